@@ -1,0 +1,330 @@
+/// Models and their versions.
+///
+/// A seller registers a `Model` (a shared object anyone can read) and receives the `ModelCap`
+/// that controls it. Each published version points at a certified blob in the `BlobRegistry`
+/// (the model weights), and records the architecture, a hash of the training data set and the
+/// evaluation metrics. Versions are numbered from 1 and never change once published.
+///
+/// The `ModelCap` is `key + store`: ownership of a model moves with its cap (a plain
+/// `TransferObjects`, or any market that trades objects). `owner` is the address that last
+/// acted with the cap (set at registration, refreshed by every cap-authorised call and by
+/// `refresh_owner`), so indexers and UIs can show who sells the model without reading owner
+/// metadata of the cap.
+///
+/// License sales (`floe::license`) pay into the model: the protocol fee is burned there and the
+/// rest accrues here as a `Balance<WAL>` that the cap holder takes with `withdraw_revenue`.
+module floe::model;
+
+use floe::blob::{Self, BlobRegistry};
+use floe::events;
+use floe::wal::WAL;
+use std::string::String;
+use sui::balance::{Self, Balance};
+use sui::clock::Clock;
+use sui::coin::{Self, Coin};
+use sui::table::{Self, Table};
+use sui::vec_map::{Self, VecMap};
+
+// === Errors ===
+
+/// The model name is empty.
+const EEmptyName: u64 = 0;
+/// The model name is longer than `MAX_NAME_LENGTH` bytes.
+const ENameTooLong: u64 = 1;
+/// The description is longer than `MAX_DESCRIPTION_LENGTH` bytes.
+const EDescriptionTooLong: u64 = 2;
+/// The `ModelCap` belongs to another model.
+const EWrongCap: u64 = 3;
+/// The blob of a new version is not a live certified blob.
+const EBlobNotCertified: u64 = 4;
+/// The architecture string is longer than `MAX_ARCHITECTURE_LENGTH` bytes.
+const EArchitectureTooLong: u64 = 5;
+/// The data set hash is longer than `MAX_DATASET_HASH_LENGTH` bytes.
+const EDatasetHashTooLong: u64 = 6;
+/// `metric_names` and `metric_values` differ in length.
+const EMetricsLengthMismatch: u64 = 7;
+/// More than `MAX_METRICS` metrics.
+const ETooManyMetrics: u64 = 8;
+/// The same metric name appears twice.
+const EDuplicateMetric: u64 = 9;
+/// `withdraw_revenue` with nothing to withdraw.
+const ENoRevenue: u64 = 10;
+/// No version with this number.
+const EVersionNotFound: u64 = 11;
+
+// === Limits ===
+
+const MAX_NAME_LENGTH: u64 = 128;
+const MAX_DESCRIPTION_LENGTH: u64 = 4096;
+const MAX_ARCHITECTURE_LENGTH: u64 = 128;
+const MAX_DATASET_HASH_LENGTH: u64 = 64;
+const MAX_METRICS: u64 = 32;
+
+// === Objects ===
+
+/// A model for sale. Shared; changed only with its `ModelCap` (and by license sales, which add
+/// revenue).
+public struct Model has key {
+    id: UID,
+    name: String,
+    description: String,
+    /// ID of the `ModelCap` minted with the model.
+    cap_id: ID,
+    /// The address that last acted with the cap.
+    owner: address,
+    /// Version number (from 1) to version; never modified or removed.
+    versions: Table<u64, ModelVersion>,
+    /// License revenue not yet withdrawn.
+    revenue: Balance<WAL>,
+    /// All revenue ever credited (withdrawn or not).
+    total_revenue: u64,
+}
+
+/// Control over one `Model`: publishing versions, editing the description, creating and
+/// managing license offers, withdrawing revenue. Transferable (and tradable) as any object.
+public struct ModelCap has key, store {
+    id: UID,
+    model_id: ID,
+}
+
+/// One immutable version of a model.
+public struct ModelVersion has copy, drop, store {
+    /// Version number, from 1.
+    number: u64,
+    /// The certified blob holding the weights.
+    blob_id: u256,
+    architecture: String,
+    dataset_hash: vector<u8>,
+    /// Metric name to value (the seller's scale, e.g. accuracy in basis points).
+    metrics: VecMap<String, u64>,
+    published_at_ms: u64,
+    publisher: address,
+}
+
+// === Model lifecycle ===
+
+/// Registers a new model named `name` and shares it. Returns the `ModelCap` that controls it;
+/// the transaction places it (e.g. `TransferObjects` to the seller).
+/// Emits `ModelRegistered`. Aborts `EEmptyName`, `ENameTooLong`, `EDescriptionTooLong`.
+public fun register_model(name: String, description: String, ctx: &mut TxContext): ModelCap {
+    assert!(!name.is_empty(), EEmptyName);
+    assert!(name.length() <= MAX_NAME_LENGTH, ENameTooLong);
+    assert!(description.length() <= MAX_DESCRIPTION_LENGTH, EDescriptionTooLong);
+
+    let model_uid = object::new(ctx);
+    let model_id = model_uid.to_inner();
+    let cap = ModelCap { id: object::new(ctx), model_id };
+    let cap_id = object::id(&cap);
+    let owner = ctx.sender();
+    let model = Model {
+        id: model_uid,
+        name,
+        description,
+        cap_id,
+        owner,
+        versions: table::new(ctx),
+        revenue: balance::zero(),
+        total_revenue: 0,
+    };
+    events::emit_model_registered(model_id, cap_id, owner, name, description);
+    transfer::share_object(model);
+    cap
+}
+
+/// Publishes the next version of the model: the weights are the certified blob `blob_id`.
+/// Metrics are given as two parallel vectors (PTB-friendly pure arguments). Returns the new
+/// version number (the first is 1).
+/// Emits `ModelVersionPublished`. Aborts `EWrongCap`, `EBlobNotCertified`,
+/// `EArchitectureTooLong`, `EDatasetHashTooLong`, `EMetricsLengthMismatch`, `ETooManyMetrics`,
+/// `EDuplicateMetric`.
+public fun publish_version(
+    self: &mut Model,
+    cap: &ModelCap,
+    registry: &BlobRegistry,
+    blob_id: u256,
+    architecture: String,
+    dataset_hash: vector<u8>,
+    metric_names: vector<String>,
+    metric_values: vector<u64>,
+    clock: &Clock,
+    ctx: &TxContext,
+): u64 {
+    self.authorize(cap, ctx);
+    assert!(blob::is_certified(registry, blob_id), EBlobNotCertified);
+    assert!(architecture.length() <= MAX_ARCHITECTURE_LENGTH, EArchitectureTooLong);
+    assert!(dataset_hash.length() <= MAX_DATASET_HASH_LENGTH, EDatasetHashTooLong);
+    let n = metric_names.length();
+    assert!(n == metric_values.length(), EMetricsLengthMismatch);
+    assert!(n <= MAX_METRICS, ETooManyMetrics);
+
+    let mut metrics = vec_map::empty<String, u64>();
+    let mut i = 0;
+    while (i < n) {
+        let metric = metric_names[i];
+        assert!(!metrics.contains(&metric), EDuplicateMetric);
+        metrics.insert(metric, metric_values[i]);
+        i = i + 1;
+    };
+
+    let number = self.versions.length() + 1;
+    let published_at_ms = clock.timestamp_ms();
+    let publisher = ctx.sender();
+    self
+        .versions
+        .add(
+            number,
+            ModelVersion {
+                number,
+                blob_id,
+                architecture,
+                dataset_hash,
+                metrics,
+                published_at_ms,
+                publisher,
+            },
+        );
+    events::emit_model_version_published(
+        object::id(self),
+        number,
+        blob_id,
+        architecture,
+        dataset_hash,
+        metric_names,
+        metric_values,
+        publisher,
+        published_at_ms,
+    );
+    number
+}
+
+/// Replaces the model's description (the name is fixed).
+/// Emits `ModelDescriptionUpdated`. Aborts `EWrongCap`, `EDescriptionTooLong`.
+public fun update_description(
+    self: &mut Model,
+    cap: &ModelCap,
+    description: String,
+    ctx: &TxContext,
+) {
+    self.authorize(cap, ctx);
+    assert!(description.length() <= MAX_DESCRIPTION_LENGTH, EDescriptionTooLong);
+    self.description = description;
+    events::emit_model_description_updated(object::id(self), description, ctx.sender());
+}
+
+/// Takes all license revenue accrued in the model, as a coin for the caller to place.
+/// Emits `ModelRevenueWithdrawn`. Aborts `EWrongCap`, `ENoRevenue` (nothing accrued).
+public fun withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx: &mut TxContext): Coin<WAL> {
+    self.authorize(cap, ctx);
+    let amount = self.revenue.value();
+    assert!(amount > 0, ENoRevenue);
+    let taken = self.revenue.withdraw_all();
+    events::emit_model_revenue_withdrawn(object::id(self), amount, ctx.sender());
+    coin::from_balance(taken, ctx)
+}
+
+/// Records the caller (holder of the cap) as the model's owner, e.g. right after receiving the
+/// cap. Every other cap-authorised call does the same implicitly.
+/// Emits `ModelOwnerChanged` when the owner changes. Aborts `EWrongCap`.
+public fun refresh_owner(self: &mut Model, cap: &ModelCap, ctx: &TxContext) {
+    self.authorize(cap, ctx);
+}
+
+// === Package-internal (used by `floe::license`) ===
+
+/// Checks that `cap` controls this model and records the sender as owner (with an event when
+/// it changes). Aborts `EWrongCap`.
+public(package) fun authorize(self: &mut Model, cap: &ModelCap, ctx: &TxContext) {
+    let model_id = object::id(self);
+    assert!(cap.model_id == model_id, EWrongCap);
+    let sender = ctx.sender();
+    if (sender != self.owner) {
+        let previous = self.owner;
+        self.owner = sender;
+        events::emit_model_owner_changed(model_id, object::id(cap), previous, sender);
+    }
+}
+
+/// Credits the seller's share of a license sale.
+public(package) fun add_revenue(self: &mut Model, revenue: Balance<WAL>) {
+    self.total_revenue = self.total_revenue + revenue.value();
+    self.revenue.join(revenue);
+}
+
+// === Reads ===
+
+/// The model's object ID as bytes: the Seal identity namespace its licenses approve.
+public fun id_bytes(self: &Model): vector<u8> {
+    object::id_to_bytes(&object::id(self))
+}
+
+/// The address that last acted with the model's cap (see the module doc).
+public fun owner(self: &Model): address {
+    self.owner
+}
+
+/// Number of published versions (the latest version's number; 0 if none).
+public fun version_count(self: &Model): u64 {
+    self.versions.length()
+}
+
+/// The model's name.
+public fun name(self: &Model): String {
+    self.name
+}
+
+/// The model's current description.
+public fun description(self: &Model): String {
+    self.description
+}
+
+/// ID of the `ModelCap` controlling the model.
+public fun cap_id(self: &Model): ID {
+    self.cap_id
+}
+
+/// Revenue waiting to be withdrawn.
+public fun revenue(self: &Model): u64 {
+    self.revenue.value()
+}
+
+/// All revenue ever credited to the model.
+public fun total_revenue(self: &Model): u64 {
+    self.total_revenue
+}
+
+/// The model a cap controls.
+public fun cap_model_id(cap: &ModelCap): ID {
+    cap.model_id
+}
+
+/// Whether version `number` exists.
+public fun has_version(self: &Model, number: u64): bool {
+    self.versions.contains(number)
+}
+
+/// Version `number` of the model. Aborts `EVersionNotFound`.
+public fun version(self: &Model, number: u64): &ModelVersion {
+    assert!(self.versions.contains(number), EVersionNotFound);
+    self.versions.borrow(number)
+}
+
+/// A version's number.
+public fun version_number(v: &ModelVersion): u64 { v.number }
+
+/// The certified blob holding a version's weights.
+public fun version_blob_id(v: &ModelVersion): u256 { v.blob_id }
+
+/// A version's architecture.
+public fun version_architecture(v: &ModelVersion): String { v.architecture }
+
+/// A version's training data set hash.
+public fun version_dataset_hash(v: &ModelVersion): vector<u8> { v.dataset_hash }
+
+/// A version's metrics.
+public fun version_metrics(v: &ModelVersion): VecMap<String, u64> { v.metrics }
+
+/// When a version was published (Sui clock, ms).
+public fun version_published_at_ms(v: &ModelVersion): u64 { v.published_at_ms }
+
+/// Who published a version.
+public fun version_publisher(v: &ModelVersion): address { v.publisher }
