@@ -14,7 +14,365 @@ use sui::event;
 
 // === blob ===
 
+/// A `Storage` resource was bought with `blob::reserve_space`.
+public struct StorageReserved has copy, drop {
+    storage_id: ID,
+    owner: address,
+    epoch: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+    /// Unencoded blob size the reservation was sized for.
+    unencoded_size: u64,
+    /// Encoded bytes reserved (what capacity counts and the price is based on).
+    storage_size: u64,
+    /// WAL paid (storage fees, spread over `[start_epoch, end_epoch)`).
+    price: u64,
+}
+
+/// A `Storage` was split in two (by epoch or by size); `storage_id` keeps the first part.
+public struct StorageSplit has copy, drop {
+    storage_id: ID,
+    new_storage_id: ID,
+    start_epoch: u64,
+    end_epoch: u64,
+    storage_size: u64,
+    new_start_epoch: u64,
+    new_end_epoch: u64,
+    new_storage_size: u64,
+}
+
+/// `absorbed_storage_id` was fused into `storage_id`, which now has these bounds.
+public struct StorageFused has copy, drop {
+    storage_id: ID,
+    absorbed_storage_id: ID,
+    start_epoch: u64,
+    end_epoch: u64,
+    storage_size: u64,
+}
+
+/// A `Storage` was destroyed and the capacity it held released.
+public struct StorageDestroyed has copy, drop {
+    storage_id: ID,
+    epoch: u64,
+    capacity_released: u64,
+}
+
+/// A `Blob` object was registered (not yet certified).
+public struct BlobRegistered has copy, drop {
+    blob_object_id: ID,
+    blob_id: u256,
+    root_hash: u256,
+    size: u64,
+    encoding_type: u8,
+    deletable: bool,
+    epoch: u64,
+    end_epoch: u64,
+    storage_id: ID,
+    storage_size: u64,
+    write_fee: u64,
+    owner: address,
+}
+
+/// A `Blob` object was certified; the blob ID is live in the registry with
+/// `live_references` certified `Blob` objects.
+public struct BlobCertified has copy, drop {
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    end_epoch: u64,
+    deletable: bool,
+    live_references: u64,
+}
+
+/// A `Blob`'s storage was extended to `new_end_epoch` (`price` 0 when paid with a `Storage`).
+public struct BlobExtended has copy, drop {
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    old_end_epoch: u64,
+    new_end_epoch: u64,
+    price: u64,
+}
+
+/// A deletable `Blob` was deleted by its owner; its storage was returned.
+public struct BlobDeleted has copy, drop {
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    storage_id: ID,
+    was_certified: bool,
+    live_references: u64,
+}
+
+/// An expired `Blob` was destroyed (its storage too).
+public struct BlobExpired has copy, drop {
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    end_epoch: u64,
+    was_certified: bool,
+    live_references: u64,
+}
+
+/// Expired references to a blob ID were removed from the registry.
+public struct RegistryPruned has copy, drop {
+    blob_id: u256,
+    epoch: u64,
+    removed: u64,
+    live_references: u64,
+}
+
+public(package) fun emit_storage_reserved(
+    storage_id: ID,
+    owner: address,
+    epoch: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+    unencoded_size: u64,
+    storage_size: u64,
+    price: u64,
+) {
+    event::emit(StorageReserved {
+        storage_id,
+        owner,
+        epoch,
+        start_epoch,
+        end_epoch,
+        unencoded_size,
+        storage_size,
+        price,
+    });
+}
+
+public(package) fun emit_storage_split(
+    storage_id: ID,
+    new_storage_id: ID,
+    start_epoch: u64,
+    end_epoch: u64,
+    storage_size: u64,
+    new_start_epoch: u64,
+    new_end_epoch: u64,
+    new_storage_size: u64,
+) {
+    event::emit(StorageSplit {
+        storage_id,
+        new_storage_id,
+        start_epoch,
+        end_epoch,
+        storage_size,
+        new_start_epoch,
+        new_end_epoch,
+        new_storage_size,
+    });
+}
+
+public(package) fun emit_storage_fused(
+    storage_id: ID,
+    absorbed_storage_id: ID,
+    start_epoch: u64,
+    end_epoch: u64,
+    storage_size: u64,
+) {
+    event::emit(StorageFused { storage_id, absorbed_storage_id, start_epoch, end_epoch, storage_size });
+}
+
+public(package) fun emit_storage_destroyed(storage_id: ID, epoch: u64, capacity_released: u64) {
+    event::emit(StorageDestroyed { storage_id, epoch, capacity_released });
+}
+
+public(package) fun emit_blob_registered(
+    blob_object_id: ID,
+    blob_id: u256,
+    root_hash: u256,
+    size: u64,
+    encoding_type: u8,
+    deletable: bool,
+    epoch: u64,
+    end_epoch: u64,
+    storage_id: ID,
+    storage_size: u64,
+    write_fee: u64,
+    owner: address,
+) {
+    event::emit(BlobRegistered {
+        blob_object_id,
+        blob_id,
+        root_hash,
+        size,
+        encoding_type,
+        deletable,
+        epoch,
+        end_epoch,
+        storage_id,
+        storage_size,
+        write_fee,
+        owner,
+    });
+}
+
+public(package) fun emit_blob_certified(
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    end_epoch: u64,
+    deletable: bool,
+    live_references: u64,
+) {
+    event::emit(BlobCertified { blob_object_id, blob_id, epoch, end_epoch, deletable, live_references });
+}
+
+public(package) fun emit_blob_extended(
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    old_end_epoch: u64,
+    new_end_epoch: u64,
+    price: u64,
+) {
+    event::emit(BlobExtended { blob_object_id, blob_id, epoch, old_end_epoch, new_end_epoch, price });
+}
+
+public(package) fun emit_blob_deleted(
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    storage_id: ID,
+    was_certified: bool,
+    live_references: u64,
+) {
+    event::emit(BlobDeleted {
+        blob_object_id,
+        blob_id,
+        epoch,
+        storage_id,
+        was_certified,
+        live_references,
+    });
+}
+
+public(package) fun emit_blob_expired(
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    end_epoch: u64,
+    was_certified: bool,
+    live_references: u64,
+) {
+    event::emit(BlobExpired { blob_object_id, blob_id, epoch, end_epoch, was_certified, live_references });
+}
+
+public(package) fun emit_registry_pruned(blob_id: u256, epoch: u64, removed: u64, live_references: u64) {
+    event::emit(RegistryPruned { blob_id, epoch, removed, live_references });
+}
+
 // === challenge ===
+
+/// `issue_challenges` ran for `epoch` and created `count` challenges.
+public struct ChallengesIssued has copy, drop {
+    epoch: u64,
+    count: u64,
+    issuer: address,
+}
+
+/// One availability challenge: `node_id` must answer with symbol `symbol_index` of primary
+/// sliver `pair_index` of `blob_id` (held on its shard `shard`) before `deadline_ms`.
+public struct ChallengeIssued has copy, drop {
+    challenge_id: u64,
+    epoch: u64,
+    node_id: ID,
+    blob_id: u256,
+    root_hash: u256,
+    shard: u16,
+    pair_index: u16,
+    symbol_index: u16,
+    symbol_size: u64,
+    deadline_ms: u64,
+}
+
+/// A challenge was answered correctly in time.
+public struct ChallengeAnswered has copy, drop {
+    challenge_id: u64,
+    epoch: u64,
+    node_id: ID,
+    blob_id: u256,
+    answered_at_ms: u64,
+}
+
+/// A missed challenge was slashed: `slashed` taken from the node's pool, `burned` of it
+/// burned, `reward` paid to `caller`.
+public struct ChallengeSlashed has copy, drop {
+    challenge_id: u64,
+    epoch: u64,
+    node_id: ID,
+    blob_id: u256,
+    slashed: u64,
+    burned: u64,
+    reward: u64,
+    caller: address,
+}
+
+public(package) fun emit_challenges_issued(epoch: u64, count: u64, issuer: address) {
+    event::emit(ChallengesIssued { epoch, count, issuer });
+}
+
+public(package) fun emit_challenge_issued(
+    challenge_id: u64,
+    epoch: u64,
+    node_id: ID,
+    blob_id: u256,
+    root_hash: u256,
+    shard: u16,
+    pair_index: u16,
+    symbol_index: u16,
+    symbol_size: u64,
+    deadline_ms: u64,
+) {
+    event::emit(ChallengeIssued {
+        challenge_id,
+        epoch,
+        node_id,
+        blob_id,
+        root_hash,
+        shard,
+        pair_index,
+        symbol_index,
+        symbol_size,
+        deadline_ms,
+    });
+}
+
+public(package) fun emit_challenge_answered(
+    challenge_id: u64,
+    epoch: u64,
+    node_id: ID,
+    blob_id: u256,
+    answered_at_ms: u64,
+) {
+    event::emit(ChallengeAnswered { challenge_id, epoch, node_id, blob_id, answered_at_ms });
+}
+
+public(package) fun emit_challenge_slashed(
+    challenge_id: u64,
+    epoch: u64,
+    node_id: ID,
+    blob_id: u256,
+    slashed: u64,
+    burned: u64,
+    reward: u64,
+    caller: address,
+) {
+    event::emit(ChallengeSlashed {
+        challenge_id,
+        epoch,
+        node_id,
+        blob_id,
+        slashed,
+        burned,
+        reward,
+        caller,
+    });
+}
+
 
 // === model ===
 
