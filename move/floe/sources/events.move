@@ -8,9 +8,379 @@ use sui::event;
 
 // === wal ===
 
+/// The WAL treasury was created at publish and the whole supply minted to the publisher.
+public struct WalTreasuryCreated has copy, drop {
+    treasury_id: ID,
+    initial_supply: u64,
+    publisher: address,
+}
+
+/// WAL was burned. `source`: 0 storage fee, 1 slashing, 2 early unstake, 3 license fee.
+public struct WalBurned has copy, drop {
+    amount: u64,
+    source: u8,
+    total_burned: u64,
+    total_supply: u64,
+}
+
+public(package) fun emit_wal_treasury_created(treasury_id: ID, initial_supply: u64, publisher: address) {
+    event::emit(WalTreasuryCreated { treasury_id, initial_supply, publisher });
+}
+
+public(package) fun emit_wal_burned(amount: u64, source: u8, total_burned: u64, total_supply: u64) {
+    event::emit(WalBurned { amount, source, total_burned, total_supply });
+}
+
 // === system ===
 
+/// The shared `System` was created (epoch 0, no committee yet).
+public struct SystemCreated has copy, drop {
+    system_id: ID,
+    n_shards: u16,
+    epoch_duration_ms: u64,
+    epoch_start_ms: u64,
+    storage_price_per_mib_epoch: u64,
+    write_price_per_mib: u64,
+    total_capacity: u64,
+}
+
+/// The admin changed a protocol parameter; `name` is the parameter's ASCII name
+/// (for example `b"fee_burn_bps"`).
+public struct ParameterChanged has copy, drop {
+    name: vector<u8>,
+    old_value: u64,
+    new_value: u64,
+    epoch: u64,
+}
+
+/// A new epoch began. `committee[k]` holds `shard_counts[k]` consecutive shards, starting
+/// right after the shards of `committee[k - 1]` (member 0 starts at shard 0).
+public struct EpochAdvanced has copy, drop {
+    epoch: u64,
+    epoch_start_ms: u64,
+    committee: vector<ID>,
+    shard_counts: vector<u16>,
+    committee_stake: u64,
+    storage_price_per_mib_epoch: u64,
+    write_price_per_mib: u64,
+    total_capacity: u64,
+    used_capacity: u64,
+}
+
+/// The fees credited to `epoch` were settled when it ended: `burned` was burned,
+/// `distributed` paid to the committee pools by shards, `carried_over` moved to the next epoch.
+public struct EpochFeesSettled has copy, drop {
+    epoch: u64,
+    total: u64,
+    burned: u64,
+    distributed: u64,
+    carried_over: u64,
+}
+
+/// Storage fees were credited to the epochs `[start_epoch, end_epoch)`, spread evenly.
+public struct StorageFeesAdded has copy, drop {
+    start_epoch: u64,
+    end_epoch: u64,
+    amount: u64,
+}
+
+/// Write fees were credited to the current epoch.
+public struct WriteFeesAdded has copy, drop {
+    epoch: u64,
+    amount: u64,
+}
+
+/// Used storage capacity changed (a reservation or a release).
+public struct CapacityChanged has copy, drop {
+    epoch: u64,
+    used_capacity: u64,
+    total_capacity: u64,
+}
+
+public(package) fun emit_system_created(
+    system_id: ID,
+    n_shards: u16,
+    epoch_duration_ms: u64,
+    epoch_start_ms: u64,
+    storage_price_per_mib_epoch: u64,
+    write_price_per_mib: u64,
+    total_capacity: u64,
+) {
+    event::emit(SystemCreated {
+        system_id,
+        n_shards,
+        epoch_duration_ms,
+        epoch_start_ms,
+        storage_price_per_mib_epoch,
+        write_price_per_mib,
+        total_capacity,
+    });
+}
+
+public(package) fun emit_parameter_changed(name: vector<u8>, old_value: u64, new_value: u64, epoch: u64) {
+    event::emit(ParameterChanged { name, old_value, new_value, epoch });
+}
+
+public(package) fun emit_epoch_advanced(
+    epoch: u64,
+    epoch_start_ms: u64,
+    committee: vector<ID>,
+    shard_counts: vector<u16>,
+    committee_stake: u64,
+    storage_price_per_mib_epoch: u64,
+    write_price_per_mib: u64,
+    total_capacity: u64,
+    used_capacity: u64,
+) {
+    event::emit(EpochAdvanced {
+        epoch,
+        epoch_start_ms,
+        committee,
+        shard_counts,
+        committee_stake,
+        storage_price_per_mib_epoch,
+        write_price_per_mib,
+        total_capacity,
+        used_capacity,
+    });
+}
+
+public(package) fun emit_epoch_fees_settled(
+    epoch: u64,
+    total: u64,
+    burned: u64,
+    distributed: u64,
+    carried_over: u64,
+) {
+    event::emit(EpochFeesSettled { epoch, total, burned, distributed, carried_over });
+}
+
+public(package) fun emit_storage_fees_added(start_epoch: u64, end_epoch: u64, amount: u64) {
+    event::emit(StorageFeesAdded { start_epoch, end_epoch, amount });
+}
+
+public(package) fun emit_write_fees_added(epoch: u64, amount: u64) {
+    event::emit(WriteFeesAdded { epoch, amount });
+}
+
+public(package) fun emit_capacity_changed(epoch: u64, used_capacity: u64, total_capacity: u64) {
+    event::emit(CapacityChanged { epoch, used_capacity, total_capacity });
+}
+
 // === staking ===
+
+/// A storage node registered; its staking pool `node_id` lives inside `System`.
+public struct NodeRegistered has copy, drop {
+    node_id: ID,
+    node_cap_id: ID,
+    operator: address,
+    name: std::string::String,
+    network_address: std::string::String,
+    bls_public_key: vector<u8>,
+    commission_bps: u64,
+    epoch: u64,
+}
+
+/// A node operator changed the node's network address.
+public struct NodeNetworkAddressChanged has copy, drop {
+    node_id: ID,
+    network_address: std::string::String,
+    epoch: u64,
+}
+
+/// A node operator set a vote. `kind`: 0 storage price per MiB-epoch, 1 write price per
+/// MiB, 2 total capacity in bytes.
+public struct VoteSet has copy, drop {
+    node_id: ID,
+    kind: u8,
+    value: u64,
+    epoch: u64,
+}
+
+/// WAL was staked with a node; it works from `activation_epoch` on.
+public struct Staked has copy, drop {
+    staked_wal_id: ID,
+    node_id: ID,
+    staker: address,
+    amount: u64,
+    activation_epoch: u64,
+}
+
+/// A staker asked to withdraw; the WAL can be withdrawn from `withdraw_epoch` on.
+/// `was_active` is false when the stake was still pending (its principal is set aside as is).
+public struct WithdrawRequested has copy, drop {
+    staked_wal_id: ID,
+    node_id: ID,
+    staker: address,
+    principal: u64,
+    shares: u128,
+    withdraw_epoch: u64,
+    was_active: bool,
+}
+
+/// A staker withdrew `amount` (before the fee); `fee_burned` of it was burned as the early
+/// unstake fee.
+public struct Withdrawn has copy, drop {
+    staked_wal_id: ID,
+    node_id: ID,
+    staker: address,
+    amount: u64,
+    fee_burned: u64,
+    epoch: u64,
+}
+
+/// A pool received `reward` for `epoch`: `commission` went to the operator, the rest joined
+/// the pool's active stake (now `pool_stake`).
+public struct PoolRewarded has copy, drop {
+    node_id: ID,
+    epoch: u64,
+    reward: u64,
+    commission: u64,
+    pool_stake: u64,
+}
+
+/// A pool was slashed by `amount`; every staker lost the same fraction.
+public struct PoolSlashed has copy, drop {
+    node_id: ID,
+    epoch: u64,
+    amount: u64,
+    pool_stake: u64,
+}
+
+/// A pool entered `epoch`: the exchange rate was `rate_stake` WAL for `rate_shares` shares,
+/// `staked_in` pending WAL joined and `withdrawn_out` WAL left for withdrawals.
+public struct PoolAdvanced has copy, drop {
+    node_id: ID,
+    epoch: u64,
+    rate_stake: u64,
+    rate_shares: u128,
+    staked_in: u64,
+    withdrawn_out: u64,
+    pool_stake: u64,
+    total_shares: u128,
+}
+
+/// The operator collected the pool's accumulated commission.
+public struct CommissionCollected has copy, drop {
+    node_id: ID,
+    amount: u64,
+    epoch: u64,
+}
+
+public(package) fun emit_node_registered(
+    node_id: ID,
+    node_cap_id: ID,
+    operator: address,
+    name: std::string::String,
+    network_address: std::string::String,
+    bls_public_key: vector<u8>,
+    commission_bps: u64,
+    epoch: u64,
+) {
+    event::emit(NodeRegistered {
+        node_id,
+        node_cap_id,
+        operator,
+        name,
+        network_address,
+        bls_public_key,
+        commission_bps,
+        epoch,
+    });
+}
+
+public(package) fun emit_node_network_address_changed(
+    node_id: ID,
+    network_address: std::string::String,
+    epoch: u64,
+) {
+    event::emit(NodeNetworkAddressChanged { node_id, network_address, epoch });
+}
+
+public(package) fun emit_vote_set(node_id: ID, kind: u8, value: u64, epoch: u64) {
+    event::emit(VoteSet { node_id, kind, value, epoch });
+}
+
+public(package) fun emit_staked(
+    staked_wal_id: ID,
+    node_id: ID,
+    staker: address,
+    amount: u64,
+    activation_epoch: u64,
+) {
+    event::emit(Staked { staked_wal_id, node_id, staker, amount, activation_epoch });
+}
+
+public(package) fun emit_withdraw_requested(
+    staked_wal_id: ID,
+    node_id: ID,
+    staker: address,
+    principal: u64,
+    shares: u128,
+    withdraw_epoch: u64,
+    was_active: bool,
+) {
+    event::emit(WithdrawRequested {
+        staked_wal_id,
+        node_id,
+        staker,
+        principal,
+        shares,
+        withdraw_epoch,
+        was_active,
+    });
+}
+
+public(package) fun emit_withdrawn(
+    staked_wal_id: ID,
+    node_id: ID,
+    staker: address,
+    amount: u64,
+    fee_burned: u64,
+    epoch: u64,
+) {
+    event::emit(Withdrawn { staked_wal_id, node_id, staker, amount, fee_burned, epoch });
+}
+
+public(package) fun emit_pool_rewarded(
+    node_id: ID,
+    epoch: u64,
+    reward: u64,
+    commission: u64,
+    pool_stake: u64,
+) {
+    event::emit(PoolRewarded { node_id, epoch, reward, commission, pool_stake });
+}
+
+public(package) fun emit_pool_slashed(node_id: ID, epoch: u64, amount: u64, pool_stake: u64) {
+    event::emit(PoolSlashed { node_id, epoch, amount, pool_stake });
+}
+
+public(package) fun emit_pool_advanced(
+    node_id: ID,
+    epoch: u64,
+    rate_stake: u64,
+    rate_shares: u128,
+    staked_in: u64,
+    withdrawn_out: u64,
+    pool_stake: u64,
+    total_shares: u128,
+) {
+    event::emit(PoolAdvanced {
+        node_id,
+        epoch,
+        rate_stake,
+        rate_shares,
+        staked_in,
+        withdrawn_out,
+        pool_stake,
+        total_shares,
+    });
+}
+
+public(package) fun emit_commission_collected(node_id: ID, amount: u64, epoch: u64) {
+    event::emit(CommissionCollected { node_id, amount, epoch });
+}
 
 // === blob ===
 
