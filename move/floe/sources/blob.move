@@ -1,0 +1,755 @@
+/// Storage reservations, blobs and the registry of live certified blobs.
+///
+/// A user buys a `Storage` resource (encoded bytes for a range of epochs) with
+/// `reserve_space`, registers a `Blob` on it with `register_blob` (the blob ID is recomputed
+/// on-chain from the encoding type, the size and the Merkle root of the sliver pairs), sends
+/// the slivers to the storage nodes and certifies the blob with their aggregate BLS signature
+/// (`certify_blob`). Certified blobs are listed in the shared `BlobRegistry`, which
+/// `floe::challenge` samples for availability challenges. Blobs can be extended, deleted when
+/// deletable (the storage comes back) and destroyed by their owner once expired.
+///
+/// Capacity: every `Storage` holds `capacity_held` encoded bytes of the system's capacity,
+/// reserved by `reserve_space` and released when the `Storage` is destroyed (directly with
+/// `destroy_storage`, or with its expired blob). Splitting and fusing move the held amount
+/// between the pieces, so the sum over live `Storage` objects always equals what was reserved
+/// and not yet released.
+module floe::blob;
+
+use floe::events;
+use floe::system::System;
+use floe::wal::WAL;
+use sui::balance::Balance;
+use sui::bcs;
+use sui::coin::Coin;
+use sui::hash;
+use sui::table::{Self, Table};
+use sui::table_vec::{Self, TableVec};
+
+// === Constants ===
+
+/// Encoding type of Red Stuff (RS2), the only one supported.
+const RS2: u8 = 1;
+/// Largest symbol size RS2 allows; larger blobs are rejected.
+const MAX_SYMBOL_SIZE: u64 = 65_534;
+/// Prices are per MiB of encoded size, rounded up.
+const MIB: u256 = 1_048_576;
+/// Largest `u64`, as `u256`, to check computed prices.
+const MAX_U64: u256 = 18_446_744_073_709_551_615;
+/// Intent of the certification message: storage confirmation, version 0, app ID 3.
+const INTENT_STORAGE_CONFIRMATION: u8 = 1;
+const INTENT_VERSION: u8 = 0;
+const INTENT_APP_ID: u8 = 3;
+
+// === Errors ===
+
+/// `epochs_ahead` is zero, or the storage would end more than `max_epochs_ahead` epochs
+/// after the current one.
+const EInvalidEpochsAhead: u64 = 0;
+/// The symbol size for this size and shard count would exceed 65 534 bytes.
+const EBlobTooLarge: u64 = 1;
+/// The payment coin holds less than the price.
+const EInsufficientPayment: u64 = 2;
+/// Only RS2 (encoding type 1) is supported.
+const EInvalidEncodingType: u64 = 3;
+/// The blob ID does not match blake2b256(encoding type ‖ size ‖ root hash).
+const EInvalidBlobId: u64 = 4;
+/// The storage is smaller than the blob's encoded size.
+const EStorageTooSmall: u64 = 5;
+/// The storage does not cover the current epoch.
+const EStorageNotCurrent: u64 = 6;
+/// The blob is certified already.
+const EAlreadyCertified: u64 = 7;
+/// The blob's storage has ended.
+const EBlobExpired: u64 = 8;
+/// The blob was registered as not deletable.
+const ENotDeletable: u64 = 9;
+/// The blob's storage has not ended yet.
+const EBlobNotExpired: u64 = 10;
+/// The split epoch is not strictly inside the storage's epochs.
+const EInvalidSplitEpoch: u64 = 11;
+/// The split size is not strictly between 0 and the storage's size.
+const EInvalidSplitSize: u64 = 12;
+/// The two storages neither share their epochs nor have equal sizes and adjacent epochs.
+const EIncompatibleStorage: u64 = 13;
+/// The extension does not start at the blob's end epoch.
+const EExtensionNotContiguous: u64 = 14;
+/// The extension's size differs from the blob's storage size.
+const EExtensionSizeMismatch: u64 = 15;
+/// The price does not fit in a `u64`.
+const EPriceOverflow: u64 = 16;
+/// No live certified blob has this ID.
+const ENotCertified: u64 = 17;
+/// Index past the end of the registry.
+const EIndexOutOfRange: u64 = 18;
+/// The shard count is zero.
+const EInvalidShardCount: u64 = 19;
+/// None of the blob ID's references in the registry has expired.
+const ENothingToPrune: u64 = 20;
+
+// === Objects ===
+
+/// Reserved storage: `storage_size` encoded bytes for epochs `[start_epoch, end_epoch)`.
+public struct Storage has key, store {
+    id: UID,
+    start_epoch: u64,
+    end_epoch: u64,
+    storage_size: u64,
+    /// Bytes of system capacity this object releases when it is destroyed.
+    capacity_held: u64,
+}
+
+/// A registered blob and the storage paying for it. Certified once `certified_epoch` is set.
+public struct Blob has key, store {
+    id: UID,
+    registered_epoch: u64,
+    blob_id: u256,
+    root_hash: u256,
+    /// Unencoded size in bytes.
+    size: u64,
+    encoding_type: u8,
+    certified_epoch: Option<u64>,
+    storage: Storage,
+    deletable: bool,
+}
+
+/// One certified blob ID in the registry. `ends` holds the end epoch of every certified
+/// `Blob` object with this ID (its live references).
+public struct CertifiedEntry has store, drop {
+    blob_id: u256,
+    root_hash: u256,
+    size: u64,
+    ends: vector<u64>,
+}
+
+/// Shared registry of live certified blobs: a dense vector for uniform sampling plus an index
+/// from blob ID to position; removal swaps the last entry in.
+public struct BlobRegistry has key {
+    id: UID,
+    entries: TableVec<CertifiedEntry>,
+    index: Table<u256, u64>,
+    /// Number of `Blob` objects ever registered.
+    total_registered: u64,
+}
+
+fun init(ctx: &mut TxContext) {
+    transfer::share_object(BlobRegistry {
+        id: object::new(ctx),
+        entries: table_vec::empty(ctx),
+        index: table::new(ctx),
+        total_registered: 0,
+    });
+}
+
+// === RS2 sizes and blob IDs ===
+
+/// Symbol size RS2 uses for a blob of `size` bytes on `n_shards` shards:
+/// ⌈max(size, 1) / (p·s)⌉ rounded up to even, with f = ⌊(n−1)/3⌋, p = n−2f, s = n−f.
+/// Aborts `EBlobTooLarge` above 65 534. The encoder and challenge answers use the same value.
+public fun symbol_size(size: u64, n_shards: u16): u64 {
+    let (p, s) = source_symbols(n_shards);
+    let len = if (size == 0) 1 else size;
+    let grid = p * s;
+    let mut symbol = len / grid;
+    if (len % grid != 0) symbol = symbol + 1;
+    if (symbol % 2 == 1) symbol = symbol + 1;
+    assert!(symbol <= MAX_SYMBOL_SIZE, EBlobTooLarge);
+    symbol
+}
+
+/// Encoded size of a blob: what `reserve_space` charges for and capacity counts. Every shard
+/// stores its sliver pair (p + s symbols) and the metadata (two 32-byte hashes per pair):
+/// n · ((p + s) · symbol_size + 64 · n).
+public fun encoded_size(size: u64, n_shards: u16): u64 {
+    let symbol = symbol_size(size, n_shards);
+    let (p, s) = source_symbols(n_shards);
+    let n = (n_shards as u64);
+    n * ((p + s) * symbol + 64 * n)
+}
+
+/// The blob ID: blake2b256(bcs(encoding_type) ‖ bcs(size) ‖ bcs(root_hash)) read back as a
+/// little-endian `u256`, so that `bcs::to_bytes(&blob_id)` gives the 32 digest bytes.
+public fun compute_blob_id(encoding_type: u8, size: u64, root_hash: u256): u256 {
+    let mut data = bcs::to_bytes(&encoding_type);
+    data.append(bcs::to_bytes(&size));
+    data.append(bcs::to_bytes(&root_hash));
+    let mut reader = bcs::new(hash::blake2b256(&data));
+    reader.peel_u256()
+}
+
+/// The message storage nodes sign to confirm they store a blob in `epoch`:
+/// `[1, 0, 3] ‖ bcs(epoch) ‖ bcs(blob_id)`.
+public fun certification_message(epoch: u64, blob_id: u256): vector<u8> {
+    let mut message = vector[INTENT_STORAGE_CONFIRMATION, INTENT_VERSION, INTENT_APP_ID];
+    message.append(bcs::to_bytes(&epoch));
+    message.append(bcs::to_bytes(&blob_id));
+    message
+}
+
+/// (p, s): the primary and secondary source symbol counts for n shards.
+fun source_symbols(n_shards: u16): (u64, u64) {
+    assert!(n_shards > 0, EInvalidShardCount);
+    let n = (n_shards as u64);
+    let f = (n - 1) / 3;
+    (n - 2 * f, n - f)
+}
+
+// === Storage ===
+
+/// Buys storage for a blob of `size` unencoded bytes from the current epoch for
+/// `epochs_ahead` epochs. The price is ⌈encoded size / MiB⌉ × storage price per MiB-epoch ×
+/// epochs, taken from `payment` (the change stays in it) and paid to the committees of those
+/// epochs. Reserves the encoded size in the system's capacity.
+public fun reserve_space(
+    system: &mut System,
+    size: u64,
+    epochs_ahead: u64,
+    payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+): Storage {
+    let epoch = system.epoch();
+    assert!(epochs_ahead > 0 && epochs_ahead <= system.max_epochs_ahead(), EInvalidEpochsAhead);
+    let storage_size = encoded_size(size, system.n_shards());
+    let price = price_of(storage_size, system.storage_price_per_mib_epoch(), epochs_ahead);
+    let fees = take_payment(payment, price);
+    let end_epoch = epoch + epochs_ahead;
+    system.add_storage_fees(fees, epoch, end_epoch);
+    system.reserve_capacity(storage_size);
+    let storage = Storage {
+        id: object::new(ctx),
+        start_epoch: epoch,
+        end_epoch,
+        storage_size,
+        capacity_held: storage_size,
+    };
+    events::emit_storage_reserved(
+        object::id(&storage),
+        ctx.sender(),
+        epoch,
+        epoch,
+        end_epoch,
+        size,
+        storage_size,
+        price,
+    );
+    storage
+}
+
+/// Splits `storage` at `split_epoch`: `storage` keeps `[start, split_epoch)` and the returned
+/// piece covers `[split_epoch, end)`, so the two can be used or sold separately.
+public fun split_by_epoch(storage: &mut Storage, split_epoch: u64, ctx: &mut TxContext): Storage {
+    assert!(
+        storage.start_epoch < split_epoch && split_epoch < storage.end_epoch,
+        EInvalidSplitEpoch,
+    );
+    // The later piece lives longest, so it carries the held capacity.
+    let later = Storage {
+        id: object::new(ctx),
+        start_epoch: split_epoch,
+        end_epoch: storage.end_epoch,
+        storage_size: storage.storage_size,
+        capacity_held: storage.capacity_held,
+    };
+    storage.end_epoch = split_epoch;
+    storage.capacity_held = 0;
+    emit_split(storage, &later);
+    later
+}
+
+/// Splits `storage` by size: `storage` keeps `split_size` bytes and the returned piece has the
+/// rest, for the same epochs.
+public fun split_by_size(storage: &mut Storage, split_size: u64, ctx: &mut TxContext): Storage {
+    assert!(split_size > 0 && split_size < storage.storage_size, EInvalidSplitSize);
+    let rest = storage.storage_size - split_size;
+    let moved = if (storage.capacity_held < rest) storage.capacity_held else rest;
+    let other = Storage {
+        id: object::new(ctx),
+        start_epoch: storage.start_epoch,
+        end_epoch: storage.end_epoch,
+        storage_size: rest,
+        capacity_held: moved,
+    };
+    storage.storage_size = split_size;
+    storage.capacity_held = storage.capacity_held - moved;
+    emit_split(storage, &other);
+    other
+}
+
+/// Fuses `second` into `first`: same epochs → sizes add; same size and adjacent epochs →
+/// the epoch ranges join. Aborts `EIncompatibleStorage` otherwise.
+public fun fuse(first: &mut Storage, second: Storage) {
+    let Storage { id, start_epoch, end_epoch, storage_size, capacity_held } = second;
+    if (first.start_epoch == start_epoch && first.end_epoch == end_epoch) {
+        first.storage_size = first.storage_size + storage_size;
+    } else if (first.storage_size == storage_size && first.end_epoch == start_epoch) {
+        first.end_epoch = end_epoch;
+    } else if (first.storage_size == storage_size && end_epoch == first.start_epoch) {
+        first.start_epoch = start_epoch;
+    } else {
+        abort EIncompatibleStorage
+    };
+    first.capacity_held = first.capacity_held + capacity_held;
+    events::emit_storage_fused(
+        object::id(first),
+        object::uid_to_inner(&id),
+        first.start_epoch,
+        first.end_epoch,
+        first.storage_size,
+    );
+    object::delete(id);
+}
+
+/// Destroys a `Storage` the owner no longer needs (typically after it ended) and releases
+/// the capacity it held. Fees already paid are not refunded.
+public fun destroy_storage(system: &mut System, storage: Storage) {
+    let epoch = system.epoch();
+    destroy_storage_inner(system, storage, epoch);
+}
+
+fun destroy_storage_inner(system: &mut System, storage: Storage, epoch: u64) {
+    let Storage { id, start_epoch: _, end_epoch: _, storage_size: _, capacity_held } = storage;
+    if (capacity_held > 0) system.release_capacity(capacity_held);
+    events::emit_storage_destroyed(object::uid_to_inner(&id), epoch, capacity_held);
+    object::delete(id);
+}
+
+fun emit_split(first: &Storage, second: &Storage) {
+    events::emit_storage_split(
+        object::id(first),
+        object::id(second),
+        first.start_epoch,
+        first.end_epoch,
+        first.storage_size,
+        second.start_epoch,
+        second.end_epoch,
+        second.storage_size,
+    );
+}
+
+// === Blobs ===
+
+/// Registers a blob on `storage`. Recomputes the blob ID from (`encoding_type`, `size`,
+/// `root_hash`) and aborts on mismatch; the storage must cover the current epoch and the
+/// blob's encoded size. The write fee (⌈encoded size / MiB⌉ × write price per MiB) is taken
+/// from `write_payment` and credited to the current epoch. The blob still has to be
+/// certified with `certify_blob` once the nodes hold its slivers.
+public fun register_blob(
+    system: &mut System,
+    registry: &mut BlobRegistry,
+    storage: Storage,
+    blob_id: u256,
+    root_hash: u256,
+    size: u64,
+    encoding_type: u8,
+    deletable: bool,
+    write_payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+): Blob {
+    assert!(encoding_type == RS2, EInvalidEncodingType);
+    assert!(compute_blob_id(encoding_type, size, root_hash) == blob_id, EInvalidBlobId);
+    let epoch = system.epoch();
+    assert!(storage.start_epoch <= epoch && epoch < storage.end_epoch, EStorageNotCurrent);
+    let needed = encoded_size(size, system.n_shards());
+    assert!(storage.storage_size >= needed, EStorageTooSmall);
+    let write_fee = price_of(needed, system.write_price_per_mib(), 1);
+    let fees = take_payment(write_payment, write_fee);
+    system.add_write_fees(fees);
+    registry.total_registered = registry.total_registered + 1;
+    let blob = Blob {
+        id: object::new(ctx),
+        registered_epoch: epoch,
+        blob_id,
+        root_hash,
+        size,
+        encoding_type,
+        certified_epoch: option::none(),
+        storage,
+        deletable,
+    };
+    events::emit_blob_registered(
+        object::id(&blob),
+        blob_id,
+        root_hash,
+        size,
+        encoding_type,
+        deletable,
+        epoch,
+        blob.storage.end_epoch,
+        object::id(&blob.storage),
+        blob.storage.storage_size,
+        write_fee,
+        ctx.sender(),
+    );
+    blob
+}
+
+/// Certifies `blob`: `signature` must be the aggregate BLS (min_pk) signature over
+/// `certification_message(current epoch, blob ID)` of the committee members at indices
+/// `signers`, holding at least 2f+1 shards (checked by `system::verify_quorum`). The blob ID
+/// then becomes live in the registry (and challengeable) until its last certified `Blob`
+/// object is deleted or expires.
+public fun certify_blob(
+    system: &System,
+    registry: &mut BlobRegistry,
+    blob: &mut Blob,
+    signers: vector<u16>,
+    signature: vector<u8>,
+) {
+    let epoch = system.epoch();
+    assert!(blob.certified_epoch.is_none(), EAlreadyCertified);
+    assert!(epoch < blob.storage.end_epoch, EBlobExpired);
+    system.verify_quorum(signers, signature, certification_message(epoch, blob.blob_id));
+    blob.certified_epoch = option::some(epoch);
+    let refs = registry.add_reference(
+        blob.blob_id,
+        blob.root_hash,
+        blob.size,
+        blob.storage.end_epoch,
+    );
+    events::emit_blob_certified(
+        object::id(blob),
+        blob.blob_id,
+        epoch,
+        blob.storage.end_epoch,
+        blob.deletable,
+        refs,
+    );
+}
+
+/// Extends `blob` with `extension`, a `Storage` of the same size starting at the blob's end
+/// epoch (bought with `reserve_space` and split to shape). The new end may be at most
+/// `max_epochs_ahead` epochs ahead. The blob must not have expired.
+public fun extend_blob(
+    system: &System,
+    registry: &mut BlobRegistry,
+    blob: &mut Blob,
+    extension: Storage,
+) {
+    let epoch = system.epoch();
+    let old_end = blob.storage.end_epoch;
+    assert!(epoch < old_end, EBlobExpired);
+    assert!(extension.start_epoch == old_end, EExtensionNotContiguous);
+    assert!(extension.storage_size == blob.storage.storage_size, EExtensionSizeMismatch);
+    let new_end = extension.end_epoch;
+    assert!(new_end - epoch <= system.max_epochs_ahead(), EInvalidEpochsAhead);
+    fuse(&mut blob.storage, extension);
+    if (blob.certified_epoch.is_some()) registry.replace_end(blob.blob_id, old_end, new_end);
+    events::emit_blob_extended(object::id(blob), blob.blob_id, epoch, old_end, new_end, 0);
+}
+
+/// Extends `blob` by `extra_epochs`, paying ⌈storage size / MiB⌉ × storage price per
+/// MiB-epoch × `extra_epochs` from `payment` (change stays in it) to the committees of the
+/// added epochs. The new end may be at most `max_epochs_ahead` epochs ahead.
+public fun extend_blob_with_payment(
+    system: &mut System,
+    registry: &mut BlobRegistry,
+    blob: &mut Blob,
+    extra_epochs: u64,
+    payment: &mut Coin<WAL>,
+) {
+    let epoch = system.epoch();
+    let old_end = blob.storage.end_epoch;
+    assert!(epoch < old_end, EBlobExpired);
+    let max_ahead = system.max_epochs_ahead();
+    assert!(extra_epochs > 0 && extra_epochs <= max_ahead, EInvalidEpochsAhead);
+    let new_end = old_end + extra_epochs;
+    assert!(new_end - epoch <= max_ahead, EInvalidEpochsAhead);
+    let price = price_of(
+        blob.storage.storage_size,
+        system.storage_price_per_mib_epoch(),
+        extra_epochs,
+    );
+    let fees = take_payment(payment, price);
+    system.add_storage_fees(fees, old_end, new_end);
+    blob.storage.end_epoch = new_end;
+    if (blob.certified_epoch.is_some()) registry.replace_end(blob.blob_id, old_end, new_end);
+    events::emit_blob_extended(object::id(blob), blob.blob_id, epoch, old_end, new_end, price);
+}
+
+/// Deletes a deletable, unexpired blob and gives back its `Storage` for reuse. If it was
+/// certified, it stops counting as a reference to its blob ID in the registry.
+public fun delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage {
+    let Blob {
+        id,
+        registered_epoch: _,
+        blob_id,
+        root_hash: _,
+        size: _,
+        encoding_type: _,
+        certified_epoch,
+        storage,
+        deletable,
+    } = blob;
+    assert!(deletable, ENotDeletable);
+    let epoch = system.epoch();
+    assert!(epoch < storage.end_epoch, EBlobExpired);
+    let was_certified = certified_epoch.is_some();
+    if (was_certified) registry.remove_reference(blob_id, storage.end_epoch);
+    events::emit_blob_deleted(
+        object::uid_to_inner(&id),
+        blob_id,
+        epoch,
+        object::id(&storage),
+        was_certified,
+        registry.reference_count(blob_id),
+    );
+    object::delete(id);
+    storage
+}
+
+/// Destroys a blob whose storage has ended (no capability needed beyond holding the object),
+/// removes its reference from the registry and releases its storage's capacity.
+public fun destroy_expired(system: &mut System, registry: &mut BlobRegistry, blob: Blob) {
+    let Blob {
+        id,
+        registered_epoch: _,
+        blob_id,
+        root_hash: _,
+        size: _,
+        encoding_type: _,
+        certified_epoch,
+        storage,
+        deletable: _,
+    } = blob;
+    let epoch = system.epoch();
+    let end_epoch = storage.end_epoch;
+    assert!(end_epoch <= epoch, EBlobNotExpired);
+    let was_certified = certified_epoch.is_some();
+    if (was_certified) registry.remove_reference(blob_id, end_epoch);
+    events::emit_blob_expired(
+        object::uid_to_inner(&id),
+        blob_id,
+        epoch,
+        end_epoch,
+        was_certified,
+        registry.reference_count(blob_id),
+    );
+    object::delete(id);
+    destroy_storage_inner(system, storage, epoch);
+}
+
+/// Permissionless clean-up: removes the references to `blob_id` whose storage has ended
+/// (their owners have not destroyed them yet), so challenges never sample data nodes may
+/// already have dropped. Aborts `ENothingToPrune` if none has ended.
+public fun prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: u256) {
+    assert!(registry.index.contains(blob_id), ENotCertified);
+    let epoch = system.epoch();
+    let i = *registry.index.borrow(blob_id);
+    let entry = registry.entries.borrow_mut(i);
+    let before = entry.ends.length();
+    let mut k = 0;
+    while (k < entry.ends.length()) {
+        if (*entry.ends.borrow(k) <= epoch) {
+            let _ = entry.ends.swap_remove(k);
+        } else {
+            k = k + 1;
+        };
+    };
+    let left = entry.ends.length();
+    assert!(left < before, ENothingToPrune);
+    if (left == 0) registry.remove_entry(i);
+    events::emit_registry_pruned(blob_id, epoch, before - left, left);
+}
+
+// === Registry internals ===
+
+/// Adds one reference (a certified `Blob` ending at `end_epoch`); returns the reference count.
+fun add_reference(
+    registry: &mut BlobRegistry,
+    blob_id: u256,
+    root_hash: u256,
+    size: u64,
+    end_epoch: u64,
+): u64 {
+    if (registry.index.contains(blob_id)) {
+        let i = *registry.index.borrow(blob_id);
+        let entry = registry.entries.borrow_mut(i);
+        entry.ends.push_back(end_epoch);
+        entry.ends.length()
+    } else {
+        let i = registry.entries.length();
+        registry.entries.push_back(CertifiedEntry { blob_id, root_hash, size, ends: vector[end_epoch] });
+        registry.index.add(blob_id, i);
+        1
+    }
+}
+
+/// Removes one reference ending at `end_epoch`, and the entry with its last reference. A
+/// reference already pruned (expired) is simply absent.
+fun remove_reference(registry: &mut BlobRegistry, blob_id: u256, end_epoch: u64) {
+    if (!registry.index.contains(blob_id)) return;
+    let i = *registry.index.borrow(blob_id);
+    let entry = registry.entries.borrow_mut(i);
+    let (found, k) = entry.ends.index_of(&end_epoch);
+    if (found) {
+        let _ = entry.ends.swap_remove(k);
+    };
+    if (entry.ends.is_empty()) registry.remove_entry(i);
+}
+
+/// Moves one reference's end epoch from `old_end` to `new_end` (after an extension).
+fun replace_end(registry: &mut BlobRegistry, blob_id: u256, old_end: u64, new_end: u64) {
+    if (!registry.index.contains(blob_id)) return;
+    let i = *registry.index.borrow(blob_id);
+    let entry = registry.entries.borrow_mut(i);
+    let (found, k) = entry.ends.index_of(&old_end);
+    if (found) {
+        *entry.ends.borrow_mut(k) = new_end;
+    } else {
+        entry.ends.push_back(new_end);
+    };
+}
+
+/// Swap-removes entry `i` and re-points the index of the entry moved into its place.
+fun remove_entry(registry: &mut BlobRegistry, i: u64) {
+    let last = registry.entries.length() - 1;
+    let removed = registry.entries.swap_remove(i);
+    let _ = registry.index.remove(removed.blob_id);
+    if (i != last) {
+        let moved_id = registry.entries.borrow(i).blob_id;
+        *registry.index.borrow_mut(moved_id) = i;
+    };
+}
+
+/// Takes `amount` out of `payment` as a balance.
+fun take_payment(payment: &mut Coin<WAL>, amount: u64): Balance<WAL> {
+    assert!(payment.value() >= amount, EInsufficientPayment);
+    payment.balance_mut().split(amount)
+}
+
+/// ⌈bytes / MiB⌉ × price × epochs, aborting `EPriceOverflow` if it does not fit in a u64.
+fun price_of(bytes: u64, price_per_mib: u64, epochs: u64): u64 {
+    let mib = ((bytes as u256) + MIB - 1) / MIB;
+    let price = mib * (price_per_mib as u256) * (epochs as u256);
+    assert!(price <= MAX_U64, EPriceOverflow);
+    (price as u64)
+}
+
+// === Registry reads ===
+
+/// Whether a live certified blob with this ID exists (at least one certified `Blob` object
+/// that has not been deleted, destroyed or pruned).
+public fun is_certified(registry: &BlobRegistry, blob_id: u256): bool {
+    registry.index.contains(blob_id)
+}
+
+/// Number of distinct live certified blob IDs, for sampling with `certified_at`.
+public fun certified_count(registry: &BlobRegistry): u64 {
+    registry.entries.length()
+}
+
+/// (blob ID, root hash, end epoch) of the `i`-th live certified blob; the end epoch is the
+/// latest among its references. Order changes as blobs come and go.
+public fun certified_at(registry: &BlobRegistry, i: u64): (u256, u256, u64) {
+    assert!(i < registry.entries.length(), EIndexOutOfRange);
+    let entry = registry.entries.borrow(i);
+    (entry.blob_id, entry.root_hash, max_end(&entry.ends))
+}
+
+/// Root hash of a live certified blob; aborts `ENotCertified` if none.
+public fun root_hash_of(registry: &BlobRegistry, blob_id: u256): u256 {
+    registry.entry_of(blob_id).root_hash
+}
+
+/// Unencoded size of a live certified blob; aborts `ENotCertified` if none.
+public fun size_of(registry: &BlobRegistry, blob_id: u256): u64 {
+    registry.entry_of(blob_id).size
+}
+
+/// Latest end epoch among the references of a live certified blob; aborts `ENotCertified`.
+public fun end_epoch_of(registry: &BlobRegistry, blob_id: u256): u64 {
+    max_end(&registry.entry_of(blob_id).ends)
+}
+
+/// Number of certified `Blob` objects referencing `blob_id` (0 if it is not live).
+public fun reference_count(registry: &BlobRegistry, blob_id: u256): u64 {
+    if (registry.index.contains(blob_id)) registry.entry_of(blob_id).ends.length() else 0
+}
+
+/// Number of `Blob` objects ever registered.
+public fun total_registered(registry: &BlobRegistry): u64 {
+    registry.total_registered
+}
+
+fun entry_of(registry: &BlobRegistry, blob_id: u256): &CertifiedEntry {
+    assert!(registry.index.contains(blob_id), ENotCertified);
+    registry.entries.borrow(*registry.index.borrow(blob_id))
+}
+
+fun max_end(ends: &vector<u64>): u64 {
+    let mut max = 0;
+    ends.do_ref!(|e| if (*e > max) max = *e);
+    max
+}
+
+// === Storage and Blob reads ===
+
+/// First epoch the storage covers.
+public fun start_epoch(storage: &Storage): u64 { storage.start_epoch }
+
+/// First epoch the storage no longer covers.
+public fun end_epoch(storage: &Storage): u64 { storage.end_epoch }
+
+/// Reserved encoded bytes.
+public fun storage_size(storage: &Storage): u64 { storage.storage_size }
+
+/// Capacity this storage releases when destroyed.
+public fun capacity_held(storage: &Storage): u64 { storage.capacity_held }
+
+/// The blob ID (little-endian u256 of the 32 digest bytes).
+public fun blob_id(blob: &Blob): u256 { blob.blob_id }
+
+/// Merkle root over the blob's sliver pairs.
+public fun root_hash(blob: &Blob): u256 { blob.root_hash }
+
+/// Unencoded size in bytes.
+public fun size(blob: &Blob): u64 { blob.size }
+
+/// Encoding type (1 = RS2).
+public fun encoding_type(blob: &Blob): u8 { blob.encoding_type }
+
+/// Epoch the blob was registered in.
+public fun registered_epoch(blob: &Blob): u64 { blob.registered_epoch }
+
+/// Epoch the blob was certified in, if it was.
+public fun certified_epoch(blob: &Blob): Option<u64> { blob.certified_epoch }
+
+/// Whether the blob is certified.
+public fun is_blob_certified(blob: &Blob): bool { blob.certified_epoch.is_some() }
+
+/// Whether the owner may delete the blob before it expires.
+public fun is_deletable(blob: &Blob): bool { blob.deletable }
+
+/// The storage paying for the blob.
+public fun storage(blob: &Blob): &Storage { &blob.storage }
+
+// === Test-only ===
+
+/// Runs `init`: shares an empty `BlobRegistry`.
+#[test_only]
+public fun init_for_testing(ctx: &mut TxContext) {
+    init(ctx);
+}
+
+/// Records a live certified blob (size 0) without storage, payment or signatures, for tests
+/// of modules built on certified blobs.
+#[test_only]
+public fun certify_for_testing(
+    registry: &mut BlobRegistry,
+    blob_id: u256,
+    root_hash: u256,
+    end_epoch: u64,
+) {
+    let _ = registry.add_reference(blob_id, root_hash, 0, end_epoch);
+}
+
+/// Records a live certified blob of `size` bytes, for challenge tests.
+#[test_only]
+public fun certify_sized_for_testing(
+    registry: &mut BlobRegistry,
+    blob_id: u256,
+    root_hash: u256,
+    size: u64,
+    end_epoch: u64,
+) {
+    let _ = registry.add_reference(blob_id, root_hash, size, end_epoch);
+}
