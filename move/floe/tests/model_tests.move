@@ -1,0 +1,507 @@
+#[test_only]
+module floe::model_tests;
+
+use floe::blob::{Self, BlobRegistry};
+use floe::events::{
+    ModelDescriptionUpdated,
+    ModelOwnerChanged,
+    ModelRegistered,
+    ModelRevenueWithdrawn,
+    ModelVersionPublished
+};
+use floe::model::{Self, Model, ModelCap};
+use floe::wal::WAL;
+use std::string::{String, utf8};
+use std::unit_test::{assert_eq, destroy};
+use sui::balance;
+use sui::clock::{Self, Clock};
+use sui::event;
+use sui::test_scenario::{Self as ts, Scenario};
+
+const SELLER: address = @0xA11CE;
+const OTHER: address = @0xB0B;
+
+const BLOB_ID: u256 = 0x1234;
+const BLOB_ID_2: u256 = 0x5678;
+const UNKNOWN_BLOB_ID: u256 = 0x9999;
+const NOW_MS: u64 = 1_700_000_000_000;
+
+// === Helpers ===
+
+/// A string of `n` 'a's.
+fun long_string(n: u64): String {
+    let mut bytes = vector[];
+    let mut i = 0;
+    while (i < n) {
+        bytes.push_back(97u8);
+        i = i + 1;
+    };
+    utf8(bytes)
+}
+
+/// Blob registry with two certified blobs, a clock, and a model registered by SELLER (cap in
+/// SELLER's account). The next transaction is SELLER's.
+fun setup(): (Scenario, Clock, ID) {
+    let mut scenario = ts::begin(SELLER);
+    blob::init_for_testing(scenario.ctx());
+    scenario.next_tx(SELLER);
+    let mut clock = clock::create_for_testing(scenario.ctx());
+    clock.set_for_testing(NOW_MS);
+    {
+        let mut registry = scenario.take_shared<BlobRegistry>();
+        blob::certify_for_testing(&mut registry, BLOB_ID, 1, 100);
+        blob::certify_for_testing(&mut registry, BLOB_ID_2, 2, 100);
+        ts::return_shared(registry);
+    };
+    let cap = model::register_model(utf8(b"floe-llm"), utf8(b"a small model"), scenario.ctx());
+    let model_id = model::cap_model_id(&cap);
+    transfer::public_transfer(cap, SELLER);
+    scenario.next_tx(SELLER);
+    (scenario, clock, model_id)
+}
+
+fun finish(scenario: Scenario, clock: Clock) {
+    clock.destroy_for_testing();
+    scenario.end();
+}
+
+/// Publishes a version of the model with BLOB_ID as SELLER; returns its number.
+fun publish(scenario: &mut Scenario, clock: &Clock, model_id: ID, blob_id: u256): u64 {
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    let registry = scenario.take_shared<BlobRegistry>();
+    let number = model::publish_version(
+        &mut m,
+        &cap,
+        &registry,
+        blob_id,
+        utf8(b"transformer-7b"),
+        x"0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20",
+        vector[utf8(b"accuracy_bps"), utf8(b"f1_bps")],
+        vector[9_100, 8_750],
+        clock,
+        scenario.ctx(),
+    );
+    ts::return_shared(m);
+    ts::return_shared(registry);
+    scenario.return_to_sender(cap);
+    number
+}
+
+/// Publishes with the given architecture, hash and metrics (for abort tests).
+fun publish_with(
+    scenario: &mut Scenario,
+    clock: &Clock,
+    model_id: ID,
+    blob_id: u256,
+    architecture: String,
+    dataset_hash: vector<u8>,
+    metric_names: vector<String>,
+    metric_values: vector<u64>,
+): u64 {
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    let registry = scenario.take_shared<BlobRegistry>();
+    let number = model::publish_version(
+        &mut m,
+        &cap,
+        &registry,
+        blob_id,
+        architecture,
+        dataset_hash,
+        metric_names,
+        metric_values,
+        clock,
+        scenario.ctx(),
+    );
+    ts::return_shared(m);
+    ts::return_shared(registry);
+    scenario.return_to_sender(cap);
+    number
+}
+
+// === register_model ===
+
+#[test]
+fun register_model_shares_model_and_returns_cap() {
+    let mut scenario = ts::begin(SELLER);
+    let cap = model::register_model(utf8(b"floe-llm"), utf8(b"a small model"), scenario.ctx());
+    assert_eq!(event::events_by_type<ModelRegistered>().length(), 1);
+    let model_id = model::cap_model_id(&cap);
+    let cap_id = object::id(&cap);
+    transfer::public_transfer(cap, SELLER);
+    scenario.next_tx(SELLER);
+
+    let m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    assert_eq!(object::id(&cap), cap_id);
+    assert_eq!(model::cap_id(&m), cap_id);
+    assert_eq!(model::owner(&m), SELLER);
+    assert_eq!(model::name(&m), utf8(b"floe-llm"));
+    assert_eq!(model::description(&m), utf8(b"a small model"));
+    assert_eq!(model::version_count(&m), 0);
+    assert_eq!(model::revenue(&m), 0);
+    assert_eq!(model::total_revenue(&m), 0);
+    assert_eq!(model::id_bytes(&m), object::id_to_bytes(&model_id));
+    assert!(!model::has_version(&m, 1));
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    scenario.end();
+}
+
+#[test]
+fun register_model_accepts_limits() {
+    let mut scenario = ts::begin(SELLER);
+    let cap = model::register_model(long_string(128), long_string(4096), scenario.ctx());
+    destroy(cap);
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = model::EEmptyName)]
+fun register_model_empty_name_aborts() {
+    let mut scenario = ts::begin(SELLER);
+    let cap = model::register_model(utf8(b""), utf8(b"d"), scenario.ctx());
+    destroy(cap);
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = model::ENameTooLong)]
+fun register_model_name_too_long_aborts() {
+    let mut scenario = ts::begin(SELLER);
+    let cap = model::register_model(long_string(129), utf8(b"d"), scenario.ctx());
+    destroy(cap);
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = model::EDescriptionTooLong)]
+fun register_model_description_too_long_aborts() {
+    let mut scenario = ts::begin(SELLER);
+    let cap = model::register_model(utf8(b"n"), long_string(4097), scenario.ctx());
+    destroy(cap);
+    scenario.end();
+}
+
+// === publish_version ===
+
+#[test]
+fun publish_version_numbers_from_one_and_keeps_versions() {
+    let (mut scenario, mut clock, model_id) = setup();
+    let first = publish(&mut scenario, &clock, model_id, BLOB_ID);
+    assert_eq!(first, 1);
+    assert_eq!(event::events_by_type<ModelVersionPublished>().length(), 1);
+    scenario.next_tx(SELLER);
+    clock.increment_for_testing(5_000);
+    let second = publish_with(
+        &mut scenario,
+        &clock,
+        model_id,
+        BLOB_ID_2,
+        utf8(b"moe-8x7b"),
+        vector[],
+        vector[],
+        vector[],
+    );
+    assert_eq!(second, 2);
+    scenario.next_tx(OTHER);
+
+    let m = scenario.take_shared_by_id<Model>(model_id);
+    assert_eq!(model::version_count(&m), 2);
+    assert!(model::has_version(&m, 1));
+    assert!(model::has_version(&m, 2));
+    assert!(!model::has_version(&m, 3));
+
+    let v1 = model::version(&m, 1);
+    assert_eq!(model::version_number(v1), 1);
+    assert_eq!(model::version_blob_id(v1), BLOB_ID);
+    assert_eq!(model::version_architecture(v1), utf8(b"transformer-7b"));
+    let hash = model::version_dataset_hash(v1);
+    assert_eq!(hash.length(), 32);
+    let metrics = model::version_metrics(v1);
+    assert_eq!(metrics.length(), 2);
+    assert_eq!(*metrics.get(&utf8(b"accuracy_bps")), 9_100);
+    assert_eq!(*metrics.get(&utf8(b"f1_bps")), 8_750);
+    assert_eq!(model::version_published_at_ms(v1), NOW_MS);
+    assert_eq!(model::version_publisher(v1), SELLER);
+
+    let v2 = model::version(&m, 2);
+    assert_eq!(model::version_number(v2), 2);
+    assert_eq!(model::version_blob_id(v2), BLOB_ID_2);
+    assert_eq!(model::version_architecture(v2), utf8(b"moe-8x7b"));
+    let metrics2 = model::version_metrics(v2);
+    assert!(metrics2.is_empty());
+    assert_eq!(model::version_published_at_ms(v2), NOW_MS + 5_000);
+    ts::return_shared(m);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EWrongCap)]
+fun publish_version_wrong_cap_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    // A second model; its cap must not publish to the first.
+    let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
+    scenario.next_tx(SELLER);
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let registry = scenario.take_shared<BlobRegistry>();
+    let number = model::publish_version(
+        &mut m,
+        &other_cap,
+        &registry,
+        BLOB_ID,
+        utf8(b"a"),
+        vector[],
+        vector[],
+        vector[],
+        &clock,
+        scenario.ctx(),
+    );
+    assert_eq!(number, 1);
+    ts::return_shared(m);
+    ts::return_shared(registry);
+    destroy(other_cap);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EBlobNotCertified)]
+fun publish_version_uncertified_blob_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    publish(&mut scenario, &clock, model_id, UNKNOWN_BLOB_ID);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EArchitectureTooLong)]
+fun publish_version_architecture_too_long_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    publish_with(
+        &mut scenario,
+        &clock,
+        model_id,
+        BLOB_ID,
+        long_string(129),
+        vector[],
+        vector[],
+        vector[],
+    );
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EDatasetHashTooLong)]
+fun publish_version_dataset_hash_too_long_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    let mut hash = vector[];
+    let mut i = 0;
+    while (i < 65) {
+        hash.push_back(1u8);
+        i = i + 1;
+    };
+    publish_with(
+        &mut scenario,
+        &clock,
+        model_id,
+        BLOB_ID,
+        utf8(b"a"),
+        hash,
+        vector[],
+        vector[],
+    );
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EMetricsLengthMismatch)]
+fun publish_version_metrics_length_mismatch_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    publish_with(
+        &mut scenario,
+        &clock,
+        model_id,
+        BLOB_ID,
+        utf8(b"a"),
+        vector[],
+        vector[utf8(b"acc")],
+        vector[1, 2],
+    );
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::ETooManyMetrics)]
+fun publish_version_too_many_metrics_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    let mut names = vector[];
+    let mut values = vector[];
+    let mut i = 0;
+    while (i < 33) {
+        names.push_back(long_string(i + 1));
+        values.push_back(i);
+        i = i + 1;
+    };
+    publish_with(&mut scenario, &clock, model_id, BLOB_ID, utf8(b"a"), vector[], names, values);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EDuplicateMetric)]
+fun publish_version_duplicate_metric_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    publish_with(
+        &mut scenario,
+        &clock,
+        model_id,
+        BLOB_ID,
+        utf8(b"a"),
+        vector[],
+        vector[utf8(b"acc"), utf8(b"acc")],
+        vector[1, 2],
+    );
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EVersionNotFound)]
+fun version_missing_aborts() {
+    let (scenario, clock, model_id) = setup();
+    let m = scenario.take_shared_by_id<Model>(model_id);
+    let v = model::version(&m, 1);
+    assert_eq!(model::version_number(v), 1);
+    ts::return_shared(m);
+    finish(scenario, clock);
+}
+
+// === update_description ===
+
+#[test]
+fun update_description_replaces_it() {
+    let (mut scenario, clock, model_id) = setup();
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    model::update_description(&mut m, &cap, utf8(b"now with more layers"), scenario.ctx());
+    assert_eq!(model::description(&m), utf8(b"now with more layers"));
+    assert_eq!(event::events_by_type<ModelDescriptionUpdated>().length(), 1);
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EWrongCap)]
+fun update_description_wrong_cap_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
+    scenario.next_tx(SELLER);
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    model::update_description(&mut m, &other_cap, utf8(b"hijacked"), scenario.ctx());
+    ts::return_shared(m);
+    destroy(other_cap);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EDescriptionTooLong)]
+fun update_description_too_long_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    model::update_description(&mut m, &cap, long_string(4097), scenario.ctx());
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+// === revenue ===
+
+#[test]
+fun withdraw_revenue_takes_everything_accrued() {
+    let (mut scenario, clock, model_id) = setup();
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    model::add_revenue(&mut m, balance::create_for_testing<WAL>(700));
+    model::add_revenue(&mut m, balance::create_for_testing<WAL>(300));
+    assert_eq!(model::revenue(&m), 1_000);
+    assert_eq!(model::total_revenue(&m), 1_000);
+
+    let coin = model::withdraw_revenue(&mut m, &cap, scenario.ctx());
+    assert_eq!(coin.value(), 1_000);
+    assert_eq!(model::revenue(&m), 0);
+    assert_eq!(model::total_revenue(&m), 1_000);
+    assert_eq!(event::events_by_type<ModelRevenueWithdrawn>().length(), 1);
+    assert_eq!(coin.burn_for_testing(), 1_000);
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::ENoRevenue)]
+fun withdraw_revenue_nothing_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    let coin = model::withdraw_revenue(&mut m, &cap, scenario.ctx());
+    destroy(coin);
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EWrongCap)]
+fun withdraw_revenue_wrong_cap_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
+    scenario.next_tx(OTHER);
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    model::add_revenue(&mut m, balance::create_for_testing<WAL>(10));
+    let coin = model::withdraw_revenue(&mut m, &other_cap, scenario.ctx());
+    destroy(coin);
+    ts::return_shared(m);
+    destroy(other_cap);
+    finish(scenario, clock);
+}
+
+// === ownership ===
+
+#[test]
+fun cap_transfer_moves_ownership() {
+    let (mut scenario, clock, model_id) = setup();
+    let cap = scenario.take_from_sender<ModelCap>();
+    transfer::public_transfer(cap, OTHER);
+    scenario.next_tx(OTHER);
+
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    assert_eq!(model::owner(&m), SELLER);
+    model::refresh_owner(&mut m, &cap, scenario.ctx());
+    assert_eq!(model::owner(&m), OTHER);
+    assert_eq!(event::events_by_type<ModelOwnerChanged>().length(), 1);
+    // Refreshing again changes nothing and emits nothing new.
+    model::refresh_owner(&mut m, &cap, scenario.ctx());
+    assert_eq!(event::events_by_type<ModelOwnerChanged>().length(), 1);
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    scenario.next_tx(OTHER);
+
+    // The new holder can publish.
+    let number = publish(&mut scenario, &clock, model_id, BLOB_ID);
+    assert_eq!(number, 1);
+    finish(scenario, clock);
+}
+
+#[test]
+fun cap_use_by_new_holder_records_owner() {
+    let (mut scenario, clock, model_id) = setup();
+    let cap = scenario.take_from_sender<ModelCap>();
+    transfer::public_transfer(cap, OTHER);
+    scenario.next_tx(OTHER);
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    model::update_description(&mut m, &cap, utf8(b"new owner"), scenario.ctx());
+    assert_eq!(model::owner(&m), OTHER);
+    assert_eq!(event::events_by_type<ModelOwnerChanged>().length(), 1);
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = model::EWrongCap)]
+fun refresh_owner_wrong_cap_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
+    scenario.next_tx(OTHER);
+    let mut m = scenario.take_shared_by_id<Model>(model_id);
+    model::refresh_owner(&mut m, &other_cap, scenario.ctx());
+    ts::return_shared(m);
+    destroy(other_cap);
+    finish(scenario, clock);
+}
