@@ -255,7 +255,7 @@ fun create_offer_accepts_limits() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = model::EWrongCap)]
+#[test, expected_failure(abort_code = floe::model::EWrongCap)]
 fun create_offer_wrong_cap_aborts() {
     let mut scenario = ts::begin(SELLER);
     let model_id = register(&mut scenario);
@@ -267,7 +267,7 @@ fun create_offer_wrong_cap_aborts() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = license::EZeroWindowLength)]
+#[test, expected_failure(abort_code = floe::license::EZeroWindowLength)]
 fun create_offer_zero_window_aborts() {
     let mut scenario = ts::begin(SELLER);
     let model_id = register(&mut scenario);
@@ -276,7 +276,7 @@ fun create_offer_zero_window_aborts() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = license::EZeroMaxWindows)]
+#[test, expected_failure(abort_code = floe::license::EZeroMaxWindows)]
 fun create_offer_zero_max_windows_aborts() {
     let mut scenario = ts::begin(SELLER);
     let model_id = register(&mut scenario);
@@ -285,7 +285,7 @@ fun create_offer_zero_max_windows_aborts() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = license::ELicenseTooLong)]
+#[test, expected_failure(abort_code = floe::license::ELicenseTooLong)]
 fun create_offer_too_long_aborts() {
     let mut scenario = ts::begin(SELLER);
     let model_id = register(&mut scenario);
@@ -294,7 +294,7 @@ fun create_offer_too_long_aborts() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = license::EPriceOverflow)]
+#[test, expected_failure(abort_code = floe::license::EPriceOverflow)]
 fun create_offer_price_overflow_aborts() {
     let mut scenario = ts::begin(SELLER);
     let model_id = register(&mut scenario);
@@ -303,7 +303,7 @@ fun create_offer_price_overflow_aborts() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = license::EUsesOverflow)]
+#[test, expected_failure(abort_code = floe::license::EUsesOverflow)]
 fun create_offer_uses_overflow_aborts() {
     let mut scenario = ts::begin(SELLER);
     let model_id = register(&mut scenario);
@@ -333,7 +333,7 @@ fun pause_and_resume_offer() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EWrongCap)]
+#[test, expected_failure(abort_code = floe::license::EWrongCap)]
 fun pause_offer_wrong_cap_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     scenario.next_tx(OTHER_SELLER);
@@ -343,7 +343,7 @@ fun pause_offer_wrong_cap_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EOfferAlreadyPaused)]
+#[test, expected_failure(abort_code = floe::license::EOfferAlreadyPaused)]
 fun pause_offer_twice_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     scenario.next_tx(SELLER);
@@ -352,7 +352,7 @@ fun pause_offer_twice_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EWrongCap)]
+#[test, expected_failure(abort_code = floe::license::EWrongCap)]
 fun resume_offer_wrong_cap_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     scenario.next_tx(SELLER);
@@ -364,7 +364,7 @@ fun resume_offer_wrong_cap_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EOfferNotPaused)]
+#[test, expected_failure(abort_code = floe::license::EOfferNotPaused)]
 fun resume_offer_not_paused_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     scenario.next_tx(SELLER);
@@ -388,7 +388,7 @@ fun reprice_offer_changes_future_price() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EWrongCap)]
+#[test, expected_failure(abort_code = floe::license::EWrongCap)]
 fun reprice_offer_wrong_cap_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     scenario.next_tx(OTHER_SELLER);
@@ -398,7 +398,7 @@ fun reprice_offer_wrong_cap_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EPriceOverflow)]
+#[test, expected_failure(abort_code = floe::license::EPriceOverflow)]
 fun reprice_offer_overflow_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     scenario.next_tx(SELLER);
@@ -487,7 +487,7 @@ fun purchase_exact_payment_leaves_zero_coin() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EWrongModel)]
+#[test, expected_failure(abort_code = floe::license::EWrongModel)]
 fun purchase_wrong_model_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     let other = second_model(&mut scenario, BUYER);
@@ -496,7 +496,7 @@ fun purchase_wrong_model_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EOfferPaused)]
+#[test, expected_failure(abort_code = floe::license::EOfferPaused)]
 fun purchase_paused_offer_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     scenario.next_tx(SELLER);
@@ -507,7 +507,7 @@ fun purchase_paused_offer_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EZeroWindows)]
+#[test, expected_failure(abort_code = floe::license::EZeroWindows)]
 fun purchase_zero_windows_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let license = buy(&mut scenario, &clock, model_id, offer_id, 0);
@@ -515,7 +515,7 @@ fun purchase_zero_windows_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::ETooManyWindows)]
+#[test, expected_failure(abort_code = floe::license::ETooManyWindows)]
 fun purchase_too_many_windows_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let license = buy(&mut scenario, &clock, model_id, offer_id, MAX_WINDOWS + 1);
@@ -523,7 +523,7 @@ fun purchase_too_many_windows_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EInsufficientPayment)]
+#[test, expected_failure(abort_code = floe::license::EInsufficientPayment)]
 fun purchase_insufficient_payment_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     scenario.next_tx(POOR);
@@ -570,7 +570,7 @@ fun extend_expired_restarts_from_now() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EWrongOffer)]
+#[test, expected_failure(abort_code = floe::license::EWrongOffer)]
 fun extend_wrong_offer_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -582,7 +582,7 @@ fun extend_wrong_offer_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EWrongModel)]
+#[test, expected_failure(abort_code = floe::license::EWrongModel)]
 fun extend_wrong_model_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -592,7 +592,7 @@ fun extend_wrong_model_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EOfferPaused)]
+#[test, expected_failure(abort_code = floe::license::EOfferPaused)]
 fun extend_paused_offer_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -604,7 +604,7 @@ fun extend_paused_offer_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EZeroWindows)]
+#[test, expected_failure(abort_code = floe::license::EZeroWindows)]
 fun extend_zero_windows_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -614,7 +614,7 @@ fun extend_zero_windows_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::ETooManyWindows)]
+#[test, expected_failure(abort_code = floe::license::ETooManyWindows)]
 fun extend_too_many_windows_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -624,7 +624,7 @@ fun extend_too_many_windows_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::ETooManyWindows)]
+#[test, expected_failure(abort_code = floe::license::ETooManyWindows)]
 fun extend_beyond_max_windows_ahead_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, MAX_WINDOWS);
@@ -635,7 +635,7 @@ fun extend_beyond_max_windows_ahead_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EInsufficientPayment)]
+#[test, expected_failure(abort_code = floe::license::EInsufficientPayment)]
 fun extend_insufficient_payment_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -680,7 +680,7 @@ fun consume_leaves_unlimited_license_unchanged() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::ELicenseExpired)]
+#[test, expected_failure(abort_code = floe::license::ELicenseExpired)]
 fun consume_expired_aborts() {
     let (mut scenario, mut clock, model_id, offer_id) = setup(USES);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -690,7 +690,7 @@ fun consume_expired_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::ENoUsesLeft)]
+#[test, expected_failure(abort_code = floe::license::ENoUsesLeft)]
 fun consume_no_uses_left_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(1);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -712,7 +712,7 @@ fun seal_approve_accepts_model_id_bytes() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::EWrongId)]
+#[test, expected_failure(abort_code = floe::license::EWrongId)]
 fun seal_approve_wrong_id_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -721,7 +721,7 @@ fun seal_approve_wrong_id_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::ENoUsesLeft)]
+#[test, expected_failure(abort_code = floe::license::ENoUsesLeft)]
 fun seal_approve_no_uses_left_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(1);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
@@ -742,7 +742,7 @@ fun destroy_deletes_license() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = license::ETooManyWindows)]
+#[test, expected_failure(abort_code = floe::license::ETooManyWindows)]
 fun quote_too_many_windows_aborts() {
     let (scenario, clock, _model_id, offer_id) = setup(0);
     let offer = scenario.take_shared_by_id<LicenseOffer>(offer_id);

@@ -157,7 +157,7 @@ fun register_model_accepts_limits() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = model::EEmptyName)]
+#[test, expected_failure(abort_code = floe::model::EEmptyName)]
 fun register_model_empty_name_aborts() {
     let mut scenario = ts::begin(SELLER);
     let cap = model::register_model(utf8(b""), utf8(b"d"), scenario.ctx());
@@ -165,7 +165,7 @@ fun register_model_empty_name_aborts() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = model::ENameTooLong)]
+#[test, expected_failure(abort_code = floe::model::ENameTooLong)]
 fun register_model_name_too_long_aborts() {
     let mut scenario = ts::begin(SELLER);
     let cap = model::register_model(long_string(129), utf8(b"d"), scenario.ctx());
@@ -173,7 +173,7 @@ fun register_model_name_too_long_aborts() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = model::EDescriptionTooLong)]
+#[test, expected_failure(abort_code = floe::model::EDescriptionTooLong)]
 fun register_model_description_too_long_aborts() {
     let mut scenario = ts::begin(SELLER);
     let cap = model::register_model(utf8(b"n"), long_string(4097), scenario.ctx());
@@ -234,7 +234,7 @@ fun publish_version_numbers_from_one_and_keeps_versions() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EWrongCap)]
+#[test, expected_failure(abort_code = floe::model::EWrongCap)]
 fun publish_version_wrong_cap_aborts() {
     let (mut scenario, clock, model_id) = setup();
     // A second model; its cap must not publish to the first.
@@ -261,14 +261,14 @@ fun publish_version_wrong_cap_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EBlobNotCertified)]
+#[test, expected_failure(abort_code = floe::model::EBlobNotCertified)]
 fun publish_version_uncertified_blob_aborts() {
     let (mut scenario, clock, model_id) = setup();
     publish(&mut scenario, &clock, model_id, UNKNOWN_BLOB_ID);
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EArchitectureTooLong)]
+#[test, expected_failure(abort_code = floe::model::EArchitectureTooLong)]
 fun publish_version_architecture_too_long_aborts() {
     let (mut scenario, clock, model_id) = setup();
     publish_with(
@@ -284,7 +284,7 @@ fun publish_version_architecture_too_long_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EDatasetHashTooLong)]
+#[test, expected_failure(abort_code = floe::model::EDatasetHashTooLong)]
 fun publish_version_dataset_hash_too_long_aborts() {
     let (mut scenario, clock, model_id) = setup();
     let mut hash = vector[];
@@ -306,7 +306,7 @@ fun publish_version_dataset_hash_too_long_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EMetricsLengthMismatch)]
+#[test, expected_failure(abort_code = floe::model::EMetricsLengthMismatch)]
 fun publish_version_metrics_length_mismatch_aborts() {
     let (mut scenario, clock, model_id) = setup();
     publish_with(
@@ -322,7 +322,7 @@ fun publish_version_metrics_length_mismatch_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::ETooManyMetrics)]
+#[test, expected_failure(abort_code = floe::model::ETooManyMetrics)]
 fun publish_version_too_many_metrics_aborts() {
     let (mut scenario, clock, model_id) = setup();
     let mut names = vector[];
@@ -337,7 +337,7 @@ fun publish_version_too_many_metrics_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EDuplicateMetric)]
+#[test, expected_failure(abort_code = floe::model::EDuplicateMetric)]
 fun publish_version_duplicate_metric_aborts() {
     let (mut scenario, clock, model_id) = setup();
     publish_with(
@@ -353,7 +353,7 @@ fun publish_version_duplicate_metric_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EVersionNotFound)]
+#[test, expected_failure(abort_code = floe::model::EVersionNotFound)]
 fun version_missing_aborts() {
     let (scenario, clock, model_id) = setup();
     let m = scenario.take_shared_by_id<Model>(model_id);
@@ -378,7 +378,7 @@ fun update_description_replaces_it() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EWrongCap)]
+#[test, expected_failure(abort_code = floe::model::EWrongCap)]
 fun update_description_wrong_cap_aborts() {
     let (mut scenario, clock, model_id) = setup();
     let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
@@ -390,7 +390,7 @@ fun update_description_wrong_cap_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EDescriptionTooLong)]
+#[test, expected_failure(abort_code = floe::model::EDescriptionTooLong)]
 fun update_description_too_long_aborts() {
     let (mut scenario, clock, model_id) = setup();
     let mut m = scenario.take_shared_by_id<Model>(model_id);
@@ -424,7 +424,7 @@ fun withdraw_revenue_takes_everything_accrued() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::ENoRevenue)]
+#[test, expected_failure(abort_code = floe::model::ENoRevenue)]
 fun withdraw_revenue_nothing_aborts() {
     let (mut scenario, clock, model_id) = setup();
     let mut m = scenario.take_shared_by_id<Model>(model_id);
@@ -436,7 +436,7 @@ fun withdraw_revenue_nothing_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EWrongCap)]
+#[test, expected_failure(abort_code = floe::model::EWrongCap)]
 fun withdraw_revenue_wrong_cap_aborts() {
     let (mut scenario, clock, model_id) = setup();
     let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
@@ -494,7 +494,7 @@ fun cap_use_by_new_holder_records_owner() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = model::EWrongCap)]
+#[test, expected_failure(abort_code = floe::model::EWrongCap)]
 fun refresh_owner_wrong_cap_aborts() {
     let (mut scenario, clock, model_id) = setup();
     let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());

@@ -19,7 +19,7 @@ const BUYER_FUNDS: u64 = 100_000_000_000;
 
 /// A license expiring: valid (and approved by the Seal policy) until the clock reaches its
 /// expiry, then `is_valid` turns false and `seal_approve` aborts.
-#[test, expected_failure(abort_code = license::ELicenseExpired)]
+#[test, expected_failure(abort_code = floe::license::ELicenseExpired)]
 fun a_license_expiring() {
     let (mut scenario, mut clock, model_id, offer_id) = license_tests::setup(0);
     let license = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 2);
