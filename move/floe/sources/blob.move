@@ -753,3 +753,9 @@ public fun certify_sized_for_testing(
 ) {
     let _ = registry.add_reference(blob_id, root_hash, size, end_epoch);
 }
+
+/// `price_of`, exposed for tests of its overflow check.
+#[test_only]
+public fun price_of_for_testing(bytes: u64, price_per_mib: u64, epochs: u64): u64 {
+    price_of(bytes, price_per_mib, epochs)
+}
