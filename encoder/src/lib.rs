@@ -1,21 +1,37 @@
 //! Red Stuff (RS2) erasure coding, byte-compatible with Walrus.
 //!
 //! A pure library: no I/O beyond the [`BlobSource`] a caller hands in, no async.
+//!
+//! - [`encode`] turns a blob into [`BlobMetadata`] and `n` [`SliverPair`]s; [`blob_id`] and
+//!   [`compute_metadata`] give the commitment alone with bounded memory.
+//! - [`decode`] rebuilds the blob from any `p` primary slivers, checking each against the
+//!   metadata and the metadata against the blob ID.
+//! - [`recovery`] rebuilds one lost sliver from symbols other nodes derive from theirs.
+//! - [`challenge`] builds and checks the availability-challenge answer the Move package
+//!   verifies on-chain; its module docs give the byte format.
 pub mod blob_id;
+pub mod challenge;
 pub mod config;
+pub mod decode;
 pub mod encode;
 pub mod error;
 mod layout;
 pub mod merkle;
 pub mod metadata;
+pub mod recovery;
 mod rs;
 pub mod sliver;
 pub mod source;
+pub mod verify;
 
 pub use blob_id::BlobId;
+pub use challenge::{ChallengeAnswer, answer_challenge, verify_challenge_answer};
 pub use config::EncodingConfig;
+pub use decode::{decode, decode_and_verify};
 pub use encode::{blob_id, compute_metadata, encode};
 pub use error::{DecodeError, EncodeError, ProofError};
 pub use metadata::{BlobMetadata, SliverPairHashes};
+pub use recovery::{RecoverySymbol, recover_sliver, recovery_symbol};
 pub use sliver::{Axis, Sliver, SliverPair};
 pub use source::{BlobSource, ReaderSource};
+pub use verify::verify_sliver;
