@@ -583,7 +583,8 @@ fun remove_reference(registry: &mut BlobRegistry, blob_id: u256, end_epoch: u64)
     if (found) {
         let _ = entry.ends.swap_remove(k);
     };
-    if (entry.ends.is_empty()) registry.remove_entry(i);
+    let empty = entry.ends.is_empty();
+    if (empty) registry.remove_entry(i);
 }
 
 /// Moves one reference's end epoch from `old_end` to `new_end` (after an extension).
