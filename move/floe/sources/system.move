@@ -599,7 +599,12 @@ fun assign_shards(n: u64, stakes: &vector<u64>): vector<u64> {
         assigned = assigned + quota;
         k = k + 1;
     };
-    let mut bumped = vector::tabulate!(m, |_| false);
+    let mut bumped: vector<bool> = vector[];
+    k = 0;
+    while (k < m) {
+        bumped.push_back(false);
+        k = k + 1;
+    };
     let mut left = n - assigned;
     while (left > 0) {
         let mut best = m;
