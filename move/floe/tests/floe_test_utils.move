@@ -54,9 +54,7 @@ const SIG_B_E2: vector<u8> = x"8f8815bfb84fd81e2183ad8d37d026e807824f973e166525f
 const SIG_B_E3: vector<u8> = x"b55a40a4b6a5719565f954114193104237518bebfc3f56064bc0b55f2677832b400c4d35754f90b256db72edc88adbc8186c6b4e1b43b8e7c5a2ca3c3ce28ad05a6da3dc4cddad1d7a5b954ae8ab8756c784958310f2f2a61fd2cafd390803ca"; // signers 0,1,2
 const SIG_A_E1_SIGNERS_013: vector<u8> = x"8cdc6e495f96c918a0023b9eb66c51d83495d2e96923d455f54f289959b48f870509992993695f8219d5f9b0b824c36b06dca1cfb0ba0509a2216dbff7e92c323aa6c418d723d4fdd17ac20fe79c06c7fceac4761ab5c2b895d6b05586646746";
 const ANSWER_SYMBOL: vector<u8> = x"e9eceff2f5f8fbfe";
-const ANSWER_SLIVER_PATH: vector<vector<u8>> = vector[x"0000000000000000000000000000000000000000000000000000000000000000", x"1b490fa8cab51d73bd858e048d5d55f97db51ddb5dd9514918fcbaaa94f8cceb", x"b81da41ff271373a659c5a587d1238d57ca28d0d0b4fd6dfe1c21e4281e3c02b"];
 const ANSWER_SECONDARY: vector<u8> = x"4c5a97cadc83a2b66246783ee00ca8d534fc3d06ebecec84abb215446272cd3e";
-const ANSWER_PAIR_PATH: vector<vector<u8>> = vector[x"0000000000000000000000000000000000000000000000000000000000000000", x"84a7374230aaedadb79301a1e609f36163ea04a95ffbcbdb4cd2ade26a5f0533", x"a430e58eab3933d0f1cfb01524a0c63388b2e2c1ae71815ecc1d6ae83201715c"];
 
 // === Accessors ===
 
@@ -110,7 +108,17 @@ public fun sig_a_e1_signers_013(): vector<u8> { SIG_A_E1_SIGNERS_013 }
 
 /// Fixed answer for blob A, pair 6, symbol 6: (symbol, sliver path, secondary hash, pair path).
 public fun fixed_answer(): (vector<u8>, vector<vector<u8>>, vector<u8>, vector<vector<u8>>) {
-    (ANSWER_SYMBOL, ANSWER_SLIVER_PATH, ANSWER_SECONDARY, ANSWER_PAIR_PATH)
+    let sliver_path = vector[
+        x"0000000000000000000000000000000000000000000000000000000000000000",
+        x"1b490fa8cab51d73bd858e048d5d55f97db51ddb5dd9514918fcbaaa94f8cceb",
+        x"b81da41ff271373a659c5a587d1238d57ca28d0d0b4fd6dfe1c21e4281e3c02b",
+    ];
+    let pair_path = vector[
+        x"0000000000000000000000000000000000000000000000000000000000000000",
+        x"84a7374230aaedadb79301a1e609f36163ea04a95ffbcbdb4cd2ade26a5f0533",
+        x"a430e58eab3933d0f1cfb01524a0c63388b2e2c1ae71815ecc1d6ae83201715c",
+    ];
+    (ANSWER_SYMBOL, sliver_path, ANSWER_SECONDARY, pair_path)
 }
 
 // === Set-up ===
