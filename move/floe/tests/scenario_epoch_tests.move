@@ -25,11 +25,11 @@ fun full_epoch_cycle_pays_rewards_pro_rata() {
     let n1 = env::register(&mut scenario, 1);
     let n2 = env::register(&mut scenario, 2);
     let n3 = env::register(&mut scenario, 3);
-    let alice = env::stake(&mut scenario, ALICE, n0, env::wal(100));
-    let bob = env::stake(&mut scenario, BOB, n0, env::wal(300));
-    env::stake(&mut scenario, CAROL, n1, env::wal(100));
-    env::stake(&mut scenario, CAROL, n2, env::wal(100));
-    env::stake(&mut scenario, CAROL, n3, env::wal(100));
+    let alice = env::stake(&mut scenario, ALICE, n0, env::wal_of(100));
+    let bob = env::stake(&mut scenario, BOB, n0, env::wal_of(300));
+    env::stake(&mut scenario, CAROL, n1, env::wal_of(100));
+    env::stake(&mut scenario, CAROL, n2, env::wal_of(100));
+    env::stake(&mut scenario, CAROL, n3, env::wal_of(100));
 
     // Epoch 1: the committee holds all four; node 0 (400 of 700) has 4 of 10 shards.
     env::advance(&mut scenario, &mut clock);
@@ -39,9 +39,9 @@ fun full_epoch_cycle_pays_rewards_pro_rata() {
     let mut treasury = scenario.take_shared<Treasury>();
     assert_eq!(system.epoch(), 1);
     assert_eq!(system.node_shards(n0).length(), 4);
-    let fees = wal::mint_for_testing(&mut treasury, env::wal(1_000), scenario.ctx());
+    let fees = wal::mint_for_testing(&mut treasury, env::wal_of(1_000), scenario.ctx());
     system.add_storage_fees(fees.into_balance(), 1, 2);
-    assert_eq!(system.fees_for_epoch(1), env::wal(1_000));
+    assert_eq!(system.fees_for_epoch(1), env::wal_of(1_000));
     ts::return_shared(treasury);
     ts::return_shared(system);
 
@@ -49,17 +49,17 @@ fun full_epoch_cycle_pays_rewards_pro_rata() {
     // commission (36) to the operator, 324 to the pool.
     let supply_before = env::total_supply(&mut scenario);
     env::advance(&mut scenario, &mut clock);
-    assert_eq!(env::total_supply(&mut scenario), supply_before - env::wal(100));
+    assert_eq!(env::total_supply(&mut scenario), supply_before - env::wal_of(100));
     scenario.next_tx(@0xD0);
     let system = scenario.take_shared<System>();
     assert_eq!(system.epoch(), 2);
     assert_eq!(system.fees_for_epoch(1), 0);
-    assert_eq!(system.node_stake(n0), env::wal(724));
-    assert_eq!(system.pool(n0).commission(), env::wal(36));
+    assert_eq!(system.node_stake(n0), env::wal_of(724));
+    assert_eq!(system.pool(n0).commission(), env::wal_of(36));
     // The others hold 2 shards each: 180 WAL, 18 commission, 162 to the pool.
-    assert_eq!(system.node_stake(n1), env::wal(262));
-    assert_eq!(system.node_stake(n2), env::wal(262));
-    assert_eq!(system.node_stake(n3), env::wal(262));
+    assert_eq!(system.node_stake(n1), env::wal_of(262));
+    assert_eq!(system.node_stake(n2), env::wal_of(262));
+    assert_eq!(system.node_stake(n3), env::wal_of(262));
     ts::return_shared(system);
 
     // The operator collects the commission.
@@ -67,7 +67,7 @@ fun full_epoch_cycle_pays_rewards_pro_rata() {
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<NodeCap>();
     let commission = staking::collect_commission(&mut system, &cap, scenario.ctx());
-    assert_eq!(commission.value(), env::wal(36));
+    assert_eq!(commission.value(), env::wal_of(36));
     assert_eq!(system.pool(n0).commission(), 0);
     destroy(commission);
     scenario.return_to_sender(cap);
@@ -82,8 +82,8 @@ fun full_epoch_cycle_pays_rewards_pro_rata() {
     let to_bob = env::withdraw(&mut scenario, BOB, bob);
     assert_eq!(env::total_supply(&mut scenario), supply_before);
     // Pro rata: 100/400 and 300/400 of the 724 WAL pool.
-    assert_eq!(to_alice, env::wal(181));
-    assert_eq!(to_bob, env::wal(543));
+    assert_eq!(to_alice, env::wal_of(181));
+    assert_eq!(to_bob, env::wal_of(543));
     scenario.next_tx(@0xD0);
     let system = scenario.take_shared<System>();
     assert_eq!(system.node_stake(n0), 0);
@@ -99,7 +99,7 @@ fun full_epoch_cycle_pays_rewards_pro_rata() {
 fun early_unstake_pays_fee_burned_from_supply() {
     let (mut scenario, mut clock) = env::setup(10);
     let n0 = env::register(&mut scenario, 0);
-    let alice = env::stake(&mut scenario, ALICE, n0, env::wal(1_000));
+    let alice = env::stake(&mut scenario, ALICE, n0, env::wal_of(1_000));
     env::advance(&mut scenario, &mut clock); // epoch 1: active
     env::request_withdraw(&mut scenario, ALICE, alice);
     env::advance(&mut scenario, &mut clock); // epoch 2: worked 1 epoch < 2
@@ -110,11 +110,11 @@ fun early_unstake_pays_fee_burned_from_supply() {
     ts::return_shared(treasury);
     let received = env::withdraw(&mut scenario, ALICE, alice);
     // 5 % of 1 000 WAL burned.
-    assert_eq!(received, env::wal(950));
-    assert_eq!(env::total_supply(&mut scenario), supply_before - env::wal(50));
+    assert_eq!(received, env::wal_of(950));
+    assert_eq!(env::total_supply(&mut scenario), supply_before - env::wal_of(50));
     scenario.next_tx(@0xD0);
     let treasury = scenario.take_shared<Treasury>();
-    assert_eq!(treasury.total_burned(), burned_before + env::wal(50));
+    assert_eq!(treasury.total_burned(), burned_before + env::wal_of(50));
     ts::return_shared(treasury);
     env::finish(scenario, clock);
 }
@@ -123,29 +123,29 @@ fun early_unstake_pays_fee_burned_from_supply() {
 fun stake_joining_later_buys_shares_at_the_new_rate() {
     let (mut scenario, mut clock) = env::setup(10);
     let n0 = env::register(&mut scenario, 0);
-    let alice = env::stake(&mut scenario, ALICE, n0, env::wal(100));
+    let alice = env::stake(&mut scenario, ALICE, n0, env::wal_of(100));
     env::advance(&mut scenario, &mut clock); // epoch 1: Alice active, node 0 holds all shards
     scenario.next_tx(@0xD0);
     let mut system = scenario.take_shared<System>();
     let mut treasury = scenario.take_shared<Treasury>();
     // 1 000 WAL of fees for epoch 1: 100 burned, 900 to node 0, 90 commission, 810 to the pool.
-    let fees = wal::mint_for_testing(&mut treasury, env::wal(1_000), scenario.ctx());
+    let fees = wal::mint_for_testing(&mut treasury, env::wal_of(1_000), scenario.ctx());
     system.add_storage_fees(fees.into_balance(), 1, 2);
     ts::return_shared(treasury);
     ts::return_shared(system);
     // Bob stakes 910 in epoch 1; it joins at the epoch 2 rate (910 WAL per 100 shares).
-    let bob = env::stake(&mut scenario, BOB, n0, env::wal(910));
+    let bob = env::stake(&mut scenario, BOB, n0, env::wal_of(910));
     env::advance(&mut scenario, &mut clock); // epoch 2
     scenario.next_tx(@0xD0);
     let system = scenario.take_shared<System>();
-    assert_eq!(system.node_stake(n0), env::wal(1_820));
+    assert_eq!(system.node_stake(n0), env::wal_of(1_820));
     ts::return_shared(system);
     env::request_withdraw(&mut scenario, ALICE, alice);
     env::request_withdraw(&mut scenario, BOB, bob);
     env::advance(&mut scenario, &mut clock); // epoch 3
     env::advance(&mut scenario, &mut clock); // epoch 4
     // Alice worked epochs 1 and 2: no fee. Bob worked epoch 2 only: 5 % fee, burned.
-    assert_eq!(env::withdraw(&mut scenario, ALICE, alice), env::wal(910));
-    assert_eq!(env::withdraw(&mut scenario, BOB, bob), env::wal(910) - env::wal(910) / 20);
+    assert_eq!(env::withdraw(&mut scenario, ALICE, alice), env::wal_of(910));
+    assert_eq!(env::withdraw(&mut scenario, BOB, bob), env::wal_of(910) - env::wal_of(910) / 20);
     env::finish(scenario, clock);
 }

@@ -146,8 +146,10 @@ fun register_beyond_max_nodes_aborts() {
     while (i <= floe::system::max_nodes()) {
         // Distinct 48-byte keys (not checked by the test helper).
         let mut key = std::bcs::to_bytes(&i);
-        while (key.length() < 48) key.push_back(0);
-        let stake = wal::mint_for_testing(&mut treasury, env::wal(1), scenario.ctx());
+        while (key.length() < 48) {
+            key.push_back(0);
+        };
+        let stake = wal::mint_for_testing(&mut treasury, env::wal_of(1), scenario.ctx());
         let cap = staking::register_node_for_testing(
             &mut system,
             string::utf8(b"n"),
@@ -168,7 +170,7 @@ fun register_node_for_testing_stake_is_active_at_once() {
     let (mut scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let mut treasury = scenario.take_shared<Treasury>();
-    let stake = wal::mint_for_testing(&mut treasury, env::wal(1_000), scenario.ctx());
+    let stake = wal::mint_for_testing(&mut treasury, env::wal_of(1_000), scenario.ctx());
     let cap = staking::register_node_for_testing(
         &mut system,
         string::utf8(b"n"),
@@ -176,7 +178,7 @@ fun register_node_for_testing_stake_is_active_at_once() {
         stake,
         scenario.ctx(),
     );
-    assert_eq!(system.node_stake(cap.node_id()), env::wal(1_000));
+    assert_eq!(system.node_stake(cap.node_id()), env::wal_of(1_000));
     assert_eq!(system.node_bls_public_key(cap.node_id()), vectors::pk(2));
     transfer::public_transfer(cap, env::admin());
     ts::return_shared(treasury);
@@ -271,17 +273,17 @@ fun collect_commission_without_rewards_is_zero() {
 fun stake_is_pending_until_next_epoch() {
     let (mut scenario, mut clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    let id = env::stake(&mut scenario, @0xC0, node, env::wal(100));
+    let id = env::stake(&mut scenario, @0xC0, node, env::wal_of(100));
     scenario.next_tx(@0xC0);
     let staked = scenario.take_from_sender_by_id<StakedWal>(id);
     assert_eq!(staked.staked_node_id(), node);
-    assert_eq!(staked.principal(), env::wal(100));
+    assert_eq!(staked.principal(), env::wal_of(100));
     assert_eq!(staked.activation_epoch(), 1);
     assert_eq!(staked.withdraw_epoch(), 0);
     assert!(!staked.is_withdrawing());
     scenario.return_to_sender(staked);
     let system = scenario.take_shared<System>();
-    assert_eq!(system.pool(node).pending_stake(), env::wal(100));
+    assert_eq!(system.pool(node).pending_stake(), env::wal_of(100));
     assert_eq!(system.node_stake(node), 0);
     ts::return_shared(system);
     env::advance(&mut scenario, &mut clock);
@@ -289,8 +291,8 @@ fun stake_is_pending_until_next_epoch() {
     let system = scenario.take_shared<System>();
     let pool = system.pool(node);
     assert_eq!(pool.pending_stake(), 0);
-    assert_eq!(pool.active_stake(), env::wal(100));
-    assert_eq!(pool.total_shares(), (env::wal(100) as u128));
+    assert_eq!(pool.active_stake(), env::wal_of(100));
+    assert_eq!(pool.total_shares(), (env::wal_of(100) as u128));
     assert!(pool.has_rate(1));
     let (rate_stake, rate_shares) = pool.rate(1);
     assert_eq!(rate_stake, 0);
@@ -304,7 +306,7 @@ fun stake_is_pending_until_next_epoch() {
 fun stake_below_one_wal_aborts() {
     let (mut scenario, clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    env::stake(&mut scenario, @0xC0, node, env::wal(1) - 1);
+    env::stake(&mut scenario, @0xC0, node, env::wal_of(1) - 1);
     env::finish(scenario, clock);
 }
 
@@ -312,7 +314,7 @@ fun stake_below_one_wal_aborts() {
 #[expected_failure(abort_code = floe::system::ENodeNotFound)]
 fun stake_with_unknown_node_aborts() {
     let (mut scenario, clock) = env::setup(10);
-    env::stake(&mut scenario, @0xC0, object::id_from_address(@0x1234), env::wal(1));
+    env::stake(&mut scenario, @0xC0, object::id_from_address(@0x1234), env::wal_of(1));
     env::finish(scenario, clock);
 }
 
@@ -321,7 +323,7 @@ fun stake_with_unknown_node_aborts() {
 fun request_withdraw_twice_aborts() {
     let (mut scenario, clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    let id = env::stake(&mut scenario, @0xC0, node, env::wal(100));
+    let id = env::stake(&mut scenario, @0xC0, node, env::wal_of(100));
     env::request_withdraw(&mut scenario, @0xC0, id);
     env::request_withdraw(&mut scenario, @0xC0, id);
     env::finish(scenario, clock);
@@ -332,7 +334,7 @@ fun request_withdraw_twice_aborts() {
 fun withdraw_without_request_aborts() {
     let (mut scenario, mut clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    let id = env::stake(&mut scenario, @0xC0, node, env::wal(100));
+    let id = env::stake(&mut scenario, @0xC0, node, env::wal_of(100));
     env::advance(&mut scenario, &mut clock);
     env::withdraw(&mut scenario, @0xC0, id);
     env::finish(scenario, clock);
@@ -343,7 +345,7 @@ fun withdraw_without_request_aborts() {
 fun withdraw_in_request_epoch_aborts() {
     let (mut scenario, mut clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    let id = env::stake(&mut scenario, @0xC0, node, env::wal(100));
+    let id = env::stake(&mut scenario, @0xC0, node, env::wal_of(100));
     env::advance(&mut scenario, &mut clock);
     env::request_withdraw(&mut scenario, @0xC0, id);
     env::withdraw(&mut scenario, @0xC0, id);
@@ -354,23 +356,23 @@ fun withdraw_in_request_epoch_aborts() {
 fun pending_stake_withdrawn_early_pays_the_fee() {
     let (mut scenario, mut clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    let id = env::stake(&mut scenario, @0xC0, node, env::wal(100));
+    let id = env::stake(&mut scenario, @0xC0, node, env::wal_of(100));
     // Requested before it became active: set aside at once, never joins the pool.
     env::request_withdraw(&mut scenario, @0xC0, id);
     scenario.next_tx(@0xC0);
     let system = scenario.take_shared<System>();
     assert_eq!(system.pool(node).pending_stake(), 0);
-    assert_eq!(system.pool(node).withdrawable(), env::wal(100));
+    assert_eq!(system.pool(node).withdrawable(), env::wal_of(100));
     ts::return_shared(system);
     env::advance(&mut scenario, &mut clock);
     let supply_before = env::total_supply(&mut scenario);
     let received = env::withdraw(&mut scenario, @0xC0, id);
     // 0 working epochs < 2: 5 % fee burned.
-    assert_eq!(received, env::wal(95));
-    assert_eq!(env::total_supply(&mut scenario), supply_before - env::wal(5));
+    assert_eq!(received, env::wal_of(95));
+    assert_eq!(env::total_supply(&mut scenario), supply_before - env::wal_of(5));
     scenario.next_tx(@0xC0);
     let coin = scenario.take_from_sender<Coin<WAL>>();
-    assert_eq!(coin.value(), env::wal(95));
+    assert_eq!(coin.value(), env::wal_of(95));
     destroy(coin);
     env::finish(scenario, clock);
 }
@@ -379,13 +381,13 @@ fun pending_stake_withdrawn_early_pays_the_fee() {
 fun withdraw_after_min_stake_epochs_pays_no_fee() {
     let (mut scenario, mut clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    let id = env::stake(&mut scenario, @0xC0, node, env::wal(100));
+    let id = env::stake(&mut scenario, @0xC0, node, env::wal_of(100));
     env::advance(&mut scenario, &mut clock); // epoch 1: active
     env::advance(&mut scenario, &mut clock); // epoch 2
     env::request_withdraw(&mut scenario, @0xC0, id);
     env::advance(&mut scenario, &mut clock); // epoch 3: worked epochs 1 and 2
     let supply_before = env::total_supply(&mut scenario);
-    assert_eq!(env::withdraw(&mut scenario, @0xC0, id), env::wal(100));
+    assert_eq!(env::withdraw(&mut scenario, @0xC0, id), env::wal_of(100));
     assert_eq!(env::total_supply(&mut scenario), supply_before);
     scenario.next_tx(@0xC0);
     let system = scenario.take_shared<System>();
@@ -401,16 +403,16 @@ fun withdraw_after_min_stake_epochs_pays_no_fee() {
 fun slash_reaches_every_staker_pro_rata() {
     let (mut scenario, mut clock) = env::setup(10);
     let node = env::register(&mut scenario, 0);
-    let a = env::stake(&mut scenario, @0xC0, node, env::wal(100));
-    let b = env::stake(&mut scenario, @0xC1, node, env::wal(300));
+    let a = env::stake(&mut scenario, @0xC0, node, env::wal_of(100));
+    let b = env::stake(&mut scenario, @0xC1, node, env::wal_of(300));
     env::advance(&mut scenario, &mut clock);
     // Slash 10 % of the 400 WAL pool; burn what was taken.
     scenario.next_tx(env::admin());
     let mut system = scenario.take_shared<System>();
     let mut treasury = scenario.take_shared<Treasury>();
     let slashed = system.slash_node(node);
-    assert_eq!(slashed.value(), env::wal(40));
-    assert_eq!(system.node_stake(node), env::wal(360));
+    assert_eq!(slashed.value(), env::wal_of(40));
+    assert_eq!(system.node_stake(node), env::wal_of(360));
     wal::burn_balance(&mut treasury, slashed, wal::source_slashing());
     ts::return_shared(treasury);
     ts::return_shared(system);
@@ -424,7 +426,7 @@ fun slash_reaches_every_staker_pro_rata() {
     system.set_early_unstake_fee_bps(&cap, 0);
     scenario.return_to_sender(cap);
     ts::return_shared(system);
-    assert_eq!(env::withdraw(&mut scenario, @0xC0, a), env::wal(90));
-    assert_eq!(env::withdraw(&mut scenario, @0xC1, b), env::wal(270));
+    assert_eq!(env::withdraw(&mut scenario, @0xC0, a), env::wal_of(90));
+    assert_eq!(env::withdraw(&mut scenario, @0xC1, b), env::wal_of(270));
     env::finish(scenario, clock);
 }

@@ -27,7 +27,7 @@ public fun epoch_ms(): u64 { EPOCH_MS }
 public fun commission_bps(): u64 { COMMISSION_BPS }
 
 /// `n` WAL in base units.
-public fun wal(n: u64): u64 { n * 1_000_000_000 }
+public fun wal_of(n: u64): u64 { n * 1_000_000_000 }
 
 /// Publishes (`wal` and `system` init) and creates a `System` with `n_shards`; the next
 /// transaction is the admin's.
@@ -151,10 +151,10 @@ public fun four_node_committee(scenario: &mut Scenario, clock: &mut Clock): vect
         nodes.push_back(register(scenario, i));
         i = i + 1;
     };
-    stake(scenario, @0xC0, nodes[0], wal(100));
-    stake(scenario, @0xC1, nodes[1], wal(100));
-    stake(scenario, @0xC2, nodes[2], wal(100));
-    stake(scenario, @0xC3, nodes[3], wal(100));
+    stake(scenario, @0xC0, nodes[0], wal_of(100));
+    stake(scenario, @0xC1, nodes[1], wal_of(100));
+    stake(scenario, @0xC2, nodes[2], wal_of(100));
+    stake(scenario, @0xC3, nodes[3], wal_of(100));
     advance(scenario, clock);
     nodes
 }

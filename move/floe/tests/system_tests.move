@@ -318,10 +318,10 @@ fun committee_gets_shards_by_stake_and_prices_by_vote() {
     let n3 = env::register(&mut scenario, 3);
     // Stakes 400, 100, 100, 100: node 0 gets 1 + 3 shards, the others 1 + 0 + 1 by
     // largest remainder (600/700 beats 300/700).
-    env::stake(&mut scenario, @0xC0, n0, env::wal(400));
-    env::stake(&mut scenario, @0xC1, n1, env::wal(100));
-    env::stake(&mut scenario, @0xC2, n2, env::wal(100));
-    env::stake(&mut scenario, @0xC3, n3, env::wal(100));
+    env::stake(&mut scenario, @0xC0, n0, env::wal_of(400));
+    env::stake(&mut scenario, @0xC1, n1, env::wal_of(100));
+    env::stake(&mut scenario, @0xC2, n2, env::wal_of(100));
+    env::stake(&mut scenario, @0xC3, n3, env::wal_of(100));
     // Votes: storage 10 (node 0), 40, 30, 20; write 5 (node 0), 1, 1, 1.
     let votes = vector[10, 40, 30, 20];
     let mut i = 0;
@@ -354,7 +354,7 @@ fun committee_gets_shards_by_stake_and_prices_by_vote() {
     assert_eq!(system.node_shards(n1).length(), 2);
     assert_eq!(system.node_shards(n2).length(), 2);
     assert_eq!(system.node_shards(n3).length(), 2);
-    assert_eq!(system.node_stake(n0), env::wal(400));
+    assert_eq!(system.node_stake(n0), env::wal_of(400));
     // Members are ordered by node ID and hold consecutive shards from 0.
     let mut next = 0u16;
     let mut k = 0;
@@ -388,9 +388,9 @@ fun committee_is_capped_at_max_committee_size() {
     let n0 = env::register(&mut scenario, 0);
     let n1 = env::register(&mut scenario, 1);
     let n2 = env::register(&mut scenario, 2);
-    env::stake(&mut scenario, @0xC0, n0, env::wal(100));
-    env::stake(&mut scenario, @0xC1, n1, env::wal(300));
-    env::stake(&mut scenario, @0xC2, n2, env::wal(200));
+    env::stake(&mut scenario, @0xC0, n0, env::wal_of(100));
+    env::stake(&mut scenario, @0xC1, n1, env::wal_of(300));
+    env::stake(&mut scenario, @0xC2, n2, env::wal_of(200));
     scenario.next_tx(env::admin());
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
@@ -416,9 +416,9 @@ fun committee_never_exceeds_shard_count() {
     let n0 = env::register(&mut scenario, 0);
     let n1 = env::register(&mut scenario, 1);
     let n2 = env::register(&mut scenario, 2);
-    env::stake(&mut scenario, @0xC0, n0, env::wal(100));
-    env::stake(&mut scenario, @0xC1, n1, env::wal(100));
-    env::stake(&mut scenario, @0xC2, n2, env::wal(100));
+    env::stake(&mut scenario, @0xC0, n0, env::wal_of(100));
+    env::stake(&mut scenario, @0xC1, n1, env::wal_of(100));
+    env::stake(&mut scenario, @0xC2, n2, env::wal_of(100));
     env::advance(&mut scenario, &mut clock);
     scenario.next_tx(env::admin());
     let system = scenario.take_shared<System>();
