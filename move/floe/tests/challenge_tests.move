@@ -133,7 +133,7 @@ fun synthetic_answers_verify() {
                 &sliver_path,
                 &secondary,
                 &pair_path,
-            ),
+            )
         );
     });
     let (symbol, _, _, _) = tu::fixed_answer();
