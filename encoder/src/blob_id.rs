@@ -76,9 +76,7 @@ impl FromStr for BlobId {
         let bytes = URL_SAFE_NO_PAD
             .decode(s)
             .map_err(|_| InvalidBlobId(s.to_owned()))?;
-        let array: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| InvalidBlobId(s.to_owned()))?;
+        let array: [u8; 32] = bytes.try_into().map_err(|_| InvalidBlobId(s.to_owned()))?;
         Ok(Self(array))
     }
 }

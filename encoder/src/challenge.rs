@@ -45,7 +45,9 @@ pub fn answer_challenge(
         .map_err(|_| ProofError::Malformed("metadata is not a valid RS2 encoding"))?;
     let n = config.n_shards();
     if primary.axis != Axis::Primary {
-        return Err(ProofError::Malformed("a challenge is answered from a primary sliver"));
+        return Err(ProofError::Malformed(
+            "a challenge is answered from a primary sliver",
+        ));
     }
     let pair = usize::from(primary.index);
     if pair >= n || symbol_index >= n {
@@ -85,7 +87,10 @@ pub fn verify_challenge_answer(
             expected: symbol_size,
         });
     }
-    for (index, path) in [(symbol_index, &answer.sliver_path), (pair_index, &answer.pair_path)] {
+    for (index, path) in [
+        (symbol_index, &answer.sliver_path),
+        (pair_index, &answer.pair_path),
+    ] {
         if index >= n_shards {
             return Err(ProofError::IndexOutOfRange {
                 index,

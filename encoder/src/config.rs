@@ -85,8 +85,8 @@ impl EncodingConfig {
     pub fn encoded_size(&self, len: u64) -> Result<u64, EncodeError> {
         let symbol_size = self.symbol_size(len)? as u64;
         let n = self.n_shards as u64;
-        let per_shard = (self.n_primary_source() + self.n_secondary_source()) as u64 * symbol_size
-            + 64 * n;
+        let per_shard =
+            (self.n_primary_source() + self.n_secondary_source()) as u64 * symbol_size + 64 * n;
         Ok(n * per_shard)
     }
 
@@ -113,7 +113,10 @@ mod tests {
 
     #[test]
     fn rejects_out_of_range_shard_counts() {
-        assert!(matches!(EncodingConfig::new(3), Err(EncodeError::InvalidShardCount(3))));
+        assert!(matches!(
+            EncodingConfig::new(3),
+            Err(EncodeError::InvalidShardCount(3))
+        ));
         assert!(matches!(
             EncodingConfig::new(65_536),
             Err(EncodeError::InvalidShardCount(65_536))

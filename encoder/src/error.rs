@@ -8,9 +8,7 @@ use thiserror::Error;
 pub enum EncodeError {
     #[error("the shard count must be between 4 and 65535, got {0}")]
     InvalidShardCount(usize),
-    #[error(
-        "a blob of {len} bytes is too large for {n_shards} shards: the limit is {max} bytes"
-    )]
+    #[error("a blob of {len} bytes is too large for {n_shards} shards: the limit is {max} bytes")]
     BlobTooLarge { len: u64, max: u64, n_shards: usize },
     #[error("the blob source returned {got} bytes where {expected} were expected")]
     ShortSource { expected: u64, got: u64 },

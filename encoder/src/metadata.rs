@@ -35,7 +35,12 @@ pub struct BlobMetadata {
 impl BlobMetadata {
     /// The Merkle tree over the pair leaves; its root is the blob root.
     pub fn pair_tree(&self) -> MerkleTree {
-        MerkleTree::from_leaf_hashes(self.hashes.iter().map(SliverPairHashes::leaf_hash).collect())
+        MerkleTree::from_leaf_hashes(
+            self.hashes
+                .iter()
+                .map(SliverPairHashes::leaf_hash)
+                .collect(),
+        )
     }
 
     /// The blob root hash (what the chain stores as `root_hash`).

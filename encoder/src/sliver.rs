@@ -125,7 +125,10 @@ mod tests {
                 data: (0..len).map(|i| i as u8).collect(),
             };
             let bytes = sliver.to_bcs();
-            assert_eq!(Sliver::from_bcs(Axis::Secondary, &bytes).expect("valid"), sliver);
+            assert_eq!(
+                Sliver::from_bcs(Axis::Secondary, &bytes).expect("valid"),
+                sliver
+            );
             assert!(Sliver::from_bcs(Axis::Secondary, &bytes[..bytes.len() - 1]).is_err());
         }
     }

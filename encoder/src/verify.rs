@@ -93,7 +93,10 @@ pub fn verify_sliver(metadata: &BlobMetadata, sliver: &Sliver) -> Result<(), Dec
 }
 
 /// Verifies many slivers in parallel; returns one result per sliver.
-pub fn verify_slivers(metadata: &BlobMetadata, slivers: &[&Sliver]) -> Vec<Result<(), DecodeError>> {
+pub fn verify_slivers(
+    metadata: &BlobMetadata,
+    slivers: &[&Sliver],
+) -> Vec<Result<(), DecodeError>> {
     slivers
         .par_iter()
         .map(|sliver| verify_sliver(metadata, sliver))

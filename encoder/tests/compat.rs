@@ -53,7 +53,11 @@ fn cases() -> Vec<Case> {
         }
         lens.sort_unstable();
         lens.dedup();
-        cases.extend(lens.into_iter().map(|len| Case { n, len, slivers: true }));
+        cases.extend(lens.into_iter().map(|len| Case {
+            n,
+            len,
+            slivers: true,
+        }));
     }
     let grid = EncodingConfig::new(1000).expect("valid").source_symbols();
     for (len, slivers) in [
@@ -63,7 +67,11 @@ fn cases() -> Vec<Case> {
         (grid * 2 + 1, true),
         ((3 << 20) + 7, true),
     ] {
-        cases.push(Case { n: 1000, len, slivers });
+        cases.push(Case {
+            n: 1000,
+            len,
+            slivers,
+        });
     }
     cases
 }
