@@ -13,7 +13,7 @@ use sui::test_scenario as ts;
 
 #[test]
 fun create_system_sets_defaults() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let system = scenario.take_shared<System>();
     assert_eq!(system.epoch(), 0);
     assert_eq!(system.epoch_start_ms(), 1_000);
@@ -85,7 +85,7 @@ fun create_system_with_zero_epoch_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::ENodeNotFound)]
 fun bls_key_of_unknown_node_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let system = scenario.take_shared<System>();
     system.node_bls_public_key(object::id_from_address(@0x1234));
     ts::return_shared(system);
@@ -96,7 +96,7 @@ fun bls_key_of_unknown_node_aborts() {
 
 #[test]
 fun admin_sets_every_parameter() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_fee_burn_bps(&cap, 5_000);
@@ -126,7 +126,7 @@ fun admin_sets_every_parameter() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun fee_burn_bps_above_bound_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_fee_burn_bps(&cap, 5_001);
@@ -138,7 +138,7 @@ fun fee_burn_bps_above_bound_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun license_fee_bps_above_bound_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_license_fee_bps(&cap, 5_001);
@@ -150,7 +150,7 @@ fun license_fee_bps_above_bound_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun slash_bps_zero_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_slash_bps(&cap, 0);
@@ -162,7 +162,7 @@ fun slash_bps_zero_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun slash_bps_above_bound_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_slash_bps(&cap, 5_001);
@@ -174,7 +174,7 @@ fun slash_bps_above_bound_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun slash_burn_bps_above_bound_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_slash_burn_bps(&cap, 10_001);
@@ -186,7 +186,7 @@ fun slash_burn_bps_above_bound_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun challenge_window_too_short_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_challenge_window_ms(&cap, 999);
@@ -198,7 +198,7 @@ fun challenge_window_too_short_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun challenge_window_longer_than_epoch_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_challenge_window_ms(&cap, env::epoch_ms() + 1);
@@ -210,7 +210,7 @@ fun challenge_window_longer_than_epoch_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun min_stake_epochs_above_bound_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_min_stake_epochs(&cap, 53);
@@ -222,7 +222,7 @@ fun min_stake_epochs_above_bound_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun early_unstake_fee_above_bound_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_early_unstake_fee_bps(&cap, 5_001);
@@ -234,7 +234,7 @@ fun early_unstake_fee_above_bound_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun max_epochs_ahead_zero_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_max_epochs_ahead(&cap, 0);
@@ -246,7 +246,7 @@ fun max_epochs_ahead_zero_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun max_epochs_ahead_above_bound_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_max_epochs_ahead(&cap, 1_001);
@@ -258,7 +258,7 @@ fun max_epochs_ahead_above_bound_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun max_committee_size_zero_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_max_committee_size(&cap, 0);
@@ -270,7 +270,7 @@ fun max_committee_size_zero_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun max_committee_size_above_shards_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let cap = scenario.take_from_sender<AdminCap>();
     system.set_max_committee_size(&cap, 11);
@@ -492,7 +492,7 @@ fun storage_fees_spread_over_epochs_and_write_fees_to_current() {
 #[test]
 #[expected_failure(abort_code = floe::system::EInvalidEpochRange)]
 fun storage_fees_for_empty_range_abort() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     system.add_storage_fees(balance::zero(), 2, 2);
     ts::return_shared(system);
@@ -502,7 +502,7 @@ fun storage_fees_for_empty_range_abort() {
 #[test]
 #[expected_failure(abort_code = floe::system::EInvalidEpochRange)]
 fun storage_fees_for_past_epochs_abort() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     system.set_epoch_for_testing(5);
     system.add_storage_fees(balance::zero(), 4, 6);
@@ -533,7 +533,7 @@ fun fees_without_committee_carry_over() {
 
 #[test]
 fun capacity_reserve_and_release() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     system.set_total_capacity_for_testing(100);
     system.reserve_capacity(60);
@@ -550,7 +550,7 @@ fun capacity_reserve_and_release() {
 #[test]
 #[expected_failure(abort_code = floe::system::ECapacityExceeded)]
 fun capacity_over_total_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     system.set_total_capacity_for_testing(100);
     system.reserve_capacity(60);
@@ -653,7 +653,7 @@ fun quorum_with_out_of_range_signer_aborts() {
 #[test]
 #[expected_failure(abort_code = floe::system::ENodeNotFound)]
 fun slash_unknown_node_aborts() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     let slashed = system.slash_node(object::id_from_address(@0x1234));
     slashed.destroy_for_testing();

@@ -11,7 +11,7 @@ use sui::test_scenario as ts;
 
 #[test]
 fun publish_mints_the_whole_supply_to_the_publisher() {
-    let (mut scenario, clock) = env::setup(10);
+    let (scenario, clock) = env::setup(10);
     let coin = scenario.take_from_sender<Coin<WAL>>();
     assert_eq!(coin.value(), 5_000_000_000_000_000_000);
     assert_eq!(wal::initial_supply(), 5_000_000_000_000_000_000);
