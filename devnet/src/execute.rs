@@ -1,0 +1,770 @@
+//! Validating and executing one signed programmable transaction.
+//!
+//! Validation failures (bad signature, missing or stale object, gas budget below the fee
+//! or above the gas coins) reject the transaction: nothing changes, nothing is charged.
+//! Once validated, a transaction always produces effects: either every command
+//! succeeded and all its writes apply, or one failed and only the gas fee is charged
+//! (mutable inputs still get new versions, as on Sui).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use sui_crypto::SuiVerifier as _;
+use sui_crypto::ed25519::Ed25519Verifier;
+use sui_sdk_types::{
+    Address, Argument, ChangedObject, Command, CommandArgumentError, Digest, ExecutionError,
+    ExecutionStatus, GasCostSummary, IdOperation, Identifier, Input, Object, ObjectIn, ObjectOut,
+    Owner, SimpleSignature, StructTag, Transaction, TransactionEffects, TransactionEffectsV2,
+    TransactionEvents, TransactionKind, TypeTag, UnchangedConsensusKind, UnchangedConsensusObject,
+    UserSignature,
+};
+
+use crate::handlers::{self, HandlerRegistry};
+use crate::objects;
+use crate::runtime::{CallContext, Runtime, Value, bad_arg};
+
+/// The reference gas price: the lowest price a transaction may offer.
+pub const REFERENCE_GAS_PRICE: u64 = 1_000;
+/// Computation units every transaction pays for.
+pub const BASE_UNITS: u64 = 1_000;
+/// Computation units per command.
+pub const UNITS_PER_COMMAND: u64 = 100;
+
+/// The fee a transaction is charged: `price × (BASE_UNITS + UNITS_PER_COMMAND × commands)`.
+/// Deterministic and independent of what the commands do, so tests can predict it.
+pub fn fee(price: u64, commands: usize) -> u64 {
+    price.saturating_mul(BASE_UNITS + UNITS_PER_COMMAND * commands as u64)
+}
+
+/// Why a transaction was refused before execution.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Rejection {
+    #[error("{0}")]
+    BadSignature(String),
+    #[error("{0}")]
+    ObjectNotFound(String),
+    #[error("{0}")]
+    StaleObject(String),
+    #[error("{0}")]
+    InsufficientGas(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The net change of one address's balance of one coin type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceDelta {
+    pub address: Address,
+    pub coin_type: TypeTag,
+    pub amount: i128,
+}
+
+/// Everything an executed transaction changed; what the write-ahead log stores.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TxRecord {
+    pub transaction: Transaction,
+    pub signatures: Vec<UserSignature>,
+    pub effects: TransactionEffects,
+    pub events: Option<TransactionEvents>,
+    /// Objects created or mutated, at their new versions.
+    pub written: Vec<Object>,
+    pub deleted: Vec<Address>,
+    pub balance_changes: Vec<BalanceDelta>,
+    pub timestamp_ms: u64,
+}
+
+impl TxRecord {
+    pub fn digest(&self) -> Digest {
+        *self.effects.transaction_digest()
+    }
+}
+
+/// Live objects by ID, as the executor reads them.
+pub trait ObjectSource {
+    fn object(&self, id: &Address) -> Option<&Object>;
+}
+
+impl ObjectSource for HashMap<Address, Object> {
+    fn object(&self, id: &Address) -> Option<&Object> {
+        self.get(id)
+    }
+}
+
+/// Checks that `signatures` are valid ed25519 signatures of the sender over `tx`.
+pub fn verify_signatures(tx: &Transaction, signatures: &[UserSignature]) -> Result<(), Rejection> {
+    if signatures.is_empty() {
+        return Err(Rejection::BadSignature(
+            "the transaction carries no signature".to_owned(),
+        ));
+    }
+    if tx.gas_payment.owner != tx.sender {
+        return Err(Rejection::Invalid(
+            "sponsored transactions (gas owner ≠ sender) are not supported by floe-devnet"
+                .to_owned(),
+        ));
+    }
+    if signatures.len() != 1 {
+        return Err(Rejection::BadSignature(format!(
+            "expected exactly one signature (the sender's), got {}",
+            signatures.len()
+        )));
+    }
+    let signature = &signatures[0];
+    let UserSignature::Simple(SimpleSignature::Ed25519 { public_key, .. }) = signature else {
+        return Err(Rejection::BadSignature(format!(
+            "only ed25519 signatures are supported, got {:?}",
+            signature.scheme()
+        )));
+    };
+    let signer = public_key.derive_address();
+    if signer != tx.sender {
+        return Err(Rejection::BadSignature(format!(
+            "the signature is by {signer}, but the transaction's sender is {}",
+            tx.sender
+        )));
+    }
+    Ed25519Verifier::new()
+        .verify_transaction(tx, signature)
+        .map_err(|e| {
+            Rejection::BadSignature(format!(
+                "the signature does not verify for this transaction and sender {}: {e}",
+                tx.sender
+            ))
+        })
+}
+
+/// A validated input object.
+struct LoadedInput {
+    object: Object,
+    mutable: bool,
+    shared: bool,
+}
+
+fn load_checked(
+    source: &impl ObjectSource,
+    id: Address,
+    version: u64,
+    digest: &Digest,
+    what: &str,
+) -> Result<Object, Rejection> {
+    let object = source.object(&id).ok_or_else(|| {
+        Rejection::ObjectNotFound(format!("{what} {id} does not exist (or was deleted)"))
+    })?;
+    if object.version() != version || object.digest() != *digest {
+        return Err(Rejection::StaleObject(format!(
+            "{what} {id} is at version {} (digest {}), the transaction names version {version} (digest {digest}); fetch the object again",
+            object.version(),
+            object.digest()
+        )));
+    }
+    if objects::struct_parts(object).is_none() {
+        return Err(Rejection::Invalid(format!(
+            "{what} {id} is a package, not an object"
+        )));
+    }
+    Ok(object.clone())
+}
+
+/// Validates and executes a signed transaction against `source`.
+pub fn execute(
+    source: &impl ObjectSource,
+    registry: &HandlerRegistry,
+    tx: &Transaction,
+    signatures: &[UserSignature],
+    timestamp_ms: u64,
+) -> Result<TxRecord, Rejection> {
+    let TransactionKind::ProgrammableTransaction(ptb) = &tx.kind else {
+        return Err(Rejection::Invalid(
+            "only programmable transactions can be submitted".to_owned(),
+        ));
+    };
+    verify_signatures(tx, signatures)?;
+    let digest = tx.digest();
+    let sender = tx.sender;
+
+    // Gas.
+    let gas = &tx.gas_payment;
+    if gas.price < REFERENCE_GAS_PRICE {
+        return Err(Rejection::Invalid(format!(
+            "gas price {} is below the reference gas price {REFERENCE_GAS_PRICE}",
+            gas.price
+        )));
+    }
+    let fee = fee(gas.price, ptb.commands.len());
+    if gas.budget < fee {
+        return Err(Rejection::InsufficientGas(format!(
+            "gas budget {} MIST is below this transaction's fee of {fee} MIST",
+            gas.budget
+        )));
+    }
+    if gas.objects.is_empty() {
+        return Err(Rejection::Invalid("no gas coin given".to_owned()));
+    }
+    let mut gas_objects = Vec::new();
+    let mut gas_total: u64 = 0;
+    let mut seen = BTreeSet::new();
+    for reference in &gas.objects {
+        let (id, version, digest) = reference.clone().into_parts();
+        if !seen.insert(id) {
+            return Err(Rejection::Invalid(format!("gas coin {id} is listed twice")));
+        }
+        let object = load_checked(source, id, version, &digest, "gas coin")?;
+        if objects::address_owner(&object) != Some(sender) {
+            return Err(Rejection::Invalid(format!(
+                "gas coin {id} is not owned by the sender {sender}"
+            )));
+        }
+        let (type_, contents, _) = objects::struct_parts(&object).expect("checked above");
+        if *type_ != StructTag::gas_coin() {
+            return Err(Rejection::Invalid(format!(
+                "gas object {id} is a {type_}, not a Coin<SUI>"
+            )));
+        }
+        gas_total = gas_total.saturating_add(objects::coin_value(contents).unwrap_or(0));
+        gas_objects.push(object);
+    }
+    if gas_total < gas.budget {
+        return Err(Rejection::InsufficientGas(format!(
+            "the gas coins hold {gas_total} MIST, less than the gas budget of {} MIST",
+            gas.budget
+        )));
+    }
+
+    // Inputs.
+    let mut inputs = Vec::with_capacity(ptb.inputs.len());
+    let mut loaded: Vec<LoadedInput> = Vec::new();
+    for (index, input) in ptb.inputs.iter().enumerate() {
+        match input {
+            Input::Pure(bytes) => inputs.push(Value::Pure(bytes.clone())),
+            Input::ImmutableOrOwned(reference) => {
+                let (id, version, digest) = reference.clone().into_parts();
+                if !seen.insert(id) {
+                    return Err(Rejection::Invalid(format!(
+                        "object {id} is used twice as an input (or as input and gas)"
+                    )));
+                }
+                let object = load_checked(source, id, version, &digest, "input object")?;
+                let mutable = match object.owner() {
+                    Owner::Address(owner) if *owner == sender => true,
+                    Owner::Immutable => false,
+                    Owner::Address(owner) => {
+                        return Err(Rejection::Invalid(format!(
+                            "input {index}: object {id} is owned by {owner}, not by the sender {sender}"
+                        )));
+                    }
+                    Owner::Shared(_) | Owner::ConsensusAddress { .. } => {
+                        return Err(Rejection::Invalid(format!(
+                            "input {index}: object {id} is shared; pass it as a shared input"
+                        )));
+                    }
+                    Owner::Object(_) => {
+                        return Err(Rejection::Invalid(format!(
+                            "input {index}: object {id} is owned by another object"
+                        )));
+                    }
+                    _ => {
+                        return Err(Rejection::Invalid(format!(
+                            "input {index}: object {id} has an unsupported owner"
+                        )));
+                    }
+                };
+                inputs.push(Value::Object(id));
+                loaded.push(LoadedInput {
+                    object,
+                    mutable,
+                    shared: false,
+                });
+            }
+            Input::Shared(shared) => {
+                let id = shared.object_id();
+                if !seen.insert(id) {
+                    return Err(Rejection::Invalid(format!(
+                        "object {id} is used twice as an input"
+                    )));
+                }
+                let object = source.object(&id).ok_or_else(|| {
+                    Rejection::ObjectNotFound(format!(
+                        "input {index}: shared object {id} does not exist"
+                    ))
+                })?;
+                match object.owner() {
+                    Owner::Shared(initial) if *initial == shared.version() => {}
+                    Owner::Shared(initial) => {
+                        return Err(Rejection::Invalid(format!(
+                            "input {index}: shared object {id} was shared at version {initial}, the transaction says {}",
+                            shared.version()
+                        )));
+                    }
+                    _ => {
+                        return Err(Rejection::Invalid(format!(
+                            "input {index}: object {id} is not shared"
+                        )));
+                    }
+                }
+                inputs.push(Value::Object(id));
+                loaded.push(LoadedInput {
+                    object: object.clone(),
+                    mutable: shared.mutability().is_mutable(),
+                    shared: true,
+                });
+            }
+            _ => {
+                return Err(Rejection::Invalid(format!(
+                    "input {index}: receiving and funds-withdrawal inputs are not supported by floe-devnet"
+                )));
+            }
+        }
+    }
+
+    // Run the commands against a fresh working set.
+    let gas_id = gas_objects[0].object_id();
+    let mut runtime = fresh_runtime(digest, sender, timestamp_ms, &gas_objects, &loaded);
+    let mut status = run_commands(&mut runtime, registry, &ptb.commands, &inputs, gas_id);
+    if status.is_ok() {
+        status = check_leftovers(&runtime, gas_id, fee);
+    }
+    let status = match status {
+        Ok(()) => ExecutionStatus::Success,
+        Err((error, command)) => {
+            // Throw the work away: only gas is charged.
+            runtime = fresh_runtime(digest, sender, timestamp_ms, &gas_objects, &loaded);
+            ExecutionStatus::Failure { error, command }
+        }
+    };
+    // Charge the fee (the leftover check guarantees the balance covers it).
+    {
+        let coin = runtime
+            .objects
+            .get_mut(&gas_id)
+            .expect("the gas coin is in the working set");
+        let balance = objects::coin_value(&coin.contents).unwrap_or(0);
+        objects::set_coin_value(&mut coin.contents, balance.saturating_sub(fee));
+    }
+
+    Ok(finish(
+        tx,
+        signatures,
+        runtime,
+        status,
+        fee,
+        gas_id,
+        timestamp_ms,
+    ))
+}
+
+/// The working set at the start: inputs loaded and the gas coins merged into the first.
+fn fresh_runtime(
+    digest: Digest,
+    sender: Address,
+    timestamp_ms: u64,
+    gas_objects: &[Object],
+    loaded: &[LoadedInput],
+) -> Runtime {
+    let mut runtime = Runtime::new(digest, sender, timestamp_ms);
+    for object in gas_objects {
+        runtime.load(object, true);
+    }
+    for input in loaded {
+        runtime.load(&input.object, input.mutable);
+        if input.shared {
+            // Shared objects keep their shared owner; remember they are consensus objects.
+            if let Some(working) = runtime.objects.get_mut(&input.object.object_id()) {
+                working.owner = Some(*input.object.owner());
+            }
+        }
+    }
+    let gas_id = gas_objects[0].object_id();
+    let mut total: u64 = 0;
+    for object in gas_objects {
+        total = total.saturating_add(
+            objects::struct_parts(object)
+                .and_then(|(_, c, _)| objects::coin_value(c))
+                .unwrap_or(0),
+        );
+    }
+    for object in &gas_objects[1..] {
+        runtime.deleted.insert(object.object_id());
+    }
+    let coin = runtime
+        .objects
+        .get_mut(&gas_id)
+        .expect("the gas coin was just loaded");
+    objects::set_coin_value(&mut coin.contents, total);
+    runtime
+}
+
+type Failure = (ExecutionError, Option<u64>);
+
+fn run_commands(
+    runtime: &mut Runtime,
+    registry: &HandlerRegistry,
+    commands: &[Command],
+    inputs: &[Value],
+    gas_id: Address,
+) -> Result<(), Failure> {
+    let mut results: Vec<Vec<Value>> = Vec::with_capacity(commands.len());
+    for (index, command) in commands.iter().enumerate() {
+        let values = run_command(runtime, registry, command, inputs, &results, gas_id)
+            .map_err(|e| (e, Some(index as u64)))?;
+        results.push(values);
+    }
+    Ok(())
+}
+
+fn resolve(
+    argument: &Argument,
+    position: u16,
+    inputs: &[Value],
+    results: &[Vec<Value>],
+    gas_id: Address,
+) -> Result<Value, ExecutionError> {
+    let arg_error = |kind| ExecutionError::CommandArgumentError {
+        argument: position,
+        kind,
+    };
+    match *argument {
+        Argument::Gas => Ok(Value::Object(gas_id)),
+        Argument::Input(i) => inputs
+            .get(i as usize)
+            .cloned()
+            .ok_or_else(|| arg_error(CommandArgumentError::IndexOutOfBounds { index: i })),
+        Argument::Result(i) => match results.get(i as usize) {
+            Some(values) if values.len() == 1 => Ok(values[0].clone()),
+            Some(_) => Err(arg_error(CommandArgumentError::InvalidResultArity {
+                result: i,
+            })),
+            None => Err(arg_error(CommandArgumentError::IndexOutOfBounds {
+                index: i,
+            })),
+        },
+        Argument::NestedResult(i, j) => results
+            .get(i as usize)
+            .and_then(|values| values.get(j as usize))
+            .cloned()
+            .ok_or_else(|| {
+                arg_error(CommandArgumentError::SecondaryIndexOutOfBounds {
+                    result: i,
+                    subresult: j,
+                })
+            }),
+    }
+}
+
+fn context<'a>(
+    runtime: &'a mut Runtime,
+    package: Address,
+    module: &'static str,
+    function: &'static str,
+) -> CallContext<'a> {
+    CallContext {
+        runtime,
+        package,
+        module: Identifier::from_static(module),
+        function: Identifier::from_static(function),
+    }
+}
+
+fn run_command(
+    runtime: &mut Runtime,
+    registry: &HandlerRegistry,
+    command: &Command,
+    inputs: &[Value],
+    results: &[Vec<Value>],
+    gas_id: Address,
+) -> Result<Vec<Value>, ExecutionError> {
+    let resolve =
+        |argument: &Argument, position: u16| resolve(argument, position, inputs, results, gas_id);
+    match command {
+        Command::SplitCoins(split) => {
+            let coin = resolve(&split.coin, 0)?;
+            let mut ctx = context(runtime, objects::FRAMEWORK, "coin", "split");
+            let coin = ctx.object_id(&coin, 0)?;
+            let working = ctx.runtime.get(&coin)?;
+            if objects::coin_type_of(&working.type_).is_none() {
+                return Err(bad_arg(0));
+            }
+            let mut balance =
+                objects::coin_value(&working.contents).ok_or(ExecutionError::InvariantViolation)?;
+            let mut created = Vec::with_capacity(split.amounts.len());
+            for (i, amount) in split.amounts.iter().enumerate() {
+                let position = i as u16 + 1;
+                let amount: u64 = ctx.pure(&resolve(amount, position)?, position)?;
+                balance = balance
+                    .checked_sub(amount)
+                    .ok_or(ExecutionError::InsufficientCoinBalance)?;
+                created.push(Value::Object(handlers::new_coin(&mut ctx, &coin, amount)?));
+            }
+            handlers::set_balance(&mut ctx, &coin, balance)?;
+            Ok(created)
+        }
+        Command::MergeCoins(merge) => {
+            let target = resolve(&merge.coin, 0)?;
+            let mut ctx = context(runtime, objects::FRAMEWORK, "coin", "join");
+            let target = ctx.object_id(&target, 0)?;
+            let coin_type = ctx.runtime.get(&target)?.type_.clone();
+            if objects::coin_type_of(&coin_type).is_none() {
+                return Err(bad_arg(0));
+            }
+            let mut total = objects::coin_value(&ctx.runtime.get(&target)?.contents)
+                .ok_or(ExecutionError::InvariantViolation)?;
+            for (i, source) in merge.coins_to_merge.iter().enumerate() {
+                let position = i as u16 + 1;
+                let source = ctx.object_id(&resolve(source, position)?, position)?;
+                if source == gas_id {
+                    return Err(ExecutionError::CommandArgumentError {
+                        argument: position,
+                        kind: CommandArgumentError::InvalidGasCoinUsage,
+                    });
+                }
+                if source == target {
+                    return Err(ExecutionError::CommandArgumentError {
+                        argument: position,
+                        kind: CommandArgumentError::InvalidValueUsage,
+                    });
+                }
+                let working = ctx.runtime.get(&source)?;
+                if working.type_ != coin_type {
+                    return Err(bad_arg(position));
+                }
+                let value = objects::coin_value(&working.contents)
+                    .ok_or(ExecutionError::InvariantViolation)?;
+                total = total
+                    .checked_add(value)
+                    .ok_or(ExecutionError::CoinBalanceOverflow)?;
+                ctx.runtime.delete(&source)?;
+            }
+            handlers::set_balance(&mut ctx, &target, total)?;
+            Ok(vec![])
+        }
+        Command::TransferObjects(transfer) => {
+            let position = transfer.objects.len() as u16;
+            let recipient = resolve(&transfer.address, position)?;
+            let ctx = context(runtime, objects::FRAMEWORK, "transfer", "public_transfer");
+            let recipient: Address = ctx.pure(&recipient, position)?;
+            for (i, object) in transfer.objects.iter().enumerate() {
+                let position = i as u16;
+                let id = ctx.object_id(&resolve(object, position)?, position)?;
+                let working = ctx.runtime.get(&id)?;
+                if !working.has_public_transfer {
+                    return Err(ExecutionError::InvalidTransferObject);
+                }
+                if !matches!(working.owner, None | Some(Owner::Address(_))) {
+                    return Err(ExecutionError::CommandArgumentError {
+                        argument: position,
+                        kind: CommandArgumentError::InvalidObjectByValue,
+                    });
+                }
+                ctx.runtime.get_mut(&id)?.owner = Some(Owner::Address(recipient));
+            }
+            Ok(vec![])
+        }
+        Command::MoveCall(call) => {
+            let handler = registry
+                .get(&call.package, call.module.as_str(), call.function.as_str())
+                .ok_or(ExecutionError::FunctionNotFound)?;
+            let args = call
+                .arguments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| resolve(a, i as u16))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut ctx = CallContext {
+                runtime,
+                package: call.package,
+                module: call.module.clone(),
+                function: call.function.clone(),
+            };
+            handler(&mut ctx, &call.type_arguments, args)
+        }
+        _ => Err(ExecutionError::FeatureNotYetSupported),
+    }
+}
+
+/// After the last command: every new object must have been stored somewhere, and the gas
+/// coin must still exist and cover the fee.
+fn check_leftovers(runtime: &Runtime, gas_id: Address, fee: u64) -> Result<(), Failure> {
+    for (id, working) in &runtime.objects {
+        if working.owner.is_none() && !runtime.deleted.contains(id) {
+            return Err((
+                ExecutionError::UnusedValueWithoutDrop {
+                    result: 0,
+                    subresult: 0,
+                },
+                None,
+            ));
+        }
+    }
+    if runtime.deleted.contains(&gas_id) {
+        return Err((ExecutionError::InvalidGasObject, None));
+    }
+    let balance = runtime
+        .objects
+        .get(&gas_id)
+        .and_then(|g| objects::coin_value(&g.contents))
+        .unwrap_or(0);
+    if balance < fee {
+        return Err((ExecutionError::InsufficientGas, None));
+    }
+    Ok(())
+}
+
+/// Turns the final working set into effects and the objects to store.
+fn finish(
+    tx: &Transaction,
+    signatures: &[UserSignature],
+    runtime: Runtime,
+    status: ExecutionStatus,
+    fee: u64,
+    gas_id: Address,
+    timestamp_ms: u64,
+) -> TxRecord {
+    let digest = runtime.tx_digest;
+    let lamport_version = runtime
+        .objects
+        .values()
+        .filter_map(|w| w.input.as_ref().map(|i| i.object.version()))
+        .max()
+        .unwrap_or(0)
+        + 1;
+
+    let mut changed_objects = Vec::new();
+    let mut unchanged_consensus_objects = Vec::new();
+    let mut written = Vec::new();
+    let mut deleted = Vec::new();
+    let mut dependencies = BTreeSet::new();
+    let mut deltas: BTreeMap<(Address, TypeTag), i128> = BTreeMap::new();
+    let mut gas_object_index = None;
+
+    for (id, working) in &runtime.objects {
+        if let Some(input) = &working.input {
+            let previous = input.object.previous_transaction();
+            if previous != Digest::ZERO {
+                dependencies.insert(previous);
+            }
+            if let (Some(owner), Some(coin_type), Some(value)) = (
+                objects::address_owner(&input.object),
+                objects::coin_type_of(&working.type_),
+                objects::struct_parts(&input.object).and_then(|(_, c, _)| objects::coin_value(c)),
+            ) {
+                *deltas.entry((owner, coin_type.clone())).or_default() -= i128::from(value);
+            }
+        }
+        let is_deleted = runtime.deleted.contains(id);
+        match (&working.input, is_deleted) {
+            (None, true) => continue,
+            (Some(input), true) => {
+                changed_objects.push(ChangedObject {
+                    object_id: *id,
+                    input_state: ObjectIn::Exist {
+                        version: input.object.version(),
+                        digest: input.object.digest(),
+                        owner: *input.object.owner(),
+                    },
+                    output_state: ObjectOut::NotExist,
+                    id_operation: IdOperation::Deleted,
+                });
+                deleted.push(*id);
+                continue;
+            }
+            (Some(input), false) if !working.mutable => {
+                if let Owner::Shared(_) = input.object.owner() {
+                    unchanged_consensus_objects.push(UnchangedConsensusObject {
+                        object_id: *id,
+                        kind: UnchangedConsensusKind::ReadOnlyRoot {
+                            version: input.object.version(),
+                            digest: input.object.digest(),
+                        },
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let owner = match working
+            .owner
+            .expect("leftover check: every written object has an owner")
+        {
+            Owner::Shared(0) => Owner::Shared(lamport_version),
+            owner => owner,
+        };
+        let object = objects::move_object(
+            working.type_.clone(),
+            working.has_public_transfer,
+            lamport_version,
+            working.contents.clone(),
+            owner,
+            digest,
+        );
+        if let (Some(address), Some(coin_type), Some(value)) = (
+            objects::address_owner(&object),
+            objects::coin_type_of(&working.type_),
+            objects::coin_value(&working.contents),
+        ) {
+            *deltas.entry((address, coin_type.clone())).or_default() += i128::from(value);
+        }
+        let input_state = match &working.input {
+            Some(input) => ObjectIn::Exist {
+                version: input.object.version(),
+                digest: input.object.digest(),
+                owner: *input.object.owner(),
+            },
+            None => ObjectIn::NotExist,
+        };
+        if *id == gas_id {
+            gas_object_index = Some(changed_objects.len() as u32);
+        }
+        changed_objects.push(ChangedObject {
+            object_id: *id,
+            input_state,
+            output_state: ObjectOut::ObjectWrite {
+                digest: object.digest(),
+                owner,
+            },
+            id_operation: if working.input.is_some() {
+                IdOperation::None
+            } else {
+                IdOperation::Created
+            },
+        });
+        written.push(object);
+    }
+
+    let events = (!runtime.events.is_empty()).then(|| TransactionEvents(runtime.events));
+    let effects = TransactionEffects::V2(Box::new(TransactionEffectsV2 {
+        status,
+        epoch: 0,
+        gas_used: GasCostSummary {
+            computation_cost: fee,
+            storage_cost: 0,
+            storage_rebate: 0,
+            non_refundable_storage_fee: 0,
+        },
+        transaction_digest: digest,
+        gas_object_index,
+        events_digest: events.as_ref().map(TransactionEvents::digest),
+        dependencies: dependencies.into_iter().collect(),
+        lamport_version,
+        changed_objects,
+        unchanged_consensus_objects,
+        auxiliary_data_digest: None,
+    }));
+    let balance_changes = deltas
+        .into_iter()
+        .filter(|(_, amount)| *amount != 0)
+        .map(|((address, coin_type), amount)| BalanceDelta {
+            address,
+            coin_type,
+            amount,
+        })
+        .collect();
+    TxRecord {
+        transaction: tx.clone(),
+        signatures: signatures.to_vec(),
+        effects,
+        events,
+        written,
+        deleted,
+        balance_changes,
+        timestamp_ms,
+    }
+}

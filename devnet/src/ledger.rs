@@ -1,0 +1,336 @@
+//! The chain's in-memory state: live objects, executed transactions and checkpoints.
+//!
+//! Everything here is rebuilt from the write-ahead log at start-up, so the ledger itself
+//! never touches the disk.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use sui_rpc::field::FieldMaskTree;
+use sui_rpc::merge::Merge as _;
+use sui_rpc::proto::sui::rpc::v2 as proto;
+use sui_sdk_types::{
+    Address, CheckpointContents, CheckpointSummary, CheckpointTransactionInfo, Digest,
+    GasCostSummary, Object, Owner,
+};
+
+use crate::execute::{ObjectSource, TxRecord};
+use crate::objects;
+
+/// An executed transaction and, once sealed, where it is.
+#[derive(Debug, Clone)]
+pub struct TxEntry {
+    pub record: Arc<TxRecord>,
+    /// The full `ExecutedTransaction` message (every field), masked on the way out.
+    pub executed: Arc<proto::ExecutedTransaction>,
+    pub checkpoint: Option<u64>,
+}
+
+/// A sealed checkpoint: the full message, masked on the way out.
+#[derive(Debug, Clone)]
+pub struct CheckpointEntry {
+    pub summary: CheckpointSummary,
+    pub message: Arc<proto::Checkpoint>,
+}
+
+/// The devnet's state.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    objects: HashMap<Address, Object>,
+    owned: HashMap<Address, BTreeSet<Address>>,
+    transactions: HashMap<Digest, TxEntry>,
+    /// Durable transactions not yet in a checkpoint, in execution order.
+    pending: Vec<Digest>,
+    checkpoints: Vec<CheckpointEntry>,
+    rolling_gas: GasCostSummary,
+    /// Timestamp handed to the latest execution; never goes backwards.
+    last_timestamp_ms: u64,
+}
+
+impl ObjectSource for Ledger {
+    fn object(&self, id: &Address) -> Option<&Object> {
+        self.objects.get(id)
+    }
+}
+
+impl Ledger {
+    /// Installs genesis objects.
+    pub fn apply_genesis(&mut self, objects: &[Object]) {
+        for object in objects {
+            self.put(object.clone());
+        }
+    }
+
+    fn put(&mut self, object: Object) {
+        let id = object.object_id();
+        if let Some(old) = self.objects.get(&id)
+            && let Some(owner) = objects::address_owner(old)
+            && let Some(set) = self.owned.get_mut(&owner)
+        {
+            set.remove(&id);
+        }
+        if let Some(owner) = objects::address_owner(&object) {
+            self.owned.entry(owner).or_default().insert(id);
+        }
+        self.objects.insert(id, object);
+    }
+
+    fn remove(&mut self, id: &Address) {
+        if let Some(old) = self.objects.remove(id)
+            && let Some(owner) = objects::address_owner(&old)
+            && let Some(set) = self.owned.get_mut(&owner)
+        {
+            set.remove(id);
+        }
+    }
+
+    /// Applies an executed transaction's writes. It is not yet eligible for a checkpoint
+    /// until [`Self::mark_durable`].
+    pub fn apply(&mut self, record: Arc<TxRecord>) {
+        for object in &record.written {
+            self.put(object.clone());
+        }
+        for id in &record.deleted {
+            self.remove(id);
+        }
+        let digest = record.digest();
+        self.last_timestamp_ms = self.last_timestamp_ms.max(record.timestamp_ms);
+        let executed = Arc::new(executed_message(&record, None, None));
+        self.transactions.insert(
+            digest,
+            TxEntry {
+                record,
+                executed,
+                checkpoint: None,
+            },
+        );
+    }
+
+    /// Queues durable transactions for the next checkpoint.
+    pub fn mark_durable(&mut self, digests: impl IntoIterator<Item = Digest>) {
+        self.pending.extend(digests);
+    }
+
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// A timestamp for the next execution: now, but never before the previous one.
+    pub fn next_timestamp_ms(&self, now_ms: u64) -> u64 {
+        now_ms.max(self.last_timestamp_ms)
+    }
+
+    pub fn get_object(&self, id: &Address) -> Option<&Object> {
+        self.objects.get(id)
+    }
+
+    pub fn transaction(&self, digest: &Digest) -> Option<&TxEntry> {
+        self.transactions.get(digest)
+    }
+
+    /// Objects owned by `owner`, ordered by ID, starting after `after`.
+    pub fn owned_objects(
+        &self,
+        owner: &Address,
+        after: Option<Address>,
+    ) -> impl Iterator<Item = &Object> + '_ {
+        let ids = self.owned.get(owner);
+        ids.into_iter()
+            .flat_map(move |set| {
+                let start = after
+                    .map(std::ops::Bound::Excluded)
+                    .unwrap_or(std::ops::Bound::Unbounded);
+                set.range((start, std::ops::Bound::Unbounded))
+            })
+            .filter_map(|id| self.objects.get(id))
+    }
+
+    pub fn checkpoint(&self, seq: u64) -> Option<&CheckpointEntry> {
+        self.checkpoints.get(usize::try_from(seq).ok()?)
+    }
+
+    pub fn checkpoint_by_digest(&self, digest: &Digest) -> Option<&CheckpointEntry> {
+        self.checkpoints
+            .iter()
+            .find(|c| c.summary.digest() == *digest)
+    }
+
+    pub fn latest_checkpoint(&self) -> Option<&CheckpointEntry> {
+        self.checkpoints.last()
+    }
+
+    /// Drops `digests` from the pending queue (they were sealed by a logged checkpoint).
+    pub fn remove_pending(&mut self, digests: &[Digest]) {
+        let sealed: BTreeSet<&Digest> = digests.iter().collect();
+        self.pending.retain(|d| !sealed.contains(d));
+    }
+
+    /// The digests a checkpoint sealed now would contain (the pending ones).
+    pub fn take_pending(&mut self) -> Vec<Digest> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Seals a checkpoint of `digests` (which must all be executed) at `timestamp_ms`.
+    pub fn seal(&mut self, digests: &[Digest], timestamp_ms: u64) -> CheckpointEntry {
+        let seq = self.checkpoints.len() as u64;
+        let previous = self.checkpoints.last().map(|c| c.summary.digest());
+        let total = self
+            .checkpoints
+            .last()
+            .map(|c| c.summary.network_total_transactions)
+            .unwrap_or(0)
+            + digests.len() as u64;
+        let timestamp_ms = timestamp_ms.max(
+            self.checkpoints
+                .last()
+                .map(|c| c.summary.timestamp_ms)
+                .unwrap_or(0),
+        );
+
+        let mut infos = Vec::with_capacity(digests.len());
+        let mut transactions = Vec::with_capacity(digests.len());
+        let mut objects = Vec::new();
+        for (index, digest) in digests.iter().enumerate() {
+            let entry = self
+                .transactions
+                .get_mut(digest)
+                .expect("only executed transactions are sealed");
+            let record = entry.record.clone();
+            let gas = record.effects.gas_summary();
+            self.rolling_gas.computation_cost += gas.computation_cost;
+            self.rolling_gas.storage_cost += gas.storage_cost;
+            self.rolling_gas.storage_rebate += gas.storage_rebate;
+            self.rolling_gas.non_refundable_storage_fee += gas.non_refundable_storage_fee;
+            infos.push(CheckpointTransactionInfo::new(
+                *digest,
+                record.effects.digest(),
+                record.signatures.clone(),
+            ));
+            let mut message =
+                executed_message(&record, Some((seq, timestamp_ms)), Some(index as u64));
+            entry.executed = Arc::new(message.clone());
+            entry.checkpoint = Some(seq);
+            // In a checkpoint, objects live once in the checkpoint's own object set.
+            message.objects = None;
+            transactions.push(message);
+            objects.extend(record.written.iter().cloned().map(proto::Object::from));
+        }
+        let contents = CheckpointContents::new_v1(infos);
+        let summary = CheckpointSummary {
+            epoch: 0,
+            sequence_number: seq,
+            network_total_transactions: total,
+            content_digest: contents.digest(),
+            previous_digest: previous,
+            epoch_rolling_gas_cost_summary: self.rolling_gas.clone(),
+            timestamp_ms,
+            checkpoint_commitments: vec![],
+            end_of_epoch_data: None,
+            version_specific_data: vec![],
+        };
+        let wildcard = FieldMaskTree::new_wildcard();
+        let mut message = proto::Checkpoint::default();
+        message.merge(&summary, &wildcard);
+        message.merge(contents, &wildcard);
+        message.transactions = transactions;
+        let mut object_set = proto::ObjectSet::default();
+        object_set.objects = objects;
+        message.objects = Some(object_set);
+        let entry = CheckpointEntry {
+            summary,
+            message: Arc::new(message),
+        };
+        self.checkpoints.push(entry.clone());
+        entry
+    }
+
+    /// Total balance of `coin_type` held by `owner` in coins.
+    pub fn balance(&self, owner: &Address, coin_type: &sui_sdk_types::TypeTag) -> (u64, usize) {
+        let mut total: u64 = 0;
+        let mut count = 0;
+        for object in self.owned_objects(owner, None) {
+            if let Some((tag, contents, _)) = objects::struct_parts(object)
+                && tag.is_coin() == Some(coin_type)
+            {
+                total = total.saturating_add(objects::coin_value(contents).unwrap_or(0));
+                count += 1;
+            }
+        }
+        (total, count)
+    }
+
+    /// Every coin type `owner` holds and the total of each.
+    pub fn balances(&self, owner: &Address) -> Vec<(sui_sdk_types::TypeTag, u64)> {
+        let mut totals: std::collections::BTreeMap<String, (sui_sdk_types::TypeTag, u64)> =
+            Default::default();
+        for object in self.owned_objects(owner, None) {
+            if let Some((tag, contents, _)) = objects::struct_parts(object)
+                && let Some(coin_type) = tag.is_coin()
+            {
+                let slot = totals
+                    .entry(coin_type.to_string())
+                    .or_insert_with(|| (coin_type.clone(), 0));
+                slot.1 = slot
+                    .1
+                    .saturating_add(objects::coin_value(contents).unwrap_or(0));
+            }
+        }
+        totals.into_values().collect()
+    }
+
+    /// The owner kind of a live object, for diagnostics.
+    pub fn owner_of(&self, id: &Address) -> Option<Owner> {
+        self.objects.get(id).map(|o| *o.owner())
+    }
+}
+
+/// The full `ExecutedTransaction` message for a record.
+pub fn executed_message(
+    record: &TxRecord,
+    checkpoint: Option<(u64, u64)>,
+    index: Option<u64>,
+) -> proto::ExecutedTransaction {
+    let wildcard = FieldMaskTree::new_wildcard();
+    let mut message = proto::ExecutedTransaction::default();
+    message.digest = Some(record.digest().to_string());
+    message.transaction = Some(proto::Transaction::merge_from(
+        record.transaction.clone(),
+        &wildcard,
+    ));
+    message.signatures = record
+        .signatures
+        .iter()
+        .cloned()
+        .map(proto::UserSignature::from)
+        .collect();
+    message.effects = Some(proto::TransactionEffects::merge_from(
+        &record.effects,
+        &wildcard,
+    ));
+    message.events = record.events.clone().map(proto::TransactionEvents::from);
+    message.balance_changes = record
+        .balance_changes
+        .iter()
+        .map(|delta| {
+            let mut change = proto::BalanceChange::default();
+            change.address = Some(delta.address.to_string());
+            change.coin_type = Some(delta.coin_type.to_string());
+            change.amount = Some(delta.amount.to_string());
+            change
+        })
+        .collect();
+    let mut object_set = proto::ObjectSet::default();
+    object_set.objects = record
+        .written
+        .iter()
+        .cloned()
+        .map(proto::Object::from)
+        .collect();
+    message.objects = Some(object_set);
+    if let Some((seq, timestamp_ms)) = checkpoint {
+        message.checkpoint = Some(seq);
+        message.timestamp = Some(sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms));
+    }
+    message.transaction_index = index;
+    message
+}

@@ -1,0 +1,145 @@
+//! The `floe-devnet` command: run a local chain, or benchmark one.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use floe_devnet::{Devnet, DevnetConfig, GenesisAccount};
+use sui_sdk_types::Address;
+
+#[derive(Parser)]
+#[command(
+    name = "floe-devnet",
+    version,
+    about = "A local Sui-like chain for Floe"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(clap::Args, Default)]
+struct RunArgs {
+    /// TOML config file (see devnet/README.md); flags override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (write-ahead log, checkpoint files, faucet key).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// gRPC listen address.
+    #[arg(long)]
+    grpc_addr: Option<SocketAddr>,
+    /// Faucet listen address.
+    #[arg(long)]
+    faucet_addr: Option<SocketAddr>,
+    /// Disable the faucet.
+    #[arg(long)]
+    no_faucet: bool,
+    /// Milliseconds between checkpoints.
+    #[arg(long)]
+    checkpoint_interval_ms: Option<u64>,
+    /// Fund an account at genesis: `ADDRESS=MIST` (repeatable).
+    #[arg(long = "account", value_parser = parse_account)]
+    accounts: Vec<GenesisAccount>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the devnet (the default).
+    Run,
+    /// Measure simple transactions executed and checkpointed per second.
+    Bench {
+        /// Number of transactions.
+        #[arg(long, default_value_t = 20_000)]
+        transactions: usize,
+        /// Concurrent senders.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Milliseconds between checkpoints.
+        #[arg(long, default_value_t = 250)]
+        checkpoint_interval_ms: u64,
+    },
+}
+
+fn parse_account(value: &str) -> Result<GenesisAccount, String> {
+    let (address, balance) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected ADDRESS=MIST, got {value:?}"))?;
+    Ok(GenesisAccount {
+        address: address
+            .parse::<Address>()
+            .map_err(|e| format!("bad address {address:?}: {e}"))?,
+        balance: balance
+            .parse()
+            .map_err(|e| format!("bad amount {balance:?}: {e}"))?,
+        coins: 1,
+    })
+}
+
+fn config(args: RunArgs) -> anyhow::Result<DevnetConfig> {
+    let mut config = match &args.config {
+        Some(path) => DevnetConfig::from_file(path)?,
+        None => DevnetConfig::default(),
+    };
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(addr) = args.grpc_addr {
+        config.grpc_addr = addr;
+    }
+    if let Some(addr) = args.faucet_addr {
+        config.faucet_addr = Some(addr);
+    }
+    if args.no_faucet {
+        config.faucet_addr = None;
+    }
+    if let Some(ms) = args.checkpoint_interval_ms {
+        config.checkpoint_interval_ms = ms;
+    }
+    config.accounts.extend(args.accounts);
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let config = config(cli.run)?;
+            let devnet = Devnet::start(config).await.context("starting the devnet")?;
+            // Machine-readable lines for scripts and tests that start the process.
+            println!("grpc {}", devnet.rpc_url());
+            if let Some(url) = devnet.faucet_url() {
+                println!("faucet {url}");
+            }
+            devnet.run_until_signal().await;
+        }
+        Command::Bench {
+            transactions,
+            concurrency,
+            checkpoint_interval_ms,
+        } => {
+            let dir = tempfile::tempdir().context("creating a temporary data directory")?;
+            let data_dir = cli.run.data_dir.unwrap_or_else(|| dir.path().to_owned());
+            let report = floe_devnet::bench::run(
+                data_dir,
+                transactions,
+                concurrency,
+                checkpoint_interval_ms,
+            )
+            .await
+            .context("running the benchmark")?;
+            println!("{report}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,482 @@
+//! Starting and running a devnet: replay, genesis, the executor, checkpoints, servers.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sui_crypto::ed25519::Ed25519PrivateKey;
+use sui_sdk_types::{Address, Digest, Transaction, UserSignature};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::checkpoint_files;
+use crate::config::DevnetConfig;
+use crate::execute::{self, Rejection, TxRecord};
+use crate::handlers::HandlerRegistry;
+use crate::ledger::{Ledger, TxEntry};
+use crate::objects;
+use crate::wal::{Wal, WalError, WalRecord};
+
+/// SUI (MIST) the faucet account starts with: plenty for any local run.
+pub const FAUCET_FUNDS: u64 = 1_000_000_000 * crate::config::MIST_PER_SUI;
+/// Into how many coins the faucet's funds are split (concurrent faucet requests use
+/// different coins).
+const FAUCET_COINS: u32 = 8;
+
+/// Why a devnet could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Wal(#[from] WalError),
+    #[error("write-ahead log is inconsistent: {0}")]
+    Replay(String),
+    #[error("faucet key: {0}")]
+    FaucetKey(#[from] floe_sdk::KeystoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("checkpoint files: {0}")]
+    Files(#[from] checkpoint_files::FileError),
+}
+
+/// A request to the executor thread.
+pub struct ExecRequest {
+    pub transaction: Transaction,
+    pub signatures: Vec<UserSignature>,
+    pub reply: oneshot::Sender<Result<TxEntry, Rejection>>,
+}
+
+/// State shared by the executor, the checkpointer and the RPC services.
+pub struct Shared {
+    pub config: DevnetConfig,
+    pub ledger: RwLock<Ledger>,
+    wal: Mutex<Wal>,
+    pub registry: HandlerRegistry,
+    /// Announces each sealed checkpoint's sequence number.
+    pub checkpoints: broadcast::Sender<u64>,
+    executor: mpsc::Sender<ExecRequest>,
+    pub faucet_key: Ed25519PrivateKey,
+    pub chain_id: Digest,
+}
+
+impl Shared {
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Ledger> {
+        self.ledger.read().expect("ledger lock poisoned by a panic")
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Ledger> {
+        self.ledger
+            .write()
+            .expect("ledger lock poisoned by a panic")
+    }
+
+    /// Executes a signed transaction; returns once it is durable.
+    pub async fn submit(
+        &self,
+        transaction: Transaction,
+        signatures: Vec<UserSignature>,
+    ) -> Result<TxEntry, Rejection> {
+        let (reply, answer) = oneshot::channel();
+        self.executor
+            .send(ExecRequest {
+                transaction,
+                signatures,
+                reply,
+            })
+            .await
+            .map_err(|_| Rejection::Invalid("the devnet is shutting down".to_owned()))?;
+        answer
+            .await
+            .map_err(|_| Rejection::Invalid("the devnet is shutting down".to_owned()))?
+    }
+}
+
+/// A running devnet.
+pub struct Devnet {
+    pub shared: Arc<Shared>,
+    pub grpc_addr: SocketAddr,
+    pub faucet_addr: Option<SocketAddr>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Devnet {
+    /// Starts a devnet with the framework handlers only.
+    pub async fn start(config: DevnetConfig) -> Result<Self, DevnetError> {
+        Self::start_with(config, HandlerRegistry::with_framework()).await
+    }
+
+    /// Starts a devnet with `registry` as its Move-call handlers: replays the data
+    /// directory (or creates genesis), then serves gRPC and the faucet.
+    pub async fn start_with(
+        config: DevnetConfig,
+        registry: HandlerRegistry,
+    ) -> Result<Self, DevnetError> {
+        for dir in [config.data_dir.clone(), config.checkpoint_dir()] {
+            std::fs::create_dir_all(&dir).map_err(|source| DevnetError::DataDir {
+                path: dir.clone(),
+                source,
+            })?;
+        }
+        let faucet_store = floe_sdk::Keystore::load_or_create(config.faucet_keystore_path(), 1)?;
+        let faucet_key = faucet_store.first()?.clone();
+        let faucet_address = floe_sdk::keystore::address_of(&faucet_key);
+
+        let (mut wal, records) = Wal::open(&config.wal_path())?;
+        let mut ledger = Ledger::default();
+        if records.is_empty() {
+            let timestamp_ms = now_ms();
+            let objects = genesis_objects(&config, faucet_address, timestamp_ms);
+            wal.append(&WalRecord::Genesis {
+                objects: objects.clone(),
+                timestamp_ms,
+            });
+            wal.append(&WalRecord::Checkpoint {
+                sequence_number: 0,
+                timestamp_ms,
+                transactions: vec![],
+            });
+            wal.sync()?;
+            ledger.apply_genesis(&objects);
+            ledger.seal(&[], timestamp_ms);
+            tracing::info!(data_dir = %config.data_dir.display(), "created a new chain");
+        } else {
+            let count = records.len();
+            replay(&mut ledger, records)?;
+            tracing::info!(
+                data_dir = %config.data_dir.display(),
+                records = count,
+                checkpoint = ledger.latest_checkpoint().map(|c| c.summary.sequence_number),
+                "resumed the chain from its write-ahead log"
+            );
+        }
+        let chain_id = ledger
+            .checkpoint(0)
+            .map(|c| c.summary.digest())
+            .ok_or_else(|| DevnetError::Replay("no genesis checkpoint".to_owned()))?;
+        checkpoint_files::write_missing(&config.checkpoint_dir(), &ledger)?;
+
+        let grpc_listener = tokio::net::TcpListener::bind(config.grpc_addr)
+            .await
+            .map_err(|source| DevnetError::Bind {
+                addr: config.grpc_addr,
+                source,
+            })?;
+        let grpc_addr = grpc_listener
+            .local_addr()
+            .map_err(|source| DevnetError::Bind {
+                addr: config.grpc_addr,
+                source,
+            })?;
+        let faucet_listener = match config.faucet_addr {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| DevnetError::Bind { addr, source })?,
+            ),
+            None => None,
+        };
+        let faucet_addr = faucet_listener.as_ref().and_then(|l| l.local_addr().ok());
+
+        let (exec_tx, exec_rx) = mpsc::channel(4096);
+        let (checkpoints, _) = broadcast::channel(1024);
+        let shared = Arc::new(Shared {
+            config: config.clone(),
+            ledger: RwLock::new(ledger),
+            wal: Mutex::new(wal),
+            registry,
+            checkpoints,
+            executor: exec_tx,
+            faucet_key,
+            chain_id,
+        });
+
+        let executor_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("devnet-executor".to_owned())
+            .spawn(move || executor_loop(&executor_shared, exec_rx))
+            .expect("spawning the executor thread");
+
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(checkpoint_loop(
+            shared.clone(),
+            shutdown_rx.clone(),
+        )));
+        tasks.push(tokio::spawn(crate::service::serve(
+            shared.clone(),
+            grpc_listener,
+            shutdown_rx.clone(),
+        )));
+        if let Some(listener) = faucet_listener {
+            tasks.push(tokio::spawn(crate::faucet::serve(
+                shared.clone(),
+                listener,
+                shutdown_rx,
+            )));
+        }
+        tracing::info!(%grpc_addr, ?faucet_addr, "devnet is serving");
+        Ok(Self {
+            shared,
+            grpc_addr,
+            faucet_addr,
+            shutdown: Some(shutdown),
+            tasks,
+        })
+    }
+
+    /// The gRPC URL clients connect to.
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.grpc_addr)
+    }
+
+    pub fn faucet_url(&self) -> Option<String> {
+        self.faucet_addr.map(|a| format!("http://{a}"))
+    }
+
+    /// Stops serving; executed transactions are already durable.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(true);
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+
+    /// Runs until Ctrl-C or SIGTERM.
+    pub async fn run_until_signal(self) {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing a SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}
+
+/// Genesis: the clock, randomness, the faucet's coins and the configured accounts.
+fn genesis_objects(
+    config: &DevnetConfig,
+    faucet: Address,
+    timestamp_ms: u64,
+) -> Vec<sui_sdk_types::Object> {
+    let mut objects = vec![objects::clock(timestamp_ms), objects::random()];
+    let mut counter = 0u64;
+    let mut next_id = || {
+        counter += 1;
+        Address::derive_id(Digest::ZERO, counter)
+    };
+    let mut fund = |objects: &mut Vec<_>, owner: Address, balance: u64, coins: u32| {
+        let coins = u64::from(coins.max(1));
+        for i in 0..coins {
+            let share = balance / coins + u64::from(i < balance % coins);
+            objects.push(objects::gas_coin(next_id(), share, owner, 1));
+        }
+    };
+    fund(&mut objects, faucet, FAUCET_FUNDS, FAUCET_COINS);
+    for account in &config.accounts {
+        fund(
+            &mut objects,
+            account.address,
+            account.balance,
+            account.coins,
+        );
+    }
+    objects
+}
+
+/// Rebuilds the ledger from the log.
+fn replay(ledger: &mut Ledger, records: Vec<WalRecord>) -> Result<(), DevnetError> {
+    for record in records {
+        match record {
+            WalRecord::Genesis { objects, .. } => ledger.apply_genesis(&objects),
+            WalRecord::Transaction(record) => {
+                let digest = record.digest();
+                ledger.apply(Arc::new(*record));
+                ledger.mark_durable([digest]);
+            }
+            WalRecord::Checkpoint {
+                sequence_number,
+                timestamp_ms,
+                transactions,
+            } => {
+                let expected = ledger
+                    .latest_checkpoint()
+                    .map_or(0, |c| c.summary.sequence_number + 1);
+                if sequence_number != expected {
+                    return Err(DevnetError::Replay(format!(
+                        "checkpoint {sequence_number} follows checkpoint {}",
+                        expected.wrapping_sub(1)
+                    )));
+                }
+                if let Some(missing) = transactions
+                    .iter()
+                    .find(|d| ledger.transaction(d).is_none())
+                {
+                    return Err(DevnetError::Replay(format!(
+                        "checkpoint {sequence_number} names unknown transaction {missing}"
+                    )));
+                }
+                ledger.remove_pending(&transactions);
+                ledger.seal(&transactions, timestamp_ms);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Executes queued transactions in batches: each batch is applied, written to the log
+/// with one fsync (group commit), and only then answered.
+fn executor_loop(shared: &Shared, mut requests: mpsc::Receiver<ExecRequest>) {
+    const MAX_BATCH: usize = 1024;
+    while let Some(first) = requests.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        let now = now_ms();
+        let mut executed: Vec<Arc<TxRecord>> = Vec::new();
+        let mut waiting: Vec<(oneshot::Sender<Result<TxEntry, Rejection>>, Digest)> = Vec::new();
+        {
+            let mut ledger = shared.write();
+            for request in batch {
+                let digest = request.transaction.digest();
+                if ledger.transaction(&digest).is_some() {
+                    // A resubmission: answer with the first execution.
+                    waiting.push((request.reply, digest));
+                    continue;
+                }
+                let timestamp_ms = ledger.next_timestamp_ms(now);
+                match execute::execute(
+                    &*ledger,
+                    &shared.registry,
+                    &request.transaction,
+                    &request.signatures,
+                    timestamp_ms,
+                ) {
+                    Ok(record) => {
+                        let record = Arc::new(record);
+                        ledger.apply(record.clone());
+                        executed.push(record);
+                        waiting.push((request.reply, digest));
+                    }
+                    Err(rejection) => {
+                        tracing::debug!(%digest, %rejection, "rejected a transaction");
+                        let _ = request.reply.send(Err(rejection));
+                    }
+                }
+            }
+        }
+        if !executed.is_empty() {
+            let mut wal = shared.wal.lock().expect("WAL lock poisoned by a panic");
+            for record in &executed {
+                wal.append_transaction(record);
+            }
+            if let Err(e) = wal.sync() {
+                // Acknowledging a transaction that is not durable would break the
+                // devnet's one promise; stop instead.
+                tracing::error!(error = %e, "cannot persist executed transactions; stopping");
+                std::process::exit(1);
+            }
+        }
+        let mut ledger = shared.write();
+        ledger.mark_durable(executed.iter().map(|r| r.digest()));
+        for (reply, digest) in waiting {
+            let entry = ledger
+                .transaction(&digest)
+                .cloned()
+                .expect("an executed transaction stays in the ledger");
+            let _ = reply.send(Ok(entry));
+        }
+    }
+}
+
+/// Seals pending transactions into a checkpoint every interval: log, files, announce.
+async fn checkpoint_loop(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(shared.config.checkpoint_interval());
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = shutdown.changed() => break,
+        }
+        if let Err(e) = seal_checkpoint(&shared).await {
+            tracing::error!(error = %e, "cannot seal a checkpoint; stopping");
+            std::process::exit(1);
+        }
+    }
+    // Seal what is left so a clean shutdown leaves no transaction outside a checkpoint.
+    if let Err(e) = seal_checkpoint(&shared).await {
+        tracing::error!(error = %e, "cannot seal the last checkpoint");
+    }
+}
+
+/// Seals one checkpoint if there is anything to seal (or empty ones are wanted).
+pub async fn seal_checkpoint(shared: &Arc<Shared>) -> Result<Option<u64>, DevnetError> {
+    let (sequence_number, digests, timestamp_ms) = {
+        let mut ledger = shared.write();
+        if !ledger.has_pending() && !shared.config.empty_checkpoints {
+            return Ok(None);
+        }
+        let seq = ledger
+            .latest_checkpoint()
+            .map_or(0, |c| c.summary.sequence_number + 1);
+        let timestamp_ms = ledger.next_timestamp_ms(now_ms());
+        (seq, ledger.take_pending(), timestamp_ms)
+    };
+    let worker = shared.clone();
+    let entry = tokio::task::spawn_blocking(move || -> Result<_, DevnetError> {
+        {
+            let mut wal = worker.wal.lock().expect("WAL lock poisoned by a panic");
+            wal.append(&WalRecord::Checkpoint {
+                sequence_number,
+                timestamp_ms,
+                transactions: digests.clone(),
+            });
+            wal.sync()?;
+        }
+        let entry = worker.write().seal(&digests, timestamp_ms);
+        checkpoint_files::write(&worker.config.checkpoint_dir(), &entry.message)?;
+        Ok(entry)
+    })
+    .await
+    .expect("the checkpoint writer does not panic")?;
+    let seq = entry.summary.sequence_number;
+    let _ = shared.checkpoints.send(seq);
+    tracing::debug!(
+        seq,
+        transactions = entry.message.transactions.len(),
+        "sealed checkpoint"
+    );
+    Ok(Some(seq))
+}
+
+/// How long clients wait for a checkpoint at most: used by the bench and tests.
+pub const CHECKPOINT_WAIT: Duration = Duration::from_secs(30);

@@ -1,0 +1,426 @@
+//! The `sui.rpc.v2` services: ledger, state, subscription and transaction execution.
+//!
+//! Responses are cut to the request's read mask (or the API's documented default) from
+//! full messages kept in the ledger.
+
+use std::str::FromStr as _;
+use std::sync::Arc;
+
+use sui_rpc::field::{FieldMask, FieldMaskTree, FieldMaskUtil as _};
+use sui_rpc::merge::Merge as _;
+use sui_rpc::proto::sui::rpc::v2 as proto;
+use sui_rpc::proto::sui::rpc::v2::ledger_service_server::{LedgerService, LedgerServiceServer};
+use sui_rpc::proto::sui::rpc::v2::state_service_server::{StateService, StateServiceServer};
+use sui_rpc::proto::sui::rpc::v2::subscription_service_server::{
+    SubscriptionService, SubscriptionServiceServer,
+};
+use sui_rpc::proto::sui::rpc::v2::transaction_execution_service_server::{
+    TransactionExecutionService, TransactionExecutionServiceServer,
+};
+use sui_sdk_types::{Address, Digest, StructTag, TypeTag};
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tonic::codegen::BoxStream;
+use tonic::{Request, Response, Status};
+
+use crate::execute::{REFERENCE_GAS_PRICE, Rejection};
+use crate::node::Shared;
+
+/// The gRPC API over the shared devnet state.
+#[derive(Clone)]
+pub struct Api {
+    shared: Arc<Shared>,
+}
+
+/// Serves the API on `listener` until `shutdown` flips.
+pub async fn serve(
+    shared: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let api = Api { shared };
+    let result = tonic::transport::Server::builder()
+        .add_service(LedgerServiceServer::new(api.clone()))
+        .add_service(StateServiceServer::new(api.clone()))
+        .add_service(SubscriptionServiceServer::new(api.clone()))
+        .add_service(TransactionExecutionServiceServer::new(api))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            let _ = shutdown.changed().await;
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "gRPC server stopped");
+    }
+}
+
+fn mask(mask: Option<&FieldMask>, default: &str) -> FieldMaskTree {
+    match mask {
+        Some(mask) if !mask.paths.is_empty() => FieldMaskTree::from_field_mask(mask),
+        _ => FieldMaskTree::from_field_mask(&FieldMask::from_str(default)),
+    }
+}
+
+fn parse_address(value: Option<&str>, field: &str) -> Result<Address, Status> {
+    let value = value.ok_or_else(|| Status::invalid_argument(format!("`{field}` is required")))?;
+    Address::from_str(value).map_err(|e| {
+        Status::invalid_argument(format!("`{field}` {value:?} is not an address: {e}"))
+    })
+}
+
+fn parse_digest(value: Option<&str>, field: &str) -> Result<Digest, Status> {
+    let value = value.ok_or_else(|| Status::invalid_argument(format!("`{field}` is required")))?;
+    Digest::from_str(value)
+        .map_err(|e| Status::invalid_argument(format!("`{field}` {value:?} is not a digest: {e}")))
+}
+
+impl From<Rejection> for Status {
+    fn from(rejection: Rejection) -> Self {
+        let message = rejection.to_string();
+        match rejection {
+            Rejection::BadSignature(_) => Status::permission_denied(message),
+            Rejection::ObjectNotFound(_) => Status::not_found(message),
+            Rejection::StaleObject(_) => Status::failed_precondition(message),
+            Rejection::InsufficientGas(_) => Status::resource_exhausted(message),
+            Rejection::Invalid(_) => Status::invalid_argument(message),
+        }
+    }
+}
+
+impl Api {
+    fn object(
+        &self,
+        request: &proto::GetObjectRequest,
+        tree: &FieldMaskTree,
+    ) -> Result<proto::Object, Status> {
+        let id = parse_address(request.object_id.as_deref(), "object_id")?;
+        let ledger = self.shared.read();
+        let object = ledger.get_object(&id).ok_or_else(|| {
+            Status::not_found(format!("object {id} does not exist (or was deleted)"))
+        })?;
+        if let Some(version) = request.version
+            && version != object.version()
+        {
+            return Err(Status::not_found(format!(
+                "object {id} version {version} is not available; the devnet keeps only the latest version ({})",
+                object.version()
+            )));
+        }
+        Ok(proto::Object::merge_from(object.clone(), tree))
+    }
+}
+
+/// Does a stored type match a `ListOwnedObjects` filter? A filter without type
+/// parameters matches every instantiation (`0x2::coin::Coin` matches all coins).
+fn type_matches(filter: &StructTag, tag: &StructTag) -> bool {
+    if filter.type_params().is_empty() {
+        filter.address() == tag.address()
+            && filter.module() == tag.module()
+            && filter.name() == tag.name()
+    } else {
+        filter == tag
+    }
+}
+
+#[tonic::async_trait]
+impl LedgerService for Api {
+    async fn get_service_info(
+        &self,
+        _request: Request<proto::GetServiceInfoRequest>,
+    ) -> Result<Response<proto::GetServiceInfoResponse>, Status> {
+        let ledger = self.shared.read();
+        let latest = ledger.latest_checkpoint();
+        let mut info = proto::GetServiceInfoResponse::default();
+        info.chain_id = Some(self.shared.chain_id.to_string());
+        info.chain = Some("floe-devnet".to_owned());
+        info.epoch = Some(0);
+        info.checkpoint_height = latest.map(|c| c.summary.sequence_number);
+        info.timestamp =
+            latest.map(|c| sui_rpc::proto::timestamp_ms_to_proto(c.summary.timestamp_ms));
+        info.lowest_available_checkpoint = Some(0);
+        info.lowest_available_checkpoint_objects = Some(0);
+        info.server = Some(format!("floe-devnet/{}", env!("CARGO_PKG_VERSION")));
+        Ok(Response::new(info))
+    }
+
+    async fn get_object(
+        &self,
+        request: Request<proto::GetObjectRequest>,
+    ) -> Result<Response<proto::GetObjectResponse>, Status> {
+        let request = request.into_inner();
+        let tree = mask(request.read_mask.as_ref(), "object_id,version,digest");
+        let object = self.object(&request, &tree)?;
+        Ok(Response::new(proto::GetObjectResponse::new(object)))
+    }
+
+    async fn batch_get_objects(
+        &self,
+        request: Request<proto::BatchGetObjectsRequest>,
+    ) -> Result<Response<proto::BatchGetObjectsResponse>, Status> {
+        let request = request.into_inner();
+        let tree = mask(request.read_mask.as_ref(), "object_id,version,digest");
+        let results = request
+            .requests
+            .iter()
+            .map(|r| match self.object(r, &tree) {
+                Ok(object) => proto::GetObjectResult::new_object(object),
+                Err(status) => {
+                    proto::GetObjectResult::new_error(sui_rpc::proto::google::rpc::Status {
+                        code: status.code() as i32,
+                        message: status.message().to_owned(),
+                        details: vec![],
+                    })
+                }
+            })
+            .collect();
+        Ok(Response::new(proto::BatchGetObjectsResponse::new(results)))
+    }
+
+    async fn get_transaction(
+        &self,
+        request: Request<proto::GetTransactionRequest>,
+    ) -> Result<Response<proto::GetTransactionResponse>, Status> {
+        let request = request.into_inner();
+        let digest = parse_digest(request.digest.as_deref(), "digest")?;
+        let tree = mask(request.read_mask.as_ref(), "digest");
+        let ledger = self.shared.read();
+        let entry = ledger
+            .transaction(&digest)
+            .ok_or_else(|| Status::not_found(format!("transaction {digest} is not known")))?;
+        let message = proto::ExecutedTransaction::merge_from(entry.executed.as_ref(), &tree);
+        Ok(Response::new(proto::GetTransactionResponse::new(message)))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        request: Request<proto::GetCheckpointRequest>,
+    ) -> Result<Response<proto::GetCheckpointResponse>, Status> {
+        let request = request.into_inner();
+        let tree = mask(request.read_mask.as_ref(), "sequence_number,digest");
+        let ledger = self.shared.read();
+        let entry = match &request.checkpoint_id {
+            Some(proto::get_checkpoint_request::CheckpointId::SequenceNumber(seq)) => ledger
+                .checkpoint(*seq)
+                .ok_or_else(|| Status::not_found(format!("checkpoint {seq} does not exist yet")))?,
+            Some(proto::get_checkpoint_request::CheckpointId::Digest(digest)) => {
+                let digest = parse_digest(Some(digest), "digest")?;
+                ledger.checkpoint_by_digest(&digest).ok_or_else(|| {
+                    Status::not_found(format!("no checkpoint has digest {digest}"))
+                })?
+            }
+            _ => ledger
+                .latest_checkpoint()
+                .ok_or_else(|| Status::not_found("no checkpoint yet"))?,
+        };
+        let message = proto::Checkpoint::merge_from(entry.message.as_ref(), &tree);
+        let mut response = proto::GetCheckpointResponse::default();
+        response.checkpoint = Some(message);
+        Ok(Response::new(response))
+    }
+
+    async fn get_epoch(
+        &self,
+        _request: Request<proto::GetEpochRequest>,
+    ) -> Result<Response<proto::GetEpochResponse>, Status> {
+        let ledger = self.shared.read();
+        let mut epoch = proto::Epoch::default();
+        epoch.epoch = Some(0);
+        epoch.reference_gas_price = Some(REFERENCE_GAS_PRICE);
+        epoch.first_checkpoint = Some(0);
+        epoch.start = ledger
+            .checkpoint(0)
+            .map(|c| sui_rpc::proto::timestamp_ms_to_proto(c.summary.timestamp_ms));
+        let mut response = proto::GetEpochResponse::default();
+        response.epoch = Some(epoch);
+        Ok(Response::new(response))
+    }
+}
+
+#[tonic::async_trait]
+impl StateService for Api {
+    async fn list_owned_objects(
+        &self,
+        request: Request<proto::ListOwnedObjectsRequest>,
+    ) -> Result<Response<proto::ListOwnedObjectsResponse>, Status> {
+        let request = request.into_inner();
+        let owner = parse_address(request.owner.as_deref(), "owner")?;
+        let tree = mask(request.read_mask.as_ref(), "object_id,version,object_type");
+        let filter = match request.object_type.as_deref().filter(|t| !t.is_empty()) {
+            Some(t) => Some(StructTag::from_str(t).map_err(|e| {
+                Status::invalid_argument(format!("`object_type` {t:?} is not a struct type: {e}"))
+            })?),
+            None => None,
+        };
+        let page_size = request.page_size.unwrap_or(50).clamp(1, 1000) as usize;
+        let after = match request.page_token.as_deref() {
+            Some(token) if !token.is_empty() => Some(Address::from_bytes(token).map_err(|_| {
+                Status::invalid_argument("`page_token` is not one this server issued")
+            })?),
+            _ => None,
+        };
+        let ledger = self.shared.read();
+        let mut objects = Vec::new();
+        let mut next_page_token = None;
+        for object in ledger.owned_objects(&owner, after) {
+            let Some((tag, _, _)) = crate::objects::struct_parts(object) else {
+                continue;
+            };
+            if filter.as_ref().is_some_and(|f| !type_matches(f, tag)) {
+                continue;
+            }
+            if objects.len() == page_size {
+                next_page_token = Some(objects_last_id(&objects));
+                break;
+            }
+            objects.push(object.clone());
+        }
+        let mut response = proto::ListOwnedObjectsResponse::default();
+        response.next_page_token = next_page_token.map(|id: Address| id.as_bytes().to_vec().into());
+        response.objects = objects
+            .into_iter()
+            .map(|o| proto::Object::merge_from(o, &tree))
+            .collect();
+        Ok(Response::new(response))
+    }
+
+    async fn get_balance(
+        &self,
+        request: Request<proto::GetBalanceRequest>,
+    ) -> Result<Response<proto::GetBalanceResponse>, Status> {
+        let request = request.into_inner();
+        let owner = parse_address(request.owner.as_deref(), "owner")?;
+        let coin_type = match request.coin_type.as_deref().filter(|t| !t.is_empty()) {
+            Some(t) => TypeTag::from_str(t).map_err(|e| {
+                Status::invalid_argument(format!("`coin_type` {t:?} is not a type: {e}"))
+            })?,
+            None => crate::objects::sui_type(),
+        };
+        let (total, _) = self.shared.read().balance(&owner, &coin_type);
+        let mut balance = proto::Balance::default();
+        balance.coin_type = Some(coin_type.to_string());
+        balance.balance = Some(total);
+        balance.coin_balance = Some(total);
+        balance.address_balance = Some(0);
+        let mut response = proto::GetBalanceResponse::default();
+        response.balance = Some(balance);
+        Ok(Response::new(response))
+    }
+
+    async fn list_balances(
+        &self,
+        request: Request<proto::ListBalancesRequest>,
+    ) -> Result<Response<proto::ListBalancesResponse>, Status> {
+        let request = request.into_inner();
+        let owner = parse_address(request.owner.as_deref(), "owner")?;
+        let balances = self.shared.read().balances(&owner);
+        let mut response = proto::ListBalancesResponse::default();
+        response.balances = balances
+            .into_iter()
+            .map(|(coin_type, total)| {
+                let mut balance = proto::Balance::default();
+                balance.coin_type = Some(coin_type.to_string());
+                balance.balance = Some(total);
+                balance.coin_balance = Some(total);
+                balance.address_balance = Some(0);
+                balance
+            })
+            .collect();
+        Ok(Response::new(response))
+    }
+}
+
+fn objects_last_id(objects: &[sui_sdk_types::Object]) -> Address {
+    objects
+        .last()
+        .map(|o| o.object_id())
+        .expect("a full page has a last object")
+}
+
+#[tonic::async_trait]
+impl SubscriptionService for Api {
+    async fn subscribe_checkpoints(
+        &self,
+        request: Request<proto::SubscribeCheckpointsRequest>,
+    ) -> Result<Response<BoxStream<proto::SubscribeCheckpointsResponse>>, Status> {
+        let request = request.into_inner();
+        let tree = mask(request.read_mask.as_ref(), "sequence_number,digest");
+        let mut announcements = self.shared.checkpoints.subscribe();
+        let shared = self.shared.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            let mut next: Option<u64> = None;
+            loop {
+                let seq = match announcements.recv().await {
+                    Ok(seq) => seq,
+                    // Missed announcements are caught up from the ledger below.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                };
+                let start = next.unwrap_or(seq);
+                for s in start..=seq {
+                    let message = {
+                        let ledger = shared.read();
+                        match ledger.checkpoint(s) {
+                            Some(entry) => {
+                                proto::Checkpoint::merge_from(entry.message.as_ref(), &tree)
+                            }
+                            None => break,
+                        }
+                    };
+                    let mut response = proto::SubscribeCheckpointsResponse::default();
+                    response.cursor = Some(s);
+                    response.checkpoint = Some(message);
+                    if tx.send(Ok(response)).await.is_err() {
+                        return;
+                    }
+                }
+                next = Some(seq + 1);
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+#[tonic::async_trait]
+impl TransactionExecutionService for Api {
+    async fn execute_transaction(
+        &self,
+        request: Request<proto::ExecuteTransactionRequest>,
+    ) -> Result<Response<proto::ExecuteTransactionResponse>, Status> {
+        let request = request.into_inner();
+        let tree = mask(request.read_mask.as_ref(), "effects.status,checkpoint");
+        let transaction = request
+            .transaction
+            .as_ref()
+            .ok_or_else(|| Status::invalid_argument("`transaction` is required"))?;
+        let transaction = sui_sdk_types::Transaction::try_from(transaction).map_err(|e| {
+            Status::invalid_argument(format!("the transaction does not decode: {e}"))
+        })?;
+        let signatures = request
+            .signatures
+            .iter()
+            .map(sui_sdk_types::UserSignature::try_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Status::invalid_argument(format!("a signature does not decode: {e}")))?;
+        let entry = self.shared.submit(transaction, signatures).await?;
+        let message = proto::ExecutedTransaction::merge_from(entry.executed.as_ref(), &tree);
+        let mut response = proto::ExecuteTransactionResponse::default();
+        response.transaction = Some(message);
+        Ok(Response::new(response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_filter_without_params_matches_all_instantiations() {
+        let gas = StructTag::gas_coin();
+        let coin = StructTag::from_str("0x2::coin::Coin").unwrap();
+        assert!(type_matches(&coin, &gas));
+        assert!(type_matches(&gas, &gas));
+        assert!(!type_matches(
+            &StructTag::from_str("0x2::coin::Coin<0x2::foo::FOO>").unwrap(),
+            &gas
+        ));
+    }
+}

@@ -1,0 +1,23 @@
+//! Floe's client library.
+//!
+//! Everything off-chain talks to the chain through this crate: it loads the network
+//! configuration and keys, builds and signs programmable transactions offline, and talks
+//! to a `sui.rpc.v2` endpoint (a real Sui full node or the local `floe-devnet`) with the
+//! same code either way.
+
+pub mod client;
+pub mod config;
+pub mod faucet;
+pub mod keystore;
+pub mod tx;
+
+pub use client::{ClientError, ExecutedTransaction, FloeClient, MoveAbortInfo};
+pub use config::{ConfigError, NetworkConfig};
+pub use keystore::{Keystore, KeystoreError};
+pub use tx::{CoinRef, TxError};
+
+/// Re-exported so that users of the sdk build against the same versions.
+pub use sui_crypto;
+pub use sui_rpc;
+pub use sui_sdk_types;
+pub use sui_transaction_builder;
