@@ -36,12 +36,93 @@ struct Grid {
     sym: usize,
 }
 
-/// Output of pass 1 for a batch of source rows.
-struct RowBatch {
-    /// Leaf hashes of the batch's rows, `n` per row.
-    leaves: Vec<Digest>,
-    /// Columns `s..n` of the batch's rows, row after row.
-    beyond: Vec<u8>,
+/// Per-task buffers reused from batch to batch.
+#[derive(Default)]
+struct Scratch {
+    encoder: Option<ReedSolomonEncoder>,
+    /// Source bytes read through `BlobSource::read_at` when the source is not in memory.
+    read: Vec<u8>,
+    packed: Vec<u8>,
+    /// Recovery symbols of a column batch, row-major.
+    recovered: Vec<u8>,
+    /// Leaves of a column batch's trees, tree after tree.
+    trees: Vec<Digest>,
+    /// Fallback buffer for hashing without AVX-512.
+    hash: Vec<u8>,
+}
+
+/// `len` bytes of the source at `offset`: borrowed when the source is in memory and holds them
+/// all, else read into `buf`.
+fn source_bytes<'a>(
+    source: &'a dyn BlobSource,
+    offset: usize,
+    len: usize,
+    buf: &'a mut Vec<u8>,
+) -> Result<&'a [u8], EncodeError> {
+    if let Some(blob) = source.as_slice()
+        && offset + len <= blob.len()
+    {
+        return Ok(&blob[offset..offset + len]);
+    }
+    buf.clear();
+    buf.resize(len, 0);
+    source.read_at(offset as u64, buf)?;
+    Ok(buf)
+}
+
+/// Pass 1 for source rows `first_row..first_row + rows`: fills `leaves` (`n` per row) and
+/// `beyond` (columns `s..n` of the rows, row after row).
+fn expand_rows(
+    grid: Grid,
+    source: &dyn BlobSource,
+    first_row: usize,
+    leaves: &mut [Digest],
+    beyond: &mut [u8],
+    scratch: &mut Scratch,
+) -> Result<(), EncodeError> {
+    let Grid { n, s, sym, .. } = grid;
+    let rows = leaves.len() / n;
+    let row_bytes = s * sym;
+    let Scratch {
+        encoder,
+        read,
+        packed,
+        hash,
+        ..
+    } = scratch;
+    let sources = source_bytes(source, first_row * row_bytes, rows * row_bytes, read)?;
+
+    let shard_len = layout::packed_len(rows, sym);
+    packed.clear();
+    packed.resize(s * shard_len, 0);
+    for (k, shard) in packed.chunks_exact_mut(shard_len).enumerate() {
+        let column = (0..rows).map(|r| &sources[(r * s + k) * sym..(r * s + k + 1) * sym]);
+        layout::pack(column, sym, shard);
+    }
+    let beyond_row = (n - s) * sym;
+    rs::encode_recovery_with(encoder, packed, s, n, shard_len, |c, shard| {
+        for r in 0..rows {
+            let at = r * beyond_row + c * sym;
+            layout::unpack_symbol(shard, r, sym, &mut beyond[at..at + sym]);
+        }
+    });
+
+    for (r, row_leaves) in leaves.chunks_exact_mut(n).enumerate() {
+        let (left, right) = row_leaves.split_at_mut(s);
+        merkle::leaf_hashes_into(
+            &sources[r * row_bytes..(r + 1) * row_bytes],
+            sym,
+            left,
+            hash,
+        );
+        merkle::leaf_hashes_into(
+            &beyond[r * beyond_row..(r + 1) * beyond_row],
+            sym,
+            right,
+            hash,
+        );
+    }
+    Ok(())
 }
 
 /// Output of pass 2 for a batch of columns.
@@ -50,120 +131,90 @@ struct ColumnBatch {
     width: usize,
     /// Leaf hashes of rows `p..n` at these columns, row-major.
     leaves: Vec<Digest>,
-    /// Symbols of rows `p..n` at these columns, row-major (kept only when slivers are wanted
-    /// and the columns are `< s`).
-    recovered: Option<Vec<u8>>,
-    /// Columns `first..first + width` of rows `0..p`, column-major: the secondary slivers.
-    columns: Option<Vec<u8>>,
+    /// Merkle roots of the batch's columns, in column order.
+    roots: Vec<Digest>,
 }
 
-/// Writes `symbol` at slot `j` of a leaf-input buffer whose items are `0x00 ‖ symbol`.
-fn prefixed_slot(buf: &mut [u8], j: usize, sym: usize) -> &mut [u8] {
-    let item = &mut buf[j * (sym + 1)..(j + 1) * (sym + 1)];
-    item[0] = 0;
-    &mut item[1..]
-}
-
-fn expand_rows(
-    grid: Grid,
-    source: &dyn BlobSource,
-    first_row: usize,
-    rows: usize,
-    encoder: &mut Option<ReedSolomonEncoder>,
-) -> Result<RowBatch, EncodeError> {
-    let Grid { n, s, sym, .. } = grid;
-    let row_bytes = s * sym;
-    let mut sources = vec![0u8; rows * row_bytes];
-    source.read_at((first_row * row_bytes) as u64, &mut sources)?;
-
-    let shard_len = layout::packed_len(rows, sym);
-    let mut packed = vec![0u8; s * shard_len];
-    for (k, shard) in packed.chunks_exact_mut(shard_len).enumerate() {
-        let column = (0..rows).map(|r| &sources[(r * s + k) * sym..(r * s + k + 1) * sym]);
-        layout::pack(column, sym, shard);
-    }
-    let recovery = rs::encode_recovery(encoder, &packed, s, n, shard_len);
-    drop(packed);
-
-    // Full rows in leaf-input form, then hash them in one batch.
-    let mut items = vec![0u8; rows * n * (sym + 1)];
-    let mut beyond = vec![0u8; rows * (n - s) * sym];
-    for r in 0..rows {
-        for k in 0..s {
-            prefixed_slot(&mut items, r * n + k, sym)
-                .copy_from_slice(&sources[(r * s + k) * sym..(r * s + k + 1) * sym]);
-        }
-    }
-    for (c, shard) in recovery.chunks_exact(shard_len).enumerate() {
-        for r in 0..rows {
-            let slot = prefixed_slot(&mut items, r * n + s + c, sym);
-            layout::unpack_symbol(shard, r, sym, slot);
-            beyond[(r * (n - s) + c) * sym..(r * (n - s) + c + 1) * sym].copy_from_slice(slot);
-        }
-    }
-    let mut leaves = vec![EMPTY_NODE; rows * n];
-    merkle::hash_items(&items, sym + 1, &mut leaves);
-    Ok(RowBatch { leaves, beyond })
+/// Where pass 2 writes slivers for one batch of columns, when slivers are wanted.
+struct SliverOut<'a> {
+    /// The secondary slivers of the batch's columns.
+    secondaries: &'a mut [Vec<u8>],
+    /// For columns `< s`: the batch's part of each primary sliver of rows `p..n`.
+    primaries: Vec<&'a mut [u8]>,
 }
 
 #[allow(clippy::too_many_arguments)]
 fn expand_columns(
     grid: Grid,
     source: &dyn BlobSource,
-    beyond: &[Vec<u8>],
-    rows_per_batch: usize,
+    beyond: &[u8],
+    row_leaves: &[Digest],
     first: usize,
     width: usize,
-    keep_slivers: bool,
-    encoder: &mut Option<ReedSolomonEncoder>,
+    mut out: Option<SliverOut<'_>>,
+    scratch: &mut Scratch,
 ) -> Result<ColumnBatch, EncodeError> {
     let Grid { n, p, s, sym } = grid;
+    let Scratch {
+        encoder,
+        read,
+        packed,
+        recovered,
+        trees,
+        hash,
+    } = scratch;
     let shard_len = layout::packed_len(width, sym);
-    let mut packed = vec![0u8; p * shard_len];
-    let mut row_part = vec![0u8; width * sym];
-    let mut columns = keep_slivers.then(|| vec![0u8; width * p * sym]);
+    packed.clear();
+    packed.resize(p * shard_len, 0);
     for (k, shard) in packed.chunks_exact_mut(shard_len).enumerate() {
         let part: &[u8] = if first < s {
-            source.read_at(((k * s + first) * sym) as u64, &mut row_part)?;
-            &row_part
+            source_bytes(source, (k * s + first) * sym, width * sym, read)?
         } else {
-            let batch = &beyond[k / rows_per_batch];
-            let row = k % rows_per_batch;
-            let start = (row * (n - s) + first - s) * sym;
-            &batch[start..start + width * sym]
+            let start = (k * (n - s) + first - s) * sym;
+            &beyond[start..start + width * sym]
         };
         layout::pack(part.chunks_exact(sym), sym, shard);
-        if let Some(columns) = columns.as_mut() {
-            for c in 0..width {
-                columns[(c * p + k) * sym..(c * p + k + 1) * sym]
-                    .copy_from_slice(&part[c * sym..(c + 1) * sym]);
+        if let Some(out) = out.as_mut() {
+            for (c, column) in out.secondaries.iter_mut().enumerate() {
+                column[k * sym..(k + 1) * sym].copy_from_slice(&part[c * sym..(c + 1) * sym]);
             }
         }
     }
-    let recovery = rs::encode_recovery(encoder, &packed, p, n, shard_len);
-    drop(packed);
+    let rec_row = width * sym;
+    recovered.clear();
+    recovered.resize((n - p) * rec_row, 0);
+    rs::encode_recovery_with(encoder, packed, p, n, shard_len, |r, shard| {
+        let row = &mut recovered[r * rec_row..(r + 1) * rec_row];
+        for (c, symbol) in row.chunks_exact_mut(sym).enumerate() {
+            layout::unpack_symbol(shard, c, sym, symbol);
+        }
+    });
 
-    let mut items = vec![0u8; (n - p) * width * (sym + 1)];
-    for (r, shard) in recovery.chunks_exact(shard_len).enumerate() {
-        for c in 0..width {
-            layout::unpack_symbol(shard, c, sym, prefixed_slot(&mut items, r * width + c, sym));
+    let mut leaves = vec![EMPTY_NODE; (n - p) * width];
+    merkle::leaf_hashes_into(recovered, sym, &mut leaves, hash);
+    if let Some(out) = out.as_mut() {
+        for (r, part) in out.primaries.iter_mut().enumerate() {
+            part.copy_from_slice(&recovered[r * rec_row..(r + 1) * rec_row]);
         }
     }
-    let mut leaves = vec![EMPTY_NODE; (n - p) * width];
-    merkle::hash_items(&items, sym + 1, &mut leaves);
-    let recovered = (keep_slivers && first < s).then(|| {
-        let mut out = Vec::with_capacity((n - p) * width * sym);
-        for item in items.chunks_exact(sym + 1) {
-            out.extend_from_slice(&item[1..]);
+
+    // The batch's column trees: rows `0..p` from pass 1, rows `p..n` from here.
+    trees.clear();
+    trees.resize(width * n, EMPTY_NODE);
+    for (c, tree) in trees.chunks_exact_mut(n).enumerate() {
+        for (row, leaf) in tree[..p].iter_mut().enumerate() {
+            *leaf = row_leaves[row * n + first + c];
         }
-        out
-    });
+        for (r, leaf) in tree[p..].iter_mut().enumerate() {
+            *leaf = leaves[r * width + c];
+        }
+    }
+    let roots = merkle::roots_of_chunk(trees, width, n);
     Ok(ColumnBatch {
         first,
         width,
         leaves,
-        recovered,
-        columns,
+        roots,
     })
 }
 
@@ -184,26 +235,25 @@ fn run(
     let Grid { n, p, s, .. } = grid;
     let batch = batch_size(sym);
 
-    // Pass 1: source rows.
-    let row_batches: Vec<RowBatch> = (0..p.div_ceil(batch))
-        .into_par_iter()
-        .map_init(
-            || None,
-            |encoder, b| {
-                let first = b * batch;
-                expand_rows(grid, source, first, batch.min(p - first), encoder)
-            },
-        )
-        .collect::<Result<_, _>>()?;
-    let mut leaves = Vec::with_capacity(n * n);
-    let mut beyond = Vec::with_capacity(row_batches.len());
-    for row_batch in row_batches {
-        leaves.extend_from_slice(&row_batch.leaves);
-        beyond.push(row_batch.beyond);
-    }
-    leaves.resize(n * n, EMPTY_NODE);
+    // Pass 1: source rows, straight into the leaf matrix and `beyond`.
+    let mut leaves = vec![EMPTY_NODE; n * n];
+    let mut beyond = vec![0u8; p * (n - s) * sym];
+    leaves[..p * n]
+        .par_chunks_mut(batch * n)
+        .zip(beyond.par_chunks_mut(batch * (n - s) * sym))
+        .enumerate()
+        .map_init(Scratch::default, |scratch, (b, (leaves, beyond))| {
+            expand_rows(grid, source, b * batch, leaves, beyond, scratch)
+        })
+        .collect::<Result<(), _>>()?;
 
-    // Pass 2: all columns, in batches that do not straddle column `s`.
+    // Sliver outputs, split by column batch.
+    let mut primaries: Vec<Vec<u8>> = Vec::new();
+    let mut secondaries: Vec<Vec<u8>> = Vec::new();
+    if keep_slivers {
+        primaries = (0..n).map(|_| vec![0u8; s * sym]).collect();
+        secondaries = (0..n).map(|_| vec![0u8; p * sym]).collect();
+    }
     let spans: Vec<(usize, usize)> = [(0, s), (s, n)]
         .into_iter()
         .flat_map(|(start, end)| {
@@ -212,54 +262,67 @@ fn run(
                 .map(move |first| (first, batch.min(end - first)))
         })
         .collect();
-    let column_batches: Vec<ColumnBatch> = spans
-        .into_par_iter()
-        .map_init(
-            || None,
-            |encoder, (first, width)| {
-                expand_columns(
-                    grid,
-                    source,
-                    &beyond,
-                    batch,
-                    first,
-                    width,
-                    keep_slivers,
-                    encoder,
-                )
-            },
-        )
-        .collect::<Result<_, _>>()?;
-    for cb in &column_batches {
-        for r in 0..n - p {
-            let dst = (p + r) * n + cb.first;
-            leaves[dst..dst + cb.width]
-                .copy_from_slice(&cb.leaves[r * cb.width..(r + 1) * cb.width]);
+    let mut outs: Vec<Option<SliverOut<'_>>> = spans.iter().map(|_| None).collect();
+    if keep_slivers {
+        let (source_rows, recovered_rows) = primaries.split_at_mut(p);
+        let mut parts: Vec<Vec<&mut [u8]>> = spans.iter().map(|_| Vec::new()).collect();
+        for row in recovered_rows.iter_mut() {
+            for (b, part) in row.chunks_mut(batch * sym).enumerate() {
+                parts[b].push(part);
+            }
         }
+        let (left, right) = secondaries.split_at_mut(s);
+        let columns = left.chunks_mut(batch).chain(right.chunks_mut(batch));
+        for ((out, columns), primaries) in outs
+            .iter_mut()
+            .zip(columns)
+            .zip(parts.into_iter().chain(std::iter::repeat_with(Vec::new)))
+        {
+            *out = Some(SliverOut {
+                secondaries: columns,
+                primaries,
+            });
+        }
+        // Primary slivers of the source rows are the rows themselves.
+        source_rows
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(row, data)| source.read_at((row * s * sym) as u64, data))?;
     }
 
-    // Trees: rows are contiguous; columns are gathered in pair order (pair i ↔ column n−1−i).
-    let primary_roots = merkle::roots_of_trees(&leaves, n);
-    let mut by_pair_column = vec![EMPTY_NODE; n * n];
-    by_pair_column
+    // Pass 2: all columns, in batches that do not straddle column `s`.
+    let column_batches: Vec<ColumnBatch> = spans
+        .into_par_iter()
+        .zip(outs)
+        .map_init(Scratch::default, |scratch, ((first, width), out)| {
+            expand_columns(grid, source, &beyond, &leaves, first, width, out, scratch)
+        })
+        .collect::<Result<_, _>>()?;
+    drop(beyond);
+    leaves[p * n..]
         .par_chunks_mut(n)
         .enumerate()
-        .for_each(|(pair, tree)| {
-            let column = n - 1 - pair;
-            for (row, leaf) in tree.iter_mut().enumerate() {
-                *leaf = leaves[row * n + column];
+        .for_each(|(r, row)| {
+            for cb in &column_batches {
+                row[cb.first..cb.first + cb.width]
+                    .copy_from_slice(&cb.leaves[r * cb.width..(r + 1) * cb.width]);
             }
         });
+
+    let primary_roots = merkle::roots_of_trees(&leaves, n);
     drop(leaves);
-    let secondary_roots = merkle::roots_of_trees(&by_pair_column, n);
-    drop(by_pair_column);
+    // Pair i's secondary sliver is column n − 1 − i.
+    let mut column_roots = vec![EMPTY_NODE; n];
+    for cb in &column_batches {
+        column_roots[cb.first..cb.first + cb.width].copy_from_slice(&cb.roots);
+    }
 
     let metadata = BlobMetadata {
         encoding_type: ENCODING_TYPE_RS2,
         unencoded_length: len,
         hashes: primary_roots
             .into_iter()
-            .zip(secondary_roots)
+            .zip(column_roots.into_iter().rev())
             .map(|(primary, secondary)| SliverPairHashes { primary, secondary })
             .collect(),
     };
@@ -268,46 +331,23 @@ fn run(
     }
 
     let symbol_size = u16::try_from(sym).expect("symbol size is at most 65534");
-    let mut primaries: Vec<Vec<u8>> = Vec::with_capacity(n);
-    for row in 0..p {
-        let mut data = vec![0u8; s * sym];
-        source.read_at((row * s * sym) as u64, &mut data)?;
-        primaries.push(data);
-    }
-    primaries.resize_with(n, || Vec::with_capacity(s * sym));
-    let mut secondaries: Vec<Vec<u8>> = vec![Vec::new(); n];
-    for cb in column_batches {
-        if let Some(recovered) = cb.recovered {
-            for (r, primary) in primaries[p..].iter_mut().enumerate() {
-                primary.extend_from_slice(&recovered[r * cb.width * sym..(r + 1) * cb.width * sym]);
-            }
-        }
-        if let Some(columns) = cb.columns {
-            for (c, column) in columns.chunks_exact(p * sym).enumerate() {
-                secondaries[cb.first + c] = column.to_vec();
-            }
-        }
-    }
-    let mut secondaries: Vec<Option<Vec<u8>>> = secondaries.into_iter().map(Some).collect();
     let pairs = primaries
         .into_iter()
+        .zip(secondaries.into_iter().rev())
         .enumerate()
-        .map(|(i, primary)| {
-            let j = n - 1 - i;
-            SliverPair {
-                primary: Sliver {
-                    axis: Axis::Primary,
-                    index: i as u16,
-                    symbol_size,
-                    data: primary,
-                },
-                secondary: Sliver {
-                    axis: Axis::Secondary,
-                    index: j as u16,
-                    symbol_size,
-                    data: secondaries[j].take().expect("each column taken once"),
-                },
-            }
+        .map(|(i, (primary, secondary))| SliverPair {
+            primary: Sliver {
+                axis: Axis::Primary,
+                index: i as u16,
+                symbol_size,
+                data: primary,
+            },
+            secondary: Sliver {
+                axis: Axis::Secondary,
+                index: (n - 1 - i) as u16,
+                symbol_size,
+                data: secondary,
+            },
         })
         .collect();
     Ok((metadata, Some(pairs)))

@@ -49,7 +49,7 @@ fn for_each_plane_run(plane: usize, first: usize, len: usize, mut f: impl FnMut(
 /// Packs `symbols` (each `symbol_size` bytes) into `shard`, which must be
 /// `packed_len(count, symbol_size)` bytes; padding is zeroed.
 pub fn pack<'a>(symbols: impl Iterator<Item = &'a [u8]>, symbol_size: usize, shard: &mut [u8]) {
-    if symbol_size % 64 == 0 {
+    if symbol_size.is_multiple_of(64) {
         // Whole chunks line up: the packed shard is the plain concatenation.
         let mut at = 0;
         for symbol in symbols {
@@ -86,7 +86,7 @@ pub fn pack<'a>(symbols: impl Iterator<Item = &'a [u8]>, symbol_size: usize, sha
 
 /// Unpacks symbol `j` of a packed shard into `out` (`symbol_size` bytes).
 pub fn unpack_symbol(shard: &[u8], j: usize, symbol_size: usize, out: &mut [u8]) {
-    if symbol_size % 64 == 0 {
+    if symbol_size.is_multiple_of(64) {
         out.copy_from_slice(&shard[j * symbol_size..(j + 1) * symbol_size]);
         return;
     }

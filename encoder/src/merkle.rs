@@ -10,6 +10,7 @@ use blake2b_simd::Params;
 use blake2b_simd::many::{HashManyJob, hash_many};
 use rayon::prelude::*;
 
+use crate::blake2b_x8;
 use crate::error::ProofError;
 
 /// A 32-byte Blake2b-256 digest.
@@ -65,8 +66,13 @@ pub fn depth(n_leaves: usize) -> usize {
 }
 
 /// Hashes `count` items of `stride` bytes laid out back to back in `inputs`, each already
-/// carrying its prefix byte, into `out`, four lanes at a time.
+/// carrying its prefix byte, into `out`: eight lanes at a time with AVX-512, else four with
+/// `blake2b_simd`'s AVX2 path.
 pub(crate) fn hash_items(inputs: &[u8], stride: usize, out: &mut [Digest]) {
+    let count = out.len().min(inputs.len() / stride);
+    if blake2b_x8::hash_strided(inputs, stride, stride, None, &mut out[..count]) {
+        return;
+    }
     let params = params();
     let mut jobs: Vec<HashManyJob<'_>> = inputs
         .chunks_exact(stride)
@@ -78,48 +84,96 @@ pub(crate) fn hash_items(inputs: &[u8], stride: usize, out: &mut [Digest]) {
     }
 }
 
+/// Hashes `out.len()` messages `prefix ‖ data[i·stride .. i·stride + len]`.
+fn hash_prefixed(
+    data: &[u8],
+    stride: usize,
+    len: usize,
+    prefix: u8,
+    out: &mut [Digest],
+    scratch: &mut Vec<u8>,
+) {
+    if blake2b_x8::hash_strided(data, stride, len, Some(prefix), out) {
+        return;
+    }
+    let item = len + 1;
+    scratch.clear();
+    scratch.resize(out.len() * item, 0);
+    for (i, dst) in scratch.chunks_exact_mut(item).enumerate() {
+        dst[0] = prefix;
+        dst[1..].copy_from_slice(&data[i * stride..i * stride + len]);
+    }
+    hash_items(scratch, item, out);
+}
+
 /// Leaf hashes of `count` symbols of `symbol_size` bytes stored contiguously in `symbols`.
 ///
-/// The prefix byte forces one copy per symbol; `scratch` is reused across calls to keep that
-/// copy allocation-free.
+/// With AVX-512 the symbols are hashed in place; otherwise the prefix byte forces one copy per
+/// symbol, and `scratch` is reused across calls to keep that copy allocation-free.
 pub(crate) fn leaf_hashes_into(
     symbols: &[u8],
     symbol_size: usize,
     out: &mut [Digest],
     scratch: &mut Vec<u8>,
 ) {
-    let count = symbols.len() / symbol_size;
-    debug_assert_eq!(out.len(), count);
-    let stride = symbol_size + 1;
-    scratch.clear();
-    scratch.resize(count * stride, 0);
-    for (dst, src) in scratch
-        .chunks_exact_mut(stride)
-        .zip(symbols.chunks_exact(symbol_size))
-    {
-        dst[0] = LEAF_PREFIX;
-        dst[1..].copy_from_slice(src);
-    }
-    hash_items(scratch, stride, out);
+    debug_assert_eq!(out.len(), symbols.len() / symbol_size);
+    hash_prefixed(symbols, symbol_size, symbol_size, LEAF_PREFIX, out, scratch);
 }
 
-/// Computes one level up for `trees` trees of `width` nodes each, stored tree after tree.
-fn next_level(level: &[Digest], trees: usize, width: usize, scratch: &mut Vec<u8>) -> Vec<Digest> {
-    let parent_width = width.div_ceil(2);
-    scratch.clear();
-    scratch.resize(trees * parent_width * 65, 0);
-    let mut items = scratch.chunks_exact_mut(65);
-    for tree in level.chunks_exact(width) {
-        for pair in tree.chunks(2) {
-            let item = items.next().expect("sized for every parent");
-            item[0] = INNER_PREFIX;
-            item[1..33].copy_from_slice(&pair[0]);
-            item[33..].copy_from_slice(pair.get(1).unwrap_or(&EMPTY_NODE));
-        }
+/// Flattens digests into bytes.
+fn as_bytes(digests: &[Digest]) -> &[u8] {
+    digests.as_flattened()
+}
+
+/// Copies `trees` trees of `width` nodes into `out`, each padded with one empty node when
+/// `width` is odd, so that every tree's nodes pair up in place.
+fn pad_trees(level: &[Digest], trees: usize, width: usize, out: &mut Vec<Digest>) {
+    out.clear();
+    out.reserve(trees * (width + 1));
+    for tree in level.chunks_exact(width).take(trees) {
+        out.extend_from_slice(tree);
+        out.push(EMPTY_NODE);
     }
-    let mut parents = vec![EMPTY_NODE; trees * parent_width];
-    hash_items(scratch, 65, &mut parents);
-    parents
+}
+
+/// Roots of `trees` trees of `width` leaves each, stored tree after tree in `leaves`.
+pub(crate) fn roots_of_chunk(leaves: &[Digest], trees: usize, width: usize) -> Vec<Digest> {
+    let mut scratch = Vec::new();
+    let mut padded = Vec::new();
+    let mut parents = Vec::new();
+    // The first level reads the leaves in place when their count per tree is even.
+    let mut level_width = width;
+    let mut source: &[Digest] = leaves;
+    if width % 2 == 1 && width > 1 {
+        pad_trees(leaves, trees, width, &mut padded);
+        source = &padded;
+    }
+    if width == 1 {
+        return leaves[..trees].to_vec();
+    }
+    loop {
+        let parent_width = level_width.div_ceil(2);
+        parents.clear();
+        parents.resize(trees * parent_width, EMPTY_NODE);
+        hash_prefixed(
+            as_bytes(source),
+            64,
+            64,
+            INNER_PREFIX,
+            &mut parents,
+            &mut scratch,
+        );
+        level_width = parent_width;
+        if level_width == 1 {
+            return parents;
+        }
+        if level_width.is_multiple_of(2) {
+            std::mem::swap(&mut padded, &mut parents);
+        } else {
+            pad_trees(&parents, trees, level_width, &mut padded);
+        }
+        source = &padded;
+    }
 }
 
 /// Roots of many trees of the same width, leaves given tree after tree.
@@ -127,21 +181,11 @@ fn next_level(level: &[Digest], trees: usize, width: usize, scratch: &mut Vec<u8
 /// Trees are processed level by level together so that each level is one batch of
 /// independent hashes.
 pub fn roots_of_trees(leaves: &[Digest], width: usize) -> Vec<Digest> {
-    assert!(width > 0 && leaves.len() % width == 0, "whole trees");
+    assert!(width > 0 && leaves.len().is_multiple_of(width), "whole trees");
     const TREES_PER_TASK: usize = 16;
     leaves
         .par_chunks(width * TREES_PER_TASK)
-        .flat_map_iter(|chunk| {
-            let trees = chunk.len() / width;
-            let mut scratch = Vec::new();
-            let mut level = chunk.to_vec();
-            let mut level_width = width;
-            while level_width > 1 {
-                level = next_level(&level, trees, level_width, &mut scratch);
-                level_width = level_width.div_ceil(2);
-            }
-            level
-        })
+        .flat_map_iter(|chunk| roots_of_chunk(chunk, chunk.len() / width, width))
         .collect()
 }
 
@@ -216,7 +260,7 @@ impl MerkleProof {
     /// The root this proof leads to from `leaf` (a leaf hash) at `index`.
     pub fn root_from_leaf_hash(&self, mut leaf: Digest, mut index: usize) -> Digest {
         for sibling in &self.path {
-            leaf = if index % 2 == 0 {
+            leaf = if index.is_multiple_of(2) {
                 inner_hash(&leaf, sibling)
             } else {
                 inner_hash(sibling, &leaf)

@@ -16,6 +16,28 @@ pub fn encode_recovery(
     total: usize,
     shard_len: usize,
 ) -> Vec<u8> {
+    let mut out = vec![0u8; (total - source) * shard_len];
+    encode_recovery_with(
+        encoder,
+        source_shards,
+        source,
+        total,
+        shard_len,
+        |index, shard| out[index * shard_len..(index + 1) * shard_len].copy_from_slice(shard),
+    );
+    out
+}
+
+/// Like [`encode_recovery`], but hands each recovery shard (index in `0..total − source`) to
+/// `f` straight from the encoder's buffer, without collecting them.
+pub fn encode_recovery_with(
+    encoder: &mut Option<ReedSolomonEncoder>,
+    source_shards: &[u8],
+    source: usize,
+    total: usize,
+    shard_len: usize,
+    mut f: impl FnMut(usize, &[u8]),
+) {
     let recovery = total - source;
     let enc = match encoder {
         Some(enc) => {
@@ -33,11 +55,9 @@ pub fn encode_recovery(
             .expect("exactly `source` shards of the declared length");
     }
     let result = enc.encode().expect("all original shards were added");
-    let mut out = Vec::with_capacity(recovery * shard_len);
-    for shard in result.recovery_iter() {
-        out.extend_from_slice(shard);
+    for (index, shard) in result.recovery_iter().enumerate() {
+        f(index, shard);
     }
-    out
 }
 
 /// Restores the `source` source shards from any `source` distinct shards of `total`.
@@ -73,7 +93,9 @@ pub fn decode_sources(
                 .expect("distinct, in-range shards of the declared length");
         }
     }
-    let result = decoder.decode().expect("caller supplies `source` distinct shards");
+    let result = decoder
+        .decode()
+        .expect("caller supplies `source` distinct shards");
     for (index, shard) in result.restored_original_iter() {
         out[index * shard_len..(index + 1) * shard_len].copy_from_slice(shard);
     }

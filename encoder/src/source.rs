@@ -17,20 +17,30 @@ pub trait BlobSource: Sync {
 
     /// Fills `buf` with the bytes at `offset`, zero past the end of the blob.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), EncodeError>;
+
+    /// The whole blob as one slice, when it is held in memory: the encoder then reads it in
+    /// place instead of copying through [`read_at`](Self::read_at).
+    fn as_slice(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl BlobSource for &[u8] {
     fn len(&self) -> u64 {
-        <[u8]>::len(*self) as u64
+        <[u8]>::len(self) as u64
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), EncodeError> {
-        let start = (offset.min(<[u8]>::len(*self) as u64)) as usize;
-        let end = (start + buf.len()).min(<[u8]>::len(*self));
+        let start = (offset.min(<[u8]>::len(self) as u64)) as usize;
+        let end = (start + buf.len()).min(<[u8]>::len(self));
         let n = end - start;
         buf[..n].copy_from_slice(&self[start..end]);
         buf[n..].fill(0);
         Ok(())
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
     }
 }
 

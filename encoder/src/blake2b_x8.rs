@@ -1,0 +1,330 @@
+//! Eight-lane Blake2b-256 with AVX-512F for many messages of one length.
+//!
+//! Hashing the n² leaves and 2n Merkle trees of a blob is millions of independent one- to
+//! three-block Blake2b hashes of equal length. This module runs eight of them side by side,
+//! one message per 64-bit lane of a 512-bit register, following RFC 7693 (Blake2b, unkeyed,
+//! 32-byte output). AVX-512F has native 64-bit rotates and 32 vector registers, so the whole
+//! state and message schedule stay in registers, which makes it clearly faster than the
+//! four-lane AVX2 path of `blake2b_simd`. Callers must check [`available`] and otherwise fall
+//! back to `blake2b_simd`.
+//!
+//! Each message is `prefix ‖ data[i·stride .. i·stride + len]`: the Merkle tree's domain byte
+//! followed by a symbol or a pair of child hashes, read in place without building a prefixed
+//! copy.
+//!
+//! `unsafe` is needed here and only here: the kernel is a `#[target_feature]` function that may
+//! only be called once the CPU is known to support it, and the vector loads and stores take raw
+//! pointers. Each use carries a SAFETY note.
+#![allow(unsafe_code)]
+
+use crate::merkle::Digest;
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+const IV: [u64; 8] = [
+    0x6a09e667f3bcc908,
+    0xbb67ae8584caa73b,
+    0x3c6ef372fe94f82b,
+    0xa54ff53a5f1d36f1,
+    0x510e527fade682d1,
+    0x9b05688c2b3e6c1f,
+    0x1f83d9abfb41bd6b,
+    0x5be0cd19137e2179,
+];
+
+/// Parameter block word 0 for an unkeyed 32-byte digest: depth 1, fanout 1, digest length 32.
+const PARAM0: u64 = 0x0101_0000 ^ 32;
+
+const BLOCK: usize = 128;
+
+/// True when the eight-lane kernel can run on this CPU.
+pub(crate) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Hashes `out.len()` messages, message `i` being `prefix ‖ data[i·stride .. i·stride + len]`
+/// (no prefix byte when `prefix` is `None`).
+///
+/// Returns false, touching nothing, when the CPU lacks AVX-512F; the caller then falls back.
+pub(crate) fn hash_strided(
+    data: &[u8],
+    stride: usize,
+    len: usize,
+    prefix: Option<u8>,
+    out: &mut [Digest],
+) -> bool {
+    if out.is_empty() {
+        return true;
+    }
+    assert!(
+        data.len() >= (out.len() - 1) * stride + len,
+        "every message lies inside `data`"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if available() {
+        // SAFETY: AVX-512F support was just checked at run time.
+        unsafe { hash_strided_avx512(data, stride, len, prefix, out) };
+        return true;
+    }
+    false
+}
+
+/// Fills `block` with block `b` of the message `prefix ‖ msg` (zero-padded).
+#[inline(always)]
+fn fill_block(block: &mut [u8; BLOCK], msg: &[u8], prefix: Option<u8>, b: usize) {
+    let skip = usize::from(prefix.is_some());
+    let total = msg.len() + skip;
+    let start = b * BLOCK;
+    let end = (start + BLOCK).min(total);
+    let used = end - start;
+    match prefix {
+        Some(byte) if b == 0 => {
+            block[0] = byte;
+            block[1..used].copy_from_slice(&msg[..used - 1]);
+        }
+        _ => block[..used].copy_from_slice(&msg[start - skip..end - skip]),
+    }
+    block[used..].fill(0);
+}
+
+#[cfg(target_arch = "x86_64")]
+macro_rules! g {
+    ($v:ident, $a:expr, $b:expr, $c:expr, $d:expr, $x:expr, $y:expr) => {
+        $v[$a] = _mm512_add_epi64(_mm512_add_epi64($v[$a], $v[$b]), $x);
+        $v[$d] = _mm512_ror_epi64::<32>(_mm512_xor_si512($v[$d], $v[$a]));
+        $v[$c] = _mm512_add_epi64($v[$c], $v[$d]);
+        $v[$b] = _mm512_ror_epi64::<24>(_mm512_xor_si512($v[$b], $v[$c]));
+        $v[$a] = _mm512_add_epi64(_mm512_add_epi64($v[$a], $v[$b]), $y);
+        $v[$d] = _mm512_ror_epi64::<16>(_mm512_xor_si512($v[$d], $v[$a]));
+        $v[$c] = _mm512_add_epi64($v[$c], $v[$d]);
+        $v[$b] = _mm512_ror_epi64::<63>(_mm512_xor_si512($v[$b], $v[$c]));
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+macro_rules! round {
+    ($v:ident, $m:ident, [$s0:expr, $s1:expr, $s2:expr, $s3:expr, $s4:expr, $s5:expr, $s6:expr, $s7:expr,
+      $s8:expr, $s9:expr, $s10:expr, $s11:expr, $s12:expr, $s13:expr, $s14:expr, $s15:expr]) => {
+        g!($v, 0, 4, 8, 12, $m[$s0], $m[$s1]);
+        g!($v, 1, 5, 9, 13, $m[$s2], $m[$s3]);
+        g!($v, 2, 6, 10, 14, $m[$s4], $m[$s5]);
+        g!($v, 3, 7, 11, 15, $m[$s6], $m[$s7]);
+        g!($v, 0, 5, 10, 15, $m[$s8], $m[$s9]);
+        g!($v, 1, 6, 11, 12, $m[$s10], $m[$s11]);
+        g!($v, 2, 7, 8, 13, $m[$s12], $m[$s13]);
+        g!($v, 3, 4, 9, 14, $m[$s14], $m[$s15]);
+    };
+}
+
+/// Transposes an 8×8 matrix of 64-bit words held as eight rows.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn transpose8(r: [__m512i; 8]) -> [__m512i; 8] {
+    // Pairs of rows interleaved: t0 = r0[0] r1[0] | r0[2] r1[2] | r0[4] r1[4] | r0[6] r1[6].
+    let t0 = _mm512_unpacklo_epi64(r[0], r[1]);
+    let t1 = _mm512_unpackhi_epi64(r[0], r[1]);
+    let t2 = _mm512_unpacklo_epi64(r[2], r[3]);
+    let t3 = _mm512_unpackhi_epi64(r[2], r[3]);
+    let t4 = _mm512_unpacklo_epi64(r[4], r[5]);
+    let t5 = _mm512_unpackhi_epi64(r[4], r[5]);
+    let t6 = _mm512_unpacklo_epi64(r[6], r[7]);
+    let t7 = _mm512_unpackhi_epi64(r[6], r[7]);
+    // 128-bit lanes 0,2 / 1,3 of two such: u0 = r0[0] r1[0] | r0[4] r1[4] | r2[0] r3[0] | r2[4] r3[4].
+    const EVEN: i32 = 0b10_00_10_00;
+    const ODD: i32 = 0b11_01_11_01;
+    let u0 = _mm512_shuffle_i64x2::<EVEN>(t0, t2);
+    let u1 = _mm512_shuffle_i64x2::<ODD>(t0, t2);
+    let u2 = _mm512_shuffle_i64x2::<EVEN>(t1, t3);
+    let u3 = _mm512_shuffle_i64x2::<ODD>(t1, t3);
+    let u4 = _mm512_shuffle_i64x2::<EVEN>(t4, t6);
+    let u5 = _mm512_shuffle_i64x2::<ODD>(t4, t6);
+    let u6 = _mm512_shuffle_i64x2::<EVEN>(t5, t7);
+    let u7 = _mm512_shuffle_i64x2::<ODD>(t5, t7);
+    [
+        _mm512_shuffle_i64x2::<EVEN>(u0, u4), // word 0
+        _mm512_shuffle_i64x2::<EVEN>(u2, u6), // word 1
+        _mm512_shuffle_i64x2::<EVEN>(u1, u5), // word 2
+        _mm512_shuffle_i64x2::<EVEN>(u3, u7), // word 3
+        _mm512_shuffle_i64x2::<ODD>(u0, u4),  // word 4
+        _mm512_shuffle_i64x2::<ODD>(u2, u6),  // word 5
+        _mm512_shuffle_i64x2::<ODD>(u1, u5),  // word 6
+        _mm512_shuffle_i64x2::<ODD>(u3, u7),  // word 7
+    ]
+}
+
+/// One Blake2b compression of eight lanes. `t` is the byte count so far, `last` the final flag.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn compress8(h: &mut [__m512i; 8], m: &[__m512i; 16], t: u64, last: bool) {
+    let mut v = [_mm512_setzero_si512(); 16];
+    v[..8].copy_from_slice(h);
+    for i in 0..8 {
+        v[8 + i] = _mm512_set1_epi64(IV[i] as i64);
+    }
+    v[12] = _mm512_set1_epi64((IV[4] ^ t) as i64);
+    if last {
+        v[14] = _mm512_set1_epi64(!IV[6] as i64);
+    }
+    round!(v, m, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    round!(v, m, [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3]);
+    round!(v, m, [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4]);
+    round!(v, m, [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8]);
+    round!(v, m, [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13]);
+    round!(v, m, [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9]);
+    round!(v, m, [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11]);
+    round!(v, m, [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10]);
+    round!(v, m, [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5]);
+    round!(v, m, [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0]);
+    round!(v, m, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    round!(v, m, [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3]);
+    for i in 0..8 {
+        h[i] = _mm512_xor_si512(h[i], _mm512_xor_si512(v[i], v[i + 8]));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn hash_strided_avx512(
+    data: &[u8],
+    stride: usize,
+    len: usize,
+    prefix: Option<u8>,
+    out: &mut [Digest],
+) {
+    let total = len + usize::from(prefix.is_some());
+    let blocks = total.div_ceil(BLOCK).max(1);
+    let mut buf = [[0u8; BLOCK]; 8];
+    for (group, digests) in out.chunks_mut(8).enumerate() {
+        let lanes = digests.len();
+        let first = group * 8;
+        let mut h = [_mm512_setzero_si512(); 8];
+        for (i, word) in h.iter_mut().enumerate() {
+            *word = _mm512_set1_epi64(IV[i] as i64);
+        }
+        h[0] = _mm512_set1_epi64((IV[0] ^ PARAM0) as i64);
+        for b in 0..blocks {
+            for (lane, block) in buf.iter_mut().enumerate().take(lanes) {
+                let at = (first + lane) * stride;
+                fill_block(block, &data[at..at + len], prefix, b);
+            }
+            if lanes < 8 && b == 0 {
+                // Unused lanes hash zero blocks whose results are dropped.
+                for block in &mut buf[lanes..] {
+                    block.fill(0);
+                }
+            }
+            let mut lo = [_mm512_setzero_si512(); 8];
+            let mut hi = [_mm512_setzero_si512(); 8];
+            for lane in 0..8 {
+                // SAFETY: each block is 128 bytes, so both 64-byte unaligned loads are in bounds.
+                unsafe {
+                    lo[lane] = _mm512_loadu_si512(buf[lane].as_ptr().cast());
+                    hi[lane] = _mm512_loadu_si512(buf[lane].as_ptr().add(64).cast());
+                }
+            }
+            let lo = transpose8(lo);
+            let hi = transpose8(hi);
+            let mut m = [_mm512_setzero_si512(); 16];
+            m[..8].copy_from_slice(&lo);
+            m[8..].copy_from_slice(&hi);
+            let t = (((b + 1) * BLOCK).min(total)) as u64;
+            compress8(&mut h, &m, t, b + 1 == blocks);
+        }
+        let mut words = [[0u64; 8]; 4];
+        for (i, row) in words.iter_mut().enumerate() {
+            // SAFETY: `row` is 64 bytes, the size of one unaligned 512-bit store.
+            unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), h[i]) };
+        }
+        for (lane, digest) in digests.iter_mut().enumerate() {
+            for (i, row) in words.iter().enumerate() {
+                digest[8 * i..8 * i + 8].copy_from_slice(&row[lane].to_le_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(prefix: Option<u8>, msg: &[u8]) -> Digest {
+        let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
+        state.update(prefix.as_slice());
+        state.update(msg);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(state.finalize().as_bytes());
+        out
+    }
+
+    fn check(len: usize, stride: usize, count: usize) {
+        let data: Vec<u8> = (0..(count.max(1) - 1) * stride + len)
+            .map(|i| (i * 131 + i / 7) as u8)
+            .collect();
+        let mut out = vec![[0u8; 32]; count];
+        for prefix in [Some(0u8), Some(1), Some(0xA5), None] {
+            if !hash_strided(&data, stride, len, prefix, &mut out) {
+                return; // no AVX-512F here: nothing to compare
+            }
+            for (i, digest) in out.iter().enumerate() {
+                let msg = &data[i * stride..i * stride + len];
+                assert_eq!(
+                    *digest,
+                    reference(prefix, msg),
+                    "len {len} stride {stride} item {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn matches_blake2b_simd_for_many_lengths() {
+        for len in (0..=200).chain([255, 256, 257, 303, 383, 384, 4821]) {
+            check(len, len, 19);
+            check(len, len + 5, 8);
+        }
+        check(65, 65, 1);
+        check(64, 64, 1000);
+        check(6, 6, 17);
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    #[test]
+    #[ignore = "timing only"]
+    fn throughput() {
+        let data = vec![7u8; 64 * 1_000_000];
+        let mut out = vec![[0u8; 32]; 1_000_000];
+        for (len, stride) in [(6usize, 6usize), (64, 64), (302, 302)] {
+            let count = (data.len() - len) / stride + 1;
+            let count = count.min(out.len());
+            let t = std::time::Instant::now();
+            super::hash_strided(&data, stride, len, Some(0), &mut out[..count]);
+            let a = t.elapsed();
+            let t = std::time::Instant::now();
+            let mut items = vec![0u8; count * (len + 1)];
+            for (i, it) in items.chunks_exact_mut(len + 1).enumerate() {
+                it[1..].copy_from_slice(&data[i * stride..i * stride + len]);
+            }
+            let params = {
+                let mut p = blake2b_simd::Params::new();
+                p.hash_length(32);
+                p
+            };
+            let mut jobs: Vec<_> = items
+                .chunks_exact(len + 1)
+                .map(|item| blake2b_simd::many::HashManyJob::new(&params, item))
+                .collect();
+            blake2b_simd::many::hash_many(jobs.iter_mut());
+            println!("len {len} count {count}: x8 {a:?} simd {:?}", t.elapsed());
+        }
+    }
+}
