@@ -108,7 +108,7 @@ pub async fn run(
     let per_sender = transactions.div_ceil(concurrency);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for key in keys.keys().iter().cloned() {
+    for key in keys.keys().to_vec() {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
             let sender = floe_sdk::keystore::address_of(&key);

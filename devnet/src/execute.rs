@@ -325,7 +325,8 @@ pub fn execute(
     }
     let status = match status {
         Ok(()) => ExecutionStatus::Success,
-        Err((error, command)) => {
+        Err(failure) => {
+            let (error, command) = *failure;
             // Throw the work away: only gas is charged.
             runtime = fresh_runtime(digest, sender, timestamp_ms, &gas_objects, &loaded);
             ExecutionStatus::Failure { error, command }
@@ -393,7 +394,8 @@ fn fresh_runtime(
     runtime
 }
 
-type Failure = (ExecutionError, Option<u64>);
+/// A failed command and its index; boxed because `ExecutionError` is large.
+type Failure = Box<(ExecutionError, Option<u64>)>;
 
 fn run_commands(
     runtime: &mut Runtime,
@@ -405,7 +407,7 @@ fn run_commands(
     let mut results: Vec<Vec<Value>> = Vec::with_capacity(commands.len());
     for (index, command) in commands.iter().enumerate() {
         let values = run_command(runtime, registry, command, inputs, &results, gas_id)
-            .map_err(|e| (e, Some(index as u64)))?;
+            .map_err(|e| Box::new((e, Some(index as u64))))?;
         results.push(values);
     }
     Ok(())
@@ -585,17 +587,17 @@ fn run_command(
 fn check_leftovers(runtime: &Runtime, gas_id: Address, fee: u64) -> Result<(), Failure> {
     for (id, working) in &runtime.objects {
         if working.owner.is_none() && !runtime.deleted.contains(id) {
-            return Err((
+            return Err(Box::new((
                 ExecutionError::UnusedValueWithoutDrop {
                     result: 0,
                     subresult: 0,
                 },
                 None,
-            ));
+            )));
         }
     }
     if runtime.deleted.contains(&gas_id) {
-        return Err((ExecutionError::InvalidGasObject, None));
+        return Err(Box::new((ExecutionError::InvalidGasObject, None)));
     }
     let balance = runtime
         .objects
@@ -603,7 +605,7 @@ fn check_leftovers(runtime: &Runtime, gas_id: Address, fee: u64) -> Result<(), F
         .and_then(|g| objects::coin_value(&g.contents))
         .unwrap_or(0);
     if balance < fee {
-        return Err((ExecutionError::InsufficientGas, None));
+        return Err(Box::new((ExecutionError::InsufficientGas, None)));
     }
     Ok(())
 }

@@ -6,6 +6,8 @@
 //! timer, writes them as `{seq}.binpb.zst` files and keeps everything in a write-ahead
 //! log so that a restarted (or killed) devnet continues where it was.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod bench;
 pub mod checkpoint_files;
 pub mod config;

@@ -1,4 +1,5 @@
 //! The sdk against a real `floe-devnet` process on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -322,10 +323,10 @@ async fn bad_transactions_are_refused_and_change_nothing() {
     )
     .unwrap();
     let err = client.sign_and_execute(&split, key_a).await.unwrap_err();
-    let ClientError::ExecutionFailed { command, .. } = &err else {
+    let ClientError::ExecutionFailed(failure) = &err else {
         panic!("expected an execution failure, got {err}");
     };
-    assert_eq!(*command, Some(0));
+    assert_eq!(failure.command, Some(0));
     assert!(err.to_string().contains("too small a balance"), "{err}");
     let after = client.sui_coins(a).await.unwrap();
     assert_eq!(after.len(), 2);
@@ -353,7 +354,7 @@ async fn bad_transactions_are_refused_and_change_nothing() {
     );
     let call = tx::finish(builder, a, &gas[..1], BUDGET).unwrap();
     let err = client.sign_and_execute(&call, key_a).await.unwrap_err();
-    assert!(matches!(err, ClientError::ExecutionFailed { .. }), "{err}");
+    assert!(matches!(err, ClientError::ExecutionFailed(_)), "{err}");
     assert!(err.to_string().contains("no such Move function"), "{err}");
 }
 

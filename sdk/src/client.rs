@@ -49,16 +49,8 @@ pub enum ClientError {
     Rejected(String),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    #[error("transaction {digest} failed{}: {message}; gas was charged, no other state changed", command_text(*.command))]
-    ExecutionFailed {
-        digest: Digest,
-        /// The command (0-based) that failed.
-        command: Option<u64>,
-        /// The Move abort, when the failure was one.
-        abort: Option<MoveAbortInfo>,
-        message: String,
-        executed: Box<ExecutedTransaction>,
-    },
+    #[error("{0}")]
+    ExecutionFailed(Box<ExecutionFailure>),
     #[error("transaction {digest} executed but its checkpoint did not arrive: {message}")]
     CheckpointWait { digest: Digest, message: String },
     #[error("the server sent a malformed {what}: {message}")]
@@ -73,6 +65,30 @@ fn command_text(command: Option<u64>) -> String {
     command
         .map(|c| format!(" in command {c}"))
         .unwrap_or_default()
+}
+
+/// A transaction that executed but failed: gas was charged, nothing else changed.
+#[derive(Debug, Clone)]
+pub struct ExecutionFailure {
+    pub digest: Digest,
+    /// The command (0-based) that failed.
+    pub command: Option<u64>,
+    /// The Move abort, when the failure was one.
+    pub abort: Option<MoveAbortInfo>,
+    pub message: String,
+    pub executed: ExecutedTransaction,
+}
+
+impl std::fmt::Display for ExecutionFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "transaction {} failed{}: {}; gas was charged, no other state changed",
+            self.digest,
+            command_text(self.command),
+            self.message
+        )
+    }
 }
 
 /// Where and why a Move function aborted.
@@ -657,13 +673,13 @@ fn check_status(executed: ExecutedTransaction) -> Result<ExecutedTransaction, Cl
                 Some(abort) => format!("Move {abort}"),
                 None => describe(&error),
             };
-            Err(ClientError::ExecutionFailed {
+            Err(ClientError::ExecutionFailed(Box::new(ExecutionFailure {
                 digest: executed.digest,
                 command,
                 abort,
                 message,
-                executed: Box::new(executed),
-            })
+                executed,
+            })))
         }
     }
 }

@@ -5,13 +5,15 @@
 //! to a `sui.rpc.v2` endpoint (a real Sui full node or the local `floe-devnet`) with the
 //! same code either way.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod client;
 pub mod config;
 pub mod faucet;
 pub mod keystore;
 pub mod tx;
 
-pub use client::{ClientError, ExecutedTransaction, FloeClient, MoveAbortInfo};
+pub use client::{ClientError, ExecutedTransaction, ExecutionFailure, FloeClient, MoveAbortInfo};
 pub use config::{ConfigError, NetworkConfig};
 pub use keystore::{Keystore, KeystoreError};
 pub use tx::{CoinRef, TxError};
