@@ -93,19 +93,25 @@ fn expand_rows(
     let sources = source_bytes(source, first_row * row_bytes, rows * row_bytes, read)?;
 
     let shard_len = layout::packed_len(rows, sym);
-    packed.clear();
-    packed.resize(s * shard_len, 0);
-    for (k, shard) in packed.chunks_exact_mut(shard_len).enumerate() {
-        let column = (0..rows).map(|r| &sources[(r * s + k) * sym..(r * s + k + 1) * sym]);
-        layout::pack(column, sym, shard);
-    }
     let beyond_row = (n - s) * sym;
-    rs::encode_recovery_with(encoder, packed, s, n, shard_len, |c, shard| {
-        for r in 0..rows {
-            let at = r * beyond_row + c * sym;
-            layout::unpack_symbol(shard, r, sym, &mut beyond[at..at + sym]);
-        }
-    });
+    rs::encode_recovery_with(
+        encoder,
+        s,
+        n,
+        shard_len,
+        packed,
+        |k, shard| {
+            let column = (0..rows).map(|r| &sources[(r * s + k) * sym..(r * s + k + 1) * sym]);
+            layout::pack(column, sym, shard);
+            Ok::<(), EncodeError>(())
+        },
+        |c, shard| {
+            for r in 0..rows {
+                let at = r * beyond_row + c * sym;
+                layout::unpack_symbol(shard, r, sym, &mut beyond[at..at + sym]);
+            }
+        },
+    )?;
 
     for (r, row_leaves) in leaves.chunks_exact_mut(n).enumerate() {
         let (left, right) = row_leaves.split_at_mut(s);
@@ -164,31 +170,38 @@ fn expand_columns(
         hash,
     } = scratch;
     let shard_len = layout::packed_len(width, sym);
-    packed.clear();
-    packed.resize(p * shard_len, 0);
-    for (k, shard) in packed.chunks_exact_mut(shard_len).enumerate() {
-        let part: &[u8] = if first < s {
-            source_bytes(source, (k * s + first) * sym, width * sym, read)?
-        } else {
-            let start = (k * (n - s) + first - s) * sym;
-            &beyond[start..start + width * sym]
-        };
-        layout::pack(part.chunks_exact(sym), sym, shard);
-        if let Some(out) = out.as_mut() {
-            for (c, column) in out.secondaries.iter_mut().enumerate() {
-                column[k * sym..(k + 1) * sym].copy_from_slice(&part[c * sym..(c + 1) * sym]);
-            }
-        }
-    }
     let rec_row = width * sym;
-    recovered.clear();
+    // Fully overwritten below: grow without clearing.
     recovered.resize((n - p) * rec_row, 0);
-    rs::encode_recovery_with(encoder, packed, p, n, shard_len, |r, shard| {
-        let row = &mut recovered[r * rec_row..(r + 1) * rec_row];
-        for (c, symbol) in row.chunks_exact_mut(sym).enumerate() {
-            layout::unpack_symbol(shard, c, sym, symbol);
-        }
-    });
+    rs::encode_recovery_with(
+        encoder,
+        p,
+        n,
+        shard_len,
+        packed,
+        |k, shard| {
+            let part: &[u8] = if first < s {
+                source_bytes(source, (k * s + first) * sym, width * sym, read)?
+            } else {
+                let start = (k * (n - s) + first - s) * sym;
+                &beyond[start..start + width * sym]
+            };
+            layout::pack(part.chunks_exact(sym), sym, shard);
+            if let Some(out) = out.as_mut() {
+                for (c, column) in out.secondaries.iter_mut().enumerate() {
+                    column[k * sym..(k + 1) * sym].copy_from_slice(&part[c * sym..(c + 1) * sym]);
+                }
+            }
+            Ok::<(), EncodeError>(())
+        },
+        |r, shard| {
+            let row = &mut recovered[r * rec_row..(r + 1) * rec_row];
+            for (c, symbol) in row.chunks_exact_mut(sym).enumerate() {
+                layout::unpack_symbol(shard, c, sym, symbol);
+            }
+        },
+    )?;
+    let recovered = &recovered[..(n - p) * rec_row];
 
     let mut leaves = vec![EMPTY_NODE; (n - p) * width];
     merkle::leaf_hashes_into(recovered, sym, &mut leaves, hash);
@@ -199,8 +212,9 @@ fn expand_columns(
     }
 
     // The batch's column trees: rows `0..p` from pass 1, rows `p..n` from here.
-    trees.clear();
+    // Fully overwritten below: grow without clearing.
     trees.resize(width * n, EMPTY_NODE);
+    let trees = &mut trees[..width * n];
     for (c, tree) in trees.chunks_exact_mut(n).enumerate() {
         for (row, leaf) in tree[..p].iter_mut().enumerate() {
             *leaf = row_leaves[row * n + first + c];

@@ -17,27 +17,37 @@ pub fn encode_recovery(
     shard_len: usize,
 ) -> Vec<u8> {
     let mut out = vec![0u8; (total - source) * shard_len];
-    encode_recovery_with(
+    let mut shards = source_shards.chunks_exact(shard_len);
+    let filled: Result<(), std::convert::Infallible> = encode_recovery_with(
         encoder,
-        source_shards,
         source,
         total,
         shard_len,
+        &mut Vec::new(),
+        |_, shard| {
+            shard.copy_from_slice(shards.next().expect("`source` shards given"));
+            Ok(())
+        },
         |index, shard| out[index * shard_len..(index + 1) * shard_len].copy_from_slice(shard),
     );
-    out
+    match filled {
+        Ok(()) => out,
+        Err(never) => match never {},
+    }
 }
 
-/// Like [`encode_recovery`], but hands each recovery shard (index in `0..total − source`) to
-/// `f` straight from the encoder's buffer, without collecting them.
-pub fn encode_recovery_with(
+/// Like [`encode_recovery`], but asks `fill(k, buf)` to write source shard `k` into a reused
+/// shard buffer (so no batch of packed shards is ever held), and hands each recovery shard
+/// (index in `0..total − source`) to `take` straight from the encoder's buffer.
+pub fn encode_recovery_with<E>(
     encoder: &mut Option<ReedSolomonEncoder>,
-    source_shards: &[u8],
     source: usize,
     total: usize,
     shard_len: usize,
-    mut f: impl FnMut(usize, &[u8]),
-) {
+    shard_buf: &mut Vec<u8>,
+    mut fill: impl FnMut(usize, &mut [u8]) -> Result<(), E>,
+    mut take: impl FnMut(usize, &[u8]),
+) -> Result<(), E> {
     let recovery = total - source;
     let enc = match encoder {
         Some(enc) => {
@@ -50,14 +60,17 @@ pub fn encode_recovery_with(
                 .expect("config guarantees 1 ≤ source < total ≤ 65535 and even shards"),
         ),
     };
-    for shard in source_shards.chunks_exact(shard_len) {
-        enc.add_original_shard(shard)
+    shard_buf.resize(shard_len, 0);
+    for k in 0..source {
+        fill(k, &mut shard_buf[..shard_len])?;
+        enc.add_original_shard(&shard_buf[..shard_len])
             .expect("exactly `source` shards of the declared length");
     }
     let result = enc.encode().expect("all original shards were added");
     for (index, shard) in result.recovery_iter().enumerate() {
-        f(index, shard);
+        take(index, shard);
     }
+    Ok(())
 }
 
 /// Restores the `source` source shards from any `source` distinct shards of `total`.
