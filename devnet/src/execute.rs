@@ -137,7 +137,6 @@ pub fn verify_signatures(tx: &Transaction, signatures: &[UserSignature]) -> Resu
 struct LoadedInput {
     object: Object,
     mutable: bool,
-    shared: bool,
 }
 
 fn load_checked(
@@ -269,11 +268,7 @@ pub fn execute(
                     }
                 };
                 inputs.push(Value::Object(id));
-                loaded.push(LoadedInput {
-                    object,
-                    mutable,
-                    shared: false,
-                });
+                loaded.push(LoadedInput { object, mutable });
             }
             Input::Shared(shared) => {
                 let id = shared.object_id();
@@ -305,7 +300,6 @@ pub fn execute(
                 loaded.push(LoadedInput {
                     object: object.clone(),
                     mutable: shared.mutability().is_mutable(),
-                    shared: true,
                 });
             }
             _ => {
@@ -367,12 +361,6 @@ fn fresh_runtime(
     }
     for input in loaded {
         runtime.load(&input.object, input.mutable);
-        if input.shared {
-            // Shared objects keep their shared owner; remember they are consensus objects.
-            if let Some(working) = runtime.objects.get_mut(&input.object.object_id()) {
-                working.owner = Some(*input.object.owner());
-            }
-        }
     }
     let gas_id = gas_objects[0].object_id();
     let mut total: u64 = 0;
