@@ -95,7 +95,7 @@ impl Ledger {
         }
         let digest = record.digest();
         self.last_timestamp_ms = self.last_timestamp_ms.max(record.timestamp_ms);
-        let executed = Arc::new(executed_message(&record, None, None));
+        let executed = Arc::new(executed_message(&record));
         self.transactions.insert(
             digest,
             TxEntry {
@@ -206,8 +206,11 @@ impl Ledger {
                 record.effects.digest(),
                 record.signatures.clone(),
             ));
-            let mut message =
-                executed_message(&record, Some((seq, timestamp_ms)), Some(index as u64));
+            // Reuse the message built at execution; only the placement is new.
+            let mut message = entry.executed.as_ref().clone();
+            message.checkpoint = Some(seq);
+            message.timestamp = Some(sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms));
+            message.transaction_index = Some(index as u64);
             entry.executed = Arc::new(message.clone());
             entry.checkpoint = Some(seq);
             // In a checkpoint, objects live once in the checkpoint's own object set.
@@ -285,11 +288,7 @@ impl Ledger {
 }
 
 /// The full `ExecutedTransaction` message for a record.
-pub fn executed_message(
-    record: &TxRecord,
-    checkpoint: Option<(u64, u64)>,
-    index: Option<u64>,
-) -> proto::ExecutedTransaction {
+pub fn executed_message(record: &TxRecord) -> proto::ExecutedTransaction {
     let wildcard = FieldMaskTree::new_wildcard();
     let mut message = proto::ExecutedTransaction::default();
     message.digest = Some(record.digest().to_string());
@@ -327,10 +326,5 @@ pub fn executed_message(
         .map(proto::Object::from)
         .collect();
     message.objects = Some(object_set);
-    if let Some((seq, timestamp_ms)) = checkpoint {
-        message.checkpoint = Some(seq);
-        message.timestamp = Some(sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms));
-    }
-    message.transaction_index = index;
     message
 }
