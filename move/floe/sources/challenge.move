@@ -414,3 +414,17 @@ public fun deadline_ms(challenge: &Challenge): u64 { challenge.deadline_ms }
 public fun init_for_testing(ctx: &mut TxContext) {
     init(ctx);
 }
+
+/// `issue_challenges` is a private `entry` (it takes `Random`); tests in other modules reach
+/// it through this.
+#[test_only]
+public fun issue_challenges_for_testing(
+    board: &mut ChallengeBoard,
+    system: &System,
+    registry: &BlobRegistry,
+    random: &Random,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    issue_challenges(board, system, registry, random, clock, ctx);
+}

@@ -40,7 +40,7 @@ fun issue(scenario: &mut Scenario, clock: &Clock) {
     let system = scenario.take_shared<System>();
     let registry = scenario.take_shared<BlobRegistry>();
     let random = scenario.take_shared<Random>();
-    challenge::issue_challenges(&mut board, &system, &registry, &random, clock, scenario.ctx());
+    challenge::issue_challenges_for_testing(&mut board, &system, &registry, &random, clock, scenario.ctx());
     ts::return_shared(board);
     ts::return_shared(system);
     ts::return_shared(registry);

@@ -38,7 +38,7 @@ fun missed_challenge_is_slashed_and_answered_one_is_not() {
         let system = scenario.take_shared<System>();
         let registry = scenario.take_shared<BlobRegistry>();
         let random = scenario.take_shared<Random>();
-        challenge::issue_challenges(&mut board, &system, &registry, &random, &clock, scenario.ctx());
+        challenge::issue_challenges_for_testing(&mut board, &system, &registry, &random, &clock, scenario.ctx());
         assert_eq!(board.next_challenge_id(), 4);
         ts::return_shared(board);
         ts::return_shared(system);
@@ -148,7 +148,7 @@ fun slashed_challenge_cannot_be_answered() {
     let registry = scenario.take_shared<BlobRegistry>();
     let mut treasury = scenario.take_shared<Treasury>();
     let random = scenario.take_shared<Random>();
-    challenge::issue_challenges(&mut board, &system, &registry, &random, &clock, scenario.ctx());
+    challenge::issue_challenges_for_testing(&mut board, &system, &registry, &random, &clock, scenario.ctx());
     let c = board.challenge(0);
     clock::set_for_testing(&mut clock, c.deadline_ms() + 1);
     let reward = challenge::slash_missed(&mut board, &mut system, &mut treasury, 0, &clock, scenario.ctx());
