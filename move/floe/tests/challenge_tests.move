@@ -278,10 +278,13 @@ fun expired_blobs_are_not_challenged() {
 
 #[test]
 fun correct_answer_closes_the_challenge() {
-    let (scenario, mut clock, caps, blob) = issued();
+    let (mut scenario, mut clock, caps, blob) = issued();
     // Accepted up to and including the deadline.
     clock::set_for_testing(&mut clock, deadline(&scenario, 2));
+    // An object can be taken only once per transaction.
+    scenario.next_tx(tu::user());
     answer(&scenario, &clock, caps.borrow(2), 2);
+    scenario.next_tx(tu::user());
     let board = scenario.take_shared<ChallengeBoard>();
     assert!(!board.is_open(2));
     assert!(board.is_open(0));
@@ -301,8 +304,9 @@ fun respond_unknown_challenge_aborts() {
 
 #[test, expected_failure(abort_code = floe::challenge::EChallengeResolved)]
 fun respond_twice_aborts() {
-    let (scenario, clock, caps, blob) = issued();
+    let (mut scenario, clock, caps, blob) = issued();
     answer(&scenario, &clock, caps.borrow(0), 0);
+    scenario.next_tx(tu::user());
     answer(&scenario, &clock, caps.borrow(0), 0);
     finish(scenario, clock, caps, blob);
 }
@@ -316,8 +320,9 @@ fun respond_with_other_nodes_cap_aborts() {
 
 #[test, expected_failure(abort_code = floe::challenge::EDeadlinePassed)]
 fun respond_after_deadline_aborts() {
-    let (scenario, mut clock, caps, blob) = issued();
+    let (mut scenario, mut clock, caps, blob) = issued();
     clock::set_for_testing(&mut clock, deadline(&scenario, 0) + 1);
+    scenario.next_tx(tu::user());
     answer(&scenario, &clock, caps.borrow(0), 0);
     finish(scenario, clock, caps, blob);
 }
@@ -347,6 +352,7 @@ fun respond_with_wrong_symbol_aborts() {
 fun slash_before_deadline_aborts() {
     let (mut scenario, mut clock, caps, blob) = issued();
     clock::set_for_testing(&mut clock, deadline(&scenario, 1));
+    scenario.next_tx(tu::user());
     slash(&mut scenario, &clock, 1);
     finish(scenario, clock, caps, blob);
 }
@@ -354,8 +360,12 @@ fun slash_before_deadline_aborts() {
 #[test, expected_failure(abort_code = floe::challenge::EChallengeResolved)]
 fun slash_answered_challenge_aborts() {
     let (mut scenario, mut clock, caps, blob) = issued();
+    // Read the deadline before the challenge is answered (it is then no longer open).
+    let deadline_ms = deadline(&scenario, 1);
+    scenario.next_tx(tu::user());
     answer(&scenario, &clock, caps.borrow(1), 1);
-    clock::set_for_testing(&mut clock, deadline(&scenario, 0) + 1);
+    clock::set_for_testing(&mut clock, deadline_ms + 1);
+    scenario.next_tx(tu::user());
     slash(&mut scenario, &clock, 1);
     finish(scenario, clock, caps, blob);
 }
@@ -364,7 +374,9 @@ fun slash_answered_challenge_aborts() {
 fun slash_twice_aborts() {
     let (mut scenario, mut clock, caps, blob) = issued();
     clock::set_for_testing(&mut clock, deadline(&scenario, 1) + 1);
+    scenario.next_tx(tu::user());
     slash(&mut scenario, &clock, 1);
+    scenario.next_tx(tu::user());
     slash(&mut scenario, &clock, 1);
     finish(scenario, clock, caps, blob);
 }

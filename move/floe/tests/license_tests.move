@@ -193,11 +193,22 @@ public fun reprice(scenario: &Scenario, offer_id: ID, price_per_window: u64) {
     scenario.return_to_sender(cap);
 }
 
-/// The protocol fee on `price` under the system's current `license_fee_bps`.
+/// The protocol fee on `price` under the system's current `license_fee_bps`. Takes the
+/// `System`, which a transaction can take only once: call it where nothing else takes it.
 public fun fee_of(scenario: &Scenario, price: u64): u64 {
+    fee_at(price, license_fee_bps(scenario))
+}
+
+/// The system's current `license_fee_bps` (takes the `System`, like `fee_of`).
+public fun license_fee_bps(scenario: &Scenario): u64 {
     let system = scenario.take_shared<System>();
     let bps = system.license_fee_bps();
     ts::return_shared(system);
+    bps
+}
+
+/// The protocol fee on `price` at `bps` basis points (as `license::purchase` computes it).
+public fun fee_at(price: u64, bps: u64): u64 {
     (((price as u128) * (bps as u128) / 10_000) as u64)
 }
 
@@ -320,13 +331,17 @@ fun pause_and_resume_offer() {
     scenario.next_tx(SELLER);
     pause(&scenario, offer_id);
     assert_eq!(event::events_by_type<LicenseOfferStatusChanged>().length(), 1);
+    // An object can be taken only once per transaction.
+    scenario.next_tx(SELLER);
     {
         let offer = scenario.take_shared_by_id<LicenseOffer>(offer_id);
         assert!(license::offer_is_paused(&offer));
         ts::return_shared(offer);
     };
+    scenario.next_tx(SELLER);
     resume(&scenario, offer_id);
-    assert_eq!(event::events_by_type<LicenseOfferStatusChanged>().length(), 2);
+    assert_eq!(event::events_by_type<LicenseOfferStatusChanged>().length(), 1);
+    scenario.next_tx(SELLER);
     let offer = scenario.take_shared_by_id<LicenseOffer>(offer_id);
     assert!(!license::offer_is_paused(&offer));
     ts::return_shared(offer);
@@ -348,6 +363,7 @@ fun pause_offer_twice_aborts() {
     let (mut scenario, clock, _model_id, offer_id) = setup(0);
     scenario.next_tx(SELLER);
     pause(&scenario, offer_id);
+    scenario.next_tx(SELLER);
     pause(&scenario, offer_id);
     finish(scenario, clock);
 }
@@ -413,12 +429,12 @@ fun purchase_splits_payment_burns_fee_and_credits_seller() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let windows = 3;
     let price = windows * PRICE;
-    let fee = fee_of(&scenario, price);
-    assert!(fee > 0);
 
     let offer = scenario.take_shared_by_id<LicenseOffer>(offer_id);
     let mut m = scenario.take_shared_by_id<Model>(model_id);
     let system = scenario.take_shared<System>();
+    let fee = fee_at(price, system.license_fee_bps());
+    assert!(fee > 0);
     let mut treasury = scenario.take_shared<Treasury>();
     let mut payment = scenario.take_from_sender<Coin<WAL>>();
     let supply_before = wal::total_supply(&treasury);
@@ -756,8 +772,8 @@ fun quote_too_many_windows_aborts() {
 fun seller_withdraws_sale_revenue() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let license = buy(&mut scenario, &clock, model_id, offer_id, 4);
-    let fee = fee_of(&scenario, 4 * PRICE);
     scenario.next_tx(SELLER);
+    let fee = fee_of(&scenario, 4 * PRICE);
     let mut m = scenario.take_shared_by_id<Model>(model_id);
     let cap = scenario.take_from_sender<ModelCap>();
     let coin = model::withdraw_revenue(&mut m, &cap, scenario.ctx());

@@ -59,17 +59,24 @@ fun license_fees_burn_from_total_supply() {
         supply
     };
 
+    // Each sale in a transaction of its own (a transaction takes an object only once).
+    scenario.next_tx(BUYER);
     let first = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 3);
+    scenario.next_tx(BUYER);
     let second = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 1);
     clock.increment_for_testing(WINDOW_MS / 2);
+    scenario.next_tx(BUYER);
     let mut third = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 2);
+    scenario.next_tx(BUYER);
     license_tests::extend(&mut scenario, &clock, &mut third, model_id, offer_id, 5);
     let paid = (3 + 1 + 2 + 5) * PRICE;
+    scenario.next_tx(BUYER);
+    let bps = license_tests::license_fee_bps(&scenario);
     let fees =
-        license_tests::fee_of(&scenario, 3 * PRICE)
-        + license_tests::fee_of(&scenario, PRICE)
-        + license_tests::fee_of(&scenario, 2 * PRICE)
-        + license_tests::fee_of(&scenario, 5 * PRICE);
+        license_tests::fee_at(3 * PRICE, bps)
+        + license_tests::fee_at(PRICE, bps)
+        + license_tests::fee_at(2 * PRICE, bps)
+        + license_tests::fee_at(5 * PRICE, bps);
     assert!(fees > 0);
     scenario.next_tx(BUYER);
 
