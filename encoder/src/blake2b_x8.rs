@@ -1,4 +1,4 @@
-//! Eight-lane Blake2b-256 with AVX-512F for many messages of one length.
+//! Eight-lane Blake2b-256 with AVX-512 (F and BW) for many messages of one length.
 //!
 //! Hashing the n² leaves and 2n Merkle trees of a blob is millions of independent one- to
 //! three-block Blake2b hashes of equal length. This module runs eight of them side by side,
@@ -42,7 +42,7 @@ const BLOCK: usize = 128;
 pub(crate) fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::is_x86_feature_detected!("avx512f")
+        std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -53,7 +53,7 @@ pub(crate) fn available() -> bool {
 /// Hashes `out.len()` messages, message `i` being `prefix ‖ data[i·stride .. i·stride + len]`
 /// (no prefix byte when `prefix` is `None`).
 ///
-/// Returns false, touching nothing, when the CPU lacks AVX-512F; the caller then falls back.
+/// Returns false, touching nothing, when the CPU lacks AVX-512F/BW; the caller then falls back.
 pub(crate) fn hash_strided(
     data: &[u8],
     stride: usize,
@@ -70,29 +70,11 @@ pub(crate) fn hash_strided(
     );
     #[cfg(target_arch = "x86_64")]
     if available() {
-        // SAFETY: AVX-512F support was just checked at run time.
+        // SAFETY: AVX-512F and AVX-512BW support was just checked at run time.
         unsafe { hash_strided_avx512(data, stride, len, prefix, out) };
         return true;
     }
     false
-}
-
-/// Fills `block` with block `b` of the message `prefix ‖ msg` (zero-padded).
-#[inline(always)]
-fn fill_block(block: &mut [u8; BLOCK], msg: &[u8], prefix: Option<u8>, b: usize) {
-    let skip = usize::from(prefix.is_some());
-    let total = msg.len() + skip;
-    let start = b * BLOCK;
-    let end = (start + BLOCK).min(total);
-    let used = end - start;
-    match prefix {
-        Some(byte) if b == 0 => {
-            block[0] = byte;
-            block[1..used].copy_from_slice(&msg[..used - 1]);
-        }
-        _ => block[..used].copy_from_slice(&msg[start - skip..end - skip]),
-    }
-    block[used..].fill(0);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -190,8 +172,32 @@ fn compress8(h: &mut [__m512i; 8], m: &[__m512i; 16], t: u64, last: bool) {
     }
 }
 
+/// Bytes `[from, from + 64)` of a message, where `from` may be −1 (the prefix slot) and bytes
+/// outside `0..len` read as zero: a masked load that never touches memory outside the message.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn load_part(msg: &[u8], from: isize) -> __m512i {
+    let len = msg.len() as isize;
+    // Byte i is valid when 0 ≤ from + i < len.
+    let low = (-from).clamp(0, 64) as u32;
+    let high = (len - from).clamp(0, 64) as u32;
+    if high <= low {
+        return _mm512_setzero_si512();
+    }
+    let upto = if high == 64 {
+        u64::MAX
+    } else {
+        (1u64 << high) - 1
+    };
+    let mask = upto & !((1u64 << low) - 1);
+    let ptr = msg.as_ptr().wrapping_offset(from);
+    // SAFETY: the mask enables exactly the bytes `from + i` inside `msg`; masked-off bytes are
+    // not accessed (AVX-512 masked loads suppress faults on them), so only `msg` is read.
+    unsafe { _mm512_maskz_loadu_epi8(mask, ptr.cast()) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
 fn hash_strided_avx512(
     data: &[u8],
     stride: usize,
@@ -199,35 +205,33 @@ fn hash_strided_avx512(
     prefix: Option<u8>,
     out: &mut [Digest],
 ) {
+    let skip = isize::from(prefix.is_some());
     let total = len + usize::from(prefix.is_some());
     let blocks = total.div_ceil(BLOCK).max(1);
-    let mut buf = [[0u8; BLOCK]; 8];
+    let prefix_byte = _mm512_set1_epi8(prefix.unwrap_or(0) as i8);
+    let zero_msg: &[u8] = &[];
     for (group, digests) in out.chunks_mut(8).enumerate() {
         let lanes = digests.len();
         let first = group * 8;
+        let mut msgs = [zero_msg; 8];
+        for (lane, msg) in msgs.iter_mut().enumerate().take(lanes) {
+            let at = (first + lane) * stride;
+            *msg = &data[at..at + len];
+        }
         let mut h = [_mm512_setzero_si512(); 8];
         for (i, word) in h.iter_mut().enumerate() {
             *word = _mm512_set1_epi64(IV[i] as i64);
         }
         h[0] = _mm512_set1_epi64((IV[0] ^ PARAM0) as i64);
         for b in 0..blocks {
-            for (lane, block) in buf.iter_mut().enumerate().take(lanes) {
-                let at = (first + lane) * stride;
-                fill_block(block, &data[at..at + len], prefix, b);
-            }
-            if lanes < 8 && b == 0 {
-                // Unused lanes hash zero blocks whose results are dropped.
-                for block in &mut buf[lanes..] {
-                    block.fill(0);
-                }
-            }
             let mut lo = [_mm512_setzero_si512(); 8];
             let mut hi = [_mm512_setzero_si512(); 8];
+            let from = (b * BLOCK) as isize - skip;
             for lane in 0..8 {
-                // SAFETY: each block is 128 bytes, so both 64-byte unaligned loads are in bounds.
-                unsafe {
-                    lo[lane] = _mm512_loadu_si512(buf[lane].as_ptr().cast());
-                    hi[lane] = _mm512_loadu_si512(buf[lane].as_ptr().add(64).cast());
+                lo[lane] = load_part(msgs[lane], from);
+                hi[lane] = load_part(msgs[lane], from + 64);
+                if b == 0 && prefix.is_some() && lane < lanes {
+                    lo[lane] = _mm512_mask_blend_epi8(1, lo[lane], prefix_byte);
                 }
             }
             let lo = transpose8(lo);

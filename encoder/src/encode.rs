@@ -49,6 +49,9 @@ struct Scratch {
     trees: Vec<Digest>,
     /// Fallback buffer for hashing without AVX-512.
     hash: Vec<u8>,
+    /// Plane streams for packing, and for unpacking.
+    planes: Vec<u8>,
+    unplanes: Vec<u8>,
 }
 
 /// `len` bytes of the source at `offset`: borrowed when the source is in memory and holds them
@@ -88,6 +91,8 @@ fn expand_rows(
         read,
         packed,
         hash,
+        planes,
+        unplanes,
         ..
     } = scratch;
     let sources = source_bytes(source, first_row * row_bytes, rows * row_bytes, read)?;
@@ -101,15 +106,18 @@ fn expand_rows(
         shard_len,
         packed,
         |k, shard| {
-            let column = (0..rows).map(|r| &sources[(r * s + k) * sym..(r * s + k + 1) * sym]);
-            layout::pack(column, sym, shard);
+            layout::pack_strided(&sources[k * sym..], row_bytes, rows, sym, shard, planes);
             Ok::<(), EncodeError>(())
         },
         |c, shard| {
-            for r in 0..rows {
-                let at = r * beyond_row + c * sym;
-                layout::unpack_symbol(shard, r, sym, &mut beyond[at..at + sym]);
-            }
+            layout::unpack_strided(
+                shard,
+                rows,
+                sym,
+                &mut beyond[c * sym..],
+                beyond_row,
+                unplanes,
+            );
         },
     )?;
 
@@ -168,6 +176,8 @@ fn expand_columns(
         recovered,
         trees,
         hash,
+        planes,
+        unplanes,
     } = scratch;
     let shard_len = layout::packed_len(width, sym);
     let rec_row = width * sym;
@@ -186,7 +196,7 @@ fn expand_columns(
                 let start = (k * (n - s) + first - s) * sym;
                 &beyond[start..start + width * sym]
             };
-            layout::pack(part.chunks_exact(sym), sym, shard);
+            layout::pack_strided(part, sym, width, sym, shard, planes);
             if let Some(out) = out.as_mut() {
                 for (c, column) in out.secondaries.iter_mut().enumerate() {
                     column[k * sym..(k + 1) * sym].copy_from_slice(&part[c * sym..(c + 1) * sym]);
@@ -196,9 +206,7 @@ fn expand_columns(
         },
         |r, shard| {
             let row = &mut recovered[r * rec_row..(r + 1) * rec_row];
-            for (c, symbol) in row.chunks_exact_mut(sym).enumerate() {
-                layout::unpack_symbol(shard, c, sym, symbol);
-            }
+            layout::unpack_strided(shard, width, sym, row, sym, unplanes);
         },
     )?;
     let recovered = &recovered[..(n - p) * rec_row];

@@ -101,6 +101,106 @@ pub fn unpack_symbol(shard: &[u8], j: usize, symbol_size: usize, out: &mut [u8])
     });
 }
 
+/// Packs `count` symbols, symbol `j` at `src[j·stride ..]`, into `shard` (`packed_len(count,
+/// symbol_size)` bytes, padding zeroed): the same bytes as [`pack`], in two streaming passes.
+///
+/// A batch shard is the low bytes of all its elements in order, interleaved 32 at a time with
+/// their high bytes. So each symbol's low and high runs are first gathered into the two
+/// plane streams (`planes`, reused), whole 32-byte runs at a time, then interleaved.
+pub fn pack_strided(
+    src: &[u8],
+    stride: usize,
+    count: usize,
+    symbol_size: usize,
+    shard: &mut [u8],
+    planes: &mut Vec<u8>,
+) {
+    if symbol_size.is_multiple_of(64) {
+        for j in 0..count {
+            shard[j * symbol_size..(j + 1) * symbol_size]
+                .copy_from_slice(&src[j * stride..j * stride + symbol_size]);
+        }
+        shard[count * symbol_size..].fill(0);
+        return;
+    }
+    let half = shard.len() / 2;
+    planes.resize(2 * half, 0);
+    let (low, high) = planes.split_at_mut(half);
+    let per_symbol = symbol_size / 2;
+    let whole = symbol_size / 64;
+    let tail = (symbol_size % 64) / 2;
+    for j in 0..count {
+        let symbol = &src[j * stride..j * stride + symbol_size];
+        let base = j * per_symbol;
+        for c in 0..whole {
+            let at = base + 32 * c;
+            low[at..at + 32].copy_from_slice(&symbol[64 * c..64 * c + 32]);
+            high[at..at + 32].copy_from_slice(&symbol[64 * c + 32..64 * c + 64]);
+        }
+        let at = base + 32 * whole;
+        let from = 64 * whole;
+        low[at..at + tail].copy_from_slice(&symbol[from..from + tail]);
+        high[at..at + tail].copy_from_slice(&symbol[from + tail..from + 2 * tail]);
+    }
+    let used = count * per_symbol;
+    low[used..].fill(0);
+    high[used..].fill(0);
+    for ((chunk, l), h) in shard
+        .chunks_exact_mut(64)
+        .zip(low.chunks_exact(32))
+        .zip(high.chunks_exact(32))
+    {
+        chunk[..32].copy_from_slice(l);
+        chunk[32..].copy_from_slice(h);
+    }
+}
+
+/// Unpacks the first `count` symbols of `shard`, symbol `j` into `out[j·stride ..]`: the
+/// inverse of [`pack_strided`], with `planes` reused between calls.
+pub fn unpack_strided(
+    shard: &[u8],
+    count: usize,
+    symbol_size: usize,
+    out: &mut [u8],
+    stride: usize,
+    planes: &mut Vec<u8>,
+) {
+    if symbol_size.is_multiple_of(64) {
+        for j in 0..count {
+            out[j * stride..j * stride + symbol_size]
+                .copy_from_slice(&shard[j * symbol_size..(j + 1) * symbol_size]);
+        }
+        return;
+    }
+    let half = shard.len() / 2;
+    planes.resize(2 * half, 0);
+    let (low, high) = planes.split_at_mut(half);
+    for ((chunk, l), h) in shard
+        .chunks_exact(64)
+        .zip(low.chunks_exact_mut(32))
+        .zip(high.chunks_exact_mut(32))
+    {
+        l.copy_from_slice(&chunk[..32]);
+        h.copy_from_slice(&chunk[32..]);
+    }
+    let per_symbol = symbol_size / 2;
+    let whole = symbol_size / 64;
+    let tail = (symbol_size % 64) / 2;
+    for j in 0..count {
+        let symbol = &mut out[j * stride..j * stride + symbol_size];
+        let base = j * per_symbol;
+        for c in 0..whole {
+            let at = base + 32 * c;
+            symbol[64 * c..64 * c + 32].copy_from_slice(&low[at..at + 32]);
+            symbol[64 * c + 32..64 * c + 64].copy_from_slice(&high[at..at + 32]);
+        }
+        let at = base + 32 * whole;
+        let from = 64 * whole;
+        symbol[from..from + tail].copy_from_slice(&low[at..at + tail]);
+        symbol[from + tail..from + 2 * tail].copy_from_slice(&high[at..at + tail]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +224,31 @@ mod tests {
                 for element in used..shard.len() / 2 {
                     let at = (element / 32) * 64 + element % 32;
                     assert_eq!((shard[at], shard[at + 32]), (0, 0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strided_pack_and_unpack_match_the_plain_ones() {
+        for symbol_size in [2usize, 6, 30, 62, 64, 66, 128, 190, 302, 4822] {
+            for count in [1usize, 2, 3, 11, 40] {
+                let stride = symbol_size + 10;
+                let src: Vec<u8> = (0..count * stride).map(|i| (i * 17 + 3) as u8).collect();
+                let symbols = (0..count).map(|j| &src[j * stride..j * stride + symbol_size]);
+                let mut expected = vec![0xAA; packed_len(count, symbol_size)];
+                pack(symbols, symbol_size, &mut expected);
+                let mut shard = vec![0xAA; expected.len()];
+                let mut planes = vec![0x55; 3];
+                pack_strided(&src, stride, count, symbol_size, &mut shard, &mut planes);
+                assert_eq!(shard, expected, "size {symbol_size} count {count}");
+                let mut out = vec![0u8; count * stride];
+                unpack_strided(&shard, count, symbol_size, &mut out, stride, &mut planes);
+                for j in 0..count {
+                    assert_eq!(
+                        out[j * stride..j * stride + symbol_size],
+                        src[j * stride..j * stride + symbol_size]
+                    );
                 }
             }
         }
