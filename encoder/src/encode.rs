@@ -423,3 +423,49 @@ pub fn compute_metadata(
 pub fn blob_id(config: &EncodingConfig, blob: &[u8]) -> Result<BlobId, EncodeError> {
     Ok(compute_metadata(config, &blob)?.blob_id())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::source::ReaderSource;
+
+    /// A source that hides its slice, so every read goes through `read_at`.
+    struct Opaque<'a>(&'a [u8]);
+
+    impl BlobSource for Opaque<'_> {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), EncodeError> {
+            self.0.read_at(offset, buf)
+        }
+    }
+
+    #[test]
+    fn borrowed_and_read_sources_give_the_same_metadata() {
+        // Symbol sizes below, at and above 64 bytes, with and without padding rows.
+        for (n, len) in [
+            (4usize, 1usize),
+            (7, 300),
+            (10, 2_000),
+            (10, 3_584),
+            (10, 6_400),
+            (13, 30_001),
+        ] {
+            let config = EncodingConfig::new(n).expect("valid n");
+            let blob: Vec<u8> = (0..len).map(|i| (i * 7 + i / 255) as u8).collect();
+            let borrowed = compute_metadata(&config, &blob.as_slice()).expect("encodes");
+            let opaque = compute_metadata(&config, &Opaque(&blob)).expect("encodes");
+            let reader = ReaderSource::new(Cursor::new(blob.clone()), len as u64);
+            let read = compute_metadata(&config, &reader).expect("encodes");
+            assert_eq!(borrowed, opaque, "n {n} len {len}");
+            assert_eq!(borrowed, read, "n {n} len {len}");
+            let (metadata, pairs) = encode(&config, &blob).expect("encodes");
+            assert_eq!(metadata, borrowed);
+            assert_eq!(pairs.len(), n);
+        }
+    }
+}

@@ -68,11 +68,18 @@ pub fn depth(n_leaves: usize) -> usize {
 /// Hashes `count` items of `stride` bytes laid out back to back in `inputs`, each already
 /// carrying its prefix byte, into `out`: eight lanes at a time with AVX-512, else four with
 /// `blake2b_simd`'s AVX2 path.
+// The encoder itself now hashes unprefixed data in place; kept for crate code that batches
+// ready-made items.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn hash_items(inputs: &[u8], stride: usize, out: &mut [Digest]) {
     let count = out.len().min(inputs.len() / stride);
-    if blake2b_x8::hash_strided(inputs, stride, stride, None, &mut out[..count]) {
-        return;
+    if !blake2b_x8::hash_strided(inputs, stride, stride, None, &mut out[..count]) {
+        hash_items_portable(inputs, stride, out);
     }
+}
+
+/// [`hash_items`] with `blake2b_simd` alone.
+fn hash_items_portable(inputs: &[u8], stride: usize, out: &mut [Digest]) {
     let params = params();
     let mut jobs: Vec<HashManyJob<'_>> = inputs
         .chunks_exact(stride)
@@ -93,9 +100,20 @@ fn hash_prefixed(
     out: &mut [Digest],
     scratch: &mut Vec<u8>,
 ) {
-    if blake2b_x8::hash_strided(data, stride, len, Some(prefix), out) {
-        return;
+    if !blake2b_x8::hash_strided(data, stride, len, Some(prefix), out) {
+        hash_prefixed_portable(data, stride, len, prefix, out, scratch);
     }
+}
+
+/// [`hash_prefixed`] with `blake2b_simd` alone: the prefixed items are copied into `scratch`.
+fn hash_prefixed_portable(
+    data: &[u8],
+    stride: usize,
+    len: usize,
+    prefix: u8,
+    out: &mut [Digest],
+    scratch: &mut Vec<u8>,
+) {
     let item = len + 1;
     scratch.clear();
     scratch.resize(out.len() * item, 0);
@@ -103,7 +121,7 @@ fn hash_prefixed(
         dst[0] = prefix;
         dst[1..].copy_from_slice(&data[i * stride..i * stride + len]);
     }
-    hash_items(scratch, item, out);
+    hash_items_portable(scratch, item, out);
 }
 
 /// Leaf hashes of `count` symbols of `symbol_size` bytes stored contiguously in `symbols`.
@@ -181,7 +199,10 @@ pub(crate) fn roots_of_chunk(leaves: &[Digest], trees: usize, width: usize) -> V
 /// Trees are processed level by level together so that each level is one batch of
 /// independent hashes.
 pub fn roots_of_trees(leaves: &[Digest], width: usize) -> Vec<Digest> {
-    assert!(width > 0 && leaves.len().is_multiple_of(width), "whole trees");
+    assert!(
+        width > 0 && leaves.len().is_multiple_of(width),
+        "whole trees"
+    );
     const TREES_PER_TASK: usize = 16;
     leaves
         .par_chunks(width * TREES_PER_TASK)
@@ -366,6 +387,28 @@ mod tests {
             let roots = roots_of_trees(&leaves, width);
             for (tree, root) in leaves.chunks(width).zip(&roots) {
                 assert_eq!(MerkleTree::from_leaf_hashes(tree.to_vec()).root(), *root);
+            }
+        }
+    }
+
+    #[test]
+    fn portable_batch_hashing_matches_single_hashes() {
+        // The path taken on CPUs without AVX-512.
+        let data: Vec<u8> = (0..4000u32).map(|i| (i * 13 + 5) as u8).collect();
+        for (len, stride) in [(1usize, 1usize), (6, 6), (64, 64), (64, 70), (302, 302)] {
+            let count = (data.len() - len) / stride + 1;
+            let mut out = vec![EMPTY_NODE; count];
+            hash_prefixed_portable(&data, stride, len, LEAF_PREFIX, &mut out, &mut Vec::new());
+            for (i, digest) in out.iter().enumerate() {
+                assert_eq!(*digest, leaf_hash(&data[i * stride..i * stride + len]));
+            }
+            let mut items = vec![EMPTY_NODE; data.len() / stride];
+            let mut fast = items.clone();
+            hash_items_portable(&data, stride, &mut items);
+            hash_items(&data, stride, &mut fast);
+            assert_eq!(items, fast);
+            for (i, digest) in items.iter().enumerate() {
+                assert_eq!(*digest, blake2b256(&data[i * stride..(i + 1) * stride]));
             }
         }
     }
