@@ -92,7 +92,7 @@ impl Sliver {
         let data = bytes[at..at + len].to_vec();
         let symbol_size = u16::from_le_bytes([bytes[at + len], bytes[at + len + 1]]);
         let index = u16::from_le_bytes([bytes[at + len + 2], bytes[at + len + 3]]);
-        if symbol_size == 0 || len % usize::from(symbol_size) != 0 {
+        if symbol_size == 0 || !len.is_multiple_of(usize::from(symbol_size)) {
             return Err(malformed("data is not a whole number of symbols"));
         }
         Ok(Self {
