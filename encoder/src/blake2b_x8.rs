@@ -310,36 +310,3 @@ mod tests {
         check(6, 6, 17);
     }
 }
-
-#[cfg(test)]
-mod bench {
-    #[test]
-    #[ignore = "timing only"]
-    fn throughput() {
-        let data = vec![7u8; 64 * 1_000_000];
-        let mut out = vec![[0u8; 32]; 1_000_000];
-        for (len, stride) in [(6usize, 6usize), (64, 64), (302, 302)] {
-            let count = (data.len() - len) / stride + 1;
-            let count = count.min(out.len());
-            let t = std::time::Instant::now();
-            super::hash_strided_kernel(&data, stride, len, Some(0), &mut out[..count]);
-            let a = t.elapsed();
-            let t = std::time::Instant::now();
-            let mut items = vec![0u8; count * (len + 1)];
-            for (i, it) in items.chunks_exact_mut(len + 1).enumerate() {
-                it[1..].copy_from_slice(&data[i * stride..i * stride + len]);
-            }
-            let params = {
-                let mut p = blake2b_simd::Params::new();
-                p.hash_length(32);
-                p
-            };
-            let mut jobs: Vec<_> = items
-                .chunks_exact(len + 1)
-                .map(|item| blake2b_simd::many::HashManyJob::new(&params, item))
-                .collect();
-            blake2b_simd::many::hash_many(jobs.iter_mut());
-            println!("len {len} count {count}: x8 {a:?} simd {:?}", t.elapsed());
-        }
-    }
-}
