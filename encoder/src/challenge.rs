@@ -23,6 +23,7 @@ use crate::error::ProofError;
 use crate::merkle::{Digest, MerkleProof, depth, leaf_hash};
 use crate::metadata::{BlobMetadata, SliverPairHashes};
 use crate::sliver::{Axis, Sliver};
+use crate::uleb::{put_uleb, take_uleb};
 use crate::verify::sliver_tree;
 
 /// A node's answer to a challenge on pair `i`, symbol `j`.
@@ -118,33 +119,6 @@ pub fn verify_challenge_answer(
         path: answer.pair_path.clone(),
     }
     .verify_leaf_hash(root, pair_leaf, pair_index, n_shards)
-}
-
-fn put_uleb(out: &mut Vec<u8>, mut value: usize) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn take_uleb(bytes: &mut &[u8]) -> Result<usize, ProofError> {
-    let mut value = 0usize;
-    for shift in (0..63).step_by(7) {
-        let (&byte, rest) = bytes
-            .split_first()
-            .ok_or(ProofError::Malformed("truncated length"))?;
-        *bytes = rest;
-        value |= usize::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(ProofError::Malformed("length overflows"))
 }
 
 fn take_bytes<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8], ProofError> {

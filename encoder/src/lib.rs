@@ -23,6 +23,7 @@ pub mod recovery;
 mod rs;
 pub mod sliver;
 pub mod source;
+mod uleb;
 pub mod verify;
 
 pub use blob_id::BlobId;

@@ -1,6 +1,7 @@
 //! Slivers: what one shard stores of a blob.
 
 use crate::error::DecodeError;
+use crate::uleb::{put_uleb, take_uleb};
 
 /// Which axis of the expanded matrix a sliver runs along.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,16 +55,7 @@ impl Sliver {
     /// index (u16 LE). Storage nodes and the oracle exchange slivers in this form.
     pub fn to_bcs(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data.len() + 10);
-        let mut len = self.data.len();
-        loop {
-            let byte = (len & 0x7f) as u8;
-            len >>= 7;
-            if len == 0 {
-                out.push(byte);
-                break;
-            }
-            out.push(byte | 0x80);
-        }
+        put_uleb(&mut out, self.data.len());
         out.extend_from_slice(&self.data);
         out.extend_from_slice(&self.symbol_size.to_le_bytes());
         out.extend_from_slice(&self.index.to_le_bytes());
@@ -73,19 +65,9 @@ impl Sliver {
     /// Parses [`to_bcs`](Self::to_bcs) output; the axis is not part of the bytes.
     pub fn from_bcs(axis: Axis, bytes: &[u8]) -> Result<Self, DecodeError> {
         let malformed = |what: &str| DecodeError::MalformedMetadata(format!("sliver: {what}"));
-        let mut len: usize = 0;
-        let mut at = 0;
-        loop {
-            let byte = *bytes.get(at).ok_or_else(|| malformed("truncated length"))?;
-            if at >= 9 {
-                return Err(malformed("length overflows"));
-            }
-            len |= usize::from(byte & 0x7f) << (7 * at);
-            at += 1;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
+        let mut rest = bytes;
+        let len = take_uleb(&mut rest).map_err(|_| malformed("truncated or overlong length"))?;
+        let at = bytes.len() - rest.len();
         if bytes.len() != at + len + 4 {
             return Err(malformed("size does not match its length prefix"));
         }
