@@ -27,8 +27,8 @@ pub fn expand(config: &EncodingConfig, sliver: &Sliver) -> Vec<u8> {
     )
 }
 
-/// The Merkle tree over the sliver's expanded symbols; its root is the sliver's hash.
-pub fn sliver_tree(config: &EncodingConfig, sliver: &Sliver) -> MerkleTree {
+/// Leaf hashes of the sliver's `n` expanded symbols.
+fn sliver_leaves(config: &EncodingConfig, sliver: &Sliver) -> Vec<Digest> {
     let expanded = expand(config, sliver);
     let mut leaves = vec![EMPTY_NODE; config.n_shards()];
     leaf_hashes_into(
@@ -37,22 +37,18 @@ pub fn sliver_tree(config: &EncodingConfig, sliver: &Sliver) -> MerkleTree {
         &mut leaves,
         &mut Vec::new(),
     );
-    MerkleTree::from_leaf_hashes(leaves)
+    leaves
+}
+
+/// The Merkle tree over the sliver's expanded symbols, kept whole for proofs.
+pub fn sliver_tree(config: &EncodingConfig, sliver: &Sliver) -> MerkleTree {
+    MerkleTree::from_leaf_hashes(sliver_leaves(config, sliver))
 }
 
 /// The hash the metadata must hold for this sliver.
 pub fn sliver_hash(config: &EncodingConfig, sliver: &Sliver) -> Digest {
-    // Only the root is needed: hash the levels in SIMD batches instead of building the tree.
-    let n = config.n_shards();
-    let expanded = expand(config, sliver);
-    let mut leaves = vec![EMPTY_NODE; n];
-    leaf_hashes_into(
-        &expanded,
-        usize::from(sliver.symbol_size),
-        &mut leaves,
-        &mut Vec::new(),
-    );
-    roots_of_chunk(&leaves, 1, n)[0]
+    // Only the root is needed: hash the levels in SIMD batches instead of keeping the tree.
+    roots_of_chunk(&sliver_leaves(config, sliver), 1, config.n_shards())[0]
 }
 
 /// The committed hash of sliver `index` on `axis`.
