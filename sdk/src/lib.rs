@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod faucet;
 pub mod keystore;
+pub mod move_types;
 pub mod tx;
 
 pub use client::{ClientError, ExecutedTransaction, ExecutionFailure, FloeClient, MoveAbortInfo};
