@@ -140,7 +140,7 @@ struct LoadedInput {
 }
 
 fn load_checked(
-    source: &impl ObjectSource,
+    source: &dyn ObjectSource,
     id: Address,
     version: u64,
     digest: &Digest,
@@ -164,6 +164,22 @@ fn load_checked(
     Ok(object.clone())
 }
 
+/// What a command returned, captured for `SimulateTransaction`: the BCS of each value
+/// and, for objects, their Move type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub bcs: Vec<u8>,
+    pub object_type: Option<StructTag>,
+}
+
+/// A transaction executed without being committed, and its commands' return values
+/// (empty when a command failed).
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub record: TxRecord,
+    pub command_outputs: Vec<Vec<CommandOutput>>,
+}
+
 /// Validates and executes a signed transaction against `source`.
 pub fn execute(
     source: &impl ObjectSource,
@@ -172,12 +188,45 @@ pub fn execute(
     signatures: &[UserSignature],
     timestamp_ms: u64,
 ) -> Result<TxRecord, Rejection> {
+    if !matches!(tx.kind, TransactionKind::ProgrammableTransaction(_)) {
+        return Err(Rejection::Invalid(
+            "only programmable transactions can be submitted".to_owned(),
+        ));
+    }
+    verify_signatures(tx, signatures)?;
+    run(source, registry, tx, signatures, timestamp_ms, false).map(|s| s.record)
+}
+
+/// Executes `tx` against `source` like [`execute`] but without checking signatures, and
+/// captures what each command returned. Nothing is applied: the caller decides.
+pub fn simulate(
+    source: &impl ObjectSource,
+    registry: &HandlerRegistry,
+    tx: &Transaction,
+    timestamp_ms: u64,
+) -> Result<Simulation, Rejection> {
+    if tx.gas_payment.owner != tx.sender {
+        return Err(Rejection::Invalid(
+            "sponsored transactions (gas owner ≠ sender) are not supported by floe-devnet"
+                .to_owned(),
+        ));
+    }
+    run(source, registry, tx, &[], timestamp_ms, true)
+}
+
+fn run(
+    source: &dyn ObjectSource,
+    registry: &HandlerRegistry,
+    tx: &Transaction,
+    signatures: &[UserSignature],
+    timestamp_ms: u64,
+    capture: bool,
+) -> Result<Simulation, Rejection> {
     let TransactionKind::ProgrammableTransaction(ptb) = &tx.kind else {
         return Err(Rejection::Invalid(
             "only programmable transactions can be submitted".to_owned(),
         ));
     };
-    verify_signatures(tx, signatures)?;
     let digest = tx.digest();
     let sender = tx.sender;
 
@@ -313,7 +362,16 @@ pub fn execute(
     // Run the commands against a fresh working set.
     let gas_id = gas_objects[0].object_id();
     let mut runtime = fresh_runtime(digest, sender, timestamp_ms, &gas_objects, &loaded);
-    let mut status = run_commands(&mut runtime, registry, &ptb.commands, &inputs, gas_id);
+    let mut command_outputs = Vec::new();
+    let mut status = run_commands(
+        &mut runtime,
+        source,
+        registry,
+        &ptb.commands,
+        &inputs,
+        gas_id,
+        capture.then_some(&mut command_outputs),
+    );
     if status.is_ok() {
         status = check_leftovers(&runtime, gas_id, fee);
     }
@@ -321,8 +379,9 @@ pub fn execute(
         Ok(()) => ExecutionStatus::Success,
         Err(failure) => {
             let (error, command) = *failure;
-            // Throw the work away: only gas is charged.
+            // Throw the work away (dynamic fields included): only gas is charged.
             runtime = fresh_runtime(digest, sender, timestamp_ms, &gas_objects, &loaded);
+            command_outputs.clear();
             ExecutionStatus::Failure { error, command }
         }
     };
@@ -336,15 +395,10 @@ pub fn execute(
         objects::set_coin_value(&mut coin.contents, balance.saturating_sub(fee));
     }
 
-    Ok(finish(
-        tx,
-        signatures,
-        runtime,
-        status,
-        fee,
-        gas_id,
-        timestamp_ms,
-    ))
+    Ok(Simulation {
+        record: finish(tx, signatures, runtime, status, fee, gas_id, timestamp_ms),
+        command_outputs,
+    })
 }
 
 /// The working set at the start: inputs loaded and the gas coins merged into the first.
@@ -387,15 +441,20 @@ type Failure = Box<(ExecutionError, Option<u64>)>;
 
 fn run_commands(
     runtime: &mut Runtime,
+    source: &dyn ObjectSource,
     registry: &HandlerRegistry,
     commands: &[Command],
     inputs: &[Value],
     gas_id: Address,
+    mut capture: Option<&mut Vec<Vec<CommandOutput>>>,
 ) -> Result<(), Failure> {
     let mut results: Vec<Vec<Value>> = Vec::with_capacity(commands.len());
     for (index, command) in commands.iter().enumerate() {
-        let values = run_command(runtime, registry, command, inputs, &results, gas_id)
+        let values = run_command(runtime, source, registry, command, inputs, &results, gas_id)
             .map_err(|e| Box::new((e, Some(index as u64))))?;
+        if let Some(outputs) = capture.as_deref_mut() {
+            outputs.push(values.iter().map(|v| output_of(runtime, v)).collect());
+        }
         results.push(values);
     }
     Ok(())
@@ -440,14 +499,36 @@ fn resolve(
     }
 }
 
+/// A value's BCS as a command returned it (objects: their current contents).
+fn output_of(runtime: &Runtime, value: &Value) -> CommandOutput {
+    match value {
+        Value::Pure(bytes) => CommandOutput {
+            bcs: bytes.clone(),
+            object_type: None,
+        },
+        Value::Object(id) => match runtime.objects.get(id) {
+            Some(working) => CommandOutput {
+                bcs: working.contents.clone(),
+                object_type: Some(working.type_.clone()),
+            },
+            None => CommandOutput {
+                bcs: id.as_bytes().to_vec(),
+                object_type: None,
+            },
+        },
+    }
+}
+
 fn context<'a>(
     runtime: &'a mut Runtime,
+    source: &'a dyn ObjectSource,
     package: Address,
     module: &'static str,
     function: &'static str,
 ) -> CallContext<'a> {
     CallContext {
         runtime,
+        source,
         package,
         module: Identifier::from_static(module),
         function: Identifier::from_static(function),
@@ -456,6 +537,7 @@ fn context<'a>(
 
 fn run_command(
     runtime: &mut Runtime,
+    source: &dyn ObjectSource,
     registry: &HandlerRegistry,
     command: &Command,
     inputs: &[Value],
@@ -467,7 +549,7 @@ fn run_command(
     match command {
         Command::SplitCoins(split) => {
             let coin = resolve(&split.coin, 0)?;
-            let mut ctx = context(runtime, objects::FRAMEWORK, "coin", "split");
+            let mut ctx = context(runtime, source, objects::FRAMEWORK, "coin", "split");
             let coin = ctx.object_id(&coin, 0)?;
             let working = ctx.runtime.get(&coin)?;
             if objects::coin_type_of(&working.type_).is_none() {
@@ -489,7 +571,7 @@ fn run_command(
         }
         Command::MergeCoins(merge) => {
             let target = resolve(&merge.coin, 0)?;
-            let mut ctx = context(runtime, objects::FRAMEWORK, "coin", "join");
+            let mut ctx = context(runtime, source, objects::FRAMEWORK, "coin", "join");
             let target = ctx.object_id(&target, 0)?;
             let coin_type = ctx.runtime.get(&target)?.type_.clone();
             if objects::coin_type_of(&coin_type).is_none() {
@@ -529,7 +611,13 @@ fn run_command(
         Command::TransferObjects(transfer) => {
             let position = transfer.objects.len() as u16;
             let recipient = resolve(&transfer.address, position)?;
-            let ctx = context(runtime, objects::FRAMEWORK, "transfer", "public_transfer");
+            let ctx = context(
+                runtime,
+                source,
+                objects::FRAMEWORK,
+                "transfer",
+                "public_transfer",
+            );
             let recipient: Address = ctx.pure(&recipient, position)?;
             for (i, object) in transfer.objects.iter().enumerate() {
                 let position = i as u16;
@@ -560,6 +648,7 @@ fn run_command(
                 .collect::<Result<Vec<_>, _>>()?;
             let mut ctx = CallContext {
                 runtime,
+                source,
                 package: call.package,
                 module: call.module.clone(),
                 function: call.function.clone(),
@@ -626,6 +715,19 @@ fn finish(
     let mut gas_object_index = None;
 
     for (id, working) in &runtime.objects {
+        let is_deleted = runtime.deleted.contains(id);
+        if working.child
+            && !is_deleted
+            && working.input.as_ref().is_some_and(|input| {
+                *input.object.owner() == working.owner.unwrap_or(Owner::Immutable)
+                    && objects::struct_parts(&input.object).is_some_and(|(type_, contents, _)| {
+                        *type_ == working.type_ && contents == working.contents.as_slice()
+                    })
+            })
+        {
+            // A dynamic field that was only read: not part of the effects, as on Sui.
+            continue;
+        }
         if let Some(input) = &working.input {
             let previous = input.object.previous_transaction();
             if previous != Digest::ZERO {
@@ -639,7 +741,6 @@ fn finish(
                 *deltas.entry((owner, coin_type.clone())).or_default() -= i128::from(value);
             }
         }
-        let is_deleted = runtime.deleted.contains(id);
         match (&working.input, is_deleted) {
             (None, true) => continue,
             (Some(input), true) => {

@@ -269,7 +269,7 @@ fn public_transfer(
 }
 
 /// `transfer::public_share_object<T: key + store>(obj: T)`; only fresh objects can be
-/// shared, as on Sui.
+/// shared (abort `ESharedNonNewObject`), as on Sui.
 fn public_share(
     ctx: &mut CallContext<'_>,
     _types: &[TypeTag],
@@ -278,12 +278,8 @@ fn public_share(
     arity(&args, 1)?;
     let id = ctx.object_id(&args[0], 0)?;
     movable(ctx, &id)?;
-    let object = ctx.runtime.get_mut(&id)?;
-    if object.input.is_some() {
-        return Err(ExecutionError::InvalidTransferObject);
-    }
     // The initial shared version is filled in by the executor (the lamport version).
-    object.owner = Some(Owner::Shared(0));
+    ctx.share(id)?;
     Ok(vec![])
 }
 
