@@ -1,0 +1,5 @@
+//! `floe::license` (handlers being written).
+
+use crate::handlers::HandlerRegistry;
+
+pub fn register(_registry: &mut HandlerRegistry) {}

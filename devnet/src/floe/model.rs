@@ -1,0 +1,5 @@
+//! `floe::model` (handlers being written).
+
+use crate::handlers::HandlerRegistry;
+
+pub fn register(_registry: &mut HandlerRegistry) {}

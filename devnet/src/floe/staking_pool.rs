@@ -1,0 +1,5 @@
+//! `floe::staking_pool` (handlers being written).
+
+use crate::handlers::HandlerRegistry;
+
+pub fn register(_registry: &mut HandlerRegistry) {}
