@@ -13,6 +13,7 @@ pub mod checkpoint_files;
 pub mod config;
 pub mod execute;
 pub mod faucet;
+pub mod floe;
 pub mod handlers;
 pub mod ledger;
 pub mod node;
