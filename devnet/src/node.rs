@@ -5,8 +5,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use sui_crypto::ed25519::Ed25519PrivateKey;
-use sui_sdk_types::{Address, Digest, Transaction, UserSignature};
+use sui_sdk_types::{
+    Address, Digest, Identifier, MovePackage, Object, ObjectData, Owner, StructTag, Transaction,
+    TypeTag, UserSignature,
+};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::checkpoint_files;
@@ -44,6 +49,114 @@ pub enum DevnetError {
     },
     #[error("checkpoint files: {0}")]
     Files(#[from] checkpoint_files::FileError),
+    #[error(transparent)]
+    Genesis(#[from] GenesisError),
+}
+
+/// Why a genesis hook could not contribute its objects.
+#[derive(Debug, thiserror::Error)]
+#[error("genesis: {0}")]
+pub struct GenesisError(pub String);
+
+/// A package's contribution to genesis: given the genesis context, the objects to create
+/// (owned, shared, immutable, dynamic fields, packages). Hooks run once, when a data
+/// directory has no chain yet; their objects go into the write-ahead log's genesis
+/// record, so later starts replay them without running the hook again.
+pub type GenesisHook =
+    Box<dyn FnOnce(&mut GenesisContext<'_>) -> Result<Vec<Object>, GenesisError> + Send>;
+
+/// What a genesis hook sees: the accounts being funded, the faucet, the genesis time and
+/// a source of fresh object IDs (shared with the devnet's own genesis objects, so IDs
+/// never collide).
+pub struct GenesisContext<'a> {
+    pub accounts: &'a [crate::config::GenesisAccount],
+    pub faucet: Address,
+    pub timestamp_ms: u64,
+    counter: &'a mut u64,
+}
+
+impl GenesisContext<'_> {
+    /// A fresh object ID (Sui's derivation from the zero digest and a genesis counter).
+    pub fn fresh_id(&mut self) -> Address {
+        *self.counter += 1;
+        Address::derive_id(Digest::ZERO, *self.counter)
+    }
+
+    /// A Move object at version 1 whose contents are `value` (first field its UID).
+    /// `Owner::Shared(_)` becomes `Shared(1)`, the initial shared version at genesis.
+    pub fn move_object<T: serde::Serialize>(
+        &self,
+        type_: StructTag,
+        has_public_transfer: bool,
+        value: &T,
+        owner: Owner,
+    ) -> Result<Object, GenesisError> {
+        let contents = bcs::to_bytes(value)
+            .map_err(|e| GenesisError(format!("a {type_} does not serialize: {e}")))?;
+        if contents.len() < 32 {
+            return Err(GenesisError(format!(
+                "a {type_} must start with its UID (32 bytes)"
+            )));
+        }
+        let owner = match owner {
+            Owner::Shared(_) => Owner::Shared(1),
+            owner => owner,
+        };
+        Ok(objects::move_object(
+            type_,
+            has_public_transfer,
+            1,
+            contents,
+            owner,
+            Digest::ZERO,
+        ))
+    }
+
+    /// A dynamic field `Field<K, V>` of `parent` (a UID), as `dynamic_field::add` would
+    /// create it.
+    pub fn field_object<K: serde::Serialize, V: serde::Serialize>(
+        &self,
+        parent: Address,
+        key_type: &TypeTag,
+        key: &K,
+        value_type: &TypeTag,
+        value: &V,
+    ) -> Result<Object, GenesisError> {
+        let key_bytes =
+            bcs::to_bytes(key).map_err(|e| GenesisError(format!("a field key: {e}")))?;
+        let id = parent.derive_dynamic_child_id(key_type, &key_bytes);
+        let mut contents = id.as_bytes().to_vec();
+        contents.extend_from_slice(&key_bytes);
+        contents.extend_from_slice(
+            &bcs::to_bytes(value).map_err(|e| GenesisError(format!("a field value: {e}")))?,
+        );
+        Ok(objects::move_object(
+            crate::runtime::field_type(key_type.clone(), value_type.clone()),
+            false,
+            1,
+            contents,
+            Owner::Object(parent),
+            Digest::ZERO,
+        ))
+    }
+
+    /// An immutable package object at `id`, version 1, with `modules` (name → bytecode;
+    /// empty is fine: the devnet runs handlers, not bytecode), so that
+    /// `GetObject(package_id)` answers.
+    pub fn package(&self, id: Address, modules: BTreeMap<Identifier, Vec<u8>>) -> Object {
+        Object::new(
+            ObjectData::Package(MovePackage {
+                id,
+                version: 1,
+                modules,
+                type_origin_table: Vec::new(),
+                linkage_table: BTreeMap::new(),
+            }),
+            Owner::Immutable,
+            Digest::ZERO,
+            0,
+        )
+    }
 }
 
 /// A request to the executor thread.
@@ -126,6 +239,17 @@ impl Devnet {
         config: DevnetConfig,
         registry: HandlerRegistry,
     ) -> Result<Self, DevnetError> {
+        Self::start_with_genesis(config, registry, Vec::new()).await
+    }
+
+    /// Like [`Self::start_with`], and when the data directory has no chain yet, `hooks`
+    /// add their objects to genesis (in order, after the devnet's own). On a data
+    /// directory with a chain the hooks are not run.
+    pub async fn start_with_genesis(
+        config: DevnetConfig,
+        registry: HandlerRegistry,
+        hooks: Vec<GenesisHook>,
+    ) -> Result<Self, DevnetError> {
         for dir in [config.data_dir.clone(), config.checkpoint_dir()] {
             std::fs::create_dir_all(&dir).map_err(|source| DevnetError::DataDir {
                 path: dir.clone(),
@@ -140,7 +264,7 @@ impl Devnet {
         let mut ledger = Ledger::default();
         if records.is_empty() {
             let timestamp_ms = now_ms();
-            let objects = genesis_objects(&config, faucet_address, timestamp_ms);
+            let objects = genesis_objects(&config, faucet_address, timestamp_ms, hooks)?;
             wal.append(&WalRecord::Genesis {
                 objects: objects.clone(),
                 timestamp_ms,
@@ -279,11 +403,13 @@ impl Devnet {
 }
 
 /// Genesis: the clock, randomness, the faucet's coins and the configured accounts.
+/// Then each hook's objects; IDs must be unique.
 fn genesis_objects(
     config: &DevnetConfig,
     faucet: Address,
     timestamp_ms: u64,
-) -> Vec<sui_sdk_types::Object> {
+    hooks: Vec<GenesisHook>,
+) -> Result<Vec<Object>, GenesisError> {
     let mut objects = vec![objects::clock(timestamp_ms), objects::random()];
     let mut counter = 0u64;
     let mut next_id = || {
@@ -306,7 +432,25 @@ fn genesis_objects(
             account.coins,
         );
     }
-    objects
+    for hook in hooks {
+        let mut context = GenesisContext {
+            accounts: &config.accounts,
+            faucet,
+            timestamp_ms,
+            counter: &mut counter,
+        };
+        objects.extend(hook(&mut context)?);
+    }
+    let mut ids = BTreeSet::new();
+    for object in &objects {
+        if !ids.insert(object.object_id()) {
+            return Err(GenesisError(format!(
+                "two genesis objects have ID {}",
+                object.object_id()
+            )));
+        }
+    }
+    Ok(objects)
 }
 
 /// Rebuilds the ledger from the log.
