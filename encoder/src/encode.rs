@@ -8,8 +8,6 @@
 //! batches that Rayon spreads over the cores, and each batch codes many rows or columns in one
 //! Reed–Solomon call (see `layout`).
 
-use std::sync::Mutex;
-
 use rayon::prelude::*;
 use reed_solomon_simd::ReedSolomonEncoder;
 
@@ -19,6 +17,7 @@ use crate::error::EncodeError;
 use crate::layout;
 use crate::merkle::{self, Digest, EMPTY_NODE};
 use crate::metadata::{BlobMetadata, SliverPairHashes};
+use crate::pool::Pool;
 use crate::rs;
 use crate::sliver::{Axis, Sliver, SliverPair};
 use crate::source::BlobSource;
@@ -27,7 +26,7 @@ use crate::source::BlobSource;
 /// Reed–Solomon call, small enough that a batch's buffers stay near the core's caches and
 /// that there are many batches per core (measured: 4–16 KiB perform alike at 64 MiB, n = 1000;
 /// the cap of 64 matters little for small symbols).
-fn batch_size(symbol_size: usize) -> usize {
+pub(crate) fn batch_size(symbol_size: usize) -> usize {
     (8 * 1024 / symbol_size).clamp(1, 64)
 }
 
@@ -56,24 +55,6 @@ struct Scratch {
     /// Plane streams for packing, and for unpacking.
     planes: Vec<u8>,
     unplanes: Vec<u8>,
-}
-
-/// Scratch buffers shared by the tasks of one encoding: a task takes one (or makes one) and
-/// puts it back, so the buffers and Reed–Solomon work space are allocated about once per
-/// thread rather than once per Rayon split, and are freed when the encoding ends.
-#[derive(Default)]
-struct ScratchPool(Mutex<Vec<Scratch>>);
-
-impl ScratchPool {
-    fn with<T>(&self, f: impl FnOnce(&mut Scratch) -> T) -> T {
-        let taken = self.0.lock().ok().and_then(|mut pool| pool.pop());
-        let mut scratch = taken.unwrap_or_default();
-        let result = f(&mut scratch);
-        if let Ok(mut pool) = self.0.lock() {
-            pool.push(scratch);
-        }
-        result
-    }
 }
 
 /// `len` bytes of the source at `offset`: borrowed when the source is in memory and holds them
@@ -279,7 +260,7 @@ fn run(
     let Grid { n, p, s, .. } = grid;
     let batch = batch_size(sym);
 
-    let pool = ScratchPool::default();
+    let pool = Pool::<Scratch>::default();
 
     // Pass 1: source rows, straight into the leaf matrix and `beyond`.
     let mut leaves = vec![EMPTY_NODE; n * n];

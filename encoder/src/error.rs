@@ -4,7 +4,7 @@
 use thiserror::Error;
 
 /// Errors while setting up or running an encoding.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum EncodeError {
     #[error("the shard count must be between 4 and 65535, got {0}")]
     InvalidShardCount(usize),
@@ -17,7 +17,7 @@ pub enum EncodeError {
 }
 
 /// Errors while decoding a blob or rebuilding a sliver.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum DecodeError {
     #[error("not enough slivers: need {needed} distinct {what}, got {got}")]
     NotEnoughSlivers {

@@ -103,10 +103,6 @@ pub fn unpack_symbol(shard: &[u8], j: usize, symbol_size: usize, out: &mut [u8])
 
 /// Packs `count` symbols, symbol `j` at `src[j·stride ..]`, into `shard` (`packed_len(count,
 /// symbol_size)` bytes, padding zeroed): the same bytes as [`pack`], in two streaming passes.
-///
-/// A batch shard is the low bytes of all its elements in order, interleaved 32 at a time with
-/// their high bytes. So each symbol's low and high runs are first gathered into the two
-/// plane streams (`planes`, reused), whole 32-byte runs at a time, then interleaved.
 pub fn pack_strided(
     src: &[u8],
     stride: usize,
@@ -115,10 +111,32 @@ pub fn pack_strided(
     shard: &mut [u8],
     planes: &mut Vec<u8>,
 ) {
+    pack_each(
+        count,
+        symbol_size,
+        |j| &src[j * stride..j * stride + symbol_size],
+        shard,
+        planes,
+    );
+}
+
+/// Packs `count` symbols, symbol `j` being `symbol(j)` (`symbol_size` bytes), into `shard`
+/// (`packed_len(count, symbol_size)` bytes, padding zeroed): the same bytes as [`pack`], in two
+/// streaming passes, for symbols that need not lie in one buffer (one per sliver, say).
+///
+/// A batch shard is the low bytes of all its elements in order, interleaved 32 at a time with
+/// their high bytes. So each symbol's low and high runs are first gathered into the two
+/// plane streams (`planes`, reused), whole 32-byte runs at a time, then interleaved.
+pub fn pack_each<'a>(
+    count: usize,
+    symbol_size: usize,
+    symbol: impl Fn(usize) -> &'a [u8],
+    shard: &mut [u8],
+    planes: &mut Vec<u8>,
+) {
     if symbol_size.is_multiple_of(64) {
         for j in 0..count {
-            shard[j * symbol_size..(j + 1) * symbol_size]
-                .copy_from_slice(&src[j * stride..j * stride + symbol_size]);
+            shard[j * symbol_size..(j + 1) * symbol_size].copy_from_slice(symbol(j));
         }
         shard[count * symbol_size..].fill(0);
         return;
@@ -130,7 +148,7 @@ pub fn pack_strided(
     let whole = symbol_size / 64;
     let tail = (symbol_size % 64) / 2;
     for j in 0..count {
-        let symbol = &src[j * stride..j * stride + symbol_size];
+        let symbol = symbol(j);
         let base = j * per_symbol;
         for c in 0..whole {
             let at = base + 32 * c;

@@ -19,6 +19,7 @@ pub mod error;
 mod layout;
 pub mod merkle;
 pub mod metadata;
+mod pool;
 pub mod recovery;
 mod rs;
 pub mod sliver;

@@ -1,0 +1,29 @@
+//! A pool of per-task scratch buffers shared by the Rayon tasks of one call.
+
+use std::sync::Mutex;
+
+/// Scratch values shared by the tasks of one encoding or decoding: a task takes one (or makes
+/// one) and puts it back, so buffers and Reed–Solomon work space are allocated about once per
+/// thread rather than once per Rayon split or batch, and are freed when the call ends.
+pub(crate) struct Pool<T>(Mutex<Vec<T>>);
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Self(Mutex::new(Vec::new()))
+    }
+}
+
+impl<T: Default> Pool<T> {
+    /// Runs `f` with a scratch value taken from the pool, then returns it to the pool.
+    ///
+    /// A poisoned lock only costs reuse: a fresh value is made and not put back.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let taken = self.0.lock().ok().and_then(|mut pool| pool.pop());
+        let mut scratch = taken.unwrap_or_default();
+        let result = f(&mut scratch);
+        if let Ok(mut pool) = self.0.lock() {
+            pool.push(scratch);
+        }
+        result
+    }
+}
