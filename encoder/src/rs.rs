@@ -1,5 +1,9 @@
 //! Batched Reed–Solomon coding over packed shards (see `layout`).
 
+use reed_solomon_simd::engine::utils::xor_within;
+use reed_solomon_simd::engine::{
+    DefaultEngine, Engine, GF_MODULUS, GF_ORDER, GfElement, ShardsRefMut,
+};
 use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
 
 use crate::layout;
@@ -115,6 +119,187 @@ pub fn decode_sources(
     out
 }
 
+/// Restores the missing source shards of a batch of axes from `given.len() == source`
+/// distinct shards of `total`, reusing `decoder`'s work space across calls.
+///
+/// `given` lists the shard indices (in `0..total`); `fill(i, buf)` writes the shard `given[i]`
+/// into a reused shard buffer, and `take(index, shard)` receives each restored source shard
+/// (index in `0..source`, only those not in `given`) straight from the decoder's buffer. The
+/// caller must not call this when every source shard is given: there is nothing to restore.
+#[allow(clippy::too_many_arguments)]
+pub fn restore_sources_with(
+    decoder: &mut Option<ReedSolomonDecoder>,
+    source: usize,
+    total: usize,
+    shard_len: usize,
+    given: &[usize],
+    shard_buf: &mut Vec<u8>,
+    mut fill: impl FnMut(usize, &mut [u8]),
+    mut take: impl FnMut(usize, &[u8]),
+) {
+    let recovery = total - source;
+    let dec = match decoder {
+        Some(dec) => {
+            dec.reset(source, recovery, shard_len)
+                .expect("shard counts and length were valid before");
+            dec
+        }
+        None => decoder.insert(
+            ReedSolomonDecoder::new(source, recovery, shard_len)
+                .expect("config guarantees valid counts and even shards"),
+        ),
+    };
+    shard_buf.resize(shard_len, 0);
+    for (i, &index) in given.iter().enumerate() {
+        let shard = &mut shard_buf[..shard_len];
+        fill(i, shard);
+        if index < source {
+            dec.add_original_shard(index, &*shard)
+        } else {
+            dec.add_recovery_shard(index - source, &*shard)
+        }
+        .expect("distinct, in-range shards of the declared length");
+    }
+    let result = dec
+        .decode()
+        .expect("caller supplies `source` distinct shards");
+    for (index, shard) in result.restored_original_iter() {
+        take(index, shard);
+    }
+}
+
+/// Restores missing source shards from one fixed set of given shards, batch after batch.
+///
+/// This is the low-rate decoding of `reed-solomon-simd` (Lin–Chung–Han: multiply by the
+/// erasure locator, IFFT, formal derivative, FFT) written against its public engine, so that
+/// what depends only on which shards are given — the erasure locator, evaluated by a transform
+/// over the whole field — is computed once per blob instead of once per batch. That lets a
+/// batch be small enough for its work space (`work_count` shards) to stay in the core's caches,
+/// which is what decoding speed depends on. The final FFT only computes the source positions.
+pub struct Restorer {
+    source: usize,
+    work_count: usize,
+    recovery_end: usize,
+    /// Work-space position of each given shard, in the order given.
+    positions: Vec<usize>,
+    /// Work-space positions below `recovery_end` that hold no given shard.
+    holes: Vec<usize>,
+    /// Source indices to restore.
+    missing: Vec<usize>,
+    /// Log-domain erasure locator values by work-space position.
+    erasures: Box<[GfElement; GF_ORDER]>,
+}
+
+impl Restorer {
+    /// Plans restoring `source` source shards of `total` from the distinct shard indices
+    /// `given` (at least `source` of them); `None` when reed-solomon-simd encodes these counts
+    /// at its high rate (callers then use [`restore_sources_with`]). Primary slivers are
+    /// decoded from about a third of the shards, which is always the low rate.
+    pub fn new(source: usize, total: usize, given: &[usize]) -> Option<Self> {
+        let recovery = total - source;
+        let chunk = source.next_power_of_two();
+        // reed-solomon-simd's high- and low-rate codes give different recovery shards, and its
+        // encoder picks the low rate only in these cases; other codes are not ours to restore.
+        let low_rate = match chunk.cmp(&recovery.next_power_of_two()) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Equal => source > recovery,
+            std::cmp::Ordering::Greater => false,
+        };
+        if !low_rate || chunk + recovery > GF_ORDER {
+            return None;
+        }
+        let position = |index: usize| {
+            if index < source {
+                index
+            } else {
+                chunk + index - source
+            }
+        };
+        let positions: Vec<usize> = given.iter().map(|&index| position(index)).collect();
+        // Positions past the last given shard are erasures whatever the code's length, so the
+        // transforms can stop there: given low-index shards, the work space halves.
+        let recovery_end = positions
+            .iter()
+            .map(|&pos| pos + 1)
+            .max()
+            .unwrap_or(0)
+            .max(chunk);
+        let work_count = recovery_end.next_power_of_two();
+        let mut received = vec![false; recovery_end];
+        for &pos in &positions {
+            received[pos] = true;
+        }
+        let missing: Vec<usize> = (0..source).filter(|&i| !received[i]).collect();
+        let holes: Vec<usize> = (0..recovery_end).filter(|&i| !received[i]).collect();
+        let mut erasures: Box<[GfElement; GF_ORDER]> = vec![0; GF_ORDER]
+            .into_boxed_slice()
+            .try_into()
+            .expect("GF_ORDER elements");
+        for &pos in holes.iter().filter(|&&pos| pos < source || pos >= chunk) {
+            erasures[pos] = 1;
+        }
+        erasures[recovery_end..].fill(1);
+        reed_solomon_simd::engine::utils::eval_poly(&mut erasures, GF_ORDER);
+        Some(Self {
+            source,
+            work_count,
+            recovery_end,
+            positions,
+            holes,
+            missing,
+            erasures,
+        })
+    }
+
+    /// Restores one batch of packed shards of `shard_len` bytes (a multiple of 64): `fill(i,
+    /// buf)` writes the shard given `i`-th, and `take(index, shard)` receives each restored
+    /// source shard. `work` is reused work space.
+    pub fn restore(
+        &self,
+        engine: &DefaultEngine,
+        work: &mut Vec<[u8; 64]>,
+        shard_len: usize,
+        mut fill: impl FnMut(usize, &mut [u8]),
+        mut take: impl FnMut(usize, &[u8]),
+    ) {
+        debug_assert!(
+            shard_len.is_multiple_of(64),
+            "packed shards are whole chunks"
+        );
+        let len64 = shard_len / 64;
+        let count = self.work_count;
+        // Every position is overwritten below: grow without clearing.
+        work.resize(count * len64, [0; 64]);
+        let work = &mut work[..count * len64];
+        let shard = |pos: usize| -> std::ops::Range<usize> { pos * len64..(pos + 1) * len64 };
+        for (i, &pos) in self.positions.iter().enumerate() {
+            let chunks = &mut work[shard(pos)];
+            fill(i, chunks.as_flattened_mut());
+            engine.mul(chunks, self.erasures[pos]);
+        }
+        for &pos in &self.holes {
+            work[shard(pos)].fill([0; 64]);
+        }
+        work[self.recovery_end * len64..].fill([0; 64]);
+
+        let mut shards = ShardsRefMut::new(count, len64, work);
+        engine.ifft(&mut shards, 0, count, self.recovery_end, 0);
+        // Formal derivative in the novel polynomial basis.
+        for i in 1..count {
+            let width = 1 << i.trailing_zeros();
+            xor_within(&mut shards, i - width, i, width);
+        }
+        // Only the source positions are wanted, so the FFT is truncated to them.
+        engine.fft(&mut shards, 0, count, self.source, 0);
+
+        for &index in &self.missing {
+            let chunks = &mut work[shard(index)];
+            engine.mul(chunks, GF_MODULUS - self.erasures[index]);
+            take(index, chunks.as_flattened());
+        }
+    }
+}
+
 /// Expands one axis of `source` symbols to `total` symbols (used for single slivers).
 pub fn expand_axis(symbols: &[u8], source: usize, total: usize, symbol_size: usize) -> Vec<u8> {
     let shard_len = layout::packed_len(1, symbol_size);
@@ -134,4 +319,78 @@ pub fn expand_axis(symbols: &[u8], source: usize, total: usize, symbol_size: usi
         out.extend_from_slice(&symbol);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Restoring with a plan gives back exactly the source shards, whichever shards are given
+    /// (including sets that end early, which shrink the work space).
+    #[test]
+    fn restorer_recovers_the_sources() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Codes the encoder builds at the high rate are left to reed-solomon-simd's decoder.
+        for (source, total) in [(1usize, 2usize), (2, 4), (5, 7), (667, 1000)] {
+            let given: Vec<usize> = (0..source).collect();
+            assert!(Restorer::new(source, total, &given).is_none());
+        }
+        for (source, total) in [(1usize, 3usize), (3, 10), (5, 20), (34, 100), (334, 1000)] {
+            for shard_len in [64usize, 192] {
+                let sources: Vec<u8> = (0..source * shard_len).map(|_| next() as u8).collect();
+                let recovery = encode_recovery(&mut None, &sources, source, total, shard_len);
+                let shard = |index: usize| {
+                    if index < source {
+                        &sources[index * shard_len..(index + 1) * shard_len]
+                    } else {
+                        &recovery[(index - source) * shard_len..(index - source + 1) * shard_len]
+                    }
+                };
+                for pattern in 0..4 {
+                    // Random distinct shards, or the lowest-index recovery shards first.
+                    let mut all: Vec<usize> = (0..total).collect();
+                    if pattern > 0 {
+                        for i in (1..total).rev() {
+                            all.swap(i, next() as usize % (i + 1));
+                        }
+                    } else {
+                        all.rotate_left(1);
+                    }
+                    let given = &all[..source];
+                    let Some(plan) = Restorer::new(source, total, given) else {
+                        panic!("{source}/{total} is a low-rate code");
+                    };
+                    let mut restored = sources.clone();
+                    for &index in given.iter().filter(|&&index| index < source) {
+                        restored[index * shard_len..(index + 1) * shard_len].fill(0);
+                    }
+                    let mut missing = 0;
+                    plan.restore(
+                        &DefaultEngine::new(),
+                        &mut Vec::new(),
+                        shard_len,
+                        |i, buf| buf.copy_from_slice(shard(given[i])),
+                        |index, buf| {
+                            missing += 1;
+                            restored[index * shard_len..(index + 1) * shard_len]
+                                .copy_from_slice(buf);
+                        },
+                    );
+                    let expected = (0..source).filter(|i| !given.contains(i)).count();
+                    assert_eq!(missing, expected, "{source}/{total}");
+                    for &index in given.iter().filter(|&&index| index < source) {
+                        restored[index * shard_len..(index + 1) * shard_len]
+                            .copy_from_slice(shard(index));
+                    }
+                    assert_eq!(restored, sources, "{source}/{total} pattern {pattern}");
+                }
+            }
+        }
+    }
 }

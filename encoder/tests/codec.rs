@@ -1,5 +1,6 @@
 //! Round trips, recovery and tamper detection, with random blobs, shard counts and subsets.
 
+use floe_encoder::verify::verify_slivers;
 use floe_encoder::{
     Axis, BlobId, ChallengeAnswer, DecodeError, EncodingConfig, ProofError, RecoverySymbol, Sliver,
     answer_challenge, decode, decode_and_verify, encode, recover_sliver, recovery_symbol,
@@ -223,4 +224,38 @@ fn larger_committee_round_trip() {
     let answer = answer_challenge(&metadata, &pairs[42].primary, j).expect("answers");
     let sym = config.symbol_size(blob.len() as u64).expect("fits");
     verify_challenge_answer(&answer, &metadata.root(), 100, sym, 42, j).expect("verifies");
+}
+
+#[test]
+fn batched_checks_flag_exactly_the_tampered_slivers() {
+    // n = 100 with 132-byte symbols: the slivers are checked in several batches of both axes.
+    let config = EncodingConfig::new(100).expect("valid");
+    let blob = random_blob(300_001, 11);
+    let (metadata, pairs) = encode(&config, &blob).expect("encodes");
+    let id = metadata.blob_id();
+    let mut slivers = primaries(&pairs);
+    slivers.extend(pairs.iter().map(|pair| pair.secondary.clone()));
+    let tampered = [3usize, 57, 99, 100 + 40];
+    for &i in &tampered {
+        let last = slivers[i].data.len() - 1;
+        slivers[i].data[last] ^= 0x80;
+    }
+    let refs: Vec<&Sliver> = slivers.iter().collect();
+    for (i, result) in verify_slivers(&metadata, &refs).into_iter().enumerate() {
+        assert_eq!(result.is_err(), tampered.contains(&i), "sliver {i}");
+    }
+    // Only p primary slivers, one of them a tampered recovery row: a typed error, no blob.
+    let p = config.n_primary_source();
+    let mut few: Vec<Sliver> = slivers[50..50 + p].to_vec();
+    assert!(few.iter().any(|s| s.index == 57));
+    assert_eq!(
+        decode(&metadata, &id, &few),
+        Err(DecodeError::SliverMismatch {
+            axis: "primary",
+            index: 57
+        })
+    );
+    // One more good sliver and the bad one is skipped.
+    few.push(slivers[90].clone());
+    assert_eq!(decode(&metadata, &id, &few).expect("decodes"), blob);
 }
