@@ -1,5 +1,635 @@
-//! `floe::license` (handlers being written).
+//! `floe::license`: time-window licenses for models, sold under shared `LicenseOffer`s.
+//!
+//! Mirrors `move/floe/sources/license.move` function by function. Of each payment the
+//! protocol fee (`system.license_fee_bps`) is burned through `wal::burn_balance` (source
+//! license fee) and the rest is credited to the `Model` (`model::add_revenue`).
+//! `seal_approve` is a private `entry` function: callable from a transaction (Seal key
+//! servers dry-run it), it returns nothing when access is granted and aborts otherwise.
+//! `seal_approve_for_testing` is `#[test_only]` and has no handler.
 
+use floe_sdk::move_types::events::{
+    LicenseConsumed, LicenseDestroyed, LicenseExtended, LicenseOfferCreated, LicenseOfferRepriced,
+    LicenseOfferStatusChanged, LicensePurchased,
+};
+use floe_sdk::move_types::license::{License, LicenseOffer};
+use floe_sdk::move_types::model::Model;
+use floe_sdk::move_types::system::System;
+use floe_sdk::move_types::wal::Treasury;
+use floe_sdk::move_types::{self};
+use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
+
+use super::model::{self, arithmetic_error, clock_arg, move_address};
+use super::wal::{self, SOURCE_LICENSE_FEE};
+use super::{FloeFn, add, arity, coin_value, emit, object_arg, pure_arg, ret, tag, take_from_coin};
 use crate::handlers::HandlerRegistry;
+use crate::runtime::{CallContext, Value};
 
-pub fn register(_registry: &mut HandlerRegistry) {}
+const MODULE: &str = "license";
+
+// === Errors (same names and values as in license.move) ===
+
+/// The `ModelCap` does not control the offer's model.
+pub const E_WRONG_CAP: u64 = 0;
+/// `window_ms` is 0.
+pub const E_ZERO_WINDOW_LENGTH: u64 = 1;
+/// `max_windows` is 0.
+pub const E_ZERO_MAX_WINDOWS: u64 = 2;
+/// `max_windows * window_ms` exceeds `MAX_LICENSE_MS` (100 years).
+pub const E_LICENSE_TOO_LONG: u64 = 3;
+/// `max_windows * price_per_window` does not fit in a u64.
+pub const E_PRICE_OVERFLOW: u64 = 4;
+/// `max_windows * uses_per_window` does not fit in a u64.
+pub const E_USES_OVERFLOW: u64 = 5;
+/// The offer is paused: no purchases or extensions.
+pub const E_OFFER_PAUSED: u64 = 6;
+/// `resume_offer` on an offer that is not paused.
+pub const E_OFFER_NOT_PAUSED: u64 = 7;
+/// `pause_offer` on an offer that is already paused.
+pub const E_OFFER_ALREADY_PAUSED: u64 = 8;
+/// The `Model` passed is not the offer's model.
+pub const E_WRONG_MODEL: u64 = 9;
+/// `windows` is 0.
+pub const E_ZERO_WINDOWS: u64 = 10;
+/// The license would cover more than `max_windows` windows ahead of now.
+pub const E_TOO_MANY_WINDOWS: u64 = 11;
+/// The payment coin holds less than the price.
+pub const E_INSUFFICIENT_PAYMENT: u64 = 12;
+/// `extend` with an offer other than the one the license was bought from.
+pub const E_WRONG_OFFER: u64 = 13;
+/// The license has expired.
+pub const E_LICENSE_EXPIRED: u64 = 14;
+/// The use-limited license has no uses left.
+pub const E_NO_USES_LEFT: u64 = 15;
+/// `seal_approve`: the identity is not the license's model ID bytes.
+pub const E_WRONG_ID: u64 = 16;
+
+// === Constants ===
+
+/// Basis-point denominator.
+pub const BPS: u64 = 10_000;
+/// Longest time one offer may sell ahead of now: 100 years of 365 days, in ms.
+pub const MAX_LICENSE_MS: u64 = 3_153_600_000_000;
+
+pub fn register(registry: &mut HandlerRegistry) {
+    let handlers: [(&str, FloeFn); 23] = [
+        ("create_offer", create_offer),
+        ("pause_offer", pause_offer),
+        ("resume_offer", resume_offer),
+        ("reprice_offer", reprice_offer),
+        ("purchase", purchase),
+        ("extend", extend),
+        ("consume", consume),
+        ("destroy", destroy),
+        ("is_valid", is_valid),
+        ("seal_approve", seal_approve),
+        ("quote", quote),
+        ("offer_model_id", |ctx, _, a| {
+            offer_read(ctx, &a, |o| o.model_id.clone())
+        }),
+        ("offer_price_per_window", |ctx, _, a| {
+            offer_read(ctx, &a, |o| o.price_per_window)
+        }),
+        ("offer_window_ms", |ctx, _, a| {
+            offer_read(ctx, &a, |o| o.window_ms)
+        }),
+        ("offer_max_windows", |ctx, _, a| {
+            offer_read(ctx, &a, |o| o.max_windows)
+        }),
+        ("offer_uses_per_window", |ctx, _, a| {
+            offer_read(ctx, &a, |o| o.uses_per_window)
+        }),
+        ("offer_is_paused", |ctx, _, a| {
+            offer_read(ctx, &a, |o| o.paused)
+        }),
+        ("model_id", |ctx, _, a| {
+            license_read(ctx, &a, |l| l.model_id.clone())
+        }),
+        ("offer_id", |ctx, _, a| {
+            license_read(ctx, &a, |l| l.offer_id.clone())
+        }),
+        ("holder", |ctx, _, a| license_read(ctx, &a, |l| l.holder)),
+        ("expires_at_ms", |ctx, _, a| {
+            license_read(ctx, &a, |l| l.expires_at_ms)
+        }),
+        ("is_use_limited", |ctx, _, a| {
+            license_read(ctx, &a, |l| l.use_limited)
+        }),
+        ("uses_left", |ctx, _, a| {
+            license_read(ctx, &a, |l| l.uses_left)
+        }),
+    ];
+    for (name, handler) in handlers {
+        add(registry, MODULE, name, handler);
+    }
+}
+
+// === Types and arguments ===
+
+/// `floe::license::LicenseOffer`.
+pub fn offer_tag() -> StructTag {
+    tag(MODULE, "LicenseOffer")
+}
+
+/// `floe::license::License`.
+pub fn license_tag() -> StructTag {
+    tag(MODULE, "License")
+}
+
+/// The shared `LicenseOffer` argument at `index`, read.
+pub fn offer_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<(Address, LicenseOffer), ExecutionError> {
+    let id = object_arg(ctx, args, index, &offer_tag())?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The `License` argument at `index`, read.
+pub fn license_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<(Address, License), ExecutionError> {
+    let id = object_arg(ctx, args, index, &license_tag())?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The shared `System` argument at `index`, read (only `license_fee_bps` is used).
+fn system_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<(Address, System), ExecutionError> {
+    let id = object_arg(ctx, args, index, &tag("system", "System"))?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The `&mut Coin<WAL>` payment argument at `index`.
+fn payment_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<Address, ExecutionError> {
+    object_arg(ctx, args, index, &super::wal_coin_tag())
+}
+
+// === Internal ===
+
+/// `assert_price_fits`: `price_per_window * max_windows` fits in a u64.
+fn assert_price_fits(
+    ctx: &CallContext<'_>,
+    price_per_window: u64,
+    max_windows: u64,
+) -> Result<(), ExecutionError> {
+    if u128::from(price_per_window) * u128::from(max_windows) > u128::from(u64::MAX) {
+        return Err(ctx.abort(E_PRICE_OVERFLOW));
+    }
+    Ok(())
+}
+
+/// `take_payment`: takes `price` from `payment`, burns the protocol fee and credits the rest
+/// to the model. Returns (fee burned, seller revenue).
+fn take_payment(
+    ctx: &mut CallContext<'_>,
+    model: &mut Model,
+    system: &System,
+    treasury: &mut Treasury,
+    payment: Address,
+    price: u64,
+) -> Result<(u64, u64), ExecutionError> {
+    if coin_value(ctx, payment)? < price {
+        return Err(ctx.abort(E_INSUFFICIENT_PAYMENT));
+    }
+    let paid = take_from_coin(ctx, payment, price)?;
+    let bps = system.license_fee_bps.min(BPS);
+    let fee = u64::try_from(u128::from(paid) * u128::from(bps) / u128::from(BPS))
+        .expect("bps <= BPS, so the fee is at most the price");
+    let fee_burned = wal::burn_balance(ctx, treasury, fee, SOURCE_LICENSE_FEE)?;
+    let seller_revenue = paid - fee;
+    model::add_revenue(model, seller_revenue)?;
+    Ok((fee_burned, seller_revenue))
+}
+
+fn mul(a: u64, b: u64) -> Result<u64, ExecutionError> {
+    a.checked_mul(b).ok_or_else(|| arithmetic_error(MODULE))
+}
+
+fn plus(a: u64, b: u64) -> Result<u64, ExecutionError> {
+    a.checked_add(b).ok_or_else(|| arithmetic_error(MODULE))
+}
+
+// === Offers ===
+
+/// `create_offer(model: &mut Model, cap: &ModelCap, price_per_window: u64, window_ms: u64,
+/// max_windows: u64, uses_per_window: u64, ctx): ID`
+fn create_offer(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 6)?;
+    let (model_id, mut model) = model::model_arg(ctx, &args, 0)?;
+    let (cap_id, cap) = model::cap_arg(ctx, &args, 1)?;
+    let price_per_window: u64 = pure_arg(ctx, &args, 2)?;
+    let window_ms: u64 = pure_arg(ctx, &args, 3)?;
+    let max_windows: u64 = pure_arg(ctx, &args, 4)?;
+    let uses_per_window: u64 = pure_arg(ctx, &args, 5)?;
+
+    model::authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    if window_ms == 0 {
+        return Err(ctx.abort(E_ZERO_WINDOW_LENGTH));
+    }
+    if max_windows == 0 {
+        return Err(ctx.abort(E_ZERO_MAX_WINDOWS));
+    }
+    if u128::from(max_windows) * u128::from(window_ms) > u128::from(MAX_LICENSE_MS) {
+        return Err(ctx.abort(E_LICENSE_TOO_LONG));
+    }
+    assert_price_fits(ctx, price_per_window, max_windows)?;
+    if u128::from(max_windows) * u128::from(uses_per_window) > u128::from(u64::MAX) {
+        return Err(ctx.abort(E_USES_OVERFLOW));
+    }
+
+    let offer_id = ctx.fresh_id();
+    let offer = LicenseOffer::new(
+        move_types::uid(offer_id),
+        move_types::id(model_id),
+        price_per_window,
+        window_ms,
+        max_windows,
+        uses_per_window,
+        false,
+    );
+    emit(
+        ctx,
+        "LicenseOfferCreated",
+        &LicenseOfferCreated::new(
+            move_types::id(offer_id),
+            move_types::id(model_id),
+            price_per_window,
+            window_ms,
+            max_windows,
+            uses_per_window,
+            move_address(ctx.sender()),
+        ),
+    )?;
+    ctx.create_object(offer_tag(), false, &offer)?;
+    ctx.share(offer_id)?;
+    ctx.write(model_id, &model)?;
+    Ok(vec![ret(&move_types::id(offer_id))?])
+}
+
+/// `pause_offer(offer: &mut LicenseOffer, cap: &ModelCap)`
+fn pause_offer(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_paused(ctx, args, true)
+}
+
+/// `resume_offer(offer: &mut LicenseOffer, cap: &ModelCap)`
+fn resume_offer(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_paused(ctx, args, false)
+}
+
+/// `pause_offer` (`paused`) and `resume_offer` (`!paused`): the same checks but for the
+/// state they require.
+fn set_paused(
+    ctx: &mut CallContext<'_>,
+    args: Vec<Value>,
+    paused: bool,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    let (_, cap) = model::cap_arg(ctx, &args, 1)?;
+    if cap.model_id != offer.model_id {
+        return Err(ctx.abort(E_WRONG_CAP));
+    }
+    if paused && offer.paused {
+        return Err(ctx.abort(E_OFFER_ALREADY_PAUSED));
+    }
+    if !paused && !offer.paused {
+        return Err(ctx.abort(E_OFFER_NOT_PAUSED));
+    }
+    offer.paused = paused;
+    emit(
+        ctx,
+        "LicenseOfferStatusChanged",
+        &LicenseOfferStatusChanged::new(move_types::id(offer_id), offer.model_id.clone(), paused),
+    )?;
+    ctx.write(offer_id, &offer)?;
+    Ok(vec![])
+}
+
+/// `reprice_offer(offer: &mut LicenseOffer, cap: &ModelCap, price_per_window: u64)`
+fn reprice_offer(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    let (_, cap) = model::cap_arg(ctx, &args, 1)?;
+    let price_per_window: u64 = pure_arg(ctx, &args, 2)?;
+    if cap.model_id != offer.model_id {
+        return Err(ctx.abort(E_WRONG_CAP));
+    }
+    assert_price_fits(ctx, price_per_window, offer.max_windows)?;
+    let old_price = offer.price_per_window;
+    offer.price_per_window = price_per_window;
+    emit(
+        ctx,
+        "LicenseOfferRepriced",
+        &LicenseOfferRepriced::new(
+            move_types::id(offer_id),
+            offer.model_id.clone(),
+            old_price,
+            price_per_window,
+        ),
+    )?;
+    ctx.write(offer_id, &offer)?;
+    Ok(vec![])
+}
+
+// === Buying ===
+
+/// `purchase(offer: &LicenseOffer, model: &mut Model, system: &System, treasury: &mut
+/// Treasury, payment: &mut Coin<WAL>, windows: u64, clock: &Clock, ctx): License`
+fn purchase(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 7)?;
+    let (offer_id, offer) = offer_arg(ctx, &args, 0)?;
+    let (model_id, mut model) = model::model_arg(ctx, &args, 1)?;
+    let (_, system) = system_arg(ctx, &args, 2)?;
+    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 3)?;
+    let payment = payment_arg(ctx, &args, 4)?;
+    let windows: u64 = pure_arg(ctx, &args, 5)?;
+    clock_arg(ctx, &args, 6)?;
+
+    if move_types::address_of(&offer.model_id) != model_id {
+        return Err(ctx.abort(E_WRONG_MODEL));
+    }
+    if offer.paused {
+        return Err(ctx.abort(E_OFFER_PAUSED));
+    }
+    if windows == 0 {
+        return Err(ctx.abort(E_ZERO_WINDOWS));
+    }
+    if windows > offer.max_windows {
+        return Err(ctx.abort(E_TOO_MANY_WINDOWS));
+    }
+
+    let price = mul(offer.price_per_window, windows)?;
+    let (fee_burned, seller_revenue) =
+        take_payment(ctx, &mut model, &system, &mut treasury, payment, price)?;
+    let now = ctx.timestamp_ms();
+    let expires_at_ms = plus(now, mul(windows, offer.window_ms)?)?;
+    let use_limited = offer.uses_per_window > 0;
+    let uses_left = mul(offer.uses_per_window, windows)?;
+    let buyer = move_address(ctx.sender());
+    let license_id = ctx.fresh_id();
+    let license = License::new(
+        move_types::uid(license_id),
+        offer.model_id.clone(),
+        move_types::id(offer_id),
+        buyer,
+        expires_at_ms,
+        use_limited,
+        uses_left,
+    );
+    emit(
+        ctx,
+        "LicensePurchased",
+        &LicensePurchased::new(
+            move_types::id(license_id),
+            move_types::id(offer_id),
+            offer.model_id.clone(),
+            buyer,
+            windows,
+            price,
+            fee_burned,
+            seller_revenue,
+            expires_at_ms,
+            use_limited,
+            uses_left,
+            now,
+        ),
+    )?;
+    ctx.create_object(license_tag(), true, &license)?;
+    ctx.write(model_id, &model)?;
+    ctx.write(treasury_id, &treasury)?;
+    Ok(vec![Value::Object(license_id)])
+}
+
+/// `extend(license: &mut License, offer: &LicenseOffer, model: &mut Model, system: &System,
+/// treasury: &mut Treasury, payment: &mut Coin<WAL>, windows: u64, clock: &Clock, ctx)`
+fn extend(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 8)?;
+    let (license_id, mut license) = license_arg(ctx, &args, 0)?;
+    let (offer_id, offer) = offer_arg(ctx, &args, 1)?;
+    let (model_id, mut model) = model::model_arg(ctx, &args, 2)?;
+    let (_, system) = system_arg(ctx, &args, 3)?;
+    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 4)?;
+    let payment = payment_arg(ctx, &args, 5)?;
+    let windows: u64 = pure_arg(ctx, &args, 6)?;
+    clock_arg(ctx, &args, 7)?;
+
+    if move_types::address_of(&license.offer_id) != offer_id {
+        return Err(ctx.abort(E_WRONG_OFFER));
+    }
+    if move_types::address_of(&offer.model_id) != model_id {
+        return Err(ctx.abort(E_WRONG_MODEL));
+    }
+    if offer.paused {
+        return Err(ctx.abort(E_OFFER_PAUSED));
+    }
+    if windows == 0 {
+        return Err(ctx.abort(E_ZERO_WINDOWS));
+    }
+    if windows > offer.max_windows {
+        return Err(ctx.abort(E_TOO_MANY_WINDOWS));
+    }
+
+    let now = ctx.timestamp_ms();
+    let expired = now >= license.expires_at_ms;
+    let start = if expired { now } else { license.expires_at_ms };
+    let expires_at_ms = plus(start, mul(windows, offer.window_ms)?)?;
+    // `start >= now`, so this cannot underflow.
+    if expires_at_ms - now > mul(offer.max_windows, offer.window_ms)? {
+        return Err(ctx.abort(E_TOO_MANY_WINDOWS));
+    }
+
+    let price = mul(offer.price_per_window, windows)?;
+    let (fee_burned, seller_revenue) =
+        take_payment(ctx, &mut model, &system, &mut treasury, payment, price)?;
+    let granted = mul(offer.uses_per_window, windows)?;
+    license.uses_left = if expired {
+        granted
+    } else {
+        license.uses_left.saturating_add(granted)
+    };
+    license.expires_at_ms = expires_at_ms;
+
+    emit(
+        ctx,
+        "LicenseExtended",
+        &LicenseExtended::new(
+            move_types::id(license_id),
+            license.offer_id.clone(),
+            license.model_id.clone(),
+            move_address(ctx.sender()),
+            windows,
+            price,
+            fee_burned,
+            seller_revenue,
+            expires_at_ms,
+            license.uses_left,
+            now,
+        ),
+    )?;
+    ctx.write(license_id, &license)?;
+    ctx.write(model_id, &model)?;
+    ctx.write(treasury_id, &treasury)?;
+    Ok(vec![])
+}
+
+// === Using ===
+
+/// `consume(license: &mut License, clock: &Clock)`
+fn consume(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (license_id, mut license) = license_arg(ctx, &args, 0)?;
+    clock_arg(ctx, &args, 1)?;
+    let now = ctx.timestamp_ms();
+    if now >= license.expires_at_ms {
+        return Err(ctx.abort(E_LICENSE_EXPIRED));
+    }
+    if license.use_limited {
+        if license.uses_left == 0 {
+            return Err(ctx.abort(E_NO_USES_LEFT));
+        }
+        license.uses_left -= 1;
+    }
+    emit(
+        ctx,
+        "LicenseConsumed",
+        &LicenseConsumed::new(
+            move_types::id(license_id),
+            license.model_id.clone(),
+            license.uses_left,
+            now,
+        ),
+    )?;
+    ctx.write(license_id, &license)?;
+    Ok(vec![])
+}
+
+/// `destroy(license: License)`
+fn destroy(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 1)?;
+    let (license_id, license) = license_arg(ctx, &args, 0)?;
+    emit(
+        ctx,
+        "LicenseDestroyed",
+        &LicenseDestroyed::new(move_types::id(license_id), license.model_id),
+    )?;
+    ctx.delete_object(license_id)?;
+    Ok(vec![])
+}
+
+/// `is_valid(license: &License, clock: &Clock): bool`
+fn is_valid(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (_, license) = license_arg(ctx, &args, 0)?;
+    clock_arg(ctx, &args, 1)?;
+    let valid = ctx.timestamp_ms() < license.expires_at_ms
+        && (!license.use_limited || license.uses_left > 0);
+    Ok(vec![ret(&valid)?])
+}
+
+/// `entry fun seal_approve(id: vector<u8>, license: &License, clock: &Clock)`: returns
+/// nothing when `id` is the license's model ID bytes and the license is valid now.
+fn seal_approve(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let id: Vec<u8> = pure_arg(ctx, &args, 0)?;
+    let (_, license) = license_arg(ctx, &args, 1)?;
+    clock_arg(ctx, &args, 2)?;
+    if id.as_slice() != move_types::address_of(&license.model_id).as_bytes() {
+        return Err(ctx.abort(E_WRONG_ID));
+    }
+    if ctx.timestamp_ms() >= license.expires_at_ms {
+        return Err(ctx.abort(E_LICENSE_EXPIRED));
+    }
+    if license.use_limited && license.uses_left == 0 {
+        return Err(ctx.abort(E_NO_USES_LEFT));
+    }
+    Ok(vec![])
+}
+
+// === Reads ===
+
+/// `quote(offer: &LicenseOffer, windows: u64): u64`
+fn quote(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (_, offer) = offer_arg(ctx, &args, 0)?;
+    let windows: u64 = pure_arg(ctx, &args, 1)?;
+    if windows > offer.max_windows {
+        return Err(ctx.abort(E_TOO_MANY_WINDOWS));
+    }
+    Ok(vec![ret(&mul(offer.price_per_window, windows)?)?])
+}
+
+/// A read of the `&LicenseOffer` argument returning one pure value.
+fn offer_read<T: serde::Serialize>(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&LicenseOffer) -> T,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let (_, offer) = offer_arg(ctx, args, 0)?;
+    Ok(vec![ret(&f(&offer))?])
+}
+
+/// A read of the `&License` argument returning one pure value.
+fn license_read<T: serde::Serialize>(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&License) -> T,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let (_, license) = license_arg(ctx, args, 0)?;
+    Ok(vec![ret(&f(&license))?])
+}

@@ -1,5 +1,492 @@
-//! `floe::model` (handlers being written).
+//! `floe::model`: models for sale, their immutable versions (each a certified blob) and the
+//! license revenue they accrue.
+//!
+//! Mirrors `move/floe/sources/model.move` function by function. `authorize` and
+//! `add_revenue` (`public(package)` in Move) are plain functions here because
+//! `floe::license` calls them. `version` returns a reference and the `version_*` reads take a
+//! `&ModelVersion` that no transaction can obtain, so none of them has a handler.
 
+use floe_sdk::move_types::events::{
+    ModelDescriptionUpdated, ModelOwnerChanged, ModelRegistered, ModelRevenueWithdrawn,
+    ModelVersionPublished,
+};
+use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
+use floe_sdk::move_types::{self, Balance, MoveString, U256};
+use moverox_sui::sui::vec_map::{Entry, VecMap};
+use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
+
+use super::{
+    FloeFn, PACKAGE_ID, TableTypes, abort_in, add, arity, blob, emit, new_wal_coin, object_arg,
+    pure_arg, ret, table_add, table_contains, table_new, tag, type_tag,
+};
 use crate::handlers::HandlerRegistry;
+use crate::objects;
+use crate::runtime::{CallContext, Value, bad_arg};
 
-pub fn register(_registry: &mut HandlerRegistry) {}
+const MODULE: &str = "model";
+
+// === Errors (same names and values as in model.move) ===
+
+/// The model name is empty.
+pub const E_EMPTY_NAME: u64 = 0;
+/// The model name is longer than `MAX_NAME_LENGTH` bytes.
+pub const E_NAME_TOO_LONG: u64 = 1;
+/// The description is longer than `MAX_DESCRIPTION_LENGTH` bytes.
+pub const E_DESCRIPTION_TOO_LONG: u64 = 2;
+/// The `ModelCap` belongs to another model.
+pub const E_WRONG_CAP: u64 = 3;
+/// The blob of a new version is not a live certified blob.
+pub const E_BLOB_NOT_CERTIFIED: u64 = 4;
+/// The architecture string is longer than `MAX_ARCHITECTURE_LENGTH` bytes.
+pub const E_ARCHITECTURE_TOO_LONG: u64 = 5;
+/// The data set hash is longer than `MAX_DATASET_HASH_LENGTH` bytes.
+pub const E_DATASET_HASH_TOO_LONG: u64 = 6;
+/// `metric_names` and `metric_values` differ in length.
+pub const E_METRICS_LENGTH_MISMATCH: u64 = 7;
+/// More than `MAX_METRICS` metrics.
+pub const E_TOO_MANY_METRICS: u64 = 8;
+/// The same metric name appears twice.
+pub const E_DUPLICATE_METRIC: u64 = 9;
+/// `withdraw_revenue` with nothing to withdraw.
+pub const E_NO_REVENUE: u64 = 10;
+/// No version with this number (raised by `version`, which has no handler: it returns a
+/// reference).
+pub const E_VERSION_NOT_FOUND: u64 = 11;
+
+// === Limits ===
+
+pub const MAX_NAME_LENGTH: usize = 128;
+pub const MAX_DESCRIPTION_LENGTH: usize = 4096;
+pub const MAX_ARCHITECTURE_LENGTH: usize = 128;
+pub const MAX_DATASET_HASH_LENGTH: usize = 64;
+pub const MAX_METRICS: usize = 32;
+
+pub fn register(registry: &mut HandlerRegistry) {
+    let handlers: [(&str, FloeFn); 15] = [
+        ("register_model", register_model),
+        ("publish_version", publish_version),
+        ("update_description", update_description),
+        ("withdraw_revenue", withdraw_revenue),
+        ("refresh_owner", refresh_owner),
+        ("id_bytes", |ctx, _, a| {
+            model_read(ctx, &a, |id, _| id.as_bytes().to_vec())
+        }),
+        ("owner", |ctx, _, a| model_read(ctx, &a, |_, m| m.owner)),
+        ("version_count", |ctx, _, a| {
+            model_read(ctx, &a, |_, m| m.versions.size)
+        }),
+        ("name", |ctx, _, a| {
+            model_read(ctx, &a, |_, m| m.name.clone())
+        }),
+        ("description", |ctx, _, a| {
+            model_read(ctx, &a, |_, m| m.description.clone())
+        }),
+        ("cap_id", |ctx, _, a| {
+            model_read(ctx, &a, |_, m| m.cap_id.clone())
+        }),
+        ("revenue", |ctx, _, a| {
+            model_read(ctx, &a, |_, m| m.revenue.value)
+        }),
+        ("total_revenue", |ctx, _, a| {
+            model_read(ctx, &a, |_, m| m.total_revenue)
+        }),
+        ("cap_model_id", cap_model_id),
+        ("has_version", has_version),
+    ];
+    for (name, handler) in handlers {
+        add(registry, MODULE, name, handler);
+    }
+}
+
+// === Types and arguments ===
+
+/// `floe::model::Model`.
+pub fn model_tag() -> StructTag {
+    tag(MODULE, "Model")
+}
+
+/// `floe::model::ModelCap`.
+pub fn cap_tag() -> StructTag {
+    tag(MODULE, "ModelCap")
+}
+
+/// The key and value types of `Model.versions: Table<u64, ModelVersion>`.
+pub fn versions_types() -> TableTypes {
+    TableTypes {
+        key: TypeTag::U64,
+        value: type_tag(MODULE, "ModelVersion"),
+    }
+}
+
+/// The shared `Model` argument at `index`, read.
+pub fn model_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<(Address, Model), ExecutionError> {
+    let id = object_arg(ctx, args, index, &model_tag())?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The `ModelCap` argument at `index`, read.
+pub fn cap_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<(Address, ModelCap), ExecutionError> {
+    let id = object_arg(ctx, args, index, &cap_tag())?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// Checks that argument `index` is the `&Clock` (`0x6`); the time itself comes from
+/// `ctx.timestamp_ms()`.
+pub fn clock_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<(), ExecutionError> {
+    let clock = StructTag::new(
+        objects::FRAMEWORK,
+        Identifier::from_static("clock"),
+        Identifier::from_static("Clock"),
+        vec![],
+    );
+    object_arg(ctx, args, index, &clock).map(|_| ())
+}
+
+/// A pure `std::string::String` argument: Sui rejects arguments that are not UTF-8 before
+/// the function runs.
+pub fn string_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<MoveString, ExecutionError> {
+    let text: MoveString = pure_arg(ctx, args, index)?;
+    check_utf8(&text, index)?;
+    Ok(text)
+}
+
+/// A pure `vector<std::string::String>` argument (each element UTF-8).
+fn strings_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<Vec<MoveString>, ExecutionError> {
+    let texts: Vec<MoveString> = pure_arg(ctx, args, index)?;
+    for text in &texts {
+        check_utf8(text, index)?;
+    }
+    Ok(texts)
+}
+
+fn check_utf8(text: &MoveString, index: usize) -> Result<(), ExecutionError> {
+    std::str::from_utf8(&text.bytes)
+        .map(|_| ())
+        .map_err(|_| bad_arg(u16::try_from(index).unwrap_or(u16::MAX)))
+}
+
+/// The generated types' address from a `sui_sdk_types` one.
+pub fn move_address(address: Address) -> moverox::types::Address {
+    moverox::types::Address::new(address.into_inner())
+}
+
+/// What Move reports for an arithmetic overflow in `module` (a runtime error, not an abort).
+pub fn arithmetic_error(module: &str) -> ExecutionError {
+    ExecutionError::MovePrimitiveRuntimeError {
+        location: Some(MoveLocation {
+            package: PACKAGE_ID,
+            module: Identifier::new(module).expect("Floe module names are identifiers"),
+            function: 0,
+            instruction: 0,
+            function_name: None,
+        }),
+    }
+}
+
+// === Package-internal (used by `floe::license`) ===
+
+/// `model::authorize`: checks that the cap controls this model and records the sender as
+/// owner (with `ModelOwnerChanged` when it changes). Aborts `EWrongCap`, located in `model`
+/// whichever module called it.
+pub fn authorize(
+    ctx: &mut CallContext<'_>,
+    model_id: Address,
+    model: &mut Model,
+    cap_id: Address,
+    cap: &ModelCap,
+) -> Result<(), ExecutionError> {
+    if move_types::address_of(&cap.model_id) != model_id {
+        return Err(abort_in(MODULE, E_WRONG_CAP));
+    }
+    let sender = move_address(ctx.sender());
+    if sender != model.owner {
+        let previous = model.owner;
+        model.owner = sender;
+        emit(
+            ctx,
+            "ModelOwnerChanged",
+            &ModelOwnerChanged::new(
+                move_types::id(model_id),
+                move_types::id(cap_id),
+                previous,
+                sender,
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// `model::add_revenue`: credits the seller's share of a license sale.
+pub fn add_revenue(model: &mut Model, amount: u64) -> Result<(), ExecutionError> {
+    model.total_revenue = model
+        .total_revenue
+        .checked_add(amount)
+        .ok_or_else(|| arithmetic_error(MODULE))?;
+    // `balance::join` aborts on overflow too; the supply bounds every balance, so it holds.
+    model.revenue.value = model
+        .revenue
+        .value
+        .checked_add(amount)
+        .ok_or_else(|| arithmetic_error("balance"))?;
+    Ok(())
+}
+
+// === Handlers ===
+
+/// `register_model(name: String, description: String, ctx): ModelCap`
+fn register_model(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let name = string_arg(ctx, &args, 0)?;
+    let description = string_arg(ctx, &args, 1)?;
+    if name.bytes.is_empty() {
+        return Err(ctx.abort(E_EMPTY_NAME));
+    }
+    if name.bytes.len() > MAX_NAME_LENGTH {
+        return Err(ctx.abort(E_NAME_TOO_LONG));
+    }
+    if description.bytes.len() > MAX_DESCRIPTION_LENGTH {
+        return Err(ctx.abort(E_DESCRIPTION_TOO_LONG));
+    }
+
+    // Same order of `object::new` as the Move code: model, cap, then the versions table.
+    let model_id = ctx.fresh_id();
+    let cap_id = ctx.fresh_id();
+    let cap = ModelCap::new(move_types::uid(cap_id), move_types::id(model_id));
+    let owner = move_address(ctx.sender());
+    let model = Model::new(
+        move_types::uid(model_id),
+        name.clone(),
+        description.clone(),
+        move_types::id(cap_id),
+        owner,
+        table_new(ctx),
+        Balance::new(0),
+        0,
+    );
+    emit(
+        ctx,
+        "ModelRegistered",
+        &ModelRegistered::new(
+            move_types::id(model_id),
+            move_types::id(cap_id),
+            owner,
+            name,
+            description,
+        ),
+    )?;
+    ctx.create_object(model_tag(), false, &model)?;
+    ctx.share(model_id)?;
+    ctx.create_object(cap_tag(), true, &cap)?;
+    Ok(vec![Value::Object(cap_id)])
+}
+
+/// `publish_version(self: &mut Model, cap: &ModelCap, registry: &BlobRegistry, blob_id: u256,
+/// architecture: String, dataset_hash: vector<u8>, metric_names: vector<String>,
+/// metric_values: vector<u64>, clock: &Clock, ctx): u64`
+fn publish_version(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 9)?;
+    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
+    let (_, registry) = blob::registry_arg(ctx, &args, 2)?;
+    let blob_id: U256 = pure_arg(ctx, &args, 3)?;
+    let architecture = string_arg(ctx, &args, 4)?;
+    let dataset_hash: Vec<u8> = pure_arg(ctx, &args, 5)?;
+    let metric_names = strings_arg(ctx, &args, 6)?;
+    let metric_values: Vec<u64> = pure_arg(ctx, &args, 7)?;
+    clock_arg(ctx, &args, 8)?;
+
+    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    if !blob::is_certified(ctx, &registry, &blob_id)? {
+        return Err(ctx.abort(E_BLOB_NOT_CERTIFIED));
+    }
+    if architecture.bytes.len() > MAX_ARCHITECTURE_LENGTH {
+        return Err(ctx.abort(E_ARCHITECTURE_TOO_LONG));
+    }
+    if dataset_hash.len() > MAX_DATASET_HASH_LENGTH {
+        return Err(ctx.abort(E_DATASET_HASH_TOO_LONG));
+    }
+    let n = metric_names.len();
+    if n != metric_values.len() {
+        return Err(ctx.abort(E_METRICS_LENGTH_MISMATCH));
+    }
+    if n > MAX_METRICS {
+        return Err(ctx.abort(E_TOO_MANY_METRICS));
+    }
+
+    let mut entries: Vec<Entry<MoveString, u64>> = Vec::with_capacity(n);
+    for (name, value) in metric_names.iter().zip(&metric_values) {
+        if entries.iter().any(|e| e.key == *name) {
+            return Err(ctx.abort(E_DUPLICATE_METRIC));
+        }
+        entries.push(Entry::new(name.clone(), *value));
+    }
+
+    let number = model.versions.size + 1;
+    let published_at_ms = ctx.timestamp_ms();
+    let publisher = move_address(ctx.sender());
+    let version = ModelVersion::new(
+        number,
+        blob_id,
+        architecture.clone(),
+        dataset_hash.clone(),
+        VecMap::new(entries),
+        published_at_ms,
+        publisher,
+    );
+    table_add(
+        ctx,
+        &mut model.versions,
+        &versions_types(),
+        &number,
+        &version,
+    )?;
+    emit(
+        ctx,
+        "ModelVersionPublished",
+        &ModelVersionPublished::new(
+            move_types::id(model_id),
+            number,
+            blob_id,
+            architecture,
+            dataset_hash,
+            metric_names,
+            metric_values,
+            publisher,
+            published_at_ms,
+        ),
+    )?;
+    ctx.write(model_id, &model)?;
+    Ok(vec![ret(&number)?])
+}
+
+/// `update_description(self: &mut Model, cap: &ModelCap, description: String, ctx)`
+fn update_description(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
+    let description = string_arg(ctx, &args, 2)?;
+
+    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    if description.bytes.len() > MAX_DESCRIPTION_LENGTH {
+        return Err(ctx.abort(E_DESCRIPTION_TOO_LONG));
+    }
+    model.description = description.clone();
+    let updated_by = move_address(ctx.sender());
+    emit(
+        ctx,
+        "ModelDescriptionUpdated",
+        &ModelDescriptionUpdated::new(move_types::id(model_id), description, updated_by),
+    )?;
+    ctx.write(model_id, &model)?;
+    Ok(vec![])
+}
+
+/// `withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx): Coin<WAL>`
+fn withdraw_revenue(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
+
+    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    let amount = model.revenue.value;
+    if amount == 0 {
+        return Err(ctx.abort(E_NO_REVENUE));
+    }
+    model.revenue.value = 0;
+    let recipient = move_address(ctx.sender());
+    emit(
+        ctx,
+        "ModelRevenueWithdrawn",
+        &ModelRevenueWithdrawn::new(move_types::id(model_id), amount, recipient),
+    )?;
+    let coin = new_wal_coin(ctx, amount)?;
+    ctx.write(model_id, &model)?;
+    Ok(vec![Value::Object(coin)])
+}
+
+/// `refresh_owner(self: &mut Model, cap: &ModelCap, ctx)`
+fn refresh_owner(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
+    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    ctx.write(model_id, &model)?;
+    Ok(vec![])
+}
+
+// === Reads ===
+
+/// A read of the `&Model` argument returning one pure value.
+fn model_read<T: serde::Serialize>(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(Address, &Model) -> T,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let (id, model) = model_arg(ctx, args, 0)?;
+    Ok(vec![ret(&f(id, &model))?])
+}
+
+/// `cap_model_id(cap: &ModelCap): ID`
+fn cap_model_id(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 1)?;
+    let (_, cap) = cap_arg(ctx, &args, 0)?;
+    Ok(vec![ret(&cap.model_id)?])
+}
+
+/// `has_version(self: &Model, number: u64): bool`
+fn has_version(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (_, model) = model_arg(ctx, &args, 0)?;
+    let number: u64 = pure_arg(ctx, &args, 1)?;
+    let exists = table_contains(ctx, &model.versions, &versions_types(), &number)?;
+    Ok(vec![ret(&exists)?])
+}
