@@ -216,6 +216,31 @@ impl LedgerService for Api {
         Ok(Response::new(response))
     }
 
+    async fn list_checkpoints(
+        &self,
+        request: Request<proto::ListCheckpointsRequest>,
+    ) -> Result<Response<BoxStream<proto::ListCheckpointsResponse>>, Status> {
+        let request = request.into_inner();
+        if request.filter.is_some() {
+            return Err(Status::unimplemented(
+                "floe-devnet does not filter ListCheckpoints; list without `filter`",
+            ));
+        }
+        let tree = mask(request.read_mask.as_ref(), "sequence_number,digest");
+        let ledger = self.shared.read();
+        let tip = ledger
+            .latest_checkpoint()
+            .map_or(0, |c| c.summary.sequence_number);
+        let frames = list_checkpoint_frames(&request, tip, |seq| {
+            ledger
+                .checkpoint(seq)
+                .map(|entry| proto::Checkpoint::merge_from(entry.message.as_ref(), &tree))
+        })?;
+        drop(ledger);
+        let stream = tokio_stream::iter(frames.into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
     async fn get_epoch(
         &self,
         _request: Request<proto::GetEpochRequest>,
@@ -327,6 +352,140 @@ impl StateService for Api {
     }
 }
 
+/// Default and maximum number of checkpoints one `ListCheckpoints` call returns.
+const LIST_CHECKPOINTS_DEFAULT: u32 = 50;
+const LIST_CHECKPOINTS_MAX: u32 = 1000;
+
+/// A `ListCheckpoints` cursor: the checkpoint's sequence number, 8 bytes big-endian.
+fn checkpoint_cursor(seq: u64) -> prost::bytes::Bytes {
+    seq.to_be_bytes().to_vec().into()
+}
+
+fn parse_checkpoint_cursor(bytes: &[u8], field: &str) -> Result<u64, Status> {
+    let bytes: [u8; 8] = bytes.try_into().map_err(|_| {
+        Status::invalid_argument(format!("`{field}` is not a cursor this server issued"))
+    })?;
+    Ok(u64::from_be_bytes(bytes))
+}
+
+fn watermark(cursor: u64, checkpoint: Option<u64>) -> proto::Watermark {
+    let mut watermark = proto::Watermark::default();
+    watermark.cursor = Some(checkpoint_cursor(cursor));
+    watermark.checkpoint = checkpoint;
+    watermark
+}
+
+fn list_frame(
+    checkpoint: Option<proto::Checkpoint>,
+    watermark: proto::Watermark,
+    end: Option<proto::QueryEndReason>,
+) -> proto::ListCheckpointsResponse {
+    let mut frame = proto::ListCheckpointsResponse::default();
+    frame.checkpoint = checkpoint;
+    frame.watermark = Some(watermark);
+    frame.end = end.map(|reason| {
+        let mut end = proto::QueryEnd::default();
+        end.reason = Some(reason as i32);
+        end
+    });
+    frame
+}
+
+/// The frames of one `ListCheckpoints` answer over checkpoints `0..=tip`: the
+/// interval is `[start_checkpoint, end_checkpoint)` narrowed by the `after`/`before`
+/// cursors; every checkpoint is one frame whose watermark is its own sequence number;
+/// the last frame says why the answer ends (`ItemLimit` on the last item when more
+/// remain, otherwise an item-less frame naming the bound that was reached).
+fn list_checkpoint_frames(
+    request: &proto::ListCheckpointsRequest,
+    tip: u64,
+    checkpoint: impl Fn(u64) -> Option<proto::Checkpoint>,
+) -> Result<Vec<proto::ListCheckpointsResponse>, Status> {
+    use proto::QueryEndReason as End;
+    let options = request.options.clone().unwrap_or_default();
+    let limit = match options.limit {
+        None | Some(0) => LIST_CHECKPOINTS_DEFAULT,
+        Some(limit) => limit.min(LIST_CHECKPOINTS_MAX),
+    } as usize;
+    let after = options
+        .after
+        .as_deref()
+        .map(|b| parse_checkpoint_cursor(b, "options.after"))
+        .transpose()?;
+    let before = options
+        .before
+        .as_deref()
+        .map(|b| parse_checkpoint_cursor(b, "options.before"))
+        .transpose()?;
+    let descending = options.ordering == Some(proto::Ordering::Descending as i32);
+
+    // Lower bound (inclusive) and why it is there.
+    let start = request.start_checkpoint.unwrap_or(0);
+    let (lo, lo_reason) = match after.map(|a| a.saturating_add(1)) {
+        Some(a) if a > start => (a, End::CursorBound),
+        _ => (start, End::CheckpointBound),
+    };
+    // Upper bound (exclusive) and why it is there.
+    let mut hi = (tip + 1, End::LedgerTip);
+    if let Some(end) = request.end_checkpoint
+        && end <= hi.0
+    {
+        hi = (end, End::CheckpointBound);
+    }
+    if let Some(before) = before
+        && before < hi.0
+    {
+        hi = (before, End::CursorBound);
+    }
+    let (hi, hi_reason) = hi;
+
+    let mut frames = Vec::new();
+    let sequence: Box<dyn Iterator<Item = u64>> = if descending {
+        Box::new((lo..hi).rev())
+    } else {
+        Box::new(lo..hi)
+    };
+    let total = hi.saturating_sub(lo) as usize;
+    for (n, seq) in sequence.enumerate() {
+        let item = checkpoint(seq)
+            .ok_or_else(|| Status::internal(format!("checkpoint {seq} is missing")))?;
+        let last_allowed = n + 1 == limit && n + 1 < total;
+        frames.push(list_frame(
+            Some(item),
+            watermark(seq, Some(seq)),
+            last_allowed.then_some(End::ItemLimit),
+        ));
+        if last_allowed {
+            return Ok(frames);
+        }
+    }
+    // The scan reached a bound: an item-less final frame covering the whole interval.
+    let frame = if descending {
+        if lo > tip {
+            list_frame(None, watermark(lo, None), Some(End::LedgerTip))
+        } else {
+            list_frame(None, watermark(lo, Some(lo)), Some(lo_reason))
+        }
+    } else {
+        match (hi_reason, hi.checked_sub(1)) {
+            (End::CursorBound, covered) => {
+                list_frame(None, watermark(hi, covered), Some(End::CursorBound))
+            }
+            (reason, Some(covered)) => list_frame(
+                None,
+                watermark(
+                    covered.max(lo.saturating_sub(1)),
+                    Some(covered.max(lo.saturating_sub(1))),
+                ),
+                Some(reason),
+            ),
+            (reason, None) => list_frame(None, watermark(0, None), Some(reason)),
+        }
+    };
+    frames.push(frame);
+    Ok(frames)
+}
+
 fn objects_last_id(objects: &[sui_sdk_types::Object]) -> Address {
     objects
         .last()
@@ -404,6 +563,71 @@ impl TransactionExecutionService for Api {
         let message = proto::ExecutedTransaction::merge_from(entry.executed.as_ref(), &tree);
         let mut response = proto::ExecuteTransactionResponse::default();
         response.transaction = Some(message);
+        Ok(Response::new(response))
+    }
+
+    async fn simulate_transaction(
+        &self,
+        request: Request<proto::SimulateTransactionRequest>,
+    ) -> Result<Response<proto::SimulateTransactionResponse>, Status> {
+        let request = request.into_inner();
+        if request.do_gas_selection == Some(true)
+            && request.checks
+                != Some(proto::simulate_transaction_request::TransactionChecks::Disabled as i32)
+        {
+            return Err(Status::invalid_argument(
+                "floe-devnet does not select gas (`do_gas_selection`); give the gas coins, budget and price in the transaction",
+            ));
+        }
+        let tree = mask(request.read_mask.as_ref(), "transaction.effects.status");
+        let transaction = request
+            .transaction
+            .as_ref()
+            .ok_or_else(|| Status::invalid_argument("`transaction` is required"))?;
+        let transaction = sui_sdk_types::Transaction::try_from(transaction).map_err(|e| {
+            Status::invalid_argument(format!("the transaction does not decode: {e}"))
+        })?;
+        let simulation = {
+            let ledger = self.shared.read();
+            let timestamp_ms = ledger.next_timestamp_ms(crate::node::now_ms());
+            crate::execute::simulate(&*ledger, &self.shared.registry, &transaction, timestamp_ms)?
+        };
+        let mut response = proto::SimulateTransactionResponse::default();
+        if let Some(subtree) = tree.subtree("transaction") {
+            let executed = crate::ledger::executed_message(&simulation.record);
+            response.transaction =
+                Some(proto::ExecutedTransaction::merge_from(&executed, &subtree));
+        }
+        if tree.contains("command_outputs") {
+            response.command_outputs = simulation
+                .command_outputs
+                .iter()
+                .enumerate()
+                .map(|(command, outputs)| {
+                    let mut result = proto::CommandResult::default();
+                    result.return_values = outputs
+                        .iter()
+                        .enumerate()
+                        .map(|(index, output)| {
+                            let mut value = proto::Bcs::default();
+                            value.name = output.object_type.as_ref().map(ToString::to_string);
+                            value.value = Some(output.bcs.clone().into());
+                            let mut out = proto::CommandOutput::default();
+                            out.argument = Some(
+                                sui_sdk_types::Argument::NestedResult(command as u16, index as u16)
+                                    .into(),
+                            );
+                            out.value = Some(value);
+                            out
+                        })
+                        .collect();
+                    result
+                })
+                .collect();
+        }
+        if tree.contains("suggested_gas_price") {
+            response.suggested_gas_price = Some(REFERENCE_GAS_PRICE);
+        }
         Ok(Response::new(response))
     }
 }

@@ -410,3 +410,202 @@ async fn a_killed_devnet_restarts_where_it_was_and_the_faucet_pays() {
     assert_eq!(coins[0].amount, 10 * SUI);
     assert_eq!(sui_balance(&mut client, c).await, 10 * SUI);
 }
+
+/// Every frame of one `ListCheckpoints` call.
+async fn list_checkpoints(
+    client: &mut FloeClient,
+    request: sui_rpc::proto::sui::rpc::v2::ListCheckpointsRequest,
+) -> Vec<sui_rpc::proto::sui::rpc::v2::ListCheckpointsResponse> {
+    let mut stream = client
+        .raw()
+        .ledger_client()
+        .list_checkpoints(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut frames = Vec::new();
+    while let Some(frame) = stream.next().await {
+        frames.push(frame.unwrap());
+    }
+    frames
+}
+
+#[tokio::test]
+async fn list_checkpoints_pages_and_streams_from_an_old_checkpoint() {
+    use sui_rpc::field::{FieldMask, FieldMaskUtil as _};
+    use sui_rpc::proto::sui::rpc::v2::{ListCheckpointsRequest, QueryEndReason, QueryOptions};
+
+    let fx = fixture();
+    let devnet = start(&fx.data_dir, &fx.config);
+    let mut client = FloeClient::connect(&devnet.rpc_url).unwrap();
+    let (a, b) = (fx.keys.addresses()[0], fx.keys.addresses()[1]);
+    let key_a = fx.keys.key(&a).unwrap();
+    // Three payments, each awaited to its checkpoint: at least checkpoints 0..=3.
+    for _ in 0..3 {
+        let gas = client.gas_for(a, BUDGET, &[]).await.unwrap();
+        let pay = tx::pay_sui(a, &gas[..1], b, SUI, BUDGET).unwrap();
+        client.sign_and_execute(&pay, key_a).await.unwrap();
+    }
+    let tip = client
+        .service_info()
+        .await
+        .unwrap()
+        .checkpoint_height
+        .unwrap();
+    assert!(tip >= 3, "tip {tip}");
+
+    // A page of two: items 0 and 1, the second ending the answer with ItemLimit.
+    let mut request = ListCheckpointsRequest::default();
+    request.read_mask = Some(FieldMask::from_str("sequence_number,digest"));
+    let mut options = QueryOptions::default();
+    options.limit = Some(2);
+    request.options = Some(options.clone());
+    let frames = list_checkpoints(&mut client, request.clone()).await;
+    let seqs: Vec<u64> = frames
+        .iter()
+        .filter_map(|f| f.checkpoint.as_ref()?.sequence_number)
+        .collect();
+    assert_eq!(seqs, vec![0, 1]);
+    assert!(frames[0].checkpoint.as_ref().unwrap().digest.is_some());
+    let last = frames.last().unwrap();
+    assert_eq!(
+        last.end.as_ref().unwrap().reason,
+        Some(QueryEndReason::ItemLimit as i32)
+    );
+    // Resume after the last cursor up to the tip.
+    options.after = last.watermark.as_ref().unwrap().cursor.clone();
+    options.limit = Some(1000);
+    request.options = Some(options);
+    let frames = list_checkpoints(&mut client, request.clone()).await;
+    let seqs: Vec<u64> = frames
+        .iter()
+        .filter_map(|f| f.checkpoint.as_ref()?.sequence_number)
+        .collect();
+    assert_eq!(seqs, (2..=tip).collect::<Vec<_>>());
+    let last = frames.last().unwrap();
+    assert!(last.checkpoint.is_none());
+    assert_eq!(
+        last.end.as_ref().unwrap().reason,
+        Some(QueryEndReason::LedgerTip as i32)
+    );
+    assert_eq!(last.watermark.as_ref().unwrap().checkpoint, Some(tip));
+    // A checkpoint range [1, 3) ends at its bound.
+    let mut ranged = ListCheckpointsRequest::default();
+    ranged.start_checkpoint = Some(1);
+    ranged.end_checkpoint = Some(3);
+    let frames = list_checkpoints(&mut client, ranged).await;
+    assert_eq!(frames.len(), 3);
+    assert_eq!(
+        frames[2].end.as_ref().unwrap().reason,
+        Some(QueryEndReason::CheckpointBound as i32)
+    );
+
+    // sui-rpc's own checkpoint stream, starting at genesis (ListCheckpoints, then the
+    // subscription), in both delivery modes.
+    for delivery in [
+        sui_rpc::client::Delivery::Subscribe,
+        sui_rpc::client::Delivery::Poll,
+    ] {
+        let mut stream_request = sui_rpc::client::CheckpointStreamRequest::default();
+        stream_request.read_mask = Some(FieldMask::from_str("sequence_number"));
+        stream_request.start = sui_rpc::client::CheckpointStreamStart::Checkpoint(0);
+        stream_request.delivery = delivery;
+        let mut stream = Box::pin(client.raw().stream_checkpoints(stream_request));
+        for expected in 0..=tip {
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(20), stream.next())
+                .await
+                .expect("the stream keeps up")
+                .unwrap()
+                .unwrap();
+            assert_eq!(frame.cursor, expected, "{delivery:?}");
+            assert_eq!(
+                frame.checkpoint.unwrap().sequence_number,
+                Some(expected),
+                "{delivery:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn simulate_executes_without_committing() {
+    use sui_rpc::field::{FieldMask, FieldMaskUtil as _};
+    use sui_rpc::proto::sui::rpc::v2::SimulateTransactionRequest;
+
+    let fx = fixture();
+    let devnet = start(&fx.data_dir, &fx.config);
+    let mut client = FloeClient::connect(&devnet.rpc_url).unwrap();
+    let (a, b) = (fx.keys.addresses()[0], fx.keys.addresses()[1]);
+    let gas = client.gas_for(a, BUDGET, &[]).await.unwrap();
+    let simulate = |transaction: &sui_sdk_types::Transaction, mask: &str| {
+        let mut request = SimulateTransactionRequest::default();
+        request.transaction = Some(transaction.clone().into());
+        request.read_mask = Some(FieldMask::from_str(mask));
+        request
+    };
+
+    // An unsigned payment: effects, events, balance changes and command outputs come back.
+    let pay = tx::pay_sui(a, &gas[..1], b, 3 * SUI, BUDGET).unwrap();
+    let response = client
+        .raw()
+        .execution_client()
+        .simulate_transaction(simulate(
+            &pay,
+            "transaction.digest,transaction.effects,transaction.balance_changes,command_outputs",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let executed = response.transaction.unwrap();
+    assert_eq!(executed.digest, Some(pay.digest().to_string()));
+    let effects = executed.effects.unwrap();
+    assert_eq!(effects.status.unwrap().success, Some(true));
+    assert!(!executed.balance_changes.is_empty());
+    assert!(executed.events.is_none(), "the mask leaves events out");
+    // Command 0 (SplitCoins) returned one coin of 3 SUI.
+    let output = &response.command_outputs[0].return_values[0];
+    let bytes = output.value.as_ref().unwrap().value.as_ref().unwrap();
+    assert_eq!(bytes[32..40], (3 * SUI).to_le_bytes());
+    // Nothing was committed.
+    assert_eq!(sui_balance(&mut client, b).await, 0);
+    assert_eq!(client.gas_for(a, BUDGET, &[]).await.unwrap()[0], gas[0]);
+    assert!(client.transaction(pay.digest()).await.is_err());
+
+    // A failing command shows in the effects, not as an RPC error.
+    let too_much = tx::pay_sui(a, &gas[..1], b, 1_000 * SUI, BUDGET).unwrap();
+    let response = client
+        .raw()
+        .execution_client()
+        .simulate_transaction(simulate(&too_much, "transaction.effects.status"))
+        .await
+        .unwrap()
+        .into_inner();
+    let status = response
+        .transaction
+        .unwrap()
+        .effects
+        .unwrap()
+        .status
+        .unwrap();
+    assert_eq!(status.success, Some(false));
+
+    // Gas selection is refused clearly; a stale gas coin is rejected like on execute.
+    let mut request = simulate(&pay, "transaction.effects");
+    request.do_gas_selection = Some(true);
+    let err = client
+        .raw()
+        .execution_client()
+        .simulate_transaction(request)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err}");
+    let key_a = fx.keys.key(&a).unwrap();
+    client.sign_and_execute(&pay, key_a).await.unwrap();
+    let err = client
+        .raw()
+        .execution_client()
+        .simulate_transaction(simulate(&pay, "transaction.effects"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition, "{err}");
+}
