@@ -79,6 +79,24 @@ pub struct ExecutionFailure {
     pub executed: ExecutedTransaction,
 }
 
+impl ExecutionFailure {
+    /// The floe abort constant behind this failure, if it was one.
+    pub fn floe_abort(&self) -> Option<&'static crate::aborts::FloeAbort> {
+        self.abort.as_ref().and_then(MoveAbortInfo::floe_abort)
+    }
+}
+
+impl ClientError {
+    /// The floe abort constant behind this error, if it was a floe Move abort, so callers
+    /// can match on its name (`EInsufficientPayment`, …) instead of module and code.
+    pub fn floe_abort(&self) -> Option<&'static crate::aborts::FloeAbort> {
+        match self {
+            Self::ExecutionFailed(failure) => failure.floe_abort(),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ExecutionFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -91,7 +109,7 @@ impl std::fmt::Display for ExecutionFailure {
     }
 }
 
-/// Where and why a Move function aborted.
+/// Where and why a Move function aborted; [`MoveAbortInfo::floe_abort`] names a floe abort.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MoveAbortInfo {
     pub package: Address,
@@ -669,8 +687,12 @@ fn check_status(executed: ExecutedTransaction) -> Result<ExecutedTransaction, Cl
                 }),
                 _ => None,
             };
+            // A floe abort is named and explained; others keep the raw location and code.
             let message = match &abort {
-                Some(abort) => format!("Move {abort}"),
+                Some(abort) => match abort.floe_abort() {
+                    Some(known) => format!("{} ({abort}): {}", known.name, known.hint),
+                    None => format!("Move {abort}"),
+                },
                 None => describe(&error),
             };
             Err(ClientError::ExecutionFailed(Box::new(ExecutionFailure {

@@ -7,13 +7,19 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod aborts;
+pub mod calls;
 pub mod client;
 pub mod config;
 pub mod faucet;
 pub mod keystore;
+#[cfg(test)]
+mod move_source;
 pub mod move_types;
 pub mod tx;
 
+pub use aborts::FloeAbort;
+pub use calls::{CallsError, FloeObjects, SharedObject};
 pub use client::{ClientError, ExecutedTransaction, ExecutionFailure, FloeClient, MoveAbortInfo};
 pub use config::{ConfigError, NetworkConfig};
 pub use keystore::{Keystore, KeystoreError};
