@@ -655,6 +655,28 @@ fn run_command(
             };
             handler(&mut ctx, &call.type_arguments, args)
         }
+        Command::MakeMoveVector(make) => {
+            // A vector of pure values is their BCS concatenation after a ULEB128 length.
+            // Vectors of objects would need a vector value kind; not supported yet.
+            let mut bytes = Vec::new();
+            let mut len = make.elements.len();
+            loop {
+                let byte = (len & 0x7f) as u8;
+                len >>= 7;
+                if len == 0 {
+                    bytes.push(byte);
+                    break;
+                }
+                bytes.push(byte | 0x80);
+            }
+            for (i, element) in make.elements.iter().enumerate() {
+                match resolve(element, i as u16)? {
+                    Value::Pure(element) => bytes.extend_from_slice(&element),
+                    Value::Object(_) => return Err(ExecutionError::FeatureNotYetSupported),
+                }
+            }
+            Ok(vec![Value::Pure(bytes)])
+        }
         _ => Err(ExecutionError::FeatureNotYetSupported),
     }
 }

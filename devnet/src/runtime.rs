@@ -846,6 +846,20 @@ mod tests {
                 Ok(vec![])
             }),
         );
+        // sum(store, v: vector<u64>): adds the elements under key 0.
+        registry.register(
+            PKG,
+            "store",
+            "sum",
+            Arc::new(|ctx, _, args| {
+                let store = ctx.object_id(&args[0], 0)?;
+                let values: Vec<u64> = ctx.pure(&args[1], 1)?;
+                let table = ctx.read::<Store>(store)?.table.id;
+                let sum: u64 = values.iter().sum();
+                ctx.field_add(table, &TypeTag::U256, &key(0), &TypeTag::U64, &sum)?;
+                Ok(vec![])
+            }),
+        );
         registry.register(
             PKG,
             "store",
@@ -1109,6 +1123,25 @@ mod tests {
         assert!(failed.written.iter().all(|o| o.object_id() != field));
         assert!(!chain.objects.contains_key(&field));
         assert_eq!(chain.store().table.size, 1);
+    }
+
+    #[test]
+    fn make_move_vec_of_pure_values() {
+        let mut chain = Chain::new();
+        let record = chain.call("sum", |b, store| {
+            let elements = (1..=200u64).map(|v| b.pure(&v)).collect();
+            let vector = b.make_move_vec(Some(TypeTag::U64), elements);
+            vec![store.unwrap(), vector]
+        });
+        assert!(ok(&record), "{:?}", record.effects.status());
+        let table = chain.store().table.id;
+        let field = dynamic_field_id(table, &TypeTag::U256, &key(0)).unwrap();
+        let contents = chain.objects[&field]
+            .as_struct()
+            .unwrap()
+            .contents()
+            .to_vec();
+        assert_eq!(contents[64..], (200 * 201 / 2u64).to_le_bytes());
     }
 
     #[test]
