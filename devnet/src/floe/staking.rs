@@ -1,5 +1,538 @@
-//! `floe::staking` (handlers being written).
+//! `floe::staking`: registering storage nodes (with a BLS proof of possession), the
+//! operator's votes, network address and commission, and staking / withdrawing WAL.
+//!
+//! Each handler reads the shared `System`, changes it (its pools are dynamic fields, changed
+//! through `system::update_pool`) and writes it back, mirroring the Move function.
 
+use floe_sdk::move_types::{
+    self, MoveString,
+    events::{
+        CommissionCollected, NodeNetworkAddressChanged, NodeRegistered, Staked, VoteSet,
+        WithdrawRequested, Withdrawn,
+    },
+    staking::{NodeCap, StakedWal},
+    system::System,
+};
+use sui_sdk_types::{Address, ExecutionError, TypeTag};
+
+use super::{
+    FloeFn, add, arity, coin_into_balance, coin_value, emit, new_wal_coin, object_arg, pure_arg,
+    ret, staking_pool, system, tag, wal,
+};
 use crate::handlers::HandlerRegistry;
+use crate::runtime::{CallContext, Value};
 
-pub fn register(_registry: &mut HandlerRegistry) {}
+const MODULE: &str = "staking";
+
+const BPS: u64 = 10_000;
+const MAX_COMMISSION_BPS: u64 = 10_000;
+const BLS_PUBLIC_KEY_LENGTH: usize = 48;
+const MAX_NAME_LENGTH: usize = 128;
+const MAX_NETWORK_ADDRESS_LENGTH: usize = 256;
+/// Smallest stake accepted: 1 WAL.
+pub const MIN_STAKE: u64 = 1_000_000_000;
+/// A new node's capacity vote: 1 TiB.
+pub const DEFAULT_CAPACITY_VOTE: u64 = 1_099_511_627_776;
+
+pub const VOTE_STORAGE_PRICE: u8 = 0;
+pub const VOTE_WRITE_PRICE: u8 = 1;
+pub const VOTE_CAPACITY: u8 = 2;
+
+/// Commission above 10 000 bps.
+pub const E_INVALID_COMMISSION: u64 = 0;
+/// The BLS public key is not 48 bytes.
+pub const E_INVALID_BLS_KEY: u64 = 1;
+/// The proof of possession does not verify.
+pub const E_INVALID_PROOF_OF_POSSESSION: u64 = 2;
+/// The name is empty or longer than 128 bytes.
+pub const E_INVALID_NAME: u64 = 3;
+/// The network address is empty or longer than 256 bytes.
+pub const E_INVALID_NETWORK_ADDRESS: u64 = 4;
+/// Less than `MIN_STAKE`.
+pub const E_STAKE_TOO_SMALL: u64 = 5;
+/// A withdrawal was already requested for this stake.
+pub const E_WITHDRAW_ALREADY_REQUESTED: u64 = 6;
+/// `withdraw` before `request_withdraw`.
+pub const E_WITHDRAW_NOT_REQUESTED: u64 = 7;
+/// `withdraw` before the withdraw epoch.
+pub const E_WITHDRAW_TOO_EARLY: u64 = 8;
+/// A price vote of zero.
+pub const E_INVALID_VOTE: u64 = 9;
+
+// ----- arguments -----
+
+/// The `NodeCap` argument at `i`, read.
+pub fn node_cap_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    i: usize,
+) -> Result<(Address, NodeCap), ExecutionError> {
+    let id = object_arg(ctx, args, i, &tag(MODULE, "NodeCap"))?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The `StakedWal` argument at `i`, read.
+pub fn staked_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    i: usize,
+) -> Result<(Address, StakedWal), ExecutionError> {
+    let id = object_arg(ctx, args, i, &tag(MODULE, "StakedWal"))?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// A `String` argument (BCS `vector<u8>` holding UTF-8, which Sui checks for pure
+/// `String` inputs).
+fn string_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    i: usize,
+) -> Result<MoveString, ExecutionError> {
+    let text: String = pure_arg(ctx, args, i)?;
+    Ok(move_types::move_string(&text))
+}
+
+fn valid_network_address(address: &MoveString) -> bool {
+    !address.bytes.is_empty() && address.bytes.len() <= MAX_NETWORK_ADDRESS_LENGTH
+}
+
+fn mul_div(a: u64, b: u64, c: u64) -> u64 {
+    // b ≤ c (the fee is at most 5 000 of 10 000 bps), so the quotient is at most a.
+    u64::try_from(u128::from(a) * u128::from(b) / u128::from(c))
+        .expect("b ≤ c, so the quotient is at most a")
+}
+
+// ----- registration -----
+
+/// `proof_of_possession_message`: `bcs(sender) ‖ bls_public_key`.
+pub fn proof_of_possession_message(sender: Address, bls_public_key: &[u8]) -> Vec<u8> {
+    let mut message = sender.as_bytes().to_vec();
+    message.extend_from_slice(bls_public_key);
+    message
+}
+
+/// `register_node(system: &mut System, name: String, network_address: String,
+/// bls_public_key: vector<u8>, proof_of_possession: vector<u8>, commission_bps: u64): NodeCap`
+fn register_node(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 6)?;
+    let (system_id, mut system) = system::system_arg(ctx, &args, 0)?;
+    let name = string_arg(ctx, &args, 1)?;
+    let network_address = string_arg(ctx, &args, 2)?;
+    let bls_public_key: Vec<u8> = pure_arg(ctx, &args, 3)?;
+    let proof_of_possession: Vec<u8> = pure_arg(ctx, &args, 4)?;
+    let commission_bps: u64 = pure_arg(ctx, &args, 5)?;
+    if commission_bps > MAX_COMMISSION_BPS {
+        return Err(ctx.abort(E_INVALID_COMMISSION));
+    }
+    if name.bytes.is_empty() || name.bytes.len() > MAX_NAME_LENGTH {
+        return Err(ctx.abort(E_INVALID_NAME));
+    }
+    if !valid_network_address(&network_address) {
+        return Err(ctx.abort(E_INVALID_NETWORK_ADDRESS));
+    }
+    if bls_public_key.len() != BLS_PUBLIC_KEY_LENGTH {
+        return Err(ctx.abort(E_INVALID_BLS_KEY));
+    }
+    let message = proof_of_possession_message(ctx.sender(), &bls_public_key);
+    if !system::min_pk_verify(&proof_of_possession, &bls_public_key, &message) {
+        return Err(ctx.abort(E_INVALID_PROOF_OF_POSSESSION));
+    }
+    let cap = new_node(
+        ctx,
+        &mut system,
+        name,
+        network_address,
+        bls_public_key,
+        commission_bps,
+    )?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![Value::Object(cap)])
+}
+
+/// `new_node`: the `NodeCap`'s UID first, then the pool (votes at the current prices and
+/// 1 TiB), `NodeRegistered`, and `system::add_pool`. Returns the new `NodeCap`'s ID.
+fn new_node(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    name: MoveString,
+    network_address: MoveString,
+    bls_public_key: Vec<u8>,
+    commission_bps: u64,
+) -> Result<Address, ExecutionError> {
+    let cap_id = ctx.fresh_id();
+    let epoch = system.epoch;
+    let pool = staking_pool::new(
+        ctx,
+        cap_id,
+        name.clone(),
+        network_address.clone(),
+        bls_public_key.clone(),
+        commission_bps,
+        system.storage_price_per_mib_epoch,
+        system.write_price_per_mib,
+        DEFAULT_CAPACITY_VOTE,
+        epoch,
+    );
+    let node_id = pool.id.id.clone();
+    emit(
+        ctx,
+        "NodeRegistered",
+        &NodeRegistered::new(
+            node_id.clone(),
+            move_types::id(cap_id),
+            moverox::types::Address::new(ctx.sender().into_inner()),
+            name,
+            network_address,
+            bls_public_key,
+            commission_bps,
+            epoch,
+        ),
+    )?;
+    system::add_pool(ctx, system, &pool)?;
+    let cap = NodeCap::new(move_types::uid(cap_id), node_id);
+    ctx.create_object(tag(MODULE, "NodeCap"), true, &cap)
+}
+
+/// `proof_of_possession_message(sender: address, bls_public_key: vector<u8>): vector<u8>`
+fn pop_message_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let sender: Address = pure_arg(ctx, &args, 0)?;
+    let key: Vec<u8> = pure_arg(ctx, &args, 1)?;
+    Ok(vec![ret(&proof_of_possession_message(sender, &key))?])
+}
+
+// ----- the operator's NodeCap -----
+
+/// The shared shape of the `(system: &mut System, cap: &NodeCap, value)` functions: runs
+/// `f` with the system, the node ID and the argument at index 2, then writes the system.
+fn with_node<T: serde::de::DeserializeOwned>(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&mut CallContext<'_>, &mut System, Address, T) -> Result<(), ExecutionError>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 3)?;
+    let (system_id, mut system) = system::system_arg(ctx, args, 0)?;
+    let (_, cap) = node_cap_arg(ctx, args, 1)?;
+    let value: T = pure_arg(ctx, args, 2)?;
+    f(
+        ctx,
+        &mut system,
+        move_types::address_of(&cap.node_id),
+        value,
+    )?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![])
+}
+
+/// `set_storage_price_vote` / `set_write_price_vote` / `set_capacity_vote`.
+fn set_vote(
+    ctx: &mut CallContext<'_>,
+    system: &System,
+    node_id: Address,
+    kind: u8,
+    value: u64,
+) -> Result<(), ExecutionError> {
+    if kind != VOTE_CAPACITY && value == 0 {
+        return Err(ctx.abort(E_INVALID_VOTE));
+    }
+    let epoch = system.epoch;
+    system::update_pool(ctx, system, node_id, |_, pool| {
+        match kind {
+            VOTE_STORAGE_PRICE => pool.storage_price_vote = value,
+            VOTE_WRITE_PRICE => pool.write_price_vote = value,
+            _ => pool.capacity_vote = value,
+        }
+        Ok(())
+    })?;
+    emit(
+        ctx,
+        "VoteSet",
+        &VoteSet::new(move_types::id(node_id), kind, value, epoch),
+    )
+}
+
+/// `set_network_address(system: &mut System, cap: &NodeCap, network_address: String)`
+fn set_network_address(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
+    let network_address = string_arg(ctx, &args, 2)?;
+    if !valid_network_address(&network_address) {
+        return Err(ctx.abort(E_INVALID_NETWORK_ADDRESS));
+    }
+    let epoch = system.epoch;
+    let node_id = move_types::address_of(&cap.node_id);
+    let stored = network_address.clone();
+    system::update_pool(ctx, &system, node_id, |_, pool| {
+        pool.network_address = stored;
+        Ok(())
+    })?;
+    emit(
+        ctx,
+        "NodeNetworkAddressChanged",
+        &NodeNetworkAddressChanged::new(cap.node_id, network_address, epoch),
+    )?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![])
+}
+
+/// `collect_commission(system: &mut System, cap: &NodeCap): Coin<WAL>`
+fn collect_commission(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
+    let epoch = system.epoch;
+    let node_id = move_types::address_of(&cap.node_id);
+    let amount = system::update_pool(ctx, &system, node_id, |_, pool| {
+        Ok(staking_pool::take_commission(pool))
+    })?;
+    emit(
+        ctx,
+        "CommissionCollected",
+        &CommissionCollected::new(cap.node_id, amount, epoch),
+    )?;
+    let coin = new_wal_coin(ctx, amount)?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![Value::Object(coin)])
+}
+
+// ----- stakers -----
+
+/// `stake(system: &mut System, node_id: ID, coin: Coin<WAL>): StakedWal`
+fn stake(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let node: move_types::ID = pure_arg(ctx, &args, 1)?;
+    let coin = ctx.object_id(&args[2], 2)?;
+    let amount = coin_value(ctx, coin)?;
+    if amount < MIN_STAKE {
+        return Err(ctx.abort(E_STAKE_TOO_SMALL));
+    }
+    let activation_epoch = system.epoch + 1;
+    let node_id = move_types::address_of(&node);
+    // `pool_mut` aborts before the coin is consumed.
+    let mut pool = system::pool(ctx, &system, node_id)?;
+    let stake = coin_into_balance(ctx, coin)?;
+    staking_pool::add_pending_stake(&mut pool, stake);
+    super::table_set(
+        ctx,
+        &system.pools,
+        &staking_pool::pools_types(),
+        &node,
+        &pool,
+    )?;
+    let id = ctx.fresh_id();
+    let staked = StakedWal::new(
+        move_types::uid(id),
+        node.clone(),
+        amount,
+        activation_epoch,
+        0,
+        0,
+        false,
+    );
+    ctx.create_object(tag(MODULE, "StakedWal"), true, &staked)?;
+    emit(
+        ctx,
+        "Staked",
+        &Staked::new(
+            move_types::id(id),
+            node,
+            moverox::types::Address::new(ctx.sender().into_inner()),
+            amount,
+            activation_epoch,
+        ),
+    )?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![Value::Object(id)])
+}
+
+/// `request_withdraw(system: &mut System, staked: &mut StakedWal)`
+fn request_withdraw(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let (staked_id, mut staked) = staked_arg(ctx, &args, 1)?;
+    if staked.withdraw_epoch != 0 {
+        return Err(ctx.abort(E_WITHDRAW_ALREADY_REQUESTED));
+    }
+    let epoch = system.epoch;
+    let node_id = move_types::address_of(&staked.node_id);
+    let principal = staked.principal;
+    let activation_epoch = staked.activation_epoch;
+    let (was_active, shares) = system::update_pool(ctx, &system, node_id, |ctx, pool| {
+        if activation_epoch > epoch {
+            staking_pool::cancel_pending_stake(pool, principal)?;
+            Ok((false, 0))
+        } else {
+            let shares =
+                staking_pool::shares_at_activation(ctx, pool, principal, activation_epoch)?;
+            staking_pool::add_pending_withdraw(pool, shares);
+            Ok((true, shares))
+        }
+    })?;
+    staked.was_active = was_active;
+    staked.withdraw_shares = shares;
+    staked.withdraw_epoch = epoch + 1;
+    emit(
+        ctx,
+        "WithdrawRequested",
+        &WithdrawRequested::new(
+            staked.id.id.clone(),
+            staked.node_id.clone(),
+            moverox::types::Address::new(ctx.sender().into_inner()),
+            staked.principal,
+            staked.withdraw_shares,
+            staked.withdraw_epoch,
+            staked.was_active,
+        ),
+    )?;
+    ctx.write(staked_id, &staked)?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![])
+}
+
+/// `withdraw(system: &mut System, treasury: &mut Treasury, staked: StakedWal): Coin<WAL>`
+fn withdraw(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 1)?;
+    let (staked_id, staked) = staked_arg(ctx, &args, 2)?;
+    if staked.withdraw_epoch == 0 {
+        return Err(ctx.abort(E_WITHDRAW_NOT_REQUESTED));
+    }
+    let epoch = system.epoch;
+    if epoch < staked.withdraw_epoch {
+        return Err(ctx.abort(E_WITHDRAW_TOO_EARLY));
+    }
+    let min_epochs = system.min_stake_epochs;
+    let fee_bps = system.early_unstake_fee_bps;
+    let node_id = move_types::address_of(&staked.node_id);
+    let (amount, taken) = system::update_pool(ctx, &system, node_id, |ctx, pool| {
+        let amount = if staked.was_active {
+            staking_pool::withdrawal_value(
+                ctx,
+                pool,
+                staked.withdraw_shares,
+                staked.withdraw_epoch,
+            )?
+        } else {
+            staked.principal
+        };
+        let taken = staking_pool::take_withdrawable(pool, amount)?;
+        Ok((amount, taken))
+    })?;
+    let mut out = taken;
+    let mut fee_burned = 0;
+    if staked.withdraw_epoch < staked.activation_epoch + min_epochs {
+        let fee = mul_div(amount, fee_bps, BPS);
+        out -= fee;
+        fee_burned = wal::burn_balance(ctx, &mut treasury, fee, wal::SOURCE_EARLY_UNSTAKE)?;
+    }
+    ctx.delete_object(staked_id)?;
+    emit(
+        ctx,
+        "Withdrawn",
+        &Withdrawn::new(
+            staked.id.id,
+            staked.node_id,
+            moverox::types::Address::new(ctx.sender().into_inner()),
+            amount,
+            fee_burned,
+            epoch,
+        ),
+    )?;
+    let coin = new_wal_coin(ctx, out)?;
+    ctx.write(treasury_id, &treasury)?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![Value::Object(coin)])
+}
+
+// ----- reads -----
+
+fn read_staked(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&StakedWal) -> Result<Value, ExecutionError>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let (_, staked) = staked_arg(ctx, args, 0)?;
+    Ok(vec![f(&staked)?])
+}
+
+pub fn register(registry: &mut HandlerRegistry) {
+    let handlers: [(&str, FloeFn); 16] = [
+        ("register_node", register_node),
+        ("proof_of_possession_message", pop_message_handler),
+        ("node_id", |c, _, a| {
+            arity(&a, 1)?;
+            let (_, cap) = node_cap_arg(c, &a, 0)?;
+            Ok(vec![ret(&cap.node_id)?])
+        }),
+        ("set_storage_price_vote", |c, _, a| {
+            with_node(c, &a, |c, s, node, price: u64| {
+                set_vote(c, s, node, VOTE_STORAGE_PRICE, price)
+            })
+        }),
+        ("set_write_price_vote", |c, _, a| {
+            with_node(c, &a, |c, s, node, price: u64| {
+                set_vote(c, s, node, VOTE_WRITE_PRICE, price)
+            })
+        }),
+        ("set_capacity_vote", |c, _, a| {
+            with_node(c, &a, |c, s, node, capacity: u64| {
+                set_vote(c, s, node, VOTE_CAPACITY, capacity)
+            })
+        }),
+        ("set_network_address", set_network_address),
+        ("collect_commission", collect_commission),
+        ("stake", stake),
+        ("request_withdraw", request_withdraw),
+        ("withdraw", withdraw),
+        ("staked_node_id", |c, _, a| {
+            read_staked(c, &a, |s| ret(&s.node_id))
+        }),
+        ("principal", |c, _, a| {
+            read_staked(c, &a, |s| ret(&s.principal))
+        }),
+        ("activation_epoch", |c, _, a| {
+            read_staked(c, &a, |s| ret(&s.activation_epoch))
+        }),
+        ("withdraw_epoch", |c, _, a| {
+            read_staked(c, &a, |s| ret(&s.withdraw_epoch))
+        }),
+        ("is_withdrawing", |c, _, a| {
+            read_staked(c, &a, |s| ret(&(s.withdraw_epoch != 0)))
+        }),
+    ];
+    for (name, handler) in handlers {
+        add(registry, MODULE, name, handler);
+    }
+}

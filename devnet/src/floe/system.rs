@@ -1,5 +1,1132 @@
-//! `floe::system` (handlers being written).
+//! `floe::system`: epochs, the storage committee and its shards, prices, capacity, the fees
+//! owed to each epoch's committee, the staking pools and the AdminCap's parameters.
+//!
+//! Handlers mirror the Move functions one to one; the `public(package)` functions other
+//! modules call (`add_storage_fees`, `verify_quorum`, `slash_node`, …) are plain Rust
+//! functions on the generated `System`, which the caller writes back after the call (as the
+//! Move caller's `&mut System` would be changed in place). Their aborts are located in
+//! `system`, where Move raises them.
 
+use std::collections::HashMap;
+
+use floe_sdk::move_types::{
+    self, Balance, ID,
+    events::{
+        CapacityChanged, EpochAdvanced, EpochFeesSettled, ParameterChanged, StorageFeesAdded,
+        SystemCreated, WriteFeesAdded,
+    },
+    staking_pool::StakingPool,
+    system::{AdminCap, System},
+    wal::Treasury,
+};
+use sui_sdk_types::{Address, ExecutionError, TypeTag};
+
+use super::{
+    FloeFn, TableTypes, abort_in, add, arity, emit, object_arg, pure_arg, ret, staking_pool,
+    table_add, table_contains, table_get, table_new, table_remove, table_update, tag,
+    wal_balance_type,
+};
 use crate::handlers::HandlerRegistry;
+use crate::objects::CLOCK_ID;
+use crate::runtime::{CallContext, Value, bad_arg};
 
-pub fn register(_registry: &mut HandlerRegistry) {}
+const MODULE: &str = "system";
+
+const BPS: u64 = 10_000;
+
+/// Pools `advance_epoch` can touch in one transaction, so at most this many nodes register.
+pub const MAX_NODES: u64 = 256;
+
+pub const INITIAL_STORAGE_PRICE_PER_MIB_EPOCH: u64 = 100_000;
+pub const INITIAL_WRITE_PRICE_PER_MIB: u64 = 200_000;
+/// Total capacity before the first committee votes: 1 TiB.
+pub const INITIAL_TOTAL_CAPACITY: u64 = 1_099_511_627_776;
+
+pub const DEFAULT_FEE_BURN_BPS: u64 = 1_000;
+pub const DEFAULT_LICENSE_FEE_BPS: u64 = 500;
+pub const DEFAULT_SLASH_BPS: u64 = 1_000;
+pub const DEFAULT_SLASH_BURN_BPS: u64 = 5_000;
+pub const DEFAULT_MIN_STAKE_EPOCHS: u64 = 2;
+pub const DEFAULT_EARLY_UNSTAKE_FEE_BPS: u64 = 500;
+pub const DEFAULT_MAX_EPOCHS_AHEAD: u64 = 52;
+pub const DEFAULT_MAX_COMMITTEE_SIZE: u64 = 100;
+
+const MAX_FEE_BURN_BPS: u64 = 5_000;
+const MAX_LICENSE_FEE_BPS: u64 = 5_000;
+const MIN_SLASH_BPS: u64 = 1;
+const MAX_SLASH_BPS: u64 = 5_000;
+const MAX_SLASH_BURN_BPS: u64 = 10_000;
+const MIN_CHALLENGE_WINDOW_MS: u64 = 1_000;
+const MAX_MIN_STAKE_EPOCHS: u64 = 52;
+const MAX_EARLY_UNSTAKE_FEE_BPS: u64 = 5_000;
+const MIN_MAX_EPOCHS_AHEAD: u64 = 1;
+const MAX_MAX_EPOCHS_AHEAD: u64 = 1_000;
+const MIN_MAX_COMMITTEE_SIZE: u64 = 1;
+
+/// `create_system` was already called with this `AdminCap`.
+pub const E_SYSTEM_ALREADY_CREATED: u64 = 0;
+/// `n_shards` must be at least 1.
+pub const E_INVALID_SHARD_COUNT: u64 = 1;
+/// `epoch_duration_ms` must be at least 1.
+pub const E_INVALID_EPOCH_DURATION: u64 = 2;
+/// The current epoch has not lasted `epoch_duration_ms` yet.
+pub const E_EPOCH_NOT_OVER: u64 = 3;
+/// A parameter value outside its documented bounds.
+pub const E_PARAMETER_OUT_OF_BOUNDS: u64 = 4;
+/// No node is registered with this ID.
+pub const E_NODE_NOT_FOUND: u64 = 5;
+/// Not enough free capacity for the reservation.
+pub const E_CAPACITY_EXCEEDED: u64 = 6;
+/// Fees for an epoch range that is empty or starts in the past.
+pub const E_INVALID_EPOCH_RANGE: u64 = 7;
+/// Signer indices are out of range or not strictly increasing.
+pub const E_INVALID_SIGNERS: u64 = 8;
+/// The signers hold fewer than 2f + 1 shards.
+pub const E_NOT_ENOUGH_SHARDS: u64 = 9;
+/// The aggregate BLS signature does not verify.
+pub const E_INVALID_SIGNATURE: u64 = 10;
+/// More committee members than shards.
+pub const E_COMMITTEE_TOO_LARGE: u64 = 11;
+/// A node with this BLS public key is already registered.
+pub const E_DUPLICATE_BLS_KEY: u64 = 12;
+/// `MAX_NODES` nodes are registered already.
+pub const E_TOO_MANY_NODES: u64 = 13;
+
+/// `sui::group_ops::EInvalidInput`: `bls12381::g1_from_bytes` of bytes that are not a point.
+const E_GROUP_INVALID_INPUT: u64 = 1;
+
+/// The DST of `sui::bls12381::bls12381_min_pk_verify` (signatures hashed to G2).
+pub const BLS_DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_";
+
+/// An abort raised in `floe::system` (also when another module's function called into it).
+fn abort(code: u64) -> ExecutionError {
+    abort_in(MODULE, code)
+}
+
+fn fees_types() -> TableTypes {
+    TableTypes {
+        key: TypeTag::U64,
+        value: wal_balance_type(),
+    }
+}
+
+fn bls_keys_types() -> TableTypes {
+    TableTypes {
+        key: TypeTag::Vector(Box::new(TypeTag::U8)),
+        value: super::id_type(),
+    }
+}
+
+// ----- arguments -----
+
+/// The shared `System` argument at `i`, read.
+pub fn system_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    i: usize,
+) -> Result<(Address, System), ExecutionError> {
+    let id = object_arg(ctx, args, i, &tag(MODULE, "System"))?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The `AdminCap` argument at `i`, read.
+pub fn admin_cap_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    i: usize,
+) -> Result<(Address, AdminCap), ExecutionError> {
+    let id = object_arg(ctx, args, i, &tag(MODULE, "AdminCap"))?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The `&Clock` argument at `i` (the shared `0x6`); the time itself is `ctx.timestamp_ms()`.
+pub fn clock_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<(), ExecutionError> {
+    let position = u16::try_from(i).unwrap_or(u16::MAX);
+    let value = args.get(i).ok_or(ExecutionError::ArityMismatch)?;
+    if ctx.object_id(value, position)? != CLOCK_ID {
+        return Err(bad_arg(position));
+    }
+    Ok(())
+}
+
+fn node_id_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<Address, ExecutionError> {
+    let id: ID = pure_arg(ctx, args, i)?;
+    Ok(move_types::address_of(&id))
+}
+
+// ----- init and create_system -----
+
+/// `system::init`: the `AdminCap` to the sender (the publisher). Returns its ID.
+pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
+    let id = ctx.fresh_id();
+    let cap = AdminCap::new(move_types::uid(id), false);
+    ctx.create_object(tag(MODULE, "AdminCap"), true, &cap)?;
+    let sender = ctx.sender();
+    ctx.transfer(id, sender)?;
+    Ok(id)
+}
+
+/// `create_system(cap: &mut AdminCap, n_shards: u16, epoch_duration_ms: u64, clock: &Clock)`
+fn create_system(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 4)?;
+    let (cap_id, mut cap) = admin_cap_arg(ctx, &args, 0)?;
+    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
+    let epoch_duration_ms: u64 = pure_arg(ctx, &args, 2)?;
+    clock_arg(ctx, &args, 3)?;
+    if cap.system_created {
+        return Err(ctx.abort(E_SYSTEM_ALREADY_CREATED));
+    }
+    if n_shards == 0 {
+        return Err(ctx.abort(E_INVALID_SHARD_COUNT));
+    }
+    if epoch_duration_ms == 0 {
+        return Err(ctx.abort(E_INVALID_EPOCH_DURATION));
+    }
+    cap.system_created = true;
+    ctx.write(cap_id, &cap)?;
+    let n = u64::from(n_shards);
+    let window = if epoch_duration_ms / 2 == 0 {
+        1
+    } else {
+        epoch_duration_ms / 2
+    };
+    let max_committee = n.min(DEFAULT_MAX_COMMITTEE_SIZE);
+    let now = ctx.timestamp_ms();
+    // Field order of the Move struct literal: the System's UID, then its three tables.
+    let id = ctx.fresh_id();
+    let pools = table_new(ctx);
+    let bls_keys = table_new(ctx);
+    let fees = table_new(ctx);
+    let system = System::new(
+        move_types::uid(id),
+        0,
+        now,
+        epoch_duration_ms,
+        n_shards,
+        vec![],
+        vec![],
+        INITIAL_STORAGE_PRICE_PER_MIB_EPOCH,
+        INITIAL_WRITE_PRICE_PER_MIB,
+        0,
+        INITIAL_TOTAL_CAPACITY,
+        DEFAULT_FEE_BURN_BPS,
+        DEFAULT_LICENSE_FEE_BPS,
+        DEFAULT_SLASH_BPS,
+        DEFAULT_SLASH_BURN_BPS,
+        window,
+        DEFAULT_MIN_STAKE_EPOCHS,
+        DEFAULT_EARLY_UNSTAKE_FEE_BPS,
+        DEFAULT_MAX_EPOCHS_AHEAD,
+        max_committee,
+        pools,
+        vec![],
+        bls_keys,
+        fees,
+    );
+    ctx.create_object(tag(MODULE, "System"), false, &system)?;
+    emit(
+        ctx,
+        "SystemCreated",
+        &SystemCreated::new(
+            move_types::id(id),
+            n_shards,
+            epoch_duration_ms,
+            now,
+            INITIAL_STORAGE_PRICE_PER_MIB_EPOCH,
+            INITIAL_WRITE_PRICE_PER_MIB,
+            INITIAL_TOTAL_CAPACITY,
+        ),
+    )?;
+    ctx.share(id)?;
+    Ok(vec![])
+}
+
+// ----- reads -----
+
+/// `committee_shard_counts`: shards per member, in committee order.
+pub fn committee_shard_counts(system: &System) -> Vec<u16> {
+    system
+        .committee_shards
+        .iter()
+        .map(|shards| u16::try_from(shards.len()).expect("at most n_shards: u16 shards"))
+        .collect()
+}
+
+/// `node_shards`: the shards `node_id` holds this epoch (empty outside the committee).
+pub fn node_shards(system: &System, node_id: Address) -> Vec<u16> {
+    system
+        .committee
+        .iter()
+        .position(|id| move_types::address_of(id) == node_id)
+        .map(|k| system.committee_shards[k].clone())
+        .unwrap_or_default()
+}
+
+/// `is_committee_member`.
+pub fn is_committee_member(system: &System, node_id: Address) -> bool {
+    system
+        .committee
+        .iter()
+        .any(|id| move_types::address_of(id) == node_id)
+}
+
+/// `is_registered`: whether `System.pools` holds `node_id`.
+pub fn is_registered(
+    ctx: &mut CallContext<'_>,
+    system: &System,
+    node_id: Address,
+) -> Result<bool, ExecutionError> {
+    table_contains(
+        ctx,
+        &system.pools,
+        &staking_pool::pools_types(),
+        &move_types::id(node_id),
+    )
+}
+
+/// `system::pool` (by value): the pool of a registered node. Aborts `ENodeNotFound`.
+pub fn pool(
+    ctx: &mut CallContext<'_>,
+    system: &System,
+    node_id: Address,
+) -> Result<StakingPool, ExecutionError> {
+    if !is_registered(ctx, system, node_id)? {
+        return Err(abort(E_NODE_NOT_FOUND));
+    }
+    table_get(
+        ctx,
+        &system.pools,
+        &staking_pool::pools_types(),
+        &move_types::id(node_id),
+    )
+}
+
+/// `system::pool_mut`: lets `f` change a registered node's pool and stores it back.
+/// Aborts `ENodeNotFound`.
+pub fn update_pool<R>(
+    ctx: &mut CallContext<'_>,
+    system: &System,
+    node_id: Address,
+    f: impl FnOnce(&mut CallContext<'_>, &mut StakingPool) -> Result<R, ExecutionError>,
+) -> Result<R, ExecutionError> {
+    let mut pool = pool(ctx, system, node_id)?;
+    let result = f(ctx, &mut pool)?;
+    super::table_set(
+        ctx,
+        &system.pools,
+        &staking_pool::pools_types(),
+        &move_types::id(node_id),
+        &pool,
+    )?;
+    Ok(result)
+}
+
+/// `fees_for_epoch`.
+pub fn fees_for_epoch(
+    ctx: &mut CallContext<'_>,
+    system: &System,
+    epoch: u64,
+) -> Result<u64, ExecutionError> {
+    if table_contains(ctx, &system.fees, &fees_types(), &epoch)? {
+        let balance: Balance<move_types::wal::WAL> =
+            table_get(ctx, &system.fees, &fees_types(), &epoch)?;
+        Ok(balance.value)
+    } else {
+        Ok(0)
+    }
+}
+
+fn read_system(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&System) -> Result<Value, ExecutionError>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let (_, system) = system_arg(ctx, args, 0)?;
+    Ok(vec![f(&system)?])
+}
+
+/// Reads taking `(self: &System, node_id: ID)`.
+fn read_node(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&mut CallContext<'_>, &System, Address) -> Result<Value, ExecutionError>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 2)?;
+    let (_, system) = system_arg(ctx, args, 0)?;
+    let node_id = node_id_arg(ctx, args, 1)?;
+    Ok(vec![f(ctx, &system, node_id)?])
+}
+
+/// `fees_for_epoch(self: &System, epoch: u64): u64`
+fn fees_for_epoch_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (_, system) = system_arg(ctx, &args, 0)?;
+    let epoch: u64 = pure_arg(ctx, &args, 1)?;
+    Ok(vec![ret(&fees_for_epoch(ctx, &system, epoch)?)?])
+}
+
+// ----- parameters -----
+
+/// The shared part of every setter `set_x(self: &mut System, _: &AdminCap, value: u64)`:
+/// checks the bounds `check` gives for the system, sets the field and emits
+/// `ParameterChanged` with the Move field name.
+fn set_parameter(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    name: &str,
+    in_bounds: impl FnOnce(&System, u64) -> bool,
+    field: impl FnOnce(&mut System) -> &mut u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 3)?;
+    let (id, mut system) = system_arg(ctx, args, 0)?;
+    admin_cap_arg(ctx, args, 1)?;
+    let value: u64 = pure_arg(ctx, args, 2)?;
+    if !in_bounds(&system, value) {
+        return Err(ctx.abort(E_PARAMETER_OUT_OF_BOUNDS));
+    }
+    let epoch = system.epoch;
+    let slot = field(&mut system);
+    let old = std::mem::replace(slot, value);
+    ctx.write(id, &system)?;
+    emit(
+        ctx,
+        "ParameterChanged",
+        &ParameterChanged::new(name.as_bytes().to_vec(), old, value, epoch),
+    )?;
+    Ok(vec![])
+}
+
+// ----- epoch change -----
+
+/// `advance_epoch(self: &mut System, treasury: &mut Treasury, clock: &Clock)`
+fn advance_epoch_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let (id, mut system) = system_arg(ctx, &args, 0)?;
+    let (treasury_id, mut treasury) = super::wal::treasury_arg(ctx, &args, 1)?;
+    clock_arg(ctx, &args, 2)?;
+    advance_epoch(ctx, &mut system, &mut treasury)?;
+    ctx.write(treasury_id, &treasury)?;
+    ctx.write(id, &system)?;
+    Ok(vec![])
+}
+
+/// `advance_epoch`: settle the ending epoch's fees, move every pool into the next epoch,
+/// select the committee, assign shards and take the quorum votes (see the Move module doc).
+/// Aborts `EEpochNotOver`.
+pub fn advance_epoch(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    treasury: &mut Treasury,
+) -> Result<(), ExecutionError> {
+    let now = ctx.timestamp_ms();
+    if now < system.epoch_start_ms + system.epoch_duration_ms {
+        return Err(ctx.abort(E_EPOCH_NOT_OVER));
+    }
+    let ending = system.epoch;
+    settle_fees(ctx, system, treasury, ending)?;
+
+    let next = ending + 1;
+    // Every pool enters the next epoch; keep them for selection and votes.
+    let mut pools: HashMap<Address, StakingPool> = HashMap::new();
+    for node in system.pool_ids.clone() {
+        let node_id = move_types::address_of(&node);
+        let pool = table_update(
+            ctx,
+            &system.pools,
+            &staking_pool::pools_types(),
+            &node,
+            |pool: &mut StakingPool| pool.clone(),
+        )?;
+        let mut pool = pool;
+        if staking_pool::advance(ctx, &mut pool, next)? {
+            super::table_set(
+                ctx,
+                &system.pools,
+                &staking_pool::pools_types(),
+                &node,
+                &pool,
+            )?;
+        }
+        pools.insert(node_id, pool);
+    }
+
+    let candidates: Vec<(Address, u64)> = system
+        .pool_ids
+        .iter()
+        .map(|node| {
+            let node_id = move_types::address_of(node);
+            (node_id, pools.get(&node_id).map_or(0, |p| p.active.value))
+        })
+        .collect();
+    let (committee, stakes) = select_committee(
+        u64::from(system.n_shards),
+        system.max_committee_size,
+        &candidates,
+    );
+    let n = u64::from(system.n_shards);
+    let counts = assign_shards(n, &stakes)?;
+    let mut committee_shards = Vec::with_capacity(committee.len());
+    let mut next_shard: u64 = 0;
+    let mut committee_stake: u64 = 0;
+    for (k, count) in counts.iter().enumerate() {
+        let shards: Vec<u16> = (next_shard..next_shard + count)
+            .map(|s| u16::try_from(s).expect("shard indices are below n_shards: u16"))
+            .collect();
+        next_shard += count;
+        committee_shards.push(shards);
+        committee_stake += stakes[k];
+    }
+
+    if !committee.is_empty() {
+        let members: Vec<&StakingPool> = committee
+            .iter()
+            .map(|id| {
+                pools
+                    .get(id)
+                    .expect("committee members are registered pools")
+            })
+            .collect();
+        let storage_votes = members.iter().map(|p| p.storage_price_vote).collect();
+        let write_votes = members.iter().map(|p| p.write_price_vote).collect();
+        let capacity_votes = members.iter().map(|p| p.capacity_vote).collect();
+        system.storage_price_per_mib_epoch = quorum_value(storage_votes, &counts, n, true);
+        system.write_price_per_mib = quorum_value(write_votes, &counts, n, true);
+        system.total_capacity = quorum_value(capacity_votes, &counts, n, false);
+    }
+
+    system.epoch = next;
+    system.epoch_start_ms = now;
+    system.committee = committee.iter().map(|a| move_types::id(*a)).collect();
+    system.committee_shards = committee_shards;
+    emit(
+        ctx,
+        "EpochAdvanced",
+        &EpochAdvanced::new(
+            next,
+            now,
+            system.committee.clone(),
+            committee_shard_counts(system),
+            committee_stake,
+            system.storage_price_per_mib_epoch,
+            system.write_price_per_mib,
+            system.total_capacity,
+            system.used_capacity,
+        ),
+    )
+}
+
+/// `settle_fees`: pays the fees owed to `ending`'s committee: the burn share is burned, the
+/// rest goes to the members' pools by shards; dust (or everything without a committee)
+/// carries over to the next epoch.
+fn settle_fees(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    treasury: &mut Treasury,
+    ending: u64,
+) -> Result<(), ExecutionError> {
+    if !table_contains(ctx, &system.fees, &fees_types(), &ending)? {
+        return Ok(());
+    }
+    let fees: Balance<move_types::wal::WAL> =
+        table_remove(ctx, &mut system.fees, &fees_types(), &ending)?;
+    let total = fees.value;
+    let mut left = total;
+    if system.committee.is_empty() {
+        add_fees_to_epoch(ctx, system, ending + 1, left)?;
+        return emit(
+            ctx,
+            "EpochFeesSettled",
+            &EpochFeesSettled::new(ending, total, 0, 0, total),
+        );
+    }
+    let burn_amount = mul_div(total, system.fee_burn_bps, BPS);
+    left -= burn_amount;
+    let burned =
+        super::wal::burn_balance(ctx, treasury, burn_amount, super::wal::SOURCE_STORAGE_FEE)?;
+    let to_pay = left;
+    let n = u64::from(system.n_shards);
+    let mut distributed: u64 = 0;
+    for k in 0..system.committee.len() {
+        let held = u64::try_from(system.committee_shards[k].len()).expect("usize fits u64");
+        let share = mul_div(to_pay, held, n);
+        if share > 0 {
+            let node_id = move_types::address_of(&system.committee[k]);
+            left -= share;
+            update_pool(ctx, system, node_id, |ctx, pool| {
+                staking_pool::add_reward(ctx, pool, share, ending)
+            })?;
+            distributed += share;
+        }
+    }
+    let carried_over = left;
+    add_fees_to_epoch(ctx, system, ending + 1, left)?;
+    emit(
+        ctx,
+        "EpochFeesSettled",
+        &EpochFeesSettled::new(ending, total, burned, distributed, carried_over),
+    )
+}
+
+/// `add_fees_to_epoch`: credits `amount` to `epoch`'s committee (nothing for zero).
+fn add_fees_to_epoch(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    epoch: u64,
+    amount: u64,
+) -> Result<(), ExecutionError> {
+    if amount == 0 {
+        return Ok(());
+    }
+    if table_contains(ctx, &system.fees, &fees_types(), &epoch)? {
+        table_update(
+            ctx,
+            &system.fees,
+            &fees_types(),
+            &epoch,
+            |b: &mut Balance<move_types::wal::WAL>| b.value += amount,
+        )
+    } else {
+        table_add(
+            ctx,
+            &mut system.fees,
+            &fees_types(),
+            &epoch,
+            &Balance::<move_types::wal::WAL>::new(amount),
+        )
+    }
+}
+
+/// `select_committee`: the pools with active stake, most stake first (ties: lower node
+/// ID), at most min(max_committee_size, n_shards), returned ordered by node ID with their
+/// stakes. `candidates` are the registered pools in registration order.
+pub fn select_committee(
+    n_shards: u64,
+    max_committee_size: u64,
+    candidates: &[(Address, u64)],
+) -> (Vec<Address>, Vec<u64>) {
+    let max = usize::try_from(max_committee_size.min(n_shards)).unwrap_or(usize::MAX);
+    let mut top: Vec<(Address, u64)> = Vec::new();
+    for &(id, stake) in candidates {
+        if stake == 0 {
+            continue;
+        }
+        let mut j = 0;
+        while j < top.len() && !ranks_before(stake, id, top[j].1, top[j].0) {
+            j += 1;
+        }
+        if j < max {
+            top.insert(j, (id, stake));
+            if top.len() > max {
+                top.pop();
+            }
+        }
+    }
+    // Ordered by node ID; IDs are distinct, so any stable order agrees with the Move
+    // insertion sort.
+    top.sort_by(|a, b| id_cmp(&a.0, &b.0));
+    top.into_iter().unzip()
+}
+
+/// More stake, then lower ID.
+fn ranks_before(stake_a: u64, id_a: Address, stake_b: u64, id_b: Address) -> bool {
+    stake_a > stake_b || (stake_a == stake_b && id_cmp(&id_a, &id_b).is_lt())
+}
+
+/// `id_lt` as an ordering: addresses as `u256` are their bytes read big-endian, so the
+/// numeric order is the byte order.
+fn id_cmp(a: &Address, b: &Address) -> std::cmp::Ordering {
+    a.as_bytes().cmp(b.as_bytes())
+}
+
+/// `assign_shards`: one shard per member, the other `n - m` by stake with the largest
+/// remainder method (ties: lower index). Aborts `ECommitteeTooLarge` when m > n.
+pub fn assign_shards(n: u64, stakes: &[u64]) -> Result<Vec<u64>, ExecutionError> {
+    let m = u64::try_from(stakes.len()).expect("usize fits u64");
+    if m > n {
+        return Err(abort(E_COMMITTEE_TOO_LARGE));
+    }
+    if m == 0 {
+        return Ok(vec![]);
+    }
+    let total: u128 = stakes.iter().map(|s| u128::from(*s)).sum();
+    let spare = u128::from(n - m);
+    let mut counts = Vec::with_capacity(stakes.len());
+    let mut remainders = Vec::with_capacity(stakes.len());
+    let mut assigned = m;
+    for &stake in stakes {
+        let scaled = spare * u128::from(stake);
+        let quota = u64::try_from(scaled / total).expect("a quota is at most n - m");
+        counts.push(1 + quota);
+        remainders.push(scaled % total);
+        assigned += quota;
+    }
+    let mut bumped = vec![false; stakes.len()];
+    let mut left = n - assigned;
+    while left > 0 {
+        let mut best = stakes.len();
+        let mut best_remainder: u128 = 0;
+        for k in 0..stakes.len() {
+            if !bumped[k] && (best == stakes.len() || remainders[k] > best_remainder) {
+                best = k;
+                best_remainder = remainders[k];
+            }
+        }
+        bumped[best] = true;
+        counts[best] += 1;
+        left -= 1;
+    }
+    Ok(counts)
+}
+
+/// `quorum_value`: ascending, the lowest vote that members holding ≥ 2/3 of the shards
+/// voted at or below; descending, the highest vote that members holding ≥ 2/3 voted at or
+/// above. Needs ≥ 1 member. The insertion sort is stable, as Move's is, so equal votes keep
+/// committee order.
+pub fn quorum_value(mut votes: Vec<u64>, counts: &[u64], n: u64, ascending: bool) -> u64 {
+    let m = votes.len();
+    let mut weights = counts.to_vec();
+    for a in 1..m {
+        let mut b = a;
+        while b > 0
+            && (if ascending {
+                votes[b] < votes[b - 1]
+            } else {
+                votes[b] > votes[b - 1]
+            })
+        {
+            votes.swap(b, b - 1);
+            weights.swap(b, b - 1);
+            b -= 1;
+        }
+    }
+    let mut acc: u64 = 0;
+    let mut k = 0;
+    while k + 1 < m {
+        acc += weights[k];
+        if 3 * acc >= 2 * n {
+            return votes[k];
+        }
+        k += 1;
+    }
+    votes[m - 1]
+}
+
+fn mul_div(a: u64, b: u64, c: u64) -> u64 {
+    // In every caller b ≤ c (bps ≤ 10 000, a member's shards ≤ n), so the quotient ≤ a.
+    u64::try_from(u128::from(a) * u128::from(b) / u128::from(c))
+        .expect("b ≤ c in every caller, so the quotient is at most a")
+}
+
+// ----- called by other modules of the package -----
+
+/// `add_storage_fees`: `fees` spread evenly over `[start_epoch, end_epoch)`, the rounding
+/// remainder to the last. Emits `StorageFeesAdded`. Aborts `EInvalidEpochRange`.
+pub fn add_storage_fees(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    fees: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+) -> Result<(), ExecutionError> {
+    if !(start_epoch >= system.epoch && end_epoch > start_epoch) {
+        return Err(abort(E_INVALID_EPOCH_RANGE));
+    }
+    let amount = fees;
+    let per_epoch = amount / (end_epoch - start_epoch);
+    let mut left = amount;
+    for e in start_epoch..end_epoch {
+        let part = if e + 1 == end_epoch { left } else { per_epoch };
+        left -= part;
+        add_fees_to_epoch(ctx, system, e, part)?;
+    }
+    emit(
+        ctx,
+        "StorageFeesAdded",
+        &StorageFeesAdded::new(start_epoch, end_epoch, amount),
+    )
+}
+
+/// `add_write_fees`: credited to the current epoch's committee. Emits `WriteFeesAdded`.
+pub fn add_write_fees(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    fees: u64,
+) -> Result<(), ExecutionError> {
+    let epoch = system.epoch;
+    add_fees_to_epoch(ctx, system, epoch, fees)?;
+    emit(ctx, "WriteFeesAdded", &WriteFeesAdded::new(epoch, fees))
+}
+
+/// `reserve_capacity`. Emits `CapacityChanged`. Aborts `ECapacityExceeded`.
+pub fn reserve_capacity(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    encoded_bytes: u64,
+) -> Result<(), ExecutionError> {
+    if !(encoded_bytes <= system.total_capacity
+        && system.used_capacity <= system.total_capacity - encoded_bytes)
+    {
+        return Err(abort(E_CAPACITY_EXCEEDED));
+    }
+    system.used_capacity += encoded_bytes;
+    emit(
+        ctx,
+        "CapacityChanged",
+        &CapacityChanged::new(system.epoch, system.used_capacity, system.total_capacity),
+    )
+}
+
+/// `release_capacity` (never below zero). Emits `CapacityChanged`.
+pub fn release_capacity(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    encoded_bytes: u64,
+) -> Result<(), ExecutionError> {
+    system.used_capacity = system.used_capacity.saturating_sub(encoded_bytes);
+    emit(
+        ctx,
+        "CapacityChanged",
+        &CapacityChanged::new(system.epoch, system.used_capacity, system.total_capacity),
+    )
+}
+
+/// `verify_quorum`: `signers` are strictly increasing committee indices holding at least
+/// 2f + 1 shards, and `signature` is a min_pk BLS signature of `message` under the sum of
+/// their keys. Aborts `EInvalidSigners`, `ENotEnoughShards`, `EInvalidSignature`.
+pub fn verify_quorum(
+    ctx: &mut CallContext<'_>,
+    system: &System,
+    signers: &[u16],
+    signature: &[u8],
+    message: &[u8],
+) -> Result<(), ExecutionError> {
+    let members = system.committee.len();
+    let mut shards: u64 = 0;
+    for (i, signer) in signers.iter().enumerate() {
+        let idx = usize::from(*signer);
+        if idx >= members {
+            return Err(abort(E_INVALID_SIGNERS));
+        }
+        if !(i == 0 || signers[i - 1] < *signer) {
+            return Err(abort(E_INVALID_SIGNERS));
+        }
+        shards += u64::try_from(system.committee_shards[idx].len()).expect("usize fits u64");
+    }
+    let n = u64::from(system.n_shards);
+    let f = (n - 1) / 3;
+    if shards < 2 * f + 1 {
+        return Err(abort(E_NOT_ENOUGH_SHARDS));
+    }
+    let mut keys = Vec::with_capacity(signers.len());
+    for signer in signers {
+        let node_id = move_types::address_of(&system.committee[usize::from(*signer)]);
+        let member = pool(ctx, system, node_id)?;
+        // `g1_from_bytes` aborts on bytes that are not a G1 point (registered keys passed
+        // a proof of possession, so they always are).
+        let key = blst::min_pk::PublicKey::key_validate(&member.bls_public_key).map_err(|_| {
+            CallContext::framework_abort("group_ops", "from_bytes", E_GROUP_INVALID_INPUT)
+        })?;
+        keys.push(key);
+    }
+    if !aggregate_verify(&keys, signature, message) {
+        return Err(abort(E_INVALID_SIGNATURE));
+    }
+    Ok(())
+}
+
+/// `bls12381_min_pk_verify(signature, g1_add(keys…), message)`.
+fn aggregate_verify(keys: &[blst::min_pk::PublicKey], signature: &[u8], message: &[u8]) -> bool {
+    let refs: Vec<&blst::min_pk::PublicKey> = keys.iter().collect();
+    let Ok(aggregate) = blst::min_pk::AggregatePublicKey::aggregate(&refs, false) else {
+        return false;
+    };
+    let key = aggregate.to_public_key();
+    min_pk_verify(signature, &key.to_bytes(), message)
+}
+
+/// `sui::bls12381::bls12381_min_pk_verify`: false for a signature or key that does not
+/// decode to a valid subgroup point, or that does not verify.
+pub fn min_pk_verify(signature: &[u8], public_key: &[u8], message: &[u8]) -> bool {
+    let Ok(sig) = blst::min_pk::Signature::sig_validate(signature, true) else {
+        return false;
+    };
+    let Ok(pk) = blst::min_pk::PublicKey::key_validate(public_key) else {
+        return false;
+    };
+    sig.verify(true, message, BLS_DST, &[], &pk, true) == blst::BLST_ERROR::BLST_SUCCESS
+}
+
+/// `slash_node`: `slash_bps` of the node's active stake, every staker losing pro rata;
+/// returns the amount taken (the caller owns it as a balance). Emits `PoolSlashed`.
+/// Aborts `ENodeNotFound`.
+pub fn slash_node(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    node_id: Address,
+) -> Result<u64, ExecutionError> {
+    let bps = system.slash_bps;
+    let epoch = system.epoch;
+    update_pool(ctx, system, node_id, |ctx, pool| {
+        staking_pool::slash(ctx, pool, bps, epoch)
+    })
+}
+
+/// `add_pool`: a newly registered node's pool. Aborts `EDuplicateBlsKey`, `ETooManyNodes`.
+pub fn add_pool(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    pool: &StakingPool,
+) -> Result<(), ExecutionError> {
+    if u64::try_from(system.pool_ids.len()).expect("usize fits u64") >= MAX_NODES {
+        return Err(abort(E_TOO_MANY_NODES));
+    }
+    let key = pool.bls_public_key.clone();
+    if table_contains(ctx, &system.bls_keys, &bls_keys_types(), &key)? {
+        return Err(abort(E_DUPLICATE_BLS_KEY));
+    }
+    let node_id = pool.id.id.clone();
+    table_add(ctx, &mut system.bls_keys, &bls_keys_types(), &key, &node_id)?;
+    system.pool_ids.push(node_id.clone());
+    table_add(
+        ctx,
+        &mut system.pools,
+        &staking_pool::pools_types(),
+        &node_id,
+        pool,
+    )
+}
+
+// ----- registration -----
+
+pub fn register(registry: &mut HandlerRegistry) {
+    let handlers: [(&str, FloeFn); 37] = [
+        ("create_system", create_system),
+        ("advance_epoch", advance_epoch_handler),
+        ("epoch", |c, _, a| read_system(c, &a, |s| ret(&s.epoch))),
+        ("epoch_start_ms", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.epoch_start_ms))
+        }),
+        ("epoch_duration_ms", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.epoch_duration_ms))
+        }),
+        ("n_shards", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.n_shards))
+        }),
+        ("storage_price_per_mib_epoch", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.storage_price_per_mib_epoch))
+        }),
+        ("write_price_per_mib", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.write_price_per_mib))
+        }),
+        ("used_capacity", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.used_capacity))
+        }),
+        ("total_capacity", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.total_capacity))
+        }),
+        ("committee_node_ids", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.committee))
+        }),
+        ("committee_shard_counts", |c, _, a| {
+            read_system(c, &a, |s| ret(&committee_shard_counts(s)))
+        }),
+        ("is_committee_member", |c, _, a| {
+            read_node(c, &a, |_, s, node| ret(&is_committee_member(s, node)))
+        }),
+        ("node_shards", |c, _, a| {
+            read_node(c, &a, |_, s, node| ret(&node_shards(s, node)))
+        }),
+        ("is_registered", |c, _, a| {
+            read_node(c, &a, |c, s, node| ret(&is_registered(c, s, node)?))
+        }),
+        ("node_count", |c, _, a| {
+            read_system(c, &a, |s| ret(&(s.pool_ids.len() as u64)))
+        }),
+        ("node_ids", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.pool_ids))
+        }),
+        ("node_bls_public_key", |c, _, a| {
+            read_node(c, &a, |c, s, node| ret(&pool(c, s, node)?.bls_public_key))
+        }),
+        ("node_stake", |c, _, a| {
+            read_node(c, &a, |c, s, node| ret(&pool(c, s, node)?.active.value))
+        }),
+        ("fees_for_epoch", fees_for_epoch_handler),
+        ("fee_burn_bps", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.fee_burn_bps))
+        }),
+        ("license_fee_bps", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.license_fee_bps))
+        }),
+        ("slash_bps", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.slash_bps))
+        }),
+        ("slash_burn_bps", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.slash_burn_bps))
+        }),
+        ("challenge_window_ms", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.challenge_window_ms))
+        }),
+        ("min_stake_epochs", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.min_stake_epochs))
+        }),
+        ("early_unstake_fee_bps", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.early_unstake_fee_bps))
+        }),
+        ("max_epochs_ahead", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.max_epochs_ahead))
+        }),
+        ("max_committee_size", |c, _, a| {
+            read_system(c, &a, |s| ret(&s.max_committee_size))
+        }),
+        ("max_nodes", |_, _, a| {
+            arity(&a, 0)?;
+            Ok(vec![ret(&MAX_NODES)?])
+        }),
+        ("set_fee_burn_bps", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "fee_burn_bps",
+                |_, v| v <= MAX_FEE_BURN_BPS,
+                |s| &mut s.fee_burn_bps,
+            )
+        }),
+        ("set_license_fee_bps", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "license_fee_bps",
+                |_, v| v <= MAX_LICENSE_FEE_BPS,
+                |s| &mut s.license_fee_bps,
+            )
+        }),
+        ("set_slash_bps", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "slash_bps",
+                |_, v| (MIN_SLASH_BPS..=MAX_SLASH_BPS).contains(&v),
+                |s| &mut s.slash_bps,
+            )
+        }),
+        ("set_slash_burn_bps", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "slash_burn_bps",
+                |_, v| v <= MAX_SLASH_BURN_BPS,
+                |s| &mut s.slash_burn_bps,
+            )
+        }),
+        ("set_challenge_window_ms", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "challenge_window_ms",
+                |s, v| v >= MIN_CHALLENGE_WINDOW_MS && v <= s.epoch_duration_ms,
+                |s| &mut s.challenge_window_ms,
+            )
+        }),
+        ("set_min_stake_epochs", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "min_stake_epochs",
+                |_, v| v <= MAX_MIN_STAKE_EPOCHS,
+                |s| &mut s.min_stake_epochs,
+            )
+        }),
+        ("set_early_unstake_fee_bps", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "early_unstake_fee_bps",
+                |_, v| v <= MAX_EARLY_UNSTAKE_FEE_BPS,
+                |s| &mut s.early_unstake_fee_bps,
+            )
+        }),
+    ];
+    for (name, handler) in handlers {
+        add(registry, MODULE, name, handler);
+    }
+    let more: [(&str, FloeFn); 2] = [
+        ("set_max_epochs_ahead", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "max_epochs_ahead",
+                |_, v| (MIN_MAX_EPOCHS_AHEAD..=MAX_MAX_EPOCHS_AHEAD).contains(&v),
+                |s| &mut s.max_epochs_ahead,
+            )
+        }),
+        ("set_max_committee_size", |c, _, a| {
+            set_parameter(
+                c,
+                &a,
+                "max_committee_size",
+                |s, v| {
+                    let upper = u64::from(s.n_shards).min(MAX_NODES);
+                    (MIN_MAX_COMMITTEE_SIZE..=upper).contains(&v)
+                },
+                |s| &mut s.max_committee_size,
+            )
+        }),
+    ];
+    for (name, handler) in more {
+        add(registry, MODULE, name, handler);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_by_largest_remainder() {
+        assert_eq!(
+            assign_shards(7, &[10, 10, 10]).expect("fits"),
+            vec![3, 2, 2]
+        );
+        assert_eq!(assign_shards(10, &[1]).expect("fits"), vec![10]);
+        assert_eq!(
+            assign_shards(4, &[5, 1, 1, 1]).expect("fits"),
+            vec![1, 1, 1, 1]
+        );
+        assert_eq!(assign_shards(10, &[3, 1]).expect("fits"), vec![7, 3]);
+        assert!(assign_shards(1, &[1, 1]).is_err());
+    }
+
+    #[test]
+    fn quorum_values() {
+        assert_eq!(quorum_value(vec![5, 1, 3], &[1, 1, 1], 3, true), 3);
+        assert_eq!(quorum_value(vec![5, 1, 3], &[1, 1, 1], 3, false), 3);
+        assert_eq!(quorum_value(vec![5, 1], &[3, 1], 4, true), 5);
+        assert_eq!(quorum_value(vec![7], &[4], 4, false), 7);
+    }
+
+    #[test]
+    fn committee_by_stake_then_id() {
+        let a = Address::new([1; 32]);
+        let b = Address::new([2; 32]);
+        let c = Address::new([3; 32]);
+        let (ids, stakes) = select_committee(2, 100, &[(c, 5), (a, 5), (b, 9)]);
+        assert_eq!(ids, vec![a, b]);
+        assert_eq!(stakes, vec![5, 9]);
+        let (ids, _) = select_committee(10, 100, &[(c, 5), (a, 0), (b, 9)]);
+        assert_eq!(ids, vec![b, c]);
+    }
+}
