@@ -16,7 +16,7 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError, MoveLocation, TypeTag};
 
-use self::pending_system::{
+use super::system::{
     add_storage_fees, add_write_fees, release_capacity, reserve_capacity, system_arg, verify_quorum,
 };
 use super::{
@@ -1341,60 +1341,4 @@ fn certification_message_handler(
     let epoch: u64 = pure_arg(ctx, &args, 0)?;
     let blob_id: U256 = pure_arg(ctx, &args, 1)?;
     Ok(vec![ret(&certification_message(epoch, &blob_id))?])
-}
-
-/// Placeholders with the signatures of `floe::system`'s Rust API (engineer A's, not landed
-/// yet) so this module builds; every call fails until the real functions replace them.
-mod pending_system {
-    use floe_sdk::move_types::system::System;
-    use sui_sdk_types::{Address, ExecutionError};
-
-    use crate::runtime::{CallContext, Value};
-
-    pub fn system_arg(
-        _ctx: &CallContext<'_>,
-        _args: &[Value],
-        _i: usize,
-    ) -> Result<(Address, System), ExecutionError> {
-        Err(ExecutionError::FeatureNotYetSupported)
-    }
-    pub fn add_storage_fees(
-        _ctx: &mut CallContext<'_>,
-        _system: &mut System,
-        _fees: u64,
-        _start_epoch: u64,
-        _end_epoch: u64,
-    ) -> Result<(), ExecutionError> {
-        Err(ExecutionError::FeatureNotYetSupported)
-    }
-    pub fn add_write_fees(
-        _ctx: &mut CallContext<'_>,
-        _system: &mut System,
-        _fees: u64,
-    ) -> Result<(), ExecutionError> {
-        Err(ExecutionError::FeatureNotYetSupported)
-    }
-    pub fn reserve_capacity(
-        _ctx: &mut CallContext<'_>,
-        _system: &mut System,
-        _encoded_bytes: u64,
-    ) -> Result<(), ExecutionError> {
-        Err(ExecutionError::FeatureNotYetSupported)
-    }
-    pub fn release_capacity(
-        _ctx: &mut CallContext<'_>,
-        _system: &mut System,
-        _encoded_bytes: u64,
-    ) -> Result<(), ExecutionError> {
-        Err(ExecutionError::FeatureNotYetSupported)
-    }
-    pub fn verify_quorum(
-        _ctx: &mut CallContext<'_>,
-        _system: &System,
-        _signers: &[u16],
-        _signature: &[u8],
-        _message: &[u8],
-    ) -> Result<(), ExecutionError> {
-        Err(ExecutionError::FeatureNotYetSupported)
-    }
 }

@@ -1,17 +1,99 @@
 //! `floe::challenge`: random availability challenges and slashing.
 //!
 //! Mirrors `move/floe/sources/challenge.move` function by function.
+//!
+//! Randomness: the Move code draws from a `sui::random::RandomGenerator`. The devnet has no
+//! beacon, so the bytes come from `Runtime::random_bytes` (deterministic per transaction);
+//! the draws consume them the way `RandomGenerator::generate_u{16,64}_in_range` does (a
+//! range of one value draws nothing; otherwise `k + 8` bytes, folded big-endian, modulo
+//! the range size). Different bytes, same distribution and same use of the draws.
 
-use floe_sdk::move_types::{self, challenge::ChallengeBoard};
-use sui_sdk_types::{Address, ExecutionError};
+use floe_sdk::move_types::{
+    self, U256,
+    challenge::{Challenge, ChallengeBoard},
+    events::{ChallengeAnswered, ChallengeIssued, ChallengeSlashed, ChallengesIssued},
+    system::System,
+};
+use sui_sdk_types::{Address, ExecutionError, MoveLocation, StructTag, TypeTag};
 
-use super::{table_new, tag};
+use super::blob::{self, blake2b256};
+use super::staking::node_cap_arg;
+use super::system::{slash_node, system_arg};
+use super::{
+    FloeFn, TableTypes, abort_in, add, arity, emit, new_wal_coin, object_arg, pure_arg, ret,
+    table_add, table_contains, table_get, table_new, table_remove, tag, type_tag, wal,
+};
 use crate::handlers::HandlerRegistry;
-use crate::runtime::CallContext;
+use crate::objects;
+use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "challenge";
 
-pub fn register(_registry: &mut HandlerRegistry) {}
+// === Constants (challenge.move) ===
+
+/// Length of a Blake2b-256 hash.
+pub const HASH_LENGTH: usize = 32;
+/// Basis points in one.
+pub const BPS: u128 = 10_000;
+/// Draws per node to find a blob whose storage has not ended.
+pub const MAX_SAMPLE_TRIES: u64 = 16;
+/// Merkle leaf and inner node prefixes.
+pub const LEAF_PREFIX: u8 = 0;
+pub const INNER_PREFIX: u8 = 1;
+
+// === Abort codes (challenge.move) ===
+
+pub const E_ALREADY_ISSUED: u64 = 0;
+pub const E_NO_CERTIFIED_BLOB: u64 = 1;
+pub const E_CHALLENGE_NOT_FOUND: u64 = 2;
+pub const E_CHALLENGE_RESOLVED: u64 = 3;
+pub const E_NOT_CHALLENGED_NODE: u64 = 4;
+pub const E_DEADLINE_PASSED: u64 = 5;
+pub const E_DEADLINE_NOT_PASSED: u64 = 6;
+pub const E_WRONG_SYMBOL_LENGTH: u64 = 7;
+pub const E_WRONG_PATH_LENGTH: u64 = 8;
+pub const E_WRONG_HASH_LENGTH: u64 = 9;
+pub const E_INVALID_PROOF: u64 = 10;
+
+pub fn register(registry: &mut HandlerRegistry) {
+    let handlers: [(&str, FloeFn); 21] = [
+        ("issue_challenges", issue_challenges_handler),
+        ("respond", respond_handler),
+        ("slash_missed", slash_missed_handler),
+        ("verify_answer", verify_answer_handler),
+        ("tree_depth", tree_depth_handler),
+        ("blob_rotation", blob_rotation_handler),
+        ("pair_index_of", pair_index_of_handler),
+        ("last_issued_epoch", |c, _, a| {
+            board_read(c, &a, |b| ret(&b.last_issued_epoch))
+        }),
+        ("next_challenge_id", |c, _, a| {
+            board_read(c, &a, |b| ret(&b.next_challenge_id))
+        }),
+        ("is_open", is_open_handler),
+        ("challenge", challenge_handler),
+        ("node_id", |c, _, a| field(c, &a, |x| ret(&x.node_id))),
+        ("blob_id", |c, _, a| field(c, &a, |x| ret(&x.blob_id))),
+        ("root_hash", |c, _, a| field(c, &a, |x| ret(&x.root_hash))),
+        ("n_shards", |c, _, a| field(c, &a, |x| ret(&x.n_shards))),
+        ("shard", |c, _, a| field(c, &a, |x| ret(&x.shard))),
+        ("pair_index", |c, _, a| field(c, &a, |x| ret(&x.pair_index))),
+        ("symbol_index", |c, _, a| {
+            field(c, &a, |x| ret(&x.symbol_index))
+        }),
+        ("symbol_size", |c, _, a| {
+            field(c, &a, |x| ret(&x.symbol_size))
+        }),
+        ("epoch", |c, _, a| field(c, &a, |x| ret(&x.epoch))),
+        ("deadline_ms", |c, _, a| {
+            field(c, &a, |x| ret(&x.deadline_ms))
+        }),
+    ];
+    for (name, handler) in handlers {
+        add(registry, MODULE, name, handler);
+    }
+    // `init` and the `#[test_only]` functions do not exist on chain.
+}
 
 /// `challenge::init`: shares an empty `ChallengeBoard`; returns its ID.
 pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
@@ -21,4 +103,558 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     ctx.create_object(tag(MODULE, "ChallengeBoard"), false, &board)?;
     ctx.share(id)?;
     Ok(id)
+}
+
+// === Plumbing ===
+
+/// `Table<u64, Challenge>`.
+fn open_types() -> TableTypes {
+    TableTypes {
+        key: TypeTag::U64,
+        value: type_tag(MODULE, "Challenge"),
+    }
+}
+
+/// The shared `ChallengeBoard` argument at `i`, read.
+pub fn board_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    i: usize,
+) -> Result<(Address, ChallengeBoard), ExecutionError> {
+    let id = object_arg(ctx, args, i, &tag(MODULE, "ChallengeBoard"))?;
+    Ok((id, ctx.read(id)?))
+}
+
+fn framework_tag(module: &'static str, name: &'static str) -> StructTag {
+    StructTag::new(
+        objects::FRAMEWORK,
+        sui_sdk_types::Identifier::from_static(module),
+        sui_sdk_types::Identifier::from_static(name),
+        vec![],
+    )
+}
+
+/// Checks that argument `i` is the `Clock` (0x6); its time is the transaction's.
+fn clock_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<u64, ExecutionError> {
+    object_arg(ctx, args, i, &framework_tag("clock", "Clock"))?;
+    Ok(ctx.timestamp_ms())
+}
+
+/// Checks that argument `i` is `Random` (0x8).
+fn random_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<(), ExecutionError> {
+    object_arg(ctx, args, i, &framework_tag("random", "Random"))?;
+    Ok(())
+}
+
+/// An arithmetic overflow in this module's Move code.
+fn arithmetic_error() -> ExecutionError {
+    ExecutionError::MovePrimitiveRuntimeError {
+        location: Some(MoveLocation {
+            package: super::PACKAGE_ID,
+            module: sui_sdk_types::Identifier::from_static(MODULE),
+            function: 0,
+            instruction: 0,
+            function_name: None,
+        }),
+    }
+}
+
+fn move_address(address: Address) -> moverox::types::Address {
+    moverox::types::Address::new(address.into_inner())
+}
+
+/// `generate_u{16,64}_in_range(min, max)` over the transaction's random bytes: nothing is
+/// drawn when `min == max`; otherwise `width + 8` bytes folded big-endian, modulo the range.
+fn in_range(ctx: &mut CallContext<'_>, min: u64, max: u64, width: usize) -> u64 {
+    if min == max {
+        return min;
+    }
+    let bytes = ctx.runtime.random_bytes(width + 8);
+    let range = u128::from(max - min) + 1;
+    // At most 16 bytes: a u128 holds them all.
+    let value = bytes
+        .iter()
+        .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+    // Less than `range` ≤ 2^64: fits.
+    min + (value % range) as u64
+}
+
+// === Issuing ===
+
+/// `issue_challenges(board: &mut ChallengeBoard, system: &System, registry: &BlobRegistry,
+/// random: &Random, clock: &Clock)` (private `entry`).
+fn issue_challenges_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 5)?;
+    let (board_id, mut board) = board_arg(ctx, &args, 0)?;
+    let (_, system) = system_arg(ctx, &args, 1)?;
+    let (_, registry) = blob::registry_arg(ctx, &args, 2)?;
+    random_arg(ctx, &args, 3)?;
+    let now = clock_arg(ctx, &args, 4)?;
+    issue_challenges(ctx, &mut board, &system, &registry, now)?;
+    ctx.write(board_id, &board)?;
+    Ok(vec![])
+}
+
+/// `challenge::issue_challenges`: one challenge per committee node holding shards.
+pub fn issue_challenges(
+    ctx: &mut CallContext<'_>,
+    board: &mut ChallengeBoard,
+    system: &System,
+    registry: &move_types::blob::BlobRegistry,
+    now_ms: u64,
+) -> Result<(), ExecutionError> {
+    let epoch = system.epoch;
+    if board.last_issued_epoch == Some(epoch) {
+        return Err(abort_in(MODULE, E_ALREADY_ISSUED));
+    }
+    let count = blob::certified_count(registry);
+    if count == 0 {
+        return Err(abort_in(MODULE, E_NO_CERTIFIED_BLOB));
+    }
+    board.last_issued_epoch = Some(epoch);
+    let n_shards = system.n_shards;
+    let deadline_ms = now_ms
+        .checked_add(system.challenge_window_ms)
+        .ok_or_else(arithmetic_error)?;
+    let mut issued = 0u64;
+    for (k, node_id) in system.committee.iter().enumerate() {
+        // `node_shards`: the committee is in the same order as `committee_shards`.
+        let shards = system
+            .committee_shards
+            .get(k)
+            .ok_or(ExecutionError::InvariantViolation)?;
+        if shards.is_empty() {
+            continue;
+        }
+        let Some(picked) = pick_live_blob(ctx, registry, count, epoch)? else {
+            continue;
+        };
+        let (blob_id, root_hash, _) = blob::certified_at(ctx, registry, picked)?;
+        let shard_pick = in_range(ctx, 0, shards.len() as u64 - 1, 8);
+        let shard = *shards
+            .get(usize::try_from(shard_pick).map_err(|_| ExecutionError::InvariantViolation)?)
+            .ok_or(ExecutionError::InvariantViolation)?;
+        // `n_shards - 1` underflows in Move for n = 0; a `System` always has shards.
+        let max_symbol = n_shards.checked_sub(1).ok_or_else(arithmetic_error)?;
+        let symbol_index = in_range(ctx, 0, u64::from(max_symbol), 2) as u16;
+        let size = blob::size_of(ctx, registry, &blob_id)?;
+        let challenge = Challenge::new(
+            node_id.clone(),
+            blob_id,
+            root_hash,
+            n_shards,
+            shard,
+            pair_index_of(&blob_id, shard, n_shards),
+            symbol_index,
+            blob::symbol_size(size, n_shards)?,
+            epoch,
+            deadline_ms,
+        );
+        record(ctx, board, challenge)?;
+        issued += 1;
+    }
+    let event = ChallengesIssued::new(epoch, issued, move_address(ctx.sender()));
+    emit(ctx, "ChallengesIssued", &event)
+}
+
+/// `pick_live_blob`: up to `MAX_SAMPLE_TRIES` draws; the first whose storage has not ended.
+fn pick_live_blob(
+    ctx: &mut CallContext<'_>,
+    registry: &move_types::blob::BlobRegistry,
+    count: u64,
+    epoch: u64,
+) -> Result<Option<u64>, ExecutionError> {
+    for _ in 0..MAX_SAMPLE_TRIES {
+        let i = in_range(ctx, 0, count - 1, 8);
+        let (_, _, end_epoch) = blob::certified_at(ctx, registry, i)?;
+        if end_epoch > epoch {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+/// `record`: stores `challenge` under the next ID and announces it.
+fn record(
+    ctx: &mut CallContext<'_>,
+    board: &mut ChallengeBoard,
+    challenge: Challenge,
+) -> Result<(), ExecutionError> {
+    let challenge_id = board.next_challenge_id;
+    board.next_challenge_id = challenge_id.checked_add(1).ok_or_else(arithmetic_error)?;
+    table_add(
+        ctx,
+        &mut board.open,
+        &open_types(),
+        &challenge_id,
+        &challenge,
+    )?;
+    let event = ChallengeIssued::new(
+        challenge_id,
+        challenge.epoch,
+        challenge.node_id,
+        challenge.blob_id,
+        challenge.root_hash,
+        challenge.shard,
+        challenge.pair_index,
+        challenge.symbol_index,
+        challenge.symbol_size,
+        challenge.deadline_ms,
+    );
+    emit(ctx, "ChallengeIssued", &event)
+}
+
+// === Answering and slashing ===
+
+/// `respond(board: &mut ChallengeBoard, cap: &NodeCap, challenge_id: u64, symbol: vector<u8>,
+/// sliver_path: vector<vector<u8>>, secondary_hash: vector<u8>,
+/// pair_path: vector<vector<u8>>, clock: &Clock)`
+fn respond_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 8)?;
+    let (board_id, mut board) = board_arg(ctx, &args, 0)?;
+    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
+    let challenge_id: u64 = pure_arg(ctx, &args, 2)?;
+    let symbol: Vec<u8> = pure_arg(ctx, &args, 3)?;
+    let sliver_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 4)?;
+    let secondary_hash: Vec<u8> = pure_arg(ctx, &args, 5)?;
+    let pair_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 6)?;
+    let now = clock_arg(ctx, &args, 7)?;
+    let challenge = open_challenge(ctx, &board, challenge_id)?;
+    if cap.node_id != challenge.node_id {
+        return Err(abort_in(MODULE, E_NOT_CHALLENGED_NODE));
+    }
+    if now > challenge.deadline_ms {
+        return Err(abort_in(MODULE, E_DEADLINE_PASSED));
+    }
+    let answer = Answer {
+        symbol: &symbol,
+        sliver_path: &sliver_path,
+        secondary_hash: &secondary_hash,
+        pair_path: &pair_path,
+    };
+    if !verify_answer(
+        &challenge.root_hash,
+        challenge.n_shards,
+        challenge.pair_index,
+        challenge.symbol_index,
+        challenge.symbol_size,
+        &answer,
+    )? {
+        return Err(abort_in(MODULE, E_INVALID_PROOF));
+    }
+    let _: Challenge = table_remove(ctx, &mut board.open, &open_types(), &challenge_id)?;
+    let event = ChallengeAnswered::new(
+        challenge_id,
+        challenge.epoch,
+        challenge.node_id,
+        challenge.blob_id,
+        now,
+    );
+    emit(ctx, "ChallengeAnswered", &event)?;
+    ctx.write(board_id, &board)?;
+    Ok(vec![])
+}
+
+/// `slash_missed(board: &mut ChallengeBoard, system: &mut System, treasury: &mut Treasury,
+/// challenge_id: u64, clock: &Clock): Coin<WAL>`
+fn slash_missed_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 5)?;
+    let (board_id, mut board) = board_arg(ctx, &args, 0)?;
+    let (system_id, mut system) = system_arg(ctx, &args, 1)?;
+    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 2)?;
+    let challenge_id: u64 = pure_arg(ctx, &args, 3)?;
+    let now = clock_arg(ctx, &args, 4)?;
+    let challenge = open_challenge(ctx, &board, challenge_id)?;
+    if now <= challenge.deadline_ms {
+        return Err(abort_in(MODULE, E_DEADLINE_NOT_PASSED));
+    }
+    let _: Challenge = table_remove(ctx, &mut board.open, &open_types(), &challenge_id)?;
+    let node_id = move_types::address_of(&challenge.node_id);
+    let total = slash_node(ctx, &mut system, node_id)?;
+    // Less than `total` (slash_burn_bps ≤ 10 000): fits in a u64.
+    let burn_amount = (u128::from(total) * u128::from(system.slash_burn_bps) / BPS) as u64;
+    let burned = wal::burn_balance(ctx, &mut treasury, burn_amount, wal::SOURCE_SLASHING)?;
+    let reward = total.checked_sub(burn_amount).ok_or_else(|| {
+        CallContext::framework_abort("balance", "split", super::E_BALANCE_NOT_ENOUGH)
+    })?;
+    let event = ChallengeSlashed::new(
+        challenge_id,
+        challenge.epoch,
+        challenge.node_id,
+        challenge.blob_id,
+        total,
+        burned,
+        reward,
+        move_address(ctx.sender()),
+    );
+    emit(ctx, "ChallengeSlashed", &event)?;
+    ctx.write(board_id, &board)?;
+    ctx.write(system_id, &system)?;
+    ctx.write(treasury_id, &treasury)?;
+    let coin = new_wal_coin(ctx, reward)?;
+    Ok(vec![Value::Object(coin)])
+}
+
+/// `open_challenge`: the open challenge `challenge_id`, distinguishing never-issued from
+/// already-resolved.
+pub fn open_challenge(
+    ctx: &mut CallContext<'_>,
+    board: &ChallengeBoard,
+    challenge_id: u64,
+) -> Result<Challenge, ExecutionError> {
+    if challenge_id >= board.next_challenge_id {
+        return Err(abort_in(MODULE, E_CHALLENGE_NOT_FOUND));
+    }
+    let types = open_types();
+    if !table_contains(ctx, &board.open, &types, &challenge_id)? {
+        return Err(abort_in(MODULE, E_CHALLENGE_RESOLVED));
+    }
+    table_get(ctx, &board.open, &types, &challenge_id)
+}
+
+// === Verification (shared with floe-encoder) ===
+
+/// The node's answer: symbol, path to the primary sliver hash, secondary sliver hash and
+/// path from the pair leaf to the blob root.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub symbol: &'a [u8],
+    pub sliver_path: &'a [Vec<u8>],
+    pub secondary_hash: &'a [u8],
+    pub pair_path: &'a [Vec<u8>],
+}
+
+/// `verify_answer`: whether the answer hashes up to `root_hash`. Aborts on malformed lengths,
+/// in the Move code's order (symbol, paths, secondary hash, then each sibling while folding).
+pub fn verify_answer(
+    root_hash: &U256,
+    n_shards: u16,
+    pair_index: u16,
+    symbol_index: u16,
+    symbol_size: u64,
+    answer: &Answer<'_>,
+) -> Result<bool, ExecutionError> {
+    let depth = tree_depth(n_shards);
+    if answer.symbol.len() as u64 != symbol_size {
+        return Err(abort_in(MODULE, E_WRONG_SYMBOL_LENGTH));
+    }
+    if !(answer.sliver_path.len() as u64 == depth && answer.pair_path.len() as u64 == depth) {
+        return Err(abort_in(MODULE, E_WRONG_PATH_LENGTH));
+    }
+    if answer.secondary_hash.len() != HASH_LENGTH {
+        return Err(abort_in(MODULE, E_WRONG_HASH_LENGTH));
+    }
+    let mut leaf = vec![LEAF_PREFIX];
+    leaf.extend_from_slice(answer.symbol);
+    let primary_hash = fold_path(
+        blake2b256(&leaf),
+        u64::from(symbol_index),
+        answer.sliver_path,
+    )?;
+    let mut pair_leaf = vec![LEAF_PREFIX];
+    pair_leaf.extend_from_slice(&primary_hash);
+    pair_leaf.extend_from_slice(answer.secondary_hash);
+    let root = fold_path(
+        blake2b256(&pair_leaf),
+        u64::from(pair_index),
+        answer.pair_path,
+    )?;
+    Ok(root == root_hash.to_le_bytes())
+}
+
+/// `tree_depth`: ⌈log2 n⌉ (0 for n ≤ 1).
+pub fn tree_depth(n_shards: u16) -> u64 {
+    let n = u64::from(n_shards);
+    let mut depth = 0;
+    let mut width = 1u64;
+    while width < n {
+        width *= 2;
+        depth += 1;
+    }
+    depth
+}
+
+/// `blob_rotation`: the blob ID's 32 bytes read as a big-endian integer, mod n. Aborts with
+/// an arithmetic error for n = 0, like the Move `%`.
+pub fn blob_rotation(blob_id: &U256, n_shards: u16) -> Result<u64, ExecutionError> {
+    let n = u64::from(n_shards);
+    if n == 0 {
+        return Err(arithmetic_error());
+    }
+    Ok(blob_id
+        .to_le_bytes()
+        .iter()
+        .fold(0u64, |r, b| (r * 256 + u64::from(*b)) % n))
+}
+
+/// `pair_index_of`: the sliver pair stored on `shard`, `(shard + n − r) mod n`. `n_shards`
+/// is never 0 here (the caller's `System` has shards).
+pub fn pair_index_of(blob_id: &U256, shard: u16, n_shards: u16) -> u16 {
+    let n = u64::from(n_shards).max(1);
+    let r = blob_rotation(blob_id, n_shards).unwrap_or(0);
+    ((u64::from(shard) + n - r) % n) as u16
+}
+
+/// `fold_path`: hashes `leaf_hash` at `index` up a path of 32-byte siblings.
+fn fold_path(
+    leaf_hash: [u8; 32],
+    index: u64,
+    path: &[Vec<u8>],
+) -> Result<[u8; 32], ExecutionError> {
+    let mut current = leaf_hash;
+    let mut position = index;
+    for sibling in path {
+        if sibling.len() != HASH_LENGTH {
+            return Err(abort_in(MODULE, E_WRONG_HASH_LENGTH));
+        }
+        let mut node = Vec::with_capacity(1 + 2 * HASH_LENGTH);
+        node.push(INNER_PREFIX);
+        if position % 2 == 0 {
+            node.extend_from_slice(&current);
+            node.extend_from_slice(sibling);
+        } else {
+            node.extend_from_slice(sibling);
+            node.extend_from_slice(&current);
+        }
+        current = blake2b256(&node);
+        position /= 2;
+    }
+    Ok(current)
+}
+
+// === Pure handlers ===
+
+/// `verify_answer(root_hash: u256, n_shards: u16, pair_index: u16, symbol_index: u16,
+/// symbol_size: u64, symbol: &vector<u8>, sliver_path: &vector<vector<u8>>,
+/// secondary_hash: &vector<u8>, pair_path: &vector<vector<u8>>): bool`
+fn verify_answer_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 9)?;
+    let root_hash: U256 = pure_arg(ctx, &args, 0)?;
+    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
+    let pair_index: u16 = pure_arg(ctx, &args, 2)?;
+    let symbol_index: u16 = pure_arg(ctx, &args, 3)?;
+    let symbol_size: u64 = pure_arg(ctx, &args, 4)?;
+    let symbol: Vec<u8> = pure_arg(ctx, &args, 5)?;
+    let sliver_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 6)?;
+    let secondary_hash: Vec<u8> = pure_arg(ctx, &args, 7)?;
+    let pair_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 8)?;
+    let answer = Answer {
+        symbol: &symbol,
+        sliver_path: &sliver_path,
+        secondary_hash: &secondary_hash,
+        pair_path: &pair_path,
+    };
+    let ok = verify_answer(
+        &root_hash,
+        n_shards,
+        pair_index,
+        symbol_index,
+        symbol_size,
+        &answer,
+    )?;
+    Ok(vec![ret(&ok)?])
+}
+
+/// `tree_depth(n_shards: u16): u64`
+fn tree_depth_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 1)?;
+    let n_shards: u16 = pure_arg(ctx, &args, 0)?;
+    Ok(vec![ret(&tree_depth(n_shards))?])
+}
+
+/// `blob_rotation(blob_id: u256, n_shards: u16): u64`
+fn blob_rotation_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let blob_id: U256 = pure_arg(ctx, &args, 0)?;
+    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
+    Ok(vec![ret(&blob_rotation(&blob_id, n_shards)?)?])
+}
+
+/// `pair_index_of(blob_id: u256, shard: u16, n_shards: u16): u16`
+fn pair_index_of_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let blob_id: U256 = pure_arg(ctx, &args, 0)?;
+    let shard: u16 = pure_arg(ctx, &args, 1)?;
+    let n_shards: u16 = pure_arg(ctx, &args, 2)?;
+    // `blob_rotation` aborts first for n = 0, as in Move.
+    blob_rotation(&blob_id, n_shards)?;
+    Ok(vec![ret(&pair_index_of(&blob_id, shard, n_shards))?])
+}
+
+// === Reads ===
+
+fn board_read(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&ChallengeBoard) -> Result<Value, ExecutionError>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let (_, board) = board_arg(ctx, args, 0)?;
+    Ok(vec![f(&board)?])
+}
+
+/// The accessors of a `Challenge` value (a pure value: `Challenge` has `copy, drop, store`
+/// and no UID).
+fn field(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&Challenge) -> Result<Value, ExecutionError>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let challenge: Challenge = pure_arg(ctx, args, 0)?;
+    Ok(vec![f(&challenge)?])
+}
+
+/// `is_open(board: &ChallengeBoard, challenge_id: u64): bool`
+fn is_open_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (_, board) = board_arg(ctx, &args, 0)?;
+    let challenge_id: u64 = pure_arg(ctx, &args, 1)?;
+    let open = table_contains(ctx, &board.open, &open_types(), &challenge_id)?;
+    Ok(vec![ret(&open)?])
+}
+
+/// `challenge(board: &ChallengeBoard, challenge_id: u64): Challenge`
+fn challenge_handler(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 2)?;
+    let (_, board) = board_arg(ctx, &args, 0)?;
+    let challenge_id: u64 = pure_arg(ctx, &args, 1)?;
+    let challenge = open_challenge(ctx, &board, challenge_id)?;
+    Ok(vec![ret(&challenge)?])
 }
