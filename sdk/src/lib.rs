@@ -8,14 +8,18 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod aborts;
+pub mod bls;
 pub mod calls;
 pub mod client;
+pub mod committee;
 pub mod config;
 pub mod faucet;
 pub mod keystore;
 #[cfg(test)]
 mod move_source;
 pub mod move_types;
+pub mod nodes;
+pub mod slivers;
 pub mod tx;
 
 pub use aborts::FloeAbort;

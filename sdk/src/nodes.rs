@@ -1,0 +1,87 @@
+//! What the sdk needs from storage nodes, as traits the storage-node crate (and test doubles)
+//! implement. The sdk stays free of any node transport: a client for one node stores and
+//! serves metadata and slivers; a [`NodeDirectory`] finds the client of a committee member.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use floe_encoder::{BlobId, BlobMetadata, Sliver, SliverPair};
+use sui_sdk_types::Address;
+
+/// A node's signed statement that it durably stores its slivers of a blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageConfirmation {
+    /// The epoch the signature is for (certification needs the current one).
+    pub epoch: u64,
+    pub blob_id: BlobId,
+    /// BLS min_pk signature over [`crate::bls::certification_message`].
+    pub signature: [u8; 96],
+}
+
+/// Why a node did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    #[error("the node is unreachable: {0}")]
+    Unavailable(String),
+    #[error("the node does not have it")]
+    NotFound,
+    #[error("the node refused: {0}")]
+    Rejected(String),
+}
+
+/// A client of one storage node.
+///
+/// Methods return `Send` futures so flows can drive many nodes at once from any runtime.
+pub trait StorageNodeClient: Sync {
+    /// Hands the node the blob's metadata, which it checks slivers against. Sent once per
+    /// node before its sliver pairs.
+    fn store_metadata(
+        &self,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+    ) -> impl Future<Output = Result<(), NodeError>> + Send;
+
+    /// Stores the sliver pair that `shard` holds for `blob_id` and returns the node's
+    /// confirmation (the same for every shard of the node: it names blob and epoch only).
+    fn store_sliver_pair(
+        &self,
+        shard: u16,
+        blob_id: &BlobId,
+        pair: &SliverPair,
+    ) -> impl Future<Output = Result<StorageConfirmation, NodeError>> + Send;
+
+    /// The blob's metadata, as stored.
+    fn read_metadata(
+        &self,
+        blob_id: &BlobId,
+    ) -> impl Future<Output = Result<BlobMetadata, NodeError>> + Send;
+
+    /// The primary sliver of the pair `shard` holds.
+    fn read_primary_sliver(
+        &self,
+        shard: u16,
+        blob_id: &BlobId,
+    ) -> impl Future<Output = Result<Sliver, NodeError>> + Send;
+
+    /// The node's BLS public key when known, to check confirmations before aggregating them;
+    /// without it a bad confirmation is only caught by `certify_blob` on-chain.
+    fn bls_public_key(&self) -> Option<[u8; 48]> {
+        None
+    }
+}
+
+/// Finds the client of a committee member by node ID (its network address lives in the
+/// node's staking pool; the directory decides how to reach it).
+pub trait NodeDirectory {
+    type Client: StorageNodeClient;
+
+    fn client(&self, node_id: Address) -> Option<&Self::Client>;
+}
+
+impl<C: StorageNodeClient> NodeDirectory for HashMap<Address, C> {
+    type Client = C;
+
+    fn client(&self, node_id: Address) -> Option<&C> {
+        self.get(&node_id)
+    }
+}

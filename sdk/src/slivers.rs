@@ -1,0 +1,467 @@
+//! Moving a blob's slivers between a client and the storage committee: hand each node the
+//! sliver pairs of its shards and gather a quorum certificate; read the metadata and enough
+//! primary slivers back and decode. Chain-free, so it is tested with in-memory nodes.
+
+use floe_encoder::{BlobId, BlobMetadata, DecodeError, Sliver, SliverPair};
+use futures::future::join_all;
+use sui_sdk_types::Address;
+
+use crate::bls::{self, BlsError};
+use crate::committee::Committee;
+use crate::nodes::{NodeDirectory, NodeError, StorageConfirmation, StorageNodeClient};
+
+/// The aggregate confirmation `certify_blob` takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub epoch: u64,
+    pub blob_id: BlobId,
+    /// Committee indices of the signers, strictly increasing.
+    pub signers: Vec<u16>,
+    /// Aggregate BLS min_pk signature of the signers.
+    pub signature: [u8; 96],
+}
+
+/// Why slivers could not be stored or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SliverError {
+    #[error(
+        "only nodes holding {confirmed} shards confirmed blob {blob_id}; {needed} are needed \
+         (failures: {failures:?}); retry when more nodes are reachable"
+    )]
+    NoQuorum {
+        blob_id: BlobId,
+        confirmed: usize,
+        needed: usize,
+        failures: Vec<(Address, String)>,
+    },
+    #[error("the blob was encoded for {encoded} shards but the committee has {committee}")]
+    ShardCountMismatch { encoded: usize, committee: usize },
+    #[error("no node served valid metadata for blob {blob_id} (failures: {failures:?})")]
+    NoMetadata {
+        blob_id: BlobId,
+        failures: Vec<(Address, String)>,
+    },
+    #[error(
+        "only {got} of the {needed} primary slivers needed to decode blob {blob_id} could be \
+         read and verified (failures: {failures:?})"
+    )]
+    NotEnoughSlivers {
+        blob_id: BlobId,
+        got: usize,
+        needed: usize,
+        failures: Vec<(Address, String)>,
+    },
+    #[error("decoding failed: {0}")]
+    Decode(#[from] DecodeError),
+    #[error(transparent)]
+    Bls(#[from] BlsError),
+}
+
+/// The committee index of every pair's holder, or an error naming a shard nobody holds.
+fn holders(committee: &Committee, blob_id: &BlobId) -> Vec<(usize, Option<usize>, u16)> {
+    (0..usize::from(committee.n_shards))
+        .map(|pair| {
+            let shard = committee.shard_for_pair(blob_id, pair);
+            (pair, committee.holder_of(shard), shard)
+        })
+        .collect()
+}
+
+/// Stores the sliver pairs at the nodes holding their shards (all nodes at once) and
+/// aggregates the confirmations of the members that stored all their pairs.
+///
+/// Every node is asked even after a quorum is reached, so that every shard holds its pair.
+pub async fn store_slivers<D: NodeDirectory>(
+    nodes: &D,
+    committee: &Committee,
+    metadata: &BlobMetadata,
+    pairs: &[SliverPair],
+) -> Result<Certificate, SliverError> {
+    let n = usize::from(committee.n_shards);
+    if pairs.len() != n || metadata.n_shards() != n {
+        return Err(SliverError::ShardCountMismatch {
+            encoded: pairs.len(),
+            committee: n,
+        });
+    }
+    let blob_id = metadata.blob_id();
+    let mut per_member: Vec<Vec<(u16, &SliverPair)>> = vec![Vec::new(); committee.members.len()];
+    for (pair, holder, shard) in holders(committee, &blob_id) {
+        if let Some(k) = holder {
+            per_member[k].push((shard, &pairs[pair]));
+        }
+    }
+    let message = bls::certification_message(committee.epoch, &blob_id.0);
+    let tasks =
+        committee
+            .members
+            .iter()
+            .zip(per_member)
+            .enumerate()
+            .map(|(k, (member, assigned))| {
+                let message = &message;
+                async move {
+                    let Some(client) = nodes.client(member.node_id) else {
+                        return (k, member.node_id, Err("no client for this node".to_owned()));
+                    };
+                    let result = store_at_node(
+                        client,
+                        committee.epoch,
+                        &blob_id,
+                        metadata,
+                        &assigned,
+                        message,
+                    )
+                    .await;
+                    (k, member.node_id, result)
+                }
+            });
+    let mut signers = Vec::new();
+    let mut signatures = Vec::new();
+    let mut failures = Vec::new();
+    for (k, node_id, result) in join_all(tasks).await {
+        match result {
+            Ok(Some(signature)) => {
+                signers.push(u16::try_from(k).expect("committee size is at most n_shards"));
+                signatures.push(signature);
+            }
+            // A member without shards has nothing to confirm.
+            Ok(None) => {}
+            Err(message) => failures.push((node_id, message)),
+        }
+    }
+    let confirmed = committee.shards_of(&signers);
+    if confirmed < committee.quorum_shards() {
+        return Err(SliverError::NoQuorum {
+            blob_id,
+            confirmed,
+            needed: committee.quorum_shards(),
+            failures,
+        });
+    }
+    Ok(Certificate {
+        epoch: committee.epoch,
+        blob_id,
+        signers,
+        signature: bls::aggregate(&signatures)?,
+    })
+}
+
+/// Stores one node's pairs; its confirmation signature, `None` if it holds no pair.
+async fn store_at_node<C: StorageNodeClient>(
+    client: &C,
+    epoch: u64,
+    blob_id: &BlobId,
+    metadata: &BlobMetadata,
+    assigned: &[(u16, &SliverPair)],
+    message: &[u8],
+) -> Result<Option<[u8; 96]>, String> {
+    if assigned.is_empty() {
+        return Ok(None);
+    }
+    client
+        .store_metadata(blob_id, metadata)
+        .await
+        .map_err(|e| format!("metadata: {e}"))?;
+    let mut last: Option<StorageConfirmation> = None;
+    for (shard, pair) in assigned {
+        let confirmation = client
+            .store_sliver_pair(*shard, blob_id, pair)
+            .await
+            .map_err(|e| format!("shard {shard}: {e}"))?;
+        last = Some(confirmation);
+    }
+    let confirmation = last.expect("at least one pair was stored");
+    if confirmation.epoch != epoch || confirmation.blob_id != *blob_id {
+        return Err(format!(
+            "confirmation is for epoch {} blob {}, not epoch {epoch} blob {blob_id}",
+            confirmation.epoch, confirmation.blob_id
+        ));
+    }
+    if let Some(key) = client.bls_public_key() {
+        bls::verify(&key, message, &confirmation.signature)
+            .map_err(|e| format!("bad confirmation: {e}"))?;
+    }
+    Ok(Some(confirmation.signature))
+}
+
+/// Reads blob `blob_id`: metadata from the first node with valid metadata, then primary
+/// slivers (source pairs first, which decode by copying) until `p` verify, then decodes and
+/// re-encodes to check the blob ID.
+pub async fn read_slivers<D: NodeDirectory>(
+    nodes: &D,
+    committee: &Committee,
+    blob_id: &BlobId,
+) -> Result<Vec<u8>, SliverError> {
+    let metadata = read_metadata(nodes, committee, blob_id).await?;
+    let (config, _) = metadata.checked_config()?;
+    let n = usize::from(committee.n_shards);
+    if config.n_shards() != n {
+        return Err(SliverError::ShardCountMismatch {
+            encoded: config.n_shards(),
+            committee: n,
+        });
+    }
+    let needed = config.n_primary_source();
+    let mut candidates = holders(committee, blob_id).into_iter();
+    let mut slivers: Vec<Sliver> = Vec::with_capacity(needed);
+    let mut failures = Vec::new();
+    while slivers.len() < needed {
+        let batch: Vec<_> = candidates.by_ref().take(needed - slivers.len()).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let reads = batch.into_iter().map(|(pair, holder, shard)| {
+            let metadata = &metadata;
+            async move {
+                let member = holder.map(|k| &committee.members[k]);
+                let node_id = member.map_or(Address::ZERO, |m| m.node_id);
+                let Some(client) = member.and_then(|m| nodes.client(m.node_id)) else {
+                    return Err((node_id, format!("no client for shard {shard}")));
+                };
+                let sliver = client
+                    .read_primary_sliver(shard, blob_id)
+                    .await
+                    .map_err(|e: NodeError| (node_id, format!("shard {shard}: {e}")))?;
+                if usize::from(sliver.index) != pair {
+                    return Err((
+                        node_id,
+                        format!("shard {shard} sent sliver {}", sliver.index),
+                    ));
+                }
+                floe_encoder::verify_sliver(metadata, &sliver)
+                    .map_err(|e| (node_id, format!("shard {shard}: {e}")))?;
+                Ok(sliver)
+            }
+        });
+        for result in join_all(reads).await {
+            match result {
+                Ok(sliver) => slivers.push(sliver),
+                Err(failure) => failures.push(failure),
+            }
+        }
+    }
+    if slivers.len() < needed {
+        return Err(SliverError::NotEnoughSlivers {
+            blob_id: *blob_id,
+            got: slivers.len(),
+            needed,
+            failures,
+        });
+    }
+    Ok(floe_encoder::decode_and_verify(
+        &metadata, blob_id, &slivers,
+    )?)
+}
+
+async fn read_metadata<D: NodeDirectory>(
+    nodes: &D,
+    committee: &Committee,
+    blob_id: &BlobId,
+) -> Result<BlobMetadata, SliverError> {
+    let mut failures = Vec::new();
+    for member in &committee.members {
+        let Some(client) = nodes.client(member.node_id) else {
+            continue;
+        };
+        match client.read_metadata(blob_id).await {
+            Ok(metadata) => match metadata.verify(blob_id) {
+                Ok(()) => return Ok(metadata),
+                Err(e) => failures.push((member.node_id, e.to_string())),
+            },
+            Err(e) => failures.push((member.node_id, e.to_string())),
+        }
+    }
+    Err(SliverError::NoMetadata {
+        blob_id: *blob_id,
+        failures,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use floe_encoder::EncodingConfig;
+
+    use super::*;
+    use crate::bls::BlsKeyPair;
+    use crate::committee::tests::committee;
+
+    /// A storage node in memory: keeps what it is sent, signs with its key.
+    pub(crate) struct MemoryNode {
+        pub key: BlsKeyPair,
+        pub epoch: u64,
+        pub down: bool,
+        pub metadata: Mutex<HashMap<BlobId, BlobMetadata>>,
+        pub pairs: Mutex<HashMap<(BlobId, u16), SliverPair>>,
+    }
+
+    impl MemoryNode {
+        pub(crate) fn new(seed: u8, epoch: u64) -> Self {
+            Self {
+                key: BlsKeyPair::from_seed(&[seed; 32]).unwrap(),
+                epoch,
+                down: false,
+                metadata: Mutex::default(),
+                pairs: Mutex::default(),
+            }
+        }
+
+        fn up(&self) -> Result<(), NodeError> {
+            if self.down {
+                Err(NodeError::Unavailable("test node is down".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl StorageNodeClient for MemoryNode {
+        async fn store_metadata(
+            &self,
+            blob_id: &BlobId,
+            metadata: &BlobMetadata,
+        ) -> Result<(), NodeError> {
+            self.up()?;
+            metadata
+                .verify(blob_id)
+                .map_err(|e| NodeError::Rejected(e.to_string()))?;
+            self.metadata
+                .lock()
+                .unwrap()
+                .insert(*blob_id, metadata.clone());
+            Ok(())
+        }
+
+        async fn store_sliver_pair(
+            &self,
+            shard: u16,
+            blob_id: &BlobId,
+            pair: &SliverPair,
+        ) -> Result<StorageConfirmation, NodeError> {
+            self.up()?;
+            let metadata = self.metadata.lock().unwrap().get(blob_id).cloned();
+            let metadata = metadata.ok_or(NodeError::NotFound)?;
+            for sliver in [&pair.primary, &pair.secondary] {
+                floe_encoder::verify_sliver(&metadata, sliver)
+                    .map_err(|e| NodeError::Rejected(e.to_string()))?;
+            }
+            self.pairs
+                .lock()
+                .unwrap()
+                .insert((*blob_id, shard), pair.clone());
+            Ok(StorageConfirmation {
+                epoch: self.epoch,
+                blob_id: *blob_id,
+                signature: self.key.sign_confirmation(self.epoch, &blob_id.0),
+            })
+        }
+
+        async fn read_metadata(&self, blob_id: &BlobId) -> Result<BlobMetadata, NodeError> {
+            self.up()?;
+            self.metadata
+                .lock()
+                .unwrap()
+                .get(blob_id)
+                .cloned()
+                .ok_or(NodeError::NotFound)
+        }
+
+        async fn read_primary_sliver(
+            &self,
+            shard: u16,
+            blob_id: &BlobId,
+        ) -> Result<Sliver, NodeError> {
+            self.up()?;
+            let pairs = self.pairs.lock().unwrap();
+            let pair = pairs.get(&(*blob_id, shard)).ok_or(NodeError::NotFound)?;
+            Ok(pair.primary.clone())
+        }
+
+        fn bls_public_key(&self) -> Option<[u8; 48]> {
+            Some(self.key.public_key())
+        }
+    }
+
+    fn network(n: u16, members: u16) -> (Committee, HashMap<Address, MemoryNode>) {
+        let c = committee(n, members);
+        let nodes = c
+            .members
+            .iter()
+            .enumerate()
+            .map(|(k, m)| (m.node_id, MemoryNode::new(k as u8 + 1, c.epoch)))
+            .collect();
+        (c, nodes)
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn store_certify_and_read_round_trip() {
+        let (c, nodes) = network(10, 4);
+        let blob: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let config = EncodingConfig::new(10).unwrap();
+        let (metadata, pairs) = floe_encoder::encode(&config, &blob).unwrap();
+        let certificate = block_on(store_slivers(&nodes, &c, &metadata, &pairs)).unwrap();
+        assert_eq!(certificate.signers, vec![0, 1, 2, 3]);
+        // Every shard got the pair the rotation assigns it.
+        let blob_id = metadata.blob_id();
+        for (pair, _, shard) in holders(&c, &blob_id) {
+            let holder = &nodes[&c.members[c.holder_of(shard).unwrap()].node_id];
+            let stored = holder.pairs.lock().unwrap()[&(blob_id, shard)].clone();
+            assert_eq!(stored, pairs[pair]);
+        }
+        // The aggregate verifies against the signers' keys, as the chain checks it.
+        let keys: Vec<[u8; 48]> = c
+            .members
+            .iter()
+            .map(|m| nodes[&m.node_id].key.public_key())
+            .collect();
+        bls::verify_aggregate(
+            &keys,
+            &bls::certification_message(c.epoch, &blob_id.0),
+            &certificate.signature,
+        )
+        .unwrap();
+        assert_eq!(block_on(read_slivers(&nodes, &c, &blob_id)).unwrap(), blob);
+    }
+
+    #[test]
+    fn a_missing_quorum_is_reported_and_reads_survive_f_lost_shards() {
+        let (c, mut nodes) = network(10, 4);
+        let blob = vec![42u8; 3000];
+        let config = EncodingConfig::new(10).unwrap();
+        let (metadata, pairs) = floe_encoder::encode(&config, &blob).unwrap();
+        // Members 0..3 hold 2 shards each, member 3 holds 4: losing 3 leaves 6 < 7 shards.
+        nodes.get_mut(&c.members[3].node_id).unwrap().down = true;
+        let err = block_on(store_slivers(&nodes, &c, &metadata, &pairs)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SliverError::NoQuorum {
+                    confirmed: 6,
+                    needed: 7,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        nodes.get_mut(&c.members[3].node_id).unwrap().down = false;
+        let certificate = block_on(store_slivers(&nodes, &c, &metadata, &pairs)).unwrap();
+        assert_eq!(certificate.signers.len(), 4);
+        // With member 0 (2 shards ≤ f = 3) down, p = 4 primary slivers still decode.
+        nodes.get_mut(&c.members[0].node_id).unwrap().down = true;
+        let blob_id = metadata.blob_id();
+        assert_eq!(block_on(read_slivers(&nodes, &c, &blob_id)).unwrap(), blob);
+        // A blob nobody stored has no metadata.
+        let err = block_on(read_slivers(&nodes, &c, &BlobId([1; 32]))).unwrap_err();
+        assert!(matches!(err, SliverError::NoMetadata { .. }), "{err}");
+    }
+}
