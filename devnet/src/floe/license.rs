@@ -155,16 +155,6 @@ pub fn license_arg(
     Ok((id, ctx.read(id)?))
 }
 
-/// The shared `System` argument at `index`, read (only `license_fee_bps` is used).
-fn system_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(Address, System), ExecutionError> {
-    let id = object_arg(ctx, args, index, &tag("system", "System"))?;
-    Ok((id, ctx.read(id)?))
-}
-
 /// The `&mut Coin<WAL>` payment argument at `index`.
 fn payment_arg(
     ctx: &CallContext<'_>,
@@ -369,7 +359,7 @@ fn purchase(
     arity(&args, 7)?;
     let (offer_id, offer) = offer_arg(ctx, &args, 0)?;
     let (model_id, mut model) = model::model_arg(ctx, &args, 1)?;
-    let (_, system) = system_arg(ctx, &args, 2)?;
+    let (_, system) = super::system::system_arg(ctx, &args, 2)?;
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 3)?;
     let payment = payment_arg(ctx, &args, 4)?;
     let windows: u64 = pure_arg(ctx, &args, 5)?;
@@ -441,7 +431,7 @@ fn extend(
     let (license_id, mut license) = license_arg(ctx, &args, 0)?;
     let (offer_id, offer) = offer_arg(ctx, &args, 1)?;
     let (model_id, mut model) = model::model_arg(ctx, &args, 2)?;
-    let (_, system) = system_arg(ctx, &args, 3)?;
+    let (_, system) = super::system::system_arg(ctx, &args, 3)?;
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 4)?;
     let payment = payment_arg(ctx, &args, 5)?;
     let windows: u64 = pure_arg(ctx, &args, 6)?;
