@@ -77,7 +77,10 @@ pub enum CallsError {
 /// shared versions never change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FloeObjects {
+    /// The package to call (the latest version after upgrades).
     pub package: Address,
+    /// The ID the package was first published at; types such as `wal::WAL` carry it.
+    pub original_package: Address,
     pub system: SharedObject,
     pub treasury: SharedObject,
     pub blob_registry: SharedObject,
@@ -92,6 +95,7 @@ impl FloeObjects {
     ) -> Result<Self, CallsError> {
         Ok(Self {
             package: config.package_id()?,
+            original_package: config.original_package_id()?,
             system: SharedObject::resolve(client, config.system_object_id()?).await?,
             treasury: SharedObject::resolve(client, config.treasury_object_id()?).await?,
             blob_registry: SharedObject::resolve(client, config.blob_registry_object_id()?).await?,
@@ -934,6 +938,7 @@ mod tests {
         let shared = |b: u8, v: u64| SharedObject::new(Address::new([b; 32]), v);
         FloeObjects {
             package: Address::new([0xf1; 32]),
+            original_package: Address::new([0xf0; 32]),
             system: shared(0x51, 11),
             treasury: shared(0x52, 12),
             blob_registry: shared(0x53, 13),

@@ -14,6 +14,7 @@ pub mod client;
 pub mod committee;
 pub mod config;
 pub mod faucet;
+pub mod flows;
 pub mod keystore;
 #[cfg(test)]
 mod move_source;
@@ -26,6 +27,7 @@ pub use aborts::FloeAbort;
 pub use calls::{CallsError, FloeObjects, SharedObject};
 pub use client::{ClientError, ExecutedTransaction, ExecutionFailure, FloeClient, MoveAbortInfo};
 pub use config::{ConfigError, NetworkConfig};
+pub use flows::{Floe, FlowError};
 pub use keystore::{Keystore, KeystoreError};
 pub use tx::{CoinRef, TxError};
 

@@ -1,0 +1,768 @@
+//! High-level flows over a [`FloeClient`]: store and read blobs, stake, register models and
+//! publish versions, sell and buy licenses, check a license.
+//!
+//! Each flow builds its transaction with [`crate::calls`], pays gas from the sender's SUI
+//! coins and WAL from its `Coin<WAL>`s (merged in the same transaction when one is not
+//! enough), executes it, and reads what it created from the transaction's events, so the
+//! caller gets object IDs and values instead of effects to dig through.
+
+use floe_encoder::{BlobId, BlobMetadata, EncodeError, EncodingConfig};
+use serde::de::DeserializeOwned;
+use sui_crypto::ed25519::Ed25519PrivateKey;
+use sui_sdk_types::{Address, Digest, ObjectReference, Owner, StructTag};
+use sui_transaction_builder::{Argument, ObjectInput, TransactionBuilder};
+
+use crate::calls::{self, CallsError, FloeObjects, SharedObject};
+use crate::client::{self, ClientError, ExecutedTransaction, FloeClient};
+use crate::committee::Committee;
+use crate::config::NetworkConfig;
+use crate::move_types::{self, events, license::License, system::System};
+use crate::nodes::NodeDirectory;
+use crate::slivers::{self, Certificate, SliverError};
+use crate::tx::{self, CoinRef, TxError};
+
+/// RS2, the only encoding the package accepts.
+pub const ENCODING_TYPE_RS2: u8 = 1;
+const MIB: u64 = 1 << 20;
+
+/// Why a flow failed, in terms of what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Calls(#[from] CallsError),
+    #[error(transparent)]
+    Tx(#[from] TxError),
+    #[error("cannot encode the blob: {0}")]
+    Encode(#[from] EncodeError),
+    #[error(transparent)]
+    Slivers(#[from] SliverError),
+    #[error(
+        "not enough WAL: the flow needs {needed} base units, the sender's WAL coins hold \
+         {available}; get more WAL (1 WAL = 10^9 base units)"
+    )]
+    InsufficientWal { needed: u64, available: u64 },
+    #[error("the price overflows a u64; store less or for fewer epochs")]
+    PriceOverflow,
+    #[error("the System has no committee yet: wait for the first epoch change with staked nodes")]
+    NoCommittee,
+    #[error("object {id} is not a Move object of type {expected}: {message}")]
+    BadObject {
+        id: Address,
+        expected: &'static str,
+        message: String,
+    },
+    #[error("transaction {digest} emitted no {event} event")]
+    MissingEvent { event: &'static str, digest: Digest },
+    #[error("the {event} event of transaction {digest} does not decode: {message}")]
+    BadEvent {
+        event: &'static str,
+        digest: Digest,
+        message: String,
+    },
+    #[error("transaction {digest} did not share object {id}")]
+    NotShared { id: Address, digest: Digest },
+}
+
+/// A blob stored and certified by [`Floe::store_blob`].
+#[derive(Debug, Clone)]
+pub struct StoredBlob {
+    pub blob_id: BlobId,
+    /// The `Blob` object, owned by the sender.
+    pub blob_object: Address,
+    pub certificate: Certificate,
+    pub register_digest: Digest,
+    pub certify_digest: Digest,
+}
+
+/// A blob registered on-chain (paid for), not yet certified.
+#[derive(Debug, Clone)]
+pub struct RegisteredBlob {
+    pub blob_id: BlobId,
+    pub blob_object: ObjectReference,
+    pub end_epoch: u64,
+    pub digest: Digest,
+}
+
+/// A model registered by [`Floe::register_model`].
+#[derive(Debug, Clone, Copy)]
+pub struct RegisteredModel {
+    pub model: SharedObject,
+    /// The `ModelCap`, owned by the sender.
+    pub cap: Address,
+}
+
+/// Storage and write fees for a blob, in WAL base units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoragePrice {
+    pub encoded_size: u64,
+    pub storage_fee: u64,
+    pub write_fee: u64,
+}
+
+impl StoragePrice {
+    /// The fees `reserve_space` and `register_blob` take: ⌈encoded / MiB⌉ × price (× epochs).
+    pub fn compute(
+        system: &System,
+        unencoded_size: u64,
+        epochs_ahead: u64,
+    ) -> Result<Self, FlowError> {
+        let config = EncodingConfig::new(usize::from(system.n_shards))?;
+        let encoded_size = config.encoded_size(unencoded_size)?;
+        let mib = encoded_size.div_ceil(MIB);
+        let storage_fee = mib
+            .checked_mul(system.storage_price_per_mib_epoch)
+            .and_then(|v| v.checked_mul(epochs_ahead))
+            .ok_or(FlowError::PriceOverflow)?;
+        let write_fee = mib
+            .checked_mul(system.write_price_per_mib)
+            .ok_or(FlowError::PriceOverflow)?;
+        Ok(Self {
+            encoded_size,
+            storage_fee,
+            write_fee,
+        })
+    }
+
+    pub fn total(&self) -> Result<u64, FlowError> {
+        self.storage_fee
+            .checked_add(self.write_fee)
+            .ok_or(FlowError::PriceOverflow)
+    }
+}
+
+/// A signer bound to a network: the client, Floe's objects and the key that pays and signs.
+pub struct Floe {
+    pub client: FloeClient,
+    pub objects: FloeObjects,
+    key: Ed25519PrivateKey,
+    sender: Address,
+    /// Gas budget of every flow transaction, in MIST.
+    pub gas_budget: u64,
+}
+
+impl Floe {
+    pub fn new(client: FloeClient, objects: FloeObjects, key: Ed25519PrivateKey) -> Self {
+        let sender = crate::keystore::address_of(&key);
+        Self {
+            client,
+            objects,
+            key,
+            sender,
+            gas_budget: tx::DEFAULT_GAS_BUDGET,
+        }
+    }
+
+    /// Connects to the configured endpoint and resolves Floe's shared objects once.
+    pub async fn connect(
+        config: &NetworkConfig,
+        key: Ed25519PrivateKey,
+    ) -> Result<Self, FlowError> {
+        let mut client = FloeClient::connect(&config.rpc_url)?;
+        let objects = FloeObjects::resolve(&mut client, config).await?;
+        Ok(Self::new(client, objects, key))
+    }
+
+    pub fn sender(&self) -> Address {
+        self.sender
+    }
+
+    // === Reads ===
+
+    /// A Move object's contents decoded as `T` (one of [`crate::move_types`]).
+    pub async fn read_object<T: DeserializeOwned>(
+        &mut self,
+        id: Address,
+        expected: &'static str,
+    ) -> Result<T, FlowError> {
+        let object = self.client.object(id).await?;
+        decode_object(&object, id, expected)
+    }
+
+    pub async fn system(&mut self) -> Result<System, FlowError> {
+        let id = self.objects.system.id;
+        self.read_object(id, "system::System").await
+    }
+
+    /// The current committee and its shards.
+    pub async fn committee(&mut self) -> Result<Committee, FlowError> {
+        let committee = Committee::from_system(&self.system().await?);
+        if committee.members.is_empty() {
+            return Err(FlowError::NoCommittee);
+        }
+        Ok(committee)
+    }
+
+    /// `Coin<WAL>`'s type.
+    pub fn wal_coin_type(&self) -> StructTag {
+        StructTag::new(
+            Address::TWO,
+            sui_sdk_types::Identifier::from_static("coin"),
+            sui_sdk_types::Identifier::from_static("Coin"),
+            vec![move_types::wal_type(self.objects.original_package)],
+        )
+    }
+
+    /// The sender's WAL coins.
+    pub async fn wal_coins(&mut self) -> Result<Vec<CoinRef>, FlowError> {
+        let coin_type = self.wal_coin_type();
+        let objects = self
+            .client
+            .owned_objects(self.sender, Some(&coin_type))
+            .await?;
+        Ok(objects.iter().filter_map(client::coin_ref).collect())
+    }
+
+    /// The chain's clock, ms since the Unix epoch.
+    pub async fn clock_ms(&mut self) -> Result<u64, FlowError> {
+        // `sui::clock::Clock { id: UID, timestamp_ms: u64 }`.
+        let (_, timestamp_ms): ([u8; 32], u64) =
+            self.read_object(calls::CLOCK_ID, "clock::Clock").await?;
+        Ok(timestamp_ms)
+    }
+
+    pub async fn license(&mut self, id: Address) -> Result<License, FlowError> {
+        self.read_object(id, "license::License").await
+    }
+
+    /// Whether license `id` is valid now, as `license::is_valid` decides: the clock is before
+    /// its expiry and, if use-limited, uses are left. Read-only: no transaction, no gas.
+    pub async fn is_license_valid(&mut self, id: Address) -> Result<bool, FlowError> {
+        let license = self.license(id).await?;
+        let now = self.clock_ms().await?;
+        Ok(license_is_valid(&license, now))
+    }
+
+    // === Blobs ===
+
+    /// Stores `blob`: encodes it for the current committee, reserves storage and registers
+    /// the blob paying WAL (one transaction), hands the slivers to the nodes, aggregates their
+    /// confirmations and certifies the blob.
+    pub async fn store_blob<D: NodeDirectory>(
+        &mut self,
+        nodes: &D,
+        blob: &[u8],
+        epochs_ahead: u64,
+        deletable: bool,
+    ) -> Result<StoredBlob, FlowError> {
+        let system = self.system().await?;
+        let committee = Committee::from_system(&system);
+        if committee.members.is_empty() {
+            return Err(FlowError::NoCommittee);
+        }
+        let config = EncodingConfig::new(usize::from(system.n_shards))?;
+        let (metadata, pairs) = floe_encoder::encode(&config, blob)?;
+        let registered = self
+            .register_blob(&system, &metadata, epochs_ahead, deletable)
+            .await?;
+        let certificate = slivers::store_slivers(nodes, &committee, &metadata, &pairs).await?;
+        let certified = self
+            .certify_blob(&registered.blob_object, &certificate)
+            .await?;
+        Ok(StoredBlob {
+            blob_id: registered.blob_id,
+            blob_object: *registered.blob_object.object_id(),
+            certificate,
+            register_digest: registered.digest,
+            certify_digest: certified.digest,
+        })
+    }
+
+    /// Reserves storage and registers the blob in one transaction, paying both fees in WAL.
+    pub async fn register_blob(
+        &mut self,
+        system: &System,
+        metadata: &BlobMetadata,
+        epochs_ahead: u64,
+        deletable: bool,
+    ) -> Result<RegisteredBlob, FlowError> {
+        let size = metadata.unencoded_length;
+        let price = StoragePrice::compute(system, size, epochs_ahead)?;
+        let blob_id = metadata.blob_id();
+        let mut builder = TransactionBuilder::new();
+        let payment = self.wal_payment(&mut builder, price.total()?).await?;
+        let objs = self.objects;
+        let storage = calls::blob::reserve_space(&mut builder, &objs, size, epochs_ahead, payment);
+        let blob = calls::blob::register_blob(
+            &mut builder,
+            &objs,
+            storage,
+            blob_id.0,
+            metadata.root(),
+            size,
+            ENCODING_TYPE_RS2,
+            deletable,
+            payment,
+        );
+        self.keep(&mut builder, vec![blob]);
+        let executed = self.execute(builder).await?;
+        let event: events::BlobRegistered = event(&executed, "BlobRegistered")?;
+        let id = move_types::address_of(&event.blob_object_id);
+        Ok(RegisteredBlob {
+            blob_id,
+            blob_object: written(&executed, id)?,
+            end_epoch: event.end_epoch,
+            digest: executed.digest,
+        })
+    }
+
+    /// Certifies a registered blob with the nodes' aggregate confirmation.
+    pub async fn certify_blob(
+        &mut self,
+        blob_object: &ObjectReference,
+        certificate: &Certificate,
+    ) -> Result<ExecutedTransaction, FlowError> {
+        let mut builder = TransactionBuilder::new();
+        let blob = builder.object(owned(blob_object));
+        calls::blob::certify_blob(
+            &mut builder,
+            &self.objects,
+            blob,
+            &certificate.signers,
+            &certificate.signature,
+        );
+        let executed = self.execute(builder).await?;
+        let _: events::BlobCertified = event(&executed, "BlobCertified")?;
+        Ok(executed)
+    }
+
+    /// Reads blob `blob_id` from the current committee's nodes.
+    pub async fn read_blob<D: NodeDirectory>(
+        &mut self,
+        nodes: &D,
+        blob_id: &BlobId,
+    ) -> Result<Vec<u8>, FlowError> {
+        let committee = self.committee().await?;
+        Ok(slivers::read_slivers(nodes, &committee, blob_id).await?)
+    }
+
+    // === Staking ===
+
+    /// Stakes `amount` WAL base units with node `node_id`; returns the `StakedWal` ID.
+    pub async fn stake(&mut self, node_id: Address, amount: u64) -> Result<Address, FlowError> {
+        let mut builder = TransactionBuilder::new();
+        let payment = self.wal_payment(&mut builder, amount).await?;
+        let amount = builder.pure(&amount);
+        let coin = builder.split_coins(payment, vec![amount]);
+        let staked = calls::staking::stake(&mut builder, &self.objects, node_id, coin[0]);
+        self.keep(&mut builder, vec![staked]);
+        let executed = self.execute(builder).await?;
+        let event: events::Staked = event(&executed, "Staked")?;
+        Ok(move_types::address_of(&event.staked_wal_id))
+    }
+
+    /// Asks to withdraw a stake; it leaves the pool at the next epoch change.
+    pub async fn request_withdraw(&mut self, staked_wal: Address) -> Result<u64, FlowError> {
+        let input = self.owned_input(staked_wal).await?;
+        let mut builder = TransactionBuilder::new();
+        let staked = builder.object(input);
+        calls::staking::request_withdraw(&mut builder, &self.objects, staked);
+        let executed = self.execute(builder).await?;
+        let event: events::WithdrawRequested = event(&executed, "WithdrawRequested")?;
+        Ok(event.withdraw_epoch)
+    }
+
+    /// Withdraws a stake whose withdrawal was requested in an earlier epoch; returns the WAL
+    /// paid out (the coin goes to the sender).
+    pub async fn withdraw(&mut self, staked_wal: Address) -> Result<u64, FlowError> {
+        let input = self.owned_input(staked_wal).await?;
+        let mut builder = TransactionBuilder::new();
+        let staked = builder.object(input);
+        let coin = calls::staking::withdraw(&mut builder, &self.objects, staked);
+        self.keep(&mut builder, vec![coin]);
+        let executed = self.execute(builder).await?;
+        let event: events::Withdrawn = event(&executed, "Withdrawn")?;
+        Ok(event.amount)
+    }
+
+    // === Models and licenses ===
+
+    pub async fn register_model(
+        &mut self,
+        name: &str,
+        description: &str,
+    ) -> Result<RegisteredModel, FlowError> {
+        let mut builder = TransactionBuilder::new();
+        let cap = calls::model::register_model(&mut builder, &self.objects, name, description);
+        self.keep(&mut builder, vec![cap]);
+        let executed = self.execute(builder).await?;
+        let event: events::ModelRegistered = event(&executed, "ModelRegistered")?;
+        let model = move_types::address_of(&event.model_id);
+        Ok(RegisteredModel {
+            model: shared_created(&executed, model)?,
+            cap: move_types::address_of(&event.cap_id),
+        })
+    }
+
+    /// Publishes a new version pointing at a certified blob; returns its number.
+    pub async fn publish_version(
+        &mut self,
+        model: SharedObject,
+        cap: Address,
+        blob_id: &BlobId,
+        architecture: &str,
+        dataset_hash: &[u8],
+        metrics: &[(String, u64)],
+    ) -> Result<u64, FlowError> {
+        let cap = self.owned_input(cap).await?;
+        let names: Vec<String> = metrics.iter().map(|(n, _)| n.clone()).collect();
+        let values: Vec<u64> = metrics.iter().map(|(_, v)| *v).collect();
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
+        calls::model::publish_version(
+            &mut builder,
+            &self.objects,
+            model,
+            cap,
+            blob_id.0,
+            architecture,
+            dataset_hash,
+            &names,
+            &values,
+        );
+        let executed = self.execute(builder).await?;
+        let event: events::ModelVersionPublished = event(&executed, "ModelVersionPublished")?;
+        Ok(event.version)
+    }
+
+    /// Opens a license offer for a model; returns the shared `LicenseOffer`.
+    pub async fn create_offer(
+        &mut self,
+        model: SharedObject,
+        cap: Address,
+        price_per_window: u64,
+        window_ms: u64,
+        max_windows: u64,
+        uses_per_window: u64,
+    ) -> Result<SharedObject, FlowError> {
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
+        calls::license::create_offer(
+            &mut builder,
+            &self.objects,
+            model,
+            cap,
+            price_per_window,
+            window_ms,
+            max_windows,
+            uses_per_window,
+        );
+        let executed = self.execute(builder).await?;
+        let event: events::LicenseOfferCreated = event(&executed, "LicenseOfferCreated")?;
+        shared_created(&executed, move_types::address_of(&event.offer_id))
+    }
+
+    /// Buys `windows` windows of an offer; returns the new `License` (owned by the sender).
+    pub async fn purchase_license(
+        &mut self,
+        offer: Address,
+        windows: u64,
+    ) -> Result<Address, FlowError> {
+        let terms: move_types::license::LicenseOffer =
+            self.read_object(offer, "license::LicenseOffer").await?;
+        let price = terms
+            .price_per_window
+            .checked_mul(windows)
+            .ok_or(FlowError::PriceOverflow)?;
+        let offer = SharedObject::resolve(&mut self.client, offer).await?;
+        let model =
+            SharedObject::resolve(&mut self.client, move_types::address_of(&terms.model_id))
+                .await?;
+        let mut builder = TransactionBuilder::new();
+        let payment = self.wal_payment(&mut builder, price).await?;
+        let license =
+            calls::license::purchase(&mut builder, &self.objects, offer, model, payment, windows);
+        self.keep(&mut builder, vec![license]);
+        let executed = self.execute(builder).await?;
+        let event: events::LicensePurchased = event(&executed, "LicensePurchased")?;
+        Ok(move_types::address_of(&event.license_id))
+    }
+
+    /// Adds `windows` windows to a license, from the offer it was bought from.
+    pub async fn extend_license(
+        &mut self,
+        license: Address,
+        windows: u64,
+    ) -> Result<(), FlowError> {
+        let held = self.license(license).await?;
+        let offer_id = move_types::address_of(&held.offer_id);
+        let terms: move_types::license::LicenseOffer =
+            self.read_object(offer_id, "license::LicenseOffer").await?;
+        let price = terms
+            .price_per_window
+            .checked_mul(windows)
+            .ok_or(FlowError::PriceOverflow)?;
+        let offer = SharedObject::resolve(&mut self.client, offer_id).await?;
+        let model =
+            SharedObject::resolve(&mut self.client, move_types::address_of(&held.model_id)).await?;
+        let license = self.owned_input(license).await?;
+        let mut builder = TransactionBuilder::new();
+        let payment = self.wal_payment(&mut builder, price).await?;
+        let license = builder.object(license);
+        calls::license::extend(
+            &mut builder,
+            &self.objects,
+            license,
+            offer,
+            model,
+            payment,
+            windows,
+        );
+        let executed = self.execute(builder).await?;
+        let _: events::LicenseExtended = event(&executed, "LicenseExtended")?;
+        Ok(())
+    }
+
+    // === Plumbing ===
+
+    /// One WAL coin argument holding at least `needed`: the largest coins, merged into the
+    /// first in this transaction when one is not enough. Move takes `&mut Coin<WAL>` and
+    /// leaves the change in it, so the coin stays with the sender.
+    async fn wal_payment(
+        &mut self,
+        builder: &mut TransactionBuilder,
+        needed: u64,
+    ) -> Result<Argument, FlowError> {
+        let mut coins = self.wal_coins().await?;
+        coins.sort_by_key(|c| std::cmp::Reverse(c.balance));
+        let chosen = pick_coins(&coins, needed)?;
+        let mut args = chosen.iter().map(|c| builder.object(c.input()));
+        let first = args.next().expect("pick_coins returns at least one coin");
+        let rest: Vec<Argument> = args.collect();
+        if !rest.is_empty() {
+            builder.merge_coins(first, rest);
+        }
+        Ok(first)
+    }
+
+    /// Transfers results to the sender, so owned objects a call returns are kept.
+    fn keep(&self, builder: &mut TransactionBuilder, objects: Vec<Argument>) {
+        let me = builder.pure(&self.sender);
+        builder.transfer_objects(objects, me);
+    }
+
+    async fn owned_input(&mut self, id: Address) -> Result<ObjectInput, FlowError> {
+        let object = self.client.object(id).await?;
+        Ok(ObjectInput::owned(id, object.version(), object.digest()))
+    }
+
+    async fn execute(
+        &mut self,
+        builder: TransactionBuilder,
+    ) -> Result<ExecutedTransaction, FlowError> {
+        let gas = self
+            .client
+            .gas_for(self.sender, self.gas_budget, &[])
+            .await?;
+        let transaction = tx::finish(builder, self.sender, &gas, self.gas_budget)?;
+        Ok(self
+            .client
+            .sign_and_execute(&transaction, &self.key)
+            .await?)
+    }
+}
+
+/// `license::is_valid` off-chain: before expiry and, if use-limited, with uses left.
+pub fn license_is_valid(license: &License, now_ms: u64) -> bool {
+    now_ms < license.expires_at_ms && (!license.use_limited || license.uses_left > 0)
+}
+
+/// Coins (sorted largest first) whose sum covers `needed`, at least one.
+fn pick_coins(coins: &[CoinRef], needed: u64) -> Result<Vec<CoinRef>, FlowError> {
+    let mut chosen = Vec::new();
+    let mut total: u64 = 0;
+    for coin in coins {
+        if total >= needed && !chosen.is_empty() {
+            break;
+        }
+        total = total.saturating_add(coin.balance);
+        chosen.push(*coin);
+    }
+    if chosen.is_empty() || total < needed {
+        return Err(FlowError::InsufficientWal {
+            needed,
+            available: total,
+        });
+    }
+    Ok(chosen)
+}
+
+fn owned(reference: &ObjectReference) -> ObjectInput {
+    ObjectInput::owned(
+        *reference.object_id(),
+        reference.version(),
+        *reference.digest(),
+    )
+}
+
+fn decode_object<T: DeserializeOwned>(
+    object: &sui_sdk_types::Object,
+    id: Address,
+    expected: &'static str,
+) -> Result<T, FlowError> {
+    let bad = |message: String| FlowError::BadObject {
+        id,
+        expected,
+        message,
+    };
+    let contents = object
+        .as_struct()
+        .ok_or_else(|| bad("it is a package".to_owned()))?
+        .contents();
+    bcs::from_bytes(contents).map_err(|e| bad(e.to_string()))
+}
+
+/// The first event of the floe `events` module named `name`, decoded.
+fn event<T: DeserializeOwned>(
+    executed: &ExecutedTransaction,
+    name: &'static str,
+) -> Result<T, FlowError> {
+    let found = executed
+        .events
+        .iter()
+        .find(|e| e.type_.module().as_str() == "events" && e.type_.name().as_str() == name)
+        .ok_or(FlowError::MissingEvent {
+            event: name,
+            digest: executed.digest,
+        })?;
+    bcs::from_bytes(&found.contents).map_err(|e| FlowError::BadEvent {
+        event: name,
+        digest: executed.digest,
+        message: e.to_string(),
+    })
+}
+
+/// The new reference of an object the transaction wrote.
+fn written(executed: &ExecutedTransaction, id: Address) -> Result<ObjectReference, FlowError> {
+    executed.object_ref(id).ok_or(FlowError::BadObject {
+        id,
+        expected: "an object written by the transaction",
+        message: format!("not among the changes of {}", executed.digest),
+    })
+}
+
+/// A shared object the transaction created, with its initial shared version.
+fn shared_created(executed: &ExecutedTransaction, id: Address) -> Result<SharedObject, FlowError> {
+    executed
+        .created()
+        .into_iter()
+        .find(|c| *c.reference.object_id() == id)
+        .and_then(|c| match c.owner {
+            Owner::Shared(version) => Some(SharedObject::new(id, version)),
+            Owner::ConsensusAddress { start_version, .. } => {
+                Some(SharedObject::new(id, start_version))
+            }
+            _ => None,
+        })
+        .ok_or(FlowError::NotShared {
+            id,
+            digest: executed.digest,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coin(b: u8, balance: u64) -> CoinRef {
+        CoinRef {
+            object_id: Address::new([b; 32]),
+            version: 1,
+            digest: Digest::new([b; 32]),
+            balance,
+        }
+    }
+
+    #[test]
+    fn wal_coins_are_picked_until_they_cover_the_price() {
+        let coins = [coin(1, 50), coin(2, 30), coin(3, 5)];
+        assert_eq!(pick_coins(&coins, 40).unwrap().len(), 1);
+        assert_eq!(pick_coins(&coins, 80).unwrap().len(), 2);
+        assert_eq!(pick_coins(&coins, 0).unwrap().len(), 1);
+        assert!(matches!(
+            pick_coins(&coins, 100),
+            Err(FlowError::InsufficientWal {
+                needed: 100,
+                available: 85
+            })
+        ));
+        assert!(matches!(
+            pick_coins(&[], 1),
+            Err(FlowError::InsufficientWal { available: 0, .. })
+        ));
+    }
+
+    fn license(expires_at_ms: u64, use_limited: bool, uses_left: u64) -> License {
+        License::new(
+            move_types::uid(Address::TWO),
+            move_types::id(Address::TWO),
+            move_types::id(Address::TWO),
+            moverox::types::Address::new([0; 32]),
+            expires_at_ms,
+            use_limited,
+            uses_left,
+        )
+    }
+
+    #[test]
+    fn license_validity_follows_is_valid() {
+        assert!(license_is_valid(&license(100, false, 0), 99));
+        assert!(!license_is_valid(&license(100, false, 0), 100));
+        assert!(license_is_valid(&license(100, true, 1), 0));
+        assert!(!license_is_valid(&license(100, true, 0), 0));
+    }
+
+    #[test]
+    fn license_object_bytes_decode() {
+        let l = license(1234, true, 3);
+        let bytes = bcs::to_bytes(&l).unwrap();
+        let decoded: License = bcs::from_bytes(&bytes).unwrap();
+        assert_eq!(decoded, l);
+    }
+
+    #[test]
+    fn storage_price_matches_the_move_formula() {
+        let mut system: System = zero_system();
+        system.n_shards = 10;
+        system.storage_price_per_mib_epoch = 100_000;
+        system.write_price_per_mib = 200_000;
+        // n = 10: f = 3, p = 4, s = 7; 1000 bytes → symbol ⌈1000/28⌉ = 36 (even).
+        let price = StoragePrice::compute(&system, 1000, 3).unwrap();
+        assert_eq!(price.encoded_size, 10 * ((4 + 7) * 36 + 64 * 10));
+        assert_eq!(price.storage_fee, 100_000 * 3);
+        assert_eq!(price.write_fee, 200_000);
+        assert_eq!(price.total().unwrap(), 500_000);
+    }
+
+    fn zero_system() -> System {
+        use moverox_sui::sui::table::Table;
+        System::new(
+            move_types::uid(Address::ZERO),
+            0,
+            0,
+            1,
+            4,
+            vec![],
+            vec![],
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            Table::new(move_types::uid(Address::ZERO), 0),
+            vec![],
+            Table::new(move_types::uid(Address::ZERO), 0),
+            Table::new(move_types::uid(Address::ZERO), 0),
+        )
+    }
+}
