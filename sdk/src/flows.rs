@@ -282,20 +282,15 @@ impl Floe {
         let blob_id = metadata.blob_id();
         let mut builder = TransactionBuilder::new();
         let payment = self.wal_payment(&mut builder, price.total()?).await?;
-        let objs = self.objects;
-        let storage = calls::blob::reserve_space(&mut builder, &objs, size, epochs_ahead, payment);
-        let blob = calls::blob::register_blob(
+        add_register_blob(
             &mut builder,
-            &objs,
-            storage,
-            blob_id.0,
-            metadata.root(),
-            size,
-            ENCODING_TYPE_RS2,
+            &self.objects,
+            self.sender,
+            metadata,
+            epochs_ahead,
             deletable,
             payment,
         );
-        self.keep(&mut builder, vec![blob]);
         let executed = self.execute(builder).await?;
         let event: events::BlobRegistered = event(&executed, "BlobRegistered")?;
         let id = move_types::address_of(&event.blob_object_id);
@@ -564,6 +559,35 @@ impl Floe {
     }
 }
 
+/// The store transaction's commands: `reserve_space` and `register_blob`, both paid from
+/// `payment` (a `Coin<WAL>` holding both fees), and the new `Blob` sent to `owner`.
+pub fn add_register_blob(
+    builder: &mut TransactionBuilder,
+    objects: &FloeObjects,
+    owner: Address,
+    metadata: &BlobMetadata,
+    epochs_ahead: u64,
+    deletable: bool,
+    payment: Argument,
+) -> Argument {
+    let size = metadata.unencoded_length;
+    let storage = calls::blob::reserve_space(builder, objects, size, epochs_ahead, payment);
+    let blob = calls::blob::register_blob(
+        builder,
+        objects,
+        storage,
+        metadata.blob_id().0,
+        metadata.root(),
+        size,
+        ENCODING_TYPE_RS2,
+        deletable,
+        payment,
+    );
+    let owner = builder.pure(&owner);
+    builder.transfer_objects(vec![blob], owner);
+    blob
+}
+
 /// `license::is_valid` off-chain: before expiry and, if use-limited, with uses left.
 pub fn license_is_valid(license: &License, now_ms: u64) -> bool {
     now_ms < license.expires_at_ms && (!license.use_limited || license.uses_left > 0)
@@ -692,6 +716,66 @@ mod tests {
             pick_coins(&[], 1),
             Err(FlowError::InsufficientWal { available: 0, .. })
         ));
+    }
+
+    #[test]
+    fn the_store_transaction_reserves_and_registers_with_one_coin() {
+        use sui_sdk_types::{Command, Input, TransactionKind};
+        let config = EncodingConfig::new(10).unwrap();
+        let (metadata, _) = floe_encoder::encode(&config, b"hello floe").unwrap();
+        let shared = |b: u8| SharedObject::new(Address::new([b; 32]), 1);
+        let objects = FloeObjects {
+            package: Address::new([0xf1; 32]),
+            original_package: Address::new([0xf1; 32]),
+            system: shared(1),
+            treasury: shared(2),
+            blob_registry: shared(3),
+            challenge_board: shared(4),
+        };
+        let mut builder = TransactionBuilder::new();
+        let wal = coin(7, 1_000_000);
+        let payment = builder.object(wal.input());
+        add_register_blob(
+            &mut builder,
+            &objects,
+            Address::TWO,
+            &metadata,
+            2,
+            true,
+            payment,
+        );
+        let transaction =
+            tx::finish(builder, Address::TWO, &[coin(9, 10_000_000)], 1_000_000).unwrap();
+        let TransactionKind::ProgrammableTransaction(ptb) = &transaction.kind else {
+            panic!("not a programmable transaction");
+        };
+        let calls: Vec<&str> = ptb
+            .commands
+            .iter()
+            .map(|c| match c {
+                Command::MoveCall(call) => call.function.as_str(),
+                Command::TransferObjects(_) => "transfer",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(calls, ["reserve_space", "register_blob", "transfer"]);
+        let Command::MoveCall(register) = &ptb.commands[1] else {
+            unreachable!()
+        };
+        // The storage from command 0, then the blob ID's 32 bytes as a u256.
+        assert_eq!(register.arguments[2], sui_sdk_types::Argument::Result(0));
+        let sui_sdk_types::Argument::Input(i) = register.arguments[3] else {
+            panic!("blob ID is not an input");
+        };
+        assert_eq!(
+            ptb.inputs[usize::from(i)],
+            Input::Pure(metadata.blob_id().0.to_vec())
+        );
+        // One coin pays both fees.
+        let Command::MoveCall(reserve) = &ptb.commands[0] else {
+            unreachable!()
+        };
+        assert_eq!(reserve.arguments[3], register.arguments[8]);
     }
 
     fn license(expires_at_ms: u64, use_limited: bool, uses_left: u64) -> License {
