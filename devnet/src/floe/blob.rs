@@ -359,7 +359,7 @@ fn source_symbols(n_shards: u16) -> Result<(u64, u64), ExecutionError> {
 /// `price_of`: ⌈bytes / MiB⌉ × price × epochs, aborting `EPriceOverflow` above `u64::MAX`.
 /// The Move code computes in u256; a u128 overflow here means the u256 result exceeds u64 too.
 fn price_of(bytes: u64, price_per_mib: u64, epochs: u64) -> Result<u64, ExecutionError> {
-    let mib = (u128::from(bytes) + MIB - 1) / MIB;
+    let mib = u128::from(bytes).div_ceil(MIB);
     mib.checked_mul(u128::from(price_per_mib))
         .and_then(|x| x.checked_mul(u128::from(epochs)))
         .and_then(|price| u64::try_from(price).ok())

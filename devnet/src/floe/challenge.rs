@@ -521,7 +521,7 @@ fn fold_path(
         }
         let mut node = Vec::with_capacity(1 + 2 * HASH_LENGTH);
         node.push(INNER_PREFIX);
-        if position % 2 == 0 {
+        if position.is_multiple_of(2) {
             node.extend_from_slice(&current);
             node.extend_from_slice(sibling);
         } else {
