@@ -224,8 +224,6 @@ pub fn sample_owned_object() -> ObjectInput {
 /// The object every `Shared` parameter gets in [`CallSpec::sample`].
 pub const SAMPLE_SHARED: SharedObject = SharedObject::new(Address::new([0x5a; 32]), 3);
 
-#[doc(hidden)]
-#[macro_export]
 macro_rules! __floe_ret_ty {
     (0) => {
         ()
@@ -238,8 +236,6 @@ macro_rules! __floe_ret_ty {
     };
 }
 
-#[doc(hidden)]
-#[macro_export]
 macro_rules! __floe_ret_val {
     (0, $r:ident) => {{
         let _ = $r;
@@ -259,18 +255,16 @@ macro_rules! __floe_ret_val {
 ///
 /// The parameters are munched one by one to build, at once, the Rust signature (implicit
 /// objects left out), the Move argument list, the [`CallSpec`] parameters and sample values.
-#[doc(hidden)]
-#[macro_export]
 macro_rules! __floe_call {
     // All parameters consumed: the builder itself.
     (@fn $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] [$($doc:tt)*]
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]) => {
         $($doc)*
         #[allow(clippy::too_many_arguments)]
-        pub fn $name($tx: &mut TransactionBuilder, $objs: &FloeObjects, $($sig)*) -> $crate::__floe_ret_ty!($ret) {
+        pub fn $name($tx: &mut TransactionBuilder, $objs: &FloeObjects, $($sig)*) -> __floe_ret_ty!($ret) {
             let arguments = vec![$($args)*];
             let result = $tx.move_call($objs.function(stringify!($m), stringify!($name)), arguments);
-            $crate::__floe_ret_val!($ret, result)
+            __floe_ret_val!($ret, result)
         }
     };
     // All parameters consumed: the spec.
@@ -292,7 +286,7 @@ macro_rules! __floe_call {
     (@$mode:ident $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] $doc:tt
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]
         $p:ident : $field:ident @ $kind:ident ($mutable:tt) $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
+        __floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
             [$($sig)*]
             [$($args)* $tx.object($objs.$field.input($mutable)),]
             [$($params)* Param { name: stringify!($p), kind: ParamKind::$kind($mutable) },]
@@ -301,48 +295,48 @@ macro_rules! __floe_call {
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : system_mut $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: system @ System(true) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : system_ref $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: system @ System(false) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : treasury_mut $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: treasury @ Treasury(true) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : treasury_ref $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: treasury @ Treasury(false) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : registry_mut $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: blob_registry @ BlobRegistry(true) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : registry_ref $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: blob_registry @ BlobRegistry(false) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : board_mut $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: challenge_board @ ChallengeBoard(true) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt $ids:tt $doc:tt $sig:tt $args:tt $params:tt $samples:tt
         $p:ident : board_ref $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
+        __floe_call! {@$mode $m $name $ret $ids $doc $sig $args $params $samples
             $p: challenge_board @ ChallengeBoard(false) $(, $($rest)*)?}
     };
     (@$mode:ident $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] $doc:tt
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]
         $p:ident : clock $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
+        __floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
             [$($sig)*]
             [$($args)* $tx.object($objs.clock()),]
             [$($params)* Param { name: stringify!($p), kind: ParamKind::Clock },]
@@ -352,7 +346,7 @@ macro_rules! __floe_call {
     (@$mode:ident $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] $doc:tt
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]
         $p:ident : random $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
+        __floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
             [$($sig)*]
             [$($args)* $tx.object($objs.random()),]
             [$($params)* Param { name: stringify!($p), kind: ParamKind::Random },]
@@ -362,7 +356,7 @@ macro_rules! __floe_call {
     (@$mode:ident $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] $doc:tt
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]
         $p:ident : shared_mut $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
+        __floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
             [$($sig)* $p: SharedObject,]
             [$($args)* $tx.object($p.input(true)),]
             [$($params)* Param { name: stringify!($p), kind: ParamKind::Shared(true) },]
@@ -372,7 +366,7 @@ macro_rules! __floe_call {
     (@$mode:ident $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] $doc:tt
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]
         $p:ident : shared_ref $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
+        __floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
             [$($sig)* $p: SharedObject,]
             [$($args)* $tx.object($p.input(false)),]
             [$($params)* Param { name: stringify!($p), kind: ParamKind::Shared(false) },]
@@ -382,7 +376,7 @@ macro_rules! __floe_call {
     (@$mode:ident $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] $doc:tt
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]
         $p:ident : obj $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
+        __floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
             [$($sig)* $p: Argument,]
             [$($args)* $p,]
             [$($params)* Param { name: stringify!($p), kind: ParamKind::Object },]
@@ -392,7 +386,7 @@ macro_rules! __floe_call {
     (@$mode:ident $m:ident $name:ident $ret:tt [$tx:ident $objs:ident $o:ident $s:ident] $doc:tt
         [$($sig:tt)*] [$($args:tt)*] [$($params:tt)*] [$($samples:tt)*]
         $p:ident : pure($t:ty) $(, $($rest:tt)*)?) => {
-        $crate::__floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
+        __floe_call! {@$mode $m $name $ret [$tx $objs $o $s] $doc
             [$($sig)* $p: $t,]
             [$($args)* $tx.pure(&$p),]
             [$($params)* Param { name: stringify!($p), kind: ParamKind::Pure(stringify!($t)) },]
@@ -410,11 +404,11 @@ macro_rules! floe_calls {
                 #[allow(unused_imports)]
                 use super::*;
                 $(
-                    $crate::__floe_call!(@fn $m $name $ret [tx objs o s] [$(#[$doc])*] [] [] [] [] $($params)*);
+                    __floe_call!(@fn $m $name $ret [tx objs o s] [$(#[$doc])*] [] [] [] [] $($params)*);
                 )*
                 /// Every builder of this module.
                 pub const CALLS: &[CallSpec] = &[$(
-                    $crate::__floe_call!(@spec $m $name $ret [tx objs o s] [] [] [] [] [] $($params)*),
+                    __floe_call!(@spec $m $name $ret [tx objs o s] [] [] [] [] [] $($params)*),
                 )*];
             }
         )*

@@ -4,6 +4,12 @@
 //! configuration and keys, builds and signs programmable transactions offline, and talks
 //! to a `sui.rpc.v2` endpoint (a real Sui full node or the local `floe-devnet`) with the
 //! same code either way.
+//!
+//! - [`calls`]: one typed `MoveCall` builder per callable function of the `floe` package.
+//! - [`flows`]: store and read blobs, stake, models and licenses, as one call each.
+//! - [`slivers`], [`nodes`], [`committee`], [`bls`]: the storage-node side of storing and
+//!   reading (sliver distribution, quorum certificates, decoding), chain-free.
+//! - [`aborts`]: floe Move aborts named and explained.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
