@@ -687,12 +687,8 @@ fn check_status(executed: ExecutedTransaction) -> Result<ExecutedTransaction, Cl
                 }),
                 _ => None,
             };
-            // A floe abort is named and explained; others keep the raw location and code.
             let message = match &abort {
-                Some(abort) => match abort.floe_abort() {
-                    Some(known) => format!("{} ({abort}): {}", known.name, known.hint),
-                    None => format!("Move {abort}"),
-                },
+                Some(abort) => abort_message(abort),
                 None => describe(&error),
             };
             Err(ClientError::ExecutionFailed(Box::new(ExecutionFailure {
@@ -703,6 +699,14 @@ fn check_status(executed: ExecutedTransaction) -> Result<ExecutedTransaction, Cl
                 executed,
             })))
         }
+    }
+}
+
+/// A floe abort is named and explained; others keep the raw location and code.
+fn abort_message(abort: &MoveAbortInfo) -> String {
+    match abort.floe_abort() {
+        Some(known) => format!("{} ({abort}): {}", known.name, known.hint),
+        None => format!("Move {abort}"),
     }
 }
 
@@ -739,4 +743,34 @@ pub fn coin_ref(object: &Object) -> Option<CoinRef> {
         digest: object.digest(),
         balance: coin.balance(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floe_aborts_are_named_with_a_hint() {
+        let abort = MoveAbortInfo {
+            package: Address::new([0xf1; 32]),
+            module: "license".to_owned(),
+            function: Some("purchase".to_owned()),
+            code: 6,
+        };
+        let message = abort_message(&abort);
+        assert!(
+            message.starts_with("EOfferPaused (abort code 6 in"),
+            "{message}"
+        );
+        assert!(message.contains("license::purchase"), "{message}");
+        assert!(
+            message.contains("wait until the seller resumes it"),
+            "{message}"
+        );
+        let framework = MoveAbortInfo {
+            package: Address::TWO,
+            ..abort
+        };
+        assert!(abort_message(&framework).starts_with("Move abort code 6"));
+    }
 }
