@@ -17,7 +17,7 @@ use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
 use super::{
     FloeFn, add, arity, coin_into_balance, coin_value, emit, new_wal_coin, object_arg, pure_arg,
-    ret, staking_pool, system, tag, wal,
+    ret, staking_pool, system, tag, wal, wal_coin_tag,
 };
 use crate::handlers::HandlerRegistry;
 use crate::runtime::{CallContext, Value};
@@ -323,7 +323,8 @@ fn stake(
     arity(&args, 3)?;
     let (system_id, system) = system::system_arg(ctx, &args, 0)?;
     let node: move_types::ID = pure_arg(ctx, &args, 1)?;
-    let coin = ctx.object_id(&args[2], 2)?;
+    // A `Coin<WAL>` by value (anything else is a type mismatch, as on Sui).
+    let coin = object_arg(ctx, &args, 2, &wal_coin_tag())?;
     let amount = coin_value(ctx, coin)?;
     if amount < MIN_STAKE {
         return Err(ctx.abort(E_STAKE_TOO_SMALL));
