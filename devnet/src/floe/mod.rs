@@ -14,7 +14,7 @@
 
 pub mod blob;
 pub mod challenge;
-// pub mod genesis; (enabled once every module's `init` exists)
+pub mod genesis;
 pub mod license;
 pub mod model;
 pub mod staking;
@@ -27,9 +27,7 @@ use std::sync::Arc;
 use floe_sdk::move_types::{self, Table, TableVec};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sui_sdk_types::{
-    Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag,
-};
+use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
 
 use crate::handlers::{Handler, HandlerRegistry};
 use crate::objects;
@@ -195,9 +193,9 @@ pub fn take_from_coin(
     amount: u64,
 ) -> Result<u64, ExecutionError> {
     let value = coin_value(ctx, coin)?;
-    let rest = value.checked_sub(amount).ok_or_else(|| {
-        CallContext::framework_abort("balance", "split", E_BALANCE_NOT_ENOUGH)
-    })?;
+    let rest = value
+        .checked_sub(amount)
+        .ok_or_else(|| CallContext::framework_abort("balance", "split", E_BALANCE_NOT_ENOUGH))?;
     let object = ctx.runtime.get_mut(&coin)?;
     objects::set_coin_value(&mut object.contents, rest);
     Ok(amount)

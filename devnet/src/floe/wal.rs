@@ -4,8 +4,7 @@ use floe_sdk::move_types::{events::WalBurned, events::WalTreasuryCreated, wal::T
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
 use super::{
-    FloeFn, abort_in, add, arity, coin_into_balance, emit, object_arg, pure_arg, ret,
-    tag,
+    FloeFn, abort_in, add, arity, coin_into_balance, emit, object_arg, pure_arg, ret, tag,
 };
 use crate::handlers::HandlerRegistry;
 use crate::runtime::{CallContext, Value};
@@ -30,12 +29,16 @@ pub fn register(registry: &mut HandlerRegistry) {
         ("burn", burn_handler),
         ("total_burned", total_burned),
         ("total_supply", total_supply),
-        ("source_storage_fee", |_, _, a| constant(&a, SOURCE_STORAGE_FEE)),
+        ("source_storage_fee", |_, _, a| {
+            constant(&a, SOURCE_STORAGE_FEE)
+        }),
         ("source_slashing", |_, _, a| constant(&a, SOURCE_SLASHING)),
         ("source_early_unstake", |_, _, a| {
             constant(&a, SOURCE_EARLY_UNSTAKE)
         }),
-        ("source_license_fee", |_, _, a| constant(&a, SOURCE_LICENSE_FEE)),
+        ("source_license_fee", |_, _, a| {
+            constant(&a, SOURCE_LICENSE_FEE)
+        }),
         ("initial_supply", |_, _, a| constant(&a, INITIAL_SUPPLY)),
         ("decimals", |_, _, a| constant(&a, DECIMALS)),
     ];

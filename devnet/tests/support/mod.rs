@@ -1,0 +1,506 @@
+//! An in-process chain for testing the `floe` package's handlers step by step, the way the
+//! Move unit tests use `test_scenario`: the ledger, the executor and the Floe handlers with no
+//! gRPC in between, and a clock the test moves (`advance_clock`), so epochs and deadlines
+//! pass without waiting.
+//!
+//! Every call is a real programmable transaction: inputs are resolved from the ledger (owned
+//! objects by reference, shared objects by initial version), executed by the same executor the
+//! devnet runs, and its writes applied only when it succeeded... or failed (gas is charged and
+//! mutable inputs get new versions, as on Sui). Return values come from the executor's
+//! captured command outputs.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::result_large_err
+)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use floe_devnet::HandlerRegistry;
+use floe_devnet::execute::{self, CommandOutput, TxRecord};
+use floe_devnet::floe::genesis::{FloeGenesis, genesis_objects};
+use floe_devnet::floe::{self, PACKAGE_ID};
+use floe_devnet::ledger::Ledger;
+use floe_devnet::objects;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sui_sdk_types::{
+    Address, Argument, Command, Digest, Event, ExecutionError, ExecutionStatus, GasPayment,
+    Identifier, Input, MoveCall, Object, ObjectReference, Owner, ProgrammableTransaction,
+    SharedInput, StructTag, Transaction, TransactionExpiration, TransactionKind, TransferObjects,
+    TypeTag,
+};
+
+/// Clock at genesis (ms).
+pub const GENESIS_MS: u64 = 1_700_000_000_000;
+/// SUI (MIST) every account gets for gas.
+const GAS_MIST: u64 = 1_000_000_000_000;
+const BUDGET: u64 = 50_000_000;
+
+/// One argument of a command.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// BCS bytes of a pure value.
+    Pure(Vec<u8>),
+    /// An object from the ledger: owned by reference, shared as mutable, immutable as is.
+    Obj(Address),
+    /// A shared object passed read-only.
+    ObjRead(Address),
+    /// The single result of an earlier command of the same transaction.
+    Result(u16),
+    /// Result `j` of command `i`.
+    Nested(u16, u16),
+    /// The gas coin.
+    Gas,
+}
+
+impl Arg {
+    pub fn pure<T: Serialize>(value: &T) -> Self {
+        Arg::Pure(bcs::to_bytes(value).unwrap())
+    }
+    pub fn obj(id: Address) -> Self {
+        Arg::Obj(id)
+    }
+}
+
+/// One command of a programmable transaction.
+#[derive(Debug, Clone)]
+pub enum Cmd {
+    /// `floe::module::function<type_args>(args)`.
+    Call {
+        module: String,
+        function: String,
+        type_args: Vec<TypeTag>,
+        args: Vec<Arg>,
+    },
+    /// A call into any package (e.g. `0x2::coin::split`).
+    CallAt {
+        package: Address,
+        module: String,
+        function: String,
+        type_args: Vec<TypeTag>,
+        args: Vec<Arg>,
+    },
+    /// `TransferObjects(objects, recipient)`.
+    Transfer(Vec<Arg>, Address),
+}
+
+impl Cmd {
+    pub fn call(module: &str, function: &str, args: Vec<Arg>) -> Self {
+        Cmd::Call {
+            module: module.to_owned(),
+            function: function.to_owned(),
+            type_args: vec![],
+            args,
+        }
+    }
+}
+
+/// A transaction that executed successfully.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub record: TxRecord,
+    /// Return values of each command.
+    pub outputs: Vec<Vec<CommandOutput>>,
+}
+
+impl Outcome {
+    pub fn events(&self) -> Vec<Event> {
+        self.record
+            .events
+            .as_ref()
+            .map(|e| e.0.clone())
+            .unwrap_or_default()
+    }
+
+    /// The events of type `floe::events::<name>`, decoded.
+    pub fn events_named<T: DeserializeOwned>(&self, name: &str) -> Vec<T> {
+        self.events()
+            .into_iter()
+            .filter(|e| e.type_ == floe::tag("events", name))
+            .map(|e| bcs::from_bytes(&e.contents).unwrap())
+            .collect()
+    }
+
+    /// The one event of type `floe::events::<name>`.
+    pub fn event<T: DeserializeOwned>(&self, name: &str) -> T {
+        let mut all = self.events_named::<T>(name);
+        assert_eq!(all.len(), 1, "expected exactly one {name} event");
+        all.remove(0)
+    }
+
+    /// Return value `j` of command `i`, decoded.
+    pub fn ret<T: DeserializeOwned>(&self, i: usize, j: usize) -> T {
+        bcs::from_bytes(&self.outputs[i][j].bcs).unwrap()
+    }
+
+    /// Objects created by this transaction whose type is `floe::module::name` (any type
+    /// parameters), in the order the executor wrote them.
+    pub fn created(&self, module: &str, name: &str) -> Vec<Address> {
+        self.record
+            .written
+            .iter()
+            .filter(|o| {
+                objects::struct_parts(o).is_some_and(|(t, _, _)| {
+                    t.address() == &PACKAGE_ID
+                        && t.module().as_str() == module
+                        && t.name().as_str() == name
+                })
+            })
+            .filter(|o| o.version() == self.lamport_version())
+            .filter(|o| !self.was_input(&o.object_id()))
+            .map(|o| o.object_id())
+            .collect()
+    }
+
+    fn lamport_version(&self) -> u64 {
+        self.record
+            .written
+            .iter()
+            .map(|o| o.version())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn was_input(&self, id: &Address) -> bool {
+        let sui_sdk_types::TransactionEffects::V2(effects) = &self.record.effects else {
+            return false;
+        };
+        effects.changed_objects.iter().any(|c| {
+            c.object_id == *id && !matches!(c.input_state, sui_sdk_types::ObjectIn::NotExist)
+        })
+    }
+}
+
+/// A failed transaction: the error and the command that raised it.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub error: ExecutionError,
+    pub command: Option<u64>,
+}
+
+impl Failure {
+    /// `(module, code)` of a Move abort; panics for other errors.
+    pub fn abort(&self) -> (String, u64) {
+        match &self.error {
+            ExecutionError::MoveAbort { location, code } => {
+                (location.module.as_str().to_owned(), *code)
+            }
+            other => panic!("expected a Move abort, got {other:?}"),
+        }
+    }
+}
+
+/// The in-process chain.
+pub struct Chain {
+    pub ledger: Ledger,
+    registry: HandlerRegistry,
+    /// The clock transactions see (ms).
+    pub now_ms: u64,
+    pub genesis: FloeGenesis,
+    /// Published the package: holds all WAL and the `AdminCap`.
+    pub publisher: Address,
+    next_account: u8,
+    accounts: Vec<Address>,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Chain {
+    /// Genesis: Clock, Random, the `floe` package published by `publisher`, gas for it.
+    pub fn new() -> Self {
+        let publisher = Address::new([0xa0; 32]);
+        let mut ledger = Ledger::default();
+        let mut genesis = vec![objects::clock(GENESIS_MS), objects::random()];
+        let (floe_objects, floe_genesis) =
+            genesis_objects(publisher, GENESIS_MS, Digest::new([0x9e; 32]), 1).unwrap();
+        genesis.extend(floe_objects);
+        ledger.apply_genesis(&genesis);
+        let mut registry = HandlerRegistry::with_framework();
+        floe::register(&mut registry);
+        let mut chain = Self {
+            ledger,
+            registry,
+            now_ms: GENESIS_MS,
+            genesis: floe_genesis,
+            publisher,
+            next_account: 1,
+            accounts: vec![],
+        };
+        chain.fund_gas(publisher);
+        chain
+    }
+
+    fn fund_gas(&mut self, owner: Address) {
+        let mut id = [0u8; 32];
+        id[0] = 0x6a;
+        id[1..].copy_from_slice(&owner.as_bytes()[..31]);
+        let coin = objects::gas_coin(Address::new(id), GAS_MIST, owner, 1);
+        self.ledger.apply_genesis(&[coin]);
+    }
+
+    /// A fresh account with SUI for gas (no WAL: see [`Self::give_wal`]).
+    pub fn new_account(&mut self) -> Address {
+        let address = Address::new([self.next_account; 32]);
+        self.next_account += 1;
+        self.fund_gas(address);
+        self.accounts.push(address);
+        address
+    }
+
+    /// Moves the clock forward.
+    pub fn advance_clock(&mut self, ms: u64) {
+        self.now_ms += ms;
+    }
+
+    pub fn object_raw(&self, id: Address) -> &Object {
+        self.ledger
+            .get_object(&id)
+            .unwrap_or_else(|| panic!("object {id} does not exist"))
+    }
+
+    pub fn exists(&self, id: Address) -> bool {
+        self.ledger.get_object(&id).is_some()
+    }
+
+    /// An object's contents decoded as the generated type `T`.
+    pub fn object<T: DeserializeOwned>(&self, id: Address) -> T {
+        let object = self.object_raw(id);
+        let (_, contents, _) = objects::struct_parts(object).expect("a Move object");
+        bcs::from_bytes(contents).unwrap()
+    }
+
+    pub fn owner(&self, id: Address) -> Owner {
+        *self.object_raw(id).owner()
+    }
+
+    /// Objects of type `floe::module::name` owned by `owner`.
+    pub fn owned(&self, owner: Address, module: &str, name: &str) -> Vec<Address> {
+        self.ledger
+            .owned_objects(&owner, None)
+            .filter(|o| {
+                objects::struct_parts(o).is_some_and(|(t, _, _)| {
+                    t.address() == &PACKAGE_ID
+                        && t.module().as_str() == module
+                        && t.name().as_str() == name
+                })
+            })
+            .map(|o| o.object_id())
+            .collect()
+    }
+
+    /// `owner`'s `Coin<WAL>` objects and their values.
+    pub fn wal_coins(&self, owner: Address) -> Vec<(Address, u64)> {
+        let coin_tag = floe::wal_coin_tag();
+        self.ledger
+            .owned_objects(&owner, None)
+            .filter_map(|o| {
+                let (t, contents, _) = objects::struct_parts(o)?;
+                (*t == coin_tag).then(|| (o.object_id(), objects::coin_value(contents).unwrap()))
+            })
+            .collect()
+    }
+
+    /// `owner`'s total WAL.
+    pub fn wal_balance(&self, owner: Address) -> u64 {
+        self.wal_coins(owner).iter().map(|(_, v)| v).sum()
+    }
+
+    /// Sends `amount` WAL from the publisher to `to` as a new coin; returns the coin's ID.
+    pub fn give_wal(&mut self, to: Address, amount: u64) -> Address {
+        let from = self.publisher;
+        self.wal_coin(from, amount, to)
+    }
+
+    /// Splits `amount` off one of `from`'s WAL coins into a new coin owned by `to`.
+    pub fn wal_coin(&mut self, from: Address, amount: u64, to: Address) -> Address {
+        let (source, value) = self
+            .wal_coins(from)
+            .into_iter()
+            .max_by_key(|(_, v)| *v)
+            .expect("the sender has WAL");
+        assert!(value >= amount, "{from} has too little WAL in one coin");
+        let outcome = self
+            .ptb(
+                from,
+                vec![
+                    Cmd::CallAt {
+                        package: Address::TWO,
+                        module: "coin".into(),
+                        function: "split".into(),
+                        type_args: vec![floe::wal_type()],
+                        args: vec![Arg::Obj(source), Arg::pure(&amount)],
+                    },
+                    Cmd::Transfer(vec![Arg::Result(0)], to),
+                ],
+            )
+            .expect("splitting a WAL coin");
+        let written: Vec<Address> = outcome
+            .record
+            .written
+            .iter()
+            .filter(|o| o.owner() == &Owner::Address(to) && o.object_id() != source)
+            .filter(|o| {
+                objects::struct_parts(o).is_some_and(|(t, _, _)| *t == floe::wal_coin_tag())
+            })
+            .map(|o| o.object_id())
+            .collect();
+        assert_eq!(written.len(), 1);
+        written[0]
+    }
+
+    /// One Move call into `floe::module::function`.
+    pub fn call(
+        &mut self,
+        sender: Address,
+        module: &str,
+        function: &str,
+        args: Vec<Arg>,
+    ) -> Result<Outcome, Failure> {
+        self.ptb(sender, vec![Cmd::call(module, function, args)])
+    }
+
+    /// A Move call whose single return value (an object) is transferred to the sender.
+    pub fn call_keep(
+        &mut self,
+        sender: Address,
+        module: &str,
+        function: &str,
+        args: Vec<Arg>,
+    ) -> Result<Outcome, Failure> {
+        self.ptb(
+            sender,
+            vec![
+                Cmd::call(module, function, args),
+                Cmd::Transfer(vec![Arg::Result(0)], sender),
+            ],
+        )
+    }
+
+    /// Runs a programmable transaction as `sender` at the current clock. On success its
+    /// writes are applied; on failure only the gas (and versions) change, as on Sui.
+    pub fn ptb(&mut self, sender: Address, commands: Vec<Cmd>) -> Result<Outcome, Failure> {
+        let tx = self.build(sender, commands);
+        let simulation = execute::simulate(&self.ledger, &self.registry, &tx, self.now_ms)
+            .unwrap_or_else(|rejection| panic!("transaction rejected: {rejection}"));
+        let record = simulation.record;
+        let status = record.effects.status().clone();
+        self.ledger.apply(Arc::new(record.clone()));
+        match status {
+            ExecutionStatus::Success => Ok(Outcome {
+                record,
+                outputs: simulation.command_outputs,
+            }),
+            ExecutionStatus::Failure { error, command } => Err(Failure { error, command }),
+        }
+    }
+
+    fn build(&self, sender: Address, commands: Vec<Cmd>) -> Transaction {
+        let mut inputs: Vec<Input> = Vec::new();
+        let mut input_index: HashMap<Address, u16> = HashMap::new();
+        let mut arg = |inputs: &mut Vec<Input>, a: &Arg| -> Argument {
+            match a {
+                Arg::Pure(bytes) => {
+                    inputs.push(Input::Pure(bytes.clone()));
+                    Argument::Input(inputs.len() as u16 - 1)
+                }
+                Arg::Obj(id) | Arg::ObjRead(id) => {
+                    if let Some(i) = input_index.get(id) {
+                        return Argument::Input(*i);
+                    }
+                    let object = self.object_raw(*id);
+                    let input = match object.owner() {
+                        Owner::Shared(initial) => {
+                            Input::Shared(SharedInput::new(*id, *initial, matches!(a, Arg::Obj(_))))
+                        }
+                        _ => Input::ImmutableOrOwned(ObjectReference::new(
+                            *id,
+                            object.version(),
+                            object.digest(),
+                        )),
+                    };
+                    inputs.push(input);
+                    let i = inputs.len() as u16 - 1;
+                    input_index.insert(*id, i);
+                    Argument::Input(i)
+                }
+                Arg::Result(i) => Argument::Result(*i),
+                Arg::Nested(i, j) => Argument::NestedResult(*i, *j),
+                Arg::Gas => Argument::Gas,
+            }
+        };
+        let mut built = Vec::new();
+        for command in &commands {
+            built.push(match command {
+                Cmd::Call {
+                    module,
+                    function,
+                    type_args,
+                    args,
+                } => Command::MoveCall(MoveCall {
+                    package: PACKAGE_ID,
+                    module: Identifier::new(module).unwrap(),
+                    function: Identifier::new(function).unwrap(),
+                    type_arguments: type_args.clone(),
+                    arguments: args.iter().map(|a| arg(&mut inputs, a)).collect(),
+                }),
+                Cmd::CallAt {
+                    package,
+                    module,
+                    function,
+                    type_args,
+                    args,
+                } => Command::MoveCall(MoveCall {
+                    package: *package,
+                    module: Identifier::new(module).unwrap(),
+                    function: Identifier::new(function).unwrap(),
+                    type_arguments: type_args.clone(),
+                    arguments: args.iter().map(|a| arg(&mut inputs, a)).collect(),
+                }),
+                Cmd::Transfer(objects, to) => {
+                    let objects = objects.iter().map(|a| arg(&mut inputs, a)).collect();
+                    let address = arg(&mut inputs, &Arg::pure(to));
+                    Command::TransferObjects(TransferObjects { objects, address })
+                }
+            });
+        }
+        let gas = self
+            .ledger
+            .owned_objects(&sender, None)
+            .find(|o| objects::struct_parts(o).is_some_and(|(t, _, _)| *t == StructTag::gas_coin()))
+            .unwrap_or_else(|| panic!("{sender} has no gas coin (use chain.new_account())"));
+        Transaction {
+            kind: TransactionKind::ProgrammableTransaction(ProgrammableTransaction {
+                inputs,
+                commands: built,
+            }),
+            sender,
+            gas_payment: GasPayment {
+                objects: vec![ObjectReference::new(
+                    gas.object_id(),
+                    gas.version(),
+                    gas.digest(),
+                )],
+                owner: sender,
+                price: execute::REFERENCE_GAS_PRICE,
+                budget: BUDGET,
+            },
+            expiration: TransactionExpiration::None,
+        }
+    }
+}
+
+/// The shared Clock and Random objects as arguments.
+pub fn clock() -> Arg {
+    Arg::ObjRead(objects::CLOCK_ID)
+}
+
+pub fn random() -> Arg {
+    Arg::ObjRead(objects::RANDOM_ID)
+}
