@@ -1,0 +1,1788 @@
+//! `floe::blob` and `floe::challenge` on the devnet: the scenarios of
+//! `move/floe/tests/blob_tests.move`, `challenge_tests.move` and `scenario_slash_tests.move`,
+//! step by step.
+//!
+//! The Move tests build their committee with test-only helpers; here it is built the real
+//! way: four nodes register with the BLS keys of `move/floe/tests/vectors/README.md` (proofs
+//! of possession signed for their operators' addresses), stake, and an epoch change makes
+//! them the committee of epoch 1 (the Move tests' `START_EPOCH`). Certification signatures are
+//! made with the same secret keys over the real certification message, so they match whatever
+//! committee order and shard assignment the epoch change produced. `set_epoch_for_testing`
+//! becomes "advance the clock one epoch and call `advance_epoch`", once per epoch.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::result_large_err,
+    clippy::too_many_arguments
+)]
+
+mod support;
+
+use floe_devnet::floe::{blob as blob_rs, challenge as challenge_rs};
+use floe_sdk::move_types::{
+    self, ID, U256,
+    blob::{Blob, Storage},
+    challenge::Challenge,
+    events::{
+        BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, ChallengeAnswered,
+        ChallengeIssued, ChallengeSlashed, ChallengesIssued, RegistryPruned, StorageReserved,
+    },
+    staking::NodeCap,
+    system::System,
+    wal::Treasury,
+};
+use sui_sdk_types::Address;
+use support::{Arg, Chain, Cmd, Failure, Outcome, clock, random};
+
+const N: u16 = 7;
+const EPOCH_MS: u64 = 3_600_000;
+/// 1 000 WAL staked with every node.
+const NODE_STAKE: u64 = 1_000_000_000_000;
+const ENCODED_A: u64 = 3_584;
+const BIG: u64 = 1_000_000_000_000;
+const DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_";
+
+/// Secret keys of `bls_test_vectors.move` (README of `move/floe/tests/vectors`).
+const SECRET_KEYS: [&str; 4] = [
+    "4ceb6c75377895f803deaf82698030ba4b4a3a48bf4344c2f78a27f66fffe6ba",
+    "58e07db55b84894550a43feb971fededcd0539c188938d7993022ea38ecb0008",
+    "33ae55b223af2c3d765b3de3acfe795a0ed9cb2a66fc67455909013f498a5e20",
+    "1a5b69cc3ffd2d207397610a7c92d2e36923a9d40cada37538b6a6e32cbd4383",
+];
+
+// Blob A and B of `floe_test_utils.move`.
+const SEED_A: u64 = 5;
+const SIZE_A: u64 = 100;
+const ROOT_A: &str =
+    "86370485787158523631619776134765588634542563736392788787732974783505037689303";
+const BLOB_ID_A: &str =
+    "98875015896608290534907558673555593184351713564713250340073600695944976414878";
+const SIZE_B: u64 = 200;
+const ROOT_B: &str =
+    "10470772083897707183207917599319354959258589027011427351833790852193170352371";
+const BLOB_ID_B: &str =
+    "34823532552827522200902251409063504672258361783837487058519587406321376838775";
+
+fn u256(decimal: &str) -> U256 {
+    U256::from_str_radix(decimal, 10).unwrap()
+}
+
+fn root_a() -> U256 {
+    u256(ROOT_A)
+}
+fn blob_id_a() -> U256 {
+    u256(BLOB_ID_A)
+}
+fn root_b() -> U256 {
+    u256(ROOT_B)
+}
+fn blob_id_b() -> U256 {
+    u256(BLOB_ID_B)
+}
+
+fn secret_key(k: usize) -> blst::min_pk::SecretKey {
+    let bytes = hex::decode(SECRET_KEYS[k]).unwrap();
+    blst::min_pk::SecretKey::from_bytes(&bytes).unwrap()
+}
+
+fn move_id(address: Address) -> ID {
+    move_types::id(address)
+}
+
+/// A registered, staked committee node.
+struct Node {
+    operator: Address,
+    cap: Address,
+    node_id: Address,
+    key: usize,
+}
+
+/// The chain with the system, a 4-node committee in epoch 1 and a user.
+struct Env {
+    chain: Chain,
+    admin: Address,
+    admin_cap: Address,
+    user: Address,
+    system: Address,
+    registry: Address,
+    board: Address,
+    treasury: Address,
+    nodes: Vec<Node>,
+}
+
+/// `floe_test_utils::setup` through the real flow.
+fn setup() -> Env {
+    let mut chain = Chain::new();
+    let admin = chain.publisher;
+    let admin_cap = chain.genesis.admin_cap;
+    let created = chain
+        .call(
+            admin,
+            "system",
+            "create_system",
+            vec![
+                Arg::obj(admin_cap),
+                Arg::pure(&N),
+                Arg::pure(&EPOCH_MS),
+                clock(),
+            ],
+        )
+        .unwrap();
+    let system = created.created("system", "System")[0];
+    let mut nodes = Vec::new();
+    for key in 0..4 {
+        let operator = chain.new_account();
+        let sk = secret_key(key);
+        let pk = sk.sk_to_pk().compress().to_vec();
+        let mut message = operator.as_bytes().to_vec();
+        message.extend_from_slice(&pk);
+        let pop = sk.sign(&message, DST, &[]).compress().to_vec();
+        let registered = chain
+            .call_keep(
+                operator,
+                "staking",
+                "register_node",
+                vec![
+                    Arg::obj(system),
+                    Arg::pure(&format!("node-{key}")),
+                    Arg::pure(&"127.0.0.1:0".to_owned()),
+                    Arg::pure(&pk),
+                    Arg::pure(&pop),
+                    Arg::pure(&0u64),
+                ],
+            )
+            .unwrap();
+        let cap = registered.created("staking", "NodeCap")[0];
+        let node_id = move_types::address_of(&chain.object::<NodeCap>(cap).node_id);
+        let coin = chain.give_wal(operator, NODE_STAKE);
+        chain
+            .call_keep(
+                operator,
+                "staking",
+                "stake",
+                vec![
+                    Arg::obj(system),
+                    Arg::pure(&move_id(node_id)),
+                    Arg::obj(coin),
+                ],
+            )
+            .unwrap();
+        nodes.push(Node {
+            operator,
+            cap,
+            node_id,
+            key,
+        });
+    }
+    let user = chain.new_account();
+    let mut env = Env {
+        admin,
+        admin_cap,
+        user,
+        system,
+        registry: chain.genesis.blob_registry,
+        board: chain.genesis.challenge_board,
+        treasury: chain.genesis.treasury,
+        nodes,
+        chain,
+    };
+    next_epoch(&mut env);
+    let system = env.system();
+    assert_eq!(system.epoch, 1);
+    assert_eq!(system.committee.len(), 4);
+    let shards: usize = system.committee_shards.iter().map(Vec::len).sum();
+    assert_eq!(shards, usize::from(N));
+    env
+}
+
+/// One epoch later: the clock moves one epoch and anyone calls `advance_epoch`.
+fn next_epoch(env: &mut Env) {
+    env.chain.advance_clock(EPOCH_MS);
+    let args = vec![Arg::obj(env.system), Arg::obj(env.treasury), clock()];
+    env.chain
+        .call(env.admin, "system", "advance_epoch", args)
+        .unwrap();
+}
+
+impl Env {
+    fn system(&self) -> System {
+        self.chain.object(self.system)
+    }
+
+    fn blob(&self, id: Address) -> Blob {
+        self.chain.object(id)
+    }
+
+    fn storage(&self, id: Address) -> Storage {
+        self.chain.object(id)
+    }
+
+    fn epoch(&self) -> u64 {
+        self.system().epoch
+    }
+
+    fn coin(&mut self, amount: u64) -> Address {
+        let user = self.user;
+        self.chain.give_wal(user, amount)
+    }
+
+    fn call(&mut self, module: &str, function: &str, args: Vec<Arg>) -> Result<Outcome, Failure> {
+        let user = self.user;
+        self.chain.call(user, module, function, args)
+    }
+
+    fn call_keep(
+        &mut self,
+        module: &str,
+        function: &str,
+        args: Vec<Arg>,
+    ) -> Result<Outcome, Failure> {
+        let user = self.user;
+        self.chain.call_keep(user, module, function, args)
+    }
+
+    /// A read-only call returning one pure value.
+    fn read<T: serde::de::DeserializeOwned>(
+        &mut self,
+        module: &str,
+        function: &str,
+        args: Vec<Arg>,
+    ) -> T {
+        self.call(module, function, args).unwrap().ret(0, 0)
+    }
+
+    /// `blob::reserve_space` paid from a fresh coin of `paid` WAL; the Storage is the user's.
+    fn reserve_paid(
+        &mut self,
+        size: u64,
+        epochs: u64,
+        paid: u64,
+    ) -> Result<(Address, Address), Failure> {
+        let coin = self.coin(paid);
+        let args = vec![
+            Arg::obj(self.system),
+            Arg::pure(&size),
+            Arg::pure(&epochs),
+            Arg::obj(coin),
+        ];
+        let outcome = self.call_keep("blob", "reserve_space", args)?;
+        Ok((outcome.created("blob", "Storage")[0], coin))
+    }
+
+    /// `floe_test_utils::reserve`.
+    fn reserve(&mut self, size: u64, epochs: u64) -> Address {
+        self.reserve_paid(size, epochs, BIG).unwrap().0
+    }
+
+    fn register_args(
+        &self,
+        storage: Arg,
+        blob_id: U256,
+        root: U256,
+        size: u64,
+        encoding: u8,
+        deletable: bool,
+        coin: Address,
+    ) -> Vec<Arg> {
+        vec![
+            Arg::obj(self.system),
+            Arg::obj(self.registry),
+            storage,
+            Arg::pure(&blob_id),
+            Arg::pure(&root),
+            Arg::pure(&size),
+            Arg::pure(&encoding),
+            Arg::pure(&deletable),
+            Arg::obj(coin),
+        ]
+    }
+
+    /// `register_blob` on an existing storage, write fee from a fresh coin of `paid`.
+    #[allow(clippy::too_many_arguments)]
+    fn register_on(
+        &mut self,
+        storage: Address,
+        blob_id: U256,
+        root: U256,
+        size: u64,
+        encoding: u8,
+        deletable: bool,
+        paid: u64,
+    ) -> Result<Outcome, Failure> {
+        let coin = self.coin(paid);
+        let args = self.register_args(
+            Arg::obj(storage),
+            blob_id,
+            root,
+            size,
+            encoding,
+            deletable,
+            coin,
+        );
+        self.call_keep("blob", "register_blob", args)
+    }
+
+    /// `floe_test_utils::register`: reserve and register in one transaction.
+    fn register(
+        &mut self,
+        blob_id: U256,
+        root: U256,
+        size: u64,
+        epochs: u64,
+        deletable: bool,
+    ) -> Address {
+        let coin = self.coin(BIG);
+        let reserve = Cmd::call(
+            "blob",
+            "reserve_space",
+            vec![
+                Arg::obj(self.system),
+                Arg::pure(&size),
+                Arg::pure(&epochs),
+                Arg::obj(coin),
+            ],
+        );
+        let register = Cmd::call(
+            "blob",
+            "register_blob",
+            self.register_args(Arg::Result(0), blob_id, root, size, 1, deletable, coin),
+        );
+        let user = self.user;
+        let outcome = self
+            .chain
+            .ptb(
+                user,
+                vec![reserve, register, Cmd::Transfer(vec![Arg::Result(1)], user)],
+            )
+            .unwrap();
+        outcome.created("blob", "Blob")[0]
+    }
+
+    fn register_a(&mut self, epochs: u64, deletable: bool) -> Address {
+        self.register(blob_id_a(), root_a(), SIZE_A, epochs, deletable)
+    }
+
+    fn register_b(&mut self, epochs: u64, deletable: bool) -> Address {
+        self.register(blob_id_b(), root_b(), SIZE_B, epochs, deletable)
+    }
+
+    /// Committee indices and the key each member signs with.
+    fn member_keys(&self) -> Vec<usize> {
+        self.system()
+            .committee
+            .iter()
+            .map(|id| {
+                let id = move_types::address_of(id);
+                self.nodes.iter().find(|n| n.node_id == id).unwrap().key
+            })
+            .collect()
+    }
+
+    /// Aggregate signature of committee members `signers` over `message`.
+    fn sign(&self, signers: &[u16], message: &[u8]) -> Vec<u8> {
+        let keys = self.member_keys();
+        let sigs: Vec<blst::min_pk::Signature> = signers
+            .iter()
+            .map(|s| secret_key(keys[usize::from(*s)]).sign(message, DST, &[]))
+            .collect();
+        let refs: Vec<&blst::min_pk::Signature> = sigs.iter().collect();
+        blst::min_pk::AggregateSignature::aggregate(&refs, true)
+            .unwrap()
+            .to_signature()
+            .compress()
+            .to_vec()
+    }
+
+    /// Committee indices (in order) holding at least 2f + 1 shards: the largest members first.
+    fn quorum(&self) -> Vec<u16> {
+        let system = self.system();
+        let mut order: Vec<usize> = (0..system.committee.len()).collect();
+        order.sort_by_key(|k| std::cmp::Reverse(system.committee_shards[*k].len()));
+        let mut chosen = Vec::new();
+        let mut shards = 0;
+        for k in order {
+            if shards >= 5 {
+                break;
+            }
+            shards += system.committee_shards[k].len();
+            chosen.push(k as u16);
+        }
+        chosen.sort();
+        chosen
+    }
+
+    fn certify_with(
+        &mut self,
+        blob: Address,
+        signers: &[u16],
+        signature: Vec<u8>,
+    ) -> Result<Outcome, Failure> {
+        let args = vec![
+            Arg::ObjRead(self.system),
+            Arg::obj(self.registry),
+            Arg::obj(blob),
+            Arg::pure(&signers.to_vec()),
+            Arg::pure(&signature),
+        ];
+        self.call("blob", "certify_blob", args)
+    }
+
+    /// `floe_test_utils::certify_a` for any blob: a quorum signs in the current epoch.
+    fn certify(&mut self, blob: Address) -> Result<Outcome, Failure> {
+        let blob_id = self.blob(blob).blob_id;
+        let message = blob_rs::certification_message(self.epoch(), &blob_id);
+        let signers = self.quorum();
+        let signature = self.sign(&signers, &message);
+        self.certify_with(blob, &signers, signature)
+    }
+
+    fn destroy_storage(&mut self, storage: Address) -> Outcome {
+        let args = vec![Arg::obj(self.system), Arg::obj(storage)];
+        self.call("blob", "destroy_storage", args).unwrap()
+    }
+
+    /// `delete_blob`; the storage goes back to the user.
+    fn delete_blob(&mut self, blob: Address) -> Result<Outcome, Failure> {
+        let args = vec![
+            Arg::ObjRead(self.system),
+            Arg::obj(self.registry),
+            Arg::obj(blob),
+        ];
+        self.call_keep("blob", "delete_blob", args)
+    }
+
+    fn destroy_expired(&mut self, blob: Address) -> Result<Outcome, Failure> {
+        let args = vec![
+            Arg::obj(self.system),
+            Arg::obj(self.registry),
+            Arg::obj(blob),
+        ];
+        self.call("blob", "destroy_expired", args)
+    }
+
+    fn prune(&mut self, blob_id: U256) -> Result<Outcome, Failure> {
+        let args = vec![
+            Arg::ObjRead(self.system),
+            Arg::obj(self.registry),
+            Arg::pure(&blob_id),
+        ];
+        self.call("blob", "prune_expired", args)
+    }
+
+    fn registry_read<T: serde::de::DeserializeOwned>(
+        &mut self,
+        function: &str,
+        blob_id: U256,
+    ) -> T {
+        let args = vec![Arg::ObjRead(self.registry), Arg::pure(&blob_id)];
+        self.read("blob", function, args)
+    }
+
+    fn is_certified(&mut self, blob_id: U256) -> bool {
+        self.registry_read("is_certified", blob_id)
+    }
+
+    fn reference_count(&mut self, blob_id: U256) -> u64 {
+        self.registry_read("reference_count", blob_id)
+    }
+
+    fn end_epoch_of(&mut self, blob_id: U256) -> u64 {
+        self.registry_read("end_epoch_of", blob_id)
+    }
+
+    fn certified_count(&mut self) -> u64 {
+        let args = vec![Arg::ObjRead(self.registry)];
+        self.read("blob", "certified_count", args)
+    }
+
+    fn certified_at(&mut self, i: u64) -> Result<(U256, U256, u64), Failure> {
+        let args = vec![Arg::ObjRead(self.registry), Arg::pure(&i)];
+        let outcome = self.call("blob", "certified_at", args)?;
+        Ok((outcome.ret(0, 0), outcome.ret(0, 1), outcome.ret(0, 2)))
+    }
+
+    fn wal_value(&self, coin: Address) -> u64 {
+        self.chain
+            .wal_coins(self.user)
+            .into_iter()
+            .find(|(id, _)| *id == coin)
+            .map(|(_, v)| v)
+            .unwrap()
+    }
+}
+
+fn assert_abort(result: Result<Outcome, Failure>, module: &str, code: u64) {
+    match result {
+        Ok(_) => panic!("expected abort {module}::{code}, the call succeeded"),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+    }
+}
+
+// === Pure functions ===
+
+#[test]
+fn sizes_follow_rs2_rules() {
+    let mut env = setup();
+    let mut symbol = |size: u64, n: u16| -> Result<Outcome, Failure> {
+        env.call("blob", "symbol_size", vec![Arg::pure(&size), Arg::pure(&n)])
+    };
+    for (size, n, expected) in [
+        (0u64, 7u16, 2u64),
+        (100, 7, 8),
+        (200, 7, 14),
+        (1_048_576, 1000, 6),
+        (983_010, 7, 65_534),
+    ] {
+        assert_eq!(symbol(size, n).unwrap().ret::<u64>(0, 0), expected);
+    }
+    assert_abort(symbol(983_011, 7), "blob", blob_rs::E_BLOB_TOO_LARGE);
+    for (size, n, expected) in [
+        (0u64, 7u16, 3_248u64),
+        (100, 7, ENCODED_A),
+        (1, 1, 68),
+        (100, 4, 1_384),
+        (1_048_576, 1000, 70_006_000),
+    ] {
+        let got: u64 = env.read(
+            "blob",
+            "encoded_size",
+            vec![Arg::pure(&size), Arg::pure(&n)],
+        );
+        assert_eq!(got, expected);
+    }
+    let zero = env.call(
+        "blob",
+        "encoded_size",
+        vec![Arg::pure(&1u64), Arg::pure(&0u16)],
+    );
+    assert_abort(zero, "blob", blob_rs::E_INVALID_SHARD_COUNT);
+}
+
+#[test]
+fn blob_ids_and_certification_message() {
+    let mut env = setup();
+    for (size, root, id) in [
+        (SIZE_A, root_a(), blob_id_a()),
+        (SIZE_B, root_b(), blob_id_b()),
+    ] {
+        let args = vec![Arg::pure(&1u8), Arg::pure(&size), Arg::pure(&root)];
+        let got: U256 = env.read("blob", "compute_blob_id", args);
+        assert_eq!(got, id);
+    }
+    // The synthetic trees rebuilt here give the generator's roots.
+    assert_eq!(synthetic_root(SEED_A, 8), root_a().to_le_bytes());
+    let message: Vec<u8> = env.read(
+        "blob",
+        "certification_message",
+        vec![Arg::pure(&1u64), Arg::pure(&blob_id_a())],
+    );
+    let mut expected = vec![1u8, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0];
+    expected.extend_from_slice(&blob_id_a().to_le_bytes());
+    assert_eq!(message, expected);
+}
+
+// === Storage ===
+
+#[test]
+fn reserve_space_charges_and_reserves_capacity() {
+    let mut env = setup();
+    let price = env.system().storage_price_per_mib_epoch;
+    let used_before = env.system().used_capacity;
+    let (storage, coin) = env.reserve_paid(SIZE_A, 5, 10 * price).unwrap();
+    // 3 584 encoded bytes round up to 1 MiB, for 5 epochs; the change stays in the coin.
+    assert_eq!(env.wal_value(coin), 5 * price);
+    let s = env.storage(storage);
+    assert_eq!((s.start_epoch, s.end_epoch), (1, 6));
+    assert_eq!((s.storage_size, s.capacity_held), (ENCODED_A, ENCODED_A));
+    assert_eq!(env.system().used_capacity, used_before + ENCODED_A);
+    env.destroy_storage(storage);
+    assert!(!env.chain.exists(storage));
+    assert_eq!(env.system().used_capacity, used_before);
+}
+
+#[test]
+fn reserve_space_emits_storage_reserved() {
+    let mut env = setup();
+    let price = env.system().storage_price_per_mib_epoch;
+    let coin = env.coin(BIG);
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::pure(&SIZE_A),
+        Arg::pure(&2u64),
+        Arg::obj(coin),
+    ];
+    let outcome = env.call_keep("blob", "reserve_space", args).unwrap();
+    let event: StorageReserved = outcome.event("StorageReserved");
+    let storage = outcome.created("blob", "Storage")[0];
+    assert_eq!(move_types::address_of(&event.storage_id), storage);
+    assert_eq!((event.epoch, event.start_epoch, event.end_epoch), (1, 1, 3));
+    assert_eq!(
+        (event.unencoded_size, event.storage_size),
+        (SIZE_A, ENCODED_A)
+    );
+    assert_eq!(event.price, 2 * price);
+}
+
+#[test]
+fn reserve_space_aborts() {
+    let mut env = setup();
+    assert_abort(
+        env.reserve_paid(SIZE_A, 0, BIG).map(|_| unreachable!()),
+        "blob",
+        blob_rs::E_INVALID_EPOCHS_AHEAD,
+    );
+    let too_far = env.system().max_epochs_ahead + 1;
+    let price = env.system().storage_price_per_mib_epoch;
+    assert_abort(
+        env.reserve_paid(SIZE_A, too_far, BIG)
+            .map(|_| unreachable!()),
+        "blob",
+        blob_rs::E_INVALID_EPOCHS_AHEAD,
+    );
+    assert_abort(
+        env.reserve_paid(SIZE_A, 1, price - 1)
+            .map(|_| unreachable!()),
+        "blob",
+        blob_rs::E_INSUFFICIENT_PAYMENT,
+    );
+    assert_abort(
+        env.reserve_paid(983_011, 1, BIG).map(|_| unreachable!()),
+        "blob",
+        blob_rs::E_BLOB_TOO_LARGE,
+    );
+}
+
+fn split_epoch(env: &mut Env, storage: Address, epoch: u64) -> Result<Outcome, Failure> {
+    env.call_keep(
+        "blob",
+        "split_by_epoch",
+        vec![Arg::obj(storage), Arg::pure(&epoch)],
+    )
+}
+
+fn split_size(env: &mut Env, storage: Address, size: u64) -> Result<Outcome, Failure> {
+    env.call_keep(
+        "blob",
+        "split_by_size",
+        vec![Arg::obj(storage), Arg::pure(&size)],
+    )
+}
+
+fn fuse(env: &mut Env, first: Address, second: Address) -> Result<Outcome, Failure> {
+    env.call("blob", "fuse", vec![Arg::obj(first), Arg::obj(second)])
+}
+
+#[test]
+fn split_and_fuse_storage() {
+    let mut env = setup();
+    let used_before = env.system().used_capacity;
+    let s = env.epoch();
+    let storage = env.reserve(SIZE_A, 10);
+    let later = split_epoch(&mut env, storage, s + 5)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    let (a, b) = (env.storage(storage), env.storage(later));
+    assert_eq!(a.end_epoch, s + 5);
+    assert_eq!(
+        (b.start_epoch, b.end_epoch, b.storage_size),
+        (s + 5, s + 10, ENCODED_A)
+    );
+    assert_eq!(a.capacity_held + b.capacity_held, ENCODED_A);
+    let part = split_size(&mut env, later, 1_000)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    assert_eq!(env.storage(later).storage_size, 1_000);
+    assert_eq!(env.storage(part).storage_size, ENCODED_A - 1_000);
+    assert_eq!(env.storage(part).start_epoch, s + 5);
+    // Same epochs: sizes add.
+    fuse(&mut env, later, part).unwrap();
+    assert!(!env.chain.exists(part));
+    assert_eq!(env.storage(later).storage_size, ENCODED_A);
+    // Same size, `later` starts where `storage` ends.
+    fuse(&mut env, storage, later).unwrap();
+    let joined = env.storage(storage);
+    assert_eq!((joined.start_epoch, joined.end_epoch), (s, s + 10));
+    // Same size, the second ends where the first starts.
+    let tail = split_epoch(&mut env, storage, s + 3)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    fuse(&mut env, tail, storage).unwrap();
+    let t = env.storage(tail);
+    assert_eq!(
+        (t.start_epoch, t.end_epoch, t.capacity_held),
+        (s, s + 10, ENCODED_A)
+    );
+    env.destroy_storage(tail);
+    assert_eq!(env.system().used_capacity, used_before);
+}
+
+#[test]
+fn split_and_fuse_aborts() {
+    let mut env = setup();
+    let s = env.epoch();
+    let storage = env.reserve(SIZE_A, 10);
+    assert_abort(
+        split_epoch(&mut env, storage, s),
+        "blob",
+        blob_rs::E_INVALID_SPLIT_EPOCH,
+    );
+    assert_abort(
+        split_epoch(&mut env, storage, s + 10),
+        "blob",
+        blob_rs::E_INVALID_SPLIT_EPOCH,
+    );
+    assert_abort(
+        split_size(&mut env, storage, 0),
+        "blob",
+        blob_rs::E_INVALID_SPLIT_SIZE,
+    );
+    assert_abort(
+        split_size(&mut env, storage, ENCODED_A),
+        "blob",
+        blob_rs::E_INVALID_SPLIT_SIZE,
+    );
+    let second = env.reserve(0, 5);
+    assert_abort(
+        fuse(&mut env, storage, second),
+        "blob",
+        blob_rs::E_INCOMPATIBLE_STORAGE,
+    );
+}
+
+// === Registration ===
+
+#[test]
+fn register_blob_records_the_blob() {
+    let mut env = setup();
+    let write_price = env.system().write_price_per_mib;
+    let storage = env.reserve(SIZE_A, 5);
+    let coin = env.coin(10 * write_price);
+    let args = env.register_args(
+        Arg::obj(storage),
+        blob_id_a(),
+        root_a(),
+        SIZE_A,
+        1,
+        true,
+        coin,
+    );
+    let outcome = env.call_keep("blob", "register_blob", args).unwrap();
+    assert_eq!(env.wal_value(coin), 9 * write_price);
+    let id = outcome.created("blob", "Blob")[0];
+    // The storage is wrapped in the blob.
+    assert!(!env.chain.exists(storage));
+    let blob = env.blob(id);
+    assert_eq!((blob.blob_id, blob.root_hash), (blob_id_a(), root_a()));
+    assert_eq!(
+        (blob.size, blob.encoding_type, blob.registered_epoch),
+        (SIZE_A, 1, 1)
+    );
+    assert_eq!(blob.certified_epoch, None);
+    assert!(blob.deletable);
+    assert_eq!(move_types::address_of(&blob.storage.id.id), storage);
+    assert_eq!(blob.storage.end_epoch, 6);
+    let event: BlobRegistered = outcome.event("BlobRegistered");
+    assert_eq!(event.write_fee, write_price);
+    assert_eq!(event.storage_size, ENCODED_A);
+    let reads = env
+        .chain
+        .ptb(
+            env.user,
+            vec![
+                Cmd::call("blob", "is_blob_certified", vec![Arg::obj(id)]),
+                Cmd::call("blob", "is_deletable", vec![Arg::obj(id)]),
+                Cmd::call("blob", "certified_epoch", vec![Arg::obj(id)]),
+                Cmd::call("blob", "total_registered", vec![Arg::ObjRead(env.registry)]),
+                Cmd::call(
+                    "blob",
+                    "is_certified",
+                    vec![Arg::ObjRead(env.registry), Arg::pure(&blob_id_a())],
+                ),
+            ],
+        )
+        .unwrap();
+    assert!(!reads.ret::<bool>(0, 0));
+    assert!(reads.ret::<bool>(1, 0));
+    assert_eq!(reads.ret::<Option<u64>>(2, 0), None);
+    assert_eq!(reads.ret::<u64>(3, 0), 1);
+    assert!(!reads.ret::<bool>(4, 0));
+}
+
+#[test]
+fn register_blob_aborts() {
+    let mut env = setup();
+    let storage = env.reserve(SIZE_A, 5);
+    let r = env.register_on(storage, blob_id_a(), root_a(), SIZE_A, 2, true, BIG);
+    assert_abort(r, "blob", blob_rs::E_INVALID_ENCODING_TYPE);
+    let r = env.register_on(storage, blob_id_b(), root_a(), SIZE_A, 1, true, BIG);
+    assert_abort(r, "blob", blob_rs::E_INVALID_BLOB_ID);
+    let small = env.reserve(0, 5);
+    let r = env.register_on(small, blob_id_a(), root_a(), SIZE_A, 1, true, BIG);
+    assert_abort(r, "blob", blob_rs::E_STORAGE_TOO_SMALL);
+    let r = env.register_on(storage, blob_id_a(), root_a(), SIZE_A, 1, true, 0);
+    assert_abort(r, "blob", blob_rs::E_INSUFFICIENT_PAYMENT);
+    let huge_id = blob_rs::compute_blob_id(1, 983_011, &root_a());
+    let r = env.register_on(storage, huge_id, root_a(), 983_011, 1, true, BIG);
+    assert_abort(r, "blob", blob_rs::E_BLOB_TOO_LARGE);
+    // Storage for epochs [1, 3) is no longer current in epoch 3.
+    let short = env.reserve(SIZE_A, 2);
+    next_epoch(&mut env);
+    next_epoch(&mut env);
+    let r = env.register_on(short, blob_id_a(), root_a(), SIZE_A, 1, true, BIG);
+    assert_abort(r, "blob", blob_rs::E_STORAGE_NOT_CURRENT);
+}
+
+// === Certification and the registry ===
+
+#[test]
+fn certify_blob_makes_it_live() {
+    let mut env = setup();
+    let s = env.epoch();
+    let blob = env.register_a(5, true);
+    let outcome = env.certify(blob).unwrap();
+    let event: BlobCertified = outcome.event("BlobCertified");
+    assert_eq!(
+        (event.epoch, event.end_epoch, event.live_references),
+        (s, s + 5, 1)
+    );
+    assert_eq!(env.blob(blob).certified_epoch, Some(s));
+    assert!(env.is_certified(blob_id_a()));
+    assert_eq!(env.certified_count(), 1);
+    assert_eq!(env.certified_at(0).unwrap(), (blob_id_a(), root_a(), s + 5));
+    let root: U256 = env.registry_read("root_hash_of", blob_id_a());
+    assert_eq!(root, root_a());
+    let size: u64 = env.registry_read("size_of", blob_id_a());
+    assert_eq!(size, SIZE_A);
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 5);
+    assert_eq!(env.reference_count(blob_id_a()), 1);
+    assert_abort(env.certify(blob), "blob", blob_rs::E_ALREADY_CERTIFIED);
+}
+
+#[test]
+fn certify_aborts() {
+    let mut env = setup();
+    let blob = env.register_a(5, true);
+    let message = blob_rs::certification_message(env.epoch(), &blob_id_a());
+    // Signed by members 0, 1, 3 but claimed for 0, 1, 2.
+    let signature = env.sign(&[0, 1, 3], &message);
+    let r = env.certify_with(blob, &[0, 1, 2], signature.clone());
+    assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNATURE);
+    // A signature over another epoch's message.
+    let old = blob_rs::certification_message(0, &blob_id_a());
+    let all = [0, 1, 2, 3];
+    let r = env.certify_with(blob, &all, env.sign(&all, &old));
+    assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNATURE);
+    // One member alone holds too few shards.
+    let r = env.certify_with(blob, &[0], env.sign(&[0], &message));
+    assert_abort(r, "system", floe_devnet::floe::system::E_NOT_ENOUGH_SHARDS);
+    // The whole committee is a quorum too.
+    env.certify_with(blob, &all, env.sign(&all, &message))
+        .unwrap();
+    // Expired before certification.
+    let short = env.register_a(2, true);
+    next_epoch(&mut env);
+    next_epoch(&mut env);
+    assert_abort(env.certify(short), "blob", blob_rs::E_BLOB_EXPIRED);
+}
+
+#[test]
+fn same_blob_id_stays_live_until_last_reference() {
+    let mut env = setup();
+    let s = env.epoch();
+    let first = env.register_a(5, true);
+    env.certify(first).unwrap();
+    let second = env.register_a(8, true);
+    env.certify(second).unwrap();
+    assert_eq!(env.certified_count(), 1);
+    assert_eq!(env.reference_count(blob_id_a()), 2);
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 8);
+    let outcome = env.delete_blob(second).unwrap();
+    let event: BlobDeleted = outcome.event("BlobDeleted");
+    assert!(event.was_certified);
+    assert_eq!(event.live_references, 1);
+    let storage = outcome.created("blob", "Storage")[0];
+    assert_eq!(env.storage(storage).end_epoch, s + 8);
+    assert!(env.is_certified(blob_id_a()));
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 5);
+    env.destroy_storage(storage);
+    let storage = env.delete_blob(first).unwrap().created("blob", "Storage")[0];
+    assert!(!env.is_certified(blob_id_a()));
+    assert_eq!(env.certified_count(), 0);
+    assert_eq!(env.reference_count(blob_id_a()), 0);
+    env.destroy_storage(storage);
+}
+
+#[test]
+fn registry_swap_removes() {
+    let mut env = setup();
+    let a = env.register_a(5, true);
+    env.certify(a).unwrap();
+    let b = env.register_b(5, true);
+    env.certify(b).unwrap();
+    // An uncertified blob with A's ID does not touch the registry.
+    let c = env.register_a(5, true);
+    assert_eq!(env.certified_count(), 2);
+    assert_eq!(env.certified_at(0).unwrap().0, blob_id_a());
+    assert_eq!(env.certified_at(1).unwrap().0, blob_id_b());
+    env.delete_blob(c).unwrap();
+    assert_eq!(env.reference_count(blob_id_a()), 1);
+    env.delete_blob(a).unwrap();
+    assert_eq!(env.certified_count(), 1);
+    let (moved, root, _) = env.certified_at(0).unwrap();
+    assert_eq!((moved, root), (blob_id_b(), root_b()));
+    let root: U256 = env.registry_read("root_hash_of", blob_id_b());
+    assert_eq!(root, root_b());
+    let size: u64 = env.registry_read("size_of", blob_id_b());
+    assert_eq!(size, SIZE_B);
+    env.delete_blob(b).unwrap();
+    assert_eq!(env.certified_count(), 0);
+    let total: u64 = env.read("blob", "total_registered", vec![Arg::ObjRead(env.registry)]);
+    assert_eq!(total, 3);
+}
+
+#[test]
+fn registry_read_aborts() {
+    let mut env = setup();
+    assert_abort(
+        env.certified_at(0).map(|_| unreachable!()),
+        "blob",
+        blob_rs::E_INDEX_OUT_OF_RANGE,
+    );
+    let args = vec![Arg::ObjRead(env.registry), Arg::pure(&blob_id_a())];
+    assert_abort(
+        env.call("blob", "root_hash_of", args),
+        "blob",
+        blob_rs::E_NOT_CERTIFIED,
+    );
+}
+
+// === Extension ===
+
+fn extend(env: &mut Env, blob: Address, extension: Address) -> Result<Outcome, Failure> {
+    let args = vec![
+        Arg::ObjRead(env.system),
+        Arg::obj(env.registry),
+        Arg::obj(blob),
+        Arg::obj(extension),
+    ];
+    env.call("blob", "extend_blob", args)
+}
+
+fn extend_paid(
+    env: &mut Env,
+    blob: Address,
+    epochs: u64,
+    coin: Address,
+) -> Result<Outcome, Failure> {
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::obj(env.registry),
+        Arg::obj(blob),
+        Arg::pure(&epochs),
+        Arg::obj(coin),
+    ];
+    env.call("blob", "extend_blob_with_payment", args)
+}
+
+#[test]
+fn extend_blob_with_storage() {
+    let mut env = setup();
+    let s = env.epoch();
+    let blob = env.register_a(5, true);
+    env.certify(blob).unwrap();
+    let head = env.reserve(SIZE_A, 10);
+    let tail = split_epoch(&mut env, head, s + 5)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    let outcome = extend(&mut env, blob, tail).unwrap();
+    let event: BlobExtended = outcome.event("BlobExtended");
+    assert_eq!(
+        (event.old_end_epoch, event.new_end_epoch, event.price),
+        (s + 5, s + 10, 0)
+    );
+    assert!(!env.chain.exists(tail));
+    let b = env.blob(blob);
+    assert_eq!((b.storage.start_epoch, b.storage.end_epoch), (s, s + 10));
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 10);
+    env.destroy_storage(head);
+}
+
+#[test]
+fn extend_blob_aborts() {
+    let mut env = setup();
+    let s = env.epoch();
+    let blob = env.register_a(5, true);
+    let overlapping = env.reserve(SIZE_A, 10);
+    assert_abort(
+        extend(&mut env, blob, overlapping),
+        "blob",
+        blob_rs::E_EXTENSION_NOT_CONTIGUOUS,
+    );
+    let small = env.reserve(0, 10);
+    let small_tail = split_epoch(&mut env, small, s + 5)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    assert_abort(
+        extend(&mut env, blob, small_tail),
+        "blob",
+        blob_rs::E_EXTENSION_SIZE_MISMATCH,
+    );
+    let head = env.reserve(SIZE_A, 10);
+    let tail = split_epoch(&mut env, head, s + 5)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    // max_epochs_ahead = 5: the new end s + 10 is 10 epochs ahead.
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::obj(env.admin_cap),
+        Arg::pure(&5u64),
+    ];
+    env.chain
+        .call(env.admin, "system", "set_max_epochs_ahead", args)
+        .unwrap();
+    assert_abort(
+        extend(&mut env, blob, tail),
+        "blob",
+        blob_rs::E_INVALID_EPOCHS_AHEAD,
+    );
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::obj(env.admin_cap),
+        Arg::pure(&52u64),
+    ];
+    env.chain
+        .call(env.admin, "system", "set_max_epochs_ahead", args)
+        .unwrap();
+    for _ in 0..5 {
+        next_epoch(&mut env);
+    }
+    assert_abort(
+        extend(&mut env, blob, tail),
+        "blob",
+        blob_rs::E_BLOB_EXPIRED,
+    );
+}
+
+#[test]
+fn extend_blob_with_payment_charges() {
+    let mut env = setup();
+    let s = env.epoch();
+    let price = env.system().storage_price_per_mib_epoch;
+    let blob = env.register_a(5, true);
+    env.certify(blob).unwrap();
+    let coin = env.coin(10 * price);
+    let outcome = extend_paid(&mut env, blob, 3, coin).unwrap();
+    assert_eq!(
+        outcome.event::<BlobExtended>("BlobExtended").price,
+        3 * price
+    );
+    assert_eq!(env.wal_value(coin), 7 * price);
+    assert_eq!(env.blob(blob).storage.end_epoch, s + 8);
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 8);
+}
+
+#[test]
+fn extend_blob_with_payment_aborts() {
+    let mut env = setup();
+    let blob = env.register_a(5, true);
+    let coin = env.coin(BIG);
+    assert_abort(
+        extend_paid(&mut env, blob, 0, coin),
+        "blob",
+        blob_rs::E_INVALID_EPOCHS_AHEAD,
+    );
+    // 5 + 48 - 1 = 52 epochs ahead is the limit.
+    assert_abort(
+        extend_paid(&mut env, blob, 49, coin),
+        "blob",
+        blob_rs::E_INVALID_EPOCHS_AHEAD,
+    );
+    let empty = env.coin(0);
+    assert_abort(
+        extend_paid(&mut env, blob, 1, empty),
+        "blob",
+        blob_rs::E_INSUFFICIENT_PAYMENT,
+    );
+    for _ in 0..5 {
+        next_epoch(&mut env);
+    }
+    assert_abort(
+        extend_paid(&mut env, blob, 1, coin),
+        "blob",
+        blob_rs::E_BLOB_EXPIRED,
+    );
+}
+
+// === Deletion and expiry ===
+
+#[test]
+fn delete_blob_returns_storage() {
+    let mut env = setup();
+    let used_before = env.system().used_capacity;
+    let blob = env.register_a(5, true);
+    let storage_id = move_types::address_of(&env.blob(blob).storage.id.id);
+    let outcome = env.delete_blob(blob).unwrap();
+    assert!(!env.chain.exists(blob));
+    // The storage is an object again, under its own ID.
+    assert_eq!(outcome.created("blob", "Storage"), vec![storage_id]);
+    let storage = env.storage(storage_id);
+    assert_eq!((storage.storage_size, storage.end_epoch), (ENCODED_A, 6));
+    // The storage can carry the blob again, and come back again.
+    let again = env
+        .register_on(storage_id, blob_id_a(), root_a(), SIZE_A, 1, true, BIG)
+        .unwrap()
+        .created("blob", "Blob")[0];
+    env.delete_blob(again).unwrap();
+    env.destroy_storage(storage_id);
+    assert_eq!(env.system().used_capacity, used_before);
+}
+
+#[test]
+fn wrap_and_unwrap_in_one_transaction() {
+    let mut env = setup();
+    let storage = env.reserve(SIZE_A, 5);
+    let coin = env.coin(BIG);
+    let register = Cmd::call(
+        "blob",
+        "register_blob",
+        env.register_args(
+            Arg::obj(storage),
+            blob_id_a(),
+            root_a(),
+            SIZE_A,
+            1,
+            true,
+            coin,
+        ),
+    );
+    let delete = Cmd::call(
+        "blob",
+        "delete_blob",
+        vec![
+            Arg::ObjRead(env.system),
+            Arg::obj(env.registry),
+            Arg::Result(0),
+        ],
+    );
+    let user = env.user;
+    env.chain
+        .ptb(
+            user,
+            vec![register, delete, Cmd::Transfer(vec![Arg::Result(1)], user)],
+        )
+        .unwrap();
+    assert_eq!(env.storage(storage).storage_size, ENCODED_A);
+    let total: u64 = env.read("blob", "total_registered", vec![Arg::ObjRead(env.registry)]);
+    assert_eq!(total, 1);
+}
+
+#[test]
+fn delete_blob_aborts() {
+    let mut env = setup();
+    let permanent = env.register_a(5, false);
+    assert_abort(env.delete_blob(permanent), "blob", blob_rs::E_NOT_DELETABLE);
+    let deletable = env.register_a(5, true);
+    for _ in 0..5 {
+        next_epoch(&mut env);
+    }
+    assert_abort(env.delete_blob(deletable), "blob", blob_rs::E_BLOB_EXPIRED);
+}
+
+#[test]
+fn destroy_expired_releases_everything() {
+    let mut env = setup();
+    let used_before = env.system().used_capacity;
+    let blob = env.register_a(5, false);
+    env.certify(blob).unwrap();
+    assert_eq!(env.system().used_capacity, used_before + ENCODED_A);
+    for _ in 0..4 {
+        next_epoch(&mut env);
+    }
+    // Epoch s + 4: still live.
+    assert_abort(
+        env.destroy_expired(blob),
+        "blob",
+        blob_rs::E_BLOB_NOT_EXPIRED,
+    );
+    next_epoch(&mut env);
+    let outcome = env.destroy_expired(blob).unwrap();
+    let event: BlobExpired = outcome.event("BlobExpired");
+    assert!(event.was_certified);
+    assert_eq!(event.live_references, 0);
+    assert!(!env.chain.exists(blob));
+    assert!(!env.is_certified(blob_id_a()));
+    assert_eq!(env.system().used_capacity, used_before);
+}
+
+#[test]
+fn prune_expired_then_destroy() {
+    let mut env = setup();
+    let s = env.epoch();
+    let short = env.register_a(2, false);
+    env.certify(short).unwrap();
+    let long = env.register_a(6, false);
+    env.certify(long).unwrap();
+    // Nothing has ended yet.
+    assert_abort(env.prune(blob_id_a()), "blob", blob_rs::E_NOTHING_TO_PRUNE);
+    next_epoch(&mut env);
+    next_epoch(&mut env);
+    // Only the reference of `short` has ended.
+    let outcome = env.prune(blob_id_a()).unwrap();
+    let event: RegistryPruned = outcome.event("RegistryPruned");
+    assert_eq!((event.removed, event.live_references), (1, 1));
+    assert_eq!(env.reference_count(blob_id_a()), 1);
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 6);
+    // Destroying the pruned blob later leaves the live reference alone.
+    env.destroy_expired(short).unwrap();
+    assert_eq!(env.reference_count(blob_id_a()), 1);
+    for _ in 0..4 {
+        next_epoch(&mut env);
+    }
+    env.prune(blob_id_a()).unwrap();
+    assert!(!env.is_certified(blob_id_a()));
+    env.destroy_expired(long).unwrap();
+    assert_abort(env.prune(blob_id_a()), "blob", blob_rs::E_NOT_CERTIFIED);
+}
+
+// === Synthetic Red Stuff trees (floe_test_utils.move) ===
+
+fn blake(data: &[u8]) -> [u8; 32] {
+    blob_rs::blake2b256(data)
+}
+
+fn synthetic_symbol(seed: u64, i: u64, j: u64, symbol_size: u64) -> Vec<u8> {
+    (0..symbol_size)
+        .map(|k| ((i * 31 + j * 7 + k * 3 + seed) % 256) as u8)
+        .collect()
+}
+
+fn synthetic_secondary(seed: u64, i: u64) -> [u8; 32] {
+    blake(&[0x53, seed as u8, i as u8])
+}
+
+/// Root and the sibling path of leaf `index`.
+fn merkle_root_and_path(leaves: &[Vec<u8>], index: usize) -> ([u8; 32], Vec<Vec<u8>>) {
+    let mut level: Vec<[u8; 32]> = leaves
+        .iter()
+        .map(|d| blake(&[&[0u8][..], d].concat()))
+        .collect();
+    let mut position = index;
+    let mut path = Vec::new();
+    while level.len() > 1 {
+        if level.len() % 2 == 1 {
+            level.push([0; 32]);
+        }
+        path.push(level[position ^ 1].to_vec());
+        level = level
+            .chunks(2)
+            .map(|p| blake(&[&[1u8][..], &p[0], &p[1]].concat()))
+            .collect();
+        position /= 2;
+    }
+    (level[0], path)
+}
+
+fn pair_data(seed: u64, symbol_size: u64, i: u64) -> Vec<u8> {
+    let symbols: Vec<Vec<u8>> = (0..7)
+        .map(|j| synthetic_symbol(seed, i, j, symbol_size))
+        .collect();
+    let (root, _) = merkle_root_and_path(&symbols, 0);
+    [&root[..], &synthetic_secondary(seed, i)[..]].concat()
+}
+
+fn synthetic_root(seed: u64, symbol_size: u64) -> [u8; 32] {
+    let pairs: Vec<Vec<u8>> = (0..7).map(|i| pair_data(seed, symbol_size, i)).collect();
+    merkle_root_and_path(&pairs, 0).0
+}
+
+/// (symbol, sliver path, secondary hash, pair path) for pair `i`, symbol `j`.
+fn synthetic_answer(seed: u64, symbol_size: u64, i: u64, j: u64) -> Answer {
+    let symbols: Vec<Vec<u8>> = (0..7)
+        .map(|jj| synthetic_symbol(seed, i, jj, symbol_size))
+        .collect();
+    let (_, sliver_path) = merkle_root_and_path(&symbols, j as usize);
+    let pairs: Vec<Vec<u8>> = (0..7).map(|ii| pair_data(seed, symbol_size, ii)).collect();
+    let (_, pair_path) = merkle_root_and_path(&pairs, i as usize);
+    Answer {
+        symbol: symbols[j as usize].clone(),
+        sliver_path,
+        secondary: synthetic_secondary(seed, i).to_vec(),
+        pair_path,
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Answer {
+    symbol: Vec<u8>,
+    sliver_path: Vec<Vec<u8>>,
+    secondary: Vec<u8>,
+    pair_path: Vec<Vec<u8>>,
+}
+
+/// The fixed answer of `floe_test_utils::fixed_answer` (blob A, pair 6, symbol 6).
+fn fixed_answer() -> Answer {
+    let h = |s: &str| hex::decode(s).unwrap();
+    Answer {
+        symbol: h("e9eceff2f5f8fbfe"),
+        sliver_path: vec![
+            vec![0; 32],
+            h("1b490fa8cab51d73bd858e048d5d55f97db51ddb5dd9514918fcbaaa94f8cceb"),
+            h("b81da41ff271373a659c5a587d1238d57ca28d0d0b4fd6dfe1c21e4281e3c02b"),
+        ],
+        secondary: h("4c5a97cadc83a2b66246783ee00ca8d534fc3d06ebecec84abb215446272cd3e"),
+        pair_path: vec![
+            vec![0; 32],
+            h("84a7374230aaedadb79301a1e609f36163ea04a95ffbcbdb4cd2ade26a5f0533"),
+            h("a430e58eab3933d0f1cfb01524a0c63388b2e2c1ae71815ecc1d6ae83201715c"),
+        ],
+    }
+}
+
+// === Challenges: pure verification ===
+
+fn verify(
+    env: &mut Env,
+    root: U256,
+    n: u16,
+    pair: u16,
+    symbol: u16,
+    symbol_size: u64,
+    a: &Answer,
+) -> Result<Outcome, Failure> {
+    let args = vec![
+        Arg::pure(&root),
+        Arg::pure(&n),
+        Arg::pure(&pair),
+        Arg::pure(&symbol),
+        Arg::pure(&symbol_size),
+        Arg::pure(&a.symbol),
+        Arg::pure(&a.sliver_path),
+        Arg::pure(&a.secondary),
+        Arg::pure(&a.pair_path),
+    ];
+    env.call("challenge", "verify_answer", args)
+}
+
+#[test]
+fn fixed_and_synthetic_answers_verify() {
+    let mut env = setup();
+    let a = fixed_answer();
+    let ok = |r: Result<Outcome, Failure>| r.unwrap().ret::<bool>(0, 0);
+    assert!(ok(verify(&mut env, root_a(), 7, 6, 6, 8, &a)));
+    let mut bad = a.clone();
+    bad.symbol[0] ^= 1;
+    assert!(!ok(verify(&mut env, root_a(), 7, 6, 6, 8, &bad)));
+    assert!(!ok(verify(&mut env, root_a(), 7, 5, 6, 8, &a)));
+    assert!(!ok(verify(&mut env, root_a(), 7, 6, 5, 8, &a)));
+    assert!(!ok(verify(&mut env, root_b(), 7, 6, 6, 8, &a)));
+    let mut bad = a.clone();
+    bad.secondary[31] ^= 0x80;
+    assert!(!ok(verify(&mut env, root_a(), 7, 6, 6, 8, &bad)));
+    for (i, j) in [(0u16, 0u16), (3, 5), (6, 6), (5, 2)] {
+        let s = synthetic_answer(SEED_A, 8, u64::from(i), u64::from(j));
+        assert!(ok(verify(&mut env, root_a(), 7, i, j, 8, &s)));
+    }
+    assert_eq!(synthetic_answer(SEED_A, 8, 6, 6).symbol, a.symbol);
+}
+
+#[test]
+fn verify_answer_aborts() {
+    let mut env = setup();
+    let a = fixed_answer();
+    let r = verify(&mut env, root_a(), 7, 6, 6, 9, &a);
+    assert_abort(r, "challenge", challenge_rs::E_WRONG_SYMBOL_LENGTH);
+    // depth(9) = 4, the paths have 3 entries.
+    let r = verify(&mut env, root_a(), 9, 6, 6, 8, &a);
+    assert_abort(r, "challenge", challenge_rs::E_WRONG_PATH_LENGTH);
+    let mut short = a.clone();
+    short.secondary.pop();
+    let r = verify(&mut env, root_a(), 7, 6, 6, 8, &short);
+    assert_abort(r, "challenge", challenge_rs::E_WRONG_HASH_LENGTH);
+    let mut short = a.clone();
+    short.sliver_path[1].pop();
+    let r = verify(&mut env, root_a(), 7, 6, 6, 8, &short);
+    assert_abort(r, "challenge", challenge_rs::E_WRONG_HASH_LENGTH);
+}
+
+#[test]
+fn shard_and_depth_arithmetic() {
+    let mut env = setup();
+    for (n, depth) in [(1u16, 0u64), (2, 1), (4, 2), (7, 3), (8, 3), (1000, 10)] {
+        let got: u64 = env.read("challenge", "tree_depth", vec![Arg::pure(&n)]);
+        assert_eq!(got, depth);
+    }
+    let r: u64 = env.read(
+        "challenge",
+        "blob_rotation",
+        vec![Arg::pure(&blob_id_a()), Arg::pure(&7u16)],
+    );
+    assert_eq!(r, 6);
+    for (shard, pair) in [(6u16, 0u16), (0, 1), (5, 6)] {
+        let args = vec![Arg::pure(&blob_id_a()), Arg::pure(&shard), Arg::pure(&7u16)];
+        let got: u16 = env.read("challenge", "pair_index_of", args);
+        assert_eq!(got, pair);
+    }
+}
+
+// === Challenges: issuing, answering, slashing ===
+
+fn issue(env: &mut Env) -> Result<Outcome, Failure> {
+    let args = vec![
+        Arg::obj(env.board),
+        Arg::ObjRead(env.system),
+        Arg::ObjRead(env.registry),
+        random(),
+        clock(),
+    ];
+    env.call("challenge", "issue_challenges", args)
+}
+
+fn challenge(env: &mut Env, id: u64) -> Result<Challenge, Failure> {
+    let args = vec![Arg::ObjRead(env.board), Arg::pure(&id)];
+    Ok(env.call("challenge", "challenge", args)?.ret(0, 0))
+}
+
+fn is_open(env: &mut Env, id: u64) -> bool {
+    env.read(
+        "challenge",
+        "is_open",
+        vec![Arg::ObjRead(env.board), Arg::pure(&id)],
+    )
+}
+
+fn respond(env: &mut Env, node: usize, id: u64, a: &Answer) -> Result<Outcome, Failure> {
+    let (operator, cap) = (env.nodes[node].operator, env.nodes[node].cap);
+    let args = vec![
+        Arg::obj(env.board),
+        Arg::obj(cap),
+        Arg::pure(&id),
+        Arg::pure(&a.symbol),
+        Arg::pure(&a.sliver_path),
+        Arg::pure(&a.secondary),
+        Arg::pure(&a.pair_path),
+        clock(),
+    ];
+    env.chain.call(operator, "challenge", "respond", args)
+}
+
+/// The correct synthetic answer to challenge `id` (blob A).
+fn synthetic_for(env: &mut Env, id: u64) -> Answer {
+    let c = challenge(env, id).unwrap();
+    synthetic_answer(
+        SEED_A,
+        c.symbol_size,
+        u64::from(c.pair_index),
+        u64::from(c.symbol_index),
+    )
+}
+
+/// The `Node` index of the node challenge `id` is about.
+fn node_of(env: &mut Env, id: u64) -> usize {
+    let c = challenge(env, id).unwrap();
+    let node_id = move_types::address_of(&c.node_id);
+    env.nodes.iter().position(|n| n.node_id == node_id).unwrap()
+}
+
+fn slash(env: &mut Env, caller: Address, id: u64) -> Result<Outcome, Failure> {
+    let args = vec![
+        Arg::obj(env.board),
+        Arg::obj(env.system),
+        Arg::obj(env.treasury),
+        Arg::pure(&id),
+        clock(),
+    ];
+    env.chain.ptb(
+        caller,
+        vec![
+            Cmd::call("challenge", "slash_missed", args),
+            Cmd::Transfer(vec![Arg::Result(0)], caller),
+        ],
+    )
+}
+
+/// `challenge_tests::issued`: blob A certified for 10 epochs, this epoch's challenges issued.
+fn issued() -> (Env, Address) {
+    let mut env = setup();
+    let blob = env.register_a(10, false);
+    env.certify(blob).unwrap();
+    issue(&mut env).unwrap();
+    (env, blob)
+}
+
+#[test]
+fn issue_challenges_one_per_node() {
+    let mut env = setup();
+    let blob = env.register_a(10, false);
+    env.certify(blob).unwrap();
+    let start_ms = env.chain.now_ms;
+    let outcome = issue(&mut env).unwrap();
+    let summary: ChallengesIssued = outcome.event("ChallengesIssued");
+    assert_eq!((summary.epoch, summary.count), (1, 4));
+    assert_eq!(
+        outcome
+            .events_named::<ChallengeIssued>("ChallengeIssued")
+            .len(),
+        4
+    );
+    let system = env.system();
+    let board: move_types::challenge::ChallengeBoard = env.chain.object(env.board);
+    assert_eq!(board.last_issued_epoch, Some(1));
+    assert_eq!(board.next_challenge_id, 4);
+    for k in 0..4u64 {
+        assert!(is_open(&mut env, k));
+        let c = challenge(&mut env, k).unwrap();
+        assert_eq!(c.node_id, system.committee[k as usize]);
+        assert!(system.committee_shards[k as usize].contains(&c.shard));
+        assert_eq!(
+            (c.blob_id, c.root_hash, c.n_shards),
+            (blob_id_a(), root_a(), 7)
+        );
+        assert_eq!(
+            c.pair_index,
+            challenge_rs::pair_index_of(&blob_id_a(), c.shard, 7)
+        );
+        assert!(c.symbol_index < 7);
+        assert_eq!((c.symbol_size, c.epoch), (8, 1));
+        assert_eq!(c.deadline_ms, start_ms + system.challenge_window_ms);
+    }
+    assert!(!is_open(&mut env, 4));
+    // Twice in an epoch aborts; the next epoch issues again.
+    assert_abort(issue(&mut env), "challenge", challenge_rs::E_ALREADY_ISSUED);
+    next_epoch(&mut env);
+    issue(&mut env).unwrap();
+    let board: move_types::challenge::ChallengeBoard = env.chain.object(env.board);
+    assert_eq!(
+        (board.next_challenge_id, board.last_issued_epoch),
+        (8, Some(2))
+    );
+    assert_eq!(challenge(&mut env, 7).unwrap().epoch, 2);
+}
+
+#[test]
+fn issue_without_blobs_aborts_and_expired_blobs_are_not_challenged() {
+    let mut env = setup();
+    assert_abort(
+        issue(&mut env),
+        "challenge",
+        challenge_rs::E_NO_CERTIFIED_BLOB,
+    );
+    let blob = env.register_a(2, false);
+    env.certify(blob).unwrap();
+    // Ended but not yet destroyed or pruned: still in the registry.
+    next_epoch(&mut env);
+    next_epoch(&mut env);
+    let outcome = issue(&mut env).unwrap();
+    assert_eq!(
+        outcome.event::<ChallengesIssued>("ChallengesIssued").count,
+        0
+    );
+    let board: move_types::challenge::ChallengeBoard = env.chain.object(env.board);
+    assert_eq!(
+        (board.next_challenge_id, board.last_issued_epoch),
+        (0, Some(3))
+    );
+}
+
+#[test]
+fn correct_answer_closes_the_challenge() {
+    let (mut env, _) = issued();
+    let deadline = challenge(&mut env, 2).unwrap().deadline_ms;
+    // Accepted up to and including the deadline.
+    env.chain.now_ms = deadline;
+    let answer = synthetic_for(&mut env, 2);
+    let node = node_of(&mut env, 2);
+    let outcome = respond(&mut env, node, 2, &answer).unwrap();
+    let event: ChallengeAnswered = outcome.event("ChallengeAnswered");
+    assert_eq!((event.challenge_id, event.answered_at_ms), (2, deadline));
+    assert!(!is_open(&mut env, 2));
+    assert!(is_open(&mut env, 0));
+    // Resolved once.
+    assert_abort(
+        respond(&mut env, node, 2, &answer),
+        "challenge",
+        challenge_rs::E_CHALLENGE_RESOLVED,
+    );
+}
+
+#[test]
+fn respond_aborts() {
+    let (mut env, _) = issued();
+    let node = node_of(&mut env, 0);
+    let answer = synthetic_for(&mut env, 0);
+    assert_abort(
+        respond(&mut env, node, 99, &answer),
+        "challenge",
+        challenge_rs::E_CHALLENGE_NOT_FOUND,
+    );
+    let other = (node + 1) % 4;
+    assert_abort(
+        respond(&mut env, other, 0, &answer),
+        "challenge",
+        challenge_rs::E_NOT_CHALLENGED_NODE,
+    );
+    let mut wrong = answer.clone();
+    wrong.symbol[3] ^= 0xff;
+    assert_abort(
+        respond(&mut env, node, 0, &wrong),
+        "challenge",
+        challenge_rs::E_INVALID_PROOF,
+    );
+    // A wrong answer may be retried; after the deadline it is too late.
+    let deadline = challenge(&mut env, 0).unwrap().deadline_ms;
+    env.chain.now_ms = deadline + 1;
+    assert_abort(
+        respond(&mut env, node, 0, &answer),
+        "challenge",
+        challenge_rs::E_DEADLINE_PASSED,
+    );
+}
+
+#[test]
+fn slash_aborts() {
+    let (mut env, _) = issued();
+    let caller = env.user;
+    let deadline = challenge(&mut env, 1).unwrap().deadline_ms;
+    env.chain.now_ms = deadline;
+    assert_abort(
+        slash(&mut env, caller, 1),
+        "challenge",
+        challenge_rs::E_DEADLINE_NOT_PASSED,
+    );
+    assert_abort(
+        slash(&mut env, caller, 4),
+        "challenge",
+        challenge_rs::E_CHALLENGE_NOT_FOUND,
+    );
+    // Answered, then past the deadline: cannot be slashed.
+    let answer = synthetic_for(&mut env, 1);
+    let node = node_of(&mut env, 1);
+    respond(&mut env, node, 1, &answer).unwrap();
+    env.chain.now_ms = deadline + 1;
+    assert_abort(
+        slash(&mut env, caller, 1),
+        "challenge",
+        challenge_rs::E_CHALLENGE_RESOLVED,
+    );
+    // Slashed once only, and then it cannot be answered.
+    slash(&mut env, caller, 2).unwrap();
+    assert_abort(
+        slash(&mut env, caller, 2),
+        "challenge",
+        challenge_rs::E_CHALLENGE_RESOLVED,
+    );
+    // Any answer: the challenge is checked first.
+    let r = respond(&mut env, 0, 2, &fixed_answer());
+    assert_abort(r, "challenge", challenge_rs::E_CHALLENGE_RESOLVED);
+}
+
+/// `scenario_slash_tests::missed_challenge_is_slashed_and_answered_one_is_not`.
+#[test]
+fn missed_challenge_is_slashed_and_answered_one_is_not() {
+    let (mut env, _) = issued();
+    let slasher = env.chain.new_account();
+    // Node of challenge 0 answers; node of challenge 1 stays silent.
+    let answer = synthetic_for(&mut env, 0);
+    let answering = node_of(&mut env, 0);
+    respond(&mut env, answering, 0, &answer).unwrap();
+    assert!(!is_open(&mut env, 0));
+    assert!(is_open(&mut env, 1));
+    let silent = node_of(&mut env, 1);
+    env.chain.now_ms = challenge(&mut env, 1).unwrap().deadline_ms + 1;
+
+    let stake = |env: &mut Env, node: usize| -> u64 {
+        let id = move_id(env.nodes[node].node_id);
+        env.read(
+            "system",
+            "node_stake",
+            vec![Arg::ObjRead(env.system), Arg::pure(&id)],
+        )
+    };
+    let stake_0 = stake(&mut env, answering);
+    let stake_1 = stake(&mut env, silent);
+    let system = env.system();
+    let treasury_before: Treasury = env.chain.object(env.treasury);
+    let slashed = stake_1 * system.slash_bps / 10_000;
+    let burned = slashed * system.slash_burn_bps / 10_000;
+    assert!(burned > 0);
+
+    let outcome = slash(&mut env, slasher, 1).unwrap();
+    let event: ChallengeSlashed = outcome.event("ChallengeSlashed");
+    assert_eq!(
+        (event.slashed, event.burned, event.reward),
+        (slashed, burned, slashed - burned)
+    );
+    assert_eq!(event.caller, move_types::id(slasher).bytes);
+    assert_eq!(stake(&mut env, silent), stake_1 - slashed);
+    assert_eq!(stake(&mut env, answering), stake_0);
+    let treasury: Treasury = env.chain.object(env.treasury);
+    assert_eq!(
+        treasury.cap.total_supply.value,
+        treasury_before.cap.total_supply.value - burned
+    );
+    assert_eq!(treasury.total_burned, treasury_before.total_burned + burned);
+    assert!(!is_open(&mut env, 1));
+    assert!(is_open(&mut env, 2));
+    assert!(is_open(&mut env, 3));
+    // The reward reached the caller as a coin.
+    let expected = NODE_STAKE * system.slash_bps / 10_000;
+    let expected = expected - expected * system.slash_burn_bps / 10_000;
+    assert_eq!(env.chain.wal_balance(slasher), expected);
+}
+
+/// A challenge on a real blob, answered with a real proof from `floe-encoder`.
+#[test]
+fn challenge_answered_with_an_encoder_proof() {
+    let mut env = setup();
+    let data: Vec<u8> = (0..5_000u32).map(|i| (i * 37 % 251) as u8).collect();
+    let config = floe_encoder::EncodingConfig::new(usize::from(N)).unwrap();
+    let (metadata, pairs) = floe_encoder::encode(&config, &data).unwrap();
+    let root = U256::from_le_bytes(&metadata.root());
+    let blob_id = U256::from_le_bytes(metadata.blob_id().as_bytes());
+    assert_eq!(
+        blob_rs::compute_blob_id(1, data.len() as u64, &root),
+        blob_id
+    );
+    let blob = env.register(blob_id, root, data.len() as u64, 10, false);
+    env.certify(blob).unwrap();
+    issue(&mut env).unwrap();
+    for id in 0..4 {
+        let c = challenge(&mut env, id).unwrap();
+        let primary = &pairs[usize::from(c.pair_index)].primary;
+        let proof = floe_encoder::answer_challenge(&metadata, primary, usize::from(c.symbol_index))
+            .unwrap();
+        let answer = Answer {
+            symbol: proof.symbol,
+            sliver_path: proof.sliver_path.iter().map(|d| d.to_vec()).collect(),
+            secondary: proof.secondary_hash.to_vec(),
+            pair_path: proof.pair_path.iter().map(|d| d.to_vec()).collect(),
+        };
+        let node = node_of(&mut env, id);
+        respond(&mut env, node, id, &answer).unwrap();
+        assert!(!is_open(&mut env, id));
+    }
+}
+
+#[test]
+fn challenge_accessors() {
+    let (mut env, _) = issued();
+    let c = challenge(&mut env, 0).unwrap();
+    let value = bcs::to_bytes(&c).unwrap();
+    let outcome = env
+        .call("challenge", "deadline_ms", vec![Arg::Pure(value.clone())])
+        .unwrap();
+    assert_eq!(outcome.ret::<u64>(0, 0), c.deadline_ms);
+    let pair: u16 = env.read("challenge", "pair_index", vec![Arg::Pure(value)]);
+    assert_eq!(pair, c.pair_index);
+    let next: u64 = env.read(
+        "challenge",
+        "next_challenge_id",
+        vec![Arg::ObjRead(env.board)],
+    );
+    assert_eq!(next, 4);
+    let last: Option<u64> = env.read(
+        "challenge",
+        "last_issued_epoch",
+        vec![Arg::ObjRead(env.board)],
+    );
+    assert_eq!(last, Some(1));
+}
