@@ -1786,3 +1786,144 @@ fn challenge_accessors() {
     );
     assert_eq!(last, Some(1));
 }
+
+#[test]
+fn price_rounds_up_to_mib_and_overflow_aborts() {
+    assert_eq!(blob_rs::price_of(0, 10, 1).unwrap(), 0);
+    assert_eq!(blob_rs::price_of(1, 10, 3).unwrap(), 30);
+    assert_eq!(blob_rs::price_of(1_048_576, 10, 1).unwrap(), 10);
+    assert_eq!(blob_rs::price_of(1_048_577, 10, 1).unwrap(), 20);
+    match blob_rs::price_of(u64::MAX, u64::MAX, 2).unwrap_err() {
+        sui_sdk_types::ExecutionError::MoveAbort { location, code } => {
+            assert_eq!(location.module.as_str(), "blob");
+            assert_eq!(code, blob_rs::E_PRICE_OVERFLOW);
+        }
+        other => panic!("expected an abort, got {other:?}"),
+    }
+}
+
+#[test]
+fn storage_and_blob_reads() {
+    let mut env = setup();
+    let storage = env.reserve(SIZE_A, 4);
+    let blob = env.register_a(5, false);
+    let user = env.user;
+    let reads = env
+        .chain
+        .ptb(
+            user,
+            ["start_epoch", "end_epoch", "storage_size", "capacity_held"]
+                .iter()
+                .map(|f| Cmd::call("blob", f, vec![Arg::obj(storage)]))
+                .chain(
+                    ["size", "registered_epoch"]
+                        .iter()
+                        .map(|f| Cmd::call("blob", f, vec![Arg::obj(blob)])),
+                )
+                .chain(
+                    ["blob_id", "root_hash", "encoding_type", "is_deletable"]
+                        .iter()
+                        .map(|f| Cmd::call("blob", f, vec![Arg::obj(blob)])),
+                )
+                .collect(),
+        )
+        .unwrap();
+    let u64s: Vec<u64> = (0..6).map(|i| reads.ret(i, 0)).collect();
+    assert_eq!(u64s, vec![1, 5, ENCODED_A, ENCODED_A, SIZE_A, 1]);
+    assert_eq!(reads.ret::<U256>(6, 0), blob_id_a());
+    assert_eq!(reads.ret::<U256>(7, 0), root_a());
+    assert_eq!(reads.ret::<u8>(8, 0), 1);
+    assert!(!reads.ret::<bool>(9, 0));
+}
+
+#[test]
+fn certify_with_other_quorum() {
+    let mut env = setup();
+    let blob = env.register_a(5, true);
+    let system = env.system();
+    let members = system.committee.len();
+    let usual = env.quorum();
+    // Another set of members holding at least 2f + 1 = 5 shards.
+    let other: Vec<u16> = (1u32..(1 << members))
+        .map(|mask| {
+            (0..members as u16)
+                .filter(|k| mask & (1 << k) != 0)
+                .collect::<Vec<u16>>()
+        })
+        .filter(|set| set.len() < members && *set != usual)
+        .find(|set| {
+            set.iter()
+                .map(|k| system.committee_shards[usize::from(*k)].len())
+                .sum::<usize>()
+                >= 5
+        })
+        .expect("four members over 7 shards have several quorums");
+    let message = blob_rs::certification_message(env.epoch(), &blob_id_a());
+    let signature = env.sign(&other, &message);
+    // Signers must be listed in increasing order.
+    let mut reversed = other.clone();
+    reversed.reverse();
+    let r = env.certify_with(blob, &reversed, signature.clone());
+    assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNERS);
+    env.certify_with(blob, &other, signature).unwrap();
+    assert!(env.is_certified(blob_id_a()));
+}
+
+#[test]
+fn challenge_accessors_chain_in_one_transaction() {
+    let (mut env, _) = issued();
+    let c = challenge(&mut env, 3).unwrap();
+    let user = env.user;
+    let board = env.board;
+    let accessors = [
+        "node_id",
+        "blob_id",
+        "root_hash",
+        "n_shards",
+        "shard",
+        "pair_index",
+        "symbol_index",
+        "symbol_size",
+        "epoch",
+        "deadline_ms",
+    ];
+    let mut commands = vec![Cmd::call(
+        "challenge",
+        "challenge",
+        vec![Arg::ObjRead(board), Arg::pure(&3u64)],
+    )];
+    commands.extend(
+        accessors
+            .iter()
+            .map(|f| Cmd::call("challenge", f, vec![Arg::Result(0)])),
+    );
+    let reads = env.chain.ptb(user, commands).unwrap();
+    assert_eq!(reads.ret::<ID>(1, 0), c.node_id);
+    assert_eq!(reads.ret::<U256>(2, 0), c.blob_id);
+    assert_eq!(reads.ret::<U256>(3, 0), c.root_hash);
+    assert_eq!(reads.ret::<u16>(4, 0), c.n_shards);
+    assert_eq!(reads.ret::<u16>(5, 0), c.shard);
+    assert_eq!(reads.ret::<u16>(6, 0), c.pair_index);
+    assert_eq!(reads.ret::<u16>(7, 0), c.symbol_index);
+    assert_eq!(reads.ret::<u64>(8, 0), c.symbol_size);
+    assert_eq!(reads.ret::<u64>(9, 0), c.epoch);
+    assert_eq!(reads.ret::<u64>(10, 0), c.deadline_ms);
+}
+
+#[test]
+fn payments_must_be_wal_coins() {
+    let mut env = setup();
+    // A Storage where the Coin<WAL> goes: a type mismatch, as on Sui.
+    let storage = env.reserve(SIZE_A, 5);
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::pure(&SIZE_A),
+        Arg::pure(&1u64),
+        Arg::obj(storage),
+    ];
+    let failure = env.call_keep("blob", "reserve_space", args).unwrap_err();
+    assert!(matches!(
+        failure.error,
+        sui_sdk_types::ExecutionError::CommandArgumentError { .. }
+    ));
+}

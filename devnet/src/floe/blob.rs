@@ -23,7 +23,7 @@ use super::{
     FloeFn, TableTypes, abort_in, add, arity, coin_value, emit, object_arg, pure_arg, ret,
     table_add, table_contains, table_get, table_new, table_remove, table_set, table_vec_get,
     table_vec_len, table_vec_push, table_vec_set, table_vec_swap_remove, table_vec_types, tag,
-    take_from_coin, type_tag,
+    take_from_coin, type_tag, wal_coin_tag,
 };
 use crate::handlers::HandlerRegistry;
 use crate::runtime::{CallContext, Value};
@@ -358,7 +358,7 @@ fn source_symbols(n_shards: u16) -> Result<(u64, u64), ExecutionError> {
 
 /// `price_of`: ⌈bytes / MiB⌉ × price × epochs, aborting `EPriceOverflow` above `u64::MAX`.
 /// The Move code computes in u256; a u128 overflow here means the u256 result exceeds u64 too.
-fn price_of(bytes: u64, price_per_mib: u64, epochs: u64) -> Result<u64, ExecutionError> {
+pub fn price_of(bytes: u64, price_per_mib: u64, epochs: u64) -> Result<u64, ExecutionError> {
     let mib = u128::from(bytes).div_ceil(MIB);
     mib.checked_mul(u128::from(price_per_mib))
         .and_then(|x| x.checked_mul(u128::from(epochs)))
@@ -482,7 +482,7 @@ fn reserve_space_handler(
     let (system_id, mut system) = system_arg(ctx, &args, 0)?;
     let size: u64 = pure_arg(ctx, &args, 1)?;
     let epochs_ahead: u64 = pure_arg(ctx, &args, 2)?;
-    let payment = ctx.object_id(&args[3], 3)?;
+    let payment = object_arg(ctx, &args, 3, &wal_coin_tag())?;
     let storage = reserve_space(ctx, &mut system, size, epochs_ahead, payment)?;
     ctx.write(system_id, &system)?;
     let id = ctx.create_object(storage_tag(), true, &storage)?;
@@ -721,7 +721,7 @@ fn register_blob_handler(
     let size: u64 = pure_arg(ctx, &args, 5)?;
     let encoding_type: u8 = pure_arg(ctx, &args, 6)?;
     let deletable: bool = pure_arg(ctx, &args, 7)?;
-    let payment = ctx.object_id(&args[8], 8)?;
+    let payment = object_arg(ctx, &args, 8, &wal_coin_tag())?;
     let blob = register_blob(
         ctx,
         &mut system,
@@ -927,7 +927,7 @@ fn extend_blob_with_payment_handler(
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
     let (blob_object, mut blob) = blob_arg(ctx, &args, 2)?;
     let extra_epochs: u64 = pure_arg(ctx, &args, 3)?;
-    let payment = ctx.object_id(&args[4], 4)?;
+    let payment = object_arg(ctx, &args, 4, &wal_coin_tag())?;
     extend_blob_with_payment(
         ctx,
         &mut system,
