@@ -43,16 +43,27 @@ pub const INNER_PREFIX: u8 = 1;
 
 // === Abort codes (challenge.move) ===
 
+/// Challenges were already issued in this epoch.
 pub const E_ALREADY_ISSUED: u64 = 0;
+/// The registry holds no certified blob to challenge.
 pub const E_NO_CERTIFIED_BLOB: u64 = 1;
+/// No challenge with this ID was ever issued.
 pub const E_CHALLENGE_NOT_FOUND: u64 = 2;
+/// The challenge was already answered or slashed.
 pub const E_CHALLENGE_RESOLVED: u64 = 3;
+/// The `NodeCap` is not the challenged node's.
 pub const E_NOT_CHALLENGED_NODE: u64 = 4;
+/// The answer came after the deadline.
 pub const E_DEADLINE_PASSED: u64 = 5;
+/// The deadline has not passed yet: the node may still answer.
 pub const E_DEADLINE_NOT_PASSED: u64 = 6;
+/// The symbol's length is not the blob's symbol size.
 pub const E_WRONG_SYMBOL_LENGTH: u64 = 7;
+/// A Merkle path does not have depth(n) = ⌈log2 n⌉ entries.
 pub const E_WRONG_PATH_LENGTH: u64 = 8;
+/// A hash (path entry or secondary hash) is not 32 bytes.
 pub const E_WRONG_HASH_LENGTH: u64 = 9;
+/// The answer does not hash up to the blob's root hash.
 pub const E_INVALID_PROOF: u64 = 10;
 
 pub fn register(registry: &mut HandlerRegistry) {
@@ -248,7 +259,7 @@ pub fn issue_challenges(
             root_hash,
             n_shards,
             shard,
-            pair_index_of(&blob_id, shard, n_shards),
+            pair_index_of(&blob_id, shard, n_shards)?,
             symbol_index,
             blob::symbol_size(size, n_shards)?,
             epoch,
@@ -499,12 +510,13 @@ pub fn blob_rotation(blob_id: &U256, n_shards: u16) -> Result<u64, ExecutionErro
         .fold(0u64, |r, b| (r * 256 + u64::from(*b)) % n))
 }
 
-/// `pair_index_of`: the sliver pair stored on `shard`, `(shard + n − r) mod n`. `n_shards`
-/// is never 0 here (the caller's `System` has shards).
-pub fn pair_index_of(blob_id: &U256, shard: u16, n_shards: u16) -> u16 {
-    let n = u64::from(n_shards).max(1);
-    let r = blob_rotation(blob_id, n_shards).unwrap_or(0);
-    ((u64::from(shard) + n - r) % n) as u16
+/// `pair_index_of`: the sliver pair stored on `shard`, `(shard + n − r) mod n`. Aborts with
+/// an arithmetic error for n = 0 (in `blob_rotation`), like the Move code.
+pub fn pair_index_of(blob_id: &U256, shard: u16, n_shards: u16) -> Result<u16, ExecutionError> {
+    let n = u64::from(n_shards);
+    let r = blob_rotation(blob_id, n_shards)?;
+    // Less than n ≤ u16::MAX.
+    Ok(((u64::from(shard) + n - r) % n) as u16)
 }
 
 /// `fold_path`: hashes `leaf_hash` at `index` up a path of 32-byte siblings.
@@ -604,9 +616,7 @@ fn pair_index_of_handler(
     let blob_id: U256 = pure_arg(ctx, &args, 0)?;
     let shard: u16 = pure_arg(ctx, &args, 1)?;
     let n_shards: u16 = pure_arg(ctx, &args, 2)?;
-    // `blob_rotation` aborts first for n = 0, as in Move.
-    blob_rotation(&blob_id, n_shards)?;
-    Ok(vec![ret(&pair_index_of(&blob_id, shard, n_shards))?])
+    Ok(vec![ret(&pair_index_of(&blob_id, shard, n_shards)?)?])
 }
 
 // === Reads ===
