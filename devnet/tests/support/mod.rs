@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use floe_devnet::HandlerRegistry;
 use floe_devnet::execute::{self, CommandOutput, TxRecord};
-use floe_devnet::floe::genesis::{FloeGenesis, genesis_objects};
+use floe_devnet::floe::genesis::{
+    FloeGenesis, NetworkGenesis, NetworkObjects, genesis_objects, genesis_with_network,
+};
 use floe_devnet::floe::{self, PACKAGE_ID};
 use floe_devnet::ledger::Ledger;
 use floe_devnet::objects;
@@ -174,14 +176,17 @@ impl Outcome {
     }
 }
 
-/// A failed transaction: the error and the command that raised it.
+/// A failed transaction: the error and the command that raised it (boxed: errors are large).
+pub type Failure = Box<Failed>;
+
+/// What [`Failure`] holds.
 #[derive(Debug, Clone)]
-pub struct Failure {
+pub struct Failed {
     pub error: ExecutionError,
     pub command: Option<u64>,
 }
 
-impl Failure {
+impl Failed {
     /// `(module, code)` of a Move abort; panics for other errors.
     pub fn abort(&self) -> (String, u64) {
         match &self.error {
@@ -215,20 +220,39 @@ impl Default for Chain {
 impl Chain {
     /// Genesis: Clock, Random, the `floe` package published by `publisher`, gas for it.
     pub fn new() -> Self {
-        let publisher = Address::new([0xa0; 32]);
-        let mut ledger = Ledger::default();
-        let mut genesis = vec![objects::clock(GENESIS_MS), objects::random()];
-        let (floe_objects, floe_genesis) =
+        let publisher = Self::publisher_address();
+        let (objects, genesis) =
             genesis_objects(publisher, GENESIS_MS, Digest::new([0x9e; 32]), 1).unwrap();
-        genesis.extend(floe_objects);
-        ledger.apply_genesis(&genesis);
+        Self::from_genesis(publisher, objects, genesis)
+    }
+
+    /// Like [`Self::new`], plus the `System` and `network`'s nodes registered, staked and
+    /// (when there are nodes) seated as the epoch-1 committee, as `floe-devnet` starts.
+    pub fn with_network(network: &NetworkGenesis) -> (Self, NetworkObjects) {
+        let publisher = Self::publisher_address();
+        let (objects, genesis, started) =
+            genesis_with_network(publisher, GENESIS_MS, Digest::new([0x9e; 32]), 1, network)
+                .unwrap();
+        (Self::from_genesis(publisher, objects, genesis), started)
+    }
+
+    /// The address that publishes the package in tests.
+    pub fn publisher_address() -> Address {
+        Address::new([0xa0; 32])
+    }
+
+    fn from_genesis(publisher: Address, floe_objects: Vec<Object>, genesis: FloeGenesis) -> Self {
+        let mut ledger = Ledger::default();
+        let mut objects = vec![objects::clock(GENESIS_MS), objects::random()];
+        objects.extend(floe_objects);
+        ledger.apply_genesis(&objects);
         let mut registry = HandlerRegistry::with_framework();
         floe::register(&mut registry);
         let mut chain = Self {
             ledger,
             registry,
             now_ms: GENESIS_MS,
-            genesis: floe_genesis,
+            genesis,
             publisher,
             next_account: 1,
             accounts: vec![],
@@ -397,7 +421,7 @@ impl Chain {
                 record,
                 outputs: simulation.command_outputs,
             }),
-            ExecutionStatus::Failure { error, command } => Err(Failure { error, command }),
+            ExecutionStatus::Failure { error, command } => Err(Box::new(Failed { error, command })),
         }
     }
 
