@@ -1,0 +1,1895 @@
+//! `floe::model` and `floe::license` on the devnet: the scenarios of
+//! `move/floe/tests/model_tests.move`, `license_tests.move` and `scenario_license_tests.move`,
+//! step by step, with the same expectations (a Move `expected_failure` is a transaction that
+//! aborts with the same module and code here).
+//!
+//! Where the Move tests use test-only shortcuts, these tests take the on-chain route:
+//! `blob::certify_for_testing` becomes [`certify_for_testing`] (the registry's index entry
+//! written into the ledger, which is all `blob::is_certified` reads), and
+//! `model::add_revenue` becomes license sales at a zero protocol fee.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use floe_devnet::floe::{self, license, model};
+use floe_devnet::objects;
+use floe_devnet::runtime::{dynamic_field_id, field_type};
+use floe_sdk::move_types::blob::BlobRegistry;
+use floe_sdk::move_types::events::{
+    LicenseConsumed, LicenseDestroyed, LicenseExtended, LicenseOfferCreated, LicenseOfferRepriced,
+    LicenseOfferStatusChanged, LicensePurchased, ModelDescriptionUpdated, ModelOwnerChanged,
+    ModelRegistered, ModelRevenueWithdrawn, ModelVersionPublished, WalBurned,
+};
+use floe_sdk::move_types::license::{License, LicenseOffer};
+use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
+use floe_sdk::move_types::system::System;
+use floe_sdk::move_types::wal::Treasury;
+use floe_sdk::move_types::{self, ID, MoveString, U256, UID};
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::{Address, Digest, Owner, TypeTag};
+use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, clock};
+
+// === model_tests constants ===
+
+const NOW_MS: u64 = GENESIS_MS;
+const BLOB_ID: u64 = 0x1234;
+const BLOB_ID_2: u64 = 0x5678;
+const UNKNOWN_BLOB_ID: u64 = 0x9999;
+
+// === license_tests constants ===
+
+const START_MS: u64 = GENESIS_MS;
+/// 1 WAL per window.
+const PRICE: u64 = 1_000_000_000;
+/// One hour.
+const WINDOW_MS: u64 = 3_600_000;
+const MAX_WINDOWS: u64 = 24;
+const USES: u64 = 3;
+const BUYER_FUNDS: u64 = 100_000_000_000;
+const MAX_U64: u64 = u64::MAX;
+const MAX_LICENSE_MS: u64 = license::MAX_LICENSE_MS;
+/// `system::DEFAULT_LICENSE_FEE_BPS`.
+const DEFAULT_LICENSE_FEE_BPS: u64 = 500;
+
+// === Helpers ===
+
+fn u256(value: u64) -> U256 {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&value.to_le_bytes());
+    move_types::u256_from_le(bytes)
+}
+
+fn addr(id: &ID) -> Address {
+    move_types::address_of(id)
+}
+
+fn maddr(address: Address) -> moverox::types::Address {
+    moverox::types::Address::new(address.into_inner())
+}
+
+fn text(s: &str) -> MoveString {
+    move_types::move_string(s)
+}
+
+/// A string of `n` 'a's.
+fn long_string(n: usize) -> String {
+    "a".repeat(n)
+}
+
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
+    match result {
+        Ok(_) => panic!("expected {module} abort {code}, the transaction succeeded"),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+    }
+}
+
+/// A dynamic field `Field<K, V>` as stored.
+#[derive(Serialize, Deserialize)]
+struct Field<K, V> {
+    id: UID,
+    name: K,
+    value: V,
+}
+
+/// What `blob::certify_for_testing` provides to `floe::model`: `blob_id` present in the
+/// registry's index (`Table<u256, u64>`), which is all `blob::is_certified` reads. Written
+/// straight into the ledger; the registry's other bookkeeping is untouched.
+fn certify_for_testing(chain: &mut Chain, blob_id: u64, position: u64) {
+    let registry: BlobRegistry = chain.object(chain.genesis.blob_registry);
+    let table = addr(&registry.index.id.id);
+    let key = u256(blob_id);
+    let id = dynamic_field_id(table, &TypeTag::U256, &key).unwrap();
+    let field = Field {
+        id: move_types::uid(id),
+        name: key,
+        value: position,
+    };
+    let object = objects::move_object(
+        field_type(TypeTag::U256, TypeTag::U64),
+        false,
+        1,
+        bcs::to_bytes(&field).unwrap(),
+        Owner::Object(table),
+        Digest::new([0x7e; 32]),
+    );
+    chain.ledger.apply_genesis(&[object]);
+}
+
+/// `sender` registers a model; the cap goes to `sender`. Returns (model ID, cap ID).
+fn register_as(
+    chain: &mut Chain,
+    sender: Address,
+    name: &str,
+    description: &str,
+) -> Result<(Address, Address), Failure> {
+    let outcome = chain.call_keep(
+        sender,
+        "model",
+        "register_model",
+        vec![Arg::pure(&name), Arg::pure(&description)],
+    )?;
+    let event: ModelRegistered = outcome.event("ModelRegistered");
+    Ok((addr(&event.model_id), addr(&event.cap_id)))
+}
+
+/// A model version as stored in `Model.versions`.
+fn stored_version(chain: &Chain, model_id: Address, number: u64) -> Option<ModelVersion> {
+    let model: Model = chain.object(model_id);
+    let table = addr(&model.versions.id.id);
+    let id = dynamic_field_id(table, &TypeTag::U64, &number).unwrap();
+    chain
+        .exists(id)
+        .then(|| chain.object::<Field<u64, ModelVersion>>(id).value)
+}
+
+// === model_tests ===
+
+/// The `model_tests::setup` world: two certified blobs, a clock at NOW_MS, and a model
+/// registered by SELLER, who holds its cap.
+struct ModelWorld {
+    chain: Chain,
+    seller: Address,
+    other: Address,
+    model: Address,
+    cap: Address,
+}
+
+fn model_setup() -> ModelWorld {
+    let mut chain = Chain::new();
+    assert_eq!(chain.now_ms, NOW_MS);
+    let seller = chain.new_account();
+    let other = chain.new_account();
+    certify_for_testing(&mut chain, BLOB_ID, 0);
+    certify_for_testing(&mut chain, BLOB_ID_2, 1);
+    let (model, cap) = register_as(&mut chain, seller, "floe-llm", "a small model").unwrap();
+    ModelWorld {
+        chain,
+        seller,
+        other,
+        model,
+        cap,
+    }
+}
+
+impl ModelWorld {
+    /// `model_tests::publish`: `sender` publishes BLOB_ID-style version with `cap`.
+    fn publish(&mut self, sender: Address, cap: Address, blob_id: u64) -> Result<Outcome, Failure> {
+        self.publish_with(
+            sender,
+            cap,
+            blob_id,
+            "transformer-7b",
+            (1..=32).collect(),
+            vec!["accuracy_bps", "f1_bps"],
+            vec![9_100, 8_750],
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn publish_with(
+        &mut self,
+        sender: Address,
+        cap: Address,
+        blob_id: u64,
+        architecture: &str,
+        dataset_hash: Vec<u8>,
+        metric_names: Vec<&str>,
+        metric_values: Vec<u64>,
+    ) -> Result<Outcome, Failure> {
+        let registry = self.chain.genesis.blob_registry;
+        self.chain.call(
+            sender,
+            "model",
+            "publish_version",
+            vec![
+                Arg::obj(self.model),
+                Arg::obj(cap),
+                Arg::ObjRead(registry),
+                Arg::pure(&u256(blob_id)),
+                Arg::pure(&architecture),
+                Arg::pure(&dataset_hash),
+                Arg::pure(&metric_names),
+                Arg::pure(&metric_values),
+                clock(),
+            ],
+        )
+    }
+
+    /// A second model registered by `sender`; returns its cap.
+    fn other_cap(&mut self, sender: Address) -> Address {
+        register_as(&mut self.chain, sender, "other", "").unwrap().1
+    }
+
+    fn update_description(
+        &mut self,
+        sender: Address,
+        cap: Address,
+        description: &str,
+    ) -> Result<Outcome, Failure> {
+        self.chain.call(
+            sender,
+            "model",
+            "update_description",
+            vec![Arg::obj(self.model), Arg::obj(cap), Arg::pure(&description)],
+        )
+    }
+
+    fn refresh_owner(&mut self, sender: Address, cap: Address) -> Result<Outcome, Failure> {
+        self.chain.call(
+            sender,
+            "model",
+            "refresh_owner",
+            vec![Arg::obj(self.model), Arg::obj(cap)],
+        )
+    }
+
+    fn transfer_cap(&mut self, to: Address) {
+        let seller = self.seller;
+        self.chain
+            .ptb(seller, vec![Cmd::Transfer(vec![Arg::obj(self.cap)], to)])
+            .unwrap();
+    }
+
+    fn model(&self) -> Model {
+        self.chain.object(self.model)
+    }
+}
+
+#[test]
+fn register_model_shares_model_and_returns_cap() {
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    let outcome = chain
+        .call_keep(
+            seller,
+            "model",
+            "register_model",
+            vec![Arg::pure(&"floe-llm"), Arg::pure(&"a small model")],
+        )
+        .unwrap();
+    let events: Vec<ModelRegistered> = outcome.events_named("ModelRegistered");
+    assert_eq!(events.len(), 1);
+    let model_id = addr(&events[0].model_id);
+    let cap_id = addr(&events[0].cap_id);
+    assert_eq!(outcome.created("model", "Model"), vec![model_id]);
+    assert_eq!(outcome.created("model", "ModelCap"), vec![cap_id]);
+    assert!(matches!(chain.owner(model_id), Owner::Shared(_)));
+    assert_eq!(chain.owner(cap_id), Owner::Address(seller));
+    assert_eq!(chain.owned(seller, "model", "ModelCap"), vec![cap_id]);
+    assert_eq!(events[0].owner, maddr(seller));
+    assert_eq!(events[0].name, text("floe-llm"));
+    assert_eq!(events[0].description, text("a small model"));
+
+    let cap: ModelCap = chain.object(cap_id);
+    assert_eq!(addr(&cap.model_id), model_id);
+    let m: Model = chain.object(model_id);
+    assert_eq!(addr(&m.cap_id), cap_id);
+    assert_eq!(m.owner, maddr(seller));
+    assert_eq!(m.name, text("floe-llm"));
+    assert_eq!(m.description, text("a small model"));
+    assert_eq!(m.versions.size, 0);
+    assert_eq!(m.revenue.value, 0);
+    assert_eq!(m.total_revenue, 0);
+
+    // The same through the read functions.
+    let model_arg = || Arg::ObjRead(model_id);
+    let reads = chain
+        .ptb(
+            seller,
+            vec![
+                Cmd::call("model", "cap_model_id", vec![Arg::obj(cap_id)]),
+                Cmd::call("model", "cap_id", vec![model_arg()]),
+                Cmd::call("model", "owner", vec![model_arg()]),
+                Cmd::call("model", "name", vec![model_arg()]),
+                Cmd::call("model", "description", vec![model_arg()]),
+                Cmd::call("model", "version_count", vec![model_arg()]),
+                Cmd::call("model", "revenue", vec![model_arg()]),
+                Cmd::call("model", "total_revenue", vec![model_arg()]),
+                Cmd::call("model", "id_bytes", vec![model_arg()]),
+                Cmd::call("model", "has_version", vec![model_arg(), Arg::pure(&1u64)]),
+            ],
+        )
+        .unwrap();
+    assert_eq!(addr(&reads.ret::<ID>(0, 0)), model_id);
+    assert_eq!(addr(&reads.ret::<ID>(1, 0)), cap_id);
+    assert_eq!(reads.ret::<Address>(2, 0), seller);
+    assert_eq!(reads.ret::<String>(3, 0), "floe-llm");
+    assert_eq!(reads.ret::<String>(4, 0), "a small model");
+    assert_eq!(reads.ret::<u64>(5, 0), 0);
+    assert_eq!(reads.ret::<u64>(6, 0), 0);
+    assert_eq!(reads.ret::<u64>(7, 0), 0);
+    assert_eq!(reads.ret::<Vec<u8>>(8, 0), model_id.as_bytes().to_vec());
+    assert!(!reads.ret::<bool>(9, 0));
+}
+
+#[test]
+fn register_model_accepts_limits() {
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    register_as(&mut chain, seller, &long_string(128), &long_string(4096)).unwrap();
+}
+
+#[test]
+fn register_model_empty_name_aborts() {
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    assert_abort(
+        register_as(&mut chain, seller, "", "d"),
+        "model",
+        model::E_EMPTY_NAME,
+    );
+}
+
+#[test]
+fn register_model_name_too_long_aborts() {
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    assert_abort(
+        register_as(&mut chain, seller, &long_string(129), "d"),
+        "model",
+        model::E_NAME_TOO_LONG,
+    );
+}
+
+#[test]
+fn register_model_description_too_long_aborts() {
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    assert_abort(
+        register_as(&mut chain, seller, "n", &long_string(4097)),
+        "model",
+        model::E_DESCRIPTION_TOO_LONG,
+    );
+}
+
+#[test]
+fn register_model_rejects_non_utf8_name() {
+    // Sui checks `String` arguments before the call; the Move test cannot express this.
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    let failure = chain
+        .call_keep(
+            seller,
+            "model",
+            "register_model",
+            vec![Arg::pure(&vec![0xffu8, 0xfe]), Arg::pure(&"d")],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            failure.error,
+            sui_sdk_types::ExecutionError::CommandArgumentError { .. }
+        ),
+        "{:?}",
+        failure.error
+    );
+}
+
+#[test]
+fn publish_version_numbers_from_one_and_keeps_versions() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    let first = w.publish(seller, cap, BLOB_ID).unwrap();
+    assert_eq!(first.ret::<u64>(0, 0), 1);
+    let events: Vec<ModelVersionPublished> = first.events_named("ModelVersionPublished");
+    assert_eq!(events.len(), 1);
+    assert_eq!(addr(&events[0].model_id), w.model);
+    assert_eq!(events[0].version, 1);
+    assert_eq!(events[0].blob_id, u256(BLOB_ID));
+    assert_eq!(events[0].architecture, text("transformer-7b"));
+    assert_eq!(events[0].dataset_hash, (1..=32).collect::<Vec<u8>>());
+    assert_eq!(
+        events[0].metric_names,
+        vec![text("accuracy_bps"), text("f1_bps")]
+    );
+    assert_eq!(events[0].metric_values, vec![9_100, 8_750]);
+    assert_eq!(events[0].publisher, maddr(seller));
+    assert_eq!(events[0].published_at_ms, NOW_MS);
+
+    w.chain.advance_clock(5_000);
+    let second = w
+        .publish_with(seller, cap, BLOB_ID_2, "moe-8x7b", vec![], vec![], vec![])
+        .unwrap();
+    assert_eq!(second.ret::<u64>(0, 0), 2);
+
+    let other = w.other;
+    let model_id = w.model;
+    let reads = w
+        .chain
+        .ptb(
+            other,
+            vec![
+                Cmd::call("model", "version_count", vec![Arg::ObjRead(model_id)]),
+                Cmd::call(
+                    "model",
+                    "has_version",
+                    vec![Arg::ObjRead(model_id), Arg::pure(&1u64)],
+                ),
+                Cmd::call(
+                    "model",
+                    "has_version",
+                    vec![Arg::ObjRead(model_id), Arg::pure(&2u64)],
+                ),
+                Cmd::call(
+                    "model",
+                    "has_version",
+                    vec![Arg::ObjRead(model_id), Arg::pure(&3u64)],
+                ),
+            ],
+        )
+        .unwrap();
+    assert_eq!(reads.ret::<u64>(0, 0), 2);
+    assert!(reads.ret::<bool>(1, 0));
+    assert!(reads.ret::<bool>(2, 0));
+    assert!(!reads.ret::<bool>(3, 0));
+    assert_eq!(w.model().versions.size, 2);
+
+    // `model::version` returns a reference (no transaction can call it): read the table.
+    let v1 = stored_version(&w.chain, model_id, 1).unwrap();
+    assert_eq!(v1.number, 1);
+    assert_eq!(v1.blob_id, u256(BLOB_ID));
+    assert_eq!(v1.architecture, text("transformer-7b"));
+    assert_eq!(v1.dataset_hash.len(), 32);
+    assert_eq!(v1.metrics.contents.len(), 2);
+    assert_eq!(v1.metrics.contents[0].key, text("accuracy_bps"));
+    assert_eq!(v1.metrics.contents[0].value, 9_100);
+    assert_eq!(v1.metrics.contents[1].key, text("f1_bps"));
+    assert_eq!(v1.metrics.contents[1].value, 8_750);
+    assert_eq!(v1.published_at_ms, NOW_MS);
+    assert_eq!(v1.publisher, maddr(seller));
+
+    let v2 = stored_version(&w.chain, model_id, 2).unwrap();
+    assert_eq!(v2.number, 2);
+    assert_eq!(v2.blob_id, u256(BLOB_ID_2));
+    assert_eq!(v2.architecture, text("moe-8x7b"));
+    assert!(v2.metrics.contents.is_empty());
+    assert_eq!(v2.published_at_ms, NOW_MS + 5_000);
+    assert!(stored_version(&w.chain, model_id, 3).is_none());
+}
+
+#[test]
+fn publish_version_wrong_cap_aborts() {
+    let mut w = model_setup();
+    let seller = w.seller;
+    let other_cap = w.other_cap(seller);
+    assert_abort(
+        w.publish_with(seller, other_cap, BLOB_ID, "a", vec![], vec![], vec![]),
+        "model",
+        model::E_WRONG_CAP,
+    );
+}
+
+#[test]
+fn publish_version_uncertified_blob_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    assert_abort(
+        w.publish(seller, cap, UNKNOWN_BLOB_ID),
+        "model",
+        model::E_BLOB_NOT_CERTIFIED,
+    );
+}
+
+#[test]
+fn publish_version_architecture_too_long_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    assert_abort(
+        w.publish_with(
+            seller,
+            cap,
+            BLOB_ID,
+            &long_string(129),
+            vec![],
+            vec![],
+            vec![],
+        ),
+        "model",
+        model::E_ARCHITECTURE_TOO_LONG,
+    );
+}
+
+#[test]
+fn publish_version_dataset_hash_too_long_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    assert_abort(
+        w.publish_with(seller, cap, BLOB_ID, "a", vec![1; 65], vec![], vec![]),
+        "model",
+        model::E_DATASET_HASH_TOO_LONG,
+    );
+}
+
+#[test]
+fn publish_version_metrics_length_mismatch_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    assert_abort(
+        w.publish_with(seller, cap, BLOB_ID, "a", vec![], vec!["acc"], vec![1, 2]),
+        "model",
+        model::E_METRICS_LENGTH_MISMATCH,
+    );
+}
+
+#[test]
+fn publish_version_too_many_metrics_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    let names: Vec<String> = (0..33).map(|i| long_string(i + 1)).collect();
+    let values: Vec<u64> = (0..33).collect();
+    assert_abort(
+        w.publish_with(
+            seller,
+            cap,
+            BLOB_ID,
+            "a",
+            vec![],
+            names.iter().map(String::as_str).collect(),
+            values,
+        ),
+        "model",
+        model::E_TOO_MANY_METRICS,
+    );
+}
+
+#[test]
+fn publish_version_duplicate_metric_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    assert_abort(
+        w.publish_with(
+            seller,
+            cap,
+            BLOB_ID,
+            "a",
+            vec![],
+            vec!["acc", "acc"],
+            vec![1, 2],
+        ),
+        "model",
+        model::E_DUPLICATE_METRIC,
+    );
+}
+
+#[test]
+fn version_missing_aborts() {
+    // `model::version` returns a reference and has no handler; `has_version` answers the same
+    // question, and the table holds no version 1.
+    let mut w = model_setup();
+    let (other, model_id) = (w.other, w.model);
+    let reads = w
+        .chain
+        .call(
+            other,
+            "model",
+            "has_version",
+            vec![Arg::ObjRead(model_id), Arg::pure(&1u64)],
+        )
+        .unwrap();
+    assert!(!reads.ret::<bool>(0, 0));
+    assert!(stored_version(&w.chain, model_id, 1).is_none());
+}
+
+#[test]
+fn update_description_replaces_it() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    let outcome = w
+        .update_description(seller, cap, "now with more layers")
+        .unwrap();
+    assert_eq!(w.model().description, text("now with more layers"));
+    let events: Vec<ModelDescriptionUpdated> = outcome.events_named("ModelDescriptionUpdated");
+    assert_eq!(events.len(), 1);
+    assert_eq!(addr(&events[0].model_id), w.model);
+    assert_eq!(events[0].description, text("now with more layers"));
+    assert_eq!(events[0].updated_by, maddr(seller));
+}
+
+#[test]
+fn update_description_wrong_cap_aborts() {
+    let mut w = model_setup();
+    let seller = w.seller;
+    let other_cap = w.other_cap(seller);
+    assert_abort(
+        w.update_description(seller, other_cap, "hijacked"),
+        "model",
+        model::E_WRONG_CAP,
+    );
+}
+
+#[test]
+fn update_description_too_long_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    assert_abort(
+        w.update_description(seller, cap, &long_string(4097)),
+        "model",
+        model::E_DESCRIPTION_TOO_LONG,
+    );
+}
+
+#[test]
+fn withdraw_revenue_takes_everything_accrued() {
+    // Revenue of 700 and 300 comes from two sales at a zero protocol fee (the Move test
+    // credits it with the package-internal `add_revenue`).
+    let mut m = market(0);
+    set_license_fee_bps(&mut m, 0);
+    let (seller, cap, model_id) = (m.seller, m.cap, m.model);
+    let offer = m
+        .create(seller, model_id, cap, 100, WINDOW_MS, 10, 0)
+        .unwrap();
+    let buyer = m.buyer;
+    m.buy_from(buyer, offer, 7).unwrap();
+    m.buy_from(buyer, offer, 3).unwrap();
+    let model: Model = m.chain.object(model_id);
+    assert_eq!(model.revenue.value, 1_000);
+    assert_eq!(model.total_revenue, 1_000);
+
+    let outcome = m.withdraw(seller).unwrap();
+    let event: ModelRevenueWithdrawn = outcome.event("ModelRevenueWithdrawn");
+    assert_eq!(addr(&event.model_id), model_id);
+    assert_eq!(event.amount, 1_000);
+    assert_eq!(event.recipient, maddr(seller));
+    assert_eq!(m.chain.wal_balance(seller), 1_000);
+    let model: Model = m.chain.object(model_id);
+    assert_eq!(model.revenue.value, 0);
+    assert_eq!(model.total_revenue, 1_000);
+}
+
+#[test]
+fn withdraw_revenue_nothing_aborts() {
+    let mut w = model_setup();
+    let (seller, cap, model_id) = (w.seller, w.cap, w.model);
+    assert_abort(
+        w.chain.call_keep(
+            seller,
+            "model",
+            "withdraw_revenue",
+            vec![Arg::obj(model_id), Arg::obj(cap)],
+        ),
+        "model",
+        model::E_NO_REVENUE,
+    );
+}
+
+#[test]
+fn withdraw_revenue_wrong_cap_aborts() {
+    let mut m = market(0);
+    let buyer = m.buyer;
+    m.buy(buyer, 1).unwrap();
+    let other = m.other_seller;
+    let (_, other_cap) = register_as(&mut m.chain, other, "other", "").unwrap();
+    let model_id = m.model;
+    assert_abort(
+        m.chain.call_keep(
+            other,
+            "model",
+            "withdraw_revenue",
+            vec![Arg::obj(model_id), Arg::obj(other_cap)],
+        ),
+        "model",
+        model::E_WRONG_CAP,
+    );
+}
+
+#[test]
+fn cap_transfer_moves_ownership() {
+    let mut w = model_setup();
+    let (seller, other, cap) = (w.seller, w.other, w.cap);
+    w.transfer_cap(other);
+    assert_eq!(w.chain.owner(cap), Owner::Address(other));
+
+    assert_eq!(w.model().owner, maddr(seller));
+    let outcome = w.refresh_owner(other, cap).unwrap();
+    assert_eq!(w.model().owner, maddr(other));
+    let events: Vec<ModelOwnerChanged> = outcome.events_named("ModelOwnerChanged");
+    assert_eq!(events.len(), 1);
+    assert_eq!(addr(&events[0].model_id), w.model);
+    assert_eq!(addr(&events[0].cap_id), cap);
+    assert_eq!(events[0].previous_owner, maddr(seller));
+    assert_eq!(events[0].new_owner, maddr(other));
+    // Refreshing again changes nothing and emits nothing new.
+    let again = w.refresh_owner(other, cap).unwrap();
+    assert!(
+        again
+            .events_named::<ModelOwnerChanged>("ModelOwnerChanged")
+            .is_empty()
+    );
+
+    // The new holder can publish.
+    let published = w.publish(other, cap, BLOB_ID).unwrap();
+    assert_eq!(published.ret::<u64>(0, 0), 1);
+}
+
+#[test]
+fn cap_use_by_new_holder_records_owner() {
+    let mut w = model_setup();
+    let (other, cap) = (w.other, w.cap);
+    w.transfer_cap(other);
+    let outcome = w.update_description(other, cap, "new owner").unwrap();
+    assert_eq!(w.model().owner, maddr(other));
+    assert_eq!(
+        outcome
+            .events_named::<ModelOwnerChanged>("ModelOwnerChanged")
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn refresh_owner_wrong_cap_aborts() {
+    let mut w = model_setup();
+    let seller = w.seller;
+    let other_cap = w.other_cap(seller);
+    let other = w.other;
+    // The other cap goes to OTHER, who tries it on the first model.
+    w.chain
+        .ptb(
+            seller,
+            vec![Cmd::Transfer(vec![Arg::obj(other_cap)], other)],
+        )
+        .unwrap();
+    assert_abort(
+        w.refresh_owner(other, other_cap),
+        "model",
+        model::E_WRONG_CAP,
+    );
+}
+
+// === license_tests ===
+
+/// The `license_tests::setup` world: WAL, a System (10 shards), a clock at START_MS; BUYER
+/// holds BUYER_FUNDS and POOR one base unit less than PRICE; SELLER registered a model and
+/// opened an offer (PRICE per WINDOW_MS window, at most MAX_WINDOWS, `uses` uses per window)
+/// and holds the cap.
+struct Market {
+    chain: Chain,
+    system: Address,
+    seller: Address,
+    buyer: Address,
+    poor: Address,
+    other_seller: Address,
+    model: Address,
+    cap: Address,
+    offer: Address,
+}
+
+/// The System, created by the publisher with its `AdminCap` as `license_tests::setup` does.
+fn create_system(chain: &mut Chain) -> Address {
+    let publisher = chain.publisher;
+    let admin = chain.genesis.admin_cap;
+    let outcome = chain
+        .call(
+            publisher,
+            "system",
+            "create_system",
+            vec![
+                Arg::obj(admin),
+                Arg::pure(&10u16),
+                Arg::pure(&86_400_000u64),
+                clock(),
+            ],
+        )
+        .unwrap();
+    let created = outcome.created("system", "System");
+    assert_eq!(created.len(), 1);
+    created[0]
+}
+
+fn market(uses_per_window: u64) -> Market {
+    let mut chain = Chain::new();
+    assert_eq!(chain.now_ms, START_MS);
+    let system = create_system(&mut chain);
+    let seller = chain.new_account();
+    let buyer = chain.new_account();
+    let poor = chain.new_account();
+    let other_seller = chain.new_account();
+    chain.give_wal(buyer, BUYER_FUNDS);
+    chain.give_wal(poor, PRICE - 1);
+    let (model, cap) = register_as(&mut chain, seller, "floe-llm", "weights").unwrap();
+    let mut m = Market {
+        chain,
+        system,
+        seller,
+        buyer,
+        poor,
+        other_seller,
+        model,
+        cap,
+        offer: Address::ZERO,
+    };
+    m.offer = m
+        .create(
+            seller,
+            model,
+            cap,
+            PRICE,
+            WINDOW_MS,
+            MAX_WINDOWS,
+            uses_per_window,
+        )
+        .unwrap();
+    m
+}
+
+/// `sender` sets the System's `license_fee_bps` (the publisher holds the `AdminCap`).
+fn set_license_fee_bps(m: &mut Market, bps: u64) {
+    let publisher = m.chain.publisher;
+    let admin = m.chain.genesis.admin_cap;
+    let system = m.system;
+    m.chain
+        .call(
+            publisher,
+            "system",
+            "set_license_fee_bps",
+            vec![Arg::obj(system), Arg::obj(admin), Arg::pure(&bps)],
+        )
+        .unwrap();
+}
+
+fn fee_at(price: u64, bps: u64) -> u64 {
+    u64::try_from(u128::from(price) * u128::from(bps) / 10_000).unwrap()
+}
+
+impl Market {
+    fn fee_bps(&self) -> u64 {
+        self.chain.object::<System>(self.system).license_fee_bps
+    }
+
+    fn fee_of(&self, price: u64) -> u64 {
+        fee_at(price, self.fee_bps())
+    }
+
+    fn treasury(&self) -> Treasury {
+        self.chain.object(self.chain.genesis.treasury)
+    }
+
+    fn offer(&self) -> LicenseOffer {
+        self.chain.object(self.offer)
+    }
+
+    fn model(&self) -> Model {
+        self.chain.object(self.model)
+    }
+
+    fn license(&self, id: Address) -> License {
+        self.chain.object(id)
+    }
+
+    /// `sender` opens an offer on `model` with `cap`; returns its ID (the call's return value).
+    #[allow(clippy::too_many_arguments)]
+    fn create(
+        &mut self,
+        sender: Address,
+        model: Address,
+        cap: Address,
+        price_per_window: u64,
+        window_ms: u64,
+        max_windows: u64,
+        uses_per_window: u64,
+    ) -> Result<Address, Failure> {
+        let outcome = self.chain.call(
+            sender,
+            "license",
+            "create_offer",
+            vec![
+                Arg::obj(model),
+                Arg::obj(cap),
+                Arg::pure(&price_per_window),
+                Arg::pure(&window_ms),
+                Arg::pure(&max_windows),
+                Arg::pure(&uses_per_window),
+            ],
+        )?;
+        let id = addr(&outcome.ret::<ID>(0, 0));
+        assert_eq!(outcome.created("license", "LicenseOffer"), vec![id]);
+        assert!(matches!(self.chain.owner(id), Owner::Shared(_)));
+        Ok(id)
+    }
+
+    /// `sender`'s only WAL coin.
+    fn payment(&self, sender: Address) -> Address {
+        let coins = self.chain.wal_coins(sender);
+        assert_eq!(coins.len(), 1, "{sender} should hold one WAL coin");
+        coins[0].0
+    }
+
+    /// `sender` buys `windows` windows of the market's offer (license to the sender).
+    fn buy(&mut self, sender: Address, windows: u64) -> Result<Outcome, Failure> {
+        let (offer, model) = (self.offer, self.model);
+        self.buy_at(sender, offer, model, windows)
+    }
+
+    fn buy_from(
+        &mut self,
+        sender: Address,
+        offer: Address,
+        windows: u64,
+    ) -> Result<Outcome, Failure> {
+        let model = self.model;
+        self.buy_at(sender, offer, model, windows)
+    }
+
+    fn buy_at(
+        &mut self,
+        sender: Address,
+        offer: Address,
+        model: Address,
+        windows: u64,
+    ) -> Result<Outcome, Failure> {
+        let payment = self.payment(sender);
+        let (system, treasury) = (self.system, self.chain.genesis.treasury);
+        self.chain.call_keep(
+            sender,
+            "license",
+            "purchase",
+            vec![
+                Arg::ObjRead(offer),
+                Arg::obj(model),
+                Arg::ObjRead(system),
+                Arg::obj(treasury),
+                Arg::obj(payment),
+                Arg::pure(&windows),
+                clock(),
+            ],
+        )
+    }
+
+    /// Buys and returns the new license's ID.
+    fn bought(&mut self, sender: Address, windows: u64) -> Address {
+        let outcome = self.buy(sender, windows).unwrap();
+        license_of(&outcome)
+    }
+
+    fn extend(
+        &mut self,
+        sender: Address,
+        license: Address,
+        offer: Address,
+        model: Address,
+        windows: u64,
+    ) -> Result<Outcome, Failure> {
+        let payment = self.payment(sender);
+        let (system, treasury) = (self.system, self.chain.genesis.treasury);
+        self.chain.call(
+            sender,
+            "license",
+            "extend",
+            vec![
+                Arg::obj(license),
+                Arg::ObjRead(offer),
+                Arg::obj(model),
+                Arg::ObjRead(system),
+                Arg::obj(treasury),
+                Arg::obj(payment),
+                Arg::pure(&windows),
+                clock(),
+            ],
+        )
+    }
+
+    fn offer_call(
+        &mut self,
+        sender: Address,
+        function: &str,
+        cap: Address,
+        extra: Vec<Arg>,
+    ) -> Result<Outcome, Failure> {
+        let mut args = vec![Arg::obj(self.offer), Arg::obj(cap)];
+        args.extend(extra);
+        self.chain.call(sender, "license", function, args)
+    }
+
+    fn pause(&mut self, sender: Address, cap: Address) -> Result<Outcome, Failure> {
+        self.offer_call(sender, "pause_offer", cap, vec![])
+    }
+
+    fn resume(&mut self, sender: Address, cap: Address) -> Result<Outcome, Failure> {
+        self.offer_call(sender, "resume_offer", cap, vec![])
+    }
+
+    fn reprice(&mut self, sender: Address, cap: Address, price: u64) -> Result<Outcome, Failure> {
+        self.offer_call(sender, "reprice_offer", cap, vec![Arg::pure(&price)])
+    }
+
+    fn consume(&mut self, sender: Address, license: Address) -> Result<Outcome, Failure> {
+        self.chain.call(
+            sender,
+            "license",
+            "consume",
+            vec![Arg::obj(license), clock()],
+        )
+    }
+
+    fn is_valid(&mut self, sender: Address, license: Address) -> bool {
+        self.chain
+            .call(
+                sender,
+                "license",
+                "is_valid",
+                vec![Arg::obj(license), clock()],
+            )
+            .unwrap()
+            .ret(0, 0)
+    }
+
+    fn seal_approve(
+        &mut self,
+        sender: Address,
+        id: Vec<u8>,
+        license: Address,
+    ) -> Result<Outcome, Failure> {
+        self.chain.call(
+            sender,
+            "license",
+            "seal_approve",
+            vec![Arg::pure(&id), Arg::obj(license), clock()],
+        )
+    }
+
+    fn withdraw(&mut self, sender: Address) -> Result<Outcome, Failure> {
+        let (model, cap) = (self.model, self.cap);
+        self.chain.call_keep(
+            sender,
+            "model",
+            "withdraw_revenue",
+            vec![Arg::obj(model), Arg::obj(cap)],
+        )
+    }
+
+    /// A second model, registered by OTHER_SELLER; returns (model ID, cap ID).
+    fn second_model(&mut self) -> (Address, Address) {
+        let other = self.other_seller;
+        register_as(&mut self.chain, other, "floe-llm", "weights").unwrap()
+    }
+}
+
+fn license_of(outcome: &Outcome) -> Address {
+    let created = outcome.created("license", "License");
+    assert_eq!(created.len(), 1);
+    created[0]
+}
+
+// --- create_offer ---
+
+#[test]
+fn create_offer_shares_offer() {
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    let (model_id, cap) = register_as(&mut chain, seller, "floe-llm", "weights").unwrap();
+    let outcome = chain
+        .call(
+            seller,
+            "license",
+            "create_offer",
+            vec![
+                Arg::obj(model_id),
+                Arg::obj(cap),
+                Arg::pure(&PRICE),
+                Arg::pure(&WINDOW_MS),
+                Arg::pure(&MAX_WINDOWS),
+                Arg::pure(&USES),
+            ],
+        )
+        .unwrap();
+    let offer_id = addr(&outcome.ret::<ID>(0, 0));
+    let events: Vec<LicenseOfferCreated> = outcome.events_named("LicenseOfferCreated");
+    assert_eq!(events.len(), 1);
+    assert_eq!(addr(&events[0].offer_id), offer_id);
+    assert_eq!(addr(&events[0].model_id), model_id);
+    assert_eq!(events[0].price_per_window, PRICE);
+    assert_eq!(events[0].window_ms, WINDOW_MS);
+    assert_eq!(events[0].max_windows, MAX_WINDOWS);
+    assert_eq!(events[0].uses_per_window, USES);
+    assert_eq!(events[0].created_by, maddr(seller));
+    assert!(matches!(chain.owner(offer_id), Owner::Shared(_)));
+
+    let buyer = chain.new_account();
+    let offer = || Arg::ObjRead(offer_id);
+    let reads = chain
+        .ptb(
+            buyer,
+            vec![
+                Cmd::call("license", "offer_model_id", vec![offer()]),
+                Cmd::call("license", "offer_price_per_window", vec![offer()]),
+                Cmd::call("license", "offer_window_ms", vec![offer()]),
+                Cmd::call("license", "offer_max_windows", vec![offer()]),
+                Cmd::call("license", "offer_uses_per_window", vec![offer()]),
+                Cmd::call("license", "offer_is_paused", vec![offer()]),
+                Cmd::call("license", "quote", vec![offer(), Arg::pure(&5u64)]),
+            ],
+        )
+        .unwrap();
+    assert_eq!(addr(&reads.ret::<ID>(0, 0)), model_id);
+    assert_eq!(reads.ret::<u64>(1, 0), PRICE);
+    assert_eq!(reads.ret::<u64>(2, 0), WINDOW_MS);
+    assert_eq!(reads.ret::<u64>(3, 0), MAX_WINDOWS);
+    assert_eq!(reads.ret::<u64>(4, 0), USES);
+    assert!(!reads.ret::<bool>(5, 0));
+    assert_eq!(reads.ret::<u64>(6, 0), 5 * PRICE);
+}
+
+/// A model registered by a fresh seller, on a chain without a System (offers do not need
+/// one), as the `create_offer_*` Move tests set up. Returns (chain, seller, model, cap).
+fn bare_model() -> (Chain, Address, Address, Address) {
+    let mut chain = Chain::new();
+    let seller = chain.new_account();
+    let (model, cap) = register_as(&mut chain, seller, "floe-llm", "weights").unwrap();
+    (chain, seller, model, cap)
+}
+
+fn create_offer(
+    chain: &mut Chain,
+    sender: Address,
+    model: Address,
+    cap: Address,
+    terms: [u64; 4],
+) -> Result<Outcome, Failure> {
+    let [price, window_ms, max_windows, uses] = terms;
+    chain.call(
+        sender,
+        "license",
+        "create_offer",
+        vec![
+            Arg::obj(model),
+            Arg::obj(cap),
+            Arg::pure(&price),
+            Arg::pure(&window_ms),
+            Arg::pure(&max_windows),
+            Arg::pure(&uses),
+        ],
+    )
+}
+
+#[test]
+fn create_offer_accepts_limits() {
+    let (mut chain, seller, model, cap) = bare_model();
+    // Exactly 100 years ahead, the largest price and use count that fit.
+    let outcome = create_offer(
+        &mut chain,
+        seller,
+        model,
+        cap,
+        [MAX_U64 / 2, MAX_LICENSE_MS / 2, 2, MAX_U64 / 2],
+    )
+    .unwrap();
+    let offer = addr(&outcome.ret::<ID>(0, 0));
+    let quote = chain
+        .call(
+            seller,
+            "license",
+            "quote",
+            vec![Arg::ObjRead(offer), Arg::pure(&2u64)],
+        )
+        .unwrap();
+    assert_eq!(quote.ret::<u64>(0, 0), MAX_U64 - 1);
+}
+
+#[test]
+fn create_offer_wrong_cap_aborts() {
+    let (mut chain, _seller, model, _cap) = bare_model();
+    let other = chain.new_account();
+    let (_, other_cap) = register_as(&mut chain, other, "floe-llm", "weights").unwrap();
+    // OTHER_SELLER's cap controls its own model, not `model`.
+    assert_abort(
+        create_offer(
+            &mut chain,
+            other,
+            model,
+            other_cap,
+            [PRICE, WINDOW_MS, MAX_WINDOWS, 0],
+        ),
+        "model",
+        model::E_WRONG_CAP,
+    );
+}
+
+#[test]
+fn create_offer_zero_window_aborts() {
+    let (mut chain, seller, model, cap) = bare_model();
+    assert_abort(
+        create_offer(&mut chain, seller, model, cap, [PRICE, 0, MAX_WINDOWS, 0]),
+        "license",
+        license::E_ZERO_WINDOW_LENGTH,
+    );
+}
+
+#[test]
+fn create_offer_zero_max_windows_aborts() {
+    let (mut chain, seller, model, cap) = bare_model();
+    assert_abort(
+        create_offer(&mut chain, seller, model, cap, [PRICE, WINDOW_MS, 0, 0]),
+        "license",
+        license::E_ZERO_MAX_WINDOWS,
+    );
+}
+
+#[test]
+fn create_offer_too_long_aborts() {
+    let (mut chain, seller, model, cap) = bare_model();
+    assert_abort(
+        create_offer(
+            &mut chain,
+            seller,
+            model,
+            cap,
+            [PRICE, MAX_LICENSE_MS / 2 + 1, 2, 0],
+        ),
+        "license",
+        license::E_LICENSE_TOO_LONG,
+    );
+}
+
+#[test]
+fn create_offer_price_overflow_aborts() {
+    let (mut chain, seller, model, cap) = bare_model();
+    assert_abort(
+        create_offer(
+            &mut chain,
+            seller,
+            model,
+            cap,
+            [MAX_U64 / 2 + 1, WINDOW_MS, 2, 0],
+        ),
+        "license",
+        license::E_PRICE_OVERFLOW,
+    );
+}
+
+#[test]
+fn create_offer_uses_overflow_aborts() {
+    let (mut chain, seller, model, cap) = bare_model();
+    assert_abort(
+        create_offer(
+            &mut chain,
+            seller,
+            model,
+            cap,
+            [PRICE, WINDOW_MS, 2, MAX_U64 / 2 + 1],
+        ),
+        "license",
+        license::E_USES_OVERFLOW,
+    );
+}
+
+// --- pause / resume / reprice ---
+
+#[test]
+fn pause_and_resume_offer() {
+    let mut m = market(0);
+    let (seller, cap) = (m.seller, m.cap);
+    let outcome = m.pause(seller, cap).unwrap();
+    let events: Vec<LicenseOfferStatusChanged> = outcome.events_named("LicenseOfferStatusChanged");
+    assert_eq!(events.len(), 1);
+    assert_eq!(addr(&events[0].offer_id), m.offer);
+    assert_eq!(addr(&events[0].model_id), m.model);
+    assert!(events[0].paused);
+    assert!(m.offer().paused);
+    let offer = m.offer;
+    let read = m
+        .chain
+        .call(
+            seller,
+            "license",
+            "offer_is_paused",
+            vec![Arg::ObjRead(offer)],
+        )
+        .unwrap();
+    assert!(read.ret::<bool>(0, 0));
+
+    let outcome = m.resume(seller, cap).unwrap();
+    let events: Vec<LicenseOfferStatusChanged> = outcome.events_named("LicenseOfferStatusChanged");
+    assert_eq!(events.len(), 1);
+    assert!(!events[0].paused);
+    assert!(!m.offer().paused);
+}
+
+#[test]
+fn pause_offer_wrong_cap_aborts() {
+    let mut m = market(0);
+    let (_, other_cap) = m.second_model();
+    let other = m.other_seller;
+    assert_abort(m.pause(other, other_cap), "license", license::E_WRONG_CAP);
+}
+
+#[test]
+fn pause_offer_twice_aborts() {
+    let mut m = market(0);
+    let (seller, cap) = (m.seller, m.cap);
+    m.pause(seller, cap).unwrap();
+    assert_abort(
+        m.pause(seller, cap),
+        "license",
+        license::E_OFFER_ALREADY_PAUSED,
+    );
+}
+
+#[test]
+fn resume_offer_wrong_cap_aborts() {
+    let mut m = market(0);
+    let (seller, cap) = (m.seller, m.cap);
+    m.pause(seller, cap).unwrap();
+    let (_, other_cap) = m.second_model();
+    let other = m.other_seller;
+    assert_abort(m.resume(other, other_cap), "license", license::E_WRONG_CAP);
+}
+
+#[test]
+fn resume_offer_not_paused_aborts() {
+    let mut m = market(0);
+    let (seller, cap) = (m.seller, m.cap);
+    assert_abort(
+        m.resume(seller, cap),
+        "license",
+        license::E_OFFER_NOT_PAUSED,
+    );
+}
+
+#[test]
+fn reprice_offer_changes_future_price() {
+    let mut m = market(0);
+    let (seller, cap, buyer) = (m.seller, m.cap, m.buyer);
+    let outcome = m.reprice(seller, cap, 2 * PRICE).unwrap();
+    let event: LicenseOfferRepriced = outcome.event("LicenseOfferRepriced");
+    assert_eq!(addr(&event.offer_id), m.offer);
+    assert_eq!(addr(&event.model_id), m.model);
+    assert_eq!(event.old_price_per_window, PRICE);
+    assert_eq!(event.new_price_per_window, 2 * PRICE);
+    m.buy(buyer, 3).unwrap();
+    assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS - 6 * PRICE);
+}
+
+#[test]
+fn reprice_offer_wrong_cap_aborts() {
+    let mut m = market(0);
+    let (_, other_cap) = m.second_model();
+    let other = m.other_seller;
+    assert_abort(
+        m.reprice(other, other_cap, 1),
+        "license",
+        license::E_WRONG_CAP,
+    );
+}
+
+#[test]
+fn reprice_offer_overflow_aborts() {
+    let mut m = market(0);
+    let (seller, cap) = (m.seller, m.cap);
+    assert_abort(
+        m.reprice(seller, cap, MAX_U64 / MAX_WINDOWS + 1),
+        "license",
+        license::E_PRICE_OVERFLOW,
+    );
+}
+
+// --- purchase ---
+
+#[test]
+fn purchase_splits_payment_burns_fee_and_credits_seller() {
+    let mut m = market(0);
+    let buyer = m.buyer;
+    let windows = 3;
+    let price = windows * PRICE;
+    let fee = m.fee_of(price);
+    assert!(fee > 0);
+    assert_eq!(m.fee_bps(), DEFAULT_LICENSE_FEE_BPS);
+    let supply_before = m.treasury().cap.total_supply.value;
+    let burned_before = m.treasury().total_burned;
+
+    let outcome = m.buy(buyer, windows).unwrap();
+    let license_id = license_of(&outcome);
+
+    // The change stays in the payment coin; every unit of the price is burned or credited.
+    assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS - price);
+    assert_eq!(m.treasury().cap.total_supply.value, supply_before - fee);
+    assert_eq!(m.treasury().total_burned, burned_before + fee);
+    assert_eq!(m.model().revenue.value, price - fee);
+    assert_eq!(m.model().total_revenue, price - fee);
+
+    let event: LicensePurchased = outcome.event("LicensePurchased");
+    assert_eq!(addr(&event.license_id), license_id);
+    assert_eq!(addr(&event.offer_id), m.offer);
+    assert_eq!(addr(&event.model_id), m.model);
+    assert_eq!(event.buyer, maddr(buyer));
+    assert_eq!(event.windows, windows);
+    assert_eq!(event.price, price);
+    assert_eq!(event.fee_burned, fee);
+    assert_eq!(event.seller_revenue, price - fee);
+    assert_eq!(event.expires_at_ms, START_MS + 3 * WINDOW_MS);
+    assert!(!event.use_limited);
+    assert_eq!(event.uses_left, 0);
+    assert_eq!(event.timestamp_ms, START_MS);
+    let burned: WalBurned = outcome.event("WalBurned");
+    assert_eq!(burned.amount, fee);
+    assert_eq!(burned.source, floe::wal::SOURCE_LICENSE_FEE);
+
+    assert_eq!(m.chain.owner(license_id), Owner::Address(buyer));
+    let license = m.license(license_id);
+    assert_eq!(addr(&license.model_id), m.model);
+    assert_eq!(addr(&license.offer_id), m.offer);
+    assert_eq!(license.holder, maddr(buyer));
+    assert_eq!(license.expires_at_ms, START_MS + 3 * WINDOW_MS);
+    assert!(!license.use_limited);
+    assert_eq!(license.uses_left, 0);
+    assert!(m.is_valid(buyer, license_id));
+
+    // The same through the read functions.
+    let l = || Arg::obj(license_id);
+    let reads = m
+        .chain
+        .ptb(
+            buyer,
+            vec![
+                Cmd::call("license", "model_id", vec![l()]),
+                Cmd::call("license", "offer_id", vec![l()]),
+                Cmd::call("license", "holder", vec![l()]),
+                Cmd::call("license", "expires_at_ms", vec![l()]),
+                Cmd::call("license", "is_use_limited", vec![l()]),
+                Cmd::call("license", "uses_left", vec![l()]),
+            ],
+        )
+        .unwrap();
+    assert_eq!(addr(&reads.ret::<ID>(0, 0)), m.model);
+    assert_eq!(addr(&reads.ret::<ID>(1, 0)), m.offer);
+    assert_eq!(reads.ret::<Address>(2, 0), buyer);
+    assert_eq!(reads.ret::<u64>(3, 0), START_MS + 3 * WINDOW_MS);
+    assert!(!reads.ret::<bool>(4, 0));
+    assert_eq!(reads.ret::<u64>(5, 0), 0);
+}
+
+#[test]
+fn purchase_use_limited_grants_uses_per_window() {
+    let mut m = market(USES);
+    let buyer = m.buyer;
+    let license_id = m.bought(buyer, 2);
+    let license = m.license(license_id);
+    assert!(license.use_limited);
+    assert_eq!(license.uses_left, 2 * USES);
+    assert!(m.is_valid(buyer, license_id));
+}
+
+#[test]
+fn purchase_exact_payment_leaves_zero_coin() {
+    let mut m = market(0);
+    let (seller, cap, poor) = (m.seller, m.cap, m.poor);
+    // POOR holds PRICE - 1; reprice to exactly that.
+    m.reprice(seller, cap, PRICE - 1).unwrap();
+    let coin = m.payment(poor);
+    m.buy(poor, 1).unwrap();
+    assert_eq!(m.chain.wal_coins(poor), vec![(coin, 0)]);
+}
+
+#[test]
+fn purchase_wrong_model_aborts() {
+    let mut m = market(0);
+    let (other_model, _) = m.second_model();
+    let (buyer, offer) = (m.buyer, m.offer);
+    assert_abort(
+        m.buy_at(buyer, offer, other_model, 1),
+        "license",
+        license::E_WRONG_MODEL,
+    );
+}
+
+#[test]
+fn purchase_paused_offer_aborts() {
+    let mut m = market(0);
+    let (seller, cap, buyer) = (m.seller, m.cap, m.buyer);
+    m.pause(seller, cap).unwrap();
+    assert_abort(m.buy(buyer, 1), "license", license::E_OFFER_PAUSED);
+}
+
+#[test]
+fn purchase_zero_windows_aborts() {
+    let mut m = market(0);
+    let buyer = m.buyer;
+    assert_abort(m.buy(buyer, 0), "license", license::E_ZERO_WINDOWS);
+}
+
+#[test]
+fn purchase_too_many_windows_aborts() {
+    let mut m = market(0);
+    let buyer = m.buyer;
+    assert_abort(
+        m.buy(buyer, MAX_WINDOWS + 1),
+        "license",
+        license::E_TOO_MANY_WINDOWS,
+    );
+}
+
+#[test]
+fn purchase_insufficient_payment_aborts() {
+    let mut m = market(0);
+    let poor = m.poor;
+    assert_abort(m.buy(poor, 1), "license", license::E_INSUFFICIENT_PAYMENT);
+    // Nothing moved.
+    assert_eq!(m.chain.wal_balance(poor), PRICE - 1);
+    assert_eq!(m.model().revenue.value, 0);
+}
+
+// --- extend ---
+
+#[test]
+fn extend_unexpired_adds_from_expiry() {
+    let mut m = market(USES);
+    let (buyer, offer, model) = (m.buyer, m.offer, m.model);
+    let license = m.bought(buyer, 2);
+    m.consume(buyer, license).unwrap();
+    m.chain.advance_clock(WINDOW_MS);
+    let outcome = m.extend(buyer, license, offer, model, 3).unwrap();
+    let price = 3 * PRICE;
+    let fee = m.fee_of(price);
+    let event: LicenseExtended = outcome.event("LicenseExtended");
+    assert_eq!(addr(&event.license_id), license);
+    assert_eq!(addr(&event.offer_id), offer);
+    assert_eq!(addr(&event.model_id), model);
+    assert_eq!(event.payer, maddr(buyer));
+    assert_eq!(event.windows, 3);
+    assert_eq!(event.price, price);
+    assert_eq!(event.fee_burned, fee);
+    assert_eq!(event.seller_revenue, price - fee);
+    assert_eq!(event.expires_at_ms, START_MS + 5 * WINDOW_MS);
+    assert_eq!(event.uses_left, 5 * USES - 1);
+    assert_eq!(event.timestamp_ms, START_MS + WINDOW_MS);
+    assert_eq!(m.license(license).expires_at_ms, START_MS + 5 * WINDOW_MS);
+    assert_eq!(m.license(license).uses_left, 5 * USES - 1);
+    assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS - 5 * PRICE);
+}
+
+#[test]
+fn extend_expired_restarts_from_now() {
+    let mut m = market(USES);
+    let (buyer, offer, model) = (m.buyer, m.offer, m.model);
+    let license = m.bought(buyer, 1);
+    m.consume(buyer, license).unwrap();
+    m.chain.advance_clock(2 * WINDOW_MS + 7);
+    assert!(!m.is_valid(buyer, license));
+    m.extend(buyer, license, offer, model, 2).unwrap();
+    // Unused uses of the lapsed period do not carry over.
+    assert_eq!(
+        m.license(license).expires_at_ms,
+        START_MS + 4 * WINDOW_MS + 7
+    );
+    assert_eq!(m.license(license).uses_left, 2 * USES);
+    assert!(m.is_valid(buyer, license));
+}
+
+#[test]
+fn extend_wrong_offer_aborts() {
+    let mut m = market(0);
+    let (seller, cap, buyer, model) = (m.seller, m.cap, m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let other_offer = m
+        .create(seller, model, cap, 1, WINDOW_MS, MAX_WINDOWS, 0)
+        .unwrap();
+    assert_abort(
+        m.extend(buyer, license, other_offer, model, 1),
+        "license",
+        license::E_WRONG_OFFER,
+    );
+}
+
+#[test]
+fn extend_wrong_model_aborts() {
+    let mut m = market(0);
+    let (buyer, offer) = (m.buyer, m.offer);
+    let license = m.bought(buyer, 1);
+    let (other_model, _) = m.second_model();
+    assert_abort(
+        m.extend(buyer, license, offer, other_model, 1),
+        "license",
+        license::E_WRONG_MODEL,
+    );
+}
+
+#[test]
+fn extend_paused_offer_aborts() {
+    let mut m = market(0);
+    let (seller, cap, buyer, offer, model) = (m.seller, m.cap, m.buyer, m.offer, m.model);
+    let license = m.bought(buyer, 1);
+    m.pause(seller, cap).unwrap();
+    assert_abort(
+        m.extend(buyer, license, offer, model, 1),
+        "license",
+        license::E_OFFER_PAUSED,
+    );
+}
+
+#[test]
+fn extend_zero_windows_aborts() {
+    let mut m = market(0);
+    let (buyer, offer, model) = (m.buyer, m.offer, m.model);
+    let license = m.bought(buyer, 1);
+    assert_abort(
+        m.extend(buyer, license, offer, model, 0),
+        "license",
+        license::E_ZERO_WINDOWS,
+    );
+}
+
+#[test]
+fn extend_too_many_windows_aborts() {
+    let mut m = market(0);
+    let (buyer, offer, model) = (m.buyer, m.offer, m.model);
+    let license = m.bought(buyer, 1);
+    assert_abort(
+        m.extend(buyer, license, offer, model, MAX_WINDOWS + 1),
+        "license",
+        license::E_TOO_MANY_WINDOWS,
+    );
+}
+
+#[test]
+fn extend_beyond_max_windows_ahead_aborts() {
+    let mut m = market(0);
+    let (buyer, offer, model) = (m.buyer, m.offer, m.model);
+    let license = m.bought(buyer, MAX_WINDOWS);
+    // Already MAX_WINDOWS windows ahead of now: one more is too many.
+    assert_abort(
+        m.extend(buyer, license, offer, model, 1),
+        "license",
+        license::E_TOO_MANY_WINDOWS,
+    );
+}
+
+#[test]
+fn extend_insufficient_payment_aborts() {
+    let mut m = market(0);
+    let (buyer, poor, offer, model) = (m.buyer, m.poor, m.offer, m.model);
+    let license = m.bought(buyer, 1);
+    // The license changes hands; its new holder cannot pay for an extension.
+    m.chain
+        .ptb(buyer, vec![Cmd::Transfer(vec![Arg::obj(license)], poor)])
+        .unwrap();
+    assert_abort(
+        m.extend(poor, license, offer, model, 1),
+        "license",
+        license::E_INSUFFICIENT_PAYMENT,
+    );
+}
+
+// --- consume / is_valid / seal_approve ---
+
+#[test]
+fn consume_counts_down_use_limited_license() {
+    let mut m = market(USES);
+    let buyer = m.buyer;
+    let license = m.bought(buyer, 1);
+    for i in 0..USES {
+        assert!(m.is_valid(buyer, license));
+        let outcome = m.consume(buyer, license).unwrap();
+        let event: LicenseConsumed = outcome.event("LicenseConsumed");
+        assert_eq!(addr(&event.license_id), license);
+        assert_eq!(addr(&event.model_id), m.model);
+        assert_eq!(event.uses_left, USES - 1 - i);
+        assert_eq!(event.timestamp_ms, START_MS);
+    }
+    assert_eq!(m.license(license).uses_left, 0);
+    assert!(!m.is_valid(buyer, license));
+}
+
+#[test]
+fn consume_leaves_unlimited_license_unchanged() {
+    let mut m = market(0);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    m.consume(buyer, license).unwrap();
+    m.consume(buyer, license).unwrap();
+    assert_eq!(m.license(license).uses_left, 0);
+    assert!(m.is_valid(buyer, license));
+    let approved = m
+        .seal_approve(buyer, model.as_bytes().to_vec(), license)
+        .unwrap();
+    assert!(approved.outputs[0].is_empty());
+}
+
+#[test]
+fn consume_expired_aborts() {
+    let mut m = market(USES);
+    let buyer = m.buyer;
+    let license = m.bought(buyer, 1);
+    m.chain.advance_clock(WINDOW_MS);
+    assert_abort(
+        m.consume(buyer, license),
+        "license",
+        license::E_LICENSE_EXPIRED,
+    );
+}
+
+#[test]
+fn consume_no_uses_left_aborts() {
+    let mut m = market(1);
+    let buyer = m.buyer;
+    let license = m.bought(buyer, 1);
+    m.consume(buyer, license).unwrap();
+    assert_abort(
+        m.consume(buyer, license),
+        "license",
+        license::E_NO_USES_LEFT,
+    );
+}
+
+#[test]
+fn seal_approve_accepts_model_id_bytes() {
+    let mut m = market(USES);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    // The identity is `model::id_bytes`, read in the same transaction and passed on.
+    let outcome = m
+        .chain
+        .ptb(
+            buyer,
+            vec![
+                Cmd::call("model", "id_bytes", vec![Arg::ObjRead(model)]),
+                Cmd::call(
+                    "license",
+                    "seal_approve",
+                    vec![Arg::Result(0), Arg::obj(license), clock()],
+                ),
+            ],
+        )
+        .unwrap();
+    assert!(outcome.outputs[1].is_empty());
+}
+
+#[test]
+fn seal_approve_wrong_id_aborts() {
+    let mut m = market(0);
+    let (buyer, offer) = (m.buyer, m.offer);
+    let license = m.bought(buyer, 1);
+    assert_abort(
+        m.seal_approve(buyer, offer.as_bytes().to_vec(), license),
+        "license",
+        license::E_WRONG_ID,
+    );
+}
+
+#[test]
+fn seal_approve_no_uses_left_aborts() {
+    let mut m = market(1);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    m.consume(buyer, license).unwrap();
+    assert_abort(
+        m.seal_approve(buyer, model.as_bytes().to_vec(), license),
+        "license",
+        license::E_NO_USES_LEFT,
+    );
+}
+
+// --- destroy / quote / revenue ---
+
+#[test]
+fn destroy_deletes_license() {
+    let mut m = market(0);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let outcome = m
+        .chain
+        .call(buyer, "license", "destroy", vec![Arg::obj(license)])
+        .unwrap();
+    let event: LicenseDestroyed = outcome.event("LicenseDestroyed");
+    assert_eq!(addr(&event.license_id), license);
+    assert_eq!(addr(&event.model_id), model);
+    assert!(!m.chain.exists(license));
+    assert!(outcome.record.deleted.contains(&license));
+}
+
+#[test]
+fn quote_too_many_windows_aborts() {
+    let mut m = market(0);
+    let (buyer, offer) = (m.buyer, m.offer);
+    assert_abort(
+        m.chain.call(
+            buyer,
+            "license",
+            "quote",
+            vec![Arg::ObjRead(offer), Arg::pure(&(MAX_WINDOWS + 1))],
+        ),
+        "license",
+        license::E_TOO_MANY_WINDOWS,
+    );
+}
+
+#[test]
+fn seller_withdraws_sale_revenue() {
+    let mut m = market(0);
+    let (buyer, seller) = (m.buyer, m.seller);
+    m.buy(buyer, 4).unwrap();
+    let fee = m.fee_of(4 * PRICE);
+    let outcome = m.withdraw(seller).unwrap();
+    let event: ModelRevenueWithdrawn = outcome.event("ModelRevenueWithdrawn");
+    assert_eq!(event.amount, 4 * PRICE - fee);
+    assert_eq!(m.chain.wal_balance(seller), 4 * PRICE - fee);
+    assert_eq!(m.model().revenue.value, 0);
+}
+
+// === scenario_license_tests ===
+
+/// A license expiring: valid (and approved by the Seal policy) until the clock reaches its
+/// expiry, then `is_valid` turns false and `seal_approve` aborts `ELicenseExpired`.
+#[test]
+fn a_license_expiring() {
+    let mut m = market(0);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 2);
+    assert_eq!(m.chain.owned(buyer, "license", "License"), vec![license]);
+    let id = model.as_bytes().to_vec();
+    let expiry = m.license(license).expires_at_ms;
+    assert_eq!(expiry, START_MS + 2 * WINDOW_MS);
+    assert!(m.is_valid(buyer, license));
+    m.seal_approve(buyer, id.clone(), license).unwrap();
+
+    // One millisecond before expiry: still valid.
+    m.chain.now_ms = expiry - 1;
+    assert!(m.is_valid(buyer, license));
+    m.seal_approve(buyer, id.clone(), license).unwrap();
+
+    // At expiry: no longer valid, and the Seal policy refuses.
+    m.chain.now_ms = expiry;
+    assert!(!m.is_valid(buyer, license));
+    assert_abort(
+        m.seal_approve(buyer, id, license),
+        "license",
+        license::E_LICENSE_EXPIRED,
+    );
+}
+
+/// Several sales and an extension: the total supply of WAL falls by exactly the protocol
+/// fees, and every unit paid is either burned or withdrawn by the seller.
+#[test]
+fn license_fees_burn_from_total_supply() {
+    let mut m = market(0);
+    let (buyer, seller, offer, model) = (m.buyer, m.seller, m.offer, m.model);
+    let supply_before = m.treasury().cap.total_supply.value;
+
+    m.bought(buyer, 3);
+    m.bought(buyer, 1);
+    m.chain.advance_clock(WINDOW_MS / 2);
+    let third = m.bought(buyer, 2);
+    m.extend(buyer, third, offer, model, 5).unwrap();
+    let paid = (3 + 1 + 2 + 5) * PRICE;
+    let bps = m.fee_bps();
+    let fees = fee_at(3 * PRICE, bps)
+        + fee_at(PRICE, bps)
+        + fee_at(2 * PRICE, bps)
+        + fee_at(5 * PRICE, bps);
+    assert!(fees > 0);
+
+    assert_eq!(m.treasury().cap.total_supply.value, supply_before - fees);
+    assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS - paid);
+
+    assert_eq!(m.model().total_revenue, paid - fees);
+    let outcome = m.withdraw(seller).unwrap();
+    let event: ModelRevenueWithdrawn = outcome.event("ModelRevenueWithdrawn");
+    // Nothing lost: burned + withdrawn = paid.
+    assert_eq!(event.amount + fees, paid);
+    assert_eq!(m.chain.wal_balance(seller), paid - fees);
+
+    for license in m.chain.owned(buyer, "license", "License") {
+        m.chain
+            .call(buyer, "license", "destroy", vec![Arg::obj(license)])
+            .unwrap();
+    }
+    assert!(m.chain.owned(buyer, "license", "License").is_empty());
+}
