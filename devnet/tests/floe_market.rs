@@ -1893,3 +1893,232 @@ fn license_fees_burn_from_total_supply() {
     }
     assert!(m.chain.owned(buyer, "license", "License").is_empty());
 }
+
+// === Beyond the Move tests ===
+
+/// Functions that return references, `public(package)` and `#[test_only]` functions have no
+/// handler: no transaction can call them on Sui either.
+#[test]
+fn reference_package_and_test_only_functions_are_not_callable() {
+    let mut m = market(0);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let calls: [(&str, &str, Vec<Arg>); 5] = [
+        (
+            "model",
+            "version",
+            vec![Arg::ObjRead(model), Arg::pure(&1u64)],
+        ),
+        ("model", "add_revenue", vec![Arg::obj(model)]),
+        ("model", "authorize", vec![Arg::obj(model)]),
+        (
+            "license",
+            "seal_approve_for_testing",
+            vec![
+                Arg::pure(&model.as_bytes().to_vec()),
+                Arg::obj(license),
+                clock(),
+            ],
+        ),
+        ("license", "take_payment", vec![]),
+    ];
+    for (module, function, args) in calls {
+        let failure = m.chain.call(buyer, module, function, args).unwrap_err();
+        assert_eq!(
+            failure.error,
+            sui_sdk_types::ExecutionError::FunctionNotFound,
+            "{module}::{function}"
+        );
+    }
+}
+
+/// The whole market on a real storage network: a blob stored and certified by the genesis
+/// committee (real encoder metadata and BLS signatures) becomes a model version; a buyer
+/// licenses the model, and the Seal policy approves the model's ID with that license.
+#[test]
+fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
+    use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
+    use floe_encoder::EncodingConfig;
+    use floe_sdk::bls::{self, BlsKeyPair};
+    use floe_sdk::committee::Committee;
+
+    const N_SHARDS: u16 = 10;
+    let publisher = Chain::publisher_address();
+    let keys: Vec<BlsKeyPair> = (0..4u8)
+        .map(|i| BlsKeyPair::from_seed(&[0x40 + i; 32]).unwrap())
+        .collect();
+    let network = NetworkGenesis {
+        n_shards: N_SHARDS,
+        epoch_duration_ms: 86_400_000,
+        nodes: keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| GenesisNode {
+                name: format!("node-{i}"),
+                network_address: format!("127.0.0.1:{}", 9200 + i),
+                bls_public_key: key.public_key().to_vec(),
+                proof_of_possession: key.proof_of_possession(publisher).to_vec(),
+                commission_bps: 500,
+                stake: 1_000 * PRICE,
+                operator: Address::new([0xd0 + i as u8; 32]),
+            })
+            .collect(),
+    };
+    let (mut chain, started) = Chain::with_network(&network);
+    let seller = chain.new_account();
+    let buyer = chain.new_account();
+    let payment = chain.give_wal(seller, 100 * PRICE);
+    chain.give_wal(buyer, BUYER_FUNDS);
+
+    // The seller stores the weights: reserve, register, certify with a quorum.
+    let weights: Vec<u8> = (0..20_000u32).map(|i| (i * 13 + 5) as u8).collect();
+    let config = EncodingConfig::new(usize::from(N_SHARDS)).unwrap();
+    let metadata = floe_encoder::compute_metadata(&config, &weights.as_slice()).unwrap();
+    let blob_id = metadata.blob_id().0;
+    let registry = chain.genesis.blob_registry;
+    let registered = chain
+        .ptb(
+            seller,
+            vec![
+                Cmd::call(
+                    "blob",
+                    "reserve_space",
+                    vec![
+                        Arg::obj(started.system),
+                        Arg::pure(&(weights.len() as u64)),
+                        Arg::pure(&2u64),
+                        Arg::obj(payment),
+                    ],
+                ),
+                Cmd::call(
+                    "blob",
+                    "register_blob",
+                    vec![
+                        Arg::obj(started.system),
+                        Arg::obj(registry),
+                        Arg::Result(0),
+                        Arg::Pure(blob_id.to_vec()),
+                        Arg::Pure(metadata.root().to_vec()),
+                        Arg::pure(&(weights.len() as u64)),
+                        Arg::pure(&1u8),
+                        Arg::pure(&false),
+                        Arg::obj(payment),
+                    ],
+                ),
+                Cmd::Transfer(vec![Arg::Result(1)], seller),
+            ],
+        )
+        .unwrap();
+    let blob_object = registered.created("blob", "Blob")[0];
+
+    let (model_id, cap) = register_as(&mut chain, seller, "floe-llm", "weights on floe").unwrap();
+    let publish = |chain: &mut Chain| {
+        chain.call(
+            seller,
+            "model",
+            "publish_version",
+            vec![
+                Arg::obj(model_id),
+                Arg::obj(cap),
+                Arg::ObjRead(registry),
+                Arg::Pure(blob_id.to_vec()),
+                Arg::pure(&"transformer-7b"),
+                Arg::pure(&vec![0xabu8; 32]),
+                Arg::pure(&vec!["accuracy_bps"]),
+                Arg::pure(&vec![9_100u64]),
+                clock(),
+            ],
+        )
+    };
+    // Registered but not certified yet: not a version.
+    assert_abort(publish(&mut chain), "model", model::E_BLOB_NOT_CERTIFIED);
+
+    let system: System = chain.object(started.system);
+    let committee = Committee::from_system(&system);
+    let message = bls::certification_message(system.epoch, &blob_id);
+    let mut signers = Vec::new();
+    let mut signatures = Vec::new();
+    for (index, member) in committee.members.iter().enumerate() {
+        let position = started
+            .nodes
+            .iter()
+            .position(|(id, _, _)| *id == member.node_id)
+            .unwrap();
+        signers.push(index as u16);
+        signatures.push(keys[position].sign(&message));
+    }
+    let signature = bls::aggregate(&signatures).unwrap();
+    chain
+        .call(
+            seller,
+            "blob",
+            "certify_blob",
+            vec![
+                Arg::obj(started.system),
+                Arg::obj(registry),
+                Arg::obj(blob_object),
+                Arg::pure(&signers),
+                Arg::pure(&signature.to_vec()),
+            ],
+        )
+        .unwrap();
+
+    let published = publish(&mut chain).unwrap();
+    assert_eq!(published.ret::<u64>(0, 0), 1);
+    let version = stored_version(&chain, model_id, 1).unwrap();
+    assert_eq!(version.blob_id.to_le_bytes(), blob_id);
+
+    // A license on that model, paid in WAL, approved by the Seal policy.
+    let offer = addr(
+        &create_offer(
+            &mut chain,
+            seller,
+            model_id,
+            cap,
+            [PRICE, WINDOW_MS, MAX_WINDOWS, 0],
+        )
+        .unwrap()
+        .ret::<ID>(0, 0),
+    );
+    let coin = chain.wal_coins(buyer)[0].0;
+    let bought = chain
+        .call_keep(
+            buyer,
+            "license",
+            "purchase",
+            vec![
+                Arg::ObjRead(offer),
+                Arg::obj(model_id),
+                Arg::ObjRead(started.system),
+                Arg::obj(chain.genesis.treasury),
+                Arg::obj(coin),
+                Arg::pure(&2u64),
+                clock(),
+            ],
+        )
+        .unwrap();
+    let license = license_of(&bought);
+    let fee = fee_at(2 * PRICE, system.license_fee_bps);
+    assert_eq!(
+        bought
+            .event::<LicensePurchased>("LicensePurchased")
+            .fee_burned,
+        fee
+    );
+    let approved = chain
+        .ptb(
+            buyer,
+            vec![
+                Cmd::call("model", "id_bytes", vec![Arg::ObjRead(model_id)]),
+                Cmd::call(
+                    "license",
+                    "seal_approve",
+                    vec![Arg::Result(0), Arg::obj(license), clock()],
+                ),
+            ],
+        )
+        .unwrap();
+    assert!(approved.outputs[1].is_empty());
+    let model: Model = chain.object(model_id);
+    assert_eq!(model.revenue.value, 2 * PRICE - fee);
+}
