@@ -44,6 +44,18 @@ struct RunArgs {
     /// Fund an account at genesis: `ADDRESS=MIST` (repeatable).
     #[arg(long = "account", value_parser = parse_account)]
     accounts: Vec<GenesisAccount>,
+    /// Run a bare chain: no `floe` package at genesis, no Floe handlers.
+    #[arg(long)]
+    no_floe: bool,
+    /// Shards of the storage network created at genesis.
+    #[arg(long)]
+    n_shards: Option<u16>,
+    /// Epoch length of the storage network created at genesis, in milliseconds.
+    #[arg(long)]
+    epoch_duration_ms: Option<u64>,
+    /// WAL (base units, 10^9 per WAL) the faucet sends per `/v2/wal` request.
+    #[arg(long)]
+    faucet_wal_amount: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -100,6 +112,23 @@ fn config(args: RunArgs) -> anyhow::Result<DevnetConfig> {
         config.checkpoint_interval_ms = ms;
     }
     config.accounts.extend(args.accounts);
+    if let Some(amount) = args.faucet_wal_amount {
+        config.faucet_wal_amount = amount;
+    }
+    if args.no_floe {
+        config.floe = None;
+    } else if args.n_shards.is_some() || args.epoch_duration_ms.is_some() {
+        // A config file with `floe` left out still has the default network to adjust.
+        let network = config
+            .floe
+            .get_or_insert_with(|| DevnetConfig::default().floe.expect("Floe is on by default"));
+        if let Some(n) = args.n_shards {
+            network.n_shards = n;
+        }
+        if let Some(ms) = args.epoch_duration_ms {
+            network.epoch_duration_ms = ms;
+        }
+    }
     Ok(config)
 }
 
@@ -115,12 +144,15 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
             let config = config(cli.run)?;
-            let devnet = Devnet::start(config).await.context("starting the devnet")?;
+            let devnet = Devnet::start_floe(config)
+                .await
+                .context("starting the devnet")?;
             // Machine-readable lines for scripts and tests that start the process.
             println!("grpc {}", devnet.rpc_url());
             if let Some(url) = devnet.faucet_url() {
                 println!("faucet {url}");
             }
+            println!("network {}", devnet.network_config_path().display());
             devnet.run_until_signal().await;
         }
         Command::Bench {

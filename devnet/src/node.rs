@@ -51,6 +51,8 @@ pub enum DevnetError {
     Files(#[from] checkpoint_files::FileError),
     #[error(transparent)]
     Genesis(#[from] GenesisError),
+    #[error("network config: {0}")]
+    NetworkConfig(#[from] floe_sdk::ConfigError),
 }
 
 /// Why a genesis hook could not contribute its objects.
@@ -216,6 +218,9 @@ pub struct Devnet {
     pub shared: Arc<Shared>,
     pub grpc_addr: SocketAddr,
     pub faucet_addr: Option<SocketAddr>,
+    /// What this start wrote to `{data_dir}/network.toml`: where the chain and Floe's
+    /// objects are (object IDs are `None` on a chain without the package).
+    pub network: floe_sdk::NetworkConfig,
     shutdown: Option<tokio::sync::watch::Sender<bool>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -231,6 +236,19 @@ impl Devnet {
     /// Starts a devnet with the framework handlers only.
     pub async fn start(config: DevnetConfig) -> Result<Self, DevnetError> {
         Self::start_with(config, HandlerRegistry::with_framework()).await
+    }
+
+    /// Starts a devnet running Floe: the framework and `floe` handlers, and, when the data
+    /// directory has no chain yet and `config.floe` is set, genesis publishes the `floe`
+    /// package with that storage network (the faucet account is the publisher, so it holds
+    /// the WAL supply and the `AdminCap`). With `config.floe` unset it is [`Self::start`].
+    pub async fn start_floe(config: DevnetConfig) -> Result<Self, DevnetError> {
+        let Some(network) = config.floe.clone() else {
+            return Self::start(config).await;
+        };
+        let mut registry = HandlerRegistry::with_framework();
+        crate::floe::register(&mut registry);
+        Self::start_with_genesis(config, registry, vec![crate::floe::genesis::hook(network)]).await
     }
 
     /// Starts a devnet with `registry` as its Move-call handlers: replays the data
@@ -262,9 +280,13 @@ impl Devnet {
 
         let (mut wal, records) = Wal::open(&config.wal_path())?;
         let mut ledger = Ledger::default();
+        // Floe's shared objects are created at genesis and never deleted, so the genesis
+        // record is where to look for them.
+        let genesis: Vec<Object>;
         if records.is_empty() {
             let timestamp_ms = now_ms();
             let objects = genesis_objects(&config, faucet_address, timestamp_ms, hooks)?;
+            genesis = objects.clone();
             wal.append(&WalRecord::Genesis {
                 objects: objects.clone(),
                 timestamp_ms,
@@ -280,6 +302,14 @@ impl Devnet {
             tracing::info!(data_dir = %config.data_dir.display(), "created a new chain");
         } else {
             let count = records.len();
+            genesis = records
+                .iter()
+                .filter_map(|r| match r {
+                    WalRecord::Genesis { objects, .. } => Some(objects.clone()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
             replay(&mut ledger, records)?;
             tracing::info!(
                 data_dir = %config.data_dir.display(),
@@ -315,6 +345,13 @@ impl Devnet {
             None => None,
         };
         let faucet_addr = faucet_listener.as_ref().and_then(|l| l.local_addr().ok());
+        let network = network_config(
+            &ledger,
+            &genesis,
+            format!("http://{grpc_addr}"),
+            faucet_addr.map(|a| format!("http://{a}")),
+        );
+        network.save(config.network_config_path())?;
 
         let (exec_tx, exec_rx) = mpsc::channel(4096);
         let (checkpoints, _) = broadcast::channel(1024);
@@ -358,6 +395,7 @@ impl Devnet {
             shared,
             grpc_addr,
             faucet_addr,
+            network,
             shutdown: Some(shutdown),
             tasks,
         })
@@ -370,6 +408,11 @@ impl Devnet {
 
     pub fn faucet_url(&self) -> Option<String> {
         self.faucet_addr.map(|a| format!("http://{a}"))
+    }
+
+    /// `{data_dir}/network.toml`, written at every start for `NetworkConfig::from_file`.
+    pub fn network_config_path(&self) -> PathBuf {
+        self.shared.config.network_config_path()
     }
 
     /// Stops serving; executed transactions are already durable.
@@ -399,6 +442,37 @@ impl Devnet {
         let _ = ctrl_c.await;
         tracing::info!("shutting down");
         self.shutdown().await;
+    }
+}
+
+/// The `floe_sdk::NetworkConfig` of this chain: its URLs and, when the `floe` package was
+/// published at genesis, the package and the shared objects found by their types (checked
+/// against the ledger, so an ID that no longer exists is left out rather than handed out).
+fn network_config(
+    ledger: &Ledger,
+    genesis: &[Object],
+    rpc_url: String,
+    faucet_url: Option<String>,
+) -> floe_sdk::NetworkConfig {
+    use crate::floe::{PACKAGE_ID, tag};
+    let live = |id: Address| ledger.get_object(&id).is_some().then_some(id);
+    let find = |module: &str, name: &str| {
+        let wanted = tag(module, name);
+        genesis
+            .iter()
+            .find(|o| objects::struct_parts(o).is_some_and(|(t, _, _)| *t == wanted))
+            .and_then(|o| live(o.object_id()))
+    };
+    let package = live(PACKAGE_ID);
+    floe_sdk::NetworkConfig {
+        rpc_url,
+        faucet_url,
+        package_id: package,
+        original_package_id: package,
+        system_object_id: find("system", "System"),
+        treasury_object_id: find("wal", "Treasury"),
+        blob_registry_object_id: find("blob", "BlobRegistry"),
+        challenge_board_object_id: find("challenge", "ChallengeBoard"),
     }
 }
 

@@ -342,3 +342,23 @@ mod hex_bytes {
         hex::decode(text.trim_start_matches("0x")).map_err(serde::de::Error::custom)
     }
 }
+
+/// The devnet's genesis hook for Floe: publishes an (empty-module) package object at
+/// [`PACKAGE_ID`] and adds [`genesis_with_network`]'s objects with the faucet as publisher,
+/// so the faucet account holds the whole WAL supply and the `AdminCap` and can hand WAL out
+/// with ordinary transactions.
+pub fn hook(network: NetworkGenesis) -> crate::node::GenesisHook {
+    /// Seeds the package's object IDs as a publish transaction's digest would; distinct from
+    /// `Digest::ZERO`, which seeds the devnet's own genesis IDs, so the two never collide.
+    const PUBLISH_DIGEST: Digest = Digest::new([0xf1; 32]);
+    Box::new(move |ctx| {
+        let (objects, _, _) =
+            genesis_with_network(ctx.faucet, ctx.timestamp_ms, PUBLISH_DIGEST, 1, &network)
+                .map_err(|e| {
+                    crate::node::GenesisError(format!("publishing the floe package: {e:?}"))
+                })?;
+        let mut all = vec![ctx.package(PACKAGE_ID, std::collections::BTreeMap::new())];
+        all.extend(objects);
+        Ok(all)
+    })
+}
