@@ -18,7 +18,7 @@ use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self};
 use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
 
-use super::model::{self, arithmetic_error, clock_arg, move_address};
+use super::model::{self, abort_at, arithmetic_error, clock_arg, move_address};
 use super::wal::{self, SOURCE_LICENSE_FEE};
 use super::{FloeFn, add, arity, coin_value, emit, object_arg, pure_arg, ret, tag, take_from_coin};
 use crate::handlers::HandlerRegistry;
@@ -167,13 +167,9 @@ fn payment_arg(
 // === Internal ===
 
 /// `assert_price_fits`: `price_per_window * max_windows` fits in a u64.
-fn assert_price_fits(
-    ctx: &CallContext<'_>,
-    price_per_window: u64,
-    max_windows: u64,
-) -> Result<(), ExecutionError> {
+fn assert_price_fits(price_per_window: u64, max_windows: u64) -> Result<(), ExecutionError> {
     if u128::from(price_per_window) * u128::from(max_windows) > u128::from(u64::MAX) {
-        return Err(ctx.abort(E_PRICE_OVERFLOW));
+        return Err(abort_at(MODULE, "assert_price_fits", E_PRICE_OVERFLOW));
     }
     Ok(())
 }
@@ -189,7 +185,7 @@ fn take_payment(
     price: u64,
 ) -> Result<(u64, u64), ExecutionError> {
     if coin_value(ctx, payment)? < price {
-        return Err(ctx.abort(E_INSUFFICIENT_PAYMENT));
+        return Err(abort_at(MODULE, "take_payment", E_INSUFFICIENT_PAYMENT));
     }
     let paid = take_from_coin(ctx, payment, price)?;
     let bps = system.license_fee_bps.min(BPS);
@@ -236,7 +232,7 @@ fn create_offer(
     if u128::from(max_windows) * u128::from(window_ms) > u128::from(MAX_LICENSE_MS) {
         return Err(ctx.abort(E_LICENSE_TOO_LONG));
     }
-    assert_price_fits(ctx, price_per_window, max_windows)?;
+    assert_price_fits(price_per_window, max_windows)?;
     if u128::from(max_windows) * u128::from(uses_per_window) > u128::from(u64::MAX) {
         return Err(ctx.abort(E_USES_OVERFLOW));
     }
@@ -330,7 +326,7 @@ fn reprice_offer(
     if cap.model_id != offer.model_id {
         return Err(ctx.abort(E_WRONG_CAP));
     }
-    assert_price_fits(ctx, price_per_window, offer.max_windows)?;
+    assert_price_fits(price_per_window, offer.max_windows)?;
     let old_price = offer.price_per_window;
     offer.price_per_window = price_per_window;
     emit(

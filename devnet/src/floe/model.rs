@@ -16,8 +16,8 @@ use moverox_sui::sui::vec_map::{Entry, VecMap};
 use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
 
 use super::{
-    FloeFn, PACKAGE_ID, TableTypes, abort_in, add, arity, blob, emit, new_wal_coin, object_arg,
-    pure_arg, ret, table_add, table_contains, table_new, tag, type_tag,
+    FloeFn, PACKAGE_ID, TableTypes, add, arity, blob, emit, new_wal_coin, object_arg, pure_arg,
+    ret, table_add, table_contains, table_new, tag, type_tag,
 };
 use crate::handlers::HandlerRegistry;
 use crate::objects;
@@ -190,6 +190,23 @@ pub fn move_address(address: Address) -> moverox::types::Address {
     moverox::types::Address::new(address.into_inner())
 }
 
+/// An abort raised in `module::function` of the package: Sui locates an abort in the
+/// function that ran it (a helper such as `authorize`), not in the one the transaction called.
+pub fn abort_at(module: &str, function: &str, code: u64) -> ExecutionError {
+    ExecutionError::MoveAbort {
+        location: MoveLocation {
+            package: PACKAGE_ID,
+            module: Identifier::new(module).expect("Floe module names are identifiers"),
+            function: 0,
+            instruction: 0,
+            function_name: Some(
+                Identifier::new(function).expect("Floe function names are identifiers"),
+            ),
+        },
+        code,
+    }
+}
+
 /// What Move reports for an arithmetic overflow in `module` (a runtime error, not an abort).
 pub fn arithmetic_error(module: &str) -> ExecutionError {
     ExecutionError::MovePrimitiveRuntimeError {
@@ -216,7 +233,7 @@ pub fn authorize(
     cap: &ModelCap,
 ) -> Result<(), ExecutionError> {
     if move_types::address_of(&cap.model_id) != model_id {
-        return Err(abort_in(MODULE, E_WRONG_CAP));
+        return Err(abort_at(MODULE, "authorize", E_WRONG_CAP));
     }
     let sender = move_address(ctx.sender());
     if sender != model.owner {
