@@ -1,0 +1,418 @@
+//! The node's HTTP API (axum). Bodies are the codec's own bytes: metadata as
+//! `BlobMetadata::to_bytes` (floe-encoder's `metadata.bin`), slivers in Walrus's BCS form, a
+//! pair as primary BCS ‖ secondary BCS. Errors are `application/problem+json`.
+//!
+//! | method | path | body / answer |
+//! |---|---|---|
+//! | GET | `/health` | `{"status":"ok"}` |
+//! | GET | `/v1/info` | node ID, BLS public key, epoch, shards |
+//! | PUT | `/v1/blobs/{blob_id}/metadata` | metadata bytes → 204 |
+//! | GET | `/v1/blobs/{blob_id}/metadata` | metadata bytes |
+//! | PUT | `/v1/blobs/{blob_id}/shards/{shard}/pair` | pair bytes → `{"missing_shards":[…]}` |
+//! | GET | `/v1/blobs/{blob_id}/shards/{shard}/primary` | primary sliver BCS (license-gated) |
+//! | GET | `/v1/blobs/{blob_id}/shards/{shard}/secondary` | secondary sliver BCS (license-gated) |
+//! | POST | `/v1/blobs/{blob_id}/confirmation` | `{"epoch","blob_id","signature"}` or 409 |
+//! | PUT / DELETE | `/v1/blobs/{blob_id}/model` | operator only (bearer token): mark / unmark licensed |
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use floe_encoder::{Axis, BlobId, BlobMetadata};
+use floe_sdk::bls::BlsKeyPair;
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::{Address, UserSignature};
+
+use crate::confirm::{self, ConfirmError};
+use crate::license_gate::{
+    self, Denied, LICENSE_HEADER, LicenseLookup, ReadAuth, ReplayGuard, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+};
+use crate::problem::Problem;
+use crate::store::{self, Store, StoreError};
+
+/// Largest request body: a sliver pair of a maximal blob on few shards is large.
+pub const MAX_BODY: usize = 512 << 20;
+
+/// Everything a request handler needs.
+pub struct NodeState {
+    pub store: Arc<Store>,
+    pub key: BlsKeyPair,
+    /// The epoch confirmations are signed for (refreshed from the chain by the binary).
+    pub epoch: AtomicU64,
+    pub node_id: Option<Address>,
+    /// Reads `License` objects for licensed blobs; without it licensed reads are refused.
+    pub licenses: Option<Arc<dyn LicenseLookup>>,
+    pub replay: ReplayGuard,
+    pub max_skew_ms: u64,
+    /// Bearer token for the operator's endpoints; `None` disables them.
+    pub admin_token: Option<String>,
+}
+
+/// The node's answer to `/v1/info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub node_id: Option<String>,
+    /// Hex of the 48-byte compressed BLS public key.
+    pub public_key: String,
+    pub epoch: u64,
+    pub shards: Vec<u16>,
+}
+
+/// The body of a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationBody {
+    pub epoch: u64,
+    pub blob_id: String,
+    /// Hex of the 96-byte BLS min_pk signature.
+    pub signature: String,
+}
+
+/// The answer to storing a pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairStored {
+    /// Held shards of the blob still without their pair; empty: ready to confirm.
+    pub missing_shards: Vec<u16>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelBody {
+    model_id: Address,
+}
+
+/// The router over `state`.
+pub fn router(state: Arc<NodeState>) -> Router {
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/v1/info", get(info))
+        .route(
+            "/v1/blobs/{blob_id}/metadata",
+            put(put_metadata).get(get_metadata),
+        )
+        .route("/v1/blobs/{blob_id}/shards/{shard}/pair", put(put_pair))
+        .route("/v1/blobs/{blob_id}/shards/{shard}/{axis}", get(get_sliver))
+        .route("/v1/blobs/{blob_id}/confirmation", post(post_confirmation))
+        .route(
+            "/v1/blobs/{blob_id}/model",
+            put(put_model).delete(delete_model),
+        )
+        .fallback(|| async {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "no such endpoint; see /v1/info and the node README",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+fn parse_blob_id(text: &str) -> Result<BlobId, Problem> {
+    text.parse()
+        .map_err(|e: floe_encoder::blob_id::InvalidBlobId| Problem::bad_request(e.to_string()))
+}
+
+fn store_problem(e: StoreError) -> Problem {
+    let (status, title) = match &e {
+        StoreError::ShardNotHeld { .. } => (StatusCode::BAD_REQUEST, "Shard not held"),
+        StoreError::ShardOutOfRange { .. } => (StatusCode::BAD_REQUEST, "Shard out of range"),
+        StoreError::UnknownBlob(_) => (StatusCode::NOT_FOUND, "Unknown blob"),
+        StoreError::BadMetadata { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Metadata mismatch"),
+        StoreError::WrongPair { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Wrong sliver pair"),
+        StoreError::SliverMismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Sliver mismatch"),
+        StoreError::NotStored { .. } => (StatusCode::NOT_FOUND, "Sliver not stored"),
+        StoreError::Corrupt { .. } | StoreError::Io { .. } => {
+            tracing::error!(error = %e, "storage failure");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Storage failure")
+        }
+    };
+    Problem::new(status, title, e.to_string())
+}
+
+/// Runs blocking store work (file I/O, sliver hashing) off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            format!("the request's worker failed: {e}"),
+        ))
+    })
+}
+
+fn octets(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+}
+
+async fn info(State(state): State<Arc<NodeState>>) -> axum::Json<NodeInfo> {
+    axum::Json(NodeInfo {
+        node_id: state.node_id.map(|id| id.to_string()),
+        public_key: hex::encode(state.key.public_key()),
+        epoch: state.epoch.load(Ordering::Relaxed),
+        shards: state.store.shards(),
+    })
+}
+
+async fn put_metadata(
+    State(state): State<Arc<NodeState>>,
+    Path(blob_id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, Problem> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    blocking(move || {
+        let (embedded, metadata) = BlobMetadata::from_bytes(&body).map_err(|e| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Malformed metadata",
+                e.to_string(),
+            )
+        })?;
+        if embedded != blob_id {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Metadata mismatch",
+                format!("the metadata is for blob {embedded}, not {blob_id}"),
+            ));
+        }
+        state
+            .store
+            .put_metadata(&blob_id, &metadata)
+            .map_err(store_problem)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_metadata(
+    State(state): State<Arc<NodeState>>,
+    Path(blob_id): Path<String>,
+) -> Result<Response, Problem> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    let metadata = blocking(move || state.store.metadata(&blob_id).map_err(store_problem)).await?;
+    Ok(octets(metadata.to_bytes()))
+}
+
+async fn put_pair(
+    State(state): State<Arc<NodeState>>,
+    Path((blob_id, shard)): Path<(String, u16)>,
+    body: Bytes,
+) -> Result<axum::Json<PairStored>, Problem> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    let missing = blocking(move || {
+        let pair = store::decode_pair(&body)
+            .map_err(|e| Problem::bad_request(format!("malformed sliver pair: {e}")))?;
+        state
+            .store
+            .put_pair(&blob_id, shard, &pair)
+            .map_err(store_problem)?;
+        state.store.missing_shards(&blob_id).map_err(store_problem)
+    })
+    .await?;
+    tracing::debug!(%blob_id, shard, "stored sliver pair");
+    Ok(axum::Json(PairStored {
+        missing_shards: missing,
+    }))
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The license headers, if any were sent.
+fn read_auth(headers: &HeaderMap) -> Result<Option<ReadAuth>, Denied> {
+    let text = |name: &str| -> Result<Option<&str>, Denied> {
+        headers
+            .get(name)
+            .map(|v| {
+                v.to_str()
+                    .map_err(|_| Denied::Malformed(format!("{name} is not text")))
+            })
+            .transpose()
+    };
+    let (Some(license), Some(timestamp), Some(signature)) = (
+        text(LICENSE_HEADER)?,
+        text(TIMESTAMP_HEADER)?,
+        text(SIGNATURE_HEADER)?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(ReadAuth {
+        license_id: license
+            .parse()
+            .map_err(|e| Denied::Malformed(format!("{LICENSE_HEADER}: {e}")))?,
+        timestamp_ms: timestamp
+            .parse()
+            .map_err(|e| Denied::Malformed(format!("{TIMESTAMP_HEADER}: {e}")))?,
+        signature: UserSignature::from_base64(signature)
+            .map_err(|e| Denied::Malformed(format!("{SIGNATURE_HEADER}: {e}")))?,
+    }))
+}
+
+fn denied(e: Denied) -> Problem {
+    let status = match e {
+        Denied::Lookup { .. } => StatusCode::BAD_GATEWAY,
+        _ => StatusCode::FORBIDDEN,
+    };
+    let title = match status {
+        StatusCode::FORBIDDEN => "License required",
+        _ => "License lookup failed",
+    };
+    Problem::new(status, title, e.to_string())
+}
+
+async fn get_sliver(
+    State(state): State<Arc<NodeState>>,
+    Path((blob_id, shard, axis)): Path<(String, u16, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    let axis = match axis.as_str() {
+        "primary" => Axis::Primary,
+        "secondary" => Axis::Secondary,
+        other => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("no sliver axis {other:?}: use primary or secondary"),
+            ));
+        }
+    };
+    let model = {
+        let store = state.store.clone();
+        blocking(move || store.model_of(&blob_id).map_err(store_problem)).await?
+    };
+    if let Some(model) = model {
+        let auth = read_auth(&headers).map_err(denied)?;
+        let Some(lookup) = state.licenses.as_deref() else {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "License required",
+                format!(
+                    "blob {blob_id} belongs to model {model} and this node has no chain connection to check licenses"
+                ),
+            ));
+        };
+        let signer = license_gate::authorize(
+            lookup,
+            &state.replay,
+            auth.as_ref(),
+            (&blob_id, shard, axis),
+            model,
+            now_ms(),
+            state.max_skew_ms,
+        )
+        .await
+        .map_err(denied)?;
+        tracing::info!(%blob_id, shard, %signer, "licensed read");
+    }
+    let store = state.store.clone();
+    let pair = blocking(move || store.pair(&blob_id, shard).map_err(store_problem)).await?;
+    let sliver = match axis {
+        Axis::Primary => pair.primary,
+        Axis::Secondary => pair.secondary,
+    };
+    Ok(octets(sliver.to_bcs()))
+}
+
+async fn post_confirmation(
+    State(state): State<Arc<NodeState>>,
+    Path(blob_id): Path<String>,
+) -> Result<axum::Json<ConfirmationBody>, Problem> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    let epoch = state.epoch.load(Ordering::Relaxed);
+    let signature = blocking(move || {
+        confirm::confirm(&state.store, &state.key, epoch, &blob_id).map_err(|e| match e {
+            ConfirmError::Incomplete { missing, .. } => {
+                let mut problem = Problem::new(
+                    StatusCode::CONFLICT,
+                    "Blob incomplete",
+                    format!("the pairs of shards {missing:?} of blob {blob_id} are not stored yet; send them, then ask again"),
+                );
+                problem.missing_shards = Some(missing);
+                problem
+            }
+            ConfirmError::NoShards => Problem::new(StatusCode::CONFLICT, "No shards", e.to_string()),
+            ConfirmError::Store(e) => store_problem(e),
+        })
+    })
+    .await?;
+    Ok(axum::Json(ConfirmationBody {
+        epoch,
+        blob_id: blob_id.to_string(),
+        signature: hex::encode(signature),
+    }))
+}
+
+fn check_admin(state: &NodeState, headers: &HeaderMap) -> Result<(), Problem> {
+    let Some(token) = &state.admin_token else {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "Operator API disabled",
+            "set admin_token in the node config to enable operator endpoints",
+        ));
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if sent != Some(token.as_str()) {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "Operator token required",
+            "send Authorization: Bearer <admin_token>",
+        ));
+    }
+    Ok(())
+}
+
+async fn put_model(
+    State(state): State<Arc<NodeState>>,
+    Path(blob_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, Problem> {
+    check_admin(&state, &headers)?;
+    let blob_id = parse_blob_id(&blob_id)?;
+    let ModelBody { model_id } = serde_json::from_slice(&body)
+        .map_err(|e| Problem::bad_request(format!("expected {{\"model_id\":\"0x…\"}}: {e}")))?;
+    blocking(move || {
+        state
+            .store
+            .set_model(&blob_id, Some(model_id))
+            .map_err(store_problem)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_model(
+    State(state): State<Arc<NodeState>>,
+    Path(blob_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, Problem> {
+    check_admin(&state, &headers)?;
+    let blob_id = parse_blob_id(&blob_id)?;
+    blocking(move || state.store.set_model(&blob_id, None).map_err(store_problem)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Serves `state` on `listener` until the future is dropped or the server fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<NodeState>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}

@@ -1,0 +1,455 @@
+//! Durable sliver storage: one directory per blob under the data directory, holding the blob's
+//! metadata and one file per shard with that shard's sliver pair.
+//!
+//! ```text
+//! <data_dir>/blobs/<blob ID, base64url>/metadata.bin     BlobMetadata::to_bytes
+//! <data_dir>/blobs/<blob ID, base64url>/shard-<k>.pair   primary BCS ‖ secondary BCS
+//! ```
+//!
+//! Every file is written to a temporary name, fsynced, renamed into place and its directory
+//! fsynced, so a write the node acknowledged survives a crash and a crash never leaves a torn
+//! file under a final name. Everything stored is checked first: metadata against its blob ID,
+//! slivers against the metadata (floe-encoder), and a pair only for a shard the node holds.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs::{self, File};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use floe_encoder::{Axis, BlobId, BlobMetadata, DecodeError, Sliver, SliverPair};
+use sui_sdk_types::Address;
+
+/// Why the store refused or failed an operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("this node does not hold shard {shard}; it holds {held:?}")]
+    ShardNotHeld { shard: u16, held: Vec<u16> },
+    #[error("no metadata is stored for blob {0}; send the metadata before its slivers")]
+    UnknownBlob(BlobId),
+    #[error("metadata does not match blob {blob_id}: {source}")]
+    BadMetadata {
+        blob_id: BlobId,
+        source: DecodeError,
+    },
+    #[error(
+        "shard {shard} of blob {blob_id} holds pair {expected} (primary sliver {expected}, \
+         secondary sliver {expected_secondary}); got primary {primary} and secondary {secondary}"
+    )]
+    WrongPair {
+        blob_id: BlobId,
+        shard: u16,
+        expected: usize,
+        expected_secondary: usize,
+        primary: u16,
+        secondary: u16,
+    },
+    #[error("shard {shard} is out of range for a blob encoded for {n_shards} shards")]
+    ShardOutOfRange { shard: u16, n_shards: usize },
+    #[error("the sliver does not match blob {blob_id}'s metadata: {source}")]
+    SliverMismatch {
+        blob_id: BlobId,
+        source: DecodeError,
+    },
+    #[error("shard {shard} of blob {blob_id} is not stored here")]
+    NotStored { blob_id: BlobId, shard: u16 },
+    #[error("stored file {path} is corrupt: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("I/O on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The sliver store of one node.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    shards: RwLock<BTreeSet<u16>>,
+    /// Parsed metadata, so slivers are not checked against a re-read file each time.
+    metadata: Mutex<HashMap<BlobId, Arc<BlobMetadata>>>,
+    /// Makes temporary names unique among concurrent writers of this process.
+    counter: AtomicU64,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store under `data_dir`, holding `shards`.
+    pub fn open(
+        data_dir: &Path,
+        shards: impl IntoIterator<Item = u16>,
+    ) -> Result<Self, StoreError> {
+        let root = data_dir.join("blobs");
+        fs::create_dir_all(&root).map_err(io(&root))?;
+        Ok(Self {
+            root,
+            shards: RwLock::new(shards.into_iter().collect()),
+            metadata: Mutex::default(),
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    /// The shards this node holds, ascending.
+    pub fn shards(&self) -> Vec<u16> {
+        self.shards
+            .read()
+            .expect("no writer panics while holding the shard lock")
+            .iter()
+            .copied()
+            .collect()
+    }
+
+    /// Replaces the held shards (after an epoch change moved shards).
+    pub fn set_shards(&self, shards: impl IntoIterator<Item = u16>) {
+        *self
+            .shards
+            .write()
+            .expect("no writer panics while holding the shard lock") = shards.into_iter().collect();
+    }
+
+    fn holds(&self, shard: u16) -> bool {
+        self.shards
+            .read()
+            .expect("no writer panics while holding the shard lock")
+            .contains(&shard)
+    }
+
+    fn blob_dir(&self, blob_id: &BlobId) -> PathBuf {
+        // base64url has no '/' or '.', so the ID is a safe single path component.
+        self.root.join(blob_id.to_string())
+    }
+
+    fn pair_path(&self, blob_id: &BlobId, shard: u16) -> PathBuf {
+        self.blob_dir(blob_id).join(format!("shard-{shard}.pair"))
+    }
+
+    /// Stores `metadata` for `blob_id` after checking that it hashes to that ID and is a valid
+    /// RS2 encoding. Storing the same metadata twice is a no-op.
+    pub fn put_metadata(
+        &self,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+    ) -> Result<(), StoreError> {
+        let bad = |source| StoreError::BadMetadata {
+            blob_id: *blob_id,
+            source,
+        };
+        metadata.verify(blob_id).map_err(bad)?;
+        metadata.checked_config().map_err(bad)?;
+        if self.cached(blob_id).is_some() {
+            return Ok(());
+        }
+        let dir = self.blob_dir(blob_id);
+        if !dir.exists() {
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+            sync_dir(&self.root)?;
+        }
+        self.write_atomic(&dir.join("metadata.bin"), &metadata.to_bytes())?;
+        self.cache(blob_id, Arc::new(metadata.clone()));
+        Ok(())
+    }
+
+    fn cached(&self, blob_id: &BlobId) -> Option<Arc<BlobMetadata>> {
+        self.metadata
+            .lock()
+            .expect("no holder panics while holding the metadata cache")
+            .get(blob_id)
+            .cloned()
+    }
+
+    fn cache(&self, blob_id: &BlobId, metadata: Arc<BlobMetadata>) {
+        self.metadata
+            .lock()
+            .expect("no holder panics while holding the metadata cache")
+            .insert(*blob_id, metadata);
+    }
+
+    /// The stored metadata of `blob_id` (checked against the ID when read from disk).
+    pub fn metadata(&self, blob_id: &BlobId) -> Result<Arc<BlobMetadata>, StoreError> {
+        if let Some(metadata) = self.cached(blob_id) {
+            return Ok(metadata);
+        }
+        let path = self.blob_dir(blob_id).join("metadata.bin");
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::UnknownBlob(*blob_id));
+            }
+            Err(e) => return Err(io(&path)(e)),
+        };
+        let (stored_id, metadata) =
+            BlobMetadata::from_bytes(&bytes).map_err(|e| StoreError::Corrupt {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        if stored_id != *blob_id {
+            return Err(StoreError::Corrupt {
+                path,
+                reason: format!("it holds the metadata of blob {stored_id}"),
+            });
+        }
+        let metadata = Arc::new(metadata);
+        self.cache(blob_id, metadata.clone());
+        Ok(metadata)
+    }
+
+    /// Checks `pair` against the blob's metadata and the shard assignment, then stores it.
+    pub fn put_pair(
+        &self,
+        blob_id: &BlobId,
+        shard: u16,
+        pair: &SliverPair,
+    ) -> Result<(), StoreError> {
+        if !self.holds(shard) {
+            return Err(StoreError::ShardNotHeld {
+                shard,
+                held: self.shards(),
+            });
+        }
+        let metadata = self.metadata(blob_id)?;
+        let n = metadata.n_shards();
+        if usize::from(shard) >= n {
+            return Err(StoreError::ShardOutOfRange { shard, n_shards: n });
+        }
+        let expected = blob_id.pair_for_shard(usize::from(shard), n);
+        let expected_secondary = n - 1 - expected;
+        if pair.primary.axis != Axis::Primary
+            || pair.secondary.axis != Axis::Secondary
+            || usize::from(pair.primary.index) != expected
+            || usize::from(pair.secondary.index) != expected_secondary
+        {
+            return Err(StoreError::WrongPair {
+                blob_id: *blob_id,
+                shard,
+                expected,
+                expected_secondary,
+                primary: pair.primary.index,
+                secondary: pair.secondary.index,
+            });
+        }
+        for result in
+            floe_encoder::verify::verify_slivers(&metadata, &[&pair.primary, &pair.secondary])
+        {
+            result.map_err(|source| StoreError::SliverMismatch {
+                blob_id: *blob_id,
+                source,
+            })?;
+        }
+        self.write_atomic(&self.pair_path(blob_id, shard), &encode_pair(pair))
+    }
+
+    /// The sliver pair stored for `shard` of `blob_id`.
+    pub fn pair(&self, blob_id: &BlobId, shard: u16) -> Result<SliverPair, StoreError> {
+        let path = self.pair_path(blob_id, shard);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotStored {
+                    blob_id: *blob_id,
+                    shard,
+                });
+            }
+            Err(e) => return Err(io(&path)(e)),
+        };
+        decode_pair(&bytes).map_err(|reason| StoreError::Corrupt { path, reason })
+    }
+
+    /// Whether the pair of `shard` is stored.
+    pub fn has_pair(&self, blob_id: &BlobId, shard: u16) -> bool {
+        self.pair_path(blob_id, shard).is_file()
+    }
+
+    /// The held shards whose pair of `blob_id` is not stored yet; empty once the node can
+    /// confirm the blob. Fails if the blob's metadata is unknown.
+    pub fn missing_shards(&self, blob_id: &BlobId) -> Result<Vec<u16>, StoreError> {
+        let n = self.metadata(blob_id)?.n_shards();
+        Ok(self
+            .shards()
+            .into_iter()
+            .filter(|&shard| usize::from(shard) < n && !self.has_pair(blob_id, shard))
+            .collect())
+    }
+
+    /// Marks `blob_id` as belonging to model `model` (its slivers then need a license to
+    /// read), or clears the mark with `None`. Durable like every other write.
+    pub fn set_model(&self, blob_id: &BlobId, model: Option<Address>) -> Result<(), StoreError> {
+        let dir = self.blob_dir(blob_id);
+        if !dir.exists() {
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+            sync_dir(&self.root)?;
+        }
+        let path = dir.join("model");
+        match model {
+            Some(model) => self.write_atomic(&path, model.to_string().as_bytes()),
+            None => match fs::remove_file(&path) {
+                Ok(()) => sync_dir(&dir),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(io(&path)(e)),
+            },
+        }
+    }
+
+    /// The model `blob_id` belongs to, if it was marked.
+    pub fn model_of(&self, blob_id: &BlobId) -> Result<Option<Address>, StoreError> {
+        let path = self.blob_dir(blob_id).join("model");
+        match fs::read_to_string(&path) {
+            Ok(text) => text
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    path,
+                    reason: format!("not a model ID: {e}"),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Writes `bytes` to `path` so that after return the file is durable, and a crash at any
+    /// point leaves either the old file or the new one.
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        let dir = path
+            .parent()
+            .expect("store paths are inside the blob directory");
+        let name = path
+            .file_name()
+            .expect("store paths end in a file name")
+            .to_string_lossy();
+        let unique = self.counter.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}.{unique}.tmp", std::process::id()));
+        let result = (|| {
+            let mut file = File::create(&tmp).map_err(io(&tmp))?;
+            file.write_all(bytes).map_err(io(&tmp))?;
+            file.sync_all().map_err(io(&tmp))?;
+            fs::rename(&tmp, path).map_err(io(path))?;
+            sync_dir(dir)
+        })();
+        if result.is_err() {
+            // Best effort: a leftover temporary file is harmless, only untidy.
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+/// Makes a rename or file creation inside `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+/// A pair on the wire and on disk: the primary sliver's BCS followed by the secondary's (the
+/// BCS of Walrus's `SliverPair`, since each sliver's BCS is self-delimiting).
+pub fn encode_pair(pair: &SliverPair) -> Vec<u8> {
+    let mut out = pair.primary.to_bcs();
+    out.extend_from_slice(&pair.secondary.to_bcs());
+    out
+}
+
+/// Parses [`encode_pair`] output.
+pub fn decode_pair(bytes: &[u8]) -> Result<SliverPair, String> {
+    let first = bcs_sliver_len(bytes).ok_or("truncated primary sliver")?;
+    let primary = Sliver::from_bcs(Axis::Primary, &bytes[..first]).map_err(|e| e.to_string())?;
+    let secondary =
+        Sliver::from_bcs(Axis::Secondary, &bytes[first..]).map_err(|e| e.to_string())?;
+    Ok(SliverPair { primary, secondary })
+}
+
+/// Length of the BCS sliver at the start of `bytes`: ULEB128 length ‖ data ‖ 4 bytes.
+fn bcs_sliver_len(bytes: &[u8]) -> Option<usize> {
+    let mut len: u64 = 0;
+    for (i, &byte) in bytes.iter().enumerate().take(10) {
+        len |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            let total = (i as u64 + 1).checked_add(len)?.checked_add(4)?;
+            let total = usize::try_from(total).ok()?;
+            return (total <= bytes.len()).then_some(total);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use floe_encoder::EncodingConfig;
+
+    use super::*;
+
+    fn blob() -> (BlobMetadata, Vec<SliverPair>) {
+        let data: Vec<u8> = (0..4000u32).map(|i| (i * 13 % 256) as u8).collect();
+        floe_encoder::encode(&EncodingConfig::new(10).unwrap(), &data).unwrap()
+    }
+
+    #[test]
+    fn stores_checks_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let (metadata, pairs) = blob();
+        let id = metadata.blob_id();
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        assert!(matches!(
+            store.put_pair(&id, 0, &pairs[0]),
+            Err(StoreError::UnknownBlob(_))
+        ));
+        store.put_metadata(&id, &metadata).unwrap();
+        let shard = 1u16;
+        let index = id.pair_for_shard(1, 10);
+        // The pair of another shard is refused.
+        let other = &pairs[(index + 1) % 10];
+        assert!(matches!(
+            store.put_pair(&id, shard, other),
+            Err(StoreError::WrongPair { .. })
+        ));
+        // A tampered sliver is refused.
+        let mut bad = pairs[index].clone();
+        bad.primary.data[0] ^= 1;
+        assert!(matches!(
+            store.put_pair(&id, shard, &bad),
+            Err(StoreError::SliverMismatch { .. })
+        ));
+        // A shard the node does not hold is refused.
+        let held_elsewhere = id.pair_for_shard(5, 10);
+        assert!(matches!(
+            store.put_pair(&id, 5, &pairs[held_elsewhere]),
+            Err(StoreError::ShardNotHeld { shard: 5, .. })
+        ));
+        store.put_pair(&id, shard, &pairs[index]).unwrap();
+        assert_eq!(store.missing_shards(&id).unwrap(), vec![0, 2]);
+        drop(store);
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        assert_eq!(*store.metadata(&id).unwrap(), metadata);
+        assert_eq!(store.pair(&id, shard).unwrap(), pairs[index]);
+        assert!(matches!(
+            store.pair(&id, 0),
+            Err(StoreError::NotStored { shard: 0, .. })
+        ));
+        // No temporary files are left behind.
+        let leftovers: Vec<_> = fs::read_dir(store.blob_dir(&id))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn pair_bytes_round_trip() {
+        let (_, pairs) = blob();
+        let bytes = encode_pair(&pairs[3]);
+        assert_eq!(decode_pair(&bytes).unwrap(), pairs[3]);
+        assert!(decode_pair(&bytes[..bytes.len() - 1]).is_err());
+        assert!(decode_pair(&[0x80]).is_err());
+    }
+}
