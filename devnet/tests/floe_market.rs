@@ -2122,3 +2122,86 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
     let model: Model = chain.object(model_id);
     assert_eq!(model.revenue.value, 2 * PRICE - fee);
 }
+
+/// A new cap holder opening an offer becomes the model's recorded owner (`ModelOwnerChanged`
+/// before `LicenseOfferCreated`, as `create_offer` authorises first).
+#[test]
+fn create_offer_by_new_cap_holder_records_owner() {
+    let mut m = market(0);
+    let (seller, cap, model, other) = (m.seller, m.cap, m.model, m.other_seller);
+    m.chain
+        .ptb(seller, vec![Cmd::Transfer(vec![Arg::obj(cap)], other)])
+        .unwrap();
+    let outcome = create_offer(&mut m.chain, other, model, cap, [PRICE, WINDOW_MS, 1, 0]).unwrap();
+    let names: Vec<String> = outcome
+        .events()
+        .iter()
+        .map(|e| e.type_.name().as_str().to_owned())
+        .collect();
+    assert_eq!(names, ["ModelOwnerChanged", "LicenseOfferCreated"]);
+    let changed: ModelOwnerChanged = outcome.event("ModelOwnerChanged");
+    assert_eq!(changed.previous_owner, maddr(seller));
+    assert_eq!(changed.new_owner, maddr(other));
+    assert_eq!(m.model().owner, maddr(other));
+}
+
+/// Objects of the wrong Move type are refused before the function runs.
+#[test]
+fn arguments_of_the_wrong_type_are_refused() {
+    let mut m = market(0);
+    let (seller, cap, offer, model) = (m.seller, m.cap, m.offer, m.model);
+    // The offer where the model goes.
+    let failure = m
+        .chain
+        .call(
+            seller,
+            "model",
+            "refresh_owner",
+            vec![Arg::obj(offer), Arg::obj(cap)],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            failure.error,
+            sui_sdk_types::ExecutionError::CommandArgumentError { argument: 0, .. }
+        ),
+        "{:?}",
+        failure.error
+    );
+    // The model where the cap goes.
+    let failure = m
+        .chain
+        .call(
+            seller,
+            "license",
+            "pause_offer",
+            vec![Arg::obj(offer), Arg::obj(model)],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            failure.error,
+            sui_sdk_types::ExecutionError::CommandArgumentError { argument: 1, .. }
+        ),
+        "{:?}",
+        failure.error
+    );
+    assert!(!m.offer().paused);
+}
+
+/// Whoever holds a license uses it: a resold use-limited license is consumed by its new
+/// owner, while `holder` still names the original buyer.
+#[test]
+fn a_transferred_license_is_used_by_its_new_owner() {
+    let mut m = market(USES);
+    let (buyer, poor) = (m.buyer, m.poor);
+    let license = m.bought(buyer, 1);
+    m.chain
+        .ptb(buyer, vec![Cmd::Transfer(vec![Arg::obj(license)], poor)])
+        .unwrap();
+    m.consume(poor, license).unwrap();
+    let held = m.license(license);
+    assert_eq!(held.uses_left, USES - 1);
+    assert_eq!(held.holder, maddr(buyer));
+    assert_eq!(m.chain.owner(license), Owner::Address(poor));
+}
