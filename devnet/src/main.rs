@@ -132,6 +132,20 @@ fn config(args: RunArgs) -> anyhow::Result<DevnetConfig> {
     Ok(config)
 }
 
+/// Machine-readable lines for scripts and tests that start the process. A reader may stop
+/// reading once it has what it needs (closing the pipe), so write errors are ignored rather
+/// than panicking the way `println!` would: the devnet keeps serving.
+fn print_addresses(devnet: &Devnet) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "grpc {}", devnet.rpc_url());
+    if let Some(url) = devnet.faucet_url() {
+        let _ = writeln!(out, "faucet {url}");
+    }
+    let _ = writeln!(out, "network {}", devnet.network_config_path().display());
+    let _ = out.flush();
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -147,12 +161,7 @@ async fn main() -> anyhow::Result<()> {
             let devnet = Devnet::start_floe(config)
                 .await
                 .context("starting the devnet")?;
-            // Machine-readable lines for scripts and tests that start the process.
-            println!("grpc {}", devnet.rpc_url());
-            if let Some(url) = devnet.faucet_url() {
-                println!("faucet {url}");
-            }
-            println!("network {}", devnet.network_config_path().display());
+            print_addresses(&devnet);
             devnet.run_until_signal().await;
         }
         Command::Bench {

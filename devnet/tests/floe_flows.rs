@@ -349,3 +349,306 @@ async fn sdk_flows_run_against_the_devnet() {
     assert!(matches!(error, ClientError::ExecutionFailed(_)));
     started.devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_restarted_devnet_rewrites_the_same_network_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DevnetConfig {
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        faucet_addr: None,
+        data_dir: dir.path().to_owned(),
+        checkpoint_interval_ms: 20,
+        ..DevnetConfig::default()
+    };
+    let first = Devnet::start_floe(config.clone()).await.unwrap();
+    let before = first.network.clone();
+    assert!(before.system_object_id.is_some(), "{before:?}");
+    first.shutdown().await;
+    std::fs::remove_file(config.network_config_path()).unwrap();
+
+    let second = Devnet::start_floe(config.clone()).await.unwrap();
+    let after = NetworkConfig::from_file(second.network_config_path()).unwrap();
+    assert_eq!(after.rpc_url, second.rpc_url(), "the new port");
+    assert_eq!(
+        NetworkConfig {
+            rpc_url: before.rpc_url.clone(),
+            ..after
+        },
+        before
+    );
+    second.shutdown().await;
+}
+
+// === Handler coverage ===
+
+/// `floe`'s Move sources.
+fn move_sources() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../move/floe/sources");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "move"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let module = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            let text: String = std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .map(|l| l.split_once("//").map_or(l, |(code, _)| code))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (module, text)
+        })
+        .collect()
+}
+
+/// A `public`/`entry` function of the package: `module::function`, whether it is
+/// `#[test_only]`, its parameter types and its return type.
+struct MoveFn {
+    name: String,
+    test_only: bool,
+    params: Vec<String>,
+    returns: String,
+}
+
+/// Splits at commas outside `<…>` and `(…)`.
+fn split_top(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        parts.last_mut().unwrap().push(c);
+    }
+    parts
+        .into_iter()
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Every `public`, `entry` or `public entry` function of the package, and the names of its
+/// structs without `key` (values a transaction cannot pass as inputs).
+fn move_functions() -> (Vec<MoveFn>, Vec<String>) {
+    let mut functions = Vec::new();
+    let mut plain_structs = Vec::new();
+    for (module, text) in move_sources() {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            if let Some(rest) = trimmed
+                .strip_prefix("public struct ")
+                .or_else(|| trimmed.strip_prefix("struct "))
+            {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let abilities = rest.split_once(" has ").map_or("", |(_, a)| a);
+                if !abilities.split('{').next().unwrap_or("").contains("key") {
+                    plain_structs.push(name);
+                }
+                continue;
+            }
+            let Some(rest) = ["public fun ", "entry fun ", "public entry fun "]
+                .iter()
+                .find_map(|p| trimmed.strip_prefix(p))
+            else {
+                continue;
+            };
+            let previous = lines[..i]
+                .iter()
+                .rev()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty());
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            // The signature runs to the body's `{`: `(params)` then `: returns`.
+            let joined: String = lines[i..].join("\n");
+            let signature = &joined[..joined.find('{').unwrap()];
+            let open = signature.find('(').unwrap();
+            // The `)` matching `(`: a tuple return type has its own parentheses.
+            let mut depth = 0i32;
+            let close = open
+                + signature[open..]
+                    .find(|c: char| {
+                        depth += match c {
+                            '(' => 1,
+                            ')' => -1,
+                            _ => 0,
+                        };
+                        depth == 0
+                    })
+                    .unwrap();
+            let params = split_top(&signature[open + 1..close])
+                .into_iter()
+                .map(|p| p.split_once(':').unwrap().1.trim().to_owned())
+                .collect();
+            functions.push(MoveFn {
+                name: format!("{module}::{name}"),
+                test_only: previous.is_some_and(|l| l.contains("#[test_only]")),
+                params,
+                returns: signature[close + 1..]
+                    .trim()
+                    .trim_start_matches(':')
+                    .trim()
+                    .to_owned(),
+            });
+        }
+    }
+    (functions, plain_structs)
+}
+
+/// The type's name without references and type arguments: `&mut Foo<T>` → `Foo`.
+fn base_type(type_: &str) -> &str {
+    let type_ = type_
+        .trim_start_matches('&')
+        .trim_start_matches("mut ")
+        .trim();
+    let type_ = type_.split('<').next().unwrap_or(type_);
+    type_.rsplit("::").next().unwrap_or(type_)
+}
+
+/// `module::function` of every function a transaction can call: `public`, `entry` or
+/// `public entry`, not `#[test_only]`, not returning a reference (a transaction cannot
+/// hold one), and taking no value that no such function returns (a struct without `key`
+/// that is only reachable by reference, like `model::ModelVersion` through `model::version`,
+/// cannot be an argument).
+fn callable_move_functions() -> Vec<String> {
+    let (functions, plain_structs) = move_functions();
+    let candidates: Vec<&MoveFn> = functions
+        .iter()
+        .filter(|f| !f.test_only && !f.returns.contains('&'))
+        .collect();
+    let returned = |name: &str| {
+        candidates.iter().any(|f| {
+            f.returns
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|word| word == name)
+        })
+    };
+    let mut out: Vec<String> = candidates
+        .iter()
+        .filter(|f| {
+            f.params.iter().all(|p| {
+                let base = base_type(p);
+                !plain_structs.iter().any(|s| s == base) || returned(base)
+            })
+        })
+        .map(|f| f.name.clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// `module::function` of every handler registered for the `floe` package.
+fn registered() -> Vec<String> {
+    let mut registry = floe_devnet::HandlerRegistry::default();
+    floe_devnet::floe::register(&mut registry);
+    let prefix = format!("{}::", floe_devnet::floe::PACKAGE_ID);
+    registry
+        .functions()
+        .into_iter()
+        .filter_map(|f| f.strip_prefix(&prefix).map(str::to_owned))
+        .collect()
+}
+
+/// The Rust handler of `function` in `devnet/src/floe/{module}.rs`: the name paired with it
+/// in the module's `register`, or a note that it is an inline closure there.
+fn handler_name(module: &str, function: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/floe")
+        .join(format!("{module}.rs"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let register = &text[text.find("pub fn register(").unwrap()..];
+    let needle = format!("\"{function}\",");
+    let at = register
+        .find(&needle)
+        .unwrap_or_else(|| panic!("{module}.rs registers {function} elsewhere"));
+    let rest = register[at + needle.len()..].trim_start();
+    if rest.starts_with('|') {
+        return "closure in `register`".to_owned();
+    }
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    format!("`{name}`")
+}
+
+const TABLE_BEGIN: &str = "<!-- handler table: generated by tests/floe_flows.rs -->\n";
+const TABLE_END: &str = "<!-- end of handler table -->";
+
+fn handler_table() -> String {
+    let mut table =
+        String::from("| Move function | handler file | Rust handler |\n|---|---|---|\n");
+    for function in registered() {
+        let (module, name) = function.split_once("::").unwrap();
+        table.push_str(&format!(
+            "| `{function}` | `devnet/src/floe/{module}.rs` | {} |\n",
+            handler_name(module, name)
+        ));
+    }
+    table
+}
+
+#[test]
+fn every_callable_move_function_has_a_handler() {
+    let callable = callable_move_functions();
+    assert!(
+        callable.len() > 100,
+        "the scan found the package: {callable:?}"
+    );
+    let registered = registered();
+    let missing: Vec<&String> = callable
+        .iter()
+        .filter(|f| !registered.contains(f))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "Move functions without a handler: {missing:?}"
+    );
+    // And no handler answers a function the package does not have (or cannot be called).
+    let extra: Vec<&String> = registered
+        .iter()
+        .filter(|f| !callable.contains(f))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "handlers of no callable Move function: {extra:?}"
+    );
+}
+
+/// The README's table is this test's output; `FLOE_UPDATE_README=1` rewrites it.
+#[test]
+fn the_readme_handler_table_is_generated_from_the_registry() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let begin = readme
+        .find(TABLE_BEGIN)
+        .expect("README has the table marker")
+        + TABLE_BEGIN.len();
+    let end = readme.find(TABLE_END).expect("README has the end marker");
+    let table = handler_table();
+    if readme[begin..end] == table {
+        return;
+    }
+    if std::env::var_os("FLOE_UPDATE_README").is_some() {
+        let updated = format!("{}{table}{}", &readme[..begin], &readme[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    panic!("devnet/README.md's handler table is stale; rerun with FLOE_UPDATE_README=1:\n{table}");
+}
