@@ -174,7 +174,6 @@ pub fn all() -> Vec<&'static CallSpec> {
         license::CALLS,
         model::CALLS,
         staking::CALLS,
-        staking_pool::CALLS,
         system::CALLS,
         wal::CALLS,
     ]
@@ -697,20 +696,6 @@ floe_calls! {
         fn cap_model_id(cap: obj) -> 1;
         /// Whether version `number` exists.
         fn has_version(model: shared_ref, number: pure(u64)) -> 1;
-        /// A version's number.
-        fn version_number(v: obj) -> 1;
-        /// The certified blob holding a version's weights.
-        fn version_blob_id(v: obj) -> 1;
-        /// A version's architecture.
-        fn version_architecture(v: obj) -> 1;
-        /// A version's training data set hash.
-        fn version_dataset_hash(v: obj) -> 1;
-        /// A version's metrics.
-        fn version_metrics(v: obj) -> 1;
-        /// When a version was published (Sui clock, ms).
-        fn version_published_at_ms(v: obj) -> 1;
-        /// Who published a version.
-        fn version_publisher(v: obj) -> 1;
     }
     /// Node registration, votes and stake (`floe::staking`).
     staking {
@@ -762,43 +747,6 @@ floe_calls! {
         fn withdraw_epoch(staked: obj) -> 1;
         /// Whether a withdrawal was requested.
         fn is_withdrawing(staked: obj) -> 1;
-    }
-    /// Reads of a node's `StakingPool` (`floe::staking_pool`); a transaction reaches a pool only by reference through `system::pool`, so these are listed for completeness.
-    staking_pool {
-        /// The node ID (this pool's object ID).
-        fn node_id(pool: obj) -> 1;
-        /// ID of the `NodeCap` that controls this node.
-        fn node_cap_id(pool: obj) -> 1;
-        /// The node's name.
-        fn name(pool: obj) -> 1;
-        /// Where the node's storage service listens.
-        fn network_address(pool: obj) -> 1;
-        /// The operator's share of rewards, in basis points.
-        fn commission_bps(pool: obj) -> 1;
-        /// Epoch in which the node registered.
-        fn registered_epoch(pool: obj) -> 1;
-        /// The node's vote for the storage price per MiB-epoch.
-        fn storage_price_vote(pool: obj) -> 1;
-        /// The node's vote for the write price per MiB.
-        fn write_price_vote(pool: obj) -> 1;
-        /// The node's vote for the system's total capacity, in bytes.
-        fn capacity_vote(pool: obj) -> 1;
-        /// WAL working for the node this epoch (what committee selection ranks by).
-        fn active_stake(pool: obj) -> 1;
-        /// Shares representing the active stake.
-        fn total_shares(pool: obj) -> 1;
-        /// WAL staked this epoch, active from the next one.
-        fn pending_stake(pool: obj) -> 1;
-        /// Shares leaving at the next epoch.
-        fn pending_withdraw_shares(pool: obj) -> 1;
-        /// WAL set aside for withdrawals not yet collected.
-        fn withdrawable(pool: obj) -> 1;
-        /// Commission not yet collected.
-        fn commission(pool: obj) -> 1;
-        /// Whether an exchange rate was recorded for `epoch`.
-        fn has_rate(pool: obj, epoch: pure(u64)) -> 1;
-        /// The exchange rate recorded for `epoch` as (stake, shares). Aborts if none was recorded.
-        fn rate(pool: obj, epoch: pure(u64)) -> 2;
     }
     /// Epochs, committee, prices and parameters (`floe::system`).
     system {
@@ -1035,11 +983,13 @@ mod tests {
     }
 
     fn callable() -> Vec<MoveFunction> {
-        move_source::modules()
+        let modules = move_source::modules();
+        modules
             .iter()
             .flat_map(move_source::callable_functions)
             // A transaction cannot hold a reference across commands.
             .filter(|f| !f.returns.starts_with('&'))
+            .filter(|f| move_source::reachable(f, &modules))
             .collect()
     }
 

@@ -133,3 +133,59 @@ pub fn callable_functions(module: &MoveModule) -> Vec<MoveFunction> {
     }
     out
 }
+
+/// Whether a transaction can ever supply every argument of `function`: a parameter whose type
+/// is a struct of the package without `key` (not an object) can only come from another
+/// function returning it by value. `ModelVersion` (only ever behind `model::version`'s
+/// reference) and `StakingPool` (only behind `system::pool`'s) cannot, so their accessors are
+/// not transaction entry points.
+pub fn reachable(function: &MoveFunction, modules: &[MoveModule]) -> bool {
+    let plain_structs = non_object_structs(modules);
+    let returned_by_value: Vec<String> = modules
+        .iter()
+        .flat_map(callable_functions)
+        .filter(|f| !f.returns.starts_with('&'))
+        .flat_map(|f| {
+            f.returns
+                .trim_matches(|c| c == '(' || c == ')')
+                .split(',')
+                .map(|t| base_type(t).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    function.params.iter().all(|(_, ty)| {
+        let base = base_type(ty);
+        !plain_structs.iter().any(|s| s == base) || returned_by_value.iter().any(|r| r == base)
+    })
+}
+
+/// `Foo` of `&mut Foo`, `&Foo`, `Foo<T>` or `module::Foo`.
+fn base_type(ty: &str) -> &str {
+    let ty = ty
+        .trim()
+        .trim_start_matches('&')
+        .trim_start_matches("mut ")
+        .trim();
+    let ty = ty.split('<').next().unwrap_or(ty);
+    ty.rsplit("::").next().unwrap_or(ty).trim()
+}
+
+/// Objects that never exist on their own: a `StakingPool` has `key` but lives only as a value
+/// in `System.pools`, so no transaction can pass one.
+const NEVER_STANDALONE: [&str; 1] = ["StakingPool"];
+
+/// Names of the package's structs that a transaction cannot pass as an input: those without
+/// the `key` ability, and [`NEVER_STANDALONE`].
+fn non_object_structs(modules: &[MoveModule]) -> Vec<String> {
+    modules
+        .iter()
+        .flat_map(|m| m.text.lines())
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("public struct ")?;
+            let (name, abilities) = rest.split_once(" has ").unwrap_or((rest, ""));
+            let name = name.split(['<', ' ', '{']).next()?.to_owned();
+            (!abilities.contains("key") || NEVER_STANDALONE.contains(&name.as_str()))
+                .then_some(name)
+        })
+        .collect()
+}
