@@ -1,1 +1,161 @@
+//! The node's TOML configuration.
+//!
+//! ```toml
+//! listen = "127.0.0.1:9100"
+//! data_dir = "/var/lib/floe-node"
+//! bls_key_file = "bls.key"              # hex of ≥ 32 secret seed bytes (`floe-node keygen`)
+//! # Chain (optional: without it the node serves fixed shards for `epoch` and gates no reads)
+//! network_config = "network.toml"       # floe_sdk::NetworkConfig
+//! node_id = "0x…"                       # the node's staking-pool ID
+//! node_cap_id = "0x…"                   # its NodeCap, to answer challenges
+//! operator_keystore = "sui.keystore"    # holds the NodeCap owner's ed25519 key
+//! operator_address = "0x…"              # which key of the keystore (default: the first)
+//! shards = [0, 1, 2]                    # default: read from the System object each minute
+//! epoch = 1                             # used when shards are fixed here
+//! max_request_skew_ms = 60000           # licensed-read timestamp tolerance
+//! admin_token = "…"                     # enables PUT/DELETE /v1/blobs/{id}/model
+//!
+//! [[licensed]]                          # blobs that belong to a model
+//! blob_id = "…"                         # base64url
+//! model_id = "0x…"
+//! ```
+//!
+//! Relative paths are resolved against the config file's directory.
 
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sui_sdk_types::Address;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid node config: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("BLS key file {path}: {message}")]
+    BlsKey { path: PathBuf, message: String },
+}
+
+/// A blob marked as a model's, so its slivers need a license.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Licensed {
+    pub blob_id: String,
+    pub model_id: Address,
+}
+
+fn default_skew() -> u64 {
+    60_000
+}
+
+/// The node's configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub bls_key_file: PathBuf,
+    #[serde(default)]
+    pub network_config: Option<PathBuf>,
+    #[serde(default)]
+    pub node_id: Option<Address>,
+    #[serde(default)]
+    pub node_cap_id: Option<Address>,
+    #[serde(default)]
+    pub operator_keystore: Option<PathBuf>,
+    #[serde(default)]
+    pub operator_address: Option<Address>,
+    #[serde(default)]
+    pub shards: Option<Vec<u16>>,
+    #[serde(default)]
+    pub epoch: u64,
+    #[serde(default = "default_skew")]
+    pub max_request_skew_ms: u64,
+    #[serde(default)]
+    pub admin_token: Option<String>,
+    #[serde(default)]
+    pub licensed: Vec<Licensed>,
+}
+
+impl NodeConfig {
+    /// Parses TOML text; relative paths are taken relative to `base`.
+    pub fn parse(text: &str, base: &Path, origin: &Path) -> Result<Self, ConfigError> {
+        let mut config: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_owned(),
+            message: e.to_string(),
+        })?;
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        resolve(&mut config.data_dir);
+        resolve(&mut config.bls_key_file);
+        for p in [&mut config.network_config, &mut config.operator_keystore]
+            .into_iter()
+            .flatten()
+        {
+            resolve(p);
+        }
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, base, path)
+    }
+}
+
+/// Reads a BLS key file: hex of at least 32 seed bytes (whitespace ignored).
+pub fn load_bls_key(path: &Path) -> Result<floe_sdk::bls::BlsKeyPair, ConfigError> {
+    let bad = |message: String| ConfigError::BlsKey {
+        path: path.to_owned(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let seed = hex::decode(text.trim()).map_err(|e| bad(format!("not hex: {e}")))?;
+    floe_sdk::bls::BlsKeyPair::from_seed(&seed).map_err(|e| bad(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_resolves_paths() {
+        let text = r#"
+            listen = "127.0.0.1:9100"
+            data_dir = "data"
+            bls_key_file = "/etc/floe/bls.key"
+            network_config = "network.toml"
+            node_id = "0x0000000000000000000000000000000000000000000000000000000000000005"
+            shards = [1, 2]
+            epoch = 3
+            [[licensed]]
+            blob_id = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            model_id = "0x7"
+        "#;
+        let config = NodeConfig::parse(text, Path::new("/srv/node"), Path::new("x.toml")).unwrap();
+        assert_eq!(config.data_dir, Path::new("/srv/node/data"));
+        assert_eq!(config.bls_key_file, Path::new("/etc/floe/bls.key"));
+        assert_eq!(
+            config.network_config.as_deref(),
+            Some(Path::new("/srv/node/network.toml"))
+        );
+        assert_eq!(config.shards, Some(vec![1, 2]));
+        assert_eq!(config.max_request_skew_ms, 60_000);
+        assert_eq!(config.licensed[0].model_id, Address::from_static("0x7"));
+        let err = NodeConfig::parse("listen = 1", Path::new("."), Path::new("bad.toml"));
+        assert!(matches!(err, Err(ConfigError::Parse { .. })));
+    }
+}

@@ -1,1 +1,253 @@
-fn main() {}
+//! `floe-node`: run a storage node, make its BLS key, or time challenge answers.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use floe_encoder::{BlobId, EncodingConfig};
+use floe_node::api::{self, NodeState};
+use floe_node::challenge::{self, Challenge};
+use floe_node::chain::{self, ChainLicenses};
+use floe_node::config::{self, NodeConfig};
+use floe_node::license_gate::{LicenseLookup, ReplayGuard};
+use floe_node::store::Store;
+use floe_node::watcher::Responder;
+use floe_sdk::calls::FloeObjects;
+use floe_sdk::{FloeClient, Keystore, NetworkConfig};
+use rand::RngCore as _;
+use sui_sdk_types::Address;
+
+#[derive(Parser)]
+#[command(version, about = "Floe storage node: stores slivers, signs confirmations, answers challenges")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the node's HTTP API (and, with a chain configured, the challenge watcher).
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Writes a fresh BLS key file (hex seed) and prints its public key.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Times challenge answers (symbol + proofs) from stored slivers: percentiles over runs.
+    BenchChallenge {
+        #[arg(long, default_value_t = 1000)]
+        shards: usize,
+        /// Blob size in bytes.
+        #[arg(long, default_value_t = 1 << 20)]
+        size: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Run { config } => run(config).await,
+        Command::Keygen { out } => keygen(&out),
+        Command::BenchChallenge { shards, size, runs } => bench_challenge(shards, size, runs),
+    }
+}
+
+fn keygen(out: &std::path::Path) -> anyhow::Result<()> {
+    if out.exists() {
+        bail!("{} exists; refusing to overwrite a key", out.display());
+    }
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    std::fs::write(out, hex::encode(seed)).with_context(|| format!("writing {}", out.display()))?;
+    let key = config::load_bls_key(out)?;
+    println!("{}", hex::encode(key.public_key()));
+    Ok(())
+}
+
+/// The chain connection of a node, when configured.
+struct Chain {
+    client: FloeClient,
+    objects: FloeObjects,
+}
+
+async fn connect(config: &NodeConfig) -> anyhow::Result<Option<Chain>> {
+    let Some(path) = &config.network_config else {
+        return Ok(None);
+    };
+    let network = NetworkConfig::from_file(path)
+        .with_context(|| format!("loading network config {}", path.display()))?;
+    let mut client = FloeClient::connect(&network.rpc_url)
+        .with_context(|| format!("connecting to {}", network.rpc_url))?;
+    let objects = FloeObjects::resolve(&mut client, &network)
+        .await
+        .context("resolving Floe's shared objects (is the package published?)")?;
+    Ok(Some(Chain { client, objects }))
+}
+
+async fn run(path: PathBuf) -> anyhow::Result<()> {
+    let config = NodeConfig::load(&path)?;
+    let key = config::load_bls_key(&config.bls_key_file)?;
+    let chain = connect(&config).await?;
+    let (epoch, shards) = match (&config.shards, &chain, config.node_id) {
+        (Some(shards), _, _) => (config.epoch, shards.clone()),
+        (None, Some(chain), Some(node_id)) => {
+            let mut client = chain.client.clone();
+            chain::epoch_and_shards(
+                &mut client,
+                chain.objects.system.id,
+                chain.objects.original_package,
+                node_id,
+            )
+            .await
+            .context("reading this node's shards from the System object")?
+        }
+        _ => bail!("set `shards` in the config, or `network_config` and `node_id` to read them from the chain"),
+    };
+    let store = Arc::new(
+        Store::open(&config.data_dir, shards.iter().copied())
+            .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
+    );
+    for licensed in &config.licensed {
+        let blob_id: BlobId = licensed.blob_id.parse().context("a [[licensed]] blob_id")?;
+        store
+            .set_model(&blob_id, Some(licensed.model_id))
+            .context("marking a licensed blob")?;
+    }
+    let licenses: Option<Arc<dyn LicenseLookup>> = chain.as_ref().map(|c| {
+        Arc::new(ChainLicenses {
+            client: c.client.clone(),
+            package: c.objects.original_package,
+        }) as Arc<dyn LicenseLookup>
+    });
+    let state = Arc::new(NodeState {
+        store: store.clone(),
+        key,
+        epoch: AtomicU64::new(epoch),
+        node_id: config.node_id,
+        licenses,
+        replay: ReplayGuard::default(),
+        max_skew_ms: config.max_request_skew_ms,
+        admin_token: config.admin_token.clone(),
+    });
+    if let (Some(chain), Some(node_id), None) = (&chain, config.node_id, &config.shards) {
+        tokio::spawn(refresh_committee(
+            chain.client.clone(),
+            chain.objects,
+            node_id,
+            state.clone(),
+        ));
+    }
+    if let (Some(chain), Some(node_id), Some(node_cap)) = (&chain, config.node_id, config.node_cap_id) {
+        let keystore_path = config
+            .operator_keystore
+            .as_ref()
+            .context("answering challenges needs `operator_keystore`")?;
+        let keystore = Keystore::load(keystore_path)
+            .with_context(|| format!("loading {}", keystore_path.display()))?;
+        let operator = match config.operator_address {
+            Some(address) => keystore.key(&address)?.clone(),
+            None => keystore.first()?.clone(),
+        };
+        let responder = Responder {
+            client: chain.client.clone(),
+            objects: chain.objects,
+            node_id,
+            node_cap,
+            operator,
+            store: store.clone(),
+            gas_budget: floe_sdk::tx::DEFAULT_GAS_BUDGET,
+        };
+        tokio::spawn(responder.run(None));
+        tracing::info!(%node_id, "challenge watcher started");
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    tracing::info!(address = %listener.local_addr()?, epoch, ?shards, "floe-node serving");
+    api::serve(listener, state).await.context("serving HTTP")
+}
+
+/// Follows epoch changes: the epoch confirmations are signed for and the shards held.
+async fn refresh_committee(mut client: FloeClient, objects: FloeObjects, node_id: Address, state: Arc<NodeState>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        match chain::epoch_and_shards(&mut client, objects.system.id, objects.original_package, node_id).await {
+            Ok((epoch, shards)) => {
+                if state.epoch.swap(epoch, Ordering::Relaxed) != epoch {
+                    tracing::info!(epoch, ?shards, "new epoch");
+                }
+                state.store.set_shards(shards);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the System object"),
+        }
+    }
+}
+
+fn bench_challenge(n: usize, size: usize, runs: usize) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let data: Vec<u8> = (0..size).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let config = EncodingConfig::new(n)?;
+    let (metadata, pairs) = floe_encoder::encode(&config, &data)?;
+    let blob_id = metadata.blob_id();
+    let shards: Vec<u16> = (0..16u16).collect();
+    let store = Store::open(&dir, shards.iter().copied())?;
+    store.put_metadata(&blob_id, &metadata)?;
+    for &shard in &shards {
+        store.put_pair(&blob_id, shard, &pairs[blob_id.pair_for_shard(usize::from(shard), n)])?;
+    }
+    let (_, symbol_size) = metadata.checked_config()?;
+    let mut times = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let shard = shards[run % shards.len()];
+        let challenge = Challenge {
+            challenge_id: run as u64,
+            epoch: 1,
+            node_id: Address::ZERO,
+            blob_id,
+            root_hash: metadata.root(),
+            shard,
+            pair_index: u16::try_from(blob_id.pair_for_shard(usize::from(shard), n))?,
+            symbol_index: u16::try_from((run * 7919) % n)?,
+            symbol_size: symbol_size as u64,
+            deadline_ms: 0,
+        };
+        // A fresh store each time, so the metadata is read from disk as after a restart.
+        let cold = Store::open(&dir, shards.iter().copied())?;
+        let start = Instant::now();
+        let answer = challenge::build_answer(&cold, &challenge)?;
+        times.push(start.elapsed());
+        std::hint::black_box(answer);
+    }
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+    println!(
+        "challenge answer, n = {n}, blob {size} bytes, symbol {symbol_size} bytes, {runs} runs \
+         (metadata and sliver read from disk, answer built and verified): \
+         p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        pct(1.0).as_secs_f64() * 1e3,
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("floe-node-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}

@@ -1,1 +1,130 @@
+//! The challenge watcher: follows the chain's events, and for every `ChallengeIssued` naming
+//! this node builds the answer from the store and submits `challenge::respond`, signed with
+//! the operator's ed25519 key (the owner of the node's `NodeCap`).
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use floe_sdk::calls::FloeObjects;
+use floe_sdk::client::EventEnvelope;
+use floe_sdk::move_types::events::ChallengeIssued;
+use floe_sdk::{FloeClient, tx};
+use futures::StreamExt as _;
+use sui_crypto::ed25519::Ed25519PrivateKey;
+use sui_sdk_types::{Address, Digest};
+use sui_transaction_builder::{ObjectInput, TransactionBuilder};
+
+use crate::challenge::{self, Challenge, ChallengeError};
+use crate::store::Store;
+
+/// Why one challenge went unanswered.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error(transparent)]
+    Answer(#[from] ChallengeError),
+    #[error(transparent)]
+    Client(#[from] floe_sdk::ClientError),
+    #[error(transparent)]
+    Tx(#[from] floe_sdk::TxError),
+    #[error("the answer task failed: {0}")]
+    Task(String),
+}
+
+/// The node's identity on-chain and the key that answers for it.
+pub struct Responder {
+    pub client: FloeClient,
+    pub objects: FloeObjects,
+    pub node_id: Address,
+    /// The node's `NodeCap`, owned by the operator.
+    pub node_cap: Address,
+    pub operator: Ed25519PrivateKey,
+    pub store: Arc<Store>,
+    pub gas_budget: u64,
+}
+
+/// The challenge in `event`, if it is a `ChallengeIssued` of the floe package.
+pub fn challenge_of(event: &EventEnvelope, package: Address) -> Option<Challenge> {
+    let event = &event.event;
+    let tag = &event.type_;
+    if *tag.address() != package
+        || tag.module().as_str() != "events"
+        || tag.name().as_str() != "ChallengeIssued"
+    {
+        return None;
+    }
+    match bcs::from_bytes::<ChallengeIssued>(&event.contents) {
+        Ok(issued) => Some(Challenge::from(&issued)),
+        Err(e) => {
+            tracing::warn!(error = %e, "undecodable ChallengeIssued event");
+            None
+        }
+    }
+}
+
+impl Responder {
+    fn sender(&self) -> Address {
+        floe_sdk::keystore::address_of(&self.operator)
+    }
+
+    /// Answers one challenge on-chain; the transaction digest.
+    pub async fn respond(&mut self, challenge: Challenge) -> Result<Digest, WatchError> {
+        let store = self.store.clone();
+        let id = challenge.challenge_id;
+        let answer = tokio::task::spawn_blocking(move || challenge::build_answer(&store, &challenge))
+            .await
+            .map_err(|e| WatchError::Task(e.to_string()))??;
+        // The cap's version changes with every transaction that uses it: read it fresh.
+        let cap = self.client.object(self.node_cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(ObjectInput::owned(self.node_cap, cap.version(), cap.digest()));
+        challenge::add_respond(&mut builder, &self.objects, cap, id, &answer);
+        let sender = self.sender();
+        let gas = self.client.gas_for(sender, self.gas_budget, &[]).await?;
+        let transaction = tx::finish(builder, sender, &gas, self.gas_budget)?;
+        let executed = self
+            .client
+            .sign_and_execute(&transaction, &self.operator)
+            .await?;
+        Ok(executed.digest)
+    }
+
+    /// Follows events from checkpoint `from` (or the latest) forever, answering this node's
+    /// challenges; reconnects after stream errors, resuming after the last checkpoint seen.
+    pub async fn run(mut self, mut from: Option<u64>) {
+        // A reconnect replays the last checkpoint: do not answer its challenges twice.
+        let mut answered = std::collections::HashSet::new();
+        loop {
+            let stream = self
+                .client
+                .stream_events(from, Some(self.objects.original_package));
+            futures::pin_mut!(stream);
+            while let Some(item) = stream.next().await {
+                let envelope = match item {
+                    Ok(envelope) => envelope,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event stream failed; reconnecting");
+                        break;
+                    }
+                };
+                from = Some(envelope.checkpoint);
+                let Some(challenge) = challenge_of(&envelope, self.objects.original_package) else {
+                    continue;
+                };
+                if challenge.node_id != self.node_id || !answered.insert(challenge.challenge_id) {
+                    continue;
+                }
+                let id = challenge.challenge_id;
+                tracing::info!(challenge = id, blob = %challenge.blob_id, shard = challenge.shard, "challenged");
+                match self.respond(challenge).await {
+                    Ok(digest) => tracing::info!(challenge = id, %digest, "challenge answered"),
+                    Err(e) => {
+                        tracing::error!(challenge = id, error = %e, "challenge not answered");
+                        // Let a replayed event retry it.
+                        answered.remove(&id);
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+}
