@@ -774,7 +774,11 @@ fn finish(
                         owner: *input.object.owner(),
                     },
                     output_state: ObjectOut::NotExist,
-                    id_operation: IdOperation::Deleted,
+                    id_operation: if runtime.wrapped.contains(id) {
+                        IdOperation::None
+                    } else {
+                        IdOperation::Deleted
+                    },
                 });
                 deleted.push(*id);
                 continue;
@@ -833,7 +837,7 @@ fn finish(
                 digest: object.digest(),
                 owner,
             },
-            id_operation: if working.input.is_some() {
+            id_operation: if working.input.is_some() || runtime.unwrapped.contains(id) {
                 IdOperation::None
             } else {
                 IdOperation::Created

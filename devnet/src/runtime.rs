@@ -75,6 +75,12 @@ pub struct Runtime {
     pub timestamp_ms: u64,
     pub objects: BTreeMap<Address, Working>,
     pub deleted: BTreeSet<Address>,
+    /// Objects of `deleted` that were wrapped (stored by value inside another object), not
+    /// destroyed: Sui's effects list them without an ID deletion.
+    pub wrapped: BTreeSet<Address>,
+    /// Objects that came back out of another object this transaction (their UID is old):
+    /// written without an ID creation, as Sui reports an unwrap.
+    pub unwrapped: BTreeSet<Address>,
     pub events: Vec<Event>,
     created: u64,
     /// IDs handed out by [`Self::fresh_id`]: a UID that is not stored in any object yet
@@ -91,6 +97,8 @@ impl Runtime {
             timestamp_ms,
             objects: BTreeMap::new(),
             deleted: BTreeSet::new(),
+            wrapped: BTreeSet::new(),
+            unwrapped: BTreeSet::new(),
             events: Vec::new(),
             created: 0,
             fresh: BTreeSet::new(),
@@ -456,6 +464,50 @@ impl CallContext<'_> {
     /// `object::delete(id)` of an object the transaction holds by value.
     pub fn delete_object(&mut self, id: Address) -> Result<(), ExecutionError> {
         self.runtime.delete(&id)
+    }
+
+    /// Stores object `id` by value inside another object (`blob.storage = storage`): it
+    /// leaves the object store, and the effects say wrapped rather than deleted. The caller
+    /// puts its value into the outer object's contents.
+    pub fn wrap(&mut self, id: Address) -> Result<(), ExecutionError> {
+        self.runtime.delete(&id)?;
+        self.runtime.wrapped.insert(id);
+        Ok(())
+    }
+
+    /// Takes an object back out of another object (`let Blob { storage, .. } = blob`): it
+    /// becomes a value the transaction holds again under its old ID. Wrapped and unwrapped in
+    /// the same transaction, it is the same working object again.
+    pub fn unwrap_object<T: Serialize>(
+        &mut self,
+        type_: StructTag,
+        has_public_transfer: bool,
+        value: &T,
+    ) -> Result<Address, ExecutionError> {
+        let contents = to_bcs(value)?;
+        let id = contents
+            .get(..32)
+            .and_then(|b| Address::from_bytes(b).ok())
+            .ok_or(ExecutionError::InvariantViolation)?;
+        if self.runtime.wrapped.remove(&id) && self.runtime.deleted.remove(&id) {
+            let working = self
+                .runtime
+                .objects
+                .get_mut(&id)
+                .ok_or(ExecutionError::InvariantViolation)?;
+            working.contents = contents;
+            working.owner = None;
+            working.mutable = true;
+            return Ok(id);
+        }
+        if self.runtime.objects.contains_key(&id) {
+            tracing::error!(%id, "unwrapping an object that is already in the working set");
+            return Err(ExecutionError::InvariantViolation);
+        }
+        self.runtime
+            .create(id, type_, has_public_transfer, contents);
+        self.runtime.unwrapped.insert(id);
+        Ok(id)
     }
 
     // ----- dynamic fields -----

@@ -1125,6 +1125,16 @@ fn delete_blob_returns_storage() {
     assert!(!env.chain.exists(blob));
     // The storage is an object again, under its own ID.
     assert_eq!(outcome.created("blob", "Storage"), vec![storage_id]);
+    // ...unwrapped, not created: Sui's effects show no new ID for it.
+    let sui_sdk_types::TransactionEffects::V2(effects) = &outcome.record.effects else {
+        panic!("V2 effects");
+    };
+    let change = effects
+        .changed_objects
+        .iter()
+        .find(|c| c.object_id == storage_id)
+        .unwrap();
+    assert_eq!(change.id_operation, sui_sdk_types::IdOperation::None);
     let storage = env.storage(storage_id);
     assert_eq!((storage.storage_size, storage.end_epoch), (ENCODED_A, 6));
     // The storage can carry the blob again, and come back again.

@@ -13,8 +13,8 @@ use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::events::BlobCertified;
 use floe_sdk::move_types::staking::{NodeCap, StakedWal};
 use floe_sdk::move_types::system::System;
-use sui_sdk_types::{Address, Owner};
-use support::{Arg, Chain, Cmd};
+use sui_sdk_types::{Address, IdOperation, ObjectIn, ObjectOut, Owner, TransactionEffects};
+use support::{Arg, Chain};
 
 const WAL: u64 = 1_000_000_000;
 const N_SHARDS: u16 = 10;
@@ -93,40 +93,54 @@ fn a_blob_stored_at_genesis_committee_is_certified_with_real_signatures() {
     let blob_id = metadata.blob_id().0;
     let root = metadata.root();
 
-    let registered = chain
-        .ptb(
+    // Reserve in one transaction and register in another, so the storage object exists
+    // before it goes into the blob.
+    let reserved = chain
+        .call_keep(
             user,
+            "blob",
+            "reserve_space",
             vec![
-                Cmd::call(
-                    "blob",
-                    "reserve_space",
-                    vec![
-                        Arg::obj(started.system),
-                        Arg::pure(&(blob.len() as u64)),
-                        Arg::pure(&2u64),
-                        Arg::obj(payment),
-                    ],
-                ),
-                Cmd::call(
-                    "blob",
-                    "register_blob",
-                    vec![
-                        Arg::obj(started.system),
-                        Arg::obj(chain.genesis.blob_registry),
-                        Arg::Result(0),
-                        Arg::Pure(blob_id.to_vec()),
-                        Arg::Pure(root.to_vec()),
-                        Arg::pure(&(blob.len() as u64)),
-                        Arg::pure(&1u8),
-                        Arg::pure(&false),
-                        Arg::obj(payment),
-                    ],
-                ),
-                Cmd::Transfer(vec![Arg::Result(1)], user),
+                Arg::obj(started.system),
+                Arg::pure(&(blob.len() as u64)),
+                Arg::pure(&2u64),
+                Arg::obj(payment),
+            ],
+        )
+        .unwrap();
+    let storage = reserved.created("blob", "Storage")[0];
+    let registered = chain
+        .call_keep(
+            user,
+            "blob",
+            "register_blob",
+            vec![
+                Arg::obj(started.system),
+                Arg::obj(chain.genesis.blob_registry),
+                Arg::obj(storage),
+                Arg::Pure(blob_id.to_vec()),
+                Arg::Pure(root.to_vec()),
+                Arg::pure(&(blob.len() as u64)),
+                Arg::pure(&1u8),
+                Arg::pure(&false),
+                Arg::obj(payment),
             ],
         )
         .unwrap();
     let blob_object = registered.created("blob", "Blob")[0];
+    // The storage went into the blob: wrapped, not deleted (no ID deletion in the effects).
+    let TransactionEffects::V2(effects) = &registered.record.effects else {
+        panic!("V2 effects");
+    };
+    let storage_change = effects
+        .changed_objects
+        .iter()
+        .find(|c| c.object_id == storage)
+        .expect("the storage is in the effects");
+    assert!(matches!(storage_change.input_state, ObjectIn::Exist { .. }));
+    assert!(matches!(storage_change.output_state, ObjectOut::NotExist));
+    assert_eq!(storage_change.id_operation, IdOperation::None);
+    assert!(!chain.exists(storage));
 
     // Every node signs; the sdk aggregates in committee order.
     let system: System = chain.object(started.system);

@@ -1,9 +1,9 @@
 //! `floe::blob`: storage reservations, blobs and the registry of live certified blobs.
 //!
 //! Mirrors `move/floe/sources/blob.move` function by function. `Storage` and `Blob` are owned
-//! objects; a `Storage` passed by value into a `Blob` (`register_blob`) leaves the object
-//! store (on Sui it is "wrapped"; the devnet records it as deleted) and comes back under the
-//! same ID when `delete_blob` returns it.
+//! objects; a `Storage` passed by value into a `Blob` (`register_blob`) is wrapped: it leaves
+//! the object store (the effects say so without an ID deletion, as on Sui) and comes back
+//! unwrapped under the same ID when `delete_blob` returns it.
 
 use floe_sdk::move_types::{
     self, U256,
@@ -447,10 +447,6 @@ fn new_storage(
     )
 }
 
-fn id_of(uid: &move_types::UID) -> Address {
-    move_types::address_of(&uid.id)
-}
-
 fn move_address(address: Address) -> moverox::types::Address {
     moverox::types::Address::new(address.into_inner())
 }
@@ -458,18 +454,7 @@ fn move_address(address: Address) -> moverox::types::Address {
 /// A `Storage` that leaves a `Blob` by value (`delete_blob`) is an object again, under its own
 /// ID. Wrapped and unwrapped in the same transaction, it is the same working object again.
 fn unwrap_storage(ctx: &mut CallContext<'_>, storage: &Storage) -> Result<Address, ExecutionError> {
-    let id = id_of(&storage.id);
-    let contents = bcs::to_bytes(storage).map_err(|_| ExecutionError::InvariantViolation)?;
-    if ctx.runtime.deleted.remove(&id)
-        && let Some(working) = ctx.runtime.objects.get_mut(&id)
-    {
-        working.contents = contents;
-        working.owner = None;
-        working.mutable = true;
-        return Ok(id);
-    }
-    ctx.runtime.create(id, storage_tag(), true, contents);
-    Ok(id)
+    ctx.unwrap_object(storage_tag(), true, storage)
 }
 
 fn storage_read(
@@ -757,7 +742,7 @@ fn register_blob_handler(
         payment,
     )?;
     // The storage is wrapped in the blob: it leaves the object store.
-    ctx.delete_object(storage_id)?;
+    ctx.wrap(storage_id)?;
     ctx.write(system_id, &system)?;
     ctx.write(registry_id, &registry)?;
     let id = ctx.create_object(blob_tag(), true, &blob)?;
