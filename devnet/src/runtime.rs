@@ -411,11 +411,7 @@ impl CallContext<'_> {
         has_public_transfer: bool,
         value: &T,
     ) -> Result<Address, ExecutionError> {
-        let contents = to_bcs(value)?;
-        let id = contents
-            .get(..32)
-            .and_then(|b| Address::from_bytes(b).ok())
-            .ok_or(ExecutionError::InvariantViolation)?;
+        let (id, contents) = object_bcs(value)?;
         if !self.runtime.is_fresh(&id) || self.runtime.objects.contains_key(&id) {
             tracing::error!(%id, "a new object must use a fresh, unused UID from ctx.fresh_id()");
             return Err(ExecutionError::InvariantViolation);
@@ -484,11 +480,7 @@ impl CallContext<'_> {
         has_public_transfer: bool,
         value: &T,
     ) -> Result<Address, ExecutionError> {
-        let contents = to_bcs(value)?;
-        let id = contents
-            .get(..32)
-            .and_then(|b| Address::from_bytes(b).ok())
-            .ok_or(ExecutionError::InvariantViolation)?;
+        let (id, contents) = object_bcs(value)?;
         if self.runtime.wrapped.remove(&id) && self.runtime.deleted.remove(&id) {
             let working = self
                 .runtime
@@ -767,6 +759,16 @@ impl CallContext<'_> {
         }
         Ok((id, key_bytes.len()))
     }
+}
+
+/// An object value's BCS and the ID its leading UID holds.
+fn object_bcs<T: Serialize>(value: &T) -> Result<(Address, Vec<u8>), ExecutionError> {
+    let contents = to_bcs(value)?;
+    let id = contents
+        .get(..32)
+        .and_then(|b| Address::from_bytes(b).ok())
+        .ok_or(ExecutionError::InvariantViolation)?;
+    Ok((id, contents))
 }
 
 /// The error for an argument of the wrong kind or that does not decode.
