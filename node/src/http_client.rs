@@ -28,10 +28,12 @@ pub struct HttpNodeClient {
     public_key: Option<[u8; 48]>,
 }
 
-/// An answer: status and body.
-struct Answer {
-    status: StatusCode,
-    body: Bytes,
+/// A node's raw answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: Option<String>,
+    pub body: Bytes,
 }
 
 impl Answer {
@@ -87,7 +89,8 @@ impl HttpNodeClient {
         &self.base_url
     }
 
-    async fn request(
+    /// Sends one request; any status is an `Ok` answer, only transport failures are errors.
+    pub async fn request(
         &self,
         method: Method,
         path: &str,
@@ -109,13 +112,22 @@ impl HttpNodeClient {
             .map_err(|_| unavailable("timed out".to_owned()))?
             .map_err(|e| unavailable(e.to_string()))?;
         let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = response
             .into_body()
             .collect()
             .await
             .map_err(|e| unavailable(e.to_string()))?
             .to_bytes();
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            content_type,
+            body,
+        })
     }
 
     /// The node's identity, key, epoch and shards.

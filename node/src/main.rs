@@ -9,8 +9,8 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use floe_encoder::{BlobId, EncodingConfig};
 use floe_node::api::{self, NodeState};
-use floe_node::challenge::{self, Challenge};
 use floe_node::chain::{self, ChainLicenses};
+use floe_node::challenge::{self, Challenge};
 use floe_node::config::{self, NodeConfig};
 use floe_node::license_gate::{LicenseLookup, ReplayGuard};
 use floe_node::store::Store;
@@ -21,7 +21,10 @@ use rand::RngCore as _;
 use sui_sdk_types::Address;
 
 #[derive(Parser)]
-#[command(version, about = "Floe storage node: stores slivers, signs confirmations, answers challenges")]
+#[command(
+    version,
+    about = "Floe storage node: stores slivers, signs confirmations, answers challenges"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,8 +58,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     match Cli::parse().command {
@@ -115,7 +117,9 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
             .await
             .context("reading this node's shards from the System object")?
         }
-        _ => bail!("set `shards` in the config, or `network_config` and `node_id` to read them from the chain"),
+        _ => bail!(
+            "set `shards` in the config, or `network_config` and `node_id` to read them from the chain"
+        ),
     };
     let store = Arc::new(
         Store::open(&config.data_dir, shards.iter().copied())
@@ -151,7 +155,9 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
             state.clone(),
         ));
     }
-    if let (Some(chain), Some(node_id), Some(node_cap)) = (&chain, config.node_id, config.node_cap_id) {
+    if let (Some(chain), Some(node_id), Some(node_cap)) =
+        (&chain, config.node_id, config.node_cap_id)
+    {
         let keystore_path = config
             .operator_keystore
             .as_ref()
@@ -182,10 +188,22 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 }
 
 /// Follows epoch changes: the epoch confirmations are signed for and the shards held.
-async fn refresh_committee(mut client: FloeClient, objects: FloeObjects, node_id: Address, state: Arc<NodeState>) {
+async fn refresh_committee(
+    mut client: FloeClient,
+    objects: FloeObjects,
+    node_id: Address,
+    state: Arc<NodeState>,
+) {
     loop {
         tokio::time::sleep(Duration::from_secs(60)).await;
-        match chain::epoch_and_shards(&mut client, objects.system.id, objects.original_package, node_id).await {
+        match chain::epoch_and_shards(
+            &mut client,
+            objects.system.id,
+            objects.original_package,
+            node_id,
+        )
+        .await
+        {
             Ok((epoch, shards)) => {
                 if state.epoch.swap(epoch, Ordering::Relaxed) != epoch {
                     tracing::info!(epoch, ?shards, "new epoch");
@@ -199,7 +217,9 @@ async fn refresh_committee(mut client: FloeClient, objects: FloeObjects, node_id
 
 fn bench_challenge(n: usize, size: usize, runs: usize) -> anyhow::Result<()> {
     let dir = tempfile_dir()?;
-    let data: Vec<u8> = (0..size).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let data: Vec<u8> = (0..size)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let config = EncodingConfig::new(n)?;
     let (metadata, pairs) = floe_encoder::encode(&config, &data)?;
     let blob_id = metadata.blob_id();
@@ -207,7 +227,11 @@ fn bench_challenge(n: usize, size: usize, runs: usize) -> anyhow::Result<()> {
     let store = Store::open(&dir, shards.iter().copied())?;
     store.put_metadata(&blob_id, &metadata)?;
     for &shard in &shards {
-        store.put_pair(&blob_id, shard, &pairs[blob_id.pair_for_shard(usize::from(shard), n)])?;
+        store.put_pair(
+            &blob_id,
+            shard,
+            &pairs[blob_id.pair_for_shard(usize::from(shard), n)],
+        )?;
     }
     let (_, symbol_size) = metadata.checked_config()?;
     let mut times = Vec::with_capacity(runs);

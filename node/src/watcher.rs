@@ -70,13 +70,18 @@ impl Responder {
     pub async fn respond(&mut self, challenge: Challenge) -> Result<Digest, WatchError> {
         let store = self.store.clone();
         let id = challenge.challenge_id;
-        let answer = tokio::task::spawn_blocking(move || challenge::build_answer(&store, &challenge))
-            .await
-            .map_err(|e| WatchError::Task(e.to_string()))??;
+        let answer =
+            tokio::task::spawn_blocking(move || challenge::build_answer(&store, &challenge))
+                .await
+                .map_err(|e| WatchError::Task(e.to_string()))??;
         // The cap's version changes with every transaction that uses it: read it fresh.
         let cap = self.client.object(self.node_cap).await?;
         let mut builder = TransactionBuilder::new();
-        let cap = builder.object(ObjectInput::owned(self.node_cap, cap.version(), cap.digest()));
+        let cap = builder.object(ObjectInput::owned(
+            self.node_cap,
+            cap.version(),
+            cap.digest(),
+        ));
         challenge::add_respond(&mut builder, &self.objects, cap, id, &answer);
         let sender = self.sender();
         let gas = self.client.gas_for(sender, self.gas_budget, &[]).await?;

@@ -1,0 +1,333 @@
+//! The node's HTTP API on real sockets (127.0.0.1) and real files: storing and reading, refusals
+//! as problem+json, the sdk's store and read flows against four nodes, and licensed reads.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::{Method, StatusCode};
+use floe_encoder::{Axis, BlobMetadata, EncodingConfig, SliverPair};
+use floe_node::api::{self, NodeState};
+use floe_node::http_client::HttpNodeClient;
+use floe_node::license_gate::{self, LicenseLookup, LicenseRecord, ReplayGuard};
+use floe_node::problem::Problem;
+use floe_node::store::Store;
+use floe_sdk::bls::{self, BlsKeyPair};
+use floe_sdk::committee::{Committee, Member};
+use floe_sdk::nodes::{NodeError, StorageNodeClient};
+use floe_sdk::slivers;
+use futures::future::BoxFuture;
+use sui_crypto::ed25519::Ed25519PrivateKey;
+use sui_sdk_types::Address;
+
+const EPOCH: u64 = 1;
+
+/// Starts a node serving `dir` on 127.0.0.1 (an OS-chosen port); its base URL and state.
+async fn start(
+    dir: &Path,
+    shards: Vec<u16>,
+    seed: u8,
+    licenses: Option<Arc<dyn LicenseLookup>>,
+) -> (String, Arc<NodeState>) {
+    let state = Arc::new(NodeState {
+        store: Arc::new(Store::open(dir, shards).unwrap()),
+        key: BlsKeyPair::from_seed(&[seed; 32]).unwrap(),
+        epoch: AtomicU64::new(EPOCH),
+        node_id: Some(Address::new([seed; 32])),
+        licenses,
+        replay: ReplayGuard::default(),
+        max_skew_ms: 60_000,
+        admin_token: Some("operator-secret".to_owned()),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(api::serve(listener, state.clone()));
+    (url, state)
+}
+
+fn blob(n: usize, len: usize) -> (BlobMetadata, Vec<SliverPair>, Vec<u8>) {
+    let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+    let (metadata, pairs) = floe_encoder::encode(&EncodingConfig::new(n).unwrap(), &data).unwrap();
+    (metadata, pairs, data)
+}
+
+fn problem(answer: &floe_node::http_client::Answer) -> Problem {
+    assert_eq!(
+        answer.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+    serde_json::from_slice(&answer.body).unwrap()
+}
+
+#[tokio::test]
+async fn store_and_read_through_the_api_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _state) = start(dir.path(), vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1, None).await;
+    let client = HttpNodeClient::connect(&url).await.unwrap();
+    let health = client
+        .request(Method::GET, "/health", vec![], &[])
+        .await
+        .unwrap();
+    assert_eq!(health.status, StatusCode::OK);
+
+    let (metadata, pairs, _) = blob(10, 6000);
+    let id = metadata.blob_id();
+    // Slivers before metadata: refused, the blob is unknown.
+    let shard = 4u16;
+    let pair = &pairs[id.pair_for_shard(4, 10)];
+    assert_eq!(
+        client.store_sliver_pair(shard, &id, pair).await,
+        Err(NodeError::NotFound)
+    );
+    client.store_metadata(&id, &metadata).await.unwrap();
+    assert_eq!(client.read_metadata(&id).await.unwrap(), metadata);
+
+    // A tampered sliver: 422 problem+json naming the mismatch, and nothing stored.
+    let mut bad = pair.clone();
+    bad.secondary.data[3] ^= 0x40;
+    let answer = client
+        .request(
+            Method::PUT,
+            &format!("/v1/blobs/{id}/shards/{shard}/pair"),
+            floe_node::store::encode_pair(&bad),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = problem(&answer);
+    assert_eq!(p.title, "Sliver mismatch");
+    assert!(p.detail.contains("does not match"), "{}", p.detail);
+    // The pair of another shard, garbage bytes and a bad blob ID are 4xx too.
+    let other = client.store_sliver_pair(5, &id, pair).await.unwrap_err();
+    assert!(
+        matches!(other, NodeError::Rejected(ref m) if m.contains("Wrong sliver pair")),
+        "{other}"
+    );
+    let garbage = client
+        .request(
+            Method::PUT,
+            &format!("/v1/blobs/{id}/shards/1/pair"),
+            vec![1, 2, 3],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem(&garbage).title, "Bad request");
+    let bad_id = client
+        .request(Method::GET, "/v1/blobs/not-a-blob/metadata", vec![], &[])
+        .await
+        .unwrap();
+    assert_eq!(bad_id.status, StatusCode::BAD_REQUEST);
+    problem(&bad_id);
+    // Confirmation before all pairs: 409 with the missing shards.
+    let early = client
+        .request(
+            Method::POST,
+            &format!("/v1/blobs/{id}/confirmation"),
+            vec![],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    assert_eq!(problem(&early).missing_shards.unwrap().len(), 10);
+
+    for shard in 0..10u16 {
+        let pair = &pairs[id.pair_for_shard(usize::from(shard), 10)];
+        client.store_sliver_pair(shard, &id, pair).await.unwrap();
+    }
+    let confirmation = client.confirmation(&id).await.unwrap();
+    assert_eq!(confirmation.epoch, EPOCH);
+    bls::verify(
+        &client.bls_public_key().unwrap(),
+        &bls::certification_message(EPOCH, &id.0),
+        &confirmation.signature,
+    )
+    .unwrap();
+    for shard in [0u16, 9] {
+        let pair = &pairs[id.pair_for_shard(usize::from(shard), 10)];
+        assert_eq!(
+            client.read_primary_sliver(shard, &id).await.unwrap(),
+            pair.primary
+        );
+        assert_eq!(
+            client
+                .read_sliver(shard, &id, Axis::Secondary, None)
+                .await
+                .unwrap(),
+            pair.secondary
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_sdk_flows_store_certify_and_read_across_four_nodes() {
+    let n = 10u16;
+    let shard_sets: Vec<Vec<u16>> = vec![vec![0, 1], vec![2, 3], vec![4, 5], vec![6, 7, 8, 9]];
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut directory = HashMap::new();
+    let mut members = Vec::new();
+    for (k, shards) in shard_sets.iter().enumerate() {
+        let (url, _) = start(dirs[k].path(), shards.clone(), k as u8 + 1, None).await;
+        let node_id = Address::new([k as u8 + 1; 32]);
+        directory.insert(node_id, HttpNodeClient::connect(&url).await.unwrap());
+        members.push(Member {
+            node_id,
+            shards: shards.clone(),
+        });
+    }
+    let committee = Committee {
+        epoch: EPOCH,
+        n_shards: n,
+        members,
+    };
+    let (metadata, pairs, data) = blob(usize::from(n), 20_000);
+    let certificate = slivers::store_slivers(&directory, &committee, &metadata, &pairs)
+        .await
+        .unwrap();
+    assert_eq!(certificate.signers, vec![0, 1, 2, 3]);
+    let keys: Vec<[u8; 48]> = committee
+        .members
+        .iter()
+        .map(|m| directory[&m.node_id].bls_public_key().unwrap())
+        .collect();
+    let blob_id = metadata.blob_id();
+    bls::verify_aggregate(
+        &keys,
+        &bls::certification_message(EPOCH, &blob_id.0),
+        &certificate.signature,
+    )
+    .unwrap();
+    let read = slivers::read_slivers(&directory, &committee, &blob_id)
+        .await
+        .unwrap();
+    assert_eq!(read, data);
+}
+
+/// Licenses by ID, as the chain would answer.
+struct Licenses(HashMap<Address, LicenseRecord>);
+
+impl LicenseLookup for Licenses {
+    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, String>> {
+        let found = self.0.get(&id).cloned();
+        Box::pin(async move { found.ok_or_else(|| format!("object {id} not found")) })
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+#[tokio::test]
+async fn licensed_reads_need_a_valid_license_of_the_signer() {
+    let model = Address::new([0x77; 32]);
+    let reader = Ed25519PrivateKey::new([5; 32]);
+    let stranger = Ed25519PrivateKey::new([6; 32]);
+    let reader_address = floe_sdk::keystore::address_of(&reader);
+    let good = Address::new([1; 32]);
+    let expired = Address::new([2; 32]);
+    let other_model = Address::new([3; 32]);
+    let record = |expires_at_ms, model_id| LicenseRecord {
+        owner: Some(reader_address),
+        model_id,
+        expires_at_ms,
+        use_limited: true,
+        uses_left: 3,
+    };
+    let far = now_ms() + 3_600_000;
+    let lookup = Licenses(HashMap::from([
+        (good, record(far, model)),
+        (expired, record(now_ms() - 1, model)),
+        (other_model, record(far, Address::new([0x99; 32]))),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = start(dir.path(), (0..7).collect(), 9, Some(Arc::new(lookup))).await;
+    let client = HttpNodeClient::connect(&url).await.unwrap();
+    let (metadata, pairs, _) = blob(7, 3000);
+    let id = metadata.blob_id();
+    client.store_metadata(&id, &metadata).await.unwrap();
+    let shard = 2u16;
+    let pair = &pairs[id.pair_for_shard(2, 7)];
+    client.store_sliver_pair(shard, &id, pair).await.unwrap();
+
+    // Only the operator can mark the blob as the model's.
+    let body = serde_json::to_vec(&serde_json::json!({ "model_id": model.to_string() })).unwrap();
+    let path = format!("/v1/blobs/{id}/model");
+    let anonymous = client
+        .request(Method::PUT, &path, body.clone(), &[])
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    problem(&anonymous);
+    let marked = client
+        .request(
+            Method::PUT,
+            &path,
+            body,
+            &[("authorization", "Bearer operator-secret".to_owned())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked.status, StatusCode::NO_CONTENT);
+
+    let sliver_path = format!("/v1/blobs/{id}/shards/{shard}/primary");
+    let unsigned = client
+        .request(Method::GET, &sliver_path, vec![], &[])
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
+    assert_eq!(problem(&unsigned).title, "License required");
+
+    let sign = |key: &Ed25519PrivateKey, license| {
+        license_gate::sign_read(key, &id, shard, Axis::Primary, license, now_ms()).unwrap()
+    };
+    for (key, license, why) in [
+        (&stranger, good, "is owned by"),
+        (&reader, expired, "expired"),
+        (&reader, other_model, "is for model"),
+    ] {
+        let err = client
+            .read_sliver(shard, &id, Axis::Primary, Some(&sign(key, license)))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, NodeError::Rejected(m) if m.contains("(403)") && m.contains(why)),
+            "{why}: {err}"
+        );
+    }
+    let auth = sign(&reader, good);
+    let sliver = client
+        .read_sliver(shard, &id, Axis::Primary, Some(&auth))
+        .await
+        .unwrap();
+    assert_eq!(sliver, pair.primary);
+    // The same signed request again is a replay.
+    let replay = client
+        .read_sliver(shard, &id, Axis::Primary, Some(&auth))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&replay, NodeError::Rejected(m) if m.contains("already used")),
+        "{replay}"
+    );
+    // A signature for the primary sliver does not read the secondary one.
+    let wrong_axis = client
+        .read_sliver(shard, &id, Axis::Secondary, Some(&sign(&reader, good)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&wrong_axis, NodeError::Rejected(m) if m.contains("(403)")),
+        "{wrong_axis}"
+    );
+    // Metadata stays public: it reveals hashes only.
+    assert_eq!(client.read_metadata(&id).await.unwrap(), metadata);
+}
