@@ -1,0 +1,19 @@
+//! floe-indexer: mirrors the `floe` package's events into PostgreSQL and serves them over REST.
+//!
+//! - [`source`]: checkpoints from `{seq}.binpb.zst` files or a `sui.rpc.v2` endpoint.
+//! - [`ingest`]: the sequential pipeline; one transaction per batch of checkpoints.
+//! - [`projections`]: what each event changes; [`rows`]: set-based batch writes.
+//! - [`api`]: the axum REST API (OpenAPI, keyset pagination, problem+json, health, metrics).
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod api;
+pub mod db;
+pub mod ingest;
+pub mod metrics;
+pub mod projections;
+pub mod rows;
+pub mod source;
+
+pub use ingest::{BatchStats, IngestError, Ingestor};
+pub use metrics::Metrics;
