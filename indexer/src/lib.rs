@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod api;
+pub mod bench;
 pub mod db;
 pub mod ingest;
 pub mod metrics;

@@ -1,1 +1,300 @@
-fn main() {}
+//! `floe-indexer`: ingest Floe's checkpoints into PostgreSQL and serve the REST API; also the
+//! ingest and REST benchmarks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use floe_indexer::api::{self, AppState};
+use floe_indexer::{Ingestor, Metrics, bench, db, source};
+use sui_sdk_types::Address;
+use tokio::sync::mpsc;
+
+#[derive(Parser)]
+#[command(name = "floe-indexer", version, about = "Floe's indexer: checkpoints in, PostgreSQL projections, REST API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Measure ingestion (pipeline vs raw COPY) on synthetic checkpoints in a scratch database.
+    BenchIngest(BenchIngestArgs),
+    /// Measure `GET /v1/blobs/{id}` against a running indexer.
+    BenchRest(BenchRestArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/floe (default: $DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Read `{seq}.binpb.zst` checkpoint files from this directory (following new ones).
+    #[arg(long, conflicts_with = "rpc_url")]
+    checkpoints_dir: Option<PathBuf>,
+    /// Stream checkpoints from this sui.rpc.v2 endpoint (default: the network file's rpc_url).
+    #[arg(long)]
+    rpc_url: Option<String>,
+    /// The network file (network.toml) naming the floe package.
+    #[arg(long)]
+    network: Option<PathBuf>,
+    /// The package's original ID, instead of reading it from --network.
+    #[arg(long)]
+    package: Option<Address>,
+    /// Where the REST API listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Most checkpoints per database transaction.
+    #[arg(long, default_value_t = 200)]
+    batch: usize,
+    /// First checkpoint when the database has none yet.
+    #[arg(long, default_value_t = 0)]
+    start: u64,
+    /// Stop once the directory has no next file (instead of waiting for more), then exit.
+    #[arg(long)]
+    no_follow: bool,
+    /// Serve the API only (no ingestion), e.g. for read replicas or benchmarks.
+    #[arg(long)]
+    serve_only: bool,
+    /// /ready answers 503 beyond this many checkpoints of lag.
+    #[arg(long, default_value_t = 10)]
+    ready_max_lag: u64,
+    /// Database connections in the pool.
+    #[arg(long, default_value_t = 16)]
+    connections: u32,
+}
+
+#[derive(Args)]
+struct BenchIngestArgs {
+    /// A server URL; the bench creates and drops its own database there.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    database_url: String,
+    #[arg(long, default_value_t = 2000)]
+    checkpoints: u64,
+    #[arg(long, default_value_t = 20)]
+    txs_per_checkpoint: u64,
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
+    /// Keep the database (named in the output) for bench-rest.
+    #[arg(long)]
+    keep: bool,
+}
+
+#[derive(Args)]
+struct BenchRestArgs {
+    /// The indexer's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Database to pick blob IDs from (the one the indexer serves).
+    #[arg(long)]
+    database_url: String,
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::BenchIngest(args)) => bench_ingest(args).await,
+        Some(Command::BenchRest(args)) => bench_rest(args).await,
+        None => run(cli.run).await,
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let url = args
+        .database_url
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .context("--database-url (or DATABASE_URL) is required")?;
+    let network = match &args.network {
+        Some(path) => Some(
+            floe_sdk::NetworkConfig::from_file(path)
+                .with_context(|| format!("loading the network file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let pool = db::connect(&url, args.connections)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&url)))?;
+    db::migrate(&pool).await.context("running migrations")?;
+    let metrics = Arc::new(Metrics::new());
+    let state = AppState {
+        pool: pool.clone(),
+        metrics: metrics.clone(),
+        ready_max_lag: args.ready_max_lag,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    tracing::info!(listen = %args.listen, "REST API serving");
+    let server = tokio::spawn(async move {
+        axum::serve(listener, api::router(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    });
+    if args.serve_only {
+        server.await.context("server task")?.context("serving")?;
+        return Ok(());
+    }
+
+    let package = match (args.package, &network) {
+        (Some(p), _) => p,
+        (None, Some(n)) => n
+            .original_package_id
+            .or(n.package_id)
+            .context("the network file names no floe package (original_package_id)")?,
+        (None, None) => bail!("give --network FILE or --package ID: events are filtered by the floe package"),
+    };
+    let ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
+    let from = match ingestor.watermark().await.context("reading the watermark")? {
+        Some(w) => w + 1,
+        None => args.start,
+    };
+    let batch = args.batch.max(1);
+    let (tx, rx) = mpsc::channel(batch * 2);
+    let source_task = match (&args.checkpoints_dir, &args.rpc_url, &network) {
+        (Some(dir), _, _) => {
+            if !dir.is_dir() {
+                bail!("--checkpoints-dir {} is not a directory", dir.display());
+            }
+            tracing::info!(dir = %dir.display(), from, %package, "ingesting checkpoint files");
+            let (dir, follow, metrics) = (dir.clone(), !args.no_follow, metrics.clone());
+            tokio::spawn(async move {
+                if let Err(e) = source::run_dir(dir, from, follow, tx, metrics).await {
+                    tracing::error!(error = %e, "checkpoint files");
+                }
+            })
+        }
+        (None, rpc, network) => {
+            let url = rpc
+                .clone()
+                .or_else(|| network.as_ref().map(|n| n.rpc_url.clone()))
+                .filter(|u| !u.is_empty())
+                .context("give --checkpoints-dir DIR or --rpc-url URL (or a --network file with rpc_url)")?;
+            tracing::info!(%url, from, %package, "ingesting from gRPC");
+            tokio::spawn(source::run_rpc(url, from, tx, metrics.clone()))
+        }
+    };
+    let ingest = tokio::spawn(async move { ingestor.run(rx, batch).await });
+    tokio::select! {
+        result = ingest => {
+            result.context("ingest task")?.context("ingesting")?;
+            source_task.abort();
+            tracing::info!("the source ended; stopping");
+            Ok(())
+        }
+        result = server => {
+            result.context("server task")?.context("serving")?;
+            Ok(())
+        }
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
+    let admin = db::connect(&args.database_url, 2)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&args.database_url)))?;
+    let name = format!("floe_bench_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .context("creating the bench database")?;
+    let url = with_database(&args.database_url, &name);
+    let pool = db::connect(&url, 4).await?;
+    db::migrate(&pool).await?;
+    let package = Address::new([0xf1; 32]);
+    let checkpoints =
+        bench::synthetic_checkpoints(package, 0, args.checkpoints, args.txs_per_checkpoint);
+    let figures = bench::ingest(&pool, package, &checkpoints, args.batch).await?;
+    println!(
+        "events: {}  batch: {} checkpoints\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {:.0} %",
+        figures.events,
+        args.batch,
+        figures.pipeline.as_secs_f64(),
+        figures.pipeline_rate(),
+        figures.copy.as_secs_f64(),
+        figures.copy_rate(),
+        100.0 * figures.pipeline_rate() / figures.copy_rate()
+    );
+    pool.close().await;
+    if args.keep {
+        println!("kept database: {url}");
+    } else {
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&admin)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `url` pointing at database `name` instead.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let root = match base.rfind('/') {
+        Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+async fn bench_rest(args: BenchRestArgs) -> anyhow::Result<()> {
+    let pool = db::connect(&args.database_url, 2).await?;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT blob_id FROM blob_ids LIMIT 100000")
+        .fetch_all(&pool)
+        .await
+        .context("reading blob IDs")?;
+    if ids.is_empty() {
+        bail!("the database has no blobs to look up");
+    }
+    let figures = bench::rest(
+        &args.url,
+        ids,
+        args.connections,
+        Duration::from_secs(args.seconds),
+    )
+    .await
+    .map_err(anyhow::Error::msg)?;
+    println!(
+        "requests: {} ({} errors) in {:.1} s = {:.0} req/s; p50 {:.2} ms, p99 {:.2} ms",
+        figures.requests,
+        figures.errors,
+        figures.elapsed.as_secs_f64(),
+        figures.requests as f64 / figures.elapsed.as_secs_f64(),
+        figures.p50.as_secs_f64() * 1e3,
+        figures.p99.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
