@@ -31,7 +31,7 @@ CREATE INDEX events_by_position ON events (checkpoint, tx_index, event_index);
 CREATE TABLE blobs (
     blob_object_id text PRIMARY KEY,
     blob_id text,
-    blob_id_u256 numeric,
+    blob_id_u256 text,
     root_hash text,
     size numeric,
     encoding_type bigint,
@@ -56,7 +56,7 @@ CREATE INDEX blobs_by_owner ON blobs (owner, blob_object_id);
 -- One row per blob ID: how many certified Blob objects keep it live.
 CREATE TABLE blob_ids (
     blob_id text PRIMARY KEY,
-    blob_id_u256 numeric,
+    blob_id_u256 text,
     root_hash text,
     size numeric,
     live_references numeric,

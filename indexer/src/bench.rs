@@ -62,15 +62,45 @@ fn transaction_events(package: Address, n: u64) -> Vec<proto::Event> {
             event(
                 package,
                 "StorageReserved",
-                &ev::StorageReserved::new(object(blob, 1), address(n), epoch, epoch, epoch + 5, 1 << 20, 10 << 20, 5_000_000),
+                &ev::StorageReserved::new(
+                    object(blob, 1),
+                    address(n),
+                    epoch,
+                    epoch,
+                    epoch + 5,
+                    1 << 20,
+                    10 << 20,
+                    5_000_000,
+                ),
             ),
-            event(package, "CapacityChanged", &ev::CapacityChanged::new(epoch, n << 20, 1 << 40)),
+            event(
+                package,
+                "CapacityChanged",
+                &ev::CapacityChanged::new(epoch, n << 20, 1 << 40),
+            ),
             event(
                 package,
                 "BlobRegistered",
-                &ev::BlobRegistered::new(object(blob, 2), blob_id(blob), blob_id(blob + 7), 1 << 20, 1, false, epoch, epoch + 5, object(blob, 1), 10 << 20, 2_000_000, address(n)),
+                &ev::BlobRegistered::new(
+                    object(blob, 2),
+                    blob_id(blob),
+                    blob_id(blob + 7),
+                    1 << 20,
+                    1,
+                    false,
+                    epoch,
+                    epoch + 5,
+                    object(blob, 1),
+                    10 << 20,
+                    2_000_000,
+                    address(n),
+                ),
             ),
-            event(package, "WriteFeesAdded", &ev::WriteFeesAdded::new(epoch, 2_000_000)),
+            event(
+                package,
+                "WriteFeesAdded",
+                &ev::WriteFeesAdded::new(epoch, 2_000_000),
+            ),
         ],
         1 => vec![event(
             package,
@@ -81,24 +111,59 @@ fn transaction_events(package: Address, n: u64) -> Vec<proto::Event> {
             event(
                 package,
                 "LicensePurchased",
-                &ev::LicensePurchased::new(object(n, 3), object(n % 50, 4), object(n % 50, 5), address(n), 3, 6_000_000_000, 300_000_000, 5_700_000_000, 1_700_000_000_000 + n, false, 0, 1_700_000_000_000),
+                &ev::LicensePurchased::new(
+                    object(n, 3),
+                    object(n % 50, 4),
+                    object(n % 50, 5),
+                    address(n),
+                    3,
+                    6_000_000_000,
+                    300_000_000,
+                    5_700_000_000,
+                    1_700_000_000_000 + n,
+                    false,
+                    0,
+                    1_700_000_000_000,
+                ),
             ),
             event(
                 package,
                 "WalBurned",
-                &ev::WalBurned::new(300_000_000, 3, n * 300_000_000, 5_000_000_000_000_000_000 - n * 300_000_000),
+                &ev::WalBurned::new(
+                    300_000_000,
+                    3,
+                    n * 300_000_000,
+                    5_000_000_000_000_000_000 - n * 300_000_000,
+                ),
             ),
         ],
         _ => vec![
             event(
                 package,
                 "ChallengeIssued",
-                &ev::ChallengeIssued::new(n, epoch, object(n % 20, 6), blob_id(blob), blob_id(blob + 7), 3, 4, 5, 2048, 1_700_000_000_000 + n),
+                &ev::ChallengeIssued::new(
+                    n,
+                    epoch,
+                    object(n % 20, 6),
+                    blob_id(blob),
+                    blob_id(blob + 7),
+                    3,
+                    4,
+                    5,
+                    2048,
+                    1_700_000_000_000 + n,
+                ),
             ),
             event(
                 package,
                 "ChallengeAnswered",
-                &ev::ChallengeAnswered::new(n, epoch, object(n % 20, 6), blob_id(blob), 1_700_000_000_000 + n),
+                &ev::ChallengeAnswered::new(
+                    n,
+                    epoch,
+                    object(n % 20, 6),
+                    blob_id(blob),
+                    1_700_000_000_000 + n,
+                ),
             ),
         ],
     }
@@ -202,7 +267,9 @@ pub async fn ingest(
                 e.ctx.event_index,
                 e.ctx.checkpoint,
                 e.ctx.tx_index,
-                e.ctx.timestamp_ms.map_or("\\N".to_owned(), |t| t.to_string()),
+                e.ctx
+                    .timestamp_ms
+                    .map_or("\\N".to_owned(), |t| t.to_string()),
                 e.sender,
                 e.module,
                 e.name,
@@ -279,7 +346,10 @@ pub async fn rest(
                     .body(Empty::<Bytes>::new())
                     .map_err(|e| e.to_string())?;
                 let started = Instant::now();
-                let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+                let response = sender
+                    .send_request(request)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let ok = response.status().is_success();
                 let _ = response.into_body().collect().await;
                 latencies.push(started.elapsed());

@@ -140,12 +140,30 @@ impl Ingestor {
     ) -> Result<BatchStats, IngestError> {
         let started = Instant::now();
         let mut tx = self.pool.begin().await?;
+        let (stats, last) = self.write_in(&mut tx, checkpoints).await?;
+        tx.commit().await?;
+        if let Some(last) = last {
+            self.metrics
+                .batch_committed(stats.checkpoints, stats.events, last, started.elapsed());
+            tracing::debug!(last, events = stats.events, "batch committed");
+        }
+        Ok(stats)
+    }
+
+    /// Writes a batch inside `tx` without committing it: the caller commits, or drops `tx`
+    /// to roll everything back (which is what a crash does). Returns the last checkpoint
+    /// written, if any was new.
+    pub async fn write_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        checkpoints: &[proto::Checkpoint],
+    ) -> Result<(BatchStats, Option<u64>), IngestError> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(WRITER_LOCK)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let current: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let mut stats = BatchStats::default();
         let mut events = Vec::new();
@@ -171,10 +189,10 @@ impl Ingestor {
             events.extend(floe_events(checkpoint, self.package)?);
         }
         let Some((last_seq, last_ts)) = last else {
-            return Ok(stats);
+            return Ok((stats, None));
         };
         if stats.checkpoints == 0 {
-            return Ok(stats);
+            return Ok((stats, None));
         }
         stats.events = events.len() as u64;
         let mut rows = Rows::new();
@@ -183,14 +201,14 @@ impl Ingestor {
                 projections::apply(&event.ctx, &event.name, &event.contents, &mut rows)?;
             }
         }
-        write_raw_events(&mut tx, &events).await?;
-        rows.write(&mut tx).await?;
+        write_raw_events(tx, &events).await?;
+        rows.write(tx).await?;
         // A split Storage inherits its parent's owner (the split event does not repeat it).
         sqlx::query(
             "UPDATE storage s SET owner = p.owner FROM storage p \
              WHERE s.owner IS NULL AND s.parent_storage_id = p.storage_id AND p.owner IS NOT NULL",
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO watermark (id, checkpoint, timestamp_ms, updated_at) \
@@ -200,13 +218,9 @@ impl Ingestor {
         )
         .bind(to_i64(last_seq))
         .bind(last_ts.map(to_i64))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
-        self.metrics
-            .batch_committed(stats.checkpoints, stats.events, last_seq, started.elapsed());
-        tracing::debug!(last_seq, events = stats.events, "batch committed");
-        Ok(stats)
+        Ok((stats, Some(last_seq)))
     }
 
     /// Consumes checkpoints from `input` until it closes, committing batches of at most

@@ -14,7 +14,11 @@ use sui_sdk_types::Address;
 use tokio::sync::mpsc;
 
 #[derive(Parser)]
-#[command(name = "floe-indexer", version, about = "Floe's indexer: checkpoints in, PostgreSQL projections, REST API")]
+#[command(
+    name = "floe-indexer",
+    version,
+    about = "Floe's indexer: checkpoints in, PostgreSQL projections, REST API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -161,10 +165,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             .original_package_id
             .or(n.package_id)
             .context("the network file names no floe package (original_package_id)")?,
-        (None, None) => bail!("give --network FILE or --package ID: events are filtered by the floe package"),
+        (None, None) => {
+            bail!("give --network FILE or --package ID: events are filtered by the floe package")
+        }
     };
     let ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
-    let from = match ingestor.watermark().await.context("reading the watermark")? {
+    let from = match ingestor
+        .watermark()
+        .await
+        .context("reading the watermark")?
+    {
         Some(w) => w + 1,
         None => args.start,
     };
@@ -259,7 +269,9 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
 
 /// `url` pointing at database `name` instead.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let root = match base.rfind('/') {
         Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
         _ => base,

@@ -96,7 +96,10 @@ static BLOBS: ListSpec = ListSpec {
 static STORAGE: ListSpec = ListSpec {
     table: "storage",
     key: &[("storage_id", Param::Id)],
-    filters: &[("owner", "owner", Param::Id), ("status", "status", Param::Text)],
+    filters: &[
+        ("owner", "owner", Param::Id),
+        ("status", "status", Param::Text),
+    ],
     item: TO_JSON,
 };
 static NODES: ListSpec = ListSpec {
@@ -235,8 +238,18 @@ list_route!(stakes, "/v1/stakes", STAKES, "Stake positions (StakedWal objects)."
     ("staker" = Option<String>, Query, description = "staker address"),
     ("node_id" = Option<String>, Query, description = "node ID"),
     ("status" = Option<String>, Query, description = "staked, withdrawing or withdrawn"));
-list_route!(epochs, "/v1/epochs", EPOCHS, "Epochs: start, committee size and stake, prices, capacity, fees settled.");
-list_route!(parameters, "/v1/parameters", PARAMETERS, "Protocol parameters and their current values.");
+list_route!(
+    epochs,
+    "/v1/epochs",
+    EPOCHS,
+    "Epochs: start, committee size and stake, prices, capacity, fees settled."
+);
+list_route!(
+    parameters,
+    "/v1/parameters",
+    PARAMETERS,
+    "Protocol parameters and their current values."
+);
 list_route!(burns, "/v1/burns", BURNS, "Every WAL burn in chain order.",
     ("source" = Option<i64>, Query, description = "0 storage fee, 1 slashing, 2 early unstake, 3 license fee"));
 list_route!(slashes, "/v1/slashes", SLASHES, "Every pool slash in chain order.",
@@ -276,13 +289,66 @@ macro_rules! one_route {
     };
 }
 
-one_route!(blob, "/v1/blobs/{id}", "blob_ids", BLOB_JSON, "blob_id", Param::BlobId, "blob",
-    "A blob ID: size, root hash, live references and every Blob object registered for it. The ID is base64url (43 characters, as Walrus prints it) or the on-chain u256 in decimal.");
-one_route!(node, "/v1/nodes/{id}", "nodes", TO_JSON, "node_id", Param::Id, "node", "One storage node.");
-one_route!(epoch, "/v1/epochs/{id}", "epochs", TO_JSON, "epoch", Param::Int, "epoch", "One epoch.");
-one_route!(challenge, "/v1/challenges/{id}", "challenges", TO_JSON, "challenge_id", Param::Int, "challenge", "One challenge.");
-one_route!(model, "/v1/models/{id}", "models", MODEL_JSON, "model_id", Param::Id, "model", "One model.");
-one_route!(license, "/v1/licenses/{id}", "licenses", TO_JSON, "license_id", Param::Id, "license", "One license.");
+one_route!(
+    blob,
+    "/v1/blobs/{id}",
+    "blob_ids",
+    BLOB_JSON,
+    "blob_id",
+    Param::BlobId,
+    "blob",
+    "A blob ID: size, root hash, live references and every Blob object registered for it. The ID is base64url (43 characters, as Walrus prints it) or the on-chain u256 in decimal."
+);
+one_route!(
+    node,
+    "/v1/nodes/{id}",
+    "nodes",
+    TO_JSON,
+    "node_id",
+    Param::Id,
+    "node",
+    "One storage node."
+);
+one_route!(
+    epoch,
+    "/v1/epochs/{id}",
+    "epochs",
+    TO_JSON,
+    "epoch",
+    Param::Int,
+    "epoch",
+    "One epoch."
+);
+one_route!(
+    challenge,
+    "/v1/challenges/{id}",
+    "challenges",
+    TO_JSON,
+    "challenge_id",
+    Param::Int,
+    "challenge",
+    "One challenge."
+);
+one_route!(
+    model,
+    "/v1/models/{id}",
+    "models",
+    MODEL_JSON,
+    "model_id",
+    Param::Id,
+    "model",
+    "One model."
+);
+one_route!(
+    license,
+    "/v1/licenses/{id}",
+    "licenses",
+    TO_JSON,
+    "license_id",
+    Param::Id,
+    "license",
+    "One license."
+);
 
 /// The committee of an epoch, in shard order.
 #[utoipa::path(get, path = "/v1/epochs/{id}/committee",
@@ -310,7 +376,16 @@ async fn versions(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q
 #[utoipa::path(get, path = "/v1/supply",
     responses((status = 200, body = Item), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn supply(State(s): State<AppState>) -> Answer {
-    one(&s.pool, "supply", TO_JSON, "id", "true".to_owned(), Param::Bool, "supply record").await
+    one(
+        &s.pool,
+        "supply",
+        TO_JSON,
+        "id",
+        "true".to_owned(),
+        Param::Bool,
+        "supply record",
+    )
+    .await
 }
 
 /// Liveness: the process answers.

@@ -19,7 +19,12 @@ pub fn encode_cursor(key: &[String]) -> String {
 
 /// Decodes a cursor made by [`encode_cursor`] for a key of `len` columns.
 pub fn decode_cursor(cursor: &str, len: usize) -> Result<Vec<String>, Problem> {
-    let bad = || Problem::bad_request("invalid-cursor", format!("cursor {cursor:?} is not one this API issued"));
+    let bad = || {
+        Problem::bad_request(
+            "invalid-cursor",
+            format!("cursor {cursor:?} is not one this API issued"),
+        )
+    };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| bad())?;

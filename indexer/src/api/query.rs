@@ -125,7 +125,11 @@ pub async fn list(
         ));
     }
     let order: Vec<String> = spec.key.iter().map(|(c, _)| format!("t.{c}")).collect();
-    let key_text: Vec<String> = spec.key.iter().map(|(c, _)| format!("t.{c}::text")).collect();
+    let key_text: Vec<String> = spec
+        .key
+        .iter()
+        .map(|(c, _)| format!("t.{c}::text"))
+        .collect();
     let sql = format!(
         "SELECT NULL::text AS item, ARRAY[checkpoint::text] AS k FROM watermark WHERE id \
          UNION ALL (SELECT ({item})::text, ARRAY[{keys}] FROM {table} t {where_} \
@@ -156,7 +160,11 @@ pub async fn list(
             None => checkpoint = key.into_iter().flatten().next().unwrap_or(checkpoint),
             Some(item) => {
                 items.push(item);
-                keys.push(key.into_iter().map(Option::unwrap_or_default).collect::<Vec<_>>());
+                keys.push(
+                    key.into_iter()
+                        .map(Option::unwrap_or_default)
+                        .collect::<Vec<_>>(),
+                );
             }
         }
     }

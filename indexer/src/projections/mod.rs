@@ -102,7 +102,8 @@ pub fn blob_id_text(value: &U256) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_le_bytes())
 }
 
-/// The on-chain `u256` in decimal, for the NUMERIC column next to the base64url form.
+/// The on-chain `u256` in decimal (text: JSON numbers that large lose precision in most
+/// clients).
 pub fn u256_decimal(value: &U256) -> Option<Value> {
     Some(Value::Text(value.to_string()))
 }

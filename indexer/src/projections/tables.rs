@@ -10,7 +10,7 @@ pub static BLOBS: Table = Table {
     cols: &[
         keep("blob_object_id", Text),
         keep("blob_id", Text),
-        keep("blob_id_u256", Num),
+        keep("blob_id_u256", Text),
         keep("root_hash", Text),
         keep("size", Num),
         keep("encoding_type", Int),
@@ -37,7 +37,7 @@ pub static BLOB_IDS: Table = Table {
     append_only: false,
     cols: &[
         keep("blob_id", Text),
-        keep("blob_id_u256", Num),
+        keep("blob_id_u256", Text),
         keep("root_hash", Text),
         keep("size", Num),
         set("live_references", Num),
