@@ -1,0 +1,240 @@
+//! Crash safety, pagination and error answers, on synthetic checkpoints whose events are real
+//! floe event BCS (the bench generator's mix), against the real PostgreSQL server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use floe_indexer::{Ingestor, Metrics, bench};
+use sui_sdk_types::Address;
+use support::{IndexerProcess, TestDb, get, get_json, wait_for_checkpoint};
+
+const PACKAGE: Address = Address::new([0xf1; 32]);
+
+async fn ingest_all(
+    db: &TestDb,
+    checkpoints: &[sui_rpc::proto::sui::rpc::v2::Checkpoint],
+    batch: usize,
+) {
+    let ingestor = Ingestor::new(db.pool.clone(), PACKAGE, Arc::new(Metrics::new()));
+    for chunk in checkpoints.chunks(batch) {
+        ingestor.write_batch(chunk).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_crash_mid_batch_loses_and_duplicates_nothing() {
+    let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 60, 10);
+    let reference = TestDb::new("ref").await;
+    ingest_all(&reference, &checkpoints, 10).await;
+
+    let db = TestDb::new("crash").await;
+    let ingestor = Ingestor::new(db.pool.clone(), PACKAGE, Arc::new(Metrics::new()));
+    for chunk in checkpoints[..25].chunks(10) {
+        ingestor.write_batch(chunk).await.unwrap();
+    }
+    // The "crash": a batch fully written inside its transaction, then the connection is
+    // dropped before COMMIT.
+    {
+        let mut tx = db.pool.begin().await.unwrap();
+        let (stats, last) = ingestor
+            .write_in(&mut tx, &checkpoints[25..45])
+            .await
+            .unwrap();
+        assert_eq!((stats.checkpoints, last), (20, Some(44)));
+        let mut conn = tx;
+        sqlx::query("SELECT 1").execute(&mut *conn).await.unwrap();
+        drop(conn);
+    }
+    assert_eq!(ingestor.watermark().await.unwrap(), Some(24));
+
+    // Restart: a new pool; replay with overlap (from 15) in other batch sizes.
+    db.pool.close().await;
+    let pool = floe_indexer::db::connect(&db.url, 4).await.unwrap();
+    let restarted = Ingestor::new(pool.clone(), PACKAGE, Arc::new(Metrics::new()));
+    assert_eq!(restarted.watermark().await.unwrap(), Some(24));
+    let mut skipped = 0;
+    for chunk in checkpoints[15..].chunks(7) {
+        skipped += restarted.write_batch(chunk).await.unwrap().skipped;
+    }
+    assert_eq!(skipped, 10, "checkpoints 15..=24 were already written");
+    // Feeding everything once more changes nothing.
+    for chunk in checkpoints.chunks(13) {
+        restarted.write_batch(chunk).await.unwrap();
+    }
+    assert_eq!(restarted.watermark().await.unwrap(), Some(59));
+    let db = TestDb {
+        name: db.name.clone(),
+        url: db.url.clone(),
+        pool,
+    };
+    assert_eq!(db.fingerprint().await, reference.fingerprint().await);
+    // 600 transactions of 4, 1, 2 and 2 events in turn.
+    assert_eq!(db.count("events").await, 600 / 4 * 9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_indexer_process_resumes_at_its_watermark() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 400, 25);
+    for c in &checkpoints {
+        floe_devnet::checkpoint_files::write(dir.path(), c).unwrap();
+    }
+    let reference = TestDb::new("killref").await;
+    ingest_all(&reference, &checkpoints, 50).await;
+
+    let db = TestDb::new("kill").await;
+    let args = [
+        "--checkpoints-dir",
+        dir.path().to_str().unwrap(),
+        "--package",
+        &PACKAGE.to_string(),
+        "--batch",
+        "3",
+    ];
+    let mut first = IndexerProcess::spawn(&db.url, &args);
+    // Kill it (SIGKILL) once it is part-way through.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let at_kill = loop {
+        let w: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark")
+            .fetch_optional(&db.pool)
+            .await
+            .unwrap();
+        if w.is_some_and(|w| w >= 30) {
+            first.kill();
+            break w.unwrap();
+        }
+        assert!(Instant::now() < deadline, "the indexer made no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let after_kill: i64 = sqlx::query_scalar("SELECT checkpoint FROM watermark")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(
+        after_kill < 399,
+        "killed before the end (watermark {after_kill}, seen {at_kill})"
+    );
+    // Every committed checkpoint's events are there, none beyond the watermark.
+    let beyond: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE checkpoint > $1")
+        .bind(after_kill)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(beyond, 0);
+
+    let second = IndexerProcess::spawn(&db.url, &args);
+    wait_for_checkpoint(second.addr, 399, Duration::from_secs(120)).await;
+    drop(second);
+    assert_eq!(db.fingerprint().await, reference.fingerprint().await);
+}
+
+/// Follows `next_cursor` from `path` (which already has a query string) to the end.
+async fn walk(addr: std::net::SocketAddr, path: &str) -> (Vec<serde_json::Value>, usize) {
+    let mut items = Vec::new();
+    let mut pages = 0;
+    let mut url = path.to_owned();
+    loop {
+        let page = get_json(addr, &url).await;
+        pages += 1;
+        assert!(page["checkpoint"].is_u64());
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("{path}&cursor={cursor}"),
+            None => return (items, pages),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursors_walk_every_row_once_and_bad_input_is_problem_json() {
+    let db = TestDb::new("pages").await;
+    let server = IndexerProcess::spawn(&db.url, &["--serve-only"]);
+    // Nothing indexed yet: not ready.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (status, _, body) = loop {
+        if tokio::net::TcpStream::connect(server.addr).await.is_ok() {
+            break get(server.addr, "/ready").await;
+        }
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(get(server.addr, "/health").await.0, 200);
+
+    let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 40, 10);
+    ingest_all(&db, &checkpoints, 16).await;
+    let addr = server.addr;
+    assert_eq!(get(addr, "/ready").await.0, 200);
+
+    let (blobs, pages) = walk(addr, "/v1/blobs?limit=7").await;
+    assert_eq!(blobs.len() as i64, db.count("blobs").await);
+    assert_eq!(pages, blobs.len().div_ceil(7));
+    let ids: Vec<&str> = blobs
+        .iter()
+        .map(|b| b["blob_object_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "strictly ascending, no repeats"
+    );
+
+    // A three-column key (checkpoint, tx, event) across pages.
+    let (burns, _) = walk(addr, "/v1/burns?limit=13").await;
+    assert_eq!(burns.len() as i64, db.count("burns").await);
+    let keys: Vec<(u64, u64, u64)> = burns
+        .iter()
+        .map(|b| {
+            (
+                b["checkpoint"].as_u64().unwrap(),
+                b["tx_index"].as_u64().unwrap(),
+                b["event_index"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]));
+
+    // A filter stays applied on every page.
+    let holder = &get_json(addr, "/v1/licenses?limit=1").await["items"][0]["holder"];
+    let holder = holder.as_str().unwrap().to_owned();
+    let (held, _) = walk(addr, &format!("/v1/licenses?holder={holder}&limit=1")).await;
+    let expected: i64 = sqlx::query_scalar("SELECT count(*) FROM licenses WHERE holder = $1")
+        .bind(&holder)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(held.len() as i64, expected);
+    assert!(held.iter().all(|l| l["holder"] == holder.as_str()));
+
+    // Refusals: 4xx problem+json with type, title, status and detail.
+    for (path, status, kind) in [
+        ("/v1/blobs?limit=0", 400, "invalid-limit"),
+        ("/v1/blobs?limit=1001", 400, "invalid-limit"),
+        ("/v1/blobs?limit=ten", 400, "invalid-limit"),
+        ("/v1/blobs?cursor=%21%21", 400, "invalid-cursor"),
+        ("/v1/burns?cursor=WyIxIl0", 400, "invalid-cursor"),
+        ("/v1/blobs?colour=red", 400, "unknown-parameter"),
+        ("/v1/blobs/not-a-blob-id", 400, "invalid-blob-id"),
+        (
+            "/v1/blobs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            404,
+            "not-found",
+        ),
+        ("/v1/nodes/0xnothex", 400, "invalid-id"),
+        ("/v1/epochs/minus-one", 400, "invalid-parameter"),
+        ("/v1/challenges/999999", 404, "not-found"),
+        ("/v1/offers?paused=maybe", 400, "invalid-parameter"),
+        ("/v2/nothing", 404, "not-found"),
+    ] {
+        let (got, content_type, body) = get(addr, path).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert_eq!(content_type, "application/problem+json", "{path}");
+        let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(problem["type"], format!("/problems/{kind}"), "{path}");
+        assert_eq!(problem["status"], status);
+        assert!(problem["title"].is_string() && problem["detail"].is_string());
+    }
+    drop(server);
+}
