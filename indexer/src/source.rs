@@ -114,7 +114,7 @@ pub async fn run_dir(
             }
             None if follow => {
                 // Every ~2 s of waiting, learn the real tip (files may skip ahead after a gap).
-                if idle_polls % 20 == 0
+                if idle_polls.is_multiple_of(20)
                     && let Some(top) = highest_file(&dir)
                 {
                     metrics.observe_tip(top);
