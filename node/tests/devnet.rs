@@ -296,7 +296,6 @@ async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
     // Not `devnet.shutdown()`: the sdk's checkpoint pump tasks keep their subscriptions open
     // until the next checkpoint even after the streams are dropped, and the graceful shutdown
     // waits ~30 s for them. Ending the test's runtime stops everything at once.
-    drop(events);
     for watcher in watchers {
         watcher.abort();
     }
