@@ -231,17 +231,9 @@ impl IngestFigures {
 pub async fn ingest(
     pool: &sqlx::PgPool,
     package: Address,
-    checkpoints: &[proto::Checkpoint],
+    checkpoints: Vec<proto::Checkpoint>,
     batch: usize,
 ) -> Result<IngestFigures, IngestError> {
-    let ingestor = Ingestor::new(pool.clone(), package, Arc::new(Metrics::new()));
-    let started = Instant::now();
-    let mut events = 0;
-    for chunk in checkpoints.chunks(batch) {
-        events += ingestor.write_batch(chunk).await?.events;
-    }
-    let pipeline = started.elapsed();
-
     let rows: Vec<Vec<RawEvent>> = checkpoints
         .chunks(batch)
         .map(|chunk| {
@@ -252,36 +244,40 @@ pub async fn ingest(
                 .map(|v| v.concat())
         })
         .collect::<Result<_, _>>()?;
+
+    // The pipeline exactly as the binary runs it: a channel of checkpoints into `run`.
+    let metrics = Arc::new(Metrics::new());
+    let ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
+    let (tx, rx) = tokio::sync::mpsc::channel(batch * 2);
+    let started = Instant::now();
+    let feeder = tokio::spawn(async move {
+        for checkpoint in checkpoints {
+            if tx.send(checkpoint).await.is_err() {
+                return;
+            }
+        }
+    });
+    ingestor.run(rx, batch).await?;
+    let _ = feeder.await;
+    let pipeline = started.elapsed();
+    let events = metrics.events_ingested();
+
     sqlx::query("CREATE TABLE IF NOT EXISTS events_copy (LIKE events INCLUDING ALL)")
         .execute(pool)
         .await?;
     let started = Instant::now();
     for chunk in &rows {
-        let mut text = String::with_capacity(chunk.len() * 256);
-        for e in chunk {
-            use std::fmt::Write as _;
-            let _ = writeln!(
-                text,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t\\\\x{}",
-                e.ctx.tx_digest,
-                e.ctx.event_index,
-                e.ctx.checkpoint,
-                e.ctx.tx_index,
-                e.ctx
-                    .timestamp_ms
-                    .map_or("\\N".to_owned(), |t| t.to_string()),
-                e.sender,
-                e.module,
-                e.name,
-                hex::encode(&e.contents)
-            );
-        }
+        let text = crate::ingest::copy_text(chunk);
         let mut tx = pool.begin().await?;
+        // Same commit mode as the pipeline, so only the work differs.
+        sqlx::query("SELECT set_config('synchronous_commit', 'off', true)")
+            .execute(&mut *tx)
+            .await?;
         let mut copy = tx
-            .copy_in_raw(
-                "COPY events_copy (tx_digest, event_index, checkpoint, tx_index, timestamp_ms, \
-                 sender, module, event_type, contents) FROM STDIN",
-            )
+            .copy_in_raw(&format!(
+                "COPY events_copy {} FROM STDIN",
+                crate::ingest::COPY_COLUMNS
+            ))
             .await?;
         copy.send(text.into_bytes()).await?;
         copy.finish().await?;

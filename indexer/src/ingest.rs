@@ -158,102 +158,140 @@ impl Ingestor {
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         checkpoints: &[proto::Checkpoint],
     ) -> Result<(BatchStats, Option<u64>), IngestError> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITER_LOCK)
-            .execute(&mut **tx)
-            .await?;
+        let prepared = prepare(checkpoints, self.package)?;
+        self.write_prepared_in(tx, prepared).await
+    }
+
+    /// Writes a [`Prepared`] batch inside `tx` (not committed). Checkpoints the watermark
+    /// already covers are dropped here, under the writer lock, so the check cannot race.
+    pub async fn write_prepared_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        mut prepared: Prepared,
+    ) -> Result<(BatchStats, Option<u64>), IngestError> {
+        // One round trip: the writer lock, and no WAL flush wait at COMMIT. Asynchronous
+        // commit cannot tear a batch (PostgreSQL replays its WAL in order), it can only lose
+        // the last batches on a server crash, watermark included; the indexer then simply
+        // re-reads those checkpoints.
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)",
+        )
+        .bind(WRITER_LOCK)
+        .execute(&mut **tx)
+        .await?;
         let current: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
             .fetch_optional(&mut **tx)
             .await?;
-        let mut stats = BatchStats::default();
-        let mut events = Vec::new();
-        let mut last: Option<(u64, Option<u64>)> = None;
-        for checkpoint in checkpoints {
-            let seq = checkpoint.sequence_number.unwrap_or_default();
-            if let Some((previous, _)) = last
-                && seq != previous + 1
-            {
-                return Err(IngestError::OutOfOrder { previous, got: seq });
-            }
-            let ts = checkpoint
-                .summary
-                .as_ref()
-                .and_then(|s| s.timestamp)
-                .and_then(|t| sui_rpc::proto::proto_to_timestamp_ms(t).ok());
-            last = Some((seq, ts));
-            if current.is_some_and(|w| i64::try_from(seq).is_ok_and(|s| s <= w)) {
-                stats.skipped += 1;
-                continue;
-            }
-            stats.checkpoints += 1;
-            events.extend(floe_events(checkpoint, self.package)?);
-        }
-        let Some((last_seq, last_ts)) = last else {
-            return Ok((stats, None));
+        let Some((first, last, last_ts)) = prepared.range else {
+            return Ok((BatchStats::default(), None));
         };
-        if stats.checkpoints == 0 {
-            return Ok((stats, None));
-        }
-        stats.events = events.len() as u64;
-        let mut rows = Rows::new();
-        for event in &events {
-            if event.module == "events" {
-                projections::apply(&event.ctx, &event.name, &event.contents, &mut rows)?;
+        let mut stats = BatchStats {
+            checkpoints: last - first + 1,
+            events: 0,
+            skipped: 0,
+        };
+        if let Some(w) = current.and_then(|w| u64::try_from(w).ok())
+            && w >= first
+        {
+            // Rare (a replay): keep only the new checkpoints' events and fold them again.
+            let skipped = (w.min(last) - first) + 1;
+            stats.skipped = skipped;
+            stats.checkpoints -= skipped;
+            if stats.checkpoints == 0 {
+                return Ok((stats, None));
             }
+            prepared.events.retain(|e| e.ctx.checkpoint > w);
+            prepared.rows = fold(&prepared.events)?;
         }
-        write_raw_events(tx, &events).await?;
-        rows.write(tx).await?;
-        // A split Storage inherits its parent's owner (the split event does not repeat it).
-        sqlx::query(
-            "UPDATE storage s SET owner = p.owner FROM storage p \
-             WHERE s.owner IS NULL AND s.parent_storage_id = p.storage_id AND p.owner IS NOT NULL",
-        )
-        .execute(&mut **tx)
-        .await?;
+        stats.events = prepared.events.len() as u64;
+        write_raw_events(tx, &prepared.events).await?;
+        prepared.rows.write(tx).await?;
+        if prepared.events.iter().any(|e| e.name == "StorageSplit") {
+            // A split Storage inherits its parent's owner (the split event does not repeat it).
+            sqlx::query(
+                "UPDATE storage s SET owner = p.owner FROM storage p \
+                 WHERE s.owner IS NULL AND s.parent_storage_id = p.storage_id \
+                 AND p.owner IS NOT NULL",
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
         sqlx::query(
             "INSERT INTO watermark (id, checkpoint, timestamp_ms, updated_at) \
              VALUES (true, $1, $2, now()) ON CONFLICT (id) DO UPDATE \
              SET checkpoint = EXCLUDED.checkpoint, timestamp_ms = EXCLUDED.timestamp_ms, \
              updated_at = now()",
         )
-        .bind(to_i64(last_seq))
+        .bind(to_i64(last))
         .bind(last_ts.map(to_i64))
         .execute(&mut **tx)
         .await?;
-        Ok((stats, Some(last_seq)))
+        Ok((stats, Some(last)))
+    }
+
+    /// Commits a prepared batch.
+    pub async fn write_prepared(&self, prepared: Prepared) -> Result<BatchStats, IngestError> {
+        let started = Instant::now();
+        let mut tx = self.pool.begin().await?;
+        let (stats, last) = self.write_prepared_in(&mut tx, prepared).await?;
+        tx.commit().await?;
+        if let Some(last) = last {
+            self.metrics
+                .batch_committed(stats.checkpoints, stats.events, last, started.elapsed());
+            tracing::debug!(last, events = stats.events, "batch committed");
+        }
+        Ok(stats)
     }
 
     /// Consumes checkpoints from `input` until it closes, committing batches of at most
-    /// `max_batch` checkpoints (fewer when the source has nothing more ready).
+    /// `max_batch` checkpoints (fewer when the source has nothing more ready). Decoding and
+    /// folding the next batch (CPU) runs on a blocking thread while the current one is being
+    /// written (database), so the two overlap.
     pub async fn run(
         &self,
         mut input: mpsc::Receiver<proto::Checkpoint>,
         max_batch: usize,
     ) -> Result<(), IngestError> {
-        let mut batch = Vec::with_capacity(max_batch);
-        while let Some(first) = input.recv().await {
-            batch.push(first);
-            while batch.len() < max_batch {
-                match input.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
+        let (prepared_tx, mut prepared_rx) = mpsc::channel::<Result<Prepared, IngestError>>(1);
+        let package = self.package;
+        let preparer = tokio::spawn(async move {
+            while let Some(first) = input.recv().await {
+                let mut batch = Vec::with_capacity(max_batch);
+                batch.push(first);
+                while batch.len() < max_batch {
+                    match input.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let prepared = tokio::task::spawn_blocking(move || prepare(&batch, package))
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(IngestError::Malformed {
+                            checkpoint: 0,
+                            what: "batch",
+                            message: format!("preparing panicked: {e}"),
+                        })
+                    });
+                let failed = prepared.is_err();
+                if prepared_tx.send(prepared).await.is_err() || failed {
+                    return;
                 }
             }
-            self.write_batch_retrying(&batch).await?;
-            batch.clear();
+        });
+        while let Some(prepared) = prepared_rx.recv().await {
+            self.write_prepared_retrying(prepared?).await?;
         }
+        let _ = preparer.await;
         Ok(())
     }
 
     /// Database outages are retried (the batch is rolled back whole, so retrying is safe);
     /// data errors are not.
-    async fn write_batch_retrying(
-        &self,
-        batch: &[proto::Checkpoint],
-    ) -> Result<BatchStats, IngestError> {
+    async fn write_prepared_retrying(&self, prepared: Prepared) -> Result<BatchStats, IngestError> {
         let mut delay = Duration::from_millis(100);
         loop {
-            match self.write_batch(batch).await {
+            match self.write_prepared(prepared.clone()).await {
                 Err(IngestError::Db(e)) if is_transient(&e) => {
                     tracing::warn!(error = %e, "database unavailable; retrying the batch");
                     tokio::time::sleep(delay).await;
@@ -263,6 +301,54 @@ impl Ingestor {
             }
         }
     }
+}
+
+/// A batch decoded and folded, ready to write: the CPU half of ingestion.
+#[derive(Clone)]
+pub struct Prepared {
+    /// (first, last, last checkpoint's timestamp); `None` for an empty batch.
+    range: Option<(u64, u64, Option<u64>)>,
+    events: Vec<RawEvent>,
+    rows: Rows,
+}
+
+/// Checks that `checkpoints` are consecutive, extracts the floe events and folds them.
+pub fn prepare(
+    checkpoints: &[proto::Checkpoint],
+    package: Address,
+) -> Result<Prepared, IngestError> {
+    let mut events = Vec::new();
+    let mut range: Option<(u64, u64, Option<u64>)> = None;
+    for checkpoint in checkpoints {
+        let seq = checkpoint.sequence_number.unwrap_or_default();
+        let ts = checkpoint
+            .summary
+            .as_ref()
+            .and_then(|s| s.timestamp)
+            .and_then(|t| sui_rpc::proto::proto_to_timestamp_ms(t).ok());
+        range = match range {
+            None => Some((seq, seq, ts)),
+            Some((first, previous, _)) if seq == previous + 1 => Some((first, seq, ts)),
+            Some((_, previous, _)) => return Err(IngestError::OutOfOrder { previous, got: seq }),
+        };
+        events.extend(floe_events(checkpoint, package)?);
+    }
+    let rows = fold(&events)?;
+    Ok(Prepared {
+        range,
+        events,
+        rows,
+    })
+}
+
+fn fold(events: &[RawEvent]) -> Result<Rows, IngestError> {
+    let mut rows = Rows::new();
+    for event in events {
+        if event.module == "events" {
+            projections::apply(&event.ctx, &event.name, &event.contents, &mut rows)?;
+        }
+    }
+    Ok(rows)
 }
 
 fn is_transient(e: &sqlx::Error) -> bool {
@@ -285,8 +371,79 @@ pub async fn watermark(pool: &PgPool) -> Result<Option<u64>, IngestError> {
     Ok(w.and_then(|w| u64::try_from(w).ok()))
 }
 
-/// Inserts raw events with one statement (arrays unnested server-side).
+/// Writes raw events with `COPY` (the fastest path into PostgreSQL). The watermark check
+/// means a batch never holds events already stored, but should one anyway (a replay racing a
+/// manual repair, say), the unique key rejects the COPY and the batch falls back, inside a
+/// savepoint, to an `INSERT … ON CONFLICT DO NOTHING` of the same rows.
 async fn write_raw_events(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    events: &[RawEvent],
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SAVEPOINT raw_events")
+        .execute(&mut **tx)
+        .await?;
+    match copy_raw_events(tx, events).await {
+        Ok(()) => {
+            sqlx::query("RELEASE SAVEPOINT raw_events")
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            sqlx::query("ROLLBACK TO SAVEPOINT raw_events")
+                .execute(&mut **tx)
+                .await?;
+            insert_raw_events(tx, events).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The rows of `events` in COPY's text format.
+pub fn copy_text(events: &[RawEvent]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(events.len() * 200);
+    for e in events {
+        // Digests, addresses and Move identifiers never contain tabs, newlines or backslashes.
+        let _ = write!(
+            text,
+            "{}\t{}\t{}\t{}\t",
+            e.ctx.tx_digest, e.ctx.event_index, e.ctx.checkpoint, e.ctx.tx_index
+        );
+        match e.ctx.timestamp_ms {
+            Some(t) => {
+                let _ = write!(text, "{t}");
+            }
+            None => text.push_str("\\N"),
+        }
+        let _ = write!(text, "\t{}\t{}\t{}\t\\\\x", e.sender, e.module, e.name);
+        text.push_str(&hex::encode(&e.contents));
+        text.push('\n');
+    }
+    text
+}
+
+/// The column list both the pipeline's and the benchmark's COPY use.
+pub const COPY_COLUMNS: &str = "(tx_digest, event_index, checkpoint, tx_index, timestamp_ms, sender, module, event_type, contents)";
+
+async fn copy_raw_events(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    events: &[RawEvent],
+) -> Result<(), sqlx::Error> {
+    let mut copy = tx
+        .copy_in_raw(&format!("COPY events {COPY_COLUMNS} FROM STDIN"))
+        .await?;
+    copy.send(copy_text(events).into_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Inserts raw events with one statement (arrays unnested server-side), ignoring rows whose
+/// key is already stored.
+async fn insert_raw_events(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     events: &[RawEvent],
 ) -> Result<(), sqlx::Error> {

@@ -245,7 +245,7 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     let package = Address::new([0xf1; 32]);
     let checkpoints =
         bench::synthetic_checkpoints(package, 0, args.checkpoints, args.txs_per_checkpoint);
-    let figures = bench::ingest(&pool, package, &checkpoints, args.batch).await?;
+    let figures = bench::ingest(&pool, package, checkpoints, args.batch).await?;
     println!(
         "events: {}  batch: {} checkpoints\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {:.0} %",
         figures.events,

@@ -162,14 +162,14 @@ pub enum RowsError {
 type Row = Vec<Option<Value>>;
 
 /// The rows of one table in a batch, one per key, in first-touch order.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Pending {
     index: HashMap<Vec<Value>, usize>,
     rows: Vec<Row>,
 }
 
 /// Everything one batch will write, table by table.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Rows {
     tables: Vec<(&'static Table, Pending)>,
 }
