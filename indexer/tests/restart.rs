@@ -238,3 +238,24 @@ async fn cursors_walk_every_row_once_and_bad_input_is_problem_json() {
     }
     drop(server);
 }
+
+#[tokio::test]
+async fn raw_events_already_stored_are_ignored_not_duplicated() {
+    let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 10, 8);
+    let db = TestDb::new("dupes").await;
+    ingest_all(&db, &checkpoints, 10).await;
+    let events = db.count("events").await;
+    // Without the watermark (a manual repair, say) the batch is written again: its COPY of raw
+    // events hits their keys and falls back to INSERT … ON CONFLICT DO NOTHING.
+    sqlx::query("DELETE FROM watermark")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    ingest_all(&db, &checkpoints, 10).await;
+    assert_eq!(db.count("events").await, events);
+    let w: i64 = sqlx::query_scalar("SELECT checkpoint FROM watermark")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(w, 9);
+}
