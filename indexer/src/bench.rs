@@ -16,14 +16,16 @@ use sui_sdk_types::{Address, Digest, Event, Identifier, StructTag};
 use crate::ingest::{IngestError, Ingestor, RawEvent, floe_events};
 use crate::metrics::Metrics;
 
-fn object(n: u64, salt: u8) -> move_types::ID {
+/// A deterministic object ID.
+pub fn object(n: u64, salt: u8) -> move_types::ID {
     let mut bytes = [0u8; 32];
     bytes[0] = salt;
     bytes[24..].copy_from_slice(&n.to_be_bytes());
     move_types::id(Address::new(bytes))
 }
 
-fn address(n: u64) -> moverox::types::Address {
+/// A deterministic address (one of 1000).
+pub fn address(n: u64) -> moverox::types::Address {
     let mut bytes = [0u8; 32];
     bytes[0] = 0xaa;
     bytes[24..].copy_from_slice(&(n % 1000).to_be_bytes());
@@ -37,7 +39,8 @@ fn blob_id(n: u64) -> U256 {
     U256::from_le_bytes(&bytes)
 }
 
-fn event<T: serde::Serialize>(package: Address, name: &str, value: &T) -> proto::Event {
+/// A `floe::events::<name>` event with `value`'s BCS.
+pub fn event<T: serde::Serialize>(package: Address, name: &str, value: &T) -> proto::Event {
     let type_ = StructTag::new(
         package,
         Identifier::new("events").expect("identifier"),
@@ -167,6 +170,29 @@ fn transaction_events(package: Address, n: u64) -> Vec<proto::Event> {
             ),
         ],
     }
+}
+
+/// Checkpoint `seq` with one transaction per event list.
+pub fn checkpoint(seq: u64, transactions: Vec<Vec<proto::Event>>) -> proto::Checkpoint {
+    let mut checkpoint = proto::Checkpoint::default();
+    checkpoint.sequence_number = Some(seq);
+    checkpoint.transactions = transactions
+        .into_iter()
+        .enumerate()
+        .map(|(i, events)| {
+            let mut digest = [0u8; 32];
+            digest[..8].copy_from_slice(&seq.to_le_bytes());
+            digest[8..16].copy_from_slice(&(i as u64).to_le_bytes());
+            digest[31] = 2;
+            let mut tx = proto::ExecutedTransaction::default();
+            tx.digest = Some(Digest::new(digest).to_string());
+            let mut list = proto::TransactionEvents::default();
+            list.events = events;
+            tx.events = Some(list);
+            tx
+        })
+        .collect();
+    checkpoint
 }
 
 /// `count` checkpoints from `first` with `txs` transactions each.

@@ -324,3 +324,44 @@ async fn indexes_real_devnet_checkpoints_and_serves_them() {
     );
     drop(indexer);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_a_live_devnet_over_grpc() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DevnetConfig {
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: dir.path().to_owned(),
+        checkpoint_interval_ms: 20,
+        ..DevnetConfig::default()
+    };
+    let devnet = Devnet::start_floe(config).await.unwrap();
+    let network_file = devnet.network_config_path();
+    let network = NetworkConfig::from_file(&network_file).unwrap();
+    let db = TestDb::new("grpc").await;
+    // The indexer starts first and follows the chain as it grows (rpc_url from the file).
+    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
+
+    let faucet = network.faucet_url.clone().unwrap();
+    let mut keys = Keystore::default();
+    let user = keys.generate();
+    floe_sdk::faucet::request_gas(&faucet, user).await.unwrap();
+    let mut floe = Floe::connect(&network, keys.key(&user).unwrap().clone())
+        .await
+        .unwrap();
+    let model = floe
+        .register_model("streamed", "seen over gRPC")
+        .await
+        .unwrap();
+    let mut client = floe_sdk::FloeClient::connect(&network.rpc_url).unwrap();
+    let height = client.service_info().await.unwrap().checkpoint_height();
+    wait_for_checkpoint(indexer.addr, height, Duration::from_secs(60)).await;
+
+    let answer = get_json(indexer.addr, &format!("/v1/models/{}", model.model.id)).await;
+    assert_eq!(answer["item"]["name"], "streamed");
+    assert_eq!(answer["item"]["owner"], user.to_string());
+    let (status, _, body) = get(indexer.addr, "/ready").await;
+    assert_eq!(status, 200, "{body}");
+    drop(indexer);
+    devnet.shutdown().await;
+}
