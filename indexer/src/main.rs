@@ -133,6 +133,23 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    // Check every argument before touching the database or the port.
+    let package = match (args.package, &network) {
+        _ if args.serve_only => Address::ZERO,
+        (Some(p), _) => p,
+        (None, Some(n)) => n
+            .original_package_id
+            .or(n.package_id)
+            .context("the network file names no floe package (original_package_id)")?,
+        (None, None) => {
+            bail!("give --network FILE or --package ID: events are filtered by the floe package")
+        }
+    };
+    if let Some(dir) = &args.checkpoints_dir
+        && !dir.is_dir()
+    {
+        bail!("--checkpoints-dir {} is not a directory", dir.display());
+    }
     let pool = db::connect(&url, args.connections)
         .await
         .with_context(|| format!("connecting to {}", redact(&url)))?;
@@ -159,16 +176,6 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let package = match (args.package, &network) {
-        (Some(p), _) => p,
-        (None, Some(n)) => n
-            .original_package_id
-            .or(n.package_id)
-            .context("the network file names no floe package (original_package_id)")?,
-        (None, None) => {
-            bail!("give --network FILE or --package ID: events are filtered by the floe package")
-        }
-    };
     let ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
     let from = match ingestor
         .watermark()
@@ -187,11 +194,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             }
             tracing::info!(dir = %dir.display(), from, %package, "ingesting checkpoint files");
             let (dir, follow, metrics) = (dir.clone(), !args.no_follow, metrics.clone());
-            tokio::spawn(async move {
-                if let Err(e) = source::run_dir(dir, from, follow, tx, metrics).await {
-                    tracing::error!(error = %e, "checkpoint files");
-                }
-            })
+            tokio::spawn(source::run_dir(dir, from, follow, tx, metrics))
         }
         (None, rpc, network) => {
             let url = rpc
@@ -200,14 +203,22 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
                 .filter(|u| !u.is_empty())
                 .context("give --checkpoints-dir DIR or --rpc-url URL (or a --network file with rpc_url)")?;
             tracing::info!(%url, from, %package, "ingesting from gRPC");
-            tokio::spawn(source::run_rpc(url, from, tx, metrics.clone()))
+            let metrics = metrics.clone();
+            tokio::spawn(async move {
+                source::run_rpc(url, from, tx, metrics).await;
+                Ok(())
+            })
         }
     };
     let ingest = tokio::spawn(async move { ingestor.run(rx, batch).await });
     tokio::select! {
         result = ingest => {
             result.context("ingest task")?.context("ingesting")?;
-            source_task.abort();
+            // The ingest loop ends when the source closes its channel: say why it did.
+            source_task
+                .await
+                .context("source task")?
+                .context("reading checkpoints")?;
             tracing::info!("the source ended; stopping");
             Ok(())
         }
