@@ -6,17 +6,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
 use floe_devnet::{Devnet, DevnetConfig};
-use floe_encoder::{BlobId, BlobMetadata, Sliver, SliverPair};
 use floe_sdk::bls::BlsKeyPair;
 use floe_sdk::calls;
 use floe_sdk::client::ClientError;
+use floe_sdk::memory_node::MemoryNode;
 use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::staking::NodeCap;
-use floe_sdk::nodes::{NodeError, StorageConfirmation, StorageNodeClient};
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
 use floe_sdk::sui_transaction_builder::{ObjectInput, TransactionBuilder};
 use floe_sdk::{Floe, FlowError, Keystore, NetworkConfig, tx};
@@ -26,70 +24,6 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 const WAL: u64 = 1_000_000_000;
 const N_SHARDS: u16 = 10;
 const NODES: u8 = 4;
-
-/// An in-memory storage node that signs confirmations with its genesis BLS key.
-struct Node {
-    key: BlsKeyPair,
-    epoch: u64,
-    metadata: Mutex<HashMap<BlobId, BlobMetadata>>,
-    pairs: Mutex<HashMap<(BlobId, u16), SliverPair>>,
-}
-
-impl StorageNodeClient for Node {
-    async fn store_metadata(
-        &self,
-        blob_id: &BlobId,
-        metadata: &BlobMetadata,
-    ) -> Result<(), NodeError> {
-        metadata
-            .verify(blob_id)
-            .map_err(|e| NodeError::Rejected(e.to_string()))?;
-        self.metadata
-            .lock()
-            .unwrap()
-            .insert(*blob_id, metadata.clone());
-        Ok(())
-    }
-
-    async fn store_sliver_pair(
-        &self,
-        shard: u16,
-        blob_id: &BlobId,
-        pair: &SliverPair,
-    ) -> Result<StorageConfirmation, NodeError> {
-        self.pairs
-            .lock()
-            .unwrap()
-            .insert((*blob_id, shard), pair.clone());
-        Ok(StorageConfirmation {
-            epoch: self.epoch,
-            blob_id: *blob_id,
-            signature: self.key.sign_confirmation(self.epoch, &blob_id.0),
-        })
-    }
-
-    async fn read_metadata(&self, blob_id: &BlobId) -> Result<BlobMetadata, NodeError> {
-        self.metadata
-            .lock()
-            .unwrap()
-            .get(blob_id)
-            .cloned()
-            .ok_or(NodeError::NotFound)
-    }
-
-    async fn read_primary_sliver(&self, shard: u16, blob_id: &BlobId) -> Result<Sliver, NodeError> {
-        let pairs = self.pairs.lock().unwrap();
-        Ok(pairs
-            .get(&(*blob_id, shard))
-            .ok_or(NodeError::NotFound)?
-            .primary
-            .clone())
-    }
-
-    fn bls_public_key(&self) -> Option<[u8; 48]> {
-        Some(self.key.public_key())
-    }
-}
 
 fn bls_keys() -> Vec<BlsKeyPair> {
     (0..NODES)
@@ -197,7 +131,7 @@ async fn funded_user(network: &NetworkConfig, wal: u64) -> (Floe, Ed25519Private
 
 /// The in-memory node of every genesis node, keyed by node ID (found through the `NodeCap`
 /// each operator received).
-async fn storage_nodes(floe: &mut Floe) -> HashMap<Address, Node> {
+async fn storage_nodes(floe: &mut Floe) -> HashMap<Address, MemoryNode> {
     let epoch = floe.system().await.unwrap().epoch;
     let cap_type = floe_devnet::floe::tag("staking", "NodeCap");
     let mut nodes = HashMap::new();
@@ -208,12 +142,7 @@ async fn storage_nodes(floe: &mut Floe) -> HashMap<Address, Node> {
             .await
             .unwrap();
         let cap: NodeCap = bcs::from_bytes(caps[0].as_struct().unwrap().contents()).unwrap();
-        let node = Node {
-            key,
-            epoch,
-            metadata: Mutex::default(),
-            pairs: Mutex::default(),
-        };
+        let node = MemoryNode::new(key, epoch);
         nodes.insert(floe_sdk::move_types::address_of(&cap.node_id), node);
     }
     nodes

@@ -22,6 +22,7 @@ pub mod config;
 pub mod faucet;
 pub mod flows;
 pub mod keystore;
+pub mod memory_node;
 #[cfg(test)]
 mod move_source;
 pub mod move_types;

@@ -1,78 +1,18 @@
-//! The storage-node traits implemented outside the sdk (as the storage-node crate will), then
-//! a blob stored through them, certified offline and read back.
+//! A blob stored through in-memory storage nodes, certified offline and read back.
 
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
-use floe_encoder::{BlobId, BlobMetadata, EncodingConfig, Sliver, SliverPair};
+use floe_encoder::EncodingConfig;
 use floe_sdk::bls::{self, BlsKeyPair};
 use floe_sdk::calls::{self, FloeObjects, SharedObject};
 use floe_sdk::committee::{Committee, Member};
-use floe_sdk::nodes::{NodeError, StorageConfirmation, StorageNodeClient};
+use floe_sdk::memory_node::MemoryNode;
+use floe_sdk::nodes::StorageNodeClient as _;
 use floe_sdk::slivers;
 use floe_sdk::sui_sdk_types::Address;
 use floe_sdk::sui_transaction_builder::TransactionBuilder;
-
-struct Node {
-    key: BlsKeyPair,
-    epoch: u64,
-    metadata: Mutex<HashMap<BlobId, BlobMetadata>>,
-    pairs: Mutex<HashMap<(BlobId, u16), SliverPair>>,
-}
-
-impl StorageNodeClient for Node {
-    async fn store_metadata(
-        &self,
-        blob_id: &BlobId,
-        metadata: &BlobMetadata,
-    ) -> Result<(), NodeError> {
-        metadata
-            .verify(blob_id)
-            .map_err(|e| NodeError::Rejected(e.to_string()))?;
-        self.metadata
-            .lock()
-            .unwrap()
-            .insert(*blob_id, metadata.clone());
-        Ok(())
-    }
-
-    async fn store_sliver_pair(
-        &self,
-        shard: u16,
-        blob_id: &BlobId,
-        pair: &SliverPair,
-    ) -> Result<StorageConfirmation, NodeError> {
-        self.pairs
-            .lock()
-            .unwrap()
-            .insert((*blob_id, shard), pair.clone());
-        Ok(StorageConfirmation {
-            epoch: self.epoch,
-            blob_id: *blob_id,
-            signature: self.key.sign_confirmation(self.epoch, &blob_id.0),
-        })
-    }
-
-    async fn read_metadata(&self, blob_id: &BlobId) -> Result<BlobMetadata, NodeError> {
-        self.metadata
-            .lock()
-            .unwrap()
-            .get(blob_id)
-            .cloned()
-            .ok_or(NodeError::NotFound)
-    }
-
-    async fn read_primary_sliver(&self, shard: u16, blob_id: &BlobId) -> Result<Sliver, NodeError> {
-        let pairs = self.pairs.lock().unwrap();
-        Ok(pairs
-            .get(&(*blob_id, shard))
-            .ok_or(NodeError::NotFound)?
-            .primary
-            .clone())
-    }
-}
 
 #[tokio::test]
 async fn store_certify_offline_and_read() {
@@ -92,17 +32,12 @@ async fn store_certify_offline_and_read() {
             })
             .collect(),
     };
-    let nodes: HashMap<Address, Node> = committee
+    let nodes: HashMap<Address, MemoryNode> = committee
         .members
         .iter()
         .enumerate()
         .map(|(k, m)| {
-            let node = Node {
-                key: BlsKeyPair::from_seed(&[k as u8 + 40; 32]).unwrap(),
-                epoch,
-                metadata: Mutex::default(),
-                pairs: Mutex::default(),
-            };
+            let node = MemoryNode::new(BlsKeyPair::from_seed(&[k as u8 + 40; 32]).unwrap(), epoch);
             (m.node_id, node)
         })
         .collect();
@@ -115,7 +50,7 @@ async fn store_certify_offline_and_read() {
     let keys: Vec<[u8; 48]> = committee
         .members
         .iter()
-        .map(|m| nodes[&m.node_id].key.public_key())
+        .map(|m| nodes[&m.node_id].bls_public_key().unwrap())
         .collect();
     bls::verify_aggregate(
         &keys,
