@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs Floe on this machine. Today that is the local chain (floe-devnet, speaking
-# Sui's gRPC API, with a faucet) plus the floe-encoder command; storage nodes, the indexer and its
+# Sui's gRPC API, with the floe package published and a SUI/WAL faucet) plus the floe-encoder
+# command; storage nodes (floe-node) and the indexer (floe-indexer) run beside it by hand for now,
 # REST API join here as they land, behind the future `floe up`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
