@@ -2,7 +2,7 @@
 # Sets up and runs Floe on this machine. Today that is the local chain (floe-devnet, speaking
 # Sui's gRPC API, with the floe package published and a SUI/WAL faucet) plus the floe-encoder
 # command; storage nodes (floe-node) and the indexer (floe-indexer) run beside it by hand for now,
-# REST API join here as they land, behind the future `floe up`.
+# until `floe up` starts them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null 2>&1 || {
