@@ -33,3 +33,35 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     MIGRATOR.run(pool).await?;
     Ok(())
 }
+
+/// Creates the database `url` names if it does not exist yet, connecting to the server's
+/// `postgres` database to do so; a fresh machine's `floe up` then needs no manual `createdb`.
+pub async fn ensure_database(url: &str) -> Result<(), DbError> {
+    use sqlx::ConnectOptions as _;
+    let options = PgConnectOptions::from_str(url).map_err(DbError::Url)?;
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    if options.clone().connect().await.is_ok() {
+        return Ok(());
+    }
+    let mut admin = options
+        .database("postgres")
+        .connect()
+        .await
+        .map_err(DbError::Connect)?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .map_err(DbError::Connect)?;
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        sqlx::query(&format!("CREATE DATABASE {quoted}"))
+            .execute(&mut admin)
+            .await
+            .map_err(DbError::Connect)?;
+    }
+    Ok(())
+}

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod projections;
 pub mod rows;
+pub mod service;
 pub mod source;
 
 pub use ingest::{BatchStats, IngestError, Ingestor};

@@ -13,6 +13,7 @@
 //! shards = [0, 1, 2]                    # default: read from the System object each minute
 //! epoch = 1                             # used when shards are fixed here
 //! max_request_skew_ms = 60000           # licensed-read timestamp tolerance
+//! committee_poll_ms = 60000             # how often epoch changes are looked for
 //! admin_token = "…"                     # enables PUT/DELETE /v1/blobs/{id}/model
 //!
 //! [[licensed]]                          # blobs that belong to a model
@@ -54,6 +55,10 @@ fn default_skew() -> u64 {
     60_000
 }
 
+fn default_committee_poll() -> u64 {
+    60_000
+}
+
 /// The node's configuration file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +82,9 @@ pub struct NodeConfig {
     pub epoch: u64,
     #[serde(default = "default_skew")]
     pub max_request_skew_ms: u64,
+    /// How often the System object is read for epoch changes, in ms.
+    #[serde(default = "default_committee_poll")]
+    pub committee_poll_ms: u64,
     #[serde(default)]
     pub admin_token: Option<String>,
     #[serde(default)]

@@ -26,6 +26,22 @@ pub struct HttpNodeClient {
     base_url: String,
     http: Client<HttpConnector, Full<Bytes>>,
     public_key: Option<[u8; 48]>,
+    license: Option<LicensedReader>,
+}
+
+/// Who reads licensed slivers: the license holder's key and the license it holds.
+#[derive(Clone)]
+struct LicensedReader {
+    key: sui_crypto::ed25519::Ed25519PrivateKey,
+    license: sui_sdk_types::Address,
+}
+
+impl std::fmt::Debug for LicensedReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LicensedReader")
+            .field("license", &self.license)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A node's raw answer.
@@ -76,7 +92,19 @@ impl HttpNodeClient {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             http: Client::builder(TokioExecutor::new()).build_http(),
             public_key: None,
+            license: None,
         }
+    }
+
+    /// Reads primary slivers as the holder of `license` (signing each request with `key`),
+    /// so the sdk's read flow works for a model's licensed blobs too.
+    pub fn with_license(
+        mut self,
+        key: sui_crypto::ed25519::Ed25519PrivateKey,
+        license: sui_sdk_types::Address,
+    ) -> Self {
+        self.license = Some(LicensedReader { key, license });
+        self
     }
 
     /// Sets the BLS key confirmations are checked against (from the chain, ideally).
@@ -295,7 +323,27 @@ impl StorageNodeClient for HttpNodeClient {
     }
 
     async fn read_primary_sliver(&self, shard: u16, blob_id: &BlobId) -> Result<Sliver, NodeError> {
-        self.read_sliver(shard, blob_id, Axis::Primary, None).await
+        let auth = match &self.license {
+            Some(reader) => {
+                let now_ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+                Some(
+                    crate::license_gate::sign_read(
+                        &reader.key,
+                        blob_id,
+                        shard,
+                        Axis::Primary,
+                        reader.license,
+                        now_ms,
+                    )
+                    .map_err(|e| NodeError::Rejected(format!("cannot sign the read: {e}")))?,
+                )
+            }
+            None => None,
+        };
+        self.read_sliver(shard, blob_id, Axis::Primary, auth.as_ref())
+            .await
     }
 
     fn bls_public_key(&self) -> Option<[u8; 48]> {

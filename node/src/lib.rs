@@ -18,5 +18,6 @@ pub mod confirm;
 pub mod http_client;
 pub mod license_gate;
 pub mod problem;
+pub mod service;
 pub mod store;
 pub mod watcher;

@@ -1,22 +1,14 @@
 //! `floe-node`: run a storage node, make its BLS key, or time challenge answers.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
-use floe_encoder::{BlobId, EncodingConfig};
-use floe_node::api::{self, NodeState};
-use floe_node::chain::{self, ChainLicenses};
+use floe_encoder::EncodingConfig;
 use floe_node::challenge::{self, Challenge};
 use floe_node::config::{self, NodeConfig};
-use floe_node::license_gate::{LicenseLookup, ReplayGuard};
 use floe_node::store::Store;
-use floe_node::watcher::Responder;
-use floe_sdk::calls::FloeObjects;
-use floe_sdk::{FloeClient, Keystore, NetworkConfig};
 use rand::RngCore as _;
 use sui_sdk_types::Address;
 
@@ -80,139 +72,15 @@ fn keygen(out: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The chain connection of a node, when configured.
-struct Chain {
-    client: FloeClient,
-    objects: FloeObjects,
-}
-
-async fn connect(config: &NodeConfig) -> anyhow::Result<Option<Chain>> {
-    let Some(path) = &config.network_config else {
-        return Ok(None);
-    };
-    let network = NetworkConfig::from_file(path)
-        .with_context(|| format!("loading network config {}", path.display()))?;
-    let mut client = FloeClient::connect(&network.rpc_url)
-        .with_context(|| format!("connecting to {}", network.rpc_url))?;
-    let objects = FloeObjects::resolve(&mut client, &network)
-        .await
-        .context("resolving Floe's shared objects (is the package published?)")?;
-    Ok(Some(Chain { client, objects }))
-}
-
 async fn run(path: PathBuf) -> anyhow::Result<()> {
     let config = NodeConfig::load(&path)?;
-    let key = config::load_bls_key(&config.bls_key_file)?;
-    let chain = connect(&config).await?;
-    let (epoch, shards) = match (&config.shards, &chain, config.node_id) {
-        (Some(shards), _, _) => (config.epoch, shards.clone()),
-        (None, Some(chain), Some(node_id)) => {
-            let mut client = chain.client.clone();
-            chain::epoch_and_shards(
-                &mut client,
-                chain.objects.system.id,
-                chain.objects.original_package,
-                node_id,
-            )
-            .await
-            .context("reading this node's shards from the System object")?
-        }
-        _ => bail!(
-            "set `shards` in the config, or `network_config` and `node_id` to read them from the chain"
-        ),
-    };
-    let store = Arc::new(
-        Store::open(&config.data_dir, shards.iter().copied())
-            .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
-    );
-    for licensed in &config.licensed {
-        let blob_id: BlobId = licensed.blob_id.parse().context("a [[licensed]] blob_id")?;
-        store
-            .set_model(&blob_id, Some(licensed.model_id))
-            .context("marking a licensed blob")?;
-    }
-    let licenses: Option<Arc<dyn LicenseLookup>> = chain.as_ref().map(|c| {
-        Arc::new(ChainLicenses {
-            client: c.client.clone(),
-            package: c.objects.original_package,
-        }) as Arc<dyn LicenseLookup>
-    });
-    let state = Arc::new(NodeState {
-        store: store.clone(),
-        key,
-        epoch: AtomicU64::new(epoch),
-        node_id: config.node_id,
-        licenses,
-        replay: ReplayGuard::default(),
-        max_skew_ms: config.max_request_skew_ms,
-        admin_token: config.admin_token.clone(),
-    });
-    if let (Some(chain), Some(node_id), None) = (&chain, config.node_id, &config.shards) {
-        tokio::spawn(refresh_committee(
-            chain.client.clone(),
-            chain.objects,
-            node_id,
-            state.clone(),
-        ));
-    }
-    if let (Some(chain), Some(node_id), Some(node_cap)) =
-        (&chain, config.node_id, config.node_cap_id)
-    {
-        let keystore_path = config
-            .operator_keystore
-            .as_ref()
-            .context("answering challenges needs `operator_keystore`")?;
-        let keystore = Keystore::load(keystore_path)
-            .with_context(|| format!("loading {}", keystore_path.display()))?;
-        let operator = match config.operator_address {
-            Some(address) => keystore.key(&address)?.clone(),
-            None => keystore.first()?.clone(),
-        };
-        let responder = Responder {
-            client: chain.client.clone(),
-            objects: chain.objects,
-            node_id,
-            node_cap,
-            operator,
-            store: store.clone(),
-            gas_budget: floe_sdk::tx::DEFAULT_GAS_BUDGET,
-        };
-        tokio::spawn(responder.run(None));
-        tracing::info!(%node_id, "challenge watcher started");
-    }
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let node = floe_node::service::start(config)
         .await
-        .with_context(|| format!("binding {}", config.listen))?;
-    tracing::info!(address = %listener.local_addr()?, epoch, ?shards, "floe-node serving");
-    api::serve(listener, state).await.context("serving HTTP")
-}
-
-/// Follows epoch changes: the epoch confirmations are signed for and the shards held.
-async fn refresh_committee(
-    mut client: FloeClient,
-    objects: FloeObjects,
-    node_id: Address,
-    state: Arc<NodeState>,
-) {
-    loop {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        match chain::epoch_and_shards(
-            &mut client,
-            objects.system.id,
-            objects.original_package,
-            node_id,
-        )
+        .context("starting the node")?;
+    node.server
         .await
-        {
-            Ok((epoch, shards)) => {
-                if state.epoch.swap(epoch, Ordering::Relaxed) != epoch {
-                    tracing::info!(epoch, ?shards, "new epoch");
-                }
-                state.store.set_shards(shards);
-            }
-            Err(e) => tracing::warn!(error = %e, "could not read the System object"),
-        }
-    }
+        .context("the HTTP server task")?
+        .context("serving HTTP")
 }
 
 fn bench_challenge(n: usize, size: usize, runs: usize) -> anyhow::Result<()> {

@@ -1,13 +1,16 @@
 //! The challenge watcher: follows the chain's events, and for every `ChallengeIssued` naming
 //! this node builds the answer from the store and submits `challenge::respond`, signed with
-//! the operator's ed25519 key (the owner of the node's `NodeCap`).
+//! the operator's ed25519 key (the owner of the node's `NodeCap`). It also marks the blob of
+//! every published model version, so the node serves it only to license holders.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use floe_encoder::BlobId;
 use floe_sdk::calls::FloeObjects;
 use floe_sdk::client::EventEnvelope;
-use floe_sdk::move_types::events::ChallengeIssued;
+use floe_sdk::move_types::events::{ChallengeIssued, ModelVersionPublished};
 use floe_sdk::{FloeClient, tx};
 use futures::StreamExt as _;
 use sui_crypto::ed25519::Ed25519PrivateKey;
@@ -61,6 +64,29 @@ pub fn challenge_of(event: &EventEnvelope, package: Address) -> Option<Challenge
     }
 }
 
+/// The blob and model of a `ModelVersionPublished` of the floe package: from then on the
+/// blob's slivers are served only to holders of a license for the model.
+pub fn model_blob_of(event: &EventEnvelope, package: Address) -> Option<(BlobId, Address)> {
+    let event = &event.event;
+    let tag = &event.type_;
+    if *tag.address() != package
+        || tag.module().as_str() != "events"
+        || tag.name().as_str() != "ModelVersionPublished"
+    {
+        return None;
+    }
+    match bcs::from_bytes::<ModelVersionPublished>(&event.contents) {
+        Ok(published) => Some((
+            BlobId(published.blob_id.to_le_bytes()),
+            floe_sdk::move_types::address_of(&published.model_id),
+        )),
+        Err(e) => {
+            tracing::warn!(error = %e, "undecodable ModelVersionPublished event");
+            None
+        }
+    }
+}
+
 impl Responder {
     fn sender(&self) -> Address {
         floe_sdk::keystore::address_of(&self.operator)
@@ -95,7 +121,27 @@ impl Responder {
 
     /// Follows events from checkpoint `from` (or the latest) forever, answering this node's
     /// challenges; reconnects after stream errors, resuming after the last checkpoint seen.
-    pub async fn run(mut self, mut from: Option<u64>) {
+    pub async fn run(self, from: Option<u64>) {
+        self.follow(from, None).await
+    }
+
+    /// Like [`Responder::run`], resuming where the last run stopped: `cursor` is a file that
+    /// holds the last checkpoint whose events were all handled, so challenges issued while the
+    /// node was down are still answered after a restart (while their deadline lasts). Without
+    /// the file, following starts at the chain's first checkpoint.
+    pub async fn run_persisted(self, cursor: PathBuf) {
+        let from = match read_cursor(&cursor) {
+            Ok(Some(done)) => done + 1,
+            Ok(None) => 0,
+            Err(e) => {
+                tracing::warn!(path = %cursor.display(), error = %e, "unreadable watcher cursor; starting at checkpoint 0");
+                0
+            }
+        };
+        self.follow(Some(from), Some(cursor)).await
+    }
+
+    async fn follow(mut self, mut from: Option<u64>, cursor: Option<PathBuf>) {
         // A reconnect replays the last checkpoint: do not answer its challenges twice.
         let mut answered = std::collections::HashSet::new();
         loop {
@@ -111,7 +157,28 @@ impl Responder {
                         break;
                     }
                 };
+                // Events arrive in checkpoint order: reaching a later checkpoint means every
+                // earlier one is handled.
+                if let (Some(path), Some(previous)) = (&cursor, from)
+                    && envelope.checkpoint > previous
+                    && let Err(e) = write_cursor(path, envelope.checkpoint - 1)
+                {
+                    tracing::warn!(path = %path.display(), error = %e, "could not save the watcher cursor");
+                }
                 from = Some(envelope.checkpoint);
+                if let Some((blob_id, model)) =
+                    model_blob_of(&envelope, self.objects.original_package)
+                {
+                    match self.store.set_model(&blob_id, Some(model)) {
+                        Ok(()) => {
+                            tracing::info!(blob = %blob_id, %model, "blob now served to license holders only")
+                        }
+                        Err(e) => {
+                            tracing::error!(blob = %blob_id, error = %e, "could not mark a model's blob")
+                        }
+                    }
+                    continue;
+                }
                 let Some(challenge) = challenge_of(&envelope, self.objects.original_package) else {
                     continue;
                 };
@@ -132,4 +199,29 @@ impl Responder {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
+}
+
+/// The checkpoint saved in a cursor file, if the file exists.
+pub fn read_cursor(path: &Path) -> std::io::Result<Option<u64>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text.trim().parse().map(Some).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not a checkpoint number: {e}"),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces the cursor file atomically (write, fsync, rename), so a crash leaves the old or
+/// the new value, never a torn one.
+pub fn write_cursor(path: &Path, checkpoint: u64) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(checkpoint.to_string().as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
 }

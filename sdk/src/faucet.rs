@@ -1,4 +1,5 @@
-//! A minimal client for a Sui-style faucet (`POST {url}/v2/gas`).
+//! A minimal client for a Sui-style faucet (`POST {url}/v2/gas`), and a Floe devnet's WAL
+//! faucet (`POST {url}/v2/wal`).
 //!
 //! The devnet serves the same JSON API as Sui's faucets; this client speaks plain
 //! HTTP/1.1 over TCP so the sdk needs no HTTP client stack for one local call.
@@ -34,6 +35,30 @@ struct Response {
 
 /// Asks the faucet at `url` (e.g. `http://127.0.0.1:9123`) for gas coins.
 pub async fn request_gas(url: &str, recipient: Address) -> Result<Vec<FaucetCoin>, FaucetError> {
+    let body = serde_json::json!({ "FixedAmountRequest": { "recipient": recipient.to_string() } });
+    post(url, "/v2/gas", &body).await
+}
+
+/// Asks a Floe devnet's faucet at `url` for WAL: `amount` base units (10^9 per WAL), or the
+/// faucet's default with `None`. The faucet caps the amount; asking for more is refused.
+pub async fn request_wal(
+    url: &str,
+    recipient: Address,
+    amount: Option<u64>,
+) -> Result<Vec<FaucetCoin>, FaucetError> {
+    let mut request = serde_json::json!({ "recipient": recipient.to_string() });
+    if let Some(amount) = amount {
+        request["amount"] = amount.into();
+    }
+    let body = serde_json::json!({ "FixedAmountRequest": request });
+    post(url, "/v2/wal", &body).await
+}
+
+async fn post(
+    url: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<Vec<FaucetCoin>, FaucetError> {
     let host = url
         .strip_prefix("http://")
         .map(|rest| rest.trim_end_matches('/'))
@@ -43,10 +68,9 @@ pub async fn request_gas(url: &str, recipient: Address) -> Result<Vec<FaucetCoin
         url: url.to_owned(),
         source,
     };
-    let body = serde_json::json!({ "FixedAmountRequest": { "recipient": recipient.to_string() } })
-        .to_string();
+    let body = body.to_string();
     let request = format!(
-        "POST /v2/gas HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let mut stream = tokio::net::TcpStream::connect(host).await.map_err(io)?;

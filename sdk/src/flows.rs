@@ -16,7 +16,9 @@ use crate::calls::{self, CallsError, FloeObjects, SharedObject};
 use crate::client::{self, ClientError, ExecutedTransaction, FloeClient};
 use crate::committee::Committee;
 use crate::config::NetworkConfig;
-use crate::move_types::{self, events, license::License, system::System};
+use crate::move_types::{
+    self, events, license::License, staking_pool::StakingPool, system::System,
+};
 use crate::nodes::NodeDirectory;
 use crate::slivers::{self, Certificate, SliverError};
 use crate::tx::{self, CoinRef, TxError};
@@ -63,6 +65,8 @@ pub enum FlowError {
     },
     #[error("transaction {digest} did not share object {id}")]
     NotShared { id: Address, digest: Digest },
+    #[error("{0} is not a registered storage node")]
+    UnknownNode(Address),
 }
 
 /// A blob stored and certified by [`Floe::store_blob`].
@@ -183,6 +187,51 @@ impl Floe {
     pub async fn system(&mut self) -> Result<System, FlowError> {
         let id = self.objects.system.id;
         self.read_object(id, "system::System").await
+    }
+
+    /// Node `node_id`'s staking pool: its name, network address, BLS key and stake.
+    ///
+    /// Pools live in the System's `pools` table, so this reads the table's dynamic field for
+    /// the node, at the ID Sui derives from the table and the key.
+    pub async fn staking_pool(&mut self, node_id: Address) -> Result<StakingPool, FlowError> {
+        #[derive(serde::Deserialize)]
+        struct Field {
+            _id: move_types::UID,
+            _name: move_types::ID,
+            value: StakingPool,
+        }
+        let system = self.system().await?;
+        let table = move_types::address_of(&system.pools.id.id);
+        let key_type = sui_sdk_types::TypeTag::Struct(Box::new(StructTag::new(
+            Address::TWO,
+            sui_sdk_types::Identifier::from_static("object"),
+            sui_sdk_types::Identifier::from_static("ID"),
+            vec![],
+        )));
+        let key = bcs::to_bytes(&node_id).expect("an address always serializes");
+        let field_id = table.derive_dynamic_child_id(&key_type, &key);
+        let field: Field = self
+            .read_object(field_id, "dynamic_field::Field<ID, StakingPool>")
+            .await
+            .map_err(|e| match e {
+                FlowError::Client(ClientError::ObjectNotFound(_) | ClientError::NotFound(_)) => {
+                    FlowError::UnknownNode(node_id)
+                }
+                other => other,
+            })?;
+        Ok(field.value)
+    }
+
+    /// Each current committee member's network address (`host:port` as registered).
+    pub async fn node_addresses(&mut self) -> Result<Vec<(Address, String)>, FlowError> {
+        let committee = self.committee().await?;
+        let mut out = Vec::with_capacity(committee.members.len());
+        for member in committee.members {
+            let pool = self.staking_pool(member.node_id).await?;
+            let address = String::from_utf8_lossy(&pool.network_address.bytes).into_owned();
+            out.push((member.node_id, address));
+        }
+        Ok(out)
     }
 
     /// The current committee and its shards.
@@ -543,7 +592,9 @@ impl Floe {
         Ok(ObjectInput::owned(id, object.version(), object.digest()))
     }
 
-    async fn execute(
+    /// Pays gas, signs as the sender and executes the commands in `builder`: for calls the
+    /// flows do not cover (the `calls` builders), with the same gas handling.
+    pub async fn execute(
         &mut self,
         builder: TransactionBuilder,
     ) -> Result<ExecutedTransaction, FlowError> {

@@ -26,7 +26,8 @@ pub struct Certificate {
 pub enum SliverError {
     #[error(
         "only nodes holding {confirmed} shards confirmed blob {blob_id}; {needed} are needed \
-         (failures: {failures:?}); retry when more nodes are reachable"
+         ({}); retry when more nodes are reachable",
+        summarize(.failures)
     )]
     NoQuorum {
         blob_id: BlobId,
@@ -36,14 +37,15 @@ pub enum SliverError {
     },
     #[error("the blob was encoded for {encoded} shards but the committee has {committee}")]
     ShardCountMismatch { encoded: usize, committee: usize },
-    #[error("no node served valid metadata for blob {blob_id} (failures: {failures:?})")]
+    #[error("no node served valid metadata for blob {blob_id} ({})", summarize(.failures))]
     NoMetadata {
         blob_id: BlobId,
         failures: Vec<(Address, String)>,
     },
     #[error(
         "only {got} of the {needed} primary slivers needed to decode blob {blob_id} could be \
-         read and verified (failures: {failures:?})"
+         read and verified ({})",
+        summarize(.failures)
     )]
     NotEnoughSlivers {
         blob_id: BlobId,
@@ -55,6 +57,26 @@ pub enum SliverError {
     Decode(#[from] DecodeError),
     #[error(transparent)]
     Bls(#[from] BlsError),
+}
+
+/// A few failures in full and a count of the rest: a read from a thousand shards that all
+/// refuse for one reason should say so in a line, not a thousand.
+fn summarize(failures: &[(Address, String)]) -> String {
+    const SHOWN: usize = 3;
+    if failures.is_empty() {
+        return "no node answered".to_owned();
+    }
+    let mut text = format!("{} failures: ", failures.len());
+    for (i, (node, message)) in failures.iter().take(SHOWN).enumerate() {
+        if i > 0 {
+            text.push_str("; ");
+        }
+        text.push_str(&format!("node {node}: {message}"));
+    }
+    if failures.len() > SHOWN {
+        text.push_str(&format!("; and {} more", failures.len() - SHOWN));
+    }
+    text
 }
 
 /// The committee index of every pair's holder, or an error naming a shard nobody holds.

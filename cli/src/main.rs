@@ -1,0 +1,302 @@
+//! `floe`: the front door. `floe up` runs a whole network on this machine; the other commands
+//! use it (or any network with `--network`): accounts, blobs, staking, models and licenses.
+
+mod amount;
+mod commands;
+mod home;
+mod keeper;
+mod output;
+mod session;
+mod up;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use sui_sdk_types::Address;
+
+use crate::home::Home;
+use crate::session::Session;
+
+#[derive(Parser)]
+#[command(
+    name = "floe",
+    version,
+    about = "Floe: decentralized blob storage with an AI-model market, on Sui"
+)]
+struct Cli {
+    /// Where `floe up` keeps its state and commands find it.
+    #[arg(long, global = true, env = "FLOE_HOME", default_value = ".floe")]
+    home: PathBuf,
+    /// An sdk network file (default: the one `floe up` writes under the home).
+    #[arg(long, global = true, env = "FLOE_NETWORK")]
+    network: Option<PathBuf>,
+    /// The account that signs (default: the first in the home's keystore).
+    #[arg(long = "as", global = true)]
+    account: Option<Address>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a whole Floe network here: devnet, storage nodes, indexer + REST API, keeper.
+    Up(UpArgs),
+    /// What the network looks like now: epoch, committee, your balances, the services.
+    Status,
+    /// Accounts in the home's keystore.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// The blob ID of a file, computed locally (nothing is sent anywhere).
+    BlobId {
+        file: PathBuf,
+        /// Shards to encode for (default: the network's).
+        #[arg(long)]
+        shards: Option<u16>,
+    },
+    /// Store a file: encode, pay, send slivers to the nodes, certify on-chain.
+    Store {
+        file: PathBuf,
+        /// Epochs to keep it, from the current one.
+        #[arg(long, default_value_t = 5)]
+        epochs: u64,
+        /// Allow deleting it before it expires.
+        #[arg(long)]
+        deletable: bool,
+    },
+    /// Read a blob back from the nodes, checking every sliver and the blob ID.
+    Read {
+        blob_id: String,
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Read a model's blob as the holder of this license.
+        #[arg(long)]
+        license: Option<Address>,
+    },
+    /// Stake WAL with a storage node.
+    Stake {
+        node_id: Address,
+        /// WAL, e.g. 100 or 0.5.
+        #[arg(value_parser = amount::parse_wal)]
+        amount: u64,
+    },
+    /// Models: register one, publish its versions.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Licenses: offer a model, buy, inspect.
+    #[command(subcommand)]
+    License(LicenseCommand),
+}
+
+#[derive(clap::Args)]
+struct UpArgs {
+    /// Storage nodes registered at genesis.
+    #[arg(long, default_value_t = 4)]
+    nodes: usize,
+    /// Shards of the network.
+    #[arg(long, default_value_t = 100)]
+    shards: u16,
+    /// Epoch length in seconds.
+    #[arg(long, default_value_t = 300)]
+    epoch_secs: u64,
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    grpc: SocketAddr,
+    #[arg(long, default_value = "127.0.0.1:9123")]
+    faucet: SocketAddr,
+    /// The indexer's REST API.
+    #[arg(long, default_value = "127.0.0.1:9180")]
+    api: SocketAddr,
+    /// PostgreSQL database of the indexer (created if missing).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/floe"
+    )]
+    database_url: String,
+    /// Run without the indexer (and so without PostgreSQL).
+    #[arg(long)]
+    no_indexer: bool,
+    /// Node i listens on this port + i (0: any free port, chosen once and kept).
+    #[arg(long, default_value_t = 9200)]
+    node_port: u16,
+    /// Milliseconds between checkpoints.
+    #[arg(long, default_value_t = 250)]
+    checkpoint_ms: u64,
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account and fund it from the local faucet (SUI for gas, and WAL).
+    New {
+        /// WAL to ask the faucet for.
+        #[arg(long, default_value = "100", value_parser = amount::parse_wal)]
+        wal: u64,
+    },
+    /// Every account with its SUI and WAL balances.
+    List,
+    /// Ask the local faucet for more SUI and WAL.
+    Fund {
+        #[arg(long, default_value = "100", value_parser = amount::parse_wal)]
+        wal: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Register a model; you receive its ModelCap.
+    Create {
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Store FILE as the model's next version and publish it; nodes then serve it to
+    /// license holders only.
+    Publish {
+        model_id: Address,
+        file: PathBuf,
+        #[arg(long)]
+        architecture: String,
+        /// Hex hash of the training data (optional).
+        #[arg(long, default_value = "")]
+        dataset_hash: String,
+        /// `name=value` metrics (repeatable).
+        #[arg(long = "metric", value_parser = commands::parse_metric)]
+        metrics: Vec<(String, u64)>,
+        #[arg(long, default_value_t = 5)]
+        epochs: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum LicenseCommand {
+    /// Open an offer for one of your models.
+    Offer {
+        model_id: Address,
+        /// WAL per window, e.g. 10 or 0.5.
+        #[arg(long, value_parser = amount::parse_wal)]
+        price: u64,
+        /// Window length in seconds.
+        #[arg(long)]
+        window_secs: u64,
+        /// Most windows a license may hold ahead.
+        #[arg(long, default_value_t = 12)]
+        max_windows: u64,
+        /// Uses per window; 0 = unlimited.
+        #[arg(long, default_value_t = 0)]
+        uses: u64,
+    },
+    /// Buy a license from an offer.
+    Buy {
+        offer_id: Address,
+        #[arg(long, default_value_t = 1)]
+        windows: u64,
+    },
+    /// A license's terms and whether it is valid now.
+    Show { license_id: Address },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,floe=info,floe_node=info,floe_devnet=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let session = Session {
+        home: Home::new(cli.home),
+        network: cli.network,
+        account: cli.account,
+    };
+    match cli.command {
+        Command::Up(args) => {
+            let options = up::UpOptions {
+                nodes: args.nodes,
+                shards: args.shards,
+                epoch_ms: args.epoch_secs.saturating_mul(1000),
+                grpc: args.grpc,
+                faucet: args.faucet,
+                api: (!args.no_indexer).then_some(args.api),
+                database_url: args.database_url,
+                node_port: args.node_port,
+                checkpoint_interval_ms: args.checkpoint_ms,
+            };
+            up::run(&session.home, options).await
+        }
+        Command::Status => commands::status(&session).await,
+        Command::Account(AccountCommand::New { wal }) => commands::account_new(&session, wal).await,
+        Command::Account(AccountCommand::List) => commands::account_list(&session).await,
+        Command::Account(AccountCommand::Fund { wal }) => {
+            commands::account_fund(&session, wal).await
+        }
+        Command::BlobId { file, shards } => commands::blob_id(&session, &file, shards).await,
+        Command::Store {
+            file,
+            epochs,
+            deletable,
+        } => commands::store(&session, &file, epochs, deletable).await,
+        Command::Read {
+            blob_id,
+            out,
+            license,
+        } => commands::read(&session, &blob_id, &out, license).await,
+        Command::Stake { node_id, amount } => commands::stake(&session, node_id, amount).await,
+        Command::Model(ModelCommand::Create { name, description }) => {
+            commands::model_create(&session, &name, &description).await
+        }
+        Command::Model(ModelCommand::Publish {
+            model_id,
+            file,
+            architecture,
+            dataset_hash,
+            metrics,
+            epochs,
+        }) => {
+            commands::model_publish(
+                &session,
+                commands::Publish {
+                    model_id,
+                    file,
+                    architecture,
+                    dataset_hash,
+                    metrics,
+                    epochs,
+                },
+            )
+            .await
+        }
+        Command::License(LicenseCommand::Offer {
+            model_id,
+            price,
+            window_secs,
+            max_windows,
+            uses,
+        }) => {
+            commands::license_offer(&session, model_id, price, window_secs, max_windows, uses).await
+        }
+        Command::License(LicenseCommand::Buy { offer_id, windows }) => {
+            commands::license_buy(&session, offer_id, windows).await
+        }
+        Command::License(LicenseCommand::Show { license_id }) => {
+            commands::license_show(&session, license_id).await
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! What every client command needs: the network file, the account key, a connected `Floe`,
+//! and the storage nodes of the current committee, found through their staking pools.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use floe_node::http_client::HttpNodeClient;
+use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
+use floe_sdk::{Floe, Keystore, NetworkConfig};
+use sui_sdk_types::Address;
+
+use crate::home::Home;
+
+/// Global flags every client command shares.
+pub struct Session {
+    pub home: Home,
+    /// `--network`: an sdk network file; default: the one `floe up` keeps in the home.
+    pub network: Option<PathBuf>,
+    /// `--as`: which account of the keystore signs; default: the first.
+    pub account: Option<Address>,
+}
+
+impl Session {
+    pub fn network(&self) -> anyhow::Result<NetworkConfig> {
+        let path = self
+            .network
+            .clone()
+            .unwrap_or_else(|| self.home.network_file());
+        if !path.exists() {
+            bail!(
+                "no network file at {}: start a local network with `floe up` (or pass --network FILE)",
+                path.display()
+            );
+        }
+        NetworkConfig::from_file(&path).with_context(|| format!("loading {}", path.display()))
+    }
+
+    pub fn keystore(&self) -> anyhow::Result<Keystore> {
+        let path = self.home.keystore();
+        if !path.exists() {
+            bail!(
+                "no accounts yet ({} is missing): create one with `floe account new`",
+                path.display()
+            );
+        }
+        Keystore::load(&path).with_context(|| format!("loading {}", path.display()))
+    }
+
+    pub fn key(&self) -> anyhow::Result<Ed25519PrivateKey> {
+        let keystore = self.keystore()?;
+        Ok(match self.account {
+            Some(address) => keystore.key(&address)?.clone(),
+            None => keystore.first()?.clone(),
+        })
+    }
+
+    /// A `Floe` acting as the chosen account.
+    pub async fn floe(&self) -> anyhow::Result<Floe> {
+        let network = self.network()?;
+        let key = self.key()?;
+        Floe::connect(&network, key)
+            .await
+            .with_context(|| format!("connecting to {}", network.rpc_url))
+    }
+}
+
+/// Clients of the current committee's nodes, at the addresses their pools registered; with
+/// `license`, reads are signed as that license's holder.
+pub async fn node_directory(
+    floe: &mut Floe,
+    license: Option<(Ed25519PrivateKey, Address)>,
+) -> anyhow::Result<HashMap<Address, HttpNodeClient>> {
+    let addresses = floe
+        .node_addresses()
+        .await
+        .context("reading the committee's node addresses")?;
+    let mut directory = HashMap::new();
+    for (node_id, address) in addresses {
+        let url = if address.contains("://") {
+            address
+        } else {
+            format!("http://{address}")
+        };
+        let client = match HttpNodeClient::connect(&url).await {
+            Ok(client) => client,
+            Err(e) => {
+                // The flows need only a quorum; a node that is down counts as a failure there.
+                tracing::warn!(%node_id, %url, error = %e, "storage node unreachable");
+                HttpNodeClient::new(&url)
+            }
+        };
+        let client = match &license {
+            Some((key, id)) => client.with_license(key.clone(), *id),
+            None => client,
+        };
+        directory.insert(node_id, client);
+    }
+    Ok(directory)
+}
+
+/// The time the chain's checks will see for a transaction sent now: the Clock object moves
+/// only when transactions run, so on an idle chain it lags behind the wall clock.
+pub async fn chain_now_ms(floe: &mut Floe) -> Result<u64, floe_sdk::FlowError> {
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Ok(floe.clock_ms().await?.max(wall))
+}

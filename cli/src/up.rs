@@ -1,0 +1,372 @@
+//! `floe up`: a whole Floe network on this machine, in one process — the devnet with the
+//! `floe` package and its storage nodes registered at genesis, the nodes' services, the
+//! indexer with its REST API, and a keeper that advances epochs and issues challenges.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
+use floe_devnet::{Devnet, DevnetConfig};
+use floe_indexer::service::{IndexerOptions, RunningIndexer};
+use floe_node::config::NodeConfig;
+use floe_node::service::RunningNode;
+use floe_sdk::bls::BlsKeyPair;
+use floe_sdk::move_types::staking::NodeCap;
+use floe_sdk::{FloeClient, FloeObjects, Keystore, NetworkConfig};
+use rand::RngCore as _;
+use sui_sdk_types::Address;
+
+use crate::home::{GenesisShape, Home, UpFile};
+use crate::keeper;
+
+const WAL: u64 = 1_000_000_000;
+/// WAL the publisher stakes with each genesis node.
+const GENESIS_STAKE: u64 = 1_000_000 * WAL;
+
+/// What `floe up` runs, from its flags.
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    pub nodes: usize,
+    pub shards: u16,
+    pub epoch_ms: u64,
+    pub grpc: SocketAddr,
+    pub faucet: SocketAddr,
+    /// The REST API's address; `None` runs no indexer (no PostgreSQL needed).
+    pub api: Option<SocketAddr>,
+    pub database_url: String,
+    /// First node port; node `i` listens on `node_port + i` (0: any free port).
+    pub node_port: u16,
+    pub checkpoint_interval_ms: u64,
+}
+
+/// A storage node's identity, kept in its directory so restarts keep it.
+struct NodeIdentity {
+    bls: BlsKeyPair,
+    operator: Address,
+    listen: SocketAddr,
+}
+
+/// Loads node `index`'s keys and address, creating them on first use.
+fn node_identity(home: &Home, index: usize, options: &UpOptions) -> anyhow::Result<NodeIdentity> {
+    let dir = home.node_dir(index);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let bls_file = dir.join("bls.key");
+    if !bls_file.exists() {
+        let mut seed = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut seed);
+        std::fs::write(&bls_file, hex::encode(seed))
+            .with_context(|| format!("writing {}", bls_file.display()))?;
+    }
+    let bls = floe_node::config::load_bls_key(&bls_file)?;
+    let operator = Keystore::load_or_create(dir.join("operator.keystore"), 1)?.addresses()[0];
+    let listen_file = dir.join("listen");
+    let listen = match std::fs::read_to_string(&listen_file) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .with_context(|| format!("{} holds no socket address", listen_file.display()))?,
+        Err(_) => {
+            // The address is registered on-chain at genesis, so it is chosen once and kept.
+            let port = match options.node_port {
+                0 => 0,
+                base => base
+                    .checked_add(u16::try_from(index)?)
+                    .context("node ports run past 65535; pick a lower --node-port")?,
+            };
+            let probe = std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| {
+                format!("port {port} for node {index} is taken; pick another --node-port")
+            })?;
+            let addr = probe.local_addr()?;
+            std::fs::write(&listen_file, addr.to_string())
+                .with_context(|| format!("writing {}", listen_file.display()))?;
+            addr
+        }
+    };
+    Ok(NodeIdentity {
+        bls,
+        operator,
+        listen,
+    })
+}
+
+/// Checks that an existing home was created with the network shape asked for now.
+fn check_shape(home: &Home, shape: &GenesisShape) -> anyhow::Result<()> {
+    if let Some(previous) = UpFile::load(&home.up_file())?
+        && previous.genesis != *shape
+        && home.devnet_dir().exists()
+    {
+        bail!(
+            "{} holds a network started with {} nodes, {} shards and {} ms epochs; run `floe up` \
+             with those, or delete the directory to start a new network",
+            home.root().display(),
+            previous.genesis.nodes,
+            previous.genesis.shards,
+            previous.genesis.epoch_ms
+        );
+    }
+    Ok(())
+}
+
+/// Finds node `operator`'s node ID and `NodeCap`, funding the operator with gas for answers.
+async fn node_on_chain(
+    client: &mut FloeClient,
+    network: &NetworkConfig,
+    operator: Address,
+) -> anyhow::Result<(Address, Address)> {
+    if client.sui_coins(operator).await?.is_empty() {
+        let faucet = network
+            .faucet_url
+            .as_deref()
+            .context("the devnet runs no faucet")?;
+        floe_sdk::faucet::request_gas(faucet, operator).await?;
+    }
+    let cap_type = floe_devnet::floe::tag("staking", "NodeCap");
+    let caps = client.owned_objects(operator, Some(&cap_type)).await?;
+    let cap = caps.first().with_context(|| {
+        format!("operator {operator} owns no NodeCap: was it registered at genesis?")
+    })?;
+    let contents: NodeCap = bcs::from_bytes(
+        cap.as_struct()
+            .context("a NodeCap is a Move object")?
+            .contents(),
+    )
+    .context("decoding the NodeCap")?;
+    Ok((
+        floe_sdk::move_types::address_of(&contents.node_id),
+        cap.object_id(),
+    ))
+}
+
+fn write_node_config(
+    dir: &Path,
+    identity: &NodeIdentity,
+    network_file: &Path,
+    node_id: Address,
+    node_cap: Address,
+    poll_ms: u64,
+) -> anyhow::Result<NodeConfig> {
+    let path = dir.join("node.toml");
+    let text = format!(
+        "# Written by `floe up`; `floe-node run --config {}` runs this node on its own.\n\
+         listen = \"{}\"\n\
+         data_dir = \"store\"\n\
+         bls_key_file = \"bls.key\"\n\
+         network_config = {}\n\
+         node_id = \"{node_id}\"\n\
+         node_cap_id = \"{node_cap}\"\n\
+         operator_keystore = \"operator.keystore\"\n\
+         committee_poll_ms = {poll_ms}\n",
+        path.display(),
+        identity.listen,
+        toml::Value::String(network_file.display().to_string()),
+    );
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(NodeConfig::load(&path)?)
+}
+
+/// Runs the network until Ctrl-C or SIGTERM (or until a part of it fails).
+pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
+    std::fs::create_dir_all(home.root())
+        .with_context(|| format!("creating {}", home.root().display()))?;
+    let shape = GenesisShape {
+        nodes: options.nodes,
+        shards: options.shards,
+        epoch_ms: options.epoch_ms,
+    };
+    check_shape(home, &shape)?;
+    if options.nodes == 0 || options.nodes > usize::from(options.shards) {
+        bail!(
+            "--nodes must be between 1 and --shards ({}), got {}",
+            options.shards,
+            options.nodes
+        );
+    }
+
+    let identities = (0..options.nodes)
+        .map(|i| node_identity(home, i, &options))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut config = DevnetConfig {
+        grpc_addr: options.grpc,
+        faucet_addr: Some(options.faucet),
+        data_dir: home.devnet_dir(),
+        checkpoint_interval_ms: options.checkpoint_interval_ms,
+        ..DevnetConfig::default()
+    };
+    std::fs::create_dir_all(&config.data_dir)?;
+    let publisher = Keystore::load_or_create(config.faucet_keystore_path(), 1)?.addresses()[0];
+    config.floe = Some(NetworkGenesis {
+        n_shards: options.shards,
+        epoch_duration_ms: options.epoch_ms,
+        nodes: identities
+            .iter()
+            .enumerate()
+            .map(|(i, id)| GenesisNode {
+                name: format!("node-{i}"),
+                network_address: id.listen.to_string(),
+                bls_public_key: id.bls.public_key().to_vec(),
+                proof_of_possession: id.bls.proof_of_possession(publisher).to_vec(),
+                commission_bps: 500,
+                stake: GENESIS_STAKE,
+                operator: id.operator,
+            })
+            .collect(),
+    });
+    let devnet = Devnet::start_floe(config)
+        .await
+        .context("starting the devnet")?;
+    let network = NetworkConfig::from_file(devnet.network_config_path())?;
+    let mut client = FloeClient::connect(&network.rpc_url)?;
+    let objects = FloeObjects::resolve(&mut client, &network)
+        .await
+        .context("resolving Floe's shared objects")?;
+
+    let poll_ms = (options.epoch_ms / 10).clamp(500, 60_000);
+    let mut nodes: Vec<RunningNode> = Vec::new();
+    for (i, identity) in identities.iter().enumerate() {
+        let (node_id, node_cap) = node_on_chain(&mut client, &network, identity.operator).await?;
+        let config = write_node_config(
+            &home.node_dir(i),
+            identity,
+            &home.network_file(),
+            node_id,
+            node_cap,
+            poll_ms,
+        )?;
+        let node = floe_node::service::start(config)
+            .await
+            .with_context(|| format!("starting storage node {i}"))?;
+        nodes.push(node);
+    }
+
+    let indexer: Option<RunningIndexer> = match options.api {
+        Some(listen) => Some(
+            floe_indexer::service::start(IndexerOptions {
+                database_url: options.database_url.clone(),
+                rpc_url: network.rpc_url.clone(),
+                package: objects.original_package,
+                listen,
+                batch: 200,
+                connections: 8,
+                ready_max_lag: 20,
+            })
+            .await
+            .with_context(|| {
+                format!(
+                    "starting the indexer on {} (is PostgreSQL running? `--no-indexer` runs without it)",
+                    redact(&options.database_url)
+                )
+            })?,
+        ),
+        None => None,
+    };
+
+    let keeper_key = Keystore::load_or_create(home.keeper_keystore(), 1)?
+        .first()?
+        .clone();
+    let keeper = tokio::spawn(keeper::run(
+        network.clone(),
+        keeper_key,
+        Duration::from_millis((options.epoch_ms / 20).clamp(200, 5_000)),
+    ));
+
+    let up = UpFile {
+        genesis: shape,
+        grpc: devnet.rpc_url(),
+        faucet: devnet.faucet_url(),
+        api: indexer.as_ref().map(|i| format!("http://{}", i.addr)),
+        nodes: nodes.iter().map(|n| format!("http://{}", n.addr)).collect(),
+    };
+    up.save(&home.up_file())?;
+    print_ready(home, &up);
+
+    let outcome = wait(&mut nodes, indexer.as_ref()).await;
+    keeper.abort();
+    if let Some(indexer) = indexer {
+        indexer.stop();
+    }
+    for node in nodes {
+        node.stop();
+    }
+    devnet.shutdown().await;
+    outcome
+}
+
+/// Machine-readable lines first (tests and scripts read them), then a word for people.
+fn print_ready(home: &Home, up: &UpFile) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "grpc {}", up.grpc);
+    if let Some(faucet) = &up.faucet {
+        let _ = writeln!(out, "faucet {faucet}");
+    }
+    if let Some(api) = &up.api {
+        let _ = writeln!(out, "api {api}");
+    }
+    for (i, node) in up.nodes.iter().enumerate() {
+        let _ = writeln!(out, "node-{i} {node}");
+    }
+    let _ = writeln!(out, "network {}", home.network_file().display());
+    let _ = writeln!(out, "ready");
+    let _ = writeln!(
+        out,
+        "\nFloe is up ({} storage nodes, {} shards, {} ms epochs); state in {}.\n\
+         Try: floe account new && floe store FILE && floe read BLOB_ID --out COPY\n\
+         Stop with Ctrl-C; `floe up` again resumes where it stopped.",
+        up.genesis.nodes,
+        up.genesis.shards,
+        up.genesis.epoch_ms,
+        home.root().display()
+    );
+    let _ = out.flush();
+}
+
+/// Waits for a stop signal, or for a part to fail (then reports it).
+async fn wait(nodes: &mut [RunningNode], indexer: Option<&RunningIndexer>) -> anyhow::Result<()> {
+    let signal = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    };
+    let node_failed = futures::future::select_all(nodes.iter_mut().map(|n| &mut n.server));
+    let indexer_failed = async {
+        match indexer {
+            Some(indexer) => loop {
+                if indexer.ingest.is_finished() || indexer.server.is_finished() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            },
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = signal => {
+            tracing::info!("stopping");
+            Ok(())
+        }
+        (result, index, _) = node_failed => {
+            bail!("storage node {index} stopped: {result:?}")
+        }
+        () = indexer_failed => bail!("the indexer stopped; see the log above"),
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
