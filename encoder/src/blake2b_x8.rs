@@ -22,7 +22,7 @@ use crate::merkle::Digest;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-const IV: [u64; 8] = [
+pub(crate) const IV: [u64; 8] = [
     0x6a09e667f3bcc908,
     0xbb67ae8584caa73b,
     0x3c6ef372fe94f82b,
@@ -34,9 +34,9 @@ const IV: [u64; 8] = [
 ];
 
 /// Parameter block word 0 for an unkeyed 32-byte digest: depth 1, fanout 1, digest length 32.
-const PARAM0: u64 = 0x0101_0000 ^ 32;
+pub(crate) const PARAM0: u64 = 0x0101_0000 ^ 32;
 
-const BLOCK: usize = 128;
+pub(crate) const BLOCK: usize = 128;
 
 /// True when the eight-lane kernel can run on this CPU.
 pub(crate) fn available() -> bool {

@@ -9,6 +9,7 @@
 //! - [`recovery`] rebuilds one lost sliver from symbols other nodes derive from theirs.
 //! - [`challenge`] builds and checks the availability-challenge answer the Move package
 //!   verifies on-chain; its module docs give the byte format.
+mod blake2b_x4;
 mod blake2b_x8;
 pub mod blob_id;
 pub mod challenge;

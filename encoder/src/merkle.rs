@@ -3,15 +3,16 @@
 //! tree is its leaf hash.
 //!
 //! Hashing dominates the cost of a blob ID (n² leaves plus 2n trees), so the batch functions
-//! here feed many independent hashes to `blake2b_simd::many`, which runs four lanes at once
-//! with AVX2.
+//! here hash many independent messages of one length side by side: eight lanes at once with
+//! AVX-512 (`blake2b_x8`), else four with AVX2 (`blake2b_x4`), else through
+//! `blake2b_simd::many`.
 
 use blake2b_simd::Params;
 use blake2b_simd::many::{HashManyJob, hash_many};
 use rayon::prelude::*;
 
-use crate::blake2b_x8;
 use crate::error::ProofError;
+use crate::{blake2b_x4, blake2b_x8};
 
 /// A 32-byte Blake2b-256 digest.
 pub type Digest = [u8; 32];
@@ -65,15 +66,29 @@ pub fn depth(n_leaves: usize) -> usize {
     }
 }
 
+/// Hashes `out.len()` messages `prefix ‖ data[i·stride .. i·stride + len]` with the widest
+/// in-place kernel this CPU runs: eight lanes with AVX-512, else four with AVX2. Returns false,
+/// touching nothing, when neither is available.
+fn hash_strided_simd(
+    data: &[u8],
+    stride: usize,
+    len: usize,
+    prefix: Option<u8>,
+    out: &mut [Digest],
+) -> bool {
+    blake2b_x8::hash_strided(data, stride, len, prefix, out)
+        || blake2b_x4::hash_strided(data, stride, len, prefix, out)
+}
+
 /// Hashes `count` items of `stride` bytes laid out back to back in `inputs`, each already
-/// carrying its prefix byte, into `out`: eight lanes at a time with AVX-512, else four with
-/// `blake2b_simd`'s AVX2 path.
+/// carrying its prefix byte, into `out`: eight lanes at a time with AVX-512, four with AVX2,
+/// else through `blake2b_simd`.
 // The encoder itself now hashes unprefixed data in place; kept for crate code that batches
 // ready-made items.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn hash_items(inputs: &[u8], stride: usize, out: &mut [Digest]) {
     let count = out.len().min(inputs.len() / stride);
-    if !blake2b_x8::hash_strided(inputs, stride, stride, None, &mut out[..count]) {
+    if !hash_strided_simd(inputs, stride, stride, None, &mut out[..count]) {
         hash_items_portable(inputs, stride, out);
     }
 }
@@ -100,7 +115,7 @@ fn hash_prefixed(
     out: &mut [Digest],
     scratch: &mut Vec<u8>,
 ) {
-    if !blake2b_x8::hash_strided(data, stride, len, Some(prefix), out) {
+    if !hash_strided_simd(data, stride, len, Some(prefix), out) {
         hash_prefixed_portable(data, stride, len, prefix, out, scratch);
     }
 }
@@ -126,8 +141,8 @@ fn hash_prefixed_portable(
 
 /// Leaf hashes of `count` symbols of `symbol_size` bytes stored contiguously in `symbols`.
 ///
-/// With AVX-512 the symbols are hashed in place; otherwise the prefix byte forces one copy per
-/// symbol, and `scratch` is reused across calls to keep that copy allocation-free.
+/// With AVX-512 or AVX2 the symbols are hashed in place; otherwise the prefix byte forces one
+/// copy per symbol, and `scratch` is reused across calls to keep that copy allocation-free.
 pub(crate) fn leaf_hashes_into(
     symbols: &[u8],
     symbol_size: usize,
@@ -393,7 +408,7 @@ mod tests {
 
     #[test]
     fn portable_batch_hashing_matches_single_hashes() {
-        // The path taken on CPUs without AVX-512.
+        // The path taken on CPUs without AVX-512 or AVX2.
         let data: Vec<u8> = (0..4000u32).map(|i| (i * 13 + 5) as u8).collect();
         for (len, stride) in [(1usize, 1usize), (6, 6), (64, 64), (64, 70), (302, 302)] {
             let count = (data.len() - len) / stride + 1;
