@@ -66,6 +66,8 @@ enum Command {
     },
     /// Read a blob back from the nodes, checking every sliver and the blob ID.
     Read {
+        /// Base64url; it may start with `-`, which is read as the ID, not a flag.
+        #[arg(allow_hyphen_values = true)]
         blob_id: String,
         #[arg(long, short)]
         out: PathBuf,

@@ -1,0 +1,385 @@
+//! `floe up` and the client commands as a user runs them: real `floe` processes on 127.0.0.1,
+//! a real PostgreSQL database, real files. One network serves the whole story — accounts,
+//! store and read, the REST API, epochs and challenges answered by the nodes, a model sold
+//! under license — then survives a SIGKILL and a restart with every stored blob readable.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const FLOE: &str = env!("CARGO_BIN_EXE_floe");
+
+/// A database for one test, dropped at the end (even on panic).
+struct TestDb {
+    name: String,
+}
+
+impl TestDb {
+    fn new(tag: &str) -> Self {
+        let name = format!("floe_cli_{tag}_{}", std::process::id());
+        psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        Self { name }
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+fn psql(sql: &str) {
+    let status = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-qc",
+            sql,
+        ])
+        .env("PGOPTIONS", "-c client_min_messages=warning")
+        .status()
+        .expect("psql is installed");
+    assert!(status.success(), "psql {sql}");
+}
+
+/// A running `floe up`, killed when dropped.
+struct Up {
+    child: Child,
+    lines: std::collections::HashMap<String, String>,
+}
+
+impl Up {
+    fn start(home: &Path, db: &TestDb) -> Self {
+        let mut child = Command::new(FLOE)
+            .arg("--home")
+            .arg(home)
+            .args([
+                "up",
+                "--grpc",
+                "127.0.0.1:0",
+                "--faucet",
+                "127.0.0.1:0",
+                "--api",
+                "127.0.0.1:0",
+                "--node-port",
+                "0",
+                "--nodes",
+                "4",
+                "--shards",
+                "10",
+                "--epoch-secs",
+                "6",
+                "--checkpoint-ms",
+                "50",
+                "--database-url",
+                &db.url(),
+            ])
+            // FLOE_UP_LOG=info shows the network's log when a run needs explaining.
+            .env(
+                "RUST_LOG",
+                std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawning floe up");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = std::collections::HashMap::new();
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(120))
+                .expect("floe up printed `ready` within two minutes");
+            if line == "ready" {
+                break;
+            }
+            if let Some((key, value)) = line.split_once(' ') {
+                lines.insert(key.to_owned(), value.to_owned());
+            }
+        }
+        Self { child, lines }
+    }
+
+    fn api(&self) -> &str {
+        &self.lines["api"]
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, as Ctrl-C or a service manager stops it; returns its exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "floe up ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn floe(home: &Path, args: &[&str]) -> Output {
+    Command::new(FLOE)
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running floe")
+}
+
+/// Runs a command that must succeed; returns its stdout, trimmed.
+fn ok(home: &Path, args: &[&str]) -> String {
+    let out = floe(home, args);
+    assert!(
+        out.status.success(),
+        "floe {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Runs a command that must fail; returns its stderr.
+fn fails(home: &Path, args: &[&str]) -> String {
+    let out = floe(home, args);
+    assert!(!out.status.success(), "floe {args:?} succeeded");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// A GET against the REST API: (status, body).
+fn get(base: &str, path: &str) -> (u16, String) {
+    let host = base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    // The API answers with fixed-length bodies; chunked ones would need decoding.
+    (status, body.to_owned())
+}
+
+/// Polls `check` until it holds or `secs` pass.
+fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn write_file(dir: &Path, name: &str, len: usize, seed: u32) -> PathBuf {
+    let data: Vec<u8> = (0..len as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 11) as u8)
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+#[test]
+fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let home = home.as_path();
+    let db = TestDb::new("up");
+
+    // Before `floe up`, commands say what to do.
+    let message = fails(home, &["status"]);
+    assert!(message.contains("floe up"), "{message}");
+
+    let up = Up::start(home, &db);
+    let p = |path: &Path| path.to_str().unwrap().to_owned();
+
+    // An account, funded by the faucet.
+    let me = ok(home, &["account", "new", "--wal", "500"]);
+    assert!(me.starts_with("0x"), "{me}");
+    let listing = ok(home, &["account", "list"]);
+    assert!(
+        listing.contains(&me) && listing.contains("500"),
+        "{listing}"
+    );
+
+    // Store and read back; the blob ID matches the offline computation.
+    let file = write_file(dir.path(), "data.bin", 200_000, 1);
+    let blob = ok(home, &["store", &p(&file), "--epochs", "10"]);
+    assert_eq!(ok(home, &["blob-id", &p(&file)]), blob);
+    assert_eq!(ok(home, &["blob-id", &p(&file), "--shards", "10"]), blob);
+    let copy = dir.path().join("copy.bin");
+    ok(home, &["read", &blob, "--out", &p(&copy)]);
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&file).unwrap());
+
+    // Bad input gets a clear message and changes nothing.
+    let message = fails(home, &["read", "not-a-blob-id", "--out", &p(&copy)]);
+    assert!(message.contains("is not a blob ID"), "{message}");
+    let message = fails(home, &["store", &p(&dir.path().join("missing.bin"))]);
+    assert!(message.contains("cannot read"), "{message}");
+    let message = fails(home, &["stake", "0x1", "1.0000000001"]);
+    assert!(message.contains("not a WAL amount"), "{message}");
+
+    // The indexer serves the certified blob.
+    eventually(30, "the blob in the REST API", || {
+        let (status, body) = get(up.api(), &format!("/v1/blobs/{blob}"));
+        status == 200 && body.contains("certified")
+    });
+
+    // The keeper moves epochs and issues challenges; the nodes answer every one on-chain.
+    eventually(60, "an answered challenge", || {
+        let (status, body) = get(up.api(), "/v1/challenges?status=answered");
+        status == 200 && body.contains("\"challenge_id\"")
+    });
+    let (_, slashed) = get(up.api(), "/v1/challenges?status=slashed");
+    assert!(!slashed.contains("\"challenge_id\""), "{slashed}");
+    let status = ok(home, &["status"]);
+    assert!(status.contains("committee  4 nodes"), "{status}");
+
+    // A model sold under license: its blob is served to license holders only.
+    let model = ok(
+        home,
+        &["model", "create", "tiny-llm", "--description", "test"],
+    );
+    let weights = write_file(dir.path(), "weights.bin", 60_000, 2);
+    let model_blob = ok(
+        home,
+        &[
+            "model",
+            "publish",
+            &model,
+            &p(&weights),
+            "--architecture",
+            "transformer",
+            "--metric",
+            "accuracy=91",
+        ],
+    );
+    let got = dir.path().join("weights.out");
+    eventually(30, "the nodes to gate the model's blob", || {
+        let out = floe(home, &["read", &model_blob, "--out", &p(&got)]);
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--license")
+    });
+    let offer = ok(
+        home,
+        &[
+            "license",
+            "offer",
+            &model,
+            "--price",
+            "2",
+            "--window-secs",
+            "3600",
+        ],
+    );
+    let buyer = ok(home, &["account", "new", "--wal", "50"]);
+    let license = ok(home, &["--as", &buyer, "license", "buy", &offer]);
+    let shown = ok(home, &["license", "show", &license]);
+    assert!(
+        shown.contains("valid now   yes") && shown.contains(&buyer),
+        "{shown}"
+    );
+    ok(
+        home,
+        &[
+            "--as",
+            &buyer,
+            "read",
+            &model_blob,
+            "--out",
+            &p(&got),
+            "--license",
+            &license,
+        ],
+    );
+    assert_eq!(
+        std::fs::read(&got).unwrap(),
+        std::fs::read(&weights).unwrap()
+    );
+    // The seller's own account holds no license: signing as it is refused by the nodes.
+    let message = fails(
+        home,
+        &[
+            "read",
+            &model_blob,
+            "--out",
+            &p(&got),
+            "--license",
+            &license,
+        ],
+    );
+    assert!(message.contains("cannot read blob"), "{message}");
+
+    // A crash loses nothing acknowledged: after SIGKILL and a restart, both blobs read back.
+    up.kill();
+    let message = fails(
+        home,
+        &["up", "--nodes", "5", "--shards", "10", "--epoch-secs", "6"],
+    );
+    assert!(message.contains("started with 4 nodes"), "{message}");
+    let up = Up::start(home, &db);
+    let again = dir.path().join("again.bin");
+    ok(home, &["read", &blob, "--out", &p(&again)]);
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+    ok(
+        home,
+        &[
+            "--as",
+            &buyer,
+            "read",
+            &model_blob,
+            "--out",
+            &p(&again),
+            "--license",
+            &license,
+        ],
+    );
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&weights).unwrap()
+    );
+    let (status, _) = get(up.api(), &format!("/v1/blobs/{model_blob}"));
+    assert_eq!(status, 200);
+    assert!(up.terminate().success(), "floe up exits cleanly on SIGTERM");
+}
