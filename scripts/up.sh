@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
-# Sets up and runs Floe on this machine. Today that is the local chain (floe-devnet, speaking
-# Sui's gRPC API, with the floe package published and a SUI/WAL faucet) plus the floe-encoder
-# command; storage nodes (floe-node) and the indexer (floe-indexer) run beside it by hand for now,
-# until `floe up` starts them all.
+# Sets up and runs Floe on this machine: builds the `floe` command, makes sure PostgreSQL is
+# installed and running (for the indexer), and runs `floe up` — the local chain with the floe
+# package, four storage nodes, the indexer with its REST API, and the keeper that advances
+# epochs and issues challenges. Flags are passed to `floe up` (see `floe up --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v cargo >/dev/null 2>&1 || {
-  echo "error: 'cargo' is not installed; install the Rust toolchain (Rust ≥ 1.89)" >&2
-  exit 1
-}
-data_dir="${FLOE_DATA_DIR:-.floe}"
-echo "== building release binaries (first build takes a few minutes)"
-cargo build --release --locked -p floe-devnet -p floe-encoder
-mkdir -p "$data_dir"
+. scripts/lib/setup.sh
+
+need_cargo
+ensure_postgres
+echo "== building floe (release; the first build takes several minutes)"
+cargo build --release --locked -p floe
 cat <<EOT
-== Floe is starting; state lives in $data_dir (delete it to start from genesis)
-   encode a file:   target/release/floe-encoder blob-id --shards 1000 FILE
-   stop:            Ctrl-C (a restart continues where it stopped)
+== starting; state lives in ${FLOE_HOME:-.floe} (delete it to start from genesis)
+   in another terminal:  target/release/floe account new
+                         target/release/floe store FILE
+                         target/release/floe read BLOB_ID --out COPY
 EOT
-exec target/release/floe-devnet --data-dir "$data_dir/devnet" "$@"
+exec target/release/floe up "$@"
