@@ -225,3 +225,22 @@ pub fn write_cursor(path: &Path, checkpoint: u64) -> std::io::Result<()> {
     file.sync_all()?;
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_survives_rewrites_and_rejects_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("watcher.cursor");
+        assert_eq!(read_cursor(&path).unwrap(), None);
+        write_cursor(&path, 41).unwrap();
+        write_cursor(&path, 42).unwrap();
+        assert_eq!(read_cursor(&path).unwrap(), Some(42));
+        assert!(!path.with_extension("tmp").exists());
+        std::fs::write(&path, "forty-two").unwrap();
+        let error = read_cursor(&path).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+    }
+}
