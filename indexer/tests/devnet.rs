@@ -44,11 +44,15 @@ impl StorageNodeClient for Node {
         shard: u16,
         id: &BlobId,
         pair: &SliverPair,
-    ) -> Result<StorageConfirmation, NodeError> {
+    ) -> Result<(), NodeError> {
         self.pairs
             .lock()
             .unwrap()
             .insert((*id, shard), pair.clone());
+        Ok(())
+    }
+
+    async fn confirm_storage(&self, id: &BlobId) -> Result<StorageConfirmation, NodeError> {
         Ok(StorageConfirmation {
             epoch: self.epoch,
             blob_id: *id,

@@ -278,28 +278,17 @@ impl StorageNodeClient for HttpNodeClient {
         Ok(())
     }
 
-    /// Stores the pair; once the node holds all its pairs of the blob, fetches its
-    /// confirmation. Before that the node has nothing to sign, and the trait still wants a
-    /// confirmation, so an unsigned placeholder (all-zero signature) is returned: the sdk's
-    /// `store_slivers` only uses the confirmation of a node's last pair, and a placeholder
-    /// reaching it fails the BLS check as that node's failure.
-    /// (The sdk trait should grow a separate `confirm` step; see the README.)
     async fn store_sliver_pair(
         &self,
         shard: u16,
         blob_id: &BlobId,
         pair: &SliverPair,
-    ) -> Result<StorageConfirmation, NodeError> {
-        let missing = self.put_pair(shard, blob_id, pair).await?;
-        if missing.is_empty() {
-            self.confirmation(blob_id).await
-        } else {
-            Ok(StorageConfirmation {
-                epoch: 0,
-                blob_id: *blob_id,
-                signature: [0; 96],
-            })
-        }
+    ) -> Result<(), NodeError> {
+        self.put_pair(shard, blob_id, pair).await.map(drop)
+    }
+
+    async fn confirm_storage(&self, blob_id: &BlobId) -> Result<StorageConfirmation, NodeError> {
+        self.confirmation(blob_id).await
     }
 
     async fn read_metadata(&self, blob_id: &BlobId) -> Result<BlobMetadata, NodeError> {

@@ -137,6 +137,9 @@ async fn store_and_read_through_the_api_and_refuse_bad_input() {
         .unwrap();
     assert_eq!(early.status, StatusCode::CONFLICT);
     assert_eq!(problem(&early).missing_shards.unwrap().len(), 10);
+    // Through the sdk trait, the same refusal is an error, never an unsigned confirmation.
+    let refused = client.confirm_storage(&id).await.unwrap_err();
+    assert!(matches!(refused, NodeError::Rejected(_)), "{refused}");
 
     for shard in 0..10u16 {
         let pair = &pairs[id.pair_for_shard(usize::from(shard), 10)];

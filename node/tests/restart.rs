@@ -71,11 +71,11 @@ async fn acknowledged_writes_survive_a_kill_and_restart() {
     let mut node = spawn(&config, &url).await;
     let client = HttpNodeClient::connect(&url).await.unwrap();
     client.store_metadata(&id, &metadata).await.unwrap();
-    let mut confirmation = None;
     for shard in 0..7u16 {
         let pair = &pairs[id.pair_for_shard(usize::from(shard), 7)];
-        confirmation = Some(client.store_sliver_pair(shard, &id, pair).await.unwrap());
+        client.store_sliver_pair(shard, &id, pair).await.unwrap();
     }
+    let confirmation = client.confirm_storage(&id).await.unwrap();
     // SIGKILL right after the last acknowledgement: no chance to flush anything.
     node.0.kill().unwrap();
     node.0.wait().unwrap();
@@ -91,10 +91,7 @@ async fn acknowledged_writes_survive_a_kill_and_restart() {
         );
     }
     // Still complete: the same confirmation is given again.
-    assert_eq!(
-        client.confirmation(&id).await.unwrap(),
-        confirmation.unwrap()
-    );
+    assert_eq!(client.confirm_storage(&id).await.unwrap(), confirmation);
     assert!(
         !std::fs::read_dir(dir.path().join("data/blobs").join(id.to_string()))
             .unwrap()

@@ -66,8 +66,12 @@ impl StorageNodeClient for MemoryNode {
         shard: u16,
         blob_id: &BlobId,
         pair: &SliverPair,
-    ) -> Result<StorageConfirmation, NodeError> {
+    ) -> Result<(), NodeError> {
         self.pairs_lock().insert((*blob_id, shard), pair.clone());
+        Ok(())
+    }
+
+    async fn confirm_storage(&self, blob_id: &BlobId) -> Result<StorageConfirmation, NodeError> {
         Ok(StorageConfirmation {
             epoch: self.epoch,
             blob_id: *blob_id,

@@ -41,13 +41,21 @@ pub trait StorageNodeClient: Sync {
         metadata: &BlobMetadata,
     ) -> impl Future<Output = Result<(), NodeError>> + Send;
 
-    /// Stores the sliver pair that `shard` holds for `blob_id` and returns the node's
-    /// confirmation (the same for every shard of the node: it names blob and epoch only).
+    /// Stores the sliver pair that `shard` holds for `blob_id`; the node checks it against the
+    /// metadata before acknowledging it.
     fn store_sliver_pair(
         &self,
         shard: u16,
         blob_id: &BlobId,
         pair: &SliverPair,
+    ) -> impl Future<Output = Result<(), NodeError>> + Send;
+
+    /// The node's confirmation that it stores every pair of `blob_id` its shards hold: a BLS
+    /// signature over (intent, epoch, blob ID). Asked for once, after the node's last pair;
+    /// a node still missing pairs refuses.
+    fn confirm_storage(
+        &self,
+        blob_id: &BlobId,
     ) -> impl Future<Output = Result<StorageConfirmation, NodeError>> + Send;
 
     /// The blob's metadata, as stored.

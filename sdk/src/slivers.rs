@@ -8,7 +8,7 @@ use sui_sdk_types::Address;
 
 use crate::bls::{self, BlsError};
 use crate::committee::Committee;
-use crate::nodes::{NodeDirectory, NodeError, StorageConfirmation, StorageNodeClient};
+use crate::nodes::{NodeDirectory, NodeError, StorageNodeClient};
 
 /// The aggregate confirmation `certify_blob` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,15 +185,16 @@ async fn store_at_node<C: StorageNodeClient>(
         .store_metadata(blob_id, metadata)
         .await
         .map_err(|e| format!("metadata: {e}"))?;
-    let mut last: Option<StorageConfirmation> = None;
     for (shard, pair) in assigned {
-        let confirmation = client
+        client
             .store_sliver_pair(*shard, blob_id, pair)
             .await
             .map_err(|e| format!("shard {shard}: {e}"))?;
-        last = Some(confirmation);
     }
-    let confirmation = last.expect("at least one pair was stored");
+    let confirmation = client
+        .confirm_storage(blob_id)
+        .await
+        .map_err(|e| format!("confirmation: {e}"))?;
     if confirmation.epoch != epoch || confirmation.blob_id != *blob_id {
         return Err(format!(
             "confirmation is for epoch {} blob {}, not epoch {epoch} blob {blob_id}",
@@ -310,6 +311,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::bls::BlsKeyPair;
     use crate::committee::tests::committee;
+    use crate::nodes::StorageConfirmation;
 
     /// A storage node in memory: keeps what it is sent, signs with its key.
     pub(crate) struct MemoryNode {
@@ -362,7 +364,7 @@ pub(crate) mod tests {
             shard: u16,
             blob_id: &BlobId,
             pair: &SliverPair,
-        ) -> Result<StorageConfirmation, NodeError> {
+        ) -> Result<(), NodeError> {
             self.up()?;
             let metadata = self.metadata.lock().unwrap().get(blob_id).cloned();
             let metadata = metadata.ok_or(NodeError::NotFound)?;
@@ -374,6 +376,14 @@ pub(crate) mod tests {
                 .lock()
                 .unwrap()
                 .insert((*blob_id, shard), pair.clone());
+            Ok(())
+        }
+
+        async fn confirm_storage(
+            &self,
+            blob_id: &BlobId,
+        ) -> Result<StorageConfirmation, NodeError> {
+            self.up()?;
             Ok(StorageConfirmation {
                 epoch: self.epoch,
                 blob_id: *blob_id,
