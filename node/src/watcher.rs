@@ -45,46 +45,39 @@ pub struct Responder {
     pub gas_budget: u64,
 }
 
-/// The challenge in `event`, if it is a `ChallengeIssued` of the floe package.
-pub fn challenge_of(event: &EventEnvelope, package: Address) -> Option<Challenge> {
+/// `event` decoded as the floe `events` module's `name`, if it is one; an event of that name
+/// that does not decode is logged and skipped.
+fn floe_event<T: serde::de::DeserializeOwned>(
+    event: &EventEnvelope,
+    package: Address,
+    name: &str,
+) -> Option<T> {
     let event = &event.event;
     let tag = &event.type_;
-    if *tag.address() != package
-        || tag.module().as_str() != "events"
-        || tag.name().as_str() != "ChallengeIssued"
+    if *tag.address() != package || tag.module().as_str() != "events" || tag.name().as_str() != name
     {
         return None;
     }
-    match bcs::from_bytes::<ChallengeIssued>(&event.contents) {
-        Ok(issued) => Some(Challenge::from(&issued)),
-        Err(e) => {
-            tracing::warn!(error = %e, "undecodable ChallengeIssued event");
-            None
-        }
-    }
+    bcs::from_bytes(&event.contents)
+        .map_err(|e| tracing::warn!(error = %e, event = name, "undecodable event"))
+        .ok()
+}
+
+/// The challenge in `event`, if it is a `ChallengeIssued` of the floe package.
+pub fn challenge_of(event: &EventEnvelope, package: Address) -> Option<Challenge> {
+    floe_event::<ChallengeIssued>(event, package, "ChallengeIssued")
+        .map(|issued| Challenge::from(&issued))
 }
 
 /// The blob and model of a `ModelVersionPublished` of the floe package: from then on the
 /// blob's slivers are served only to holders of a license for the model.
 pub fn model_blob_of(event: &EventEnvelope, package: Address) -> Option<(BlobId, Address)> {
-    let event = &event.event;
-    let tag = &event.type_;
-    if *tag.address() != package
-        || tag.module().as_str() != "events"
-        || tag.name().as_str() != "ModelVersionPublished"
-    {
-        return None;
-    }
-    match bcs::from_bytes::<ModelVersionPublished>(&event.contents) {
-        Ok(published) => Some((
+    floe_event::<ModelVersionPublished>(event, package, "ModelVersionPublished").map(|published| {
+        (
             BlobId(published.blob_id.to_le_bytes()),
             floe_sdk::move_types::address_of(&published.model_id),
-        )),
-        Err(e) => {
-            tracing::warn!(error = %e, "undecodable ModelVersionPublished event");
-            None
-        }
-    }
+        )
+    })
 }
 
 impl Responder {
