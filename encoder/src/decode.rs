@@ -1,8 +1,6 @@
 //! Decoding a blob from any `p` primary slivers.
 
 use rayon::prelude::*;
-use reed_solomon_simd::ReedSolomonDecoder;
-use reed_solomon_simd::engine::DefaultEngine;
 
 use crate::blob_id::BlobId;
 use crate::error::DecodeError;
@@ -77,8 +75,8 @@ fn select<'a>(
 #[derive(Default)]
 struct Scratch {
     /// For codes too long for [`rs::Restorer`].
-    decoder: Option<ReedSolomonDecoder>,
-    engine: Option<DefaultEngine>,
+    decoder: Option<rs::Decoder>,
+    engine: Option<rs::Transforms>,
     work: Vec<[u8; 64]>,
     shard: Vec<u8>,
     planes: Vec<u8>,
@@ -168,7 +166,7 @@ pub fn decode(
                 };
                 match &plan {
                     Some(plan) => {
-                        let engine = engine.get_or_insert_with(DefaultEngine::new);
+                        let engine = engine.get_or_insert_with(rs::Transforms::new);
                         plan.restore(engine, work, shard_len, fill, take);
                     }
                     None => rs::restore_sources_with(

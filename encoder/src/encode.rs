@@ -9,7 +9,6 @@
 //! Reed–Solomon call (see `layout`).
 
 use rayon::prelude::*;
-use reed_solomon_simd::ReedSolomonEncoder;
 
 use crate::blob_id::BlobId;
 use crate::config::{ENCODING_TYPE_RS2, EncodingConfig};
@@ -42,7 +41,7 @@ struct Grid {
 /// Per-task buffers reused from batch to batch.
 #[derive(Default)]
 struct Scratch {
-    encoder: Option<ReedSolomonEncoder>,
+    encoder: Option<rs::Encoder>,
     /// Source bytes read through `BlobSource::read_at` when the source is not in memory.
     read: Vec<u8>,
     packed: Vec<u8>,

@@ -17,6 +17,7 @@ pub mod config;
 pub mod decode;
 pub mod encode;
 pub mod error;
+mod gfni;
 mod layout;
 pub mod merkle;
 pub mod metadata;
@@ -27,6 +28,7 @@ pub mod sliver;
 pub mod source;
 mod uleb;
 pub mod verify;
+mod xor;
 
 pub use blob_id::BlobId;
 pub use challenge::{ChallengeAnswer, answer_challenge, verify_challenge_answer};

@@ -1,12 +1,81 @@
 //! Batched Reed–Solomon coding over packed shards (see `layout`).
 
-use reed_solomon_simd::engine::utils::xor_within;
 use reed_solomon_simd::engine::{
-    DefaultEngine, Engine, GF_MODULUS, GF_ORDER, GfElement, ShardsRefMut,
+    DefaultEngine, Engine, GF_MODULUS, GF_ORDER, GfElement, ShardsRefMut, tables,
 };
-use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
+use reed_solomon_simd::rate::{DefaultRateDecoder, DefaultRateEncoder, RateDecoder, RateEncoder};
+
+use crate::gfni::Gfni;
 
 use crate::layout;
+use crate::xor;
+
+/// The transform engine: AVX-512 with GFNI where the CPU has them (see `gfni`), otherwise
+/// `reed-solomon-simd`'s own pick. Both compute identical shards; the choice is made once
+/// per engine, so the transforms' inner loops never branch on it.
+pub enum Transforms {
+    Gfni(Gfni),
+    Portable(DefaultEngine),
+}
+
+impl Transforms {
+    pub fn new() -> Self {
+        match Gfni::new() {
+            Some(gfni) => Self::Gfni(gfni),
+            None => Self::Portable(DefaultEngine::new()),
+        }
+    }
+}
+
+impl Default for Transforms {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Engine for Transforms {
+    fn fft(
+        &self,
+        data: &mut ShardsRefMut,
+        pos: usize,
+        size: usize,
+        truncated_size: usize,
+        skew_delta: usize,
+    ) {
+        match self {
+            Self::Gfni(e) => e.fft(data, pos, size, truncated_size, skew_delta),
+            Self::Portable(e) => e.fft(data, pos, size, truncated_size, skew_delta),
+        }
+    }
+
+    fn ifft(
+        &self,
+        data: &mut ShardsRefMut,
+        pos: usize,
+        size: usize,
+        truncated_size: usize,
+        skew_delta: usize,
+    ) {
+        match self {
+            Self::Gfni(e) => e.ifft(data, pos, size, truncated_size, skew_delta),
+            Self::Portable(e) => e.ifft(data, pos, size, truncated_size, skew_delta),
+        }
+    }
+
+    fn mul(&self, x: &mut [[u8; 64]], log_m: GfElement) {
+        match self {
+            Self::Gfni(e) => e.mul(x, log_m),
+            Self::Portable(e) => e.mul(x, log_m),
+        }
+    }
+}
+
+/// `reed-solomon-simd`'s encoder (it picks the high or low rate code as Walrus's does) on
+/// [`Transforms`].
+pub type Encoder = DefaultRateEncoder<Transforms>;
+
+/// `reed-solomon-simd`'s decoder on [`Transforms`].
+pub type Decoder = DefaultRateDecoder<Transforms>;
 
 /// Computes the `total − source` recovery symbols for a batch of axes.
 ///
@@ -14,7 +83,7 @@ use crate::layout;
 /// recovery shards are returned the same way. Reusing `encoder` across calls keeps its work
 /// buffers.
 pub fn encode_recovery(
-    encoder: &mut Option<ReedSolomonEncoder>,
+    encoder: &mut Option<Encoder>,
     source_shards: &[u8],
     source: usize,
     total: usize,
@@ -44,7 +113,7 @@ pub fn encode_recovery(
 /// shard buffer (so no batch of packed shards is ever held), and hands each recovery shard
 /// (index in `0..total − source`) to `take` straight from the encoder's buffer.
 pub fn encode_recovery_with<E>(
-    encoder: &mut Option<ReedSolomonEncoder>,
+    encoder: &mut Option<Encoder>,
     source: usize,
     total: usize,
     shard_len: usize,
@@ -60,7 +129,7 @@ pub fn encode_recovery_with<E>(
             enc
         }
         None => encoder.insert(
-            ReedSolomonEncoder::new(source, recovery, shard_len)
+            Encoder::new(source, recovery, shard_len, Transforms::new(), None)
                 .expect("config guarantees 1 ≤ source < total ≤ 65535 and even shards"),
         ),
     };
@@ -97,7 +166,7 @@ pub fn decode_sources(
     if present.iter().all(|&p| p) {
         return out;
     }
-    let mut decoder = ReedSolomonDecoder::new(source, total - source, shard_len)
+    let mut decoder = Decoder::new(source, total - source, shard_len, Transforms::new(), None)
         .expect("config guarantees valid counts and even shards");
     for &(index, shard) in shards {
         if index < source {
@@ -128,7 +197,7 @@ pub fn decode_sources(
 /// caller must not call this when every source shard is given: there is nothing to restore.
 #[allow(clippy::too_many_arguments)]
 pub fn restore_sources_with(
-    decoder: &mut Option<ReedSolomonDecoder>,
+    decoder: &mut Option<Decoder>,
     source: usize,
     total: usize,
     shard_len: usize,
@@ -145,7 +214,7 @@ pub fn restore_sources_with(
             dec
         }
         None => decoder.insert(
-            ReedSolomonDecoder::new(source, recovery, shard_len)
+            Decoder::new(source, recovery, shard_len, Transforms::new(), None)
                 .expect("config guarantees valid counts and even shards"),
         ),
     };
@@ -171,14 +240,37 @@ pub fn restore_sources_with(
 /// Restores missing source shards from one fixed set of given shards, batch after batch.
 ///
 /// This is the low-rate decoding of `reed-solomon-simd` (Lin–Chung–Han: multiply by the
-/// erasure locator, IFFT, formal derivative, FFT) written against its public engine, so that
-/// what depends only on which shards are given — the erasure locator, evaluated by a transform
-/// over the whole field — is computed once per blob instead of once per batch. That lets a
-/// batch be small enough for its work space (`work_count` shards) to stay in the core's caches,
-/// which is what decoding speed depends on. The final FFT only computes the source positions.
+/// erasure locator, IFFT, formal derivative, FFT, multiply again) written against its public
+/// engine, so that what depends only on which shards are given — the erasure locator,
+/// evaluated by a transform over the whole field — is computed once per blob instead of once
+/// per batch. That lets a batch be small enough for its work space to stay in the core's
+/// caches, which is what decoding speed depends on.
+///
+/// The transforms are also cut down to what the result needs. The code's positions are
+/// `chunk`-sized blocks (`chunk` = source count rounded up to a power of two): block 0 holds
+/// the sources, the next blocks the recovery shards, and the transforms span `count` = 1, 2 or
+/// 4 blocks. Only FFT outputs in block 0 are wanted, and the FFT's layers above `chunk` undo
+/// the IFFT's layers above `chunk` butterfly for butterfly, except for what the derivative
+/// adds in between. Writing `e_b` for the per-block IFFT of block `b` (layers below `chunk`
+/// only) and `D` for the derivative over one block, the FFT's block-0 input is
+///
+/// - `count = chunk`: `D(e_0)`;
+/// - `count = 2·chunk`: `D(e_0) + e_0 + e_1`;
+/// - `count = 4·chunk`: `D(e_0) + e_1 + e_2 + μ·(e_2 + e_3)`, with `μ` the sum of the skew
+///   factors of the layer at distance `chunk` in blocks 0 and 2,
+///
+/// which follows from the derivative's recursion `D_2n(A, B) = (D_n(A) + B, D_n(B))` and the
+/// butterflies being inverses. So the upper layers of both transforms are skipped, the
+/// derivative runs over one block instead of four, and the work space ends at the last
+/// block holding a given shard. Tests compare the restored shards with the sources.
 pub struct Restorer {
     source: usize,
-    work_count: usize,
+    /// Source count rounded up to a power of two: the block size of the code.
+    chunk: usize,
+    /// Blocks spanned by the transforms of the whole code (1, 2 or 4).
+    span: usize,
+    /// Blocks that hold a given shard: the work space.
+    blocks: usize,
     recovery_end: usize,
     /// Work-space position of each given shard, in the order given.
     positions: Vec<usize>,
@@ -188,6 +280,8 @@ pub struct Restorer {
     missing: Vec<usize>,
     /// Log-domain erasure locator values by work-space position.
     erasures: Box<[GfElement; GF_ORDER]>,
+    /// `log μ` for a four-block span (see the type's docs), or `None` when `μ = 0`.
+    log_mu: Option<GfElement>,
 }
 
 impl Restorer {
@@ -217,14 +311,20 @@ impl Restorer {
         };
         let positions: Vec<usize> = given.iter().map(|&index| position(index)).collect();
         // Positions past the last given shard are erasures whatever the code's length, so the
-        // transforms can stop there: given low-index shards, the work space halves.
+        // transforms can stop there: given low-index shards, the work space shrinks.
         let recovery_end = positions
             .iter()
             .map(|&pos| pos + 1)
             .max()
             .unwrap_or(0)
             .max(chunk);
-        let work_count = recovery_end.next_power_of_two();
+        let span = recovery_end.next_power_of_two() / chunk;
+        if span > 4 {
+            // Not a shape the folded transforms cover (the low rate with `recovery ≤ 2·chunk`
+            // never gets here).
+            return None;
+        }
+        let blocks = recovery_end.div_ceil(chunk);
         let mut received = vec![false; recovery_end];
         for &pos in &positions {
             received[pos] = true;
@@ -240,14 +340,32 @@ impl Restorer {
         }
         erasures[recovery_end..].fill(1);
         reed_solomon_simd::engine::utils::eval_poly(&mut erasures, GF_ORDER);
+        let log_mu = if span == 4 {
+            let skew = reed_solomon_simd::engine::tables::get_skew();
+            let tables::ExpLog { exp, log } = tables::get_exp_log();
+            let element = |log_m: GfElement| {
+                if log_m == GF_MODULUS {
+                    0
+                } else {
+                    exp[usize::from(log_m)]
+                }
+            };
+            let mu = element(skew[chunk - 1]) ^ element(skew[3 * chunk - 1]);
+            (mu != 0).then(|| log[usize::from(mu)])
+        } else {
+            None
+        };
         Some(Self {
             source,
-            work_count,
+            chunk,
+            span,
+            blocks,
             recovery_end,
             positions,
             holes,
             missing,
             erasures,
+            log_mu,
         })
     }
 
@@ -256,7 +374,7 @@ impl Restorer {
     /// source shard. `work` is reused work space.
     pub fn restore(
         &self,
-        engine: &DefaultEngine,
+        engine: &Transforms,
         work: &mut Vec<[u8; 64]>,
         shard_len: usize,
         mut fill: impl FnMut(usize, &mut [u8]),
@@ -267,7 +385,8 @@ impl Restorer {
             "packed shards are whole chunks"
         );
         let len64 = shard_len / 64;
-        let count = self.work_count;
+        let chunk = self.chunk;
+        let count = self.blocks * chunk;
         // Every position is overwritten below: grow without clearing.
         work.resize(count * len64, [0; 64]);
         let work = &mut work[..count * len64];
@@ -282,18 +401,52 @@ impl Restorer {
         }
         work[self.recovery_end * len64..].fill([0; 64]);
 
-        let mut shards = ShardsRefMut::new(count, len64, work);
-        engine.ifft(&mut shards, 0, count, self.recovery_end, 0);
-        // Formal derivative in the novel polynomial basis.
-        for i in 1..count {
-            let width = 1 << i.trailing_zeros();
-            xor_within(&mut shards, i - width, i, width);
+        // The IFFT's layers below `chunk`, block by block (skews as in the whole transform).
+        for b in 0..self.blocks {
+            let start = b * chunk;
+            engine.ifft(
+                &mut ShardsRefMut::new(count, len64, work),
+                start,
+                chunk,
+                (self.recovery_end - start).min(chunk),
+                start,
+            );
+        }
+        // Fold the blocks into block 0 (see the type's docs).
+        let (first, rest) = work.split_at_mut(chunk * len64);
+        let mut others: Vec<&mut [[u8; 64]]> = rest.chunks_mut(chunk * len64).collect();
+        match (self.span, others.as_mut_slice()) {
+            (1, []) => xor::formal_derivative(first, chunk, len64),
+            (2, [e1]) => {
+                xor::xor_into(e1, first);
+                xor::formal_derivative(first, chunk, len64);
+                xor::xor_into(first, e1);
+            }
+            (4, [e1, e2, tail @ ..]) => {
+                xor::xor_into(e1, e2);
+                if let [e3] = tail {
+                    xor::xor_into(e2, e3);
+                }
+                if let Some(log_mu) = self.log_mu {
+                    engine.mul(e2, log_mu);
+                    xor::xor_into(e1, e2);
+                }
+                xor::formal_derivative(first, chunk, len64);
+                xor::xor_into(first, e1);
+            }
+            _ => unreachable!("`new` keeps span in {{1, 2, 4}} and blocks ≤ span"),
         }
         // Only the source positions are wanted, so the FFT is truncated to them.
-        engine.fft(&mut shards, 0, count, self.source, 0);
+        engine.fft(
+            &mut ShardsRefMut::new(chunk, len64, first),
+            0,
+            chunk,
+            self.source,
+            0,
+        );
 
         for &index in &self.missing {
-            let chunks = &mut work[shard(index)];
+            let chunks = &mut first[shard(index)];
             engine.mul(chunks, GF_MODULUS - self.erasures[index]);
             take(index, chunks.as_flattened());
         }
@@ -341,54 +494,72 @@ mod tests {
             let given: Vec<usize> = (0..source).collect();
             assert!(Restorer::new(source, total, &given).is_none());
         }
-        for (source, total) in [(1usize, 3usize), (3, 10), (5, 20), (34, 100), (334, 1000)] {
-            for shard_len in [64usize, 192] {
-                let sources: Vec<u8> = (0..source * shard_len).map(|_| next() as u8).collect();
-                let recovery = encode_recovery(&mut None, &sources, source, total, shard_len);
-                let shard = |index: usize| {
-                    if index < source {
-                        &sources[index * shard_len..(index + 1) * shard_len]
-                    } else {
-                        &recovery[(index - source) * shard_len..(index - source + 1) * shard_len]
-                    }
-                };
-                for pattern in 0..4 {
-                    // Random distinct shards, or the lowest-index recovery shards first.
-                    let mut all: Vec<usize> = (0..total).collect();
-                    if pattern > 0 {
-                        for i in (1..total).rev() {
-                            all.swap(i, next() as usize % (i + 1));
+        // Both engines; (5, 27) reaches a work space of all four blocks.
+        let engines = [
+            Some(Transforms::Portable(DefaultEngine::new())),
+            Gfni::new().map(Transforms::Gfni),
+        ];
+        for engine in engines.iter().flatten() {
+            for (source, total) in [
+                (1usize, 3usize),
+                (3, 10),
+                (5, 20),
+                (5, 27),
+                (34, 100),
+                (334, 1000),
+            ] {
+                for shard_len in [64usize, 192] {
+                    let sources: Vec<u8> = (0..source * shard_len).map(|_| next() as u8).collect();
+                    let recovery = encode_recovery(&mut None, &sources, source, total, shard_len);
+                    let shard = |index: usize| {
+                        if index < source {
+                            &sources[index * shard_len..(index + 1) * shard_len]
+                        } else {
+                            &recovery
+                                [(index - source) * shard_len..(index - source + 1) * shard_len]
                         }
-                    } else {
-                        all.rotate_left(1);
-                    }
-                    let given = &all[..source];
-                    let Some(plan) = Restorer::new(source, total, given) else {
-                        panic!("{source}/{total} is a low-rate code");
                     };
-                    let mut restored = sources.clone();
-                    for &index in given.iter().filter(|&&index| index < source) {
-                        restored[index * shard_len..(index + 1) * shard_len].fill(0);
-                    }
-                    let mut missing = 0;
-                    plan.restore(
-                        &DefaultEngine::new(),
-                        &mut Vec::new(),
-                        shard_len,
-                        |i, buf| buf.copy_from_slice(shard(given[i])),
-                        |index, buf| {
-                            missing += 1;
+                    for pattern in 0..5 {
+                        // The lowest-index recovery shards first, the highest-index shards, or
+                        // random distinct shards.
+                        let mut all: Vec<usize> = (0..total).collect();
+                        match pattern {
+                            0 => all.rotate_left(1),
+                            1 => all.reverse(),
+                            _ => {
+                                for i in (1..total).rev() {
+                                    all.swap(i, next() as usize % (i + 1));
+                                }
+                            }
+                        }
+                        let given = &all[..source];
+                        let Some(plan) = Restorer::new(source, total, given) else {
+                            panic!("{source}/{total} is a low-rate code");
+                        };
+                        let mut restored = sources.clone();
+                        for &index in given.iter().filter(|&&index| index < source) {
+                            restored[index * shard_len..(index + 1) * shard_len].fill(0);
+                        }
+                        let mut missing = 0;
+                        plan.restore(
+                            engine,
+                            &mut Vec::new(),
+                            shard_len,
+                            |i, buf| buf.copy_from_slice(shard(given[i])),
+                            |index, buf| {
+                                missing += 1;
+                                restored[index * shard_len..(index + 1) * shard_len]
+                                    .copy_from_slice(buf);
+                            },
+                        );
+                        let expected = (0..source).filter(|i| !given.contains(i)).count();
+                        assert_eq!(missing, expected, "{source}/{total}");
+                        for &index in given.iter().filter(|&&index| index < source) {
                             restored[index * shard_len..(index + 1) * shard_len]
-                                .copy_from_slice(buf);
-                        },
-                    );
-                    let expected = (0..source).filter(|i| !given.contains(i)).count();
-                    assert_eq!(missing, expected, "{source}/{total}");
-                    for &index in given.iter().filter(|&&index| index < source) {
-                        restored[index * shard_len..(index + 1) * shard_len]
-                            .copy_from_slice(shard(index));
+                                .copy_from_slice(shard(index));
+                        }
+                        assert_eq!(restored, sources, "{source}/{total} pattern {pattern}");
                     }
-                    assert_eq!(restored, sources, "{source}/{total} pattern {pattern}");
                 }
             }
         }

@@ -1,7 +1,6 @@
 //! Checking slivers against blob metadata.
 
 use rayon::prelude::*;
-use reed_solomon_simd::ReedSolomonEncoder;
 
 use crate::config::EncodingConfig;
 use crate::error::DecodeError;
@@ -103,7 +102,7 @@ fn rows_per_batch(symbol_size: usize) -> usize {
 /// Per-task buffers of [`verify_slivers`], reused from batch to batch.
 #[derive(Default)]
 struct Scratch {
-    encoder: Option<ReedSolomonEncoder>,
+    encoder: Option<rs::Encoder>,
     packed: Vec<u8>,
     planes: Vec<u8>,
     unplanes: Vec<u8>,
