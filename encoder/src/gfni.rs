@@ -361,20 +361,7 @@ mod tests {
     use reed_solomon_simd::engine::DefaultEngine;
 
     use super::*;
-
-    fn chunks(count: usize, seed: u64) -> Vec<[u8; 64]> {
-        let mut state = seed | 1;
-        (0..count)
-            .map(|_| {
-                std::array::from_fn(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    state as u8
-                })
-            })
-            .collect()
-    }
+    use crate::xor::tests::chunks;
 
     /// Multiplication agrees with the crate's engine for every logarithm.
     #[test]

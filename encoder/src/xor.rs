@@ -94,10 +94,11 @@ fn xor_avx2(dst: &mut [[u8; 64]], src: &[[u8; 64]]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn chunks(count: usize, seed: u64) -> Vec<[u8; 64]> {
+    /// `count` pseudo-random chunks (xorshift from `seed`), for the kernels' tests.
+    pub(crate) fn chunks(count: usize, seed: u64) -> Vec<[u8; 64]> {
         let mut state = seed | 1;
         (0..count)
             .map(|_| {
