@@ -12,7 +12,7 @@ use sui_sdk_types::Address;
 use crate::amount::format_wal;
 use crate::home::UpFile;
 use crate::output::out;
-use crate::session::{Session, chain_now_ms, node_directory};
+use crate::session::{Session, node_directory};
 
 /// `name=value` for `--metric`.
 pub fn parse_metric(text: &str) -> Result<(String, u64), String> {
@@ -108,7 +108,7 @@ pub async fn status(session: &Session) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("connecting to {}", network.rpc_url))?;
     let system = floe.system().await.map_err(explain)?;
-    let now = chain_now_ms(&mut floe).await.map_err(explain)?;
+    let now = floe.chain_now_ms().await.map_err(explain)?;
     let ends = system.epoch_start_ms + system.epoch_duration_ms;
     out!("chain      {}", network.rpc_url);
     out!(
@@ -367,7 +367,7 @@ pub async fn license_buy(session: &Session, offer_id: Address, windows: u64) -> 
 pub async fn license_show(session: &Session, license_id: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
     let license = floe.license(license_id).await.map_err(explain)?;
-    let now = chain_now_ms(&mut floe).await.map_err(explain)?;
+    let now = floe.chain_now_ms().await.map_err(explain)?;
     let valid = floe_sdk::flows::license_is_valid(&license, now);
     out!("license     {license_id}");
     out!("model       {}", move_types::address_of(&license.model_id));

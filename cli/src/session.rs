@@ -98,12 +98,3 @@ pub async fn node_directory(
     }
     Ok(directory)
 }
-
-/// The time the chain's checks will see for a transaction sent now: the Clock object moves
-/// only when transactions run, so on an idle chain it lags behind the wall clock.
-pub async fn chain_now_ms(floe: &mut Floe) -> Result<u64, floe_sdk::FlowError> {
-    let wall = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Ok(floe.clock_ms().await?.max(wall))
-}

@@ -21,6 +21,7 @@ use floe_node::license_gate::{self, LicenseLookup, ReplayGuard};
 use floe_node::store::Store;
 use floe_node::watcher::Responder;
 use floe_sdk::bls::BlsKeyPair;
+use floe_sdk::keeper::Keeper;
 use floe_sdk::move_types::events::ChallengeAnswered;
 use floe_sdk::move_types::staking::NodeCap;
 use floe_sdk::nodes::NodeError;
@@ -104,6 +105,71 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
+/// The storage nodes of the devnet's genesis, each finding its node ID through its NodeCap
+/// and its shards in the System; nodes for which `answers(i)` is false run without the
+/// challenge watcher, so they store and serve but never answer a challenge.
+async fn start_nodes(
+    dir: &std::path::Path,
+    network: &NetworkConfig,
+    client: &mut FloeClient,
+    objects: floe_sdk::FloeObjects,
+    lookup: &Arc<dyn LicenseLookup>,
+    answers: impl Fn(u8) -> bool,
+) -> (
+    HashMap<Address, HttpNodeClient>,
+    Vec<Arc<NodeState>>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    let package = objects.original_package;
+    let cap_type = floe_devnet::floe::tag("staking", "NodeCap");
+    let mut directory = HashMap::new();
+    let mut states = Vec::new();
+    let mut watchers = Vec::new();
+    for i in 0..NODES {
+        fund(network, operator(i), 0).await;
+        let caps = client
+            .owned_objects(operator(i), Some(&cap_type))
+            .await
+            .unwrap();
+        let cap_id = caps[0].object_id();
+        let cap: NodeCap = bcs::from_bytes(caps[0].as_struct().unwrap().contents()).unwrap();
+        let node_id = floe_sdk::move_types::address_of(&cap.node_id);
+        let (epoch, shards) = chain::epoch_and_shards(client, objects.system.id, package, node_id)
+            .await
+            .unwrap();
+        assert!(!shards.is_empty());
+        let store = Arc::new(Store::open(&dir.join(format!("node-{i}")), shards).unwrap());
+        let state = Arc::new(NodeState {
+            store: store.clone(),
+            key: bls_key(i),
+            epoch: AtomicU64::new(epoch),
+            node_id: Some(node_id),
+            licenses: Some(lookup.clone()),
+            replay: ReplayGuard::default(),
+            max_skew_ms: 60_000,
+            admin_token: None,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(api::serve(listener, state.clone()));
+        directory.insert(node_id, HttpNodeClient::connect(&url).await.unwrap());
+        if answers(i) {
+            let responder = Responder {
+                client: client.clone(),
+                objects,
+                node_id,
+                node_cap: cap_id,
+                operator: operator_key(i),
+                store,
+                gas_budget: tx::DEFAULT_GAS_BUDGET,
+            };
+            watchers.push(tokio::spawn(responder.run(Some(0))));
+        }
+        states.push(state);
+    }
+    (directory, states, watchers)
+}
+
 #[tokio::test]
 async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
     let dir = tempfile::tempdir().unwrap();
@@ -119,52 +185,11 @@ async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
         package,
     });
 
-    // Four nodes, each finding its node ID through its NodeCap and its shards in the System.
-    let cap_type = floe_devnet::floe::tag("staking", "NodeCap");
-    let mut directory = HashMap::new();
-    let mut states = Vec::new();
-    let mut watchers = Vec::new();
-    for i in 0..NODES {
-        fund(&network, operator(i), 0).await;
-        let caps = client
-            .owned_objects(operator(i), Some(&cap_type))
-            .await
-            .unwrap();
-        let cap_id = caps[0].object_id();
-        let cap: NodeCap = bcs::from_bytes(caps[0].as_struct().unwrap().contents()).unwrap();
-        let node_id = floe_sdk::move_types::address_of(&cap.node_id);
-        let (epoch, shards) =
-            chain::epoch_and_shards(&mut client, objects.system.id, package, node_id)
-                .await
-                .unwrap();
-        assert!(!shards.is_empty());
-        let store = Arc::new(Store::open(&dir.path().join(format!("node-{i}")), shards).unwrap());
-        let state = Arc::new(NodeState {
-            store: store.clone(),
-            key: bls_key(i),
-            epoch: AtomicU64::new(epoch),
-            node_id: Some(node_id),
-            licenses: Some(lookup.clone()),
-            replay: ReplayGuard::default(),
-            max_skew_ms: 60_000,
-            admin_token: None,
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(api::serve(listener, state.clone()));
-        directory.insert(node_id, HttpNodeClient::connect(&url).await.unwrap());
-        let responder = Responder {
-            client: client.clone(),
-            objects,
-            node_id,
-            node_cap: cap_id,
-            operator: operator_key(i),
-            store,
-            gas_budget: tx::DEFAULT_GAS_BUDGET,
-        };
-        watchers.push(tokio::spawn(responder.run(Some(0))));
-        states.push(state);
-    }
+    let (directory, states, watchers) =
+        start_nodes(dir.path(), &network, &mut client, objects, &lookup, |_| {
+            true
+        })
+        .await;
 
     // Store: register, slivers through the HTTP APIs, certify with the nodes' signatures.
     let mut keys = Keystore::default();
@@ -296,6 +321,108 @@ async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
     // Not `devnet.shutdown()`: the sdk's checkpoint pump tasks keep their subscriptions open
     // until the next checkpoint even after the streams are dropped, and the graceful shutdown
     // waits ~30 s for them. Ending the test's runtime stops everything at once.
+    for watcher in watchers {
+        watcher.abort();
+    }
+    drop(devnet);
+}
+
+/// The keeper (`floe_sdk::keeper`) issues the epoch's challenges, leaves the ones the nodes
+/// answer alone and slashes the one a silent node misses, taking its stake; a second keeper
+/// started afterwards finds nothing left to slash.
+#[tokio::test]
+async fn the_keeper_slashes_a_node_that_misses_its_challenge() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain_dir = dir.path().join("chain");
+    std::fs::create_dir_all(&chain_dir).unwrap();
+    let (devnet, network) = start_devnet(&chain_dir).await;
+    let mut client = FloeClient::connect(&network.rpc_url).unwrap();
+    let objects = floe_sdk::FloeObjects::resolve(&mut client, &network)
+        .await
+        .unwrap();
+    let lookup: Arc<dyn LicenseLookup> = Arc::new(ChainLicenses {
+        client: client.clone(),
+        package: objects.original_package,
+    });
+    const SILENT: u8 = 3;
+    let (directory, states, watchers) =
+        start_nodes(dir.path(), &network, &mut client, objects, &lookup, |i| {
+            i != SILENT
+        })
+        .await;
+    let silent_node = states[usize::from(SILENT)].node_id.unwrap();
+
+    // The publisher holds the AdminCap: shorten the answer window to the 1 s minimum.
+    let faucet_keystore = DevnetConfig {
+        data_dir: chain_dir.clone(),
+        ..DevnetConfig::default()
+    }
+    .faucet_keystore_path();
+    let publisher_keys = Keystore::load_or_create(faucet_keystore, 1).unwrap();
+    let publisher = publisher_keys.addresses()[0];
+    let mut admin = Floe::connect(&network, publisher_keys.key(&publisher).unwrap().clone())
+        .await
+        .unwrap();
+    let admin_cap_type = floe_devnet::floe::tag("system", "AdminCap");
+    let admin_cap = client
+        .owned_objects(publisher, Some(&admin_cap_type))
+        .await
+        .unwrap()[0]
+        .object_id();
+    let admin_cap = client.object(admin_cap).await.unwrap();
+    let mut builder = TransactionBuilder::new();
+    let cap = builder.object(floe_sdk::sui_transaction_builder::ObjectInput::owned(
+        admin_cap.object_id(),
+        admin_cap.version(),
+        admin_cap.digest(),
+    ));
+    calls::system::set_challenge_window_ms(&mut builder, &objects, cap, 1_000);
+    admin.execute(builder).await.unwrap();
+
+    // A certified blob, so there is something to challenge.
+    let mut keys = Keystore::default();
+    let user = keys.generate();
+    fund(&network, user, 100 * WAL).await;
+    let mut floe = Floe::connect(&network, keys.key(&user).unwrap().clone())
+        .await
+        .unwrap();
+    let blob: Vec<u8> = (0..20_000u32).map(|i| (i * 31 + 7) as u8).collect();
+    floe.store_blob(&directory, &blob, 2, false).await.unwrap();
+    let stake_before = floe.staking_pool(silent_node).await.unwrap();
+
+    let keeper_address = keys.generate();
+    let keeper_key = keys.key(&keeper_address).unwrap().clone();
+    fund(&network, keeper_address, 0).await;
+    let mut keeper = Keeper::new(Floe::connect(&network, keeper_key.clone()).await.unwrap());
+    let first = keeper.step().await.unwrap();
+    assert_eq!(first.issued.len(), usize::from(NODES), "{first:?}");
+    assert!(first.slashed.is_empty(), "{first:?}");
+    let mut slashed = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while slashed.is_empty() {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            slashed.extend(keeper.step().await.unwrap().slashed);
+        }
+    })
+    .await
+    .expect("the missed challenge slashed within 30 s");
+    assert_eq!(slashed.len(), 1, "only the silent node missed: {slashed:?}");
+    let stake_after = floe.staking_pool(silent_node).await.unwrap();
+    assert!(
+        stake_after.active.value < stake_before.active.value,
+        "slashing took stake: {} → {}",
+        stake_before.active.value,
+        stake_after.active.value
+    );
+    // The answered challenges are closed, the missed one slashed: a fresh keeper (as after a
+    // restart) looks at every challenge ever issued and finds nothing due.
+    let mut fresh = Keeper::new(Floe::connect(&network, keeper_key).await.unwrap());
+    let report = fresh.step().await.unwrap();
+    assert!(
+        report.slashed.is_empty() && report.issued.is_empty(),
+        "{report:?}"
+    );
+
     for watcher in watchers {
         watcher.abort();
     }

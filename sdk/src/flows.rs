@@ -271,6 +271,16 @@ impl Floe {
         Ok(timestamp_ms)
     }
 
+    /// The time the chain's checks will see for a transaction sent now: the later of the
+    /// Clock object and this machine's clock, because the Clock moves only when transactions
+    /// run, so on an idle chain it lags behind the wall clock.
+    pub async fn chain_now_ms(&mut self) -> Result<u64, FlowError> {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        Ok(self.clock_ms().await?.max(wall))
+    }
+
     pub async fn license(&mut self, id: Address) -> Result<License, FlowError> {
         self.read_object(id, "license::License").await
     }

@@ -10,6 +10,7 @@
 //! - [`slivers`], [`nodes`], [`committee`], [`bls`]: the storage-node side of storing and
 //!   reading (sliver distribution, quorum certificates, decoding), chain-free.
 //! - [`aborts`]: floe Move aborts named and explained.
+//! - [`keeper`]: advance epochs, issue challenges and slash missed ones, as anyone may.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -21,6 +22,7 @@ pub mod committee;
 pub mod config;
 pub mod faucet;
 pub mod flows;
+pub mod keeper;
 pub mod keystore;
 pub mod memory_node;
 #[cfg(test)]
