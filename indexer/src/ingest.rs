@@ -10,14 +10,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection as _, PgConnection, PgPool, Postgres};
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_sdk_types::{Address, Event};
 use tokio::sync::mpsc;
 
+use crate::copy::CopyData;
 use crate::metrics::Metrics;
 use crate::projections::{self, EventCtx, ProjectionError};
-use crate::rows::{Rows, RowsError};
+use crate::rows::{Chain, Param, Plan, Rows, RowsError, Table};
 
 /// Advisory lock key serialising batch writers on one database ("floe" in ASCII).
 const WRITER_LOCK: i64 = 0x666c_6f65;
@@ -68,14 +70,34 @@ pub fn floe_events(
         .as_ref()
         .and_then(|s| s.timestamp)
         .and_then(|t| sui_rpc::proto::proto_to_timestamp_ms(t).ok());
+    // `0x` + 64 hex digits + `::`: how the package's types start in canonical form.
+    let prefix = format!("{package}::");
     let mut out = Vec::new();
     for (tx_index, tx) in checkpoint.transactions.iter().enumerate() {
         let Some(events) = &tx.events else { continue };
         for (event_index, event) in events.events.iter().enumerate() {
-            let event = Event::try_from(event).map_err(|e| malformed("event", e.to_string()))?;
-            if *event.type_.address() != package {
-                continue;
-            }
+            let (sender, module, name, contents) = match fast_event(event, &prefix) {
+                Fast::Floe {
+                    sender,
+                    module,
+                    name,
+                    contents,
+                } => (sender, module, name, contents),
+                Fast::Other => continue,
+                Fast::Unsure => {
+                    let event =
+                        Event::try_from(event).map_err(|e| malformed("event", e.to_string()))?;
+                    if *event.type_.address() != package {
+                        continue;
+                    }
+                    (
+                        event.sender.to_string(),
+                        event.type_.module().to_string(),
+                        event.type_.name().to_string(),
+                        event.contents,
+                    )
+                }
+            };
             let digest = tx
                 .digest
                 .clone()
@@ -88,14 +110,73 @@ pub fn floe_events(
                     tx_digest: digest,
                     timestamp_ms,
                 },
-                sender: event.sender.to_string(),
-                module: event.type_.module().to_string(),
-                name: event.type_.name().to_string(),
-                contents: event.contents,
+                sender,
+                module,
+                name,
+                contents,
             });
         }
     }
     Ok(out)
+}
+
+/// What [`fast_event`] could tell without parsing the event in full.
+enum Fast {
+    /// A plain (non-generic) struct of the package, fields already in canonical form.
+    Floe {
+        sender: String,
+        module: String,
+        name: String,
+        contents: Vec<u8>,
+    },
+    /// A type whose canonical address is another package's.
+    Other,
+    /// Anything else (short or odd forms, generics, missing fields): parse it in full.
+    Unsure,
+}
+
+/// Reads an event's type and sender as the canonical strings Sui's RPC sends, which covers
+/// nearly every event: parsing each type and address in full (and printing them again) was
+/// most of the cost of extracting a checkpoint's events.
+fn fast_event(event: &proto::Event, prefix: &str) -> Fast {
+    let Some(event_type) = event.event_type.as_deref() else {
+        return Fast::Unsure;
+    };
+    let Some(rest) = event_type.strip_prefix(prefix) else {
+        let b = event_type.as_bytes();
+        let canonical = b.len() > 68
+            && b.starts_with(b"0x")
+            && b[2..66]
+                .iter()
+                .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+            && &b[66..68] == b"::";
+        return if canonical { Fast::Other } else { Fast::Unsure };
+    };
+    let identifier = |s: &str| {
+        s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    };
+    let (Some((module, name)), Some(sender), Some(contents)) = (
+        rest.split_once("::"),
+        event.sender.as_deref(),
+        event.contents.as_ref(),
+    ) else {
+        return Fast::Unsure;
+    };
+    let canonical_sender = sender.len() == 66
+        && sender.starts_with("0x")
+        && sender.as_bytes()[2..]
+            .iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    if !identifier(module) || !identifier(name) || !canonical_sender {
+        return Fast::Unsure;
+    }
+    Fast::Floe {
+        sender: sender.to_owned(),
+        module: module.to_owned(),
+        name: name.to_owned(),
+        contents: contents.value().to_vec(),
+    }
 }
 
 /// What one committed batch held.
@@ -113,6 +194,8 @@ pub struct Ingestor {
     pool: PgPool,
     package: Address,
     metrics: Arc<Metrics>,
+    /// COPY the rows a batch creates (see [`crate::rows`]); off, every row is merged.
+    copy_created_rows: bool,
 }
 
 impl Ingestor {
@@ -121,7 +204,16 @@ impl Ingestor {
             pool,
             package,
             metrics,
+            copy_created_rows: true,
         }
+    }
+
+    /// Merges every projection row instead of COPYing created ones: the plain, slower
+    /// path, kept as the reference the fast one is tested against (and to rule it out when
+    /// diagnosing).
+    pub fn merging_every_row(mut self) -> Self {
+        self.copy_created_rows = false;
+        self
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -159,30 +251,32 @@ impl Ingestor {
         checkpoints: &[proto::Checkpoint],
     ) -> Result<(BatchStats, Option<u64>), IngestError> {
         let prepared = prepare(checkpoints, self.package)?;
-        self.write_prepared_in(tx, prepared).await
+        self.write_prepared_in(tx, &prepared).await
     }
 
     /// Writes a [`Prepared`] batch inside `tx` (not committed). Checkpoints the watermark
     /// already covers are dropped here, under the writer lock, so the check cannot race.
+    ///
+    /// Statements: the lock, the watermark, a key lookup per table with rows that may be
+    /// stored (blob IDs), then under one savepoint the COPY of raw events and of every new
+    /// row (one per table), then one statement merging the other rows and the watermark.
     pub async fn write_prepared_in(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-        mut prepared: Prepared,
+        prepared: &Prepared,
     ) -> Result<(BatchStats, Option<u64>), IngestError> {
-        // One round trip: the writer lock, and no WAL flush wait at COMMIT. Asynchronous
-        // commit cannot tear a batch (PostgreSQL replays its WAL in order), it can only lose
-        // the last batches on a server crash, watermark included; the indexer then simply
-        // re-reads those checkpoints.
-        sqlx::query(
-            "SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)",
-        )
-        .bind(WRITER_LOCK)
-        .execute(&mut **tx)
-        .await?;
+        // Batches commit with the server's `synchronous_commit` (on by default): COMMIT returns
+        // once the batch is on disk, so a watermark the indexer (or a reader) saw never goes
+        // back after a server crash.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITER_LOCK)
+            .execute(&mut **tx)
+            .await?;
+        // A statement of its own, so its snapshot is taken after the lock is held.
         let current: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
             .fetch_optional(&mut **tx)
             .await?;
-        let Some((first, last, last_ts)) = prepared.range else {
+        let Some((first, last, _)) = prepared.range else {
             return Ok((BatchStats::default(), None));
         };
         let mut stats = BatchStats {
@@ -190,6 +284,8 @@ impl Ingestor {
             events: 0,
             skipped: 0,
         };
+        let replayed;
+        let mut batch = prepared;
         if let Some(w) = current.and_then(|w| u64::try_from(w).ok())
             && w >= first
         {
@@ -200,13 +296,50 @@ impl Ingestor {
             if stats.checkpoints == 0 {
                 return Ok((stats, None));
             }
-            prepared.events.retain(|e| e.ctx.checkpoint > w);
-            prepared.rows = fold(&prepared.events)?;
+            replayed = prepared.after(w)?;
+            batch = &replayed;
         }
-        stats.events = prepared.events.len() as u64;
-        write_raw_events(tx, &prepared.events).await?;
-        prepared.rows.write(tx).await?;
-        if prepared.events.iter().any(|e| e.name == "StorageSplit") {
+        stats.events = batch.events.len() as u64;
+        // Rows that may be stored: look their keys up, COPY the new ones, merge the others.
+        let mut probed_copies = Vec::new();
+        let mut probed_merges = Chain::after(&batch.plan.merges);
+        if self.copy_created_rows {
+            for probe in &batch.plan.probes {
+                let stored: Vec<String> = sqlx::query_scalar(&probe.lookup_statement())
+                    .bind(probe.keys())
+                    .fetch_all(&mut **tx)
+                    .await?;
+                let stored = stored.into_iter().collect();
+                if let Some(data) = probe.split(&stored, &mut probed_merges) {
+                    probed_copies.push((probe.table, data));
+                }
+            }
+        }
+        let copied = if self.copy_created_rows {
+            let copied = copy_created(tx, batch, &probed_copies).await?;
+            if !copied {
+                self.metrics.copy_fell_back();
+            }
+            copied
+        } else {
+            insert_raw_events(tx, &batch.events).await?;
+            false
+        };
+        if copied {
+            batch
+                .plan
+                .merges
+                .execute_with(tx, Some(&probed_merges))
+                .await?;
+        } else {
+            // A created key (or a raw event) was already stored, or COPY is off: merge every
+            // row, which gives what the COPY would have on an empty key and the right merge
+            // on a stored one.
+            let mut all = batch.rows.merge_all();
+            push_watermark(&mut all, batch.range);
+            all.execute(tx).await?;
+        }
+        if batch.events.iter().any(|e| e.name == "StorageSplit") {
             // A split Storage inherits its parent's owner (the split event does not repeat it).
             sqlx::query(
                 "UPDATE storage s SET owner = p.owner FROM storage p \
@@ -216,23 +349,23 @@ impl Ingestor {
             .execute(&mut **tx)
             .await?;
         }
-        sqlx::query(
-            "INSERT INTO watermark (id, checkpoint, timestamp_ms, updated_at) \
-             VALUES (true, $1, $2, now()) ON CONFLICT (id) DO UPDATE \
-             SET checkpoint = EXCLUDED.checkpoint, timestamp_ms = EXCLUDED.timestamp_ms, \
-             updated_at = now()",
-        )
-        .bind(to_i64(last))
-        .bind(last_ts.map(to_i64))
-        .execute(&mut **tx)
-        .await?;
         Ok((stats, Some(last)))
     }
 
-    /// Commits a prepared batch.
-    pub async fn write_prepared(&self, prepared: Prepared) -> Result<BatchStats, IngestError> {
+    /// Commits a prepared batch on a connection of the pool.
+    pub async fn write_prepared(&self, prepared: &Prepared) -> Result<BatchStats, IngestError> {
+        let mut conn = self.pool.acquire().await?;
+        self.write_prepared_on(&mut conn, prepared).await
+    }
+
+    /// Commits a prepared batch on `conn`.
+    async fn write_prepared_on(
+        &self,
+        conn: &mut PgConnection,
+        prepared: &Prepared,
+    ) -> Result<BatchStats, IngestError> {
         let started = Instant::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = conn.begin().await?;
         let (stats, last) = self.write_prepared_in(&mut tx, prepared).await?;
         tx.commit().await?;
         if let Some(last) = last {
@@ -279,8 +412,11 @@ impl Ingestor {
                 }
             }
         });
+        // One connection for the whole run: no pool hand-over (and its liveness ping) per
+        // batch, and its prepared statements stay warm.
+        let mut conn = None;
         while let Some(prepared) = prepared_rx.recv().await {
-            self.write_prepared_retrying(prepared?).await?;
+            self.write_prepared_retrying(&mut conn, &prepared?).await?;
         }
         let _ = preparer.await;
         Ok(())
@@ -288,11 +424,25 @@ impl Ingestor {
 
     /// Database outages are retried (the batch is rolled back whole, so retrying is safe);
     /// data errors are not.
-    async fn write_prepared_retrying(&self, prepared: Prepared) -> Result<BatchStats, IngestError> {
+    /// `conn` is the run's connection, (re)acquired here when missing.
+    async fn write_prepared_retrying(
+        &self,
+        conn: &mut Option<PoolConnection<Postgres>>,
+        prepared: &Prepared,
+    ) -> Result<BatchStats, IngestError> {
         let mut delay = Duration::from_millis(100);
         loop {
-            match self.write_prepared(prepared.clone()).await {
+            let result = match conn {
+                Some(c) => self.write_prepared_on(c, prepared).await,
+                None => match self.pool.acquire().await {
+                    Ok(c) => self.write_prepared_on(conn.insert(c), prepared).await,
+                    Err(e) => Err(e.into()),
+                },
+            };
+            match result {
                 Err(IngestError::Db(e)) if is_transient(&e) => {
+                    // The connection may be the broken part: take a fresh one next time.
+                    *conn = None;
                     tracing::warn!(error = %e, "database unavailable; retrying the batch");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(10));
@@ -303,16 +453,54 @@ impl Ingestor {
     }
 }
 
-/// A batch decoded and folded, ready to write: the CPU half of ingestion.
+/// A batch decoded, folded and encoded, ready to write: the CPU half of ingestion, done
+/// while the previous batch is being written.
 #[derive(Clone)]
 pub struct Prepared {
     /// (first, last, last checkpoint's timestamp); `None` for an empty batch.
     range: Option<(u64, u64, Option<u64>)>,
     events: Vec<RawEvent>,
     rows: Rows,
+    /// The raw events as binary COPY data.
+    events_copy: Vec<u8>,
+    /// Created rows' COPY data; the other rows' and the watermark's merge.
+    plan: Plan,
 }
 
-/// Checks that `checkpoints` are consecutive, extracts the floe events and folds them.
+impl Prepared {
+    fn new(
+        range: Option<(u64, u64, Option<u64>)>,
+        events: Vec<RawEvent>,
+    ) -> Result<Self, IngestError> {
+        let rows = fold(&events)?;
+        let mut plan = rows.plan();
+        push_watermark(&mut plan.merges, range);
+        let events_copy = events_copy_data(&events);
+        Ok(Self {
+            range,
+            events,
+            rows,
+            events_copy,
+            plan,
+        })
+    }
+
+    /// The same batch without checkpoints up to `watermark` (already written).
+    fn after(&self, watermark: u64) -> Result<Self, IngestError> {
+        let events = self
+            .events
+            .iter()
+            .filter(|e| e.ctx.checkpoint > watermark)
+            .cloned()
+            .collect();
+        let range = self
+            .range
+            .map(|(first, last, ts)| (first.max(watermark + 1), last, ts));
+        Self::new(range, events)
+    }
+}
+
+/// Checks that `checkpoints` are consecutive, extracts the floe events, folds and encodes them.
 pub fn prepare(
     checkpoints: &[proto::Checkpoint],
     package: Address,
@@ -333,12 +521,7 @@ pub fn prepare(
         };
         events.extend(floe_events(checkpoint, package)?);
     }
-    let rows = fold(&events)?;
-    Ok(Prepared {
-        range,
-        events,
-        rows,
-    })
+    Prepared::new(range, events)
 }
 
 fn fold(events: &[RawEvent]) -> Result<Rows, IngestError> {
@@ -349,6 +532,27 @@ fn fold(events: &[RawEvent]) -> Result<Rows, IngestError> {
         }
     }
     Ok(rows)
+}
+
+/// Appends the watermark's upsert (the batch's last checkpoint) to `chain`.
+fn push_watermark(chain: &mut Chain, range: Option<(u64, u64, Option<u64>)>) {
+    let Some((_, last, last_ts)) = range else {
+        return;
+    };
+    let n = chain.next_param();
+    chain.push(
+        format!(
+            "INSERT INTO watermark AS w (id, checkpoint, timestamp_ms, updated_at) \
+             VALUES (true, ${n}::bigint, ${}::bigint, now()) ON CONFLICT (id) DO UPDATE \
+             SET checkpoint = EXCLUDED.checkpoint, timestamp_ms = EXCLUDED.timestamp_ms, \
+             updated_at = now()",
+            n + 1
+        ),
+        [
+            Param::Int(Some(to_i64(last))),
+            Param::Int(last_ts.map(to_i64)),
+        ],
+    );
 }
 
 fn is_transient(e: &sqlx::Error) -> bool {
@@ -371,74 +575,96 @@ pub async fn watermark(pool: &PgPool) -> Result<Option<u64>, IngestError> {
     Ok(w.and_then(|w| u64::try_from(w).ok()))
 }
 
-/// Writes raw events with `COPY` (the fastest path into PostgreSQL). The watermark check
-/// means a batch never holds events already stored, but should one anyway (a replay racing a
-/// manual repair, say), the unique key rejects the COPY and the batch falls back, inside a
-/// savepoint, to an `INSERT … ON CONFLICT DO NOTHING` of the same rows.
-async fn write_raw_events(
+/// Writes raw events and the created rows with `COPY` (the fastest path into PostgreSQL),
+/// inside a savepoint; returns whether that worked. The watermark check means a batch never
+/// holds events already stored, and created rows are new objects, but should a key exist
+/// anyway (a replay racing a manual repair, say), the unique key rejects the COPY: the
+/// savepoint is rolled back, the raw events are inserted with `INSERT … ON CONFLICT DO
+/// NOTHING`, and `false` tells the caller to merge every row.
+async fn copy_created(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    events: &[RawEvent],
-) -> Result<(), sqlx::Error> {
-    if events.is_empty() {
-        return Ok(());
+    batch: &Prepared,
+    probed: &[(&'static Table, Vec<u8>)],
+) -> Result<bool, sqlx::Error> {
+    if batch.events.is_empty() && batch.plan.copies.is_empty() && probed.is_empty() {
+        return Ok(true);
     }
-    sqlx::query("SAVEPOINT raw_events")
+    sqlx::query("SAVEPOINT batch_copy")
         .execute(&mut **tx)
         .await?;
-    match copy_raw_events(tx, events).await {
+    match copy_all(tx, batch, probed).await {
         Ok(()) => {
-            sqlx::query("RELEASE SAVEPOINT raw_events")
+            sqlx::query("RELEASE SAVEPOINT batch_copy")
                 .execute(&mut **tx)
                 .await?;
-            Ok(())
+            Ok(true)
         }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            sqlx::query("ROLLBACK TO SAVEPOINT raw_events")
+            tracing::debug!(error = %e, "COPY hit stored keys; merging the batch instead");
+            sqlx::query("ROLLBACK TO SAVEPOINT batch_copy")
                 .execute(&mut **tx)
                 .await?;
-            insert_raw_events(tx, events).await
+            insert_raw_events(tx, &batch.events).await?;
+            Ok(false)
         }
         Err(e) => Err(e),
     }
 }
 
-/// The rows of `events` in COPY's text format.
-pub fn copy_text(events: &[RawEvent]) -> String {
-    use std::fmt::Write as _;
-    let mut text = String::with_capacity(events.len() * 200);
-    for e in events {
-        // Digests, addresses and Move identifiers never contain tabs, newlines or backslashes.
-        let _ = write!(
-            text,
-            "{}\t{}\t{}\t{}\t",
-            e.ctx.tx_digest, e.ctx.event_index, e.ctx.checkpoint, e.ctx.tx_index
-        );
-        match e.ctx.timestamp_ms {
-            Some(t) => {
-                let _ = write!(text, "{t}");
-            }
-            None => text.push_str("\\N"),
-        }
-        let _ = write!(text, "\t{}\t{}\t{}\t\\\\x", e.sender, e.module, e.name);
-        text.push_str(&hex::encode(&e.contents));
-        text.push('\n');
+async fn copy_all(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    batch: &Prepared,
+    probed: &[(&'static Table, Vec<u8>)],
+) -> Result<(), sqlx::Error> {
+    if !batch.events.is_empty() {
+        copy_in(tx, &copy_events_statement("events"), &batch.events_copy).await?;
     }
-    text
+    for (table, data) in batch.plan.copies.iter().chain(probed) {
+        copy_in(tx, &table.copy_statement(), data).await?;
+    }
+    Ok(())
 }
 
-/// The column list both the pipeline's and the benchmark's COPY use.
-pub const COPY_COLUMNS: &str = "(tx_digest, event_index, checkpoint, tx_index, timestamp_ms, sender, module, event_type, contents)";
+/// Runs `statement` (a `COPY … FROM STDIN`) with `data`.
+pub async fn copy_in(
+    conn: &mut sqlx::PgConnection,
+    statement: &str,
+    data: &[u8],
+) -> Result<u64, sqlx::Error> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    copy.send(data).await?;
+    copy.finish().await
+}
 
-async fn copy_raw_events(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    events: &[RawEvent],
-) -> Result<(), sqlx::Error> {
-    let mut copy = tx
-        .copy_in_raw(&format!("COPY events {COPY_COLUMNS} FROM STDIN"))
-        .await?;
-    copy.send(copy_text(events).into_bytes()).await?;
-    copy.finish().await?;
-    Ok(())
+/// The `COPY` of raw events into `table` (`events`, or a table shaped like it), for
+/// [`events_copy_data`].
+pub fn copy_events_statement(table: &str) -> String {
+    format!(
+        "COPY {table} (tx_digest, event_index, checkpoint, tx_index, timestamp_ms, sender, \
+         module, event_type, contents) FROM STDIN (FORMAT binary)"
+    )
+}
+
+/// The rows of `events` as binary COPY data (no text to parse, contents as raw bytes).
+pub fn events_copy_data(events: &[RawEvent]) -> Vec<u8> {
+    let size: usize = events.iter().map(|e| 140 + e.contents.len()).sum();
+    let mut data = CopyData::with_capacity(size);
+    for e in events {
+        data.row(9);
+        data.text(&e.ctx.tx_digest);
+        data.int8(to_i64(e.ctx.event_index));
+        data.int8(to_i64(e.ctx.checkpoint));
+        data.int8(to_i64(e.ctx.tx_index));
+        match e.ctx.timestamp_ms {
+            Some(t) => data.int8(to_i64(t)),
+            None => data.null(),
+        }
+        data.text(&e.sender);
+        data.text(&e.module);
+        data.text(&e.name);
+        data.bytea(&e.contents);
+    }
+    data.finish()
 }
 
 /// Inserts raw events with one statement (arrays unnested server-side), ignoring rows whose

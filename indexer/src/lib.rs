@@ -2,13 +2,15 @@
 //!
 //! - [`source`]: checkpoints from `{seq}.binpb.zst` files or a `sui.rpc.v2` endpoint.
 //! - [`ingest`]: the sequential pipeline; one transaction per batch of checkpoints.
-//! - [`projections`]: what each event changes; [`rows`]: set-based batch writes.
+//! - [`projections`]: what each event changes; [`rows`]: set-based batch writes;
+//!   [`copy`]: PostgreSQL's binary `COPY` format.
 //! - [`api`]: the axum REST API (OpenAPI, keyset pagination, problem+json, health, metrics).
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod api;
 pub mod bench;
+pub mod copy;
 pub mod db;
 pub mod ingest;
 pub mod metrics;

@@ -88,6 +88,9 @@ struct BenchIngestArgs {
     /// Keep the database (named in the output) for bench-rest.
     #[arg(long)]
     keep: bool,
+    /// Format of the baseline's raw COPY.
+    #[arg(long, value_enum, default_value_t = bench::CopyFormat::Binary)]
+    baseline: bench::CopyFormat,
 }
 
 #[derive(Args)]
@@ -256,11 +259,12 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     let package = Address::new([0xf1; 32]);
     let checkpoints =
         bench::synthetic_checkpoints(package, 0, args.checkpoints, args.txs_per_checkpoint);
-    let figures = bench::ingest(&pool, package, checkpoints, args.batch).await?;
+    let figures = bench::ingest(&pool, package, checkpoints, args.batch, args.baseline).await?;
     println!(
-        "events: {}  batch: {} checkpoints\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {:.0} %",
+        "events: {}  batch: {} checkpoints  baseline: {:?} COPY\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {:.0} %",
         figures.events,
         args.batch,
+        args.baseline,
         figures.pipeline.as_secs_f64(),
         figures.pipeline_rate(),
         figures.copy.as_secs_f64(),
@@ -271,7 +275,8 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     if args.keep {
         println!("kept database: {url}");
     } else {
-        sqlx::query(&format!("DROP DATABASE {name}"))
+        // FORCE: the pool's connections may still be closing on the server side.
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
             .execute(&admin)
             .await?;
     }

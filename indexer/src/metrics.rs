@@ -59,6 +59,8 @@ pub struct Metrics {
     checkpoints: AtomicU64,
     events: AtomicU64,
     batches: AtomicU64,
+    /// Batches whose COPY hit stored keys and were merged instead (replays).
+    copy_fallbacks: AtomicU64,
     batch_latency: Histogram,
     /// Highest checkpoint the source is known to have (u64::MAX-free: 0 = unknown + 1 offset).
     tip_plus_one: AtomicU64,
@@ -96,6 +98,15 @@ impl Metrics {
         self.events.load(Relaxed)
     }
 
+    /// A batch's COPY hit stored keys; its rows were merged instead.
+    pub fn copy_fell_back(&self) {
+        self.copy_fallbacks.fetch_add(1, Relaxed);
+    }
+
+    pub fn copy_fallbacks(&self) -> u64 {
+        self.copy_fallbacks.load(Relaxed)
+    }
+
     pub fn http_request(&self, route: &str, status: u16, elapsed: Duration) {
         self.http_latency.observe(elapsed);
         let mut http = self.http.lock().unwrap_or_else(|p| p.into_inner());
@@ -120,6 +131,11 @@ impl Metrics {
                 "floe_indexer_batches_total",
                 "Batches committed (one database transaction each).",
                 self.batches.load(Relaxed),
+            ),
+            (
+                "floe_indexer_copy_fallbacks_total",
+                "Batches whose COPY hit stored keys (a replay) and were merged row by row instead.",
+                self.copy_fallbacks.load(Relaxed),
             ),
         ];
         for (name, help, value) in counters {

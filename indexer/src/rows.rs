@@ -1,14 +1,28 @@
 //! Set-based writes for one batch of checkpoints.
 //!
-//! Events are folded in memory, in order, into at most one row per key and table; each table
-//! is then written with ONE statement (`INSERT … SELECT FROM UNNEST(arrays) ON CONFLICT …`),
-//! whatever the number of events. That keeps a batch at a handful of round trips, which is
-//! what makes ingestion fast, while every column says how a later value combines with the
-//! stored one ([`Merge`]), so rows touched by several batches come out as if applied one by one.
+//! Events are folded in memory, in order, into at most one row per key and table; every column
+//! says how a later value combines with the stored one ([`Merge`]), so rows touched by several
+//! batches come out as if applied one by one. A batch is then written in a handful of
+//! statements, whatever the number of events:
+//!
+//! - rows whose key an event of the batch **created** (a `BlobRegistered`'s Blob object, a
+//!   `LicensePurchased`'s license, every row of an append-only table…) cannot exist yet unless
+//!   the batch is replayed, so they are `COPY`ed ([`Plan::copies`]): PostgreSQL's fastest
+//!   path, with no conflict check and batched heap insertions;
+//! - every other row (an update of a key stored by an earlier batch) goes through
+//!   `INSERT … SELECT FROM UNNEST(arrays) ON CONFLICT … DO UPDATE`, all tables chained into
+//!   **one** statement of data-modifying CTEs ([`Chain`]), so they cost one round trip;
+//! - rows whose key is usually new but may be stored (a blob ID registered again) are
+//!   looked up first ([`Plan::probes`]): the new ones are COPYed, the stored ones merged;
+//! - should a created key exist after all (a replay that the watermark did not catch), the
+//!   caller rolls the COPYs back to a savepoint and merges every row instead
+//!   ([`Rows::merge_all`]), which is exactly what the merge would have done anyway.
 
 use std::collections::HashMap;
 
 use sqlx::{Postgres, Transaction};
+
+use crate::copy::CopyData;
 
 /// The SQL type of a column, and how its values are bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +58,20 @@ pub enum Value {
     Text(String),
     Bool(bool),
     Json(String),
+}
+
+impl Value {
+    /// Whether this value can be stored in a column of `kind`.
+    fn fits(&self, kind: Kind) -> bool {
+        matches!(
+            (self, kind),
+            (Value::Int(_), Kind::Int)
+                | (Value::Num(_), Kind::Num)
+                | (Value::Text(_), Kind::Text)
+                | (Value::Bool(_), Kind::Bool)
+                | (Value::Json(_), Kind::Json)
+        )
+    }
 }
 
 /// A column of a [`Table`].
@@ -84,6 +112,7 @@ pub struct Table {
     pub key_len: usize,
     pub cols: &'static [Col],
     /// Append-only tables ignore a second write of a key (a replayed event); the others merge.
+    /// Their keys are the event itself, so every row is one the batch creates.
     pub append_only: bool,
 }
 
@@ -95,15 +124,16 @@ impl Table {
             .unwrap_or_else(|| panic!("table {} has no column {column}", self.name))
     }
 
-    /// The statement that writes this table's rows, one array parameter per column.
-    fn statement(&self) -> String {
+    /// The statement that merges this table's rows, one array parameter per column, numbered
+    /// from `$first`.
+    fn statement(&self, first: usize) -> String {
         let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
         let arrays: Vec<String> = self
             .cols
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let n = i + 1;
+                let n = first + i;
                 match c.kind {
                     Kind::Int => format!("${n}::bigint[]"),
                     Kind::Num => format!("${n}::text[]::numeric[]"),
@@ -144,6 +174,16 @@ impl Table {
         }
         sql
     }
+
+    /// The `COPY` statement [`Plan::copies`] data is written for.
+    pub fn copy_statement(&self) -> String {
+        let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
+        format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            self.name,
+            names.join(", ")
+        )
+    }
 }
 
 /// Why a batch could not be folded or written.
@@ -161,11 +201,25 @@ pub enum RowsError {
 
 type Row = Vec<Option<Value>>;
 
+/// What the first event of a batch touching a key says about the stored row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// The event created the key: no row can be stored unless the batch is a replay.
+    Created,
+    /// Usually new, possibly stored: look it up before choosing COPY or merge.
+    Maybe,
+    /// An update of a key that may well be stored.
+    Touched,
+}
+
 /// The rows of one table in a batch, one per key, in first-touch order.
 #[derive(Default, Clone)]
 struct Pending {
-    index: HashMap<Vec<Value>, usize>,
+    /// Key cells (all `Some`) → position in `rows`.
+    index: HashMap<Vec<Option<Value>>, usize>,
     rows: Vec<Row>,
+    /// Per row: what the batch's first event touching the key said about it.
+    origin: Vec<Origin>,
 }
 
 /// Everything one batch will write, table by table.
@@ -189,26 +243,75 @@ impl Rows {
     }
 
     /// Folds `cells` (column name, value) into the row of its key; key columns must be given.
+    /// For an event that changes an object which may already be stored.
     pub fn put(
         &mut self,
         table: &'static Table,
-        cells: &[(&'static str, Option<Value>)],
+        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
+    ) -> Result<(), RowsError> {
+        let origin = if table.append_only {
+            Origin::Created
+        } else {
+            Origin::Touched
+        };
+        self.fold(table, cells, origin)
+    }
+
+    /// Like [`Rows::put`], for the event that creates the row's object (a new object ID, a new
+    /// challenge number): when it is the batch's first touch of the key, the row is COPYed.
+    /// Only a hint: a key that exists after all costs a fallback, never a wrong row.
+    pub fn create(
+        &mut self,
+        table: &'static Table,
+        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
+    ) -> Result<(), RowsError> {
+        self.fold(table, cells, Origin::Created)
+    }
+
+    /// Like [`Rows::put`], for an event whose key is usually new but may be stored already
+    /// (a blob ID registered a second time): the writer looks such keys up, COPYs the new
+    /// ones and merges the others. Tables with a one-column text key only; elsewhere this is
+    /// [`Rows::put`].
+    pub fn create_unless_stored(
+        &mut self,
+        table: &'static Table,
+        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
+    ) -> Result<(), RowsError> {
+        let origin = if table.key_len == 1 && table.cols[0].kind == Kind::Text {
+            Origin::Maybe
+        } else {
+            Origin::Touched
+        };
+        self.fold(table, cells, origin)
+    }
+
+    fn fold(
+        &mut self,
+        table: &'static Table,
+        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
+        origin: Origin,
     ) -> Result<(), RowsError> {
         let mut row: Row = vec![None; table.cols.len()];
         for (name, value) in cells {
-            row[table.position(name)] = value.clone();
-        }
-        let key: Vec<Value> = row[..table.key_len]
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                v.clone().ok_or_else(|| RowsError::Value {
+            let i = table.position(name);
+            if let Some(v) = &value
+                && !v.fits(table.cols[i].kind)
+            {
+                return Err(RowsError::Value {
                     table: table.name,
                     column: table.cols[i].name,
-                    message: "key column is missing".to_owned(),
-                })
-            })
-            .collect::<Result<_, _>>()?;
+                    message: format!("{v:?} is not a {:?}", table.cols[i].kind),
+                });
+            }
+            row[i] = value;
+        }
+        if let Some(i) = row[..table.key_len].iter().position(Option::is_none) {
+            return Err(RowsError::Value {
+                table: table.name,
+                column: table.cols[i].name,
+                message: "key column is missing".to_owned(),
+            });
+        }
         let slot = match self
             .tables
             .iter()
@@ -221,10 +324,13 @@ impl Rows {
             }
         };
         let pending = &mut self.tables[slot].1;
-        match pending.index.get(&key) {
+        match pending.index.get(&row[..table.key_len]) {
             None => {
-                pending.index.insert(key, pending.rows.len());
+                pending
+                    .index
+                    .insert(row[..table.key_len].to_vec(), pending.rows.len());
                 pending.rows.push(row);
+                pending.origin.push(origin);
             }
             Some(&at) => {
                 if table.append_only {
@@ -240,46 +346,278 @@ impl Rows {
         Ok(())
     }
 
-    /// Writes every table with one statement each, inside `tx`.
-    pub async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), RowsError> {
-        for (table, pending) in self.tables {
-            if pending.rows.is_empty() {
-                continue;
+    /// How the batch is written: its created rows as COPY data, the rest as one merge chain,
+    /// except tables with rows to look up first.
+    pub fn plan(&self) -> Plan {
+        let mut plan = Plan::default();
+        for (table, pending) in &self.tables {
+            let rows = |origin: Origin| {
+                pending
+                    .rows
+                    .iter()
+                    .zip(&pending.origin)
+                    .filter(move |(_, o)| **o == origin)
+                    .map(|(r, _)| r)
+            };
+            let created = pending
+                .origin
+                .iter()
+                .filter(|&&o| o == Origin::Created)
+                .count();
+            if created > 0 {
+                plan.copies
+                    .push((*table, copy_data(table, rows(Origin::Created), created)));
             }
-            let sql = table.statement();
-            let mut query = sqlx::query(&sql);
-            for (i, col) in table.cols.iter().enumerate() {
-                let cells = pending.rows.iter().map(|r| r[i].clone());
-                query = match col.kind {
-                    Kind::Int => query.bind(
-                        cells
-                            .map(|v| match v {
-                                Some(Value::Int(x)) => Some(x),
-                                _ => None,
-                            })
-                            .collect::<Vec<Option<i64>>>(),
-                    ),
-                    Kind::Bool => query.bind(
-                        cells
-                            .map(|v| match v {
-                                Some(Value::Bool(x)) => Some(x),
-                                _ => None,
-                            })
-                            .collect::<Vec<Option<bool>>>(),
-                    ),
-                    Kind::Num | Kind::Text | Kind::Json => query.bind(
-                        cells
-                            .map(|v| match v {
-                                Some(Value::Num(x)) => Some(x.to_string()),
-                                Some(Value::Text(s) | Value::Json(s)) => Some(s),
-                                _ => None,
-                            })
-                            .collect::<Vec<Option<String>>>(),
-                    ),
-                };
+            if pending.origin.contains(&Origin::Maybe) {
+                // This table's merge waits for the lookup (one statement per table).
+                plan.probes.push(Probe {
+                    table,
+                    maybe: rows(Origin::Maybe).cloned().collect(),
+                    touched: rows(Origin::Touched).cloned().collect(),
+                });
+            } else if pending.origin.contains(&Origin::Touched) {
+                plan.merges.push_table(table, rows(Origin::Touched));
             }
-            query.execute(&mut **tx).await?;
         }
+        plan
+    }
+
+    /// Every row as one merge chain: the fallback when a created key turned out to exist.
+    pub fn merge_all(&self) -> Chain {
+        let mut chain = Chain::default();
+        for (table, pending) in &self.tables {
+            if !pending.rows.is_empty() {
+                chain.push_table(table, pending.rows.iter());
+            }
+        }
+        chain
+    }
+}
+
+/// `rows` (about `count` of them) of `table` as binary COPY data.
+fn copy_data<'a>(table: &Table, rows: impl Iterator<Item = &'a Row>, count: usize) -> Vec<u8> {
+    let mut data = CopyData::with_capacity(count * table.cols.len() * 24);
+    for row in rows {
+        copy_row(&mut data, table, row);
+    }
+    data.finish()
+}
+
+/// One row of `table` into binary COPY data (values were checked against the column kinds
+/// when folded).
+fn copy_row(data: &mut CopyData, table: &Table, row: &Row) {
+    data.row(u16::try_from(table.cols.len()).unwrap_or(u16::MAX));
+    for cell in row {
+        match cell {
+            None => data.null(),
+            Some(Value::Int(v)) => data.int8(*v),
+            Some(Value::Num(v)) => data.numeric(*v),
+            Some(Value::Text(v)) => data.text(v),
+            Some(Value::Bool(v)) => data.bool(*v),
+            Some(Value::Json(v)) => data.jsonb(v),
+        }
+    }
+}
+
+/// A batch's writes, worked out before its transaction (on the CPU side of the pipeline).
+#[derive(Clone, Default)]
+pub struct Plan {
+    /// Per table with created rows: binary COPY data for [`Table::copy_statement`].
+    pub copies: Vec<(&'static Table, Vec<u8>)>,
+    /// The other rows' merges, but for the tables in `probes`.
+    pub merges: Chain,
+    /// Tables with rows that may or may not be stored.
+    pub probes: Vec<Probe>,
+}
+
+/// A table whose rows are split once its stored keys are known.
+#[derive(Clone)]
+pub struct Probe {
+    pub table: &'static Table,
+    maybe: Vec<Row>,
+    touched: Vec<Row>,
+}
+
+impl Probe {
+    /// The keys to look up (one text column, as [`Rows::create_unless_stored`] requires).
+    pub fn keys(&self) -> Vec<&str> {
+        self.maybe
+            .iter()
+            .filter_map(|r| match &r[0] {
+                Some(Value::Text(k)) => Some(k.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `SELECT` of the stored keys among `$1` (a text array).
+    pub fn lookup_statement(&self) -> String {
+        let key = self.table.cols[0].name;
+        format!(
+            "SELECT {key} FROM {} WHERE {key} = ANY($1::text[])",
+            self.table.name
+        )
+    }
+
+    /// Given the stored keys: COPY data for the new rows (if any), and the merge of the
+    /// others (stored and touched rows) added to `chain`.
+    pub fn split(
+        &self,
+        stored: &std::collections::HashSet<String>,
+        chain: &mut Chain,
+    ) -> Option<Vec<u8>> {
+        let is_stored = |r: &&Row| match &r[0] {
+            Some(Value::Text(k)) => stored.contains(k),
+            _ => true,
+        };
+        let new = self.maybe.iter().filter(|r| !is_stored(r));
+        let count = new.clone().count();
+        let merged = self
+            .touched
+            .iter()
+            .chain(self.maybe.iter().filter(is_stored));
+        if merged.clone().next().is_some() {
+            chain.push_table(self.table, merged);
+        }
+        (count > 0).then(|| copy_data(self.table, new, count))
+    }
+}
+
+/// A statement parameter.
+#[derive(Debug, Clone)]
+pub enum Param {
+    Ints(Vec<Option<i64>>),
+    Bools(Vec<Option<bool>>),
+    /// Text, and numbers and JSON as text (cast in SQL).
+    Texts(Vec<Option<String>>),
+    Int(Option<i64>),
+}
+
+/// Several data-modifying statements run as one: `WITH c0 AS (…), c1 AS (…) SELECT 1`.
+/// PostgreSQL runs every part to completion on one snapshot, so parts must touch different
+/// tables (each table appears once per batch here).
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    parts: Vec<String>,
+    params: Vec<Param>,
+    /// Parameters of the chain this one follows.
+    offset: usize,
+}
+
+impl Chain {
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// An empty chain whose parameters will follow `other`'s, to run with it
+    /// ([`Chain::execute_with`]).
+    pub fn after(other: &Chain) -> Self {
+        Self {
+            parts: Vec::new(),
+            params: Vec::new(),
+            offset: other.next_param() - 1,
+        }
+    }
+
+    /// The number the next parameter will have (`$n`).
+    pub fn next_param(&self) -> usize {
+        self.offset + self.params.len() + 1
+    }
+
+    /// Adds a statement whose placeholders start at [`Chain::next_param`], with its
+    /// parameters in order.
+    pub fn push(&mut self, sql: String, params: impl IntoIterator<Item = Param>) {
+        self.parts.push(sql);
+        self.params.extend(params);
+    }
+
+    /// Adds the merge of `rows` into `table`.
+    fn push_table<'a>(
+        &mut self,
+        table: &'static Table,
+        rows: impl Iterator<Item = &'a Row> + Clone,
+    ) {
+        let sql = table.statement(self.next_param());
+        let params = table.cols.iter().enumerate().map(|(i, col)| {
+            let cells = rows.clone().map(|r| r[i].as_ref());
+            match col.kind {
+                Kind::Int => Param::Ints(
+                    cells
+                        .map(|v| match v {
+                            Some(Value::Int(x)) => Some(*x),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                Kind::Bool => Param::Bools(
+                    cells
+                        .map(|v| match v {
+                            Some(Value::Bool(x)) => Some(*x),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                Kind::Num | Kind::Text | Kind::Json => Param::Texts(
+                    cells
+                        .map(|v| match v {
+                            Some(Value::Num(x)) => Some(x.to_string()),
+                            Some(Value::Text(s) | Value::Json(s)) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+            }
+        });
+        let params: Vec<Param> = params.collect();
+        self.push(sql, params);
+    }
+
+    /// The chain as one statement.
+    pub fn sql(&self) -> String {
+        Self::sql_of(&self.parts.iter().collect::<Vec<_>>())
+    }
+
+    fn sql_of(parts: &[&String]) -> String {
+        if let [only] = parts {
+            return (*only).clone();
+        }
+        let ctes: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| format!("c{i} AS ({part})"))
+            .collect();
+        format!("WITH {} SELECT 1", ctes.join(", "))
+    }
+
+    /// Runs the chain inside `tx` (one round trip; nothing when empty).
+    pub async fn execute(&self, tx: &mut Transaction<'_, Postgres>) -> Result<(), sqlx::Error> {
+        self.execute_with(tx, None).await
+    }
+
+    /// Runs the chain and `then` (built with [`Chain::after`] this one) as one statement.
+    pub async fn execute_with(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        then: Option<&Chain>,
+    ) -> Result<(), sqlx::Error> {
+        let chains = [Some(self), then];
+        let chains = chains.iter().flatten();
+        let parts: Vec<&String> = chains.clone().flat_map(|c| &c.parts).collect();
+        if parts.is_empty() {
+            return Ok(());
+        }
+        debug_assert!(then.is_none_or(|t| t.offset == self.offset + self.params.len()));
+        let sql = Self::sql_of(&parts);
+        let mut query = sqlx::query(&sql);
+        for param in chains.flat_map(|c| &c.params) {
+            query = match param {
+                Param::Ints(v) => query.bind(v.as_slice()),
+                Param::Bools(v) => query.bind(v.as_slice()),
+                Param::Texts(v) => query.bind(v.as_slice()),
+                Param::Int(v) => query.bind(*v),
+            };
+        }
+        query.execute(&mut **tx).await?;
         Ok(())
     }
 }
@@ -358,7 +696,7 @@ mod tests {
         let mut rows = Rows::new();
         rows.put(
             &T,
-            &[
+            [
                 ("id", text("a")),
                 ("status", text("new")),
                 ("created", int(1)),
@@ -368,7 +706,7 @@ mod tests {
         .expect("fold");
         rows.put(
             &T,
-            &[
+            [
                 ("id", text("a")),
                 ("status", text("done")),
                 ("created", int(9)),
@@ -385,11 +723,70 @@ mod tests {
 
     #[test]
     fn statements_merge_or_ignore() {
-        let sql = T.statement();
+        let sql = T.statement(1);
         assert!(sql.contains("ON CONFLICT (id) DO UPDATE"), "{sql}");
         assert!(
             sql.contains("COALESCE(t.total, 0) + EXCLUDED.total"),
             "{sql}"
         );
+    }
+
+    #[test]
+    fn created_rows_are_copied_touched_ones_merged_in_one_chain() {
+        static U: Table = Table {
+            name: "u",
+            key_len: 1,
+            cols: &[keep("id", Kind::Text), set("v", Kind::Int)],
+            append_only: false,
+        };
+        let mut rows = Rows::new();
+        rows.create(&T, [("id", text("new")), ("total", num(1u64))])
+            .expect("fold");
+        // A later update of a key created in the batch folds into the created row.
+        rows.put(&T, [("id", text("new")), ("total", num(2u64))])
+            .expect("fold");
+        rows.put(&T, [("id", text("old")), ("status", text("x"))])
+            .expect("fold");
+        rows.put(&U, [("id", text("u1")), ("v", int(3))])
+            .expect("fold");
+        let plan = rows.plan();
+        assert_eq!(plan.copies.len(), 1);
+        assert_eq!(plan.copies[0].0.name, "t");
+        assert!(plan.probes.is_empty());
+        let sql = plan.merges.sql();
+        assert!(sql.starts_with("WITH c0 AS (INSERT INTO t "), "{sql}");
+        assert!(sql.contains("UNNEST($5::text[], $6::bigint[])"), "{sql}");
+        let then = Chain::after(&plan.merges);
+        assert_eq!(then.next_param(), 7);
+        // A value of the wrong kind is refused when folded, not when written.
+        assert!(
+            rows.put(&U, [("id", text("u2")), ("v", text("3"))])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn keys_that_may_be_stored_wait_for_the_lookup() {
+        let mut rows = Rows::new();
+        rows.create_unless_stored(&T, [("id", text("a")), ("created", int(1))])
+            .expect("fold");
+        rows.create_unless_stored(&T, [("id", text("b")), ("created", int(1))])
+            .expect("fold");
+        rows.put(&T, [("id", text("c")), ("status", text("x"))])
+            .expect("fold");
+        let plan = rows.plan();
+        assert!(plan.copies.is_empty() && plan.merges.is_empty());
+        let probe = &plan.probes[0];
+        assert_eq!(probe.keys(), ["a", "b"]);
+        let stored = ["b".to_owned()].into_iter().collect();
+        let mut chain = Chain::default();
+        let data = probe.split(&stored, &mut chain).expect("a is new");
+        assert!(!data.is_empty());
+        // b (stored) and c (touched) are merged together, in one statement for the table.
+        assert_eq!(chain.parts.len(), 1);
+        match &chain.params[0] {
+            Param::Texts(keys) => assert_eq!(keys, &[Some("c".to_owned()), Some("b".to_owned())]),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -17,9 +17,9 @@ pub(super) fn apply(
     match name {
         "StorageReserved" => {
             let e: ev::StorageReserved = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.storage_id)),
                     ("owner", address_text(&e.owner)),
                     ("reserved_epoch", int(e.epoch)),
@@ -38,7 +38,7 @@ pub(super) fn apply(
             let e: ev::StorageSplit = decode(contents, err)?;
             rows.put(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.storage_id)),
                     ("start_epoch", int(e.start_epoch)),
                     ("end_epoch", int(e.end_epoch)),
@@ -47,9 +47,9 @@ pub(super) fn apply(
                 ],
             )?;
             // The new part's owner is the parent's: filled in from `parent_storage_id` on write.
-            rows.put(
+            rows.create(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.new_storage_id)),
                     ("parent_storage_id", id_text(&e.storage_id)),
                     ("start_epoch", int(e.new_start_epoch)),
@@ -65,7 +65,7 @@ pub(super) fn apply(
             let e: ev::StorageFused = decode(contents, err)?;
             rows.put(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.storage_id)),
                     ("start_epoch", int(e.start_epoch)),
                     ("end_epoch", int(e.end_epoch)),
@@ -75,7 +75,7 @@ pub(super) fn apply(
             )?;
             rows.put(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.absorbed_storage_id)),
                     ("status", text("fused")),
                     ("absorbed_into", id_text(&e.storage_id)),
@@ -87,7 +87,7 @@ pub(super) fn apply(
             let e: ev::StorageDestroyed = decode(contents, err)?;
             rows.put(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.storage_id)),
                     ("status", text("destroyed")),
                     ("destroyed_epoch", int(e.epoch)),
@@ -99,13 +99,15 @@ pub(super) fn apply(
         "BlobRegistered" => {
             let e: ev::BlobRegistered = decode(contents, err)?;
             let blob_id = blob_id_text(&e.blob_id);
-            rows.put(
+            let decimal = u256_decimal(&e.blob_id);
+            let root_hash = blob_id_text(&e.root_hash);
+            rows.create(
                 &BLOBS,
-                &[
+                [
                     ("blob_object_id", id_text(&e.blob_object_id)),
                     ("blob_id", text(blob_id.clone())),
-                    ("blob_id_u256", u256_decimal(&e.blob_id)),
-                    ("root_hash", text(blob_id_text(&e.root_hash))),
+                    ("blob_id_u256", decimal.clone()),
+                    ("root_hash", text(root_hash.clone())),
                     ("size", num(e.size)),
                     ("encoding_type", int(u64::from(e.encoding_type))),
                     ("deletable", boolean(e.deletable)),
@@ -120,12 +122,12 @@ pub(super) fn apply(
                     ("updated_checkpoint", cp.clone()),
                 ],
             )?;
-            rows.put(
+            rows.create_unless_stored(
                 &BLOB_IDS,
-                &[
+                [
                     ("blob_id", text(blob_id)),
-                    ("blob_id_u256", u256_decimal(&e.blob_id)),
-                    ("root_hash", text(blob_id_text(&e.root_hash))),
+                    ("blob_id_u256", decimal),
+                    ("root_hash", text(root_hash)),
                     ("size", num(e.size)),
                     ("first_checkpoint", cp.clone()),
                     ("updated_checkpoint", cp.clone()),
@@ -133,7 +135,7 @@ pub(super) fn apply(
             )?;
             rows.put(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.storage_id)),
                     ("status", text("in_blob")),
                     ("blob_object_id", id_text(&e.blob_object_id)),
@@ -145,7 +147,7 @@ pub(super) fn apply(
             let e: ev::BlobCertified = decode(contents, err)?;
             rows.put(
                 &BLOBS,
-                &[
+                [
                     ("blob_object_id", id_text(&e.blob_object_id)),
                     ("status", text("certified")),
                     ("certified_epoch", int(e.epoch)),
@@ -159,7 +161,7 @@ pub(super) fn apply(
             let e: ev::BlobExtended = decode(contents, err)?;
             rows.put(
                 &BLOBS,
-                &[
+                [
                     ("blob_object_id", id_text(&e.blob_object_id)),
                     ("end_epoch", int(e.new_end_epoch)),
                     ("extension_fees", num(e.price)),
@@ -171,7 +173,7 @@ pub(super) fn apply(
             let e: ev::BlobDeleted = decode(contents, err)?;
             rows.put(
                 &BLOBS,
-                &[
+                [
                     ("blob_object_id", id_text(&e.blob_object_id)),
                     ("status", text("deleted")),
                     ("deleted_epoch", int(e.epoch)),
@@ -181,7 +183,7 @@ pub(super) fn apply(
             // The blob's storage comes back to its owner as a free reservation.
             rows.put(
                 &STORAGE,
-                &[
+                [
                     ("storage_id", id_text(&e.storage_id)),
                     ("status", text("available")),
                     ("updated_checkpoint", cp.clone()),
@@ -193,7 +195,7 @@ pub(super) fn apply(
             let e: ev::BlobExpired = decode(contents, err)?;
             rows.put(
                 &BLOBS,
-                &[
+                [
                     ("blob_object_id", id_text(&e.blob_object_id)),
                     ("status", text("expired")),
                     ("expired_epoch", int(e.epoch)),
@@ -208,9 +210,9 @@ pub(super) fn apply(
         }
         "ChallengeIssued" => {
             let e: ev::ChallengeIssued = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &CHALLENGES,
-                &[
+                [
                     ("challenge_id", int(e.challenge_id)),
                     ("epoch", int(e.epoch)),
                     ("node_id", id_text(&e.node_id)),
@@ -230,7 +232,7 @@ pub(super) fn apply(
             let e: ev::ChallengesIssued = decode(contents, err)?;
             rows.put(
                 &super::tables::EPOCHS,
-                &[
+                [
                     ("epoch", int(e.epoch)),
                     ("challenges_issued", int(e.count)),
                     ("challenge_issuer", address_text(&e.issuer)),
@@ -242,7 +244,7 @@ pub(super) fn apply(
             let e: ev::ChallengeAnswered = decode(contents, err)?;
             rows.put(
                 &CHALLENGES,
-                &[
+                [
                     ("challenge_id", int(e.challenge_id)),
                     ("status", text("answered")),
                     ("answered_at_ms", int(e.answered_at_ms)),
@@ -254,7 +256,7 @@ pub(super) fn apply(
             let e: ev::ChallengeSlashed = decode(contents, err)?;
             rows.put(
                 &CHALLENGES,
-                &[
+                [
                     ("challenge_id", int(e.challenge_id)),
                     ("status", text("slashed")),
                     ("slashed", num(e.slashed)),
@@ -279,7 +281,7 @@ fn live(
 ) -> Result<(), ProjectionError> {
     rows.put(
         &BLOB_IDS,
-        &[
+        [
             ("blob_id", text(blob_id_text(blob_id))),
             ("blob_id_u256", u256_decimal(blob_id)),
             ("live_references", num(live_references)),

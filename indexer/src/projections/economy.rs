@@ -28,9 +28,9 @@ pub(super) fn apply(
     match name {
         "WalTreasuryCreated" => {
             let e: ev::WalTreasuryCreated = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &SUPPLY,
-                &[
+                [
                     ("id", boolean(true)),
                     ("treasury_id", id_text(&e.treasury_id)),
                     ("publisher", address_text(&e.publisher)),
@@ -49,10 +49,10 @@ pub(super) fn apply(
                 ("total_burned", num(e.total_burned)),
                 ("total_supply", num(e.total_supply)),
             ]);
-            rows.put(&BURNS, &cells)?;
+            rows.put(&BURNS, cells)?;
             rows.put(
                 &SUPPLY,
-                &[
+                [
                     ("id", boolean(true)),
                     ("total_burned", num(e.total_burned)),
                     ("total_supply", num(e.total_supply)),
@@ -63,9 +63,9 @@ pub(super) fn apply(
         }
         "SystemCreated" => {
             let e: ev::SystemCreated = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &EPOCHS,
-                &[
+                [
                     ("epoch", int(0)),
                     ("start_ms", int(e.epoch_start_ms)),
                     ("committee_size", int(0)),
@@ -85,7 +85,7 @@ pub(super) fn apply(
             ] {
                 rows.put(
                     &PARAMETERS,
-                    &[
+                    [
                         ("name", text(param)),
                         ("value", num(value)),
                         ("epoch", int(0)),
@@ -98,7 +98,7 @@ pub(super) fn apply(
             let e: ev::ParameterChanged = decode(contents, err)?;
             rows.put(
                 &PARAMETERS,
-                &[
+                [
                     ("name", text(String::from_utf8_lossy(&e.name).into_owned())),
                     ("value", num(e.new_value)),
                     ("epoch", int(e.epoch)),
@@ -110,7 +110,7 @@ pub(super) fn apply(
             let e: ev::EpochAdvanced = decode(contents, err)?;
             rows.put(
                 &EPOCHS,
-                &[
+                [
                     ("epoch", int(e.epoch)),
                     ("start_ms", int(e.epoch_start_ms)),
                     ("committee_size", int(e.committee.len() as u64)),
@@ -130,7 +130,7 @@ pub(super) fn apply(
             for (position, (node, shards)) in e.committee.iter().zip(&e.shard_counts).enumerate() {
                 rows.put(
                     &COMMITTEE,
-                    &[
+                    [
                         ("epoch", int(e.epoch)),
                         ("position", int(position as u64)),
                         ("node_id", id_text(node)),
@@ -145,7 +145,7 @@ pub(super) fn apply(
             let e: ev::EpochFeesSettled = decode(contents, err)?;
             rows.put(
                 &EPOCHS,
-                &[
+                [
                     ("epoch", int(e.epoch)),
                     ("fees_total", num(e.total)),
                     ("fees_burned", num(e.burned)),
@@ -159,7 +159,7 @@ pub(super) fn apply(
             let e: ev::WriteFeesAdded = decode(contents, err)?;
             rows.put(
                 &EPOCHS,
-                &[
+                [
                     ("epoch", int(e.epoch)),
                     ("write_fees", num(e.amount)),
                     ("updated_checkpoint", cp),
@@ -170,7 +170,7 @@ pub(super) fn apply(
             let e: ev::CapacityChanged = decode(contents, err)?;
             rows.put(
                 &EPOCHS,
-                &[
+                [
                     ("epoch", int(e.epoch)),
                     ("used_capacity", num(e.used_capacity)),
                     ("total_capacity", num(e.total_capacity)),

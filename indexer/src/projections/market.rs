@@ -19,9 +19,9 @@ pub(super) fn apply(
     match name {
         "ModelRegistered" => {
             let e: ev::ModelRegistered = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &MODELS,
-                &[
+                [
                     ("model_id", id_text(&e.model_id)),
                     ("cap_id", id_text(&e.cap_id)),
                     ("owner", address_text(&e.owner)),
@@ -43,7 +43,7 @@ pub(super) fn apply(
                 .collect();
             rows.put(
                 &MODEL_VERSIONS,
-                &[
+                [
                     ("model_id", id_text(&e.model_id)),
                     ("version", int(e.version)),
                     ("blob_id", text(blob_id_text(&e.blob_id))),
@@ -58,7 +58,7 @@ pub(super) fn apply(
             )?;
             rows.put(
                 &MODELS,
-                &[
+                [
                     ("model_id", id_text(&e.model_id)),
                     ("latest_version", int(e.version)),
                     ("updated_checkpoint", cp),
@@ -69,7 +69,7 @@ pub(super) fn apply(
             let e: ev::ModelDescriptionUpdated = decode(contents, err)?;
             rows.put(
                 &MODELS,
-                &[
+                [
                     ("model_id", id_text(&e.model_id)),
                     ("description", move_text(&e.description)),
                     ("updated_checkpoint", cp),
@@ -80,7 +80,7 @@ pub(super) fn apply(
             let e: ev::ModelRevenueWithdrawn = decode(contents, err)?;
             rows.put(
                 &MODELS,
-                &[
+                [
                     ("model_id", id_text(&e.model_id)),
                     ("revenue_withdrawn", num(e.amount)),
                     ("updated_checkpoint", cp),
@@ -91,7 +91,7 @@ pub(super) fn apply(
             let e: ev::ModelOwnerChanged = decode(contents, err)?;
             rows.put(
                 &MODELS,
-                &[
+                [
                     ("model_id", id_text(&e.model_id)),
                     ("owner", address_text(&e.new_owner)),
                     ("updated_checkpoint", cp),
@@ -100,9 +100,9 @@ pub(super) fn apply(
         }
         "LicenseOfferCreated" => {
             let e: ev::LicenseOfferCreated = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &OFFERS,
-                &[
+                [
                     ("offer_id", id_text(&e.offer_id)),
                     ("model_id", id_text(&e.model_id)),
                     ("price_per_window", num(e.price_per_window)),
@@ -122,7 +122,7 @@ pub(super) fn apply(
             let e: ev::LicenseOfferStatusChanged = decode(contents, err)?;
             rows.put(
                 &OFFERS,
-                &[
+                [
                     ("offer_id", id_text(&e.offer_id)),
                     ("paused", boolean(e.paused)),
                     ("updated_checkpoint", cp),
@@ -133,7 +133,7 @@ pub(super) fn apply(
             let e: ev::LicenseOfferRepriced = decode(contents, err)?;
             rows.put(
                 &OFFERS,
-                &[
+                [
                     ("offer_id", id_text(&e.offer_id)),
                     ("price_per_window", num(e.new_price_per_window)),
                     ("updated_checkpoint", cp),
@@ -142,9 +142,9 @@ pub(super) fn apply(
         }
         "LicensePurchased" => {
             let e: ev::LicensePurchased = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &LICENSES,
-                &[
+                [
                     ("license_id", id_text(&e.license_id)),
                     ("offer_id", id_text(&e.offer_id)),
                     ("model_id", id_text(&e.model_id)),
@@ -169,7 +169,7 @@ pub(super) fn apply(
             let e: ev::LicenseExtended = decode(contents, err)?;
             rows.put(
                 &LICENSES,
-                &[
+                [
                     ("license_id", id_text(&e.license_id)),
                     ("windows", num(e.windows)),
                     ("price_paid", num(e.price)),
@@ -186,7 +186,7 @@ pub(super) fn apply(
             let e: ev::LicenseConsumed = decode(contents, err)?;
             rows.put(
                 &LICENSES,
-                &[
+                [
                     ("license_id", id_text(&e.license_id)),
                     ("uses_left", num(e.uses_left)),
                     ("uses_consumed", int(1)),
@@ -199,7 +199,7 @@ pub(super) fn apply(
             let e: ev::LicenseDestroyed = decode(contents, err)?;
             rows.put(
                 &LICENSES,
-                &[
+                [
                     ("license_id", id_text(&e.license_id)),
                     ("status", text("destroyed")),
                     ("updated_checkpoint", cp),
@@ -223,7 +223,7 @@ fn sale(
     let sold = int(u64::from(new_license));
     rows.put(
         &OFFERS,
-        &[
+        [
             ("offer_id", id_text(offer)),
             ("licenses_sold", sold.clone()),
             ("revenue", num(seller_revenue)),
@@ -232,7 +232,7 @@ fn sale(
     )?;
     rows.put(
         &MODELS,
-        &[
+        [
             ("model_id", id_text(model)),
             ("total_revenue", num(seller_revenue)),
             ("licenses_sold", sold),

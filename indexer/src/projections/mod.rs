@@ -3,6 +3,8 @@
 //! Every event is decoded with the Rust types generated from `move/floe/sources/events.move`
 //! (`floe_sdk::move_types::events`), so a layout change in Move breaks the build, not the
 //! data. Each module folds its events into [`Rows`]; nothing here talks to the database.
+//! An event that creates an object (a new object ID or challenge number) folds its row with
+//! [`Rows::create`], the others with [`Rows::put`]: created rows are COPYed, the rest merged.
 
 mod blobs;
 mod economy;
@@ -88,12 +90,25 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 
 /// An object ID as Sui prints it (0x + 64 hex digits).
 pub fn id_text(id: &ID) -> Option<Value> {
-    crate::rows::text(format!("0x{}", hex::encode(id.bytes.into_inner())))
+    crate::rows::text(hex_0x(&id.bytes.into_inner()))
 }
 
 /// An address as Sui prints it.
 pub fn address_text(address: &moverox::types::Address) -> Option<Value> {
-    crate::rows::text(format!("0x{}", hex::encode(address.into_inner())))
+    crate::rows::text(hex_0x(&address.into_inner()))
+}
+
+/// `0x` and lowercase hex: written directly into one allocation, since object IDs are the
+/// most frequent cells of a batch (`hex::encode` plus `format!` was a visible share of folding).
+pub fn hex_0x(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 + 2 * bytes.len());
+    out.push_str("0x");
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// A blob ID (or root hash) in Walrus's printed form: base64url, no padding, of the 32
@@ -105,15 +120,81 @@ pub fn blob_id_text(value: &U256) -> String {
 /// The on-chain `u256` in decimal (text: JSON numbers that large lose precision in most
 /// clients).
 pub fn u256_decimal(value: &U256) -> Option<Value> {
-    Some(Value::Text(value.to_string()))
+    Some(Value::Text(decimal_le(&value.to_le_bytes())))
+}
+
+/// A 256-bit little-endian unsigned integer in decimal. Divides by 10^19 per step on 64-bit
+/// limbs (about five steps for a blob ID), where `U256`'s `Display` works digit by digit:
+/// blob IDs are converted for every registration and certification.
+pub fn decimal_le(bytes: &[u8; 32]) -> String {
+    const CHUNK: u64 = 10_000_000_000_000_000_000; // 10^19, the largest power of 10 in a u64
+    let mut limbs = [0u64; 4]; // most significant first
+    for (i, limb) in limbs.iter_mut().enumerate() {
+        let at = (3 - i) * 8;
+        let mut le = [0u8; 8];
+        le.copy_from_slice(&bytes[at..at + 8]);
+        *limb = u64::from_le_bytes(le);
+    }
+    let mut chunks = Vec::with_capacity(5); // least significant first
+    while limbs.iter().any(|&l| l != 0) {
+        let mut rem: u128 = 0;
+        for limb in &mut limbs {
+            let cur = (rem << 64) | u128::from(*limb);
+            // cur < CHUNK * 2^64, so the quotient fits a u64.
+            *limb = (cur / u128::from(CHUNK)) as u64;
+            rem = cur % u128::from(CHUNK);
+        }
+        chunks.push(rem as u64);
+    }
+    let Some((top, rest)) = chunks.split_last() else {
+        return "0".to_owned();
+    };
+    let mut out = top.to_string();
+    for chunk in rest.iter().rev() {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{chunk:019}");
+    }
+    out
 }
 
 /// Bytes as lowercase hex.
 pub fn hex_text(bytes: &[u8]) -> Option<Value> {
-    crate::rows::text(hex::encode(bytes))
+    let mut hex = hex_0x(bytes);
+    hex.drain(..2);
+    crate::rows::text(hex)
 }
 
 /// A Move `String` as Rust text (Move guarantees UTF-8; lossy only for malformed input).
 pub fn move_text(s: &floe_sdk::move_types::MoveString) -> Option<Value> {
     crate::rows::text(String::from_utf8_lossy(&s.bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_text_forms_match_the_reference_ones() {
+        let bytes: Vec<u8> = (0..32u8).map(|b| b.wrapping_mul(37)).collect();
+        assert_eq!(hex_0x(&bytes), format!("0x{}", hex::encode(&bytes)));
+        assert_eq!(hex_text(&bytes), crate::rows::text(hex::encode(&bytes)));
+        for le in [
+            [0u8; 32],
+            [0xff; 32],
+            {
+                let mut b = [0u8; 32];
+                b[0] = 1;
+                b
+            },
+            {
+                let mut b = [0u8; 32];
+                b[8] = 1; // 2^64
+                b
+            },
+            <[u8; 32]>::try_from(bytes.as_slice()).expect("32 bytes"),
+        ] {
+            let value = U256::from_le_bytes(&le);
+            assert_eq!(decimal_le(&le), value.to_string(), "{le:?}");
+        }
+    }
 }

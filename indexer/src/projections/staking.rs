@@ -17,9 +17,9 @@ pub(super) fn apply(
     match name {
         "NodeRegistered" => {
             let e: ev::NodeRegistered = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &NODES,
-                &[
+                [
                     ("node_id", id_text(&e.node_id)),
                     ("node_cap_id", id_text(&e.node_cap_id)),
                     ("operator", address_text(&e.operator)),
@@ -36,7 +36,7 @@ pub(super) fn apply(
             let e: ev::NodeNetworkAddressChanged = decode(contents, err)?;
             rows.put(
                 &NODES,
-                &[
+                [
                     ("node_id", id_text(&e.node_id)),
                     ("network_address", move_text(&e.network_address)),
                     ("updated_checkpoint", cp),
@@ -52,7 +52,7 @@ pub(super) fn apply(
             };
             rows.put(
                 &NODES,
-                &[
+                [
                     ("node_id", id_text(&e.node_id)),
                     (column, num(e.value)),
                     ("updated_checkpoint", cp),
@@ -63,7 +63,7 @@ pub(super) fn apply(
             let e: ev::PoolRewarded = decode(contents, err)?;
             rows.put(
                 &NODES,
-                &[
+                [
                     ("node_id", id_text(&e.node_id)),
                     ("total_rewards", num(e.reward)),
                     ("total_commission", num(e.commission)),
@@ -81,10 +81,10 @@ pub(super) fn apply(
                 ("amount", num(e.amount)),
                 ("pool_stake", num(e.pool_stake)),
             ]);
-            rows.put(&SLASHES, &cells)?;
+            rows.put(&SLASHES, cells)?;
             rows.put(
                 &NODES,
-                &[
+                [
                     ("node_id", id_text(&e.node_id)),
                     ("total_slashed", num(e.amount)),
                     ("pool_stake", num(e.pool_stake)),
@@ -96,7 +96,7 @@ pub(super) fn apply(
             let e: ev::PoolAdvanced = decode(contents, err)?;
             rows.put(
                 &NODES,
-                &[
+                [
                     ("node_id", id_text(&e.node_id)),
                     ("pool_stake", num(e.pool_stake)),
                     ("total_shares", num(e.total_shares)),
@@ -111,7 +111,7 @@ pub(super) fn apply(
             let e: ev::CommissionCollected = decode(contents, err)?;
             rows.put(
                 &NODES,
-                &[
+                [
                     ("node_id", id_text(&e.node_id)),
                     ("commission_collected", num(e.amount)),
                     ("updated_checkpoint", cp),
@@ -120,9 +120,9 @@ pub(super) fn apply(
         }
         "Staked" => {
             let e: ev::Staked = decode(contents, err)?;
-            rows.put(
+            rows.create(
                 &STAKES,
-                &[
+                [
                     ("staked_wal_id", id_text(&e.staked_wal_id)),
                     ("node_id", id_text(&e.node_id)),
                     ("staker", address_text(&e.staker)),
@@ -138,7 +138,7 @@ pub(super) fn apply(
             let e: ev::WithdrawRequested = decode(contents, err)?;
             rows.put(
                 &STAKES,
-                &[
+                [
                     ("staked_wal_id", id_text(&e.staked_wal_id)),
                     ("node_id", id_text(&e.node_id)),
                     ("staker", address_text(&e.staker)),
@@ -155,7 +155,7 @@ pub(super) fn apply(
             let e: ev::Withdrawn = decode(contents, err)?;
             rows.put(
                 &STAKES,
-                &[
+                [
                     ("staked_wal_id", id_text(&e.staked_wal_id)),
                     ("node_id", id_text(&e.node_id)),
                     ("staker", address_text(&e.staker)),
