@@ -113,34 +113,36 @@ async fn created_rows_already_stored_fall_back_to_the_merge() {
     assert_eq!(db.count("events").await, 12 * 8 / 4 * 9);
 }
 
+/// Rows in the tables whose rows a batch creates by COPY.
+async fn created_row_counts(db: &TestDb) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "events",
+        "blobs",
+        "storage",
+        "licenses",
+        "burns",
+        "challenges",
+    ] {
+        counts.push(db.count(table).await);
+    }
+    counts
+}
+
 #[tokio::test]
 async fn a_replay_without_watermark_duplicates_no_created_row() {
     let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 10, 8);
     let db = TestDb::new("replaycopy").await;
     let fast = ingestor(&db);
     ingest(&fast, &checkpoints, 5).await;
-    let counts = [
-        db.count("events").await,
-        db.count("blobs").await,
-        db.count("storage").await,
-        db.count("licenses").await,
-        db.count("burns").await,
-        db.count("challenges").await,
-    ];
+    let counts = created_row_counts(&db).await;
     // Every COPY of the second pass hits stored keys and falls back to the merge.
     sqlx::query("DELETE FROM watermark")
         .execute(&db.pool)
         .await
         .unwrap();
     ingest(&fast, &checkpoints, 5).await;
-    let again = [
-        db.count("events").await,
-        db.count("blobs").await,
-        db.count("storage").await,
-        db.count("licenses").await,
-        db.count("burns").await,
-        db.count("challenges").await,
-    ];
+    let again = created_row_counts(&db).await;
     assert_eq!(again, counts);
     assert_eq!(fast.watermark().await.unwrap(), Some(9));
 }
