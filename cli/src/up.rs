@@ -255,7 +255,7 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
             .with_context(|| {
                 format!(
                     "starting the indexer on {} (is PostgreSQL running? `--no-indexer` runs without it)",
-                    redact(&options.database_url)
+                    floe_indexer::db::redact(&options.database_url)
                 )
             })?,
         ),
@@ -354,19 +354,5 @@ async fn wait(nodes: &mut [RunningNode], indexer: Option<&RunningIndexer>) -> an
             bail!("storage node {index} stopped: {result:?}")
         }
         () = indexer_failed => bail!("the indexer stopped; see the log above"),
-    }
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
     }
 }

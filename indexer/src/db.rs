@@ -65,3 +65,32 @@ pub async fn ensure_database(url: &str) -> Result<(), DbError> {
     }
     Ok(())
 }
+
+/// `url` with its password masked (`user:***@host`), for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_masks_only_the_password() {
+        assert_eq!(
+            redact("postgres://floe:s3cr:et@db.example:5432/floe"),
+            "postgres://floe:***@db.example:5432/floe"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1:5432/floe"),
+            "postgres://postgres@127.0.0.1:5432/floe"
+        );
+        assert_eq!(redact("postgres:///floe"), "postgres:///floe");
+    }
+}

@@ -155,7 +155,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let pool = db::connect(&url, args.connections)
         .await
-        .with_context(|| format!("connecting to {}", redact(&url)))?;
+        .with_context(|| format!("connecting to {}", db::redact(&url)))?;
     db::migrate(&pool).await.context("running migrations")?;
     let metrics = Arc::new(Metrics::new());
     let state = AppState {
@@ -232,22 +232,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
 async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     let admin = db::connect(&args.database_url, 2)
         .await
-        .with_context(|| format!("connecting to {}", redact(&args.database_url)))?;
+        .with_context(|| format!("connecting to {}", db::redact(&args.database_url)))?;
     let name = format!("floe_bench_{}", std::process::id());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin)
