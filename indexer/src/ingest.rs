@@ -179,6 +179,26 @@ fn fast_event(event: &proto::Event, prefix: &str) -> Fast {
     }
 }
 
+/// The IDs of the Storage parts the batch's `StorageSplit` events created, as stored.
+fn split_parts(batch: &Prepared) -> Result<Vec<String>, IngestError> {
+    batch
+        .events
+        .iter()
+        .filter(|e| e.name == "StorageSplit")
+        .map(|e| {
+            let split: floe_sdk::move_types::events::StorageSplit = bcs::from_bytes(&e.contents)
+                .map_err(|err| ProjectionError::Decode {
+                    event_type: e.name.clone(),
+                    checkpoint: e.ctx.checkpoint,
+                    message: err.to_string(),
+                })?;
+            Ok(projections::hex_0x(
+                &split.new_storage_id.bytes.into_inner(),
+            ))
+        })
+        .collect()
+}
+
 /// What one committed batch held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchStats {
@@ -339,15 +359,24 @@ impl Ingestor {
             push_watermark(&mut all, batch.range);
             all.execute(tx).await?;
         }
-        if batch.events.iter().any(|e| e.name == "StorageSplit") {
+        let parts = split_parts(batch)?;
+        if !parts.is_empty() {
             // A split Storage inherits its parent's owner (the split event does not repeat it).
-            sqlx::query(
-                "UPDATE storage s SET owner = p.owner FROM storage p \
-                 WHERE s.owner IS NULL AND s.parent_storage_id = p.storage_id \
-                 AND p.owner IS NOT NULL",
-            )
-            .execute(&mut **tx)
-            .await?;
+            // Only this batch's new parts can lack one; a part split again within the batch
+            // gets its owner one pass after its parent, so repeat until nothing changes.
+            loop {
+                let filled = sqlx::query(
+                    "UPDATE storage s SET owner = p.owner FROM storage p \
+                     WHERE s.storage_id = ANY($1) AND s.owner IS NULL \
+                     AND s.parent_storage_id = p.storage_id AND p.owner IS NOT NULL",
+                )
+                .bind(&parts)
+                .execute(&mut **tx)
+                .await?;
+                if filled.rows_affected() == 0 {
+                    break;
+                }
+            }
         }
         Ok((stats, Some(last)))
     }

@@ -28,6 +28,9 @@ async fn epochs_pools_parameters_slashes_and_stake_lifecycle() {
     let stake = || object(3, 8);
     let s0 = || object(4, 7);
     let s1 = || object(5, 7);
+    // Split off s1 in the batch that creates s1: its owner comes from s1's, itself filled in
+    // from s0's.
+    let s2 = || object(6, 7);
     let license = || object(6, 3);
     let checkpoints = [
         checkpoint(
@@ -132,11 +135,18 @@ async fn epochs_pools_parameters_slashes_and_stake_lifecycle() {
                     "ParameterChanged",
                     &ev::ParameterChanged::new(b"slash_bps".to_vec(), 1000, 2000, 1),
                 )],
-                vec![event(
-                    p,
-                    "StorageSplit",
-                    &ev::StorageSplit::new(s0(), s1(), 0, 5, 4096, 5, 10, 4096),
-                )],
+                vec![
+                    event(
+                        p,
+                        "StorageSplit",
+                        &ev::StorageSplit::new(s0(), s1(), 0, 5, 4096, 5, 10, 4096),
+                    ),
+                    event(
+                        p,
+                        "StorageSplit",
+                        &ev::StorageSplit::new(s1(), s2(), 5, 7, 4096, 7, 10, 4096),
+                    ),
+                ],
             ],
         ),
         checkpoint(
@@ -307,6 +317,15 @@ async fn epochs_pools_parameters_slashes_and_stake_lifecycle() {
             .find(|r| r["storage_id"] == id_text(&s0()))
             .unwrap()["owner"]
     );
+    let s2row = rows
+        .iter()
+        .find(|r| r["storage_id"] == id_text(&s2()))
+        .unwrap();
+    assert_eq!(
+        s2row["owner"],
+        Address::new(address(4).into_inner()).to_string()
+    );
+    assert_eq!(s2row["parent_storage_id"], id_text(&s1()));
     assert_eq!(s1row["status"], "fused");
     assert_eq!(s1row["absorbed_into"], id_text(&s0()));
 
