@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sui_crypto::ed25519::Ed25519PrivateKey;
 use sui_sdk_types::{
-    Address, Digest, Identifier, MovePackage, Object, ObjectData, Owner, StructTag, Transaction,
-    TypeTag, UserSignature,
+    Address, ChangedObject, Digest, Event, ExecutionStatus, GasCostSummary, GasPayment,
+    GenesisObject, GenesisTransaction, IdOperation, Identifier, MovePackage, Object, ObjectData,
+    ObjectIn, ObjectOut, Owner, StructTag, Transaction, TransactionEffects, TransactionEffectsV2,
+    TransactionEvents, TransactionExpiration, TransactionKind, TypeTag, UserSignature,
 };
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -75,9 +77,18 @@ pub struct GenesisContext<'a> {
     pub faucet: Address,
     pub timestamp_ms: u64,
     counter: &'a mut u64,
+    events: &'a mut Vec<Event>,
 }
 
 impl GenesisContext<'_> {
+    /// Adds events to the genesis transaction, after those of earlier hooks. Whatever a
+    /// package's `init`s (and genesis calls) emit must be in checkpoint 0 like on Sui, or
+    /// anyone reading the chain from its first checkpoint (an indexer) never learns about
+    /// the objects genesis created.
+    pub fn emit(&mut self, events: impl IntoIterator<Item = Event>) {
+        self.events.extend(events);
+    }
+
     /// A fresh object ID (Sui's derivation from the zero digest and a genesis counter).
     pub fn fresh_id(&mut self) -> Address {
         *self.counter += 1;
@@ -285,20 +296,27 @@ impl Devnet {
         let genesis: Vec<Object>;
         if records.is_empty() {
             let timestamp_ms = now_ms();
-            let objects = genesis_objects(&config, faucet_address, timestamp_ms, hooks)?;
+            let (objects, events) = genesis_objects(&config, faucet_address, timestamp_ms, hooks)?;
             genesis = objects.clone();
+            // Checkpoint 0 carries the genesis transaction (its effects create every genesis
+            // object, its events are what the hooks emitted), as on Sui. It is logged as an
+            // ordinary transaction record, so replay needs nothing new.
+            let transaction = genesis_transaction(&objects, events, timestamp_ms);
+            let digest = transaction.digest();
             wal.append(&WalRecord::Genesis {
                 objects: objects.clone(),
                 timestamp_ms,
             });
+            wal.append_transaction(&transaction);
             wal.append(&WalRecord::Checkpoint {
                 sequence_number: 0,
                 timestamp_ms,
-                transactions: vec![],
+                transactions: vec![digest],
             });
             wal.sync()?;
             ledger.apply_genesis(&objects);
-            ledger.seal(&[], timestamp_ms);
+            ledger.apply(Arc::new(transaction));
+            ledger.seal(&[digest], timestamp_ms);
             tracing::info!(data_dir = %config.data_dir.display(), "created a new chain");
         } else {
             let count = records.len();
@@ -477,13 +495,13 @@ fn network_config(
 }
 
 /// Genesis: the clock, randomness, the faucet's coins and the configured accounts.
-/// Then each hook's objects; IDs must be unique.
+/// Then each hook's objects; IDs must be unique. Also the events the hooks emitted.
 fn genesis_objects(
     config: &DevnetConfig,
     faucet: Address,
     timestamp_ms: u64,
     hooks: Vec<GenesisHook>,
-) -> Result<Vec<Object>, GenesisError> {
+) -> Result<(Vec<Object>, Vec<Event>), GenesisError> {
     let mut objects = vec![objects::clock(timestamp_ms), objects::random()];
     let mut counter = 0u64;
     let mut next_id = || {
@@ -506,12 +524,14 @@ fn genesis_objects(
             account.coins,
         );
     }
+    let mut events = Vec::new();
     for hook in hooks {
         let mut context = GenesisContext {
             accounts: &config.accounts,
             faucet,
             timestamp_ms,
             counter: &mut counter,
+            events: &mut events,
         };
         objects.extend(hook(&mut context)?);
     }
@@ -524,7 +544,72 @@ fn genesis_objects(
             )));
         }
     }
-    Ok(objects)
+    Ok((objects, events))
+}
+
+/// The genesis transaction: a `Genesis` kind naming every genesis object, effects creating
+/// them (at version 1, ordered by ID as Sui orders effects) and the hooks' events. No sender,
+/// gas or signature: the chain starts with it, nobody submits it.
+fn genesis_transaction(objects: &[Object], events: Vec<Event>, timestamp_ms: u64) -> TxRecord {
+    let transaction = Transaction {
+        kind: TransactionKind::Genesis(GenesisTransaction {
+            objects: objects
+                .iter()
+                .map(|o| GenesisObject::new(o.data().clone(), *o.owner()))
+                .collect(),
+        }),
+        sender: Address::ZERO,
+        gas_payment: GasPayment {
+            objects: Vec::new(),
+            owner: Address::ZERO,
+            price: 0,
+            budget: 0,
+        },
+        expiration: TransactionExpiration::None,
+    };
+    let mut changed_objects: Vec<ChangedObject> = objects
+        .iter()
+        .map(|o| ChangedObject {
+            object_id: o.object_id(),
+            input_state: ObjectIn::NotExist,
+            output_state: match o.data() {
+                ObjectData::Package(_) => ObjectOut::PackageWrite {
+                    version: o.version(),
+                    digest: o.digest(),
+                },
+                ObjectData::Struct(_) => ObjectOut::ObjectWrite {
+                    digest: o.digest(),
+                    owner: *o.owner(),
+                },
+            },
+            id_operation: IdOperation::Created,
+        })
+        .collect();
+    changed_objects.sort_by_key(|c| c.object_id);
+    let events = (!events.is_empty()).then_some(TransactionEvents(events));
+    let effects = TransactionEffects::V2(Box::new(TransactionEffectsV2 {
+        status: ExecutionStatus::Success,
+        epoch: 0,
+        gas_used: GasCostSummary::default(),
+        transaction_digest: transaction.digest(),
+        gas_object_index: None,
+        events_digest: events.as_ref().map(TransactionEvents::digest),
+        dependencies: Vec::new(),
+        lamport_version: 1,
+        changed_objects,
+        unchanged_consensus_objects: Vec::new(),
+        auxiliary_data_digest: None,
+    }));
+    TxRecord {
+        transaction,
+        signatures: Vec::new(),
+        effects,
+        events,
+        written: objects.to_vec(),
+        deleted: Vec::new(),
+        balance_changes: Vec::new(),
+        timestamp_ms,
+    }
 }
 
 /// Rebuilds the ledger from the log.

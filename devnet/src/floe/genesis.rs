@@ -35,7 +35,7 @@ pub fn genesis_objects(
     digest: Digest,
     version: Version,
 ) -> Result<(Vec<Object>, FloeGenesis), ExecutionError> {
-    let (objects, genesis, _) = build(publisher, timestamp_ms, digest, version, None)?;
+    let (objects, genesis, _, _) = build(publisher, timestamp_ms, digest, version, None)?;
     Ok((objects, genesis))
 }
 
@@ -92,13 +92,19 @@ pub fn genesis_with_network(
     version: Version,
     network: &NetworkGenesis,
 ) -> Result<(Vec<Object>, FloeGenesis, NetworkObjects), ExecutionError> {
-    let (objects, genesis, network_objects) =
+    let (objects, genesis, network_objects, _) =
         build(publisher, timestamp_ms, digest, version, Some(network))?;
     let network_objects = network_objects.ok_or(ExecutionError::InvariantViolation)?;
     Ok((objects, genesis, network_objects))
 }
 
-type Built = (Vec<Object>, FloeGenesis, Option<NetworkObjects>);
+/// The objects genesis left, what they are, and the events their `init`s and calls emitted.
+type Built = (
+    Vec<Object>,
+    FloeGenesis,
+    Option<NetworkObjects>,
+    Vec<sui_sdk_types::Event>,
+);
 
 fn build(
     publisher: Address,
@@ -173,6 +179,7 @@ fn build(
             supply_coin,
         },
         network_objects,
+        runtime.events,
     ))
 }
 
@@ -346,17 +353,29 @@ mod hex_bytes {
 /// The devnet's genesis hook for Floe: publishes an (empty-module) package object at
 /// [`PACKAGE_ID`] and adds [`genesis_with_network`]'s objects with the faucet as publisher,
 /// so the faucet account holds the whole WAL supply and the `AdminCap` and can hand WAL out
-/// with ordinary transactions.
+/// with ordinary transactions. The events genesis emitted (`WalTreasuryCreated`,
+/// `SystemCreated`, each node's `NodeRegistered` and `Staked`, the first `EpochAdvanced`…)
+/// go into checkpoint 0's genesis transaction: they are the only record of the supply, the
+/// parameters and the nodes' registrations, so an indexer must see them.
 pub fn hook(network: NetworkGenesis) -> crate::node::GenesisHook {
     /// Seeds the package's object IDs as a publish transaction's digest would; distinct from
     /// `Digest::ZERO`, which seeds the devnet's own genesis IDs, so the two never collide.
     const PUBLISH_DIGEST: Digest = Digest::new([0xf1; 32]);
     Box::new(move |ctx| {
-        let (objects, _, _) =
-            genesis_with_network(ctx.faucet, ctx.timestamp_ms, PUBLISH_DIGEST, 1, &network)
-                .map_err(|e| {
-                    crate::node::GenesisError(format!("publishing the floe package: {e:?}"))
-                })?;
+        let (objects, _, network_objects, events) = build(
+            ctx.faucet,
+            ctx.timestamp_ms,
+            PUBLISH_DIGEST,
+            1,
+            Some(&network),
+        )
+        .map_err(|e| crate::node::GenesisError(format!("publishing the floe package: {e:?}")))?;
+        if network_objects.is_none() {
+            return Err(crate::node::GenesisError(
+                "publishing the floe package: no System was created".to_owned(),
+            ));
+        }
+        ctx.emit(events);
         let mut all = vec![ctx.package(PACKAGE_ID, std::collections::BTreeMap::new())];
         all.extend(objects);
         Ok(all)
