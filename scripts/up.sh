@@ -3,18 +3,29 @@
 # installed and running (for the indexer), and runs `floe up` — the local chain with the floe
 # package, four storage nodes, the indexer with its REST API, and the keeper that advances
 # epochs and issues challenges. Flags are passed to `floe up` (see `floe up --help`).
+#
+# The network's state lives in `.floe` under the directory you run this from (or $FLOE_HOME).
+# FLOE_BIN=PATH runs that `floe` binary instead of building one (the tests do).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/lib/setup.sh
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+. "$repo/scripts/lib/setup.sh"
 
-need_cargo
 ensure_postgres
-echo "== building floe (release; the first build takes several minutes)"
-cargo build --release --locked -p floe
+if [ -z "${FLOE_BIN:-}" ]; then
+  need_cargo
+  echo "== building floe (release; the first build takes several minutes)"
+  (cd "$repo" && cargo build --release --locked -p floe)
+  FLOE_BIN="$repo/target/release/floe"
+fi
+floe="$FLOE_BIN"
+case "$PWD/" in
+  "$repo/"*) floe="${FLOE_BIN#"$PWD/"}" ;;
+esac
 cat <<EOT
-== starting; state lives in ${FLOE_HOME:-.floe} (delete it to start from genesis)
-   in another terminal:  target/release/floe account new
-                         target/release/floe store FILE
-                         target/release/floe read BLOB_ID --out COPY
+== starting; state lives in ${FLOE_HOME:-$PWD/.floe} (delete it to start from genesis)
+   in another terminal, from $PWD:
+     $floe account new
+     $floe store FILE
+     $floe read BLOB_ID --out COPY
 EOT
-exec target/release/floe up "$@"
+exec "$FLOE_BIN" up "$@"

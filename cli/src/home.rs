@@ -20,8 +20,12 @@ pub struct Home {
 }
 
 impl Home {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// The home at `root`, made absolute against the current directory: files written under
+    /// it (a node's `node.toml` names the network file) are read from other directories, so a
+    /// relative `.floe` would resolve against the wrong one.
+    pub fn new(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let root = std::path::absolute(root.into())?;
+        Ok(Self { root })
     }
 
     pub fn root(&self) -> &Path {

@@ -5,13 +5,16 @@ mod amount;
 mod commands;
 mod home;
 mod keeper;
+mod object_id;
 mod output;
+mod report;
 mod session;
 mod up;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use sui_sdk_types::Address;
 
@@ -32,7 +35,7 @@ struct Cli {
     #[arg(long, global = true, env = "FLOE_NETWORK")]
     network: Option<PathBuf>,
     /// The account that signs (default: the first in the home's keystore).
-    #[arg(long = "as", global = true)]
+    #[arg(long = "as", global = true, value_parser = object_id::parse)]
     account: Option<Address>,
     #[command(subcommand)]
     command: Command,
@@ -71,17 +74,30 @@ enum Command {
         blob_id: String,
         #[arg(long, short)]
         out: PathBuf,
-        /// Read a model's blob as the holder of this license.
-        #[arg(long)]
+        /// Read a model's blob as the holder of this license (a model's owner needs none:
+        /// their ModelCap is found and used).
+        #[arg(long, value_parser = object_id::parse)]
         license: Option<Address>,
     },
     /// Stake WAL with a storage node.
     Stake {
-        node_id: Address,
+        #[arg(value_parser = object_id::parse)] node_id: Address,
         /// WAL, e.g. 100 or 0.5.
         #[arg(value_parser = amount::parse_wal)]
         amount: u64,
     },
+    /// Ask to withdraw a stake (`floe stakes` lists them); it stops working at the next epoch.
+    Unstake {
+        #[arg(value_parser = object_id::parse)]
+        staked_wal: Address,
+    },
+    /// Pay out a stake whose withdrawal was requested, once its withdraw epoch has come.
+    Withdraw {
+        #[arg(value_parser = object_id::parse)]
+        staked_wal: Address,
+    },
+    /// Your stakes: node, WAL and whether each is active, leaving or withdrawable.
+    Stakes,
     /// Models: register one, publish its versions.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -154,7 +170,7 @@ enum ModelCommand {
     /// Store FILE as the model's next version and publish it; nodes then serve it to
     /// license holders only.
     Publish {
-        model_id: Address,
+        #[arg(value_parser = object_id::parse)] model_id: Address,
         file: PathBuf,
         #[arg(long)]
         architecture: String,
@@ -167,13 +183,18 @@ enum ModelCommand {
         #[arg(long, default_value_t = 5)]
         epochs: u64,
     },
+    /// Take the license revenue accrued in one of your models.
+    Withdraw {
+        #[arg(value_parser = object_id::parse)]
+        model_id: Address,
+    },
 }
 
 #[derive(Subcommand)]
 enum LicenseCommand {
     /// Open an offer for one of your models.
     Offer {
-        model_id: Address,
+        #[arg(value_parser = object_id::parse)] model_id: Address,
         /// WAL per window, e.g. 10 or 0.5.
         #[arg(long, value_parser = amount::parse_wal)]
         price: u64,
@@ -189,12 +210,15 @@ enum LicenseCommand {
     },
     /// Buy a license from an offer.
     Buy {
-        offer_id: Address,
+        #[arg(value_parser = object_id::parse)] offer_id: Address,
         #[arg(long, default_value_t = 1)]
         windows: u64,
     },
     /// A license's terms and whether it is valid now.
-    Show { license_id: Address },
+    Show {
+        #[arg(value_parser = object_id::parse)]
+        license_id: Address,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -216,7 +240,7 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            report::print(&e);
             std::process::ExitCode::FAILURE
         }
     }
@@ -224,7 +248,12 @@ fn main() -> std::process::ExitCode {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let session = Session {
-        home: Home::new(cli.home),
+        home: Home::new(&cli.home).with_context(|| {
+            format!(
+                "cannot resolve the home directory {}; pass an absolute --home",
+                cli.home.display()
+            )
+        })?,
         network: cli.network,
         account: cli.account,
     };
@@ -261,6 +290,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             license,
         } => commands::read(&session, &blob_id, &out, license).await,
         Command::Stake { node_id, amount } => commands::stake(&session, node_id, amount).await,
+        Command::Unstake { staked_wal } => commands::unstake(&session, staked_wal).await,
+        Command::Withdraw { staked_wal } => commands::withdraw(&session, staked_wal).await,
+        Command::Stakes => commands::stakes(&session).await,
+        Command::Model(ModelCommand::Withdraw { model_id }) => {
+            commands::model_withdraw(&session, model_id).await
+        }
         Command::Model(ModelCommand::Create { name, description }) => {
             commands::model_create(&session, &name, &description).await
         }
