@@ -25,14 +25,54 @@ pub fn parse_metric(text: &str) -> Result<(String, u64), String> {
     Ok((name.to_owned(), value))
 }
 
-/// Explains flow errors in the user's terms: Move aborts by name with a hint.
+/// Explains flow errors in the user's terms: Move aborts by name with a hint, amounts in WAL.
+/// The message's second line says what to do (see `report`).
 fn explain(error: FlowError) -> anyhow::Error {
-    if let FlowError::Client(client) = &error
-        && let Some(abort) = client.floe_abort()
-    {
-        return anyhow::anyhow!("{error}\n  {}: {}", abort.name, abort.hint);
+    match &error {
+        FlowError::Client(client) => {
+            if let floe_sdk::ClientError::ExecutionFailed(failure) = client
+                && let Some(abort) = failure.floe_abort()
+            {
+                let function = failure
+                    .abort
+                    .as_ref()
+                    .and_then(|a| a.function.as_deref())
+                    .map(|f| format!("::{f}"))
+                    .unwrap_or_default();
+                return anyhow::anyhow!(
+                    "transaction {} aborted in floe::{}{function} with {} (code {}); gas was charged, nothing else changed\n{}",
+                    failure.digest,
+                    abort.module,
+                    abort.name,
+                    abort.code,
+                    abort.hint
+                );
+            }
+            if matches!(
+                client,
+                floe_sdk::ClientError::ObjectNotFound(_) | floe_sdk::ClientError::NotFound(_)
+            ) {
+                return anyhow::anyhow!(
+                    "{error}\ncheck the ID: it names no object on this network"
+                );
+            }
+            anyhow::anyhow!("{error}\nis the network running? (`floe up`, or pass --network FILE)")
+        }
+        FlowError::InsufficientWal { needed, available } => anyhow::anyhow!(
+            "not enough WAL: this needs {} WAL and the account holds {} WAL\n\
+             get more with `floe account fund --wal {}` (or sign as another account with --as)",
+            format_wal(*needed),
+            format_wal(*available),
+            format_wal(
+                needed
+                    .saturating_sub(*available)
+                    .max(1_000_000_000)
+                    .div_ceil(1_000_000_000)
+                    * 1_000_000_000
+            ),
+        ),
+        _ => anyhow::Error::new(error),
     }
-    anyhow::Error::new(error)
 }
 
 fn faucet_url(session: &Session) -> anyhow::Result<String> {
@@ -165,8 +205,39 @@ pub async fn blob_id(session: &Session, file: &Path, shards: Option<u16>) -> any
     Ok(())
 }
 
+/// Refuses a storage period the system does not sell, naming its limit.
+async fn check_epochs(floe: &mut Floe, epochs: u64) -> anyhow::Result<()> {
+    let max = floe.system().await.map_err(explain)?.max_epochs_ahead;
+    if epochs == 0 || epochs > max {
+        bail!(
+            "--epochs {epochs} is out of range: this network stores blobs for 1 to {max} epochs ahead\n\
+             pass --epochs between 1 and {max}"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a file the network's encoding cannot hold, before reading it into memory.
+async fn check_size(floe: &mut Floe, file: &Path) -> anyhow::Result<()> {
+    let len = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}\ncheck the path", file.display()))?
+        .len();
+    let shards = floe.system().await.map_err(explain)?.n_shards;
+    let max = EncodingConfig::new(usize::from(shards))?.max_blob_size();
+    if len > max {
+        bail!(
+            "{} is {} bytes; a blob on this network ({shards} shards) holds at most {max} bytes ({} MiB)\n\
+             split the file, or start a network with more shards (`floe up --shards N`)",
+            file.display(),
+            len,
+            max >> 20
+        );
+    }
+    Ok(())
+}
+
 fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+    std::fs::read(file).with_context(|| format!("cannot read {}\ncheck the path", file.display()))
 }
 
 pub async fn store(
@@ -175,8 +246,10 @@ pub async fn store(
     epochs: u64,
     deletable: bool,
 ) -> anyhow::Result<()> {
-    let data = read_file(file)?;
     let mut floe = session.floe().await?;
+    check_epochs(&mut floe, epochs).await?;
+    check_size(&mut floe, file).await?;
+    let data = read_file(file)?;
     let nodes = node_directory(&mut floe, None).await?;
     let stored = floe
         .store_blob(&nodes, &data, epochs, deletable)
@@ -199,26 +272,130 @@ pub async fn read(
     out: &Path,
     license: Option<Address>,
 ) -> anyhow::Result<()> {
-    let blob_id: BlobId = blob_id.parse().map_err(|e| {
-        anyhow::anyhow!("{blob_id:?} is not a blob ID (base64url, 43 characters): {e}")
+    let blob_id: BlobId = blob_id.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{blob_id:?} is not a blob ID\na blob ID is 43 characters of base64url, as `floe store` prints it"
+        )
     })?;
     let mut floe = session.floe().await?;
-    let reader = match license {
+    // Without `--license`, a model's owner reads their own model with its `ModelCap`.
+    let credential = match license {
+        Some(id) => Some(id),
+        None => own_model_cap(&mut floe, &blob_id).await?,
+    };
+    let reader = match credential {
         Some(id) => Some((session.key()?, id)),
         None => None,
     };
     let nodes = node_directory(&mut floe, reader).await?;
-    let data = floe.read_blob(&nodes, &blob_id).await.map_err(|e| {
-        let hint = if license.is_none() {
-            "\n  (a model's blob needs `--license LICENSE_ID` from `floe license buy`)"
-        } else {
-            ""
-        };
-        anyhow::anyhow!("cannot read blob {blob_id}: {e}{hint}")
-    })?;
+    let data = floe
+        .read_blob(&nodes, &blob_id)
+        .await
+        .map_err(|e| read_failure(&blob_id, e, credential))?;
     write_atomic(out, &data)?;
     eprintln!("wrote {} bytes to {}", data.len(), out.display());
     Ok(())
+}
+
+/// Why a read failed, in one line, from what the nodes answered: a licensed model without a
+/// license, a license the nodes refuse, a blob no node holds, or nodes that are down.
+fn read_failure(blob_id: &BlobId, error: FlowError, credential: Option<Address>) -> anyhow::Error {
+    use floe_sdk::slivers::SliverError;
+    let failures = match &error {
+        FlowError::Slivers(
+            SliverError::NotEnoughSlivers { failures, .. }
+            | SliverError::NoMetadata { failures, .. },
+        ) => failures,
+        _ => return explain(error).context(format!("cannot read blob {blob_id}")),
+    };
+    let all =
+        |needle: &str| !failures.is_empty() && failures.iter().all(|(_, m)| m.contains(needle));
+    let refusal = failures
+        .iter()
+        .map(|(_, m)| m)
+        .find(|m| m.contains("license") || m.contains("x-floe-"));
+    if let Some(refusal) = refusal {
+        return match credential {
+            None => anyhow::anyhow!(
+                "blob {blob_id} is a version of a licensed model: the nodes serve it only to license holders\n\
+                 buy a license with `floe license buy OFFER_ID`, then pass `--license LICENSE_ID`"
+            ),
+            Some(license) => {
+                let reason = refusal.rsplit(": ").next().unwrap_or(refusal);
+                anyhow::anyhow!(
+                    "the nodes refused license {license} for blob {blob_id}: {}\n\
+                     check it with `floe license show {license}`; sign as its holder with --as",
+                    shorten(reason)
+                )
+            }
+        };
+    }
+    if all("does not have it") {
+        return anyhow::anyhow!(
+            "blob {blob_id} is not stored on this network (never certified, expired or deleted)\n\
+             check the blob ID: `floe store` prints it, `floe blob-id FILE` computes it"
+        );
+    }
+    if all("unreachable") {
+        return anyhow::anyhow!(
+            "no storage node answered for blob {blob_id}\nis the network running? (`floe status`)"
+        );
+    }
+    let first = failures
+        .first()
+        .map(|(_, m)| m.as_str())
+        .unwrap_or("no node answered");
+    anyhow::anyhow!(
+        "cannot read blob {blob_id}: too few nodes served valid slivers ({} failed; first: {})\n\
+         retry in a moment; if it persists, check the nodes with `floe status`",
+        failures.len(),
+        shorten(first)
+    )
+}
+
+/// At most 300 characters of a node's message, on one line.
+fn shorten(text: &str) -> String {
+    let line = text.replace('\n', " ");
+    match line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+/// The object `id` as the floe type `module::name`, or an error that says what `id` is instead
+/// (another type, or nothing): `kind` names it for people, `where_from` says where to get one.
+async fn typed_object<T: serde::de::DeserializeOwned>(
+    floe: &mut Floe,
+    id: Address,
+    (module, name): (&str, &str),
+    kind: &str,
+    where_from: &str,
+) -> anyhow::Result<T> {
+    let object = match floe.client.object(id).await {
+        Ok(object) => object,
+        Err(floe_sdk::ClientError::ObjectNotFound(_) | floe_sdk::ClientError::NotFound(_)) => {
+            bail!("no object {id} exists on this network\ncheck the ID: {where_from}")
+        }
+        Err(e) => return Err(explain(e.into())),
+    };
+    let Some(data) = object.as_struct() else {
+        bail!("{id} is a package, not a {kind}\ncheck the ID: {where_from}");
+    };
+    let tag = data.object_type();
+    if *tag.address() != floe.objects.original_package
+        || tag.module().as_str() != module
+        || tag.name().as_str() != name
+    {
+        let found = if *tag.address() == floe.objects.original_package {
+            format!("floe::{}::{}", tag.module(), tag.name())
+        } else {
+            tag.to_string()
+        };
+        bail!("{id} is not a {kind} (it is a {found})\ncheck the ID: {where_from}");
+    }
+    bcs::from_bytes(data.contents()).with_context(|| {
+        format!("{id} does not decode as a {kind}; is the CLI as new as the package?")
+    })
 }
 
 /// Writes next to `path` and renames, so an interrupted read never leaves a partial file.
@@ -282,7 +459,8 @@ async fn model_cap(floe: &mut Floe, model_id: Address) -> anyhow::Result<Address
         }
     }
     bail!(
-        "account {} holds no ModelCap for model {model_id}: only the model's owner can do this (pick the owner with --as)",
+        "account {} holds no ModelCap for model {model_id}: only the model's owner can do this\n\
+         sign as the owner with --as ADDRESS (`floe account list` shows your accounts)",
         floe.sender()
     )
 }
@@ -290,9 +468,11 @@ async fn model_cap(floe: &mut Floe, model_id: Address) -> anyhow::Result<Address
 pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<()> {
     let dataset_hash = hex::decode(args.dataset_hash.trim_start_matches("0x"))
         .context("--dataset-hash is not hex")?;
-    let data = read_file(&args.file)?;
     let mut floe = session.floe().await?;
     let cap = model_cap(&mut floe, args.model_id).await?;
+    check_epochs(&mut floe, args.epochs).await?;
+    check_size(&mut floe, &args.file).await?;
+    let data = read_file(&args.file)?;
     let model = SharedObject::resolve(&mut floe.client, args.model_id)
         .await
         .with_context(|| format!("{} is not a shared model object", args.model_id))?;
@@ -355,6 +535,27 @@ pub async fn license_offer(
 
 pub async fn license_buy(session: &Session, offer_id: Address, windows: u64) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
+    let offer: move_types::license::LicenseOffer = typed_object(
+        &mut floe,
+        offer_id,
+        ("license", "LicenseOffer"),
+        "license offer",
+        "`floe license offer` prints one",
+    )
+    .await?;
+    if windows == 0 || windows > offer.max_windows {
+        bail!(
+            "--windows {windows} is out of range: offer {offer_id} sells 1 to {} windows at a time\n\
+             pass --windows between 1 and {}",
+            offer.max_windows,
+            offer.max_windows
+        );
+    }
+    if offer.paused {
+        bail!(
+            "offer {offer_id} is paused by the model's owner\nask the owner to resume it, or buy from another offer"
+        );
+    }
     let license = floe
         .purchase_license(offer_id, windows)
         .await
@@ -366,7 +567,14 @@ pub async fn license_buy(session: &Session, offer_id: Address, windows: u64) -> 
 
 pub async fn license_show(session: &Session, license_id: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    let license = floe.license(license_id).await.map_err(explain)?;
+    let license: move_types::license::License = typed_object(
+        &mut floe,
+        license_id,
+        ("license", "License"),
+        "license",
+        "`floe license buy` prints one",
+    )
+    .await?;
     let now = floe.chain_now_ms().await.map_err(explain)?;
     let valid = floe_sdk::flows::license_is_valid(&license, now);
     out!("license     {license_id}");
@@ -381,4 +589,143 @@ pub async fn license_show(session: &Session, license_id: Address) -> anyhow::Res
     }
     out!("valid now   {}", if valid { "yes" } else { "no" });
     Ok(())
+}
+
+/// `floe unstake`: asks to withdraw a stake; it stops working at the next epoch change.
+pub async fn unstake(session: &Session, staked_wal: Address) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let epoch = floe.request_withdraw(staked_wal).await.map_err(explain)?;
+    out!("{staked_wal}");
+    eprintln!(
+        "withdrawal of {staked_wal} requested; from epoch {epoch} on, `floe withdraw {staked_wal}` pays it out"
+    );
+    Ok(())
+}
+
+/// `floe withdraw`: pays out a stake whose withdrawal was requested.
+pub async fn withdraw(session: &Session, staked_wal: Address) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let amount = floe.withdraw(staked_wal).await.map_err(explain)?;
+    out!("{}", format_wal(amount));
+    eprintln!("withdrew {} WAL from {staked_wal}", format_wal(amount));
+    Ok(())
+}
+
+/// `floe stakes`: the account's `StakedWal` objects and where each stands.
+pub async fn stakes(session: &Session) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let epoch = floe.system().await.map_err(explain)?.epoch;
+    let tag = move_types::struct_tag(
+        floe.objects.original_package,
+        "staking",
+        "StakedWal",
+        vec![],
+    );
+    let owned = floe.client.owned_objects(floe.sender(), Some(&tag)).await?;
+    if owned.is_empty() {
+        eprintln!(
+            "account {} holds no stake; stake with `floe stake NODE_ID AMOUNT` (node IDs: `floe status`)",
+            floe.sender()
+        );
+        return Ok(());
+    }
+    out!("{:<68} {:<68} {:>16}  state", "staked_wal", "node", "WAL");
+    for object in owned {
+        let Some(data) = object.as_struct() else {
+            continue;
+        };
+        let staked: move_types::staking::StakedWal = bcs::from_bytes(data.contents())
+            .with_context(|| format!("{} is not a StakedWal", object.object_id()))?;
+        let state = match staked.withdraw_epoch {
+            0 if staked.activation_epoch > epoch => {
+                format!("active from epoch {}", staked.activation_epoch)
+            }
+            0 => format!("active since epoch {}", staked.activation_epoch),
+            e if e > epoch => format!("withdrawal requested; withdrawable from epoch {e}"),
+            _ => "withdrawable now (`floe withdraw`)".to_owned(),
+        };
+        out!(
+            "{:<68} {:<68} {:>16}  {state}",
+            object.object_id(),
+            move_types::address_of(&staked.node_id),
+            format_wal(staked.principal)
+        );
+    }
+    Ok(())
+}
+
+/// `floe model withdraw`: takes the license revenue accrued in a model, as the cap holder.
+pub async fn model_withdraw(session: &Session, model_id: Address) -> anyhow::Result<()> {
+    use floe_sdk::sui_transaction_builder::ObjectInput;
+    let mut floe = session.floe().await?;
+    let cap = model_cap(&mut floe, model_id).await?;
+    let model = SharedObject::resolve(&mut floe.client, model_id)
+        .await
+        .with_context(|| format!("{model_id} is not a shared model object"))?;
+    let cap = floe.client.object(cap).await?;
+    let mut builder = floe_sdk::sui_transaction_builder::TransactionBuilder::new();
+    let cap = builder.object(ObjectInput::owned(
+        cap.object_id(),
+        cap.version(),
+        cap.digest(),
+    ));
+    let coin = floe_sdk::calls::model::withdraw_revenue(&mut builder, &floe.objects, model, cap);
+    let me = builder.pure(&floe.sender());
+    builder.transfer_objects(vec![coin], me);
+    let executed = floe.execute(builder).await.map_err(explain)?;
+    let withdrawn: move_types::events::ModelRevenueWithdrawn = executed
+        .events
+        .iter()
+        .find(|e| e.type_.name().as_str() == "ModelRevenueWithdrawn")
+        .context("the withdrawal emitted no ModelRevenueWithdrawn event")
+        .and_then(|e| bcs::from_bytes(&e.contents).context("decoding ModelRevenueWithdrawn"))?;
+    out!("{}", format_wal(withdrawn.amount));
+    eprintln!(
+        "withdrew {} WAL of license revenue from model {model_id}",
+        format_wal(withdrawn.amount)
+    );
+    Ok(())
+}
+
+/// The `ModelCap` of the sender's that controls the model whose version is `blob_id`, if any:
+/// a model's owner reads their own model with it, without a license.
+pub async fn own_model_cap(floe: &mut Floe, blob_id: &BlobId) -> anyhow::Result<Option<Address>> {
+    #[derive(serde::Deserialize)]
+    struct Field {
+        _id: move_types::UID,
+        _name: u64,
+        value: move_types::model::ModelVersion,
+    }
+    let cap_type =
+        move_types::struct_tag(floe.objects.original_package, "model", "ModelCap", vec![]);
+    let caps = floe
+        .client
+        .owned_objects(floe.sender(), Some(&cap_type))
+        .await?;
+    for cap in caps {
+        let Some(data) = cap.as_struct() else {
+            continue;
+        };
+        let Ok(contents) = bcs::from_bytes::<ModelCap>(data.contents()) else {
+            continue;
+        };
+        let model_id = move_types::address_of(&contents.model_id);
+        let model: move_types::model::Model = floe
+            .read_object(model_id, "model::Model")
+            .await
+            .map_err(explain)?;
+        let table = move_types::address_of(&model.versions.id.id);
+        for number in 1..=model.versions.size {
+            let key = bcs::to_bytes(&number).expect("a u64 always serializes");
+            let field_id = table.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U64, &key);
+            let field: Field = floe
+                .read_object(field_id, "dynamic_field::Field<u64, ModelVersion>")
+                .await
+                .map_err(explain)?;
+            if field.value.blob_id.to_le_bytes() == blob_id.0 {
+                return Ok(Some(cap.object_id()));
+            }
+        }
+    }
+    Ok(None)
 }

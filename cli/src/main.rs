@@ -81,7 +81,8 @@ enum Command {
     },
     /// Stake WAL with a storage node.
     Stake {
-        #[arg(value_parser = object_id::parse)] node_id: Address,
+        #[arg(value_parser = object_id::parse)]
+        node_id: Address,
         /// WAL, e.g. 100 or 0.5.
         #[arg(value_parser = amount::parse_wal)]
         amount: u64,
@@ -170,7 +171,8 @@ enum ModelCommand {
     /// Store FILE as the model's next version and publish it; nodes then serve it to
     /// license holders only.
     Publish {
-        #[arg(value_parser = object_id::parse)] model_id: Address,
+        #[arg(value_parser = object_id::parse)]
+        model_id: Address,
         file: PathBuf,
         #[arg(long)]
         architecture: String,
@@ -194,7 +196,8 @@ enum ModelCommand {
 enum LicenseCommand {
     /// Open an offer for one of your models.
     Offer {
-        #[arg(value_parser = object_id::parse)] model_id: Address,
+        #[arg(value_parser = object_id::parse)]
+        model_id: Address,
         /// WAL per window, e.g. 10 or 0.5.
         #[arg(long, value_parser = amount::parse_wal)]
         price: u64,
@@ -210,7 +213,8 @@ enum LicenseCommand {
     },
     /// Buy a license from an offer.
     Buy {
-        #[arg(value_parser = object_id::parse)] offer_id: Address,
+        #[arg(value_parser = object_id::parse)]
+        offer_id: Address,
         #[arg(long, default_value_t = 1)]
         windows: u64,
     },
@@ -228,6 +232,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| "warn,floe=info,floe_node=info,floe_devnet=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {

@@ -10,51 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
+use support::TestDb;
+
 const FLOE: &str = env!("CARGO_BIN_EXE_floe");
-
-/// A database for one test, dropped at the end (even on panic).
-struct TestDb {
-    name: String,
-}
-
-impl TestDb {
-    fn new(tag: &str) -> Self {
-        let name = format!("floe_cli_{tag}_{}", std::process::id());
-        psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        Self { name }
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
-
-fn psql(sql: &str) {
-    let status = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-qc",
-            sql,
-        ])
-        .env("PGOPTIONS", "-c client_min_messages=warning")
-        .status()
-        .expect("psql is installed");
-    assert!(status.success(), "psql {sql}");
-}
 
 /// A running `floe up`, killed when dropped.
 struct Up {
@@ -294,10 +254,20 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
         ],
     );
     let got = dir.path().join("weights.out");
+    let buyer = ok(home, &["account", "new", "--wal", "50"]);
     eventually(30, "the nodes to gate the model's blob", || {
-        let out = floe(home, &["read", &model_blob, "--out", &p(&got)]);
+        let out = floe(
+            home,
+            &["--as", &buyer, "read", &model_blob, "--out", &p(&got)],
+        );
         !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--license")
     });
+    // The owner reads their own model with its ModelCap, no license needed.
+    ok(home, &["read", &model_blob, "--out", &p(&got)]);
+    assert_eq!(
+        std::fs::read(&got).unwrap(),
+        std::fs::read(&weights).unwrap()
+    );
     let offer = ok(
         home,
         &[
@@ -310,7 +280,6 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
             "3600",
         ],
     );
-    let buyer = ok(home, &["account", "new", "--wal", "50"]);
     let license = ok(home, &["--as", &buyer, "license", "buy", &offer]);
     let shown = ok(home, &["license", "show", &license]);
     assert!(
@@ -346,7 +315,7 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
             &license,
         ],
     );
-    assert!(message.contains("cannot read blob"), "{message}");
+    assert!(message.contains("refused license"), "{message}");
 
     // A crash loses nothing acknowledged: after SIGKILL and a restart, both blobs read back.
     up.kill();

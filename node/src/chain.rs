@@ -1,9 +1,9 @@
-//! What the node reads from the chain: `License` objects for the license gate, and its own
-//! epoch and shards from the `System` object.
+//! What the node reads from the chain: `License` objects (or the model owner's `ModelCap`) for
+//! the license gate, and its own epoch and shards from the `System` object.
 
 use floe_sdk::FloeClient;
 use floe_sdk::committee::Committee;
-use floe_sdk::move_types::{self, license::License, system::System};
+use floe_sdk::move_types::{self, license::License, model::ModelCap, system::System};
 use futures::future::BoxFuture;
 use sui_sdk_types::{Address, Object, Owner};
 
@@ -46,13 +46,30 @@ fn decode<T: serde::de::DeserializeOwned>(
     bcs::from_bytes(data.contents()).map_err(|e| wrong(e.to_string()))
 }
 
-/// A `License` object as the gate sees it.
+/// A `License` object as the gate sees it; or a `ModelCap`, which lets the model's owner read
+/// their own model for as long as they hold the cap, without buying a license from themselves.
 pub fn license_record(object: &Object, package: Address) -> Result<LicenseRecord, ChainError> {
-    let license: License = decode(object, package, "license", "License")?;
     let owner = match object.owner() {
         Owner::Address(address) => Some(*address),
         _ => None,
     };
+    let is_cap = object.as_struct().is_some_and(|data| {
+        let tag = data.object_type();
+        *tag.address() == package
+            && tag.module().as_str() == "model"
+            && tag.name().as_str() == "ModelCap"
+    });
+    if is_cap {
+        let cap: ModelCap = decode(object, package, "model", "ModelCap")?;
+        return Ok(LicenseRecord {
+            owner,
+            model_id: move_types::address_of(&cap.model_id),
+            expires_at_ms: u64::MAX,
+            use_limited: false,
+            uses_left: 0,
+        });
+    }
+    let license: License = decode(object, package, "license", "License")?;
     Ok(LicenseRecord {
         owner,
         model_id: move_types::address_of(&license.model_id),

@@ -1,5 +1,6 @@
 //! Licensed reads: the slivers of a blob that belongs to a model are served only to the owner of
-//! a valid `floe::license::License` for that model.
+//! a valid `floe::license::License` for that model, or to the holder of the model's `ModelCap`
+//! (its owner, who may always read their own model). The `x-floe-license` header names either.
 //!
 //! # Request signature
 //!
@@ -82,7 +83,7 @@ pub enum Denied {
     BadSignature(String),
     #[error("this signature was already used; sign each request afresh")]
     Replayed,
-    #[error("license {license} is owned by {owner:?}, not by the signer {signer}")]
+    #[error("license {license} is owned by {}, not by the signer {signer}", owner_text(.owner))]
     NotOwner {
         license: Address,
         owner: Option<Address>,
@@ -106,6 +107,14 @@ pub enum Denied {
     NoUsesLeft(Address),
     #[error("license {license} could not be read from the chain: {message}")]
     Lookup { license: Address, message: String },
+}
+
+/// An object's owner in words: an address, or why there is none.
+fn owner_text(owner: &Option<Address>) -> String {
+    match owner {
+        Some(address) => address.to_string(),
+        None => "no address (the object is shared, wrapped or owned by an object)".to_owned(),
+    }
 }
 
 /// The personal message a reader signs (see the module docs).

@@ -1,0 +1,337 @@
+//! The README, run as a new user runs it: `scripts/up.sh` from a fresh, empty directory with
+//! no flags (so `floe up` keeps its state in the default relative home `.floe`), then every line
+//! of the README's walkthrough in order, exactly as printed, with the upper-case placeholders
+//! replaced by what earlier commands printed. While the network waits for the epoch change the
+//! last step needs, the same network serves the CLI's error paths: each must say its cause in
+//! one line and what to do in the next, without repetition or debug formatting.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::TestDb;
+
+const FLOE: &str = env!("CARGO_BIN_EXE_floe");
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// The lines of the README's walkthrough: the first `sh` block after "## The `floe` command",
+/// comments dropped.
+fn walkthrough() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## The `floe` command")
+        .expect("the README has a `floe` command section")..];
+    let block = &section[section
+        .find("```sh\n")
+        .expect("the section has an sh block")
+        + 6..];
+    let block = &block[..block.find("```").expect("the block ends")];
+    block
+        .lines()
+        .map(|line| {
+            let command = match line.find(" #") {
+                Some(at) => &line[..at],
+                None => line,
+            };
+            command.trim().to_owned()
+        })
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+/// `scripts/up.sh`, running `floe up` in `dir`; killed when dropped.
+struct Up {
+    child: Child,
+}
+
+impl Up {
+    fn start(dir: &Path, db: &TestDb) -> Self {
+        let mut child = Command::new("bash")
+            .arg(repo().join("scripts/up.sh"))
+            .current_dir(dir)
+            .env("FLOE_BIN", FLOE)
+            .env("DATABASE_URL", db.url())
+            .env_remove("FLOE_HOME")
+            .env_remove("FLOE_NETWORK")
+            .env(
+                "RUST_LOG",
+                std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("running scripts/up.sh");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(180))
+                .expect("scripts/up.sh printed `ready` within three minutes");
+            if line == "ready" {
+                break;
+            }
+        }
+        // Keep draining stdout so the network never blocks on a full pipe.
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        Self { child }
+    }
+
+    /// SIGTERM, as Ctrl-C or a service manager stops it; returns its exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "floe up ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `line` with `sh` in `dir`, with the `floe` under test first on the path.
+fn shell(dir: &Path, line: &str) -> Output {
+    let bin = Path::new(FLOE).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("sh")
+        .args(["-c", line])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("RUST_LOG", "warn")
+        .env_remove("FLOE_HOME")
+        .env_remove("FLOE_NETWORK")
+        .output()
+        .expect("running sh")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs a line that must succeed; returns its stdout.
+fn ok(dir: &Path, line: &str) -> String {
+    let out = shell(dir, line);
+    assert!(
+        out.status.success(),
+        "`{line}` failed:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// Replaces whole upper-case words that name an earlier command's output.
+fn substitute(line: &str, values: &HashMap<&'static str, String>) -> String {
+    line.split(' ')
+        .map(|word| values.get(word).cloned().unwrap_or_else(|| word.to_owned()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The placeholder a walkthrough line's output fills, if any.
+fn produces(line: &str, accounts_made: usize) -> Option<&'static str> {
+    let rules: [(&str, &'static str); 6] = [
+        ("floe store ", "BLOB_ID"),
+        ("floe model create ", "MODEL_ID"),
+        ("floe model publish ", "WEIGHTS_BLOB_ID"),
+        ("floe license offer ", "OFFER_ID"),
+        (" license buy ", "LICENSE_ID"),
+        ("floe stake ", "STAKED_WAL_ID"),
+    ];
+    if line.starts_with("floe account new") {
+        return (accounts_made == 1).then_some("BUYER");
+    }
+    rules
+        .iter()
+        .find(|(prefix, _)| {
+            line.starts_with(prefix) || (prefix.starts_with(' ') && line.contains(prefix))
+        })
+        .map(|(_, name)| *name)
+}
+
+/// An error as the CLI prints it: `error: cause`, then one indented line of what to do; no
+/// Rust debug formatting, no base units, no part of the cause said twice.
+fn assert_clear_error(line: &str, out: &Output, expected: &str) {
+    assert!(!out.status.success(), "`{line}` succeeded");
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "`{line}`: not one line of cause and one of what to do:\n{stderr}"
+    );
+    assert!(lines[0].starts_with("error: "), "`{line}`:\n{stderr}");
+    // clap's own argument errors end with its pointer to --help.
+    assert!(
+        lines[1].starts_with("  ") || lines[1] == "For more information, try '--help'.",
+        "`{line}`:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "`{line}`: expected {expected:?} in:\n{stderr}"
+    );
+    for debug in ["Some(", "None", "Address(", "\\\"", "base units", "{ "] {
+        assert!(
+            !stderr.contains(debug),
+            "`{line}`: debug formatting {debug:?} in:\n{stderr}"
+        );
+    }
+    let segments: Vec<&str> = lines[0]
+        .split([':', ';', '(', ')'])
+        .map(str::trim)
+        .filter(|s| s.len() >= 12)
+        .collect();
+    for segment in &segments {
+        assert_eq!(
+            stderr.matches(segment).count(),
+            1,
+            "`{line}`: {segment:?} is said twice in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let db = TestDb::new("readme");
+    let up = Up::start(dir, &db);
+    assert!(
+        dir.join(".floe/devnet/network.toml").exists(),
+        "floe up keeps its state in the default relative home"
+    );
+
+    let mut values: HashMap<&'static str, String> = HashMap::new();
+    let mut accounts_made = 0;
+    let lines = walkthrough();
+    assert!(lines.len() >= 20, "{lines:?}");
+    let (last, lines) = lines.split_last().unwrap();
+    for line in lines {
+        let command = substitute(line, &values);
+        assert!(
+            !command
+                .split(' ')
+                .any(|w| w.len() > 3 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')),
+            "`{line}` uses a placeholder no earlier line prints"
+        );
+        let stdout = ok(dir, &command);
+        if let Some(name) = produces(line, accounts_made) {
+            let value = stdout.lines().next().unwrap_or_default().trim().to_owned();
+            assert!(!value.is_empty(), "`{command}` printed nothing");
+            values.insert(name, value);
+        }
+        if line.starts_with("floe account new") {
+            accounts_made += 1;
+        }
+        if line.starts_with("floe status") {
+            let node = stdout
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("0x").map(|_| l.trim()))
+                .and_then(|l| l.split(' ').next())
+                .expect("floe status lists the committee's node IDs");
+            values.insert("NODE_ID", node.to_owned());
+        }
+    }
+
+    // What the walkthrough did, checked: the copies are the originals, the license sold.
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    assert_eq!(read("copy.bin"), read("model.bin"));
+    assert_eq!(read("mine.bin"), read("weights.bin"));
+    assert_eq!(read("w.bin"), read("weights.bin"));
+    let shown = ok(dir, &format!("floe license show {}", values["LICENSE_ID"]));
+    assert!(shown.contains("valid now   yes"), "{shown}");
+
+    // The error paths, on the same network, while the stake waits for the next epoch.
+    let error = |line: &str, expected: &str| {
+        let command = substitute(line, &values);
+        assert_clear_error(&command, &shell(dir, &command), expected);
+    };
+    error(
+        "floe read AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA --out x.bin",
+        "not stored on this network",
+    );
+    error(
+        "floe --as BUYER read WEIGHTS_BLOB_ID --out x.bin",
+        "floe license buy",
+    );
+    error(
+        "floe read WEIGHTS_BLOB_ID --out x.bin --license LICENSE_ID",
+        "refused license",
+    );
+    ok(dir, "truncate -s 200M big.bin");
+    error("floe store big.bin", "at most 149286452 bytes");
+    error(
+        "floe store model.bin --epochs 1000",
+        "--epochs between 1 and",
+    );
+    error(
+        "floe --as BUYER license buy OFFER_ID --windows 13",
+        "--windows between 1 and 12",
+    );
+    error("floe stake 0x12zz 1", "64 hex digits");
+    error("floe license show MODEL_ID", "is not a license (it is a");
+    error("floe model withdraw MODEL_ID", "ENoRevenue");
+    error(
+        "floe --as BUYER model withdraw MODEL_ID",
+        "holds no ModelCap",
+    );
+    let poor = ok(dir, "floe account new --wal 0");
+    let poor = poor.lines().next().unwrap().trim();
+    error(
+        &format!("floe --as {poor} store model.bin"),
+        "floe account fund",
+    );
+    assert!(
+        !dir.join("x.bin").exists(),
+        "a failed read leaves no output file"
+    );
+
+    // The last line withdraws the stake once its epoch has come, as `floe stakes` tells.
+    let deadline = Instant::now() + Duration::from_secs(420);
+    while !ok(dir, "floe stakes").contains("withdrawable now") {
+        assert!(
+            Instant::now() < deadline,
+            "the stake never became withdrawable"
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    let paid: f64 = ok(dir, &substitute(last, &values)).trim().parse().unwrap();
+    // Stake withdrawn before it worked its minimum epochs pays the early-unstake fee.
+    assert!(paid > 0.0 && paid <= 50.0, "withdrew {paid} WAL of 50");
+    assert!(up.terminate().success(), "floe up exits cleanly on SIGTERM");
+}
