@@ -25,7 +25,8 @@ use floe_sdk::move_types::{
     challenge::Challenge,
     events::{
         BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, ChallengeAnswered,
-        ChallengeIssued, ChallengeSlashed, ChallengesIssued, RegistryPruned, StorageReserved,
+        ChallengeIssued, ChallengeSlashed, ChallengesIssued, PoolRewarded, RegistryPruned,
+        StorageReserved,
     },
     staking::NodeCap,
     system::System,
@@ -1685,6 +1686,16 @@ fn slash_aborts() {
     assert_abort(r, "challenge", challenge_rs::E_CHALLENGE_RESOLVED);
 }
 
+/// `system::node_stake` of `env.nodes[node]`.
+fn node_stake(env: &mut Env, node: usize) -> u64 {
+    let id = move_id(env.nodes[node].node_id);
+    env.read(
+        "system",
+        "node_stake",
+        vec![Arg::ObjRead(env.system), Arg::pure(&id)],
+    )
+}
+
 /// `scenario_slash_tests::missed_challenge_is_slashed_and_answered_one_is_not`.
 #[test]
 fn missed_challenge_is_slashed_and_answered_one_is_not() {
@@ -1699,44 +1710,136 @@ fn missed_challenge_is_slashed_and_answered_one_is_not() {
     let silent = node_of(&mut env, 1);
     env.chain.now_ms = challenge(&mut env, 1).unwrap().deadline_ms + 1;
 
-    let stake = |env: &mut Env, node: usize| -> u64 {
-        let id = move_id(env.nodes[node].node_id);
-        env.read(
-            "system",
-            "node_stake",
-            vec![Arg::ObjRead(env.system), Arg::pure(&id)],
-        )
-    };
-    let stake_0 = stake(&mut env, answering);
-    let stake_1 = stake(&mut env, silent);
+    let stakes: Vec<u64> = (0..4).map(|k| node_stake(&mut env, k)).collect();
     let system = env.system();
     let treasury_before: Treasury = env.chain.object(env.treasury);
-    let slashed = stake_1 * system.slash_bps / 10_000;
-    let burned = slashed * system.slash_burn_bps / 10_000;
-    assert!(burned > 0);
+    let slashed = stakes[silent] * system.slash_bps / 10_000;
+    let burn_share = slashed * system.slash_burn_bps / 10_000;
+    assert!(burn_share > 0);
+    let to_pay = slashed - burn_share;
+    // The other members' shards, by `Node` index.
+    let shards_of = |node: usize| -> u64 {
+        let id = move_id(env.nodes[node].node_id);
+        let k = system.committee.iter().position(|c| *c == id).unwrap();
+        system.committee_shards[k].len() as u64
+    };
+    let other_shards: u64 = (0..4).filter(|k| *k != silent).map(shards_of).sum();
+    let shares: Vec<u64> = (0..4)
+        .map(|k| {
+            if k == silent {
+                0
+            } else {
+                to_pay * shards_of(k) / other_shards
+            }
+        })
+        .collect();
+    let dust = to_pay - shares.iter().sum::<u64>();
 
     let outcome = slash(&mut env, slasher, 1).unwrap();
     let event: ChallengeSlashed = outcome.event("ChallengeSlashed");
     assert_eq!(
         (event.slashed, event.burned, event.reward),
-        (slashed, burned, slashed - burned)
+        (slashed, burn_share + dust, 0)
     );
     assert_eq!(event.caller, move_types::id(slasher).bytes);
-    assert_eq!(stake(&mut env, silent), stake_1 - slashed);
-    assert_eq!(stake(&mut env, answering), stake_0);
+    let rewarded: Vec<PoolRewarded> = outcome.events_named("PoolRewarded");
+    assert_eq!(rewarded.len(), 3);
+    for k in 0..4 {
+        let expected = if k == silent {
+            stakes[k] - slashed
+        } else {
+            stakes[k] + shares[k]
+        };
+        assert_eq!(node_stake(&mut env, k), expected, "node {k}");
+    }
     let treasury: Treasury = env.chain.object(env.treasury);
     assert_eq!(
         treasury.cap.total_supply.value,
-        treasury_before.cap.total_supply.value - burned
+        treasury_before.cap.total_supply.value - burn_share - dust
     );
-    assert_eq!(treasury.total_burned, treasury_before.total_burned + burned);
+    assert_eq!(
+        treasury.total_burned,
+        treasury_before.total_burned + burn_share + dust
+    );
     assert!(!is_open(&mut env, 1));
     assert!(is_open(&mut env, 2));
     assert!(is_open(&mut env, 3));
-    // The reward reached the caller as a coin.
-    let expected = NODE_STAKE * system.slash_bps / 10_000;
-    let expected = expected - expected * system.slash_burn_bps / 10_000;
-    assert_eq!(env.chain.wal_balance(slasher), expected);
+    // The caller got an empty coin.
+    assert_eq!(env.chain.wal_balance(slasher), 0);
+}
+
+/// The attack of issue 12, item 1: node 0's pool is mostly delegated (9 000 WAL of a
+/// delegator, 1 000 of its operator); the operator skips its challenge and slashes its own
+/// node. Before the fix it collected half of the 1 000 WAL slashed (500 WAL) against the
+/// 100 WAL its own stake lost. Now it collects nothing, and its pool gets no part of the
+/// slash either.
+#[test]
+fn operator_slashing_its_own_node_gains_nothing() {
+    let mut env = setup();
+    let delegator = env.chain.new_account();
+    let coin = env.chain.give_wal(delegator, 9 * NODE_STAKE);
+    let target = env.nodes[0].node_id;
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::pure(&move_id(target)),
+        Arg::obj(coin),
+    ];
+    env.chain
+        .call_keep(delegator, "staking", "stake", args)
+        .unwrap();
+    next_epoch(&mut env);
+    let blob = env.register_a(10, false);
+    env.certify(blob).unwrap();
+    issue(&mut env).unwrap();
+    let id = (0..4).find(|id| node_of(&mut env, *id) == 0).unwrap();
+    let stake_before = node_stake(&mut env, 0);
+    assert_eq!(stake_before, 10 * NODE_STAKE);
+    env.chain.now_ms = challenge(&mut env, id).unwrap().deadline_ms + 1;
+
+    let operator = env.nodes[0].operator;
+    let balance_before = env.chain.wal_balance(operator);
+    let outcome = slash(&mut env, operator, id).unwrap();
+    let event: ChallengeSlashed = outcome.event("ChallengeSlashed");
+    let system = env.system();
+    assert_eq!(event.slashed, stake_before * system.slash_bps / 10_000);
+    assert_eq!(event.reward, 0);
+    assert_eq!(env.chain.wal_balance(operator), balance_before);
+    assert_eq!(node_stake(&mut env, 0), stake_before - event.slashed);
+    // What was not burned went to the other three pools.
+    let rewarded: Vec<PoolRewarded> = outcome.events_named("PoolRewarded");
+    assert_eq!(rewarded.len(), 3);
+    assert!(rewarded.iter().all(|r| r.node_id != move_id(target)));
+    let paid: u64 = rewarded.iter().map(|r| r.reward).sum();
+    assert_eq!(event.burned + paid, event.slashed);
+}
+
+/// Stake that joins after the challenge's epoch does not enlarge the slash.
+#[test]
+fn slash_takes_only_the_stake_at_risk() {
+    let (mut env, _) = issued();
+    let silent = node_of(&mut env, 1);
+    let at_risk = challenge(&mut env, 1).unwrap().stake_at_risk;
+    assert_eq!(at_risk, NODE_STAKE);
+    // Nine times as much joins the silent node from the next epoch on.
+    let delegator = env.chain.new_account();
+    let coin = env.chain.give_wal(delegator, 9 * NODE_STAKE);
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::pure(&move_id(env.nodes[silent].node_id)),
+        Arg::obj(coin),
+    ];
+    env.chain
+        .call_keep(delegator, "staking", "stake", args)
+        .unwrap();
+    next_epoch(&mut env);
+    let stake_now = node_stake(&mut env, silent);
+    assert!(stake_now > 10 * NODE_STAKE);
+    let caller = env.user;
+    let outcome = slash(&mut env, caller, 1).unwrap();
+    let event: ChallengeSlashed = outcome.event("ChallengeSlashed");
+    let slash_bps = env.system().slash_bps;
+    assert_eq!(event.slashed, at_risk * slash_bps / 10_000);
+    assert_eq!(node_stake(&mut env, silent), stake_now - event.slashed);
 }
 
 /// A challenge on a real blob, answered with a real proof from `floe-encoder`.

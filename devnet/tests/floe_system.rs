@@ -991,7 +991,7 @@ fn quorum_aborts() {
 fn slash_unknown_node_aborts() {
     let mut env = Env::setup(10);
     let error = env
-        .package(|ctx, s, _| system::slash_node(ctx, s, short(0x12)))
+        .package(|ctx, s, _| system::slash_node(ctx, s, short(0x12), 0))
         .unwrap_err();
     assert_eq!(
         abort_of(&error),
@@ -1431,7 +1431,7 @@ fn slash_reaches_every_staker_pro_rata() {
     // Slash 10 % of the 400 WAL pool; burn what was taken.
     let slashed = env
         .package(|ctx, s, treasury| {
-            let slashed = system::slash_node(ctx, s, node)?;
+            let slashed = system::slash_node(ctx, s, node, wal_of(400))?;
             wal::burn_balance(ctx, treasury, slashed, wal::SOURCE_SLASHING)?;
             Ok(slashed)
         })

@@ -536,8 +536,10 @@ floe_calls! {
         /// the deadline; a right one closes the challenge.
         fn respond(board: board_mut, cap: obj, challenge_id: pure(u64), symbol: pure(&[u8]), sliver_path: pure(&[Vec<u8>]), secondary_hash: pure(&[u8]), pair_path: pure(&[Vec<u8>]), clock: clock) -> 0;
         /// After the deadline of an unanswered challenge, anyone slashes the node: its pool loses
-        /// `slash_bps` of its stake (`system::slash_node`); `slash_burn_bps` of that is burned
-        /// (source: slashing) and the rest is returned to the caller as a coin.
+        /// `slash_bps` of the stake at risk (`Challenge.stake_at_risk`, at most its active stake
+        /// now); `slash_burn_bps` of that is burned (source: slashing) and the rest goes to the
+        /// other committee members' pools by shards. The caller gets nothing: the returned coin
+        /// is always empty.
         fn slash_missed(board: board_mut, system: system_mut, treasury: treasury_mut, challenge_id: pure(u64), clock: clock) -> 1;
         /// Whether an answer proves symbol `symbol_index` of primary sliver `pair_index` of the blob
         /// with `root_hash`: h = H(0x00 ‖ symbol) folded along `sliver_path` from index
@@ -581,6 +583,8 @@ floe_calls! {
         fn epoch(challenge: obj) -> 1;
         /// Last timestamp (ms) at which an answer is accepted.
         fn deadline_ms(challenge: obj) -> 1;
+        /// The node's active stake when the challenge was issued: the most a slash is taken from.
+        fn stake_at_risk(challenge: obj) -> 1;
     }
     /// License offers and licenses (`floe::license`).
     license {

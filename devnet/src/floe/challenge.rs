@@ -18,7 +18,7 @@ use sui_sdk_types::{Address, ExecutionError, MoveLocation, StructTag, TypeTag};
 
 use super::blob::{self, blake2b256};
 use super::staking::node_cap_arg;
-use super::system::{slash_node, system_arg};
+use super::system::{self, slash_node, system_arg};
 use super::{
     FloeFn, TableTypes, abort_in, add, arity, emit, new_wal_coin, object_arg, pure_arg, ret,
     table_add, table_contains, table_get, table_new, table_remove, tag, type_tag, wal,
@@ -67,7 +67,7 @@ pub const E_WRONG_HASH_LENGTH: u64 = 9;
 pub const E_INVALID_PROOF: u64 = 10;
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 21] = [
+    let handlers: [(&str, FloeFn); 22] = [
         ("issue_challenges", issue_challenges_handler),
         ("respond", respond_handler),
         ("slash_missed", slash_missed_handler),
@@ -98,6 +98,9 @@ pub fn register(registry: &mut HandlerRegistry) {
         ("epoch", |c, _, a| field(c, &a, |x| ret(&x.epoch))),
         ("deadline_ms", |c, _, a| {
             field(c, &a, |x| ret(&x.deadline_ms))
+        }),
+        ("stake_at_risk", |c, _, a| {
+            field(c, &a, |x| ret(&x.stake_at_risk))
         }),
     ];
     for (name, handler) in handlers {
@@ -264,6 +267,11 @@ pub fn issue_challenges(
             blob::symbol_size(size, n_shards)?,
             epoch,
             deadline_ms,
+            // `system::node_stake`: stake only changes at an epoch change, so this is the
+            // stake at risk in the challenge's epoch.
+            system::pool(ctx, system, move_types::address_of(node_id))?
+                .active
+                .value,
         );
         record(ctx, board, challenge)?;
         issued += 1;
@@ -393,13 +401,13 @@ fn slash_missed_handler(
     }
     let _: Challenge = table_remove(ctx, &mut board.open, &open_types(), &challenge_id)?;
     let node_id = move_types::address_of(&challenge.node_id);
-    let total = slash_node(ctx, &mut system, node_id)?;
-    // Less than `total` (slash_burn_bps ≤ 10 000): fits in a u64.
+    let total = slash_node(ctx, &mut system, node_id, challenge.stake_at_risk)?;
+    // At most `total` (slash_burn_bps ≤ 10 000): fits in a u64.
     let burn_amount = (u128::from(total) * u128::from(system.slash_burn_bps) / BPS) as u64;
-    let burned = wal::burn_balance(ctx, &mut treasury, burn_amount, wal::SOURCE_SLASHING)?;
-    let reward = total.checked_sub(burn_amount).ok_or_else(|| {
-        CallContext::framework_abort("balance", "split", super::E_BALANCE_NOT_ENOUGH)
-    })?;
+    let to_pay = total - burn_amount;
+    let dust = system::reward_other_members(ctx, &mut system, to_pay, node_id)?;
+    let burned = wal::burn_balance(ctx, &mut treasury, burn_amount + dust, wal::SOURCE_SLASHING)?;
+    let reward = 0;
     let event = ChallengeSlashed::new(
         challenge_id,
         challenge.epoch,

@@ -188,15 +188,17 @@ pub fn add_reward(
     )
 }
 
-/// `slash`: `bps` of the active stake, shares unchanged (every staker loses the same
-/// fraction); returns the amount taken. Emits `PoolSlashed`.
+/// `slash`: `bps` of the stake at risk `at_risk`, at most of the active stake, shares
+/// unchanged (every staker loses the same fraction); returns the amount taken. Emits
+/// `PoolSlashed`.
 pub fn slash(
     ctx: &mut CallContext<'_>,
     pool: &mut StakingPool,
     bps: u64,
+    at_risk: u64,
     epoch: u64,
 ) -> Result<u64, ExecutionError> {
-    let amount = mul_div(pool.active.value, bps, BPS);
+    let amount = mul_div(at_risk.min(pool.active.value), bps, BPS);
     let slashed = split(&mut pool.active, amount)?;
     emit(
         ctx,

@@ -869,19 +869,59 @@ pub fn min_pk_verify(signature: &[u8], public_key: &[u8], message: &[u8]) -> boo
     sig.verify(true, message, BLS_DST, &[], &pk, true) == blst::BLST_ERROR::BLST_SUCCESS
 }
 
-/// `slash_node`: `slash_bps` of the node's active stake, every staker losing pro rata;
-/// returns the amount taken (the caller owns it as a balance). Emits `PoolSlashed`.
-/// Aborts `ENodeNotFound`.
+/// `slash_node`: `slash_bps` of `at_risk` (the node's active stake when the fault happened),
+/// at most of its active stake now, every staker losing pro rata; returns the amount taken
+/// (the caller owns it as a balance). Emits `PoolSlashed`. Aborts `ENodeNotFound`.
 pub fn slash_node(
     ctx: &mut CallContext<'_>,
     system: &mut System,
     node_id: Address,
+    at_risk: u64,
 ) -> Result<u64, ExecutionError> {
     let bps = system.slash_bps;
     let epoch = system.epoch;
     update_pool(ctx, system, node_id, |ctx, pool| {
-        staking_pool::slash(ctx, pool, bps, epoch)
+        staking_pool::slash(ctx, pool, bps, at_risk, epoch)
     })
+}
+
+/// `reward_other_members`: pays `reward` to the current committee members other than
+/// `excluded` by the shards they hold (`PoolRewarded` each); returns what is left (the
+/// rounding dust, or everything when no other member holds shards).
+pub fn reward_other_members(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    reward: u64,
+    excluded: Address,
+) -> Result<u64, ExecutionError> {
+    let excluded = move_types::id(excluded);
+    let other_shards: u64 = system
+        .committee
+        .iter()
+        .zip(&system.committee_shards)
+        .filter(|(id, _)| **id != excluded)
+        .map(|(_, shards)| u64::try_from(shards.len()).expect("usize fits u64"))
+        .sum();
+    if other_shards == 0 {
+        return Ok(reward);
+    }
+    let epoch = system.epoch;
+    let mut left = reward;
+    for k in 0..system.committee.len() {
+        if system.committee[k] == excluded {
+            continue;
+        }
+        let held = u64::try_from(system.committee_shards[k].len()).expect("usize fits u64");
+        let share = mul_div(reward, held, other_shards);
+        if share > 0 {
+            left -= share;
+            let node_id = move_types::address_of(&system.committee[k]);
+            update_pool(ctx, system, node_id, |ctx, pool| {
+                staking_pool::add_reward(ctx, pool, share, epoch)
+            })?;
+        }
+    }
+    Ok(left)
 }
 
 /// `add_pool`: a newly registered node's pool. Aborts `EDuplicateBlsKey`, `ETooManyNodes`.

@@ -6,9 +6,12 @@
 /// sliver, the Merkle path up to the primary sliver hash, the secondary sliver hash and the
 /// path from the pair leaf up to the blob's root hash (the exact bytes are in MODULES.md,
 /// "The challenge answer"). After the deadline anyone may call `slash_missed` on an
-/// unanswered challenge: the node's pool loses `slash_bps` of its stake, `slash_burn_bps` of
-/// that is burned and the rest paid to the caller. A challenge is resolved once: answered or
-/// slashed, never both.
+/// unanswered challenge: the node's pool loses `slash_bps` of the stake it had at risk when
+/// challenged (its active stake in the challenge's epoch, at most what it has now),
+/// `slash_burn_bps` of that is burned and the rest goes to the pools of the other committee
+/// members by shards. The caller, who may be the node's own operator or one of its stakers,
+/// gets nothing: nobody profits from a slash they can cause. A challenge is resolved once:
+/// answered or slashed, never both.
 module floe::challenge;
 
 use floe::blob::{Self, BlobRegistry};
@@ -74,6 +77,9 @@ public struct Challenge has store, copy, drop {
     symbol_size: u64,
     epoch: u64,
     deadline_ms: u64,
+    /// The node's active stake when the challenge was issued: stake only joins or leaves at
+    /// an epoch change, so this is the stake at risk in the challenge's epoch.
+    stake_at_risk: u64,
 }
 
 /// Shared board of open challenges. IDs are sequential; resolved challenges are removed.
@@ -140,6 +146,7 @@ entry fun issue_challenges(
                     symbol_size: blob::symbol_size(registry.size_of(blob_id), n_shards),
                     epoch,
                     deadline_ms,
+                    stake_at_risk: system.node_stake(node_id),
                 };
                 board.record(challenge);
                 issued = issued + 1;
@@ -232,8 +239,12 @@ public fun respond(
 }
 
 /// After the deadline of an unanswered challenge, anyone slashes the node: its pool loses
-/// `slash_bps` of its stake (`system::slash_node`); `slash_burn_bps` of that is burned
-/// (source: slashing) and the rest is returned to the caller as a coin.
+/// `slash_bps` of the stake at risk (`Challenge.stake_at_risk`, at most its active stake now;
+/// `system::slash_node`). `slash_burn_bps` of that is burned (source: slashing) and the rest
+/// is paid to the pools of the other current committee members in proportion to their
+/// shards (`system::reward_other_members`; rounding dust, or everything when there is no
+/// other member, is burned too). The caller gets nothing: the returned coin is always empty
+/// (it is kept in the signature for the transactions that place it).
 public fun slash_missed(
     board: &mut ChallengeBoard,
     system: &mut System,
@@ -245,11 +256,13 @@ public fun slash_missed(
     let challenge = *board.open_challenge(challenge_id);
     assert!(clock.timestamp_ms() > challenge.deadline_ms, EDeadlineNotPassed);
     let _ = board.open.remove(challenge_id);
-    let mut slashed = system.slash_node(challenge.node_id);
+    let mut slashed = system.slash_node(challenge.node_id, challenge.stake_at_risk);
     let total = slashed.value();
     let burn_amount = (((total as u128) * (system.slash_burn_bps() as u128) / BPS) as u64);
-    let burned = wal::burn_balance(treasury, slashed.split(burn_amount), wal::source_slashing());
-    let reward = slashed.value();
+    let mut to_burn = slashed.split(burn_amount);
+    let dust = system.reward_other_members(slashed, challenge.node_id);
+    to_burn.join(dust);
+    let burned = wal::burn_balance(treasury, to_burn, wal::source_slashing());
     events::emit_challenge_slashed(
         challenge_id,
         challenge.epoch,
@@ -257,10 +270,10 @@ public fun slash_missed(
         challenge.blob_id,
         total,
         burned,
-        reward,
+        0,
         ctx.sender(),
     );
-    coin::from_balance(slashed, ctx)
+    coin::zero(ctx)
 }
 
 /// The open challenge `challenge_id`, distinguishing never-issued from already-resolved.
@@ -406,6 +419,9 @@ public fun epoch(challenge: &Challenge): u64 { challenge.epoch }
 
 /// Last timestamp (ms) at which an answer is accepted.
 public fun deadline_ms(challenge: &Challenge): u64 { challenge.deadline_ms }
+
+/// The node's active stake when the challenge was issued: the most a slash is taken from.
+public fun stake_at_risk(challenge: &Challenge): u64 { challenge.stake_at_risk }
 
 // === Test-only ===
 

@@ -210,10 +210,14 @@ public(package) fun add_reward(pool: &mut StakingPool, mut reward: Balance<WAL>,
     events::emit_pool_rewarded(pool.node_id(), epoch, total, commission_amount, pool.active.value());
 }
 
-/// Takes `bps` basis points of the active stake (shares unchanged, so every staker loses
-/// the same fraction) and returns it. Emits `PoolSlashed`.
-public(package) fun slash(pool: &mut StakingPool, bps: u64, epoch: u64): Balance<WAL> {
-    let amount = mul_div(pool.active.value(), bps, BPS);
+/// Takes `bps` basis points of the stake that was at risk, `at_risk`, capped at the active
+/// stake (shares unchanged, so every staker loses the same fraction) and returns it: stake
+/// that became active after the fault does not make the slash larger. Never takes all of a
+/// non-empty pool (`bps` < 10 000, rounded down). Emits `PoolSlashed`.
+public(package) fun slash(pool: &mut StakingPool, bps: u64, at_risk: u64, epoch: u64): Balance<WAL> {
+    let active = pool.active.value();
+    let base = if (at_risk < active) at_risk else active;
+    let amount = mul_div(base, bps, BPS);
     let slashed = pool.active.split(amount);
     events::emit_pool_slashed(pool.node_id(), epoch, amount, pool.active.value());
     slashed

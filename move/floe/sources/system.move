@@ -282,7 +282,8 @@ public fun license_fee_bps(self: &System): u64 { self.license_fee_bps }
 /// Share of a pool's active stake a missed challenge costs, in basis points (1..=5000).
 public fun slash_bps(self: &System): u64 { self.slash_bps }
 
-/// Share of slashed stake burned (the rest rewards the slasher), in basis points (0..=10000).
+/// Share of slashed stake burned, in basis points (0..=10000); the rest goes to the other
+/// committee members' pools.
 public fun slash_burn_bps(self: &System): u64 { self.slash_burn_bps }
 
 /// Time a node has to answer a challenge, in ms (1000..=epoch_duration_ms).
@@ -744,12 +745,49 @@ public(package) fun verify_quorum(
     );
 }
 
-/// Takes `slash_bps` of the node's active stake (every staker loses pro rata) and returns
-/// it. Emits `PoolSlashed`. Aborts `ENodeNotFound`.
-public(package) fun slash_node(self: &mut System, node_id: ID): Balance<WAL> {
+/// Takes `slash_bps` of `at_risk` — the node's active stake when the fault happened — and at
+/// most of its active stake now (every staker loses pro rata) and returns it. Emits
+/// `PoolSlashed`. Aborts `ENodeNotFound`.
+public(package) fun slash_node(self: &mut System, node_id: ID, at_risk: u64): Balance<WAL> {
     let bps = self.slash_bps;
     let epoch = self.epoch;
-    pool_mut(self, node_id).slash(bps, epoch)
+    pool_mut(self, node_id).slash(bps, at_risk, epoch)
+}
+
+/// Pays `reward` to the members of the current committee other than `excluded`, in
+/// proportion to the shards they hold (each pool's commission is taken as for fees; emits
+/// `PoolRewarded`). Returns what is left: the rounding dust, or all of it when no other
+/// member holds shards.
+public(package) fun reward_other_members(
+    self: &mut System,
+    mut reward: Balance<WAL>,
+    excluded: ID,
+): Balance<WAL> {
+    let members = self.committee.length();
+    let mut other_shards: u64 = 0;
+    let mut k = 0;
+    while (k < members) {
+        if (self.committee[k] != excluded) {
+            other_shards = other_shards + self.committee_shards[k].length();
+        };
+        k = k + 1;
+    };
+    if (other_shards == 0) return reward;
+    let to_pay = reward.value();
+    let epoch = self.epoch;
+    k = 0;
+    while (k < members) {
+        let node_id = self.committee[k];
+        if (node_id != excluded) {
+            let share = mul_div(to_pay, self.committee_shards[k].length(), other_shards);
+            if (share > 0) {
+                let part = reward.split(share);
+                self.pools.borrow_mut(node_id).add_reward(part, epoch);
+            };
+        };
+        k = k + 1;
+    };
+    reward
 }
 
 /// Adds a newly registered node's pool. Aborts `EDuplicateBlsKey`, `ETooManyNodes`.

@@ -410,7 +410,8 @@ fun slash_reaches_every_staker_pro_rata() {
     scenario.next_tx(env::admin());
     let mut system = scenario.take_shared<System>();
     let mut treasury = scenario.take_shared<Treasury>();
-    let slashed = system.slash_node(node);
+    let at_risk = system.node_stake(node);
+    let slashed = system.slash_node(node, at_risk);
     assert_eq!(slashed.value(), env::wal_of(40));
     assert_eq!(system.node_stake(node), env::wal_of(360));
     wal::burn_balance(&mut treasury, slashed, wal::source_slashing());

@@ -655,7 +655,7 @@ fun quorum_with_out_of_range_signer_aborts() {
 fun slash_unknown_node_aborts() {
     let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
-    let slashed = system.slash_node(object::id_from_address(@0x1234));
+    let slashed = system.slash_node(object::id_from_address(@0x1234), 0);
     slashed.destroy_for_testing();
     ts::return_shared(system);
     env::finish(scenario, clock);
