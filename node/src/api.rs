@@ -13,6 +13,10 @@
 //! | GET | `/v1/blobs/{blob_id}/shards/{shard}/secondary` | secondary sliver BCS (license-gated) |
 //! | POST | `/v1/blobs/{blob_id}/confirmation` | `{"epoch","blob_id","signature"}` or 409 |
 //! | PUT / DELETE | `/v1/blobs/{blob_id}/model` | operator only (bearer token): mark / unmark licensed |
+//!
+//! Every error is `application/problem+json`, the framework's own refusals included: a path
+//! parameter that does not parse (400), a body over the limit (413), a method the route does
+//! not have (405, with `Allow`), an unknown route (404).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,12 +24,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use floe_encoder::{Axis, BlobId, BlobMetadata};
 use floe_sdk::bls::BlsKeyPair;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, UserSignature};
 
@@ -86,9 +93,46 @@ struct ModelBody {
     model_id: Address,
 }
 
-/// The router over `state`.
+/// `axum::extract::Path` whose refusals are problems naming the parameter and the value.
+struct ApiPath<T>(T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Self(value))
+            .map_err(Problem::from)
+    }
+}
+
+/// The parameters of `/v1/blobs/{blob_id}/shards/{shard}/…`, by name so a refusal names them.
+#[derive(Debug, Deserialize)]
+struct ShardPath {
+    blob_id: String,
+    shard: u16,
+}
+
+#[derive(Debug, Deserialize)]
+struct SliverPath {
+    blob_id: String,
+    shard: u16,
+    axis: String,
+}
+
+/// The router over `state`, refusing bodies over [`MAX_BODY`].
 pub fn router(state: Arc<NodeState>) -> Router {
-    Router::new()
+    router_with_body_limit(state, MAX_BODY)
+}
+
+/// The router over `state`, refusing bodies over `max_body` bytes (413).
+pub fn router_with_body_limit(state: Arc<NodeState>, max_body: usize) -> Router {
+    let routes = Router::new()
         .route(
             "/health",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
@@ -112,8 +156,93 @@ pub fn router(state: Arc<NodeState>) -> Router {
                 "no such endpoint; see /v1/info and the node README",
             )
         })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state);
+    // Around the whole router rather than each route, so that it sees answers as they leave:
+    // axum adds a 405's `Allow` header outside a route's own layers.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn_with_state(max_body, problem_responses))
+}
+
+/// How much of a framework refusal's plain-text body is read to become a problem's detail.
+const PLAIN_REFUSAL_LIMIT: usize = 16 << 10;
+
+/// Turns every error response that is not problem+json yet (axum's own refusals: text/plain
+/// 400 and 413 from extractors, an empty 405) into one, keeping its status and headers
+/// (`Allow` on a 405). Handler problems and successful answers pass through untouched.
+async fn problem_responses(
+    State(max_body): State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == crate::problem::CONTENT_TYPE.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, PLAIN_REFUSAL_LIMIT)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let detail = refusal_detail(status, &method, &parts.headers, &text, max_body);
+    if status.is_server_error() {
+        tracing::error!(%status, %detail, "internal error outside a handler");
+    }
+    let mut answer = Problem::new(status, Problem::title_for(status), detail).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    answer
+}
+
+/// `bytes` for people: whole MiB or KiB when it is one, else bytes.
+fn byte_size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The detail of a framework refusal: what was wrong and what the node accepts instead.
+fn refusal_detail(
+    status: StatusCode,
+    method: &Method,
+    headers: &HeaderMap,
+    text: &str,
+    max_body: usize,
+) -> String {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty());
+            match allowed {
+                Some(allowed) => format!(
+                    "{method} is not allowed on this endpoint; it accepts {}",
+                    allowed.replace(',', ", ")
+                ),
+                None => format!("{method} is not allowed on this endpoint"),
+            }
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "the request body is larger than this node accepts ({}); \
+             send one sliver pair or one metadata per request",
+            byte_size(max_body)
+        ),
+        _ if text.is_empty() => format!("the request was refused ({status})"),
+        _ => text.to_owned(),
+    }
 }
 
 fn parse_blob_id(text: &str) -> Result<BlobId, Problem> {
@@ -166,7 +295,7 @@ async fn info(State(state): State<Arc<NodeState>>) -> axum::Json<NodeInfo> {
 
 async fn put_metadata(
     State(state): State<Arc<NodeState>>,
-    Path(blob_id): Path<String>,
+    ApiPath(blob_id): ApiPath<String>,
     body: Bytes,
 ) -> Result<StatusCode, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
@@ -196,7 +325,7 @@ async fn put_metadata(
 
 async fn get_metadata(
     State(state): State<Arc<NodeState>>,
-    Path(blob_id): Path<String>,
+    ApiPath(blob_id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
     let metadata = blocking(move || state.store.metadata(&blob_id).map_err(store_problem)).await?;
@@ -205,7 +334,7 @@ async fn get_metadata(
 
 async fn put_pair(
     State(state): State<Arc<NodeState>>,
-    Path((blob_id, shard)): Path<(String, u16)>,
+    ApiPath(ShardPath { blob_id, shard }): ApiPath<ShardPath>,
     body: Bytes,
 ) -> Result<axum::Json<PairStored>, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
@@ -275,7 +404,11 @@ fn denied(e: Denied) -> Problem {
 
 async fn get_sliver(
     State(state): State<Arc<NodeState>>,
-    Path((blob_id, shard, axis)): Path<(String, u16, String)>,
+    ApiPath(SliverPath {
+        blob_id,
+        shard,
+        axis,
+    }): ApiPath<SliverPath>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
@@ -329,7 +462,7 @@ async fn get_sliver(
 
 async fn post_confirmation(
     State(state): State<Arc<NodeState>>,
-    Path(blob_id): Path<String>,
+    ApiPath(blob_id): ApiPath<String>,
 ) -> Result<axum::Json<ConfirmationBody>, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
     let epoch = state.epoch.load(Ordering::Relaxed);
@@ -380,7 +513,7 @@ fn check_admin(state: &NodeState, headers: &HeaderMap) -> Result<(), Problem> {
 
 async fn put_model(
     State(state): State<Arc<NodeState>>,
-    Path(blob_id): Path<String>,
+    ApiPath(blob_id): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, Problem> {
@@ -400,7 +533,7 @@ async fn put_model(
 
 async fn delete_model(
     State(state): State<Arc<NodeState>>,
-    Path(blob_id): Path<String>,
+    ApiPath(blob_id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, Problem> {
     check_admin(&state, &headers)?;

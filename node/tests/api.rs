@@ -334,3 +334,140 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
     // Metadata stays public: it reveals hashes only.
     assert_eq!(client.read_metadata(&id).await.unwrap(), metadata);
 }
+
+/// A refusal sent raw (no sdk client), checked to be problem+json: status, headers, problem.
+async fn refusal(
+    url: &str,
+    method: Method,
+    path: &str,
+    body: Vec<u8>,
+) -> (StatusCode, axum::http::HeaderMap, Problem) {
+    use http_body_util::BodyExt as _;
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<axum::body::Bytes>>();
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(format!("{url}{path}"))
+        .body(http_body_util::Full::new(axum::body::Bytes::from(body)))
+        .unwrap();
+    let response = http.request(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+        "{status} {}",
+        String::from_utf8_lossy(&body)
+    );
+    let problem: Problem = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem.status, status.as_u16());
+    assert!(!problem.title.is_empty() && !problem.detail.is_empty());
+    (status, headers, problem)
+}
+
+/// The framework's own refusals (path parameters that do not parse, bodies over the limit,
+/// methods a route does not have, routes that do not exist) are problem+json like the
+/// handlers' own, with a title and a detail that says what was wrong.
+#[tokio::test]
+async fn every_refusal_is_problem_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(NodeState {
+        store: Arc::new(Store::open(dir.path(), vec![0, 1]).unwrap()),
+        key: BlsKeyPair::from_seed(&[9; 32]).unwrap(),
+        epoch: AtomicU64::new(EPOCH),
+        node_id: None,
+        licenses: None,
+        replay: ReplayGuard::default(),
+        max_skew_ms: 60_000,
+        admin_token: None,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // A 1 KiB body limit, so "over the limit" is a small request.
+    let app = api::router_with_body_limit(state, 1024);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (metadata, _, _) = blob(10, 3000);
+    let id = metadata.blob_id();
+
+    // A shard that does not fit in a u16, on a read and on a write.
+    for (method, path) in [
+        (Method::GET, format!("/v1/blobs/{id}/shards/65536/primary")),
+        (Method::PUT, format!("/v1/blobs/{id}/shards/65536/pair")),
+        (Method::GET, format!("/v1/blobs/{id}/shards/-1/secondary")),
+    ] {
+        let (status, _, p) = refusal(&url, method, &path, vec![]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(p.title, "Invalid path parameter");
+        assert!(p.detail.contains("`shard`"), "{}", p.detail);
+        assert!(p.detail.contains("0 to 65535"), "{}", p.detail);
+    }
+    let (status, _, p) = refusal(
+        &url,
+        Method::GET,
+        "/v1/blobs/x/shards/65536/primary",
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(p.detail.contains("\"65536\""), "{}", p.detail);
+    // A path parameter that is not UTF-8 once decoded.
+    let (status, _, p) = refusal(&url, Method::GET, "/v1/blobs/%FF/metadata", vec![]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(p.detail.contains("UTF-8"), "{}", p.detail);
+
+    // Bodies over the limit: 413 naming the limit, for metadata and for pairs.
+    for path in [
+        format!("/v1/blobs/{id}/metadata"),
+        format!("/v1/blobs/{id}/shards/0/pair"),
+    ] {
+        let (status, _, p) = refusal(&url, Method::PUT, &path, vec![7; 4096]).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(p.title, "Request body too large");
+        assert!(p.detail.contains("1 KiB"), "{}", p.detail);
+    }
+    // A body under the limit still reaches the handler (and its own problem).
+    let (status, _, p) = refusal(
+        &url,
+        Method::PUT,
+        &format!("/v1/blobs/{id}/metadata"),
+        vec![7; 100],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p.title, "Malformed metadata");
+
+    // Methods a route does not have: 405 with a body and the Allow header kept.
+    for (method, path, allowed) in [
+        (Method::DELETE, "/v1/info".to_owned(), "GET"),
+        (Method::POST, format!("/v1/blobs/{id}/metadata"), "PUT"),
+        (Method::GET, format!("/v1/blobs/{id}/shards/0/pair"), "PUT"),
+        (Method::GET, format!("/v1/blobs/{id}/confirmation"), "POST"),
+    ] {
+        let (status, headers, p) = refusal(&url, method.clone(), &path, vec![]).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(p.title, "Method not allowed");
+        assert!(p.detail.contains(method.as_str()), "{}", p.detail);
+        assert!(p.detail.contains(allowed), "{}", p.detail);
+        let allow = headers.get(axum::http::header::ALLOW).unwrap();
+        assert!(allow.to_str().unwrap().contains(allowed), "{allow:?}");
+    }
+
+    // Routes that do not exist.
+    for path in [
+        "/",
+        "/v2/info",
+        "/v1/blobs",
+        "/v1/blobs/x/shards/0/pair/extra",
+    ] {
+        let (status, _, p) = refusal(&url, Method::GET, path, vec![]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(p.title, "Not found");
+    }
+
+    // Successful answers are untouched.
+    let client = HttpNodeClient::new(url.as_str());
+    assert_eq!(client.info().await.unwrap().shards, vec![0, 1]);
+}
