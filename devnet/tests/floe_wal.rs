@@ -3,13 +3,60 @@
 
 mod support;
 
-use floe_devnet::floe::{self, wal};
+use floe_devnet::floe::{self, PACKAGE_ID, wal};
+use floe_devnet::runtime::{CallContext, Runtime};
 use floe_sdk::move_types::events::WalBurned;
 use floe_sdk::move_types::wal::Treasury;
-use sui_sdk_types::{Address, Owner};
+use sui_sdk_types::{Address, Digest, ExecutionError, Identifier, Owner};
 use support::{Arg, Chain, Cmd};
 
 const SUPPLY: u64 = 5_000_000_000_000_000_000;
+
+/// The value of `const NAME: T = value;` in `move/floe/sources/<module>.move`: abort codes
+/// and sources are compared with the Move package, not with the devnet's copies.
+fn move_constant(module: &str, name: &str) -> u64 {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../move/floe/sources/{module}.move"));
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find_map(|line| {
+            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
+            let value = rest.strip_prefix(':')?.split_once('=')?.1;
+            value
+                .trim()
+                .trim_end_matches(';')
+                .replace('_', "")
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
+}
+
+fn move_abort(module: &str, name: &str) -> u64 {
+    move_constant(module, name)
+}
+
+fn move_constant_u8(module: &str, name: &str) -> u8 {
+    u8::try_from(move_constant(module, name)).unwrap()
+}
+
+/// Runs `f` as code of the package (`public(package)` functions such as
+/// `wal::burn_balance`) on the ledger's `Treasury`; nothing is stored.
+fn as_package<R>(
+    chain: &Chain,
+    f: impl FnOnce(&mut CallContext<'_>, &mut Treasury) -> Result<R, ExecutionError>,
+) -> Result<R, ExecutionError> {
+    let mut runtime = Runtime::new(Digest::new([0x77; 32]), chain.publisher, chain.now_ms);
+    let mut ctx = CallContext {
+        runtime: &mut runtime,
+        source: &chain.ledger,
+        package: PACKAGE_ID,
+        module: Identifier::from_static("wal"),
+        function: Identifier::from_static("burn_balance"),
+    };
+    let mut treasury: Treasury = chain.object(chain.genesis.treasury);
+    f(&mut ctx, &mut treasury)
+}
 
 fn zero_wal_coin() -> Cmd {
     Cmd::CallAt {
@@ -64,14 +111,15 @@ fn burn_sources_are_fixed() {
                 "source_slashing",
                 "source_early_unstake",
                 "source_license_fee",
+                "source_user",
             ]
             .iter()
             .map(|f| Cmd::call("wal", f, vec![]))
             .collect(),
         )
         .unwrap();
-    let sources: Vec<u8> = (0..4).map(|i| reads.ret(i, 0)).collect();
-    assert_eq!(sources, vec![0, 1, 2, 3]);
+    let sources: Vec<u8> = (0..5).map(|i| reads.ret(i, 0)).collect();
+    assert_eq!(sources, vec![0, 1, 2, 3, 4]);
 }
 
 #[test]
@@ -86,17 +134,13 @@ fn burn_lowers_supply_and_counts() {
             publisher,
             "wal",
             "burn",
-            vec![
-                Arg::obj(treasury),
-                Arg::obj(part),
-                Arg::pure(&wal::SOURCE_LICENSE_FEE),
-            ],
+            vec![Arg::obj(treasury), Arg::obj(part)],
         )
         .unwrap();
     assert_eq!(burned.ret::<u64>(0, 0), 1_000);
     assert_eq!(
         burned.event::<WalBurned>("WalBurned"),
-        WalBurned::new(1_000, 3, 1_000, SUPPLY - 1_000)
+        WalBurned::new(1_000, wal::SOURCE_USER, 1_000, SUPPLY - 1_000)
     );
     assert!(!chain.exists(part), "a burned coin is gone");
 
@@ -106,11 +150,7 @@ fn burn_lowers_supply_and_counts() {
             publisher,
             "wal",
             "burn",
-            vec![
-                Arg::obj(treasury),
-                Arg::obj(part),
-                Arg::pure(&wal::SOURCE_SLASHING),
-            ],
+            vec![Arg::obj(treasury), Arg::obj(part)],
         )
         .unwrap();
     assert_eq!(burned.ret::<u64>(0, 0), 500);
@@ -131,15 +171,7 @@ fn zero_burns_change_nothing_and_emit_nothing() {
             publisher,
             vec![
                 zero_wal_coin(),
-                Cmd::call(
-                    "wal",
-                    "burn",
-                    vec![
-                        Arg::obj(treasury),
-                        Arg::Result(0),
-                        Arg::pure(&wal::SOURCE_EARLY_UNSTAKE),
-                    ],
-                ),
+                Cmd::call("wal", "burn", vec![Arg::obj(treasury), Arg::Result(0)]),
             ],
         )
         .unwrap();
@@ -150,8 +182,11 @@ fn zero_burns_change_nothing_and_emit_nothing() {
     assert_eq!(state.cap.total_supply.value, SUPPLY);
 }
 
+/// The attack of issue 12, item 6: a user burning its own WAL named the source, so anyone
+/// could inflate the "slashing" or "license fee" burn statistics. `burn` takes no source
+/// now; passing one is an arity error, and a user's burn is always `SOURCE_USER`.
 #[test]
-fn burn_with_unknown_source_aborts_and_keeps_the_coin() {
+fn a_user_burn_cannot_pose_as_a_protocol_burn() {
     let mut chain = Chain::new();
     let publisher = chain.publisher;
     let treasury = chain.genesis.treasury;
@@ -161,13 +196,52 @@ fn burn_with_unknown_source_aborts_and_keeps_the_coin() {
             publisher,
             "wal",
             "burn",
-            vec![Arg::obj(treasury), Arg::obj(part), Arg::pure(&4u8)],
+            vec![
+                Arg::obj(treasury),
+                Arg::obj(part),
+                Arg::pure(&wal::SOURCE_SLASHING),
+            ],
         )
         .unwrap_err();
-    assert_eq!(
-        failure.abort(),
-        ("wal".to_owned(), wal::E_UNKNOWN_BURN_SOURCE)
+    assert!(
+        matches!(failure.error, ExecutionError::ArityMismatch),
+        "{failure:?}"
     );
-    assert!(chain.exists(part), "an aborted burn loses no WAL");
-    assert_eq!(chain.wal_balance(publisher), SUPPLY);
+    assert!(chain.exists(part), "a failed burn loses no WAL");
+    let burned = chain
+        .call(
+            publisher,
+            "wal",
+            "burn",
+            vec![Arg::obj(treasury), Arg::obj(part)],
+        )
+        .unwrap();
+    let event: WalBurned = burned.event("WalBurned");
+    assert_eq!(event.source, wal::SOURCE_USER);
+    assert_eq!(event.source, move_constant_u8("wal", "SOURCE_USER"));
+    for protocol in [
+        "SOURCE_STORAGE_FEE",
+        "SOURCE_SLASHING",
+        "SOURCE_EARLY_UNSTAKE",
+        "SOURCE_LICENSE_FEE",
+    ] {
+        assert_ne!(event.source, move_constant_u8("wal", protocol));
+    }
+}
+
+/// `wal::burn_balance` (package-only) with a source past the known ones aborts; the code is
+/// the one `wal.move` defines.
+#[test]
+fn burn_balance_with_unknown_source_aborts() {
+    let chain = Chain::new();
+    let error = as_package(&chain, |ctx, treasury| {
+        wal::burn_balance(ctx, treasury, 1, 5)
+    })
+    .unwrap_err();
+    let ExecutionError::MoveAbort { location, code } = error else {
+        panic!("expected a Move abort, got {error:?}");
+    };
+    assert_eq!(location.module.as_str(), "wal");
+    assert_eq!(code, move_abort("wal", "EUnknownBurnSource"));
+    assert_eq!(code, wal::E_UNKNOWN_BURN_SOURCE);
 }

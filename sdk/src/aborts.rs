@@ -522,7 +522,7 @@ pub const ABORTS: &[FloeAbort] = &[
         "wal",
         0,
         "EUnknownBurnSource",
-        "the burn source must be 0 to 3",
+        "the package burned with a source other than 0 to 4 (a bug in the floe package); report it",
     ),
 ];
 

@@ -858,10 +858,12 @@ floe_calls! {
         fn source_early_unstake() -> 1;
         /// Burn source of license protocol fees.
         fn source_license_fee() -> 1;
-        /// Burns `coin` for the given reason, lowering total supply; returns the amount burned and
-        /// emits `WalBurned` (nothing is emitted for a zero coin). Anyone may burn their own WAL.
-        /// Aborts `EUnknownBurnSource` unless `source` is 0..=3.
-        fn burn(treasury: treasury_mut, coin: obj, source: pure(u8)) -> 1;
+        /// Burn source of WAL its owner burned with `burn`.
+        fn source_user() -> 1;
+        /// Burns the caller's own `coin`, lowering total supply; returns the amount burned and
+        /// emits `WalBurned` with source `SOURCE_USER` (nothing is emitted for a zero coin). The
+        /// protocol's sources are recorded only by the package's own burns.
+        fn burn(treasury: treasury_mut, coin: obj) -> 1;
         /// All WAL burned so far, in base units.
         fn total_burned(treasury: treasury_ref) -> 1;
         /// WAL in existence now: the initial supply minus everything burned.

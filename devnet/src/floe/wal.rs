@@ -3,9 +3,7 @@
 use floe_sdk::move_types::{events::WalBurned, events::WalTreasuryCreated, wal::Treasury};
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
-use super::{
-    FloeFn, abort_in, add, arity, coin_into_balance, emit, object_arg, pure_arg, ret, tag,
-};
+use super::{FloeFn, abort_in, add, arity, coin_into_balance, emit, object_arg, ret, tag};
 use crate::handlers::HandlerRegistry;
 use crate::runtime::{CallContext, Value};
 
@@ -20,12 +18,14 @@ pub const SOURCE_STORAGE_FEE: u8 = 0;
 pub const SOURCE_SLASHING: u8 = 1;
 pub const SOURCE_EARLY_UNSTAKE: u8 = 2;
 pub const SOURCE_LICENSE_FEE: u8 = 3;
+/// WAL its owner burned with `burn` (the protocol's sources 0..=3 are the package's only).
+pub const SOURCE_USER: u8 = 4;
 
-/// The burn source is not one of the four known sources.
+/// The burn source is not one of the five known sources.
 pub const E_UNKNOWN_BURN_SOURCE: u64 = 0;
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 9] = [
+    let handlers: [(&str, FloeFn); 10] = [
         ("burn", burn_handler),
         ("total_burned", total_burned),
         ("total_supply", total_supply),
@@ -39,6 +39,7 @@ pub fn register(registry: &mut HandlerRegistry) {
         ("source_license_fee", |_, _, a| {
             constant(&a, SOURCE_LICENSE_FEE)
         }),
+        ("source_user", |_, _, a| constant(&a, SOURCE_USER)),
         ("initial_supply", |_, _, a| constant(&a, INITIAL_SUPPLY)),
         ("decimals", |_, _, a| constant(&a, DECIMALS)),
     ];
@@ -90,14 +91,14 @@ fn treasury_cap(
 }
 
 /// `wal::burn_balance`: burns `amount` for `source`, emitting `WalBurned` unless zero.
-/// Aborts `EUnknownBurnSource` (located in `wal`) for a source above 3.
+/// Aborts `EUnknownBurnSource` (located in `wal`) for a source above 4.
 pub fn burn_balance(
     ctx: &mut CallContext<'_>,
     treasury: &mut Treasury,
     amount: u64,
     source: u8,
 ) -> Result<u64, ExecutionError> {
-    if source > SOURCE_LICENSE_FEE {
+    if source > SOURCE_USER {
         return Err(abort_in(MODULE, E_UNKNOWN_BURN_SOURCE));
     }
     if amount == 0 {
@@ -123,18 +124,18 @@ pub fn treasury_arg(
     Ok((id, ctx.read(id)?))
 }
 
-/// `burn(treasury: &mut Treasury, coin: Coin<WAL>, source: u8): u64`
+/// `burn(treasury: &mut Treasury, coin: Coin<WAL>): u64`: the owner's own burn, always
+/// recorded as `SOURCE_USER`.
 fn burn_handler(
     ctx: &mut CallContext<'_>,
     _types: &[TypeTag],
     args: Vec<Value>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
+    arity(&args, 2)?;
     let (id, mut treasury) = treasury_arg(ctx, &args, 0)?;
     let coin = ctx.object_id(&args[1], 1)?;
-    let source: u8 = pure_arg(ctx, &args, 2)?;
     let amount = coin_into_balance(ctx, coin)?;
-    let burned = burn_balance(ctx, &mut treasury, amount, source)?;
+    let burned = burn_balance(ctx, &mut treasury, amount, SOURCE_USER)?;
     ctx.write(id, &treasury)?;
     Ok(vec![ret(&burned)?])
 }

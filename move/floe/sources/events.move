@@ -1032,3 +1032,9 @@ public struct LicenseDestroyed has copy, drop {
 public(package) fun emit_license_destroyed(license_id: ID, model_id: ID) {
     event::emit(LicenseDestroyed { license_id, model_id });
 }
+
+// === Test-only ===
+
+/// The source of a `WalBurned` event (tests check which source a burn recorded).
+#[test_only]
+public fun wal_burned_source(burned: &WalBurned): u8 { burned.source }

@@ -14,13 +14,15 @@ const DECIMALS: u8 = 9;
 /// 5 000 000 000 WAL in base units.
 const INITIAL_SUPPLY: u64 = 5_000_000_000_000_000_000;
 
-/// Burn sources (the `source` of `WalBurned`).
+/// Burn sources (the `source` of `WalBurned`). Sources 0..=3 are the protocol's and only the
+/// package burns with them (`burn_balance` is package-only); anyone's own burn is source 4.
 const SOURCE_STORAGE_FEE: u8 = 0;
 const SOURCE_SLASHING: u8 = 1;
 const SOURCE_EARLY_UNSTAKE: u8 = 2;
 const SOURCE_LICENSE_FEE: u8 = 3;
+const SOURCE_USER: u8 = 4;
 
-/// The burn source is not one of the four known sources.
+/// The burn source is not one of the five known sources.
 const EUnknownBurnSource: u64 = 0;
 
 /// The one-time witness and the coin type.
@@ -65,17 +67,22 @@ public fun source_early_unstake(): u8 { SOURCE_EARLY_UNSTAKE }
 /// Burn source of license protocol fees.
 public fun source_license_fee(): u8 { SOURCE_LICENSE_FEE }
 
-/// Burns `coin` for the given reason, lowering total supply; returns the amount burned and
-/// emits `WalBurned` (nothing is emitted for a zero coin). Anyone may burn their own WAL.
-/// Aborts `EUnknownBurnSource` unless `source` is 0..=3.
-public fun burn(treasury: &mut Treasury, coin: Coin<WAL>, source: u8): u64 {
-    burn_balance(treasury, coin::into_balance(coin), source)
+/// Burn source of WAL its owner burned with `burn`.
+public fun source_user(): u8 { SOURCE_USER }
+
+/// Burns the caller's own `coin`, lowering total supply; returns the amount burned and emits
+/// `WalBurned` with source `SOURCE_USER` (nothing is emitted for a zero coin). The protocol's
+/// sources (storage fee, slashing, early unstake, license fee) are recorded only by the
+/// package's own burns, so nobody can inflate those statistics.
+public fun burn(treasury: &mut Treasury, coin: Coin<WAL>): u64 {
+    burn_balance(treasury, coin::into_balance(coin), SOURCE_USER)
 }
 
-/// Same as `burn`, for balances other modules of the package hold (fees, slashed stake).
-/// Zero balances are destroyed without an event.
+/// Burns a balance a module of the package holds (fees, slashed stake) for `source`.
+/// Zero balances are destroyed without an event. Aborts `EUnknownBurnSource` unless
+/// `source` is 0..=4.
 public(package) fun burn_balance(treasury: &mut Treasury, balance: Balance<WAL>, source: u8): u64 {
-    assert!(source <= SOURCE_LICENSE_FEE, EUnknownBurnSource);
+    assert!(source <= SOURCE_USER, EUnknownBurnSource);
     if (balance::value(&balance) == 0) {
         balance::destroy_zero(balance);
         return 0
