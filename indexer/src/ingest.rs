@@ -179,6 +179,24 @@ fn fast_event(event: &proto::Event, prefix: &str) -> Fast {
     }
 }
 
+/// The IDs of the nodes the batch's `NodeRegistered` events created, as stored.
+fn registered_nodes(batch: &Prepared) -> Result<Vec<String>, IngestError> {
+    batch
+        .events
+        .iter()
+        .filter(|e| e.name == "NodeRegistered")
+        .map(|e| {
+            let registered: floe_sdk::move_types::events::NodeRegistered =
+                bcs::from_bytes(&e.contents).map_err(|err| ProjectionError::Decode {
+                    event_type: e.name.clone(),
+                    checkpoint: e.ctx.checkpoint,
+                    message: err.to_string(),
+                })?;
+            Ok(projections::hex_0x(&registered.node_id.bytes.into_inner()))
+        })
+        .collect()
+}
+
 /// The IDs of the Storage parts the batch's `StorageSplit` events created, as stored.
 fn split_parts(batch: &Prepared) -> Result<Vec<String>, IngestError> {
     batch
@@ -377,6 +395,23 @@ impl Ingestor {
                     break;
                 }
             }
+        }
+        let registered = registered_nodes(batch)?;
+        if !registered.is_empty() {
+            // `register_node` starts a node's price votes at the system's prices, which
+            // `NodeRegistered` does not repeat: they are the prices of the registration epoch,
+            // stored by its `EpochAdvanced` (or `SystemCreated`), in this batch or earlier. A vote
+            // the node cast since (`VoteSet`) is already in the row and stays.
+            sqlx::query(
+                "UPDATE nodes n SET \
+                 storage_price_vote = COALESCE(n.storage_price_vote, e.storage_price_per_mib_epoch), \
+                 write_price_vote = COALESCE(n.write_price_vote, e.write_price_per_mib) \
+                 FROM epochs e WHERE n.node_id = ANY($1) AND e.epoch = n.registered_epoch \
+                 AND (n.storage_price_vote IS NULL OR n.write_price_vote IS NULL)",
+            )
+            .bind(&registered)
+            .execute(&mut **tx)
+            .await?;
         }
         Ok((stats, Some(last)))
     }

@@ -5,6 +5,7 @@
 //! - [`projections`]: what each event changes; [`rows`]: set-based batch writes;
 //!   [`copy`]: PostgreSQL's binary `COPY` format.
 //! - [`api`]: the axum REST API (OpenAPI, keyset pagination, problem+json, health, metrics).
+//! - [`move_facts`]: what the indexer knows of the Move package beyond its events.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -14,6 +15,7 @@ pub mod copy;
 pub mod db;
 pub mod ingest;
 pub mod metrics;
+pub mod move_facts;
 pub mod projections;
 pub mod rows;
 pub mod service;

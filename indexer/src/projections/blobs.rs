@@ -115,6 +115,7 @@ pub(super) fn apply(
                     ("storage_id", id_text(&e.storage_id)),
                     ("storage_size", num(e.storage_size)),
                     ("write_fee", num(e.write_fee)),
+                    ("extension_fees", num(0u64)),
                     ("status", text("registered")),
                     ("registered_epoch", int(e.epoch)),
                     ("end_epoch", int(e.end_epoch)),

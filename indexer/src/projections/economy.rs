@@ -4,6 +4,7 @@ use floe_sdk::move_types::events as ev;
 
 use super::tables::{BURNS, COMMITTEE, EPOCHS, PARAMETERS, SUPPLY};
 use super::{EventCtx, ProjectionError, address_text, decode, id_text};
+use crate::move_facts;
 use crate::rows::{Rows, boolean, int, num, text};
 
 /// The name of a burn source code, as `floe::wal` documents them.
@@ -35,6 +36,10 @@ pub(super) fn apply(
                     ("treasury_id", id_text(&e.treasury_id)),
                     ("publisher", address_text(&e.publisher)),
                     ("initial_supply", num(e.initial_supply)),
+                    // The treasury starts with the whole supply and nothing burned.
+                    ("total_burned", num(0u64)),
+                    ("total_supply", num(e.initial_supply)),
+                    ("burns", int(0)),
                     ("updated_checkpoint", cp),
                 ],
             )?;
@@ -68,7 +73,11 @@ pub(super) fn apply(
                 [
                     ("epoch", int(0)),
                     ("start_ms", int(e.epoch_start_ms)),
+                    // Epoch 0 has no committee, nothing stored and no fees yet.
                     ("committee_size", int(0)),
+                    ("committee_stake", num(0u64)),
+                    ("used_capacity", num(0u64)),
+                    ("write_fees", num(0u64)),
                     (
                         "storage_price_per_mib_epoch",
                         num(e.storage_price_per_mib_epoch),
@@ -79,10 +88,25 @@ pub(super) fn apply(
                     ("updated_checkpoint", cp.clone()),
                 ],
             )?;
-            for (param, value) in [
-                ("n_shards", u64::from(e.n_shards)),
+            // Every parameter the System holds: two from the event, the others as
+            // `create_system` sets them (until a `ParameterChanged` says otherwise).
+            let n_shards = u64::from(e.n_shards);
+            let computed = [
+                ("n_shards", n_shards),
                 ("epoch_duration_ms", e.epoch_duration_ms),
-            ] {
+                (
+                    "challenge_window_ms",
+                    move_facts::initial_challenge_window_ms(e.epoch_duration_ms),
+                ),
+                (
+                    "max_committee_size",
+                    move_facts::initial_max_committee_size(n_shards),
+                ),
+            ];
+            for (param, value) in computed
+                .into_iter()
+                .chain(move_facts::SYSTEM_DEFAULTS.iter().copied())
+            {
                 rows.put(
                     &PARAMETERS,
                     [
@@ -122,6 +146,8 @@ pub(super) fn apply(
                     ("write_price_per_mib", num(e.write_price_per_mib)),
                     ("total_capacity", num(e.total_capacity)),
                     ("used_capacity", num(e.used_capacity)),
+                    // An add column: 0 here makes an epoch without writes say 0, not null.
+                    ("write_fees", num(0u64)),
                     ("advanced_checkpoint", cp.clone()),
                     ("updated_checkpoint", cp.clone()),
                 ],

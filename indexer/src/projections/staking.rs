@@ -4,6 +4,7 @@ use floe_sdk::move_types::events as ev;
 
 use super::tables::{NODES, SLASHES, STAKES};
 use super::{EventCtx, ProjectionError, address_text, decode, hex_text, id_text, move_text};
+use crate::move_facts;
 use crate::rows::{Rows, boolean, int, num, text};
 
 pub(super) fn apply(
@@ -28,6 +29,14 @@ pub(super) fn apply(
                     ("bls_public_key", hex_text(&e.bls_public_key)),
                     ("commission_bps", num(e.commission_bps)),
                     ("registered_epoch", int(e.epoch)),
+                    // `register_node` votes the default capacity; its price votes are the
+                    // system's prices of the registration epoch, filled in on write from the
+                    // epochs table (see `ingest`).
+                    ("capacity_vote", num(move_facts::DEFAULT_CAPACITY_VOTE)),
+                    ("total_rewards", num(0u64)),
+                    ("total_commission", num(0u64)),
+                    ("commission_collected", num(0u64)),
+                    ("total_slashed", num(0u64)),
                     ("updated_checkpoint", cp),
                 ],
             )?;
