@@ -227,6 +227,14 @@ async fn cursors_walk_every_row_once_and_bad_input_is_problem_json() {
         ("/v1/challenges/999999", 404, "not-found"),
         ("/v1/offers?paused=maybe", 400, "invalid-parameter"),
         ("/v2/nothing", 404, "not-found"),
+        ("/v1/blobs?status=bogus", 400, "invalid-parameter"),
+        ("/v1/challenges?cursor=WyJ4Il0", 400, "invalid-cursor"),
+        (
+            "/v1/events?event_type=NoSuchEvent",
+            400,
+            "invalid-parameter",
+        ),
+        ("/v1/burns?source=9", 400, "invalid-parameter"),
     ] {
         let (got, content_type, body) = get(addr, path).await;
         assert_eq!(got, status, "{path}: {body}");
@@ -236,6 +244,48 @@ async fn cursors_walk_every_row_once_and_bad_input_is_problem_json() {
         assert_eq!(problem["status"], status);
         assert!(problem["title"].is_string() && problem["detail"].is_string());
     }
+
+    // What the OpenAPI document declares is what the server does: every list answers at the
+    // bounds of `limit` and refuses just outside them, answers every value of an enum filter
+    // and refuses one that is not listed.
+    let doc = get_json(addr, "/openapi.json").await;
+    let mut lists = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(params) = item["get"]["parameters"].as_array() else {
+            continue;
+        };
+        let Some(limit) = params.iter().find(|p| p["name"] == "limit") else {
+            continue;
+        };
+        lists += 1;
+        let path = path.replace("{id}", "1");
+        let (low, high) = (
+            limit["schema"]["minimum"].as_i64().unwrap(),
+            limit["schema"]["maximum"].as_i64().unwrap(),
+        );
+        assert_eq!((low, high), (1, 1000), "{path}");
+        for (value, status) in [(low, 200), (high, 200), (low - 1, 400), (high + 1, 400)] {
+            let url = format!("{path}?limit={value}");
+            assert_eq!(get(addr, &url).await.0, status, "{url}");
+        }
+        for param in params {
+            let Some(values) = param["schema"]["enum"].as_array() else {
+                continue;
+            };
+            let name = param["name"].as_str().unwrap();
+            for value in values {
+                let value = value.as_str().unwrap();
+                let url = format!("{path}?{name}={value}");
+                assert_eq!(get(addr, &url).await.0, 200, "{url}");
+            }
+            let url = format!("{path}?{name}=not-a-listed-value");
+            let (status, _, body) = get(addr, &url).await;
+            assert_eq!(status, 400, "{url}");
+            let first = values[0].as_str().unwrap();
+            assert!(body.contains(first), "{url} should list the values: {body}");
+        }
+    }
+    assert_eq!(lists, 15);
     drop(server);
 }
 

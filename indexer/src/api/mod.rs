@@ -27,7 +27,7 @@ use utoipa_axum::routes;
 
 use crate::metrics::Metrics;
 use problem::Problem;
-use query::{ListSpec, Param, list, one};
+use query::{Filter, ListSpec, Param, list, one};
 
 /// What handlers share.
 #[derive(Clone)]
@@ -82,14 +82,27 @@ const MODEL_JSON: &str = "to_jsonb(t) || jsonb_build_object('revenue_accrued', \
 const BLOB_JSON: &str = "to_jsonb(t) || jsonb_build_object('objects', (SELECT \
      COALESCE(jsonb_agg(to_jsonb(o) ORDER BY o.blob_object_id), '[]'::jsonb) FROM blobs o \
      WHERE o.blob_id = t.blob_id))";
+/// The supply row's key (`id`, always true) is storage, not data.
+const SUPPLY_JSON: &str = "to_jsonb(t) - 'id'";
+
+/// The values of each `status` column, as the projections write them.
+const BLOB_STATUSES: &[&str] = &["registered", "certified", "deleted", "expired"];
+const STORAGE_STATUSES: &[&str] = &["available", "in_blob", "fused", "destroyed"];
+const STAKE_STATUSES: &[&str] = &["staked", "withdrawing", "withdrawn"];
+const CHALLENGE_STATUSES: &[&str] = &["issued", "answered", "slashed"];
+const LICENSE_STATUSES: &[&str] = &["active", "destroyed"];
 
 static BLOBS: ListSpec = ListSpec {
     table: "blobs",
     key: &[("blob_object_id", Param::Id)],
     filters: &[
-        ("status", "status", Param::Text),
-        ("owner", "owner", Param::Id),
-        ("blob_id", "blob_id", Param::BlobId),
+        Filter::new("status", Param::OneOf(BLOB_STATUSES), "lifecycle status"),
+        Filter::new("owner", Param::Id, "owner address"),
+        Filter::new(
+            "blob_id",
+            Param::BlobId,
+            "blob ID (base64url or decimal u256)",
+        ),
     ],
     item: TO_JSON,
 };
@@ -97,24 +110,28 @@ static STORAGE: ListSpec = ListSpec {
     table: "storage",
     key: &[("storage_id", Param::Id)],
     filters: &[
-        ("owner", "owner", Param::Id),
-        ("status", "status", Param::Text),
+        Filter::new("owner", Param::Id, "owner address"),
+        Filter::new("status", Param::OneOf(STORAGE_STATUSES), "status"),
     ],
     item: TO_JSON,
 };
 static NODES: ListSpec = ListSpec {
     table: "nodes",
     key: &[("node_id", Param::Id)],
-    filters: &[("operator", "operator", Param::Id)],
+    filters: &[Filter::new(
+        "operator",
+        Param::Id,
+        "operator address (who registered the node)",
+    )],
     item: TO_JSON,
 };
 static STAKES: ListSpec = ListSpec {
     table: "stakes",
     key: &[("staked_wal_id", Param::Id)],
     filters: &[
-        ("staker", "staker", Param::Id),
-        ("node_id", "node_id", Param::Id),
-        ("status", "status", Param::Text),
+        Filter::new("staker", Param::Id, "staker address"),
+        Filter::new("node_id", Param::Id, "node ID"),
+        Filter::new("status", Param::OneOf(STAKE_STATUSES), "status"),
     ],
     item: TO_JSON,
 };
@@ -144,35 +161,43 @@ const POSITION: &[(&str, Param)] = &[
 static BURNS: ListSpec = ListSpec {
     table: "burns",
     key: POSITION,
-    filters: &[("source", "source", Param::Int)],
+    filters: &[Filter::new(
+        "source",
+        Param::Code(0, 3),
+        "0 storage fee, 1 slashing, 2 early unstake, 3 license fee",
+    )],
     item: TO_JSON,
 };
 static SLASHES: ListSpec = ListSpec {
     table: "slashes",
     key: POSITION,
-    filters: &[("node_id", "node_id", Param::Id)],
+    filters: &[Filter::new("node_id", Param::Id, "node ID")],
     item: TO_JSON,
 };
 static EVENTS: ListSpec = ListSpec {
     table: "events",
     key: POSITION,
-    filters: &[("event_type", "event_type", Param::Text)],
+    filters: &[Filter::new(
+        "event_type",
+        Param::OneOf(crate::move_facts::EVENT_TYPES),
+        "event struct name of floe::events, e.g. BlobCertified",
+    )],
     item: "to_jsonb(t) || jsonb_build_object('contents', encode(t.contents, 'hex'))",
 };
 static CHALLENGES: ListSpec = ListSpec {
     table: "challenges",
     key: &[("challenge_id", Param::Int)],
     filters: &[
-        ("status", "status", Param::Text),
-        ("node_id", "node_id", Param::Id),
-        ("epoch", "epoch", Param::Int),
+        Filter::new("status", Param::OneOf(CHALLENGE_STATUSES), "status"),
+        Filter::new("node_id", Param::Id, "challenged node"),
+        Filter::new("epoch", Param::Int, "epoch issued in"),
     ],
     item: TO_JSON,
 };
 static MODELS: ListSpec = ListSpec {
     table: "models",
     key: &[("model_id", Param::Id)],
-    filters: &[("owner", "owner", Param::Id)],
+    filters: &[Filter::new("owner", Param::Id, "owner address")],
     item: MODEL_JSON,
 };
 static VERSIONS: ListSpec = ListSpec {
@@ -185,8 +210,8 @@ static OFFERS: ListSpec = ListSpec {
     table: "offers",
     key: &[("offer_id", Param::Id)],
     filters: &[
-        ("model_id", "model_id", Param::Id),
-        ("paused", "paused", Param::Bool),
+        Filter::new("model_id", Param::Id, "model ID"),
+        Filter::new("paused", Param::Bool, "true or false"),
     ],
     item: TO_JSON,
 };
@@ -194,30 +219,223 @@ static LICENSES: ListSpec = ListSpec {
     table: "licenses",
     key: &[("license_id", Param::Id)],
     filters: &[
-        ("holder", "holder", Param::Id),
-        ("model_id", "model_id", Param::Id),
-        ("offer_id", "offer_id", Param::Id),
-        ("status", "status", Param::Text),
+        Filter::new("holder", Param::Id, "holder (buyer) address"),
+        Filter::new("model_id", Param::Id, "model ID"),
+        Filter::new("offer_id", Param::Id, "offer ID"),
+        Filter::new("status", Param::OneOf(LICENSE_STATUSES), "status"),
     ],
     item: TO_JSON,
 };
 
+/// What a route takes, for the OpenAPI document: its `{id}` path parameter, if any, and its
+/// list spec (limit, cursor, filters), if it is a list. Handlers check exactly these.
+struct RouteParams {
+    path: &'static str,
+    id: Option<(Param, &'static str)>,
+    list: Option<&'static ListSpec>,
+}
+
+static ROUTE_PARAMS: &[RouteParams] = &[
+    RouteParams {
+        path: "/v1/blobs",
+        id: None,
+        list: Some(&BLOBS),
+    },
+    RouteParams {
+        path: "/v1/blobs/{id}",
+        id: Some((
+            Param::BlobId,
+            "blob ID: base64url (43 characters, as Walrus prints it) or the u256 in decimal",
+        )),
+        list: None,
+    },
+    RouteParams {
+        path: "/v1/storage",
+        id: None,
+        list: Some(&STORAGE),
+    },
+    RouteParams {
+        path: "/v1/nodes",
+        id: None,
+        list: Some(&NODES),
+    },
+    RouteParams {
+        path: "/v1/nodes/{id}",
+        id: Some((Param::Id, "node ID")),
+        list: None,
+    },
+    RouteParams {
+        path: "/v1/stakes",
+        id: None,
+        list: Some(&STAKES),
+    },
+    RouteParams {
+        path: "/v1/epochs",
+        id: None,
+        list: Some(&EPOCHS),
+    },
+    RouteParams {
+        path: "/v1/epochs/{id}",
+        id: Some((Param::Int, "epoch")),
+        list: None,
+    },
+    RouteParams {
+        path: "/v1/epochs/{id}/committee",
+        id: Some((Param::Int, "epoch")),
+        list: Some(&COMMITTEE),
+    },
+    RouteParams {
+        path: "/v1/parameters",
+        id: None,
+        list: Some(&PARAMETERS),
+    },
+    RouteParams {
+        path: "/v1/supply",
+        id: None,
+        list: None,
+    },
+    RouteParams {
+        path: "/v1/burns",
+        id: None,
+        list: Some(&BURNS),
+    },
+    RouteParams {
+        path: "/v1/slashes",
+        id: None,
+        list: Some(&SLASHES),
+    },
+    RouteParams {
+        path: "/v1/events",
+        id: None,
+        list: Some(&EVENTS),
+    },
+    RouteParams {
+        path: "/v1/challenges",
+        id: None,
+        list: Some(&CHALLENGES),
+    },
+    RouteParams {
+        path: "/v1/challenges/{id}",
+        id: Some((Param::Int, "challenge ID")),
+        list: None,
+    },
+    RouteParams {
+        path: "/v1/models",
+        id: None,
+        list: Some(&MODELS),
+    },
+    RouteParams {
+        path: "/v1/models/{id}",
+        id: Some((Param::Id, "model ID")),
+        list: None,
+    },
+    RouteParams {
+        path: "/v1/models/{id}/versions",
+        id: Some((Param::Id, "model ID")),
+        list: Some(&VERSIONS),
+    },
+    RouteParams {
+        path: "/v1/offers",
+        id: None,
+        list: Some(&OFFERS),
+    },
+    RouteParams {
+        path: "/v1/licenses",
+        id: None,
+        list: Some(&LICENSES),
+    },
+    RouteParams {
+        path: "/v1/licenses/{id}",
+        id: Some((Param::Id, "license ID")),
+        list: None,
+    },
+];
+
+/// Replaces each route's parameters in `api` with what its handler checks: `limit` with its
+/// bounds and default, `cursor`, every filter with its type, enum or range, the `{id}` with
+/// its pattern or range. Schema-driven clients then only send what the API accepts.
+fn declare_params(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::{Required, Schema};
+
+    let query = |name: &str, schema: Schema, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some(description))
+            .schema(Some(schema))
+            .build()
+    };
+    for route in ROUTE_PARAMS {
+        let Some(operation) = api
+            .paths
+            .paths
+            .get_mut(route.path)
+            .and_then(|item| item.get.as_mut())
+        else {
+            continue;
+        };
+        let mut parameters = Vec::new();
+        if let Some((param, description)) = route.id {
+            parameters.push(
+                ParameterBuilder::new()
+                    .name("id")
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .description(Some(description))
+                    .schema(Some(param.schema()))
+                    .build(),
+            );
+        }
+        if let Some(spec) = route.list {
+            let limit = ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(1))
+                .maximum(Some(pagination::MAX_LIMIT))
+                .default(Some(pagination::DEFAULT_LIMIT.into()))
+                .build();
+            parameters.push(query(
+                "limit",
+                limit.into(),
+                "page size, 1–1000 (default 50)",
+            ));
+            let cursor = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Za-z0-9_-]+$"))
+                .build();
+            parameters.push(query(
+                "cursor",
+                cursor.into(),
+                "next_cursor of the previous page of this list (opaque)",
+            ));
+            for filter in spec.filters {
+                parameters.push(query(
+                    filter.name,
+                    filter.param.schema(),
+                    filter.description,
+                ));
+            }
+        }
+        operation.parameters = (!parameters.is_empty()).then_some(parameters);
+    }
+}
+
 type Q = Query<HashMap<String, String>>;
 type Answer = Result<Response, Problem>;
 
-/// Declares a list handler with its OpenAPI description.
+/// Declares a list handler with its OpenAPI description (its parameters are filled in from
+/// its spec by [`declare_params`]).
 macro_rules! list_route {
-    ($name:ident, $path:literal, $spec:ident, $doc:literal $(, ($($param:tt)*))*) => {
+    ($name:ident, $path:literal, $spec:ident, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(get, path = $path, description = $doc,
-            params(
-                ("limit" = Option<i64>, Query, description = "page size, 1–1000 (default 50)"),
-                ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
-                $(($($param)*),)*
-            ),
             responses(
                 (status = 200, description = "one page", body = Page),
                 (status = 400, description = "bad cursor, limit or filter", body = Problem, content_type = "application/problem+json"),
+                (status = 503, description = "the database did not answer", body = Problem, content_type = "application/problem+json"),
             ))]
         async fn $name(State(s): State<AppState>, Query(q): Q) -> Answer {
             list(&s.pool, &$spec, &q, &[]).await
@@ -225,19 +443,30 @@ macro_rules! list_route {
     };
 }
 
-list_route!(blobs, "/v1/blobs", BLOBS, "Blob objects (one per registration) by object ID.",
-    ("status" = Option<String>, Query, description = "registered, certified, deleted or expired"),
-    ("owner" = Option<String>, Query, description = "owner address"),
-    ("blob_id" = Option<String>, Query, description = "blob ID (base64url or decimal u256)"));
-list_route!(storage, "/v1/storage", STORAGE, "Storage reservations by storage object ID.",
-    ("owner" = Option<String>, Query, description = "owner address"),
-    ("status" = Option<String>, Query, description = "available, in_blob, fused or destroyed"));
-list_route!(nodes, "/v1/nodes", NODES, "Storage nodes and their staking pools by node ID.",
-    ("operator" = Option<String>, Query, description = "operator address"));
-list_route!(stakes, "/v1/stakes", STAKES, "Stake positions (StakedWal objects).",
-    ("staker" = Option<String>, Query, description = "staker address"),
-    ("node_id" = Option<String>, Query, description = "node ID"),
-    ("status" = Option<String>, Query, description = "staked, withdrawing or withdrawn"));
+list_route!(
+    blobs,
+    "/v1/blobs",
+    BLOBS,
+    "Blob objects (one per registration) by object ID."
+);
+list_route!(
+    storage,
+    "/v1/storage",
+    STORAGE,
+    "Storage reservations by storage object ID."
+);
+list_route!(
+    nodes,
+    "/v1/nodes",
+    NODES,
+    "Storage nodes and their staking pools by node ID."
+);
+list_route!(
+    stakes,
+    "/v1/stakes",
+    STAKES,
+    "Stake positions (StakedWal objects)."
+);
 list_route!(
     epochs,
     "/v1/epochs",
@@ -250,37 +479,44 @@ list_route!(
     PARAMETERS,
     "Protocol parameters and their current values."
 );
-list_route!(burns, "/v1/burns", BURNS, "Every WAL burn in chain order.",
-    ("source" = Option<i64>, Query, description = "0 storage fee, 1 slashing, 2 early unstake, 3 license fee"));
-list_route!(slashes, "/v1/slashes", SLASHES, "Every pool slash in chain order.",
-    ("node_id" = Option<String>, Query, description = "node ID"));
-list_route!(events, "/v1/events", EVENTS, "Raw floe events in chain order (BCS contents in hex).",
-    ("event_type" = Option<String>, Query, description = "event struct name, e.g. BlobCertified"));
-list_route!(challenges, "/v1/challenges", CHALLENGES, "Availability challenges by challenge ID.",
-    ("status" = Option<String>, Query, description = "issued, answered or slashed"),
-    ("node_id" = Option<String>, Query, description = "challenged node"),
-    ("epoch" = Option<i64>, Query, description = "epoch issued in"));
-list_route!(models, "/v1/models", MODELS, "Models by model ID.",
-    ("owner" = Option<String>, Query, description = "owner address"));
-list_route!(offers, "/v1/offers", OFFERS, "License offers by offer ID.",
-    ("model_id" = Option<String>, Query, description = "model ID"),
-    ("paused" = Option<bool>, Query, description = "true or false"));
-list_route!(licenses, "/v1/licenses", LICENSES, "Licenses by license ID.",
-    ("holder" = Option<String>, Query, description = "holder (buyer) address"),
-    ("model_id" = Option<String>, Query, description = "model ID"),
-    ("offer_id" = Option<String>, Query, description = "offer ID"),
-    ("status" = Option<String>, Query, description = "active or destroyed"));
+list_route!(burns, "/v1/burns", BURNS, "Every WAL burn in chain order.");
+list_route!(
+    slashes,
+    "/v1/slashes",
+    SLASHES,
+    "Every pool slash in chain order."
+);
+list_route!(
+    events,
+    "/v1/events",
+    EVENTS,
+    "Raw floe events in chain order (BCS contents in hex)."
+);
+list_route!(
+    challenges,
+    "/v1/challenges",
+    CHALLENGES,
+    "Availability challenges by challenge ID."
+);
+list_route!(models, "/v1/models", MODELS, "Models by model ID.");
+list_route!(offers, "/v1/offers", OFFERS, "License offers by offer ID.");
+list_route!(
+    licenses,
+    "/v1/licenses",
+    LICENSES,
+    "Licenses by license ID."
+);
 
 /// Declares a single-resource handler.
 macro_rules! one_route {
     ($name:ident, $path:literal, $table:literal, $item:expr, $column:literal, $param:expr, $what:literal, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(get, path = $path, description = $doc,
-            params(("id" = String, Path, description = "identifier")),
             responses(
                 (status = 200, description = "the resource", body = Item),
                 (status = 400, description = "malformed identifier", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "unknown", body = Problem, content_type = "application/problem+json"),
+                (status = 503, description = "the database did not answer", body = Problem, content_type = "application/problem+json"),
             ))]
         async fn $name(State(s): State<AppState>, Path(id): Path<String>) -> Answer {
             let value = $param.parse($what, &id)?;
@@ -352,10 +588,8 @@ one_route!(
 
 /// The committee of an epoch, in shard order.
 #[utoipa::path(get, path = "/v1/epochs/{id}/committee",
-    params(("id" = i64, Path, description = "epoch"),
-        ("limit" = Option<i64>, Query, description = "page size"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn committee(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q) -> Answer {
     let epoch = Param::Int.parse("epoch", &id)?;
     list(&s.pool, &COMMITTEE, &q, &[("epoch", epoch, Param::Int)]).await
@@ -363,10 +597,8 @@ async fn committee(State(s): State<AppState>, Path(id): Path<String>, Query(q): 
 
 /// The versions of a model, oldest first.
 #[utoipa::path(get, path = "/v1/models/{id}/versions",
-    params(("id" = String, Path, description = "model ID"),
-        ("limit" = Option<i64>, Query, description = "page size"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn versions(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q) -> Answer {
     let model = Param::Id.parse("model ID", &id)?;
     list(&s.pool, &VERSIONS, &q, &[("model_id", model, Param::Id)]).await
@@ -374,12 +606,13 @@ async fn versions(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q
 
 /// The WAL supply: initial supply, total burned, current total supply, number of burns.
 #[utoipa::path(get, path = "/v1/supply",
-    responses((status = 200, body = Item), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Item), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn supply(State(s): State<AppState>) -> Answer {
     one(
         &s.pool,
         "supply",
-        TO_JSON,
+        SUPPLY_JSON,
         "id",
         "true".to_owned(),
         Param::Bool,
@@ -449,8 +682,73 @@ async fn track(State(s): State<AppState>, request: Request, next: Next) -> Respo
     response
 }
 
-async fn not_found() -> Problem {
-    Problem::not_found("no such route; see /openapi.json")
+async fn not_found(uri: axum::http::Uri) -> Problem {
+    Problem::not_found(format!("no route {}; see /openapi.json", uri.path()))
+}
+
+/// Gives every error response a problem+json body: the ones axum makes itself (405 for a
+/// method a route does not answer, 400 for a path that is not UTF-8…) come with an empty or
+/// plain-text body, which clients that parse `application/problem+json` cannot read. Responses
+/// that already are problems pass through untouched; headers such as `Allow` are kept.
+async fn problem_bodies(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let problem = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("GET, HEAD");
+            Problem::new(
+                status,
+                "method-not-allowed",
+                reason,
+                format!("{method} is not allowed on {path}; it answers {allowed}"),
+            )
+        }
+        StatusCode::NOT_FOUND => Problem::not_found(format!("no route {path}; see /openapi.json")),
+        StatusCode::BAD_REQUEST => Problem::bad_request(
+            "invalid-parameter",
+            if text.is_empty() {
+                reason.to_owned()
+            } else {
+                text
+            },
+        ),
+        _ => Problem::new(
+            status,
+            &reason.to_ascii_lowercase().replace(' ', "-"),
+            reason,
+            if text.is_empty() {
+                reason.to_owned()
+            } else {
+                text
+            },
+        ),
+    };
+    let mut out = problem.into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// The OpenAPI document of every route.
@@ -459,6 +757,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut api) = routes();
+    declare_params(&mut api);
+    (router, api)
+}
+
+fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(blobs))
         .routes(routes!(blob))
@@ -501,6 +805,244 @@ pub fn router(state: AppState) -> axum::Router {
             }),
         )
         .fallback(not_found)
+        .layer(middleware::from_fn(problem_bodies))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    fn document() -> serde_json::Value {
+        serde_json::to_value(openapi()).unwrap()
+    }
+
+    #[test]
+    fn the_document_declares_what_the_handlers_check() {
+        let doc = document();
+        let paths = doc["paths"].as_object().unwrap();
+        // Every /v1 route has its parameters declared from the specs.
+        for path in paths.keys().filter(|p| p.starts_with("/v1/")) {
+            assert!(
+                ROUTE_PARAMS.iter().any(|r| r.path == path),
+                "{path} has no RouteParams entry"
+            );
+        }
+        let mut lists = 0;
+        for route in ROUTE_PARAMS
+            .iter()
+            .filter(|r| r.id.is_some() || r.list.is_some())
+        {
+            let params = doc["paths"][route.path]["get"]["parameters"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{} declares no parameters", route.path));
+            let find = |name: &str| params.iter().find(|p| p["name"] == name);
+            if route.path.contains("{id}") {
+                let id = find("id").unwrap();
+                assert_eq!(id["in"], "path");
+                assert_eq!(id["required"], true);
+            }
+            let Some(spec) = route.list else { continue };
+            lists += 1;
+            let limit = &find("limit").unwrap()["schema"];
+            assert_eq!(
+                (&limit["minimum"], &limit["maximum"], &limit["default"]),
+                (&1.into(), &1000.into(), &50.into()),
+                "{}",
+                route.path
+            );
+            for filter in spec.filters {
+                let schema = &find(filter.name).unwrap()["schema"];
+                match filter.param {
+                    Param::OneOf(values) => assert_eq!(schema["enum"], serde_json::json!(values)),
+                    Param::Code(low, high) => {
+                        assert_eq!(
+                            (&schema["minimum"], &schema["maximum"]),
+                            (&low.into(), &high.into())
+                        )
+                    }
+                    Param::Int => assert_eq!(schema["minimum"], 0),
+                    Param::Id | Param::BlobId => assert!(schema["pattern"].is_string()),
+                    Param::Bool => assert_eq!(schema["type"], "boolean"),
+                    Param::Text => {}
+                }
+            }
+        }
+        assert_eq!(lists, 15);
+        let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
+        let status = statuses
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "status")
+            .unwrap();
+        assert_eq!(
+            status["schema"]["enum"],
+            serde_json::json!(["issued", "answered", "slashed"])
+        );
+    }
+
+    #[test]
+    fn id_patterns_match_exactly_what_parses() {
+        // The documented patterns are ECMA regexes; check their intent on the edge cases the
+        // parsers decide (a 43-character base64url string is 32 bytes only when its last
+        // character carries no stray bits).
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        for last in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".chars() {
+            let text = format!("{}{last}", "A".repeat(42));
+            let decodes = b64.decode(&text).is_ok_and(|b| b.len() == 32);
+            assert_eq!(
+                decodes,
+                "AEIMQUYcgkosw048".contains(last),
+                "last character {last}"
+            );
+        }
+        assert!(ids::blob_id(&"9".repeat(77)).is_ok());
+    }
+
+    /// `method path` against `router` served on a local port: status, content type, `Allow`
+    /// and body.
+    async fn call(method: &str, path: &str) -> (u16, String, String, String) {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/unused")
+            .unwrap();
+        let state = AppState {
+            pool,
+            metrics: Arc::new(Metrics::new()),
+            ready_max_lag: 10,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.unwrap();
+        server.abort();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|l| {
+                    let (n, v) = l.split_once(": ")?;
+                    n.eq_ignore_ascii_case(name).then(|| v.to_owned())
+                })
+                .unwrap_or_default()
+        };
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (
+            status,
+            header("content-type"),
+            header("allow"),
+            body.to_owned(),
+        )
+    }
+
+    /// Refusals that need no database: all problem+json, with the kind and what is allowed.
+    #[tokio::test]
+    async fn refusals_are_problem_json_before_any_query() {
+        let nul_cursor = pagination::encode_cursor(&["a\0".to_owned()]);
+        let nul_cursor = format!("/v1/parameters?cursor={nul_cursor}");
+        for (method, path, status, kind, says) in [
+            (
+                "GET",
+                "/v1/blobs?status=bogus",
+                400,
+                "invalid-parameter",
+                "registered, certified, deleted, expired",
+            ),
+            (
+                "GET",
+                "/v1/storage?status=x",
+                400,
+                "invalid-parameter",
+                "available, in_blob, fused, destroyed",
+            ),
+            (
+                "GET",
+                "/v1/stakes?status=x",
+                400,
+                "invalid-parameter",
+                "staked, withdrawing, withdrawn",
+            ),
+            (
+                "GET",
+                "/v1/challenges?status=x",
+                400,
+                "invalid-parameter",
+                "issued, answered, slashed",
+            ),
+            (
+                "GET",
+                "/v1/licenses?status=x",
+                400,
+                "invalid-parameter",
+                "active, destroyed",
+            ),
+            (
+                "GET",
+                "/v1/events?event_type=Nope",
+                400,
+                "invalid-parameter",
+                "BlobCertified",
+            ),
+            (
+                "GET",
+                "/v1/burns?source=4",
+                400,
+                "invalid-parameter",
+                "from 0 to 3",
+            ),
+            (
+                "GET",
+                "/v1/challenges?cursor=WyJ4Il0",
+                400,
+                "invalid-cursor",
+                "challenge_id",
+            ),
+            (
+                "GET",
+                "/v1/burns?cursor=WyIxIiwiMiIsIi0zIl0",
+                400,
+                "invalid-cursor",
+                "event_index",
+            ),
+            ("GET", &nul_cursor, 400, "invalid-cursor", "name"),
+            (
+                "GET",
+                "/v1/challenges?limit=1001",
+                400,
+                "invalid-limit",
+                "1 to 1000",
+            ),
+            ("GET", "/v1/nodes/%FF", 400, "invalid-parameter", ""),
+            ("POST", "/v1/blobs", 405, "method-not-allowed", "POST"),
+            ("DELETE", "/v1/nodes/0x1", 405, "method-not-allowed", "GET"),
+            ("PUT", "/openapi.json", 405, "method-not-allowed", "GET"),
+            ("GET", "/v2/nothing", 404, "not-found", "/v2/nothing"),
+            ("POST", "/v2/nothing", 404, "not-found", "/v2/nothing"),
+        ] {
+            let (got, content_type, allow, body) = call(method, path).await;
+            assert_eq!(got, status, "{method} {path}: {body}");
+            assert_eq!(content_type, "application/problem+json", "{method} {path}");
+            let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(
+                problem["type"],
+                format!("/problems/{kind}"),
+                "{method} {path}: {body}"
+            );
+            assert_eq!(problem["status"], status);
+            assert!(problem["title"].is_string());
+            let detail = problem["detail"].as_str().unwrap();
+            assert!(detail.contains(says), "{method} {path}: {detail}");
+            if status == 405 {
+                assert!(allow.contains("GET"), "{method} {path}: Allow {allow:?}");
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@
 use base64::Engine as _;
 
 use super::problem::Problem;
+use super::query::Param;
 
 /// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -17,22 +18,40 @@ pub fn encode_cursor(key: &[String]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-/// Decodes a cursor made by [`encode_cursor`] for a key of `len` columns.
-pub fn decode_cursor(cursor: &str, len: usize) -> Result<Vec<String>, Problem> {
-    let bad = || {
+/// Decodes a cursor made by [`encode_cursor`] for a list keyed by `key`: base64url of a JSON
+/// array with one string per key column, each valid for its column's type. Cursors are
+/// client input like any other: a value that would not cast (a word where the key is a
+/// number) must be refused here, not by the database.
+pub fn decode_cursor(cursor: &str, key: &[(&str, Param)]) -> Result<Vec<String>, Problem> {
+    let bad = |why: &str| {
         Problem::bad_request(
             "invalid-cursor",
-            format!("cursor {cursor:?} is not one this API issued"),
+            format!(
+                "cursor {cursor:?} is not one this API issued ({why}); pass a next_cursor of this list"
+            ),
         )
     };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
-        .map_err(|_| bad())?;
-    let key: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if key.len() != len {
-        return Err(bad());
+        .map_err(|_| bad("not base64url"))?;
+    let values: Vec<String> =
+        serde_json::from_slice(&bytes).map_err(|_| bad("not a list of key values"))?;
+    if values.len() != key.len() {
+        return Err(bad(&format!(
+            "{} key values where this list's key has {}",
+            values.len(),
+            key.len()
+        )));
     }
-    Ok(key)
+    values
+        .iter()
+        .zip(key)
+        .map(|(value, (column, param))| {
+            param
+                .parse(column, value)
+                .map_err(|_| bad(&format!("{column} {value:?} is not a valid key value")))
+        })
+        .collect()
 }
 
 /// `limit` from the query: 1..=[`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
@@ -55,12 +74,29 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let key = vec!["12".to_owned(), "0x01".to_owned()];
+        const KEY: &[(&str, Param)] = &[("epoch", Param::Int), ("node_id", Param::Id)];
+        let id = format!("0x{}", "ab".repeat(32));
+        let key = vec!["12".to_owned(), id.clone()];
         let cursor = encode_cursor(&key);
-        assert_eq!(decode_cursor(&cursor, 2).unwrap(), key);
-        assert!(decode_cursor(&cursor, 1).is_err());
-        assert!(decode_cursor("not base64!", 2).is_err());
-        assert!(decode_cursor("bm90IGpzb24", 2).is_err());
+        assert_eq!(decode_cursor(&cursor, KEY).unwrap(), key);
+        assert!(decode_cursor(&cursor, &KEY[..1]).is_err());
+        assert!(decode_cursor("not base64!", KEY).is_err());
+        assert!(decode_cursor("bm90IGpzb24", KEY).is_err());
+        // The right shape with values of the wrong types: refused before any query.
+        for values in [
+            vec!["x".to_owned(), id.clone()],
+            vec!["-1".to_owned(), id.clone()],
+            vec!["99999999999999999999".to_owned(), id.clone()],
+            vec!["12".to_owned(), "0xnothex".to_owned()],
+        ] {
+            let problem = decode_cursor(&encode_cursor(&values), KEY).unwrap_err();
+            assert_eq!(problem.status, 400);
+            assert_eq!(problem.type_, "/problems/invalid-cursor");
+        }
+        let nul = encode_cursor(&["a\0b".to_owned()]);
+        assert!(decode_cursor(&nul, &[("name", Param::Text)]).is_err());
+        // `["x"]`, the cursor from the issue, on a one-column integer key.
+        assert!(decode_cursor("WyJ4Il0", &[("challenge_id", Param::Int)]).is_err());
     }
 
     #[test]
