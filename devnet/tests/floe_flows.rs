@@ -251,6 +251,59 @@ async fn sdk_flows_run_against_the_devnet() {
     let withdraw_epoch = floe.request_withdraw(staked).await.unwrap();
     assert!(withdraw_epoch >= 2, "withdraws at an epoch change");
 
+    // The seller reprices between the buyer's quote (2 WAL a window) and the purchase: the
+    // purchase, bounded by the quote, aborts with the named rule and takes no WAL.
+    let cap = floe.client.object(model.cap).await.unwrap();
+    let mut builder = TransactionBuilder::new();
+    let cap = builder.object(ObjectInput::owned(model.cap, cap.version(), cap.digest()));
+    calls::license::reprice_offer(&mut builder, &floe.objects, offer, cap, 5 * WAL);
+    let gas = floe
+        .client
+        .gas_for(floe.sender(), tx::DEFAULT_GAS_BUDGET, &[])
+        .await
+        .unwrap();
+    let transaction = tx::finish(builder, floe.sender(), &gas, tx::DEFAULT_GAS_BUDGET).unwrap();
+    floe.client
+        .sign_and_execute(&transaction, &key)
+        .await
+        .unwrap();
+    let wal_before: u64 = floe
+        .wal_coins()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.balance)
+        .sum();
+    let error = floe
+        .purchase_license_at_most(offer.id, 1, Some(2 * WAL))
+        .await
+        .unwrap_err();
+    let FlowError::Client(error) = error else {
+        panic!("expected an execution failure, got {error}");
+    };
+    let abort = error
+        .floe_abort()
+        .unwrap_or_else(|| panic!("not a floe abort: {error}"));
+    assert_eq!((abort.module, abort.name), ("license", "EPriceAboveMax"));
+    let wal_after: u64 = floe
+        .wal_coins()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.balance)
+        .sum();
+    assert_eq!(wal_after, wal_before);
+    // At the new price (quoted now) it goes through, paying exactly that.
+    floe.purchase_license(offer.id, 1).await.unwrap();
+    let wal_after: u64 = floe
+        .wal_coins()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.balance)
+        .sum();
+    assert_eq!(wal_after, wal_before - 5 * WAL);
+
     // A failing call: buying from a paused offer names the Move constant.
     let cap = floe.client.object(model.cap).await.unwrap();
     let mut builder = TransactionBuilder::new();

@@ -76,6 +76,31 @@ fn long_string(n: usize) -> String {
     "a".repeat(n)
 }
 
+/// The value of `const NAME: T = value;` in `move/floe/sources/<module>.move`: abort codes
+/// are compared with the Move package, not with the devnet's copies.
+fn move_constant(module: &str, name: &str) -> u64 {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../move/floe/sources/{module}.move"));
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find_map(|line| {
+            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
+            let value = rest.strip_prefix(':')?.split_once('=')?.1;
+            value
+                .trim()
+                .trim_end_matches(';')
+                .replace('_', "")
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
+}
+
+/// Asserts an abort with the code of `name` in `move/floe/sources/<module>.move`.
+fn assert_move_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
+    assert_abort(result, module, move_constant(module, name));
+}
+
 fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
     match result {
         Ok(_) => panic!("expected {module} abort {code}, the transaction succeeded"),
@@ -937,6 +962,18 @@ impl Market {
         model: Address,
         windows: u64,
     ) -> Result<Outcome, Failure> {
+        self.buy_at_most(sender, offer, model, windows, u64::MAX)
+    }
+
+    /// `license_tests::buy_at_most`: the purchase bounded by the price the buyer agreed to.
+    fn buy_at_most(
+        &mut self,
+        sender: Address,
+        offer: Address,
+        model: Address,
+        windows: u64,
+        max_price: u64,
+    ) -> Result<Outcome, Failure> {
         let payment = self.payment(sender);
         let (system, treasury) = (self.system, self.chain.genesis.treasury);
         self.chain.call_keep(
@@ -950,6 +987,7 @@ impl Market {
                 Arg::obj(treasury),
                 Arg::obj(payment),
                 Arg::pure(&windows),
+                Arg::pure(&max_price),
                 clock(),
             ],
         )
@@ -969,6 +1007,19 @@ impl Market {
         model: Address,
         windows: u64,
     ) -> Result<Outcome, Failure> {
+        self.extend_at_most(sender, license, offer, model, windows, u64::MAX)
+    }
+
+    /// `license_tests::extend_at_most`.
+    fn extend_at_most(
+        &mut self,
+        sender: Address,
+        license: Address,
+        offer: Address,
+        model: Address,
+        windows: u64,
+        max_price: u64,
+    ) -> Result<Outcome, Failure> {
         let payment = self.payment(sender);
         let (system, treasury) = (self.system, self.chain.genesis.treasury);
         self.chain.call(
@@ -983,6 +1034,7 @@ impl Market {
                 Arg::obj(treasury),
                 Arg::obj(payment),
                 Arg::pure(&windows),
+                Arg::pure(&max_price),
                 clock(),
             ],
         )
@@ -1527,7 +1579,63 @@ fn purchase_insufficient_payment_aborts() {
     assert_eq!(m.model().revenue.value, 0);
 }
 
+/// `license_tests::purchase_after_a_reprice_above_the_quote_aborts`, the attack of issue 12,
+/// item 5: quoted 3 windows at PRICE, the seller raises the price tenfold before the purchase
+/// executes; the purchase, bounded by the quote, aborts and the buyer keeps every WAL.
+#[test]
+fn purchase_after_a_reprice_above_the_quote_aborts() {
+    let mut m = market(0);
+    let (seller, cap, buyer, offer, model) = (m.seller, m.cap, m.buyer, m.offer, m.model);
+    let quoted: u64 = m
+        .chain
+        .call(
+            buyer,
+            "license",
+            "quote",
+            vec![Arg::ObjRead(offer), Arg::pure(&3u64)],
+        )
+        .unwrap()
+        .ret(0, 0);
+    assert_eq!(quoted, 3 * PRICE);
+    m.reprice(seller, cap, 10 * PRICE).unwrap();
+    assert_move_abort(
+        m.buy_at_most(buyer, offer, model, 3, quoted),
+        "license",
+        "EPriceAboveMax",
+    );
+    assert_eq!(
+        license::E_PRICE_ABOVE_MAX,
+        move_constant("license", "EPriceAboveMax")
+    );
+    assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS);
+}
+
+/// `license_tests::purchase_within_the_quote_pays_the_price_now`.
+#[test]
+fn purchase_within_the_quote_pays_the_price_now() {
+    let mut m = market(0);
+    let (seller, cap, buyer, offer, model) = (m.seller, m.cap, m.buyer, m.offer, m.model);
+    m.reprice(seller, cap, PRICE / 2).unwrap();
+    m.buy_at_most(buyer, offer, model, 2, 2 * PRICE).unwrap();
+    assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS - PRICE);
+}
+
 // --- extend ---
+
+/// `license_tests::extend_after_a_reprice_above_the_quote_aborts`.
+#[test]
+fn extend_after_a_reprice_above_the_quote_aborts() {
+    let mut m = market(0);
+    let (seller, cap, buyer, offer, model) = (m.seller, m.cap, m.buyer, m.offer, m.model);
+    let license = m.bought(buyer, 1);
+    m.reprice(seller, cap, 2 * PRICE).unwrap();
+    assert_move_abort(
+        m.extend_at_most(buyer, license, offer, model, 1, PRICE),
+        "license",
+        "EPriceAboveMax",
+    );
+    assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS - PRICE);
+}
 
 #[test]
 fn extend_unexpired_adds_from_expiry() {
@@ -2093,6 +2201,7 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
                 Arg::obj(chain.genesis.treasury),
                 Arg::obj(coin),
                 Arg::pure(&2u64),
+                Arg::pure(&(2 * PRICE)),
                 clock(),
             ],
         )

@@ -317,6 +317,12 @@ pub const ABORTS: &[FloeAbort] = &[
         "EWrongId",
         "the identity must be the licensed model's 32 ID bytes",
     ),
+    a(
+        "license",
+        17,
+        "EPriceAboveMax",
+        "the seller raised the price after your quote; check the offer's price and buy again if you agree",
+    ),
     a("model", 0, "EEmptyName", "give the model a name"),
     a(
         "model",

@@ -604,19 +604,21 @@ floe_calls! {
         /// Emits `LicenseOfferRepriced`. Aborts `EWrongCap`, `EPriceOverflow`.
         fn reprice_offer(offer: shared_mut, cap: obj, price_per_window: pure(u64)) -> 0;
         /// Buys a license for `windows` windows starting now. The price (`windows *
-        /// price_per_window`) is taken from `payment`; the change stays in it. The protocol fee is
-        /// burned, the rest credited to the model. Returns the `License` for the transaction to place.
+        /// price_per_window`) must not exceed `max_price`, the price the buyer was quoted (so a
+        /// seller repricing between quote and purchase cannot take more); it is taken from
+        /// `payment` and the change stays in it. The protocol fee is burned, the rest credited to
+        /// the model. Returns the `License` for the transaction to place.
         /// Emits `LicensePurchased` (and `WalBurned` for a non-zero fee).
-        /// Aborts `EWrongModel`, `EOfferPaused`, `EZeroWindows`, `ETooManyWindows`,
+        /// Aborts `EWrongModel`, `EOfferPaused`, `EZeroWindows`, `ETooManyWindows`, `EPriceAboveMax`,
         /// `EInsufficientPayment`.
-        fn purchase(offer: shared_ref, model: shared_mut, system: system_ref, treasury: treasury_mut, payment: obj, windows: pure(u64), clock: clock) -> 1;
+        fn purchase(offer: shared_ref, model: shared_mut, system: system_ref, treasury: treasury_mut, payment: obj, windows: pure(u64), max_price: pure(u64), clock: clock) -> 1;
         /// Adds `windows` windows to a license bought from `offer`, from its expiry or, if it has
         /// expired, from now. Uses granted are added to those left (or replace them if expired).
-        /// Paid like `purchase`. The license may not end up more than `max_windows` windows ahead of
-        /// now.
+        /// Paid like `purchase`, at most `max_price`. The license may not end up more than
+        /// `max_windows` windows ahead of now.
         /// Emits `LicenseExtended`. Aborts `EWrongOffer`, `EWrongModel`, `EOfferPaused`,
-        /// `EZeroWindows`, `ETooManyWindows`, `EInsufficientPayment`.
-        fn extend(license: obj, offer: shared_ref, model: shared_mut, system: system_ref, treasury: treasury_mut, payment: obj, windows: pure(u64), clock: clock) -> 0;
+        /// `EZeroWindows`, `ETooManyWindows`, `EPriceAboveMax`, `EInsufficientPayment`.
+        fn extend(license: obj, offer: shared_ref, model: shared_mut, system: system_ref, treasury: treasury_mut, payment: obj, windows: pure(u64), max_price: pure(u64), clock: clock) -> 0;
         /// Records one use of a license (the holder calls it before each metered use). Use-limited
         /// licenses lose one use; unlimited ones are unchanged.
         /// Emits `LicenseConsumed`. Aborts `ELicenseExpired`, `ENoUsesLeft`.

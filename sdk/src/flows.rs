@@ -508,52 +508,91 @@ impl Floe {
         shared_created(&executed, move_types::address_of(&event.offer_id))
     }
 
-    /// Buys `windows` windows of an offer; returns the new `License` (owned by the sender).
+    /// Buys `windows` windows of an offer at its price now; returns the new `License` (owned
+    /// by the sender). The price read from the offer is the most the transaction pays: if the
+    /// seller reprices before it executes, it aborts with `license::EPriceAboveMax`.
     pub async fn purchase_license(
         &mut self,
         offer: Address,
         windows: u64,
     ) -> Result<Address, FlowError> {
+        self.purchase_license_at_most(offer, windows, None).await
+    }
+
+    /// Buys `windows` windows of an offer, paying at most `max_price` (`None`: the price
+    /// quoted from the offer now). Exactly `max_price` is split off the sender's WAL into the
+    /// payment coin, so nothing more is ever at stake (the change merges back); the
+    /// transaction aborts with `license::EPriceAboveMax` when the price is above `max_price`
+    /// by then.
+    pub async fn purchase_license_at_most(
+        &mut self,
+        offer: Address,
+        windows: u64,
+        max_price: Option<u64>,
+    ) -> Result<Address, FlowError> {
         let terms: move_types::license::LicenseOffer =
             self.read_object(offer, "license::LicenseOffer").await?;
-        let price = terms
+        let quoted = terms
             .price_per_window
             .checked_mul(windows)
             .ok_or(FlowError::PriceOverflow)?;
+        let max_price = max_price.unwrap_or(quoted);
         let offer = SharedObject::resolve(&mut self.client, offer).await?;
         let model =
             SharedObject::resolve(&mut self.client, move_types::address_of(&terms.model_id))
                 .await?;
         let mut builder = TransactionBuilder::new();
-        let payment = self.wal_payment(&mut builder, price).await?;
-        let license =
-            calls::license::purchase(&mut builder, &self.objects, offer, model, payment, windows);
+        let (source, payment) = self.exact_payment(&mut builder, max_price).await?;
+        let license = calls::license::purchase(
+            &mut builder,
+            &self.objects,
+            offer,
+            model,
+            payment,
+            windows,
+            max_price,
+        );
+        builder.merge_coins(source, vec![payment]);
         self.keep(&mut builder, vec![license]);
         let executed = self.execute(builder).await?;
         let event: events::LicensePurchased = event(&executed, "LicensePurchased")?;
         Ok(move_types::address_of(&event.license_id))
     }
 
-    /// Adds `windows` windows to a license, from the offer it was bought from.
+    /// Adds `windows` windows to a license, from the offer it was bought from, at the offer's
+    /// price now (at most: a reprice before it executes aborts with
+    /// `license::EPriceAboveMax`).
     pub async fn extend_license(
         &mut self,
         license: Address,
         windows: u64,
     ) -> Result<(), FlowError> {
+        self.extend_license_at_most(license, windows, None).await
+    }
+
+    /// Adds `windows` windows to a license paying at most `max_price` (`None`: the price
+    /// quoted from the offer now), from a coin holding exactly `max_price`.
+    pub async fn extend_license_at_most(
+        &mut self,
+        license: Address,
+        windows: u64,
+        max_price: Option<u64>,
+    ) -> Result<(), FlowError> {
         let held = self.license(license).await?;
         let offer_id = move_types::address_of(&held.offer_id);
         let terms: move_types::license::LicenseOffer =
             self.read_object(offer_id, "license::LicenseOffer").await?;
-        let price = terms
+        let quoted = terms
             .price_per_window
             .checked_mul(windows)
             .ok_or(FlowError::PriceOverflow)?;
+        let max_price = max_price.unwrap_or(quoted);
         let offer = SharedObject::resolve(&mut self.client, offer_id).await?;
         let model =
             SharedObject::resolve(&mut self.client, move_types::address_of(&held.model_id)).await?;
         let license = self.owned_input(license).await?;
         let mut builder = TransactionBuilder::new();
-        let payment = self.wal_payment(&mut builder, price).await?;
+        let (source, payment) = self.exact_payment(&mut builder, max_price).await?;
         let license = builder.object(license);
         calls::license::extend(
             &mut builder,
@@ -563,7 +602,9 @@ impl Floe {
             model,
             payment,
             windows,
+            max_price,
         );
+        builder.merge_coins(source, vec![payment]);
         let executed = self.execute(builder).await?;
         let _: events::LicenseExtended = event(&executed, "LicenseExtended")?;
         Ok(())
@@ -589,6 +630,21 @@ impl Floe {
             builder.merge_coins(first, rest);
         }
         Ok(first)
+    }
+
+    /// A coin holding exactly `amount`, split in this transaction off the sender's WAL (the
+    /// largest coins, merged when one is not enough), and that source coin. A Move call that
+    /// takes `&mut Coin<WAL>` can then take at most `amount`; merge the payment coin back into
+    /// the source afterwards so no coin is left behind (empty or with change).
+    async fn exact_payment(
+        &mut self,
+        builder: &mut TransactionBuilder,
+        amount: u64,
+    ) -> Result<(Argument, Argument), FlowError> {
+        let source = self.wal_payment(builder, amount).await?;
+        let amount = builder.pure(&amount);
+        let coin = builder.split_coins(source, vec![amount]);
+        Ok((source, coin[0]))
     }
 
     /// Transfers results to the sender, so owned objects a call returns are kept.

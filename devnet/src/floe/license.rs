@@ -62,6 +62,8 @@ pub const E_LICENSE_EXPIRED: u64 = 14;
 pub const E_NO_USES_LEFT: u64 = 15;
 /// `seal_approve`: the identity is not the license's model ID bytes.
 pub const E_WRONG_ID: u64 = 16;
+/// The price now is above the `max_price` the buyer agreed to (the offer was repriced).
+pub const E_PRICE_ABOVE_MAX: u64 = 17;
 
 // === Constants ===
 
@@ -346,20 +348,22 @@ fn reprice_offer(
 // === Buying ===
 
 /// `purchase(offer: &LicenseOffer, model: &mut Model, system: &System, treasury: &mut
-/// Treasury, payment: &mut Coin<WAL>, windows: u64, clock: &Clock, ctx): License`
+/// Treasury, payment: &mut Coin<WAL>, windows: u64, max_price: u64, clock: &Clock, ctx):
+/// License`
 fn purchase(
     ctx: &mut CallContext<'_>,
     _types: &[TypeTag],
     args: Vec<Value>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 7)?;
+    arity(&args, 8)?;
     let (offer_id, offer) = offer_arg(ctx, &args, 0)?;
     let (model_id, mut model) = model::model_arg(ctx, &args, 1)?;
     let (_, system) = super::system::system_arg(ctx, &args, 2)?;
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 3)?;
     let payment = payment_arg(ctx, &args, 4)?;
     let windows: u64 = pure_arg(ctx, &args, 5)?;
-    clock_arg(ctx, &args, 6)?;
+    let max_price: u64 = pure_arg(ctx, &args, 6)?;
+    clock_arg(ctx, &args, 7)?;
 
     if move_types::address_of(&offer.model_id) != model_id {
         return Err(ctx.abort(E_WRONG_MODEL));
@@ -375,6 +379,9 @@ fn purchase(
     }
 
     let price = mul(offer.price_per_window, windows)?;
+    if price > max_price {
+        return Err(ctx.abort(E_PRICE_ABOVE_MAX));
+    }
     let (fee_burned, seller_revenue) =
         take_payment(ctx, &mut model, &system, &mut treasury, payment, price)?;
     let now = ctx.timestamp_ms();
@@ -417,13 +424,14 @@ fn purchase(
 }
 
 /// `extend(license: &mut License, offer: &LicenseOffer, model: &mut Model, system: &System,
-/// treasury: &mut Treasury, payment: &mut Coin<WAL>, windows: u64, clock: &Clock, ctx)`
+/// treasury: &mut Treasury, payment: &mut Coin<WAL>, windows: u64, max_price: u64,
+/// clock: &Clock, ctx)`
 fn extend(
     ctx: &mut CallContext<'_>,
     _types: &[TypeTag],
     args: Vec<Value>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 8)?;
+    arity(&args, 9)?;
     let (license_id, mut license) = license_arg(ctx, &args, 0)?;
     let (offer_id, offer) = offer_arg(ctx, &args, 1)?;
     let (model_id, mut model) = model::model_arg(ctx, &args, 2)?;
@@ -431,7 +439,8 @@ fn extend(
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 4)?;
     let payment = payment_arg(ctx, &args, 5)?;
     let windows: u64 = pure_arg(ctx, &args, 6)?;
-    clock_arg(ctx, &args, 7)?;
+    let max_price: u64 = pure_arg(ctx, &args, 7)?;
+    clock_arg(ctx, &args, 8)?;
 
     if move_types::address_of(&license.offer_id) != offer_id {
         return Err(ctx.abort(E_WRONG_OFFER));
@@ -459,6 +468,9 @@ fn extend(
     }
 
     let price = mul(offer.price_per_window, windows)?;
+    if price > max_price {
+        return Err(ctx.abort(E_PRICE_ABOVE_MAX));
+    }
     let (fee_burned, seller_revenue) =
         take_payment(ctx, &mut model, &system, &mut treasury, payment, price)?;
     let granted = mul(offer.uses_per_window, windows)?;

@@ -56,6 +56,9 @@ const ELicenseExpired: u64 = 14;
 const ENoUsesLeft: u64 = 15;
 /// `seal_approve`: the identity is not the license's model ID bytes.
 const EWrongId: u64 = 16;
+/// The price now (`windows * price_per_window`) is above the `max_price` the buyer agreed to:
+/// the offer was repriced after the buyer's quote.
+const EPriceAboveMax: u64 = 17;
 
 // === Constants ===
 
@@ -182,10 +185,12 @@ public fun reprice_offer(offer: &mut LicenseOffer, cap: &ModelCap, price_per_win
 // === Buying ===
 
 /// Buys a license for `windows` windows starting now. The price (`windows *
-/// price_per_window`) is taken from `payment`; the change stays in it. The protocol fee is
-/// burned, the rest credited to the model. Returns the `License` for the transaction to place.
+/// price_per_window`) must not exceed `max_price`, the price the buyer was quoted (so a
+/// seller repricing between quote and purchase cannot take more); it is taken from
+/// `payment` and the change stays in it. The protocol fee is burned, the rest credited to
+/// the model. Returns the `License` for the transaction to place.
 /// Emits `LicensePurchased` (and `WalBurned` for a non-zero fee).
-/// Aborts `EWrongModel`, `EOfferPaused`, `EZeroWindows`, `ETooManyWindows`,
+/// Aborts `EWrongModel`, `EOfferPaused`, `EZeroWindows`, `ETooManyWindows`, `EPriceAboveMax`,
 /// `EInsufficientPayment`.
 public fun purchase(
     offer: &LicenseOffer,
@@ -194,6 +199,7 @@ public fun purchase(
     treasury: &mut Treasury,
     payment: &mut Coin<WAL>,
     windows: u64,
+    max_price: u64,
     clock: &Clock,
     ctx: &mut TxContext,
 ): License {
@@ -203,6 +209,7 @@ public fun purchase(
     assert!(windows <= offer.max_windows, ETooManyWindows);
 
     let price = offer.price_per_window * windows;
+    assert!(price <= max_price, EPriceAboveMax);
     let (fee_burned, seller_revenue) = take_payment(model, system, treasury, payment, price);
     let now = clock.timestamp_ms();
     let expires_at_ms = now + windows * offer.window_ms;
@@ -237,10 +244,10 @@ public fun purchase(
 
 /// Adds `windows` windows to a license bought from `offer`, from its expiry or, if it has
 /// expired, from now. Uses granted are added to those left (or replace them if expired).
-/// Paid like `purchase`. The license may not end up more than `max_windows` windows ahead of
-/// now.
+/// Paid like `purchase`, at most `max_price`. The license may not end up more than
+/// `max_windows` windows ahead of now.
 /// Emits `LicenseExtended`. Aborts `EWrongOffer`, `EWrongModel`, `EOfferPaused`,
-/// `EZeroWindows`, `ETooManyWindows`, `EInsufficientPayment`.
+/// `EZeroWindows`, `ETooManyWindows`, `EPriceAboveMax`, `EInsufficientPayment`.
 public fun extend(
     license: &mut License,
     offer: &LicenseOffer,
@@ -249,6 +256,7 @@ public fun extend(
     treasury: &mut Treasury,
     payment: &mut Coin<WAL>,
     windows: u64,
+    max_price: u64,
     clock: &Clock,
     ctx: &TxContext,
 ) {
@@ -265,6 +273,7 @@ public fun extend(
     assert!(expires_at_ms - now <= offer.max_windows * offer.window_ms, ETooManyWindows);
 
     let price = offer.price_per_window * windows;
+    assert!(price <= max_price, EPriceAboveMax);
     let (fee_burned, seller_revenue) = take_payment(model, system, treasury, payment, price);
     let granted = offer.uses_per_window * windows;
     license.uses_left = if (expired) granted else std::u64::saturating_add(license.uses_left, granted);

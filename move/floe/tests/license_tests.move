@@ -103,13 +103,25 @@ public fun create(
     offer_id
 }
 
-/// The sender buys `windows` windows, paying from its WAL coin.
+/// The sender buys `windows` windows, paying from its WAL coin, whatever the price.
 public fun buy(
     scenario: &mut Scenario,
     clock: &Clock,
     model_id: ID,
     offer_id: ID,
     windows: u64,
+): License {
+    buy_at_most(scenario, clock, model_id, offer_id, windows, MAX_U64)
+}
+
+/// The sender buys `windows` windows, paying from its WAL coin at most `max_price`.
+public fun buy_at_most(
+    scenario: &mut Scenario,
+    clock: &Clock,
+    model_id: ID,
+    offer_id: ID,
+    windows: u64,
+    max_price: u64,
 ): License {
     let offer = scenario.take_shared_by_id<LicenseOffer>(offer_id);
     let mut m = scenario.take_shared_by_id<Model>(model_id);
@@ -123,6 +135,7 @@ public fun buy(
         &mut treasury,
         &mut payment,
         windows,
+        max_price,
         clock,
         scenario.ctx(),
     );
@@ -134,7 +147,7 @@ public fun buy(
     license
 }
 
-/// The sender extends `license` by `windows` windows under `offer_id`.
+/// The sender extends `license` by `windows` windows under `offer_id`, whatever the price.
 public fun extend(
     scenario: &mut Scenario,
     clock: &Clock,
@@ -142,6 +155,20 @@ public fun extend(
     model_id: ID,
     offer_id: ID,
     windows: u64,
+) {
+    extend_at_most(scenario, clock, license, model_id, offer_id, windows, MAX_U64)
+}
+
+/// The sender extends `license` by `windows` windows under `offer_id`, paying at most
+/// `max_price`.
+public fun extend_at_most(
+    scenario: &mut Scenario,
+    clock: &Clock,
+    license: &mut License,
+    model_id: ID,
+    offer_id: ID,
+    windows: u64,
+    max_price: u64,
 ) {
     let offer = scenario.take_shared_by_id<LicenseOffer>(offer_id);
     let mut m = scenario.take_shared_by_id<Model>(model_id);
@@ -156,6 +183,7 @@ public fun extend(
         &mut treasury,
         &mut payment,
         windows,
+        max_price,
         clock,
         scenario.ctx(),
     );
@@ -447,6 +475,7 @@ fun purchase_splits_payment_burns_fee_and_credits_seller() {
         &mut treasury,
         &mut payment,
         windows,
+        price,
         &clock,
         scenario.ctx(),
     );
@@ -544,6 +573,39 @@ fun purchase_insufficient_payment_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     scenario.next_tx(POOR);
     let license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+/// The attack of issue 12, item 5: the buyer is quoted 3 windows at PRICE, the seller
+/// raises the price tenfold before the purchase executes; the purchase, bounded by the
+/// quote, aborts instead of taking ten times as much from the buyer's coin.
+#[test, expected_failure(abort_code = floe::license::EPriceAboveMax)]
+fun purchase_after_a_reprice_above_the_quote_aborts() {
+    let (mut scenario, clock, model_id, offer_id) = setup(0);
+    let offer = scenario.take_shared_by_id<LicenseOffer>(offer_id);
+    let quoted = license::quote(&offer, 3);
+    ts::return_shared(offer);
+    scenario.next_tx(SELLER);
+    reprice(&scenario, offer_id, 10 * PRICE);
+    scenario.next_tx(BUYER);
+    let license = buy_at_most(&mut scenario, &clock, model_id, offer_id, 3, quoted);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+/// A reprice downwards (or none) within the quote buys at the price now.
+#[test]
+fun purchase_within_the_quote_pays_the_price_now() {
+    let (mut scenario, clock, model_id, offer_id) = setup(0);
+    scenario.next_tx(SELLER);
+    reprice(&scenario, offer_id, PRICE / 2);
+    scenario.next_tx(BUYER);
+    let license = buy_at_most(&mut scenario, &clock, model_id, offer_id, 2, 2 * PRICE);
+    scenario.next_tx(BUYER);
+    let payment = scenario.take_from_sender<Coin<WAL>>();
+    assert_eq!(payment.value(), BUYER_FUNDS - PRICE);
+    scenario.return_to_sender(payment);
     destroy(license);
     finish(scenario, clock);
 }
@@ -660,6 +722,19 @@ fun extend_insufficient_payment_aborts() {
     scenario.next_tx(POOR);
     license = scenario.take_from_sender<License>();
     extend(&mut scenario, &clock, &mut license, model_id, offer_id, 1);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+/// The same attack on an extension: quoted at PRICE per window, repriced before it executes.
+#[test, expected_failure(abort_code = floe::license::EPriceAboveMax)]
+fun extend_after_a_reprice_above_the_quote_aborts() {
+    let (mut scenario, clock, model_id, offer_id) = setup(0);
+    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    scenario.next_tx(SELLER);
+    reprice(&scenario, offer_id, 2 * PRICE);
+    scenario.next_tx(BUYER);
+    extend_at_most(&mut scenario, &clock, &mut license, model_id, offer_id, 1, PRICE);
     destroy(license);
     finish(scenario, clock);
 }
