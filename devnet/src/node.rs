@@ -55,6 +55,10 @@ pub enum DevnetError {
     Genesis(#[from] GenesisError),
     #[error("network config: {0}")]
     NetworkConfig(#[from] floe_sdk::ConfigError),
+    /// The runtime is shutting down under the devnet (it was dropped, or a task was
+    /// cancelled): what was acknowledged is in the write-ahead log, the rest is dropped.
+    #[error("the devnet is shutting down")]
+    ShuttingDown,
 }
 
 /// Why a genesis hook could not contribute its objects.
@@ -384,7 +388,10 @@ impl Devnet {
             chain_id,
         });
 
-        let executor_shared = shared.clone();
+        // The executor holds the devnet weakly: once everything else lets go of it (a
+        // shutdown, or the runtime dropped under it), `Shared` and its request sender go,
+        // the queue closes and the thread ends, closing the log.
+        let executor_shared = Arc::downgrade(&shared);
         std::thread::Builder::new()
             .name("devnet-executor".to_owned())
             .spawn(move || executor_loop(&executor_shared, exec_rx))
@@ -433,13 +440,18 @@ impl Devnet {
         self.shared.config.network_config_path()
     }
 
-    /// Stops serving; executed transactions are already durable.
+    /// Stops serving and seals what is pending into a last checkpoint; executed
+    /// transactions are already durable.
     pub async fn shutdown(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(true);
         }
         for task in self.tasks.drain(..) {
-            let _ = task.await;
+            if let Err(e) = task.await
+                && e.is_panic()
+            {
+                tracing::error!(error = %e, "a devnet task panicked before the shutdown");
+            }
         }
     }
 
@@ -460,6 +472,18 @@ impl Devnet {
         let _ = ctrl_c.await;
         tracing::info!("shutting down");
         self.shutdown().await;
+    }
+}
+
+/// A devnet dropped without [`Devnet::shutdown`] (an error unwinding past it) still tells its
+/// tasks to stop: they seal what is pending if the runtime lets them, and nothing is lost if
+/// it does not (acknowledged transactions are in the write-ahead log; the next start seals
+/// them).
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(true);
+        }
     }
 }
 
@@ -654,7 +678,7 @@ fn replay(ledger: &mut Ledger, records: Vec<WalRecord>) -> Result<(), DevnetErro
 
 /// Executes queued transactions in batches: each batch is applied, written to the log
 /// with one fsync (group commit), and only then answered.
-fn executor_loop(shared: &Shared, mut requests: mpsc::Receiver<ExecRequest>) {
+fn executor_loop(shared: &std::sync::Weak<Shared>, mut requests: mpsc::Receiver<ExecRequest>) {
     const MAX_BATCH: usize = 1024;
     while let Some(first) = requests.blocking_recv() {
         let mut batch = vec![first];
@@ -664,6 +688,10 @@ fn executor_loop(shared: &Shared, mut requests: mpsc::Receiver<ExecRequest>) {
                 Err(_) => break,
             }
         }
+        // Gone: the devnet stopped; dropping the batch answers "shutting down".
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
         let now = now_ms();
         let mut executed: Vec<Arc<TxRecord>> = Vec::new();
         let mut waiting: Vec<(oneshot::Sender<Result<TxEntry, Rejection>>, Digest)> = Vec::new();
@@ -730,14 +758,19 @@ async fn checkpoint_loop(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::
             _ = interval.tick() => {}
             _ = shutdown.changed() => break,
         }
-        if let Err(e) = seal_checkpoint(&shared).await {
-            tracing::error!(error = %e, "cannot seal a checkpoint; stopping");
-            std::process::exit(1);
+        match seal_checkpoint(&shared).await {
+            Ok(_) => {}
+            Err(DevnetError::ShuttingDown) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot seal a checkpoint; stopping");
+                std::process::exit(1);
+            }
         }
     }
     // Seal what is left so a clean shutdown leaves no transaction outside a checkpoint.
-    if let Err(e) = seal_checkpoint(&shared).await {
-        tracing::error!(error = %e, "cannot seal the last checkpoint");
+    match seal_checkpoint(&shared).await {
+        Ok(_) | Err(DevnetError::ShuttingDown) => {}
+        Err(e) => tracing::error!(error = %e, "cannot seal the last checkpoint"),
     }
 }
 
@@ -755,7 +788,8 @@ pub async fn seal_checkpoint(shared: &Arc<Shared>) -> Result<Option<u64>, Devnet
         (seq, ledger.take_pending(), timestamp_ms)
     };
     let worker = shared.clone();
-    let entry = tokio::task::spawn_blocking(move || -> Result<_, DevnetError> {
+    let unsealed = digests.clone();
+    let written = tokio::task::spawn_blocking(move || -> Result<_, DevnetError> {
         {
             let mut wal = worker.wal.lock().expect("WAL lock poisoned by a panic");
             wal.append(&WalRecord::Checkpoint {
@@ -769,8 +803,23 @@ pub async fn seal_checkpoint(shared: &Arc<Shared>) -> Result<Option<u64>, Devnet
         checkpoint_files::write(&worker.config.checkpoint_dir(), &entry.message)?;
         Ok(entry)
     })
-    .await
-    .expect("the checkpoint writer does not panic")?;
+    .await;
+    let entry = match written {
+        Ok(entry) => entry?,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // The runtime is shutting down and never ran the writer, so nothing of this
+        // checkpoint reached the log: its transactions are acknowledged and logged, and the
+        // next start seals them.
+        Err(_) => {
+            tracing::debug!(
+                sequence_number,
+                transactions = unsealed.len(),
+                "shutting down; the next start seals this checkpoint's transactions"
+            );
+            shared.write().mark_durable(unsealed);
+            return Err(DevnetError::ShuttingDown);
+        }
+    };
     let seq = entry.summary.sequence_number;
     let _ = shared.checkpoints.send(seq);
     tracing::debug!(

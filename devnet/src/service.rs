@@ -29,6 +29,8 @@ use crate::node::Shared;
 #[derive(Clone)]
 pub struct Api {
     shared: Arc<Shared>,
+    /// Flips when the devnet stops: subscriptions end then.
+    shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Serves the API on `listener` until `shutdown` flips.
@@ -37,7 +39,10 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let api = Api { shared };
+    let api = Api {
+        shared,
+        shutdown: shutdown.clone(),
+    };
     let result = tonic::transport::Server::builder()
         .add_service(LedgerServiceServer::new(api.clone()))
         .add_service(StateServiceServer::new(api.clone()))
@@ -503,11 +508,20 @@ impl SubscriptionService for Api {
         let tree = mask(request.read_mask.as_ref(), "sequence_number,digest");
         let mut announcements = self.shared.checkpoints.subscribe();
         let shared = self.shared.clone();
+        let mut shutdown = self.shutdown.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         tokio::spawn(async move {
             let mut next: Option<u64> = None;
             loop {
-                let seq = match announcements.recv().await {
+                let announced = tokio::select! {
+                    announced = announcements.recv() => announced,
+                    // A stopping devnet ends its subscriptions (the server's graceful
+                    // shutdown waits for open streams), and a client that went away ends
+                    // its own.
+                    _ = shutdown.wait_for(|stop| *stop) => break,
+                    () = tx.closed() => break,
+                };
+                let seq = match announced {
                     Ok(seq) => seq,
                     // Missed announcements are caught up from the ledger below.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
