@@ -5,12 +5,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use floe_encoder::BlobId;
 use floe_sdk::calls::FloeObjects;
 use floe_sdk::client::EventEnvelope;
 use floe_sdk::move_types::events::{ChallengeIssued, ModelVersionPublished};
+use floe_sdk::reconnect::Reconnects;
 use floe_sdk::{FloeClient, tx};
 use futures::StreamExt as _;
 use sui_crypto::ed25519::Ed25519PrivateKey;
@@ -137,19 +138,26 @@ impl Responder {
     async fn follow(mut self, mut from: Option<u64>, cursor: Option<PathBuf>) {
         // A reconnect replays the last checkpoint: do not answer its challenges twice.
         let mut answered = std::collections::HashSet::new();
+        // A reconnect now and then is routine (DEBUG); a stream that keeps failing is not.
+        let mut reconnects = Reconnects::default();
         loop {
+            let connected = Instant::now();
             let stream = self
                 .client
                 .stream_events(from, Some(self.objects.original_package));
             futures::pin_mut!(stream);
+            let mut cause = "the event stream ended".to_owned();
             while let Some(item) = stream.next().await {
                 let envelope = match item {
                     Ok(envelope) => envelope,
                     Err(e) => {
-                        tracing::warn!(error = %e, "event stream failed; reconnecting");
+                        cause = e.to_string();
                         break;
                     }
                 };
+                if let Some(failures) = reconnects.succeeded() {
+                    tracing::info!(failures, "event stream works again");
+                }
                 // Events arrive in checkpoint order: reaching a later checkpoint means every
                 // earlier one is handled.
                 if let (Some(path), Some(previous)) = (&cursor, from)
@@ -189,7 +197,22 @@ impl Responder {
                     }
                 }
             }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            let failure = reconnects.failed(connected.elapsed());
+            if failure.warn {
+                tracing::warn!(
+                    error = %cause,
+                    failures = failure.consecutive,
+                    retry_in = ?failure.delay,
+                    "event stream keeps failing; reconnecting"
+                );
+            } else {
+                tracing::debug!(
+                    error = %cause,
+                    retry_in = ?failure.delay,
+                    "event stream failed; reconnecting"
+                );
+            }
+            tokio::time::sleep(failure.delay).await;
         }
     }
 }

@@ -558,10 +558,7 @@ impl FloeClient {
         let mut live = self
             .inner
             .subscription_client()
-            .subscribe_checkpoints(
-                proto::SubscribeCheckpointsRequest::default()
-                    .with_read_mask(FieldMask::from_str(&live_mask)),
-            )
+            .subscribe_checkpoints(live_subscription(&live_mask))
             .await?
             .into_inner();
         let mut next = from;
@@ -575,7 +572,14 @@ impl FloeClient {
                 next = Some(seq + 1);
             }
         }
-        while let Some(message) = live.message().await? {
+        loop {
+            // A consumer that dropped the stream ends the subscription now, not at the next
+            // checkpoint (on a quiet chain that could be never).
+            let message = tokio::select! {
+                message = live.message() => message?,
+                () = out.closed() => return Ok(()),
+            };
+            let Some(message) = message else { break };
             let Some(checkpoint) = message.checkpoint else {
                 continue;
             };
@@ -618,6 +622,22 @@ impl FloeClient {
                 futures::stream::iter(items)
             })
     }
+}
+
+/// The request for the live checkpoint subscription. A quiet chain is silent (the devnet
+/// seals a checkpoint only when there is a transaction), and silence is not a failure: the
+/// request turns off sui-rpc's response-body idle watchdog (30 s without a frame resets the
+/// stream), and a dead connection or server is still noticed by the client's HTTP/2
+/// keepalive pings (sent every 5 s on a connection with an open stream; a ping unanswered
+/// for 20 s closes the connection, which ends the stream with an error).
+fn live_subscription(mask: &str) -> tonic::Request<proto::SubscribeCheckpointsRequest> {
+    let mut request = tonic::Request::new(
+        proto::SubscribeCheckpointsRequest::default().with_read_mask(FieldMask::from_str(mask)),
+    );
+    request
+        .extensions_mut()
+        .insert(sui_rpc::client::BodyIdleTimeout::disabled());
+    request
 }
 
 /// The events of a checkpoint, flattened and filtered by defining package.

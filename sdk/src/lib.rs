@@ -11,6 +11,7 @@
 //!   reading (sliver distribution, quorum certificates, decoding), chain-free.
 //! - [`aborts`]: floe Move aborts named and explained.
 //! - [`keeper`]: advance epochs, issue challenges and slash missed ones, as anyone may.
+//! - [`reconnect`]: when a long-lived stream's reconnects are worth a warning.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -29,6 +30,7 @@ pub mod memory_node;
 mod move_source;
 pub mod move_types;
 pub mod nodes;
+pub mod reconnect;
 pub mod slivers;
 pub mod tx;
 
