@@ -19,9 +19,10 @@
 mod support;
 
 use floe_devnet::floe::{blob as blob_rs, challenge as challenge_rs};
+use floe_devnet::runtime::dynamic_field_id;
 use floe_sdk::move_types::{
-    self, ID, U256,
-    blob::{Blob, Storage},
+    self, ID, U256, UID,
+    blob::{Blob, BlobRegistry, CertifiedEntry, Storage},
     challenge::Challenge,
     events::{
         BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, ChallengeAnswered,
@@ -32,7 +33,7 @@ use floe_sdk::move_types::{
     system::System,
     wal::Treasury,
 };
-use sui_sdk_types::Address;
+use sui_sdk_types::{Address, TypeTag};
 use support::{Arg, Chain, Cmd, Failure, Outcome, clock, random};
 
 const N: u16 = 7;
@@ -911,6 +912,62 @@ fn same_blob_id_stays_live_until_last_reference() {
     assert_eq!(env.certified_count(), 0);
     assert_eq!(env.reference_count(blob_id_a()), 0);
     env.destroy_storage(storage);
+}
+
+/// The registry entry of a live certified blob ID, read from the ledger.
+fn registry_entry(env: &Env, blob_id: U256) -> CertifiedEntry {
+    #[derive(serde::Deserialize)]
+    struct Field<K, V> {
+        _id: UID,
+        _name: K,
+        value: V,
+    }
+    let registry: BlobRegistry = env.chain.object(env.registry);
+    let index = Address::new(registry.index.id.id.bytes.into_inner());
+    let slot = dynamic_field_id(index, &TypeTag::U256, &blob_id).unwrap();
+    let i = env.chain.object::<Field<U256, u64>>(slot).value;
+    let contents = Address::new(registry.entries.contents.id.id.bytes.into_inner());
+    let slot = dynamic_field_id(contents, &TypeTag::U64, &i).unwrap();
+    env.chain.object::<Field<u64, CertifiedEntry>>(slot).value
+}
+
+/// `blob_tests::copies_are_counted_per_end_epoch`: copies of one blob ID are counted per end
+/// epoch (the entry used to grow by one end epoch per copy and be scanned linearly), and
+/// references that ended are dropped when another copy is certified.
+#[test]
+fn copies_are_counted_per_end_epoch() {
+    let mut env = setup();
+    let s = env.epoch();
+    let copies: Vec<Address> = (0..5)
+        .map(|_| {
+            let copy = env.register_a(5, true);
+            env.certify(copy).unwrap();
+            copy
+        })
+        .collect();
+    let short = env.register_a(1, true);
+    let refs = env
+        .certify(short)
+        .unwrap()
+        .event::<BlobCertified>("BlobCertified");
+    assert_eq!(refs.live_references, 6);
+    assert_eq!(env.reference_count(blob_id_a()), 6);
+    let entry = registry_entry(&env, blob_id_a());
+    assert_eq!((entry.ends, entry.counts), (vec![s + 1, s + 5], vec![1, 5]));
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 5);
+    // `short` has ended: certifying another copy drops its reference.
+    next_epoch(&mut env);
+    let late = env.register_a(2, true);
+    env.certify(late).unwrap();
+    assert_eq!(env.reference_count(blob_id_a()), 6);
+    let entry = registry_entry(&env, blob_id_a());
+    assert_eq!((entry.ends, entry.counts), (vec![s + 3, s + 5], vec![1, 5]));
+    // Deleting one of the five copies ending at s + 5 counts it down.
+    env.delete_blob(copies[4]).unwrap();
+    assert_eq!(env.reference_count(blob_id_a()), 5);
+    assert_eq!(env.end_epoch_of(blob_id_a()), s + 5);
+    let entry = registry_entry(&env, blob_id_a());
+    assert_eq!(entry.counts, vec![1, 4]);
 }
 
 #[test]

@@ -1251,8 +1251,8 @@ fn create_offer_wrong_cap_aborts() {
             other_cap,
             [PRICE, WINDOW_MS, MAX_WINDOWS, 0],
         ),
-        "model",
-        model::E_WRONG_CAP,
+        "license",
+        move_constant("license", "EWrongCap"),
     );
 }
 

@@ -591,8 +591,8 @@ floe_calls! {
         /// Opens a license offer for `model` and shares it; returns its ID.
         /// `uses_per_window = 0` sells unlimited use within the time bought.
         /// Emits `LicenseOfferCreated` (and `ModelOwnerChanged` if the cap changed hands).
-        /// Aborts `model::EWrongCap`, `EZeroWindowLength`, `EZeroMaxWindows`, `ELicenseTooLong`,
-        /// `EPriceOverflow`, `EUsesOverflow`.
+        /// Aborts `EWrongCap` (like every offer function of this module), `EZeroWindowLength`,
+        /// `EZeroMaxWindows`, `ELicenseTooLong`, `EPriceOverflow`, `EUsesOverflow`.
         fn create_offer(model: shared_mut, cap: obj, price_per_window: pure(u64), window_ms: pure(u64), max_windows: pure(u64), uses_per_window: pure(u64)) -> 1;
         /// Stops sales and extensions under the offer (existing licenses stay valid).
         /// Emits `LicenseOfferStatusChanged`. Aborts `EWrongCap`, `EOfferAlreadyPaused`.

@@ -149,8 +149,8 @@ fn arithmetic_error() -> ExecutionError {
     }
 }
 
-/// `add_reference`: adds one reference (a certified `Blob` ending at `end_epoch`); returns
-/// the reference count.
+/// `add_reference`: adds one reference (a certified `Blob` ending at `end_epoch`) after
+/// dropping the references that ended by `epoch`; returns the reference count.
 pub fn add_reference(
     ctx: &mut CallContext<'_>,
     registry: &mut BlobRegistry,
@@ -158,18 +158,20 @@ pub fn add_reference(
     root_hash: U256,
     size: u64,
     end_epoch: u64,
+    epoch: u64,
 ) -> Result<u64, ExecutionError> {
     let index = index_types();
     let entries = entry_types();
     if table_contains(ctx, &registry.index, &index, &blob_id)? {
         let i: u64 = table_get(ctx, &registry.index, &index, &blob_id)?;
         let mut entry: CertifiedEntry = table_vec_get(ctx, &registry.entries, &entries, i)?;
-        entry.ends.push(end_epoch);
+        drop_ended(&mut entry, epoch);
+        insert_end(&mut entry, end_epoch);
         table_vec_set(ctx, &registry.entries, &entries, i, &entry)?;
-        Ok(entry.ends.len() as u64)
+        Ok(reference_total(&entry))
     } else {
         let i = table_vec_len(&registry.entries);
-        let entry = CertifiedEntry::new(blob_id, root_hash, size, vec![end_epoch]);
+        let entry = CertifiedEntry::new(blob_id, root_hash, size, vec![end_epoch], vec![1]);
         table_vec_push(ctx, &mut registry.entries, &entries, &entry)?;
         table_add(ctx, &mut registry.index, &index, &blob_id, &i)?;
         Ok(1)
@@ -191,9 +193,7 @@ fn remove_reference(
     }
     let i: u64 = table_get(ctx, &registry.index, &index, &blob_id)?;
     let mut entry: CertifiedEntry = table_vec_get(ctx, &registry.entries, &entries, i)?;
-    if let Some(k) = entry.ends.iter().position(|e| *e == end_epoch) {
-        entry.ends.swap_remove(k);
-    }
+    remove_end(&mut entry, end_epoch);
     let empty = entry.ends.is_empty();
     table_vec_set(ctx, &registry.entries, &entries, i, &entry)?;
     if empty {
@@ -218,11 +218,47 @@ fn replace_end(
     }
     let i: u64 = table_get(ctx, &registry.index, &index, &blob_id)?;
     let mut entry: CertifiedEntry = table_vec_get(ctx, &registry.entries, &entries, i)?;
-    match entry.ends.iter().position(|e| *e == old_end) {
-        Some(k) => entry.ends[k] = new_end,
-        None => entry.ends.push(new_end),
-    }
+    remove_end(&mut entry, old_end);
+    insert_end(&mut entry, new_end);
     table_vec_set(ctx, &registry.entries, &entries, i, &entry)
+}
+
+/// `insert_end`: counts one more reference ending at `end` (`ends` stays increasing).
+fn insert_end(entry: &mut CertifiedEntry, end: u64) {
+    match entry.ends.binary_search(&end) {
+        Ok(k) => entry.counts[k] += 1,
+        Err(k) => {
+            entry.ends.insert(k, end);
+            entry.counts.insert(k, 1);
+        }
+    }
+}
+
+/// `remove_end`: counts one reference ending at `end` less; false if none ends there.
+fn remove_end(entry: &mut CertifiedEntry, end: u64) -> bool {
+    let Ok(k) = entry.ends.binary_search(&end) else {
+        return false;
+    };
+    if entry.counts[k] > 1 {
+        entry.counts[k] -= 1;
+    } else {
+        entry.ends.remove(k);
+        entry.counts.remove(k);
+    }
+    true
+}
+
+/// `drop_ended`: drops the references that ended by `epoch` (a prefix of `ends`); returns
+/// how many were dropped.
+fn drop_ended(entry: &mut CertifiedEntry, epoch: u64) -> u64 {
+    let ended = entry.ends.iter().take_while(|end| **end <= epoch).count();
+    entry.ends.drain(..ended);
+    entry.counts.drain(..ended).sum()
+}
+
+/// `reference_total`: the number of references of an entry.
+fn reference_total(entry: &CertifiedEntry) -> u64 {
+    entry.counts.iter().sum()
 }
 
 /// `remove_entry`: swap-removes entry `i` and re-points the index of the entry moved into
@@ -860,6 +896,7 @@ pub fn certify_blob(
         blob.root_hash,
         blob.size,
         blob.storage.end_epoch,
+        epoch,
     )?;
     let event = BlobCertified::new(
         blob.id.id.clone(),
@@ -1119,24 +1156,16 @@ pub fn prune_expired(
     let epoch = system.epoch;
     let i: u64 = table_get(ctx, &registry.index, &index, &blob_id)?;
     let mut entry: CertifiedEntry = table_vec_get(ctx, &registry.entries, &entries, i)?;
-    let before = entry.ends.len() as u64;
-    let mut k = 0;
-    while k < entry.ends.len() {
-        if entry.ends[k] <= epoch {
-            entry.ends.swap_remove(k);
-        } else {
-            k += 1;
-        }
-    }
-    let left = entry.ends.len() as u64;
-    if left >= before {
+    let removed = drop_ended(&mut entry, epoch);
+    if removed == 0 {
         return Err(abort_in(MODULE, E_NOTHING_TO_PRUNE));
     }
+    let left = reference_total(&entry);
     table_vec_set(ctx, &registry.entries, &entries, i, &entry)?;
     if left == 0 {
         remove_entry(ctx, registry, i)?;
     }
-    let event = RegistryPruned::new(blob_id, epoch, before - left, left);
+    let event = RegistryPruned::new(blob_id, epoch, removed, left);
     emit(ctx, "RegistryPruned", &event)
 }
 
@@ -1190,14 +1219,15 @@ pub fn reference_count(
     blob_id: &U256,
 ) -> Result<u64, ExecutionError> {
     if is_certified(ctx, registry, blob_id)? {
-        Ok(entry_of(ctx, registry, blob_id)?.ends.len() as u64)
+        Ok(reference_total(&entry_of(ctx, registry, blob_id)?))
     } else {
         Ok(0)
     }
 }
 
+/// `max_end`: the last of the increasing `ends` (0 for none).
 fn max_end(ends: &[u64]) -> u64 {
-    ends.iter().copied().max().unwrap_or(0)
+    ends.last().copied().unwrap_or(0)
 }
 
 fn registry_read(

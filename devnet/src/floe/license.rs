@@ -224,6 +224,10 @@ fn create_offer(
     let max_windows: u64 = pure_arg(ctx, &args, 4)?;
     let uses_per_window: u64 = pure_arg(ctx, &args, 5)?;
 
+    // The offer functions' own check first, so all of them abort `license::EWrongCap`.
+    if move_types::address_of(&cap.model_id) != model_id {
+        return Err(ctx.abort(E_WRONG_CAP));
+    }
     model::authorize(ctx, model_id, &mut model, cap_id, &cap)?;
     if window_ms == 0 {
         return Err(ctx.abort(E_ZERO_WINDOW_LENGTH));

@@ -264,18 +264,20 @@ pub fn arithmetic_error() -> ExecutionError {
     ExecutionError::MovePrimitiveRuntimeError { location: None }
 }
 
-/// Shares `amount` WAL buys at `rate` (1:1 in an empty pool), computed in 256 bits like the
-/// Move code; fails where Move's `(s as u128)` would.
+/// Shares `amount` WAL buys at `rate` (1:1 in a pool without shares; a pool with shares but
+/// no stake priced as if it held one base unit), computed in 256 bits like the Move code;
+/// fails where Move's `(s as u128)` would.
 fn shares_for(amount: u64, rate: &Rate) -> Result<u128, ExecutionError> {
-    if rate.shares == 0 || rate.stake == 0 {
-        Ok(u128::from(amount))
-    } else {
-        let quotient = U256Wide::mul(u128::from(amount), rate.shares).div(u128::from(rate.stake));
-        if quotient.high != 0 {
-            return Err(arithmetic_error());
-        }
-        Ok(quotient.low)
+    if rate.shares == 0 {
+        return Ok(u128::from(amount));
     }
+    // A pool with shares but no stake is priced as if it held one base unit.
+    let stake = u128::from(rate.stake.max(1));
+    let quotient = U256Wide::mul(u128::from(amount), rate.shares).div(stake);
+    if quotient.high != 0 {
+        return Err(arithmetic_error());
+    }
+    Ok(quotient.low)
 }
 
 /// WAL `shares` are worth at `rate` (0 when the rate has no shares). Aborts with an
@@ -473,5 +475,18 @@ mod tests {
         assert_eq!(shares_for(11, &r).expect("fits"), 10);
         assert_eq!(value_of(10, &r).expect("fits"), 11);
         assert_eq!(value_of(10, &Rate::new(5, 0)).expect("fits"), 0);
+    }
+
+    /// `staking_tests::stake_joining_a_pool_with_shares_but_no_stake_keeps_its_value`: a pool
+    /// slashed to nothing no longer sells shares 1:1.
+    #[test]
+    fn stake_joining_a_pool_with_shares_but_no_stake_keeps_its_value() {
+        assert_eq!(shares_for(100, &Rate::new(0, 0)).expect("fits"), 100);
+        assert_eq!(shares_for(100, &Rate::new(50, 200)).expect("fits"), 400);
+        let minted = shares_for(1_000_000, &Rate::new(0, 1_000)).expect("fits");
+        assert_eq!(minted, 1_000_000_000);
+        let after = Rate::new(1_000_000, minted + 1_000);
+        assert_eq!(value_of(1_000, &after).expect("fits"), 0);
+        assert_eq!(value_of(minted, &after).expect("fits"), 999_999);
     }
 }

@@ -62,10 +62,12 @@ const MAX_EARLY_UNSTAKE_FEE_BPS: u64 = 5_000;
 const MIN_MAX_EPOCHS_AHEAD: u64 = 1;
 const MAX_MAX_EPOCHS_AHEAD: u64 = 1_000;
 const MIN_MAX_COMMITTEE_SIZE: u64 = 1;
+/// Fewest shards the Red Stuff encoder supports (n = 3f + 1 with f ≥ 1).
+pub const MIN_SHARDS: u16 = 4;
 
 /// `create_system` was already called with this `AdminCap`.
 pub const E_SYSTEM_ALREADY_CREATED: u64 = 0;
-/// `n_shards` must be at least 1.
+/// `n_shards` must be at least `MIN_SHARDS` (4).
 pub const E_INVALID_SHARD_COUNT: u64 = 1;
 /// `epoch_duration_ms` must be at least 1.
 pub const E_INVALID_EPOCH_DURATION: u64 = 2;
@@ -180,7 +182,7 @@ fn create_system(
     if cap.system_created {
         return Err(ctx.abort(E_SYSTEM_ALREADY_CREATED));
     }
-    if n_shards == 0 {
+    if n_shards < MIN_SHARDS {
         return Err(ctx.abort(E_INVALID_SHARD_COUNT));
     }
     if epoch_duration_ms == 0 {

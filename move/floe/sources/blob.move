@@ -112,13 +112,18 @@ public struct Blob has key, store {
     deletable: bool,
 }
 
-/// One certified blob ID in the registry. `ends` holds the end epoch of every certified
-/// `Blob` object with this ID (its live references).
+/// One certified blob ID in the registry and its references (the certified `Blob` objects
+/// with this ID), counted per end epoch: `ends` holds the distinct end epochs in increasing
+/// order and `counts[k]` how many references end at `ends[k]`. Certifying a copy first drops
+/// the ends that have passed, so `ends` holds at most the `max_epochs_ahead` epochs ahead
+/// plus those that ended since (which `prune_expired` drops too), however many copies of the
+/// blob exist; lookups are binary searches.
 public struct CertifiedEntry has store, drop {
     blob_id: u256,
     root_hash: u256,
     size: u64,
     ends: vector<u64>,
+    counts: vector<u64>,
 }
 
 /// Shared registry of live certified blobs: a dense vector for uniform sampling plus an index
@@ -404,6 +409,7 @@ public fun certify_blob(
         blob.root_hash,
         blob.size,
         blob.storage.end_epoch,
+        epoch,
     );
     events::emit_blob_certified(
         object::id(blob),
@@ -535,39 +541,42 @@ public fun prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: 
     let epoch = system.epoch();
     let i = *registry.index.borrow(blob_id);
     let entry = registry.entries.borrow_mut(i);
-    let before = entry.ends.length();
-    let mut k = 0;
-    while (k < entry.ends.length()) {
-        if (*entry.ends.borrow(k) <= epoch) {
-            let _ = entry.ends.swap_remove(k);
-        } else {
-            k = k + 1;
-        };
-    };
-    let left = entry.ends.length();
-    assert!(left < before, ENothingToPrune);
+    let removed = drop_ended(entry, epoch);
+    assert!(removed > 0, ENothingToPrune);
+    let left = reference_total(entry);
     if (left == 0) registry.remove_entry(i);
-    events::emit_registry_pruned(blob_id, epoch, before - left, left);
+    events::emit_registry_pruned(blob_id, epoch, removed, left);
 }
 
 // === Registry internals ===
 
-/// Adds one reference (a certified `Blob` ending at `end_epoch`); returns the reference count.
+/// Adds one reference (a certified `Blob` ending at `end_epoch`), after dropping the
+/// references that ended by `epoch`; returns the reference count.
 fun add_reference(
     registry: &mut BlobRegistry,
     blob_id: u256,
     root_hash: u256,
     size: u64,
     end_epoch: u64,
+    epoch: u64,
 ): u64 {
     if (registry.index.contains(blob_id)) {
         let i = *registry.index.borrow(blob_id);
         let entry = registry.entries.borrow_mut(i);
-        entry.ends.push_back(end_epoch);
-        entry.ends.length()
+        let _ = drop_ended(entry, epoch);
+        insert_end(entry, end_epoch);
+        reference_total(entry)
     } else {
         let i = registry.entries.length();
-        registry.entries.push_back(CertifiedEntry { blob_id, root_hash, size, ends: vector[end_epoch] });
+        registry
+            .entries
+            .push_back(CertifiedEntry {
+                blob_id,
+                root_hash,
+                size,
+                ends: vector[end_epoch],
+                counts: vector[1],
+            });
         registry.index.add(blob_id, i);
         1
     }
@@ -579,10 +588,7 @@ fun remove_reference(registry: &mut BlobRegistry, blob_id: u256, end_epoch: u64)
     if (!registry.index.contains(blob_id)) return;
     let i = *registry.index.borrow(blob_id);
     let entry = registry.entries.borrow_mut(i);
-    let (found, k) = entry.ends.index_of(&end_epoch);
-    if (found) {
-        let _ = entry.ends.swap_remove(k);
-    };
+    let _ = remove_end(entry, end_epoch);
     let empty = entry.ends.is_empty();
     if (empty) registry.remove_entry(i);
 }
@@ -592,12 +598,81 @@ fun replace_end(registry: &mut BlobRegistry, blob_id: u256, old_end: u64, new_en
     if (!registry.index.contains(blob_id)) return;
     let i = *registry.index.borrow(blob_id);
     let entry = registry.entries.borrow_mut(i);
-    let (found, k) = entry.ends.index_of(&old_end);
-    if (found) {
-        *entry.ends.borrow_mut(k) = new_end;
-    } else {
-        entry.ends.push_back(new_end);
+    let _ = remove_end(entry, old_end);
+    insert_end(entry, new_end);
+}
+
+/// Where `end` is in the increasing `ends`, by binary search: `(true, k)` when
+/// `ends[k] == end`, else `(false, k)` with `k` the position it would be inserted at.
+fun find_end(ends: &vector<u64>, end: u64): (bool, u64) {
+    let mut low = 0;
+    let mut high = ends.length();
+    while (low < high) {
+        let middle = (low + high) / 2;
+        let value = ends[middle];
+        if (value == end) return (true, middle);
+        if (value < end) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        };
     };
+    (false, low)
+}
+
+/// Counts one more reference ending at `end`.
+fun insert_end(entry: &mut CertifiedEntry, end: u64) {
+    let (found, k) = find_end(&entry.ends, end);
+    if (found) {
+        let count = entry.counts[k];
+        *entry.counts.borrow_mut(k) = count + 1;
+    } else {
+        entry.ends.insert(end, k);
+        entry.counts.insert(1, k);
+    };
+}
+
+/// Counts one reference ending at `end` less; false if none ends there.
+fun remove_end(entry: &mut CertifiedEntry, end: u64): bool {
+    let (found, k) = find_end(&entry.ends, end);
+    if (!found) return false;
+    let count = entry.counts[k];
+    if (count > 1) {
+        *entry.counts.borrow_mut(k) = count - 1;
+    } else {
+        let _ = entry.ends.remove(k);
+        let _ = entry.counts.remove(k);
+    };
+    true
+}
+
+/// Drops the references that ended by `epoch` (end epoch ≤ `epoch`: a prefix of `ends`);
+/// returns how many were dropped.
+fun drop_ended(entry: &mut CertifiedEntry, epoch: u64): u64 {
+    let mut ended = 0;
+    while (ended < entry.ends.length() && entry.ends[ended] <= epoch) {
+        ended = ended + 1;
+    };
+    if (ended == 0) return 0;
+    entry.ends.reverse();
+    entry.counts.reverse();
+    let mut dropped = 0;
+    let mut k = 0;
+    while (k < ended) {
+        let _ = entry.ends.pop_back();
+        dropped = dropped + entry.counts.pop_back();
+        k = k + 1;
+    };
+    entry.ends.reverse();
+    entry.counts.reverse();
+    dropped
+}
+
+/// Number of references of an entry.
+fun reference_total(entry: &CertifiedEntry): u64 {
+    let mut total = 0;
+    entry.counts.do_ref!(|count| total = total + *count);
+    total
 }
 
 /// Swap-removes entry `i` and re-points the index of the entry moved into its place.
@@ -663,7 +738,7 @@ public fun end_epoch_of(registry: &BlobRegistry, blob_id: u256): u64 {
 
 /// Number of certified `Blob` objects referencing `blob_id` (0 if it is not live).
 public fun reference_count(registry: &BlobRegistry, blob_id: u256): u64 {
-    if (registry.index.contains(blob_id)) registry.entry_of(blob_id).ends.length() else 0
+    if (registry.index.contains(blob_id)) reference_total(registry.entry_of(blob_id)) else 0
 }
 
 /// Number of `Blob` objects ever registered.
@@ -676,10 +751,9 @@ fun entry_of(registry: &BlobRegistry, blob_id: u256): &CertifiedEntry {
     registry.entries.borrow(*registry.index.borrow(blob_id))
 }
 
+/// The latest end epoch: the last of the increasing `ends` (0 for none).
 fun max_end(ends: &vector<u64>): u64 {
-    let mut max = 0;
-    ends.do_ref!(|e| if (*e > max) max = *e);
-    max
+    if (ends.is_empty()) 0 else ends[ends.length() - 1]
 }
 
 // === Storage and Blob reads ===
@@ -740,7 +814,7 @@ public fun certify_for_testing(
     root_hash: u256,
     end_epoch: u64,
 ) {
-    let _ = registry.add_reference(blob_id, root_hash, 0, end_epoch);
+    let _ = registry.add_reference(blob_id, root_hash, 0, end_epoch, 0);
 }
 
 /// Records a live certified blob of `size` bytes, for challenge tests.
@@ -752,7 +826,14 @@ public fun certify_sized_for_testing(
     size: u64,
     end_epoch: u64,
 ) {
-    let _ = registry.add_reference(blob_id, root_hash, size, end_epoch);
+    let _ = registry.add_reference(blob_id, root_hash, size, end_epoch, 0);
+}
+
+/// Number of distinct end epochs the registry keeps for `blob_id` (the length of its
+/// entry's `ends`). Aborts `ENotCertified`.
+#[test_only]
+public fun end_epoch_count_for_testing(registry: &BlobRegistry, blob_id: u256): u64 {
+    registry.entry_of(blob_id).ends.length()
 }
 
 /// `price_of`, exposed for tests of its overflow check.

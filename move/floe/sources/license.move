@@ -107,8 +107,8 @@ public struct License has key, store {
 /// Opens a license offer for `model` and shares it; returns its ID.
 /// `uses_per_window = 0` sells unlimited use within the time bought.
 /// Emits `LicenseOfferCreated` (and `ModelOwnerChanged` if the cap changed hands).
-/// Aborts `model::EWrongCap`, `EZeroWindowLength`, `EZeroMaxWindows`, `ELicenseTooLong`,
-/// `EPriceOverflow`, `EUsesOverflow`.
+/// Aborts `EWrongCap` (like every offer function of this module), `EZeroWindowLength`,
+/// `EZeroMaxWindows`, `ELicenseTooLong`, `EPriceOverflow`, `EUsesOverflow`.
 public fun create_offer(
     model: &mut Model,
     cap: &ModelCap,
@@ -118,6 +118,7 @@ public fun create_offer(
     uses_per_window: u64,
     ctx: &mut TxContext,
 ): ID {
+    assert!(model::cap_model_id(cap) == object::id(model), EWrongCap);
     model.authorize(cap, ctx);
     assert!(window_ms > 0, EZeroWindowLength);
     assert!(max_windows > 0, EZeroMaxWindows);

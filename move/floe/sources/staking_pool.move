@@ -258,11 +258,15 @@ public(package) fun advance(pool: &mut StakingPool, new_epoch: u64) {
 
 // === Math ===
 
-/// Shares `amount` WAL buys at `rate` (1:1 in an empty pool).
+/// Shares `amount` WAL buys at `rate`: 1:1 in a pool without shares. A pool with shares but
+/// no stake (its stake slashed away) is priced as if it held one base unit, so the old,
+/// worthless shares keep a claim of under one base unit and the new stake keeps its value
+/// (a 1:1 rate would hand nearly all of it to the old shares).
 fun shares_for(amount: u64, r: &Rate): u128 {
-    if (r.shares == 0 || r.stake == 0) (amount as u128)
+    if (r.shares == 0) (amount as u128)
     else {
-        let s = (amount as u256) * (r.shares as u256) / (r.stake as u256);
+        let stake = if (r.stake == 0) 1 else (r.stake as u256);
+        let s = (amount as u256) * (r.shares as u256) / stake;
         (s as u128)
     }
 }
@@ -278,6 +282,12 @@ fun value_of(shares: u128, r: &Rate): u64 {
 
 fun mul_div(a: u64, b: u64, c: u64): u64 {
     (((a as u128) * (b as u128) / (c as u128)) as u64)
+}
+
+/// `shares_for` at the rate (`stake`, `shares`), for tests.
+#[test_only]
+public fun shares_for_testing(amount: u64, stake: u64, shares: u128): u128 {
+    shares_for(amount, &Rate { stake, shares })
 }
 
 /// Adds `stake` straight to the active stake (shares minted at the current rate), skipping

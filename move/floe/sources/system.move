@@ -60,10 +60,12 @@ const MAX_EARLY_UNSTAKE_FEE_BPS: u64 = 5_000;
 const MIN_MAX_EPOCHS_AHEAD: u64 = 1;
 const MAX_MAX_EPOCHS_AHEAD: u64 = 1_000;
 const MIN_MAX_COMMITTEE_SIZE: u64 = 1;
+/// Fewest shards the Red Stuff encoder supports (n = 3f + 1 with f ≥ 1).
+const MIN_SHARDS: u16 = 4;
 
 /// `create_system` was already called with this `AdminCap`.
 const ESystemAlreadyCreated: u64 = 0;
-/// `n_shards` must be at least 1.
+/// `n_shards` must be at least `MIN_SHARDS` (4), the fewest the encoder supports.
 const EInvalidShardCount: u64 = 1;
 /// `epoch_duration_ms` must be at least 1.
 const EInvalidEpochDuration: u64 = 2;
@@ -137,7 +139,7 @@ fun init(ctx: &mut TxContext) {
 
 /// Creates and shares the `System` (epoch 0, starting now, no committee until the first
 /// `advance_epoch`). Callable once per `AdminCap`. Emits `SystemCreated`.
-/// Aborts `ESystemAlreadyCreated`, `EInvalidShardCount` (n = 0), `EInvalidEpochDuration` (0).
+/// Aborts `ESystemAlreadyCreated`, `EInvalidShardCount` (n < 4), `EInvalidEpochDuration` (0).
 public fun create_system(
     cap: &mut AdminCap,
     n_shards: u16,
@@ -146,7 +148,7 @@ public fun create_system(
     ctx: &mut TxContext,
 ) {
     assert!(!cap.system_created, ESystemAlreadyCreated);
-    assert!(n_shards > 0, EInvalidShardCount);
+    assert!(n_shards >= MIN_SHARDS, EInvalidShardCount);
     assert!(epoch_duration_ms > 0, EInvalidEpochDuration);
     cap.system_created = true;
     let n = (n_shards as u64);

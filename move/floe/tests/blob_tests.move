@@ -475,6 +475,43 @@ fun same_blob_id_stays_live_until_last_reference() {
     stop(scenario, clock, caps, system, registry);
 }
 
+/// Copies of one blob ID are counted per end epoch, not listed one by one (the registry
+/// entry used to grow by one end epoch per copy and be scanned linearly), and references
+/// that ended are dropped when another copy is certified.
+#[test]
+fun copies_are_counted_per_end_epoch() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let s = tu::start_epoch();
+    let mut copies = vector[];
+    let mut k = 0;
+    while (k < 5) {
+        let mut copy = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+        tu::certify_a(&system, &mut registry, &mut copy);
+        copies.push_back(copy);
+        k = k + 1;
+    };
+    let mut short = tu::register_a(&mut scenario, &mut system, &mut registry, 1, true);
+    tu::certify_a(&system, &mut registry, &mut short);
+    assert_eq!(registry.reference_count(tu::blob_id_a()), 6);
+    assert_eq!(blob::end_epoch_count_for_testing(&registry, tu::blob_id_a()), 2);
+    assert_eq!(registry.end_epoch_of(tu::blob_id_a()), s + 5);
+    // `short` has ended: certifying another copy drops its reference.
+    floe::system::set_epoch_for_testing(&mut system, s + 1);
+    let mut late = tu::register_a(&mut scenario, &mut system, &mut registry, 2, true);
+    tu::certify_a(&system, &mut registry, &mut late);
+    assert_eq!(registry.reference_count(tu::blob_id_a()), 6);
+    assert_eq!(blob::end_epoch_count_for_testing(&registry, tu::blob_id_a()), 2);
+    // Deleting one of the five copies ending at s + 5 counts it down.
+    let storage = blob::delete_blob(&system, &mut registry, copies.pop_back());
+    assert_eq!(registry.reference_count(tu::blob_id_a()), 5);
+    assert_eq!(registry.end_epoch_of(tu::blob_id_a()), s + 5);
+    destroy(storage);
+    destroy(copies);
+    destroy(short);
+    destroy(late);
+    stop(scenario, clock, caps, system, registry);
+}
+
 #[test]
 fun registry_swap_removes() {
     let (mut scenario, clock, caps, mut system, mut registry) = start();

@@ -294,7 +294,8 @@ fun create_offer_accepts_limits() {
     scenario.end();
 }
 
-#[test, expected_failure(abort_code = floe::model::EWrongCap)]
+/// The same check aborts the same way in every offer function: `license::EWrongCap`.
+#[test, expected_failure(abort_code = floe::license::EWrongCap)]
 fun create_offer_wrong_cap_aborts() {
     let mut scenario = ts::begin(SELLER);
     let model_id = register(&mut scenario);

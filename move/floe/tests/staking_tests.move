@@ -4,6 +4,7 @@ module floe::staking_tests;
 use floe::bls_test_vectors as vectors;
 use floe::sys_test_env as env;
 use floe::staking::{Self, NodeCap, StakedWal};
+use floe::staking_pool;
 use floe::system::System;
 use floe::wal::{Self, Treasury, WAL};
 use std::string;
@@ -430,4 +431,20 @@ fun slash_reaches_every_staker_pro_rata() {
     assert_eq!(env::withdraw(&mut scenario, @0xC0, a), env::wal_of(90));
     assert_eq!(env::withdraw(&mut scenario, @0xC1, b), env::wal_of(270));
     env::finish(scenario, clock);
+}
+
+/// A pool whose shares are worth nothing (stake slashed away, shares left) used to sell new
+/// shares 1:1, so a newcomer's stake was shared with the worthless old shares. It is now
+/// priced as if the pool held one base unit: the newcomer keeps (almost) all its value.
+#[test]
+fun stake_joining_a_pool_with_shares_but_no_stake_keeps_its_value() {
+    // Empty pool: 1:1; a working pool: at its rate.
+    assert_eq!(staking_pool::shares_for_testing(100, 0, 0), 100);
+    assert_eq!(staking_pool::shares_for_testing(100, 50, 200), 400);
+    // 1 000 worthless shares, 1 000 000 units joining: 10^9 new shares, so the old ones
+    // are worth 1 000 000 · 1 000 / (10^9 + 1 000) < 1 unit.
+    let minted = staking_pool::shares_for_testing(1_000_000, 0, 1_000);
+    assert_eq!(minted, 1_000_000_000);
+    let old_value = (1_000_000u128 * 1_000) / (minted + 1_000);
+    assert_eq!(old_value, 0);
 }

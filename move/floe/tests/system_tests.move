@@ -69,6 +69,29 @@ fun create_system_with_no_shards_aborts() {
     env::finish(scenario, clock);
 }
 
+/// Three shards (f = 0) are fewer than the encoder supports: `create_system` refuses them.
+#[test]
+#[expected_failure(abort_code = floe::system::EInvalidShardCount)]
+fun create_system_with_three_shards_aborts() {
+    let mut scenario = ts::begin(env::admin());
+    system::init_for_testing(scenario.ctx());
+    let clock = sui::clock::create_for_testing(scenario.ctx());
+    scenario.next_tx(env::admin());
+    let mut cap = scenario.take_from_sender<AdminCap>();
+    system::create_system(&mut cap, 3, 1_000, &clock, scenario.ctx());
+    scenario.return_to_sender(cap);
+    env::finish(scenario, clock);
+}
+
+#[test]
+fun create_system_with_four_shards_works() {
+    let (scenario, clock) = env::setup(4);
+    let system = scenario.take_shared<System>();
+    assert_eq!(system.n_shards(), 4);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
 #[test]
 #[expected_failure(abort_code = floe::system::EInvalidEpochDuration)]
 fun create_system_with_zero_epoch_aborts() {
@@ -410,9 +433,16 @@ fun committee_is_capped_at_max_committee_size() {
     env::finish(scenario, clock);
 }
 
+/// At most `max_committee_size` members (never more than the shard count, its upper bound).
 #[test]
-fun committee_never_exceeds_shard_count() {
-    let (mut scenario, mut clock) = env::setup(2);
+fun committee_never_exceeds_max_committee_size() {
+    let (mut scenario, mut clock) = env::setup(4);
+    scenario.next_tx(env::admin());
+    let mut system = scenario.take_shared<System>();
+    let cap = scenario.take_from_sender<AdminCap>();
+    system.set_max_committee_size(&cap, 2);
+    scenario.return_to_sender(cap);
+    ts::return_shared(system);
     let n0 = env::register(&mut scenario, 0);
     let n1 = env::register(&mut scenario, 1);
     let n2 = env::register(&mut scenario, 2);
@@ -434,8 +464,8 @@ fun committee_never_exceeds_shard_count() {
     };
     let out = sui::address::to_u256(object::id_to_address(&ids.remove(left_out)));
     ids.do!(|id| assert!(sui::address::to_u256(object::id_to_address(&id)) < out));
-    assert_eq!(system.node_shards(committee[0]), vector[0]);
-    assert_eq!(system.node_shards(committee[1]), vector[1]);
+    assert_eq!(system.node_shards(committee[0]), vector[0, 1]);
+    assert_eq!(system.node_shards(committee[1]), vector[2, 3]);
     ts::return_shared(system);
     env::finish(scenario, clock);
 }
