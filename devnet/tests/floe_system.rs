@@ -658,6 +658,48 @@ fn parameters_out_of_bounds_abort() {
     }
 }
 
+/// `system_tests::a_cap_that_created_no_system_cannot_tune_it`: an `AdminCap` tunes only the
+/// `System` it created. Every setter refuses another cap with the code `system.move` defines.
+#[test]
+fn a_cap_that_created_no_system_cannot_tune_it() {
+    let mut env = Env::setup(10);
+    let stranger = env.package(|ctx, _, _| system::init(ctx)).unwrap();
+    let admin = env.admin;
+    assert!(
+        env.chain
+            .object::<move_types::system::AdminCap>(stranger)
+            .system_id
+            .is_none()
+    );
+    let created: move_types::system::AdminCap = env.chain.object(env.chain.genesis.admin_cap);
+    assert_eq!(created.system_id, Some(id(env.system)));
+    let wrong_cap = move_abort("system", "EWrongAdminCap");
+    for setter in [
+        "set_fee_burn_bps",
+        "set_license_fee_bps",
+        "set_slash_bps",
+        "set_slash_burn_bps",
+        "set_challenge_window_ms",
+        "set_min_stake_epochs",
+        "set_early_unstake_fee_bps",
+        "set_max_epochs_ahead",
+        "set_max_committee_size",
+    ] {
+        let result = env.chain.call(
+            admin,
+            "system",
+            setter,
+            vec![
+                Arg::obj(env.system),
+                Arg::obj(stranger),
+                Arg::pure(&1_000u64),
+            ],
+        );
+        assert_abort(result, "system", wrong_cap);
+    }
+    assert_eq!(wrong_cap, system::E_WRONG_ADMIN_CAP);
+}
+
 // ===== Epoch change =====
 
 #[test]

@@ -525,6 +525,12 @@ pub const ABORTS: &[FloeAbort] = &[
         "the network has the maximum number of nodes",
     ),
     a(
+        "system",
+        14,
+        "EWrongAdminCap",
+        "use the AdminCap that created this System",
+    ),
+    a(
         "wal",
         0,
         "EUnknownBurnSource",

@@ -93,6 +93,8 @@ pub const E_COMMITTEE_TOO_LARGE: u64 = 11;
 pub const E_DUPLICATE_BLS_KEY: u64 = 12;
 /// `MAX_NODES` nodes are registered already.
 pub const E_TOO_MANY_NODES: u64 = 13;
+/// The `AdminCap` did not create this `System`.
+pub const E_WRONG_ADMIN_CAP: u64 = 14;
 
 /// `sui::group_ops::EInvalidInput`: `bls12381::g1_from_bytes` of bytes that are not a point.
 const E_GROUP_INVALID_INPUT: u64 = 1;
@@ -161,7 +163,7 @@ fn node_id_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<Addres
 /// `system::init`: the `AdminCap` to the sender (the publisher). Returns its ID.
 pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     let id = ctx.fresh_id();
-    let cap = AdminCap::new(move_types::uid(id), false);
+    let cap = AdminCap::new(move_types::uid(id), None);
     ctx.create_object(tag(MODULE, "AdminCap"), true, &cap)?;
     let sender = ctx.sender();
     ctx.transfer(id, sender)?;
@@ -179,7 +181,7 @@ fn create_system(
     let n_shards: u16 = pure_arg(ctx, &args, 1)?;
     let epoch_duration_ms: u64 = pure_arg(ctx, &args, 2)?;
     clock_arg(ctx, &args, 3)?;
-    if cap.system_created {
+    if cap.system_id.is_some() {
         return Err(ctx.abort(E_SYSTEM_ALREADY_CREATED));
     }
     if n_shards < MIN_SHARDS {
@@ -188,8 +190,6 @@ fn create_system(
     if epoch_duration_ms == 0 {
         return Err(ctx.abort(E_INVALID_EPOCH_DURATION));
     }
-    cap.system_created = true;
-    ctx.write(cap_id, &cap)?;
     let n = u64::from(n_shards);
     let window = if epoch_duration_ms / 2 == 0 {
         1
@@ -200,6 +200,8 @@ fn create_system(
     let now = ctx.timestamp_ms();
     // Field order of the Move struct literal: the System's UID, then its three tables.
     let id = ctx.fresh_id();
+    cap.system_id = Some(move_types::id(id));
+    ctx.write(cap_id, &cap)?;
     let pools = table_new(ctx);
     let bls_keys = table_new(ctx);
     let fees = table_new(ctx);
@@ -378,7 +380,7 @@ fn fees_for_epoch_handler(
 
 // ----- parameters -----
 
-/// The shared part of every setter `set_x(self: &mut System, _: &AdminCap, value: u64)`:
+/// The shared part of every setter `set_x(self: &mut System, cap: &AdminCap, value: u64)`:
 /// checks the bounds `check` gives for the system, sets the field and emits
 /// `ParameterChanged` with the Move field name.
 fn set_parameter(
@@ -390,8 +392,12 @@ fn set_parameter(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(args, 3)?;
     let (id, mut system) = system_arg(ctx, args, 0)?;
-    admin_cap_arg(ctx, args, 1)?;
+    let (_, cap) = admin_cap_arg(ctx, args, 1)?;
     let value: u64 = pure_arg(ctx, args, 2)?;
+    // `assert_admin`: only the cap that created this System tunes it.
+    if cap.system_id != Some(move_types::id(id)) {
+        return Err(ctx.abort(E_WRONG_ADMIN_CAP));
+    }
     if !in_bounds(&system, value) {
         return Err(ctx.abort(E_PARAMETER_OUT_OF_BOUNDS));
     }

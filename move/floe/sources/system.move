@@ -91,11 +91,15 @@ const ECommitteeTooLarge: u64 = 11;
 const EDuplicateBlsKey: u64 = 12;
 /// `MAX_NODES` nodes are registered already.
 const ETooManyNodes: u64 = 13;
+/// The `AdminCap` did not create this `System`.
+const EWrongAdminCap: u64 = 14;
 
-/// Lets its holder create the `System` once and tune parameters. Sent to the publisher.
+/// Lets its holder create the `System` once and tune that `System`'s parameters. Sent to the
+/// publisher.
 public struct AdminCap has key, store {
     id: UID,
-    system_created: bool,
+    /// The `System` this cap created (none until `create_system`); the only one it tunes.
+    system_id: Option<ID>,
 }
 
 /// Shared; the state of the storage network.
@@ -133,7 +137,7 @@ public struct System has key {
 }
 
 fun init(ctx: &mut TxContext) {
-    let cap = AdminCap { id: object::new(ctx), system_created: false };
+    let cap = AdminCap { id: object::new(ctx), system_id: option::none() };
     transfer::public_transfer(cap, ctx.sender());
 }
 
@@ -147,10 +151,9 @@ public fun create_system(
     clock: &Clock,
     ctx: &mut TxContext,
 ) {
-    assert!(!cap.system_created, ESystemAlreadyCreated);
+    assert!(cap.system_id.is_none(), ESystemAlreadyCreated);
     assert!(n_shards >= MIN_SHARDS, EInvalidShardCount);
     assert!(epoch_duration_ms > 0, EInvalidEpochDuration);
-    cap.system_created = true;
     let n = (n_shards as u64);
     let window = if (epoch_duration_ms / 2 == 0) 1 else epoch_duration_ms / 2;
     let max_committee = if (n < DEFAULT_MAX_COMMITTEE_SIZE) n else DEFAULT_MAX_COMMITTEE_SIZE;
@@ -181,6 +184,7 @@ public fun create_system(
         bls_keys: table::new(ctx),
         fees: table::new(ctx),
     };
+    cap.system_id = option::some(object::id(&system));
     events::emit_system_created(
         object::id(&system),
         n_shards,
@@ -308,9 +312,15 @@ public fun max_nodes(): u64 { MAX_NODES }
 
 // === Parameters (AdminCap) ===
 
+/// Aborts `EWrongAdminCap` unless `cap` created this `System`.
+fun assert_admin(self: &System, cap: &AdminCap) {
+    assert!(cap.system_id == option::some(object::id(self)), EWrongAdminCap);
+}
+
 /// Sets the storage fee burn share (0..=5000 bps). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_fee_burn_bps(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_fee_burn_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(value <= MAX_FEE_BURN_BPS, EParameterOutOfBounds);
     let old = self.fee_burn_bps;
     self.fee_burn_bps = value;
@@ -318,8 +328,9 @@ public fun set_fee_burn_bps(self: &mut System, _: &AdminCap, value: u64) {
 }
 
 /// Sets the license protocol fee (0..=5000 bps). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_license_fee_bps(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_license_fee_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(value <= MAX_LICENSE_FEE_BPS, EParameterOutOfBounds);
     let old = self.license_fee_bps;
     self.license_fee_bps = value;
@@ -327,8 +338,9 @@ public fun set_license_fee_bps(self: &mut System, _: &AdminCap, value: u64) {
 }
 
 /// Sets the slash share (1..=5000 bps). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_slash_bps(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_slash_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(value >= MIN_SLASH_BPS && value <= MAX_SLASH_BPS, EParameterOutOfBounds);
     let old = self.slash_bps;
     self.slash_bps = value;
@@ -336,8 +348,9 @@ public fun set_slash_bps(self: &mut System, _: &AdminCap, value: u64) {
 }
 
 /// Sets the burned share of slashed stake (0..=10000 bps). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_slash_burn_bps(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_slash_burn_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(value <= MAX_SLASH_BURN_BPS, EParameterOutOfBounds);
     let old = self.slash_burn_bps;
     self.slash_burn_bps = value;
@@ -345,8 +358,9 @@ public fun set_slash_burn_bps(self: &mut System, _: &AdminCap, value: u64) {
 }
 
 /// Sets the challenge answer window (1000 ms..=epoch_duration_ms). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_challenge_window_ms(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_challenge_window_ms(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(
         value >= MIN_CHALLENGE_WINDOW_MS && value <= self.epoch_duration_ms,
         EParameterOutOfBounds,
@@ -357,8 +371,9 @@ public fun set_challenge_window_ms(self: &mut System, _: &AdminCap, value: u64) 
 }
 
 /// Sets the minimum stake epochs (0..=52). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_min_stake_epochs(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_min_stake_epochs(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(value <= MAX_MIN_STAKE_EPOCHS, EParameterOutOfBounds);
     let old = self.min_stake_epochs;
     self.min_stake_epochs = value;
@@ -366,8 +381,9 @@ public fun set_min_stake_epochs(self: &mut System, _: &AdminCap, value: u64) {
 }
 
 /// Sets the early unstake fee (0..=5000 bps). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_early_unstake_fee_bps(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_early_unstake_fee_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(value <= MAX_EARLY_UNSTAKE_FEE_BPS, EParameterOutOfBounds);
     let old = self.early_unstake_fee_bps;
     self.early_unstake_fee_bps = value;
@@ -375,8 +391,9 @@ public fun set_early_unstake_fee_bps(self: &mut System, _: &AdminCap, value: u64
 }
 
 /// Sets how many epochs ahead storage may be bought (1..=1000). Emits `ParameterChanged`.
-/// Aborts `EParameterOutOfBounds`.
-public fun set_max_epochs_ahead(self: &mut System, _: &AdminCap, value: u64) {
+/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_max_epochs_ahead(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     assert!(
         value >= MIN_MAX_EPOCHS_AHEAD && value <= MAX_MAX_EPOCHS_AHEAD,
         EParameterOutOfBounds,
@@ -387,8 +404,9 @@ public fun set_max_epochs_ahead(self: &mut System, _: &AdminCap, value: u64) {
 }
 
 /// Sets the maximum committee size (1..=min(n_shards, 256)); applies from the next epoch
-/// change. Emits `ParameterChanged`. Aborts `EParameterOutOfBounds`.
-public fun set_max_committee_size(self: &mut System, _: &AdminCap, value: u64) {
+/// change. Emits `ParameterChanged`. Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+public fun set_max_committee_size(self: &mut System, cap: &AdminCap, value: u64) {
+    assert_admin(self, cap);
     let n = (self.n_shards as u64);
     let upper = if (n < MAX_NODES) n else MAX_NODES;
     assert!(value >= MIN_MAX_COMMITTEE_SIZE && value <= upper, EParameterOutOfBounds);
@@ -815,6 +833,12 @@ public(package) fun pool_mut(self: &mut System, node_id: ID): &mut StakingPool {
 #[test_only]
 public fun init_for_testing(ctx: &mut TxContext) {
     init(ctx)
+}
+
+/// A new `AdminCap` that created no `System`.
+#[test_only]
+public fun admin_cap_for_testing(ctx: &mut TxContext): AdminCap {
+    AdminCap { id: object::new(ctx), system_id: option::none() }
 }
 
 /// Makes these registered nodes the current committee, node `k` holding exactly

@@ -146,6 +146,38 @@ fun admin_sets_every_parameter() {
     env::finish(scenario, clock);
 }
 
+/// An `AdminCap` tunes only the `System` it created: one that created none is refused.
+#[test]
+#[expected_failure(abort_code = floe::system::EWrongAdminCap)]
+fun a_cap_that_created_no_system_cannot_tune_it() {
+    let (mut scenario, clock) = env::setup(10);
+    let mut system = scenario.take_shared<System>();
+    let stranger = system::admin_cap_for_testing(scenario.ctx());
+    system.set_slash_burn_bps(&stranger, 0);
+    std::unit_test::destroy(stranger);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+/// Nor is the cap that created another `System` (after an upgrade or in tests, several may
+/// exist).
+#[test]
+#[expected_failure(abort_code = floe::system::EWrongAdminCap)]
+fun a_cap_of_another_system_cannot_tune_this_one() {
+    let (mut scenario, clock) = env::setup(10);
+    let first = scenario.take_shared<System>();
+    let first_id = object::id(&first);
+    ts::return_shared(first);
+    let mut other = system::admin_cap_for_testing(scenario.ctx());
+    system::create_system(&mut other, 10, env::epoch_ms(), &clock, scenario.ctx());
+    scenario.next_tx(env::admin());
+    let mut system = scenario.take_shared_by_id<System>(first_id);
+    system.set_fee_burn_bps(&other, 0);
+    std::unit_test::destroy(other);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
 #[test]
 #[expected_failure(abort_code = floe::system::EParameterOutOfBounds)]
 fun fee_burn_bps_above_bound_aborts() {
