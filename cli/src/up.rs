@@ -98,8 +98,8 @@ fn check_shape(home: &Home, shape: &GenesisShape) -> anyhow::Result<()> {
         && home.devnet_dir().exists()
     {
         bail!(
-            "{} holds a network started with {} nodes, {} shards and {} ms epochs; run `floe up` \
-             with those, or delete the directory to start a new network",
+            "{} holds a network started with {} nodes, {} shards and {} ms epochs\n\
+             run `floe up` with those, or delete the directory to start a new network",
             home.root().display(),
             previous.genesis.nodes,
             previous.genesis.shards,
@@ -168,6 +168,26 @@ fn write_node_config(
 
 /// Runs the network until Ctrl-C or SIGTERM (or until a part of it fails).
 pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
+    if options.epoch_ms == 0 {
+        bail!(
+            "--epoch-secs 0 is too short for an epoch\npass --epoch-secs 1 or more (the default is 300)"
+        );
+    }
+    if options.shards < 4 {
+        bail!(
+            "--shards {} is too few: Red Stuff needs at least 4 shards\npass --shards 4 or more (the default is 100)",
+            options.shards
+        );
+    }
+    if options.nodes == 0 || options.nodes > usize::from(options.shards) {
+        bail!(
+            "--nodes {} is out of range for {} shards\npass --nodes between 1 and --shards ({})",
+            options.nodes,
+            options.shards,
+            options.shards
+        );
+    }
+
     std::fs::create_dir_all(home.root())
         .with_context(|| format!("creating {}", home.root().display()))?;
     let shape = GenesisShape {
@@ -176,14 +196,6 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
         epoch_ms: options.epoch_ms,
     };
     check_shape(home, &shape)?;
-    if options.nodes == 0 || options.nodes > usize::from(options.shards) {
-        bail!(
-            "--nodes must be between 1 and --shards ({}), got {}",
-            options.shards,
-            options.nodes
-        );
-    }
-
     let identities = (0..options.nodes)
         .map(|i| node_identity(home, i, &options))
         .collect::<anyhow::Result<Vec<_>>>()?;
