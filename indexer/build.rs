@@ -2,7 +2,8 @@
 //! - `sqlx::migrate!` embeds `../migrations` at compile time, but cargo does not know the files
 //!   are inputs: without the rerun line, a new or edited migration is missed until db.rs changes.
 //! - Facts about the Move package the indexer needs but no event carries (the names of every
-//!   event, the defaults `create_system` and `register_node` start from) are read from
+//!   event, the burn sources, the defaults `create_system` and `register_node` start from) are
+//!   read from
 //!   `move/floe/sources` here, so they are generated from the package, not hand-copied, and a
 //!   change there rebuilds the indexer.
 
@@ -38,6 +39,7 @@ fn main() -> Result<(), BuildError> {
     let events = read(&sources.join("events.move"))?;
     let system = read(&sources.join("system.move"))?;
     let staking = read(&sources.join("staking.move"))?;
+    let wal = read(&sources.join("wal.move"))?;
 
     let mut names: Vec<&str> = events
         .lines()
@@ -83,6 +85,50 @@ fn main() -> Result<(), BuildError> {
         "/// `staking.move`'s `DEFAULT_CAPACITY_VOTE`: a new node's capacity vote.\n\
          pub const DEFAULT_CAPACITY_VOTE: u64 = {};",
         constant_u64(&staking, "DEFAULT_CAPACITY_VOTE")?
+    );
+
+    // `const SOURCE_STORAGE_FEE: u8 = 0;` → (0, "storage_fee"), by code.
+    let mut burn_sources: Vec<(u64, String)> = wal
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("const SOURCE_")?;
+            let (name, rest) = rest.split_once(':')?;
+            let value = rest.split_once('=')?.1.trim().trim_end_matches(';').trim();
+            Some((value.parse().ok()?, name.trim().to_ascii_lowercase()))
+        })
+        .collect();
+    burn_sources.sort();
+    if burn_sources.is_empty()
+        || burn_sources
+            .iter()
+            .enumerate()
+            .any(|(i, s)| s.0 != i as u64)
+    {
+        return Err(BuildError(format!(
+            "wal.move's burn sources are not 0, 1, 2…: {burn_sources:?}"
+        )));
+    }
+    out.push_str(
+        "\n/// `wal.move`'s burn sources (`SOURCE_…`), as `(code, name)` by code: codes are 0, 1, 2….\n",
+    );
+    out.push_str("pub const BURN_SOURCES: &[(u64, &str)] = &[\n");
+    for (code, name) in &burn_sources {
+        let _ = writeln!(out, "    ({code}, {name:?}),");
+    }
+    out.push_str("];\n");
+    let last = burn_sources.len() - 1;
+    let _ = writeln!(
+        out,
+        "/// The highest burn source code.\npub const LAST_BURN_SOURCE: u64 = {last};"
+    );
+    let listed: Vec<String> = burn_sources
+        .iter()
+        .map(|(code, name)| format!("{code} {name}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "/// The burn sources as documentation text.\npub const BURN_SOURCES_TEXT: &str = {:?};",
+        listed.join(", ")
     );
 
     let out_dir = std::env::var_os("OUT_DIR")

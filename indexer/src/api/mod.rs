@@ -163,8 +163,8 @@ static BURNS: ListSpec = ListSpec {
     key: POSITION,
     filters: &[Filter::new(
         "source",
-        Param::Code(0, 3),
-        "0 storage fee, 1 slashing, 2 early unstake, 3 license fee",
+        Param::Code(0, crate::move_facts::LAST_BURN_SOURCE),
+        crate::move_facts::BURN_SOURCES_TEXT,
     )],
     item: TO_JSON,
 };
@@ -993,10 +993,10 @@ mod tests {
             ),
             (
                 "GET",
-                "/v1/burns?source=4",
+                "/v1/burns?source=99",
                 400,
                 "invalid-parameter",
-                "from 0 to 3",
+                "from 0 to",
             ),
             (
                 "GET",

@@ -7,17 +7,6 @@ use super::{EventCtx, ProjectionError, address_text, decode, id_text};
 use crate::move_facts;
 use crate::rows::{Rows, boolean, int, num, text};
 
-/// The name of a burn source code, as `floe::wal` documents them.
-pub fn burn_source_name(source: u8) -> &'static str {
-    match source {
-        0 => "storage_fee",
-        1 => "slashing",
-        2 => "early_unstake",
-        3 => "license_fee",
-        _ => "unknown",
-    }
-}
-
 pub(super) fn apply(
     ctx: &EventCtx,
     name: &str,
@@ -50,7 +39,7 @@ pub(super) fn apply(
             cells.extend([
                 ("amount", num(e.amount)),
                 ("source", int(u64::from(e.source))),
-                ("source_name", text(burn_source_name(e.source))),
+                ("source_name", text(move_facts::burn_source_name(e.source))),
                 ("total_burned", num(e.total_burned)),
                 ("total_supply", num(e.total_supply)),
             ]);
