@@ -1,13 +1,17 @@
-//! The indexer on real chain data: an in-process devnet runs Floe's flows through the sdk
-//! (store and certify a blob on four genesis nodes, register a model and publish a version,
-//! open an offer, buy a license, stake and ask to withdraw); the `floe-indexer` binary then
-//! ingests the devnet's checkpoint files into a fresh PostgreSQL database and the test checks
-//! the projections through its REST API.
+//! The indexer on real chain data: an in-process devnet with four genesis storage nodes runs a
+//! scripted history through the sdk (store and certify a blob, register a model and publish a
+//! version, open an offer, buy a license, stake and ask to withdraw, change a parameter, issue
+//! challenges, answer one and slash the others, advance the epoch, withdraw); the
+//! `floe-indexer` binary then ingests the devnet's checkpoint files from checkpoint 0 (genesis
+//! included) into a fresh PostgreSQL database, and every field of every route is checked
+//! against the chain: its objects as they are at the end, and its events as the checkpoint
+//! files hold them. No field is null where the chain has a value.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,14 +20,18 @@ use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
 use floe_devnet::{Devnet, DevnetConfig};
 use floe_encoder::{BlobId, BlobMetadata, Sliver, SliverPair};
 use floe_sdk::bls::BlsKeyPair;
-use floe_sdk::move_types::staking::NodeCap;
+use floe_sdk::move_types::{self, events as ev, staking::NodeCap};
 use floe_sdk::nodes::{NodeError, StorageConfirmation, StorageNodeClient};
-use floe_sdk::{Floe, Keystore, NetworkConfig};
+use floe_sdk::sui_transaction_builder::{ObjectInput, TransactionBuilder};
+use floe_sdk::{Floe, Keystore, NetworkConfig, calls};
+use serde_json::{Value, json};
 use sui_sdk_types::Address;
 use support::{IndexerProcess, TestDb, get, get_json, last_checkpoint, wait_for_checkpoint};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const WAL: u64 = 1_000_000_000;
+/// Long enough for the history before the epoch change, short enough to wait out.
+const EPOCH_MS: u64 = 15_000;
 
 /// A storage node kept in memory that signs confirmations with its genesis BLS key.
 struct Node {
@@ -89,10 +97,6 @@ fn bls_keys() -> Vec<BlsKeyPair> {
         .collect()
 }
 
-fn operator(i: usize) -> Address {
-    Address::new([0xd0 + i as u8; 32])
-}
-
 /// Asks the devnet faucet for `amount` WAL for `recipient`.
 async fn request_wal(faucet: &str, recipient: Address, amount: u64) {
     let host = faucet.strip_prefix("http://").unwrap();
@@ -111,9 +115,129 @@ async fn request_wal(faucet: &str, recipient: Address, amount: u64) {
     assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
 }
 
+/// One floe event as the checkpoint files hold it, decoded with the sdk's types (not the
+/// indexer's code).
+struct ChainEvent {
+    checkpoint: u64,
+    tx_index: u64,
+    event_index: u64,
+    tx_digest: String,
+    timestamp_ms: u64,
+    sender: Address,
+    module: String,
+    name: String,
+    contents: Vec<u8>,
+}
+
+impl ChainEvent {
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> T {
+        bcs::from_bytes(&self.contents).unwrap()
+    }
+}
+
+/// Every event of `package` in checkpoints 0..=last of `dir`, in chain order.
+fn chain_events(dir: &Path, last: u64, package: Address) -> Vec<ChainEvent> {
+    let mut out = Vec::new();
+    for seq in 0..=last {
+        let checkpoint =
+            floe_devnet::checkpoint_files::read(&dir.join(format!("{seq}.binpb.zst"))).unwrap();
+        let timestamp_ms = sui_rpc::proto::proto_to_timestamp_ms(
+            checkpoint.summary.as_ref().unwrap().timestamp.unwrap(),
+        )
+        .unwrap();
+        for (tx_index, tx) in checkpoint.transactions.iter().enumerate() {
+            let Some(events) = &tx.events else { continue };
+            for (event_index, event) in events.events.iter().enumerate() {
+                let event = sui_sdk_types::Event::try_from(event).unwrap();
+                if *event.type_.address() != package {
+                    continue;
+                }
+                out.push(ChainEvent {
+                    checkpoint: seq,
+                    tx_index: tx_index as u64,
+                    event_index: event_index as u64,
+                    tx_digest: tx.digest.clone().unwrap(),
+                    timestamp_ms,
+                    sender: event.sender,
+                    module: event.type_.module().to_string(),
+                    name: event.type_.name().to_string(),
+                    contents: event.contents,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The events named `name`, decoded.
+fn events_named<'a, T: serde::de::DeserializeOwned>(
+    events: &'a [ChainEvent],
+    name: &str,
+) -> Vec<(&'a ChainEvent, T)> {
+    events
+        .iter()
+        .filter(|e| e.name == name)
+        .map(|e| (e, e.decode()))
+        .collect()
+}
+
+fn id(id: &move_types::ID) -> String {
+    move_types::address_of(id).to_string()
+}
+
+/// A Move address as Sui prints it.
+fn mv(address: &moverox::types::Address) -> String {
+    Address::new(address.into_inner()).to_string()
+}
+
+fn text(s: &move_types::MoveString) -> String {
+    String::from_utf8(s.bytes.clone()).unwrap()
+}
+
+fn b64(bytes: [u8; 32]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Every field of `item` that is null must be one the chain has no value for yet (`allowed`),
+/// and every field in `allowed` must be null (so the list stays honest).
+fn nulls_only(what: &str, item: &Value, allowed: &[&str]) {
+    let fields = item.as_object().unwrap_or_else(|| panic!("{what}: {item}"));
+    for (name, value) in fields {
+        assert_eq!(
+            value.is_null(),
+            allowed.contains(&name.as_str()),
+            "{what}.{name} = {value} (null allowed only for {allowed:?})"
+        );
+    }
+}
+
+/// Every item of a list, following `next_cursor` with small pages (so cursors are exercised).
+async fn all(addr: std::net::SocketAddr, path: &str, last: u64) -> Vec<Value> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut url = format!("{path}{separator}limit=3");
+    loop {
+        let page = get_json(addr, &url).await;
+        assert_eq!(page["checkpoint"], last, "{url}");
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("{path}{separator}limit=3&cursor={cursor}"),
+            None => return items,
+        }
+    }
+}
+
+/// `item[field]` as u64, failing with the field's name.
+fn n(item: &Value, field: &str) -> u64 {
+    item[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{field} of {item}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn indexes_real_devnet_checkpoints_and_serves_them() {
-    // --- A devnet with four genesis storage nodes; Floe's flows through the sdk.
+async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
+    // --- A devnet with four genesis storage nodes whose operators hold keys (one answers a
+    // challenge).
     let dir = tempfile::tempdir().unwrap();
     let mut config = DevnetConfig {
         grpc_addr: "127.0.0.1:0".parse().unwrap(),
@@ -122,12 +246,13 @@ async fn indexes_real_devnet_checkpoints_and_serves_them() {
         checkpoint_interval_ms: 20,
         ..DevnetConfig::default()
     };
-    let publisher = Keystore::load_or_create(config.faucet_keystore_path(), 1)
-        .unwrap()
-        .addresses()[0];
+    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
+    let publisher = faucet_keys.addresses()[0];
+    let mut operator_keys = Keystore::default();
+    let operators: Vec<Address> = (0..4).map(|_| operator_keys.generate()).collect();
     config.floe = Some(NetworkGenesis {
         n_shards: 10,
-        epoch_duration_ms: 3_600_000,
+        epoch_duration_ms: EPOCH_MS,
         nodes: bls_keys()
             .iter()
             .enumerate()
@@ -136,14 +261,15 @@ async fn indexes_real_devnet_checkpoints_and_serves_them() {
                 network_address: format!("127.0.0.1:{}", 9500 + i),
                 bls_public_key: key.public_key().to_vec(),
                 proof_of_possession: key.proof_of_possession(publisher).to_vec(),
-                commission_bps: 100,
-                stake: 1_000 * WAL,
-                operator: operator(i),
+                commission_bps: 100 + i as u64,
+                stake: (1_000 + i as u64) * WAL,
+                operator: operators[i],
             })
             .collect(),
     });
     let devnet = Devnet::start_floe(config.clone()).await.unwrap();
     let network = NetworkConfig::from_file(devnet.network_config_path()).unwrap();
+    let package = network.original_package_id.unwrap();
     let faucet = network.faucet_url.clone().unwrap();
     let mut keys = Keystore::default();
     let user = keys.generate();
@@ -154,23 +280,29 @@ async fn indexes_real_devnet_checkpoints_and_serves_them() {
         .unwrap();
 
     let epoch = floe.system().await.unwrap().epoch;
+    assert_eq!(epoch, 1, "genesis with nodes starts in epoch 1");
     let cap_type = floe_devnet::floe::tag("staking", "NodeCap");
     let mut nodes = HashMap::new();
+    let mut cap_of = HashMap::new();
     for (i, key) in bls_keys().into_iter().enumerate() {
         let caps = floe
             .client
-            .owned_objects(operator(i), Some(&cap_type))
+            .owned_objects(operators[i], Some(&cap_type))
             .await
             .unwrap();
         let cap: NodeCap = bcs::from_bytes(caps[0].as_struct().unwrap().contents()).unwrap();
+        let node_id = move_types::address_of(&cap.node_id);
+        cap_of.insert(node_id, (caps[0].object_id(), operators[i]));
         let node = Node {
             key,
             epoch,
             metadata: Mutex::default(),
             pairs: Mutex::default(),
         };
-        nodes.insert(floe_sdk::move_types::address_of(&cap.node_id), node);
+        nodes.insert(node_id, node);
     }
+
+    // --- The history: storage, the market, staking.
     let blob: Vec<u8> = (0..30_000u32).map(|i| (i * 7 + 3) as u8).collect();
     let stored = floe.store_blob(&nodes, &blob, 3, true).await.unwrap();
     let model = floe
@@ -193,111 +325,870 @@ async fn indexes_real_devnet_checkpoints_and_serves_them() {
         .await
         .unwrap();
     let license = floe.purchase_license(offer.id, 3).await.unwrap();
-    let node_id = *nodes.keys().next().unwrap();
-    let staked = floe.stake(node_id, 10 * WAL).await.unwrap();
+    let staked_node = *nodes.keys().min().unwrap();
+    let staked = floe.stake(staked_node, 10 * WAL).await.unwrap();
     floe.request_withdraw(staked).await.unwrap();
+
+    // A parameter change with the AdminCap (the publisher, i.e. the faucet, holds it): a
+    // one-second challenge window, so missed challenges can be slashed soon.
+    let mut admin = Floe::connect(&network, faucet_keys.key(&publisher).unwrap().clone())
+        .await
+        .unwrap();
+    let admin_cap_type = floe_devnet::floe::tag("system", "AdminCap");
+    let admin_cap = admin
+        .client
+        .owned_objects(publisher, Some(&admin_cap_type))
+        .await
+        .unwrap()[0]
+        .clone();
+    let mut builder = TransactionBuilder::new();
+    let cap = builder.object(ObjectInput::owned(
+        admin_cap.object_id(),
+        admin_cap.version(),
+        admin_cap.digest(),
+    ));
+    calls::system::set_challenge_window_ms(&mut builder, &admin.objects, cap, 1_000);
+    admin.execute(builder).await.unwrap();
+
+    // Challenges for every committee node; the first one's node answers, the others miss it
+    // and are slashed once the window is over.
+    let mut builder = TransactionBuilder::new();
+    calls::challenge::issue_challenges(&mut builder, &floe.objects);
+    let issued = floe.execute(builder).await.unwrap();
+    let challenges: Vec<ev::ChallengeIssued> = issued
+        .events
+        .iter()
+        .filter(|e| e.type_.name().as_str() == "ChallengeIssued")
+        .map(|e| bcs::from_bytes(&e.contents).unwrap())
+        .collect();
+    assert_eq!(challenges.len(), 4);
+    let answered = &challenges[0];
+    let answered_node = move_types::address_of(&answered.node_id);
+    let blob_id = BlobId(answered.blob_id.to_le_bytes());
+    let (metadata, primary) = nodes
+        .values()
+        .find_map(|node| {
+            let pair = node
+                .pairs
+                .lock()
+                .unwrap()
+                .get(&(blob_id, answered.shard))?
+                .clone();
+            let metadata = node.metadata.lock().unwrap().get(&blob_id)?.clone();
+            Some((metadata, pair.primary))
+        })
+        .expect("some node stored the challenged pair");
+    let answer =
+        floe_encoder::answer_challenge(&metadata, &primary, usize::from(answered.symbol_index))
+            .unwrap();
+    let (cap_id, operator) = cap_of[&answered_node];
+    floe_sdk::faucet::request_gas(&faucet, operator)
+        .await
+        .unwrap();
+    let mut responder = Floe::connect(&network, operator_keys.key(&operator).unwrap().clone())
+        .await
+        .unwrap();
+    let cap_object = responder.client.object(cap_id).await.unwrap();
+    let mut builder = TransactionBuilder::new();
+    let cap = builder.object(ObjectInput::owned(
+        cap_id,
+        cap_object.version(),
+        cap_object.digest(),
+    ));
+    let sliver_path: Vec<Vec<u8>> = answer.sliver_path.iter().map(|h| h.to_vec()).collect();
+    let pair_path: Vec<Vec<u8>> = answer.pair_path.iter().map(|h| h.to_vec()).collect();
+    calls::challenge::respond(
+        &mut builder,
+        &responder.objects,
+        cap,
+        answered.challenge_id,
+        &answer.symbol,
+        &sliver_path,
+        &answer.secondary_hash,
+        &pair_path,
+    );
+    responder.execute(builder).await.unwrap();
+    let deadline = challenges.iter().map(|c| c.deadline_ms).max().unwrap();
+    while floe.chain_now_ms().await.unwrap() <= deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for missed in &challenges[1..] {
+        let mut builder = TransactionBuilder::new();
+        let reward =
+            calls::challenge::slash_missed(&mut builder, &floe.objects, missed.challenge_id);
+        let me = builder.pure(&user);
+        builder.transfer_objects(vec![reward], me);
+        floe.execute(builder).await.unwrap();
+    }
+
+    // The epoch change once epoch 1 has run its length, then the withdrawal it allows.
+    let system = floe.system().await.unwrap();
+    while floe.chain_now_ms().await.unwrap() < system.epoch_start_ms + system.epoch_duration_ms {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut builder = TransactionBuilder::new();
+    calls::system::advance_epoch(&mut builder, &floe.objects);
+    floe.execute(builder).await.unwrap();
+    let withdrawn = floe.withdraw(staked).await.unwrap();
+
+    // --- The chain as it is now: objects read before the devnet stops.
+    let system = floe.system().await.unwrap();
+    assert_eq!(system.epoch, 2);
+    let mut pools = BTreeMap::new();
+    for node_id in nodes.keys() {
+        pools.insert(*node_id, floe.staking_pool(*node_id).await.unwrap());
+    }
+    let treasury: move_types::wal::Treasury = floe
+        .read_object(floe.objects.treasury.id, "wal::Treasury")
+        .await
+        .unwrap();
+    let blob_object: move_types::blob::Blob = floe
+        .read_object(stored.blob_object, "blob::Blob")
+        .await
+        .unwrap();
+    let model_object: move_types::model::Model = floe
+        .read_object(model.model.id, "model::Model")
+        .await
+        .unwrap();
+    let offer_object: move_types::license::LicenseOffer = floe
+        .read_object(offer.id, "license::LicenseOffer")
+        .await
+        .unwrap();
+    let license_object = floe.license(license).await.unwrap();
+    let staked_type = floe_devnet::floe::tag("staking", "StakedWal");
+    let mut genesis_stakes = BTreeMap::new();
+    for operator in &operators {
+        for object in floe
+            .client
+            .owned_objects(*operator, Some(&staked_type))
+            .await
+            .unwrap()
+        {
+            let staked: move_types::staking::StakedWal =
+                bcs::from_bytes(object.as_struct().unwrap().contents()).unwrap();
+            genesis_stakes.insert(object.object_id().to_string(), (staked, *operator));
+        }
+    }
+    assert_eq!(genesis_stakes.len(), 4);
+    assert!(
+        floe.client.object(staked).await.is_err(),
+        "the withdrawn StakedWal is gone"
+    );
     // Let the last checkpoint seal and its file land, then stop the chain.
     tokio::time::sleep(Duration::from_millis(200)).await;
     devnet.shutdown().await;
     let checkpoints = config.checkpoint_dir();
     let last = last_checkpoint(&checkpoints);
+    let events = chain_events(&checkpoints, last, package);
 
-    // --- The indexer binary ingests the files into a fresh database.
+    // Genesis is in checkpoint 0: the treasury, the system, each node's registration and
+    // stake, the first epoch change.
+    let genesis: Vec<&str> = events
+        .iter()
+        .filter(|e| e.checkpoint == 0)
+        .map(|e| e.name.as_str())
+        .collect();
+    for (name, count) in [
+        ("WalTreasuryCreated", 1),
+        ("SystemCreated", 1),
+        ("NodeRegistered", 4),
+        ("Staked", 4),
+        ("EpochAdvanced", 1),
+    ] {
+        assert_eq!(
+            genesis.iter().filter(|n| **n == name).count(),
+            count,
+            "{name} in checkpoint 0: {genesis:?}"
+        );
+    }
+
+    // --- The indexer binary ingests the files into a fresh database, from checkpoint 0.
     let db = TestDb::new("devnet").await;
-    let package = network.original_package_id.unwrap().to_string();
     let indexer = IndexerProcess::spawn(
         &db.url,
         &[
             "--checkpoints-dir",
             checkpoints.to_str().unwrap(),
             "--package",
-            &package,
+            &package.to_string(),
+            "--batch",
+            "7",
         ],
     );
     wait_for_checkpoint(indexer.addr, last, Duration::from_secs(60)).await;
     let addr = indexer.addr;
 
-    // Blob: by base64url ID and by decimal u256, with its object.
-    let blob_id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(stored.blob_id.0);
-    let answer = get_json(addr, &format!("/v1/blobs/{blob_id}")).await;
-    assert_eq!(answer["checkpoint"], last);
-    let item = &answer["item"];
-    assert_eq!(item["blob_id"], blob_id);
-    assert_eq!(item["size"], 30_000);
-    assert_eq!(item["live_references"], 1);
-    let object = &item["objects"][0];
-    assert_eq!(object["status"], "certified");
-    assert_eq!(object["deletable"], true);
-    assert_eq!(object["owner"], user.to_string());
-    assert_eq!(object["blob_object_id"], stored.blob_object.to_string());
-    assert_eq!(object["certified_epoch"], epoch);
-    assert_eq!(object["end_epoch"], epoch + 3);
-    let decimal = floe_sdk::move_types::u256_from_le(stored.blob_id.0).to_string();
-    let by_decimal = get_json(addr, &format!("/v1/blobs/{decimal}")).await;
-    assert_eq!(by_decimal["item"]["blob_id"], blob_id);
-    assert_eq!(item["blob_id_u256"], decimal);
+    // /v1/events: every floe event of every checkpoint, genesis first, field by field.
+    let indexed = all(addr, "/v1/events", last).await;
+    assert_eq!(indexed.len(), events.len());
+    for (item, event) in indexed.iter().zip(&events) {
+        nulls_only("event", item, &[]);
+        assert_eq!(
+            *item,
+            json!({
+                "checkpoint": event.checkpoint,
+                "tx_index": event.tx_index,
+                "event_index": event.event_index,
+                "tx_digest": event.tx_digest,
+                "timestamp_ms": event.timestamp_ms,
+                "sender": event.sender.to_string(),
+                "module": event.module,
+                "event_type": event.name,
+                "contents": hex::encode(&event.contents),
+            })
+        );
+    }
+    assert_eq!(indexed[0]["checkpoint"], 0);
+    let registered = get_json(addr, "/v1/events?event_type=NodeRegistered").await;
+    assert_eq!(registered["items"].as_array().unwrap().len(), 4);
 
-    // The storage the blob was registered with.
-    let storage = get_json(addr, &format!("/v1/storage?owner={user}")).await;
-    assert_eq!(storage["items"][0]["status"], "in_blob");
-    assert_eq!(
-        storage["items"][0]["blob_object_id"],
-        stored.blob_object.to_string()
-    );
-
-    // Model, version, offer, license.
-    let models = get_json(addr, "/v1/models").await;
-    assert_eq!(models["items"].as_array().unwrap().len(), 1);
-    let m = &models["items"][0];
-    assert_eq!(m["model_id"], model.model.id.to_string());
-    assert_eq!(m["name"], "indexed-llm");
-    assert_eq!(m["latest_version"], version);
-    assert_eq!(m["licenses_sold"], 1);
-    let versions = get_json(addr, &format!("/v1/models/{}/versions", model.model.id)).await;
-    assert_eq!(versions["items"][0]["version"], 1);
-    assert_eq!(versions["items"][0]["blob_id"], blob_id);
-    assert_eq!(versions["items"][0]["metrics"]["accuracy_bps"], 9_250);
-    let offers = get_json(addr, &format!("/v1/offers?model_id={}", model.model.id)).await;
-    assert_eq!(offers["items"][0]["price_per_window"], 2 * WAL);
-    assert_eq!(offers["items"][0]["uses_per_window"], 5);
-    let licenses = get_json(addr, &format!("/v1/licenses?holder={user}")).await;
-    let l = &licenses["items"][0];
-    assert_eq!(l["license_id"], license.to_string());
-    assert_eq!(l["windows"], 3);
-    assert_eq!(l["price_paid"], 6 * WAL);
-    assert_eq!(l["uses_left"], 15);
-    assert_eq!(l["use_limited"], true);
-    let fee = l["fee_burned"].as_u64().unwrap();
-    assert!(fee > 0);
-    assert_eq!(m["total_revenue"].as_u64().unwrap(), 6 * WAL - fee);
-    let single = get_json(addr, &format!("/v1/licenses/{license}")).await;
-    assert_eq!(single["item"]["license_id"], license.to_string());
-
-    // Burns and supply: the license fee burned with source 3.
-    let burns = get_json(addr, "/v1/burns?source=3").await;
-    assert_eq!(burns["items"][0]["amount"], fee);
-    assert_eq!(burns["items"][0]["source_name"], "license_fee");
+    // /v1/supply: the Treasury.
     let supply = get_json(addr, "/v1/supply").await;
+    let s = &supply["item"];
+    nulls_only("supply", s, &[]);
+    let (created_event, created) =
+        &events_named::<ev::WalTreasuryCreated>(&events, "WalTreasuryCreated")[0];
+    let burns: Vec<(&ChainEvent, ev::WalBurned)> = events_named(&events, "WalBurned");
     assert_eq!(
-        supply["item"]["total_burned"],
-        burns["items"][0]["total_burned"]
+        *s,
+        json!({
+            "treasury_id": floe.objects.treasury.id.to_string(),
+            "publisher": publisher.to_string(),
+            "initial_supply": created.initial_supply,
+            "total_burned": treasury.total_burned,
+            "total_supply": treasury.cap.total_supply.value,
+            "burns": burns.len(),
+            "updated_checkpoint": burns.last().map_or(created_event.checkpoint, |(e, _)| e.checkpoint),
+        })
+    );
+    assert_eq!(
+        created.initial_supply,
+        treasury.cap.total_supply.value + treasury.total_burned
     );
 
-    // Stake position.
-    let stakes = get_json(addr, &format!("/v1/stakes?staker={user}")).await;
-    let s = &stakes["items"][0];
-    assert_eq!(s["staked_wal_id"], staked.to_string());
-    assert_eq!(s["node_id"], node_id.to_string());
-    assert_eq!(s["amount"], 10 * WAL);
-    assert_eq!(s["status"], "withdrawing");
+    // /v1/burns: every WalBurned, with its source's name.
+    let indexed = all(addr, "/v1/burns", last).await;
+    assert_eq!(indexed.len(), burns.len());
+    let sources: Vec<u8> = burns.iter().map(|(_, b)| b.source).collect();
+    for source in [1, 3] {
+        assert!(
+            sources.contains(&source),
+            "a burn of source {source}: {sources:?}"
+        );
+    }
+    for (item, (event, burn)) in indexed.iter().zip(&burns) {
+        nulls_only("burn", item, &[]);
+        assert_eq!(
+            *item,
+            json!({
+                "checkpoint": event.checkpoint,
+                "tx_index": event.tx_index,
+                "event_index": event.event_index,
+                "tx_digest": event.tx_digest,
+                "timestamp_ms": event.timestamp_ms,
+                "amount": burn.amount,
+                "source": burn.source,
+                "source_name": floe_indexer::move_facts::burn_source_name(burn.source),
+                "total_burned": burn.total_burned,
+                "total_supply": burn.total_supply,
+            })
+        );
+    }
+    let license_fees = get_json(addr, "/v1/burns?source=3").await;
+    assert_eq!(license_fees["items"][0]["source_name"], "license_fee");
 
-    // Write fees credited to the epoch.
-    let e = get_json(addr, &format!("/v1/epochs/{epoch}")).await;
-    assert!(e["item"]["write_fees"].as_u64().unwrap() > 0);
+    // /v1/parameters: every parameter the System holds, at its value now.
+    let parameters = all(addr, "/v1/parameters", last).await;
+    let expected: BTreeMap<&str, u64> = [
+        ("n_shards", u64::from(system.n_shards)),
+        ("epoch_duration_ms", system.epoch_duration_ms),
+        ("fee_burn_bps", system.fee_burn_bps),
+        ("license_fee_bps", system.license_fee_bps),
+        ("slash_bps", system.slash_bps),
+        ("slash_burn_bps", system.slash_burn_bps),
+        ("challenge_window_ms", system.challenge_window_ms),
+        ("min_stake_epochs", system.min_stake_epochs),
+        ("early_unstake_fee_bps", system.early_unstake_fee_bps),
+        ("max_epochs_ahead", system.max_epochs_ahead),
+        ("max_committee_size", system.max_committee_size),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(system.challenge_window_ms, 1_000);
+    let got: BTreeMap<&str, u64> = parameters
+        .iter()
+        .map(|p| {
+            nulls_only("parameter", p, &[]);
+            (p["name"].as_str().unwrap(), n(p, "value"))
+        })
+        .collect();
+    assert_eq!(got, expected);
+    let window = parameters
+        .iter()
+        .find(|p| p["name"] == "challenge_window_ms")
+        .unwrap();
+    assert_eq!(window["epoch"], 1, "changed in epoch 1");
 
-    // Raw events, unknown resources, OpenAPI, metrics.
-    let events = get_json(addr, "/v1/events?event_type=BlobCertified").await;
-    assert_eq!(events["items"].as_array().unwrap().len(), 1);
+    // /v1/epochs: the current one against the System, the past ones against their events.
+    let epochs = all(addr, "/v1/epochs", last).await;
+    assert_eq!(epochs.len(), 3);
+    let advanced: Vec<(&ChainEvent, ev::EpochAdvanced)> = events_named(&events, "EpochAdvanced");
+    let settled: Vec<(&ChainEvent, ev::EpochFeesSettled)> =
+        events_named(&events, "EpochFeesSettled");
+    let write_fees: Vec<(&ChainEvent, ev::WriteFeesAdded)> =
+        events_named(&events, "WriteFeesAdded");
+    let (_, system_created) = &events_named::<ev::SystemCreated>(&events, "SystemCreated")[0];
+    for item in &epochs {
+        let e = n(item, "epoch");
+        let single = get_json(addr, &format!("/v1/epochs/{e}")).await;
+        assert_eq!(single["item"], *item);
+        let fees = settled.iter().find(|(_, s)| s.epoch == e);
+        match fees {
+            Some((_, f)) => {
+                assert_eq!(
+                    (
+                        n(item, "fees_total"),
+                        n(item, "fees_burned"),
+                        n(item, "fees_distributed"),
+                        n(item, "fees_carried_over")
+                    ),
+                    (f.total, f.burned, f.distributed, f.carried_over),
+                    "epoch {e}"
+                )
+            }
+            // Unsettled: the current epoch, or one that owed nothing (no event says so).
+            None => assert!(e == system.epoch || e == 0, "epoch {e} unsettled"),
+        }
+        let written: u64 = write_fees
+            .iter()
+            .filter(|(_, w)| w.epoch == e)
+            .map(|(_, w)| w.amount)
+            .sum();
+        if fees.is_none() && e != system.epoch {
+            assert_eq!(written, 0, "epoch {e} owed write fees but was not settled");
+        }
+        assert_eq!(n(item, "write_fees"), written, "epoch {e}");
+        let mut allowed = Vec::new();
+        if fees.is_none() {
+            allowed.extend([
+                "fees_total",
+                "fees_burned",
+                "fees_distributed",
+                "fees_carried_over",
+            ]);
+        }
+        if e != 1 {
+            allowed.extend(["challenges_issued", "challenge_issuer"]);
+        }
+        nulls_only(&format!("epoch {e}"), item, &allowed);
+        if e == 0 {
+            assert_eq!(n(item, "start_ms"), system_created.epoch_start_ms);
+            assert_eq!(n(item, "committee_size"), 0);
+            assert_eq!(n(item, "committee_stake"), 0);
+            assert_eq!(
+                n(item, "storage_price_per_mib_epoch"),
+                system_created.storage_price_per_mib_epoch
+            );
+            continue;
+        }
+        let (_, a) = advanced.iter().find(|(_, a)| a.epoch == e).unwrap();
+        assert_eq!(n(item, "start_ms"), a.epoch_start_ms, "epoch {e}");
+        assert_eq!(n(item, "committee_size"), a.committee.len() as u64);
+        assert_eq!(n(item, "committee_stake"), a.committee_stake);
+        assert_eq!(
+            n(item, "storage_price_per_mib_epoch"),
+            a.storage_price_per_mib_epoch
+        );
+        assert_eq!(n(item, "write_price_per_mib"), a.write_price_per_mib);
+        assert_eq!(n(item, "total_capacity"), a.total_capacity);
+        if e == system.epoch {
+            assert_eq!(n(item, "start_ms"), system.epoch_start_ms);
+            assert_eq!(n(item, "committee_size"), system.committee.len() as u64);
+            assert_eq!(
+                n(item, "storage_price_per_mib_epoch"),
+                system.storage_price_per_mib_epoch
+            );
+            assert_eq!(n(item, "write_price_per_mib"), system.write_price_per_mib);
+            assert_eq!(n(item, "total_capacity"), system.total_capacity);
+            assert_eq!(n(item, "used_capacity"), system.used_capacity);
+        }
+        if e == 1 {
+            assert_eq!(n(item, "challenges_issued"), 4);
+            assert_eq!(item["challenge_issuer"], user.to_string());
+        }
+        // The committee of the epoch, in shard order.
+        let committee = all(addr, &format!("/v1/epochs/{e}/committee"), last).await;
+        assert_eq!(committee.len(), a.committee.len());
+        let mut start = 0;
+        for (k, member) in committee.iter().enumerate() {
+            nulls_only("committee member", member, &[]);
+            assert_eq!(
+                *member,
+                json!({
+                    "epoch": e,
+                    "position": k,
+                    "node_id": id(&a.committee[k]),
+                    "shard_start": start,
+                    "shard_count": a.shard_counts[k],
+                })
+            );
+            start += u64::from(a.shard_counts[k]);
+            if e == system.epoch {
+                assert_eq!(id(&system.committee[k]), id(&a.committee[k]));
+                let shards = &system.committee_shards[k];
+                assert_eq!(shards.len() as u64, n(member, "shard_count"));
+            }
+        }
+    }
+
+    // /v1/nodes: each StakingPool, plus what only its events say.
+    let indexed = all(addr, "/v1/nodes", last).await;
+    assert_eq!(indexed.len(), 4);
+    let registrations: Vec<(&ChainEvent, ev::NodeRegistered)> =
+        events_named(&events, "NodeRegistered");
+    let rewards: Vec<(&ChainEvent, ev::PoolRewarded)> = events_named(&events, "PoolRewarded");
+    let slashes: Vec<(&ChainEvent, ev::PoolSlashed)> = events_named(&events, "PoolSlashed");
+    let pool_advances: Vec<(&ChainEvent, ev::PoolAdvanced)> = events_named(&events, "PoolAdvanced");
+    for item in &indexed {
+        let node_id: Address = item["node_id"].as_str().unwrap().parse().unwrap();
+        let pool = &pools[&node_id];
+        let (registered_at, registration) = registrations
+            .iter()
+            .find(|(_, r)| move_types::address_of(&r.node_id) == node_id)
+            .unwrap();
+        let (_, rate) = pool_advances
+            .iter()
+            .rfind(|(_, a)| move_types::address_of(&a.node_id) == node_id)
+            .unwrap();
+        let of_node = |e: &move_types::ID| move_types::address_of(e) == node_id;
+        let rewarded: u64 = rewards
+            .iter()
+            .filter(|(_, r)| of_node(&r.node_id))
+            .map(|(_, r)| r.reward)
+            .sum();
+        let commission: u64 = rewards
+            .iter()
+            .filter(|(_, r)| of_node(&r.node_id))
+            .map(|(_, r)| r.commission)
+            .sum();
+        let slashed: u64 = slashes
+            .iter()
+            .filter(|(_, s)| of_node(&s.node_id))
+            .map(|(_, s)| s.amount)
+            .sum();
+        let last_touch = events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.name.as_str(),
+                    "NodeRegistered" | "PoolRewarded" | "PoolSlashed" | "PoolAdvanced"
+                ) && {
+                    // Every one of these events starts with the node ID.
+                    let first: move_types::ID = bcs::from_bytes(&e.contents[..32]).unwrap();
+                    of_node(&first)
+                }
+            })
+            .map(|e| e.checkpoint)
+            .max()
+            .unwrap();
+        nulls_only("node", item, &[]);
+        assert_eq!(
+            *item,
+            json!({
+                "node_id": node_id.to_string(),
+                "node_cap_id": id(&pool.node_cap_id),
+                // Who registered the node (genesis: the publisher; the cap moved on without an
+                // event).
+                "operator": mv(&registration.operator),
+                "name": text(&pool.name),
+                "network_address": text(&pool.network_address),
+                "bls_public_key": hex::encode(&pool.bls_public_key),
+                "commission_bps": pool.commission_bps,
+                "registered_epoch": pool.registered_epoch,
+                "storage_price_vote": pool.storage_price_vote,
+                "write_price_vote": pool.write_price_vote,
+                "capacity_vote": pool.capacity_vote,
+                "pool_stake": pool.active.value,
+                "total_shares": pool.total_shares,
+                "rate_epoch": rate.epoch,
+                "rate_stake": rate.rate_stake,
+                "rate_shares": rate.rate_shares,
+                "total_rewards": rewarded,
+                "total_commission": commission,
+                "commission_collected": 0,
+                "total_slashed": slashed,
+                "updated_checkpoint": last_touch,
+            }),
+            "node {node_id}"
+        );
+        assert_eq!(registered_at.checkpoint, 0, "a genesis node");
+        assert_eq!(mv(&registration.operator), publisher.to_string());
+        // Uncollected commission on chain is what was earned (nothing collected).
+        assert_eq!(pool.commission.value, commission);
+        let single = get_json(addr, &format!("/v1/nodes/{node_id}")).await;
+        assert_eq!(single["item"], *item);
+    }
+    let by_operator = get_json(addr, &format!("/v1/nodes?operator={publisher}")).await;
+    assert_eq!(by_operator["items"].as_array().unwrap().len(), 4);
+
+    // /v1/stakes: the genesis StakedWal objects, and the user's, withdrawn.
+    let stakes = all(addr, "/v1/stakes", last).await;
+    assert_eq!(stakes.len(), 5);
+    let staked_events: Vec<(&ChainEvent, ev::Staked)> = events_named(&events, "Staked");
+    for item in &stakes {
+        let staked_id = item["staked_wal_id"].as_str().unwrap();
+        let (staked_at, staked_event) = staked_events
+            .iter()
+            .find(|(_, s)| id(&s.staked_wal_id) == staked_id)
+            .unwrap();
+        if let Some((object, _operator)) = genesis_stakes.get(staked_id) {
+            nulls_only(
+                "genesis stake",
+                item,
+                &[
+                    "shares",
+                    "withdraw_epoch",
+                    "was_active",
+                    "withdrawn_amount",
+                    "fee_burned",
+                    "withdrawn_epoch",
+                ],
+            );
+            assert_eq!(
+                *item,
+                json!({
+                    "staked_wal_id": staked_id,
+                    "node_id": id(&object.node_id),
+                    "staker": publisher.to_string(),
+                    "amount": object.principal,
+                    "activation_epoch": object.activation_epoch,
+                    "status": "staked",
+                    "principal": object.principal,
+                    "shares": null,
+                    "withdraw_epoch": null,
+                    "was_active": null,
+                    "withdrawn_amount": null,
+                    "fee_burned": null,
+                    "withdrawn_epoch": null,
+                    "updated_checkpoint": 0,
+                })
+            );
+            assert_eq!(
+                object.withdraw_epoch, 0,
+                "no withdrawal requested on chain either"
+            );
+            assert_eq!(staked_at.checkpoint, 0);
+            continue;
+        }
+        assert_eq!(staked_id, staked.to_string());
+        let (_, requested) =
+            &events_named::<ev::WithdrawRequested>(&events, "WithdrawRequested")[0];
+        let (out_at, out) = &events_named::<ev::Withdrawn>(&events, "Withdrawn")[0];
+        nulls_only("withdrawn stake", item, &[]);
+        assert_eq!(
+            *item,
+            json!({
+                "staked_wal_id": staked_id,
+                "node_id": staked_node.to_string(),
+                "staker": user.to_string(),
+                "amount": 10 * WAL,
+                "activation_epoch": staked_event.activation_epoch,
+                "status": "withdrawn",
+                "principal": requested.principal,
+                "shares": requested.shares,
+                "withdraw_epoch": requested.withdraw_epoch,
+                "was_active": requested.was_active,
+                "withdrawn_amount": withdrawn,
+                "fee_burned": out.fee_burned,
+                "withdrawn_epoch": 2,
+                "updated_checkpoint": out_at.checkpoint,
+            })
+        );
+    }
+
+    // /v1/blobs, /v1/blobs/{id}, /v1/storage: the Blob object and the Storage inside it.
+    let blob_id = b64(stored.blob_id.0);
+    let decimal = move_types::u256_from_le(stored.blob_id.0).to_string();
+    let (registered_at, registered) =
+        &events_named::<ev::BlobRegistered>(&events, "BlobRegistered")[0];
+    let (certified_at, _) = &events_named::<ev::BlobCertified>(&events, "BlobCertified")[0];
+    let (reserved_at, reserved) =
+        &events_named::<ev::StorageReserved>(&events, "StorageReserved")[0];
+    let storage_id = id(&blob_object.storage.id.id);
+    let blobs = all(addr, "/v1/blobs", last).await;
+    assert_eq!(blobs.len(), 1);
+    let object = &blobs[0];
+    nulls_only("blob", object, &["deleted_epoch", "expired_epoch"]);
+    let root_hash = b64(blob_object.root_hash.to_le_bytes());
+    assert_eq!(
+        *object,
+        json!({
+            "blob_object_id": stored.blob_object.to_string(),
+            "blob_id": blob_id,
+            "blob_id_u256": decimal,
+            "root_hash": root_hash,
+            "size": blob_object.size,
+            "encoding_type": blob_object.encoding_type,
+            "deletable": blob_object.deletable,
+            "owner": user.to_string(),
+            "storage_id": storage_id,
+            "storage_size": blob_object.storage.storage_size,
+            "write_fee": registered.write_fee,
+            "extension_fees": 0,
+            "status": "certified",
+            "registered_epoch": blob_object.registered_epoch,
+            "certified_epoch": blob_object.certified_epoch.unwrap(),
+            "end_epoch": blob_object.storage.end_epoch,
+            "deleted_epoch": null,
+            "expired_epoch": null,
+            "registered_checkpoint": registered_at.checkpoint,
+            "updated_checkpoint": certified_at.checkpoint,
+        })
+    );
+    for path in [
+        format!("/v1/blobs/{blob_id}"),
+        format!("/v1/blobs/{decimal}"),
+    ] {
+        let answer = get_json(addr, &path).await;
+        assert_eq!(answer["checkpoint"], last);
+        let item = &answer["item"];
+        nulls_only("blob ID", item, &[]);
+        assert_eq!(
+            *item,
+            json!({
+                "blob_id": blob_id,
+                "blob_id_u256": decimal,
+                "root_hash": root_hash,
+                "size": blob_object.size,
+                "live_references": 1,
+                "first_checkpoint": registered_at.checkpoint,
+                "updated_checkpoint": certified_at.checkpoint,
+                "objects": [object],
+            })
+        );
+    }
+    let storage = all(addr, "/v1/storage", last).await;
+    assert_eq!(storage.len(), 1);
+    nulls_only(
+        "storage",
+        &storage[0],
+        &[
+            "parent_storage_id",
+            "absorbed_into",
+            "destroyed_epoch",
+            "capacity_released",
+        ],
+    );
+    assert_eq!(
+        storage[0],
+        json!({
+            "storage_id": storage_id,
+            "owner": user.to_string(),
+            "parent_storage_id": null,
+            "reserved_epoch": reserved.epoch,
+            "start_epoch": blob_object.storage.start_epoch,
+            "end_epoch": blob_object.storage.end_epoch,
+            "unencoded_size": reserved.unencoded_size,
+            "storage_size": blob_object.storage.storage_size,
+            "price": reserved.price,
+            "status": "in_blob",
+            "blob_object_id": stored.blob_object.to_string(),
+            "absorbed_into": null,
+            "destroyed_epoch": null,
+            "capacity_released": null,
+            "created_checkpoint": reserved_at.checkpoint,
+            "updated_checkpoint": registered_at.checkpoint,
+        })
+    );
+
+    // /v1/challenges, /v1/slashes: every challenge issued, one answered, three slashed.
+    let indexed = all(addr, "/v1/challenges", last).await;
+    assert_eq!(indexed.len(), 4);
+    let (issued_at, _) = &events_named::<ev::ChallengesIssued>(&events, "ChallengesIssued")[0];
+    let answers: Vec<(&ChainEvent, ev::ChallengeAnswered)> =
+        events_named(&events, "ChallengeAnswered");
+    let slashings: Vec<(&ChainEvent, ev::ChallengeSlashed)> =
+        events_named(&events, "ChallengeSlashed");
+    for (item, issued) in indexed.iter().zip(&challenges) {
+        let mut expected = json!({
+            "challenge_id": issued.challenge_id,
+            "epoch": issued.epoch,
+            "node_id": id(&issued.node_id),
+            "blob_id": b64(issued.blob_id.to_le_bytes()),
+            "root_hash": b64(issued.root_hash.to_le_bytes()),
+            "shard": issued.shard,
+            "pair_index": issued.pair_index,
+            "symbol_index": issued.symbol_index,
+            "symbol_size": issued.symbol_size,
+            "deadline_ms": issued.deadline_ms,
+            "status": null,
+            "answered_at_ms": null,
+            "slashed": null,
+            "burned": null,
+            "reward": null,
+            "slashed_by": null,
+            "issued_checkpoint": issued_at.checkpoint,
+            "resolved_checkpoint": null,
+        });
+        if let Some((at, a)) = answers
+            .iter()
+            .find(|(_, a)| a.challenge_id == issued.challenge_id)
+        {
+            expected["status"] = "answered".into();
+            expected["answered_at_ms"] = a.answered_at_ms.into();
+            expected["resolved_checkpoint"] = at.checkpoint.into();
+            nulls_only(
+                "answered challenge",
+                item,
+                &["slashed", "burned", "reward", "slashed_by"],
+            );
+        } else {
+            let (at, s) = slashings
+                .iter()
+                .find(|(_, s)| s.challenge_id == issued.challenge_id)
+                .unwrap();
+            expected["status"] = "slashed".into();
+            expected["slashed"] = s.slashed.into();
+            expected["burned"] = s.burned.into();
+            expected["reward"] = s.reward.into();
+            expected["slashed_by"] = mv(&s.caller).into();
+            expected["resolved_checkpoint"] = at.checkpoint.into();
+            nulls_only("slashed challenge", item, &["answered_at_ms"]);
+        }
+        assert_eq!(*item, expected);
+        let single = get_json(addr, &format!("/v1/challenges/{}", issued.challenge_id)).await;
+        assert_eq!(single["item"], *item);
+    }
+    assert_eq!(answers.len(), 1);
+    assert_eq!(slashings.len(), 3);
+    let answered_only = get_json(addr, "/v1/challenges?status=answered").await;
+    assert_eq!(answered_only["items"].as_array().unwrap().len(), 1);
+    let indexed = all(addr, "/v1/slashes", last).await;
+    assert_eq!(indexed.len(), slashes.len());
+    for (item, (event, slash)) in indexed.iter().zip(&slashes) {
+        nulls_only("slash", item, &[]);
+        assert_eq!(
+            *item,
+            json!({
+                "checkpoint": event.checkpoint,
+                "tx_index": event.tx_index,
+                "event_index": event.event_index,
+                "tx_digest": event.tx_digest,
+                "timestamp_ms": event.timestamp_ms,
+                "node_id": id(&slash.node_id),
+                "epoch": slash.epoch,
+                "amount": slash.amount,
+                "pool_stake": slash.pool_stake,
+            })
+        );
+    }
+
+    // /v1/models, /v1/models/{id}, versions: the Model object and its version.
+    let (model_at, _) = &events_named::<ev::ModelRegistered>(&events, "ModelRegistered")[0];
+    let (published_at, published) =
+        &events_named::<ev::ModelVersionPublished>(&events, "ModelVersionPublished")[0];
+    let (sold_at, sale) = &events_named::<ev::LicensePurchased>(&events, "LicensePurchased")[0];
+    let models = all(addr, "/v1/models", last).await;
+    assert_eq!(models.len(), 1);
+    nulls_only("model", &models[0], &[]);
+    assert_eq!(
+        models[0],
+        json!({
+            "model_id": model.model.id.to_string(),
+            "cap_id": id(&model_object.cap_id),
+            "owner": mv(&model_object.owner),
+            "name": text(&model_object.name),
+            "description": text(&model_object.description),
+            "latest_version": model_object.versions.size,
+            "total_revenue": model_object.total_revenue,
+            "revenue_withdrawn": 0,
+            "licenses_sold": 1,
+            "registered_checkpoint": model_at.checkpoint,
+            "updated_checkpoint": sold_at.checkpoint,
+            "revenue_accrued": model_object.revenue.value,
+        })
+    );
+    assert_eq!(model_object.versions.size, version);
+    let single = get_json(addr, &format!("/v1/models/{}", model.model.id)).await;
+    assert_eq!(single["item"], models[0]);
+    let versions = all(
+        addr,
+        &format!("/v1/models/{}/versions", model.model.id),
+        last,
+    )
+    .await;
+    assert_eq!(versions.len(), 1);
+    nulls_only("version", &versions[0], &[]);
+    assert_eq!(
+        versions[0],
+        json!({
+            "model_id": model.model.id.to_string(),
+            "version": version,
+            "blob_id": blob_id,
+            "architecture": "transformer",
+            "dataset_hash": hex::encode([9; 32]),
+            "metrics": {"accuracy_bps": 9_250},
+            "publisher": user.to_string(),
+            "published_at_ms": published.published_at_ms,
+            "checkpoint": published_at.checkpoint,
+            "tx_digest": published_at.tx_digest,
+        })
+    );
+
+    // /v1/offers, /v1/licenses, /v1/licenses/{id}: the LicenseOffer and License objects.
+    let (offer_at, _) = &events_named::<ev::LicenseOfferCreated>(&events, "LicenseOfferCreated")[0];
+    let offers = all(addr, "/v1/offers", last).await;
+    assert_eq!(offers.len(), 1);
+    nulls_only("offer", &offers[0], &[]);
+    assert_eq!(
+        offers[0],
+        json!({
+            "offer_id": offer.id.to_string(),
+            "model_id": id(&offer_object.model_id),
+            "price_per_window": offer_object.price_per_window,
+            "window_ms": offer_object.window_ms,
+            "max_windows": offer_object.max_windows,
+            "uses_per_window": offer_object.uses_per_window,
+            "created_by": user.to_string(),
+            "paused": offer_object.paused,
+            "licenses_sold": 1,
+            "revenue": sale.seller_revenue,
+            "created_checkpoint": offer_at.checkpoint,
+            "updated_checkpoint": sold_at.checkpoint,
+        })
+    );
+    let licenses = all(addr, "/v1/licenses", last).await;
+    assert_eq!(licenses.len(), 1);
+    nulls_only("license", &licenses[0], &["last_used_ms"]);
+    assert_eq!(
+        licenses[0],
+        json!({
+            "license_id": license.to_string(),
+            "offer_id": id(&license_object.offer_id),
+            "model_id": id(&license_object.model_id),
+            "holder": mv(&license_object.holder),
+            "windows": 3,
+            "price_paid": sale.price,
+            "fee_burned": sale.fee_burned,
+            "expires_at_ms": license_object.expires_at_ms,
+            "use_limited": license_object.use_limited,
+            "uses_left": license_object.uses_left,
+            "uses_consumed": 0,
+            "extensions": 0,
+            "status": "active",
+            "purchased_at_ms": sale.timestamp_ms,
+            "last_used_ms": null,
+            "purchased_checkpoint": sold_at.checkpoint,
+            "updated_checkpoint": sold_at.checkpoint,
+        })
+    );
+    assert_eq!(model_object.total_revenue, 6 * WAL - sale.fee_burned);
+    let single = get_json(addr, &format!("/v1/licenses/{license}")).await;
+    assert_eq!(single["item"], licenses[0]);
+
+    // Filters, unknown resources, OpenAPI, metrics.
+    let held = get_json(addr, &format!("/v1/licenses?holder={user}&status=active")).await;
+    assert_eq!(held["items"].as_array().unwrap().len(), 1);
     let (status, content_type, _) =
         get(addr, &format!("/v1/models/{}", Address::new([7; 32]))).await;
     assert_eq!(
