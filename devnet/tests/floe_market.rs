@@ -20,7 +20,7 @@ use floe_sdk::move_types::events::{
     LicenseOfferStatusChanged, LicensePurchased, ModelDescriptionUpdated, ModelOwnerChanged,
     ModelRegistered, ModelRevenueWithdrawn, ModelVersionPublished, WalBurned,
 };
-use floe_sdk::move_types::license::{License, LicenseOffer};
+use floe_sdk::move_types::license::{License, LicenseOffer, UseReceipt};
 use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
@@ -1064,12 +1064,41 @@ impl Market {
         self.offer_call(sender, "reprice_offer", cap, vec![Arg::pure(&price)])
     }
 
+    /// `sender` consumes one use of `license`; the receipt goes to the sender, as the PTB
+    /// `floe read` sends does.
     fn consume(&mut self, sender: Address, license: Address) -> Result<Outcome, Failure> {
-        self.chain.call(
+        self.chain.call_keep(
             sender,
             "license",
             "consume",
             vec![Arg::obj(license), clock()],
+        )
+    }
+
+    /// Consumes one use and returns the new receipt's ID.
+    fn receipt(&mut self, sender: Address, license: Address) -> Address {
+        let outcome = self.consume(sender, license).unwrap();
+        let created = outcome.created("license", "UseReceipt");
+        assert_eq!(created.len(), 1);
+        assert_eq!(self.chain.owner(created[0]), Owner::Address(sender));
+        created[0]
+    }
+
+    fn use_receipt(&self, id: Address) -> UseReceipt {
+        self.chain.object(id)
+    }
+
+    fn seal_approve_receipt(
+        &mut self,
+        sender: Address,
+        id: Vec<u8>,
+        receipt: Address,
+    ) -> Result<Outcome, Failure> {
+        self.chain.call(
+            sender,
+            "license",
+            "seal_approve_receipt",
+            vec![Arg::pure(&id), Arg::obj(receipt), clock()],
         )
     }
 
@@ -1839,7 +1868,7 @@ fn consume_no_uses_left_aborts() {
 
 #[test]
 fn seal_approve_accepts_model_id_bytes() {
-    let mut m = market(USES);
+    let mut m = market(0);
     let (buyer, model) = (m.buyer, m.model);
     let license = m.bought(buyer, 1);
     // The identity is `model::id_bytes`, read in the same transaction and passed on.
@@ -1872,17 +1901,157 @@ fn seal_approve_wrong_id_aborts() {
     );
 }
 
+/// A use-limited license is never approved by itself, even with uses left.
 #[test]
-fn seal_approve_no_uses_left_aborts() {
-    let mut m = market(1);
+fn seal_approve_use_limited_aborts() {
+    let mut m = market(USES);
     let (buyer, model) = (m.buyer, m.model);
     let license = m.bought(buyer, 1);
-    m.consume(buyer, license).unwrap();
-    assert_abort(
+    assert_move_abort(
         m.seal_approve(buyer, model.as_bytes().to_vec(), license),
         "license",
-        license::E_NO_USES_LEFT,
+        "EUseLimitedNeedsReceipt",
     );
+}
+
+#[test]
+fn seal_approve_expired_aborts() {
+    let mut m = market(0);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    m.chain.advance_clock(WINDOW_MS);
+    assert_move_abort(
+        m.seal_approve(buyer, model.as_bytes().to_vec(), license),
+        "license",
+        "ELicenseExpired",
+    );
+}
+
+// --- UseReceipt / seal_approve_receipt ---
+
+/// `license::RECEIPT_TTL_MS`, from the Move source.
+fn receipt_ttl_ms() -> u64 {
+    move_constant("license", "RECEIPT_TTL_MS")
+}
+
+#[test]
+fn consume_returns_a_receipt_for_the_sender() {
+    let mut m = market(USES);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let outcome = m.consume(buyer, license).unwrap();
+    let event: LicenseConsumed = outcome.event("LicenseConsumed");
+    assert_eq!(event.uses_left, USES - 1);
+    let created = outcome.created("license", "UseReceipt");
+    assert_eq!(created.len(), 1);
+    let receipt = m.use_receipt(created[0]);
+    assert_eq!(addr(&receipt.license_id), license);
+    assert_eq!(addr(&receipt.model_id), model);
+    assert_eq!(receipt.consumer, maddr(buyer));
+    assert_eq!(receipt.consumed_at_ms, START_MS);
+    assert_eq!(receipt.expires_at_ms, START_MS + receipt_ttl_ms());
+    assert_eq!(m.license(license).uses_left, USES - 1);
+    let approved = m
+        .seal_approve_receipt(buyer, model.as_bytes().to_vec(), created[0])
+        .unwrap();
+    assert!(approved.outputs[0].is_empty());
+    // The reads return the fields.
+    let consumer: moverox::types::Address = m
+        .chain
+        .call(
+            buyer,
+            "license",
+            "receipt_consumer",
+            vec![Arg::obj(created[0])],
+        )
+        .unwrap()
+        .ret(0, 0);
+    assert_eq!(consumer, maddr(buyer));
+}
+
+/// The receipt must be placed: a transaction that drops it fails, as on Sui (no `drop`).
+#[test]
+fn an_unplaced_receipt_fails_the_transaction() {
+    let mut m = market(USES);
+    let buyer = m.buyer;
+    let license = m.bought(buyer, 1);
+    let failure = m
+        .chain
+        .call(buyer, "license", "consume", vec![Arg::obj(license), clock()])
+        .unwrap_err();
+    assert!(
+        matches!(
+            failure.error,
+            sui_sdk_types::ExecutionError::UnusedValueWithoutDrop { .. }
+        ),
+        "{:?}",
+        failure.error
+    );
+    assert_eq!(m.license(license).uses_left, USES);
+}
+
+#[test]
+fn a_receipt_ends_with_its_license() {
+    let mut m = market(USES);
+    let buyer = m.buyer;
+    let license = m.bought(buyer, 1);
+    let expiry = m.license(license).expires_at_ms;
+    m.chain.now_ms = expiry - 1000;
+    let receipt = m.receipt(buyer, license);
+    assert_eq!(m.use_receipt(receipt).expires_at_ms, expiry);
+}
+
+#[test]
+fn consume_unlimited_gives_a_receipt() {
+    let mut m = market(0);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let receipt = m.receipt(buyer, license);
+    assert_eq!(m.license(license).uses_left, 0);
+    assert!(m.is_valid(buyer, license));
+    m.seal_approve_receipt(buyer, model.as_bytes().to_vec(), receipt)
+        .unwrap();
+}
+
+#[test]
+fn seal_approve_receipt_wrong_id_aborts() {
+    let mut m = market(USES);
+    let (buyer, offer) = (m.buyer, m.offer);
+    let license = m.bought(buyer, 1);
+    let receipt = m.receipt(buyer, license);
+    assert_move_abort(
+        m.seal_approve_receipt(buyer, offer.as_bytes().to_vec(), receipt),
+        "license",
+        "EWrongId",
+    );
+}
+
+#[test]
+fn seal_approve_receipt_expired_aborts() {
+    let mut m = market(USES);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let receipt = m.receipt(buyer, license);
+    m.chain.now_ms = m.use_receipt(receipt).expires_at_ms;
+    assert_move_abort(
+        m.seal_approve_receipt(buyer, model.as_bytes().to_vec(), receipt),
+        "license",
+        "EReceiptExpired",
+    );
+}
+
+#[test]
+fn destroy_receipt_deletes_it() {
+    let mut m = market(USES);
+    let buyer = m.buyer;
+    let license = m.bought(buyer, 1);
+    let receipt = m.receipt(buyer, license);
+    let outcome = m
+        .chain
+        .call(buyer, "license", "destroy_receipt", vec![Arg::obj(receipt)])
+        .unwrap();
+    assert!(!m.chain.exists(receipt));
+    assert!(outcome.record.deleted.contains(&receipt));
 }
 
 // --- destroy / quote / revenue ---
@@ -2313,4 +2482,83 @@ fn a_transferred_license_is_used_by_its_new_owner() {
     assert_eq!(held.uses_left, USES - 1);
     assert_eq!(held.holder, maddr(buyer));
     assert_eq!(m.chain.owner(license), Owner::Address(poor));
+}
+
+// === Use limits (scenario_license_tests: attacks on metered licenses) ===
+
+/// A one-use license read three times: the first read consumes the use and is approved with
+/// its receipt; the second cannot start, because consuming again aborts `ENoUsesLeft`, and
+/// the license alone is never approved (`EUseLimitedNeedsReceipt`).
+#[test]
+fn a_one_use_license_reads_once() {
+    let mut m = market(1);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let id = model.as_bytes().to_vec();
+    let receipt = m.receipt(buyer, license);
+    m.seal_approve_receipt(buyer, id.clone(), receipt).unwrap();
+    assert_eq!(m.license(license).uses_left, 0);
+    assert!(!m.is_valid(buyer, license));
+    for _ in 0..2 {
+        assert_move_abort(m.consume(buyer, license), "license", "ENoUsesLeft");
+        assert_move_abort(
+            m.seal_approve(buyer, id.clone(), license),
+            "license",
+            "EUseLimitedNeedsReceipt",
+        );
+    }
+    assert_eq!(m.chain.owned(buyer, "license", "UseReceipt"), vec![receipt]);
+}
+
+/// A receipt for model A does not open model B.
+#[test]
+fn a_receipt_for_one_model_does_not_open_another() {
+    let mut m = market(1);
+    let buyer = m.buyer;
+    let license = m.bought(buyer, 1);
+    let (other_model, _) = m.second_model();
+    let receipt = m.receipt(buyer, license);
+    assert_move_abort(
+        m.seal_approve_receipt(buyer, other_model.as_bytes().to_vec(), receipt),
+        "license",
+        "EWrongId",
+    );
+}
+
+/// A receipt is good for one read session: at its expiry it is refused.
+#[test]
+fn an_expired_receipt_is_refused() {
+    let mut m = market(2);
+    let (buyer, model) = (m.buyer, m.model);
+    let license = m.bought(buyer, 1);
+    let id = model.as_bytes().to_vec();
+    let receipt = m.receipt(buyer, license);
+    let expiry = m.use_receipt(receipt).expires_at_ms;
+    m.chain.now_ms = expiry - 1;
+    m.seal_approve_receipt(buyer, id.clone(), receipt).unwrap();
+    m.chain.now_ms = expiry;
+    assert_move_abort(
+        m.seal_approve_receipt(buyer, id, receipt),
+        "license",
+        "EReceiptExpired",
+    );
+}
+
+/// One use paid for and handed to a friend: the receipt serves only the address that
+/// consumed it.
+#[test]
+fn a_receipt_serves_only_its_consumer() {
+    let mut m = market(1);
+    let (buyer, friend, model) = (m.buyer, m.poor, m.model);
+    let license = m.bought(buyer, 1);
+    let receipt = m.receipt(buyer, license);
+    m.chain
+        .ptb(buyer, vec![Cmd::Transfer(vec![Arg::obj(receipt)], friend)])
+        .unwrap();
+    assert_eq!(m.use_receipt(receipt).consumer, maddr(buyer));
+    assert_move_abort(
+        m.seal_approve_receipt(friend, model.as_bytes().to_vec(), receipt),
+        "license",
+        "ENotConsumer",
+    );
 }

@@ -3,15 +3,16 @@
 //! Mirrors `move/floe/sources/license.move` function by function. Of each payment the
 //! protocol fee (`system.license_fee_bps`) is burned through `wal::burn_balance` (source
 //! license fee) and the rest is credited to the `Model` (`model::add_revenue`).
-//! `seal_approve` is a private `entry` function: callable from a transaction (Seal key
-//! servers dry-run it), it returns nothing when access is granted and aborts otherwise.
-//! `seal_approve_for_testing` is `#[test_only]` and has no handler.
+//! `seal_approve` and `seal_approve_receipt` are private `entry` functions: callable from a
+//! transaction (Seal key servers dry-run them), they return nothing when access is granted
+//! and abort otherwise. `consume` returns a `UseReceipt` (`key, store`) for the transaction to
+//! place. The `*_for_testing` functions are `#[test_only]` and have no handler.
 
 use floe_sdk::move_types::events::{
     LicenseConsumed, LicenseDestroyed, LicenseExtended, LicenseOfferCreated, LicenseOfferRepriced,
     LicenseOfferStatusChanged, LicensePurchased,
 };
-use floe_sdk::move_types::license::{License, LicenseOffer};
+use floe_sdk::move_types::license::{License, LicenseOffer, UseReceipt};
 use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
@@ -64,6 +65,12 @@ pub const E_NO_USES_LEFT: u64 = 15;
 pub const E_WRONG_ID: u64 = 16;
 /// The price now is above the `max_price` the buyer agreed to (the offer was repriced).
 pub const E_PRICE_ABOVE_MAX: u64 = 17;
+/// `seal_approve` with a use-limited license: consume a use and approve with its receipt.
+pub const E_USE_LIMITED_NEEDS_RECEIPT: u64 = 18;
+/// `seal_approve_receipt`: the receipt's lifetime is over.
+pub const E_RECEIPT_EXPIRED: u64 = 19;
+/// `seal_approve_receipt`: the sender is not the receipt's consumer.
+pub const E_NOT_CONSUMER: u64 = 20;
 
 // === Constants ===
 
@@ -71,9 +78,11 @@ pub const E_PRICE_ABOVE_MAX: u64 = 17;
 pub const BPS: u64 = 10_000;
 /// Longest time one offer may sell ahead of now: 100 years of 365 days, in ms.
 pub const MAX_LICENSE_MS: u64 = 3_153_600_000_000;
+/// Lifetime of a `UseReceipt`, ms: one use is one read session of at most 10 minutes.
+pub const RECEIPT_TTL_MS: u64 = 600_000;
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 23] = [
+    let handlers: [(&str, FloeFn); 30] = [
         ("create_offer", create_offer),
         ("pause_offer", pause_offer),
         ("resume_offer", resume_offer),
@@ -81,9 +90,11 @@ pub fn register(registry: &mut HandlerRegistry) {
         ("purchase", purchase),
         ("extend", extend),
         ("consume", consume),
+        ("destroy_receipt", destroy_receipt),
         ("destroy", destroy),
         ("is_valid", is_valid),
         ("seal_approve", seal_approve),
+        ("seal_approve_receipt", seal_approve_receipt),
         ("quote", quote),
         ("offer_model_id", |ctx, _, a| {
             offer_read(ctx, &a, |o| o.model_id.clone())
@@ -119,6 +130,21 @@ pub fn register(registry: &mut HandlerRegistry) {
         ("uses_left", |ctx, _, a| {
             license_read(ctx, &a, |l| l.uses_left)
         }),
+        ("receipt_license_id", |ctx, _, a| {
+            receipt_read(ctx, &a, |r| r.license_id.clone())
+        }),
+        ("receipt_model_id", |ctx, _, a| {
+            receipt_read(ctx, &a, |r| r.model_id.clone())
+        }),
+        ("receipt_consumer", |ctx, _, a| {
+            receipt_read(ctx, &a, |r| r.consumer)
+        }),
+        ("receipt_consumed_at_ms", |ctx, _, a| {
+            receipt_read(ctx, &a, |r| r.consumed_at_ms)
+        }),
+        ("receipt_expires_at_ms", |ctx, _, a| {
+            receipt_read(ctx, &a, |r| r.expires_at_ms)
+        }),
     ];
     for (name, handler) in handlers {
         add(registry, MODULE, name, handler);
@@ -135,6 +161,11 @@ pub fn offer_tag() -> StructTag {
 /// `floe::license::License`.
 pub fn license_tag() -> StructTag {
     tag(MODULE, "License")
+}
+
+/// `floe::license::UseReceipt`.
+pub fn receipt_tag() -> StructTag {
+    tag(MODULE, "UseReceipt")
 }
 
 /// The shared `LicenseOffer` argument at `index`, read.
@@ -154,6 +185,16 @@ pub fn license_arg(
     index: usize,
 ) -> Result<(Address, License), ExecutionError> {
     let id = object_arg(ctx, args, index, &license_tag())?;
+    Ok((id, ctx.read(id)?))
+}
+
+/// The `UseReceipt` argument at `index`, read.
+pub fn receipt_arg(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<(Address, UseReceipt), ExecutionError> {
+    let id = object_arg(ctx, args, index, &receipt_tag())?;
     Ok((id, ctx.read(id)?))
 }
 
@@ -510,7 +551,7 @@ fn extend(
 
 // === Using ===
 
-/// `consume(license: &mut License, clock: &Clock)`
+/// `consume(license: &mut License, clock: &Clock, ctx): UseReceipt`
 fn consume(
     ctx: &mut CallContext<'_>,
     _types: &[TypeTag],
@@ -539,7 +580,31 @@ fn consume(
             now,
         ),
     )?;
+    let receipt_id = ctx.fresh_id();
+    let receipt = UseReceipt::new(
+        move_types::uid(receipt_id),
+        move_types::id(license_id),
+        license.model_id.clone(),
+        move_address(ctx.sender()),
+        now,
+        license
+            .expires_at_ms
+            .min(now.saturating_add(RECEIPT_TTL_MS)),
+    );
+    ctx.create_object(receipt_tag(), true, &receipt)?;
     ctx.write(license_id, &license)?;
+    Ok(vec![Value::Object(receipt_id)])
+}
+
+/// `destroy_receipt(receipt: UseReceipt)`
+fn destroy_receipt(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 1)?;
+    let (receipt_id, _) = receipt_arg(ctx, &args, 0)?;
+    ctx.delete_object(receipt_id)?;
     Ok(vec![])
 }
 
@@ -575,7 +640,8 @@ fn is_valid(
 }
 
 /// `entry fun seal_approve(id: vector<u8>, license: &License, clock: &Clock)`: returns
-/// nothing when `id` is the license's model ID bytes and the license is valid now.
+/// nothing when `id` is the license's model ID bytes and the license is unexpired and not
+/// use-limited.
 fn seal_approve(
     ctx: &mut CallContext<'_>,
     _types: &[TypeTag],
@@ -591,8 +657,32 @@ fn seal_approve(
     if ctx.timestamp_ms() >= license.expires_at_ms {
         return Err(ctx.abort(E_LICENSE_EXPIRED));
     }
-    if license.use_limited && license.uses_left == 0 {
-        return Err(ctx.abort(E_NO_USES_LEFT));
+    if license.use_limited {
+        return Err(ctx.abort(E_USE_LIMITED_NEEDS_RECEIPT));
+    }
+    Ok(vec![])
+}
+
+/// `entry fun seal_approve_receipt(id: vector<u8>, receipt: &UseReceipt, clock: &Clock,
+/// ctx: &TxContext)`: returns nothing when `id` is the receipt's model ID bytes, the receipt
+/// is unexpired and the sender consumed it.
+fn seal_approve_receipt(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let id: Vec<u8> = pure_arg(ctx, &args, 0)?;
+    let (_, receipt) = receipt_arg(ctx, &args, 1)?;
+    clock_arg(ctx, &args, 2)?;
+    if id.as_slice() != move_types::address_of(&receipt.model_id).as_bytes() {
+        return Err(ctx.abort(E_WRONG_ID));
+    }
+    if ctx.timestamp_ms() >= receipt.expires_at_ms {
+        return Err(ctx.abort(E_RECEIPT_EXPIRED));
+    }
+    if move_address(ctx.sender()) != receipt.consumer {
+        return Err(ctx.abort(E_NOT_CONSUMER));
     }
     Ok(vec![])
 }
@@ -623,6 +713,17 @@ fn offer_read<T: serde::Serialize>(
     arity(args, 1)?;
     let (_, offer) = offer_arg(ctx, args, 0)?;
     Ok(vec![ret(&f(&offer))?])
+}
+
+/// A read of the `&UseReceipt` argument returning one pure value.
+fn receipt_read<T: serde::Serialize>(
+    ctx: &mut CallContext<'_>,
+    args: &[Value],
+    f: impl FnOnce(&UseReceipt) -> T,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(args, 1)?;
+    let (_, receipt) = receipt_arg(ctx, args, 0)?;
+    Ok(vec![ret(&f(&receipt))?])
 }
 
 /// A read of the `&License` argument returning one pure value.

@@ -8,9 +8,18 @@
 /// the seller to withdraw (`model::withdraw_revenue`).
 ///
 /// A license is valid while the clock is before its expiry and, if use-limited, it has uses
-/// left. Storage nodes and Seal key servers check validity with `seal_approve` (dry-run) or
-/// `is_valid`. Licenses are `key + store`: a holder may transfer or resell one; whoever owns
-/// the object can use it (the `holder` field records the original buyer only).
+/// left. Licenses are `key + store`: a holder may transfer or resell one; whoever owns the
+/// object can use it (the `holder` field records the original buyer only).
+///
+/// Using a license: an unlimited license is its own proof of access (`seal_approve`, and
+/// storage nodes read it directly). A use-limited license's uses are scarce, so each use is
+/// consumed on-chain before what it pays for is released: `consume` takes one use and returns
+/// a `UseReceipt` naming the consumer (the sender), the license and the model, valid for
+/// `RECEIPT_TTL_MS` (10 minutes, capped at the license's expiry): one use is one read session.
+/// Storage nodes serve the model to the receipt's owner while it lasts, and Seal key servers
+/// release a key against it (`seal_approve_receipt`); `seal_approve` refuses a use-limited
+/// license by itself (`EUseLimitedNeedsReceipt`), so a one-use license yields one receipt and
+/// one key. Uses are counted on-chain, never by the nodes.
 module floe::license;
 
 use floe::events;
@@ -59,6 +68,13 @@ const EWrongId: u64 = 16;
 /// The price now (`windows * price_per_window`) is above the `max_price` the buyer agreed to:
 /// the offer was repriced after the buyer's quote.
 const EPriceAboveMax: u64 = 17;
+/// `seal_approve` with a use-limited license: consume a use first (`consume`) and approve
+/// with its receipt (`seal_approve_receipt`).
+const EUseLimitedNeedsReceipt: u64 = 18;
+/// `seal_approve_receipt`: the receipt's lifetime is over; consume another use.
+const EReceiptExpired: u64 = 19;
+/// `seal_approve_receipt`: the sender is not the receipt's consumer.
+const ENotConsumer: u64 = 20;
 
 // === Constants ===
 
@@ -68,6 +84,8 @@ const BPS: u64 = 10_000;
 const MAX_LICENSE_MS: u64 = 3_153_600_000_000;
 /// Largest u64.
 const MAX_U64: u128 = 18_446_744_073_709_551_615;
+/// Lifetime of a `UseReceipt`, ms: one use is one read session of at most 10 minutes.
+const RECEIPT_TTL_MS: u64 = 600_000;
 
 // === Objects ===
 
@@ -100,6 +118,22 @@ public struct License has key, store {
     use_limited: bool,
     /// Uses left (meaningful when `use_limited`).
     uses_left: u64,
+}
+
+/// One use of a license, consumed on-chain by `consumer` (`consume`): lets its consumer read
+/// the model (storage nodes) or obtain its key (`seal_approve_receipt`) until `expires_at_ms`.
+/// Owned by the consumer (the transaction places it); it proves nothing for anyone else, and
+/// another use needs another `consume`.
+public struct UseReceipt has key, store {
+    id: UID,
+    license_id: ID,
+    model_id: ID,
+    /// The sender of `consume`: the only address the receipt serves.
+    consumer: address,
+    consumed_at_ms: u64,
+    /// Valid while the clock is strictly before this (ms): `consumed_at_ms + RECEIPT_TTL_MS`,
+    /// or the license's expiry if sooner.
+    expires_at_ms: u64,
 }
 
 // === Offers ===
@@ -297,17 +331,42 @@ public fun extend(
 
 // === Using ===
 
-/// Records one use of a license (the holder calls it before each metered use). Use-limited
-/// licenses lose one use; unlimited ones are unchanged.
+/// Consumes one use of a license (its owner calls it before each use) and returns the
+/// `UseReceipt` for the transaction to place (TransferObjects to the sender): the consumer's
+/// proof, for `RECEIPT_TTL_MS` (at most until the license expires), that the use was paid
+/// for. Use-limited licenses lose one use; unlimited ones are unchanged.
 /// Emits `LicenseConsumed`. Aborts `ELicenseExpired`, `ENoUsesLeft`.
-public fun consume(license: &mut License, clock: &Clock) {
+public fun consume(license: &mut License, clock: &Clock, ctx: &mut TxContext): UseReceipt {
     let now = clock.timestamp_ms();
     assert!(now < license.expires_at_ms, ELicenseExpired);
     if (license.use_limited) {
         assert!(license.uses_left > 0, ENoUsesLeft);
         license.uses_left = license.uses_left - 1;
     };
-    events::emit_license_consumed(object::id(license), license.model_id, license.uses_left, now);
+    let license_id = object::id(license);
+    events::emit_license_consumed(license_id, license.model_id, license.uses_left, now);
+    let session_end = std::u64::saturating_add(now, RECEIPT_TTL_MS);
+    UseReceipt {
+        id: object::new(ctx),
+        license_id,
+        model_id: license.model_id,
+        consumer: ctx.sender(),
+        consumed_at_ms: now,
+        expires_at_ms: std::u64::min(license.expires_at_ms, session_end),
+    }
+}
+
+/// Deletes a receipt (e.g. an expired one, to reclaim its storage rebate).
+public fun destroy_receipt(receipt: UseReceipt) {
+    let UseReceipt {
+        id,
+        license_id: _,
+        model_id: _,
+        consumer: _,
+        consumed_at_ms: _,
+        expires_at_ms: _,
+    } = receipt;
+    id.delete();
 }
 
 /// Deletes a license (e.g. an expired one, to reclaim its storage rebate).
@@ -331,13 +390,30 @@ public fun is_valid(license: &License, clock: &Clock): bool {
     clock.timestamp_ms() < license.expires_at_ms && (!license.use_limited || license.uses_left > 0)
 }
 
-/// Seal access policy, dry-run by key servers and storage nodes: approves `id` only if it is
-/// the license's model ID bytes (`model::id_bytes`) and the license is valid now.
-/// Aborts `EWrongId`, `ELicenseExpired`, `ENoUsesLeft`.
+/// Seal access policy for unlimited licenses, dry-run by key servers: approves `id` only if
+/// it is the license's model ID bytes (`model::id_bytes`), the license is unexpired and not
+/// use-limited (a use-limited license is approved only through the receipt of a use consumed
+/// on-chain: `consume`, then `seal_approve_receipt`).
+/// Aborts `EWrongId`, `ELicenseExpired`, `EUseLimitedNeedsReceipt`.
 entry fun seal_approve(id: vector<u8>, license: &License, clock: &Clock) {
     assert!(id == object::id_to_bytes(&license.model_id), EWrongId);
     assert!(clock.timestamp_ms() < license.expires_at_ms, ELicenseExpired);
-    assert!(!license.use_limited || license.uses_left > 0, ENoUsesLeft);
+    assert!(!license.use_limited, EUseLimitedNeedsReceipt);
+}
+
+/// Seal access policy for a consumed use, dry-run by key servers: approves `id` only if it is
+/// the receipt's model ID bytes, the receipt is still within its lifetime and the sender is
+/// its consumer.
+/// Aborts `EWrongId`, `EReceiptExpired`, `ENotConsumer`.
+entry fun seal_approve_receipt(
+    id: vector<u8>,
+    receipt: &UseReceipt,
+    clock: &Clock,
+    ctx: &TxContext,
+) {
+    assert!(id == object::id_to_bytes(&receipt.model_id), EWrongId);
+    assert!(clock.timestamp_ms() < receipt.expires_at_ms, EReceiptExpired);
+    assert!(ctx.sender() == receipt.consumer, ENotConsumer);
 }
 
 // === Reads ===
@@ -384,6 +460,21 @@ public fun is_use_limited(license: &License): bool { license.use_limited }
 /// Uses left (meaningful when use-limited).
 public fun uses_left(license: &License): u64 { license.uses_left }
 
+/// The license a receipt's use was consumed from.
+public fun receipt_license_id(receipt: &UseReceipt): ID { receipt.license_id }
+
+/// The model a receipt grants access to.
+public fun receipt_model_id(receipt: &UseReceipt): ID { receipt.model_id }
+
+/// The address that consumed the use: the only one the receipt serves.
+public fun receipt_consumer(receipt: &UseReceipt): address { receipt.consumer }
+
+/// When the use was consumed (ms).
+public fun receipt_consumed_at_ms(receipt: &UseReceipt): u64 { receipt.consumed_at_ms }
+
+/// Expiry (ms; valid while the clock is strictly before it).
+public fun receipt_expires_at_ms(receipt: &UseReceipt): u64 { receipt.expires_at_ms }
+
 // === Internal ===
 
 fun assert_price_fits(price_per_window: u64, max_windows: u64) {
@@ -416,4 +507,15 @@ fun take_payment(
 #[test_only]
 public fun seal_approve_for_testing(id: vector<u8>, license: &License, clock: &Clock) {
     seal_approve(id, license, clock);
+}
+
+/// `seal_approve_receipt` for tests in other modules.
+#[test_only]
+public fun seal_approve_receipt_for_testing(
+    id: vector<u8>,
+    receipt: &UseReceipt,
+    clock: &Clock,
+    ctx: &TxContext,
+) {
+    seal_approve_receipt(id, receipt, clock, ctx);
 }

@@ -10,7 +10,7 @@ use floe::events::{
     LicenseOfferStatusChanged,
     LicensePurchased
 };
-use floe::license::{Self, License, LicenseOffer};
+use floe::license::{Self, License, LicenseOffer, UseReceipt};
 use floe::model::{Self, Model, ModelCap};
 use floe::system::{Self, AdminCap, System};
 use floe::wal::{Self, Treasury, WAL};
@@ -39,6 +39,8 @@ const BUYER_FUNDS: u64 = 100_000_000_000;
 const MAX_U64: u64 = 18_446_744_073_709_551_615;
 /// `license::MAX_LICENSE_MS`.
 const MAX_LICENSE_MS: u64 = 3_153_600_000_000;
+/// `license::RECEIPT_TTL_MS`.
+const RECEIPT_TTL_MS: u64 = 600_000;
 
 // === Helpers (also used by `scenario_license_tests`) ===
 
@@ -238,6 +240,17 @@ public fun license_fee_bps(scenario: &Scenario): u64 {
 /// The protocol fee on `price` at `bps` basis points (as `license::purchase` computes it).
 public fun fee_at(price: u64, bps: u64): u64 {
     (((price as u128) * (bps as u128) / 10_000) as u64)
+}
+
+/// The sender consumes one use of `license`; returns the receipt (not yet placed).
+public fun consume(scenario: &mut Scenario, license: &mut License, clock: &Clock): UseReceipt {
+    license::consume(license, clock, scenario.ctx())
+}
+
+/// The sender consumes one use of `license` and drops the receipt: for tests that only
+/// count uses.
+public fun use_once(scenario: &mut Scenario, license: &mut License, clock: &Clock) {
+    license::destroy_receipt(consume(scenario, license, clock));
 }
 
 public fun finish(scenario: Scenario, clock: Clock) {
@@ -617,7 +630,7 @@ fun purchase_within_the_quote_pays_the_price_now() {
 fun extend_unexpired_adds_from_expiry() {
     let (mut scenario, mut clock, model_id, offer_id) = setup(USES);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 2);
-    license::consume(&mut license, &clock);
+    use_once(&mut scenario, &mut license, &clock);
     clock.increment_for_testing(WINDOW_MS);
     scenario.next_tx(BUYER);
     extend(&mut scenario, &clock, &mut license, model_id, offer_id, 3);
@@ -636,7 +649,7 @@ fun extend_unexpired_adds_from_expiry() {
 fun extend_expired_restarts_from_now() {
     let (mut scenario, mut clock, model_id, offer_id) = setup(USES);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
-    license::consume(&mut license, &clock);
+    use_once(&mut scenario, &mut license, &clock);
     clock.increment_for_testing(2 * WINDOW_MS + 7);
     assert!(!license::is_valid(&license, &clock));
     scenario.next_tx(BUYER);
@@ -749,7 +762,7 @@ fun consume_counts_down_use_limited_license() {
     let mut i = 0;
     while (i < USES) {
         assert!(license::is_valid(&license, &clock));
-        license::consume(&mut license, &clock);
+        use_once(&mut scenario, &mut license, &clock);
         i = i + 1;
     };
     assert_eq!(event::events_by_type<LicenseConsumed>().length(), USES);
@@ -763,8 +776,8 @@ fun consume_counts_down_use_limited_license() {
 fun consume_leaves_unlimited_license_unchanged() {
     let (mut scenario, clock, model_id, offer_id) = setup(0);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
-    license::consume(&mut license, &clock);
-    license::consume(&mut license, &clock);
+    use_once(&mut scenario, &mut license, &clock);
+    use_once(&mut scenario, &mut license, &clock);
     assert_eq!(license::uses_left(&license), 0);
     assert!(license::is_valid(&license, &clock));
     license::seal_approve_for_testing(object::id_to_bytes(&model_id), &license, &clock);
@@ -777,7 +790,7 @@ fun consume_expired_aborts() {
     let (mut scenario, mut clock, model_id, offer_id) = setup(USES);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
     clock.increment_for_testing(WINDOW_MS);
-    license::consume(&mut license, &clock);
+    use_once(&mut scenario, &mut license, &clock);
     destroy(license);
     finish(scenario, clock);
 }
@@ -786,15 +799,15 @@ fun consume_expired_aborts() {
 fun consume_no_uses_left_aborts() {
     let (mut scenario, clock, model_id, offer_id) = setup(1);
     let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
-    license::consume(&mut license, &clock);
-    license::consume(&mut license, &clock);
+    use_once(&mut scenario, &mut license, &clock);
+    use_once(&mut scenario, &mut license, &clock);
     destroy(license);
     finish(scenario, clock);
 }
 
 #[test]
 fun seal_approve_accepts_model_id_bytes() {
-    let (mut scenario, clock, model_id, offer_id) = setup(USES);
+    let (mut scenario, clock, model_id, offer_id) = setup(0);
     let license = buy(&mut scenario, &clock, model_id, offer_id, 1);
     scenario.next_tx(BUYER);
     let m = scenario.take_shared_by_id<Model>(model_id);
@@ -813,12 +826,132 @@ fun seal_approve_wrong_id_aborts() {
     finish(scenario, clock);
 }
 
-#[test, expected_failure(abort_code = floe::license::ENoUsesLeft)]
-fun seal_approve_no_uses_left_aborts() {
-    let (mut scenario, clock, model_id, offer_id) = setup(1);
-    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
-    license::consume(&mut license, &clock);
+/// A use-limited license is never approved by itself, even with uses left: a use must be
+/// consumed on-chain first.
+#[test, expected_failure(abort_code = floe::license::EUseLimitedNeedsReceipt)]
+fun seal_approve_use_limited_aborts() {
+    let (mut scenario, clock, model_id, offer_id) = setup(USES);
+    let license = buy(&mut scenario, &clock, model_id, offer_id, 1);
     license::seal_approve_for_testing(object::id_to_bytes(&model_id), &license, &clock);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = floe::license::ELicenseExpired)]
+fun seal_approve_expired_aborts() {
+    let (mut scenario, mut clock, model_id, offer_id) = setup(0);
+    let license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    clock.increment_for_testing(WINDOW_MS);
+    license::seal_approve_for_testing(object::id_to_bytes(&model_id), &license, &clock);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+// === UseReceipt / seal_approve_receipt ===
+
+/// The receipt names the license, the model and the sender; it lasts RECEIPT_TTL_MS.
+#[test]
+fun consume_returns_a_receipt_for_the_sender() {
+    let (mut scenario, clock, model_id, offer_id) = setup(USES);
+    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    let receipt = consume(&mut scenario, &mut license, &clock);
+    assert_eq!(license::receipt_license_id(&receipt), object::id(&license));
+    assert_eq!(license::receipt_model_id(&receipt), model_id);
+    assert_eq!(license::receipt_consumer(&receipt), BUYER);
+    assert_eq!(license::receipt_consumed_at_ms(&receipt), START_MS);
+    assert_eq!(license::receipt_expires_at_ms(&receipt), START_MS + RECEIPT_TTL_MS);
+    assert_eq!(license::uses_left(&license), USES - 1);
+    let events = event::events_by_type<LicenseConsumed>();
+    assert_eq!(events.length(), 1);
+    license::seal_approve_receipt_for_testing(
+        object::id_to_bytes(&model_id),
+        &receipt,
+        &clock,
+        scenario.ctx(),
+    );
+    license::destroy_receipt(receipt);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+/// A receipt never outlives its license.
+#[test]
+fun a_receipt_ends_with_its_license() {
+    let (mut scenario, mut clock, model_id, offer_id) = setup(USES);
+    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    let expiry = license::expires_at_ms(&license);
+    clock.set_for_testing(expiry - 1000);
+    let receipt = consume(&mut scenario, &mut license, &clock);
+    assert_eq!(license::receipt_expires_at_ms(&receipt), expiry);
+    license::destroy_receipt(receipt);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+/// Unlimited licenses give receipts too, without counting.
+#[test]
+fun consume_unlimited_gives_a_receipt() {
+    let (mut scenario, clock, model_id, offer_id) = setup(0);
+    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    let receipt = consume(&mut scenario, &mut license, &clock);
+    assert_eq!(license::uses_left(&license), 0);
+    assert!(license::is_valid(&license, &clock));
+    license::seal_approve_receipt_for_testing(
+        object::id_to_bytes(&model_id),
+        &receipt,
+        &clock,
+        scenario.ctx(),
+    );
+    license::destroy_receipt(receipt);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = floe::license::EWrongId)]
+fun seal_approve_receipt_wrong_id_aborts() {
+    let (mut scenario, clock, model_id, offer_id) = setup(USES);
+    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    let receipt = consume(&mut scenario, &mut license, &clock);
+    license::seal_approve_receipt_for_testing(
+        object::id_to_bytes(&offer_id),
+        &receipt,
+        &clock,
+        scenario.ctx(),
+    );
+    license::destroy_receipt(receipt);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = floe::license::EReceiptExpired)]
+fun seal_approve_receipt_expired_aborts() {
+    let (mut scenario, mut clock, model_id, offer_id) = setup(USES);
+    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    let receipt = consume(&mut scenario, &mut license, &clock);
+    clock.set_for_testing(license::receipt_expires_at_ms(&receipt));
+    license::seal_approve_receipt_for_testing(
+        object::id_to_bytes(&model_id),
+        &receipt,
+        &clock,
+        scenario.ctx(),
+    );
+    license::destroy_receipt(receipt);
+    destroy(license);
+    finish(scenario, clock);
+}
+
+#[test]
+fun destroy_receipt_deletes_it() {
+    let (mut scenario, clock, model_id, offer_id) = setup(USES);
+    let mut license = buy(&mut scenario, &clock, model_id, offer_id, 1);
+    let receipt = consume(&mut scenario, &mut license, &clock);
+    transfer::public_transfer(receipt, BUYER);
+    scenario.next_tx(BUYER);
+    let receipt = scenario.take_from_sender<UseReceipt>();
+    let receipt_id = object::id(&receipt);
+    license::destroy_receipt(receipt);
+    let effects = scenario.next_tx(BUYER);
+    assert!(effects.deleted().contains(&receipt_id));
     destroy(license);
     finish(scenario, clock);
 }

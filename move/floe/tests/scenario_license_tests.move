@@ -1,7 +1,7 @@
 #[test_only]
 module floe::scenario_license_tests;
 
-use floe::license;
+use floe::license::{Self, UseReceipt};
 use floe::license_tests;
 use floe::model::{Self, Model, ModelCap};
 use floe::wal::{Self, Treasury, WAL};
@@ -11,6 +11,10 @@ use sui::test_scenario as ts;
 
 const SELLER: address = @0x5E11;
 const BUYER: address = @0xB0B;
+/// Someone the buyer hands a receipt to.
+const FRIEND: address = @0xF00D;
+/// A second seller.
+const OTHER_SELLER: address = @0x07E5;
 
 const START_MS: u64 = 1_700_000_000_000;
 const PRICE: u64 = 1_000_000_000;
@@ -101,5 +105,114 @@ fun license_fees_burn_from_total_supply() {
     license::destroy(first);
     license::destroy(second);
     license::destroy(third);
+    license_tests::finish(scenario, clock);
+}
+
+// === Use limits (attacks on metered licenses) ===
+
+/// The buyer's transaction: consumes one use of its license and places the receipt with the
+/// sender, as `floe read` does.
+fun consume_one(scenario: &mut ts::Scenario, clock: &sui::clock::Clock) {
+    let mut license = scenario.take_from_sender<license::License>();
+    let receipt = license::consume(&mut license, clock, scenario.ctx());
+    transfer::public_transfer(receipt, scenario.sender());
+    scenario.return_to_sender(license);
+}
+
+/// A one-use license read three times: the first read consumes the use and is approved with
+/// its receipt; the second cannot even start, because consuming again aborts `ENoUsesLeft`
+/// (and the license alone is never approved: `EUseLimitedNeedsReceipt`).
+#[test, expected_failure(abort_code = floe::license::ENoUsesLeft)]
+fun a_one_use_license_reads_once() {
+    let (mut scenario, clock, model_id, offer_id) = license_tests::setup(1);
+    let license = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 1);
+    transfer::public_transfer(license, BUYER);
+    scenario.next_tx(BUYER);
+    consume_one(&mut scenario, &clock);
+    scenario.next_tx(BUYER);
+    let receipt = scenario.take_from_sender<UseReceipt>();
+    let id = object::id_to_bytes(&model_id);
+    license::seal_approve_receipt_for_testing(id, &receipt, &clock, scenario.ctx());
+    scenario.return_to_sender(receipt);
+    let license = scenario.take_from_sender<license::License>();
+    assert_eq!(license::uses_left(&license), 0);
+    assert!(!license::is_valid(&license, &clock));
+    scenario.return_to_sender(license);
+
+    // The second read.
+    scenario.next_tx(BUYER);
+    consume_one(&mut scenario, &clock);
+    license_tests::finish(scenario, clock);
+}
+
+/// A used-up license still unexpired is not approved by itself either.
+#[test, expected_failure(abort_code = floe::license::EUseLimitedNeedsReceipt)]
+fun a_used_up_license_is_not_approved_alone() {
+    let (mut scenario, clock, model_id, offer_id) = license_tests::setup(1);
+    let license = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 1);
+    transfer::public_transfer(license, BUYER);
+    scenario.next_tx(BUYER);
+    consume_one(&mut scenario, &clock);
+    scenario.next_tx(BUYER);
+    let license = scenario.take_from_sender<license::License>();
+    license::seal_approve_for_testing(object::id_to_bytes(&model_id), &license, &clock);
+    scenario.return_to_sender(license);
+    license_tests::finish(scenario, clock);
+}
+
+/// A receipt for model A does not open model B.
+#[test, expected_failure(abort_code = floe::license::EWrongId)]
+fun a_receipt_for_one_model_does_not_open_another() {
+    let (mut scenario, clock, model_id, offer_id) = license_tests::setup(1);
+    let license = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 1);
+    transfer::public_transfer(license, BUYER);
+    scenario.next_tx(OTHER_SELLER);
+    let other_model = license_tests::register(&mut scenario);
+    scenario.next_tx(BUYER);
+    consume_one(&mut scenario, &clock);
+    scenario.next_tx(BUYER);
+    let receipt = scenario.take_from_sender<UseReceipt>();
+    let id = object::id_to_bytes(&other_model);
+    license::seal_approve_receipt_for_testing(id, &receipt, &clock, scenario.ctx());
+    scenario.return_to_sender(receipt);
+    license_tests::finish(scenario, clock);
+}
+
+/// A receipt is good for one read session: at its expiry it is refused.
+#[test, expected_failure(abort_code = floe::license::EReceiptExpired)]
+fun an_expired_receipt_is_refused() {
+    let (mut scenario, mut clock, model_id, offer_id) = license_tests::setup(2);
+    let license = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 1);
+    transfer::public_transfer(license, BUYER);
+    scenario.next_tx(BUYER);
+    consume_one(&mut scenario, &clock);
+    scenario.next_tx(BUYER);
+    let receipt = scenario.take_from_sender<UseReceipt>();
+    let id = object::id_to_bytes(&model_id);
+    clock.set_for_testing(license::receipt_expires_at_ms(&receipt) - 1);
+    license::seal_approve_receipt_for_testing(id, &receipt, &clock, scenario.ctx());
+    clock.increment_for_testing(1);
+    license::seal_approve_receipt_for_testing(id, &receipt, &clock, scenario.ctx());
+    scenario.return_to_sender(receipt);
+    license_tests::finish(scenario, clock);
+}
+
+/// One use paid for, handed to a friend: the receipt serves only the address that consumed.
+#[test, expected_failure(abort_code = floe::license::ENotConsumer)]
+fun a_receipt_serves_only_its_consumer() {
+    let (mut scenario, clock, model_id, offer_id) = license_tests::setup(1);
+    let license = license_tests::buy(&mut scenario, &clock, model_id, offer_id, 1);
+    transfer::public_transfer(license, BUYER);
+    scenario.next_tx(BUYER);
+    consume_one(&mut scenario, &clock);
+    scenario.next_tx(BUYER);
+    let receipt = scenario.take_from_sender<UseReceipt>();
+    transfer::public_transfer(receipt, FRIEND);
+    scenario.next_tx(FRIEND);
+    let receipt = scenario.take_from_sender<UseReceipt>();
+    assert_eq!(license::receipt_consumer(&receipt), BUYER);
+    let id = object::id_to_bytes(&model_id);
+    license::seal_approve_receipt_for_testing(id, &receipt, &clock, scenario.ctx());
+    scenario.return_to_sender(receipt);
     license_tests::finish(scenario, clock);
 }
