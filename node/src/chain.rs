@@ -3,11 +3,12 @@
 
 use floe_sdk::FloeClient;
 use floe_sdk::committee::Committee;
-use floe_sdk::move_types::{self, license::License, model::ModelCap, system::System};
+use floe_sdk::move_types::license::{License, UseReceipt};
+use floe_sdk::move_types::{self, model::ModelCap, system::System};
 use futures::future::BoxFuture;
 use sui_sdk_types::{Address, Object, Owner};
 
-use crate::license_gate::{LicenseLookup, LicenseRecord};
+use crate::license_gate::{Credential, LicenseLookup, LicenseRecord, ReceiptRecord};
 
 /// Why a chain read failed.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +80,33 @@ pub fn license_record(object: &Object, package: Address) -> Result<LicenseRecord
     })
 }
 
+/// A credential object as the gate sees it: a `license::UseReceipt` (one use consumed
+/// on-chain), or a `License` / `ModelCap` as [`license_record`] reads it. The type is checked
+/// against the floe package, so a look-alike receipt of another package proves nothing.
+pub fn credential_record(object: &Object, package: Address) -> Result<Credential, ChainError> {
+    let is_receipt = object.as_struct().is_some_and(|data| {
+        let tag = data.object_type();
+        *tag.address() == package
+            && tag.module().as_str() == "license"
+            && tag.name().as_str() == "UseReceipt"
+    });
+    if !is_receipt {
+        return license_record(object, package).map(Credential::License);
+    }
+    let receipt: UseReceipt = decode(object, package, "license", "UseReceipt")?;
+    let owner = match object.owner() {
+        Owner::Address(address) => Some(*address),
+        _ => None,
+    };
+    Ok(Credential::Receipt(ReceiptRecord {
+        owner,
+        license_id: move_types::address_of(&receipt.license_id),
+        model_id: move_types::address_of(&receipt.model_id),
+        consumer: Address::new(receipt.consumer.into_inner()),
+        expires_at_ms: receipt.expires_at_ms,
+    }))
+}
+
 /// Reads licenses through a `sui.rpc.v2` endpoint.
 #[derive(Clone)]
 pub struct ChainLicenses {
@@ -93,6 +121,14 @@ impl LicenseLookup for ChainLicenses {
         Box::pin(async move {
             let object = client.object(id).await.map_err(|e| e.to_string())?;
             license_record(&object, self.package).map_err(|e| e.to_string())
+        })
+    }
+
+    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, String>> {
+        let mut client = self.client.clone();
+        Box::pin(async move {
+            let object = client.object(id).await.map_err(|e| e.to_string())?;
+            credential_record(&object, self.package).map_err(|e| e.to_string())
         })
     }
 }
@@ -114,4 +150,97 @@ pub async fn epoch_and_shards(
         .map(|m| m.shards.clone())
         .unwrap_or_default();
     Ok((committee.epoch, shards))
+}
+
+#[cfg(test)]
+mod credential_tests {
+    use sui_sdk_types::{Digest, Identifier, MoveStruct, ObjectData, StructTag};
+
+    use super::*;
+
+    const FLOE: Address = Address::new([0xf1; 32]);
+    const READER: Address = Address::new([0x0b; 32]);
+
+    fn object(package: Address, module: &str, name: &str, contents: Vec<u8>) -> Object {
+        let tag = StructTag::new(
+            package,
+            Identifier::new(module).unwrap(),
+            Identifier::new(name).unwrap(),
+            vec![],
+        );
+        let data = MoveStruct::new(tag, true, 4, contents).unwrap();
+        Object::new(
+            ObjectData::Struct(data),
+            Owner::Address(READER),
+            Digest::new([0; 32]),
+            0,
+        )
+    }
+
+    fn receipt_bytes() -> Vec<u8> {
+        let receipt = UseReceipt::new(
+            move_types::uid(Address::new([0x2e; 32])),
+            move_types::id(Address::new([0x11; 32])),
+            move_types::id(Address::new([0x77; 32])),
+            move_types::id(READER).bytes,
+            1_000,
+            601_000,
+        );
+        bcs::to_bytes(&receipt).unwrap()
+    }
+
+    #[test]
+    fn a_floe_use_receipt_is_read_as_a_receipt() {
+        let credential = credential_record(
+            &object(FLOE, "license", "UseReceipt", receipt_bytes()),
+            FLOE,
+        )
+        .unwrap();
+        assert_eq!(
+            credential,
+            Credential::Receipt(ReceiptRecord {
+                owner: Some(READER),
+                license_id: Address::new([0x11; 32]),
+                model_id: Address::new([0x77; 32]),
+                consumer: READER,
+                expires_at_ms: 601_000,
+            })
+        );
+    }
+
+    /// Anyone can publish a package with a `license::UseReceipt` of the same layout and mint
+    /// one for any model: it must not pass for a consumed use.
+    #[test]
+    fn a_look_alike_receipt_of_another_package_is_refused() {
+        let other = Address::new([0x66; 32]);
+        let err = credential_record(
+            &object(other, "license", "UseReceipt", receipt_bytes()),
+            FLOE,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ChainError::WrongObject { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_license_is_read_as_a_license() {
+        let license = License::new(
+            move_types::uid(Address::new([0x11; 32])),
+            move_types::id(Address::new([0x77; 32])),
+            move_types::id(Address::new([0x0f; 32])),
+            move_types::id(READER).bytes,
+            5_000,
+            true,
+            2,
+        );
+        let credential = credential_record(
+            &object(FLOE, "license", "License", bcs::to_bytes(&license).unwrap()),
+            FLOE,
+        )
+        .unwrap();
+        let Credential::License(record) = credential else {
+            panic!("a License is read as a license: {credential:?}");
+        };
+        assert_eq!((record.use_limited, record.uses_left), (true, 2));
+        assert_eq!(record.owner, Some(READER));
+    }
 }

@@ -1,6 +1,13 @@
 //! Licensed reads: the slivers of a blob that belongs to a model are served only to the owner of
-//! a valid `floe::license::License` for that model, or to the holder of the model's `ModelCap`
-//! (its owner, who may always read their own model). The `x-floe-license` header names either.
+//! a credential for that model, named by the `x-floe-license` header:
+//!
+//! - an unlimited `floe::license::License`, unexpired;
+//! - a `floe::license::UseReceipt`: one use of a use-limited license consumed on-chain
+//!   (`license::consume`), owned by and consumed by the signer, before its `expires_at_ms` (a
+//!   short read session). A use-limited `License` by itself is refused: its uses are counted
+//!   on-chain only, so the reader consumes one first (`floe read` does it) and names the
+//!   receipt;
+//! - the model's `ModelCap` (its owner, who may always read their own model).
 //!
 //! # Request signature
 //!
@@ -25,10 +32,11 @@
 //! ```
 //!
 //! The node accepts it when the timestamp is within `max_skew_ms` of its clock, the signature
-//! has not been seen before in that window (replay), the signer's address owns the license
-//! object, the license is for the blob's model, and the license is valid (`now < expires_at_ms`
-//! and, if use-limited, `uses_left > 0`, as `license::is_valid`). Binding blob, shard and axis
-//! means one signature reads one sliver.
+//! has not been seen before in that window (replay), the signer's address owns the credential
+//! object, the credential is for the blob's model, and it is valid now: an unexpired, unlimited
+//! license (`now < expires_at_ms`), or a receipt the signer consumed whose session is not over
+//! (`now < expires_at_ms`, as `license::seal_approve_receipt`). Binding blob, shard and axis
+//! means one signature reads one sliver. (`license:` names whichever credential is sent.)
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -60,6 +68,27 @@ pub struct LicenseRecord {
     pub expires_at_ms: u64,
     pub use_limited: bool,
     pub uses_left: u64,
+}
+
+/// What the node needs to know of a `UseReceipt` object: its contents and who owns it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRecord {
+    /// The address owning the object; `None` when it is shared, wrapped or object-owned.
+    pub owner: Option<Address>,
+    pub license_id: Address,
+    pub model_id: Address,
+    /// The account that consumed the use: the only one the receipt serves.
+    pub consumer: Address,
+    pub expires_at_ms: u64,
+}
+
+/// A credential the `x-floe-license` header may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A `License`, or a `ModelCap` (as an unlimited license that never expires).
+    License(LicenseRecord),
+    /// A `UseReceipt`: one use of a license, consumed on-chain.
+    Receipt(ReceiptRecord),
 }
 
 /// Why a licensed read was refused.
@@ -103,8 +132,28 @@ pub enum Denied {
         expires_at_ms: u64,
         now_ms: u64,
     },
-    #[error("license {0} has no uses left")]
+    #[error("license {0} has no uses left (ENoUsesLeft): extend it or buy a new one")]
     NoUsesLeft(Address),
+    #[error(
+        "license {0} is use-limited: a use must be consumed on-chain first, then the read names its receipt; consume a use first: `floe read` does it"
+    )]
+    UseLimitedNeedsReceipt(Address),
+    #[error(
+        "use receipt {receipt} was consumed by {consumer}, not by the signer {signer}; consume a use of your own"
+    )]
+    NotConsumer {
+        receipt: Address,
+        consumer: Address,
+        signer: Address,
+    },
+    #[error(
+        "use receipt {receipt} expired at {expires_at_ms} ms (now {now_ms} ms): its read session is over; consume another use"
+    )]
+    ReceiptExpired {
+        receipt: Address,
+        expires_at_ms: u64,
+        now_ms: u64,
+    },
     #[error("license {license} could not be read from the chain: {message}")]
     Lookup { license: Address, message: String },
 }
@@ -184,8 +233,9 @@ pub fn check_request(
     signer_of(&message, &auth.signature)
 }
 
-/// The checks on the license object: the signer owns it, it is for `model`, and it is valid
-/// at `now_ms` as `license::is_valid` decides.
+/// The checks on the license object: the signer owns it, it is for `model`, it is unexpired at
+/// `now_ms` and it is not use-limited (such a license reads only through a consumed use's
+/// receipt: [`check_receipt`]).
 pub fn check_license(
     license_id: Address,
     record: &LicenseRecord,
@@ -217,12 +267,77 @@ pub fn check_license(
     if record.use_limited && record.uses_left == 0 {
         return Err(Denied::NoUsesLeft(license_id));
     }
+    if record.use_limited {
+        return Err(Denied::UseLimitedNeedsReceipt(license_id));
+    }
     Ok(())
 }
 
-/// Reads `License` objects from the chain; a trait so the gate is testable without one.
+/// The checks on a `UseReceipt`, as `license::seal_approve_receipt` makes them: the signer owns
+/// it and consumed it, it is for `model`, and its session is not over at `now_ms`.
+pub fn check_receipt(
+    receipt_id: Address,
+    record: &ReceiptRecord,
+    signer: Address,
+    model: Address,
+    now_ms: u64,
+) -> Result<(), Denied> {
+    if record.owner != Some(signer) {
+        return Err(Denied::NotOwner {
+            license: receipt_id,
+            owner: record.owner,
+            signer,
+        });
+    }
+    if record.consumer != signer {
+        return Err(Denied::NotConsumer {
+            receipt: receipt_id,
+            consumer: record.consumer,
+            signer,
+        });
+    }
+    if record.model_id != model {
+        return Err(Denied::WrongModel {
+            license: receipt_id,
+            license_model: record.model_id,
+            model,
+        });
+    }
+    if now_ms >= record.expires_at_ms {
+        return Err(Denied::ReceiptExpired {
+            receipt: receipt_id,
+            expires_at_ms: record.expires_at_ms,
+            now_ms,
+        });
+    }
+    Ok(())
+}
+
+/// The checks on whichever credential the request names.
+pub fn check_credential(
+    id: Address,
+    credential: &Credential,
+    signer: Address,
+    model: Address,
+    now_ms: u64,
+) -> Result<(), Denied> {
+    match credential {
+        Credential::License(record) => check_license(id, record, signer, model, now_ms),
+        Credential::Receipt(record) => check_receipt(id, record, signer, model, now_ms),
+    }
+}
+
+/// Reads credentials from the chain; a trait so the gate is testable without one.
 pub trait LicenseLookup: Send + Sync {
+    /// A `License` (or `ModelCap`) object.
     fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, String>>;
+
+    /// Any credential: a `License`, `ModelCap` or `UseReceipt`. Lookups that know only
+    /// licenses keep this default.
+    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, String>> {
+        let license = self.license(id);
+        Box::pin(async move { license.await.map(Credential::License) })
+    }
 }
 
 /// Signatures accepted within the skew window, so none is accepted twice.
@@ -276,14 +391,14 @@ pub async fn authorize(
     let (blob_id, shard, axis) = read;
     let auth = auth.ok_or(Denied::MissingAuth(*blob_id))?;
     let signer = check_request(auth, blob_id, shard, axis, now_ms, max_skew_ms)?;
-    let record = lookup
-        .license(auth.license_id)
+    let credential = lookup
+        .credential(auth.license_id)
         .await
         .map_err(|message| Denied::Lookup {
             license: auth.license_id,
             message,
         })?;
-    check_license(auth.license_id, &record, signer, model, now_ms)?;
+    check_credential(auth.license_id, &credential, signer, model, now_ms)?;
     replay.admit(auth, now_ms, max_skew_ms)?;
     Ok(signer)
 }
@@ -302,13 +417,25 @@ mod tests {
     const LICENSE: Address = Address::new([8; 32]);
     const NOW: u64 = 1_800_000_000_000;
 
+    const RECEIPT: Address = Address::new([9; 32]);
+
     fn record(owner: Address) -> LicenseRecord {
         LicenseRecord {
             owner: Some(owner),
             model_id: MODEL,
             expires_at_ms: NOW + 1000,
-            use_limited: true,
-            uses_left: 1,
+            use_limited: false,
+            uses_left: 0,
+        }
+    }
+
+    fn receipt(owner: Address) -> ReceiptRecord {
+        ReceiptRecord {
+            owner: Some(owner),
+            license_id: LICENSE,
+            model_id: MODEL,
+            consumer: owner,
+            expires_at_ms: NOW + 1000,
         }
     }
 
@@ -346,7 +473,7 @@ mod tests {
     }
 
     #[test]
-    fn license_checks_mirror_is_valid() {
+    fn license_checks_mirror_seal_approve() {
         let owner = Address::new([1; 32]);
         let ok = record(owner);
         assert_eq!(check_license(LICENSE, &ok, owner, MODEL, NOW), Ok(()));
@@ -363,14 +490,28 @@ mod tests {
             check_license(LICENSE, &ok, owner, MODEL, NOW + 1000),
             Err(Denied::Expired { .. })
         ));
-        let used_up = LicenseRecord {
-            uses_left: 0,
+        // A use-limited license never reads by itself, uses left or not: a use is consumed
+        // on-chain first and the read names its receipt.
+        let limited = LicenseRecord {
+            use_limited: true,
+            uses_left: 3,
             ..ok.clone()
         };
-        assert_eq!(
-            check_license(LICENSE, &used_up, owner, MODEL, NOW),
-            Err(Denied::NoUsesLeft(LICENSE))
+        let refused = check_license(LICENSE, &limited, owner, MODEL, NOW).unwrap_err();
+        assert_eq!(refused, Denied::UseLimitedNeedsReceipt(LICENSE));
+        assert!(
+            refused
+                .to_string()
+                .contains("consume a use first: `floe read` does it"),
+            "{refused}"
         );
+        let used_up = LicenseRecord {
+            uses_left: 0,
+            ..limited
+        };
+        let refused = check_license(LICENSE, &used_up, owner, MODEL, NOW).unwrap_err();
+        assert_eq!(refused, Denied::NoUsesLeft(LICENSE));
+        assert!(refused.to_string().contains("ENoUsesLeft"), "{refused}");
         // Unlimited licenses ignore uses_left.
         let unlimited = LicenseRecord {
             use_limited: false,
@@ -387,13 +528,127 @@ mod tests {
         ));
     }
 
-    struct OneLicense(LicenseRecord);
+    #[test]
+    fn receipt_checks_mirror_seal_approve_receipt() {
+        let owner = Address::new([1; 32]);
+        let other = Address::new([2; 32]);
+        let ok = receipt(owner);
+        let check = |record: &ReceiptRecord, signer, model, now| {
+            check_credential(
+                RECEIPT,
+                &Credential::Receipt(record.clone()),
+                signer,
+                model,
+                now,
+            )
+        };
+        assert_eq!(check(&ok, owner, MODEL, NOW), Ok(()));
+        // Valid strictly before its expiry.
+        assert_eq!(check(&ok, owner, MODEL, NOW + 999), Ok(()));
+        assert!(matches!(
+            check(&ok, owner, MODEL, NOW + 1000),
+            Err(Denied::ReceiptExpired { .. })
+        ));
+        // A receipt for model A does not read model B.
+        assert!(matches!(
+            check(&ok, owner, Address::new([0x55; 32]), NOW),
+            Err(Denied::WrongModel { .. })
+        ));
+        // Someone else's receipt, signed by a stranger.
+        assert!(matches!(
+            check(&ok, other, MODEL, NOW),
+            Err(Denied::NotOwner { .. })
+        ));
+        // A receipt handed over: its new owner did not consume the use.
+        let handed = ReceiptRecord {
+            owner: Some(other),
+            ..ok.clone()
+        };
+        assert!(matches!(
+            check(&handed, other, MODEL, NOW),
+            Err(Denied::NotConsumer { .. })
+        ));
+        let wrapped = ReceiptRecord { owner: None, ..ok };
+        assert!(matches!(
+            check(&wrapped, owner, MODEL, NOW),
+            Err(Denied::NotOwner { owner: None, .. })
+        ));
+    }
 
-    impl LicenseLookup for OneLicense {
+    /// The chain as the gate sees it: LICENSE is a license, RECEIPT a receipt.
+    struct Credentials(LicenseRecord, Option<ReceiptRecord>);
+
+    impl LicenseLookup for Credentials {
         fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, String>> {
             let found = (id == LICENSE).then(|| self.0.clone());
             Box::pin(async move { found.ok_or_else(|| "object not found".to_owned()) })
         }
+
+        fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, String>> {
+            let found = match &self.1 {
+                Some(receipt) if id == RECEIPT => Some(Credential::Receipt(receipt.clone())),
+                _ => (id == LICENSE).then(|| Credential::License(self.0.clone())),
+            };
+            Box::pin(async move { found.ok_or_else(|| "object not found".to_owned()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_use_limited_license_reads_only_through_its_receipt() {
+        let blob = BlobId([3; 32]);
+        let reader = key(1);
+        let owner = floe_sdk::keystore::address_of(&reader);
+        let limited = LicenseRecord {
+            use_limited: true,
+            uses_left: 1,
+            ..record(owner)
+        };
+        let lookup = Credentials(limited, Some(receipt(owner)));
+        let replay = ReplayGuard::default();
+        let read = (&blob, 0, Axis::Primary);
+        let by_license = sign_read(&reader, &blob, 0, Axis::Primary, LICENSE, NOW).unwrap();
+        assert_eq!(
+            authorize(
+                &lookup,
+                &replay,
+                Some(&by_license),
+                read,
+                MODEL,
+                NOW,
+                60_000
+            )
+            .await,
+            Err(Denied::UseLimitedNeedsReceipt(LICENSE))
+        );
+        let by_receipt = sign_read(&reader, &blob, 0, Axis::Primary, RECEIPT, NOW).unwrap();
+        assert_eq!(
+            authorize(
+                &lookup,
+                &replay,
+                Some(&by_receipt),
+                read,
+                MODEL,
+                NOW,
+                60_000
+            )
+            .await,
+            Ok(owner)
+        );
+        // Once the session is over, the receipt reads nothing more.
+        let late = sign_read(&reader, &blob, 1, Axis::Primary, RECEIPT, NOW + 1000).unwrap();
+        assert!(matches!(
+            authorize(
+                &lookup,
+                &replay,
+                Some(&late),
+                (&blob, 1, Axis::Primary),
+                MODEL,
+                NOW + 1000,
+                60_000
+            )
+            .await,
+            Err(Denied::ReceiptExpired { .. })
+        ));
     }
 
     #[tokio::test]
@@ -401,7 +656,7 @@ mod tests {
         let blob = BlobId([3; 32]);
         let reader = key(1);
         let owner = floe_sdk::keystore::address_of(&reader);
-        let lookup = OneLicense(record(owner));
+        let lookup = Credentials(record(owner), None);
         let replay = ReplayGuard::default();
         let read = (&blob, 0, Axis::Primary);
         assert_eq!(

@@ -243,8 +243,10 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
         owner: Some(reader_address),
         model_id,
         expires_at_ms,
-        use_limited: true,
-        uses_left: 3,
+        // Unlimited: a use-limited license reads only through the receipt of a use consumed
+        // on-chain (see `license_gate`'s tests).
+        use_limited: false,
+        uses_left: 0,
     };
     let far = now_ms() + 3_600_000;
     let lookup = Licenses(HashMap::from([
