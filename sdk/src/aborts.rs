@@ -323,6 +323,24 @@ pub const ABORTS: &[FloeAbort] = &[
         "EPriceAboveMax",
         "the seller raised the price after your quote; check the offer's price and buy again if you agree",
     ),
+    a(
+        "license",
+        18,
+        "EUseLimitedNeedsReceipt",
+        "a use-limited license opens a model only through a use consumed on-chain: consume a use first (`floe read` does it) and approve with its receipt",
+    ),
+    a(
+        "license",
+        19,
+        "EReceiptExpired",
+        "the use receipt's read session is over (receipts last 10 minutes); consume another use",
+    ),
+    a(
+        "license",
+        20,
+        "ENotConsumer",
+        "a use receipt serves only the account that consumed the use; sign as that account, or consume a use of your own license",
+    ),
     a("model", 0, "EEmptyName", "give the model a name"),
     a(
         "model",

@@ -619,19 +619,28 @@ floe_calls! {
         /// Emits `LicenseExtended`. Aborts `EWrongOffer`, `EWrongModel`, `EOfferPaused`,
         /// `EZeroWindows`, `ETooManyWindows`, `EPriceAboveMax`, `EInsufficientPayment`.
         fn extend(license: obj, offer: shared_ref, model: shared_mut, system: system_ref, treasury: treasury_mut, payment: obj, windows: pure(u64), max_price: pure(u64), clock: clock) -> 0;
-        /// Records one use of a license (the holder calls it before each metered use). Use-limited
-        /// licenses lose one use; unlimited ones are unchanged.
+        /// Consumes one use of a license (its owner calls it before each use) and returns the
+        /// `UseReceipt` for the transaction to place (TransferObjects to the sender): the
+        /// consumer's proof, for `RECEIPT_TTL_MS` (at most until the license expires), that the
+        /// use was paid for. Use-limited licenses lose one use; unlimited ones are unchanged.
         /// Emits `LicenseConsumed`. Aborts `ELicenseExpired`, `ENoUsesLeft`.
-        fn consume(license: obj, clock: clock) -> 0;
+        fn consume(license: obj, clock: clock) -> 1;
+        /// Deletes a receipt (e.g. an expired one, to reclaim its storage rebate).
+        fn destroy_receipt(receipt: obj) -> 0;
         /// Deletes a license (e.g. an expired one, to reclaim its storage rebate).
         /// Emits `LicenseDestroyed`.
         fn destroy(license: obj) -> 0;
         /// Whether the license is valid now: unexpired and, if use-limited, with uses left.
         fn is_valid(license: obj, clock: clock) -> 1;
-        /// Seal access policy, dry-run by key servers and storage nodes: approves `id` only if it is
-        /// the license's model ID bytes (`model::id_bytes`) and the license is valid now.
-        /// Aborts `EWrongId`, `ELicenseExpired`, `ENoUsesLeft`.
+        /// Seal access policy for unlimited licenses, dry-run by key servers: approves `id` only
+        /// if it is the license's model ID bytes (`model::id_bytes`), the license is unexpired
+        /// and not use-limited (those are approved through a consumed use's receipt).
+        /// Aborts `EWrongId`, `ELicenseExpired`, `EUseLimitedNeedsReceipt`.
         fn seal_approve(id: pure(&[u8]), license: obj, clock: clock) -> 0;
+        /// Seal access policy for a consumed use, dry-run by key servers: approves `id` only if
+        /// it is the receipt's model ID bytes, the receipt is within its lifetime and the
+        /// sender is its consumer. Aborts `EWrongId`, `EReceiptExpired`, `ENotConsumer`.
+        fn seal_approve_receipt(id: pure(&[u8]), receipt: obj, clock: clock) -> 0;
         /// The price of `windows` windows under the offer now. Aborts `ETooManyWindows`.
         fn quote(offer: shared_ref, windows: pure(u64)) -> 1;
         /// The model an offer sells.
@@ -658,6 +667,16 @@ floe_calls! {
         fn is_use_limited(license: obj) -> 1;
         /// Uses left (meaningful when use-limited).
         fn uses_left(license: obj) -> 1;
+        /// The license a receipt's use was consumed from.
+        fn receipt_license_id(receipt: obj) -> 1;
+        /// The model a receipt grants access to.
+        fn receipt_model_id(receipt: obj) -> 1;
+        /// The address that consumed the use: the only one the receipt serves.
+        fn receipt_consumer(receipt: obj) -> 1;
+        /// When the use was consumed (ms).
+        fn receipt_consumed_at_ms(receipt: obj) -> 1;
+        /// Expiry (ms; valid while the clock is strictly before it).
+        fn receipt_expires_at_ms(receipt: obj) -> 1;
     }
     /// Models and their versions (`floe::model`).
     model {

@@ -7,6 +7,7 @@
 //!
 //! - [`calls`]: one typed `MoveCall` builder per callable function of the `floe` package.
 //! - [`flows`]: store and read blobs, stake, models and licenses, as one call each.
+//! - [`license_use`]: consume one use of a license on-chain for a `UseReceipt`.
 //! - [`slivers`], [`nodes`], [`committee`], [`bls`]: the storage-node side of storing and
 //!   reading (sliver distribution, quorum certificates, decoding), chain-free.
 //! - [`aborts`]: floe Move aborts named and explained.
@@ -25,6 +26,7 @@ pub mod faucet;
 pub mod flows;
 pub mod keeper;
 pub mod keystore;
+pub mod license_use;
 pub mod memory_node;
 #[cfg(test)]
 mod move_source;
