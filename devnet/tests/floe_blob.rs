@@ -18,16 +18,16 @@
 
 mod support;
 
-use floe_devnet::floe::{blob as blob_rs, challenge as challenge_rs};
+use floe_devnet::floe::{blob as blob_rs, challenge as challenge_rs, system as system_rs};
 use floe_devnet::runtime::dynamic_field_id;
 use floe_sdk::move_types::{
     self, ID, U256, UID,
     blob::{Blob, BlobRegistry, CertifiedEntry, Storage},
     challenge::Challenge,
     events::{
-        BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, ChallengeAnswered,
-        ChallengeIssued, ChallengeSlashed, ChallengesIssued, PoolRewarded, RegistryPruned,
-        StorageReserved,
+        BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, CapacityReleased,
+        CapacityReserved, ChallengeAnswered, ChallengeIssued, ChallengeSlashed, ChallengesIssued,
+        PoolRewarded, RegistryPruned, StorageDestroyed, StorageReserved,
     },
     staking::NodeCap,
     system::System,
@@ -221,6 +221,11 @@ impl Env {
 
     fn epoch(&self) -> u64 {
         self.system().epoch
+    }
+
+    /// `system::used_capacity_at(epoch)`.
+    fn used_at(&self, epoch: u64) -> u64 {
+        system_rs::used_capacity_at(&self.system(), epoch)
     }
 
     fn coin(&mut self, amount: u64) -> Address {
@@ -585,6 +590,215 @@ fn blob_ids_and_certification_message() {
 
 // === Storage ===
 
+/// The value of `const NAME: u64 = value;` in `move/floe/sources/<module>.move`: the capacity
+/// tests compare abort codes with the Move package, not with the devnet's copies.
+fn move_abort(module: &str, name: &str) -> u64 {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../move/floe/sources/{module}.move"));
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find_map(|line| {
+            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
+            let value = rest.strip_prefix(':')?.split_once('=')?.1;
+            value
+                .trim()
+                .trim_end_matches(';')
+                .replace('_', "")
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
+}
+
+/// Every committee node votes `capacity`; it is the total capacity from the next epoch on.
+fn vote_capacity(env: &mut Env, capacity: u64) {
+    for k in 0..env.nodes.len() {
+        let (operator, cap) = (env.nodes[k].operator, env.nodes[k].cap);
+        let args = vec![Arg::obj(env.system), Arg::obj(cap), Arg::pure(&capacity)];
+        env.chain
+            .call(operator, "staking", "set_capacity_vote", args)
+            .unwrap();
+    }
+}
+
+/// Issue 12, hole 2: an attacker buys all of the network's capacity for one epoch and never
+/// destroys the `Storage`. When that epoch ends the capacity is free again by itself.
+#[test]
+fn capacity_of_expired_storage_frees_itself() {
+    let mut env = setup();
+    vote_capacity(&mut env, 2 * ENCODED_A);
+    next_epoch(&mut env);
+    assert_eq!(env.system().total_capacity, 2 * ENCODED_A);
+    // The attacker (the user) takes everything for one epoch and keeps the objects.
+    let first = env.reserve(SIZE_A, 1);
+    let second = env.reserve(SIZE_A, 1);
+    assert_eq!(env.system().used_capacity, 2 * ENCODED_A);
+    assert_abort(
+        env.reserve_paid(SIZE_A, 1, BIG).map(|_| unreachable!()),
+        "system",
+        move_abort("system", "ECapacityExceeded"),
+    );
+    // Nobody destroys anything; the epoch ends.
+    next_epoch(&mut env);
+    assert!(env.chain.exists(first) && env.chain.exists(second));
+    assert_eq!(env.system().used_capacity, 0);
+    // The whole capacity can be bought again, for the longest time allowed.
+    let max = env.system().max_epochs_ahead;
+    env.reserve(SIZE_A, max);
+    env.reserve(SIZE_A, max);
+    assert_abort(
+        env.reserve_paid(SIZE_A, 1, BIG).map(|_| unreachable!()),
+        "system",
+        move_abort("system", "ECapacityExceeded"),
+    );
+    // Destroying the expired storage now releases nothing: no double free.
+    env.destroy_storage(first);
+    env.destroy_storage(second);
+    assert_eq!(env.system().used_capacity, 2 * ENCODED_A);
+}
+
+/// A reservation is checked in every epoch it covers, not only the current one.
+#[test]
+fn reserving_over_a_full_later_epoch_aborts() {
+    let mut env = setup();
+    vote_capacity(&mut env, ENCODED_A);
+    next_epoch(&mut env);
+    let s = env.epoch();
+    // Epochs s + 3.. are held by the later half of a split reservation.
+    let head = env.reserve(SIZE_A, 6);
+    let _tail = split_epoch(&mut env, head, s + 3)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    env.destroy_storage(head);
+    assert_eq!(env.system().used_capacity, 0);
+    assert_eq!(env.used_at(s + 3), ENCODED_A);
+    assert_abort(
+        env.reserve_paid(SIZE_A, 4, BIG).map(|_| unreachable!()),
+        "system",
+        move_abort("system", "ECapacityExceeded"),
+    );
+    // Up to the full epoch is fine.
+    env.reserve(SIZE_A, 3);
+}
+
+/// Destroying storage early gives back exactly the epochs it still covers.
+#[test]
+fn destroy_unended_storage_releases_remaining_epochs() {
+    let mut env = setup();
+    let s = env.epoch();
+    let storage = env.reserve(SIZE_A, 5);
+    next_epoch(&mut env);
+    next_epoch(&mut env);
+    assert_eq!(env.system().used_capacity, ENCODED_A);
+    let outcome = env.destroy_storage(storage);
+    let destroyed: StorageDestroyed = outcome.event("StorageDestroyed");
+    assert_eq!(destroyed.capacity_released, ENCODED_A);
+    let released: CapacityReleased = outcome.event("CapacityReleased");
+    assert_eq!(
+        (
+            released.start_epoch,
+            released.end_epoch,
+            released.encoded_bytes
+        ),
+        (s + 2, s + 5, ENCODED_A)
+    );
+    assert_eq!(env.system().used_capacity, 0);
+    assert_eq!(env.used_at(s + 4), 0);
+    assert!(env.system().future_used_capacity.is_empty());
+    // Ended storage gives back nothing and says so.
+    let ended = env.reserve(SIZE_A, 1);
+    next_epoch(&mut env);
+    let outcome = env.destroy_storage(ended);
+    let destroyed: StorageDestroyed = outcome.event("StorageDestroyed");
+    assert_eq!(destroyed.capacity_released, 0);
+    assert!(
+        outcome
+            .events_named::<CapacityReleased>("CapacityReleased")
+            .is_empty()
+    );
+}
+
+/// Splitting, fusing and destroying every piece frees each byte-epoch once: another user's
+/// reservation over the same epochs is untouched (a double free would eat into it).
+#[test]
+fn pieces_free_capacity_exactly_once() {
+    let mut env = setup();
+    let s = env.epoch();
+    let victim = env.reserve(SIZE_A, 10);
+    let storage = env.reserve(SIZE_A, 10);
+    let later = split_epoch(&mut env, storage, s + 5)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    let part = split_size(&mut env, later, 1_000)
+        .unwrap()
+        .created("blob", "Storage")[0];
+    // The early piece gives back epochs s..s + 5 only.
+    env.destroy_storage(storage);
+    assert_eq!(env.used_at(s + 4), ENCODED_A);
+    assert_eq!(env.used_at(s + 5), 2 * ENCODED_A);
+    // Epochs later, the two later pieces are fused back and destroyed: the epochs left are
+    // given back once.
+    for _ in 0..6 {
+        next_epoch(&mut env);
+    }
+    fuse(&mut env, later, part).unwrap();
+    assert_eq!(env.storage(later).storage_size, ENCODED_A);
+    env.destroy_storage(later);
+    for e in s + 6..s + 10 {
+        assert_eq!(env.used_at(e), ENCODED_A, "epoch {e}");
+    }
+    assert_eq!(env.used_at(s + 5), 0);
+    env.destroy_storage(victim);
+    assert_eq!(env.system().used_capacity, 0);
+    assert!(env.system().future_used_capacity.is_empty());
+}
+
+/// Extending a blob with payment reserves the added epochs.
+#[test]
+fn extend_with_payment_reserves_added_epochs() {
+    let mut env = setup();
+    let s = env.epoch();
+    let blob = env.register_a(5, true);
+    assert_eq!(env.used_at(s + 5), 0);
+    let coin = env.coin(BIG);
+    let outcome = extend_paid(&mut env, blob, 3, coin).unwrap();
+    let reserved: CapacityReserved = outcome.event("CapacityReserved");
+    assert_eq!(
+        (
+            reserved.start_epoch,
+            reserved.end_epoch,
+            reserved.encoded_bytes
+        ),
+        (s + 5, s + 8, ENCODED_A)
+    );
+    assert_eq!(env.used_at(s + 7), ENCODED_A);
+    assert_eq!(env.used_at(s + 8), 0);
+    // Deleting it and destroying its storage gives all of it back.
+    let storage = env.delete_blob(blob).unwrap().created("blob", "Storage")[0];
+    env.destroy_storage(storage);
+    assert_eq!(env.system().used_capacity, 0);
+    assert!(env.system().future_used_capacity.is_empty());
+}
+
+#[test]
+fn extend_with_payment_into_full_epochs_aborts() {
+    let mut env = setup();
+    let s = env.epoch();
+    let blob = env.register_a(5, true);
+    let _other = env.reserve(SIZE_A, 10);
+    // From the next epoch on one encoded size is all there is; epoch s + 5 holds `other`.
+    vote_capacity(&mut env, ENCODED_A);
+    next_epoch(&mut env);
+    assert_eq!(env.system().total_capacity, ENCODED_A);
+    assert_eq!(env.used_at(s + 5), ENCODED_A);
+    let coin = env.coin(BIG);
+    assert_abort(
+        extend_paid(&mut env, blob, 1, coin),
+        "system",
+        move_abort("system", "ECapacityExceeded"),
+    );
+}
+
 #[test]
 fn reserve_space_charges_and_reserves_capacity() {
     let mut env = setup();
@@ -595,11 +809,17 @@ fn reserve_space_charges_and_reserves_capacity() {
     assert_eq!(env.wal_value(coin), 5 * price);
     let s = env.storage(storage);
     assert_eq!((s.start_epoch, s.end_epoch), (1, 6));
-    assert_eq!((s.storage_size, s.capacity_held), (ENCODED_A, ENCODED_A));
+    assert_eq!(s.storage_size, ENCODED_A);
     assert_eq!(env.system().used_capacity, used_before + ENCODED_A);
+    // Each of the 5 epochs holds the encoded size, the one after none.
+    let system = env.system();
+    assert_eq!(system_rs::used_capacity_at(&system, 5), ENCODED_A);
+    assert_eq!(system_rs::used_capacity_at(&system, 6), 0);
+    assert_eq!(system.future_used_capacity.len(), 4);
     env.destroy_storage(storage);
     assert!(!env.chain.exists(storage));
     assert_eq!(env.system().used_capacity, used_before);
+    assert!(env.system().future_used_capacity.is_empty());
 }
 
 #[test]
@@ -689,7 +909,9 @@ fn split_and_fuse_storage() {
         (b.start_epoch, b.end_epoch, b.storage_size),
         (s + 5, s + 10, ENCODED_A)
     );
-    assert_eq!(a.capacity_held + b.capacity_held, ENCODED_A);
+    // Reshaping moves no capacity: every epoch still holds one encoded size.
+    assert_eq!(env.used_at(s + 4), used_before + ENCODED_A);
+    assert_eq!(env.used_at(s + 5), ENCODED_A);
     let part = split_size(&mut env, later, 1_000)
         .unwrap()
         .created("blob", "Storage")[0];
@@ -710,12 +932,11 @@ fn split_and_fuse_storage() {
         .created("blob", "Storage")[0];
     fuse(&mut env, tail, storage).unwrap();
     let t = env.storage(tail);
-    assert_eq!(
-        (t.start_epoch, t.end_epoch, t.capacity_held),
-        (s, s + 10, ENCODED_A)
-    );
+    assert_eq!((t.start_epoch, t.end_epoch), (s, s + 10));
+    assert_eq!(env.used_at(s + 9), ENCODED_A);
     env.destroy_storage(tail);
     assert_eq!(env.system().used_capacity, used_before);
+    assert_eq!(env.used_at(s + 9), 0);
 }
 
 #[test]
@@ -1982,7 +2203,7 @@ fn storage_and_blob_reads() {
         .chain
         .ptb(
             user,
-            ["start_epoch", "end_epoch", "storage_size", "capacity_held"]
+            ["start_epoch", "end_epoch", "storage_size"]
                 .iter()
                 .map(|f| Cmd::call("blob", f, vec![Arg::obj(storage)]))
                 .chain(
@@ -1998,12 +2219,12 @@ fn storage_and_blob_reads() {
                 .collect(),
         )
         .unwrap();
-    let u64s: Vec<u64> = (0..6).map(|i| reads.ret(i, 0)).collect();
-    assert_eq!(u64s, vec![1, 5, ENCODED_A, ENCODED_A, SIZE_A, 1]);
-    assert_eq!(reads.ret::<U256>(6, 0), blob_id_a());
-    assert_eq!(reads.ret::<U256>(7, 0), root_a());
-    assert_eq!(reads.ret::<u8>(8, 0), 1);
-    assert!(!reads.ret::<bool>(9, 0));
+    let u64s: Vec<u64> = (0..5).map(|i| reads.ret(i, 0)).collect();
+    assert_eq!(u64s, vec![1, 5, ENCODED_A, SIZE_A, 1]);
+    assert_eq!(reads.ret::<U256>(5, 0), blob_id_a());
+    assert_eq!(reads.ret::<U256>(6, 0), root_a());
+    assert_eq!(reads.ret::<u8>(7, 0), 1);
+    assert!(!reads.ret::<bool>(8, 0));
 }
 
 #[test]

@@ -465,6 +465,7 @@ fn create_system_sets_defaults() {
         ("storage_price_per_mib_epoch", vec![]),
         ("write_price_per_mib", vec![]),
         ("used_capacity", vec![]),
+        ("used_capacity_at", vec![Arg::pure(&0u64)]),
         ("total_capacity", vec![]),
         ("fee_burn_bps", vec![]),
         ("license_fee_bps", vec![]),
@@ -484,6 +485,7 @@ fn create_system_sets_defaults() {
         EPOCH_MS,
         100_000,
         200_000,
+        0,
         0,
         1_099_511_627_776,
         1_000,
@@ -963,33 +965,102 @@ fn capacity_reserve_and_release() {
     let used = env
         .package(|ctx, s, _| {
             s.total_capacity = 100; // set_total_capacity_for_testing
-            system::reserve_capacity(ctx, s, 60)?;
-            system::reserve_capacity(ctx, s, 40)?;
-            let full = s.used_capacity;
-            system::release_capacity(ctx, s, 30)?;
-            let after_release = s.used_capacity;
-            system::release_capacity(ctx, s, 1_000)?;
-            Ok((full, after_release, s.used_capacity))
+            system::reserve_capacity(ctx, s, 60, 0, 3)?;
+            system::reserve_capacity(ctx, s, 40, 1, 2)?;
+            let reserved: Vec<u64> = (0..4).map(|e| system::used_capacity_at(s, e)).collect();
+            let entries = s.future_used_capacity.len();
+            system::release_capacity(ctx, s, 30, 0, 3)?;
+            let released: Vec<u64> = (0..3).map(|e| system::used_capacity_at(s, e)).collect();
+            // Never below zero; emptied later epochs are dropped.
+            system::release_capacity(ctx, s, 1_000, 0, 3)?;
+            Ok((
+                reserved,
+                entries,
+                released,
+                s.used_capacity,
+                s.future_used_capacity.len(),
+            ))
         })
         .unwrap();
-    assert_eq!(used, (100, 70, 0));
+    assert_eq!(used, (vec![60, 100, 60, 0], 2, vec![30, 70, 30], 0, 0));
     assert_eq!(env.sys().used_capacity, 0);
 }
 
+/// An epoch's reservations end with it: the next epoch starts with what was reserved for it.
 #[test]
-fn capacity_over_total_aborts() {
+fn capacity_frees_at_the_epoch_change() {
     let mut env = Env::setup(10);
-    let error = env
-        .package(|ctx, s, _| {
-            s.total_capacity = 100;
-            system::reserve_capacity(ctx, s, 60)?;
-            system::reserve_capacity(ctx, s, 41)
-        })
-        .unwrap_err();
+    env.package(|ctx, s, _| {
+        system::reserve_capacity(ctx, s, 500, 0, 1)?;
+        system::reserve_capacity(ctx, s, 70, 0, 2)
+    })
+    .unwrap();
+    assert_eq!(env.sys().used_capacity, 570);
+    let outcome = env.advance();
+    let advanced: EpochAdvanced = outcome.event("EpochAdvanced");
+    assert_eq!((advanced.epoch, advanced.used_capacity), (1, 70));
+    let s = env.sys();
+    assert_eq!(s.used_capacity, 70);
+    assert_eq!(system::used_capacity_at(&s, 0), 0);
+    assert!(s.future_used_capacity.is_empty());
+    let read: u64 = env.read("used_capacity_at", vec![Arg::pure(&1u64)]);
+    assert_eq!(read, 70);
+    // Releasing ranges that have ended gives back nothing more.
+    env.package(|ctx, s, _| {
+        system::release_capacity(ctx, s, 500, 0, 1)?;
+        system::release_capacity(ctx, s, 70, 0, 2)
+    })
+    .unwrap();
+    assert_eq!(env.sys().used_capacity, 0);
+    env.advance();
+    assert_eq!(env.sys().used_capacity, 0);
+}
+
+fn assert_capacity_abort(
+    env: &mut Env,
+    name: &str,
+    f: impl FnOnce(&mut CallContext<'_>, &mut System) -> Result<(), ExecutionError>,
+) {
+    let error = env.package(|ctx, s, _| f(ctx, s)).unwrap_err();
     assert_eq!(
         abort_of(&error),
-        ("system".to_owned(), system::E_CAPACITY_EXCEEDED)
+        ("system".to_owned(), move_abort("system", name))
     );
+}
+
+#[test]
+fn capacity_aborts() {
+    let mut env = Env::setup(10);
+    // Over the total in the current epoch, in a later one, or larger than the total.
+    assert_capacity_abort(&mut env, "ECapacityExceeded", |ctx, s| {
+        s.total_capacity = 100;
+        system::reserve_capacity(ctx, s, 60, 0, 1)?;
+        system::reserve_capacity(ctx, s, 41, 0, 1)
+    });
+    assert_capacity_abort(&mut env, "ECapacityExceeded", |ctx, s| {
+        s.total_capacity = 100;
+        system::reserve_capacity(ctx, s, 60, 3, 5)?;
+        system::reserve_capacity(ctx, s, 41, 0, 4)
+    });
+    assert_capacity_abort(&mut env, "ECapacityExceeded", |ctx, s| {
+        s.total_capacity = 100;
+        system::reserve_capacity(ctx, s, 101, 0, 1)
+    });
+    // Empty, in the past, or beyond `max_epochs_ahead`.
+    assert_capacity_abort(&mut env, "EInvalidEpochRange", |ctx, s| {
+        system::reserve_capacity(ctx, s, 1, 2, 2)
+    });
+    assert_capacity_abort(&mut env, "EInvalidEpochRange", |ctx, s| {
+        s.epoch = 5; // set_epoch_for_testing
+        system::reserve_capacity(ctx, s, 1, 4, 6)
+    });
+    assert_capacity_abort(&mut env, "EInvalidEpochRange", |ctx, s| {
+        let max = s.max_epochs_ahead;
+        system::reserve_capacity(ctx, s, 1, 0, max + 1)
+    });
+    // Nothing was kept.
+    assert_eq!(env.sys().used_capacity, 0);
+    assert!(env.sys().future_used_capacity.is_empty());
 }
 
 // ===== Quorum =====

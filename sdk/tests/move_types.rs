@@ -30,13 +30,7 @@ fn blob_object_bcs_matches_the_move_layout() {
         1_000_000,
         1,
         Some(4),
-        blob::Storage::new(
-            move_types::uid(storage_object),
-            3,
-            8,
-            66_034_000,
-            66_034_000,
-        ),
+        blob::Storage::new(move_types::uid(storage_object), 3, 8, 66_034_000),
         true,
     );
 
@@ -53,7 +47,6 @@ fn blob_object_bcs_matches_the_move_layout() {
     expected.extend(le_u64(3)); // storage.start_epoch
     expected.extend(le_u64(8)); // storage.end_epoch
     expected.extend(le_u64(66_034_000)); // storage.storage_size
-    expected.extend(le_u64(66_034_000)); // storage.capacity_held
     expected.push(1); // deletable
 
     let bytes = bcs::to_bytes(&value).unwrap();
@@ -83,7 +76,7 @@ fn events_decode_from_move_bytes() {
         0,
         1,
         None,
-        blob::Storage::new(move_types::uid(Address::ZERO), 0, 1, 0, 0),
+        blob::Storage::new(move_types::uid(Address::ZERO), 0, 1, 0),
         false,
     );
     let bytes = bcs::to_bytes(&uncertified).unwrap();

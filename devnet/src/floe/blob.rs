@@ -285,7 +285,7 @@ fn remove_entry(
 // === Handlers ===
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 34] = [
+    let handlers: [(&str, FloeFn); 33] = [
         ("symbol_size", symbol_size_handler),
         ("encoded_size", encoded_size_handler),
         ("compute_blob_id", compute_blob_id_handler),
@@ -318,9 +318,6 @@ pub fn register(registry: &mut HandlerRegistry) {
         }),
         ("storage_size", |c, _, a| {
             storage_read(c, &a, |s| ret(&s.storage_size))
-        }),
-        ("capacity_held", |c, _, a| {
-            storage_read(c, &a, |s| ret(&s.capacity_held))
         }),
         ("blob_id", |c, _, a| blob_read(c, &a, |b| ret(&b.blob_id))),
         ("root_hash", |c, _, a| {
@@ -471,16 +468,9 @@ fn new_storage(
     start_epoch: u64,
     end_epoch: u64,
     storage_size: u64,
-    capacity_held: u64,
 ) -> Storage {
     let id = ctx.fresh_id();
-    Storage::new(
-        move_types::uid(id),
-        start_epoch,
-        end_epoch,
-        storage_size,
-        capacity_held,
-    )
+    Storage::new(move_types::uid(id), start_epoch, end_epoch, storage_size)
 }
 
 fn move_address(address: Address) -> moverox::types::Address {
@@ -555,8 +545,8 @@ pub fn reserve_space(
         .checked_add(epochs_ahead)
         .ok_or_else(arithmetic_error)?;
     add_storage_fees(ctx, system, fees, epoch, end_epoch)?;
-    reserve_capacity(ctx, system, storage_size)?;
-    let storage = new_storage(ctx, epoch, end_epoch, storage_size, storage_size);
+    reserve_capacity(ctx, system, storage_size, epoch, end_epoch)?;
+    let storage = new_storage(ctx, epoch, end_epoch, storage_size);
     let event = StorageReserved::new(
         storage.id.id.clone(),
         move_address(ctx.sender()),
@@ -587,7 +577,7 @@ fn split_by_epoch_handler(
 }
 
 /// `blob::split_by_epoch`: `storage` keeps `[start, split_epoch)`, the returned piece covers
-/// `[split_epoch, end)` and carries the held capacity (it lives longest).
+/// `[split_epoch, end)`.
 pub fn split_by_epoch(
     ctx: &mut CallContext<'_>,
     storage: &mut Storage,
@@ -596,15 +586,8 @@ pub fn split_by_epoch(
     if !(storage.start_epoch < split_epoch && split_epoch < storage.end_epoch) {
         return Err(abort_in(MODULE, E_INVALID_SPLIT_EPOCH));
     }
-    let later = new_storage(
-        ctx,
-        split_epoch,
-        storage.end_epoch,
-        storage.storage_size,
-        storage.capacity_held,
-    );
+    let later = new_storage(ctx, split_epoch, storage.end_epoch, storage.storage_size);
     storage.end_epoch = split_epoch;
-    storage.capacity_held = 0;
     emit_split(ctx, storage, &later)?;
     Ok(later)
 }
@@ -634,10 +617,8 @@ pub fn split_by_size(
         return Err(abort_in(MODULE, E_INVALID_SPLIT_SIZE));
     }
     let rest = storage.storage_size - split_size;
-    let moved = storage.capacity_held.min(rest);
-    let other = new_storage(ctx, storage.start_epoch, storage.end_epoch, rest, moved);
+    let other = new_storage(ctx, storage.start_epoch, storage.end_epoch, rest);
     storage.storage_size = split_size;
-    storage.capacity_held -= moved;
     emit_split(ctx, storage, &other)?;
     Ok(other)
 }
@@ -669,7 +650,6 @@ pub fn fuse(
         start_epoch,
         end_epoch,
         storage_size,
-        capacity_held,
     } = second;
     if first.start_epoch == start_epoch && first.end_epoch == end_epoch {
         first.storage_size = first
@@ -683,10 +663,6 @@ pub fn fuse(
     } else {
         return Err(abort_in(MODULE, E_INCOMPATIBLE_STORAGE));
     }
-    first.capacity_held = first
-        .capacity_held
-        .checked_add(capacity_held)
-        .ok_or_else(arithmetic_error)?;
     let event = StorageFused::new(
         first.id.id.clone(),
         id.id,
@@ -713,17 +689,27 @@ fn destroy_storage_handler(
     Ok(vec![])
 }
 
-/// `destroy_storage_inner`: releases the held capacity and announces the destruction.
+/// `destroy_storage_inner`: gives back the capacity of the epochs the storage still covers
+/// (none once it has ended) and announces the destruction.
 fn destroy_storage_inner(
     ctx: &mut CallContext<'_>,
     system: &mut System,
     storage: Storage,
     epoch: u64,
 ) -> Result<(), ExecutionError> {
-    if storage.capacity_held > 0 {
-        release_capacity(ctx, system, storage.capacity_held)?;
-    }
-    let event = StorageDestroyed::new(storage.id.id.clone(), epoch, storage.capacity_held);
+    release_capacity(
+        ctx,
+        system,
+        storage.storage_size,
+        storage.start_epoch,
+        storage.end_epoch,
+    )?;
+    let released = if storage.end_epoch > epoch {
+        storage.storage_size
+    } else {
+        0
+    };
+    let event = StorageDestroyed::new(storage.id.id.clone(), epoch, released);
     emit(ctx, "StorageDestroyed", &event)
 }
 
@@ -1017,6 +1003,7 @@ pub fn extend_blob_with_payment(
     )?;
     let fees = take_payment(ctx, payment, price)?;
     add_storage_fees(ctx, system, fees, old_end, new_end)?;
+    reserve_capacity(ctx, system, blob.storage.storage_size, old_end, new_end)?;
     blob.storage.end_epoch = new_end;
     if blob.certified_epoch.is_some() {
         replace_end(ctx, registry, blob.blob_id, old_end, new_end)?;

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use floe_sdk::move_types::{
     self, Balance, ID,
     events::{
-        CapacityChanged, EpochAdvanced, EpochFeesSettled, ParameterChanged, StorageFeesAdded,
-        SystemCreated, WriteFeesAdded,
+        CapacityChanged, CapacityReleased, CapacityReserved, EpochAdvanced, EpochFeesSettled,
+        ParameterChanged, StorageFeesAdded, SystemCreated, WriteFeesAdded,
     },
     staking_pool::StakingPool,
     system::{AdminCap, System},
@@ -79,7 +79,8 @@ pub const E_PARAMETER_OUT_OF_BOUNDS: u64 = 4;
 pub const E_NODE_NOT_FOUND: u64 = 5;
 /// Not enough free capacity for the reservation.
 pub const E_CAPACITY_EXCEEDED: u64 = 6;
-/// Fees for an epoch range that is empty or starts in the past.
+/// Fees or capacity for an epoch range that is empty or starts in the past, or capacity for a
+/// range ending more than `max_epochs_ahead` epochs after the current one.
 pub const E_INVALID_EPOCH_RANGE: u64 = 7;
 /// Signer indices are out of range or not strictly increasing.
 pub const E_INVALID_SIGNERS: u64 = 8;
@@ -230,6 +231,7 @@ fn create_system(
         vec![],
         bls_keys,
         fees,
+        vec![],
     );
     ctx.create_object(tag(MODULE, "System"), false, &system)?;
     emit(
@@ -515,6 +517,7 @@ pub fn advance_epoch(
         system.total_capacity = quorum_value(capacity_votes, &counts, n, false);
     }
 
+    drop_ended_epoch_capacity(system);
     system.epoch = next;
     system.epoch_start_ms = now;
     system.committee = committee.iter().map(|a| move_types::id(*a)).collect();
@@ -778,36 +781,116 @@ pub fn add_write_fees(
     emit(ctx, "WriteFeesAdded", &WriteFeesAdded::new(epoch, fees))
 }
 
-/// `reserve_capacity`. Emits `CapacityChanged`. Aborts `ECapacityExceeded`.
+/// `used_capacity_at`: encoded bytes reserved for `epoch` (0 once it has ended, and for epochs
+/// no storage covers).
+pub fn used_capacity_at(system: &System, epoch: u64) -> u64 {
+    if epoch < system.epoch {
+        return 0;
+    }
+    if epoch == system.epoch {
+        return system.used_capacity;
+    }
+    usize::try_from(epoch - system.epoch - 1)
+        .ok()
+        .and_then(|k| system.future_used_capacity.get(k).copied())
+        .unwrap_or(0)
+}
+
+/// `drop_ended_epoch_capacity`: the next epoch's reservations become `used_capacity`, the
+/// ending epoch's are dropped.
+pub fn drop_ended_epoch_capacity(system: &mut System) {
+    system.used_capacity = if system.future_used_capacity.is_empty() {
+        0
+    } else {
+        system.future_used_capacity.remove(0)
+    };
+}
+
+/// `reserve_capacity`: `encoded_bytes` in each epoch of `[start_epoch, end_epoch)`. Emits
+/// `CapacityReserved` and `CapacityChanged`. Aborts `EInvalidEpochRange`, `ECapacityExceeded`.
 pub fn reserve_capacity(
     ctx: &mut CallContext<'_>,
     system: &mut System,
     encoded_bytes: u64,
+    start_epoch: u64,
+    end_epoch: u64,
 ) -> Result<(), ExecutionError> {
-    if !(encoded_bytes <= system.total_capacity
-        && system.used_capacity <= system.total_capacity - encoded_bytes)
+    let epoch = system.epoch;
+    if !(start_epoch >= epoch
+        && end_epoch > start_epoch
+        && end_epoch - epoch <= system.max_epochs_ahead)
     {
-        return Err(abort(E_CAPACITY_EXCEEDED));
+        return Err(abort(E_INVALID_EPOCH_RANGE));
     }
-    system.used_capacity += encoded_bytes;
+    let Some(limit) = system.total_capacity.checked_sub(encoded_bytes) else {
+        return Err(abort(E_CAPACITY_EXCEEDED));
+    };
+    let needed =
+        usize::try_from(end_epoch - epoch - 1).expect("at most MAX_MAX_EPOCHS_AHEAD entries");
+    if system.future_used_capacity.len() < needed {
+        system.future_used_capacity.resize(needed, 0);
+    }
+    for e in start_epoch..end_epoch {
+        let used = if e == epoch {
+            &mut system.used_capacity
+        } else {
+            let k = usize::try_from(e - epoch - 1).expect("below `needed`");
+            &mut system.future_used_capacity[k]
+        };
+        if *used > limit {
+            return Err(abort(E_CAPACITY_EXCEEDED));
+        }
+        *used += encoded_bytes;
+    }
+    emit(
+        ctx,
+        "CapacityReserved",
+        &CapacityReserved::new(epoch, start_epoch, end_epoch, encoded_bytes),
+    )?;
     emit(
         ctx,
         "CapacityChanged",
-        &CapacityChanged::new(system.epoch, system.used_capacity, system.total_capacity),
+        &CapacityChanged::new(epoch, system.used_capacity, system.total_capacity),
     )
 }
 
-/// `release_capacity` (never below zero). Emits `CapacityChanged`.
+/// `release_capacity`: gives back `encoded_bytes` in each epoch of `[start_epoch, end_epoch)`
+/// that has not ended, never below zero, and drops emptied trailing entries. Emits
+/// `CapacityReleased` and `CapacityChanged` unless the whole range had ended.
 pub fn release_capacity(
     ctx: &mut CallContext<'_>,
     system: &mut System,
     encoded_bytes: u64,
+    start_epoch: u64,
+    end_epoch: u64,
 ) -> Result<(), ExecutionError> {
-    system.used_capacity = system.used_capacity.saturating_sub(encoded_bytes);
+    let epoch = system.epoch;
+    if end_epoch <= epoch || start_epoch >= end_epoch {
+        return Ok(());
+    }
+    let released_from = start_epoch.max(epoch);
+    for e in released_from..end_epoch {
+        if e == epoch {
+            system.used_capacity = system.used_capacity.saturating_sub(encoded_bytes);
+        } else if let Some(used) = usize::try_from(e - epoch - 1)
+            .ok()
+            .and_then(|k| system.future_used_capacity.get_mut(k))
+        {
+            *used = used.saturating_sub(encoded_bytes);
+        }
+    }
+    while system.future_used_capacity.last() == Some(&0) {
+        system.future_used_capacity.pop();
+    }
+    emit(
+        ctx,
+        "CapacityReleased",
+        &CapacityReleased::new(epoch, released_from, end_epoch, encoded_bytes),
+    )?;
     emit(
         ctx,
         "CapacityChanged",
-        &CapacityChanged::new(system.epoch, system.used_capacity, system.total_capacity),
+        &CapacityChanged::new(epoch, system.used_capacity, system.total_capacity),
     )
 }
 
@@ -960,7 +1043,7 @@ pub fn add_pool(
 // ----- registration -----
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 37] = [
+    let handlers: [(&str, FloeFn); 38] = [
         ("create_system", create_system),
         ("advance_epoch", advance_epoch_handler),
         ("epoch", |c, _, a| read_system(c, &a, |s| ret(&s.epoch))),
@@ -981,6 +1064,12 @@ pub fn register(registry: &mut HandlerRegistry) {
         }),
         ("used_capacity", |c, _, a| {
             read_system(c, &a, |s| ret(&s.used_capacity))
+        }),
+        ("used_capacity_at", |c, _, a| {
+            arity(&a, 2)?;
+            let (_, system) = system_arg(c, &a, 0)?;
+            let epoch: u64 = pure_arg(c, &a, 1)?;
+            Ok(vec![ret(&used_capacity_at(&system, epoch))?])
         }),
         ("total_capacity", |c, _, a| {
             read_system(c, &a, |s| ret(&s.total_capacity))

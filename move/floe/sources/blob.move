@@ -8,11 +8,14 @@
 /// `floe::challenge` samples for availability challenges. Blobs can be extended, deleted when
 /// deletable (the storage comes back) and destroyed by their owner once expired.
 ///
-/// Capacity: every `Storage` holds `capacity_held` encoded bytes of the system's capacity,
-/// reserved by `reserve_space` and released when the `Storage` is destroyed (directly with
-/// `destroy_storage`, or with its expired blob). Splitting and fusing move the held amount
-/// between the pieces, so the sum over live `Storage` objects always equals what was reserved
-/// and not yet released.
+/// Capacity: a `Storage` of `storage_size` bytes for `[start_epoch, end_epoch)` holds
+/// `storage_size` bytes of the system's capacity in each of those epochs (`system` accounts
+/// capacity per epoch). `reserve_space` and `extend_blob_with_payment` reserve the epochs they
+/// sell; each epoch's capacity comes back when that epoch ends, whether or not anyone destroys
+/// the object, and `destroy_storage` before the end gives back the epochs not yet begun or
+/// under way. Splitting and fusing only reshape the pieces (their sizes times epochs add up
+/// to the same), so for every epoch not yet ended the system's used capacity equals the sum
+/// of the sizes of the live `Storage` objects covering it: nothing can be freed twice.
 module floe::blob;
 
 use floe::events;
@@ -94,8 +97,6 @@ public struct Storage has key, store {
     start_epoch: u64,
     end_epoch: u64,
     storage_size: u64,
-    /// Bytes of system capacity this object releases when it is destroyed.
-    capacity_held: u64,
 }
 
 /// A registered blob and the storage paying for it. Certified once `certified_epoch` is set.
@@ -203,7 +204,8 @@ fun source_symbols(n_shards: u16): (u64, u64) {
 /// Buys storage for a blob of `size` unencoded bytes from the current epoch for
 /// `epochs_ahead` epochs. The price is ⌈encoded size / MiB⌉ × storage price per MiB-epoch ×
 /// epochs, taken from `payment` (the change stays in it) and paid to the committees of those
-/// epochs. Reserves the encoded size in the system's capacity.
+/// epochs. Reserves the encoded size in the system's capacity for each of those epochs
+/// (aborts `system::ECapacityExceeded` if any of them is full).
 public fun reserve_space(
     system: &mut System,
     size: u64,
@@ -218,14 +220,8 @@ public fun reserve_space(
     let fees = take_payment(payment, price);
     let end_epoch = epoch + epochs_ahead;
     system.add_storage_fees(fees, epoch, end_epoch);
-    system.reserve_capacity(storage_size);
-    let storage = Storage {
-        id: object::new(ctx),
-        start_epoch: epoch,
-        end_epoch,
-        storage_size,
-        capacity_held: storage_size,
-    };
+    system.reserve_capacity(storage_size, epoch, end_epoch);
+    let storage = Storage { id: object::new(ctx), start_epoch: epoch, end_epoch, storage_size };
     events::emit_storage_reserved(
         object::id(&storage),
         ctx.sender(),
@@ -246,16 +242,13 @@ public fun split_by_epoch(storage: &mut Storage, split_epoch: u64, ctx: &mut TxC
         storage.start_epoch < split_epoch && split_epoch < storage.end_epoch,
         EInvalidSplitEpoch,
     );
-    // The later piece lives longest, so it carries the held capacity.
     let later = Storage {
         id: object::new(ctx),
         start_epoch: split_epoch,
         end_epoch: storage.end_epoch,
         storage_size: storage.storage_size,
-        capacity_held: storage.capacity_held,
     };
     storage.end_epoch = split_epoch;
-    storage.capacity_held = 0;
     emit_split(storage, &later);
     later
 }
@@ -264,17 +257,13 @@ public fun split_by_epoch(storage: &mut Storage, split_epoch: u64, ctx: &mut TxC
 /// rest, for the same epochs.
 public fun split_by_size(storage: &mut Storage, split_size: u64, ctx: &mut TxContext): Storage {
     assert!(split_size > 0 && split_size < storage.storage_size, EInvalidSplitSize);
-    let rest = storage.storage_size - split_size;
-    let moved = if (storage.capacity_held < rest) storage.capacity_held else rest;
     let other = Storage {
         id: object::new(ctx),
         start_epoch: storage.start_epoch,
         end_epoch: storage.end_epoch,
-        storage_size: rest,
-        capacity_held: moved,
+        storage_size: storage.storage_size - split_size,
     };
     storage.storage_size = split_size;
-    storage.capacity_held = storage.capacity_held - moved;
     emit_split(storage, &other);
     other
 }
@@ -282,7 +271,7 @@ public fun split_by_size(storage: &mut Storage, split_size: u64, ctx: &mut TxCon
 /// Fuses `second` into `first`: same epochs → sizes add; same size and adjacent epochs →
 /// the epoch ranges join. Aborts `EIncompatibleStorage` otherwise.
 public fun fuse(first: &mut Storage, second: Storage) {
-    let Storage { id, start_epoch, end_epoch, storage_size, capacity_held } = second;
+    let Storage { id, start_epoch, end_epoch, storage_size } = second;
     if (first.start_epoch == start_epoch && first.end_epoch == end_epoch) {
         first.storage_size = first.storage_size + storage_size;
     } else if (first.storage_size == storage_size && first.end_epoch == start_epoch) {
@@ -292,7 +281,6 @@ public fun fuse(first: &mut Storage, second: Storage) {
     } else {
         abort EIncompatibleStorage
     };
-    first.capacity_held = first.capacity_held + capacity_held;
     events::emit_storage_fused(
         object::id(first),
         object::uid_to_inner(&id),
@@ -303,17 +291,19 @@ public fun fuse(first: &mut Storage, second: Storage) {
     object::delete(id);
 }
 
-/// Destroys a `Storage` the owner no longer needs (typically after it ended) and releases
-/// the capacity it held. Fees already paid are not refunded.
+/// Destroys a `Storage` the owner no longer needs. Capacity of the epochs it still covers (the
+/// current one and later) is given back; an ended `Storage` gives back nothing, its capacity
+/// came back when it ended. Fees already paid are not refunded.
 public fun destroy_storage(system: &mut System, storage: Storage) {
     let epoch = system.epoch();
     destroy_storage_inner(system, storage, epoch);
 }
 
 fun destroy_storage_inner(system: &mut System, storage: Storage, epoch: u64) {
-    let Storage { id, start_epoch: _, end_epoch: _, storage_size: _, capacity_held } = storage;
-    if (capacity_held > 0) system.release_capacity(capacity_held);
-    events::emit_storage_destroyed(object::uid_to_inner(&id), epoch, capacity_held);
+    let Storage { id, start_epoch, end_epoch, storage_size } = storage;
+    system.release_capacity(storage_size, start_epoch, end_epoch);
+    let released = if (end_epoch > epoch) storage_size else 0;
+    events::emit_storage_destroyed(object::uid_to_inner(&id), epoch, released);
     object::delete(id);
 }
 
@@ -444,7 +434,9 @@ public fun extend_blob(
 
 /// Extends `blob` by `extra_epochs`, paying ⌈storage size / MiB⌉ × storage price per
 /// MiB-epoch × `extra_epochs` from `payment` (change stays in it) to the committees of the
-/// added epochs. The new end may be at most `max_epochs_ahead` epochs ahead.
+/// added epochs, and reserving the storage size in each added epoch (aborts
+/// `system::ECapacityExceeded` if any is full). The new end may be at most `max_epochs_ahead`
+/// epochs ahead.
 public fun extend_blob_with_payment(
     system: &mut System,
     registry: &mut BlobRegistry,
@@ -466,6 +458,7 @@ public fun extend_blob_with_payment(
     );
     let fees = take_payment(payment, price);
     system.add_storage_fees(fees, old_end, new_end);
+    system.reserve_capacity(blob.storage.storage_size, old_end, new_end);
     blob.storage.end_epoch = new_end;
     if (blob.certified_epoch.is_some()) registry.replace_end(blob.blob_id, old_end, new_end);
     events::emit_blob_extended(object::id(blob), blob.blob_id, epoch, old_end, new_end, price);
@@ -502,8 +495,8 @@ public fun delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob)
     storage
 }
 
-/// Destroys a blob whose storage has ended (no capability needed beyond holding the object),
-/// removes its reference from the registry and releases its storage's capacity.
+/// Destroys a blob whose storage has ended (no capability needed beyond holding the object)
+/// and removes its reference from the registry. Its capacity came back when it ended.
 public fun destroy_expired(system: &mut System, registry: &mut BlobRegistry, blob: Blob) {
     let Blob {
         id,
@@ -766,9 +759,6 @@ public fun end_epoch(storage: &Storage): u64 { storage.end_epoch }
 
 /// Reserved encoded bytes.
 public fun storage_size(storage: &Storage): u64 { storage.storage_size }
-
-/// Capacity this storage releases when destroyed.
-public fun capacity_held(storage: &Storage): u64 { storage.capacity_held }
 
 /// The blob ID (little-endian u256 of the 32 digest bytes).
 public fun blob_id(blob: &Blob): u256 { blob.blob_id }

@@ -90,11 +90,30 @@ public struct WriteFeesAdded has copy, drop {
     amount: u64,
 }
 
-/// Used storage capacity changed (a reservation or a release).
+/// Used storage capacity changed (a reservation or a release); `used_capacity` is the
+/// current epoch's (`CapacityReserved` and `CapacityReleased` say which epochs changed).
 public struct CapacityChanged has copy, drop {
     epoch: u64,
     used_capacity: u64,
     total_capacity: u64,
+}
+
+/// `encoded_bytes` were reserved in each epoch of `[start_epoch, end_epoch)`, during `epoch`.
+public struct CapacityReserved has copy, drop {
+    epoch: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+    encoded_bytes: u64,
+}
+
+/// `encoded_bytes` were given back in each epoch of `[start_epoch, end_epoch)` (storage
+/// destroyed before it ended), during `epoch`. Capacity of ended epochs needs no event: an
+/// epoch's reservations end with it (`EpochAdvanced.used_capacity` is the new epoch's).
+public struct CapacityReleased has copy, drop {
+    epoch: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+    encoded_bytes: u64,
 }
 
 public(package) fun emit_system_created(
@@ -165,6 +184,24 @@ public(package) fun emit_write_fees_added(epoch: u64, amount: u64) {
 
 public(package) fun emit_capacity_changed(epoch: u64, used_capacity: u64, total_capacity: u64) {
     event::emit(CapacityChanged { epoch, used_capacity, total_capacity });
+}
+
+public(package) fun emit_capacity_reserved(
+    epoch: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+    encoded_bytes: u64,
+) {
+    event::emit(CapacityReserved { epoch, start_epoch, end_epoch, encoded_bytes });
+}
+
+public(package) fun emit_capacity_released(
+    epoch: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+    encoded_bytes: u64,
+) {
+    event::emit(CapacityReleased { epoch, start_epoch, end_epoch, encoded_bytes });
 }
 
 // === staking ===
@@ -420,7 +457,8 @@ public struct StorageFused has copy, drop {
     storage_size: u64,
 }
 
-/// A `Storage` was destroyed and the capacity it held released.
+/// A `Storage` was destroyed. `capacity_released`: the encoded bytes given back in each epoch
+/// it still covered (its size), 0 when it had ended (its capacity came back at its end).
 public struct StorageDestroyed has copy, drop {
     storage_id: ID,
     epoch: u64,

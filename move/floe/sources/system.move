@@ -14,7 +14,19 @@
 ///    ordered by node ID and hold consecutive shard ranges in that order;
 /// 5. sets each price to the lowest value that members holding at least 2/3 of the shards
 ///    voted at or below, and the total capacity to the highest value that members holding at
-///    least 2/3 of the shards voted at or above.
+///    least 2/3 of the shards voted at or above;
+/// 6. drops the capacity reserved for the epoch that ended.
+///
+/// Capacity is accounted per epoch: reserving `b` encoded bytes for the epochs
+/// `[start, end)` adds `b` to each of those epochs' used capacity, and aborts if any of them
+/// would use more than the total capacity. Nothing has to be destroyed for capacity to come
+/// back: an epoch's reservations are dropped when it ends, so storage that ends frees its
+/// capacity by itself, and destroying a `Storage` early gives back only the epochs it still
+/// covered. The current epoch's used capacity is `used_capacity`; the later epochs' are kept
+/// in `future_used_capacity`, one entry per epoch up to the last one any storage covers (a
+/// vector shifted by one at each epoch change rather than a fixed ring of `max_epochs_ahead`
+/// slots, so the admin can change `max_epochs_ahead` without re-laying it out; it never has
+/// more than `MAX_MAX_EPOCHS_AHEAD` entries, and no dynamic fields are touched per epoch).
 module floe::system;
 
 use floe::events;
@@ -77,7 +89,8 @@ const EParameterOutOfBounds: u64 = 4;
 const ENodeNotFound: u64 = 5;
 /// Not enough free capacity for the reservation.
 const ECapacityExceeded: u64 = 6;
-/// Fees for an epoch range that is empty or starts in the past.
+/// Fees or capacity for an epoch range that is empty or starts in the past, or capacity for
+/// a range ending more than `max_epochs_ahead` epochs after the current one.
 const EInvalidEpochRange: u64 = 7;
 /// Signer indices are out of range or not strictly increasing.
 const EInvalidSigners: u64 = 8;
@@ -115,6 +128,7 @@ public struct System has key {
     committee_shards: vector<vector<u16>>,
     storage_price_per_mib_epoch: u64,
     write_price_per_mib: u64,
+    /// Encoded bytes reserved for the current epoch.
     used_capacity: u64,
     total_capacity: u64,
     fee_burn_bps: u64,
@@ -134,6 +148,9 @@ public struct System has key {
     bls_keys: Table<vector<u8>, ID>,
     /// Fees owed to each epoch's committee, paid when that epoch ends.
     fees: Table<u64, Balance<WAL>>,
+    /// Encoded bytes reserved for each epoch after the current one: entry `k` is epoch
+    /// `epoch + 1 + k`. Ends at the last epoch any storage covers (no trailing zeros).
+    future_used_capacity: vector<u64>,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -183,6 +200,7 @@ public fun create_system(
         pool_ids: vector[],
         bls_keys: table::new(ctx),
         fees: table::new(ctx),
+        future_used_capacity: vector[],
     };
     cap.system_id = option::some(object::id(&system));
     events::emit_system_created(
@@ -217,8 +235,17 @@ public fun storage_price_per_mib_epoch(self: &System): u64 { self.storage_price_
 /// Price of writing one MiB of encoded size, in WAL base units.
 public fun write_price_per_mib(self: &System): u64 { self.write_price_per_mib }
 
-/// Encoded bytes currently reserved.
+/// Encoded bytes reserved for the current epoch.
 public fun used_capacity(self: &System): u64 { self.used_capacity }
+
+/// Encoded bytes reserved for `epoch`: 0 for an epoch that has ended (its capacity came back)
+/// and for one no storage covers yet.
+public fun used_capacity_at(self: &System, epoch: u64): u64 {
+    if (epoch < self.epoch) return 0;
+    if (epoch == self.epoch) return self.used_capacity;
+    let k = epoch - self.epoch - 1;
+    if (k < self.future_used_capacity.length()) self.future_used_capacity[k] else 0
+}
 
 /// Encoded bytes the committee offers.
 public fun total_capacity(self: &System): u64 { self.total_capacity }
@@ -420,7 +447,8 @@ public fun set_max_committee_size(self: &mut System, cap: &AdminCap, value: u64)
 /// Ends the current epoch and starts the next (see the module doc for every step).
 /// Anyone may call it once `epoch_duration_ms` has passed since the epoch started.
 /// Emits `EpochFeesSettled` (when fees were owed), `WalBurned`, `PoolRewarded`,
-/// `PoolAdvanced` and `EpochAdvanced`. Aborts `EEpochNotOver`.
+/// `PoolAdvanced` and `EpochAdvanced` (whose `used_capacity` is the new epoch's: what the
+/// ended epoch alone held is free again). Aborts `EEpochNotOver`.
 public fun advance_epoch(
     self: &mut System,
     treasury: &mut Treasury,
@@ -477,6 +505,7 @@ public fun advance_epoch(
         self.total_capacity = quorum_value(capacity_votes, &counts, n, false);
     };
 
+    drop_ended_epoch_capacity(self);
     self.epoch = next;
     self.epoch_start_ms = now;
     self.committee = committee;
@@ -492,6 +521,13 @@ public fun advance_epoch(
         self.total_capacity,
         self.used_capacity,
     );
+}
+
+/// The epoch after the current one becomes current for capacity: its reservations become
+/// `used_capacity` and the ending epoch's are dropped (step 6 of the module doc).
+fun drop_ended_epoch_capacity(self: &mut System) {
+    self.used_capacity = if (self.future_used_capacity.is_empty()) 0
+    else self.future_used_capacity.remove(0);
 }
 
 /// Pays the fees owed to `ending`'s committee (see the module doc).
@@ -708,22 +744,84 @@ public(package) fun add_write_fees(self: &mut System, fees: Balance<WAL>) {
     events::emit_write_fees_added(epoch, amount);
 }
 
-/// Reserves encoded bytes of capacity. Emits `CapacityChanged`. Aborts `ECapacityExceeded`.
-public(package) fun reserve_capacity(self: &mut System, encoded_bytes: u64) {
+/// Reserves `encoded_bytes` in each epoch of `[start_epoch, end_epoch)`, which must not start
+/// before the current epoch and must end at most `max_epochs_ahead` epochs after it. Emits
+/// `CapacityReserved` and `CapacityChanged`. Aborts `EInvalidEpochRange`, `ECapacityExceeded`
+/// (some epoch of the range would use more than the total capacity).
+public(package) fun reserve_capacity(
+    self: &mut System,
+    encoded_bytes: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+) {
+    let epoch = self.epoch;
     assert!(
-        encoded_bytes <= self.total_capacity
-            && self.used_capacity <= self.total_capacity - encoded_bytes,
-        ECapacityExceeded,
+        start_epoch >= epoch && end_epoch > start_epoch
+            && end_epoch - epoch <= self.max_epochs_ahead,
+        EInvalidEpochRange,
     );
-    self.used_capacity = self.used_capacity + encoded_bytes;
-    events::emit_capacity_changed(self.epoch, self.used_capacity, self.total_capacity);
+    assert!(encoded_bytes <= self.total_capacity, ECapacityExceeded);
+    let limit = self.total_capacity - encoded_bytes;
+    // Entries for the epochs after the current one up to `end_epoch - 1`.
+    let needed = end_epoch - epoch - 1;
+    while (self.future_used_capacity.length() < needed) {
+        self.future_used_capacity.push_back(0);
+    };
+    let mut e = start_epoch;
+    while (e < end_epoch) {
+        if (e == epoch) {
+            assert!(self.used_capacity <= limit, ECapacityExceeded);
+            self.used_capacity = self.used_capacity + encoded_bytes;
+        } else {
+            let k = e - epoch - 1;
+            let used = self.future_used_capacity[k];
+            assert!(used <= limit, ECapacityExceeded);
+            *self.future_used_capacity.borrow_mut(k) = used + encoded_bytes;
+        };
+        e = e + 1;
+    };
+    events::emit_capacity_reserved(epoch, start_epoch, end_epoch, encoded_bytes);
+    events::emit_capacity_changed(epoch, self.used_capacity, self.total_capacity);
 }
 
-/// Releases encoded bytes of capacity (never below zero). Emits `CapacityChanged`.
-public(package) fun release_capacity(self: &mut System, encoded_bytes: u64) {
-    self.used_capacity = if (encoded_bytes >= self.used_capacity) 0
-    else self.used_capacity - encoded_bytes;
-    events::emit_capacity_changed(self.epoch, self.used_capacity, self.total_capacity);
+/// Gives back `encoded_bytes` in each epoch of `[start_epoch, end_epoch)` that has not ended
+/// (ended epochs gave theirs back when they ended); no epoch goes below zero. Emits
+/// `CapacityReleased` and `CapacityChanged` unless the whole range had ended.
+public(package) fun release_capacity(
+    self: &mut System,
+    encoded_bytes: u64,
+    start_epoch: u64,
+    end_epoch: u64,
+) {
+    let epoch = self.epoch;
+    if (end_epoch <= epoch || start_epoch >= end_epoch) return;
+    let released_from = if (start_epoch > epoch) start_epoch else epoch;
+    let mut e = released_from;
+    while (e < end_epoch) {
+        if (e == epoch) {
+            self.used_capacity = saturating_sub(self.used_capacity, encoded_bytes);
+        } else {
+            let k = e - epoch - 1;
+            if (k < self.future_used_capacity.length()) {
+                let used = self.future_used_capacity[k];
+                *self.future_used_capacity.borrow_mut(k) = saturating_sub(used, encoded_bytes);
+            };
+        };
+        e = e + 1;
+    };
+    while (
+        !self.future_used_capacity.is_empty()
+            && self.future_used_capacity[self.future_used_capacity.length() - 1] == 0
+    ) {
+        let _ = self.future_used_capacity.pop_back();
+    };
+    events::emit_capacity_released(epoch, released_from, end_epoch, encoded_bytes);
+    events::emit_capacity_changed(epoch, self.used_capacity, self.total_capacity);
+}
+
+/// `a - b`, or 0 when `b > a`.
+fun saturating_sub(a: u64, b: u64): u64 {
+    if (b >= a) 0 else a - b
 }
 
 /// Checks a storage-committee quorum: `signers` are strictly increasing indices into
@@ -858,10 +956,21 @@ public fun set_committee_for_testing(
     self.committee_shards = shards;
 }
 
-/// Sets the epoch number only.
+/// Sets the epoch number; moving forward, each epoch passed drops its reserved capacity as
+/// `advance_epoch` does.
 #[test_only]
 public fun set_epoch_for_testing(self: &mut System, epoch: u64) {
+    while (self.epoch < epoch) {
+        drop_ended_epoch_capacity(self);
+        self.epoch = self.epoch + 1;
+    };
     self.epoch = epoch;
+}
+
+/// Number of later epochs `future_used_capacity` holds an entry for.
+#[test_only]
+public fun future_capacity_entries_for_testing(self: &System): u64 {
+    self.future_used_capacity.length()
 }
 
 /// Sets the total capacity only.

@@ -108,10 +108,16 @@ fun reserve_space_charges_and_reserves_capacity() {
     assert_eq!(storage.start_epoch(), tu::start_epoch());
     assert_eq!(storage.end_epoch(), tu::start_epoch() + 5);
     assert_eq!(storage.storage_size(), ENCODED_A);
-    assert_eq!(storage.capacity_held(), ENCODED_A);
     assert_eq!(system.used_capacity(), used_before + ENCODED_A);
+    // Each of the 5 epochs holds the encoded size, the one after none.
+    let s = tu::start_epoch();
+    assert_eq!(system.used_capacity_at(s + 4), ENCODED_A);
+    assert_eq!(system.used_capacity_at(s + 5), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 4);
     blob::destroy_storage(&mut system, storage);
     assert_eq!(system.used_capacity(), used_before);
+    assert_eq!(system.used_capacity_at(s + 4), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 0);
     destroy(payment);
     stop(scenario, clock, caps, system, registry);
 }
@@ -162,7 +168,9 @@ fun split_and_fuse_storage() {
     assert_eq!(later.start_epoch(), s + 5);
     assert_eq!(later.end_epoch(), s + 10);
     assert_eq!(later.storage_size(), ENCODED_A);
-    assert_eq!(storage.capacity_held() + later.capacity_held(), ENCODED_A);
+    // Reshaping moves no capacity: every epoch still holds one encoded size.
+    assert_eq!(system.used_capacity_at(s + 4), used_before + ENCODED_A);
+    assert_eq!(system.used_capacity_at(s + 5), ENCODED_A);
     let part = later.split_by_size(1_000, scenario.ctx());
     assert_eq!(later.storage_size(), 1_000);
     assert_eq!(part.storage_size(), ENCODED_A - 1_000);
@@ -179,9 +187,10 @@ fun split_and_fuse_storage() {
     tail.fuse(storage);
     assert_eq!(tail.start_epoch(), s);
     assert_eq!(tail.end_epoch(), s + 10);
-    assert_eq!(tail.capacity_held(), ENCODED_A);
+    assert_eq!(system.used_capacity_at(s + 9), ENCODED_A);
     blob::destroy_storage(&mut system, tail);
     assert_eq!(system.used_capacity(), used_before);
+    assert_eq!(system.used_capacity_at(s + 9), 0);
     stop(scenario, clock, caps, system, registry);
 }
 
@@ -212,6 +221,148 @@ fun fuse_incompatible_aborts() {
     let second = tu::reserve(&mut scenario, &mut system, 0, 5);
     first.fuse(second);
     blob::destroy_storage(&mut system, first);
+    stop(scenario, clock, caps, system, registry);
+}
+
+// === Capacity per epoch (issue 12, hole 2) ===
+
+/// Storage that ends frees its capacity at its end; nobody has to destroy it.
+#[test]
+fun ended_storage_frees_capacity_without_destroy() {
+    let (mut scenario, clock, caps, mut system, registry) = start();
+    let s = tu::start_epoch();
+    system.set_total_capacity_for_testing(2 * ENCODED_A);
+    let first = tu::reserve(&mut scenario, &mut system, tu::size_a(), 1);
+    let second = tu::reserve(&mut scenario, &mut system, tu::size_a(), 1);
+    assert_eq!(system.used_capacity(), 2 * ENCODED_A);
+    floe::system::set_epoch_for_testing(&mut system, s + 1);
+    assert_eq!(system.used_capacity(), 0);
+    assert_eq!(system.used_capacity_at(s), 0);
+    // All of it can be sold again, for the longest time allowed.
+    let max = system.max_epochs_ahead();
+    let again = tu::reserve(&mut scenario, &mut system, tu::size_a(), max);
+    let more = tu::reserve(&mut scenario, &mut system, tu::size_a(), max);
+    assert_eq!(system.used_capacity_at(s + max), 2 * ENCODED_A);
+    // Destroying the ended storage now gives back nothing: no double free.
+    blob::destroy_storage(&mut system, first);
+    blob::destroy_storage(&mut system, second);
+    assert_eq!(system.used_capacity(), 2 * ENCODED_A);
+    assert_eq!(system.used_capacity_at(s + max), 2 * ENCODED_A);
+    destroy(again);
+    destroy(more);
+    stop(scenario, clock, caps, system, registry);
+}
+
+#[test, expected_failure(abort_code = floe::system::ECapacityExceeded)]
+fun reserving_a_full_epoch_aborts() {
+    let (mut scenario, clock, caps, mut system, registry) = start();
+    system.set_total_capacity_for_testing(2 * ENCODED_A);
+    let first = tu::reserve(&mut scenario, &mut system, tu::size_a(), 1);
+    let second = tu::reserve(&mut scenario, &mut system, tu::size_a(), 1);
+    let third = tu::reserve(&mut scenario, &mut system, tu::size_a(), 1);
+    destroy(first);
+    destroy(second);
+    destroy(third);
+    stop(scenario, clock, caps, system, registry);
+}
+
+/// A reservation is checked in every epoch it covers, not only the current one.
+#[test, expected_failure(abort_code = floe::system::ECapacityExceeded)]
+fun reserving_over_a_full_later_epoch_aborts() {
+    let (mut scenario, clock, caps, mut system, registry) = start();
+    let s = tu::start_epoch();
+    system.set_total_capacity_for_testing(ENCODED_A);
+    // Epochs s + 3.. are held by the later half of a split reservation.
+    let mut head = tu::reserve(&mut scenario, &mut system, tu::size_a(), 6);
+    let tail = head.split_by_epoch(s + 3, scenario.ctx());
+    blob::destroy_storage(&mut system, head);
+    assert_eq!(system.used_capacity(), 0);
+    assert_eq!(system.used_capacity_at(s + 3), ENCODED_A);
+    let over = tu::reserve(&mut scenario, &mut system, tu::size_a(), 4);
+    destroy(tail);
+    destroy(over);
+    stop(scenario, clock, caps, system, registry);
+}
+
+/// Destroying storage early gives back exactly the epochs it still covers.
+#[test]
+fun destroy_unended_storage_releases_remaining_epochs() {
+    let (mut scenario, clock, caps, mut system, registry) = start();
+    let s = tu::start_epoch();
+    let storage = tu::reserve(&mut scenario, &mut system, tu::size_a(), 5);
+    floe::system::set_epoch_for_testing(&mut system, s + 2);
+    assert_eq!(system.used_capacity(), ENCODED_A);
+    blob::destroy_storage(&mut system, storage);
+    assert_eq!(system.used_capacity(), 0);
+    assert_eq!(system.used_capacity_at(s + 4), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 0);
+    stop(scenario, clock, caps, system, registry);
+}
+
+/// Splitting, fusing and destroying every piece frees each byte-epoch once: another user's
+/// reservation over the same epochs is untouched (a double free would eat into it).
+#[test]
+fun pieces_free_capacity_exactly_once() {
+    let (mut scenario, clock, caps, mut system, registry) = start();
+    let s = tu::start_epoch();
+    let victim = tu::reserve(&mut scenario, &mut system, tu::size_a(), 10);
+    let mut storage = tu::reserve(&mut scenario, &mut system, tu::size_a(), 10);
+    let mut later = storage.split_by_epoch(s + 5, scenario.ctx());
+    let part = later.split_by_size(1_000, scenario.ctx());
+    // The early piece gives back epochs s..s + 5 only.
+    blob::destroy_storage(&mut system, storage);
+    assert_eq!(system.used_capacity_at(s + 4), ENCODED_A);
+    assert_eq!(system.used_capacity_at(s + 5), 2 * ENCODED_A);
+    // Epochs later, the two later pieces are fused back and destroyed: the epochs left are
+    // given back once.
+    floe::system::set_epoch_for_testing(&mut system, s + 6);
+    later.fuse(part);
+    assert_eq!(later.storage_size(), ENCODED_A);
+    blob::destroy_storage(&mut system, later);
+    let mut e = s + 6;
+    while (e < s + 10) {
+        assert_eq!(system.used_capacity_at(e), ENCODED_A);
+        e = e + 1;
+    };
+    assert_eq!(system.used_capacity_at(s + 5), 0);
+    blob::destroy_storage(&mut system, victim);
+    assert_eq!(system.used_capacity(), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 0);
+    stop(scenario, clock, caps, system, registry);
+}
+
+/// Extending a blob with payment reserves the added epochs.
+#[test]
+fun extend_with_payment_reserves_added_epochs() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let s = tu::start_epoch();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    assert_eq!(system.used_capacity_at(s + 5), 0);
+    let mut payment = tu::wal_coin(&mut scenario, 1_000_000_000);
+    blob::extend_blob_with_payment(&mut system, &mut registry, &mut blob, 3, &mut payment);
+    assert_eq!(system.used_capacity_at(s + 7), ENCODED_A);
+    assert_eq!(system.used_capacity_at(s + 8), 0);
+    // Deleting it and destroying its storage gives all of it back.
+    let storage = blob::delete_blob(&system, &mut registry, blob);
+    blob::destroy_storage(&mut system, storage);
+    assert_eq!(system.used_capacity(), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 0);
+    destroy(payment);
+    stop(scenario, clock, caps, system, registry);
+}
+
+#[test, expected_failure(abort_code = floe::system::ECapacityExceeded)]
+fun extend_with_payment_into_full_epochs_aborts() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    let other = tu::reserve(&mut scenario, &mut system, tu::size_a(), 10);
+    // Epoch s + 5 holds `other`; one encoded size is all there is now.
+    system.set_total_capacity_for_testing(ENCODED_A);
+    let mut payment = tu::wal_coin(&mut scenario, 1_000_000_000);
+    blob::extend_blob_with_payment(&mut system, &mut registry, &mut blob, 1, &mut payment);
+    destroy(payment);
+    destroy(other);
+    destroy(blob);
     stop(scenario, clock, caps, system, registry);
 }
 

@@ -1,9 +1,11 @@
 /// Scenarios across several epochs: storage fees paid to the committee and reaching every
-/// staker pro rata (with the operator's commission and the fee burn), and an early unstake
-/// paying its fee with the burn visible in total supply.
+/// staker pro rata (with the operator's commission and the fee burn), an early unstake
+/// paying its fee with the burn visible in total supply, and capacity bought for one epoch
+/// coming back at the epoch change without anyone destroying the storage.
 #[test_only]
 module floe::scenario_epoch_tests;
 
+use floe::blob;
 use floe::bls_test_vectors as vectors;
 use floe::staking::{Self, NodeCap};
 use floe::sys_test_env as env;
@@ -15,6 +17,8 @@ use sui::test_scenario as ts;
 const ALICE: address = @0xA11CE;
 const BOB: address = @0xB0B;
 const CAROL: address = @0xCA801;
+const ATTACKER: address = @0xBAD;
+const VICTIM: address = @0x71C;
 
 #[test]
 fun full_epoch_cycle_pays_rewards_pro_rata() {
@@ -147,5 +151,76 @@ fun stake_joining_later_buys_shares_at_the_new_rate() {
     // Alice worked epochs 1 and 2: no fee. Bob worked epoch 2 only: 5 % fee, burned.
     assert_eq!(env::withdraw(&mut scenario, ALICE, alice), env::wal_of(910));
     assert_eq!(env::withdraw(&mut scenario, BOB, bob), env::wal_of(910) - env::wal_of(910) / 20);
+    env::finish(scenario, clock);
+}
+
+/// Issue 12, hole 2: an attacker buys all of the network's capacity for one epoch and keeps
+/// the `Storage` for ever. When that epoch ends the capacity is free again by itself.
+#[test]
+fun capacity_locked_for_one_epoch_frees_itself() {
+    let (mut scenario, mut clock) = env::setup(10);
+    let _ = env::four_node_committee(&mut scenario, &mut clock);
+    let size = blob::encoded_size(100, 10);
+    // Epoch 1: the committee votes a total capacity of one such blob.
+    let mut i = 0;
+    while (i < 4) {
+        scenario.next_tx(vectors::operator(i));
+        let mut system = scenario.take_shared<System>();
+        let cap = scenario.take_from_sender<NodeCap>();
+        staking::set_capacity_vote(&mut system, &cap, size);
+        scenario.return_to_sender(cap);
+        ts::return_shared(system);
+        i = i + 1;
+    };
+    env::advance(&mut scenario, &mut clock);
+
+    // Epoch 2: the attacker takes all of it for one epoch and keeps the storage.
+    scenario.next_tx(ATTACKER);
+    let mut system = scenario.take_shared<System>();
+    let mut treasury = scenario.take_shared<Treasury>();
+    assert_eq!(system.total_capacity(), size);
+    let mut payment = wal::mint_for_testing(&mut treasury, env::wal_of(1_000), scenario.ctx());
+    let storage = blob::reserve_space(&mut system, 100, 1, &mut payment, scenario.ctx());
+    assert_eq!(system.used_capacity(), size);
+    transfer::public_transfer(storage, ATTACKER);
+    destroy(payment);
+    ts::return_shared(treasury);
+    ts::return_shared(system);
+
+    // Epoch 3: nobody destroyed anything, and the whole capacity is free again.
+    env::advance(&mut scenario, &mut clock);
+    scenario.next_tx(VICTIM);
+    let mut system = scenario.take_shared<System>();
+    let mut treasury = scenario.take_shared<Treasury>();
+    assert_eq!(system.epoch(), 3);
+    assert_eq!(system.total_capacity(), size);
+    assert_eq!(system.used_capacity(), 0);
+    let mut payment = wal::mint_for_testing(&mut treasury, env::wal_of(1_000), scenario.ctx());
+    let storage = blob::reserve_space(&mut system, 100, 10, &mut payment, scenario.ctx());
+    assert_eq!(system.used_capacity(), size);
+    assert_eq!(system.used_capacity_at(12), size);
+    transfer::public_transfer(storage, VICTIM);
+    destroy(payment);
+    ts::return_shared(treasury);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+/// Today's storage blocks the next buyer while it lasts.
+#[test, expected_failure(abort_code = floe::system::ECapacityExceeded)]
+fun capacity_sold_out_for_the_epoch_aborts() {
+    let (mut scenario, clock) = env::setup(10);
+    scenario.next_tx(ATTACKER);
+    let mut system = scenario.take_shared<System>();
+    let mut treasury = scenario.take_shared<Treasury>();
+    system.set_total_capacity_for_testing(blob::encoded_size(100, 10));
+    let mut payment = wal::mint_for_testing(&mut treasury, env::wal_of(1_000), scenario.ctx());
+    let first = blob::reserve_space(&mut system, 100, 1, &mut payment, scenario.ctx());
+    let second = blob::reserve_space(&mut system, 100, 1, &mut payment, scenario.ctx());
+    destroy(first);
+    destroy(second);
+    destroy(payment);
+    ts::return_shared(treasury);
+    ts::return_shared(system);
     env::finish(scenario, clock);
 }

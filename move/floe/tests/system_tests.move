@@ -598,12 +598,51 @@ fun capacity_reserve_and_release() {
     let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     system.set_total_capacity_for_testing(100);
-    system.reserve_capacity(60);
-    system.reserve_capacity(40);
-    assert_eq!(system.used_capacity(), 100);
-    system.release_capacity(30);
+    system.reserve_capacity(60, 0, 3);
+    system.reserve_capacity(40, 1, 2);
+    assert_eq!(system.used_capacity(), 60);
+    assert_eq!(system.used_capacity_at(1), 100);
+    assert_eq!(system.used_capacity_at(2), 60);
+    assert_eq!(system.used_capacity_at(3), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 2);
+    system.release_capacity(30, 0, 3);
+    assert_eq!(system.used_capacity(), 30);
+    assert_eq!(system.used_capacity_at(1), 70);
+    assert_eq!(system.used_capacity_at(2), 30);
+    // Never below zero; emptied later epochs are dropped.
+    system.release_capacity(1_000, 0, 3);
+    assert_eq!(system.used_capacity(), 0);
+    assert_eq!(system.used_capacity_at(1), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 0);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+/// An epoch's reservations end with it: the next epoch starts with what was reserved for it.
+#[test]
+fun capacity_frees_at_the_epoch_change() {
+    let (mut scenario, mut clock) = env::setup(10);
+    scenario.next_tx(env::admin());
+    let mut system = scenario.take_shared<System>();
+    system.reserve_capacity(500, 0, 1);
+    system.reserve_capacity(70, 0, 2);
+    assert_eq!(system.used_capacity(), 570);
+    ts::return_shared(system);
+    env::advance(&mut scenario, &mut clock);
+    scenario.next_tx(env::admin());
+    let mut system = scenario.take_shared<System>();
+    assert_eq!(system.epoch(), 1);
     assert_eq!(system.used_capacity(), 70);
-    system.release_capacity(1_000);
+    assert_eq!(system.used_capacity_at(0), 0);
+    assert_eq!(system.future_capacity_entries_for_testing(), 0);
+    // Releasing ranges that have ended gives back nothing more.
+    system.release_capacity(500, 0, 1);
+    system.release_capacity(70, 0, 2);
+    assert_eq!(system.used_capacity(), 0);
+    ts::return_shared(system);
+    env::advance(&mut scenario, &mut clock);
+    scenario.next_tx(env::admin());
+    let system = scenario.take_shared<System>();
     assert_eq!(system.used_capacity(), 0);
     ts::return_shared(system);
     env::finish(scenario, clock);
@@ -615,8 +654,63 @@ fun capacity_over_total_aborts() {
     let (scenario, clock) = env::setup(10);
     let mut system = scenario.take_shared<System>();
     system.set_total_capacity_for_testing(100);
-    system.reserve_capacity(60);
-    system.reserve_capacity(41);
+    system.reserve_capacity(60, 0, 1);
+    system.reserve_capacity(41, 0, 1);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+#[test]
+#[expected_failure(abort_code = floe::system::ECapacityExceeded)]
+fun capacity_over_total_in_a_later_epoch_aborts() {
+    let (scenario, clock) = env::setup(10);
+    let mut system = scenario.take_shared<System>();
+    system.set_total_capacity_for_testing(100);
+    system.reserve_capacity(60, 3, 5);
+    system.reserve_capacity(41, 0, 4);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+#[test]
+#[expected_failure(abort_code = floe::system::ECapacityExceeded)]
+fun capacity_larger_than_total_aborts() {
+    let (scenario, clock) = env::setup(10);
+    let mut system = scenario.take_shared<System>();
+    system.set_total_capacity_for_testing(100);
+    system.reserve_capacity(101, 0, 1);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+#[test]
+#[expected_failure(abort_code = floe::system::EInvalidEpochRange)]
+fun capacity_for_empty_range_aborts() {
+    let (scenario, clock) = env::setup(10);
+    let mut system = scenario.take_shared<System>();
+    system.reserve_capacity(1, 2, 2);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+#[test]
+#[expected_failure(abort_code = floe::system::EInvalidEpochRange)]
+fun capacity_for_past_epochs_aborts() {
+    let (scenario, clock) = env::setup(10);
+    let mut system = scenario.take_shared<System>();
+    system.set_epoch_for_testing(5);
+    system.reserve_capacity(1, 4, 6);
+    ts::return_shared(system);
+    env::finish(scenario, clock);
+}
+
+#[test]
+#[expected_failure(abort_code = floe::system::EInvalidEpochRange)]
+fun capacity_beyond_max_epochs_ahead_aborts() {
+    let (scenario, clock) = env::setup(10);
+    let mut system = scenario.take_shared<System>();
+    let max = system.max_epochs_ahead();
+    system.reserve_capacity(1, 0, max + 1);
     ts::return_shared(system);
     env::finish(scenario, clock);
 }
