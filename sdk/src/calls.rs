@@ -502,8 +502,6 @@ floe_calls! {
         fn end_epoch(storage: obj) -> 1;
         /// Reserved encoded bytes.
         fn storage_size(storage: obj) -> 1;
-        /// Capacity this storage releases when destroyed.
-        fn capacity_held(storage: obj) -> 1;
         /// The blob ID (little-endian u256 of the 32 digest bytes).
         fn blob_id(blob: obj) -> 1;
         /// Merkle root over the blob's sliver pairs.
@@ -791,8 +789,11 @@ floe_calls! {
         fn storage_price_per_mib_epoch(system: system_ref) -> 1;
         /// Price of writing one MiB of encoded size, in WAL base units.
         fn write_price_per_mib(system: system_ref) -> 1;
-        /// Encoded bytes currently reserved.
+        /// Encoded bytes reserved for the current epoch.
         fn used_capacity(system: system_ref) -> 1;
+        /// Encoded bytes reserved for `epoch`: 0 for an epoch that has ended (its capacity came
+        /// back) and for one no storage covers yet.
+        fn used_capacity_at(system: system_ref, epoch: pure(u64)) -> 1;
         /// Encoded bytes the committee offers.
         fn total_capacity(system: system_ref) -> 1;
         /// The current committee, in shard-assignment order.

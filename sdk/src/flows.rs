@@ -964,6 +964,7 @@ mod tests {
             vec![],
             Table::new(move_types::uid(Address::ZERO), 0),
             Table::new(move_types::uid(Address::ZERO), 0),
+            vec![],
         )
     }
 }
