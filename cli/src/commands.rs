@@ -280,7 +280,7 @@ pub async fn read(
     let mut floe = session.floe().await?;
     // Without `--license`, a model's owner reads their own model with its `ModelCap`.
     let credential = match license {
-        Some(id) => Some(id),
+        Some(id) => Some(read_credential(&mut floe, id).await?),
         None => own_model_cap(&mut floe, &blob_id).await?,
     };
     let reader = match credential {
@@ -295,6 +295,50 @@ pub async fn read(
     write_atomic(out, &data)?;
     eprintln!("wrote {} bytes to {}", data.len(), out.display());
     Ok(())
+}
+
+/// What a read with `--license ID` names to the nodes. An unlimited license reads by itself. A
+/// use-limited license's uses are counted on-chain: one use is consumed first (the chain aborts
+/// `ENoUsesLeft` when none is left) and the read names the `UseReceipt` it returns, good for
+/// one read session. A receipt's own ID reads as itself (a retry within its session).
+async fn read_credential(floe: &mut Floe, id: Address) -> anyhow::Result<Address> {
+    let is_receipt = match floe.client.object(id).await {
+        Ok(object) => object.as_struct().is_some_and(|data| {
+            let tag = data.object_type();
+            *tag.address() == floe.objects.original_package
+                && tag.module().as_str() == "license"
+                && tag.name().as_str() == "UseReceipt"
+        }),
+        Err(_) => false,
+    };
+    if is_receipt {
+        return Ok(id);
+    }
+    let license: move_types::license::License = typed_object(
+        floe,
+        id,
+        ("license", "License"),
+        "license",
+        "`floe license buy` prints one",
+    )
+    .await?;
+    if !license.use_limited {
+        return Ok(id);
+    }
+    let used = floe
+        .consume_use(id)
+        .await
+        .map_err(explain)
+        .with_context(|| format!("cannot consume a use of license {id}"))?;
+    let now = floe.chain_now_ms().await.unwrap_or(0);
+    eprintln!(
+        "consumed one use of license {id}: {} use(s) left; receipt {} is good for {} s (to retry a failed read, pass --license {})",
+        used.uses_left,
+        used.receipt,
+        used.expires_at_ms.saturating_sub(now) / 1000,
+        used.receipt
+    );
+    Ok(used.receipt)
 }
 
 /// Why a read failed, in one line, from what the nodes answered: a licensed model without a

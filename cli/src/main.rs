@@ -75,7 +75,8 @@ enum Command {
         #[arg(long, short)]
         out: PathBuf,
         /// Read a model's blob as the holder of this license (a model's owner needs none:
-        /// their ModelCap is found and used).
+        /// their ModelCap is found and used). A use-limited license spends one use first, on
+        /// chain; the use receipt it prints can be passed here to retry within its session.
         #[arg(long, value_parser = object_id::parse)]
         license: Option<Address>,
     },

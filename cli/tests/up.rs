@@ -317,6 +317,75 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
     );
     assert!(message.contains("refused license"), "{message}");
 
+    // A use-limited license: each read consumes one use on-chain before the nodes serve it, so
+    // a one-use license reads once, and the use count goes down.
+    let metered = ok(
+        home,
+        &[
+            "license",
+            "offer",
+            &model,
+            "--price",
+            "1",
+            "--window-secs",
+            "3600",
+            "--uses",
+            "1",
+        ],
+    );
+    let one_use = ok(home, &["--as", &buyer, "license", "buy", &metered]);
+    let shown = ok(home, &["license", "show", &one_use]);
+    assert!(shown.contains("uses left   1"), "{shown}");
+    std::fs::remove_file(&got).unwrap();
+    let read_once = [
+        "--as",
+        &buyer,
+        "read",
+        &model_blob,
+        "--out",
+        &p(&got),
+        "--license",
+        &one_use,
+    ];
+    let first = floe(home, &read_once);
+    let said = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert!(first.status.success(), "{said}");
+    assert!(said.contains("0 use(s) left"), "{said}");
+    assert_eq!(
+        std::fs::read(&got).unwrap(),
+        std::fs::read(&weights).unwrap()
+    );
+    let shown = ok(home, &["license", "show", &one_use]);
+    assert!(
+        shown.contains("uses left   0") && shown.contains("valid now   no"),
+        "{shown}"
+    );
+    // The second read is refused on-chain: no use is left to consume.
+    let message = fails(home, &read_once);
+    assert!(message.contains("ENoUsesLeft"), "{message}");
+    // The receipt of the first read serves its session (a retry), to its consumer only.
+    let receipt = said
+        .split_whitespace()
+        .skip_while(|w| *w != "receipt")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let by_receipt = [
+        "--as",
+        &buyer,
+        "read",
+        &model_blob,
+        "--out",
+        &p(&got),
+        "--license",
+        &receipt,
+    ];
+    ok(home, &by_receipt);
+    let message = fails(home, &by_receipt[2..]);
+    assert!(message.contains("refused license"), "{message}");
+    let shown = ok(home, &["license", "show", &one_use]);
+    assert!(shown.contains("uses left   0"), "{shown}");
+
     // A crash loses nothing acknowledged: after SIGKILL and a restart, both blobs read back.
     up.kill();
     let message = fails(
