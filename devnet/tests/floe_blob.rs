@@ -1926,6 +1926,40 @@ fn respond_aborts() {
     );
 }
 
+/// The keeper's slash transaction (`floe_sdk::keeper`): `slash_missed` pays the caller nothing
+/// and its empty coin is destroyed with `0x2::coin::destroy_zero<WAL>` in the same transaction.
+#[test]
+fn slash_then_destroy_the_empty_coin() {
+    let (mut env, _) = issued();
+    let caller = env.user;
+    env.chain.now_ms = challenge(&mut env, 1).unwrap().deadline_ms + 1;
+    let coins_before = env.chain.wal_coins(caller).len();
+    let args = vec![
+        Arg::obj(env.board),
+        Arg::obj(env.system),
+        Arg::obj(env.treasury),
+        Arg::pure(&1u64),
+        clock(),
+    ];
+    let destroy_zero = Cmd::CallAt {
+        package: Address::TWO,
+        module: "coin".to_owned(),
+        function: "destroy_zero".to_owned(),
+        type_args: vec![floe_devnet::floe::wal_type()],
+        args: vec![Arg::Result(0)],
+    };
+    let outcome = env
+        .chain
+        .ptb(
+            caller,
+            vec![Cmd::call("challenge", "slash_missed", args), destroy_zero],
+        )
+        .unwrap();
+    let slashed: ChallengeSlashed = outcome.event("ChallengeSlashed");
+    assert_eq!(slashed.reward, 0);
+    assert_eq!(env.chain.wal_coins(caller).len(), coins_before);
+}
+
 #[test]
 fn slash_aborts() {
     let (mut env, _) = issued();

@@ -498,13 +498,15 @@ pub const ABORTS: &[FloeAbort] = &[
         "system",
         6,
         "ECapacityExceeded",
-        "the network has no free capacity for this size; store less or wait for capacity",
+        "some epoch of this reservation has no free capacity for this size; store less or for \
+         fewer epochs, or wait until stored data expires (capacity frees itself per epoch)",
     ),
     a(
         "system",
         7,
         "EInvalidEpochRange",
-        "fees must cover a non-empty range of epochs from the current one",
+        "fees or capacity must cover a non-empty range of epochs from the current one, at most \
+         max_epochs_ahead epochs ahead",
     ),
     a(
         "system",

@@ -1,8 +1,10 @@
-//! The keeper: what someone on a real network does for a living, as a library. It advances
-//! the epoch when it has run its length, issues each epoch's availability challenges once a
-//! certified blob exists, and slashes every challenge left unanswered past its deadline,
-//! keeping the slasher's reward. All of it goes through public entry functions anyone may
-//! call; `floe up` runs one for the local network.
+//! The keeper: the upkeep anyone on a real network may do, as a library. It advances the
+//! epoch when it has run its length, issues each epoch's availability challenges once a
+//! certified blob exists, and slashes every challenge left unanswered past its deadline.
+//! Slashing pays the caller nothing (`slash_missed` burns part of the slashed stake and gives
+//! the rest to the other committee members' pools, so nobody profits from a slash they can
+//! cause); the always-empty coin it returns is destroyed in the same transaction. All of it
+//! goes through public functions anyone may call; `floe up` runs one for the local network.
 //!
 //! The keeper keeps no state the chain does not hold: challenge IDs are sequential and the
 //! board removes a challenge once it is answered or slashed, so each step looks at the board
@@ -11,8 +13,8 @@
 
 use std::time::Duration;
 
-use sui_sdk_types::{Address, TypeTag};
-use sui_transaction_builder::TransactionBuilder;
+use sui_sdk_types::{Address, Identifier, TypeTag};
+use sui_transaction_builder::{Function, TransactionBuilder};
 
 use crate::client::ClientError;
 use crate::move_types::{self, blob::BlobRegistry, challenge::ChallengeBoard};
@@ -105,9 +107,9 @@ impl Keeper {
             };
             if now > deadline_ms {
                 let mut builder = TransactionBuilder::new();
-                let reward = calls::challenge::slash_missed(&mut builder, &self.floe.objects, id);
-                let me = builder.pure(&self.floe.sender());
-                builder.transfer_objects(vec![reward], me);
+                let empty = calls::challenge::slash_missed(&mut builder, &self.floe.objects, id);
+                let wal = move_types::wal_type(self.floe.objects.original_package);
+                builder.move_call(coin_destroy_zero(wal), vec![empty]);
                 match self.floe.execute(builder).await {
                     Ok(executed) => {
                         tracing::warn!(challenge = id, digest = %executed.digest, "unanswered challenge slashed");
@@ -161,4 +163,15 @@ impl Keeper {
             tokio::time::sleep(tick).await;
         }
     }
+}
+
+/// `0x2::coin::destroy_zero<coin_type>`: `slash_missed` returns an empty coin, which is
+/// destroyed rather than kept as a dust object.
+fn coin_destroy_zero(coin_type: TypeTag) -> Function {
+    Function::new(
+        Address::TWO,
+        Identifier::from_static("coin"),
+        Identifier::from_static("destroy_zero"),
+    )
+    .with_type_args(vec![coin_type])
 }
