@@ -1977,7 +1977,12 @@ fn an_unplaced_receipt_fails_the_transaction() {
     let license = m.bought(buyer, 1);
     let failure = m
         .chain
-        .call(buyer, "license", "consume", vec![Arg::obj(license), clock()])
+        .call(
+            buyer,
+            "license",
+            "consume",
+            vec![Arg::obj(license), clock()],
+        )
         .unwrap_err();
     assert!(
         matches!(
