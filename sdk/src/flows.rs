@@ -315,7 +315,15 @@ impl Floe {
         let registered = self
             .register_blob(&system, &metadata, epochs_ahead, deletable)
             .await?;
-        let certificate = slivers::store_slivers(nodes, &committee, &metadata, &pairs).await?;
+        // Nodes store only registered blobs: they read this Blob object to check it.
+        let certificate = slivers::store_slivers(
+            nodes,
+            &committee,
+            &metadata,
+            &pairs,
+            *registered.blob_object.object_id(),
+        )
+        .await?;
         let certified = self
             .certify_blob(&registered.blob_object, &certificate)
             .await?;

@@ -1,11 +1,17 @@
 //! A storage node that lives in memory: it checks what it is given against the metadata, keeps
 //! it in maps and signs confirmations with its BLS key. For local tools, examples and tests
 //! that exercise the store/read flows without storage-node processes.
+//!
+//! It keeps the rule real nodes keep, as far as a node without a chain can: metadata is taken
+//! only with the registering `Blob` object named, and slivers and confirmations only for blobs
+//! whose metadata was taken that way. It cannot read the chain, so it takes the named object
+//! on trust; real nodes (`floe-node`) read it and check that it registers the blob.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use floe_encoder::{BlobId, BlobMetadata, Sliver, SliverPair};
+use sui_sdk_types::Address;
 
 use crate::bls::BlsKeyPair;
 use crate::nodes::{NodeError, StorageConfirmation, StorageNodeClient};
@@ -14,7 +20,8 @@ use crate::nodes::{NodeError, StorageConfirmation, StorageNodeClient};
 pub struct MemoryNode {
     key: BlsKeyPair,
     epoch: u64,
-    metadata: Mutex<HashMap<BlobId, BlobMetadata>>,
+    /// Each accepted blob's metadata and the `Blob` object named with it.
+    metadata: Mutex<HashMap<BlobId, (BlobMetadata, Address)>>,
     pairs: Mutex<HashMap<(BlobId, u16), SliverPair>>,
 }
 
@@ -38,13 +45,25 @@ impl MemoryNode {
         self.pairs_lock().len()
     }
 
+    /// The `Blob` object named when `blob_id`'s metadata was stored.
+    pub fn registration(&self, blob_id: &BlobId) -> Option<Address> {
+        self.metadata_lock().get(blob_id).map(|(_, object)| *object)
+    }
+
     fn pairs_lock(&self) -> std::sync::MutexGuard<'_, HashMap<(BlobId, u16), SliverPair>> {
         // A panic while holding the lock leaves the maps consistent (single inserts/removes).
         self.pairs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn metadata_lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobId, BlobMetadata>> {
+    fn metadata_lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobId, (BlobMetadata, Address)>> {
         self.metadata.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn not_registered(blob_id: &BlobId) -> NodeError {
+        NodeError::Rejected(format!(
+            "blob {blob_id} is not registered here: register it on-chain first and name its \
+             Blob object with its metadata"
+        ))
     }
 }
 
@@ -52,12 +71,22 @@ impl StorageNodeClient for MemoryNode {
     async fn store_metadata(
         &self,
         blob_id: &BlobId,
+        _metadata: &BlobMetadata,
+    ) -> Result<(), NodeError> {
+        Err(Self::not_registered(blob_id))
+    }
+
+    async fn store_registered_metadata(
+        &self,
+        blob_object: Address,
+        blob_id: &BlobId,
         metadata: &BlobMetadata,
     ) -> Result<(), NodeError> {
         metadata
             .verify(blob_id)
             .map_err(|e| NodeError::Rejected(e.to_string()))?;
-        self.metadata_lock().insert(*blob_id, metadata.clone());
+        self.metadata_lock()
+            .insert(*blob_id, (metadata.clone(), blob_object));
         Ok(())
     }
 
@@ -67,11 +96,23 @@ impl StorageNodeClient for MemoryNode {
         blob_id: &BlobId,
         pair: &SliverPair,
     ) -> Result<(), NodeError> {
+        let metadata = self
+            .metadata_lock()
+            .get(blob_id)
+            .map(|(metadata, _)| metadata.clone())
+            .ok_or_else(|| Self::not_registered(blob_id))?;
+        for sliver in [&pair.primary, &pair.secondary] {
+            floe_encoder::verify_sliver(&metadata, sliver)
+                .map_err(|e| NodeError::Rejected(e.to_string()))?;
+        }
         self.pairs_lock().insert((*blob_id, shard), pair.clone());
         Ok(())
     }
 
     async fn confirm_storage(&self, blob_id: &BlobId) -> Result<StorageConfirmation, NodeError> {
+        if self.registration(blob_id).is_none() {
+            return Err(Self::not_registered(blob_id));
+        }
         Ok(StorageConfirmation {
             epoch: self.epoch,
             blob_id: *blob_id,
@@ -82,7 +123,7 @@ impl StorageNodeClient for MemoryNode {
     async fn read_metadata(&self, blob_id: &BlobId) -> Result<BlobMetadata, NodeError> {
         self.metadata_lock()
             .get(blob_id)
-            .cloned()
+            .map(|(metadata, _)| metadata.clone())
             .ok_or(NodeError::NotFound)
     }
 

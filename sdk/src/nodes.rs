@@ -33,13 +33,32 @@ pub enum NodeError {
 ///
 /// Methods return `Send` futures so flows can drive many nodes at once from any runtime.
 pub trait StorageNodeClient: Sync {
-    /// Hands the node the blob's metadata, which it checks slivers against. Sent once per
-    /// node before its sliver pairs.
+    /// Hands the node the blob's metadata without naming its registration. Nodes store only
+    /// blobs registered and paid for on-chain, so a real node refuses this; it remains for
+    /// doubles that model no chain. Flows call [`StorageNodeClient::store_registered_metadata`].
     fn store_metadata(
         &self,
         blob_id: &BlobId,
         metadata: &BlobMetadata,
     ) -> impl Future<Output = Result<(), NodeError>> + Send;
+
+    /// Hands the node the blob's metadata, which it checks slivers against, naming the
+    /// `floe::blob::Blob` object that registered (and paid for) the blob. A node reads that
+    /// object from the chain and stores the blob, its slivers and confirms it only if the
+    /// object registers this blob ID with this size and has not expired: storage is never
+    /// free by talking to a node directly. Sent once per node before its sliver pairs.
+    ///
+    /// The default forwards to [`StorageNodeClient::store_metadata`], for doubles that model
+    /// no chain; a client of a real node overrides it to send `blob_object`.
+    fn store_registered_metadata(
+        &self,
+        blob_object: Address,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+    ) -> impl Future<Output = Result<(), NodeError>> + Send {
+        let _ = blob_object;
+        self.store_metadata(blob_id, metadata)
+    }
 
     /// Stores the sliver pair that `shard` holds for `blob_id`; the node checks it against the
     /// metadata before acknowledging it.

@@ -92,12 +92,16 @@ fn holders(committee: &Committee, blob_id: &BlobId) -> Vec<(usize, Option<usize>
 /// Stores the sliver pairs at the nodes holding their shards (all nodes at once) and
 /// aggregates the confirmations of the members that stored all their pairs.
 ///
-/// Every node is asked even after a quorum is reached, so that every shard holds its pair.
+/// `blob_object` is the `floe::blob::Blob` object that registered the blob on-chain
+/// (`register_blob`): nodes store and confirm only registered, paid-for blobs, and read that
+/// object to check it. Every node is asked even after a quorum is reached, so that every
+/// shard holds its pair.
 pub async fn store_slivers<D: NodeDirectory>(
     nodes: &D,
     committee: &Committee,
     metadata: &BlobMetadata,
     pairs: &[SliverPair],
+    blob_object: Address,
 ) -> Result<Certificate, SliverError> {
     let n = usize::from(committee.n_shards);
     if pairs.len() != n || metadata.n_shards() != n {
@@ -129,7 +133,7 @@ pub async fn store_slivers<D: NodeDirectory>(
                     let result = store_at_node(
                         client,
                         committee.epoch,
-                        &blob_id,
+                        (blob_object, &blob_id),
                         metadata,
                         &assigned,
                         message,
@@ -173,7 +177,7 @@ pub async fn store_slivers<D: NodeDirectory>(
 async fn store_at_node<C: StorageNodeClient>(
     client: &C,
     epoch: u64,
-    blob_id: &BlobId,
+    (blob_object, blob_id): (Address, &BlobId),
     metadata: &BlobMetadata,
     assigned: &[(u16, &SliverPair)],
     message: &[u8],
@@ -182,7 +186,7 @@ async fn store_at_node<C: StorageNodeClient>(
         return Ok(None);
     }
     client
-        .store_metadata(blob_id, metadata)
+        .store_registered_metadata(blob_object, blob_id, metadata)
         .await
         .map_err(|e| format!("metadata: {e}"))?;
     for (shard, pair) in assigned {
@@ -313,12 +317,16 @@ pub(crate) mod tests {
     use crate::committee::tests::committee;
     use crate::nodes::StorageConfirmation;
 
-    /// A storage node in memory: keeps what it is sent, signs with its key.
+    /// A storage node in memory: keeps what it is sent, signs with its key. Like a real node
+    /// it takes metadata only with a registration named, and slivers and confirmations only
+    /// for blobs whose metadata it took.
     pub(crate) struct MemoryNode {
         pub key: BlsKeyPair,
         pub epoch: u64,
         pub down: bool,
         pub metadata: Mutex<HashMap<BlobId, BlobMetadata>>,
+        /// The `Blob` object named with each blob's metadata.
+        pub registrations: Mutex<HashMap<BlobId, Address>>,
         pub pairs: Mutex<HashMap<(BlobId, u16), SliverPair>>,
     }
 
@@ -329,6 +337,7 @@ pub(crate) mod tests {
                 epoch,
                 down: false,
                 metadata: Mutex::default(),
+                registrations: Mutex::default(),
                 pairs: Mutex::default(),
             }
         }
@@ -345,6 +354,16 @@ pub(crate) mod tests {
     impl StorageNodeClient for MemoryNode {
         async fn store_metadata(
             &self,
+            _blob_id: &BlobId,
+            _metadata: &BlobMetadata,
+        ) -> Result<(), NodeError> {
+            self.up()?;
+            Err(NodeError::Rejected("name the blob's Blob object".into()))
+        }
+
+        async fn store_registered_metadata(
+            &self,
+            blob_object: Address,
             blob_id: &BlobId,
             metadata: &BlobMetadata,
         ) -> Result<(), NodeError> {
@@ -352,6 +371,10 @@ pub(crate) mod tests {
             metadata
                 .verify(blob_id)
                 .map_err(|e| NodeError::Rejected(e.to_string()))?;
+            self.registrations
+                .lock()
+                .unwrap()
+                .insert(*blob_id, blob_object);
             self.metadata
                 .lock()
                 .unwrap()
@@ -384,6 +407,9 @@ pub(crate) mod tests {
             blob_id: &BlobId,
         ) -> Result<StorageConfirmation, NodeError> {
             self.up()?;
+            if !self.registrations.lock().unwrap().contains_key(blob_id) {
+                return Err(NodeError::Rejected("blob not registered".into()));
+            }
             Ok(StorageConfirmation {
                 epoch: self.epoch,
                 blob_id: *blob_id,
@@ -417,6 +443,9 @@ pub(crate) mod tests {
         }
     }
 
+    /// The `Blob` object the tests' blobs are registered with.
+    const BLOB_OBJECT: Address = Address::new([0xb0; 32]);
+
     fn network(n: u16, members: u16) -> (Committee, HashMap<Address, MemoryNode>) {
         let c = committee(n, members);
         let nodes = c
@@ -441,10 +470,18 @@ pub(crate) mod tests {
         let blob: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
         let config = EncodingConfig::new(10).unwrap();
         let (metadata, pairs) = floe_encoder::encode(&config, &blob).unwrap();
-        let certificate = block_on(store_slivers(&nodes, &c, &metadata, &pairs)).unwrap();
+        let certificate =
+            block_on(store_slivers(&nodes, &c, &metadata, &pairs, BLOB_OBJECT)).unwrap();
         assert_eq!(certificate.signers, vec![0, 1, 2, 3]);
-        // Every shard got the pair the rotation assigns it.
+        // Every node was told which Blob object registered the blob.
         let blob_id = metadata.blob_id();
+        for node in nodes.values() {
+            assert_eq!(
+                node.registrations.lock().unwrap().get(&blob_id),
+                Some(&BLOB_OBJECT)
+            );
+        }
+        // Every shard got the pair the rotation assigns it.
         for (pair, _, shard) in holders(&c, &blob_id) {
             let holder = &nodes[&c.members[c.holder_of(shard).unwrap()].node_id];
             let stored = holder.pairs.lock().unwrap()[&(blob_id, shard)].clone();
@@ -473,7 +510,7 @@ pub(crate) mod tests {
         let (metadata, pairs) = floe_encoder::encode(&config, &blob).unwrap();
         // Members 0..3 hold 2 shards each, member 3 holds 4: losing 3 leaves 6 < 7 shards.
         nodes.get_mut(&c.members[3].node_id).unwrap().down = true;
-        let err = block_on(store_slivers(&nodes, &c, &metadata, &pairs)).unwrap_err();
+        let err = block_on(store_slivers(&nodes, &c, &metadata, &pairs, BLOB_OBJECT)).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -486,7 +523,8 @@ pub(crate) mod tests {
             "{err}"
         );
         nodes.get_mut(&c.members[3].node_id).unwrap().down = false;
-        let certificate = block_on(store_slivers(&nodes, &c, &metadata, &pairs)).unwrap();
+        let certificate =
+            block_on(store_slivers(&nodes, &c, &metadata, &pairs, BLOB_OBJECT)).unwrap();
         assert_eq!(certificate.signers.len(), 4);
         // With member 0 (2 shards ≤ f = 3) down, p = 4 primary slivers still decode.
         nodes.get_mut(&c.members[0].node_id).unwrap().down = true;

@@ -1,4 +1,5 @@
-//! A blob stored through in-memory storage nodes, certified offline and read back.
+//! A blob stored through in-memory storage nodes (only once registered), certified offline
+//! and read back.
 
 #![allow(clippy::unwrap_used)]
 
@@ -43,9 +44,29 @@ async fn store_certify_offline_and_read() {
         .collect();
     let blob: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
     let (metadata, pairs) = floe_encoder::encode(&EncodingConfig::new(7).unwrap(), &blob).unwrap();
-    let certificate = slivers::store_slivers(&nodes, &committee, &metadata, &pairs)
+    // Uploads without a registration are refused; with one, every node records it.
+    let blob_id = metadata.blob_id();
+    let first = &nodes[&committee.members[0].node_id];
+    let refused = first.store_metadata(&blob_id, &metadata).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("register it on-chain"),
+        "{refused}"
+    );
+    let unregistered = &pairs[blob_id.pair_for_shard(0, 7)];
+    assert!(
+        first
+            .store_sliver_pair(0, &blob_id, unregistered)
+            .await
+            .is_err()
+    );
+    assert!(first.confirm_storage(&blob_id).await.is_err());
+    let registered = Address::new([0xb1; 32]);
+    let certificate = slivers::store_slivers(&nodes, &committee, &metadata, &pairs, registered)
         .await
         .unwrap();
+    for node in nodes.values() {
+        assert_eq!(node.registration(&blob_id), Some(registered));
+    }
     assert_eq!(certificate.signers, vec![0, 1, 2]);
     let keys: Vec<[u8; 48]> = committee
         .members
