@@ -6,13 +6,18 @@
 //! |---|---|---|
 //! | GET | `/health` | `{"status":"ok"}` |
 //! | GET | `/v1/info` | node ID, BLS public key, epoch, shards |
-//! | PUT | `/v1/blobs/{blob_id}/metadata` | metadata bytes → 204 |
+//! | PUT | `/v1/blobs/{blob_id}/metadata` | metadata bytes, `x-floe-blob-object: 0x…` → 204 |
 //! | GET | `/v1/blobs/{blob_id}/metadata` | metadata bytes |
 //! | PUT | `/v1/blobs/{blob_id}/shards/{shard}/pair` | pair bytes → `{"missing_shards":[…]}` |
 //! | GET | `/v1/blobs/{blob_id}/shards/{shard}/primary` | primary sliver BCS (license-gated) |
 //! | GET | `/v1/blobs/{blob_id}/shards/{shard}/secondary` | secondary sliver BCS (license-gated) |
 //! | POST | `/v1/blobs/{blob_id}/confirmation` | `{"epoch","blob_id","signature"}` or 409 |
 //! | PUT / DELETE | `/v1/blobs/{blob_id}/model` | operator only (bearer token): mark / unmark licensed |
+//!
+//! Only registered blobs are stored: metadata names the `floe::blob::Blob` object that
+//! registered (and paid for) the blob, which the node reads from the chain and checks
+//! ([`crate::registration`]); pairs and confirmations are refused (403) for blobs without such
+//! a registration covering the current epoch.
 //!
 //! Every error is `application/problem+json`, the framework's own refusals included: a path
 //! parameter that does not parse (400), a body over the limit (413), a method the route does
@@ -42,7 +47,8 @@ use crate::license_gate::{
     TIMESTAMP_HEADER,
 };
 use crate::problem::Problem;
-use crate::store::{self, Store, StoreError};
+use crate::registration::{self, BLOB_OBJECT_HEADER, LookupError, Refused, RegistrationLookup};
+use crate::store::{self, Registration, Store, StoreError};
 
 /// Largest request body: a sliver pair of a maximal blob on few shards is large.
 pub const MAX_BODY: usize = 512 << 20;
@@ -56,6 +62,8 @@ pub struct NodeState {
     pub node_id: Option<Address>,
     /// Reads `License` objects for licensed blobs; without it licensed reads are refused.
     pub licenses: Option<Arc<dyn LicenseLookup>>,
+    /// Reads `Blob` objects to check registrations; without it no new blob is stored.
+    pub registrations: Option<Arc<dyn RegistrationLookup>>,
     pub replay: ReplayGuard,
     pub max_skew_ms: u64,
     /// Bearer token for the operator's endpoints; `None` disables them.
@@ -255,6 +263,8 @@ fn store_problem(e: StoreError) -> Problem {
         StoreError::ShardNotHeld { .. } => (StatusCode::BAD_REQUEST, "Shard not held"),
         StoreError::ShardOutOfRange { .. } => (StatusCode::BAD_REQUEST, "Shard out of range"),
         StoreError::UnknownBlob(_) => (StatusCode::NOT_FOUND, "Unknown blob"),
+        StoreError::NotRegistered(_) => (StatusCode::FORBIDDEN, "Registration required"),
+        StoreError::RegistrationEnded { .. } => (StatusCode::FORBIDDEN, "Registration expired"),
         StoreError::BadMetadata { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Metadata mismatch"),
         StoreError::WrongPair { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Wrong sliver pair"),
         StoreError::SliverMismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Sliver mismatch"),
@@ -263,6 +273,30 @@ fn store_problem(e: StoreError) -> Problem {
             tracing::error!(error = %e, "storage failure");
             (StatusCode::INTERNAL_SERVER_ERROR, "Storage failure")
         }
+    };
+    Problem::new(status, title, e.to_string())
+}
+
+/// A registration refusal: 403 with a title naming what was wrong, except a malformed header
+/// (400), a chain that could not be read (502, try again) and a node without a chain (503).
+fn refused(e: Refused) -> Problem {
+    let (status, title) = match &e {
+        Refused::Missing(_) => (StatusCode::FORBIDDEN, "Registration required"),
+        Refused::Malformed(_) => (StatusCode::BAD_REQUEST, "Bad request"),
+        Refused::Lookup(LookupError::NotFound(_)) => {
+            (StatusCode::FORBIDDEN, "Blob object not found")
+        }
+        Refused::Lookup(LookupError::NotABlob { .. }) => {
+            (StatusCode::FORBIDDEN, "Not a Blob object")
+        }
+        Refused::Lookup(LookupError::Unavailable(_)) => {
+            (StatusCode::BAD_GATEWAY, "Registration lookup failed")
+        }
+        Refused::WrongBlob { .. } => (StatusCode::FORBIDDEN, "Registration for another blob"),
+        Refused::WrongShape { .. } => (StatusCode::FORBIDDEN, "Registration mismatch"),
+        Refused::StorageTooSmall { .. } => (StatusCode::FORBIDDEN, "Storage too small"),
+        Refused::Expired { .. } => (StatusCode::FORBIDDEN, "Registration expired"),
+        Refused::NoChain => (StatusCode::SERVICE_UNAVAILABLE, "No chain connection"),
     };
     Problem::new(status, title, e.to_string())
 }
@@ -293,30 +327,67 @@ async fn info(State(state): State<Arc<NodeState>>) -> axum::Json<NodeInfo> {
     })
 }
 
+/// Stores a blob's metadata once the `Blob` object named in `x-floe-blob-object` is shown to
+/// register it (see [`crate::registration`]). The registration is kept with the metadata and
+/// doubles as a cache: metadata sent again naming the same, still live, object costs no chain
+/// read.
 async fn put_metadata(
     State(state): State<Arc<NodeState>>,
     ApiPath(blob_id): ApiPath<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
-    blocking(move || {
-        let (embedded, metadata) = BlobMetadata::from_bytes(&body).map_err(|e| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Malformed metadata",
-                e.to_string(),
-            )
-        })?;
-        if embedded != blob_id {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Metadata mismatch",
-                format!("the metadata is for blob {embedded}, not {blob_id}"),
-            ));
+    // Refused before anything is parsed or hashed: an unregistered upload costs nothing.
+    let object = registration::blob_object(
+        &blob_id,
+        headers.get(BLOB_OBJECT_HEADER).map(|v| v.as_bytes()),
+    )
+    .map_err(refused)?;
+    let (embedded, metadata) = BlobMetadata::from_bytes(&body).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Malformed metadata",
+            e.to_string(),
+        )
+    })?;
+    if embedded != blob_id {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Metadata mismatch",
+            format!("the metadata is for blob {embedded}, not {blob_id}"),
+        ));
+    }
+    let epoch = state.epoch.load(Ordering::Relaxed);
+    let recorded = {
+        let store = state.store.clone();
+        blocking(move || store.registration(&blob_id).map_err(store_problem)).await?
+    };
+    let registration = match recorded {
+        Some(recorded) if recorded.blob_object == object && recorded.end_epoch > epoch => recorded,
+        _ => {
+            let lookup = state
+                .registrations
+                .as_deref()
+                .ok_or_else(|| refused(Refused::NoChain))?;
+            let record = lookup
+                .blob(object)
+                .await
+                .map_err(|e| refused(Refused::Lookup(e)))?;
+            registration::check(&record, &blob_id, &metadata, epoch).map_err(|e| {
+                tracing::info!(%blob_id, %object, reason = %e, "unregistered upload refused");
+                refused(e)
+            })?;
+            Registration {
+                blob_object: object,
+                end_epoch: record.end_epoch,
+            }
         }
+    };
+    blocking(move || {
         state
             .store
-            .put_metadata(&blob_id, &metadata)
+            .put_metadata(&blob_id, &metadata, registration)
             .map_err(store_problem)
     })
     .await?;
@@ -338,12 +409,13 @@ async fn put_pair(
     body: Bytes,
 ) -> Result<axum::Json<PairStored>, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
+    let epoch = state.epoch.load(Ordering::Relaxed);
     let missing = blocking(move || {
         let pair = store::decode_pair(&body)
             .map_err(|e| Problem::bad_request(format!("malformed sliver pair: {e}")))?;
         state
             .store
-            .put_pair(&blob_id, shard, &pair)
+            .put_pair(&blob_id, shard, &pair, epoch)
             .map_err(store_problem)?;
         state.store.missing_shards(&blob_id).map_err(store_problem)
     })

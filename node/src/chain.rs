@@ -1,14 +1,17 @@
-//! What the node reads from the chain: `License` objects (or the model owner's `ModelCap`) for
-//! the license gate, and its own epoch and shards from the `System` object.
+//! What the node reads from the chain: `Blob` objects, to store only registered blobs;
+//! `License` objects (or the model owner's `ModelCap`) for the license gate; and its own epoch
+//! and shards from the `System` object.
 
+use floe_encoder::BlobId;
 use floe_sdk::FloeClient;
 use floe_sdk::committee::Committee;
 use floe_sdk::move_types::license::{License, UseReceipt};
-use floe_sdk::move_types::{self, model::ModelCap, system::System};
+use floe_sdk::move_types::{self, blob::Blob, model::ModelCap, system::System};
 use futures::future::BoxFuture;
 use sui_sdk_types::{Address, Object, Owner};
 
 use crate::license_gate::{Credential, LicenseLookup, LicenseRecord, ReceiptRecord};
+use crate::registration::{BlobRecord, LookupError, RegistrationLookup};
 
 /// Why a chain read failed.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +110,47 @@ pub fn credential_record(object: &Object, package: Address) -> Result<Credential
     }))
 }
 
+/// A `Blob` object as the registration check sees it. Its type must be the floe package's
+/// `blob::Blob` (by the package's original ID), so a look-alike `Blob` of another package,
+/// which anyone can publish and fill with any blob ID, registers nothing.
+pub fn blob_record(object: &Object, package: Address) -> Result<BlobRecord, ChainError> {
+    let blob: Blob = decode(object, package, "blob", "Blob")?;
+    Ok(BlobRecord {
+        object_id: object.object_id(),
+        blob_id: BlobId(blob.blob_id.to_le_bytes()),
+        size: blob.size,
+        encoding_type: blob.encoding_type,
+        registered_epoch: blob.registered_epoch,
+        certified_epoch: blob.certified_epoch,
+        end_epoch: blob.storage.end_epoch,
+        storage_size: blob.storage.storage_size,
+    })
+}
+
+/// Reads `Blob` objects through a `sui.rpc.v2` endpoint.
+#[derive(Clone)]
+pub struct ChainRegistrations {
+    pub client: FloeClient,
+    /// The floe package's original ID, which its types carry.
+    pub package: Address,
+}
+
+impl RegistrationLookup for ChainRegistrations {
+    fn blob(&self, id: Address) -> BoxFuture<'_, Result<BlobRecord, LookupError>> {
+        let mut client = self.client.clone();
+        Box::pin(async move {
+            let object = client.object(id).await.map_err(|e| match e {
+                floe_sdk::ClientError::ObjectNotFound(id) => LookupError::NotFound(id),
+                e => LookupError::Unavailable(e.to_string()),
+            })?;
+            blob_record(&object, self.package).map_err(|e| match e {
+                ChainError::WrongObject { id, reason, .. } => LookupError::NotABlob { id, reason },
+                e => LookupError::Unavailable(e.to_string()),
+            })
+        })
+    }
+}
+
 /// Reads licenses through a `sui.rpc.v2` endpoint.
 #[derive(Clone)]
 pub struct ChainLicenses {
@@ -150,6 +194,62 @@ pub async fn epoch_and_shards(
         .map(|m| m.shards.clone())
         .unwrap_or_default();
     Ok((committee.epoch, shards))
+}
+
+#[cfg(test)]
+mod tests {
+    use sui_sdk_types::{Digest, Identifier, MoveStruct, ObjectData, StructTag};
+
+    use super::*;
+
+    const FLOE: Address = Address::new([0xf1; 32]);
+
+    /// An object of type `package::module::name` whose contents claim to be a `Blob` (its ID,
+    /// then bytes: the type check must refuse it before any decoding).
+    fn object_of_type(package: Address, module: &str, name: &str) -> Object {
+        let tag = StructTag::new(
+            package,
+            Identifier::new(module).unwrap(),
+            Identifier::new(name).unwrap(),
+            vec![],
+        );
+        let mut contents = vec![0xb0; 32];
+        contents.extend_from_slice(&[1; 200]);
+        let data = MoveStruct::new(tag, true, 4, contents).unwrap();
+        Object::new(
+            ObjectData::Struct(data),
+            Owner::Address(Address::new([1; 32])),
+            Digest::new([0; 32]),
+            0,
+        )
+    }
+
+    /// Anyone can publish a package with a `blob::Blob` of the same layout and mint one for
+    /// any blob ID, paying nothing: it must not pass for a registration. (A real floe `Blob`
+    /// is read on the devnet, in `tests/devnet.rs`.)
+    #[test]
+    fn a_look_alike_blob_of_another_package_is_refused() {
+        let other = Address::new([0x66; 32]);
+        for object in [
+            object_of_type(other, "blob", "Blob"),
+            object_of_type(FLOE, "blob", "Storage"),
+            object_of_type(FLOE, "fake", "Blob"),
+        ] {
+            let err = blob_record(&object, FLOE).unwrap_err();
+            assert!(
+                matches!(err, ChainError::WrongObject { expected: "Blob", ref reason, .. }
+                    if reason.starts_with("its type is")),
+                "{err}"
+            );
+        }
+        // The same bytes under the floe package's own type are decoded (and, being garbage,
+        // refused as such): the type is what decided above.
+        let err = blob_record(&object_of_type(FLOE, "blob", "Blob"), FLOE).unwrap_err();
+        assert!(
+            matches!(err, ChainError::WrongObject { ref reason, .. } if !reason.starts_with("its type is")),
+            "{err}"
+        );
+    }
 }
 
 #[cfg(test)]

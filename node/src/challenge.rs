@@ -183,9 +183,15 @@ mod tests {
             floe_encoder::encode(&EncodingConfig::new(n).unwrap(), &data).unwrap();
         let blob_id = metadata.blob_id();
         let store = Store::open(dir.path(), 0..n as u16).unwrap();
-        store.put_metadata(&blob_id, &metadata).unwrap();
+        let registration = crate::store::Registration {
+            blob_object: Address::new([0xb0; 32]),
+            end_epoch: 2,
+        };
+        store
+            .put_metadata(&blob_id, &metadata, registration)
+            .unwrap();
         let pair = blob_id.pair_for_shard(usize::from(shard), n);
-        store.put_pair(&blob_id, shard, &pairs[pair]).unwrap();
+        store.put_pair(&blob_id, shard, &pairs[pair], 1).unwrap();
         let (_, symbol_size) = metadata.checked_config().unwrap();
         let challenge = Challenge {
             challenge_id: 9,

@@ -4,7 +4,8 @@
 //! listen = "127.0.0.1:9100"
 //! data_dir = "/var/lib/floe-node"
 //! bls_key_file = "bls.key"              # hex of ≥ 32 secret seed bytes (`floe-node keygen`)
-//! # Chain (optional: without it the node serves fixed shards for `epoch` and gates no reads)
+//! # Chain (optional: without it the node serves fixed shards for `epoch`, stores no new blobs
+//! # since it cannot check their registrations, and serves no licensed reads)
 //! network_config = "network.toml"       # floe_sdk::NetworkConfig
 //! node_id = "0x…"                       # the node's staking-pool ID
 //! node_cap_id = "0x…"                   # its NodeCap, to answer challenges

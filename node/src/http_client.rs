@@ -15,6 +15,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::api::{ConfirmationBody, NodeInfo, PairStored};
 use crate::license_gate::{LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::problem::Problem;
+use crate::registration::BLOB_OBJECT_HEADER;
 use crate::store;
 
 /// How long one request may take before the node counts as unreachable.
@@ -180,6 +181,32 @@ impl HttpNodeClient {
         Ok(client.with_public_key(key))
     }
 
+    /// Sends a blob's metadata, naming the `Blob` object that registered it when given (a node
+    /// refuses metadata without one).
+    pub async fn put_metadata(
+        &self,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+        blob_object: Option<sui_sdk_types::Address>,
+    ) -> Result<(), NodeError> {
+        let mut headers = vec![(
+            header::CONTENT_TYPE.as_str(),
+            "application/octet-stream".to_owned(),
+        )];
+        if let Some(object) = blob_object {
+            headers.push((BLOB_OBJECT_HEADER, object.to_string()));
+        }
+        self.request(
+            Method::PUT,
+            &format!("/v1/blobs/{blob_id}/metadata"),
+            metadata.to_bytes(),
+            &headers,
+        )
+        .await?
+        .ok()?;
+        Ok(())
+    }
+
     /// Stores one pair; the held shards still missing their pair of this blob.
     pub async fn put_pair(
         &self,
@@ -264,18 +291,17 @@ impl StorageNodeClient for HttpNodeClient {
         blob_id: &BlobId,
         metadata: &BlobMetadata,
     ) -> Result<(), NodeError> {
-        self.request(
-            Method::PUT,
-            &format!("/v1/blobs/{blob_id}/metadata"),
-            metadata.to_bytes(),
-            &[(
-                header::CONTENT_TYPE.as_str(),
-                "application/octet-stream".into(),
-            )],
-        )
-        .await?
-        .ok()?;
-        Ok(())
+        self.put_metadata(blob_id, metadata, None).await
+    }
+
+    async fn store_registered_metadata(
+        &self,
+        blob_object: sui_sdk_types::Address,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+    ) -> Result<(), NodeError> {
+        self.put_metadata(blob_id, metadata, Some(blob_object))
+            .await
     }
 
     async fn store_sliver_pair(

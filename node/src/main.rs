@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use floe_encoder::EncodingConfig;
 use floe_node::challenge::{self, Challenge};
 use floe_node::config::{self, NodeConfig};
-use floe_node::store::Store;
+use floe_node::store::{Registration, Store};
 use rand::RngCore as _;
 use sui_sdk_types::Address;
 
@@ -93,12 +93,19 @@ fn bench_challenge(n: usize, size: usize, runs: usize) -> anyhow::Result<()> {
     let blob_id = metadata.blob_id();
     let shards: Vec<u16> = (0..16u16).collect();
     let store = Store::open(&dir, shards.iter().copied())?;
-    store.put_metadata(&blob_id, &metadata)?;
+    // The benchmark fills its own throw-away store directly: a registration that never ends
+    // stands in for the on-chain one the API would check.
+    let registration = Registration {
+        blob_object: Address::ZERO,
+        end_epoch: u64::MAX,
+    };
+    store.put_metadata(&blob_id, &metadata, registration)?;
     for &shard in &shards {
         store.put_pair(
             &blob_id,
             shard,
             &pairs[blob_id.pair_for_shard(usize::from(shard), n)],
+            1,
         )?;
     }
     let (_, symbol_size) = metadata.checked_config()?;

@@ -15,9 +15,10 @@ use sui_sdk_types::Address;
 use tokio::task::JoinHandle;
 
 use crate::api::{self, NodeState};
-use crate::chain::{self, ChainLicenses};
+use crate::chain::{self, ChainLicenses, ChainRegistrations};
 use crate::config::{self, NodeConfig};
 use crate::license_gate::{LicenseLookup, ReplayGuard};
+use crate::registration::RegistrationLookup;
 use crate::store::Store;
 use crate::watcher::Responder;
 
@@ -147,12 +148,20 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             package: c.objects.original_package,
         }) as Arc<dyn LicenseLookup>
     });
+    // Without a chain no registration can be checked, so the node stores no new blob.
+    let registrations: Option<Arc<dyn RegistrationLookup>> = chain.as_ref().map(|c| {
+        Arc::new(ChainRegistrations {
+            client: c.client.clone(),
+            package: c.objects.original_package,
+        }) as Arc<dyn RegistrationLookup>
+    });
     let state = Arc::new(NodeState {
         store: store.clone(),
         key,
         epoch: AtomicU64::new(epoch),
         node_id: config.node_id,
         licenses,
+        registrations,
         replay: ReplayGuard::default(),
         max_skew_ms: config.max_request_skew_ms,
         admin_token: config.admin_token.clone(),

@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! <data_dir>/blobs/<blob ID, base64url>/metadata.bin     BlobMetadata::to_bytes
+//! <data_dir>/blobs/<blob ID, base64url>/registration     "<Blob object ID> <end epoch>\n"
 //! <data_dir>/blobs/<blob ID, base64url>/shard-<k>.pair   primary BCS ‖ secondary BCS
 //! ```
 //!
 //! Every file is written to a temporary name, fsynced, renamed into place and its directory
 //! fsynced, so a write the node acknowledged survives a crash and a crash never leaves a torn
 //! file under a final name. Everything stored is checked first: metadata against its blob ID,
-//! slivers against the metadata (floe-encoder), and a pair only for a shard the node holds.
+//! slivers against the metadata (floe-encoder), and a pair only for a shard the node holds and
+//! a blob whose on-chain registration (checked by the API, see [`crate::registration`]) still
+//! covers the current epoch.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
@@ -26,8 +29,27 @@ use sui_sdk_types::Address;
 pub enum StoreError {
     #[error("this node does not hold shard {shard}; it holds {held:?}")]
     ShardNotHeld { shard: u16, held: Vec<u16> },
-    #[error("no metadata is stored for blob {0}; send the metadata before its slivers")]
+    #[error(
+        "no metadata is stored for blob {0}; send the metadata (naming the blob's registering \
+         Blob object) before its slivers"
+    )]
     UnknownBlob(BlobId),
+    #[error(
+        "blob {0} has no on-chain registration here: send its metadata again naming the Blob \
+         object that registered it"
+    )]
+    NotRegistered(BlobId),
+    #[error(
+        "blob {blob_id}'s registration (Blob object {blob_object}) ended at epoch {end_epoch} \
+         and the current epoch is {epoch}: extend the blob or register it again, and send its \
+         metadata naming the Blob object that covers the current epoch"
+    )]
+    RegistrationEnded {
+        blob_id: BlobId,
+        blob_object: Address,
+        end_epoch: u64,
+        epoch: u64,
+    },
     #[error("metadata does not match blob {blob_id}: {source}")]
     BadMetadata {
         blob_id: BlobId,
@@ -70,6 +92,29 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
+/// The on-chain registration a blob's metadata was accepted with: the `floe::blob::Blob`
+/// object the API checked (see [`crate::registration`]) and the end of its storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registration {
+    pub blob_object: Address,
+    /// The first epoch the blob's storage no longer covers.
+    pub end_epoch: u64,
+}
+
+impl Registration {
+    fn to_text(self) -> String {
+        format!("{} {}\n", self.blob_object, self.end_epoch)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let (object, end) = text.trim().split_once(' ')?;
+        Some(Self {
+            blob_object: object.parse().ok()?,
+            end_epoch: end.parse().ok()?,
+        })
+    }
+}
+
 /// The sliver store of one node.
 #[derive(Debug)]
 pub struct Store {
@@ -77,6 +122,8 @@ pub struct Store {
     shards: RwLock<BTreeSet<u16>>,
     /// Parsed metadata, so slivers are not checked against a re-read file each time.
     metadata: Mutex<HashMap<BlobId, Arc<BlobMetadata>>>,
+    /// Parsed registrations, so a pair does not re-read the file.
+    registrations: Mutex<HashMap<BlobId, Registration>>,
     /// Makes temporary names unique among concurrent writers of this process.
     counter: AtomicU64,
 }
@@ -93,6 +140,7 @@ impl Store {
             root,
             shards: RwLock::new(shards.into_iter().collect()),
             metadata: Mutex::default(),
+            registrations: Mutex::default(),
             counter: AtomicU64::new(0),
         })
     }
@@ -132,11 +180,15 @@ impl Store {
     }
 
     /// Stores `metadata` for `blob_id` after checking that it hashes to that ID and is a valid
-    /// RS2 encoding. Storing the same metadata twice is a no-op.
+    /// RS2 encoding, with the `registration` the caller checked on-chain. Storing the same
+    /// metadata twice is a no-op; of several registrations of one blob (the same bytes stored
+    /// by several owners) the one that ends last is kept, since the blob is paid for until
+    /// then.
     pub fn put_metadata(
         &self,
         blob_id: &BlobId,
         metadata: &BlobMetadata,
+        registration: Registration,
     ) -> Result<(), StoreError> {
         let bad = |source| StoreError::BadMetadata {
             blob_id: *blob_id,
@@ -144,17 +196,87 @@ impl Store {
         };
         metadata.verify(blob_id).map_err(bad)?;
         metadata.checked_config().map_err(bad)?;
-        if self.cached(blob_id).is_some() {
-            return Ok(());
-        }
         let dir = self.blob_dir(blob_id);
-        if !dir.exists() {
-            fs::create_dir_all(&dir).map_err(io(&dir))?;
-            sync_dir(&self.root)?;
+        // The metadata before the registration: a crash between the two leaves metadata
+        // without one, which takes no slivers until the metadata is sent again.
+        if self.cached(blob_id).is_none() {
+            if !dir.exists() {
+                fs::create_dir_all(&dir).map_err(io(&dir))?;
+                sync_dir(&self.root)?;
+            }
+            self.write_atomic(&dir.join("metadata.bin"), &metadata.to_bytes())?;
+            self.cache(blob_id, Arc::new(metadata.clone()));
         }
-        self.write_atomic(&dir.join("metadata.bin"), &metadata.to_bytes())?;
-        self.cache(blob_id, Arc::new(metadata.clone()));
+        // Under the lock from read to write, so that of two registrations sent at once the one
+        // that ends later is the one kept.
+        let mut registrations = self.registrations_lock();
+        let keep = match self.recorded_registration(&mut registrations, blob_id)? {
+            Some(recorded) => {
+                recorded != registration && registration.end_epoch >= recorded.end_epoch
+            }
+            None => true,
+        };
+        if keep {
+            self.write_atomic(&dir.join("registration"), registration.to_text().as_bytes())?;
+            registrations.insert(*blob_id, registration);
+        }
         Ok(())
+    }
+
+    fn registrations_lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobId, Registration>> {
+        self.registrations
+            .lock()
+            .expect("no holder panics while holding the registration cache")
+    }
+
+    /// The registration `blob_id`'s metadata was accepted with, if any.
+    pub fn registration(&self, blob_id: &BlobId) -> Result<Option<Registration>, StoreError> {
+        self.recorded_registration(&mut self.registrations_lock(), blob_id)
+    }
+
+    /// The registration of `blob_id` from `cache` (the locked registration cache), or read
+    /// from its file into it.
+    fn recorded_registration(
+        &self,
+        cache: &mut HashMap<BlobId, Registration>,
+        blob_id: &BlobId,
+    ) -> Result<Option<Registration>, StoreError> {
+        if let Some(registration) = cache.get(blob_id) {
+            return Ok(Some(*registration));
+        }
+        let path = self.blob_dir(blob_id).join("registration");
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(&path)(e)),
+        };
+        let registration = Registration::parse(&text).ok_or_else(|| StoreError::Corrupt {
+            path,
+            reason: format!("not \"<object ID> <end epoch>\": {text:?}"),
+        })?;
+        cache.insert(*blob_id, registration);
+        Ok(Some(registration))
+    }
+
+    /// The registration of `blob_id` if it covers `epoch`; what is wrong otherwise. Slivers
+    /// are stored and confirmations signed only for such blobs.
+    pub fn live_registration(
+        &self,
+        blob_id: &BlobId,
+        epoch: u64,
+    ) -> Result<Registration, StoreError> {
+        let registration = self
+            .registration(blob_id)?
+            .ok_or(StoreError::NotRegistered(*blob_id))?;
+        if registration.end_epoch <= epoch {
+            return Err(StoreError::RegistrationEnded {
+                blob_id: *blob_id,
+                blob_object: registration.blob_object,
+                end_epoch: registration.end_epoch,
+                epoch,
+            });
+        }
+        Ok(registration)
     }
 
     fn cached(&self, blob_id: &BlobId) -> Option<Arc<BlobMetadata>> {
@@ -201,12 +323,14 @@ impl Store {
         Ok(metadata)
     }
 
-    /// Checks `pair` against the blob's metadata and the shard assignment, then stores it.
+    /// Checks `pair` against the blob's metadata and the shard assignment, and that the blob's
+    /// registration covers `epoch` (the node's current one), then stores it.
     pub fn put_pair(
         &self,
         blob_id: &BlobId,
         shard: u16,
         pair: &SliverPair,
+        epoch: u64,
     ) -> Result<(), StoreError> {
         if !self.holds(shard) {
             return Err(StoreError::ShardNotHeld {
@@ -215,6 +339,7 @@ impl Store {
             });
         }
         let metadata = self.metadata(blob_id)?;
+        self.live_registration(blob_id, epoch)?;
         let n = metadata.n_shards();
         if usize::from(shard) >= n {
             return Err(StoreError::ShardOutOfRange { shard, n_shards: n });
@@ -383,6 +508,13 @@ mod tests {
 
     use super::*;
 
+    /// The registration the tests' blobs are stored with, live until epoch 10.
+    const REGISTERED: Registration = Registration {
+        blob_object: Address::new([0xb0; 32]),
+        end_epoch: 10,
+    };
+    const EPOCH: u64 = 4;
+
     fn blob() -> (BlobMetadata, Vec<SliverPair>) {
         let data: Vec<u8> = (0..4000u32).map(|i| (i * 13 % 256) as u8).collect();
         floe_encoder::encode(&EncodingConfig::new(10).unwrap(), &data).unwrap()
@@ -395,36 +527,37 @@ mod tests {
         let id = metadata.blob_id();
         let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
         assert!(matches!(
-            store.put_pair(&id, 0, &pairs[0]),
+            store.put_pair(&id, 0, &pairs[0], EPOCH),
             Err(StoreError::UnknownBlob(_))
         ));
-        store.put_metadata(&id, &metadata).unwrap();
+        store.put_metadata(&id, &metadata, REGISTERED).unwrap();
         let shard = 1u16;
         let index = id.pair_for_shard(1, 10);
         // The pair of another shard is refused.
         let other = &pairs[(index + 1) % 10];
         assert!(matches!(
-            store.put_pair(&id, shard, other),
+            store.put_pair(&id, shard, other, EPOCH),
             Err(StoreError::WrongPair { .. })
         ));
         // A tampered sliver is refused.
         let mut bad = pairs[index].clone();
         bad.primary.data[0] ^= 1;
         assert!(matches!(
-            store.put_pair(&id, shard, &bad),
+            store.put_pair(&id, shard, &bad, EPOCH),
             Err(StoreError::SliverMismatch { .. })
         ));
         // A shard the node does not hold is refused.
         let held_elsewhere = id.pair_for_shard(5, 10);
         assert!(matches!(
-            store.put_pair(&id, 5, &pairs[held_elsewhere]),
+            store.put_pair(&id, 5, &pairs[held_elsewhere], EPOCH),
             Err(StoreError::ShardNotHeld { shard: 5, .. })
         ));
-        store.put_pair(&id, shard, &pairs[index]).unwrap();
+        store.put_pair(&id, shard, &pairs[index], EPOCH).unwrap();
         assert_eq!(store.missing_shards(&id).unwrap(), vec![0, 2]);
         drop(store);
         let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
         assert_eq!(*store.metadata(&id).unwrap(), metadata);
+        assert_eq!(store.registration(&id).unwrap(), Some(REGISTERED));
         assert_eq!(store.pair(&id, shard).unwrap(), pairs[index]);
         assert!(matches!(
             store.pair(&id, 0),
@@ -442,6 +575,50 @@ mod tests {
             })
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn pairs_need_a_registration_covering_the_epoch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (metadata, pairs) = blob();
+        let id = metadata.blob_id();
+        let store = Store::open(dir.path(), [0]).unwrap();
+        let pair = &pairs[id.pair_for_shard(0, 10)];
+        // Metadata written by a node from before registrations were kept: no slivers.
+        let blob_dir = store.blob_dir(&id);
+        fs::create_dir_all(&blob_dir).unwrap();
+        fs::write(blob_dir.join("metadata.bin"), metadata.to_bytes()).unwrap();
+        assert!(matches!(
+            store.put_pair(&id, 0, pair, EPOCH),
+            Err(StoreError::NotRegistered(_))
+        ));
+        store.put_metadata(&id, &metadata, REGISTERED).unwrap();
+        // Once the registration has ended, no more slivers, whatever was accepted before.
+        assert!(matches!(
+            store.put_pair(&id, 0, pair, REGISTERED.end_epoch),
+            Err(StoreError::RegistrationEnded {
+                end_epoch: 10,
+                epoch: 10,
+                ..
+            })
+        ));
+        store.put_pair(&id, 0, pair, EPOCH).unwrap();
+        // A second owner's registration that ends earlier does not shorten the blob's life;
+        // one that ends later extends it.
+        let earlier = Registration {
+            blob_object: Address::new([0xb1; 32]),
+            end_epoch: 6,
+        };
+        store.put_metadata(&id, &metadata, earlier).unwrap();
+        assert_eq!(store.registration(&id).unwrap(), Some(REGISTERED));
+        let later = Registration {
+            blob_object: Address::new([0xb2; 32]),
+            end_epoch: 12,
+        };
+        store.put_metadata(&id, &metadata, later).unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), [0]).unwrap();
+        assert_eq!(store.live_registration(&id, 11).unwrap(), later);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The node's HTTP API on real sockets (127.0.0.1) and real files: storing and reading, refusals
-//! as problem+json, the sdk's store and read flows against four nodes, and licensed reads.
+//! as problem+json, uploads refused unless registered on-chain (each attack on the rule), the
+//! sdk's store and read flows against four nodes, and licensed reads.
 
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::{Method, StatusCode};
@@ -15,6 +16,7 @@ use floe_node::api::{self, NodeState};
 use floe_node::http_client::HttpNodeClient;
 use floe_node::license_gate::{self, LicenseLookup, LicenseRecord, ReplayGuard};
 use floe_node::problem::Problem;
+use floe_node::registration::{BLOB_OBJECT_HEADER, BlobRecord, LookupError, RegistrationLookup};
 use floe_node::store::Store;
 use floe_sdk::bls::{self, BlsKeyPair};
 use floe_sdk::committee::{Committee, Member};
@@ -26,12 +28,84 @@ use sui_sdk_types::Address;
 
 const EPOCH: u64 = 1;
 
-/// Starts a node serving `dir` on 127.0.0.1 (an OS-chosen port); its base URL and state.
+/// `Blob` objects by ID, as the chain would answer; counts the reads.
+#[derive(Default)]
+struct Chain {
+    blobs: Mutex<HashMap<Address, Result<BlobRecord, LookupError>>>,
+    next: AtomicUsize,
+    reads: AtomicUsize,
+}
+
+impl Chain {
+    /// Registers `metadata` until `end_epoch` with `storage_size` encoded bytes, as
+    /// `register_blob` would; the new Blob object's ID.
+    fn register_sized(
+        &self,
+        metadata: &BlobMetadata,
+        end_epoch: u64,
+        storage_size: u64,
+    ) -> Address {
+        let k = self.next.fetch_add(1, Ordering::Relaxed) as u64 + 1;
+        let mut id = [0xb0; 32];
+        id[24..].copy_from_slice(&k.to_be_bytes());
+        let id = Address::new(id);
+        let record = BlobRecord {
+            object_id: id,
+            blob_id: metadata.blob_id(),
+            size: metadata.unencoded_length,
+            encoding_type: metadata.encoding_type,
+            registered_epoch: EPOCH,
+            certified_epoch: None,
+            end_epoch,
+            storage_size,
+        };
+        self.set(id, Ok(record));
+        id
+    }
+
+    /// Registers `metadata` until `end_epoch`, paying for exactly its encoded size.
+    fn register(&self, metadata: &BlobMetadata, end_epoch: u64) -> Address {
+        let encoded = EncodingConfig::new(metadata.n_shards())
+            .unwrap()
+            .encoded_size(metadata.unencoded_length)
+            .unwrap();
+        self.register_sized(metadata, end_epoch, encoded)
+    }
+
+    fn set(&self, id: Address, answer: Result<BlobRecord, LookupError>) {
+        self.blobs.lock().unwrap().insert(id, answer);
+    }
+
+    /// `extend_blob`: the same object, a later end.
+    fn extend(&self, id: Address, end_epoch: u64) {
+        let mut blobs = self.blobs.lock().unwrap();
+        blobs.get_mut(&id).unwrap().as_mut().unwrap().end_epoch = end_epoch;
+    }
+
+    fn reads(&self) -> usize {
+        self.reads.load(Ordering::Relaxed)
+    }
+}
+
+/// The lookup a node is given: `Blob` objects from `chain`.
+struct ChainView(Arc<Chain>);
+
+impl RegistrationLookup for ChainView {
+    fn blob(&self, id: Address) -> BoxFuture<'_, Result<BlobRecord, LookupError>> {
+        self.0.reads.fetch_add(1, Ordering::Relaxed);
+        let answer = self.0.blobs.lock().unwrap().get(&id).cloned();
+        Box::pin(async move { answer.unwrap_or(Err(LookupError::NotFound(id))) })
+    }
+}
+
+/// Starts a node serving `dir` on 127.0.0.1 (an OS-chosen port), reading registrations from
+/// `chain`; its base URL and state.
 async fn start(
     dir: &Path,
     shards: Vec<u16>,
     seed: u8,
     licenses: Option<Arc<dyn LicenseLookup>>,
+    chain: &Arc<Chain>,
 ) -> (String, Arc<NodeState>) {
     let state = Arc::new(NodeState {
         store: Arc::new(Store::open(dir, shards).unwrap()),
@@ -39,6 +113,7 @@ async fn start(
         epoch: AtomicU64::new(EPOCH),
         node_id: Some(Address::new([seed; 32])),
         licenses,
+        registrations: Some(Arc::new(ChainView(chain.clone()))),
         replay: ReplayGuard::default(),
         max_skew_ms: 60_000,
         admin_token: Some("operator-secret".to_owned()),
@@ -66,7 +141,15 @@ fn problem(answer: &floe_node::http_client::Answer) -> Problem {
 #[tokio::test]
 async fn store_and_read_through_the_api_and_refuse_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    let (url, _state) = start(dir.path(), vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1, None).await;
+    let chain = Arc::new(Chain::default());
+    let (url, _state) = start(
+        dir.path(),
+        vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        1,
+        None,
+        &chain,
+    )
+    .await;
     let client = HttpNodeClient::connect(&url).await.unwrap();
     let health = client
         .request(Method::GET, "/health", vec![], &[])
@@ -83,7 +166,11 @@ async fn store_and_read_through_the_api_and_refuse_bad_input() {
         client.store_sliver_pair(shard, &id, pair).await,
         Err(NodeError::NotFound)
     );
-    client.store_metadata(&id, &metadata).await.unwrap();
+    let object = chain.register(&metadata, EPOCH + 2);
+    client
+        .store_registered_metadata(object, &id, &metadata)
+        .await
+        .unwrap();
     assert_eq!(client.read_metadata(&id).await.unwrap(), metadata);
 
     // A tampered sliver: 422 problem+json naming the mismatch, and nothing stored.
@@ -176,8 +263,9 @@ async fn the_sdk_flows_store_certify_and_read_across_four_nodes() {
     let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut directory = HashMap::new();
     let mut members = Vec::new();
+    let chain = Arc::new(Chain::default());
     for (k, shards) in shard_sets.iter().enumerate() {
-        let (url, _) = start(dirs[k].path(), shards.clone(), k as u8 + 1, None).await;
+        let (url, _) = start(dirs[k].path(), shards.clone(), k as u8 + 1, None, &chain).await;
         let node_id = Address::new([k as u8 + 1; 32]);
         directory.insert(node_id, HttpNodeClient::connect(&url).await.unwrap());
         members.push(Member {
@@ -191,7 +279,21 @@ async fn the_sdk_flows_store_certify_and_read_across_four_nodes() {
         members,
     };
     let (metadata, pairs, data) = blob(usize::from(n), 20_000);
-    let certificate = slivers::store_slivers(&directory, &committee, &metadata, &pairs)
+    // Unregistered, no node takes it and there is no certificate.
+    let unpaid = Address::new([0xee; 32]);
+    let refused = slivers::store_slivers(&directory, &committee, &metadata, &pairs, unpaid)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, slivers::SliverError::NoQuorum { confirmed: 0, .. }),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("Blob object not found"),
+        "{refused}"
+    );
+    let object = chain.register(&metadata, EPOCH + 1);
+    let certificate = slivers::store_slivers(&directory, &committee, &metadata, &pairs, object)
         .await
         .unwrap();
     assert_eq!(certificate.signers, vec![0, 1, 2, 3]);
@@ -211,6 +313,207 @@ async fn the_sdk_flows_store_certify_and_read_across_four_nodes() {
         .await
         .unwrap();
     assert_eq!(read, data);
+}
+
+/// The rule "nodes accept and confirm only blobs registered and paid for on-chain", attacked
+/// the ways a user who wants free storage would: no registration, someone else's registration
+/// for other bytes, an expired one, a deleted one, a look-alike object, too little storage, and
+/// a registration replayed after it ended. Each is refused with a problem saying what to do,
+/// and nothing is stored or confirmed; the honest upload then goes through.
+#[tokio::test]
+async fn only_blobs_registered_on_chain_are_stored_and_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Arc::new(Chain::default());
+    let (url, state) = start(dir.path(), (0..7).collect(), 3, None, &chain).await;
+    let client = HttpNodeClient::connect(&url).await.unwrap();
+    let (metadata, pairs, _) = blob(7, 4000);
+    let id = metadata.blob_id();
+    let metadata_path = format!("/v1/blobs/{id}/metadata");
+    let put_metadata = |object: Option<String>| {
+        let headers: Vec<(&str, String)> = object
+            .map(|o| vec![(BLOB_OBJECT_HEADER, o)])
+            .unwrap_or_default();
+        let client = &client;
+        let path = &metadata_path;
+        let body = metadata.to_bytes();
+        async move {
+            let answer = client
+                .request(Method::PUT, path, body, &headers)
+                .await
+                .unwrap();
+            (answer.status, problem(&answer))
+        }
+    };
+    let pair_of = |shard: u16| &pairs[id.pair_for_shard(usize::from(shard), 7)];
+    // Nothing of the blob is on the node: no metadata, no slivers, no confirmation.
+    let nothing_stored = || async {
+        assert_eq!(client.read_metadata(&id).await, Err(NodeError::NotFound));
+        assert_eq!(
+            client.store_sliver_pair(0, &id, pair_of(0)).await,
+            Err(NodeError::NotFound)
+        );
+        let refused = client.confirm_storage(&id).await.unwrap_err();
+        assert!(
+            matches!(&refused, NodeError::Rejected(m) if m.contains("(403)")),
+            "{refused}"
+        );
+    };
+
+    // No registration named: refused before any chain read, saying what to do.
+    let (status, p) = put_metadata(None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p.title, "Registration required");
+    assert!(
+        p.detail.contains("register it on-chain first") && p.detail.contains(BLOB_OBJECT_HEADER),
+        "{}",
+        p.detail
+    );
+    assert_eq!(chain.reads(), 0);
+    let refused = client.store_metadata(&id, &metadata).await.unwrap_err();
+    assert!(
+        matches!(&refused, NodeError::Rejected(m) if m.contains("Registration required")),
+        "{refused}"
+    );
+    let (status, p) = put_metadata(Some("not-an-object".into())).await;
+    assert_eq!(
+        (status, p.title.as_str()),
+        (StatusCode::BAD_REQUEST, "Bad request")
+    );
+    nothing_stored().await;
+
+    // Someone else's paid-for Blob object, named for other bytes.
+    let (victim, _, _) = blob(7, 5000);
+    let victims = chain.register(&victim, EPOCH + 5);
+    let (status, p) = put_metadata(Some(victims.to_string())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p.title, "Registration for another blob");
+    assert!(
+        p.detail.contains(&victim.blob_id().to_string()),
+        "{}",
+        p.detail
+    );
+
+    // A Blob whose storage has ended (registered in an earlier epoch, never extended).
+    let expired = chain.register(&metadata, EPOCH);
+    let (status, p) = put_metadata(Some(expired.to_string())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p.title, "Registration expired");
+    assert!(p.detail.contains("ended at epoch 1"), "{}", p.detail);
+
+    // A deleted (or never created) object.
+    let deleted = Address::new([0xde; 32]);
+    let (status, p) = put_metadata(Some(deleted.to_string())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p.title, "Blob object not found");
+
+    // An object that is not the floe package's Blob (a look-alike of another package; the
+    // type check itself is `chain::blob_record`'s, tested there and on the devnet).
+    let look_alike = Address::new([0x1a; 32]);
+    chain.set(
+        look_alike,
+        Err(LookupError::NotABlob {
+            id: look_alike,
+            reason: "its type is 0x66::blob::Blob".into(),
+        }),
+    );
+    let (status, p) = put_metadata(Some(look_alike.to_string())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p.title, "Not a Blob object");
+
+    // A registration paying for less storage than the encoding takes.
+    let encoded = EncodingConfig::new(7)
+        .unwrap()
+        .encoded_size(metadata.unencoded_length)
+        .unwrap();
+    let small = chain.register_sized(&metadata, EPOCH + 2, encoded - 1);
+    let (status, p) = put_metadata(Some(small.to_string())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p.title, "Storage too small");
+
+    // The chain cannot be read: 502, and the client counts the node as unavailable (retry).
+    let unreadable = Address::new([0x50; 32]);
+    chain.set(
+        unreadable,
+        Err(LookupError::Unavailable("connection refused".into())),
+    );
+    let (status, p) = put_metadata(Some(unreadable.to_string())).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(p.title, "Registration lookup failed");
+    nothing_stored().await;
+
+    // Registered and paid for: stored, and sending the metadata again naming the same object
+    // reads the chain no more.
+    let paid = chain.register(&metadata, EPOCH + 2);
+    let reads = chain.reads();
+    client
+        .store_registered_metadata(paid, &id, &metadata)
+        .await
+        .unwrap();
+    assert_eq!(chain.reads(), reads + 1);
+    client
+        .store_registered_metadata(paid, &id, &metadata)
+        .await
+        .unwrap();
+    assert_eq!(chain.reads(), reads + 1);
+    for shard in 0..6u16 {
+        client
+            .store_sliver_pair(shard, &id, pair_of(shard))
+            .await
+            .unwrap();
+    }
+
+    // The node's epoch reaches the registration's end: the request replayed (same Blob
+    // object) is refused, and so are further slivers and the confirmation.
+    state.epoch.store(EPOCH + 2, Ordering::Relaxed);
+    let (status, p) = put_metadata(Some(paid.to_string())).await;
+    assert_eq!(
+        (status, p.title.as_str()),
+        (StatusCode::FORBIDDEN, "Registration expired")
+    );
+    let late = client
+        .request(
+            Method::PUT,
+            &format!("/v1/blobs/{id}/shards/6/pair"),
+            floe_node::store::encode_pair(pair_of(6)),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(late.status, StatusCode::FORBIDDEN);
+    assert_eq!(problem(&late).title, "Registration expired");
+    let confirmation = client
+        .request(
+            Method::POST,
+            &format!("/v1/blobs/{id}/confirmation"),
+            vec![],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(confirmation.status, StatusCode::FORBIDDEN);
+    assert!(
+        problem(&confirmation)
+            .detail
+            .contains("extend the blob or register it again"),
+        "{confirmation:?}"
+    );
+
+    // Extended on-chain (the same object, paid to a later epoch): accepted again, completed
+    // and confirmed for the node's epoch.
+    chain.extend(paid, EPOCH + 4);
+    client
+        .store_registered_metadata(paid, &id, &metadata)
+        .await
+        .unwrap();
+    client.store_sliver_pair(6, &id, pair_of(6)).await.unwrap();
+    let confirmation = client.confirm_storage(&id).await.unwrap();
+    assert_eq!(confirmation.epoch, EPOCH + 2);
+    bls::verify(
+        &client.bls_public_key().unwrap(),
+        &bls::certification_message(EPOCH + 2, &id.0),
+        &confirmation.signature,
+    )
+    .unwrap();
 }
 
 /// Licenses by ID, as the chain would answer.
@@ -255,11 +558,23 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
         (other_model, record(far, Address::new([0x99; 32]))),
     ]));
     let dir = tempfile::tempdir().unwrap();
-    let (url, _) = start(dir.path(), (0..7).collect(), 9, Some(Arc::new(lookup))).await;
+    let chain = Arc::new(Chain::default());
+    let (url, _) = start(
+        dir.path(),
+        (0..7).collect(),
+        9,
+        Some(Arc::new(lookup)),
+        &chain,
+    )
+    .await;
     let client = HttpNodeClient::connect(&url).await.unwrap();
     let (metadata, pairs, _) = blob(7, 3000);
     let id = metadata.blob_id();
-    client.store_metadata(&id, &metadata).await.unwrap();
+    let object = chain.register(&metadata, EPOCH + 1);
+    client
+        .store_registered_metadata(object, &id, &metadata)
+        .await
+        .unwrap();
     let shard = 2u16;
     let pair = &pairs[id.pair_for_shard(2, 7)];
     client.store_sliver_pair(shard, &id, pair).await.unwrap();
@@ -382,6 +697,7 @@ async fn every_refusal_is_problem_json() {
         epoch: AtomicU64::new(EPOCH),
         node_id: None,
         licenses: None,
+        registrations: None,
         replay: ReplayGuard::default(),
         max_skew_ms: 60_000,
         admin_token: None,
@@ -430,16 +746,30 @@ async fn every_refusal_is_problem_json() {
         assert_eq!(p.title, "Request body too large");
         assert!(p.detail.contains("1 KiB"), "{}", p.detail);
     }
-    // A body under the limit still reaches the handler (and its own problem).
-    let (status, _, p) = refusal(
-        &url,
-        Method::PUT,
-        &format!("/v1/blobs/{id}/metadata"),
-        vec![7; 100],
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(p.title, "Malformed metadata");
+    // A body under the limit still reaches the handler (and its own problems): first the
+    // registration it asks for, then the metadata it checks.
+    let metadata_path = format!("/v1/blobs/{id}/metadata");
+    let (status, _, p) = refusal(&url, Method::PUT, &metadata_path, vec![7; 100]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p.title, "Registration required");
+    let raw = HttpNodeClient::new(url.as_str());
+    let named = [(BLOB_OBJECT_HEADER, Address::new([0xb0; 32]).to_string())];
+    let answer = raw
+        .request(Method::PUT, &metadata_path, vec![7; 100], &named)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(&answer).title, "Malformed metadata");
+    // Good metadata on a node without a chain: no registration can be checked, so none is
+    // taken (503), rather than anything being taken unchecked.
+    let answer = raw
+        .request(Method::PUT, &metadata_path, metadata.to_bytes(), &named)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    let p = problem(&answer);
+    assert_eq!(p.title, "No chain connection");
+    assert!(p.detail.contains("stores no new blobs"), "{}", p.detail);
 
     // Methods a route does not have: 405 with a body and the Allow header kept.
     for (method, path, allowed) in [

@@ -1,102 +1,41 @@
 //! Four floe-node servers against a real in-process `floe-devnet` over gRPC: shards read from
 //! the System object, a blob stored and certified on-chain through the nodes' HTTP APIs and
-//! real BLS confirmations, the epoch's challenges answered on-chain by the nodes' watchers, and
-//! a licensed read checked against a License object bought on the chain.
+//! real BLS confirmations, the epoch's challenges answered on-chain by the nodes' watchers,
+//! a licensed read checked against a License object bought on the chain, and uploads refused
+//! unless they name a live `Blob` object of the floe package registering those bytes.
 
 #![allow(clippy::unwrap_used)]
+
+mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::Method;
-use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
-use floe_devnet::{Devnet, DevnetConfig};
-use floe_encoder::Axis;
+use axum::http::{Method, StatusCode};
+use floe_devnet::DevnetConfig;
+use floe_encoder::{Axis, EncodingConfig};
 use floe_node::api::{self, NodeState};
-use floe_node::chain::{self, ChainLicenses};
+use floe_node::chain::{self, ChainLicenses, ChainRegistrations};
 use floe_node::http_client::HttpNodeClient;
 use floe_node::license_gate::{self, LicenseLookup, ReplayGuard};
+use floe_node::problem::Problem;
+use floe_node::registration::{BLOB_OBJECT_HEADER, RegistrationLookup};
 use floe_node::store::Store;
 use floe_node::watcher::Responder;
-use floe_sdk::bls::BlsKeyPair;
 use floe_sdk::keeper::Keeper;
 use floe_sdk::move_types::events::ChallengeAnswered;
-use floe_sdk::move_types::staking::NodeCap;
-use floe_sdk::nodes::NodeError;
+use floe_sdk::nodes::{NodeError, StorageNodeClient as _};
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
-use floe_sdk::sui_transaction_builder::TransactionBuilder;
+use floe_sdk::sui_transaction_builder::{ObjectInput, TransactionBuilder};
 use floe_sdk::{Floe, FloeClient, Keystore, NetworkConfig, calls, tx};
 use futures::StreamExt as _;
 use sui_sdk_types::Address;
+use support::{WAL, bls_key, fund, node_of, operator, operator_key, start_devnet};
 
-const WAL: u64 = 1_000_000_000;
 const N_SHARDS: u16 = 10;
 const NODES: u8 = 4;
-
-fn bls_key(i: u8) -> BlsKeyPair {
-    BlsKeyPair::from_seed(&[i + 21; 32]).unwrap()
-}
-
-fn operator_key(i: u8) -> Ed25519PrivateKey {
-    Ed25519PrivateKey::new([i + 0x40; 32])
-}
-
-fn operator(i: u8) -> Address {
-    floe_sdk::keystore::address_of(&operator_key(i))
-}
-
-async fn start_devnet(dir: &std::path::Path) -> (Devnet, NetworkConfig) {
-    let mut config = DevnetConfig {
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
-        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: dir.to_owned(),
-        checkpoint_interval_ms: 20,
-        ..DevnetConfig::default()
-    };
-    let faucet = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
-    let publisher = faucet.addresses()[0];
-    config.floe = Some(NetworkGenesis {
-        n_shards: N_SHARDS,
-        epoch_duration_ms: 3_600_000,
-        nodes: (0..NODES)
-            .map(|i| GenesisNode {
-                name: format!("node-{i}"),
-                network_address: format!("127.0.0.1:{}", 9500 + u16::from(i)),
-                bls_public_key: bls_key(i).public_key().to_vec(),
-                proof_of_possession: bls_key(i).proof_of_possession(publisher).to_vec(),
-                commission_bps: 100,
-                stake: 1_000 * WAL,
-                operator: operator(i),
-            })
-            .collect(),
-    });
-    let devnet = Devnet::start_floe(config).await.unwrap();
-    let network = NetworkConfig::from_file(devnet.network_config_path()).unwrap();
-    (devnet, network)
-}
-
-async fn fund(network: &NetworkConfig, address: Address, wal: u64) {
-    let faucet = network.faucet_url.as_deref().unwrap();
-    floe_sdk::faucet::request_gas(faucet, address)
-        .await
-        .unwrap();
-    if wal > 0 {
-        let body = serde_json::json!({ "FixedAmountRequest": {
-            "recipient": address.to_string(), "amount": wal } });
-        let answer = HttpNodeClient::new(faucet)
-            .request(
-                Method::POST,
-                "/v2/wal",
-                serde_json::to_vec(&body).unwrap(),
-                &[("content-type", "application/json".to_owned())],
-            )
-            .await
-            .unwrap();
-        assert!(answer.status.is_success(), "{answer:?}");
-    }
-}
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -121,19 +60,16 @@ async fn start_nodes(
     Vec<tokio::task::JoinHandle<()>>,
 ) {
     let package = objects.original_package;
-    let cap_type = floe_devnet::floe::tag("staking", "NodeCap");
+    let registrations: Arc<dyn RegistrationLookup> = Arc::new(ChainRegistrations {
+        client: client.clone(),
+        package,
+    });
     let mut directory = HashMap::new();
     let mut states = Vec::new();
     let mut watchers = Vec::new();
     for i in 0..NODES {
         fund(network, operator(i), 0).await;
-        let caps = client
-            .owned_objects(operator(i), Some(&cap_type))
-            .await
-            .unwrap();
-        let cap_id = caps[0].object_id();
-        let cap: NodeCap = bcs::from_bytes(caps[0].as_struct().unwrap().contents()).unwrap();
-        let node_id = floe_sdk::move_types::address_of(&cap.node_id);
+        let (node_id, cap_id) = node_of(client, i).await;
         let (epoch, shards) = chain::epoch_and_shards(client, objects.system.id, package, node_id)
             .await
             .unwrap();
@@ -145,6 +81,7 @@ async fn start_nodes(
             epoch: AtomicU64::new(epoch),
             node_id: Some(node_id),
             licenses: Some(lookup.clone()),
+            registrations: Some(registrations.clone()),
             replay: ReplayGuard::default(),
             max_skew_ms: 60_000,
             admin_token: None,
@@ -174,7 +111,7 @@ async fn start_nodes(
 async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("chain")).unwrap();
-    let (devnet, network) = start_devnet(&dir.path().join("chain")).await;
+    let (devnet, network) = start_devnet(&dir.path().join("chain"), N_SHARDS, NODES).await;
     let mut client = FloeClient::connect(&network.rpc_url).unwrap();
     let objects = floe_sdk::FloeObjects::resolve(&mut client, &network)
         .await
@@ -318,6 +255,97 @@ async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
         usize::from(sliver.index),
         stored.blob_id.pair_for_shard(usize::from(shard), 10)
     );
+
+    // Free storage: uploads that name no live registration of these bytes, tried against the
+    // chain's real objects, are refused and nothing is stored; then paid for, they are taken.
+    let other: Vec<u8> = (0..12_000u32).map(|i| (i * 5 + 1) as u8).collect();
+    let config = EncodingConfig::new(usize::from(N_SHARDS)).unwrap();
+    let (metadata, pairs) = floe_encoder::encode(&config, &other).unwrap();
+    let id = metadata.blob_id();
+    let node_state = states.iter().find(|s| s.node_id == Some(*node_id)).unwrap();
+    let put_metadata = |object: Option<Address>| {
+        let headers: Vec<(&str, String)> = object
+            .map(|o| vec![(BLOB_OBJECT_HEADER, o.to_string())])
+            .unwrap_or_default();
+        let body = metadata.to_bytes();
+        let path = format!("/v1/blobs/{id}/metadata");
+        async move {
+            let answer = node
+                .request(Method::PUT, &path, body, &headers)
+                .await
+                .unwrap();
+            let problem: Option<Problem> = serde_json::from_slice(&answer.body).ok();
+            (answer.status, problem.map(|p| p.title).unwrap_or_default())
+        }
+    };
+    let refused = |title: &str| (StatusCode::FORBIDDEN, title.to_owned());
+    // Never registered.
+    assert_eq!(put_metadata(None).await, refused("Registration required"));
+    // The certified, paid-for Blob object of the other blob, named for these bytes.
+    assert_eq!(
+        put_metadata(Some(stored.blob_object)).await,
+        refused("Registration for another blob")
+    );
+    // Objects of the floe package that are not a Blob: the License, the System.
+    assert_eq!(
+        put_metadata(Some(license)).await,
+        refused("Not a Blob object")
+    );
+    assert_eq!(
+        put_metadata(Some(objects.system.id)).await,
+        refused("Not a Blob object")
+    );
+    // A Blob of these bytes, deleted after registering (its storage returned to the owner).
+    let system = floe.system().await.unwrap();
+    let deletable = floe
+        .register_blob(&system, &metadata, 2, true)
+        .await
+        .unwrap();
+    let mut builder = TransactionBuilder::new();
+    let blob_arg = builder.object(ObjectInput::owned(
+        *deletable.blob_object.object_id(),
+        deletable.blob_object.version(),
+        *deletable.blob_object.digest(),
+    ));
+    let storage = calls::blob::delete_blob(&mut builder, &objects, blob_arg);
+    let owner = builder.pure(&floe.sender());
+    builder.transfer_objects(vec![storage], owner);
+    floe.execute(builder).await.unwrap();
+    assert_eq!(
+        put_metadata(Some(*deletable.blob_object.object_id())).await,
+        refused("Blob object not found")
+    );
+    // A live registration replayed after the node's epoch reached its end.
+    let paid = floe
+        .register_blob(&system, &metadata, 1, false)
+        .await
+        .unwrap();
+    let paid_object = *paid.blob_object.object_id();
+    let epoch = node_state.epoch.load(std::sync::atomic::Ordering::Relaxed);
+    node_state
+        .epoch
+        .store(paid.end_epoch, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        put_metadata(Some(paid_object)).await,
+        refused("Registration expired")
+    );
+    node_state
+        .epoch
+        .store(epoch, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(node.read_metadata(&id).await, Err(NodeError::NotFound));
+    // Paid for and current: taken, with the slivers of the node's shards.
+    assert_eq!(
+        put_metadata(Some(paid_object)).await,
+        (StatusCode::NO_CONTENT, String::new())
+    );
+    let held = node_state.store.shards()[0];
+    node.store_sliver_pair(
+        held,
+        &id,
+        &pairs[id.pair_for_shard(usize::from(held), usize::from(N_SHARDS))],
+    )
+    .await
+    .unwrap();
     // Not `devnet.shutdown()`: the sdk's checkpoint pump tasks keep their subscriptions open
     // until the next checkpoint even after the streams are dropped, and the graceful shutdown
     // waits ~30 s for them. Ending the test's runtime stops everything at once.
@@ -335,7 +363,7 @@ async fn the_keeper_slashes_a_node_that_misses_its_challenge() {
     let dir = tempfile::tempdir().unwrap();
     let chain_dir = dir.path().join("chain");
     std::fs::create_dir_all(&chain_dir).unwrap();
-    let (devnet, network) = start_devnet(&chain_dir).await;
+    let (devnet, network) = start_devnet(&chain_dir, N_SHARDS, NODES).await;
     let mut client = FloeClient::connect(&network.rpc_url).unwrap();
     let objects = floe_sdk::FloeObjects::resolve(&mut client, &network)
         .await
