@@ -291,7 +291,7 @@ pub async fn read(
     let data = floe
         .read_blob(&nodes, &blob_id)
         .await
-        .map_err(|e| read_failure(&blob_id, e, credential))?;
+        .map_err(|e| read_failure(&blob_id, e, credential, license))?;
     write_atomic(out, &data)?;
     eprintln!("wrote {} bytes to {}", data.len(), out.display());
     Ok(())
@@ -343,7 +343,14 @@ async fn read_credential(floe: &mut Floe, id: Address) -> anyhow::Result<Address
 
 /// Why a read failed, in one line, from what the nodes answered: a licensed model without a
 /// license, a license the nodes refuse, a blob no node holds, or nodes that are down.
-fn read_failure(blob_id: &BlobId, error: FlowError, credential: Option<Address>) -> anyhow::Error {
+/// `credential` is what the nodes were shown (a license, a use receipt or a ModelCap);
+/// `license` what the user passed, which the advice names.
+fn read_failure(
+    blob_id: &BlobId,
+    error: FlowError,
+    credential: Option<Address>,
+    license: Option<Address>,
+) -> anyhow::Error {
     use floe_sdk::slivers::SliverError;
     let failures = match &error {
         FlowError::Slivers(
@@ -364,13 +371,25 @@ fn read_failure(blob_id: &BlobId, error: FlowError, credential: Option<Address>)
                 "blob {blob_id} is a version of a licensed model: the nodes serve it only to license holders\n\
                  buy a license with `floe license buy OFFER_ID`, then pass `--license LICENSE_ID`"
             ),
-            Some(license) => {
-                let reason = refusal.rsplit(": ").next().unwrap_or(refusal);
-                anyhow::anyhow!(
-                    "the nodes refused license {license} for blob {blob_id}: {}\n\
-                     check it with `floe license show {license}`; sign as its holder with --as",
-                    shorten(reason)
-                )
+            Some(shown) => {
+                let reason = shorten(refusal.rsplit(": ").next().unwrap_or(refusal));
+                match license {
+                    Some(license) => {
+                        let via = if license == shown {
+                            String::new()
+                        } else {
+                            format!(" (use receipt {shown})")
+                        };
+                        anyhow::anyhow!(
+                            "the nodes refused license {license}{via} for blob {blob_id}: {reason}\n\
+                             check it with `floe license show {license}`; sign as its holder with --as"
+                        )
+                    }
+                    None => anyhow::anyhow!(
+                        "the nodes refused the model owner's cap {shown} for blob {blob_id}: {reason}\n\
+                         pass --license LICENSE_ID, or sign as the model's owner with --as"
+                    ),
+                }
             }
         };
     }
