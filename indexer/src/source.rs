@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use floe_sdk::reconnect::Reconnects;
 
 use futures::StreamExt as _;
 use prost::Message as _;
@@ -139,7 +141,8 @@ pub async fn run_rpc(
     metrics: Arc<Metrics>,
 ) {
     let mut next = from;
-    let mut backoff = Duration::from_millis(200);
+    // A reconnect now and then is routine (DEBUG); a stream that keeps failing is not (WARN).
+    let mut reconnects = Reconnects::default();
     loop {
         let client = match floe_sdk::FloeClient::connect(&url) {
             Ok(client) => client,
@@ -148,15 +151,20 @@ pub async fn run_rpc(
                 return;
             }
         };
+        let connected = Instant::now();
         let tip = tokio::spawn(poll_tip(client.clone(), metrics.clone()));
         let mut stream = std::pin::pin!(client.stream_checkpoints(Some(next), None));
+        let mut cause = "the checkpoint stream ended".to_owned();
         while let Some(item) = stream.next().await {
             match item {
                 Ok(checkpoint) => {
                     let seq = checkpoint.sequence_number.unwrap_or_default();
                     if seq != next {
-                        tracing::warn!(seq, expected = next, "out-of-order checkpoint; resyncing");
+                        cause = format!("out-of-order checkpoint {seq} (expected {next})");
                         break;
+                    }
+                    if let Some(failures) = reconnects.succeeded() {
+                        tracing::info!(failures, next, "checkpoint stream works again");
                     }
                     metrics.observe_tip(seq);
                     if out.send(checkpoint).await.is_err() {
@@ -164,10 +172,9 @@ pub async fn run_rpc(
                         return;
                     }
                     next += 1;
-                    backoff = Duration::from_millis(200);
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, next, "checkpoint stream failed; reconnecting");
+                    cause = e.to_string();
                     break;
                 }
             }
@@ -176,8 +183,13 @@ pub async fn run_rpc(
         if out.is_closed() {
             return;
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
+        let failure = reconnects.failed(connected.elapsed());
+        if failure.warn {
+            tracing::warn!(error = %cause, next, failures = failure.consecutive, "checkpoint stream keeps failing; reconnecting");
+        } else {
+            tracing::debug!(error = %cause, next, "checkpoint stream failed; reconnecting");
+        }
+        tokio::time::sleep(failure.delay).await;
     }
 }
 
