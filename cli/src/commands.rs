@@ -322,6 +322,17 @@ async fn read_credential(floe: &mut Floe, id: Address) -> anyhow::Result<Address
         "`floe license buy` prints one",
     )
     .await?;
+    // Only the license's owner can consume it or sign reads with it: say so before asking.
+    if let Ok(object) = floe.client.object(id).await
+        && let sui_sdk_types::Owner::Address(holder) = object.owner()
+        && *holder != floe.sender()
+    {
+        bail!(
+            "license {id} is held by {holder}, not by {}: only its holder reads with it\n\
+             sign as its holder with --as {holder}",
+            floe.sender()
+        );
+    }
     if !license.use_limited {
         return Ok(id);
     }

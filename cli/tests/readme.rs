@@ -291,7 +291,7 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
     );
     error(
         "floe read WEIGHTS_BLOB_ID --out x.bin --license LICENSE_ID",
-        "refused license",
+        "only its holder reads with it",
     );
     ok(dir, "truncate -s 200M big.bin");
     error("floe store big.bin", "at most 149286452 bytes");

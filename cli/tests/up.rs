@@ -303,7 +303,7 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
         std::fs::read(&got).unwrap(),
         std::fs::read(&weights).unwrap()
     );
-    // The seller's own account holds no license: signing as it is refused by the nodes.
+    // The seller's own account holds no license: the CLI says whose it is before asking.
     let message = fails(
         home,
         &[
@@ -315,7 +315,10 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
             &license,
         ],
     );
-    assert!(message.contains("refused license"), "{message}");
+    assert!(
+        message.contains("only its holder reads with it") && message.contains(&buyer),
+        "{message}"
+    );
 
     // A use-limited license: each read consumes one use on-chain before the nodes serve it, so
     // a one-use license reads once, and the use count goes down.
