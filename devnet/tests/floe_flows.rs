@@ -230,7 +230,7 @@ async fn sdk_flows_run_against_the_devnet() {
         .publish_version(
             model.model,
             model.cap,
-            &stored.blob_id,
+            stored.blob_object,
             "transformer",
             &[7; 32],
             &[("accuracy_bps".to_owned(), 9_100)],

@@ -11,10 +11,11 @@
 
 mod support;
 
+use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_devnet::floe::{self, license, model};
 use floe_devnet::objects;
-use floe_devnet::runtime::{dynamic_field_id, field_type};
-use floe_sdk::move_types::blob::BlobRegistry;
+use floe_devnet::runtime::dynamic_field_id;
+use floe_sdk::move_types::blob::{Blob, Storage};
 use floe_sdk::move_types::events::{
     LicenseConsumed, LicenseDestroyed, LicenseExtended, LicenseOfferCreated, LicenseOfferRepriced,
     LicenseOfferStatusChanged, LicensePurchased, ModelDescriptionUpdated, ModelOwnerChanged,
@@ -34,7 +35,6 @@ use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, clock};
 const NOW_MS: u64 = GENESIS_MS;
 const BLOB_ID: u64 = 0x1234;
 const BLOB_ID_2: u64 = 0x5678;
-const UNKNOWN_BLOB_ID: u64 = 0x9999;
 
 // === license_tests constants ===
 
@@ -116,28 +116,53 @@ struct Field<K, V> {
     value: V,
 }
 
-/// What `blob::certify_for_testing` provides to `floe::model`: `blob_id` present in the
-/// registry's index (`Table<u256, u64>`), which is all `blob::is_certified` reads. Written
-/// straight into the ledger; the registry's other bookkeeping is untouched.
-fn certify_for_testing(chain: &mut Chain, blob_id: u64, position: u64) {
-    let registry: BlobRegistry = chain.object(chain.genesis.blob_registry);
-    let table = addr(&registry.index.id.id);
-    let key = u256(blob_id);
-    let id = dynamic_field_id(table, &TypeTag::U256, &key).unwrap();
-    let field = Field {
-        id: move_types::uid(id),
-        name: key,
-        value: position,
-    };
-    let object = objects::move_object(
-        field_type(TypeTag::U256, TypeTag::U64),
-        false,
+/// A `floe::blob::Blob` of `blob_id` owned by `owner`, written straight into the ledger (what
+/// `model_tests` gets from storing a blob with the committee's real signature): certified in
+/// epoch 0 when `certified`, its storage ending at `end_epoch`. Returns its object ID, unique
+/// per `(owner, blob_id, certified, end_epoch, seq)`.
+fn plant_blob(
+    chain: &mut Chain,
+    owner: Address,
+    blob_id: u64,
+    certified: bool,
+    end_epoch: u64,
+    seq: u8,
+) -> Address {
+    let mut id = [0xb1u8; 32];
+    id[1..9].copy_from_slice(&blob_id.to_le_bytes());
+    id[9] = u8::from(certified);
+    id[10..18].copy_from_slice(&end_epoch.to_le_bytes());
+    id[18] = seq;
+    id[19..].copy_from_slice(&owner.as_bytes()[..13]);
+    let id = Address::new(id);
+    let mut storage_id = id.into_inner();
+    storage_id[0] = 0x5e;
+    let blob = Blob::new(
+        move_types::uid(id),
+        0,
+        u256(blob_id),
+        u256(blob_id + 1),
+        0,
         1,
-        bcs::to_bytes(&field).unwrap(),
-        Owner::Object(table),
+        certified.then_some(0),
+        Storage::new(
+            move_types::uid(Address::new(storage_id)),
+            0,
+            end_epoch,
+            1 << 20,
+        ),
+        false,
+    );
+    let object = objects::move_object(
+        floe::tag("blob", "Blob"),
+        true,
+        1,
+        bcs::to_bytes(&blob).unwrap(),
+        Owner::Address(owner),
         Digest::new([0x7e; 32]),
     );
     chain.ledger.apply_genesis(&[object]);
+    id
 }
 
 /// `sender` registers a model; the cap goes to `sender`. Returns (model ID, cap ID).
@@ -169,40 +194,60 @@ fn stored_version(chain: &Chain, model_id: Address, number: u64) -> Option<Model
 
 // === model_tests ===
 
-/// The `model_tests::setup` world: two certified blobs, a clock at NOW_MS, and a model
-/// registered by SELLER, who holds its cap.
+/// The `model_tests::setup` world: a `System` (epoch 0), SELLER's certified `Blob` objects of
+/// BLOB_ID and BLOB_ID_2 (storage until epoch 2), a clock at NOW_MS, and a model registered by
+/// SELLER, who holds its cap.
 struct ModelWorld {
     chain: Chain,
+    system: Address,
     seller: Address,
     other: Address,
     model: Address,
     cap: Address,
+    /// SELLER's `Blob` of BLOB_ID.
+    blob: Address,
+    /// SELLER's `Blob` of BLOB_ID_2.
+    blob_2: Address,
 }
 
 fn model_setup() -> ModelWorld {
-    let mut chain = Chain::new();
+    let network = NetworkGenesis {
+        n_shards: 4,
+        epoch_duration_ms: 3_600_000,
+        nodes: vec![],
+    };
+    let (mut chain, started) = Chain::with_network(&network);
     assert_eq!(chain.now_ms, NOW_MS);
     let seller = chain.new_account();
     let other = chain.new_account();
-    certify_for_testing(&mut chain, BLOB_ID, 0);
-    certify_for_testing(&mut chain, BLOB_ID_2, 1);
+    let blob = plant_blob(&mut chain, seller, BLOB_ID, true, 2, 0);
+    let blob_2 = plant_blob(&mut chain, seller, BLOB_ID_2, true, 2, 0);
     let (model, cap) = register_as(&mut chain, seller, "floe-llm", "a small model").unwrap();
     ModelWorld {
         chain,
+        system: started.system,
         seller,
         other,
         model,
         cap,
+        blob,
+        blob_2,
     }
 }
 
 impl ModelWorld {
-    /// `model_tests::publish`: `sender` publishes BLOB_ID-style version with `cap`.
-    fn publish(&mut self, sender: Address, cap: Address, blob_id: u64) -> Result<Outcome, Failure> {
+    /// `model_tests::publish`: `sender` publishes a version with `cap` and the `Blob` object
+    /// `blob`.
+    fn publish(
+        &mut self,
+        sender: Address,
+        cap: Address,
+        blob: Address,
+    ) -> Result<Outcome, Failure> {
         self.publish_with(
             sender,
             cap,
-            blob_id,
+            blob,
             "transformer-7b",
             (1..=32).collect(),
             vec!["accuracy_bps", "f1_bps"],
@@ -215,13 +260,13 @@ impl ModelWorld {
         &mut self,
         sender: Address,
         cap: Address,
-        blob_id: u64,
+        blob: Address,
         architecture: &str,
         dataset_hash: Vec<u8>,
         metric_names: Vec<&str>,
         metric_values: Vec<u64>,
     ) -> Result<Outcome, Failure> {
-        let registry = self.chain.genesis.blob_registry;
+        let system = self.system;
         self.chain.call(
             sender,
             "model",
@@ -229,8 +274,8 @@ impl ModelWorld {
             vec![
                 Arg::obj(self.model),
                 Arg::obj(cap),
-                Arg::ObjRead(registry),
-                Arg::pure(&u256(blob_id)),
+                Arg::ObjRead(system),
+                Arg::ObjRead(blob),
                 Arg::pure(&architecture),
                 Arg::pure(&dataset_hash),
                 Arg::pure(&metric_names),
@@ -414,7 +459,7 @@ fn register_model_rejects_non_utf8_name() {
 fn publish_version_numbers_from_one_and_keeps_versions() {
     let mut w = model_setup();
     let (seller, cap) = (w.seller, w.cap);
-    let first = w.publish(seller, cap, BLOB_ID).unwrap();
+    let first = w.publish(seller, cap, w.blob).unwrap();
     assert_eq!(first.ret::<u64>(0, 0), 1);
     let events: Vec<ModelVersionPublished> = first.events_named("ModelVersionPublished");
     assert_eq!(events.len(), 1);
@@ -430,10 +475,11 @@ fn publish_version_numbers_from_one_and_keeps_versions() {
     assert_eq!(events[0].metric_values, vec![9_100, 8_750]);
     assert_eq!(events[0].publisher, maddr(seller));
     assert_eq!(events[0].published_at_ms, NOW_MS);
+    assert_eq!(addr(&events[0].blob_object_id), w.blob);
 
     w.chain.advance_clock(5_000);
     let second = w
-        .publish_with(seller, cap, BLOB_ID_2, "moe-8x7b", vec![], vec![], vec![])
+        .publish_with(seller, cap, w.blob_2, "moe-8x7b", vec![], vec![], vec![])
         .unwrap();
     assert_eq!(second.ret::<u64>(0, 0), 2);
 
@@ -482,6 +528,7 @@ fn publish_version_numbers_from_one_and_keeps_versions() {
     assert_eq!(v1.metrics.contents[1].value, 8_750);
     assert_eq!(v1.published_at_ms, NOW_MS);
     assert_eq!(v1.publisher, maddr(seller));
+    assert_eq!(addr(&v1.blob_object_id), w.blob);
 
     let v2 = stored_version(&w.chain, model_id, 2).unwrap();
     assert_eq!(v2.number, 2);
@@ -498,7 +545,7 @@ fn publish_version_wrong_cap_aborts() {
     let seller = w.seller;
     let other_cap = w.other_cap(seller);
     assert_abort(
-        w.publish_with(seller, other_cap, BLOB_ID, "a", vec![], vec![], vec![]),
+        w.publish_with(seller, other_cap, w.blob, "a", vec![], vec![], vec![]),
         "model",
         model::E_WRONG_CAP,
     );
@@ -508,11 +555,84 @@ fn publish_version_wrong_cap_aborts() {
 fn publish_version_uncertified_blob_aborts() {
     let mut w = model_setup();
     let (seller, cap) = (w.seller, w.cap);
+    let uncertified = plant_blob(&mut w.chain, seller, BLOB_ID, false, 2, 1);
     assert_abort(
-        w.publish(seller, cap, UNKNOWN_BLOB_ID),
+        w.publish(seller, cap, uncertified),
         "model",
-        model::E_BLOB_NOT_CERTIFIED,
+        move_constant("model", "EBlobNotCertified"),
     );
+    assert_eq!(
+        model::E_BLOB_NOT_CERTIFIED,
+        move_constant("model", "EBlobNotCertified")
+    );
+}
+
+#[test]
+fn publish_version_expired_blob_aborts() {
+    let mut w = model_setup();
+    let (seller, cap) = (w.seller, w.cap);
+    // Storage that ended by the current epoch (0): certified once, no longer live.
+    let expired = plant_blob(&mut w.chain, seller, BLOB_ID, true, 0, 1);
+    assert_abort(
+        w.publish(seller, cap, expired),
+        "model",
+        move_constant("model", "EBlobExpired"),
+    );
+    assert_eq!(
+        model::E_BLOB_EXPIRED,
+        move_constant("model", "EBlobExpired")
+    );
+    // Live until its end epoch: a blob ending at epoch 1 is publishable in epoch 0.
+    let last = plant_blob(&mut w.chain, seller, BLOB_ID, true, 1, 2);
+    assert_eq!(w.publish(seller, cap, last).unwrap().ret::<u64>(0, 0), 1);
+}
+
+/// Issue 12, hole 3: a stranger cannot claim the seller's blob. The chain refuses the seller's
+/// owned `Blob` as the stranger's input before anything runs; storing the same bytes gives the
+/// stranger its own `Blob` object, and each version records its own object.
+#[test]
+fn publish_version_claims_only_the_publishers_own_blob_object() {
+    let mut w = model_setup();
+    let (seller, cap, other) = (w.seller, w.cap, w.other);
+    assert_eq!(w.publish(seller, cap, w.blob).unwrap().ret::<u64>(0, 0), 1);
+
+    let (copycat_model, copycat_cap) = register_as(&mut w.chain, other, "copycat", "").unwrap();
+    let system = w.system;
+    let args = |blob: Address| {
+        vec![
+            Arg::obj(copycat_model),
+            Arg::obj(copycat_cap),
+            Arg::ObjRead(system),
+            Arg::ObjRead(blob),
+            Arg::pure(&"stolen"),
+            Arg::pure(&Vec::<u8>::new()),
+            Arg::pure(&Vec::<String>::new()),
+            Arg::pure(&Vec::<u64>::new()),
+            clock(),
+        ]
+    };
+    let rejection = w
+        .chain
+        .rejection(
+            other,
+            vec![Cmd::call("model", "publish_version", args(w.blob))],
+        )
+        .expect("the seller's Blob is not the stranger's input");
+    assert!(rejection.contains("not by the sender"), "{rejection}");
+
+    // The stranger's own copy of the same bytes: its own object, its own claim.
+    let own = plant_blob(&mut w.chain, other, BLOB_ID, true, 2, 3);
+    assert_ne!(own, w.blob);
+    let copycat = w
+        .chain
+        .call(other, "model", "publish_version", args(own))
+        .unwrap();
+    let event: ModelVersionPublished = copycat.event("ModelVersionPublished");
+    assert_eq!(event.blob_id, u256(BLOB_ID));
+    assert_eq!(addr(&event.blob_object_id), own);
+    let original = stored_version(&w.chain, w.model, 1).unwrap();
+    assert_eq!(addr(&original.blob_object_id), w.blob);
+    assert_eq!(original.publisher, maddr(seller));
 }
 
 #[test]
@@ -523,7 +643,7 @@ fn publish_version_architecture_too_long_aborts() {
         w.publish_with(
             seller,
             cap,
-            BLOB_ID,
+            w.blob,
             &long_string(129),
             vec![],
             vec![],
@@ -539,7 +659,7 @@ fn publish_version_dataset_hash_too_long_aborts() {
     let mut w = model_setup();
     let (seller, cap) = (w.seller, w.cap);
     assert_abort(
-        w.publish_with(seller, cap, BLOB_ID, "a", vec![1; 65], vec![], vec![]),
+        w.publish_with(seller, cap, w.blob, "a", vec![1; 65], vec![], vec![]),
         "model",
         model::E_DATASET_HASH_TOO_LONG,
     );
@@ -550,7 +670,7 @@ fn publish_version_metrics_length_mismatch_aborts() {
     let mut w = model_setup();
     let (seller, cap) = (w.seller, w.cap);
     assert_abort(
-        w.publish_with(seller, cap, BLOB_ID, "a", vec![], vec!["acc"], vec![1, 2]),
+        w.publish_with(seller, cap, w.blob, "a", vec![], vec!["acc"], vec![1, 2]),
         "model",
         model::E_METRICS_LENGTH_MISMATCH,
     );
@@ -566,7 +686,7 @@ fn publish_version_too_many_metrics_aborts() {
         w.publish_with(
             seller,
             cap,
-            BLOB_ID,
+            w.blob,
             "a",
             vec![],
             names.iter().map(String::as_str).collect(),
@@ -585,7 +705,7 @@ fn publish_version_duplicate_metric_aborts() {
         w.publish_with(
             seller,
             cap,
-            BLOB_ID,
+            w.blob,
             "a",
             vec![],
             vec!["acc", "acc"],
@@ -741,8 +861,9 @@ fn cap_transfer_moves_ownership() {
             .is_empty()
     );
 
-    // The new holder can publish.
-    let published = w.publish(other, cap, BLOB_ID).unwrap();
+    // The new holder can publish, with a `Blob` object of its own.
+    let own = plant_blob(&mut w.chain, other, BLOB_ID, true, 2, 1);
+    let published = w.publish(other, cap, own).unwrap();
     assert_eq!(published.ret::<u64>(0, 0), 1);
 }
 
@@ -2302,8 +2423,8 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
             vec![
                 Arg::obj(model_id),
                 Arg::obj(cap),
-                Arg::ObjRead(registry),
-                Arg::Pure(blob_id.to_vec()),
+                Arg::ObjRead(started.system),
+                Arg::ObjRead(blob_object),
                 Arg::pure(&"transformer-7b"),
                 Arg::pure(&vec![0xabu8; 32]),
                 Arg::pure(&vec!["accuracy_bps"]),

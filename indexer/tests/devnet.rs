@@ -313,7 +313,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         .publish_version(
             model.model,
             model.cap,
-            &stored.blob_id,
+            stored.blob_object,
             "transformer",
             &[9; 32],
             &[("accuracy_bps".to_owned(), 9_250)],

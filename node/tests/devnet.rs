@@ -187,7 +187,7 @@ async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
     floe.publish_version(
         model.model,
         model.cap,
-        &stored.blob_id,
+        stored.blob_object,
         "mlp",
         &[1; 32],
         &[],

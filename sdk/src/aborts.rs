@@ -359,7 +359,7 @@ pub const ABORTS: &[FloeAbort] = &[
         "model",
         4,
         "EBlobNotCertified",
-        "store and certify the version's blob first (it must be live)",
+        "pass a Blob object you own that is certified: store the file first (floe store)",
     ),
     a(
         "model",
@@ -402,6 +402,12 @@ pub const ABORTS: &[FloeAbort] = &[
         11,
         "EVersionNotFound",
         "no version has this number; read version_count first",
+    ),
+    a(
+        "model",
+        12,
+        "EBlobExpired",
+        "the Blob's storage has ended: extend it or store the file again, then publish",
     ),
     a(
         "staking",

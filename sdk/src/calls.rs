@@ -682,13 +682,15 @@ floe_calls! {
         /// the transaction places it (e.g. `TransferObjects` to the seller).
         /// Emits `ModelRegistered`. Aborts `EEmptyName`, `ENameTooLong`, `EDescriptionTooLong`.
         fn register_model(name: pure(&str), description: pure(&str)) -> 1;
-        /// Publishes the next version of the model: the weights are the certified blob `blob_id`.
+        /// Publishes the next version of the model: the weights are `blob`, a certified `Blob` object
+        /// (owned by the sender) whose storage still covers the current epoch; taking the object, not
+        /// a blob ID, proves the caller controls this copy of the data.
         /// Metrics are given as two parallel vectors (PTB-friendly pure arguments). Returns the new
         /// version number (the first is 1).
-        /// Emits `ModelVersionPublished`. Aborts `EWrongCap`, `EBlobNotCertified`,
+        /// Emits `ModelVersionPublished`. Aborts `EWrongCap`, `EBlobNotCertified`, `EBlobExpired`,
         /// `EArchitectureTooLong`, `EDatasetHashTooLong`, `EMetricsLengthMismatch`, `ETooManyMetrics`,
         /// `EDuplicateMetric`.
-        fn publish_version(model: shared_mut, cap: obj, registry: registry_ref, blob_id: pure([u8; 32]), architecture: pure(&str), dataset_hash: pure(&[u8]), metric_names: pure(&[String]), metric_values: pure(&[u64]), clock: clock) -> 1;
+        fn publish_version(model: shared_mut, cap: obj, system: system_ref, blob: obj, architecture: pure(&str), dataset_hash: pure(&[u8]), metric_names: pure(&[String]), metric_values: pure(&[u64]), clock: clock) -> 1;
         /// Replaces the model's description (the name is fixed).
         /// Emits `ModelDescriptionUpdated`. Aborts `EWrongCap`, `EDescriptionTooLong`.
         fn update_description(model: shared_mut, cap: obj, description: pure(&str)) -> 0;

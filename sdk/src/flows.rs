@@ -457,27 +457,34 @@ impl Floe {
         })
     }
 
-    /// Publishes a new version pointing at a certified blob; returns its number.
+    /// Publishes a new version whose weights are `blob_object`, a certified, unexpired
+    /// `floe::blob::Blob` the sender owns (e.g. [`StoredBlob::blob_object`] from
+    /// [`Floe::store_blob`]); returns its number. The version claims that object, not
+    /// its blob ID: another account's `Blob` cannot be passed (the chain refuses an owned input
+    /// from anyone but its owner), and someone else storing the same bytes gets an object of
+    /// its own.
     pub async fn publish_version(
         &mut self,
         model: SharedObject,
         cap: Address,
-        blob_id: &BlobId,
+        blob_object: Address,
         architecture: &str,
         dataset_hash: &[u8],
         metrics: &[(String, u64)],
     ) -> Result<u64, FlowError> {
         let cap = self.owned_input(cap).await?;
+        let blob = self.owned_input(blob_object).await?;
         let names: Vec<String> = metrics.iter().map(|(n, _)| n.clone()).collect();
         let values: Vec<u64> = metrics.iter().map(|(_, v)| *v).collect();
         let mut builder = TransactionBuilder::new();
         let cap = builder.object(cap);
+        let blob = builder.object(blob);
         calls::model::publish_version(
             &mut builder,
             &self.objects,
             model,
             cap,
-            blob_id.0,
+            blob,
             architecture,
             dataset_hash,
             &names,

@@ -11,13 +11,13 @@ use floe_sdk::move_types::events::{
     ModelVersionPublished,
 };
 use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
-use floe_sdk::move_types::{self, Balance, MoveString, U256};
+use floe_sdk::move_types::{self, Balance, MoveString};
 use moverox_sui::sui::vec_map::{Entry, VecMap};
 use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
 
 use super::{
     FloeFn, PACKAGE_ID, TableTypes, add, arity, blob, emit, new_wal_coin, object_arg, pure_arg,
-    ret, table_add, table_contains, table_new, tag, type_tag,
+    ret, system, table_add, table_contains, table_new, tag, type_tag,
 };
 use crate::handlers::HandlerRegistry;
 use crate::objects;
@@ -35,7 +35,7 @@ pub const E_NAME_TOO_LONG: u64 = 1;
 pub const E_DESCRIPTION_TOO_LONG: u64 = 2;
 /// The `ModelCap` belongs to another model.
 pub const E_WRONG_CAP: u64 = 3;
-/// The blob of a new version is not a live certified blob.
+/// The `Blob` of a new version is not certified.
 pub const E_BLOB_NOT_CERTIFIED: u64 = 4;
 /// The architecture string is longer than `MAX_ARCHITECTURE_LENGTH` bytes.
 pub const E_ARCHITECTURE_TOO_LONG: u64 = 5;
@@ -52,6 +52,8 @@ pub const E_NO_REVENUE: u64 = 10;
 /// No version with this number (raised by `version`, which has no handler: it returns a
 /// reference).
 pub const E_VERSION_NOT_FOUND: u64 = 11;
+/// The `Blob` of a new version has expired (its storage ended by the current epoch).
+pub const E_BLOB_EXPIRED: u64 = 12;
 
 // === Limits ===
 
@@ -321,9 +323,12 @@ fn register_model(
     Ok(vec![Value::Object(cap_id)])
 }
 
-/// `publish_version(self: &mut Model, cap: &ModelCap, registry: &BlobRegistry, blob_id: u256,
+/// `publish_version(self: &mut Model, cap: &ModelCap, system: &System, blob: &Blob,
 /// architecture: String, dataset_hash: vector<u8>, metric_names: vector<String>,
 /// metric_values: vector<u64>, clock: &Clock, ctx): u64`
+///
+/// The `Blob` is an object input: the executor admits an owned object only from its owner,
+/// so a version claims a copy of the data its publisher controls, never a bare blob ID.
 fn publish_version(
     ctx: &mut CallContext<'_>,
     _types: &[TypeTag],
@@ -332,8 +337,8 @@ fn publish_version(
     arity(&args, 9)?;
     let (model_id, mut model) = model_arg(ctx, &args, 0)?;
     let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
-    let (_, registry) = blob::registry_arg(ctx, &args, 2)?;
-    let blob_id: U256 = pure_arg(ctx, &args, 3)?;
+    let (_, system) = system::system_arg(ctx, &args, 2)?;
+    let (blob_object, blob) = blob::blob_arg(ctx, &args, 3)?;
     let architecture = string_arg(ctx, &args, 4)?;
     let dataset_hash: Vec<u8> = pure_arg(ctx, &args, 5)?;
     let metric_names = strings_arg(ctx, &args, 6)?;
@@ -341,9 +346,13 @@ fn publish_version(
     clock_arg(ctx, &args, 8)?;
 
     authorize(ctx, model_id, &mut model, cap_id, &cap)?;
-    if !blob::is_certified(ctx, &registry, &blob_id)? {
+    if blob.certified_epoch.is_none() {
         return Err(ctx.abort(E_BLOB_NOT_CERTIFIED));
     }
+    if system.epoch >= blob.storage.end_epoch {
+        return Err(ctx.abort(E_BLOB_EXPIRED));
+    }
+    let blob_id = blob.blob_id;
     if architecture.bytes.len() > MAX_ARCHITECTURE_LENGTH {
         return Err(ctx.abort(E_ARCHITECTURE_TOO_LONG));
     }
@@ -372,6 +381,7 @@ fn publish_version(
     let version = ModelVersion::new(
         number,
         blob_id,
+        move_types::id(blob_object),
         architecture.clone(),
         dataset_hash.clone(),
         VecMap::new(entries),
@@ -398,6 +408,7 @@ fn publish_version(
             metric_values,
             publisher,
             published_at_ms,
+            move_types::id(blob_object),
         ),
     )?;
     ctx.write(model_id, &model)?;

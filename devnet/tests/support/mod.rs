@@ -407,6 +407,15 @@ impl Chain {
         )
     }
 
+    /// Why the executor refuses to run `commands` as `sender` at all (before any Move code:
+    /// e.g. an owned input that is not the sender's), or `None` if it would run them.
+    pub fn rejection(&self, sender: Address, commands: Vec<Cmd>) -> Option<String> {
+        let tx = self.build(sender, commands);
+        execute::simulate(&self.ledger, &self.registry, &tx, self.now_ms)
+            .err()
+            .map(|rejection| rejection.to_string())
+    }
+
     /// Runs a programmable transaction as `sender` at the current clock. On success its
     /// writes are applied; on failure only the gas (and versions) change, as on Sui.
     pub fn ptb(&mut self, sender: Address, commands: Vec<Cmd>) -> Result<Outcome, Failure> {

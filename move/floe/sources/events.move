@@ -815,6 +815,8 @@ public struct ModelVersionPublished has copy, drop {
     metric_values: vector<u64>,
     publisher: address,
     published_at_ms: u64,
+    /// The `Blob` object published (the publisher's copy of the weights).
+    blob_object_id: ID,
 }
 
 public(package) fun emit_model_version_published(
@@ -827,6 +829,7 @@ public(package) fun emit_model_version_published(
     metric_values: vector<u64>,
     publisher: address,
     published_at_ms: u64,
+    blob_object_id: ID,
 ) {
     event::emit(ModelVersionPublished {
         model_id,
@@ -838,6 +841,7 @@ public(package) fun emit_model_version_published(
         metric_values,
         publisher,
         published_at_ms,
+        blob_object_id,
     });
 }
 

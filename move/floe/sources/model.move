@@ -1,9 +1,17 @@
 /// Models and their versions.
 ///
 /// A seller registers a `Model` (a shared object anyone can read) and receives the `ModelCap`
-/// that controls it. Each published version points at a certified blob in the `BlobRegistry`
-/// (the model weights), and records the architecture, a hash of the training data set and the
-/// evaluation metrics. Versions are numbered from 1 and never change once published.
+/// that controls it. Each published version points at a certified, live `floe::blob::Blob`
+/// object (the model weights) that the publisher passes in, and records the architecture, a
+/// hash of the training data set and the evaluation metrics. Versions are numbered from 1 and
+/// never change once published.
+///
+/// Control of data is proven by objects, not by knowing a content hash: publishing takes the
+/// `Blob` object itself (an owned object only its owner can pass), never a bare blob ID, and
+/// the version records that object's ID beside the blob ID. Blob IDs are derived from content,
+/// so anyone holding the same bytes can store them again and own a `Blob` with the same blob
+/// ID; a version therefore claims only its own `Blob` object, and nothing here gates, claims
+/// or deletes data by blob ID alone (see "Security model" in the package README).
 ///
 /// The `ModelCap` is `key + store`: ownership of a model moves with its cap (a plain
 /// `TransferObjects`, or any market that trades objects). `owner` is the address that last
@@ -15,8 +23,9 @@
 /// rest accrues here as a `Balance<WAL>` that the cap holder takes with `withdraw_revenue`.
 module floe::model;
 
-use floe::blob::{Self, BlobRegistry};
+use floe::blob::Blob;
 use floe::events;
+use floe::system::System;
 use floe::wal::WAL;
 use std::string::String;
 use sui::balance::{Self, Balance};
@@ -35,7 +44,7 @@ const ENameTooLong: u64 = 1;
 const EDescriptionTooLong: u64 = 2;
 /// The `ModelCap` belongs to another model.
 const EWrongCap: u64 = 3;
-/// The blob of a new version is not a live certified blob.
+/// The `Blob` of a new version is not certified.
 const EBlobNotCertified: u64 = 4;
 /// The architecture string is longer than `MAX_ARCHITECTURE_LENGTH` bytes.
 const EArchitectureTooLong: u64 = 5;
@@ -51,6 +60,8 @@ const EDuplicateMetric: u64 = 9;
 const ENoRevenue: u64 = 10;
 /// No version with this number.
 const EVersionNotFound: u64 = 11;
+/// The `Blob` of a new version has expired (its storage ended by the current epoch).
+const EBlobExpired: u64 = 12;
 
 // === Limits ===
 
@@ -91,8 +102,10 @@ public struct ModelCap has key, store {
 public struct ModelVersion has copy, drop, store {
     /// Version number, from 1.
     number: u64,
-    /// The certified blob holding the weights.
+    /// The blob ID of the weights.
     blob_id: u256,
+    /// The `Blob` object the publisher passed: the copy of the weights this version claims.
+    blob_object_id: ID,
     architecture: String,
     dataset_hash: vector<u8>,
     /// Metric name to value (the seller's scale, e.g. accuracy in basis points).
@@ -131,17 +144,19 @@ public fun register_model(name: String, description: String, ctx: &mut TxContext
     cap
 }
 
-/// Publishes the next version of the model: the weights are the certified blob `blob_id`.
+/// Publishes the next version of the model: the weights are `blob`, a certified `Blob` object
+/// whose storage still covers the current epoch. Taking the object (not a blob ID) proves the
+/// caller controls this copy of the data: an owned `Blob` can be passed only by its owner.
 /// Metrics are given as two parallel vectors (PTB-friendly pure arguments). Returns the new
 /// version number (the first is 1).
-/// Emits `ModelVersionPublished`. Aborts `EWrongCap`, `EBlobNotCertified`,
+/// Emits `ModelVersionPublished`. Aborts `EWrongCap`, `EBlobNotCertified`, `EBlobExpired`,
 /// `EArchitectureTooLong`, `EDatasetHashTooLong`, `EMetricsLengthMismatch`, `ETooManyMetrics`,
 /// `EDuplicateMetric`.
 public fun publish_version(
     self: &mut Model,
     cap: &ModelCap,
-    registry: &BlobRegistry,
-    blob_id: u256,
+    system: &System,
+    blob: &Blob,
     architecture: String,
     dataset_hash: vector<u8>,
     metric_names: vector<String>,
@@ -150,7 +165,10 @@ public fun publish_version(
     ctx: &TxContext,
 ): u64 {
     self.authorize(cap, ctx);
-    assert!(blob::is_certified(registry, blob_id), EBlobNotCertified);
+    assert!(blob.is_blob_certified(), EBlobNotCertified);
+    assert!(system.epoch() < blob.storage().end_epoch(), EBlobExpired);
+    let blob_id = blob.blob_id();
+    let blob_object_id = object::id(blob);
     assert!(architecture.length() <= MAX_ARCHITECTURE_LENGTH, EArchitectureTooLong);
     assert!(dataset_hash.length() <= MAX_DATASET_HASH_LENGTH, EDatasetHashTooLong);
     let n = metric_names.length();
@@ -176,6 +194,7 @@ public fun publish_version(
             ModelVersion {
                 number,
                 blob_id,
+                blob_object_id,
                 architecture,
                 dataset_hash,
                 metrics,
@@ -193,6 +212,7 @@ public fun publish_version(
         metric_values,
         publisher,
         published_at_ms,
+        blob_object_id,
     );
     number
 }
@@ -311,8 +331,11 @@ public fun version(self: &Model, number: u64): &ModelVersion {
 /// A version's number.
 public fun version_number(v: &ModelVersion): u64 { v.number }
 
-/// The certified blob holding a version's weights.
+/// The blob ID of a version's weights.
 public fun version_blob_id(v: &ModelVersion): u256 { v.blob_id }
+
+/// The `Blob` object a version was published with.
+public fun version_blob_object_id(v: &ModelVersion): ID { v.blob_object_id }
 
 /// A version's architecture.
 public fun version_architecture(v: &ModelVersion): String { v.architecture }

@@ -1,7 +1,7 @@
 #[test_only]
 module floe::model_tests;
 
-use floe::blob::{Self, BlobRegistry};
+use floe::blob::{Blob, BlobRegistry};
 use floe::events::{
     ModelDescriptionUpdated,
     ModelOwnerChanged,
@@ -9,21 +9,20 @@ use floe::events::{
     ModelRevenueWithdrawn,
     ModelVersionPublished
 };
+use floe::floe_test_utils as tu;
 use floe::model::{Self, Model, ModelCap};
+use floe::system::{Self, System};
 use floe::wal::WAL;
 use std::string::{String, utf8};
 use std::unit_test::{assert_eq, destroy};
 use sui::balance;
-use sui::clock::{Self, Clock};
+use sui::clock::Clock;
 use sui::event;
 use sui::test_scenario::{Self as ts, Scenario};
 
 const SELLER: address = @0xA11CE;
 const OTHER: address = @0xB0B;
 
-const BLOB_ID: u256 = 0x1234;
-const BLOB_ID_2: u256 = 0x5678;
-const UNKNOWN_BLOB_ID: u256 = 0x9999;
 const NOW_MS: u64 = 1_700_000_000_000;
 
 // === Helpers ===
@@ -39,20 +38,23 @@ fun long_string(n: u64): String {
     utf8(bytes)
 }
 
-/// Blob registry with two certified blobs, a clock, and a model registered by SELLER (cap in
-/// SELLER's account). The next transaction is SELLER's.
+/// Blob ID of the test vectors' blob A (`floe_test_utils`).
+fun blob_a(): u256 { tu::blob_id_a() }
+
+/// Blob ID of the test vectors' blob B.
+fun blob_b(): u256 { tu::blob_id_b() }
+
+/// A 7-shard system with a committee (`floe_test_utils::setup`), a clock at NOW_MS, real
+/// certified `Blob` objects of blobs A and B (2 epochs) owned by SELLER, and a model
+/// registered by SELLER (cap in SELLER's account). The next transaction is SELLER's.
 fun setup(): (Scenario, Clock, ID) {
-    let mut scenario = ts::begin(SELLER);
-    blob::init_for_testing(scenario.ctx());
-    scenario.next_tx(SELLER);
-    let mut clock = clock::create_for_testing(scenario.ctx());
+    let (mut scenario, mut clock, node_caps) = tu::setup();
+    // The committee's keys live in the System; the node caps are not needed here.
+    destroy(node_caps);
     clock.set_for_testing(NOW_MS);
-    {
-        let mut registry = scenario.take_shared<BlobRegistry>();
-        blob::certify_for_testing(&mut registry, BLOB_ID, 1, 100);
-        blob::certify_for_testing(&mut registry, BLOB_ID_2, 2, 100);
-        ts::return_shared(registry);
-    };
+    let _ = store_blob(&mut scenario, SELLER, blob_a(), 2, true);
+    let _ = store_blob(&mut scenario, SELLER, blob_b(), 2, true);
+    scenario.next_tx(SELLER);
     let cap = model::register_model(utf8(b"floe-llm"), utf8(b"a small model"), scenario.ctx());
     let model_id = model::cap_model_id(&cap);
     transfer::public_transfer(cap, SELLER);
@@ -60,21 +62,65 @@ fun setup(): (Scenario, Clock, ID) {
     (scenario, clock, model_id)
 }
 
+/// `owner` stores blob A or B (`blob_id`) for `epochs` epochs: reserves storage, registers a
+/// `Blob` (its own object, whoever else stored the same bytes) and, if `certify`, certifies
+/// it with the committee's signature. The `Blob` goes to `owner`; returns its object ID.
+fun store_blob(
+    scenario: &mut Scenario,
+    owner: address,
+    blob_id: u256,
+    epochs: u64,
+    certify: bool,
+): ID {
+    scenario.next_tx(owner);
+    let mut system = scenario.take_shared<System>();
+    let mut registry = scenario.take_shared<BlobRegistry>();
+    let mut stored = if (blob_id == blob_a()) {
+        tu::register_a(scenario, &mut system, &mut registry, epochs, false)
+    } else {
+        tu::register_b(scenario, &mut system, &mut registry, epochs, false)
+    };
+    if (certify) {
+        if (blob_id == blob_a()) tu::certify_a(&system, &mut registry, &mut stored)
+        else tu::certify_b(&system, &mut registry, &mut stored);
+    };
+    let object_id = object::id(&stored);
+    transfer::public_transfer(stored, owner);
+    ts::return_shared(system);
+    ts::return_shared(registry);
+    object_id
+}
+
+/// The sender's `Blob` object with blob ID `blob_id` (the first found).
+fun sender_blob(scenario: &Scenario, blob_id: u256): Blob {
+    let ids = scenario.ids_for_sender<Blob>();
+    let mut i = 0;
+    while (i < ids.length()) {
+        let candidate = scenario.take_from_sender_by_id<Blob>(ids[i]);
+        if (candidate.blob_id() == blob_id) return candidate;
+        scenario.return_to_sender(candidate);
+        i = i + 1;
+    };
+    abort 999
+}
+
 fun finish(scenario: Scenario, clock: Clock) {
     clock.destroy_for_testing();
     scenario.end();
 }
 
-/// Publishes a version of the model with BLOB_ID as SELLER; returns its number.
+/// Publishes a version of the model as the sender, with the sender's `Blob` of `blob_id`;
+/// returns its number.
 fun publish(scenario: &mut Scenario, clock: &Clock, model_id: ID, blob_id: u256): u64 {
     let mut m = scenario.take_shared_by_id<Model>(model_id);
     let cap = scenario.take_from_sender<ModelCap>();
-    let registry = scenario.take_shared<BlobRegistry>();
+    let system = scenario.take_shared<System>();
+    let stored = sender_blob(scenario, blob_id);
     let number = model::publish_version(
         &mut m,
         &cap,
-        &registry,
-        blob_id,
+        &system,
+        &stored,
         utf8(b"transformer-7b"),
         x"0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20",
         vector[utf8(b"accuracy_bps"), utf8(b"f1_bps")],
@@ -83,7 +129,8 @@ fun publish(scenario: &mut Scenario, clock: &Clock, model_id: ID, blob_id: u256)
         scenario.ctx(),
     );
     ts::return_shared(m);
-    ts::return_shared(registry);
+    ts::return_shared(system);
+    scenario.return_to_sender(stored);
     scenario.return_to_sender(cap);
     number
 }
@@ -101,12 +148,13 @@ fun publish_with(
 ): u64 {
     let mut m = scenario.take_shared_by_id<Model>(model_id);
     let cap = scenario.take_from_sender<ModelCap>();
-    let registry = scenario.take_shared<BlobRegistry>();
+    let system = scenario.take_shared<System>();
+    let stored = sender_blob(scenario, blob_id);
     let number = model::publish_version(
         &mut m,
         &cap,
-        &registry,
-        blob_id,
+        &system,
+        &stored,
         architecture,
         dataset_hash,
         metric_names,
@@ -115,7 +163,8 @@ fun publish_with(
         scenario.ctx(),
     );
     ts::return_shared(m);
-    ts::return_shared(registry);
+    ts::return_shared(system);
+    scenario.return_to_sender(stored);
     scenario.return_to_sender(cap);
     number
 }
@@ -186,7 +235,7 @@ fun register_model_description_too_long_aborts() {
 #[test]
 fun publish_version_numbers_from_one_and_keeps_versions() {
     let (mut scenario, mut clock, model_id) = setup();
-    let first = publish(&mut scenario, &clock, model_id, BLOB_ID);
+    let first = publish(&mut scenario, &clock, model_id, blob_a());
     assert_eq!(first, 1);
     assert_eq!(event::events_by_type<ModelVersionPublished>().length(), 1);
     scenario.next_tx(SELLER);
@@ -195,7 +244,7 @@ fun publish_version_numbers_from_one_and_keeps_versions() {
         &mut scenario,
         &clock,
         model_id,
-        BLOB_ID_2,
+        blob_b(),
         utf8(b"moe-8x7b"),
         vector[],
         vector[],
@@ -212,7 +261,7 @@ fun publish_version_numbers_from_one_and_keeps_versions() {
 
     let v1 = model::version(&m, 1);
     assert_eq!(model::version_number(v1), 1);
-    assert_eq!(model::version_blob_id(v1), BLOB_ID);
+    assert_eq!(model::version_blob_id(v1), blob_a());
     assert_eq!(model::version_architecture(v1), utf8(b"transformer-7b"));
     let hash = model::version_dataset_hash(v1);
     assert_eq!(hash.length(), 32);
@@ -225,7 +274,7 @@ fun publish_version_numbers_from_one_and_keeps_versions() {
 
     let v2 = model::version(&m, 2);
     assert_eq!(model::version_number(v2), 2);
-    assert_eq!(model::version_blob_id(v2), BLOB_ID_2);
+    assert_eq!(model::version_blob_id(v2), blob_b());
     assert_eq!(model::version_architecture(v2), utf8(b"moe-8x7b"));
     let metrics2 = model::version_metrics(v2);
     assert!(metrics2.is_empty());
@@ -241,12 +290,13 @@ fun publish_version_wrong_cap_aborts() {
     let other_cap = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
     scenario.next_tx(SELLER);
     let mut m = scenario.take_shared_by_id<Model>(model_id);
-    let registry = scenario.take_shared<BlobRegistry>();
+    let system = scenario.take_shared<System>();
+    let stored = sender_blob(&scenario, blob_a());
     let number = model::publish_version(
         &mut m,
         &other_cap,
-        &registry,
-        BLOB_ID,
+        &system,
+        &stored,
         utf8(b"a"),
         vector[],
         vector[],
@@ -256,7 +306,8 @@ fun publish_version_wrong_cap_aborts() {
     );
     assert_eq!(number, 1);
     ts::return_shared(m);
-    ts::return_shared(registry);
+    ts::return_shared(system);
+    scenario.return_to_sender(stored);
     destroy(other_cap);
     finish(scenario, clock);
 }
@@ -264,7 +315,92 @@ fun publish_version_wrong_cap_aborts() {
 #[test, expected_failure(abort_code = floe::model::EBlobNotCertified)]
 fun publish_version_uncertified_blob_aborts() {
     let (mut scenario, clock, model_id) = setup();
-    publish(&mut scenario, &clock, model_id, UNKNOWN_BLOB_ID);
+    // A second model whose seller registered blob A but never had it certified.
+    scenario.next_tx(OTHER);
+    let cap = model::register_model(utf8(b"uncertified"), utf8(b""), scenario.ctx());
+    let other_model = model::cap_model_id(&cap);
+    transfer::public_transfer(cap, OTHER);
+    let _ = store_blob(&mut scenario, OTHER, blob_a(), 2, false);
+    scenario.next_tx(OTHER);
+    publish(&mut scenario, &clock, other_model, blob_a());
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = floe::model::EBlobExpired)]
+fun publish_version_expired_blob_aborts() {
+    let (mut scenario, clock, model_id) = setup();
+    // SELLER's blobs were stored for 2 epochs: move the system to the epoch they end at.
+    {
+        let mut system = scenario.take_shared<System>();
+        let ends = system.epoch() + 2;
+        system::set_epoch_for_testing(&mut system, ends);
+        ts::return_shared(system);
+    };
+    scenario.next_tx(SELLER);
+    publish(&mut scenario, &clock, model_id, blob_a());
+    finish(scenario, clock);
+}
+
+#[test]
+fun publish_version_in_the_last_epoch_of_the_blob_succeeds() {
+    let (mut scenario, clock, model_id) = setup();
+    {
+        let mut system = scenario.take_shared<System>();
+        let last = system.epoch() + 1;
+        system::set_epoch_for_testing(&mut system, last);
+        ts::return_shared(system);
+    };
+    scenario.next_tx(SELLER);
+    assert_eq!(publish(&mut scenario, &clock, model_id, blob_a()), 1);
+    finish(scenario, clock);
+}
+
+/// Issue 12, hole 3: a stranger cannot claim the seller's blob. Publishing takes the `Blob`
+/// object, and the stranger's account does not hold the seller's (a transaction naming
+/// someone else's owned object is refused before it runs). Its only path is to store the same
+/// bytes itself, which yields its own `Blob` object: its version records that object, the
+/// seller's version keeps recording the seller's, so nothing confuses the two copies.
+#[test]
+fun publish_version_claims_only_the_publishers_own_blob_object() {
+    let (mut scenario, clock, model_id) = setup();
+    assert_eq!(publish(&mut scenario, &clock, model_id, blob_a()), 1);
+    scenario.next_tx(SELLER);
+    let seller_blob = {
+        let stored = sender_blob(&scenario, blob_a());
+        let id = object::id(&stored);
+        scenario.return_to_sender(stored);
+        id
+    };
+
+    // The stranger has a model but none of the seller's objects: nothing to pass.
+    scenario.next_tx(OTHER);
+    let cap = model::register_model(utf8(b"copycat"), utf8(b""), scenario.ctx());
+    let copycat = model::cap_model_id(&cap);
+    transfer::public_transfer(cap, OTHER);
+    scenario.next_tx(OTHER);
+    assert!(ts::ids_for_address<Blob>(SELLER).contains(&seller_blob));
+    assert!(!ts::ids_for_address<Blob>(OTHER).contains(&seller_blob));
+    let strangers_blobs = scenario.ids_for_sender<Blob>();
+    assert!(strangers_blobs.is_empty());
+
+    // Storing the same bytes again (paying for storage) gives the stranger its own object.
+    let own_blob = store_blob(&mut scenario, OTHER, blob_a(), 2, true);
+    assert!(own_blob != seller_blob);
+    scenario.next_tx(OTHER);
+    assert_eq!(publish(&mut scenario, &clock, copycat, blob_a()), 1);
+    scenario.next_tx(OTHER);
+
+    let copycat_model = scenario.take_shared_by_id<Model>(copycat);
+    let copied = model::version(&copycat_model, 1);
+    assert_eq!(model::version_blob_id(copied), blob_a());
+    assert_eq!(model::version_blob_object_id(copied), own_blob);
+    assert_eq!(model::version_publisher(copied), OTHER);
+    let original = scenario.take_shared_by_id<Model>(model_id);
+    let v1 = model::version(&original, 1);
+    assert_eq!(model::version_blob_object_id(v1), seller_blob);
+    assert_eq!(model::version_publisher(v1), SELLER);
+    ts::return_shared(copycat_model);
+    ts::return_shared(original);
     finish(scenario, clock);
 }
 
@@ -275,7 +411,7 @@ fun publish_version_architecture_too_long_aborts() {
         &mut scenario,
         &clock,
         model_id,
-        BLOB_ID,
+        blob_a(),
         long_string(129),
         vector[],
         vector[],
@@ -297,7 +433,7 @@ fun publish_version_dataset_hash_too_long_aborts() {
         &mut scenario,
         &clock,
         model_id,
-        BLOB_ID,
+        blob_a(),
         utf8(b"a"),
         hash,
         vector[],
@@ -313,7 +449,7 @@ fun publish_version_metrics_length_mismatch_aborts() {
         &mut scenario,
         &clock,
         model_id,
-        BLOB_ID,
+        blob_a(),
         utf8(b"a"),
         vector[],
         vector[utf8(b"acc")],
@@ -333,7 +469,7 @@ fun publish_version_too_many_metrics_aborts() {
         values.push_back(i);
         i = i + 1;
     };
-    publish_with(&mut scenario, &clock, model_id, BLOB_ID, utf8(b"a"), vector[], names, values);
+    publish_with(&mut scenario, &clock, model_id, blob_a(), utf8(b"a"), vector[], names, values);
     finish(scenario, clock);
 }
 
@@ -344,7 +480,7 @@ fun publish_version_duplicate_metric_aborts() {
         &mut scenario,
         &clock,
         model_id,
-        BLOB_ID,
+        blob_a(),
         utf8(b"a"),
         vector[],
         vector[utf8(b"acc"), utf8(b"acc")],
@@ -470,10 +606,11 @@ fun cap_transfer_moves_ownership() {
     assert_eq!(event::events_by_type<ModelOwnerChanged>().length(), 1);
     ts::return_shared(m);
     scenario.return_to_sender(cap);
-    scenario.next_tx(OTHER);
 
-    // The new holder can publish.
-    let number = publish(&mut scenario, &clock, model_id, BLOB_ID);
+    // The new holder can publish, with a `Blob` object of its own.
+    let _ = store_blob(&mut scenario, OTHER, blob_a(), 2, true);
+    scenario.next_tx(OTHER);
+    let number = publish(&mut scenario, &clock, model_id, blob_a());
     assert_eq!(number, 1);
     finish(scenario, clock);
 }
