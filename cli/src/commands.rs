@@ -559,7 +559,7 @@ pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<(
         .publish_version(
             model,
             cap,
-            &stored.blob_id,
+            stored.blob_object,
             &args.architecture,
             &dataset_hash,
             &args.metrics,
@@ -568,8 +568,10 @@ pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<(
         .map_err(explain)?;
     out!("{}", stored.blob_id);
     eprintln!(
-        "version {version} of model {} is blob {}; nodes serve it to license holders only",
-        args.model_id, stored.blob_id
+        "version {version} of model {} is blob {} (Blob object {}); nodes serve it to license \
+         holders only while every copy of these bytes stored on Floe is a published model \
+         version: anyone storing the same bytes as a plain blob makes it public",
+        args.model_id, stored.blob_id, stored.blob_object
     );
     Ok(())
 }
