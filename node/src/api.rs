@@ -495,11 +495,18 @@ async fn get_sliver(
             ));
         }
     };
-    let model = {
+    // Gated only while every copy of these bytes this node stored is a published model
+    // version's (`Store::gate`): another owner's plain copy is never made unreadable.
+    let models = {
         let store = state.store.clone();
-        blocking(move || store.model_of(&blob_id).map_err(store_problem)).await?
+        blocking(move || store.gate(&blob_id).map_err(store_problem)).await?
     };
-    if let Some(model) = model {
+    if let Some(models) = models {
+        let model = models
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         let auth = read_auth(&headers).map_err(denied)?;
         let Some(lookup) = state.licenses.as_deref() else {
             return Err(Problem::new(
@@ -515,7 +522,7 @@ async fn get_sliver(
             &state.replay,
             auth.as_ref(),
             (&blob_id, shard, axis),
-            model,
+            &models,
             now_ms(),
             state.max_skew_ms,
         )

@@ -378,13 +378,15 @@ impl ReplayGuard {
     }
 }
 
-/// The whole gate: request checks, then the license from the chain.
+/// The whole gate: request checks, then the license from the chain, which must be for one of
+/// `models` (the models whose published copy of the blob the node gates; see
+/// [`crate::store::Store::gate`]).
 pub async fn authorize(
     lookup: &dyn LicenseLookup,
     replay: &ReplayGuard,
     auth: Option<&ReadAuth>,
     read: (&BlobId, u16, Axis),
-    model: Address,
+    models: &[Address],
     now_ms: u64,
     max_skew_ms: u64,
 ) -> Result<Address, Denied> {
@@ -398,6 +400,20 @@ pub async fn authorize(
             license: auth.license_id,
             message,
         })?;
+    let credential_model = match &credential {
+        Credential::License(record) => record.model_id,
+        Credential::Receipt(record) => record.model_id,
+    };
+    // Checked against the credential's own model when it is one of them, else against the
+    // first, so the refusal names a model the blob is gated for.
+    let model = if models.contains(&credential_model) {
+        credential_model
+    } else {
+        models
+            .first()
+            .copied()
+            .ok_or(Denied::MissingAuth(*blob_id))?
+    };
     check_credential(auth.license_id, &credential, signer, model, now_ms)?;
     replay.admit(auth, now_ms, max_skew_ms)?;
     Ok(signer)
@@ -613,7 +629,7 @@ mod tests {
                 &replay,
                 Some(&by_license),
                 read,
-                MODEL,
+                &[MODEL],
                 NOW,
                 60_000
             )
@@ -627,7 +643,7 @@ mod tests {
                 &replay,
                 Some(&by_receipt),
                 read,
-                MODEL,
+                &[MODEL],
                 NOW,
                 60_000
             )
@@ -642,7 +658,7 @@ mod tests {
                 &replay,
                 Some(&late),
                 (&blob, 1, Axis::Primary),
-                MODEL,
+                &[MODEL],
                 NOW + 1000,
                 60_000
             )
@@ -660,21 +676,30 @@ mod tests {
         let replay = ReplayGuard::default();
         let read = (&blob, 0, Axis::Primary);
         assert_eq!(
-            authorize(&lookup, &replay, None, read, MODEL, NOW, 60_000).await,
+            authorize(&lookup, &replay, None, read, &[MODEL], NOW, 60_000).await,
             Err(Denied::MissingAuth(blob))
         );
         let auth = sign_read(&reader, &blob, 0, Axis::Primary, LICENSE, NOW).unwrap();
         assert_eq!(
-            authorize(&lookup, &replay, Some(&auth), read, MODEL, NOW, 60_000).await,
+            authorize(&lookup, &replay, Some(&auth), read, &[MODEL], NOW, 60_000).await,
             Ok(owner)
         );
         assert_eq!(
-            authorize(&lookup, &replay, Some(&auth), read, MODEL, NOW, 60_000).await,
+            authorize(&lookup, &replay, Some(&auth), read, &[MODEL], NOW, 60_000).await,
             Err(Denied::Replayed)
         );
         let unknown = sign_read(&reader, &blob, 0, Axis::Primary, MODEL, NOW).unwrap();
         assert!(matches!(
-            authorize(&lookup, &replay, Some(&unknown), read, MODEL, NOW, 60_000).await,
+            authorize(
+                &lookup,
+                &replay,
+                Some(&unknown),
+                read,
+                &[MODEL],
+                NOW,
+                60_000
+            )
+            .await,
             Err(Denied::Lookup { .. })
         ));
     }

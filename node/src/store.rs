@@ -4,6 +4,10 @@
 //! ```text
 //! <data_dir>/blobs/<blob ID, base64url>/metadata.bin     BlobMetadata::to_bytes
 //! <data_dir>/blobs/<blob ID, base64url>/registration     "<Blob object ID> <end epoch>\n"
+//! <data_dir>/blobs/<blob ID, base64url>/registered       every Blob object ID named by an
+//!                                                         accepted upload, one a line, oldest first
+//! <data_dir>/blobs/<blob ID, base64url>/versions         "<Blob object ID> <model ID>" a line, one
+//!                                                         per published model version of the blob
 //! <data_dir>/blobs/<blob ID, base64url>/shard-<k>.pair   primary BCS ‖ secondary BCS
 //! ```
 //!
@@ -210,6 +214,9 @@ impl Store {
         // Under the lock from read to write, so that of two registrations sent at once the one
         // that ends later is the one kept.
         let mut registrations = self.registrations_lock();
+        // Read before the kept registration may change: a store from before the list was kept
+        // lists the registration recorded then.
+        let mut registered = self.registered_objects_in(&mut registrations, blob_id)?;
         let keep = match self.recorded_registration(&mut registrations, blob_id)? {
             Some(recorded) => {
                 recorded != registration && registration.end_epoch >= recorded.end_epoch
@@ -220,7 +227,113 @@ impl Store {
             self.write_atomic(&dir.join("registration"), registration.to_text().as_bytes())?;
             registrations.insert(*blob_id, registration);
         }
+        // Every registering object is remembered, not only the one kept: each is a copy of the
+        // bytes someone controls, and the licence gate needs them all (see `gate`).
+        if !registered.contains(&registration.blob_object) {
+            registered.push(registration.blob_object);
+            let text: String = registered.iter().map(|id| format!("{id}\n")).collect();
+            self.write_atomic(&dir.join("registered"), text.as_bytes())?;
+        }
         Ok(())
+    }
+
+    /// Every `Blob` object an accepted metadata upload of `blob_id` named, oldest first (a
+    /// store from before the list was kept: the one recorded registration).
+    pub fn registered_objects(&self, blob_id: &BlobId) -> Result<Vec<Address>, StoreError> {
+        self.registered_objects_in(&mut self.registrations_lock(), blob_id)
+    }
+
+    /// [`Store::registered_objects`] with the registration cache already locked.
+    fn registered_objects_in(
+        &self,
+        cache: &mut HashMap<BlobId, Registration>,
+        blob_id: &BlobId,
+    ) -> Result<Vec<Address>, StoreError> {
+        let path = self.blob_dir(blob_id).join("registered");
+        match fs::read_to_string(&path) {
+            Ok(text) => parse_lines(&path, &text, |line| line.parse().ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(self
+                .recorded_registration(cache, blob_id)?
+                .map(|registration| vec![registration.blob_object])
+                .unwrap_or_default()),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Records that model `model` published a version whose weights are the `Blob` object
+    /// `blob_object` of `blob_id` (a `ModelVersionPublished` event). Idempotent and durable.
+    pub fn add_model_version(
+        &self,
+        blob_id: &BlobId,
+        blob_object: Address,
+        model: Address,
+    ) -> Result<(), StoreError> {
+        // One writer at a time (the registration lock also guards the version list).
+        let _guard = self.registrations_lock();
+        let mut versions = self.model_versions(blob_id)?;
+        if versions.contains(&(blob_object, model)) {
+            return Ok(());
+        }
+        versions.push((blob_object, model));
+        let dir = self.blob_dir(blob_id);
+        if !dir.exists() {
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+            sync_dir(&self.root)?;
+        }
+        let text: String = versions
+            .iter()
+            .map(|(object, model)| format!("{object} {model}\n"))
+            .collect();
+        self.write_atomic(&dir.join("versions"), text.as_bytes())
+    }
+
+    /// `(Blob object, model)` of every published model version of `blob_id` seen so far.
+    pub fn model_versions(&self, blob_id: &BlobId) -> Result<Vec<(Address, Address)>, StoreError> {
+        let path = self.blob_dir(blob_id).join("versions");
+        match fs::read_to_string(&path) {
+            Ok(text) => parse_lines(&path, &text, |line| {
+                let (object, model) = line.split_once(' ')?;
+                Some((object.parse().ok()?, model.parse().ok()?))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Whether `blob_id`'s slivers need a credential, and for which models: control of data is
+    /// proven by objects, never by a blob ID, so another owner's copy is never made unreadable.
+    ///
+    /// - Some registering `Blob` object that is not a published model version's (someone
+    ///   stored these bytes as a plain blob): public, `None`, whatever anyone publishes — that
+    ///   someone has the bytes anyway, and only the owner of a `Blob` can publish it.
+    /// - Every registering object is a published version's: gated, `Some(models)`, the models
+    ///   that published the oldest registration (the first copy this node stored). A later
+    ///   copy published elsewhere opens no door to the first one's data: holding a certified
+    ///   `Blob` does not prove having had the bytes (certificates are public).
+    ///
+    /// An operator's explicit mark (`set_model`, the operator API or config) is this node's own
+    /// policy and comes first; nothing anyone publishes writes one (the watcher records
+    /// versions only).
+    pub fn gate(&self, blob_id: &BlobId) -> Result<Option<Vec<Address>>, StoreError> {
+        if let Some(model) = self.model_of(blob_id)? {
+            return Ok(Some(vec![model]));
+        }
+        let registered = self.registered_objects(blob_id)?;
+        let Some(first) = registered.first() else {
+            return Ok(None);
+        };
+        let versions = self.model_versions(blob_id)?;
+        let published = |object: &Address| versions.iter().any(|(o, _)| o == object);
+        if !registered.iter().all(published) {
+            return Ok(None);
+        }
+        Ok(Some(
+            versions
+                .iter()
+                .filter(|(object, _)| object == first)
+                .map(|(_, model)| *model)
+                .collect(),
+        ))
     }
 
     fn registrations_lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobId, Registration>> {
@@ -466,6 +579,24 @@ impl Store {
     }
 }
 
+/// The lines of a list file, each parsed by `parse`; a line that does not parse makes the
+/// file corrupt.
+fn parse_lines<T>(
+    path: &Path,
+    text: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, StoreError> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            parse(line.trim()).ok_or_else(|| StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("unreadable line {line:?}"),
+            })
+        })
+        .collect()
+}
+
 /// Makes a rename or file creation inside `dir` durable.
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
@@ -575,6 +706,74 @@ mod tests {
             })
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    /// Issue 12, hole 3, as the node sees it: control of data is proven by `Blob` objects,
+    /// never by a blob ID, and no publish makes another owner's copy unreadable.
+    #[test]
+    fn the_gate_follows_objects_not_blob_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let (metadata, _) = blob();
+        let id = metadata.blob_id();
+        let victim = REGISTERED;
+        let stranger = Registration {
+            blob_object: Address::new([0x5a; 32]),
+            end_epoch: 10,
+        };
+        let (victims_model, strangers_model) = (Address::new([0x11; 32]), Address::new([0x22; 32]));
+
+        // A stores a plain blob; B stores the same bytes (its own Blob) and publishes them.
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        store.put_metadata(&id, &metadata, victim).unwrap();
+        assert_eq!(store.gate(&id).unwrap(), None);
+        store.put_metadata(&id, &metadata, stranger).unwrap();
+        store
+            .add_model_version(&id, stranger.blob_object, strangers_model)
+            .unwrap();
+        // Publishing twice (a replayed event) changes nothing.
+        store
+            .add_model_version(&id, stranger.blob_object, strangers_model)
+            .unwrap();
+        assert_eq!(
+            store.gate(&id).unwrap(),
+            None,
+            "A's plain copy stays public"
+        );
+        drop(store);
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        assert_eq!(store.gate(&id).unwrap(), None, "also after a restart");
+        assert_eq!(
+            store.registered_objects(&id).unwrap(),
+            vec![victim.blob_object, stranger.blob_object]
+        );
+
+        // A model's own copy: gated for that model once published...
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        store.put_metadata(&id, &metadata, victim).unwrap();
+        store
+            .add_model_version(&id, victim.blob_object, victims_model)
+            .unwrap();
+        assert_eq!(store.gate(&id).unwrap(), Some(vec![victims_model]));
+        // ...and still for it (only) after a stranger re-stores and publishes the same bytes:
+        // the victim's licensees keep reading, the stranger's do not get the victim's copy.
+        store.put_metadata(&id, &metadata, stranger).unwrap();
+        store
+            .add_model_version(&id, stranger.blob_object, strangers_model)
+            .unwrap();
+        assert_eq!(store.gate(&id).unwrap(), Some(vec![victims_model]));
+        drop(store);
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        assert_eq!(store.gate(&id).unwrap(), Some(vec![victims_model]));
+
+        // A version whose Blob this node never stored (no upload named it) gates nothing.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        store.put_metadata(&id, &metadata, victim).unwrap();
+        store
+            .add_model_version(&id, stranger.blob_object, strangers_model)
+            .unwrap();
+        assert_eq!(store.gate(&id).unwrap(), None);
     }
 
     #[test]

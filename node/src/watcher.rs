@@ -1,7 +1,9 @@
 //! The challenge watcher: follows the chain's events, and for every `ChallengeIssued` naming
 //! this node builds the answer from the store and submits `challenge::respond`, signed with
-//! the operator's ed25519 key (the owner of the node's `NodeCap`). It also marks the blob of
-//! every published model version, so the node serves it only to license holders.
+//! the operator's ed25519 key (the owner of the node's `NodeCap`). It also records every
+//! published model version (its `Blob` object and model) with the blob, for the licence gate
+//! ([`Store::gate`]: a blob is gated only while every copy of it this node stored is a
+//! published version's).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -70,12 +72,16 @@ pub fn challenge_of(event: &EventEnvelope, package: Address) -> Option<Challenge
         .map(|issued| Challenge::from(&issued))
 }
 
-/// The blob and model of a `ModelVersionPublished` of the floe package: from then on the
-/// blob's slivers are served only to holders of a license for the model.
-pub fn model_blob_of(event: &EventEnvelope, package: Address) -> Option<(BlobId, Address)> {
+/// The blob ID, `Blob` object and model of a `ModelVersionPublished` of the floe package.
+/// The version claims that object (the publisher's copy), never the blob ID as such.
+pub fn model_blob_of(
+    event: &EventEnvelope,
+    package: Address,
+) -> Option<(BlobId, Address, Address)> {
     floe_event::<ModelVersionPublished>(event, package, "ModelVersionPublished").map(|published| {
         (
             BlobId(published.blob_id.to_le_bytes()),
+            floe_sdk::move_types::address_of(&published.blob_object_id),
             floe_sdk::move_types::address_of(&published.model_id),
         )
     })
@@ -167,15 +173,15 @@ impl Responder {
                     tracing::warn!(path = %path.display(), error = %e, "could not save the watcher cursor");
                 }
                 from = Some(envelope.checkpoint);
-                if let Some((blob_id, model)) =
+                if let Some((blob_id, blob_object, model)) =
                     model_blob_of(&envelope, self.objects.original_package)
                 {
-                    match self.store.set_model(&blob_id, Some(model)) {
+                    match self.store.add_model_version(&blob_id, blob_object, model) {
                         Ok(()) => {
-                            tracing::info!(blob = %blob_id, %model, "blob now served to license holders only")
+                            tracing::info!(blob = %blob_id, %blob_object, %model, "model version recorded")
                         }
                         Err(e) => {
-                            tracing::error!(blob = %blob_id, error = %e, "could not mark a model's blob")
+                            tracing::error!(blob = %blob_id, error = %e, "could not record a model version")
                         }
                     }
                     continue;
