@@ -609,7 +609,12 @@ pub async fn license_offer(
     Ok(())
 }
 
-pub async fn license_buy(session: &Session, offer_id: Address, windows: u64) -> anyhow::Result<()> {
+pub async fn license_buy(
+    session: &Session,
+    offer_id: Address,
+    windows: u64,
+    max_price: Option<u64>,
+) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
     let offer: move_types::license::LicenseOffer = typed_object(
         &mut floe,
@@ -632,12 +637,103 @@ pub async fn license_buy(session: &Session, offer_id: Address, windows: u64) -> 
             "offer {offer_id} is paused by the model's owner\nask the owner to resume it, or buy from another offer"
         );
     }
+    let quoted = offer.price_per_window.saturating_mul(windows);
     let license = floe
-        .purchase_license(offer_id, windows)
+        .purchase_license_at_most(offer_id, windows, max_price)
         .await
         .map_err(explain)?;
     out!("{license}");
-    eprintln!("license {license} bought for {windows} window(s)");
+    eprintln!(
+        "license {license} bought for {windows} window(s) at {} WAL",
+        format_wal(quoted)
+    );
+    Ok(())
+}
+
+pub async fn license_extend(
+    session: &Session,
+    license_id: Address,
+    windows: u64,
+    max_price: Option<u64>,
+) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let license: move_types::license::License = typed_object(
+        &mut floe,
+        license_id,
+        ("license", "License"),
+        "license",
+        "`floe license buy` prints one",
+    )
+    .await?;
+    let offer_id = move_types::address_of(&license.offer_id);
+    floe.extend_license_at_most(license_id, windows, max_price)
+        .await
+        .map_err(explain)?;
+    let extended = floe.license(license_id).await.map_err(explain)?;
+    let now = floe.chain_now_ms().await.map_err(explain)?;
+    out!("{license_id}");
+    eprintln!(
+        "license {license_id} extended by {windows} window(s) of offer {offer_id}; it now expires in {} s",
+        extended.expires_at_ms.saturating_sub(now) / 1000
+    );
+    Ok(())
+}
+
+/// What `floe license reprice|pause|resume` changes on an offer.
+pub enum OfferChange {
+    Reprice(u64),
+    Pause,
+    Resume,
+}
+
+/// Changes one of the sender's offers, with the model's cap.
+pub async fn offer_manage(
+    session: &Session,
+    offer_id: Address,
+    change: OfferChange,
+) -> anyhow::Result<()> {
+    use floe_sdk::sui_transaction_builder::{ObjectInput, TransactionBuilder};
+    let mut floe = session.floe().await?;
+    let offer: move_types::license::LicenseOffer = typed_object(
+        &mut floe,
+        offer_id,
+        ("license", "LicenseOffer"),
+        "license offer",
+        "`floe license offer` prints one",
+    )
+    .await?;
+    let cap = model_cap(&mut floe, move_types::address_of(&offer.model_id)).await?;
+    let cap = floe.client.object(cap).await?;
+    let shared = SharedObject::resolve(&mut floe.client, offer_id).await?;
+    let mut builder = TransactionBuilder::new();
+    let cap = builder.object(ObjectInput::owned(
+        cap.object_id(),
+        cap.version(),
+        cap.digest(),
+    ));
+    let done = match change {
+        OfferChange::Reprice(price) => {
+            floe_sdk::calls::license::reprice_offer(
+                &mut builder,
+                &floe.objects,
+                shared,
+                cap,
+                price,
+            );
+            format!("now sells at {} WAL per window", format_wal(price))
+        }
+        OfferChange::Pause => {
+            floe_sdk::calls::license::pause_offer(&mut builder, &floe.objects, shared, cap);
+            "is paused: no sales or extensions until `floe license resume`".to_owned()
+        }
+        OfferChange::Resume => {
+            floe_sdk::calls::license::resume_offer(&mut builder, &floe.objects, shared, cap);
+            "is open again".to_owned()
+        }
+    };
+    floe.execute(builder).await.map_err(explain)?;
+    out!("{offer_id}");
+    eprintln!("offer {offer_id} {done}");
     Ok(())
 }
 

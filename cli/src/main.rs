@@ -218,6 +218,38 @@ enum LicenseCommand {
         offer_id: Address,
         #[arg(long, default_value_t = 1)]
         windows: u64,
+        /// The most you agree to pay in all, in WAL (default: the price quoted now); a seller
+        /// who reprices before your purchase executes cannot take more.
+        #[arg(long, value_parser = amount::parse_wal)]
+        max_price: Option<u64>,
+    },
+    /// Add windows to a license you hold, from the offer it was bought from.
+    Extend {
+        #[arg(value_parser = object_id::parse)]
+        license_id: Address,
+        #[arg(long, default_value_t = 1)]
+        windows: u64,
+        /// The most you agree to pay in all, in WAL (default: the price quoted now).
+        #[arg(long, value_parser = amount::parse_wal)]
+        max_price: Option<u64>,
+    },
+    /// Set a new price per window on one of your offers (for future purchases).
+    Reprice {
+        #[arg(value_parser = object_id::parse)]
+        offer_id: Address,
+        /// WAL per window, e.g. 10 or 0.5.
+        #[arg(long, value_parser = amount::parse_wal)]
+        price: u64,
+    },
+    /// Stop sales and extensions under one of your offers (licenses sold stay valid).
+    Pause {
+        #[arg(value_parser = object_id::parse)]
+        offer_id: Address,
+    },
+    /// Reopen a paused offer.
+    Resume {
+        #[arg(value_parser = object_id::parse)]
+        offer_id: Address,
     },
     /// A license's terms and whether it is valid now.
     Show {
@@ -335,8 +367,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }) => {
             commands::license_offer(&session, model_id, price, window_secs, max_windows, uses).await
         }
-        Command::License(LicenseCommand::Buy { offer_id, windows }) => {
-            commands::license_buy(&session, offer_id, windows).await
+        Command::License(LicenseCommand::Buy {
+            offer_id,
+            windows,
+            max_price,
+        }) => commands::license_buy(&session, offer_id, windows, max_price).await,
+        Command::License(LicenseCommand::Extend {
+            license_id,
+            windows,
+            max_price,
+        }) => commands::license_extend(&session, license_id, windows, max_price).await,
+        Command::License(LicenseCommand::Reprice { offer_id, price }) => {
+            commands::offer_manage(&session, offer_id, commands::OfferChange::Reprice(price)).await
+        }
+        Command::License(LicenseCommand::Pause { offer_id }) => {
+            commands::offer_manage(&session, offer_id, commands::OfferChange::Pause).await
+        }
+        Command::License(LicenseCommand::Resume { offer_id }) => {
+            commands::offer_manage(&session, offer_id, commands::OfferChange::Resume).await
         }
         Command::License(LicenseCommand::Show { license_id }) => {
             commands::license_show(&session, license_id).await

@@ -303,6 +303,18 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
         "floe --as BUYER license buy OFFER_ID --windows 13",
         "--windows between 1 and 12",
     );
+    // A seller repricing between quote and purchase cannot take more than the buyer agreed.
+    ok(
+        dir,
+        &substitute("floe license reprice OFFER_ID --price 5", &values),
+    );
+    error(
+        "floe --as BUYER license buy OFFER_ID --max-price 2",
+        "EPriceAboveMax",
+    );
+    ok(dir, &substitute("floe license pause OFFER_ID", &values));
+    error("floe --as BUYER license buy OFFER_ID", "is paused");
+    ok(dir, &substitute("floe license resume OFFER_ID", &values));
     error("floe stake 0x12zz 1", "64 hex digits");
     error("floe license show MODEL_ID", "is not a license (it is a");
     error("floe model withdraw MODEL_ID", "ENoRevenue");
