@@ -333,6 +333,40 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
         "a failed read leaves no output file"
     );
 
+    // Publishing someone else's plain bytes as a model claims nothing: the uploader and
+    // everyone else still read the plain blob.
+    let thief_model = ok(
+        dir,
+        &substitute("floe --as BUYER model create look-alike", &values),
+    );
+    let thief_model = thief_model.lines().next().unwrap().trim();
+    let claimed = ok(
+        dir,
+        &substitute(
+            &format!("floe --as BUYER model publish {thief_model} model.bin --architecture x"),
+            &values,
+        ),
+    );
+    assert_eq!(
+        claimed.trim(),
+        values["BLOB_ID"],
+        "same bytes, same blob ID"
+    );
+    std::thread::sleep(Duration::from_secs(2)); // the nodes' watchers see the publication
+    ok(
+        dir,
+        &substitute("floe read BLOB_ID --out after-claim.bin", &values),
+    );
+    ok(
+        dir,
+        &format!(
+            "floe --as {poor} read {} --out after-claim-2.bin",
+            values["BLOB_ID"]
+        ),
+    );
+    assert_eq!(read("after-claim.bin"), read("model.bin"));
+    assert_eq!(read("after-claim-2.bin"), read("model.bin"));
+
     // The last line withdraws the stake once its epoch has come, as `floe stakes` tells.
     let deadline = Instant::now() + Duration::from_secs(420);
     while !ok(dir, "floe stakes").contains("withdrawable now") {
