@@ -10,12 +10,11 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::TestDb;
+use support::{Running, TestDb};
 
 const FLOE: &str = env!("CARGO_BIN_EXE_floe");
 
@@ -51,73 +50,24 @@ fn walkthrough() -> Vec<String> {
         .collect()
 }
 
-/// `scripts/up.sh`, running `floe up` in `dir`; killed when dropped.
-struct Up {
-    child: Child,
-}
-
-impl Up {
-    fn start(dir: &Path, db: &TestDb) -> Self {
-        let mut child = Command::new("bash")
-            .arg(repo().join("scripts/up.sh"))
-            .current_dir(dir)
-            .env("FLOE_BIN", FLOE)
-            .env("DATABASE_URL", db.url())
-            .env_remove("FLOE_HOME")
-            .env_remove("FLOE_NETWORK")
-            .env(
-                "RUST_LOG",
-                std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("running scripts/up.sh");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(180))
-                .expect("scripts/up.sh printed `ready` within three minutes");
-            if line == "ready" {
-                break;
-            }
-        }
-        // Keep draining stdout so the network never blocks on a full pipe.
-        std::thread::spawn(move || while rx.recv().is_ok() {});
-        Self { child }
-    }
-
-    /// SIGTERM, as Ctrl-C or a service manager stops it; returns its exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "floe up ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `scripts/up.sh`, running `floe up` in `dir` with no flags.
+fn start_up_sh(dir: &Path, db: &TestDb) -> Running {
+    let child = Command::new("bash")
+        .arg(repo().join("scripts/up.sh"))
+        .current_dir(dir)
+        .env("FLOE_BIN", FLOE)
+        .env("DATABASE_URL", db.url())
+        .env_remove("FLOE_HOME")
+        .env_remove("FLOE_NETWORK")
+        .env(
+            "RUST_LOG",
+            std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("running scripts/up.sh");
+    Running::wait_ready(child, 180)
 }
 
 /// Runs `line` with `sh` in `dir`, with the `floe` under test first on the path.
@@ -230,7 +180,7 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let db = TestDb::new("readme");
-    let up = Up::start(dir, &db);
+    let up = start_up_sh(dir, &db);
     assert!(
         dir.join(".floe/devnet/network.toml").exists(),
         "floe up keeps its state in the default relative home"

@@ -5,114 +5,53 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
 
-use support::TestDb;
+use support::{Running, TestDb};
 
 const FLOE: &str = env!("CARGO_BIN_EXE_floe");
 
-/// A running `floe up`, killed when dropped.
-struct Up {
-    child: Child,
-    lines: std::collections::HashMap<String, String>,
-}
-
-impl Up {
-    fn start(home: &Path, db: &TestDb) -> Self {
-        let mut child = Command::new(FLOE)
-            .arg("--home")
-            .arg(home)
-            .args([
-                "up",
-                "--grpc",
-                "127.0.0.1:0",
-                "--faucet",
-                "127.0.0.1:0",
-                "--api",
-                "127.0.0.1:0",
-                "--node-port",
-                "0",
-                "--nodes",
-                "4",
-                "--shards",
-                "10",
-                "--epoch-secs",
-                "6",
-                "--checkpoint-ms",
-                "50",
-                "--database-url",
-                &db.url(),
-            ])
-            // FLOE_UP_LOG=info shows the network's log when a run needs explaining.
-            .env(
-                "RUST_LOG",
-                std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawning floe up");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut lines = std::collections::HashMap::new();
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(120))
-                .expect("floe up printed `ready` within two minutes");
-            if line == "ready" {
-                break;
-            }
-            if let Some((key, value)) = line.split_once(' ') {
-                lines.insert(key.to_owned(), value.to_owned());
-            }
-        }
-        Self { child, lines }
-    }
-
-    fn api(&self) -> &str {
-        &self.lines["api"]
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM, as Ctrl-C or a service manager stops it; returns its exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "floe up ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `floe up` on free ports, with short epochs, for one test.
+fn start_up(home: &Path, db: &TestDb) -> Running {
+    let child = Command::new(FLOE)
+        .arg("--home")
+        .arg(home)
+        .args([
+            "up",
+            "--grpc",
+            "127.0.0.1:0",
+            "--faucet",
+            "127.0.0.1:0",
+            "--api",
+            "127.0.0.1:0",
+            "--node-port",
+            "0",
+            "--nodes",
+            "4",
+            "--shards",
+            "10",
+            "--epoch-secs",
+            "6",
+            "--checkpoint-ms",
+            "50",
+            "--database-url",
+            &db.url(),
+        ])
+        // FLOE_UP_LOG=info shows the network's log when a run needs explaining.
+        .env(
+            "RUST_LOG",
+            std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawning floe up");
+    Running::wait_ready(child, 120)
 }
 
 fn floe(home: &Path, args: &[&str]) -> Output {
@@ -189,7 +128,7 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
     let message = fails(home, &["status"]);
     assert!(message.contains("floe up"), "{message}");
 
-    let up = Up::start(home, &db);
+    let up = start_up(home, &db);
     let p = |path: &Path| path.to_str().unwrap().to_owned();
 
     // An account, funded by the faucet.
@@ -220,16 +159,16 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
 
     // The indexer serves the certified blob.
     eventually(30, "the blob in the REST API", || {
-        let (status, body) = get(up.api(), &format!("/v1/blobs/{blob}"));
+        let (status, body) = get(up.lines["api"].as_str(), &format!("/v1/blobs/{blob}"));
         status == 200 && body.contains("certified")
     });
 
     // The keeper moves epochs and issues challenges; the nodes answer every one on-chain.
     eventually(60, "an answered challenge", || {
-        let (status, body) = get(up.api(), "/v1/challenges?status=answered");
+        let (status, body) = get(up.lines["api"].as_str(), "/v1/challenges?status=answered");
         status == 200 && body.contains("\"challenge_id\"")
     });
-    let (_, slashed) = get(up.api(), "/v1/challenges?status=slashed");
+    let (_, slashed) = get(up.lines["api"].as_str(), "/v1/challenges?status=slashed");
     assert!(!slashed.contains("\"challenge_id\""), "{slashed}");
     let status = ok(home, &["status"]);
     assert!(status.contains("committee  4 nodes"), "{status}");
@@ -396,7 +335,7 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
         &["up", "--nodes", "5", "--shards", "10", "--epoch-secs", "6"],
     );
     assert!(message.contains("started with 4 nodes"), "{message}");
-    let up = Up::start(home, &db);
+    let up = start_up(home, &db);
     let again = dir.path().join("again.bin");
     ok(home, &["read", &blob, "--out", &p(&again)]);
     assert_eq!(
@@ -420,7 +359,7 @@ fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
         std::fs::read(&again).unwrap(),
         std::fs::read(&weights).unwrap()
     );
-    let (status, _) = get(up.api(), &format!("/v1/blobs/{model_blob}"));
+    let (status, _) = get(up.lines["api"].as_str(), &format!("/v1/blobs/{model_blob}"));
     assert_eq!(status, 200);
     assert!(up.terminate().success(), "floe up exits cleanly on SIGTERM");
 }

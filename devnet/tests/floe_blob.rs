@@ -590,26 +590,6 @@ fn blob_ids_and_certification_message() {
 
 // === Storage ===
 
-/// The value of `const NAME: u64 = value;` in `move/floe/sources/<module>.move`: the capacity
-/// tests compare abort codes with the Move package, not with the devnet's copies.
-fn move_abort(module: &str, name: &str) -> u64 {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../move/floe/sources/{module}.move"));
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .find_map(|line| {
-            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
-            let value = rest.strip_prefix(':')?.split_once('=')?.1;
-            value
-                .trim()
-                .trim_end_matches(';')
-                .replace('_', "")
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
-}
-
 /// Every committee node votes `capacity`; it is the total capacity from the next epoch on.
 fn vote_capacity(env: &mut Env, capacity: u64) {
     for k in 0..env.nodes.len() {
@@ -636,7 +616,7 @@ fn capacity_of_expired_storage_frees_itself() {
     assert_abort(
         env.reserve_paid(SIZE_A, 1, BIG).map(|_| unreachable!()),
         "system",
-        move_abort("system", "ECapacityExceeded"),
+        support::move_constant("system", "ECapacityExceeded"),
     );
     // Nobody destroys anything; the epoch ends.
     next_epoch(&mut env);
@@ -649,7 +629,7 @@ fn capacity_of_expired_storage_frees_itself() {
     assert_abort(
         env.reserve_paid(SIZE_A, 1, BIG).map(|_| unreachable!()),
         "system",
-        move_abort("system", "ECapacityExceeded"),
+        support::move_constant("system", "ECapacityExceeded"),
     );
     // Destroying the expired storage now releases nothing: no double free.
     env.destroy_storage(first);
@@ -675,7 +655,7 @@ fn reserving_over_a_full_later_epoch_aborts() {
     assert_abort(
         env.reserve_paid(SIZE_A, 4, BIG).map(|_| unreachable!()),
         "system",
-        move_abort("system", "ECapacityExceeded"),
+        support::move_constant("system", "ECapacityExceeded"),
     );
     // Up to the full epoch is fine.
     env.reserve(SIZE_A, 3);
@@ -795,7 +775,7 @@ fn extend_with_payment_into_full_epochs_aborts() {
     assert_abort(
         extend_paid(&mut env, blob, 1, coin),
         "system",
-        move_abort("system", "ECapacityExceeded"),
+        support::move_constant("system", "ECapacityExceeded"),
     );
 }
 

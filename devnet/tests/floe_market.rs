@@ -76,29 +76,9 @@ fn long_string(n: usize) -> String {
     "a".repeat(n)
 }
 
-/// The value of `const NAME: T = value;` in `move/floe/sources/<module>.move`: abort codes
-/// are compared with the Move package, not with the devnet's copies.
-fn move_constant(module: &str, name: &str) -> u64 {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../move/floe/sources/{module}.move"));
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .find_map(|line| {
-            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
-            let value = rest.strip_prefix(':')?.split_once('=')?.1;
-            value
-                .trim()
-                .trim_end_matches(';')
-                .replace('_', "")
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
-}
-
 /// Asserts an abort with the code of `name` in `move/floe/sources/<module>.move`.
 fn assert_move_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    assert_abort(result, module, move_constant(module, name));
+    assert_abort(result, module, support::move_constant(module, name));
 }
 
 fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
@@ -559,11 +539,11 @@ fn publish_version_uncertified_blob_aborts() {
     assert_abort(
         w.publish(seller, cap, uncertified),
         "model",
-        move_constant("model", "EBlobNotCertified"),
+        support::move_constant("model", "EBlobNotCertified"),
     );
     assert_eq!(
         model::E_BLOB_NOT_CERTIFIED,
-        move_constant("model", "EBlobNotCertified")
+        support::move_constant("model", "EBlobNotCertified")
     );
 }
 
@@ -576,11 +556,11 @@ fn publish_version_expired_blob_aborts() {
     assert_abort(
         w.publish(seller, cap, expired),
         "model",
-        move_constant("model", "EBlobExpired"),
+        support::move_constant("model", "EBlobExpired"),
     );
     assert_eq!(
         model::E_BLOB_EXPIRED,
-        move_constant("model", "EBlobExpired")
+        support::move_constant("model", "EBlobExpired")
     );
     // Live until its end epoch: a blob ending at epoch 1 is publishable in epoch 0.
     let last = plant_blob(&mut w.chain, seller, BLOB_ID, true, 1, 2);
@@ -1402,7 +1382,7 @@ fn create_offer_wrong_cap_aborts() {
             [PRICE, WINDOW_MS, MAX_WINDOWS, 0],
         ),
         "license",
-        move_constant("license", "EWrongCap"),
+        support::move_constant("license", "EWrongCap"),
     );
 }
 
@@ -1755,7 +1735,7 @@ fn purchase_after_a_reprice_above_the_quote_aborts() {
     );
     assert_eq!(
         license::E_PRICE_ABOVE_MAX,
-        move_constant("license", "EPriceAboveMax")
+        support::move_constant("license", "EPriceAboveMax")
     );
     assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS);
 }
@@ -2052,7 +2032,7 @@ fn seal_approve_expired_aborts() {
 
 /// `license::RECEIPT_TTL_MS`, from the Move source.
 fn receipt_ttl_ms() -> u64 {
-    move_constant("license", "RECEIPT_TTL_MS")
+    support::move_constant("license", "RECEIPT_TTL_MS")
 }
 
 #[test]

@@ -83,26 +83,6 @@ fn short(byte: u8) -> Address {
     Address::new(bytes)
 }
 
-/// The value of `const NAME: T = value;` in `move/floe/sources/<module>.move`: abort codes
-/// are compared with the Move package, not with the devnet's copies.
-fn move_abort(module: &str, name: &str) -> u64 {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../move/floe/sources/{module}.move"));
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .find_map(|line| {
-            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
-            let value = rest.strip_prefix(':')?.split_once('=')?.1;
-            value
-                .trim()
-                .trim_end_matches(';')
-                .replace('_', "")
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
-}
-
 fn abort_of(error: &ExecutionError) -> (String, u64) {
     match error {
         ExecutionError::MoveAbort { location, code } => {
@@ -554,12 +534,16 @@ fn create_system_twice_aborts() {
 fn create_system_with_no_shards_or_zero_epoch_aborts() {
     let mut chain = Chain::new();
     let (admin, cap) = (chain.publisher, chain.genesis.admin_cap);
-    let invalid_shards = move_abort("system", "EInvalidShardCount");
+    let invalid_shards = support::move_constant("system", "EInvalidShardCount");
     for (n, epoch, code) in [
         (0u16, 1_000u64, invalid_shards),
         // Fewer than the encoder supports (`create_system_with_three_shards_aborts`).
         (3, 1_000, invalid_shards),
-        (10, 0, move_abort("system", "EInvalidEpochDuration")),
+        (
+            10,
+            0,
+            support::move_constant("system", "EInvalidEpochDuration"),
+        ),
     ] {
         let result = chain.call(
             admin,
@@ -675,7 +659,7 @@ fn a_cap_that_created_no_system_cannot_tune_it() {
     );
     let created: move_types::system::AdminCap = env.chain.object(env.chain.genesis.admin_cap);
     assert_eq!(created.system_id, Some(id(env.system)));
-    let wrong_cap = move_abort("system", "EWrongAdminCap");
+    let wrong_cap = support::move_constant("system", "EWrongAdminCap");
     for setter in [
         "set_fee_burn_bps",
         "set_license_fee_bps",
@@ -1024,7 +1008,7 @@ fn assert_capacity_abort(
     let error = env.package(|ctx, s, _| f(ctx, s)).unwrap_err();
     assert_eq!(
         abort_of(&error),
-        ("system".to_owned(), move_abort("system", name))
+        ("system".to_owned(), support::move_constant("system", name))
     );
 }
 

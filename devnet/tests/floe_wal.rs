@@ -12,32 +12,12 @@ use support::{Arg, Chain, Cmd};
 
 const SUPPLY: u64 = 5_000_000_000_000_000_000;
 
-/// The value of `const NAME: T = value;` in `move/floe/sources/<module>.move`: abort codes
-/// and sources are compared with the Move package, not with the devnet's copies.
-fn move_constant(module: &str, name: &str) -> u64 {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../move/floe/sources/{module}.move"));
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .find_map(|line| {
-            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
-            let value = rest.strip_prefix(':')?.split_once('=')?.1;
-            value
-                .trim()
-                .trim_end_matches(';')
-                .replace('_', "")
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
-}
-
 fn move_abort(module: &str, name: &str) -> u64 {
-    move_constant(module, name)
+    support::move_constant(module, name)
 }
 
 fn move_constant_u8(module: &str, name: &str) -> u8 {
-    u8::try_from(move_constant(module, name)).unwrap()
+    u8::try_from(support::move_constant(module, name)).unwrap()
 }
 
 /// Runs `f` as code of the package (`public(package)` functions such as
