@@ -243,20 +243,7 @@ pub fn check_license(
     model: Address,
     now_ms: u64,
 ) -> Result<(), Denied> {
-    if record.owner != Some(signer) {
-        return Err(Denied::NotOwner {
-            license: license_id,
-            owner: record.owner,
-            signer,
-        });
-    }
-    if record.model_id != model {
-        return Err(Denied::WrongModel {
-            license: license_id,
-            license_model: record.model_id,
-            model,
-        });
-    }
+    check_holder(license_id, record.owner, record.model_id, signer, model)?;
     if now_ms >= record.expires_at_ms {
         return Err(Denied::Expired {
             license: license_id,
@@ -273,6 +260,31 @@ pub fn check_license(
     Ok(())
 }
 
+/// What every credential must be: owned by the signer and for the blob's model.
+fn check_holder(
+    id: Address,
+    owner: Option<Address>,
+    credential_model: Address,
+    signer: Address,
+    model: Address,
+) -> Result<(), Denied> {
+    if owner != Some(signer) {
+        return Err(Denied::NotOwner {
+            license: id,
+            owner,
+            signer,
+        });
+    }
+    if credential_model != model {
+        return Err(Denied::WrongModel {
+            license: id,
+            license_model: credential_model,
+            model,
+        });
+    }
+    Ok(())
+}
+
 /// The checks on a `UseReceipt`, as `license::seal_approve_receipt` makes them: the signer owns
 /// it and consumed it, it is for `model`, and its session is not over at `now_ms`.
 pub fn check_receipt(
@@ -282,25 +294,12 @@ pub fn check_receipt(
     model: Address,
     now_ms: u64,
 ) -> Result<(), Denied> {
-    if record.owner != Some(signer) {
-        return Err(Denied::NotOwner {
-            license: receipt_id,
-            owner: record.owner,
-            signer,
-        });
-    }
+    check_holder(receipt_id, record.owner, record.model_id, signer, model)?;
     if record.consumer != signer {
         return Err(Denied::NotConsumer {
             receipt: receipt_id,
             consumer: record.consumer,
             signer,
-        });
-    }
-    if record.model_id != model {
-        return Err(Denied::WrongModel {
-            license: receipt_id,
-            license_model: record.model_id,
-            model,
         });
     }
     if now_ms >= record.expires_at_ms {
