@@ -314,14 +314,7 @@ async fn read_credential(floe: &mut Floe, id: Address) -> anyhow::Result<Address
     if is_receipt {
         return Ok(id);
     }
-    let license: move_types::license::License = typed_object(
-        floe,
-        id,
-        ("license", "License"),
-        "license",
-        "`floe license buy` prints one",
-    )
-    .await?;
+    let license: move_types::license::License = fetch_license(floe, id).await?;
     // Only the license's owner can consume it or sign reads with it: say so before asking.
     if let Ok(object) = floe.client.object(id).await
         && let sui_sdk_types::Owner::Address(holder) = object.owner()
@@ -434,6 +427,31 @@ fn shorten(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
     }
+}
+
+/// The `LicenseOffer` `id`, or what `id` is instead.
+async fn fetch_offer(
+    floe: &mut Floe,
+    id: Address,
+) -> anyhow::Result<move_types::license::LicenseOffer> {
+    let where_from = "`floe license offer` prints one";
+    typed_object(
+        floe,
+        id,
+        ("license", "LicenseOffer"),
+        "license offer",
+        where_from,
+    )
+    .await
+}
+
+/// The `License` `id`, or what `id` is instead.
+async fn fetch_license(
+    floe: &mut Floe,
+    id: Address,
+) -> anyhow::Result<move_types::license::License> {
+    let where_from = "`floe license buy` prints one";
+    typed_object(floe, id, ("license", "License"), "license", where_from).await
 }
 
 /// The object `id` as the floe type `module::name`, or an error that says what `id` is instead
@@ -616,14 +634,7 @@ pub async fn license_buy(
     max_price: Option<u64>,
 ) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    let offer: move_types::license::LicenseOffer = typed_object(
-        &mut floe,
-        offer_id,
-        ("license", "LicenseOffer"),
-        "license offer",
-        "`floe license offer` prints one",
-    )
-    .await?;
+    let offer: move_types::license::LicenseOffer = fetch_offer(&mut floe, offer_id).await?;
     if windows == 0 || windows > offer.max_windows {
         bail!(
             "--windows {windows} is out of range: offer {offer_id} sells 1 to {} windows at a time\n\
@@ -657,14 +668,7 @@ pub async fn license_extend(
     max_price: Option<u64>,
 ) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    let license: move_types::license::License = typed_object(
-        &mut floe,
-        license_id,
-        ("license", "License"),
-        "license",
-        "`floe license buy` prints one",
-    )
-    .await?;
+    let license: move_types::license::License = fetch_license(&mut floe, license_id).await?;
     let offer_id = move_types::address_of(&license.offer_id);
     floe.extend_license_at_most(license_id, windows, max_price)
         .await
@@ -694,14 +698,7 @@ pub async fn offer_manage(
 ) -> anyhow::Result<()> {
     use floe_sdk::sui_transaction_builder::{ObjectInput, TransactionBuilder};
     let mut floe = session.floe().await?;
-    let offer: move_types::license::LicenseOffer = typed_object(
-        &mut floe,
-        offer_id,
-        ("license", "LicenseOffer"),
-        "license offer",
-        "`floe license offer` prints one",
-    )
-    .await?;
+    let offer: move_types::license::LicenseOffer = fetch_offer(&mut floe, offer_id).await?;
     let cap = model_cap(&mut floe, move_types::address_of(&offer.model_id)).await?;
     let cap = floe.client.object(cap).await?;
     let shared = SharedObject::resolve(&mut floe.client, offer_id).await?;
@@ -739,14 +736,7 @@ pub async fn offer_manage(
 
 pub async fn license_show(session: &Session, license_id: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    let license: move_types::license::License = typed_object(
-        &mut floe,
-        license_id,
-        ("license", "License"),
-        "license",
-        "`floe license buy` prints one",
-    )
-    .await?;
+    let license: move_types::license::License = fetch_license(&mut floe, license_id).await?;
     let now = floe.chain_now_ms().await.map_err(explain)?;
     let valid = floe_sdk::flows::license_is_valid(&license, now);
     out!("license     {license_id}");
