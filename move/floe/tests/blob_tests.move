@@ -636,9 +636,9 @@ fun copies_are_counted_per_end_epoch() {
     let mut copies = vector[];
     let mut k = 0;
     while (k < 5) {
-        let mut copy = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
-        tu::certify_a(&system, &mut registry, &mut copy);
-        copies.push_back(copy);
+        let mut blob_copy = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+        tu::certify_a(&system, &mut registry, &mut blob_copy);
+        copies.push_back(blob_copy);
         k = k + 1;
     };
     let mut short = tu::register_a(&mut scenario, &mut system, &mut registry, 1, true);
