@@ -37,7 +37,7 @@ pub use decode::{decode, decode_and_verify};
 pub use encode::{blob_id, compute_metadata, encode};
 pub use error::{DecodeError, EncodeError, ProofError};
 pub use metadata::{BlobMetadata, SliverPairHashes};
-pub use recovery::{RecoverySymbol, recover_sliver, recovery_symbol};
+pub use recovery::{RecoverySymbol, recover_sliver, recovery_symbol, recovery_symbols};
 pub use sliver::{Axis, Sliver, SliverPair};
 pub use source::{BlobSource, ReaderSource};
 pub use verify::verify_sliver;

@@ -52,29 +52,48 @@ pub fn recovery_symbol(
     source: &Sliver,
     target_index: usize,
 ) -> Result<RecoverySymbol, DecodeError> {
+    Ok(recovery_symbols(metadata, source, &[target_index])?
+        .pop()
+        .expect("one symbol per target"))
+}
+
+/// The symbols `source` contributes to rebuilding each sliver of `targets` (indices on the
+/// other axis), in order.
+///
+/// The sliver is expanded and its tree built once for all targets: a node serving a peer that
+/// rebuilds many pairs pays one expansion per stored sliver, not one per symbol.
+pub fn recovery_symbols(
+    metadata: &BlobMetadata,
+    source: &Sliver,
+    targets: &[usize],
+) -> Result<Vec<RecoverySymbol>, DecodeError> {
     let (config, symbol_size) = metadata.checked_config()?;
     check_shape(&config, symbol_size, source)?;
-    if target_index >= config.n_shards() {
-        return Err(DecodeError::IndexOutOfRange {
-            index: target_index,
-            n_shards: config.n_shards(),
-        });
+    let n = config.n_shards();
+    if let Some(&index) = targets.iter().find(|&&t| t >= n) {
+        return Err(DecodeError::IndexOutOfRange { index, n_shards: n });
     }
     let expanded = crate::verify::expand(&config, source);
     let tree = sliver_tree(&config, source);
-    let proof = tree
-        .proof(target_index)
-        .map_err(|_| DecodeError::IndexOutOfRange {
-            index: target_index,
-            n_shards: config.n_shards(),
-        })?;
-    Ok(RecoverySymbol {
-        source_axis: source.axis,
-        source_index: source.index,
-        target_index: target_index as u16,
-        symbol: expanded[target_index * symbol_size..(target_index + 1) * symbol_size].to_vec(),
-        proof,
-    })
+    targets
+        .iter()
+        .map(|&target_index| {
+            let proof = tree
+                .proof(target_index)
+                .map_err(|_| DecodeError::IndexOutOfRange {
+                    index: target_index,
+                    n_shards: n,
+                })?;
+            Ok(RecoverySymbol {
+                source_axis: source.axis,
+                source_index: source.index,
+                target_index: target_index as u16,
+                symbol: expanded[target_index * symbol_size..(target_index + 1) * symbol_size]
+                    .to_vec(),
+                proof,
+            })
+        })
+        .collect()
 }
 
 /// Rebuilds sliver `target_index` on `target_axis` from recovery symbols of the other axis.
@@ -151,4 +170,31 @@ pub fn recover_sliver(
     };
     verify_sliver(metadata, &sliver)?;
     Ok(sliver)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EncodingConfig;
+
+    /// The batched form gives, target by target, exactly the single-target symbols.
+    #[test]
+    fn batched_symbols_match_single_ones() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let config = EncodingConfig::new(10).expect("10 shards");
+        let (metadata, pairs) = crate::encode(&config, &data).expect("encodes");
+        let targets = [0usize, 3, 9, 3];
+        for source in [&pairs[2].primary, &pairs[5].secondary] {
+            let batch = recovery_symbols(&metadata, source, &targets).expect("symbols");
+            assert_eq!(batch.len(), targets.len());
+            for (symbol, &target) in batch.iter().zip(&targets) {
+                assert_eq!(
+                    *symbol,
+                    recovery_symbol(&metadata, source, target).expect("symbol")
+                );
+                symbol.verify(&metadata).expect("valid proof");
+            }
+        }
+        assert!(recovery_symbols(&metadata, &pairs[0].primary, &[10]).is_err());
+    }
 }
