@@ -13,6 +13,12 @@
 //! | GET | `/v1/blobs/{blob_id}/shards/{shard}/secondary` | secondary sliver BCS (license-gated) |
 //! | POST | `/v1/blobs/{blob_id}/confirmation` | `{"epoch","blob_id","signature"}` or 409 |
 //! | PUT / DELETE | `/v1/blobs/{blob_id}/model` | operator only (bearer token): mark / unmark licensed |
+//! | GET | `/v1/blobs/{blob_id}/shards/{shard}/pair` | pair bytes (gated blobs: committee nodes only) |
+//! | GET | `/v1/blobs/{blob_id}/recovery/{pair}` or `…/recovery?pairs=a,b` | recovery symbols ([`crate::recovery::encode_symbols`]; gated blobs: committee nodes only) |
+//! | GET | `/v1/recovery` | recovery, sync and GC progress ([`crate::recovery::RecoveryStatus`]) |
+//!
+//! A blob collected by garbage collection answers 404 with the title "Blob expired" or "Blob
+//! deleted" and the epoch in the detail.
 //!
 //! Only registered blobs are stored: metadata names the `floe::blob::Blob` object that
 //! registered (and paid for) the blob, which the node reads from the chain and checks
@@ -46,7 +52,9 @@ use crate::license_gate::{
     self, Denied, LICENSE_HEADER, LicenseLookup, ReadAuth, ReplayGuard, SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
 };
+use crate::peers::{self, NodeAuth, Peers};
 use crate::problem::Problem;
+use crate::recovery::{self, Progress, RecoveryStatus, ServeError};
 use crate::registration::{self, BLOB_OBJECT_HEADER, LookupError, Refused, RegistrationLookup};
 use crate::store::{self, Registration, Store, StoreError};
 
@@ -68,6 +76,10 @@ pub struct NodeState {
     pub max_skew_ms: u64,
     /// Bearer token for the operator's endpoints; `None` disables them.
     pub admin_token: Option<String>,
+    /// The committee (peers to recover from, keys of nodes allowed gated slivers).
+    pub peers: Arc<Peers>,
+    /// Recovery, migration and GC progress, served at `/v1/recovery`.
+    pub progress: Arc<Progress>,
 }
 
 /// The node's answer to `/v1/info`.
@@ -150,7 +162,13 @@ pub fn router_with_body_limit(state: Arc<NodeState>, max_body: usize) -> Router 
             "/v1/blobs/{blob_id}/metadata",
             put(put_metadata).get(get_metadata),
         )
-        .route("/v1/blobs/{blob_id}/shards/{shard}/pair", put(put_pair))
+        .route(
+            "/v1/blobs/{blob_id}/shards/{shard}/pair",
+            put(put_pair).get(get_pair),
+        )
+        .route("/v1/blobs/{blob_id}/recovery", get(get_recovery_batch))
+        .route("/v1/blobs/{blob_id}/recovery/{pair}", get(get_recovery_one))
+        .route("/v1/recovery", get(recovery_status))
         .route("/v1/blobs/{blob_id}/shards/{shard}/{axis}", get(get_sliver))
         .route("/v1/blobs/{blob_id}/confirmation", post(post_confirmation))
         .route(
@@ -269,6 +287,14 @@ fn store_problem(e: StoreError) -> Problem {
         StoreError::WrongPair { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Wrong sliver pair"),
         StoreError::SliverMismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Sliver mismatch"),
         StoreError::NotStored { .. } => (StatusCode::NOT_FOUND, "Sliver not stored"),
+        StoreError::Gone {
+            gone: store::Gone::Expired { .. },
+            ..
+        } => (StatusCode::NOT_FOUND, "Blob expired"),
+        StoreError::Gone {
+            gone: store::Gone::Deleted { .. },
+            ..
+        } => (StatusCode::NOT_FOUND, "Blob deleted"),
         StoreError::Corrupt { .. } | StoreError::Io { .. } => {
             tracing::error!(error = %e, "storage failure");
             (StatusCode::INTERNAL_SERVER_ERROR, "Storage failure")
@@ -619,6 +645,132 @@ async fn delete_model(
     let blob_id = parse_blob_id(&blob_id)?;
     blocking(move || state.store.set_model(&blob_id, None).map_err(store_problem)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// For a gated blob, that the request comes from a committee storage node (see
+/// [`crate::peers::check_node_read`]): a gated model's slivers never reach a non-node.
+async fn require_node_if_gated(
+    state: &Arc<NodeState>,
+    blob_id: BlobId,
+    headers: &HeaderMap,
+) -> Result<(), Problem> {
+    let gated = {
+        let store = state.store.clone();
+        blocking(move || store.gate(&blob_id).map_err(store_problem)).await?
+    };
+    if gated.is_none() {
+        return Ok(());
+    }
+    let forbidden = |e: peers::NodeAuthError| {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "Committee node required",
+            e.to_string(),
+        )
+    };
+    let auth = NodeAuth::from_headers(|name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+    .map_err(forbidden)?;
+    let epoch = state.epoch.load(Ordering::Relaxed);
+    let node =
+        peers::check_node_read(&state.peers, auth.as_ref(), &blob_id, epoch).map_err(forbidden)?;
+    tracing::debug!(%blob_id, %node, "gated blob served to a committee node");
+    Ok(())
+}
+
+async fn get_pair(
+    State(state): State<Arc<NodeState>>,
+    ApiPath(ShardPath { blob_id, shard }): ApiPath<ShardPath>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    require_node_if_gated(&state, blob_id, &headers).await?;
+    let store = state.store.clone();
+    let pair = blocking(move || store.pair(&blob_id, shard).map_err(store_problem)).await?;
+    Ok(octets(store::encode_pair(&pair)))
+}
+
+#[derive(Debug, Deserialize)]
+struct RecoveryPath {
+    blob_id: String,
+    pair: u16,
+}
+
+#[derive(Debug, Deserialize)]
+struct PairsQuery {
+    pairs: Option<String>,
+}
+
+async fn get_recovery_one(
+    State(state): State<Arc<NodeState>>,
+    ApiPath(RecoveryPath { blob_id, pair }): ApiPath<RecoveryPath>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    serve_recovery(state, &blob_id, vec![usize::from(pair)], &headers).await
+}
+
+async fn get_recovery_batch(
+    State(state): State<Arc<NodeState>>,
+    ApiPath(blob_id): ApiPath<String>,
+    axum::extract::Query(query): axum::extract::Query<PairsQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let text = query.pairs.unwrap_or_default();
+    let pairs = text
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<u16>().map(usize::from))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            Problem::bad_request(format!(
+                "pairs={text:?}: expected comma-separated pair indices, e.g. pairs=3,17"
+            ))
+        })?;
+    serve_recovery(state, &blob_id, pairs, &headers).await
+}
+
+async fn serve_recovery(
+    state: Arc<NodeState>,
+    blob_id: &str,
+    pairs: Vec<usize>,
+    headers: &HeaderMap,
+) -> Result<Response, Problem> {
+    let blob_id = parse_blob_id(blob_id)?;
+    if pairs.is_empty() || pairs.len() > recovery::MAX_TARGETS {
+        return Err(Problem::bad_request(format!(
+            "name 1 to {} target pairs (got {})",
+            recovery::MAX_TARGETS,
+            pairs.len()
+        )));
+    }
+    require_node_if_gated(&state, blob_id, headers).await?;
+    let store = state.store.clone();
+    let symbols = blocking(move || {
+        recovery::symbols_for(&store, &blob_id, &pairs).map_err(|e| match e {
+            ServeError::Store(e) => store_problem(e),
+            ServeError::OutOfRange { .. } => {
+                Problem::new(StatusCode::BAD_REQUEST, "Pair out of range", e.to_string())
+            }
+            ServeError::Codec { .. } => {
+                tracing::error!(error = %e, "stored sliver unusable for recovery");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Storage failure",
+                    e.to_string(),
+                )
+            }
+        })
+    })
+    .await?;
+    Ok(octets(recovery::encode_symbols(&symbols)))
+}
+
+async fn recovery_status(State(state): State<Arc<NodeState>>) -> axum::Json<RecoveryStatus> {
+    axum::Json(state.progress.status(state.epoch.load(Ordering::Relaxed)))
 }
 
 /// Serves `state` on `listener` until the future is dropped or the server fails.

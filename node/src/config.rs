@@ -16,6 +16,8 @@
 //! max_request_skew_ms = 60000           # licensed-read timestamp tolerance
 //! committee_poll_ms = 60000             # how often epoch changes are looked for
 //! admin_token = "…"                     # enables PUT/DELETE /v1/blobs/{id}/model
+//! recovery_concurrency = 2              # blobs recovered at once
+//! recovery_batch = 8                    # pairs of one blob rebuilt per round of requests
 //!
 //! [[licensed]]                          # blobs that belong to a model
 //! blob_id = "…"                         # base64url
@@ -56,6 +58,14 @@ fn default_skew() -> u64 {
     60_000
 }
 
+fn default_recovery_concurrency() -> usize {
+    2
+}
+
+fn default_recovery_batch() -> usize {
+    8
+}
+
 fn default_committee_poll() -> u64 {
     60_000
 }
@@ -88,6 +98,12 @@ pub struct NodeConfig {
     pub committee_poll_ms: u64,
     #[serde(default)]
     pub admin_token: Option<String>,
+    /// Blobs recovered at once (memory grows with it).
+    #[serde(default = "default_recovery_concurrency")]
+    pub recovery_concurrency: usize,
+    /// Pairs of one blob rebuilt per round of recovery requests (memory grows with it).
+    #[serde(default = "default_recovery_batch")]
+    pub recovery_batch: usize,
     #[serde(default)]
     pub licensed: Vec<Licensed>,
 }

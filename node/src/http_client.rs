@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode, header};
-use floe_encoder::{Axis, BlobId, BlobMetadata, Sliver, SliverPair};
+use floe_encoder::{Axis, BlobId, BlobMetadata, RecoverySymbol, Sliver, SliverPair};
 use floe_sdk::nodes::{NodeError, StorageConfirmation, StorageNodeClient};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
@@ -14,7 +14,9 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::api::{ConfirmationBody, NodeInfo, PairStored};
 use crate::license_gate::{LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::peers::NodeAuth;
 use crate::problem::Problem;
+use crate::recovery::RecoveryStatus;
 use crate::registration::BLOB_OBJECT_HEADER;
 use crate::store;
 
@@ -282,6 +284,62 @@ impl HttpNodeClient {
             .await?
             .ok()?;
         Sliver::from_bcs(axis, &body).map_err(|e| NodeError::Rejected(format!("bad sliver: {e}")))
+    }
+}
+
+impl HttpNodeClient {
+    /// Reads the whole pair stored for `shard` (what a shard's new holder fetches from the
+    /// previous one); `auth` proves a committee node for gated blobs.
+    pub async fn read_pair(
+        &self,
+        blob_id: &BlobId,
+        shard: u16,
+        auth: Option<&NodeAuth>,
+    ) -> Result<SliverPair, NodeError> {
+        let headers = auth.map(NodeAuth::headers).unwrap_or_default();
+        let body = self
+            .request(
+                Method::GET,
+                &format!("/v1/blobs/{blob_id}/shards/{shard}/pair"),
+                Vec::new(),
+                &headers,
+            )
+            .await?
+            .ok()?;
+        store::decode_pair(&body).map_err(|e| NodeError::Rejected(format!("bad pair: {e}")))
+    }
+
+    /// The recovery symbols the node's stored pairs give for rebuilding `pairs` (unchecked:
+    /// the caller checks every proof against metadata it trusts).
+    pub async fn recovery_symbols(
+        &self,
+        blob_id: &BlobId,
+        pairs: &[usize],
+        auth: Option<&NodeAuth>,
+    ) -> Result<Vec<RecoverySymbol>, NodeError> {
+        let headers = auth.map(NodeAuth::headers).unwrap_or_default();
+        let list: Vec<String> = pairs.iter().map(ToString::to_string).collect();
+        let body = self
+            .request(
+                Method::GET,
+                &format!("/v1/blobs/{blob_id}/recovery?pairs={}", list.join(",")),
+                Vec::new(),
+                &headers,
+            )
+            .await?
+            .ok()?;
+        crate::recovery::decode_symbols(&body)
+            .map_err(|e| NodeError::Rejected(format!("bad recovery symbols: {e}")))
+    }
+
+    /// The node's recovery and sync progress.
+    pub async fn recovery_status(&self) -> Result<RecoveryStatus, NodeError> {
+        let body = self
+            .request(Method::GET, "/v1/recovery", Vec::new(), &[])
+            .await?
+            .ok()?;
+        serde_json::from_slice(&body)
+            .map_err(|e| NodeError::Rejected(format!("bad recovery status: {e}")))
     }
 }
 

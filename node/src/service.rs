@@ -10,17 +10,23 @@ use std::time::Duration;
 
 use floe_encoder::BlobId;
 use floe_sdk::calls::FloeObjects;
-use floe_sdk::{FloeClient, Keystore, NetworkConfig};
+use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
+use floe_sdk::{Floe, FloeClient, Keystore, NetworkConfig};
 use sui_sdk_types::Address;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::api::{self, NodeState};
 use crate::chain::{self, ChainLicenses, ChainRegistrations};
 use crate::config::{self, NodeConfig};
+use crate::gc;
 use crate::license_gate::{LicenseLookup, ReplayGuard};
+use crate::migration::SyncSignal;
+use crate::peers::{self, Peers};
+use crate::recovery::{Limits, Progress, Recovery};
 use crate::registration::RegistrationLookup;
 use crate::store::Store;
-use crate::watcher::Responder;
+use crate::watcher::{Lifecycle, Responder};
 
 /// Why a node could not start.
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +161,23 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             package: c.objects.original_package,
         }) as Arc<dyn RegistrationLookup>
     });
+    let peers = Arc::new(Peers::default());
+    let progress = Arc::new(Progress::default());
+    // The operator's key signs challenge answers and the sync signal.
+    let operator = match (&chain, config.node_cap_id) {
+        (Some(_), Some(_)) => {
+            let keystore_path = config
+                .operator_keystore
+                .as_ref()
+                .ok_or(StartError::NoOperatorKeystore)?;
+            let keystore = Keystore::load(keystore_path)?;
+            Some(match config.operator_address {
+                Some(address) => keystore.key(&address)?.clone(),
+                None => keystore.first()?.clone(),
+            })
+        }
+        _ => None,
+    };
     let state = Arc::new(NodeState {
         store: store.clone(),
         key,
@@ -165,29 +188,61 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
         replay: ReplayGuard::default(),
         max_skew_ms: config.max_request_skew_ms,
         admin_token: config.admin_token.clone(),
+        peers: peers.clone(),
+        progress: progress.clone(),
     });
     let mut background = Vec::new();
+    let wake = Arc::new(Notify::new());
+    // Recovery, migration and GC follow the committee, so they run only when the node reads
+    // its shards from the chain.
+    let follows = matches!(
+        (&chain, config.node_id, &config.shards),
+        (Some(_), Some(_), None)
+    );
     if let (Some(chain), Some(node_id), None) = (&chain, config.node_id, &config.shards) {
+        // Reads need no signature: any key will do when the node has no operator.
+        let reader_key = operator
+            .clone()
+            .unwrap_or_else(|| Ed25519PrivateKey::new([1; 32]));
+        let mut floe = Floe::new(chain.client.clone(), chain.objects, reader_key);
+        match peers::read_committee(&mut floe).await {
+            Ok(view) => {
+                peers.update(view);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the committee yet"),
+        }
         background.push(tokio::spawn(follow_committee(
-            chain.client.clone(),
-            chain.objects,
+            floe,
             node_id,
             state.clone(),
+            wake.clone(),
             config.committee_poll_ms,
         )));
-    }
-    if let (Some(chain), Some(node_id), Some(node_cap)) =
-        (&chain, config.node_id, config.node_cap_id)
-    {
-        let keystore_path = config
-            .operator_keystore
-            .as_ref()
-            .ok_or(StartError::NoOperatorKeystore)?;
-        let keystore = Keystore::load(keystore_path)?;
-        let operator = match config.operator_address {
-            Some(address) => keystore.key(&address)?.clone(),
-            None => keystore.first()?.clone(),
+        let sync = match (config.node_cap_id, &operator) {
+            (Some(node_cap), Some(operator)) => Some(SyncSignal {
+                client: chain.client.clone(),
+                objects: chain.objects,
+                node_cap,
+                operator: operator.clone(),
+                gas_budget: floe_sdk::tx::DEFAULT_GAS_BUDGET,
+            }),
+            _ => None,
         };
+        let recovery = Recovery {
+            state: state.clone(),
+            limits: Limits {
+                concurrency: config.recovery_concurrency.max(1),
+                batch: config.recovery_batch.max(1),
+                ..Limits::default()
+            },
+            wake: wake.clone(),
+            sync,
+        };
+        background.push(tokio::spawn(recovery.run()));
+    }
+    if let (Some(chain), Some(node_id), Some(node_cap), Some(operator)) =
+        (&chain, config.node_id, config.node_cap_id, operator)
+    {
         let responder = Responder {
             client: chain.client.clone(),
             objects: chain.objects,
@@ -196,6 +251,10 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             operator,
             store: store.clone(),
             gas_budget: floe_sdk::tx::DEFAULT_GAS_BUDGET,
+            lifecycle: follows.then(|| Lifecycle {
+                progress: progress.clone(),
+                wake: wake.clone(),
+            }),
         };
         let cursor = config.data_dir.join("watcher.cursor");
         background.push(tokio::spawn(responder.run_persisted(cursor)));
@@ -220,31 +279,56 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
     })
 }
 
-/// Follows epoch changes: the epoch confirmations are signed for and the shards held.
+/// Follows epoch changes: the epoch confirmations are signed for, the shards held and the
+/// committee (peers, pending shards); wakes recovery on a change, and collects garbage.
 async fn follow_committee(
-    mut client: FloeClient,
-    objects: FloeObjects,
+    mut floe: Floe,
     node_id: Address,
     state: Arc<NodeState>,
+    wake: Arc<Notify>,
     poll_ms: u64,
 ) {
     loop {
-        tokio::time::sleep(Duration::from_millis(poll_ms.max(100))).await;
-        match chain::epoch_and_shards(
-            &mut client,
-            objects.system.id,
-            objects.original_package,
-            node_id,
-        )
-        .await
-        {
-            Ok((epoch, shards)) => {
-                if state.epoch.swap(epoch, Ordering::Relaxed) != epoch {
-                    tracing::info!(epoch, ?shards, "new epoch");
+        match peers::read_committee(&mut floe).await {
+            Ok(view) => {
+                let epoch = view.epoch;
+                let shards = view
+                    .member(node_id)
+                    .map(|m| m.shards.clone())
+                    .unwrap_or_default();
+                let pending = view.member(node_id).map(|m| m.pending.clone());
+                state.store.set_shards(shards.clone());
+                let changed = state.epoch.swap(epoch, Ordering::Relaxed) != epoch;
+                let committee_changed = state.peers.current().as_deref() != Some(&view);
+                state.peers.update(view);
+                if changed {
+                    tracing::info!(epoch, ?shards, ?pending, "new epoch");
                 }
-                state.store.set_shards(shards);
+                if changed || committee_changed {
+                    wake.notify_one();
+                }
+                let store = state.store.clone();
+                let view = state.peers.current();
+                let collected = tokio::task::spawn_blocking(move || {
+                    gc::collect(&store, epoch, view.as_deref())
+                })
+                .await;
+                match collected {
+                    Ok(Ok(report)) => {
+                        let progress = &state.progress;
+                        progress
+                            .blobs_collected
+                            .fetch_add(report.blobs_collected as u64, Ordering::Relaxed);
+                        progress
+                            .pairs_dropped
+                            .fetch_add(report.pairs_dropped as u64, Ordering::Relaxed);
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "garbage collection failed"),
+                    Err(e) => tracing::error!(error = %e, "garbage collection task failed"),
+                }
             }
             Err(e) => tracing::warn!(error = %e, "could not read the System object"),
         }
+        tokio::time::sleep(Duration::from_millis(poll_ms.max(100))).await;
     }
 }

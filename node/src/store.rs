@@ -9,7 +9,17 @@
 //! <data_dir>/blobs/<blob ID, base64url>/versions         "<Blob object ID> <model ID>" a line, one
 //!                                                         per published model version of the blob
 //! <data_dir>/blobs/<blob ID, base64url>/shard-<k>.pair   primary BCS ‖ secondary BCS
+//! <data_dir>/blobs/<blob ID, base64url>/certified        "<Blob object ID> <end epoch>" a line,
+//!                                                         per certified Blob seen on-chain
+//! <data_dir>/blobs/<blob ID, base64url>/deleted          "<Blob object ID> <epoch>" a line, per
+//!                                                         Blob deleted on-chain (and when)
+//! <data_dir>/gone/<blob ID, base64url>                   "expired <end epoch>" or "deleted
+//!                                                         <epoch>": collected, and why
 //! ```
+//!
+//! The `certified` and `deleted` lists come from chain events ([`crate::watcher`]): they tell
+//! recovery which blobs this node must hold ([`crate::recovery`]) and garbage collection which
+//! it may drop ([`crate::gc`]).
 //!
 //! Every file is written to a temporary name, fsynced, renamed into place and its directory
 //! fsynced, so a write the node acknowledged survives a crash and a crash never leaves a torn
@@ -80,6 +90,8 @@ pub enum StoreError {
     },
     #[error("shard {shard} of blob {blob_id} is not stored here")]
     NotStored { blob_id: BlobId, shard: u16 },
+    #[error("blob {blob_id} is no longer stored here: {gone}")]
+    Gone { blob_id: BlobId, gone: Gone },
     #[error("stored file {path} is corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     #[error("I/O on {path}: {source}")]
@@ -119,10 +131,66 @@ impl Registration {
     }
 }
 
+/// Why a blob's slivers were collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gone {
+    /// Its storage ended: `end_epoch` was the first epoch it no longer covered.
+    Expired { end_epoch: u64 },
+    /// Every `Blob` object of it this node knew was deleted, the last one at `epoch`.
+    Deleted { epoch: u64 },
+}
+
+impl std::fmt::Display for Gone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Gone::Expired { end_epoch } => write!(f, "its storage expired at epoch {end_epoch}"),
+            Gone::Deleted { epoch } => {
+                write!(
+                    f,
+                    "every Blob object of it was deleted (last at epoch {epoch})"
+                )
+            }
+        }
+    }
+}
+
+impl Gone {
+    fn to_text(self) -> String {
+        match self {
+            Gone::Expired { end_epoch } => format!("expired {end_epoch}\n"),
+            Gone::Deleted { epoch } => format!("deleted {epoch}\n"),
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let (kind, epoch) = text.trim().split_once(' ')?;
+        let epoch = epoch.parse().ok()?;
+        match kind {
+            "expired" => Some(Gone::Expired { end_epoch: epoch }),
+            "deleted" => Some(Gone::Deleted { epoch }),
+            _ => None,
+        }
+    }
+}
+
+/// Where a blob stands in its life, as far as this node knows from uploads and chain events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobStatus {
+    /// Paid for until `end_epoch` (exclusive) by a `Blob` object not deleted; `certified`
+    /// when the chain certified one of them.
+    Live { end_epoch: u64, certified: bool },
+    /// Should be collected: see [`Gone`].
+    Ended(Gone),
+    /// No registration or certificate is known (only operator marks or version records).
+    Unknown,
+}
+
 /// The sliver store of one node.
 #[derive(Debug)]
 pub struct Store {
     root: PathBuf,
+    /// Tombstones of collected blobs, so reads say why they are gone.
+    gone: PathBuf,
     shards: RwLock<BTreeSet<u16>>,
     /// Parsed metadata, so slivers are not checked against a re-read file each time.
     metadata: Mutex<HashMap<BlobId, Arc<BlobMetadata>>>,
@@ -140,8 +208,11 @@ impl Store {
     ) -> Result<Self, StoreError> {
         let root = data_dir.join("blobs");
         fs::create_dir_all(&root).map_err(io(&root))?;
+        let gone = data_dir.join("gone");
+        fs::create_dir_all(&gone).map_err(io(&gone))?;
         Ok(Self {
             root,
+            gone,
             shards: RwLock::new(shards.into_iter().collect()),
             metadata: Mutex::default(),
             registrations: Mutex::default(),
@@ -200,6 +271,9 @@ impl Store {
         };
         metadata.verify(blob_id).map_err(bad)?;
         metadata.checked_config().map_err(bad)?;
+        // Stored again after being collected (a new registration of the same bytes): the
+        // tombstone no longer tells the truth.
+        self.clear_gone(blob_id)?;
         let dir = self.blob_dir(blob_id);
         // The metadata before the registration: a crash between the two leaves metadata
         // without one, which takes no slivers until the metadata is sent again.
@@ -416,7 +490,13 @@ impl Store {
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::UnknownBlob(*blob_id));
+                return Err(match self.gone(blob_id)? {
+                    Some(gone) => StoreError::Gone {
+                        blob_id: *blob_id,
+                        gone,
+                    },
+                    None => StoreError::UnknownBlob(*blob_id),
+                });
             }
             Err(e) => return Err(io(&path)(e)),
         };
@@ -490,9 +570,15 @@ impl Store {
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::NotStored {
-                    blob_id: *blob_id,
-                    shard,
+                return Err(match self.gone(blob_id)? {
+                    Some(gone) => StoreError::Gone {
+                        blob_id: *blob_id,
+                        gone,
+                    },
+                    None => StoreError::NotStored {
+                        blob_id: *blob_id,
+                        shard,
+                    },
                 });
             }
             Err(e) => return Err(io(&path)(e)),
@@ -548,6 +634,255 @@ impl Store {
                     reason: format!("not a model ID: {e}"),
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Every blob with a directory here (metadata, chain records or marks), in no order.
+    pub fn blob_ids(&self) -> Result<Vec<BlobId>, StoreError> {
+        let mut ids = Vec::new();
+        for entry in fs::read_dir(&self.root).map_err(io(&self.root))? {
+            let entry = entry.map_err(io(&self.root))?;
+            if let Some(id) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The shards whose pair of `blob_id` is on disk, held or not (a shard lost at an epoch
+    /// change is still served until its new holder has it).
+    pub fn stored_shards(&self, blob_id: &BlobId) -> Result<Vec<u16>, StoreError> {
+        let dir = self.blob_dir(blob_id);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        let mut shards = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(io(&dir))?.file_name();
+            if let Some(shard) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("shard-")?.strip_suffix(".pair"))
+                .and_then(|k| k.parse().ok())
+            {
+                shards.push(shard);
+            }
+        }
+        shards.sort_unstable();
+        Ok(shards)
+    }
+
+    /// Removes the pair of a shard this node no longer holds (its new holder has it).
+    pub fn drop_pair(&self, blob_id: &BlobId, shard: u16) -> Result<(), StoreError> {
+        let path = self.pair_path(blob_id, shard);
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(&self.blob_dir(blob_id)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Records that the chain certified `blob_object` of `blob_id`, paid for until `end_epoch`
+    /// (a `BlobCertified` event). Idempotent and durable; the blob's directory is created if
+    /// this node never received it, so recovery knows to fetch it.
+    pub fn record_certified(
+        &self,
+        blob_id: &BlobId,
+        blob_object: Address,
+        end_epoch: u64,
+    ) -> Result<(), StoreError> {
+        let _guard = self.registrations_lock();
+        let mut certified = self.certified_in(blob_id)?;
+        match certified.iter_mut().find(|(o, _)| *o == blob_object) {
+            Some((_, end)) if *end >= end_epoch => return Ok(()),
+            Some((_, end)) => *end = end_epoch,
+            None => certified.push((blob_object, end_epoch)),
+        }
+        self.write_pairs_file(blob_id, "certified", &certified)
+    }
+
+    /// Records that `blob_object`'s storage now ends at `end_epoch` (a `BlobExtended` event):
+    /// its certificate and, if it is the kept registration, the registration follow.
+    pub fn record_extended(
+        &self,
+        blob_id: &BlobId,
+        blob_object: Address,
+        end_epoch: u64,
+    ) -> Result<(), StoreError> {
+        let mut registrations = self.registrations_lock();
+        let mut certified = self.certified_in(blob_id)?;
+        if let Some((_, end)) = certified.iter_mut().find(|(o, _)| *o == blob_object)
+            && *end < end_epoch
+        {
+            *end = end_epoch;
+            self.write_pairs_file(blob_id, "certified", &certified)?;
+        }
+        if let Some(recorded) = self.recorded_registration(&mut registrations, blob_id)?
+            && recorded.blob_object == blob_object
+            && recorded.end_epoch < end_epoch
+        {
+            let extended = Registration {
+                blob_object,
+                end_epoch,
+            };
+            let path = self.blob_dir(blob_id).join("registration");
+            self.write_atomic(&path, extended.to_text().as_bytes())?;
+            registrations.insert(*blob_id, extended);
+        }
+        Ok(())
+    }
+
+    /// Records that `blob_object` of `blob_id` was deleted at `epoch` (a `BlobDeleted`
+    /// event). Only blobs this node has a directory for are recorded: a deletion of a blob it
+    /// never stored concerns it only if it is certified here later, which it then is not.
+    pub fn record_deleted(
+        &self,
+        blob_id: &BlobId,
+        blob_object: Address,
+        epoch: u64,
+    ) -> Result<(), StoreError> {
+        let _guard = self.registrations_lock();
+        if !self.blob_dir(blob_id).is_dir() {
+            return Ok(());
+        }
+        let mut deleted = self.object_epochs(blob_id, "deleted")?;
+        if deleted.iter().any(|(o, _)| *o == blob_object) {
+            return Ok(());
+        }
+        deleted.push((blob_object, epoch));
+        self.write_pairs_file(blob_id, "deleted", &deleted)
+    }
+
+    /// The certified `Blob` objects of `blob_id` seen on-chain and their end epochs.
+    pub fn certified(&self, blob_id: &BlobId) -> Result<Vec<(Address, u64)>, StoreError> {
+        let _guard = self.registrations_lock();
+        self.certified_in(blob_id)
+    }
+
+    fn certified_in(&self, blob_id: &BlobId) -> Result<Vec<(Address, u64)>, StoreError> {
+        self.object_epochs(blob_id, "certified")
+    }
+
+    /// A `"<object> <epoch>"` list file of `blob_id`.
+    fn object_epochs(
+        &self,
+        blob_id: &BlobId,
+        file: &str,
+    ) -> Result<Vec<(Address, u64)>, StoreError> {
+        let path = self.blob_dir(blob_id).join(file);
+        match fs::read_to_string(&path) {
+            Ok(text) => parse_lines(&path, &text, |line| {
+                let (object, epoch) = line.split_once(' ')?;
+                Some((object.parse().ok()?, epoch.parse().ok()?))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    fn write_pairs_file(
+        &self,
+        blob_id: &BlobId,
+        file: &str,
+        entries: &[(Address, u64)],
+    ) -> Result<(), StoreError> {
+        let dir = self.blob_dir(blob_id);
+        if !dir.exists() {
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+            sync_dir(&self.root)?;
+        }
+        let text: String = entries
+            .iter()
+            .map(|(object, epoch)| format!("{object} {epoch}\n"))
+            .collect();
+        self.write_atomic(&dir.join(file), text.as_bytes())
+    }
+
+    /// Where `blob_id` stands at `epoch`: live while some `Blob` object of it that was not
+    /// deleted covers the epoch; deleted once every object this node knows of it (from
+    /// uploads and certificates) was deleted; expired once the latest end has passed.
+    pub fn status(&self, blob_id: &BlobId, epoch: u64) -> Result<BlobStatus, StoreError> {
+        let mut registrations = self.registrations_lock();
+        let registration = self.recorded_registration(&mut registrations, blob_id)?;
+        let registered = self.registered_objects_in(&mut registrations, blob_id)?;
+        let certified = self.certified_in(blob_id)?;
+        let deleted = self.object_epochs(blob_id, "deleted")?;
+        drop(registrations);
+        let is_deleted = |object: &Address| deleted.iter().any(|(o, _)| o == object);
+        let known: BTreeSet<Address> = registered
+            .iter()
+            .copied()
+            .chain(certified.iter().map(|(o, _)| *o))
+            .collect();
+        if known.is_empty() {
+            return Ok(BlobStatus::Unknown);
+        }
+        if known.iter().all(is_deleted) {
+            let epoch = deleted.iter().map(|(_, e)| *e).max().unwrap_or(0);
+            return Ok(BlobStatus::Ended(Gone::Deleted { epoch }));
+        }
+        let live_certified = certified.iter().filter(|(o, _)| !is_deleted(o));
+        let end_epoch = live_certified
+            .clone()
+            .map(|(_, end)| *end)
+            .chain(
+                registration
+                    .filter(|r| !is_deleted(&r.blob_object))
+                    .map(|r| r.end_epoch),
+            )
+            .max()
+            .unwrap_or(0);
+        if end_epoch <= epoch {
+            return Ok(BlobStatus::Ended(Gone::Expired { end_epoch }));
+        }
+        Ok(BlobStatus::Live {
+            end_epoch,
+            certified: live_certified.clone().next().is_some(),
+        })
+    }
+
+    /// Removes everything stored for `blob_id` and leaves a tombstone saying why, so reads
+    /// answer with the reason. The tombstone is written first: a crash in between leaves a
+    /// blob that reads as gone and is removed again on the next pass.
+    pub fn collect(&self, blob_id: &BlobId, gone: Gone) -> Result<(), StoreError> {
+        let tombstone = self.gone.join(blob_id.to_string());
+        self.write_atomic(&tombstone, gone.to_text().as_bytes())?;
+        let dir = self.blob_dir(blob_id);
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => sync_dir(&self.root)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&dir)(e)),
+        }
+        self.metadata
+            .lock()
+            .expect("no holder panics while holding the metadata cache")
+            .remove(blob_id);
+        self.registrations_lock().remove(blob_id);
+        Ok(())
+    }
+
+    /// Why `blob_id` was collected, if it was.
+    pub fn gone(&self, blob_id: &BlobId) -> Result<Option<Gone>, StoreError> {
+        let path = self.gone.join(blob_id.to_string());
+        match fs::read_to_string(&path) {
+            Ok(text) => Gone::parse(&text)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt {
+                    path,
+                    reason: format!("not a tombstone: {text:?}"),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    fn clear_gone(&self, blob_id: &BlobId) -> Result<(), StoreError> {
+        let path = self.gone.join(blob_id.to_string());
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(&self.gone),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io(&path)(e)),
         }
     }

@@ -12,7 +12,9 @@ use std::time::Instant;
 use floe_encoder::BlobId;
 use floe_sdk::calls::FloeObjects;
 use floe_sdk::client::EventEnvelope;
-use floe_sdk::move_types::events::{ChallengeIssued, ModelVersionPublished};
+use floe_sdk::move_types::events::{
+    BlobCertified, BlobDeleted, BlobExtended, ChallengeIssued, EpochAdvanced, ModelVersionPublished,
+};
 use floe_sdk::reconnect::Reconnects;
 use floe_sdk::{FloeClient, tx};
 use futures::StreamExt as _;
@@ -46,6 +48,92 @@ pub struct Responder {
     pub operator: Ed25519PrivateKey,
     pub store: Arc<Store>,
     pub gas_budget: u64,
+    /// Where blob lifecycle events are reported: recovery's progress (the epoch changes seen)
+    /// and its wake-up. `None` when the node runs no recovery.
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// The recovery worker's side of the watcher.
+#[derive(Clone)]
+pub struct Lifecycle {
+    pub progress: Arc<crate::recovery::Progress>,
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+/// A blob lifecycle event of the floe package, in the store's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobEvent {
+    Certified {
+        blob_id: BlobId,
+        blob_object: Address,
+        end_epoch: u64,
+    },
+    Extended {
+        blob_id: BlobId,
+        blob_object: Address,
+        end_epoch: u64,
+    },
+    Deleted {
+        blob_id: BlobId,
+        blob_object: Address,
+        epoch: u64,
+    },
+    EpochAdvanced {
+        epoch: u64,
+    },
+}
+
+/// The lifecycle event in `event`, if it is one.
+pub fn blob_event_of(event: &EventEnvelope, package: Address) -> Option<BlobEvent> {
+    let address = floe_sdk::move_types::address_of;
+    match event.event.type_.name().as_str() {
+        "BlobCertified" => floe_event::<BlobCertified>(event, package, "BlobCertified").map(|e| {
+            BlobEvent::Certified {
+                blob_id: BlobId(e.blob_id.to_le_bytes()),
+                blob_object: address(&e.blob_object_id),
+                end_epoch: e.end_epoch,
+            }
+        }),
+        "BlobExtended" => floe_event::<BlobExtended>(event, package, "BlobExtended").map(|e| {
+            BlobEvent::Extended {
+                blob_id: BlobId(e.blob_id.to_le_bytes()),
+                blob_object: address(&e.blob_object_id),
+                end_epoch: e.new_end_epoch,
+            }
+        }),
+        "BlobDeleted" => {
+            floe_event::<BlobDeleted>(event, package, "BlobDeleted").map(|e| BlobEvent::Deleted {
+                blob_id: BlobId(e.blob_id.to_le_bytes()),
+                blob_object: address(&e.blob_object_id),
+                epoch: e.epoch,
+            })
+        }
+        "EpochAdvanced" => floe_event::<EpochAdvanced>(event, package, "EpochAdvanced")
+            .map(|e| BlobEvent::EpochAdvanced { epoch: e.epoch }),
+        _ => None,
+    }
+}
+
+/// Records a lifecycle event durably in the store (certificates, extensions, deletions).
+pub fn apply_blob_event(store: &Store, event: &BlobEvent) -> Result<(), crate::store::StoreError> {
+    match *event {
+        BlobEvent::Certified {
+            blob_id,
+            blob_object,
+            end_epoch,
+        } => store.record_certified(&blob_id, blob_object, end_epoch),
+        BlobEvent::Extended {
+            blob_id,
+            blob_object,
+            end_epoch,
+        } => store.record_extended(&blob_id, blob_object, end_epoch),
+        BlobEvent::Deleted {
+            blob_id,
+            blob_object,
+            epoch,
+        } => store.record_deleted(&blob_id, blob_object, epoch),
+        BlobEvent::EpochAdvanced { .. } => Ok(()),
+    }
 }
 
 /// `event` decoded as the floe `events` module's `name`, if it is one; an event of that name
@@ -183,6 +271,23 @@ impl Responder {
                         Err(e) => {
                             tracing::error!(blob = %blob_id, error = %e, "could not record a model version")
                         }
+                    }
+                    continue;
+                }
+                if let Some(event) = blob_event_of(&envelope, self.objects.original_package) {
+                    // Recorded before the cursor moves past this checkpoint (the cursor is
+                    // written when a later checkpoint arrives), so a crash replays it.
+                    if let Err(e) = apply_blob_event(&self.store, &event) {
+                        tracing::error!(?event, error = %e, "could not record a blob event");
+                    }
+                    if let Some(lifecycle) = &self.lifecycle {
+                        if let BlobEvent::EpochAdvanced { epoch } = event {
+                            lifecycle
+                                .progress
+                                .events_epoch
+                                .fetch_max(epoch, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        lifecycle.wake.notify_one();
                     }
                     continue;
                 }

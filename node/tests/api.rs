@@ -117,6 +117,8 @@ async fn start(
         replay: ReplayGuard::default(),
         max_skew_ms: 60_000,
         admin_token: Some("operator-secret".to_owned()),
+        peers: Default::default(),
+        progress: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -701,6 +703,8 @@ async fn every_refusal_is_problem_json() {
         replay: ReplayGuard::default(),
         max_skew_ms: 60_000,
         admin_token: None,
+        peers: Default::default(),
+        progress: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

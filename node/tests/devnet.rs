@@ -85,6 +85,8 @@ async fn start_nodes(
             replay: ReplayGuard::default(),
             max_skew_ms: 60_000,
             admin_token: None,
+            peers: Default::default(),
+            progress: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -99,6 +101,7 @@ async fn start_nodes(
                 operator: operator_key(i),
                 store,
                 gas_budget: tx::DEFAULT_GAS_BUDGET,
+                lifecycle: None,
             };
             watchers.push(tokio::spawn(responder.run(Some(0))));
         }

@@ -1,0 +1,900 @@
+//! Recovery of sliver pairs this node should hold but does not (it was down during a store,
+//! joined late, gained the shard at an epoch change, or lost its disk), from other nodes.
+//!
+//! **Serving.** `GET /v1/blobs/{blob_id}/recovery/{pair}` (or `?pairs=a,b,…`) answers, for each
+//! sliver pair stored here, the symbols a peer needs to rebuild the target pairs: primary
+//! sliver `i`'s symbol `n−1−t` (for target secondary sliver `n−1−t`) and secondary sliver
+//! `j`'s symbol `t` (for target primary sliver `t`), each with its Merkle proof up to the
+//! source sliver's hash in the blob's metadata ([`encode_symbols`] gives the bytes). Pairs of
+//! shards this node no longer holds are served too, until garbage collection drops them.
+//!
+//! **Recovering.** [`Recovery::run`] works in passes, woken by chain events and epoch changes
+//! (and every few seconds while work remains): for every certified blob that is live at the
+//! current epoch it makes sure the metadata is here (fetched from any peer, checked against
+//! the blob ID) and that every held shard has its pair. A missing pair is fetched whole from
+//! the shard's previous holder when this node gained the shard at the last epoch change,
+//! else (or if that fails) rebuilt from recovery symbols of all peers. Every symbol is
+//! checked against the metadata; a peer that sends one bad symbol has its whole answer
+//! dropped and is logged; the rebuilt slivers are checked again by
+//! [`floe_encoder::recover_sliver`] and by [`Store::put_pair`] before they are written.
+//!
+//! Bounded: at most `concurrency` blobs at a time, each rebuilding `batch` pairs per round of
+//! requests, so memory stays near `concurrency · batch · 3` expanded primary slivers whatever
+//! the blob size. Resumable: progress is the store itself (each pair is written atomically
+//! and durably as soon as it is rebuilt, and the list of certified blobs comes from events
+//! the watcher records durably), so a pass after a crash starts where the last one stopped.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use floe_encoder::merkle::MerkleProof;
+use floe_encoder::{Axis, BlobId, BlobMetadata, DecodeError, RecoverySymbol, SliverPair};
+use futures::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+use tokio::sync::Notify;
+
+use crate::api::NodeState;
+use crate::http_client::HttpNodeClient;
+use crate::migration::SyncSignal;
+use crate::peers::{CommitteeView, Member, NodeAuth};
+use crate::store::{BlobStatus, Registration, Store, StoreError};
+
+/// Most target pairs one recovery request may name.
+pub const MAX_TARGETS: usize = 256;
+
+/// Why recovery symbols could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a stored sliver of blob {blob_id} does not fit its metadata: {source}")]
+    Codec {
+        blob_id: BlobId,
+        source: DecodeError,
+    },
+    #[error("pair index {index} is out of range for a blob of {n_shards} shards")]
+    OutOfRange { index: usize, n_shards: usize },
+}
+
+/// The symbols of every pair stored here that help rebuild the pairs `targets` of `blob_id`.
+pub fn symbols_for(
+    store: &Store,
+    blob_id: &BlobId,
+    targets: &[usize],
+) -> Result<Vec<RecoverySymbol>, ServeError> {
+    let metadata = store.metadata(blob_id)?;
+    let n = metadata.n_shards();
+    if let Some(&index) = targets.iter().find(|&&t| t >= n) {
+        return Err(ServeError::OutOfRange { index, n_shards: n });
+    }
+    // A target pair t is primary sliver t (rebuilt from secondary slivers' symbols t) and
+    // secondary sliver n−1−t (from primary slivers' symbols n−1−t).
+    let secondary_targets: Vec<usize> = targets.iter().map(|t| n - 1 - t).collect();
+    let codec = |source| ServeError::Codec {
+        blob_id: *blob_id,
+        source,
+    };
+    let mut out = Vec::new();
+    for shard in store.stored_shards(blob_id)? {
+        let pair = match store.pair(blob_id, shard) {
+            Ok(pair) => pair,
+            // Dropped by garbage collection meanwhile.
+            Err(StoreError::NotStored { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        out.extend(
+            floe_encoder::recovery_symbols(&metadata, &pair.primary, &secondary_targets)
+                .map_err(codec)?,
+        );
+        out.extend(
+            floe_encoder::recovery_symbols(&metadata, &pair.secondary, targets).map_err(codec)?,
+        );
+    }
+    Ok(out)
+}
+
+/// The wire form of recovery symbols: `count: u32 LE`, then per symbol `axis: u8` (0 primary,
+/// 1 secondary, the source sliver's) ‖ `source_index: u16 LE` ‖ `target_index: u16 LE` ‖
+/// `symbol_len: u32 LE` ‖ symbol ‖ `depth: u8` ‖ depth × 32-byte sibling hashes, lowest first.
+pub fn encode_symbols(symbols: &[RecoverySymbol]) -> Vec<u8> {
+    let size: usize = symbols
+        .iter()
+        .map(|s| 10 + s.symbol.len() + 32 * s.proof.path.len())
+        .sum();
+    let mut out = Vec::with_capacity(4 + size);
+    out.extend_from_slice(&(symbols.len() as u32).to_le_bytes());
+    for s in symbols {
+        out.push(match s.source_axis {
+            Axis::Primary => 0,
+            Axis::Secondary => 1,
+        });
+        out.extend_from_slice(&s.source_index.to_le_bytes());
+        out.extend_from_slice(&s.target_index.to_le_bytes());
+        out.extend_from_slice(&(s.symbol.len() as u32).to_le_bytes());
+        out.extend_from_slice(&s.symbol);
+        out.push(s.proof.path.len() as u8);
+        for hash in &s.proof.path {
+            out.extend_from_slice(hash);
+        }
+    }
+    out
+}
+
+/// Parses [`encode_symbols`] output (shape only: proofs are checked by the caller).
+pub fn decode_symbols(bytes: &[u8]) -> Result<Vec<RecoverySymbol>, String> {
+    let mut rest = bytes;
+    let mut take = |len: usize| -> Result<&[u8], String> {
+        if rest.len() < len {
+            return Err("truncated recovery symbols".to_owned());
+        }
+        let (head, tail) = rest.split_at(len);
+        rest = tail;
+        Ok(head)
+    };
+    let u16_of = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
+    let count = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
+    // Each symbol takes at least 11 bytes: a count beyond that is a lie, not an allocation.
+    let mut symbols = Vec::with_capacity(count.min(bytes.len() / 11));
+    for _ in 0..count {
+        let source_axis = match take(1)?[0] {
+            0 => Axis::Primary,
+            1 => Axis::Secondary,
+            other => return Err(format!("unknown axis {other}")),
+        };
+        let source_index = u16_of(take(2)?);
+        let target_index = u16_of(take(2)?);
+        let len = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
+        let symbol = take(len)?.to_vec();
+        let depth = usize::from(take(1)?[0]);
+        let path = take(32 * depth)?
+            .chunks_exact(32)
+            .map(|h| h.try_into().expect("32 bytes"))
+            .collect();
+        symbols.push(RecoverySymbol {
+            source_axis,
+            source_index,
+            target_index,
+            symbol,
+            proof: MerkleProof { path },
+        });
+    }
+    if !rest.is_empty() {
+        return Err("trailing bytes after the recovery symbols".to_owned());
+    }
+    Ok(symbols)
+}
+
+/// Recovery's progress, for the log and `GET /v1/recovery`.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub passes: AtomicU64,
+    /// Certified live blobs with at least one held pair (or the metadata) missing, at the
+    /// start of the last pass.
+    pub blobs_missing: AtomicU64,
+    pub pairs_missing: AtomicU64,
+    pub pairs_recovered: AtomicU64,
+    /// Pairs fetched whole from a shard's previous holder (migration).
+    pub pairs_transferred: AtomicU64,
+    pub pairs_failed: AtomicU64,
+    pub bytes_recovered: AtomicU64,
+    /// Peer answers dropped because a symbol or sliver did not match the metadata.
+    pub bad_peer_answers: AtomicU64,
+    /// The epoch for which every held pair of every live certified blob was last complete.
+    pub complete_epoch: AtomicU64,
+    /// The epoch this node last signalled `epoch_sync_done` for (0: never).
+    pub synced_epoch: AtomicU64,
+    /// The latest epoch whose `EpochAdvanced` event the watcher has handled: every
+    /// certificate from before that epoch change is recorded.
+    pub events_epoch: AtomicU64,
+    pub blobs_collected: AtomicU64,
+    pub pairs_dropped: AtomicU64,
+}
+
+/// The answer to `GET /v1/recovery`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryStatus {
+    pub epoch: u64,
+    pub passes: u64,
+    pub blobs_missing: u64,
+    pub pairs_missing: u64,
+    pub pairs_recovered: u64,
+    pub pairs_transferred: u64,
+    pub pairs_failed: u64,
+    pub bytes_recovered: u64,
+    pub bad_peer_answers: u64,
+    /// Whether every held pair of every live certified blob is stored for `epoch`.
+    pub complete: bool,
+    pub synced_epoch: u64,
+    pub blobs_collected: u64,
+    pub pairs_dropped: u64,
+}
+
+impl Progress {
+    pub fn status(&self, epoch: u64) -> RecoveryStatus {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        RecoveryStatus {
+            epoch,
+            passes: get(&self.passes),
+            blobs_missing: get(&self.blobs_missing),
+            pairs_missing: get(&self.pairs_missing),
+            pairs_recovered: get(&self.pairs_recovered),
+            pairs_transferred: get(&self.pairs_transferred),
+            pairs_failed: get(&self.pairs_failed),
+            bytes_recovered: get(&self.bytes_recovered),
+            bad_peer_answers: get(&self.bad_peer_answers),
+            complete: get(&self.complete_epoch) == epoch && get(&self.passes) > 0,
+            synced_epoch: get(&self.synced_epoch),
+            blobs_collected: get(&self.blobs_collected),
+            pairs_dropped: get(&self.pairs_dropped),
+        }
+    }
+}
+
+/// Why one blob could not be completed in a pass (it is retried in the next).
+#[derive(Debug, thiserror::Error)]
+pub enum RecoverError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no peer sent metadata matching blob {0}")]
+    NoMetadata(BlobId),
+    #[error("pair {pair} of blob {blob_id}: {source}")]
+    Rebuild {
+        blob_id: BlobId,
+        pair: usize,
+        source: DecodeError,
+    },
+    #[error("the store task failed: {0}")]
+    Task(String),
+}
+
+/// Tuning of the recovery worker.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Blobs recovered at once.
+    pub concurrency: usize,
+    /// Pairs of one blob rebuilt per round of requests.
+    pub batch: usize,
+    /// Pause between passes while something remains to be done.
+    pub retry: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            batch: 8,
+            retry: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The background recovery worker of one node.
+pub struct Recovery {
+    pub state: Arc<NodeState>,
+    pub limits: Limits,
+    /// Notified by the watcher (a blob certified) and the committee follower (a new epoch).
+    pub wake: Arc<Notify>,
+    /// Sends `epoch_sync_done` once the shards gained at an epoch change are all stored;
+    /// `None` for a node without an operator key (it never gains challengeable shards).
+    pub sync: Option<SyncSignal>,
+}
+
+/// What a pass found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub epoch: u64,
+    pub blobs_missing: usize,
+    pub pairs_missing: usize,
+    /// Whether every held pair of every live certified blob is stored now.
+    pub complete: bool,
+}
+
+impl Recovery {
+    /// Runs passes forever: after each, waits for a wake-up (or `retry` if work remains).
+    pub async fn run(self) {
+        loop {
+            let report = self.pass().await;
+            let idle = match report {
+                Some(report) if report.complete => Duration::from_secs(30),
+                _ => self.limits.retry,
+            };
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(idle) => {}
+            }
+        }
+    }
+
+    /// One pass over every live certified blob; `None` before the committee is known.
+    pub async fn pass(&self) -> Option<PassReport> {
+        let state = &self.state;
+        let view = state.peers.current()?;
+        let epoch = state.epoch.load(Ordering::Relaxed);
+        let store = state.store.clone();
+        let n = usize::from(view.n_shards);
+        let work = tokio::task::spawn_blocking(move || needs_work(&store, epoch, n))
+            .await
+            .map_err(|e| tracing::error!(error = %e, "recovery scan failed"))
+            .ok()?;
+        let work = match work {
+            Ok(work) => work,
+            Err(e) => {
+                tracing::error!(error = %e, "recovery scan failed");
+                return None;
+            }
+        };
+        let progress = &state.progress;
+        // Read before the scan's results are acted on: a pass that found everything stored
+        // proves sync only for certificates recorded before it started.
+        let events_epoch = progress.events_epoch.load(Ordering::Relaxed);
+        progress.passes.fetch_add(1, Ordering::Relaxed);
+        let pairs_missing: usize = work.iter().map(|w| w.missing).sum();
+        let blobs_missing = work.len();
+        progress
+            .blobs_missing
+            .store(work.len() as u64, Ordering::Relaxed);
+        progress
+            .pairs_missing
+            .store(pairs_missing as u64, Ordering::Relaxed);
+        if work.is_empty() {
+            progress.complete_epoch.store(epoch, Ordering::Relaxed);
+            self.signal_sync(&view, epoch, events_epoch).await;
+            return Some(PassReport {
+                epoch,
+                blobs_missing: 0,
+                pairs_missing: 0,
+                complete: true,
+            });
+        }
+        tracing::info!(
+            epoch,
+            blobs = work.len(),
+            pairs = pairs_missing,
+            "recovering missing sliver pairs"
+        );
+        let results: Vec<_> = futures::stream::iter(work)
+            .map(|item| {
+                let view = view.clone();
+                async move {
+                    let blob_id = item.blob_id;
+                    (blob_id, self.recover_blob(&view, epoch, item).await)
+                }
+            })
+            .buffer_unordered(self.limits.concurrency.max(1))
+            .collect()
+            .await;
+        let mut complete = true;
+        for (blob_id, result) in results {
+            if let Err(e) = result {
+                complete = false;
+                tracing::warn!(blob = %blob_id, error = %e, "blob not fully recovered; will retry");
+            }
+        }
+        // Anything the pass did not finish shows up as missing in the next one.
+        if complete && state.epoch.load(Ordering::Relaxed) == epoch {
+            progress.complete_epoch.store(epoch, Ordering::Relaxed);
+            tracing::info!(epoch, "recovery complete: every held pair is stored");
+            self.signal_sync(&view, epoch, events_epoch).await;
+        }
+        Some(PassReport {
+            epoch,
+            blobs_missing,
+            pairs_missing,
+            complete,
+        })
+    }
+
+    /// Signals `epoch_sync_done` for `epoch` if this node has gained shards pending sync,
+    /// every held pair is stored, and the watcher had seen the epoch change when the pass
+    /// began (so the pass knew every blob certified before it).
+    async fn signal_sync(&self, view: &CommitteeView, epoch: u64, events_epoch: u64) {
+        let progress = &self.state.progress;
+        let (Some(sync), Some(me)) = (&self.sync, self.state.node_id) else {
+            return;
+        };
+        let pending = view
+            .member(me)
+            .map(|m| m.pending.clone())
+            .unwrap_or_default();
+        if pending.is_empty()
+            || view.epoch != epoch
+            || events_epoch < epoch
+            || progress.synced_epoch.load(Ordering::Relaxed) >= epoch
+        {
+            return;
+        }
+        match sync.clone().signal(epoch).await {
+            Ok(digest) => {
+                progress.synced_epoch.store(epoch, Ordering::Relaxed);
+                tracing::info!(epoch, shards = ?pending, %digest, "epoch_sync_done: gained shards synced");
+            }
+            Err(e) => {
+                // Already signalled (a restart after the signal): the chain says so.
+                if e.to_string().contains("ENoPendingShards") {
+                    progress.synced_epoch.store(epoch, Ordering::Relaxed);
+                }
+                tracing::warn!(epoch, error = %e, "epoch_sync_done not sent; will retry");
+            }
+        }
+    }
+
+    /// Completes one blob: metadata, then its missing held pairs in batches.
+    async fn recover_blob(
+        &self,
+        view: &CommitteeView,
+        epoch: u64,
+        item: Work,
+    ) -> Result<(), RecoverError> {
+        let state = &self.state;
+        let blob_id = item.blob_id;
+        let metadata = match item.metadata {
+            Some(metadata) => metadata,
+            None => {
+                let metadata = self.fetch_metadata(view, &blob_id).await?;
+                let store = state.store.clone();
+                let registration = item.registration;
+                let stored = metadata.clone();
+                blocking(move || store.put_metadata(&blob_id, &stored, registration)).await?;
+                Arc::new(metadata)
+            }
+        };
+        let n = metadata.n_shards();
+        let store = state.store.clone();
+        let missing = blocking(move || store.missing_shards(&blob_id)).await?;
+        let mut left: Vec<u16> = Vec::new();
+        // Shards gained at this epoch's start come whole from their previous holder first.
+        for shard in missing {
+            let previous = state
+                .peers
+                .previous()
+                .and_then(|prev| prev.holder_of(shard).cloned())
+                .filter(|holder| Some(holder.node_id) != state.node_id);
+            match previous {
+                Some(holder) if self.transfer(&holder, &blob_id, shard, epoch).await => {}
+                _ => left.push(shard),
+            }
+        }
+        let mut failed = None;
+        for chunk in left.chunks(self.limits.batch.max(1)) {
+            let targets: Vec<(u16, usize)> = chunk
+                .iter()
+                .map(|&shard| (shard, blob_id.pair_for_shard(usize::from(shard), n)))
+                .collect();
+            if let Err(e) = self
+                .rebuild(view, &metadata, &blob_id, &targets, epoch)
+                .await
+            {
+                state
+                    .progress
+                    .pairs_failed
+                    .fetch_add(targets.len() as u64, Ordering::Relaxed);
+                failed = Some(e);
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Fetches `shard`'s pair whole from `holder`; whether it was stored.
+    async fn transfer(&self, holder: &Member, blob_id: &BlobId, shard: u16, epoch: u64) -> bool {
+        let client = HttpNodeClient::new(&holder.url);
+        let auth = self.auth(blob_id, epoch);
+        let pair = match client.read_pair(blob_id, shard, auth.as_ref()).await {
+            Ok(pair) => pair,
+            Err(e) => {
+                tracing::info!(blob = %blob_id, shard, holder = %holder.node_id, error = %e, "previous holder did not send the pair; recovering it from symbols");
+                return false;
+            }
+        };
+        let size = pair_size(&pair);
+        let store = self.state.store.clone();
+        let id = *blob_id;
+        match blocking(move || store.put_pair(&id, shard, &pair, epoch)).await {
+            Ok(()) => {
+                let progress = &self.state.progress;
+                progress.pairs_transferred.fetch_add(1, Ordering::Relaxed);
+                progress.bytes_recovered.fetch_add(size, Ordering::Relaxed);
+                tracing::debug!(blob = %blob_id, shard, holder = %holder.node_id, "pair transferred from its previous holder");
+                true
+            }
+            Err(e) => {
+                self.state
+                    .progress
+                    .bad_peer_answers
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(blob = %blob_id, shard, holder = %holder.node_id, error = %e, "previous holder sent a pair that does not match the metadata; skipped");
+                false
+            }
+        }
+    }
+
+    fn auth(&self, blob_id: &BlobId, epoch: u64) -> Option<NodeAuth> {
+        self.state
+            .node_id
+            .map(|node| NodeAuth::sign(&self.state.key, node, blob_id, epoch))
+    }
+
+    /// Metadata from the first peer whose answer matches the blob ID.
+    async fn fetch_metadata(
+        &self,
+        view: &CommitteeView,
+        blob_id: &BlobId,
+    ) -> Result<BlobMetadata, RecoverError> {
+        use floe_sdk::nodes::StorageNodeClient as _;
+        for member in self.others(view) {
+            // `read_metadata` checks the bytes against the blob ID.
+            match HttpNodeClient::new(&member.url)
+                .read_metadata(blob_id)
+                .await
+            {
+                Ok(metadata) => return Ok(metadata),
+                Err(e) => {
+                    tracing::debug!(blob = %blob_id, peer = %member.node_id, error = %e, "no metadata from peer")
+                }
+            }
+        }
+        Err(RecoverError::NoMetadata(*blob_id))
+    }
+
+    fn others<'a>(&self, view: &'a CommitteeView) -> impl Iterator<Item = &'a Member> + 'a {
+        let me = self.state.node_id;
+        view.members.iter().filter(move |m| Some(m.node_id) != me)
+    }
+
+    /// Rebuilds the pairs `targets` (shard, pair index) from every peer's symbols.
+    async fn rebuild(
+        &self,
+        view: &CommitteeView,
+        metadata: &Arc<BlobMetadata>,
+        blob_id: &BlobId,
+        targets: &[(u16, usize)],
+        epoch: u64,
+    ) -> Result<(), RecoverError> {
+        let pairs: Vec<usize> = targets.iter().map(|&(_, pair)| pair).collect();
+        let auth = self.auth(blob_id, epoch);
+        let answers: Vec<(Address, Result<Vec<RecoverySymbol>, String>)> =
+            futures::future::join_all(self.others(view).map(|member| {
+                let pairs = &pairs;
+                let auth = auth.as_ref();
+                async move {
+                    let client = HttpNodeClient::new(&member.url);
+                    let answer = client
+                        .recovery_symbols(blob_id, pairs, auth)
+                        .await
+                        .map_err(|e| e.to_string());
+                    (member.node_id, answer)
+                }
+            }))
+            .await;
+        let metadata_for_check = metadata.clone();
+        let wanted = pairs.clone();
+        // Proof checks hash every symbol: off the async workers.
+        let checked = tokio::task::spawn_blocking(move || {
+            check_answers(&metadata_for_check, &wanted, answers)
+        })
+        .await
+        .map_err(|e| RecoverError::Task(e.to_string()))?;
+        for (peer, why) in &checked.bad {
+            self.state
+                .progress
+                .bad_peer_answers
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(blob = %blob_id, %peer, reason = %why, "peer's recovery symbols dropped");
+        }
+        let mut by_target = checked.by_target;
+        let mut first_error = None;
+        for &(shard, pair_index) in targets {
+            let symbols = by_target.remove(&pair_index).unwrap_or_default();
+            let metadata = metadata.clone();
+            let store = self.state.store.clone();
+            let id = *blob_id;
+            let n = metadata.n_shards();
+            let result = tokio::task::spawn_blocking(move || {
+                let primary =
+                    floe_encoder::recover_sliver(&metadata, Axis::Primary, pair_index, &symbols)
+                        .map_err(|source| RecoverError::Rebuild {
+                            blob_id: id,
+                            pair: pair_index,
+                            source,
+                        })?;
+                let secondary = floe_encoder::recover_sliver(
+                    &metadata,
+                    Axis::Secondary,
+                    n - 1 - pair_index,
+                    &symbols,
+                )
+                .map_err(|source| RecoverError::Rebuild {
+                    blob_id: id,
+                    pair: pair_index,
+                    source,
+                })?;
+                let pair = SliverPair { primary, secondary };
+                let size = pair_size(&pair);
+                store.put_pair(&id, shard, &pair, epoch)?;
+                Ok::<u64, RecoverError>(size)
+            })
+            .await
+            .map_err(|e| RecoverError::Task(e.to_string()))
+            .and_then(|r| r);
+            match result {
+                Ok(size) => {
+                    let progress = &self.state.progress;
+                    progress.pairs_recovered.fetch_add(1, Ordering::Relaxed);
+                    progress.bytes_recovered.fetch_add(size, Ordering::Relaxed);
+                    tracing::debug!(blob = %blob_id, shard, pair = pair_index, "pair recovered");
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+fn pair_size(pair: &SliverPair) -> u64 {
+    (pair.primary.data.len() + pair.secondary.data.len()) as u64
+}
+
+/// Peers' answers sorted: symbols of honest peers per target pair, and who misbehaved.
+struct Checked {
+    by_target: BTreeMap<usize, Vec<RecoverySymbol>>,
+    bad: Vec<(Address, String)>,
+}
+
+/// Keeps a peer's symbols only if every one of them is for a requested pair and proves
+/// against the metadata: one forged symbol discredits the whole answer.
+fn check_answers(
+    metadata: &BlobMetadata,
+    wanted: &[usize],
+    answers: Vec<(Address, Result<Vec<RecoverySymbol>, String>)>,
+) -> Checked {
+    let n = metadata.n_shards();
+    let mut by_target: BTreeMap<usize, Vec<RecoverySymbol>> = BTreeMap::new();
+    let mut bad = Vec::new();
+    for (peer, answer) in answers {
+        let symbols = match answer {
+            Ok(symbols) => symbols,
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "no recovery symbols from peer");
+                continue;
+            }
+        };
+        let mut sorted = Vec::with_capacity(symbols.len());
+        let mut problem = None;
+        for symbol in symbols {
+            let target = usize::from(symbol.target_index);
+            let pair = match symbol.source_axis {
+                // A primary source serves target secondary sliver n−1−pair.
+                Axis::Primary => n.checked_sub(1 + target),
+                Axis::Secondary => Some(target),
+            };
+            let Some(pair) = pair.filter(|p| wanted.contains(p)) else {
+                problem = Some(format!(
+                    "a symbol for sliver {target}, which was not asked for"
+                ));
+                break;
+            };
+            if let Err(e) = symbol.verify(metadata) {
+                problem = Some(format!(
+                    "symbol {target} of {} sliver {} fails its proof: {e}",
+                    symbol.source_axis.name(),
+                    symbol.source_index
+                ));
+                break;
+            }
+            sorted.push((pair, symbol));
+        }
+        match problem {
+            Some(why) => bad.push((peer, why)),
+            None => {
+                for (pair, symbol) in sorted {
+                    by_target.entry(pair).or_default().push(symbol);
+                }
+            }
+        }
+    }
+    Checked { by_target, bad }
+}
+
+/// One blob a pass must complete.
+struct Work {
+    blob_id: BlobId,
+    /// `None`: the metadata must be fetched first.
+    metadata: Option<Arc<BlobMetadata>>,
+    /// The registration to keep with fetched metadata (the certified object ending last).
+    registration: Registration,
+    missing: usize,
+}
+
+/// Every certified blob live at `epoch` with held pairs (or its metadata) missing.
+fn needs_work(store: &Store, epoch: u64, n_shards: usize) -> Result<Vec<Work>, StoreError> {
+    let mut work = Vec::new();
+    for blob_id in store.blob_ids()? {
+        let BlobStatus::Live {
+            certified: true, ..
+        } = store.status(&blob_id, epoch)?
+        else {
+            continue;
+        };
+        let certified = store.certified(&blob_id)?;
+        let Some(&(blob_object, end_epoch)) = certified
+            .iter()
+            .filter(|(_, end)| *end > epoch)
+            .max_by_key(|(_, end)| *end)
+        else {
+            continue;
+        };
+        let registration = Registration {
+            blob_object,
+            end_epoch,
+        };
+        match store.metadata(&blob_id) {
+            Ok(metadata) => {
+                let missing = store.missing_shards(&blob_id)?.len();
+                // Metadata received without a registration (never for certified blobs
+                // fetched here, but an old store may have some): record the certificate's.
+                if store.registration(&blob_id)?.is_none() {
+                    store.put_metadata(&blob_id, &metadata, registration)?;
+                }
+                if missing > 0 {
+                    work.push(Work {
+                        blob_id,
+                        metadata: Some(metadata),
+                        registration,
+                        missing,
+                    });
+                }
+            }
+            Err(StoreError::UnknownBlob(_)) => {
+                let held = store
+                    .shards()
+                    .into_iter()
+                    .filter(|&s| usize::from(s) < n_shards)
+                    .count();
+                work.push(Work {
+                    blob_id,
+                    metadata: None,
+                    registration,
+                    missing: held,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(work)
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, RecoverError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| RecoverError::Task(e.to_string()))?
+        .map_err(RecoverError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use floe_encoder::EncodingConfig;
+
+    use super::*;
+
+    const REGISTERED: Registration = Registration {
+        blob_object: Address::new([0xb0; 32]),
+        end_epoch: 10,
+    };
+
+    fn blob(n: usize) -> (BlobMetadata, Vec<SliverPair>) {
+        let data: Vec<u8> = (0..7000u32).map(|i| (i * 31 % 253) as u8).collect();
+        floe_encoder::encode(&EncodingConfig::new(n).unwrap(), &data).unwrap()
+    }
+
+    /// A store holding `shards` of the blob.
+    fn store_with(
+        dir: &std::path::Path,
+        metadata: &BlobMetadata,
+        pairs: &[SliverPair],
+        shards: &[u16],
+    ) -> Store {
+        let id = metadata.blob_id();
+        let n = metadata.n_shards();
+        let store = Store::open(dir, shards.iter().copied()).unwrap();
+        store.put_metadata(&id, metadata, REGISTERED).unwrap();
+        for &shard in shards {
+            store
+                .put_pair(
+                    &id,
+                    shard,
+                    &pairs[id.pair_for_shard(usize::from(shard), n)],
+                    1,
+                )
+                .unwrap();
+        }
+        store
+    }
+
+    #[test]
+    fn symbols_round_trip_and_rebuild_a_pair() {
+        let n = 10;
+        let (metadata, pairs) = blob(n);
+        let id = metadata.blob_id();
+        let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        // Three peers hold shards 0–8; shard 9's pair is rebuilt from them.
+        let stores = [
+            store_with(dirs[0].path(), &metadata, &pairs, &[0, 1, 2]),
+            store_with(dirs[1].path(), &metadata, &pairs, &[3, 4, 5]),
+            store_with(dirs[2].path(), &metadata, &pairs, &[6, 7, 8]),
+        ];
+        let target = id.pair_for_shard(9, n);
+        let answers: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(i, store)| {
+                let bytes = encode_symbols(&symbols_for(store, &id, &[target]).unwrap());
+                (Address::new([i as u8; 32]), decode_symbols(&bytes))
+            })
+            .collect();
+        let checked = check_answers(&metadata, &[target], answers);
+        assert!(checked.bad.is_empty());
+        let symbols = &checked.by_target[&target];
+        let primary =
+            floe_encoder::recover_sliver(&metadata, Axis::Primary, target, symbols).unwrap();
+        let secondary =
+            floe_encoder::recover_sliver(&metadata, Axis::Secondary, n - 1 - target, symbols)
+                .unwrap();
+        assert_eq!(SliverPair { primary, secondary }, pairs[target]);
+        assert!(decode_symbols(&[1, 0, 0, 0]).is_err());
+        assert!(matches!(
+            symbols_for(&stores[0], &id, &[n]),
+            Err(ServeError::OutOfRange { .. })
+        ));
+    }
+
+    /// A peer that flips one byte of one symbol, or answers for a pair nobody asked for, has
+    /// its whole answer dropped: nothing it sent reaches the rebuild.
+    #[test]
+    fn a_corrupting_peer_is_dropped_whole() {
+        let n = 10;
+        let (metadata, pairs) = blob(n);
+        let id = metadata.blob_id();
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), &metadata, &pairs, &[0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        let target = id.pair_for_shard(9, n);
+        let honest = symbols_for(&store, &id, &[target]).unwrap();
+        let mut forged = honest.clone();
+        forged[3].symbol[0] ^= 1;
+        let mut off_target = honest.clone();
+        off_target.push(
+            floe_encoder::recovery_symbol(&metadata, &pairs[0].secondary, (target + 1) % n)
+                .unwrap(),
+        );
+        let evil = Address::new([0xee; 32]);
+        let other = Address::new([0xef; 32]);
+        let checked = check_answers(
+            &metadata,
+            &[target],
+            vec![(evil, Ok(forged)), (other, Ok(off_target))],
+        );
+        assert_eq!(checked.bad.len(), 2);
+        assert!(checked.by_target.is_empty());
+        // The same peer's untouched answer is used, and a peer that is down is skipped.
+        let checked = check_answers(
+            &metadata,
+            &[target],
+            vec![(evil, Ok(honest)), (other, Err("down".into()))],
+        );
+        assert!(checked.bad.is_empty());
+        assert!(
+            floe_encoder::recover_sliver(
+                &metadata,
+                Axis::Primary,
+                target,
+                &checked.by_target[&target]
+            )
+            .is_ok()
+        );
+    }
+}
