@@ -27,7 +27,8 @@ use floe_sdk::move_types::{
     events::{
         BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, CapacityReleased,
         CapacityReserved, ChallengeAnswered, ChallengeIssued, ChallengeSlashed, ChallengesIssued,
-        PoolRewarded, RegistryPruned, StorageDestroyed, StorageReserved,
+        EpochSyncDone, PoolRewarded, RegistryPruned, ShardsGained, StorageDestroyed,
+        StorageReserved,
     },
     staking::NodeCap,
     system::System,
@@ -2331,4 +2332,171 @@ fn payments_must_be_wal_coins() {
         failure.error,
         sui_sdk_types::ExecutionError::CommandArgumentError { .. }
     ));
+}
+
+// === Shards moved at an epoch change (shard_sync_tests.move) ===
+
+/// `epoch_sync_done` signed by the operator of `env.nodes[node]`.
+fn sync(env: &mut Env, node: usize, epoch: u64) -> Result<Outcome, Failure> {
+    let (operator, cap) = (env.nodes[node].operator, env.nodes[node].cap);
+    let args = vec![Arg::obj(env.system), Arg::obj(cap), Arg::pure(&epoch)];
+    env.chain.call(operator, "staking", "epoch_sync_done", args)
+}
+
+/// The attack this rule answers is a challenge on a shard its new holder had no time to
+/// fetch. 9 000 WAL more staked with node 0 moves shards to it at the next epoch change;
+/// they are pending (`ShardsGained`), never challenged while pending, and challengeable once
+/// the node signals sync; every abort path of the signal on the way.
+#[test]
+fn moved_shards_are_challenged_only_after_their_holder_signals_sync() {
+    let mut env = setup();
+    let blob = env.register_a(10, false);
+    env.certify(blob).unwrap();
+    let before: Vec<Vec<u16>> = env.system().committee_shards.clone();
+    let first = env.system();
+    assert!(
+        first.pending_shards.iter().all(Vec::is_empty),
+        "the first committee gains nothing"
+    );
+
+    let whale = env.chain.new_account();
+    let coin = env.chain.give_wal(whale, 9 * NODE_STAKE);
+    let node0 = env.nodes[0].node_id;
+    env.chain
+        .call_keep(
+            whale,
+            "staking",
+            "stake",
+            vec![
+                Arg::obj(env.system),
+                Arg::pure(&move_id(node0)),
+                Arg::obj(coin),
+            ],
+        )
+        .unwrap();
+    env.chain.advance_clock(EPOCH_MS);
+    let args = vec![Arg::obj(env.system), Arg::obj(env.treasury), clock()];
+    let outcome = env
+        .chain
+        .call(env.admin, "system", "advance_epoch", args)
+        .unwrap();
+    let system = env.system();
+    let gained_events: Vec<ShardsGained> = outcome.events_named("ShardsGained");
+    assert!(!gained_events.is_empty());
+    let mut gained_total = 0;
+    for (k, member) in system.committee.iter().enumerate() {
+        let was = first
+            .committee
+            .iter()
+            .position(|m| m == member)
+            .map(|j| before[j].clone())
+            .unwrap_or_default();
+        let gained: Vec<u16> = system.committee_shards[k]
+            .iter()
+            .copied()
+            .filter(|s| !was.contains(s))
+            .collect();
+        assert_eq!(system.pending_shards[k], gained);
+        let node = move_types::address_of(member);
+        assert_eq!(
+            system_rs::node_challengeable_shards(&system, node),
+            system.committee_shards[k]
+                .iter()
+                .copied()
+                .filter(|s| was.contains(s))
+                .collect::<Vec<_>>()
+        );
+        if !gained.is_empty() {
+            let event = gained_events
+                .iter()
+                .find(|e| e.node_id == *member)
+                .expect("a ShardsGained event per member that gained");
+            assert_eq!((event.epoch, &event.shards), (2, &gained));
+        }
+        gained_total += gained.len();
+    }
+    assert_eq!(
+        gained_events.len(),
+        system
+            .pending_shards
+            .iter()
+            .filter(|p| !p.is_empty())
+            .count()
+    );
+    let k0 = system
+        .committee
+        .iter()
+        .position(|m| move_types::address_of(m) == node0)
+        .unwrap();
+    let pending0 = system.pending_shards[k0].clone();
+    assert!(!pending0.is_empty() && gained_total > 0);
+
+    // Challenges this epoch never pick a pending shard.
+    issue(&mut env).unwrap();
+    let board: move_types::challenge::ChallengeBoard = env.chain.object(env.board);
+    for id in 0..board.next_challenge_id {
+        let c = challenge(&mut env, id).unwrap();
+        let k = system
+            .committee
+            .iter()
+            .position(|m| *m == c.node_id)
+            .unwrap();
+        assert!(
+            !system.pending_shards[k].contains(&c.shard),
+            "challenge {id} picked pending shard {}",
+            c.shard
+        );
+    }
+
+    // The signal: wrong epoch, then right, then twice; a node outside the committee.
+    let code = |name| support::move_constant("system", name);
+    assert_abort(sync(&mut env, 0, 3), "system", code("EWrongSyncEpoch"));
+    let outcome = sync(&mut env, 0, 2).unwrap();
+    let done: EpochSyncDone = outcome.event("EpochSyncDone");
+    assert_eq!((done.epoch, done.shards.clone()), (2, pending0));
+    assert_eq!(move_types::address_of(&done.node_id), node0);
+    let after = env.system();
+    assert!(after.pending_shards[k0].is_empty());
+    assert_eq!(
+        system_rs::node_challengeable_shards(&after, node0),
+        after.committee_shards[k0]
+    );
+    assert_abort(sync(&mut env, 0, 2), "system", code("ENoPendingShards"));
+    let outsider = env.chain.new_account();
+    let cap_of_outsider = register_unstaked(&mut env, outsider);
+    let args = vec![
+        Arg::obj(env.system),
+        Arg::obj(cap_of_outsider),
+        Arg::pure(&2u64),
+    ];
+    assert_abort(
+        env.chain.call(outsider, "staking", "epoch_sync_done", args),
+        "system",
+        code("ENotCommitteeMember"),
+    );
+}
+
+/// Registers a node (a fresh BLS key) for `operator` with no stake; returns its `NodeCap`.
+fn register_unstaked(env: &mut Env, operator: Address) -> Address {
+    let sk = blst::min_pk::SecretKey::key_gen(&[0x5a; 32], &[]).unwrap();
+    let pk = sk.sk_to_pk().compress().to_vec();
+    let mut message = operator.as_bytes().to_vec();
+    message.extend_from_slice(&pk);
+    let pop = sk.sign(&message, DST, &[]).compress().to_vec();
+    env.chain
+        .call_keep(
+            operator,
+            "staking",
+            "register_node",
+            vec![
+                Arg::obj(env.system),
+                Arg::pure(&"outsider".to_owned()),
+                Arg::pure(&"127.0.0.1:0".to_owned()),
+                Arg::pure(&pk),
+                Arg::pure(&pop),
+                Arg::pure(&0u64),
+            ],
+        )
+        .unwrap()
+        .created("staking", "NodeCap")[0]
 }

@@ -557,6 +557,24 @@ pub const ABORTS: &[FloeAbort] = &[
         "use the AdminCap that created this System",
     ),
     a(
+        "system",
+        15,
+        "ENotCommitteeMember",
+        "only a member of the current committee can do this; check `floe status`",
+    ),
+    a(
+        "system",
+        16,
+        "EWrongSyncEpoch",
+        "signal sync for the current epoch only; read it from the System object",
+    ),
+    a(
+        "system",
+        17,
+        "ENoPendingShards",
+        "the node gained no shards this epoch or signalled sync already; nothing to do",
+    ),
+    a(
         "wal",
         0,
         "EUnknownBurnSource",

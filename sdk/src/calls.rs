@@ -748,6 +748,11 @@ floe_calls! {
         fn set_network_address(system: system_mut, cap: obj, network_address: pure(&str)) -> 0;
         /// Collects the node's accumulated commission (possibly zero). Emits `CommissionCollected`.
         fn collect_commission(system: system_mut, cap: obj) -> 1;
+        /// Signals that the node holds the slivers of every shard it gained at the start of
+        /// `epoch` (the current one): from now on challenges may pick them. Emits `EpochSyncDone`.
+        /// Aborts `system::ENotCommitteeMember`, `system::EWrongSyncEpoch`,
+        /// `system::ENoPendingShards`.
+        fn epoch_sync_done(system: system_mut, cap: obj, epoch: pure(u64)) -> 0;
         /// Stakes `coin` with node `node_id`; it works from the next epoch on. Returns the
         /// `StakedWal` (the caller places it). Emits `Staked`.
         /// Aborts `EStakeTooSmall` (under 1 WAL), `system::ENodeNotFound`.
@@ -806,6 +811,10 @@ floe_calls! {
         fn is_committee_member(system: system_ref, node_id: pure(Address)) -> 1;
         /// The shards `node_id` holds this epoch (empty if it is not in the committee).
         fn node_shards(system: system_ref, node_id: pure(Address)) -> 1;
+        /// The shards `node_id` gained at this epoch's start and has not yet signalled holding.
+        fn node_pending_shards(system: system_ref, node_id: pure(Address)) -> 1;
+        /// The shards of `node_id` a challenge may pick this epoch (held, not pending sync).
+        fn node_challengeable_shards(system: system_ref, node_id: pure(Address)) -> 1;
         /// Whether a node is registered with this ID.
         fn is_registered(system: system_ref, node_id: pure(Address)) -> 1;
         /// Number of registered nodes.

@@ -962,6 +962,7 @@ mod tests {
             4,
             vec![],
             vec![],
+            vec![],
             0,
             0,
             0,

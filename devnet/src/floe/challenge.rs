@@ -235,12 +235,10 @@ pub fn issue_challenges(
         .checked_add(system.challenge_window_ms)
         .ok_or_else(arithmetic_error)?;
     let mut issued = 0u64;
-    for (k, node_id) in system.committee.iter().enumerate() {
-        // `node_shards`: the committee is in the same order as `committee_shards`.
-        let shards = system
-            .committee_shards
-            .get(k)
-            .ok_or(ExecutionError::InvariantViolation)?;
+    for node_id in &system.committee {
+        // `node_challengeable_shards`: shards gained at this epoch's start count only once
+        // the node signalled `epoch_sync_done`.
+        let shards = system::node_challengeable_shards(system, move_types::address_of(node_id));
         if shards.is_empty() {
             continue;
         }

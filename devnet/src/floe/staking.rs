@@ -7,8 +7,8 @@
 use floe_sdk::move_types::{
     self, MoveString,
     events::{
-        CommissionCollected, NodeNetworkAddressChanged, NodeRegistered, Staked, VoteSet,
-        WithdrawRequested, Withdrawn,
+        CommissionCollected, EpochSyncDone, NodeNetworkAddressChanged, NodeRegistered, Staked,
+        VoteSet, WithdrawRequested, Withdrawn,
     },
     staking::{NodeCap, StakedWal},
     system::System,
@@ -288,6 +288,28 @@ fn set_network_address(
     Ok(vec![])
 }
 
+/// `epoch_sync_done(system: &mut System, cap: &NodeCap, epoch: u64)`: the node's gained
+/// shards become challengeable. Aborts (in `system`) `ENotCommitteeMember`,
+/// `EWrongSyncEpoch`, `ENoPendingShards`.
+fn epoch_sync_done(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 3)?;
+    let (system_id, mut system) = system::system_arg(ctx, &args, 0)?;
+    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
+    let epoch: u64 = pure_arg(ctx, &args, 2)?;
+    let shards = system::mark_synced(&mut system, move_types::address_of(&cap.node_id), epoch)?;
+    emit(
+        ctx,
+        "EpochSyncDone",
+        &EpochSyncDone::new(cap.node_id, epoch, shards),
+    )?;
+    ctx.write(system_id, &system)?;
+    Ok(vec![])
+}
+
 /// `collect_commission(system: &mut System, cap: &NodeCap): Coin<WAL>`
 fn collect_commission(
     ctx: &mut CallContext<'_>,
@@ -489,7 +511,7 @@ fn read_staked(
 }
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 16] = [
+    let handlers: [(&str, FloeFn); 17] = [
         ("register_node", register_node),
         ("proof_of_possession_message", pop_message_handler),
         ("node_id", |c, _, a| {
@@ -514,6 +536,7 @@ pub fn register(registry: &mut HandlerRegistry) {
         }),
         ("set_network_address", set_network_address),
         ("collect_commission", collect_commission),
+        ("epoch_sync_done", epoch_sync_done),
         ("stake", stake),
         ("request_withdraw", request_withdraw),
         ("withdraw", withdraw),

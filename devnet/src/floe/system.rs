@@ -13,7 +13,7 @@ use floe_sdk::move_types::{
     self, Balance, ID,
     events::{
         CapacityChanged, CapacityReleased, CapacityReserved, EpochAdvanced, EpochFeesSettled,
-        ParameterChanged, StorageFeesAdded, SystemCreated, WriteFeesAdded,
+        ParameterChanged, ShardsGained, StorageFeesAdded, SystemCreated, WriteFeesAdded,
     },
     staking_pool::StakingPool,
     system::{AdminCap, System},
@@ -96,6 +96,12 @@ pub const E_DUPLICATE_BLS_KEY: u64 = 12;
 pub const E_TOO_MANY_NODES: u64 = 13;
 /// The `AdminCap` did not create this `System`.
 pub const E_WRONG_ADMIN_CAP: u64 = 14;
+/// `ENotCommitteeMember`.
+pub const E_NOT_COMMITTEE_MEMBER: u64 = 15;
+/// `EWrongSyncEpoch`.
+pub const E_WRONG_SYNC_EPOCH: u64 = 16;
+/// `ENoPendingShards`.
+pub const E_NO_PENDING_SHARDS: u64 = 17;
 
 /// `sui::group_ops::EInvalidInput`: `bls12381::g1_from_bytes` of bytes that are not a point.
 const E_GROUP_INVALID_INPUT: u64 = 1;
@@ -214,6 +220,7 @@ fn create_system(
         n_shards,
         vec![],
         vec![],
+        vec![],
         INITIAL_STORAGE_PRICE_PER_MIB_EPOCH,
         INITIAL_WRITE_PRICE_PER_MIB,
         0,
@@ -270,6 +277,77 @@ pub fn node_shards(system: &System, node_id: Address) -> Vec<u16> {
         .position(|id| move_types::address_of(id) == node_id)
         .map(|k| system.committee_shards[k].clone())
         .unwrap_or_default()
+}
+
+/// `node_pending_shards`: the shards `node_id` gained at this epoch's start and has not
+/// signalled holding (empty outside the committee).
+pub fn node_pending_shards(system: &System, node_id: Address) -> Vec<u16> {
+    committee_index(system, node_id)
+        .map(|k| system.pending_shards[k].clone())
+        .unwrap_or_default()
+}
+
+/// `node_challengeable_shards`: the shards `node_id` holds minus those pending sync.
+pub fn node_challengeable_shards(system: &System, node_id: Address) -> Vec<u16> {
+    committee_index(system, node_id)
+        .map(|k| {
+            let pending = &system.pending_shards[k];
+            system.committee_shards[k]
+                .iter()
+                .copied()
+                .filter(|shard| !pending.contains(shard))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn committee_index(system: &System, node_id: Address) -> Option<usize> {
+    system
+        .committee
+        .iter()
+        .position(|id| move_types::address_of(id) == node_id)
+}
+
+/// `mark_synced`: clears `node_id`'s pending shards for `epoch` and returns them. Aborts
+/// `ENotCommitteeMember`, `EWrongSyncEpoch`, `ENoPendingShards`.
+pub fn mark_synced(
+    system: &mut System,
+    node_id: Address,
+    epoch: u64,
+) -> Result<Vec<u16>, ExecutionError> {
+    let k = committee_index(system, node_id).ok_or_else(|| abort(E_NOT_COMMITTEE_MEMBER))?;
+    if epoch != system.epoch {
+        return Err(abort(E_WRONG_SYNC_EPOCH));
+    }
+    if system.pending_shards[k].is_empty() {
+        return Err(abort(E_NO_PENDING_SHARDS));
+    }
+    Ok(std::mem::take(&mut system.pending_shards[k]))
+}
+
+/// `gained_shards`: per new member, the shards it holds in `shards` that another node of the
+/// current (ending) committee holds now; nothing when the current committee is empty.
+fn gained_shards(system: &System, committee: &[Address], shards: &[Vec<u16>]) -> Vec<Vec<u16>> {
+    let mut previous_holder: HashMap<u16, Address> = HashMap::new();
+    for (member, held) in system.committee.iter().zip(&system.committee_shards) {
+        for shard in held {
+            previous_holder.insert(*shard, move_types::address_of(member));
+        }
+    }
+    committee
+        .iter()
+        .zip(shards)
+        .map(|(member, held)| {
+            held.iter()
+                .copied()
+                .filter(|shard| {
+                    previous_holder
+                        .get(shard)
+                        .is_some_and(|before| before != member)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// `is_committee_member`.
@@ -518,10 +596,21 @@ pub fn advance_epoch(
     }
 
     drop_ended_epoch_capacity(system);
+    let pending_shards = gained_shards(system, &committee, &committee_shards);
     system.epoch = next;
     system.epoch_start_ms = now;
     system.committee = committee.iter().map(|a| move_types::id(*a)).collect();
     system.committee_shards = committee_shards;
+    system.pending_shards = pending_shards;
+    for (member, gained) in system.committee.iter().zip(&system.pending_shards) {
+        if !gained.is_empty() {
+            emit(
+                ctx,
+                "ShardsGained",
+                &ShardsGained::new(member.clone(), next, gained.clone()),
+            )?;
+        }
+    }
     emit(
         ctx,
         "EpochAdvanced",
@@ -1043,7 +1132,7 @@ pub fn add_pool(
 // ----- registration -----
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 38] = [
+    let handlers: [(&str, FloeFn); 40] = [
         ("create_system", create_system),
         ("advance_epoch", advance_epoch_handler),
         ("epoch", |c, _, a| read_system(c, &a, |s| ret(&s.epoch))),
@@ -1079,6 +1168,12 @@ pub fn register(registry: &mut HandlerRegistry) {
         }),
         ("committee_shard_counts", |c, _, a| {
             read_system(c, &a, |s| ret(&committee_shard_counts(s)))
+        }),
+        ("node_pending_shards", |c, _, a| {
+            read_node(c, &a, |_, s, node| ret(&node_pending_shards(s, node)))
+        }),
+        ("node_challengeable_shards", |c, _, a| {
+            read_node(c, &a, |_, s, node| ret(&node_challengeable_shards(s, node)))
         }),
         ("is_committee_member", |c, _, a| {
             read_node(c, &a, |_, s, node| ret(&is_committee_member(s, node)))

@@ -2,7 +2,10 @@
 ///
 /// Once per epoch anyone calls `issue_challenges`: `sui::random` picks, for every committee
 /// node, a live certified blob from the `BlobRegistry`, one of the node's shards and a symbol
-/// index. The node answers with `respond` before the deadline: the symbol of its primary
+/// index. Shards a node gained at the epoch change are left out until it signals
+/// (`staking::epoch_sync_done`) that it fetched their slivers, so moving shards never
+/// slashes an honest node; a node that signals falsely answers for them like any other.
+/// The node answers with `respond` before the deadline: the symbol of its primary
 /// sliver, the Merkle path up to the primary sliver hash, the secondary sliver hash and the
 /// path from the pair leaf up to the blob's root hash (the exact bytes are in MODULES.md,
 /// "The challenge answer"). After the deadline anyone may call `slash_missed` on an
@@ -102,9 +105,10 @@ fun init(ctx: &mut TxContext) {
 // === Issuing ===
 
 /// Issues this epoch's challenges (callable once per epoch, by anyone): for each committee
-/// node holding shards, a random live certified blob, one of the node's shards `k` and a
-/// symbol index `j < n`; the node must answer for sliver pair `(k + n − r) mod n` (r from the
-/// blob ID) before now + `challenge_window_ms`. A node for which no unexpired blob was found
+/// node holding shards it has synced (a shard gained at this epoch's start counts only once
+/// the node signalled `staking::epoch_sync_done`), a random live certified blob, one of those
+/// shards `k` and a symbol index `j < n`; the node must answer for sliver pair
+/// `(k + n − r) mod n` (r from the blob ID) before now + `challenge_window_ms`. A node for which no unexpired blob was found
 /// in `MAX_SAMPLE_TRIES` draws gets no challenge. Private `entry`: it takes `Random`.
 entry fun issue_challenges(
     board: &mut ChallengeBoard,
@@ -127,7 +131,7 @@ entry fun issue_challenges(
     let mut k = 0;
     while (k < nodes.length()) {
         let node_id = *nodes.borrow(k);
-        let shards = system.node_shards(node_id);
+        let shards = system.node_challengeable_shards(node_id);
         if (!shards.is_empty()) {
             let picked = pick_live_blob(registry, &mut generator, count, epoch);
             if (picked.is_some()) {

@@ -164,6 +164,30 @@ public(package) fun emit_epoch_advanced(
     });
 }
 
+/// At the start of `epoch`, committee member `node_id` gained `shards` from other nodes: it
+/// must fetch their slivers and signal it (`EpochSyncDone`) before they are challenged.
+public struct ShardsGained has copy, drop {
+    node_id: ID,
+    epoch: u64,
+    shards: vector<u16>,
+}
+
+/// Committee member `node_id` signalled that it holds the slivers of `shards`, the shards it
+/// gained at the start of `epoch`; from now on they may be challenged.
+public struct EpochSyncDone has copy, drop {
+    node_id: ID,
+    epoch: u64,
+    shards: vector<u16>,
+}
+
+public(package) fun emit_shards_gained(node_id: ID, epoch: u64, shards: vector<u16>) {
+    event::emit(ShardsGained { node_id, epoch, shards });
+}
+
+public(package) fun emit_epoch_sync_done(node_id: ID, epoch: u64, shards: vector<u16>) {
+    event::emit(EpochSyncDone { node_id, epoch, shards });
+}
+
 public(package) fun emit_epoch_fees_settled(
     epoch: u64,
     total: u64,

@@ -191,6 +191,16 @@ public fun set_network_address(system: &mut System, cap: &NodeCap, network_addre
     events::emit_node_network_address_changed(cap.node_id, network_address, epoch);
 }
 
+/// The operator signals that the node holds the slivers of every shard it gained at the start
+/// of `epoch` (the current one), so challenges may pick those shards from now on. A node that
+/// signals without the slivers is slashed when challenged on them. Emits `EpochSyncDone`.
+/// Aborts `system::ENotCommitteeMember`, `system::EWrongSyncEpoch` (a signal for another
+/// epoch), `system::ENoPendingShards` (nothing gained, or signalled already).
+public fun epoch_sync_done(system: &mut System, cap: &NodeCap, epoch: u64) {
+    let shards = system.mark_synced(cap.node_id, epoch);
+    events::emit_epoch_sync_done(cap.node_id, epoch, shards);
+}
+
 /// Collects the node's accumulated commission (possibly zero). Emits `CommissionCollected`.
 public fun collect_commission(system: &mut System, cap: &NodeCap, ctx: &mut TxContext): Coin<WAL> {
     let epoch = system.epoch();

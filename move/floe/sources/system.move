@@ -15,7 +15,11 @@
 /// 5. sets each price to the lowest value that members holding at least 2/3 of the shards
 ///    voted at or below, and the total capacity to the highest value that members holding at
 ///    least 2/3 of the shards voted at or above;
-/// 6. drops the capacity reserved for the epoch that ended.
+/// 6. drops the capacity reserved for the epoch that ended;
+/// 7. marks as pending, for each member, the shards it holds now that another node held in
+///    the ending epoch (`ShardsGained`): the member must fetch their slivers and signal it
+///    with `staking::epoch_sync_done` before `challenge::issue_challenges` may pick them. The
+///    first committee gains nothing (nobody held data before it).
 ///
 /// Capacity is accounted per epoch: reserving `b` encoded bytes for the epochs
 /// `[start, end)` adds `b` to each of those epochs' used capacity, and aborts if any of them
@@ -106,6 +110,12 @@ const EDuplicateBlsKey: u64 = 12;
 const ETooManyNodes: u64 = 13;
 /// The `AdminCap` did not create this `System`.
 const EWrongAdminCap: u64 = 14;
+/// The node is not in the current committee.
+const ENotCommitteeMember: u64 = 15;
+/// The sync signal names an epoch other than the current one.
+const EWrongSyncEpoch: u64 = 16;
+/// The node has no shards waiting for sync this epoch (none gained, or already signalled).
+const ENoPendingShards: u64 = 17;
 
 /// Lets its holder create the `System` once and tune that `System`'s parameters. Sent to the
 /// publisher.
@@ -126,6 +136,9 @@ public struct System has key {
     committee: vector<ID>,
     /// `committee_shards[k]`: the shards `committee[k]` holds this epoch.
     committee_shards: vector<vector<u16>>,
+    /// `pending_shards[k]`: the shards `committee[k]` gained at this epoch's start whose
+    /// slivers it has not yet signalled holding (`staking::epoch_sync_done`); not challenged.
+    pending_shards: vector<vector<u16>>,
     storage_price_per_mib_epoch: u64,
     write_price_per_mib: u64,
     /// Encoded bytes reserved for the current epoch.
@@ -183,6 +196,7 @@ public fun create_system(
         n_shards,
         committee: vector[],
         committee_shards: vector[],
+        pending_shards: vector[],
         storage_price_per_mib_epoch: INITIAL_STORAGE_PRICE_PER_MIB_EPOCH,
         write_price_per_mib: INITIAL_WRITE_PRICE_PER_MIB,
         used_capacity: 0,
@@ -262,6 +276,25 @@ public fun committee_shard_counts(self: &System): vector<u16> {
         k = k + 1;
     };
     counts
+}
+
+/// The shards `node_id` gained at this epoch's start and has not yet signalled holding
+/// (empty if it is not in the committee).
+public fun node_pending_shards(self: &System, node_id: ID): vector<u16> {
+    let (found, k) = self.committee.index_of(&node_id);
+    if (!found) return vector[];
+    self.pending_shards[k]
+}
+
+/// The shards of `node_id` a challenge may pick this epoch: those it holds minus those
+/// pending sync.
+public fun node_challengeable_shards(self: &System, node_id: ID): vector<u16> {
+    let (found, k) = self.committee.index_of(&node_id);
+    if (!found) return vector[];
+    let pending = &self.pending_shards[k];
+    let mut shards = vector[];
+    self.committee_shards[k].do_ref!(|shard| if (!pending.contains(shard)) shards.push_back(*shard));
+    shards
 }
 
 /// Whether `node_id` is in the current committee.
@@ -506,10 +539,19 @@ public fun advance_epoch(
     };
 
     drop_ended_epoch_capacity(self);
+    let pending_shards = gained_shards(self, &committee, &committee_shards);
     self.epoch = next;
     self.epoch_start_ms = now;
     self.committee = committee;
     self.committee_shards = committee_shards;
+    self.pending_shards = pending_shards;
+    let mut g = 0;
+    while (g < self.committee.length()) {
+        if (!self.pending_shards[g].is_empty()) {
+            events::emit_shards_gained(self.committee[g], next, self.pending_shards[g]);
+        };
+        g = g + 1;
+    };
     events::emit_epoch_advanced(
         next,
         now,
@@ -521,6 +563,44 @@ public fun advance_epoch(
         self.total_capacity,
         self.used_capacity,
     );
+}
+
+/// For each new member, the shards it holds in `shards` that another node of the current
+/// (ending) committee holds now. Nothing is gained from an empty committee: no data was
+/// stored before the first one.
+fun gained_shards(
+    self: &System,
+    committee: &vector<ID>,
+    shards: &vector<vector<u16>>,
+): vector<vector<u16>> {
+    let mut previous_holder: vector<Option<ID>> = vector[];
+    let n = (self.n_shards as u64);
+    let mut s = 0;
+    while (s < n) {
+        previous_holder.push_back(option::none());
+        s = s + 1;
+    };
+    let mut k = 0;
+    while (k < self.committee.length()) {
+        let holder = self.committee[k];
+        self.committee_shards[k].do_ref!(|shard| {
+            *vector::borrow_mut(&mut previous_holder, (*shard as u64)) = option::some(holder);
+        });
+        k = k + 1;
+    };
+    let mut gained = vector[];
+    k = 0;
+    while (k < committee.length()) {
+        let member = committee[k];
+        let mut mine = vector[];
+        shards[k].do_ref!(|shard| {
+            let before = previous_holder[(*shard as u64)];
+            if (before.is_some() && before != option::some(member)) mine.push_back(*shard);
+        });
+        gained.push_back(mine);
+        k = k + 1;
+    };
+    gained
 }
 
 /// The epoch after the current one becomes current for capacity: its reservations become
@@ -564,6 +644,18 @@ fun settle_fees(self: &mut System, treasury: &mut Treasury, ending: u64) {
     let carried_over = fees.value();
     add_fees_to_epoch(self, ending + 1, fees);
     events::emit_epoch_fees_settled(ending, total, burned, distributed, carried_over);
+}
+
+/// Clears `node_id`'s pending shards for `epoch` (the node holds their slivers now) and
+/// returns them. Aborts `ENotCommitteeMember`, `EWrongSyncEpoch`, `ENoPendingShards`.
+public(package) fun mark_synced(self: &mut System, node_id: ID, epoch: u64): vector<u16> {
+    let (found, k) = self.committee.index_of(&node_id);
+    assert!(found, ENotCommitteeMember);
+    assert!(epoch == self.epoch, EWrongSyncEpoch);
+    assert!(!self.pending_shards[k].is_empty(), ENoPendingShards);
+    let shards = self.pending_shards[k];
+    *vector::borrow_mut(&mut self.pending_shards, k) = vector[];
+    shards
 }
 
 /// Credits `fees` to `epoch`'s committee (zero balances are destroyed).
@@ -952,8 +1044,20 @@ public fun set_committee_for_testing(
         assert!(self.pools.contains(node_ids[i]), ENodeNotFound);
         i = i + 1;
     };
+    let mut pending = vector[];
+    node_ids.length().do!(|_| pending.push_back(vector[]));
     self.committee = node_ids;
     self.committee_shards = shards;
+    self.pending_shards = pending;
+}
+
+/// Marks `shards` of committee member `node_id` as pending sync, as an epoch change that
+/// moved them to it would.
+#[test_only]
+public fun set_pending_shards_for_testing(self: &mut System, node_id: ID, shards: vector<u16>) {
+    let (found, k) = self.committee.index_of(&node_id);
+    assert!(found, ENotCommitteeMember);
+    *vector::borrow_mut(&mut self.pending_shards, k) = shards;
 }
 
 /// Sets the epoch number; moving forward, each epoch passed drops its reserved capacity as
