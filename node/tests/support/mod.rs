@@ -40,6 +40,21 @@ pub async fn start_devnet(
     n_shards: u16,
     nodes: u8,
 ) -> (Devnet, NetworkConfig) {
+    let addresses: Vec<String> = (0..nodes)
+        .map(|i| format!("127.0.0.1:{}", 9500 + u16::from(i)))
+        .collect();
+    start_devnet_at(dir, n_shards, &addresses, 3_600_000).await
+}
+
+/// A devnet whose genesis node `i` is registered at `addresses[i]` (where its API must listen
+/// for peers to find it), with epochs of `epoch_duration_ms`. Epochs advance only when a test
+/// calls `advance_epoch`.
+pub async fn start_devnet_at(
+    dir: &std::path::Path,
+    n_shards: u16,
+    addresses: &[String],
+    epoch_duration_ms: u64,
+) -> (Devnet, NetworkConfig) {
     let mut config = DevnetConfig {
         grpc_addr: "127.0.0.1:0".parse().unwrap(),
         faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
@@ -51,11 +66,12 @@ pub async fn start_devnet(
     let publisher = faucet.addresses()[0];
     config.floe = Some(NetworkGenesis {
         n_shards,
-        epoch_duration_ms: 3_600_000,
-        nodes: (0..nodes)
-            .map(|i| GenesisNode {
+        epoch_duration_ms,
+        nodes: (0u8..)
+            .zip(addresses)
+            .map(|(i, address)| GenesisNode {
                 name: format!("node-{i}"),
-                network_address: format!("127.0.0.1:{}", 9500 + u16::from(i)),
+                network_address: address.clone(),
                 bls_public_key: bls_key(i).public_key().to_vec(),
                 proof_of_possession: bls_key(i).proof_of_possession(publisher).to_vec(),
                 commission_bps: 100,
