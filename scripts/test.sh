@@ -21,4 +21,6 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== codec kernels this CPU ran (tests of the others reported a skip)"
+cargo run -q --locked -p floe-encoder -- kernels
 echo "== all checks passed"

@@ -18,6 +18,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 mod gfni;
+pub mod kernels;
 mod layout;
 pub mod merkle;
 pub mod metadata;

@@ -51,6 +51,8 @@ enum Cmd {
         #[arg(long)]
         no_consistency_check: bool,
     },
+    /// Which CPU-specific kernels this machine runs (the others fall back to portable code).
+    Kernels,
     /// Time blob ID, encode and decode on a random blob, beside the walrus-wasm reference.
     Bench {
         #[arg(long, short = 'n', default_value_t = 1000)]
@@ -284,6 +286,13 @@ fn run(command: Cmd) -> Result<()> {
             out,
             no_consistency_check,
         } => decode_cmd(&dir, &out, no_consistency_check),
+        Cmd::Kernels => {
+            for kernel in floe_encoder::kernels::kernels() {
+                let state = if kernel.available { "yes" } else { "no" };
+                println!("{state:<4} {} (needs {})", kernel.name, kernel.needs);
+            }
+            Ok(())
+        }
         Cmd::Bench {
             shards,
             size,
