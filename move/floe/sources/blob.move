@@ -20,6 +20,7 @@ module floe::blob;
 
 use floe::events;
 use floe::system::System;
+use floe::version;
 use floe::wal::WAL;
 use sui::balance::Balance;
 use sui::bcs;
@@ -131,6 +132,8 @@ public struct CertifiedEntry has store, drop {
 /// from blob ID to position; removal swaps the last entry in.
 public struct BlobRegistry has key {
     id: UID,
+    /// Version of the package that last migrated this object (`floe::version`).
+    version: u64,
     entries: TableVec<CertifiedEntry>,
     index: Table<u256, u64>,
     /// Number of `Blob` objects ever registered.
@@ -140,6 +143,7 @@ public struct BlobRegistry has key {
 fun init(ctx: &mut TxContext) {
     transfer::share_object(BlobRegistry {
         id: object::new(ctx),
+        version: version::current(),
         entries: table_vec::empty(ctx),
         index: table::new(ctx),
         total_registered: 0,
@@ -213,6 +217,7 @@ public fun reserve_space(
     payment: &mut Coin<WAL>,
     ctx: &mut TxContext,
 ): Storage {
+    version::assert_current(system.object_version());
     let epoch = system.epoch();
     assert!(epochs_ahead > 0 && epochs_ahead <= system.max_epochs_ahead(), EInvalidEpochsAhead);
     let storage_size = encoded_size(size, system.n_shards());
@@ -295,6 +300,7 @@ public fun fuse(first: &mut Storage, second: Storage) {
 /// current one and later) is given back; an ended `Storage` gives back nothing, its capacity
 /// came back when it ended. Fees already paid are not refunded.
 public fun destroy_storage(system: &mut System, storage: Storage) {
+    version::assert_current(system.object_version());
     let epoch = system.epoch();
     destroy_storage_inner(system, storage, epoch);
 }
@@ -339,6 +345,8 @@ public fun register_blob(
     write_payment: &mut Coin<WAL>,
     ctx: &mut TxContext,
 ): Blob {
+    version::assert_current(system.object_version());
+    version::assert_current(registry.version);
     assert!(encoding_type == RS2, EInvalidEncodingType);
     assert!(compute_blob_id(encoding_type, size, root_hash) == blob_id, EInvalidBlobId);
     let epoch = system.epoch();
@@ -389,6 +397,8 @@ public fun certify_blob(
     signers: vector<u16>,
     signature: vector<u8>,
 ) {
+    version::assert_current(system.object_version());
+    version::assert_current(registry.version);
     let epoch = system.epoch();
     assert!(blob.certified_epoch.is_none(), EAlreadyCertified);
     assert!(epoch < blob.storage.end_epoch, EBlobExpired);
@@ -420,6 +430,8 @@ public fun extend_blob(
     blob: &mut Blob,
     extension: Storage,
 ) {
+    version::assert_current(system.object_version());
+    version::assert_current(registry.version);
     let epoch = system.epoch();
     let old_end = blob.storage.end_epoch;
     assert!(epoch < old_end, EBlobExpired);
@@ -444,6 +456,8 @@ public fun extend_blob_with_payment(
     extra_epochs: u64,
     payment: &mut Coin<WAL>,
 ) {
+    version::assert_current(system.object_version());
+    version::assert_current(registry.version);
     let epoch = system.epoch();
     let old_end = blob.storage.end_epoch;
     assert!(epoch < old_end, EBlobExpired);
@@ -467,6 +481,8 @@ public fun extend_blob_with_payment(
 /// Deletes a deletable, unexpired blob and gives back its `Storage` for reuse. If it was
 /// certified, it stops counting as a reference to its blob ID in the registry.
 public fun delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage {
+    version::assert_current(system.object_version());
+    version::assert_current(registry.version);
     let Blob {
         id,
         registered_epoch: _,
@@ -498,6 +514,8 @@ public fun delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob)
 /// Destroys a blob whose storage has ended (no capability needed beyond holding the object)
 /// and removes its reference from the registry. Its capacity came back when it ended.
 public fun destroy_expired(system: &mut System, registry: &mut BlobRegistry, blob: Blob) {
+    version::assert_current(system.object_version());
+    version::assert_current(registry.version);
     let Blob {
         id,
         registered_epoch: _,
@@ -530,6 +548,8 @@ public fun destroy_expired(system: &mut System, registry: &mut BlobRegistry, blo
 /// (their owners have not destroyed them yet), so challenges never sample data nodes may
 /// already have dropped. Aborts `ENothingToPrune` if none has ended.
 public fun prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: u256) {
+    version::assert_current(system.object_version());
+    version::assert_current(registry.version);
     assert!(registry.index.contains(blob_id), ENotCertified);
     let epoch = system.epoch();
     let i = *registry.index.borrow(blob_id);
@@ -787,6 +807,17 @@ public fun is_deletable(blob: &Blob): bool { blob.deletable }
 /// The storage paying for the blob.
 public fun storage(blob: &Blob): &Storage { &blob.storage }
 
+// === Versions ===
+
+/// The version of the package that last migrated this `BlobRegistry` (see `floe::version`).
+public(package) fun object_version(registry: &BlobRegistry): u64 { registry.version }
+
+/// Brings this `BlobRegistry` to the package's version. Aborts `version::EAlreadyMigrated` if it is
+/// there already.
+public(package) fun migrate_version(registry: &mut BlobRegistry) {
+    registry.version = version::migrated(registry.version);
+}
+
 // === Test-only ===
 
 /// Runs `init`: shares an empty `BlobRegistry`.
@@ -830,4 +861,11 @@ public fun end_epoch_count_for_testing(registry: &BlobRegistry, blob_id: u256): 
 #[test_only]
 public fun price_of_for_testing(bytes: u64, price_per_mib: u64, epochs: u64): u64 {
     price_of(bytes, price_per_mib, epochs)
+}
+
+/// Sets the `version` field, to simulate a `BlobRegistry` migrated by another version of the
+/// package (newer or older).
+#[test_only]
+public fun set_version_for_testing(registry: &mut BlobRegistry, value: u64) {
+    registry.version = value;
 }

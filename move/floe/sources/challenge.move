@@ -21,6 +21,7 @@ use floe::blob::{Self, BlobRegistry};
 use floe::events;
 use floe::staking::{Self, NodeCap};
 use floe::system::System;
+use floe::version;
 use floe::wal::{Self, Treasury, WAL};
 use sui::bcs;
 use sui::clock::Clock;
@@ -88,6 +89,8 @@ public struct Challenge has store, copy, drop {
 /// Shared board of open challenges. IDs are sequential; resolved challenges are removed.
 public struct ChallengeBoard has key {
     id: UID,
+    /// Version of the package that last migrated this object (`floe::version`).
+    version: u64,
     last_issued_epoch: Option<u64>,
     next_challenge_id: u64,
     open: Table<u64, Challenge>,
@@ -96,6 +99,7 @@ public struct ChallengeBoard has key {
 fun init(ctx: &mut TxContext) {
     transfer::share_object(ChallengeBoard {
         id: object::new(ctx),
+        version: version::current(),
         last_issued_epoch: option::none(),
         next_challenge_id: 0,
         open: table::new(ctx),
@@ -118,6 +122,9 @@ entry fun issue_challenges(
     clock: &Clock,
     ctx: &mut TxContext,
 ) {
+    version::assert_current(board.version);
+    version::assert_current(system.object_version());
+    version::assert_current(registry.object_version());
     let epoch = system.epoch();
     assert!(board.last_issued_epoch != option::some(epoch), EAlreadyIssued);
     let count = registry.certified_count();
@@ -214,6 +221,7 @@ public fun respond(
     pair_path: vector<vector<u8>>,
     clock: &Clock,
 ) {
+    version::assert_current(board.version);
     let challenge = *board.open_challenge(challenge_id);
     assert!(staking::node_id(cap) == challenge.node_id, ENotChallengedNode);
     let now = clock.timestamp_ms();
@@ -257,6 +265,9 @@ public fun slash_missed(
     clock: &Clock,
     ctx: &mut TxContext,
 ): Coin<WAL> {
+    version::assert_current(board.version);
+    version::assert_current(system.object_version());
+    version::assert_current(treasury.object_version());
     let challenge = *board.open_challenge(challenge_id);
     assert!(clock.timestamp_ms() > challenge.deadline_ms, EDeadlineNotPassed);
     let _ = board.open.remove(challenge_id);
@@ -427,6 +438,17 @@ public fun deadline_ms(challenge: &Challenge): u64 { challenge.deadline_ms }
 /// The node's active stake when the challenge was issued: the most a slash is taken from.
 public fun stake_at_risk(challenge: &Challenge): u64 { challenge.stake_at_risk }
 
+// === Versions ===
+
+/// The version of the package that last migrated this `ChallengeBoard` (see `floe::version`).
+public(package) fun object_version(board: &ChallengeBoard): u64 { board.version }
+
+/// Brings this `ChallengeBoard` to the package's version. Aborts `version::EAlreadyMigrated` if it is
+/// there already.
+public(package) fun migrate_version(board: &mut ChallengeBoard) {
+    board.version = version::migrated(board.version);
+}
+
 // === Test-only ===
 
 /// Runs `init`: shares an empty `ChallengeBoard`.
@@ -447,4 +469,11 @@ public fun issue_challenges_for_testing(
     ctx: &mut TxContext,
 ) {
     issue_challenges(board, system, registry, random, clock, ctx);
+}
+
+/// Sets the `version` field, to simulate a `ChallengeBoard` migrated by another version of the
+/// package (newer or older).
+#[test_only]
+public fun set_version_for_testing(board: &mut ChallengeBoard, value: u64) {
+    board.version = value;
 }

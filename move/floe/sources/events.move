@@ -1099,6 +1099,19 @@ public(package) fun emit_license_destroyed(license_id: ID, model_id: ID) {
     event::emit(LicenseDestroyed { license_id, model_id });
 }
 
+// === upgrade ===
+
+/// The admin brought the protocol's shared objects (`System`, `Treasury`, `BlobRegistry`,
+/// `ChallengeBoard`) to package version `version` (`upgrade::migrate`).
+public struct PackageMigrated has copy, drop {
+    version: u64,
+    system_id: ID,
+}
+
+public(package) fun emit_package_migrated(version: u64, system_id: ID) {
+    event::emit(PackageMigrated { version, system_id });
+}
+
 // === Test-only ===
 
 /// The source of a `WalBurned` event (tests check which source a burn recorded).

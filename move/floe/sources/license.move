@@ -25,6 +25,7 @@ module floe::license;
 use floe::events;
 use floe::model::{Self, Model, ModelCap};
 use floe::system::System;
+use floe::version;
 use floe::wal::{Self, Treasury, WAL};
 use sui::clock::Clock;
 use sui::coin::Coin;
@@ -92,6 +93,8 @@ const RECEIPT_TTL_MS: u64 = 600_000;
 /// Terms on which a model's licenses are sold. Shared; changed only with the model's cap.
 public struct LicenseOffer has key {
     id: UID,
+    /// Version of the package that last migrated this object (`floe::version`).
+    version: u64,
     model_id: ID,
     /// WAL (base units) per window.
     price_per_window: u64,
@@ -152,6 +155,7 @@ public fun create_offer(
     uses_per_window: u64,
     ctx: &mut TxContext,
 ): ID {
+    version::assert_current(model.object_version());
     assert!(model::cap_model_id(cap) == object::id(model), EWrongCap);
     model.authorize(cap, ctx);
     assert!(window_ms > 0, EZeroWindowLength);
@@ -163,6 +167,7 @@ public fun create_offer(
     let model_id = object::id(model);
     let offer = LicenseOffer {
         id: object::new(ctx),
+        version: version::current(),
         model_id,
         price_per_window,
         window_ms,
@@ -187,6 +192,7 @@ public fun create_offer(
 /// Stops sales and extensions under the offer (existing licenses stay valid).
 /// Emits `LicenseOfferStatusChanged`. Aborts `EWrongCap`, `EOfferAlreadyPaused`.
 public fun pause_offer(offer: &mut LicenseOffer, cap: &ModelCap) {
+    version::assert_current(offer.version);
     assert!(model::cap_model_id(cap) == offer.model_id, EWrongCap);
     assert!(!offer.paused, EOfferAlreadyPaused);
     offer.paused = true;
@@ -196,6 +202,7 @@ public fun pause_offer(offer: &mut LicenseOffer, cap: &ModelCap) {
 /// Reopens a paused offer.
 /// Emits `LicenseOfferStatusChanged`. Aborts `EWrongCap`, `EOfferNotPaused`.
 public fun resume_offer(offer: &mut LicenseOffer, cap: &ModelCap) {
+    version::assert_current(offer.version);
     assert!(model::cap_model_id(cap) == offer.model_id, EWrongCap);
     assert!(offer.paused, EOfferNotPaused);
     offer.paused = false;
@@ -205,6 +212,7 @@ public fun resume_offer(offer: &mut LicenseOffer, cap: &ModelCap) {
 /// Sets a new price per window for future purchases and extensions.
 /// Emits `LicenseOfferRepriced`. Aborts `EWrongCap`, `EPriceOverflow`.
 public fun reprice_offer(offer: &mut LicenseOffer, cap: &ModelCap, price_per_window: u64) {
+    version::assert_current(offer.version);
     assert!(model::cap_model_id(cap) == offer.model_id, EWrongCap);
     assert_price_fits(price_per_window, offer.max_windows);
     let old_price = offer.price_per_window;
@@ -238,6 +246,10 @@ public fun purchase(
     clock: &Clock,
     ctx: &mut TxContext,
 ): License {
+    version::assert_current(offer.version);
+    version::assert_current(model.object_version());
+    version::assert_current(system.object_version());
+    version::assert_current(treasury.object_version());
     assert!(offer.model_id == object::id(model), EWrongModel);
     assert!(!offer.paused, EOfferPaused);
     assert!(windows > 0, EZeroWindows);
@@ -295,6 +307,10 @@ public fun extend(
     clock: &Clock,
     ctx: &TxContext,
 ) {
+    version::assert_current(offer.version);
+    version::assert_current(model.object_version());
+    version::assert_current(system.object_version());
+    version::assert_current(treasury.object_version());
     assert!(license.offer_id == object::id(offer), EWrongOffer);
     assert!(offer.model_id == object::id(model), EWrongModel);
     assert!(!offer.paused, EOfferPaused);
@@ -500,6 +516,25 @@ fun take_payment(
     (fee_burned, seller_revenue)
 }
 
+// === Versions ===
+
+/// The version of the package that last migrated this `LicenseOffer` (see `floe::version`).
+public(package) fun object_version(offer: &LicenseOffer): u64 { offer.version }
+
+/// Brings this `LicenseOffer` to the package's version. Aborts `version::EAlreadyMigrated` if it is
+/// there already.
+public(package) fun migrate_version(offer: &mut LicenseOffer) {
+    offer.version = version::migrated(offer.version);
+}
+
+/// Brings a `LicenseOffer` left at an older package version to this package's version, so
+/// its licenses can be sold and extended again. Anyone may call it: migrating only applies
+/// this package's rules and changes nothing but the version. Aborts
+/// `version::EAlreadyMigrated` if the offer is at this version already.
+public fun migrate_offer(offer: &mut LicenseOffer) {
+    offer.migrate_version();
+}
+
 // === Test-only ===
 
 /// `seal_approve` is a private `entry` (the Seal policy shape); tests in other modules reach
@@ -518,4 +553,11 @@ public fun seal_approve_receipt_for_testing(
     ctx: &TxContext,
 ) {
     seal_approve_receipt(id, receipt, clock, ctx);
+}
+
+/// Sets the `version` field, to simulate a `LicenseOffer` migrated by another version of the
+/// package (newer or older).
+#[test_only]
+public fun set_version_for_testing(offer: &mut LicenseOffer, value: u64) {
+    offer.version = value;
 }

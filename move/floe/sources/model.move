@@ -74,9 +74,11 @@ const MAX_METRICS: u64 = 32;
 // === Objects ===
 
 /// A model for sale. Shared; changed only with its `ModelCap` (and by license sales, which add
-/// revenue).
+/// revenue, and by `migrate`, which sets only the version).
 public struct Model has key {
     id: UID,
+    /// Version of the package that last migrated this object (`floe::version`).
+    version: u64,
     name: String,
     description: String,
     /// ID of the `ModelCap` minted with the model.
@@ -131,6 +133,7 @@ public fun register_model(name: String, description: String, ctx: &mut TxContext
     let owner = ctx.sender();
     let model = Model {
         id: model_uid,
+        version: floe::version::current(),
         name,
         description,
         cap_id,
@@ -164,6 +167,8 @@ public fun publish_version(
     clock: &Clock,
     ctx: &TxContext,
 ): u64 {
+    floe::version::assert_current(self.version);
+    floe::version::assert_current(system.object_version());
     self.authorize(cap, ctx);
     assert!(blob.is_blob_certified(), EBlobNotCertified);
     assert!(system.epoch() < blob.storage().end_epoch(), EBlobExpired);
@@ -225,6 +230,7 @@ public fun update_description(
     description: String,
     ctx: &TxContext,
 ) {
+    floe::version::assert_current(self.version);
     self.authorize(cap, ctx);
     assert!(description.length() <= MAX_DESCRIPTION_LENGTH, EDescriptionTooLong);
     self.description = description;
@@ -234,6 +240,7 @@ public fun update_description(
 /// Takes all license revenue accrued in the model, as a coin for the caller to place.
 /// Emits `ModelRevenueWithdrawn`. Aborts `EWrongCap`, `ENoRevenue` (nothing accrued).
 public fun withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx: &mut TxContext): Coin<WAL> {
+    floe::version::assert_current(self.version);
     self.authorize(cap, ctx);
     let amount = self.revenue.value();
     assert!(amount > 0, ENoRevenue);
@@ -246,6 +253,7 @@ public fun withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx: &mut TxContex
 /// cap. Every other cap-authorised call does the same implicitly.
 /// Emits `ModelOwnerChanged` when the owner changes. Aborts `EWrongCap`.
 public fun refresh_owner(self: &mut Model, cap: &ModelCap, ctx: &TxContext) {
+    floe::version::assert_current(self.version);
     self.authorize(cap, ctx);
 }
 
@@ -351,3 +359,31 @@ public fun version_published_at_ms(v: &ModelVersion): u64 { v.published_at_ms }
 
 /// Who published a version.
 public fun version_publisher(v: &ModelVersion): address { v.publisher }
+
+// === Versions ===
+
+/// The version of the package that last migrated this `Model` (see `floe::version`).
+public(package) fun object_version(self: &Model): u64 { self.version }
+
+/// Brings this `Model` to the package's version. Aborts `version::EAlreadyMigrated` if it is
+/// there already.
+public(package) fun migrate_version(self: &mut Model) {
+    self.version = floe::version::migrated(self.version);
+}
+
+/// Brings a `Model` left at an older package version to this package's version, so this
+/// package's functions act on it again. Anyone may call it: migrating only applies this
+/// package's rules and changes nothing but the version. Aborts `version::EAlreadyMigrated`
+/// if the model is at this version already.
+public fun migrate(self: &mut Model) {
+    self.migrate_version();
+}
+
+// === Test-only ===
+
+/// Sets the `version` field, to simulate a `Model` migrated by another version of the
+/// package (newer or older).
+#[test_only]
+public fun set_version_for_testing(self: &mut Model, value: u64) {
+    self.version = value;
+}

@@ -17,6 +17,7 @@ use floe::events;
 use floe::staking_pool;
 use floe::system::System;
 use floe::wal::{Self, Treasury, WAL};
+use floe::version;
 use std::string::String;
 use sui::bls12381;
 use sui::coin::{Self, Coin};
@@ -92,6 +93,7 @@ public fun register_node(
     commission_bps: u64,
     ctx: &mut TxContext,
 ): NodeCap {
+    version::assert_current(system.object_version());
     assert!(commission_bps <= MAX_COMMISSION_BPS, EInvalidCommission);
     assert!(!name.is_empty() && name.length() <= MAX_NAME_LENGTH, EInvalidName);
     assert!(
@@ -157,6 +159,7 @@ public fun node_id(cap: &NodeCap): ID { cap.node_id }
 /// Votes for the storage price per MiB-epoch (WAL base units, > 0); counts from the next
 /// epoch change if the node is then in the committee. Emits `VoteSet`. Aborts `EInvalidVote`.
 public fun set_storage_price_vote(system: &mut System, cap: &NodeCap, price: u64) {
+    version::assert_current(system.object_version());
     assert!(price > 0, EInvalidVote);
     let epoch = system.epoch();
     system.pool_mut(cap.node_id).set_storage_price_vote(price);
@@ -166,6 +169,7 @@ public fun set_storage_price_vote(system: &mut System, cap: &NodeCap, price: u64
 /// Votes for the write price per MiB (WAL base units, > 0). Emits `VoteSet`.
 /// Aborts `EInvalidVote`.
 public fun set_write_price_vote(system: &mut System, cap: &NodeCap, price: u64) {
+    version::assert_current(system.object_version());
     assert!(price > 0, EInvalidVote);
     let epoch = system.epoch();
     system.pool_mut(cap.node_id).set_write_price_vote(price);
@@ -174,6 +178,7 @@ public fun set_write_price_vote(system: &mut System, cap: &NodeCap, price: u64) 
 
 /// Votes for the system's total capacity in encoded bytes (0 allowed). Emits `VoteSet`.
 public fun set_capacity_vote(system: &mut System, cap: &NodeCap, capacity: u64) {
+    version::assert_current(system.object_version());
     let epoch = system.epoch();
     system.pool_mut(cap.node_id).set_capacity_vote(capacity);
     events::emit_vote_set(cap.node_id, VOTE_CAPACITY, capacity, epoch);
@@ -182,6 +187,7 @@ public fun set_capacity_vote(system: &mut System, cap: &NodeCap, capacity: u64) 
 /// Changes where the node's storage service listens. Emits `NodeNetworkAddressChanged`.
 /// Aborts `EInvalidNetworkAddress`.
 public fun set_network_address(system: &mut System, cap: &NodeCap, network_address: String) {
+    version::assert_current(system.object_version());
     assert!(
         !network_address.is_empty() && network_address.length() <= MAX_NETWORK_ADDRESS_LENGTH,
         EInvalidNetworkAddress,
@@ -197,12 +203,14 @@ public fun set_network_address(system: &mut System, cap: &NodeCap, network_addre
 /// Aborts `system::ENotCommitteeMember`, `system::EWrongSyncEpoch` (a signal for another
 /// epoch), `system::ENoPendingShards` (nothing gained, or signalled already).
 public fun epoch_sync_done(system: &mut System, cap: &NodeCap, epoch: u64) {
+    version::assert_current(system.object_version());
     let shards = system.mark_synced(cap.node_id, epoch);
     events::emit_epoch_sync_done(cap.node_id, epoch, shards);
 }
 
 /// Collects the node's accumulated commission (possibly zero). Emits `CommissionCollected`.
 public fun collect_commission(system: &mut System, cap: &NodeCap, ctx: &mut TxContext): Coin<WAL> {
+    version::assert_current(system.object_version());
     let epoch = system.epoch();
     let commission = system.pool_mut(cap.node_id).take_commission();
     events::emit_commission_collected(cap.node_id, commission.value(), epoch);
@@ -213,6 +221,7 @@ public fun collect_commission(system: &mut System, cap: &NodeCap, ctx: &mut TxCo
 /// `StakedWal` (the caller places it). Emits `Staked`.
 /// Aborts `EStakeTooSmall` (under 1 WAL), `system::ENodeNotFound`.
 public fun stake(system: &mut System, node_id: ID, coin: Coin<WAL>, ctx: &mut TxContext): StakedWal {
+    version::assert_current(system.object_version());
     let amount = coin.value();
     assert!(amount >= MIN_STAKE, EStakeTooSmall);
     let activation_epoch = system.epoch() + 1;
@@ -234,6 +243,7 @@ public fun stake(system: &mut System, node_id: ID, coin: Coin<WAL>, ctx: &mut Tx
 /// stake is set aside at once); `withdraw` works from the next epoch on. Emits
 /// `WithdrawRequested`. Aborts `EWithdrawAlreadyRequested`.
 public fun request_withdraw(system: &mut System, staked: &mut StakedWal, ctx: &mut TxContext) {
+    version::assert_current(system.object_version());
     assert!(staked.withdraw_epoch == 0, EWithdrawAlreadyRequested);
     let epoch = system.epoch();
     let pool = system.pool_mut(staked.node_id);
@@ -270,6 +280,8 @@ public fun withdraw(
     staked: StakedWal,
     ctx: &mut TxContext,
 ): Coin<WAL> {
+    version::assert_current(system.object_version());
+    version::assert_current(treasury.object_version());
     let StakedWal {
         id,
         node_id,

@@ -35,6 +35,7 @@ module floe::system;
 
 use floe::events;
 use floe::staking_pool::StakingPool;
+use floe::version;
 use floe::wal::{Self, Treasury, WAL};
 use sui::balance::Balance;
 use sui::bls12381;
@@ -128,6 +129,8 @@ public struct AdminCap has key, store {
 /// Shared; the state of the storage network.
 public struct System has key {
     id: UID,
+    /// Version of the package that last migrated this object (`floe::version`).
+    version: u64,
     epoch: u64,
     epoch_start_ms: u64,
     epoch_duration_ms: u64,
@@ -190,6 +193,7 @@ public fun create_system(
     let now = clock.timestamp_ms();
     let system = System {
         id: object::new(ctx),
+        version: version::current(),
         epoch: 0,
         epoch_start_ms: now,
         epoch_duration_ms,
@@ -373,13 +377,14 @@ public fun max_nodes(): u64 { MAX_NODES }
 // === Parameters (AdminCap) ===
 
 /// Aborts `EWrongAdminCap` unless `cap` created this `System`.
-fun assert_admin(self: &System, cap: &AdminCap) {
+public(package) fun assert_admin(self: &System, cap: &AdminCap) {
     assert!(cap.system_id == option::some(object::id(self)), EWrongAdminCap);
 }
 
 /// Sets the storage fee burn share (0..=5000 bps). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_fee_burn_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(value <= MAX_FEE_BURN_BPS, EParameterOutOfBounds);
     let old = self.fee_burn_bps;
@@ -390,6 +395,7 @@ public fun set_fee_burn_bps(self: &mut System, cap: &AdminCap, value: u64) {
 /// Sets the license protocol fee (0..=5000 bps). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_license_fee_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(value <= MAX_LICENSE_FEE_BPS, EParameterOutOfBounds);
     let old = self.license_fee_bps;
@@ -400,6 +406,7 @@ public fun set_license_fee_bps(self: &mut System, cap: &AdminCap, value: u64) {
 /// Sets the slash share (1..=5000 bps). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_slash_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(value >= MIN_SLASH_BPS && value <= MAX_SLASH_BPS, EParameterOutOfBounds);
     let old = self.slash_bps;
@@ -410,6 +417,7 @@ public fun set_slash_bps(self: &mut System, cap: &AdminCap, value: u64) {
 /// Sets the burned share of slashed stake (0..=10000 bps). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_slash_burn_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(value <= MAX_SLASH_BURN_BPS, EParameterOutOfBounds);
     let old = self.slash_burn_bps;
@@ -420,6 +428,7 @@ public fun set_slash_burn_bps(self: &mut System, cap: &AdminCap, value: u64) {
 /// Sets the challenge answer window (1000 ms..=epoch_duration_ms). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_challenge_window_ms(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(
         value >= MIN_CHALLENGE_WINDOW_MS && value <= self.epoch_duration_ms,
@@ -433,6 +442,7 @@ public fun set_challenge_window_ms(self: &mut System, cap: &AdminCap, value: u64
 /// Sets the minimum stake epochs (0..=52). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_min_stake_epochs(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(value <= MAX_MIN_STAKE_EPOCHS, EParameterOutOfBounds);
     let old = self.min_stake_epochs;
@@ -443,6 +453,7 @@ public fun set_min_stake_epochs(self: &mut System, cap: &AdminCap, value: u64) {
 /// Sets the early unstake fee (0..=5000 bps). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_early_unstake_fee_bps(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(value <= MAX_EARLY_UNSTAKE_FEE_BPS, EParameterOutOfBounds);
     let old = self.early_unstake_fee_bps;
@@ -453,6 +464,7 @@ public fun set_early_unstake_fee_bps(self: &mut System, cap: &AdminCap, value: u
 /// Sets how many epochs ahead storage may be bought (1..=1000). Emits `ParameterChanged`.
 /// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_max_epochs_ahead(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     assert!(
         value >= MIN_MAX_EPOCHS_AHEAD && value <= MAX_MAX_EPOCHS_AHEAD,
@@ -466,6 +478,7 @@ public fun set_max_epochs_ahead(self: &mut System, cap: &AdminCap, value: u64) {
 /// Sets the maximum committee size (1..=min(n_shards, 256)); applies from the next epoch
 /// change. Emits `ParameterChanged`. Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_max_committee_size(self: &mut System, cap: &AdminCap, value: u64) {
+    version::assert_current(self.version);
     assert_admin(self, cap);
     let n = (self.n_shards as u64);
     let upper = if (n < MAX_NODES) n else MAX_NODES;
@@ -488,6 +501,8 @@ public fun advance_epoch(
     clock: &Clock,
     _ctx: &mut TxContext,
 ) {
+    version::assert_current(self.version);
+    version::assert_current(treasury.object_version());
     let now = clock.timestamp_ms();
     assert!(now >= self.epoch_start_ms + self.epoch_duration_ms, EEpochNotOver);
     let ending = self.epoch;
@@ -1017,6 +1032,17 @@ public(package) fun pool_mut(self: &mut System, node_id: ID): &mut StakingPool {
     self.pools.borrow_mut(node_id)
 }
 
+// === Versions ===
+
+/// The version of the package that last migrated this `System` (see `floe::version`).
+public(package) fun object_version(self: &System): u64 { self.version }
+
+/// Brings this `System` to the package's version. Aborts `version::EAlreadyMigrated` if it is
+/// there already.
+public(package) fun migrate_version(self: &mut System) {
+    self.version = version::migrated(self.version);
+}
+
 // === Test-only helpers ===
 
 /// Runs `init` (the `AdminCap` to the sender).
@@ -1093,4 +1119,11 @@ public fun assign_shards_for_testing(n: u64, stakes: vector<u64>): vector<u64> {
 #[test_only]
 public fun quorum_value_for_testing(votes: vector<u64>, counts: vector<u64>, n: u64, ascending: bool): u64 {
     quorum_value(votes, &counts, n, ascending)
+}
+
+/// Sets the `version` field, to simulate a `System` migrated by another version of the
+/// package (newer or older).
+#[test_only]
+public fun set_version_for_testing(self: &mut System, value: u64) {
+    self.version = value;
 }

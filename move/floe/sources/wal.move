@@ -4,6 +4,7 @@
 module floe::wal;
 
 use floe::events;
+use floe::version;
 use std::string;
 use sui::balance::{Self, Balance};
 use sui::coin::{Self, Coin, TreasuryCap};
@@ -31,6 +32,8 @@ public struct WAL has drop {}
 /// Shared; holds the only `TreasuryCap<WAL>`. Nothing can mint with it after `init`.
 public struct Treasury has key {
     id: UID,
+    /// Version of the package that last migrated this object (`floe::version`).
+    version: u64,
     cap: TreasuryCap<WAL>,
     total_burned: u64,
 }
@@ -50,7 +53,12 @@ fun init(otw: WAL, ctx: &mut TxContext) {
     let supply = coin::mint(&mut cap, INITIAL_SUPPLY, ctx);
     transfer::public_transfer(supply, publisher);
     transfer::public_transfer(metadata_cap, publisher);
-    let treasury = Treasury { id: object::new(ctx), cap, total_burned: 0 };
+    let treasury = Treasury {
+        id: object::new(ctx),
+        version: version::current(),
+        cap,
+        total_burned: 0,
+    };
     events::emit_wal_treasury_created(object::id(&treasury), INITIAL_SUPPLY, publisher);
     transfer::share_object(treasury);
 }
@@ -75,6 +83,7 @@ public fun source_user(): u8 { SOURCE_USER }
 /// sources (storage fee, slashing, early unstake, license fee) are recorded only by the
 /// package's own burns, so nobody can inflate those statistics.
 public fun burn(treasury: &mut Treasury, coin: Coin<WAL>): u64 {
+    version::assert_current(treasury.version);
     burn_balance(treasury, coin::into_balance(coin), SOURCE_USER)
 }
 
@@ -110,6 +119,19 @@ public fun initial_supply(): u64 { INITIAL_SUPPLY }
 /// Decimals of WAL.
 public fun decimals(): u8 { DECIMALS }
 
+// === Versions ===
+
+/// The version of the package that last migrated this `Treasury` (see `floe::version`).
+public(package) fun object_version(treasury: &Treasury): u64 { treasury.version }
+
+/// Brings this `Treasury` to the package's version. Aborts `version::EAlreadyMigrated` if it is
+/// there already.
+public(package) fun migrate_version(treasury: &mut Treasury) {
+    treasury.version = version::migrated(treasury.version);
+}
+
+// === Test-only ===
+
 /// Runs `init`: shares the `Treasury` and sends the whole supply to the sender.
 #[test_only]
 public fun init_for_testing(ctx: &mut TxContext) {
@@ -120,4 +142,11 @@ public fun init_for_testing(ctx: &mut TxContext) {
 #[test_only]
 public fun mint_for_testing(treasury: &mut Treasury, amount: u64, ctx: &mut TxContext): Coin<WAL> {
     coin::mint(&mut treasury.cap, amount, ctx)
+}
+
+/// Sets the `version` field, to simulate a `Treasury` migrated by another version of the
+/// package (newer or older).
+#[test_only]
+public fun set_version_for_testing(treasury: &mut Treasury, value: u64) {
+    treasury.version = value;
 }
