@@ -20,6 +20,7 @@ use crate::copy::CopyData;
 use crate::metrics::Metrics;
 use crate::projections::{self, EventCtx, ProjectionError};
 use crate::rows::{Chain, Param, Plan, Rows, RowsError, Table};
+use crate::schema::EVENTS;
 
 /// Advisory lock key serialising batch writers on one database ("floe" in ASCII).
 const WRITER_LOCK: i64 = 0x666c_6f65;
@@ -703,9 +704,10 @@ pub async fn copy_in(
 /// The `COPY` of raw events into `table` (`events`, or a table shaped like it), for
 /// [`events_copy_data`].
 pub fn copy_events_statement(table: &str) -> String {
+    let columns: Vec<&str> = EVENTS.cols.iter().map(|c| c.name).collect();
     format!(
-        "COPY {table} (tx_digest, event_index, checkpoint, tx_index, timestamp_ms, sender, \
-         module, event_type, contents) FROM STDIN (FORMAT binary)"
+        "COPY {table} ({}) FROM STDIN (FORMAT binary)",
+        columns.join(", ")
     )
 }
 
@@ -713,8 +715,10 @@ pub fn copy_events_statement(table: &str) -> String {
 pub fn events_copy_data(events: &[RawEvent]) -> Vec<u8> {
     let size: usize = events.iter().map(|e| 140 + e.contents.len()).sum();
     let mut data = CopyData::with_capacity(size);
+    // The fields below follow `EVENTS`' column order.
+    let fields = u16::try_from(EVENTS.cols.len()).expect("a handful of columns");
     for e in events {
-        data.row(9);
+        data.row(fields);
         data.text(&e.ctx.tx_digest);
         data.int8(to_i64(e.ctx.event_index));
         data.int8(to_i64(e.ctx.checkpoint));
@@ -760,22 +764,17 @@ async fn insert_raw_events(
         names.push(e.name.as_str());
         contents.push(e.contents.as_slice());
     }
-    sqlx::query(
-        "INSERT INTO events (tx_digest, event_index, checkpoint, tx_index, timestamp_ms, sender, \
-         module, event_type, contents) SELECT * FROM UNNEST($1::text[], $2::bigint[], \
-         $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], \
-         $9::bytea[]) ON CONFLICT DO NOTHING",
-    )
-    .bind(digests)
-    .bind(indexes)
-    .bind(checkpoints)
-    .bind(tx_indexes)
-    .bind(timestamps)
-    .bind(senders)
-    .bind(modules)
-    .bind(names)
-    .bind(contents)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(&EVENTS.statement(1))
+        .bind(digests)
+        .bind(indexes)
+        .bind(checkpoints)
+        .bind(tx_indexes)
+        .bind(timestamps)
+        .bind(senders)
+        .bind(modules)
+        .bind(names)
+        .bind(contents)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 //!
 //! - [`source`]: checkpoints from `{seq}.binpb.zst` files or a `sui.rpc.v2` endpoint.
 //! - [`ingest`]: the sequential pipeline; one transaction per batch of checkpoints.
-//! - [`projections`]: what each event changes; [`rows`]: set-based batch writes;
+//! - [`schema`]: every table, declared once; [`projections`]: what each event changes;
+//!   [`rows`]: set-based batch writes;
 //!   [`copy`]: PostgreSQL's binary `COPY` format.
 //! - [`api`]: the axum REST API (OpenAPI, keyset pagination, problem+json, health, metrics).
 //! - [`move_facts`]: what the indexer knows of the Move package beyond its events.
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod move_facts;
 pub mod projections;
 pub mod rows;
+pub mod schema;
 pub mod service;
 pub mod source;
 

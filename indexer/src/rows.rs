@@ -37,6 +37,35 @@ pub enum Kind {
     Bool,
     /// `jsonb`, bound as text.
     Json,
+    /// `bytea` (raw event contents).
+    Bytes,
+}
+
+impl Kind {
+    /// The type as `information_schema.columns.data_type` names it: the schema test compares
+    /// the definitions with the migrated database through this.
+    pub fn sql_type(self) -> &'static str {
+        match self {
+            Kind::Int => "bigint",
+            Kind::Num => "numeric",
+            Kind::Text => "text",
+            Kind::Bool => "boolean",
+            Kind::Json => "jsonb",
+            Kind::Bytes => "bytea",
+        }
+    }
+
+    /// The array cast of a bound parameter of this kind in an `UNNEST` merge.
+    fn array_cast(self) -> &'static str {
+        match self {
+            Kind::Int => "bigint[]",
+            Kind::Num => "text[]::numeric[]",
+            Kind::Text => "text[]",
+            Kind::Bool => "boolean[]",
+            Kind::Json => "text[]::jsonb[]",
+            Kind::Bytes => "bytea[]",
+        }
+    }
 }
 
 /// How a new value for a column combines with what is already there.
@@ -50,7 +79,8 @@ pub enum Merge {
     Add,
 }
 
-/// One cell.
+/// One cell. Variants are named like the [`Kind`] they are stored as, which is how [`table!`]
+/// turns a typed row into cells.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Int(i64),
@@ -58,20 +88,7 @@ pub enum Value {
     Text(String),
     Bool(bool),
     Json(String),
-}
-
-impl Value {
-    /// Whether this value can be stored in a column of `kind`.
-    fn fits(&self, kind: Kind) -> bool {
-        matches!(
-            (self, kind),
-            (Value::Int(_), Kind::Int)
-                | (Value::Num(_), Kind::Num)
-                | (Value::Text(_), Kind::Text)
-                | (Value::Bool(_), Kind::Bool)
-                | (Value::Json(_), Kind::Json)
-        )
-    }
+    Bytes(Vec<u8>),
 }
 
 /// A column of a [`Table`].
@@ -80,29 +97,6 @@ pub struct Col {
     pub name: &'static str,
     pub kind: Kind,
     pub merge: Merge,
-}
-
-/// Shorthand constructors so table declarations stay one line per column.
-pub const fn set(name: &'static str, kind: Kind) -> Col {
-    Col {
-        name,
-        kind,
-        merge: Merge::Set,
-    }
-}
-pub const fn keep(name: &'static str, kind: Kind) -> Col {
-    Col {
-        name,
-        kind,
-        merge: Merge::Keep,
-    }
-}
-pub const fn add(name: &'static str, kind: Kind) -> Col {
-    Col {
-        name,
-        kind,
-        merge: Merge::Add,
-    }
 }
 
 /// A projection table: its key columns come first in `cols`.
@@ -116,32 +110,83 @@ pub struct Table {
     pub append_only: bool,
 }
 
-impl Table {
-    fn position(&self, column: &str) -> usize {
-        self.cols
-            .iter()
-            .position(|c| c.name == column)
-            .unwrap_or_else(|| panic!("table {} has no column {column}", self.name))
-    }
+/// A typed row of one [`Table`], as [`table!`] declares it: one `Option` field per column,
+/// typed by the column's [`Kind`], so a projection that names a column the table lacks, or
+/// gives it a value of the wrong type, does not compile.
+pub trait TableRow {
+    const TABLE: &'static Table;
+    /// The cells in column order (`None` leaves the stored value as it is).
+    fn into_cells(self) -> Vec<Option<Value>>;
+}
 
+/// The Rust type a column of a kind holds in a typed row.
+macro_rules! cell_type {
+    (Int) => { i64 };
+    (Num) => { u128 };
+    (Text) => { String };
+    (Bool) => { bool };
+    (Json) => { String };
+    (Bytes) => { Vec<u8> };
+}
+
+/// Declares tables: for each, the [`Table`] the writer builds its `COPY` and merge
+/// statements from, and its typed row (a [`TableRow`]). The one place a column is named,
+/// typed and given its merge rule; the schema test checks each against the migrated database.
+///
+/// ```text
+/// /// doc
+/// STATIC = sql_name: RowType, key N, merge|append {
+///     column: Kind Merge,
+///     …
+/// }
+/// ```
+macro_rules! table {
+    ($(
+        $(#[$doc:meta])*
+        $table:ident = $name:ident: $row:ident, key $key_len:literal, $mode:ident {
+            $($col:ident: $kind:ident $merge:ident),+ $(,)?
+        }
+    )+) => {$(
+        $(#[$doc])*
+        pub static $table: $crate::rows::Table = $crate::rows::Table {
+            name: stringify!($name),
+            key_len: $key_len,
+            append_only: $crate::rows::table!(@append $mode),
+            cols: &[$($crate::rows::Col {
+                name: stringify!($col),
+                kind: $crate::rows::Kind::$kind,
+                merge: $crate::rows::Merge::$merge,
+            }),+],
+        };
+
+        #[doc = concat!("A row of `", stringify!($name), "`; `None` cells leave stored values as they are.")]
+        #[derive(Debug, Default, Clone)]
+        pub struct $row {
+            $(pub $col: Option<$crate::rows::cell_type!($kind)>,)+
+        }
+
+        impl $crate::rows::TableRow for $row {
+            const TABLE: &'static $crate::rows::Table = &$table;
+            fn into_cells(self) -> Vec<Option<$crate::rows::Value>> {
+                vec![$(self.$col.map($crate::rows::Value::$kind)),+]
+            }
+        }
+    )+};
+    (@append merge) => { false };
+    (@append append) => { true };
+}
+pub(crate) use {cell_type, table};
+
+impl Table {
     /// The statement that merges this table's rows, one array parameter per column, numbered
     /// from `$first`.
-    fn statement(&self, first: usize) -> String {
+    pub fn statement(&self, first: usize) -> String {
         let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
         let arrays: Vec<String> = self
             .cols
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                let n = first + i;
-                match c.kind {
-                    Kind::Int => format!("${n}::bigint[]"),
-                    Kind::Num => format!("${n}::text[]::numeric[]"),
-                    Kind::Text => format!("${n}::text[]"),
-                    Kind::Bool => format!("${n}::boolean[]"),
-                    Kind::Json => format!("${n}::text[]::jsonb[]"),
-                }
-            })
+            .map(|(i, c)| format!("${}::{}", first + i, c.kind.array_cast()))
             .collect();
         let keys = names[..self.key_len].join(", ");
         let mut sql = format!(
@@ -242,74 +287,44 @@ impl Rows {
         self.len() == 0
     }
 
-    /// Folds `cells` (column name, value) into the row of its key; key columns must be given.
+    /// Folds `row` into the stored row of its key; key columns must be given.
     /// For an event that changes an object which may already be stored.
-    pub fn put(
-        &mut self,
-        table: &'static Table,
-        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
-    ) -> Result<(), RowsError> {
-        let origin = if table.append_only {
+    pub fn put<R: TableRow>(&mut self, row: R) -> Result<(), RowsError> {
+        let origin = if R::TABLE.append_only {
             Origin::Created
         } else {
             Origin::Touched
         };
-        self.fold(table, cells, origin)
+        self.fold(R::TABLE, row.into_cells(), origin)
     }
 
     /// Like [`Rows::put`], for the event that creates the row's object (a new object ID, a new
     /// challenge number): when it is the batch's first touch of the key, the row is COPYed.
     /// Only a hint: a key that exists after all costs a fallback, never a wrong row.
-    pub fn create(
-        &mut self,
-        table: &'static Table,
-        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
-    ) -> Result<(), RowsError> {
-        self.fold(table, cells, Origin::Created)
+    pub fn create<R: TableRow>(&mut self, row: R) -> Result<(), RowsError> {
+        self.fold(R::TABLE, row.into_cells(), Origin::Created)
     }
 
     /// Like [`Rows::put`], for an event whose key is usually new but may be stored already
     /// (a blob ID registered a second time): the writer looks such keys up, COPYs the new
     /// ones and merges the others. Tables with a one-column text key only; elsewhere this is
     /// [`Rows::put`].
-    pub fn create_unless_stored(
-        &mut self,
-        table: &'static Table,
-        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
-    ) -> Result<(), RowsError> {
+    pub fn create_unless_stored<R: TableRow>(&mut self, row: R) -> Result<(), RowsError> {
+        let table = R::TABLE;
         let origin = if table.key_len == 1 && table.cols[0].kind == Kind::Text {
             Origin::Maybe
         } else {
             Origin::Touched
         };
-        self.fold(table, cells, origin)
+        self.fold(table, row.into_cells(), origin)
     }
 
-    fn fold(
-        &mut self,
-        table: &'static Table,
-        cells: impl IntoIterator<Item = (&'static str, Option<Value>)>,
-        origin: Origin,
-    ) -> Result<(), RowsError> {
-        let mut row: Row = vec![None; table.cols.len()];
-        for (name, value) in cells {
-            let i = table.position(name);
-            if let Some(v) = &value
-                && !v.fits(table.cols[i].kind)
-            {
-                return Err(RowsError::Value {
-                    table: table.name,
-                    column: table.cols[i].name,
-                    message: format!("{v:?} is not a {:?}", table.cols[i].kind),
-                });
-            }
-            row[i] = value;
-        }
+    fn fold(&mut self, table: &'static Table, row: Row, origin: Origin) -> Result<(), RowsError> {
         if let Some(i) = row[..table.key_len].iter().position(Option::is_none) {
             return Err(RowsError::Value {
                 table: table.name,
                 column: table.cols[i].name,
-                message: "key column is missing".to_owned(),
+                message: "key column is missing (or does not fit its type)".to_owned(),
             });
         }
         let slot = match self
@@ -415,6 +430,7 @@ fn copy_row(data: &mut CopyData, table: &Table, row: &Row) {
             Some(Value::Text(v)) => data.text(v),
             Some(Value::Bool(v)) => data.bool(*v),
             Some(Value::Json(v)) => data.jsonb(v),
+            Some(Value::Bytes(v)) => data.bytea(v),
         }
     }
 }
@@ -490,6 +506,7 @@ pub enum Param {
     Bools(Vec<Option<bool>>),
     /// Text, and numbers and JSON as text (cast in SQL).
     Texts(Vec<Option<String>>),
+    Bytes(Vec<Option<Vec<u8>>>),
     Int(Option<i64>),
 }
 
@@ -557,6 +574,14 @@ impl Chain {
                         })
                         .collect(),
                 ),
+                Kind::Bytes => Param::Bytes(
+                    cells
+                        .map(|v| match v {
+                            Some(Value::Bytes(x)) => Some(x.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
                 Kind::Num | Kind::Text | Kind::Json => Param::Texts(
                     cells
                         .map(|v| match v {
@@ -614,6 +639,7 @@ impl Chain {
                 Param::Ints(v) => query.bind(v.as_slice()),
                 Param::Bools(v) => query.bind(v.as_slice()),
                 Param::Texts(v) => query.bind(v.as_slice()),
+                Param::Bytes(v) => query.bind(v.as_slice()),
                 Param::Int(v) => query.bind(*v),
             };
         }
@@ -655,70 +681,91 @@ fn merge(
     })
 }
 
-// Value constructors used by the projections.
+// Cell constructors used by the projections.
 
 /// A u64 that is an epoch, checkpoint, timestamp or sequence number (fits a bigint on any
 /// real chain); larger values are rejected rather than wrapped.
-pub fn int(v: u64) -> Option<Value> {
-    i64::try_from(v).ok().map(Value::Int)
+pub fn int(v: u64) -> Option<i64> {
+    i64::try_from(v).ok()
 }
-pub fn num(v: impl Into<u128>) -> Option<Value> {
-    Some(Value::Num(v.into()))
+pub fn num(v: impl Into<u128>) -> Option<u128> {
+    Some(v.into())
 }
-pub fn text(v: impl Into<String>) -> Option<Value> {
-    Some(Value::Text(v.into()))
+pub fn text(v: impl Into<String>) -> Option<String> {
+    Some(v.into())
 }
-pub fn boolean(v: bool) -> Option<Value> {
-    Some(Value::Bool(v))
+pub fn boolean(v: bool) -> Option<bool> {
+    Some(v)
 }
-pub fn json(v: &serde_json::Value) -> Option<Value> {
-    Some(Value::Json(v.to_string()))
+pub fn json(v: &serde_json::Value) -> Option<String> {
+    Some(v.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    static T: Table = Table {
-        name: "t",
-        key_len: 1,
-        cols: &[
-            keep("id", Kind::Text),
-            set("status", Kind::Text),
-            keep("created", Kind::Int),
-            add("total", Kind::Num),
-        ],
-        append_only: false,
-    };
+    table! {
+        T = t: TRow, key 1, merge {
+            id: Text Keep,
+            status: Text Set,
+            created: Int Keep,
+            total: Num Add,
+        }
+        U = u: URow, key 1, merge {
+            id: Text Keep,
+            v: Int Set,
+        }
+    }
 
     #[test]
     fn rows_of_one_key_fold_by_merge_rule() {
         let mut rows = Rows::new();
-        rows.put(
-            &T,
-            [
-                ("id", text("a")),
-                ("status", text("new")),
-                ("created", int(1)),
-                ("total", num(2u64)),
-            ],
-        )
+        rows.put(TRow {
+            id: text("a"),
+            status: text("new"),
+            created: int(1),
+            total: num(2u64),
+        })
         .expect("fold");
-        rows.put(
-            &T,
-            [
-                ("id", text("a")),
-                ("status", text("done")),
-                ("created", int(9)),
-                ("total", num(3u64)),
-            ],
-        )
+        rows.put(TRow {
+            id: text("a"),
+            status: text("done"),
+            created: int(9),
+            total: num(3u64),
+        })
         .expect("fold");
         assert_eq!(rows.len(), 1);
         let row = &rows.tables[0].1.rows[0];
-        assert_eq!(row[1], text("done"));
-        assert_eq!(row[2], int(1));
-        assert_eq!(row[3], num(5u64));
+        assert_eq!(row[1], Some(Value::Text("done".to_owned())));
+        assert_eq!(row[2], Some(Value::Int(1)));
+        assert_eq!(row[3], Some(Value::Num(5)));
+    }
+
+    #[test]
+    fn a_row_without_its_key_is_refused() {
+        let mut rows = Rows::new();
+        let missing = rows.put(TRow {
+            status: text("x"),
+            ..TRow::default()
+        });
+        assert!(
+            matches!(
+                missing,
+                Err(RowsError::Value {
+                    table: "t",
+                    column: "id",
+                    ..
+                })
+            ),
+            "{missing:?}"
+        );
+        // An epoch beyond a bigint is not wrapped: the key is missing, not wrong.
+        let huge = rows.put(URow {
+            id: text("u"),
+            v: int(u64::MAX),
+        });
+        assert!(huge.is_ok() && rows.tables[0].1.rows[0][1].is_none());
     }
 
     #[test]
@@ -729,26 +776,40 @@ mod tests {
             sql.contains("COALESCE(t.total, 0) + EXCLUDED.total"),
             "{sql}"
         );
+        assert!(sql.contains("$4::text[]::numeric[]"), "{sql}");
+        assert_eq!(
+            T.copy_statement(),
+            "COPY t (id, status, created, total) FROM STDIN (FORMAT binary)"
+        );
     }
 
     #[test]
     fn created_rows_are_copied_touched_ones_merged_in_one_chain() {
-        static U: Table = Table {
-            name: "u",
-            key_len: 1,
-            cols: &[keep("id", Kind::Text), set("v", Kind::Int)],
-            append_only: false,
-        };
         let mut rows = Rows::new();
-        rows.create(&T, [("id", text("new")), ("total", num(1u64))])
-            .expect("fold");
+        rows.create(TRow {
+            id: text("new"),
+            total: num(1u64),
+            ..TRow::default()
+        })
+        .expect("fold");
         // A later update of a key created in the batch folds into the created row.
-        rows.put(&T, [("id", text("new")), ("total", num(2u64))])
-            .expect("fold");
-        rows.put(&T, [("id", text("old")), ("status", text("x"))])
-            .expect("fold");
-        rows.put(&U, [("id", text("u1")), ("v", int(3))])
-            .expect("fold");
+        rows.put(TRow {
+            id: text("new"),
+            total: num(2u64),
+            ..TRow::default()
+        })
+        .expect("fold");
+        rows.put(TRow {
+            id: text("old"),
+            status: text("x"),
+            ..TRow::default()
+        })
+        .expect("fold");
+        rows.put(URow {
+            id: text("u1"),
+            v: int(3),
+        })
+        .expect("fold");
         let plan = rows.plan();
         assert_eq!(plan.copies.len(), 1);
         assert_eq!(plan.copies[0].0.name, "t");
@@ -758,22 +819,25 @@ mod tests {
         assert!(sql.contains("UNNEST($5::text[], $6::bigint[])"), "{sql}");
         let then = Chain::after(&plan.merges);
         assert_eq!(then.next_param(), 7);
-        // A value of the wrong kind is refused when folded, not when written.
-        assert!(
-            rows.put(&U, [("id", text("u2")), ("v", text("3"))])
-                .is_err()
-        );
     }
 
     #[test]
     fn keys_that_may_be_stored_wait_for_the_lookup() {
         let mut rows = Rows::new();
-        rows.create_unless_stored(&T, [("id", text("a")), ("created", int(1))])
+        for id in ["a", "b"] {
+            rows.create_unless_stored(TRow {
+                id: text(id),
+                created: int(1),
+                ..TRow::default()
+            })
             .expect("fold");
-        rows.create_unless_stored(&T, [("id", text("b")), ("created", int(1))])
-            .expect("fold");
-        rows.put(&T, [("id", text("c")), ("status", text("x"))])
-            .expect("fold");
+        }
+        rows.put(TRow {
+            id: text("c"),
+            status: text("x"),
+            ..TRow::default()
+        })
+        .expect("fold");
         let plan = rows.plan();
         assert!(plan.copies.is_empty() && plan.merges.is_empty());
         let probe = &plan.probes[0];

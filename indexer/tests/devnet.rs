@@ -741,6 +741,8 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         }
     }
 
+    capacity_matches_the_chain(addr, last, &events, &system, &epochs).await;
+
     // /v1/nodes: each StakingPool, plus what only its events say.
     let indexed = all(addr, "/v1/nodes", last).await;
     assert_eq!(indexed.len(), 4);
@@ -1132,6 +1134,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             "published_at_ms": published.published_at_ms,
             "checkpoint": published_at.checkpoint,
             "tx_digest": published_at.tx_digest,
+            "blob_object_id": stored.blob_object.to_string(),
         })
     );
 
@@ -1259,4 +1262,77 @@ async fn follows_a_live_devnet_over_grpc() {
     assert_eq!(status, 200, "{body}");
     drop(indexer);
     devnet.shutdown().await;
+}
+
+/// `/v1/capacity` against the chain: capacity used in the current and future epochs is the
+/// System object's (`used_capacity`, `future_used_capacity`), in past epochs what the
+/// `CapacityReserved` and `CapacityReleased` events covering them add up to; total capacity is
+/// each started epoch's (as `/v1/epochs` says, checked above against the chain) and the
+/// System's for the future.
+async fn capacity_matches_the_chain(
+    addr: std::net::SocketAddr,
+    last: u64,
+    events: &[ChainEvent],
+    system: &move_types::system::System,
+    epochs: &[Value],
+) {
+    let reserved: Vec<(&ChainEvent, ev::CapacityReserved)> =
+        events_named(events, "CapacityReserved");
+    let released: Vec<(&ChainEvent, ev::CapacityReleased)> =
+        events_named(events, "CapacityReleased");
+    assert!(!reserved.is_empty(), "the history reserves storage");
+    let held = |epoch: u64| -> u64 {
+        let added: u64 = reserved
+            .iter()
+            .filter(|(_, r)| (r.start_epoch..r.end_epoch).contains(&epoch))
+            .map(|(_, r)| r.encoded_bytes)
+            .sum();
+        let removed: u64 = released
+            .iter()
+            .filter(|(_, r)| (r.start_epoch..r.end_epoch).contains(&epoch))
+            .map(|(_, r)| r.encoded_bytes)
+            .sum();
+        added - removed
+    };
+    let last_reserved = reserved.iter().map(|(_, r)| r.end_epoch).max().unwrap();
+    let items = all(addr, "/v1/capacity", last).await;
+    assert_eq!(items.len() as u64, last_reserved.max(system.epoch) + 1);
+    for (e, item) in items.iter().enumerate() {
+        let e = e as u64;
+        nulls_only(&format!("capacity {e}"), item, &[]);
+        let used = match e.cmp(&system.epoch) {
+            std::cmp::Ordering::Less => held(e),
+            std::cmp::Ordering::Equal => system.used_capacity,
+            std::cmp::Ordering::Greater => system
+                .future_used_capacity
+                .get((e - system.epoch - 1) as usize)
+                .copied()
+                .unwrap_or(0),
+        };
+        assert_eq!(used, held(e), "epoch {e}: the events and the System agree");
+        let total = match epochs.iter().find(|x| n(x, "epoch") == e) {
+            Some(epoch) => n(epoch, "total_capacity"),
+            None => system.total_capacity,
+        };
+        assert_eq!(
+            *item,
+            json!({
+                "epoch": e,
+                "started": e <= system.epoch,
+                "used_capacity": used,
+                "total_capacity": total,
+                "free_capacity": total - used,
+            }),
+            "capacity of epoch {e}"
+        );
+    }
+    assert!(
+        items
+            .iter()
+            .any(|i| n(i, "used_capacity") > 0 && i["started"] == false),
+        "some capacity is reserved for a future epoch: {items:?}"
+    );
+    // Only future epochs.
+    let future = all(addr, "/v1/capacity?started=false", last).await;
+    assert_eq!(future, items[system.epoch as usize + 1..]);
 }

@@ -91,6 +91,7 @@ const STORAGE_STATUSES: &[&str] = &["available", "in_blob", "fused", "destroyed"
 const STAKE_STATUSES: &[&str] = &["staked", "withdrawing", "withdrawn"];
 const CHALLENGE_STATUSES: &[&str] = &["issued", "answered", "slashed"];
 const LICENSE_STATUSES: &[&str] = &["active", "destroyed"];
+const SYNC_STATUSES: &[&str] = &["pending", "synced"];
 
 static BLOBS: ListSpec = ListSpec {
     table: "blobs",
@@ -139,6 +140,26 @@ static EPOCHS: ListSpec = ListSpec {
     table: "epochs",
     key: &[("epoch", Param::Int)],
     filters: &[],
+    item: TO_JSON,
+};
+static CAPACITY: ListSpec = ListSpec {
+    table: "capacity",
+    key: &[("epoch", Param::Int)],
+    filters: &[Filter::new(
+        "started",
+        Param::Bool,
+        "true: epochs that began; false: future epochs",
+    )],
+    item: TO_JSON,
+};
+static NODE_SYNC: ListSpec = ListSpec {
+    table: "node_sync",
+    key: &[("epoch", Param::Int)],
+    filters: &[Filter::new(
+        "status",
+        Param::OneOf(SYNC_STATUSES),
+        "pending: gained shards not yet signalled held; synced: signalled",
+    )],
     item: TO_JSON,
 };
 static COMMITTEE: ListSpec = ListSpec {
@@ -265,6 +286,11 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         list: None,
     },
     RouteParams {
+        path: "/v1/nodes/{id}/sync",
+        id: Some((Param::Id, "node ID")),
+        list: Some(&NODE_SYNC),
+    },
+    RouteParams {
         path: "/v1/stakes",
         id: None,
         list: Some(&STAKES),
@@ -283,6 +309,11 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         path: "/v1/epochs/{id}/committee",
         id: Some((Param::Int, "epoch")),
         list: Some(&COMMITTEE),
+    },
+    RouteParams {
+        path: "/v1/capacity",
+        id: None,
+        list: Some(&CAPACITY),
     },
     RouteParams {
         path: "/v1/parameters",
@@ -474,6 +505,12 @@ list_route!(
     "Epochs: start, committee size and stake, prices, capacity, fees settled."
 );
 list_route!(
+    capacity,
+    "/v1/capacity",
+    CAPACITY,
+    "Storage capacity per epoch, from epoch 0 to the last epoch any storage is reserved for: used_capacity is what reservations hold in that epoch (from CapacityReserved and CapacityReleased), total_capacity the epoch's own once it started and the latest known before, free_capacity their difference."
+);
+list_route!(
     parameters,
     "/v1/parameters",
     PARAMETERS,
@@ -593,6 +630,17 @@ one_route!(
 async fn committee(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q) -> Answer {
     let epoch = Param::Int.parse("epoch", &id)?;
     list(&s.pool, &COMMITTEE, &q, &[("epoch", epoch, Param::Int)]).await
+}
+
+/// A node's shard sync per epoch, oldest first: the shards it gained when the epoch began and
+/// when it signalled holding their slivers (`synced`), or `pending` until it does. Epochs in
+/// which the node gained nothing have no entry.
+#[utoipa::path(get, path = "/v1/nodes/{id}/sync",
+    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn node_sync(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q) -> Answer {
+    let node = Param::Id.parse("node ID", &id)?;
+    list(&s.pool, &NODE_SYNC, &q, &[("node_id", node, Param::Id)]).await
 }
 
 /// The versions of a model, oldest first.
@@ -769,10 +817,12 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(storage))
         .routes(routes!(nodes))
         .routes(routes!(node))
+        .routes(routes!(node_sync))
         .routes(routes!(stakes))
         .routes(routes!(epochs))
         .routes(routes!(epoch))
         .routes(routes!(committee))
+        .routes(routes!(capacity))
         .routes(routes!(parameters))
         .routes(routes!(burns))
         .routes(routes!(supply))
@@ -870,7 +920,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 15);
+        assert_eq!(lists, 17);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()
@@ -882,6 +932,49 @@ mod tests {
             status["schema"]["enum"],
             serde_json::json!(["issued", "answered", "slashed"])
         );
+    }
+
+    /// Each list reads a declared table or view, ordered and filtered by columns it has, of
+    /// the type the parameter is cast to: a renamed or retyped column fails here.
+    #[test]
+    fn lists_read_declared_columns() {
+        use crate::rows::Kind;
+        use crate::schema::{ALL, VIEWS};
+        let kind_of = |table: &str, column: &str| {
+            let table_cols = ALL
+                .iter()
+                .find(|t| t.name == table)
+                .map(|t| t.cols.iter().map(|c| (c.name, c.kind)).collect::<Vec<_>>());
+            let view_cols = VIEWS
+                .iter()
+                .find(|v| v.name == table)
+                .map(|v| v.cols.to_vec());
+            let cols = table_cols
+                .or(view_cols)
+                .unwrap_or_else(|| panic!("{table} is not declared in schema.rs"));
+            cols.iter()
+                .find(|(name, _)| *name == column)
+                .map(|(_, kind)| *kind)
+                .unwrap_or_else(|| panic!("{table} has no column {column}"))
+        };
+        for route in ROUTE_PARAMS {
+            let Some(spec) = route.list else { continue };
+            let filters = spec.filters.iter().map(|f| (f.column, f.param));
+            for (column, param) in spec.key.iter().copied().chain(filters) {
+                let expected = match param {
+                    Param::Int | Param::Code(..) => Kind::Int,
+                    Param::Bool => Kind::Bool,
+                    Param::Id | Param::BlobId | Param::Text | Param::OneOf(_) => Kind::Text,
+                };
+                assert_eq!(
+                    kind_of(spec.table, column),
+                    expected,
+                    "{}: {}.{column}",
+                    route.path,
+                    spec.table
+                );
+            }
+        }
     }
 
     #[test]

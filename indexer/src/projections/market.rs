@@ -2,11 +2,11 @@
 
 use floe_sdk::move_types::events as ev;
 
-use super::tables::{LICENSES, MODEL_VERSIONS, MODELS, OFFERS};
 use super::{
     EventCtx, ProjectionError, address_text, blob_id_text, decode, hex_text, id_text, move_text,
 };
 use crate::rows::{Rows, boolean, int, json, num, text};
+use crate::schema::{LicenseRow, ModelRow, ModelVersionRow, OfferRow};
 
 pub(super) fn apply(
     ctx: &EventCtx,
@@ -19,22 +19,19 @@ pub(super) fn apply(
     match name {
         "ModelRegistered" => {
             let e: ev::ModelRegistered = decode(contents, err)?;
-            rows.create(
-                &MODELS,
-                [
-                    ("model_id", id_text(&e.model_id)),
-                    ("cap_id", id_text(&e.cap_id)),
-                    ("owner", address_text(&e.owner)),
-                    ("name", move_text(&e.name)),
-                    ("description", move_text(&e.description)),
-                    ("latest_version", int(0)),
-                    ("total_revenue", num(0u64)),
-                    ("revenue_withdrawn", num(0u64)),
-                    ("licenses_sold", int(0)),
-                    ("registered_checkpoint", cp.clone()),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.create(ModelRow {
+                model_id: id_text(&e.model_id),
+                cap_id: id_text(&e.cap_id),
+                owner: address_text(&e.owner),
+                name: move_text(&e.name),
+                description: move_text(&e.description),
+                latest_version: int(0),
+                total_revenue: num(0u64),
+                revenue_withdrawn: num(0u64),
+                licenses_sold: int(0),
+                registered_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
+            })?;
         }
         "ModelVersionPublished" => {
             let e: ev::ModelVersionPublished = decode(contents, err)?;
@@ -44,170 +41,145 @@ pub(super) fn apply(
                 .zip(&e.metric_values)
                 .map(|(n, v)| (String::from_utf8_lossy(&n.bytes).into_owned(), (*v).into()))
                 .collect();
-            rows.put(
-                &MODEL_VERSIONS,
-                [
-                    ("model_id", id_text(&e.model_id)),
-                    ("version", int(e.version)),
-                    ("blob_id", text(blob_id_text(&e.blob_id))),
-                    ("architecture", move_text(&e.architecture)),
-                    ("dataset_hash", hex_text(&e.dataset_hash)),
-                    ("metrics", json(&serde_json::Value::Object(metrics))),
-                    ("publisher", address_text(&e.publisher)),
-                    ("published_at_ms", int(e.published_at_ms)),
-                    ("checkpoint", cp.clone()),
-                    ("tx_digest", text(ctx.tx_digest.clone())),
-                ],
-            )?;
-            rows.put(
-                &MODELS,
-                [
-                    ("model_id", id_text(&e.model_id)),
-                    ("latest_version", int(e.version)),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(ModelVersionRow {
+                model_id: id_text(&e.model_id),
+                version: int(e.version),
+                blob_id: text(blob_id_text(&e.blob_id)),
+                architecture: move_text(&e.architecture),
+                dataset_hash: hex_text(&e.dataset_hash),
+                metrics: json(&serde_json::Value::Object(metrics)),
+                publisher: address_text(&e.publisher),
+                published_at_ms: int(e.published_at_ms),
+                checkpoint: cp.clone(),
+                tx_digest: text(ctx.tx_digest.clone()),
+                blob_object_id: id_text(&e.blob_object_id),
+            })?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                latest_version: int(e.version),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
         }
         "ModelDescriptionUpdated" => {
             let e: ev::ModelDescriptionUpdated = decode(contents, err)?;
-            rows.put(
-                &MODELS,
-                [
-                    ("model_id", id_text(&e.model_id)),
-                    ("description", move_text(&e.description)),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                description: move_text(&e.description),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
         }
         "ModelRevenueWithdrawn" => {
             let e: ev::ModelRevenueWithdrawn = decode(contents, err)?;
-            rows.put(
-                &MODELS,
-                [
-                    ("model_id", id_text(&e.model_id)),
-                    ("revenue_withdrawn", num(e.amount)),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                revenue_withdrawn: num(e.amount),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
         }
         "ModelOwnerChanged" => {
             let e: ev::ModelOwnerChanged = decode(contents, err)?;
-            rows.put(
-                &MODELS,
-                [
-                    ("model_id", id_text(&e.model_id)),
-                    ("owner", address_text(&e.new_owner)),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                owner: address_text(&e.new_owner),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
         }
         "LicenseOfferCreated" => {
             let e: ev::LicenseOfferCreated = decode(contents, err)?;
-            rows.create(
-                &OFFERS,
-                [
-                    ("offer_id", id_text(&e.offer_id)),
-                    ("model_id", id_text(&e.model_id)),
-                    ("price_per_window", num(e.price_per_window)),
-                    ("window_ms", num(e.window_ms)),
-                    ("max_windows", num(e.max_windows)),
-                    ("uses_per_window", num(e.uses_per_window)),
-                    ("created_by", address_text(&e.created_by)),
-                    ("paused", boolean(false)),
-                    ("licenses_sold", int(0)),
-                    ("revenue", num(0u64)),
-                    ("created_checkpoint", cp.clone()),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.create(OfferRow {
+                offer_id: id_text(&e.offer_id),
+                model_id: id_text(&e.model_id),
+                price_per_window: num(e.price_per_window),
+                window_ms: num(e.window_ms),
+                max_windows: num(e.max_windows),
+                uses_per_window: num(e.uses_per_window),
+                created_by: address_text(&e.created_by),
+                paused: boolean(false),
+                licenses_sold: int(0),
+                revenue: num(0u64),
+                created_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
+            })?;
         }
         "LicenseOfferStatusChanged" => {
             let e: ev::LicenseOfferStatusChanged = decode(contents, err)?;
-            rows.put(
-                &OFFERS,
-                [
-                    ("offer_id", id_text(&e.offer_id)),
-                    ("paused", boolean(e.paused)),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(OfferRow {
+                offer_id: id_text(&e.offer_id),
+                paused: boolean(e.paused),
+                updated_checkpoint: cp,
+                ..OfferRow::default()
+            })?;
         }
         "LicenseOfferRepriced" => {
             let e: ev::LicenseOfferRepriced = decode(contents, err)?;
-            rows.put(
-                &OFFERS,
-                [
-                    ("offer_id", id_text(&e.offer_id)),
-                    ("price_per_window", num(e.new_price_per_window)),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(OfferRow {
+                offer_id: id_text(&e.offer_id),
+                price_per_window: num(e.new_price_per_window),
+                updated_checkpoint: cp,
+                ..OfferRow::default()
+            })?;
         }
         "LicensePurchased" => {
             let e: ev::LicensePurchased = decode(contents, err)?;
-            rows.create(
-                &LICENSES,
-                [
-                    ("license_id", id_text(&e.license_id)),
-                    ("offer_id", id_text(&e.offer_id)),
-                    ("model_id", id_text(&e.model_id)),
-                    ("holder", address_text(&e.buyer)),
-                    ("windows", num(e.windows)),
-                    ("price_paid", num(e.price)),
-                    ("fee_burned", num(e.fee_burned)),
-                    ("expires_at_ms", int(e.expires_at_ms)),
-                    ("use_limited", boolean(e.use_limited)),
-                    ("uses_left", num(e.uses_left)),
-                    ("uses_consumed", int(0)),
-                    ("extensions", int(0)),
-                    ("status", text("active")),
-                    ("purchased_at_ms", int(e.timestamp_ms)),
-                    ("purchased_checkpoint", cp.clone()),
-                    ("updated_checkpoint", cp.clone()),
-                ],
-            )?;
+            rows.create(LicenseRow {
+                license_id: id_text(&e.license_id),
+                offer_id: id_text(&e.offer_id),
+                model_id: id_text(&e.model_id),
+                holder: address_text(&e.buyer),
+                windows: num(e.windows),
+                price_paid: num(e.price),
+                fee_burned: num(e.fee_burned),
+                expires_at_ms: int(e.expires_at_ms),
+                use_limited: boolean(e.use_limited),
+                uses_left: num(e.uses_left),
+                uses_consumed: int(0),
+                extensions: int(0),
+                status: text("active"),
+                purchased_at_ms: int(e.timestamp_ms),
+                purchased_checkpoint: cp.clone(),
+                updated_checkpoint: cp.clone(),
+                ..LicenseRow::default()
+            })?;
             sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, true, cp)?;
         }
         "LicenseExtended" => {
             let e: ev::LicenseExtended = decode(contents, err)?;
-            rows.put(
-                &LICENSES,
-                [
-                    ("license_id", id_text(&e.license_id)),
-                    ("windows", num(e.windows)),
-                    ("price_paid", num(e.price)),
-                    ("fee_burned", num(e.fee_burned)),
-                    ("expires_at_ms", int(e.expires_at_ms)),
-                    ("uses_left", num(e.uses_left)),
-                    ("extensions", int(1)),
-                    ("updated_checkpoint", cp.clone()),
-                ],
-            )?;
+            rows.put(LicenseRow {
+                license_id: id_text(&e.license_id),
+                windows: num(e.windows),
+                price_paid: num(e.price),
+                fee_burned: num(e.fee_burned),
+                expires_at_ms: int(e.expires_at_ms),
+                uses_left: num(e.uses_left),
+                extensions: int(1),
+                updated_checkpoint: cp.clone(),
+                ..LicenseRow::default()
+            })?;
             sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, false, cp)?;
         }
         "LicenseConsumed" => {
             let e: ev::LicenseConsumed = decode(contents, err)?;
-            rows.put(
-                &LICENSES,
-                [
-                    ("license_id", id_text(&e.license_id)),
-                    ("uses_left", num(e.uses_left)),
-                    ("uses_consumed", int(1)),
-                    ("last_used_ms", int(e.timestamp_ms)),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(LicenseRow {
+                license_id: id_text(&e.license_id),
+                uses_left: num(e.uses_left),
+                uses_consumed: int(1),
+                last_used_ms: int(e.timestamp_ms),
+                updated_checkpoint: cp,
+                ..LicenseRow::default()
+            })?;
         }
         "LicenseDestroyed" => {
             let e: ev::LicenseDestroyed = decode(contents, err)?;
-            rows.put(
-                &LICENSES,
-                [
-                    ("license_id", id_text(&e.license_id)),
-                    ("status", text("destroyed")),
-                    ("updated_checkpoint", cp),
-                ],
-            )?;
+            rows.put(LicenseRow {
+                license_id: id_text(&e.license_id),
+                status: text("destroyed"),
+                updated_checkpoint: cp,
+                ..LicenseRow::default()
+            })?;
         }
         _ => return Ok(false),
     }
@@ -221,26 +193,22 @@ fn sale(
     model: &floe_sdk::move_types::ID,
     seller_revenue: u64,
     new_license: bool,
-    cp: Option<crate::rows::Value>,
+    cp: Option<i64>,
 ) -> Result<(), ProjectionError> {
     let sold = int(u64::from(new_license));
-    rows.put(
-        &OFFERS,
-        [
-            ("offer_id", id_text(offer)),
-            ("licenses_sold", sold.clone()),
-            ("revenue", num(seller_revenue)),
-            ("updated_checkpoint", cp.clone()),
-        ],
-    )?;
-    rows.put(
-        &MODELS,
-        [
-            ("model_id", id_text(model)),
-            ("total_revenue", num(seller_revenue)),
-            ("licenses_sold", sold),
-            ("updated_checkpoint", cp),
-        ],
-    )?;
+    rows.put(OfferRow {
+        offer_id: id_text(offer),
+        licenses_sold: sold.clone(),
+        revenue: num(seller_revenue),
+        updated_checkpoint: cp.clone(),
+        ..OfferRow::default()
+    })?;
+    rows.put(ModelRow {
+        model_id: id_text(model),
+        total_revenue: num(seller_revenue),
+        licenses_sold: sold,
+        updated_checkpoint: cp,
+        ..ModelRow::default()
+    })?;
     Ok(())
 }

@@ -10,12 +10,11 @@ mod blobs;
 mod economy;
 mod market;
 mod staking;
-pub mod tables;
 
 use base64::Engine as _;
 use floe_sdk::move_types::{ID, U256};
 
-use crate::rows::{Rows, RowsError, Value};
+use crate::rows::{Rows, RowsError};
 
 /// Where an event happened; identifies it for append-only tables.
 #[derive(Debug, Clone)]
@@ -28,19 +27,8 @@ pub struct EventCtx {
 }
 
 impl EventCtx {
-    pub fn checkpoint(&self) -> Option<Value> {
+    pub fn checkpoint(&self) -> Option<i64> {
         crate::rows::int(self.checkpoint)
-    }
-
-    /// The (checkpoint, tx_index, event_index, tx_digest, timestamp_ms) cells of history rows.
-    pub fn position(&self) -> [(&'static str, Option<Value>); 5] {
-        [
-            ("checkpoint", crate::rows::int(self.checkpoint)),
-            ("tx_index", crate::rows::int(self.tx_index)),
-            ("event_index", crate::rows::int(self.event_index)),
-            ("tx_digest", crate::rows::text(self.tx_digest.clone())),
-            ("timestamp_ms", self.timestamp_ms.and_then(crate::rows::int)),
-        ]
     }
 }
 
@@ -56,6 +44,11 @@ pub enum ProjectionError {
     #[error(transparent)]
     Rows(#[from] RowsError),
 }
+
+/// Events of `floe::events` that no table projects: the raw `events` table (and
+/// `/v1/events`) keeps them, and nothing else reads them.
+/// `PackageMigrated` names a package version no table tracks yet.
+pub const RAW_ONLY: &[&str] = &["PackageMigrated"];
 
 /// Folds one event of module `floe::events` into `rows`; events of other types are kept only
 /// as raw events. Returns whether the event type is projected.
@@ -89,12 +82,12 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 }
 
 /// An object ID as Sui prints it (0x + 64 hex digits).
-pub fn id_text(id: &ID) -> Option<Value> {
+pub fn id_text(id: &ID) -> Option<String> {
     crate::rows::text(hex_0x(&id.bytes.into_inner()))
 }
 
 /// An address as Sui prints it.
-pub fn address_text(address: &moverox::types::Address) -> Option<Value> {
+pub fn address_text(address: &moverox::types::Address) -> Option<String> {
     crate::rows::text(hex_0x(&address.into_inner()))
 }
 
@@ -119,8 +112,8 @@ pub fn blob_id_text(value: &U256) -> String {
 
 /// The on-chain `u256` in decimal (text: JSON numbers that large lose precision in most
 /// clients).
-pub fn u256_decimal(value: &U256) -> Option<Value> {
-    Some(Value::Text(decimal_le(&value.to_le_bytes())))
+pub fn u256_decimal(value: &U256) -> Option<String> {
+    Some(decimal_le(&value.to_le_bytes()))
 }
 
 /// A 256-bit little-endian unsigned integer in decimal. Divides by 10^19 per step on 64-bit
@@ -158,20 +151,44 @@ pub fn decimal_le(bytes: &[u8; 32]) -> String {
 }
 
 /// Bytes as lowercase hex.
-pub fn hex_text(bytes: &[u8]) -> Option<Value> {
+pub fn hex_text(bytes: &[u8]) -> Option<String> {
     let mut hex = hex_0x(bytes);
     hex.drain(..2);
     crate::rows::text(hex)
 }
 
 /// A Move `String` as Rust text (Move guarantees UTF-8; lossy only for malformed input).
-pub fn move_text(s: &floe_sdk::move_types::MoveString) -> Option<Value> {
+pub fn move_text(s: &floe_sdk::move_types::MoveString) -> Option<String> {
     crate::rows::text(String::from_utf8_lossy(&s.bytes).into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every event the Move package declares is projected, or listed in [`RAW_ONLY`]: a new
+    /// event fails here until someone decides what it changes.
+    #[test]
+    fn every_event_is_projected_or_listed_as_raw_only() {
+        let ctx = EventCtx {
+            checkpoint: 1,
+            tx_index: 0,
+            event_index: 0,
+            tx_digest: "digest".to_owned(),
+            timestamp_ms: None,
+        };
+        let mut unprojected = Vec::new();
+        for name in crate::move_facts::EVENT_TYPES {
+            // Empty contents decode as no event: a projected type fails to decode (or needs
+            // no fields), an unknown one is passed over.
+            match apply(&ctx, name, &[], &mut Rows::new()) {
+                Ok(false) => unprojected.push(*name),
+                Ok(true) | Err(ProjectionError::Decode { .. }) => {}
+                Err(other) => panic!("{name}: {other}"),
+            }
+        }
+        assert_eq!(unprojected, RAW_ONLY);
+    }
 
     #[test]
     fn fast_text_forms_match_the_reference_ones() {

@@ -95,25 +95,10 @@ impl TestDb {
     /// A digest of every projection table's full contents, to compare two databases.
     pub async fn fingerprint(&self) -> String {
         let mut all = String::new();
-        for (table, order) in [
-            ("events", "tx_digest, event_index"),
-            ("blobs", "blob_object_id"),
-            ("blob_ids", "blob_id"),
-            ("storage", "storage_id"),
-            ("nodes", "node_id"),
-            ("committee", "epoch, position"),
-            ("stakes", "staked_wal_id"),
-            ("epochs", "epoch"),
-            ("parameters", "name"),
-            ("supply", "id"),
-            ("burns", "checkpoint, tx_index, event_index"),
-            ("slashes", "checkpoint, tx_index, event_index"),
-            ("challenges", "challenge_id"),
-            ("models", "model_id"),
-            ("model_versions", "model_id, version"),
-            ("offers", "offer_id"),
-            ("licenses", "license_id"),
-        ] {
+        // Every declared table, rows in key order.
+        for table in floe_indexer::schema::ALL {
+            let keys: Vec<&str> = table.cols[..table.key_len].iter().map(|c| c.name).collect();
+            let (table, order) = (table.name, keys.join(", "));
             let digest: Option<String> = sqlx::query_scalar(&format!(
                 "SELECT md5(string_agg(t::text, '|' ORDER BY {order})) FROM {table} t"
             ))

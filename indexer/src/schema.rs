@@ -1,0 +1,361 @@
+//! The indexer's tables, each declared once: its columns' names, types and merge rules, which
+//! give the batch writer's `COPY` and merge statements and the typed row the projections fill
+//! in (see [`crate::rows::table!`]). `migrations/` creates the same tables; the `schema` test
+//! compares every definition here with a freshly migrated database, so a column added on one
+//! side only fails a test, not an ingest.
+
+use crate::rows::{Kind, Table, table};
+
+table! {
+    /// Every event of the floe package, as emitted (BCS contents): written by the ingest's own
+    /// fast `COPY` writer ([`crate::ingest::events_copy_data`], in this column order), declared
+    /// here for its statements and the schema test.
+    EVENTS = events: EventRow, key 2, append {
+        tx_digest: Text Keep,
+        event_index: Int Keep,
+        checkpoint: Int Keep,
+        tx_index: Int Keep,
+        timestamp_ms: Int Keep,
+        sender: Text Keep,
+        module: Text Keep,
+        event_type: Text Keep,
+        contents: Bytes Keep,
+    }
+
+    /// One row per Blob object (the same blob ID may be registered by several objects).
+    BLOBS = blobs: BlobRow, key 1, merge {
+        blob_object_id: Text Keep,
+        blob_id: Text Keep,
+        blob_id_u256: Text Keep,
+        root_hash: Text Keep,
+        size: Num Keep,
+        encoding_type: Int Keep,
+        deletable: Bool Keep,
+        owner: Text Keep,
+        storage_id: Text Keep,
+        storage_size: Num Keep,
+        write_fee: Num Keep,
+        extension_fees: Num Add,
+        status: Text Set,
+        registered_epoch: Int Keep,
+        certified_epoch: Int Set,
+        end_epoch: Int Set,
+        deleted_epoch: Int Set,
+        expired_epoch: Int Set,
+        registered_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// One row per blob ID: how many certified Blob objects keep it live.
+    BLOB_IDS = blob_ids: BlobIdRow, key 1, merge {
+        blob_id: Text Keep,
+        blob_id_u256: Text Keep,
+        root_hash: Text Keep,
+        size: Num Keep,
+        live_references: Num Set,
+        first_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Storage reservations (Storage objects).
+    STORAGE = storage: StorageRow, key 1, merge {
+        storage_id: Text Keep,
+        owner: Text Keep,
+        parent_storage_id: Text Keep,
+        reserved_epoch: Int Keep,
+        start_epoch: Int Set,
+        end_epoch: Int Set,
+        unencoded_size: Num Keep,
+        storage_size: Num Set,
+        price: Num Keep,
+        status: Text Set,
+        blob_object_id: Text Set,
+        absorbed_into: Text Set,
+        destroyed_epoch: Int Set,
+        capacity_released: Num Set,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Storage nodes and their staking pools.
+    NODES = nodes: NodeRow, key 1, merge {
+        node_id: Text Keep,
+        node_cap_id: Text Keep,
+        operator: Text Keep,
+        name: Text Keep,
+        network_address: Text Set,
+        bls_public_key: Text Keep,
+        commission_bps: Num Keep,
+        registered_epoch: Int Keep,
+        storage_price_vote: Num Set,
+        write_price_vote: Num Set,
+        capacity_vote: Num Set,
+        pool_stake: Num Set,
+        total_shares: Num Set,
+        rate_epoch: Int Set,
+        rate_stake: Num Set,
+        rate_shares: Num Set,
+        total_rewards: Num Add,
+        total_commission: Num Add,
+        commission_collected: Num Add,
+        total_slashed: Num Add,
+        updated_checkpoint: Int Set,
+    }
+
+    /// The committee of each epoch: member `position` holds `shard_count` shards from `shard_start` on.
+    COMMITTEE = committee: CommitteeRow, key 2, append {
+        epoch: Int Keep,
+        position: Int Keep,
+        node_id: Text Keep,
+        shard_start: Int Keep,
+        shard_count: Int Keep,
+    }
+
+    /// Stake positions (StakedWal objects).
+    STAKES = stakes: StakeRow, key 1, merge {
+        staked_wal_id: Text Keep,
+        node_id: Text Keep,
+        staker: Text Keep,
+        amount: Num Keep,
+        activation_epoch: Int Keep,
+        status: Text Set,
+        principal: Num Set,
+        shares: Num Set,
+        withdraw_epoch: Int Set,
+        was_active: Bool Set,
+        withdrawn_amount: Num Set,
+        fee_burned: Num Set,
+        withdrawn_epoch: Int Set,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Epochs: start, committee, prices and capacity, fees settled at their end, challenges.
+    EPOCHS = epochs: EpochRow, key 1, merge {
+        epoch: Int Keep,
+        start_ms: Int Set,
+        committee_size: Int Set,
+        committee_stake: Num Set,
+        storage_price_per_mib_epoch: Num Set,
+        write_price_per_mib: Num Set,
+        total_capacity: Num Set,
+        used_capacity: Num Set,
+        write_fees: Num Add,
+        fees_total: Num Set,
+        fees_burned: Num Set,
+        fees_distributed: Num Set,
+        fees_carried_over: Num Set,
+        challenges_issued: Int Set,
+        challenge_issuer: Text Set,
+        advanced_checkpoint: Int Set,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Protocol parameters (set at creation or by the admin) with their current value.
+    PARAMETERS = parameters: ParameterRow, key 1, merge {
+        name: Text Keep,
+        value: Num Set,
+        epoch: Int Set,
+        updated_checkpoint: Int Set,
+    }
+
+    /// The WAL supply: initial supply at publish, then the totals of the latest burn (one row, `id` true).
+    SUPPLY = supply: SupplyRow, key 1, merge {
+        id: Bool Keep,
+        treasury_id: Text Set,
+        publisher: Text Set,
+        initial_supply: Num Set,
+        total_burned: Num Set,
+        total_supply: Num Set,
+        burns: Int Add,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Every burn (`WalBurned`), keyed by its position in the chain.
+    BURNS = burns: BurnRow, key 3, append {
+        checkpoint: Int Keep,
+        tx_index: Int Keep,
+        event_index: Int Keep,
+        tx_digest: Text Keep,
+        timestamp_ms: Int Keep,
+        amount: Num Keep,
+        source: Int Keep,
+        source_name: Text Keep,
+        total_burned: Num Keep,
+        total_supply: Num Keep,
+    }
+
+    /// Every pool slash (`PoolSlashed`), keyed by its position in the chain.
+    SLASHES = slashes: SlashRow, key 3, append {
+        checkpoint: Int Keep,
+        tx_index: Int Keep,
+        event_index: Int Keep,
+        tx_digest: Text Keep,
+        timestamp_ms: Int Keep,
+        node_id: Text Keep,
+        epoch: Int Keep,
+        amount: Num Keep,
+        pool_stake: Num Keep,
+    }
+
+    /// Availability challenges: issued, then answered or slashed.
+    CHALLENGES = challenges: ChallengeRow, key 1, merge {
+        challenge_id: Int Keep,
+        epoch: Int Keep,
+        node_id: Text Keep,
+        blob_id: Text Keep,
+        root_hash: Text Keep,
+        shard: Int Keep,
+        pair_index: Int Keep,
+        symbol_index: Int Keep,
+        symbol_size: Num Keep,
+        deadline_ms: Int Keep,
+        status: Text Set,
+        answered_at_ms: Int Set,
+        slashed: Num Set,
+        burned: Num Set,
+        reward: Num Set,
+        slashed_by: Text Set,
+        issued_checkpoint: Int Keep,
+        resolved_checkpoint: Int Set,
+    }
+
+    /// Models; accrued revenue = `total_revenue - revenue_withdrawn`.
+    MODELS = models: ModelRow, key 1, merge {
+        model_id: Text Keep,
+        cap_id: Text Keep,
+        owner: Text Set,
+        name: Text Keep,
+        description: Text Set,
+        latest_version: Int Set,
+        total_revenue: Num Add,
+        revenue_withdrawn: Num Add,
+        licenses_sold: Int Add,
+        registered_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Every published model version.
+    MODEL_VERSIONS = model_versions: ModelVersionRow, key 2, append {
+        model_id: Text Keep,
+        version: Int Keep,
+        blob_id: Text Keep,
+        architecture: Text Keep,
+        dataset_hash: Text Keep,
+        metrics: Json Keep,
+        publisher: Text Keep,
+        published_at_ms: Int Keep,
+        checkpoint: Int Keep,
+        tx_digest: Text Keep,
+        blob_object_id: Text Keep,
+    }
+
+    /// License offers.
+    OFFERS = offers: OfferRow, key 1, merge {
+        offer_id: Text Keep,
+        model_id: Text Keep,
+        price_per_window: Num Set,
+        window_ms: Num Keep,
+        max_windows: Num Keep,
+        uses_per_window: Num Keep,
+        created_by: Text Keep,
+        paused: Bool Set,
+        licenses_sold: Int Add,
+        revenue: Num Add,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Licenses; `holder` is the buyer (a later transfer of the object shows in no event).
+    LICENSES = licenses: LicenseRow, key 1, merge {
+        license_id: Text Keep,
+        offer_id: Text Keep,
+        model_id: Text Keep,
+        holder: Text Keep,
+        windows: Num Add,
+        price_paid: Num Add,
+        fee_burned: Num Add,
+        expires_at_ms: Int Set,
+        use_limited: Bool Keep,
+        uses_left: Num Set,
+        uses_consumed: Int Add,
+        extensions: Int Add,
+        status: Text Set,
+        purchased_at_ms: Int Keep,
+        last_used_ms: Int Set,
+        purchased_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Capacity reservations and releases as per-epoch boundaries (see the `capacity` view):
+    /// an event adds to two rows whatever the length of its epoch range.
+    CAPACITY_BOUNDARIES = capacity_boundaries: CapacityBoundaryRow, key 1, merge {
+        epoch: Int Keep,
+        added: Num Add,
+        removed: Num Add,
+        reservations: Int Add,
+        releases: Int Add,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Shard sync per node and epoch: shards gained at the epoch change (`ShardsGained`), then
+    /// signalled held (`EpochSyncDone`).
+    NODE_SYNC = node_sync: NodeSyncRow, key 2, merge {
+        node_id: Text Keep,
+        epoch: Int Keep,
+        status: Text Set,
+        shards_gained: Json Keep,
+        shard_count: Int Keep,
+        gained_checkpoint: Int Keep,
+        gained_at_ms: Int Keep,
+        synced_shards: Json Set,
+        synced_checkpoint: Int Set,
+        synced_at_ms: Int Set,
+        synced_tx_digest: Text Set,
+    }
+}
+
+/// Every declared table. The database has exactly these and `watermark` (one row the ingest
+/// writes with its own statement: it has a `timestamptz` no event carries).
+pub static ALL: &[&Table] = &[
+    &EVENTS,
+    &BLOBS,
+    &BLOB_IDS,
+    &STORAGE,
+    &NODES,
+    &COMMITTEE,
+    &STAKES,
+    &EPOCHS,
+    &PARAMETERS,
+    &SUPPLY,
+    &BURNS,
+    &SLASHES,
+    &CHALLENGES,
+    &MODELS,
+    &MODEL_VERSIONS,
+    &OFFERS,
+    &LICENSES,
+    &CAPACITY_BOUNDARIES,
+    &NODE_SYNC,
+];
+
+/// A view the API reads (computed by PostgreSQL, never written), declared for the schema test.
+#[derive(Debug)]
+pub struct View {
+    pub name: &'static str,
+    pub cols: &'static [(&'static str, Kind)],
+}
+
+/// Capacity per epoch: what reservations hold in each epoch, past and future.
+pub static CAPACITY: View = View {
+    name: "capacity",
+    cols: &[
+        ("epoch", Kind::Int),
+        ("started", Kind::Bool),
+        ("used_capacity", Kind::Num),
+        ("total_capacity", Kind::Num),
+        ("free_capacity", Kind::Num),
+    ],
+};
+
+/// Every declared view.
+pub static VIEWS: &[&View] = &[&CAPACITY];
