@@ -575,6 +575,18 @@ pub const ABORTS: &[FloeAbort] = &[
         "the node gained no shards this epoch or signalled sync already; nothing to do",
     ),
     a(
+        "version",
+        0,
+        "EWrongVersion",
+        "the object was last migrated by another version of the floe package: call the current package's functions, after `upgrade::migrate` (or `model::migrate` / `license::migrate_offer`) if an upgrade just landed",
+    ),
+    a(
+        "version",
+        1,
+        "EAlreadyMigrated",
+        "the object is already at this package's version; nothing to migrate",
+    ),
+    a(
         "wal",
         0,
         "EUnknownBurnSource",

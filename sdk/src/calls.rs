@@ -601,6 +601,9 @@ floe_calls! {
         /// Sets a new price per window for future purchases and extensions.
         /// Emits `LicenseOfferRepriced`. Aborts `EWrongCap`, `EPriceOverflow`.
         fn reprice_offer(offer: shared_mut, cap: obj, price_per_window: pure(u64)) -> 0;
+        /// Brings an offer left at an older package version to this package's version
+        /// (anyone; nothing but the version changes). Aborts `version::EAlreadyMigrated`.
+        fn migrate_offer(offer: shared_mut) -> 0;
         /// Buys a license for `windows` windows starting now. The price (`windows *
         /// price_per_window`) must not exceed `max_price`, the price the buyer was quoted (so a
         /// seller repricing between quote and purchase cannot take more); it is taken from
@@ -701,6 +704,9 @@ floe_calls! {
         /// cap. Every other cap-authorised call does the same implicitly.
         /// Emits `ModelOwnerChanged` when the owner changes. Aborts `EWrongCap`.
         fn refresh_owner(model: shared_mut, cap: obj) -> 0;
+        /// Brings a model left at an older package version to this package's version
+        /// (anyone; nothing but the version changes). Aborts `version::EAlreadyMigrated`.
+        fn migrate(model: shared_mut) -> 0;
         /// The model's object ID as bytes: the Seal identity namespace its licenses approve.
         fn id_bytes(model: shared_ref) -> 1;
         /// The address that last acted with the model's cap (see the module doc).
@@ -880,6 +886,19 @@ floe_calls! {
         /// Emits `EpochFeesSettled` (when fees were owed), `WalBurned`, `PoolRewarded`,
         /// `PoolAdvanced` and `EpochAdvanced`. Aborts `EEpochNotOver`.
         fn advance_epoch(system: system_mut, treasury: treasury_mut, clock: clock) -> 0;
+    }
+    /// Migration of the protocol's shared objects after a package upgrade (`floe::upgrade`).
+    upgrade {
+        /// Brings the `System`, `Treasury`, `BlobRegistry` and `ChallengeBoard` to this
+        /// package's version; only the `AdminCap` that created the `System`.
+        /// Emits `PackageMigrated`. Aborts `system::EWrongAdminCap`,
+        /// `version::EAlreadyMigrated`.
+        fn migrate(admin_cap: obj, system: system_mut, treasury: treasury_mut, registry: registry_mut, board: board_mut) -> 0;
+    }
+    /// The package version the shared objects record (`floe::version`).
+    version {
+        /// The version of this package; shared objects it creates start at this version.
+        fn current() -> 1;
     }
     /// The WAL token and its burns (`floe::wal`).
     wal {

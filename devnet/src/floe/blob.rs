@@ -19,6 +19,7 @@ use sui_sdk_types::{Address, ExecutionError, MoveLocation, TypeTag};
 use super::system::{
     add_storage_fees, add_write_fees, release_capacity, reserve_capacity, system_arg, verify_quorum,
 };
+use super::version;
 use super::{
     FloeFn, TableTypes, abort_in, add, arity, coin_value, emit, object_arg, pure_arg, ret,
     table_add, table_contains, table_get, table_new, table_remove, table_set, table_vec_get,
@@ -96,7 +97,13 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     let id = ctx.fresh_id();
     let entries = move_types::TableVec::new(table_new(ctx));
     let index = table_new(ctx);
-    let registry = BlobRegistry::new(move_types::uid(id), entries, index, 0);
+    let registry = BlobRegistry::new(
+        move_types::uid(id),
+        super::version::VERSION,
+        entries,
+        index,
+        0,
+    );
     ctx.create_object(tag(MODULE, "BlobRegistry"), false, &registry)?;
     ctx.share(id)?;
     Ok(id)
@@ -513,6 +520,7 @@ fn reserve_space_handler(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 4)?;
     let (system_id, mut system) = system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let size: u64 = pure_arg(ctx, &args, 1)?;
     let epochs_ahead: u64 = pure_arg(ctx, &args, 2)?;
     let payment = object_arg(ctx, &args, 3, &wal_coin_tag())?;
@@ -681,6 +689,7 @@ fn destroy_storage_handler(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 2)?;
     let (system_id, mut system) = system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let (storage_id, storage) = storage_arg(ctx, &args, 1)?;
     let epoch = system.epoch;
     destroy_storage_inner(ctx, &mut system, storage, epoch)?;
@@ -744,6 +753,8 @@ fn register_blob_handler(
     arity(&args, 9)?;
     let (system_id, mut system) = system_arg(ctx, &args, 0)?;
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     let (storage_id, storage) = storage_arg(ctx, &args, 2)?;
     let blob_id: U256 = pure_arg(ctx, &args, 3)?;
     let root_hash: U256 = pure_arg(ctx, &args, 4)?;
@@ -846,6 +857,8 @@ fn certify_blob_handler(
     arity(&args, 5)?;
     let (_, system) = system_arg(ctx, &args, 0)?;
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     let (blob_object, mut blob) = blob_arg(ctx, &args, 2)?;
     let signers: Vec<u16> = pure_arg(ctx, &args, 3)?;
     let signature: Vec<u8> = pure_arg(ctx, &args, 4)?;
@@ -904,6 +917,8 @@ fn extend_blob_handler(
     arity(&args, 4)?;
     let (_, system) = system_arg(ctx, &args, 0)?;
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     let (blob_object, mut blob) = blob_arg(ctx, &args, 2)?;
     let (extension_id, extension) = storage_arg(ctx, &args, 3)?;
     extend_blob(ctx, &system, &mut registry, &mut blob, extension)?;
@@ -955,6 +970,8 @@ fn extend_blob_with_payment_handler(
     arity(&args, 5)?;
     let (system_id, mut system) = system_arg(ctx, &args, 0)?;
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     let (blob_object, mut blob) = blob_arg(ctx, &args, 2)?;
     let extra_epochs: u64 = pure_arg(ctx, &args, 3)?;
     let payment = object_arg(ctx, &args, 4, &wal_coin_tag())?;
@@ -1028,6 +1045,8 @@ fn delete_blob_handler(
     arity(&args, 3)?;
     let (_, system) = system_arg(ctx, &args, 0)?;
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     let (blob_object, blob) = blob_arg(ctx, &args, 2)?;
     let storage = delete_blob(ctx, &system, &mut registry, blob)?;
     ctx.delete_object(blob_object)?;
@@ -1076,6 +1095,8 @@ fn destroy_expired_handler(
     arity(&args, 3)?;
     let (system_id, mut system) = system_arg(ctx, &args, 0)?;
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     let (blob_object, blob) = blob_arg(ctx, &args, 2)?;
     destroy_expired(ctx, &mut system, &mut registry, blob)?;
     ctx.delete_object(blob_object)?;
@@ -1122,6 +1143,8 @@ fn prune_expired_handler(
     arity(&args, 3)?;
     let (_, system) = system_arg(ctx, &args, 0)?;
     let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     let blob_id: U256 = pure_arg(ctx, &args, 2)?;
     prune_expired(ctx, &system, &mut registry, blob_id)?;
     ctx.write(registry_id, &registry)?;

@@ -19,6 +19,7 @@ use sui_sdk_types::{Address, ExecutionError, MoveLocation, StructTag, TypeTag};
 use super::blob::{self, blake2b256};
 use super::staking::node_cap_arg;
 use super::system::{self, slash_node, system_arg};
+use super::version;
 use super::{
     FloeFn, TableTypes, abort_in, add, arity, emit, new_wal_coin, object_arg, pure_arg, ret,
     table_add, table_contains, table_get, table_new, table_remove, tag, type_tag, wal,
@@ -113,7 +114,7 @@ pub fn register(registry: &mut HandlerRegistry) {
 pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     let id = ctx.fresh_id();
     let open = table_new(ctx);
-    let board = ChallengeBoard::new(move_types::uid(id), None, 0, open);
+    let board = ChallengeBoard::new(move_types::uid(id), super::version::VERSION, None, 0, open);
     ctx.create_object(tag(MODULE, "ChallengeBoard"), false, &board)?;
     ctx.share(id)?;
     Ok(id)
@@ -206,6 +207,9 @@ fn issue_challenges_handler(
     let (board_id, mut board) = board_arg(ctx, &args, 0)?;
     let (_, system) = system_arg(ctx, &args, 1)?;
     let (_, registry) = blob::registry_arg(ctx, &args, 2)?;
+    version::assert_current(board.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)?;
     random_arg(ctx, &args, 3)?;
     let now = clock_arg(ctx, &args, 4)?;
     issue_challenges(ctx, &mut board, &system, &registry, now)?;
@@ -337,6 +341,7 @@ fn respond_handler(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 8)?;
     let (board_id, mut board) = board_arg(ctx, &args, 0)?;
+    version::assert_current(board.version)?;
     let (_, cap) = node_cap_arg(ctx, &args, 1)?;
     let challenge_id: u64 = pure_arg(ctx, &args, 2)?;
     let symbol: Vec<u8> = pure_arg(ctx, &args, 3)?;
@@ -391,6 +396,9 @@ fn slash_missed_handler(
     let (board_id, mut board) = board_arg(ctx, &args, 0)?;
     let (system_id, mut system) = system_arg(ctx, &args, 1)?;
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 2)?;
+    version::assert_current(board.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
     let challenge_id: u64 = pure_arg(ctx, &args, 3)?;
     let now = clock_arg(ctx, &args, 4)?;
     let challenge = open_challenge(ctx, &board, challenge_id)?;

@@ -20,6 +20,7 @@ use floe_sdk::move_types::{self};
 use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
 
 use super::model::{self, abort_at, arithmetic_error, clock_arg, move_address};
+use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE};
 use super::{FloeFn, add, arity, coin_value, emit, object_arg, pure_arg, ret, tag, take_from_coin};
 use crate::handlers::HandlerRegistry;
@@ -82,11 +83,12 @@ pub const MAX_LICENSE_MS: u64 = 3_153_600_000_000;
 pub const RECEIPT_TTL_MS: u64 = 600_000;
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 30] = [
+    let handlers: [(&str, FloeFn); 31] = [
         ("create_offer", create_offer),
         ("pause_offer", pause_offer),
         ("resume_offer", resume_offer),
         ("reprice_offer", reprice_offer),
+        ("migrate_offer", migrate_offer),
         ("purchase", purchase),
         ("extend", extend),
         ("consume", consume),
@@ -259,6 +261,7 @@ fn create_offer(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 6)?;
     let (model_id, mut model) = model::model_arg(ctx, &args, 0)?;
+    version::assert_current(model.version)?;
     let (cap_id, cap) = model::cap_arg(ctx, &args, 1)?;
     let price_per_window: u64 = pure_arg(ctx, &args, 2)?;
     let window_ms: u64 = pure_arg(ctx, &args, 3)?;
@@ -287,6 +290,7 @@ fn create_offer(
     let offer_id = ctx.fresh_id();
     let offer = LicenseOffer::new(
         move_types::uid(offer_id),
+        super::version::VERSION,
         move_types::id(model_id),
         price_per_window,
         window_ms,
@@ -331,6 +335,20 @@ fn resume_offer(
     set_paused(ctx, args, false)
 }
 
+/// `migrate_offer(offer: &mut LicenseOffer)`: anyone brings an offer of an older package
+/// version to this one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
+fn migrate_offer(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 1)?;
+    let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    offer.version = version::migrated(offer.version)?;
+    ctx.write(offer_id, &offer)?;
+    Ok(vec![])
+}
+
 /// `pause_offer` (`paused`) and `resume_offer` (`!paused`): the same checks but for the
 /// state they require.
 fn set_paused(
@@ -340,6 +358,7 @@ fn set_paused(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 2)?;
     let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    version::assert_current(offer.version)?;
     let (_, cap) = model::cap_arg(ctx, &args, 1)?;
     if cap.model_id != offer.model_id {
         return Err(ctx.abort(E_WRONG_CAP));
@@ -368,6 +387,7 @@ fn reprice_offer(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 3)?;
     let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    version::assert_current(offer.version)?;
     let (_, cap) = model::cap_arg(ctx, &args, 1)?;
     let price_per_window: u64 = pure_arg(ctx, &args, 2)?;
     if cap.model_id != offer.model_id {
@@ -405,6 +425,10 @@ fn purchase(
     let (model_id, mut model) = model::model_arg(ctx, &args, 1)?;
     let (_, system) = super::system::system_arg(ctx, &args, 2)?;
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 3)?;
+    version::assert_current(offer.version)?;
+    version::assert_current(model.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
     let payment = payment_arg(ctx, &args, 4)?;
     let windows: u64 = pure_arg(ctx, &args, 5)?;
     let max_price: u64 = pure_arg(ctx, &args, 6)?;
@@ -482,6 +506,10 @@ fn extend(
     let (model_id, mut model) = model::model_arg(ctx, &args, 2)?;
     let (_, system) = super::system::system_arg(ctx, &args, 3)?;
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 4)?;
+    version::assert_current(offer.version)?;
+    version::assert_current(model.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
     let payment = payment_arg(ctx, &args, 5)?;
     let windows: u64 = pure_arg(ctx, &args, 6)?;
     let max_price: u64 = pure_arg(ctx, &args, 7)?;

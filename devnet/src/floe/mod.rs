@@ -20,6 +20,8 @@ pub mod model;
 pub mod staking;
 pub mod staking_pool;
 pub mod system;
+pub mod upgrade;
+pub mod version;
 pub mod wal;
 
 use std::sync::Arc;
@@ -58,6 +60,8 @@ pub fn register(registry: &mut HandlerRegistry) {
     challenge::register(registry);
     model::register(registry);
     license::register(registry);
+    version::register(registry);
+    upgrade::register(registry);
 }
 
 /// Registers one handler of `module`.

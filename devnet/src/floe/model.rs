@@ -15,6 +15,7 @@ use floe_sdk::move_types::{self, Balance, MoveString};
 use moverox_sui::sui::vec_map::{Entry, VecMap};
 use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
 
+use super::version;
 use super::{
     FloeFn, PACKAGE_ID, TableTypes, add, arity, blob, emit, new_wal_coin, object_arg, pure_arg,
     ret, system, table_add, table_contains, table_new, tag, type_tag,
@@ -64,12 +65,13 @@ pub const MAX_DATASET_HASH_LENGTH: usize = 64;
 pub const MAX_METRICS: usize = 32;
 
 pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 15] = [
+    let handlers: [(&str, FloeFn); 16] = [
         ("register_model", register_model),
         ("publish_version", publish_version),
         ("update_description", update_description),
         ("withdraw_revenue", withdraw_revenue),
         ("refresh_owner", refresh_owner),
+        ("migrate", migrate),
         ("id_bytes", |ctx, _, a| {
             model_read(ctx, &a, |id, _| id.as_bytes().to_vec())
         }),
@@ -298,6 +300,7 @@ fn register_model(
     let owner = move_address(ctx.sender());
     let model = Model::new(
         move_types::uid(model_id),
+        super::version::VERSION,
         name.clone(),
         description.clone(),
         move_types::id(cap_id),
@@ -338,6 +341,8 @@ fn publish_version(
     let (model_id, mut model) = model_arg(ctx, &args, 0)?;
     let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
     let (_, system) = system::system_arg(ctx, &args, 2)?;
+    version::assert_current(model.version)?;
+    version::assert_current(system.version)?;
     let (blob_object, blob) = blob::blob_arg(ctx, &args, 3)?;
     let architecture = string_arg(ctx, &args, 4)?;
     let dataset_hash: Vec<u8> = pure_arg(ctx, &args, 5)?;
@@ -415,6 +420,20 @@ fn publish_version(
     Ok(vec![ret(&number)?])
 }
 
+/// `migrate(self: &mut Model)`: anyone brings a model of an older package version to this
+/// one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
+fn migrate(
+    ctx: &mut CallContext<'_>,
+    _types: &[TypeTag],
+    args: Vec<Value>,
+) -> Result<Vec<Value>, ExecutionError> {
+    arity(&args, 1)?;
+    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    model.version = version::migrated(model.version)?;
+    ctx.write(model_id, &model)?;
+    Ok(vec![])
+}
+
 /// `update_description(self: &mut Model, cap: &ModelCap, description: String, ctx)`
 fn update_description(
     ctx: &mut CallContext<'_>,
@@ -423,6 +442,7 @@ fn update_description(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 3)?;
     let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    version::assert_current(model.version)?;
     let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
     let description = string_arg(ctx, &args, 2)?;
 
@@ -449,6 +469,7 @@ fn withdraw_revenue(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 2)?;
     let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    version::assert_current(model.version)?;
     let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
 
     authorize(ctx, model_id, &mut model, cap_id, &cap)?;
@@ -476,6 +497,7 @@ fn refresh_owner(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 2)?;
     let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    version::assert_current(model.version)?;
     let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
     authorize(ctx, model_id, &mut model, cap_id, &cap)?;
     ctx.write(model_id, &model)?;

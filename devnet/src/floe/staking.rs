@@ -15,6 +15,7 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
+use super::version;
 use super::{
     FloeFn, add, arity, coin_into_balance, coin_value, emit, new_wal_coin, object_arg, pure_arg,
     ret, staking_pool, system, tag, wal, wal_coin_tag,
@@ -120,6 +121,7 @@ fn register_node(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 6)?;
     let (system_id, mut system) = system::system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let name = string_arg(ctx, &args, 1)?;
     let network_address = string_arg(ctx, &args, 2)?;
     let bls_public_key: Vec<u8> = pure_arg(ctx, &args, 3)?;
@@ -220,6 +222,7 @@ fn with_node<T: serde::de::DeserializeOwned>(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(args, 3)?;
     let (system_id, mut system) = system::system_arg(ctx, args, 0)?;
+    version::assert_current(system.version)?;
     let (_, cap) = node_cap_arg(ctx, args, 1)?;
     let value: T = pure_arg(ctx, args, 2)?;
     f(
@@ -267,6 +270,7 @@ fn set_network_address(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 3)?;
     let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let (_, cap) = node_cap_arg(ctx, &args, 1)?;
     let network_address = string_arg(ctx, &args, 2)?;
     if !valid_network_address(&network_address) {
@@ -298,6 +302,7 @@ fn epoch_sync_done(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 3)?;
     let (system_id, mut system) = system::system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let (_, cap) = node_cap_arg(ctx, &args, 1)?;
     let epoch: u64 = pure_arg(ctx, &args, 2)?;
     let shards = system::mark_synced(&mut system, move_types::address_of(&cap.node_id), epoch)?;
@@ -318,6 +323,7 @@ fn collect_commission(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 2)?;
     let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let (_, cap) = node_cap_arg(ctx, &args, 1)?;
     let epoch = system.epoch;
     let node_id = move_types::address_of(&cap.node_id);
@@ -344,6 +350,7 @@ fn stake(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 3)?;
     let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let node: move_types::ID = pure_arg(ctx, &args, 1)?;
     // A `Coin<WAL>` by value (anything else is a type mismatch, as on Sui).
     let coin = object_arg(ctx, &args, 2, &wal_coin_tag())?;
@@ -398,6 +405,7 @@ fn request_withdraw(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 2)?;
     let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    version::assert_current(system.version)?;
     let (staked_id, mut staked) = staked_arg(ctx, &args, 1)?;
     if staked.withdraw_epoch != 0 {
         return Err(ctx.abort(E_WITHDRAW_ALREADY_REQUESTED));
@@ -447,6 +455,8 @@ fn withdraw(
     arity(&args, 3)?;
     let (system_id, system) = system::system_arg(ctx, &args, 0)?;
     let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
     let (staked_id, staked) = staked_arg(ctx, &args, 2)?;
     if staked.withdraw_epoch == 0 {
         return Err(ctx.abort(E_WITHDRAW_NOT_REQUESTED));

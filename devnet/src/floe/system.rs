@@ -21,6 +21,7 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
+use super::version;
 use super::{
     FloeFn, TableTypes, abort_in, add, arity, emit, object_arg, pure_arg, ret, staking_pool,
     table_add, table_contains, table_get, table_new, table_remove, table_update, tag,
@@ -214,6 +215,7 @@ fn create_system(
     let fees = table_new(ctx);
     let system = System::new(
         move_types::uid(id),
+        super::version::VERSION,
         0,
         now,
         epoch_duration_ms,
@@ -472,6 +474,7 @@ fn set_parameter(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(args, 3)?;
     let (id, mut system) = system_arg(ctx, args, 0)?;
+    version::assert_current(system.version)?;
     let (_, cap) = admin_cap_arg(ctx, args, 1)?;
     let value: u64 = pure_arg(ctx, args, 2)?;
     // `assert_admin`: only the cap that created this System tunes it.
@@ -504,6 +507,8 @@ fn advance_epoch_handler(
     arity(&args, 3)?;
     let (id, mut system) = system_arg(ctx, &args, 0)?;
     let (treasury_id, mut treasury) = super::wal::treasury_arg(ctx, &args, 1)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
     clock_arg(ctx, &args, 2)?;
     advance_epoch(ctx, &mut system, &mut treasury)?;
     ctx.write(treasury_id, &treasury)?;

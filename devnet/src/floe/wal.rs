@@ -3,6 +3,7 @@
 use floe_sdk::move_types::{events::WalBurned, events::WalTreasuryCreated, wal::Treasury};
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
+use super::version;
 use super::{FloeFn, abort_in, add, arity, coin_into_balance, emit, object_arg, ret, tag};
 use crate::handlers::HandlerRegistry;
 use crate::runtime::{CallContext, Value};
@@ -63,6 +64,7 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<(Address, Address), ExecutionEr
     let id = ctx.fresh_id();
     let treasury = Treasury::new(
         floe_sdk::move_types::uid(id),
+        super::version::VERSION,
         treasury_cap(ctx, INITIAL_SUPPLY),
         0,
     );
@@ -133,6 +135,7 @@ fn burn_handler(
 ) -> Result<Vec<Value>, ExecutionError> {
     arity(&args, 2)?;
     let (id, mut treasury) = treasury_arg(ctx, &args, 0)?;
+    version::assert_current(treasury.version)?;
     let coin = ctx.object_id(&args[1], 1)?;
     let amount = coin_into_balance(ctx, coin)?;
     let burned = burn_balance(ctx, &mut treasury, amount, SOURCE_USER)?;

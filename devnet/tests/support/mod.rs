@@ -379,6 +379,35 @@ impl Chain {
         written[0]
     }
 
+    /// Rewrites an object's contents in the ledger with `value` (same type, owner and
+    /// version): what a test needs to put an object in a state no transaction of this package
+    /// produces, e.g. a shared object migrated by another version of the package.
+    pub fn set_object<T: Serialize>(&mut self, id: Address, value: &T) {
+        let object = self.object_raw(id).clone();
+        let (type_, _, has_public_transfer) =
+            objects::struct_parts(&object).expect("a Move object");
+        let replaced = objects::move_object(
+            type_.clone(),
+            has_public_transfer,
+            object.version(),
+            bcs::to_bytes(value).unwrap(),
+            object.owner().clone(),
+            object.previous_transaction(),
+        );
+        self.ledger.apply_genesis(&[replaced]);
+    }
+
+    /// Reads object `id` as `T`, lets `change` edit it and writes it back ([`Self::set_object`]).
+    pub fn edit_object<T: DeserializeOwned + Serialize>(
+        &mut self,
+        id: Address,
+        change: impl FnOnce(&mut T),
+    ) {
+        let mut value: T = self.object(id);
+        change(&mut value);
+        self.set_object(id, &value);
+    }
+
     /// One Move call into `floe::module::function`.
     pub fn call(
         &mut self,
