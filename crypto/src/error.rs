@@ -1,0 +1,75 @@
+//! Every way encryption or decryption can fail, each with its own variant so callers (and the
+//! tamper tests) can tell a wrong key from a damaged object from a malformed one.
+
+use crate::ObjectId;
+
+/// Why an operation of this crate failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The threshold must be between 1 and the number of key servers (at most 255 of them, the
+    /// share indices are one byte).
+    #[error("invalid threshold {threshold} for {servers} key servers (need 1 ≤ t ≤ n ≤ 255)")]
+    InvalidThreshold { threshold: usize, servers: usize },
+
+    /// A key server's public key is not a valid compressed G2 point of the prime-order subgroup.
+    #[error("the public key of key server 0x{} is not a valid BLS12-381 G2 point", hex(.0))]
+    InvalidPublicKey(ObjectId),
+
+    /// A master secret must be a scalar in [1, r).
+    #[error("invalid master secret: not a non-zero scalar below the group order")]
+    InvalidMasterSecret,
+
+    /// A user secret key is not a valid compressed G1 point of the prime-order subgroup.
+    #[error("the user secret key for key server 0x{} is not a valid BLS12-381 G1 point", hex(.0))]
+    InvalidUserKey(ObjectId),
+
+    /// A user secret key is a valid point but not the key for this identity and public key.
+    #[error("the user secret key for key server 0x{} does not match its public key and this identity", hex(.0))]
+    UserKeyMismatch(ObjectId),
+
+    /// The bytes are not a BCS `EncryptedObject` (truncated, trailing bytes, unknown enum
+    /// variant, non-canonical length).
+    #[error("malformed encrypted object: {0}")]
+    Encoding(String),
+
+    /// The object names a format version this crate does not know.
+    #[error("unsupported encrypted object version {0} (only 0 is defined)")]
+    UnsupportedVersion(u8),
+
+    /// The object's structure is inconsistent: share count ≠ service count, threshold out of
+    /// range, a zero or repeated share index, or an invalid nonce point.
+    #[error("invalid encrypted object: {0}")]
+    InvalidObject(String),
+
+    /// Fewer user keys than the threshold match the object's key servers.
+    #[error("{have} of the object's key servers have a user key here, {threshold} are needed")]
+    NotEnoughKeys { have: usize, threshold: usize },
+
+    /// The shares opened with the given keys do not reconstruct the key that made the nonce:
+    /// a user key for another identity or server, or a tampered nonce, share, share index,
+    /// threshold, service list or encrypted randomness.
+    #[error("the user keys do not open this object (wrong key, or its key shares were altered)")]
+    KeyMismatch,
+
+    /// Share consistency check: the shares of some servers lie off the polynomial the others
+    /// define, so different sets of t servers would decrypt to different plaintexts.
+    #[error("inconsistent key shares: key server 0x{} holds a share off the others' polynomial", hex(.0))]
+    InconsistentShares(ObjectId),
+
+    /// The public keys given for the consistency check do not line up with the services.
+    #[error("{given} public keys given for {services} services")]
+    PublicKeyCount { given: usize, services: usize },
+
+    /// The symmetric ciphertext failed authentication: the data, its associated data or its MAC
+    /// were altered (or the object's key material was, in a way the nonce check cannot see).
+    #[error("the ciphertext failed authentication (data, associated data or MAC altered)")]
+    Authentication,
+
+    /// A `Plain` object carries no data, only a key; `decrypt` has nothing to return.
+    #[error("the object is a Plain key encapsulation: use decrypt_key")]
+    PlainObject,
+}
+
+fn hex(id: &ObjectId) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
