@@ -285,7 +285,7 @@ async fn cursors_walk_every_row_once_and_bad_input_is_problem_json() {
             assert!(body.contains(first), "{url} should list the values: {body}");
         }
     }
-    assert_eq!(lists, 15);
+    assert_eq!(lists, 17);
     drop(server);
 }
 

@@ -27,7 +27,7 @@ pub(super) fn apply(
                 storage_size: num(e.storage_size),
                 price: num(e.price),
                 status: text("available"),
-                created_checkpoint: cp.clone(),
+                created_checkpoint: cp,
                 updated_checkpoint: cp,
                 ..StorageRow::default()
             })?;
@@ -39,7 +39,7 @@ pub(super) fn apply(
                 start_epoch: int(e.start_epoch),
                 end_epoch: int(e.end_epoch),
                 storage_size: num(e.storage_size),
-                updated_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
                 ..StorageRow::default()
             })?;
             // The new part's owner is the parent's: filled in from `parent_storage_id` on write.
@@ -50,7 +50,7 @@ pub(super) fn apply(
                 end_epoch: int(e.new_end_epoch),
                 storage_size: num(e.new_storage_size),
                 status: text("available"),
-                created_checkpoint: cp.clone(),
+                created_checkpoint: cp,
                 updated_checkpoint: cp,
                 ..StorageRow::default()
             })?;
@@ -62,7 +62,7 @@ pub(super) fn apply(
                 start_epoch: int(e.start_epoch),
                 end_epoch: int(e.end_epoch),
                 storage_size: num(e.storage_size),
-                updated_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
                 ..StorageRow::default()
             })?;
             rows.put(StorageRow {
@@ -105,8 +105,8 @@ pub(super) fn apply(
                 status: text("registered"),
                 registered_epoch: int(e.epoch),
                 end_epoch: int(e.end_epoch),
-                registered_checkpoint: cp.clone(),
-                updated_checkpoint: cp.clone(),
+                registered_checkpoint: cp,
+                updated_checkpoint: cp,
                 ..BlobRow::default()
             })?;
             rows.create_unless_stored(BlobIdRow {
@@ -114,8 +114,8 @@ pub(super) fn apply(
                 blob_id_u256: decimal,
                 root_hash: text(root_hash),
                 size: num(e.size),
-                first_checkpoint: cp.clone(),
-                updated_checkpoint: cp.clone(),
+                first_checkpoint: cp,
+                updated_checkpoint: cp,
                 ..BlobIdRow::default()
             })?;
             rows.put(StorageRow {
@@ -133,7 +133,7 @@ pub(super) fn apply(
                 status: text("certified"),
                 certified_epoch: int(e.epoch),
                 end_epoch: int(e.end_epoch),
-                updated_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
                 ..BlobRow::default()
             })?;
             live(rows, &e.blob_id, e.live_references, cp)?;
@@ -154,14 +154,14 @@ pub(super) fn apply(
                 blob_object_id: id_text(&e.blob_object_id),
                 status: text("deleted"),
                 deleted_epoch: int(e.epoch),
-                updated_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
                 ..BlobRow::default()
             })?;
             // The blob's storage comes back to its owner as a free reservation.
             rows.put(StorageRow {
                 storage_id: id_text(&e.storage_id),
                 status: text("available"),
-                updated_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
                 ..StorageRow::default()
             })?;
             live(rows, &e.blob_id, e.live_references, cp)?;
@@ -172,7 +172,7 @@ pub(super) fn apply(
                 blob_object_id: id_text(&e.blob_object_id),
                 status: text("expired"),
                 expired_epoch: int(e.epoch),
-                updated_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
                 ..BlobRow::default()
             })?;
             live(rows, &e.blob_id, e.live_references, cp)?;
@@ -248,7 +248,7 @@ fn live(
         blob_id: text(blob_id_text(blob_id)),
         blob_id_u256: u256_decimal(blob_id),
         live_references: num(live_references),
-        first_checkpoint: cp.clone(),
+        first_checkpoint: cp,
         updated_checkpoint: cp,
         ..BlobIdRow::default()
     })?;

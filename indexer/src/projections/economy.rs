@@ -35,7 +35,7 @@ pub(super) fn apply(
         "WalBurned" => {
             let e: ev::WalBurned = decode(contents, err)?;
             rows.put(BurnRow {
-                checkpoint: cp.clone(),
+                checkpoint: cp,
                 tx_index: int(ctx.tx_index),
                 event_index: int(ctx.event_index),
                 tx_digest: text(ctx.tx_digest.clone()),
@@ -68,8 +68,8 @@ pub(super) fn apply(
                 storage_price_per_mib_epoch: num(e.storage_price_per_mib_epoch),
                 write_price_per_mib: num(e.write_price_per_mib),
                 total_capacity: num(e.total_capacity),
-                advanced_checkpoint: cp.clone(),
-                updated_checkpoint: cp.clone(),
+                advanced_checkpoint: cp,
+                updated_checkpoint: cp,
                 ..EpochRow::default()
             })?;
             // Every parameter the System holds: two from the event, the others as
@@ -95,7 +95,7 @@ pub(super) fn apply(
                     name: text(param),
                     value: num(value),
                     epoch: int(0),
-                    updated_checkpoint: cp.clone(),
+                    updated_checkpoint: cp,
                 })?;
             }
         }
@@ -121,8 +121,8 @@ pub(super) fn apply(
                 used_capacity: num(e.used_capacity),
                 // An add column: 0 here makes an epoch without writes say 0, not null.
                 write_fees: num(0u64),
-                advanced_checkpoint: cp.clone(),
-                updated_checkpoint: cp.clone(),
+                advanced_checkpoint: cp,
+                updated_checkpoint: cp,
                 ..EpochRow::default()
             })?;
             let mut start = 0u64;

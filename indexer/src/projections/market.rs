@@ -29,7 +29,7 @@ pub(super) fn apply(
                 total_revenue: num(0u64),
                 revenue_withdrawn: num(0u64),
                 licenses_sold: int(0),
-                registered_checkpoint: cp.clone(),
+                registered_checkpoint: cp,
                 updated_checkpoint: cp,
             })?;
         }
@@ -50,7 +50,7 @@ pub(super) fn apply(
                 metrics: json(&serde_json::Value::Object(metrics)),
                 publisher: address_text(&e.publisher),
                 published_at_ms: int(e.published_at_ms),
-                checkpoint: cp.clone(),
+                checkpoint: cp,
                 tx_digest: text(ctx.tx_digest.clone()),
                 blob_object_id: id_text(&e.blob_object_id),
             })?;
@@ -101,7 +101,7 @@ pub(super) fn apply(
                 paused: boolean(false),
                 licenses_sold: int(0),
                 revenue: num(0u64),
-                created_checkpoint: cp.clone(),
+                created_checkpoint: cp,
                 updated_checkpoint: cp,
             })?;
         }
@@ -140,8 +140,8 @@ pub(super) fn apply(
                 extensions: int(0),
                 status: text("active"),
                 purchased_at_ms: int(e.timestamp_ms),
-                purchased_checkpoint: cp.clone(),
-                updated_checkpoint: cp.clone(),
+                purchased_checkpoint: cp,
+                updated_checkpoint: cp,
                 ..LicenseRow::default()
             })?;
             sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, true, cp)?;
@@ -156,7 +156,7 @@ pub(super) fn apply(
                 expires_at_ms: int(e.expires_at_ms),
                 uses_left: num(e.uses_left),
                 extensions: int(1),
-                updated_checkpoint: cp.clone(),
+                updated_checkpoint: cp,
                 ..LicenseRow::default()
             })?;
             sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, false, cp)?;
@@ -198,9 +198,9 @@ fn sale(
     let sold = int(u64::from(new_license));
     rows.put(OfferRow {
         offer_id: id_text(offer),
-        licenses_sold: sold.clone(),
+        licenses_sold: sold,
         revenue: num(seller_revenue),
-        updated_checkpoint: cp.clone(),
+        updated_checkpoint: cp,
         ..OfferRow::default()
     })?;
     rows.put(ModelRow {

@@ -77,7 +77,7 @@ pub(super) fn apply(
         "PoolSlashed" => {
             let e: ev::PoolSlashed = decode(contents, err)?;
             rows.put(SlashRow {
-                checkpoint: cp.clone(),
+                checkpoint: cp,
                 tx_index: int(ctx.tx_index),
                 event_index: int(ctx.event_index),
                 tx_digest: text(ctx.tx_digest.clone()),
