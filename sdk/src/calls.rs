@@ -175,6 +175,8 @@ pub fn all() -> Vec<&'static CallSpec> {
         model::CALLS,
         staking::CALLS,
         system::CALLS,
+        upgrade::CALLS,
+        version::CALLS,
         wal::CALLS,
     ]
     .into_iter()

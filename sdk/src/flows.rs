@@ -956,6 +956,7 @@ mod tests {
         use moverox_sui::sui::table::Table;
         System::new(
             move_types::uid(Address::ZERO),
+            1,
             0,
             0,
             1,
