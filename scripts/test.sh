@@ -14,6 +14,9 @@ ensure_postgres
 # The Walrus reference encoder, pinned by the committed lockfile, is the oracle of the codec tests.
 echo "== npm ci (walrus-wasm oracle)"
 (cd encoder/tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
+# Mysten's Seal client, pinned the same way, is the oracle of the encryption tests.
+echo "== npm ci (@mysten/seal oracle)"
+(cd crypto/tests/seal_js && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
