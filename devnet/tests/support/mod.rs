@@ -391,7 +391,7 @@ impl Chain {
             has_public_transfer,
             object.version(),
             bcs::to_bytes(value).unwrap(),
-            object.owner().clone(),
+            *object.owner(),
             object.previous_transaction(),
         );
         self.ledger.apply_genesis(&[replaced]);
