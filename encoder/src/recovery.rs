@@ -8,11 +8,11 @@
 
 use crate::error::{DecodeError, ProofError};
 use crate::layout;
-use crate::merkle::MerkleProof;
+use crate::merkle::{EMPTY_NODE, MerkleProof, MerkleTree, leaf_hashes_into};
 use crate::metadata::BlobMetadata;
 use crate::rs;
 use crate::sliver::{Axis, Sliver};
-use crate::verify::{check_shape, committed_hash, sliver_tree, source_symbols, verify_sliver};
+use crate::verify::{check_shape, committed_hash, source_symbols, verify_sliver};
 
 /// One symbol for rebuilding sliver `target_index` on the axis opposite to `source_axis`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,11 @@ pub fn recovery_symbols(
         return Err(DecodeError::IndexOutOfRange { index, n_shards: n });
     }
     let expanded = crate::verify::expand(&config, source);
-    let tree = sliver_tree(&config, source);
+    // The tree over the same expansion (`sliver_tree` would expand the sliver again), its
+    // leaves hashed in SIMD batches.
+    let mut leaves = vec![EMPTY_NODE; n];
+    leaf_hashes_into(&expanded, symbol_size, &mut leaves, &mut Vec::new());
+    let tree = MerkleTree::from_leaf_hashes(leaves);
     targets
         .iter()
         .map(|&target_index| {
