@@ -17,7 +17,7 @@
 //! committee_poll_ms = 60000             # how often epoch changes are looked for
 //! admin_token = "…"                     # enables PUT/DELETE /v1/blobs/{id}/model
 //! recovery_concurrency = 2              # blobs recovered at once
-//! recovery_batch = 8                    # pairs of one blob rebuilt per round of requests
+//! recovery_batch = 16                   # pairs of one blob rebuilt per round of requests
 //!
 //! [[licensed]]                          # blobs that belong to a model
 //! blob_id = "…"                         # base64url
@@ -63,7 +63,7 @@ fn default_recovery_concurrency() -> usize {
 }
 
 fn default_recovery_batch() -> usize {
-    8
+    16
 }
 
 fn default_committee_poll() -> u64 {

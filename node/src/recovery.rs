@@ -265,7 +265,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             concurrency: 2,
-            batch: 8,
+            batch: 16,
             retry: Duration::from_secs(2),
         }
     }
@@ -584,40 +584,26 @@ impl Recovery {
             tracing::warn!(blob = %blob_id, %peer, reason = %why, "peer's recovery symbols dropped");
         }
         let mut by_target = checked.by_target;
-        let mut first_error = None;
-        for &(shard, pair_index) in targets {
+        // The batch's pairs are rebuilt and written side by side: decoding is CPU, the
+        // durable write mostly fsync latency.
+        let tasks = targets.iter().map(|&(shard, pair_index)| {
             let symbols = by_target.remove(&pair_index).unwrap_or_default();
             let metadata = metadata.clone();
             let store = self.state.store.clone();
             let id = *blob_id;
-            let n = metadata.n_shards();
-            let result = tokio::task::spawn_blocking(move || {
-                let primary =
-                    floe_encoder::recover_sliver(&metadata, Axis::Primary, pair_index, &symbols)
-                        .map_err(|source| RecoverError::Rebuild {
-                            blob_id: id,
-                            pair: pair_index,
-                            source,
-                        })?;
-                let secondary = floe_encoder::recover_sliver(
-                    &metadata,
-                    Axis::Secondary,
-                    n - 1 - pair_index,
-                    &symbols,
-                )
-                .map_err(|source| RecoverError::Rebuild {
-                    blob_id: id,
-                    pair: pair_index,
-                    source,
-                })?;
-                let pair = SliverPair { primary, secondary };
-                let size = pair_size(&pair);
-                store.put_pair(&id, shard, &pair, epoch)?;
-                Ok::<u64, RecoverError>(size)
-            })
-            .await
-            .map_err(|e| RecoverError::Task(e.to_string()))
-            .and_then(|r| r);
+            let task = tokio::task::spawn_blocking(move || {
+                rebuild_pair(&store, &metadata, &id, shard, pair_index, &symbols, epoch)
+            });
+            async move {
+                let result = task
+                    .await
+                    .map_err(|e| RecoverError::Task(e.to_string()))
+                    .and_then(|r| r);
+                (shard, pair_index, result)
+            }
+        });
+        let mut first_error = None;
+        for (shard, pair_index, result) in futures::future::join_all(tasks).await {
             match result {
                 Ok(size) => {
                     let progress = &self.state.progress;
@@ -632,6 +618,34 @@ impl Recovery {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Rebuilds pair `pair_index` from checked symbols and stores it for `shard`; its size.
+fn rebuild_pair(
+    store: &Store,
+    metadata: &BlobMetadata,
+    blob_id: &BlobId,
+    shard: u16,
+    pair_index: usize,
+    symbols: &[RecoverySymbol],
+    epoch: u64,
+) -> Result<u64, RecoverError> {
+    let n = metadata.n_shards();
+    let rebuild = |axis, index| {
+        floe_encoder::recover_sliver(metadata, axis, index, symbols).map_err(|source| {
+            RecoverError::Rebuild {
+                blob_id: *blob_id,
+                pair: pair_index,
+                source,
+            }
+        })
+    };
+    let pair = SliverPair {
+        primary: rebuild(Axis::Primary, pair_index)?,
+        secondary: rebuild(Axis::Secondary, n - 1 - pair_index)?,
+    };
+    store.put_pair(blob_id, shard, &pair, epoch)?;
+    Ok(pair_size(&pair))
 }
 
 fn pair_size(pair: &SliverPair) -> u64 {
