@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use floe_encoder::{BlobId, BlobMetadata, EncodingConfig, SliverPair};
 use floe_node::api::{self, NodeState};
 use floe_node::license_gate::ReplayGuard;
-use floe_node::peers::{CommitteeView, Member, Peers};
+use floe_node::peers::{CommitteeView, Member};
 use floe_node::recovery::{Limits, Recovery};
 use floe_node::store::{self, Registration, Store, StoreError};
 use floe_sdk::bls::BlsKeyPair;
