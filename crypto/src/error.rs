@@ -11,17 +11,18 @@ pub enum Error {
     #[error("invalid threshold {threshold} for {servers} key servers (need 1 ≤ t ≤ n ≤ 255)")]
     InvalidThreshold { threshold: usize, servers: usize },
 
-    /// A key server's public key is not a valid compressed G2 point of the prime-order subgroup.
-    #[error("the public key of key server 0x{} is not a valid BLS12-381 G2 point", hex(.0))]
-    InvalidPublicKey(ObjectId),
+    /// A key server's public key is not a valid compressed G2 point of the prime-order
+    /// subgroup (or is the point at infinity, which would make every share public).
+    #[error("invalid key server public key: not a BLS12-381 G2 point of the prime-order subgroup")]
+    InvalidPublicKey,
 
     /// A master secret must be a scalar in [1, r).
     #[error("invalid master secret: not a non-zero scalar below the group order")]
     InvalidMasterSecret,
 
     /// A user secret key is not a valid compressed G1 point of the prime-order subgroup.
-    #[error("the user secret key for key server 0x{} is not a valid BLS12-381 G1 point", hex(.0))]
-    InvalidUserKey(ObjectId),
+    #[error("invalid user secret key: not a BLS12-381 G1 point of the prime-order subgroup")]
+    InvalidUserKey,
 
     /// A user secret key is a valid point but not the key for this identity and public key.
     #[error("the user secret key for key server 0x{} does not match its public key and this identity", hex(.0))]

@@ -70,10 +70,10 @@ pub struct PublicKey(G2Point);
 impl PublicKey {
     /// Reads a compressed G2 point, rejecting points off the curve, outside the prime-order
     /// subgroup, or at infinity (which would make every share public).
-    pub fn from_bytes(bytes: &[u8; 96]) -> Option<Self> {
-        let point = G2Point::uncompress(bytes).ok()?;
-        point.validate().ok()?;
-        Some(Self(point))
+    pub fn from_bytes(bytes: &[u8; 96]) -> Result<Self, Error> {
+        let point = G2Point::uncompress(bytes).map_err(|_| Error::InvalidPublicKey)?;
+        point.validate().map_err(|_| Error::InvalidPublicKey)?;
+        Ok(Self(point))
     }
 
     /// The 96-byte compressed encoding.
@@ -92,10 +92,10 @@ pub struct UserSecretKey(G1Point);
 
 impl UserSecretKey {
     /// Reads a compressed G1 point in the prime-order subgroup, not at infinity.
-    pub fn from_bytes(bytes: &[u8; 48]) -> Option<Self> {
-        let point = G1Point::uncompress(bytes).ok()?;
-        point.validate(true).ok()?;
-        Some(Self(point))
+    pub fn from_bytes(bytes: &[u8; 48]) -> Result<Self, Error> {
+        let point = G1Point::uncompress(bytes).map_err(|_| Error::InvalidUserKey)?;
+        point.validate(true).map_err(|_| Error::InvalidUserKey)?;
+        Ok(Self(point))
     }
 
     /// The 48-byte compressed encoding (what Seal's key servers return, encrypted).
@@ -288,22 +288,28 @@ mod tests {
         assert!(MasterSecret::from_bytes(&[0xff; 32]).is_err());
 
         let pk = master.public_key();
-        assert_eq!(PublicKey::from_bytes(&pk.to_bytes()), Some(pk));
+        assert_eq!(PublicKey::from_bytes(&pk.to_bytes()), Ok(pk));
         let mut bad = pk.to_bytes();
         bad[5] ^= 1;
-        assert_eq!(PublicKey::from_bytes(&bad), None);
+        assert_eq!(PublicKey::from_bytes(&bad), Err(Error::InvalidPublicKey));
         // The compressed point at infinity.
         let mut infinity = [0u8; 96];
         infinity[0] = 0xc0;
-        assert_eq!(PublicKey::from_bytes(&infinity), None);
+        assert_eq!(
+            PublicKey::from_bytes(&infinity),
+            Err(Error::InvalidPublicKey)
+        );
 
         let usk = derive_user_key(&master, b"x");
-        assert_eq!(UserSecretKey::from_bytes(&usk.to_bytes()), Some(usk));
+        assert_eq!(UserSecretKey::from_bytes(&usk.to_bytes()), Ok(usk));
         let mut bad = usk.to_bytes();
         bad[7] ^= 1;
-        assert_eq!(UserSecretKey::from_bytes(&bad), None);
+        assert_eq!(UserSecretKey::from_bytes(&bad), Err(Error::InvalidUserKey));
         let mut infinity = [0u8; 48];
         infinity[0] = 0xc0;
-        assert_eq!(UserSecretKey::from_bytes(&infinity), None);
+        assert_eq!(
+            UserSecretKey::from_bytes(&infinity),
+            Err(Error::InvalidUserKey)
+        );
     }
 }

@@ -301,7 +301,7 @@ fn open(
         encrypted_randomness,
     } = &object.encrypted_shares;
     let nonce = PublicKey::from_bytes(nonce_bytes)
-        .ok_or_else(|| Error::InvalidObject("the nonce is not a valid G2 point".into()))?;
+        .map_err(|_| Error::InvalidObject("the nonce is not a valid G2 point".into()))?;
     let full_id = object.full_id();
     let servers: Vec<ObjectId> = object.services.iter().map(|(id, _)| *id).collect();
     if let Some(pks) = public_keys
@@ -401,4 +401,104 @@ fn decrypt_data(object: &EncryptedObject, key: &DataKey) -> Result<Vec<u8>, Erro
 
 fn xor(a: &[u8; KEY_SIZE], b: &[u8; KEY_SIZE]) -> [u8; KEY_SIZE] {
     std::array::from_fn(|i| a[i] ^ b[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    /// What a dishonest encryptor can do: encrypt to server 0 a share off the polynomial the
+    /// others lie on, then derive the randomness and DEM keys from the base key as usual, so
+    /// servers 1 and 2 open the object and any set including server 0 does not.
+    fn object_with_a_bad_first_share(
+        rng: &mut ChaCha20Rng,
+        key_servers: &[(ObjectId, PublicKey)],
+        full_id_bytes: &[u8],
+    ) -> EncryptedObject {
+        let threshold = 2;
+        let mut base_key = [0u8; KEY_SIZE];
+        rng.fill_bytes(&mut base_key);
+        let mut shares = shamir::split(rng, &base_key, threshold, 3);
+        shares[0].1[0] ^= 1;
+        let pks: Vec<PublicKey> = key_servers.iter().map(|(_, pk)| *pk).collect();
+        let servers: Vec<ObjectId> = key_servers.iter().map(|(id, _)| *id).collect();
+        let encap = ibe::encapsulate(rng, &pks, full_id_bytes);
+        let encrypted_shares: Vec<[u8; KEY_SIZE]> = (0..3)
+            .map(|i| {
+                let pad = share_pad(
+                    &encap.shared[i],
+                    &encap.nonce,
+                    &encap.gid,
+                    &servers[i],
+                    shares[i].0,
+                );
+                xor(&shares[i].1, &pad)
+            })
+            .collect();
+        let r_key = derive_key(
+            KeyPurpose::EncryptedRandomness,
+            &base_key,
+            &encrypted_shares,
+            threshold,
+            &servers,
+        );
+        let dem_key = derive_key(
+            KeyPurpose::Dem,
+            &base_key,
+            &encrypted_shares,
+            threshold,
+            &servers,
+        );
+        EncryptedObject {
+            version: 0,
+            package_id: [1; 32],
+            id: b"x".to_vec(),
+            services: servers
+                .iter()
+                .zip(&shares)
+                .map(|(s, (i, _))| (*s, *i))
+                .collect(),
+            threshold,
+            encrypted_shares: IbeEncryptions::BonehFranklinBls12381 {
+                nonce: encap.nonce,
+                encrypted_shares,
+                encrypted_randomness: xor(&encap.randomness, &r_key),
+            },
+            ciphertext: Ciphertext::Aes256Gcm {
+                blob: dem::aes_gcm_encrypt(&dem_key, b"secret", b""),
+                aad: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_consistency_check_names_a_share_off_the_polynomial() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let masters: Vec<MasterSecret> = (0..3).map(|_| MasterSecret::generate(&mut rng)).collect();
+        let key_servers: Vec<(ObjectId, PublicKey)> = masters
+            .iter()
+            .enumerate()
+            .map(|(k, m)| ([k as u8 + 1; 32], m.public_key()))
+            .collect();
+        let fid = full_id(&[1; 32], b"x");
+        let bytes = object_with_a_bad_first_share(&mut rng, &key_servers, &fid).to_bytes();
+        let keys: Vec<(ObjectId, UserSecretKey)> = masters
+            .iter()
+            .zip(&key_servers)
+            .map(|(m, (id, _))| (*id, derive_user_key(m, &fid)))
+            .collect();
+        let pks: Vec<PublicKey> = key_servers.iter().map(|(_, pk)| *pk).collect();
+
+        // Servers 1 and 2 alone open it (the unchecked path trusts the encryptor) …
+        assert_eq!(decrypt(&bytes, &keys[1..]).unwrap(), b"secret");
+        // … servers 0 and 1 do not: the rebuilt key fails the nonce check …
+        assert_eq!(decrypt(&bytes, &keys[..2]), Err(Error::KeyMismatch));
+        // … and the checked path refuses even with the good pair, naming server 0.
+        assert_eq!(
+            decrypt_checked(&bytes, &keys[1..], &pks),
+            Err(Error::InconsistentShares([1; 32]))
+        );
+    }
 }
