@@ -226,6 +226,20 @@ impl Responder {
                 0
             }
         };
+        // The epoch changes already handled stay handled: recovery must not wait for an
+        // `EpochAdvanced` the cursor has moved past.
+        if let Some(lifecycle) = &self.lifecycle {
+            match read_cursor(&epoch_file(&cursor)) {
+                Ok(Some(epoch)) => {
+                    lifecycle
+                        .progress
+                        .events_epoch
+                        .fetch_max(epoch, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "unreadable events epoch; waiting for the next epoch change"),
+            }
+        }
         self.follow(Some(from), Some(cursor)).await
     }
 
@@ -282,6 +296,12 @@ impl Responder {
                     }
                     if let Some(lifecycle) = &self.lifecycle {
                         if let BlobEvent::EpochAdvanced { epoch } = event {
+                            // Durable before it counts, so a restart remembers it.
+                            if let Some(path) = &cursor
+                                && let Err(e) = write_cursor(&epoch_file(path), epoch)
+                            {
+                                tracing::warn!(error = %e, "could not save the events epoch");
+                            }
                             lifecycle
                                 .progress
                                 .events_epoch
@@ -326,6 +346,11 @@ impl Responder {
             tokio::time::sleep(failure.delay).await;
         }
     }
+}
+
+/// Beside the cursor: the latest epoch whose `EpochAdvanced` the watcher handled.
+fn epoch_file(cursor: &Path) -> PathBuf {
+    cursor.with_extension("epoch.cursor")
 }
 
 /// The checkpoint saved in a cursor file, if the file exists.
