@@ -372,3 +372,203 @@ fn floe_decrypts_what_seal_encrypts() {
         }
     }
 }
+
+/// The inputs of one committed object vector.
+struct VectorCase {
+    source: &'static str,
+    id: &'static str,
+    dem: Option<Dem>,
+    threshold: u8,
+    n: usize,
+    plaintext: &'static str,
+    aad: Option<&'static str>,
+    seed: u64,
+}
+
+const VECTOR_CASES: [VectorCase; 7] = [
+    VectorCase {
+        source: "seal",
+        id: "model-1",
+        dem: Some(Dem::Aes256Gcm),
+        threshold: 2,
+        n: 3,
+        plaintext: "weights of model 1",
+        aad: Some("floe"),
+        seed: 0,
+    },
+    VectorCase {
+        source: "seal",
+        id: "model-1",
+        dem: Some(Dem::Hmac256Ctr),
+        threshold: 2,
+        n: 3,
+        plaintext: "weights of model 1, HMAC-CTR, longer than one 32-byte block",
+        aad: Some(""),
+        seed: 0,
+    },
+    VectorCase {
+        source: "seal",
+        id: "",
+        dem: Some(Dem::Aes256Gcm),
+        threshold: 1,
+        n: 1,
+        plaintext: "",
+        aad: None,
+        seed: 0,
+    },
+    VectorCase {
+        source: "seal",
+        id: "model-2",
+        dem: Some(Dem::Aes256Gcm),
+        threshold: 3,
+        n: 3,
+        plaintext: "all three servers",
+        aad: None,
+        seed: 0,
+    },
+    VectorCase {
+        source: "floe-crypto",
+        id: "model-1",
+        dem: Some(Dem::Aes256Gcm),
+        threshold: 2,
+        n: 3,
+        plaintext: "weights of model 1",
+        aad: Some("floe"),
+        seed: 1,
+    },
+    VectorCase {
+        source: "floe-crypto",
+        id: "model-3",
+        dem: Some(Dem::Hmac256Ctr),
+        threshold: 3,
+        n: 3,
+        plaintext: "HMAC-CTR from floe-crypto, two blocks long...",
+        aad: Some(""),
+        seed: 2,
+    },
+    VectorCase {
+        source: "floe-crypto",
+        id: "model-4",
+        dem: None,
+        threshold: 2,
+        n: 3,
+        plaintext: "",
+        aad: None,
+        seed: 3,
+    },
+];
+
+/// Writes `tests/vectors.json`, the fixed vectors `tests/vectors.rs` checks without Node:
+/// master keys, their public keys and user keys as Seal's client derives them, objects Seal's
+/// client encrypted, and objects floe-crypto encrypted from a seeded RNG (whose bytes must
+/// never change). Run with `cargo test -p floe-crypto --test seal_js -- --ignored` only when
+/// adding vectors; the committed file is the reference.
+#[test]
+#[ignore = "regenerates the committed vectors"]
+fn write_vectors() {
+    let servers = Servers::new(100);
+    let n = 3;
+    let package: ObjectId = {
+        let mut p = [0u8; 32];
+        p[31] = 0x0f;
+        p[0] = 0xf1;
+        p
+    };
+    let key_ids = ["", "model-1", "model-2"];
+    let seal_cases: Vec<&VectorCase> = VECTOR_CASES.iter().filter(|c| c.source == "seal").collect();
+    let answer = oracle(&json!({
+        "publicKeys": servers.masters.iter().take(n).map(|m| hex::encode(m.to_bytes())).collect::<Vec<_>>(),
+        "derive": servers.masters.iter().take(n).flat_map(|m| key_ids.iter().map(move |id| json!({
+            "masterKey": hex::encode(m.to_bytes()),
+            "fullId": hex::encode(full_id(&package, id.as_bytes())),
+        }))).collect::<Vec<_>>(),
+        "encrypt": seal_cases.iter().map(|c| json!({
+            "packageId": hex::encode(package),
+            "id": hex::encode(c.id),
+            "servers": servers.key_servers(c.n).iter()
+                .map(|(id, pk)| json!([hex::encode(id), hex::encode(pk.to_bytes())]))
+                .collect::<Vec<_>>(),
+            "threshold": c.threshold,
+            "dem": dem_name(c.dem.expect("Seal cases encrypt data")),
+            "plaintext": hex::encode(c.plaintext),
+            "aad": c.aad.map(hex::encode),
+        })).collect::<Vec<_>>(),
+    }));
+    let mut user_keys = Vec::new();
+    for k in 0..n {
+        for (j, id) in key_ids.iter().enumerate() {
+            let seal = answer["derive"][k * key_ids.len() + j].as_str().unwrap();
+            assert_eq!(
+                seal,
+                hex::encode(
+                    derive_user_key(&servers.masters[k], &full_id(&package, id.as_bytes()))
+                        .to_bytes()
+                )
+            );
+            user_keys.push(json!({ "server": k, "id": hex::encode(id), "key": seal }));
+        }
+    }
+    let mut objects = Vec::new();
+    let mut seal_results = answer["encrypt"].as_array().unwrap().iter();
+    for c in &VECTOR_CASES {
+        let (object, key) = if c.source == "seal" {
+            let r = seal_results.next().unwrap();
+            (
+                r["object"].as_str().unwrap().to_owned(),
+                r["key"].as_str().unwrap().to_owned(),
+            )
+        } else {
+            let mut rng = ChaCha20Rng::seed_from_u64(c.seed);
+            let (object, key) = match c.dem {
+                Some(dem) => encrypt_with(
+                    dem,
+                    &package,
+                    c.id.as_bytes(),
+                    &servers.key_servers(c.n),
+                    c.threshold,
+                    c.plaintext.as_bytes(),
+                    c.aad.map(str::as_bytes),
+                    &mut rng,
+                ),
+                None => floe_crypto::encrypt_key(
+                    &package,
+                    c.id.as_bytes(),
+                    &servers.key_servers(c.n),
+                    c.threshold,
+                    &mut rng,
+                ),
+            }
+            .unwrap();
+            (hex::encode(object), hex::encode(key.as_bytes()))
+        };
+        objects.push(json!({
+            "source": if c.source == "seal" { "@mysten/seal 1.4.12 (encrypt, tests/seal_js)" } else { "floe-crypto, ChaCha20Rng::seed_from_u64(seed)" },
+            "seed": if c.source == "seal" { Value::Null } else { json!(c.seed) },
+            "id": hex::encode(c.id),
+            "dem": c.dem.map(dem_name).unwrap_or("plain"),
+            "threshold": c.threshold,
+            "servers": c.n,
+            "plaintext": hex::encode(c.plaintext),
+            "aad": c.aad.map(hex::encode),
+            "object": object,
+            "key": key,
+        }));
+    }
+    let vectors = json!({
+        "about": "Fixed vectors of floe-crypto's Seal compatibility; written by `write_vectors` in tests/seal_js.rs, checked by tests/vectors.rs.",
+        "package_id": hex::encode(package),
+        "servers": (0..n).map(|k| json!({
+            "object_id": hex::encode(servers.ids[k]),
+            "master_key": hex::encode(servers.masters[k].to_bytes()),
+            "public_key": answer["publicKeys"][k],
+        })).collect::<Vec<_>>(),
+        "user_keys": user_keys,
+        "objects": objects,
+    });
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&vectors).unwrap() + "\n",
+    )
+    .unwrap();
+}
