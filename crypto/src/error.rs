@@ -16,6 +16,10 @@ pub enum Error {
     #[error("invalid key server public key: not a BLS12-381 G2 point of the prime-order subgroup")]
     InvalidPublicKey,
 
+    /// A key server's proof of possession does not verify for its public key and object id.
+    #[error("the key server's proof of possession does not verify")]
+    InvalidProofOfPossession,
+
     /// A master secret must be a scalar in [1, r).
     #[error("invalid master secret: not a non-zero scalar below the group order")]
     InvalidMasterSecret,

@@ -15,10 +15,13 @@ use blst::{blst_fp12, blst_p1_affine, blst_p2_affine};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
-use crate::Error;
+use crate::{Error, ObjectId};
 
 /// Domain separation prepended to the identity before hashing it to G1.
 pub const DST_ID: &[u8] = b"SUI-SEAL-IBE-BLS12381-00";
+
+/// Domain separation of a key server's proof of possession of its master secret.
+pub const DST_POP: &[u8] = b"SUI-SEAL-IBE-BLS12381-POP-00";
 
 /// The hash-to-curve suite of G1 (RFC 9380, the BLS signature suite for G1 signatures).
 const DST_G1: &[u8] = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_";
@@ -54,6 +57,43 @@ impl MasterSecret {
     pub fn public_key(&self) -> PublicKey {
         PublicKey(self.0.sk_to_pk())
     }
+
+    /// The proof of possession a Seal key server returns from `GET /v1/service`: a BLS
+    /// signature (G1, 48 bytes) on DST_POP ‖ public key ‖ key-server object id. Binding the
+    /// object id stops anyone from registering another server's public key as their own.
+    pub fn proof_of_possession(&self, key_server: &ObjectId) -> [u8; 48] {
+        self.0
+            .sign(&pop_message(&self.public_key(), key_server), DST_G1, &[])
+            .compress()
+    }
+}
+
+/// Checks a key server's proof of possession (what Seal's client does before trusting a
+/// server's public key).
+pub fn verify_proof_of_possession(
+    public_key: &PublicKey,
+    key_server: &ObjectId,
+    proof: &[u8; 48],
+) -> Result<(), Error> {
+    let signature =
+        G1Point::sig_validate(proof, true).map_err(|_| Error::InvalidProofOfPossession)?;
+    let result = signature.verify(
+        false,
+        &pop_message(public_key, key_server),
+        DST_G1,
+        &[],
+        &public_key.0,
+        false,
+    );
+    if result == blst::BLST_ERROR::BLST_SUCCESS {
+        Ok(())
+    } else {
+        Err(Error::InvalidProofOfPossession)
+    }
+}
+
+fn pop_message(public_key: &PublicKey, key_server: &ObjectId) -> Vec<u8> {
+    [DST_POP, &public_key.to_bytes(), key_server].concat()
 }
 
 impl std::fmt::Debug for MasterSecret {
@@ -275,6 +315,30 @@ mod tests {
         assert!(user_key_matches(&usk, b"id", &a.public_key()));
         assert!(!user_key_matches(&usk, b"id2", &a.public_key()));
         assert!(!user_key_matches(&usk, b"id", &b.public_key()));
+    }
+
+    #[test]
+    fn proofs_of_possession_bind_the_key_and_the_server() {
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let a = MasterSecret::generate(&mut rng);
+        let b = MasterSecret::generate(&mut rng);
+        let proof = a.proof_of_possession(&[1; 32]);
+        assert_eq!(
+            verify_proof_of_possession(&a.public_key(), &[1; 32], &proof),
+            Ok(())
+        );
+        for (pk, server) in [(a.public_key(), [2; 32]), (b.public_key(), [1; 32])] {
+            assert_eq!(
+                verify_proof_of_possession(&pk, &server, &proof),
+                Err(Error::InvalidProofOfPossession)
+            );
+        }
+        let mut bad = proof;
+        bad[10] ^= 1;
+        assert_eq!(
+            verify_proof_of_possession(&a.public_key(), &[1; 32], &bad),
+            Err(Error::InvalidProofOfPossession)
+        );
     }
 
     #[test]

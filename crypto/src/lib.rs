@@ -37,7 +37,10 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub use encrypted_object::{Ciphertext, EncryptedObject, IbeEncryptions};
 pub use error::Error;
-pub use ibe::{DST_ID, MasterSecret, PublicKey, UserSecretKey, derive_user_key};
+pub use ibe::{
+    DST_ID, DST_POP, MasterSecret, PublicKey, UserSecretKey, derive_user_key,
+    verify_proof_of_possession,
+};
 use kdf::{KeyPurpose, derive_key, share_pad};
 
 /// A Sui object ID (key servers) or package ID: 32 bytes.

@@ -572,3 +572,38 @@ fn write_vectors() {
     )
     .unwrap();
 }
+
+#[test]
+fn seals_client_accepts_floe_proofs_of_possession_and_only_those() {
+    let servers = Servers::new(4);
+    let mut requests = Vec::new();
+    let mut expected = Vec::new();
+    for (k, master) in servers.masters.iter().enumerate() {
+        let id = servers.ids[k];
+        let pk = hex::encode(master.public_key().to_bytes());
+        let proof = master.proof_of_possession(&id);
+        assert_eq!(
+            floe_crypto::verify_proof_of_possession(&master.public_key(), &id, &proof),
+            Ok(())
+        );
+        requests.push(json!({ "objectId": hex::encode(id), "pk": pk, "pop": hex::encode(proof) }));
+        expected.push(true);
+        // The same proof for another server's object id, and a proof by another key.
+        let other = servers.ids[(k + 1) % 4];
+        requests
+            .push(json!({ "objectId": hex::encode(other), "pk": pk, "pop": hex::encode(proof) }));
+        expected.push(false);
+        let foreign = servers.masters[(k + 1) % 4].proof_of_possession(&id);
+        requests
+            .push(json!({ "objectId": hex::encode(id), "pk": pk, "pop": hex::encode(foreign) }));
+        expected.push(false);
+    }
+    let answer = oracle(&json!({ "pop": requests }));
+    let accepted: Vec<bool> = answer["pop"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_bool().unwrap())
+        .collect();
+    assert_eq!(accepted, expected);
+}

@@ -10,6 +10,8 @@
 //                                                        -> encrypt: [{ object, key }]
 //   cases.decrypt: [{ object, keys: [[objectId, usk]], publicKeys }]
 //                                                        -> decrypt: [{ plaintext } | { error }]
+//   cases.pop: [{ objectId, pk, pop }]                   -> pop: [accepted: bool]
+//     (Seal's verifyKeyServer, given a fetch that answers GET /v1/service with this proof)
 // All byte strings are hex without 0x; object ids may carry it.
 import { readFileSync } from 'node:fs';
 
@@ -21,12 +23,13 @@ const { AesGcm256, Hmac256Ctr } = await import(new URL('dem.mjs', dist));
 const { G1Element, G2Element, Scalar } = await import(new URL('bls12381.mjs', dist));
 const { hashToG1 } = await import(new URL('kdf.mjs', dist));
 const { createFullId } = await import(new URL('utils.mjs', dist));
+const { verifyKeyServer } = await import(new URL('key-server.mjs', dist));
 const { EncryptedObject } = await import('@mysten/seal');
-const { fromHex, toHex } = await import('@mysten/bcs');
+const { fromHex, toHex, toBase64 } = await import('@mysten/bcs');
 const { normalizeSuiAddress } = await import('@mysten/sui/utils');
 
 const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const out = { publicKeys: [], derive: [], encrypt: [], decrypt: [] };
+const out = { publicKeys: [], derive: [], encrypt: [], decrypt: [], pop: [] };
 
 for (const masterKey of cases.publicKeys ?? []) {
 	out.publicKeys.push(toHex(G2Element.generator().multiply(Scalar.fromBytes(fromHex(masterKey))).toBytes()));
@@ -67,6 +70,18 @@ for (const c of cases.decrypt ?? []) {
 	} catch (error) {
 		out.decrypt.push({ error: `${error?.name ?? 'Error'}: ${error?.message ?? error}` });
 	}
+}
+
+for (const c of cases.pop ?? []) {
+	const objectId = normalizeSuiAddress(c.objectId);
+	// What a key server answers to GET /v1/service (a version the client accepts).
+	const fetchFn = async () =>
+		new Response(JSON.stringify({ service_id: objectId, pop: toBase64(fromHex(c.pop)) }), {
+			status: 200,
+			headers: { 'Content-Type': 'application/json', 'X-KeyServer-Version': '0.5.0' },
+		});
+	const server = { objectId, pk: fromHex(c.pk), url: 'http://key-server.invalid' };
+	out.pop.push(await verifyKeyServer(server, 1000, undefined, undefined, fetchFn));
 }
 
 process.stdout.write(JSON.stringify(out));
