@@ -8,11 +8,11 @@
 //!
 //! Encryption, as Seal defines it:
 //! 1. draw a 32-byte base key k and split it with Shamir over GF(2⁸) into shares 1..=n,
-//!    any t of which rebuild it ([`shamir`]);
+//!    any t of which rebuild it (module `shamir`);
 //! 2. draw r, publish the nonce r·G₂, and pad share i with
 //!    H2(e(r·H(id), pkᵢ), nonce, H(id), server i's object id, index i) ([`ibe`], [`kdf`]);
 //! 3. derive from k (and the threshold, every encrypted share, every server) a key that pads r,
-//!    and the DEM key that encrypts the data ([`kdf::derive_key`], [`dem`]).
+//!    and the DEM key that encrypts the data ([`kdf::derive_key`], module `dem`).
 //!
 //! Decryption opens t shares with the user keys e(uskᵢ, nonce), rebuilds k, recovers r and
 //! checks r·G₂ = nonce (so a wrong key or altered shares are detected before the data is
