@@ -16,8 +16,9 @@
 //! max_request_skew_ms = 60000           # licensed-read timestamp tolerance
 //! committee_poll_ms = 60000             # how often epoch changes are looked for
 //! admin_token = "…"                     # enables PUT/DELETE /v1/blobs/{id}/model
-//! recovery_concurrency = 2              # blobs recovered at once
-//! recovery_batch = 16                   # pairs of one blob rebuilt per round of requests
+//! recovery_concurrency = 4              # blobs recovered at once
+//! recovery_batch = 256                  # most pairs of one blob rebuilt per round of requests
+//! recovery_round_mib = 64               # symbol bytes one round may bring in
 //!
 //! [[licensed]]                          # blobs that belong to a model
 //! blob_id = "…"                         # base64url
@@ -59,11 +60,15 @@ fn default_skew() -> u64 {
 }
 
 fn default_recovery_concurrency() -> usize {
-    2
+    4
 }
 
 fn default_recovery_batch() -> usize {
-    16
+    256
+}
+
+fn default_recovery_round_mib() -> usize {
+    64
 }
 
 fn default_committee_poll() -> u64 {
@@ -101,9 +106,12 @@ pub struct NodeConfig {
     /// Blobs recovered at once (memory grows with it).
     #[serde(default = "default_recovery_concurrency")]
     pub recovery_concurrency: usize,
-    /// Pairs of one blob rebuilt per round of recovery requests (memory grows with it).
+    /// Most pairs of one blob rebuilt per round of recovery requests.
     #[serde(default = "default_recovery_batch")]
     pub recovery_batch: usize,
+    /// Symbol MiB one round of recovery requests may bring in (memory grows with it).
+    #[serde(default = "default_recovery_round_mib")]
+    pub recovery_round_mib: usize,
     #[serde(default)]
     pub licensed: Vec<Licensed>,
 }

@@ -64,10 +64,14 @@ enum Command {
         blobs: usize,
         #[arg(long, default_value_t = 10)]
         nodes: usize,
-        #[arg(long, default_value_t = 2)]
+        #[arg(long, default_value_t = 4)]
         concurrency: usize,
-        #[arg(long, default_value_t = 16)]
+        /// Most pairs of one blob per round of requests.
+        #[arg(long, default_value_t = 256)]
         batch: usize,
+        /// Symbol MiB one round may bring in.
+        #[arg(long, default_value_t = 64)]
+        round_mib: usize,
     },
 }
 
@@ -89,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
             nodes,
             concurrency,
             batch,
+            round_mib,
         } => {
             bench_recovery(RecoveryBench {
                 n: shards,
@@ -97,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
                 nodes,
                 concurrency,
                 batch,
+                round_bytes: round_mib << 20,
             })
             .await
         }
@@ -195,6 +201,7 @@ struct RecoveryBench {
     nodes: usize,
     concurrency: usize,
     batch: usize,
+    round_bytes: usize,
 }
 
 /// The node state of a benchmark node holding `shards`, with a chain-free store.
@@ -284,6 +291,7 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
         limits: Limits {
             concurrency: b.concurrency,
             batch: b.batch,
+            round_bytes: b.round_bytes,
             ..Limits::default()
         },
         wake: Arc::new(Notify::new()),
@@ -309,7 +317,7 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
     let mib = bytes as f64 / f64::from(1 << 20);
     println!(
         "recovery of a wiped node, n = {}, {} blobs of {} bytes, {} nodes ({} shards wiped), \
-         concurrency {}, batch {}: {pairs} pairs, {mib:.1} MiB of slivers in {:.2} s = {:.1} MiB/s",
+         concurrency {}, batch {}, round {} MiB: {pairs} pairs, {mib:.1} MiB of slivers in {:.2} s = {:.1} MiB/s",
         b.n,
         b.blobs,
         b.size,
@@ -317,6 +325,7 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
         shards_of(0).len(),
         b.concurrency,
         b.batch,
+        b.round_bytes >> 20,
         elapsed.as_secs_f64(),
         mib / elapsed.as_secs_f64(),
     );

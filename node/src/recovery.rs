@@ -18,9 +18,9 @@
 //! dropped and is logged; the rebuilt slivers are checked again by
 //! [`floe_encoder::recover_sliver`] and by [`Store::put_pair`] before they are written.
 //!
-//! Bounded: at most `concurrency` blobs at a time, each rebuilding `batch` pairs per round of
-//! requests, so memory stays near `concurrency · batch · 3` expanded primary slivers whatever
-//! the blob size. Resumable: progress is the store itself (each pair is written atomically
+//! Bounded: at most `concurrency` blobs at a time, each rebuilding as many pairs per round of
+//! requests as fit `round_bytes` of symbols (at most `batch`), so memory stays near
+//! `concurrency · round_bytes` whatever the blob size. Resumable: progress is the store itself (each pair is written atomically
 //! and durably as soon as it is rebuilt, and the list of certified blobs comes from events
 //! the watcher records durably), so a pass after a crash starts where the last one stopped.
 
@@ -255,8 +255,11 @@ pub enum RecoverError {
 pub struct Limits {
     /// Blobs recovered at once.
     pub concurrency: usize,
-    /// Pairs of one blob rebuilt per round of requests.
+    /// Most pairs of one blob rebuilt per round of requests.
     pub batch: usize,
+    /// Symbol bytes one round may bring in (about `2 · n · symbol size` per pair rebuilt):
+    /// rounds of small-symbol blobs take many pairs, rounds of large ones few.
+    pub round_bytes: usize,
     /// Pause between passes while something remains to be done.
     pub retry: Duration,
 }
@@ -264,10 +267,21 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            concurrency: 2,
-            batch: 16,
+            concurrency: 4,
+            batch: MAX_TARGETS,
+            round_bytes: 64 << 20,
             retry: Duration::from_secs(2),
         }
+    }
+}
+
+impl Limits {
+    /// Pairs per round for a blob of `n` shards and `symbol_size`-byte symbols: every peer
+    /// expands each of its stored slivers once per round, so fewer, larger rounds cost the
+    /// peers less; the byte budget bounds memory.
+    pub fn pairs_per_round(&self, n: usize, symbol_size: usize) -> usize {
+        let per_pair = 2 * n * symbol_size.max(1);
+        (self.round_bytes / per_pair).clamp(1, self.batch.clamp(1, MAX_TARGETS))
     }
 }
 
@@ -458,7 +472,10 @@ impl Recovery {
             }
         }
         let mut failed = None;
-        for chunk in left.chunks(self.limits.batch.max(1)) {
+        let symbol_size = metadata
+            .checked_config()
+            .map_or(1, |(_, symbol_size)| symbol_size);
+        for chunk in left.chunks(self.limits.pairs_per_round(n, symbol_size)) {
             let targets: Vec<(u16, usize)> = chunk
                 .iter()
                 .map(|&shard| (shard, blob_id.pair_for_shard(usize::from(shard), n)))

@@ -233,6 +233,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             limits: Limits {
                 concurrency: config.recovery_concurrency.max(1),
                 batch: config.recovery_batch.max(1),
+                round_bytes: config.recovery_round_mib.max(1) << 20,
                 ..Limits::default()
             },
             wake: wake.clone(),

@@ -237,7 +237,9 @@ impl Responder {
                         .fetch_max(epoch, std::sync::atomic::Ordering::Relaxed);
                 }
                 Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "unreadable events epoch; waiting for the next epoch change"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "unreadable events epoch; waiting for the next epoch change")
+                }
             }
         }
         self.follow(Some(from), Some(cursor)).await
