@@ -272,6 +272,40 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
         "floe --as BUYER model withdraw MODEL_ID",
         "holds no ModelCap",
     );
+    // A one-use license reads once; the second read is refused on-chain before any sliver
+    // is served (the use is consumed first, and there is none left).
+    let one_use_offer = ok(
+        dir,
+        &substitute(
+            "floe license offer MODEL_ID --price 1 --window-secs 3600 --uses 1",
+            &values,
+        ),
+    );
+    let one_use_offer = one_use_offer.lines().next().unwrap().trim().to_owned();
+    let one_use = ok(
+        dir,
+        &substitute(
+            &format!("floe --as BUYER license buy {one_use_offer} --windows 1"),
+            &values,
+        ),
+    );
+    let one_use = one_use.lines().next().unwrap().trim().to_owned();
+    ok(
+        dir,
+        &substitute(
+            &format!("floe --as BUYER read WEIGHTS_BLOB_ID --out once.bin --license {one_use}"),
+            &values,
+        ),
+    );
+    assert_eq!(read("once.bin"), read("weights.bin"));
+    error(
+        &format!("floe --as BUYER read WEIGHTS_BLOB_ID --out twice.bin --license {one_use}"),
+        "ENoUsesLeft",
+    );
+    assert!(
+        !dir.join("twice.bin").exists(),
+        "a refused read leaves no output file"
+    );
     let poor = ok(dir, "floe account new --wal 0");
     let poor = poor.lines().next().unwrap().trim();
     error(
