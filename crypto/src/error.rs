@@ -73,6 +73,17 @@ pub enum Error {
     /// A `Plain` object carries no data, only a key; `decrypt` has nothing to return.
     #[error("the object is a Plain key encapsulation: use decrypt_key")]
     PlainObject,
+
+    /// An ElGamal key of a fetch-key request is not a non-identity point of the prime-order
+    /// subgroup (G1 encryption key, G2 verification key), or a secret key is not in [1, r).
+    #[error(
+        "invalid ElGamal key: not a non-identity BLS12-381 point of the prime-order subgroup (or not a scalar in [1, r))"
+    )]
+    InvalidElGamalKey,
+
+    /// A key server's encrypted user key is not a pair of valid G1 points.
+    #[error("invalid ElGamal ciphertext: not two BLS12-381 G1 points of the prime-order subgroup")]
+    InvalidElGamalCiphertext,
 }
 
 fn hex(id: &ObjectId) -> String {

@@ -23,6 +23,7 @@
 
 mod bcs;
 mod dem;
+pub mod elgamal;
 pub mod encrypted_object;
 mod error;
 pub mod ibe;

@@ -607,3 +607,43 @@ fn seals_client_accepts_floe_proofs_of_possession_and_only_those() {
         .collect();
     assert_eq!(accepted, expected);
 }
+
+#[test]
+fn seals_elgamal_decrypt_opens_what_floe_encrypts_to_its_key() {
+    use floe_crypto::elgamal::{self, ElGamalSecretKey};
+    let servers = Servers::new(5);
+    let mut rng = ChaCha20Rng::seed_from_u64(55);
+    let mut requests = Vec::new();
+    let mut expected = Vec::new();
+    for (k, master) in servers.masters.iter().enumerate() {
+        let sk = ElGamalSecretKey::generate(&mut rng);
+        let user_key = derive_user_key(master, &full_id(&[7; 32], &[k as u8; 32]));
+        let ciphertext = elgamal::encrypt(&mut rng, &user_key, &sk.public_key()).unwrap();
+        requests.push(json!({ "sk": hex::encode(sk.to_bytes()),
+            "c0": hex::encode(ciphertext.c0), "c1": hex::encode(ciphertext.c1) }));
+        expected.push((
+            sk.public_key(),
+            sk.verification_key(),
+            json!(hex::encode(user_key.to_bytes())),
+        ));
+        // Another requester's secret key opens it to something else.
+        let other = ElGamalSecretKey::generate(&mut rng);
+        requests.push(json!({ "sk": hex::encode(other.to_bytes()),
+            "c0": hex::encode(ciphertext.c0), "c1": hex::encode(ciphertext.c1) }));
+        let wrong = other.decrypt(&ciphertext).unwrap();
+        assert_ne!(wrong, user_key);
+        expected.push((
+            other.public_key(),
+            other.verification_key(),
+            json!(hex::encode(wrong.to_bytes())),
+        ));
+    }
+    let answer = oracle(&json!({ "elgamal": requests }));
+    let answers = answer["elgamal"].as_array().unwrap();
+    assert_eq!(answers.len(), expected.len());
+    for (got, (public_key, verification_key, key)) in answers.iter().zip(&expected) {
+        assert_eq!(unhex(&got["publicKey"]), public_key.to_vec());
+        assert_eq!(unhex(&got["verificationKey"]), verification_key.to_vec());
+        assert_eq!(&got["key"], key);
+    }
+}

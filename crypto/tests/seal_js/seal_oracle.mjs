@@ -12,6 +12,8 @@
 //                                                        -> decrypt: [{ plaintext } | { error }]
 //   cases.pop: [{ objectId, pk, pop }]                   -> pop: [accepted: bool]
 //     (Seal's verifyKeyServer, given a fetch that answers GET /v1/service with this proof)
+//   cases.elgamal: [{ sk, c0, c1 }]                      -> elgamal: [{ publicKey, verificationKey, key }]
+//     (Seal's elgamal module: the requester's keys from sk, and elgamalDecrypt of (c0, c1))
 // All byte strings are hex without 0x; object ids may carry it.
 import { readFileSync } from 'node:fs';
 
@@ -24,12 +26,13 @@ const { G1Element, G2Element, Scalar } = await import(new URL('bls12381.mjs', di
 const { hashToG1 } = await import(new URL('kdf.mjs', dist));
 const { createFullId } = await import(new URL('utils.mjs', dist));
 const { verifyKeyServer } = await import(new URL('key-server.mjs', dist));
+const { elgamalDecrypt, toPublicKey, toVerificationKey } = await import(new URL('elgamal.mjs', dist));
 const { EncryptedObject } = await import('@mysten/seal');
 const { fromHex, toHex, toBase64 } = await import('@mysten/bcs');
 const { normalizeSuiAddress } = await import('@mysten/sui/utils');
 
 const cases = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const out = { publicKeys: [], derive: [], encrypt: [], decrypt: [], pop: [] };
+const out = { publicKeys: [], derive: [], encrypt: [], decrypt: [], pop: [], elgamal: [] };
 
 for (const masterKey of cases.publicKeys ?? []) {
 	out.publicKeys.push(toHex(G2Element.generator().multiply(Scalar.fromBytes(fromHex(masterKey))).toBytes()));
@@ -82,6 +85,17 @@ for (const c of cases.pop ?? []) {
 		});
 	const server = { objectId, pk: fromHex(c.pk), url: 'http://key-server.invalid' };
 	out.pop.push(await verifyKeyServer(server, 1000, undefined, undefined, fetchFn));
+}
+
+for (const c of cases.elgamal ?? []) {
+	const sk = fromHex(c.sk);
+	let key;
+	try {
+		key = toHex(elgamalDecrypt(sk, [fromHex(c.c0), fromHex(c.c1)]));
+	} catch (error) {
+		key = { error: `${error?.name ?? 'Error'}: ${error?.message ?? error}` };
+	}
+	out.elgamal.push({ publicKey: toHex(toPublicKey(sk)), verificationKey: toHex(toVerificationKey(sk)), key });
 }
 
 process.stdout.write(JSON.stringify(out));
