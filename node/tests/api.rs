@@ -779,7 +779,8 @@ async fn every_refusal_is_problem_json() {
     for (method, path, allowed) in [
         (Method::DELETE, "/v1/info".to_owned(), "GET"),
         (Method::POST, format!("/v1/blobs/{id}/metadata"), "PUT"),
-        (Method::GET, format!("/v1/blobs/{id}/shards/0/pair"), "PUT"),
+        (Method::POST, format!("/v1/blobs/{id}/shards/0/pair"), "PUT"),
+        (Method::PUT, format!("/v1/blobs/{id}/recovery/0"), "GET"),
         (Method::GET, format!("/v1/blobs/{id}/confirmation"), "POST"),
     ] {
         let (status, headers, p) = refusal(&url, method.clone(), &path, vec![]).await;
@@ -806,4 +807,137 @@ async fn every_refusal_is_problem_json() {
     // Successful answers are untouched.
     let client = HttpNodeClient::new(url.as_str());
     assert_eq!(client.info().await.unwrap().shards, vec![0, 1]);
+}
+
+/// The recovery endpoint: symbols that prove against the metadata and rebuild a pair, 4xx
+/// problems for bad requests, and a gated blob's symbols and pairs only for a committee node
+/// signing with its BLS key.
+#[tokio::test]
+async fn recovery_symbols_are_served_checked_and_gated() {
+    use floe_node::peers::{CommitteeView, Member as Peer, NodeAuth};
+
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Arc::new(Chain::default());
+    let shards: Vec<u16> = (0..9).collect();
+    let (url, state) = start(dir.path(), shards.clone(), 7, None, &chain).await;
+    let client = HttpNodeClient::connect(&url).await.unwrap();
+    let (metadata, pairs, _) = blob(10, 6000);
+    let id = metadata.blob_id();
+    let object = chain.register(&metadata, EPOCH + 2);
+    client
+        .store_registered_metadata(object, &id, &metadata)
+        .await
+        .unwrap();
+    for &shard in &shards {
+        let pair = &pairs[id.pair_for_shard(usize::from(shard), 10)];
+        client.store_sliver_pair(shard, &id, pair).await.unwrap();
+    }
+    // Shard 9's pair is rebuilt from the symbols of the nine stored pairs.
+    let target = id.pair_for_shard(9, 10);
+    let symbols = client.recovery_symbols(&id, &[target], None).await.unwrap();
+    assert_eq!(symbols.len(), 18);
+    assert!(symbols.iter().all(|s| s.verify(&metadata).is_ok()));
+    let primary = floe_encoder::recover_sliver(&metadata, Axis::Primary, target, &symbols).unwrap();
+    let secondary =
+        floe_encoder::recover_sliver(&metadata, Axis::Secondary, 9 - target, &symbols).unwrap();
+    assert_eq!(SliverPair { primary, secondary }, pairs[target]);
+    // The single-pair path answers the same bytes as the list.
+    let one = client
+        .request(
+            Method::GET,
+            &format!("/v1/blobs/{id}/recovery/{target}"),
+            vec![],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(
+        floe_node::recovery::decode_symbols(&one.body).unwrap(),
+        symbols
+    );
+
+    for (path, status, title) in [
+        (
+            format!("/v1/blobs/{id}/recovery?pairs=1,x"),
+            400,
+            "Bad request",
+        ),
+        (format!("/v1/blobs/{id}/recovery"), 400, "Bad request"),
+        (
+            format!("/v1/blobs/{id}/recovery/10"),
+            400,
+            "Pair out of range",
+        ),
+        (
+            format!("/v1/blobs/{id}/recovery/70000"),
+            400,
+            "Invalid path parameter",
+        ),
+        (
+            "/v1/blobs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/recovery/1".to_owned(),
+            404,
+            "Unknown blob",
+        ),
+    ] {
+        let answer = client
+            .request(Method::GET, &path, vec![], &[])
+            .await
+            .unwrap();
+        assert_eq!(answer.status.as_u16(), status, "{path}");
+        assert_eq!(problem(&answer).title, title, "{path}");
+    }
+
+    // Gated: refused without credentials, with a stranger's, and with a member's signature
+    // for another blob; served to a committee member.
+    state
+        .store
+        .set_model(&id, Some(Address::new([0x77; 32])))
+        .unwrap();
+    let member_key = BlsKeyPair::from_seed(&[42; 32]).unwrap();
+    let member = Address::new([42; 32]);
+    state.peers.update(CommitteeView {
+        epoch: EPOCH,
+        n_shards: 10,
+        members: vec![Peer {
+            node_id: member,
+            url: "http://127.0.0.1:1".into(),
+            public_key: member_key.public_key().to_vec(),
+            shards: vec![9],
+            pending: vec![],
+        }],
+    });
+    let stranger = NodeAuth::sign(
+        &BlsKeyPair::from_seed(&[43; 32]).unwrap(),
+        member,
+        &id,
+        EPOCH,
+    );
+    let other_blob = NodeAuth::sign(&member_key, member, &floe_encoder::BlobId([1; 32]), EPOCH);
+    for auth in [None, Some(&stranger), Some(&other_blob)] {
+        let headers = auth.map(NodeAuth::headers).unwrap_or_default();
+        for path in [
+            format!("/v1/blobs/{id}/recovery/{target}"),
+            format!("/v1/blobs/{id}/shards/0/pair"),
+        ] {
+            let answer = client
+                .request(Method::GET, &path, vec![], &headers)
+                .await
+                .unwrap();
+            assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(problem(&answer).title, "Committee node required");
+        }
+    }
+    let auth = NodeAuth::sign(&member_key, member, &id, EPOCH);
+    assert_eq!(
+        client
+            .recovery_symbols(&id, &[target], Some(&auth))
+            .await
+            .unwrap(),
+        symbols
+    );
+    assert_eq!(
+        client.read_pair(&id, 0, Some(&auth)).await.unwrap(),
+        pairs[id.pair_for_shard(0, 10)]
+    );
 }
