@@ -784,7 +784,7 @@ mod tests {
         );
         assert!(message.contains("license::purchase"), "{message}");
         assert!(
-            message.contains("wait until the seller resumes it"),
+            message.contains("Wait until the seller resumes it"),
             "{message}"
         );
         let framework = MoveAbortInfo {

@@ -11,6 +11,8 @@
 //! - [`slivers`], [`nodes`], [`committee`], [`bls`]: the storage-node side of storing and
 //!   reading (sliver distribution, quorum certificates, decoding), chain-free.
 //! - [`aborts`]: floe Move aborts named and explained.
+//! - [`move_aborts`], [`move_constants`]: the package's abort codes and other integer
+//!   constants, generated.
 //! - [`keeper`]: advance epochs, issue challenges and slash missed ones, as anyone may.
 //! - [`reconnect`]: when a long-lived stream's reconnects are worth a warning.
 
@@ -28,8 +30,13 @@ pub mod keeper;
 pub mod keystore;
 pub mod license_use;
 pub mod memory_node;
-#[cfg(test)]
-mod move_source;
+pub mod move_constants;
+/// The abort codes of the `floe` Move package, generated at build time from
+/// `move/floe/sources`: `move_aborts::<module>::E_SNAKE_CASE` (`system::E_NODE_NOT_FOUND`), so
+/// the devnet and the tests assert codes against the Move source. [`aborts`] explains them.
+pub mod move_aborts {
+    include!(concat!(env!("OUT_DIR"), "/move_aborts.rs"));
+}
 pub mod move_types;
 pub mod nodes;
 pub mod reconnect;

@@ -46,49 +46,8 @@ pub const INTENT_APP_ID: u8 = 3;
 
 // === Abort codes (blob.move) ===
 
-/// `epochs_ahead` is zero, or the storage would end more than `max_epochs_ahead` epochs after
-/// the current one.
-pub const E_INVALID_EPOCHS_AHEAD: u64 = 0;
-/// The symbol size for this size and shard count would exceed 65 534 bytes.
-pub const E_BLOB_TOO_LARGE: u64 = 1;
-/// The payment coin holds less than the price.
-pub const E_INSUFFICIENT_PAYMENT: u64 = 2;
-/// Only RS2 (encoding type 1) is supported.
-pub const E_INVALID_ENCODING_TYPE: u64 = 3;
-/// The blob ID does not match blake2b256(encoding type ‖ size ‖ root hash).
-pub const E_INVALID_BLOB_ID: u64 = 4;
-/// The storage is smaller than the blob's encoded size.
-pub const E_STORAGE_TOO_SMALL: u64 = 5;
-/// The storage does not cover the current epoch.
-pub const E_STORAGE_NOT_CURRENT: u64 = 6;
-/// The blob is certified already.
-pub const E_ALREADY_CERTIFIED: u64 = 7;
-/// The blob's storage has ended.
-pub const E_BLOB_EXPIRED: u64 = 8;
-/// The blob was registered as not deletable.
-pub const E_NOT_DELETABLE: u64 = 9;
-/// The blob's storage has not ended yet.
-pub const E_BLOB_NOT_EXPIRED: u64 = 10;
-/// The split epoch is not strictly inside the storage's epochs.
-pub const E_INVALID_SPLIT_EPOCH: u64 = 11;
-/// The split size is not strictly between 0 and the storage's size.
-pub const E_INVALID_SPLIT_SIZE: u64 = 12;
-/// The two storages neither share their epochs nor have equal sizes and adjacent epochs.
-pub const E_INCOMPATIBLE_STORAGE: u64 = 13;
-/// The extension does not start at the blob's end epoch.
-pub const E_EXTENSION_NOT_CONTIGUOUS: u64 = 14;
-/// The extension's size differs from the blob's storage size.
-pub const E_EXTENSION_SIZE_MISMATCH: u64 = 15;
-/// The price does not fit in a `u64`.
-pub const E_PRICE_OVERFLOW: u64 = 16;
-/// No live certified blob has this ID.
-pub const E_NOT_CERTIFIED: u64 = 17;
-/// Index past the end of the registry.
-pub const E_INDEX_OUT_OF_RANGE: u64 = 18;
-/// The shard count is zero.
-pub const E_INVALID_SHARD_COUNT: u64 = 19;
-/// None of the blob ID's references in the registry has expired.
-pub const E_NOTHING_TO_PRUNE: u64 = 20;
+/// The abort codes of `floe::blob`, generated from the Move source.
+pub use floe_sdk::move_aborts::blob::*;
 
 // === init and the registry argument ===
 

@@ -44,28 +44,8 @@ pub const INNER_PREFIX: u8 = 1;
 
 // === Abort codes (challenge.move) ===
 
-/// Challenges were already issued in this epoch.
-pub const E_ALREADY_ISSUED: u64 = 0;
-/// The registry holds no certified blob to challenge.
-pub const E_NO_CERTIFIED_BLOB: u64 = 1;
-/// No challenge with this ID was ever issued.
-pub const E_CHALLENGE_NOT_FOUND: u64 = 2;
-/// The challenge was already answered or slashed.
-pub const E_CHALLENGE_RESOLVED: u64 = 3;
-/// The `NodeCap` is not the challenged node's.
-pub const E_NOT_CHALLENGED_NODE: u64 = 4;
-/// The answer came after the deadline.
-pub const E_DEADLINE_PASSED: u64 = 5;
-/// The deadline has not passed yet: the node may still answer.
-pub const E_DEADLINE_NOT_PASSED: u64 = 6;
-/// The symbol's length is not the blob's symbol size.
-pub const E_WRONG_SYMBOL_LENGTH: u64 = 7;
-/// A Merkle path does not have depth(n) = ⌈log2 n⌉ entries.
-pub const E_WRONG_PATH_LENGTH: u64 = 8;
-/// A hash (path entry or secondary hash) is not 32 bytes.
-pub const E_WRONG_HASH_LENGTH: u64 = 9;
-/// The answer does not hash up to the blob's root hash.
-pub const E_INVALID_PROOF: u64 = 10;
+/// The abort codes of `floe::challenge`, generated from the Move source.
+pub use floe_sdk::move_aborts::challenge::*;
 
 pub fn register(registry: &mut HandlerRegistry) {
     let handlers: [(&str, FloeFn); 22] = [

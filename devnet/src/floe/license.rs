@@ -30,48 +30,8 @@ const MODULE: &str = "license";
 
 // === Errors (same names and values as in license.move) ===
 
-/// The `ModelCap` does not control the offer's model.
-pub const E_WRONG_CAP: u64 = 0;
-/// `window_ms` is 0.
-pub const E_ZERO_WINDOW_LENGTH: u64 = 1;
-/// `max_windows` is 0.
-pub const E_ZERO_MAX_WINDOWS: u64 = 2;
-/// `max_windows * window_ms` exceeds `MAX_LICENSE_MS` (100 years).
-pub const E_LICENSE_TOO_LONG: u64 = 3;
-/// `max_windows * price_per_window` does not fit in a u64.
-pub const E_PRICE_OVERFLOW: u64 = 4;
-/// `max_windows * uses_per_window` does not fit in a u64.
-pub const E_USES_OVERFLOW: u64 = 5;
-/// The offer is paused: no purchases or extensions.
-pub const E_OFFER_PAUSED: u64 = 6;
-/// `resume_offer` on an offer that is not paused.
-pub const E_OFFER_NOT_PAUSED: u64 = 7;
-/// `pause_offer` on an offer that is already paused.
-pub const E_OFFER_ALREADY_PAUSED: u64 = 8;
-/// The `Model` passed is not the offer's model.
-pub const E_WRONG_MODEL: u64 = 9;
-/// `windows` is 0.
-pub const E_ZERO_WINDOWS: u64 = 10;
-/// The license would cover more than `max_windows` windows ahead of now.
-pub const E_TOO_MANY_WINDOWS: u64 = 11;
-/// The payment coin holds less than the price.
-pub const E_INSUFFICIENT_PAYMENT: u64 = 12;
-/// `extend` with an offer other than the one the license was bought from.
-pub const E_WRONG_OFFER: u64 = 13;
-/// The license has expired.
-pub const E_LICENSE_EXPIRED: u64 = 14;
-/// The use-limited license has no uses left.
-pub const E_NO_USES_LEFT: u64 = 15;
-/// `seal_approve`: the identity is not the license's model ID bytes.
-pub const E_WRONG_ID: u64 = 16;
-/// The price now is above the `max_price` the buyer agreed to (the offer was repriced).
-pub const E_PRICE_ABOVE_MAX: u64 = 17;
-/// `seal_approve` with a use-limited license: consume a use and approve with its receipt.
-pub const E_USE_LIMITED_NEEDS_RECEIPT: u64 = 18;
-/// `seal_approve_receipt`: the receipt's lifetime is over.
-pub const E_RECEIPT_EXPIRED: u64 = 19;
-/// `seal_approve_receipt`: the sender is not the receipt's consumer.
-pub const E_NOT_CONSUMER: u64 = 20;
+/// The abort codes of `floe::license`, generated from the Move source.
+pub use floe_sdk::move_aborts::license::*;
 
 // === Constants ===
 

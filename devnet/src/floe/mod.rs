@@ -53,7 +53,6 @@ pub type FloeFn =
 /// Registers the handlers of every module of the package.
 pub fn register(registry: &mut HandlerRegistry) {
     wal::register(registry);
-    staking_pool::register(registry);
     system::register(registry);
     staking::register(registry);
     blob::register(registry);

@@ -28,33 +28,8 @@ const MODULE: &str = "model";
 
 // === Errors (same names and values as in model.move) ===
 
-/// The model name is empty.
-pub const E_EMPTY_NAME: u64 = 0;
-/// The model name is longer than `MAX_NAME_LENGTH` bytes.
-pub const E_NAME_TOO_LONG: u64 = 1;
-/// The description is longer than `MAX_DESCRIPTION_LENGTH` bytes.
-pub const E_DESCRIPTION_TOO_LONG: u64 = 2;
-/// The `ModelCap` belongs to another model.
-pub const E_WRONG_CAP: u64 = 3;
-/// The `Blob` of a new version is not certified.
-pub const E_BLOB_NOT_CERTIFIED: u64 = 4;
-/// The architecture string is longer than `MAX_ARCHITECTURE_LENGTH` bytes.
-pub const E_ARCHITECTURE_TOO_LONG: u64 = 5;
-/// The data set hash is longer than `MAX_DATASET_HASH_LENGTH` bytes.
-pub const E_DATASET_HASH_TOO_LONG: u64 = 6;
-/// `metric_names` and `metric_values` differ in length.
-pub const E_METRICS_LENGTH_MISMATCH: u64 = 7;
-/// More than `MAX_METRICS` metrics.
-pub const E_TOO_MANY_METRICS: u64 = 8;
-/// The same metric name appears twice.
-pub const E_DUPLICATE_METRIC: u64 = 9;
-/// `withdraw_revenue` with nothing to withdraw.
-pub const E_NO_REVENUE: u64 = 10;
-/// No version with this number (raised by `version`, which has no handler: it returns a
-/// reference).
-pub const E_VERSION_NOT_FOUND: u64 = 11;
-/// The `Blob` of a new version has expired (its storage ended by the current epoch).
-pub const E_BLOB_EXPIRED: u64 = 12;
+/// The abort codes of `floe::model`, generated from the Move source.
+pub use floe_sdk::move_aborts::model::*;
 
 // === Limits ===
 

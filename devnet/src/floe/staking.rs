@@ -39,26 +39,8 @@ pub const VOTE_STORAGE_PRICE: u8 = 0;
 pub const VOTE_WRITE_PRICE: u8 = 1;
 pub const VOTE_CAPACITY: u8 = 2;
 
-/// Commission above 10 000 bps.
-pub const E_INVALID_COMMISSION: u64 = 0;
-/// The BLS public key is not 48 bytes.
-pub const E_INVALID_BLS_KEY: u64 = 1;
-/// The proof of possession does not verify.
-pub const E_INVALID_PROOF_OF_POSSESSION: u64 = 2;
-/// The name is empty or longer than 128 bytes.
-pub const E_INVALID_NAME: u64 = 3;
-/// The network address is empty or longer than 256 bytes.
-pub const E_INVALID_NETWORK_ADDRESS: u64 = 4;
-/// Less than `MIN_STAKE`.
-pub const E_STAKE_TOO_SMALL: u64 = 5;
-/// A withdrawal was already requested for this stake.
-pub const E_WITHDRAW_ALREADY_REQUESTED: u64 = 6;
-/// `withdraw` before `request_withdraw`.
-pub const E_WITHDRAW_NOT_REQUESTED: u64 = 7;
-/// `withdraw` before the withdraw epoch.
-pub const E_WITHDRAW_TOO_EARLY: u64 = 8;
-/// A price vote of zero.
-pub const E_INVALID_VOTE: u64 = 9;
+/// The abort codes of `floe::staking`, generated from the Move source.
+pub use floe_sdk::move_aborts::staking::*;
 
 // ----- arguments -----
 

@@ -19,11 +19,9 @@ use floe_sdk::move_types::{
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
 use super::{
-    E_BALANCE_NOT_ENOUGH, FloeFn, TableTypes, add, arity, emit, id_type, object_arg, pure_arg, ret,
-    table_add, table_contains, table_get, table_new, tag, type_tag,
+    E_BALANCE_NOT_ENOUGH, TableTypes, emit, id_type, table_add, table_get, table_new, type_tag,
 };
-use crate::handlers::HandlerRegistry;
-use crate::runtime::{CallContext, Value};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "staking_pool";
 
@@ -345,105 +343,6 @@ impl U256Wide {
         }
         quotient
     }
-}
-
-// ----- handlers (reads of a `&StakingPool`) -----
-
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 17] = [
-        ("node_id", |c, _, a| read(c, &a, |p| ret(&p.id.id))),
-        ("node_cap_id", |c, _, a| {
-            read(c, &a, |p| ret(&p.node_cap_id))
-        }),
-        ("name", |c, _, a| read(c, &a, |p| ret(&p.name))),
-        ("network_address", |c, _, a| {
-            read(c, &a, |p| ret(&p.network_address))
-        }),
-        ("commission_bps", |c, _, a| {
-            read(c, &a, |p| ret(&p.commission_bps))
-        }),
-        ("registered_epoch", |c, _, a| {
-            read(c, &a, |p| ret(&p.registered_epoch))
-        }),
-        ("storage_price_vote", |c, _, a| {
-            read(c, &a, |p| ret(&p.storage_price_vote))
-        }),
-        ("write_price_vote", |c, _, a| {
-            read(c, &a, |p| ret(&p.write_price_vote))
-        }),
-        ("capacity_vote", |c, _, a| {
-            read(c, &a, |p| ret(&p.capacity_vote))
-        }),
-        ("active_stake", |c, _, a| {
-            read(c, &a, |p| ret(&p.active.value))
-        }),
-        ("total_shares", |c, _, a| {
-            read(c, &a, |p| ret(&p.total_shares))
-        }),
-        ("pending_stake", |c, _, a| {
-            read(c, &a, |p| ret(&p.pending_stake.value))
-        }),
-        ("pending_withdraw_shares", |c, _, a| {
-            read(c, &a, |p| ret(&p.pending_withdraw_shares))
-        }),
-        ("withdrawable", |c, _, a| {
-            read(c, &a, |p| ret(&p.withdrawable.value))
-        }),
-        ("commission", |c, _, a| {
-            read(c, &a, |p| ret(&p.commission.value))
-        }),
-        ("has_rate", has_rate),
-        ("rate", rate),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-}
-
-/// A `&StakingPool` argument (only reachable if a pool ever were an object of its own).
-fn pool_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<StakingPool, ExecutionError> {
-    let id = object_arg(ctx, args, index, &tag(MODULE, "StakingPool"))?;
-    ctx.read(id)
-}
-
-fn read(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&StakingPool) -> Result<Value, ExecutionError>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let pool = pool_arg(ctx, args, 0)?;
-    Ok(vec![f(&pool)?])
-}
-
-/// `has_rate(pool: &StakingPool, epoch: u64): bool`
-fn has_rate(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let pool = pool_arg(ctx, &args, 0)?;
-    let epoch: u64 = pure_arg(ctx, &args, 1)?;
-    let found = table_contains(ctx, &pool.rates, &rates_types(), &epoch)?;
-    Ok(vec![ret(&found)?])
-}
-
-/// `rate(pool: &StakingPool, epoch: u64): (u64, u128)`
-fn rate(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let pool = pool_arg(ctx, &args, 0)?;
-    let epoch: u64 = pure_arg(ctx, &args, 1)?;
-    let r: Rate = table_get(ctx, &pool.rates, &rates_types(), &epoch)?;
-    Ok(vec![ret(&r.stake)?, ret(&r.shares)?])
 }
 
 #[cfg(test)]

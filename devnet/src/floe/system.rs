@@ -66,43 +66,8 @@ const MIN_MAX_COMMITTEE_SIZE: u64 = 1;
 /// Fewest shards the Red Stuff encoder supports (n = 3f + 1 with f ≥ 1).
 pub const MIN_SHARDS: u16 = 4;
 
-/// `create_system` was already called with this `AdminCap`.
-pub const E_SYSTEM_ALREADY_CREATED: u64 = 0;
-/// `n_shards` must be at least `MIN_SHARDS` (4).
-pub const E_INVALID_SHARD_COUNT: u64 = 1;
-/// `epoch_duration_ms` must be at least 1.
-pub const E_INVALID_EPOCH_DURATION: u64 = 2;
-/// The current epoch has not lasted `epoch_duration_ms` yet.
-pub const E_EPOCH_NOT_OVER: u64 = 3;
-/// A parameter value outside its documented bounds.
-pub const E_PARAMETER_OUT_OF_BOUNDS: u64 = 4;
-/// No node is registered with this ID.
-pub const E_NODE_NOT_FOUND: u64 = 5;
-/// Not enough free capacity for the reservation.
-pub const E_CAPACITY_EXCEEDED: u64 = 6;
-/// Fees or capacity for an epoch range that is empty or starts in the past, or capacity for a
-/// range ending more than `max_epochs_ahead` epochs after the current one.
-pub const E_INVALID_EPOCH_RANGE: u64 = 7;
-/// Signer indices are out of range or not strictly increasing.
-pub const E_INVALID_SIGNERS: u64 = 8;
-/// The signers hold fewer than 2f + 1 shards.
-pub const E_NOT_ENOUGH_SHARDS: u64 = 9;
-/// The aggregate BLS signature does not verify.
-pub const E_INVALID_SIGNATURE: u64 = 10;
-/// More committee members than shards.
-pub const E_COMMITTEE_TOO_LARGE: u64 = 11;
-/// A node with this BLS public key is already registered.
-pub const E_DUPLICATE_BLS_KEY: u64 = 12;
-/// `MAX_NODES` nodes are registered already.
-pub const E_TOO_MANY_NODES: u64 = 13;
-/// The `AdminCap` did not create this `System`.
-pub const E_WRONG_ADMIN_CAP: u64 = 14;
-/// `ENotCommitteeMember`.
-pub const E_NOT_COMMITTEE_MEMBER: u64 = 15;
-/// `EWrongSyncEpoch`.
-pub const E_WRONG_SYNC_EPOCH: u64 = 16;
-/// `ENoPendingShards`.
-pub const E_NO_PENDING_SHARDS: u64 = 17;
+/// The abort codes of `floe::system`, generated from the Move source.
+pub use floe_sdk::move_aborts::system::*;
 
 /// `sui::group_ops::EInvalidInput`: `bls12381::g1_from_bytes` of bytes that are not a point.
 const E_GROUP_INVALID_INPUT: u64 = 1;

@@ -12,11 +12,8 @@ const MODULE: &str = "version";
 /// The version of this package (`version::VERSION`).
 pub const VERSION: u64 = 1;
 
-/// The object was last migrated by another version of the package: call the current
-/// package's functions, after `migrate` if an upgrade just landed.
-pub const E_WRONG_VERSION: u64 = 0;
-/// The object is already at this package's version: there is nothing to migrate.
-pub const E_ALREADY_MIGRATED: u64 = 1;
+/// The abort codes of `floe::version`, generated from the Move source.
+pub use floe_sdk::move_aborts::version::*;
 
 pub fn register(registry: &mut HandlerRegistry) {
     let handlers: [(&str, FloeFn); 1] = [("current", current)];

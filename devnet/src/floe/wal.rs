@@ -22,8 +22,8 @@ pub const SOURCE_LICENSE_FEE: u8 = 3;
 /// WAL its owner burned with `burn` (the protocol's sources 0..=3 are the package's only).
 pub const SOURCE_USER: u8 = 4;
 
-/// The burn source is not one of the five known sources.
-pub const E_UNKNOWN_BURN_SOURCE: u64 = 0;
+/// The abort codes of `floe::wal`, generated from the Move source.
+pub use floe_sdk::move_aborts::wal::*;
 
 pub fn register(registry: &mut HandlerRegistry) {
     let handlers: [(&str, FloeFn); 10] = [

@@ -567,22 +567,9 @@ pub fn random() -> Arg {
     Arg::ObjRead(objects::RANDOM_ID)
 }
 
-/// The value of `const NAME: TYPE = value;` in `move/floe/sources/<module>.move`: tests compare
-/// abort codes and constants with the Move package itself, not with the devnet's copies.
+/// The value of `const NAME: TYPE = value;` in `move/floe/sources/<module>.move`, from the sdk's
+/// table generated from the Move sources: tests compare codes and constants with the package.
 pub fn move_constant(module: &str, name: &str) -> u64 {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../move/floe/sources/{module}.move"));
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .find_map(|line| {
-            let rest = line.trim().strip_prefix("const ")?.strip_prefix(name)?;
-            let value = rest.strip_prefix(':')?.split_once('=')?.1;
-            value
-                .trim()
-                .trim_end_matches(';')
-                .replace('_', "")
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("{module}.move defines no constant {name}"))
+    floe_sdk::move_constants::value(module, name)
+        .unwrap_or_else(|| panic!("{module}.move defines no integer constant {name}"))
 }

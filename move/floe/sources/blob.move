@@ -48,46 +48,67 @@ const INTENT_APP_ID: u8 = 3;
 
 /// `epochs_ahead` is zero, or the storage would end more than `max_epochs_ahead` epochs
 /// after the current one.
+/// Choose between 1 and the system's max_epochs_ahead epochs.
 const EInvalidEpochsAhead: u64 = 0;
 /// The symbol size for this size and shard count would exceed 65 534 bytes.
+/// Split the blob into smaller blobs.
 const EBlobTooLarge: u64 = 1;
 /// The payment coin holds less than the price.
+/// Use a coin with more WAL (merge coins or get more).
 const EInsufficientPayment: u64 = 2;
 /// Only RS2 (encoding type 1) is supported.
+/// Encode with floe-encoder.
 const EInvalidEncodingType: u64 = 3;
 /// The blob ID does not match blake2b256(encoding type ‖ size ‖ root hash).
+/// Pass the metadata floe-encoder computed.
 const EInvalidBlobId: u64 = 4;
 /// The storage is smaller than the blob's encoded size.
+/// Reserve space for this blob's size.
 const EStorageTooSmall: u64 = 5;
 /// The storage does not cover the current epoch.
+/// Reserve new storage.
 const EStorageNotCurrent: u64 = 6;
 /// The blob is certified already.
+/// Nothing to do.
 const EAlreadyCertified: u64 = 7;
 /// The blob's storage has ended.
+/// Register the blob again with new storage.
 const EBlobExpired: u64 = 8;
 /// The blob was registered as not deletable.
+/// It stays until its storage ends.
 const ENotDeletable: u64 = 9;
 /// The blob's storage has not ended yet.
+/// Wait for its end epoch.
 const EBlobNotExpired: u64 = 10;
 /// The split epoch is not strictly inside the storage's epochs.
+/// Split at an epoch strictly inside the storage's epochs.
 const EInvalidSplitEpoch: u64 = 11;
 /// The split size is not strictly between 0 and the storage's size.
+/// Split at a size strictly between 0 and the storage's size.
 const EInvalidSplitSize: u64 = 12;
 /// The two storages neither share their epochs nor have equal sizes and adjacent epochs.
+/// Only storage with the same epochs, or the same size and adjacent epochs, can be fused.
 const EIncompatibleStorage: u64 = 13;
 /// The extension does not start at the blob's end epoch.
+/// The extension must start at the blob's end epoch.
 const EExtensionNotContiguous: u64 = 14;
 /// The extension's size differs from the blob's storage size.
+/// The extension must have exactly the blob's storage size.
 const EExtensionSizeMismatch: u64 = 15;
 /// The price does not fit in a `u64`.
+/// Reserve less size or fewer epochs.
 const EPriceOverflow: u64 = 16;
 /// No live certified blob has this ID.
+/// Check the blob ID or certify the blob first.
 const ENotCertified: u64 = 17;
 /// Index past the end of the registry.
+/// Read certified_count first.
 const EIndexOutOfRange: u64 = 18;
 /// The shard count is zero.
+/// The shard count must be at least 1.
 const EInvalidShardCount: u64 = 19;
 /// None of the blob ID's references in the registry has expired.
+/// Nothing to prune.
 const ENothingToPrune: u64 = 20;
 
 // === Objects ===

@@ -45,26 +45,37 @@ const INNER_PREFIX: u8 = 1;
 // === Errors ===
 
 /// Challenges were already issued in this epoch.
+/// Try again next epoch.
 const EAlreadyIssued: u64 = 0;
 /// The registry holds no certified blob to challenge.
+/// There is no certified blob to challenge yet.
 const ENoCertifiedBlob: u64 = 1;
 /// No challenge with this ID was ever issued.
+/// Check the ID from the ChallengeIssued event.
 const EChallengeNotFound: u64 = 2;
 /// The challenge was already answered or slashed.
+/// Nothing to do.
 const EChallengeResolved: u64 = 3;
 /// The `NodeCap` is not the challenged node's.
+/// Answer with the NodeCap of the challenged node.
 const ENotChallengedNode: u64 = 4;
 /// The answer came after the deadline.
+/// The challenge can now only be slashed.
 const EDeadlinePassed: u64 = 5;
 /// The deadline has not passed yet: the node may still answer.
+/// Call slash after the deadline.
 const EDeadlineNotPassed: u64 = 6;
 /// The symbol's length is not the blob's symbol size.
+/// Rebuild the answer with floe-encoder.
 const EWrongSymbolLength: u64 = 7;
 /// A Merkle path does not have depth(n) = ⌈log2 n⌉ entries.
+/// Rebuild the answer with floe-encoder.
 const EWrongPathLength: u64 = 8;
 /// A hash (path entry or secondary hash) is not 32 bytes.
+/// Rebuild the answer with floe-encoder.
 const EWrongHashLength: u64 = 9;
 /// The answer does not hash up to the blob's root hash.
+/// Check the stored sliver and retry before the deadline.
 const EInvalidProof: u64 = 10;
 
 // === Objects ===

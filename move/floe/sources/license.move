@@ -33,48 +33,68 @@ use sui::coin::Coin;
 // === Errors ===
 
 /// The `ModelCap` does not control the offer's model.
+/// Use the ModelCap of the offer's model.
 const EWrongCap: u64 = 0;
 /// `window_ms` is 0.
+/// The window length must be more than 0 ms.
 const EZeroWindowLength: u64 = 1;
 /// `max_windows` is 0.
+/// Max_windows must be at least 1.
 const EZeroMaxWindows: u64 = 2;
 /// `max_windows * window_ms` exceeds `MAX_LICENSE_MS` (100 years).
+/// Lower one of them.
 const ELicenseTooLong: u64 = 3;
 /// `max_windows * price_per_window` does not fit in a u64.
+/// Lower one of them.
 const EPriceOverflow: u64 = 4;
 /// `max_windows * uses_per_window` does not fit in a u64.
+/// Lower one of them.
 const EUsesOverflow: u64 = 5;
 /// The offer is paused: no purchases or extensions.
+/// Wait until the seller resumes it.
 const EOfferPaused: u64 = 6;
 /// `resume_offer` on an offer that is not paused.
+/// Nothing to resume.
 const EOfferNotPaused: u64 = 7;
 /// `pause_offer` on an offer that is already paused.
+/// The offer is already paused.
 const EOfferAlreadyPaused: u64 = 8;
 /// The `Model` passed is not the offer's model.
+/// Pass the Model the offer sells.
 const EWrongModel: u64 = 9;
 /// `windows` is 0.
+/// Buy at least one window.
 const EZeroWindows: u64 = 10;
 /// The license would cover more than `max_windows` windows ahead of now.
+/// Buy fewer.
 const ETooManyWindows: u64 = 11;
 /// The payment coin holds less than the price.
+/// Use a coin with more WAL.
 const EInsufficientPayment: u64 = 12;
 /// `extend` with an offer other than the one the license was bought from.
+/// Extend a license with the offer it was bought from.
 const EWrongOffer: u64 = 13;
 /// The license has expired.
+/// Extend it or buy a new one.
 const ELicenseExpired: u64 = 14;
 /// The use-limited license has no uses left.
+/// Extend it or buy a new one.
 const ENoUsesLeft: u64 = 15;
 /// `seal_approve`: the identity is not the license's model ID bytes.
+/// The identity must be the licensed model's 32 ID bytes.
 const EWrongId: u64 = 16;
 /// The price now (`windows * price_per_window`) is above the `max_price` the buyer agreed to:
 /// the offer was repriced after the buyer's quote.
+/// Check the offer's price and buy again if you agree.
 const EPriceAboveMax: u64 = 17;
 /// `seal_approve` with a use-limited license: consume a use first (`consume`) and approve
 /// with its receipt (`seal_approve_receipt`).
+/// A use-limited license opens a model only through a use consumed on-chain: consume a use first (`floe read` does it) and approve with its receipt.
 const EUseLimitedNeedsReceipt: u64 = 18;
 /// `seal_approve_receipt`: the receipt's lifetime is over; consume another use.
 const EReceiptExpired: u64 = 19;
 /// `seal_approve_receipt`: the sender is not the receipt's consumer.
+/// Sign as that account, or consume a use of your own license.
 const ENotConsumer: u64 = 20;
 
 // === Constants ===

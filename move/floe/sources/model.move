@@ -37,30 +37,43 @@ use sui::vec_map::{Self, VecMap};
 // === Errors ===
 
 /// The model name is empty.
+/// Give the model a name.
 const EEmptyName: u64 = 0;
 /// The model name is longer than `MAX_NAME_LENGTH` bytes.
+/// The model name may be at most 128 bytes.
 const ENameTooLong: u64 = 1;
 /// The description is longer than `MAX_DESCRIPTION_LENGTH` bytes.
+/// The description may be at most 4096 bytes.
 const EDescriptionTooLong: u64 = 2;
 /// The `ModelCap` belongs to another model.
+/// Use the ModelCap of this model.
 const EWrongCap: u64 = 3;
 /// The `Blob` of a new version is not certified.
+/// Pass a Blob object you own that is certified: store the file first (floe store).
 const EBlobNotCertified: u64 = 4;
 /// The architecture string is longer than `MAX_ARCHITECTURE_LENGTH` bytes.
+/// The architecture may be at most 128 bytes.
 const EArchitectureTooLong: u64 = 5;
 /// The data set hash is longer than `MAX_DATASET_HASH_LENGTH` bytes.
+/// The data set hash may be at most 64 bytes.
 const EDatasetHashTooLong: u64 = 6;
 /// `metric_names` and `metric_values` differ in length.
+/// Pass one value per metric name.
 const EMetricsLengthMismatch: u64 = 7;
 /// More than `MAX_METRICS` metrics.
+/// A version may have at most 32 metrics.
 const ETooManyMetrics: u64 = 8;
 /// The same metric name appears twice.
+/// Each metric name may appear only once.
 const EDuplicateMetric: u64 = 9;
 /// `withdraw_revenue` with nothing to withdraw.
+/// The model has no revenue to withdraw yet.
 const ENoRevenue: u64 = 10;
 /// No version with this number.
+/// Read version_count first.
 const EVersionNotFound: u64 = 11;
 /// The `Blob` of a new version has expired (its storage ended by the current epoch).
+/// The Blob's storage has ended: extend it or store the file again, then publish.
 const EBlobExpired: u64 = 12;
 
 // === Limits ===

@@ -38,24 +38,34 @@ const VOTE_WRITE_PRICE: u8 = 1;
 const VOTE_CAPACITY: u8 = 2;
 
 /// Commission above 10 000 bps.
+/// The commission may be at most 10 000 bps (100 %).
 const EInvalidCommission: u64 = 0;
 /// The BLS public key is not 48 bytes.
+/// The BLS public key must be 48 bytes (compressed G1, min_pk).
 const EInvalidBlsKey: u64 = 1;
 /// The proof of possession does not verify.
+/// Sign bcs(sender) ‖ public key with the node's BLS key, as the registering sender.
 const EInvalidProofOfPossession: u64 = 2;
 /// The name is empty or longer than 128 bytes.
+/// The node name must be 1 to 128 bytes.
 const EInvalidName: u64 = 3;
 /// The network address is empty or longer than 256 bytes.
+/// The network address must be 1 to 256 bytes.
 const EInvalidNetworkAddress: u64 = 4;
 /// Less than `MIN_STAKE`.
+/// Stake at least 1 WAL.
 const EStakeTooSmall: u64 = 5;
 /// A withdrawal was already requested for this stake.
+/// Call withdraw from its withdraw epoch on.
 const EWithdrawAlreadyRequested: u64 = 6;
 /// `withdraw` before `request_withdraw`.
+/// Request the withdrawal first, then withdraw in a later epoch.
 const EWithdrawNotRequested: u64 = 7;
 /// `withdraw` before the withdraw epoch.
+/// Wait until the epoch after the withdrawal request.
 const EWithdrawTooEarly: u64 = 8;
 /// A price vote of zero.
+/// Price votes must be more than 0.
 const EInvalidVote: u64 = 9;
 
 /// Controls a registered node: votes, network address, commission. Owned by the operator.

@@ -81,16 +81,22 @@ const MIN_MAX_COMMITTEE_SIZE: u64 = 1;
 const MIN_SHARDS: u16 = 4;
 
 /// `create_system` was already called with this `AdminCap`.
+/// Use its ID.
 const ESystemAlreadyCreated: u64 = 0;
 /// `n_shards` must be at least `MIN_SHARDS` (4), the fewest the encoder supports.
+/// The shard count must be at least 1.
 const EInvalidShardCount: u64 = 1;
 /// `epoch_duration_ms` must be at least 1.
+/// The epoch duration must be at least 1 ms.
 const EInvalidEpochDuration: u64 = 2;
 /// The current epoch has not lasted `epoch_duration_ms` yet.
+/// Try again later.
 const EEpochNotOver: u64 = 3;
 /// A parameter value outside its documented bounds.
+/// The value is outside the parameter's documented bounds.
 const EParameterOutOfBounds: u64 = 4;
 /// No node is registered with this ID.
+/// Check the node ID.
 const ENodeNotFound: u64 = 5;
 /// Not enough free capacity for the reservation.
 const ECapacityExceeded: u64 = 6;
@@ -98,24 +104,34 @@ const ECapacityExceeded: u64 = 6;
 /// a range ending more than `max_epochs_ahead` epochs after the current one.
 const EInvalidEpochRange: u64 = 7;
 /// Signer indices are out of range or not strictly increasing.
+/// Signers must be committee indices in strictly increasing order.
 const EInvalidSigners: u64 = 8;
 /// The signers hold fewer than 2f + 1 shards.
+/// Collect confirmations from nodes holding at least 2f+1 shards.
 const ENotEnoughShards: u64 = 9;
 /// The aggregate BLS signature does not verify.
+/// Collect confirmations for the current epoch again.
 const EInvalidSignature: u64 = 10;
 /// More committee members than shards.
+/// The committee may not have more members than shards.
 const ECommitteeTooLarge: u64 = 11;
 /// A node with this BLS public key is already registered.
+/// Generate a new key for the node.
 const EDuplicateBlsKey: u64 = 12;
 /// `MAX_NODES` nodes are registered already.
+/// The network has the maximum number of nodes.
 const ETooManyNodes: u64 = 13;
 /// The `AdminCap` did not create this `System`.
+/// Use the AdminCap that created this System.
 const EWrongAdminCap: u64 = 14;
 /// The node is not in the current committee.
+/// Check `floe status`.
 const ENotCommitteeMember: u64 = 15;
 /// The sync signal names an epoch other than the current one.
+/// Read it from the System object.
 const EWrongSyncEpoch: u64 = 16;
 /// The node has no shards waiting for sync this epoch (none gained, or already signalled).
+/// Nothing to do.
 const ENoPendingShards: u64 = 17;
 
 /// Lets its holder create the `System` once and tune that `System`'s parameters. Sent to the

@@ -24,6 +24,7 @@ const SOURCE_LICENSE_FEE: u8 = 3;
 const SOURCE_USER: u8 = 4;
 
 /// The burn source is not one of the five known sources.
+/// Report it.
 const EUnknownBurnSource: u64 = 0;
 
 /// The one-time witness and the coin type.
