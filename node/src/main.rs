@@ -72,6 +72,11 @@ enum Command {
         /// Symbol MiB one round may bring in.
         #[arg(long, default_value_t = 64)]
         round_mib: usize,
+        /// Migration instead of recovery: node 0's shards were held by the other nodes in the
+        /// previous epoch, which still keep them; node 0 fetches the pairs whole from them, as
+        /// a node does after an epoch change (the `epoch_sync_done` call itself is not timed).
+        #[arg(long)]
+        migrate: bool,
     },
 }
 
@@ -94,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             batch,
             round_mib,
+            migrate,
         } => {
             bench_recovery(RecoveryBench {
                 n: shards,
@@ -103,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
                 concurrency,
                 batch,
                 round_bytes: round_mib << 20,
+                migrate,
             })
             .await
         }
@@ -202,6 +209,7 @@ struct RecoveryBench {
     concurrency: usize,
     batch: usize,
     round_bytes: usize,
+    migrate: bool,
 }
 
 /// The node state of a benchmark node holding `shards`, with a chain-free store.
@@ -239,8 +247,20 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
             .filter(|s| usize::from(*s) % b.nodes == i)
             .collect()
     };
+    // With --migrate, node 0's shards were held last epoch by nodes 1, 2, … in turn.
+    let previous_holder = |shard: u16| 1 + usize::from(shard) / b.nodes % (b.nodes - 1);
+    let lost_by = |i: usize| -> Vec<u16> {
+        shards_of(0)
+            .into_iter()
+            .filter(|&s| b.migrate && previous_holder(s) == i)
+            .collect()
+    };
     let states: Vec<Arc<NodeState>> = (0..b.nodes)
-        .map(|i| bench_state(&dir.join(format!("node-{i}")), shards_of(i), i))
+        .map(|i| {
+            let mut held = shards_of(i);
+            held.extend(lost_by(i));
+            bench_state(&dir.join(format!("node-{i}")), held, i)
+        })
         .collect::<anyhow::Result<_>>()?;
     let registration = Registration {
         blob_object: Address::ZERO,
@@ -255,7 +275,7 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
         let id = metadata.blob_id();
         for (i, state) in states.iter().enumerate().skip(1) {
             state.store.put_metadata(&id, &metadata, registration)?;
-            for shard in shards_of(i) {
+            for shard in shards_of(i).into_iter().chain(lost_by(i)) {
                 let pair = &pairs[id.pair_for_shard(usize::from(shard), b.n)];
                 state.store.put_pair(&id, shard, pair, 1)?;
             }
@@ -278,6 +298,25 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
             public_key: state.key.public_key().to_vec(),
             shards: shards_of(i),
             pending: vec![],
+        });
+    }
+    for (i, state) in states.iter().enumerate() {
+        // The lost shards are kept (and served) but no longer held.
+        state.store.set_shards(shards_of(i));
+    }
+    if b.migrate {
+        let mut previous = members.clone();
+        for (i, member) in previous.iter_mut().enumerate() {
+            member.shards = if i == 0 {
+                vec![]
+            } else {
+                shards_of(i).into_iter().chain(lost_by(i)).collect()
+            };
+        }
+        states[0].peers.update(CommitteeView {
+            epoch: 0,
+            n_shards: u16::try_from(b.n)?,
+            members: previous,
         });
     }
     let view = CommitteeView {
@@ -313,11 +352,17 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
     }
     let progress = &states[0].progress;
     let bytes = progress.bytes_recovered.load(Ordering::Relaxed);
-    let pairs = progress.pairs_recovered.load(Ordering::Relaxed);
+    let transferred = progress.pairs_transferred.load(Ordering::Relaxed);
+    let pairs = progress.pairs_recovered.load(Ordering::Relaxed) + transferred;
     let mib = bytes as f64 / f64::from(1 << 20);
     println!(
-        "recovery of a wiped node, n = {}, {} blobs of {} bytes, {} nodes ({} shards wiped), \
-         concurrency {}, batch {}, round {} MiB: {pairs} pairs, {mib:.1} MiB of slivers in {:.2} s = {:.1} MiB/s",
+        "{} of a wiped node, n = {}, {} blobs of {} bytes, {} nodes ({} shards wiped), \
+         concurrency {}, batch {}, round {} MiB: {pairs} pairs ({transferred} transferred whole), {mib:.1} MiB of slivers in {:.2} s = {:.1} MiB/s",
+        if b.migrate {
+            "migration (pairs from previous holders)"
+        } else {
+            "recovery"
+        },
         b.n,
         b.blobs,
         b.size,

@@ -458,24 +458,36 @@ impl Recovery {
         let n = metadata.n_shards();
         let store = state.store.clone();
         let missing = blocking(move || store.missing_shards(&blob_id)).await?;
-        let mut left: Vec<u16> = Vec::new();
-        // Shards gained at this epoch's start come whole from their previous holder first.
-        for shard in missing {
-            let previous = state
-                .peers
-                .previous()
-                .and_then(|prev| prev.holder_of(shard).cloned())
-                .filter(|holder| Some(holder.node_id) != state.node_id);
-            match previous {
-                Some(holder) if self.transfer(&holder, &blob_id, shard, epoch).await => {}
-                _ => left.push(shard),
-            }
-        }
-        let mut failed = None;
         let symbol_size = metadata
             .checked_config()
             .map_or(1, |(_, symbol_size)| symbol_size);
-        for chunk in left.chunks(self.limits.pairs_per_round(n, symbol_size)) {
+        let per_round = self.limits.pairs_per_round(n, symbol_size);
+        // Shards gained at this epoch's start come whole from their previous holder first,
+        // a round of pairs at a time (a pair is smaller than the symbols budgeted for it).
+        let previous = state.peers.previous();
+        let mut left: Vec<u16> = Vec::new();
+        for round in missing.chunks(per_round) {
+            let transfers = round.iter().map(|&shard| {
+                let holder = previous
+                    .as_ref()
+                    .and_then(|prev| prev.holder_of(shard).cloned())
+                    .filter(|holder| Some(holder.node_id) != state.node_id);
+                async move {
+                    let done = match holder {
+                        Some(holder) => self.transfer(&holder, &blob_id, shard, epoch).await,
+                        None => false,
+                    };
+                    (shard, done)
+                }
+            });
+            for (shard, done) in futures::future::join_all(transfers).await {
+                if !done {
+                    left.push(shard);
+                }
+            }
+        }
+        let mut failed = None;
+        for chunk in left.chunks(per_round) {
             let targets: Vec<(u16, usize)> = chunk
                 .iter()
                 .map(|&shard| (shard, blob_id.pair_for_shard(usize::from(shard), n)))
