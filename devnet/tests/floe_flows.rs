@@ -386,13 +386,17 @@ fn registered() -> Vec<String> {
         .collect()
 }
 
-/// The Rust handler of `function` in `devnet/src/floe/{module}.rs`: the name paired with it
-/// in the module's `register`, or a note that it is an inline closure there.
+/// The Rust handler of `function` in `devnet/src/floe/{module}.rs`: the function of the same
+/// name when the module's registration is generated, else the name paired with it in the
+/// module's `register`, or a note that it is an inline closure there.
 fn handler_name(module: &str, function: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("src/floe")
         .join(format!("{module}.rs"));
     let text = std::fs::read_to_string(path).unwrap();
+    if text.contains(&format!("/floe_{module}.rs\"))")) {
+        return format!("`{function}` (typed, registration generated)");
+    }
     let register = &text[text.find("pub fn register(").unwrap()..];
     let needle = format!("\"{function}\",");
     let at = register

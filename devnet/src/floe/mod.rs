@@ -12,6 +12,7 @@
 //! aborts located in the right module, `Coin<WAL>` payments and `sui::table` over the
 //! runtime's dynamic fields.
 
+pub mod args;
 pub mod blob;
 pub mod challenge;
 pub mod genesis;

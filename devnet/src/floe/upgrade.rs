@@ -1,22 +1,18 @@
 //! `floe::upgrade`: the admin brings the protocol's shared objects to this package's version
 //! after an upgrade.
 
-use floe_sdk::move_types::{self, events::PackageMigrated};
-use sui_sdk_types::{ExecutionError, TypeTag};
+use floe_sdk::move_types::{
+    self, blob::BlobRegistry, challenge::ChallengeBoard, events::PackageMigrated, system::AdminCap,
+    system::System, wal::Treasury,
+};
+use sui_sdk_types::ExecutionError;
 
-use super::system::{E_WRONG_ADMIN_CAP, admin_cap_arg, system_arg};
-use super::{FloeFn, abort_in, add, arity, emit, version};
-use crate::handlers::HandlerRegistry;
+use super::args::Obj;
+use super::system::E_WRONG_ADMIN_CAP;
+use super::{abort_in, emit, version};
 use crate::runtime::{CallContext, Value};
 
-const MODULE: &str = "upgrade";
-
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 1] = [("migrate", migrate)];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/floe_upgrade.rs"));
 
 /// `migrate(cap: &AdminCap, system: &mut System, treasury: &mut Treasury,
 /// registry: &mut BlobRegistry, board: &mut ChallengeBoard)`: only the `AdminCap` that
@@ -25,15 +21,29 @@ pub fn register(registry: &mut HandlerRegistry) {
 /// `assert_admin` runs), `version::EAlreadyMigrated`.
 fn migrate(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    cap: Obj<AdminCap>,
+    system: Obj<System>,
+    treasury: Obj<Treasury>,
+    registry: Obj<BlobRegistry>,
+    board: Obj<ChallengeBoard>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 5)?;
-    let (_, cap) = admin_cap_arg(ctx, &args, 0)?;
-    let (system_id, mut system) = system_arg(ctx, &args, 1)?;
-    let (treasury_id, mut treasury) = super::wal::treasury_arg(ctx, &args, 2)?;
-    let (registry_id, mut registry) = super::blob::registry_arg(ctx, &args, 3)?;
-    let (board_id, mut board) = super::challenge::board_arg(ctx, &args, 4)?;
+    let cap = cap.value;
+    let Obj {
+        id: system_id,
+        value: mut system,
+    } = system;
+    let Obj {
+        id: treasury_id,
+        value: mut treasury,
+    } = treasury;
+    let Obj {
+        id: registry_id,
+        value: mut registry,
+    } = registry;
+    let Obj {
+        id: board_id,
+        value: mut board,
+    } = board;
     if cap.system_id != Some(move_types::id(system_id)) {
         return Err(abort_in("system", E_WRONG_ADMIN_CAP));
     }

@@ -1,34 +1,23 @@
 //! `floe::version`: the package version every shared object records, and the rule that only
 //! the package of that version acts on it.
 
-use sui_sdk_types::{ExecutionError, TypeTag};
+use sui_sdk_types::ExecutionError;
 
-use super::{FloeFn, abort_in, add, arity, ret};
-use crate::handlers::HandlerRegistry;
+use super::{abort_in, ret};
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "version";
 
-/// The version of this package (`version::VERSION`).
-pub const VERSION: u64 = 1;
+/// `VERSION`, the version of this package, generated from the Move source.
+pub use floe_sdk::move_constants::version::*;
 
 /// The abort codes of `floe::version`, generated from the Move source.
 pub use floe_sdk::move_aborts::version::*;
 
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 1] = [("current", current)];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/floe_version.rs"));
 
 /// `current(): u64`
-fn current(
-    _ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 0)?;
+fn current(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
     Ok(vec![ret(&VERSION)?])
 }
 

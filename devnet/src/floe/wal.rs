@@ -1,57 +1,49 @@
 //! `floe::wal`: the WAL coin's `Treasury`, which can only burn.
 
 use floe_sdk::move_types::{events::WalBurned, events::WalTreasuryCreated, wal::Treasury};
-use sui_sdk_types::{Address, ExecutionError, TypeTag};
+use sui_sdk_types::{Address, ExecutionError};
 
+use super::args::{Obj, WalCoin};
 use super::version;
-use super::{FloeFn, abort_in, add, arity, coin_into_balance, emit, object_arg, ret, tag};
-use crate::handlers::HandlerRegistry;
+use super::{abort_in, coin_into_balance, emit, object_arg, ret, tag};
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "wal";
 
-/// 9 decimals: 1 WAL = 10^9 base units.
-pub const DECIMALS: u8 = 9;
-/// 5 000 000 000 WAL in base units, all minted at publish.
-pub const INITIAL_SUPPLY: u64 = 5_000_000_000_000_000_000;
-
-pub const SOURCE_STORAGE_FEE: u8 = 0;
-pub const SOURCE_SLASHING: u8 = 1;
-pub const SOURCE_EARLY_UNSTAKE: u8 = 2;
-pub const SOURCE_LICENSE_FEE: u8 = 3;
-/// WAL its owner burned with `burn` (the protocol's sources 0..=3 are the package's only).
-pub const SOURCE_USER: u8 = 4;
+/// `DECIMALS`, `INITIAL_SUPPLY` and the burn sources `SOURCE_*`, generated from the Move source.
+pub use floe_sdk::move_constants::wal::*;
 
 /// The abort codes of `floe::wal`, generated from the Move source.
 pub use floe_sdk::move_aborts::wal::*;
 
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 10] = [
-        ("burn", burn_handler),
-        ("total_burned", total_burned),
-        ("total_supply", total_supply),
-        ("source_storage_fee", |_, _, a| {
-            constant(&a, SOURCE_STORAGE_FEE)
-        }),
-        ("source_slashing", |_, _, a| constant(&a, SOURCE_SLASHING)),
-        ("source_early_unstake", |_, _, a| {
-            constant(&a, SOURCE_EARLY_UNSTAKE)
-        }),
-        ("source_license_fee", |_, _, a| {
-            constant(&a, SOURCE_LICENSE_FEE)
-        }),
-        ("source_user", |_, _, a| constant(&a, SOURCE_USER)),
-        ("initial_supply", |_, _, a| constant(&a, INITIAL_SUPPLY)),
-        ("decimals", |_, _, a| constant(&a, DECIMALS)),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
+include!(concat!(env!("OUT_DIR"), "/floe_wal.rs"));
+
+fn source_storage_fee(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&SOURCE_STORAGE_FEE)?])
 }
 
-fn constant<T: serde::Serialize>(args: &[Value], value: T) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 0)?;
-    Ok(vec![ret(&value)?])
+fn source_slashing(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&SOURCE_SLASHING)?])
+}
+
+fn source_early_unstake(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&SOURCE_EARLY_UNSTAKE)?])
+}
+
+fn source_license_fee(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&SOURCE_LICENSE_FEE)?])
+}
+
+fn source_user(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&SOURCE_USER)?])
+}
+
+fn initial_supply(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&INITIAL_SUPPLY)?])
+}
+
+fn decimals(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&DECIMALS)?])
 }
 
 /// What `wal::init` creates at publish: the shared `Treasury` holding the locked cap with the
@@ -128,16 +120,17 @@ pub fn treasury_arg(
 
 /// `burn(treasury: &mut Treasury, coin: Coin<WAL>): u64`: the owner's own burn, always
 /// recorded as `SOURCE_USER`.
-fn burn_handler(
+fn burn(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    treasury: Obj<Treasury>,
+    coin: WalCoin,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (id, mut treasury) = treasury_arg(ctx, &args, 0)?;
+    let Obj {
+        id,
+        value: mut treasury,
+    } = treasury;
     version::assert_current(treasury.version)?;
-    let coin = ctx.object_id(&args[1], 1)?;
-    let amount = coin_into_balance(ctx, coin)?;
+    let amount = coin_into_balance(ctx, coin.0)?;
     let burned = burn_balance(ctx, &mut treasury, amount, SOURCE_USER)?;
     ctx.write(id, &treasury)?;
     Ok(vec![ret(&burned)?])
@@ -145,22 +138,16 @@ fn burn_handler(
 
 /// `total_burned(treasury: &Treasury): u64`
 fn total_burned(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    _ctx: &mut CallContext<'_>,
+    treasury: Obj<Treasury>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (_, treasury) = treasury_arg(ctx, &args, 0)?;
-    Ok(vec![ret(&treasury.total_burned)?])
+    Ok(vec![ret(&treasury.value.total_burned)?])
 }
 
 /// `total_supply(treasury: &Treasury): u64`
 fn total_supply(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    _ctx: &mut CallContext<'_>,
+    treasury: Obj<Treasury>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (_, treasury) = treasury_arg(ctx, &args, 0)?;
-    Ok(vec![ret(&treasury.cap.total_supply.value)?])
+    Ok(vec![ret(&treasury.value.cap.total_supply.value)?])
 }

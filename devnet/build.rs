@@ -1,0 +1,29 @@
+//! Generates the devnet's handler registration from the `floe` Move sources, with the sdk's
+//! generator (`sdk/build/`, one `move-syn` reading of the package): each converted module gets
+//! a `register` that decodes arguments by their Move types and calls the typed handler.
+
+#[path = "../sdk/build/calls.rs"]
+#[allow(dead_code)]
+mod calls;
+#[path = "../sdk/build/dispatch.rs"]
+mod dispatch;
+#[path = "../sdk/build/package.rs"]
+#[allow(dead_code)]
+mod package;
+
+use std::path::{Path, PathBuf};
+
+/// The modules whose handlers are typed functions registered by generated code.
+const TYPED_MODULES: [&str; 3] = ["upgrade", "version", "wal"];
+
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../move/floe");
+    println!("cargo:rerun-if-changed=../sdk/build");
+    let modules = package::read(&package)?;
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    for module in TYPED_MODULES {
+        let code = dispatch::register(&modules, module)?;
+        std::fs::write(out.join(format!("floe_{module}.rs")), code)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Typed arguments of the Floe handlers, decoded by the registration generated from the Move
+//! signatures (`devnet/build.rs`): a handler takes an [`Obj`] for each object parameter
+//! (`&T`, `&mut T` or `T` in Move), a [`WalCoin`] for a `Coin<WAL>`, [`Clock`] and [`Random`]
+//! for the system objects, and the decoded value of each pure parameter.
+
+use serde::de::DeserializeOwned;
+use sui_sdk_types::{Address, ExecutionError};
+
+use super::{object_arg, tag, wal_coin_tag};
+use crate::objects::{CLOCK_ID, RANDOM_ID};
+use crate::runtime::{CallContext, Value, bad_arg};
+
+/// An object argument of the package's type `T`: its ID and its contents as the transaction
+/// found them. A handler that changes it writes it back (`ctx.write(obj.id, &obj.value)`).
+#[derive(Debug, Clone)]
+pub struct Obj<T> {
+    pub id: Address,
+    pub value: T,
+}
+
+impl<T: DeserializeOwned> Obj<T> {
+    /// Argument `index`, which must be an object of type `floe::module::name`.
+    pub fn decode(
+        ctx: &CallContext<'_>,
+        args: &[Value],
+        index: usize,
+        module: &str,
+        name: &str,
+    ) -> Result<Self, ExecutionError> {
+        let id = object_arg(ctx, args, index, &tag(module, name))?;
+        Ok(Self {
+            id,
+            value: ctx.read(id)?,
+        })
+    }
+}
+
+/// A `Coin<WAL>` argument: its ID (the coin helpers of [`super`] read and change it).
+#[derive(Debug, Clone, Copy)]
+pub struct WalCoin(pub Address);
+
+impl WalCoin {
+    pub fn decode(
+        ctx: &CallContext<'_>,
+        args: &[Value],
+        index: usize,
+    ) -> Result<Self, ExecutionError> {
+        object_arg(ctx, args, index, &wal_coin_tag()).map(Self)
+    }
+}
+
+/// The shared `Clock` (0x6); the time itself is `ctx.timestamp_ms()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock;
+
+impl Clock {
+    pub fn decode(
+        ctx: &CallContext<'_>,
+        args: &[Value],
+        index: usize,
+    ) -> Result<Self, ExecutionError> {
+        system_object(ctx, args, index, CLOCK_ID).map(|()| Self)
+    }
+}
+
+/// The shared `Random` (0x8); draws come from the call context.
+#[derive(Debug, Clone, Copy)]
+pub struct Random;
+
+impl Random {
+    pub fn decode(
+        ctx: &CallContext<'_>,
+        args: &[Value],
+        index: usize,
+    ) -> Result<Self, ExecutionError> {
+        system_object(ctx, args, index, RANDOM_ID).map(|()| Self)
+    }
+}
+
+fn system_object(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+    expected: Address,
+) -> Result<(), ExecutionError> {
+    let position = u16::try_from(index).unwrap_or(u16::MAX);
+    let value = args.get(index).ok_or(ExecutionError::ArityMismatch)?;
+    if ctx.object_id(value, position)? != expected {
+        return Err(bad_arg(position));
+    }
+    Ok(())
+}
