@@ -36,8 +36,11 @@ pub struct KeyServer {
     master: MasterSecret,
     /// The object ID that names this server in encrypted objects (`services`).
     service_id: Address,
-    /// The package whose identities this server holds keys for (its original ID).
+    /// The package whose identities this server holds keys for (its original ID: identities
+    /// keep their namespace across upgrades, as in Seal).
     package: Address,
+    /// The package IDs a request may call: the original and its upgrades.
+    callable: Vec<Address>,
     pop: [u8; 48],
     policy: PolicyChecker,
     limiter: RateLimiter,
@@ -65,10 +68,22 @@ impl KeyServer {
             master,
             service_id,
             package,
+            callable: vec![package],
             pop,
             policy,
             limiter: RateLimiter::new(rate),
         }
+    }
+
+    /// Also accepts requests calling `upgrades` (later versions of the package); their
+    /// identities stay under the original package ID.
+    pub fn with_package_versions(mut self, upgrades: impl IntoIterator<Item = Address>) -> Self {
+        for id in upgrades {
+            if !self.callable.contains(&id) {
+                self.callable.push(id);
+            }
+        }
+        self
     }
 
     pub fn service_id(&self) -> Address {
@@ -88,7 +103,7 @@ impl KeyServer {
         now_ms: u64,
     ) -> Result<FetchKeyResponse, KeyServerError> {
         let ptb = KeyRequestPtb::parse(&request.ptb.0)?;
-        if ptb.package != self.package {
+        if !self.callable.contains(&ptb.package) {
             return Err(KeyServerError::UnsupportedPackageId {
                 served: self.package.to_string(),
                 requested: ptb.package.to_string(),
