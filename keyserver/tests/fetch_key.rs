@@ -3,132 +3,22 @@
 //! every refusal path answers problem+json with its Seal error name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod support;
+
+use std::time::Duration;
 
 use floe_crypto::elgamal::ElGamalSecretKey;
 use floe_crypto::{ObjectId, PublicKey, UserSecretKey, full_id};
-use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
-use floe_devnet::{Devnet, DevnetConfig};
 use floe_keyserver::client::{self, ClientError};
-use floe_keyserver::policy::PolicyChecker;
 use floe_keyserver::protocol::{Base64, FetchKeyRequest};
 use floe_keyserver::ptb::approve_call;
 use floe_keyserver::rate_limit::RateLimit;
+use floe_keyserver::server;
 use floe_keyserver::session::SessionKey;
-use floe_keyserver::{KeyServer, server};
-use floe_sdk::bls::BlsKeyPair;
-use floe_sdk::calls::CLOCK_ID;
+use floe_sdk::Floe;
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
-use floe_sdk::{Floe, Keystore, NetworkConfig};
-use sui_sdk_types::{Address, Input, ObjectReference, ProgrammableTransaction, SharedInput};
-
-const WAL: u64 = 1_000_000_000;
-
-struct Chain {
-    _devnet: Devnet,
-    _dir: tempfile::TempDir,
-    network: NetworkConfig,
-}
-
-async fn start_chain() -> Chain {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = DevnetConfig {
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
-        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: dir.path().to_owned(),
-        checkpoint_interval_ms: 20,
-        ..DevnetConfig::default()
-    };
-    let faucet = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
-    let publisher = faucet.addresses()[0];
-    let bls = BlsKeyPair::from_seed(&[21; 32]).unwrap();
-    config.floe = Some(NetworkGenesis {
-        n_shards: 4,
-        epoch_duration_ms: 3_600_000,
-        nodes: vec![GenesisNode {
-            name: "node-0".to_owned(),
-            network_address: "127.0.0.1:9".to_owned(),
-            bls_public_key: bls.public_key().to_vec(),
-            proof_of_possession: bls.proof_of_possession(publisher).to_vec(),
-            commission_bps: 100,
-            stake: 1_000 * WAL,
-            operator: Address::from([0x40; 32]),
-        }],
-    });
-    let devnet = Devnet::start_floe(config).await.unwrap();
-    let network = NetworkConfig::from_file(devnet.network_config_path()).unwrap();
-    Chain {
-        _devnet: devnet,
-        _dir: dir,
-        network,
-    }
-}
-
-/// A funded account on the chain.
-async fn account(chain: &Chain, seed: u8) -> (Floe, Ed25519PrivateKey) {
-    let key = Ed25519PrivateKey::new([seed; 32]);
-    let address = floe_sdk::keystore::address_of(&key);
-    let faucet = chain.network.faucet_url.as_deref().unwrap();
-    floe_sdk::faucet::request_gas(faucet, address)
-        .await
-        .unwrap();
-    floe_sdk::faucet::request_wal(faucet, address, Some(100 * WAL))
-        .await
-        .unwrap();
-    (
-        Floe::connect(&chain.network, key.clone()).await.unwrap(),
-        key,
-    )
-}
-
-struct Server {
-    url: String,
-    id: ObjectId,
-    public_key: PublicKey,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start_key_server(chain: &Chain, package: Address, seed: u8, rate: RateLimit) -> Server {
-    let master = floe_crypto::MasterSecret::from_bytes(&{
-        let mut b = [seed; 32];
-        b[0] = 1;
-        b
-    })
-    .unwrap();
-    let service = Address::from([seed; 32]);
-    let policy = PolicyChecker::new(floe_sdk::FloeClient::connect(&chain.network.rpc_url).unwrap());
-    let server = Arc::new(KeyServer::new(master, service, package, policy, rate));
-    let public_key = server.public_key();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, server, async {
-        let _ = rx.await;
-    }));
-    Server {
-        url,
-        id: service.into_inner(),
-        public_key,
-        _shutdown: tx,
-    }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-async fn owned(floe: &mut Floe, id: Address) -> Input {
-    let object = floe.client.object(id).await.unwrap();
-    Input::ImmutableOrOwned(ObjectReference::new(id, object.version(), object.digest()))
-}
-
-fn clock() -> Input {
-    Input::Shared(SharedInput::new(CLOCK_ID, 1, false))
-}
+use sui_sdk_types::{Address, Input, ProgrammableTransaction};
+use support::{Server, WAL, account, clock, now_ms, owned, start_chain, start_key_server};
 
 /// Fetches from `servers` with one request, opening and checking every key.
 async fn fetch(
