@@ -6,6 +6,7 @@
 //!   [`rows`]: set-based batch writes;
 //!   [`copy`]: PostgreSQL's binary `COPY` format.
 //! - [`api`]: the axum REST API (OpenAPI, keyset pagination, problem+json, health, metrics).
+//! - [`explorer`]: the web page served at `/`, rendered from the REST API.
 //! - [`move_facts`]: what the indexer knows of the Move package beyond its events.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -14,6 +15,7 @@ pub mod api;
 pub mod bench;
 pub mod copy;
 pub mod db;
+pub mod explorer;
 pub mod ingest;
 pub mod metrics;
 pub mod move_facts;

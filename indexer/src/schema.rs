@@ -312,6 +312,19 @@ table! {
         synced_at_ms: Int Set,
         synced_tx_digest: Text Set,
     }
+
+    /// Each pool's stake as it entered an epoch (`PoolAdvanced`): stake by node over epochs.
+    POOL_EPOCHS = pool_epochs: PoolEpochRow, key 2, merge {
+        node_id: Text Keep,
+        epoch: Int Keep,
+        pool_stake: Num Set,
+        staked_in: Num Set,
+        withdrawn_out: Num Set,
+        rate_stake: Num Set,
+        rate_shares: Num Set,
+        total_shares: Num Set,
+        checkpoint: Int Set,
+    }
 }
 
 /// Every declared table. The database has exactly these and `watermark` (one row the ingest
@@ -336,6 +349,7 @@ pub static ALL: &[&Table] = &[
     &LICENSES,
     &CAPACITY_BOUNDARIES,
     &NODE_SYNC,
+    &POOL_EPOCHS,
 ];
 
 /// A view the API reads (computed by PostgreSQL, never written), declared for the schema test.

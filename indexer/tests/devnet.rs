@@ -742,6 +742,8 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     }
 
     capacity_matches_the_chain(addr, last, &events, &system, &epochs).await;
+    analyst_routes_match_the_chain(addr, last, &events, &epochs, user, &b64(stored.blob_id.0))
+        .await;
 
     // /v1/nodes: each StakingPool, plus what only its events say.
     let indexed = all(addr, "/v1/nodes", last).await;
@@ -1220,7 +1222,62 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         metrics.contains("route=\"/v1/blobs/{id}\",status=\"200\""),
         "{metrics}"
     );
+    explorer_in_a_browser(addr, &b64(stored.blob_id.0), user, "indexed-llm");
     drop(indexer);
+}
+
+/// The explorer in headless Chromium against this indexer (tests/explorer/check.mjs, driven
+/// over the DevTools protocol): the overview's figures equal the API's, every page type is
+/// reached by clicking, search finds a blob by ID, an address and a model by name, pagination
+/// continues after the cursor, and no console error occurs. Screenshots (1280×800, 390×844)
+/// land in the test's target tmp directory. Without Chromium or Node it says that it skips.
+fn explorer_in_a_browser(addr: std::net::SocketAddr, blob_id: &str, user: Address, model: &str) {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+    let found = |program: &str| {
+        std::process::Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !found(&chromium) || !found("node") {
+        eprintln!(
+            "SKIPPED the explorer browser check: {} not found (install Debian's `chromium` \
+             and Node.js, or set CHROMIUM)",
+            if found("node") {
+                chromium.as_str()
+            } else {
+                "node"
+            }
+        );
+        return;
+    }
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorer");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explorer/check.mjs");
+    let started = std::time::Instant::now();
+    let output = std::process::Command::new("node")
+        .arg("--experimental-websocket")
+        .arg("--no-warnings")
+        .arg(&script)
+        .arg(format!("http://{addr}"))
+        .arg(&shots)
+        .env("CHROMIUM", &chromium)
+        .env("EXPECT_BLOB_ID", blob_id)
+        .env("EXPECT_ADDRESS", user.to_string())
+        .env("EXPECT_MODEL_NAME", model)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "explorer check failed:\n{stdout}\n{stderr}"
+    );
+    eprintln!(
+        "explorer check passed in {:.1} s: {} (screenshots in {})",
+        started.elapsed().as_secs_f64(),
+        stdout.trim(),
+        shots.display()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1335,4 +1392,355 @@ async fn capacity_matches_the_chain(
     // Only future epochs.
     let future = all(addr, "/v1/capacity?started=false", last).await;
     assert_eq!(future, items[system.epoch as usize + 1..]);
+}
+
+/// `[start, end)` of each epoch as the chain says (`EpochAdvanced.epoch_start_ms`; epoch 0,
+/// which `SystemCreated` opens, from time 0; the current epoch open-ended), the spans
+/// `/v1/stats/*?bucket=epoch` sum over.
+fn epoch_spans(events: &[ChainEvent]) -> Vec<(u64, u64)> {
+    let advanced: Vec<(&ChainEvent, ev::EpochAdvanced)> = events_named(events, "EpochAdvanced");
+    let mut starts: Vec<(u64, u64)> = advanced
+        .iter()
+        .map(|(_, a)| (a.epoch, if a.epoch == 0 { 0 } else { a.epoch_start_ms }))
+        .collect();
+    if !starts.iter().any(|(e, _)| *e == 0) {
+        starts.push((0, 0));
+    }
+    starts.sort();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, (e, start))| {
+            assert_eq!(*e, i as u64, "epochs advance one by one");
+            (*start, starts.get(i + 1).map_or(u64::MAX, |(_, s)| *s))
+        })
+        .collect()
+}
+
+/// The analyst routes against the chain's events: supply and burns by source per epoch and
+/// per hour, challenges per epoch, license revenue by model, stake by node, storage per
+/// epoch, the user's address summary and lists, search by blob ID, object ID, address and
+/// model name, and the refusals of bad buckets and ranges.
+async fn analyst_routes_match_the_chain(
+    addr: std::net::SocketAddr,
+    last: u64,
+    events: &[ChainEvent],
+    epochs: &[Value],
+    user: Address,
+    blob_id: &str,
+) {
+    let spans = epoch_spans(events);
+    let current = spans.len() as u64 - 1;
+    let burns: Vec<(&ChainEvent, ev::WalBurned)> = events_named(events, "WalBurned");
+    assert!(burns.len() >= 3, "the history burns");
+    let (_, treasury): (_, ev::WalTreasuryCreated) =
+        events_named(events, "WalTreasuryCreated").pop().unwrap();
+    let source_name = |code: u8| floe_indexer::move_facts::burn_source_name(code).to_owned();
+    let supply_at = |end: u64| {
+        burns
+            .iter()
+            .rfind(|(e, _)| e.timestamp_ms < end)
+            .map_or((0, treasury.initial_supply), |(_, b)| {
+                (b.total_burned, b.total_supply)
+            })
+    };
+    let expect_point = |point: &Value, start: u64, end: u64| {
+        let mut by_source: BTreeMap<String, u64> = floe_indexer::move_facts::BURN_SOURCES
+            .iter()
+            .map(|(_, name)| ((*name).to_owned(), 0))
+            .collect();
+        let mut count = 0;
+        for (e, b) in &burns {
+            if (start..end).contains(&e.timestamp_ms) {
+                *by_source.get_mut(&source_name(b.source)).unwrap() += b.amount;
+                count += 1;
+            }
+        }
+        assert_eq!(point["burned_by_source"], json!(by_source), "{point}");
+        assert_eq!(
+            n(point, "burned"),
+            by_source.values().sum::<u64>(),
+            "{point}"
+        );
+        assert_eq!(n(point, "burns"), count, "{point}");
+        let (burned, supply) = supply_at(end);
+        assert_eq!(n(point, "total_burned"), burned, "{point}");
+        assert_eq!(n(point, "total_supply"), supply, "{point}");
+    };
+
+    // Supply per epoch: every burn of the history falls in exactly one epoch.
+    let series = get_json(
+        addr,
+        &format!("/v1/stats/supply?bucket=epoch&from=0&to={}", current + 1),
+    )
+    .await;
+    assert_eq!(series["checkpoint"], last);
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(points.len() as u64, current + 1);
+    for (e, point) in points.iter().enumerate() {
+        let (start, end) = spans[e];
+        assert_eq!(n(point, "epoch"), e as u64);
+        assert_eq!(n(point, "start_ms"), start);
+        expect_point(point, start, end);
+    }
+    let total: u64 = points.iter().map(|p| n(p, "burned")).sum();
+    assert_eq!(total, burns.last().unwrap().1.total_burned);
+    // The default range is the same epochs.
+    let default = get_json(addr, "/v1/stats/supply").await;
+    assert_eq!(default["points"], series["points"]);
+
+    // Supply per hour over the history's hours.
+    const HOUR: u64 = 3_600_000;
+    let first = events.iter().map(|e| e.timestamp_ms).min().unwrap();
+    let end = events.iter().map(|e| e.timestamp_ms).max().unwrap() + 1;
+    let series = get_json(
+        addr,
+        &format!("/v1/stats/supply?bucket=hour&from={first}&to={end}"),
+    )
+    .await;
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(
+        points.len() as u64,
+        end.div_ceil(HOUR) - first / HOUR,
+        "{series}"
+    );
+    for point in points {
+        let start = n(point, "start_ms");
+        assert_eq!(start % HOUR, 0);
+        assert_eq!(n(point, "end_ms"), start + HOUR);
+        assert!(point["epoch"].is_null());
+        expect_point(point, start, start + HOUR);
+    }
+
+    // Challenges per epoch: issued, answered, slashed as the events say.
+    let issued: Vec<(&ChainEvent, ev::ChallengeIssued)> = events_named(events, "ChallengeIssued");
+    let answered: Vec<(&ChainEvent, ev::ChallengeAnswered)> =
+        events_named(events, "ChallengeAnswered");
+    let slashed: Vec<(&ChainEvent, ev::ChallengeSlashed)> =
+        events_named(events, "ChallengeSlashed");
+    let series = get_json(
+        addr,
+        &format!("/v1/stats/challenges?from=0&to={}", current + 1),
+    )
+    .await;
+    let mut seen = 0;
+    for (e, point) in series["points"].as_array().unwrap().iter().enumerate() {
+        let e = e as u64;
+        let count = |ids: Vec<u64>| ids.len() as u64;
+        let of_epoch: Vec<u64> = issued
+            .iter()
+            .filter(|(_, c)| c.epoch == e)
+            .map(|(_, c)| c.challenge_id)
+            .collect();
+        assert_eq!(n(point, "epoch"), e);
+        assert_eq!(n(point, "issued"), of_epoch.len() as u64, "{point}");
+        let answered_ids = answered
+            .iter()
+            .filter(|(_, a)| of_epoch.contains(&a.challenge_id))
+            .map(|(_, a)| a.challenge_id)
+            .collect();
+        assert_eq!(n(point, "answered"), count(answered_ids), "{point}");
+        let slashed_ids = slashed
+            .iter()
+            .filter(|(_, a)| of_epoch.contains(&a.challenge_id))
+            .map(|(_, a)| a.challenge_id)
+            .collect();
+        assert_eq!(n(point, "slashed"), count(slashed_ids), "{point}");
+        assert!(n(point, "missed") >= n(point, "slashed"));
+        assert_eq!(
+            n(point, "answered") + n(point, "missed") + n(point, "pending"),
+            n(point, "issued")
+        );
+        seen += n(point, "issued");
+    }
+    assert_eq!(seen, issued.len() as u64);
+    assert!(seen >= 4, "the history issues challenges");
+
+    // License revenue by model per epoch: purchases (and their extensions) by purchase time.
+    let purchased: Vec<(&ChainEvent, ev::LicensePurchased)> =
+        events_named(events, "LicensePurchased");
+    let extended: Vec<(&ChainEvent, ev::LicenseExtended)> = events_named(events, "LicenseExtended");
+    assert!(!purchased.is_empty());
+    let series = get_json(
+        addr,
+        &format!("/v1/stats/revenue?from=0&to={}", current + 1),
+    )
+    .await;
+    let mut licenses_seen = 0;
+    for (e, point) in series["points"].as_array().unwrap().iter().enumerate() {
+        let (start, end) = spans[e];
+        let mut by_model: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+        for (_, p) in &purchased {
+            if (start..end).contains(&p.timestamp_ms) {
+                let extra: u64 = extended
+                    .iter()
+                    .filter(|(_, x)| x.license_id == p.license_id)
+                    .map(|(_, x)| x.price)
+                    .sum();
+                let fees: u64 = extended
+                    .iter()
+                    .filter(|(_, x)| x.license_id == p.license_id)
+                    .map(|(_, x)| x.fee_burned)
+                    .sum();
+                let entry = by_model.entry(id(&p.model_id)).or_default();
+                entry.0 += p.price + extra;
+                entry.1 += p.fee_burned + fees;
+                entry.2 += 1;
+            }
+        }
+        let models = point["models"].as_array().unwrap();
+        assert_eq!(models.len(), by_model.len(), "{point}");
+        for (model, (model_id, (revenue, fees, count))) in models.iter().zip(&by_model) {
+            assert_eq!(model["model_id"], json!(model_id));
+            assert_eq!(n(model, "revenue"), *revenue);
+            assert_eq!(n(model, "fees_burned"), *fees);
+            assert_eq!(n(model, "licenses"), *count);
+            assert_eq!(model["name"], "indexed-llm");
+            licenses_seen += count;
+        }
+        assert_eq!(
+            n(point, "revenue"),
+            by_model.values().map(|v| v.0).sum::<u64>()
+        );
+    }
+    assert_eq!(licenses_seen, purchased.len() as u64);
+
+    // Stake by node per epoch: each pool as it entered the epoch (PoolAdvanced).
+    let advanced: Vec<(&ChainEvent, ev::PoolAdvanced)> = events_named(events, "PoolAdvanced");
+    assert!(!advanced.is_empty());
+    let series = get_json(addr, &format!("/v1/stats/stake?from=0&to={}", current + 1)).await;
+    for (e, point) in series["points"].as_array().unwrap().iter().enumerate() {
+        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        for (_, a) in advanced.iter().filter(|(_, a)| a.epoch == e as u64) {
+            expected.insert(id(&a.node_id), a.pool_stake);
+        }
+        let got: BTreeMap<String, u64> = point["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| {
+                (
+                    node["node_id"].as_str().unwrap().to_owned(),
+                    n(node, "pool_stake"),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "epoch {e}");
+        assert_eq!(point["committee_stake"], epochs[e]["committee_stake"]);
+    }
+
+    // Storage per epoch: what /v1/capacity (checked against the System above) says.
+    let capacity = all(addr, "/v1/capacity", last).await;
+    let series = get_json(
+        addr,
+        &format!("/v1/stats/storage?from=0&to={}", capacity.len()),
+    )
+    .await;
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(points.len(), capacity.len());
+    for (point, c) in points.iter().zip(&capacity) {
+        assert_eq!(point["used_capacity"], c["used_capacity"]);
+        assert_eq!(point["total_capacity"], c["total_capacity"]);
+        assert_eq!(point["started"], c["started"]);
+    }
+
+    // The user's address: what it registered, staked, bought and owns.
+    let registered: Vec<(&ChainEvent, ev::BlobRegistered)> = events_named(events, "BlobRegistered");
+    let user_text = user.to_string();
+    let summary = get_json(addr, &format!("/v1/addresses/{user}")).await;
+    let item = &summary["item"];
+    assert_eq!(summary["checkpoint"], last);
+    let owned = |name: &str, f: &dyn Fn(&ChainEvent) -> bool| {
+        events.iter().filter(|e| e.name == name && f(e)).count() as u64
+    };
+    assert_eq!(
+        n(item, "blobs"),
+        registered
+            .iter()
+            .filter(|(_, b)| mv(&b.owner) == user_text)
+            .count() as u64
+    );
+    assert_eq!(
+        n(item, "licenses"),
+        owned("LicensePurchased", &|e| mv(&e
+            .decode::<ev::LicensePurchased>()
+            .buyer)
+            == user_text)
+    );
+    assert_eq!(
+        n(item, "stakes"),
+        owned("Staked", &|e| mv(&e.decode::<ev::Staked>().staker)
+            == user_text)
+    );
+    assert_eq!(
+        n(item, "models"),
+        owned("ModelRegistered", &|e| mv(&e
+            .decode::<ev::ModelRegistered>()
+            .owner)
+            == user_text)
+    );
+    assert!(n(item, "blobs") >= 1 && n(item, "licenses") >= 1 && n(item, "stakes") >= 1);
+    for (view, list) in [
+        ("blobs", format!("/v1/blobs?owner={user}")),
+        ("stakes", format!("/v1/stakes?staker={user}")),
+        ("licenses", format!("/v1/licenses?holder={user}")),
+    ] {
+        let mine = all(addr, &format!("/v1/addresses/{user}/{view}"), last).await;
+        assert_eq!(mine, all(addr, &list, last).await, "{view}");
+        assert_eq!(mine.len() as u64, n(item, view), "{view}");
+    }
+
+    // Search: a blob ID, a license's object ID, the user's address, a model name's start.
+    let license_id = id(&purchased[0].1.license_id);
+    for (q, kind, found) in [
+        (blob_id.to_owned(), "blob", blob_id.to_owned()),
+        (license_id.clone(), "license", license_id.clone()),
+        (user_text.clone(), "address", user_text.clone()),
+        (
+            "INDEXED-l".to_owned(),
+            "model",
+            id(&purchased[0].1.model_id),
+        ),
+    ] {
+        let hits = get_json(addr, &format!("/v1/search?q={q}")).await;
+        assert_eq!(hits["checkpoint"], last);
+        assert!(
+            hits["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["kind"] == kind && h["id"] == found),
+            "{q}: {hits}"
+        );
+    }
+    let none = get_json(addr, "/v1/search?q=no-such-name").await;
+    assert_eq!(none["items"], json!([]));
+
+    // Refusals: problem+json naming what is allowed.
+    for (path, kind) in [
+        ("/v1/stats/supply?bucket=week", "invalid-parameter"),
+        ("/v1/stats/supply?from=3&to=3", "invalid-range"),
+        (
+            "/v1/stats/supply?bucket=hour&from=0&to=99999999999",
+            "invalid-range",
+        ),
+        ("/v1/stats/challenges?bucket=day", "invalid-parameter"),
+        ("/v1/stats/stake?node_id=zz", "invalid-id"),
+        ("/v1/stats/revenue?limit=3", "unknown-parameter"),
+        ("/v1/search", "invalid-parameter"),
+        ("/v1/addresses/0xnothex", "invalid-id"),
+    ] {
+        let (status, content_type, body) = get(addr, path).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (400, "application/problem+json"),
+            "{path}: {body}"
+        );
+        let problem: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            problem["type"],
+            format!("/problems/{kind}"),
+            "{path}: {body}"
+        );
+    }
 }

@@ -285,7 +285,25 @@ async fn cursors_walk_every_row_once_and_bad_input_is_problem_json() {
             assert!(body.contains(first), "{url} should list the values: {body}");
         }
     }
-    assert_eq!(lists, 17);
+    assert_eq!(lists, 20);
+    // Every series answers each bucket it declares and refuses another, naming the allowed.
+    let mut series = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let params = item["get"]["parameters"].as_array();
+        let Some(bucket) = params.and_then(|p| p.iter().find(|p| p["name"] == "bucket")) else {
+            continue;
+        };
+        series += 1;
+        let values = bucket["schema"]["enum"].as_array().unwrap();
+        for value in values {
+            let url = format!("{path}?bucket={}", value.as_str().unwrap());
+            assert_eq!(get(addr, &url).await.0, 200, "{url}");
+        }
+        let (status, _, body) = get(addr, &format!("{path}?bucket=week")).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(body.contains(values[0].as_str().unwrap()), "{path}: {body}");
+    }
+    assert_eq!(series, 5);
     drop(server);
 }
 

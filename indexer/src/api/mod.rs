@@ -9,6 +9,9 @@ pub mod ids;
 pub mod pagination;
 pub mod problem;
 pub mod query;
+pub mod resource;
+pub mod resources;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,7 +30,9 @@ use utoipa_axum::routes;
 
 use crate::metrics::Metrics;
 use problem::Problem;
-use query::{Filter, ListSpec, Param, list, one};
+use query::{Filter, Item, ListSpec, Page, Param, list, one};
+use resource::Resource;
+use resources::*;
 
 /// What handlers share.
 #[derive(Clone)]
@@ -37,23 +42,6 @@ pub struct AppState {
     /// `/ready` answers 503 when the watermark is more than this many checkpoints behind the
     /// source.
     pub ready_max_lag: u64,
-}
-
-/// A page of a list (documentation shape; items are the resource's rows).
-#[derive(Serialize, ToSchema)]
-pub struct Page {
-    /// The last checkpoint fully indexed when the page was read (null before the first).
-    pub checkpoint: Option<u64>,
-    pub items: Vec<serde_json::Value>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// One resource (documentation shape).
-#[derive(Serialize, ToSchema)]
-pub struct Item {
-    pub checkpoint: Option<u64>,
-    pub item: serde_json::Value,
 }
 
 /// `/ready`'s answer.
@@ -72,18 +60,9 @@ pub struct Readiness {
         title = "Floe indexer",
         description = "Floe's blobs, storage network, WAL economy and model market, mirrored from checkpoints into PostgreSQL."
     ),
-    components(schemas(Problem, Page, Item, Readiness))
+    components(schemas(Problem, Readiness))
 )]
 struct ApiDoc;
-
-const TO_JSON: &str = "to_jsonb(t)";
-const MODEL_JSON: &str = "to_jsonb(t) || jsonb_build_object('revenue_accrued', \
-     COALESCE(t.total_revenue, 0) - COALESCE(t.revenue_withdrawn, 0))";
-const BLOB_JSON: &str = "to_jsonb(t) || jsonb_build_object('objects', (SELECT \
-     COALESCE(jsonb_agg(to_jsonb(o) ORDER BY o.blob_object_id), '[]'::jsonb) FROM blobs o \
-     WHERE o.blob_id = t.blob_id))";
-/// The supply row's key (`id`, always true) is storage, not data.
-const SUPPLY_JSON: &str = "to_jsonb(t) - 'id'";
 
 /// The values of each `status` column, as the projections write them.
 const BLOB_STATUSES: &[&str] = &["registered", "certified", "deleted", "expired"];
@@ -94,7 +73,7 @@ const LICENSE_STATUSES: &[&str] = &["active", "destroyed"];
 const SYNC_STATUSES: &[&str] = &["pending", "synced"];
 
 static BLOBS: ListSpec = ListSpec {
-    table: "blobs",
+    resource: &<Blob as Resource>::INFO,
     key: &[("blob_object_id", Param::Id)],
     filters: &[
         Filter::new("status", Param::OneOf(BLOB_STATUSES), "lifecycle status"),
@@ -105,74 +84,65 @@ static BLOBS: ListSpec = ListSpec {
             "blob ID (base64url or decimal u256)",
         ),
     ],
-    item: TO_JSON,
 };
 static STORAGE: ListSpec = ListSpec {
-    table: "storage",
+    resource: &<StorageReservation as Resource>::INFO,
     key: &[("storage_id", Param::Id)],
     filters: &[
         Filter::new("owner", Param::Id, "owner address"),
         Filter::new("status", Param::OneOf(STORAGE_STATUSES), "status"),
     ],
-    item: TO_JSON,
 };
 static NODES: ListSpec = ListSpec {
-    table: "nodes",
+    resource: &<Node as Resource>::INFO,
     key: &[("node_id", Param::Id)],
     filters: &[Filter::new(
         "operator",
         Param::Id,
         "operator address (who registered the node)",
     )],
-    item: TO_JSON,
 };
 static STAKES: ListSpec = ListSpec {
-    table: "stakes",
+    resource: &<Stake as Resource>::INFO,
     key: &[("staked_wal_id", Param::Id)],
     filters: &[
         Filter::new("staker", Param::Id, "staker address"),
         Filter::new("node_id", Param::Id, "node ID"),
         Filter::new("status", Param::OneOf(STAKE_STATUSES), "status"),
     ],
-    item: TO_JSON,
 };
 static EPOCHS: ListSpec = ListSpec {
-    table: "epochs",
+    resource: &<Epoch as Resource>::INFO,
     key: &[("epoch", Param::Int)],
     filters: &[],
-    item: TO_JSON,
 };
 static CAPACITY: ListSpec = ListSpec {
-    table: "capacity",
+    resource: &<EpochCapacity as Resource>::INFO,
     key: &[("epoch", Param::Int)],
     filters: &[Filter::new(
         "started",
         Param::Bool,
         "true: epochs that began; false: future epochs",
     )],
-    item: TO_JSON,
 };
 static NODE_SYNC: ListSpec = ListSpec {
-    table: "node_sync",
+    resource: &<NodeSync as Resource>::INFO,
     key: &[("epoch", Param::Int)],
     filters: &[Filter::new(
         "status",
         Param::OneOf(SYNC_STATUSES),
         "pending: gained shards not yet signalled held; synced: signalled",
     )],
-    item: TO_JSON,
 };
 static COMMITTEE: ListSpec = ListSpec {
-    table: "committee",
+    resource: &<CommitteeMember as Resource>::INFO,
     key: &[("position", Param::Int)],
     filters: &[],
-    item: TO_JSON,
 };
 static PARAMETERS: ListSpec = ListSpec {
-    table: "parameters",
+    resource: &<Parameter as Resource>::INFO,
     key: &[("name", Param::Text)],
     filters: &[],
-    item: TO_JSON,
 };
 const POSITION: &[(&str, Param)] = &[
     ("checkpoint", Param::Int),
@@ -180,64 +150,57 @@ const POSITION: &[(&str, Param)] = &[
     ("event_index", Param::Int),
 ];
 static BURNS: ListSpec = ListSpec {
-    table: "burns",
+    resource: &<Burn as Resource>::INFO,
     key: POSITION,
     filters: &[Filter::new(
         "source",
         Param::Code(0, crate::move_facts::LAST_BURN_SOURCE),
         crate::move_facts::BURN_SOURCES_TEXT,
     )],
-    item: TO_JSON,
 };
 static SLASHES: ListSpec = ListSpec {
-    table: "slashes",
+    resource: &<Slash as Resource>::INFO,
     key: POSITION,
     filters: &[Filter::new("node_id", Param::Id, "node ID")],
-    item: TO_JSON,
 };
 static EVENTS: ListSpec = ListSpec {
-    table: "events",
+    resource: &<Event as Resource>::INFO,
     key: POSITION,
     filters: &[Filter::new(
         "event_type",
         Param::OneOf(crate::move_facts::EVENT_TYPES),
         "event struct name of floe::events, e.g. BlobCertified",
     )],
-    item: "to_jsonb(t) || jsonb_build_object('contents', encode(t.contents, 'hex'))",
 };
 static CHALLENGES: ListSpec = ListSpec {
-    table: "challenges",
+    resource: &<Challenge as Resource>::INFO,
     key: &[("challenge_id", Param::Int)],
     filters: &[
         Filter::new("status", Param::OneOf(CHALLENGE_STATUSES), "status"),
         Filter::new("node_id", Param::Id, "challenged node"),
         Filter::new("epoch", Param::Int, "epoch issued in"),
     ],
-    item: TO_JSON,
 };
 static MODELS: ListSpec = ListSpec {
-    table: "models",
+    resource: &<Model as Resource>::INFO,
     key: &[("model_id", Param::Id)],
     filters: &[Filter::new("owner", Param::Id, "owner address")],
-    item: MODEL_JSON,
 };
 static VERSIONS: ListSpec = ListSpec {
-    table: "model_versions",
+    resource: &<ModelVersion as Resource>::INFO,
     key: &[("version", Param::Int)],
     filters: &[],
-    item: TO_JSON,
 };
 static OFFERS: ListSpec = ListSpec {
-    table: "offers",
+    resource: &<Offer as Resource>::INFO,
     key: &[("offer_id", Param::Id)],
     filters: &[
         Filter::new("model_id", Param::Id, "model ID"),
         Filter::new("paused", Param::Bool, "true or false"),
     ],
-    item: TO_JSON,
 };
 static LICENSES: ListSpec = ListSpec {
-    table: "licenses",
+    resource: &<License as Resource>::INFO,
     key: &[("license_id", Param::Id)],
     filters: &[
         Filter::new("holder", Param::Id, "holder (buyer) address"),
@@ -245,7 +208,6 @@ static LICENSES: ListSpec = ListSpec {
         Filter::new("offer_id", Param::Id, "offer ID"),
         Filter::new("status", Param::OneOf(LICENSE_STATUSES), "status"),
     ],
-    item: TO_JSON,
 };
 
 /// What a route takes, for the OpenAPI document: its `{id}` path parameter, if any, and its
@@ -254,6 +216,10 @@ struct RouteParams {
     path: &'static str,
     id: Option<(Param, &'static str)>,
     list: Option<&'static ListSpec>,
+    /// A time series: `bucket`, `from`, `to` and its filters.
+    series: Option<&'static stats::SeriesSpec>,
+    /// Required query parameters (search's `q`).
+    required: &'static [(&'static str, Param, &'static str)],
 }
 
 static ROUTE_PARAMS: &[RouteParams] = &[
@@ -261,6 +227,8 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         path: "/v1/blobs",
         id: None,
         list: Some(&BLOBS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/blobs/{id}",
@@ -269,116 +237,236 @@ static ROUTE_PARAMS: &[RouteParams] = &[
             "blob ID: base64url (43 characters, as Walrus prints it) or the u256 in decimal",
         )),
         list: None,
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/storage",
         id: None,
         list: Some(&STORAGE),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/nodes",
         id: None,
         list: Some(&NODES),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/nodes/{id}",
         id: Some((Param::Id, "node ID")),
         list: None,
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/nodes/{id}/sync",
         id: Some((Param::Id, "node ID")),
         list: Some(&NODE_SYNC),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/stakes",
         id: None,
         list: Some(&STAKES),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/epochs",
         id: None,
         list: Some(&EPOCHS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/epochs/{id}",
         id: Some((Param::Int, "epoch")),
         list: None,
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/epochs/{id}/committee",
         id: Some((Param::Int, "epoch")),
         list: Some(&COMMITTEE),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/capacity",
         id: None,
         list: Some(&CAPACITY),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/parameters",
         id: None,
         list: Some(&PARAMETERS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/supply",
         id: None,
         list: None,
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/burns",
         id: None,
         list: Some(&BURNS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/slashes",
         id: None,
         list: Some(&SLASHES),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/events",
         id: None,
         list: Some(&EVENTS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/challenges",
         id: None,
         list: Some(&CHALLENGES),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/challenges/{id}",
         id: Some((Param::Int, "challenge ID")),
         list: None,
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/models",
         id: None,
         list: Some(&MODELS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/models/{id}",
         id: Some((Param::Id, "model ID")),
         list: None,
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/models/{id}/versions",
         id: Some((Param::Id, "model ID")),
         list: Some(&VERSIONS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/offers",
         id: None,
         list: Some(&OFFERS),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/licenses",
         id: None,
         list: Some(&LICENSES),
+        series: None,
+        required: &[],
     },
     RouteParams {
         path: "/v1/licenses/{id}",
         id: Some((Param::Id, "license ID")),
         list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/stats/supply",
+        id: None,
+        list: None,
+        series: Some(&stats::SUPPLY_SERIES),
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/stats/revenue",
+        id: None,
+        list: None,
+        series: Some(&stats::REVENUE_SERIES),
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/stats/challenges",
+        id: None,
+        list: None,
+        series: Some(&stats::EPOCH_SERIES),
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/stats/storage",
+        id: None,
+        list: None,
+        series: Some(&stats::EPOCH_SERIES),
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/stats/stake",
+        id: None,
+        list: None,
+        series: Some(&stats::STAKE_SERIES),
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/addresses/{id}",
+        id: Some((Param::Id, "address")),
+        list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/addresses/{id}/blobs",
+        id: Some((Param::Id, "owner address")),
+        list: Some(&BLOBS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/addresses/{id}/stakes",
+        id: Some((Param::Id, "staker address")),
+        list: Some(&STAKES),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/addresses/{id}/licenses",
+        id: Some((Param::Id, "holder address")),
+        list: Some(&LICENSES),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/search",
+        id: None,
+        list: None,
+        series: None,
+        required: &[(
+            "q",
+            Param::Text,
+            "a blob ID, object ID, address, challenge or epoch number, or the start of a model or node name",
+        )],
     },
 ];
 
@@ -450,25 +538,57 @@ fn declare_params(api: &mut utoipa::openapi::OpenApi) {
                 ));
             }
         }
+        if let Some(series) = route.series {
+            let bucket = Param::OneOf(series.buckets);
+            parameters.push(query(
+                "bucket",
+                bucket.schema(),
+                "bucket size (the first value listed is the default)",
+            ));
+            parameters.push(query(
+                "from",
+                Param::Int.schema(),
+                "first bucket, inclusive: Unix ms for hour and day (aligned down), an epoch for epoch",
+            ));
+            parameters.push(query(
+                "to",
+                Param::Int.schema(),
+                "end, exclusive: Unix ms (aligned up) or an epoch; at most 1000 buckets after from",
+            ));
+            for (name, param, description) in series.filters {
+                parameters.push(query(name, param.schema(), description));
+            }
+        }
+        for (name, param, description) in route.required {
+            parameters.push(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::True)
+                    .description(Some(*description))
+                    .schema(Some(param.schema()))
+                    .build(),
+            );
+        }
         operation.parameters = (!parameters.is_empty()).then_some(parameters);
     }
 }
 
 type Q = Query<HashMap<String, String>>;
-type Answer = Result<Response, Problem>;
+type Answer<T> = Result<axum::Json<T>, Problem>;
 
 /// Declares a list handler with its OpenAPI description (its parameters are filled in from
 /// its spec by [`declare_params`]).
 macro_rules! list_route {
-    ($name:ident, $path:literal, $spec:ident, $doc:literal) => {
+    ($name:ident, $path:literal, $spec:ident, $resource:ty, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(get, path = $path, description = $doc,
             responses(
-                (status = 200, description = "one page", body = Page),
+                (status = 200, description = "one page", body = Page<$resource>),
                 (status = 400, description = "bad cursor, limit or filter", body = Problem, content_type = "application/problem+json"),
                 (status = 503, description = "the database did not answer", body = Problem, content_type = "application/problem+json"),
             ))]
-        async fn $name(State(s): State<AppState>, Query(q): Q) -> Answer {
+        async fn $name(State(s): State<AppState>, Query(q): Q) -> Answer<Page<$resource>> {
             list(&s.pool, &$spec, &q, &[]).await
         }
     };
@@ -478,105 +598,118 @@ list_route!(
     blobs,
     "/v1/blobs",
     BLOBS,
+    Blob,
     "Blob objects (one per registration) by object ID."
 );
 list_route!(
     storage,
     "/v1/storage",
     STORAGE,
+    StorageReservation,
     "Storage reservations by storage object ID."
 );
 list_route!(
     nodes,
     "/v1/nodes",
     NODES,
+    Node,
     "Storage nodes and their staking pools by node ID."
 );
 list_route!(
     stakes,
     "/v1/stakes",
     STAKES,
+    Stake,
     "Stake positions (StakedWal objects)."
 );
 list_route!(
     epochs,
     "/v1/epochs",
     EPOCHS,
+    Epoch,
     "Epochs: start, committee size and stake, prices, capacity, fees settled."
 );
 list_route!(
     capacity,
     "/v1/capacity",
     CAPACITY,
+    EpochCapacity,
     "Storage capacity per epoch, from epoch 0 to the last epoch any storage is reserved for: used_capacity is what reservations hold in that epoch (from CapacityReserved and CapacityReleased), total_capacity the epoch's own once it started and the latest known before, free_capacity their difference."
 );
 list_route!(
     parameters,
     "/v1/parameters",
     PARAMETERS,
+    Parameter,
     "Protocol parameters and their current values."
 );
-list_route!(burns, "/v1/burns", BURNS, "Every WAL burn in chain order.");
+list_route!(
+    burns,
+    "/v1/burns",
+    BURNS,
+    Burn,
+    "Every WAL burn in chain order."
+);
 list_route!(
     slashes,
     "/v1/slashes",
     SLASHES,
+    Slash,
     "Every pool slash in chain order."
 );
 list_route!(
     events,
     "/v1/events",
     EVENTS,
+    Event,
     "Raw floe events in chain order (BCS contents in hex)."
 );
 list_route!(
     challenges,
     "/v1/challenges",
     CHALLENGES,
+    Challenge,
     "Availability challenges by challenge ID."
 );
-list_route!(models, "/v1/models", MODELS, "Models by model ID.");
-list_route!(offers, "/v1/offers", OFFERS, "License offers by offer ID.");
+list_route!(models, "/v1/models", MODELS, Model, "Models by model ID.");
+list_route!(
+    offers,
+    "/v1/offers",
+    OFFERS,
+    Offer,
+    "License offers by offer ID."
+);
 list_route!(
     licenses,
     "/v1/licenses",
     LICENSES,
+    License,
     "Licenses by license ID."
 );
 
-/// Declares a single-resource handler.
+/// Declares a single-resource handler: the resource whose key column equals the path's
+/// `{id}`.
 macro_rules! one_route {
-    ($name:ident, $path:literal, $table:literal, $item:expr, $column:literal, $param:expr, $what:literal, $doc:literal) => {
+    ($name:ident, $path:literal, $resource:ty, $column:literal, $param:expr, $what:literal, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(get, path = $path, description = $doc,
             responses(
-                (status = 200, description = "the resource", body = Item),
+                (status = 200, description = "the resource", body = Item<$resource>),
                 (status = 400, description = "malformed identifier", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "unknown", body = Problem, content_type = "application/problem+json"),
                 (status = 503, description = "the database did not answer", body = Problem, content_type = "application/problem+json"),
             ))]
-        async fn $name(State(s): State<AppState>, Path(id): Path<String>) -> Answer {
+        async fn $name(State(s): State<AppState>, Path(id): Path<String>) -> Answer<Item<$resource>> {
             let value = $param.parse($what, &id)?;
-            one(&s.pool, $table, $item, $column, value, $param, $what).await
+            one(&s.pool, $column, value, $param, $what).await
         }
     };
 }
 
 one_route!(
-    blob,
-    "/v1/blobs/{id}",
-    "blob_ids",
-    BLOB_JSON,
-    "blob_id",
-    Param::BlobId,
-    "blob",
-    "A blob ID: size, root hash, live references and every Blob object registered for it. The ID is base64url (43 characters, as Walrus prints it) or the on-chain u256 in decimal."
-);
-one_route!(
     node,
     "/v1/nodes/{id}",
-    "nodes",
-    TO_JSON,
+    Node,
     "node_id",
     Param::Id,
     "node",
@@ -585,8 +718,7 @@ one_route!(
 one_route!(
     epoch,
     "/v1/epochs/{id}",
-    "epochs",
-    TO_JSON,
+    Epoch,
     "epoch",
     Param::Int,
     "epoch",
@@ -595,8 +727,7 @@ one_route!(
 one_route!(
     challenge,
     "/v1/challenges/{id}",
-    "challenges",
-    TO_JSON,
+    Challenge,
     "challenge_id",
     Param::Int,
     "challenge",
@@ -605,8 +736,7 @@ one_route!(
 one_route!(
     model,
     "/v1/models/{id}",
-    "models",
-    MODEL_JSON,
+    Model,
     "model_id",
     Param::Id,
     "model",
@@ -615,19 +745,60 @@ one_route!(
 one_route!(
     license,
     "/v1/licenses/{id}",
-    "licenses",
-    TO_JSON,
+    License,
     "license_id",
     Param::Id,
     "license",
     "One license."
 );
 
+/// A blob ID: size, root hash, live references and every Blob object registered for it. The
+/// ID is base64url (43 characters, as Walrus prints it) or the on-chain u256 in decimal.
+#[utoipa::path(get, path = "/v1/blobs/{id}",
+    responses(
+        (status = 200, description = "the blob ID and its objects", body = Item<BlobDetail>),
+        (status = 400, description = "malformed blob ID", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "the database did not answer", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn blob(State(s): State<AppState>, Path(id): Path<String>) -> Answer<Item<BlobDetail>> {
+    let blob_id = Param::BlobId.parse("blob", &id)?;
+    let branches = [
+        format!(
+            "SELECT 1, {}, NULL::text[] FROM blob_ids t WHERE t.blob_id = $1",
+            BlobIdentity::INFO.select()
+        ),
+        format!(
+            "SELECT 2, {}, NULL::text[] FROM blobs t WHERE t.blob_id = $1 ORDER BY t.blob_object_id",
+            Blob::INFO.select()
+        ),
+    ];
+    let snap = query::snapshot(&s.pool, &branches, vec![blob_id.clone()]).await?;
+    let mut identity = None;
+    let mut objects = Vec::new();
+    for (part, cells, _) in &snap.rows {
+        if *part == 1 {
+            identity = Some(query::build::<BlobIdentity>(cells)?);
+        } else {
+            objects.push(query::build::<Blob>(cells)?);
+        }
+    }
+    let blob = identity.ok_or_else(|| Problem::not_found(format!("no blob {blob_id}")))?;
+    Ok(axum::Json(Item {
+        checkpoint: snap.checkpoint,
+        item: BlobDetail { blob, objects },
+    }))
+}
+
 /// The committee of an epoch, in shard order.
 #[utoipa::path(get, path = "/v1/epochs/{id}/committee",
-    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<CommitteeMember>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")))]
-async fn committee(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q) -> Answer {
+async fn committee(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<CommitteeMember>> {
     let epoch = Param::Int.parse("epoch", &id)?;
     list(&s.pool, &COMMITTEE, &q, &[("epoch", epoch, Param::Int)]).await
 }
@@ -636,31 +807,80 @@ async fn committee(State(s): State<AppState>, Path(id): Path<String>, Query(q): 
 /// when it signalled holding their slivers (`synced`), or `pending` until it does. Epochs in
 /// which the node gained nothing have no entry.
 #[utoipa::path(get, path = "/v1/nodes/{id}/sync",
-    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<NodeSync>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")))]
-async fn node_sync(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q) -> Answer {
+async fn node_sync(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<NodeSync>> {
     let node = Param::Id.parse("node ID", &id)?;
     list(&s.pool, &NODE_SYNC, &q, &[("node_id", node, Param::Id)]).await
 }
 
 /// The versions of a model, oldest first.
 #[utoipa::path(get, path = "/v1/models/{id}/versions",
-    responses((status = 200, body = Page), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<ModelVersion>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")))]
-async fn versions(State(s): State<AppState>, Path(id): Path<String>, Query(q): Q) -> Answer {
+async fn versions(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<ModelVersion>> {
     let model = Param::Id.parse("model ID", &id)?;
     list(&s.pool, &VERSIONS, &q, &[("model_id", model, Param::Id)]).await
 }
 
+/// Declares a list of an address's objects: `list` with the address as a fixed filter.
+macro_rules! address_route {
+    ($name:ident, $path:literal, $spec:ident, $resource:ty, $column:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(get, path = $path, description = $doc,
+            responses((status = 200, body = Page<$resource>), (status = 400, body = Problem, content_type = "application/problem+json"),
+                (status = 503, body = Problem, content_type = "application/problem+json")))]
+        async fn $name(
+            State(s): State<AppState>,
+            Path(id): Path<String>,
+            Query(q): Q,
+        ) -> Answer<Page<$resource>> {
+            let address = Param::Id.parse("address", &id)?;
+            list(&s.pool, &$spec, &q, &[($column, address, Param::Id)]).await
+        }
+    };
+}
+
+address_route!(
+    address_blobs,
+    "/v1/addresses/{id}/blobs",
+    BLOBS,
+    Blob,
+    "owner",
+    "The Blob objects an address registered (the blobs list's filters apply)."
+);
+address_route!(
+    address_stakes,
+    "/v1/addresses/{id}/stakes",
+    STAKES,
+    Stake,
+    "staker",
+    "The stake positions an address made."
+);
+address_route!(
+    address_licenses,
+    "/v1/addresses/{id}/licenses",
+    LICENSES,
+    License,
+    "holder",
+    "The licenses an address bought."
+);
+
 /// The WAL supply: initial supply, total burned, current total supply, number of burns.
 #[utoipa::path(get, path = "/v1/supply",
-    responses((status = 200, body = Item), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Item<Supply>), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")))]
-async fn supply(State(s): State<AppState>) -> Answer {
+async fn supply(State(s): State<AppState>) -> Answer<Item<Supply>> {
     one(
         &s.pool,
-        "supply",
-        SUPPLY_JSON,
         "id",
         "true".to_owned(),
         Param::Bool,
@@ -836,6 +1056,16 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(offers))
         .routes(routes!(licenses))
         .routes(routes!(license))
+        .routes(routes!(stats::supply))
+        .routes(routes!(stats::revenue))
+        .routes(routes!(stats::challenges))
+        .routes(routes!(stats::storage))
+        .routes(routes!(stats::stake))
+        .routes(routes!(stats::address))
+        .routes(routes!(address_blobs))
+        .routes(routes!(address_stakes))
+        .routes(routes!(address_licenses))
+        .routes(routes!(stats::search))
         .routes(routes!(health))
         .routes(routes!(ready))
         .routes(routes!(metrics))
@@ -854,6 +1084,7 @@ pub fn router(state: AppState) -> axum::Router {
                 async move { ([(header::CONTENT_TYPE, "application/json")], (*api).clone()) }
             }),
         )
+        .merge(crate::explorer::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(problem_bodies))
         .layer(middleware::from_fn_with_state(state.clone(), track))
@@ -920,7 +1151,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 17);
+        assert_eq!(lists, 20);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()
@@ -967,14 +1198,80 @@ mod tests {
                     Param::Id | Param::BlobId | Param::Text | Param::OneOf(_) => Kind::Text,
                 };
                 assert_eq!(
-                    kind_of(spec.table, column),
+                    kind_of(spec.table(), column),
                     expected,
                     "{}: {}.{column}",
                     route.path,
-                    spec.table
+                    spec.table()
                 );
             }
         }
+    }
+
+    /// Each resource's plain fields are columns of its declared table or view, of the kind
+    /// the field parses; a computed field's name is no column (it would shadow one).
+    #[test]
+    fn resources_read_declared_columns() {
+        use crate::schema::{ALL, VIEWS};
+        for info in resources::all() {
+            let cols: Vec<(&str, crate::rows::Kind)> = ALL
+                .iter()
+                .find(|t| t.name == info.table)
+                .map(|t| t.cols.iter().map(|c| (c.name, c.kind)).collect())
+                .or_else(|| {
+                    VIEWS
+                        .iter()
+                        .find(|v| v.name == info.table)
+                        .map(|v| v.cols.to_vec())
+                })
+                .unwrap_or_else(|| panic!("{}: table {} is not declared", info.name, info.table));
+            for field in info.fields {
+                let column = cols.iter().find(|(name, _)| *name == field.name);
+                match (field.plain, column) {
+                    (true, Some((_, kind))) => {
+                        assert_eq!(*kind, field.kind, "{}.{}", info.name, field.name);
+                    }
+                    (true, None) => panic!(
+                        "{}.{} is no column of {}",
+                        info.name, field.name, info.table
+                    ),
+                    (false, _) => {}
+                }
+            }
+        }
+    }
+
+    /// `/openapi.json` describes every field of every resource, with its type, and every
+    /// list's and item's response refers to its resource.
+    #[test]
+    fn the_document_describes_every_resource_field() {
+        let doc = document();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for info in resources::all() {
+            let schema = &schemas
+                .get(info.name)
+                .unwrap_or_else(|| panic!("no schema {}", info.name));
+            let properties = schema["properties"].as_object().unwrap();
+            let required = schema["required"].as_array().cloned().unwrap_or_default();
+            for field in info.fields {
+                let property = properties
+                    .get(field.name)
+                    .unwrap_or_else(|| panic!("{}.{} undocumented", info.name, field.name));
+                assert!(!property.is_null());
+                assert_eq!(
+                    required.iter().any(|r| r == field.name),
+                    !field.nullable,
+                    "{}.{}",
+                    info.name,
+                    field.name
+                );
+            }
+            assert_eq!(properties.len(), info.fields.len(), "{}", info.name);
+        }
+        let blobs = doc["paths"]["/v1/blobs"]["get"]["responses"]["200"].to_string();
+        assert!(blobs.contains("Blob"), "{blobs}");
+        let license = doc["paths"]["/v1/licenses/{id}"]["get"]["responses"]["200"].to_string();
+        assert!(license.contains("License"), "{license}");
     }
 
     #[test]

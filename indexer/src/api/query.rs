@@ -1,19 +1,21 @@
 //! The two query shapes every resource uses: a keyset-paginated list and a single row.
 //!
-//! Rows are rendered to JSON by PostgreSQL (`to_jsonb`), which keeps NUMERIC amounts exact
-//! (a u64 or u128 never passes through a float) and costs no per-resource Rust code. The
-//! watermark is read in the same statement (`UNION ALL`), so the checkpoint a response
-//! claims is exactly the snapshot its rows come from.
+//! Rows are read as the typed resources of [`super::resources`]: each cell comes as
+//! PostgreSQL's text rendering (one `text[]` per row) and is parsed by its field's type, so
+//! NUMERIC amounts stay exact. The watermark is read in the same statement (`UNION ALL`), so
+//! the checkpoint a response claims is exactly the snapshot its rows come from.
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
 use sqlx::{PgPool, Row as _};
+use utoipa::ToSchema;
 
 use super::ids;
 use super::pagination::{decode_cursor, encode_cursor, parse_limit};
 use super::problem::Problem;
+use super::resource::{Resource, ResourceInfo};
 
 /// How a query-string, path or cursor value is checked and cast. The same variant also says
 /// what the OpenAPI document declares for it ([`Param::schema`]), so what the API accepts and
@@ -43,7 +45,7 @@ const ID_PATTERN: &str = "^(0x)?[0-9a-fA-F]{1,64}$";
 const BLOB_ID_PATTERN: &str = "^([A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]|[0-9]{1,77})$";
 
 impl Param {
-    fn cast(self) -> &'static str {
+    pub fn cast(self) -> &'static str {
         match self {
             Param::Int | Param::Code(..) => "bigint",
             Param::Bool => "boolean",
@@ -127,33 +129,115 @@ impl Filter {
     }
 }
 
-/// A list resource: its table, key (sort order) and the filters its query string accepts.
+/// A list resource: its key (sort order) and the filters its query string accepts; the
+/// table and the fields come from the resource it answers.
 pub struct ListSpec {
-    pub table: &'static str,
+    /// The resource the list answers (its table is the one read).
+    pub resource: &'static ResourceInfo,
     /// The columns rows are ordered by; unique together. A cursor carries their values.
     pub key: &'static [(&'static str, Param)],
     pub filters: &'static [Filter],
-    /// The JSON of one row `t` (default `to_jsonb(t)`).
-    pub item: &'static str,
 }
 
-/// A JSON response with the given body text.
-fn json(body: String) -> Response {
-    let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+impl ListSpec {
+    pub fn table(&self) -> &'static str {
+        self.resource.table
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The last checkpoint fully indexed when the page was read (null before the first).
+    pub checkpoint: Option<u64>,
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One resource.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Item<T> {
+    /// The last checkpoint fully indexed when the resource was read.
+    pub checkpoint: Option<u64>,
+    pub item: T,
+}
+
+/// Rows of one statement: the watermark (part 0) and each branch's rows, read in one
+/// snapshot, so the checkpoint a response claims is exactly the one its rows come from.
+pub struct Snapshot {
+    pub checkpoint: Option<u64>,
+    /// (branch number from 1, cells, key cells as text).
+    pub rows: Vec<(i32, Vec<Option<String>>, Vec<String>)>,
+}
+
+/// Runs `branches` (each `SELECT <n>, <text[] cells>, <text[] key> FROM …`, numbered from 1)
+/// with the watermark as one `UNION ALL` statement.
+pub async fn snapshot(
+    pool: &PgPool,
+    branches: &[String],
+    binds: Vec<String>,
+) -> Result<Snapshot, Problem> {
+    let mut sql = "SELECT 0 AS part, ARRAY[checkpoint::text] AS cells, NULL::text[] AS k \
+         FROM watermark WHERE id"
+        .to_owned();
+    for branch in branches {
+        sql.push_str(" UNION ALL (");
+        sql.push_str(branch);
+        sql.push(')');
+    }
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(pool).await?;
+    let mut out = Snapshot {
+        checkpoint: None,
+        rows: Vec::with_capacity(rows.len()),
+    };
+    for row in rows {
+        let part: i32 = row.try_get(0)?;
+        let cells: Vec<Option<String>> = row.try_get(1)?;
+        if part == 0 {
+            out.checkpoint = cells
+                .first()
+                .cloned()
+                .flatten()
+                .and_then(|c| c.parse().ok());
+            continue;
+        }
+        let key: Option<Vec<Option<String>>> = row.try_get(2)?;
+        let key = key
+            .unwrap_or_default()
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
+        out.rows.push((part, cells, key));
+    }
+    Ok(out)
+}
+
+/// Builds a resource from its cells; a cell the declaration does not allow is a server
+/// fault (the schema test keeps declarations and tables in step), logged and reported 500.
+pub fn build<R: Resource>(cells: &[Option<String>]) -> Result<R, Problem> {
+    R::from_cells(cells).map_err(|e| {
+        tracing::error!(error = %e, "a row does not fit its resource");
+        Problem::internal(format!("a {} row could not be read", R::INFO.name))
+    })
 }
 
 /// One page of `spec`, filtered by `query` plus `fixed` (column, value, type) conditions.
-pub async fn list(
+pub async fn list<R: Resource>(
     pool: &PgPool,
     spec: &ListSpec,
     query: &HashMap<String, String>,
     fixed: &[(&str, String, Param)],
-) -> Result<Response, Problem> {
+) -> Result<Json<Page<R>>, Problem> {
+    debug_assert_eq!(
+        spec.resource.name,
+        R::INFO.name,
+        "a list answers its own resource"
+    );
     for name in query.keys() {
         if name != "limit" && name != "cursor" && !spec.filters.iter().any(|f| f.name == name) {
             let known: Vec<&str> = spec.filters.iter().map(|f| f.name).collect();
@@ -205,13 +289,11 @@ pub async fn list(
         .iter()
         .map(|(c, _)| format!("t.{c}::text"))
         .collect();
-    let sql = format!(
-        "SELECT NULL::text AS item, ARRAY[checkpoint::text] AS k FROM watermark WHERE id \
-         UNION ALL (SELECT ({item})::text, ARRAY[{keys}] FROM {table} t {where_} \
-         ORDER BY {order} LIMIT {fetch})",
-        item = spec.item,
+    let branch = format!(
+        "SELECT 1, {select}, ARRAY[{keys}] FROM {table} t {where_} ORDER BY {order} LIMIT {fetch}",
+        select = R::INFO.select(),
         keys = key_text.join(", "),
-        table = spec.table,
+        table = spec.table(),
         where_ = if conditions.is_empty() {
             String::new()
         } else {
@@ -220,75 +302,41 @@ pub async fn list(
         order = order.join(", "),
         fetch = limit + 1,
     );
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = q.bind(b);
-    }
-    let rows = q.fetch_all(pool).await?;
-    let mut checkpoint = "null".to_owned();
-    let mut items = Vec::new();
-    let mut keys = Vec::new();
-    for row in rows {
-        let item: Option<String> = row.try_get(0)?;
-        let key: Vec<Option<String>> = row.try_get(1)?;
-        match item {
-            None => checkpoint = key.into_iter().flatten().next().unwrap_or(checkpoint),
-            Some(item) => {
-                items.push(item);
-                keys.push(
-                    key.into_iter()
-                        .map(Option::unwrap_or_default)
-                        .collect::<Vec<_>>(),
-                );
-            }
-        }
-    }
+    let Snapshot { checkpoint, rows } = snapshot(pool, &[branch], binds).await?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        format!("\"{}\"", encode_cursor(&keys[limit - 1]))
-    } else {
-        "null".to_owned()
-    };
-    Ok(json(format!(
-        "{{\"checkpoint\":{checkpoint},\"items\":[{}],\"next_cursor\":{next}}}",
-        items.join(",")
-    )))
+    let next_cursor = (rows.len() > limit).then(|| encode_cursor(&rows[limit - 1].2));
+    let items = rows
+        .iter()
+        .take(limit)
+        .map(|(_, cells, _)| build::<R>(cells))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Page {
+        checkpoint,
+        items,
+        next_cursor,
+    }))
 }
 
-/// One row of `table` where `column = value`, as `{"checkpoint": …, "item": …}`; 404 if none.
-pub async fn one(
+/// The resource `R` whose `column = value`, as `{"checkpoint": …, "item": …}`; 404 if none.
+pub async fn one<R: Resource>(
     pool: &PgPool,
-    table: &str,
-    item: &str,
     column: &str,
     value: String,
     param: Param,
     what: &str,
-) -> Result<Response, Problem> {
-    let sql = format!(
-        "SELECT NULL::text AS item, checkpoint::text AS k FROM watermark WHERE id \
-         UNION ALL (SELECT ({item})::text, NULL FROM {table} t WHERE t.{column} = $1::{} LIMIT 1)",
+) -> Result<Json<Item<R>>, Problem> {
+    let branch = format!(
+        "SELECT 1, {}, NULL::text[] FROM {} t WHERE t.{column} = $1::{} LIMIT 1",
+        R::INFO.select(),
+        R::INFO.table,
         param.cast()
     );
-    let rows = sqlx::query(&sql).bind(&value).fetch_all(pool).await?;
-    let mut checkpoint = "null".to_owned();
-    let mut found = None;
-    for row in rows {
-        let item: Option<String> = row.try_get(0)?;
-        match item {
-            None => {
-                if let Some(k) = row.try_get::<Option<String>, _>(1)? {
-                    checkpoint = k;
-                }
-            }
-            Some(item) => found = Some(item),
-        }
-    }
-    match found {
-        Some(item) => Ok(json(format!(
-            "{{\"checkpoint\":{checkpoint},\"item\":{item}}}"
-        ))),
+    let Snapshot { checkpoint, rows } = snapshot(pool, &[branch], vec![value.clone()]).await?;
+    match rows.first() {
+        Some((_, cells, _)) => Ok(Json(Item {
+            checkpoint,
+            item: build(cells)?,
+        })),
         None => Err(Problem::not_found(format!("no {what} {value}"))),
     }
 }

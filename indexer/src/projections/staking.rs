@@ -5,7 +5,7 @@ use floe_sdk::move_types::events as ev;
 use super::{EventCtx, ProjectionError, address_text, decode, hex_text, id_text, move_text};
 use crate::move_facts;
 use crate::rows::{Rows, boolean, int, json, num, text};
-use crate::schema::{NodeRow, NodeSyncRow, SlashRow, StakeRow};
+use crate::schema::{NodeRow, NodeSyncRow, PoolEpochRow, SlashRow, StakeRow};
 
 pub(super) fn apply(
     ctx: &EventCtx,
@@ -106,6 +106,17 @@ pub(super) fn apply(
                 rate_shares: num(e.rate_shares),
                 updated_checkpoint: cp,
                 ..NodeRow::default()
+            })?;
+            rows.create(PoolEpochRow {
+                node_id: id_text(&e.node_id),
+                epoch: int(e.epoch),
+                pool_stake: num(e.pool_stake),
+                staked_in: num(e.staked_in),
+                withdrawn_out: num(e.withdrawn_out),
+                rate_stake: num(e.rate_stake),
+                rate_shares: num(e.rate_shares),
+                total_shares: num(e.total_shares),
+                checkpoint: cp,
             })?;
         }
         "CommissionCollected" => {

@@ -1,0 +1,411 @@
+//! Every resource the REST API answers, declared once (see [`super::resource::resource!`]).
+//!
+//! Field names are the columns' names (plain fields) so a resource reads its table by name;
+//! `Option` fields are null where the chain has no value yet (see the README's "Nulls").
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::resource::{Amount, Json, ResourceInfo, SignedAmount, resource};
+
+resource! {
+    /// A Blob object (one per registration; several may share a blob ID).
+    Blob from "blobs" {
+        /// The Blob object's ID.
+        blob_object_id: String,
+        /// Blob ID, base64url as Walrus prints it.
+        blob_id: Option<String>,
+        /// The blob ID as the on-chain u256, in decimal.
+        blob_id_u256: Option<String>,
+        /// Merkle root over the sliver pairs, base64url.
+        root_hash: Option<String>,
+        /// Unencoded size in bytes.
+        size: Option<Amount>,
+        /// Encoding type (1 = RS2).
+        encoding_type: Option<i64>,
+        /// Whether the owner may delete it before its end epoch.
+        deletable: Option<bool>,
+        /// Who registered it.
+        owner: Option<String>,
+        /// The Storage object inside it.
+        storage_id: Option<String>,
+        /// Encoded bytes reserved.
+        storage_size: Option<Amount>,
+        /// Write fee paid at registration (WAL base units).
+        write_fee: Option<Amount>,
+        /// Storage fees paid for extensions.
+        extension_fees: Option<Amount>,
+        /// registered, certified, deleted or expired.
+        status: Option<String>,
+        registered_epoch: Option<i64>,
+        certified_epoch: Option<i64>,
+        /// First epoch the blob is no longer stored.
+        end_epoch: Option<i64>,
+        deleted_epoch: Option<i64>,
+        expired_epoch: Option<i64>,
+        registered_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A blob ID: what every Blob object registered for it shares.
+    BlobIdentity from "blob_ids" {
+        /// Blob ID, base64url.
+        blob_id: String,
+        /// The blob ID as the on-chain u256, in decimal.
+        blob_id_u256: Option<String>,
+        /// Merkle root over the sliver pairs, base64url.
+        root_hash: Option<String>,
+        /// Unencoded size in bytes.
+        size: Option<Amount>,
+        /// Certified Blob objects that keep it stored.
+        live_references: Option<Amount>,
+        first_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A storage reservation (Storage object).
+    StorageReservation from "storage" {
+        storage_id: String,
+        owner: Option<String>,
+        /// The reservation it was split from, if any.
+        parent_storage_id: Option<String>,
+        reserved_epoch: Option<i64>,
+        start_epoch: Option<i64>,
+        /// First epoch not covered.
+        end_epoch: Option<i64>,
+        unencoded_size: Option<Amount>,
+        /// Encoded bytes reserved.
+        storage_size: Option<Amount>,
+        /// Price paid (WAL base units).
+        price: Option<Amount>,
+        /// available, in_blob, fused or destroyed.
+        status: Option<String>,
+        /// The Blob object holding it.
+        blob_object_id: Option<String>,
+        /// The reservation it was fused into.
+        absorbed_into: Option<String>,
+        destroyed_epoch: Option<i64>,
+        /// Bytes returned to capacity when destroyed early.
+        capacity_released: Option<Amount>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A storage node and its staking pool.
+    Node from "nodes" {
+        node_id: String,
+        node_cap_id: Option<String>,
+        /// Who registered the node.
+        operator: Option<String>,
+        name: Option<String>,
+        network_address: Option<String>,
+        /// BLS public key (hex).
+        bls_public_key: Option<String>,
+        /// Commission in basis points.
+        commission_bps: Option<Amount>,
+        registered_epoch: Option<i64>,
+        storage_price_vote: Option<Amount>,
+        write_price_vote: Option<Amount>,
+        capacity_vote: Option<Amount>,
+        /// WAL staked in the pool (base units).
+        pool_stake: Option<Amount>,
+        total_shares: Option<Amount>,
+        /// The epoch of the latest exchange rate.
+        rate_epoch: Option<i64>,
+        rate_stake: Option<Amount>,
+        rate_shares: Option<Amount>,
+        total_rewards: Option<Amount>,
+        total_commission: Option<Amount>,
+        commission_collected: Option<Amount>,
+        total_slashed: Option<Amount>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A committee member of an epoch: shards `shard_start .. shard_start + shard_count`.
+    CommitteeMember from "committee" {
+        epoch: i64,
+        /// Place in shard order.
+        position: i64,
+        node_id: String,
+        shard_start: i64,
+        shard_count: i64,
+    }
+
+    /// A stake position (StakedWal object).
+    Stake from "stakes" {
+        staked_wal_id: String,
+        node_id: Option<String>,
+        /// Who staked (transfers emit no event).
+        staker: Option<String>,
+        amount: Option<Amount>,
+        activation_epoch: Option<i64>,
+        /// staked, withdrawing or withdrawn.
+        status: Option<String>,
+        principal: Option<Amount>,
+        shares: Option<Amount>,
+        withdraw_epoch: Option<i64>,
+        was_active: Option<bool>,
+        withdrawn_amount: Option<Amount>,
+        /// Early-unstake fee burned.
+        fee_burned: Option<Amount>,
+        withdrawn_epoch: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// An epoch: start, committee, prices, capacity, fees and challenges.
+    Epoch from "epochs" {
+        epoch: i64,
+        start_ms: Option<i64>,
+        committee_size: Option<i64>,
+        committee_stake: Option<Amount>,
+        storage_price_per_mib_epoch: Option<Amount>,
+        write_price_per_mib: Option<Amount>,
+        total_capacity: Option<Amount>,
+        used_capacity: Option<Amount>,
+        write_fees: Option<Amount>,
+        /// Fees settled at the epoch's end (null until then).
+        fees_total: Option<Amount>,
+        fees_burned: Option<Amount>,
+        fees_distributed: Option<Amount>,
+        fees_carried_over: Option<Amount>,
+        challenges_issued: Option<i64>,
+        challenge_issuer: Option<String>,
+        advanced_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A protocol parameter and its current value.
+    Parameter from "parameters" {
+        name: String,
+        value: Option<Amount>,
+        /// Epoch of the latest change.
+        epoch: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// The WAL supply.
+    Supply from "supply" {
+        treasury_id: Option<String>,
+        publisher: Option<String>,
+        initial_supply: Option<Amount>,
+        total_burned: Option<Amount>,
+        total_supply: Option<Amount>,
+        /// Number of burns.
+        burns: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A WAL burn (`WalBurned`).
+    Burn from "burns" {
+        checkpoint: i64,
+        tx_index: i64,
+        event_index: i64,
+        tx_digest: String,
+        timestamp_ms: Option<i64>,
+        amount: Amount,
+        /// Burn source code (see `source_name`).
+        source: i64,
+        /// storage_fee, slashing, early_unstake, license_fee or user.
+        source_name: String,
+        /// Total burned after this burn.
+        total_burned: Amount,
+        /// Total supply after this burn.
+        total_supply: Amount,
+    }
+
+    /// A pool slash (`PoolSlashed`).
+    Slash from "slashes" {
+        checkpoint: i64,
+        tx_index: i64,
+        event_index: i64,
+        tx_digest: String,
+        timestamp_ms: Option<i64>,
+        node_id: String,
+        epoch: i64,
+        amount: Amount,
+        /// Pool stake after the slash.
+        pool_stake: Amount,
+    }
+
+    /// An availability challenge.
+    Challenge from "challenges" {
+        challenge_id: i64,
+        epoch: Option<i64>,
+        node_id: Option<String>,
+        blob_id: Option<String>,
+        root_hash: Option<String>,
+        shard: Option<i64>,
+        pair_index: Option<i64>,
+        symbol_index: Option<i64>,
+        symbol_size: Option<Amount>,
+        deadline_ms: Option<i64>,
+        /// issued, answered or slashed.
+        status: Option<String>,
+        answered_at_ms: Option<i64>,
+        /// Stake slashed from the pool.
+        slashed: Option<Amount>,
+        burned: Option<Amount>,
+        /// The slasher's bounty.
+        reward: Option<Amount>,
+        slashed_by: Option<String>,
+        issued_checkpoint: Option<i64>,
+        resolved_checkpoint: Option<i64>,
+    }
+
+    /// A model.
+    Model from "models" {
+        model_id: String,
+        cap_id: Option<String>,
+        owner: Option<String>,
+        name: Option<String>,
+        description: Option<String>,
+        latest_version: Option<i64>,
+        /// Seller revenue from every sale.
+        total_revenue: Option<Amount>,
+        revenue_withdrawn: Option<Amount>,
+        /// `total_revenue - revenue_withdrawn`.
+        revenue_accrued: Amount = "COALESCE(t.total_revenue, 0) - COALESCE(t.revenue_withdrawn, 0)",
+        licenses_sold: Option<i64>,
+        registered_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A published model version.
+    ModelVersion from "model_versions" {
+        model_id: String,
+        version: i64,
+        /// Blob ID of the version's data, base64url.
+        blob_id: String,
+        architecture: String,
+        dataset_hash: String,
+        /// The metrics recorded with the version.
+        metrics: Json,
+        publisher: String,
+        published_at_ms: i64,
+        checkpoint: i64,
+        tx_digest: String,
+        /// The Blob object published (what proves control of the data).
+        blob_object_id: Option<String>,
+    }
+
+    /// A license offer.
+    Offer from "offers" {
+        offer_id: String,
+        model_id: Option<String>,
+        price_per_window: Option<Amount>,
+        window_ms: Option<Amount>,
+        max_windows: Option<Amount>,
+        /// Uses per window (0: unlimited).
+        uses_per_window: Option<Amount>,
+        created_by: Option<String>,
+        paused: Option<bool>,
+        licenses_sold: Option<i64>,
+        revenue: Option<Amount>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A license.
+    License from "licenses" {
+        license_id: String,
+        offer_id: Option<String>,
+        model_id: Option<String>,
+        /// The buyer.
+        holder: Option<String>,
+        windows: Option<Amount>,
+        /// Price paid, extensions included.
+        price_paid: Option<Amount>,
+        /// Protocol fee burned.
+        fee_burned: Option<Amount>,
+        expires_at_ms: Option<i64>,
+        use_limited: Option<bool>,
+        uses_left: Option<Amount>,
+        uses_consumed: Option<i64>,
+        extensions: Option<i64>,
+        /// active or destroyed.
+        status: Option<String>,
+        purchased_at_ms: Option<i64>,
+        last_used_ms: Option<i64>,
+        purchased_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// Storage capacity of an epoch.
+    EpochCapacity from "capacity" {
+        epoch: i64,
+        /// Whether the epoch began (false: a future epoch).
+        started: bool,
+        /// Encoded bytes reservations hold in the epoch.
+        used_capacity: Amount,
+        /// The epoch's capacity once started, the latest known for future epochs.
+        total_capacity: Option<Amount>,
+        free_capacity: Option<SignedAmount>,
+    }
+
+    /// A node's shard sync for one epoch.
+    NodeSync from "node_sync" {
+        node_id: String,
+        epoch: i64,
+        /// pending or synced.
+        status: Option<String>,
+        /// Shards gained at the epoch change (JSON array).
+        shards_gained: Option<Json>,
+        shard_count: Option<i64>,
+        gained_checkpoint: Option<i64>,
+        gained_at_ms: Option<i64>,
+        synced_shards: Option<Json>,
+        synced_checkpoint: Option<i64>,
+        synced_at_ms: Option<i64>,
+        synced_tx_digest: Option<String>,
+    }
+
+    /// A raw floe event.
+    Event from "events" {
+        tx_digest: String,
+        event_index: i64,
+        checkpoint: i64,
+        tx_index: i64,
+        timestamp_ms: Option<i64>,
+        sender: String,
+        module: String,
+        /// Struct name in `floe::events`.
+        event_type: String,
+        /// BCS contents, hex.
+        contents: String = "encode(t.contents, 'hex')",
+    }
+}
+
+/// A blob ID with every Blob object registered for it (`/v1/blobs/{id}`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BlobDetail {
+    #[serde(flatten)]
+    pub blob: BlobIdentity,
+    /// Every Blob object for this blob ID, by object ID.
+    pub objects: Vec<Blob>,
+}
+
+/// Every declared resource, for the schema test.
+pub fn all() -> Vec<&'static ResourceInfo> {
+    use super::resource::Resource as R;
+    vec![
+        &<Blob as R>::INFO,
+        &<BlobIdentity as R>::INFO,
+        &<StorageReservation as R>::INFO,
+        &<Node as R>::INFO,
+        &<CommitteeMember as R>::INFO,
+        &<Stake as R>::INFO,
+        &<Epoch as R>::INFO,
+        &<Parameter as R>::INFO,
+        &<Supply as R>::INFO,
+        &<Burn as R>::INFO,
+        &<Slash as R>::INFO,
+        &<Challenge as R>::INFO,
+        &<Model as R>::INFO,
+        &<ModelVersion as R>::INFO,
+        &<Offer as R>::INFO,
+        &<License as R>::INFO,
+        &<EpochCapacity as R>::INFO,
+        &<NodeSync as R>::INFO,
+        &<Event as R>::INFO,
+    ]
+}

@@ -1,0 +1,456 @@
+// Floe explorer: a single page over the indexer's REST API (same origin), no framework and no
+// build step. Routes live in the URL hash (#/blob/ID…), so every page is a link. Amounts are
+// shown exactly as the API gives them (integers beyond 2^53 are kept as their digits).
+'use strict';
+
+const main = document.getElementById('main');
+
+// JSON with exact big integers: a number that does not fit a double is kept as its source text
+// (JSON.parse source access; browsers without it get long integers quoted before parsing).
+const SOURCE_ACCESS = (() => {
+  let ok = false;
+  JSON.parse('1', (k, v, context) => { ok = !!(context && context.source); return v; });
+  return ok;
+})();
+function parseJson(text) {
+  if (!SOURCE_ACCESS) text = text.replace(/([:[,]\s*)(\d{16,})(?=\s*[,\]}])/g, '$1"$2"');
+  return JSON.parse(text, (key, value, context) => {
+    if (typeof value === 'number' && !Number.isSafeInteger(value) && context && /^\d+$/.test(context.source)) {
+      return context.source;
+    }
+    return value;
+  });
+}
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem && problem.detail ? problem.detail : `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const text = await response.text();
+  const body = text ? parseJson(text) : null;
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+// An integer with thousands separators, exact (works on digit strings).
+const int = (v) => (v === null || v === undefined ? '—' : String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ','));
+const NANO = 1_000_000_000n;
+// WAL base units as WAL, exact (9 decimals, trailing zeros dropped).
+function wal(v) {
+  if (v === null || v === undefined) return '—';
+  const n = BigInt(v);
+  const frac = (n % NANO).toString().padStart(9, '0').replace(/0+$/, '');
+  return int((n / NANO).toString()) + (frac ? '.' + frac : '') + ' WAL';
+}
+const bytes = (v) => {
+  if (v === null || v === undefined) return '—';
+  const n = Number(v);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0, x = n;
+  while (x >= 1024 && i < units.length - 1) { x /= 1024; i++; }
+  return `${i ? x.toFixed(1) : x} ${units[i]}`;
+};
+const time = (ms) => (ms === null || ms === undefined ? '—' : new Date(Number(ms)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+const short = (id) => (id && id.length > 18 ? `${id.slice(0, 10)}…${id.slice(-6)}` : id ?? '—');
+const link = (href, text, attrs = '') => `<a href="${esc(href)}" ${attrs}>${esc(text)}</a>`;
+const idLink = (kind, id) => (id ? link(`#/${kind}/${encodeURIComponent(id)}`, short(id), `class="id" title="${esc(id)}"`) : '—');
+const badge = (s) => (s ? `<span class="badge ${esc(s)}">${esc(s)}</span>` : '—');
+// A number cell: data-value holds the API's exact value so what is shown can be checked.
+const num = (v, shown = int(v)) => `<span class="n" data-value="${esc(v ?? '')}">${esc(shown)}</span>`;
+
+function card(label, field, value, shown) {
+  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-field="${esc(field)}">${num(value, shown)}</div></div>`;
+}
+
+function fields(rows) {
+  return `<dl class="fields">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd data-field="${esc(k)}">${v}</dd>`).join('')}</dl>`;
+}
+
+function table(columns, items, id = '') {
+  const head = columns.map((c) => `<th class="${c.num ? 'num' : ''}">${esc(c.title)}</th>`).join('');
+  const body = items.length
+    ? items.map((it) => `<tr>${columns.map((c) => `<td class="${c.num ? 'num' : ''}">${c.cell(it)}</td>`).join('')}</tr>`).join('')
+    : `<tr><td colspan="${columns.length}" class="muted">none</td></tr>`;
+  return `<div class="table-wrap"><table ${id ? `id="${esc(id)}"` : ''}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+// Next/first links of a keyset-paginated list shown at `base` (a hash route).
+function pager(base, page, cursor) {
+  const parts = [];
+  if (cursor) parts.push(link(base, '« first page'));
+  if (page.next_cursor) parts.push(link(`${base}?cursor=${encodeURIComponent(page.next_cursor)}`, 'next page »', 'rel="next"'));
+  return parts.length ? `<div class="pager">${parts.join('')}</div>` : '';
+}
+
+// ---- Charts: hand-written SVG (lines and stacked bars), no external assets.
+const COLORS = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)'];
+
+function chart(title, labels, series, { stacked = false, format = int } = {}) {
+  const W = 520, H = 200, L = 64, R = 8, T = 8, B = 26;
+  const n = labels.length;
+  const values = series.map((s) => s.values.map((v) => Number(v ?? 0)));
+  const totals = labels.map((_, i) => (stacked ? values.reduce((a, s) => a + s[i], 0) : Math.max(...values.map((s) => s[i]))));
+  const max = Math.max(1, ...totals);
+  const x = (i) => L + (n <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  let marks = '';
+  if (stacked) {
+    const w = Math.max(2, ((W - L - R) / Math.max(n, 1)) * 0.7);
+    const base = new Array(n).fill(0);
+    values.forEach((s, k) => {
+      s.forEach((v, i) => {
+        if (!v) return;
+        const bx = n <= 1 ? x(i) - w / 2 : L + (i + 0.15) * ((W - L - R) / n);
+        marks += `<rect data-series="${esc(series[k].name)}" x="${bx.toFixed(1)}" y="${y(base[i] + v).toFixed(1)}" width="${w.toFixed(1)}" height="${(y(base[i]) - y(base[i] + v)).toFixed(1)}" fill="${COLORS[k % COLORS.length]}"><title>${esc(labels[i])}: ${esc(series[k].name)} ${esc(format(series[k].values[i]))}</title></rect>`;
+        base[i] += v;
+      });
+    });
+  } else {
+    values.forEach((s, k) => {
+      const pts = s.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+      marks += `<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="2" points="${pts}"/>`;
+      marks += s.map((v, i) => `<circle data-series="${esc(series[k].name)}" cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${COLORS[k % COLORS.length]}"><title>${esc(labels[i])}: ${esc(series[k].name)} ${esc(format(series[k].values[i]))}</title></circle>`).join('');
+    });
+  }
+  const ticks = [0, 0.5, 1].map((f) => `<text x="${L - 4}" y="${(y(max * f) + 4).toFixed(1)}" text-anchor="end" font-size="10" fill="#66717f">${esc(compact(max * f))}</text><line x1="${L}" x2="${W - R}" y1="${y(max * f).toFixed(1)}" y2="${y(max * f).toFixed(1)}" stroke="#eef2f6"/>`).join('');
+  const xl = n ? `<text x="${L}" y="${H - 8}" font-size="10" fill="#66717f">${esc(labels[0])}</text><text x="${W - R}" y="${H - 8}" text-anchor="end" font-size="10" fill="#66717f">${esc(labels[n - 1])}</text>` : '';
+  const legend = series.map((s, k) => `<span><i style="background:${COLORS[k % COLORS.length]}"></i>${esc(s.name)}</span>`).join('');
+  return `<div class="chart" data-chart="${esc(title)}" data-points="${n}"><h3>${esc(title)}</h3><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${ticks}${marks}${xl}</svg><div class="legend">${legend}</div></div>`;
+}
+function compact(v) {
+  const a = Math.abs(v);
+  for (const [d, s] of [[1e18, 'E'], [1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) if (a >= d) return (v / d).toFixed(1) + s;
+  return String(Math.round(v));
+}
+
+// ---- Pages.
+async function dashboard() {
+  const [supply, storage, supplySeries, challengeSeries] = await Promise.all([
+    api('/v1/supply').catch(() => null),
+    api('/v1/stats/storage'),
+    api('/v1/stats/supply?bucket=epoch'),
+    api('/v1/stats/challenges'),
+  ]);
+  const last = storage.points[storage.points.length - 1];
+  const epochNo = last ? last.epoch : null;
+  const [epoch, committee, challenges, slashes] = await Promise.all([
+    epochNo === null ? null : api(`/v1/epochs/${epochNo}`).then((r) => r.item).catch(() => null),
+    epochNo === null ? { items: [] } : api(`/v1/epochs/${epochNo}/committee?limit=1000`),
+    epochNo === null ? { items: [] } : api(`/v1/challenges?epoch=${epochNo}&limit=20`),
+    api('/v1/slashes?limit=20'),
+  ]);
+  const s = supply ? supply.item : {};
+  const labels = supplySeries.points.map((p) => `epoch ${p.epoch}`);
+  const sources = supplySeries.points.length ? Object.keys(supplySeries.points[0].burned_by_source) : [];
+  const nodes = await nodeNames(committee.items.map((m) => m.node_id));
+  return `<h1>Network overview</h1>
+  <div class="cards">
+    ${card('Checkpoint', 'checkpoint', storage.checkpoint)}
+    ${card('Epoch', 'epoch', epochNo)}
+    ${card('Committee size', 'committee_size', epoch ? epoch.committee_size : null)}
+    ${card('Committee stake', 'committee_stake', epoch ? epoch.committee_stake : null, epoch ? wal(epoch.committee_stake) : '—')}
+    ${card('Total supply', 'total_supply', s.total_supply, wal(s.total_supply))}
+    ${card('Total burned', 'total_burned', s.total_burned, wal(s.total_burned))}
+    ${card('Burns', 'burns', s.burns)}
+    ${card('Storage used', 'used_capacity', last ? last.used_capacity : null, last ? bytes(last.used_capacity) : '—')}
+    ${card('Storage capacity', 'total_capacity', last ? last.total_capacity : null, last ? bytes(last.total_capacity) : '—')}
+  </div>
+  <div class="charts">
+    ${chart('Total supply by epoch', labels, [{ name: 'total supply', values: supplySeries.points.map((p) => p.total_supply) }], { format: wal })}
+    ${chart('Burned by source per epoch', labels, sources.map((src) => ({ name: src, values: supplySeries.points.map((p) => p.burned_by_source[src]) })), { stacked: true, format: wal })}
+    ${chart('Storage used and capacity', storage.points.map((p) => `epoch ${p.epoch}`), [
+      { name: 'used', values: storage.points.map((p) => p.used_capacity) },
+      { name: 'capacity', values: storage.points.map((p) => p.total_capacity) }], { format: bytes })}
+    ${chart('Challenges per epoch', challengeSeries.points.map((p) => `epoch ${p.epoch}`), [
+      { name: 'answered', values: challengeSeries.points.map((p) => p.answered) },
+      { name: 'missed', values: challengeSeries.points.map((p) => p.missed) },
+      { name: 'pending', values: challengeSeries.points.map((p) => p.pending) }], { stacked: true })}
+  </div>
+  <h2>Committee of epoch ${esc(epochNo ?? '—')}</h2>
+  ${table([
+    { title: '#', cell: (m) => esc(m.position) },
+    { title: 'node', cell: (m) => link(`#/node/${m.node_id}`, nodes[m.node_id] || short(m.node_id)) },
+    { title: 'shards', num: true, cell: (m) => num(m.shard_count) },
+    { title: 'first shard', num: true, cell: (m) => num(m.shard_start) }], committee.items, 'committee')}
+  <h2>Challenges of epoch ${esc(epochNo ?? '—')}</h2>
+  ${challengeTable(challenges.items)}
+  <h2>Slashes</h2>
+  ${slashTable(slashes.items)}`;
+}
+
+async function nodeNames(ids) {
+  const out = {};
+  await Promise.all([...new Set(ids)].map(async (id) => {
+    try { out[id] = (await api(`/v1/nodes/${id}`)).item.name; } catch { /* shown by ID */ }
+  }));
+  return out;
+}
+
+function challengeTable(items) {
+  return table([
+    { title: 'challenge', cell: (c) => link(`#/challenge/${c.challenge_id}`, c.challenge_id) },
+    { title: 'epoch', num: true, cell: (c) => num(c.epoch) },
+    { title: 'node', cell: (c) => idLink('node', c.node_id) },
+    { title: 'blob', cell: (c) => idLink('blob', c.blob_id) },
+    { title: 'shard', num: true, cell: (c) => num(c.shard) },
+    { title: 'status', cell: (c) => badge(c.status) },
+    { title: 'deadline', cell: (c) => esc(time(c.deadline_ms)) }], items, 'challenges');
+}
+
+function slashTable(items) {
+  return table([
+    { title: 'checkpoint', num: true, cell: (x) => num(x.checkpoint) },
+    { title: 'epoch', num: true, cell: (x) => num(x.epoch) },
+    { title: 'node', cell: (x) => idLink('node', x.node_id) },
+    { title: 'slashed', num: true, cell: (x) => num(x.amount, wal(x.amount)) },
+    { title: 'pool stake after', num: true, cell: (x) => num(x.pool_stake, wal(x.pool_stake)) }], items, 'slashes');
+}
+
+async function nodes(cursor) {
+  const page = await api(`/v1/nodes?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  const storage = await api('/v1/stats/storage');
+  const epochNo = storage.points.length ? storage.points[storage.points.length - 1].epoch : null;
+  const committee = epochNo === null ? { items: [] } : await api(`/v1/epochs/${epochNo}/committee?limit=1000`);
+  const shards = Object.fromEntries(committee.items.map((m) => [m.node_id, m.shard_count]));
+  const pending = {};
+  await Promise.all(page.items.map(async (n) => {
+    const sync = await api(`/v1/nodes/${n.node_id}/sync?status=pending&limit=1`);
+    pending[n.node_id] = sync.items.length > 0;
+  }));
+  return `<h1>Storage nodes</h1>
+  ${table([
+    { title: 'name', cell: (n) => link(`#/node/${n.node_id}`, n.name || short(n.node_id)) },
+    { title: 'stake', num: true, cell: (n) => num(n.pool_stake, wal(n.pool_stake)) },
+    { title: `shards (epoch ${epochNo ?? '—'})`, num: true, cell: (n) => num(shards[n.node_id] ?? 0) },
+    { title: 'commission', num: true, cell: (n) => num(n.commission_bps, `${(Number(n.commission_bps) / 100).toFixed(2)} %`) },
+    { title: 'slashed', num: true, cell: (n) => num(n.total_slashed, wal(n.total_slashed)) },
+    { title: 'sync', cell: (n) => badge(pending[n.node_id] ? 'pending' : 'synced') }], page.items, 'nodes')}
+  ${pager('#/nodes', page, cursor)}`;
+}
+
+async function node(id) {
+  const [{ item: n }, sync, challenges, slashes] = await Promise.all([
+    api(`/v1/nodes/${id}`), api(`/v1/nodes/${id}/sync?limit=100`),
+    api(`/v1/challenges?node_id=${id}&limit=50`), api(`/v1/slashes?node_id=${id}&limit=50`)]);
+  return `<h1>Node ${esc(n.name || n.node_id)}</h1>
+  ${fields([
+    ['node_id', `<span class="id">${esc(n.node_id)}</span>`],
+    ['operator', idLink('address', n.operator)],
+    ['network_address', esc(n.network_address)],
+    ['pool_stake', num(n.pool_stake, wal(n.pool_stake))],
+    ['commission_bps', num(n.commission_bps)],
+    ['storage_price_vote', num(n.storage_price_vote)],
+    ['write_price_vote', num(n.write_price_vote)],
+    ['capacity_vote', num(n.capacity_vote, bytes(n.capacity_vote))],
+    ['total_rewards', num(n.total_rewards, wal(n.total_rewards))],
+    ['total_slashed', num(n.total_slashed, wal(n.total_slashed))],
+    ['registered_epoch', num(n.registered_epoch)]])}
+  <h2>Shard sync</h2>
+  ${table([
+    { title: 'epoch', num: true, cell: (s) => num(s.epoch) },
+    { title: 'shards gained', num: true, cell: (s) => num(s.shard_count) },
+    { title: 'status', cell: (s) => badge(s.status) },
+    { title: 'synced at', cell: (s) => esc(time(s.synced_at_ms)) }], sync.items, 'sync')}
+  <h2>Challenges</h2>${challengeTable(challenges.items)}
+  <h2>Slashes</h2>${slashTable(slashes.items)}`;
+}
+
+function blobTable(items) {
+  return table([
+    { title: 'blob ID', cell: (b) => idLink('blob', b.blob_id) },
+    { title: 'object', cell: (b) => `<span class="id" title="${esc(b.blob_object_id)}">${esc(short(b.blob_object_id))}</span>` },
+    { title: 'size', num: true, cell: (b) => num(b.size, bytes(b.size)) },
+    { title: 'status', cell: (b) => badge(b.status) },
+    { title: 'epochs', cell: (b) => `${esc(b.registered_epoch ?? '—')} – ${esc(b.end_epoch ?? '—')}` },
+    { title: 'owner', cell: (b) => idLink('address', b.owner) }], items, 'blobs');
+}
+
+async function blobs(cursor) {
+  const page = await api(`/v1/blobs?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  return `<h1>Blobs</h1>${blobTable(page.items)}${pager('#/blobs', page, cursor)}`;
+}
+
+async function blob(id) {
+  const { item: b } = await api(`/v1/blobs/${encodeURIComponent(id)}`);
+  return `<h1>Blob ${esc(b.blob_id)}</h1>
+  ${fields([
+    ['blob_id', `<span class="id">${esc(b.blob_id)}</span>`],
+    ['blob_id_u256', `<span class="id">${esc(b.blob_id_u256)}</span>`],
+    ['size', num(b.size, `${int(b.size)} bytes`)],
+    ['root_hash', `<span class="id">${esc(b.root_hash)}</span>`],
+    ['live_references', num(b.live_references)]])}
+  <h2>Blob objects</h2>${blobTable(b.objects)}`;
+}
+
+async function challenges(cursor) {
+  const [page, slashes] = await Promise.all([
+    api(`/v1/challenges?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+    api('/v1/slashes?limit=50')]);
+  return `<h1>Challenges</h1>${challengeTable(page.items)}${pager('#/challenges', page, cursor)}
+  <h2>Slashes</h2>${slashTable(slashes.items)}`;
+}
+
+async function challenge(id) {
+  const { item: c } = await api(`/v1/challenges/${encodeURIComponent(id)}`);
+  return `<h1>Challenge ${esc(c.challenge_id)}</h1>${fields([
+    ['status', badge(c.status)], ['epoch', num(c.epoch)], ['node_id', idLink('node', c.node_id)],
+    ['blob_id', idLink('blob', c.blob_id)], ['shard', num(c.shard)], ['symbol_index', num(c.symbol_index)],
+    ['deadline', esc(time(c.deadline_ms))], ['answered', esc(time(c.answered_at_ms))],
+    ['slashed', num(c.slashed, wal(c.slashed))], ['burned', num(c.burned, wal(c.burned))],
+    ['reward', num(c.reward, wal(c.reward))], ['slashed_by', idLink('address', c.slashed_by)]])}`;
+}
+
+async function models(cursor) {
+  const [page, revenue] = await Promise.all([
+    api(`/v1/models?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+    api('/v1/stats/revenue?bucket=epoch')]);
+  const labels = revenue.points.map((p) => `epoch ${p.epoch}`);
+  return `<h1>Models</h1>
+  ${table([
+    { title: 'name', cell: (m) => link(`#/model/${m.model_id}`, m.name || short(m.model_id)) },
+    { title: 'owner', cell: (m) => idLink('address', m.owner) },
+    { title: 'latest version', num: true, cell: (m) => num(m.latest_version) },
+    { title: 'licenses sold', num: true, cell: (m) => num(m.licenses_sold) },
+    { title: 'revenue', num: true, cell: (m) => num(m.total_revenue, wal(m.total_revenue)) }], page.items, 'models')}
+  ${pager('#/models', page, cursor)}
+  <div class="charts">${chart('License revenue per epoch', labels, [{ name: 'revenue', values: revenue.points.map((p) => p.revenue) }], { stacked: true, format: wal })}</div>`;
+}
+
+async function model(id) {
+  const [{ item: m }, versions, offers, licenses] = await Promise.all([
+    api(`/v1/models/${id}`), api(`/v1/models/${id}/versions?limit=100`),
+    api(`/v1/offers?model_id=${id}&limit=100`), api(`/v1/licenses?model_id=${id}&limit=100`)]);
+  return `<h1>Model ${esc(m.name)}</h1>
+  ${fields([
+    ['model_id', `<span class="id">${esc(m.model_id)}</span>`], ['owner', idLink('address', m.owner)],
+    ['description', esc(m.description)], ['latest_version', num(m.latest_version)],
+    ['licenses_sold', num(m.licenses_sold)], ['total_revenue', num(m.total_revenue, wal(m.total_revenue))],
+    ['revenue_accrued', num(m.revenue_accrued, wal(m.revenue_accrued))]])}
+  <h2>Versions</h2>${table([
+    { title: 'version', num: true, cell: (v) => num(v.version) },
+    { title: 'blob', cell: (v) => idLink('blob', v.blob_id) },
+    { title: 'architecture', cell: (v) => esc(v.architecture) },
+    { title: 'metrics', cell: (v) => `<span class="id">${esc(JSON.stringify(v.metrics))}</span>` },
+    { title: 'published', cell: (v) => esc(time(v.published_at_ms)) }], versions.items, 'versions')}
+  <h2>Offers</h2>${table([
+    { title: 'offer', cell: (o) => `<span class="id" title="${esc(o.offer_id)}">${esc(short(o.offer_id))}</span>` },
+    { title: 'price per window', num: true, cell: (o) => num(o.price_per_window, wal(o.price_per_window)) },
+    { title: 'window', num: true, cell: (o) => num(o.window_ms, `${int(o.window_ms)} ms`) },
+    { title: 'sold', num: true, cell: (o) => num(o.licenses_sold) },
+    { title: 'paused', cell: (o) => esc(o.paused) }], offers.items, 'offers')}
+  <h2>Licenses</h2>${licenseTable(licenses.items)}`;
+}
+
+function licenseTable(items) {
+  return table([
+    { title: 'license', cell: (l) => idLink('license', l.license_id) },
+    { title: 'holder', cell: (l) => idLink('address', l.holder) },
+    { title: 'price paid', num: true, cell: (l) => num(l.price_paid, wal(l.price_paid)) },
+    { title: 'expires', cell: (l) => esc(time(l.expires_at_ms)) },
+    { title: 'status', cell: (l) => badge(l.status) }], items, 'licenses');
+}
+
+async function license(id) {
+  const { item: l } = await api(`/v1/licenses/${id}`);
+  return `<h1>License</h1>${fields([
+    ['license_id', `<span class="id">${esc(l.license_id)}</span>`], ['model_id', idLink('model', l.model_id)],
+    ['holder', idLink('address', l.holder)], ['status', badge(l.status)], ['windows', num(l.windows)],
+    ['price_paid', num(l.price_paid, wal(l.price_paid))], ['fee_burned', num(l.fee_burned, wal(l.fee_burned))],
+    ['expires', esc(time(l.expires_at_ms))], ['uses_left', num(l.uses_left)], ['uses_consumed', num(l.uses_consumed)],
+    ['extensions', num(l.extensions)]])}`;
+}
+
+async function address(id) {
+  const [{ item: a }, blobsOf, stakes, licenses] = await Promise.all([
+    api(`/v1/addresses/${id}`), api(`/v1/addresses/${id}/blobs?limit=50`),
+    api(`/v1/addresses/${id}/stakes?limit=50`), api(`/v1/addresses/${id}/licenses?limit=50`)]);
+  return `<h1>Address ${esc(a.address)}</h1>
+  <div class="cards">${card('Blobs', 'blobs', a.blobs)}${card('Certified bytes', 'certified_bytes', a.certified_bytes, bytes(a.certified_bytes))}
+  ${card('Stakes', 'stakes', a.stakes)}${card('Staked', 'staked', a.staked, wal(a.staked))}
+  ${card('Licenses', 'licenses', a.licenses)}${card('Models', 'models', a.models)}${card('Nodes', 'nodes', a.nodes)}</div>
+  <h2>Blobs</h2>${blobTable(blobsOf.items)}
+  <h2>Stakes</h2>${table([
+    { title: 'position', cell: (s) => `<span class="id" title="${esc(s.staked_wal_id)}">${esc(short(s.staked_wal_id))}</span>` },
+    { title: 'node', cell: (s) => idLink('node', s.node_id) },
+    { title: 'amount', num: true, cell: (s) => num(s.amount, wal(s.amount)) },
+    { title: 'status', cell: (s) => badge(s.status) }], stakes.items, 'stakes')}
+  <h2>Licenses</h2>${licenseTable(licenses.items)}`;
+}
+
+async function search(q) {
+  const hits = await api(`/v1/search?q=${encodeURIComponent(q)}`);
+  const target = (h) => ({ blob_object: null, offer: null, stake: null, storage: null, epoch: null }[h.kind] === null ? null : `#/${h.kind}/${encodeURIComponent(h.id)}`);
+  if (hits.items.length === 1 && target(hits.items[0])) {
+    location.replace(target(hits.items[0]));
+    return null;
+  }
+  return `<h1>Search: ${esc(q)}</h1>${table([
+    { title: 'kind', cell: (h) => esc(h.kind) },
+    { title: 'found', cell: (h) => (target(h) ? link(target(h), h.id, 'class="id"') : `<span class="id">${esc(h.id)}</span>`) },
+    { title: 'label', cell: (h) => esc(h.label) }], hits.items, 'hits')}`;
+}
+
+// ---- Router.
+const ROUTES = [
+  [/^#?\/?$/, 'dashboard', () => dashboard()],
+  [/^#\/nodes(?:\?cursor=(.+))?$/, 'nodes', (c) => nodes(c && decodeURIComponent(c))],
+  [/^#\/node\/([^/?]+)$/, 'nodes', (id) => node(id)],
+  [/^#\/blobs(?:\?cursor=(.+))?$/, 'blobs', (c) => blobs(c && decodeURIComponent(c))],
+  [/^#\/blob\/([^/?]+)$/, 'blobs', (id) => blob(decodeURIComponent(id))],
+  [/^#\/challenges(?:\?cursor=(.+))?$/, 'challenges', (c) => challenges(c && decodeURIComponent(c))],
+  [/^#\/challenge\/([^/?]+)$/, 'challenges', (id) => challenge(id)],
+  [/^#\/models(?:\?cursor=(.+))?$/, 'models', (c) => models(c && decodeURIComponent(c))],
+  [/^#\/model\/([^/?]+)$/, 'models', (id) => model(id)],
+  [/^#\/license\/([^/?]+)$/, 'models', (id) => license(id)],
+  [/^#\/address\/([^/?]+)$/, '', (id) => address(id)],
+  [/^#\/search\/(.+)$/, '', (q) => search(decodeURIComponent(q))],
+];
+
+let generation = 0;
+async function route() {
+  const mine = ++generation;
+  const hash = location.hash || '#/';
+  document.body.dataset.ready = '';
+  const match = ROUTES.map(([re, nav, render]) => [hash.match(re), nav, render]).find(([m]) => m);
+  document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', !!match && a.dataset.nav === match[1]));
+  let html;
+  try {
+    html = match ? await match[2](...match[0].slice(1)) : `<p class="error">No page ${esc(hash)}.</p>`;
+  } catch (e) {
+    html = `<p class="error" data-error="${esc(e.status || '')}">${esc(e.status === 404 ? 'Not found: ' : 'Could not load: ')}${esc(e.message)}</p>`;
+  }
+  if (mine !== generation || html === null) return;
+  main.innerHTML = html;
+  document.body.dataset.ready = hash;
+}
+
+document.getElementById('search').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const q = event.target.q.value.trim();
+  if (q) location.hash = `#/search/${encodeURIComponent(q)}`;
+});
+
+// Live refresh: the header shows the checkpoint indexed; the overview re-renders when it moves.
+let tip = null;
+async function poll() {
+  try {
+    const ready = await api('/ready');
+    document.getElementById('tip').textContent = ready.watermark === null ? '' : `checkpoint ${int(ready.watermark)}`;
+    if (tip !== null && ready.watermark !== tip && (location.hash || '#/').match(/^#?\/?$/) && document.body.dataset.ready) route();
+    tip = ready.watermark;
+  } catch (e) {
+    // /ready answers 503 with a body while lagging; keep the last figure.
+    if (e instanceof ApiError) return;
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();
+poll();
+setInterval(poll, 5000);

@@ -1,0 +1,229 @@
+// Drives headless Chromium over the Chrome DevTools Protocol (no npm packages: Node's own
+// WebSocket and fetch) against a running floe-indexer, and checks the explorer shows what the
+// REST API says. Usage: node --experimental-websocket check.mjs <base-url> <screenshot-dir>
+// Env: CHROMIUM (binary, default "chromium"), EXPECT_BLOB_ID, EXPECT_ADDRESS, EXPECT_MODEL_NAME.
+// Prints one JSON line of measurements on success; exits non-zero with the reason otherwise.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) throw new Error('usage: check.mjs <base-url> <screenshot-dir>');
+const blobId = process.env.EXPECT_BLOB_ID;
+const address = process.env.EXPECT_ADDRESS;
+const modelName = process.env.EXPECT_MODEL_NAME;
+const fail = (message) => { throw new Error(message); };
+const check = (ok, message) => { if (!ok) fail(message); };
+const digits = (text) => String(text).replace(/[^0-9]/g, '');
+
+// Exact JSON from the API (big integers as their digits), as the page parses it.
+async function api(path) {
+  const response = await fetch(base + path);
+  const text = await response.text();
+  check(response.ok, `${path}: HTTP ${response.status} ${text}`);
+  // Node 20 has no JSON.parse source access: quote long integers before parsing.
+  return JSON.parse(text.replace(/([:\[,]\s*)(\d{16,})(?=\s*[,\]}])/g, '$1"$2"'), (k, v) =>
+    typeof v === 'string' && /^\d{16,}$/.test(v) ? String(BigInt(v)) : v);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'floe-explorer-'));
+const browser = spawn(process.env.CHROMIUM || 'chromium', [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+  '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const cleanup = () => { browser.kill('SIGKILL'); try { rmSync(profile, { recursive: true, force: true }); } catch {} };
+process.on('exit', cleanup);
+
+const wsUrl = await new Promise((resolve, reject) => {
+  let err = '';
+  const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err}`)), 30000);
+  browser.stderr.on('data', (chunk) => {
+    err += chunk;
+    const m = err.match(/DevTools listening on (ws:\/\/\S+)/);
+    if (m) { clearTimeout(timer); resolve(m[1]); }
+  });
+  browser.on('exit', (code) => reject(new Error(`chromium exited ${code}: ${err}`)));
+});
+
+// A minimal CDP client: one browser connection, commands by id, events to listeners.
+const ws = new WebSocket(wsUrl);
+await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+let nextId = 1;
+const pending = new Map();
+const listeners = [];
+ws.onmessage = (event) => {
+  const msg = JSON.parse(event.data);
+  if (msg.id && pending.has(msg.id)) {
+    const { resolve, reject } = pending.get(msg.id);
+    pending.delete(msg.id);
+    if (msg.error) reject(new Error(JSON.stringify(msg.error))); else resolve(msg.result);
+  } else if (msg.method) listeners.forEach((l) => l(msg));
+};
+const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
+  const id = nextId++;
+  pending.set(id, { resolve, reject });
+  ws.send(JSON.stringify({ id, method, params, sessionId }));
+});
+
+const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
+const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+const page = (method, params) => send(method, params, sessionId);
+const problems = [];
+listeners.push((msg) => {
+  if (msg.sessionId !== sessionId) return;
+  if (msg.method === 'Runtime.exceptionThrown') problems.push(`exception: ${JSON.stringify(msg.params.exceptionDetails)}`);
+  if (msg.method === 'Runtime.consoleAPICalled' && ['error', 'assert'].includes(msg.params.type)) problems.push(`console.${msg.params.type}: ${JSON.stringify(msg.params.args)}`);
+  if (msg.method === 'Log.entryAdded' && msg.params.entry.level === 'error') problems.push(`log: ${msg.params.entry.text} ${msg.params.entry.url || ''}`);
+});
+await page('Runtime.enable');
+await page('Log.enable');
+await page('Page.enable');
+
+async function evaluate(expression) {
+  const result = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+  if (result.exceptionDetails) fail(`evaluate ${expression}: ${JSON.stringify(result.exceptionDetails)}`);
+  return result.result.value;
+}
+// Waits until the page rendered `hash` (the app sets body[data-ready] after each render).
+async function ready(hash, what) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const state = await evaluate('document.body ? document.body.dataset.ready : null');
+    if (state === hash) return;
+    if (Date.now() > deadline) fail(`${what}: page not ready for ${hash} (ready=${state}); problems: ${problems.join('; ')}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+const text = (selector) => evaluate(`(() => { const e = document.querySelector(${JSON.stringify(selector)}); return e ? e.textContent : null; })()`);
+const value = (selector) => evaluate(`(() => { const e = document.querySelector(${JSON.stringify(selector)} + ' .n'); return e ? e.dataset.value : null; })()`);
+async function click(selector, what) {
+  const ok = await evaluate(`(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return false; e.click(); return true; })()`);
+  check(ok, `${what}: nothing to click at ${selector}`);
+}
+const currentHash = () => evaluate('location.hash || "#/"');
+async function screenshot(name, width, height) {
+  await page('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: width < 600 });
+  await new Promise((r) => setTimeout(r, 100));
+  const { data } = await page('Page.captureScreenshot', { format: 'png' });
+  writeFileSync(join(shots, name), Buffer.from(data, 'base64'));
+}
+mkdirSync(shots, { recursive: true });
+
+// 1. The overview, cold: load figures from the browser's own timing.
+await page('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+const started = Date.now();
+await page('Page.navigate', { url: `${base}/` });
+await ready('#/', 'overview');
+const readyMs = Date.now() - started;
+const timing = await evaluate(`(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  const api = performance.getEntriesByType('resource').filter((r) => r.name.includes('/v1/'));
+  return { dom_content_loaded_ms: nav.domContentLoadedEventEnd, load_ms: nav.loadEventEnd,
+    first_contentful_paint_ms: fcp ? fcp.startTime : null, api_calls: api.length,
+    slowest_api_ms: Math.max(0, ...api.map((r) => r.duration)) };
+})()`);
+
+const supply = (await api('/v1/supply')).item;
+const storage = await api('/v1/stats/storage');
+const lastEpoch = storage.points[storage.points.length - 1];
+const epoch = (await api(`/v1/epochs/${lastEpoch.epoch}`)).item;
+for (const [field, expected] of [
+  ['total_supply', supply.total_supply], ['total_burned', supply.total_burned], ['burns', supply.burns],
+  ['epoch', lastEpoch.epoch], ['committee_size', epoch.committee_size], ['committee_stake', epoch.committee_stake],
+  ['used_capacity', lastEpoch.used_capacity], ['total_capacity', lastEpoch.total_capacity]]) {
+  const shown = await value(`[data-field="${field}"]`);
+  check(shown === String(expected), `overview ${field}: shows ${shown}, API says ${expected}`);
+}
+const supplySeries = await api('/v1/stats/supply?bucket=epoch');
+const chartPoints = await evaluate(`document.querySelector('[data-chart="Total supply by epoch"]').dataset.points`);
+check(chartPoints === String(supplySeries.points.length), `supply chart has ${chartPoints} points, series ${supplySeries.points.length}`);
+const circles = await evaluate(`document.querySelectorAll('[data-chart="Total supply by epoch"] circle').length`);
+check(circles === supplySeries.points.length, `supply chart draws ${circles} points`);
+const committee = await api(`/v1/epochs/${lastEpoch.epoch}/committee?limit=1000`);
+const rows = await evaluate(`document.querySelectorAll('#committee tbody tr').length`);
+check(rows === committee.items.length, `committee shows ${rows} rows, API ${committee.items.length}`);
+await screenshot('overview-1280x800.png', 1280, 800);
+await screenshot('overview-390x844.png', 390, 844);
+await page('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+
+// 2. Nodes by clicking, then a node.
+await click('nav a[href="#/nodes"]', 'nav');
+await ready('#/nodes', 'nodes');
+const nodes = await api('/v1/nodes?limit=50');
+check(await evaluate(`document.querySelectorAll('#nodes tbody tr').length`) === nodes.items.length, 'node rows');
+await click('#nodes tbody tr a', 'first node');
+const first = nodes.items[0];
+await ready(`#/node/${first.node_id}`, 'node page');
+check(await value('[data-field="pool_stake"]') === String(first.pool_stake), 'node pool_stake');
+check((await text('[data-field="node_id"]')).trim() === first.node_id, 'node id shown');
+
+// 3. Blobs, then a blob by clicking.
+await click('nav a[href="#/blobs"]', 'nav');
+await ready('#/blobs', 'blobs');
+const blobs = await api('/v1/blobs?limit=50');
+check(await evaluate(`document.querySelectorAll('#blobs tbody tr').length`) === blobs.items.length, 'blob rows');
+await click('#blobs tbody tr a', 'first blob');
+const firstBlob = blobs.items[0];
+await ready(`#/blob/${firstBlob.blob_id}`, 'blob page');
+check(await value('[data-field="size"]') === String(firstBlob.size), 'blob size');
+
+// 4. Challenges.
+await click('nav a[href="#/challenges"]', 'nav');
+await ready('#/challenges', 'challenges');
+const challenges = await api('/v1/challenges?limit=50');
+check(await evaluate(`document.querySelectorAll('#challenges tbody tr').length`) === Math.max(1, challenges.items.length), 'challenge rows');
+const slashes = await api('/v1/slashes?limit=50');
+check(await evaluate(`document.querySelectorAll('#slashes tbody tr').length`) === Math.max(1, slashes.items.length), 'slash rows');
+
+// 5. Models → model → license, by clicking.
+await click('nav a[href="#/models"]', 'nav');
+await ready('#/models', 'models');
+const models = await api('/v1/models?limit=50');
+check(models.items.length > 0, 'the history has a model');
+await click('#models tbody tr a', 'first model');
+await ready(`#/model/${models.items[0].model_id}`, 'model page');
+check(await value('[data-field="licenses_sold"]') === String(models.items[0].licenses_sold), 'licenses sold');
+const licenses = await api(`/v1/licenses?model_id=${models.items[0].model_id}`);
+if (licenses.items.length) {
+  await click('#licenses tbody tr a', 'first license');
+  await ready(`#/license/${licenses.items[0].license_id}`, 'license page');
+  check(await value('[data-field="price_paid"]') === String(licenses.items[0].price_paid), 'license price');
+  await click('[data-field="holder"] a', 'holder');
+  const holder = licenses.items[0].holder;
+  await ready(`#/address/${holder}`, 'address page');
+  const summary = (await api(`/v1/addresses/${holder}`)).item;
+  check(await value('[data-field="licenses"]') === String(summary.licenses), 'address licenses');
+  check(await value('[data-field="blobs"]') === String(summary.blobs), 'address blobs');
+}
+
+// 6. Search: a blob ID lands on its page; an address on its page; a model name on the model.
+async function searchFor(q, hash, what) {
+  await evaluate(`(() => { const f = document.getElementById('search'); f.q.value = ${JSON.stringify(q)}; f.requestSubmit(); })()`);
+  await ready(hash, what);
+}
+const searchBlob = blobId || firstBlob.blob_id;
+await searchFor(searchBlob, `#/blob/${encodeURIComponent(searchBlob)}`, 'search by blob ID');
+check((await text('[data-field="blob_id"]')).trim() === searchBlob, 'searched blob shown');
+if (address) await searchFor(address, `#/address/${address}`, 'search by address');
+if (modelName) {
+  const model = models.items.find((m) => m.name === modelName) || fail(`no model named ${modelName}`);
+  await searchFor(modelName.slice(0, 5).toUpperCase(), `#/model/${model.model_id}`, 'search by model name');
+}
+await searchFor('no-such-thing-anywhere', `#/search/${encodeURIComponent('no-such-thing-anywhere')}`, 'search with no hit');
+check(await evaluate(`document.querySelector('#hits tbody td.muted') !== null`), 'no-hit search says none');
+
+// 7. Pagination: a one-row page links to the next page, which holds the second node.
+if (nodes.items.length > 1) {
+  const one = await api('/v1/nodes?limit=1');
+  await evaluate(`location.hash = '#/nodes?cursor=${encodeURIComponent(one.next_cursor)}'`);
+  await ready(`#/nodes?cursor=${encodeURIComponent(one.next_cursor)}`, 'next page');
+  const firstShown = await evaluate(`document.querySelector('#nodes tbody tr a').getAttribute('href')`);
+  check(firstShown === `#/node/${nodes.items[1].node_id}`, `next page starts at ${firstShown}`);
+}
+
+check(problems.length === 0, `console errors: ${problems.join('\n')}`);
+console.log(JSON.stringify({ ...timing, overview_ready_ms: readyMs, hash: await currentHash() }));
+ws.close();
+cleanup();
+process.exit(0);
