@@ -12,7 +12,7 @@ use floe_sdk::{FloeClient, Keystore};
 use sui_sdk_types::Address;
 
 use crate::config::{DevnetConfig, GenesisAccount, MIST_PER_SUI};
-use crate::node::Devnet;
+use crate::devnet::Devnet;
 
 /// What a bench run measured.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ impl std::fmt::Display for BenchReport {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     #[error(transparent)]
-    Devnet(#[from] crate::node::DevnetError),
+    Devnet(#[from] crate::devnet::DevnetError),
     #[error(transparent)]
     Client(#[from] floe_sdk::ClientError),
     #[error("a sender has no gas coin")]
@@ -142,7 +142,7 @@ pub async fn run(
     let executed_in = started.elapsed();
 
     // Wait until every sender's last transaction is sealed.
-    let deadline = Instant::now() + crate::node::CHECKPOINT_WAIT;
+    let deadline = Instant::now() + crate::devnet::CHECKPOINT_WAIT;
     loop {
         let done = {
             let ledger = devnet.shared.read();

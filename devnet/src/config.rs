@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sui_sdk_types::Address;
 
 use crate::floe::genesis::NetworkGenesis;
 
@@ -22,21 +21,7 @@ pub const DEFAULT_N_SHARDS: u16 = 10;
 /// a working session without racing the tests and tools that use an epoch.
 pub const DEFAULT_EPOCH_DURATION_MS: u64 = 10 * 60 * 1000;
 
-/// An account funded at genesis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GenesisAccount {
-    pub address: Address,
-    /// Total SUI (in MIST) the account starts with.
-    pub balance: u64,
-    /// Into how many equal coins the balance is split (at least 1).
-    #[serde(default = "one")]
-    pub coins: u32,
-}
-
-fn one() -> u32 {
-    1
-}
+pub use crate::genesis::GenesisAccount;
 
 /// Everything a devnet needs to start; loaded from TOML, overridable from the CLI.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,6 +122,7 @@ impl DevnetConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sui_sdk_types::Address;
 
     #[test]
     fn parses_accounts() {

@@ -6,7 +6,7 @@
 //! succeeded and all its writes apply, or one failed and only the gas fee is charged
 //! (mutable inputs still get new versions, as on Sui).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use sui_crypto::SuiVerifier as _;
@@ -20,7 +20,7 @@ use sui_sdk_types::{
 };
 
 use crate::handlers::{self, HandlerRegistry};
-use crate::objects;
+use crate::objects::{self, ObjectSource};
 use crate::runtime::{CallContext, Runtime, Value, bad_arg};
 
 /// The reference gas price: the lowest price a transaction may offer.
@@ -76,17 +76,6 @@ pub struct TxRecord {
 impl TxRecord {
     pub fn digest(&self) -> Digest {
         *self.effects.transaction_digest()
-    }
-}
-
-/// Live objects by ID, as the executor reads them.
-pub trait ObjectSource {
-    fn object(&self, id: &Address) -> Option<&Object>;
-}
-
-impl ObjectSource for HashMap<Address, Object> {
-    fn object(&self, id: &Address) -> Option<&Object> {
-        self.get(id)
     }
 }
 

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sui_sdk_types::{Address, Identifier, StructTag};
 
-use crate::node::Shared;
+use crate::state::Shared;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -180,7 +180,10 @@ async fn pay_wal(state: &FaucetState, recipient: Address, amount: u64) -> Result
     let shared = &state.shared;
     let key = &shared.faucet_key;
     let sender = floe_sdk::keystore::address_of(key);
-    let wal = crate::floe::wal_type();
+    let wal = shared
+        .faucet_token
+        .clone()
+        .ok_or("this chain has no token to pay (is the floe package published?)")?;
     let wal_coin = owned_coins(shared, sender, &StructTag::coin(wal.clone()))
         .into_iter()
         .max_by_key(|c| c.balance)

@@ -14,8 +14,9 @@ use sui_sdk_types::{
     GasCostSummary, Object, Owner,
 };
 
-use crate::execute::{ObjectSource, TxRecord};
+use crate::execute::TxRecord;
 use crate::objects;
+use crate::objects::ObjectSource;
 
 /// An executed transaction and, once sealed, where it is.
 #[derive(Debug, Clone)]

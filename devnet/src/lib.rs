@@ -4,24 +4,36 @@
 //! It executes signed programmable transactions (SplitCoins, MergeCoins,
 //! TransferObjects and Move calls dispatched to Rust handlers), seals checkpoints on a
 //! timer, writes them as `{seq}.binpb.zst` files and keeps everything in a write-ahead
-//! log so that a restarted (or killed) devnet continues where it was.
+//! log (the [`journal`]) so that a restarted (or killed) devnet continues where it was.
+//!
+//! Two layers. The chain core knows nothing of Floe: [`objects`], [`ledger`], [`execute`]
+//! and [`runtime`] (PTBs, gas, dynamic fields), [`handlers`] (the registry Move calls are
+//! dispatched through), [`journal`], [`checkpoint_files`], [`state`], [`service`] (gRPC),
+//! [`faucet`], [`genesis`] (the hook API) and [`devnet`] (the process, started with a
+//! [`devnet::Rules`]). The Floe rules ([`floe`]) plug in through their handler registration,
+//! their genesis hook and `floe::rules` (`Devnet::start_floe`). Only [`config`], which
+//! composes a run, names Floe's genesis settings.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bench;
 pub mod checkpoint_files;
 pub mod config;
+pub mod devnet;
 pub mod execute;
 pub mod faucet;
 pub mod floe;
+pub mod genesis;
 pub mod handlers;
+pub mod journal;
 pub mod ledger;
-pub mod node;
 pub mod objects;
 pub mod runtime;
+#[cfg(test)]
+mod runtime_tests;
 pub mod service;
-pub mod wal;
+pub mod state;
 
 pub use config::{DevnetConfig, GenesisAccount};
+pub use devnet::{Devnet, DevnetError};
 pub use handlers::{Handler, HandlerRegistry};
-pub use node::{Devnet, DevnetError};

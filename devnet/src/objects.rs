@@ -1,5 +1,7 @@
 //! Well-known object IDs and the layouts of the framework objects the devnet creates.
 
+use std::collections::HashMap;
+
 use sui_sdk_types::{
     Address, Digest, Identifier, MoveStruct, Object, ObjectData, Owner, StructTag, TypeTag, Version,
 };
@@ -126,6 +128,17 @@ pub fn struct_parts(object: &Object) -> Option<(&StructTag, &[u8], bool)> {
     match object.data() {
         ObjectData::Struct(s) => Some((s.object_type(), s.contents(), s.has_public_transfer())),
         ObjectData::Package(_) => None,
+    }
+}
+
+/// Live objects by ID, as the executor reads them.
+pub trait ObjectSource {
+    fn object(&self, id: &Address) -> Option<&Object>;
+}
+
+impl ObjectSource for HashMap<Address, Object> {
+    fn object(&self, id: &Address) -> Option<&Object> {
+        self.get(id)
     }
 }
 

@@ -23,7 +23,7 @@ use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 use crate::execute::{REFERENCE_GAS_PRICE, Rejection};
-use crate::node::Shared;
+use crate::state::Shared;
 
 /// The gRPC API over the shared devnet state.
 #[derive(Clone)]
@@ -603,7 +603,7 @@ impl TransactionExecutionService for Api {
         })?;
         let simulation = {
             let ledger = self.shared.read();
-            let timestamp_ms = ledger.next_timestamp_ms(crate::node::now_ms());
+            let timestamp_ms = ledger.next_timestamp_ms(crate::state::now_ms());
             crate::execute::simulate(&*ledger, &self.shared.registry, &transaction, timestamp_ms)?
         };
         let mut response = proto::SimulateTransactionResponse::default();

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use floe_devnet::node::{GenesisContext, GenesisError, GenesisHook};
+use floe_devnet::devnet::{GenesisContext, GenesisError, GenesisHook};
 use floe_devnet::runtime::Value;
 use floe_devnet::{Devnet, DevnetConfig, GenesisAccount, HandlerRegistry};
 use floe_sdk::client::ClientError;

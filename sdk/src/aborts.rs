@@ -6,7 +6,28 @@
 
 use sui_sdk_types::Address;
 
-use crate::client::MoveAbortInfo;
+/// Where and why a Move function aborted; [`MoveAbortInfo::floe_abort`] names a floe abort.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveAbortInfo {
+    pub package: Address,
+    pub module: String,
+    pub function: Option<String>,
+    pub code: u64,
+}
+
+impl std::fmt::Display for MoveAbortInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "abort code {} in {}::{}",
+            self.code, self.package, self.module
+        )?;
+        if let Some(function) = &self.function {
+            write!(f, "::{function}")?;
+        }
+        Ok(())
+    }
+}
 
 /// One abort constant of a floe module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

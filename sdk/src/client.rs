@@ -16,6 +16,7 @@ use sui_sdk_types::{
 };
 use tonic::Code;
 
+use crate::aborts::FloeAbort;
 use crate::tx::{self, CoinRef};
 
 /// How long [`FloeClient::execute`] waits for the transaction's checkpoint.
@@ -81,7 +82,7 @@ pub struct ExecutionFailure {
 
 impl ExecutionFailure {
     /// The floe abort constant behind this failure, if it was one.
-    pub fn floe_abort(&self) -> Option<&'static crate::aborts::FloeAbort> {
+    pub fn floe_abort(&self) -> Option<&'static FloeAbort> {
         self.abort.as_ref().and_then(MoveAbortInfo::floe_abort)
     }
 }
@@ -89,7 +90,7 @@ impl ExecutionFailure {
 impl ClientError {
     /// The floe abort constant behind this error, if it was a floe Move abort, so callers
     /// can match on its name (`EInsufficientPayment`, …) instead of module and code.
-    pub fn floe_abort(&self) -> Option<&'static crate::aborts::FloeAbort> {
+    pub fn floe_abort(&self) -> Option<&'static FloeAbort> {
         match self {
             Self::ExecutionFailed(failure) => failure.floe_abort(),
             _ => None,
@@ -109,28 +110,7 @@ impl std::fmt::Display for ExecutionFailure {
     }
 }
 
-/// Where and why a Move function aborted; [`MoveAbortInfo::floe_abort`] names a floe abort.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MoveAbortInfo {
-    pub package: Address,
-    pub module: String,
-    pub function: Option<String>,
-    pub code: u64,
-}
-
-impl std::fmt::Display for MoveAbortInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "abort code {} in {}::{}",
-            self.code, self.package, self.module
-        )?;
-        if let Some(function) = &self.function {
-            write!(f, "::{function}")?;
-        }
-        Ok(())
-    }
-}
+pub use crate::aborts::MoveAbortInfo;
 
 impl From<tonic::Status> for ClientError {
     fn from(status: tonic::Status) -> Self {

@@ -357,7 +357,7 @@ mod hex_bytes {
 /// `SystemCreated`, each node's `NodeRegistered` and `Staked`, the first `EpochAdvanced`…)
 /// go into checkpoint 0's genesis transaction: they are the only record of the supply, the
 /// parameters and the nodes' registrations, so an indexer must see them.
-pub fn hook(network: NetworkGenesis) -> crate::node::GenesisHook {
+pub fn hook(network: NetworkGenesis) -> crate::genesis::GenesisHook {
     /// Seeds the package's object IDs as a publish transaction's digest would; distinct from
     /// `Digest::ZERO`, which seeds the devnet's own genesis IDs, so the two never collide.
     const PUBLISH_DIGEST: Digest = Digest::new([0xf1; 32]);
@@ -369,9 +369,9 @@ pub fn hook(network: NetworkGenesis) -> crate::node::GenesisHook {
             1,
             Some(&network),
         )
-        .map_err(|e| crate::node::GenesisError(format!("publishing the floe package: {e:?}")))?;
+        .map_err(|e| crate::genesis::GenesisError(format!("publishing the floe package: {e:?}")))?;
         if network_objects.is_none() {
-            return Err(crate::node::GenesisError(
+            return Err(crate::genesis::GenesisError(
                 "publishing the floe package: no System was created".to_owned(),
             ));
         }

@@ -18,6 +18,7 @@ pub mod challenge;
 pub mod genesis;
 pub mod license;
 pub mod model;
+pub mod rules;
 pub mod staking;
 pub mod staking_pool;
 pub mod system;

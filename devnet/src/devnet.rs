@@ -3,26 +3,27 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use sui_crypto::ed25519::Ed25519PrivateKey;
 use sui_sdk_types::{
     Address, ChangedObject, Digest, Event, ExecutionStatus, GasCostSummary, GasPayment,
-    GenesisObject, GenesisTransaction, IdOperation, Identifier, MovePackage, Object, ObjectData,
-    ObjectIn, ObjectOut, Owner, StructTag, Transaction, TransactionEffects, TransactionEffectsV2,
-    TransactionEvents, TransactionExpiration, TransactionKind, TypeTag, UserSignature,
+    GenesisObject, GenesisTransaction, IdOperation, Object, ObjectData, ObjectIn, ObjectOut,
+    Transaction, TransactionEffects, TransactionEffectsV2, TransactionEvents,
+    TransactionExpiration, TransactionKind, TypeTag,
 };
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::checkpoint_files;
 use crate::config::DevnetConfig;
 use crate::execute::{self, Rejection, TxRecord};
+pub use crate::genesis::{GenesisContext, GenesisError, GenesisHook};
 use crate::handlers::HandlerRegistry;
+use crate::journal::{Journal, JournalError, JournalRecord};
 use crate::ledger::{Ledger, TxEntry};
 use crate::objects;
-use crate::wal::{Wal, WalError, WalRecord};
+pub use crate::state::{ExecRequest, Shared, now_ms};
 
 /// SUI (MIST) the faucet account starts with: plenty for any local run.
 pub const FAUCET_FUNDS: u64 = 1_000_000_000 * crate::config::MIST_PER_SUI;
@@ -39,7 +40,7 @@ pub enum DevnetError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Wal(#[from] WalError),
+    Journal(#[from] JournalError),
     #[error("write-ahead log is inconsistent: {0}")]
     Replay(String),
     #[error("faucet key: {0}")]
@@ -61,171 +62,20 @@ pub enum DevnetError {
     ShuttingDown,
 }
 
-/// Why a genesis hook could not contribute its objects.
-#[derive(Debug, thiserror::Error)]
-#[error("genesis: {0}")]
-pub struct GenesisError(pub String);
+/// Fills in, in the network config each start writes, what a rules layer knows about its chain
+/// (Floe: the package and its shared objects), given the genesis objects and whether an object
+/// is still live.
+pub type NetworkHook =
+    Box<dyn Fn(&[Object], &dyn Fn(Address) -> bool, &mut floe_sdk::NetworkConfig) + Send + Sync>;
 
-/// A package's contribution to genesis: given the genesis context, the objects to create
-/// (owned, shared, immutable, dynamic fields, packages). Hooks run once, when a data
-/// directory has no chain yet; their objects go into the write-ahead log's genesis
-/// record, so later starts replay them without running the hook again.
-pub type GenesisHook =
-    Box<dyn FnOnce(&mut GenesisContext<'_>) -> Result<Vec<Object>, GenesisError> + Send>;
-
-/// What a genesis hook sees: the accounts being funded, the faucet, the genesis time and
-/// a source of fresh object IDs (shared with the devnet's own genesis objects, so IDs
-/// never collide).
-pub struct GenesisContext<'a> {
-    pub accounts: &'a [crate::config::GenesisAccount],
-    pub faucet: Address,
-    pub timestamp_ms: u64,
-    counter: &'a mut u64,
-    events: &'a mut Vec<Event>,
-}
-
-impl GenesisContext<'_> {
-    /// Adds events to the genesis transaction, after those of earlier hooks. Whatever a
-    /// package's `init`s (and genesis calls) emit must be in checkpoint 0 like on Sui, or
-    /// anyone reading the chain from its first checkpoint (an indexer) never learns about
-    /// the objects genesis created.
-    pub fn emit(&mut self, events: impl IntoIterator<Item = Event>) {
-        self.events.extend(events);
-    }
-
-    /// A fresh object ID (Sui's derivation from the zero digest and a genesis counter).
-    pub fn fresh_id(&mut self) -> Address {
-        *self.counter += 1;
-        Address::derive_id(Digest::ZERO, *self.counter)
-    }
-
-    /// A Move object at version 1 whose contents are `value` (first field its UID).
-    /// `Owner::Shared(_)` becomes `Shared(1)`, the initial shared version at genesis.
-    pub fn move_object<T: serde::Serialize>(
-        &self,
-        type_: StructTag,
-        has_public_transfer: bool,
-        value: &T,
-        owner: Owner,
-    ) -> Result<Object, GenesisError> {
-        let contents = bcs::to_bytes(value)
-            .map_err(|e| GenesisError(format!("a {type_} does not serialize: {e}")))?;
-        if contents.len() < 32 {
-            return Err(GenesisError(format!(
-                "a {type_} must start with its UID (32 bytes)"
-            )));
-        }
-        let owner = match owner {
-            Owner::Shared(_) => Owner::Shared(1),
-            owner => owner,
-        };
-        Ok(objects::move_object(
-            type_,
-            has_public_transfer,
-            1,
-            contents,
-            owner,
-            Digest::ZERO,
-        ))
-    }
-
-    /// A dynamic field `Field<K, V>` of `parent` (a UID), as `dynamic_field::add` would
-    /// create it.
-    pub fn field_object<K: serde::Serialize, V: serde::Serialize>(
-        &self,
-        parent: Address,
-        key_type: &TypeTag,
-        key: &K,
-        value_type: &TypeTag,
-        value: &V,
-    ) -> Result<Object, GenesisError> {
-        let key_bytes =
-            bcs::to_bytes(key).map_err(|e| GenesisError(format!("a field key: {e}")))?;
-        let id = parent.derive_dynamic_child_id(key_type, &key_bytes);
-        let mut contents = id.as_bytes().to_vec();
-        contents.extend_from_slice(&key_bytes);
-        contents.extend_from_slice(
-            &bcs::to_bytes(value).map_err(|e| GenesisError(format!("a field value: {e}")))?,
-        );
-        Ok(objects::move_object(
-            crate::runtime::field_type(key_type.clone(), value_type.clone()),
-            false,
-            1,
-            contents,
-            Owner::Object(parent),
-            Digest::ZERO,
-        ))
-    }
-
-    /// An immutable package object at `id`, version 1, with `modules` (name → bytecode;
-    /// empty is fine: the devnet runs handlers, not bytecode), so that
-    /// `GetObject(package_id)` answers.
-    pub fn package(&self, id: Address, modules: BTreeMap<Identifier, Vec<u8>>) -> Object {
-        Object::new(
-            ObjectData::Package(MovePackage {
-                id,
-                version: 1,
-                modules,
-                type_origin_table: Vec::new(),
-                linkage_table: BTreeMap::new(),
-            }),
-            Owner::Immutable,
-            Digest::ZERO,
-            0,
-        )
-    }
-}
-
-/// A request to the executor thread.
-pub struct ExecRequest {
-    pub transaction: Transaction,
-    pub signatures: Vec<UserSignature>,
-    pub reply: oneshot::Sender<Result<TxEntry, Rejection>>,
-}
-
-/// State shared by the executor, the checkpointer and the RPC services.
-pub struct Shared {
-    pub config: DevnetConfig,
-    pub ledger: RwLock<Ledger>,
-    wal: Mutex<Wal>,
-    pub registry: HandlerRegistry,
-    /// Announces each sealed checkpoint's sequence number.
-    pub checkpoints: broadcast::Sender<u64>,
-    executor: mpsc::Sender<ExecRequest>,
-    pub faucet_key: Ed25519PrivateKey,
-    pub chain_id: Digest,
-}
-
-impl Shared {
-    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Ledger> {
-        self.ledger.read().expect("ledger lock poisoned by a panic")
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Ledger> {
-        self.ledger
-            .write()
-            .expect("ledger lock poisoned by a panic")
-    }
-
-    /// Executes a signed transaction; returns once it is durable.
-    pub async fn submit(
-        &self,
-        transaction: Transaction,
-        signatures: Vec<UserSignature>,
-    ) -> Result<TxEntry, Rejection> {
-        let (reply, answer) = oneshot::channel();
-        self.executor
-            .send(ExecRequest {
-                transaction,
-                signatures,
-                reply,
-            })
-            .await
-            .map_err(|_| Rejection::Invalid("the devnet is shutting down".to_owned()))?;
-        answer
-            .await
-            .map_err(|_| Rejection::Invalid("the devnet is shutting down".to_owned()))?
-    }
+/// What a rules layer plugs into the chain core besides its handlers (Floe's is
+/// `floe::rules`): genesis hooks run once on a new chain, what it adds to the network config,
+/// and the coin type the faucet's token endpoint (`POST /v2/wal`) pays.
+#[derive(Default)]
+pub struct Rules {
+    pub genesis: Vec<GenesisHook>,
+    pub network: Option<NetworkHook>,
+    pub faucet_token: Option<TypeTag>,
 }
 
 /// A running devnet.
@@ -240,30 +90,10 @@ pub struct Devnet {
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 impl Devnet {
     /// Starts a devnet with the framework handlers only.
     pub async fn start(config: DevnetConfig) -> Result<Self, DevnetError> {
         Self::start_with(config, HandlerRegistry::with_framework()).await
-    }
-
-    /// Starts a devnet running Floe: the framework and `floe` handlers, and, when the data
-    /// directory has no chain yet and `config.floe` is set, genesis publishes the `floe`
-    /// package with that storage network (the faucet account is the publisher, so it holds
-    /// the WAL supply and the `AdminCap`). With `config.floe` unset it is [`Self::start`].
-    pub async fn start_floe(config: DevnetConfig) -> Result<Self, DevnetError> {
-        let Some(network) = config.floe.clone() else {
-            return Self::start(config).await;
-        };
-        let mut registry = HandlerRegistry::with_framework();
-        crate::floe::register(&mut registry);
-        Self::start_with_genesis(config, registry, vec![crate::floe::genesis::hook(network)]).await
     }
 
     /// Starts a devnet with `registry` as its Move-call handlers: replays the data
@@ -283,6 +113,25 @@ impl Devnet {
         registry: HandlerRegistry,
         hooks: Vec<GenesisHook>,
     ) -> Result<Self, DevnetError> {
+        let rules = Rules {
+            genesis: hooks,
+            ..Rules::default()
+        };
+        Self::start_with_rules(config, registry, rules).await
+    }
+
+    /// Starts a devnet with a rules layer plugged in: `registry` holds the framework's and the
+    /// layer's handlers; on a data directory without a chain the layer's genesis hooks run.
+    pub async fn start_with_rules(
+        config: DevnetConfig,
+        registry: HandlerRegistry,
+        rules: Rules,
+    ) -> Result<Self, DevnetError> {
+        let Rules {
+            genesis: hooks,
+            network: network_hook,
+            faucet_token,
+        } = rules;
         for dir in [config.data_dir.clone(), config.checkpoint_dir()] {
             std::fs::create_dir_all(&dir).map_err(|source| DevnetError::DataDir {
                 path: dir.clone(),
@@ -293,7 +142,7 @@ impl Devnet {
         let faucet_key = faucet_store.first()?.clone();
         let faucet_address = floe_sdk::keystore::address_of(&faucet_key);
 
-        let (mut wal, records) = Wal::open(&config.wal_path())?;
+        let (mut journal, records) = Journal::open(&config.wal_path())?;
         let mut ledger = Ledger::default();
         // Floe's shared objects are created at genesis and never deleted, so the genesis
         // record is where to look for them.
@@ -307,17 +156,17 @@ impl Devnet {
             // ordinary transaction record, so replay needs nothing new.
             let transaction = genesis_transaction(&objects, events, timestamp_ms);
             let digest = transaction.digest();
-            wal.append(&WalRecord::Genesis {
+            journal.append(&JournalRecord::Genesis {
                 objects: objects.clone(),
                 timestamp_ms,
             });
-            wal.append_transaction(&transaction);
-            wal.append(&WalRecord::Checkpoint {
+            journal.append_transaction(&transaction);
+            journal.append(&JournalRecord::Checkpoint {
                 sequence_number: 0,
                 timestamp_ms,
                 transactions: vec![digest],
             });
-            wal.sync()?;
+            journal.sync()?;
             ledger.apply_genesis(&objects);
             ledger.apply(Arc::new(transaction));
             ledger.seal(&[digest], timestamp_ms);
@@ -327,7 +176,7 @@ impl Devnet {
             genesis = records
                 .iter()
                 .filter_map(|r| match r {
-                    WalRecord::Genesis { objects, .. } => Some(objects.clone()),
+                    JournalRecord::Genesis { objects, .. } => Some(objects.clone()),
                     _ => None,
                 })
                 .flatten()
@@ -367,20 +216,24 @@ impl Devnet {
             None => None,
         };
         let faucet_addr = faucet_listener.as_ref().and_then(|l| l.local_addr().ok());
-        let network = network_config(
-            &ledger,
-            &genesis,
-            format!("http://{grpc_addr}"),
-            faucet_addr.map(|a| format!("http://{a}")),
-        );
+        let mut network = floe_sdk::NetworkConfig {
+            rpc_url: format!("http://{grpc_addr}"),
+            faucet_url: faucet_addr.map(|a| format!("http://{a}")),
+            ..floe_sdk::NetworkConfig::default()
+        };
+        if let Some(hook) = &network_hook {
+            let live = |id: Address| ledger.get_object(&id).is_some();
+            hook(&genesis, &live, &mut network);
+        }
         network.save(config.network_config_path())?;
 
         let (exec_tx, exec_rx) = mpsc::channel(4096);
         let (checkpoints, _) = broadcast::channel(1024);
         let shared = Arc::new(Shared {
+            faucet_token,
             config: config.clone(),
             ledger: RwLock::new(ledger),
-            wal: Mutex::new(wal),
+            journal: Mutex::new(journal),
             registry,
             checkpoints,
             executor: exec_tx,
@@ -484,37 +337,6 @@ impl Drop for Devnet {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(true);
         }
-    }
-}
-
-/// The `floe_sdk::NetworkConfig` of this chain: its URLs and, when the `floe` package was
-/// published at genesis, the package and the shared objects found by their types (checked
-/// against the ledger, so an ID that no longer exists is left out rather than handed out).
-fn network_config(
-    ledger: &Ledger,
-    genesis: &[Object],
-    rpc_url: String,
-    faucet_url: Option<String>,
-) -> floe_sdk::NetworkConfig {
-    use crate::floe::{PACKAGE_ID, tag};
-    let live = |id: Address| ledger.get_object(&id).is_some().then_some(id);
-    let find = |module: &str, name: &str| {
-        let wanted = tag(module, name);
-        genesis
-            .iter()
-            .find(|o| objects::struct_parts(o).is_some_and(|(t, _, _)| *t == wanted))
-            .and_then(|o| live(o.object_id()))
-    };
-    let package = live(PACKAGE_ID);
-    floe_sdk::NetworkConfig {
-        rpc_url,
-        faucet_url,
-        package_id: package,
-        original_package_id: package,
-        system_object_id: find("system", "System"),
-        treasury_object_id: find("wal", "Treasury"),
-        blob_registry_object_id: find("blob", "BlobRegistry"),
-        challenge_board_object_id: find("challenge", "ChallengeBoard"),
     }
 }
 
@@ -637,16 +459,16 @@ fn genesis_transaction(objects: &[Object], events: Vec<Event>, timestamp_ms: u64
 }
 
 /// Rebuilds the ledger from the log.
-fn replay(ledger: &mut Ledger, records: Vec<WalRecord>) -> Result<(), DevnetError> {
+fn replay(ledger: &mut Ledger, records: Vec<JournalRecord>) -> Result<(), DevnetError> {
     for record in records {
         match record {
-            WalRecord::Genesis { objects, .. } => ledger.apply_genesis(&objects),
-            WalRecord::Transaction(record) => {
+            JournalRecord::Genesis { objects, .. } => ledger.apply_genesis(&objects),
+            JournalRecord::Transaction(record) => {
                 let digest = record.digest();
                 ledger.apply(Arc::new(*record));
                 ledger.mark_durable([digest]);
             }
-            WalRecord::Checkpoint {
+            JournalRecord::Checkpoint {
                 sequence_number,
                 timestamp_ms,
                 transactions,
@@ -726,11 +548,14 @@ fn executor_loop(shared: &std::sync::Weak<Shared>, mut requests: mpsc::Receiver<
             }
         }
         if !executed.is_empty() {
-            let mut wal = shared.wal.lock().expect("WAL lock poisoned by a panic");
+            let mut journal = shared
+                .journal
+                .lock()
+                .expect("journal lock poisoned by a panic");
             for record in &executed {
-                wal.append_transaction(record);
+                journal.append_transaction(record);
             }
-            if let Err(e) = wal.sync() {
+            if let Err(e) = journal.sync() {
                 // Acknowledging a transaction that is not durable would break the
                 // devnet's one promise; stop instead.
                 tracing::error!(error = %e, "cannot persist executed transactions; stopping");
@@ -791,13 +616,16 @@ pub async fn seal_checkpoint(shared: &Arc<Shared>) -> Result<Option<u64>, Devnet
     let unsealed = digests.clone();
     let written = tokio::task::spawn_blocking(move || -> Result<_, DevnetError> {
         {
-            let mut wal = worker.wal.lock().expect("WAL lock poisoned by a panic");
-            wal.append(&WalRecord::Checkpoint {
+            let mut journal = worker
+                .journal
+                .lock()
+                .expect("journal lock poisoned by a panic");
+            journal.append(&JournalRecord::Checkpoint {
                 sequence_number,
                 timestamp_ms,
                 transactions: digests.clone(),
             });
-            wal.sync()?;
+            journal.sync()?;
         }
         let entry = worker.write().seal(&digests, timestamp_ms);
         checkpoint_files::write(&worker.config.checkpoint_dir(), &entry.message)?;

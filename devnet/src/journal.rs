@@ -16,7 +16,7 @@ use crate::execute::TxRecord;
 
 /// One durable fact.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum WalRecord {
+pub enum JournalRecord {
     Genesis {
         objects: Vec<Object>,
         timestamp_ms: u64,
@@ -30,7 +30,7 @@ pub enum WalRecord {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum WalError {
+pub enum JournalError {
     #[error("write-ahead log {path}: {source}")]
     Io {
         path: PathBuf,
@@ -45,7 +45,7 @@ pub enum WalError {
 }
 
 /// An open log, positioned at its end.
-pub struct Wal {
+pub struct Journal {
     path: PathBuf,
     file: File,
     buffer: Vec<u8>,
@@ -56,10 +56,10 @@ fn checksum(payload: &[u8]) -> [u8; 8] {
     hash.as_bytes().try_into().expect("8-byte hash")
 }
 
-impl Wal {
+impl Journal {
     /// Opens (creating if needed) the log and returns it with every complete record.
-    pub fn open(path: &Path) -> Result<(Self, Vec<WalRecord>), WalError> {
-        let io = |source| WalError::Io {
+    pub fn open(path: &Path) -> Result<(Self, Vec<JournalRecord>), JournalError> {
+        let io = |source| JournalError::Io {
             path: path.to_owned(),
             source,
         };
@@ -96,7 +96,7 @@ impl Wal {
                 );
                 break;
             }
-            let record = bcs::from_bytes(&payload).map_err(|e| WalError::Corrupt {
+            let record = bcs::from_bytes(&payload).map_err(|e| JournalError::Corrupt {
                 path: path.to_owned(),
                 offset,
                 message: e.to_string(),
@@ -118,13 +118,13 @@ impl Wal {
     }
 
     /// Buffers a record; nothing is durable until [`Self::sync`].
-    pub fn append(&mut self, record: &WalRecord) {
+    pub fn append(&mut self, record: &JournalRecord) {
         let payload = bcs::to_bytes(record).expect("WAL records serialize to BCS");
         self.frame(&payload);
     }
 
     /// Buffers an executed transaction without cloning it: the payload is laid out exactly
-    /// as `WalRecord::Transaction` (variant 1) would be.
+    /// as `JournalRecord::Transaction` (variant 1) would be.
     pub fn append_transaction(&mut self, record: &TxRecord) {
         let mut payload = vec![1u8];
         bcs::serialize_into(&mut payload, record).expect("WAL records serialize to BCS");
@@ -139,11 +139,11 @@ impl Wal {
     }
 
     /// Writes buffered records and fsyncs: after this returns they survive a crash.
-    pub fn sync(&mut self) -> Result<(), WalError> {
+    pub fn sync(&mut self) -> Result<(), JournalError> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let io = |source| WalError::Io {
+        let io = |source| JournalError::Io {
             path: self.path.clone(),
             source,
         };
@@ -173,10 +173,10 @@ mod tests {
     fn round_trip_and_torn_tail() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wal.log");
-        let (mut wal, records) = Wal::open(&path).unwrap();
+        let (mut wal, records) = Journal::open(&path).unwrap();
         assert!(records.is_empty());
         for seq in 0..3 {
-            wal.append(&WalRecord::Checkpoint {
+            wal.append(&JournalRecord::Checkpoint {
                 sequence_number: seq,
                 timestamp_ms: 10,
                 transactions: vec![Digest::ZERO],
@@ -188,15 +188,15 @@ mod tests {
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(&[200, 0, 0, 0, 1, 2]).unwrap();
         drop(file);
-        let (mut wal, records) = Wal::open(&path).unwrap();
+        let (mut wal, records) = Journal::open(&path).unwrap();
         assert_eq!(records.len(), 3);
-        wal.append(&WalRecord::Genesis {
+        wal.append(&JournalRecord::Genesis {
             objects: vec![crate::objects::clock(1)],
             timestamp_ms: 1,
         });
         wal.sync().unwrap();
-        let (_, records) = Wal::open(&path).unwrap();
+        let (_, records) = Journal::open(&path).unwrap();
         assert_eq!(records.len(), 4);
-        assert!(matches!(records[3], WalRecord::Genesis { .. }));
+        assert!(matches!(records[3], JournalRecord::Genesis { .. }));
     }
 }
