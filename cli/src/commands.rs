@@ -10,6 +10,7 @@ use floe_sdk::{Floe, FlowError, Keystore, SharedObject};
 use sui_sdk_types::Address;
 
 use crate::amount::format_wal;
+use crate::encrypted;
 use crate::home::UpFile;
 use crate::output::out;
 use crate::session::{Session, node_directory};
@@ -288,21 +289,60 @@ pub async fn read(
         None => None,
     };
     let nodes = node_directory(&mut floe, reader).await?;
-    let data = floe
+    let mut data = floe
         .read_blob(&nodes, &blob_id)
         .await
         .map_err(|e| read_failure(&blob_id, e, credential, license))?;
+    if let Some(object) = encrypted::as_encrypted(&data, floe.objects.original_package) {
+        let Some(credential) = credential.filter(|_| license.is_some()) else {
+            bail!(
+                "blob {blob_id} is an encrypted model: its keys are released to license holders\n\
+                 read it with --license LICENSE_ID (a model's owner buys a license like anyone)"
+            );
+        };
+        let approval = if Some(credential) == license && !is_receipt(&mut floe, credential).await {
+            encrypted::Approval::License(credential)
+        } else {
+            encrypted::Approval::Receipt(credential)
+        };
+        let servers = key_servers(session)?;
+        data = encrypted::decrypt_model(
+            &mut floe,
+            &session.key()?,
+            &data,
+            &object,
+            &servers,
+            approval,
+        )
+        .await?;
+        eprintln!(
+            "decrypted with keys from {} of {} key servers",
+            object.threshold,
+            object.services.len()
+        );
+    }
     write_atomic(out, &data)?;
     eprintln!("wrote {} bytes to {}", data.len(), out.display());
     Ok(())
 }
 
-/// What a read with `--license ID` names to the nodes. An unlimited license reads by itself. A
-/// use-limited license's uses are counted on-chain: one use is consumed first (the chain aborts
-/// `ENoUsesLeft` when none is left) and the read names the `UseReceipt` it returns, good for
-/// one read session. A receipt's own ID reads as itself (a retry within its session).
-async fn read_credential(floe: &mut Floe, id: Address) -> anyhow::Result<Address> {
-    let is_receipt = match floe.client.object(id).await {
+/// The key servers of this home (`floe up` lists them in `up.toml`).
+fn key_servers(session: &Session) -> anyhow::Result<Vec<encrypted::KeyServerInfo>> {
+    let up = crate::home::UpFile::load(&session.home.up_file())?.with_context(|| {
+        format!(
+            "{} lists no key servers: start the network with `floe up`",
+            session.home.up_file().display()
+        )
+    })?;
+    up.key_servers
+        .iter()
+        .map(encrypted::KeyServerInfo::parse)
+        .collect()
+}
+
+/// Whether `id` is a `license::UseReceipt`.
+async fn is_receipt(floe: &mut Floe, id: Address) -> bool {
+    match floe.client.object(id).await {
         Ok(object) => object.as_struct().is_some_and(|data| {
             let tag = data.object_type();
             *tag.address() == floe.objects.original_package
@@ -310,8 +350,15 @@ async fn read_credential(floe: &mut Floe, id: Address) -> anyhow::Result<Address
                 && tag.name().as_str() == "UseReceipt"
         }),
         Err(_) => false,
-    };
-    if is_receipt {
+    }
+}
+
+/// What a read with `--license ID` names to the nodes. An unlimited license reads by itself. A
+/// use-limited license's uses are counted on-chain: one use is consumed first (the chain aborts
+/// `ENoUsesLeft` when none is left) and the read names the `UseReceipt` it returns, good for
+/// one read session. A receipt's own ID reads as itself (a retry within its session).
+async fn read_credential(floe: &mut Floe, id: Address) -> anyhow::Result<Address> {
+    if is_receipt(floe, id).await {
         return Ok(id);
     }
     let license: move_types::license::License = fetch_license(floe, id).await?;
@@ -532,6 +579,8 @@ pub struct Publish {
     pub dataset_hash: String,
     pub metrics: Vec<(String, u64)>,
     pub epochs: u64,
+    /// `Some(threshold)`: encrypt to the key servers first (`None` inside: the default t).
+    pub encrypt: Option<Option<usize>>,
 }
 
 /// The sender's `ModelCap` for `model_id`.
@@ -564,10 +613,25 @@ pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<(
     let cap = model_cap(&mut floe, args.model_id).await?;
     check_epochs(&mut floe, args.epochs).await?;
     check_size(&mut floe, &args.file).await?;
-    let data = read_file(&args.file)?;
+    let mut data = read_file(&args.file)?;
     let model = SharedObject::resolve(&mut floe.client, args.model_id)
         .await
         .with_context(|| format!("{} is not a shared model object", args.model_id))?;
+    if let Some(threshold) = args.encrypt {
+        let servers = key_servers(session)?;
+        let threshold = threshold.unwrap_or_else(|| encrypted::default_threshold(servers.len()));
+        data = encrypted::encrypt_model(
+            floe.objects.original_package,
+            args.model_id,
+            &servers,
+            threshold,
+            &data,
+        )?;
+        eprintln!(
+            "encrypted to {} key servers, {threshold} needed to decrypt",
+            servers.len()
+        );
+    }
     let nodes = node_directory(&mut floe, None).await?;
     let stored = floe
         .store_blob(&nodes, &data, args.epochs, false)
@@ -585,12 +649,21 @@ pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<(
         .await
         .map_err(explain)?;
     out!("{}", stored.blob_id);
-    eprintln!(
-        "version {version} of model {} is blob {} (Blob object {}); nodes serve it to license \
-         holders only while every copy of these bytes stored on Floe is a published model \
-         version: anyone storing the same bytes as a plain blob makes it public",
-        args.model_id, stored.blob_id, stored.blob_object
-    );
+    if args.encrypt.is_some() {
+        eprintln!(
+            "version {version} of model {} is blob {} (Blob object {}), encrypted: only license \
+             holders obtain its keys",
+            args.model_id, stored.blob_id, stored.blob_object
+        );
+    } else {
+        eprintln!(
+            "version {version} of model {} is blob {} (Blob object {}); nodes serve it to license \
+             holders only while every copy of these bytes stored on Floe is a published model \
+             version: anyone storing the same bytes as a plain blob makes it public \
+             (--encrypt protects it by encryption instead)",
+            args.model_id, stored.blob_id, stored.blob_object
+        );
+    }
     Ok(())
 }
 

@@ -74,6 +74,18 @@ pub struct UpFile {
     pub faucet: Option<String>,
     pub api: Option<String>,
     pub nodes: Vec<String>,
+    /// The key servers (one per storage node) models are encrypted to.
+    #[serde(default)]
+    pub key_servers: Vec<KeyServerEntry>,
+}
+
+/// One key server `floe up` runs: its object ID in encrypted objects (the storage node's
+/// ID), where it listens, and its IBE public key (hex, 96 bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyServerEntry {
+    pub service_id: String,
+    pub url: String,
+    pub public_key: String,
 }
 
 impl UpFile {

@@ -3,6 +3,7 @@
 
 mod amount;
 mod commands;
+mod encrypted;
 mod home;
 mod keeper;
 mod object_id;
@@ -185,6 +186,13 @@ enum ModelCommand {
         metrics: Vec<(String, u64)>,
         #[arg(long, default_value_t = 5)]
         epochs: u64,
+        /// Encrypt the weights (Seal's scheme) to the key servers `floe up` runs, so that
+        /// only license holders can decrypt them: nodes store ciphertext only.
+        #[arg(long)]
+        encrypt: bool,
+        /// How many key servers must release a key to decrypt (default ⌈2n/3⌉ of n).
+        #[arg(long, requires = "encrypt")]
+        threshold: Option<usize>,
     },
     /// Take the license revenue accrued in one of your models.
     Withdraw {
@@ -344,6 +352,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             dataset_hash,
             metrics,
             epochs,
+            encrypt,
+            threshold,
         }) => {
             commands::model_publish(
                 &session,
@@ -354,6 +364,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     dataset_hash,
                     metrics,
                     epochs,
+                    encrypt: encrypt.then_some(threshold),
                 },
             )
             .await

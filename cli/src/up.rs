@@ -18,7 +18,7 @@ use floe_sdk::{FloeClient, FloeObjects, Keystore, NetworkConfig};
 use rand::RngCore as _;
 use sui_sdk_types::Address;
 
-use crate::home::{GenesisShape, Home, UpFile};
+use crate::home::{GenesisShape, Home, KeyServerEntry, UpFile};
 use crate::keeper;
 
 const WAL: u64 = 1_000_000_000;
@@ -167,6 +167,64 @@ fn write_node_config(
 }
 
 /// Runs the network until Ctrl-C or SIGTERM (or until a part of it fails).
+/// A key server `floe up` runs beside a storage node.
+struct RunningKeyServer {
+    entry: KeyServerEntry,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Starts the key server of the storage node whose files are in `dir`: its master key in
+/// `keyserver.key` (created once, kept across restarts), its address in `keyserver.listen`
+/// (chosen once), named in encrypted objects by the node's on-chain ID. Floe's chain has no
+/// Seal `KeyServer` objects: the up file lists each server's URL and public key instead.
+async fn start_key_server(
+    dir: &Path,
+    node_id: Address,
+    objects: &FloeObjects,
+    client: &FloeClient,
+) -> anyhow::Result<RunningKeyServer> {
+    let master = floe_keyserver::master_key::load_or_create(&dir.join("keyserver.key"))?;
+    let listen_file = dir.join("keyserver.listen");
+    let wanted: SocketAddr = match std::fs::read_to_string(&listen_file) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .with_context(|| format!("{} holds no socket address", listen_file.display()))?,
+        Err(_) => SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let listener = tokio::net::TcpListener::bind(wanted)
+        .await
+        .with_context(|| format!("key server address {wanted} is taken"))?;
+    let addr = listener.local_addr()?;
+    std::fs::write(&listen_file, addr.to_string())
+        .with_context(|| format!("writing {}", listen_file.display()))?;
+    let server = floe_keyserver::KeyServer::new(
+        master,
+        node_id,
+        objects.original_package,
+        floe_keyserver::policy::PolicyChecker::new(client.clone()),
+        floe_keyserver::rate_limit::RateLimit::default(),
+    )
+    .with_package_versions([objects.package]);
+    let entry = KeyServerEntry {
+        service_id: node_id.to_string(),
+        url: format!("http://{addr}"),
+        public_key: hex::encode(server.public_key().to_bytes()),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) =
+            floe_keyserver::server::serve(listener, std::sync::Arc::new(server), shutdown).await
+        {
+            tracing::error!(error = %e, "key server stopped");
+        }
+    });
+    Ok(RunningKeyServer { entry, stop })
+}
+
 pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
     if options.epoch_ms == 0 {
         bail!(
@@ -236,8 +294,14 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
 
     let poll_ms = (options.epoch_ms / 10).clamp(500, 60_000);
     let mut nodes: Vec<RunningNode> = Vec::new();
+    let mut key_servers: Vec<RunningKeyServer> = Vec::new();
     for (i, identity) in identities.iter().enumerate() {
         let (node_id, node_cap) = node_on_chain(&mut client, &network, identity.operator).await?;
+        key_servers.push(
+            start_key_server(&home.node_dir(i), node_id, &objects, &client)
+                .await
+                .with_context(|| format!("starting key server {i}"))?,
+        );
         let config = write_node_config(
             &home.node_dir(i),
             identity,
@@ -289,12 +353,16 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
         faucet: devnet.faucet_url(),
         api: indexer.as_ref().map(|i| format!("http://{}", i.addr)),
         nodes: nodes.iter().map(|n| format!("http://{}", n.addr)).collect(),
+        key_servers: key_servers.iter().map(|k| k.entry.clone()).collect(),
     };
     up.save(&home.up_file())?;
     print_ready(home, &up);
 
     let outcome = wait(&mut nodes, indexer.as_ref()).await;
     keeper.abort();
+    for key_server in key_servers {
+        let _ = key_server.stop.send(());
+    }
     if let Some(indexer) = indexer {
         indexer.stop();
     }
@@ -318,6 +386,9 @@ fn print_ready(home: &Home, up: &UpFile) {
     }
     for (i, node) in up.nodes.iter().enumerate() {
         let _ = writeln!(out, "node-{i} {node}");
+    }
+    for (i, key_server) in up.key_servers.iter().enumerate() {
+        let _ = writeln!(out, "keyserver-{i} {}", key_server.url);
     }
     let _ = writeln!(out, "network {}", home.network_file().display());
     let _ = writeln!(out, "ready");

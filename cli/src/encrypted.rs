@@ -1,0 +1,220 @@
+//! Encrypted models: what `floe model publish --encrypt` and `floe read --license` do with
+//! Seal's scheme (`floe-crypto`) and Floe's key servers (`floe-keyserver`).
+//!
+//! A model version is encrypted to the key servers `floe up` runs (one per storage node,
+//! listed in the home's `up.toml`) with threshold t, under the identity
+//! `[floe package][model ID]` that `license::seal_approve` checks. Nodes then store and serve
+//! only the ciphertext. A reader proves their license to t key servers (one signed request,
+//! `seal_approve` for an unlimited license, `seal_approve_receipt` for a consumed use) and
+//! decrypts with the keys they release.
+
+use anyhow::{Context as _, bail};
+use floe_crypto::{EncryptedObject, ObjectId, PublicKey, UserSecretKey};
+use floe_keyserver::client;
+use floe_keyserver::ptb::approve_call;
+use floe_keyserver::session::SessionKey;
+use floe_sdk::Floe;
+use floe_sdk::calls::CLOCK_ID;
+use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
+use sui_sdk_types::{Address, Input, ObjectReference, SharedInput};
+
+use crate::home::KeyServerEntry;
+
+/// Minutes a read's session key lasts: long enough for one read, short if it leaks.
+const SESSION_TTL_MIN: u16 = 10;
+
+/// A key server a model can be encrypted to.
+#[derive(Debug, Clone)]
+pub struct KeyServerInfo {
+    pub service_id: ObjectId,
+    pub url: String,
+    pub public_key: PublicKey,
+}
+
+impl KeyServerInfo {
+    pub fn parse(entry: &KeyServerEntry) -> anyhow::Result<Self> {
+        let service: Address = entry
+            .service_id
+            .parse()
+            .with_context(|| format!("key server id {:?} is not an object ID", entry.service_id))?;
+        let key: [u8; 96] = hex::decode(&entry.public_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .with_context(|| format!("key server {} has no 96-byte public key", entry.url))?;
+        Ok(Self {
+            service_id: service.into_inner(),
+            url: entry.url.clone(),
+            public_key: PublicKey::from_bytes(&key)
+                .with_context(|| format!("key server {}'s public key", entry.url))?,
+        })
+    }
+}
+
+/// The default threshold for n key servers: ⌈2n/3⌉.
+pub fn default_threshold(n: usize) -> usize {
+    (2 * n).div_ceil(3)
+}
+
+/// Encrypts `data` for the model `model_id` of `package` to `servers`, `threshold` of which
+/// must release keys to decrypt; returns the BCS `EncryptedObject` to store.
+pub fn encrypt_model(
+    package: Address,
+    model_id: Address,
+    servers: &[KeyServerInfo],
+    threshold: usize,
+    data: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    if servers.is_empty() {
+        bail!(
+            "no key servers to encrypt to: `floe up` runs one per storage node and lists them in up.toml"
+        );
+    }
+    let services: Vec<(ObjectId, PublicKey)> = servers
+        .iter()
+        .map(|s| (s.service_id, s.public_key))
+        .collect();
+    let threshold = u8::try_from(threshold)
+        .ok()
+        .filter(|t| (1..=servers.len()).contains(&usize::from(*t)))
+        .with_context(|| {
+            format!(
+                "--threshold {threshold} is out of range: pass 1 to {}",
+                servers.len()
+            )
+        })?;
+    let (object, _) = floe_crypto::encrypt(
+        &package.into_inner(),
+        model_id.as_bytes(),
+        &services,
+        threshold,
+        data,
+        None,
+        &mut rand::rngs::OsRng,
+    )
+    .with_context(|| format!("encrypting to {} key servers", servers.len()))?;
+    Ok(object)
+}
+
+/// The encrypted object `data` is, when it is one for `package`.
+pub fn as_encrypted(data: &[u8], package: Address) -> Option<EncryptedObject> {
+    EncryptedObject::from_bytes(data)
+        .ok()
+        .filter(|object| object.package_id == package.into_inner())
+}
+
+/// What the reader shows the key servers.
+#[derive(Debug, Clone, Copy)]
+pub enum Approval {
+    /// An unlimited license: `license::seal_approve`.
+    License(Address),
+    /// A consumed use: `license::seal_approve_receipt`.
+    Receipt(Address),
+}
+
+/// Fetches keys for `object` (whose BCS is `bytes`) from its key servers (those of `servers` it names) until
+/// `threshold` have answered, and decrypts it.
+pub async fn decrypt_model(
+    floe: &mut Floe,
+    key: &Ed25519PrivateKey,
+    bytes: &[u8],
+    object: &EncryptedObject,
+    servers: &[KeyServerInfo],
+    approval: Approval,
+) -> anyhow::Result<Vec<u8>> {
+    let package = floe.objects.original_package;
+    let (function, credential) = match approval {
+        Approval::License(id) => ("seal_approve", id),
+        Approval::Receipt(id) => ("seal_approve_receipt", id),
+    };
+    let held = floe.client.object(credential).await?;
+    let credential_input = Input::ImmutableOrOwned(ObjectReference::new(
+        credential,
+        held.version(),
+        held.digest(),
+    ));
+    let clock = Input::Shared(SharedInput::new(CLOCK_ID, 1, false));
+    let ptb = approve_call(
+        floe.objects.package,
+        "license",
+        function,
+        &object.id,
+        vec![credential_input, clock],
+    )?;
+    let now = floe
+        .chain_now_ms()
+        .await
+        .context("reading the chain clock")?;
+    let session = SessionKey::new(key, package, now, SESSION_TTL_MIN, &mut rand::rngs::OsRng)?;
+    let (secret, request) = session.request(&ptb, &mut rand::rngs::OsRng);
+
+    let threshold = usize::from(object.threshold);
+    let mut keys: Vec<(ObjectId, UserSecretKey)> = Vec::new();
+    let mut failures = Vec::new();
+    for (service, _) in &object.services {
+        if keys.len() >= threshold {
+            break;
+        }
+        if keys.iter().any(|(s, _)| s == service) {
+            continue;
+        }
+        let Some(server) = servers.iter().find(|s| s.service_id == *service) else {
+            failures.push(format!(
+                "0x{}: not a key server this home knows",
+                hex::encode(service)
+            ));
+            continue;
+        };
+        let opened = match client::fetch_key(&server.url, &request).await {
+            Ok(answer) => {
+                client::open_keys(&server.url, service, &server.public_key, &secret, &answer)
+            }
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok(opened) => match opened.into_iter().next() {
+                Some((_, user_key)) => keys.push((*service, user_key)),
+                None => failures.push(format!("{}: returned no key", server.url)),
+            },
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    if keys.len() < threshold {
+        bail!(
+            "the model is encrypted to {} key servers, {threshold} of which must release a key; {} did:\n  {}",
+            object.services.len(),
+            keys.len(),
+            failures.join("\n  ")
+        );
+    }
+    let public_keys: Vec<PublicKey> = object
+        .services
+        .iter()
+        .map(|(service, _)| {
+            servers
+                .iter()
+                .find(|s| s.service_id == *service)
+                .map(|s| s.public_key)
+                .context("a key server of the object is unknown here")
+        })
+        .collect::<anyhow::Result<_>>()
+        .unwrap_or_default();
+    let plaintext = if public_keys.len() == object.services.len() {
+        floe_crypto::decrypt_checked(bytes, &keys, &public_keys)
+    } else {
+        floe_crypto::decrypt(bytes, &keys)
+    };
+    plaintext.context("decrypting the model with the released keys")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_threshold_is_two_thirds_rounded_up() {
+        assert_eq!(
+            (1..=7).map(default_threshold).collect::<Vec<_>>(),
+            vec![1, 2, 2, 3, 4, 4, 5]
+        );
+    }
+}
