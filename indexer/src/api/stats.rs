@@ -231,7 +231,8 @@ fn parse_series(
 }
 
 /// The buckets of `range` as a SQL source `b(epoch, start_ms, end_ms)` over parameters `$1`
-/// (from) and `$2` (to); `end_ms` is `i64::MAX` for the current epoch.
+/// (from) and `$2` (to); `end_ms` is `i64::MAX` for the current epoch. Epoch buckets are the
+/// epochs that began (a future epoch's row, holding fees paid ahead, has no span yet).
 fn buckets_sql(range: Range) -> String {
     match range.bucket.step_ms() {
         Some(step) => format!(
@@ -241,7 +242,8 @@ fn buckets_sql(range: Range) -> String {
         None => "(SELECT e.epoch, CASE WHEN e.epoch = 0 THEN 0 ELSE COALESCE(e.start_ms, 0) END \
                  AS start_ms, COALESCE(e.end_ms, 9223372036854775807) AS end_ms \
                  FROM (SELECT epoch, start_ms, lead(start_ms) OVER (ORDER BY epoch) AS end_ms \
-                       FROM epochs WHERE epoch >= $1::bigint AND epoch <= $2::bigint) e \
+                       FROM epochs WHERE epoch >= $1::bigint AND epoch <= $2::bigint \
+                       AND (start_ms IS NOT NULL OR epoch = 0)) e \
                  WHERE e.epoch < $2::bigint) b"
             .to_owned(),
     }
