@@ -19,6 +19,7 @@ use sui_sdk_types::{
     UserSignature,
 };
 
+use crate::conservation;
 use crate::handlers::{self, HandlerRegistry};
 use crate::objects::{self, ObjectSource};
 use crate::runtime::{CallContext, Runtime, Value, bad_arg};
@@ -183,7 +184,35 @@ pub fn execute(
         ));
     }
     verify_signatures(tx, signatures)?;
-    run(source, registry, tx, signatures, timestamp_ms, false).map(|s| s.record)
+    let record = run(source, registry, tx, signatures, timestamp_ms, false)?.record;
+    if cfg!(debug_assertions) {
+        check_conservation(source, registry, &record)?;
+    }
+    Ok(record)
+}
+
+/// The [`conservation`] checks (SUI, owners and versions, the registry's invariants) of an
+/// executed transaction; a violation rejects it, so a handler bug never reaches the ledger.
+fn check_conservation(
+    source: &impl ObjectSource,
+    registry: &HandlerRegistry,
+    record: &TxRecord,
+) -> Result<(), Rejection> {
+    let executed = conservation::Executed {
+        before: source,
+        sender: record.transaction.sender,
+        effects: &record.effects,
+        events: record.events.as_ref().map_or(&[], |e| e.0.as_slice()),
+        written: &record.written,
+        deleted: &record.deleted,
+    };
+    conservation::check(&executed, registry.invariants()).map_err(|violation| {
+        tracing::error!(digest = %record.digest(), %violation, "conservation check failed");
+        Rejection::Invalid(format!(
+            "transaction {} broke the devnet's conservation rules: {violation}",
+            record.digest()
+        ))
+    })
 }
 
 /// Executes `tx` against `source` like [`execute`] but without checking signatures, and

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use sui_sdk_types::{Address, ExecutionError, Owner, StructTag, TypeTag};
 
+use crate::conservation::Invariant;
 use crate::objects::{self, FRAMEWORK};
 use crate::runtime::{CallContext, Value, bad_arg};
 
@@ -25,9 +26,21 @@ pub type Handler = Arc<
 #[derive(Clone, Default)]
 pub struct HandlerRegistry {
     handlers: HashMap<(Address, String, String), Handler>,
+    invariants: Vec<Invariant>,
 }
 
 impl HandlerRegistry {
+    /// Adds a check every executed transaction must pass (in tests and debug builds), e.g.
+    /// that a package's coin is conserved except for its explicit mints and burns.
+    pub fn add_invariant(&mut self, invariant: Invariant) {
+        self.invariants.push(invariant);
+    }
+
+    /// The checks added with [`Self::add_invariant`].
+    pub fn invariants(&self) -> &[Invariant] {
+        &self.invariants
+    }
+
     /// A registry with the framework handlers.
     pub fn with_framework() -> Self {
         let mut registry = Self::default();

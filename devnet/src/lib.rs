@@ -19,6 +19,7 @@
 pub mod bench;
 pub mod checkpoint_files;
 pub mod config;
+pub mod conservation;
 pub mod devnet;
 pub mod execute;
 pub mod faucet;

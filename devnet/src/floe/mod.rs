@@ -15,6 +15,7 @@
 pub mod args;
 pub mod blob;
 pub mod challenge;
+pub mod conservation;
 pub mod genesis;
 pub mod license;
 pub mod model;
@@ -63,6 +64,7 @@ pub fn register(registry: &mut HandlerRegistry) {
     license::register(registry);
     version::register(registry);
     upgrade::register(registry);
+    conservation::register(registry);
 }
 
 /// Registers one handler of `module`.
