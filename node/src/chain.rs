@@ -177,6 +177,16 @@ impl LicenseLookup for ChainLicenses {
     }
 }
 
+/// The `System` object as it is now.
+pub async fn read_system(
+    client: &mut FloeClient,
+    system_id: Address,
+    package: Address,
+) -> Result<System, ChainError> {
+    let object = client.object(system_id).await?;
+    decode(&object, package, "system", "System")
+}
+
 /// The current epoch and the shards `node_id` holds in it.
 pub async fn epoch_and_shards(
     client: &mut FloeClient,

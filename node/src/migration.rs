@@ -20,7 +20,21 @@ pub enum SyncError {
     #[error(transparent)]
     Client(#[from] floe_sdk::ClientError),
     #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+    #[error(transparent)]
     Tx(#[from] floe_sdk::TxError),
+}
+
+/// What signalling found or did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// `epoch_sync_done` executed in this transaction.
+    Signalled(Digest),
+    /// Nothing is pending for this node at `epoch` any more: signalled before (a transaction
+    /// whose answer was lost, or before a restart).
+    NothingPending,
+    /// The chain is at another epoch than the one the node synced for.
+    OtherEpoch(u64),
 }
 
 /// What signs and sends `epoch_sync_done` for one node.
@@ -28,14 +42,39 @@ pub enum SyncError {
 pub struct SyncSignal {
     pub client: FloeClient,
     pub objects: FloeObjects,
+    pub node_id: Address,
     pub node_cap: Address,
     pub operator: Ed25519PrivateKey,
     pub gas_budget: u64,
 }
 
 impl SyncSignal {
-    /// Sends `epoch_sync_done(system, cap, epoch)`; the transaction digest.
-    pub async fn signal(&mut self, epoch: u64) -> Result<Digest, SyncError> {
+    /// Sends `epoch_sync_done(system, cap, epoch)` if the `System` still lists shards pending
+    /// for this node at `epoch` (read first, so a signal whose answer was lost is not sent
+    /// again into an abort).
+    pub async fn signal(&mut self, epoch: u64) -> Result<SyncOutcome, SyncError> {
+        let system = crate::chain::read_system(
+            &mut self.client,
+            self.objects.system.id,
+            self.objects.original_package,
+        )
+        .await?;
+        if system.epoch != epoch {
+            return Ok(SyncOutcome::OtherEpoch(system.epoch));
+        }
+        let pending = system
+            .committee
+            .iter()
+            .position(|id| floe_sdk::move_types::address_of(id) == self.node_id)
+            .and_then(|k| system.pending_shards.get(k))
+            .is_some_and(|shards| !shards.is_empty());
+        if !pending {
+            return Ok(SyncOutcome::NothingPending);
+        }
+        self.send(epoch).await.map(SyncOutcome::Signalled)
+    }
+
+    async fn send(&mut self, epoch: u64) -> Result<Digest, SyncError> {
         // The cap's version changes with every transaction that uses it: read it fresh.
         let cap = self.client.object(self.node_cap).await?;
         let mut builder = TransactionBuilder::new();

@@ -38,7 +38,7 @@ use tokio::sync::Notify;
 
 use crate::api::NodeState;
 use crate::http_client::HttpNodeClient;
-use crate::migration::SyncSignal;
+use crate::migration::{SyncOutcome, SyncSignal};
 use crate::peers::{CommitteeView, Member, NodeAuth};
 use crate::store::{BlobStatus, Registration, Store, StoreError};
 
@@ -421,17 +421,18 @@ impl Recovery {
             return;
         }
         match sync.clone().signal(epoch).await {
-            Ok(digest) => {
+            Ok(SyncOutcome::Signalled(digest)) => {
                 progress.synced_epoch.store(epoch, Ordering::Relaxed);
                 tracing::info!(epoch, shards = ?pending, %digest, "epoch_sync_done: gained shards synced");
             }
-            Err(e) => {
-                // Already signalled (a restart after the signal): the chain says so.
-                if e.to_string().contains("ENoPendingShards") {
-                    progress.synced_epoch.store(epoch, Ordering::Relaxed);
-                }
-                tracing::warn!(epoch, error = %e, "epoch_sync_done not sent; will retry");
+            Ok(SyncOutcome::NothingPending) => {
+                progress.synced_epoch.store(epoch, Ordering::Relaxed);
+                tracing::info!(epoch, "gained shards already signalled synced");
             }
+            Ok(SyncOutcome::OtherEpoch(now)) => {
+                tracing::info!(epoch, now, "the epoch moved on before the sync signal");
+            }
+            Err(e) => tracing::warn!(epoch, error = %e, "epoch_sync_done not sent; will retry"),
         }
     }
 

@@ -222,6 +222,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             (Some(node_cap), Some(operator)) => Some(SyncSignal {
                 client: chain.client.clone(),
                 objects: chain.objects,
+                node_id,
                 node_cap,
                 operator: operator.clone(),
                 gas_budget: floe_sdk::tx::DEFAULT_GAS_BUDGET,

@@ -207,6 +207,32 @@ impl Responder {
         Ok(executed.digest)
     }
 
+    /// [`Responder::respond`], tried again a few times while the deadline lasts: a pair still
+    /// being recovered, or a transaction that failed in passing (a gas coin another of the
+    /// operator's transactions just used), should not cost a slash.
+    async fn respond_retrying(&mut self, challenge: Challenge) -> Result<Digest, WatchError> {
+        const ATTEMPTS: u32 = 5;
+        let mut attempt = 1;
+        loop {
+            match self.respond(challenge.clone()).await {
+                Ok(digest) => return Ok(digest),
+                Err(e) => {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+                    let delay = std::time::Duration::from_millis(500 * u64::from(attempt));
+                    let past_deadline = now + 500 * u64::from(attempt) >= challenge.deadline_ms;
+                    if attempt == ATTEMPTS || past_deadline {
+                        return Err(e);
+                    }
+                    tracing::warn!(challenge = challenge.challenge_id, attempt, error = %e, "challenge answer failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
     /// Follows events from checkpoint `from` (or the latest) forever, answering this node's
     /// challenges; reconnects after stream errors, resuming after the last checkpoint seen.
     pub async fn run(self, from: Option<u64>) {
@@ -321,7 +347,7 @@ impl Responder {
                 }
                 let id = challenge.challenge_id;
                 tracing::info!(challenge = id, blob = %challenge.blob_id, shard = challenge.shard, "challenged");
-                match self.respond(challenge).await {
+                match self.respond_retrying(challenge).await {
                     Ok(digest) => tracing::info!(challenge = id, %digest, "challenge answered"),
                     Err(e) => {
                         tracing::error!(challenge = id, error = %e, "challenge not answered");

@@ -2,7 +2,8 @@
 //! against an in-process devnet, one network through every phase:
 //!
 //! 1. a node is down while a blob is stored: the blob certifies; back up, the node recovers
-//!    its pairs from the others' recovery symbols;
+//!    its pairs from the others' recovery symbols; killed with recovery half done (the state
+//!    a crash leaves), it resumes and completes;
 //! 2. a node is killed and its data directory deleted mid-epoch: it comes back on an empty
 //!    directory, recovers every pair (bytes checked) and answers a challenge on them;
 //! 3. a blob whose storage ends is collected after its end epoch: its files disappear and
@@ -18,7 +19,7 @@ mod support;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
@@ -73,7 +74,7 @@ impl NodeProcess {
             .args(["run", "--config"])
             .arg(self.dir.join("node.toml"))
             .env("RUST_LOG", "info,floe_node=debug")
-            .stdout(Stdio::null())
+            .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .unwrap();
@@ -190,7 +191,8 @@ async fn all_answered(client: &FloeClient, package: Address, ids: HashSet<u64>) 
 }
 
 struct Network {
-    _dir: tempfile::TempDir,
+    /// Kept (its path printed) when the test fails, for the nodes' logs.
+    dir: Option<tempfile::TempDir>,
     _devnet: floe_devnet::Devnet,
     network: NetworkConfig,
     nodes: Vec<NodeProcess>,
@@ -245,12 +247,25 @@ async fn start_network() -> Network {
         node_ids.push(node_id);
     }
     Network {
-        _dir: dir,
+        dir: Some(dir),
         _devnet: devnet,
         network,
         nodes,
         node_ids,
         directory,
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            eprintln!("node logs kept in {}", dir.keep().display());
+        }
     }
 }
 
@@ -308,6 +323,21 @@ async fn storage_survives_time() {
     .await;
     let status = net.nodes[down].client().recovery_status().await.unwrap();
     assert!(status.pairs_recovered >= shards.len() as u64, "{status:?}");
+
+    // 1b. Killed in the middle of recovering (SIGKILL), as a crash leaves it: some pairs
+    // written, others not, a temporary file that never got its final name. It resumes and
+    // ends with every pair.
+    net.nodes[down].kill();
+    let blob_dir = net.nodes[down].data().join("blobs").join(id_a.to_string());
+    for &shard in shards.iter().skip(1) {
+        std::fs::remove_file(blob_dir.join(format!("shard-{shard}.pair"))).unwrap();
+    }
+    std::fs::write(blob_dir.join(".shard-0.pair.1.1.tmp"), b"torn").unwrap();
+    net.nodes[down].start().await;
+    wait_for("the killed node to resume recovery", || {
+        holds(&net.nodes[down], &id_a, &pairs_a, &shards)
+    })
+    .await;
 
     // 2. Node 1 killed and its data directory deleted mid-epoch: it recovers everything and
     // answers a challenge on a recovered sliver.
@@ -419,8 +449,15 @@ async fn storage_survives_time() {
     })
     .await;
     assert!(holds(&net.nodes[gainer], &id_a, &pairs_a, &gained).await);
-    let status = net.nodes[gainer].client().recovery_status().await.unwrap();
-    assert_eq!(status.synced_epoch, epoch, "{status:?}");
+    // The node records the signal once its transaction is in a checkpoint, just after the
+    // chain shows it.
+    let gainer_client = net.nodes[gainer].client();
+    wait_for("the gaining node to record its sync", || {
+        let client = gainer_client.clone();
+        async move { client.recovery_status().await.unwrap().synced_epoch == epoch }
+    })
+    .await;
+    let status = gainer_client.recovery_status().await.unwrap();
     assert!(
         status.pairs_transferred >= gained.len() as u64,
         "the gained pairs came from their previous holders: {status:?}"
