@@ -108,15 +108,35 @@ pub fn url_of(network_address: &str) -> String {
 
 /// Reads the current committee, its pending shards and every member's pool (address, key).
 pub async fn read_committee(floe: &mut Floe) -> Result<CommitteeView, FlowError> {
+    read_committee_since(floe, None).await
+}
+
+/// [`read_committee`], reusing the addresses and keys of `known` (a view read earlier) when it
+/// is of the same epoch, so polling costs one `System` read, not one read per member. Pools
+/// are read afresh at each epoch change.
+pub async fn read_committee_since(
+    floe: &mut Floe,
+    known: Option<&CommitteeView>,
+) -> Result<CommitteeView, FlowError> {
     let system = floe.system().await?;
     let committee = Committee::from_system(&system);
+    let known = known.filter(|view| view.epoch == committee.epoch);
     let mut members = Vec::with_capacity(committee.members.len());
     for (k, member) in committee.members.into_iter().enumerate() {
-        let pool = floe.staking_pool(member.node_id).await?;
+        let (url, public_key) = match known.and_then(|view| view.member(member.node_id)) {
+            Some(seen) => (seen.url.clone(), seen.public_key.clone()),
+            None => {
+                let pool = floe.staking_pool(member.node_id).await?;
+                (
+                    url_of(&String::from_utf8_lossy(&pool.network_address.bytes)),
+                    pool.bls_public_key.clone(),
+                )
+            }
+        };
         members.push(Member {
             node_id: member.node_id,
-            url: url_of(&String::from_utf8_lossy(&pool.network_address.bytes)),
-            public_key: pool.bls_public_key.clone(),
+            url,
+            public_key,
             shards: member.shards,
             pending: system.pending_shards.get(k).cloned().unwrap_or_default(),
         });

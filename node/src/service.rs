@@ -291,7 +291,8 @@ async fn follow_committee(
     poll_ms: u64,
 ) {
     loop {
-        match peers::read_committee(&mut floe).await {
+        let known = state.peers.current();
+        match peers::read_committee_since(&mut floe, known.as_deref()).await {
             Ok(view) => {
                 let epoch = view.epoch;
                 let shards = view
