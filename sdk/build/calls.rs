@@ -125,7 +125,7 @@ fn rust_ident(name: &str) -> String {
 }
 
 /// `LicenseOffer` → `license_offer`.
-fn snake_case(type_name: &str) -> String {
+pub fn snake_case(type_name: &str) -> String {
     let mut out = String::new();
     for (i, c) in type_name.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {

@@ -46,6 +46,12 @@ fn decode(
         );
         return Ok(Some((rust, how)));
     }
+    if ty.ty == "String" {
+        return Ok(simple("floe_sdk::move_types::MoveString", "string"));
+    }
+    if ty.ty == "vector<String>" {
+        return Ok(simple("Vec<floe_sdk::move_types::MoveString>", "strings"));
+    }
     let rust =
         pure_type(&ty.ty).ok_or_else(|| format!("the devnet cannot decode a `{}`", ty.ty))?;
     Ok(Some((
@@ -61,7 +67,6 @@ fn pure_type(move_ty: &str) -> Option<String> {
         "u256" => "floe_sdk::move_types::U256".to_owned(),
         "address" => "sui_sdk_types::Address".to_owned(),
         "ID" => "floe_sdk::move_types::ID".to_owned(),
-        "String" => "String".to_owned(),
         _ => {
             let inner = move_ty.strip_prefix("vector<")?.strip_suffix('>')?;
             format!("Vec<{}>", pure_type(inner)?)
@@ -92,11 +97,18 @@ pub fn register(modules: &[Module], module: &str) -> Result<String, String> {
             else {
                 continue;
             };
+            // Rust reserves `self`: the receiver is named for its type (`model`, `license_offer`).
             let name = if name == "self" {
-                format!("{}_", ty.base().to_lowercase())
+                crate::calls::snake_case(ty.base())
             } else {
                 name.clone()
             };
+            if names.contains(&name) {
+                return Err(format!(
+                    "floe::{module}::{}: two parameters named `{name}`",
+                    f.name
+                ));
+            }
             let _ = writeln!(lets, "        let {name}: {rust} = {how};");
             names.push(name);
             index += 1;

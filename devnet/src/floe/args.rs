@@ -6,7 +6,9 @@
 use serde::de::DeserializeOwned;
 use sui_sdk_types::{Address, ExecutionError};
 
-use super::{object_arg, tag, wal_coin_tag};
+use floe_sdk::move_types::MoveString;
+
+use super::{object_arg, pure_arg, tag, wal_coin_tag};
 use crate::objects::{CLOCK_ID, RANDOM_ID};
 use crate::runtime::{CallContext, Value, bad_arg};
 
@@ -75,6 +77,36 @@ impl Random {
     ) -> Result<Self, ExecutionError> {
         system_object(ctx, args, index, RANDOM_ID).map(|()| Self)
     }
+}
+
+/// A `String` argument: its bytes, which must be UTF-8 (as Sui checks pure `String`s).
+pub fn string(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<MoveString, ExecutionError> {
+    let text: MoveString = pure_arg(ctx, args, index)?;
+    check_utf8(&text, index)?;
+    Ok(text)
+}
+
+/// A `vector<String>` argument, every element UTF-8.
+pub fn strings(
+    ctx: &CallContext<'_>,
+    args: &[Value],
+    index: usize,
+) -> Result<Vec<MoveString>, ExecutionError> {
+    let texts: Vec<MoveString> = pure_arg(ctx, args, index)?;
+    for text in &texts {
+        check_utf8(text, index)?;
+    }
+    Ok(texts)
+}
+
+fn check_utf8(text: &MoveString, index: usize) -> Result<(), ExecutionError> {
+    std::str::from_utf8(&text.bytes)
+        .map(|_| ())
+        .map_err(|_| bad_arg(u16::try_from(index).unwrap_or(u16::MAX)))
 }
 
 fn system_object(

@@ -6,23 +6,25 @@
 //! `floe::license` calls them. `version` returns a reference and the `version_*` reads take a
 //! `&ModelVersion` that no transaction can obtain, so none of them has a handler.
 
+use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::events::{
     ModelDescriptionUpdated, ModelOwnerChanged, ModelRegistered, ModelRevenueWithdrawn,
     ModelVersionPublished,
 };
 use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
+use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::{self, Balance, MoveString};
 use moverox_sui::sui::vec_map::{Entry, VecMap};
 use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
 
+use super::args::{Clock, Obj};
 use super::version;
 use super::{
-    FloeFn, PACKAGE_ID, TableTypes, add, arity, blob, emit, new_wal_coin, object_arg, pure_arg,
-    ret, system, table_add, table_contains, table_new, tag, type_tag,
+    PACKAGE_ID, TableTypes, emit, new_wal_coin, object_arg, ret, table_add, table_contains,
+    table_new, tag, type_tag,
 };
-use crate::handlers::HandlerRegistry;
 use crate::objects;
-use crate::runtime::{CallContext, Value, bad_arg};
+use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "model";
 
@@ -39,43 +41,7 @@ pub const MAX_ARCHITECTURE_LENGTH: usize = 128;
 pub const MAX_DATASET_HASH_LENGTH: usize = 64;
 pub const MAX_METRICS: usize = 32;
 
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 16] = [
-        ("register_model", register_model),
-        ("publish_version", publish_version),
-        ("update_description", update_description),
-        ("withdraw_revenue", withdraw_revenue),
-        ("refresh_owner", refresh_owner),
-        ("migrate", migrate),
-        ("id_bytes", |ctx, _, a| {
-            model_read(ctx, &a, |id, _| id.as_bytes().to_vec())
-        }),
-        ("owner", |ctx, _, a| model_read(ctx, &a, |_, m| m.owner)),
-        ("version_count", |ctx, _, a| {
-            model_read(ctx, &a, |_, m| m.versions.size)
-        }),
-        ("name", |ctx, _, a| {
-            model_read(ctx, &a, |_, m| m.name.clone())
-        }),
-        ("description", |ctx, _, a| {
-            model_read(ctx, &a, |_, m| m.description.clone())
-        }),
-        ("cap_id", |ctx, _, a| {
-            model_read(ctx, &a, |_, m| m.cap_id.clone())
-        }),
-        ("revenue", |ctx, _, a| {
-            model_read(ctx, &a, |_, m| m.revenue.value)
-        }),
-        ("total_revenue", |ctx, _, a| {
-            model_read(ctx, &a, |_, m| m.total_revenue)
-        }),
-        ("cap_model_id", cap_model_id),
-        ("has_version", has_version),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/floe_model.rs"));
 
 // === Types and arguments ===
 
@@ -135,36 +101,6 @@ pub fn clock_arg(
 
 /// A pure `std::string::String` argument: Sui rejects arguments that are not UTF-8 before
 /// the function runs.
-pub fn string_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<MoveString, ExecutionError> {
-    let text: MoveString = pure_arg(ctx, args, index)?;
-    check_utf8(&text, index)?;
-    Ok(text)
-}
-
-/// A pure `vector<std::string::String>` argument (each element UTF-8).
-fn strings_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<Vec<MoveString>, ExecutionError> {
-    let texts: Vec<MoveString> = pure_arg(ctx, args, index)?;
-    for text in &texts {
-        check_utf8(text, index)?;
-    }
-    Ok(texts)
-}
-
-fn check_utf8(text: &MoveString, index: usize) -> Result<(), ExecutionError> {
-    std::str::from_utf8(&text.bytes)
-        .map(|_| ())
-        .map_err(|_| bad_arg(u16::try_from(index).unwrap_or(u16::MAX)))
-}
-
-/// The generated types' address from a `sui_sdk_types` one.
 pub fn move_address(address: Address) -> moverox::types::Address {
     moverox::types::Address::new(address.into_inner())
 }
@@ -252,12 +188,9 @@ pub fn add_revenue(model: &mut Model, amount: u64) -> Result<(), ExecutionError>
 /// `register_model(name: String, description: String, ctx): ModelCap`
 fn register_model(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    name: MoveString,
+    description: MoveString,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let name = string_arg(ctx, &args, 0)?;
-    let description = string_arg(ctx, &args, 1)?;
     if name.bytes.is_empty() {
         return Err(ctx.abort(E_EMPTY_NAME));
     }
@@ -307,23 +240,34 @@ fn register_model(
 ///
 /// The `Blob` is an object input: the executor admits an owned object only from its owner,
 /// so a version claims a copy of the data its publisher controls, never a bare blob ID.
+#[allow(clippy::too_many_arguments)]
 fn publish_version(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    model: Obj<Model>,
+    cap: Obj<ModelCap>,
+    system: Obj<System>,
+    blob: Obj<Blob>,
+    architecture: MoveString,
+    dataset_hash: Vec<u8>,
+    metric_names: Vec<MoveString>,
+    metric_values: Vec<u64>,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 9)?;
-    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
-    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
-    let (_, system) = system::system_arg(ctx, &args, 2)?;
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
+    let Obj {
+        id: cap_id,
+        value: cap,
+    } = cap;
+    let system = system.value;
     version::assert_current(model.version)?;
     version::assert_current(system.version)?;
-    let (blob_object, blob) = blob::blob_arg(ctx, &args, 3)?;
-    let architecture = string_arg(ctx, &args, 4)?;
-    let dataset_hash: Vec<u8> = pure_arg(ctx, &args, 5)?;
-    let metric_names = strings_arg(ctx, &args, 6)?;
-    let metric_values: Vec<u64> = pure_arg(ctx, &args, 7)?;
-    clock_arg(ctx, &args, 8)?;
+    let Obj {
+        id: blob_object,
+        value: blob,
+    } = blob;
 
     authorize(ctx, model_id, &mut model, cap_id, &cap)?;
     if blob.certified_epoch.is_none() {
@@ -397,13 +341,11 @@ fn publish_version(
 
 /// `migrate(self: &mut Model)`: anyone brings a model of an older package version to this
 /// one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
-fn migrate(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+fn migrate(ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
     model.version = version::migrated(model.version)?;
     ctx.write(model_id, &model)?;
     Ok(vec![])
@@ -412,14 +354,19 @@ fn migrate(
 /// `update_description(self: &mut Model, cap: &ModelCap, description: String, ctx)`
 fn update_description(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    model: Obj<Model>,
+    cap: Obj<ModelCap>,
+    description: MoveString,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
     version::assert_current(model.version)?;
-    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
-    let description = string_arg(ctx, &args, 2)?;
+    let Obj {
+        id: cap_id,
+        value: cap,
+    } = cap;
 
     authorize(ctx, model_id, &mut model, cap_id, &cap)?;
     if description.bytes.len() > MAX_DESCRIPTION_LENGTH {
@@ -439,13 +386,18 @@ fn update_description(
 /// `withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx): Coin<WAL>`
 fn withdraw_revenue(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    model: Obj<Model>,
+    cap: Obj<ModelCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
     version::assert_current(model.version)?;
-    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
+    let Obj {
+        id: cap_id,
+        value: cap,
+    } = cap;
 
     authorize(ctx, model_id, &mut model, cap_id, &cap)?;
     let amount = model.revenue.value;
@@ -467,13 +419,18 @@ fn withdraw_revenue(
 /// `refresh_owner(self: &mut Model, cap: &ModelCap, ctx)`
 fn refresh_owner(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    model: Obj<Model>,
+    cap: Obj<ModelCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (model_id, mut model) = model_arg(ctx, &args, 0)?;
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
     version::assert_current(model.version)?;
-    let (cap_id, cap) = cap_arg(ctx, &args, 1)?;
+    let Obj {
+        id: cap_id,
+        value: cap,
+    } = cap;
     authorize(ctx, model_id, &mut model, cap_id, &cap)?;
     ctx.write(model_id, &model)?;
     Ok(vec![])
@@ -481,37 +438,69 @@ fn refresh_owner(
 
 // === Reads ===
 
-/// A read of the `&Model` argument returning one pure value.
-fn model_read<T: serde::Serialize>(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(Address, &Model) -> T,
+/// `id_bytes(self: &Model): vector<u8>`
+fn id_bytes(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&model.id.as_bytes().to_vec())?])
+}
+
+/// `owner(self: &Model): address`
+fn owner(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&model.value.owner)?])
+}
+
+/// `version_count(self: &Model): u64`
+fn version_count(
+    _ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (id, model) = model_arg(ctx, args, 0)?;
-    Ok(vec![ret(&f(id, &model))?])
+    Ok(vec![ret(&model.value.versions.size)?])
+}
+
+/// `name(self: &Model): String`
+fn name(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&model.value.name)?])
+}
+
+/// `description(self: &Model): String`
+fn description(
+    _ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&model.value.description)?])
+}
+
+/// `cap_id(self: &Model): ID`
+fn cap_id(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&model.value.cap_id)?])
+}
+
+/// `revenue(self: &Model): u64`
+fn revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&model.value.revenue.value)?])
+}
+
+/// `total_revenue(self: &Model): u64`
+fn total_revenue(
+    _ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&model.value.total_revenue)?])
 }
 
 /// `cap_model_id(cap: &ModelCap): ID`
 fn cap_model_id(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    _ctx: &mut CallContext<'_>,
+    cap: Obj<ModelCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (_, cap) = cap_arg(ctx, &args, 0)?;
-    Ok(vec![ret(&cap.model_id)?])
+    Ok(vec![ret(&cap.value.model_id)?])
 }
 
 /// `has_version(self: &Model, number: u64): bool`
 fn has_version(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    model: Obj<Model>,
+    number: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (_, model) = model_arg(ctx, &args, 0)?;
-    let number: u64 = pure_arg(ctx, &args, 1)?;
-    let exists = table_contains(ctx, &model.versions, &versions_types(), &number)?;
+    let exists = table_contains(ctx, &model.value.versions, &versions_types(), &number)?;
     Ok(vec![ret(&exists)?])
 }
