@@ -180,10 +180,11 @@ pub async fn decrypt_model(
     }
     if keys.len() < threshold {
         bail!(
-            "the model is encrypted to {} key servers, {threshold} of which must release a key; {} did:\n  {}",
-            object.services.len(),
+            "{} of the model's {} key servers released a key, {threshold} are needed: {}\n\
+             check the license with `floe license show`, or retry when more key servers are up",
             keys.len(),
-            failures.join("\n  ")
+            object.services.len(),
+            failures.join("; ")
         );
     }
     let public_keys: Vec<PublicKey> = object

@@ -115,6 +115,9 @@ fn substitute(line: &str, values: &HashMap<&'static str, String>) -> String {
 
 /// The placeholder a walkthrough line's output fills, if any.
 fn produces(line: &str, accounts_made: usize) -> Option<&'static str> {
+    if line.starts_with("floe model publish ") && line.contains(" --encrypt") {
+        return Some("SEALED_BLOB_ID");
+    }
     let rules: [(&str, &'static str); 6] = [
         ("floe store ", "BLOB_ID"),
         ("floe model create ", "MODEL_ID"),
@@ -226,11 +229,26 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
     let shown = ok(dir, &format!("floe license show {}", values["LICENSE_ID"]));
     assert!(shown.contains("valid now   yes"), "{shown}");
 
-    // The error paths, on the same network, while the stake waits for the next epoch.
+    // The encrypted version: the buyer's license opens it through the key servers; the
+    // owner, holding no license, gets only the news that it is encrypted.
+    ok(
+        dir,
+        &substitute(
+            "floe --as BUYER read SEALED_BLOB_ID --out sealed.bin --license LICENSE_ID",
+            &values,
+        ),
+    );
+    assert_eq!(read("sealed.bin"), read("weights.bin"));
     let error = |line: &str, expected: &str| {
         let command = substitute(line, &values);
         assert_clear_error(&command, &shell(dir, &command), expected);
     };
+    error(
+        "floe read SEALED_BLOB_ID --out x.bin",
+        "is an encrypted model",
+    );
+
+    // The error paths, on the same network, while the stake waits for the next epoch.
     error(
         "floe read AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA --out x.bin",
         "not stored on this network",
