@@ -9,7 +9,8 @@
 //! Two layers. The chain core knows nothing of Floe: [`objects`], [`ledger`], [`execute`]
 //! and [`runtime`] (PTBs, gas, dynamic fields), [`handlers`] (the registry Move calls are
 //! dispatched through), [`journal`], [`checkpoint_files`], [`state`], [`service`] (gRPC),
-//! [`faucet`], [`genesis`] (the hook API) and [`devnet`] (the process, started with a
+//! [`faucet`], [`genesis`] (the hook API), [`conservation`] (the checks every executed
+//! transaction passes in tests and debug builds) and [`devnet`] (the process, started with a
 //! [`devnet::Rules`]). The Floe rules ([`floe`]) plug in through their handler registration,
 //! their genesis hook and `floe::rules` (`Devnet::start_floe`). Only [`config`], which
 //! composes a run, names Floe's genesis settings.

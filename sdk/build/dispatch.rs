@@ -35,10 +35,16 @@ fn decode(
     if ty.ty == "Coin<WAL>" {
         return Ok(simple(&format!("{args}::WalCoin"), "WalCoin::decode"));
     }
-    if let Some(module) = modules
+    let declared = modules
         .iter()
-        .find(|m| m.structs.iter().any(|s| s.name == base))
-    {
+        .find_map(|m| m.structs.iter().find(|s| s.name == base).map(|s| (m, s)));
+    if let Some((module, declared)) = declared {
+        if !declared.key {
+            // A value without `key` (a `Challenge`) comes from an earlier command as BCS.
+            let rust = format!("floe_sdk::move_types::{}::{base}", module.name);
+            let how = format!("crate::floe::pure_arg(ctx, &args, {index})?");
+            return Ok(Some((rust, how)));
+        }
         let rust = format!("{args}::Obj<floe_sdk::move_types::{}::{base}>", module.name);
         let how = format!(
             "{args}::Obj::decode(ctx, &args, {index}, {:?}, {base:?})?",
