@@ -12,15 +12,16 @@ use floe_sdk::move_types::{
     },
     staking::{NodeCap, StakedWal},
     system::System,
+    wal::Treasury,
 };
-use sui_sdk_types::{Address, ExecutionError, TypeTag};
+use sui_sdk_types::{Address, ExecutionError};
 
+use super::args::{Obj, WalCoin};
 use super::version;
 use super::{
-    FloeFn, add, arity, coin_into_balance, coin_value, emit, new_wal_coin, object_arg, pure_arg,
-    ret, staking_pool, system, tag, wal, wal_coin_tag,
+    coin_into_balance, coin_value, emit, new_wal_coin, object_arg, ret, staking_pool, system, tag,
+    wal,
 };
-use crate::handlers::HandlerRegistry;
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "staking";
@@ -64,17 +65,6 @@ pub fn staked_arg(
     Ok((id, ctx.read(id)?))
 }
 
-/// A `String` argument (BCS `vector<u8>` holding UTF-8, which Sui checks for pure
-/// `String` inputs).
-fn string_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<MoveString, ExecutionError> {
-    let text: String = pure_arg(ctx, args, i)?;
-    Ok(move_types::move_string(&text))
-}
-
 fn valid_network_address(address: &MoveString) -> bool {
     !address.bytes.is_empty() && address.bytes.len() <= MAX_NETWORK_ADDRESS_LENGTH
 }
@@ -88,7 +78,7 @@ fn mul_div(a: u64, b: u64, c: u64) -> u64 {
 // ----- registration -----
 
 /// `proof_of_possession_message`: `bcs(sender) ‖ bls_public_key`.
-pub fn proof_of_possession_message(sender: Address, bls_public_key: &[u8]) -> Vec<u8> {
+pub fn pop_message(sender: Address, bls_public_key: &[u8]) -> Vec<u8> {
     let mut message = sender.as_bytes().to_vec();
     message.extend_from_slice(bls_public_key);
     message
@@ -98,17 +88,18 @@ pub fn proof_of_possession_message(sender: Address, bls_public_key: &[u8]) -> Ve
 /// bls_public_key: vector<u8>, proof_of_possession: vector<u8>, commission_bps: u64): NodeCap`
 fn register_node(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    name: MoveString,
+    network_address: MoveString,
+    bls_public_key: Vec<u8>,
+    proof_of_possession: Vec<u8>,
+    commission_bps: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 6)?;
-    let (system_id, mut system) = system::system_arg(ctx, &args, 0)?;
+    let Obj {
+        id: system_id,
+        value: mut system,
+    } = system;
     version::assert_current(system.version)?;
-    let name = string_arg(ctx, &args, 1)?;
-    let network_address = string_arg(ctx, &args, 2)?;
-    let bls_public_key: Vec<u8> = pure_arg(ctx, &args, 3)?;
-    let proof_of_possession: Vec<u8> = pure_arg(ctx, &args, 4)?;
-    let commission_bps: u64 = pure_arg(ctx, &args, 5)?;
     if commission_bps > MAX_COMMISSION_BPS {
         return Err(ctx.abort(E_INVALID_COMMISSION));
     }
@@ -121,7 +112,7 @@ fn register_node(
     if bls_public_key.len() != BLS_PUBLIC_KEY_LENGTH {
         return Err(ctx.abort(E_INVALID_BLS_KEY));
     }
-    let message = proof_of_possession_message(ctx.sender(), &bls_public_key);
+    let message = pop_message(ctx.sender(), &bls_public_key);
     if !system::min_pk_verify(&proof_of_possession, &bls_public_key, &message) {
         return Err(ctx.abort(E_INVALID_PROOF_OF_POSSESSION));
     }
@@ -182,39 +173,70 @@ fn new_node(
 }
 
 /// `proof_of_possession_message(sender: address, bls_public_key: vector<u8>): vector<u8>`
-fn pop_message_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+/// `proof_of_possession_message(sender: address, bls_public_key: vector<u8>): vector<u8>`
+fn proof_of_possession_message(
+    _ctx: &mut CallContext<'_>,
+    sender: Address,
+    bls_public_key: Vec<u8>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let sender: Address = pure_arg(ctx, &args, 0)?;
-    let key: Vec<u8> = pure_arg(ctx, &args, 1)?;
-    Ok(vec![ret(&proof_of_possession_message(sender, &key))?])
+    Ok(vec![ret(&pop_message(sender, &bls_public_key))?])
 }
 
 // ----- the operator's NodeCap -----
 
-/// The shared shape of the `(system: &mut System, cap: &NodeCap, value)` functions: runs
-/// `f` with the system, the node ID and the argument at index 2, then writes the system.
-fn with_node<T: serde::de::DeserializeOwned>(
+/// The shared shape of the `(system: &mut System, cap: &NodeCap, value)` vote functions:
+/// sets the node's vote of `kind` and writes the system.
+fn vote(
     ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&mut CallContext<'_>, &mut System, Address, T) -> Result<(), ExecutionError>,
+    system: Obj<System>,
+    cap: Obj<NodeCap>,
+    kind: u8,
+    value: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 3)?;
-    let (system_id, mut system) = system::system_arg(ctx, args, 0)?;
+    let Obj {
+        id: system_id,
+        value: system,
+    } = system;
     version::assert_current(system.version)?;
-    let (_, cap) = node_cap_arg(ctx, args, 1)?;
-    let value: T = pure_arg(ctx, args, 2)?;
-    f(
-        ctx,
-        &mut system,
-        move_types::address_of(&cap.node_id),
-        value,
-    )?;
+    let node_id = move_types::address_of(&cap.value.node_id);
+    set_vote(ctx, &system, node_id, kind, value)?;
     ctx.write(system_id, &system)?;
     Ok(vec![])
+}
+
+/// `set_storage_price_vote(system: &mut System, cap: &NodeCap, price: u64)`
+fn set_storage_price_vote(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<NodeCap>,
+    price: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    vote(ctx, system, cap, VOTE_STORAGE_PRICE, price)
+}
+
+/// `set_write_price_vote(system: &mut System, cap: &NodeCap, price: u64)`
+fn set_write_price_vote(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<NodeCap>,
+    price: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    vote(ctx, system, cap, VOTE_WRITE_PRICE, price)
+}
+
+/// `set_capacity_vote(system: &mut System, cap: &NodeCap, capacity: u64)`
+fn set_capacity_vote(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<NodeCap>,
+    capacity: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    vote(ctx, system, cap, VOTE_CAPACITY, capacity)
+}
+
+/// `node_id(cap: &NodeCap): ID`
+fn node_id(_ctx: &mut CallContext<'_>, cap: Obj<NodeCap>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&cap.value.node_id)?])
 }
 
 /// `set_storage_price_vote` / `set_write_price_vote` / `set_capacity_vote`.
@@ -247,14 +269,16 @@ fn set_vote(
 /// `set_network_address(system: &mut System, cap: &NodeCap, network_address: String)`
 fn set_network_address(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    cap: Obj<NodeCap>,
+    network_address: MoveString,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let Obj {
+        id: system_id,
+        value: system,
+    } = system;
     version::assert_current(system.version)?;
-    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
-    let network_address = string_arg(ctx, &args, 2)?;
+    let cap = cap.value;
     if !valid_network_address(&network_address) {
         return Err(ctx.abort(E_INVALID_NETWORK_ADDRESS));
     }
@@ -279,14 +303,16 @@ fn set_network_address(
 /// `EWrongSyncEpoch`, `ENoPendingShards`.
 fn epoch_sync_done(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    cap: Obj<NodeCap>,
+    epoch: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (system_id, mut system) = system::system_arg(ctx, &args, 0)?;
+    let Obj {
+        id: system_id,
+        value: mut system,
+    } = system;
     version::assert_current(system.version)?;
-    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
-    let epoch: u64 = pure_arg(ctx, &args, 2)?;
+    let cap = cap.value;
     let shards = system::mark_synced(&mut system, move_types::address_of(&cap.node_id), epoch)?;
     emit(
         ctx,
@@ -300,13 +326,15 @@ fn epoch_sync_done(
 /// `collect_commission(system: &mut System, cap: &NodeCap): Coin<WAL>`
 fn collect_commission(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    cap: Obj<NodeCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let Obj {
+        id: system_id,
+        value: system,
+    } = system;
     version::assert_current(system.version)?;
-    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
+    let cap = cap.value;
     let epoch = system.epoch;
     let node_id = move_types::address_of(&cap.node_id);
     let amount = system::update_pool(ctx, &system, node_id, |_, pool| {
@@ -327,15 +355,17 @@ fn collect_commission(
 /// `stake(system: &mut System, node_id: ID, coin: Coin<WAL>): StakedWal`
 fn stake(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    node_id: move_types::ID,
+    coin: WalCoin,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let Obj {
+        id: system_id,
+        value: system,
+    } = system;
     version::assert_current(system.version)?;
-    let node: move_types::ID = pure_arg(ctx, &args, 1)?;
-    // A `Coin<WAL>` by value (anything else is a type mismatch, as on Sui).
-    let coin = object_arg(ctx, &args, 2, &wal_coin_tag())?;
+    let node = node_id;
+    let coin = coin.0;
     let amount = coin_value(ctx, coin)?;
     if amount < MIN_STAKE {
         return Err(ctx.abort(E_STAKE_TOO_SMALL));
@@ -382,13 +412,18 @@ fn stake(
 /// `request_withdraw(system: &mut System, staked: &mut StakedWal)`
 fn request_withdraw(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    staked: Obj<StakedWal>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
+    let Obj {
+        id: system_id,
+        value: system,
+    } = system;
     version::assert_current(system.version)?;
-    let (staked_id, mut staked) = staked_arg(ctx, &args, 1)?;
+    let Obj {
+        id: staked_id,
+        value: mut staked,
+    } = staked;
     if staked.withdraw_epoch != 0 {
         return Err(ctx.abort(E_WITHDRAW_ALREADY_REQUESTED));
     }
@@ -431,15 +466,24 @@ fn request_withdraw(
 /// `withdraw(system: &mut System, treasury: &mut Treasury, staked: StakedWal): Coin<WAL>`
 fn withdraw(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    treasury: Obj<Treasury>,
+    staked: Obj<StakedWal>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (system_id, system) = system::system_arg(ctx, &args, 0)?;
-    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 1)?;
+    let Obj {
+        id: system_id,
+        value: system,
+    } = system;
+    let Obj {
+        id: treasury_id,
+        value: mut treasury,
+    } = treasury;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
-    let (staked_id, staked) = staked_arg(ctx, &args, 2)?;
+    let Obj {
+        id: staked_id,
+        value: staked,
+    } = staked;
     if staked.withdraw_epoch == 0 {
         return Err(ctx.abort(E_WITHDRAW_NOT_REQUESTED));
     }
@@ -492,63 +536,44 @@ fn withdraw(
 
 // ----- reads -----
 
-fn read_staked(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&StakedWal) -> Result<Value, ExecutionError>,
+/// `staked_node_id(staked: &StakedWal): ID`
+fn staked_node_id(
+    _ctx: &mut CallContext<'_>,
+    staked: Obj<StakedWal>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, staked) = staked_arg(ctx, args, 0)?;
-    Ok(vec![f(&staked)?])
+    Ok(vec![ret(&staked.value.node_id)?])
 }
 
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 17] = [
-        ("register_node", register_node),
-        ("proof_of_possession_message", pop_message_handler),
-        ("node_id", |c, _, a| {
-            arity(&a, 1)?;
-            let (_, cap) = node_cap_arg(c, &a, 0)?;
-            Ok(vec![ret(&cap.node_id)?])
-        }),
-        ("set_storage_price_vote", |c, _, a| {
-            with_node(c, &a, |c, s, node, price: u64| {
-                set_vote(c, s, node, VOTE_STORAGE_PRICE, price)
-            })
-        }),
-        ("set_write_price_vote", |c, _, a| {
-            with_node(c, &a, |c, s, node, price: u64| {
-                set_vote(c, s, node, VOTE_WRITE_PRICE, price)
-            })
-        }),
-        ("set_capacity_vote", |c, _, a| {
-            with_node(c, &a, |c, s, node, capacity: u64| {
-                set_vote(c, s, node, VOTE_CAPACITY, capacity)
-            })
-        }),
-        ("set_network_address", set_network_address),
-        ("collect_commission", collect_commission),
-        ("epoch_sync_done", epoch_sync_done),
-        ("stake", stake),
-        ("request_withdraw", request_withdraw),
-        ("withdraw", withdraw),
-        ("staked_node_id", |c, _, a| {
-            read_staked(c, &a, |s| ret(&s.node_id))
-        }),
-        ("principal", |c, _, a| {
-            read_staked(c, &a, |s| ret(&s.principal))
-        }),
-        ("activation_epoch", |c, _, a| {
-            read_staked(c, &a, |s| ret(&s.activation_epoch))
-        }),
-        ("withdraw_epoch", |c, _, a| {
-            read_staked(c, &a, |s| ret(&s.withdraw_epoch))
-        }),
-        ("is_withdrawing", |c, _, a| {
-            read_staked(c, &a, |s| ret(&(s.withdraw_epoch != 0)))
-        }),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
+/// `principal(staked: &StakedWal): u64`
+fn principal(
+    _ctx: &mut CallContext<'_>,
+    staked: Obj<StakedWal>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&staked.value.principal)?])
 }
+
+/// `activation_epoch(staked: &StakedWal): u64`
+fn activation_epoch(
+    _ctx: &mut CallContext<'_>,
+    staked: Obj<StakedWal>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&staked.value.activation_epoch)?])
+}
+
+/// `withdraw_epoch(staked: &StakedWal): u64`
+fn withdraw_epoch(
+    _ctx: &mut CallContext<'_>,
+    staked: Obj<StakedWal>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&staked.value.withdraw_epoch)?])
+}
+
+/// `is_withdrawing(staked: &StakedWal): bool`
+fn is_withdrawing(
+    _ctx: &mut CallContext<'_>,
+    staked: Obj<StakedWal>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&(staked.value.withdraw_epoch != 0))?])
+}
+
+include!(concat!(env!("OUT_DIR"), "/floe_staking.rs"));
