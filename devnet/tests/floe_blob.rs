@@ -1809,7 +1809,7 @@ fn issue_challenges_one_per_node() {
         );
         assert_eq!(
             c.pair_index,
-            challenge_rs::pair_index_of(&blob_id_a(), c.shard, 7).unwrap()
+            challenge_rs::pair_index_for(&blob_id_a(), c.shard, 7).unwrap()
         );
         assert!(c.symbol_index < 7);
         assert_eq!((c.symbol_size, c.epoch), (8, 1));

@@ -10,22 +10,23 @@
 
 use floe_sdk::move_types::{
     self, U256,
+    blob::BlobRegistry,
     challenge::{Challenge, ChallengeBoard},
     events::{ChallengeAnswered, ChallengeIssued, ChallengeSlashed, ChallengesIssued},
+    staking::NodeCap,
     system::System,
+    wal::Treasury,
 };
-use sui_sdk_types::{Address, ExecutionError, MoveLocation, StructTag, TypeTag};
+use sui_sdk_types::{Address, ExecutionError, MoveLocation, TypeTag};
 
+use super::args::{Clock, Obj, Random};
 use super::blob::{self, blake2b256};
-use super::staking::node_cap_arg;
-use super::system::{self, slash_node, system_arg};
+use super::system::{self, slash_node};
 use super::version;
 use super::{
-    FloeFn, TableTypes, abort_in, add, arity, emit, new_wal_coin, object_arg, pure_arg, ret,
-    table_add, table_contains, table_get, table_new, table_remove, tag, type_tag, wal,
+    TableTypes, abort_in, emit, new_wal_coin, object_arg, ret, table_add, table_contains,
+    table_get, table_new, table_remove, tag, type_tag, wal,
 };
-use crate::handlers::HandlerRegistry;
-use crate::objects;
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "challenge";
@@ -47,48 +48,7 @@ pub const INNER_PREFIX: u8 = 1;
 /// The abort codes of `floe::challenge`, generated from the Move source.
 pub use floe_sdk::move_aborts::challenge::*;
 
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 22] = [
-        ("issue_challenges", issue_challenges_handler),
-        ("respond", respond_handler),
-        ("slash_missed", slash_missed_handler),
-        ("verify_answer", verify_answer_handler),
-        ("tree_depth", tree_depth_handler),
-        ("blob_rotation", blob_rotation_handler),
-        ("pair_index_of", pair_index_of_handler),
-        ("last_issued_epoch", |c, _, a| {
-            board_read(c, &a, |b| ret(&b.last_issued_epoch))
-        }),
-        ("next_challenge_id", |c, _, a| {
-            board_read(c, &a, |b| ret(&b.next_challenge_id))
-        }),
-        ("is_open", is_open_handler),
-        ("challenge", challenge_handler),
-        ("node_id", |c, _, a| field(c, &a, |x| ret(&x.node_id))),
-        ("blob_id", |c, _, a| field(c, &a, |x| ret(&x.blob_id))),
-        ("root_hash", |c, _, a| field(c, &a, |x| ret(&x.root_hash))),
-        ("n_shards", |c, _, a| field(c, &a, |x| ret(&x.n_shards))),
-        ("shard", |c, _, a| field(c, &a, |x| ret(&x.shard))),
-        ("pair_index", |c, _, a| field(c, &a, |x| ret(&x.pair_index))),
-        ("symbol_index", |c, _, a| {
-            field(c, &a, |x| ret(&x.symbol_index))
-        }),
-        ("symbol_size", |c, _, a| {
-            field(c, &a, |x| ret(&x.symbol_size))
-        }),
-        ("epoch", |c, _, a| field(c, &a, |x| ret(&x.epoch))),
-        ("deadline_ms", |c, _, a| {
-            field(c, &a, |x| ret(&x.deadline_ms))
-        }),
-        ("stake_at_risk", |c, _, a| {
-            field(c, &a, |x| ret(&x.stake_at_risk))
-        }),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-    // `init` and the `#[test_only]` functions do not exist on chain.
-}
+include!(concat!(env!("OUT_DIR"), "/floe_challenge.rs"));
 
 /// `challenge::init`: shares an empty `ChallengeBoard`; returns its ID.
 pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
@@ -118,27 +78,6 @@ pub fn board_arg(
 ) -> Result<(Address, ChallengeBoard), ExecutionError> {
     let id = object_arg(ctx, args, i, &tag(MODULE, "ChallengeBoard"))?;
     Ok((id, ctx.read(id)?))
-}
-
-fn framework_tag(module: &'static str, name: &'static str) -> StructTag {
-    StructTag::new(
-        objects::FRAMEWORK,
-        sui_sdk_types::Identifier::from_static(module),
-        sui_sdk_types::Identifier::from_static(name),
-        vec![],
-    )
-}
-
-/// Checks that argument `i` is the `Clock` (0x6); its time is the transaction's.
-fn clock_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<u64, ExecutionError> {
-    object_arg(ctx, args, i, &framework_tag("clock", "Clock"))?;
-    Ok(ctx.timestamp_ms())
-}
-
-/// Checks that argument `i` is `Random` (0x8).
-fn random_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<(), ExecutionError> {
-    object_arg(ctx, args, i, &framework_tag("random", "Random"))?;
-    Ok(())
 }
 
 /// An arithmetic overflow in this module's Move code.
@@ -176,29 +115,32 @@ fn in_range(ctx: &mut CallContext<'_>, min: u64, max: u64, width: usize) -> u64 
 
 // === Issuing ===
 
-/// `issue_challenges(board: &mut ChallengeBoard, system: &System, registry: &BlobRegistry,
+/// `issue_all(board: &mut ChallengeBoard, system: &System, registry: &BlobRegistry,
 /// random: &Random, clock: &Clock)` (private `entry`).
-fn issue_challenges_handler(
+fn issue_challenges(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    board: Obj<ChallengeBoard>,
+    system: Obj<System>,
+    registry: Obj<BlobRegistry>,
+    _random: Random,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 5)?;
-    let (board_id, mut board) = board_arg(ctx, &args, 0)?;
-    let (_, system) = system_arg(ctx, &args, 1)?;
-    let (_, registry) = blob::registry_arg(ctx, &args, 2)?;
+    let Obj {
+        id: board_id,
+        value: mut board,
+    } = board;
+    let (system, registry) = (system.value, registry.value);
     version::assert_current(board.version)?;
     version::assert_current(system.version)?;
     version::assert_current(registry.version)?;
-    random_arg(ctx, &args, 3)?;
-    let now = clock_arg(ctx, &args, 4)?;
-    issue_challenges(ctx, &mut board, &system, &registry, now)?;
+    let now = ctx.timestamp_ms();
+    issue_all(ctx, &mut board, &system, &registry, now)?;
     ctx.write(board_id, &board)?;
     Ok(vec![])
 }
 
 /// `challenge::issue_challenges`: one challenge per committee node holding shards.
-pub fn issue_challenges(
+pub fn issue_all(
     ctx: &mut CallContext<'_>,
     board: &mut ChallengeBoard,
     system: &System,
@@ -244,7 +186,7 @@ pub fn issue_challenges(
             root_hash,
             n_shards,
             shard,
-            pair_index_of(&blob_id, shard, n_shards)?,
+            pair_index_for(&blob_id, shard, n_shards)?,
             symbol_index,
             blob::symbol_size(size, n_shards)?,
             epoch,
@@ -314,21 +256,25 @@ fn record(
 /// `respond(board: &mut ChallengeBoard, cap: &NodeCap, challenge_id: u64, symbol: vector<u8>,
 /// sliver_path: vector<vector<u8>>, secondary_hash: vector<u8>,
 /// pair_path: vector<vector<u8>>, clock: &Clock)`
-fn respond_handler(
+#[allow(clippy::too_many_arguments)]
+fn respond(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    board: Obj<ChallengeBoard>,
+    cap: Obj<NodeCap>,
+    challenge_id: u64,
+    symbol: Vec<u8>,
+    sliver_path: Vec<Vec<u8>>,
+    secondary_hash: Vec<u8>,
+    pair_path: Vec<Vec<u8>>,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 8)?;
-    let (board_id, mut board) = board_arg(ctx, &args, 0)?;
+    let Obj {
+        id: board_id,
+        value: mut board,
+    } = board;
     version::assert_current(board.version)?;
-    let (_, cap) = node_cap_arg(ctx, &args, 1)?;
-    let challenge_id: u64 = pure_arg(ctx, &args, 2)?;
-    let symbol: Vec<u8> = pure_arg(ctx, &args, 3)?;
-    let sliver_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 4)?;
-    let secondary_hash: Vec<u8> = pure_arg(ctx, &args, 5)?;
-    let pair_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 6)?;
-    let now = clock_arg(ctx, &args, 7)?;
+    let cap = cap.value;
+    let now = ctx.timestamp_ms();
     let challenge = open_challenge(ctx, &board, challenge_id)?;
     if cap.node_id != challenge.node_id {
         return Err(abort_in(MODULE, E_NOT_CHALLENGED_NODE));
@@ -342,7 +288,7 @@ fn respond_handler(
         secondary_hash: &secondary_hash,
         pair_path: &pair_path,
     };
-    if !verify_answer(
+    if !answer_verifies(
         &challenge.root_hash,
         challenge.n_shards,
         challenge.pair_index,
@@ -367,20 +313,30 @@ fn respond_handler(
 
 /// `slash_missed(board: &mut ChallengeBoard, system: &mut System, treasury: &mut Treasury,
 /// challenge_id: u64, clock: &Clock): Coin<WAL>`
-fn slash_missed_handler(
+fn slash_missed(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    board: Obj<ChallengeBoard>,
+    system: Obj<System>,
+    treasury: Obj<Treasury>,
+    challenge_id: u64,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 5)?;
-    let (board_id, mut board) = board_arg(ctx, &args, 0)?;
-    let (system_id, mut system) = system_arg(ctx, &args, 1)?;
-    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 2)?;
+    let Obj {
+        id: board_id,
+        value: mut board,
+    } = board;
+    let Obj {
+        id: system_id,
+        value: mut system,
+    } = system;
+    let Obj {
+        id: treasury_id,
+        value: mut treasury,
+    } = treasury;
     version::assert_current(board.version)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
-    let challenge_id: u64 = pure_arg(ctx, &args, 3)?;
-    let now = clock_arg(ctx, &args, 4)?;
+    let now = ctx.timestamp_ms();
     let challenge = open_challenge(ctx, &board, challenge_id)?;
     if now <= challenge.deadline_ms {
         return Err(abort_in(MODULE, E_DEADLINE_NOT_PASSED));
@@ -443,7 +399,7 @@ pub struct Answer<'a> {
 
 /// `verify_answer`: whether the answer hashes up to `root_hash`. Aborts on malformed lengths,
 /// in the Move code's order (symbol, paths, secondary hash, then each sibling while folding).
-pub fn verify_answer(
+pub fn answer_verifies(
     root_hash: &U256,
     n_shards: u16,
     pair_index: u16,
@@ -451,7 +407,7 @@ pub fn verify_answer(
     symbol_size: u64,
     answer: &Answer<'_>,
 ) -> Result<bool, ExecutionError> {
-    let depth = tree_depth(n_shards);
+    let depth = depth_of(n_shards);
     if answer.symbol.len() as u64 != symbol_size {
         return Err(abort_in(MODULE, E_WRONG_SYMBOL_LENGTH));
     }
@@ -480,7 +436,7 @@ pub fn verify_answer(
 }
 
 /// `tree_depth`: ⌈log2 n⌉ (0 for n ≤ 1).
-pub fn tree_depth(n_shards: u16) -> u64 {
+pub fn depth_of(n_shards: u16) -> u64 {
     let n = u64::from(n_shards);
     let mut depth = 0;
     let mut width = 1u64;
@@ -493,7 +449,7 @@ pub fn tree_depth(n_shards: u16) -> u64 {
 
 /// `blob_rotation`: the blob ID's 32 bytes read as a big-endian integer, mod n. Aborts with
 /// an arithmetic error for n = 0, like the Move `%`.
-pub fn blob_rotation(blob_id: &U256, n_shards: u16) -> Result<u64, ExecutionError> {
+pub fn rotation_of(blob_id: &U256, n_shards: u16) -> Result<u64, ExecutionError> {
     let n = u64::from(n_shards);
     if n == 0 {
         return Err(arithmetic_error());
@@ -506,9 +462,9 @@ pub fn blob_rotation(blob_id: &U256, n_shards: u16) -> Result<u64, ExecutionErro
 
 /// `pair_index_of`: the sliver pair stored on `shard`, `(shard + n − r) mod n`. Aborts with
 /// an arithmetic error for n = 0 (in `blob_rotation`), like the Move code.
-pub fn pair_index_of(blob_id: &U256, shard: u16, n_shards: u16) -> Result<u16, ExecutionError> {
+pub fn pair_index_for(blob_id: &U256, shard: u16, n_shards: u16) -> Result<u16, ExecutionError> {
     let n = u64::from(n_shards);
-    let r = blob_rotation(blob_id, n_shards)?;
+    let r = rotation_of(blob_id, n_shards)?;
     // Less than n ≤ u16::MAX.
     Ok(((u64::from(shard) + n - r) % n) as u16)
 }
@@ -542,31 +498,29 @@ fn fold_path(
 
 // === Pure handlers ===
 
-/// `verify_answer(root_hash: u256, n_shards: u16, pair_index: u16, symbol_index: u16,
+/// `answer_verifies(root_hash: u256, n_shards: u16, pair_index: u16, symbol_index: u16,
 /// symbol_size: u64, symbol: &vector<u8>, sliver_path: &vector<vector<u8>>,
 /// secondary_hash: &vector<u8>, pair_path: &vector<vector<u8>>): bool`
-fn verify_answer_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+#[allow(clippy::too_many_arguments)]
+fn verify_answer(
+    _ctx: &mut CallContext<'_>,
+    root_hash: U256,
+    n_shards: u16,
+    pair_index: u16,
+    symbol_index: u16,
+    symbol_size: u64,
+    symbol: Vec<u8>,
+    sliver_path: Vec<Vec<u8>>,
+    secondary_hash: Vec<u8>,
+    pair_path: Vec<Vec<u8>>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 9)?;
-    let root_hash: U256 = pure_arg(ctx, &args, 0)?;
-    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
-    let pair_index: u16 = pure_arg(ctx, &args, 2)?;
-    let symbol_index: u16 = pure_arg(ctx, &args, 3)?;
-    let symbol_size: u64 = pure_arg(ctx, &args, 4)?;
-    let symbol: Vec<u8> = pure_arg(ctx, &args, 5)?;
-    let sliver_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 6)?;
-    let secondary_hash: Vec<u8> = pure_arg(ctx, &args, 7)?;
-    let pair_path: Vec<Vec<u8>> = pure_arg(ctx, &args, 8)?;
     let answer = Answer {
         symbol: &symbol,
         sliver_path: &sliver_path,
         secondary_hash: &secondary_hash,
         pair_path: &pair_path,
     };
-    let ok = verify_answer(
+    let ok = answer_verifies(
         &root_hash,
         n_shards,
         pair_index,
@@ -577,88 +531,143 @@ fn verify_answer_handler(
     Ok(vec![ret(&ok)?])
 }
 
-/// `tree_depth(n_shards: u16): u64`
-fn tree_depth_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let n_shards: u16 = pure_arg(ctx, &args, 0)?;
-    Ok(vec![ret(&tree_depth(n_shards))?])
+/// `depth_of(n_shards: u16): u64`
+fn tree_depth(_ctx: &mut CallContext<'_>, n_shards: u16) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&depth_of(n_shards))?])
 }
 
-/// `blob_rotation(blob_id: u256, n_shards: u16): u64`
-fn blob_rotation_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+/// `rotation_of(blob_id: u256, n_shards: u16): u64`
+fn blob_rotation(
+    _ctx: &mut CallContext<'_>,
+    blob_id: U256,
+    n_shards: u16,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let blob_id: U256 = pure_arg(ctx, &args, 0)?;
-    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
-    Ok(vec![ret(&blob_rotation(&blob_id, n_shards)?)?])
+    Ok(vec![ret(&rotation_of(&blob_id, n_shards)?)?])
 }
 
-/// `pair_index_of(blob_id: u256, shard: u16, n_shards: u16): u16`
-fn pair_index_of_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+/// `pair_index_for(blob_id: u256, shard: u16, n_shards: u16): u16`
+fn pair_index_of(
+    _ctx: &mut CallContext<'_>,
+    blob_id: U256,
+    shard: u16,
+    n_shards: u16,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let blob_id: U256 = pure_arg(ctx, &args, 0)?;
-    let shard: u16 = pure_arg(ctx, &args, 1)?;
-    let n_shards: u16 = pure_arg(ctx, &args, 2)?;
-    Ok(vec![ret(&pair_index_of(&blob_id, shard, n_shards)?)?])
+    Ok(vec![ret(&pair_index_for(&blob_id, shard, n_shards)?)?])
 }
 
 // === Reads ===
 
-fn board_read(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&ChallengeBoard) -> Result<Value, ExecutionError>,
+/// `last_issued_epoch(board: &ChallengeBoard): u64`
+fn last_issued_epoch(
+    _ctx: &mut CallContext<'_>,
+    board: Obj<ChallengeBoard>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, board) = board_arg(ctx, args, 0)?;
-    Ok(vec![f(&board)?])
+    Ok(vec![ret(&board.value.last_issued_epoch)?])
 }
 
-/// The accessors of a `Challenge` value (a pure value: `Challenge` has `copy, drop, store`
-/// and no UID).
-fn field(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&Challenge) -> Result<Value, ExecutionError>,
+/// `next_challenge_id(board: &ChallengeBoard): u64`
+fn next_challenge_id(
+    _ctx: &mut CallContext<'_>,
+    board: Obj<ChallengeBoard>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let challenge: Challenge = pure_arg(ctx, args, 0)?;
-    Ok(vec![f(&challenge)?])
+    Ok(vec![ret(&board.value.next_challenge_id)?])
 }
 
 /// `is_open(board: &ChallengeBoard, challenge_id: u64): bool`
-fn is_open_handler(
+fn is_open(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    board: Obj<ChallengeBoard>,
+    challenge_id: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (_, board) = board_arg(ctx, &args, 0)?;
-    let challenge_id: u64 = pure_arg(ctx, &args, 1)?;
-    let open = table_contains(ctx, &board.open, &open_types(), &challenge_id)?;
+    let open = table_contains(ctx, &board.value.open, &open_types(), &challenge_id)?;
     Ok(vec![ret(&open)?])
 }
 
 /// `challenge(board: &ChallengeBoard, challenge_id: u64): Challenge`
-fn challenge_handler(
+fn challenge(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    board: Obj<ChallengeBoard>,
+    challenge_id: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (_, board) = board_arg(ctx, &args, 0)?;
-    let challenge_id: u64 = pure_arg(ctx, &args, 1)?;
-    let challenge = open_challenge(ctx, &board, challenge_id)?;
+    let challenge = open_challenge(ctx, &board.value, challenge_id)?;
     Ok(vec![ret(&challenge)?])
+}
+
+// The accessors of a `Challenge` value (a pure value: `Challenge` has `copy, drop, store`
+// and no UID).
+
+/// `node_id(challenge: &Challenge)`
+fn node_id(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.node_id)?])
+}
+
+/// `blob_id(challenge: &Challenge)`
+fn blob_id(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.blob_id)?])
+}
+
+/// `root_hash(challenge: &Challenge)`
+fn root_hash(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.root_hash)?])
+}
+
+/// `n_shards(challenge: &Challenge)`
+fn n_shards(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.n_shards)?])
+}
+
+/// `shard(challenge: &Challenge)`
+fn shard(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.shard)?])
+}
+
+/// `pair_index(challenge: &Challenge)`
+fn pair_index(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.pair_index)?])
+}
+
+/// `symbol_index(challenge: &Challenge)`
+fn symbol_index(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.symbol_index)?])
+}
+
+/// `symbol_size(challenge: &Challenge)`
+fn symbol_size(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.symbol_size)?])
+}
+
+/// `epoch(challenge: &Challenge)`
+fn epoch(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.epoch)?])
+}
+
+/// `deadline_ms(challenge: &Challenge)`
+fn deadline_ms(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.deadline_ms)?])
+}
+
+/// `stake_at_risk(challenge: &Challenge)`
+fn stake_at_risk(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&challenge.stake_at_risk)?])
 }
