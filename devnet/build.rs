@@ -14,7 +14,15 @@ mod package;
 use std::path::{Path, PathBuf};
 
 /// The modules whose handlers are typed functions registered by generated code.
-const TYPED_MODULES: [&str; 6] = ["challenge", "model", "staking", "upgrade", "version", "wal"];
+const TYPED_MODULES: [&str; 7] = [
+    "challenge",
+    "license",
+    "model",
+    "staking",
+    "upgrade",
+    "version",
+    "wal",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
     let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../move/floe");

@@ -13,17 +13,17 @@ use floe_sdk::move_types::events::{
     LicenseOfferStatusChanged, LicensePurchased,
 };
 use floe_sdk::move_types::license::{License, LicenseOffer, UseReceipt};
-use floe_sdk::move_types::model::Model;
+use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self};
-use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
+use sui_sdk_types::{Address, ExecutionError, StructTag};
 
-use super::model::{self, abort_at, arithmetic_error, clock_arg, move_address};
+use super::args::{Clock, Obj, WalCoin};
+use super::model::{self, abort_at, arithmetic_error, move_address};
 use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE};
-use super::{FloeFn, add, arity, coin_value, emit, object_arg, pure_arg, ret, tag, take_from_coin};
-use crate::handlers::HandlerRegistry;
+use super::{coin_value, emit, object_arg, ret, tag, take_from_coin};
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "license";
@@ -42,76 +42,7 @@ pub const MAX_LICENSE_MS: u64 = 3_153_600_000_000;
 /// Lifetime of a `UseReceipt`, ms: one use is one read session of at most 10 minutes.
 pub const RECEIPT_TTL_MS: u64 = 600_000;
 
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 31] = [
-        ("create_offer", create_offer),
-        ("pause_offer", pause_offer),
-        ("resume_offer", resume_offer),
-        ("reprice_offer", reprice_offer),
-        ("migrate_offer", migrate_offer),
-        ("purchase", purchase),
-        ("extend", extend),
-        ("consume", consume),
-        ("destroy_receipt", destroy_receipt),
-        ("destroy", destroy),
-        ("is_valid", is_valid),
-        ("seal_approve", seal_approve),
-        ("seal_approve_receipt", seal_approve_receipt),
-        ("quote", quote),
-        ("offer_model_id", |ctx, _, a| {
-            offer_read(ctx, &a, |o| o.model_id.clone())
-        }),
-        ("offer_price_per_window", |ctx, _, a| {
-            offer_read(ctx, &a, |o| o.price_per_window)
-        }),
-        ("offer_window_ms", |ctx, _, a| {
-            offer_read(ctx, &a, |o| o.window_ms)
-        }),
-        ("offer_max_windows", |ctx, _, a| {
-            offer_read(ctx, &a, |o| o.max_windows)
-        }),
-        ("offer_uses_per_window", |ctx, _, a| {
-            offer_read(ctx, &a, |o| o.uses_per_window)
-        }),
-        ("offer_is_paused", |ctx, _, a| {
-            offer_read(ctx, &a, |o| o.paused)
-        }),
-        ("model_id", |ctx, _, a| {
-            license_read(ctx, &a, |l| l.model_id.clone())
-        }),
-        ("offer_id", |ctx, _, a| {
-            license_read(ctx, &a, |l| l.offer_id.clone())
-        }),
-        ("holder", |ctx, _, a| license_read(ctx, &a, |l| l.holder)),
-        ("expires_at_ms", |ctx, _, a| {
-            license_read(ctx, &a, |l| l.expires_at_ms)
-        }),
-        ("is_use_limited", |ctx, _, a| {
-            license_read(ctx, &a, |l| l.use_limited)
-        }),
-        ("uses_left", |ctx, _, a| {
-            license_read(ctx, &a, |l| l.uses_left)
-        }),
-        ("receipt_license_id", |ctx, _, a| {
-            receipt_read(ctx, &a, |r| r.license_id.clone())
-        }),
-        ("receipt_model_id", |ctx, _, a| {
-            receipt_read(ctx, &a, |r| r.model_id.clone())
-        }),
-        ("receipt_consumer", |ctx, _, a| {
-            receipt_read(ctx, &a, |r| r.consumer)
-        }),
-        ("receipt_consumed_at_ms", |ctx, _, a| {
-            receipt_read(ctx, &a, |r| r.consumed_at_ms)
-        }),
-        ("receipt_expires_at_ms", |ctx, _, a| {
-            receipt_read(ctx, &a, |r| r.expires_at_ms)
-        }),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/floe_license.rs"));
 
 // === Types and arguments ===
 
@@ -158,15 +89,6 @@ pub fn receipt_arg(
 ) -> Result<(Address, UseReceipt), ExecutionError> {
     let id = object_arg(ctx, args, index, &receipt_tag())?;
     Ok((id, ctx.read(id)?))
-}
-
-/// The `&mut Coin<WAL>` payment argument at `index`.
-fn payment_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<Address, ExecutionError> {
-    object_arg(ctx, args, index, &super::wal_coin_tag())
 }
 
 // === Internal ===
@@ -216,17 +138,22 @@ fn plus(a: u64, b: u64) -> Result<u64, ExecutionError> {
 /// max_windows: u64, uses_per_window: u64, ctx): ID`
 fn create_offer(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    model: Obj<Model>,
+    cap: Obj<ModelCap>,
+    price_per_window: u64,
+    window_ms: u64,
+    max_windows: u64,
+    uses_per_window: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 6)?;
-    let (model_id, mut model) = model::model_arg(ctx, &args, 0)?;
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
     version::assert_current(model.version)?;
-    let (cap_id, cap) = model::cap_arg(ctx, &args, 1)?;
-    let price_per_window: u64 = pure_arg(ctx, &args, 2)?;
-    let window_ms: u64 = pure_arg(ctx, &args, 3)?;
-    let max_windows: u64 = pure_arg(ctx, &args, 4)?;
-    let uses_per_window: u64 = pure_arg(ctx, &args, 5)?;
+    let Obj {
+        id: cap_id,
+        value: cap,
+    } = cap;
 
     // The offer functions' own check first, so all of them abort `license::EWrongCap`.
     if move_types::address_of(&cap.model_id) != model_id {
@@ -280,30 +207,31 @@ fn create_offer(
 /// `pause_offer(offer: &mut LicenseOffer, cap: &ModelCap)`
 fn pause_offer(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    offer: Obj<LicenseOffer>,
+    cap: Obj<ModelCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    set_paused(ctx, args, true)
+    set_paused(ctx, offer, cap, true)
 }
 
 /// `resume_offer(offer: &mut LicenseOffer, cap: &ModelCap)`
 fn resume_offer(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    offer: Obj<LicenseOffer>,
+    cap: Obj<ModelCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    set_paused(ctx, args, false)
+    set_paused(ctx, offer, cap, false)
 }
 
 /// `migrate_offer(offer: &mut LicenseOffer)`: anyone brings an offer of an older package
 /// version to this one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
 fn migrate_offer(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    offer: Obj<LicenseOffer>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    let Obj {
+        id: offer_id,
+        value: mut offer,
+    } = offer;
     offer.version = version::migrated(offer.version)?;
     ctx.write(offer_id, &offer)?;
     Ok(vec![])
@@ -313,13 +241,16 @@ fn migrate_offer(
 /// state they require.
 fn set_paused(
     ctx: &mut CallContext<'_>,
-    args: Vec<Value>,
+    offer: Obj<LicenseOffer>,
+    cap: Obj<ModelCap>,
     paused: bool,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    let Obj {
+        id: offer_id,
+        value: mut offer,
+    } = offer;
     version::assert_current(offer.version)?;
-    let (_, cap) = model::cap_arg(ctx, &args, 1)?;
+    let cap = cap.value;
     if cap.model_id != offer.model_id {
         return Err(ctx.abort(E_WRONG_CAP));
     }
@@ -342,14 +273,16 @@ fn set_paused(
 /// `reprice_offer(offer: &mut LicenseOffer, cap: &ModelCap, price_per_window: u64)`
 fn reprice_offer(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    offer: Obj<LicenseOffer>,
+    cap: Obj<ModelCap>,
+    price_per_window: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (offer_id, mut offer) = offer_arg(ctx, &args, 0)?;
+    let Obj {
+        id: offer_id,
+        value: mut offer,
+    } = offer;
     version::assert_current(offer.version)?;
-    let (_, cap) = model::cap_arg(ctx, &args, 1)?;
-    let price_per_window: u64 = pure_arg(ctx, &args, 2)?;
+    let cap = cap.value;
     if cap.model_id != offer.model_id {
         return Err(ctx.abort(E_WRONG_CAP));
     }
@@ -375,24 +308,36 @@ fn reprice_offer(
 /// `purchase(offer: &LicenseOffer, model: &mut Model, system: &System, treasury: &mut
 /// Treasury, payment: &mut Coin<WAL>, windows: u64, max_price: u64, clock: &Clock, ctx):
 /// License`
+#[allow(clippy::too_many_arguments)]
 fn purchase(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    offer: Obj<LicenseOffer>,
+    model: Obj<Model>,
+    system: Obj<System>,
+    treasury: Obj<Treasury>,
+    payment: WalCoin,
+    windows: u64,
+    max_price: u64,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 8)?;
-    let (offer_id, offer) = offer_arg(ctx, &args, 0)?;
-    let (model_id, mut model) = model::model_arg(ctx, &args, 1)?;
-    let (_, system) = super::system::system_arg(ctx, &args, 2)?;
-    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 3)?;
+    let Obj {
+        id: offer_id,
+        value: offer,
+    } = offer;
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
+    let system = system.value;
+    let Obj {
+        id: treasury_id,
+        value: mut treasury,
+    } = treasury;
     version::assert_current(offer.version)?;
     version::assert_current(model.version)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
-    let payment = payment_arg(ctx, &args, 4)?;
-    let windows: u64 = pure_arg(ctx, &args, 5)?;
-    let max_price: u64 = pure_arg(ctx, &args, 6)?;
-    clock_arg(ctx, &args, 7)?;
+    let payment = payment.0;
 
     if move_types::address_of(&offer.model_id) != model_id {
         return Err(ctx.abort(E_WRONG_MODEL));
@@ -455,25 +400,41 @@ fn purchase(
 /// `extend(license: &mut License, offer: &LicenseOffer, model: &mut Model, system: &System,
 /// treasury: &mut Treasury, payment: &mut Coin<WAL>, windows: u64, max_price: u64,
 /// clock: &Clock, ctx)`
+#[allow(clippy::too_many_arguments)]
 fn extend(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    license: Obj<License>,
+    offer: Obj<LicenseOffer>,
+    model: Obj<Model>,
+    system: Obj<System>,
+    treasury: Obj<Treasury>,
+    payment: WalCoin,
+    windows: u64,
+    max_price: u64,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 9)?;
-    let (license_id, mut license) = license_arg(ctx, &args, 0)?;
-    let (offer_id, offer) = offer_arg(ctx, &args, 1)?;
-    let (model_id, mut model) = model::model_arg(ctx, &args, 2)?;
-    let (_, system) = super::system::system_arg(ctx, &args, 3)?;
-    let (treasury_id, mut treasury) = wal::treasury_arg(ctx, &args, 4)?;
+    let Obj {
+        id: license_id,
+        value: mut license,
+    } = license;
+    let Obj {
+        id: offer_id,
+        value: offer,
+    } = offer;
+    let Obj {
+        id: model_id,
+        value: mut model,
+    } = model;
+    let system = system.value;
+    let Obj {
+        id: treasury_id,
+        value: mut treasury,
+    } = treasury;
     version::assert_current(offer.version)?;
     version::assert_current(model.version)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
-    let payment = payment_arg(ctx, &args, 5)?;
-    let windows: u64 = pure_arg(ctx, &args, 6)?;
-    let max_price: u64 = pure_arg(ctx, &args, 7)?;
-    clock_arg(ctx, &args, 8)?;
+    let payment = payment.0;
 
     if move_types::address_of(&license.offer_id) != offer_id {
         return Err(ctx.abort(E_WRONG_OFFER));
@@ -542,12 +503,13 @@ fn extend(
 /// `consume(license: &mut License, clock: &Clock, ctx): UseReceipt`
 fn consume(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    license: Obj<License>,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (license_id, mut license) = license_arg(ctx, &args, 0)?;
-    clock_arg(ctx, &args, 1)?;
+    let Obj {
+        id: license_id,
+        value: mut license,
+    } = license;
     let now = ctx.timestamp_ms();
     if now >= license.expires_at_ms {
         return Err(ctx.abort(E_LICENSE_EXPIRED));
@@ -587,23 +549,18 @@ fn consume(
 /// `destroy_receipt(receipt: UseReceipt)`
 fn destroy_receipt(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    receipt: Obj<UseReceipt>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (receipt_id, _) = receipt_arg(ctx, &args, 0)?;
-    ctx.delete_object(receipt_id)?;
+    ctx.delete_object(receipt.id)?;
     Ok(vec![])
 }
 
 /// `destroy(license: License)`
-fn destroy(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (license_id, license) = license_arg(ctx, &args, 0)?;
+fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<Vec<Value>, ExecutionError> {
+    let Obj {
+        id: license_id,
+        value: license,
+    } = license;
     emit(
         ctx,
         "LicenseDestroyed",
@@ -616,12 +573,10 @@ fn destroy(
 /// `is_valid(license: &License, clock: &Clock): bool`
 fn is_valid(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    license: Obj<License>,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (_, license) = license_arg(ctx, &args, 0)?;
-    clock_arg(ctx, &args, 1)?;
+    let license = license.value;
     let valid = ctx.timestamp_ms() < license.expires_at_ms
         && (!license.use_limited || license.uses_left > 0);
     Ok(vec![ret(&valid)?])
@@ -632,13 +587,11 @@ fn is_valid(
 /// use-limited.
 fn seal_approve(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    id: Vec<u8>,
+    license: Obj<License>,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let id: Vec<u8> = pure_arg(ctx, &args, 0)?;
-    let (_, license) = license_arg(ctx, &args, 1)?;
-    clock_arg(ctx, &args, 2)?;
+    let license = license.value;
     if id.as_slice() != move_types::address_of(&license.model_id).as_bytes() {
         return Err(ctx.abort(E_WRONG_ID));
     }
@@ -656,13 +609,11 @@ fn seal_approve(
 /// is unexpired and the sender consumed it.
 fn seal_approve_receipt(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    id: Vec<u8>,
+    receipt: Obj<UseReceipt>,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let id: Vec<u8> = pure_arg(ctx, &args, 0)?;
-    let (_, receipt) = receipt_arg(ctx, &args, 1)?;
-    clock_arg(ctx, &args, 2)?;
+    let receipt = receipt.value;
     if id.as_slice() != move_types::address_of(&receipt.model_id).as_bytes() {
         return Err(ctx.abort(E_WRONG_ID));
     }
@@ -680,47 +631,147 @@ fn seal_approve_receipt(
 /// `quote(offer: &LicenseOffer, windows: u64): u64`
 fn quote(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    offer: Obj<LicenseOffer>,
+    windows: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (_, offer) = offer_arg(ctx, &args, 0)?;
-    let windows: u64 = pure_arg(ctx, &args, 1)?;
+    let offer = offer.value;
     if windows > offer.max_windows {
         return Err(ctx.abort(E_TOO_MANY_WINDOWS));
     }
     Ok(vec![ret(&mul(offer.price_per_window, windows)?)?])
 }
 
-/// A read of the `&LicenseOffer` argument returning one pure value.
-fn offer_read<T: serde::Serialize>(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&LicenseOffer) -> T,
+// === Reads ===
+
+/// `offer_model_id(offer: &LicenseOffer)`
+fn offer_model_id(
+    _ctx: &mut CallContext<'_>,
+    offer: Obj<LicenseOffer>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, offer) = offer_arg(ctx, args, 0)?;
-    Ok(vec![ret(&f(&offer))?])
+    Ok(vec![ret(&offer.value.model_id.clone())?])
 }
 
-/// A read of the `&UseReceipt` argument returning one pure value.
-fn receipt_read<T: serde::Serialize>(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&UseReceipt) -> T,
+/// `offer_price_per_window(offer: &LicenseOffer)`
+fn offer_price_per_window(
+    _ctx: &mut CallContext<'_>,
+    offer: Obj<LicenseOffer>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, receipt) = receipt_arg(ctx, args, 0)?;
-    Ok(vec![ret(&f(&receipt))?])
+    Ok(vec![ret(&offer.value.price_per_window)?])
 }
 
-/// A read of the `&License` argument returning one pure value.
-fn license_read<T: serde::Serialize>(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&License) -> T,
+/// `offer_window_ms(offer: &LicenseOffer)`
+fn offer_window_ms(
+    _ctx: &mut CallContext<'_>,
+    offer: Obj<LicenseOffer>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, license) = license_arg(ctx, args, 0)?;
-    Ok(vec![ret(&f(&license))?])
+    Ok(vec![ret(&offer.value.window_ms)?])
+}
+
+/// `offer_max_windows(offer: &LicenseOffer)`
+fn offer_max_windows(
+    _ctx: &mut CallContext<'_>,
+    offer: Obj<LicenseOffer>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&offer.value.max_windows)?])
+}
+
+/// `offer_uses_per_window(offer: &LicenseOffer)`
+fn offer_uses_per_window(
+    _ctx: &mut CallContext<'_>,
+    offer: Obj<LicenseOffer>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&offer.value.uses_per_window)?])
+}
+
+/// `offer_is_paused(offer: &LicenseOffer)`
+fn offer_is_paused(
+    _ctx: &mut CallContext<'_>,
+    offer: Obj<LicenseOffer>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&offer.value.paused)?])
+}
+
+/// `model_id(license: &License)`
+fn model_id(
+    _ctx: &mut CallContext<'_>,
+    license: Obj<License>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&license.value.model_id.clone())?])
+}
+
+/// `offer_id(license: &License)`
+fn offer_id(
+    _ctx: &mut CallContext<'_>,
+    license: Obj<License>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&license.value.offer_id.clone())?])
+}
+
+/// `holder(license: &License)`
+fn holder(_ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&license.value.holder)?])
+}
+
+/// `expires_at_ms(license: &License)`
+fn expires_at_ms(
+    _ctx: &mut CallContext<'_>,
+    license: Obj<License>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&license.value.expires_at_ms)?])
+}
+
+/// `is_use_limited(license: &License)`
+fn is_use_limited(
+    _ctx: &mut CallContext<'_>,
+    license: Obj<License>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&license.value.use_limited)?])
+}
+
+/// `uses_left(license: &License)`
+fn uses_left(
+    _ctx: &mut CallContext<'_>,
+    license: Obj<License>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&license.value.uses_left)?])
+}
+
+/// `receipt_license_id(receipt: &UseReceipt)`
+fn receipt_license_id(
+    _ctx: &mut CallContext<'_>,
+    receipt: Obj<UseReceipt>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&receipt.value.license_id.clone())?])
+}
+
+/// `receipt_model_id(receipt: &UseReceipt)`
+fn receipt_model_id(
+    _ctx: &mut CallContext<'_>,
+    receipt: Obj<UseReceipt>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&receipt.value.model_id.clone())?])
+}
+
+/// `receipt_consumer(receipt: &UseReceipt)`
+fn receipt_consumer(
+    _ctx: &mut CallContext<'_>,
+    receipt: Obj<UseReceipt>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&receipt.value.consumer)?])
+}
+
+/// `receipt_consumed_at_ms(receipt: &UseReceipt)`
+fn receipt_consumed_at_ms(
+    _ctx: &mut CallContext<'_>,
+    receipt: Obj<UseReceipt>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&receipt.value.consumed_at_ms)?])
+}
+
+/// `receipt_expires_at_ms(receipt: &UseReceipt)`
+fn receipt_expires_at_ms(
+    _ctx: &mut CallContext<'_>,
+    receipt: Obj<UseReceipt>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&receipt.value.expires_at_ms)?])
 }
