@@ -41,7 +41,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use floe_encoder::{Axis, BlobId, BlobMetadata};
+use floe_encoder::{Axis, BlobId, BlobMetadata, SliverPair};
 use floe_sdk::bls::BlsKeyPair;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -556,13 +556,37 @@ async fn get_sliver(
         .map_err(denied)?;
         tracing::info!(%blob_id, shard, %signer, "licensed read");
     }
-    let store = state.store.clone();
-    let pair = blocking(move || store.pair(&blob_id, shard).map_err(store_problem)).await?;
+    let pair = pair_or_fetch(&state, blob_id, shard).await?;
     let sliver = match axis {
         Axis::Primary => pair.primary,
         Axis::Secondary => pair.secondary,
     };
     Ok(octets(sliver.to_bcs()))
+}
+
+/// The stored pair of `shard`; for a shard this node gained at the epoch's start and is still
+/// fetching (pending), a pair not here yet is fetched from the shard's previous holder first
+/// (checked and stored as migration would), so reads do not wait for the migration.
+async fn pair_or_fetch(
+    state: &Arc<NodeState>,
+    blob_id: BlobId,
+    shard: u16,
+) -> Result<SliverPair, Problem> {
+    let store = state.store.clone();
+    let stored = blocking(move || Ok(store.pair(&blob_id, shard))).await?;
+    match stored {
+        Err(StoreError::NotStored { .. }) => {
+            if let Some(holder) = recovery::pending_previous_holder(state, shard) {
+                let epoch = state.epoch.load(Ordering::Relaxed);
+                if recovery::transfer_pair(state, &holder, &blob_id, shard, epoch).await {
+                    tracing::debug!(%blob_id, shard, "pending shard's pair fetched for a read");
+                }
+            }
+            let store = state.store.clone();
+            blocking(move || store.pair(&blob_id, shard).map_err(store_problem)).await
+        }
+        other => other.map_err(store_problem),
+    }
 }
 
 async fn post_confirmation(

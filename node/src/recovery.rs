@@ -509,35 +509,7 @@ impl Recovery {
 
     /// Fetches `shard`'s pair whole from `holder`; whether it was stored.
     async fn transfer(&self, holder: &Member, blob_id: &BlobId, shard: u16, epoch: u64) -> bool {
-        let client = HttpNodeClient::new(&holder.url);
-        let auth = self.auth(blob_id, epoch);
-        let pair = match client.read_pair(blob_id, shard, auth.as_ref()).await {
-            Ok(pair) => pair,
-            Err(e) => {
-                tracing::info!(blob = %blob_id, shard, holder = %holder.node_id, error = %e, "previous holder did not send the pair; recovering it from symbols");
-                return false;
-            }
-        };
-        let size = pair_size(&pair);
-        let store = self.state.store.clone();
-        let id = *blob_id;
-        match blocking(move || store.put_pair(&id, shard, &pair, epoch)).await {
-            Ok(()) => {
-                let progress = &self.state.progress;
-                progress.pairs_transferred.fetch_add(1, Ordering::Relaxed);
-                progress.bytes_recovered.fetch_add(size, Ordering::Relaxed);
-                tracing::debug!(blob = %blob_id, shard, holder = %holder.node_id, "pair transferred from its previous holder");
-                true
-            }
-            Err(e) => {
-                self.state
-                    .progress
-                    .bad_peer_answers
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(blob = %blob_id, shard, holder = %holder.node_id, error = %e, "previous holder sent a pair that does not match the metadata; skipped");
-                false
-            }
-        }
+        transfer_pair(&self.state, holder, blob_id, shard, epoch).await
     }
 
     fn auth(&self, blob_id: &BlobId, epoch: u64) -> Option<NodeAuth> {
@@ -648,6 +620,67 @@ impl Recovery {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Fetches `shard`'s pair of `blob_id` whole from `holder` (the shard's previous holder),
+/// signed as this node for gated blobs, and stores it through [`Store::put_pair`], which checks
+/// it against the metadata; whether it is stored now. Counted in `pairs_transferred`; a pair
+/// that does not match counts in `bad_peer_answers`.
+pub async fn transfer_pair(
+    state: &NodeState,
+    holder: &Member,
+    blob_id: &BlobId,
+    shard: u16,
+    epoch: u64,
+) -> bool {
+    let client = HttpNodeClient::new(&holder.url);
+    let auth = state
+        .node_id
+        .map(|node| NodeAuth::sign(&state.key, node, blob_id, epoch));
+    let pair = match client.read_pair(blob_id, shard, auth.as_ref()).await {
+        Ok(pair) => pair,
+        Err(e) => {
+            tracing::info!(blob = %blob_id, shard, holder = %holder.node_id, error = %e, "previous holder did not send the pair");
+            return false;
+        }
+    };
+    let size = pair_size(&pair);
+    let store = state.store.clone();
+    let id = *blob_id;
+    match blocking(move || store.put_pair(&id, shard, &pair, epoch)).await {
+        Ok(()) => {
+            let progress = &state.progress;
+            progress.pairs_transferred.fetch_add(1, Ordering::Relaxed);
+            progress.bytes_recovered.fetch_add(size, Ordering::Relaxed);
+            tracing::debug!(blob = %blob_id, shard, holder = %holder.node_id, "pair transferred from its previous holder");
+            true
+        }
+        Err(e) => {
+            state
+                .progress
+                .bad_peer_answers
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(blob = %blob_id, shard, holder = %holder.node_id, error = %e, "previous holder sent a pair that does not match the metadata; skipped");
+            false
+        }
+    }
+}
+
+/// The member of the previous committee that held `shard`, when this node gained it at the
+/// current epoch's start and has not signalled holding it yet (it is still pending), and that
+/// member is another node.
+pub fn pending_previous_holder(state: &NodeState, shard: u16) -> Option<Member> {
+    let node = state.node_id?;
+    let current = state.peers.current()?;
+    if !current.member(node)?.pending.contains(&shard) {
+        return None;
+    }
+    state
+        .peers
+        .previous()?
+        .holder_of(shard)
+        .filter(|holder| holder.node_id != node)
+        .cloned()
 }
 
 /// Rebuilds pair `pair_index` from checked symbols and stores it for `shard`; its size.
