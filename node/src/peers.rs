@@ -3,12 +3,14 @@
 //! migration ask peers for slivers; the API checks that a node asking for a gated blob's
 //! slivers or recovery symbols is a committee member, by a BLS signature over the request.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use floe_encoder::BlobId;
 use floe_sdk::Floe;
 use floe_sdk::committee::Committee;
 use floe_sdk::flows::FlowError;
+use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
 /// Header naming the requesting node (its staking-pool ID).
@@ -19,7 +21,7 @@ pub const NODE_EPOCH_HEADER: &str = "x-floe-node-epoch";
 pub const NODE_SIGNATURE_HEADER: &str = "x-floe-node-signature";
 
 /// One committee member as a peer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     pub node_id: Address,
     /// Base URL of its API (`http://` + the registered network address).
@@ -32,7 +34,7 @@ pub struct Member {
 }
 
 /// The committee of one epoch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeView {
     pub epoch: u64,
     pub n_shards: u16,
@@ -57,13 +59,50 @@ impl CommitteeView {
 
 /// The committee this node last read, and the one before it (the previous holders of shards
 /// that moved).
+///
+/// With a file ([`Peers::with_file`]) both are saved there at every epoch change, so a node
+/// restarted in the middle of a migration still knows the previous holders: the first
+/// committee read after the restart takes its previous from what was saved.
 #[derive(Debug, Default)]
 pub struct Peers {
     current: RwLock<Option<Arc<CommitteeView>>>,
     previous: RwLock<Option<Arc<CommitteeView>>>,
+    file: Option<PathBuf>,
+    /// What was saved before a restart, until the first update.
+    saved: RwLock<Option<Saved>>,
+}
+
+/// What [`Peers`] saves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Saved {
+    current: CommitteeView,
+    previous: Option<CommitteeView>,
 }
 
 impl Peers {
+    /// Peers that save the current and previous committees to `file` (replaced atomically)
+    /// at every epoch change, and start from what was saved there, if readable.
+    pub fn with_file(file: PathBuf) -> Self {
+        let saved = match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice::<Saved>(&bytes)
+                .inspect_err(|e| {
+                    tracing::warn!(file = %file.display(), error = %e, "saved committee unreadable; ignored");
+                })
+                .ok(),
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(file = %file.display(), error = %e, "saved committee unreadable; ignored");
+                }
+                None
+            }
+        };
+        Self {
+            saved: RwLock::new(saved),
+            file: Some(file),
+            ..Self::default()
+        }
+    }
+
     pub fn current(&self) -> Option<Arc<CommitteeView>> {
         self.current
             .read()
@@ -79,22 +118,66 @@ impl Peers {
     }
 
     /// Replaces the current view; the old one becomes the previous view when the epoch
-    /// changed. Returns whether it did.
+    /// changed. At the first update after a restart, the saved views stand for the old one:
+    /// the saved previous view if the epoch is still the saved current one's, else the saved
+    /// current. Returns whether the epoch changed.
     pub fn update(&self, view: CommitteeView) -> bool {
         let mut current = self
             .current
             .write()
             .expect("no writer panics while holding the committee");
-        let changed = current.as_ref().is_some_and(|old| old.epoch != view.epoch);
-        if changed {
-            *self
-                .previous
+        let mut previous = self
+            .previous
+            .write()
+            .expect("no writer panics while holding the committee");
+        let restored = if current.is_none() {
+            self.saved
                 .write()
-                .expect("no writer panics while holding the committee") = current.take();
+                .expect("no writer panics while holding the committee")
+                .take()
+        } else {
+            None
+        };
+        let changed = match (current.take(), restored) {
+            (Some(old), _) => {
+                let changed = old.epoch != view.epoch;
+                if changed {
+                    *previous = Some(old);
+                }
+                changed
+            }
+            (None, Some(saved)) if saved.current.epoch == view.epoch => {
+                *previous = saved.previous.map(Arc::new);
+                false
+            }
+            (None, Some(saved)) => {
+                *previous = Some(Arc::new(saved.current));
+                true
+            }
+            (None, None) => true,
+        };
+        if changed && let Some(file) = &self.file {
+            let saved = Saved {
+                current: view.clone(),
+                previous: previous.as_deref().cloned(),
+            };
+            if let Err(e) = save(file, &saved) {
+                tracing::warn!(file = %file.display(), error = %e, "could not save the committee");
+            }
         }
         *current = Some(Arc::new(view));
         changed
     }
+}
+
+/// Writes `saved` to `file` through a fsynced temporary file renamed into place.
+fn save(file: &Path, saved: &Saved) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(saved).map_err(std::io::Error::other)?;
+    let tmp = file.with_extension("tmp");
+    let mut out = std::fs::File::create(&tmp)?;
+    std::io::Write::write_all(&mut out, &bytes)?;
+    out.sync_all()?;
+    std::fs::rename(&tmp, file)
 }
 
 /// The URL of a node registered with `network_address` (`host:port`, or a full URL).
@@ -337,5 +420,32 @@ mod tests {
         assert!(peers.update(view(6, &stranger_key, Address::new([9; 32]))));
         let auth = NodeAuth::sign(&member_key, node, &blob, 6);
         assert_eq!(check_node_read(&peers, Some(&auth), &blob, 6), Ok(node));
+    }
+
+    #[test]
+    fn a_restarted_node_still_knows_the_previous_committee() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("committee.json");
+        let key = BlsKeyPair::from_seed(&[7; 32]).unwrap();
+        let (a, b) = (Address::new([1; 32]), Address::new([2; 32]));
+        let peers = Peers::with_file(file.clone());
+        peers.update(view(4, &key, a));
+        assert!(peers.update(view(5, &key, b)));
+        drop(peers);
+        // Restarted within epoch 5: the previous committee is epoch 4's.
+        let peers = Peers::with_file(file.clone());
+        assert!(peers.previous().is_none());
+        assert!(!peers.update(view(5, &key, b)));
+        assert_eq!(peers.previous().unwrap().epoch, 4);
+        assert_eq!(peers.previous().unwrap().members[0].node_id, a);
+        // Restarted after the chain moved on to epoch 6: epoch 5's is the previous one.
+        let peers = Peers::with_file(file.clone());
+        assert!(peers.update(view(6, &key, a)));
+        assert_eq!(peers.previous().unwrap().epoch, 5);
+        // A damaged file is ignored.
+        std::fs::write(&file, b"{").unwrap();
+        let peers = Peers::with_file(file);
+        peers.update(view(6, &key, a));
+        assert!(peers.previous().is_none());
     }
 }

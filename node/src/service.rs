@@ -161,7 +161,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             package: c.objects.original_package,
         }) as Arc<dyn RegistrationLookup>
     });
-    let peers = Arc::new(Peers::default());
+    let peers = Arc::new(Peers::with_file(config.data_dir.join("committee.json")));
     let progress = Arc::new(Progress::default());
     // The operator's key signs challenge answers and the sync signal.
     let operator = match (&chain, config.node_cap_id) {
