@@ -336,12 +336,18 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
         wake: Arc::new(Notify::new()),
         sync: None,
     };
+    // The process's peak resident set is reset here (Linux: 5 → /proc/self/clear_refs), so
+    // VmHWM afterwards is the peak during the pass alone: node 0 recovering and the serving
+    // nodes answering it, all in this process.
+    let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let rss_before = proc_status_kib("VmRSS:");
     let start = Instant::now();
     let report = recovery
         .pass()
         .await
         .context("recovery did not start (no committee)")?;
     let elapsed = start.elapsed();
+    let peak = proc_status_kib("VmHWM:");
     if !report.complete {
         bail!("recovery incomplete: {report:?}");
     }
@@ -374,8 +380,29 @@ async fn bench_recovery(b: RecoveryBench) -> anyhow::Result<()> {
         elapsed.as_secs_f64(),
         mib / elapsed.as_secs_f64(),
     );
+    match (peak_reset, rss_before, peak) {
+        (true, Some(before), Some(peak)) => println!(
+            "peak RSS of the process during the pass: {:.0} MiB (RSS before it: {:.0} MiB)",
+            peak as f64 / 1024.0,
+            before as f64 / 1024.0
+        ),
+        _ => println!("peak RSS not measured (needs Linux /proc/self/clear_refs and status)"),
+    }
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
+}
+
+/// A `kB` field of `/proc/self/status` (`VmRSS:`, `VmHWM:`), in KiB.
+fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn tempfile_dir() -> anyhow::Result<PathBuf> {
