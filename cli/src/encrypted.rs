@@ -140,10 +140,12 @@ pub async fn decrypt_model(
         &object.id,
         vec![credential_input, clock],
     )?;
-    let now = floe
-        .chain_now_ms()
-        .await
-        .context("reading the chain clock")?;
+    // The session is timed by this machine's clock, as Seal's client times it: key servers
+    // judge it by theirs, and a chain clock ahead of them would make it begin in the future.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the system clock is before 1970")?
+        .as_millis() as u64;
     let session = SessionKey::new(key, package, now, SESSION_TTL_MIN, &mut rand::rngs::OsRng)?;
     let (secret, request) = session.request(&ptb, &mut rand::rngs::OsRng);
 

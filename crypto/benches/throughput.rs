@@ -33,11 +33,15 @@ fn throughput(c: &mut Criterion) {
     group.bench_function("encrypt", |b| {
         b.iter(|| encrypt(&package, &id, &servers, 3, &data, None, &mut rng).expect("encrypts"))
     });
-    group.bench_function("decrypt", |b| b.iter(|| decrypt(&object, &keys).expect("decrypts")));
+    group.bench_function("decrypt", |b| {
+        b.iter(|| decrypt(&object, &keys).expect("decrypts"))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("key work, 3 of 4");
-    let small = encrypt(&package, &id, &servers, 3, b"", None, &mut rng).expect("encrypts").0;
+    let small = encrypt(&package, &id, &servers, 3, b"", None, &mut rng)
+        .expect("encrypts")
+        .0;
     group.bench_function("encrypt empty object", |b| {
         b.iter(|| encrypt(&package, &id, &servers, 3, b"", None, &mut rng).expect("encrypts"))
     });
