@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod bench_api;
 pub mod copy;
 pub mod db;
 pub mod explorer;

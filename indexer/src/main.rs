@@ -26,12 +26,33 @@ struct Cli {
     run: RunArgs,
 }
 
+// The subcommands are `bench-*` on purpose: the names say they measure, not run.
+#[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 enum Command {
     /// Measure ingestion (pipeline vs raw COPY) on synthetic checkpoints in a scratch database.
     BenchIngest(BenchIngestArgs),
     /// Measure `GET /v1/blobs/{id}` against a running indexer.
     BenchRest(BenchRestArgs),
+    /// Time the API calls of every explorer page against a generated large history.
+    BenchApi(BenchApiArgs),
+}
+
+#[derive(Args)]
+struct BenchApiArgs {
+    /// Server to create the scratch database on.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    database_url: String,
+    #[arg(long, default_value_t = 1_000_000)]
+    blobs: i64,
+    #[arg(long, default_value_t = 10_000)]
+    epochs: i64,
+    /// Requests per route (sequential, one keep-alive connection).
+    #[arg(long, default_value_t = 200)]
+    requests: usize,
+    /// Keep the database (named in the output).
+    #[arg(long)]
+    keep: bool,
 }
 
 #[derive(Args)]
@@ -119,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::BenchIngest(args)) => bench_ingest(args).await,
         Some(Command::BenchRest(args)) => bench_rest(args).await,
+        Some(Command::BenchApi(args)) => bench_api(args).await,
         None => run(cli.run).await,
     }
 }
@@ -312,5 +334,93 @@ async fn bench_rest(args: BenchRestArgs) -> anyhow::Result<()> {
         figures.p50.as_secs_f64() * 1e3,
         figures.p99.as_secs_f64() * 1e3
     );
+    Ok(())
+}
+
+async fn bench_api(args: BenchApiArgs) -> anyhow::Result<()> {
+    if args.blobs < 1 || args.epochs < 1000 || args.requests < 1 {
+        bail!("--blobs must be at least 1, --epochs at least 1000, --requests at least 1");
+    }
+    let admin = db::connect(&args.database_url, 2)
+        .await
+        .with_context(|| format!("connecting to {}", db::redact(&args.database_url)))?;
+    let name = format!("floe_bench_api_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .context("creating the bench database")?;
+    let url = with_database(&args.database_url, &name);
+    let result = bench_api_on(&args, &url).await;
+    if args.keep {
+        println!("kept database: {url}");
+    } else {
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await?;
+    }
+    result
+}
+
+/// `bench-api`'s work on the scratch database at `url`.
+async fn bench_api_on(args: &BenchApiArgs, url: &str) -> anyhow::Result<()> {
+    use floe_indexer::bench_api;
+    let pool = db::connect(url, 16).await?;
+    db::migrate(&pool).await?;
+    let started = std::time::Instant::now();
+    bench_api::fill(&pool, args.blobs, args.epochs)
+        .await
+        .context("generating the history")?;
+    println!(
+        "generated {} blobs, {} epochs in {:.1} s",
+        args.blobs,
+        args.epochs,
+        started.elapsed().as_secs_f64()
+    );
+    // The API in its own process, as deployed: this binary with --serve-only.
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+        probe.local_addr()?.port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["--serve-only", "--listen", &addr, "--database-url", url])
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the API process")?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(&addr).await.is_err() {
+        if std::time::Instant::now() > deadline {
+            bail!("the API process did not listen on {addr}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let calls = bench_api::page_calls(&pool, args.blobs, args.epochs).await?;
+    let figures = bench_api::time_calls(&addr, calls, args.requests)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    server.kill().await?;
+    println!("| page | route | status | bytes | p50 ms | p99 ms | max ms |");
+    println!("|---|---|---|---|---|---|---|");
+    for f in &figures {
+        println!(
+            "| {} | `{}` | {} | {} | {:.2} | {:.2} | {:.2} |",
+            f.page,
+            f.path,
+            f.status,
+            f.bytes,
+            f.p50.as_secs_f64() * 1e3,
+            f.p99.as_secs_f64() * 1e3,
+            f.max.as_secs_f64() * 1e3
+        );
+    }
+    let failed: Vec<&str> = figures
+        .iter()
+        .filter(|f| f.status != 200)
+        .map(|f| f.path.as_str())
+        .collect();
+    pool.close().await;
+    if !failed.is_empty() {
+        bail!("routes answered other than 200: {failed:?}");
+    }
     Ok(())
 }
