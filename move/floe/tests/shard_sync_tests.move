@@ -56,7 +56,8 @@ fun issued_with_pending(
     scenario.next_tx(tu::user());
     let mut system = scenario.take_shared<System>();
     let mut registry = scenario.take_shared<BlobRegistry>();
-    let node0 = system.committee_node_ids()[0];
+    let committee = system.committee_node_ids();
+    let node0 = committee[0];
     system.set_pending_shards_for_testing(node0, pending);
     if (signal) staking::epoch_sync_done(&mut system, &caps[0], tu::start_epoch());
     let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 10, false);
@@ -167,7 +168,8 @@ fun pending_shards_are_never_challenged() {
     let (scenario, clock, caps, blob) = issued_with_pending(vector[0], false);
     let board = scenario.take_shared<ChallengeBoard>();
     let system = scenario.take_shared<System>();
-    let node0 = system.committee_node_ids()[0];
+    let committee = system.committee_node_ids();
+    let node0 = committee[0];
     let id = challenge_of(&board, node0).destroy_some();
     assert_eq!(board.challenge(id).shard(), 1);
     ts::return_shared(board);
@@ -200,7 +202,8 @@ fun a_node_that_signals_sync_without_the_slivers_is_slashed() {
     let mut board = scenario.take_shared<ChallengeBoard>();
     let mut system = scenario.take_shared<System>();
     let mut treasury = scenario.take_shared<Treasury>();
-    let node0 = system.committee_node_ids()[0];
+    let committee = system.committee_node_ids();
+    let node0 = committee[0];
     let id = challenge_of(&board, node0).destroy_some();
     let shard = board.challenge(id).shard();
     assert!(shard == 0 || shard == 1);
