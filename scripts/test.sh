@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib/setup.sh
 
 need_cargo
+# A one-off full build gains nothing from incremental caches; they would double the disk it needs.
+export CARGO_INCREMENTAL=0
 need_node
 # Tests create their own PostgreSQL databases and drop them.
 ensure_postgres
