@@ -37,7 +37,7 @@ fun older(): u64 { version::current() - 1 }
 
 #[test, expected_failure(abort_code = floe::version::EWrongVersion)]
 fun system_of_a_newer_package_refuses_parameter_changes() {
-    let (mut scenario, clock, caps) = utils::setup();
+    let (scenario, clock, caps) = utils::setup();
     let mut system = scenario.take_shared<System>();
     system.set_version_for_testing(newer());
     let cap = scenario.take_from_sender<AdminCap>();
@@ -74,7 +74,7 @@ fun system_of_a_newer_package_refuses_advance_epoch() {
 /// Reads answer whatever the version: they act on nothing.
 #[test]
 fun reads_answer_for_any_version() {
-    let (mut scenario, clock, caps) = utils::setup();
+    let (scenario, clock, caps) = utils::setup();
     let mut system = scenario.take_shared<System>();
     let mut registry = scenario.take_shared<BlobRegistry>();
     system.set_version_for_testing(newer());
@@ -118,7 +118,7 @@ fun treasury_of_an_older_package_refuses_advance_epoch() {
 /// The version check comes first: blob A is not certified, which would abort `ENotCertified`.
 #[test, expected_failure(abort_code = floe::version::EWrongVersion)]
 fun registry_of_a_newer_package_refuses_pruning() {
-    let (mut scenario, clock, caps) = utils::setup();
+    let (scenario, clock, caps) = utils::setup();
     let system = scenario.take_shared<System>();
     let mut registry = scenario.take_shared<BlobRegistry>();
     registry.set_version_for_testing(newer());
@@ -323,7 +323,7 @@ fun admin_migrates_old_protocol_objects_and_calls_work_again() {
 
 #[test, expected_failure(abort_code = floe::version::EAlreadyMigrated)]
 fun migrating_current_objects_aborts() {
-    let (mut scenario, clock, caps) = utils::setup();
+    let (scenario, clock, caps) = utils::setup();
     let cap = scenario.take_from_sender<AdminCap>();
     migrate_with(&scenario, &cap);
     scenario.return_to_sender(cap);
