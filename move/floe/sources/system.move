@@ -84,7 +84,7 @@ const MIN_SHARDS: u16 = 4;
 /// Use its ID.
 const ESystemAlreadyCreated: u64 = 0;
 /// `n_shards` must be at least `MIN_SHARDS` (4), the fewest the encoder supports.
-/// The shard count must be at least 1.
+/// Create the system with 4 shards or more.
 const EInvalidShardCount: u64 = 1;
 /// `epoch_duration_ms` must be at least 1.
 /// The epoch duration must be at least 1 ms.

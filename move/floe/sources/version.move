@@ -26,9 +26,9 @@ module floe::version;
 /// package from acting on the shared objects.
 const VERSION: u64 = 1;
 
-/// The object was last migrated by another version of the package: call the current
-/// package's functions, after `migrate` if an upgrade just landed.
-/// The object was last migrated by another version of the floe package: call the current package's functions, after `upgrade::migrate` (or `model::migrate` / `license::migrate_offer`) if an upgrade just landed.
+/// The object was last migrated by another version of the floe package.
+/// Call the current package's functions, after `upgrade::migrate` (or `model::migrate` /
+/// `license::migrate_offer`) if an upgrade just landed.
 const EWrongVersion: u64 = 0;
 /// The object is already at this package's version: there is nothing to migrate.
 const EAlreadyMigrated: u64 = 1;
