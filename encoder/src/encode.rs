@@ -159,10 +159,23 @@ struct SliverOut<'a> {
     primaries: Vec<&'a mut [u8]>,
 }
 
+/// Columns `first..first + width` of every source row, read from a source that is not in
+/// memory in one pass, row after row (`p` reads instead of `p` per column batch).
+struct Band<'a> {
+    first: usize,
+    width: usize,
+    data: &'a [u8],
+}
+
+/// Bytes of source data a [`Band`] may hold: large reads, bounded memory. Tests use small
+/// bands so that their blobs span several.
+const BAND_BYTES: usize = if cfg!(test) { 4 << 10 } else { 16 << 20 };
+
 #[allow(clippy::too_many_arguments)]
 fn expand_columns(
     grid: Grid,
     source: &dyn BlobSource,
+    band: Option<&Band<'_>>,
     beyond: &[u8],
     row_leaves: &[Digest],
     first: usize,
@@ -192,7 +205,10 @@ fn expand_columns(
         shard_len,
         packed,
         |k, shard| {
-            let part: &[u8] = if first < s {
+            let part: &[u8] = if let Some(band) = band.filter(|_| first < s) {
+                let start = (k * band.width + first - band.first) * sym;
+                &band.data[start..start + width * sym]
+            } else if first < s {
                 source_bytes(source, (k * s + first) * sym, width * sym, read)?
             } else {
                 let start = (k * (n - s) + first - s) * sym;
@@ -240,6 +256,62 @@ fn expand_columns(
         leaves,
         roots,
     })
+}
+
+/// Pass 2 for a source not held in memory: the columns below `s` are read band by band (each
+/// band with one read per source row, spread over the cores), and each band's column batches
+/// run from memory; the columns from `s` on come from `beyond` as usual.
+fn columns_in_bands(
+    grid: Grid,
+    source: &dyn BlobSource,
+    beyond: &[u8],
+    leaves: &[Digest],
+    spans: &[(usize, usize)],
+    pool: &Pool<Scratch>,
+) -> Result<Vec<ColumnBatch>, EncodeError> {
+    let Grid { p, s, sym, .. } = grid;
+    let batch = spans.first().map_or(1, |&(_, width)| width);
+    // Whole batches per band, as many as fit in `BAND_BYTES`.
+    let band_columns = (BAND_BYTES / (p * sym)).max(1).div_ceil(batch) * batch;
+    let mut data = vec![0u8; p * band_columns.min(s) * sym];
+    let run = |spans: &[(usize, usize)], band: Option<&Band<'_>>| {
+        spans
+            .par_iter()
+            .map(|&(first, width)| {
+                pool.with(|scratch| {
+                    expand_columns(
+                        grid, source, band, beyond, leaves, first, width, None, scratch,
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let mut batches = Vec::with_capacity(spans.len());
+    for band_first in (0..s).step_by(band_columns) {
+        let width = band_columns.min(s - band_first);
+        let data = &mut data[..p * width * sym];
+        data.par_chunks_mut(width * sym)
+            .enumerate()
+            .try_for_each(|(k, row)| source.read_at(((k * s + band_first) * sym) as u64, row))?;
+        let band = Band {
+            first: band_first,
+            width,
+            data,
+        };
+        let inside: Vec<(usize, usize)> = spans
+            .iter()
+            .copied()
+            .filter(|&(first, _)| (band_first..band_first + width).contains(&first))
+            .collect();
+        batches.extend(run(&inside, Some(&band))?);
+    }
+    let rest: Vec<(usize, usize)> = spans
+        .iter()
+        .copied()
+        .filter(|&(first, _)| first >= s)
+        .collect();
+    batches.extend(run(&rest, None)?);
+    Ok(batches)
 }
 
 /// Runs both passes; returns the metadata and, if asked, the sliver pairs.
@@ -317,15 +389,21 @@ fn run(
     }
 
     // Pass 2: all columns, in batches that do not straddle column `s`.
-    let column_batches: Vec<ColumnBatch> = spans
-        .into_par_iter()
-        .zip(outs)
-        .map(|((first, width), out)| {
-            pool.with(|scratch| {
-                expand_columns(grid, source, &beyond, &leaves, first, width, out, scratch)
+    let column_batches: Vec<ColumnBatch> = if source.as_slice().is_some() || keep_slivers {
+        spans
+            .into_par_iter()
+            .zip(outs)
+            .map(|((first, width), out)| {
+                pool.with(|scratch| {
+                    expand_columns(
+                        grid, source, None, &beyond, &leaves, first, width, out, scratch,
+                    )
+                })
             })
-        })
-        .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()?
+    } else {
+        columns_in_bands(grid, source, &beyond, &leaves, &spans, &pool)?
+    };
     drop(beyond);
     leaves[p * n..]
         .par_chunks_mut(n)

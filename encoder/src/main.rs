@@ -2,6 +2,7 @@
 
 use std::fs::{self, File};
 use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use floe_encoder::{
-    Axis, BlobMetadata, EncodingConfig, ReaderSource, Sliver, compute_metadata, decode,
+    Axis, BlobMetadata, BlobSource, EncodeError, EncodingConfig, Sliver, compute_metadata, decode,
     decode_and_verify, encode,
 };
 use rand::seq::SliceRandom;
@@ -105,6 +106,34 @@ fn sliver_path(dir: &Path, axis: Axis, index: u16) -> PathBuf {
     dir.join(format!("{}-{index}.sliver", axis.name()))
 }
 
+/// A file read with positional reads (`pread`): no shared cursor, so the encoder's threads
+/// read side by side without a lock.
+struct FileSource {
+    file: File,
+    len: u64,
+}
+
+impl BlobSource for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), EncodeError> {
+        let available = self.len.saturating_sub(offset).min(buf.len() as u64) as usize;
+        self.file
+            .read_exact_at(&mut buf[..available], offset)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => EncodeError::ShortSource {
+                    expected: self.len,
+                    got: offset,
+                },
+                _ => EncodeError::Source(e.to_string()),
+            })?;
+        buf[available..].fill(0);
+        Ok(())
+    }
+}
+
 fn blob_id_cmd(shards: usize, file: &Path) -> Result<()> {
     let config = config(shards)?;
     let handle = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
@@ -112,7 +141,7 @@ fn blob_id_cmd(shards: usize, file: &Path) -> Result<()> {
         .metadata()
         .with_context(|| format!("cannot stat {}", file.display()))?
         .len();
-    let metadata = compute_metadata(&config, &ReaderSource::new(handle, len))
+    let metadata = compute_metadata(&config, &FileSource { file: handle, len })
         .with_context(|| format!("cannot compute the blob ID of {}", file.display()))?;
     println!("{}", metadata.blob_id());
     Ok(())
