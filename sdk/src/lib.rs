@@ -13,6 +13,8 @@
 //! - [`aborts`]: floe Move aborts named and explained.
 //! - [`move_aborts`], [`move_constants`]: the package's abort codes and other integer
 //!   constants, generated.
+//! - [`range_read`]: byte ranges of a blob from only the primary slivers that hold them,
+//!   as one read or as a stream of rows.
 //! - [`keeper`]: advance epochs, issue challenges and slash missed ones, as anyone may.
 //! - [`reconnect`]: when a long-lived stream's reconnects are worth a warning.
 
@@ -39,6 +41,7 @@ pub mod move_aborts {
 }
 pub mod move_types;
 pub mod nodes;
+pub mod range_read;
 pub mod reconnect;
 pub mod slivers;
 pub mod tx;
