@@ -14,11 +14,13 @@ mod package;
 use std::path::{Path, PathBuf};
 
 /// The modules whose handlers are typed functions registered by generated code.
-const TYPED_MODULES: [&str; 7] = [
+const TYPED_MODULES: [&str; 9] = [
+    "blob",
     "challenge",
     "license",
     "model",
     "staking",
+    "system",
     "upgrade",
     "version",
     "wal",

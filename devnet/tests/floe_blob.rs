@@ -226,7 +226,7 @@ impl Env {
 
     /// `system::used_capacity_at(epoch)`.
     fn used_at(&self, epoch: u64) -> u64 {
-        system_rs::used_capacity_at(&self.system(), epoch)
+        system_rs::capacity_used_at(&self.system(), epoch)
     }
 
     fn coin(&mut self, amount: u64) -> Address {
@@ -438,7 +438,7 @@ impl Env {
     /// `floe_test_utils::certify_a` for any blob: a quorum signs in the current epoch.
     fn certify(&mut self, blob: Address) -> Result<Outcome, Failure> {
         let blob_id = self.blob(blob).blob_id;
-        let message = blob_rs::certification_message(self.epoch(), &blob_id);
+        let message = blob_rs::rs2::certification_message(self.epoch(), &blob_id);
         let signers = self.quorum();
         let signature = self.sign(&signers, &message);
         self.certify_with(blob, &signers, signature)
@@ -794,8 +794,8 @@ fn reserve_space_charges_and_reserves_capacity() {
     assert_eq!(env.system().used_capacity, used_before + ENCODED_A);
     // Each of the 5 epochs holds the encoded size, the one after none.
     let system = env.system();
-    assert_eq!(system_rs::used_capacity_at(&system, 5), ENCODED_A);
-    assert_eq!(system_rs::used_capacity_at(&system, 6), 0);
+    assert_eq!(system_rs::capacity_used_at(&system, 5), ENCODED_A);
+    assert_eq!(system_rs::capacity_used_at(&system, 6), 0);
     assert_eq!(system.future_used_capacity.len(), 4);
     env.destroy_storage(storage);
     assert!(!env.chain.exists(storage));
@@ -1025,7 +1025,7 @@ fn register_blob_aborts() {
     assert_abort(r, "blob", blob_rs::E_STORAGE_TOO_SMALL);
     let r = env.register_on(storage, blob_id_a(), root_a(), SIZE_A, 1, true, 0);
     assert_abort(r, "blob", blob_rs::E_INSUFFICIENT_PAYMENT);
-    let huge_id = blob_rs::compute_blob_id(1, 983_011, &root_a());
+    let huge_id = blob_rs::rs2::compute_blob_id(1, 983_011, &root_a());
     let r = env.register_on(storage, huge_id, root_a(), 983_011, 1, true, BIG);
     assert_abort(r, "blob", blob_rs::E_BLOB_TOO_LARGE);
     // Storage for epochs [1, 3) is no longer current in epoch 3.
@@ -1066,13 +1066,13 @@ fn certify_blob_makes_it_live() {
 fn certify_aborts() {
     let mut env = setup();
     let blob = env.register_a(5, true);
-    let message = blob_rs::certification_message(env.epoch(), &blob_id_a());
+    let message = blob_rs::rs2::certification_message(env.epoch(), &blob_id_a());
     // Signed by members 0, 1, 3 but claimed for 0, 1, 2.
     let signature = env.sign(&[0, 1, 3], &message);
     let r = env.certify_with(blob, &[0, 1, 2], signature.clone());
     assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNATURE);
     // A signature over another epoch's message.
-    let old = blob_rs::certification_message(0, &blob_id_a());
+    let old = blob_rs::rs2::certification_message(0, &blob_id_a());
     let all = [0, 1, 2, 3];
     let r = env.certify_with(blob, &all, env.sign(&all, &old));
     assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNATURE);
@@ -2145,7 +2145,7 @@ fn challenge_answered_with_an_encoder_proof() {
     let root = U256::from_le_bytes(&metadata.root());
     let blob_id = U256::from_le_bytes(metadata.blob_id().as_bytes());
     assert_eq!(
-        blob_rs::compute_blob_id(1, data.len() as u64, &root),
+        blob_rs::rs2::compute_blob_id(1, data.len() as u64, &root),
         blob_id
     );
     let blob = env.register(blob_id, root, data.len() as u64, 10, false);
@@ -2264,7 +2264,7 @@ fn certify_with_other_quorum() {
                 >= 5
         })
         .expect("four members over 7 shards have several quorums");
-    let message = blob_rs::certification_message(env.epoch(), &blob_id_a());
+    let message = blob_rs::rs2::certification_message(env.epoch(), &blob_id_a());
     let signature = env.sign(&other, &message);
     // Signers must be listed in increasing order.
     let mut reversed = other.clone();
@@ -2399,7 +2399,7 @@ fn moved_shards_are_challenged_only_after_their_holder_signals_sync() {
         assert_eq!(system.pending_shards[k], gained);
         let node = move_types::address_of(member);
         assert_eq!(
-            system_rs::node_challengeable_shards(&system, node),
+            system_rs::challengeable_shards_of(&system, node),
             system.committee_shards[k]
                 .iter()
                 .copied()
@@ -2458,7 +2458,7 @@ fn moved_shards_are_challenged_only_after_their_holder_signals_sync() {
     let after = env.system();
     assert!(after.pending_shards[k0].is_empty());
     assert_eq!(
-        system_rs::node_challengeable_shards(&after, node0),
+        system_rs::challengeable_shards_of(&after, node0),
         after.committee_shards[k0]
     );
     assert_abort(sync(&mut env, 0, 2), "system", code("ENoPendingShards"));

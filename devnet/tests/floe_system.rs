@@ -416,7 +416,7 @@ impl Env {
     }
 
     fn node_shards(&self, node: Address) -> Vec<u16> {
-        system::node_shards(&self.sys(), node)
+        system::shards_of(&self.sys(), node)
     }
 }
 
@@ -951,10 +951,10 @@ fn capacity_reserve_and_release() {
             s.total_capacity = 100; // set_total_capacity_for_testing
             system::reserve_capacity(ctx, s, 60, 0, 3)?;
             system::reserve_capacity(ctx, s, 40, 1, 2)?;
-            let reserved: Vec<u64> = (0..4).map(|e| system::used_capacity_at(s, e)).collect();
+            let reserved: Vec<u64> = (0..4).map(|e| system::capacity_used_at(s, e)).collect();
             let entries = s.future_used_capacity.len();
             system::release_capacity(ctx, s, 30, 0, 3)?;
-            let released: Vec<u64> = (0..3).map(|e| system::used_capacity_at(s, e)).collect();
+            let released: Vec<u64> = (0..3).map(|e| system::capacity_used_at(s, e)).collect();
             // Never below zero; emptied later epochs are dropped.
             system::release_capacity(ctx, s, 1_000, 0, 3)?;
             Ok((
@@ -985,7 +985,7 @@ fn capacity_frees_at_the_epoch_change() {
     assert_eq!((advanced.epoch, advanced.used_capacity), (1, 70));
     let s = env.sys();
     assert_eq!(s.used_capacity, 70);
-    assert_eq!(system::used_capacity_at(&s, 0), 0);
+    assert_eq!(system::capacity_used_at(&s, 0), 0);
     assert!(s.future_used_capacity.is_empty());
     let read: u64 = env.read("used_capacity_at", vec![Arg::pure(&1u64)]);
     assert_eq!(read, 70);

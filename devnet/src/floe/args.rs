@@ -3,6 +3,7 @@
 //! (`&T`, `&mut T` or `T` in Move), a [`WalCoin`] for a `Coin<WAL>`, [`Clock`] and [`Random`]
 //! for the system objects, and the decoded value of each pure parameter.
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sui_sdk_types::{Address, ExecutionError};
 
@@ -13,11 +14,32 @@ use crate::objects::{CLOCK_ID, RANDOM_ID};
 use crate::runtime::{CallContext, Value, bad_arg};
 
 /// An object argument of the package's type `T`: its ID and its contents as the transaction
-/// found them. A handler that changes it writes it back (`ctx.write(obj.id, &obj.value)`).
+/// found them; it derefs to the value. A handler that changes it writes it back ([`Obj::save`]).
 #[derive(Debug, Clone)]
 pub struct Obj<T> {
     pub id: Address,
     pub value: T,
+}
+
+impl<T> std::ops::Deref for Obj<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> std::ops::DerefMut for Obj<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+impl<T: Serialize> Obj<T> {
+    /// Writes the (changed) value back to its object: the end of a `&mut` borrow in Move.
+    pub fn save(&self, ctx: &mut CallContext<'_>) -> Result<(), ExecutionError> {
+        ctx.write(self.id, &self.value)
+    }
 }
 
 impl<T: DeserializeOwned> Obj<T> {

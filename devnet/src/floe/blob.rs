@@ -16,17 +16,16 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError, MoveLocation, TypeTag};
 
+use super::args::{Obj, WalCoin};
 use super::system::{
-    add_storage_fees, add_write_fees, release_capacity, reserve_capacity, system_arg, verify_quorum,
+    add_storage_fees, add_write_fees, release_capacity, reserve_capacity, verify_quorum,
 };
 use super::version;
 use super::{
-    FloeFn, TableTypes, abort_in, add, arity, coin_value, emit, object_arg, pure_arg, ret,
-    table_add, table_contains, table_get, table_new, table_remove, table_set, table_vec_get,
-    table_vec_len, table_vec_push, table_vec_set, table_vec_swap_remove, table_vec_types, tag,
-    take_from_coin, type_tag, wal_coin_tag,
+    TableTypes, abort_in, coin_value, emit, ret, table_add, table_contains, table_get, table_new,
+    table_remove, table_set, table_vec_get, table_vec_len, table_vec_push, table_vec_set,
+    table_vec_swap_remove, table_vec_types, tag, take_from_coin, type_tag,
 };
-use crate::handlers::HandlerRegistry;
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "blob";
@@ -49,6 +48,8 @@ pub const INTENT_APP_ID: u8 = 3;
 /// The abort codes of `floe::blob`, generated from the Move source.
 pub use floe_sdk::move_aborts::blob::*;
 
+include!(concat!(env!("OUT_DIR"), "/floe_blob.rs"));
+
 // === init and the registry argument ===
 
 /// `blob::init`: shares an empty `BlobRegistry`; returns its ID.
@@ -68,18 +69,8 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     Ok(id)
 }
 
-/// The shared `BlobRegistry` argument at `i`, read.
-pub fn registry_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, BlobRegistry), ExecutionError> {
-    let id = super::object_arg(ctx, args, i, &tag(MODULE, "BlobRegistry"))?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// `blob::is_certified`: whether a live certified blob with this ID exists.
-pub fn is_certified(
+/// `is_certified` on a registry value: whether a live certified blob with this ID exists.
+pub fn is_live(
     ctx: &mut CallContext<'_>,
     registry: &BlobRegistry,
     blob_id: &U256,
@@ -248,115 +239,72 @@ fn remove_entry(
     Ok(())
 }
 
-// === Handlers ===
-
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 33] = [
-        ("symbol_size", symbol_size_handler),
-        ("encoded_size", encoded_size_handler),
-        ("compute_blob_id", compute_blob_id_handler),
-        ("certification_message", certification_message_handler),
-        ("reserve_space", reserve_space_handler),
-        ("split_by_epoch", split_by_epoch_handler),
-        ("split_by_size", split_by_size_handler),
-        ("fuse", fuse_handler),
-        ("destroy_storage", destroy_storage_handler),
-        ("register_blob", register_blob_handler),
-        ("certify_blob", certify_blob_handler),
-        ("extend_blob", extend_blob_handler),
-        ("extend_blob_with_payment", extend_blob_with_payment_handler),
-        ("delete_blob", delete_blob_handler),
-        ("destroy_expired", destroy_expired_handler),
-        ("prune_expired", prune_expired_handler),
-        ("is_certified", is_certified_handler),
-        ("certified_count", certified_count_handler),
-        ("certified_at", certified_at_handler),
-        ("root_hash_of", root_hash_of_handler),
-        ("size_of", size_of_handler),
-        ("end_epoch_of", end_epoch_of_handler),
-        ("reference_count", reference_count_handler),
-        ("total_registered", total_registered_handler),
-        ("start_epoch", |c, _, a| {
-            storage_read(c, &a, |s| ret(&s.start_epoch))
-        }),
-        ("end_epoch", |c, _, a| {
-            storage_read(c, &a, |s| ret(&s.end_epoch))
-        }),
-        ("storage_size", |c, _, a| {
-            storage_read(c, &a, |s| ret(&s.storage_size))
-        }),
-        ("blob_id", |c, _, a| blob_read(c, &a, |b| ret(&b.blob_id))),
-        ("root_hash", |c, _, a| {
-            blob_read(c, &a, |b| ret(&b.root_hash))
-        }),
-        ("size", |c, _, a| blob_read(c, &a, |b| ret(&b.size))),
-        ("encoding_type", |c, _, a| {
-            blob_read(c, &a, |b| ret(&b.encoding_type))
-        }),
-        ("registered_epoch", |c, _, a| {
-            blob_read(c, &a, |b| ret(&b.registered_epoch))
-        }),
-        ("certified_epoch", |c, _, a| {
-            blob_read(c, &a, |b| ret(&b.certified_epoch))
-        }),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-    // `storage(blob): &Storage` returns a reference and cannot be called from a transaction;
-    // `init` and the `#[test_only]` functions do not exist on chain.
-    add(registry, MODULE, "is_blob_certified", |c, _, a| {
-        blob_read(c, &a, |b| ret(&b.certified_epoch.is_some()))
-    });
-    add(registry, MODULE, "is_deletable", |c, _, a| {
-        blob_read(c, &a, |b| ret(&b.deletable))
-    });
-}
-
 // === RS2 sizes and blob IDs ===
 
-/// `symbol_size`: the RS2 symbol size for `size` bytes on `n_shards` shards.
-pub fn symbol_size(size: u64, n_shards: u16) -> Result<u64, ExecutionError> {
-    let (p, s) = source_symbols(n_shards)?;
-    let len = if size == 0 { 1 } else { size };
-    let grid = p * s;
-    let mut symbol = len / grid;
-    if len % grid != 0 {
-        symbol += 1;
-    }
-    if symbol % 2 == 1 {
-        symbol += 1;
-    }
-    if symbol > MAX_SYMBOL_SIZE {
-        return Err(abort_in(MODULE, E_BLOB_TOO_LARGE));
-    }
-    Ok(symbol)
-}
+/// The RS2 arithmetic behind `symbol_size`, `encoded_size`, `compute_blob_id` and
+/// `certification_message`, on plain values (other modules and tests use it too).
+pub mod rs2 {
+    use floe_sdk::move_types::U256;
+    use sui_sdk_types::ExecutionError;
 
-/// `encoded_size`: n · ((p + s) · symbol_size + 64 · n). Cannot overflow a u64: n < 2^16,
-/// p + s < 2^17 and the symbol size < 2^16.
-pub fn encoded_size(size: u64, n_shards: u16) -> Result<u64, ExecutionError> {
-    let symbol = symbol_size(size, n_shards)?;
-    let (p, s) = source_symbols(n_shards)?;
-    let n = u64::from(n_shards);
-    Ok(n * ((p + s) * symbol + 64 * n))
-}
+    use super::{
+        E_BLOB_TOO_LARGE, E_INVALID_SHARD_COUNT, INTENT_APP_ID, INTENT_STORAGE_CONFIRMATION,
+        INTENT_VERSION, MAX_SYMBOL_SIZE, MODULE, abort_in, blake2b256,
+    };
 
-/// `compute_blob_id`: blake2b256(bcs(encoding_type) ‖ bcs(size) ‖ bcs(root_hash)) read as a
-/// little-endian u256.
-pub fn compute_blob_id(encoding_type: u8, size: u64, root_hash: &U256) -> U256 {
-    let mut data = vec![encoding_type];
-    data.extend_from_slice(&size.to_le_bytes());
-    data.extend_from_slice(&root_hash.to_le_bytes());
-    U256::from_le_bytes(&blake2b256(&data))
-}
+    /// `symbol_size`: the RS2 symbol size for `size` bytes on `n_shards` shards.
+    pub fn symbol_size(size: u64, n_shards: u16) -> Result<u64, ExecutionError> {
+        let (p, s) = source_symbols(n_shards)?;
+        let len = if size == 0 { 1 } else { size };
+        let grid = p * s;
+        let mut symbol = len / grid;
+        if len % grid != 0 {
+            symbol += 1;
+        }
+        if symbol % 2 == 1 {
+            symbol += 1;
+        }
+        if symbol > MAX_SYMBOL_SIZE {
+            return Err(abort_in(MODULE, E_BLOB_TOO_LARGE));
+        }
+        Ok(symbol)
+    }
 
-/// `certification_message`: `[1, 0, 3] ‖ bcs(epoch) ‖ bcs(blob_id)`.
-pub fn certification_message(epoch: u64, blob_id: &U256) -> Vec<u8> {
-    let mut message = vec![INTENT_STORAGE_CONFIRMATION, INTENT_VERSION, INTENT_APP_ID];
-    message.extend_from_slice(&epoch.to_le_bytes());
-    message.extend_from_slice(&blob_id.to_le_bytes());
-    message
+    /// `encoded_size`: n · ((p + s) · symbol_size + 64 · n). Cannot overflow a u64: n < 2^16,
+    /// p + s < 2^17 and the symbol size < 2^16.
+    pub fn encoded_size(size: u64, n_shards: u16) -> Result<u64, ExecutionError> {
+        let symbol = symbol_size(size, n_shards)?;
+        let (p, s) = source_symbols(n_shards)?;
+        let n = u64::from(n_shards);
+        Ok(n * ((p + s) * symbol + 64 * n))
+    }
+
+    /// `compute_blob_id`: blake2b256(bcs(encoding_type) ‖ bcs(size) ‖ bcs(root_hash)) read as a
+    /// little-endian u256.
+    pub fn compute_blob_id(encoding_type: u8, size: u64, root_hash: &U256) -> U256 {
+        let mut data = vec![encoding_type];
+        data.extend_from_slice(&size.to_le_bytes());
+        data.extend_from_slice(&root_hash.to_le_bytes());
+        U256::from_le_bytes(&blake2b256(&data))
+    }
+
+    /// `certification_message`: `[1, 0, 3] ‖ bcs(epoch) ‖ bcs(blob_id)`.
+    pub fn certification_message(epoch: u64, blob_id: &U256) -> Vec<u8> {
+        let mut message = vec![INTENT_STORAGE_CONFIRMATION, INTENT_VERSION, INTENT_APP_ID];
+        message.extend_from_slice(&epoch.to_le_bytes());
+        message.extend_from_slice(&blob_id.to_le_bytes());
+        message
+    }
+
+    /// `source_symbols`: (p, s) for n shards; aborts `EInvalidShardCount` for n = 0.
+    fn source_symbols(n_shards: u16) -> Result<(u64, u64), ExecutionError> {
+        if n_shards == 0 {
+            return Err(abort_in(MODULE, E_INVALID_SHARD_COUNT));
+        }
+        let n = u64::from(n_shards);
+        let f = (n - 1) / 3;
+        Ok((n - 2 * f, n - f))
+    }
 }
 
 /// `sui::hash::blake2b256`.
@@ -365,16 +313,6 @@ pub fn blake2b256(data: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(hash.as_bytes());
     out
-}
-
-/// `source_symbols`: (p, s) for n shards; aborts `EInvalidShardCount` for n = 0.
-fn source_symbols(n_shards: u16) -> Result<(u64, u64), ExecutionError> {
-    if n_shards == 0 {
-        return Err(abort_in(MODULE, E_INVALID_SHARD_COUNT));
-    }
-    let n = u64::from(n_shards);
-    let f = (n - 1) / 3;
-    Ok((n - 2 * f, n - f))
 }
 
 /// `price_of`: ⌈bytes / MiB⌉ × price × epochs, aborting `EPriceOverflow` above `u64::MAX`.
@@ -409,26 +347,6 @@ fn blob_tag() -> sui_sdk_types::StructTag {
     tag(MODULE, "Blob")
 }
 
-/// The `Storage` argument at `i`, read.
-pub fn storage_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, Storage), ExecutionError> {
-    let id = object_arg(ctx, args, i, &storage_tag())?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// The `Blob` argument at `i`, read.
-pub fn blob_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, Blob), ExecutionError> {
-    let id = object_arg(ctx, args, i, &blob_tag())?;
-    Ok((id, ctx.read(id)?))
-}
-
 fn new_storage(
     ctx: &mut CallContext<'_>,
     start_epoch: u64,
@@ -443,76 +361,40 @@ fn move_address(address: Address) -> moverox::types::Address {
     moverox::types::Address::new(address.into_inner())
 }
 
-/// A `Storage` that leaves a `Blob` by value (`delete_blob`) is an object again, under its own
-/// ID. Wrapped and unwrapped in the same transaction, it is the same working object again.
-fn unwrap_storage(ctx: &mut CallContext<'_>, storage: &Storage) -> Result<Address, ExecutionError> {
-    ctx.unwrap_object(storage_tag(), true, storage)
-}
-
-fn storage_read(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&Storage) -> Result<Value, ExecutionError>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, storage) = storage_arg(ctx, args, 0)?;
-    Ok(vec![f(&storage)?])
-}
-
-fn blob_read(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&Blob) -> Result<Value, ExecutionError>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, blob) = blob_arg(ctx, args, 0)?;
-    Ok(vec![f(&blob)?])
+/// Checks the package version of the shared `System` and `BlobRegistry` a blob function takes.
+fn assert_current(system: &System, registry: &BlobRegistry) -> Result<(), ExecutionError> {
+    version::assert_current(system.version)?;
+    version::assert_current(registry.version)
 }
 
 // === Storage ===
 
-/// `reserve_space(system: &mut System, size: u64, epochs_ahead: u64, payment: &mut Coin<WAL>): Storage`
-fn reserve_space_handler(
+/// `reserve_space(system: &mut System, size: u64, epochs_ahead: u64, payment: &mut Coin<WAL>,
+/// ctx): Storage`: buys storage from the current epoch for `epochs_ahead` epochs.
+fn reserve_space(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 4)?;
-    let (system_id, mut system) = system_arg(ctx, &args, 0)?;
-    version::assert_current(system.version)?;
-    let size: u64 = pure_arg(ctx, &args, 1)?;
-    let epochs_ahead: u64 = pure_arg(ctx, &args, 2)?;
-    let payment = object_arg(ctx, &args, 3, &wal_coin_tag())?;
-    let storage = reserve_space(ctx, &mut system, size, epochs_ahead, payment)?;
-    ctx.write(system_id, &system)?;
-    let id = ctx.create_object(storage_tag(), true, &storage)?;
-    Ok(vec![Value::Object(id)])
-}
-
-/// `blob::reserve_space` on the generated structs.
-pub fn reserve_space(
-    ctx: &mut CallContext<'_>,
-    system: &mut System,
+    mut system: Obj<System>,
     size: u64,
     epochs_ahead: u64,
-    payment: Address,
-) -> Result<Storage, ExecutionError> {
+    payment: WalCoin,
+) -> Result<Vec<Value>, ExecutionError> {
+    version::assert_current(system.version)?;
     let epoch = system.epoch;
     if !(epochs_ahead > 0 && epochs_ahead <= system.max_epochs_ahead) {
         return Err(abort_in(MODULE, E_INVALID_EPOCHS_AHEAD));
     }
-    let storage_size = encoded_size(size, system.n_shards)?;
+    let storage_size = rs2::encoded_size(size, system.n_shards)?;
     let price = price_of(
         storage_size,
         system.storage_price_per_mib_epoch,
         epochs_ahead,
     )?;
-    let fees = take_payment(ctx, payment, price)?;
+    let fees = take_payment(ctx, payment.0, price)?;
     let end_epoch = epoch
         .checked_add(epochs_ahead)
         .ok_or_else(arithmetic_error)?;
-    add_storage_fees(ctx, system, fees, epoch, end_epoch)?;
-    reserve_capacity(ctx, system, storage_size, epoch, end_epoch)?;
+    add_storage_fees(ctx, &mut system, fees, epoch, end_epoch)?;
+    reserve_capacity(ctx, &mut system, storage_size, epoch, end_epoch)?;
     let storage = new_storage(ctx, epoch, end_epoch, storage_size);
     let event = StorageReserved::new(
         storage.id.id.clone(),
@@ -525,89 +407,63 @@ pub fn reserve_space(
         price,
     );
     emit(ctx, "StorageReserved", &event)?;
-    Ok(storage)
+    system.save(ctx)?;
+    let id = ctx.create_object(storage_tag(), true, &storage)?;
+    Ok(vec![Value::Object(id)])
 }
 
-/// `split_by_epoch(storage: &mut Storage, split_epoch: u64): Storage`
-fn split_by_epoch_handler(
+/// `split_by_epoch(storage: &mut Storage, split_epoch: u64, ctx): Storage`: `storage` keeps
+/// `[start, split_epoch)`, the returned piece covers `[split_epoch, end)`.
+fn split_by_epoch(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (id, mut storage) = storage_arg(ctx, &args, 0)?;
-    let split_epoch: u64 = pure_arg(ctx, &args, 1)?;
-    let later = split_by_epoch(ctx, &mut storage, split_epoch)?;
-    ctx.write(id, &storage)?;
-    let later_id = ctx.create_object(storage_tag(), true, &later)?;
-    Ok(vec![Value::Object(later_id)])
-}
-
-/// `blob::split_by_epoch`: `storage` keeps `[start, split_epoch)`, the returned piece covers
-/// `[split_epoch, end)`.
-pub fn split_by_epoch(
-    ctx: &mut CallContext<'_>,
-    storage: &mut Storage,
+    mut storage: Obj<Storage>,
     split_epoch: u64,
-) -> Result<Storage, ExecutionError> {
+) -> Result<Vec<Value>, ExecutionError> {
     if !(storage.start_epoch < split_epoch && split_epoch < storage.end_epoch) {
         return Err(abort_in(MODULE, E_INVALID_SPLIT_EPOCH));
     }
     let later = new_storage(ctx, split_epoch, storage.end_epoch, storage.storage_size);
     storage.end_epoch = split_epoch;
-    emit_split(ctx, storage, &later)?;
-    Ok(later)
+    emit_split(ctx, &storage, &later)?;
+    storage.save(ctx)?;
+    let later_id = ctx.create_object(storage_tag(), true, &later)?;
+    Ok(vec![Value::Object(later_id)])
 }
 
-/// `split_by_size(storage: &mut Storage, split_size: u64): Storage`
-fn split_by_size_handler(
+/// `split_by_size(storage: &mut Storage, split_size: u64, ctx): Storage`: `storage` keeps
+/// `split_size` bytes, the returned piece the rest.
+fn split_by_size(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (id, mut storage) = storage_arg(ctx, &args, 0)?;
-    let split_size: u64 = pure_arg(ctx, &args, 1)?;
-    let other = split_by_size(ctx, &mut storage, split_size)?;
-    ctx.write(id, &storage)?;
-    let other_id = ctx.create_object(storage_tag(), true, &other)?;
-    Ok(vec![Value::Object(other_id)])
-}
-
-/// `blob::split_by_size`: `storage` keeps `split_size` bytes, the returned piece the rest.
-pub fn split_by_size(
-    ctx: &mut CallContext<'_>,
-    storage: &mut Storage,
+    mut storage: Obj<Storage>,
     split_size: u64,
-) -> Result<Storage, ExecutionError> {
+) -> Result<Vec<Value>, ExecutionError> {
     if !(split_size > 0 && split_size < storage.storage_size) {
         return Err(abort_in(MODULE, E_INVALID_SPLIT_SIZE));
     }
     let rest = storage.storage_size - split_size;
     let other = new_storage(ctx, storage.start_epoch, storage.end_epoch, rest);
     storage.storage_size = split_size;
-    emit_split(ctx, storage, &other)?;
-    Ok(other)
+    emit_split(ctx, &storage, &other)?;
+    storage.save(ctx)?;
+    let other_id = ctx.create_object(storage_tag(), true, &other)?;
+    Ok(vec![Value::Object(other_id)])
 }
 
 /// `fuse(first: &mut Storage, second: Storage)`
-fn fuse_handler(
+fn fuse(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    mut first: Obj<Storage>,
+    second: Obj<Storage>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (first_id, mut first) = storage_arg(ctx, &args, 0)?;
-    let (second_id, second) = storage_arg(ctx, &args, 1)?;
-    fuse(ctx, &mut first, second)?;
-    ctx.delete_object(second_id)?;
-    ctx.write(first_id, &first)?;
+    fuse_into(ctx, &mut first, second.value)?;
+    ctx.delete_object(second.id)?;
+    first.save(ctx)?;
     Ok(vec![])
 }
 
-/// `blob::fuse`: same epochs → sizes add; same size and adjacent epochs → the ranges join.
-/// The caller deletes `second`'s object if it was one (it may be a fresh value).
-pub fn fuse(
+/// The body of `fuse`: same epochs → sizes add; same size and adjacent epochs → the ranges
+/// join. The caller deletes `second`'s object (`extend_blob` passes one by value too).
+fn fuse_into(
     ctx: &mut CallContext<'_>,
     first: &mut Storage,
     second: Storage,
@@ -641,19 +497,16 @@ pub fn fuse(
 }
 
 /// `destroy_storage(system: &mut System, storage: Storage)`
-fn destroy_storage_handler(
+fn destroy_storage(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    mut system: Obj<System>,
+    storage: Obj<Storage>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (system_id, mut system) = system_arg(ctx, &args, 0)?;
     version::assert_current(system.version)?;
-    let (storage_id, storage) = storage_arg(ctx, &args, 1)?;
     let epoch = system.epoch;
-    destroy_storage_inner(ctx, &mut system, storage, epoch)?;
-    ctx.delete_object(storage_id)?;
-    ctx.write(system_id, &system)?;
+    destroy_storage_inner(ctx, &mut system, storage.value, epoch)?;
+    ctx.delete_object(storage.id)?;
+    system.save(ctx)?;
     Ok(vec![])
 }
 
@@ -703,80 +556,47 @@ fn emit_split(
 
 /// `register_blob(system: &mut System, registry: &mut BlobRegistry, storage: Storage,
 /// blob_id: u256, root_hash: u256, size: u64, encoding_type: u8, deletable: bool,
-/// write_payment: &mut Coin<WAL>): Blob`
-fn register_blob_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 9)?;
-    let (system_id, mut system) = system_arg(ctx, &args, 0)?;
-    let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
-    version::assert_current(system.version)?;
-    version::assert_current(registry.version)?;
-    let (storage_id, storage) = storage_arg(ctx, &args, 2)?;
-    let blob_id: U256 = pure_arg(ctx, &args, 3)?;
-    let root_hash: U256 = pure_arg(ctx, &args, 4)?;
-    let size: u64 = pure_arg(ctx, &args, 5)?;
-    let encoding_type: u8 = pure_arg(ctx, &args, 6)?;
-    let deletable: bool = pure_arg(ctx, &args, 7)?;
-    let payment = object_arg(ctx, &args, 8, &wal_coin_tag())?;
-    let blob = register_blob(
-        ctx,
-        &mut system,
-        &mut registry,
-        storage,
-        blob_id,
-        root_hash,
-        size,
-        encoding_type,
-        deletable,
-        payment,
-    )?;
-    // The storage is wrapped in the blob: it leaves the object store.
-    ctx.wrap(storage_id)?;
-    ctx.write(system_id, &system)?;
-    ctx.write(registry_id, &registry)?;
-    let id = ctx.create_object(blob_tag(), true, &blob)?;
-    Ok(vec![Value::Object(id)])
-}
-
-/// `blob::register_blob` on the generated structs.
+/// write_payment: &mut Coin<WAL>, ctx): Blob`
 #[allow(clippy::too_many_arguments)]
-pub fn register_blob(
+fn register_blob(
     ctx: &mut CallContext<'_>,
-    system: &mut System,
-    registry: &mut BlobRegistry,
-    storage: Storage,
+    mut system: Obj<System>,
+    mut registry: Obj<BlobRegistry>,
+    storage: Obj<Storage>,
     blob_id: U256,
     root_hash: U256,
     size: u64,
     encoding_type: u8,
     deletable: bool,
-    write_payment: Address,
-) -> Result<Blob, ExecutionError> {
+    write_payment: WalCoin,
+) -> Result<Vec<Value>, ExecutionError> {
+    assert_current(&system, &registry)?;
     if encoding_type != RS2 {
         return Err(abort_in(MODULE, E_INVALID_ENCODING_TYPE));
     }
-    if compute_blob_id(encoding_type, size, &root_hash) != blob_id {
+    if rs2::compute_blob_id(encoding_type, size, &root_hash) != blob_id {
         return Err(abort_in(MODULE, E_INVALID_BLOB_ID));
     }
     let epoch = system.epoch;
     if !(storage.start_epoch <= epoch && epoch < storage.end_epoch) {
         return Err(abort_in(MODULE, E_STORAGE_NOT_CURRENT));
     }
-    let needed = encoded_size(size, system.n_shards)?;
+    let needed = rs2::encoded_size(size, system.n_shards)?;
     if storage.storage_size < needed {
         return Err(abort_in(MODULE, E_STORAGE_TOO_SMALL));
     }
     let write_fee = price_of(needed, system.write_price_per_mib, 1)?;
-    let fees = take_payment(ctx, write_payment, write_fee)?;
-    add_write_fees(ctx, system, fees)?;
+    let fees = take_payment(ctx, write_payment.0, write_fee)?;
+    add_write_fees(ctx, &mut system, fees)?;
     registry.total_registered = registry
         .total_registered
         .checked_add(1)
         .ok_or_else(arithmetic_error)?;
     let id = ctx.fresh_id();
+    let Obj {
+        id: storage_id,
+        value: storage,
+    } = storage;
     let blob = Blob::new(
         move_types::uid(id),
         epoch,
@@ -803,40 +623,26 @@ pub fn register_blob(
         move_address(ctx.sender()),
     );
     emit(ctx, "BlobRegistered", &event)?;
-    Ok(blob)
+    // The storage is wrapped in the blob: it leaves the object store.
+    ctx.wrap(storage_id)?;
+    system.save(ctx)?;
+    registry.save(ctx)?;
+    let id = ctx.create_object(blob_tag(), true, &blob)?;
+    Ok(vec![Value::Object(id)])
 }
 
 /// `certify_blob(system: &System, registry: &mut BlobRegistry, blob: &mut Blob,
-/// signers: vector<u16>, signature: vector<u8>)`
-fn certify_blob_handler(
+/// signers: vector<u16>, signature: vector<u8>)`: checks the committee's aggregate signature
+/// over `certification_message(epoch, blob_id)` and makes the blob ID live in the registry.
+fn certify_blob(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    mut registry: Obj<BlobRegistry>,
+    mut blob: Obj<Blob>,
+    signers: Vec<u16>,
+    signature: Vec<u8>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 5)?;
-    let (_, system) = system_arg(ctx, &args, 0)?;
-    let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
-    version::assert_current(system.version)?;
-    version::assert_current(registry.version)?;
-    let (blob_object, mut blob) = blob_arg(ctx, &args, 2)?;
-    let signers: Vec<u16> = pure_arg(ctx, &args, 3)?;
-    let signature: Vec<u8> = pure_arg(ctx, &args, 4)?;
-    certify_blob(ctx, &system, &mut registry, &mut blob, &signers, &signature)?;
-    ctx.write(registry_id, &registry)?;
-    ctx.write(blob_object, &blob)?;
-    Ok(vec![])
-}
-
-/// `blob::certify_blob`: checks the committee's aggregate signature over
-/// `certification_message(epoch, blob_id)` and makes the blob ID live in the registry.
-pub fn certify_blob(
-    ctx: &mut CallContext<'_>,
-    system: &System,
-    registry: &mut BlobRegistry,
-    blob: &mut Blob,
-    signers: &[u16],
-    signature: &[u8],
-) -> Result<(), ExecutionError> {
+    assert_current(&system, &registry)?;
     let epoch = system.epoch;
     if blob.certified_epoch.is_some() {
         return Err(abort_in(MODULE, E_ALREADY_CERTIFIED));
@@ -844,12 +650,12 @@ pub fn certify_blob(
     if epoch >= blob.storage.end_epoch {
         return Err(abort_in(MODULE, E_BLOB_EXPIRED));
     }
-    let message = certification_message(epoch, &blob.blob_id);
-    verify_quorum(ctx, system, signers, signature, &message)?;
+    let message = rs2::certification_message(epoch, &blob.blob_id);
+    verify_quorum(ctx, &system, &signers, &signature, &message)?;
     blob.certified_epoch = Some(epoch);
     let refs = add_reference(
         ctx,
-        registry,
+        &mut registry,
         blob.blob_id,
         blob.root_hash,
         blob.size,
@@ -857,44 +663,33 @@ pub fn certify_blob(
         epoch,
     )?;
     let event = BlobCertified::new(
-        blob.id.id.clone(),
+        blob.value.id.id.clone(),
         blob.blob_id,
         epoch,
         blob.storage.end_epoch,
         blob.deletable,
         refs,
     );
-    emit(ctx, "BlobCertified", &event)
-}
-
-/// `extend_blob(system: &System, registry: &mut BlobRegistry, blob: &mut Blob, extension: Storage)`
-fn extend_blob_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 4)?;
-    let (_, system) = system_arg(ctx, &args, 0)?;
-    let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
-    version::assert_current(system.version)?;
-    version::assert_current(registry.version)?;
-    let (blob_object, mut blob) = blob_arg(ctx, &args, 2)?;
-    let (extension_id, extension) = storage_arg(ctx, &args, 3)?;
-    extend_blob(ctx, &system, &mut registry, &mut blob, extension)?;
-    ctx.delete_object(extension_id)?;
-    ctx.write(registry_id, &registry)?;
-    ctx.write(blob_object, &blob)?;
+    emit(ctx, "BlobCertified", &event)?;
+    registry.save(ctx)?;
+    blob.save(ctx)?;
     Ok(vec![])
 }
 
-/// `blob::extend_blob`: fuses a same-size `Storage` starting at the blob's end into it.
-pub fn extend_blob(
+/// `extend_blob(system: &System, registry: &mut BlobRegistry, blob: &mut Blob,
+/// extension: Storage)`: fuses a same-size `Storage` starting at the blob's end into it.
+fn extend_blob(
     ctx: &mut CallContext<'_>,
-    system: &System,
-    registry: &mut BlobRegistry,
-    blob: &mut Blob,
-    extension: Storage,
-) -> Result<(), ExecutionError> {
+    system: Obj<System>,
+    registry: Obj<BlobRegistry>,
+    mut blob: Obj<Blob>,
+    extension: Obj<Storage>,
+) -> Result<Vec<Value>, ExecutionError> {
+    assert_current(&system, &registry)?;
+    let Obj {
+        id: extension_id,
+        value: extension,
+    } = extension;
     let epoch = system.epoch;
     let old_end = blob.storage.end_epoch;
     if epoch >= old_end {
@@ -911,52 +706,37 @@ pub fn extend_blob(
     if new_end.checked_sub(epoch).ok_or_else(arithmetic_error)? > system.max_epochs_ahead {
         return Err(abort_in(MODULE, E_INVALID_EPOCHS_AHEAD));
     }
-    fuse(ctx, &mut blob.storage, extension)?;
+    fuse_into(ctx, &mut blob.storage, extension)?;
     if blob.certified_epoch.is_some() {
-        replace_end(ctx, registry, blob.blob_id, old_end, new_end)?;
+        replace_end(ctx, &registry, blob.blob_id, old_end, new_end)?;
     }
-    let event = BlobExtended::new(blob.id.id.clone(), blob.blob_id, epoch, old_end, new_end, 0);
-    emit(ctx, "BlobExtended", &event)
-}
-
-/// `extend_blob_with_payment(system: &mut System, registry: &mut BlobRegistry, blob: &mut Blob,
-/// extra_epochs: u64, payment: &mut Coin<WAL>)`
-fn extend_blob_with_payment_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 5)?;
-    let (system_id, mut system) = system_arg(ctx, &args, 0)?;
-    let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
-    version::assert_current(system.version)?;
-    version::assert_current(registry.version)?;
-    let (blob_object, mut blob) = blob_arg(ctx, &args, 2)?;
-    let extra_epochs: u64 = pure_arg(ctx, &args, 3)?;
-    let payment = object_arg(ctx, &args, 4, &wal_coin_tag())?;
-    extend_blob_with_payment(
-        ctx,
-        &mut system,
-        &mut registry,
-        &mut blob,
-        extra_epochs,
-        payment,
-    )?;
-    ctx.write(system_id, &system)?;
-    ctx.write(registry_id, &registry)?;
-    ctx.write(blob_object, &blob)?;
+    let event = BlobExtended::new(
+        blob.value.id.id.clone(),
+        blob.blob_id,
+        epoch,
+        old_end,
+        new_end,
+        0,
+    );
+    emit(ctx, "BlobExtended", &event)?;
+    ctx.delete_object(extension_id)?;
+    registry.save(ctx)?;
+    blob.save(ctx)?;
     Ok(vec![])
 }
 
-/// `blob::extend_blob_with_payment`: pays for `extra_epochs` more epochs of the blob's storage.
-pub fn extend_blob_with_payment(
+/// `extend_blob_with_payment(system: &mut System, registry: &mut BlobRegistry, blob: &mut Blob,
+/// extra_epochs: u64, payment: &mut Coin<WAL>)`: pays for `extra_epochs` more epochs of the
+/// blob's storage.
+fn extend_blob_with_payment(
     ctx: &mut CallContext<'_>,
-    system: &mut System,
-    registry: &mut BlobRegistry,
-    blob: &mut Blob,
+    mut system: Obj<System>,
+    registry: Obj<BlobRegistry>,
+    mut blob: Obj<Blob>,
     extra_epochs: u64,
-    payment: Address,
-) -> Result<(), ExecutionError> {
+    payment: WalCoin,
+) -> Result<Vec<Value>, ExecutionError> {
+    assert_current(&system, &registry)?;
     let epoch = system.epoch;
     let old_end = blob.storage.end_epoch;
     if epoch >= old_end {
@@ -977,50 +757,47 @@ pub fn extend_blob_with_payment(
         system.storage_price_per_mib_epoch,
         extra_epochs,
     )?;
-    let fees = take_payment(ctx, payment, price)?;
-    add_storage_fees(ctx, system, fees, old_end, new_end)?;
-    reserve_capacity(ctx, system, blob.storage.storage_size, old_end, new_end)?;
+    let fees = take_payment(ctx, payment.0, price)?;
+    add_storage_fees(ctx, &mut system, fees, old_end, new_end)?;
+    reserve_capacity(
+        ctx,
+        &mut system,
+        blob.storage.storage_size,
+        old_end,
+        new_end,
+    )?;
     blob.storage.end_epoch = new_end;
     if blob.certified_epoch.is_some() {
-        replace_end(ctx, registry, blob.blob_id, old_end, new_end)?;
+        replace_end(ctx, &registry, blob.blob_id, old_end, new_end)?;
     }
     let event = BlobExtended::new(
-        blob.id.id.clone(),
+        blob.value.id.id.clone(),
         blob.blob_id,
         epoch,
         old_end,
         new_end,
         price,
     );
-    emit(ctx, "BlobExtended", &event)
+    emit(ctx, "BlobExtended", &event)?;
+    system.save(ctx)?;
+    registry.save(ctx)?;
+    blob.save(ctx)?;
+    Ok(vec![])
 }
 
-/// `delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage`
-fn delete_blob_handler(
+/// `delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage`: deletes
+/// a deletable, unexpired blob and gives back its storage.
+fn delete_blob(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    system: Obj<System>,
+    mut registry: Obj<BlobRegistry>,
+    blob: Obj<Blob>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (_, system) = system_arg(ctx, &args, 0)?;
-    let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
-    version::assert_current(system.version)?;
-    version::assert_current(registry.version)?;
-    let (blob_object, blob) = blob_arg(ctx, &args, 2)?;
-    let storage = delete_blob(ctx, &system, &mut registry, blob)?;
-    ctx.delete_object(blob_object)?;
-    ctx.write(registry_id, &registry)?;
-    let storage_id = unwrap_storage(ctx, &storage)?;
-    Ok(vec![Value::Object(storage_id)])
-}
-
-/// `blob::delete_blob`: deletes a deletable, unexpired blob and gives back its storage.
-pub fn delete_blob(
-    ctx: &mut CallContext<'_>,
-    system: &System,
-    registry: &mut BlobRegistry,
-    blob: Blob,
-) -> Result<Storage, ExecutionError> {
+    assert_current(&system, &registry)?;
+    let Obj {
+        id: blob_object,
+        value: blob,
+    } = blob;
     if !blob.deletable {
         return Err(abort_in(MODULE, E_NOT_DELETABLE));
     }
@@ -1030,9 +807,9 @@ pub fn delete_blob(
     }
     let was_certified = blob.certified_epoch.is_some();
     if was_certified {
-        remove_reference(ctx, registry, blob.blob_id, blob.storage.end_epoch)?;
+        remove_reference(ctx, &mut registry, blob.blob_id, blob.storage.end_epoch)?;
     }
-    let live_references = reference_count(ctx, registry, &blob.blob_id)?;
+    let live_references = live_references(ctx, &registry, &blob.blob_id)?;
     let event = BlobDeleted::new(
         blob.id.id.clone(),
         blob.blob_id,
@@ -1042,35 +819,27 @@ pub fn delete_blob(
         live_references,
     );
     emit(ctx, "BlobDeleted", &event)?;
-    Ok(blob.storage)
-}
-
-/// `destroy_expired(system: &mut System, registry: &mut BlobRegistry, blob: Blob)`
-fn destroy_expired_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (system_id, mut system) = system_arg(ctx, &args, 0)?;
-    let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
-    version::assert_current(system.version)?;
-    version::assert_current(registry.version)?;
-    let (blob_object, blob) = blob_arg(ctx, &args, 2)?;
-    destroy_expired(ctx, &mut system, &mut registry, blob)?;
     ctx.delete_object(blob_object)?;
-    ctx.write(system_id, &system)?;
-    ctx.write(registry_id, &registry)?;
-    Ok(vec![])
+    registry.save(ctx)?;
+    // The storage leaves the blob by value: an object again, under its own ID (wrapped and
+    // unwrapped in one transaction, it is the same working object again).
+    let storage_id = ctx.unwrap_object(storage_tag(), true, &blob.storage)?;
+    Ok(vec![Value::Object(storage_id)])
 }
 
-/// `blob::destroy_expired`: destroys a blob whose storage has ended, with its storage.
-pub fn destroy_expired(
+/// `destroy_expired(system: &mut System, registry: &mut BlobRegistry, blob: Blob)`: destroys
+/// a blob whose storage has ended, with its storage.
+fn destroy_expired(
     ctx: &mut CallContext<'_>,
-    system: &mut System,
-    registry: &mut BlobRegistry,
-    blob: Blob,
-) -> Result<(), ExecutionError> {
+    mut system: Obj<System>,
+    mut registry: Obj<BlobRegistry>,
+    blob: Obj<Blob>,
+) -> Result<Vec<Value>, ExecutionError> {
+    assert_current(&system, &registry)?;
+    let Obj {
+        id: blob_object,
+        value: blob,
+    } = blob;
     let epoch = system.epoch;
     let end_epoch = blob.storage.end_epoch;
     if end_epoch > epoch {
@@ -1078,9 +847,9 @@ pub fn destroy_expired(
     }
     let was_certified = blob.certified_epoch.is_some();
     if was_certified {
-        remove_reference(ctx, registry, blob.blob_id, end_epoch)?;
+        remove_reference(ctx, &mut registry, blob.blob_id, end_epoch)?;
     }
-    let live_references = reference_count(ctx, registry, &blob.blob_id)?;
+    let live_references = live_references(ctx, &registry, &blob.blob_id)?;
     let event = BlobExpired::new(
         blob.id.id.clone(),
         blob.blob_id,
@@ -1090,33 +859,22 @@ pub fn destroy_expired(
         live_references,
     );
     emit(ctx, "BlobExpired", &event)?;
-    destroy_storage_inner(ctx, system, blob.storage, epoch)
-}
-
-/// `prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: u256)`
-fn prune_expired_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (_, system) = system_arg(ctx, &args, 0)?;
-    let (registry_id, mut registry) = registry_arg(ctx, &args, 1)?;
-    version::assert_current(system.version)?;
-    version::assert_current(registry.version)?;
-    let blob_id: U256 = pure_arg(ctx, &args, 2)?;
-    prune_expired(ctx, &system, &mut registry, blob_id)?;
-    ctx.write(registry_id, &registry)?;
+    destroy_storage_inner(ctx, &mut system, blob.storage, epoch)?;
+    ctx.delete_object(blob_object)?;
+    system.save(ctx)?;
+    registry.save(ctx)?;
     Ok(vec![])
 }
 
-/// `blob::prune_expired`: removes the references to `blob_id` whose storage has ended.
-pub fn prune_expired(
+/// `prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: u256)`: removes the
+/// references to `blob_id` whose storage has ended.
+fn prune_expired(
     ctx: &mut CallContext<'_>,
-    system: &System,
-    registry: &mut BlobRegistry,
+    system: Obj<System>,
+    mut registry: Obj<BlobRegistry>,
     blob_id: U256,
-) -> Result<(), ExecutionError> {
+) -> Result<Vec<Value>, ExecutionError> {
+    assert_current(&system, &registry)?;
     let index = index_types();
     let entries = entry_types();
     if !table_contains(ctx, &registry.index, &index, &blob_id)? {
@@ -1132,16 +890,19 @@ pub fn prune_expired(
     let left = reference_total(&entry);
     table_vec_set(ctx, &registry.entries, &entries, i, &entry)?;
     if left == 0 {
-        remove_entry(ctx, registry, i)?;
+        remove_entry(ctx, &mut registry, i)?;
     }
     let event = RegistryPruned::new(blob_id, epoch, removed, left);
-    emit(ctx, "RegistryPruned", &event)
+    emit(ctx, "RegistryPruned", &event)?;
+    registry.save(ctx)?;
+    Ok(vec![])
 }
 
-// === Registry reads ===
+// === Registry reads on a registry value (other modules use them too) ===
 
-/// `certified_at`: (blob ID, root hash, latest end epoch) of the `i`-th live certified blob.
-pub fn certified_at(
+/// `certified_at` on a registry value: (blob ID, root hash, latest end epoch) of the `i`-th
+/// live certified blob.
+pub fn live_at(
     ctx: &mut CallContext<'_>,
     registry: &BlobRegistry,
     i: u64,
@@ -1153,8 +914,8 @@ pub fn certified_at(
     Ok((entry.blob_id, entry.root_hash, max_end(&entry.ends)))
 }
 
-/// Number of distinct live certified blob IDs.
-pub fn certified_count(registry: &BlobRegistry) -> u64 {
+/// `certified_count` on a registry value: the number of distinct live certified blob IDs.
+pub fn live_count(registry: &BlobRegistry) -> u64 {
     table_vec_len(&registry.entries)
 }
 
@@ -1172,22 +933,14 @@ pub fn entry_of(
     table_vec_get(ctx, &registry.entries, &entry_types(), i)
 }
 
-/// `size_of`: unencoded size of a live certified blob.
-pub fn size_of(
+/// `reference_count` on a registry value: certified `Blob` objects referencing `blob_id` (0
+/// if not live).
+fn live_references(
     ctx: &mut CallContext<'_>,
     registry: &BlobRegistry,
     blob_id: &U256,
 ) -> Result<u64, ExecutionError> {
-    Ok(entry_of(ctx, registry, blob_id)?.size)
-}
-
-/// `reference_count`: certified `Blob` objects referencing `blob_id` (0 if not live).
-pub fn reference_count(
-    ctx: &mut CallContext<'_>,
-    registry: &BlobRegistry,
-    blob_id: &U256,
-) -> Result<u64, ExecutionError> {
-    if is_certified(ctx, registry, blob_id)? {
+    if is_live(ctx, registry, blob_id)? {
         Ok(reference_total(&entry_of(ctx, registry, blob_id)?))
     } else {
         Ok(0)
@@ -1199,138 +952,187 @@ fn max_end(ends: &[u64]) -> u64 {
     ends.last().copied().unwrap_or(0)
 }
 
-fn registry_read(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&mut CallContext<'_>, &BlobRegistry, U256) -> Result<Value, ExecutionError>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 2)?;
-    let (_, registry) = registry_arg(ctx, args, 0)?;
-    let blob_id: U256 = pure_arg(ctx, args, 1)?;
-    Ok(vec![f(ctx, &registry, blob_id)?])
-}
+// === Registry reads ===
 
 /// `is_certified(registry: &BlobRegistry, blob_id: u256): bool`
-fn is_certified_handler(
+fn is_certified(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    registry: Obj<BlobRegistry>,
+    blob_id: U256,
 ) -> Result<Vec<Value>, ExecutionError> {
-    registry_read(ctx, &args, |ctx, r, id| ret(&is_certified(ctx, r, &id)?))
-}
-
-/// `root_hash_of(registry: &BlobRegistry, blob_id: u256): u256`
-fn root_hash_of_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    registry_read(ctx, &args, |ctx, r, id| {
-        ret(&entry_of(ctx, r, &id)?.root_hash)
-    })
-}
-
-/// `size_of(registry: &BlobRegistry, blob_id: u256): u64`
-fn size_of_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    registry_read(ctx, &args, |ctx, r, id| ret(&size_of(ctx, r, &id)?))
-}
-
-/// `end_epoch_of(registry: &BlobRegistry, blob_id: u256): u64`
-fn end_epoch_of_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    registry_read(ctx, &args, |ctx, r, id| {
-        ret(&max_end(&entry_of(ctx, r, &id)?.ends))
-    })
-}
-
-/// `reference_count(registry: &BlobRegistry, blob_id: u256): u64`
-fn reference_count_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    registry_read(ctx, &args, |ctx, r, id| ret(&reference_count(ctx, r, &id)?))
+    Ok(vec![ret(&is_live(ctx, &registry, &blob_id)?)?])
 }
 
 /// `certified_count(registry: &BlobRegistry): u64`
-fn certified_count_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+fn certified_count(
+    _ctx: &mut CallContext<'_>,
+    registry: Obj<BlobRegistry>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (_, registry) = registry_arg(ctx, &args, 0)?;
-    Ok(vec![ret(&certified_count(&registry))?])
-}
-
-/// `total_registered(registry: &BlobRegistry): u64`
-fn total_registered_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 1)?;
-    let (_, registry) = registry_arg(ctx, &args, 0)?;
-    Ok(vec![ret(&registry.total_registered)?])
+    Ok(vec![ret(&live_count(&registry))?])
 }
 
 /// `certified_at(registry: &BlobRegistry, i: u64): (u256, u256, u64)`
-fn certified_at_handler(
+fn certified_at(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    registry: Obj<BlobRegistry>,
+    i: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (_, registry) = registry_arg(ctx, &args, 0)?;
-    let i: u64 = pure_arg(ctx, &args, 1)?;
-    let (blob_id, root_hash, end_epoch) = certified_at(ctx, &registry, i)?;
+    let (blob_id, root_hash, end_epoch) = live_at(ctx, &registry, i)?;
     Ok(vec![ret(&blob_id)?, ret(&root_hash)?, ret(&end_epoch)?])
 }
 
-// === Pure helpers ===
+/// `root_hash_of(registry: &BlobRegistry, blob_id: u256): u256`
+fn root_hash_of(
+    ctx: &mut CallContext<'_>,
+    registry: Obj<BlobRegistry>,
+    blob_id: U256,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&entry_of(ctx, &registry, &blob_id)?.root_hash)?])
+}
+
+/// `size_of(registry: &BlobRegistry, blob_id: u256): u64`
+fn size_of(
+    ctx: &mut CallContext<'_>,
+    registry: Obj<BlobRegistry>,
+    blob_id: U256,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&entry_of(ctx, &registry, &blob_id)?.size)?])
+}
+
+/// `end_epoch_of(registry: &BlobRegistry, blob_id: u256): u64`
+fn end_epoch_of(
+    ctx: &mut CallContext<'_>,
+    registry: Obj<BlobRegistry>,
+    blob_id: U256,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&max_end(
+        &entry_of(ctx, &registry, &blob_id)?.ends,
+    ))?])
+}
+
+/// `reference_count(registry: &BlobRegistry, blob_id: u256): u64`
+fn reference_count(
+    ctx: &mut CallContext<'_>,
+    registry: Obj<BlobRegistry>,
+    blob_id: U256,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&live_references(ctx, &registry, &blob_id)?)?])
+}
+
+/// `total_registered(registry: &BlobRegistry): u64`
+fn total_registered(
+    _ctx: &mut CallContext<'_>,
+    registry: Obj<BlobRegistry>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&registry.total_registered)?])
+}
+
+// === Storage and blob reads ===
+
+/// `start_epoch(storage: &Storage): u64`
+fn start_epoch(
+    _ctx: &mut CallContext<'_>,
+    storage: Obj<Storage>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&storage.start_epoch)?])
+}
+
+/// `end_epoch(storage: &Storage): u64`
+fn end_epoch(
+    _ctx: &mut CallContext<'_>,
+    storage: Obj<Storage>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&storage.end_epoch)?])
+}
+
+/// `storage_size(storage: &Storage): u64`
+fn storage_size(
+    _ctx: &mut CallContext<'_>,
+    storage: Obj<Storage>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&storage.storage_size)?])
+}
+
+/// `blob_id(blob: &Blob): u256`
+fn blob_id(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.blob_id)?])
+}
+
+/// `root_hash(blob: &Blob): u256`
+fn root_hash(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.root_hash)?])
+}
+
+/// `size(blob: &Blob): u64`
+fn size(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.size)?])
+}
+
+/// `encoding_type(blob: &Blob): u8`
+fn encoding_type(
+    _ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.encoding_type)?])
+}
+
+/// `registered_epoch(blob: &Blob): u64`
+fn registered_epoch(
+    _ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.registered_epoch)?])
+}
+
+/// `certified_epoch(blob: &Blob): Option<u64>`
+fn certified_epoch(
+    _ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.certified_epoch)?])
+}
+
+/// `is_blob_certified(blob: &Blob): bool`
+fn is_blob_certified(
+    _ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.certified_epoch.is_some())?])
+}
+
+/// `is_deletable(blob: &Blob): bool`
+fn is_deletable(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(&blob.deletable)?])
+}
+
+// === RS2 sizes ===
 
 /// `symbol_size(size: u64, n_shards: u16): u64`
-fn symbol_size_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+fn symbol_size(
+    _ctx: &mut CallContext<'_>,
+    size: u64,
+    n_shards: u16,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let size: u64 = pure_arg(ctx, &args, 0)?;
-    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
-    Ok(vec![ret(&symbol_size(size, n_shards)?)?])
+    Ok(vec![ret(&rs2::symbol_size(size, n_shards)?)?])
 }
 
 /// `encoded_size(size: u64, n_shards: u16): u64`
-fn encoded_size_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+fn encoded_size(
+    _ctx: &mut CallContext<'_>,
+    size: u64,
+    n_shards: u16,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let size: u64 = pure_arg(ctx, &args, 0)?;
-    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
-    Ok(vec![ret(&encoded_size(size, n_shards)?)?])
+    Ok(vec![ret(&rs2::encoded_size(size, n_shards)?)?])
 }
 
 /// `compute_blob_id(encoding_type: u8, size: u64, root_hash: u256): u256`
-fn compute_blob_id_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+fn compute_blob_id(
+    _ctx: &mut CallContext<'_>,
+    encoding_type: u8,
+    size: u64,
+    root_hash: U256,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let encoding_type: u8 = pure_arg(ctx, &args, 0)?;
-    let size: u64 = pure_arg(ctx, &args, 1)?;
-    let root_hash: U256 = pure_arg(ctx, &args, 2)?;
-    Ok(vec![ret(&compute_blob_id(
+    Ok(vec![ret(&rs2::compute_blob_id(
         encoding_type,
         size,
         &root_hash,
@@ -1338,13 +1140,10 @@ fn compute_blob_id_handler(
 }
 
 /// `certification_message(epoch: u64, blob_id: u256): vector<u8>`
-fn certification_message_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+fn certification_message(
+    _ctx: &mut CallContext<'_>,
+    epoch: u64,
+    blob_id: U256,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let epoch: u64 = pure_arg(ctx, &args, 0)?;
-    let blob_id: U256 = pure_arg(ctx, &args, 1)?;
-    Ok(vec![ret(&certification_message(epoch, &blob_id))?])
+    Ok(vec![ret(&rs2::certification_message(epoch, &blob_id))?])
 }

@@ -24,8 +24,8 @@ use super::blob::{self, blake2b256};
 use super::system::{self, slash_node};
 use super::version;
 use super::{
-    TableTypes, abort_in, emit, new_wal_coin, object_arg, ret, table_add, table_contains,
-    table_get, table_new, table_remove, tag, type_tag, wal,
+    TableTypes, abort_in, emit, new_wal_coin, ret, table_add, table_contains, table_get, table_new,
+    table_remove, tag, type_tag, wal,
 };
 use crate::runtime::{CallContext, Value};
 
@@ -70,16 +70,6 @@ fn open_types() -> TableTypes {
     }
 }
 
-/// The shared `ChallengeBoard` argument at `i`, read.
-pub fn board_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, ChallengeBoard), ExecutionError> {
-    let id = object_arg(ctx, args, i, &tag(MODULE, "ChallengeBoard"))?;
-    Ok((id, ctx.read(id)?))
-}
-
 /// An arithmetic overflow in this module's Move code.
 fn arithmetic_error() -> ExecutionError {
     ExecutionError::MovePrimitiveRuntimeError {
@@ -119,23 +109,19 @@ fn in_range(ctx: &mut CallContext<'_>, min: u64, max: u64, width: usize) -> u64 
 /// random: &Random, clock: &Clock)` (private `entry`).
 fn issue_challenges(
     ctx: &mut CallContext<'_>,
-    board: Obj<ChallengeBoard>,
+    mut board: Obj<ChallengeBoard>,
     system: Obj<System>,
     registry: Obj<BlobRegistry>,
     _random: Random,
     _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: board_id,
-        value: mut board,
-    } = board;
     let (system, registry) = (system.value, registry.value);
     version::assert_current(board.version)?;
     version::assert_current(system.version)?;
     version::assert_current(registry.version)?;
     let now = ctx.timestamp_ms();
     issue_all(ctx, &mut board, &system, &registry, now)?;
-    ctx.write(board_id, &board)?;
+    board.save(ctx)?;
     Ok(vec![])
 }
 
@@ -151,7 +137,7 @@ pub fn issue_all(
     if board.last_issued_epoch == Some(epoch) {
         return Err(abort_in(MODULE, E_ALREADY_ISSUED));
     }
-    let count = blob::certified_count(registry);
+    let count = blob::live_count(registry);
     if count == 0 {
         return Err(abort_in(MODULE, E_NO_CERTIFIED_BLOB));
     }
@@ -164,14 +150,14 @@ pub fn issue_all(
     for node_id in &system.committee {
         // `node_challengeable_shards`: shards gained at this epoch's start count only once
         // the node signalled `epoch_sync_done`.
-        let shards = system::node_challengeable_shards(system, move_types::address_of(node_id));
+        let shards = system::challengeable_shards_of(system, move_types::address_of(node_id));
         if shards.is_empty() {
             continue;
         }
         let Some(picked) = pick_live_blob(ctx, registry, count, epoch)? else {
             continue;
         };
-        let (blob_id, root_hash, _) = blob::certified_at(ctx, registry, picked)?;
+        let (blob_id, root_hash, _) = blob::live_at(ctx, registry, picked)?;
         let shard_pick = in_range(ctx, 0, shards.len() as u64 - 1, 8);
         let shard = *shards
             .get(usize::try_from(shard_pick).map_err(|_| ExecutionError::InvariantViolation)?)
@@ -179,7 +165,7 @@ pub fn issue_all(
         // `n_shards - 1` underflows in Move for n = 0; a `System` always has shards.
         let max_symbol = n_shards.checked_sub(1).ok_or_else(arithmetic_error)?;
         let symbol_index = in_range(ctx, 0, u64::from(max_symbol), 2) as u16;
-        let size = blob::size_of(ctx, registry, &blob_id)?;
+        let size = blob::entry_of(ctx, registry, &blob_id)?.size;
         let challenge = Challenge::new(
             node_id.clone(),
             blob_id,
@@ -188,7 +174,7 @@ pub fn issue_all(
             shard,
             pair_index_for(&blob_id, shard, n_shards)?,
             symbol_index,
-            blob::symbol_size(size, n_shards)?,
+            blob::rs2::symbol_size(size, n_shards)?,
             epoch,
             deadline_ms,
             // `system::node_stake`: stake only changes at an epoch change, so this is the
@@ -213,7 +199,7 @@ fn pick_live_blob(
 ) -> Result<Option<u64>, ExecutionError> {
     for _ in 0..MAX_SAMPLE_TRIES {
         let i = in_range(ctx, 0, count - 1, 8);
-        let (_, _, end_epoch) = blob::certified_at(ctx, registry, i)?;
+        let (_, _, end_epoch) = blob::live_at(ctx, registry, i)?;
         if end_epoch > epoch {
             return Ok(Some(i));
         }
@@ -259,7 +245,7 @@ fn record(
 #[allow(clippy::too_many_arguments)]
 fn respond(
     ctx: &mut CallContext<'_>,
-    board: Obj<ChallengeBoard>,
+    mut board: Obj<ChallengeBoard>,
     cap: Obj<NodeCap>,
     challenge_id: u64,
     symbol: Vec<u8>,
@@ -268,10 +254,6 @@ fn respond(
     pair_path: Vec<Vec<u8>>,
     _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: board_id,
-        value: mut board,
-    } = board;
     version::assert_current(board.version)?;
     let cap = cap.value;
     let now = ctx.timestamp_ms();
@@ -307,7 +289,7 @@ fn respond(
         now,
     );
     emit(ctx, "ChallengeAnswered", &event)?;
-    ctx.write(board_id, &board)?;
+    board.save(ctx)?;
     Ok(vec![])
 }
 
@@ -315,24 +297,12 @@ fn respond(
 /// challenge_id: u64, clock: &Clock): Coin<WAL>`
 fn slash_missed(
     ctx: &mut CallContext<'_>,
-    board: Obj<ChallengeBoard>,
-    system: Obj<System>,
-    treasury: Obj<Treasury>,
+    mut board: Obj<ChallengeBoard>,
+    mut system: Obj<System>,
+    mut treasury: Obj<Treasury>,
     challenge_id: u64,
     _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: board_id,
-        value: mut board,
-    } = board;
-    let Obj {
-        id: system_id,
-        value: mut system,
-    } = system;
-    let Obj {
-        id: treasury_id,
-        value: mut treasury,
-    } = treasury;
     version::assert_current(board.version)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
@@ -361,9 +331,9 @@ fn slash_missed(
         move_address(ctx.sender()),
     );
     emit(ctx, "ChallengeSlashed", &event)?;
-    ctx.write(board_id, &board)?;
-    ctx.write(system_id, &system)?;
-    ctx.write(treasury_id, &treasury)?;
+    board.save(ctx)?;
+    system.save(ctx)?;
+    treasury.save(ctx)?;
     let coin = new_wal_coin(ctx, reward)?;
     Ok(vec![Value::Object(coin)])
 }

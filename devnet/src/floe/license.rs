@@ -23,7 +23,7 @@ use super::args::{Clock, Obj, WalCoin};
 use super::model::{self, abort_at, arithmetic_error, move_address};
 use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE};
-use super::{coin_value, emit, object_arg, ret, tag, take_from_coin};
+use super::{coin_value, emit, ret, tag, take_from_coin};
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "license";
@@ -59,36 +59,6 @@ pub fn license_tag() -> StructTag {
 /// `floe::license::UseReceipt`.
 pub fn receipt_tag() -> StructTag {
     tag(MODULE, "UseReceipt")
-}
-
-/// The shared `LicenseOffer` argument at `index`, read.
-pub fn offer_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(Address, LicenseOffer), ExecutionError> {
-    let id = object_arg(ctx, args, index, &offer_tag())?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// The `License` argument at `index`, read.
-pub fn license_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(Address, License), ExecutionError> {
-    let id = object_arg(ctx, args, index, &license_tag())?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// The `UseReceipt` argument at `index`, read.
-pub fn receipt_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(Address, UseReceipt), ExecutionError> {
-    let id = object_arg(ctx, args, index, &receipt_tag())?;
-    Ok((id, ctx.read(id)?))
 }
 
 // === Internal ===
@@ -138,28 +108,20 @@ fn plus(a: u64, b: u64) -> Result<u64, ExecutionError> {
 /// max_windows: u64, uses_per_window: u64, ctx): ID`
 fn create_offer(
     ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
+    mut model: Obj<Model>,
     cap: Obj<ModelCap>,
     price_per_window: u64,
     window_ms: u64,
     max_windows: u64,
     uses_per_window: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
     version::assert_current(model.version)?;
-    let Obj {
-        id: cap_id,
-        value: cap,
-    } = cap;
 
     // The offer functions' own check first, so all of them abort `license::EWrongCap`.
-    if move_types::address_of(&cap.model_id) != model_id {
+    if move_types::address_of(&cap.model_id) != model.id {
         return Err(ctx.abort(E_WRONG_CAP));
     }
-    model::authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    model::authorize(ctx, model.id, &mut model, cap.id, &cap)?;
     if window_ms == 0 {
         return Err(ctx.abort(E_ZERO_WINDOW_LENGTH));
     }
@@ -178,7 +140,7 @@ fn create_offer(
     let offer = LicenseOffer::new(
         move_types::uid(offer_id),
         super::version::VERSION,
-        move_types::id(model_id),
+        move_types::id(model.id),
         price_per_window,
         window_ms,
         max_windows,
@@ -190,7 +152,7 @@ fn create_offer(
         "LicenseOfferCreated",
         &LicenseOfferCreated::new(
             move_types::id(offer_id),
-            move_types::id(model_id),
+            move_types::id(model.id),
             price_per_window,
             window_ms,
             max_windows,
@@ -200,7 +162,7 @@ fn create_offer(
     )?;
     ctx.create_object(offer_tag(), false, &offer)?;
     ctx.share(offer_id)?;
-    ctx.write(model_id, &model)?;
+    model.save(ctx)?;
     Ok(vec![ret(&move_types::id(offer_id))?])
 }
 
@@ -226,14 +188,10 @@ fn resume_offer(
 /// version to this one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
 fn migrate_offer(
     ctx: &mut CallContext<'_>,
-    offer: Obj<LicenseOffer>,
+    mut offer: Obj<LicenseOffer>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: offer_id,
-        value: mut offer,
-    } = offer;
     offer.version = version::migrated(offer.version)?;
-    ctx.write(offer_id, &offer)?;
+    offer.save(ctx)?;
     Ok(vec![])
 }
 
@@ -241,14 +199,10 @@ fn migrate_offer(
 /// state they require.
 fn set_paused(
     ctx: &mut CallContext<'_>,
-    offer: Obj<LicenseOffer>,
+    mut offer: Obj<LicenseOffer>,
     cap: Obj<ModelCap>,
     paused: bool,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: offer_id,
-        value: mut offer,
-    } = offer;
     version::assert_current(offer.version)?;
     let cap = cap.value;
     if cap.model_id != offer.model_id {
@@ -264,23 +218,19 @@ fn set_paused(
     emit(
         ctx,
         "LicenseOfferStatusChanged",
-        &LicenseOfferStatusChanged::new(move_types::id(offer_id), offer.model_id.clone(), paused),
+        &LicenseOfferStatusChanged::new(move_types::id(offer.id), offer.model_id.clone(), paused),
     )?;
-    ctx.write(offer_id, &offer)?;
+    offer.save(ctx)?;
     Ok(vec![])
 }
 
 /// `reprice_offer(offer: &mut LicenseOffer, cap: &ModelCap, price_per_window: u64)`
 fn reprice_offer(
     ctx: &mut CallContext<'_>,
-    offer: Obj<LicenseOffer>,
+    mut offer: Obj<LicenseOffer>,
     cap: Obj<ModelCap>,
     price_per_window: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: offer_id,
-        value: mut offer,
-    } = offer;
     version::assert_current(offer.version)?;
     let cap = cap.value;
     if cap.model_id != offer.model_id {
@@ -293,13 +243,13 @@ fn reprice_offer(
         ctx,
         "LicenseOfferRepriced",
         &LicenseOfferRepriced::new(
-            move_types::id(offer_id),
+            move_types::id(offer.id),
             offer.model_id.clone(),
             old_price,
             price_per_window,
         ),
     )?;
-    ctx.write(offer_id, &offer)?;
+    offer.save(ctx)?;
     Ok(vec![])
 }
 
@@ -312,34 +262,22 @@ fn reprice_offer(
 fn purchase(
     ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
-    model: Obj<Model>,
+    mut model: Obj<Model>,
     system: Obj<System>,
-    treasury: Obj<Treasury>,
+    mut treasury: Obj<Treasury>,
     payment: WalCoin,
     windows: u64,
     max_price: u64,
     _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: offer_id,
-        value: offer,
-    } = offer;
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
     let system = system.value;
-    let Obj {
-        id: treasury_id,
-        value: mut treasury,
-    } = treasury;
     version::assert_current(offer.version)?;
     version::assert_current(model.version)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
     let payment = payment.0;
 
-    if move_types::address_of(&offer.model_id) != model_id {
+    if move_types::address_of(&offer.model_id) != model.id {
         return Err(ctx.abort(E_WRONG_MODEL));
     }
     if offer.paused {
@@ -367,7 +305,7 @@ fn purchase(
     let license = License::new(
         move_types::uid(license_id),
         offer.model_id.clone(),
-        move_types::id(offer_id),
+        move_types::id(offer.id),
         buyer,
         expires_at_ms,
         use_limited,
@@ -378,7 +316,7 @@ fn purchase(
         "LicensePurchased",
         &LicensePurchased::new(
             move_types::id(license_id),
-            move_types::id(offer_id),
+            move_types::id(offer.id),
             offer.model_id.clone(),
             buyer,
             windows,
@@ -392,8 +330,8 @@ fn purchase(
         ),
     )?;
     ctx.create_object(license_tag(), true, &license)?;
-    ctx.write(model_id, &model)?;
-    ctx.write(treasury_id, &treasury)?;
+    model.save(ctx)?;
+    treasury.save(ctx)?;
     Ok(vec![Value::Object(license_id)])
 }
 
@@ -403,43 +341,27 @@ fn purchase(
 #[allow(clippy::too_many_arguments)]
 fn extend(
     ctx: &mut CallContext<'_>,
-    license: Obj<License>,
+    mut license: Obj<License>,
     offer: Obj<LicenseOffer>,
-    model: Obj<Model>,
+    mut model: Obj<Model>,
     system: Obj<System>,
-    treasury: Obj<Treasury>,
+    mut treasury: Obj<Treasury>,
     payment: WalCoin,
     windows: u64,
     max_price: u64,
     _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: license_id,
-        value: mut license,
-    } = license;
-    let Obj {
-        id: offer_id,
-        value: offer,
-    } = offer;
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
     let system = system.value;
-    let Obj {
-        id: treasury_id,
-        value: mut treasury,
-    } = treasury;
     version::assert_current(offer.version)?;
     version::assert_current(model.version)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
     let payment = payment.0;
 
-    if move_types::address_of(&license.offer_id) != offer_id {
+    if move_types::address_of(&license.offer_id) != offer.id {
         return Err(ctx.abort(E_WRONG_OFFER));
     }
-    if move_types::address_of(&offer.model_id) != model_id {
+    if move_types::address_of(&offer.model_id) != model.id {
         return Err(ctx.abort(E_WRONG_MODEL));
     }
     if offer.paused {
@@ -479,7 +401,7 @@ fn extend(
         ctx,
         "LicenseExtended",
         &LicenseExtended::new(
-            move_types::id(license_id),
+            move_types::id(license.id),
             license.offer_id.clone(),
             license.model_id.clone(),
             move_address(ctx.sender()),
@@ -492,9 +414,9 @@ fn extend(
             now,
         ),
     )?;
-    ctx.write(license_id, &license)?;
-    ctx.write(model_id, &model)?;
-    ctx.write(treasury_id, &treasury)?;
+    license.save(ctx)?;
+    model.save(ctx)?;
+    treasury.save(ctx)?;
     Ok(vec![])
 }
 
@@ -503,13 +425,9 @@ fn extend(
 /// `consume(license: &mut License, clock: &Clock, ctx): UseReceipt`
 fn consume(
     ctx: &mut CallContext<'_>,
-    license: Obj<License>,
+    mut license: Obj<License>,
     _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: license_id,
-        value: mut license,
-    } = license;
     let now = ctx.timestamp_ms();
     if now >= license.expires_at_ms {
         return Err(ctx.abort(E_LICENSE_EXPIRED));
@@ -524,7 +442,7 @@ fn consume(
         ctx,
         "LicenseConsumed",
         &LicenseConsumed::new(
-            move_types::id(license_id),
+            move_types::id(license.id),
             license.model_id.clone(),
             license.uses_left,
             now,
@@ -533,7 +451,7 @@ fn consume(
     let receipt_id = ctx.fresh_id();
     let receipt = UseReceipt::new(
         move_types::uid(receipt_id),
-        move_types::id(license_id),
+        move_types::id(license.id),
         license.model_id.clone(),
         move_address(ctx.sender()),
         now,
@@ -542,7 +460,7 @@ fn consume(
             .min(now.saturating_add(RECEIPT_TTL_MS)),
     );
     ctx.create_object(receipt_tag(), true, &receipt)?;
-    ctx.write(license_id, &license)?;
+    license.save(ctx)?;
     Ok(vec![Value::Object(receipt_id)])
 }
 
@@ -557,16 +475,12 @@ fn destroy_receipt(
 
 /// `destroy(license: License)`
 fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: license_id,
-        value: license,
-    } = license;
     emit(
         ctx,
         "LicenseDestroyed",
-        &LicenseDestroyed::new(move_types::id(license_id), license.model_id),
+        &LicenseDestroyed::new(move_types::id(license.id), license.model_id.clone()),
     )?;
-    ctx.delete_object(license_id)?;
+    ctx.delete_object(license.id)?;
     Ok(vec![])
 }
 

@@ -20,10 +20,9 @@ use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag
 use super::args::{Clock, Obj};
 use super::version;
 use super::{
-    PACKAGE_ID, TableTypes, emit, new_wal_coin, object_arg, ret, table_add, table_contains,
-    table_new, tag, type_tag,
+    PACKAGE_ID, TableTypes, emit, new_wal_coin, ret, table_add, table_contains, table_new, tag,
+    type_tag,
 };
-use crate::objects;
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "model";
@@ -61,42 +60,6 @@ pub fn versions_types() -> TableTypes {
         key: TypeTag::U64,
         value: type_tag(MODULE, "ModelVersion"),
     }
-}
-
-/// The shared `Model` argument at `index`, read.
-pub fn model_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(Address, Model), ExecutionError> {
-    let id = object_arg(ctx, args, index, &model_tag())?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// The `ModelCap` argument at `index`, read.
-pub fn cap_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(Address, ModelCap), ExecutionError> {
-    let id = object_arg(ctx, args, index, &cap_tag())?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// Checks that argument `index` is the `&Clock` (`0x6`); the time itself comes from
-/// `ctx.timestamp_ms()`.
-pub fn clock_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(), ExecutionError> {
-    let clock = StructTag::new(
-        objects::FRAMEWORK,
-        Identifier::from_static("clock"),
-        Identifier::from_static("Clock"),
-        vec![],
-    );
-    object_arg(ctx, args, index, &clock).map(|_| ())
 }
 
 /// A pure `std::string::String` argument: Sui rejects arguments that are not UTF-8 before
@@ -243,7 +206,7 @@ fn register_model(
 #[allow(clippy::too_many_arguments)]
 fn publish_version(
     ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
+    mut model: Obj<Model>,
     cap: Obj<ModelCap>,
     system: Obj<System>,
     blob: Obj<Blob>,
@@ -253,23 +216,11 @@ fn publish_version(
     metric_values: Vec<u64>,
     _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
-    let Obj {
-        id: cap_id,
-        value: cap,
-    } = cap;
     let system = system.value;
     version::assert_current(model.version)?;
     version::assert_current(system.version)?;
-    let Obj {
-        id: blob_object,
-        value: blob,
-    } = blob;
 
-    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
     if blob.certified_epoch.is_none() {
         return Err(ctx.abort(E_BLOB_NOT_CERTIFIED));
     }
@@ -305,7 +256,7 @@ fn publish_version(
     let version = ModelVersion::new(
         number,
         blob_id,
-        move_types::id(blob_object),
+        move_types::id(blob.id),
         architecture.clone(),
         dataset_hash.clone(),
         VecMap::new(entries),
@@ -323,7 +274,7 @@ fn publish_version(
         ctx,
         "ModelVersionPublished",
         &ModelVersionPublished::new(
-            move_types::id(model_id),
+            move_types::id(model.id),
             number,
             blob_id,
             architecture,
@@ -332,43 +283,31 @@ fn publish_version(
             metric_values,
             publisher,
             published_at_ms,
-            move_types::id(blob_object),
+            move_types::id(blob.id),
         ),
     )?;
-    ctx.write(model_id, &model)?;
+    model.save(ctx)?;
     Ok(vec![ret(&number)?])
 }
 
 /// `migrate(self: &mut Model)`: anyone brings a model of an older package version to this
 /// one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
-fn migrate(ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
+fn migrate(ctx: &mut CallContext<'_>, mut model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
     model.version = version::migrated(model.version)?;
-    ctx.write(model_id, &model)?;
+    model.save(ctx)?;
     Ok(vec![])
 }
 
 /// `update_description(self: &mut Model, cap: &ModelCap, description: String, ctx)`
 fn update_description(
     ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
+    mut model: Obj<Model>,
     cap: Obj<ModelCap>,
     description: MoveString,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
     version::assert_current(model.version)?;
-    let Obj {
-        id: cap_id,
-        value: cap,
-    } = cap;
 
-    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
     if description.bytes.len() > MAX_DESCRIPTION_LENGTH {
         return Err(ctx.abort(E_DESCRIPTION_TOO_LONG));
     }
@@ -377,29 +316,21 @@ fn update_description(
     emit(
         ctx,
         "ModelDescriptionUpdated",
-        &ModelDescriptionUpdated::new(move_types::id(model_id), description, updated_by),
+        &ModelDescriptionUpdated::new(move_types::id(model.id), description, updated_by),
     )?;
-    ctx.write(model_id, &model)?;
+    model.save(ctx)?;
     Ok(vec![])
 }
 
 /// `withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx): Coin<WAL>`
 fn withdraw_revenue(
     ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
+    mut model: Obj<Model>,
     cap: Obj<ModelCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
     version::assert_current(model.version)?;
-    let Obj {
-        id: cap_id,
-        value: cap,
-    } = cap;
 
-    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
     let amount = model.revenue.value;
     if amount == 0 {
         return Err(ctx.abort(E_NO_REVENUE));
@@ -409,30 +340,22 @@ fn withdraw_revenue(
     emit(
         ctx,
         "ModelRevenueWithdrawn",
-        &ModelRevenueWithdrawn::new(move_types::id(model_id), amount, recipient),
+        &ModelRevenueWithdrawn::new(move_types::id(model.id), amount, recipient),
     )?;
     let coin = new_wal_coin(ctx, amount)?;
-    ctx.write(model_id, &model)?;
+    model.save(ctx)?;
     Ok(vec![Value::Object(coin)])
 }
 
 /// `refresh_owner(self: &mut Model, cap: &ModelCap, ctx)`
 fn refresh_owner(
     ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
+    mut model: Obj<Model>,
     cap: Obj<ModelCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: model_id,
-        value: mut model,
-    } = model;
     version::assert_current(model.version)?;
-    let Obj {
-        id: cap_id,
-        value: cap,
-    } = cap;
-    authorize(ctx, model_id, &mut model, cap_id, &cap)?;
-    ctx.write(model_id, &model)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
+    model.save(ctx)?;
     Ok(vec![])
 }
 

@@ -19,8 +19,7 @@ use sui_sdk_types::{Address, ExecutionError};
 use super::args::{Obj, WalCoin};
 use super::version;
 use super::{
-    coin_into_balance, coin_value, emit, new_wal_coin, object_arg, ret, staking_pool, system, tag,
-    wal,
+    coin_into_balance, coin_value, emit, new_wal_coin, ret, staking_pool, system, tag, wal,
 };
 use crate::runtime::{CallContext, Value};
 
@@ -45,26 +44,6 @@ pub use floe_sdk::move_aborts::staking::*;
 
 // ----- arguments -----
 
-/// The `NodeCap` argument at `i`, read.
-pub fn node_cap_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, NodeCap), ExecutionError> {
-    let id = object_arg(ctx, args, i, &tag(MODULE, "NodeCap"))?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// The `StakedWal` argument at `i`, read.
-pub fn staked_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, StakedWal), ExecutionError> {
-    let id = object_arg(ctx, args, i, &tag(MODULE, "StakedWal"))?;
-    Ok((id, ctx.read(id)?))
-}
-
 fn valid_network_address(address: &MoveString) -> bool {
     !address.bytes.is_empty() && address.bytes.len() <= MAX_NETWORK_ADDRESS_LENGTH
 }
@@ -88,17 +67,13 @@ pub fn pop_message(sender: Address, bls_public_key: &[u8]) -> Vec<u8> {
 /// bls_public_key: vector<u8>, proof_of_possession: vector<u8>, commission_bps: u64): NodeCap`
 fn register_node(
     ctx: &mut CallContext<'_>,
-    system: Obj<System>,
+    mut system: Obj<System>,
     name: MoveString,
     network_address: MoveString,
     bls_public_key: Vec<u8>,
     proof_of_possession: Vec<u8>,
     commission_bps: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: mut system,
-    } = system;
     version::assert_current(system.version)?;
     if commission_bps > MAX_COMMISSION_BPS {
         return Err(ctx.abort(E_INVALID_COMMISSION));
@@ -124,7 +99,7 @@ fn register_node(
         bls_public_key,
         commission_bps,
     )?;
-    ctx.write(system_id, &system)?;
+    system.save(ctx)?;
     Ok(vec![Value::Object(cap)])
 }
 
@@ -193,14 +168,10 @@ fn vote(
     kind: u8,
     value: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: system,
-    } = system;
     version::assert_current(system.version)?;
     let node_id = move_types::address_of(&cap.value.node_id);
     set_vote(ctx, &system, node_id, kind, value)?;
-    ctx.write(system_id, &system)?;
+    system.save(ctx)?;
     Ok(vec![])
 }
 
@@ -273,10 +244,6 @@ fn set_network_address(
     cap: Obj<NodeCap>,
     network_address: MoveString,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: system,
-    } = system;
     version::assert_current(system.version)?;
     let cap = cap.value;
     if !valid_network_address(&network_address) {
@@ -294,7 +261,7 @@ fn set_network_address(
         "NodeNetworkAddressChanged",
         &NodeNetworkAddressChanged::new(cap.node_id, network_address, epoch),
     )?;
-    ctx.write(system_id, &system)?;
+    system.save(ctx)?;
     Ok(vec![])
 }
 
@@ -303,14 +270,10 @@ fn set_network_address(
 /// `EWrongSyncEpoch`, `ENoPendingShards`.
 fn epoch_sync_done(
     ctx: &mut CallContext<'_>,
-    system: Obj<System>,
+    mut system: Obj<System>,
     cap: Obj<NodeCap>,
     epoch: u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: mut system,
-    } = system;
     version::assert_current(system.version)?;
     let cap = cap.value;
     let shards = system::mark_synced(&mut system, move_types::address_of(&cap.node_id), epoch)?;
@@ -319,7 +282,7 @@ fn epoch_sync_done(
         "EpochSyncDone",
         &EpochSyncDone::new(cap.node_id, epoch, shards),
     )?;
-    ctx.write(system_id, &system)?;
+    system.save(ctx)?;
     Ok(vec![])
 }
 
@@ -329,10 +292,6 @@ fn collect_commission(
     system: Obj<System>,
     cap: Obj<NodeCap>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: system,
-    } = system;
     version::assert_current(system.version)?;
     let cap = cap.value;
     let epoch = system.epoch;
@@ -346,7 +305,7 @@ fn collect_commission(
         &CommissionCollected::new(cap.node_id, amount, epoch),
     )?;
     let coin = new_wal_coin(ctx, amount)?;
-    ctx.write(system_id, &system)?;
+    system.save(ctx)?;
     Ok(vec![Value::Object(coin)])
 }
 
@@ -359,10 +318,6 @@ fn stake(
     node_id: move_types::ID,
     coin: WalCoin,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: system,
-    } = system;
     version::assert_current(system.version)?;
     let node = node_id;
     let coin = coin.0;
@@ -405,7 +360,7 @@ fn stake(
             activation_epoch,
         ),
     )?;
-    ctx.write(system_id, &system)?;
+    system.save(ctx)?;
     Ok(vec![Value::Object(id)])
 }
 
@@ -413,17 +368,9 @@ fn stake(
 fn request_withdraw(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
-    staked: Obj<StakedWal>,
+    mut staked: Obj<StakedWal>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: system,
-    } = system;
     version::assert_current(system.version)?;
-    let Obj {
-        id: staked_id,
-        value: mut staked,
-    } = staked;
     if staked.withdraw_epoch != 0 {
         return Err(ctx.abort(E_WITHDRAW_ALREADY_REQUESTED));
     }
@@ -449,7 +396,7 @@ fn request_withdraw(
         ctx,
         "WithdrawRequested",
         &WithdrawRequested::new(
-            staked.id.id.clone(),
+            staked.value.id.id.clone(),
             staked.node_id.clone(),
             moverox::types::Address::new(ctx.sender().into_inner()),
             staked.principal,
@@ -458,8 +405,8 @@ fn request_withdraw(
             staked.was_active,
         ),
     )?;
-    ctx.write(staked_id, &staked)?;
-    ctx.write(system_id, &system)?;
+    staked.save(ctx)?;
+    system.save(ctx)?;
     Ok(vec![])
 }
 
@@ -467,23 +414,11 @@ fn request_withdraw(
 fn withdraw(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
-    treasury: Obj<Treasury>,
+    mut treasury: Obj<Treasury>,
     staked: Obj<StakedWal>,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let Obj {
-        id: system_id,
-        value: system,
-    } = system;
-    let Obj {
-        id: treasury_id,
-        value: mut treasury,
-    } = treasury;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
-    let Obj {
-        id: staked_id,
-        value: staked,
-    } = staked;
     if staked.withdraw_epoch == 0 {
         return Err(ctx.abort(E_WITHDRAW_NOT_REQUESTED));
     }
@@ -515,13 +450,13 @@ fn withdraw(
         out -= fee;
         fee_burned = wal::burn_balance(ctx, &mut treasury, fee, wal::SOURCE_EARLY_UNSTAKE)?;
     }
-    ctx.delete_object(staked_id)?;
+    ctx.delete_object(staked.id)?;
     emit(
         ctx,
         "Withdrawn",
         &Withdrawn::new(
-            staked.id.id,
-            staked.node_id,
+            staked.value.id.id.clone(),
+            staked.node_id.clone(),
             moverox::types::Address::new(ctx.sender().into_inner()),
             amount,
             fee_burned,
@@ -529,8 +464,8 @@ fn withdraw(
         ),
     )?;
     let coin = new_wal_coin(ctx, out)?;
-    ctx.write(treasury_id, &treasury)?;
-    ctx.write(system_id, &system)?;
+    treasury.save(ctx)?;
+    system.save(ctx)?;
     Ok(vec![Value::Object(coin)])
 }
 

@@ -21,15 +21,13 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
+use super::args::{Clock, Obj};
 use super::version;
 use super::{
-    FloeFn, TableTypes, abort_in, add, arity, emit, object_arg, pure_arg, ret, staking_pool,
-    table_add, table_contains, table_get, table_new, table_remove, table_update, tag,
-    wal_balance_type,
+    TableTypes, abort_in, emit, ret, staking_pool, table_add, table_contains, table_get, table_new,
+    table_remove, table_update, tag, wal_balance_type,
 };
-use crate::handlers::HandlerRegistry;
-use crate::objects::CLOCK_ID;
-use crate::runtime::{CallContext, Value, bad_arg};
+use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "system";
 
@@ -69,6 +67,8 @@ pub const MIN_SHARDS: u16 = 4;
 /// The abort codes of `floe::system`, generated from the Move source.
 pub use floe_sdk::move_aborts::system::*;
 
+include!(concat!(env!("OUT_DIR"), "/floe_system.rs"));
+
 /// `sui::group_ops::EInvalidInput`: `bls12381::g1_from_bytes` of bytes that are not a point.
 const E_GROUP_INVALID_INPUT: u64 = 1;
 
@@ -94,43 +94,6 @@ fn bls_keys_types() -> TableTypes {
     }
 }
 
-// ----- arguments -----
-
-/// The shared `System` argument at `i`, read.
-pub fn system_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, System), ExecutionError> {
-    let id = object_arg(ctx, args, i, &tag(MODULE, "System"))?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// The `AdminCap` argument at `i`, read.
-pub fn admin_cap_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    i: usize,
-) -> Result<(Address, AdminCap), ExecutionError> {
-    let id = object_arg(ctx, args, i, &tag(MODULE, "AdminCap"))?;
-    Ok((id, ctx.read(id)?))
-}
-
-/// The `&Clock` argument at `i` (the shared `0x6`); the time itself is `ctx.timestamp_ms()`.
-pub fn clock_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<(), ExecutionError> {
-    let position = u16::try_from(i).unwrap_or(u16::MAX);
-    let value = args.get(i).ok_or(ExecutionError::ArityMismatch)?;
-    if ctx.object_id(value, position)? != CLOCK_ID {
-        return Err(bad_arg(position));
-    }
-    Ok(())
-}
-
-fn node_id_arg(ctx: &CallContext<'_>, args: &[Value], i: usize) -> Result<Address, ExecutionError> {
-    let id: ID = pure_arg(ctx, args, i)?;
-    Ok(move_types::address_of(&id))
-}
-
 // ----- init and create_system -----
 
 /// `system::init`: the `AdminCap` to the sender (the publisher). Returns its ID.
@@ -143,17 +106,15 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     Ok(id)
 }
 
-/// `create_system(cap: &mut AdminCap, n_shards: u16, epoch_duration_ms: u64, clock: &Clock)`
+/// `create_system(cap: &mut AdminCap, n_shards: u16, epoch_duration_ms: u64, clock: &Clock,
+/// ctx)`
 fn create_system(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    mut cap: Obj<AdminCap>,
+    n_shards: u16,
+    epoch_duration_ms: u64,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 4)?;
-    let (cap_id, mut cap) = admin_cap_arg(ctx, &args, 0)?;
-    let n_shards: u16 = pure_arg(ctx, &args, 1)?;
-    let epoch_duration_ms: u64 = pure_arg(ctx, &args, 2)?;
-    clock_arg(ctx, &args, 3)?;
     if cap.system_id.is_some() {
         return Err(ctx.abort(E_SYSTEM_ALREADY_CREATED));
     }
@@ -174,7 +135,7 @@ fn create_system(
     // Field order of the Move struct literal: the System's UID, then its three tables.
     let id = ctx.fresh_id();
     cap.system_id = Some(move_types::id(id));
-    ctx.write(cap_id, &cap)?;
+    cap.save(ctx)?;
     let pools = table_new(ctx);
     let bls_keys = table_new(ctx);
     let fees = table_new(ctx);
@@ -228,7 +189,7 @@ fn create_system(
 // ----- reads -----
 
 /// `committee_shard_counts`: shards per member, in committee order.
-pub fn committee_shard_counts(system: &System) -> Vec<u16> {
+pub fn shard_counts(system: &System) -> Vec<u16> {
     system
         .committee_shards
         .iter()
@@ -237,7 +198,7 @@ pub fn committee_shard_counts(system: &System) -> Vec<u16> {
 }
 
 /// `node_shards`: the shards `node_id` holds this epoch (empty outside the committee).
-pub fn node_shards(system: &System, node_id: Address) -> Vec<u16> {
+pub fn shards_of(system: &System, node_id: Address) -> Vec<u16> {
     system
         .committee
         .iter()
@@ -248,14 +209,14 @@ pub fn node_shards(system: &System, node_id: Address) -> Vec<u16> {
 
 /// `node_pending_shards`: the shards `node_id` gained at this epoch's start and has not
 /// signalled holding (empty outside the committee).
-pub fn node_pending_shards(system: &System, node_id: Address) -> Vec<u16> {
+pub fn pending_shards_of(system: &System, node_id: Address) -> Vec<u16> {
     committee_index(system, node_id)
         .map(|k| system.pending_shards[k].clone())
         .unwrap_or_default()
 }
 
 /// `node_challengeable_shards`: the shards `node_id` holds minus those pending sync.
-pub fn node_challengeable_shards(system: &System, node_id: Address) -> Vec<u16> {
+pub fn challengeable_shards_of(system: &System, node_id: Address) -> Vec<u16> {
     committee_index(system, node_id)
         .map(|k| {
             let pending = &system.pending_shards[k];
@@ -318,7 +279,7 @@ fn gained_shards(system: &System, committee: &[Address], shards: &[Vec<u16>]) ->
 }
 
 /// `is_committee_member`.
-pub fn is_committee_member(system: &System, node_id: Address) -> bool {
+pub fn in_committee(system: &System, node_id: Address) -> bool {
     system
         .committee
         .iter()
@@ -326,7 +287,7 @@ pub fn is_committee_member(system: &System, node_id: Address) -> bool {
 }
 
 /// `is_registered`: whether `System.pools` holds `node_id`.
-pub fn is_registered(
+pub fn has_pool(
     ctx: &mut CallContext<'_>,
     system: &System,
     node_id: Address,
@@ -345,7 +306,7 @@ pub fn pool(
     system: &System,
     node_id: Address,
 ) -> Result<StakingPool, ExecutionError> {
-    if !is_registered(ctx, system, node_id)? {
+    if !has_pool(ctx, system, node_id)? {
         return Err(abort(E_NODE_NOT_FOUND));
     }
     table_get(
@@ -377,7 +338,7 @@ pub fn update_pool<R>(
 }
 
 /// `fees_for_epoch`.
-pub fn fees_for_epoch(
+pub fn epoch_fees(
     ctx: &mut CallContext<'_>,
     system: &System,
     epoch: u64,
@@ -391,40 +352,6 @@ pub fn fees_for_epoch(
     }
 }
 
-fn read_system(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&System) -> Result<Value, ExecutionError>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 1)?;
-    let (_, system) = system_arg(ctx, args, 0)?;
-    Ok(vec![f(&system)?])
-}
-
-/// Reads taking `(self: &System, node_id: ID)`.
-fn read_node(
-    ctx: &mut CallContext<'_>,
-    args: &[Value],
-    f: impl FnOnce(&mut CallContext<'_>, &System, Address) -> Result<Value, ExecutionError>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 2)?;
-    let (_, system) = system_arg(ctx, args, 0)?;
-    let node_id = node_id_arg(ctx, args, 1)?;
-    Ok(vec![f(ctx, &system, node_id)?])
-}
-
-/// `fees_for_epoch(self: &System, epoch: u64): u64`
-fn fees_for_epoch_handler(
-    ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
-) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 2)?;
-    let (_, system) = system_arg(ctx, &args, 0)?;
-    let epoch: u64 = pure_arg(ctx, &args, 1)?;
-    Ok(vec![ret(&fees_for_epoch(ctx, &system, epoch)?)?])
-}
-
 // ----- parameters -----
 
 /// The shared part of every setter `set_x(self: &mut System, cap: &AdminCap, value: u64)`:
@@ -432,18 +359,14 @@ fn fees_for_epoch_handler(
 /// `ParameterChanged` with the Move field name.
 fn set_parameter(
     ctx: &mut CallContext<'_>,
-    args: &[Value],
+    (mut system, cap, value): (Obj<System>, Obj<AdminCap>, u64),
     name: &str,
     in_bounds: impl FnOnce(&System, u64) -> bool,
     field: impl FnOnce(&mut System) -> &mut u64,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(args, 3)?;
-    let (id, mut system) = system_arg(ctx, args, 0)?;
     version::assert_current(system.version)?;
-    let (_, cap) = admin_cap_arg(ctx, args, 1)?;
-    let value: u64 = pure_arg(ctx, args, 2)?;
     // `assert_admin`: only the cap that created this System tunes it.
-    if cap.system_id != Some(move_types::id(id)) {
+    if cap.system_id != Some(move_types::id(system.id)) {
         return Err(ctx.abort(E_WRONG_ADMIN_CAP));
     }
     if !in_bounds(&system, value) {
@@ -452,7 +375,7 @@ fn set_parameter(
     let epoch = system.epoch;
     let slot = field(&mut system);
     let old = std::mem::replace(slot, value);
-    ctx.write(id, &system)?;
+    system.save(ctx)?;
     emit(
         ctx,
         "ParameterChanged",
@@ -464,27 +387,24 @@ fn set_parameter(
 // ----- epoch change -----
 
 /// `advance_epoch(self: &mut System, treasury: &mut Treasury, clock: &Clock)`
-fn advance_epoch_handler(
+fn advance_epoch(
     ctx: &mut CallContext<'_>,
-    _types: &[TypeTag],
-    args: Vec<Value>,
+    mut system: Obj<System>,
+    mut treasury: Obj<Treasury>,
+    _clock: Clock,
 ) -> Result<Vec<Value>, ExecutionError> {
-    arity(&args, 3)?;
-    let (id, mut system) = system_arg(ctx, &args, 0)?;
-    let (treasury_id, mut treasury) = super::wal::treasury_arg(ctx, &args, 1)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
-    clock_arg(ctx, &args, 2)?;
-    advance_epoch(ctx, &mut system, &mut treasury)?;
-    ctx.write(treasury_id, &treasury)?;
-    ctx.write(id, &system)?;
+    next_epoch(ctx, &mut system, &mut treasury)?;
+    treasury.save(ctx)?;
+    system.save(ctx)?;
     Ok(vec![])
 }
 
-/// `advance_epoch`: settle the ending epoch's fees, move every pool into the next epoch,
+/// The body of `advance_epoch`: settle the ending epoch's fees, move every pool into the next epoch,
 /// select the committee, assign shards and take the quorum votes (see the Move module doc).
 /// Aborts `EEpochNotOver`.
-pub fn advance_epoch(
+fn next_epoch(
     ctx: &mut CallContext<'_>,
     system: &mut System,
     treasury: &mut Treasury,
@@ -588,7 +508,7 @@ pub fn advance_epoch(
             next,
             now,
             system.committee.clone(),
-            committee_shard_counts(system),
+            shard_counts(system),
             committee_stake,
             system.storage_price_per_mib_epoch,
             system.write_price_per_mib,
@@ -842,7 +762,7 @@ pub fn add_write_fees(
 
 /// `used_capacity_at`: encoded bytes reserved for `epoch` (0 once it has ended, and for epochs
 /// no storage covers).
-pub fn used_capacity_at(system: &System, epoch: u64) -> u64 {
+pub fn capacity_used_at(system: &System, epoch: u64) -> u64 {
     if epoch < system.epoch {
         return 0;
     }
@@ -1101,196 +1021,416 @@ pub fn add_pool(
 
 // ----- registration -----
 
-pub fn register(registry: &mut HandlerRegistry) {
-    let handlers: [(&str, FloeFn); 40] = [
-        ("create_system", create_system),
-        ("advance_epoch", advance_epoch_handler),
-        ("epoch", |c, _, a| read_system(c, &a, |s| ret(&s.epoch))),
-        ("epoch_start_ms", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.epoch_start_ms))
-        }),
-        ("epoch_duration_ms", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.epoch_duration_ms))
-        }),
-        ("n_shards", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.n_shards))
-        }),
-        ("storage_price_per_mib_epoch", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.storage_price_per_mib_epoch))
-        }),
-        ("write_price_per_mib", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.write_price_per_mib))
-        }),
-        ("used_capacity", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.used_capacity))
-        }),
-        ("used_capacity_at", |c, _, a| {
-            arity(&a, 2)?;
-            let (_, system) = system_arg(c, &a, 0)?;
-            let epoch: u64 = pure_arg(c, &a, 1)?;
-            Ok(vec![ret(&used_capacity_at(&system, epoch))?])
-        }),
-        ("total_capacity", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.total_capacity))
-        }),
-        ("committee_node_ids", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.committee))
-        }),
-        ("committee_shard_counts", |c, _, a| {
-            read_system(c, &a, |s| ret(&committee_shard_counts(s)))
-        }),
-        ("node_pending_shards", |c, _, a| {
-            read_node(c, &a, |_, s, node| ret(&node_pending_shards(s, node)))
-        }),
-        ("node_challengeable_shards", |c, _, a| {
-            read_node(c, &a, |_, s, node| ret(&node_challengeable_shards(s, node)))
-        }),
-        ("is_committee_member", |c, _, a| {
-            read_node(c, &a, |_, s, node| ret(&is_committee_member(s, node)))
-        }),
-        ("node_shards", |c, _, a| {
-            read_node(c, &a, |_, s, node| ret(&node_shards(s, node)))
-        }),
-        ("is_registered", |c, _, a| {
-            read_node(c, &a, |c, s, node| ret(&is_registered(c, s, node)?))
-        }),
-        ("node_count", |c, _, a| {
-            read_system(c, &a, |s| ret(&(s.pool_ids.len() as u64)))
-        }),
-        ("node_ids", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.pool_ids))
-        }),
-        ("node_bls_public_key", |c, _, a| {
-            read_node(c, &a, |c, s, node| ret(&pool(c, s, node)?.bls_public_key))
-        }),
-        ("node_stake", |c, _, a| {
-            read_node(c, &a, |c, s, node| ret(&pool(c, s, node)?.active.value))
-        }),
-        ("fees_for_epoch", fees_for_epoch_handler),
-        ("fee_burn_bps", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.fee_burn_bps))
-        }),
-        ("license_fee_bps", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.license_fee_bps))
-        }),
-        ("slash_bps", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.slash_bps))
-        }),
-        ("slash_burn_bps", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.slash_burn_bps))
-        }),
-        ("challenge_window_ms", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.challenge_window_ms))
-        }),
-        ("min_stake_epochs", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.min_stake_epochs))
-        }),
-        ("early_unstake_fee_bps", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.early_unstake_fee_bps))
-        }),
-        ("max_epochs_ahead", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.max_epochs_ahead))
-        }),
-        ("max_committee_size", |c, _, a| {
-            read_system(c, &a, |s| ret(&s.max_committee_size))
-        }),
-        ("max_nodes", |_, _, a| {
-            arity(&a, 0)?;
-            Ok(vec![ret(&MAX_NODES)?])
-        }),
-        ("set_fee_burn_bps", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "fee_burn_bps",
-                |_, v| v <= MAX_FEE_BURN_BPS,
-                |s| &mut s.fee_burn_bps,
-            )
-        }),
-        ("set_license_fee_bps", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "license_fee_bps",
-                |_, v| v <= MAX_LICENSE_FEE_BPS,
-                |s| &mut s.license_fee_bps,
-            )
-        }),
-        ("set_slash_bps", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "slash_bps",
-                |_, v| (MIN_SLASH_BPS..=MAX_SLASH_BPS).contains(&v),
-                |s| &mut s.slash_bps,
-            )
-        }),
-        ("set_slash_burn_bps", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "slash_burn_bps",
-                |_, v| v <= MAX_SLASH_BURN_BPS,
-                |s| &mut s.slash_burn_bps,
-            )
-        }),
-        ("set_challenge_window_ms", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "challenge_window_ms",
-                |s, v| v >= MIN_CHALLENGE_WINDOW_MS && v <= s.epoch_duration_ms,
-                |s| &mut s.challenge_window_ms,
-            )
-        }),
-        ("set_min_stake_epochs", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "min_stake_epochs",
-                |_, v| v <= MAX_MIN_STAKE_EPOCHS,
-                |s| &mut s.min_stake_epochs,
-            )
-        }),
-        ("set_early_unstake_fee_bps", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "early_unstake_fee_bps",
-                |_, v| v <= MAX_EARLY_UNSTAKE_FEE_BPS,
-                |s| &mut s.early_unstake_fee_bps,
-            )
-        }),
-    ];
-    for (name, handler) in handlers {
-        add(registry, MODULE, name, handler);
-    }
-    let more: [(&str, FloeFn); 2] = [
-        ("set_max_epochs_ahead", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "max_epochs_ahead",
-                |_, v| (MIN_MAX_EPOCHS_AHEAD..=MAX_MAX_EPOCHS_AHEAD).contains(&v),
-                |s| &mut s.max_epochs_ahead,
-            )
-        }),
-        ("set_max_committee_size", |c, _, a| {
-            set_parameter(
-                c,
-                &a,
-                "max_committee_size",
-                |s, v| {
-                    let upper = u64::from(s.n_shards).min(MAX_NODES);
-                    (MIN_MAX_COMMITTEE_SIZE..=upper).contains(&v)
-                },
-                |s| &mut s.max_committee_size,
-            )
-        }),
-    ];
-    for (name, handler) in more {
-        add(registry, MODULE, name, handler);
-    }
+// ----- reads -----
+
+/// A `self: &System` read of one field.
+fn field<T: serde::Serialize>(value: &T) -> Result<Vec<Value>, ExecutionError> {
+    Ok(vec![ret(value)?])
+}
+
+/// `epoch(self: &System): u64`
+fn epoch(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.epoch)
+}
+
+/// `epoch_start_ms(self: &System): u64`
+fn epoch_start_ms(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.epoch_start_ms)
+}
+
+/// `epoch_duration_ms(self: &System): u64`
+fn epoch_duration_ms(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.epoch_duration_ms)
+}
+
+/// `n_shards(self: &System): u16`
+fn n_shards(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.n_shards)
+}
+
+/// `storage_price_per_mib_epoch(self: &System): u64`
+fn storage_price_per_mib_epoch(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.storage_price_per_mib_epoch)
+}
+
+/// `write_price_per_mib(self: &System): u64`
+fn write_price_per_mib(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.write_price_per_mib)
+}
+
+/// `used_capacity(self: &System): u64`
+fn used_capacity(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.used_capacity)
+}
+
+/// `total_capacity(self: &System): u64`
+fn total_capacity(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.total_capacity)
+}
+
+/// `fee_burn_bps(self: &System): u64`
+fn fee_burn_bps(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.fee_burn_bps)
+}
+
+/// `license_fee_bps(self: &System): u64`
+fn license_fee_bps(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.license_fee_bps)
+}
+
+/// `slash_bps(self: &System): u64`
+fn slash_bps(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.slash_bps)
+}
+
+/// `slash_burn_bps(self: &System): u64`
+fn slash_burn_bps(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.slash_burn_bps)
+}
+
+/// `challenge_window_ms(self: &System): u64`
+fn challenge_window_ms(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.challenge_window_ms)
+}
+
+/// `min_stake_epochs(self: &System): u64`
+fn min_stake_epochs(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.min_stake_epochs)
+}
+
+/// `early_unstake_fee_bps(self: &System): u64`
+fn early_unstake_fee_bps(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.early_unstake_fee_bps)
+}
+
+/// `max_epochs_ahead(self: &System): u64`
+fn max_epochs_ahead(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.max_epochs_ahead)
+}
+
+/// `max_committee_size(self: &System): u64`
+fn max_committee_size(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.max_committee_size)
+}
+
+/// `used_capacity_at(self: &System, epoch: u64): u64`
+fn used_capacity_at(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    epoch: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&capacity_used_at(&system, epoch))
+}
+
+/// `committee_node_ids(self: &System): vector<ID>`
+fn committee_node_ids(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.committee)
+}
+
+/// `committee_shard_counts(self: &System): vector<u16>`
+fn committee_shard_counts(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&shard_counts(&system))
+}
+
+/// `node_pending_shards(self: &System, node_id: ID): vector<u16>`
+fn node_pending_shards(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    node_id: ID,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&pending_shards_of(
+        &system,
+        move_types::address_of(&node_id),
+    ))
+}
+
+/// `node_challengeable_shards(self: &System, node_id: ID): vector<u16>`
+fn node_challengeable_shards(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    node_id: ID,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&challengeable_shards_of(
+        &system,
+        move_types::address_of(&node_id),
+    ))
+}
+
+/// `is_committee_member(self: &System, node_id: ID): bool`
+fn is_committee_member(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    node_id: ID,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&in_committee(&system, move_types::address_of(&node_id)))
+}
+
+/// `node_shards(self: &System, node_id: ID): vector<u16>`
+fn node_shards(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    node_id: ID,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&shards_of(&system, move_types::address_of(&node_id)))
+}
+
+/// `is_registered(self: &System, node_id: ID): bool`
+fn is_registered(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    node_id: ID,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&has_pool(ctx, &system, move_types::address_of(&node_id))?)
+}
+
+/// `node_count(self: &System): u64`
+fn node_count(
+    _ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&(system.pool_ids.len() as u64))
+}
+
+/// `node_ids(self: &System): vector<ID>`
+fn node_ids(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<Value>, ExecutionError> {
+    field(&system.pool_ids)
+}
+
+/// `node_bls_public_key(self: &System, node_id: ID): vector<u8>`
+fn node_bls_public_key(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    node_id: ID,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&pool(ctx, &system, move_types::address_of(&node_id))?.bls_public_key)
+}
+
+/// `node_stake(self: &System, node_id: ID): u64`
+fn node_stake(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    node_id: ID,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(
+        &pool(ctx, &system, move_types::address_of(&node_id))?
+            .active
+            .value,
+    )
+}
+
+/// `fees_for_epoch(self: &System, epoch: u64): u64`
+fn fees_for_epoch(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    epoch: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    field(&epoch_fees(ctx, &system, epoch)?)
+}
+
+/// `max_nodes(): u64`
+fn max_nodes(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
+    field(&MAX_NODES)
+}
+
+// ----- parameter setters: `set_x(self: &mut System, cap: &AdminCap, value: u64)` -----
+
+/// `set_fee_burn_bps`: at most `MAX_FEE_BURN_BPS`.
+fn set_fee_burn_bps(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "fee_burn_bps",
+        |_, v| v <= MAX_FEE_BURN_BPS,
+        |s| &mut s.fee_burn_bps,
+    )
+}
+
+/// `set_license_fee_bps`: at most `MAX_LICENSE_FEE_BPS`.
+fn set_license_fee_bps(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "license_fee_bps",
+        |_, v| v <= MAX_LICENSE_FEE_BPS,
+        |s| &mut s.license_fee_bps,
+    )
+}
+
+/// `set_slash_bps`: within `MIN_SLASH_BPS..=MAX_SLASH_BPS`.
+fn set_slash_bps(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "slash_bps",
+        |_, v| (MIN_SLASH_BPS..=MAX_SLASH_BPS).contains(&v),
+        |s| &mut s.slash_bps,
+    )
+}
+
+/// `set_slash_burn_bps`: at most `MAX_SLASH_BURN_BPS`.
+fn set_slash_burn_bps(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "slash_burn_bps",
+        |_, v| v <= MAX_SLASH_BURN_BPS,
+        |s| &mut s.slash_burn_bps,
+    )
+}
+
+/// `set_challenge_window_ms`: at least `MIN_CHALLENGE_WINDOW_MS`, at most an epoch.
+fn set_challenge_window_ms(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "challenge_window_ms",
+        |s, v| v >= MIN_CHALLENGE_WINDOW_MS && v <= s.epoch_duration_ms,
+        |s| &mut s.challenge_window_ms,
+    )
+}
+
+/// `set_min_stake_epochs`: at most `MAX_MIN_STAKE_EPOCHS`.
+fn set_min_stake_epochs(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "min_stake_epochs",
+        |_, v| v <= MAX_MIN_STAKE_EPOCHS,
+        |s| &mut s.min_stake_epochs,
+    )
+}
+
+/// `set_early_unstake_fee_bps`: at most `MAX_EARLY_UNSTAKE_FEE_BPS`.
+fn set_early_unstake_fee_bps(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "early_unstake_fee_bps",
+        |_, v| v <= MAX_EARLY_UNSTAKE_FEE_BPS,
+        |s| &mut s.early_unstake_fee_bps,
+    )
+}
+
+/// `set_max_epochs_ahead`: within `MIN_MAX_EPOCHS_AHEAD..=MAX_MAX_EPOCHS_AHEAD`.
+fn set_max_epochs_ahead(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "max_epochs_ahead",
+        |_, v| (MIN_MAX_EPOCHS_AHEAD..=MAX_MAX_EPOCHS_AHEAD).contains(&v),
+        |s| &mut s.max_epochs_ahead,
+    )
+}
+
+/// `set_max_committee_size`: at least `MIN_MAX_COMMITTEE_SIZE`, at most the shard count and
+/// `MAX_NODES`.
+fn set_max_committee_size(
+    ctx: &mut CallContext<'_>,
+    system: Obj<System>,
+    cap: Obj<AdminCap>,
+    value: u64,
+) -> Result<Vec<Value>, ExecutionError> {
+    set_parameter(
+        ctx,
+        (system, cap, value),
+        "max_committee_size",
+        |s, v| {
+            let upper = u64::from(s.n_shards).min(MAX_NODES);
+            (MIN_MAX_COMMITTEE_SIZE..=upper).contains(&v)
+        },
+        |s| &mut s.max_committee_size,
+    )
 }
 
 #[cfg(test)]

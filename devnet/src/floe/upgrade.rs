@@ -22,43 +22,27 @@ include!(concat!(env!("OUT_DIR"), "/floe_upgrade.rs"));
 fn migrate(
     ctx: &mut CallContext<'_>,
     cap: Obj<AdminCap>,
-    system: Obj<System>,
-    treasury: Obj<Treasury>,
-    registry: Obj<BlobRegistry>,
-    board: Obj<ChallengeBoard>,
+    mut system: Obj<System>,
+    mut treasury: Obj<Treasury>,
+    mut registry: Obj<BlobRegistry>,
+    mut board: Obj<ChallengeBoard>,
 ) -> Result<Vec<Value>, ExecutionError> {
     let cap = cap.value;
-    let Obj {
-        id: system_id,
-        value: mut system,
-    } = system;
-    let Obj {
-        id: treasury_id,
-        value: mut treasury,
-    } = treasury;
-    let Obj {
-        id: registry_id,
-        value: mut registry,
-    } = registry;
-    let Obj {
-        id: board_id,
-        value: mut board,
-    } = board;
-    if cap.system_id != Some(move_types::id(system_id)) {
+    if cap.system_id != Some(move_types::id(system.id)) {
         return Err(abort_in("system", E_WRONG_ADMIN_CAP));
     }
     system.version = version::migrated(system.version)?;
     treasury.version = version::migrated(treasury.version)?;
     registry.version = version::migrated(registry.version)?;
     board.version = version::migrated(board.version)?;
-    ctx.write(system_id, &system)?;
-    ctx.write(treasury_id, &treasury)?;
-    ctx.write(registry_id, &registry)?;
-    ctx.write(board_id, &board)?;
+    system.save(ctx)?;
+    treasury.save(ctx)?;
+    registry.save(ctx)?;
+    board.save(ctx)?;
     emit(
         ctx,
         "PackageMigrated",
-        &PackageMigrated::new(version::VERSION, move_types::id(system_id)),
+        &PackageMigrated::new(version::VERSION, move_types::id(system.id)),
     )?;
     Ok(vec![])
 }

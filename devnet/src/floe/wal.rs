@@ -5,7 +5,7 @@ use sui_sdk_types::{Address, ExecutionError};
 
 use super::args::{Obj, WalCoin};
 use super::version;
-use super::{abort_in, coin_into_balance, emit, object_arg, ret, tag};
+use super::{abort_in, coin_into_balance, emit, ret, tag};
 use crate::runtime::{CallContext, Value};
 
 const MODULE: &str = "wal";
@@ -106,16 +106,6 @@ pub fn burn_balance(
     let event = WalBurned::new(amount, source, treasury.total_burned, *supply);
     emit(ctx, "WalBurned", &event)?;
     Ok(amount)
-}
-
-/// The shared `Treasury` argument at `index`, read.
-pub fn treasury_arg(
-    ctx: &CallContext<'_>,
-    args: &[Value],
-    index: usize,
-) -> Result<(Address, Treasury), ExecutionError> {
-    let id = object_arg(ctx, args, index, &tag(MODULE, "Treasury"))?;
-    Ok((id, ctx.read(id)?))
 }
 
 /// `burn(treasury: &mut Treasury, coin: Coin<WAL>): u64`: the owner's own burn, always
