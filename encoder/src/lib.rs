@@ -35,7 +35,9 @@ pub use blob_id::BlobId;
 pub use challenge::{ChallengeAnswer, answer_challenge, verify_challenge_answer};
 pub use config::EncodingConfig;
 pub use decode::{decode, decode_and_verify};
-pub use encode::{blob_id, compute_metadata, encode};
+pub use encode::{
+    Workspace, blob_id, blob_id_with, compute_metadata, compute_metadata_with, encode, encode_into,
+};
 pub use error::{DecodeError, EncodeError, ProofError};
 pub use metadata::{BlobMetadata, SliverPairHashes};
 pub use recovery::{RecoverySymbol, recover_sliver, recovery_symbol, recovery_symbols};
