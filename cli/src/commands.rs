@@ -964,3 +964,71 @@ pub async fn own_model_cap(floe: &mut Floe, blob_id: &BlobId) -> anyhow::Result<
     }
     Ok(None)
 }
+
+/// `floe aggregator|publisher|daemon`: serves the gateway's routes on `bind` until Ctrl-C or
+/// SIGTERM. `wallet` is `Some` for roles that pay (`Some(None)`: the home's keystore). Prints
+/// `aggregator URL` / `publisher URL` lines once listening, for scripts and tests.
+pub async fn gateway(
+    session: &Session,
+    role: floe_gateway::Role,
+    bind: std::net::SocketAddr,
+    wallet: Option<Option<PathBuf>>,
+    options: floe_gateway::PublisherOptions,
+) -> anyhow::Result<()> {
+    use floe_gateway::Role;
+    let network = session.network()?;
+    let key = match wallet {
+        None => None,
+        Some(None) => Some(session.key()?),
+        Some(Some(path)) => {
+            let keystore = Keystore::load(&path).with_context(|| {
+                format!(
+                    "cannot load the wallet {}\ncheck the path (a Sui keystore file)",
+                    path.display()
+                )
+            })?;
+            Some(match session.account {
+                Some(address) => keystore.key(&address)?.clone(),
+                None => keystore.first()?.clone(),
+            })
+        }
+    };
+    let app = floe_gateway::connect(role, &network, key, &options)
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to {}\nis the network running? (`floe up`)",
+                network.rpc_url
+            )
+        })?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}\npick another address with --bind"))?;
+    let addr = listener.local_addr()?;
+    if matches!(role, Role::Aggregator | Role::Daemon) {
+        out!("aggregator http://{addr}");
+    }
+    if matches!(role, Role::Publisher | Role::Daemon) {
+        out!("publisher http://{addr}");
+    }
+    eprintln!("serving on http://{addr} (routes: http://{addr}/v1/api); stop with Ctrl-C");
+    floe_gateway::serve(listener, app, stop_signal())
+        .await
+        .context("the HTTP server failed")
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+}

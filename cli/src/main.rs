@@ -107,6 +107,38 @@ enum Command {
     /// Licenses: offer a model, buy, inspect.
     #[command(subcommand)]
     License(LicenseCommand),
+    /// Serve blobs over HTTP with Walrus's routes: GET /v1/blobs/{blob_id}, byte ranges.
+    Aggregator {
+        /// Address to listen on.
+        #[arg(long, alias = "bind-address", default_value = "127.0.0.1:31415")]
+        bind: SocketAddr,
+    },
+    /// Store blobs sent over HTTP (PUT /v1/blobs), paid from this account's WAL.
+    Publisher(PublisherArgs),
+    /// The aggregator and the publisher on one port.
+    Daemon(PublisherArgs),
+}
+
+#[derive(clap::Args)]
+struct PublisherArgs {
+    /// Address to listen on (default 127.0.0.1:31416; `floe daemon`: 127.0.0.1:31415).
+    #[arg(long, alias = "bind-address")]
+    bind: Option<SocketAddr>,
+    /// A keystore file whose first key (or the --as account) pays for stores (default: the
+    /// home's keystore).
+    #[arg(long)]
+    wallet: Option<PathBuf>,
+    /// The largest body accepted, e.g. 10MiB, 512KiB or a number of bytes.
+    #[arg(long, default_value = "10MiB", value_parser = floe_gateway::parse_size)]
+    max_body_size: u64,
+    /// Require `Authorization: Bearer JWT` (HS256, signed with this secret, with `exp`).
+    #[arg(
+        long,
+        env = "FLOE_JWT_SECRET",
+        alias = "jwt-decode-secret",
+        hide_env_values = true
+    )]
+    jwt_secret: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -143,6 +175,12 @@ struct UpArgs {
     /// Milliseconds between checkpoints.
     #[arg(long, default_value_t = 250)]
     checkpoint_ms: u64,
+    /// The aggregator's address (default 127.0.0.1:31415, or any free port if that is taken).
+    #[arg(long)]
+    aggregator: Option<SocketAddr>,
+    /// The publisher's address (default 127.0.0.1:31416, or any free port if that is taken).
+    #[arg(long)]
+    publisher: Option<SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -315,6 +353,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 database_url: args.database_url,
                 node_port: args.node_port,
                 checkpoint_interval_ms: args.checkpoint_ms,
+                aggregator: args.aggregator,
+                publisher: args.publisher,
             };
             up::run(&session.home, options).await
         }
@@ -399,6 +439,33 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::License(LicenseCommand::Show { license_id }) => {
             commands::license_show(&session, license_id).await
+        }
+        Command::Aggregator { bind } => {
+            let options = floe_gateway::PublisherOptions::default();
+            let role = floe_gateway::Role::Aggregator;
+            commands::gateway(&session, role, bind, None, options).await
+        }
+        Command::Publisher(args) => {
+            let bind = args
+                .bind
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 31416)));
+            let options = floe_gateway::PublisherOptions {
+                max_body: args.max_body_size,
+                jwt_secret: args.jwt_secret,
+            };
+            let role = floe_gateway::Role::Publisher;
+            commands::gateway(&session, role, bind, Some(args.wallet), options).await
+        }
+        Command::Daemon(args) => {
+            let bind = args
+                .bind
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 31415)));
+            let options = floe_gateway::PublisherOptions {
+                max_body: args.max_body_size,
+                jwt_secret: args.jwt_secret,
+            };
+            let role = floe_gateway::Role::Daemon;
+            commands::gateway(&session, role, bind, Some(args.wallet), options).await
         }
     }
 }

@@ -39,6 +39,10 @@ pub struct UpOptions {
     /// First node port; node `i` listens on `node_port + i` (0: any free port).
     pub node_port: u16,
     pub checkpoint_interval_ms: u64,
+    /// The aggregator's address; `None`: 127.0.0.1:31415, or any free port if taken.
+    pub aggregator: Option<SocketAddr>,
+    /// The publisher's address; `None`: 127.0.0.1:31416, or any free port if taken.
+    pub publisher: Option<SocketAddr>,
 }
 
 /// A storage node's identity, kept in its directory so restarts keep it.
@@ -347,6 +351,10 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
         Duration::from_millis((options.epoch_ms / 20).clamp(200, 5_000)),
     ));
 
+    let gateways = start_gateways(home, &network, &options)
+        .await
+        .context("starting the aggregator and the publisher")?;
+
     let up = UpFile {
         genesis: shape,
         grpc: devnet.rpc_url(),
@@ -356,10 +364,13 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
         key_servers: key_servers.iter().map(|k| k.entry.clone()).collect(),
     };
     up.save(&home.up_file())?;
-    print_ready(home, &up);
+    print_ready(home, &up, &gateways);
 
     let outcome = wait(&mut nodes, indexer.as_ref()).await;
     keeper.abort();
+    for gateway in gateways {
+        let _ = gateway.stop.send(());
+    }
     for key_server in key_servers {
         let _ = key_server.stop.send(());
     }
@@ -373,8 +384,87 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
     outcome
 }
 
+/// An aggregator or publisher `floe up` runs.
+struct RunningGateway {
+    /// `aggregator` or `publisher`.
+    role: &'static str,
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Listens on `wanted`, or on `default` and, if that is taken, any free port.
+async fn listen(
+    wanted: Option<SocketAddr>,
+    default: u16,
+    what: &str,
+) -> anyhow::Result<tokio::net::TcpListener> {
+    match wanted {
+        Some(addr) => tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("{what} address {addr} is taken; pick another with --{what}")),
+        None => match tokio::net::TcpListener::bind(("127.0.0.1", default)).await {
+            Ok(listener) => Ok(listener),
+            Err(_) => {
+                tracing::warn!(port = default, "{what} port taken; using a free port");
+                Ok(tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?)
+            }
+        },
+    }
+}
+
+/// Starts one aggregator and one publisher; the publisher pays from its own account (the
+/// home's `publisher.keystore`), funded from the faucet.
+async fn start_gateways(
+    home: &Home,
+    network: &NetworkConfig,
+    options: &UpOptions,
+) -> anyhow::Result<Vec<RunningGateway>> {
+    use floe_gateway::{PublisherOptions, Role};
+    let wallet = Keystore::load_or_create(home.root().join("publisher.keystore"), 1)?
+        .first()?
+        .clone();
+    let address = floe_sdk::keystore::address_of(&wallet);
+    if let Some(faucet) = network.faucet_url.as_deref() {
+        floe_sdk::faucet::request_gas(faucet, address)
+            .await
+            .context("funding the publisher with gas")?;
+        floe_sdk::faucet::request_wal(faucet, address, None)
+            .await
+            .context("funding the publisher with WAL")?;
+    }
+    let mut running = Vec::new();
+    for (role, wanted, port, key) in [
+        (Role::Aggregator, options.aggregator, 31415, None),
+        (Role::Publisher, options.publisher, 31416, Some(wallet)),
+    ] {
+        let name = if role == Role::Aggregator {
+            "aggregator"
+        } else {
+            "publisher"
+        };
+        let app = floe_gateway::connect(role, network, key, &PublisherOptions::default()).await?;
+        let listener = listen(wanted, port, name).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = floe_gateway::serve(listener, app, shutdown).await {
+                tracing::error!(error = %e, "{name} stopped");
+            }
+        });
+        running.push(RunningGateway {
+            role: name,
+            url,
+            stop,
+        });
+    }
+    Ok(running)
+}
+
 /// Machine-readable lines first (tests and scripts read them), then a word for people.
-fn print_ready(home: &Home, up: &UpFile) {
+fn print_ready(home: &Home, up: &UpFile, gateways: &[RunningGateway]) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "grpc {}", up.grpc);
@@ -389,6 +479,9 @@ fn print_ready(home: &Home, up: &UpFile) {
     }
     for (i, key_server) in up.key_servers.iter().enumerate() {
         let _ = writeln!(out, "keyserver-{i} {}", key_server.url);
+    }
+    for gateway in gateways {
+        let _ = writeln!(out, "{} {}", gateway.role, gateway.url);
     }
     let _ = writeln!(out, "network {}", home.network_file().display());
     let _ = writeln!(out, "ready");

@@ -1,0 +1,186 @@
+//! What the gateway reads from the chain: the committee and its nodes' clients (cached, renewed
+//! when the epoch changes), `Blob` objects, and the registry of certified blobs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use floe_encoder::BlobId;
+use floe_node::http_client::HttpNodeClient;
+use floe_sdk::committee::Committee;
+use floe_sdk::move_types::{self, blob::Blob, blob::CertifiedEntry};
+use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
+use floe_sdk::{ClientError, Floe, FlowError, NetworkConfig};
+use sui_sdk_types::{Address, TypeTag};
+use tokio::sync::{Mutex, MutexGuard};
+
+/// How long a committee view is used before the epoch is checked again: short enough that
+/// reads move to the new committee within a moment of an epoch change, long enough that a
+/// busy aggregator does not read the `System` object for every request.
+const VIEW_TTL: Duration = Duration::from_secs(2);
+
+/// The clients of the committee's nodes, by node ID.
+pub type Directory = HashMap<Address, HttpNodeClient>;
+
+/// One epoch's committee and the clients of its nodes.
+pub struct View {
+    pub committee: Committee,
+    pub nodes: Arc<Directory>,
+}
+
+/// A connection to the chain shared by a gateway's handlers.
+pub struct Chain {
+    floe: Mutex<Floe>,
+    view: Mutex<Option<(Instant, Arc<View>)>>,
+}
+
+/// Why an object ID does not lead to a blob.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    #[error("no object {0} exists on this network")]
+    NotFound(Address),
+    #[error("object {id} is not a floe Blob (it is a {found})")]
+    NotABlob { id: Address, found: String },
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+}
+
+impl Chain {
+    /// Connects as `key` (the publisher pays with it; an aggregator signs nothing, so any key
+    /// does).
+    pub async fn connect(
+        config: &NetworkConfig,
+        key: Ed25519PrivateKey,
+    ) -> Result<Self, FlowError> {
+        Ok(Self {
+            floe: Mutex::new(Floe::connect(config, key).await?),
+            view: Mutex::new(None),
+        })
+    }
+
+    /// A connection that signs nothing, for reads.
+    pub async fn read_only(config: &NetworkConfig) -> Result<Self, FlowError> {
+        Self::connect(config, Ed25519PrivateKey::new([7; 32])).await
+    }
+
+    /// The chain client, for flows; held for the whole flow so one wallet's transactions
+    /// never race for the same gas coins.
+    pub async fn floe(&self) -> MutexGuard<'_, Floe> {
+        self.floe.lock().await
+    }
+
+    /// The current committee and clients of its nodes, renewed when the epoch has changed.
+    pub async fn view(&self) -> Result<Arc<View>, FlowError> {
+        let mut cached = self.view.lock().await;
+        if let Some((at, view)) = cached.as_ref()
+            && at.elapsed() < VIEW_TTL
+        {
+            return Ok(view.clone());
+        }
+        let mut floe = self.floe.lock().await;
+        let committee = floe.committee().await?;
+        if let Some((_, view)) = cached.as_ref()
+            && view.committee == committee
+        {
+            let view = view.clone();
+            *cached = Some((Instant::now(), view.clone()));
+            return Ok(view);
+        }
+        let mut nodes = Directory::new();
+        for (node_id, address) in floe.node_addresses().await? {
+            let url = if address.contains("://") {
+                address
+            } else {
+                format!("http://{address}")
+            };
+            nodes.insert(node_id, HttpNodeClient::new(url));
+        }
+        let view = Arc::new(View {
+            committee,
+            nodes: Arc::new(nodes),
+        });
+        tracing::info!(
+            epoch = view.committee.epoch,
+            nodes = view.nodes.len(),
+            "committee view renewed"
+        );
+        *cached = Some((Instant::now(), view.clone()));
+        Ok(view)
+    }
+
+    /// The `floe::blob::Blob` object `id`.
+    pub async fn blob_object(&self, id: Address) -> Result<Blob, ObjectError> {
+        let mut floe = self.floe.lock().await;
+        let object = match floe.client.object(id).await {
+            Ok(object) => object,
+            Err(ClientError::ObjectNotFound(_) | ClientError::NotFound(_)) => {
+                return Err(ObjectError::NotFound(id));
+            }
+            Err(e) => return Err(FlowError::from(e).into()),
+        };
+        let package = floe.objects.original_package;
+        let found = match object.as_struct() {
+            Some(data) => {
+                let tag = data.object_type();
+                if *tag.address() == package
+                    && tag.module().as_str() == "blob"
+                    && tag.name().as_str() == "Blob"
+                {
+                    return bcs::from_bytes(data.contents()).map_err(|e| {
+                        FlowError::BadObject {
+                            id,
+                            expected: "blob::Blob",
+                            message: e.to_string(),
+                        }
+                        .into()
+                    });
+                }
+                tag.to_string()
+            }
+            None => "package".to_owned(),
+        };
+        Err(ObjectError::NotABlob { id, found })
+    }
+
+    /// The registry's entry for `blob_id` if a live certified blob has that ID: its latest end
+    /// epoch is what an `alreadyCertified` answer reports.
+    pub async fn certified_entry(
+        &self,
+        blob_id: &BlobId,
+    ) -> Result<Option<CertifiedEntry>, FlowError> {
+        #[derive(serde::Deserialize)]
+        struct Field<K, V> {
+            _id: move_types::UID,
+            _name: K,
+            value: V,
+        }
+        let mut floe = self.floe.lock().await;
+        let registry_id = floe.objects.blob_registry.id;
+        let registry: move_types::blob::BlobRegistry =
+            floe.read_object(registry_id, "blob::BlobRegistry").await?;
+        let index = move_types::address_of(&registry.index.id.id);
+        let position_id = index.derive_dynamic_child_id(&TypeTag::U256, &blob_id.0);
+        let position: Field<move_types::U256, u64> = match floe
+            .read_object(position_id, "dynamic_field::Field<u256, u64>")
+            .await
+        {
+            Ok(field) => field,
+            Err(FlowError::Client(ClientError::ObjectNotFound(_) | ClientError::NotFound(_))) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let entries = move_types::address_of(&registry.entries.contents.id.id);
+        let key = bcs::to_bytes(&position.value).expect("a u64 always serializes");
+        let entry_id = entries.derive_dynamic_child_id(&TypeTag::U64, &key);
+        let entry: Field<u64, CertifiedEntry> = floe
+            .read_object(entry_id, "dynamic_field::Field<u64, CertifiedEntry>")
+            .await?;
+        Ok(Some(entry.value))
+    }
+}
+
+/// The blob ID a `Blob` object holds (a `u256` read little-endian).
+pub fn blob_id_of(blob: &Blob) -> BlobId {
+    BlobId(blob.blob_id.to_le_bytes())
+}

@@ -1,0 +1,161 @@
+//! Floe over plain HTTP, with the routes and answers of Walrus's aggregator and publisher so
+//! that Walrus tooling and habits carry over:
+//!
+//! - [`aggregator`]: `GET|HEAD /v1/blobs/{blob_id}` and `/v1/blobs/by-object-id/{object_id}`,
+//!   streamed, with byte ranges read from only the primary slivers they touch.
+//! - [`publisher`]: `PUT /v1/blobs?epochs=N&deletable=…&send_object_to=…`, paid from the
+//!   publisher's wallet, with a body limit and optional JWT bearer authentication ([`auth`]).
+//! - [`api_doc`]: the OpenAPI document at `/v1/api`.
+//!
+//! Errors are `application/problem+json` ([`problem`]). The `floe aggregator`, `floe publisher`
+//! and `floe daemon` commands and `floe up` serve these routers.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod aggregator;
+pub mod api_doc;
+pub mod auth;
+pub mod byte_range;
+pub mod chain;
+pub mod problem;
+pub mod publisher;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse as _;
+use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
+use floe_sdk::{FlowError, NetworkConfig};
+
+pub use aggregator::Aggregator;
+pub use api_doc::Role;
+pub use chain::Chain;
+pub use publisher::Publisher;
+
+/// The whole app for `role`: its routes, `/v1/api`, and problem+json for unknown routes.
+pub fn app(aggregator: Option<Aggregator>, publisher: Option<Publisher>, role: Role) -> Router {
+    let mut router = api_doc::router(role);
+    if let Some(aggregator) = aggregator {
+        router = router.merge(aggregator.router());
+    }
+    if let Some(publisher) = publisher {
+        router = router.merge(publisher.router());
+    }
+    router.fallback(|| async {
+        problem::Problem::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "no such route: see /v1/api for this server's routes",
+        )
+        .into_response()
+    })
+}
+
+/// Why a gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("cannot reach the network: {0}")]
+    Chain(#[from] FlowError),
+    #[error("a publisher pays for stores and needs a wallet key")]
+    NoWallet,
+}
+
+/// How a publisher takes stores.
+#[derive(Debug, Clone)]
+pub struct PublisherOptions {
+    /// The largest body accepted, in bytes.
+    pub max_body: u64,
+    /// Bearer tokens are required when set: HS256 JWTs signed with this secret.
+    pub jwt_secret: Option<String>,
+}
+
+impl Default for PublisherOptions {
+    fn default() -> Self {
+        Self {
+            max_body: publisher::DEFAULT_MAX_BODY,
+            jwt_secret: None,
+        }
+    }
+}
+
+/// Connects to `network` and builds `role`'s app; the publisher pays with `wallet`.
+pub async fn connect(
+    role: Role,
+    network: &NetworkConfig,
+    wallet: Option<Ed25519PrivateKey>,
+    options: &PublisherOptions,
+) -> Result<Router, GatewayError> {
+    let aggregator = match role {
+        Role::Aggregator | Role::Daemon => {
+            Some(Aggregator::new(Arc::new(Chain::read_only(network).await?)))
+        }
+        Role::Publisher => None,
+    };
+    let publisher = match role {
+        Role::Publisher | Role::Daemon => {
+            let key = wallet.ok_or(GatewayError::NoWallet)?;
+            let chain = Arc::new(Chain::connect(network, key).await?);
+            Some(Publisher::new(
+                chain,
+                options.max_body,
+                options.jwt_secret.as_deref().map(str::as_bytes),
+            ))
+        }
+        Role::Aggregator => None,
+    };
+    Ok(app(aggregator, publisher, role))
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Parses a size such as `10MiB`, `512KiB`, `1GiB` or a plain number of bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size: write e.g. 10MiB, 512KiB or 1048576"))?;
+    let factor: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "K" | "k" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        other => {
+            return Err(format!(
+                "{other:?} is not a size unit: use B, KiB, MiB or GiB"
+            ));
+        }
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10MB").is_err());
+    }
+}

@@ -1,0 +1,370 @@
+//! The publisher: `PUT /v1/blobs` stores the request body as a blob paid from the publisher's
+//! wallet, with Walrus's query parameters and answer.
+//!
+//! The body limit is checked against `Content-Length` before any of the body is read, and
+//! enforced while reading a body sent without one, so an oversized upload costs the publisher
+//! neither memory nor WAL. One store runs at a time per publisher: every store spends the same
+//! wallet's coins.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use floe_encoder::{BlobId, EncodingConfig};
+use floe_sdk::flows::StoragePrice;
+use floe_sdk::move_types::{self, blob::Blob};
+use floe_sdk::{FlowError, slivers};
+use http_body_util::BodyExt as _;
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+use sui_transaction_builder::{ObjectInput, TransactionBuilder};
+
+use crate::auth::TokenCheck;
+use crate::chain::{self, Chain};
+use crate::problem::Problem;
+
+/// Walrus's public publishers take 10 MiB by default; so does Floe's.
+pub const DEFAULT_MAX_BODY: u64 = 10 << 20;
+
+/// What the publisher's handlers share.
+#[derive(Clone)]
+pub struct Publisher {
+    chain: Arc<Chain>,
+    max_body: u64,
+    auth: Option<TokenCheck>,
+}
+
+impl Publisher {
+    /// A publisher paying with `chain`'s key, taking bodies up to `max_body` bytes, requiring
+    /// a bearer token signed with `jwt_secret` when given.
+    pub fn new(chain: Arc<Chain>, max_body: u64, jwt_secret: Option<&[u8]>) -> Self {
+        Self {
+            chain,
+            max_body,
+            auth: jwt_secret.map(TokenCheck::hs256),
+        }
+    }
+
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/v1/blobs", put(put_blob))
+            .with_state(self)
+    }
+}
+
+/// The query of `PUT /v1/blobs`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StoreQuery {
+    /// Epochs to store the blob for, from the current one (default 1).
+    pub epochs: Option<u64>,
+    /// Whether the owner may delete the blob before it expires (default: true, as Walrus).
+    pub deletable: Option<bool>,
+    /// The opposite of `deletable`, as Walrus also accepts.
+    pub permanent: Option<bool>,
+    /// Where the new `Blob` object goes (default: the publisher's own address).
+    pub send_object_to: Option<String>,
+}
+
+/// The answer to a store, as Walrus's publisher gives it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum StoreResult {
+    NewlyCreated(NewlyCreated),
+    AlreadyCertified(AlreadyCertified),
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewlyCreated {
+    pub blob_object: BlobObject,
+    pub resource_operation: ResourceOperation,
+    /// WAL base units paid (storage and write fees).
+    pub cost: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlreadyCertified {
+    pub blob_id: String,
+    /// The latest end epoch among the blob's certified copies.
+    pub end_epoch: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BlobObject {
+    pub id: String,
+    pub registered_epoch: u64,
+    pub blob_id: String,
+    pub size: u64,
+    pub encoding_type: String,
+    pub certified_epoch: Option<u64>,
+    pub storage: StorageObject,
+    pub deletable: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageObject {
+    pub id: String,
+    pub start_epoch: u64,
+    pub end_epoch: u64,
+    pub storage_size: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ResourceOperation {
+    RegisterFromScratch {
+        encoded_length: u64,
+        epochs_ahead: u64,
+    },
+}
+
+/// Stores the body as a blob.
+#[utoipa::path(put, path = "/v1/blobs", params(StoreQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "stored and certified, or already certified for long enough", body = StoreResult),
+        (status = 400, description = "bad query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "auth is on and the bearer token is missing or invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the body is over the publisher's limit", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "the chain or the storage nodes failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "the publisher's wallet cannot pay", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn put_blob(
+    State(publisher): State<Publisher>,
+    query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    store(&publisher, query, &headers, body)
+        .await
+        .map_or_else(IntoResponse::into_response, |result| {
+            Json(result).into_response()
+        })
+}
+
+async fn store(
+    publisher: &Publisher,
+    query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<StoreResult, Problem> {
+    let claims = match &publisher.auth {
+        Some(check) => Some(check.check(headers)?),
+        None => None,
+    };
+    let limit = claims
+        .as_ref()
+        .and_then(|c| c.max_size)
+        .map_or(publisher.max_body, |max| max.min(publisher.max_body));
+    let too_large = |size: Option<u64>| {
+        let sent = size
+            .map(|s| format!("{s} bytes"))
+            .unwrap_or_else(|| "more".to_owned());
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request body too large",
+            format!(
+                "this publisher stores at most {limit} bytes per request and was sent {sent}; \
+                 store larger files with `floe store`, or run a publisher with a larger \
+                 --max-body-size"
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large(declared));
+    }
+    let Query(query) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let epochs = query.epochs.unwrap_or(1);
+    if let Some(max) = claims.as_ref().and_then(|c| c.max_epochs)
+        && epochs > max
+    {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            format!("the bearer token allows at most {max} epochs; {epochs} were asked for"),
+        ));
+    }
+    let deletable = match (query.deletable, query.permanent) {
+        (Some(d), Some(p)) if d == p => {
+            return Err(Problem::bad_request(
+                "deletable and permanent contradict each other: pass one of them",
+            ));
+        }
+        (Some(d), _) => d,
+        (None, Some(p)) => !p,
+        (None, None) => true,
+    };
+    let send_to = match &query.send_object_to {
+        Some(text) => Some(text.parse::<Address>().map_err(|_| {
+            Problem::bad_request(format!(
+                "send_object_to={text:?} is not a Sui address: 0x and 64 hex digits"
+            ))
+        })?),
+        None => None,
+    };
+    let limited = http_body_util::Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
+    let data = match limited.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return Err(too_large(None));
+        }
+        Err(e) => {
+            return Err(Problem::bad_request(format!(
+                "the body could not be read: {e}"
+            )));
+        }
+    };
+    let mut floe = publisher.chain.floe().await;
+    let system = floe.system().await.map_err(|e| flow_problem(&e))?;
+    if epochs == 0 || epochs > system.max_epochs_ahead {
+        return Err(Problem::bad_request(format!(
+            "epochs={epochs} is out of range: this network stores blobs for 1 to {} epochs ahead",
+            system.max_epochs_ahead
+        )));
+    }
+    let config = EncodingConfig::new(usize::from(system.n_shards))
+        .map_err(|e| Problem::new(StatusCode::BAD_GATEWAY, "Bad network", e.to_string()))?;
+    if data.len() as u64 > config.max_blob_size() {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Blob too large",
+            format!(
+                "a blob on this network ({} shards) holds at most {} bytes",
+                system.n_shards,
+                config.max_blob_size()
+            ),
+        ));
+    }
+    let (metadata, pairs) =
+        tokio::task::spawn_blocking(move || floe_encoder::encode(&config, &data))
+            .await
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    e.to_string(),
+                )
+            })?
+            .map_err(|e| Problem::bad_request(format!("cannot encode the body: {e}")))?;
+    let blob_id = metadata.blob_id();
+    drop(floe);
+    if !deletable
+        && let Some(entry) = publisher
+            .chain
+            .certified_entry(&blob_id)
+            .await
+            .map_err(|e| flow_problem(&e))?
+        && let Some(&end) = entry.ends.last()
+        && end >= system.epoch + epochs
+    {
+        return Ok(StoreResult::AlreadyCertified(AlreadyCertified {
+            blob_id: blob_id.to_string(),
+            end_epoch: end,
+        }));
+    }
+    let view = publisher.chain.view().await.map_err(|e| flow_problem(&e))?;
+    let mut floe = publisher.chain.floe().await;
+    let price = StoragePrice::compute(&system, metadata.unencoded_length, epochs)
+        .map_err(|e| flow_problem(&e))?;
+    let registered = floe
+        .register_blob(&system, &metadata, epochs, deletable)
+        .await
+        .map_err(|e| flow_problem(&e))?;
+    let object_id = *registered.blob_object.object_id();
+    let certificate = slivers::store_slivers(
+        view.nodes.as_ref(),
+        &view.committee,
+        &metadata,
+        &pairs,
+        object_id,
+    )
+    .await
+    .map_err(|e| flow_problem(&e.into()))?;
+    let mut builder = TransactionBuilder::new();
+    let reference = &registered.blob_object;
+    let blob = builder.object(ObjectInput::owned(
+        *reference.object_id(),
+        reference.version(),
+        *reference.digest(),
+    ));
+    floe_sdk::calls::blob::certify_blob(
+        &mut builder,
+        &floe.objects,
+        blob,
+        &certificate.signers,
+        &certificate.signature,
+    );
+    if let Some(owner) = send_to {
+        let owner = builder.pure(&owner);
+        builder.transfer_objects(vec![blob], owner);
+    }
+    floe.execute(builder).await.map_err(|e| flow_problem(&e))?;
+    let stored: Blob = floe
+        .read_object(object_id, "blob::Blob")
+        .await
+        .map_err(|e| flow_problem(&e))?;
+    tracing::info!(%blob_id, object = %object_id, size = stored.size, epochs, deletable, "stored");
+    Ok(StoreResult::NewlyCreated(NewlyCreated {
+        blob_object: blob_object(&stored, blob_id),
+        resource_operation: ResourceOperation::RegisterFromScratch {
+            encoded_length: price.encoded_size,
+            epochs_ahead: epochs,
+        },
+        cost: price.total().map_err(|e| flow_problem(&e))?,
+    }))
+}
+
+fn blob_object(blob: &Blob, blob_id: BlobId) -> BlobObject {
+    debug_assert_eq!(chain::blob_id_of(blob), blob_id);
+    BlobObject {
+        id: move_types::address_of(&blob.id.id).to_string(),
+        registered_epoch: blob.registered_epoch,
+        blob_id: blob_id.to_string(),
+        size: blob.size,
+        encoding_type: "RS2".to_owned(),
+        certified_epoch: blob.certified_epoch,
+        storage: StorageObject {
+            id: move_types::address_of(&blob.storage.id.id).to_string(),
+            start_epoch: blob.storage.start_epoch,
+            end_epoch: blob.storage.end_epoch,
+            storage_size: blob.storage.storage_size,
+        },
+        deletable: blob.deletable,
+    }
+}
+
+/// A failed flow: the wallet cannot pay (503), anything else upstream (502).
+fn flow_problem(e: &FlowError) -> Problem {
+    tracing::warn!(error = %e, "store failed");
+    match e {
+        FlowError::InsufficientWal { needed, available } => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Publisher out of funds",
+            format!(
+                "the publisher's wallet holds {available} WAL base units and this store needs \
+                 {needed}; ask its operator to fund it"
+            ),
+        ),
+        other => Problem::new(
+            StatusCode::BAD_GATEWAY,
+            "Store failed",
+            format!("the store did not complete: {other}; retry in a moment"),
+        ),
+    }
+}
