@@ -6,7 +6,7 @@
 //! enough), executes it, and reads what it created from the transaction's events, so the
 //! caller gets object IDs and values instead of effects to dig through.
 
-use floe_encoder::{BlobId, BlobMetadata, EncodeError, EncodingConfig};
+use floe_encoder::{BlobId, BlobMetadata, EncodeError, EncodingConfig, SliverPair};
 use serde::de::DeserializeOwned;
 use sui_crypto::ed25519::Ed25519PrivateKey;
 use sui_sdk_types::{Address, Digest, ObjectReference, Owner, StructTag};
@@ -26,6 +26,10 @@ use crate::tx::{self, CoinRef, TxError};
 /// RS2, the only encoding the package accepts.
 pub const ENCODING_TYPE_RS2: u8 = 1;
 const MIB: u64 = 1 << 20;
+
+/// Epoch changes a store rides through before it gives up (epochs last minutes; a store that
+/// sees more than this is losing to a network that is stuck changing committees).
+const MAX_EPOCH_CHANGES_PER_STORE: u32 = 3;
 
 /// Why a flow failed, in terms of what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -297,7 +301,9 @@ impl Floe {
 
     /// Stores `blob`: encodes it for the current committee, reserves storage and registers
     /// the blob paying WAL (one transaction), hands the slivers to the nodes, aggregates their
-    /// confirmations and certifies the blob.
+    /// confirmations and certifies the blob. A store that an epoch change overtakes (its
+    /// confirmations sign the old epoch, which `certify_blob` refuses with `EInvalidSignature`)
+    /// asks the new committee to confirm, without registering or paying again.
     pub async fn store_blob<D: NodeDirectory>(
         &mut self,
         nodes: &D,
@@ -306,7 +312,7 @@ impl Floe {
         deletable: bool,
     ) -> Result<StoredBlob, FlowError> {
         let system = self.system().await?;
-        let committee = Committee::from_system(&system);
+        let mut committee = Committee::from_system(&system);
         if committee.members.is_empty() {
             return Err(FlowError::NoCommittee);
         }
@@ -315,25 +321,59 @@ impl Floe {
         let registered = self
             .register_blob(&system, &metadata, epochs_ahead, deletable)
             .await?;
+        let blob_object = *registered.blob_object.object_id();
+        let mut blob_reference = registered.blob_object.clone();
+        let mut epoch_changes = 0;
+        loop {
+            let failure = match self
+                .confirm_and_certify(nodes, &committee, &metadata, &pairs, &blob_reference)
+                .await
+            {
+                Ok((certificate, certified)) => {
+                    return Ok(StoredBlob {
+                        blob_id: registered.blob_id,
+                        blob_object,
+                        certificate,
+                        register_digest: registered.digest,
+                        certify_digest: certified.digest,
+                    });
+                }
+                Err(failure) => failure,
+            };
+            // Confirmations sign one epoch's certification message: when the epoch moved
+            // while they were collected or certified, the new committee confirms again. The
+            // blob stays registered and paid for; only the confirmations are redone.
+            let now = self.system().await?;
+            if now.epoch == committee.epoch || epoch_changes == MAX_EPOCH_CHANGES_PER_STORE {
+                return Err(failure);
+            }
+            epoch_changes += 1;
+            tracing::info!(
+                from = committee.epoch,
+                to = now.epoch,
+                "the epoch changed during the store; collecting the new committee's confirmations"
+            );
+            committee = Committee::from_system(&now);
+            let object = self.client.object(blob_object).await?;
+            blob_reference = ObjectReference::new(blob_object, object.version(), object.digest());
+        }
+    }
+
+    /// Hands the slivers to `committee` and certifies the blob with their confirmations.
+    async fn confirm_and_certify<D: NodeDirectory>(
+        &mut self,
+        nodes: &D,
+        committee: &Committee,
+        metadata: &BlobMetadata,
+        pairs: &[SliverPair],
+        blob_object: &ObjectReference,
+    ) -> Result<(Certificate, ExecutedTransaction), FlowError> {
         // Nodes store only registered blobs: they read this Blob object to check it.
-        let certificate = slivers::store_slivers(
-            nodes,
-            &committee,
-            &metadata,
-            &pairs,
-            *registered.blob_object.object_id(),
-        )
-        .await?;
-        let certified = self
-            .certify_blob(&registered.blob_object, &certificate)
-            .await?;
-        Ok(StoredBlob {
-            blob_id: registered.blob_id,
-            blob_object: *registered.blob_object.object_id(),
-            certificate,
-            register_digest: registered.digest,
-            certify_digest: certified.digest,
-        })
+        let certificate =
+            slivers::store_slivers(nodes, committee, metadata, pairs, *blob_object.object_id())
+                .await?;
+        let certified = self.certify_blob(blob_object, &certificate).await?;
+        Ok((certificate, certified))
     }
 
     /// Reserves storage and registers the blob in one transaction, paying both fees in WAL.
