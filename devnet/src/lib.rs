@@ -30,6 +30,7 @@ pub mod handlers;
 pub mod journal;
 pub mod ledger;
 pub mod objects;
+pub mod render;
 pub mod runtime;
 #[cfg(test)]
 mod runtime_tests;

@@ -43,7 +43,13 @@ pub async fn serve(
         shared,
         shutdown: shutdown.clone(),
     };
+    // Native gRPC (HTTP/2) and gRPC-Web (binary and text, over HTTP/1.1 or HTTP/2) on the same
+    // port, with CORS so that browser dapps can call it from any origin: the devnet is a local
+    // development chain, not a service to lock down.
     let result = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .layer(cors())
+        .layer(tonic_web::GrpcWebLayer::new())
         .add_service(LedgerServiceServer::new(api.clone()))
         .add_service(StateServiceServer::new(api.clone()))
         .add_service(SubscriptionServiceServer::new(api.clone()))
@@ -55,6 +61,31 @@ pub async fn serve(
     if let Err(e) = result {
         tracing::error!(error = %e, "gRPC server stopped");
     }
+}
+
+/// CORS for gRPC-Web from browsers: any origin, the gRPC and gRPC-Web request headers, and the
+/// trailers-as-headers a gRPC-Web client reads (`grpc-status`, `grpc-message`).
+fn cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer, ExposeHeaders};
+    let expose = [
+        "grpc-status",
+        "grpc-message",
+        "grpc-status-details-bin",
+        "x-sui-checkpoint-height",
+        "x-sui-chain-id",
+        "x-sui-chain",
+        "x-sui-epoch",
+        "x-sui-timestamp-ms",
+        "x-sui-lowest-available-checkpoint",
+        "x-sui-lowest-available-checkpoint-objects",
+    ]
+    .map(http::HeaderName::from_static);
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([http::Method::POST, http::Method::GET, http::Method::OPTIONS])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers(ExposeHeaders::list(expose))
+        .max_age(std::time::Duration::from_secs(24 * 60 * 60))
 }
 
 fn mask(mask: Option<&FieldMask>, default: &str) -> FieldMaskTree {
@@ -109,7 +140,7 @@ impl Api {
                 object.version()
             )));
         }
-        Ok(proto::Object::merge_from(object.clone(), tree))
+        Ok(crate::render::object(object, tree))
     }
 }
 
@@ -306,7 +337,7 @@ impl StateService for Api {
         response.next_page_token = next_page_token.map(|id: Address| id.as_bytes().to_vec().into());
         response.objects = objects
             .into_iter()
-            .map(|o| proto::Object::merge_from(o, &tree))
+            .map(|o| crate::render::object(&o, &tree))
             .collect();
         Ok(Response::new(response))
     }
