@@ -29,8 +29,10 @@ pub mod genesis;
 pub mod handlers;
 pub mod journal;
 pub mod ledger;
+pub mod move_model;
 pub mod objects;
 pub mod render;
+pub mod resolve;
 pub mod runtime;
 #[cfg(test)]
 mod runtime_tests;

@@ -1,16 +1,28 @@
-//! What the devnet adds to `sui_rpc`'s proto conversions when it answers: the fields a full
-//! node derives from an object's Move type (a coin's `balance`).
+//! What the devnet adds to `sui_rpc`'s proto conversions when it answers, the fields a full
+//! node derives from Move types: a coin's `balance`, the `json` of objects and events (Sui's
+//! JSON rendering of a Move value from its layout, the layouts from [`crate::move_model`]), and
+//! the `object_type` of every changed object in effects.
+
+use std::collections::HashMap;
 
 use sui_rpc::field::FieldMaskTree;
 use sui_rpc::merge::Merge as _;
 use sui_rpc::proto::sui::rpc::v2 as proto;
-use sui_sdk_types::Object;
+use sui_sdk_types::{Address, Object, StructTag, TypeTag};
 
-/// `object` as the API returns it, cut to `mask`: what `sui_rpc` fills, and `balance` for coins.
+use crate::move_model::MoveModel;
+
+/// `object` as the API returns it, cut to `mask`: what `sui_rpc` fills, `balance` for coins and
+/// `json` for Move objects whose type the devnet knows.
 pub fn object(object: &Object, mask: &FieldMaskTree) -> proto::Object {
     let mut message = proto::Object::merge_from(object.clone(), mask);
     if mask.contains(proto::Object::BALANCE_FIELD.name) {
         message.balance = coin_balance(object);
+    }
+    if mask.contains(proto::Object::JSON_FIELD.name)
+        && let Some((tag, contents, _)) = crate::objects::struct_parts(object)
+    {
+        message.json = struct_json(tag, contents).map(|v| Box::new(to_prost(&v)));
     }
     message
 }
@@ -20,4 +32,261 @@ pub fn coin_balance(object: &Object) -> Option<u64> {
     let (tag, contents, _) = crate::objects::struct_parts(object)?;
     tag.is_coin()?;
     crate::objects::coin_value(contents)
+}
+
+/// An executed transaction as the API returns it, cut to `mask`. `known_types` names the types
+/// of objects the transaction deleted or wrapped (their last versions are gone from the ledger
+/// once it executed).
+pub fn executed_transaction(
+    full: &proto::ExecutedTransaction,
+    known_types: &HashMap<Address, String>,
+    mask: &FieldMaskTree,
+) -> proto::ExecutedTransaction {
+    let mut full = full.clone();
+    let mut types: HashMap<String, String> = known_types
+        .iter()
+        .map(|(id, ty)| (id.to_string(), ty.clone()))
+        .collect();
+    if let Some(objects) = &mut full.objects {
+        for object in &mut objects.objects {
+            if let (Some(id), Some(ty)) = (&object.object_id, &object.object_type) {
+                types.insert(id.clone(), ty.clone());
+            }
+            enrich_object(object);
+        }
+    }
+    if let Some(effects) = &mut full.effects {
+        for changed in &mut effects.changed_objects {
+            if changed.object_type.is_none()
+                && let Some(id) = &changed.object_id
+            {
+                changed.object_type = types.get(id).cloned();
+            }
+        }
+        if let Some(gas) = &mut effects.gas_object
+            && gas.object_type.is_none()
+            && let Some(id) = &gas.object_id
+        {
+            gas.object_type = types.get(id).cloned();
+        }
+    }
+    if let Some(events) = &mut full.events {
+        for event in &mut events.events {
+            if event.json.is_none()
+                && let (Some(ty), Some(contents)) = (&event.event_type, &event.contents)
+                && let Ok(tag) = ty.parse::<StructTag>()
+                && let Some(bytes) = &contents.value
+            {
+                event.json = struct_json(&tag, bytes).map(|v| Box::new(to_prost(&v)));
+            }
+        }
+    }
+    proto::ExecutedTransaction::merge_from(&full, mask)
+}
+
+/// Fills `balance` and `json` of a wildcard-rendered object from its BCS.
+fn enrich_object(object: &mut proto::Object) {
+    let Some(bcs) = &object.bcs else { return };
+    let Ok(decoded) = bcs.deserialize::<Object>() else {
+        return;
+    };
+    object.balance = coin_balance(&decoded);
+    if let Some((tag, contents, _)) = crate::objects::struct_parts(&decoded) {
+        object.json = struct_json(tag, contents).map(|v| Box::new(to_prost(&v)));
+    }
+}
+
+/// Sui's JSON rendering of a Move struct value (BCS `bytes` of type `tag`), if the devnet knows
+/// the layout of every type inside it.
+pub fn struct_json(tag: &StructTag, bytes: &[u8]) -> Option<serde_json::Value> {
+    let mut reader = Reader { bytes, pos: 0 };
+    let value = reader.value(&TypeTag::Struct(Box::new(tag.clone())), 0)?;
+    (reader.pos == bytes.len()).then_some(value)
+}
+
+/// Sui's JSON rendering of any Move value.
+pub fn value_json(ty: &TypeTag, bytes: &[u8]) -> Option<serde_json::Value> {
+    let mut reader = Reader { bytes, pos: 0 };
+    let value = reader.value(ty, 0)?;
+    (reader.pos == bytes.len()).then_some(value)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+/// How deep values may nest before rendering gives up.
+const MAX_DEPTH: usize = 64;
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let slice = self.bytes.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        Some(slice)
+    }
+
+    fn uleb(&mut self) -> Option<usize> {
+        let mut value: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.take(1)?.first()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return usize::try_from(value).ok();
+            }
+        }
+        None
+    }
+
+    fn le<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn address(&mut self) -> Option<Address> {
+        Some(Address::new(self.le::<32>()?))
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let len = self.uleb()?;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+
+    fn value(&mut self, ty: &TypeTag, depth: usize) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        Some(match ty {
+            TypeTag::Bool => J::Bool(match self.take(1)?[0] {
+                0 => false,
+                1 => true,
+                _ => return None,
+            }),
+            TypeTag::U8 => J::from(self.take(1)?[0]),
+            TypeTag::U16 => J::from(u16::from_le_bytes(self.le()?)),
+            TypeTag::U32 => J::from(u32::from_le_bytes(self.le()?)),
+            TypeTag::U64 => J::String(u64::from_le_bytes(self.le()?).to_string()),
+            TypeTag::U128 => J::String(u128::from_le_bytes(self.le()?).to_string()),
+            TypeTag::U256 => J::String(u256_decimal(&self.le::<32>()?)),
+            TypeTag::Address | TypeTag::Signer => J::String(self.address()?.to_string()),
+            TypeTag::Vector(inner) => {
+                let len = self.uleb()?;
+                if **inner == TypeTag::U8 {
+                    use base64::Engine as _;
+                    J::String(base64::engine::general_purpose::STANDARD.encode(self.take(len)?))
+                } else {
+                    let mut items = Vec::with_capacity(len.min(1024));
+                    for _ in 0..len {
+                        items.push(self.value(inner, depth + 1)?);
+                    }
+                    J::Array(items)
+                }
+            }
+            TypeTag::Struct(tag) => self.struct_value(tag, depth)?,
+        })
+    }
+
+    fn struct_value(&mut self, tag: &StructTag, depth: usize) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        let one = crate::objects::short_id(1);
+        let (address, module, name) = (*tag.address(), tag.module().as_str(), tag.name().as_str());
+        let is = |a: Address, m: &str, n: &str| address == a && module == m && name == n;
+        if is(one, "string", "String")
+            || is(one, "ascii", "String")
+            || is(Address::TWO, "url", "Url")
+            || is(one, "type_name", "TypeName")
+        {
+            return self.string().map(J::String);
+        }
+        if is(Address::TWO, "object", "UID") || is(Address::TWO, "object", "ID") {
+            return self.address().map(|a| J::String(a.to_string()));
+        }
+        if is(Address::TWO, "balance", "Balance") {
+            return Some(J::String(u64::from_le_bytes(self.le()?).to_string()));
+        }
+        if is(one, "option", "Option") {
+            let inner = tag.type_params().first()?;
+            return match self.uleb()? {
+                0 => Some(J::Null),
+                1 => self.value(inner, depth + 1),
+                _ => None,
+            };
+        }
+        let fields = MoveModel::get().struct_fields(tag)?;
+        let mut map = serde_json::Map::new();
+        for (field, ty) in fields {
+            map.insert(field, self.value(&ty, depth + 1)?);
+        }
+        Some(J::Object(map))
+    }
+}
+
+/// A little-endian u256 in decimal.
+fn u256_decimal(le: &[u8; 32]) -> String {
+    let mut digits = Vec::new();
+    let mut n: Vec<u8> = le.iter().rev().copied().collect(); // big-endian
+    while n.iter().any(|b| *b != 0) {
+        let mut remainder: u32 = 0;
+        for byte in &mut n {
+            let v = (remainder << 8) | u32::from(*byte);
+            *byte = (v / 10) as u8;
+            remainder = v % 10;
+        }
+        digits.push(b'0' + remainder as u8);
+    }
+    if digits.is_empty() {
+        return "0".to_owned();
+    }
+    digits.reverse();
+    String::from_utf8(digits).expect("ASCII digits")
+}
+
+/// A JSON value as a protobuf `Value`.
+pub fn to_prost(value: &serde_json::Value) -> prost_types::Value {
+    use prost_types::value::Kind;
+    use serde_json::Value as J;
+    let kind = match value {
+        J::Null => Kind::NullValue(0),
+        J::Bool(b) => Kind::BoolValue(*b),
+        J::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or(0.0)),
+        J::String(s) => Kind::StringValue(s.clone()),
+        J::Array(items) => Kind::ListValue(prost_types::ListValue {
+            values: items.iter().map(to_prost).collect(),
+        }),
+        J::Object(map) => Kind::StructValue(prost_types::Struct {
+            fields: map.iter().map(|(k, v)| (k.clone(), to_prost(v))).collect(),
+        }),
+    };
+    prost_types::Value { kind: Some(kind) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_coins_strings_options_and_ids() {
+        let id = crate::objects::short_id(9);
+        let coin = crate::objects::gas_coin(id, 77, Address::TWO, 3);
+        let (tag, contents, _) = crate::objects::struct_parts(&coin).unwrap();
+        assert_eq!(
+            struct_json(tag, contents).unwrap(),
+            serde_json::json!({ "id": id.to_string(), "balance": "77" })
+        );
+        let option: TypeTag = "0x1::option::Option<0x1::string::String>".parse().unwrap();
+        let bytes = bcs::to_bytes(&Some("hi")).unwrap();
+        assert_eq!(
+            value_json(&option, &bytes).unwrap(),
+            serde_json::json!("hi")
+        );
+        assert_eq!(
+            value_json(&TypeTag::Vector(Box::new(TypeTag::U8)), &[2, 1, 2]).unwrap(),
+            serde_json::json!("AQI=")
+        );
+        let mut le = [0u8; 32];
+        le[0] = 1;
+        le[1] = 1;
+        assert_eq!(u256_decimal(&le), "257");
+        assert!(value_json(&TypeTag::U64, &[1, 2]).is_none());
+    }
 }

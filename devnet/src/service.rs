@@ -221,7 +221,11 @@ impl LedgerService for Api {
         let entry = ledger
             .transaction(&digest)
             .ok_or_else(|| Status::not_found(format!("transaction {digest} is not known")))?;
-        let message = proto::ExecutedTransaction::merge_from(entry.executed.as_ref(), &tree);
+        let message = crate::render::executed_transaction(
+            entry.executed.as_ref(),
+            &std::collections::HashMap::new(),
+            &tree,
+        );
         Ok(Response::new(proto::GetTransactionResponse::new(message)))
     }
 
@@ -604,8 +608,11 @@ impl TransactionExecutionService for Api {
             .map(sui_sdk_types::UserSignature::try_from)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Status::invalid_argument(format!("a signature does not decode: {e}")))?;
+        // The types of the objects it may delete, read before they are gone.
+        let known_types = input_types(&self.shared.read(), &transaction);
         let entry = self.shared.submit(transaction, signatures).await?;
-        let message = proto::ExecutedTransaction::merge_from(entry.executed.as_ref(), &tree);
+        let message =
+            crate::render::executed_transaction(entry.executed.as_ref(), &known_types, &tree);
         let mut response = proto::ExecuteTransactionResponse::default();
         response.transaction = Some(message);
         Ok(Response::new(response))
@@ -615,35 +622,95 @@ impl TransactionExecutionService for Api {
         &self,
         request: Request<proto::SimulateTransactionRequest>,
     ) -> Result<Response<proto::SimulateTransactionResponse>, Status> {
+        use proto::simulate_transaction_request::TransactionChecks;
         let request = request.into_inner();
-        if request.do_gas_selection == Some(true)
-            && request.checks
-                != Some(proto::simulate_transaction_request::TransactionChecks::Disabled as i32)
-        {
-            return Err(Status::invalid_argument(
-                "floe-devnet does not select gas (`do_gas_selection`); give the gas coins, budget and price in the transaction",
-            ));
-        }
+        let checks_enabled = request.checks != Some(TransactionChecks::Disabled as i32);
+        let gas_selection = request.do_gas_selection == Some(true) && checks_enabled;
         let tree = mask(request.read_mask.as_ref(), "transaction.effects.status");
-        let transaction = request
+        let unresolved = request
             .transaction
             .as_ref()
             .ok_or_else(|| Status::invalid_argument("`transaction` is required"))?;
-        let transaction = sui_sdk_types::Transaction::try_from(transaction).map_err(|e| {
-            Status::invalid_argument(format!("the transaction does not decode: {e}"))
-        })?;
-        let simulation = {
-            let ledger = self.shared.read();
-            let timestamp_ms = ledger.next_timestamp_ms(crate::state::now_ms());
-            crate::execute::simulate(&*ledger, &self.shared.registry, &transaction, timestamp_ms)?
+        let from_bcs = unresolved.bcs.is_some();
+        let ledger = self.shared.read();
+        let model = crate::move_model::MoveModel::get();
+        // A complete transaction is simulated as given; otherwise it is resolved first, as Sui
+        // full nodes do (objects by ID, literals typed by the function signatures, gas).
+        let (mut transaction, budget_missing) =
+            match sui_sdk_types::Transaction::try_from(unresolved) {
+                Ok(transaction) => (transaction, false),
+                Err(e) if from_bcs => {
+                    return Err(Status::invalid_argument(format!(
+                        "the transaction does not decode: {e}"
+                    )));
+                }
+                Err(_) => {
+                    let resolved = crate::resolve::resolve(&ledger, model, unresolved)?;
+                    (resolved.transaction, resolved.budget_missing)
+                }
+            };
+        let timestamp_ms = ledger.next_timestamp_ms(crate::state::now_ms());
+        let dry_run = |transaction: &sui_sdk_types::Transaction| {
+            if transaction.gas_payment.objects.is_empty() {
+                let (view, mocked) = crate::resolve::with_mock_gas(&ledger, transaction);
+                crate::execute::simulate(&view, &self.shared.registry, &mocked, timestamp_ms)
+            } else {
+                crate::execute::simulate(&*ledger, &self.shared.registry, transaction, timestamp_ms)
+            }
         };
+        if gas_selection {
+            if budget_missing {
+                // Estimate from a dry run with a mock gas coin and the largest budget.
+                let mut estimation = transaction.clone();
+                estimation.gas_payment.objects.clear();
+                estimation.gas_payment.budget = crate::resolve::MAX_GAS_BUDGET;
+                let dry = dry_run(&estimation)?;
+                let estimate = crate::resolve::estimate_budget(
+                    dry.record.effects.gas_summary(),
+                    transaction.gas_payment.price,
+                );
+                if !transaction.gas_payment.objects.is_empty()
+                    && transaction.gas_payment.budget < estimate
+                {
+                    return Err(Status::invalid_argument(format!(
+                        "Insufficient gas balance to cover estimated transaction cost. Available \
+                         gas balance: {} MIST. Estimated gas budget required: {estimate} MIST",
+                        transaction.gas_payment.budget
+                    )));
+                }
+                transaction.gas_payment.budget = estimate;
+            }
+            if transaction.gas_payment.objects.is_empty() {
+                crate::resolve::select_gas(&ledger, &mut transaction)?;
+            }
+        }
+        let simulation = match dry_run(&transaction) {
+            Ok(simulation) => Some(simulation),
+            // Without checks (a transaction kind resolved for later use), a transaction the
+            // executor refuses still comes back resolved.
+            Err(_) if !checks_enabled => None,
+            Err(rejection) => return Err(rejection.into()),
+        };
+        let known_types = input_types(&ledger, &transaction);
+        drop(ledger);
         let mut response = proto::SimulateTransactionResponse::default();
         if let Some(subtree) = tree.subtree("transaction") {
-            let executed = crate::ledger::executed_message(&simulation.record);
-            response.transaction =
-                Some(proto::ExecutedTransaction::merge_from(&executed, &subtree));
+            let mut message = match &simulation {
+                Some(simulation) => {
+                    let executed = crate::ledger::executed_message(&simulation.record);
+                    crate::render::executed_transaction(&executed, &known_types, &subtree)
+                }
+                None => proto::ExecutedTransaction::default(),
+            };
+            // The transaction as resolved (not the mock-gas variant that was dry-run).
+            message.transaction = subtree
+                .subtree("transaction")
+                .map(|mask| proto::Transaction::merge_from(transaction.clone(), &mask));
+            response.transaction = Some(message);
         }
-        if tree.contains("command_outputs") {
+        if let Some(simulation) = &simulation
+            && tree.contains("command_outputs")
+        {
             response.command_outputs = simulation
                 .command_outputs
                 .iter()
@@ -675,6 +742,35 @@ impl TransactionExecutionService for Api {
         }
         Ok(Response::new(response))
     }
+}
+
+/// The types of a transaction's input objects and gas coins, by ID.
+fn input_types(
+    ledger: &crate::ledger::Ledger,
+    transaction: &sui_sdk_types::Transaction,
+) -> std::collections::HashMap<Address, String> {
+    use sui_sdk_types::Input;
+    let mut ids: Vec<Address> = transaction
+        .gas_payment
+        .objects
+        .iter()
+        .map(|r| *r.object_id())
+        .collect();
+    if let sui_sdk_types::TransactionKind::ProgrammableTransaction(ptb) = &transaction.kind {
+        for input in &ptb.inputs {
+            match input {
+                Input::ImmutableOrOwned(r) | Input::Receiving(r) => ids.push(*r.object_id()),
+                Input::Shared(shared) => ids.push(shared.object_id()),
+                _ => {}
+            }
+        }
+    }
+    ids.into_iter()
+        .filter_map(|id| {
+            let (tag, _, _) = crate::objects::struct_parts(ledger.get_object(&id)?)?;
+            Some((id, tag.to_string()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -589,16 +589,25 @@ async fn simulate_executes_without_committing() {
         .unwrap();
     assert_eq!(status.success, Some(false));
 
-    // Gas selection is refused clearly; a stale gas coin is rejected like on execute.
-    let mut request = simulate(&pay, "transaction.effects");
+    // Gas selection leaves a complete transaction (coins and budget given) as it is, as on
+    // Sui; a stale gas coin is rejected like on execute.
+    let mut request = simulate(&pay, "transaction.effects.status,transaction.transaction");
     request.do_gas_selection = Some(true);
-    let err = client
+    let simulated = client
         .raw()
         .execution_client()
         .simulate_transaction(request)
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err}");
+        .unwrap()
+        .into_inner()
+        .transaction
+        .unwrap();
+    assert_eq!(
+        simulated.effects.unwrap().status.unwrap().success,
+        Some(true)
+    );
+    let resolved = sui_sdk_types::Transaction::try_from(&simulated.transaction.unwrap()).unwrap();
+    assert_eq!(resolved.digest(), pay.digest());
     let key_a = fx.keys.key(&a).unwrap();
     client.sign_and_execute(&pay, key_a).await.unwrap();
     let err = client

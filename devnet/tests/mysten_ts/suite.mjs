@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { Transaction } from '@mysten/sui/transactions';
 
 const [rpcUrl, faucetUrl, networkPath] = process.argv.slice(2);
 if (!networkPath) throw new Error('usage: suite.mjs <grpc-url> <faucet-url> <network.toml>');
@@ -72,6 +73,159 @@ await step('balance, coins and balances', async () => {
   const { balances } = await client.listBalances({ owner: A });
   check(balances.length === 1 && balances[0].balance === balance.balance, JSON.stringify(balances));
   return `${balance.balance} MIST`;
+});
+
+await step('splitCoins(tx.gas) + transferObjects, gas and budget resolved by the devnet', async () => {
+  const tx = new Transaction();
+  const [coin] = tx.splitCoins(tx.gas, [tx.pure.u64(SUI)]);
+  tx.transferObjects([coin], B);
+  const result = await client.signAndExecuteTransaction({
+    transaction: tx,
+    signer: alice,
+    include: { effects: true, balanceChanges: true, objectTypes: true },
+  });
+  check(result.$kind === 'Transaction', JSON.stringify(result.FailedTransaction?.status));
+  const { effects } = result.Transaction;
+  check(effects.status.success, JSON.stringify(effects.status));
+  await client.waitForTransaction({ result });
+  const { balance } = await client.getBalance({ owner: B });
+  check(BigInt(balance.balance) === 11n * SUI, `B has ${balance.balance}`);
+  return `${result.Transaction.digest}, gas ${JSON.stringify(effects.gasUsed)}`;
+});
+
+await step('simulateTransaction of an unresolved transaction', async () => {
+  const tx = new Transaction();
+  tx.setSender(A);
+  const [coin] = tx.splitCoins(tx.gas, [tx.pure.u64(1234)]);
+  tx.transferObjects([coin], B);
+  const result = await client.simulateTransaction({ transaction: tx, include: { effects: true, balanceChanges: true } });
+  check(result.$kind === 'Transaction', JSON.stringify(result));
+  check(result.Transaction.effects.status.success, JSON.stringify(result.Transaction.effects.status));
+  const toB = result.Transaction.balanceChanges.find((c) => c.address === B);
+  check(toB && BigInt(toB.amount) === 1234n, JSON.stringify(result.Transaction.balanceChanges));
+});
+
+// Objects a transaction created, by type name (`module::Name`).
+function created(result, typeName) {
+  const { effects, objectTypes } = result.Transaction;
+  return effects.changedObjects
+    .filter((o) => o.idOperation === 'Created')
+    .map((o) => o.objectId)
+    .filter((id) => objectTypes[id] === `${PKG}::${typeName}` || objectTypes[id]?.startsWith(`${PKG}::${typeName}<`));
+}
+async function execute(tx, signer) {
+  const result = await client.signAndExecuteTransaction({
+    transaction: tx,
+    signer,
+    include: { effects: true, objectTypes: true, events: true },
+  });
+  check(result.$kind === 'Transaction', `failed: ${JSON.stringify(result.FailedTransaction?.status)}`);
+  check(result.Transaction.effects.status.success, JSON.stringify(result.Transaction.effects.status));
+  await client.waitForTransaction({ result });
+  return result;
+}
+
+const floe = {};
+await step('Move call: model::register_model (pure strings), ModelCap transferred', async () => {
+  const tx = new Transaction();
+  const cap = tx.moveCall({
+    target: `${PKG}::model::register_model`,
+    arguments: [tx.pure.string('suite-model'), tx.pure.string('a model registered by the TS suite')],
+  });
+  tx.transferObjects([cap], A);
+  const result = await execute(tx, alice);
+  [floe.model] = created(result, 'model::Model');
+  [floe.cap] = created(result, 'model::ModelCap');
+  check(floe.model && floe.cap, `created ${JSON.stringify(result.Transaction.objectTypes)}`);
+  const events = result.Transaction.events.map((e) => e.eventType);
+  check(events.some((t) => t.endsWith('::ModelRegistered')), JSON.stringify(events));
+  return `model ${floe.model}`;
+});
+
+await step('Move call with a shared (&mut) and an owned object by ID: license::create_offer', async () => {
+  const tx = new Transaction();
+  tx.moveCall({
+    target: `${PKG}::license::create_offer`,
+    arguments: [
+      tx.object(floe.model),
+      tx.object(floe.cap),
+      tx.pure.u64(2n * SUI),
+      tx.pure.u64(3_600_000),
+      tx.pure.u64(10),
+      tx.pure.u64(0),
+    ],
+  });
+  const result = await execute(tx, alice);
+  [floe.offer] = created(result, 'license::LicenseOffer');
+  check(floe.offer, `created ${JSON.stringify(result.Transaction.objectTypes)}`);
+  return `offer ${floe.offer}`;
+});
+
+await step('WAL from the faucet, listed as coins of its type', async () => {
+  const response = await fetch(`${faucetUrl}/v2/wal`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ FixedAmountRequest: { recipient: B } }),
+  });
+  check(response.ok, `faucet: ${response.status} ${await response.text()}`);
+  const { objects } = await client.listCoins({ owner: B, coinType: `${PKG}::wal::WAL` });
+  check(objects.length === 1, JSON.stringify(objects));
+  floe.walCoin = objects[0].objectId;
+  return `${objects[0].balance} WAL base units`;
+});
+
+await step('Move call with shared objects read-only and by &mut, a coin and the clock: license::purchase', async () => {
+  const tx = new Transaction();
+  const license = tx.moveCall({
+    target: `${PKG}::license::purchase`,
+    arguments: [
+      tx.object(floe.offer),
+      tx.object(floe.model),
+      tx.object(network.system_object_id),
+      tx.object(network.treasury_object_id),
+      tx.object(floe.walCoin),
+      tx.pure.u64(1),
+      tx.pure.u64(2n * SUI),
+      tx.object.clock(),
+    ],
+  });
+  tx.transferObjects([license], B);
+  const result = await execute(tx, bob);
+  [floe.license] = created(result, 'license::License');
+  check(floe.license, `created ${JSON.stringify(result.Transaction.objectTypes)}`);
+  return `license ${floe.license}`;
+});
+
+await step('simulated seal_approve: the license approves its model, not another ID', async () => {
+  const approve = (id) => {
+    const tx = new Transaction();
+    tx.setSender(B);
+    tx.moveCall({
+      target: `${PKG}::license::seal_approve`,
+      arguments: [tx.pure.vector('u8', Array.from(Buffer.from(id.slice(2), 'hex'))), tx.object(floe.license), tx.object.clock()],
+    });
+    return client.simulateTransaction({ transaction: tx, include: { effects: true } });
+  };
+  const ok = await approve(floe.model);
+  check(ok.$kind === 'Transaction' && ok.Transaction.effects.status.success, JSON.stringify(ok));
+  const refused = await approve(floe.offer);
+  check(refused.$kind === 'FailedTransaction', JSON.stringify(refused));
+  return `refused: ${refused.FailedTransaction.status.error?.message}`;
+});
+
+await step('Object.json from the Move layout (License, Coin) and Event.json', async () => {
+  const { object } = await client.getObject({ objectId: floe.license, include: { json: true } });
+  check(object.json?.holder === B && object.json?.model_id === floe.model, JSON.stringify(object.json));
+  check(object.json.id === floe.license && typeof object.json.expires_at_ms === 'string', JSON.stringify(object.json));
+  const { objects } = await client.listCoins({ owner: B, coinType: `${PKG}::wal::WAL` });
+  const coin = await client.getObject({ objectId: objects[0].objectId, include: { json: true } });
+  check(coin.object.json?.balance === objects[0].balance, JSON.stringify(coin.object.json));
+  const { object: offer } = await client.getObject({ objectId: floe.offer, include: { previousTransaction: true } });
+  const { Transaction: tx } = await client.getTransaction({ digest: offer.previousTransaction, include: { events: true } });
+  const { events } = tx;
+  const created = events.find((e) => e.eventType.endsWith('::LicenseOfferCreated'));
+  check(created?.json?.offer_id === floe.offer, JSON.stringify(events.map((e) => e.json)));
+  return JSON.stringify(object.json);
 });
 
 console.log(`suite: ${passed} passed, ${failed} failed`);
