@@ -125,6 +125,11 @@ impl Ledger {
         self.objects.get(id)
     }
 
+    /// Every live object, in no particular order (dynamic fields are found by scanning).
+    pub fn objects(&self) -> impl Iterator<Item = &Object> + '_ {
+        self.objects.values()
+    }
+
     pub fn transaction(&self, digest: &Digest) -> Option<&TxEntry> {
         self.transactions.get(digest)
     }

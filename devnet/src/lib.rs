@@ -18,6 +18,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bench;
+pub mod chain_info;
 pub mod checkpoint_files;
 pub mod config;
 pub mod conservation;
@@ -31,6 +32,7 @@ pub mod journal;
 pub mod ledger;
 pub mod move_model;
 pub mod objects;
+pub mod package_service;
 pub mod render;
 pub mod resolve;
 pub mod runtime;

@@ -111,6 +111,13 @@ pub fn value_json(ty: &TypeTag, bytes: &[u8]) -> Option<serde_json::Value> {
     (reader.pos == bytes.len()).then_some(value)
 }
 
+/// How many bytes at the start of `bytes` are one BCS value of type `ty`.
+pub fn value_len(ty: &TypeTag, bytes: &[u8]) -> Option<usize> {
+    let mut reader = Reader { bytes, pos: 0 };
+    reader.value(ty, 0)?;
+    Some(reader.pos)
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,

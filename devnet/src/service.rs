@@ -10,6 +10,7 @@ use sui_rpc::field::{FieldMask, FieldMaskTree, FieldMaskUtil as _};
 use sui_rpc::merge::Merge as _;
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_rpc::proto::sui::rpc::v2::ledger_service_server::{LedgerService, LedgerServiceServer};
+use sui_rpc::proto::sui::rpc::v2::move_package_service_server::MovePackageServiceServer;
 use sui_rpc::proto::sui::rpc::v2::state_service_server::{StateService, StateServiceServer};
 use sui_rpc::proto::sui::rpc::v2::subscription_service_server::{
     SubscriptionService, SubscriptionServiceServer,
@@ -53,6 +54,11 @@ pub async fn serve(
         .add_service(LedgerServiceServer::new(api.clone()))
         .add_service(StateServiceServer::new(api.clone()))
         .add_service(SubscriptionServiceServer::new(api.clone()))
+        .add_service(MovePackageServiceServer::new(
+            crate::package_service::PackageApi {
+                shared: api.shared.clone(),
+            },
+        ))
         .add_service(TransactionExecutionServiceServer::new(api))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             let _ = shutdown.changed().await;
@@ -283,24 +289,86 @@ impl LedgerService for Api {
 
     async fn get_epoch(
         &self,
-        _request: Request<proto::GetEpochRequest>,
+        request: Request<proto::GetEpochRequest>,
     ) -> Result<Response<proto::GetEpochResponse>, Status> {
-        let ledger = self.shared.read();
-        let mut epoch = proto::Epoch::default();
-        epoch.epoch = Some(0);
-        epoch.reference_gas_price = Some(REFERENCE_GAS_PRICE);
-        epoch.first_checkpoint = Some(0);
-        epoch.start = ledger
+        let request = request.into_inner();
+        if request.epoch.is_some_and(|e| e != 0) {
+            return Err(Status::not_found(
+                "floe-devnet stays in epoch 0 (Floe's storage epochs are in its System object)",
+            ));
+        }
+        let tree = mask(
+            request.read_mask.as_ref(),
+            "epoch,first_checkpoint,last_checkpoint,start,end,reference_gas_price,protocol_config.protocol_version",
+        );
+        let start_ms = self
+            .shared
+            .read()
             .checkpoint(0)
-            .map(|c| sui_rpc::proto::timestamp_ms_to_proto(c.summary.timestamp_ms));
+            .map_or(0, |c| c.summary.timestamp_ms);
+        let epoch = crate::chain_info::epoch(start_ms);
         let mut response = proto::GetEpochResponse::default();
-        response.epoch = Some(epoch);
+        response.epoch = Some(proto::Epoch::merge_from(&epoch, &tree));
         Ok(Response::new(response))
     }
 }
 
 #[tonic::async_trait]
 impl StateService for Api {
+    async fn list_dynamic_fields(
+        &self,
+        request: Request<proto::ListDynamicFieldsRequest>,
+    ) -> Result<Response<proto::ListDynamicFieldsResponse>, Status> {
+        let request = request.into_inner();
+        let parent = parse_address(request.parent.as_deref(), "parent")?;
+        let page_size = request.page_size.unwrap_or(50).clamp(1, 1000) as usize;
+        let after = match request.page_token.as_deref() {
+            Some(token) if !token.is_empty() => Some(Address::from_bytes(token).map_err(|_| {
+                Status::invalid_argument("`page_token` is not one this server issued")
+            })?),
+            _ => None,
+        };
+        let (fields, next) =
+            crate::chain_info::dynamic_fields(&self.shared.read(), parent, after, page_size);
+        let mut response = proto::ListDynamicFieldsResponse::default();
+        // Every field is filled whatever the read mask asks: they are all cheap here.
+        response.dynamic_fields = fields;
+        response.next_page_token = next.map(|id| id.as_bytes().to_vec().into());
+        Ok(Response::new(response))
+    }
+
+    async fn get_coin_info(
+        &self,
+        request: Request<proto::GetCoinInfoRequest>,
+    ) -> Result<Response<proto::GetCoinInfoResponse>, Status> {
+        let request = request.into_inner();
+        let coin_type = request
+            .coin_type
+            .as_deref()
+            .ok_or_else(|| Status::invalid_argument("`coin_type` is required"))?;
+        let tag = StructTag::from_str(coin_type).map_err(|e| {
+            Status::invalid_argument(format!(
+                "`coin_type` {coin_type:?} is not a struct type: {e}"
+            ))
+        })?;
+        let published = *tag.address() == Address::TWO
+            || self
+                .shared
+                .read()
+                .get_object(tag.address())
+                .is_some_and(|o| matches!(o.data(), sui_sdk_types::ObjectData::Package(_)));
+        let metadata = published
+            .then(|| crate::chain_info::coin_metadata(&tag))
+            .flatten()
+            .ok_or_else(|| {
+                Status::not_found(format!("no currency is known for coin type {coin_type}"))
+            })?;
+        let mut response = proto::GetCoinInfoResponse::default();
+        response.coin_type = Some(tag.to_string());
+        response.metadata = Some(metadata);
+        Ok(Response::new(response))
+    }
+
     async fn list_owned_objects(
         &self,
         request: Request<proto::ListOwnedObjectsRequest>,

@@ -29,12 +29,35 @@ impl Drop for DevnetProcess {
     }
 }
 
-/// Starts `floe-devnet` with Floe (package, System, genesis objects) on free ports.
+/// Starts `floe-devnet` with Floe on free ports, two storage nodes seated at genesis (so the
+/// System's pool table has entries).
 fn start_devnet() -> DevnetProcess {
     let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // The faucet is the publisher that proofs of possession name: create its key first.
+    let faucet = floe_sdk::Keystore::load_or_create(data.join("faucet.keystore"), 1).unwrap();
+    let publisher = faucet.addresses()[0];
+    let mut config = String::from("[floe]\nn_shards = 10\nepoch_duration_ms = 3600000\n");
+    for i in 0..2u8 {
+        let key = floe_sdk::bls::BlsKeyPair::from_seed(&[i + 41; 32]).unwrap();
+        config += &format!(
+            "[[floe.nodes]]\nname = \"node-{i}\"\nnetwork_address = \"127.0.0.1:{}\"\n\
+             bls_public_key = \"{}\"\nproof_of_possession = \"{}\"\ncommission_bps = 100\n\
+             stake = 1000000000000\noperator = \"{}\"\n",
+            9400 + u16::from(i),
+            hex::encode(key.public_key()),
+            hex::encode(key.proof_of_possession(publisher)),
+            sui_sdk_types::Address::new([0xc0 + i; 32]),
+        );
+    }
+    let config_path = dir.path().join("devnet.toml");
+    std::fs::write(&config_path, config).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_floe-devnet"))
+        .arg("--config")
+        .arg(&config_path)
         .arg("--data-dir")
-        .arg(dir.path().join("data"))
+        .arg(&data)
         .args(["--grpc-addr", "127.0.0.1:0", "--faucet-addr", "127.0.0.1:0"])
         .args(["--checkpoint-interval-ms", "50"])
         .env("RUST_LOG", "warn")

@@ -228,5 +228,57 @@ await step('Object.json from the Move layout (License, Coin) and Event.json', as
   return JSON.stringify(object.json);
 });
 
+await step('system state, reference gas price, protocol config', async () => {
+  const { systemState } = await client.core.getCurrentSystemState();
+  check(systemState.epoch === '0' && systemState.referenceGasPrice === '1000', JSON.stringify(systemState));
+  const { referenceGasPrice } = await client.core.getReferenceGasPrice();
+  check(referenceGasPrice === '1000', referenceGasPrice);
+  const { protocolConfig } = await client.core.getProtocolConfig();
+  check(protocolConfig.attributes.max_tx_gas === '50000000000', JSON.stringify(protocolConfig));
+  return `protocol ${protocolConfig.protocolVersion}`;
+});
+
+await step('coin metadata of SUI and of WAL (from the package currency)', async () => {
+  const wal = await client.core.getCoinMetadata({ coinType: `${PKG}::wal::WAL` });
+  check(wal.coinMetadata?.symbol === 'WAL' && wal.coinMetadata.decimals === 9, JSON.stringify(wal));
+  const sui = await client.core.getCoinMetadata({ coinType: '0x2::sui::SUI' });
+  check(sui.coinMetadata?.symbol === 'SUI', JSON.stringify(sui));
+  const none = await client.core.getCoinMetadata({ coinType: `${PKG}::model::Model` });
+  check(none.coinMetadata === null, JSON.stringify(none));
+  return wal.coinMetadata.name;
+});
+
+await step('MovePackageService: function signature, datatype, package', async () => {
+  const { function: purchase } = await client.core.getMoveFunction({ packageId: PKG, moduleName: 'license', name: 'purchase' });
+  const refs = purchase.parameters.map((p) => p.reference ?? 'value');
+  check(JSON.stringify(refs) === JSON.stringify(['immutable', 'mutable', 'immutable', 'mutable', 'mutable', 'value', 'value', 'immutable', 'mutable']), JSON.stringify(refs));
+  check(purchase.returns[0].body.datatype?.typeName === `${PKG}::license::License`, JSON.stringify(purchase.returns));
+  const { response: dt } = await client.movePackageService.getDatatype({ packageId: PKG, moduleName: 'license', name: 'License' });
+  const fields = dt.datatype.fields.map((f) => f.name);
+  check(fields.includes('holder') && fields.includes('expires_at_ms'), JSON.stringify(fields));
+  const { response: pkg } = await client.movePackageService.getPackage({ packageId: PKG });
+  const modules = pkg.package.modules.map((m) => m.name);
+  check(modules.includes('license') && modules.includes('model'), JSON.stringify(modules));
+  return `${modules.length} modules`;
+});
+
+await step("dynamic fields of the System tables (the genesis nodes' pools and keys), each read back", async () => {
+  const { object } = await client.getObject({ objectId: network.system_object_id, include: { json: true } });
+  const tables = Object.entries(object.json).filter(([, v]) => v && typeof v === 'object' && 'size' in v && 'id' in v);
+  let found = 0;
+  for (const [name, table] of tables) {
+    const { dynamicFields } = await client.listDynamicFields({ parentId: table.id });
+    check(dynamicFields.length === Number(table.size), `${name}: ${dynamicFields.length} fields, size ${table.size}`);
+    for (const field of dynamicFields) {
+      check(field.$kind === 'DynamicField' && field.name.type && field.valueType, JSON.stringify(field));
+      const value = await client.getDynamicField({ parentId: table.id, name: field.name });
+      check(value.dynamicField.fieldId === field.fieldId, JSON.stringify(value));
+      found++;
+    }
+  }
+  check(found > 0, 'the genesis nodes left no dynamic field');
+  return `${tables.length} tables of System, ${found} fields`;
+});
+
 console.log(`suite: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
