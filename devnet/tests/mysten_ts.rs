@@ -29,6 +29,10 @@ impl Drop for DevnetProcess {
     }
 }
 
+/// An account funded at genesis, whose balance the browser page reads.
+const BROWSER_ACCOUNT: &str = "0x00000000000000000000000000000000000000000000000000000000000b0b0b";
+const BROWSER_BALANCE: u64 = 5_000_000_000;
+
 /// Starts `floe-devnet` with Floe on free ports, two storage nodes seated at genesis (so the
 /// System's pool table has entries).
 fn start_devnet() -> DevnetProcess {
@@ -38,7 +42,10 @@ fn start_devnet() -> DevnetProcess {
     // The faucet is the publisher that proofs of possession name: create its key first.
     let faucet = floe_sdk::Keystore::load_or_create(data.join("faucet.keystore"), 1).unwrap();
     let publisher = faucet.addresses()[0];
-    let mut config = String::from("[floe]\nn_shards = 10\nepoch_duration_ms = 3600000\n");
+    let mut config = format!(
+        "[[accounts]]\naddress = \"{BROWSER_ACCOUNT}\"\nbalance = {BROWSER_BALANCE}\n\n\
+         [floe]\nn_shards = 10\nepoch_duration_ms = 3600000\n"
+    );
     for i in 0..2u8 {
         let key = floe_sdk::bls::BlsKeyPair::from_seed(&[i + 41; 32]).unwrap();
         config += &format!(
@@ -90,23 +97,29 @@ fn start_devnet() -> DevnetProcess {
 fn npm_ci(dir: &Path) {
     static INSTALL: Mutex<()> = Mutex::new(());
     let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let lock = std::fs::read_to_string(dir.join("package-lock.json")).unwrap();
-    let installed = std::fs::read_to_string(dir.join("node_modules/.package-lock.json"));
-    let wanted: serde_json::Value = serde_json::from_str(&lock).unwrap();
-    if let Ok(installed) = installed {
-        let installed: serde_json::Value = serde_json::from_str(&installed).unwrap();
-        let versions = |v: &serde_json::Value| {
-            v["packages"]
-                .as_object()
-                .map(|p| {
-                    p.iter()
-                        .filter(|(k, _)| !k.is_empty())
-                        .map(|(k, v)| (k.clone(), v["version"].clone()))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        };
-        if versions(&installed) == versions(&wanted) {
+    let read = |path: PathBuf| -> Option<serde_json::Value> {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    };
+    let wanted = read(dir.join("package-lock.json")).expect("a committed package-lock.json");
+    if let Some(installed) = read(dir.join("node_modules/.package-lock.json")) {
+        let packages =
+            |v: &serde_json::Value| v["packages"].as_object().cloned().unwrap_or_default();
+        let (wanted, installed) = (packages(&wanted), packages(&installed));
+        // Installed as locked: every package the lock names at its version, except optional
+        // ones for other platforms, and nothing else.
+        let complete = wanted
+            .iter()
+            .filter(|(name, _)| !name.is_empty())
+            .all(|(name, w)| match installed.get(name) {
+                Some(i) => i["version"] == w["version"],
+                None => w["optional"] == true,
+            });
+        let nothing_else = installed.iter().all(|(name, i)| {
+            wanted
+                .get(name)
+                .is_some_and(|w| w["version"] == i["version"])
+        });
+        if complete && nothing_else {
             return;
         }
     }
@@ -172,4 +185,77 @@ fn mysten_sui_sdk_suite() {
             .any(|l| l.starts_with("suite: ") && l.ends_with(" 0 failed")),
         "the suite did not report its steps:\n{out}"
     );
+}
+
+/// `examples/dapp` as a dapp developer runs it against `floe up`: type-checked, then run with
+/// the network file the devnet wrote. Every step it prints must be there.
+#[test]
+fn example_dapp_runs_against_the_devnet() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dapp");
+    npm_ci(&dir);
+    node(&dir, "node_modules/typescript/bin/tsc", &["-p", "."], &[]);
+    let devnet = start_devnet();
+    let out = node(
+        &dir,
+        "src/main.js",
+        &[devnet.network.to_str().unwrap()],
+        &[],
+    );
+    for step in [
+        "connected: ",
+        "funded the seller: ",
+        "funded the buyer: ",
+        "funded the buyer with WAL: ",
+        "registered a model: ",
+        "opened a license offer: ",
+        "quoted: 3 hours cost 6000000000 WAL base units",
+        "bought a license: ",
+        "seal_approve (simulated) approves the licensed model: ",
+        "seal_approve (simulated) refuses another ID: ",
+        "done",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(step)),
+            "the dapp did not print {step:?}:\n{out}"
+        );
+    }
+}
+
+/// A page using `@mysten/sui`'s gRPC-Web client, served from another origin and loaded in
+/// headless Chromium, reads the System object and a balance. Without Chromium (Debian's
+/// `chromium`, or `CHROMIUM=/path`) it says that it skips.
+#[test]
+fn mysten_sui_sdk_in_a_browser() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+    let found = Command::new(&chromium)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!(
+            "SKIPPED the browser check: {chromium} not found (install Debian's `chromium`, or set CHROMIUM)"
+        );
+        return;
+    }
+    let dir = tests_dir();
+    npm_ci(&dir);
+    let devnet = start_devnet();
+    let network = std::fs::read_to_string(&devnet.network).unwrap();
+    let system = network
+        .lines()
+        .find_map(|l| l.strip_prefix("system_object_id = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+    let balance = BROWSER_BALANCE.to_string();
+    let out = node(
+        &dir,
+        "browser.mjs",
+        &[&devnet.rpc_url, &system, BROWSER_ACCOUNT, &balance],
+        &[
+            ("NODE_OPTIONS", "--experimental-websocket"),
+            ("CHROMIUM", &chromium),
+        ],
+    );
+    assert!(out.contains("\"ok\":true"), "{out}");
 }
