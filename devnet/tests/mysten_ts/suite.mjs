@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import { Transaction } from '@mysten/sui/transactions';
+import { Transaction, coinWithBalance } from '@mysten/sui/transactions';
 
 const [rpcUrl, faucetUrl, networkPath] = process.argv.slice(2);
 if (!networkPath) throw new Error('usage: suite.mjs <grpc-url> <faucet-url> <network.toml>');
@@ -211,6 +211,18 @@ await step('simulated seal_approve: the license approves its model, not another 
   const refused = await approve(floe.offer);
   check(refused.$kind === 'FailedTransaction', JSON.stringify(refused));
   return `refused: ${refused.FailedTransaction.status.error?.message}`;
+});
+
+await step('coinWithBalance intents (SUI from the gas coin, WAL from coins merged and split)', async () => {
+  const tx = new Transaction();
+  tx.transferObjects([coinWithBalance({ balance: 1234n })], A);
+  tx.transferObjects([coinWithBalance({ type: `${PKG}::wal::WAL`, balance: 5n * SUI })], A);
+  const result = await client.signAndExecuteTransaction({ transaction: tx, signer: bob, include: { effects: true, balanceChanges: true } });
+  check(result.$kind === 'Transaction', JSON.stringify(result.FailedTransaction?.status));
+  await client.waitForTransaction({ result });
+  const wal = await client.getBalance({ owner: A, coinType: `${PKG}::wal::WAL` });
+  check(wal.balance.balance === String(5n * SUI), JSON.stringify(wal));
+  return `${result.Transaction.balanceChanges.length} balance changes`;
 });
 
 await step('Object.json from the Move layout (License, Coin) and Event.json', async () => {
