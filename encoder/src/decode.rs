@@ -97,6 +97,20 @@ pub fn decode(
     blob_id: &BlobId,
     slivers: &[Sliver],
 ) -> Result<Vec<u8>, DecodeError> {
+    let mut blob = Vec::new();
+    decode_into(metadata, blob_id, slivers, &mut blob)?;
+    Ok(blob)
+}
+
+/// [`decode`] into `blob`, reusing its buffer (the previous blob's, say): memory already
+/// mapped is overwritten instead of fresh pages being faulted in and zeroed. On success `blob`
+/// holds the blob; on an error its content is unspecified.
+pub fn decode_into(
+    metadata: &BlobMetadata,
+    blob_id: &BlobId,
+    slivers: &[Sliver],
+    blob: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
     metadata.verify(blob_id)?;
     let (config, sym) = metadata.checked_config()?;
     let (n, p, s) = (
@@ -109,7 +123,9 @@ pub fn decode(
         .map_err(|_| DecodeError::MalformedMetadata("length exceeds memory".into()))?;
 
     let row_bytes = s * sym;
-    let mut blob = vec![0u8; p * row_bytes];
+    // Every byte up to `p · row_bytes` is overwritten below: given rows are copied, the others
+    // restored column batch by column batch.
+    blob.resize(p * row_bytes, 0);
     let mut given: Vec<Option<&Sliver>> = vec![None; p];
     for sliver in &chosen {
         if let Some(slot) = given.get_mut(usize::from(sliver.index)) {
@@ -177,7 +193,7 @@ pub fn decode(
         });
     }
     blob.truncate(len);
-    Ok(blob)
+    Ok(())
 }
 
 /// Like [`decode`], and then re-encodes the result to check it reproduces `blob_id`.

@@ -34,7 +34,7 @@ mod xor;
 pub use blob_id::BlobId;
 pub use challenge::{ChallengeAnswer, answer_challenge, verify_challenge_answer};
 pub use config::EncodingConfig;
-pub use decode::{decode, decode_and_verify};
+pub use decode::{decode, decode_and_verify, decode_into};
 pub use encode::{
     Workspace, blob_id, blob_id_with, compute_metadata, compute_metadata_with, encode, encode_into,
 };
