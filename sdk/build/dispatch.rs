@@ -1,8 +1,9 @@
 //! Emits the devnet's handler registration (`floe_<module>.rs`, used by `devnet/build.rs`): for
 //! every function of a module a transaction can call, a closure that checks the arity, decodes
-//! each argument by its Move type into a typed Rust value and calls the module's handler of the
-//! same name with them. A missing handler, or one whose parameters differ from the Move
-//! signature, is a compile error.
+//! each argument by its Move type into a typed Rust value, calls the module's handler of the
+//! same name with them and turns its typed result into the transaction's result values. A
+//! missing handler, or one whose parameters or results differ from the Move signature, is a
+//! compile error.
 
 use std::fmt::Write as _;
 
@@ -66,6 +67,47 @@ fn decode(
     )))
 }
 
+/// How the devnet passes back one Move result: the Rust type the handler returns and the
+/// expression turning `value` into a result value.
+fn result(modules: &[Module], ty: &ParamType, value: &str) -> Result<(String, String), String> {
+    let base = ty.base();
+    let object =
+        |rust: String, id: &str| Ok((rust, format!("crate::runtime::Value::Object({value}.{id})")));
+    if ty.ty == "Coin<WAL>" {
+        return object("crate::floe::args::WalCoin".to_owned(), "0");
+    }
+    let declared = modules
+        .iter()
+        .find_map(|m| m.structs.iter().find(|s| s.name == base).map(|s| (m, s)));
+    let pure = |rust: String| Ok((rust, format!("crate::floe::ret(&{value})?")));
+    if let Some((module, declared)) = declared {
+        let rust = format!("floe_sdk::move_types::{}::{base}", module.name);
+        if declared.key {
+            // A new object (or one taken out of another) the transaction now holds.
+            return object(format!("crate::floe::args::Returned<{rust}>"), "id");
+        }
+        return pure(rust);
+    }
+    pure(
+        result_pure_type(&ty.ty)
+            .ok_or_else(|| format!("the devnet cannot return a `{}`", ty.ty))?,
+    )
+}
+
+/// The Rust type of a pure Move result.
+fn result_pure_type(move_ty: &str) -> Option<String> {
+    if move_ty == "String" {
+        return Some("floe_sdk::move_types::MoveString".to_owned());
+    }
+    if let Some(inner) = move_ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+    {
+        return Some(format!("Option<{}>", result_pure_type(inner)?));
+    }
+    pure_type(move_ty)
+}
+
 /// The Rust type a pure Move value decodes to.
 fn pure_type(move_ty: &str) -> Option<String> {
     Some(match move_ty {
@@ -120,11 +162,34 @@ pub fn register(modules: &[Module], module: &str) -> Result<String, String> {
             index += 1;
         }
         let arity = index;
+        let mut types = Vec::new();
+        let mut values = Vec::new();
+        for (k, ty) in f.returns.iter().enumerate() {
+            let (rust, value) = result(modules, ty, &format!("r{k}"))
+                .map_err(|e| format!("floe::{module}::{}: {e}", f.name))?;
+            types.push(rust);
+            values.push(value);
+        }
+        let pattern = match types.len() {
+            1 => "r0".to_owned(),
+            n => format!(
+                "({})",
+                (0..n)
+                    .map(|k| format!("r{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let ty = match types.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        };
         let _ = writeln!(
             out,
-            "    crate::floe::add(registry, {module:?}, {fname:?}, |ctx, _types, args| {{\n        crate::floe::arity(&args, {arity})?;\n{lets}        {fname}(ctx{call})\n    }});",
+            "    crate::floe::add(registry, {module:?}, {fname:?}, |ctx, _types, args| {{\n        crate::floe::arity(&args, {arity})?;\n{lets}        #[allow(clippy::let_unit_value, unused_parens)]\n        let {pattern}: {ty} = {fname}(ctx{call})?;\n        Ok(vec![{values}])\n    }});",
             fname = f.name,
             call = names.iter().map(|n| format!(", {n}")).collect::<String>(),
+            values = values.join(", "),
         );
     }
     out.push_str("}\n");

@@ -1,11 +1,15 @@
-//! Typed arguments of the Floe handlers, decoded by the registration generated from the Move
-//! signatures (`devnet/build.rs`): a handler takes an [`Obj`] for each object parameter
-//! (`&T`, `&mut T` or `T` in Move), a [`WalCoin`] for a `Coin<WAL>`, [`Clock`] and [`Random`]
-//! for the system objects, and the decoded value of each pure parameter.
+//! Typed arguments and results of the Floe handlers, decoded and encoded by the registration
+//! generated from the Move signatures (`devnet/build.rs`): a handler takes an [`Obj`] for each
+//! object parameter (`&T`, `&mut T` or `T` in Move), a [`WalCoin`] for a `Coin<WAL>`, [`Clock`]
+//! and [`Random`] for the system objects, and the decoded value of each pure parameter. It
+//! returns the Move results as Rust values: a [`Returned`] for an object, a [`WalCoin`] for a
+//! `Coin<WAL>`, the value itself for anything else (a tuple for several).
+
+use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sui_sdk_types::{Address, ExecutionError};
+use sui_sdk_types::{Address, ExecutionError, StructTag};
 
 use floe_sdk::move_types::MoveString;
 
@@ -59,7 +63,36 @@ impl<T: DeserializeOwned> Obj<T> {
     }
 }
 
-/// A `Coin<WAL>` argument: its ID (the coin helpers of [`super`] read and change it).
+/// An object a handler returns (a Move result of a type with `key`): created, or taken out of
+/// another object, in this transaction, which now holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Returned<T> {
+    pub id: Address,
+    _type: PhantomData<T>,
+}
+
+impl<T: Serialize> Returned<T> {
+    /// The object `id`, already in the transaction's working set as a `T`.
+    pub fn new(id: Address) -> Self {
+        Self {
+            id,
+            _type: PhantomData,
+        }
+    }
+
+    /// Creates `value` (whose UID is fresh) as a new object of Move type `type_`.
+    pub fn create(
+        ctx: &mut CallContext<'_>,
+        type_: StructTag,
+        has_public_transfer: bool,
+        value: &T,
+    ) -> Result<Self, ExecutionError> {
+        ctx.create_object(type_, has_public_transfer, value)
+            .map(Self::new)
+    }
+}
+
+/// A `Coin<WAL>` argument or result: its ID (the coin helpers of [`super`] read and change it).
 #[derive(Debug, Clone, Copy)]
 pub struct WalCoin(pub Address);
 

@@ -16,17 +16,17 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError, MoveLocation, TypeTag};
 
-use super::args::{Obj, WalCoin};
+use super::args::{Obj, Returned, WalCoin};
 use super::system::{
     add_storage_fees, add_write_fees, release_capacity, reserve_capacity, verify_quorum,
 };
 use super::version;
 use super::{
-    TableTypes, abort_in, coin_value, emit, ret, table_add, table_contains, table_get, table_new,
+    TableTypes, abort_in, coin_value, emit, table_add, table_contains, table_get, table_new,
     table_remove, table_set, table_vec_get, table_vec_len, table_vec_push, table_vec_set,
     table_vec_swap_remove, table_vec_types, tag, take_from_coin, type_tag,
 };
-use crate::runtime::{CallContext, Value};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "blob";
 
@@ -377,7 +377,7 @@ fn reserve_space(
     size: u64,
     epochs_ahead: u64,
     payment: WalCoin,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<Storage>, ExecutionError> {
     version::assert_current(system.version)?;
     let epoch = system.epoch;
     if !(epochs_ahead > 0 && epochs_ahead <= system.max_epochs_ahead) {
@@ -409,7 +409,7 @@ fn reserve_space(
     emit(ctx, "StorageReserved", &event)?;
     system.save(ctx)?;
     let id = ctx.create_object(storage_tag(), true, &storage)?;
-    Ok(vec![Value::Object(id)])
+    Ok(Returned::new(id))
 }
 
 /// `split_by_epoch(storage: &mut Storage, split_epoch: u64, ctx): Storage`: `storage` keeps
@@ -418,7 +418,7 @@ fn split_by_epoch(
     ctx: &mut CallContext<'_>,
     mut storage: Obj<Storage>,
     split_epoch: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<Storage>, ExecutionError> {
     if !(storage.start_epoch < split_epoch && split_epoch < storage.end_epoch) {
         return Err(abort_in(MODULE, E_INVALID_SPLIT_EPOCH));
     }
@@ -427,7 +427,7 @@ fn split_by_epoch(
     emit_split(ctx, &storage, &later)?;
     storage.save(ctx)?;
     let later_id = ctx.create_object(storage_tag(), true, &later)?;
-    Ok(vec![Value::Object(later_id)])
+    Ok(Returned::new(later_id))
 }
 
 /// `split_by_size(storage: &mut Storage, split_size: u64, ctx): Storage`: `storage` keeps
@@ -436,7 +436,7 @@ fn split_by_size(
     ctx: &mut CallContext<'_>,
     mut storage: Obj<Storage>,
     split_size: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<Storage>, ExecutionError> {
     if !(split_size > 0 && split_size < storage.storage_size) {
         return Err(abort_in(MODULE, E_INVALID_SPLIT_SIZE));
     }
@@ -446,7 +446,7 @@ fn split_by_size(
     emit_split(ctx, &storage, &other)?;
     storage.save(ctx)?;
     let other_id = ctx.create_object(storage_tag(), true, &other)?;
-    Ok(vec![Value::Object(other_id)])
+    Ok(Returned::new(other_id))
 }
 
 /// `fuse(first: &mut Storage, second: Storage)`
@@ -454,11 +454,11 @@ fn fuse(
     ctx: &mut CallContext<'_>,
     mut first: Obj<Storage>,
     second: Obj<Storage>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     fuse_into(ctx, &mut first, second.value)?;
     ctx.delete_object(second.id)?;
     first.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// The body of `fuse`: same epochs → sizes add; same size and adjacent epochs → the ranges
@@ -501,13 +501,13 @@ fn destroy_storage(
     ctx: &mut CallContext<'_>,
     mut system: Obj<System>,
     storage: Obj<Storage>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(system.version)?;
     let epoch = system.epoch;
     destroy_storage_inner(ctx, &mut system, storage.value, epoch)?;
     ctx.delete_object(storage.id)?;
     system.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `destroy_storage_inner`: gives back the capacity of the epochs the storage still covers
@@ -569,7 +569,7 @@ fn register_blob(
     encoding_type: u8,
     deletable: bool,
     write_payment: WalCoin,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<Blob>, ExecutionError> {
     assert_current(&system, &registry)?;
     if encoding_type != RS2 {
         return Err(abort_in(MODULE, E_INVALID_ENCODING_TYPE));
@@ -628,7 +628,7 @@ fn register_blob(
     system.save(ctx)?;
     registry.save(ctx)?;
     let id = ctx.create_object(blob_tag(), true, &blob)?;
-    Ok(vec![Value::Object(id)])
+    Ok(Returned::new(id))
 }
 
 /// `certify_blob(system: &System, registry: &mut BlobRegistry, blob: &mut Blob,
@@ -641,7 +641,7 @@ fn certify_blob(
     mut blob: Obj<Blob>,
     signers: Vec<u16>,
     signature: Vec<u8>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     assert_current(&system, &registry)?;
     let epoch = system.epoch;
     if blob.certified_epoch.is_some() {
@@ -673,7 +673,7 @@ fn certify_blob(
     emit(ctx, "BlobCertified", &event)?;
     registry.save(ctx)?;
     blob.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `extend_blob(system: &System, registry: &mut BlobRegistry, blob: &mut Blob,
@@ -684,7 +684,7 @@ fn extend_blob(
     registry: Obj<BlobRegistry>,
     mut blob: Obj<Blob>,
     extension: Obj<Storage>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     assert_current(&system, &registry)?;
     let Obj {
         id: extension_id,
@@ -722,7 +722,7 @@ fn extend_blob(
     ctx.delete_object(extension_id)?;
     registry.save(ctx)?;
     blob.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `extend_blob_with_payment(system: &mut System, registry: &mut BlobRegistry, blob: &mut Blob,
@@ -735,7 +735,7 @@ fn extend_blob_with_payment(
     mut blob: Obj<Blob>,
     extra_epochs: u64,
     payment: WalCoin,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     assert_current(&system, &registry)?;
     let epoch = system.epoch;
     let old_end = blob.storage.end_epoch;
@@ -782,7 +782,7 @@ fn extend_blob_with_payment(
     system.save(ctx)?;
     registry.save(ctx)?;
     blob.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage`: deletes
@@ -792,7 +792,7 @@ fn delete_blob(
     system: Obj<System>,
     mut registry: Obj<BlobRegistry>,
     blob: Obj<Blob>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<Storage>, ExecutionError> {
     assert_current(&system, &registry)?;
     let Obj {
         id: blob_object,
@@ -824,7 +824,7 @@ fn delete_blob(
     // The storage leaves the blob by value: an object again, under its own ID (wrapped and
     // unwrapped in one transaction, it is the same working object again).
     let storage_id = ctx.unwrap_object(storage_tag(), true, &blob.storage)?;
-    Ok(vec![Value::Object(storage_id)])
+    Ok(Returned::new(storage_id))
 }
 
 /// `destroy_expired(system: &mut System, registry: &mut BlobRegistry, blob: Blob)`: destroys
@@ -834,7 +834,7 @@ fn destroy_expired(
     mut system: Obj<System>,
     mut registry: Obj<BlobRegistry>,
     blob: Obj<Blob>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     assert_current(&system, &registry)?;
     let Obj {
         id: blob_object,
@@ -863,7 +863,7 @@ fn destroy_expired(
     ctx.delete_object(blob_object)?;
     system.save(ctx)?;
     registry.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: u256)`: removes the
@@ -873,7 +873,7 @@ fn prune_expired(
     system: Obj<System>,
     mut registry: Obj<BlobRegistry>,
     blob_id: U256,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     assert_current(&system, &registry)?;
     let index = index_types();
     let entries = entry_types();
@@ -895,7 +895,7 @@ fn prune_expired(
     let event = RegistryPruned::new(blob_id, epoch, removed, left);
     emit(ctx, "RegistryPruned", &event)?;
     registry.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 // === Registry reads on a registry value (other modules use them too) ===
@@ -959,16 +959,16 @@ fn is_certified(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
     blob_id: U256,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&is_live(ctx, &registry, &blob_id)?)?])
+) -> Result<bool, ExecutionError> {
+    is_live(ctx, &registry, &blob_id)
 }
 
 /// `certified_count(registry: &BlobRegistry): u64`
 fn certified_count(
     _ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&live_count(&registry))?])
+) -> Result<u64, ExecutionError> {
+    Ok(live_count(&registry))
 }
 
 /// `certified_at(registry: &BlobRegistry, i: u64): (u256, u256, u64)`
@@ -976,9 +976,9 @@ fn certified_at(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
     i: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(U256, U256, u64), ExecutionError> {
     let (blob_id, root_hash, end_epoch) = live_at(ctx, &registry, i)?;
-    Ok(vec![ret(&blob_id)?, ret(&root_hash)?, ret(&end_epoch)?])
+    Ok((blob_id, root_hash, end_epoch))
 }
 
 /// `root_hash_of(registry: &BlobRegistry, blob_id: u256): u256`
@@ -986,8 +986,8 @@ fn root_hash_of(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
     blob_id: U256,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&entry_of(ctx, &registry, &blob_id)?.root_hash)?])
+) -> Result<U256, ExecutionError> {
+    Ok(entry_of(ctx, &registry, &blob_id)?.root_hash)
 }
 
 /// `size_of(registry: &BlobRegistry, blob_id: u256): u64`
@@ -995,8 +995,8 @@ fn size_of(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
     blob_id: U256,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&entry_of(ctx, &registry, &blob_id)?.size)?])
+) -> Result<u64, ExecutionError> {
+    Ok(entry_of(ctx, &registry, &blob_id)?.size)
 }
 
 /// `end_epoch_of(registry: &BlobRegistry, blob_id: u256): u64`
@@ -1004,10 +1004,8 @@ fn end_epoch_of(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
     blob_id: U256,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&max_end(
-        &entry_of(ctx, &registry, &blob_id)?.ends,
-    ))?])
+) -> Result<u64, ExecutionError> {
+    Ok(max_end(&entry_of(ctx, &registry, &blob_id)?.ends))
 }
 
 /// `reference_count(registry: &BlobRegistry, blob_id: u256): u64`
@@ -1015,94 +1013,76 @@ fn reference_count(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
     blob_id: U256,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&live_references(ctx, &registry, &blob_id)?)?])
+) -> Result<u64, ExecutionError> {
+    live_references(ctx, &registry, &blob_id)
 }
 
 /// `total_registered(registry: &BlobRegistry): u64`
 fn total_registered(
     _ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&registry.total_registered)?])
+) -> Result<u64, ExecutionError> {
+    Ok(registry.total_registered)
 }
 
 // === Storage and blob reads ===
 
 /// `start_epoch(storage: &Storage): u64`
-fn start_epoch(
-    _ctx: &mut CallContext<'_>,
-    storage: Obj<Storage>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&storage.start_epoch)?])
+fn start_epoch(_ctx: &mut CallContext<'_>, storage: Obj<Storage>) -> Result<u64, ExecutionError> {
+    Ok(storage.start_epoch)
 }
 
 /// `end_epoch(storage: &Storage): u64`
-fn end_epoch(
-    _ctx: &mut CallContext<'_>,
-    storage: Obj<Storage>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&storage.end_epoch)?])
+fn end_epoch(_ctx: &mut CallContext<'_>, storage: Obj<Storage>) -> Result<u64, ExecutionError> {
+    Ok(storage.end_epoch)
 }
 
 /// `storage_size(storage: &Storage): u64`
-fn storage_size(
-    _ctx: &mut CallContext<'_>,
-    storage: Obj<Storage>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&storage.storage_size)?])
+fn storage_size(_ctx: &mut CallContext<'_>, storage: Obj<Storage>) -> Result<u64, ExecutionError> {
+    Ok(storage.storage_size)
 }
 
 /// `blob_id(blob: &Blob): u256`
-fn blob_id(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.blob_id)?])
+fn blob_id(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<U256, ExecutionError> {
+    Ok(blob.blob_id)
 }
 
 /// `root_hash(blob: &Blob): u256`
-fn root_hash(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.root_hash)?])
+fn root_hash(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<U256, ExecutionError> {
+    Ok(blob.root_hash)
 }
 
 /// `size(blob: &Blob): u64`
-fn size(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.size)?])
+fn size(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<u64, ExecutionError> {
+    Ok(blob.size)
 }
 
 /// `encoding_type(blob: &Blob): u8`
-fn encoding_type(
-    _ctx: &mut CallContext<'_>,
-    blob: Obj<Blob>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.encoding_type)?])
+fn encoding_type(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<u8, ExecutionError> {
+    Ok(blob.encoding_type)
 }
 
 /// `registered_epoch(blob: &Blob): u64`
-fn registered_epoch(
-    _ctx: &mut CallContext<'_>,
-    blob: Obj<Blob>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.registered_epoch)?])
+fn registered_epoch(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<u64, ExecutionError> {
+    Ok(blob.registered_epoch)
 }
 
 /// `certified_epoch(blob: &Blob): Option<u64>`
 fn certified_epoch(
     _ctx: &mut CallContext<'_>,
     blob: Obj<Blob>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.certified_epoch)?])
+) -> Result<Option<u64>, ExecutionError> {
+    Ok(blob.certified_epoch)
 }
 
 /// `is_blob_certified(blob: &Blob): bool`
-fn is_blob_certified(
-    _ctx: &mut CallContext<'_>,
-    blob: Obj<Blob>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.certified_epoch.is_some())?])
+fn is_blob_certified(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<bool, ExecutionError> {
+    Ok(blob.certified_epoch.is_some())
 }
 
 /// `is_deletable(blob: &Blob): bool`
-fn is_deletable(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&blob.deletable)?])
+fn is_deletable(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<bool, ExecutionError> {
+    Ok(blob.deletable)
 }
 
 // === RS2 sizes ===
@@ -1112,8 +1092,8 @@ fn symbol_size(
     _ctx: &mut CallContext<'_>,
     size: u64,
     n_shards: u16,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&rs2::symbol_size(size, n_shards)?)?])
+) -> Result<u64, ExecutionError> {
+    rs2::symbol_size(size, n_shards)
 }
 
 /// `encoded_size(size: u64, n_shards: u16): u64`
@@ -1121,8 +1101,8 @@ fn encoded_size(
     _ctx: &mut CallContext<'_>,
     size: u64,
     n_shards: u16,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&rs2::encoded_size(size, n_shards)?)?])
+) -> Result<u64, ExecutionError> {
+    rs2::encoded_size(size, n_shards)
 }
 
 /// `compute_blob_id(encoding_type: u8, size: u64, root_hash: u256): u256`
@@ -1131,12 +1111,8 @@ fn compute_blob_id(
     encoding_type: u8,
     size: u64,
     root_hash: U256,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&rs2::compute_blob_id(
-        encoding_type,
-        size,
-        &root_hash,
-    ))?])
+) -> Result<U256, ExecutionError> {
+    Ok(rs2::compute_blob_id(encoding_type, size, &root_hash))
 }
 
 /// `certification_message(epoch: u64, blob_id: u256): vector<u8>`
@@ -1144,6 +1120,6 @@ fn certification_message(
     _ctx: &mut CallContext<'_>,
     epoch: u64,
     blob_id: U256,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&rs2::certification_message(epoch, &blob_id))?])
+) -> Result<Vec<u8>, ExecutionError> {
+    Ok(rs2::certification_message(epoch, &blob_id))
 }

@@ -19,15 +19,15 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError, MoveLocation, TypeTag};
 
-use super::args::{Clock, Obj, Random};
+use super::args::{Clock, Obj, Random, WalCoin};
 use super::blob::{self, blake2b256};
 use super::system::{self, slash_node};
 use super::version;
 use super::{
-    TableTypes, abort_in, emit, new_wal_coin, ret, table_add, table_contains, table_get, table_new,
+    TableTypes, abort_in, emit, new_wal_coin, table_add, table_contains, table_get, table_new,
     table_remove, tag, type_tag, wal,
 };
-use crate::runtime::{CallContext, Value};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "challenge";
 
@@ -114,7 +114,7 @@ fn issue_challenges(
     registry: Obj<BlobRegistry>,
     _random: Random,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     let (system, registry) = (system.value, registry.value);
     version::assert_current(board.version)?;
     version::assert_current(system.version)?;
@@ -122,7 +122,7 @@ fn issue_challenges(
     let now = ctx.timestamp_ms();
     issue_all(ctx, &mut board, &system, &registry, now)?;
     board.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `challenge::issue_challenges`: one challenge per committee node holding shards.
@@ -253,7 +253,7 @@ fn respond(
     secondary_hash: Vec<u8>,
     pair_path: Vec<Vec<u8>>,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(board.version)?;
     let cap = cap.value;
     let now = ctx.timestamp_ms();
@@ -290,7 +290,7 @@ fn respond(
     );
     emit(ctx, "ChallengeAnswered", &event)?;
     board.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `slash_missed(board: &mut ChallengeBoard, system: &mut System, treasury: &mut Treasury,
@@ -302,7 +302,7 @@ fn slash_missed(
     mut treasury: Obj<Treasury>,
     challenge_id: u64,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<WalCoin, ExecutionError> {
     version::assert_current(board.version)?;
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
@@ -335,7 +335,7 @@ fn slash_missed(
     system.save(ctx)?;
     treasury.save(ctx)?;
     let coin = new_wal_coin(ctx, reward)?;
-    Ok(vec![Value::Object(coin)])
+    Ok(WalCoin(coin))
 }
 
 /// `open_challenge`: the open challenge `challenge_id`, distinguishing never-issued from
@@ -483,7 +483,7 @@ fn verify_answer(
     sliver_path: Vec<Vec<u8>>,
     secondary_hash: Vec<u8>,
     pair_path: Vec<Vec<u8>>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<bool, ExecutionError> {
     let answer = Answer {
         symbol: &symbol,
         sliver_path: &sliver_path,
@@ -498,12 +498,12 @@ fn verify_answer(
         symbol_size,
         &answer,
     )?;
-    Ok(vec![ret(&ok)?])
+    Ok(ok)
 }
 
 /// `depth_of(n_shards: u16): u64`
-fn tree_depth(_ctx: &mut CallContext<'_>, n_shards: u16) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&depth_of(n_shards))?])
+fn tree_depth(_ctx: &mut CallContext<'_>, n_shards: u16) -> Result<u64, ExecutionError> {
+    Ok(depth_of(n_shards))
 }
 
 /// `rotation_of(blob_id: u256, n_shards: u16): u64`
@@ -511,8 +511,8 @@ fn blob_rotation(
     _ctx: &mut CallContext<'_>,
     blob_id: U256,
     n_shards: u16,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&rotation_of(&blob_id, n_shards)?)?])
+) -> Result<u64, ExecutionError> {
+    rotation_of(&blob_id, n_shards)
 }
 
 /// `pair_index_for(blob_id: u256, shard: u16, n_shards: u16): u16`
@@ -521,8 +521,8 @@ fn pair_index_of(
     blob_id: U256,
     shard: u16,
     n_shards: u16,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&pair_index_for(&blob_id, shard, n_shards)?)?])
+) -> Result<u16, ExecutionError> {
+    pair_index_for(&blob_id, shard, n_shards)
 }
 
 // === Reads ===
@@ -531,16 +531,16 @@ fn pair_index_of(
 fn last_issued_epoch(
     _ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&board.value.last_issued_epoch)?])
+) -> Result<Option<u64>, ExecutionError> {
+    Ok(board.value.last_issued_epoch)
 }
 
 /// `next_challenge_id(board: &ChallengeBoard): u64`
 fn next_challenge_id(
     _ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&board.value.next_challenge_id)?])
+) -> Result<u64, ExecutionError> {
+    Ok(board.value.next_challenge_id)
 }
 
 /// `is_open(board: &ChallengeBoard, challenge_id: u64): bool`
@@ -548,9 +548,9 @@ fn is_open(
     ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,
     challenge_id: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<bool, ExecutionError> {
     let open = table_contains(ctx, &board.value.open, &open_types(), &challenge_id)?;
-    Ok(vec![ret(&open)?])
+    Ok(open)
 }
 
 /// `challenge(board: &ChallengeBoard, challenge_id: u64): Challenge`
@@ -558,86 +558,68 @@ fn challenge(
     ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,
     challenge_id: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Challenge, ExecutionError> {
     let challenge = open_challenge(ctx, &board.value, challenge_id)?;
-    Ok(vec![ret(&challenge)?])
+    Ok(challenge)
 }
 
 // The accessors of a `Challenge` value (a pure value: `Challenge` has `copy, drop, store`
 // and no UID).
 
 /// `node_id(challenge: &Challenge)`
-fn node_id(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.node_id)?])
+fn node_id(
+    _ctx: &mut CallContext<'_>,
+    challenge: Challenge,
+) -> Result<move_types::ID, ExecutionError> {
+    Ok(challenge.node_id)
 }
 
 /// `blob_id(challenge: &Challenge)`
-fn blob_id(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.blob_id)?])
+fn blob_id(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<U256, ExecutionError> {
+    Ok(challenge.blob_id)
 }
 
 /// `root_hash(challenge: &Challenge)`
-fn root_hash(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.root_hash)?])
+fn root_hash(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<U256, ExecutionError> {
+    Ok(challenge.root_hash)
 }
 
 /// `n_shards(challenge: &Challenge)`
-fn n_shards(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.n_shards)?])
+fn n_shards(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
+    Ok(challenge.n_shards)
 }
 
 /// `shard(challenge: &Challenge)`
-fn shard(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.shard)?])
+fn shard(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
+    Ok(challenge.shard)
 }
 
 /// `pair_index(challenge: &Challenge)`
-fn pair_index(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.pair_index)?])
+fn pair_index(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
+    Ok(challenge.pair_index)
 }
 
 /// `symbol_index(challenge: &Challenge)`
-fn symbol_index(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.symbol_index)?])
+fn symbol_index(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
+    Ok(challenge.symbol_index)
 }
 
 /// `symbol_size(challenge: &Challenge)`
-fn symbol_size(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.symbol_size)?])
+fn symbol_size(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
+    Ok(challenge.symbol_size)
 }
 
 /// `epoch(challenge: &Challenge)`
-fn epoch(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.epoch)?])
+fn epoch(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
+    Ok(challenge.epoch)
 }
 
 /// `deadline_ms(challenge: &Challenge)`
-fn deadline_ms(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.deadline_ms)?])
+fn deadline_ms(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
+    Ok(challenge.deadline_ms)
 }
 
 /// `stake_at_risk(challenge: &Challenge)`
-fn stake_at_risk(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&challenge.stake_at_risk)?])
+fn stake_at_risk(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
+    Ok(challenge.stake_at_risk)
 }

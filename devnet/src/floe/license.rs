@@ -16,15 +16,15 @@ use floe_sdk::move_types::license::{License, LicenseOffer, UseReceipt};
 use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
-use floe_sdk::move_types::{self};
+use floe_sdk::move_types::{self, ID};
 use sui_sdk_types::{Address, ExecutionError, StructTag};
 
-use super::args::{Clock, Obj, WalCoin};
+use super::args::{Clock, Obj, Returned, WalCoin};
 use super::model::{self, abort_at, arithmetic_error, move_address};
 use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE};
-use super::{coin_value, emit, ret, tag, take_from_coin};
-use crate::runtime::{CallContext, Value};
+use super::{coin_value, emit, tag, take_from_coin};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "license";
 
@@ -114,7 +114,7 @@ fn create_offer(
     window_ms: u64,
     max_windows: u64,
     uses_per_window: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<ID, ExecutionError> {
     version::assert_current(model.version)?;
 
     // The offer functions' own check first, so all of them abort `license::EWrongCap`.
@@ -163,7 +163,7 @@ fn create_offer(
     ctx.create_object(offer_tag(), false, &offer)?;
     ctx.share(offer_id)?;
     model.save(ctx)?;
-    Ok(vec![ret(&move_types::id(offer_id))?])
+    Ok(move_types::id(offer_id))
 }
 
 /// `pause_offer(offer: &mut LicenseOffer, cap: &ModelCap)`
@@ -171,7 +171,7 @@ fn pause_offer(
     ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
     cap: Obj<ModelCap>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_paused(ctx, offer, cap, true)
 }
 
@@ -180,7 +180,7 @@ fn resume_offer(
     ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
     cap: Obj<ModelCap>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_paused(ctx, offer, cap, false)
 }
 
@@ -189,10 +189,10 @@ fn resume_offer(
 fn migrate_offer(
     ctx: &mut CallContext<'_>,
     mut offer: Obj<LicenseOffer>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     offer.version = version::migrated(offer.version)?;
     offer.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `pause_offer` (`paused`) and `resume_offer` (`!paused`): the same checks but for the
@@ -202,7 +202,7 @@ fn set_paused(
     mut offer: Obj<LicenseOffer>,
     cap: Obj<ModelCap>,
     paused: bool,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(offer.version)?;
     let cap = cap.value;
     if cap.model_id != offer.model_id {
@@ -221,7 +221,7 @@ fn set_paused(
         &LicenseOfferStatusChanged::new(move_types::id(offer.id), offer.model_id.clone(), paused),
     )?;
     offer.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `reprice_offer(offer: &mut LicenseOffer, cap: &ModelCap, price_per_window: u64)`
@@ -230,7 +230,7 @@ fn reprice_offer(
     mut offer: Obj<LicenseOffer>,
     cap: Obj<ModelCap>,
     price_per_window: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(offer.version)?;
     let cap = cap.value;
     if cap.model_id != offer.model_id {
@@ -250,7 +250,7 @@ fn reprice_offer(
         ),
     )?;
     offer.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 // === Buying ===
@@ -269,7 +269,7 @@ fn purchase(
     windows: u64,
     max_price: u64,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<License>, ExecutionError> {
     let system = system.value;
     version::assert_current(offer.version)?;
     version::assert_current(model.version)?;
@@ -332,7 +332,7 @@ fn purchase(
     ctx.create_object(license_tag(), true, &license)?;
     model.save(ctx)?;
     treasury.save(ctx)?;
-    Ok(vec![Value::Object(license_id)])
+    Ok(Returned::new(license_id))
 }
 
 /// `extend(license: &mut License, offer: &LicenseOffer, model: &mut Model, system: &System,
@@ -350,7 +350,7 @@ fn extend(
     windows: u64,
     max_price: u64,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     let system = system.value;
     version::assert_current(offer.version)?;
     version::assert_current(model.version)?;
@@ -417,7 +417,7 @@ fn extend(
     license.save(ctx)?;
     model.save(ctx)?;
     treasury.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 // === Using ===
@@ -427,7 +427,7 @@ fn consume(
     ctx: &mut CallContext<'_>,
     mut license: Obj<License>,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<UseReceipt>, ExecutionError> {
     let now = ctx.timestamp_ms();
     if now >= license.expires_at_ms {
         return Err(ctx.abort(E_LICENSE_EXPIRED));
@@ -461,27 +461,27 @@ fn consume(
     );
     ctx.create_object(receipt_tag(), true, &receipt)?;
     license.save(ctx)?;
-    Ok(vec![Value::Object(receipt_id)])
+    Ok(Returned::new(receipt_id))
 }
 
 /// `destroy_receipt(receipt: UseReceipt)`
 fn destroy_receipt(
     ctx: &mut CallContext<'_>,
     receipt: Obj<UseReceipt>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     ctx.delete_object(receipt.id)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `destroy(license: License)`
-fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<Vec<Value>, ExecutionError> {
+fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<(), ExecutionError> {
     emit(
         ctx,
         "LicenseDestroyed",
         &LicenseDestroyed::new(move_types::id(license.id), license.model_id.clone()),
     )?;
     ctx.delete_object(license.id)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `is_valid(license: &License, clock: &Clock): bool`
@@ -489,11 +489,11 @@ fn is_valid(
     ctx: &mut CallContext<'_>,
     license: Obj<License>,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<bool, ExecutionError> {
     let license = license.value;
     let valid = ctx.timestamp_ms() < license.expires_at_ms
         && (!license.use_limited || license.uses_left > 0);
-    Ok(vec![ret(&valid)?])
+    Ok(valid)
 }
 
 /// `entry fun seal_approve(id: vector<u8>, license: &License, clock: &Clock)`: returns
@@ -504,7 +504,7 @@ fn seal_approve(
     id: Vec<u8>,
     license: Obj<License>,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     let license = license.value;
     if id.as_slice() != move_types::address_of(&license.model_id).as_bytes() {
         return Err(ctx.abort(E_WRONG_ID));
@@ -515,7 +515,7 @@ fn seal_approve(
     if license.use_limited {
         return Err(ctx.abort(E_USE_LIMITED_NEEDS_RECEIPT));
     }
-    Ok(vec![])
+    Ok(())
 }
 
 /// `entry fun seal_approve_receipt(id: vector<u8>, receipt: &UseReceipt, clock: &Clock,
@@ -526,7 +526,7 @@ fn seal_approve_receipt(
     id: Vec<u8>,
     receipt: Obj<UseReceipt>,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     let receipt = receipt.value;
     if id.as_slice() != move_types::address_of(&receipt.model_id).as_bytes() {
         return Err(ctx.abort(E_WRONG_ID));
@@ -537,7 +537,7 @@ fn seal_approve_receipt(
     if move_address(ctx.sender()) != receipt.consumer {
         return Err(ctx.abort(E_NOT_CONSUMER));
     }
-    Ok(vec![])
+    Ok(())
 }
 
 // === Reads ===
@@ -547,12 +547,12 @@ fn quote(
     ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
     windows: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<u64, ExecutionError> {
     let offer = offer.value;
     if windows > offer.max_windows {
         return Err(ctx.abort(E_TOO_MANY_WINDOWS));
     }
-    Ok(vec![ret(&mul(offer.price_per_window, windows)?)?])
+    mul(offer.price_per_window, windows)
 }
 
 // === Reads ===
@@ -561,131 +561,119 @@ fn quote(
 fn offer_model_id(
     _ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&offer.value.model_id.clone())?])
+) -> Result<ID, ExecutionError> {
+    Ok(offer.value.model_id.clone())
 }
 
 /// `offer_price_per_window(offer: &LicenseOffer)`
 fn offer_price_per_window(
     _ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&offer.value.price_per_window)?])
+) -> Result<u64, ExecutionError> {
+    Ok(offer.value.price_per_window)
 }
 
 /// `offer_window_ms(offer: &LicenseOffer)`
 fn offer_window_ms(
     _ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&offer.value.window_ms)?])
+) -> Result<u64, ExecutionError> {
+    Ok(offer.value.window_ms)
 }
 
 /// `offer_max_windows(offer: &LicenseOffer)`
 fn offer_max_windows(
     _ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&offer.value.max_windows)?])
+) -> Result<u64, ExecutionError> {
+    Ok(offer.value.max_windows)
 }
 
 /// `offer_uses_per_window(offer: &LicenseOffer)`
 fn offer_uses_per_window(
     _ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&offer.value.uses_per_window)?])
+) -> Result<u64, ExecutionError> {
+    Ok(offer.value.uses_per_window)
 }
 
 /// `offer_is_paused(offer: &LicenseOffer)`
 fn offer_is_paused(
     _ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&offer.value.paused)?])
+) -> Result<bool, ExecutionError> {
+    Ok(offer.value.paused)
 }
 
 /// `model_id(license: &License)`
-fn model_id(
-    _ctx: &mut CallContext<'_>,
-    license: Obj<License>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&license.value.model_id.clone())?])
+fn model_id(_ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<ID, ExecutionError> {
+    Ok(license.value.model_id.clone())
 }
 
 /// `offer_id(license: &License)`
-fn offer_id(
-    _ctx: &mut CallContext<'_>,
-    license: Obj<License>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&license.value.offer_id.clone())?])
+fn offer_id(_ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<ID, ExecutionError> {
+    Ok(license.value.offer_id.clone())
 }
 
 /// `holder(license: &License)`
-fn holder(_ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&license.value.holder)?])
+fn holder(_ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<Address, ExecutionError> {
+    Ok(Address::new(license.value.holder.into_inner()))
 }
 
 /// `expires_at_ms(license: &License)`
-fn expires_at_ms(
-    _ctx: &mut CallContext<'_>,
-    license: Obj<License>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&license.value.expires_at_ms)?])
+fn expires_at_ms(_ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<u64, ExecutionError> {
+    Ok(license.value.expires_at_ms)
 }
 
 /// `is_use_limited(license: &License)`
 fn is_use_limited(
     _ctx: &mut CallContext<'_>,
     license: Obj<License>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&license.value.use_limited)?])
+) -> Result<bool, ExecutionError> {
+    Ok(license.value.use_limited)
 }
 
 /// `uses_left(license: &License)`
-fn uses_left(
-    _ctx: &mut CallContext<'_>,
-    license: Obj<License>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&license.value.uses_left)?])
+fn uses_left(_ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<u64, ExecutionError> {
+    Ok(license.value.uses_left)
 }
 
 /// `receipt_license_id(receipt: &UseReceipt)`
 fn receipt_license_id(
     _ctx: &mut CallContext<'_>,
     receipt: Obj<UseReceipt>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&receipt.value.license_id.clone())?])
+) -> Result<ID, ExecutionError> {
+    Ok(receipt.value.license_id.clone())
 }
 
 /// `receipt_model_id(receipt: &UseReceipt)`
 fn receipt_model_id(
     _ctx: &mut CallContext<'_>,
     receipt: Obj<UseReceipt>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&receipt.value.model_id.clone())?])
+) -> Result<ID, ExecutionError> {
+    Ok(receipt.value.model_id.clone())
 }
 
 /// `receipt_consumer(receipt: &UseReceipt)`
 fn receipt_consumer(
     _ctx: &mut CallContext<'_>,
     receipt: Obj<UseReceipt>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&receipt.value.consumer)?])
+) -> Result<Address, ExecutionError> {
+    Ok(Address::new(receipt.value.consumer.into_inner()))
 }
 
 /// `receipt_consumed_at_ms(receipt: &UseReceipt)`
 fn receipt_consumed_at_ms(
     _ctx: &mut CallContext<'_>,
     receipt: Obj<UseReceipt>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&receipt.value.consumed_at_ms)?])
+) -> Result<u64, ExecutionError> {
+    Ok(receipt.value.consumed_at_ms)
 }
 
 /// `receipt_expires_at_ms(receipt: &UseReceipt)`
 fn receipt_expires_at_ms(
     _ctx: &mut CallContext<'_>,
     receipt: Obj<UseReceipt>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&receipt.value.expires_at_ms)?])
+) -> Result<u64, ExecutionError> {
+    Ok(receipt.value.expires_at_ms)
 }

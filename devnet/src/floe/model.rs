@@ -17,13 +17,12 @@ use floe_sdk::move_types::{self, Balance, MoveString};
 use moverox_sui::sui::vec_map::{Entry, VecMap};
 use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
 
-use super::args::{Clock, Obj};
+use super::args::{Clock, Obj, Returned, WalCoin};
 use super::version;
 use super::{
-    PACKAGE_ID, TableTypes, emit, new_wal_coin, ret, table_add, table_contains, table_new, tag,
-    type_tag,
+    PACKAGE_ID, TableTypes, emit, new_wal_coin, table_add, table_contains, table_new, tag, type_tag,
 };
-use crate::runtime::{CallContext, Value};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "model";
 
@@ -153,7 +152,7 @@ fn register_model(
     ctx: &mut CallContext<'_>,
     name: MoveString,
     description: MoveString,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<ModelCap>, ExecutionError> {
     if name.bytes.is_empty() {
         return Err(ctx.abort(E_EMPTY_NAME));
     }
@@ -194,7 +193,7 @@ fn register_model(
     ctx.create_object(model_tag(), false, &model)?;
     ctx.share(model_id)?;
     ctx.create_object(cap_tag(), true, &cap)?;
-    Ok(vec![Value::Object(cap_id)])
+    Ok(Returned::new(cap_id))
 }
 
 /// `publish_version(self: &mut Model, cap: &ModelCap, system: &System, blob: &Blob,
@@ -215,7 +214,7 @@ fn publish_version(
     metric_names: Vec<MoveString>,
     metric_values: Vec<u64>,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<u64, ExecutionError> {
     let system = system.value;
     version::assert_current(model.version)?;
     version::assert_current(system.version)?;
@@ -287,15 +286,15 @@ fn publish_version(
         ),
     )?;
     model.save(ctx)?;
-    Ok(vec![ret(&number)?])
+    Ok(number)
 }
 
 /// `migrate(self: &mut Model)`: anyone brings a model of an older package version to this
 /// one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
-fn migrate(ctx: &mut CallContext<'_>, mut model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
+fn migrate(ctx: &mut CallContext<'_>, mut model: Obj<Model>) -> Result<(), ExecutionError> {
     model.version = version::migrated(model.version)?;
     model.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `update_description(self: &mut Model, cap: &ModelCap, description: String, ctx)`
@@ -304,7 +303,7 @@ fn update_description(
     mut model: Obj<Model>,
     cap: Obj<ModelCap>,
     description: MoveString,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(model.version)?;
 
     authorize(ctx, model.id, &mut model, cap.id, &cap)?;
@@ -319,7 +318,7 @@ fn update_description(
         &ModelDescriptionUpdated::new(move_types::id(model.id), description, updated_by),
     )?;
     model.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx): Coin<WAL>`
@@ -327,7 +326,7 @@ fn withdraw_revenue(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
     cap: Obj<ModelCap>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<WalCoin, ExecutionError> {
     version::assert_current(model.version)?;
 
     authorize(ctx, model.id, &mut model, cap.id, &cap)?;
@@ -344,7 +343,7 @@ fn withdraw_revenue(
     )?;
     let coin = new_wal_coin(ctx, amount)?;
     model.save(ctx)?;
-    Ok(vec![Value::Object(coin)])
+    Ok(WalCoin(coin))
 }
 
 /// `refresh_owner(self: &mut Model, cap: &ModelCap, ctx)`
@@ -352,70 +351,64 @@ fn refresh_owner(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
     cap: Obj<ModelCap>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(model.version)?;
     authorize(ctx, model.id, &mut model, cap.id, &cap)?;
     model.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 // === Reads ===
 
 /// `id_bytes(self: &Model): vector<u8>`
-fn id_bytes(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.id.as_bytes().to_vec())?])
+fn id_bytes(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<u8>, ExecutionError> {
+    Ok(model.id.as_bytes().to_vec())
 }
 
 /// `owner(self: &Model): address`
-fn owner(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.value.owner)?])
+fn owner(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Address, ExecutionError> {
+    Ok(Address::new(model.value.owner.into_inner()))
 }
 
 /// `version_count(self: &Model): u64`
-fn version_count(
-    _ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.value.versions.size)?])
+fn version_count(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
+    Ok(model.value.versions.size)
 }
 
 /// `name(self: &Model): String`
-fn name(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.value.name)?])
+fn name(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<MoveString, ExecutionError> {
+    Ok(model.value.name)
 }
 
 /// `description(self: &Model): String`
 fn description(
     _ctx: &mut CallContext<'_>,
     model: Obj<Model>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.value.description)?])
+) -> Result<MoveString, ExecutionError> {
+    Ok(model.value.description)
 }
 
 /// `cap_id(self: &Model): ID`
-fn cap_id(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.value.cap_id)?])
+fn cap_id(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<move_types::ID, ExecutionError> {
+    Ok(model.value.cap_id)
 }
 
 /// `revenue(self: &Model): u64`
-fn revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.value.revenue.value)?])
+fn revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
+    Ok(model.value.revenue.value)
 }
 
 /// `total_revenue(self: &Model): u64`
-fn total_revenue(
-    _ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&model.value.total_revenue)?])
+fn total_revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
+    Ok(model.value.total_revenue)
 }
 
 /// `cap_model_id(cap: &ModelCap): ID`
 fn cap_model_id(
     _ctx: &mut CallContext<'_>,
     cap: Obj<ModelCap>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&cap.value.model_id)?])
+) -> Result<move_types::ID, ExecutionError> {
+    Ok(cap.value.model_id)
 }
 
 /// `has_version(self: &Model, number: u64): bool`
@@ -423,7 +416,7 @@ fn has_version(
     ctx: &mut CallContext<'_>,
     model: Obj<Model>,
     number: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<bool, ExecutionError> {
     let exists = table_contains(ctx, &model.value.versions, &versions_types(), &number)?;
-    Ok(vec![ret(&exists)?])
+    Ok(exists)
 }

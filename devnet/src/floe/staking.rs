@@ -16,12 +16,10 @@ use floe_sdk::move_types::{
 };
 use sui_sdk_types::{Address, ExecutionError};
 
-use super::args::{Obj, WalCoin};
+use super::args::{Obj, Returned, WalCoin};
 use super::version;
-use super::{
-    coin_into_balance, coin_value, emit, new_wal_coin, ret, staking_pool, system, tag, wal,
-};
-use crate::runtime::{CallContext, Value};
+use super::{coin_into_balance, coin_value, emit, new_wal_coin, staking_pool, system, tag, wal};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "staking";
 
@@ -73,7 +71,7 @@ fn register_node(
     bls_public_key: Vec<u8>,
     proof_of_possession: Vec<u8>,
     commission_bps: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<NodeCap>, ExecutionError> {
     version::assert_current(system.version)?;
     if commission_bps > MAX_COMMISSION_BPS {
         return Err(ctx.abort(E_INVALID_COMMISSION));
@@ -100,7 +98,7 @@ fn register_node(
         commission_bps,
     )?;
     system.save(ctx)?;
-    Ok(vec![Value::Object(cap)])
+    Ok(Returned::new(cap))
 }
 
 /// `new_node`: the `NodeCap`'s UID first, then the pool (votes at the current prices and
@@ -153,8 +151,8 @@ fn proof_of_possession_message(
     _ctx: &mut CallContext<'_>,
     sender: Address,
     bls_public_key: Vec<u8>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&pop_message(sender, &bls_public_key))?])
+) -> Result<Vec<u8>, ExecutionError> {
+    Ok(pop_message(sender, &bls_public_key))
 }
 
 // ----- the operator's NodeCap -----
@@ -167,12 +165,12 @@ fn vote(
     cap: Obj<NodeCap>,
     kind: u8,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(system.version)?;
     let node_id = move_types::address_of(&cap.value.node_id);
     set_vote(ctx, &system, node_id, kind, value)?;
     system.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `set_storage_price_vote(system: &mut System, cap: &NodeCap, price: u64)`
@@ -181,7 +179,7 @@ fn set_storage_price_vote(
     system: Obj<System>,
     cap: Obj<NodeCap>,
     price: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     vote(ctx, system, cap, VOTE_STORAGE_PRICE, price)
 }
 
@@ -191,7 +189,7 @@ fn set_write_price_vote(
     system: Obj<System>,
     cap: Obj<NodeCap>,
     price: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     vote(ctx, system, cap, VOTE_WRITE_PRICE, price)
 }
 
@@ -201,13 +199,16 @@ fn set_capacity_vote(
     system: Obj<System>,
     cap: Obj<NodeCap>,
     capacity: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     vote(ctx, system, cap, VOTE_CAPACITY, capacity)
 }
 
 /// `node_id(cap: &NodeCap): ID`
-fn node_id(_ctx: &mut CallContext<'_>, cap: Obj<NodeCap>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&cap.value.node_id)?])
+fn node_id(
+    _ctx: &mut CallContext<'_>,
+    cap: Obj<NodeCap>,
+) -> Result<move_types::ID, ExecutionError> {
+    Ok(cap.value.node_id)
 }
 
 /// `set_storage_price_vote` / `set_write_price_vote` / `set_capacity_vote`.
@@ -243,7 +244,7 @@ fn set_network_address(
     system: Obj<System>,
     cap: Obj<NodeCap>,
     network_address: MoveString,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(system.version)?;
     let cap = cap.value;
     if !valid_network_address(&network_address) {
@@ -262,7 +263,7 @@ fn set_network_address(
         &NodeNetworkAddressChanged::new(cap.node_id, network_address, epoch),
     )?;
     system.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `epoch_sync_done(system: &mut System, cap: &NodeCap, epoch: u64)`: the node's gained
@@ -273,7 +274,7 @@ fn epoch_sync_done(
     mut system: Obj<System>,
     cap: Obj<NodeCap>,
     epoch: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(system.version)?;
     let cap = cap.value;
     let shards = system::mark_synced(&mut system, move_types::address_of(&cap.node_id), epoch)?;
@@ -283,7 +284,7 @@ fn epoch_sync_done(
         &EpochSyncDone::new(cap.node_id, epoch, shards),
     )?;
     system.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `collect_commission(system: &mut System, cap: &NodeCap): Coin<WAL>`
@@ -291,7 +292,7 @@ fn collect_commission(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
     cap: Obj<NodeCap>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<WalCoin, ExecutionError> {
     version::assert_current(system.version)?;
     let cap = cap.value;
     let epoch = system.epoch;
@@ -306,7 +307,7 @@ fn collect_commission(
     )?;
     let coin = new_wal_coin(ctx, amount)?;
     system.save(ctx)?;
-    Ok(vec![Value::Object(coin)])
+    Ok(WalCoin(coin))
 }
 
 // ----- stakers -----
@@ -317,7 +318,7 @@ fn stake(
     system: Obj<System>,
     node_id: move_types::ID,
     coin: WalCoin,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<Returned<StakedWal>, ExecutionError> {
     version::assert_current(system.version)?;
     let node = node_id;
     let coin = coin.0;
@@ -361,7 +362,7 @@ fn stake(
         ),
     )?;
     system.save(ctx)?;
-    Ok(vec![Value::Object(id)])
+    Ok(Returned::new(id))
 }
 
 /// `request_withdraw(system: &mut System, staked: &mut StakedWal)`
@@ -369,7 +370,7 @@ fn request_withdraw(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
     mut staked: Obj<StakedWal>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(system.version)?;
     if staked.withdraw_epoch != 0 {
         return Err(ctx.abort(E_WITHDRAW_ALREADY_REQUESTED));
@@ -407,7 +408,7 @@ fn request_withdraw(
     )?;
     staked.save(ctx)?;
     system.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// `withdraw(system: &mut System, treasury: &mut Treasury, staked: StakedWal): Coin<WAL>`
@@ -416,7 +417,7 @@ fn withdraw(
     system: Obj<System>,
     mut treasury: Obj<Treasury>,
     staked: Obj<StakedWal>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<WalCoin, ExecutionError> {
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
     if staked.withdraw_epoch == 0 {
@@ -466,7 +467,7 @@ fn withdraw(
     let coin = new_wal_coin(ctx, out)?;
     treasury.save(ctx)?;
     system.save(ctx)?;
-    Ok(vec![Value::Object(coin)])
+    Ok(WalCoin(coin))
 }
 
 // ----- reads -----
@@ -475,40 +476,37 @@ fn withdraw(
 fn staked_node_id(
     _ctx: &mut CallContext<'_>,
     staked: Obj<StakedWal>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&staked.value.node_id)?])
+) -> Result<move_types::ID, ExecutionError> {
+    Ok(staked.value.node_id)
 }
 
 /// `principal(staked: &StakedWal): u64`
-fn principal(
-    _ctx: &mut CallContext<'_>,
-    staked: Obj<StakedWal>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&staked.value.principal)?])
+fn principal(_ctx: &mut CallContext<'_>, staked: Obj<StakedWal>) -> Result<u64, ExecutionError> {
+    Ok(staked.value.principal)
 }
 
 /// `activation_epoch(staked: &StakedWal): u64`
 fn activation_epoch(
     _ctx: &mut CallContext<'_>,
     staked: Obj<StakedWal>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&staked.value.activation_epoch)?])
+) -> Result<u64, ExecutionError> {
+    Ok(staked.value.activation_epoch)
 }
 
 /// `withdraw_epoch(staked: &StakedWal): u64`
 fn withdraw_epoch(
     _ctx: &mut CallContext<'_>,
     staked: Obj<StakedWal>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&staked.value.withdraw_epoch)?])
+) -> Result<u64, ExecutionError> {
+    Ok(staked.value.withdraw_epoch)
 }
 
 /// `is_withdrawing(staked: &StakedWal): bool`
 fn is_withdrawing(
     _ctx: &mut CallContext<'_>,
     staked: Obj<StakedWal>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&(staked.value.withdraw_epoch != 0))?])
+) -> Result<bool, ExecutionError> {
+    Ok(staked.value.withdraw_epoch != 0)
 }
 
 include!(concat!(env!("OUT_DIR"), "/floe_staking.rs"));

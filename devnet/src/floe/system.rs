@@ -24,10 +24,10 @@ use sui_sdk_types::{Address, ExecutionError, TypeTag};
 use super::args::{Clock, Obj};
 use super::version;
 use super::{
-    TableTypes, abort_in, emit, ret, staking_pool, table_add, table_contains, table_get, table_new,
+    TableTypes, abort_in, emit, staking_pool, table_add, table_contains, table_get, table_new,
     table_remove, table_update, tag, wal_balance_type,
 };
-use crate::runtime::{CallContext, Value};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "system";
 
@@ -114,7 +114,7 @@ fn create_system(
     n_shards: u16,
     epoch_duration_ms: u64,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     if cap.system_id.is_some() {
         return Err(ctx.abort(E_SYSTEM_ALREADY_CREATED));
     }
@@ -183,7 +183,7 @@ fn create_system(
         ),
     )?;
     ctx.share(id)?;
-    Ok(vec![])
+    Ok(())
 }
 
 // ----- reads -----
@@ -363,7 +363,7 @@ fn set_parameter(
     name: &str,
     in_bounds: impl FnOnce(&System, u64) -> bool,
     field: impl FnOnce(&mut System) -> &mut u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(system.version)?;
     // `assert_admin`: only the cap that created this System tunes it.
     if cap.system_id != Some(move_types::id(system.id)) {
@@ -381,7 +381,7 @@ fn set_parameter(
         "ParameterChanged",
         &ParameterChanged::new(name.as_bytes().to_vec(), old, value, epoch),
     )?;
-    Ok(vec![])
+    Ok(())
 }
 
 // ----- epoch change -----
@@ -392,13 +392,13 @@ fn advance_epoch(
     mut system: Obj<System>,
     mut treasury: Obj<Treasury>,
     _clock: Clock,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
     next_epoch(ctx, &mut system, &mut treasury)?;
     treasury.save(ctx)?;
     system.save(ctx)?;
-    Ok(vec![])
+    Ok(())
 }
 
 /// The body of `advance_epoch`: settle the ending epoch's fees, move every pool into the next epoch,
@@ -1019,143 +1019,115 @@ pub fn add_pool(
     )
 }
 
-// ----- registration -----
-
 // ----- reads -----
 
-/// A `self: &System` read of one field.
-fn field<T: serde::Serialize>(value: &T) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(value)?])
-}
-
 /// `epoch(self: &System): u64`
-fn epoch(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.epoch)
+fn epoch(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.epoch)
 }
 
 /// `epoch_start_ms(self: &System): u64`
-fn epoch_start_ms(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.epoch_start_ms)
+fn epoch_start_ms(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.epoch_start_ms)
 }
 
 /// `epoch_duration_ms(self: &System): u64`
 fn epoch_duration_ms(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.epoch_duration_ms)
+) -> Result<u64, ExecutionError> {
+    Ok(system.epoch_duration_ms)
 }
 
 /// `n_shards(self: &System): u16`
-fn n_shards(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.n_shards)
+fn n_shards(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u16, ExecutionError> {
+    Ok(system.n_shards)
 }
 
 /// `storage_price_per_mib_epoch(self: &System): u64`
 fn storage_price_per_mib_epoch(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.storage_price_per_mib_epoch)
+) -> Result<u64, ExecutionError> {
+    Ok(system.storage_price_per_mib_epoch)
 }
 
 /// `write_price_per_mib(self: &System): u64`
 fn write_price_per_mib(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.write_price_per_mib)
+) -> Result<u64, ExecutionError> {
+    Ok(system.write_price_per_mib)
 }
 
 /// `used_capacity(self: &System): u64`
-fn used_capacity(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.used_capacity)
+fn used_capacity(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.used_capacity)
 }
 
 /// `total_capacity(self: &System): u64`
-fn total_capacity(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.total_capacity)
+fn total_capacity(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.total_capacity)
 }
 
 /// `fee_burn_bps(self: &System): u64`
-fn fee_burn_bps(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.fee_burn_bps)
+fn fee_burn_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.fee_burn_bps)
 }
 
 /// `license_fee_bps(self: &System): u64`
-fn license_fee_bps(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.license_fee_bps)
+fn license_fee_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.license_fee_bps)
 }
 
 /// `slash_bps(self: &System): u64`
-fn slash_bps(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.slash_bps)
+fn slash_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.slash_bps)
 }
 
 /// `slash_burn_bps(self: &System): u64`
-fn slash_burn_bps(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.slash_burn_bps)
+fn slash_burn_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.slash_burn_bps)
 }
 
 /// `challenge_window_ms(self: &System): u64`
 fn challenge_window_ms(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.challenge_window_ms)
+) -> Result<u64, ExecutionError> {
+    Ok(system.challenge_window_ms)
 }
 
 /// `min_stake_epochs(self: &System): u64`
 fn min_stake_epochs(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.min_stake_epochs)
+) -> Result<u64, ExecutionError> {
+    Ok(system.min_stake_epochs)
 }
 
 /// `early_unstake_fee_bps(self: &System): u64`
 fn early_unstake_fee_bps(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.early_unstake_fee_bps)
+) -> Result<u64, ExecutionError> {
+    Ok(system.early_unstake_fee_bps)
 }
 
 /// `max_epochs_ahead(self: &System): u64`
 fn max_epochs_ahead(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.max_epochs_ahead)
+) -> Result<u64, ExecutionError> {
+    Ok(system.max_epochs_ahead)
 }
 
 /// `max_committee_size(self: &System): u64`
 fn max_committee_size(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.max_committee_size)
+) -> Result<u64, ExecutionError> {
+    Ok(system.max_committee_size)
 }
 
 /// `used_capacity_at(self: &System, epoch: u64): u64`
@@ -1163,24 +1135,24 @@ fn used_capacity_at(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
     epoch: u64,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&capacity_used_at(&system, epoch))
+) -> Result<u64, ExecutionError> {
+    Ok(capacity_used_at(&system, epoch))
 }
 
 /// `committee_node_ids(self: &System): vector<ID>`
 fn committee_node_ids(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.committee)
+) -> Result<Vec<ID>, ExecutionError> {
+    Ok(system.value.committee)
 }
 
 /// `committee_shard_counts(self: &System): vector<u16>`
 fn committee_shard_counts(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&shard_counts(&system))
+) -> Result<Vec<u16>, ExecutionError> {
+    Ok(shard_counts(&system))
 }
 
 /// `node_pending_shards(self: &System, node_id: ID): vector<u16>`
@@ -1188,11 +1160,8 @@ fn node_pending_shards(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
     node_id: ID,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&pending_shards_of(
-        &system,
-        move_types::address_of(&node_id),
-    ))
+) -> Result<Vec<u16>, ExecutionError> {
+    Ok(pending_shards_of(&system, move_types::address_of(&node_id)))
 }
 
 /// `node_challengeable_shards(self: &System, node_id: ID): vector<u16>`
@@ -1200,8 +1169,8 @@ fn node_challengeable_shards(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
     node_id: ID,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&challengeable_shards_of(
+) -> Result<Vec<u16>, ExecutionError> {
+    Ok(challengeable_shards_of(
         &system,
         move_types::address_of(&node_id),
     ))
@@ -1212,8 +1181,8 @@ fn is_committee_member(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
     node_id: ID,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&in_committee(&system, move_types::address_of(&node_id)))
+) -> Result<bool, ExecutionError> {
+    Ok(in_committee(&system, move_types::address_of(&node_id)))
 }
 
 /// `node_shards(self: &System, node_id: ID): vector<u16>`
@@ -1221,8 +1190,8 @@ fn node_shards(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
     node_id: ID,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&shards_of(&system, move_types::address_of(&node_id)))
+) -> Result<Vec<u16>, ExecutionError> {
+    Ok(shards_of(&system, move_types::address_of(&node_id)))
 }
 
 /// `is_registered(self: &System, node_id: ID): bool`
@@ -1230,21 +1199,18 @@ fn is_registered(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
     node_id: ID,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&has_pool(ctx, &system, move_types::address_of(&node_id))?)
+) -> Result<bool, ExecutionError> {
+    has_pool(ctx, &system, move_types::address_of(&node_id))
 }
 
 /// `node_count(self: &System): u64`
-fn node_count(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&(system.pool_ids.len() as u64))
+fn node_count(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
+    Ok(system.pool_ids.len() as u64)
 }
 
 /// `node_ids(self: &System): vector<ID>`
-fn node_ids(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<Value>, ExecutionError> {
-    field(&system.pool_ids)
+fn node_ids(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<ID>, ExecutionError> {
+    Ok(system.value.pool_ids)
 }
 
 /// `node_bls_public_key(self: &System, node_id: ID): vector<u8>`
@@ -1252,8 +1218,8 @@ fn node_bls_public_key(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
     node_id: ID,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&pool(ctx, &system, move_types::address_of(&node_id))?.bls_public_key)
+) -> Result<Vec<u8>, ExecutionError> {
+    Ok(pool(ctx, &system, move_types::address_of(&node_id))?.bls_public_key)
 }
 
 /// `node_stake(self: &System, node_id: ID): u64`
@@ -1261,12 +1227,10 @@ fn node_stake(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
     node_id: ID,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(
-        &pool(ctx, &system, move_types::address_of(&node_id))?
-            .active
-            .value,
-    )
+) -> Result<u64, ExecutionError> {
+    Ok(pool(ctx, &system, move_types::address_of(&node_id))?
+        .active
+        .value)
 }
 
 /// `fees_for_epoch(self: &System, epoch: u64): u64`
@@ -1274,13 +1238,13 @@ fn fees_for_epoch(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
     epoch: u64,
-) -> Result<Vec<Value>, ExecutionError> {
-    field(&epoch_fees(ctx, &system, epoch)?)
+) -> Result<u64, ExecutionError> {
+    epoch_fees(ctx, &system, epoch)
 }
 
 /// `max_nodes(): u64`
-fn max_nodes(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    field(&MAX_NODES)
+fn max_nodes(_ctx: &mut CallContext<'_>) -> Result<u64, ExecutionError> {
+    Ok(MAX_NODES)
 }
 
 // ----- parameter setters: `set_x(self: &mut System, cap: &AdminCap, value: u64)` -----
@@ -1291,7 +1255,7 @@ fn set_fee_burn_bps(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1307,7 +1271,7 @@ fn set_license_fee_bps(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1323,7 +1287,7 @@ fn set_slash_bps(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1339,7 +1303,7 @@ fn set_slash_burn_bps(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1355,7 +1319,7 @@ fn set_challenge_window_ms(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1371,7 +1335,7 @@ fn set_min_stake_epochs(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1387,7 +1351,7 @@ fn set_early_unstake_fee_bps(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1403,7 +1367,7 @@ fn set_max_epochs_ahead(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),
@@ -1420,7 +1384,7 @@ fn set_max_committee_size(
     system: Obj<System>,
     cap: Obj<AdminCap>,
     value: u64,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     set_parameter(
         ctx,
         (system, cap, value),

@@ -10,7 +10,7 @@ use sui_sdk_types::ExecutionError;
 use super::args::Obj;
 use super::system::E_WRONG_ADMIN_CAP;
 use super::{abort_in, emit, version};
-use crate::runtime::{CallContext, Value};
+use crate::runtime::CallContext;
 
 include!(concat!(env!("OUT_DIR"), "/floe_upgrade.rs"));
 
@@ -26,7 +26,7 @@ fn migrate(
     mut treasury: Obj<Treasury>,
     mut registry: Obj<BlobRegistry>,
     mut board: Obj<ChallengeBoard>,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<(), ExecutionError> {
     let cap = cap.value;
     if cap.system_id != Some(move_types::id(system.id)) {
         return Err(abort_in("system", E_WRONG_ADMIN_CAP));
@@ -44,5 +44,5 @@ fn migrate(
         "PackageMigrated",
         &PackageMigrated::new(version::VERSION, move_types::id(system.id)),
     )?;
-    Ok(vec![])
+    Ok(())
 }

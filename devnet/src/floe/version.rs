@@ -3,8 +3,8 @@
 
 use sui_sdk_types::ExecutionError;
 
-use super::{abort_in, ret};
-use crate::runtime::{CallContext, Value};
+use super::abort_in;
+use crate::runtime::CallContext;
 
 const MODULE: &str = "version";
 
@@ -17,8 +17,8 @@ pub use floe_sdk::move_aborts::version::*;
 include!(concat!(env!("OUT_DIR"), "/floe_version.rs"));
 
 /// `current(): u64`
-fn current(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&VERSION)?])
+fn current(_ctx: &mut CallContext<'_>) -> Result<u64, ExecutionError> {
+    Ok(VERSION)
 }
 
 /// `assert_current(version)`: aborts `EWrongVersion` (located in `version`) unless an

@@ -5,8 +5,8 @@ use sui_sdk_types::{Address, ExecutionError};
 
 use super::args::{Obj, WalCoin};
 use super::version;
-use super::{abort_in, coin_into_balance, emit, ret, tag};
-use crate::runtime::{CallContext, Value};
+use super::{abort_in, coin_into_balance, emit, tag};
+use crate::runtime::CallContext;
 
 const MODULE: &str = "wal";
 
@@ -18,32 +18,32 @@ pub use floe_sdk::move_aborts::wal::*;
 
 include!(concat!(env!("OUT_DIR"), "/floe_wal.rs"));
 
-fn source_storage_fee(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&SOURCE_STORAGE_FEE)?])
+fn source_storage_fee(_ctx: &mut CallContext<'_>) -> Result<u8, ExecutionError> {
+    Ok(SOURCE_STORAGE_FEE)
 }
 
-fn source_slashing(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&SOURCE_SLASHING)?])
+fn source_slashing(_ctx: &mut CallContext<'_>) -> Result<u8, ExecutionError> {
+    Ok(SOURCE_SLASHING)
 }
 
-fn source_early_unstake(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&SOURCE_EARLY_UNSTAKE)?])
+fn source_early_unstake(_ctx: &mut CallContext<'_>) -> Result<u8, ExecutionError> {
+    Ok(SOURCE_EARLY_UNSTAKE)
 }
 
-fn source_license_fee(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&SOURCE_LICENSE_FEE)?])
+fn source_license_fee(_ctx: &mut CallContext<'_>) -> Result<u8, ExecutionError> {
+    Ok(SOURCE_LICENSE_FEE)
 }
 
-fn source_user(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&SOURCE_USER)?])
+fn source_user(_ctx: &mut CallContext<'_>) -> Result<u8, ExecutionError> {
+    Ok(SOURCE_USER)
 }
 
-fn initial_supply(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&INITIAL_SUPPLY)?])
+fn initial_supply(_ctx: &mut CallContext<'_>) -> Result<u64, ExecutionError> {
+    Ok(INITIAL_SUPPLY)
 }
 
-fn decimals(_ctx: &mut CallContext<'_>) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&DECIMALS)?])
+fn decimals(_ctx: &mut CallContext<'_>) -> Result<u8, ExecutionError> {
+    Ok(DECIMALS)
 }
 
 /// What `wal::init` creates at publish: the shared `Treasury` holding the locked cap with the
@@ -114,7 +114,7 @@ fn burn(
     ctx: &mut CallContext<'_>,
     treasury: Obj<Treasury>,
     coin: WalCoin,
-) -> Result<Vec<Value>, ExecutionError> {
+) -> Result<u64, ExecutionError> {
     let Obj {
         id,
         value: mut treasury,
@@ -123,21 +123,21 @@ fn burn(
     let amount = coin_into_balance(ctx, coin.0)?;
     let burned = burn_balance(ctx, &mut treasury, amount, SOURCE_USER)?;
     ctx.write(id, &treasury)?;
-    Ok(vec![ret(&burned)?])
+    Ok(burned)
 }
 
 /// `total_burned(treasury: &Treasury): u64`
 fn total_burned(
     _ctx: &mut CallContext<'_>,
     treasury: Obj<Treasury>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&treasury.value.total_burned)?])
+) -> Result<u64, ExecutionError> {
+    Ok(treasury.value.total_burned)
 }
 
 /// `total_supply(treasury: &Treasury): u64`
 fn total_supply(
     _ctx: &mut CallContext<'_>,
     treasury: Obj<Treasury>,
-) -> Result<Vec<Value>, ExecutionError> {
-    Ok(vec![ret(&treasury.value.cap.total_supply.value)?])
+) -> Result<u64, ExecutionError> {
+    Ok(treasury.value.cap.total_supply.value)
 }
