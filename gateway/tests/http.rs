@@ -1,0 +1,524 @@
+//! The aggregator and the publisher as users reach them: a real `floe up` (devnet, four storage
+//! nodes, the aggregator and the publisher it starts), a second `floe publisher` process with
+//! authentication on, and plain HTTP/1.1 requests over TCP, as curl sends them.
+//!
+//! The `floe` binary is the workspace's `target/<profile>/floe` (`FLOE_BIN` overrides it); it is
+//! built with `cargo build -p floe` first when missing or older than the gateway's, cli's or
+//! sdk's sources, since a test of another package cannot ask cargo for it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use floe_encoder::EncodingConfig;
+
+/// Shards of the test network: p = 14 rows of s = 27 symbols, so a few MiB span many slivers.
+const SHARDS: u16 = 40;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// The newest modification time of the files under `dir`.
+fn newest(dir: &Path) -> SystemTime {
+    let mut latest = SystemTime::UNIX_EPOCH;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let time = if path.is_dir() {
+            newest(&path)
+        } else {
+            entry.metadata().unwrap().modified().unwrap()
+        };
+        latest = latest.max(time);
+    }
+    latest
+}
+
+/// The `floe` binary, built if missing or older than the sources it is made of here.
+fn floe_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("FLOE_BIN") {
+        return path.into();
+    }
+    // This test runs as target/<profile>/deps/http-<hash>.
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("floe");
+    let sources = ["gateway/src", "cli/src", "sdk/src"]
+        .iter()
+        .map(|dir| newest(&workspace().join(dir)))
+        .max()
+        .unwrap();
+    let fresh = bin
+        .metadata()
+        .and_then(|m| m.modified())
+        .is_ok_and(|built| built >= sources);
+    if !fresh {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "floe", "--bin", "floe"])
+            .current_dir(workspace())
+            .status()
+            .expect("running cargo build -p floe");
+        assert!(status.success(), "cargo build -p floe failed");
+    }
+    bin
+}
+
+/// A child process printing `key value` lines, killed when dropped.
+struct Process {
+    child: Child,
+    lines: std::collections::HashMap<String, String>,
+}
+
+impl Process {
+    /// Spawns `command` with piped stdout and waits up to `secs` for the line `until`
+    /// (or, with `until` a key, for a line starting with it).
+    fn start(mut command: Command, until: &str, secs: u64) -> Self {
+        let mut child = command
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawning floe");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = std::collections::HashMap::new();
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(secs))
+                .unwrap_or_else(|_| panic!("no `{until}` line within {secs} s"));
+            let done = line == until || line.starts_with(&format!("{until} "));
+            if let Some((key, value)) = line.split_once(' ') {
+                lines.insert(key.to_owned(), value.to_owned());
+            }
+            if done {
+                break;
+            }
+        }
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        Self { child, lines }
+    }
+
+    fn url(&self, key: &str) -> String {
+        self.lines
+            .get(key)
+            .unwrap_or_else(|| panic!("no `{key}` line in {:?}", self.lines))
+            .clone()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP response.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// Checks a problem+json answer with this status; its detail.
+    fn problem(&self, status: u16) -> String {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let json = self.json();
+        assert_eq!(json["status"], status);
+        json["detail"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Reads one response from `stream` (fixed-length or chunked body; none for HEAD and 304).
+fn read_response(stream: TcpStream, head_only: bool) -> Response {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no status line: {line:?}"))
+        .parse()
+        .unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        headers.push((name.trim().to_lowercase(), value.trim().to_owned()));
+    }
+    let mut response = Response {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    if head_only || status == 304 {
+        return response;
+    }
+    if response.header("transfer-encoding") == Some("chunked") {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).unwrap();
+            let size = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).unwrap();
+            if size == 0 {
+                break;
+            }
+            response.body.extend_from_slice(&chunk[..size]);
+        }
+    } else {
+        let len: usize = response.header("content-length").unwrap().parse().unwrap();
+        response.body = vec![0; len];
+        reader.read_exact(&mut response.body).unwrap();
+    }
+    response
+}
+
+fn connect(url: &str) -> (TcpStream, String) {
+    let host = url.strip_prefix("http://").unwrap().to_owned();
+    let stream = TcpStream::connect(&host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    (stream, host)
+}
+
+/// One request on its own connection, as curl makes it.
+fn http(method: &str, url: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    let (mut stream, host) = connect(url);
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if method == "PUT" {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    read_response(stream, method == "HEAD")
+}
+
+fn get(url: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+    http("GET", url, path, headers, &[])
+}
+
+fn blob_data(len: usize) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+#[test]
+fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() {
+    let started = Instant::now();
+    let floe = floe_bin();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let mut up = Command::new(&floe);
+    up.arg("--home").arg(&home).args([
+        "up",
+        "--grpc",
+        "127.0.0.1:0",
+        "--faucet",
+        "127.0.0.1:0",
+        "--no-indexer",
+        "--node-port",
+        "0",
+        "--aggregator",
+        "127.0.0.1:0",
+        "--publisher",
+        "127.0.0.1:0",
+        "--nodes",
+        "4",
+        "--shards",
+        &SHARDS.to_string(),
+        "--epoch-secs",
+        "120",
+        "--checkpoint-ms",
+        "50",
+    ]);
+    let network = Process::start(up, "ready", 120);
+    let aggregator = network.url("aggregator");
+    let publisher = network.url("publisher");
+    eprintln!("network up in {:?}", started.elapsed());
+
+    // Store 3 MiB through the publisher: Walrus's answer, byte-identical through the aggregator.
+    let data = blob_data(3 << 20);
+    let put = http(
+        "PUT",
+        &publisher,
+        "/v1/blobs?epochs=2&deletable=false",
+        &[],
+        &data,
+    );
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let created = &put.json()["newlyCreated"];
+    let object = &created["blobObject"];
+    let blob_id = object["blobId"].as_str().unwrap().to_owned();
+    assert_eq!(object["size"], data.len());
+    assert_eq!(object["encodingType"], "RS2");
+    assert_eq!(object["deletable"], false);
+    assert_eq!(
+        object["storage"]["endEpoch"].as_u64().unwrap(),
+        object["registeredEpoch"].as_u64().unwrap() + 2
+    );
+    assert_eq!(
+        created["resourceOperation"]["registerFromScratch"]["epochsAhead"],
+        2
+    );
+    assert!(created["cost"].as_u64().unwrap() > 0);
+    // The ID is the content's: computed locally from the same bytes it is the same.
+    let file = dir.path().join("blob.bin");
+    std::fs::write(&file, &data).unwrap();
+    let local = Command::new(&floe)
+        .args(["blob-id", "--shards", &SHARDS.to_string()])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(local.stdout).unwrap().trim(), blob_id);
+    eprintln!("stored through the publisher at {:?}", started.elapsed());
+
+    let path = format!("/v1/blobs/{blob_id}");
+    let etag = format!("\"{blob_id}\"");
+    let whole = get(&aggregator, &path, &[]);
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.body, data);
+    assert_eq!(
+        whole.header("content-length"),
+        Some(data.len().to_string().as_str())
+    );
+    assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+    assert_eq!(whole.header("etag"), Some(etag.as_str()));
+    assert_eq!(
+        whole.header("content-type"),
+        Some("application/octet-stream")
+    );
+
+    // Ranges: exactly those bytes, with Content-Range. Rows are primary slivers of
+    // s · symbol_size bytes; one range straddles the boundary between rows 2 and 3.
+    let config = EncodingConfig::new(usize::from(SHARDS)).unwrap();
+    let row = config.n_secondary_source() * config.symbol_size(data.len() as u64).unwrap();
+    let size = data.len();
+    let cases = [
+        ("bytes=0-0".to_owned(), 0..1),
+        (format!("bytes={}-{}", size - 1, size - 1), size - 1..size),
+        (
+            format!("bytes={}-{}", 3 * row - 100, 3 * row + 99),
+            3 * row - 100..3 * row + 100,
+        ),
+        ("bytes=-1000".to_owned(), size - 1000..size),
+        (format!("bytes={}-", size - 5000), size - 5000..size),
+        (format!("bytes=100-{}", size + 10), 100..size),
+    ];
+    for (range, expected) in cases {
+        let part = get(&aggregator, &path, &[("Range", &range)]);
+        assert_eq!(part.status, 206, "{range}");
+        assert_eq!(part.body, data[expected.clone()], "{range}");
+        assert_eq!(
+            part.header("content-range").unwrap(),
+            format!("bytes {}-{}/{size}", expected.start, expected.end - 1),
+            "{range}"
+        );
+        assert_eq!(
+            part.header("content-length").unwrap(),
+            expected.len().to_string()
+        );
+    }
+    // Past the end: 416 naming the size.
+    for range in [
+        format!("bytes={size}-"),
+        format!("bytes={}-{}", size + 5, size + 9),
+    ] {
+        let refused = get(&aggregator, &path, &[("Range", &range)]);
+        refused.problem(416);
+        assert_eq!(
+            refused.header("content-range"),
+            Some(format!("bytes */{size}").as_str())
+        );
+    }
+    // HEAD: the headers of a GET, no body.
+    let head = http("HEAD", &aggregator, &path, &[], &[]);
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.header("content-length"),
+        Some(size.to_string().as_str())
+    );
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+    assert_eq!(head.header("accept-ranges"), Some("bytes"));
+    // The ETag validates: 304 without a body.
+    let cached = get(&aggregator, &path, &[("If-None-Match", &etag)]);
+    assert_eq!(cached.status, 304);
+    assert!(cached.body.is_empty());
+    assert_eq!(cached.header("etag"), Some(etag.as_str()));
+    // The Blob object leads to the same bytes.
+    let by_object = format!("/v1/blobs/by-object-id/{}", object["id"].as_str().unwrap());
+    let part = get(&aggregator, &by_object, &[("Range", "bytes=10-19")]);
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body, data[10..20]);
+    // Bad and unknown IDs.
+    let detail = get(&aggregator, "/v1/blobs/not-a-blob-id", &[]).problem(400);
+    assert!(detail.contains("not a blob ID"), "{detail}");
+    let unknown = format!("/v1/blobs/{}", "A".repeat(43));
+    let detail = get(&aggregator, &unknown, &[]).problem(404);
+    assert!(detail.contains("not stored"), "{detail}");
+    get(&aggregator, "/v1/blobs/by-object-id/not-an-object", &[]).problem(400);
+    let missing = format!("/v1/blobs/by-object-id/0x{}", "ab".repeat(32));
+    get(&aggregator, &missing, &[]).problem(404);
+    // The OpenAPI documents.
+    let api = get(&aggregator, "/v1/api", &[]).json();
+    assert!(api["paths"]["/v1/blobs/{blob_id}"]["get"].is_object());
+    let api = get(&publisher, "/v1/api", &[]).json();
+    assert!(api["paths"]["/v1/blobs"]["put"].is_object());
+    eprintln!("aggregator checks done at {:?}", started.elapsed());
+
+    // Over the limit (10 MiB): refused from Content-Length alone, before any of the body.
+    let (mut stream, host) = connect(&publisher);
+    write!(
+        stream,
+        "PUT /v1/blobs HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        (10 << 20) + 1
+    )
+    .unwrap();
+    let detail = read_response(stream, false).problem(413);
+    assert!(detail.contains("at most 10485760 bytes"), "{detail}");
+    // Sent chunked, without a length: refused once the limit is passed.
+    let (mut stream, host) = connect(&publisher);
+    write!(
+        stream,
+        "PUT /v1/blobs HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .unwrap();
+    let chunk = vec![7u8; 1 << 20];
+    for _ in 0..11 {
+        let sent = write!(stream, "{:x}\r\n", chunk.len())
+            .and_then(|()| stream.write_all(&chunk))
+            .and_then(|()| stream.write_all(b"\r\n"));
+        if sent.is_err() {
+            break; // The publisher answered and closed.
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    read_response(stream, false).problem(413);
+
+    // A publisher with authentication on, paying from the same wallet.
+    let secret = "gateway-test-secret";
+    let mut command = Command::new(&floe);
+    command
+        .arg("--home")
+        .arg(&home)
+        .args(["publisher", "--bind", "127.0.0.1:0", "--wallet"])
+        .arg(home.join("publisher.keystore"))
+        .args(["--jwt-secret", secret]);
+    let authed_process = Process::start(command, "publisher", 60);
+    let authed = authed_process.url("publisher");
+    let small = blob_data(50_000);
+    let detail = http("PUT", &authed, "/v1/blobs", &[], &small).problem(401);
+    assert!(detail.contains("bearer token"), "{detail}");
+    let forged = token(b"another-secret", 3);
+    let bearer = format!("Bearer {forged}");
+    http(
+        "PUT",
+        &authed,
+        "/v1/blobs",
+        &[("Authorization", &bearer)],
+        &small,
+    )
+    .problem(401);
+    let bearer = format!("Bearer {}", token(secret.as_bytes(), 3));
+    let put = http(
+        "PUT",
+        &authed,
+        "/v1/blobs?epochs=3",
+        &[("Authorization", &bearer)],
+        &small,
+    );
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let small_id = put.json()["newlyCreated"]["blobObject"]["blobId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The token's max_epochs binds.
+    http(
+        "PUT",
+        &authed,
+        "/v1/blobs?epochs=4",
+        &[("Authorization", &bearer)],
+        &small,
+    )
+    .problem(401);
+    assert_eq!(
+        get(&aggregator, &format!("/v1/blobs/{small_id}"), &[]).body,
+        small
+    );
+    // A permanent blob already certified for long enough is not paid for again.
+    let again = http(
+        "PUT",
+        &publisher,
+        "/v1/blobs?epochs=1&permanent=true",
+        &[],
+        &data,
+    );
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["alreadyCertified"]["blobId"], blob_id);
+    eprintln!("all done in {:?}", started.elapsed());
+}
+
+/// An HS256 JWT valid for an hour allowing `max_epochs` epochs.
+fn token(secret: &[u8], max_epochs: u64) -> String {
+    let exp = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let claims = serde_json::json!({ "exp": exp, "max_epochs": max_epochs });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
