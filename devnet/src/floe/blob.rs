@@ -396,16 +396,16 @@ fn reserve_space(
     add_storage_fees(ctx, &mut system, fees, epoch, end_epoch)?;
     reserve_capacity(ctx, &mut system, storage_size, epoch, end_epoch)?;
     let storage = new_storage(ctx, epoch, end_epoch, storage_size);
-    let event = StorageReserved::new(
-        storage.id.id.clone(),
-        move_address(ctx.sender()),
+    let event = StorageReserved {
+        storage_id: storage.id.id.clone(),
+        owner: move_address(ctx.sender()),
         epoch,
-        epoch,
+        start_epoch: epoch,
         end_epoch,
-        size,
+        unencoded_size: size,
         storage_size,
         price,
-    );
+    };
     emit(ctx, "StorageReserved", &event)?;
     system.save(ctx)?;
     let id = ctx.create_object(storage_tag(), true, &storage)?;
@@ -486,13 +486,13 @@ fn fuse_into(
     } else {
         return Err(abort_in(MODULE, E_INCOMPATIBLE_STORAGE));
     }
-    let event = StorageFused::new(
-        first.id.id.clone(),
-        id.id,
-        first.start_epoch,
-        first.end_epoch,
-        first.storage_size,
-    );
+    let event = StorageFused {
+        storage_id: first.id.id.clone(),
+        absorbed_storage_id: id.id,
+        start_epoch: first.start_epoch,
+        end_epoch: first.end_epoch,
+        storage_size: first.storage_size,
+    };
     emit(ctx, "StorageFused", &event)
 }
 
@@ -530,7 +530,11 @@ fn destroy_storage_inner(
     } else {
         0
     };
-    let event = StorageDestroyed::new(storage.id.id.clone(), epoch, released);
+    let event = StorageDestroyed {
+        storage_id: storage.id.id.clone(),
+        epoch,
+        capacity_released: released,
+    };
     emit(ctx, "StorageDestroyed", &event)
 }
 
@@ -539,16 +543,16 @@ fn emit_split(
     first: &Storage,
     second: &Storage,
 ) -> Result<(), ExecutionError> {
-    let event = StorageSplit::new(
-        first.id.id.clone(),
-        second.id.id.clone(),
-        first.start_epoch,
-        first.end_epoch,
-        first.storage_size,
-        second.start_epoch,
-        second.end_epoch,
-        second.storage_size,
-    );
+    let event = StorageSplit {
+        storage_id: first.id.id.clone(),
+        new_storage_id: second.id.id.clone(),
+        start_epoch: first.start_epoch,
+        end_epoch: first.end_epoch,
+        storage_size: first.storage_size,
+        new_start_epoch: second.start_epoch,
+        new_end_epoch: second.end_epoch,
+        new_storage_size: second.storage_size,
+    };
     emit(ctx, "StorageSplit", &event)
 }
 
@@ -608,20 +612,20 @@ fn register_blob(
         storage,
         deletable,
     );
-    let event = BlobRegistered::new(
-        blob.id.id.clone(),
+    let event = BlobRegistered {
+        blob_object_id: blob.id.id.clone(),
         blob_id,
         root_hash,
         size,
         encoding_type,
         deletable,
         epoch,
-        blob.storage.end_epoch,
-        blob.storage.id.id.clone(),
-        blob.storage.storage_size,
+        end_epoch: blob.storage.end_epoch,
+        storage_id: blob.storage.id.id.clone(),
+        storage_size: blob.storage.storage_size,
         write_fee,
-        move_address(ctx.sender()),
-    );
+        owner: move_address(ctx.sender()),
+    };
     emit(ctx, "BlobRegistered", &event)?;
     // The storage is wrapped in the blob: it leaves the object store.
     ctx.wrap(storage_id)?;
@@ -662,14 +666,14 @@ fn certify_blob(
         blob.storage.end_epoch,
         epoch,
     )?;
-    let event = BlobCertified::new(
-        blob.value.id.id.clone(),
-        blob.blob_id,
+    let event = BlobCertified {
+        blob_object_id: blob.value.id.id.clone(),
+        blob_id: blob.blob_id,
         epoch,
-        blob.storage.end_epoch,
-        blob.deletable,
-        refs,
-    );
+        end_epoch: blob.storage.end_epoch,
+        deletable: blob.deletable,
+        live_references: refs,
+    };
     emit(ctx, "BlobCertified", &event)?;
     registry.save(ctx)?;
     blob.save(ctx)?;
@@ -710,14 +714,14 @@ fn extend_blob(
     if blob.certified_epoch.is_some() {
         replace_end(ctx, &registry, blob.blob_id, old_end, new_end)?;
     }
-    let event = BlobExtended::new(
-        blob.value.id.id.clone(),
-        blob.blob_id,
+    let event = BlobExtended {
+        blob_object_id: blob.value.id.id.clone(),
+        blob_id: blob.blob_id,
         epoch,
-        old_end,
-        new_end,
-        0,
-    );
+        old_end_epoch: old_end,
+        new_end_epoch: new_end,
+        price: 0,
+    };
     emit(ctx, "BlobExtended", &event)?;
     ctx.delete_object(extension_id)?;
     registry.save(ctx)?;
@@ -770,14 +774,14 @@ fn extend_blob_with_payment(
     if blob.certified_epoch.is_some() {
         replace_end(ctx, &registry, blob.blob_id, old_end, new_end)?;
     }
-    let event = BlobExtended::new(
-        blob.value.id.id.clone(),
-        blob.blob_id,
+    let event = BlobExtended {
+        blob_object_id: blob.value.id.id.clone(),
+        blob_id: blob.blob_id,
         epoch,
-        old_end,
-        new_end,
+        old_end_epoch: old_end,
+        new_end_epoch: new_end,
         price,
-    );
+    };
     emit(ctx, "BlobExtended", &event)?;
     system.save(ctx)?;
     registry.save(ctx)?;
@@ -810,14 +814,14 @@ fn delete_blob(
         remove_reference(ctx, &mut registry, blob.blob_id, blob.storage.end_epoch)?;
     }
     let live_references = live_references(ctx, &registry, &blob.blob_id)?;
-    let event = BlobDeleted::new(
-        blob.id.id.clone(),
-        blob.blob_id,
+    let event = BlobDeleted {
+        blob_object_id: blob.id.id.clone(),
+        blob_id: blob.blob_id,
         epoch,
-        blob.storage.id.id.clone(),
+        storage_id: blob.storage.id.id.clone(),
         was_certified,
         live_references,
-    );
+    };
     emit(ctx, "BlobDeleted", &event)?;
     ctx.delete_object(blob_object)?;
     registry.save(ctx)?;
@@ -850,14 +854,14 @@ fn destroy_expired(
         remove_reference(ctx, &mut registry, blob.blob_id, end_epoch)?;
     }
     let live_references = live_references(ctx, &registry, &blob.blob_id)?;
-    let event = BlobExpired::new(
-        blob.id.id.clone(),
-        blob.blob_id,
+    let event = BlobExpired {
+        blob_object_id: blob.id.id.clone(),
+        blob_id: blob.blob_id,
         epoch,
         end_epoch,
         was_certified,
         live_references,
-    );
+    };
     emit(ctx, "BlobExpired", &event)?;
     destroy_storage_inner(ctx, &mut system, blob.storage, epoch)?;
     ctx.delete_object(blob_object)?;
@@ -892,7 +896,12 @@ fn prune_expired(
     if left == 0 {
         remove_entry(ctx, &mut registry, i)?;
     }
-    let event = RegistryPruned::new(blob_id, epoch, removed, left);
+    let event = RegistryPruned {
+        blob_id,
+        epoch,
+        removed,
+        live_references: left,
+    };
     emit(ctx, "RegistryPruned", &event)?;
     registry.save(ctx)?;
     Ok(())

@@ -186,7 +186,11 @@ pub fn issue_all(
         record(ctx, board, challenge)?;
         issued += 1;
     }
-    let event = ChallengesIssued::new(epoch, issued, move_address(ctx.sender()));
+    let event = ChallengesIssued {
+        epoch,
+        count: issued,
+        issuer: move_address(ctx.sender()),
+    };
     emit(ctx, "ChallengesIssued", &event)
 }
 
@@ -222,18 +226,18 @@ fn record(
         &challenge_id,
         &challenge,
     )?;
-    let event = ChallengeIssued::new(
+    let event = ChallengeIssued {
         challenge_id,
-        challenge.epoch,
-        challenge.node_id,
-        challenge.blob_id,
-        challenge.root_hash,
-        challenge.shard,
-        challenge.pair_index,
-        challenge.symbol_index,
-        challenge.symbol_size,
-        challenge.deadline_ms,
-    );
+        epoch: challenge.epoch,
+        node_id: challenge.node_id,
+        blob_id: challenge.blob_id,
+        root_hash: challenge.root_hash,
+        shard: challenge.shard,
+        pair_index: challenge.pair_index,
+        symbol_index: challenge.symbol_index,
+        symbol_size: challenge.symbol_size,
+        deadline_ms: challenge.deadline_ms,
+    };
     emit(ctx, "ChallengeIssued", &event)
 }
 
@@ -281,13 +285,13 @@ fn respond(
         return Err(abort_in(MODULE, E_INVALID_PROOF));
     }
     let _: Challenge = table_remove(ctx, &mut board.open, &open_types(), &challenge_id)?;
-    let event = ChallengeAnswered::new(
+    let event = ChallengeAnswered {
         challenge_id,
-        challenge.epoch,
-        challenge.node_id,
-        challenge.blob_id,
-        now,
-    );
+        epoch: challenge.epoch,
+        node_id: challenge.node_id,
+        blob_id: challenge.blob_id,
+        answered_at_ms: now,
+    };
     emit(ctx, "ChallengeAnswered", &event)?;
     board.save(ctx)?;
     Ok(())
@@ -320,16 +324,16 @@ fn slash_missed(
     let dust = system::reward_other_members(ctx, &mut system, to_pay, node_id)?;
     let burned = wal::burn_balance(ctx, &mut treasury, burn_amount + dust, wal::SOURCE_SLASHING)?;
     let reward = 0;
-    let event = ChallengeSlashed::new(
+    let event = ChallengeSlashed {
         challenge_id,
-        challenge.epoch,
-        challenge.node_id,
-        challenge.blob_id,
-        total,
+        epoch: challenge.epoch,
+        node_id: challenge.node_id,
+        blob_id: challenge.blob_id,
+        slashed: total,
         burned,
         reward,
-        move_address(ctx.sender()),
-    );
+        caller: move_address(ctx.sender()),
+    };
     emit(ctx, "ChallengeSlashed", &event)?;
     board.save(ctx)?;
     system.save(ctx)?;

@@ -136,7 +136,13 @@ mod tests {
             module: "wal".parse().unwrap(),
             sender: Address::TWO,
             type_: tag("events", "WalBurned"),
-            contents: bcs::to_bytes(&WalBurned::new(3, 4, 3, 0)).unwrap(),
+            contents: bcs::to_bytes(&WalBurned {
+                amount: 3,
+                source: 4,
+                total_burned: 3,
+                total_supply: 0,
+            })
+            .unwrap(),
         };
         let executed = Executed {
             written: &spent,

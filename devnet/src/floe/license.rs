@@ -150,15 +150,15 @@ fn create_offer(
     emit(
         ctx,
         "LicenseOfferCreated",
-        &LicenseOfferCreated::new(
-            move_types::id(offer_id),
-            move_types::id(model.id),
+        &LicenseOfferCreated {
+            offer_id: move_types::id(offer_id),
+            model_id: move_types::id(model.id),
             price_per_window,
             window_ms,
             max_windows,
             uses_per_window,
-            move_address(ctx.sender()),
-        ),
+            created_by: move_address(ctx.sender()),
+        },
     )?;
     ctx.create_object(offer_tag(), false, &offer)?;
     ctx.share(offer_id)?;
@@ -218,7 +218,11 @@ fn set_paused(
     emit(
         ctx,
         "LicenseOfferStatusChanged",
-        &LicenseOfferStatusChanged::new(move_types::id(offer.id), offer.model_id.clone(), paused),
+        &LicenseOfferStatusChanged {
+            offer_id: move_types::id(offer.id),
+            model_id: offer.model_id.clone(),
+            paused,
+        },
     )?;
     offer.save(ctx)?;
     Ok(())
@@ -242,12 +246,12 @@ fn reprice_offer(
     emit(
         ctx,
         "LicenseOfferRepriced",
-        &LicenseOfferRepriced::new(
-            move_types::id(offer.id),
-            offer.model_id.clone(),
-            old_price,
-            price_per_window,
-        ),
+        &LicenseOfferRepriced {
+            offer_id: move_types::id(offer.id),
+            model_id: offer.model_id.clone(),
+            old_price_per_window: old_price,
+            new_price_per_window: price_per_window,
+        },
     )?;
     offer.save(ctx)?;
     Ok(())
@@ -314,10 +318,10 @@ fn purchase(
     emit(
         ctx,
         "LicensePurchased",
-        &LicensePurchased::new(
-            move_types::id(license_id),
-            move_types::id(offer.id),
-            offer.model_id.clone(),
+        &LicensePurchased {
+            license_id: move_types::id(license_id),
+            offer_id: move_types::id(offer.id),
+            model_id: offer.model_id.clone(),
             buyer,
             windows,
             price,
@@ -326,8 +330,8 @@ fn purchase(
             expires_at_ms,
             use_limited,
             uses_left,
-            now,
-        ),
+            timestamp_ms: now,
+        },
     )?;
     ctx.create_object(license_tag(), true, &license)?;
     model.save(ctx)?;
@@ -400,19 +404,19 @@ fn extend(
     emit(
         ctx,
         "LicenseExtended",
-        &LicenseExtended::new(
-            move_types::id(license.id),
-            license.offer_id.clone(),
-            license.model_id.clone(),
-            move_address(ctx.sender()),
+        &LicenseExtended {
+            license_id: move_types::id(license.id),
+            offer_id: license.offer_id.clone(),
+            model_id: license.model_id.clone(),
+            payer: move_address(ctx.sender()),
             windows,
             price,
             fee_burned,
             seller_revenue,
             expires_at_ms,
-            license.uses_left,
-            now,
-        ),
+            uses_left: license.uses_left,
+            timestamp_ms: now,
+        },
     )?;
     license.save(ctx)?;
     model.save(ctx)?;
@@ -441,12 +445,12 @@ fn consume(
     emit(
         ctx,
         "LicenseConsumed",
-        &LicenseConsumed::new(
-            move_types::id(license.id),
-            license.model_id.clone(),
-            license.uses_left,
-            now,
-        ),
+        &LicenseConsumed {
+            license_id: move_types::id(license.id),
+            model_id: license.model_id.clone(),
+            uses_left: license.uses_left,
+            timestamp_ms: now,
+        },
     )?;
     let receipt_id = ctx.fresh_id();
     let receipt = UseReceipt::new(
@@ -478,7 +482,10 @@ fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<(), Execu
     emit(
         ctx,
         "LicenseDestroyed",
-        &LicenseDestroyed::new(move_types::id(license.id), license.model_id.clone()),
+        &LicenseDestroyed {
+            license_id: move_types::id(license.id),
+            model_id: license.model_id.clone(),
+        },
     )?;
     ctx.delete_object(license.id)?;
     Ok(())

@@ -119,12 +119,12 @@ pub fn authorize(
         emit(
             ctx,
             "ModelOwnerChanged",
-            &ModelOwnerChanged::new(
-                move_types::id(model_id),
-                move_types::id(cap_id),
-                previous,
-                sender,
-            ),
+            &ModelOwnerChanged {
+                model_id: move_types::id(model_id),
+                cap_id: move_types::id(cap_id),
+                previous_owner: previous,
+                new_owner: sender,
+            },
         )?;
     }
     Ok(())
@@ -182,13 +182,13 @@ fn register_model(
     emit(
         ctx,
         "ModelRegistered",
-        &ModelRegistered::new(
-            move_types::id(model_id),
-            move_types::id(cap_id),
+        &ModelRegistered {
+            model_id: move_types::id(model_id),
+            cap_id: move_types::id(cap_id),
             owner,
             name,
             description,
-        ),
+        },
     )?;
     ctx.create_object(model_tag(), false, &model)?;
     ctx.share(model_id)?;
@@ -272,9 +272,9 @@ fn publish_version(
     emit(
         ctx,
         "ModelVersionPublished",
-        &ModelVersionPublished::new(
-            move_types::id(model.id),
-            number,
+        &ModelVersionPublished {
+            model_id: move_types::id(model.id),
+            version: number,
             blob_id,
             architecture,
             dataset_hash,
@@ -282,8 +282,8 @@ fn publish_version(
             metric_values,
             publisher,
             published_at_ms,
-            move_types::id(blob.id),
-        ),
+            blob_object_id: move_types::id(blob.id),
+        },
     )?;
     model.save(ctx)?;
     Ok(number)
@@ -315,7 +315,11 @@ fn update_description(
     emit(
         ctx,
         "ModelDescriptionUpdated",
-        &ModelDescriptionUpdated::new(move_types::id(model.id), description, updated_by),
+        &ModelDescriptionUpdated {
+            model_id: move_types::id(model.id),
+            description,
+            updated_by,
+        },
     )?;
     model.save(ctx)?;
     Ok(())
@@ -339,7 +343,11 @@ fn withdraw_revenue(
     emit(
         ctx,
         "ModelRevenueWithdrawn",
-        &ModelRevenueWithdrawn::new(move_types::id(model.id), amount, recipient),
+        &ModelRevenueWithdrawn {
+            model_id: move_types::id(model.id),
+            amount,
+            recipient,
+        },
     )?;
     let coin = new_wal_coin(ctx, amount)?;
     model.save(ctx)?;

@@ -129,16 +129,16 @@ fn new_node(
     emit(
         ctx,
         "NodeRegistered",
-        &NodeRegistered::new(
-            node_id.clone(),
-            move_types::id(cap_id),
-            moverox::types::Address::new(ctx.sender().into_inner()),
+        &NodeRegistered {
+            node_id: node_id.clone(),
+            node_cap_id: move_types::id(cap_id),
+            operator: moverox::types::Address::new(ctx.sender().into_inner()),
             name,
             network_address,
             bls_public_key,
             commission_bps,
             epoch,
-        ),
+        },
     )?;
     system::add_pool(ctx, system, &pool)?;
     let cap = NodeCap::new(move_types::uid(cap_id), node_id);
@@ -234,7 +234,12 @@ fn set_vote(
     emit(
         ctx,
         "VoteSet",
-        &VoteSet::new(move_types::id(node_id), kind, value, epoch),
+        &VoteSet {
+            node_id: move_types::id(node_id),
+            kind,
+            value,
+            epoch,
+        },
     )
 }
 
@@ -260,7 +265,11 @@ fn set_network_address(
     emit(
         ctx,
         "NodeNetworkAddressChanged",
-        &NodeNetworkAddressChanged::new(cap.node_id, network_address, epoch),
+        &NodeNetworkAddressChanged {
+            node_id: cap.node_id,
+            network_address,
+            epoch,
+        },
     )?;
     system.save(ctx)?;
     Ok(())
@@ -281,7 +290,11 @@ fn epoch_sync_done(
     emit(
         ctx,
         "EpochSyncDone",
-        &EpochSyncDone::new(cap.node_id, epoch, shards),
+        &EpochSyncDone {
+            node_id: cap.node_id,
+            epoch,
+            shards,
+        },
     )?;
     system.save(ctx)?;
     Ok(())
@@ -303,7 +316,11 @@ fn collect_commission(
     emit(
         ctx,
         "CommissionCollected",
-        &CommissionCollected::new(cap.node_id, amount, epoch),
+        &CommissionCollected {
+            node_id: cap.node_id,
+            amount,
+            epoch,
+        },
     )?;
     let coin = new_wal_coin(ctx, amount)?;
     system.save(ctx)?;
@@ -353,13 +370,13 @@ fn stake(
     emit(
         ctx,
         "Staked",
-        &Staked::new(
-            move_types::id(id),
-            node,
-            moverox::types::Address::new(ctx.sender().into_inner()),
+        &Staked {
+            staked_wal_id: move_types::id(id),
+            node_id: node,
+            staker: moverox::types::Address::new(ctx.sender().into_inner()),
             amount,
             activation_epoch,
-        ),
+        },
     )?;
     system.save(ctx)?;
     Ok(Returned::new(id))
@@ -396,15 +413,15 @@ fn request_withdraw(
     emit(
         ctx,
         "WithdrawRequested",
-        &WithdrawRequested::new(
-            staked.value.id.id.clone(),
-            staked.node_id.clone(),
-            moverox::types::Address::new(ctx.sender().into_inner()),
-            staked.principal,
-            staked.withdraw_shares,
-            staked.withdraw_epoch,
-            staked.was_active,
-        ),
+        &WithdrawRequested {
+            staked_wal_id: staked.value.id.id.clone(),
+            node_id: staked.node_id.clone(),
+            staker: moverox::types::Address::new(ctx.sender().into_inner()),
+            principal: staked.principal,
+            shares: staked.withdraw_shares,
+            withdraw_epoch: staked.withdraw_epoch,
+            was_active: staked.was_active,
+        },
     )?;
     staked.save(ctx)?;
     system.save(ctx)?;
@@ -455,14 +472,14 @@ fn withdraw(
     emit(
         ctx,
         "Withdrawn",
-        &Withdrawn::new(
-            staked.value.id.id.clone(),
-            staked.node_id.clone(),
-            moverox::types::Address::new(ctx.sender().into_inner()),
+        &Withdrawn {
+            staked_wal_id: staked.value.id.id.clone(),
+            node_id: staked.node_id.clone(),
+            staker: moverox::types::Address::new(ctx.sender().into_inner()),
             amount,
             fee_burned,
             epoch,
-        ),
+        },
     )?;
     let coin = new_wal_coin(ctx, out)?;
     treasury.save(ctx)?;

@@ -176,13 +176,13 @@ pub fn add_reward(
     emit(
         ctx,
         "PoolRewarded",
-        &PoolRewarded::new(
-            pool.id.id.clone(),
+        &PoolRewarded {
+            node_id: pool.id.id.clone(),
             epoch,
-            total,
-            commission_amount,
-            pool.active.value,
-        ),
+            reward: total,
+            commission: commission_amount,
+            pool_stake: pool.active.value,
+        },
     )
 }
 
@@ -201,7 +201,12 @@ pub fn slash(
     emit(
         ctx,
         "PoolSlashed",
-        &PoolSlashed::new(pool.id.id.clone(), epoch, amount, pool.active.value),
+        &PoolSlashed {
+            node_id: pool.id.id.clone(),
+            epoch,
+            amount,
+            pool_stake: pool.active.value,
+        },
     )?;
     Ok(slashed)
 }
@@ -240,16 +245,16 @@ pub fn advance(
     emit(
         ctx,
         "PoolAdvanced",
-        &PoolAdvanced::new(
-            pool.id.id.clone(),
-            new_epoch,
-            current.stake,
-            current.shares,
-            pending,
-            withdrawn,
-            pool.active.value,
-            pool.total_shares,
-        ),
+        &PoolAdvanced {
+            node_id: pool.id.id.clone(),
+            epoch: new_epoch,
+            rate_stake: current.stake,
+            rate_shares: current.shares,
+            staked_in: pending,
+            withdrawn_out: withdrawn,
+            pool_stake: pool.active.value,
+            total_shares: pool.total_shares,
+        },
     )?;
     Ok(true)
 }

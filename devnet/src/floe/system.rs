@@ -172,15 +172,15 @@ fn create_system(
     emit(
         ctx,
         "SystemCreated",
-        &SystemCreated::new(
-            move_types::id(id),
+        &SystemCreated {
+            system_id: move_types::id(id),
             n_shards,
             epoch_duration_ms,
-            now,
-            INITIAL_STORAGE_PRICE_PER_MIB_EPOCH,
-            INITIAL_WRITE_PRICE_PER_MIB,
-            INITIAL_TOTAL_CAPACITY,
-        ),
+            epoch_start_ms: now,
+            storage_price_per_mib_epoch: INITIAL_STORAGE_PRICE_PER_MIB_EPOCH,
+            write_price_per_mib: INITIAL_WRITE_PRICE_PER_MIB,
+            total_capacity: INITIAL_TOTAL_CAPACITY,
+        },
     )?;
     ctx.share(id)?;
     Ok(())
@@ -379,7 +379,12 @@ fn set_parameter(
     emit(
         ctx,
         "ParameterChanged",
-        &ParameterChanged::new(name.as_bytes().to_vec(), old, value, epoch),
+        &ParameterChanged {
+            name: name.as_bytes().to_vec(),
+            old_value: old,
+            new_value: value,
+            epoch,
+        },
     )?;
     Ok(())
 }
@@ -497,24 +502,28 @@ fn next_epoch(
             emit(
                 ctx,
                 "ShardsGained",
-                &ShardsGained::new(member.clone(), next, gained.clone()),
+                &ShardsGained {
+                    node_id: member.clone(),
+                    epoch: next,
+                    shards: gained.clone(),
+                },
             )?;
         }
     }
     emit(
         ctx,
         "EpochAdvanced",
-        &EpochAdvanced::new(
-            next,
-            now,
-            system.committee.clone(),
-            shard_counts(system),
+        &EpochAdvanced {
+            epoch: next,
+            epoch_start_ms: now,
+            committee: system.committee.clone(),
+            shard_counts: shard_counts(system),
             committee_stake,
-            system.storage_price_per_mib_epoch,
-            system.write_price_per_mib,
-            system.total_capacity,
-            system.used_capacity,
-        ),
+            storage_price_per_mib_epoch: system.storage_price_per_mib_epoch,
+            write_price_per_mib: system.write_price_per_mib,
+            total_capacity: system.total_capacity,
+            used_capacity: system.used_capacity,
+        },
     )
 }
 
@@ -539,7 +548,13 @@ fn settle_fees(
         return emit(
             ctx,
             "EpochFeesSettled",
-            &EpochFeesSettled::new(ending, total, 0, 0, total),
+            &EpochFeesSettled {
+                epoch: ending,
+                total,
+                burned: 0,
+                distributed: 0,
+                carried_over: total,
+            },
         );
     }
     let burn_amount = mul_div(total, system.fee_burn_bps, BPS);
@@ -566,7 +581,13 @@ fn settle_fees(
     emit(
         ctx,
         "EpochFeesSettled",
-        &EpochFeesSettled::new(ending, total, burned, distributed, carried_over),
+        &EpochFeesSettled {
+            epoch: ending,
+            total,
+            burned,
+            distributed,
+            carried_over,
+        },
     )
 }
 
@@ -745,7 +766,11 @@ pub fn add_storage_fees(
     emit(
         ctx,
         "StorageFeesAdded",
-        &StorageFeesAdded::new(start_epoch, end_epoch, amount),
+        &StorageFeesAdded {
+            start_epoch,
+            end_epoch,
+            amount,
+        },
     )
 }
 
@@ -757,7 +782,14 @@ pub fn add_write_fees(
 ) -> Result<(), ExecutionError> {
     let epoch = system.epoch;
     add_fees_to_epoch(ctx, system, epoch, fees)?;
-    emit(ctx, "WriteFeesAdded", &WriteFeesAdded::new(epoch, fees))
+    emit(
+        ctx,
+        "WriteFeesAdded",
+        &WriteFeesAdded {
+            epoch,
+            amount: fees,
+        },
+    )
 }
 
 /// `used_capacity_at`: encoded bytes reserved for `epoch` (0 once it has ended, and for epochs
@@ -824,12 +856,21 @@ pub fn reserve_capacity(
     emit(
         ctx,
         "CapacityReserved",
-        &CapacityReserved::new(epoch, start_epoch, end_epoch, encoded_bytes),
+        &CapacityReserved {
+            epoch,
+            start_epoch,
+            end_epoch,
+            encoded_bytes,
+        },
     )?;
     emit(
         ctx,
         "CapacityChanged",
-        &CapacityChanged::new(epoch, system.used_capacity, system.total_capacity),
+        &CapacityChanged {
+            epoch,
+            used_capacity: system.used_capacity,
+            total_capacity: system.total_capacity,
+        },
     )
 }
 
@@ -864,12 +905,21 @@ pub fn release_capacity(
     emit(
         ctx,
         "CapacityReleased",
-        &CapacityReleased::new(epoch, released_from, end_epoch, encoded_bytes),
+        &CapacityReleased {
+            epoch,
+            start_epoch: released_from,
+            end_epoch,
+            encoded_bytes,
+        },
     )?;
     emit(
         ctx,
         "CapacityChanged",
-        &CapacityChanged::new(epoch, system.used_capacity, system.total_capacity),
+        &CapacityChanged {
+            epoch,
+            used_capacity: system.used_capacity,
+            total_capacity: system.total_capacity,
+        },
     )
 }
 

@@ -42,7 +42,10 @@ fn migrate(
     emit(
         ctx,
         "PackageMigrated",
-        &PackageMigrated::new(version::VERSION, move_types::id(system.id)),
+        &PackageMigrated {
+            version: version::VERSION,
+            system_id: move_types::id(system.id),
+        },
     )?;
     Ok(())
 }

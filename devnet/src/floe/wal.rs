@@ -64,11 +64,11 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<(Address, Address), ExecutionEr
     emit(
         ctx,
         "WalTreasuryCreated",
-        &WalTreasuryCreated::new(
-            floe_sdk::move_types::id(id),
-            INITIAL_SUPPLY,
-            moverox::types::Address::new(publisher.into_inner()),
-        ),
+        &WalTreasuryCreated {
+            treasury_id: floe_sdk::move_types::id(id),
+            initial_supply: INITIAL_SUPPLY,
+            publisher: moverox::types::Address::new(publisher.into_inner()),
+        },
     )?;
     ctx.share(id)?;
     Ok((id, coin))
@@ -103,7 +103,12 @@ pub fn burn_balance(
         .checked_sub(amount)
         .ok_or(ExecutionError::InvariantViolation)?;
     treasury.total_burned += amount;
-    let event = WalBurned::new(amount, source, treasury.total_burned, *supply);
+    let event = WalBurned {
+        amount,
+        source,
+        total_burned: treasury.total_burned,
+        total_supply: *supply,
+    };
     emit(ctx, "WalBurned", &event)?;
     Ok(amount)
 }
