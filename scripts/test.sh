@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up and runs every check of the project on a fresh Debian machine: installs Node and
-# PostgreSQL from Debian's packages if they are missing (the Rust toolchain must be there),
+# Sets up and runs every check of the project on a fresh Debian machine: installs Node,
+# Chromium and PostgreSQL from Debian's packages if they are missing (the Rust toolchain must be there),
 # then formatting, lints and all tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ need_cargo
 # A one-off full build gains nothing from incremental caches; they would double the disk it needs.
 export CARGO_INCREMENTAL=0
 need_node
+need_chromium
 # Tests create their own PostgreSQL databases and drop them.
 ensure_postgres
 

@@ -29,6 +29,18 @@ need_node() {
   fi
 }
 
+# Debian's Chromium, headless: the browser tests (the explorer, @mysten/sui's gRPC-Web client)
+# run in it. Without root they say they skip.
+need_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; then
+      apt_install chromium
+    else
+      echo "note: chromium is missing and cannot be installed without root; the browser tests will skip" >&2
+    fi
+  fi
+}
+
 # PostgreSQL on 127.0.0.1:5432, reachable as user `postgres` without a password (the default
 # URLs of `floe up` and the tests). A fresh Debian install only allows password logins over
 # TCP, so local TCP logins are set to trust — acceptable on a development machine only.
