@@ -504,6 +504,52 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
     );
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["alreadyCertified"]["blobId"], blob_id);
+    eprintln!("publisher checks done at {:?}", started.elapsed());
+
+    // A published model version: the nodes serve it to license holders only, so the
+    // aggregator answers 403 with a problem that says so.
+    let floe_ok = |args: &[&str]| {
+        let out = Command::new(&floe)
+            .arg("--home")
+            .arg(&home)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "floe {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    floe_ok(&["account", "new"]);
+    let model = floe_ok(&["model", "create", "gated"]);
+    let weights = dir.path().join("weights.bin");
+    std::fs::write(&weights, blob_data(70_000)).unwrap();
+    let weights = weights.to_str().unwrap().to_owned();
+    let version = floe_ok(&[
+        "model",
+        "publish",
+        &model,
+        &weights,
+        "--architecture",
+        "mlp",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let detail = loop {
+        let answer = get(&aggregator, &format!("/v1/blobs/{version}"), &[]);
+        if answer.status == 403 {
+            break answer.problem(403);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the aggregator still answers {} for a published model version",
+            answer.status
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(detail.contains("licensed model"), "{detail}");
     eprintln!("all done in {:?}", started.elapsed());
 }
 
