@@ -259,3 +259,20 @@ fn batched_checks_flag_exactly_the_tampered_slivers() {
     few.push(slivers[90].clone());
     assert_eq!(decode(&metadata, &id, &few).expect("decodes"), blob);
 }
+
+#[test]
+fn decoding_into_a_reused_buffer_gives_the_blob() {
+    // The buffer keeps whatever the previous decode (a larger or smaller blob) left in it.
+    let mut buffer = vec![0xA5u8; 70_000];
+    for (n, len) in [(10usize, 30_001usize), (13, 200_000), (10, 5), (7, 0)] {
+        let config = EncodingConfig::new(n).expect("valid");
+        let blob = random_blob(len, n as u64 + len as u64);
+        let (metadata, pairs) = encode(&config, &blob).expect("encodes");
+        let id = metadata.blob_id();
+        let mut slivers = primaries(&pairs);
+        slivers.shuffle(&mut StdRng::seed_from_u64(len as u64));
+        slivers.truncate(config.n_primary_source());
+        floe_encoder::decode_into(&metadata, &id, &slivers, &mut buffer).expect("decodes");
+        assert_eq!(buffer, blob, "n {n} len {len}");
+    }
+}
