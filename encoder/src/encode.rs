@@ -337,6 +337,19 @@ impl std::fmt::Debug for Workspace {
     }
 }
 
+/// Gives `buf` length `len` for content that will be overwritten in full. A buffer too small
+/// is replaced by a fresh zeroed allocation, which the allocator maps lazily (the pages are
+/// faulted in by the threads that first write them), rather than grown with an explicit
+/// zeroing pass on the calling thread.
+fn resize_for_overwrite<T: Copy>(buf: &mut Vec<T>, len: usize, zero: T) {
+    if buf.capacity() < len {
+        *buf = Vec::new();
+        *buf = vec![zero; len];
+    } else {
+        buf.resize(len, zero);
+    }
+}
+
 /// The sliver buffers of `pairs` (from an earlier encoding) in axis order, primaries and
 /// secondaries, each resized to the lengths of this blob; fresh buffers where there are none.
 fn sliver_buffers(
@@ -362,10 +375,10 @@ fn sliver_buffers(
     // what a smaller earlier blob did not have).
     primaries
         .par_iter_mut()
-        .for_each(|data| data.resize(primary_len, 0));
+        .for_each(|data| resize_for_overwrite(data, primary_len, 0));
     secondaries
         .par_iter_mut()
-        .for_each(|data| data.resize(secondary_len, 0));
+        .for_each(|data| resize_for_overwrite(data, secondary_len, 0));
     (primaries, secondaries)
 }
 
@@ -397,8 +410,8 @@ fn run(
 
     // Pass 1: source rows, straight into the leaf matrix and `beyond`; both are overwritten
     // in full, so they are only resized.
-    leaves.resize(n * n, EMPTY_NODE);
-    beyond.resize(p * (n - s) * sym, 0);
+    resize_for_overwrite(leaves, n * n, EMPTY_NODE);
+    resize_for_overwrite(beyond, p * (n - s) * sym, 0);
     leaves[..p * n]
         .par_chunks_mut(batch * n)
         .zip(beyond.par_chunks_mut(batch * (n - s) * sym))
