@@ -10,6 +10,9 @@ use crate::bls::{self, BlsError};
 use crate::committee::Committee;
 use crate::nodes::{NodeDirectory, NodeError, StorageNodeClient};
 
+/// How long a store waits for a node that still signs for the previous epoch to see the new one.
+const NODE_EPOCH_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The aggregate confirmation `certify_blob` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -195,10 +198,20 @@ async fn store_at_node<C: StorageNodeClient>(
             .await
             .map_err(|e| format!("shard {shard}: {e}"))?;
     }
-    let confirmation = client
-        .confirm_storage(blob_id)
-        .await
-        .map_err(|e| format!("confirmation: {e}"))?;
+    // A node follows the chain a checkpoint or two behind: right after an epoch change it
+    // still signs for the epoch before. It catches up in moments, so ask again until then.
+    let catch_up = tokio::time::Instant::now() + NODE_EPOCH_CATCH_UP;
+    let confirmation = loop {
+        let confirmation = client
+            .confirm_storage(blob_id)
+            .await
+            .map_err(|e| format!("confirmation: {e}"))?;
+        if confirmation.epoch < epoch && tokio::time::Instant::now() < catch_up {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            continue;
+        }
+        break confirmation;
+    };
     if confirmation.epoch != epoch || confirmation.blob_id != *blob_id {
         return Err(format!(
             "confirmation is for epoch {} blob {}, not epoch {epoch} blob {blob_id}",
