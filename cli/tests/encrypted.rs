@@ -7,69 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 mod support;
 
-use support::Running;
+use support::{fails, floe, ok};
 
-const FLOE: &str = env!("CARGO_BIN_EXE_floe");
-
-fn start_up(home: &Path) -> Running {
-    let child = Command::new(FLOE)
-        .arg("--home")
-        .arg(home)
-        .args([
-            "up",
-            "--grpc",
-            "127.0.0.1:0",
-            "--faucet",
-            "127.0.0.1:0",
-            "--no-indexer",
-            "--node-port",
-            "0",
-            "--nodes",
-            "4",
-            "--shards",
-            "10",
-            "--checkpoint-ms",
-            "50",
-        ])
-        .env(
-            "RUST_LOG",
-            std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawning floe up");
-    Running::wait_ready(child, 120)
-}
-
-fn floe(home: &Path, args: &[&str]) -> Output {
-    Command::new(FLOE)
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("running floe")
-}
-
-fn ok(home: &Path, args: &[&str]) -> String {
-    let out = floe(home, args);
-    assert!(
-        out.status.success(),
-        "floe {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn fails(home: &Path, args: &[&str]) -> String {
-    let out = floe(home, args);
-    assert!(!out.status.success(), "floe {args:?} succeeded");
-    String::from_utf8(out.stderr).unwrap()
+/// `floe up` without the indexer (nothing here reads it).
+fn start_up(home: &Path) -> support::Running {
+    support::start_up(home, &["--no-indexer"])
 }
 
 fn p(path: &Path) -> String {

@@ -17,12 +17,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/process.rs"]
+mod process;
 mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::path::PathBuf;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use floe_encoder::{BlobId, EncodingConfig, SliverPair};
@@ -32,6 +32,7 @@ use floe_sdk::move_types::events::{ChallengeAnswered, ChallengeIssued, Challenge
 use floe_sdk::sui_transaction_builder::TransactionBuilder;
 use floe_sdk::{Floe, FloeClient, Keystore, NetworkConfig, calls};
 use futures::StreamExt as _;
+use process::{NodeProcess, free_port};
 use sui_sdk_types::Address;
 use support::{WAL, bls_key, fund, node_of, operator, operator_key, start_devnet_at};
 
@@ -43,79 +44,13 @@ const NODES: u8 = 7;
 const EPOCH_MS: u64 = 3_000;
 const PATIENCE: Duration = Duration::from_secs(60);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// One node process; killed when dropped.
-struct NodeProcess {
-    dir: PathBuf,
-    url: String,
-    child: Option<Child>,
-}
-
-impl NodeProcess {
-    fn data(&self) -> PathBuf {
-        self.dir.join("data")
-    }
-
-    fn client(&self) -> HttpNodeClient {
-        HttpNodeClient::new(&self.url)
-    }
-
-    async fn start(&mut self) {
-        assert!(self.child.is_none(), "already running");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("node.log"))
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_floe-node"))
-            .args(["run", "--config"])
-            .arg(self.dir.join("node.toml"))
-            .env("RUST_LOG", "info,floe_node=debug")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let client = self.client();
-        let start = Instant::now();
-        while client.info().await.is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "node did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// SIGKILL: no shutdown, nothing flushed.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    /// The pair files this node has for `blob`'s `shards`.
-    fn pair_files(&self, blob: &BlobId, shards: &[u16]) -> usize {
-        let dir = self.data().join("blobs").join(blob.to_string());
-        shards
-            .iter()
-            .filter(|s| dir.join(format!("shard-{s}.pair")).exists())
-            .count()
-    }
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// The pair files `node` has for `blob`'s `shards`.
+fn pair_files(node: &NodeProcess, blob: &BlobId, shards: &[u16]) -> usize {
+    let dir = node.data().join("blobs").join(blob.to_string());
+    shards
+        .iter()
+        .filter(|s| dir.join(format!("shard-{s}.pair")).exists())
+        .count()
 }
 
 /// Polls `check` until it holds, failing after [`PATIENCE`] with `what`.
@@ -259,11 +194,7 @@ async fn start_network() -> Network {
             node_id,
             HttpNodeClient::new(&url).with_public_key(bls_key(i).public_key()),
         );
-        let mut node = NodeProcess {
-            dir: node_dir,
-            url,
-            child: None,
-        };
+        let mut node = NodeProcess::new(node_dir, url);
         node.start().await;
         nodes.push(node);
         node_ids.push(node_id);
@@ -477,7 +408,7 @@ async fn churn_keeps_every_blob_and_slashes_only_the_liar() {
     net.nodes[gainer].kill();
     let on_disk: usize = blobs
         .iter()
-        .map(|b| net.nodes[gainer].pair_files(&b.id, &gained))
+        .map(|b| pair_files(&net.nodes[gainer], &b.id, &gained))
         .sum();
     let total = blobs.len() * gained.len();
     eprintln!(
@@ -637,7 +568,7 @@ async fn churn_keeps_every_blob_and_slashes_only_the_liar() {
     wait_for("node 5 to drop the shards it lost", || {
         let left: usize = blobs
             .iter()
-            .map(|b| net.nodes[leaver].pair_files(&b.id, &old5))
+            .map(|b| pair_files(&net.nodes[leaver], &b.id, &old5))
             .sum();
         async move { left == 0 }
     })

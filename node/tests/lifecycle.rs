@@ -14,12 +14,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/process.rs"]
+mod process;
 mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::path::PathBuf;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
@@ -31,6 +31,7 @@ use floe_sdk::move_types::events::{ChallengeAnswered, ChallengeIssued};
 use floe_sdk::sui_transaction_builder::TransactionBuilder;
 use floe_sdk::{Floe, FloeClient, Keystore, NetworkConfig, calls};
 use futures::StreamExt as _;
+use process::{NodeProcess, free_port};
 use sui_sdk_types::Address;
 use support::{WAL, bls_key, fund, node_of, operator, operator_key, start_devnet_at};
 
@@ -38,72 +39,6 @@ const N_SHARDS: u16 = 10;
 const NODES: u8 = 4;
 const EPOCH_MS: u64 = 400;
 const PATIENCE: Duration = Duration::from_secs(90);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// One node process; killed when dropped.
-struct NodeProcess {
-    dir: PathBuf,
-    url: String,
-    child: Option<Child>,
-}
-
-impl NodeProcess {
-    fn data(&self) -> PathBuf {
-        self.dir.join("data")
-    }
-
-    fn client(&self) -> HttpNodeClient {
-        HttpNodeClient::new(&self.url)
-    }
-
-    async fn start(&mut self) {
-        assert!(self.child.is_none(), "already running");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("node.log"))
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_floe-node"))
-            .args(["run", "--config"])
-            .arg(self.dir.join("node.toml"))
-            .env("RUST_LOG", "info,floe_node=debug")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let client = self.client();
-        let start = Instant::now();
-        while client.info().await.is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "node did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// SIGKILL: no shutdown, nothing flushed.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// Polls `check` until it holds, failing after [`PATIENCE`] with `what`.
 async fn wait_for<F, Fut>(what: &str, mut check: F)
@@ -237,11 +172,7 @@ async fn start_network() -> Network {
             node_id,
             HttpNodeClient::new(&url).with_public_key(bls_key(i).public_key()),
         );
-        let mut node = NodeProcess {
-            dir: node_dir,
-            url,
-            child: None,
-        };
+        let mut node = NodeProcess::new(node_dir, url);
         node.start().await;
         nodes.push(node);
         node_ids.push(node_id);

@@ -1,11 +1,12 @@
-//! What the `floe` end-to-end tests share: a PostgreSQL database per test, and a running
-//! `floe up` (started directly or through `scripts/up.sh`).
+//! What the `floe` end-to-end tests share: a PostgreSQL database per test, a running
+//! `floe up` (started directly or through `scripts/up.sh`), and `floe` commands run against it.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, ExitStatus};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A database for one test, dropped at the end (even on panic).
@@ -50,6 +51,73 @@ pub fn psql(sql: &str) {
         .status()
         .expect("psql is installed");
     assert!(status.success(), "psql {sql}");
+}
+
+/// The `floe` binary under test.
+pub const FLOE: &str = env!("CARGO_BIN_EXE_floe");
+
+/// `floe --home home up` on free local ports with 4 nodes and 10 shards, checkpoints every
+/// 50 ms, and `extra` arguments (the indexer's database, epoch length, `--no-indexer`, …);
+/// waits until it is ready. `FLOE_UP_LOG=info` shows the network's log when a run needs
+/// explaining.
+pub fn start_up(home: &Path, extra: &[&str]) -> Running {
+    let child = Command::new(FLOE)
+        .arg("--home")
+        .arg(home)
+        .args([
+            "up",
+            "--grpc",
+            "127.0.0.1:0",
+            "--faucet",
+            "127.0.0.1:0",
+            "--node-port",
+            "0",
+            "--nodes",
+            "4",
+            "--shards",
+            "10",
+            "--checkpoint-ms",
+            "50",
+        ])
+        .args(extra)
+        .env(
+            "RUST_LOG",
+            std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawning floe up");
+    Running::wait_ready(child, 120)
+}
+
+/// Runs `floe --home home args…` to completion.
+pub fn floe(home: &Path, args: &[&str]) -> Output {
+    Command::new(FLOE)
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running floe")
+}
+
+/// Runs a command that must succeed; returns its stdout, trimmed.
+pub fn ok(home: &Path, args: &[&str]) -> String {
+    let out = floe(home, args);
+    assert!(
+        out.status.success(),
+        "floe {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Runs a command that must fail; returns its stderr.
+pub fn fails(home: &Path, args: &[&str]) -> String {
+    let out = floe(home, args);
+    assert!(!out.status.success(), "floe {args:?} succeeded");
+    String::from_utf8(out.stderr).unwrap()
 }
 
 /// A running `floe up`, with the `key value` lines it printed before `ready`; killed when
