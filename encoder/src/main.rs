@@ -208,8 +208,22 @@ fn decode_cmd(dir: &Path, out: &Path, no_consistency_check: bool) -> Result<()> 
     Ok(())
 }
 
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Duration, T)> {
+/// User + system CPU time of this process so far in seconds (Linux, in ticks of 10 ms; `None`
+/// elsewhere): steadier than wall-clock time on a machine whose other load varies.
+fn cpu_seconds() -> Option<f64> {
+    let stat = fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
+/// The best wall-clock time of `runs` runs, the mean CPU time per run, and the best run's value.
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Timing, T)> {
     let mut best: Option<(Duration, T)> = None;
+    let cpu_start = cpu_seconds();
     for _ in 0..runs.max(1) {
         let start = Instant::now();
         let value = f()?;
@@ -218,7 +232,17 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Duration
             best = Some((elapsed, value));
         }
     }
-    Ok(best.expect("at least one run"))
+    let cpu = cpu_start
+        .zip(cpu_seconds())
+        .map(|(start, end)| (end - start) / runs.max(1) as f64);
+    let (wall, value) = best.expect("at least one run");
+    Ok((Timing { wall, cpu }, value))
+}
+
+/// One bench row's figures.
+struct Timing {
+    wall: Duration,
+    cpu: Option<f64>,
 }
 
 fn bench_cmd(shards: usize, size: u64, runs: usize, oracle: Option<PathBuf>) -> Result<()> {
@@ -257,11 +281,12 @@ fn bench_cmd(shards: usize, size: u64, runs: usize, oracle: Option<PathBuf>) -> 
         bail!("decoding returned a different blob");
     }
     let wasm = run_wasm_bench(oracle, size, shards, runs.min(2));
-    let row = |what: &str, ours: Duration, theirs: Option<f64>| {
+    let row = |what: &str, ours: Timing, theirs: Option<f64>| {
         let theirs = theirs.map_or("-".to_owned(), |s| format!("{s:.3} s"));
+        let cpu = ours.cpu.map_or("-".to_owned(), |s| format!("{s:.3} s"));
         println!(
-            "  {what:<24} floe {:>8.3} s   walrus-wasm {theirs:>9}",
-            ours.as_secs_f64()
+            "  {what:<24} floe {:>8.3} s (CPU {cpu:>7} per run)   walrus-wasm {theirs:>9}",
+            ours.wall.as_secs_f64()
         );
     };
     row("blob ID", t_id, wasm.as_ref().map(|w| w.0));
