@@ -196,6 +196,14 @@ pub fn checkpoint(seq: u64, transactions: Vec<Vec<proto::Event>>) -> proto::Chec
     checkpoint
 }
 
+/// `checkpoint` with its summary's timestamp set to `ms` (what events' `timestamp_ms` is).
+pub fn at_time(mut checkpoint: proto::Checkpoint, ms: u64) -> proto::Checkpoint {
+    let mut summary = checkpoint.summary.take().unwrap_or_default();
+    summary.timestamp = Some(prost_types_timestamp(ms));
+    checkpoint.summary = Some(summary);
+    checkpoint
+}
+
 /// `count` checkpoints from `first` with `txs` transactions each.
 pub fn synthetic_checkpoints(
     package: Address,

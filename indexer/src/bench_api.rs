@@ -187,6 +187,24 @@ pub async fn fill(pool: &PgPool, blobs: i64, epochs: i64) -> Result<(), sqlx::Er
     for sql in &statements {
         sqlx::query(sql).execute(pool).await?;
     }
+    // Every license was a purchase: its payment, then the rollups of everything, built by the
+    // migration that introduced them (what the ingest would have written).
+    sqlx::query(
+        "INSERT INTO license_payments SELECT purchased_checkpoint, 0, 0, purchased_at_ms, \
+         license_id, model_id, true, price_paid, fee_burned FROM licenses",
+    )
+    .execute(pool)
+    .await?;
+    let backfill = include_str!("../../migrations/0005_rollups.sql")
+        .split_once("-- What is already stored")
+        .and_then(|(_, rest)| rest.split_once('\n'))
+        .map_or("", |(_, sql)| sql);
+    // One connection: the backfill's helper function is a temporary one.
+    let mut conn = pool.acquire().await?;
+    for statement in backfill.split(";\n").filter(|s| !s.trim().is_empty()) {
+        sqlx::raw_sql(statement).execute(&mut *conn).await?;
+    }
+    drop(conn);
     sqlx::query("ANALYZE").execute(pool).await?;
     Ok(())
 }
@@ -291,6 +309,26 @@ pub async fn page_calls(
         (
             "series",
             format!("/v1/stats/challenges?from={}&to={}", epochs - 1000, epochs),
+        ),
+        (
+            "series",
+            format!(
+                "/v1/stats/supply?bucket=epoch&from={}&to={}",
+                epochs - 1000,
+                epochs
+            ),
+        ),
+        (
+            "series",
+            format!(
+                "/v1/stats/revenue?bucket=epoch&from={}&to={}",
+                epochs - 1000,
+                epochs
+            ),
+        ),
+        (
+            "series",
+            format!("/v1/stats/storage?from={}&to={}", epochs - 1000, epochs),
         ),
     ])
 }

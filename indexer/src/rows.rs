@@ -77,6 +77,8 @@ pub enum Merge {
     Keep,
     /// Values add up (running totals).
     Add,
+    /// The largest value stays (a latest deadline; int and numeric columns).
+    Max,
 }
 
 /// One cell. Variants are named like the [`Kind`] they are stored as, which is how [`table!`]
@@ -206,6 +208,8 @@ impl Table {
                         "{n} = CASE WHEN EXCLUDED.{n} IS NULL THEN t.{n} \
                          ELSE COALESCE(t.{n}, 0) + EXCLUDED.{n} END"
                     ),
+                    // GREATEST ignores nulls.
+                    Merge::Max => format!("{n} = GREATEST(t.{n}, EXCLUDED.{n})"),
                 }
             })
             .collect();
@@ -657,6 +661,19 @@ fn merge(
     Ok(match col.merge {
         Merge::Set => new.or(old),
         Merge::Keep => old.or(new),
+        Merge::Max => match (old, new) {
+            (Some(Value::Num(a)), Some(Value::Num(b))) => Some(Value::Num(a.max(b))),
+            (Some(Value::Int(a)), Some(Value::Int(b))) => Some(Value::Int(a.max(b))),
+            (a, None) => a,
+            (None, b) => b,
+            (a, b) => {
+                return Err(RowsError::Value {
+                    table: table.name,
+                    column: col.name,
+                    message: format!("cannot compare {a:?} and {b:?}"),
+                });
+            }
+        },
         Merge::Add => match (old, new) {
             (Some(Value::Num(a)), Some(Value::Num(b))) => {
                 Some(Value::Num(a.checked_add(b).ok_or_else(|| {

@@ -325,6 +325,52 @@ table! {
         total_shares: Num Set,
         checkpoint: Int Set,
     }
+
+    /// Every license payment (`LicensePurchased`, `LicenseExtended`), keyed by its position in
+    /// the chain: the base of the revenue series.
+    LICENSE_PAYMENTS = license_payments: LicensePaymentRow, key 3, append {
+        checkpoint: Int Keep,
+        tx_index: Int Keep,
+        event_index: Int Keep,
+        timestamp_ms: Int Keep,
+        license_id: Text Keep,
+        model_id: Text Keep,
+        purchase: Bool Keep,
+        price: Num Keep,
+        fee_burned: Num Keep,
+    }
+
+    /// Burns per aligned span of time (`span_ms`: a minute, an hour or a day, from `start_ms`)
+    /// and source, added up at ingest: the supply series reads these instead of the burns.
+    BURN_ROLLUPS = burn_rollups: BurnRollupRow, key 3, merge {
+        span_ms: Int Keep,
+        start_ms: Int Keep,
+        source: Int Keep,
+        amount: Num Add,
+        burns: Int Add,
+    }
+
+    /// License payments per aligned span of time and model, added up at ingest: the revenue
+    /// series reads these instead of the payments.
+    REVENUE_ROLLUPS = revenue_rollups: RevenueRollupRow, key 3, merge {
+        span_ms: Int Keep,
+        start_ms: Int Keep,
+        model_id: Text Keep,
+        revenue: Num Add,
+        fees_burned: Num Add,
+        licenses: Int Add,
+        payments: Int Add,
+    }
+
+    /// Challenges per epoch they were issued in, counted at ingest by what became of them, and
+    /// the latest deadline among them (so the series knows when none can still be pending).
+    CHALLENGE_EPOCHS = challenge_epochs: ChallengeEpochRow, key 1, merge {
+        epoch: Int Keep,
+        issued: Int Add,
+        answered: Int Add,
+        slashed: Int Add,
+        last_deadline_ms: Int Max,
+    }
 }
 
 /// Every declared table. The database has exactly these and `watermark` (one row the ingest
@@ -350,7 +396,14 @@ pub static ALL: &[&Table] = &[
     &CAPACITY_BOUNDARIES,
     &NODE_SYNC,
     &POOL_EPOCHS,
+    &LICENSE_PAYMENTS,
+    &BURN_ROLLUPS,
+    &REVENUE_ROLLUPS,
+    &CHALLENGE_EPOCHS,
 ];
+
+/// The aligned spans the time rollups are kept at, longest first: a day, an hour, a minute.
+pub const ROLLUP_SPANS_MS: [i64; 3] = [86_400_000, 3_600_000, 60_000];
 
 /// A view the API reads (computed by PostgreSQL, never written), declared for the schema test.
 #[derive(Debug)]

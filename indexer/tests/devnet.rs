@@ -1557,7 +1557,7 @@ async fn analyst_routes_match_the_chain(
     assert_eq!(seen, issued.len() as u64);
     assert!(seen >= 4, "the history issues challenges");
 
-    // License revenue by model per epoch: purchases (and their extensions) by purchase time.
+    // License revenue by model per epoch: every payment (purchase or extension) by its time.
     let purchased: Vec<(&ChainEvent, ev::LicensePurchased)> =
         events_named(events, "LicensePurchased");
     let extended: Vec<(&ChainEvent, ev::LicenseExtended)> = events_named(events, "LicenseExtended");
@@ -1568,42 +1568,46 @@ async fn analyst_routes_match_the_chain(
     )
     .await;
     let mut licenses_seen = 0;
+    let mut payments_seen = 0;
     for (e, point) in series["points"].as_array().unwrap().iter().enumerate() {
         let (start, end) = spans[e];
-        let mut by_model: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
-        for (_, p) in &purchased {
-            if (start..end).contains(&p.timestamp_ms) {
-                let extra: u64 = extended
+        // (revenue, fees, purchases, payments) by model.
+        let mut by_model: BTreeMap<String, (u64, u64, u64, u64)> = BTreeMap::new();
+        let payments = purchased
+            .iter()
+            .map(|(_, p)| (&p.model_id, p.timestamp_ms, p.price, p.fee_burned, 1))
+            .chain(
+                extended
                     .iter()
-                    .filter(|(_, x)| x.license_id == p.license_id)
-                    .map(|(_, x)| x.price)
-                    .sum();
-                let fees: u64 = extended
-                    .iter()
-                    .filter(|(_, x)| x.license_id == p.license_id)
-                    .map(|(_, x)| x.fee_burned)
-                    .sum();
-                let entry = by_model.entry(id(&p.model_id)).or_default();
-                entry.0 += p.price + extra;
-                entry.1 += p.fee_burned + fees;
-                entry.2 += 1;
+                    .map(|(_, x)| (&x.model_id, x.timestamp_ms, x.price, x.fee_burned, 0)),
+            );
+        for (model_id, at, price, fee, purchase) in payments {
+            if (start..end).contains(&at) {
+                let entry = by_model.entry(id(model_id)).or_default();
+                entry.0 += price;
+                entry.1 += fee;
+                entry.2 += purchase;
+                entry.3 += 1;
             }
         }
         let models = point["models"].as_array().unwrap();
         assert_eq!(models.len(), by_model.len(), "{point}");
-        for (model, (model_id, (revenue, fees, count))) in models.iter().zip(&by_model) {
+        for (model, (model_id, (revenue, fees, count, paid))) in models.iter().zip(&by_model) {
             assert_eq!(model["model_id"], json!(model_id));
             assert_eq!(n(model, "revenue"), *revenue);
             assert_eq!(n(model, "fees_burned"), *fees);
             assert_eq!(n(model, "licenses"), *count);
+            assert_eq!(n(model, "payments"), *paid);
             assert_eq!(model["name"], "indexed-llm");
             licenses_seen += count;
+            payments_seen += paid;
         }
         assert_eq!(
             n(point, "revenue"),
             by_model.values().map(|v| v.0).sum::<u64>()
         );
     }
+    assert_eq!(payments_seen, (purchased.len() + extended.len()) as u64);
     assert_eq!(licenses_seen, purchased.len() as u64);
 
     // Stake by node per epoch: each pool as it entered the epoch (PoolAdvanced).

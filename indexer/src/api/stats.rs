@@ -7,8 +7,11 @@
 //! numbers, an epoch spanning from its start to the next one's (epoch 0 from time 0). Facts
 //! the chain keeps per epoch (stake, capacity, challenges) are epoch series only. Every
 //! statement of a response reads one snapshot (a read-only repeatable-read transaction), whose
-//! watermark the response names. Each bucket is answered by index lookups (`burns_by_time`,
-//! `licenses_by_purchase`, `challenges_by_epoch`, `pool_epochs`), never a scan of history.
+//! watermark the response names. Each bucket is answered from rollups kept at ingest
+//! (`burn_rollups`, `revenue_rollups` per aligned minute, hour and day, cut to the bucket by
+//! [`pieces`]; `challenge_epochs`) and index lookups (`burns_by_time` for a bucket's
+//! unaligned edges and closing totals, `pool_epochs`, `capacity_boundaries`), never a scan
+//! of history.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -230,27 +233,203 @@ fn parse_series(
     Ok(SeriesQuery { range, filters })
 }
 
-/// The buckets of `range` as a SQL source `b(epoch, start_ms, end_ms)` over parameters `$1`
-/// (from) and `$2` (to); `end_ms` is `i64::MAX` for the current epoch. Epoch buckets are the
-/// epochs that began (a future epoch's row, holding fees paid ahead, has no span yet).
-fn buckets_sql(range: Range) -> String {
-    match range.bucket.step_ms() {
-        Some(step) => format!(
-            "(SELECT NULL::bigint AS epoch, s AS start_ms, s + {step} AS end_ms \
-             FROM generate_series($1::bigint, $2::bigint - {step}, {step}::bigint) s) b"
-        ),
-        None => "(SELECT e.epoch, CASE WHEN e.epoch = 0 THEN 0 ELSE COALESCE(e.start_ms, 0) END \
-                 AS start_ms, COALESCE(e.end_ms, 9223372036854775807) AS end_ms \
-                 FROM (SELECT epoch, start_ms, lead(start_ms) OVER (ORDER BY epoch) AS end_ms \
-                       FROM epochs WHERE epoch >= $1::bigint AND epoch <= $2::bigint \
-                       AND (start_ms IS NOT NULL OR epoch = 0)) e \
-                 WHERE e.epoch < $2::bigint) b"
-            .to_owned(),
+/// The buckets of `range`, oldest first: hours and days computed, epochs read from `epochs`
+/// (those that began; a future epoch's row, holding fees paid ahead, has no span yet). An
+/// epoch spans from its start to the next one's (epoch 0 from time 0; the current epoch to
+/// `i64::MAX`).
+async fn spans(tx: &mut Transaction<'_, Postgres>, range: Range) -> Result<Vec<Span>, Problem> {
+    if let Some(step) = range.bucket.step_ms() {
+        return Ok((range.from..range.to)
+            .step_by(usize::try_from(step).unwrap_or(usize::MAX))
+            .map(|start_ms| Span {
+                epoch: None,
+                start_ms,
+                end_ms: Some(start_ms.saturating_add(step)),
+            })
+            .collect());
+    }
+    let rows = sqlx::query(
+        "SELECT e.epoch, CASE WHEN e.epoch = 0 THEN 0 ELSE COALESCE(e.start_ms, 0) END \
+                AS start_ms, e.end_ms \
+         FROM (SELECT epoch, start_ms, lead(start_ms) OVER (ORDER BY epoch) AS end_ms \
+               FROM epochs WHERE epoch >= $1::bigint AND epoch <= $2::bigint \
+               AND (start_ms IS NOT NULL OR epoch = 0)) e \
+         WHERE e.epoch < $2::bigint ORDER BY e.epoch",
+    )
+    .bind(range.from)
+    .bind(range.to)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Span {
+                epoch: row.try_get("epoch")?,
+                start_ms: row.try_get("start_ms")?,
+                end_ms: row.try_get("end_ms")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Problem::from)
+}
+
+/// A part of a bucket read at one level: `span_ms` 0 reads the base rows, otherwise the
+/// rollup rows of that span whose start is in `[lo, hi)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    span_ms: i64,
+    lo: i64,
+    hi: i64,
+}
+
+/// Cuts `[lo, hi)` into the fewest aligned pieces of `levels` (longest first) and base-row
+/// pieces at its unaligned edges: at most two pieces per level and two of base rows, so a
+/// bucket reads a bounded number of rows however long it is or however many events it holds.
+fn pieces(lo: i64, hi: i64, levels: &[i64], out: &mut Vec<Piece>) {
+    if lo >= hi {
+        return;
+    }
+    let Some((&span, finer)) = levels.split_first() else {
+        out.push(Piece { span_ms: 0, lo, hi });
+        return;
+    };
+    let first = lo.saturating_add((span - lo.rem_euclid(span)) % span);
+    let last = hi - hi.rem_euclid(span);
+    if first < last {
+        pieces(lo, first, finer, out);
+        out.push(Piece {
+            span_ms: span,
+            lo: first,
+            hi: last,
+        });
+        pieces(last, hi, finer, out);
+    } else {
+        pieces(lo, hi, finer, out);
+    }
+}
+
+/// A time series summed from a rollup table (rows per aligned span, see
+/// [`crate::schema::ROLLUP_SPANS_MS`]) and, at buckets' unaligned edges, from its base table:
+/// the two sides name the same sums in the same order.
+struct Rollup {
+    /// `(table, sums)` of the rollup: `span_ms`, `start_ms`, the `group` column, the sums.
+    rollup: (&'static str, &'static [&'static str]),
+    /// `(table, time column, sums)` of the base rows, one row per event.
+    base: (&'static str, &'static str, &'static [&'static str]),
+    /// The column the sums are grouped by (in both tables).
+    group: &'static str,
+}
+
+static BURNS: Rollup = Rollup {
+    rollup: ("burn_rollups", &["amount", "burns"]),
+    base: ("burns", "timestamp_ms", &["amount", "1"]),
+    group: "source",
+};
+
+static REVENUE: Rollup = Rollup {
+    rollup: (
+        "revenue_rollups",
+        &["revenue", "fees_burned", "licenses", "payments"],
+    ),
+    base: (
+        "license_payments",
+        "timestamp_ms",
+        &["price", "fee_burned", "purchase::int", "1"],
+    ),
+    group: "model_id",
+};
+
+/// The sums of one group in one bucket, as text (exact: numeric never passes through a float).
+struct GroupSums {
+    bucket: usize,
+    group: String,
+    sums: Vec<String>,
+}
+
+impl Rollup {
+    /// Sums per bucket and group over `spans`, optionally only where `group = only`.
+    async fn sums(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        spans: &[Span],
+        only: Option<&String>,
+    ) -> Result<Vec<GroupSums>, Problem> {
+        let mut cut = Vec::new();
+        let (mut bucket, mut span_ms, mut lo, mut hi) = (vec![], vec![], vec![], vec![]);
+        for (i, span) in spans.iter().enumerate() {
+            cut.clear();
+            pieces(
+                span.start_ms,
+                span.end_ms.unwrap_or(i64::MAX),
+                &crate::schema::ROLLUP_SPANS_MS,
+                &mut cut,
+            );
+            for piece in &cut {
+                bucket.push(i as i64);
+                span_ms.push(piece.span_ms);
+                lo.push(piece.lo);
+                hi.push(piece.hi);
+            }
+        }
+        let (rollup, rollup_sums) = self.rollup;
+        let (base, time, base_sums) = self.base;
+        let group = self.group;
+        let select = |sums: &[&str]| {
+            sums.iter()
+                .enumerate()
+                .map(|(i, s)| format!("{s} AS s{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let totals = (0..rollup_sums.len())
+            .map(|i| format!("SUM(r.s{i})::text"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT p.bucket, r.{group}::text, {totals} \
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) \
+                  p(bucket, span_ms, lo, hi) \
+             CROSS JOIN LATERAL ( \
+                 SELECT {group}, {rollup_select} FROM {rollup} \
+                 WHERE p.span_ms > 0 AND span_ms = p.span_ms \
+                   AND start_ms >= p.lo AND start_ms < p.hi \
+                   AND ($5::text IS NULL OR {group}::text = $5::text) \
+                 UNION ALL \
+                 SELECT {group}, {base_select} FROM {base} \
+                 WHERE p.span_ms = 0 AND {time} >= p.lo AND {time} < p.hi \
+                   AND ($5::text IS NULL OR {group}::text = $5::text)) r \
+             GROUP BY p.bucket, r.{group} ORDER BY p.bucket, r.{group}",
+            rollup_select = select(rollup_sums),
+            base_select = select(base_sums),
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&bucket)
+            .bind(&span_ms)
+            .bind(&lo)
+            .bind(&hi)
+            .bind(only)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let bucket: i64 = row.try_get(0)?;
+                Ok(GroupSums {
+                    bucket: usize::try_from(bucket).unwrap_or(usize::MAX),
+                    group: row.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
+                    sums: (0..rollup_sums.len())
+                        .map(|i| {
+                            row.try_get::<Option<String>, _>(i + 2)
+                                .map(Option::unwrap_or_default)
+                        })
+                        .collect::<Result<_, _>>()?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Problem::from)
     }
 }
 
 /// The span of one bucket of a series.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Span {
     /// The epoch (epoch buckets; null for hours and days).
     pub epoch: Option<i64>,
@@ -258,17 +437,6 @@ pub struct Span {
     pub start_ms: i64,
     /// Bucket end, Unix ms, exclusive; null for the current epoch.
     pub end_ms: Option<i64>,
-}
-
-impl Span {
-    fn read(row: &sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        let end: i64 = row.try_get("end_ms")?;
-        Ok(Self {
-            epoch: row.try_get("epoch")?,
-            start_ms: row.try_get("start_ms")?,
-            end_ms: (end != i64::MAX).then_some(end),
-        })
-    }
 }
 
 /// A series: one point per bucket, oldest first.
@@ -305,6 +473,17 @@ fn amount(text: Option<String>) -> Result<Amount, Problem> {
     })
 }
 
+fn count(text: &str) -> Result<i64, Problem> {
+    text.parse().map_err(|_| {
+        tracing::error!(value = %text, "a count is not an integer");
+        Problem::internal("a count could not be read")
+    })
+}
+
+fn optional_amount(text: Option<String>) -> Result<Option<Amount>, Problem> {
+    text.map(|t| amount(Some(t))).transpose()
+}
+
 /// WAL supply and burns in one bucket.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SupplyPoint {
@@ -335,62 +514,60 @@ pub async fn supply(
     let mut tx = snapshot(&s).await?;
     let now = now(&mut tx).await?;
     let SeriesQuery { range, .. } = parse_series(&SUPPLY_SERIES, &q, &now)?;
-    let sql = format!(
-        "SELECT b.epoch, b.start_ms, b.end_ms, agg.sources, agg.amounts, agg.n, \
-                last.total_burned::text AS total_burned, last.total_supply::text AS total_supply, \
-                (SELECT initial_supply::text FROM supply WHERE id) AS initial_supply \
-         FROM {buckets} \
-         LEFT JOIN LATERAL (SELECT array_agg(x.source_name) AS sources, \
-                array_agg(x.amount::text) AS amounts, SUM(x.n)::bigint AS n \
-             FROM (SELECT source_name, SUM(amount) AS amount, count(*) AS n FROM burns \
-                   WHERE timestamp_ms >= b.start_ms AND timestamp_ms < b.end_ms \
-                   GROUP BY source_name) x) agg ON true \
+    let spans = spans(&mut tx, range).await?;
+    let sums = BURNS.sums(&mut tx, &spans, None).await?;
+    // The totals at each bucket's end: those of the last burn before it (one index lookup).
+    let ends: Vec<i64> = spans.iter().map(|s| s.end_ms.unwrap_or(i64::MAX)).collect();
+    let totals = sqlx::query(
+        "SELECT last.total_burned::text, last.total_supply::text, \
+                (SELECT initial_supply::text FROM supply WHERE id) \
+         FROM UNNEST($1::bigint[]) WITH ORDINALITY b(end_ms, i) \
          LEFT JOIN LATERAL (SELECT total_burned, total_supply FROM burns \
              WHERE timestamp_ms < b.end_ms \
              ORDER BY timestamp_ms DESC, checkpoint DESC, tx_index DESC, event_index DESC \
              LIMIT 1) last ON true \
-         ORDER BY b.start_ms",
-        buckets = buckets_sql(range)
-    );
-    let rows = sqlx::query(&sql)
-        .bind(range.from)
-        .bind(range.to)
-        .fetch_all(&mut *tx)
-        .await?;
-    let mut points = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut by_source: BTreeMap<String, Amount> = crate::move_facts::BURN_SOURCES
-            .iter()
-            .map(|(_, name)| ((*name).to_owned(), Amount(0)))
-            .collect();
-        let sources: Option<Vec<String>> = row.try_get("sources")?;
-        let amounts: Option<Vec<String>> = row.try_get("amounts")?;
-        let mut burned = 0u128;
-        for (source, value) in sources
-            .unwrap_or_default()
-            .into_iter()
-            .zip(amounts.unwrap_or_default())
-        {
-            let value = amount(Some(value))?;
-            burned += value.0;
-            by_source.insert(source, value);
-        }
-        let total_burned: Option<String> = row.try_get("total_burned")?;
-        let total_supply = match row.try_get::<Option<String>, _>("total_supply")? {
+         ORDER BY b.i",
+    )
+    .bind(&ends)
+    .fetch_all(&mut *tx)
+    .await?;
+    let sources: BTreeMap<String, Amount> = crate::move_facts::BURN_SOURCES
+        .iter()
+        .map(|(_, name)| ((*name).to_owned(), Amount(0)))
+        .collect();
+    let mut points = Vec::with_capacity(spans.len());
+    for (span, row) in spans.into_iter().zip(&totals) {
+        let total_supply = match row.try_get::<Option<String>, _>(1)? {
             Some(t) => Some(amount(Some(t))?),
-            None => row
-                .try_get::<Option<String>, _>("initial_supply")?
-                .map(|t| amount(Some(t)))
-                .transpose()?,
+            None => optional_amount(row.try_get(2)?)?,
         };
         points.push(SupplyPoint {
-            span: Span::read(&row)?,
-            burned: Amount(burned),
-            burned_by_source: by_source,
-            burns: row.try_get::<Option<i64>, _>("n")?.unwrap_or(0),
-            total_burned: amount(total_burned)?,
+            span,
+            burned: Amount(0),
+            burned_by_source: sources.clone(),
+            burns: 0,
+            total_burned: amount(row.try_get(0)?)?,
             total_supply,
         });
+    }
+    for GroupSums {
+        bucket,
+        group,
+        sums,
+    } in sums
+    {
+        let point = points
+            .get_mut(bucket)
+            .ok_or_else(|| Problem::internal("a sum names a bucket the series does not have"))?;
+        let source = group
+            .parse::<u8>()
+            .ok()
+            .map(|code| crate::move_facts::burn_source_name(code).to_owned())
+            .unwrap_or(group);
+        let value = amount(sums.first().cloned())?;
+        point.burned.0 += value.0;
+        point.burns += count(sums.get(1).map_or("0", String::as_str))?;
+        point.burned_by_source.insert(source, value);
     }
     Ok(Json(Series::new(&now, range, points)))
 }
@@ -400,12 +577,14 @@ pub async fn supply(
 pub struct ModelRevenue {
     pub model_id: String,
     pub name: Option<String>,
-    /// Paid for the licenses bought in the bucket (their later extensions included).
+    /// Paid in the bucket: purchases and extensions.
     pub revenue: Amount,
-    /// Protocol fees burned on them.
+    /// Protocol fees burned on those payments.
     pub fees_burned: Amount,
     /// Licenses bought in the bucket.
     pub licenses: i64,
+    /// Payments in the bucket (purchases and extensions).
+    pub payments: i64,
 }
 
 /// License revenue in one bucket, by model.
@@ -416,11 +595,11 @@ pub struct RevenuePoint {
     /// Sum over models.
     pub revenue: Amount,
     pub licenses: i64,
-    /// Models with sales in the bucket, by model ID.
+    /// Models with payments in the bucket, by model ID.
     pub models: Vec<ModelRevenue>,
 }
 
-/// License revenue by model per bucket (licenses by purchase time).
+/// License revenue by model per bucket (payments by the time they were made).
 #[utoipa::path(get, path = "/v1/stats/revenue",
     responses(
         (status = 200, body = Series<RevenuePoint>),
@@ -433,49 +612,46 @@ pub async fn revenue(
     let mut tx = snapshot(&s).await?;
     let now = now(&mut tx).await?;
     let SeriesQuery { range, filters } = parse_series(&REVENUE_SERIES, &q, &now)?;
-    let sql = format!(
-        "SELECT b.epoch, b.start_ms, b.end_ms, x.model_id, m.name, x.revenue::text AS revenue, \
-                x.fees::text AS fees, x.n \
-         FROM {buckets} \
-         LEFT JOIN LATERAL (SELECT l.model_id, SUM(l.price_paid) AS revenue, \
-                SUM(l.fee_burned) AS fees, count(*) AS n FROM licenses l \
-             WHERE l.purchased_at_ms >= b.start_ms AND l.purchased_at_ms < b.end_ms \
-               AND ($3::text IS NULL OR l.model_id = $3::text) \
-             GROUP BY l.model_id) x ON true \
-         LEFT JOIN models m ON m.model_id = x.model_id \
-         ORDER BY b.start_ms, x.model_id",
-        buckets = buckets_sql(range)
-    );
-    let rows = sqlx::query(&sql)
-        .bind(range.from)
-        .bind(range.to)
-        .bind(filters.get("model_id"))
-        .fetch_all(&mut *tx)
+    let spans = spans(&mut tx, range).await?;
+    let sums = REVENUE
+        .sums(&mut tx, &spans, filters.get("model_id"))
         .await?;
-    let mut points: Vec<RevenuePoint> = Vec::new();
-    for row in rows {
-        let span = Span::read(&row)?;
-        if points
-            .last()
-            .is_none_or(|p| p.span.start_ms != span.start_ms)
-        {
-            points.push(RevenuePoint {
-                span,
-                revenue: Amount(0),
-                licenses: 0,
-                models: Vec::new(),
-            });
-        }
-        let point = points.last_mut().expect("pushed above");
-        let Some(model_id) = row.try_get::<Option<String>, _>("model_id")? else {
-            continue;
-        };
+    let mut models: Vec<String> = sums.iter().map(|g| g.group.clone()).collect();
+    models.sort_unstable();
+    models.dedup();
+    let names: HashMap<String, Option<String>> =
+        sqlx::query_as("SELECT model_id, name FROM models WHERE model_id = ANY($1)")
+            .bind(&models)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let mut points: Vec<RevenuePoint> = spans
+        .into_iter()
+        .map(|span| RevenuePoint {
+            span,
+            revenue: Amount(0),
+            licenses: 0,
+            models: Vec::new(),
+        })
+        .collect();
+    for GroupSums {
+        bucket,
+        group,
+        sums,
+    } in sums
+    {
+        let point = points
+            .get_mut(bucket)
+            .ok_or_else(|| Problem::internal("a sum names a bucket the series does not have"))?;
+        let field = |i: usize| sums.get(i).cloned().unwrap_or_default();
         let model = ModelRevenue {
-            model_id,
-            name: row.try_get("name")?,
-            revenue: amount(row.try_get("revenue")?)?,
-            fees_burned: amount(row.try_get("fees")?)?,
-            licenses: row.try_get("n")?,
+            name: names.get(&group).cloned().flatten(),
+            model_id: group,
+            revenue: amount(Some(field(0)))?,
+            fees_burned: amount(Some(field(1)))?,
+            licenses: count(&field(2))?,
+            payments: count(&field(3))?,
         };
         point.revenue.0 += model.revenue.0;
         point.licenses += model.licenses;
@@ -512,16 +688,19 @@ pub async fn challenges(
     let mut tx = snapshot(&s).await?;
     let now = now(&mut tx).await?;
     let SeriesQuery { range, .. } = parse_series(&EPOCH_SERIES, &q, &now)?;
+    // The rollup counts each epoch's challenges by fate; those neither answered nor slashed
+    // are all missed once the epoch's latest deadline passed, and are counted one by one
+    // (index `challenges_by_epoch`) only in an epoch whose deadlines are not all past.
     let rows = sqlx::query(
-        "SELECT e.epoch, count(c.challenge_id) AS issued, \
-                count(*) FILTER (WHERE c.status = 'answered') AS answered, \
-                count(*) FILTER (WHERE c.status = 'slashed' OR (c.status = 'issued' \
-                    AND c.deadline_ms < $3)) AS missed, \
-                count(*) FILTER (WHERE c.status = 'slashed') AS slashed, \
-                count(*) FILTER (WHERE c.status = 'issued' AND NOT c.deadline_ms < $3) AS pending \
+        "SELECT e.epoch, COALESCE(c.issued, 0) AS issued, COALESCE(c.answered, 0) AS answered, \
+                COALESCE(c.slashed, 0) AS slashed, \
+                COALESCE(c.last_deadline_ms < $3, true) AS all_past, \
+                CASE WHEN c.last_deadline_ms >= $3 THEN \
+                    (SELECT count(*) FROM challenges x WHERE x.epoch = e.epoch \
+                     AND x.status = 'issued' AND x.deadline_ms < $3) END AS late \
          FROM generate_series($1::bigint, $2::bigint - 1) e(epoch) \
-         LEFT JOIN challenges c ON c.epoch = e.epoch \
-         GROUP BY e.epoch ORDER BY e.epoch",
+         LEFT JOIN challenge_epochs c ON c.epoch = e.epoch \
+         ORDER BY e.epoch",
     )
     .bind(range.from)
     .bind(range.to)
@@ -531,13 +710,22 @@ pub async fn challenges(
     let points = rows
         .iter()
         .map(|row| {
+            let issued: i64 = row.try_get("issued")?;
+            let answered: i64 = row.try_get("answered")?;
+            let slashed: i64 = row.try_get("slashed")?;
+            let open = (issued - answered - slashed).max(0);
+            let late = if row.try_get("all_past")? {
+                open
+            } else {
+                row.try_get::<Option<i64>, _>("late")?.unwrap_or(0)
+            };
             Ok(ChallengePoint {
                 epoch: row.try_get("epoch")?,
-                issued: row.try_get("issued")?,
-                answered: row.try_get("answered")?,
-                missed: row.try_get("missed")?,
-                slashed: row.try_get("slashed")?,
-                pending: row.try_get("pending")?,
+                issued,
+                answered,
+                missed: slashed + late,
+                slashed,
+                pending: open - late,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
@@ -571,12 +759,25 @@ pub async fn storage(
     let mut tx = snapshot(&s).await?;
     let now = now(&mut tx).await?;
     let SeriesQuery { range, .. } = parse_series(&EPOCH_SERIES, &q, &now)?;
+    // What the `capacity` view answers, for the range only: the boundaries before it summed
+    // once, a running sum over the range's own.
     let rows = sqlx::query(
-        "SELECT c.epoch, c.started, c.used_capacity::text AS used, \
-                c.total_capacity::text AS total, \
+        "WITH before AS (SELECT COALESCE(SUM(COALESCE(added, 0) - COALESCE(removed, 0)), 0) \
+                             AS used FROM capacity_boundaries WHERE epoch < $1::bigint), \
+              latest AS (SELECT total_capacity FROM epochs WHERE total_capacity IS NOT NULL \
+                         ORDER BY epoch DESC LIMIT 1), \
+              last AS (SELECT GREATEST((SELECT max(epoch) FROM capacity_boundaries), \
+                                       (SELECT max(epoch) FROM epochs)) AS epoch) \
+         SELECT s.epoch, e.start_ms IS NOT NULL AS started, \
+                ((SELECT used FROM before) + SUM(COALESCE(b.added, 0) - COALESCE(b.removed, 0)) \
+                    OVER (ORDER BY s.epoch))::text AS used, \
+                COALESCE(e.total_capacity, (SELECT total_capacity FROM latest))::text AS total, \
                 e.storage_price_per_mib_epoch::text AS price \
-         FROM capacity c LEFT JOIN epochs e ON e.epoch = c.epoch \
-         WHERE c.epoch >= $1 AND c.epoch < $2 ORDER BY c.epoch",
+         FROM generate_series($1::bigint, LEAST($2::bigint - 1, (SELECT epoch FROM last))) \
+              s(epoch) \
+         LEFT JOIN capacity_boundaries b ON b.epoch = s.epoch \
+         LEFT JOIN epochs e ON e.epoch = s.epoch \
+         ORDER BY s.epoch",
     )
     .bind(range.from)
     .bind(range.to)
@@ -588,14 +789,8 @@ pub async fn storage(
             epoch: row.try_get("epoch")?,
             started: row.try_get("started")?,
             used_capacity: amount(row.try_get("used")?)?,
-            total_capacity: row
-                .try_get::<Option<String>, _>("total")?
-                .map(|t| amount(Some(t)))
-                .transpose()?,
-            storage_price_per_mib_epoch: row
-                .try_get::<Option<String>, _>("price")?
-                .map(|t| amount(Some(t)))
-                .transpose()?,
+            total_capacity: optional_amount(row.try_get("total")?)?,
+            storage_price_per_mib_epoch: optional_amount(row.try_get("price")?)?,
         });
     }
     Ok(Json(Series::new(&now, range, points)))
@@ -931,6 +1126,50 @@ mod tests {
         time_ms: Some(10 * DAY_MS + 5),
         epoch: Some(7),
     };
+
+    /// Pieces tile the bucket exactly, in order, each aligned to its level, at most two per
+    /// level and two of base rows.
+    #[test]
+    fn pieces_tile_a_bucket_with_aligned_rollup_spans() {
+        let levels = crate::schema::ROLLUP_SPANS_MS;
+        for (lo, hi) in [
+            (0, 1),
+            (0, DAY_MS),
+            (1_700_000_123_456, 1_700_003_723_457),
+            (1_700_000_000_000, 1_700_900_000_001),
+            (59_999, 60_001),
+            (HOUR_MS, 3 * HOUR_MS),
+            (1_700_000_123_456, i64::MAX),
+        ] {
+            let mut out = Vec::new();
+            pieces(lo, hi, &levels, &mut out);
+            assert_eq!(out.first().map(|p| p.lo), Some(lo), "{lo}..{hi}");
+            assert_eq!(out.last().map(|p| p.hi), Some(hi), "{lo}..{hi}");
+            for pair in out.windows(2) {
+                assert_eq!(pair[0].hi, pair[1].lo, "{out:?}");
+            }
+            for piece in &out {
+                assert!(piece.lo < piece.hi, "{piece:?}");
+                if piece.span_ms > 0 {
+                    assert_eq!(piece.lo % piece.span_ms, 0, "{piece:?}");
+                    assert_eq!(piece.hi % piece.span_ms, 0, "{piece:?}");
+                }
+            }
+            for level in levels.iter().chain([&0]) {
+                assert!(out.iter().filter(|p| p.span_ms == *level).count() <= 2);
+            }
+        }
+        let mut out = Vec::new();
+        pieces(HOUR_MS, 3 * HOUR_MS, &levels, &mut out);
+        assert_eq!(
+            out,
+            [Piece {
+                span_ms: HOUR_MS,
+                lo: HOUR_MS,
+                hi: 3 * HOUR_MS
+            }]
+        );
+    }
 
     #[test]
     fn ranges_default_align_and_are_bounded() {

@@ -2,6 +2,7 @@
 
 use floe_sdk::move_types::events as ev;
 
+use super::rollups::{self, ChallengeFate};
 use super::{EventCtx, ProjectionError, address_text, blob_id_text, decode, id_text, u256_decimal};
 use crate::rows::{Rows, boolean, int, num, text};
 use crate::schema::{BlobIdRow, BlobRow, ChallengeRow, EpochRow, StorageRow};
@@ -198,6 +199,8 @@ pub(super) fn apply(
                 issued_checkpoint: cp,
                 ..ChallengeRow::default()
             })?;
+            let deadline_ms = e.deadline_ms;
+            rollups::challenge(rows, e.epoch, ChallengeFate::Issued { deadline_ms })?;
         }
         "ChallengesIssued" => {
             let e: ev::ChallengesIssued = decode(contents, err)?;
@@ -218,6 +221,7 @@ pub(super) fn apply(
                 resolved_checkpoint: cp,
                 ..ChallengeRow::default()
             })?;
+            rollups::challenge(rows, e.epoch, ChallengeFate::Answered)?;
         }
         "ChallengeSlashed" => {
             let e: ev::ChallengeSlashed = decode(contents, err)?;
@@ -231,6 +235,7 @@ pub(super) fn apply(
                 resolved_checkpoint: cp,
                 ..ChallengeRow::default()
             })?;
+            rollups::challenge(rows, e.epoch, ChallengeFate::Slashed)?;
         }
         _ => return Ok(false),
     }

@@ -46,6 +46,7 @@ pub(super) fn apply(
                 total_burned: num(e.total_burned),
                 total_supply: num(e.total_supply),
             })?;
+            super::rollups::burn(rows, ctx.timestamp_ms, e.source, e.amount)?;
             rows.put(SupplyRow {
                 id: boolean(true),
                 total_burned: num(e.total_burned),

@@ -2,6 +2,7 @@
 
 use floe_sdk::move_types::events as ev;
 
+use super::rollups::{self, Payment};
 use super::{
     EventCtx, ProjectionError, address_text, blob_id_text, decode, hex_text, id_text, move_text,
 };
@@ -145,6 +146,18 @@ pub(super) fn apply(
                 ..LicenseRow::default()
             })?;
             sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, true, cp)?;
+            rollups::payment(
+                rows,
+                Payment {
+                    position: (cp, ctx.tx_index, ctx.event_index),
+                    timestamp_ms: e.timestamp_ms,
+                    license_id: id_text(&e.license_id),
+                    model_id: id_text(&e.model_id),
+                    purchase: true,
+                    price: e.price,
+                    fee_burned: e.fee_burned,
+                },
+            )?;
         }
         "LicenseExtended" => {
             let e: ev::LicenseExtended = decode(contents, err)?;
@@ -160,6 +173,18 @@ pub(super) fn apply(
                 ..LicenseRow::default()
             })?;
             sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, false, cp)?;
+            rollups::payment(
+                rows,
+                Payment {
+                    position: (cp, ctx.tx_index, ctx.event_index),
+                    timestamp_ms: e.timestamp_ms,
+                    license_id: id_text(&e.license_id),
+                    model_id: id_text(&e.model_id),
+                    purchase: false,
+                    price: e.price,
+                    fee_burned: e.fee_burned,
+                },
+            )?;
         }
         "LicenseConsumed" => {
             let e: ev::LicenseConsumed = decode(contents, err)?;

@@ -9,6 +9,7 @@
 mod blobs;
 mod economy;
 mod market;
+mod rollups;
 mod staking;
 
 use base64::Engine as _;
