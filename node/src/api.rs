@@ -25,27 +25,33 @@
 //! ([`crate::registration`]); pairs and confirmations are refused (403) for blobs without such
 //! a registration covering the current epoch.
 //!
+//! Upload bodies are bounded before they are read: a pair by the size its blob's metadata
+//! implies, every body by the node's limit (413), and all bodies at once by the node's
+//! [`UploadBudget`] (503 with `Retry-After` when it stays busy).
+//!
 //! Every error is `application/problem+json`, the framework's own refusals included: a path
 //! parameter that does not parse (400), a body over the limit (413), a method the route does
 //! not have (405, with `Allow`), an unknown route (404).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Extension, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use axum::{BoxError, Router};
 use floe_encoder::{Axis, BlobId, BlobMetadata, SliverPair};
 use floe_sdk::bls::BlsKeyPair;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, UserSignature};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::confirm::{self, ConfirmError};
 use crate::license_gate::{
@@ -60,6 +66,229 @@ use crate::store::{self, Registration, Store, StoreError};
 
 /// Largest request body: a sliver pair of a maximal blob on few shards is large.
 pub const MAX_BODY: usize = 512 << 20;
+
+/// Default node-wide budget of upload bytes held in memory at once: concurrent uploads share
+/// it, so many large bodies wait for each other instead of all being buffered at once.
+pub const DEFAULT_INFLIGHT_UPLOAD_BYTES: usize = 256 << 20;
+
+/// Default time an upload waits for its share of the budget before the node answers 503.
+pub const DEFAULT_UPLOAD_WAIT: Duration = Duration::from_secs(10);
+
+/// Largest metadata body: its 45-byte header and two hashes for each of at most 65 535 shards.
+pub const MAX_METADATA_BODY: usize = 45 + 64 * floe_encoder::config::MAX_SHARDS;
+
+/// The budget is counted in KiB so that a `u32` of permits covers any memory size.
+const BUDGET_UNIT: usize = 1 << 10;
+
+/// Bytes of upload bodies the node holds in memory at once, shared by all uploads.
+///
+/// An upload reserves its declared length (or, without a `Content-Length`, the largest body its
+/// route allows) before reading a byte, and keeps it until it is stored: the bodies in memory
+/// never add up to more than the budget. An upload that cannot get its share within the wait is
+/// refused with 503 and `Retry-After`, so a burst of uploads queues briefly and then sheds load
+/// instead of growing the node without bound.
+#[derive(Clone)]
+pub struct UploadBudget {
+    permits: Arc<Semaphore>,
+    total: usize,
+    wait: Duration,
+}
+
+impl UploadBudget {
+    /// A budget of `bytes` (at least 1 KiB) for which an upload waits at most `wait`.
+    pub fn new(bytes: usize, wait: Duration) -> Self {
+        let units = (bytes / BUDGET_UNIT)
+            .clamp(1, u32::MAX as usize)
+            .min(Semaphore::MAX_PERMITS);
+        Self {
+            permits: Arc::new(Semaphore::new(units)),
+            total: units * BUDGET_UNIT,
+            wait,
+        }
+    }
+
+    /// The budget in bytes.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Bytes not reserved by uploads right now.
+    pub fn available(&self) -> usize {
+        self.permits.available_permits() * BUDGET_UNIT
+    }
+
+    /// Reserves `bytes`: 413 if they exceed the whole budget (they could never fit), 503 with
+    /// `Retry-After` if they did not become free within the wait.
+    async fn reserve(&self, bytes: usize) -> Result<OwnedSemaphorePermit, Problem> {
+        let units = bytes.div_ceil(BUDGET_UNIT).max(1);
+        let Some(units) = u32::try_from(units)
+            .ok()
+            .filter(|&u| u as usize * BUDGET_UNIT <= self.total)
+        else {
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body too large",
+                format!(
+                    "the body ({}) is larger than this node's whole upload budget ({}); \
+                     the operator can raise max_inflight_upload_bytes in the node config",
+                    byte_size(bytes),
+                    byte_size(self.total)
+                ),
+            ));
+        };
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_many_owned(units)).await
+        {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_closed)) => Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Node shutting down",
+                "the node is no longer accepting uploads; send to it again once it is back",
+            )),
+            Err(_elapsed) => {
+                tracing::info!(bytes, budget = self.total, "upload refused: budget busy");
+                let mut problem = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Node busy",
+                    format!(
+                        "other uploads hold this node's upload budget ({}) and {} could not be \
+                         reserved within {} s; send the body again after Retry-After",
+                        byte_size(self.total),
+                        byte_size(bytes),
+                        self.wait.as_secs()
+                    ),
+                );
+                problem.retry_after = Some(self.wait.as_secs().clamp(1, 60));
+                Err(problem)
+            }
+        }
+    }
+}
+
+impl Default for UploadBudget {
+    fn default() -> Self {
+        Self::new(DEFAULT_INFLIGHT_UPLOAD_BYTES, DEFAULT_UPLOAD_WAIT)
+    }
+}
+
+/// How large a request body may be and how much of them the node holds at once.
+#[derive(Clone)]
+pub struct UploadLimits {
+    /// Largest body of any request (413 above it).
+    pub max_body: usize,
+    pub budget: UploadBudget,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            max_body: MAX_BODY,
+            budget: UploadBudget::default(),
+        }
+    }
+}
+
+/// The `Content-Length` a request declares, if any.
+fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, Problem> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+                .ok_or_else(|| Problem::bad_request("Content-Length is not a whole number"))
+        })
+        .transpose()
+}
+
+/// 413 for a request whose `Content-Length` is over the node's limit for any body, checked
+/// before anything else about the request so the refusal costs nothing.
+fn refuse_oversized(headers: &HeaderMap, max_body: usize) -> Result<(), Problem> {
+    match declared_length(headers)? {
+        Some(declared) if declared > max_body => Err(too_large(format!(
+            "the request body ({}) is larger than this node accepts ({}); \
+             send one sliver pair or one metadata per request",
+            byte_size(declared),
+            byte_size(max_body)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn too_large(detail: String) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Request body too large",
+        detail,
+    )
+}
+
+/// Reads an upload body of at most `limit` bytes (`what` names it in refusals): refused with
+/// 413 from its `Content-Length` before a byte is read, else read under a reservation of the
+/// node's [`UploadBudget`] that the caller keeps until the body is stored. A body that streams
+/// past `limit` is refused as soon as it does, so at most `limit` bytes are ever held.
+async fn read_upload(
+    budget: &UploadBudget,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    what: &str,
+) -> Result<(Bytes, OwnedSemaphorePermit), Problem> {
+    let declared = declared_length(headers)?;
+    if let Some(declared) = declared.filter(|&d| d > limit) {
+        return Err(too_large(format!(
+            "the body is {} but {what} is at most {}; send exactly the bytes the encoder produced",
+            byte_size(declared),
+            byte_size(limit)
+        )));
+    }
+    let permit = budget.reserve(declared.unwrap_or(limit)).await?;
+    let mut buffer = Vec::with_capacity(declared.unwrap_or(0));
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| body_failed(&e.into()))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buffer.len() + data.len() > limit {
+            return Err(too_large(format!(
+                "the body streamed past {}, the most {what} can be; \
+                 send exactly the bytes the encoder produced",
+                byte_size(limit)
+            )));
+        }
+        buffer.extend_from_slice(&data);
+    }
+    Ok((Bytes::from(buffer), permit))
+}
+
+/// A body that could not be read (the client went away or broke the framing).
+fn body_failed(e: &BoxError) -> Problem {
+    Problem::bad_request(format!("the request body could not be read: {e}"))
+}
+
+/// The exact length of a sliver pair of `metadata`'s blob in [`store::encode_pair`]'s form:
+/// a primary sliver of `n − f` symbols and a secondary one of `n − 2f`, each with its ULEB128
+/// length prefix and 4 bytes of symbol size and index. A pair body longer than this is refused
+/// before it is read.
+fn pair_body_limit(metadata: &BlobMetadata) -> Result<usize, Problem> {
+    let (config, symbol_size) = metadata.checked_config().map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Storage failure",
+            format!("the stored metadata is unusable: {e}"),
+        )
+    })?;
+    let sliver = |symbols: usize| {
+        let data = symbols * symbol_size;
+        let mut prefix = 1;
+        while data >> (7 * prefix) != 0 {
+            prefix += 1;
+        }
+        prefix + data + 4
+    };
+    Ok(sliver(config.n_secondary_source()) + sliver(config.n_primary_source()))
+}
 
 /// Everything a request handler needs.
 pub struct NodeState {
@@ -145,13 +374,25 @@ struct SliverPath {
     axis: String,
 }
 
-/// The router over `state`, refusing bodies over [`MAX_BODY`].
+/// The router over `state`, refusing bodies over [`MAX_BODY`], with the default upload budget.
 pub fn router(state: Arc<NodeState>) -> Router {
-    router_with_body_limit(state, MAX_BODY)
+    router_with_limits(state, UploadLimits::default())
 }
 
 /// The router over `state`, refusing bodies over `max_body` bytes (413).
 pub fn router_with_body_limit(state: Arc<NodeState>, max_body: usize) -> Router {
+    router_with_limits(
+        state,
+        UploadLimits {
+            max_body,
+            ..UploadLimits::default()
+        },
+    )
+}
+
+/// The router over `state` with `limits` on request bodies and on the upload bytes held at once.
+pub fn router_with_limits(state: Arc<NodeState>, limits: UploadLimits) -> Router {
+    let UploadLimits { max_body, budget } = limits;
     let routes = Router::new()
         .route(
             "/health",
@@ -183,6 +424,7 @@ pub fn router_with_body_limit(state: Arc<NodeState>, max_body: usize) -> Router 
             )
         })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(Extension(UploadGuard { max_body, budget }))
         .with_state(state);
     // Around the whole router rather than each route, so that it sees answers as they leave:
     // axum adds a 405's `Allow` header outside a route's own layers.
@@ -269,6 +511,13 @@ fn refusal_detail(
         _ if text.is_empty() => format!("the request was refused ({status})"),
         _ => text.to_owned(),
     }
+}
+
+/// What the upload handlers read bodies under.
+#[derive(Clone)]
+struct UploadGuard {
+    max_body: usize,
+    budget: UploadBudget,
 }
 
 fn parse_blob_id(text: &str) -> Result<BlobId, Problem> {
@@ -359,17 +608,21 @@ async fn info(State(state): State<Arc<NodeState>>) -> axum::Json<NodeInfo> {
 /// read.
 async fn put_metadata(
     State(state): State<Arc<NodeState>>,
+    Extension(guard): Extension<UploadGuard>,
     ApiPath(blob_id): ApiPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<StatusCode, Problem> {
+    refuse_oversized(&headers, guard.max_body)?;
     let blob_id = parse_blob_id(&blob_id)?;
-    // Refused before anything is parsed or hashed: an unregistered upload costs nothing.
+    // Refused before anything is read, parsed or hashed: an unregistered upload costs nothing.
     let object = registration::blob_object(
         &blob_id,
         headers.get(BLOB_OBJECT_HEADER).map(|v| v.as_bytes()),
     )
     .map_err(refused)?;
+    let limit = MAX_METADATA_BODY.min(guard.max_body);
+    let (body, _permit) = read_upload(&guard.budget, &headers, body, limit, "metadata").await?;
     let (embedded, metadata) = BlobMetadata::from_bytes(&body).map_err(|e| {
         Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -429,16 +682,33 @@ async fn get_metadata(
     Ok(octets(metadata.to_bytes()))
 }
 
+/// Stores one sliver pair. Its size follows from the blob's stored metadata, so a body larger
+/// than a pair of that blob is refused (413) before it is read, and the body is read under the
+/// node's [`UploadBudget`] (503 when other uploads hold it for too long).
 async fn put_pair(
     State(state): State<Arc<NodeState>>,
+    Extension(guard): Extension<UploadGuard>,
     ApiPath(ShardPath { blob_id, shard }): ApiPath<ShardPath>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<axum::Json<PairStored>, Problem> {
+    refuse_oversized(&headers, guard.max_body)?;
     let blob_id = parse_blob_id(&blob_id)?;
+    let metadata = {
+        let store = state.store.clone();
+        blocking(move || store.metadata(&blob_id).map_err(store_problem)).await?
+    };
+    let limit = pair_body_limit(&metadata)?.min(guard.max_body);
+    let what = format!("a sliver pair of blob {blob_id}");
+    let (body, permit) = read_upload(&guard.budget, &headers, body, limit, &what).await?;
     let epoch = state.epoch.load(Ordering::Relaxed);
     let missing = blocking(move || {
         let pair = store::decode_pair(&body)
             .map_err(|e| Problem::bad_request(format!("malformed sliver pair: {e}")))?;
+        // The decoded pair is a copy of the body, which is dropped now; the reservation stays
+        // with the pair until it is stored.
+        drop(body);
+        let _permit = permit;
         state
             .store
             .put_pair(&blob_id, shard, &pair, epoch)
@@ -802,5 +1072,14 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<NodeState>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    serve_with_limits(listener, state, UploadLimits::default()).await
+}
+
+/// [`serve`] with `limits` on request bodies and on the upload bytes held at once.
+pub async fn serve_with_limits(
+    listener: tokio::net::TcpListener,
+    state: Arc<NodeState>,
+    limits: UploadLimits,
+) -> std::io::Result<()> {
+    axum::serve(listener, router_with_limits(state, limits)).await
 }

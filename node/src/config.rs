@@ -19,6 +19,8 @@
 //! recovery_concurrency = 4              # blobs recovered at once
 //! recovery_batch = 256                  # most pairs of one blob rebuilt per round of requests
 //! recovery_round_mib = 64               # symbol bytes one round may bring in
+//! max_inflight_upload_bytes = 268435456 # upload bodies held in memory at once (256 MiB)
+//! upload_wait_ms = 10000                # how long an upload waits for that budget, then 503
 //!
 //! [[licensed]]                          # blobs that belong to a model
 //! blob_id = "…"                         # base64url
@@ -71,6 +73,14 @@ fn default_recovery_round_mib() -> usize {
     64
 }
 
+fn default_max_inflight_upload_bytes() -> usize {
+    crate::api::DEFAULT_INFLIGHT_UPLOAD_BYTES
+}
+
+fn default_upload_wait_ms() -> u64 {
+    u64::try_from(crate::api::DEFAULT_UPLOAD_WAIT.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn default_committee_poll() -> u64 {
     60_000
 }
@@ -112,6 +122,13 @@ pub struct NodeConfig {
     /// Symbol MiB one round of recovery requests may bring in (memory grows with it).
     #[serde(default = "default_recovery_round_mib")]
     pub recovery_round_mib: usize,
+    /// Bytes of upload bodies held in memory at once, over all concurrent uploads: the node's
+    /// memory for uploads is bounded by it (a pair larger than it is refused with 413).
+    #[serde(default = "default_max_inflight_upload_bytes")]
+    pub max_inflight_upload_bytes: usize,
+    /// How long an upload waits for its share of that budget before a 503 with Retry-After.
+    #[serde(default = "default_upload_wait_ms")]
+    pub upload_wait_ms: u64,
     #[serde(default)]
     pub licensed: Vec<Licensed>,
 }
@@ -187,6 +204,8 @@ mod tests {
         );
         assert_eq!(config.shards, Some(vec![1, 2]));
         assert_eq!(config.max_request_skew_ms, 60_000);
+        assert_eq!(config.max_inflight_upload_bytes, 256 << 20);
+        assert_eq!(config.upload_wait_ms, 10_000);
         assert_eq!(config.licensed[0].model_id, Address::from_static("0x7"));
         let err = NodeConfig::parse("listen = 1", Path::new("."), Path::new("bad.toml"));
         assert!(matches!(err, Err(ConfigError::Parse { .. })));

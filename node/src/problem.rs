@@ -20,6 +20,9 @@ pub struct Problem {
     /// Extra data for programs, e.g. the shards still missing for a confirmation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_shards: Option<Vec<u16>>,
+    /// Seconds after which the request may succeed, sent as `Retry-After` (a busy node's 503).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -30,6 +33,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             missing_shards: None,
+            retry_after: None,
         }
     }
 
@@ -125,6 +129,11 @@ impl IntoResponse for Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

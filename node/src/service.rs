@@ -276,7 +276,17 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
     Ok(RunningNode {
         addr,
         node_id: config.node_id,
-        server: tokio::spawn(api::serve(listener, state)),
+        server: tokio::spawn(api::serve_with_limits(
+            listener,
+            state,
+            api::UploadLimits {
+                max_body: api::MAX_BODY,
+                budget: api::UploadBudget::new(
+                    config.max_inflight_upload_bytes,
+                    Duration::from_millis(config.upload_wait_ms),
+                ),
+            },
+        )),
         background,
     })
 }
