@@ -910,14 +910,23 @@ fn check_admin(state: &NodeState, headers: &HeaderMap) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Largest body of `PUT …/model`: `{"model_id":"0x…"}` with room for whitespace.
+const MAX_MODEL_BODY: usize = 4 << 10;
+
+/// Marks a blob licensed. The operator's token is checked before the body is read, so a
+/// stranger cannot make the node buffer a body here.
 async fn put_model(
     State(state): State<Arc<NodeState>>,
+    Extension(guard): Extension<UploadGuard>,
     ApiPath(blob_id): ApiPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<StatusCode, Problem> {
     check_admin(&state, &headers)?;
     let blob_id = parse_blob_id(&blob_id)?;
+    let limit = MAX_MODEL_BODY.min(guard.max_body);
+    let (body, _permit) =
+        read_upload(&guard.budget, &headers, body, limit, "a model marking").await?;
     let ModelBody { model_id } = serde_json::from_slice(&body)
         .map_err(|e| Problem::bad_request(format!("expected {{\"model_id\":\"0x…\"}}: {e}")))?;
     blocking(move || {

@@ -272,7 +272,13 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
         addr: config.listen,
         source,
     })?;
-    tracing::info!(%addr, epoch, ?shards, "floe-node serving");
+    tracing::info!(
+        %addr,
+        epoch,
+        ?shards,
+        upload_budget = config.max_inflight_upload_bytes,
+        "floe-node serving"
+    );
     Ok(RunningNode {
         addr,
         node_id: config.node_id,

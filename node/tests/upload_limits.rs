@@ -125,7 +125,8 @@ async fn start_node(dir: &Path, blobs: &[&BlobMetadata], budget: usize, wait_ms:
         format!(
             "listen = \"{addr}\"\ndata_dir = \"data\"\nbls_key_file = \"bls.key\"\n\
              shards = {shards:?}\nepoch = {EPOCH}\n\
-             max_inflight_upload_bytes = {budget}\nupload_wait_ms = {wait_ms}\n"
+             max_inflight_upload_bytes = {budget}\nupload_wait_ms = {wait_ms}\n\
+             admin_token = \"operator-secret\"\n"
         ),
     )
     .unwrap();
@@ -314,6 +315,20 @@ async fn oversized_pairs_are_refused_before_they_are_read() {
         assert!(p.detail.contains(named), "{}", p.detail);
         assert!(sent <= MIB);
     }
+    // The operator endpoint checks the token before it reads a body: a stranger's 400 MiB is
+    // refused after 1 MiB.
+    let (raw, sent) = put_raw(
+        &node.addr,
+        &format!("/v1/blobs/{id}/model"),
+        Framing::Declared {
+            declared: 400 * MIB,
+            send: MIB,
+        },
+    )
+    .await;
+    assert_eq!(raw.status, 401, "{}", raw.head);
+    assert_eq!(raw.problem().title, "Operator token required");
+    assert!(sent <= MIB);
     // The small blob's limit is its own: its pair size plus one is refused too.
     let small_limit = pair_len(&small);
     let (raw, _) = put_raw(
