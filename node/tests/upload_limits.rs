@@ -329,6 +329,37 @@ async fn oversized_pairs_are_refused_before_they_are_read() {
     assert_eq!(raw.status, 401, "{}", raw.head);
     assert_eq!(raw.problem().title, "Operator token required");
     assert!(sent <= MIB);
+    // Metadata is at most 45 + 64 · 65 535 bytes (≈ 4 MiB): 5 MiB naming a Blob is refused
+    // after 1 MiB.
+    let stream = TcpStream::connect(&node.addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let object = Address::new([0xb0; 32]);
+    writer
+        .write_all(
+            format!(
+                "PUT /v1/blobs/{id}/metadata HTTP/1.1\r\nHost: x\r\n\
+                 x-floe-blob-object: {object}\r\nContent-Length: {}\r\n\r\n",
+                5 * MIB
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    writer.write_all(&vec![0; MIB]).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !complete(&answer) {
+        let n = tokio::time::timeout(Duration::from_secs(10), reader.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "closed without an answer");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("metadata is at most"), "{answer}");
+    drop(writer);
     // The small blob's limit is its own: its pair size plus one is refused too.
     let small_limit = pair_len(&small);
     let (raw, _) = put_raw(
