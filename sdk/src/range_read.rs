@@ -145,7 +145,7 @@ where
         committee: Committee,
         blob_id: BlobId,
     ) -> Result<Self, RangeError> {
-        let metadata = read_metadata(nodes.as_ref(), &committee, &blob_id).await?;
+        let metadata = slivers::read_metadata(nodes.as_ref(), &committee, &blob_id).await?;
         let layout =
             BlobLayout::of(&metadata).map_err(|source| RangeError::Metadata { blob_id, source })?;
         let n = usize::from(committee.n_shards);
@@ -347,31 +347,6 @@ fn to_usize(offset: u64) -> usize {
 }
 
 /// The blob's metadata from the first member serving metadata that matches `blob_id`.
-async fn read_metadata<D: NodeDirectory>(
-    nodes: &D,
-    committee: &Committee,
-    blob_id: &BlobId,
-) -> Result<BlobMetadata, SliverError> {
-    let mut failures = Vec::new();
-    for member in &committee.members {
-        let Some(client) = nodes.client(member.node_id) else {
-            failures.push((member.node_id, "no client for this node".to_owned()));
-            continue;
-        };
-        match client.read_metadata(blob_id).await {
-            Ok(metadata) => match metadata.verify(blob_id) {
-                Ok(()) => return Ok(metadata),
-                Err(e) => failures.push((member.node_id, e.to_string())),
-            },
-            Err(e) => failures.push((member.node_id, e.to_string())),
-        }
-    }
-    Err(SliverError::NoMetadata {
-        blob_id: *blob_id,
-        failures,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

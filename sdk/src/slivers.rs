@@ -294,7 +294,8 @@ pub async fn read_slivers<D: NodeDirectory>(
     )?)
 }
 
-async fn read_metadata<D: NodeDirectory>(
+/// The blob's metadata from the first member whose copy verifies against `blob_id`.
+pub(crate) async fn read_metadata<D: NodeDirectory>(
     nodes: &D,
     committee: &Committee,
     blob_id: &BlobId,
@@ -302,6 +303,7 @@ async fn read_metadata<D: NodeDirectory>(
     let mut failures = Vec::new();
     for member in &committee.members {
         let Some(client) = nodes.client(member.node_id) else {
+            failures.push((member.node_id, "no client for this node".to_owned()));
             continue;
         };
         match client.read_metadata(blob_id).await {
