@@ -23,6 +23,11 @@ use crate::store;
 /// How long one request may take before the node counts as unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How often a request the node refused as busy (503 with `Retry-After`: its upload budget
+/// is taken) is sent again, and the longest wait between tries that is honoured.
+const BUSY_RETRIES: u32 = 5;
+const MAX_BUSY_WAIT: Duration = Duration::from_secs(5);
+
 /// A client of the node at `base_url` (e.g. `http://127.0.0.1:9100`).
 #[derive(Clone, Debug)]
 pub struct HttpNodeClient {
@@ -52,6 +57,8 @@ impl std::fmt::Debug for LicensedReader {
 pub struct Answer {
     pub status: StatusCode,
     pub content_type: Option<String>,
+    /// The node's `Retry-After`, in seconds, when it sent one.
+    pub retry_after: Option<Duration>,
     pub body: Bytes,
 }
 
@@ -121,11 +128,39 @@ impl HttpNodeClient {
     }
 
     /// Sends one request; any status is an `Ok` answer, only transport failures are errors.
+    /// A node that answers 503 with `Retry-After` (busy: its upload budget is taken) is asked
+    /// again after that wait, a few times, before its answer is returned.
     pub async fn request(
         &self,
         method: Method,
         path: &str,
         body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> Result<Answer, NodeError> {
+        let body = Bytes::from(body);
+        let mut retries = 0;
+        loop {
+            let answer = self
+                .send(method.clone(), path, body.clone(), headers)
+                .await?;
+            match answer.retry_after {
+                Some(wait)
+                    if answer.status == StatusCode::SERVICE_UNAVAILABLE
+                        && retries < BUSY_RETRIES =>
+                {
+                    retries += 1;
+                    tokio::time::sleep(wait.min(MAX_BUSY_WAIT)).await;
+                }
+                _ => return Ok(answer),
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Bytes,
         headers: &[(&str, String)],
     ) -> Result<Answer, NodeError> {
         let mut builder = Request::builder()
@@ -134,7 +169,7 @@ impl HttpNodeClient {
         for (name, value) in headers {
             builder = builder.header(*name, value);
         }
-        let request = builder.body(Full::new(Bytes::from(body))).map_err(|e| {
+        let request = builder.body(Full::new(body)).map_err(|e| {
             NodeError::Unavailable(format!("bad request to {}: {e}", self.base_url))
         })?;
         let unavailable = |e: String| NodeError::Unavailable(format!("{}: {e}", self.base_url));
@@ -148,6 +183,12 @@ impl HttpNodeClient {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let body = response
             .into_body()
             .collect()
@@ -157,6 +198,7 @@ impl HttpNodeClient {
         Ok(Answer {
             status,
             content_type,
+            retry_after,
             body,
         })
     }

@@ -191,6 +191,11 @@ enum Framing {
 /// writer keeps the connection open until the answer is read, so an answer proves the node
 /// did not wait for the rest of the body.
 async fn put_raw(addr: &str, path: &str, framing: Framing) -> (Raw, usize) {
+    put_raw_with(addr, path, "", framing).await
+}
+
+/// [`put_raw`] with `extra` header lines (each ending in `\r\n`).
+async fn put_raw_with(addr: &str, path: &str, extra: &str, framing: Framing) -> (Raw, usize) {
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     let length = match framing {
@@ -199,7 +204,7 @@ async fn put_raw(addr: &str, path: &str, framing: Framing) -> (Raw, usize) {
     };
     let head = format!(
         "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\n\
-         {length}\r\nConnection: close\r\n\r\n"
+         {extra}{length}\r\nConnection: close\r\n\r\n"
     );
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     let sender = tokio::spawn(async move {
@@ -331,35 +336,24 @@ async fn oversized_pairs_are_refused_before_they_are_read() {
     assert!(sent <= MIB);
     // Metadata is at most 45 + 64 · 65 535 bytes (≈ 4 MiB): 5 MiB naming a Blob is refused
     // after 1 MiB.
-    let stream = TcpStream::connect(&node.addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
     let object = Address::new([0xb0; 32]);
-    writer
-        .write_all(
-            format!(
-                "PUT /v1/blobs/{id}/metadata HTTP/1.1\r\nHost: x\r\n\
-                 x-floe-blob-object: {object}\r\nContent-Length: {}\r\n\r\n",
-                5 * MIB
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
-    writer.write_all(&vec![0; MIB]).await.unwrap();
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !complete(&answer) {
-        let n = tokio::time::timeout(Duration::from_secs(10), reader.read(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(n > 0, "closed without an answer");
-        answer.extend_from_slice(&buf[..n]);
-    }
-    let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.contains("metadata is at most"), "{answer}");
-    drop(writer);
+    let (raw, sent) = put_raw_with(
+        &node.addr,
+        &format!("/v1/blobs/{id}/metadata"),
+        &format!("x-floe-blob-object: {object}\r\n"),
+        Framing::Declared {
+            declared: 5 * MIB,
+            send: MIB,
+        },
+    )
+    .await;
+    assert_eq!(raw.status, 413, "{}", raw.head);
+    assert!(
+        String::from_utf8_lossy(&raw.body).contains("metadata is at most"),
+        "{}",
+        raw.head
+    );
+    assert!(sent <= MIB);
     // The small blob's limit is its own: its pair size plus one is refused too.
     let small_limit = pair_len(&small);
     let (raw, _) = put_raw(
