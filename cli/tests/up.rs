@@ -7,79 +7,26 @@
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
 
-use support::{Running, TestDb};
+use support::{Running, TestDb, fails, floe, ok};
 
-const FLOE: &str = env!("CARGO_BIN_EXE_floe");
-
-/// `floe up` on free ports, with short epochs, for one test.
+/// `floe up` on free ports, with short epochs and the REST API, for one test.
 fn start_up(home: &Path, db: &TestDb) -> Running {
-    let child = Command::new(FLOE)
-        .arg("--home")
-        .arg(home)
-        .args([
-            "up",
-            "--grpc",
-            "127.0.0.1:0",
-            "--faucet",
-            "127.0.0.1:0",
+    let url = db.url();
+    support::start_up(
+        home,
+        &[
             "--api",
             "127.0.0.1:0",
-            "--node-port",
-            "0",
-            "--nodes",
-            "4",
-            "--shards",
-            "10",
             "--epoch-secs",
             "6",
-            "--checkpoint-ms",
-            "50",
             "--database-url",
-            &db.url(),
-        ])
-        // FLOE_UP_LOG=info shows the network's log when a run needs explaining.
-        .env(
-            "RUST_LOG",
-            std::env::var("FLOE_UP_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawning floe up");
-    Running::wait_ready(child, 120)
-}
-
-fn floe(home: &Path, args: &[&str]) -> Output {
-    Command::new(FLOE)
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("running floe")
-}
-
-/// Runs a command that must succeed; returns its stdout, trimmed.
-fn ok(home: &Path, args: &[&str]) -> String {
-    let out = floe(home, args);
-    assert!(
-        out.status.success(),
-        "floe {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// Runs a command that must fail; returns its stderr.
-fn fails(home: &Path, args: &[&str]) -> String {
-    let out = floe(home, args);
-    assert!(!out.status.success(), "floe {args:?} succeeded");
-    String::from_utf8(out.stderr).unwrap()
+            &url,
+        ],
+    )
 }
 
 /// A GET against the REST API: (status, body).
