@@ -15,6 +15,7 @@
 //!   constants, generated.
 //! - [`range_read`]: byte ranges of a blob from only the primary slivers that hold them,
 //!   as one read or as a stream of rows.
+//! - [`quilt`]: many small files in one blob, each read alone by identifier through ranges.
 //! - [`keeper`]: advance epochs, issue challenges and slash missed ones, as anyone may.
 //! - [`reconnect`]: when a long-lived stream's reconnects are worth a warning.
 
@@ -41,6 +42,7 @@ pub mod move_aborts {
 }
 pub mod move_types;
 pub mod nodes;
+pub mod quilt;
 pub mod range_read;
 pub mod reconnect;
 pub mod slivers;
