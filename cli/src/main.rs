@@ -8,6 +8,7 @@ mod home;
 mod keeper;
 mod object_id;
 mod output;
+mod quilt;
 mod report;
 mod session;
 mod up;
@@ -81,6 +82,13 @@ enum Command {
         #[arg(long, value_parser = object_id::parse)]
         license: Option<Address>,
     },
+    /// Store many small files as one blob (a quilt); prints the quilt ID. Each file is read
+    /// back alone by its identifier, its file name.
+    StoreQuilt(quilt::StoreQuiltArgs),
+    /// Read files of a quilt by identifier, fetching only the slivers that hold them.
+    ReadQuilt(quilt::ReadQuiltArgs),
+    /// The files of a quilt: identifier, size and tags.
+    ListQuilt(quilt::ListQuiltArgs),
     /// Stake WAL with a storage node.
     Stake {
         #[arg(value_parser = object_id::parse)]
@@ -375,6 +383,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             out,
             license,
         } => commands::read(&session, &blob_id, &out, license).await,
+        Command::StoreQuilt(args) => quilt::store(&session, args).await,
+        Command::ReadQuilt(args) => quilt::read(&session, args).await,
+        Command::ListQuilt(args) => quilt::list(&session, args).await,
         Command::Stake { node_id, amount } => commands::stake(&session, node_id, amount).await,
         Command::Unstake { staked_wal } => commands::unstake(&session, staked_wal).await,
         Command::Withdraw { staked_wal } => commands::withdraw(&session, staked_wal).await,
