@@ -227,11 +227,13 @@ async fn check_size(floe: &mut Floe, file: &Path) -> anyhow::Result<()> {
     let max = EncodingConfig::new(usize::from(shards))?.max_blob_size();
     if len > max {
         bail!(
-            "{} is {} bytes; a blob on this network ({shards} shards) holds at most {max} bytes ({} MiB)\n\
-             split the file, or start a network with more shards (`floe up --shards N`)",
+            "{} is {} ({len} bytes); a blob on this network ({shards} shards) holds at most {} ({max} bytes)\n\
+             split the file, or store bigger blobs on a network with more shards (`floe up --shards 1000` holds {})",
             file.display(),
-            len,
-            max >> 20
+            human_size(len),
+            human_size(max),
+            EncodingConfig::new(1000)
+                .map_or_else(|_| "more".to_owned(), |c| human_size(c.max_blob_size())),
         );
     }
     Ok(())
@@ -257,6 +259,13 @@ pub async fn store(
         .await
         .map_err(explain)?;
     out!("{}", stored.blob_id);
+    if stored.resumed {
+        eprintln!(
+            "resumed: blob object {} was registered and paid for by an earlier store (transaction {}); \
+             only the slivers were sent and the blob certified, nothing paid again",
+            stored.blob_object, stored.register_digest
+        );
+    }
     eprintln!(
         "stored {} ({} bytes) for {epochs} epochs; blob object {}, certified in {}",
         file.display(),
@@ -1031,4 +1040,199 @@ async fn stop_signal() {
             let _ = ctrl_c.await;
         }
     }
+}
+
+/// `1.5 GiB`, `12.0 MiB`, `900 KiB`: sizes for people.
+fn human_size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b >= KIB * KIB * KIB {
+        format!("{:.1} GiB", b / (KIB * KIB * KIB))
+    } else if b >= KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+/// The `Blob` object `id`, checked to be one and to be the signing account's.
+async fn my_blob(floe: &mut Floe, id: Address) -> anyhow::Result<floe_sdk::flows::OwnedBlob> {
+    let where_from = "`floe list-blobs` lists your blob objects";
+    let _: move_types::blob::Blob =
+        typed_object(floe, id, ("blob", "Blob"), "blob object", where_from).await?;
+    let object = floe
+        .client
+        .object(id)
+        .await
+        .map_err(|e| explain(e.into()))?;
+    let me = floe.sender();
+    if *object.owner() != sui_sdk_types::Owner::Address(me) {
+        bail!(
+            "blob object {id} is not owned by {me} (owner: {:?})\n\
+             sign as its owner with --as ADDRESS; `floe list-blobs` lists your blob objects",
+            object.owner()
+        );
+    }
+    floe.blob_object(id).await.map_err(explain)
+}
+
+pub async fn delete(session: &Session, blob_object: Address) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    my_blob(&mut floe, blob_object).await?;
+    let deleted = floe.delete_blob(blob_object).await.map_err(explain)?;
+    out!("{blob_object}");
+    eprintln!(
+        "deleted blob object {blob_object} (blob {}{}); its storage {} is yours, reusable until it ends",
+        deleted.blob_id,
+        if deleted.was_certified {
+            ", was certified"
+        } else {
+            ""
+        },
+        deleted.storage
+    );
+    Ok(())
+}
+
+pub async fn extend(session: &Session, blob_object: Address, epochs: u64) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let blob = my_blob(&mut floe, blob_object).await?;
+    let system = floe.system().await.map_err(explain)?;
+    let end = blob.end_epoch();
+    if end <= system.epoch {
+        bail!(
+            "blob object {blob_object} expired at epoch {end} (now epoch {})\n\
+             store the file again",
+            system.epoch
+        );
+    }
+    let room = system.max_epochs_ahead.saturating_sub(end - system.epoch);
+    if epochs == 0 || epochs > room {
+        bail!(
+            "--epochs {epochs} is out of range: the blob ends at epoch {end} and this network stores \
+             at most {} epochs ahead of the current one ({})\n\
+             pass --epochs between 1 and {room}",
+            system.max_epochs_ahead,
+            system.epoch
+        );
+    }
+    let extended = floe
+        .extend_blob(blob_object, epochs)
+        .await
+        .map_err(explain)?;
+    out!(
+        "end epoch {} (was {}), paid {} WAL",
+        extended.new_end_epoch,
+        extended.old_end_epoch,
+        format_wal(extended.price)
+    );
+    Ok(())
+}
+
+pub async fn list_blobs(session: &Session, json: bool) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let epoch = floe.system().await.map_err(explain)?.epoch;
+    let mut blobs = floe.owned_blobs().await.map_err(explain)?;
+    blobs.sort_by_key(|b| (b.end_epoch(), *b.object.object_id()));
+    if json {
+        let rows: Vec<serde_json::Value> = blobs
+            .iter()
+            .map(|b| {
+                serde_json::json!({
+                    "blob_id": b.blob_id().to_string(),
+                    "object_id": b.object.object_id().to_string(),
+                    "size": b.blob.size,
+                    "certified": b.is_certified(),
+                    "certified_epoch": b.blob.certified_epoch,
+                    "end_epoch": b.end_epoch(),
+                    "expired": b.end_epoch() <= epoch,
+                    "deletable": b.blob.deletable,
+                })
+            })
+            .collect();
+        out!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    out!(
+        "{:<43} {:<66} {:>12} {:<10} {:>9} {:<9}",
+        "blob ID",
+        "object ID",
+        "size",
+        "status",
+        "end epoch",
+        "deletable"
+    );
+    for b in &blobs {
+        let status = match (b.end_epoch() <= epoch, b.is_certified()) {
+            (true, _) => "expired",
+            (false, true) => "certified",
+            (false, false) => "registered",
+        };
+        out!(
+            "{:<43} {:<66} {:>12} {:<10} {:>9} {:<9}",
+            b.blob_id().to_string(),
+            b.object.object_id().to_string(),
+            b.blob.size,
+            status,
+            b.end_epoch(),
+            if b.blob.deletable { "yes" } else { "no" }
+        );
+    }
+    if blobs.is_empty() {
+        eprintln!(
+            "no blob objects owned by {}; store one with `floe store FILE`",
+            floe.sender()
+        );
+    }
+    Ok(())
+}
+
+pub async fn blob_status(session: &Session, blob_id: &str, json: bool) -> anyhow::Result<()> {
+    let blob_id: BlobId = blob_id.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{blob_id:?} is not a blob ID\na blob ID is 43 characters of base64url, as `floe store` prints it"
+        )
+    })?;
+    let network = session.network()?;
+    // Reads need no account: sign nothing with a throwaway key.
+    let key = floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey::new([7; 32]);
+    let mut floe = Floe::connect(&network, key)
+        .await
+        .with_context(|| format!("connecting to {}", network.rpc_url))?;
+    let status = floe.blob_status(&blob_id).await.map_err(explain)?;
+    let certified = status.is_certified();
+    if json {
+        let entry = status.entry;
+        out!(
+            "{}",
+            serde_json::json!({
+                "blob_id": blob_id.to_string(),
+                "epoch": status.epoch,
+                "certified": certified,
+                "end_epoch": entry.map(|e| e.end_epoch),
+                "size": entry.map(|e| e.size),
+                "references": entry.map_or(0, |e| e.references),
+            })
+        );
+        return Ok(());
+    }
+    match status.entry {
+        Some(entry) if certified => out!(
+            "{blob_id}: certified, available until epoch {} (now epoch {}), {} bytes, {} blob object(s)",
+            entry.end_epoch,
+            status.epoch,
+            entry.size,
+            entry.references
+        ),
+        Some(entry) => out!(
+            "{blob_id}: expired at epoch {} (now epoch {})",
+            entry.end_epoch,
+            status.epoch
+        ),
+        None => out!(
+            "{blob_id}: not certified (now epoch {}): no live Blob object holds it",
+            status.epoch
+        ),
+    }
+    Ok(())
 }

@@ -59,13 +59,14 @@ enum Command {
         #[arg(long)]
         shards: Option<u16>,
     },
-    /// Store a file: encode, pay, send slivers to the nodes, certify on-chain.
+    /// Store a file: encode, pay, send slivers to the nodes, certify on-chain. A store retried
+    /// after a failure finishes the blob object it already registered and paid for.
     Store {
         file: PathBuf,
         /// Epochs to keep it, from the current one.
         #[arg(long, default_value_t = 5)]
         epochs: u64,
-        /// Allow deleting it before it expires.
+        /// Allow deleting it before it expires (`floe delete`).
         #[arg(long)]
         deletable: bool,
     },
@@ -81,6 +82,36 @@ enum Command {
         /// chain; the use receipt it prints can be passed here to retry within its session.
         #[arg(long, value_parser = object_id::parse)]
         license: Option<Address>,
+    },
+    /// Delete one of your deletable blob objects before it expires; its storage comes back
+    /// to you. Permanent blobs (stored without --deletable) stay until they expire.
+    Delete {
+        #[arg(value_parser = object_id::parse)]
+        blob_object_id: Address,
+    },
+    /// Keep one of your blob objects for more epochs, paid in WAL; prints the new end epoch
+    /// and the price.
+    Extend {
+        #[arg(value_parser = object_id::parse)]
+        blob_object_id: Address,
+        /// Epochs to add to its end epoch.
+        #[arg(long)]
+        epochs: u64,
+    },
+    /// Your blob objects: blob ID, object ID, size, certified or not, end epoch, deletable.
+    ListBlobs {
+        /// One JSON array, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether a blob ID is certified on-chain (the BlobRegistry) and until which epoch.
+    BlobStatus {
+        /// Base64url; it may start with `-`, which is read as the ID, not a flag.
+        #[arg(allow_hyphen_values = true)]
+        blob_id: String,
+        /// One JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
     },
     /// Store many small files as one blob (a quilt); prints the quilt ID. Each file is read
     /// back alone by its identifier, its file name.
@@ -383,6 +414,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             out,
             license,
         } => commands::read(&session, &blob_id, &out, license).await,
+        Command::Delete { blob_object_id } => commands::delete(&session, blob_object_id).await,
+        Command::Extend {
+            blob_object_id,
+            epochs,
+        } => commands::extend(&session, blob_object_id, epochs).await,
+        Command::ListBlobs { json } => commands::list_blobs(&session, json).await,
+        Command::BlobStatus { blob_id, json } => {
+            commands::blob_status(&session, &blob_id, json).await
+        }
         Command::StoreQuilt(args) => quilt::store(&session, args).await,
         Command::ReadQuilt(args) => quilt::read(&session, args).await,
         Command::ListQuilt(args) => quilt::list(&session, args).await,

@@ -80,8 +80,12 @@ pub struct StoredBlob {
     /// The `Blob` object, owned by the sender.
     pub blob_object: Address,
     pub certificate: Certificate,
+    /// The transaction that registered the blob (an earlier one when `resumed`).
     pub register_digest: Digest,
     pub certify_digest: Digest,
+    /// Whether the store finished a Blob an earlier, failed store had registered and paid
+    /// for, instead of registering (and paying) again.
+    pub resumed: bool,
 }
 
 /// A blob registered on-chain (paid for), not yet certified.
@@ -90,6 +94,80 @@ pub struct RegisteredBlob {
     pub blob_id: BlobId,
     pub blob_object: ObjectReference,
     pub end_epoch: u64,
+    pub digest: Digest,
+}
+
+/// A `floe::blob::Blob` object the sender owns, as [`Floe::owned_blobs`] reads it.
+#[derive(Debug, Clone)]
+pub struct OwnedBlob {
+    pub object: ObjectReference,
+    pub blob: move_types::blob::Blob,
+    /// The transaction that last wrote the object (the register transaction if it was never
+    /// certified or extended).
+    pub last_transaction: Digest,
+}
+
+impl OwnedBlob {
+    pub fn blob_id(&self) -> BlobId {
+        BlobId(self.blob.blob_id.to_le_bytes())
+    }
+
+    pub fn is_certified(&self) -> bool {
+        self.blob.certified_epoch.is_some()
+    }
+
+    /// The first epoch its storage no longer covers.
+    pub fn end_epoch(&self) -> u64 {
+        self.blob.storage.end_epoch
+    }
+}
+
+/// A blob ID as the `BlobRegistry` sees it, read by [`Floe::blob_status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobStatus {
+    pub blob_id: BlobId,
+    /// The current epoch.
+    pub epoch: u64,
+    /// The registry's entry, if the blob ID has one (an entry whose references all ended
+    /// stays until pruned: see [`Self::is_certified`]).
+    pub entry: Option<CertifiedBlob>,
+}
+
+/// A blob ID's entry in the `BlobRegistry`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertifiedBlob {
+    /// Unencoded size in bytes.
+    pub size: u64,
+    /// The latest end epoch among its certified `Blob` objects.
+    pub end_epoch: u64,
+    /// How many certified `Blob` objects (anyone's) reference it.
+    pub references: u64,
+}
+
+impl BlobStatus {
+    /// Certified and available now: some certified `Blob` object's storage covers this epoch.
+    pub fn is_certified(&self) -> bool {
+        self.entry.is_some_and(|e| e.end_epoch > self.epoch)
+    }
+}
+
+/// What [`Floe::extend_blob`] did.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtendedBlob {
+    pub old_end_epoch: u64,
+    pub new_end_epoch: u64,
+    /// WAL base units paid.
+    pub price: u64,
+    pub digest: Digest,
+}
+
+/// What [`Floe::delete_blob`] did.
+#[derive(Debug, Clone, Copy)]
+pub struct DeletedBlob {
+    pub blob_id: BlobId,
+    pub was_certified: bool,
+    /// The blob's `Storage`, now the sender's, reusable for another blob until it ends.
+    pub storage: Address,
     pub digest: Digest,
 }
 
@@ -318,9 +396,19 @@ impl Floe {
         }
         let config = EncodingConfig::new(usize::from(system.n_shards))?;
         let (metadata, pairs) = floe_encoder::encode(&config, blob)?;
-        let registered = self
-            .register_blob(&system, &metadata, epochs_ahead, deletable)
+        // A store that failed after paying left its Blob registered: finish that one instead
+        // of registering and paying again.
+        let resumable = self
+            .resumable_blob(&system, &metadata.blob_id(), epochs_ahead, deletable)
             .await?;
+        let resumed = resumable.is_some();
+        let registered = match resumable {
+            Some(registered) => registered,
+            None => {
+                self.register_blob(&system, &metadata, epochs_ahead, deletable)
+                    .await?
+            }
+        };
         let blob_object = *registered.blob_object.object_id();
         let mut blob_reference = registered.blob_object.clone();
         let mut epoch_changes = 0;
@@ -336,6 +424,7 @@ impl Floe {
                         certificate,
                         register_digest: registered.digest,
                         certify_digest: certified.digest,
+                        resumed,
                     });
                 }
                 Err(failure) => failure,
@@ -437,6 +526,178 @@ impl Floe {
     ) -> Result<Vec<u8>, FlowError> {
         let committee = self.committee().await?;
         Ok(slivers::read_slivers(nodes, &committee, blob_id).await?)
+    }
+
+    // === Blob management ===
+
+    /// `floe::blob::Blob`'s type.
+    pub fn blob_type(&self) -> StructTag {
+        move_types::struct_tag(self.objects.original_package, "blob", "Blob", vec![])
+    }
+
+    /// The `Blob` objects the sender owns, certified or not, expired or not.
+    pub async fn owned_blobs(&mut self) -> Result<Vec<OwnedBlob>, FlowError> {
+        let blob_type = self.blob_type();
+        let objects = self
+            .client
+            .owned_objects(self.sender, Some(&blob_type))
+            .await?;
+        objects.iter().map(owned_blob).collect()
+    }
+
+    /// One `Blob` object, read from the chain (whoever owns it).
+    pub async fn blob_object(&mut self, id: Address) -> Result<OwnedBlob, FlowError> {
+        let object = self.client.object(id).await?;
+        owned_blob(&object)
+    }
+
+    /// A `Blob` the sender owns that an earlier store of `blob_id` registered and paid for but
+    /// never certified, with storage reaching at least `epochs_ahead` epochs past the current
+    /// one and the same deletability; the one ending first if several.
+    async fn resumable_blob(
+        &mut self,
+        system: &System,
+        blob_id: &BlobId,
+        epochs_ahead: u64,
+        deletable: bool,
+    ) -> Result<Option<RegisteredBlob>, FlowError> {
+        let wanted_end = system.epoch.saturating_add(epochs_ahead);
+        let found = self
+            .owned_blobs()
+            .await?
+            .into_iter()
+            .filter(|b| {
+                b.blob_id() == *blob_id
+                    && !b.is_certified()
+                    && b.blob.deletable == deletable
+                    && b.end_epoch() >= wanted_end
+            })
+            .min_by_key(OwnedBlob::end_epoch);
+        Ok(found.map(|b| {
+            tracing::info!(
+                blob_object = %b.object.object_id(),
+                end_epoch = b.end_epoch(),
+                "resuming the store of a blob registered earlier"
+            );
+            RegisteredBlob {
+                blob_id: *blob_id,
+                end_epoch: b.end_epoch(),
+                blob_object: b.object,
+                digest: b.last_transaction,
+            }
+        }))
+    }
+
+    /// Deletes a deletable `Blob` the sender owns (`blob::delete_blob`); its `Storage` comes
+    /// back to the sender. A permanent blob aborts with `ENotDeletable`.
+    pub async fn delete_blob(&mut self, blob_object: Address) -> Result<DeletedBlob, FlowError> {
+        let input = self.owned_input(blob_object).await?;
+        let mut builder = TransactionBuilder::new();
+        let blob = builder.object(input);
+        let storage = calls::blob::delete_blob(&mut builder, &self.objects, blob);
+        self.keep(&mut builder, vec![storage]);
+        let executed = self.execute(builder).await?;
+        let event: events::BlobDeleted = event(&executed, "BlobDeleted")?;
+        Ok(DeletedBlob {
+            blob_id: BlobId(event.blob_id.to_le_bytes()),
+            was_certified: event.was_certified,
+            storage: move_types::address_of(&event.storage_id),
+            digest: executed.digest,
+        })
+    }
+
+    /// Adds `extra_epochs` to a `Blob` the sender owns (`blob::extend_blob_with_payment`),
+    /// paying ⌈storage size / MiB⌉ × storage price × `extra_epochs` in WAL from a coin holding
+    /// exactly that price (a price raised before it executes aborts; nothing more is taken).
+    pub async fn extend_blob(
+        &mut self,
+        blob_object: Address,
+        extra_epochs: u64,
+    ) -> Result<ExtendedBlob, FlowError> {
+        let system = self.system().await?;
+        let blob = self.blob_object(blob_object).await?;
+        let price = blob
+            .blob
+            .storage
+            .storage_size
+            .div_ceil(MIB)
+            .checked_mul(system.storage_price_per_mib_epoch)
+            .and_then(|v| v.checked_mul(extra_epochs))
+            .ok_or(FlowError::PriceOverflow)?;
+        let mut builder = TransactionBuilder::new();
+        let (source, payment) = self.exact_payment(&mut builder, price).await?;
+        let blob = builder.object(owned(&blob.object));
+        calls::blob::extend_blob_with_payment(
+            &mut builder,
+            &self.objects,
+            blob,
+            extra_epochs,
+            payment,
+        );
+        builder.merge_coins(source, vec![payment]);
+        let executed = self.execute(builder).await?;
+        let event: events::BlobExtended = event(&executed, "BlobExtended")?;
+        Ok(ExtendedBlob {
+            old_end_epoch: event.old_end_epoch,
+            new_end_epoch: event.new_end_epoch,
+            price: event.price,
+            digest: executed.digest,
+        })
+    }
+
+    /// Blob ID `blob_id` in the `BlobRegistry`: whether it is certified, until when, and by
+    /// how many `Blob` objects. Read-only (the registry's table entries), no gas.
+    pub async fn blob_status(&mut self, blob_id: &BlobId) -> Result<BlobStatus, FlowError> {
+        #[derive(serde::Deserialize)]
+        struct Field<K, V> {
+            _id: move_types::UID,
+            _name: K,
+            value: V,
+        }
+        let epoch = self.system().await?.epoch;
+        let registry: move_types::blob::BlobRegistry = self
+            .read_object(self.objects.blob_registry.id, "blob::BlobRegistry")
+            .await?;
+        let missing = |e: &FlowError| {
+            matches!(
+                e,
+                FlowError::Client(ClientError::ObjectNotFound(_) | ClientError::NotFound(_))
+            )
+        };
+        // `index: Table<u256, u64>`: the blob ID's position in `entries`.
+        let index = move_types::address_of(&registry.index.id.id);
+        let index_field = index.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U256, &blob_id.0);
+        let position: Field<move_types::U256, u64> = match self
+            .read_object(index_field, "dynamic_field::Field<u256, u64>")
+            .await
+        {
+            Ok(field) => field,
+            Err(e) if missing(&e) => {
+                return Ok(BlobStatus {
+                    blob_id: *blob_id,
+                    epoch,
+                    entry: None,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        // `entries: TableVec<CertifiedEntry>`, a `Table<u64, CertifiedEntry>` inside.
+        let entries = move_types::address_of(&registry.entries.contents.id.id);
+        let key = bcs::to_bytes(&position.value).expect("a u64 always serializes");
+        let entry_field = entries.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U64, &key);
+        let entry: Field<u64, move_types::blob::CertifiedEntry> = self
+            .read_object(entry_field, "dynamic_field::Field<u64, CertifiedEntry>")
+            .await?;
+        let entry = entry.value;
+        Ok(BlobStatus {
+            blob_id: *blob_id,
+            epoch,
+            entry: Some(CertifiedBlob {
+                size: entry.size,
+                end_epoch: entry.ends.last().copied().unwrap_or(0),
+                references: entry.counts.iter().sum(),
+            }),
+        })
     }
 
     // === Staking ===
@@ -791,6 +1052,16 @@ fn owned(reference: &ObjectReference) -> ObjectInput {
         reference.version(),
         *reference.digest(),
     )
+}
+
+/// A `Blob` object with its reference.
+fn owned_blob(object: &sui_sdk_types::Object) -> Result<OwnedBlob, FlowError> {
+    let id = object.object_id();
+    Ok(OwnedBlob {
+        object: ObjectReference::new(id, object.version(), object.digest()),
+        blob: decode_object(object, id, "blob::Blob")?,
+        last_transaction: object.previous_transaction(),
+    })
 }
 
 fn decode_object<T: DeserializeOwned>(

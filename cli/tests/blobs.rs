@@ -1,0 +1,201 @@
+//! Managing blobs from the `floe` command as a user does: store deletable and permanent blobs,
+//! list them, extend, check their status on-chain, delete; a store that failed after paying is
+//! finished by the next `floe store` without paying again; a file too big for the network is
+//! refused before it is read. Real `floe` processes on 127.0.0.1 (one `floe up`, no indexer).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+mod support;
+
+use floe_sdk::{Floe, Keystore, NetworkConfig};
+use serde_json::Value;
+use support::{fails, floe, ok};
+
+fn write_file(dir: &Path, name: &str, len: usize, seed: u32) -> PathBuf {
+    let data: Vec<u8> = (0..len as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 11) as u8)
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+/// `floe list-blobs --json`: the caller's blob objects.
+fn list(home: &Path) -> Vec<Value> {
+    let text = ok(home, &["list-blobs", "--json"]);
+    let Value::Array(rows) = serde_json::from_str(&text).unwrap() else {
+        panic!("list-blobs --json printed no array: {text}");
+    };
+    rows
+}
+
+fn rows_of<'a>(rows: &'a [Value], blob_id: &str) -> Vec<&'a Value> {
+    rows.iter().filter(|r| r["blob_id"] == blob_id).collect()
+}
+
+/// The first account of the home, through the sdk (as a program using Floe would).
+fn sdk(home: &Path, runtime: &tokio::runtime::Runtime) -> Floe {
+    let network = NetworkConfig::from_file(home.join("devnet").join("network.toml")).unwrap();
+    let key = Keystore::load(home.join("keystore"))
+        .unwrap()
+        .first()
+        .unwrap()
+        .clone();
+    runtime.block_on(Floe::connect(&network, key)).unwrap()
+}
+
+fn wal_balance(floe: &mut Floe, runtime: &tokio::runtime::Runtime) -> u64 {
+    let wal = floe_sdk::move_types::wal_type(floe.objects.original_package).to_string();
+    let me = floe.sender();
+    runtime.block_on(floe.client.balance(me, &wal)).unwrap()
+}
+
+#[test]
+fn blobs_are_listed_extended_deleted_and_a_failed_store_is_resumed_without_paying_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let home = home.as_path();
+    let p = |path: &Path| path.to_str().unwrap().to_owned();
+    // Default epochs (5 minutes): no epoch change during the test.
+    let _up = support::start_up(home, &["--no-indexer"]);
+    ok(home, &["account", "new", "--wal", "500"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut sdk = sdk(home, &runtime);
+    let epoch = runtime.block_on(sdk.system()).unwrap().epoch;
+
+    // A deletable blob: listed as certified and deletable, ending `--epochs` from now.
+    let file = write_file(dir.path(), "deletable.bin", 50_000, 1);
+    let blob = ok(home, &["store", &p(&file), "--epochs", "3", "--deletable"]);
+    let rows = list(home);
+    let mine = rows_of(&rows, &blob);
+    assert_eq!(mine.len(), 1, "{rows:?}");
+    let row = mine[0];
+    assert_eq!(row["certified"], true, "{row}");
+    assert_eq!(row["deletable"], true, "{row}");
+    assert_eq!(row["size"], 50_000, "{row}");
+    assert_eq!(row["end_epoch"], epoch + 3, "{row}");
+    let object = row["object_id"].as_str().unwrap().to_owned();
+    let table = ok(home, &["list-blobs"]);
+    assert!(
+        table.contains(&blob) && table.contains(&object) && table.contains("certified"),
+        "{table}"
+    );
+
+    // Extend by 2 epochs, paid in WAL: the new end epoch and the price are printed, the
+    // registry agrees, and the WAL balance dropped by that price.
+    let before = wal_balance(&mut sdk, &runtime);
+    let extended = ok(home, &["extend", &object, "--epochs", "2"]);
+    let after = wal_balance(&mut sdk, &runtime);
+    assert!(
+        extended.starts_with(&format!("end epoch {} (was {})", epoch + 5, epoch + 3)),
+        "{extended}"
+    );
+    let paid = extended
+        .split("paid ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(" WAL");
+    let paid_units = (paid.parse::<f64>().unwrap() * 1e9).round() as u64;
+    assert!(paid_units > 0, "{extended}");
+    assert_eq!(before - after, paid_units, "{extended}");
+    let status: Value = serde_json::from_str(&ok(home, &["blob-status", &blob, "--json"])).unwrap();
+    assert_eq!(status["certified"], true, "{status}");
+    assert_eq!(status["end_epoch"], epoch + 5, "{status}");
+    assert_eq!(status["references"], 1, "{status}");
+    let text = ok(home, &["blob-status", &blob]);
+    assert!(
+        text.contains(&format!("until epoch {}", epoch + 5)),
+        "{text}"
+    );
+    // Extending past the network's horizon is refused before paying.
+    let message = fails(home, &["extend", &object, "--epochs", "100000"]);
+    assert!(message.contains("out of range"), "{message}");
+
+    // Delete it: gone from the list, no longer certified.
+    ok(home, &["delete", &object]);
+    assert!(rows_of(&list(home), &blob).is_empty());
+    let status: Value = serde_json::from_str(&ok(home, &["blob-status", &blob, "--json"])).unwrap();
+    assert_eq!(status["certified"], false, "{status}");
+    let message = fails(home, &["delete", &object]);
+    assert!(message.contains("no object"), "{message}");
+
+    // A permanent blob cannot be deleted: the Move abort, by name, with what it means.
+    let file = write_file(dir.path(), "permanent.bin", 30_000, 2);
+    let permanent = ok(home, &["store", &p(&file), "--epochs", "2"]);
+    let rows = list(home);
+    let row = rows_of(&rows, &permanent)[0];
+    assert_eq!(row["deletable"], false, "{row}");
+    let message = fails(home, &["delete", row["object_id"].as_str().unwrap()]);
+    assert!(message.contains("ENotDeletable"), "{message}");
+    assert!(
+        message.contains("stays until its storage ends"),
+        "{message}"
+    );
+    assert!(message.lines().count() <= 2, "{message}");
+    assert_eq!(rows_of(&list(home), &permanent).len(), 1);
+
+    // A store that failed after registering (here: registered through the sdk, as the first
+    // half of a store does, and never certified) is finished by `floe store`, which pays
+    // nothing more: no second registration.
+    let file = write_file(dir.path(), "retried.bin", 40_000, 3);
+    let data = std::fs::read(&file).unwrap();
+    let system = runtime.block_on(sdk.system()).unwrap();
+    let config = floe_encoder::EncodingConfig::new(usize::from(system.n_shards)).unwrap();
+    let (metadata, _) = floe_encoder::encode(&config, &data).unwrap();
+    let registered = runtime
+        .block_on(sdk.register_blob(&system, &metadata, 4, false))
+        .unwrap();
+    let registered_id = registered.blob_object.object_id().to_string();
+    let rows = list(home);
+    let row = rows_of(&rows, &metadata.blob_id().to_string())[0];
+    assert_eq!(row["certified"], false, "{row}");
+    let before = wal_balance(&mut sdk, &runtime);
+    let out = floe(home, &["store", &p(&file), "--epochs", "4"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("resumed:"), "{stderr}");
+    assert!(stderr.contains(&registered_id), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        metadata.blob_id().to_string()
+    );
+    assert_eq!(
+        wal_balance(&mut sdk, &runtime),
+        before,
+        "the resumed store paid WAL"
+    );
+    let rows = list(home);
+    let mine = rows_of(&rows, &metadata.blob_id().to_string());
+    assert_eq!(mine.len(), 1, "{rows:?}");
+    assert_eq!(mine[0]["object_id"], registered_id.as_str());
+    assert_eq!(mine[0]["certified"], true);
+    let copy = dir.path().join("copy.bin");
+    ok(
+        home,
+        &["read", &metadata.blob_id().to_string(), "--out", &p(&copy)],
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), data);
+    // The same file stored again (nothing left to resume) registers and pays anew.
+    let before = wal_balance(&mut sdk, &runtime);
+    let out = floe(home, &["store", &p(&file), "--epochs", "4"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("resumed:"),
+        "{stderr}"
+    );
+    assert!(wal_balance(&mut sdk, &runtime) < before);
+
+    // A file bigger than the network's blobs is refused before it is read (a sparse file).
+    let big = dir.path().join("big.bin");
+    let max = config.max_blob_size();
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(max + 1)
+        .unwrap();
+    let message = fails(home, &["store", &p(&big)]);
+    assert!(message.contains("holds at most"), "{message}");
+    assert!(message.contains("MiB"), "{message}");
+    assert!(message.contains("floe up --shards 1000"), "{message}");
+}
