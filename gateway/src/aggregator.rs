@@ -29,7 +29,7 @@ use crate::problem::Problem;
 /// What the aggregator's handlers share.
 #[derive(Clone)]
 pub struct Aggregator {
-    chain: Arc<Chain>,
+    pub(crate) chain: Arc<Chain>,
 }
 
 impl Aggregator {
@@ -44,6 +44,14 @@ impl Aggregator {
             .route(
                 "/v1/blobs/by-object-id/{object_id}",
                 get(get_blob_by_object),
+            )
+            .route(
+                "/v1/blobs/by-quilt-id/{quilt_id}/{*identifier}",
+                get(crate::quilt::get_quilt_file),
+            )
+            .route(
+                "/v1/quilts/{quilt_id}/patches",
+                get(crate::quilt::get_quilt_patches),
             )
             .with_state(self)
     }
@@ -215,7 +223,7 @@ async fn serve(
 }
 
 /// A failure to reach the chain.
-fn chain_problem(e: &floe_sdk::FlowError) -> Problem {
+pub(crate) fn chain_problem(e: &floe_sdk::FlowError) -> Problem {
     tracing::warn!(error = %e, "chain read failed");
     Problem::new(
         StatusCode::BAD_GATEWAY,
@@ -226,7 +234,7 @@ fn chain_problem(e: &floe_sdk::FlowError) -> Problem {
 
 /// What a failed read means to the client: a blob nobody stores (404), a licensed model (403),
 /// or nodes that did not serve enough (502).
-fn read_problem(blob_id: &BlobId, e: &RangeError) -> Problem {
+pub(crate) fn read_problem(blob_id: &BlobId, e: &RangeError) -> Problem {
     let failures = match e {
         RangeError::Slivers(
             SliverError::NoMetadata { failures, .. }

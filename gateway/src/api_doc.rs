@@ -5,7 +5,7 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{aggregator, problem, publisher};
+use crate::{aggregator, problem, publisher, quilt};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,7 +13,12 @@ use crate::{aggregator, problem, publisher};
         title = "Floe aggregator",
         description = "Blobs and byte ranges of blobs over HTTP GET, with Walrus's routes."
     ),
-    paths(aggregator::get_blob, aggregator::get_blob_by_object),
+    paths(
+        aggregator::get_blob,
+        aggregator::get_blob_by_object,
+        quilt::get_quilt_file,
+        quilt::get_quilt_patches
+    ),
     components(schemas(problem::Problem))
 )]
 struct AggregatorApi;
@@ -24,8 +29,8 @@ struct AggregatorApi;
         title = "Floe publisher",
         description = "Store blobs over HTTP PUT, paid from the publisher's wallet, with Walrus's routes and answers."
     ),
-    paths(publisher::put_blob),
-    components(schemas(problem::Problem, publisher::StoreResult))
+    paths(publisher::put_blob, quilt::put_quilt),
+    components(schemas(problem::Problem, publisher::StoreResult, quilt::QuiltStoreResult))
 )]
 struct PublisherApi;
 

@@ -5,6 +5,9 @@
 //!   streamed, with byte ranges read from only the primary slivers they touch.
 //! - [`publisher`]: `PUT /v1/blobs?epochs=N&deletable=…&send_object_to=…`, paid from the
 //!   publisher's wallet, with a body limit and optional JWT bearer authentication ([`auth`]).
+//! - [`quilt`]: quilts (many small files in one blob, see `floe_sdk::quilt`): one file by
+//!   `GET /v1/blobs/by-quilt-id/{quilt_id}/{identifier}`, the index by
+//!   `GET /v1/quilts/{quilt_id}/patches`, a store by `PUT /v1/quilts` (multipart/form-data).
 //! - [`api_doc`]: the OpenAPI document at `/v1/api`.
 //!
 //! Errors are `application/problem+json` ([`problem`]). The `floe aggregator`, `floe publisher`
@@ -17,8 +20,10 @@ pub mod api_doc;
 pub mod auth;
 pub mod byte_range;
 pub mod chain;
+pub mod multipart;
 pub mod problem;
 pub mod publisher;
+pub mod quilt;
 
 use std::future::Future;
 use std::sync::Arc;

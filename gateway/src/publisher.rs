@@ -1,5 +1,6 @@
 //! The publisher: `PUT /v1/blobs` stores the request body as a blob paid from the publisher's
-//! wallet, with Walrus's query parameters and answer.
+//! wallet, with Walrus's query parameters and answer; `PUT /v1/quilts` stores a form's files as
+//! one quilt ([`crate::quilt`]).
 //!
 //! The body limit is checked against `Content-Length` before any of the body is read, and
 //! enforced while reading a body sent without one, so an oversized upload costs the publisher
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -53,6 +54,7 @@ impl Publisher {
     pub fn router(self) -> Router {
         Router::new()
             .route("/v1/blobs", put(put_blob))
+            .route("/v1/quilts", put(crate::quilt::put_quilt))
             .with_state(self)
     }
 }
@@ -157,6 +159,25 @@ async fn store(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<StoreResult, Problem> {
+    let accepted = accept(publisher, query, headers, body).await?;
+    store_data(publisher, accepted).await
+}
+
+/// A store request that passed authentication, the body limit and the query checks.
+pub(crate) struct Accepted {
+    pub epochs: u64,
+    pub deletable: bool,
+    pub send_to: Option<Address>,
+    pub data: Bytes,
+}
+
+/// Checks a store request (token, limits, query) and collects its body.
+pub(crate) async fn accept(
+    publisher: &Publisher,
+    query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Accepted, Problem> {
     let claims = match &publisher.auth {
         Some(check) => Some(check.check(headers)?),
         None => None,
@@ -230,6 +251,25 @@ async fn store(
             )));
         }
     };
+    Ok(Accepted {
+        epochs,
+        deletable,
+        send_to,
+        data,
+    })
+}
+
+/// Stores an accepted request's data (already transformed, e.g. into a quilt) as one blob.
+pub(crate) async fn store_data(
+    publisher: &Publisher,
+    accepted: Accepted,
+) -> Result<StoreResult, Problem> {
+    let Accepted {
+        epochs,
+        deletable,
+        send_to,
+        data,
+    } = accepted;
     let mut floe = publisher.chain.floe().await;
     let system = floe.system().await.map_err(|e| flow_problem(&e))?;
     if epochs == 0 || epochs > system.max_epochs_ahead {
@@ -350,7 +390,7 @@ fn blob_object(blob: &Blob, blob_id: BlobId) -> BlobObject {
 }
 
 /// A failed flow: the wallet cannot pay (503), anything else upstream (502).
-fn flow_problem(e: &FlowError) -> Problem {
+pub(crate) fn flow_problem(e: &FlowError) -> Problem {
     tracing::warn!(error = %e, "store failed");
     match e {
         FlowError::InsufficientWal { needed, available } => Problem::new(
