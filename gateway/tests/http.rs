@@ -524,6 +524,9 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     };
     floe_ok(&["account", "new"]);
+    quilts(&floe, &home, &aggregator, &publisher, dir.path(), &blob_id);
+    eprintln!("quilt checks done at {:?}", started.elapsed());
+
     let model = floe_ok(&["model", "create", "gated"]);
     let weights = dir.path().join("weights.bin");
     std::fs::write(&weights, blob_data(70_000)).unwrap();
@@ -551,6 +554,218 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
     };
     assert!(detail.contains("licensed model"), "{detail}");
     eprintln!("all done in {:?}", started.elapsed());
+}
+
+/// Files of a quilt through real processes: 2 000 files of 1–10 KiB stored with
+/// `floe store-quilt` (a 40-shard network holds blobs up to about 24 MiB, so not the sdk test's
+/// 10 000), one read back with `floe read-quilt` fetching a few slivers, listed, and served by
+/// the aggregator; a form stored with `PUT /v1/quilts`.
+fn quilts(
+    floe: &Path,
+    home: &Path,
+    aggregator: &str,
+    publisher: &str,
+    dir: &Path,
+    plain_blob_id: &str,
+) {
+    let run = |args: &[&str]| {
+        let out = Command::new(floe)
+            .arg("--home")
+            .arg(home)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "floe {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8(out.stdout).unwrap().trim().to_owned(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let floe_ok = |args: &[&str]| run(args).0;
+    const FILES: usize = 2_000;
+    let started = Instant::now();
+    let files = dir.join("quilt");
+    std::fs::create_dir(&files).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut contents = Vec::with_capacity(FILES);
+    for k in 0..FILES {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = 1024 + (state % (9 * 1024 + 1)) as usize;
+        let data: Vec<u8> = blob_data(len + k).split_off(k);
+        std::fs::write(files.join(format!("file-{k:05}.bin")), &data).unwrap();
+        contents.push(data);
+    }
+    let total: usize = contents.iter().map(Vec::len).sum();
+    let quilt_id = floe_ok(&[
+        "store-quilt",
+        "--dir",
+        files.to_str().unwrap(),
+        "--epochs",
+        "2",
+        "--tag",
+        "batch=e2e",
+    ]);
+    eprintln!(
+        "store-quilt of {FILES} files ({total} bytes) took {:?}",
+        started.elapsed()
+    );
+
+    // Listed: every file, its size and its tag.
+    let listing = floe_ok(&["list-quilt", &quilt_id]);
+    assert_eq!(listing.lines().count(), FILES);
+    assert_eq!(
+        listing.lines().nth(7).unwrap(),
+        format!("file-00007.bin\t{}\tbatch=e2e", contents[7].len())
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&floe_ok(&["list-quilt", &quilt_id, "--json"])).unwrap();
+    let patches = json["patches"].as_array().unwrap();
+    assert_eq!(patches.len(), FILES);
+    let last = &patches[FILES - 1];
+    let quilt_size = last["offset"].as_u64().unwrap() + last["length"].as_u64().unwrap();
+
+    // One file read back byte-identical, fetching only the first row (header and index) and
+    // the row(s) holding the file: at most 3 of the 14 rows.
+    let out = dir.join("quilt-out");
+    let (written, report) = run(&[
+        "read-quilt",
+        &quilt_id,
+        "file-01234.bin",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(written.ends_with("file-01234.bin"), "{written}");
+    assert_eq!(
+        std::fs::read(out.join("file-01234.bin")).unwrap(),
+        contents[1234]
+    );
+    let config = EncodingConfig::new(usize::from(SHARDS)).unwrap();
+    let row = (config.n_secondary_source() * config.symbol_size(quilt_size).unwrap()) as u64;
+    assert_eq!(config.n_primary_source(), 14);
+    let fetched: u64 = report
+        .lines()
+        .find_map(|l| l.split(": ").nth(1)?.strip_suffix(" sliver bytes fetched"))
+        .unwrap_or_else(|| panic!("no fetch count in {report}"))
+        .parse()
+        .unwrap();
+    assert!(
+        fetched <= 3 * row,
+        "read-quilt fetched {fetched} bytes; rows are {row}"
+    );
+    eprintln!(
+        "read-quilt of one file fetched {fetched} of {quilt_size} bytes ({:.1}%)",
+        100.0 * fetched as f64 / quilt_size as f64
+    );
+
+    // The aggregator: the file with its tags as headers, the index, and problems.
+    let file = get(
+        aggregator,
+        &format!("/v1/blobs/by-quilt-id/{quilt_id}/file-00042.bin"),
+        &[],
+    );
+    assert_eq!(file.status, 200, "{}", String::from_utf8_lossy(&file.body));
+    assert_eq!(file.body, contents[42]);
+    assert_eq!(file.header("x-floe-tag-batch"), Some("e2e"));
+    assert_eq!(
+        file.header("content-type"),
+        Some("application/octet-stream")
+    );
+    let index = get(aggregator, &format!("/v1/quilts/{quilt_id}/patches"), &[]).json();
+    assert_eq!(index.as_array().unwrap().len(), FILES);
+    assert_eq!(index[42]["identifier"], "file-00042.bin");
+    let detail = get(
+        aggregator,
+        &format!("/v1/blobs/by-quilt-id/{quilt_id}/nope.bin"),
+        &[],
+    )
+    .problem(404);
+    assert!(detail.contains("no file \"nope.bin\""), "{detail}");
+    let detail = get(
+        aggregator,
+        &format!("/v1/quilts/{plain_blob_id}/patches"),
+        &[],
+    )
+    .problem(400);
+    assert!(detail.contains("not a readable quilt"), "{detail}");
+
+    // The publisher: a form, each part a file; tags from the part's type and `_metadata`.
+    let boundary = "floe-test-boundary";
+    let form = |parts: &[(&str, Option<&str>, &[u8])]| {
+        let mut body = Vec::new();
+        for (name, kind, data) in parts {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\n").as_bytes(),
+            );
+            if let Some(kind) = kind {
+                body.extend_from_slice(format!("Content-Type: {kind}\r\n").as_bytes());
+            }
+            body.extend_from_slice(b"\r\n");
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        body
+    };
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let page = b"<h1>hello</h1>".to_vec();
+    let body = form(&[
+        ("index.html", Some("text/html"), &page),
+        ("data.bin", None, &contents[3]),
+        (
+            "_metadata",
+            None,
+            br#"[{"identifier": "data.bin", "tags": {"owner": "alice"}}]"#,
+        ),
+    ]);
+    let put = http(
+        "PUT",
+        publisher,
+        "/v1/quilts?epochs=1",
+        &[("Content-Type", &content_type)],
+        &body,
+    );
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let stored = put.json();
+    let form_quilt = stored["quiltId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        stored["blobStoreResult"]["newlyCreated"]["blobObject"]["blobId"],
+        form_quilt.as_str()
+    );
+    assert_eq!(stored["storedQuiltBlobs"].as_array().unwrap().len(), 2);
+    let html = get(
+        aggregator,
+        &format!("/v1/blobs/by-quilt-id/{form_quilt}/index.html"),
+        &[],
+    );
+    assert_eq!(html.status, 200);
+    assert_eq!(html.body, page);
+    assert_eq!(html.header("content-type"), Some("text/html"));
+    let data = get(
+        aggregator,
+        &format!("/v1/blobs/by-quilt-id/{form_quilt}/data.bin"),
+        &[],
+    );
+    assert_eq!(data.body, contents[3]);
+    assert_eq!(data.header("x-floe-tag-owner"), Some("alice"));
+    // Not a form: 415; a duplicate identifier: 400, nothing paid.
+    http("PUT", publisher, "/v1/quilts", &[], b"raw bytes").problem(415);
+    let twice = form(&[("a", None, b"1"), ("a", None, b"2")]);
+    let detail = http(
+        "PUT",
+        publisher,
+        "/v1/quilts",
+        &[("Content-Type", &content_type)],
+        &twice,
+    )
+    .problem(400);
+    assert!(detail.contains("more than once"), "{detail}");
 }
 
 /// An HS256 JWT valid for an hour allowing `max_epochs` epochs.
