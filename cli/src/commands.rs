@@ -1154,7 +1154,7 @@ pub async fn list_blobs(session: &Session, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     out!(
-        "{:<43} {:<66} {:>12} {:<10} {:>9} {:<9}",
+        "{:<43} {:<66} {:>12} {:<10} {:>9} {}",
         "blob ID",
         "object ID",
         "size",
@@ -1169,7 +1169,7 @@ pub async fn list_blobs(session: &Session, json: bool) -> anyhow::Result<()> {
             (false, false) => "registered",
         };
         out!(
-            "{:<43} {:<66} {:>12} {:<10} {:>9} {:<9}",
+            "{:<43} {:<66} {:>12} {:<10} {:>9} {}",
             b.blob_id().to_string(),
             b.object.object_id().to_string(),
             b.blob.size,

@@ -562,17 +562,8 @@ impl Floe {
         deletable: bool,
     ) -> Result<Option<RegisteredBlob>, FlowError> {
         let wanted_end = system.epoch.saturating_add(epochs_ahead);
-        let found = self
-            .owned_blobs()
-            .await?
-            .into_iter()
-            .filter(|b| {
-                b.blob_id() == *blob_id
-                    && !b.is_certified()
-                    && b.blob.deletable == deletable
-                    && b.end_epoch() >= wanted_end
-            })
-            .min_by_key(OwnedBlob::end_epoch);
+        let owned = self.owned_blobs().await?;
+        let found = pick_resumable(owned, blob_id, wanted_end, deletable);
         Ok(found.map(|b| {
             tracing::info!(
                 blob_object = %b.object.object_id(),
@@ -1054,6 +1045,25 @@ fn owned(reference: &ObjectReference) -> ObjectInput {
     )
 }
 
+/// Of `owned`, the `Blob` a retried store of `blob_id` can finish: not certified, the same
+/// deletability, storage reaching `wanted_end` at least; the one ending first if several.
+fn pick_resumable(
+    owned: Vec<OwnedBlob>,
+    blob_id: &BlobId,
+    wanted_end: u64,
+    deletable: bool,
+) -> Option<OwnedBlob> {
+    owned
+        .into_iter()
+        .filter(|b| {
+            b.blob_id() == *blob_id
+                && !b.is_certified()
+                && b.blob.deletable == deletable
+                && b.end_epoch() >= wanted_end
+        })
+        .min_by_key(OwnedBlob::end_epoch)
+}
+
 /// A `Blob` object with its reference.
 fn owned_blob(object: &sui_sdk_types::Object) -> Result<OwnedBlob, FlowError> {
     let id = object.object_id();
@@ -1219,6 +1229,54 @@ mod tests {
             unreachable!()
         };
         assert_eq!(reserve.arguments[3], register.arguments[8]);
+    }
+
+    fn owned(
+        object: u8,
+        blob_id: u8,
+        certified: bool,
+        end_epoch: u64,
+        deletable: bool,
+    ) -> OwnedBlob {
+        let id = Address::new([object; 32]);
+        let storage = move_types::blob::Storage::new(move_types::uid(id), 1, end_epoch, 1000);
+        OwnedBlob {
+            object: ObjectReference::new(id, 1, Digest::new([object; 32])),
+            blob: move_types::blob::Blob::new(
+                move_types::uid(id),
+                1,
+                move_types::u256_from_le([blob_id; 32]),
+                move_types::u256_from_le([0; 32]),
+                10,
+                ENCODING_TYPE_RS2,
+                certified.then_some(1),
+                storage,
+                deletable,
+            ),
+            last_transaction: Digest::new([object; 32]),
+        }
+    }
+
+    #[test]
+    fn a_retried_store_resumes_only_an_uncertified_blob_of_the_same_id_lasting_long_enough() {
+        let wanted = BlobId([7; 32]);
+        let pick = |owned: Vec<OwnedBlob>, end: u64, deletable: bool| {
+            pick_resumable(owned, &wanted, end, deletable)
+                .map(|b| b.object.object_id().as_bytes()[0])
+        };
+        // Another blob ID, a certified copy, the other deletability, too short: none.
+        assert_eq!(pick(vec![owned(1, 8, false, 9, false)], 5, false), None);
+        assert_eq!(pick(vec![owned(1, 7, true, 9, false)], 5, false), None);
+        assert_eq!(pick(vec![owned(1, 7, false, 9, true)], 5, false), None);
+        assert_eq!(pick(vec![owned(1, 7, false, 4, false)], 5, false), None);
+        // Exactly long enough, or longer: the one ending first.
+        assert_eq!(pick(vec![owned(1, 7, false, 5, false)], 5, false), Some(1));
+        let several = vec![
+            owned(1, 7, false, 9, true),
+            owned(2, 7, false, 6, true),
+            owned(3, 7, true, 5, true),
+        ];
+        assert_eq!(pick(several, 5, true), Some(2));
     }
 
     fn license(expires_at_ms: u64, use_limited: bool, uses_left: u64) -> License {
