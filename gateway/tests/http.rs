@@ -677,6 +677,23 @@ fn quilts(
         file.header("content-type"),
         Some("application/octet-stream")
     );
+    let head = http(
+        "HEAD",
+        aggregator,
+        &format!("/v1/blobs/by-quilt-id/{quilt_id}/file-00042.bin"),
+        &[],
+        &[],
+    );
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.header("content-length"),
+        Some(contents[42].len().to_string().as_str())
+    );
+    let api = get(aggregator, "/v1/api", &[]).json();
+    assert!(api["paths"]["/v1/blobs/by-quilt-id/{quilt_id}/{identifier}"]["get"].is_object());
+    assert!(api["paths"]["/v1/quilts/{quilt_id}/patches"]["get"].is_object());
+    let api = get(publisher, "/v1/api", &[]).json();
+    assert!(api["paths"]["/v1/quilts"]["put"].is_object());
     let index = get(aggregator, &format!("/v1/quilts/{quilt_id}/patches"), &[]).json();
     assert_eq!(index.as_array().unwrap().len(), FILES);
     assert_eq!(index[42]["identifier"], "file-00042.bin");
