@@ -54,6 +54,9 @@ pub const MAX_TAG_KEY_LEN: usize = 64;
 /// Longest tag value, in bytes.
 pub const MAX_TAG_VALUE_LEN: usize = 4096;
 
+/// The smallest index entry: a one-byte identifier and its length, no tags, offset, length.
+const MIN_ENTRY_LEN: u64 = 1 + 1 + 2 + 8 + 8;
+
 /// Why a quilt could not be built or parsed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum QuiltError {
@@ -293,9 +296,9 @@ impl QuiltIndex {
             return Err(QuiltError::Empty);
         }
         let data_start = HEADER_LEN + index.len() as u64;
-        // Each entry takes at least 21 bytes: a count larger than that bound is corrupt, and
-        // refusing it first keeps a hostile count from reserving memory.
-        if u64::from(count) * 21 > index.len() as u64 {
+        // Each entry takes at least MIN_ENTRY_LEN bytes: a count larger than that bound is
+        // corrupt, and refusing it first keeps a hostile count from reserving memory.
+        if 4 + u64::from(count) * MIN_ENTRY_LEN > index.len() as u64 {
             return Err(QuiltError::Corrupt(format!(
                 "{count} files cannot fit an index of {} bytes",
                 index.len()
@@ -519,6 +522,13 @@ mod tests {
         // The last file ends the blob.
         let last = &index.patches()[2];
         assert_eq!(last.offset + last.length, quilt.len() as u64);
+        // The smallest entries (one-byte identifiers, no tags, empty files) parse too.
+        let tiny: Vec<QuiltEntry> = (b'a'..=b'z')
+            .map(|c| entry(&char::from(c).to_string(), &[], b""))
+            .collect();
+        let quilt = build_quilt(&tiny).unwrap();
+        assert_eq!(quilt.len() as u64, HEADER_LEN + 4 + 26 * MIN_ENTRY_LEN);
+        assert_eq!(QuiltIndex::of_quilt(&quilt).unwrap().patches().len(), 26);
     }
 
     #[test]
