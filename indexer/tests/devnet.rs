@@ -26,8 +26,8 @@ use floe_sdk::sui_transaction_builder::{ObjectInput, TransactionBuilder};
 use floe_sdk::{Floe, Keystore, NetworkConfig, calls};
 use serde_json::{Value, json};
 use sui_sdk_types::Address;
+use support::chain::{ChainEvent, all, chain_events, events_named, n, request_wal};
 use support::{IndexerProcess, TestDb, get, get_json, last_checkpoint, wait_for_checkpoint};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const WAL: u64 = 1_000_000_000;
 /// Long enough for the history before the epoch change, short enough to wait out.
@@ -97,90 +97,6 @@ fn bls_keys() -> Vec<BlsKeyPair> {
         .collect()
 }
 
-/// Asks the devnet faucet for `amount` WAL for `recipient`.
-async fn request_wal(faucet: &str, recipient: Address, amount: u64) {
-    let host = faucet.strip_prefix("http://").unwrap();
-    let body = serde_json::json!({ "FixedAmountRequest": {
-        "recipient": recipient.to_string(), "amount": amount } })
-    .to_string();
-    let request = format!(
-        "POST /v2/wal HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).await.unwrap();
-    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
-}
-
-/// One floe event as the checkpoint files hold it, decoded with the sdk's types (not the
-/// indexer's code).
-struct ChainEvent {
-    checkpoint: u64,
-    tx_index: u64,
-    event_index: u64,
-    tx_digest: String,
-    timestamp_ms: u64,
-    sender: Address,
-    module: String,
-    name: String,
-    contents: Vec<u8>,
-}
-
-impl ChainEvent {
-    fn decode<T: serde::de::DeserializeOwned>(&self) -> T {
-        bcs::from_bytes(&self.contents).unwrap()
-    }
-}
-
-/// Every event of `package` in checkpoints 0..=last of `dir`, in chain order.
-fn chain_events(dir: &Path, last: u64, package: Address) -> Vec<ChainEvent> {
-    let mut out = Vec::new();
-    for seq in 0..=last {
-        let checkpoint =
-            floe_devnet::checkpoint_files::read(&dir.join(format!("{seq}.binpb.zst"))).unwrap();
-        let timestamp_ms = sui_rpc::proto::proto_to_timestamp_ms(
-            checkpoint.summary.as_ref().unwrap().timestamp.unwrap(),
-        )
-        .unwrap();
-        for (tx_index, tx) in checkpoint.transactions.iter().enumerate() {
-            let Some(events) = &tx.events else { continue };
-            for (event_index, event) in events.events.iter().enumerate() {
-                let event = sui_sdk_types::Event::try_from(event).unwrap();
-                if *event.type_.address() != package {
-                    continue;
-                }
-                out.push(ChainEvent {
-                    checkpoint: seq,
-                    tx_index: tx_index as u64,
-                    event_index: event_index as u64,
-                    tx_digest: tx.digest.clone().unwrap(),
-                    timestamp_ms,
-                    sender: event.sender,
-                    module: event.type_.module().to_string(),
-                    name: event.type_.name().to_string(),
-                    contents: event.contents,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// The events named `name`, decoded.
-fn events_named<'a, T: serde::de::DeserializeOwned>(
-    events: &'a [ChainEvent],
-    name: &str,
-) -> Vec<(&'a ChainEvent, T)> {
-    events
-        .iter()
-        .filter(|e| e.name == name)
-        .map(|e| (e, e.decode()))
-        .collect()
-}
-
 fn id(id: &move_types::ID) -> String {
     move_types::address_of(id).to_string()
 }
@@ -209,29 +125,6 @@ fn nulls_only(what: &str, item: &Value, allowed: &[&str]) {
             "{what}.{name} = {value} (null allowed only for {allowed:?})"
         );
     }
-}
-
-/// Every item of a list, following `next_cursor` with small pages (so cursors are exercised).
-async fn all(addr: std::net::SocketAddr, path: &str, last: u64) -> Vec<Value> {
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let mut items = Vec::new();
-    let mut url = format!("{path}{separator}limit=3");
-    loop {
-        let page = get_json(addr, &url).await;
-        assert_eq!(page["checkpoint"], last, "{url}");
-        items.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(cursor) => url = format!("{path}{separator}limit=3&cursor={cursor}"),
-            None => return items,
-        }
-    }
-}
-
-/// `item[field]` as u64, failing with the field's name.
-fn n(item: &Value, field: &str) -> u64 {
-    item[field]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{field} of {item}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -519,7 +412,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     let addr = indexer.addr;
 
     // /v1/events: every floe event of every checkpoint, genesis first, field by field.
-    let indexed = all(addr, "/v1/events", last).await;
+    let indexed = all(addr, "/v1/events", last, 3).await;
     assert_eq!(indexed.len(), events.len());
     for (item, event) in indexed.iter().zip(&events) {
         nulls_only("event", item, &[]);
@@ -567,7 +460,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     );
 
     // /v1/burns: every WalBurned, with its source's name.
-    let indexed = all(addr, "/v1/burns", last).await;
+    let indexed = all(addr, "/v1/burns", last, 3).await;
     assert_eq!(indexed.len(), burns.len());
     let sources: Vec<u8> = burns.iter().map(|(_, b)| b.source).collect();
     for source in [1, 3] {
@@ -598,7 +491,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     assert_eq!(license_fees["items"][0]["source_name"], "license_fee");
 
     // /v1/parameters: every parameter the System holds, at its value now.
-    let parameters = all(addr, "/v1/parameters", last).await;
+    let parameters = all(addr, "/v1/parameters", last, 3).await;
     let expected: BTreeMap<&str, u64> = [
         ("n_shards", u64::from(system.n_shards)),
         ("epoch_duration_ms", system.epoch_duration_ms),
@@ -630,7 +523,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     assert_eq!(window["epoch"], 1, "changed in epoch 1");
 
     // /v1/epochs: the current one against the System, the past ones against their events.
-    let epochs = all(addr, "/v1/epochs", last).await;
+    let epochs = all(addr, "/v1/epochs", last, 3).await;
     assert_eq!(epochs.len(), 3);
     let advanced: Vec<(&ChainEvent, ev::EpochAdvanced)> = events_named(&events, "EpochAdvanced");
     let settled: Vec<(&ChainEvent, ev::EpochFeesSettled)> =
@@ -717,7 +610,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             assert_eq!(item["challenge_issuer"], user.to_string());
         }
         // The committee of the epoch, in shard order.
-        let committee = all(addr, &format!("/v1/epochs/{e}/committee"), last).await;
+        let committee = all(addr, &format!("/v1/epochs/{e}/committee"), last, 3).await;
         assert_eq!(committee.len(), a.committee.len());
         let mut start = 0;
         for (k, member) in committee.iter().enumerate() {
@@ -746,7 +639,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         .await;
 
     // /v1/nodes: each StakingPool, plus what only its events say.
-    let indexed = all(addr, "/v1/nodes", last).await;
+    let indexed = all(addr, "/v1/nodes", last, 3).await;
     assert_eq!(indexed.len(), 4);
     let registrations: Vec<(&ChainEvent, ev::NodeRegistered)> =
         events_named(&events, "NodeRegistered");
@@ -836,7 +729,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     assert_eq!(by_operator["items"].as_array().unwrap().len(), 4);
 
     // /v1/stakes: the genesis StakedWal objects, and the user's, withdrawn.
-    let stakes = all(addr, "/v1/stakes", last).await;
+    let stakes = all(addr, "/v1/stakes", last, 3).await;
     assert_eq!(stakes.len(), 5);
     let staked_events: Vec<(&ChainEvent, ev::Staked)> = events_named(&events, "Staked");
     for item in &stakes {
@@ -919,7 +812,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     let (reserved_at, reserved) =
         &events_named::<ev::StorageReserved>(&events, "StorageReserved")[0];
     let storage_id = id(&blob_object.storage.id.id);
-    let blobs = all(addr, "/v1/blobs", last).await;
+    let blobs = all(addr, "/v1/blobs", last, 3).await;
     assert_eq!(blobs.len(), 1);
     let object = &blobs[0];
     nulls_only("blob", object, &["deleted_epoch", "expired_epoch"]);
@@ -971,7 +864,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             })
         );
     }
-    let storage = all(addr, "/v1/storage", last).await;
+    let storage = all(addr, "/v1/storage", last, 3).await;
     assert_eq!(storage.len(), 1);
     nulls_only(
         "storage",
@@ -1006,7 +899,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     );
 
     // /v1/challenges, /v1/slashes: every challenge issued, one answered, three slashed.
-    let indexed = all(addr, "/v1/challenges", last).await;
+    let indexed = all(addr, "/v1/challenges", last, 3).await;
     assert_eq!(indexed.len(), 4);
     let (issued_at, _) = &events_named::<ev::ChallengesIssued>(&events, "ChallengesIssued")[0];
     let answers: Vec<(&ChainEvent, ev::ChallengeAnswered)> =
@@ -1067,7 +960,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     assert_eq!(slashings.len(), 3);
     let answered_only = get_json(addr, "/v1/challenges?status=answered").await;
     assert_eq!(answered_only["items"].as_array().unwrap().len(), 1);
-    let indexed = all(addr, "/v1/slashes", last).await;
+    let indexed = all(addr, "/v1/slashes", last, 3).await;
     assert_eq!(indexed.len(), slashes.len());
     for (item, (event, slash)) in indexed.iter().zip(&slashes) {
         nulls_only("slash", item, &[]);
@@ -1092,7 +985,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     let (published_at, published) =
         &events_named::<ev::ModelVersionPublished>(&events, "ModelVersionPublished")[0];
     let (sold_at, sale) = &events_named::<ev::LicensePurchased>(&events, "LicensePurchased")[0];
-    let models = all(addr, "/v1/models", last).await;
+    let models = all(addr, "/v1/models", last, 3).await;
     assert_eq!(models.len(), 1);
     nulls_only("model", &models[0], &[]);
     assert_eq!(
@@ -1119,6 +1012,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         addr,
         &format!("/v1/models/{}/versions", model.model.id),
         last,
+        3,
     )
     .await;
     assert_eq!(versions.len(), 1);
@@ -1142,7 +1036,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
 
     // /v1/offers, /v1/licenses, /v1/licenses/{id}: the LicenseOffer and License objects.
     let (offer_at, _) = &events_named::<ev::LicenseOfferCreated>(&events, "LicenseOfferCreated")[0];
-    let offers = all(addr, "/v1/offers", last).await;
+    let offers = all(addr, "/v1/offers", last, 3).await;
     assert_eq!(offers.len(), 1);
     nulls_only("offer", &offers[0], &[]);
     assert_eq!(
@@ -1162,7 +1056,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             "updated_checkpoint": sold_at.checkpoint,
         })
     );
-    let licenses = all(addr, "/v1/licenses", last).await;
+    let licenses = all(addr, "/v1/licenses", last, 3).await;
     assert_eq!(licenses.len(), 1);
     nulls_only("license", &licenses[0], &["last_used_ms"]);
     assert_eq!(
@@ -1353,7 +1247,7 @@ async fn capacity_matches_the_chain(
         added - removed
     };
     let last_reserved = reserved.iter().map(|(_, r)| r.end_epoch).max().unwrap();
-    let items = all(addr, "/v1/capacity", last).await;
+    let items = all(addr, "/v1/capacity", last, 3).await;
     assert_eq!(items.len() as u64, last_reserved.max(system.epoch) + 1);
     for (e, item) in items.iter().enumerate() {
         let e = e as u64;
@@ -1391,7 +1285,7 @@ async fn capacity_matches_the_chain(
         "some capacity is reserved for a future epoch: {items:?}"
     );
     // Only future epochs.
-    let future = all(addr, "/v1/capacity?started=false", last).await;
+    let future = all(addr, "/v1/capacity?started=false", last, 3).await;
     assert_eq!(future, items[system.epoch as usize + 1..]);
 }
 
@@ -1635,7 +1529,7 @@ async fn analyst_routes_match_the_chain(
     }
 
     // Storage per epoch: what /v1/capacity (checked against the System above) says.
-    let capacity = all(addr, "/v1/capacity", last).await;
+    let capacity = all(addr, "/v1/capacity", last, 3).await;
     let series = get_json(
         addr,
         &format!("/v1/stats/storage?from=0&to={}", capacity.len()),
@@ -1690,8 +1584,8 @@ async fn analyst_routes_match_the_chain(
         ("stakes", format!("/v1/stakes?staker={user}")),
         ("licenses", format!("/v1/licenses?holder={user}")),
     ] {
-        let mine = all(addr, &format!("/v1/addresses/{user}/{view}"), last).await;
-        assert_eq!(mine, all(addr, &list, last).await, "{view}");
+        let mine = all(addr, &format!("/v1/addresses/{user}/{view}"), last, 3).await;
+        assert_eq!(mine, all(addr, &list, last, 3).await, "{view}");
         assert_eq!(mine.len() as u64, n(item, view), "{view}");
     }
 

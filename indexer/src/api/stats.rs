@@ -141,6 +141,19 @@ async fn snapshot(state: &AppState) -> Result<Transaction<'static, Postgres>, Pr
     Ok(tx)
 }
 
+/// What every series handler starts with: its snapshot, the time and epoch in it, and its
+/// checked query.
+async fn open(
+    spec: &SeriesSpec,
+    state: &AppState,
+    query: &HashMap<String, String>,
+) -> Result<(Transaction<'static, Postgres>, Now, SeriesQuery), Problem> {
+    let mut tx = snapshot(state).await?;
+    let now = now(&mut tx).await?;
+    let series = parse_series(spec, query, &now)?;
+    Ok((tx, now, series))
+}
+
 /// Checks a series' query: known parameters only, `bucket` one the route answers, `from` and
 /// `to` non-negative integers with `from < to` and at most [`MAX_BUCKETS`] buckets between;
 /// missing bounds default to the last [`DEFAULT_BUCKETS`] buckets up to now.
@@ -511,9 +524,7 @@ pub async fn supply(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Series<SupplyPoint>>, Problem> {
-    let mut tx = snapshot(&s).await?;
-    let now = now(&mut tx).await?;
-    let SeriesQuery { range, .. } = parse_series(&SUPPLY_SERIES, &q, &now)?;
+    let (mut tx, now, SeriesQuery { range, .. }) = open(&SUPPLY_SERIES, &s, &q).await?;
     let spans = spans(&mut tx, range).await?;
     let sums = BURNS.sums(&mut tx, &spans, None).await?;
     // The totals at each bucket's end: those of the last burn before it (one index lookup).
@@ -609,9 +620,7 @@ pub async fn revenue(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Series<RevenuePoint>>, Problem> {
-    let mut tx = snapshot(&s).await?;
-    let now = now(&mut tx).await?;
-    let SeriesQuery { range, filters } = parse_series(&REVENUE_SERIES, &q, &now)?;
+    let (mut tx, now, SeriesQuery { range, filters }) = open(&REVENUE_SERIES, &s, &q).await?;
     let spans = spans(&mut tx, range).await?;
     let sums = REVENUE
         .sums(&mut tx, &spans, filters.get("model_id"))
@@ -685,9 +694,7 @@ pub async fn challenges(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Series<ChallengePoint>>, Problem> {
-    let mut tx = snapshot(&s).await?;
-    let now = now(&mut tx).await?;
-    let SeriesQuery { range, .. } = parse_series(&EPOCH_SERIES, &q, &now)?;
+    let (mut tx, now, SeriesQuery { range, .. }) = open(&EPOCH_SERIES, &s, &q).await?;
     // The rollup counts each epoch's challenges by fate; those neither answered nor slashed
     // are all missed once the epoch's latest deadline passed, and are counted one by one
     // (index `challenges_by_epoch`) only in an epoch whose deadlines are not all past.
@@ -756,9 +763,7 @@ pub async fn storage(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Series<StoragePoint>>, Problem> {
-    let mut tx = snapshot(&s).await?;
-    let now = now(&mut tx).await?;
-    let SeriesQuery { range, .. } = parse_series(&EPOCH_SERIES, &q, &now)?;
+    let (mut tx, now, SeriesQuery { range, .. }) = open(&EPOCH_SERIES, &s, &q).await?;
     // What the `capacity` view answers, for the range only: the boundaries before it summed
     // once, a running sum over the range's own.
     let rows = sqlx::query(
@@ -826,9 +831,7 @@ pub async fn stake(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Series<StakePoint>>, Problem> {
-    let mut tx = snapshot(&s).await?;
-    let now = now(&mut tx).await?;
-    let SeriesQuery { range, filters } = parse_series(&STAKE_SERIES, &q, &now)?;
+    let (mut tx, now, SeriesQuery { range, filters }) = open(&STAKE_SERIES, &s, &q).await?;
     let rows = sqlx::query(
         "SELECT e.epoch, ep.committee_stake::text AS committee_stake, p.node_id, \
                 p.pool_stake::text AS pool_stake, COALESCE(c.shard_count, 0) AS shards \
