@@ -10,12 +10,10 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use floe_encoder::BlobId;
 use floe_sdk::range_read::{BlobReader, RangeError};
 use floe_sdk::slivers::SliverError;
@@ -35,25 +33,6 @@ pub struct Aggregator {
 impl Aggregator {
     pub fn new(chain: Arc<Chain>) -> Self {
         Self { chain }
-    }
-
-    /// The aggregator's routes.
-    pub fn router(self) -> Router {
-        Router::new()
-            .route("/v1/blobs/{blob_id}", get(get_blob))
-            .route(
-                "/v1/blobs/by-object-id/{object_id}",
-                get(get_blob_by_object),
-            )
-            .route(
-                "/v1/blobs/by-quilt-id/{quilt_id}/{*identifier}",
-                get(crate::quilt::get_quilt_file),
-            )
-            .route(
-                "/v1/quilts/{quilt_id}/patches",
-                get(crate::quilt::get_quilt_patches),
-            )
-            .with_state(self)
     }
 }
 

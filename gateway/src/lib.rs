@@ -31,6 +31,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
+use axum::routing::{get, put};
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
 use floe_sdk::{FlowError, NetworkConfig};
 
@@ -39,14 +40,36 @@ pub use api_doc::Role;
 pub use chain::Chain;
 pub use publisher::Publisher;
 
-/// The whole app for `role`: its routes, `/v1/api`, and problem+json for unknown routes.
+/// The whole app for `role`: its routes, `/v1/api`, and problem+json for unknown routes. Every
+/// route is named here, in one place, so the handler modules need not know each other.
 pub fn app(aggregator: Option<Aggregator>, publisher: Option<Publisher>, role: Role) -> Router {
     let mut router = api_doc::router(role);
     if let Some(aggregator) = aggregator {
-        router = router.merge(aggregator.router());
+        router = router.merge(
+            Router::new()
+                .route("/v1/blobs/{blob_id}", get(aggregator::get_blob))
+                .route(
+                    "/v1/blobs/by-object-id/{object_id}",
+                    get(aggregator::get_blob_by_object),
+                )
+                .route(
+                    "/v1/blobs/by-quilt-id/{quilt_id}/{*identifier}",
+                    get(quilt::get_quilt_file),
+                )
+                .route(
+                    "/v1/quilts/{quilt_id}/patches",
+                    get(quilt::get_quilt_patches),
+                )
+                .with_state(aggregator),
+        );
     }
     if let Some(publisher) = publisher {
-        router = router.merge(publisher.router());
+        router = router.merge(
+            Router::new()
+                .route("/v1/blobs", put(publisher::put_blob))
+                .route("/v1/quilts", put(quilt::put_quilt))
+                .with_state(publisher),
+        );
     }
     router.fallback(|| async {
         problem::Problem::new(

@@ -10,12 +10,10 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::put;
 use floe_encoder::{BlobId, EncodingConfig};
 use floe_sdk::flows::StoragePrice;
 use floe_sdk::move_types::{self, blob::Blob};
@@ -49,13 +47,6 @@ impl Publisher {
             max_body,
             auth: jwt_secret.map(TokenCheck::hs256),
         }
-    }
-
-    pub fn router(self) -> Router {
-        Router::new()
-            .route("/v1/blobs", put(put_blob))
-            .route("/v1/quilts", put(crate::quilt::put_quilt))
-            .with_state(self)
     }
 }
 
