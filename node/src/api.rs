@@ -34,7 +34,7 @@
 //! not have (405, with `Allow`), an unknown route (404).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
@@ -46,23 +46,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{BoxError, Router};
 use floe_encoder::{Axis, BlobId, BlobMetadata, SliverPair};
-use floe_sdk::bls::BlsKeyPair;
 use http_body_util::BodyExt;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, UserSignature};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::confirm::{self, ConfirmError};
 use crate::license_gate::{
-    self, Denied, LICENSE_HEADER, LicenseLookup, ReadAuth, ReplayGuard, SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
+    self, Denied, LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
-use crate::peers::{self, NodeAuth, Peers};
+use crate::peers::{self, NodeAuth};
 use crate::problem::Problem;
-use crate::recovery::{self, Progress, RecoveryStatus, ServeError};
-use crate::registration::{self, BLOB_OBJECT_HEADER, LookupError, Refused, RegistrationLookup};
-use crate::store::{self, Registration, Store, StoreError};
+use crate::recovery::{self, ServeError};
+use crate::registration::{self, BLOB_OBJECT_HEADER, LookupError, Refused};
+pub use crate::state::NodeState;
+use crate::store::{self, Registration, StoreError};
+use crate::wire::RecoveryStatus;
+pub use crate::wire::{ConfirmationBody, NodeInfo, PairStored};
 
 /// Largest request body: a sliver pair of a maximal blob on few shards is large.
 pub const MAX_BODY: usize = 512 << 20;
@@ -288,53 +289,6 @@ fn pair_body_limit(metadata: &BlobMetadata) -> Result<usize, Problem> {
         prefix + data + 4
     };
     Ok(sliver(config.n_secondary_source()) + sliver(config.n_primary_source()))
-}
-
-/// Everything a request handler needs.
-pub struct NodeState {
-    pub store: Arc<Store>,
-    pub key: BlsKeyPair,
-    /// The epoch confirmations are signed for (refreshed from the chain by the binary).
-    pub epoch: AtomicU64,
-    pub node_id: Option<Address>,
-    /// Reads `License` objects for licensed blobs; without it licensed reads are refused.
-    pub licenses: Option<Arc<dyn LicenseLookup>>,
-    /// Reads `Blob` objects to check registrations; without it no new blob is stored.
-    pub registrations: Option<Arc<dyn RegistrationLookup>>,
-    pub replay: ReplayGuard,
-    pub max_skew_ms: u64,
-    /// Bearer token for the operator's endpoints; `None` disables them.
-    pub admin_token: Option<String>,
-    /// The committee (peers to recover from, keys of nodes allowed gated slivers).
-    pub peers: Arc<Peers>,
-    /// Recovery, migration and GC progress, served at `/v1/recovery`.
-    pub progress: Arc<Progress>,
-}
-
-/// The node's answer to `/v1/info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeInfo {
-    pub node_id: Option<String>,
-    /// Hex of the 48-byte compressed BLS public key.
-    pub public_key: String,
-    pub epoch: u64,
-    pub shards: Vec<u16>,
-}
-
-/// The body of a confirmation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfirmationBody {
-    pub epoch: u64,
-    pub blob_id: String,
-    /// Hex of the 96-byte BLS min_pk signature.
-    pub signature: String,
-}
-
-/// The answer to storing a pair.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PairStored {
-    /// Held shards of the blob still without their pair; empty: ready to confirm.
-    pub missing_shards: Vec<u16>,
 }
 
 #[derive(Debug, Deserialize)]

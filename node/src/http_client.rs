@@ -12,13 +12,13 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::api::{ConfirmationBody, NodeInfo, PairStored};
 use crate::license_gate::{LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::peers::NodeAuth;
 use crate::problem::Problem;
-use crate::recovery::RecoveryStatus;
 use crate::registration::BLOB_OBJECT_HEADER;
 use crate::store;
+use crate::wire::RecoveryStatus;
+use crate::wire::{ConfirmationBody, NodeInfo, PairStored};
 
 /// How long one request may take before the node counts as unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -370,7 +370,7 @@ impl HttpNodeClient {
             )
             .await?
             .ok()?;
-        crate::recovery::decode_symbols(&body)
+        crate::wire::decode_symbols(&body)
             .map_err(|e| NodeError::Rejected(format!("bad recovery symbols: {e}")))
     }
 

@@ -25,5 +25,7 @@ pub mod problem;
 pub mod recovery;
 pub mod registration;
 pub mod service;
+pub mod state;
 pub mod store;
 pub mod watcher;
+pub mod wire;

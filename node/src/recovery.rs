@@ -26,21 +26,20 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use floe_encoder::merkle::MerkleProof;
 use floe_encoder::{Axis, BlobId, BlobMetadata, DecodeError, RecoverySymbol, SliverPair};
 use futures::StreamExt as _;
-use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 use tokio::sync::Notify;
 
-use crate::api::NodeState;
 use crate::http_client::HttpNodeClient;
 use crate::migration::{SyncOutcome, SyncSignal};
 use crate::peers::{CommitteeView, Member, NodeAuth};
+pub use crate::state::{NodeState, Progress};
 use crate::store::{BlobStatus, Registration, Store, StoreError};
+pub use crate::wire::{RecoveryStatus, decode_symbols, encode_symbols};
 
 /// Most target pairs one recovery request may name.
 pub const MAX_TARGETS: usize = 256;
@@ -94,143 +93,6 @@ pub fn symbols_for(
         );
     }
     Ok(out)
-}
-
-/// The wire form of recovery symbols: `count: u32 LE`, then per symbol `axis: u8` (0 primary,
-/// 1 secondary, the source sliver's) ‖ `source_index: u16 LE` ‖ `target_index: u16 LE` ‖
-/// `symbol_len: u32 LE` ‖ symbol ‖ `depth: u8` ‖ depth × 32-byte sibling hashes, lowest first.
-pub fn encode_symbols(symbols: &[RecoverySymbol]) -> Vec<u8> {
-    let size: usize = symbols
-        .iter()
-        .map(|s| 10 + s.symbol.len() + 32 * s.proof.path.len())
-        .sum();
-    let mut out = Vec::with_capacity(4 + size);
-    out.extend_from_slice(&(symbols.len() as u32).to_le_bytes());
-    for s in symbols {
-        out.push(match s.source_axis {
-            Axis::Primary => 0,
-            Axis::Secondary => 1,
-        });
-        out.extend_from_slice(&s.source_index.to_le_bytes());
-        out.extend_from_slice(&s.target_index.to_le_bytes());
-        out.extend_from_slice(&(s.symbol.len() as u32).to_le_bytes());
-        out.extend_from_slice(&s.symbol);
-        out.push(s.proof.path.len() as u8);
-        for hash in &s.proof.path {
-            out.extend_from_slice(hash);
-        }
-    }
-    out
-}
-
-/// Parses [`encode_symbols`] output (shape only: proofs are checked by the caller).
-pub fn decode_symbols(bytes: &[u8]) -> Result<Vec<RecoverySymbol>, String> {
-    let mut rest = bytes;
-    let mut take = |len: usize| -> Result<&[u8], String> {
-        if rest.len() < len {
-            return Err("truncated recovery symbols".to_owned());
-        }
-        let (head, tail) = rest.split_at(len);
-        rest = tail;
-        Ok(head)
-    };
-    let u16_of = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
-    let count = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
-    // Each symbol takes at least 11 bytes: a count beyond that is a lie, not an allocation.
-    let mut symbols = Vec::with_capacity(count.min(bytes.len() / 11));
-    for _ in 0..count {
-        let source_axis = match take(1)?[0] {
-            0 => Axis::Primary,
-            1 => Axis::Secondary,
-            other => return Err(format!("unknown axis {other}")),
-        };
-        let source_index = u16_of(take(2)?);
-        let target_index = u16_of(take(2)?);
-        let len = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
-        let symbol = take(len)?.to_vec();
-        let depth = usize::from(take(1)?[0]);
-        let path = take(32 * depth)?
-            .chunks_exact(32)
-            .map(|h| h.try_into().expect("32 bytes"))
-            .collect();
-        symbols.push(RecoverySymbol {
-            source_axis,
-            source_index,
-            target_index,
-            symbol,
-            proof: MerkleProof { path },
-        });
-    }
-    if !rest.is_empty() {
-        return Err("trailing bytes after the recovery symbols".to_owned());
-    }
-    Ok(symbols)
-}
-
-/// Recovery's progress, for the log and `GET /v1/recovery`.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub passes: AtomicU64,
-    /// Certified live blobs with at least one held pair (or the metadata) missing, at the
-    /// start of the last pass.
-    pub blobs_missing: AtomicU64,
-    pub pairs_missing: AtomicU64,
-    pub pairs_recovered: AtomicU64,
-    /// Pairs fetched whole from a shard's previous holder (migration).
-    pub pairs_transferred: AtomicU64,
-    pub pairs_failed: AtomicU64,
-    pub bytes_recovered: AtomicU64,
-    /// Peer answers dropped because a symbol or sliver did not match the metadata.
-    pub bad_peer_answers: AtomicU64,
-    /// The epoch for which every held pair of every live certified blob was last complete.
-    pub complete_epoch: AtomicU64,
-    /// The epoch this node last signalled `epoch_sync_done` for (0: never).
-    pub synced_epoch: AtomicU64,
-    /// The latest epoch whose `EpochAdvanced` event the watcher has handled: every
-    /// certificate from before that epoch change is recorded.
-    pub events_epoch: AtomicU64,
-    pub blobs_collected: AtomicU64,
-    pub pairs_dropped: AtomicU64,
-}
-
-/// The answer to `GET /v1/recovery`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecoveryStatus {
-    pub epoch: u64,
-    pub passes: u64,
-    pub blobs_missing: u64,
-    pub pairs_missing: u64,
-    pub pairs_recovered: u64,
-    pub pairs_transferred: u64,
-    pub pairs_failed: u64,
-    pub bytes_recovered: u64,
-    pub bad_peer_answers: u64,
-    /// Whether every held pair of every live certified blob is stored for `epoch`.
-    pub complete: bool,
-    pub synced_epoch: u64,
-    pub blobs_collected: u64,
-    pub pairs_dropped: u64,
-}
-
-impl Progress {
-    pub fn status(&self, epoch: u64) -> RecoveryStatus {
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        RecoveryStatus {
-            epoch,
-            passes: get(&self.passes),
-            blobs_missing: get(&self.blobs_missing),
-            pairs_missing: get(&self.pairs_missing),
-            pairs_recovered: get(&self.pairs_recovered),
-            pairs_transferred: get(&self.pairs_transferred),
-            pairs_failed: get(&self.pairs_failed),
-            bytes_recovered: get(&self.bytes_recovered),
-            bad_peer_answers: get(&self.bad_peer_answers),
-            complete: get(&self.complete_epoch) == epoch && get(&self.passes) > 0,
-            synced_epoch: get(&self.synced_epoch),
-            blobs_collected: get(&self.blobs_collected),
-            pairs_dropped: get(&self.pairs_dropped),
-        }
-    }
 }
 
 /// Why one blob could not be completed in a pass (it is retried in the next).
