@@ -210,6 +210,9 @@ static LICENSES: ListSpec = ListSpec {
     ],
 };
 
+/// Builds a parameter's schema (a function: schemas are built at run time, not in statics).
+type SchemaFn = fn() -> utoipa::openapi::Schema;
+
 /// What a route takes, for the OpenAPI document: its `{id}` path parameter, if any, and its
 /// list spec (limit, cursor, filters), if it is a list. Handlers check exactly these.
 struct RouteParams {
@@ -218,8 +221,8 @@ struct RouteParams {
     list: Option<&'static ListSpec>,
     /// A time series: `bucket`, `from`, `to` and its filters.
     series: Option<&'static stats::SeriesSpec>,
-    /// Required query parameters (search's `q`).
-    required: &'static [(&'static str, Param, &'static str)],
+    /// Required query parameters (search's `q`), each with the schema of what it accepts.
+    required: &'static [(&'static str, SchemaFn, &'static str)],
 }
 
 static ROUTE_PARAMS: &[RouteParams] = &[
@@ -464,7 +467,7 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         series: None,
         required: &[(
             "q",
-            Param::Text,
+            stats::search_query_schema,
             "a blob ID, object ID, address, challenge or epoch number, or the start of a model or node name",
         )],
     },
@@ -559,14 +562,14 @@ fn declare_params(api: &mut utoipa::openapi::OpenApi) {
                 parameters.push(query(name, param.schema(), description));
             }
         }
-        for (name, param, description) in route.required {
+        for (name, schema, description) in route.required {
             parameters.push(
                 ParameterBuilder::new()
                     .name(*name)
                     .parameter_in(ParameterIn::Query)
                     .required(Required::True)
                     .description(Some(*description))
-                    .schema(Some(param.schema()))
+                    .schema(Some(schema()))
                     .build(),
             );
         }
@@ -1163,6 +1166,24 @@ mod tests {
             status["schema"]["enum"],
             serde_json::json!(["issued", "answered", "slashed"])
         );
+    }
+
+    /// Operation IDs are unique, as OpenAPI requires (generated clients name their methods
+    /// after them; `/v1/stats/supply` and `/v1/supply` once were both `supply`).
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = document();
+        let mut seen = std::collections::BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let id = operation["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+                if let Some(other) = seen.insert(id.to_owned(), path.clone()) {
+                    panic!("operationId {id} of {path} is also {other}'s");
+                }
+            }
+        }
     }
 
     /// Each list reads a declared table or view, ordered and filtered by columns it has, of

@@ -515,7 +515,7 @@ pub struct SupplyPoint {
 }
 
 /// Total supply and burns by source per bucket.
-#[utoipa::path(get, path = "/v1/stats/supply",
+#[utoipa::path(get, path = "/v1/stats/supply", operation_id = "stats_supply",
     responses(
         (status = 200, body = Series<SupplyPoint>),
         (status = 400, description = "bad bucket, range or parameter", body = Problem, content_type = "application/problem+json"),
@@ -611,7 +611,7 @@ pub struct RevenuePoint {
 }
 
 /// License revenue by model per bucket (payments by the time they were made).
-#[utoipa::path(get, path = "/v1/stats/revenue",
+#[utoipa::path(get, path = "/v1/stats/revenue", operation_id = "stats_revenue",
     responses(
         (status = 200, body = Series<RevenuePoint>),
         (status = 400, description = "bad bucket, range or parameter", body = Problem, content_type = "application/problem+json"),
@@ -685,7 +685,7 @@ pub struct ChallengePoint {
 }
 
 /// Challenges issued, answered and missed per epoch.
-#[utoipa::path(get, path = "/v1/stats/challenges",
+#[utoipa::path(get, path = "/v1/stats/challenges", operation_id = "stats_challenges",
     responses(
         (status = 200, body = Series<ChallengePoint>),
         (status = 400, description = "bad bucket, range or parameter", body = Problem, content_type = "application/problem+json"),
@@ -754,7 +754,7 @@ pub struct StoragePoint {
 }
 
 /// Storage used and capacity per epoch (future epochs included up to `to`).
-#[utoipa::path(get, path = "/v1/stats/storage",
+#[utoipa::path(get, path = "/v1/stats/storage", operation_id = "stats_storage",
     responses(
         (status = 200, body = Series<StoragePoint>),
         (status = 400, description = "bad bucket, range or parameter", body = Problem, content_type = "application/problem+json"),
@@ -822,7 +822,7 @@ pub struct StakePoint {
 }
 
 /// Stake by node per epoch.
-#[utoipa::path(get, path = "/v1/stats/stake",
+#[utoipa::path(get, path = "/v1/stats/stake", operation_id = "stats_stake",
     responses(
         (status = 200, body = Series<StakePoint>),
         (status = 400, description = "bad bucket, range or parameter", body = Problem, content_type = "application/problem+json"),
@@ -976,6 +976,24 @@ pub struct SearchResults {
 /// The most hits a search answers.
 pub const MAX_HITS: i64 = 20;
 
+/// The longest `q` a search takes, in characters (code points, as JSON Schema counts them).
+pub const MAX_QUERY_CHARS: u64 = 200;
+
+/// The schema of search's `q`: what [`search`] accepts, so that a schema-driven client
+/// neither sends what is refused nor expects a refusal of what is taken. Blank `q` is valid
+/// (it finds nothing): "not only whitespace" has no regex that means the same in every
+/// client's dialect as it does in Rust.
+pub fn search_query_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_QUERY_CHARS as usize))
+        .pattern(Some("^[^\\u0000]*$"))
+        .build()
+        .into()
+}
+
 /// Finds what `q` names: a blob ID (base64url or decimal), an object ID (blob object, node,
 /// model, license, offer, stake position, storage), an address that owns or did something,
 /// a challenge or epoch number, or a model or node whose name starts with `q` (any case).
@@ -994,12 +1012,27 @@ pub async fn search(
             format!("unknown query parameter {name:?}; search takes q"),
         ));
     }
-    let q = query.get("q").map(|q| q.trim()).unwrap_or_default();
-    if q.is_empty() || q.chars().count() > 200 || q.contains('\0') {
+    let raw = query.get("q").map(String::as_str).unwrap_or_default();
+    if raw.is_empty() || raw.chars().count() as u64 > MAX_QUERY_CHARS || raw.contains('\0') {
         return Err(Problem::bad_request(
             "invalid-parameter",
-            "q must be 1 to 200 characters (a blob ID, object ID, address, number or name)",
+            format!(
+                "q must be 1 to {MAX_QUERY_CHARS} characters, no NUL (a blob ID, object ID, \
+                 address, number or name)"
+            ),
         ));
+    }
+    let q = raw.trim();
+    if q.is_empty() {
+        // Blanks name nothing; without this the name prefix "" would match every name.
+        let checkpoint: Option<i64> =
+            sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
+                .fetch_optional(&s.pool)
+                .await?;
+        return Ok(Json(SearchResults {
+            checkpoint: checkpoint.and_then(|c| u64::try_from(c).ok()),
+            items: Vec::new(),
+        }));
     }
     let mut branches: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
