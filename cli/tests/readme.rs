@@ -262,7 +262,10 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
         "only its holder reads with it",
     );
     ok(dir, "truncate -s 200M big.bin");
-    error("floe store big.bin", "holds at most 142.4 MiB (149286452 bytes)");
+    error(
+        "floe store big.bin",
+        "holds at most 142.4 MiB (149286452 bytes)",
+    );
     error(
         "floe store model.bin --epochs 1000",
         "--epochs between 1 and",
