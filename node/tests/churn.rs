@@ -32,9 +32,9 @@ use floe_sdk::move_types::events::{ChallengeAnswered, ChallengeIssued, Challenge
 use floe_sdk::sui_transaction_builder::TransactionBuilder;
 use floe_sdk::{Floe, FloeClient, Keystore, NetworkConfig, calls};
 use futures::StreamExt as _;
-use process::{NodeProcess, free_port};
+use process::{NodeProcess, advance_epoch, blob_bytes, free_port, launch_node};
 use sui_sdk_types::Address;
-use support::{WAL, bls_key, fund, node_of, operator, operator_key, start_devnet_at};
+use support::{WAL, bls_key, fund, operator, operator_key, start_devnet_at};
 
 const N_SHARDS: u16 = 20;
 /// Nodes seated (and staked) at genesis; one more is registered unstaked.
@@ -71,12 +71,6 @@ struct Stored {
     id: BlobId,
     bytes: Vec<u8>,
     pairs: Vec<SliverPair>,
-}
-
-fn blob_bytes(len: usize, seed: u32) -> Vec<u8> {
-    (0..len as u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 11) as u8)
-        .collect()
 }
 
 /// Whether `node` stores exactly the right pair for each of `shards` of every blob (a wrong
@@ -170,32 +164,16 @@ async fn start_network() -> Network {
     let mut node_ids = Vec::new();
     let mut directory = HashMap::new();
     for i in 0..NODES {
-        let (node_id, cap_id) = node_of(&mut client, i).await;
-        let node_dir = dir.path().join(format!("node-{i}"));
-        std::fs::create_dir_all(&node_dir).unwrap();
-        std::fs::write(node_dir.join("bls.key"), hex::encode(support::bls_seed(i))).unwrap();
-        let mut keystore = Keystore::default();
-        keystore.add(operator_key(i));
-        keystore.save(node_dir.join("operator.keystore")).unwrap();
-        std::fs::write(
-            node_dir.join("node.toml"),
-            format!(
-                "listen = \"{}\"\ndata_dir = \"data\"\nbls_key_file = \"bls.key\"\n\
-                 network_config = {}\nnode_id = \"{node_id}\"\nnode_cap_id = \"{cap_id}\"\n\
-                 operator_keystore = \"operator.keystore\"\ncommittee_poll_ms = 200\n\
-                 recovery_concurrency = 1\n",
-                addresses[usize::from(i)],
-                toml::Value::String(devnet.network_config_path().display().to_string()),
-            ),
+        let (node, node_id, checked) = launch_node(
+            dir.path(),
+            &devnet.network_config_path(),
+            &mut client,
+            i,
+            &addresses[usize::from(i)],
+            "recovery_concurrency = 1\n",
         )
-        .unwrap();
-        let url = format!("http://{}", addresses[usize::from(i)]);
-        directory.insert(
-            node_id,
-            HttpNodeClient::new(&url).with_public_key(bls_key(i).public_key()),
-        );
-        let mut node = NodeProcess::new(node_dir, url);
-        node.start().await;
+        .await;
+        directory.insert(node_id, checked);
         nodes.push(node);
         node_ids.push(node_id);
     }
@@ -207,22 +185,6 @@ async fn start_network() -> Network {
         node_ids,
         directory,
     }
-}
-
-/// Waits out the epoch, then advances it; the new epoch.
-async fn advance_epoch(floe: &mut Floe) -> u64 {
-    let system = floe.system().await.unwrap();
-    loop {
-        let now = floe.chain_now_ms().await.unwrap();
-        if now >= system.epoch_start_ms + system.epoch_duration_ms {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut builder = TransactionBuilder::new();
-    calls::system::advance_epoch(&mut builder, &floe.objects);
-    floe.execute(builder).await.unwrap();
-    system.epoch + 1
 }
 
 /// Issues this epoch's challenges; the events.

@@ -1,11 +1,74 @@
 //! A `floe-node` process run from its config file, for the tests that start, kill and restart
 //! nodes (`churn.rs`, `lifecycle.rs`): each includes this module next to `support`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use floe_node::http_client::HttpNodeClient;
+use floe_sdk::sui_transaction_builder::TransactionBuilder;
+use floe_sdk::{Floe, FloeClient, Keystore, calls};
+use sui_sdk_types::Address;
+
+use crate::support::{bls_key, bls_seed, node_of, operator_key};
+
+/// Node `i` (its on-chain node and cap found through `client`), configured in `root/node-i`
+/// to listen on `address` with `extra` lines of `node.toml`, and started; with its node ID
+/// and a client that checks its confirmations.
+pub async fn launch_node(
+    root: &Path,
+    network_config: &Path,
+    client: &mut FloeClient,
+    i: u8,
+    address: &str,
+    extra: &str,
+) -> (NodeProcess, Address, HttpNodeClient) {
+    let (node_id, cap_id) = node_of(client, i).await;
+    let node_dir = root.join(format!("node-{i}"));
+    std::fs::create_dir_all(&node_dir).unwrap();
+    std::fs::write(node_dir.join("bls.key"), hex::encode(bls_seed(i))).unwrap();
+    let mut keystore = Keystore::default();
+    keystore.add(operator_key(i));
+    keystore.save(node_dir.join("operator.keystore")).unwrap();
+    std::fs::write(
+        node_dir.join("node.toml"),
+        format!(
+            "listen = \"{address}\"\ndata_dir = \"data\"\nbls_key_file = \"bls.key\"\n\
+             network_config = {}\nnode_id = \"{node_id}\"\nnode_cap_id = \"{cap_id}\"\n\
+             operator_keystore = \"operator.keystore\"\ncommittee_poll_ms = 200\n{extra}",
+            toml::Value::String(network_config.display().to_string()),
+        ),
+    )
+    .unwrap();
+    let url = format!("http://{address}");
+    let checked = HttpNodeClient::new(&url).with_public_key(bls_key(i).public_key());
+    let mut node = NodeProcess::new(node_dir, url);
+    node.start().await;
+    (node, node_id, checked)
+}
+
+/// Waits out the epoch, then advances it; the new epoch.
+pub async fn advance_epoch(floe: &mut Floe) -> u64 {
+    let system = floe.system().await.unwrap();
+    loop {
+        let now = floe.chain_now_ms().await.unwrap();
+        if now >= system.epoch_start_ms + system.epoch_duration_ms {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut builder = TransactionBuilder::new();
+    calls::system::advance_epoch(&mut builder, &floe.objects);
+    floe.execute(builder).await.unwrap();
+    system.epoch + 1
+}
+
+/// `len` deterministic bytes that differ with `seed`.
+pub fn blob_bytes(len: usize, seed: u32) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 11) as u8)
+        .collect()
+}
 
 /// A free local TCP port (bound, then released for the node to take).
 pub fn free_port() -> u16 {
