@@ -303,13 +303,15 @@ pub async fn read(
         .await
         .map_err(|e| read_failure(&blob_id, e, credential, license))?;
     if let Some(object) = encrypted::as_encrypted(&data, floe.objects.original_package) {
-        let Some(credential) = credential.filter(|_| license.is_some()) else {
+        let Some(credential) = credential else {
             bail!(
-                "blob {blob_id} is an encrypted model: its keys are released to license holders\n\
-                 read it with --license LICENSE_ID (a model's owner buys a license like anyone)"
+                "blob {blob_id} is an encrypted model: its keys are released to license holders and to its owner\n\
+                 read it with --license LICENSE_ID, or sign as the holder of its ModelCap with --as"
             );
         };
-        let approval = if Some(credential) == license && !is_receipt(&mut floe, credential).await {
+        let approval = if license.is_none() {
+            encrypted::Approval::Owner(credential)
+        } else if Some(credential) == license && !is_receipt(&mut floe, credential).await {
             encrypted::Approval::License(credential)
         } else {
             encrypted::Approval::Receipt(credential)

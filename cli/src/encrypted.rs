@@ -5,8 +5,14 @@
 //! listed in the home's `up.toml`) with threshold t, under the identity
 //! `[floe package][model ID]` that `license::seal_approve` checks. Nodes then store and serve
 //! only the ciphertext. A reader proves their license to t key servers (one signed request,
-//! `seal_approve` for an unlimited license, `seal_approve_receipt` for a consumed use) and
-//! decrypts with the keys they release.
+//! `seal_approve` for an unlimited license, `seal_approve_receipt` for a consumed use,
+//! `seal_approve_owner` with the model's `ModelCap` for its owner) and decrypts with the keys
+//! they release.
+//!
+//! A key server is named in encrypted objects by its on-chain `KeyServer` object (the layout of
+//! Seal's `key_server` module, `move/floe/sources/key_server.move`), so Seal's own clients find
+//! it from the same ID. Objects encrypted before `floe up` registered key-server objects name
+//! the storage node's ID instead; a server is matched by either.
 
 use anyhow::{Context as _, bail};
 use floe_crypto::{EncryptedObject, ObjectId, PublicKey, UserSecretKey};
@@ -26,7 +32,10 @@ const SESSION_TTL_MIN: u16 = 10;
 /// A key server a model can be encrypted to.
 #[derive(Debug, Clone)]
 pub struct KeyServerInfo {
+    /// Its `KeyServer` object's ID: the name encrypted objects give it.
     pub service_id: ObjectId,
+    /// The storage node it runs beside, which named it in older encrypted objects.
+    pub node_id: Option<ObjectId>,
     pub url: String,
     pub public_key: PublicKey,
 }
@@ -41,12 +50,28 @@ impl KeyServerInfo {
             .ok()
             .and_then(|b| b.try_into().ok())
             .with_context(|| format!("key server {} has no 96-byte public key", entry.url))?;
+        let node_id = match &entry.node_id {
+            Some(id) => Some(
+                id.parse::<Address>()
+                    .with_context(|| format!("node id {id:?} is not an object ID"))?
+                    .into_inner(),
+            ),
+            None => None,
+        };
         Ok(Self {
             service_id: service.into_inner(),
+            node_id,
             url: entry.url.clone(),
             public_key: PublicKey::from_bytes(&key)
                 .with_context(|| format!("key server {}'s public key", entry.url))?,
         })
+    }
+}
+
+impl KeyServerInfo {
+    /// Whether an encrypted object's service ID names this server.
+    pub fn serves(&self, service: &ObjectId) -> bool {
+        self.service_id == *service || self.node_id.as_ref() == Some(service)
     }
 }
 
@@ -109,6 +134,8 @@ pub enum Approval {
     License(Address),
     /// A consumed use: `license::seal_approve_receipt`.
     Receipt(Address),
+    /// The model's own `ModelCap`: `license::seal_approve_owner` (its owner needs no license).
+    Owner(Address),
 }
 
 /// Fetches keys for `object` (whose BCS is `bytes`) from its key servers (those of `servers` it names) until
@@ -122,23 +149,26 @@ pub async fn decrypt_model(
     approval: Approval,
 ) -> anyhow::Result<Vec<u8>> {
     let package = floe.objects.original_package;
-    let (function, credential) = match approval {
-        Approval::License(id) => ("seal_approve", id),
-        Approval::Receipt(id) => ("seal_approve_receipt", id),
+    let (function, credential, timed) = match approval {
+        Approval::License(id) => ("seal_approve", id, true),
+        Approval::Receipt(id) => ("seal_approve_receipt", id, true),
+        Approval::Owner(id) => ("seal_approve_owner", id, false),
     };
     let held = floe.client.object(credential).await?;
-    let credential_input = Input::ImmutableOrOwned(ObjectReference::new(
+    let mut inputs = vec![Input::ImmutableOrOwned(ObjectReference::new(
         credential,
         held.version(),
         held.digest(),
-    ));
-    let clock = Input::Shared(SharedInput::new(CLOCK_ID, 1, false));
+    ))];
+    if timed {
+        inputs.push(Input::Shared(SharedInput::new(CLOCK_ID, 1, false)));
+    }
     let ptb = approve_call(
         floe.objects.package,
         "license",
         function,
         &object.id,
-        vec![credential_input, clock],
+        inputs,
     )?;
     // The session is timed by this machine's clock, as Seal's client times it: key servers
     // judge it by theirs, and a chain clock ahead of them would make it begin in the future.
@@ -159,7 +189,7 @@ pub async fn decrypt_model(
         if keys.iter().any(|(s, _)| s == service) {
             continue;
         }
-        let Some(server) = servers.iter().find(|s| s.service_id == *service) else {
+        let Some(server) = servers.iter().find(|s| s.serves(service)) else {
             failures.push(format!(
                 "0x{}: not a key server this home knows",
                 hex::encode(service)
@@ -195,7 +225,7 @@ pub async fn decrypt_model(
         .map(|(service, _)| {
             servers
                 .iter()
-                .find(|s| s.service_id == *service)
+                .find(|s| s.serves(service))
                 .map(|s| s.public_key)
                 .context("a key server of the object is unknown here")
         })

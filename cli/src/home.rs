@@ -5,7 +5,8 @@
 //! ```text
 //! .floe/
 //!   devnet/              chain state (write-ahead log, checkpoints, faucet key, network.toml)
-//!   nodes/node-<i>/      each storage node: bls.key, operator.keystore, node.toml, store/
+//!   nodes/node-<i>/      each storage node: bls.key, operator.keystore, node.toml, store/,
+//!                        and its key server: keyserver.key, keyserver.listen, keyserver.object
 //!   keeper.keystore      the key that advances epochs and issues challenges
 //!   keystore             your accounts (`floe account new`)
 //!   up.toml              what `floe up` is serving: URLs of the chain, faucet, API and nodes
@@ -79,13 +80,17 @@ pub struct UpFile {
     pub key_servers: Vec<KeyServerEntry>,
 }
 
-/// One key server `floe up` runs: its object ID in encrypted objects (the storage node's
-/// ID), where it listens, and its IBE public key (hex, 96 bytes).
+/// One key server `floe up` runs: its ID in encrypted objects (its on-chain `KeyServer`
+/// object, in Seal's layout, which Seal's clients read), where it listens, its IBE public key
+/// (hex, 96 bytes) and the storage node it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyServerEntry {
     pub service_id: String,
     pub url: String,
     pub public_key: String,
+    /// The storage node's ID (older homes named key servers by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
 }
 
 impl UpFile {

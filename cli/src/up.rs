@@ -214,6 +214,7 @@ async fn start_key_server(
         service_id: node_id.to_string(),
         url: format!("http://{addr}"),
         public_key: hex::encode(server.public_key().to_bytes()),
+        node_id: Some(node_id.to_string()),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

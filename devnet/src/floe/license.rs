@@ -3,9 +3,9 @@
 //! Mirrors `move/floe/sources/license.move` function by function. Of each payment the
 //! protocol fee (`system.license_fee_bps`) is burned through `wal::burn_balance` (source
 //! license fee) and the rest is credited to the `Model` (`model::add_revenue`).
-//! `seal_approve` and `seal_approve_receipt` are private `entry` functions: callable from a
-//! transaction (Seal key servers dry-run them), they return nothing when access is granted
-//! and abort otherwise. `consume` returns a `UseReceipt` (`key, store`) for the transaction to
+//! `seal_approve`, `seal_approve_receipt` and `seal_approve_owner` are private `entry`
+//! functions: callable from a transaction (Seal key servers dry-run them), they return nothing
+//! when access is granted and abort otherwise. `consume` returns a `UseReceipt` (`key, store`) for the transaction to
 //! place. The `*_for_testing` functions are `#[test_only]` and have no handler.
 
 use floe_sdk::move_types::events::{
@@ -543,6 +543,20 @@ fn seal_approve_receipt(
     }
     if move_address(ctx.sender()) != receipt.consumer {
         return Err(ctx.abort(E_NOT_CONSUMER));
+    }
+    Ok(())
+}
+
+/// `entry fun seal_approve_owner(id: vector<u8>, cap: &ModelCap)`: returns nothing when `id`
+/// is the ID bytes of the model the cap controls. The cap being an owned object the sender
+/// may pass is the proof of ownership (the executor checks it before the call).
+fn seal_approve_owner(
+    ctx: &mut CallContext<'_>,
+    id: Vec<u8>,
+    cap: Obj<ModelCap>,
+) -> Result<(), ExecutionError> {
+    if id.as_slice() != move_types::address_of(&cap.model_id).as_bytes() {
+        return Err(ctx.abort(E_CAP_OF_OTHER_MODEL));
     }
     Ok(())
 }

@@ -19,7 +19,8 @@
 /// Storage nodes serve the model to the receipt's owner while it lasts, and Seal key servers
 /// release a key against it (`seal_approve_receipt`); `seal_approve` refuses a use-limited
 /// license by itself (`EUseLimitedNeedsReceipt`), so a one-use license yields one receipt and
-/// one key. Uses are counted on-chain, never by the nodes.
+/// one key. Uses are counted on-chain, never by the nodes. The model's owner needs no license:
+/// `seal_approve_owner` approves the holder of its `ModelCap`.
 module floe::license;
 
 use floe::events;
@@ -96,6 +97,10 @@ const EReceiptExpired: u64 = 19;
 /// `seal_approve_receipt`: the sender is not the receipt's consumer.
 /// Sign as that account, or consume a use of your own license.
 const ENotConsumer: u64 = 20;
+/// `seal_approve_owner`: the identity is not the ID bytes of the model the `ModelCap`
+/// controls (a cap of another model).
+/// Approve with the ModelCap of the model you are decrypting.
+const ECapOfOtherModel: u64 = 21;
 
 // === Constants ===
 
@@ -452,6 +457,16 @@ entry fun seal_approve_receipt(
     assert!(ctx.sender() == receipt.consumer, ENotConsumer);
 }
 
+/// Seal access policy for the model's owner, dry-run by key servers: approves `id` only if it
+/// is the ID bytes of the model `cap` controls. Holding the cap is the proof: a `ModelCap` is
+/// an owned object, so a transaction can name it only when its sender owns it. The owner of a
+/// model can therefore always decrypt every version of it, without a license, whatever its
+/// offers say (paused, repriced or none).
+/// Aborts `ECapOfOtherModel`.
+entry fun seal_approve_owner(id: vector<u8>, cap: &ModelCap) {
+    assert!(id == object::id_to_bytes(&model::cap_model_id(cap)), ECapOfOtherModel);
+}
+
 // === Reads ===
 
 /// The price of `windows` windows under the offer now. Aborts `ETooManyWindows`.
@@ -573,6 +588,12 @@ public fun seal_approve_receipt_for_testing(
     ctx: &TxContext,
 ) {
     seal_approve_receipt(id, receipt, clock, ctx);
+}
+
+/// `seal_approve_owner` for tests in other modules.
+#[test_only]
+public fun seal_approve_owner_for_testing(id: vector<u8>, cap: &ModelCap) {
+    seal_approve_owner(id, cap);
 }
 
 /// Sets the `version` field, to simulate a `LicenseOffer` migrated by another version of the

@@ -847,6 +847,43 @@ fun seal_approve_expired_aborts() {
     finish(scenario, clock);
 }
 
+// === seal_approve_owner ===
+
+/// The model's owner needs no license: its `ModelCap` approves the model's ID bytes.
+#[test]
+fun seal_approve_owner_accepts_the_caps_model() {
+    let (mut scenario, clock, model_id, _) = setup(USES);
+    scenario.next_tx(SELLER);
+    let cap = scenario.take_from_sender<ModelCap>();
+    let m = scenario.take_shared_by_id<Model>(model_id);
+    license::seal_approve_owner_for_testing(model::id_bytes(&m), &cap);
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+/// The cap of another model approves nothing of this one, whoever holds it.
+#[test, expected_failure(abort_code = floe::license::ECapOfOtherModel)]
+fun seal_approve_owner_cap_of_another_model_aborts() {
+    let (mut scenario, clock, model_id, _) = setup(0);
+    let _ = second_model(&mut scenario, OTHER_SELLER);
+    let other_cap = scenario.take_from_sender<ModelCap>();
+    license::seal_approve_owner_for_testing(object::id_to_bytes(&model_id), &other_cap);
+    scenario.return_to_sender(other_cap);
+    finish(scenario, clock);
+}
+
+/// An identity that is no model ID (the offer's) is refused even with the right cap.
+#[test, expected_failure(abort_code = floe::license::ECapOfOtherModel)]
+fun seal_approve_owner_wrong_id_aborts() {
+    let (mut scenario, clock, _, offer_id) = setup(0);
+    scenario.next_tx(SELLER);
+    let cap = scenario.take_from_sender<ModelCap>();
+    license::seal_approve_owner_for_testing(object::id_to_bytes(&offer_id), &cap);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
 // === UseReceipt / seal_approve_receipt ===
 
 /// The receipt names the license, the model and the sender; it lasts RECEIPT_TTL_MS.
