@@ -31,16 +31,16 @@ pub(crate) fn batch_size(symbol_size: usize) -> usize {
 
 /// Dimensions shared by both passes.
 #[derive(Clone, Copy)]
-struct Grid {
-    n: usize,
-    p: usize,
-    s: usize,
-    sym: usize,
+pub(crate) struct Grid {
+    pub(crate) n: usize,
+    pub(crate) p: usize,
+    pub(crate) s: usize,
+    pub(crate) sym: usize,
 }
 
 /// Per-task buffers reused from batch to batch.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     encoder: Option<rs::Encoder>,
     /// Source bytes read through `BlobSource::read_at` when the source is not in memory.
     read: Vec<u8>,
@@ -54,6 +54,8 @@ struct Scratch {
     /// Plane streams for packing, and for unpacking.
     planes: Vec<u8>,
     unplanes: Vec<u8>,
+    /// A row batch's part beyond column `s`, when it goes to a spill rather than to memory.
+    pub(crate) spilled: Vec<u8>,
 }
 
 /// `len` bytes of the source at `offset`: borrowed when the source is in memory and holds them
@@ -77,7 +79,7 @@ fn source_bytes<'a>(
 
 /// Pass 1 for source rows `first_row..first_row + rows`: fills `leaves` (`n` per row) and
 /// `beyond` (columns `s..n` of the rows, row after row).
-fn expand_rows(
+pub(crate) fn expand_rows(
     grid: Grid,
     source: &dyn BlobSource,
     first_row: usize,
@@ -142,7 +144,7 @@ fn expand_rows(
 }
 
 /// Output of pass 2 for a batch of columns.
-struct ColumnBatch {
+pub(crate) struct ColumnBatch {
     first: usize,
     width: usize,
     /// Leaf hashes of rows `p..n` at these columns, row-major.
@@ -152,27 +154,30 @@ struct ColumnBatch {
 }
 
 /// Where pass 2 writes slivers for one batch of columns, when slivers are wanted.
-struct SliverOut<'a> {
+pub(crate) struct SliverOut<'a> {
     /// The secondary slivers of the batch's columns.
-    secondaries: &'a mut [Vec<u8>],
+    pub(crate) secondaries: &'a mut [Vec<u8>],
     /// For columns `< s`: the batch's part of each primary sliver of rows `p..n`.
-    primaries: Vec<&'a mut [u8]>,
+    pub(crate) primaries: Vec<&'a mut [u8]>,
 }
 
 /// Columns `first..first + width` of every source row, read from a source that is not in
-/// memory in one pass, row after row (`p` reads instead of `p` per column batch).
-struct Band<'a> {
-    first: usize,
-    width: usize,
-    data: &'a [u8],
+/// memory in one pass, row after row (`p` reads instead of `p` per column batch). A band of
+/// columns from `s` on holds those columns of `beyond` (read back from a [`Spill`]).
+///
+/// [`Spill`]: crate::spill::Spill
+pub(crate) struct Band<'a> {
+    pub(crate) first: usize,
+    pub(crate) width: usize,
+    pub(crate) data: &'a [u8],
 }
 
 /// Bytes of source data a [`Band`] may hold: large reads, bounded memory. Tests use small
 /// bands so that their blobs span several.
-const BAND_BYTES: usize = if cfg!(test) { 4 << 10 } else { 16 << 20 };
+pub(crate) const BAND_BYTES: usize = if cfg!(test) { 4 << 10 } else { 16 << 20 };
 
 #[allow(clippy::too_many_arguments)]
-fn expand_columns(
+pub(crate) fn expand_columns(
     grid: Grid,
     source: &dyn BlobSource,
     band: Option<&Band<'_>>,
@@ -193,6 +198,7 @@ fn expand_columns(
         hash,
         planes,
         unplanes,
+        ..
     } = scratch;
     let shard_len = layout::packed_len(width, sym);
     let rec_row = width * sym;
@@ -205,7 +211,8 @@ fn expand_columns(
         shard_len,
         packed,
         |k, shard| {
-            let part: &[u8] = if let Some(band) = band.filter(|_| first < s) {
+            let in_band = band.filter(|b| (b.first..b.first + b.width).contains(&first));
+            let part: &[u8] = if let Some(band) = in_band {
                 let start = (k * band.width + first - band.first) * sym;
                 &band.data[start..start + width * sym]
             } else if first < s {
@@ -314,6 +321,20 @@ fn columns_in_bands(
     Ok(batches)
 }
 
+/// Pass 2's column batches `(first, width)` of at most `batch` columns, none straddling
+/// column `s` (left of it columns come from the source, right of it from `beyond`).
+pub(crate) fn column_spans(grid: Grid, batch: usize) -> Vec<(usize, usize)> {
+    let Grid { n, s, .. } = grid;
+    [(0, s), (s, n)]
+        .into_iter()
+        .flat_map(|(start, end)| {
+            (start..end)
+                .step_by(batch)
+                .map(move |first| (first, batch.min(end - first)))
+        })
+        .collect()
+}
+
 /// Memory an encoder keeps from one blob to the next: the leaf matrix, the source rows' part
 /// beyond column `s`, and the per-task Reed–Solomon work space.
 ///
@@ -323,9 +344,9 @@ fn columns_in_bands(
 /// 64 MiB blob at n = 1000). The results are the same bytes either way.
 #[derive(Default)]
 pub struct Workspace {
-    leaves: Vec<Digest>,
+    pub(crate) leaves: Vec<Digest>,
     beyond: Vec<u8>,
-    pool: Pool<Scratch>,
+    pub(crate) pool: Pool<Scratch>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -341,7 +362,7 @@ impl std::fmt::Debug for Workspace {
 /// is replaced by a fresh zeroed allocation, which the allocator maps lazily (the pages are
 /// faulted in by the threads that first write them), rather than grown with an explicit
 /// zeroing pass on the calling thread.
-fn resize_for_overwrite<T: Copy>(buf: &mut Vec<T>, len: usize, zero: T) {
+pub(crate) fn resize_for_overwrite<T: Copy>(buf: &mut Vec<T>, len: usize, zero: T) {
     if buf.capacity() < len {
         *buf = Vec::new();
         *buf = vec![zero; len];
@@ -426,14 +447,7 @@ fn run(
         Some(pairs) => sliver_buffers(pairs, n, s * sym, p * sym),
         None => (Vec::new(), Vec::new()),
     };
-    let spans: Vec<(usize, usize)> = [(0, s), (s, n)]
-        .into_iter()
-        .flat_map(|(start, end)| {
-            (start..end)
-                .step_by(batch)
-                .map(move |first| (first, batch.min(end - first)))
-        })
-        .collect();
+    let spans = column_spans(grid, batch);
     let mut outs: Vec<Option<SliverOut<'_>>> = spans.iter().map(|_| None).collect();
     if keep_slivers {
         let (source_rows, recovered_rows) = primaries.split_at_mut(p);
@@ -478,32 +492,7 @@ fn run(
     } else {
         columns_in_bands(grid, source, beyond, leaves, &spans, pool)?
     };
-    leaves[p * n..]
-        .par_chunks_mut(n)
-        .enumerate()
-        .for_each(|(r, row)| {
-            for cb in &column_batches {
-                row[cb.first..cb.first + cb.width]
-                    .copy_from_slice(&cb.leaves[r * cb.width..(r + 1) * cb.width]);
-            }
-        });
-
-    let primary_roots = merkle::roots_of_trees(leaves, n);
-    // Pair i's secondary sliver is column n − 1 − i.
-    let mut column_roots = vec![EMPTY_NODE; n];
-    for cb in &column_batches {
-        column_roots[cb.first..cb.first + cb.width].copy_from_slice(&cb.roots);
-    }
-
-    let metadata = BlobMetadata {
-        encoding_type: ENCODING_TYPE_RS2,
-        unencoded_length: len,
-        hashes: primary_roots
-            .into_iter()
-            .zip(column_roots.into_iter().rev())
-            .map(|(primary, secondary)| SliverPairHashes { primary, secondary })
-            .collect(),
-    };
+    let metadata = metadata_of(grid, len, leaves, &column_batches);
     let Some(pairs) = slivers else {
         return Ok(metadata);
     };
@@ -530,6 +519,43 @@ fn run(
             }),
     );
     Ok(metadata)
+}
+
+/// The metadata from the leaf matrix (rows `0..p` filled by pass 1) and pass 2's column
+/// batches, which give the leaves of rows `p..n` and the column roots.
+pub(crate) fn metadata_of(
+    grid: Grid,
+    len: u64,
+    leaves: &mut [Digest],
+    column_batches: &[ColumnBatch],
+) -> BlobMetadata {
+    let Grid { n, p, .. } = grid;
+    leaves[p * n..]
+        .par_chunks_mut(n)
+        .enumerate()
+        .for_each(|(r, row)| {
+            for cb in column_batches {
+                row[cb.first..cb.first + cb.width]
+                    .copy_from_slice(&cb.leaves[r * cb.width..(r + 1) * cb.width]);
+            }
+        });
+
+    let primary_roots = merkle::roots_of_trees(leaves, n);
+    // Pair i's secondary sliver is column n − 1 − i.
+    let mut column_roots = vec![EMPTY_NODE; n];
+    for cb in column_batches {
+        column_roots[cb.first..cb.first + cb.width].copy_from_slice(&cb.roots);
+    }
+
+    BlobMetadata {
+        encoding_type: ENCODING_TYPE_RS2,
+        unencoded_length: len,
+        hashes: primary_roots
+            .into_iter()
+            .zip(column_roots.into_iter().rev())
+            .map(|(primary, secondary)| SliverPairHashes { primary, secondary })
+            .collect(),
+    }
 }
 
 /// Encodes a blob into its metadata and `n` sliver pairs (pair `i` goes to shard

@@ -3,7 +3,9 @@
 //! A pure library: no I/O beyond the [`BlobSource`] a caller hands in, no async.
 //!
 //! - [`encode`] turns a blob into [`BlobMetadata`] and `n` [`SliverPair`]s; [`blob_id`] and
-//!   [`compute_metadata`] give the commitment alone with bounded memory.
+//!   [`compute_metadata`] give the commitment alone with bounded memory; [`encode_spilled`]
+//!   encodes a blob of any size with bounded memory, leaving what slivers need in a [`Spill`]
+//!   the caller provides, and [`spilled_pair`] reads each pair back.
 //! - [`decode`] rebuilds the blob from any `p` primary slivers, checking each against the
 //!   metadata and the metadata against the blob ID.
 //! - [`recovery`] rebuilds one lost sliver from symbols other nodes derive from theirs.
@@ -27,6 +29,7 @@ pub mod recovery;
 mod rs;
 pub mod sliver;
 pub mod source;
+pub mod spill;
 mod uleb;
 pub mod verify;
 mod xor;
@@ -43,4 +46,5 @@ pub use metadata::{BlobMetadata, SliverPairHashes};
 pub use recovery::{RecoverySymbol, recover_sliver, recovery_symbol, recovery_symbols};
 pub use sliver::{Axis, Sliver, SliverPair};
 pub use source::{BlobSource, ReaderSource};
+pub use spill::{MemorySpill, Spill, SpillPart, encode_spilled, spill_sizes, spilled_pair};
 pub use verify::verify_sliver;
