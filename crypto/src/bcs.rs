@@ -5,7 +5,7 @@
 use crate::Error;
 
 /// BCS caps sequence lengths at 2³¹ − 1.
-const MAX_LEN: u64 = (1 << 31) - 1;
+pub(crate) const MAX_LEN: u64 = (1 << 31) - 1;
 
 pub(crate) fn put_uleb(out: &mut Vec<u8>, mut value: usize) {
     loop {
@@ -34,7 +34,72 @@ pub(crate) fn put_option_bytes(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
     }
 }
 
-/// A cursor over BCS input.
+/// Where BCS input comes from: a slice ([`Reader`]) or, for streaming decryption, an
+/// `io::Read` (in `stream`). The field readers are written once here, over `fill`.
+pub(crate) trait Source {
+    /// The error a read fails with; crate errors (malformed input) convert into it.
+    type Error: From<Error>;
+
+    /// Fills `buf` from the input, or fails (truncation names `field`).
+    fn fill(&mut self, buf: &mut [u8], field: &str) -> Result<(), Self::Error>;
+
+    /// Refuses a length-prefixed field of `len` bytes before anything is allocated for it
+    /// (longer than the input left, or than a streaming reader's bound).
+    fn check_len(&self, len: usize, field: &str) -> Result<(), Self::Error>;
+
+    fn u8(&mut self, field: &str) -> Result<u8, Self::Error> {
+        let mut byte = [0u8];
+        self.fill(&mut byte, field)?;
+        Ok(byte[0])
+    }
+
+    fn array<const N: usize>(&mut self, field: &str) -> Result<[u8; N], Self::Error> {
+        let mut bytes = [0u8; N];
+        self.fill(&mut bytes, field)?;
+        Ok(bytes)
+    }
+
+    /// A ULEB128 length, rejecting overlong encodings and lengths BCS does not allow.
+    fn len(&mut self, field: &str) -> Result<usize, Self::Error> {
+        let mut value: u64 = 0;
+        for shift in (0..35).step_by(7) {
+            let byte = self.u8(field)?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                if byte == 0 && shift > 0 {
+                    return Err(Error::Encoding(format!("{field}: non-canonical length")).into());
+                }
+                if value > MAX_LEN {
+                    return Err(
+                        Error::Encoding(format!("{field}: length {value} too large")).into(),
+                    );
+                }
+                return usize::try_from(value).map_err(|_| {
+                    Error::Encoding(format!("{field}: length {value} too large")).into()
+                });
+            }
+        }
+        Err(Error::Encoding(format!("{field}: length overflows")).into())
+    }
+
+    fn bytes(&mut self, field: &str) -> Result<Vec<u8>, Self::Error> {
+        let len = self.len(field)?;
+        self.check_len(len, field)?;
+        let mut bytes = vec![0u8; len];
+        self.fill(&mut bytes, field)?;
+        Ok(bytes)
+    }
+
+    fn option_bytes(&mut self, field: &str) -> Result<Option<Vec<u8>>, Self::Error> {
+        match self.u8(field)? {
+            0 => Ok(None),
+            1 => Ok(Some(self.bytes(field)?)),
+            tag => Err(Error::Encoding(format!("{field}: option tag {tag}")).into()),
+        }
+    }
+}
+
+/// A cursor over BCS input held in memory.
 pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
@@ -42,50 +107,6 @@ pub(crate) struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self { rest: bytes }
-    }
-
-    pub(crate) fn u8(&mut self, field: &str) -> Result<u8, Error> {
-        Ok(self.take(1, field)?[0])
-    }
-
-    pub(crate) fn array<const N: usize>(&mut self, field: &str) -> Result<[u8; N], Error> {
-        let bytes = self.take(N, field)?;
-        Ok(bytes.try_into().expect("take returned exactly N bytes"))
-    }
-
-    /// A ULEB128 length, rejecting overlong encodings and lengths BCS does not allow.
-    pub(crate) fn len(&mut self, field: &str) -> Result<usize, Error> {
-        let mut value: u64 = 0;
-        for shift in (0..35).step_by(7) {
-            let byte = self.u8(field)?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                if byte == 0 && shift > 0 {
-                    return Err(Error::Encoding(format!("{field}: non-canonical length")));
-                }
-                if value > MAX_LEN {
-                    return Err(Error::Encoding(format!(
-                        "{field}: length {value} too large"
-                    )));
-                }
-                return usize::try_from(value)
-                    .map_err(|_| Error::Encoding(format!("{field}: length {value} too large")));
-            }
-        }
-        Err(Error::Encoding(format!("{field}: length overflows")))
-    }
-
-    pub(crate) fn bytes(&mut self, field: &str) -> Result<Vec<u8>, Error> {
-        let len = self.len(field)?;
-        Ok(self.take(len, field)?.to_vec())
-    }
-
-    pub(crate) fn option_bytes(&mut self, field: &str) -> Result<Option<Vec<u8>>, Error> {
-        match self.u8(field)? {
-            0 => Ok(None),
-            1 => Ok(Some(self.bytes(field)?)),
-            tag => Err(Error::Encoding(format!("{field}: option tag {tag}"))),
-        }
     }
 
     pub(crate) fn finish(self) -> Result<(), Error> {
@@ -98,14 +119,24 @@ impl<'a> Reader<'a> {
             )))
         }
     }
+}
 
-    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8], Error> {
-        if self.rest.len() < n {
+impl Source for Reader<'_> {
+    type Error = Error;
+
+    fn fill(&mut self, buf: &mut [u8], field: &str) -> Result<(), Error> {
+        self.check_len(buf.len(), field)?;
+        let (head, tail) = self.rest.split_at(buf.len());
+        buf.copy_from_slice(head);
+        self.rest = tail;
+        Ok(())
+    }
+
+    fn check_len(&self, len: usize, field: &str) -> Result<(), Error> {
+        if self.rest.len() < len {
             return Err(Error::Encoding(format!("{field}: truncated")));
         }
-        let (head, tail) = self.rest.split_at(n);
-        self.rest = tail;
-        Ok(head)
+        Ok(())
     }
 }
 

@@ -25,11 +25,16 @@
 
 use std::collections::HashSet;
 
-use crate::bcs::{Reader, put_bytes, put_option_bytes, put_uleb};
+use crate::bcs::{Reader, Source, put_bytes, put_option_bytes, put_uleb};
 use crate::{Error, KEY_SIZE, ObjectId};
 
 /// The only format version defined.
 pub const VERSION: u8 = 0;
+
+/// The `Ciphertext` enum's variant tags.
+pub(crate) const TAG_AES_256_GCM: usize = 0;
+pub(crate) const TAG_HMAC_256_CTR: usize = 1;
+pub(crate) const TAG_PLAIN: usize = 2;
 
 /// A Seal encrypted object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,10 +82,30 @@ impl EncryptedObject {
     /// The BCS encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
+        self.write_head(&mut out);
+        match &self.ciphertext {
+            Ciphertext::Aes256Gcm { blob, aad } => {
+                put_uleb(&mut out, TAG_AES_256_GCM);
+                put_bytes(&mut out, blob);
+                put_option_bytes(&mut out, aad.as_deref());
+            }
+            Ciphertext::Hmac256Ctr { blob, aad, mac } => {
+                put_uleb(&mut out, TAG_HMAC_256_CTR);
+                put_bytes(&mut out, blob);
+                put_option_bytes(&mut out, aad.as_deref());
+                out.extend_from_slice(mac);
+            }
+            Ciphertext::Plain => put_uleb(&mut out, TAG_PLAIN),
+        }
+        out
+    }
+
+    /// Everything before the ciphertext: what streaming encryption writes before the data.
+    pub(crate) fn write_head(&self, out: &mut Vec<u8>) {
         out.push(self.version);
         out.extend_from_slice(&self.package_id);
-        put_bytes(&mut out, &self.id);
-        put_uleb(&mut out, self.services.len());
+        put_bytes(out, &self.id);
+        put_uleb(out, self.services.len());
         for (object_id, index) in &self.services {
             out.extend_from_slice(object_id);
             out.push(*index);
@@ -92,39 +117,23 @@ impl EncryptedObject {
                 encrypted_shares,
                 encrypted_randomness,
             } => {
-                put_uleb(&mut out, 0);
+                put_uleb(out, 0);
                 out.extend_from_slice(nonce);
-                put_uleb(&mut out, encrypted_shares.len());
+                put_uleb(out, encrypted_shares.len());
                 for share in encrypted_shares {
                     out.extend_from_slice(share);
                 }
                 out.extend_from_slice(encrypted_randomness);
             }
         }
-        match &self.ciphertext {
-            Ciphertext::Aes256Gcm { blob, aad } => {
-                put_uleb(&mut out, 0);
-                put_bytes(&mut out, blob);
-                put_option_bytes(&mut out, aad.as_deref());
-            }
-            Ciphertext::Hmac256Ctr { blob, aad, mac } => {
-                put_uleb(&mut out, 1);
-                put_bytes(&mut out, blob);
-                put_option_bytes(&mut out, aad.as_deref());
-                out.extend_from_slice(mac);
-            }
-            Ciphertext::Plain => put_uleb(&mut out, 2),
-        }
-        out
     }
 
-    /// Parses the BCS encoding strictly (every byte accounted for) and checks the structure
-    /// [`EncryptedObject::validate`] describes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let mut r = Reader::new(bytes);
+    /// Parses everything before the ciphertext (which is left `Plain`), not yet validated:
+    /// the part of an object streaming decryption reads before the data.
+    pub(crate) fn read_head<S: Source>(r: &mut S) -> Result<Self, S::Error> {
         let version = r.u8("version")?;
         if version != VERSION {
-            return Err(Error::UnsupportedVersion(version));
+            return Err(Error::UnsupportedVersion(version).into());
         }
         let package_id = r.array("package_id")?;
         let id = r.bytes("id")?;
@@ -149,36 +158,44 @@ impl EncryptedObject {
                 }
             }
             tag => {
-                return Err(Error::Encoding(format!(
-                    "encrypted_shares: unknown IBE scheme {tag}"
-                )));
+                return Err(
+                    Error::Encoding(format!("encrypted_shares: unknown IBE scheme {tag}")).into(),
+                );
             }
         };
-        let ciphertext = match r.len("ciphertext")? {
-            0 => Ciphertext::Aes256Gcm {
-                blob: r.bytes("ciphertext blob")?,
-                aad: r.option_bytes("ciphertext aad")?,
-            },
-            1 => Ciphertext::Hmac256Ctr {
-                blob: r.bytes("ciphertext blob")?,
-                aad: r.option_bytes("ciphertext aad")?,
-                mac: r.array("ciphertext mac")?,
-            },
-            2 => Ciphertext::Plain,
-            tag => {
-                return Err(Error::Encoding(format!("ciphertext: unknown DEM {tag}")));
-            }
-        };
-        r.finish()?;
-        let object = Self {
+        Ok(Self {
             version,
             package_id,
             id,
             services,
             threshold,
             encrypted_shares,
-            ciphertext,
+            ciphertext: Ciphertext::Plain,
+        })
+    }
+
+    /// Parses the BCS encoding strictly (every byte accounted for) and checks the structure
+    /// [`EncryptedObject::validate`] describes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(bytes);
+        let mut object = Self::read_head(&mut r)?;
+        let ciphertext = match r.len("ciphertext")? {
+            TAG_AES_256_GCM => Ciphertext::Aes256Gcm {
+                blob: r.bytes("ciphertext blob")?,
+                aad: r.option_bytes("ciphertext aad")?,
+            },
+            TAG_HMAC_256_CTR => Ciphertext::Hmac256Ctr {
+                blob: r.bytes("ciphertext blob")?,
+                aad: r.option_bytes("ciphertext aad")?,
+                mac: r.array("ciphertext mac")?,
+            },
+            TAG_PLAIN => Ciphertext::Plain,
+            tag => {
+                return Err(Error::Encoding(format!("ciphertext: unknown DEM {tag}")));
+            }
         };
+        r.finish()?;
+        object.ciphertext = ciphertext;
         object.validate()?;
         Ok(object)
     }

@@ -70,6 +70,20 @@ pub enum Error {
     #[error("the ciphertext failed authentication (data, associated data or MAC altered)")]
     Authentication,
 
+    /// The data would not fit a BCS `vector<u8>` (at most 2³¹ − 1 bytes, the AES-GCM tag
+    /// included), so no Seal client could read the object.
+    #[error("{len} bytes of data are too many for one encrypted object (at most {max})")]
+    TooLarge { len: u64, max: u64 },
+
+    /// Streaming decryption bounds what it holds in memory: an identity or associated data
+    /// longer than that is refused (the whole-buffer `decrypt` takes it).
+    #[error("the object's {field} is {len} bytes, streaming decryption takes at most {max}")]
+    FieldTooLong {
+        field: String,
+        len: usize,
+        max: usize,
+    },
+
     /// A `Plain` object carries no data, only a key; `decrypt` has nothing to return.
     #[error("the object is a Plain key encapsulation: use decrypt_key")]
     PlainObject,

@@ -29,6 +29,7 @@ mod error;
 pub mod ibe;
 pub mod kdf;
 mod shamir;
+pub mod stream;
 
 use std::collections::HashMap;
 
@@ -43,6 +44,7 @@ pub use ibe::{
     verify_proof_of_possession,
 };
 use kdf::{KeyPurpose, derive_key, share_pad};
+pub use stream::{StreamError, StreamHeader, decrypt_stream, encrypt_stream};
 
 /// A Sui object ID (key servers) or package ID: 32 bytes.
 pub type ObjectId = [u8; 32];

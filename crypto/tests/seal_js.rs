@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use floe_crypto::{
-    Ciphertext, Dem, EncryptedObject, Error, MasterSecret, ObjectId, PublicKey, UserSecretKey,
-    decrypt, decrypt_checked, decrypt_key, derive_user_key, encrypt_with, full_id,
+    Ciphertext, Dem, EncryptedObject, Error, MasterSecret, ObjectId, PublicKey, StreamHeader,
+    UserSecretKey, decrypt, decrypt_checked, decrypt_key, decrypt_stream, derive_user_key,
+    encrypt_stream, encrypt_with, full_id,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -269,6 +270,81 @@ fn seal_decrypts_what_floe_encrypts() {
     }
 }
 
+/// Seal's own `decrypt` opens objects written by streaming encryption (a chunk at a time
+/// through a reader), both DEMs, sizes across the 1 MiB chunk boundary, with and without
+/// associated data; and refuses one with a flipped data byte.
+#[test]
+fn seal_decrypts_what_floe_encrypts_streaming() {
+    let servers = Servers::new(4);
+    let mut rng = ChaCha20Rng::seed_from_u64(40);
+    let chunk = floe_crypto::stream::CHUNK_SIZE;
+    let mut requests = Vec::new();
+    let mut expected: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    for dem in [Dem::Aes256Gcm, Dem::Hmac256Ctr] {
+        for (len, aad) in [
+            (0usize, None),
+            (17, Some(b"".as_slice())),
+            (chunk + 33, Some(b"floe model v1".as_slice())),
+        ] {
+            let id = format!("streamed-{len}").into_bytes();
+            let plaintext = data(len, len as u8);
+            let key_servers = servers.key_servers(4);
+            let mut object = Vec::new();
+            encrypt_stream(
+                dem,
+                &PACKAGE,
+                &id,
+                &key_servers,
+                3,
+                len as u64,
+                &mut plaintext.as_slice(),
+                aad,
+                &mut object,
+                &mut rng,
+            )
+            .unwrap();
+            let fid = full_id(&PACKAGE, &id);
+            let keys: Vec<Value> = servers
+                .user_keys(&fid, &[1, 2, 3])
+                .iter()
+                .map(|(id, k)| json!([hex::encode(id), hex::encode(k.to_bytes())]))
+                .collect();
+            let what = format!("{dem:?}, {len} bytes streamed");
+            requests.push(json!({
+                "object": hex::encode(&object),
+                "keys": keys,
+                "publicKeys": null,
+            }));
+            expected.push((what.clone(), Some(plaintext)));
+            if len > 0 {
+                requests.push(json!({
+                    "object": hex::encode(tamper_data(&object)),
+                    "keys": keys,
+                    "publicKeys": null,
+                }));
+                expected.push((format!("{what}, one data byte flipped"), None));
+            }
+        }
+    }
+    let answer = oracle(&json!({ "decrypt": requests }));
+    let results = answer["decrypt"].as_array().unwrap();
+    assert_eq!(results.len(), expected.len());
+    for (result, (what, plaintext)) in results.iter().zip(&expected) {
+        match plaintext {
+            Some(plaintext) => assert!(
+                result.get("plaintext").map(unhex).as_ref() == Some(plaintext),
+                "{what}: Seal answered {}",
+                truncate(result)
+            ),
+            None => assert!(
+                result.get("error").is_some(),
+                "{what}: Seal should refuse, answered {}",
+                truncate(result)
+            ),
+        }
+    }
+}
+
 /// Flips the first ciphertext byte (or, for an empty HMAC-CTR ciphertext, a MAC byte), leaving
 /// the key encapsulation intact so only the data's authentication can catch it.
 fn tamper_data(object: &[u8]) -> Vec<u8> {
@@ -354,6 +430,18 @@ fn floe_decrypts_what_seal_encrypts() {
             plaintext,
             "{what}: all keys, consistency checked"
         );
+        let mut input = std::io::Cursor::new(&object);
+        let header = StreamHeader::read(&mut input).unwrap();
+        let mut streamed = Vec::new();
+        decrypt_stream(
+            &header,
+            &mut input,
+            &mut streamed,
+            &servers.user_keys(&fid, &last),
+            Some(&pks),
+        )
+        .unwrap();
+        assert_eq!(streamed, plaintext, "{what}: streaming decryption");
         let key = decrypt_key(&object, &servers.user_keys(&fid, &first), None).unwrap();
         assert_eq!(
             key.as_bytes().as_slice(),
