@@ -64,6 +64,25 @@ fn main() {
         .map(|(m, (sid, _))| (*sid, derive_user_key(m, &fid)))
         .collect();
 
+    for &dem in &dems {
+        // The cipher alone: plaintext from io::repeat, ciphertext into io::sink (no files).
+        let (wall, cpu) = timed(|| {
+            encrypt_stream(
+                dem,
+                &PACKAGE,
+                id,
+                &servers,
+                3,
+                size,
+                &mut std::io::repeat(0x5a).take(size),
+                None,
+                &mut std::io::sink(),
+                &mut rng,
+            )
+            .unwrap();
+        });
+        report("encrypt, no files", dem, size, wall, cpu);
+    }
     for dem in dems {
         for _ in 0..runs {
             let (wall, cpu) = timed(|| {
