@@ -70,6 +70,7 @@ fn kind(module: &str, function: &str, param: &ParamType) -> Result<Option<Kind>,
         "vector<u64>" => "&[u64]",
         "vector<String>" => "&[String]",
         "vector<vector<u8>>" => "&[Vec<u8>]",
+        "vector<ID>" | "vector<address>" => "&[Address]",
         _ if base.starts_with(|c: char| c.is_ascii_uppercase()) => return Ok(Some(Kind::Object)),
         other => {
             return Err(format!(

@@ -186,7 +186,8 @@ sample_default!(
     &'static [u16],
     &'static [u64],
     &'static [String],
-    &'static [Vec<u8>]
+    &'static [Vec<u8>],
+    &'static [Address]
 );
 
 impl Sample for Address {

@@ -1099,6 +1099,41 @@ public(package) fun emit_license_destroyed(license_id: ID, model_id: ID) {
     event::emit(LicenseDestroyed { license_id, model_id });
 }
 
+// === key_server ===
+
+/// A Seal key server was registered (`key_server::create_and_transfer_v1`, or
+/// `key_server::create_for_node` with the storage node it belongs to). `key_server_id` is its
+/// service ID in encrypted objects; `pk` its IBE public key (96 bytes, G2).
+public struct KeyServerRegistered has copy, drop {
+    key_server_id: ID,
+    owner: address,
+    node_id: Option<ID>,
+    name: std::string::String,
+    url: std::string::String,
+    pk: vector<u8>,
+}
+
+public(package) fun emit_key_server_registered(
+    key_server_id: ID,
+    owner: address,
+    node_id: Option<ID>,
+    name: std::string::String,
+    url: std::string::String,
+    pk: vector<u8>,
+) {
+    event::emit(KeyServerRegistered { key_server_id, owner, node_id, name, url, pk });
+}
+
+/// A key server's owner changed its URL (`key_server::update`).
+public struct KeyServerUrlUpdated has copy, drop {
+    key_server_id: ID,
+    url: std::string::String,
+}
+
+public(package) fun emit_key_server_url_updated(key_server_id: ID, url: std::string::String) {
+    event::emit(KeyServerUrlUpdated { key_server_id, url });
+}
+
 // === upgrade ===
 
 /// The admin brought the protocol's shared objects (`System`, `Treasury`, `BlobRegistry`,
@@ -1110,6 +1145,203 @@ public struct PackageMigrated has copy, drop {
 
 public(package) fun emit_package_migrated(version: u64, system_id: ID) {
     event::emit(PackageMigrated { version, system_id });
+}
+
+// === compute ===
+
+/// A compute provider registered (`compute::register_provider`) with `stake` WAL, the ed25519
+/// key of its account `operator`, and its network address.
+public struct ComputeProviderRegistered has copy, drop {
+    provider_id: ID,
+    cap_id: ID,
+    operator: address,
+    public_key: vector<u8>,
+    network_address: std::string::String,
+    stake: u64,
+}
+
+public(package) fun emit_compute_provider_registered(
+    provider_id: ID,
+    cap_id: ID,
+    operator: address,
+    public_key: vector<u8>,
+    network_address: std::string::String,
+    stake: u64,
+) {
+    event::emit(ComputeProviderRegistered {
+        provider_id,
+        cap_id,
+        operator,
+        public_key,
+        network_address,
+        stake,
+    });
+}
+
+/// A provider's unbonded stake or network address changed (stake added, withdrawn or bonded in
+/// a job; `compute::add_stake`, `withdraw_stake`, `set_network_address`, `submit_result`).
+public struct ComputeProviderUpdated has copy, drop {
+    provider_id: ID,
+    stake: u64,
+    network_address: std::string::String,
+}
+
+public(package) fun emit_compute_provider_updated(
+    provider_id: ID,
+    stake: u64,
+    network_address: std::string::String,
+) {
+    event::emit(ComputeProviderUpdated { provider_id, stake, network_address });
+}
+
+/// A compute job was opened (`compute::create_job`): `price` WAL in escrow until settlement or
+/// refund; `k` of `providers` must agree before `deadline_ms`.
+public struct ComputeJobCreated has copy, drop {
+    job_id: ID,
+    owner: address,
+    model_id: ID,
+    model_version: u64,
+    model_blob_id: u256,
+    input_blob_id: u256,
+    providers: vector<ID>,
+    k: u64,
+    deadline_ms: u64,
+    price: u64,
+}
+
+public(package) fun emit_compute_job_created(
+    job_id: ID,
+    owner: address,
+    model_id: ID,
+    model_version: u64,
+    model_blob_id: u256,
+    input_blob_id: u256,
+    providers: vector<ID>,
+    k: u64,
+    deadline_ms: u64,
+    price: u64,
+) {
+    event::emit(ComputeJobCreated {
+        job_id,
+        owner,
+        model_id,
+        model_version,
+        model_blob_id,
+        input_blob_id,
+        providers,
+        k,
+        deadline_ms,
+        price,
+    });
+}
+
+/// A chosen provider submitted its result (`compute::submit_result`), bonding `bond` WAL.
+public struct ComputeResultSubmitted has copy, drop {
+    job_id: ID,
+    provider_id: ID,
+    operator: address,
+    output_blob_id: u256,
+    output_blob_object_id: ID,
+    output_hash: vector<u8>,
+    bond: u64,
+    timestamp_ms: u64,
+}
+
+public(package) fun emit_compute_result_submitted(
+    job_id: ID,
+    provider_id: ID,
+    operator: address,
+    output_blob_id: u256,
+    output_blob_object_id: ID,
+    output_hash: vector<u8>,
+    bond: u64,
+    timestamp_ms: u64,
+) {
+    event::emit(ComputeResultSubmitted {
+        job_id,
+        provider_id,
+        operator,
+        output_blob_id,
+        output_blob_object_id,
+        output_hash,
+        bond,
+        timestamp_ms,
+    });
+}
+
+/// A job settled (`compute::settle`): `providers_paid` providers agreed on `output_hash` and
+/// were paid `paid_each` WAL each (bonds back); `fee_burned` is the protocol fee plus
+/// rounding dust, `slashed` the bonds of disagreeing providers, burned.
+public struct ComputeJobSettled has copy, drop {
+    job_id: ID,
+    model_id: ID,
+    output_blob_id: u256,
+    output_hash: vector<u8>,
+    paid_each: u64,
+    providers_paid: u64,
+    fee_burned: u64,
+    slashed: u64,
+    timestamp_ms: u64,
+}
+
+public(package) fun emit_compute_job_settled(
+    job_id: ID,
+    model_id: ID,
+    output_blob_id: u256,
+    output_hash: vector<u8>,
+    paid_each: u64,
+    providers_paid: u64,
+    fee_burned: u64,
+    slashed: u64,
+    timestamp_ms: u64,
+) {
+    event::emit(ComputeJobSettled {
+        job_id,
+        model_id,
+        output_blob_id,
+        output_hash,
+        paid_each,
+        providers_paid,
+        fee_burned,
+        slashed,
+        timestamp_ms,
+    });
+}
+
+/// A provider whose output hash differed from the settled one lost its bond (`amount`,
+/// burned) at settlement (`compute::settle`).
+public struct ComputeProviderSlashed has copy, drop {
+    job_id: ID,
+    provider_id: ID,
+    operator: address,
+    amount: u64,
+}
+
+public(package) fun emit_compute_provider_slashed(
+    job_id: ID,
+    provider_id: ID,
+    operator: address,
+    amount: u64,
+) {
+    event::emit(ComputeProviderSlashed { job_id, provider_id, operator, amount });
+}
+
+/// A job without agreeing results was refunded after its deadline (`compute::refund`):
+/// `amount` WAL back to `owner`, bonds back to their providers.
+public struct ComputeJobRefunded has copy, drop {
+    job_id: ID,
+    owner: address,
+    amount: u64,
+    timestamp_ms: u64,
+}
+
+public(package) fun emit_compute_job_refunded(
+    job_id: ID,
+    owner: address,
+    amount: u64,
+    timestamp_ms: u64,
+) {
+    event::emit(ComputeJobRefunded { job_id, owner, amount, timestamp_ms });
 }
 
 // === Test-only ===
