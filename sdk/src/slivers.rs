@@ -2,9 +2,12 @@
 //! sliver pairs of its shards and gather a quorum certificate; read the metadata and enough
 //! primary slivers back and decode. Chain-free, so it is tested with in-memory nodes.
 
+use std::borrow::Cow;
+
 use floe_encoder::{BlobId, BlobMetadata, DecodeError, Sliver, SliverPair};
 use futures::future::join_all;
 use sui_sdk_types::Address;
+use tokio::sync::Semaphore;
 
 use crate::bls::{self, BlsError};
 use crate::committee::Committee;
@@ -106,20 +109,60 @@ pub async fn store_slivers<D: NodeDirectory>(
     pairs: &[SliverPair],
     blob_object: Address,
 ) -> Result<Certificate, SliverError> {
+    store_slivers_from(nodes, committee, metadata, pairs, blob_object).await
+}
+
+/// At most this many sliver pairs are read and on their way to nodes at once, whatever the
+/// committee's size: with pairs read from disk ([`Pairs`]) this bounds a store's memory at a
+/// few pairs (each held twice while sent: as read and as the request body).
+pub const MAX_PAIRS_IN_FLIGHT: usize = 4;
+
+/// Where [`store_slivers_from`] takes each sliver pair from: memory, or a spill on disk that
+/// gives one pair at a time (`crate::stream`).
+pub trait Pairs: Sync {
+    /// The number of pairs (the encoding's shard count).
+    fn count(&self) -> usize;
+
+    /// Pair `index`; an error is a message naming what could not be read.
+    fn pair(&self, index: usize) -> Result<Cow<'_, SliverPair>, String>;
+}
+
+impl Pairs for [SliverPair] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn pair(&self, index: usize) -> Result<Cow<'_, SliverPair>, String> {
+        self.get(index)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| format!("there is no sliver pair {index}"))
+    }
+}
+
+/// [`store_slivers`] with the pairs taken from `pairs` one at a time as they are sent, at most
+/// [`MAX_PAIRS_IN_FLIGHT`] at once; each node still gets its pairs one after the other.
+pub async fn store_slivers_from<D: NodeDirectory, P: Pairs + ?Sized>(
+    nodes: &D,
+    committee: &Committee,
+    metadata: &BlobMetadata,
+    pairs: &P,
+    blob_object: Address,
+) -> Result<Certificate, SliverError> {
     let n = usize::from(committee.n_shards);
-    if pairs.len() != n || metadata.n_shards() != n {
+    if pairs.count() != n || metadata.n_shards() != n {
         return Err(SliverError::ShardCountMismatch {
-            encoded: pairs.len(),
+            encoded: pairs.count(),
             committee: n,
         });
     }
     let blob_id = metadata.blob_id();
-    let mut per_member: Vec<Vec<(u16, &SliverPair)>> = vec![Vec::new(); committee.members.len()];
+    let mut per_member: Vec<Vec<(u16, usize)>> = vec![Vec::new(); committee.members.len()];
     for (pair, holder, shard) in holders(committee, &blob_id) {
         if let Some(k) = holder {
-            per_member[k].push((shard, &pairs[pair]));
+            per_member[k].push((shard, pair));
         }
     }
+    let in_flight = Semaphore::new(MAX_PAIRS_IN_FLIGHT);
     let message = bls::certification_message(committee.epoch, &blob_id.0);
     let tasks =
         committee
@@ -129,6 +172,7 @@ pub async fn store_slivers<D: NodeDirectory>(
             .enumerate()
             .map(|(k, (member, assigned))| {
                 let message = &message;
+                let in_flight = &in_flight;
                 async move {
                     let Some(client) = nodes.client(member.node_id) else {
                         return (k, member.node_id, Err("no client for this node".to_owned()));
@@ -138,7 +182,7 @@ pub async fn store_slivers<D: NodeDirectory>(
                         committee.epoch,
                         (blob_object, &blob_id),
                         metadata,
-                        &assigned,
+                        (pairs, &assigned, in_flight),
                         message,
                     )
                     .await;
@@ -177,12 +221,12 @@ pub async fn store_slivers<D: NodeDirectory>(
 }
 
 /// Stores one node's pairs; its confirmation signature, `None` if it holds no pair.
-async fn store_at_node<C: StorageNodeClient>(
+async fn store_at_node<C: StorageNodeClient, P: Pairs + ?Sized>(
     client: &C,
     epoch: u64,
     (blob_object, blob_id): (Address, &BlobId),
     metadata: &BlobMetadata,
-    assigned: &[(u16, &SliverPair)],
+    (pairs, assigned, in_flight): (&P, &[(u16, usize)], &Semaphore),
     message: &[u8],
 ) -> Result<Option<[u8; 96]>, String> {
     if assigned.is_empty() {
@@ -192,9 +236,16 @@ async fn store_at_node<C: StorageNodeClient>(
         .store_registered_metadata(blob_object, blob_id, metadata)
         .await
         .map_err(|e| format!("metadata: {e}"))?;
-    for (shard, pair) in assigned {
+    for &(shard, index) in assigned {
+        let _permit = in_flight
+            .acquire()
+            .await
+            .map_err(|_| "the store was cancelled".to_owned())?;
+        let pair = pairs
+            .pair(index)
+            .map_err(|e| format!("shard {shard}: {e}"))?;
         client
-            .store_sliver_pair(*shard, blob_id, pair)
+            .store_sliver_pair(shard, blob_id, &pair)
             .await
             .map_err(|e| format!("shard {shard}: {e}"))?;
     }
