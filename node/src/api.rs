@@ -632,8 +632,27 @@ async fn get_metadata(
     ApiPath(blob_id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
-    let metadata = blocking(move || state.store.metadata(&blob_id).map_err(store_problem)).await?;
+    let metadata = metadata_or_fetch(&state, blob_id).await?;
     Ok(octets(metadata.to_bytes()))
+}
+
+/// The stored metadata of `blob_id`; while this node is still migrating shards it gained,
+/// metadata not here yet is fetched from a peer first ([`recovery::metadata_for_read`]).
+async fn metadata_or_fetch(
+    state: &Arc<NodeState>,
+    blob_id: BlobId,
+) -> Result<Arc<BlobMetadata>, Problem> {
+    let store = state.store.clone();
+    match blocking(move || Ok(store.metadata(&blob_id))).await? {
+        Err(StoreError::UnknownBlob(_)) => {
+            let epoch = state.epoch.load(Ordering::Relaxed);
+            match recovery::metadata_for_read(state, &blob_id, epoch).await {
+                Some(metadata) => Ok(metadata),
+                None => Err(store_problem(StoreError::UnknownBlob(blob_id))),
+            }
+        }
+        other => other.map_err(store_problem),
+    }
 }
 
 /// Stores one sliver pair. Its size follows from the blob's stored metadata, so a body larger
@@ -799,10 +818,14 @@ async fn pair_or_fetch(
     let store = state.store.clone();
     let stored = blocking(move || Ok(store.pair(&blob_id, shard))).await?;
     match stored {
-        Err(StoreError::NotStored { .. }) => {
+        Err(StoreError::NotStored { .. } | StoreError::UnknownBlob(_)) => {
             if let Some(holder) = recovery::pending_previous_holder(state, shard) {
                 let epoch = state.epoch.load(Ordering::Relaxed);
-                if recovery::transfer_pair(state, &holder, &blob_id, shard, epoch).await {
+                // A node new to the committee may not have the metadata the pair is checked
+                // against yet.
+                if metadata_or_fetch(state, blob_id).await.is_ok()
+                    && recovery::transfer_pair(state, &holder, &blob_id, shard, epoch).await
+                {
                     tracing::debug!(%blob_id, shard, "pending shard's pair fetched for a read");
                 }
             }

@@ -386,20 +386,9 @@ impl Recovery {
         view: &CommitteeView,
         blob_id: &BlobId,
     ) -> Result<BlobMetadata, RecoverError> {
-        use floe_sdk::nodes::StorageNodeClient as _;
-        for member in self.others(view) {
-            // `read_metadata` checks the bytes against the blob ID.
-            match HttpNodeClient::new(&member.url)
-                .read_metadata(blob_id)
-                .await
-            {
-                Ok(metadata) => return Ok(metadata),
-                Err(e) => {
-                    tracing::debug!(blob = %blob_id, peer = %member.node_id, error = %e, "no metadata from peer")
-                }
-            }
-        }
-        Err(RecoverError::NoMetadata(*blob_id))
+        metadata_from(self.others(view), blob_id)
+            .await
+            .ok_or(RecoverError::NoMetadata(*blob_id))
     }
 
     fn others<'a>(&self, view: &'a CommitteeView) -> impl Iterator<Item = &'a Member> + 'a {
@@ -526,6 +515,88 @@ pub async fn transfer_pair(
             false
         }
     }
+}
+
+/// The metadata of `blob_id` from the first of `members` whose answer matches the blob ID.
+async fn metadata_from<'a>(
+    members: impl Iterator<Item = &'a Member>,
+    blob_id: &BlobId,
+) -> Option<BlobMetadata> {
+    use floe_sdk::nodes::StorageNodeClient as _;
+    for member in members {
+        // `read_metadata` checks the bytes against the blob ID.
+        match HttpNodeClient::new(&member.url)
+            .read_metadata(blob_id)
+            .await
+        {
+            Ok(metadata) => return Some(metadata),
+            Err(e) => {
+                tracing::debug!(blob = %blob_id, peer = %member.node_id, error = %e, "no metadata from peer")
+            }
+        }
+    }
+    None
+}
+
+/// Metadata for a read that arrives before this node's migration has fetched it.
+///
+/// Right after an epoch change a node that gained shards holds neither their pairs nor, for a
+/// node new to the committee, any metadata; until its migration pass reaches a blob, readers
+/// asking it would get 404s, and a committee that changed by more than f shards would fail
+/// every read. So while this node still has shards pending, the metadata of a blob certified
+/// on-chain and live at `epoch` is fetched on demand from the previous committee (then the
+/// current one), checked against the blob ID, stored with the certificate's registration as
+/// migration would store it, and returned. `None` when the node is not migrating, the blob is
+/// not certified and live here, or no peer had it.
+pub async fn metadata_for_read(
+    state: &NodeState,
+    blob_id: &BlobId,
+    epoch: u64,
+) -> Option<Arc<BlobMetadata>> {
+    let node = state.node_id?;
+    let current = state.peers.current()?;
+    if current.member(node)?.pending.is_empty() {
+        return None;
+    }
+    let store = state.store.clone();
+    let id = *blob_id;
+    let registration = blocking(move || live_certificate(&store, &id, epoch))
+        .await
+        .ok()
+        .flatten()?;
+    let previous = state.peers.previous();
+    let peers = previous
+        .iter()
+        .flat_map(|view| view.members.iter())
+        .chain(current.members.iter())
+        .filter(|m| m.node_id != node);
+    let metadata = metadata_from(peers, blob_id).await?;
+    let store = state.store.clone();
+    let stored = metadata.clone();
+    if let Err(e) = blocking(move || store.put_metadata(&id, &stored, registration)).await {
+        tracing::warn!(blob = %blob_id, error = %e, "metadata fetched for a read not stored");
+    } else {
+        tracing::debug!(blob = %blob_id, "metadata fetched from a peer for a read during migration");
+    }
+    Some(Arc::new(metadata))
+}
+
+/// The registration a certified blob's data is kept under: of the certified `Blob` objects
+/// this node saw on-chain, the one ending last, if it ends after `epoch`.
+fn live_certificate(
+    store: &Store,
+    blob_id: &BlobId,
+    epoch: u64,
+) -> Result<Option<Registration>, StoreError> {
+    Ok(store
+        .certified(blob_id)?
+        .into_iter()
+        .filter(|(_, end)| *end > epoch)
+        .max_by_key(|(_, end)| *end)
+        .map(|(blob_object, end_epoch)| Registration {
+            blob_object,
+            end_epoch,
+        }))
 }
 
 /// The member of the previous committee that held `shard`, when this node gained it at the
@@ -658,17 +729,8 @@ fn needs_work(store: &Store, epoch: u64, n_shards: usize) -> Result<Vec<Work>, S
         else {
             continue;
         };
-        let certified = store.certified(&blob_id)?;
-        let Some(&(blob_object, end_epoch)) = certified
-            .iter()
-            .filter(|(_, end)| *end > epoch)
-            .max_by_key(|(_, end)| *end)
-        else {
+        let Some(registration) = live_certificate(store, &blob_id, epoch)? else {
             continue;
-        };
-        let registration = Registration {
-            blob_object,
-            end_epoch,
         };
         match store.metadata(&blob_id) {
             Ok(metadata) => {

@@ -317,6 +317,119 @@ async fn the_sdk_flows_store_certify_and_read_across_four_nodes() {
     assert_eq!(read, data);
 }
 
+/// A whole new committee takes every shard at an epoch change. Before any of its nodes has run
+/// migration (no recovery loop runs here), the sdk's read flow against the new committee still
+/// returns the blob: each new node fetches the metadata and the pairs it is asked for from the
+/// previous holders on demand, checked, instead of answering 404 until its migration reaches
+/// the blob.
+#[tokio::test]
+async fn a_new_committee_serves_reads_before_its_migration_ran() {
+    use floe_node::peers::{CommitteeView, Member as Peer};
+    let n = 10u16;
+    let shard_sets: Vec<Vec<u16>> = vec![vec![0, 1], vec![2, 3], vec![4, 5], vec![6, 7, 8, 9]];
+    let chain = Arc::new(Chain::default());
+    let dirs: Vec<_> = (0..8).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut nodes = Vec::new();
+    for k in 0..8 {
+        let seed = k as u8 + 1;
+        let (url, state) = start(
+            dirs[k].path(),
+            shard_sets[k % 4].clone(),
+            seed,
+            None,
+            &chain,
+        )
+        .await;
+        nodes.push((Address::new([seed; 32]), url, state));
+    }
+    let view = |epoch: u64, range: std::ops::Range<usize>, pending: bool| CommitteeView {
+        epoch,
+        n_shards: n,
+        members: nodes[range]
+            .iter()
+            .enumerate()
+            .map(|(k, (node_id, url, state))| Peer {
+                node_id: *node_id,
+                url: url.clone(),
+                public_key: state.key.public_key().to_vec(),
+                shards: shard_sets[k].clone(),
+                pending: if pending {
+                    shard_sets[k].clone()
+                } else {
+                    vec![]
+                },
+            })
+            .collect(),
+    };
+    let committee_of = |epoch: u64, range: std::ops::Range<usize>| Committee {
+        epoch,
+        n_shards: n,
+        members: nodes[range]
+            .iter()
+            .enumerate()
+            .map(|(k, (node_id, _, _))| Member {
+                node_id: *node_id,
+                shards: shard_sets[k].clone(),
+            })
+            .collect(),
+    };
+    let directory: HashMap<Address, HttpNodeClient> = {
+        let mut directory = HashMap::new();
+        for (node_id, url, _) in &nodes {
+            directory.insert(*node_id, HttpNodeClient::connect(url).await.unwrap());
+        }
+        directory
+    };
+    // Epoch 1: nodes 1–4 store and certify the blob.
+    let (metadata, pairs, data) = blob(usize::from(n), 50_000);
+    let blob_id = metadata.blob_id();
+    let object = chain.register(&metadata, EPOCH + 5);
+    let old = committee_of(EPOCH, 0..4);
+    slivers::store_slivers(&directory, &old, &metadata, &pairs, object)
+        .await
+        .unwrap();
+    // Epoch 2: nodes 5–8 hold every shard, all pending. Every node has seen both committees and
+    // the certification event; the new nodes hold nothing yet.
+    for (_, _, state) in &nodes {
+        state.peers.update(view(EPOCH, 0..4, false));
+        state.peers.update(view(EPOCH + 1, 4..8, true));
+        state.epoch.store(EPOCH + 1, Ordering::Relaxed);
+        state
+            .store
+            .record_certified(&blob_id, object, EPOCH + 5)
+            .unwrap();
+    }
+    let new = committee_of(EPOCH + 1, 4..8);
+    for (_, _, state) in &nodes[4..] {
+        assert!(
+            state.store.metadata(&blob_id).is_err(),
+            "nothing migrated yet"
+        );
+    }
+    let read = slivers::read_slivers(&directory, &new, &blob_id)
+        .await
+        .unwrap();
+    assert_eq!(read, data);
+    // What was fetched for the read is kept, checked: the new holders asked for pairs now have
+    // them and the metadata.
+    let fetched: usize = nodes[4..]
+        .iter()
+        .map(|(_, _, state)| match state.store.metadata(&blob_id) {
+            Ok(kept) => {
+                assert_eq!(*kept, metadata);
+                state.store.stored_shards(&blob_id).unwrap().len()
+            }
+            Err(_) => 0,
+        })
+        .sum();
+    assert!(fetched > 0, "the read was served from fetched pairs");
+    // Only blobs certified on-chain are fetched on demand: any other blob ID stays 404, so a
+    // reader cannot make a new node fetch arbitrary data from its peers.
+    let other = blob(usize::from(n), 1_000).0.blob_id();
+    let answer = directory[&nodes[4].0].read_metadata(&other).await;
+    assert!(matches!(answer, Err(NodeError::NotFound)), "{answer:?}");
+}
+
 /// The rule "nodes accept and confirm only blobs registered and paid for on-chain", attacked
 /// the ways a user who wants free storage would: no registration, someone else's registration
 /// for other bytes, an expired one, a deleted one, a look-alike object, too little storage, and
