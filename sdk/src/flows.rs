@@ -6,7 +6,7 @@
 //! enough), executes it, and reads what it created from the transaction's events, so the
 //! caller gets object IDs and values instead of effects to dig through.
 
-use floe_encoder::{BlobId, BlobMetadata, EncodeError, EncodingConfig, SliverPair};
+use floe_encoder::{BlobId, BlobMetadata, EncodeError, EncodingConfig};
 use serde::de::DeserializeOwned;
 use sui_crypto::ed25519::Ed25519PrivateKey;
 use sui_sdk_types::{Address, Digest, ObjectReference, Owner, StructTag};
@@ -20,7 +20,8 @@ use crate::move_types::{
     self, events, license::License, staking_pool::StakingPool, system::System,
 };
 use crate::nodes::NodeDirectory;
-use crate::slivers::{self, Certificate, SliverError};
+use crate::slivers::{self, Certificate, Pairs, SliverError};
+use crate::stream::{self, Phase, Progress, SpilledPairs, StreamError};
 use crate::tx::{self, CoinRef, TxError};
 
 /// RS2, the only encoding the package accepts.
@@ -44,6 +45,8 @@ pub enum FlowError {
     Encode(#[from] EncodeError),
     #[error(transparent)]
     Slivers(#[from] SliverError),
+    #[error(transparent)]
+    Stream(#[from] StreamError),
     #[error(
         "not enough WAL: the flow needs {needed} base units, the sender's WAL coins hold \
          {available}; get more WAL (1 WAL = 10^9 base units)"
@@ -390,12 +393,65 @@ impl Floe {
         deletable: bool,
     ) -> Result<StoredBlob, FlowError> {
         let system = self.system().await?;
-        let mut committee = Committee::from_system(&system);
+        let committee = Committee::from_system(&system);
         if committee.members.is_empty() {
             return Err(FlowError::NoCommittee);
         }
         let config = EncodingConfig::new(usize::from(system.n_shards))?;
         let (metadata, pairs) = floe_encoder::encode(&config, blob)?;
+        self.store_encoded(
+            nodes,
+            (system, committee),
+            &metadata,
+            pairs.as_slice(),
+            epochs_ahead,
+            deletable,
+        )
+        .await
+    }
+
+    /// Stores the file at `path` like [`Floe::store_blob`], with memory bounded by a few
+    /// slivers whatever the file's size: it is encoded once into a spill on disk (about 2.5 ×
+    /// the file, in a temporary directory removed when the store ends, failed or not), and
+    /// each sliver pair is read back as it is sent (see [`crate::stream`]).
+    pub async fn store_file<D: NodeDirectory>(
+        &mut self,
+        nodes: &D,
+        path: &std::path::Path,
+        epochs_ahead: u64,
+        deletable: bool,
+        progress: std::sync::Arc<dyn Progress>,
+    ) -> Result<StoredBlob, FlowError> {
+        let system = self.system().await?;
+        let committee = Committee::from_system(&system);
+        if committee.members.is_empty() {
+            return Err(FlowError::NoCommittee);
+        }
+        let config = EncodingConfig::new(usize::from(system.n_shards))?;
+        let (metadata, pairs) = SpilledPairs::encode(config, path, progress.clone()).await?;
+        progress.phase(Phase::Sending, pairs.total_bytes());
+        self.store_encoded(
+            nodes,
+            (system, committee),
+            &metadata,
+            &pairs,
+            epochs_ahead,
+            deletable,
+        )
+        .await
+    }
+
+    /// Registers (or resumes) an encoded blob, sends its pairs and certifies it, riding
+    /// through epoch changes.
+    async fn store_encoded<D: NodeDirectory, P: Pairs + ?Sized>(
+        &mut self,
+        nodes: &D,
+        (system, mut committee): (System, Committee),
+        metadata: &BlobMetadata,
+        pairs: &P,
+        epochs_ahead: u64,
+        deletable: bool,
+    ) -> Result<StoredBlob, FlowError> {
         // A store that failed after paying left its Blob registered: finish that one instead
         // of registering and paying again.
         let resumable = self
@@ -405,7 +461,7 @@ impl Floe {
         let registered = match resumable {
             Some(registered) => registered,
             None => {
-                self.register_blob(&system, &metadata, epochs_ahead, deletable)
+                self.register_blob(&system, metadata, epochs_ahead, deletable)
                     .await?
             }
         };
@@ -414,7 +470,7 @@ impl Floe {
         let mut epoch_changes = 0;
         loop {
             let failure = match self
-                .confirm_and_certify(nodes, &committee, &metadata, &pairs, &blob_reference)
+                .confirm_and_certify(nodes, &committee, metadata, pairs, &blob_reference)
                 .await
             {
                 Ok((certificate, certified)) => {
@@ -449,18 +505,23 @@ impl Floe {
     }
 
     /// Hands the slivers to `committee` and certifies the blob with their confirmations.
-    async fn confirm_and_certify<D: NodeDirectory>(
+    async fn confirm_and_certify<D: NodeDirectory, P: Pairs + ?Sized>(
         &mut self,
         nodes: &D,
         committee: &Committee,
         metadata: &BlobMetadata,
-        pairs: &[SliverPair],
+        pairs: &P,
         blob_object: &ObjectReference,
     ) -> Result<(Certificate, ExecutedTransaction), FlowError> {
         // Nodes store only registered blobs: they read this Blob object to check it.
-        let certificate =
-            slivers::store_slivers(nodes, committee, metadata, pairs, *blob_object.object_id())
-                .await?;
+        let certificate = slivers::store_slivers_from(
+            nodes,
+            committee,
+            metadata,
+            pairs,
+            *blob_object.object_id(),
+        )
+        .await?;
         let certified = self.certify_blob(blob_object, &certificate).await?;
         Ok((certificate, certified))
     }
@@ -526,6 +587,21 @@ impl Floe {
     ) -> Result<Vec<u8>, FlowError> {
         let committee = self.committee().await?;
         Ok(slivers::read_slivers(nodes, &committee, blob_id).await?)
+    }
+
+    /// Reads blob `blob_id` into `out` (at `out_path`, which the check of the blob ID reads
+    /// back) with memory bounded by a few slivers; returns its length. See
+    /// [`stream::read_to_file`].
+    pub async fn read_blob_to_file<D: NodeDirectory>(
+        &mut self,
+        nodes: &D,
+        blob_id: &BlobId,
+        out: &std::fs::File,
+        out_path: &std::path::Path,
+        progress: std::sync::Arc<dyn Progress>,
+    ) -> Result<u64, FlowError> {
+        let committee = self.committee().await?;
+        Ok(stream::read_to_file(nodes, &committee, blob_id, out, out_path, progress).await?)
     }
 
     // === Blob management ===
@@ -943,7 +1019,7 @@ impl Floe {
     /// largest coins, merged when one is not enough), and that source coin. A Move call that
     /// takes `&mut Coin<WAL>` can then take at most `amount`; merge the payment coin back into
     /// the source afterwards so no coin is left behind (empty or with change).
-    async fn exact_payment(
+    pub(crate) async fn exact_payment(
         &mut self,
         builder: &mut TransactionBuilder,
         amount: u64,
@@ -955,12 +1031,12 @@ impl Floe {
     }
 
     /// Transfers results to the sender, so owned objects a call returns are kept.
-    fn keep(&self, builder: &mut TransactionBuilder, objects: Vec<Argument>) {
+    pub(crate) fn keep(&self, builder: &mut TransactionBuilder, objects: Vec<Argument>) {
         let me = builder.pure(&self.sender);
         builder.transfer_objects(objects, me);
     }
 
-    async fn owned_input(&mut self, id: Address) -> Result<ObjectInput, FlowError> {
+    pub(crate) async fn owned_input(&mut self, id: Address) -> Result<ObjectInput, FlowError> {
         let object = self.client.object(id).await?;
         Ok(ObjectInput::owned(id, object.version(), object.digest()))
     }
@@ -1092,7 +1168,7 @@ fn decode_object<T: DeserializeOwned>(
 }
 
 /// The first event of the floe `events` module named `name`, decoded.
-fn event<T: DeserializeOwned>(
+pub(crate) fn event<T: DeserializeOwned>(
     executed: &ExecutedTransaction,
     name: &'static str,
 ) -> Result<T, FlowError> {
@@ -1121,7 +1197,7 @@ fn written(executed: &ExecutedTransaction, id: Address) -> Result<ObjectReferenc
 }
 
 /// A shared object the transaction created, with its initial shared version.
-fn shared_created(executed: &ExecutedTransaction, id: Address) -> Result<SharedObject, FlowError> {
+pub(crate) fn shared_created(executed: &ExecutedTransaction, id: Address) -> Result<SharedObject, FlowError> {
     executed
         .created()
         .into_iter()

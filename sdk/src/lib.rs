@@ -46,6 +46,7 @@ pub mod quilt;
 pub mod range_read;
 pub mod reconnect;
 pub mod slivers;
+pub mod stream;
 pub mod tx;
 
 pub use aborts::FloeAbort;
