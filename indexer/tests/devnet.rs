@@ -846,8 +846,14 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         format!("/v1/blobs/{blob_id}"),
         format!("/v1/blobs/{decimal}"),
     ] {
-        let answer = get_json(addr, &path).await;
+        let mut answer = get_json(addr, &path).await;
         assert_eq!(answer["checkpoint"], last);
+        // The model version published with it is checked with the versions below.
+        let versions = answer["item"]
+            .as_object_mut()
+            .unwrap()
+            .remove("model_versions");
+        assert_eq!(versions.unwrap().as_array().unwrap().len(), 1);
         let item = &answer["item"];
         nulls_only("blob ID", item, &[]);
         assert_eq!(
@@ -1032,6 +1038,11 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             "tx_digest": published_at.tx_digest,
             "blob_object_id": stored.blob_object.to_string(),
         })
+    );
+    // The blob's page lists the version published with it.
+    assert_eq!(
+        get_json(addr, &format!("/v1/blobs/{blob_id}")).await["item"]["model_versions"],
+        json!([versions[0]])
     );
 
     // /v1/offers, /v1/licenses, /v1/licenses/{id}: the LicenseOffer and License objects.

@@ -755,8 +755,9 @@ one_route!(
     "One license."
 );
 
-/// A blob ID: size, root hash, live references and every Blob object registered for it. The
-/// ID is base64url (43 characters, as Walrus prints it) or the on-chain u256 in decimal.
+/// A blob ID: size, root hash, live references, every Blob object registered for it and every
+/// model version published with it. The ID is base64url (43 characters, as Walrus prints it)
+/// or the on-chain u256 in decimal.
 #[utoipa::path(get, path = "/v1/blobs/{id}",
     responses(
         (status = 200, description = "the blob ID and its objects", body = Item<BlobDetail>),
@@ -775,21 +776,31 @@ async fn blob(State(s): State<AppState>, Path(id): Path<String>) -> Answer<Item<
             "SELECT 2, {}, NULL::text[] FROM blobs t WHERE t.blob_id = $1 ORDER BY t.blob_object_id",
             Blob::INFO.select()
         ),
+        format!(
+            "SELECT 3, {}, NULL::text[] FROM model_versions t WHERE t.blob_id = $1 \
+             ORDER BY t.model_id, t.version",
+            ModelVersion::INFO.select()
+        ),
     ];
     let snap = query::snapshot(&s.pool, &branches, vec![blob_id.clone()]).await?;
     let mut identity = None;
     let mut objects = Vec::new();
+    let mut model_versions = Vec::new();
     for (part, cells, _) in &snap.rows {
-        if *part == 1 {
-            identity = Some(query::build::<BlobIdentity>(cells)?);
-        } else {
-            objects.push(query::build::<Blob>(cells)?);
+        match part {
+            1 => identity = Some(query::build::<BlobIdentity>(cells)?),
+            2 => objects.push(query::build::<Blob>(cells)?),
+            _ => model_versions.push(query::build::<ModelVersion>(cells)?),
         }
     }
     let blob = identity.ok_or_else(|| Problem::not_found(format!("no blob {blob_id}")))?;
     Ok(axum::Json(Item {
         checkpoint: snap.checkpoint,
-        item: BlobDetail { blob, objects },
+        item: BlobDetail {
+            blob,
+            objects,
+            model_versions,
+        },
     }))
 }
 

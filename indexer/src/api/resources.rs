@@ -381,7 +381,10 @@ pub struct BlobDetail {
     #[serde(flatten)]
     pub blob: BlobIdentity,
     /// Every Blob object for this blob ID, by object ID.
+    /// Every Blob object registered for it.
     pub objects: Vec<Blob>,
+    /// Every model version published with it (none for a plain blob).
+    pub model_versions: Vec<ModelVersion>,
 }
 
 /// Every declared resource, for the schema test.

@@ -1,18 +1,22 @@
 // Drives headless Chromium over the Chrome DevTools Protocol (no npm packages: Node's own
 // WebSocket and fetch) against a running floe-indexer, and checks the explorer shows what the
 // REST API says. Usage: node --experimental-websocket check.mjs <base-url> <screenshot-dir>
-// Env: CHROMIUM (binary, default "chromium"), EXPECT_BLOB_ID, EXPECT_ADDRESS, EXPECT_MODEL_NAME.
-// Prints one JSON line of measurements on success; exits non-zero with the reason otherwise.
+// Env: CHROMIUM (binary, default "chromium"), EXPECT_BLOB_ID, EXPECT_ADDRESS, EXPECT_MODEL_NAME;
+// EXPECT_CHAIN: JSON of facts the caller read from the chain (see "8." below), checked against
+// what the pages show; README_SHOT: a path where the overview at 1280×800 is saved.
+// Prints one JSON line of measurements (and the searched blob's holders as the page shows them)
+// on success; exits non-zero with the reason otherwise.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const [base, shots] = process.argv.slice(2);
 if (!base || !shots) throw new Error('usage: check.mjs <base-url> <screenshot-dir>');
 const blobId = process.env.EXPECT_BLOB_ID;
 const address = process.env.EXPECT_ADDRESS;
 const modelName = process.env.EXPECT_MODEL_NAME;
+const chain = process.env.EXPECT_CHAIN ? JSON.parse(process.env.EXPECT_CHAIN) : null;
 const fail = (message) => { throw new Error(message); };
 const check = (ok, message) => { if (!ok) fail(message); };
 const digits = (text) => String(text).replace(/[^0-9]/g, '');
@@ -105,7 +109,7 @@ async function screenshot(name, width, height) {
   await page('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: width < 600 });
   await new Promise((r) => setTimeout(r, 100));
   const { data } = await page('Page.captureScreenshot', { format: 'png' });
-  writeFileSync(join(shots, name), Buffer.from(data, 'base64'));
+  writeFileSync(resolve(shots, name), Buffer.from(data, 'base64'));
 }
 mkdirSync(shots, { recursive: true });
 
@@ -124,57 +128,141 @@ const timing = await evaluate(`(() => {
     slowest_api_ms: Math.max(0, ...api.map((r) => r.duration)) };
 })()`);
 
-const supply = (await api('/v1/supply')).item;
-const storage = await api('/v1/stats/storage');
-const lastEpoch = storage.points[storage.points.length - 1];
-const epoch = (await api(`/v1/epochs/${lastEpoch.epoch}`)).item;
-for (const [field, expected] of [
-  ['total_supply', supply.total_supply], ['total_burned', supply.total_burned], ['burns', supply.burns],
-  ['epoch', lastEpoch.epoch], ['committee_size', epoch.committee_size], ['committee_stake', epoch.committee_stake],
-  ['used_capacity', lastEpoch.used_capacity], ['total_capacity', lastEpoch.total_capacity]]) {
-  const shown = await value(`[data-field="${field}"]`);
-  check(shown === String(expected), `overview ${field}: shows ${shown}, API says ${expected}`);
+// A live chain moves while a page is checked (an epoch ends, a challenge is issued): each
+// page's figures are compared with the API right after it rendered, and on a difference the
+// page is rendered again and compared again, up to three times.
+async function settled(hash, what, checks) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await checks();
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await evaluate('route()');
+      await ready(hash, what);
+    }
+  }
 }
-const supplySeries = await api('/v1/stats/supply?bucket=epoch');
-const chartPoints = await evaluate(`document.querySelector('[data-chart="Total supply by epoch"]').dataset.points`);
-check(chartPoints === String(supplySeries.points.length), `supply chart has ${chartPoints} points, series ${supplySeries.points.length}`);
-const circles = await evaluate(`document.querySelectorAll('[data-chart="Total supply by epoch"] circle').length`);
-check(circles === supplySeries.points.length, `supply chart draws ${circles} points`);
-const committee = await api(`/v1/epochs/${lastEpoch.epoch}/committee?limit=1000`);
-const rows = await evaluate(`document.querySelectorAll('#committee tbody tr').length`);
-check(rows === committee.items.length, `committee shows ${rows} rows, API ${committee.items.length}`);
+// The committee of the epoch a page says it shows (`data-epoch` on its heading).
+async function pageCommittee() {
+  const shown = await evaluate(`document.querySelector('[data-epoch]').dataset.epoch`);
+  return (await api(`/v1/epochs/${shown}/committee?limit=1000`)).items;
+}
+
+const { supplySeries } = await settled('#/', 'overview', async () => {
+  const supply = (await api('/v1/supply')).item;
+  const storage = await api('/v1/stats/storage');
+  const lastEpoch = storage.points[storage.points.length - 1];
+  const epoch = (await api(`/v1/epochs/${lastEpoch.epoch}`)).item;
+  for (const [field, expected] of [
+    ['total_supply', supply.total_supply], ['total_burned', supply.total_burned], ['burns', supply.burns],
+    ['epoch', lastEpoch.epoch], ['committee_size', epoch.committee_size], ['committee_stake', epoch.committee_stake],
+    ['used_capacity', lastEpoch.used_capacity], ['total_capacity', lastEpoch.total_capacity]]) {
+    const shown = await value(`[data-field="${field}"]`);
+    check(shown === String(expected), `overview ${field}: shows ${shown}, API says ${expected}`);
+  }
+  const supplySeries = await api('/v1/stats/supply?bucket=epoch');
+  const chartPoints = await evaluate(`document.querySelector('[data-chart="Total supply by epoch"]').dataset.points`);
+  check(chartPoints === String(supplySeries.points.length), `supply chart has ${chartPoints} points, series ${supplySeries.points.length}`);
+  const circles = await evaluate(`document.querySelectorAll('[data-chart="Total supply by epoch"] circle').length`);
+  check(circles === supplySeries.points.length, `supply chart draws ${circles} points`);
+  const committee = await api(`/v1/epochs/${lastEpoch.epoch}/committee?limit=1000`);
+  const rows = await evaluate(`document.querySelectorAll('#committee tbody tr').length`);
+  check(rows === committee.items.length, `committee shows ${rows} rows, API ${committee.items.length}`);
+  const stakeSeries = await api('/v1/stats/stake');
+  const stakePoints = await evaluate(`document.querySelectorAll('[data-chart="Committee stake by epoch"] circle').length`);
+  check(stakePoints === stakeSeries.points.length && stakePoints > 0, `stake chart draws ${stakePoints} points, series ${stakeSeries.points.length}`);
+  check(supplySeries.points.length > 1, `the supply chart has data: ${supplySeries.points.length} epochs`);
+  return { supplySeries };
+});
 await screenshot('overview-1280x800.png', 1280, 800);
+if (process.env.README_SHOT) await screenshot(process.env.README_SHOT, 1280, 800);
 await screenshot('overview-390x844.png', 390, 844);
 await page('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
 
-// 2. Nodes by clicking, then a node.
+// 2. Nodes by clicking, then a node: its figures, shards in the committee and price votes.
 await click('nav a[href="#/nodes"]', 'nav');
 await ready('#/nodes', 'nodes');
-const nodes = await api('/v1/nodes?limit=50');
-check(await evaluate(`document.querySelectorAll('#nodes tbody tr').length`) === nodes.items.length, 'node rows');
+const nodes = await settled('#/nodes', 'nodes', async () => {
+  const nodes = await api('/v1/nodes?limit=50');
+  check(await evaluate(`document.querySelectorAll('#nodes tbody tr').length`) === nodes.items.length, 'node rows');
+  return nodes;
+});
 await click('#nodes tbody tr a', 'first node');
-const first = nodes.items[0];
-await ready(`#/node/${first.node_id}`, 'node page');
-check(await value('[data-field="pool_stake"]') === String(first.pool_stake), 'node pool_stake');
-check((await text('[data-field="node_id"]')).trim() === first.node_id, 'node id shown');
+const nodeHash = `#/node/${nodes.items[0].node_id}`;
+await ready(nodeHash, 'node page');
+await settled(nodeHash, 'node page', async () => {
+  const first = (await api(`/v1/nodes/${nodes.items[0].node_id}`)).item;
+  check(await value('[data-field="pool_stake"]') === String(first.pool_stake), 'node pool_stake');
+  check((await text('[data-field="node_id"]')).trim() === first.node_id, 'node id shown');
+  for (const vote of ['storage_price_vote', 'write_price_vote', 'capacity_vote']) {
+    const shown = await evaluate(`document.querySelector('[data-vote="${vote}"] .n').dataset.value`);
+    check(shown === String(first[vote]), `node ${vote}: shows ${shown}, API ${first[vote]}`);
+  }
+  const member = (await pageCommittee()).find((m) => m.node_id === first.node_id);
+  check(await value('[data-field="shards"]') === String(member ? member.shard_count : 0), 'node shards');
+});
 
-// 3. Blobs, then a blob by clicking.
+// 3. Blobs, then a blob by clicking: its holders per shard and the model versions using it.
 await click('nav a[href="#/blobs"]', 'nav');
 await ready('#/blobs', 'blobs');
-const blobs = await api('/v1/blobs?limit=50');
-check(await evaluate(`document.querySelectorAll('#blobs tbody tr').length`) === blobs.items.length, 'blob rows');
+const blobs = await settled('#/blobs', 'blobs', async () => {
+  const blobs = await api('/v1/blobs?limit=50');
+  check(await evaluate(`document.querySelectorAll('#blobs tbody tr').length`) === blobs.items.length, 'blob rows');
+  return blobs;
+});
 await click('#blobs tbody tr a', 'first blob');
 const firstBlob = blobs.items[0];
 await ready(`#/blob/${firstBlob.blob_id}`, 'blob page');
 check(await value('[data-field="size"]') === String(firstBlob.size), 'blob size');
 
-// 4. Challenges.
+// The blob page's holders: every shard of the committee once, with the sliver pair the
+// rotation (blob ID big-endian mod n) puts there, computed here from the ID's bytes.
+const nShards = Number((await api('/v1/parameters?limit=1000')).items.find((p) => p.name === 'n_shards').value);
+async function checkHolders(id) {
+  return settled(`#/blob/${encodeURIComponent(id)}`, 'blob page', async () => {
+    const detail = (await api(`/v1/blobs/${encodeURIComponent(id)}`)).item;
+    const committee = await pageCommittee();
+    let r = 0n;
+    for (const byte of Buffer.from(id, 'base64url')) r = (r * 256n + BigInt(byte)) % BigInt(nShards);
+    const rows = await evaluate(`[...document.querySelectorAll('#holders tbody tr')].map((tr) => ({
+      node: tr.querySelector('a').getAttribute('href').replace('#/node/', ''),
+      address: tr.children[1].textContent,
+      shards: tr.querySelector('[data-shards]').dataset.shards.split(',').map(Number),
+      pairs: tr.querySelector('[data-pairs]').dataset.pairs.split(',').map(Number) }))`);
+    check(rows.length === committee.length, `holders: ${rows.length} rows, committee ${committee.length}`);
+    const seen = rows.flatMap((h) => h.shards).sort((a, b) => a - b);
+    check(seen.length === nShards && seen.every((s, i) => s === i), `holders cover shards ${seen}`);
+    for (const h of rows) {
+      const m = committee.find((x) => x.node_id === h.node) || fail(`holder ${h.node} not in the committee`);
+      check(h.shards[0] === Number(m.shard_start) && h.shards.length === Number(m.shard_count), `holder ${h.node} shards`);
+      h.pairs.forEach((p, k) => check(p === (h.shards[k] + nShards - Number(r)) % nShards, `shard ${h.shards[k]} shows pair ${p}`));
+    }
+    const versions = await evaluate(`[...document.querySelectorAll('#model_versions tbody tr a')].map((a) => a.getAttribute('href'))`);
+    check(versions.length === detail.model_versions.length, `blob page lists ${versions.length} model versions, API ${detail.model_versions.length}`);
+    return { detail, rows };
+  });
+}
+await checkHolders(firstBlob.blob_id);
+
+// 4. Challenges, then a challenge by clicking.
 await click('nav a[href="#/challenges"]', 'nav');
 await ready('#/challenges', 'challenges');
-const challenges = await api('/v1/challenges?limit=50');
-check(await evaluate(`document.querySelectorAll('#challenges tbody tr').length`) === Math.max(1, challenges.items.length), 'challenge rows');
-const slashes = await api('/v1/slashes?limit=50');
-check(await evaluate(`document.querySelectorAll('#slashes tbody tr').length`) === Math.max(1, slashes.items.length), 'slash rows');
+const challenges = await settled('#/challenges', 'challenges', async () => {
+  const challenges = await api('/v1/challenges?limit=50');
+  check(await evaluate(`document.querySelectorAll('#challenges tbody tr').length`) === Math.max(1, challenges.items.length), 'challenge rows');
+  const slashes = await api('/v1/slashes?limit=50');
+  check(await evaluate(`document.querySelectorAll('#slashes tbody tr').length`) === Math.max(1, slashes.items.length), 'slash rows');
+  return challenges;
+});
+if (challenges.items.length) {
+  await click('#challenges tbody tr a', 'first challenge');
+  const hash = `#/challenge/${challenges.items[0].challenge_id}`;
+  await ready(hash, 'challenge page');
+  await settled(hash, 'challenge page', async () => {
+    const c = (await api(`/v1/challenges/${challenges.items[0].challenge_id}`)).item;
+    check((await text('[data-field="status"]')).trim() === c.status, 'challenge status');
+  });
+}
 
 // 5. Models → model → license, by clicking.
 await click('nav a[href="#/models"]', 'nav');
@@ -182,8 +270,17 @@ await ready('#/models', 'models');
 const models = await api('/v1/models?limit=50');
 check(models.items.length > 0, 'the history has a model');
 await click('#models tbody tr a', 'first model');
-await ready(`#/model/${models.items[0].model_id}`, 'model page');
-check(await value('[data-field="licenses_sold"]') === String(models.items[0].licenses_sold), 'licenses sold');
+const modelHash = `#/model/${models.items[0].model_id}`;
+await ready(modelHash, 'model page');
+await settled(modelHash, 'model page', async () => {
+  const m = (await api(`/v1/models/${models.items[0].model_id}`)).item;
+  check(await value('[data-field="licenses_sold"]') === String(m.licenses_sold), 'licenses sold');
+  check(await value('[data-field="total_revenue"]') === String(m.total_revenue), 'total revenue');
+  check(await value('[data-field="revenue_withdrawn"]') === String(m.revenue_withdrawn), 'revenue withdrawn');
+  const revenue = await api(`/v1/stats/revenue?bucket=epoch&model_id=${m.model_id}`);
+  const bars = await evaluate(`[...document.querySelectorAll('[data-chart="Revenue per epoch"] rect')].length`);
+  check(bars === revenue.points.filter((p) => BigInt(p.revenue) > 0n).length, `revenue chart: ${bars} bars, series ${JSON.stringify(revenue.points.map((p) => p.revenue))}`);
+});
 const licenses = await api(`/v1/licenses?model_id=${models.items[0].model_id}`);
 if (licenses.items.length) {
   await click('#licenses tbody tr a', 'first license');
@@ -192,9 +289,11 @@ if (licenses.items.length) {
   await click('[data-field="holder"] a', 'holder');
   const holder = licenses.items[0].holder;
   await ready(`#/address/${holder}`, 'address page');
-  const summary = (await api(`/v1/addresses/${holder}`)).item;
-  check(await value('[data-field="licenses"]') === String(summary.licenses), 'address licenses');
-  check(await value('[data-field="blobs"]') === String(summary.blobs), 'address blobs');
+  await settled(`#/address/${holder}`, 'address page', async () => {
+    const summary = (await api(`/v1/addresses/${holder}`)).item;
+    check(await value('[data-field="licenses"]') === String(summary.licenses), 'address licenses');
+    check(await value('[data-field="blobs"]') === String(summary.blobs), 'address blobs');
+  });
 }
 
 // 6. Search: a blob ID lands on its page; an address on its page; a model name on the model.
@@ -205,6 +304,42 @@ async function searchFor(q, hash, what) {
 const searchBlob = blobId || firstBlob.blob_id;
 await searchFor(searchBlob, `#/blob/${encodeURIComponent(searchBlob)}`, 'search by blob ID');
 check((await text('[data-field="blob_id"]')).trim() === searchBlob, 'searched blob shown');
+const searched = await checkHolders(searchBlob);
+await screenshot('blob-1280x800.png', 1280, 800);
+
+// 8. What the chain says (read by the caller with the `floe` CLI), as the pages show it:
+// chain.blob {blob_id (the one searched), object_id, size, end_epoch, certified_epoch};
+// chain.model_version {blob_id, model_id, version}; chain.license {license_id, holder};
+// chain.stake {address, node_id, amount}.
+if (chain && chain.blob) {
+  check(chain.blob.blob_id === searchBlob, 'the chain blob is the one searched');
+  check(await value('[data-field="size"]') === String(chain.blob.size), `blob size vs chain ${chain.blob.size}`);
+  check(await value('[data-field="stored_until"]') === String(chain.blob.end_epoch), `stored until vs chain end epoch ${chain.blob.end_epoch}`);
+  const object = await evaluate(`[...document.querySelectorAll('#blobs tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent + '|' + (td.querySelector('[title]') ? td.querySelector('[title]').title : '')))`);
+  const row = object.find((cells) => cells[1].endsWith('|' + chain.blob.object_id)) || fail(`blob object ${chain.blob.object_id} not listed: ${JSON.stringify(object)}`);
+  check(row[3].startsWith('certified'), `blob object status ${row[3]}`);
+  check(row[4].startsWith(`${chain.blob.registered_epoch ?? ''}`) && row[4].includes(`– ${chain.blob.end_epoch}`), `blob object epochs ${row[4]}`);
+  check((await text('[data-field="certified"]')).includes(`epoch ${chain.blob.certified_epoch}`), 'certified epoch');
+}
+if (chain && chain.model_version) {
+  const v = chain.model_version;
+  await searchFor(v.blob_id, `#/blob/${encodeURIComponent(v.blob_id)}`, 'search the model version\'s blob');
+  const { detail } = await checkHolders(v.blob_id);
+  check(detail.model_versions.some((x) => x.model_id === v.model_id && String(x.version) === String(v.version)), `version ${v.version} of ${v.model_id} on its blob's page`);
+  await click(`#model_versions a[href="#/model/${v.model_id}"]`, 'model of the version');
+  await ready(`#/model/${chain.model_version.model_id}`, 'model page from the blob');
+}
+if (chain && chain.license) {
+  await evaluate(`location.hash = '#/license/${chain.license.license_id}'`);
+  await ready(`#/license/${chain.license.license_id}`, 'license page');
+  check((await text('[data-field="holder"] a')) !== null && (await evaluate(`document.querySelector('[data-field="holder"] a').title`)) === chain.license.holder, 'license holder vs chain');
+  if (chain.license.expires_at_ms) check((await text('[data-field="expires"]')).trim() === new Date(Number(chain.license.expires_at_ms)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'), 'license expiry vs chain');
+}
+if (chain && chain.stake) {
+  await searchFor(chain.stake.address, `#/address/${chain.stake.address}`, 'search the staker');
+  const stakes = await evaluate(`[...document.querySelectorAll('#stakes tbody tr')].map((tr) => [tr.querySelector('a') ? tr.querySelector('a').title : '', tr.querySelector('.n') ? tr.querySelector('.n').dataset.value : ''])`);
+  check(stakes.some(([node, amount]) => node === chain.stake.node_id && amount === String(chain.stake.amount)), `stake of ${chain.stake.amount} with ${chain.stake.node_id} not shown: ${JSON.stringify(stakes)}`);
+}
 if (address) await searchFor(address, `#/address/${address}`, 'search by address');
 if (modelName) {
   const model = models.items.find((m) => m.name === modelName) || fail(`no model named ${modelName}`);
@@ -223,7 +358,8 @@ if (nodes.items.length > 1) {
 }
 
 check(problems.length === 0, `console errors: ${problems.join('\n')}`);
-console.log(JSON.stringify({ ...timing, overview_ready_ms: readyMs, hash: await currentHash() }));
+console.log(JSON.stringify({ ...timing, overview_ready_ms: readyMs, hash: await currentHash(),
+  holders: searched.rows.map((h) => ({ node_id: h.node, address: h.address, shards: h.shards, pairs: h.pairs })) }));
 ws.close();
 cleanup();
 process.exit(0);

@@ -129,13 +129,44 @@ function compact(v) {
   return String(Math.round(v));
 }
 
+// ---- Network facts several pages share.
+// The current epoch: the last point of the storage series (the chain's epochs up to now).
+async function currentEpoch() {
+  const storage = await api('/v1/stats/storage');
+  return storage.points.length ? storage.points[storage.points.length - 1].epoch : null;
+}
+async function parameter(name) {
+  const params = await api('/v1/parameters?limit=1000');
+  const p = params.items.find((x) => x.name === name);
+  return p ? p.value : null;
+}
+// A blob ID (base64url of 32 bytes) read as a big-endian integer, mod n: the rotation that
+// places sliver pair i on shard (i + r) mod n, as the encoder and the nodes place it.
+function rotation(blobId, n) {
+  const b64 = blobId.replace(/-/g, '+').replace(/_/g, '/');
+  const raw = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  let r = 0n;
+  for (const c of raw) r = (r * 256n + BigInt(c.charCodeAt(0))) % BigInt(n);
+  return Number(r);
+}
+// Contiguous runs of integers as "a–b, c".
+function runs(values) {
+  const out = [];
+  for (const v of values) {
+    const last = out[out.length - 1];
+    if (last && v === last[1] + 1) last[1] = v; else out.push([v, v]);
+  }
+  return out.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ');
+}
+
 // ---- Pages.
 async function dashboard() {
-  const [supply, storage, supplySeries, challengeSeries] = await Promise.all([
+  const [supply, storage, supplySeries, challengeSeries, stakeSeries] = await Promise.all([
     api('/v1/supply').catch(() => null),
     api('/v1/stats/storage'),
     api('/v1/stats/supply?bucket=epoch'),
     api('/v1/stats/challenges'),
+    api('/v1/stats/stake'),
   ]);
   const last = storage.points[storage.points.length - 1];
   const epochNo = last ? last.epoch : null;
@@ -164,6 +195,8 @@ async function dashboard() {
   <div class="charts">
     ${chart('Total supply by epoch', labels, [{ name: 'total supply', values: supplySeries.points.map((p) => p.total_supply) }], { format: wal })}
     ${chart('Burned by source per epoch', labels, sources.map((src) => ({ name: src, values: supplySeries.points.map((p) => p.burned_by_source[src]) })), { stacked: true, format: wal })}
+    ${chart('Committee stake by epoch', stakeSeries.points.map((p) => `epoch ${p.epoch}`), [
+      { name: 'committee stake', values: stakeSeries.points.map((p) => p.committee_stake) }], { format: wal })}
     ${chart('Storage used and capacity', storage.points.map((p) => `epoch ${p.epoch}`), [
       { name: 'used', values: storage.points.map((p) => p.used_capacity) },
       { name: 'capacity', values: storage.points.map((p) => p.total_capacity) }], { format: bytes })}
@@ -182,6 +215,14 @@ async function dashboard() {
   ${challengeTable(challenges.items)}
   <h2>Slashes</h2>
   ${slashTable(slashes.items)}`;
+}
+
+async function nodeDetails(ids) {
+  const out = {};
+  await Promise.all([...new Set(ids)].map(async (id) => {
+    try { out[id] = (await api(`/v1/nodes/${id}`)).item; } catch { /* shown by ID */ }
+  }));
+  return out;
 }
 
 async function nodeNames(ids) {
@@ -235,10 +276,21 @@ async function nodes(cursor) {
 }
 
 async function node(id) {
-  const [{ item: n }, sync, challenges, slashes] = await Promise.all([
+  const [{ item: n }, sync, challenges, slashes, epochNo] = await Promise.all([
     api(`/v1/nodes/${id}`), api(`/v1/nodes/${id}/sync?limit=100`),
-    api(`/v1/challenges?node_id=${id}&limit=50`), api(`/v1/slashes?node_id=${id}&limit=50`)]);
-  return `<h1>Node ${esc(n.name || n.node_id)}</h1>
+    api(`/v1/challenges?node_id=${id}&limit=50`), api(`/v1/slashes?node_id=${id}&limit=50`), currentEpoch()]);
+  const [epoch, committee, stake] = epochNo === null ? [null, { items: [] }, { points: [] }] : await Promise.all([
+    api(`/v1/epochs/${epochNo}`).then((r) => r.item),
+    api(`/v1/epochs/${epochNo}/committee?limit=1000`),
+    api(`/v1/stats/stake?node_id=${id}`)]);
+  const member = committee.items.find((m) => m.node_id === n.node_id);
+  const shards = member ? `${int(member.shard_count)} (shards ${int(member.shard_start)}–${int(Number(member.shard_start) + Number(member.shard_count) - 1)})` : '0 (not in the committee)';
+  const record = ['answered', 'slashed', 'issued'].map((st) => `${challenges.items.filter((c) => c.status === st).length} ${st}`).join(', ');
+  const votes = [
+    ['storage price (per MiB and epoch)', 'storage_price_vote', n.storage_price_vote, epoch && epoch.storage_price_per_mib_epoch, wal],
+    ['write price (per MiB)', 'write_price_vote', n.write_price_vote, epoch && epoch.write_price_per_mib, wal],
+    ['capacity', 'capacity_vote', n.capacity_vote, epoch && epoch.total_capacity, bytes]];
+  return `<h1 data-epoch="${esc(epochNo ?? '')}">Node ${esc(n.name || n.node_id)}</h1>
   ${fields([
     ['node_id', `<span class="id">${esc(n.node_id)}</span>`],
     ['operator', idLink('address', n.operator)],
@@ -250,7 +302,17 @@ async function node(id) {
     ['capacity_vote', num(n.capacity_vote, bytes(n.capacity_vote))],
     ['total_rewards', num(n.total_rewards, wal(n.total_rewards))],
     ['total_slashed', num(n.total_slashed, wal(n.total_slashed))],
-    ['registered_epoch', num(n.registered_epoch)]])}
+    ['registered_epoch', num(n.registered_epoch)],
+    ['shards', member ? num(member.shard_count, shards) : num(0, shards)],
+    ['challenge_record', `${esc(record)} (latest ${esc(challenges.items.length)})`]])}
+  <h2>Price votes</h2>
+  <p class="muted">What the node votes for the next epochs, beside what the chain set for epoch ${esc(epochNo ?? '—')} from the committee's votes.</p>
+  ${table([
+    { title: 'vote', cell: (v) => esc(v[0]) },
+    { title: 'node votes', num: true, cell: (v) => `<span data-vote="${esc(v[1])}">${num(v[2], v[4](v[2]))}</span>` },
+    { title: `epoch ${epochNo ?? '—'}`, num: true, cell: (v) => num(v[3], v[4](v[3])) }], votes, 'votes')}
+  <div class="charts">${chart('Pool stake by epoch', stake.points.map((p) => `epoch ${p.epoch}`), [
+    { name: 'pool stake', values: stake.points.map((p) => (p.nodes[0] ? p.nodes[0].pool_stake : null)) }], { format: wal })}</div>
   <h2>Shard sync</h2>
   ${table([
     { title: 'epoch', num: true, cell: (s) => num(s.epoch) },
@@ -277,15 +339,43 @@ async function blobs(cursor) {
 }
 
 async function blob(id) {
-  const { item: b } = await api(`/v1/blobs/${encodeURIComponent(id)}`);
-  return `<h1>Blob ${esc(b.blob_id)}</h1>
+  const [{ item: b }, epochNo, shardCount] = await Promise.all([
+    api(`/v1/blobs/${encodeURIComponent(id)}`), currentEpoch(), parameter('n_shards')]);
+  const committee = epochNo === null ? { items: [] } : await api(`/v1/epochs/${epochNo}/committee?limit=1000`);
+  const members = await nodeDetails(committee.items.map((m) => m.node_id));
+  const stored = b.objects.filter((o) => o.status === 'certified' && o.end_epoch > epochNo);
+  const ends = stored.map((o) => Number(o.end_epoch));
+  // Which node holds each shard this epoch, and so which sliver pair of this blob.
+  const n = Number(shardCount);
+  const r = n > 0 ? rotation(b.blob_id, n) : 0;
+  const holders = committee.items.map((m) => {
+    const shards = Array.from({ length: Number(m.shard_count) }, (_, k) => Number(m.shard_start) + k);
+    const pairs = shards.map((s) => (s + n - r) % n);
+    return { ...m, shards, pairs, node: members[m.node_id] || {} };
+  });
+  return `<h1 data-epoch="${esc(epochNo ?? '')}">Blob ${esc(b.blob_id)}</h1>
   ${fields([
     ['blob_id', `<span class="id">${esc(b.blob_id)}</span>`],
     ['blob_id_u256', `<span class="id">${esc(b.blob_id_u256)}</span>`],
     ['size', num(b.size, `${int(b.size)} bytes`)],
     ['root_hash', `<span class="id">${esc(b.root_hash)}</span>`],
-    ['live_references', num(b.live_references)]])}
-  <h2>Blob objects</h2>${blobTable(b.objects)}`;
+    ['live_references', num(b.live_references)],
+    ['certified', stored.length ? `yes, in epoch ${esc(Math.min(...stored.map((o) => Number(o.certified_epoch))))}` : 'no'],
+    ['stored_until', stored.length ? num(Math.max(...ends), `epoch ${Math.max(...ends)} (exclusive)`) : '—']])}
+  <h2>Blob objects</h2>${blobTable(b.objects)}
+  <h2>Model versions</h2>${table([
+    { title: 'model', cell: (v) => idLink('model', v.model_id) },
+    { title: 'version', num: true, cell: (v) => num(v.version) },
+    { title: 'architecture', cell: (v) => esc(v.architecture) },
+    { title: 'published', cell: (v) => esc(time(v.published_at_ms)) }], b.model_versions, 'model_versions')}
+  <h2>Holders in epoch ${esc(epochNo ?? '—')}</h2>
+  <p class="muted">Sliver pair <i>i</i> of this blob is on shard (<i>i</i> + ${esc(r)}) mod ${esc(n)}: ${esc(r)} is the blob ID read big-endian mod the shard count.${stored.length ? '' : ' No certified Blob object keeps it stored now.'}</p>
+  ${table([
+    { title: 'node', cell: (h) => link(`#/node/${h.node_id}`, h.node.name || short(h.node_id)) },
+    { title: 'address', cell: (h) => `<span class="id">${esc(h.node.network_address)}</span>` },
+    { title: 'shards', cell: (h) => `<span data-shards="${esc(h.shards.join(','))}">${esc(runs(h.shards))}</span>` },
+    { title: 'sliver pairs', cell: (h) => `<span data-pairs="${esc(h.pairs.join(','))}">${esc(runs([...h.pairs].sort((x, y) => x - y)))}</span>` }],
+  holders, 'holders')}`;
 }
 
 async function challenges(cursor) {
@@ -323,15 +413,19 @@ async function models(cursor) {
 }
 
 async function model(id) {
-  const [{ item: m }, versions, offers, licenses] = await Promise.all([
+  const [{ item: m }, versions, offers, licenses, revenue] = await Promise.all([
     api(`/v1/models/${id}`), api(`/v1/models/${id}/versions?limit=100`),
-    api(`/v1/offers?model_id=${id}&limit=100`), api(`/v1/licenses?model_id=${id}&limit=100`)]);
+    api(`/v1/offers?model_id=${id}&limit=100`), api(`/v1/licenses?model_id=${id}&limit=100`),
+    api(`/v1/stats/revenue?bucket=epoch&model_id=${id}`)]);
   return `<h1>Model ${esc(m.name)}</h1>
   ${fields([
     ['model_id', `<span class="id">${esc(m.model_id)}</span>`], ['owner', idLink('address', m.owner)],
     ['description', esc(m.description)], ['latest_version', num(m.latest_version)],
     ['licenses_sold', num(m.licenses_sold)], ['total_revenue', num(m.total_revenue, wal(m.total_revenue))],
+    ['revenue_withdrawn', num(m.revenue_withdrawn, wal(m.revenue_withdrawn))],
     ['revenue_accrued', num(m.revenue_accrued, wal(m.revenue_accrued))]])}
+  <div class="charts">${chart('Revenue per epoch', revenue.points.map((p) => `epoch ${p.epoch}`), [
+    { name: 'revenue', values: revenue.points.map((p) => p.revenue) }], { stacked: true, format: wal })}</div>
   <h2>Versions</h2>${table([
     { title: 'version', num: true, cell: (v) => num(v.version) },
     { title: 'blob', cell: (v) => idLink('blob', v.blob_id) },
