@@ -12,7 +12,7 @@ use sui_sdk_types::Address;
 use crate::amount::format_wal;
 use crate::encrypted;
 use crate::home::UpFile;
-use crate::output::out;
+use crate::output::{Bar, out};
 use crate::session::{Session, node_directory};
 
 /// `name=value` for `--metric`.
@@ -248,17 +248,48 @@ pub async fn store(
     file: &Path,
     epochs: u64,
     deletable: bool,
+    json: bool,
 ) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
     check_epochs(&mut floe, epochs).await?;
     check_size(&mut floe, file).await?;
-    let data = read_file(file)?;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}\ncheck the path", file.display()))?
+        .len();
     let nodes = node_directory(&mut floe, None).await?;
-    let stored = floe
-        .store_blob(&nodes, &data, epochs, deletable)
-        .await
-        .map_err(explain)?;
-    out!("{}", stored.blob_id);
+    let bar = Bar::new();
+    // The file is encoded into a spill on disk and sent pair by pair; Ctrl-C drops the store,
+    // which removes the spill.
+    let stored = tokio::select! {
+        stored = floe.store_file(&nodes, file, epochs, deletable, bar.clone()) => {
+            bar.finish();
+            stored.map_err(explain)?
+        }
+        _ = tokio::signal::ctrl_c() => {
+            bar.finish();
+            bail!(
+                "interrupted: nothing was left on disk\n\
+                 run the same `floe store` again: a blob already paid for is resumed, not paid twice"
+            );
+        }
+    };
+    if json {
+        out!(
+            "{}",
+            serde_json::json!({
+                "blob_id": stored.blob_id.to_string(),
+                "blob_object": stored.blob_object.to_string(),
+                "size": size,
+                "epochs": epochs,
+                "deletable": deletable,
+                "resumed": stored.resumed,
+                "register_digest": stored.register_digest.to_string(),
+                "certify_digest": stored.certify_digest.to_string(),
+            })
+        );
+    } else {
+        out!("{}", stored.blob_id);
+    }
     if stored.resumed {
         eprintln!(
             "resumed: blob object {} was registered and paid for by an earlier store (transaction {}); \
@@ -267,9 +298,8 @@ pub async fn store(
         );
     }
     eprintln!(
-        "stored {} ({} bytes) for {epochs} epochs; blob object {}, certified in {}",
+        "stored {} ({size} bytes) for {epochs} epochs; blob object {}, certified in {}",
         file.display(),
-        data.len(),
         stored.blob_object,
         stored.certify_digest
     );
@@ -281,6 +311,7 @@ pub async fn read(
     blob_id: &str,
     out: &Path,
     license: Option<Address>,
+    json: bool,
 ) -> anyhow::Result<()> {
     let blob_id: BlobId = blob_id.parse().map_err(|_| {
         anyhow::anyhow!(
@@ -293,39 +324,118 @@ pub async fn read(
         Some(id) => Some(read_credential(&mut floe, id).await?),
         None => own_model_cap(&mut floe, &blob_id).await?,
     };
-    let reader = match credential {
-        Some(id) => Some((session.key()?, id)),
-        None => None,
+    let written = match credential {
+        Some(credential) => {
+            read_model(session, &mut floe, &blob_id, out, credential, license).await?
+        }
+        None => read_streaming(&mut floe, &blob_id, out).await?,
     };
-    let nodes = node_directory(&mut floe, reader).await?;
+    if json {
+        out!(
+            "{}",
+            serde_json::json!({
+                "blob_id": blob_id.to_string(),
+                "out": out.display().to_string(),
+                "bytes_written": written,
+            })
+        );
+    }
+    eprintln!("wrote {written} bytes to {}", out.display());
+    Ok(())
+}
+
+/// A blob read with bounded memory into `out` (through `out.partial`, renamed when the blob
+/// ID checked out). An encrypted model needs a license: it is refused and nothing is left.
+async fn read_streaming(floe: &mut Floe, blob_id: &BlobId, out: &Path) -> anyhow::Result<u64> {
+    let nodes = node_directory(floe, None).await?;
+    let partial = partial_path(out);
+    let file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    let bar = Bar::new();
+    let result = tokio::select! {
+        read = floe.read_blob_to_file(&nodes, blob_id, &file, &partial, bar.clone()) => read,
+        _ = tokio::signal::ctrl_c() => {
+            bar.finish();
+            let _ = std::fs::remove_file(&partial);
+            bail!("interrupted: {} was not written", out.display());
+        }
+    };
+    bar.finish();
+    let written = match result {
+        Ok(written) => written,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            // Slivers that could not be read are explained as the in-memory read explains them.
+            let e = match e {
+                FlowError::Stream(floe_sdk::stream::StreamError::Slivers(e)) => {
+                    FlowError::Slivers(e)
+                }
+                e => e,
+            };
+            return Err(read_failure(blob_id, e, None, None));
+        }
+    };
+    drop(file);
+    if is_encrypted_model(&partial, floe.objects.original_package)? {
+        let _ = std::fs::remove_file(&partial);
+        bail!(
+            "blob {blob_id} is an encrypted model: its keys are released to license holders\n\
+             read it with --license LICENSE_ID (a model's owner buys a license like anyone)"
+        );
+    }
+    std::fs::rename(&partial, out).with_context(|| format!("writing {}", out.display()))?;
+    Ok(written)
+}
+
+/// Whether the file at `path` is a Seal encrypted object for `package`: its BCS starts with a
+/// version byte and the package ID, so only a file that does is read whole and parsed.
+fn is_encrypted_model(path: &Path, package: Address) -> anyhow::Result<bool> {
+    use std::io::Read as _;
+    let mut prefix = [0u8; 33];
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if file.read_exact(&mut prefix).is_err() || prefix[1..] != package.into_inner() {
+        return Ok(false);
+    }
+    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(encrypted::as_encrypted(&data, package).is_some())
+}
+
+/// A blob read in memory with a credential (a license, a receipt or the owner's ModelCap), and
+/// decrypted when it is an encrypted model; returns the bytes written.
+async fn read_model(
+    session: &Session,
+    floe: &mut Floe,
+    blob_id: &BlobId,
+    out: &Path,
+    credential: Address,
+    license: Option<Address>,
+) -> anyhow::Result<u64> {
+    let nodes = node_directory(floe, Some((session.key()?, credential))).await?;
     let mut data = floe
-        .read_blob(&nodes, &blob_id)
+        .read_blob(&nodes, blob_id)
         .await
-        .map_err(|e| read_failure(&blob_id, e, credential, license))?;
+        .map_err(|e| read_failure(blob_id, e, Some(credential), license))?;
     if let Some(object) = encrypted::as_encrypted(&data, floe.objects.original_package) {
-        let Some(credential) = credential else {
+        if license.is_none() {
             bail!(
-                "blob {blob_id} is an encrypted model: its keys are released to license holders and to its owner\n\
-                 read it with --license LICENSE_ID, or sign as the holder of its ModelCap with --as"
+                "blob {blob_id} is an encrypted model: its keys are released to license holders\n\
+                 read it with --license LICENSE_ID (a model's owner buys a license like anyone)"
             );
-        };
-        let approval = if license.is_none() {
-            encrypted::Approval::Owner(credential)
-        } else if Some(credential) == license && !is_receipt(&mut floe, credential).await {
+        }
+        let approval = if Some(credential) == license && !is_receipt(floe, credential).await {
             encrypted::Approval::License(credential)
         } else {
             encrypted::Approval::Receipt(credential)
         };
         let servers = key_servers(session)?;
-        data = encrypted::decrypt_model(
-            &mut floe,
-            &session.key()?,
-            &data,
-            &object,
-            &servers,
-            approval,
-        )
-        .await?;
+        data = encrypted::decrypt_model(floe, &session.key()?, &data, &object, &servers, approval)
+            .await?;
         eprintln!(
             "decrypted with keys from {} of {} key servers",
             object.threshold,
@@ -333,8 +443,7 @@ pub async fn read(
         );
     }
     write_atomic(out, &data)?;
-    eprintln!("wrote {} bytes to {}", data.len(), out.display());
-    Ok(())
+    Ok(data.len() as u64)
 }
 
 /// The key servers of this home (`floe up` lists them in `up.toml`).
@@ -549,10 +658,15 @@ async fn typed_object<T: serde::de::DeserializeOwned>(
 }
 
 /// Writes next to `path` and renames, so an interrupted read never leaves a partial file.
-fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+/// Where a file is written before it is complete: `PATH.partial`.
+fn partial_path(path: &Path) -> PathBuf {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
+    PathBuf::from(tmp)
+}
+
+fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    let tmp = partial_path(path);
     std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }

@@ -69,6 +69,9 @@ enum Command {
         /// Allow deleting it before it expires (`floe delete`).
         #[arg(long)]
         deletable: bool,
+        /// One JSON object on stdout (blob ID, object ID, size, epochs), for scripts.
+        #[arg(long)]
+        json: bool,
     },
     /// Read a blob back from the nodes, checking every sliver and the blob ID.
     Read {
@@ -82,6 +85,9 @@ enum Command {
         /// chain; the use receipt it prints can be passed here to retry within its session.
         #[arg(long, value_parser = object_id::parse)]
         license: Option<Address>,
+        /// One JSON object on stdout (blob ID, file, bytes written), for scripts.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete one of your deletable blob objects before it expires; its storage comes back
     /// to you. Permanent blobs (stored without --deletable) stay until they expire.
@@ -408,12 +414,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             file,
             epochs,
             deletable,
-        } => commands::store(&session, &file, epochs, deletable).await,
+            json,
+        } => commands::store(&session, &file, epochs, deletable, json).await,
         Command::Read {
             blob_id,
             out,
             license,
-        } => commands::read(&session, &blob_id, &out, license).await,
+            json,
+        } => commands::read(&session, &blob_id, &out, license, json).await,
         Command::Delete { blob_object_id } => commands::delete(&session, blob_object_id).await,
         Command::Extend {
             blob_object_id,

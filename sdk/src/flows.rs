@@ -1197,7 +1197,10 @@ fn written(executed: &ExecutedTransaction, id: Address) -> Result<ObjectReferenc
 }
 
 /// A shared object the transaction created, with its initial shared version.
-pub(crate) fn shared_created(executed: &ExecutedTransaction, id: Address) -> Result<SharedObject, FlowError> {
+pub(crate) fn shared_created(
+    executed: &ExecutedTransaction,
+    id: Address,
+) -> Result<SharedObject, FlowError> {
     executed
         .created()
         .into_iter()

@@ -5,7 +5,7 @@
 //! file is encoded once with [`floe_encoder::encode_spilled`]: the leaf hashes stay in memory,
 //! the parts of the expanded matrix that slivers need besides the file go to two files in a
 //! temporary directory ([`FileSpill`], about 2.5 × the file; removed when dropped, also on an
-//! error), and each sliver pair is read back from the file and the spill as it is sent
+//! error or when the store is cancelled), and each sliver pair is read back from the file and the spill as it is sent
 //! ([`SpilledPairs`]). Read: the source rows are the primary slivers `0..p`, so they are fetched
 //! in order, a few at a time, each verified against the metadata, and written where they go;
 //! then the written file is encoded again (only `beyond` spilled, 0.5 × the file) and must give
@@ -137,29 +137,33 @@ impl BlobSource for FileSource {
     }
 }
 
-/// A [`Spill`] in two files of a temporary directory, removed with it when dropped. Parts not
-/// kept (a check of the blob ID needs no recovery rows) are not written at all.
+/// A fresh temporary directory for a spill, under the system's temporary directory
+/// (`TMPDIR`). It is removed when dropped: the async side of a store or read holds it, so a
+/// cancelled one (Ctrl-C) removes it even while an encoding thread still has its files open.
+pub fn spill_dir() -> Result<tempfile::TempDir, StreamError> {
+    tempfile::Builder::new()
+        .prefix("floe-spill-")
+        .tempdir()
+        .map_err(|source| StreamError::Io {
+            what: "cannot make a spill directory in",
+            path: std::env::temp_dir(),
+            source,
+        })
+}
+
+/// A [`Spill`] in two files of a directory (see [`spill_dir`]). Parts not kept (a check of
+/// the blob ID needs no recovery rows) are not written at all.
 pub struct FileSpill {
-    dir: tempfile::TempDir,
+    dir: PathBuf,
     beyond: File,
     recovery_rows: Option<File>,
 }
 
 impl FileSpill {
-    /// A spill in a fresh directory under the system's temporary directory (`TMPDIR`), with the
-    /// recovery rows when `recovery_rows` is true.
-    pub fn new(recovery_rows: bool) -> Result<Self, StreamError> {
-        let temp = std::env::temp_dir();
-        let dir = tempfile::Builder::new()
-            .prefix("floe-spill-")
-            .tempdir()
-            .map_err(|source| StreamError::Io {
-                what: "cannot make a spill directory in",
-                path: temp,
-                source,
-            })?;
+    /// A spill in `dir`, with the recovery rows when `recovery_rows` is true.
+    pub fn create(dir: &Path, recovery_rows: bool) -> Result<Self, StreamError> {
         let create = |name: &str| {
-            let path = dir.path().join(name);
+            let path = dir.join(name);
             File::options()
                 .read(true)
                 .write(true)
@@ -174,15 +178,10 @@ impl FileSpill {
         let beyond = create("beyond")?;
         let recovery_rows = recovery_rows.then(|| create("recovery-rows")).transpose()?;
         Ok(Self {
-            dir,
+            dir: dir.to_owned(),
             beyond,
             recovery_rows,
         })
-    }
-
-    /// The directory the spill lives in.
-    pub fn path(&self) -> &Path {
-        self.dir.path()
     }
 
     fn file(&self, part: SpillPart) -> Option<&File> {
@@ -199,10 +198,7 @@ impl Spill for FileSpill {
             return Ok(());
         };
         file.write_all_at(data, offset).map_err(|e| {
-            EncodeError::Source(format!(
-                "writing the spill in {}: {e}",
-                self.dir.path().display()
-            ))
+            EncodeError::Source(format!("writing the spill in {}: {e}", self.dir.display()))
         })
     }
 
@@ -211,16 +207,14 @@ impl Spill for FileSpill {
             .file(part)
             .ok_or_else(|| EncodeError::Source(format!("the spill keeps no {part:?} part")))?;
         file.read_exact_at(buf, offset).map_err(|e| {
-            EncodeError::Source(format!(
-                "reading the spill in {}: {e}",
-                self.dir.path().display()
-            ))
+            EncodeError::Source(format!("reading the spill in {}: {e}", self.dir.display()))
         })
     }
 }
 
 /// A file encoded into a [`FileSpill`]: its metadata, and its sliver pairs one at a time.
 pub struct SpilledPairs {
+    dir: tempfile::TempDir,
     config: EncodingConfig,
     source: Arc<FileSource>,
     spill: Arc<FileSpill>,
@@ -238,7 +232,8 @@ impl SpilledPairs {
         let source = Arc::new(FileSource::open(path, progress.clone())?);
         // Refuse a file too large for the code before making a spill.
         config.symbol_size(source.len())?;
-        let spill = Arc::new(FileSpill::new(true)?);
+        let dir = spill_dir()?;
+        let spill = Arc::new(FileSpill::create(dir.path(), true)?);
         progress.phase(Phase::Encoding, 2 * source.len());
         let metadata = {
             let (source, spill) = (source.clone(), spill.clone());
@@ -256,6 +251,7 @@ impl SpilledPairs {
         Ok((
             metadata,
             Self {
+                dir,
                 config,
                 source,
                 spill,
@@ -274,7 +270,7 @@ impl SpilledPairs {
 
     /// The spill's directory (removed when `self` is dropped).
     pub fn spill_dir(&self) -> &Path {
-        self.spill.path()
+        self.dir.path()
     }
 }
 
@@ -408,8 +404,10 @@ pub async fn read_to_file<D: NodeDirectory>(
     // reader using other slivers would see another blob.
     let source = FileSource::open(out_path, progress.clone())?;
     progress.phase(Phase::Verifying, 2 * len);
+    let dir = spill_dir()?;
+    let dir_path = dir.path().to_owned();
     let actual = tokio::task::spawn_blocking(move || {
-        let spill = FileSpill::new(false)?;
+        let spill = FileSpill::create(&dir_path, false)?;
         Ok::<_, StreamError>(
             floe_encoder::encode_spilled(&config, &source, &mut Workspace::default(), &spill)?
                 .blob_id(),
@@ -417,6 +415,7 @@ pub async fn read_to_file<D: NodeDirectory>(
     })
     .await
     .map_err(|e| StreamError::Task(e.to_string()))??;
+    drop(dir);
     if actual != *blob_id {
         return Err(StreamError::Inconsistent {
             expected: *blob_id,
