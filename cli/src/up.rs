@@ -177,13 +177,18 @@ struct RunningKeyServer {
     stop: tokio::sync::oneshot::Sender<()>,
 }
 
-/// Starts the key server of the storage node whose files are in `dir`: its master key in
+/// Starts the key server of storage node `index`, whose files are in `dir`: its master key in
 /// `keyserver.key` (created once, kept across restarts), its address in `keyserver.listen`
-/// (chosen once), named in encrypted objects by the node's on-chain ID. Floe's chain has no
-/// Seal `KeyServer` objects: the up file lists each server's URL and public key instead.
+/// (chosen once). It is named by its on-chain `KeyServer` object (Seal's layout, so Seal's
+/// clients find it by that ID): registered once by the node's operator as the node's
+/// (`key_server::create_for_node`, with its `NodeCap`), its ID kept in `keyserver.object`; a
+/// later start checks that the object still names this master key and moves its URL if the
+/// address changed.
 async fn start_key_server(
     dir: &Path,
+    index: usize,
     node_id: Address,
+    node_cap: Address,
     objects: &FloeObjects,
     client: &FloeClient,
 ) -> anyhow::Result<RunningKeyServer> {
@@ -202,18 +207,22 @@ async fn start_key_server(
     let addr = listener.local_addr()?;
     std::fs::write(&listen_file, addr.to_string())
         .with_context(|| format!("writing {}", listen_file.display()))?;
+    let url = format!("http://{addr}");
+    let public_key = master.public_key().to_bytes();
+    let service_id =
+        key_server_object(dir, index, node_cap, &url, &public_key, objects, client).await?;
     let server = floe_keyserver::KeyServer::new(
         master,
-        node_id,
+        service_id,
         objects.original_package,
         floe_keyserver::policy::PolicyChecker::new(client.clone()),
         floe_keyserver::rate_limit::RateLimit::default(),
     )
     .with_package_versions([objects.package]);
     let entry = KeyServerEntry {
-        service_id: node_id.to_string(),
-        url: format!("http://{addr}"),
-        public_key: hex::encode(server.public_key().to_bytes()),
+        service_id: service_id.to_string(),
+        url,
+        public_key: hex::encode(public_key),
         node_id: Some(node_id.to_string()),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -228,6 +237,60 @@ async fn start_key_server(
         }
     });
     Ok(RunningKeyServer { entry, stop })
+}
+
+/// The ID of node `index`'s `KeyServer` object for `public_key` at `url`: the one recorded in
+/// `keyserver.object` if the chain still holds it for this key (its URL moved to `url` if it
+/// changed), else a new one its operator registers for the node.
+async fn key_server_object(
+    dir: &Path,
+    index: usize,
+    node_cap: Address,
+    url: &str,
+    public_key: &[u8],
+    objects: &FloeObjects,
+    client: &FloeClient,
+) -> anyhow::Result<Address> {
+    use floe_keyserver::onchain;
+    let operator = Keystore::load_or_create(dir.join("operator.keystore"), 1)?
+        .first()?
+        .clone();
+    let mut floe = floe_sdk::Floe::new(client.clone(), *objects, operator);
+    let object_file = dir.join("keyserver.object");
+    let recorded: Option<Address> = std::fs::read_to_string(&object_file)
+        .ok()
+        .and_then(|text| text.trim().parse().ok());
+    if let Some(id) = recorded {
+        match onchain::read(&mut floe.client, objects.original_package, id).await {
+            Ok(found) if found.pk == public_key => {
+                if found.url != url {
+                    onchain::update_url(&mut floe, id, url)
+                        .await
+                        .with_context(|| format!("moving key server {id} to {url}"))?;
+                }
+                return Ok(id);
+            }
+            Ok(_) => tracing::warn!(
+                %id,
+                "the recorded key-server object names another public key; registering a new one"
+            ),
+            Err(e) => {
+                tracing::warn!(%id, error = %e, "the recorded key-server object is gone; registering a new one")
+            }
+        }
+    }
+    let id = onchain::register_for_node(
+        &mut floe,
+        node_cap,
+        &format!("floe node-{index} key server"),
+        url,
+        public_key,
+    )
+    .await
+    .with_context(|| format!("registering key server {index} on chain"))?;
+    std::fs::write(&object_file, id.to_string())
+        .with_context(|| format!("writing {}", object_file.display()))?;
+    Ok(id)
 }
 
 pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
@@ -303,7 +366,7 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
     for (i, identity) in identities.iter().enumerate() {
         let (node_id, node_cap) = node_on_chain(&mut client, &network, identity.operator).await?;
         key_servers.push(
-            start_key_server(&home.node_dir(i), node_id, &objects, &client)
+            start_key_server(&home.node_dir(i), i, node_id, node_cap, &objects, &client)
                 .await
                 .with_context(|| format!("starting key server {i}"))?,
         );

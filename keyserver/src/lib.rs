@@ -14,11 +14,14 @@
 //! - [`policy`]: evaluating it on the chain;
 //! - [`server`]: the HTTP service; [`client`]: fetching and opening keys;
 //! - [`master_key`]: the master secret on disk; [`rate_limit`]: per-client request rates;
+//! - [`onchain`]: the server's `floe::key_server::KeyServer` object (Seal's layout), whose ID
+//!   names it in encrypted objects;
 //! - [`error`]: refusals, named as Seal names them, as problem+json.
 
 pub mod client;
 pub mod error;
 pub mod master_key;
+pub mod onchain;
 pub mod policy;
 pub mod protocol;
 pub mod ptb;

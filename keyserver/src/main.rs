@@ -18,7 +18,8 @@ struct Args {
     /// File holding the IBE master secret (64 hex digits); created (mode 0600) if missing.
     #[arg(long, env = "FLOE_KEYSERVER_MASTER_KEY")]
     master_key_file: PathBuf,
-    /// The object ID that names this server in encrypted objects.
+    /// The object ID that names this server in encrypted objects: its on-chain
+    /// `floe::key_server::KeyServer` (Seal's layout), which lists its URL and public key.
     #[arg(long)]
     service_id: Address,
     /// The floe package's original ID (the identity namespace).

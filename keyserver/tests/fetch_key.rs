@@ -358,3 +358,137 @@ async fn raw_post(url: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap())
 }
+
+/// A model's owner opens it with the model's `ModelCap` (`license::seal_approve_owner`), no
+/// license needed. The cap of another model is refused by the policy (`NoAccess`,
+/// `ECapOfOtherModel`), and someone else's cap by the chain before the policy runs (an object
+/// the sender does not own: `InvalidParameter`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_gets_keys_with_the_models_cap_and_no_other_cap_does() {
+    let chain = start_chain().await;
+    let (mut owner, owner_key) = account(&chain, 0x81).await;
+    let (mut stranger, stranger_key) = account(&chain, 0x82).await;
+    let package = owner.objects.package;
+    let original = owner.objects.original_package;
+    let model = owner.register_model("mine", "d").await.unwrap();
+    let theirs = stranger.register_model("theirs", "d").await.unwrap();
+    let servers = [
+        start_key_server(&chain, original, 11, RateLimit::default()).await,
+        start_key_server(&chain, original, 12, RateLimit::default()).await,
+    ];
+    let services: Vec<(ObjectId, PublicKey)> =
+        servers.iter().map(|s| (s.id, s.public_key)).collect();
+    let model_id = model.model.id;
+    let weights = b"the owner's own weights".to_vec();
+    let (object, _) = floe_crypto::encrypt(
+        &original.into_inner(),
+        model_id.as_bytes(),
+        &services,
+        2,
+        &weights,
+        None,
+        &mut rand::thread_rng(),
+    )
+    .unwrap();
+    let by_cap = |cap: Input| {
+        approve_call(
+            package,
+            "license",
+            "seal_approve_owner",
+            model_id.as_bytes(),
+            vec![cap],
+        )
+        .unwrap()
+    };
+
+    let session =
+        SessionKey::new(&owner_key, original, now_ms(), 10, &mut rand::thread_rng()).unwrap();
+    let ptb = by_cap(owned(&mut owner, model.cap).await);
+    let keys = fetch(&[&servers[0], &servers[1]], &session, &ptb)
+        .await
+        .unwrap();
+    assert_eq!(floe_crypto::decrypt(&object, &keys).unwrap(), weights);
+
+    let session = SessionKey::new(
+        &stranger_key,
+        original,
+        now_ms(),
+        10,
+        &mut rand::thread_rng(),
+    )
+    .unwrap();
+    let ptb = by_cap(owned(&mut stranger, theirs.cap).await);
+    let (_, request) = session.request(&ptb, &mut rand::thread_rng());
+    let (status, error, detail) = refusal(&servers[0], &request).await;
+    assert_eq!((status, error.as_str()), (403, "NoAccess"), "{detail}");
+    assert!(detail.contains("ECapOfOtherModel"), "{detail}");
+
+    let ptb = by_cap(owned(&mut owner, model.cap).await);
+    let (_, request) = session.request(&ptb, &mut rand::thread_rng());
+    let (_, error, detail) = refusal(&servers[0], &request).await;
+    assert_eq!(error, "InvalidParameter", "{detail}");
+}
+
+/// A key server registered on chain (`key_server::create_and_transfer_v1`) in Seal's layout:
+/// read back the way Seal's clients read it, its URL moved by its owner, and the server
+/// proving its key for that object ID at `/v1/service`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_server_object_names_the_server_that_proves_its_key() {
+    use floe_keyserver::onchain;
+    let chain = start_chain().await;
+    let (mut operator, _) = account(&chain, 0x91).await;
+    let original = operator.objects.original_package;
+    let master = floe_crypto::MasterSecret::from_bytes(&[0x17; 32]).unwrap();
+    let pk = master.public_key().to_bytes();
+
+    let id = onchain::register(&mut operator, "ks", "http://127.0.0.1:1", &pk)
+        .await
+        .unwrap();
+    let found = onchain::read(&mut operator.client, original, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (found.first_version, found.last_version, found.key_type),
+        (1, 1, 0)
+    );
+    assert_eq!((found.name.as_str(), found.pk.as_slice()), ("ks", &pk[..]));
+    assert_eq!(found.node_id, None);
+    assert_eq!(
+        found.owner,
+        sui_sdk_types::Owner::Address(operator.sender())
+    );
+
+    // The server answers for its object's ID; the owner points the object at it.
+    let policy = floe_keyserver::policy::PolicyChecker::new(
+        floe_sdk::FloeClient::connect(&chain.network.rpc_url).unwrap(),
+    );
+    let server = std::sync::Arc::new(floe_keyserver::KeyServer::new(
+        master,
+        id,
+        original,
+        policy,
+        RateLimit::default(),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, server, async {
+        let _ = stopped.await;
+    }));
+    onchain::update_url(&mut operator, id, &url).await.unwrap();
+    let found = onchain::read(&mut operator.client, original, id)
+        .await
+        .unwrap();
+    assert_eq!(found.url, url);
+    let answer = client::service(&found.url, &id.into_inner()).await.unwrap();
+    assert_eq!(answer.service_id, id.to_string());
+    let pop: [u8; 48] = answer.pop.array().unwrap();
+    let key = PublicKey::from_bytes(&found.pk.try_into().unwrap()).unwrap();
+    floe_crypto::verify_proof_of_possession(&key, &id.into_inner(), &pop).unwrap();
+
+    // Not a key server: a clear error.
+    let err = onchain::read(&mut operator.client, original, original)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a floe key server"), "{err}");
+}

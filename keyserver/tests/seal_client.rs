@@ -2,9 +2,11 @@
 //! `SessionKey` signs the session and the request, its `fetchKeysForAllIds` posts the request
 //! and ElGamal-decrypts the answers, its `verifyKeyServer` checks `GET /v1/service`. The keys
 //! it gets must be the server's user keys for the identities; a policy refusal must reach it
-//! as Seal's `NoAccessError`. (Seal's `SealClient` additionally reads key-server objects
-//! from the chain; floe's devnet has no such objects, so the test calls the functions it is
-//! built from.) Needs Node and `npm ci` in `crypto/tests/seal_js`.
+//! as Seal's `NoAccessError`. This drives the functions `SealClient` is built from against
+//! one server with a hand-picked service ID; the whole `SealClient` (key servers read from
+//! their on-chain `floe::key_server::KeyServer` objects with `@mysten/sui`'s gRPC client,
+//! `verifyKeyServers`, `decrypt`) runs against `floe up` in `cli/tests/encrypted.rs`
+//! (`seal_client_decrypt.mjs`). Needs Node and `npm ci` in `crypto/tests/seal_js`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

@@ -1,8 +1,8 @@
 // Runs @mysten/seal's own key-fetching path against a live key server: its SessionKey (the
 // personal message the user signs, the certificate, the request signature and ElGamal keys),
 // fetchKeysForAllIds (the HTTP request, Seal's error mapping, elgamalDecrypt of the answers)
-// and verifyKeyServer (GET /v1/service and the proof of possession). SealClient itself also
-// reads key-server objects from the chain, which floe's devnet does not hold.
+// and verifyKeyServer (GET /v1/service and the proof of possession). The whole SealClient,
+// which also reads the key-server objects from the chain, is seal_client_decrypt.mjs.
 //
 // Usage: node seal_fetch_key.mjs CASES.json — CASES:
 //   { url, serviceId, pk, userKey (ed25519 seed hex), packageId, ttlMin,

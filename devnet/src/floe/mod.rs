@@ -17,6 +17,7 @@ pub mod blob;
 pub mod challenge;
 pub mod conservation;
 pub mod genesis;
+pub mod key_server;
 pub mod license;
 pub mod model;
 pub mod rules;
@@ -62,6 +63,7 @@ pub fn register(registry: &mut HandlerRegistry) {
     challenge::register(registry);
     model::register(registry);
     license::register(registry);
+    key_server::register(registry);
     version::register(registry);
     upgrade::register(registry);
     conservation::register(registry);

@@ -48,8 +48,14 @@ pub enum ProjectionError {
 
 /// Events of `floe::events` that no table projects: the raw `events` table (and
 /// `/v1/events`) keeps them, and nothing else reads them.
-/// `PackageMigrated` names a package version no table tracks yet.
-pub const RAW_ONLY: &[&str] = &["PackageMigrated"];
+/// `PackageMigrated` names a package version no table tracks yet; `KeyServerRegistered` and
+/// `KeyServerUrlUpdated` describe Seal key servers, which clients read from their objects.
+/// Sorted, as the event names are.
+pub const RAW_ONLY: &[&str] = &[
+    "KeyServerRegistered",
+    "KeyServerUrlUpdated",
+    "PackageMigrated",
+];
 
 /// Folds one event of module `floe::events` into `rows`; events of other types are kept only
 /// as raw events. Returns whether the event type is projected.
