@@ -384,8 +384,8 @@ async fn read_streaming(floe: &mut Floe, blob_id: &BlobId, out: &Path) -> anyhow
     if is_encrypted_model(&partial, floe.objects.original_package)? {
         let _ = std::fs::remove_file(&partial);
         bail!(
-            "blob {blob_id} is an encrypted model: its keys are released to license holders\n\
-             read it with --license LICENSE_ID (a model's owner buys a license like anyone)"
+            "blob {blob_id} is an encrypted model: its keys are released to license holders and to its owner\n\
+             read it with --license LICENSE_ID, or sign as the holder of its ModelCap with --as"
         );
     }
     std::fs::rename(&partial, out).with_context(|| format!("writing {}", out.display()))?;
@@ -422,13 +422,10 @@ async fn read_model(
         .await
         .map_err(|e| read_failure(blob_id, e, Some(credential), license))?;
     if let Some(object) = encrypted::as_encrypted(&data, floe.objects.original_package) {
-        if license.is_none() {
-            bail!(
-                "blob {blob_id} is an encrypted model: its keys are released to license holders\n\
-                 read it with --license LICENSE_ID (a model's owner buys a license like anyone)"
-            );
-        }
-        let approval = if Some(credential) == license && !is_receipt(floe, credential).await {
+        // Without `--license` the credential is the owner's ModelCap: `seal_approve_owner`.
+        let approval = if license.is_none() {
+            encrypted::Approval::Owner(credential)
+        } else if Some(credential) == license && !is_receipt(floe, credential).await {
             encrypted::Approval::License(credential)
         } else {
             encrypted::Approval::Receipt(credential)
