@@ -258,6 +258,7 @@ pub async fn page_calls(
         ),
         ("overview", "/v1/slashes?limit=20".to_owned()),
         ("overview", format!("/v1/nodes/{node}")),
+        ("overview", "/v1/stats/stake".to_owned()),
         ("nodes", "/v1/nodes?limit=50".to_owned()),
         (
             "nodes",
@@ -266,9 +267,11 @@ pub async fn page_calls(
         ("node", format!("/v1/nodes/{node}/sync?limit=100")),
         ("node", format!("/v1/challenges?node_id={node}&limit=50")),
         ("node", format!("/v1/slashes?node_id={node}&limit=50")),
+        ("node", format!("/v1/stats/stake?node_id={node}")),
         ("blobs", "/v1/blobs?limit=50".to_owned()),
         ("blobs", format!("/v1/blobs?limit=50&cursor={deep}")),
         ("blob", format!("/v1/blobs/{blob}")),
+        ("blob", "/v1/parameters?limit=1000".to_owned()),
         ("challenges", "/v1/challenges?limit=50".to_owned()),
         ("models", "/v1/models?limit=50".to_owned()),
         ("models", "/v1/stats/revenue?bucket=epoch".to_owned()),
@@ -276,6 +279,10 @@ pub async fn page_calls(
         ("model", format!("/v1/models/{model}/versions?limit=100")),
         ("model", format!("/v1/offers?model_id={model}&limit=100")),
         ("model", format!("/v1/licenses?model_id={model}&limit=100")),
+        (
+            "model",
+            format!("/v1/stats/revenue?bucket=epoch&model_id={model}"),
+        ),
         ("license", format!("/v1/licenses/{license}")),
         ("address", format!("/v1/addresses/{owner}")),
         ("address", format!("/v1/addresses/{owner}/blobs?limit=50")),
@@ -287,7 +294,6 @@ pub async fn page_calls(
         ("search", format!("/v1/search?q={blob}")),
         ("search", format!("/v1/search?q={owner}")),
         ("search", "/v1/search?q=model-1".to_owned()),
-        ("series", "/v1/stats/stake".to_owned()),
         (
             "series",
             format!("/v1/stats/supply?bucket=hour&to={last_hour}"),
