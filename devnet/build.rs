@@ -14,9 +14,10 @@ mod package;
 use std::path::{Path, PathBuf};
 
 /// The modules whose handlers are typed functions registered by generated code.
-const TYPED_MODULES: [&str; 10] = [
+const TYPED_MODULES: [&str; 11] = [
     "blob",
     "challenge",
+    "compute",
     "key_server",
     "license",
     "model",

@@ -26,6 +26,7 @@ pub mod bls;
 pub mod calls;
 pub mod client;
 pub mod committee;
+pub mod compute;
 pub mod config;
 pub mod faucet;
 pub mod flows;

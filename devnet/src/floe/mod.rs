@@ -15,6 +15,7 @@
 pub mod args;
 pub mod blob;
 pub mod challenge;
+pub mod compute;
 pub mod conservation;
 pub mod genesis;
 pub mod key_server;
@@ -63,6 +64,7 @@ pub fn register(registry: &mut HandlerRegistry) {
     challenge::register(registry);
     model::register(registry);
     license::register(registry);
+    compute::register(registry);
     key_server::register(registry);
     version::register(registry);
     upgrade::register(registry);

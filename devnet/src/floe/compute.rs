@@ -1,0 +1,679 @@
+//! `floe::compute`: compute jobs on chosen, staked providers.
+//!
+//! Mirrors `move/floe/sources/compute.move` function by function: providers registered with
+//! stake and their account's ed25519 key, shared jobs with a WAL escrow, the Seal policy
+//! `seal_approve_job`, results bonding 10 % of a provider's stake, settlement on k matching
+//! output hashes (fee and dust burned as source license fee, mismatching bonds burned as
+//! source slashing, pay and bonds sent as new coins to the providers' accounts) and refunds
+//! after the deadline. The `*_for_testing` functions are `#[test_only]` and have no handler.
+
+use floe_sdk::move_types::blob::Blob;
+use floe_sdk::move_types::compute::{ComputeProvider, Job, ProviderCap, Submission};
+use floe_sdk::move_types::events::{
+    ComputeJobCreated, ComputeJobRefunded, ComputeJobSettled, ComputeProviderRegistered,
+    ComputeProviderSlashed, ComputeProviderUpdated, ComputeResultSubmitted,
+};
+use floe_sdk::move_types::model::Model;
+use floe_sdk::move_types::system::System;
+use floe_sdk::move_types::wal::Treasury;
+use floe_sdk::move_types::{self, Balance, ID, MoveString, U256};
+use sui_sdk_types::{Address, ExecutionError, StructTag};
+
+use super::args::{Clock, Obj, WalCoin};
+use super::blob::blake2b256;
+use super::model::{abort_at, arithmetic_error, move_address, versions_types};
+use super::version;
+use super::wal::{self, SOURCE_LICENSE_FEE, SOURCE_SLASHING};
+use super::{coin_into_balance, emit, new_wal_coin, table_contains, table_get, tag};
+use crate::runtime::CallContext;
+
+const MODULE: &str = "compute";
+
+/// The abort codes of `floe::compute`, generated from the Move source.
+pub use floe_sdk::move_aborts::compute::*;
+
+include!(concat!(env!("OUT_DIR"), "/floe_compute.rs"));
+
+// === Constants (as in compute.move) ===
+
+/// Basis-point denominator.
+pub const BPS: u64 = 10_000;
+/// Least stake to register and to submit: 10 WAL.
+pub const MIN_STAKE: u64 = 10_000_000_000;
+/// Share of its stake a provider bonds per result, basis points.
+pub const BOND_BPS: u64 = 1_000;
+/// Most providers one job may name.
+pub const MAX_PROVIDERS: usize = 16;
+/// Longest a job may stay open, ms.
+pub const MAX_JOB_MS: u64 = 2_592_000_000;
+/// Longest network address, bytes.
+pub const MAX_NETWORK_ADDRESS_LENGTH: usize = 256;
+/// Sui's ed25519 signature-scheme flag.
+pub const ED25519_FLAG: u8 = 0;
+/// Job states.
+pub const STATE_OPEN: u8 = 0;
+pub const STATE_SETTLED: u8 = 1;
+pub const STATE_REFUNDED: u8 = 2;
+
+// === Types ===
+
+/// `floe::compute::ComputeProvider`.
+pub fn provider_tag() -> StructTag {
+    tag(MODULE, "ComputeProvider")
+}
+
+/// `floe::compute::ProviderCap`.
+pub fn cap_tag() -> StructTag {
+    tag(MODULE, "ProviderCap")
+}
+
+/// `floe::compute::Job`.
+pub fn job_tag() -> StructTag {
+    tag(MODULE, "Job")
+}
+
+/// The Sui address of an ed25519 public key: blake2b256(flag ‖ key).
+pub fn ed25519_address(public_key: &[u8]) -> Address {
+    let mut flagged = Vec::with_capacity(1 + public_key.len());
+    flagged.push(ED25519_FLAG);
+    flagged.extend_from_slice(public_key);
+    Address::new(blake2b256(&flagged))
+}
+
+fn assert_network_address(network_address: &MoveString) -> Result<(), ExecutionError> {
+    let length = network_address.bytes.len();
+    if length == 0 || length > MAX_NETWORK_ADDRESS_LENGTH {
+        return Err(abort_at(
+            MODULE,
+            "assert_network_address",
+            E_BAD_NETWORK_ADDRESS,
+        ));
+    }
+    Ok(())
+}
+
+fn emit_updated(
+    ctx: &mut CallContext<'_>,
+    provider: &Obj<ComputeProvider>,
+) -> Result<(), ExecutionError> {
+    emit(
+        ctx,
+        "ComputeProviderUpdated",
+        &ComputeProviderUpdated {
+            provider_id: move_types::id(provider.id),
+            stake: provider.stake.value,
+            network_address: provider.network_address.clone(),
+        },
+    )
+}
+
+/// How many submissions carry `output_hash`.
+fn count_hash(job: &Job, output_hash: &[u8]) -> u64 {
+    job.submissions
+        .iter()
+        .filter(|s| s.output_hash == output_hash)
+        .count() as u64
+}
+
+/// The index of the first submission whose hash has at least k submissions, if any.
+fn quorum(job: &Job) -> Option<usize> {
+    job.submissions
+        .iter()
+        .position(|s| count_hash(job, &s.output_hash) >= job.k)
+}
+
+fn plus(a: u64, b: u64) -> Result<u64, ExecutionError> {
+    a.checked_add(b).ok_or_else(|| arithmetic_error(MODULE))
+}
+
+// === Providers ===
+
+/// `entry fun register_provider(public_key: vector<u8>, network_address: String, stake:
+/// Coin<WAL>, ctx)`
+fn register_provider(
+    ctx: &mut CallContext<'_>,
+    public_key: Vec<u8>,
+    network_address: MoveString,
+    stake: WalCoin,
+) -> Result<(), ExecutionError> {
+    if public_key.len() != 32 {
+        return Err(ctx.abort(E_BAD_PUBLIC_KEY));
+    }
+    let operator = ctx.sender();
+    if ed25519_address(&public_key) != operator {
+        return Err(ctx.abort(E_KEY_NOT_SENDER));
+    }
+    assert_network_address(&network_address)?;
+    let stake_value = super::coin_value(ctx, stake.0)?;
+    if stake_value < MIN_STAKE {
+        return Err(ctx.abort(E_STAKE_TOO_LOW));
+    }
+    coin_into_balance(ctx, stake.0)?;
+
+    let provider_id = ctx.fresh_id();
+    let cap_id = ctx.fresh_id();
+    let cap = ProviderCap::new(move_types::uid(cap_id), move_types::id(provider_id));
+    let provider = ComputeProvider::new(
+        move_types::uid(provider_id),
+        version::VERSION,
+        move_types::id(cap_id),
+        move_address(operator),
+        public_key.clone(),
+        network_address.clone(),
+        Balance::new(stake_value),
+    );
+    emit(
+        ctx,
+        "ComputeProviderRegistered",
+        &ComputeProviderRegistered {
+            provider_id: move_types::id(provider_id),
+            cap_id: move_types::id(cap_id),
+            operator: move_address(operator),
+            public_key,
+            network_address,
+            stake: stake_value,
+        },
+    )?;
+    ctx.create_object(provider_tag(), false, &provider)?;
+    ctx.share(provider_id)?;
+    ctx.create_object(cap_tag(), false, &cap)?;
+    ctx.transfer(cap_id, operator)?;
+    Ok(())
+}
+
+/// Checks that `cap` controls `provider`.
+fn assert_cap(
+    ctx: &CallContext<'_>,
+    provider: &Obj<ComputeProvider>,
+    cap: &ProviderCap,
+) -> Result<(), ExecutionError> {
+    if move_types::address_of(&cap.provider_id) != provider.id {
+        return Err(ctx.abort(E_WRONG_CAP));
+    }
+    Ok(())
+}
+
+/// `add_stake(provider: &mut ComputeProvider, cap: &ProviderCap, coin: Coin<WAL>)`
+fn add_stake(
+    ctx: &mut CallContext<'_>,
+    mut provider: Obj<ComputeProvider>,
+    cap: Obj<ProviderCap>,
+    coin: WalCoin,
+) -> Result<(), ExecutionError> {
+    version::assert_current(provider.version)?;
+    assert_cap(ctx, &provider, &cap)?;
+    let value = coin_into_balance(ctx, coin.0)?;
+    provider.stake.value = provider
+        .stake
+        .value
+        .checked_add(value)
+        .ok_or_else(|| arithmetic_error("balance"))?;
+    emit_updated(ctx, &provider)?;
+    provider.save(ctx)?;
+    Ok(())
+}
+
+/// `withdraw_stake(provider: &mut ComputeProvider, cap: &ProviderCap, amount: u64, ctx):
+/// Coin<WAL>`
+fn withdraw_stake(
+    ctx: &mut CallContext<'_>,
+    mut provider: Obj<ComputeProvider>,
+    cap: Obj<ProviderCap>,
+    amount: u64,
+) -> Result<WalCoin, ExecutionError> {
+    version::assert_current(provider.version)?;
+    assert_cap(ctx, &provider, &cap)?;
+    if amount > provider.stake.value {
+        return Err(ctx.abort(E_NOT_ENOUGH_STAKE));
+    }
+    provider.stake.value -= amount;
+    let coin = new_wal_coin(ctx, amount)?;
+    emit_updated(ctx, &provider)?;
+    provider.save(ctx)?;
+    Ok(WalCoin(coin))
+}
+
+/// `set_network_address(provider: &mut ComputeProvider, cap: &ProviderCap, network_address:
+/// String)`
+fn set_network_address(
+    ctx: &mut CallContext<'_>,
+    mut provider: Obj<ComputeProvider>,
+    cap: Obj<ProviderCap>,
+    network_address: MoveString,
+) -> Result<(), ExecutionError> {
+    version::assert_current(provider.version)?;
+    assert_cap(ctx, &provider, &cap)?;
+    assert_network_address(&network_address)?;
+    provider.network_address = network_address;
+    emit_updated(ctx, &provider)?;
+    provider.save(ctx)?;
+    Ok(())
+}
+
+// === Jobs ===
+
+/// `create_job(model: &Model, model_version: u64, input_blob_id: u256, providers:
+/// vector<ID>, k: u64, deadline_ms: u64, payment: Coin<WAL>, clock: &Clock, ctx): ID`
+#[allow(clippy::too_many_arguments)]
+fn create_job(
+    ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
+    model_version: u64,
+    input_blob_id: U256,
+    providers: Vec<ID>,
+    k: u64,
+    deadline_ms: u64,
+    payment: WalCoin,
+    _clock: Clock,
+) -> Result<ID, ExecutionError> {
+    version::assert_current(model.version)?;
+    if !table_contains(ctx, &model.versions, &versions_types(), &model_version)? {
+        return Err(ctx.abort(E_VERSION_NOT_FOUND));
+    }
+    let m = providers.len();
+    if m == 0 || m > MAX_PROVIDERS {
+        return Err(ctx.abort(E_BAD_PROVIDER_COUNT));
+    }
+    for (i, a) in providers.iter().enumerate() {
+        if providers[i + 1..].contains(a) {
+            return Err(ctx.abort(E_DUPLICATE_PROVIDER));
+        }
+    }
+    let m = m as u64;
+    if k == 0 || k > m || 2 * k <= m {
+        return Err(ctx.abort(E_BAD_QUORUM));
+    }
+    let now = ctx.timestamp_ms();
+    if deadline_ms <= now || deadline_ms - now > MAX_JOB_MS {
+        return Err(ctx.abort(E_BAD_DEADLINE));
+    }
+    let price = super::coin_value(ctx, payment.0)?;
+    if price == 0 {
+        return Err(ctx.abort(E_ZERO_PAYMENT));
+    }
+    coin_into_balance(ctx, payment.0)?;
+
+    let version: floe_sdk::move_types::model::ModelVersion =
+        table_get(ctx, &model.versions, &versions_types(), &model_version)?;
+    let owner = move_address(ctx.sender());
+    let job_id = ctx.fresh_id();
+    let job = Job::new(
+        move_types::uid(job_id),
+        version::VERSION,
+        owner,
+        move_types::id(model.id),
+        model_version,
+        version.blob_id,
+        input_blob_id,
+        providers.clone(),
+        k,
+        deadline_ms,
+        Balance::new(price),
+        price,
+        Vec::new(),
+        Balance::new(0),
+        STATE_OPEN,
+        Vec::new(),
+        move_types::u256_from_le([0; 32]),
+    );
+    emit(
+        ctx,
+        "ComputeJobCreated",
+        &ComputeJobCreated {
+            job_id: move_types::id(job_id),
+            owner,
+            model_id: move_types::id(model.id),
+            model_version,
+            model_blob_id: version.blob_id,
+            input_blob_id,
+            providers,
+            k,
+            deadline_ms,
+            price,
+        },
+    )?;
+    ctx.create_object(job_tag(), false, &job)?;
+    ctx.share(job_id)?;
+    Ok(move_types::id(job_id))
+}
+
+/// `entry fun seal_approve_job(id: vector<u8>, job: &Job, provider: &ComputeProvider, clock:
+/// &Clock, ctx: &TxContext)`: returns nothing when the sender is a chosen provider of the
+/// open job asking for its model's identity before the deadline.
+fn seal_approve_job(
+    ctx: &mut CallContext<'_>,
+    id: Vec<u8>,
+    job: Obj<Job>,
+    provider: Obj<ComputeProvider>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    if id.as_slice() != move_types::address_of(&job.model_id).as_bytes() {
+        return Err(ctx.abort(E_WRONG_ID));
+    }
+    if job.state != STATE_OPEN {
+        return Err(ctx.abort(E_JOB_CLOSED));
+    }
+    if ctx.timestamp_ms() >= job.deadline_ms {
+        return Err(ctx.abort(E_DEADLINE_PASSED));
+    }
+    if !job.providers.contains(&move_types::id(provider.id)) {
+        return Err(ctx.abort(E_NOT_CHOSEN));
+    }
+    if move_address(ctx.sender()) != provider.operator {
+        return Err(ctx.abort(E_NOT_PROVIDER));
+    }
+    Ok(())
+}
+
+/// `submit_result(job: &mut Job, provider: &mut ComputeProvider, cap: &ProviderCap, system:
+/// &System, output: &Blob, output_hash: vector<u8>, clock: &Clock)`
+#[allow(clippy::too_many_arguments)]
+fn submit_result(
+    ctx: &mut CallContext<'_>,
+    mut job: Obj<Job>,
+    mut provider: Obj<ComputeProvider>,
+    cap: Obj<ProviderCap>,
+    system: Obj<System>,
+    output: Obj<Blob>,
+    output_hash: Vec<u8>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(job.version)?;
+    version::assert_current(provider.version)?;
+    version::assert_current(system.version)?;
+    assert_cap(ctx, &provider, &cap)?;
+    let provider_id = move_types::id(provider.id);
+    if job.state != STATE_OPEN {
+        return Err(ctx.abort(E_JOB_CLOSED));
+    }
+    let now = ctx.timestamp_ms();
+    if now >= job.deadline_ms {
+        return Err(ctx.abort(E_DEADLINE_PASSED));
+    }
+    if !job.providers.contains(&provider_id) {
+        return Err(ctx.abort(E_NOT_CHOSEN));
+    }
+    if job.submissions.iter().any(|s| s.provider_id == provider_id) {
+        return Err(ctx.abort(E_ALREADY_SUBMITTED));
+    }
+    if output_hash.len() != 32 {
+        return Err(ctx.abort(E_BAD_OUTPUT_HASH));
+    }
+    if output.certified_epoch.is_none() {
+        return Err(ctx.abort(E_OUTPUT_NOT_CERTIFIED));
+    }
+    if system.epoch >= output.storage.end_epoch {
+        return Err(ctx.abort(E_OUTPUT_EXPIRED));
+    }
+    let stake = provider.stake.value;
+    if stake < MIN_STAKE {
+        return Err(ctx.abort(E_STAKE_TOO_LOW));
+    }
+
+    let bond = u64::try_from(u128::from(stake) * u128::from(BOND_BPS) / u128::from(BPS))
+        .expect("BOND_BPS < BPS, so the bond is below the stake");
+    provider.stake.value -= bond;
+    job.bonds.value = plus(job.bonds.value, bond)?;
+    let submission = Submission::new(
+        provider_id.clone(),
+        provider.operator,
+        output.blob_id,
+        move_types::id(output.id),
+        output_hash.clone(),
+        bond,
+        now,
+    );
+    job.submissions.push(submission);
+    emit(
+        ctx,
+        "ComputeResultSubmitted",
+        &ComputeResultSubmitted {
+            job_id: move_types::id(job.id),
+            provider_id,
+            operator: provider.operator,
+            output_blob_id: output.blob_id,
+            output_blob_object_id: move_types::id(output.id),
+            output_hash,
+            bond,
+            timestamp_ms: now,
+        },
+    )?;
+    emit_updated(ctx, &provider)?;
+    job.save(ctx)?;
+    provider.save(ctx)?;
+    Ok(())
+}
+
+/// A new `Coin<WAL>` of `value` sent to `recipient` (`transfer::public_transfer(
+/// coin::from_balance(..), recipient)`).
+fn pay(ctx: &mut CallContext<'_>, value: u64, recipient: Address) -> Result<(), ExecutionError> {
+    let coin = new_wal_coin(ctx, value)?;
+    ctx.transfer(coin, recipient)
+}
+
+fn account(address: &moverox::types::Address) -> Address {
+    Address::new(address.into_inner())
+}
+
+/// `settle(job: &mut Job, system: &System, treasury: &mut Treasury, clock: &Clock, ctx)`
+fn settle(
+    ctx: &mut CallContext<'_>,
+    mut job: Obj<Job>,
+    system: Obj<System>,
+    mut treasury: Obj<Treasury>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(job.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
+    if job.state != STATE_OPEN {
+        return Err(ctx.abort(E_JOB_CLOSED));
+    }
+    let Some(winner) = quorum(&job) else {
+        return Err(ctx.abort(E_NO_QUORUM));
+    };
+    let agreed = job.submissions[winner].clone();
+    let job_id = move_types::id(job.id);
+    let matching = count_hash(&job, &agreed.output_hash);
+    let price = job.price;
+    let bps = system.license_fee_bps.min(BPS);
+    let fee = u64::try_from(u128::from(price) * u128::from(bps) / u128::from(BPS))
+        .expect("bps <= BPS, so the fee is at most the price");
+    let paid_each = (price - fee) / matching;
+    let dust = price - fee - paid_each * matching;
+    job.payment.value -= fee + dust;
+    let fee_burned = wal::burn_balance(ctx, &mut treasury, fee + dust, SOURCE_LICENSE_FEE)?;
+
+    let mut slashed = 0u64;
+    for s in job.submissions.clone() {
+        job.bonds.value -= s.bond;
+        if s.output_hash == agreed.output_hash {
+            job.payment.value -= paid_each;
+            pay(ctx, plus(paid_each, s.bond)?, account(&s.operator))?;
+        } else {
+            emit(
+                ctx,
+                "ComputeProviderSlashed",
+                &ComputeProviderSlashed {
+                    job_id: job_id.clone(),
+                    provider_id: s.provider_id.clone(),
+                    operator: s.operator,
+                    amount: s.bond,
+                },
+            )?;
+            slashed = plus(slashed, s.bond)?;
+        }
+    }
+    let slashed_total = wal::burn_balance(ctx, &mut treasury, slashed, SOURCE_SLASHING)?;
+
+    job.state = STATE_SETTLED;
+    job.output_hash = agreed.output_hash.clone();
+    job.output_blob_id = agreed.output_blob_id;
+    emit(
+        ctx,
+        "ComputeJobSettled",
+        &ComputeJobSettled {
+            job_id,
+            model_id: job.model_id.clone(),
+            output_blob_id: agreed.output_blob_id,
+            output_hash: agreed.output_hash,
+            paid_each,
+            providers_paid: matching,
+            fee_burned,
+            slashed: slashed_total,
+            timestamp_ms: ctx.timestamp_ms(),
+        },
+    )?;
+    job.save(ctx)?;
+    treasury.save(ctx)?;
+    Ok(())
+}
+
+/// `refund(job: &mut Job, clock: &Clock, ctx)`
+fn refund(
+    ctx: &mut CallContext<'_>,
+    mut job: Obj<Job>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(job.version)?;
+    if job.state != STATE_OPEN {
+        return Err(ctx.abort(E_JOB_CLOSED));
+    }
+    let now = ctx.timestamp_ms();
+    if now < job.deadline_ms {
+        return Err(ctx.abort(E_DEADLINE_NOT_PASSED));
+    }
+    if quorum(&job).is_some() {
+        return Err(ctx.abort(E_QUORUM_REACHED));
+    }
+    for s in job.submissions.clone() {
+        job.bonds.value -= s.bond;
+        pay(ctx, s.bond, account(&s.operator))?;
+    }
+    let refunded = job.payment.value;
+    job.payment.value = 0;
+    pay(ctx, refunded, account(&job.owner))?;
+    job.state = STATE_REFUNDED;
+    emit(
+        ctx,
+        "ComputeJobRefunded",
+        &ComputeJobRefunded {
+            job_id: move_types::id(job.id),
+            owner: job.owner,
+            amount: refunded,
+            timestamp_ms: now,
+        },
+    )?;
+    job.save(ctx)?;
+    Ok(())
+}
+
+// === Reads ===
+
+/// `settled_output_hash(job: &Job): vector<u8>`
+fn settled_output_hash(
+    ctx: &mut CallContext<'_>,
+    job: Obj<Job>,
+) -> Result<Vec<u8>, ExecutionError> {
+    if job.state != STATE_SETTLED {
+        return Err(ctx.abort(E_NOT_SETTLED));
+    }
+    Ok(job.value.output_hash)
+}
+
+/// `settled_output_blob_id(job: &Job): u256`
+fn settled_output_blob_id(
+    ctx: &mut CallContext<'_>,
+    job: Obj<Job>,
+) -> Result<U256, ExecutionError> {
+    if job.state != STATE_SETTLED {
+        return Err(ctx.abort(E_NOT_SETTLED));
+    }
+    Ok(job.value.output_blob_id)
+}
+
+fn job_state(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u8, ExecutionError> {
+    Ok(job.state)
+}
+
+fn job_owner(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<Address, ExecutionError> {
+    Ok(account(&job.owner))
+}
+
+fn job_model_id(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<ID, ExecutionError> {
+    Ok(job.value.model_id)
+}
+
+fn job_providers(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<Vec<ID>, ExecutionError> {
+    Ok(job.value.providers)
+}
+
+fn job_k(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
+    Ok(job.k)
+}
+
+fn job_deadline_ms(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
+    Ok(job.deadline_ms)
+}
+
+fn job_price(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
+    Ok(job.price)
+}
+
+fn job_submission_count(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
+    Ok(job.submissions.len() as u64)
+}
+
+fn provider_operator(
+    _ctx: &mut CallContext<'_>,
+    provider: Obj<ComputeProvider>,
+) -> Result<Address, ExecutionError> {
+    Ok(account(&provider.operator))
+}
+
+fn provider_public_key(
+    _ctx: &mut CallContext<'_>,
+    provider: Obj<ComputeProvider>,
+) -> Result<Vec<u8>, ExecutionError> {
+    Ok(provider.value.public_key)
+}
+
+fn provider_network_address(
+    _ctx: &mut CallContext<'_>,
+    provider: Obj<ComputeProvider>,
+) -> Result<MoveString, ExecutionError> {
+    Ok(provider.value.network_address)
+}
+
+fn provider_stake(
+    _ctx: &mut CallContext<'_>,
+    provider: Obj<ComputeProvider>,
+) -> Result<u64, ExecutionError> {
+    Ok(provider.stake.value)
+}
+
+fn cap_provider_id(
+    _ctx: &mut CallContext<'_>,
+    cap: Obj<ProviderCap>,
+) -> Result<ID, ExecutionError> {
+    Ok(cap.value.provider_id)
+}
+
+// === Versions ===
+
+/// `migrate_provider(provider: &mut ComputeProvider)`
+fn migrate_provider(
+    ctx: &mut CallContext<'_>,
+    mut provider: Obj<ComputeProvider>,
+) -> Result<(), ExecutionError> {
+    provider.version = version::migrated(provider.version)?;
+    provider.save(ctx)?;
+    Ok(())
+}
+
+/// `migrate_job(job: &mut Job)`
+fn migrate_job(ctx: &mut CallContext<'_>, mut job: Obj<Job>) -> Result<(), ExecutionError> {
+    job.version = version::migrated(job.version)?;
+    job.save(ctx)?;
+    Ok(())
+}

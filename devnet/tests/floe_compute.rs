@@ -1,0 +1,895 @@
+//! `floe::compute` on the devnet: the scenarios of `move/floe/tests/compute_tests.move`, with
+//! the same expectations (a Move `expected_failure` is a transaction that aborts with the same
+//! module and code here). Providers' accounts are the addresses of their (32-byte) keys, as
+//! `register_provider` requires; their output `Blob`s are planted in the ledger certified (or
+//! not) the way `floe_market.rs` plants the sellers'.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use floe_devnet::floe::compute::ed25519_address;
+use floe_devnet::floe::genesis::NetworkGenesis;
+use floe_devnet::{floe, objects};
+use floe_sdk::move_types::blob::{Blob, Storage};
+use floe_sdk::move_types::compute::{ComputeProvider, Job};
+use floe_sdk::move_types::events::{
+    ComputeJobCreated, ComputeJobRefunded, ComputeJobSettled, ComputeProviderRegistered,
+    ComputeProviderSlashed, ModelRegistered, WalBurned,
+};
+use floe_sdk::move_types::wal::Treasury;
+use floe_sdk::move_types::{self, ID, U256};
+use sui_sdk_types::{Address, Digest, Owner};
+use support::{Arg, Chain, Failure, GENESIS_MS, Outcome, clock};
+
+const NOW_MS: u64 = GENESIS_MS;
+const HOUR_MS: u64 = 3_600_000;
+/// 100 WAL.
+const STAKE: u64 = 100_000_000_000;
+/// 10 % of STAKE.
+const BOND: u64 = 10_000_000_000;
+/// 1000 WAL.
+const PRICE: u64 = 1_000_000_000_000;
+/// 5 %, the default license fee.
+const FEE: u64 = 50_000_000_000;
+const HASH_A: [u8; 32] = [0xaa; 32];
+const HASH_B: [u8; 32] = [0xbb; 32];
+const BLOB_A: u64 = 0xa;
+const BLOB_B: u64 = 0xb;
+const INPUT: u64 = 42;
+
+fn u256(value: u64) -> U256 {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&value.to_le_bytes());
+    move_types::u256_from_le(bytes)
+}
+
+fn addr(id: &ID) -> Address {
+    move_types::address_of(id)
+}
+
+fn assert_abort<T>(result: Result<T, Failure>, name: &str) {
+    let code = support::move_constant("compute", name);
+    match result {
+        Ok(_) => panic!("expected compute::{name}, the transaction succeeded"),
+        Err(failure) => assert_eq!(failure.abort(), ("compute".to_owned(), code)),
+    }
+}
+
+/// The account of key `[byte; 32]`, with gas.
+fn key_account(chain: &mut Chain, byte: u8) -> ([u8; 32], Address) {
+    let key = [byte; 32];
+    let address = ed25519_address(&key);
+    let mut id = [0x6b; 32];
+    id[1..].copy_from_slice(&address.as_bytes()[..31]);
+    let coin = objects::gas_coin(Address::new(id), 1_000_000_000_000, address, 1);
+    chain.ledger.apply_genesis(&[coin]);
+    (key, address)
+}
+
+/// A `Blob` of `blob_id` owned by `owner`, certified in epoch 0 when `certified`, storage until
+/// `end_epoch`, written into the ledger. `seq` tells apart several of one owner.
+fn plant_blob(
+    chain: &mut Chain,
+    owner: Address,
+    blob_id: u64,
+    certified: bool,
+    end_epoch: u64,
+    seq: u8,
+) -> Address {
+    let mut id = [0xc0u8; 32];
+    id[1] = seq;
+    id[2] = u8::from(certified);
+    id[3..].copy_from_slice(&owner.as_bytes()[..29]);
+    let id = Address::new(id);
+    let mut storage_id = id.into_inner();
+    storage_id[0] = 0xc5;
+    let blob = Blob::new(
+        move_types::uid(id),
+        0,
+        u256(blob_id),
+        u256(blob_id + 1),
+        0,
+        1,
+        certified.then_some(0),
+        Storage::new(
+            move_types::uid(Address::new(storage_id)),
+            0,
+            end_epoch,
+            1 << 20,
+        ),
+        false,
+    );
+    let object = objects::move_object(
+        floe::tag("blob", "Blob"),
+        true,
+        1,
+        bcs::to_bytes(&blob).unwrap(),
+        Owner::Address(owner),
+        Digest::new([0x7e; 32]),
+    );
+    chain.ledger.apply_genesis(&[object]);
+    id
+}
+
+struct Provider {
+    account: Address,
+    provider: Address,
+    cap: Address,
+    /// Its output blob (A for the honest ones, B for P3).
+    output: Address,
+}
+
+struct World {
+    chain: Chain,
+    system: Address,
+    treasury: Address,
+    owner: Address,
+    stranger: Address,
+    model: Address,
+    p: Vec<Provider>,
+}
+
+fn register(
+    chain: &mut Chain,
+    account: Address,
+    key: &[u8],
+    stake: u64,
+) -> Result<Outcome, Failure> {
+    let coin = chain.give_wal(account, stake);
+    chain.call(
+        account,
+        "compute",
+        "register_provider",
+        vec![
+            Arg::pure(&key.to_vec()),
+            Arg::pure(&"http://127.0.0.1:9000"),
+            Arg::obj(coin),
+        ],
+    )
+}
+
+/// `compute_tests::setup`: a model with one version, four providers (keys 0x11..0x44) with
+/// STAKE each; P1, P2 and P4 own certified blob A, P3 certified blob B (storage to epoch 2).
+fn setup() -> World {
+    let network = NetworkGenesis {
+        n_shards: 4,
+        epoch_duration_ms: HOUR_MS,
+        nodes: vec![],
+    };
+    let (mut chain, started) = Chain::with_network(&network);
+    let seller = chain.new_account();
+    let owner = chain.new_account();
+    let stranger = chain.new_account();
+    let weights = plant_blob(&mut chain, seller, 0x77, true, 2, 0);
+    let outcome = chain
+        .call_keep(
+            seller,
+            "model",
+            "register_model",
+            vec![Arg::pure(&"tiny-mlp"), Arg::pure(&"")],
+        )
+        .unwrap();
+    let registered: ModelRegistered = outcome.event("ModelRegistered");
+    let model = addr(&registered.model_id);
+    let cap = addr(&registered.cap_id);
+    chain
+        .call(
+            seller,
+            "model",
+            "publish_version",
+            vec![
+                Arg::obj(model),
+                Arg::obj(cap),
+                Arg::ObjRead(started.system),
+                Arg::ObjRead(weights),
+                Arg::pure(&"onnx-mlp"),
+                Arg::pure(&Vec::<u8>::new()),
+                Arg::pure(&Vec::<String>::new()),
+                Arg::pure(&Vec::<u64>::new()),
+                clock(),
+            ],
+        )
+        .unwrap();
+    let mut p = Vec::new();
+    for (byte, blob) in [
+        (0x11, BLOB_A),
+        (0x22, BLOB_A),
+        (0x33, BLOB_B),
+        (0x44, BLOB_A),
+    ] {
+        let (key, account) = key_account(&mut chain, byte);
+        let outcome = register(&mut chain, account, &key, STAKE).unwrap();
+        let registered: ComputeProviderRegistered = outcome.event("ComputeProviderRegistered");
+        let output = plant_blob(&mut chain, account, blob, true, 2, 0);
+        p.push(Provider {
+            account,
+            provider: addr(&registered.provider_id),
+            cap: addr(&registered.cap_id),
+            output,
+        });
+    }
+    let treasury = chain.genesis.treasury;
+    World {
+        chain,
+        system: started.system,
+        treasury,
+        owner,
+        stranger,
+        model,
+        p,
+    }
+}
+
+impl World {
+    fn create_with(
+        &mut self,
+        version: u64,
+        providers: &[usize],
+        k: u64,
+        deadline_ms: u64,
+        price: u64,
+    ) -> Result<Outcome, Failure> {
+        let ids: Vec<Address> = providers.iter().map(|&i| self.p[i].provider).collect();
+        let owner = self.owner;
+        let payment = self.chain.give_wal(owner, price);
+        self.chain.call(
+            owner,
+            "compute",
+            "create_job",
+            vec![
+                Arg::ObjRead(self.model),
+                Arg::pure(&version),
+                Arg::pure(&u256(INPUT)),
+                Arg::pure(&ids),
+                Arg::pure(&k),
+                Arg::pure(&deadline_ms),
+                Arg::obj(payment),
+                clock(),
+            ],
+        )
+    }
+
+    /// OWNER opens a job on version 1 with providers `providers` (indices), `k`, a deadline an
+    /// hour from now and PRICE.
+    fn create(&mut self, providers: &[usize], k: u64) -> Address {
+        let outcome = self
+            .create_with(1, providers, k, NOW_MS + HOUR_MS, PRICE)
+            .unwrap();
+        let created: ComputeJobCreated = outcome.event("ComputeJobCreated");
+        addr(&created.job_id)
+    }
+
+    /// Provider `who` submits `output` with `hash`, passing provider `as_provider`'s object and
+    /// its own cap.
+    fn submit_as(
+        &mut self,
+        who: usize,
+        as_provider: usize,
+        job: Address,
+        output: Address,
+        hash: &[u8],
+    ) -> Result<Outcome, Failure> {
+        let account = self.p[who].account;
+        let cap = self.p[who].cap;
+        let provider = self.p[as_provider].provider;
+        self.chain.call(
+            account,
+            "compute",
+            "submit_result",
+            vec![
+                Arg::obj(job),
+                Arg::obj(provider),
+                Arg::ObjRead(cap),
+                Arg::ObjRead(self.system),
+                Arg::ObjRead(output),
+                Arg::pure(&hash.to_vec()),
+                clock(),
+            ],
+        )
+    }
+
+    fn submit(&mut self, who: usize, job: Address, hash: &[u8]) -> Result<Outcome, Failure> {
+        let output = self.p[who].output;
+        self.submit_as(who, who, job, output, hash)
+    }
+
+    fn settle(&mut self, job: Address) -> Result<Outcome, Failure> {
+        let stranger = self.stranger;
+        self.chain.call(
+            stranger,
+            "compute",
+            "settle",
+            vec![
+                Arg::obj(job),
+                Arg::ObjRead(self.system),
+                Arg::obj(self.treasury),
+                clock(),
+            ],
+        )
+    }
+
+    fn refund(&mut self, job: Address) -> Result<Outcome, Failure> {
+        let stranger = self.stranger;
+        self.chain
+            .call(stranger, "compute", "refund", vec![Arg::obj(job), clock()])
+    }
+
+    /// `sender` asks for the model key of `job` as provider `provider` (index).
+    fn approve(
+        &mut self,
+        sender: Address,
+        job: Address,
+        provider: usize,
+        id: Address,
+    ) -> Result<Outcome, Failure> {
+        let provider = self.p[provider].provider;
+        self.chain.call(
+            sender,
+            "compute",
+            "seal_approve_job",
+            vec![
+                Arg::pure(&id.as_bytes().to_vec()),
+                Arg::ObjRead(job),
+                Arg::ObjRead(provider),
+                clock(),
+            ],
+        )
+    }
+
+    fn job(&self, job: Address) -> Job {
+        self.chain.object(job)
+    }
+
+    fn stake(&self, i: usize) -> u64 {
+        let provider: ComputeProvider = self.chain.object(self.p[i].provider);
+        provider.stake.value
+    }
+
+    fn burned(&self) -> u64 {
+        let treasury: Treasury = self.chain.object(self.treasury);
+        treasury.total_burned
+    }
+}
+
+// === Providers ===
+
+#[test]
+fn register_provider_records_key_address_and_stake() {
+    let w = setup();
+    let provider: ComputeProvider = w.chain.object(w.p[0].provider);
+    assert_eq!(provider.public_key, vec![0x11; 32]);
+    assert_eq!(
+        addr(&move_types::id(Address::new(
+            provider.operator.into_inner()
+        ))),
+        w.p[0].account
+    );
+    assert_eq!(provider.stake.value, STAKE);
+    assert!(matches!(w.chain.owner(w.p[0].provider), Owner::Shared(_)));
+    assert_eq!(w.chain.owner(w.p[0].cap), Owner::Address(w.p[0].account));
+}
+
+#[test]
+fn register_provider_short_key_aborts() {
+    let mut w = setup();
+    let account = w.p[0].account;
+    assert_abort(
+        register(&mut w.chain, account, &[0x11], STAKE),
+        "EBadPublicKey",
+    );
+}
+
+/// Attack: registering another account's key.
+#[test]
+fn register_provider_with_another_accounts_key_aborts() {
+    let mut w = setup();
+    let stranger = w.stranger;
+    assert_abort(
+        register(&mut w.chain, stranger, &[0x11; 32], STAKE),
+        "EKeyNotSender",
+    );
+}
+
+#[test]
+fn register_provider_empty_network_address_aborts() {
+    let mut w = setup();
+    let account = w.p[0].account;
+    let coin = w.chain.give_wal(account, STAKE);
+    let result = w.chain.call(
+        account,
+        "compute",
+        "register_provider",
+        vec![Arg::pure(&vec![0x11u8; 32]), Arg::pure(&""), Arg::obj(coin)],
+    );
+    assert_abort(result, "EBadNetworkAddress");
+}
+
+#[test]
+fn register_provider_below_min_stake_aborts() {
+    let mut w = setup();
+    let account = w.p[0].account;
+    assert_abort(
+        register(&mut w.chain, account, &[0x11; 32], 9_999_999_999),
+        "EStakeTooLow",
+    );
+}
+
+#[test]
+fn add_and_withdraw_stake() {
+    let mut w = setup();
+    let (account, provider, cap) = (w.p[0].account, w.p[0].provider, w.p[0].cap);
+    let coin = w.chain.give_wal(account, 5);
+    w.chain
+        .call(
+            account,
+            "compute",
+            "add_stake",
+            vec![Arg::obj(provider), Arg::ObjRead(cap), Arg::obj(coin)],
+        )
+        .unwrap();
+    assert_eq!(w.stake(0), STAKE + 5);
+    let before = w.chain.wal_balance(account);
+    w.chain
+        .call_keep(
+            account,
+            "compute",
+            "withdraw_stake",
+            vec![Arg::obj(provider), Arg::ObjRead(cap), Arg::pure(&STAKE)],
+        )
+        .unwrap();
+    assert_eq!(w.stake(0), 5);
+    assert_eq!(w.chain.wal_balance(account) - before, STAKE);
+    w.chain
+        .call(
+            account,
+            "compute",
+            "set_network_address",
+            vec![
+                Arg::obj(provider),
+                Arg::ObjRead(cap),
+                Arg::pure(&"http://10.0.0.1:1"),
+            ],
+        )
+        .unwrap();
+    let p: ComputeProvider = w.chain.object(provider);
+    assert_eq!(
+        p.network_address,
+        move_types::move_string("http://10.0.0.1:1")
+    );
+}
+
+/// Attack: taking another provider's stake with one's own cap.
+#[test]
+fn withdraw_stake_with_another_providers_cap_aborts() {
+    let mut w = setup();
+    let (attacker, cap, victim) = (w.p[3].account, w.p[3].cap, w.p[0].provider);
+    let result = w.chain.call_keep(
+        attacker,
+        "compute",
+        "withdraw_stake",
+        vec![Arg::obj(victim), Arg::ObjRead(cap), Arg::pure(&STAKE)],
+    );
+    assert_abort(result, "EWrongCap");
+}
+
+#[test]
+fn withdraw_more_than_the_stake_aborts() {
+    let mut w = setup();
+    let (account, provider, cap) = (w.p[0].account, w.p[0].provider, w.p[0].cap);
+    let result = w.chain.call_keep(
+        account,
+        "compute",
+        "withdraw_stake",
+        vec![
+            Arg::obj(provider),
+            Arg::ObjRead(cap),
+            Arg::pure(&(STAKE + 1)),
+        ],
+    );
+    assert_abort(result, "ENotEnoughStake");
+}
+
+// === create_job ===
+
+#[test]
+fn create_job_holds_the_payment_and_names_the_version() {
+    let mut w = setup();
+    let job_id = w.create(&[0, 1, 2], 2);
+    let job = w.job(job_id);
+    assert!(matches!(w.chain.owner(job_id), Owner::Shared(_)));
+    assert_eq!(job.state, 0);
+    assert_eq!(addr(&job.model_id), w.model);
+    assert_eq!(job.providers.len(), 3);
+    assert_eq!(job.k, 2);
+    assert_eq!(job.deadline_ms, NOW_MS + HOUR_MS);
+    assert_eq!(job.payment.value, PRICE);
+    assert_eq!(job.price, PRICE);
+    assert_eq!(job.model_blob_id, u256(0x77));
+    assert_eq!(job.input_blob_id, u256(INPUT));
+}
+
+#[test]
+fn create_job_unknown_version_aborts() {
+    let mut w = setup();
+    assert_abort(
+        w.create_with(2, &[0], 1, NOW_MS + HOUR_MS, PRICE),
+        "EVersionNotFound",
+    );
+}
+
+#[test]
+fn create_job_without_providers_aborts() {
+    let mut w = setup();
+    assert_abort(
+        w.create_with(1, &[], 1, NOW_MS + HOUR_MS, PRICE),
+        "EBadProviderCount",
+    );
+}
+
+/// Attack: naming one provider twice to reach k with a single result.
+#[test]
+fn create_job_naming_a_provider_twice_aborts() {
+    let mut w = setup();
+    assert_abort(
+        w.create_with(1, &[0, 0], 2, NOW_MS + HOUR_MS, PRICE),
+        "EDuplicateProvider",
+    );
+}
+
+#[test]
+fn create_job_with_k_not_above_half_aborts() {
+    let mut w = setup();
+    assert_abort(
+        w.create_with(1, &[0, 1], 1, NOW_MS + HOUR_MS, PRICE),
+        "EBadQuorum",
+    );
+}
+
+#[test]
+fn create_job_with_a_past_deadline_aborts() {
+    let mut w = setup();
+    assert_abort(w.create_with(1, &[0], 1, NOW_MS, PRICE), "EBadDeadline");
+}
+
+#[test]
+fn create_job_without_payment_aborts() {
+    let mut w = setup();
+    assert_abort(
+        w.create_with(1, &[0], 1, NOW_MS + HOUR_MS, 0),
+        "EZeroPayment",
+    );
+}
+
+// === seal_approve_job ===
+
+#[test]
+fn a_chosen_provider_gets_the_key_while_the_job_is_open() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let (account, model) = (w.p[0].account, w.model);
+    w.approve(account, job, 0, model).unwrap();
+}
+
+/// Attack: a registered provider the job did not choose asks for the model's key.
+#[test]
+fn an_unchosen_provider_cannot_get_the_key() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let (attacker, model) = (w.p[3].account, w.model);
+    assert_abort(w.approve(attacker, job, 3, model), "ENotChosen");
+}
+
+/// Attack: a stranger passes the chosen provider's (shared) object as its own.
+#[test]
+fn a_stranger_passing_a_chosen_provider_cannot_get_the_key() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let (stranger, model) = (w.stranger, w.model);
+    assert_abort(w.approve(stranger, job, 0, model), "ENotProvider");
+}
+
+/// Attack: a chosen provider asks for another identity through this job.
+#[test]
+fn a_job_does_not_open_another_model() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let (account, other) = (w.p[0].account, w.p[1].provider);
+    assert_abort(w.approve(account, job, 0, other), "EWrongId");
+}
+
+#[test]
+fn no_key_after_the_deadline() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.chain.advance_clock(HOUR_MS);
+    let (account, model) = (w.p[0].account, w.model);
+    assert_abort(w.approve(account, job, 0, model), "EDeadlinePassed");
+}
+
+#[test]
+fn no_key_after_settlement() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    let (account, model) = (w.p[0].account, w.model);
+    assert_abort(w.approve(account, job, 0, model), "EJobClosed");
+}
+
+// === submit_result ===
+
+#[test]
+fn submitting_bonds_a_tenth_of_the_stake() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.submit(0, job, &HASH_A).unwrap();
+    assert_eq!(w.stake(0), STAKE - BOND);
+    let j = w.job(job);
+    assert_eq!(j.submissions.len(), 1);
+    assert_eq!(j.bonds.value, BOND);
+    assert_eq!(j.submissions[0].output_blob_id, u256(BLOB_A));
+}
+
+#[test]
+fn submit_with_another_providers_cap_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let output = w.p[3].output;
+    assert_abort(w.submit_as(3, 0, job, output, &HASH_A), "EWrongCap");
+}
+
+/// Attack: an unchosen provider submits a result to be paid.
+#[test]
+fn an_unchosen_provider_cannot_submit() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    assert_abort(w.submit(3, job, &HASH_A), "ENotChosen");
+}
+
+/// Attack: one provider submits twice to make up a quorum alone.
+#[test]
+fn a_provider_cannot_submit_twice() {
+    let mut w = setup();
+    let job = w.create(&[0, 1, 2], 2);
+    w.submit(0, job, &HASH_A).unwrap();
+    assert_abort(w.submit(0, job, &HASH_A), "EAlreadySubmitted");
+    assert_abort(w.settle(job), "ENoQuorum");
+}
+
+#[test]
+fn submit_with_a_short_hash_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    assert_abort(w.submit(0, job, &[0xaa]), "EBadOutputHash");
+}
+
+#[test]
+fn submit_with_an_uncertified_output_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let account = w.p[0].account;
+    let uncertified = plant_blob(&mut w.chain, account, BLOB_B, false, 2, 1);
+    assert_abort(
+        w.submit_as(0, 0, job, uncertified, &HASH_A),
+        "EOutputNotCertified",
+    );
+}
+
+#[test]
+fn submit_with_an_expired_output_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let account = w.p[0].account;
+    let epoch = w
+        .chain
+        .object::<floe_sdk::move_types::system::System>(w.system)
+        .epoch;
+    let expired = plant_blob(&mut w.chain, account, BLOB_A, true, epoch, 2);
+    assert_abort(w.submit_as(0, 0, job, expired, &HASH_A), "EOutputExpired");
+}
+
+#[test]
+fn submit_below_min_stake_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let (account, provider, cap) = (w.p[0].account, w.p[0].provider, w.p[0].cap);
+    w.chain
+        .call_keep(
+            account,
+            "compute",
+            "withdraw_stake",
+            vec![
+                Arg::obj(provider),
+                Arg::ObjRead(cap),
+                Arg::pure(&(STAKE - 1)),
+            ],
+        )
+        .unwrap();
+    assert_abort(w.submit(0, job, &HASH_A), "EStakeTooLow");
+}
+
+/// Attack: a result after the deadline, to be paid for late work.
+#[test]
+fn a_late_result_is_refused() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.chain.advance_clock(HOUR_MS);
+    assert_abort(w.submit(0, job, &HASH_A), "EDeadlinePassed");
+}
+
+#[test]
+fn a_result_after_settlement_is_refused() {
+    let mut w = setup();
+    let job = w.create(&[0, 1, 2], 2);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.submit(1, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    assert_abort(w.submit(2, job, &HASH_B), "EJobClosed");
+}
+
+// === settle ===
+
+#[test]
+fn one_of_one_settles_pays_the_provider_and_burns_the_fee() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.submit(0, job, &HASH_A).unwrap();
+    let account = w.p[0].account;
+    let (before, burned) = (w.chain.wal_balance(account), w.burned());
+    let outcome = w.settle(job).unwrap();
+    assert_eq!(w.chain.wal_balance(account) - before, PRICE - FEE + BOND);
+    assert_eq!(w.burned() - burned, FEE);
+    let settled: ComputeJobSettled = outcome.event("ComputeJobSettled");
+    assert_eq!(settled.output_hash, HASH_A.to_vec());
+    assert_eq!(settled.paid_each, PRICE - FEE);
+    assert_eq!(settled.providers_paid, 1);
+    let j = w.job(job);
+    assert_eq!(j.state, 1);
+    assert_eq!(j.output_hash, HASH_A.to_vec());
+    assert_eq!(j.output_blob_id, u256(BLOB_A));
+    assert_eq!(j.payment.value + j.bonds.value, 0);
+    // The getter other contracts call.
+    let stranger = w.stranger;
+    let read = w
+        .chain
+        .call(
+            stranger,
+            "compute",
+            "settled_output_hash",
+            vec![Arg::ObjRead(job)],
+        )
+        .unwrap();
+    assert_eq!(read.ret::<Vec<u8>>(0, 0), HASH_A.to_vec());
+}
+
+/// Attack (a dishonest provider among three): its different output is not paid and its bond
+/// is burned; nobody receives it.
+#[test]
+fn a_mismatching_result_is_not_paid_and_is_slashed() {
+    let mut w = setup();
+    let job = w.create(&[0, 1, 2], 2);
+    w.submit(2, job, &HASH_B).unwrap();
+    w.submit(0, job, &HASH_A).unwrap();
+    w.submit(1, job, &HASH_A).unwrap();
+    let accounts = [
+        w.p[0].account,
+        w.p[1].account,
+        w.p[2].account,
+        w.owner,
+        w.stranger,
+    ];
+    let before: Vec<u64> = accounts.iter().map(|a| w.chain.wal_balance(*a)).collect();
+    let burned = w.burned();
+    let outcome = w.settle(job).unwrap();
+    let after: Vec<u64> = accounts.iter().map(|a| w.chain.wal_balance(*a)).collect();
+    let share = (PRICE - FEE) / 2;
+    assert_eq!(after[0] - before[0], share + BOND);
+    assert_eq!(after[1] - before[1], share + BOND);
+    assert_eq!(after[2], before[2]);
+    assert_eq!(after[3], before[3]);
+    assert_eq!(after[4], before[4]);
+    assert_eq!(w.stake(2), STAKE - BOND);
+    assert_eq!(w.burned() - burned, FEE + BOND);
+    let slashed: Vec<ComputeProviderSlashed> = outcome.events_named("ComputeProviderSlashed");
+    assert_eq!(slashed.len(), 1);
+    assert_eq!(addr(&slashed[0].provider_id), w.p[2].provider);
+    let burns: Vec<WalBurned> = outcome.events_named("WalBurned");
+    assert_eq!(burns.iter().map(|b| b.amount).sum::<u64>(), FEE + BOND);
+    assert_eq!(w.job(job).output_hash, HASH_A.to_vec());
+}
+
+#[test]
+fn settle_without_k_matching_results_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0, 1, 2], 2);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.submit(2, job, &HASH_B).unwrap();
+    assert_abort(w.settle(job), "ENoQuorum");
+}
+
+/// Attack: settling twice to be paid twice.
+#[test]
+fn settle_twice_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    assert_abort(w.settle(job), "EJobClosed");
+}
+
+#[test]
+fn the_output_of_an_open_job_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    let stranger = w.stranger;
+    let result = w.chain.call(
+        stranger,
+        "compute",
+        "settled_output_hash",
+        vec![Arg::ObjRead(job)],
+    );
+    assert_abort(result, "ENotSettled");
+}
+
+// === refund ===
+
+#[test]
+fn refund_after_the_deadline_returns_payment_and_bonds() {
+    let mut w = setup();
+    let job = w.create(&[0, 2], 2);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.submit(2, job, &HASH_B).unwrap();
+    w.chain.advance_clock(HOUR_MS);
+    let accounts = [w.owner, w.p[0].account, w.p[2].account];
+    let before: Vec<u64> = accounts.iter().map(|a| w.chain.wal_balance(*a)).collect();
+    let outcome = w.refund(job).unwrap();
+    let after: Vec<u64> = accounts.iter().map(|a| w.chain.wal_balance(*a)).collect();
+    assert_eq!(after[0] - before[0], PRICE);
+    assert_eq!(after[1] - before[1], BOND);
+    assert_eq!(after[2] - before[2], BOND);
+    let refunded: ComputeJobRefunded = outcome.event("ComputeJobRefunded");
+    assert_eq!(refunded.amount, PRICE);
+    assert_eq!(w.job(job).state, 2);
+}
+
+/// Attack: the owner takes the payment back before the providers' deadline.
+#[test]
+fn refund_before_the_deadline_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    assert_abort(w.refund(job), "EDeadlineNotPassed");
+}
+
+/// Attack: the owner takes the payment back after the providers were paid from it.
+#[test]
+fn refund_after_settlement_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    w.chain.advance_clock(HOUR_MS);
+    assert_abort(w.refund(job), "EJobClosed");
+}
+
+/// Attack: the owner lets the deadline pass without settling to take back the payment for
+/// work that was done and agreed on.
+#[test]
+fn refund_of_an_agreed_job_aborts() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.chain.advance_clock(HOUR_MS);
+    assert_abort(w.refund(job), "EQuorumReached");
+}
+
+#[test]
+fn an_agreed_job_settles_after_its_deadline() {
+    let mut w = setup();
+    let job = w.create(&[0], 1);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.chain.advance_clock(2 * HOUR_MS);
+    let account = w.p[0].account;
+    let before = w.chain.wal_balance(account);
+    w.settle(job).unwrap();
+    assert_eq!(w.chain.wal_balance(account) - before, PRICE - FEE + BOND);
+}

@@ -1,0 +1,223 @@
+//! Compute jobs (`floe::compute`), one call each: register as a provider, open a job, submit a
+//! result, settle, refund, and read a job or provider.
+//!
+//! A provider's account is its key: `register_provider` checks on-chain that the sender's
+//! address is that of the ed25519 key it registers, so [`Floe::register_provider`] always
+//! registers the signing key. The model key a chosen provider needs comes from the Seal key
+//! servers through `compute::seal_approve_job` ([`seal_approve_job_call`] builds that call).
+
+use sui_sdk_types::Address;
+use sui_transaction_builder::TransactionBuilder;
+
+use crate::calls::{self, FloeObjects, SharedObject};
+use crate::flows::{Floe, FlowError, event, shared_created};
+use crate::move_types::{
+    self,
+    compute::{ComputeProvider, Job},
+    events,
+};
+
+/// Job states (`Job.state`).
+pub const STATE_OPEN: u8 = 0;
+pub const STATE_SETTLED: u8 = 1;
+pub const STATE_REFUNDED: u8 = 2;
+
+/// A provider registered by [`Floe::register_provider`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisteredProvider {
+    /// The shared `ComputeProvider`.
+    pub provider: Address,
+    /// The `ProviderCap`, owned by the sender.
+    pub cap: Address,
+}
+
+/// What settling a job did (`ComputeJobSettled`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    pub output_blob_id: [u8; 32],
+    pub output_hash: Vec<u8>,
+    pub paid_each: u64,
+    pub providers_paid: u64,
+    pub fee_burned: u64,
+    pub slashed: u64,
+}
+
+/// A job's state in words.
+pub fn state_name(state: u8) -> &'static str {
+    match state {
+        STATE_OPEN => "open",
+        STATE_SETTLED => "settled",
+        STATE_REFUNDED => "refunded",
+        _ => "unknown",
+    }
+}
+
+/// The `compute::seal_approve_job(id, job, provider, clock)` call a key server dry-runs for a
+/// chosen provider: `id` is the model's ID bytes.
+pub fn seal_approve_job_call(
+    builder: &mut TransactionBuilder,
+    objects: &FloeObjects,
+    model: Address,
+    job: SharedObject,
+    provider: SharedObject,
+) {
+    let job = builder.object(job.input(false));
+    let provider = builder.object(provider.input(false));
+    calls::compute::seal_approve_job(builder, objects, model.as_bytes(), job, provider);
+}
+
+impl Floe {
+    /// Registers the sender as a compute provider with `stake` WAL (base units), its own
+    /// ed25519 public key and `network_address`.
+    pub async fn register_provider(
+        &mut self,
+        public_key: &[u8],
+        network_address: &str,
+        stake: u64,
+    ) -> Result<RegisteredProvider, FlowError> {
+        let mut builder = TransactionBuilder::new();
+        let (source, coin) = self.exact_payment(&mut builder, stake).await?;
+        calls::compute::register_provider(
+            &mut builder,
+            &self.objects,
+            public_key,
+            network_address,
+            coin,
+        );
+        // The source coin keeps the change; the split coin went into the stake.
+        let _ = source;
+        let executed = self.execute(builder).await?;
+        let registered: events::ComputeProviderRegistered =
+            event(&executed, "ComputeProviderRegistered")?;
+        Ok(RegisteredProvider {
+            provider: move_types::address_of(&registered.provider_id),
+            cap: move_types::address_of(&registered.cap_id),
+        })
+    }
+
+    /// Opens a job running version `version` of `model` on the blob `input_blob_id` by
+    /// `providers` (k of them must agree) until `deadline_ms`, paying `price` WAL (base units)
+    /// into escrow; returns the shared `Job`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_job(
+        &mut self,
+        model: Address,
+        version: u64,
+        input_blob_id: [u8; 32],
+        providers: &[Address],
+        k: u64,
+        deadline_ms: u64,
+        price: u64,
+    ) -> Result<SharedObject, FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let mut builder = TransactionBuilder::new();
+        let (_source, payment) = self.exact_payment(&mut builder, price).await?;
+        calls::compute::create_job(
+            &mut builder,
+            &self.objects,
+            model,
+            version,
+            input_blob_id,
+            providers,
+            k,
+            deadline_ms,
+            payment,
+        );
+        let executed = self.execute(builder).await?;
+        let created: events::ComputeJobCreated = event(&executed, "ComputeJobCreated")?;
+        shared_created(&executed, move_types::address_of(&created.job_id))
+    }
+
+    /// Submits the sender's result to `job` as `provider` (with its `cap`): `output_blob`, a
+    /// certified `Blob` the sender owns holding the output, and the output's Blake2b-256.
+    pub async fn submit_result(
+        &mut self,
+        job: Address,
+        provider: Address,
+        cap: Address,
+        output_blob: Address,
+        output_hash: &[u8; 32],
+    ) -> Result<(), FlowError> {
+        let job = SharedObject::resolve(&mut self.client, job).await?;
+        let provider = SharedObject::resolve(&mut self.client, provider).await?;
+        let cap = self.owned_input(cap).await?;
+        let output = self.owned_input(output_blob).await?;
+        let mut builder = TransactionBuilder::new();
+        let job = builder.object(job.input(true));
+        let provider = builder.object(provider.input(true));
+        let cap = builder.object(cap);
+        let output = builder.object(output);
+        calls::compute::submit_result(
+            &mut builder,
+            &self.objects,
+            job,
+            provider,
+            cap,
+            output,
+            output_hash,
+        );
+        let executed = self.execute(builder).await?;
+        let _: events::ComputeResultSubmitted = event(&executed, "ComputeResultSubmitted")?;
+        Ok(())
+    }
+
+    /// Settles `job` (anyone may, once k results agree).
+    pub async fn settle_job(&mut self, job: Address) -> Result<Settlement, FlowError> {
+        let job = SharedObject::resolve(&mut self.client, job).await?;
+        let mut builder = TransactionBuilder::new();
+        let job = builder.object(job.input(true));
+        calls::compute::settle(&mut builder, &self.objects, job);
+        let executed = self.execute(builder).await?;
+        let settled: events::ComputeJobSettled = event(&executed, "ComputeJobSettled")?;
+        Ok(Settlement {
+            output_blob_id: settled.output_blob_id.to_le_bytes(),
+            output_hash: settled.output_hash,
+            paid_each: settled.paid_each,
+            providers_paid: settled.providers_paid,
+            fee_burned: settled.fee_burned,
+            slashed: settled.slashed,
+        })
+    }
+
+    /// Refunds `job` after its deadline when its results do not agree (anyone may); returns
+    /// the WAL returned to its owner.
+    pub async fn refund_job(&mut self, job: Address) -> Result<u64, FlowError> {
+        let job = SharedObject::resolve(&mut self.client, job).await?;
+        let mut builder = TransactionBuilder::new();
+        let job = builder.object(job.input(true));
+        calls::compute::refund(&mut builder, &self.objects, job);
+        let executed = self.execute(builder).await?;
+        let refunded: events::ComputeJobRefunded = event(&executed, "ComputeJobRefunded")?;
+        Ok(refunded.amount)
+    }
+
+    /// A job's contents.
+    pub async fn job(&mut self, id: Address) -> Result<Job, FlowError> {
+        self.read_object(id, "compute::Job").await
+    }
+
+    /// A provider's contents.
+    pub async fn compute_provider(&mut self, id: Address) -> Result<ComputeProvider, FlowError> {
+        self.read_object(id, "compute::ComputeProvider").await
+    }
+
+    /// The `ProviderCap`s the sender owns, as `(cap, provider)` pairs.
+    pub async fn provider_caps(&mut self) -> Result<Vec<(Address, Address)>, FlowError> {
+        let tag = move_types::struct_tag(
+            self.objects.original_package,
+            "compute",
+            "ProviderCap",
+            vec![],
+        );
+        let sender = self.sender();
+        let owned = self.client.owned_objects(sender, Some(&tag)).await?;
+        let mut caps = Vec::new();
+        for object in owned {
+            let id = object.object_id();
+            let cap: move_types::compute::ProviderCap =
+                self.read_object(id, "compute::ProviderCap").await?;
+            caps.push((id, move_types::address_of(&cap.provider_id)));
+        }
+        Ok(caps)
+    }
+}
