@@ -28,7 +28,7 @@ pub fn parse_metric(text: &str) -> Result<(String, u64), String> {
 
 /// Explains flow errors in the user's terms: Move aborts by name with a hint, amounts in WAL.
 /// The message's second line says what to do (see `report`).
-fn explain(error: FlowError) -> anyhow::Error {
+pub(crate) fn explain(error: FlowError) -> anyhow::Error {
     match &error {
         FlowError::Client(client) => {
             if let floe_sdk::ClientError::ExecutionFailed(failure) = client

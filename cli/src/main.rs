@@ -3,6 +3,7 @@
 
 mod amount;
 mod commands;
+mod compute;
 mod encrypted;
 mod home;
 mod keeper;
@@ -152,6 +153,9 @@ enum Command {
     /// Licenses: offer a model, buy, inspect.
     #[command(subcommand)]
     License(LicenseCommand),
+    /// Compute jobs: providers run a model on an input; k matching results settle the job.
+    #[command(subcommand)]
+    Compute(compute::ComputeCommand),
     /// Serve blobs over HTTP with Walrus's routes: GET /v1/blobs/{blob_id}, byte ranges.
     Aggregator {
         /// Address to listen on.
@@ -499,6 +503,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::License(LicenseCommand::Show { license_id }) => {
             commands::license_show(&session, license_id).await
         }
+        Command::Compute(command) => compute::dispatch(&session, command).await,
         Command::Aggregator { bind } => {
             let options = floe_gateway::PublisherOptions::default();
             let role = floe_gateway::Role::Aggregator;

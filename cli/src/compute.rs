@@ -1,0 +1,472 @@
+//! `floe compute`: compute jobs on chosen, staked providers (`floe::compute`).
+//!
+//! - `register`: the account becomes a provider (its own ed25519 key, WAL stake, an address).
+//! - `job`: open a job on a model version and an input (a file stored first, or a blob ID),
+//!   naming the providers and how many must agree, paying WAL into escrow.
+//! - `run`: as a chosen provider, run jobs: obtain the model's key from the key servers through
+//!   `compute::seal_approve_job`, read and decrypt the model, read the input, run the model
+//!   with tract (`floe-compute`), store the output as a blob and submit its hash.
+//! - `settle`, `refund`, `show`: close a job; show it (and write its agreed output).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use floe_crypto::{ObjectId, UserSecretKey};
+use floe_encoder::BlobId;
+use floe_keyserver::client;
+use floe_keyserver::ptb::approve_call;
+use floe_keyserver::session::SessionKey;
+use floe_sdk::Floe;
+use floe_sdk::calls::CLOCK_ID;
+use floe_sdk::compute::{STATE_OPEN, STATE_SETTLED, state_name};
+use floe_sdk::move_types;
+use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
+use sui_sdk_types::{Address, Input, SharedInput};
+
+use crate::amount::format_wal;
+use crate::encrypted::{self, KeyServerInfo};
+use crate::output::out;
+use crate::session::{Session, node_directory};
+
+/// Minutes a provider's key session lasts: one job's key fetch.
+const SESSION_TTL_MIN: u16 = 10;
+/// Epochs an output blob is stored for.
+const OUTPUT_EPOCHS: u64 = 2;
+
+/// `floe compute …`.
+#[derive(clap::Subcommand)]
+pub enum ComputeCommand {
+    /// Become a compute provider: this account's ed25519 key, WAL stake, a network address.
+    Register {
+        /// WAL to stake (at least 10).
+        #[arg(long, default_value = "100", value_parser = crate::amount::parse_wal)]
+        stake: u64,
+        /// Where your worker can be reached (informational).
+        #[arg(long, default_value = "http://127.0.0.1:9400")]
+        address: String,
+    },
+    /// Open a job: a model version run on an input by chosen providers, paid into escrow.
+    Job {
+        #[arg(value_parser = crate::object_id::parse)]
+        model_id: Address,
+        /// The model version to run.
+        #[arg(long, default_value_t = 1)]
+        version: u64,
+        /// The input: a file of little-endian f32s, stored first.
+        #[arg(long, conflicts_with = "input_blob")]
+        input: Option<PathBuf>,
+        /// The input: a blob already stored.
+        #[arg(long)]
+        input_blob: Option<String>,
+        /// Provider object IDs, comma-separated.
+        #[arg(long, value_delimiter = ',', value_parser = crate::object_id::parse, required = true)]
+        providers: Vec<Address>,
+        /// How many providers must agree (more than half of them; default all).
+        #[arg(long)]
+        k: Option<u64>,
+        /// Minutes the providers have.
+        #[arg(long, default_value_t = 30)]
+        minutes: u64,
+        /// WAL paid to the providers (less the protocol fee).
+        #[arg(long, value_parser = crate::amount::parse_wal)]
+        price: u64,
+    },
+    /// Run jobs that name this account's provider: key, model, input, output, result.
+    Run {
+        #[arg(value_parser = crate::object_id::parse, required = true)]
+        jobs: Vec<Address>,
+        /// Keep polling until every job has this provider's result or is closed.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Settle a job whose results agree: pay the providers, burn the fee, slash the others.
+    Settle {
+        #[arg(value_parser = crate::object_id::parse)]
+        job_id: Address,
+    },
+    /// Refund a job without agreeing results after its deadline.
+    Refund {
+        #[arg(value_parser = crate::object_id::parse)]
+        job_id: Address,
+    },
+    /// Show a job (JSON); with --out, write its agreed output, checked against its hash.
+    Show {
+        #[arg(value_parser = crate::object_id::parse)]
+        job_id: Address,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Runs a `floe compute` command.
+pub async fn dispatch(session: &Session, command: ComputeCommand) -> anyhow::Result<()> {
+    match command {
+        ComputeCommand::Register { stake, address } => register(session, stake, &address).await,
+        ComputeCommand::Job {
+            model_id,
+            version,
+            input,
+            input_blob,
+            providers,
+            k,
+            minutes,
+            price,
+        } => {
+            let k = k.unwrap_or(providers.len() as u64);
+            let args = NewJob {
+                model_id,
+                version,
+                input,
+                input_blob,
+                providers,
+                k,
+                minutes,
+                price,
+            };
+            job(session, args).await
+        }
+        ComputeCommand::Run { jobs, watch } => run(session, &jobs, watch).await,
+        ComputeCommand::Settle { job_id } => settle(session, job_id).await,
+        ComputeCommand::Refund { job_id } => refund(session, job_id).await,
+        ComputeCommand::Show { job_id, out } => show(session, job_id, out.as_deref()).await,
+    }
+}
+
+/// `floe compute register`.
+pub async fn register(session: &Session, stake: u64, address: &str) -> anyhow::Result<()> {
+    let key = session.key()?;
+    let public_key = key.public_key();
+    let mut floe = session.floe().await?;
+    let registered = floe
+        .register_provider(public_key.as_bytes(), address, stake)
+        .await
+        .map_err(crate::commands::explain)?;
+    out!("{}", registered.provider);
+    eprintln!(
+        "registered compute provider {} (cap {}) with {} WAL staked",
+        registered.provider,
+        registered.cap,
+        format_wal(stake)
+    );
+    Ok(())
+}
+
+/// The arguments of `floe compute job`.
+pub struct NewJob {
+    pub model_id: Address,
+    pub version: u64,
+    pub input: Option<PathBuf>,
+    pub input_blob: Option<String>,
+    pub providers: Vec<Address>,
+    pub k: u64,
+    pub minutes: u64,
+    pub price: u64,
+}
+
+/// `floe compute job`.
+pub async fn job(session: &Session, args: NewJob) -> anyhow::Result<()> {
+    let price = args.price;
+    let mut floe = session.floe().await?;
+    let input_blob = match (&args.input, &args.input_blob) {
+        (Some(file), None) => {
+            let bytes = std::fs::read(file)
+                .with_context(|| format!("cannot read {}\ncheck the path", file.display()))?;
+            let nodes = node_directory(&mut floe, None).await?;
+            let stored = floe
+                .store_blob(&nodes, &bytes, OUTPUT_EPOCHS, false)
+                .await
+                .map_err(crate::commands::explain)?;
+            eprintln!(
+                "stored the input {} as blob {}",
+                file.display(),
+                stored.blob_id
+            );
+            stored.blob_id
+        }
+        (None, Some(id)) => parse_blob_id(id)?,
+        _ => bail!("give the input as --input FILE or --input-blob BLOB_ID (one of them)"),
+    };
+    let deadline = floe.chain_now_ms().await? + args.minutes * 60_000;
+    let job = floe
+        .create_job(
+            args.model_id,
+            args.version,
+            *input_blob.as_bytes(),
+            &args.providers,
+            args.k,
+            deadline,
+            price,
+        )
+        .await
+        .map_err(crate::commands::explain)?;
+    out!("{}", job.id);
+    eprintln!(
+        "job {} opened: {} of {} providers must agree within {} min; {} WAL in escrow",
+        job.id,
+        args.k,
+        args.providers.len(),
+        args.minutes,
+        format_wal(price)
+    );
+    Ok(())
+}
+
+/// `floe compute run JOB…`: runs each job as this account's provider; with `watch`, keeps
+/// polling until every job named is closed or has this provider's result.
+pub async fn run(session: &Session, jobs: &[Address], watch: bool) -> anyhow::Result<()> {
+    let key = session.key()?;
+    let mut floe = session.floe().await?;
+    let caps = floe.provider_caps().await?;
+    let Some(&(cap, provider)) = caps.first() else {
+        bail!(
+            "this account is not a compute provider\nregister first: floe compute register --stake 100 --address http://HOST:PORT"
+        );
+    };
+    let servers = key_servers(session)?;
+    let mut pending: Vec<Address> = jobs.to_vec();
+    loop {
+        let mut left = Vec::new();
+        for &job_id in &pending {
+            let job = floe.job(job_id).await?;
+            let mine = move_types::id(provider);
+            if job.state != STATE_OPEN || job.submissions.iter().any(|s| s.provider_id == mine) {
+                continue;
+            }
+            if !job.providers.contains(&mine) {
+                bail!("job {job_id} does not name this provider ({provider}): it cannot run it");
+            }
+            let hash = run_one(&mut floe, &key, &servers, job_id, provider, cap, &job).await?;
+            out!("{job_id} {}", hex::encode(hash));
+            left.push(job_id);
+        }
+        pending.retain(|j| !left.contains(j));
+        if !watch || pending.is_empty() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// One job: key, model, input, inference, output, result. Returns the output hash.
+async fn run_one(
+    floe: &mut Floe,
+    key: &Ed25519PrivateKey,
+    servers: &[KeyServerInfo],
+    job_id: Address,
+    provider: Address,
+    cap: Address,
+    job: &move_types::compute::Job,
+) -> anyhow::Result<[u8; 32]> {
+    let nodes = node_directory(floe, None).await?;
+    let model_blob = BlobId(job.model_blob_id.to_le_bytes());
+    let input_blob = BlobId(job.input_blob_id.to_le_bytes());
+    let model_bytes = floe
+        .read_blob(&nodes, &model_blob)
+        .await
+        .with_context(|| format!("reading the model blob {model_blob}"))?;
+    let model = match encrypted::as_encrypted(&model_bytes, floe.objects.original_package) {
+        Some(object) => {
+            let model_id = move_types::address_of(&job.model_id);
+            let keys = job_keys(floe, key, servers, &object, job_id, provider, model_id).await?;
+            floe_crypto::decrypt(&model_bytes, &keys).context("decrypting the model")?
+        }
+        None => model_bytes,
+    };
+    let input = floe
+        .read_blob(&nodes, &input_blob)
+        .await
+        .with_context(|| format!("reading the input blob {input_blob}"))?;
+    let output = floe_compute::run_model(&model, &input)
+        .with_context(|| format!("running job {job_id}'s model"))?;
+    let hash = floe_compute::output_hash(&output);
+    let stored = floe
+        .store_blob(&nodes, &output, OUTPUT_EPOCHS, false)
+        .await
+        .map_err(crate::commands::explain)?;
+    floe.submit_result(job_id, provider, cap, stored.blob_object, &hash)
+        .await
+        .map_err(crate::commands::explain)?;
+    eprintln!(
+        "job {job_id}: ran the model on {} bytes of input, stored {} bytes of output as {} and submitted hash {}",
+        input.len(),
+        output.len(),
+        stored.blob_id,
+        hex::encode(hash)
+    );
+    Ok(hash)
+}
+
+/// The model keys of a job from `threshold` of the object's key servers, approved by
+/// `compute::seal_approve_job(model id, job, provider, clock)` for this account.
+async fn job_keys(
+    floe: &mut Floe,
+    key: &Ed25519PrivateKey,
+    servers: &[KeyServerInfo],
+    object: &floe_crypto::EncryptedObject,
+    job_id: Address,
+    provider: Address,
+    model_id: Address,
+) -> anyhow::Result<Vec<(ObjectId, UserSecretKey)>> {
+    let job = floe_sdk::SharedObject::resolve(&mut floe.client, job_id).await?;
+    let provider = floe_sdk::SharedObject::resolve(&mut floe.client, provider).await?;
+    let ptb = approve_call(
+        floe.objects.package,
+        "compute",
+        "seal_approve_job",
+        model_id.as_bytes(),
+        vec![
+            Input::Shared(SharedInput::new(job.id, job.initial_shared_version, false)),
+            Input::Shared(SharedInput::new(
+                provider.id,
+                provider.initial_shared_version,
+                false,
+            )),
+            Input::Shared(SharedInput::new(CLOCK_ID, 1, false)),
+        ],
+    )?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the system clock is before 1970")?
+        .as_millis() as u64;
+    let session = SessionKey::new(
+        key,
+        floe.objects.original_package,
+        now,
+        SESSION_TTL_MIN,
+        &mut rand::rngs::OsRng,
+    )?;
+    let (secret, request) = session.request(&ptb, &mut rand::rngs::OsRng);
+    let threshold = usize::from(object.threshold);
+    let mut keys: Vec<(ObjectId, UserSecretKey)> = Vec::new();
+    let mut failures = Vec::new();
+    for (service, _) in &object.services {
+        if keys.len() >= threshold {
+            break;
+        }
+        let Some(server) = servers.iter().find(|s| s.serves(service)) else {
+            continue;
+        };
+        let opened = match client::fetch_key(&server.url, &request).await {
+            Ok(answer) => {
+                client::open_keys(&server.url, service, &server.public_key, &secret, &answer)
+            }
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok(opened) => {
+                if let Some((_, user_key)) = opened.into_iter().next() {
+                    keys.push((*service, user_key));
+                }
+            }
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    if keys.len() < threshold {
+        bail!(
+            "{} key servers released the model's key for job {job_id}, {threshold} are needed: {}\n\
+             only the job's chosen providers get it, while the job is open and before its deadline",
+            keys.len(),
+            failures.join("; ")
+        );
+    }
+    Ok(keys)
+}
+
+/// `floe compute settle JOB`.
+pub async fn settle(session: &Session, job: Address) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let settled = floe
+        .settle_job(job)
+        .await
+        .map_err(crate::commands::explain)?;
+    out!("{}", hex::encode(&settled.output_hash));
+    eprintln!(
+        "job {job} settled: {} providers paid {} WAL each, {} WAL fee burned, {} WAL slashed",
+        settled.providers_paid,
+        format_wal(settled.paid_each),
+        format_wal(settled.fee_burned),
+        format_wal(settled.slashed)
+    );
+    Ok(())
+}
+
+/// `floe compute refund JOB`.
+pub async fn refund(session: &Session, job: Address) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let amount = floe
+        .refund_job(job)
+        .await
+        .map_err(crate::commands::explain)?;
+    eprintln!(
+        "job {job} refunded: {} WAL back to its owner",
+        format_wal(amount)
+    );
+    Ok(())
+}
+
+/// `floe compute show JOB [--out FILE]`: the job as JSON; with `out`, the settled output,
+/// checked against the agreed hash.
+pub async fn show(session: &Session, job_id: Address, out: Option<&Path>) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let job = floe.job(job_id).await?;
+    let settled = job.state == STATE_SETTLED;
+    out!(
+        "{}",
+        serde_json::json!({
+            "job": job_id.to_string(),
+            "state": state_name(job.state),
+            "owner": Address::new(job.owner.into_inner()).to_string(),
+            "model": move_types::address_of(&job.model_id).to_string(),
+            "model_version": job.model_version,
+            "input_blob_id": BlobId(job.input_blob_id.to_le_bytes()).to_string(),
+            "providers": job.providers.iter().map(|p| move_types::address_of(p).to_string()).collect::<Vec<_>>(),
+            "k": job.k,
+            "deadline_ms": job.deadline_ms,
+            "price": job.price,
+            "submissions": job.submissions.len(),
+            "output_hash": settled.then(|| hex::encode(&job.output_hash)),
+            "output_blob_id": settled.then(|| BlobId(job.output_blob_id.to_le_bytes()).to_string()),
+        })
+    );
+    if let Some(path) = out {
+        if !settled {
+            bail!(
+                "job {job_id} is {}: it has no agreed output yet\nsettle it first: floe compute settle {job_id}",
+                state_name(job.state)
+            );
+        }
+        let nodes = node_directory(&mut floe, None).await?;
+        let output_blob = BlobId(job.output_blob_id.to_le_bytes());
+        let output = floe.read_blob(&nodes, &output_blob).await?;
+        if floe_compute::output_hash(&output).as_slice() != job.output_hash.as_slice() {
+            bail!("blob {output_blob} does not hash to the job's agreed output hash");
+        }
+        std::fs::write(path, &output).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "wrote the agreed output ({} bytes) to {}",
+            output.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn parse_blob_id(text: &str) -> anyhow::Result<BlobId> {
+    text.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{text:?} is not a blob ID\na blob ID is 43 characters of base64url, as `floe store` prints it"
+        )
+    })
+}
+
+/// The key servers of this home (`floe up` lists them in `up.toml`).
+fn key_servers(session: &Session) -> anyhow::Result<Vec<KeyServerInfo>> {
+    let up = crate::home::UpFile::load(&session.home.up_file())?.with_context(|| {
+        format!(
+            "{} lists no key servers: start the network with `floe up`",
+            session.home.up_file().display()
+        )
+    })?;
+    up.key_servers.iter().map(KeyServerInfo::parse).collect()
+}
