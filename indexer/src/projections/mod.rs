@@ -50,8 +50,16 @@ pub enum ProjectionError {
 /// `/v1/events`) keeps them, and nothing else reads them.
 /// `PackageMigrated` names a package version no table tracks yet; `KeyServerRegistered` and
 /// `KeyServerUrlUpdated` describe Seal key servers, which clients read from their objects.
+/// The `Compute*` events (compute jobs and providers) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
+    "ComputeJobCreated",
+    "ComputeJobRefunded",
+    "ComputeJobSettled",
+    "ComputeProviderRegistered",
+    "ComputeProviderSlashed",
+    "ComputeProviderUpdated",
+    "ComputeResultSubmitted",
     "KeyServerRegistered",
     "KeyServerUrlUpdated",
     "PackageMigrated",
