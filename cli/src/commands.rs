@@ -1169,7 +1169,10 @@ fn human_size(bytes: u64) -> String {
 }
 
 /// The `Blob` object `id`, checked to be one and to be the signing account's.
-async fn my_blob(floe: &mut Floe, id: Address) -> anyhow::Result<floe_sdk::flows::OwnedBlob> {
+pub(crate) async fn my_blob(
+    floe: &mut Floe,
+    id: Address,
+) -> anyhow::Result<floe_sdk::flows::OwnedBlob> {
     let where_from = "`floe list-blobs` lists your blob objects";
     let _: move_types::blob::Blob =
         typed_object(floe, id, ("blob", "Blob"), "blob object", where_from).await?;
@@ -1306,12 +1309,7 @@ pub async fn blob_status(session: &Session, blob_id: &str, json: bool) -> anyhow
             "{blob_id:?} is not a blob ID\na blob ID is 43 characters of base64url, as `floe store` prints it"
         )
     })?;
-    let network = session.network()?;
-    // Reads need no account: sign nothing with a throwaway key.
-    let key = floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey::new([7; 32]);
-    let mut floe = Floe::connect(&network, key)
-        .await
-        .with_context(|| format!("connecting to {}", network.rpc_url))?;
+    let mut floe = session.reader().await?;
     let status = floe.blob_status(&blob_id).await.map_err(explain)?;
     let certified = status.is_certified();
     if json {

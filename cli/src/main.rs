@@ -2,6 +2,7 @@
 //! use it (or any network with `--network`): accounts, blobs, staking, models and licenses.
 
 mod amount;
+mod attributes;
 mod commands;
 mod compute;
 mod encrypted;
@@ -120,6 +121,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Set attributes of one of your blob objects (KEY=VALUE ...; content-type and
+    /// content-disposition become HTTP headers at the aggregator); prints all its attributes.
+    SetAttribute(attributes::SetArgs),
+    /// Print the attributes of a blob object (`key: value` lines), or one attribute's value.
+    GetAttribute(attributes::GetArgs),
+    /// Remove attributes of one of your blob objects (KEY ... or --all).
+    RemoveAttribute(attributes::RemoveArgs),
     /// Store many small files as one blob (a quilt); prints the quilt ID. Each file is read
     /// back alone by its identifier, its file name.
     StoreQuilt(quilt::StoreQuiltArgs),
@@ -435,6 +443,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::BlobStatus { blob_id, json } => {
             commands::blob_status(&session, &blob_id, json).await
         }
+        Command::SetAttribute(args) => attributes::set(&session, args).await,
+        Command::GetAttribute(args) => attributes::get(&session, args).await,
+        Command::RemoveAttribute(args) => attributes::remove(&session, args).await,
         Command::StoreQuilt(args) => quilt::store(&session, args).await,
         Command::ReadQuilt(args) => quilt::read(&session, args).await,
         Command::ListQuilt(args) => quilt::list(&session, args).await,

@@ -63,6 +63,15 @@ impl Session {
             .await
             .with_context(|| format!("connecting to {}", network.rpc_url))
     }
+
+    /// A `Floe` for reads that need no account: it signs nothing, so a throwaway key serves.
+    pub async fn reader(&self) -> anyhow::Result<Floe> {
+        let network = self.network()?;
+        let key = Ed25519PrivateKey::new([7; 32]);
+        Floe::connect(&network, key)
+            .await
+            .with_context(|| format!("connecting to {}", network.rpc_url))
+    }
 }
 
 /// Clients of the current committee's nodes, at the addresses their pools registered; with

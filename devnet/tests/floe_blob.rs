@@ -25,10 +25,10 @@ use floe_sdk::move_types::{
     blob::{Blob, BlobRegistry, CertifiedEntry, Storage},
     challenge::Challenge,
     events::{
-        BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, CapacityReleased,
-        CapacityReserved, ChallengeAnswered, ChallengeIssued, ChallengeSlashed, ChallengesIssued,
-        EpochSyncDone, PoolRewarded, RegistryPruned, ShardsGained, StorageDestroyed,
-        StorageReserved,
+        BlobAttributeRemoved, BlobAttributeSet, BlobCertified, BlobDeleted, BlobExpired,
+        BlobExtended, BlobRegistered, CapacityReleased, CapacityReserved, ChallengeAnswered,
+        ChallengeIssued, ChallengeSlashed, ChallengesIssued, EpochSyncDone, PoolRewarded,
+        RegistryPruned, ShardsGained, StorageDestroyed, StorageReserved,
     },
     staking::NodeCap,
     system::System,
@@ -2499,4 +2499,135 @@ fn register_unstaked(env: &mut Env, operator: Address) -> Address {
         )
         .unwrap()
         .created("staking", "NodeCap")[0]
+}
+
+// === Attributes ===
+
+fn text(value: &str) -> Arg {
+    Arg::pure(&value.to_owned())
+}
+
+fn set_attribute(env: &mut Env, blob: Address, key: &str, value: &str) -> Result<Outcome, Failure> {
+    env.call(
+        "blob",
+        "set_attribute",
+        vec![Arg::obj(blob), text(key), text(value)],
+    )
+}
+
+fn attribute(env: &mut Env, blob: Address, key: &str) -> Option<String> {
+    env.read("blob", "attribute", vec![Arg::obj(blob), text(key)])
+}
+
+fn attribute_keys(env: &mut Env, blob: Address) -> Vec<String> {
+    env.read("blob", "attribute_keys", vec![Arg::obj(blob)])
+}
+
+/// Whether blob object `blob` has its attributes field.
+fn has_attributes_field(env: &Env, blob: Address) -> bool {
+    let key_type = floe_devnet::floe::type_tag("blob", "AttributesKey");
+    let slot = dynamic_field_id(blob, &key_type, &move_types::blob::AttributesKey::new()).unwrap();
+    env.chain.exists(slot)
+}
+
+/// `blob_tests::attributes_set_replace_remove_and_clear` and the attribute abort tests: set,
+/// replace (the key moves to the end), read, remove, clear, each with its events; every abort
+/// path; deleting a blob that carries attributes removes the field with it.
+#[test]
+fn attributes_set_replace_remove_clear_and_abort() {
+    let mut env = setup();
+    let blob = env.register_a(5, true);
+    assert_eq!(attribute_keys(&mut env, blob), Vec::<String>::new());
+    assert_eq!(attribute(&mut env, blob, "content-type"), None);
+    assert!(!has_attributes_field(&env, blob));
+    let outcome = set_attribute(&mut env, blob, "content-type", "text/plain").unwrap();
+    let set: Vec<BlobAttributeSet> = outcome.events_named("BlobAttributeSet");
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0].blob_object_id, move_id(blob));
+    assert_eq!(set[0].blob_id, blob_id_a());
+    assert_eq!(set[0].key.bytes, b"content-type");
+    assert_eq!(set[0].value.bytes, b"text/plain");
+    set_attribute(&mut env, blob, "filename", "notes.txt").unwrap();
+    set_attribute(&mut env, blob, "content-type", "text/markdown").unwrap();
+    assert_eq!(attribute_keys(&mut env, blob), ["filename", "content-type"]);
+    assert_eq!(
+        attribute(&mut env, blob, "content-type").as_deref(),
+        Some("text/markdown")
+    );
+    // The limits themselves are allowed; one byte more aborts.
+    let (key_128, value_1024) = ("k".repeat(128), "v".repeat(1_024));
+    set_attribute(&mut env, blob, &key_128, &value_1024).unwrap();
+    for (key, value) in [
+        (String::new(), "v".to_owned()),
+        ("k".repeat(129), "v".to_owned()),
+        ("k".to_owned(), "v".repeat(1_025)),
+    ] {
+        assert_abort(
+            set_attribute(&mut env, blob, &key, &value),
+            "blob",
+            blob_rs::E_ATTRIBUTE_TOO_LARGE,
+        );
+    }
+    let outcome = env
+        .call(
+            "blob",
+            "remove_attribute",
+            vec![Arg::obj(blob), text("filename")],
+        )
+        .unwrap();
+    let removed: Vec<BlobAttributeRemoved> = outcome.events_named("BlobAttributeRemoved");
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].key.bytes, b"filename");
+    assert_eq!(attribute(&mut env, blob, "filename"), None);
+    assert_abort(
+        env.call(
+            "blob",
+            "remove_attribute",
+            vec![Arg::obj(blob), text("filename")],
+        ),
+        "blob",
+        blob_rs::E_ATTRIBUTE_NOT_FOUND,
+    );
+    let outcome = env
+        .call("blob", "clear_attributes", vec![Arg::obj(blob)])
+        .unwrap();
+    let removed: Vec<BlobAttributeRemoved> = outcome.events_named("BlobAttributeRemoved");
+    assert_eq!(removed.len(), 2);
+    assert_eq!(attribute_keys(&mut env, blob), Vec::<String>::new());
+    assert!(!has_attributes_field(&env, blob));
+    // Nothing to clear: no events, no abort; nothing to remove: aborts.
+    let outcome = env
+        .call("blob", "clear_attributes", vec![Arg::obj(blob)])
+        .unwrap();
+    assert!(
+        outcome
+            .events_named::<BlobAttributeRemoved>("BlobAttributeRemoved")
+            .is_empty()
+    );
+    assert_abort(
+        env.call("blob", "remove_attribute", vec![Arg::obj(blob), text("k")]),
+        "blob",
+        blob_rs::E_ATTRIBUTE_NOT_FOUND,
+    );
+    // Removing the last attribute removes the field.
+    set_attribute(&mut env, blob, "k", "").unwrap();
+    assert!(has_attributes_field(&env, blob));
+    env.call("blob", "remove_attribute", vec![Arg::obj(blob), text("k")])
+        .unwrap();
+    assert!(!has_attributes_field(&env, blob));
+    // 64 attributes fit, a replacement still does, a 65th aborts.
+    for k in 1..=64 {
+        set_attribute(&mut env, blob, &format!("key-{k}"), "v").unwrap();
+    }
+    set_attribute(&mut env, blob, "key-1", "w").unwrap();
+    assert_abort(
+        set_attribute(&mut env, blob, "key-65", "v"),
+        "blob",
+        blob_rs::E_TOO_MANY_ATTRIBUTES,
+    );
+    assert_eq!(attribute_keys(&mut env, blob).len(), 64);
+    // Deleting the blob takes its attributes with it.
+    env.delete_blob(blob).unwrap();
+    assert!(!env.chain.exists(blob));
+    assert!(!has_attributes_field(&env, blob));
 }

@@ -103,9 +103,48 @@ pub async fn get_blob_by_object(
         }
         Err(ObjectError::Flow(e)) => return chain_problem(&e).into_response(),
     };
-    serve(&aggregator, &method, chain::blob_id_of(&blob), &headers)
+    let attributes = match aggregator.chain.blob_attributes(id).await {
+        Ok(attributes) => attributes,
+        Err(e) => return chain_problem(&e).into_response(),
+    };
+    let mut response = serve(&aggregator, &method, chain::blob_id_of(&blob), &headers)
         .await
-        .unwrap_or_else(IntoResponse::into_response)
+        .unwrap_or_else(IntoResponse::into_response);
+    if response.status().is_success() {
+        apply_attribute_headers(response.headers_mut(), &attributes);
+    }
+    response
+}
+
+/// Blob attributes served as response headers on reads by object ID, as Walrus's aggregator
+/// serves them: the owner of the `Blob` object chose them (`floe set-attribute`).
+const ATTRIBUTE_HEADERS: [header::HeaderName; 5] = [
+    header::CONTENT_TYPE,
+    header::CONTENT_DISPOSITION,
+    header::CONTENT_ENCODING,
+    header::CONTENT_LANGUAGE,
+    header::CACHE_CONTROL,
+];
+
+/// Sets the headers of [`ATTRIBUTE_HEADERS`] the blob has attributes for (keys compared
+/// without case; a value that is not a valid header value is skipped). The owner of a blob
+/// object chooses its content type, so an HTML blob would render on the aggregator's origin:
+/// `nosniff` keeps browsers to the declared type, and operators should serve the aggregator
+/// from a domain of its own.
+fn apply_attribute_headers(headers: &mut HeaderMap, attributes: &[(String, String)]) {
+    for name in &ATTRIBUTE_HEADERS {
+        let value = attributes
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name.as_str()))
+            .and_then(|(_, value)| HeaderValue::from_str(value).ok());
+        if let Some(value) = value {
+            headers.insert(name.clone(), value);
+        }
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
 }
 
 /// Whether `If-None-Match` names `etag` (or is `*`).

@@ -108,6 +108,11 @@ impl Chain {
         Ok(view)
     }
 
+    /// The attributes of blob object `id` (`floe set-attribute`), in the order they were set.
+    pub async fn blob_attributes(&self, id: Address) -> Result<Vec<(String, String)>, FlowError> {
+        self.floe.lock().await.blob_attributes(id).await
+    }
+
     /// The `floe::blob::Blob` object `id`.
     pub async fn blob_object(&self, id: Address) -> Result<Blob, ObjectError> {
         let mut floe = self.floe.lock().await;

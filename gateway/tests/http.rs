@@ -246,6 +246,11 @@ fn get(url: &str, path: &str, headers: &[(&str, &str)]) -> Response {
     http("GET", url, path, headers, &[])
 }
 
+/// The `id` of a publisher answer's `blobObject`.
+fn by_object_id(object: &serde_json::Value) -> String {
+    object["id"].as_str().unwrap().to_owned()
+}
+
 fn blob_data(len: usize) -> Vec<u8> {
     (0..len as u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
@@ -414,6 +419,104 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
     let api = get(&publisher, "/v1/api", &[]).json();
     assert!(api["paths"]["/v1/blobs"]["put"].is_object());
     eprintln!("aggregator checks done at {:?}", started.elapsed());
+
+    // Attributes: a user stores a page through the publisher to their own address, sets its
+    // content type and file name with `floe set-attribute`, and the aggregator serves the blob
+    // by object ID with them as headers (by blob ID, with none: attributes belong to objects).
+    let floe_as_user = |args: &[&str]| {
+        let output = Command::new(&floe)
+            .arg("--home")
+            .arg(&home)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "floe {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let user = floe_as_user(&["account", "new"]);
+    let user = user.split_whitespace().next().unwrap().to_owned();
+    let page = b"<h1>hello</h1>".repeat(10);
+    let put = http(
+        "PUT",
+        &publisher,
+        &format!("/v1/blobs?epochs=2&send_object_to={user}"),
+        &[],
+        &page,
+    );
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let page_object = put.json()["newlyCreated"]["blobObject"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = floe_as_user(&[
+        "--as",
+        &user,
+        "set-attribute",
+        &page_object,
+        "content-type=text/html; charset=utf-8",
+        "Content-Disposition=attachment; filename=\"hello.html\"",
+        "note=a=b",
+    ]);
+    assert_eq!(
+        listed,
+        "content-type: text/html; charset=utf-8\nContent-Disposition: attachment; \
+         filename=\"hello.html\"\nnote: a=b\n"
+    );
+    let page_path = format!("/v1/blobs/by-object-id/{page_object}");
+    let served = get(&aggregator, &page_path, &[]);
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, page);
+    assert_eq!(
+        served.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(
+        served.header("content-disposition"),
+        Some("attachment; filename=\"hello.html\"")
+    );
+    assert_eq!(served.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(served.header("note"), None, "only the listed headers");
+    let head = http("HEAD", &aggregator, &page_path, &[], &[]);
+    assert_eq!(
+        head.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    // Removed, it is octet-stream again; `get-attribute` reads anyone's blob without an account.
+    floe_as_user(&[
+        "--as",
+        &user,
+        "remove-attribute",
+        &page_object,
+        "content-type",
+    ]);
+    let served = get(&aggregator, &page_path, &[]);
+    assert_eq!(
+        served.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(
+        floe_as_user(&["get-attribute", &page_object, "note"]),
+        "a=b\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&floe_as_user(&["get-attribute", &page_object, "--json"])).unwrap();
+    assert_eq!(json["note"], "a=b");
+    assert!(json.get("content-type").is_none());
+    // Someone else's blob object: refused before any transaction, naming the owner.
+    let stranger = Command::new(&floe)
+        .arg("--home")
+        .arg(&home)
+        .args(["set-attribute", &by_object_id(object), "k=v"])
+        .output()
+        .unwrap();
+    assert!(!stranger.status.success());
+    let message = String::from_utf8_lossy(&stranger.stderr);
+    assert!(message.contains("is not owned by"), "{message}");
+    eprintln!("attributes done at {:?}", started.elapsed());
 
     // Over the limit (10 MiB): refused from Content-Length alone, before any of the body.
     let (mut stream, host) = connect(&publisher);

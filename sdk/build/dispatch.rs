@@ -105,6 +105,9 @@ fn result_pure_type(move_ty: &str) -> Option<String> {
     {
         return Some(format!("Option<{}>", result_pure_type(inner)?));
     }
+    if move_ty == "vector<String>" {
+        return Some("Vec<floe_sdk::move_types::MoveString>".to_owned());
+    }
     pure_type(move_ty)
 }
 

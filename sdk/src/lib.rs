@@ -22,6 +22,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod aborts;
+pub mod attributes;
 pub mod bls;
 pub mod calls;
 pub mod client;

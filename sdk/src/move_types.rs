@@ -28,6 +28,7 @@ pub use moverox_sui::sui::balance::Balance;
 pub use moverox_sui::sui::object::{ID, UID};
 pub use moverox_sui::sui::table::Table;
 pub use moverox_sui::sui::table_vec::TableVec;
+pub use moverox_sui::sui::vec_map::{Entry as VecMapEntry, VecMap};
 
 /// The `StructTag` of `package::module::name` with the given type parameters.
 pub fn struct_tag(package: Address, module: &str, name: &str, params: Vec<TypeTag>) -> StructTag {

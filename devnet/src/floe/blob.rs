@@ -6,11 +6,12 @@
 //! unwrapped under the same ID when `delete_blob` returns it.
 
 use floe_sdk::move_types::{
-    self, U256,
-    blob::{Blob, BlobRegistry, CertifiedEntry, Storage},
+    self, MoveString, U256,
+    blob::{Attributes, AttributesKey, Blob, BlobRegistry, CertifiedEntry, Storage},
     events::{
-        BlobCertified, BlobDeleted, BlobExpired, BlobExtended, BlobRegistered, RegistryPruned,
-        StorageDestroyed, StorageFused, StorageReserved, StorageSplit,
+        BlobAttributeRemoved, BlobAttributeSet, BlobCertified, BlobDeleted, BlobExpired,
+        BlobExtended, BlobRegistered, RegistryPruned, StorageDestroyed, StorageFused,
+        StorageReserved, StorageSplit,
     },
     system::System,
 };
@@ -42,6 +43,10 @@ pub const MIB: u128 = 1_048_576;
 pub const INTENT_STORAGE_CONFIRMATION: u8 = 1;
 pub const INTENT_VERSION: u8 = 0;
 pub const INTENT_APP_ID: u8 = 3;
+/// Attribute limits.
+pub const MAX_ATTRIBUTE_KEY_BYTES: usize = 128;
+pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1_024;
+pub const MAX_ATTRIBUTES: usize = 64;
 
 // === Abort codes (blob.move) ===
 
@@ -823,6 +828,7 @@ fn delete_blob(
         live_references,
     };
     emit(ctx, "BlobDeleted", &event)?;
+    drop_attributes(ctx, blob_object)?;
     ctx.delete_object(blob_object)?;
     registry.save(ctx)?;
     // The storage leaves the blob by value: an object again, under its own ID (wrapped and
@@ -864,6 +870,7 @@ fn destroy_expired(
     };
     emit(ctx, "BlobExpired", &event)?;
     destroy_storage_inner(ctx, &mut system, blob.storage, epoch)?;
+    drop_attributes(ctx, blob_object)?;
     ctx.delete_object(blob_object)?;
     system.save(ctx)?;
     registry.save(ctx)?;
@@ -905,6 +912,170 @@ fn prune_expired(
     emit(ctx, "RegistryPruned", &event)?;
     registry.save(ctx)?;
     Ok(())
+}
+
+// === Attributes ===
+
+fn attributes_key_type() -> TypeTag {
+    type_tag(MODULE, "AttributesKey")
+}
+
+/// The attributes of blob object `blob`, if it has the field.
+fn read_attributes(
+    ctx: &mut CallContext<'_>,
+    blob: Address,
+) -> Result<Option<Attributes>, ExecutionError> {
+    let key_type = attributes_key_type();
+    if !ctx.field_exists(blob, &key_type, &AttributesKey::new())? {
+        return Ok(None);
+    }
+    ctx.field_borrow(blob, &key_type, &AttributesKey::new())
+        .map(Some)
+}
+
+/// `drop_attributes`: removes the attributes field, if any.
+fn drop_attributes(ctx: &mut CallContext<'_>, blob: Address) -> Result<(), ExecutionError> {
+    let key_type = attributes_key_type();
+    if ctx.field_exists(blob, &key_type, &AttributesKey::new())? {
+        let _: Attributes = ctx.field_remove(blob, &key_type, &AttributesKey::new())?;
+    }
+    Ok(())
+}
+
+/// `set_attribute(blob: &mut Blob, key: String, value: String)`: adds or replaces (in place
+/// order: a replaced key moves to the end, as `vec_map::remove` then `insert` do).
+/// Aborts `EAttributeTooLarge`, `ETooManyAttributes`.
+fn set_attribute(
+    ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+    key: MoveString,
+    value: MoveString,
+) -> Result<(), ExecutionError> {
+    if key.bytes.is_empty()
+        || key.bytes.len() > MAX_ATTRIBUTE_KEY_BYTES
+        || value.bytes.len() > MAX_ATTRIBUTE_VALUE_BYTES
+    {
+        return Err(abort_in(MODULE, E_ATTRIBUTE_TOO_LARGE));
+    }
+    let key_type = attributes_key_type();
+    if !ctx.field_exists(blob.id, &key_type, &AttributesKey::new())? {
+        let empty = Attributes::new(move_types::VecMap::new(Vec::new()));
+        ctx.field_add(
+            blob.id,
+            &key_type,
+            &AttributesKey::new(),
+            &type_tag(MODULE, "Attributes"),
+            &empty,
+        )?;
+    }
+    let (entry_key, entry_value) = (key.clone(), value.clone());
+    let full = ctx.field_borrow_mut(
+        blob.id,
+        &key_type,
+        &AttributesKey::new(),
+        |attributes: &mut Attributes| {
+            let entries = &mut attributes.pairs.contents;
+            if let Some(k) = entries.iter().position(|e| e.key == entry_key) {
+                entries.remove(k);
+            } else if entries.len() >= MAX_ATTRIBUTES {
+                return true;
+            }
+            entries.push(move_types::VecMapEntry::new(entry_key, entry_value));
+            false
+        },
+    )?;
+    if full {
+        return Err(abort_in(MODULE, E_TOO_MANY_ATTRIBUTES));
+    }
+    let event = BlobAttributeSet {
+        blob_object_id: blob.value.id.id.clone(),
+        blob_id: blob.blob_id,
+        key,
+        value,
+    };
+    emit(ctx, "BlobAttributeSet", &event)
+}
+
+/// `remove_attribute(blob: &mut Blob, key: String)`. Aborts `EAttributeNotFound`.
+fn remove_attribute(
+    ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+    key: MoveString,
+) -> Result<(), ExecutionError> {
+    let Some(attributes) = read_attributes(ctx, blob.id)? else {
+        return Err(abort_in(MODULE, E_ATTRIBUTE_NOT_FOUND));
+    };
+    if !attributes.pairs.contents.iter().any(|e| e.key == key) {
+        return Err(abort_in(MODULE, E_ATTRIBUTE_NOT_FOUND));
+    }
+    let now_empty = ctx.field_borrow_mut(
+        blob.id,
+        &attributes_key_type(),
+        &AttributesKey::new(),
+        |attributes: &mut Attributes| {
+            attributes.pairs.contents.retain(|e| e.key != key);
+            attributes.pairs.contents.is_empty()
+        },
+    )?;
+    if now_empty {
+        drop_attributes(ctx, blob.id)?;
+    }
+    let event = BlobAttributeRemoved {
+        blob_object_id: blob.value.id.id.clone(),
+        blob_id: blob.blob_id,
+        key,
+    };
+    emit(ctx, "BlobAttributeRemoved", &event)
+}
+
+/// `clear_attributes(blob: &mut Blob)`: removes them all, one `BlobAttributeRemoved` each.
+fn clear_attributes(ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<(), ExecutionError> {
+    let Some(attributes) = read_attributes(ctx, blob.id)? else {
+        return Ok(());
+    };
+    drop_attributes(ctx, blob.id)?;
+    for entry in attributes.pairs.contents {
+        let event = BlobAttributeRemoved {
+            blob_object_id: blob.value.id.id.clone(),
+            blob_id: blob.blob_id,
+            key: entry.key,
+        };
+        emit(ctx, "BlobAttributeRemoved", &event)?;
+    }
+    Ok(())
+}
+
+/// `attribute(blob: &Blob, key: String): Option<String>`.
+fn attribute(
+    ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+    key: MoveString,
+) -> Result<Option<MoveString>, ExecutionError> {
+    Ok(read_attributes(ctx, blob.id)?.and_then(|attributes| {
+        attributes
+            .pairs
+            .contents
+            .into_iter()
+            .find(|e| e.key == key)
+            .map(|e| e.value)
+    }))
+}
+
+/// `attribute_keys(blob: &Blob): vector<String>`, in the order they were set.
+fn attribute_keys(
+    ctx: &mut CallContext<'_>,
+    blob: Obj<Blob>,
+) -> Result<Vec<MoveString>, ExecutionError> {
+    Ok(read_attributes(ctx, blob.id)?
+        .map(|attributes| {
+            attributes
+                .pairs
+                .contents
+                .into_iter()
+                .map(|e| e.key)
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 // === Registry reads on a registry value (other modules use them too) ===

@@ -53,6 +53,8 @@ pub enum ProjectionError {
 /// The `Compute*` events (compute jobs and providers) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
+    "BlobAttributeRemoved",
+    "BlobAttributeSet",
     "ComputeJobCreated",
     "ComputeJobRefunded",
     "ComputeJobSettled",

@@ -24,10 +24,13 @@ use floe::version;
 use floe::wal::WAL;
 use sui::balance::Balance;
 use sui::bcs;
+use std::string::String;
 use sui::coin::Coin;
+use sui::dynamic_field;
 use sui::hash;
 use sui::table::{Self, Table};
 use sui::table_vec::{Self, TableVec};
+use sui::vec_map::{Self, VecMap};
 
 // === Constants ===
 
@@ -43,6 +46,11 @@ const MAX_U64: u256 = 18_446_744_073_709_551_615;
 const INTENT_STORAGE_CONFIRMATION: u8 = 1;
 const INTENT_VERSION: u8 = 0;
 const INTENT_APP_ID: u8 = 3;
+/// Attribute limits: a blob object stays small enough to read in one request, and no one can
+/// make its deletion expensive.
+const MAX_ATTRIBUTE_KEY_BYTES: u64 = 128;
+const MAX_ATTRIBUTE_VALUE_BYTES: u64 = 1_024;
+const MAX_ATTRIBUTES: u64 = 64;
 
 // === Errors ===
 
@@ -110,6 +118,15 @@ const EInvalidShardCount: u64 = 19;
 /// None of the blob ID's references in the registry has expired.
 /// Nothing to prune.
 const ENothingToPrune: u64 = 20;
+/// The attribute key is empty or longer than 128 bytes, or the value is longer than 1024 bytes.
+/// Use a key of 1 to 128 bytes and a value of at most 1 KiB.
+const EAttributeTooLarge: u64 = 21;
+/// The blob already has 64 attributes.
+/// Remove an attribute before adding another.
+const ETooManyAttributes: u64 = 22;
+/// The blob has no attribute with this key.
+/// List the blob's attributes to see which keys it has.
+const EAttributeNotFound: u64 = 23;
 
 // === Objects ===
 
@@ -133,6 +150,16 @@ public struct Blob has key, store {
     certified_epoch: Option<u64>,
     storage: Storage,
     deletable: bool,
+}
+
+/// The name of the dynamic field of a `Blob` that holds its `Attributes`.
+public struct AttributesKey has copy, drop, store {}
+
+/// Key-value attributes of a blob object (content type, file name, …), set by whoever holds
+/// the `Blob`; aggregators serve some of them as HTTP headers. Kept as a dynamic field so
+/// blobs without attributes pay nothing for them.
+public struct Attributes has store, drop {
+    pairs: VecMap<String, String>,
 }
 
 /// One certified blob ID in the registry and its references (the certified `Blob` objects
@@ -505,7 +532,7 @@ public fun delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob)
     version::assert_current(system.object_version());
     version::assert_current(registry.version);
     let Blob {
-        id,
+        mut id,
         registered_epoch: _,
         blob_id,
         root_hash: _,
@@ -528,6 +555,7 @@ public fun delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob)
         was_certified,
         registry.reference_count(blob_id),
     );
+    drop_attributes(&mut id);
     object::delete(id);
     storage
 }
@@ -538,7 +566,7 @@ public fun destroy_expired(system: &mut System, registry: &mut BlobRegistry, blo
     version::assert_current(system.object_version());
     version::assert_current(registry.version);
     let Blob {
-        id,
+        mut id,
         registered_epoch: _,
         blob_id,
         root_hash: _,
@@ -561,6 +589,7 @@ public fun destroy_expired(system: &mut System, registry: &mut BlobRegistry, blo
         was_certified,
         registry.reference_count(blob_id),
     );
+    drop_attributes(&mut id);
     object::delete(id);
     destroy_storage_inner(system, storage, epoch);
 }
@@ -580,6 +609,72 @@ public fun prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: 
     let left = reference_total(entry);
     if (left == 0) registry.remove_entry(i);
     events::emit_registry_pruned(blob_id, epoch, removed, left);
+}
+
+// === Attributes ===
+
+/// Sets attribute `key` of `blob` to `value`, replacing an earlier value. Only the holder of
+/// the `Blob` can call it (it takes the object mutably). Emits `BlobAttributeSet`. Aborts
+/// `EAttributeTooLarge` for an empty key, a key over 128 bytes or a value over 1024 bytes, and
+/// `ETooManyAttributes` when the key is new and the blob has 64 attributes already.
+public fun set_attribute(blob: &mut Blob, key: String, value: String) {
+    assert!(!key.is_empty() && key.length() <= MAX_ATTRIBUTE_KEY_BYTES, EAttributeTooLarge);
+    assert!(value.length() <= MAX_ATTRIBUTE_VALUE_BYTES, EAttributeTooLarge);
+    if (!dynamic_field::exists(&blob.id, AttributesKey {})) {
+        dynamic_field::add(&mut blob.id, AttributesKey {}, Attributes { pairs: vec_map::empty() });
+    };
+    let attributes: &mut Attributes = dynamic_field::borrow_mut(&mut blob.id, AttributesKey {});
+    if (attributes.pairs.contains(&key)) {
+        let (_, _) = attributes.pairs.remove(&key);
+    } else {
+        assert!(attributes.pairs.length() < MAX_ATTRIBUTES, ETooManyAttributes);
+    };
+    attributes.pairs.insert(key, value);
+    events::emit_blob_attribute_set(object::id(blob), blob.blob_id, key, value);
+}
+
+/// Removes attribute `key` of `blob`. Only the holder of the `Blob` can call it. Emits
+/// `BlobAttributeRemoved`. Aborts `EAttributeNotFound` if the blob has no such attribute.
+public fun remove_attribute(blob: &mut Blob, key: String) {
+    assert!(dynamic_field::exists(&blob.id, AttributesKey {}), EAttributeNotFound);
+    let attributes: &mut Attributes = dynamic_field::borrow_mut(&mut blob.id, AttributesKey {});
+    assert!(attributes.pairs.contains(&key), EAttributeNotFound);
+    let (_, _) = attributes.pairs.remove(&key);
+    let now_empty = attributes.pairs.is_empty();
+    if (now_empty) drop_attributes(&mut blob.id);
+    events::emit_blob_attribute_removed(object::id(blob), blob.blob_id, key);
+}
+
+/// Removes every attribute of `blob`; nothing happens if it has none. Only the holder of the
+/// `Blob` can call it. Emits `BlobAttributeRemoved` for each key.
+public fun clear_attributes(blob: &mut Blob) {
+    if (!dynamic_field::exists(&blob.id, AttributesKey {})) return;
+    let Attributes { pairs } = dynamic_field::remove(&mut blob.id, AttributesKey {});
+    let (keys, _) = pairs.into_keys_values();
+    let blob_object_id = object::id(blob);
+    let blob_id = blob.blob_id;
+    keys.do!(|key| events::emit_blob_attribute_removed(blob_object_id, blob_id, key));
+}
+
+/// The value of attribute `key` of `blob`, if it has one.
+public fun attribute(blob: &Blob, key: String): Option<String> {
+    if (!dynamic_field::exists(&blob.id, AttributesKey {})) return option::none();
+    let attributes: &Attributes = dynamic_field::borrow(&blob.id, AttributesKey {});
+    attributes.pairs.try_get(&key)
+}
+
+/// The keys of `blob`'s attributes, in the order they were set.
+public fun attribute_keys(blob: &Blob): vector<String> {
+    if (!dynamic_field::exists(&blob.id, AttributesKey {})) return vector[];
+    let attributes: &Attributes = dynamic_field::borrow(&blob.id, AttributesKey {});
+    attributes.pairs.keys()
+}
+
+/// Removes the attributes field, if any, so that deleting the blob leaves nothing behind.
+fun drop_attributes(id: &mut UID) {
+    if (dynamic_field::exists(id, AttributesKey {})) {
+        let _: Attributes = dynamic_field::remove(id, AttributesKey {});
+    }
 }
 
 // === Registry internals ===

@@ -1349,3 +1349,35 @@ public(package) fun emit_compute_job_refunded(
 /// The source of a `WalBurned` event (tests check which source a burn recorded).
 #[test_only]
 public fun wal_burned_source(burned: &WalBurned): u8 { burned.source }
+
+/// An attribute of a `Blob` object was set (added, or its value replaced).
+public struct BlobAttributeSet has copy, drop {
+    blob_object_id: ID,
+    blob_id: u256,
+    key: std::string::String,
+    value: std::string::String,
+}
+
+public(package) fun emit_blob_attribute_set(
+    blob_object_id: ID,
+    blob_id: u256,
+    key: std::string::String,
+    value: std::string::String,
+) {
+    event::emit(BlobAttributeSet { blob_object_id, blob_id, key, value });
+}
+
+/// An attribute of a `Blob` object was removed.
+public struct BlobAttributeRemoved has copy, drop {
+    blob_object_id: ID,
+    blob_id: u256,
+    key: std::string::String,
+}
+
+public(package) fun emit_blob_attribute_removed(
+    blob_object_id: ID,
+    blob_id: u256,
+    key: std::string::String,
+) {
+    event::emit(BlobAttributeRemoved { blob_object_id, blob_id, key });
+}

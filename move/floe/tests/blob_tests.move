@@ -8,6 +8,7 @@ use floe::blob::{Self, BlobRegistry};
 use floe::floe_test_utils as tu;
 use floe::staking::NodeCap;
 use floe::system::{AdminCap, System};
+use std::string::{String, utf8};
 use std::unit_test::{assert_eq, destroy};
 use sui::bcs;
 use sui::clock::Clock;
@@ -938,5 +939,103 @@ fun prune_live_blob_aborts() {
 fun prune_unknown_blob_aborts() {
     let (scenario, clock, caps, system, mut registry) = start();
     blob::prune_expired(&system, &mut registry, tu::blob_id_a());
+    stop(scenario, clock, caps, system, registry);
+}
+
+// === Attributes ===
+
+fun text(bytes: vector<u8>): String { utf8(bytes) }
+
+/// A string of `n` bytes.
+fun long(n: u64): String {
+    let mut bytes = vector[];
+    n.do!(|_| bytes.push_back(97u8));
+    utf8(bytes)
+}
+
+/// Attributes are set, replaced in place, read, removed one by one and cleared; a blob that
+/// carries attributes can still be deleted.
+#[test]
+fun attributes_set_replace_remove_and_clear() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    assert_eq!(blob.attribute_keys(), vector[]);
+    assert!(blob.attribute(text(b"content-type")).is_none());
+    blob.set_attribute(text(b"content-type"), text(b"text/plain"));
+    blob.set_attribute(text(b"filename"), text(b"notes.txt"));
+    blob.set_attribute(text(b"content-type"), text(b"text/markdown"));
+    assert_eq!(blob.attribute_keys(), vector[text(b"filename"), text(b"content-type")]);
+    assert_eq!(blob.attribute(text(b"content-type")), option::some(text(b"text/markdown")));
+    // The limits themselves are allowed.
+    blob.set_attribute(long(128), long(1_024));
+    blob.remove_attribute(text(b"filename"));
+    assert!(blob.attribute(text(b"filename")).is_none());
+    assert_eq!(blob.attribute_keys().length(), 2);
+    blob.clear_attributes();
+    assert_eq!(blob.attribute_keys(), vector[]);
+    // Clearing a blob without attributes does nothing.
+    blob.clear_attributes();
+    blob.set_attribute(text(b"k"), text(b""));
+    assert_eq!(blob.attribute(text(b"k")), option::some(text(b"")));
+    let storage = blob::delete_blob(&system, &mut registry, blob);
+    blob::destroy_storage(&mut system, storage);
+    stop(scenario, clock, caps, system, registry);
+}
+
+#[test, expected_failure(abort_code = floe::blob::EAttributeTooLarge)]
+fun empty_attribute_key_aborts() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    blob.set_attribute(text(b""), text(b"v"));
+    destroy(blob);
+    stop(scenario, clock, caps, system, registry);
+}
+
+#[test, expected_failure(abort_code = floe::blob::EAttributeTooLarge)]
+fun attribute_key_over_128_bytes_aborts() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    blob.set_attribute(long(129), text(b"v"));
+    destroy(blob);
+    stop(scenario, clock, caps, system, registry);
+}
+
+#[test, expected_failure(abort_code = floe::blob::EAttributeTooLarge)]
+fun attribute_value_over_1024_bytes_aborts() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    blob.set_attribute(text(b"k"), long(1_025));
+    destroy(blob);
+    stop(scenario, clock, caps, system, registry);
+}
+
+/// 64 attributes fit, replacing one of them still works, a 65th aborts.
+#[test, expected_failure(abort_code = floe::blob::ETooManyAttributes)]
+fun a_65th_attribute_aborts() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    64u64.do!(|k| blob.set_attribute(long(k + 1), text(b"v")));
+    blob.set_attribute(long(1), text(b"w"));
+    blob.set_attribute(long(65), text(b"v"));
+    destroy(blob);
+    stop(scenario, clock, caps, system, registry);
+}
+
+#[test, expected_failure(abort_code = floe::blob::EAttributeNotFound)]
+fun removing_from_a_blob_without_attributes_aborts() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    blob.remove_attribute(text(b"k"));
+    destroy(blob);
+    stop(scenario, clock, caps, system, registry);
+}
+
+#[test, expected_failure(abort_code = floe::blob::EAttributeNotFound)]
+fun removing_an_unknown_attribute_aborts() {
+    let (mut scenario, clock, caps, mut system, mut registry) = start();
+    let mut blob = tu::register_a(&mut scenario, &mut system, &mut registry, 5, true);
+    blob.set_attribute(text(b"k"), text(b"v"));
+    blob.remove_attribute(text(b"other"));
+    destroy(blob);
     stop(scenario, clock, caps, system, registry);
 }
