@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use floe_sdk::move_types::compute::{ComputeProvider, Job};
 use floe_sdk::move_types::{events::WalBurned, model::Model, staking_pool::StakingPool};
 use sui_sdk_types::{Object, TypeTag};
 
@@ -47,6 +48,12 @@ pub fn wal_in(object: &Object) -> u64 {
     }
     if *type_ == tag("model", "Model") {
         return bcs::from_bytes::<Model>(contents).map_or(0, |m| m.revenue.value);
+    }
+    if *type_ == tag("compute", "ComputeProvider") {
+        return bcs::from_bytes::<ComputeProvider>(contents).map_or(0, |p| p.stake.value);
+    }
+    if *type_ == tag("compute", "Job") {
+        return bcs::from_bytes::<Job>(contents).map_or(0, |j| j.payment.value + j.bonds.value);
     }
     let is_field = *type_.address() == objects::FRAMEWORK
         && type_.module().as_str() == "dynamic_field"

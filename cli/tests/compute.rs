@@ -1,0 +1,169 @@
+//! Compute jobs through `floe` as a user runs it, on one `floe up` (storage nodes, key
+//! servers, devnet): a seller publishes a real ONNX model encrypted; a provider registers;
+//! a job owner stores an input and opens a 1-of-1 job naming that provider; the provider's
+//! `floe compute run` obtains the model key from the key servers through
+//! `compute::seal_approve_job`, decrypts the model, runs it with tract, stores the output and
+//! submits its hash; `floe compute settle` pays it; `floe compute show --out` reads the output
+//! back, and it is the model's real output on the input. A registered provider the job did
+//! not choose is refused by the key servers (`seal_approve_job` aborts `ENotChosen`, so no
+//! key server releases a key) and cannot run the job.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+mod support;
+
+use std::collections::HashMap;
+
+use floe_compute::mlp::Mlp;
+use floe_compute::tensor;
+use floe_node::http_client::HttpNodeClient;
+use floe_sdk::{Floe, Keystore, NetworkConfig, move_types};
+use sui_sdk_types::Address;
+use support::{fails, floe, ok};
+
+/// The stored ciphertext of `blob`, read from the nodes by the model's owner (the home's first
+/// account) with its `ModelCap`.
+async fn ciphertext(home: &Path, blob: &str) -> Vec<u8> {
+    let network = NetworkConfig::from_file(home.join("devnet/network.toml")).unwrap();
+    let key = Keystore::load(home.join("keystore"))
+        .unwrap()
+        .first()
+        .unwrap()
+        .clone();
+    let mut floe = Floe::connect(&network, key.clone()).await.unwrap();
+    let cap_type =
+        move_types::struct_tag(floe.objects.original_package, "model", "ModelCap", vec![]);
+    let sender = floe.sender();
+    let cap: Address = floe
+        .client
+        .owned_objects(sender, Some(&cap_type))
+        .await
+        .unwrap()[0]
+        .object_id();
+    let mut nodes = HashMap::new();
+    for (node_id, address) in floe.node_addresses().await.unwrap() {
+        let client = HttpNodeClient::connect(format!("http://{address}"))
+            .await
+            .unwrap()
+            .with_license(key.clone(), cap);
+        nodes.insert(node_id, client);
+    }
+    let blob_id: floe_encoder::BlobId = blob.parse().unwrap();
+    floe.read_blob(&nodes, &blob_id).await.unwrap()
+}
+
+fn p(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = &dir.path().join("home");
+    let _up = support::start_up(home, &["--no-indexer"]);
+
+    ok(home, &["account", "new", "--wal", "500"]);
+    let provider = ok(home, &["account", "new", "--wal", "100"]);
+    let stranger = ok(home, &["account", "new", "--wal", "100"]);
+
+    // The seller publishes the tiny MLP, encrypted to the key servers.
+    let mlp = Mlp::from_seed(7, 8, 16, 4);
+    let model_file = dir.path().join("tiny-mlp.onnx");
+    std::fs::write(&model_file, mlp.onnx_bytes()).unwrap();
+    let model = ok(home, &["model", "create", "tiny-mlp"]);
+    let publish = floe(
+        home,
+        &[
+            "model",
+            "publish",
+            &model,
+            &p(&model_file),
+            "--architecture",
+            "onnx-mlp",
+            "--encrypt",
+        ],
+    );
+    assert!(
+        publish.status.success(),
+        "{}",
+        String::from_utf8_lossy(&publish.stderr)
+    );
+    let weights_blob = String::from_utf8(publish.stdout).unwrap().trim().to_owned();
+    // Storage nodes still serve a model version's slivers only to license holders (issue 16
+    // means to stop gating ciphertext; not done yet), and a provider holds no license. A copy
+    // of the same bytes stored as a plain blob is served to everyone (nothing gates by blob
+    // ID alone), and it is only ciphertext: the owner stores one, as issue 16 will make moot.
+    let sealed = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(ciphertext(home, &weights_blob));
+    assert_ne!(sealed, mlp.onnx_bytes(), "the nodes hold ciphertext");
+    let sealed_file = dir.path().join("tiny-mlp.sealed");
+    std::fs::write(&sealed_file, &sealed).unwrap();
+    assert_eq!(ok(home, &["store", &p(&sealed_file)]), weights_blob);
+
+    // Two providers register with their own keys.
+    let chosen = ok(
+        home,
+        &["--as", &provider, "compute", "register", "--stake", "20"],
+    );
+    let unchosen = ok(
+        home,
+        &["--as", &stranger, "compute", "register", "--stake", "20"],
+    );
+    assert_ne!(chosen, unchosen);
+
+    // The job owner (the first account) stores an input and opens a 1-of-1 job.
+    let x: Vec<f32> = (0..8).map(|i| (i as f32 - 3.5) / 2.0).collect();
+    let input_file = dir.path().join("x.f32");
+    std::fs::write(&input_file, tensor::to_bytes(&x)).unwrap();
+    let job = ok(
+        home,
+        &[
+            "compute",
+            "job",
+            &model,
+            "--input",
+            &p(&input_file),
+            "--providers",
+            &chosen,
+            "--price",
+            "5",
+        ],
+    );
+
+    // The unchosen provider cannot run it: every key server refuses its key request (they
+    // dry-run `seal_approve_job`, which aborts), so it never sees the model.
+    let said = fails(home, &["--as", &stranger, "compute", "run", &job]);
+    assert!(
+        said.contains("0 key servers released the model's key"),
+        "{said}"
+    );
+
+    // The chosen provider runs it.
+    let ran = ok(home, &["--as", &provider, "compute", "run", &job]);
+    let hash = ran.split_whitespace().nth(1).expect("JOB HASH").to_owned();
+
+    // Anyone settles; the output reads back as the model's real output.
+    let settled = ok(home, &["compute", "settle", &job]);
+    assert_eq!(settled, hash);
+    let out_file = dir.path().join("y.f32");
+    let shown = ok(home, &["compute", "show", &job, "--out", &p(&out_file)]);
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["state"], "settled");
+    assert_eq!(shown["output_hash"], hash.as_str());
+    let y = tensor::from_bytes(&std::fs::read(&out_file).unwrap()).unwrap();
+    let want = mlp.reference(&x);
+    assert_eq!(y.len(), want.len());
+    for (got, want) in y.iter().zip(&want) {
+        assert!(
+            (got - want).abs() <= 1e-4 * want.abs().max(1.0),
+            "{got} vs {want}"
+        );
+    }
+
+    // Settled once: settling again is refused by name.
+    let again = fails(home, &["compute", "settle", &job]);
+    assert!(again.contains("EJobClosed"), "{again}");
+}
