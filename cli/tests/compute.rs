@@ -58,6 +58,39 @@ fn p(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// Provider `account` (a key of the home's keystore) submits `output` as its result for `job`
+/// without running anything: stores it and submits its hash through the sdk, as a dishonest
+/// worker would.
+async fn submit_fake(home: &Path, account: &str, job: &str, output: &[u8]) {
+    let network = NetworkConfig::from_file(home.join("devnet/network.toml")).unwrap();
+    let account: Address = account.parse().unwrap();
+    let key = Keystore::load(home.join("keystore"))
+        .unwrap()
+        .key(&account)
+        .unwrap()
+        .clone();
+    let mut floe = Floe::connect(&network, key).await.unwrap();
+    let (cap, provider) = floe.provider_caps().await.unwrap()[0];
+    let mut nodes = HashMap::new();
+    for (node_id, address) in floe.node_addresses().await.unwrap() {
+        let client = HttpNodeClient::connect(format!("http://{address}"))
+            .await
+            .unwrap();
+        nodes.insert(node_id, client);
+    }
+    let stored = floe.store_blob(&nodes, output, 2, false).await.unwrap();
+    let hash = floe_compute::output_hash(output);
+    floe.submit_result(
+        job.parse().unwrap(),
+        provider,
+        cap,
+        stored.blob_object,
+        &hash,
+    )
+    .await
+    .unwrap();
+}
+
 #[test]
 fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,4 +199,52 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
     // Settled once: settling again is refused by name.
     let again = fails(home, &["compute", "settle", &job]);
     assert!(again.contains("EJobClosed"), "{again}");
+
+    // 2 of 3 with a dishonest provider: it submits other bytes first; the two honest ones
+    // agree; settling pays them and burns the dishonest one's bond (10 % of its 20 WAL).
+    let third = ok(home, &["account", "new", "--wal", "100"]);
+    let fourth = ok(home, &["account", "new", "--wal", "100"]);
+    let honest_2 = ok(
+        home,
+        &["--as", &third, "compute", "register", "--stake", "20"],
+    );
+    let liar = ok(
+        home,
+        &["--as", &fourth, "compute", "register", "--stake", "20"],
+    );
+    let providers = format!("{chosen},{honest_2},{liar}");
+    let job = ok(
+        home,
+        &[
+            "compute",
+            "job",
+            &model,
+            "--input",
+            &p(&input_file),
+            "--providers",
+            &providers,
+            "--k",
+            "2",
+            "--price",
+            "6",
+        ],
+    );
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(submit_fake(
+            home,
+            &fourth,
+            &job,
+            &tensor::to_bytes(&[0.0; 4]),
+        ));
+    let early = fails(home, &["compute", "settle", &job]);
+    assert!(early.contains("ENoQuorum"), "{early}");
+    ok(home, &["--as", &provider, "compute", "run", &job]);
+    ok(home, &["--as", &third, "compute", "run", &job]);
+    let settle = floe(home, &["compute", "settle", &job]);
+    let said = String::from_utf8_lossy(&settle.stderr).into_owned();
+    assert!(settle.status.success(), "{said}");
+    assert_eq!(String::from_utf8(settle.stdout).unwrap().trim(), hash);
+    assert!(said.contains("2 providers paid"), "{said}");
+    assert!(said.contains("2 WAL slashed"), "{said}");
 }
