@@ -391,7 +391,7 @@ pub async fn read_to_file<D: NodeDirectory>(
     }
     drop(fetches);
     if let Some((node, message)) = failures.first() {
-        tracing::warn!(%node, message, "a source row is missing; decoding the blob in memory");
+        tracing::info!(%node, message, "a source row is missing; decoding the blob in memory");
         let blob = slivers::read_slivers(nodes, committee, blob_id).await?;
         out.write_all_at(&blob, 0).map_err(write_err)?;
         out.set_len(len).map_err(write_err)?;
