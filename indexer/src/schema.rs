@@ -362,6 +362,26 @@ table! {
         payments: Int Add,
     }
 
+    /// Attributes of Blob objects (`BlobAttributeSet`, `BlobAttributeRemoved`), one row per
+    /// object and key. The writer folds and merges rows and never deletes one, so a removed
+    /// key stays as a row with `removed` true; the `blob_attributes_current` view is the
+    /// current set (removed keys and the keys of deleted or expired objects left out). The
+    /// position of the latest set (`checkpoint`, `tx_index`, `event_index`) orders them: the
+    /// chain moves a replaced key last, and so does a later position.
+    BLOB_ATTRIBUTES = blob_attributes: BlobAttributeRow, key 2, merge {
+        blob_object_id: Text Keep,
+        key: Text Keep,
+        blob_id: Text Keep,
+        value: Text Set,
+        removed: Bool Set,
+        checkpoint: Int Set,
+        tx_index: Int Set,
+        event_index: Int Set,
+        timestamp_ms: Int Set,
+        tx_digest: Text Set,
+        updated_checkpoint: Int Set,
+    }
+
     /// Challenges per epoch they were issued in, counted at ingest by what became of them, and
     /// the latest deadline among them (so the series knows when none can still be pending).
     CHALLENGE_EPOCHS = challenge_epochs: ChallengeEpochRow, key 1, merge {
@@ -400,6 +420,7 @@ pub static ALL: &[&Table] = &[
     &BURN_ROLLUPS,
     &REVENUE_ROLLUPS,
     &CHALLENGE_EPOCHS,
+    &BLOB_ATTRIBUTES,
 ];
 
 /// The aligned spans the time rollups are kept at, longest first: a day, an hour, a minute.
@@ -424,5 +445,22 @@ pub static CAPACITY: View = View {
     ],
 };
 
+/// The current attributes of live Blob objects: `blob_attributes` without removed keys and
+/// without the keys of deleted or expired objects (which drop their attributes on chain).
+pub static BLOB_ATTRIBUTES_CURRENT: View = View {
+    name: "blob_attributes_current",
+    cols: &[
+        ("blob_object_id", Kind::Text),
+        ("key", Kind::Text),
+        ("blob_id", Kind::Text),
+        ("value", Kind::Text),
+        ("checkpoint", Kind::Int),
+        ("tx_index", Kind::Int),
+        ("event_index", Kind::Int),
+        ("timestamp_ms", Kind::Int),
+        ("tx_digest", Kind::Text),
+    ],
+};
+
 /// Every declared view.
-pub static VIEWS: &[&View] = &[&CAPACITY];
+pub static VIEWS: &[&View] = &[&CAPACITY, &BLOB_ATTRIBUTES_CURRENT];

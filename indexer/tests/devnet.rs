@@ -127,20 +127,8 @@ fn nulls_only(what: &str, item: &Value, allowed: &[&str]) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
-    // --- A devnet with four genesis storage nodes whose operators hold keys (one answers a
-    // challenge).
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = DevnetConfig {
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
-        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: dir.path().to_owned(),
-        checkpoint_interval_ms: 20,
-        ..DevnetConfig::default()
-    };
-    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
-    let publisher = faucet_keys.addresses()[0];
+/// Four genesis storage nodes (the [`bls_keys`]) in `config`, with their operators' keys.
+fn four_genesis_nodes(config: &mut DevnetConfig, publisher: Address) -> (Keystore, Vec<Address>) {
     let mut operator_keys = Keystore::default();
     let operators: Vec<Address> = (0..4).map(|_| operator_keys.generate()).collect();
     config.floe = Some(NetworkGenesis {
@@ -160,20 +148,15 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             })
             .collect(),
     });
-    let devnet = Devnet::start_floe(config.clone()).await.unwrap();
-    let network = NetworkConfig::from_file(devnet.network_config_path()).unwrap();
-    let package = network.original_package_id.unwrap();
-    let faucet = network.faucet_url.clone().unwrap();
-    let mut keys = Keystore::default();
-    let user = keys.generate();
-    floe_sdk::faucet::request_gas(&faucet, user).await.unwrap();
-    request_wal(&faucet, user, 1_000 * WAL).await;
-    let mut floe = Floe::connect(&network, keys.key(&user).unwrap().clone())
-        .await
-        .unwrap();
+    (operator_keys, operators)
+}
 
-    let epoch = floe.system().await.unwrap().epoch;
-    assert_eq!(epoch, 1, "genesis with nodes starts in epoch 1");
+/// The genesis nodes as in-memory stores keyed by node ID, and each node's (NodeCap, operator).
+async fn memory_nodes(
+    floe: &mut Floe,
+    operators: &[Address],
+    epoch: u64,
+) -> (HashMap<Address, Node>, HashMap<Address, (Address, Address)>) {
     let cap_type = floe_devnet::floe::tag("staking", "NodeCap");
     let mut nodes = HashMap::new();
     let mut cap_of = HashMap::new();
@@ -194,6 +177,39 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         };
         nodes.insert(node_id, node);
     }
+    (nodes, cap_of)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
+    // --- A devnet with four genesis storage nodes whose operators hold keys (one answers a
+    // challenge).
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DevnetConfig {
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: dir.path().to_owned(),
+        checkpoint_interval_ms: 20,
+        ..DevnetConfig::default()
+    };
+    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
+    let publisher = faucet_keys.addresses()[0];
+    let (operator_keys, operators) = four_genesis_nodes(&mut config, publisher);
+    let devnet = Devnet::start_floe(config.clone()).await.unwrap();
+    let network = NetworkConfig::from_file(devnet.network_config_path()).unwrap();
+    let package = network.original_package_id.unwrap();
+    let faucet = network.faucet_url.clone().unwrap();
+    let mut keys = Keystore::default();
+    let user = keys.generate();
+    floe_sdk::faucet::request_gas(&faucet, user).await.unwrap();
+    request_wal(&faucet, user, 1_000 * WAL).await;
+    let mut floe = Floe::connect(&network, keys.key(&user).unwrap().clone())
+        .await
+        .unwrap();
+
+    let epoch = floe.system().await.unwrap().epoch;
+    assert_eq!(epoch, 1, "genesis with nodes starts in epoch 1");
+    let (nodes, cap_of) = memory_nodes(&mut floe, &operators, epoch).await;
 
     // --- The history: storage, the market, staking.
     let blob: Vec<u8> = (0..30_000u32).map(|i| (i * 7 + 3) as u8).collect();
@@ -1672,4 +1688,180 @@ async fn future_epochs_have_no_span(addr: std::net::SocketAddr, pool: &sqlx::PgP
     )
     .await;
     assert_eq!(after["points"], before["points"]);
+}
+
+/// Blob attributes through the API while the indexer follows a live devnet over gRPC: two Blob
+/// objects of the same bytes (one blob ID) get attributes set, replaced (the key moves last, as
+/// on chain), removed and cleared, one with a NUL in a value (PostgreSQL text cannot hold it:
+/// it must not stop the ingest); then one object is deleted and its attributes drop. After each
+/// step both routes (`/v1/blob-objects/{id}/attributes`, paged by one, and each object's
+/// `attributes` in `/v1/blobs/{id}`) equal what the chain's objects hold, in the chain's order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blob_attributes_follow_the_chain() {
+    use floe_sdk::attributes::AttributeChange::{Clear, Remove, Set};
+    let set = |key: &str, value: &str| Set {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DevnetConfig {
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: dir.path().to_owned(),
+        checkpoint_interval_ms: 20,
+        ..DevnetConfig::default()
+    };
+    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
+    let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
+    let devnet = Devnet::start_floe(config).await.unwrap();
+    let network_file = devnet.network_config_path();
+    let network = NetworkConfig::from_file(&network_file).unwrap();
+    let db = TestDb::new("attributes").await;
+    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
+    let faucet = network.faucet_url.clone().unwrap();
+    let mut keys = Keystore::default();
+    let user = keys.generate();
+    floe_sdk::faucet::request_gas(&faucet, user).await.unwrap();
+    request_wal(&faucet, user, 100 * WAL).await;
+    let mut floe = Floe::connect(&network, keys.key(&user).unwrap().clone())
+        .await
+        .unwrap();
+    let epoch = floe.system().await.unwrap().epoch;
+    let (nodes, _) = memory_nodes(&mut floe, &operators, epoch).await;
+    let bytes: Vec<u8> = (0..5_000u32).map(|i| (i * 11 + 1) as u8).collect();
+    let first = floe.store_blob(&nodes, &bytes, 2, true).await.unwrap();
+    let second = floe.store_blob(&nodes, &bytes, 2, true).await.unwrap();
+    assert_eq!(first.blob_id, second.blob_id);
+    let blob_id = b64(first.blob_id.0);
+    let objects = [first.blob_object, second.blob_object];
+
+    // Added in order; the second object's are its own.
+    floe.change_blob_attributes(objects[0], &[set("a", "1"), set("b", "2"), set("c", "3")])
+        .await
+        .unwrap();
+    floe.change_blob_attributes(objects[1], &[set("x", "y")])
+        .await
+        .unwrap();
+    let chain = attributes_match(&mut floe, indexer.addr, &blob_id, &objects, &[]).await;
+    assert_eq!(keys_of(&chain[0]), ["a", "b", "c"]);
+    assert_eq!(keys_of(&chain[1]), ["x"]);
+
+    // A replaced key moves last, a removed one goes; a NUL in a value is indexed (as U+FFFD).
+    floe.change_blob_attributes(
+        objects[0],
+        &[
+            set("a", "10"),
+            Remove {
+                key: "b".to_owned(),
+            },
+            set("nul", "a\0b"),
+        ],
+    )
+    .await
+    .unwrap();
+    let chain = attributes_match(&mut floe, indexer.addr, &blob_id, &objects, &[]).await;
+    assert_eq!(keys_of(&chain[0]), ["c", "a", "nul"]);
+    assert_eq!(chain[0][1].1, "10");
+
+    // Cleared, then set again; separately, a key removed and set again in one transaction.
+    floe.change_blob_attributes(objects[1], &[Clear, set("z", "1")])
+        .await
+        .unwrap();
+    floe.change_blob_attributes(
+        objects[0],
+        &[
+            Remove {
+                key: "c".to_owned(),
+            },
+            set("c", "back"),
+        ],
+    )
+    .await
+    .unwrap();
+    let chain = attributes_match(&mut floe, indexer.addr, &blob_id, &objects, &[]).await;
+    assert_eq!(keys_of(&chain[0]), ["a", "nul", "c"]);
+    assert_eq!(keys_of(&chain[1]), ["z"]);
+
+    // A deleted object drops its attributes; the other keeps its own.
+    floe.delete_blob(objects[0]).await.unwrap();
+    let chain = attributes_match(&mut floe, indexer.addr, &blob_id, &objects, &[objects[0]]).await;
+    assert!(chain[0].is_empty());
+    assert_eq!(keys_of(&chain[1]), ["z"]);
+    drop(indexer);
+    devnet.shutdown().await;
+}
+
+fn keys_of(attributes: &[(String, String)]) -> Vec<&str> {
+    attributes.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+/// Waits for the indexer to reach the chain's height, then checks that each object's
+/// attributes in the API (its own route, paged by one, and inside `/v1/blobs/{blob_id}`) equal
+/// the chain's (none for a `deleted` object). Returns the chain's, per object.
+async fn attributes_match(
+    floe: &mut Floe,
+    addr: std::net::SocketAddr,
+    blob_id: &str,
+    objects: &[Address],
+    deleted: &[Address],
+) -> Vec<Vec<(String, String)>> {
+    let height = floe
+        .client
+        .service_info()
+        .await
+        .unwrap()
+        .checkpoint_height();
+    wait_for_checkpoint(addr, height, Duration::from_secs(60)).await;
+    let page = get_json(addr, &format!("/v1/blobs/{blob_id}")).await;
+    let mut chain = Vec::new();
+    for object in objects {
+        let expected: Vec<(String, String)> = if deleted.contains(object) {
+            Vec::new()
+        } else {
+            floe.blob_attributes(*object).await.unwrap()
+        };
+        // PostgreSQL text holds no NUL: the indexer stores U+FFFD in its place.
+        let indexed: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| (k.replace('\0', "\u{FFFD}"), v.replace('\0', "\u{FFFD}")))
+            .collect();
+        let pair = |item: &Value| {
+            assert_eq!(item["blob_object_id"], object.to_string());
+            assert_eq!(item["blob_id"], blob_id);
+            assert!(item["tx_digest"].is_string() && item["checkpoint"].is_u64());
+            (
+                item["key"].as_str().unwrap().to_owned(),
+                item["value"].as_str().unwrap().to_owned(),
+            )
+        };
+        // Its own route, one per page (the cursor is the position).
+        let path = format!("/v1/blob-objects/{object}/attributes");
+        let mut listed = Vec::new();
+        let mut url = format!("{path}?limit=1");
+        loop {
+            let page = get_json(addr, &url).await;
+            listed.extend(page["items"].as_array().unwrap().iter().map(pair));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => url = format!("{path}?limit=1&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(listed, indexed, "{path}");
+        // Inside the blob ID's page.
+        let entry = page["item"]["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["blob_object_id"] == object.to_string())
+            .unwrap_or_else(|| panic!("{object} in /v1/blobs/{blob_id}"));
+        let inside: Vec<_> = entry["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(pair)
+            .collect();
+        assert_eq!(inside, indexed, "/v1/blobs/{blob_id}: {object}");
+        chain.push(expected);
+    }
+    chain
 }

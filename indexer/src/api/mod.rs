@@ -139,6 +139,11 @@ static COMMITTEE: ListSpec = ListSpec {
     key: &[("position", Param::Int)],
     filters: &[],
 };
+static BLOB_ATTRIBUTES: ListSpec = ListSpec {
+    resource: &<BlobAttribute as Resource>::INFO,
+    key: POSITION,
+    filters: &[],
+};
 static PARAMETERS: ListSpec = ListSpec {
     resource: &<Parameter as Resource>::INFO,
     key: &[("name", Param::Text)],
@@ -289,6 +294,13 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         path: "/v1/epochs/{id}",
         id: Some((Param::Int, "epoch")),
         list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/blob-objects/{id}/attributes",
+        id: Some((Param::Id, "Blob object ID")),
+        list: Some(&BLOB_ATTRIBUTES),
         series: None,
         required: &[],
     },
@@ -781,16 +793,23 @@ async fn blob(State(s): State<AppState>, Path(id): Path<String>) -> Answer<Item<
              ORDER BY t.model_id, t.version",
             ModelVersion::INFO.select()
         ),
+        format!(
+            "SELECT 4, {}, NULL::text[] FROM blob_attributes_current t WHERE t.blob_id = $1 \
+             ORDER BY t.blob_object_id, t.checkpoint, t.tx_index, t.event_index",
+            BlobAttribute::INFO.select()
+        ),
     ];
     let snap = query::snapshot(&s.pool, &branches, vec![blob_id.clone()]).await?;
     let mut identity = None;
     let mut objects = Vec::new();
     let mut model_versions = Vec::new();
+    let mut attributes = Vec::new();
     for (part, cells, _) in &snap.rows {
         match part {
             1 => identity = Some(query::build::<BlobIdentity>(cells)?),
             2 => objects.push(query::build::<Blob>(cells)?),
-            _ => model_versions.push(query::build::<ModelVersion>(cells)?),
+            3 => model_versions.push(query::build::<ModelVersion>(cells)?),
+            _ => attributes.push(query::build::<BlobAttribute>(cells)?),
         }
     }
     let blob = identity.ok_or_else(|| Problem::not_found(format!("no blob {blob_id}")))?;
@@ -798,10 +817,51 @@ async fn blob(State(s): State<AppState>, Path(id): Path<String>) -> Answer<Item<
         checkpoint: snap.checkpoint,
         item: BlobDetail {
             blob,
-            objects,
+            objects: with_attributes(objects, attributes),
             model_versions,
         },
     }))
+}
+
+/// Gives each Blob object its attributes (read in object then position order, in one query
+/// with the objects, so both are of the same checkpoint).
+fn with_attributes(objects: Vec<Blob>, attributes: Vec<BlobAttribute>) -> Vec<BlobObjectDetail> {
+    let mut by_object: std::collections::HashMap<String, Vec<BlobAttribute>> =
+        std::collections::HashMap::new();
+    for attribute in attributes {
+        by_object
+            .entry(attribute.blob_object_id.clone())
+            .or_default()
+            .push(attribute);
+    }
+    objects
+        .into_iter()
+        .map(|object| BlobObjectDetail {
+            attributes: by_object.remove(&object.blob_object_id).unwrap_or_default(),
+            object,
+        })
+        .collect()
+}
+
+/// The current attributes of a Blob object, in the order the chain keeps them (oldest set
+/// first; a replaced key moves last). Removed keys are not listed, nor the attributes of a
+/// deleted or expired object; an object without attributes (or unknown) lists none.
+#[utoipa::path(get, path = "/v1/blob-objects/{id}/attributes",
+    responses((status = 200, body = Page<BlobAttribute>), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn blob_object_attributes(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<BlobAttribute>> {
+    let object_id = Param::Id.parse("Blob object ID", &id)?;
+    list(
+        &s.pool,
+        &BLOB_ATTRIBUTES,
+        &q,
+        &[("blob_object_id", object_id, Param::Id)],
+    )
+    .await
 }
 
 /// The committee of an epoch, in shard order.
@@ -1056,6 +1116,7 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(epochs))
         .routes(routes!(epoch))
         .routes(routes!(committee))
+        .routes(routes!(blob_object_attributes))
         .routes(routes!(capacity))
         .routes(routes!(parameters))
         .routes(routes!(burns))
@@ -1165,7 +1226,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 20);
+        assert_eq!(lists, 21);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()

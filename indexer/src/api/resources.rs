@@ -373,6 +373,38 @@ resource! {
         /// BCS contents, hex.
         contents: String = "encode(t.contents, 'hex')",
     }
+
+    /// A current attribute of a Blob object (set by its holder; removed ones, and those of
+    /// deleted or expired objects, are not listed). Keys and values are whatever the holder
+    /// set: untrusted text.
+    BlobAttribute from "blob_attributes_current" {
+        /// The Blob object it belongs to.
+        blob_object_id: String,
+        /// 1–128 bytes of UTF-8.
+        key: String,
+        /// The object's blob ID, base64url.
+        blob_id: Option<String>,
+        /// Up to 1024 bytes of UTF-8 (may be empty).
+        value: Option<String>,
+        /// Position of the latest set (checkpoint, transaction, event): attributes are listed
+        /// in this order, as the chain keeps them (a replaced key moves last).
+        checkpoint: Option<i64>,
+        tx_index: Option<i64>,
+        event_index: Option<i64>,
+        /// Checkpoint time of the latest set, if the checkpoint had one.
+        timestamp_ms: Option<i64>,
+        /// Transaction of the latest set.
+        tx_digest: Option<String>,
+    }
+}
+
+/// A Blob object with its current attributes (an entry of `/v1/blobs/{id}`'s `objects`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BlobObjectDetail {
+    #[serde(flatten)]
+    pub object: Blob,
+    /// Its current attributes, in the order the chain keeps them (oldest set first).
+    pub attributes: Vec<BlobAttribute>,
 }
 
 /// A blob ID with every Blob object registered for it (`/v1/blobs/{id}`).
@@ -380,9 +412,8 @@ resource! {
 pub struct BlobDetail {
     #[serde(flatten)]
     pub blob: BlobIdentity,
-    /// Every Blob object for this blob ID, by object ID.
-    /// Every Blob object registered for it.
-    pub objects: Vec<Blob>,
+    /// Every Blob object registered for it, by object ID, each with its attributes.
+    pub objects: Vec<BlobObjectDetail>,
     /// Every model version published with it (none for a plain blob).
     pub model_versions: Vec<ModelVersion>,
 }
@@ -410,5 +441,6 @@ pub fn all() -> Vec<&'static ResourceInfo> {
         &<EpochCapacity as R>::INFO,
         &<NodeSync as R>::INFO,
         &<Event as R>::INFO,
+        &<BlobAttribute as R>::INFO,
     ]
 }

@@ -3,9 +3,11 @@
 use floe_sdk::move_types::events as ev;
 
 use super::rollups::{self, ChallengeFate};
-use super::{EventCtx, ProjectionError, address_text, blob_id_text, decode, id_text, u256_decimal};
+use super::{
+    EventCtx, ProjectionError, address_text, blob_id_text, decode, id_text, move_text, u256_decimal,
+};
 use crate::rows::{Rows, boolean, int, num, text};
-use crate::schema::{BlobIdRow, BlobRow, ChallengeRow, EpochRow, StorageRow};
+use crate::schema::{BlobAttributeRow, BlobIdRow, BlobRow, ChallengeRow, EpochRow, StorageRow};
 
 pub(super) fn apply(
     ctx: &EventCtx,
@@ -177,6 +179,37 @@ pub(super) fn apply(
                 ..BlobRow::default()
             })?;
             live(rows, &e.blob_id, e.live_references, cp)?;
+        }
+        "BlobAttributeSet" => {
+            let e: ev::BlobAttributeSet = decode(contents, err)?;
+            // A set (new key or replaced value) takes this event's position: the chain moves a
+            // replaced key last, and the view orders by position.
+            rows.put(BlobAttributeRow {
+                blob_object_id: id_text(&e.blob_object_id),
+                key: move_text(&e.key),
+                blob_id: text(blob_id_text(&e.blob_id)),
+                value: move_text(&e.value),
+                removed: boolean(false),
+                checkpoint: cp,
+                tx_index: int(ctx.tx_index),
+                event_index: int(ctx.event_index),
+                timestamp_ms: ctx.timestamp_ms.and_then(int),
+                tx_digest: text(ctx.tx_digest.clone()),
+                updated_checkpoint: cp,
+            })?;
+        }
+        "BlobAttributeRemoved" => {
+            let e: ev::BlobAttributeRemoved = decode(contents, err)?;
+            // The value goes with the key: a removed attribute keeps no user text.
+            rows.put(BlobAttributeRow {
+                blob_object_id: id_text(&e.blob_object_id),
+                key: move_text(&e.key),
+                blob_id: text(blob_id_text(&e.blob_id)),
+                value: text(String::new()),
+                removed: boolean(true),
+                updated_checkpoint: cp,
+                ..BlobAttributeRow::default()
+            })?;
         }
         "RegistryPruned" => {
             let e: ev::RegistryPruned = decode(contents, err)?;

@@ -53,8 +53,6 @@ pub enum ProjectionError {
 /// The `Compute*` events (compute jobs and providers) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
-    "BlobAttributeRemoved",
-    "BlobAttributeSet",
     "ComputeJobCreated",
     "ComputeJobRefunded",
     "ComputeJobSettled",
@@ -175,8 +173,17 @@ pub fn hex_text(bytes: &[u8]) -> Option<String> {
 }
 
 /// A Move `String` as Rust text (Move guarantees UTF-8; lossy only for malformed input).
+/// NUL is valid UTF-8 in Move but PostgreSQL text cannot hold it: anyone can put one in a
+/// model name or a blob attribute, and a row that fails to write would stop the ingest, so
+/// it becomes U+FFFD (the replacement character).
 pub fn move_text(s: &floe_sdk::move_types::MoveString) -> Option<String> {
-    crate::rows::text(String::from_utf8_lossy(&s.bytes).into_owned())
+    let text = String::from_utf8_lossy(&s.bytes);
+    let text = if text.contains('\0') {
+        text.replace('\0', "\u{FFFD}")
+    } else {
+        text.into_owned()
+    };
+    crate::rows::text(text)
 }
 
 #[cfg(test)]
