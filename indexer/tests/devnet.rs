@@ -32,6 +32,9 @@ use support::{IndexerProcess, TestDb, get, get_json, last_checkpoint, wait_for_c
 const WAL: u64 = 1_000_000_000;
 /// Long enough for the history before the epoch change, short enough to wait out.
 const EPOCH_MS: u64 = 15_000;
+/// An attribute value an attacker might set: the explorer must show it as text, never run it.
+const SCRIPT_VALUE: &str =
+    "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">";
 
 /// A storage node kept in memory that signs confirmations with its genesis BLS key.
 struct Node {
@@ -229,6 +232,23 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         )
         .await
         .unwrap();
+    // Attributes of the Blob object: one replaced (it moves last), one whose value is markup
+    // (the explorer must show it as text).
+    {
+        use floe_sdk::attributes::AttributeChange::Set;
+        let changes = [
+            ("content-type", "text/plain"),
+            ("note", SCRIPT_VALUE),
+            ("content-type", "application/octet-stream"),
+        ]
+        .map(|(key, value)| Set {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        });
+        floe.change_blob_attributes(stored.blob_object, &changes)
+            .await
+            .unwrap();
+    }
     let offer = floe
         .create_offer(model.model, model.cap, 2 * WAL, 60_000, 10, 5)
         .await
@@ -364,6 +384,17 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         .await
         .unwrap();
     let license_object = floe.license(license).await.unwrap();
+    let chain_attributes = floe.blob_attributes(stored.blob_object).await.unwrap();
+    assert_eq!(
+        chain_attributes,
+        [
+            ("note".to_owned(), SCRIPT_VALUE.to_owned()),
+            (
+                "content-type".to_owned(),
+                "application/octet-stream".to_owned()
+            )
+        ]
+    );
     let staked_type = floe_devnet::floe::tag("staking", "StakedWal");
     let mut genesis_stakes = BTreeMap::new();
     for operator in &operators {
@@ -870,6 +901,36 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             .unwrap()
             .remove("model_versions");
         assert_eq!(versions.unwrap().as_array().unwrap().len(), 1);
+        // The object's attributes, as the chain holds them, in its order, each at the position
+        // of the event that set it; the rest of the object is the list's.
+        let attributes = answer["item"]["objects"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("attributes")
+            .unwrap();
+        let set_events = events_named::<ev::BlobAttributeSet>(&events, "BlobAttributeSet");
+        let expected: Vec<Value> = chain_attributes
+            .iter()
+            .map(|(key, value)| {
+                let (at, _) = set_events
+                    .iter()
+                    .rev()
+                    .find(|(_, e)| text(&e.key) == *key)
+                    .unwrap();
+                json!({
+                    "blob_object_id": stored.blob_object.to_string(),
+                    "key": key,
+                    "blob_id": blob_id,
+                    "value": value,
+                    "checkpoint": at.checkpoint,
+                    "tx_index": at.tx_index,
+                    "event_index": at.event_index,
+                    "timestamp_ms": at.timestamp_ms,
+                    "tx_digest": at.tx_digest,
+                })
+            })
+            .collect();
+        assert_eq!(attributes, json!(expected), "{path}");
         let item = &answer["item"];
         nulls_only("blob ID", item, &[]);
         assert_eq!(
@@ -1186,6 +1247,10 @@ fn explorer_in_a_browser(addr: std::net::SocketAddr, blob_id: &str, user: Addres
         .env("EXPECT_BLOB_ID", blob_id)
         .env("EXPECT_ADDRESS", user.to_string())
         .env("EXPECT_MODEL_NAME", model)
+        .env(
+            "EXPECT_ATTRIBUTE",
+            json!({"key": "note", "value": SCRIPT_VALUE}).to_string(),
+        )
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -1,7 +1,8 @@
 // Drives headless Chromium over the Chrome DevTools Protocol (no npm packages: Node's own
 // WebSocket and fetch) against a running floe-indexer, and checks the explorer shows what the
 // REST API says. Usage: node --experimental-websocket check.mjs <base-url> <screenshot-dir>
-// Env: CHROMIUM (binary, default "chromium"), EXPECT_BLOB_ID, EXPECT_ADDRESS, EXPECT_MODEL_NAME;
+// Env: CHROMIUM (binary, default "chromium"), EXPECT_BLOB_ID, EXPECT_ADDRESS, EXPECT_MODEL_NAME,
+// EXPECT_ATTRIBUTE (JSON {key, value} the searched blob has, shown as text);
 // EXPECT_CHAIN: JSON of facts the caller read from the chain (see "8." below), checked against
 // what the pages show; README_SHOT: a path where the overview at 1280×800 is saved.
 // Prints one JSON line of measurements (and the searched blob's holders as the page shows them)
@@ -239,6 +240,14 @@ async function checkHolders(id) {
     }
     const versions = await evaluate(`[...document.querySelectorAll('#model_versions tbody tr a')].map((a) => a.getAttribute('href'))`);
     check(versions.length === detail.model_versions.length, `blob page lists ${versions.length} model versions, API ${detail.model_versions.length}`);
+    // Attributes: every one of every object, in the API's order, its key and value shown as
+    // the exact text (user-controlled: markup in them must not become elements).
+    const expected = detail.objects.flatMap((o) => o.attributes.map((a) => [o.blob_object_id, a.key, a.value ?? '']));
+    const shown = await evaluate(`[...document.querySelectorAll('#attributes tbody tr')].filter((tr) => tr.querySelector('[data-key]')).map((tr) => [
+      tr.querySelector('[title]').title, tr.querySelector('[data-key]').textContent, tr.querySelector('[data-value-text]').textContent])`);
+    check(JSON.stringify(shown) === JSON.stringify(expected), `attributes shown ${JSON.stringify(shown)}, API ${JSON.stringify(expected)}`);
+    const injected = await evaluate(`document.querySelectorAll('#attributes *:not(table, thead, tbody, tr, th, td, span, div)').length`);
+    check(injected === 0, `attribute values made ${injected} elements`);
     return { detail, rows };
   });
 }
@@ -305,6 +314,15 @@ const searchBlob = blobId || firstBlob.blob_id;
 await searchFor(searchBlob, `#/blob/${encodeURIComponent(searchBlob)}`, 'search by blob ID');
 check((await text('[data-field="blob_id"]')).trim() === searchBlob, 'searched blob shown');
 const searched = await checkHolders(searchBlob);
+// EXPECT_ATTRIBUTE: JSON {key, value} of an attribute the searched blob has (a value with
+// markup, e.g. a <script>): shown as text, and no script of it ran.
+if (process.env.EXPECT_ATTRIBUTE) {
+  const want = JSON.parse(process.env.EXPECT_ATTRIBUTE);
+  const pairs = await evaluate(`[...document.querySelectorAll('#attributes [data-key]')].map((k) => [k.textContent, k.closest('tr').querySelector('[data-value-text]').textContent])`);
+  check(pairs.some(([k, v]) => k === want.key && v === want.value), `attribute ${JSON.stringify(want)} not shown as text: ${JSON.stringify(pairs)}`);
+  check(await evaluate(`document.querySelectorAll('#attributes script').length`) === 0, 'a <script> element in the attributes');
+  check(await evaluate(`typeof window.pwned`) === 'undefined', 'an attribute\'s script ran');
+}
 await screenshot('blob-1280x800.png', 1280, 800);
 
 // 8. What the chain says (read by the caller with the `floe` CLI), as the pages show it:

@@ -363,6 +363,13 @@ async function blob(id) {
     ['certified', stored.length ? `yes, in epoch ${esc(Math.min(...stored.map((o) => Number(o.certified_epoch))))}` : 'no'],
     ['stored_until', stored.length ? num(Math.max(...ends), `epoch ${Math.max(...ends)} (exclusive)`) : '—']])}
   <h2>Blob objects</h2>${blobTable(b.objects)}
+  <h2>Attributes</h2>
+  <p class="muted">Set by each object's holder, in the order the chain keeps them; untrusted text, shown as text.</p>
+  ${table([
+    { title: 'object', cell: (a) => `<span class="id" title="${esc(a.blob_object_id)}">${esc(short(a.blob_object_id))}</span>` },
+    { title: 'key', cell: (a) => `<span data-key>${esc(a.key)}</span>` },
+    { title: 'value', cell: (a) => `<span data-value-text>${esc(a.value)}</span>` }],
+  b.objects.flatMap((o) => o.attributes || []), 'attributes')}
   <h2>Model versions</h2>${table([
     { title: 'model', cell: (v) => idLink('model', v.model_id) },
     { title: 'version', num: true, cell: (v) => num(v.version) },
