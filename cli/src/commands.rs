@@ -239,10 +239,6 @@ async fn check_size(floe: &mut Floe, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(file).with_context(|| format!("cannot read {}\ncheck the path", file.display()))
-}
-
 pub async fn store(
     session: &Session,
     file: &Path,
@@ -349,39 +345,8 @@ pub async fn read(
 async fn read_streaming(floe: &mut Floe, blob_id: &BlobId, out: &Path) -> anyhow::Result<u64> {
     let nodes = node_directory(floe, None).await?;
     let partial = partial_path(out);
-    let file = std::fs::File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&partial)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    let bar = Bar::new();
-    let result = tokio::select! {
-        read = floe.read_blob_to_file(&nodes, blob_id, &file, &partial, bar.clone()) => read,
-        _ = tokio::signal::ctrl_c() => {
-            bar.finish();
-            let _ = std::fs::remove_file(&partial);
-            bail!("interrupted: {} was not written", out.display());
-        }
-    };
-    bar.finish();
-    let written = match result {
-        Ok(written) => written,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            // Slivers that could not be read are explained as the in-memory read explains them.
-            let e = match e {
-                FlowError::Stream(floe_sdk::stream::StreamError::Slivers(e)) => {
-                    FlowError::Slivers(e)
-                }
-                e => e,
-            };
-            return Err(read_failure(blob_id, e, None, None));
-        }
-    };
-    drop(file);
-    if is_encrypted_model(&partial, floe.objects.original_package)? {
+    let written = read_to_partial(floe, &nodes, blob_id, out, &partial, None, None).await?;
+    if encrypted::encrypted_file_header(&partial, floe.objects.original_package).is_some() {
         let _ = std::fs::remove_file(&partial);
         bail!(
             "blob {blob_id} is an encrypted model: its keys are released to license holders and to its owner\n\
@@ -392,22 +357,53 @@ async fn read_streaming(floe: &mut Floe, blob_id: &BlobId, out: &Path) -> anyhow
     Ok(written)
 }
 
-/// Whether the file at `path` is a Seal encrypted object for `package`: its BCS starts with a
-/// version byte and the package ID, so only a file that does is read whole and parsed.
-fn is_encrypted_model(path: &Path, package: Address) -> anyhow::Result<bool> {
-    use std::io::Read as _;
-    let mut prefix = [0u8; 33];
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if file.read_exact(&mut prefix).is_err() || prefix[1..] != package.into_inner() {
-        return Ok(false);
+/// Reads blob `blob_id` from `nodes` into `partial` with bounded memory (every row verified,
+/// the blob ID checked); on failure or Ctrl-C nothing is left. Returns the bytes written.
+async fn read_to_partial(
+    floe: &mut Floe,
+    nodes: &std::collections::HashMap<Address, floe_node::http_client::HttpNodeClient>,
+    blob_id: &BlobId,
+    out: &Path,
+    partial: &Path,
+    credential: Option<Address>,
+    license: Option<Address>,
+) -> anyhow::Result<u64> {
+    let file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    let bar = Bar::new();
+    let result = tokio::select! {
+        read = floe.read_blob_to_file(nodes, blob_id, &file, partial, bar.clone()) => read,
+        _ = tokio::signal::ctrl_c() => {
+            bar.finish();
+            let _ = std::fs::remove_file(partial);
+            bail!("interrupted: {} was not written", out.display());
+        }
+    };
+    bar.finish();
+    match result {
+        Ok(written) => Ok(written),
+        Err(e) => {
+            let _ = std::fs::remove_file(partial);
+            // Slivers that could not be read are explained as the in-memory read explains them.
+            let e = match e {
+                FlowError::Stream(floe_sdk::stream::StreamError::Slivers(e)) => {
+                    FlowError::Slivers(e)
+                }
+                e => e,
+            };
+            Err(read_failure(blob_id, e, credential, license))
+        }
     }
-    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(encrypted::as_encrypted(&data, package).is_some())
 }
 
-/// A blob read in memory with a credential (a license, a receipt or the owner's ModelCap), and
-/// decrypted when it is an encrypted model; returns the bytes written.
+/// A blob read with a credential (a license, a receipt or the owner's ModelCap) into `out`
+/// with bounded memory, and decrypted there when it is an encrypted model; returns the bytes
+/// written.
 async fn read_model(
     session: &Session,
     floe: &mut Floe,
@@ -417,30 +413,49 @@ async fn read_model(
     license: Option<Address>,
 ) -> anyhow::Result<u64> {
     let nodes = node_directory(floe, Some((session.key()?, credential))).await?;
-    let mut data = floe
-        .read_blob(&nodes, blob_id)
-        .await
-        .map_err(|e| read_failure(blob_id, e, Some(credential), license))?;
-    if let Some(object) = encrypted::as_encrypted(&data, floe.objects.original_package) {
-        // Without `--license` the credential is the owner's ModelCap: `seal_approve_owner`.
-        let approval = if license.is_none() {
-            encrypted::Approval::Owner(credential)
-        } else if Some(credential) == license && !is_receipt(floe, credential).await {
-            encrypted::Approval::License(credential)
-        } else {
-            encrypted::Approval::Receipt(credential)
-        };
-        let servers = key_servers(session)?;
-        data = encrypted::decrypt_model(floe, &session.key()?, &data, &object, &servers, approval)
-            .await?;
-        eprintln!(
-            "decrypted with keys from {} of {} key servers",
-            object.threshold,
-            object.services.len()
-        );
-    }
-    write_atomic(out, &data)?;
-    Ok(data.len() as u64)
+    let partial = partial_path(out);
+    let written = read_to_partial(
+        floe,
+        &nodes,
+        blob_id,
+        out,
+        &partial,
+        Some(credential),
+        license,
+    )
+    .await?;
+    let Some(header) = encrypted::encrypted_file_header(&partial, floe.objects.original_package)
+    else {
+        std::fs::rename(&partial, out).with_context(|| format!("writing {}", out.display()))?;
+        return Ok(written);
+    };
+    // Without `--license` the credential is the owner's ModelCap: `seal_approve_owner`.
+    let approval = if license.is_none() {
+        encrypted::Approval::Owner(credential)
+    } else if Some(credential) == license && !is_receipt(floe, credential).await {
+        encrypted::Approval::License(credential)
+    } else {
+        encrypted::Approval::Receipt(credential)
+    };
+    let servers = key_servers(session)?;
+    let decrypted = encrypted::decrypt_model_file(
+        floe,
+        &session.key()?,
+        &header,
+        &partial,
+        out,
+        &servers,
+        approval,
+    )
+    .await;
+    let _ = std::fs::remove_file(&partial);
+    let written = decrypted?;
+    eprintln!(
+        "decrypted with keys from {} of {} key servers",
+        header.threshold(),
+        header.services().len()
+    );
+    Ok(written)
 }
 
 /// The key servers of this home (`floe up` lists them in `up.toml`).
@@ -662,12 +677,6 @@ fn partial_path(path: &Path) -> PathBuf {
     PathBuf::from(tmp)
 }
 
-fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
-    let tmp = partial_path(path);
-    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-}
-
 pub async fn stake(session: &Session, node_id: Address, amount: u64) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
     let staked = floe.stake(node_id, amount).await.map_err(explain)?;
@@ -735,30 +744,45 @@ pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<(
     let cap = model_cap(&mut floe, args.model_id).await?;
     check_epochs(&mut floe, args.epochs).await?;
     check_size(&mut floe, &args.file).await?;
-    let mut data = read_file(&args.file)?;
     let model = SharedObject::resolve(&mut floe.client, args.model_id)
         .await
         .with_context(|| format!("{} is not a shared model object", args.model_id))?;
-    if let Some(threshold) = args.encrypt {
-        let servers = key_servers(session)?;
-        let threshold = threshold.unwrap_or_else(|| encrypted::default_threshold(servers.len()));
-        data = encrypted::encrypt_model(
-            floe.objects.original_package,
-            args.model_id,
-            &servers,
-            threshold,
-            &data,
-        )?;
-        eprintln!(
-            "encrypted to {} key servers, {threshold} needed to decrypt",
-            servers.len()
-        );
-    }
+    // Encrypted, the ciphertext goes to a temporary file that is stored and then removed; either
+    // way the file is streamed, so weights of any size take bounded memory.
+    let sealed = match args.encrypt {
+        Some(threshold) => {
+            let servers = key_servers(session)?;
+            let threshold =
+                threshold.unwrap_or_else(|| encrypted::default_threshold(servers.len()));
+            let sealed = floe_sdk::stream::spill_dir()
+                .context("cannot make a temporary directory for the ciphertext")?;
+            let path = sealed.path().join("model.sealed");
+            let package = floe.objects.original_package;
+            let (model_id, file) = (args.model_id, args.file.clone());
+            tokio::task::spawn_blocking(move || {
+                encrypted::encrypt_model_file(package, model_id, &servers, threshold, &file, &path)
+            })
+            .await
+            .context("the encryption task failed")??;
+            eprintln!(
+                "encrypted to {} key servers, {threshold} needed to decrypt",
+                key_servers(session)?.len()
+            );
+            check_size(&mut floe, &sealed.path().join("model.sealed")).await?;
+            Some(sealed)
+        }
+        None => None,
+    };
+    let sealed_file = sealed.as_ref().map(|dir| dir.path().join("model.sealed"));
+    let to_store = sealed_file.as_deref().unwrap_or(args.file.as_path());
     let nodes = node_directory(&mut floe, None).await?;
+    let bar = Bar::new();
     let stored = floe
-        .store_blob(&nodes, &data, args.epochs, false)
-        .await
-        .map_err(explain)?;
+        .store_file(&nodes, to_store, args.epochs, false, bar.clone())
+        .await;
+    bar.finish();
+    let stored = stored.map_err(explain)?;
+    drop(sealed);
     let version = floe
         .publish_version(
             model,

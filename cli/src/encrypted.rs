@@ -14,8 +14,12 @@
 //! it from the same ID. Objects encrypted before `floe up` registered key-server objects name
 //! the storage node's ID instead; a server is matched by either.
 
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::Path;
+
 use anyhow::{Context as _, bail};
-use floe_crypto::{EncryptedObject, ObjectId, PublicKey, UserSecretKey};
+use floe_crypto::{Dem, EncryptedObject, ObjectId, PublicKey, StreamHeader, UserSecretKey};
 use floe_keyserver::client;
 use floe_keyserver::ptb::approve_call;
 use floe_keyserver::session::SessionKey;
@@ -80,15 +84,11 @@ pub fn default_threshold(n: usize) -> usize {
     (2 * n).div_ceil(3)
 }
 
-/// Encrypts `data` for the model `model_id` of `package` to `servers`, `threshold` of which
-/// must release keys to decrypt; returns the BCS `EncryptedObject` to store.
-pub fn encrypt_model(
-    package: Address,
-    model_id: Address,
+/// The services and the threshold as `u8`, checked: what every encryption needs.
+fn services_and_threshold(
     servers: &[KeyServerInfo],
     threshold: usize,
-    data: &[u8],
-) -> anyhow::Result<Vec<u8>> {
+) -> anyhow::Result<(Vec<(ObjectId, PublicKey)>, u8)> {
     if servers.is_empty() {
         bail!(
             "no key servers to encrypt to: `floe up` runs one per storage node and lists them in up.toml"
@@ -107,17 +107,127 @@ pub fn encrypt_model(
                 servers.len()
             )
         })?;
-    let (object, _) = floe_crypto::encrypt(
+    Ok((services, threshold))
+}
+
+/// [`encrypt_model`] from file to file in bounded memory (1 MiB chunks): the same
+/// `EncryptedObject` bytes, AES-256-GCM, written to `encrypted`.
+pub fn encrypt_model_file(
+    package: Address,
+    model_id: Address,
+    servers: &[KeyServerInfo],
+    threshold: usize,
+    plaintext: &Path,
+    encrypted: &Path,
+) -> anyhow::Result<()> {
+    let (services, threshold) = services_and_threshold(servers, threshold)?;
+    let input =
+        File::open(plaintext).with_context(|| format!("cannot read {}", plaintext.display()))?;
+    let len = input
+        .metadata()
+        .with_context(|| format!("cannot read {}", plaintext.display()))?
+        .len();
+    let output =
+        File::create(encrypted).with_context(|| format!("cannot write {}", encrypted.display()))?;
+    let mut writer = BufWriter::new(output);
+    floe_crypto::encrypt_stream(
+        Dem::Aes256Gcm,
         &package.into_inner(),
         model_id.as_bytes(),
         &services,
         threshold,
-        data,
+        len,
+        &mut BufReader::new(input),
         None,
+        &mut writer,
         &mut rand::rngs::OsRng,
     )
-    .with_context(|| format!("encrypting to {} key servers", servers.len()))?;
-    Ok(object)
+    .with_context(|| {
+        format!(
+            "encrypting {} to {} key servers",
+            plaintext.display(),
+            servers.len()
+        )
+    })?;
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("writing {}", encrypted.display()))?;
+    Ok(())
+}
+
+/// The stream header of the file at `path` when it is a Seal encrypted object for `package`
+/// (read from its first bytes and its end, never whole).
+pub fn encrypted_file_header(path: &Path, package: Address) -> Option<StreamHeader> {
+    let mut input = BufReader::new(File::open(path).ok()?);
+    StreamHeader::read(&mut input)
+        .ok()
+        .filter(|header| *header.package_id() == package.into_inner())
+}
+
+/// Decrypts the encrypted model in file `encrypted` (whose header is `header`) into `out` with
+/// keys released for `approval`, in bounded memory: through `out`'s `.decrypting` file,
+/// renamed into place only once the whole ciphertext authenticated. Returns the bytes written.
+pub async fn decrypt_model_file(
+    floe: &mut Floe,
+    key: &Ed25519PrivateKey,
+    header: &StreamHeader,
+    encrypted: &Path,
+    out: &Path,
+    servers: &[KeyServerInfo],
+    approval: Approval,
+) -> anyhow::Result<u64> {
+    let (keys, public_keys) = fetch_keys(
+        floe,
+        key,
+        header.id(),
+        header.services(),
+        header.threshold(),
+        servers,
+        approval,
+    )
+    .await?;
+    let header = header.clone();
+    let encrypted = encrypted.to_owned();
+    let out = out.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+        let mut name = out.file_name().unwrap_or_default().to_os_string();
+        name.push(".decrypting");
+        let temporary = out.with_file_name(name);
+        let result = (|| {
+            let mut input = BufReader::new(
+                File::open(&encrypted)
+                    .with_context(|| format!("cannot read {}", encrypted.display()))?,
+            );
+            let mut writer = BufWriter::new(
+                File::create(&temporary)
+                    .with_context(|| format!("cannot write {}", temporary.display()))?,
+            );
+            let written = floe_crypto::decrypt_stream(
+                &header,
+                &mut input,
+                &mut writer,
+                &keys,
+                public_keys.as_deref(),
+            )
+            .context("decrypting the model with the released keys")?;
+            writer
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|file| file.sync_all())
+                .with_context(|| format!("writing {}", temporary.display()))?;
+            std::fs::rename(&temporary, &out)
+                .with_context(|| format!("writing {}", out.display()))?;
+            Ok(written)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        result
+    })
+    .await
+    .context("the decryption task failed")?
 }
 
 /// The encrypted object `data` is, when it is one for `package`.
@@ -138,16 +248,19 @@ pub enum Approval {
     Owner(Address),
 }
 
-/// Fetches keys for `object` (whose BCS is `bytes`) from its key servers (those of `servers` it names) until
-/// `threshold` have answered, and decrypts it.
-pub async fn decrypt_model(
+/// The keys of identity `id` from `threshold` of the key servers `services` names (those of
+/// `servers` this home knows), asked with one session for `approval`; with the public keys of
+/// every service when all are known (so decryption can check the keys and the shares).
+#[allow(clippy::type_complexity)]
+async fn fetch_keys(
     floe: &mut Floe,
     key: &Ed25519PrivateKey,
-    bytes: &[u8],
-    object: &EncryptedObject,
+    id: &[u8],
+    services: &[(ObjectId, u8)],
+    threshold: u8,
     servers: &[KeyServerInfo],
     approval: Approval,
-) -> anyhow::Result<Vec<u8>> {
+) -> anyhow::Result<(Vec<(ObjectId, UserSecretKey)>, Option<Vec<PublicKey>>)> {
     let package = floe.objects.original_package;
     let (function, credential, timed) = match approval {
         Approval::License(id) => ("seal_approve", id, true),
@@ -163,13 +276,7 @@ pub async fn decrypt_model(
     if timed {
         inputs.push(Input::Shared(SharedInput::new(CLOCK_ID, 1, false)));
     }
-    let ptb = approve_call(
-        floe.objects.package,
-        "license",
-        function,
-        &object.id,
-        inputs,
-    )?;
+    let ptb = approve_call(floe.objects.package, "license", function, id, inputs)?;
     // The session is timed by this machine's clock, as Seal's client times it: key servers
     // judge it by theirs, and a chain clock ahead of them would make it begin in the future.
     let now = std::time::SystemTime::now()
@@ -179,10 +286,10 @@ pub async fn decrypt_model(
     let session = SessionKey::new(key, package, now, SESSION_TTL_MIN, &mut rand::rngs::OsRng)?;
     let (secret, request) = session.request(&ptb, &mut rand::rngs::OsRng);
 
-    let threshold = usize::from(object.threshold);
+    let threshold = usize::from(threshold);
     let mut keys: Vec<(ObjectId, UserSecretKey)> = Vec::new();
     let mut failures = Vec::new();
-    for (service, _) in &object.services {
+    for (service, _) in services {
         if keys.len() >= threshold {
             break;
         }
@@ -215,12 +322,11 @@ pub async fn decrypt_model(
             "{} of the model's {} key servers released a key, {threshold} are needed: {}\n\
              check the license with `floe license show`, or retry when more key servers are up",
             keys.len(),
-            object.services.len(),
+            services.len(),
             failures.join("; ")
         );
     }
-    let public_keys: Vec<PublicKey> = object
-        .services
+    let public_keys: Vec<PublicKey> = services
         .iter()
         .map(|(service, _)| {
             servers
@@ -231,12 +337,8 @@ pub async fn decrypt_model(
         })
         .collect::<anyhow::Result<_>>()
         .unwrap_or_default();
-    let plaintext = if public_keys.len() == object.services.len() {
-        floe_crypto::decrypt_checked(bytes, &keys, &public_keys)
-    } else {
-        floe_crypto::decrypt(bytes, &keys)
-    };
-    plaintext.context("decrypting the model with the released keys")
+    let complete = public_keys.len() == services.len();
+    Ok((keys, complete.then_some(public_keys)))
 }
 
 #[cfg(test)]
