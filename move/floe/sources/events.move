@@ -1344,11 +1344,7 @@ public(package) fun emit_compute_job_refunded(
     event::emit(ComputeJobRefunded { job_id, owner, amount, timestamp_ms });
 }
 
-// === Test-only ===
-
-/// The source of a `WalBurned` event (tests check which source a burn recorded).
-#[test_only]
-public fun wal_burned_source(burned: &WalBurned): u8 { burned.source }
+// === Blob attributes ===
 
 /// An attribute of a `Blob` object was set (added, or its value replaced).
 public struct BlobAttributeSet has copy, drop {
@@ -1381,3 +1377,9 @@ public(package) fun emit_blob_attribute_removed(
 ) {
     event::emit(BlobAttributeRemoved { blob_object_id, blob_id, key });
 }
+
+// === Test-only ===
+
+/// The source of a `WalBurned` event (tests check which source a burn recorded).
+#[test_only]
+public fun wal_burned_source(burned: &WalBurned): u8 { burned.source }

@@ -175,12 +175,12 @@ public fun last_version(self: &KeyServer): u64 { self.last_version }
 
 /// Whether the key server was attached to a storage node (`create_for_node`).
 public fun has_node(self: &KeyServer): bool {
-    df::exists_(&self.id, NodeKey {})
+    df::exists(&self.id, NodeKey {})
 }
 
 /// The storage node the key server belongs to, if any.
 public fun node_id(self: &KeyServer): Option<ID> {
-    if (df::exists_(&self.id, NodeKey {})) {
+    if (df::exists(&self.id, NodeKey {})) {
         option::some(*df::borrow<NodeKey, ID>(&self.id, NodeKey {}))
     } else {
         option::none()
@@ -248,7 +248,7 @@ public fun create_for_node_for_testing(
 public fun destroy_for_testing(self: KeyServer) {
     let KeyServer { mut id, first_version: _, last_version: _ } = self;
     let KeyServerV1 { name: _, url: _, key_type: _, pk: _ } = df::remove(&mut id, VERSION_V1);
-    if (df::exists_(&id, NodeKey {})) {
+    if (df::exists(&id, NodeKey {})) {
         let _: ID = df::remove(&mut id, NodeKey {});
     };
     id.delete();

@@ -605,6 +605,9 @@ fun one_of_one_settles_pays_the_provider_and_burns_the_fee() {
     let burned_before = wal::total_burned(&treasury);
     ts::return_shared(treasury);
     settle(&mut scenario, &clock, job_id);
+    // Events are seen only within the transaction that emitted them.
+    let settled = event::events_by_type<ComputeJobSettled>();
+    assert_eq!(settled.length(), 1);
     // The provider receives the payment less the fee, and its bond back.
     assert_eq!(received(&mut scenario, P1), PRICE - FEE + BOND);
     scenario.next_tx(STRANGER);
@@ -616,8 +619,6 @@ fun one_of_one_settles_pays_the_provider_and_burns_the_fee() {
     assert_eq!(compute::settled_output_hash(&job), HASH_A);
     assert_eq!(compute::settled_output_blob_id(&job), tu::blob_id_a());
     ts::return_shared(job);
-    let settled = event::events_by_type<ComputeJobSettled>();
-    assert_eq!(settled.length(), 1);
     finish(scenario, clock);
 }
 
@@ -635,6 +636,9 @@ fun a_mismatching_result_is_not_paid_and_is_slashed() {
     let burned_before = wal::total_burned(&treasury);
     ts::return_shared(treasury);
     settle(&mut scenario, &clock, job_id);
+    // Events are seen only within the transaction that emitted them.
+    let slashed = event::events_by_type<ComputeProviderSlashed>();
+    assert_eq!(slashed.length(), 1);
     let share = (PRICE - FEE) / 2;
     assert_eq!(received(&mut scenario, P1), share + BOND);
     assert_eq!(received(&mut scenario, P2), share + BOND);
@@ -646,8 +650,6 @@ fun a_mismatching_result_is_not_paid_and_is_slashed() {
     let treasury = scenario.take_shared<Treasury>();
     assert_eq!(wal::total_burned(&treasury) - burned_before, FEE + BOND);
     ts::return_shared(treasury);
-    let slashed = event::events_by_type<ComputeProviderSlashed>();
-    assert_eq!(slashed.length(), 1);
     let job = scenario.take_shared_by_id<Job>(job_id);
     assert_eq!(compute::settled_output_hash(&job), HASH_A);
     ts::return_shared(job);
