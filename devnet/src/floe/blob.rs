@@ -942,8 +942,8 @@ fn drop_attributes(ctx: &mut CallContext<'_>, blob: Address) -> Result<(), Execu
     Ok(())
 }
 
-/// `set_attribute(blob: &mut Blob, key: String, value: String)`: adds or replaces (in place
-/// order: a replaced key moves to the end, as `vec_map::remove` then `insert` do).
+/// `set_attribute(blob: &mut Blob, key: String, value: String)`: adds or replaces; a replaced
+/// key moves to the end, as `vec_map::remove` then `insert` do.
 /// Aborts `EAttributeTooLarge`, `ETooManyAttributes`.
 fn set_attribute(
     ctx: &mut CallContext<'_>,

@@ -953,8 +953,8 @@ fun long(n: u64): String {
     utf8(bytes)
 }
 
-/// Attributes are set, replaced in place, read, removed one by one and cleared; a blob that
-/// carries attributes can still be deleted.
+/// Attributes are set, replaced (the key moves last), read, removed one by one and cleared;
+/// a blob that carries attributes can still be deleted.
 #[test]
 fun attributes_set_replace_remove_and_clear() {
     let (mut scenario, clock, caps, mut system, mut registry) = start();
