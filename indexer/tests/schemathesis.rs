@@ -7,9 +7,9 @@
 //! The API runs in-process over a database holding every kind of row: `bench_api::fill`'s
 //! small history (epochs, committee, nodes, blobs, burns, challenges, slashes, models,
 //! versions, offers, licenses, stakes, capacity, shard sync and the rollups) plus storage
-//! reservations, raw events and parameters, which the generator does not write. Real IDs
-//! from it are handed to schemathesis as dictionaries, so item routes answer 200 often enough
-//! for their schemas to be checked, not only their 404.
+//! reservations, raw events, parameters and blob attributes, which the generator does not
+//! write. Real IDs from it are handed to schemathesis as dictionaries, so item routes answer
+//! 200 often enough for their schemas to be checked, not only their 404.
 //!
 //! The Python tools live in a venv under the target directory, installed at pinned versions
 //! on the first run and reused after; without `python3 -m venv` the test says SKIPPED.
@@ -107,6 +107,14 @@ const EXTRA_ROWS: &[&str] = &[
      decode(lpad(to_hex(i), 16, '0'), 'hex') FROM generate_series(1, 60) i",
     "INSERT INTO parameters VALUES ('fee_burn_bps', 1000, 0, 0), ('license_fee_bps', 500, 0, 0), \
      ('slash_bps', 1000, 3, 30)",
+    // Blob attributes: three keys on each of the first blob objects (markup, non-ASCII, an
+    // empty value), the third removed.
+    "INSERT INTO blob_attributes SELECT b.blob_object_id, k.key, b.blob_id, k.value, k.i = 3, \
+     b.registered_checkpoint + k.i, 0, k.i, 1700000000000 + k.i, 'digest' || k.i, \
+     b.registered_checkpoint + k.i \
+     FROM (SELECT * FROM blobs ORDER BY blob_object_id LIMIT 5) b, (VALUES \
+     (1, 'content-type', '<script>alert(1)</script>'), (2, '名前', ''), (3, 'gone', 'x')) \
+     AS k(i, key, value)",
 ];
 
 /// A TOML array of the first values `sql` returns (as text), for a dictionary.
@@ -139,6 +147,11 @@ async fn config(db: &TestDb) -> String {
     let models = values(db, "SELECT model_id FROM models ORDER BY 1 LIMIT 5").await;
     let licenses = values(db, "SELECT license_id FROM licenses ORDER BY 1 LIMIT 5").await;
     let offers = values(db, "SELECT offer_id FROM offers ORDER BY 1 LIMIT 5").await;
+    let blob_objects = values(
+        db,
+        "SELECT blob_object_id FROM blobs ORDER BY blob_object_id LIMIT 5",
+    )
+    .await;
     let epochs = integers(db, "SELECT epoch FROM epochs ORDER BY epoch DESC LIMIT 5").await;
     let challenges = integers(
         db,
@@ -161,6 +174,7 @@ fail-on = true
 [dictionaries]
 addresses = {{ values = {addresses} }}
 blob_ids = {{ values = {blob_ids} }}
+blob_objects = {{ values = {blob_objects} }}
 nodes = {{ values = {nodes} }}
 models = {{ values = {models} }}
 licenses = {{ values = {licenses} }}
@@ -186,6 +200,10 @@ parameters = {{ "path.id" = {{ dictionary = "addresses", probability = 0.5 }} }}
 [[operations]]
 include-path = "/v1/blobs/{{id}}"
 parameters = {{ "path.id" = {{ dictionary = "blob_ids", probability = 0.5 }} }}
+
+[[operations]]
+include-path-regex = "^/v1/blob-objects/"
+parameters = {{ "path.id" = {{ dictionary = "blob_objects", probability = 0.5 }} }}
 
 [[operations]]
 include-path-regex = "^/v1/nodes/"
