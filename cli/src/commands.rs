@@ -782,6 +782,17 @@ pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<(
         .await;
     bar.finish();
     let stored = stored.map_err(explain)?;
+    if sealed.is_some() {
+        // The owner says this object holds ciphertext, so nodes serve it to anyone: the key
+        // servers, not the nodes, decide who reads the model.
+        let mark = floe_sdk::attributes::AttributeChange::Set {
+            key: floe_node::watcher::ENCRYPTION_ATTRIBUTE.to_owned(),
+            value: floe_node::watcher::SEALED.to_owned(),
+        };
+        floe.change_blob_attributes(stored.blob_object, &[mark])
+            .await
+            .map_err(explain)?;
+    }
     drop(sealed);
     let version = floe
         .publish_version(
@@ -797,8 +808,8 @@ pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<(
     out!("{}", stored.blob_id);
     if args.encrypt.is_some() {
         eprintln!(
-            "version {version} of model {} is blob {} (Blob object {}), encrypted: only license \
-             holders obtain its keys",
+            "version {version} of model {} is blob {} (Blob object {}), encrypted: nodes serve \
+             the ciphertext to anyone, only license holders (and you) obtain its keys",
             args.model_id, stored.blob_id, stored.blob_object
         );
     } else {

@@ -26,6 +26,19 @@ use serde_json::{Value, json};
 use sui_sdk_types::Address;
 use support::{fails, floe, ok};
 
+/// The `Blob` object `floe model publish` names on stderr ("(Blob object 0x…)").
+fn said_blob_object(stderr: &str) -> String {
+    let at = stderr
+        .find("Blob object ")
+        .expect("publish names the Blob object")
+        + 12;
+    stderr[at..]
+        .split(|c: char| !c.is_ascii_hexdigit() && c != 'x')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 /// `floe up` without the indexer (nothing here reads it).
 fn start_up(home: &Path) -> support::Running {
     support::start_up(home, &["--no-indexer"])
@@ -131,6 +144,7 @@ fn an_encrypted_model_opens_for_license_holders_only_across_a_restart() {
             "--encrypt",
         ],
     );
+    let publish_stderr = publish.stderr.clone();
     let said = String::from_utf8_lossy(&publish.stderr).into_owned();
     assert!(publish.status.success(), "{said}");
     assert!(
@@ -151,6 +165,17 @@ fn an_encrypted_model_opens_for_license_holders_only_across_a_restart() {
     );
     assert_eq!(std::fs::read(&got).unwrap(), weights);
     std::fs::remove_file(&got).unwrap();
+
+    // The owner marked the Blob object as ciphertext, so the nodes serve it to anyone: a
+    // reader without a license gets the ciphertext from them, and no key, so no plaintext.
+    let object = said_blob_object(&String::from_utf8_lossy(&publish_stderr));
+    assert_eq!(ok(home, &["get-attribute", &object, "encryption"]), "seal");
+    let message = fails(home, &["--as", &buyer, "read", &blob, "--out", &p(&got)]);
+    assert!(
+        message.contains("is an encrypted model: its keys are released to license holders"),
+        "{message}"
+    );
+    assert!(!got.exists(), "nothing is written without keys");
 
     // Each key server is an on-chain object in Seal's layout, attached to its node, and the
     // ciphertext names those objects.

@@ -388,6 +388,13 @@ impl Store {
     /// An operator's explicit mark (`set_model`, the operator API or config) is this node's own
     /// policy and comes first; nothing anyone publishes writes one (the watcher records
     /// versions only).
+    ///
+    /// - The oldest registration's object is marked Seal ciphertext by its owner (the
+    ///   `encryption` attribute set to `seal`, [`Store::record_sealed`]): public, `None`. The
+    ///   encryption protects the model; gating ciphertext only stops the readers a
+    ///   `seal_approve*` policy lets decrypt it (a compute job's providers) from fetching it.
+    ///   Only the oldest copy's owner can say so: a later copy's owner may never have had the
+    ///   bytes.
     pub fn gate(&self, blob_id: &BlobId) -> Result<Option<Vec<Address>>, StoreError> {
         if let Some(model) = self.model_of(blob_id)? {
             return Ok(Some(vec![model]));
@@ -396,6 +403,9 @@ impl Store {
         let Some(first) = registered.first() else {
             return Ok(None);
         };
+        if self.sealed_objects(blob_id)?.contains(first) {
+            return Ok(None);
+        }
         let versions = self.model_versions(blob_id)?;
         let published = |object: &Address| versions.iter().any(|(o, _)| o == object);
         if !registered.iter().all(published) {
@@ -408,6 +418,44 @@ impl Store {
                 .map(|(_, model)| *model)
                 .collect(),
         ))
+    }
+
+    /// Records that the owner of `blob_object` marked it as holding Seal ciphertext, or took
+    /// the mark back (a `BlobAttributeSet`/`Removed` of its `encryption` attribute). Idempotent
+    /// and durable.
+    pub fn record_sealed(
+        &self,
+        blob_id: &BlobId,
+        blob_object: Address,
+        sealed: bool,
+    ) -> Result<(), StoreError> {
+        let _guard = self.registrations_lock();
+        let mut objects = self.sealed_objects(blob_id)?;
+        if objects.contains(&blob_object) == sealed {
+            return Ok(());
+        }
+        if sealed {
+            objects.push(blob_object);
+        } else {
+            objects.retain(|o| *o != blob_object);
+        }
+        let dir = self.blob_dir(blob_id);
+        if !dir.exists() {
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+            sync_dir(&self.root)?;
+        }
+        let text: String = objects.iter().map(|o| format!("{o}\n")).collect();
+        self.write_atomic(&dir.join("sealed"), text.as_bytes())
+    }
+
+    /// The `Blob` objects of `blob_id` their owners marked as Seal ciphertext.
+    pub fn sealed_objects(&self, blob_id: &BlobId) -> Result<Vec<Address>, StoreError> {
+        let path = self.blob_dir(blob_id).join("sealed");
+        match fs::read_to_string(&path) {
+            Ok(text) => parse_lines(&path, &text, |line| line.parse().ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+            Err(e) => Err(io(&path)(e)),
+        }
     }
 
     fn registrations_lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobId, Registration>> {
@@ -1099,6 +1147,22 @@ mod tests {
         assert_eq!(store.gate(&id).unwrap(), Some(vec![victims_model]));
         drop(store);
         let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        assert_eq!(store.gate(&id).unwrap(), Some(vec![victims_model]));
+
+        // Sealed: the model's own copy marked as ciphertext by its owner is public; a mark on a
+        // later copy (whose owner may never have had the bytes) opens nothing; unmarked, gated
+        // again.
+        store
+            .record_sealed(&id, stranger.blob_object, true)
+            .unwrap();
+        assert_eq!(store.gate(&id).unwrap(), Some(vec![victims_model]));
+        store.record_sealed(&id, victim.blob_object, true).unwrap();
+        store.record_sealed(&id, victim.blob_object, true).unwrap();
+        assert_eq!(store.gate(&id).unwrap(), None);
+        drop(store);
+        let store = Store::open(dir.path(), [0, 1, 2]).unwrap();
+        assert_eq!(store.gate(&id).unwrap(), None, "also after a restart");
+        store.record_sealed(&id, victim.blob_object, false).unwrap();
         assert_eq!(store.gate(&id).unwrap(), Some(vec![victims_model]));
 
         // A version whose Blob this node never stored (no upload named it) gates nothing.

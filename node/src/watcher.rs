@@ -13,7 +13,8 @@ use floe_encoder::BlobId;
 use floe_sdk::calls::FloeObjects;
 use floe_sdk::client::EventEnvelope;
 use floe_sdk::move_types::events::{
-    BlobCertified, BlobDeleted, BlobExtended, ChallengeIssued, EpochAdvanced, ModelVersionPublished,
+    BlobAttributeRemoved, BlobAttributeSet, BlobCertified, BlobDeleted, BlobExtended,
+    ChallengeIssued, EpochAdvanced, ModelVersionPublished,
 };
 use floe_sdk::reconnect::Reconnects;
 use floe_sdk::{FloeClient, tx};
@@ -81,7 +82,18 @@ pub enum BlobEvent {
     EpochAdvanced {
         epoch: u64,
     },
+    /// The `encryption` attribute of a `Blob` was set (`sealed`: to `seal`) or removed.
+    Sealed {
+        blob_id: BlobId,
+        blob_object: Address,
+        sealed: bool,
+    },
 }
+
+/// The blob attribute by which a `Blob`'s owner says it holds Seal ciphertext
+/// (`floe model publish --encrypt` sets it to [`SEALED`]).
+pub const ENCRYPTION_ATTRIBUTE: &str = "encryption";
+pub const SEALED: &str = "seal";
 
 /// The lifecycle event in `event`, if it is one.
 pub fn blob_event_of(event: &EventEnvelope, package: Address) -> Option<BlobEvent> {
@@ -110,6 +122,22 @@ pub fn blob_event_of(event: &EventEnvelope, package: Address) -> Option<BlobEven
         }
         "EpochAdvanced" => floe_event::<EpochAdvanced>(event, package, "EpochAdvanced")
             .map(|e| BlobEvent::EpochAdvanced { epoch: e.epoch }),
+        "BlobAttributeSet" => floe_event::<BlobAttributeSet>(event, package, "BlobAttributeSet")
+            .filter(|e| e.key.bytes == ENCRYPTION_ATTRIBUTE.as_bytes())
+            .map(|e| BlobEvent::Sealed {
+                blob_id: BlobId(e.blob_id.to_le_bytes()),
+                blob_object: address(&e.blob_object_id),
+                sealed: e.value.bytes == SEALED.as_bytes(),
+            }),
+        "BlobAttributeRemoved" => {
+            floe_event::<BlobAttributeRemoved>(event, package, "BlobAttributeRemoved")
+                .filter(|e| e.key.bytes == ENCRYPTION_ATTRIBUTE.as_bytes())
+                .map(|e| BlobEvent::Sealed {
+                    blob_id: BlobId(e.blob_id.to_le_bytes()),
+                    blob_object: address(&e.blob_object_id),
+                    sealed: false,
+                })
+        }
         _ => None,
     }
 }
@@ -132,6 +160,11 @@ pub fn apply_blob_event(store: &Store, event: &BlobEvent) -> Result<(), crate::s
             blob_object,
             epoch,
         } => store.record_deleted(&blob_id, blob_object, epoch),
+        BlobEvent::Sealed {
+            blob_id,
+            blob_object,
+            sealed,
+        } => store.record_sealed(&blob_id, blob_object, sealed),
         BlobEvent::EpochAdvanced { .. } => Ok(()),
     }
 }
