@@ -12,25 +12,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use floe_crypto::{ObjectId, UserSecretKey};
 use floe_encoder::BlobId;
-use floe_keyserver::client;
-use floe_keyserver::ptb::approve_call;
-use floe_keyserver::session::SessionKey;
 use floe_sdk::Floe;
-use floe_sdk::calls::CLOCK_ID;
 use floe_sdk::compute::{STATE_OPEN, STATE_SETTLED, state_name};
 use floe_sdk::move_types;
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
-use sui_sdk_types::{Address, Input, SharedInput};
+use sui_sdk_types::Address;
 
 use crate::amount::format_wal;
 use crate::encrypted::{self, KeyServerInfo};
 use crate::output::out;
 use crate::session::{Session, node_directory};
 
-/// Minutes a provider's key session lasts: one job's key fetch.
-const SESSION_TTL_MIN: u16 = 10;
 /// Epochs an output blob is stored for.
 const OUTPUT_EPOCHS: u64 = 2;
 
@@ -269,9 +262,28 @@ async fn run_one(
         .with_context(|| format!("reading the model blob {model_blob}"))?;
     let model = match encrypted::as_encrypted(&model_bytes, floe.objects.original_package) {
         Some(object) => {
-            let model_id = move_types::address_of(&job.model_id);
-            let keys = job_keys(floe, key, servers, &object, job_id, provider, model_id).await?;
-            floe_crypto::decrypt(&model_bytes, &keys).context("decrypting the model")?
+            let approval = encrypted::Approval::Job {
+                job: job_id,
+                provider,
+            };
+            let (keys, public_keys) = encrypted::fetch_keys(
+                floe,
+                key,
+                &object.id,
+                &object.services,
+                object.threshold,
+                servers,
+                approval,
+            )
+            .await
+            .with_context(|| format!("the model's key for job {job_id}"))?;
+            match public_keys {
+                Some(public_keys) => {
+                    floe_crypto::decrypt_checked(&model_bytes, &keys, &public_keys)
+                }
+                None => floe_crypto::decrypt(&model_bytes, &keys),
+            }
+            .context("decrypting the model")?
         }
         None => model_bytes,
     };
@@ -297,82 +309,6 @@ async fn run_one(
         hex::encode(hash)
     );
     Ok(hash)
-}
-
-/// The model keys of a job from `threshold` of the object's key servers, approved by
-/// `compute::seal_approve_job(model id, job, provider, clock)` for this account.
-async fn job_keys(
-    floe: &mut Floe,
-    key: &Ed25519PrivateKey,
-    servers: &[KeyServerInfo],
-    object: &floe_crypto::EncryptedObject,
-    job_id: Address,
-    provider: Address,
-    model_id: Address,
-) -> anyhow::Result<Vec<(ObjectId, UserSecretKey)>> {
-    let job = floe_sdk::SharedObject::resolve(&mut floe.client, job_id).await?;
-    let provider = floe_sdk::SharedObject::resolve(&mut floe.client, provider).await?;
-    let ptb = approve_call(
-        floe.objects.package,
-        "compute",
-        "seal_approve_job",
-        model_id.as_bytes(),
-        vec![
-            Input::Shared(SharedInput::new(job.id, job.initial_shared_version, false)),
-            Input::Shared(SharedInput::new(
-                provider.id,
-                provider.initial_shared_version,
-                false,
-            )),
-            Input::Shared(SharedInput::new(CLOCK_ID, 1, false)),
-        ],
-    )?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .context("the system clock is before 1970")?
-        .as_millis() as u64;
-    let session = SessionKey::new(
-        key,
-        floe.objects.original_package,
-        now,
-        SESSION_TTL_MIN,
-        &mut rand::rngs::OsRng,
-    )?;
-    let (secret, request) = session.request(&ptb, &mut rand::rngs::OsRng);
-    let threshold = usize::from(object.threshold);
-    let mut keys: Vec<(ObjectId, UserSecretKey)> = Vec::new();
-    let mut failures = Vec::new();
-    for (service, _) in &object.services {
-        if keys.len() >= threshold {
-            break;
-        }
-        let Some(server) = servers.iter().find(|s| s.serves(service)) else {
-            continue;
-        };
-        let opened = match client::fetch_key(&server.url, &request).await {
-            Ok(answer) => {
-                client::open_keys(&server.url, service, &server.public_key, &secret, &answer)
-            }
-            Err(e) => Err(e),
-        };
-        match opened {
-            Ok(opened) => {
-                if let Some((_, user_key)) = opened.into_iter().next() {
-                    keys.push((*service, user_key));
-                }
-            }
-            Err(e) => failures.push(e.to_string()),
-        }
-    }
-    if keys.len() < threshold {
-        bail!(
-            "{} key servers released the model's key for job {job_id}, {threshold} are needed: {}\n\
-             only the job's chosen providers get it, while the job is open and before its deadline",
-            keys.len(),
-            failures.join("; ")
-        );
-    }
-    Ok(keys)
 }
 
 /// `floe compute settle JOB`.

@@ -246,13 +246,80 @@ pub enum Approval {
     Receipt(Address),
     /// The model's own `ModelCap`: `license::seal_approve_owner` (its owner needs no license).
     Owner(Address),
+    /// A compute job's chosen provider: `compute::seal_approve_job(job, provider)`.
+    Job { job: Address, provider: Address },
+}
+
+impl Approval {
+    /// The `seal_approve*` call the key servers simulate for identity `id`.
+    async fn call(
+        self,
+        floe: &mut Floe,
+        id: &[u8],
+    ) -> anyhow::Result<sui_sdk_types::ProgrammableTransaction> {
+        let clock = Input::Shared(SharedInput::new(CLOCK_ID, 1, false));
+        let (module, function, inputs) = match self {
+            Approval::License(credential)
+            | Approval::Receipt(credential)
+            | Approval::Owner(credential) => {
+                let held = floe.client.object(credential).await?;
+                let credential = Input::ImmutableOrOwned(ObjectReference::new(
+                    credential,
+                    held.version(),
+                    held.digest(),
+                ));
+                match self {
+                    Approval::License(_) => ("license", "seal_approve", vec![credential, clock]),
+                    Approval::Receipt(_) => {
+                        ("license", "seal_approve_receipt", vec![credential, clock])
+                    }
+                    _ => ("license", "seal_approve_owner", vec![credential]),
+                }
+            }
+            Approval::Job { job, provider } => {
+                let job = floe_sdk::SharedObject::resolve(&mut floe.client, job).await?;
+                let provider = floe_sdk::SharedObject::resolve(&mut floe.client, provider).await?;
+                let shared = |object: &floe_sdk::SharedObject| {
+                    Input::Shared(SharedInput::new(
+                        object.id,
+                        object.initial_shared_version,
+                        false,
+                    ))
+                };
+                (
+                    "compute",
+                    "seal_approve_job",
+                    vec![shared(&job), shared(&provider), clock],
+                )
+            }
+        };
+        Ok(approve_call(
+            floe.objects.package,
+            module,
+            function,
+            id,
+            inputs,
+        )?)
+    }
+
+    /// What to do when too few key servers released a key.
+    fn hint(self) -> &'static str {
+        match self {
+            Approval::Job { .. } => {
+                "only the job's chosen providers get the key, while the job is open and before its deadline"
+            }
+            _ => {
+                "check the license with `floe license show`, or retry when more key servers are up"
+            }
+        }
+    }
 }
 
 /// The keys of identity `id` from `threshold` of the key servers `services` names (those of
 /// `servers` this home knows), asked with one session for `approval`; with the public keys of
 /// every service when all are known (so decryption can check the keys and the shares).
 #[allow(clippy::type_complexity)]
-async fn fetch_keys(
+pub async fn fetch_keys(
     floe: &mut Floe,
     key: &Ed25519PrivateKey,
     id: &[u8],
@@ -262,21 +329,7 @@ async fn fetch_keys(
     approval: Approval,
 ) -> anyhow::Result<(Vec<(ObjectId, UserSecretKey)>, Option<Vec<PublicKey>>)> {
     let package = floe.objects.original_package;
-    let (function, credential, timed) = match approval {
-        Approval::License(id) => ("seal_approve", id, true),
-        Approval::Receipt(id) => ("seal_approve_receipt", id, true),
-        Approval::Owner(id) => ("seal_approve_owner", id, false),
-    };
-    let held = floe.client.object(credential).await?;
-    let mut inputs = vec![Input::ImmutableOrOwned(ObjectReference::new(
-        credential,
-        held.version(),
-        held.digest(),
-    ))];
-    if timed {
-        inputs.push(Input::Shared(SharedInput::new(CLOCK_ID, 1, false)));
-    }
-    let ptb = approve_call(floe.objects.package, "license", function, id, inputs)?;
+    let ptb = approval.call(floe, id).await?;
     // The session is timed by this machine's clock, as Seal's client times it: key servers
     // judge it by theirs, and a chain clock ahead of them would make it begin in the future.
     let now = std::time::SystemTime::now()
@@ -319,11 +372,11 @@ async fn fetch_keys(
     }
     if keys.len() < threshold {
         bail!(
-            "{} of the model's {} key servers released a key, {threshold} are needed: {}\n\
-             check the license with `floe license show`, or retry when more key servers are up",
+            "{} of the model's {} key servers released a key, {threshold} are needed: {}\n{}",
             keys.len(),
             services.len(),
-            failures.join("; ")
+            failures.join("; "),
+            approval.hint()
         );
     }
     let public_keys: Vec<PublicKey> = services
