@@ -239,6 +239,48 @@ fn an_encrypted_model_opens_for_license_holders_only_across_a_restart() {
     );
     assert_eq!(std::fs::read(&got).unwrap(), weights);
 
+    // With only 2 of the 4 key servers reachable (t = 3), the license holder gets no plaintext
+    // and is told why: the other two are pointed at a closed port in up.toml.
+    let up_file = home.join("up.toml");
+    let saved = std::fs::read_to_string(&up_file).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut cut = saved.clone();
+    for (_, url, _, _) in servers.iter().take(2) {
+        cut = cut.replacen(&format!("\"{url}\""), &format!("\"{dead}\""), 1);
+    }
+    assert_ne!(cut, saved);
+    std::fs::write(&up_file, &cut).unwrap();
+    std::fs::remove_file(&got).unwrap();
+    let message = fails(home, &read);
+    std::fs::write(&up_file, &saved).unwrap();
+    assert!(
+        message.contains("2 of the model's 4 key servers released a key, 3 are needed")
+            && message.contains("retry when more key servers are up"),
+        "{message}"
+    );
+    assert!(!got.exists(), "nothing is written without t keys");
+    ok(home, &read);
+    assert_eq!(std::fs::read(&got).unwrap(), weights);
+
+    // A node operator holds every sliver of the model, and so the whole stored blob: it is
+    // the ciphertext, with no stretch of the weights in it, and it names the key servers whose
+    // keys it needs.
+    let owner_key = {
+        let keys = Keystore::load(home.join("keystore")).unwrap();
+        keys.key(&keys.addresses()[0]).unwrap().clone()
+    };
+    let stored = runtime.block_on(ciphertext(&network, owner_key, owner_cap, &blob));
+    let object = floe_crypto::EncryptedObject::from_bytes(&stored).unwrap();
+    assert_eq!((object.threshold, object.services.len()), (3, 4));
+    assert!(
+        weights
+            .chunks(16)
+            .all(|window| !stored.windows(16).any(|w| w == window)),
+        "no 16-byte stretch of the weights is in what the nodes store"
+    );
+
     seal_client_opens_it(
         home,
         dir.path(),
