@@ -9,17 +9,16 @@ mod support;
 
 use floe_devnet::floe::compute::ed25519_address;
 use floe_devnet::floe::genesis::NetworkGenesis;
-use floe_devnet::{floe, objects};
-use floe_sdk::move_types::blob::{Blob, Storage};
+use floe_devnet::objects;
 use floe_sdk::move_types::compute::{ComputeProvider, Job};
 use floe_sdk::move_types::events::{
     ComputeJobCreated, ComputeJobRefunded, ComputeJobSettled, ComputeProviderRegistered,
     ComputeProviderSlashed, ModelRegistered, WalBurned,
 };
 use floe_sdk::move_types::wal::Treasury;
-use floe_sdk::move_types::{self, ID, U256};
-use sui_sdk_types::{Address, Digest, Owner};
-use support::{Arg, Chain, Failure, GENESIS_MS, Outcome, clock};
+use floe_sdk::move_types::{self, ID};
+use sui_sdk_types::{Address, Owner};
+use support::{Arg, Chain, Failure, GENESIS_MS, Outcome, clock, plant_blob, u256};
 
 const NOW_MS: u64 = GENESIS_MS;
 const HOUR_MS: u64 = 3_600_000;
@@ -36,13 +35,6 @@ const HASH_B: [u8; 32] = [0xbb; 32];
 const BLOB_A: u64 = 0xa;
 const BLOB_B: u64 = 0xb;
 const INPUT: u64 = 42;
-
-fn u256(value: u64) -> U256 {
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&value.to_le_bytes());
-    move_types::u256_from_le(bytes)
-}
-
 fn addr(id: &ID) -> Address {
     move_types::address_of(id)
 }
@@ -64,51 +56,6 @@ fn key_account(chain: &mut Chain, byte: u8) -> ([u8; 32], Address) {
     let coin = objects::gas_coin(Address::new(id), 1_000_000_000_000, address, 1);
     chain.ledger.apply_genesis(&[coin]);
     (key, address)
-}
-
-/// A `Blob` of `blob_id` owned by `owner`, certified in epoch 0 when `certified`, storage until
-/// `end_epoch`, written into the ledger. `seq` tells apart several of one owner.
-fn plant_blob(
-    chain: &mut Chain,
-    owner: Address,
-    blob_id: u64,
-    certified: bool,
-    end_epoch: u64,
-    seq: u8,
-) -> Address {
-    let mut id = [0xc0u8; 32];
-    id[1] = seq;
-    id[2] = u8::from(certified);
-    id[3..].copy_from_slice(&owner.as_bytes()[..29]);
-    let id = Address::new(id);
-    let mut storage_id = id.into_inner();
-    storage_id[0] = 0xc5;
-    let blob = Blob::new(
-        move_types::uid(id),
-        0,
-        u256(blob_id),
-        u256(blob_id + 1),
-        0,
-        1,
-        certified.then_some(0),
-        Storage::new(
-            move_types::uid(Address::new(storage_id)),
-            0,
-            end_epoch,
-            1 << 20,
-        ),
-        false,
-    );
-    let object = objects::move_object(
-        floe::tag("blob", "Blob"),
-        true,
-        1,
-        bcs::to_bytes(&blob).unwrap(),
-        Owner::Address(owner),
-        Digest::new([0x7e; 32]),
-    );
-    chain.ledger.apply_genesis(&[object]);
-    id
 }
 
 struct Provider {

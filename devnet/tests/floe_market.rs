@@ -13,9 +13,7 @@ mod support;
 
 use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_devnet::floe::{self, license, model};
-use floe_devnet::objects;
 use floe_devnet::runtime::dynamic_field_id;
-use floe_sdk::move_types::blob::{Blob, Storage};
 use floe_sdk::move_types::events::{
     LicenseConsumed, LicenseDestroyed, LicenseExtended, LicenseOfferCreated, LicenseOfferRepriced,
     LicenseOfferStatusChanged, LicensePurchased, ModelDescriptionUpdated, ModelOwnerChanged,
@@ -25,10 +23,10 @@ use floe_sdk::move_types::license::{License, LicenseOffer, UseReceipt};
 use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
-use floe_sdk::move_types::{self, ID, MoveString, U256, UID};
+use floe_sdk::move_types::{self, ID, MoveString, UID};
 use serde::{Deserialize, Serialize};
-use sui_sdk_types::{Address, Digest, Owner, TypeTag};
-use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, clock};
+use sui_sdk_types::{Address, Owner, TypeTag};
+use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, clock, plant_blob, u256};
 
 // === model_tests constants ===
 
@@ -52,13 +50,6 @@ const MAX_LICENSE_MS: u64 = license::MAX_LICENSE_MS;
 const DEFAULT_LICENSE_FEE_BPS: u64 = 500;
 
 // === Helpers ===
-
-fn u256(value: u64) -> U256 {
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&value.to_le_bytes());
-    move_types::u256_from_le(bytes)
-}
-
 fn addr(id: &ID) -> Address {
     move_types::address_of(id)
 }
@@ -94,55 +85,6 @@ struct Field<K, V> {
     id: UID,
     name: K,
     value: V,
-}
-
-/// A `floe::blob::Blob` of `blob_id` owned by `owner`, written straight into the ledger (what
-/// `model_tests` gets from storing a blob with the committee's real signature): certified in
-/// epoch 0 when `certified`, its storage ending at `end_epoch`. Returns its object ID, unique
-/// per `(owner, blob_id, certified, end_epoch, seq)`.
-fn plant_blob(
-    chain: &mut Chain,
-    owner: Address,
-    blob_id: u64,
-    certified: bool,
-    end_epoch: u64,
-    seq: u8,
-) -> Address {
-    let mut id = [0xb1u8; 32];
-    id[1..9].copy_from_slice(&blob_id.to_le_bytes());
-    id[9] = u8::from(certified);
-    id[10..18].copy_from_slice(&end_epoch.to_le_bytes());
-    id[18] = seq;
-    id[19..].copy_from_slice(&owner.as_bytes()[..13]);
-    let id = Address::new(id);
-    let mut storage_id = id.into_inner();
-    storage_id[0] = 0x5e;
-    let blob = Blob::new(
-        move_types::uid(id),
-        0,
-        u256(blob_id),
-        u256(blob_id + 1),
-        0,
-        1,
-        certified.then_some(0),
-        Storage::new(
-            move_types::uid(Address::new(storage_id)),
-            0,
-            end_epoch,
-            1 << 20,
-        ),
-        false,
-    );
-    let object = objects::move_object(
-        floe::tag("blob", "Blob"),
-        true,
-        1,
-        bcs::to_bytes(&blob).unwrap(),
-        Owner::Address(owner),
-        Digest::new([0x7e; 32]),
-    );
-    chain.ledger.apply_genesis(&[object]);
-    id
 }
 
 /// `sender` registers a model; the cap goes to `sender`. Returns (model ID, cap ID).

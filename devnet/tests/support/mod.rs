@@ -573,3 +573,59 @@ pub fn move_constant(module: &str, name: &str) -> u64 {
     floe_sdk::move_constants::value(module, name)
         .unwrap_or_else(|| panic!("{module}.move defines no integer constant {name}"))
 }
+
+/// `value` as a Move `u256` (its low 8 bytes).
+pub fn u256(value: u64) -> floe_sdk::move_types::U256 {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&value.to_le_bytes());
+    floe_sdk::move_types::u256_from_le(bytes)
+}
+
+/// A `floe::blob::Blob` of `blob_id` owned by `owner`, written straight into the ledger (what
+/// `model_tests` gets from storing a blob with the committee's real signature): certified in
+/// epoch 0 when `certified`, its storage ending at `end_epoch`. Returns its object ID, unique
+/// per `(owner, blob_id, certified, end_epoch, seq)`.
+pub fn plant_blob(
+    chain: &mut Chain,
+    owner: Address,
+    blob_id: u64,
+    certified: bool,
+    end_epoch: u64,
+    seq: u8,
+) -> Address {
+    let mut id = [0xb1u8; 32];
+    id[1..9].copy_from_slice(&blob_id.to_le_bytes());
+    id[9] = u8::from(certified);
+    id[10..18].copy_from_slice(&end_epoch.to_le_bytes());
+    id[18] = seq;
+    id[19..].copy_from_slice(&owner.as_bytes()[..13]);
+    let id = Address::new(id);
+    let mut storage_id = id.into_inner();
+    storage_id[0] = 0x5e;
+    let blob = floe_sdk::move_types::blob::Blob::new(
+        floe_sdk::move_types::uid(id),
+        0,
+        u256(blob_id),
+        u256(blob_id + 1),
+        0,
+        1,
+        certified.then_some(0),
+        floe_sdk::move_types::blob::Storage::new(
+            floe_sdk::move_types::uid(Address::new(storage_id)),
+            0,
+            end_epoch,
+            1 << 20,
+        ),
+        false,
+    );
+    let object = objects::move_object(
+        floe::tag("blob", "Blob"),
+        true,
+        1,
+        bcs::to_bytes(&blob).unwrap(),
+        Owner::Address(owner),
+        Digest::new([0x7e; 32]),
+    );
+    chain.ledger.apply_genesis(&[object]);
+    id
+}
