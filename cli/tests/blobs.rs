@@ -5,23 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod support;
 
 use floe_sdk::{Floe, Keystore, NetworkConfig};
 use serde_json::Value;
-use support::{fails, floe, ok};
-
-fn write_file(dir: &Path, name: &str, len: usize, seed: u32) -> PathBuf {
-    let data: Vec<u8> = (0..len as u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 11) as u8)
-        .collect();
-    let path = dir.join(name);
-    std::fs::write(&path, data).unwrap();
-    path
-}
-
+use support::{fails, floe, ok, write_file};
 /// `floe list-blobs --json`: the caller's blob objects.
 fn list(home: &Path) -> Vec<Value> {
     let text = ok(home, &["list-blobs", "--json"]);

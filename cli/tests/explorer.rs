@@ -14,13 +14,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 mod support;
 
-use support::{TestDb, ok};
+use support::{TestDb, eventually, ok, write_file};
 
 const WAL: u64 = 1_000_000_000;
 
@@ -49,25 +49,6 @@ fn get_json(base: &str, path: &str) -> serde_json::Value {
     assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
     serde_json::from_slice(&body).unwrap()
 }
-
-/// Polls `check` until it holds or `secs` pass.
-fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn write_file(dir: &Path, name: &str, len: usize, seed: u32) -> PathBuf {
-    let data: Vec<u8> = (0..len as u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 11) as u8)
-        .collect();
-    let path = dir.join(name);
-    std::fs::write(&path, data).unwrap();
-    path
-}
-
 /// Whether `program --version` runs.
 fn found(program: &str) -> bool {
     Command::new(program)

@@ -6,12 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 mod support;
 
-use support::{Running, TestDb, fails, floe, ok};
+use support::{Running, TestDb, eventually, fails, floe, ok, write_file};
 
 /// `floe up` on free ports, with short epochs and the REST API, for one test.
 fn start_up(home: &Path, db: &TestDb) -> Running {
@@ -45,25 +44,6 @@ fn get(base: &str, path: &str) -> (u16, String) {
     // The API answers with fixed-length bodies; chunked ones would need decoding.
     (status, body.to_owned())
 }
-
-/// Polls `check` until it holds or `secs` pass.
-fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn write_file(dir: &Path, name: &str, len: usize, seed: u32) -> PathBuf {
-    let data: Vec<u8> = (0..len as u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 11) as u8)
-        .collect();
-    let path = dir.join(name);
-    std::fs::write(&path, data).unwrap();
-    path
-}
-
 #[test]
 fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
     let dir = tempfile::tempdir().unwrap();
