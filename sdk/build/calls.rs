@@ -14,7 +14,7 @@ const IMPLICIT: [(&str, &str, &str); 4] = [
 ];
 
 /// The package's other shared objects: passed as a `SharedObject`.
-const SHARED: [&str; 2] = ["Model", "LicenseOffer"];
+const SHARED: [&str; 3] = ["Model", "LicenseOffer", "SharedBlob"];
 
 /// Objects that never exist on their own: a `StakingPool` has `key` but lives only as a value
 /// in `System.pools`, so no transaction can pass one.

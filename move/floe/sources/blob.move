@@ -507,23 +507,30 @@ public fun extend_blob_with_payment(
     version::assert_current(system.object_version());
     version::assert_current(registry.version);
     let epoch = system.epoch();
+    let price = extension_price(system, blob, extra_epochs);
     let old_end = blob.storage.end_epoch;
-    assert!(epoch < old_end, EBlobExpired);
-    let max_ahead = system.max_epochs_ahead();
-    assert!(extra_epochs > 0 && extra_epochs <= max_ahead, EInvalidEpochsAhead);
     let new_end = old_end + extra_epochs;
-    assert!(new_end - epoch <= max_ahead, EInvalidEpochsAhead);
-    let price = price_of(
-        blob.storage.storage_size,
-        system.storage_price_per_mib_epoch(),
-        extra_epochs,
-    );
     let fees = take_payment(payment, price);
     system.add_storage_fees(fees, old_end, new_end);
     system.reserve_capacity(blob.storage.storage_size, old_end, new_end);
     blob.storage.end_epoch = new_end;
     if (blob.certified_epoch.is_some()) registry.replace_end(blob.blob_id, old_end, new_end);
     events::emit_blob_extended(object::id(blob), blob.blob_id, epoch, old_end, new_end, price);
+}
+
+/// The price of extending `blob` by `extra_epochs` at the system's current storage price:
+/// ⌈storage size / MiB⌉ × storage price per MiB-epoch × `extra_epochs`. Aborts
+/// `EBlobExpired` (the blob's storage has ended), `EInvalidEpochsAhead` (zero epochs, or an
+/// end more than `max_epochs_ahead` epochs ahead), `EPriceOverflow`. `extend_blob_with_payment`
+/// and `shared_blob::extend` check an extension with it before paying.
+public(package) fun extension_price(system: &System, blob: &Blob, extra_epochs: u64): u64 {
+    let epoch = system.epoch();
+    let old_end = blob.storage.end_epoch;
+    assert!(epoch < old_end, EBlobExpired);
+    let max_ahead = system.max_epochs_ahead();
+    assert!(extra_epochs > 0 && extra_epochs <= max_ahead, EInvalidEpochsAhead);
+    assert!(old_end + extra_epochs - epoch <= max_ahead, EInvalidEpochsAhead);
+    price_of(blob.storage.storage_size, system.storage_price_per_mib_epoch(), extra_epochs)
 }
 
 /// Deletes a deletable, unexpired blob and gives back its `Storage` for reuse. If it was

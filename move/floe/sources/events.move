@@ -1378,6 +1378,96 @@ public(package) fun emit_blob_attribute_removed(
     event::emit(BlobAttributeRemoved { blob_object_id, blob_id, key });
 }
 
+// === shared_blob ===
+
+/// A certified, permanent `Blob` was wrapped in a shared, fundable `SharedBlob`
+/// (`shared_blob::new` / `new_funded`) by `creator`, with `funds` WAL to pay extensions.
+public struct SharedBlobCreated has copy, drop {
+    shared_blob_id: ID,
+    blob_object_id: ID,
+    blob_id: u256,
+    end_epoch: u64,
+    funds: u64,
+    creator: address,
+}
+
+public(package) fun emit_shared_blob_created(
+    shared_blob_id: ID,
+    blob_object_id: ID,
+    blob_id: u256,
+    end_epoch: u64,
+    funds: u64,
+    creator: address,
+) {
+    event::emit(SharedBlobCreated {
+        shared_blob_id,
+        blob_object_id,
+        blob_id,
+        end_epoch,
+        funds,
+        creator,
+    });
+}
+
+/// `funder` added `amount` WAL to a shared blob's funds (`shared_blob::fund`); `funds` is the
+/// balance after.
+public struct SharedBlobFunded has copy, drop {
+    shared_blob_id: ID,
+    blob_id: u256,
+    amount: u64,
+    funds: u64,
+    funder: address,
+}
+
+public(package) fun emit_shared_blob_funded(
+    shared_blob_id: ID,
+    blob_id: u256,
+    amount: u64,
+    funds: u64,
+    funder: address,
+) {
+    event::emit(SharedBlobFunded { shared_blob_id, blob_id, amount, funds, funder });
+}
+
+/// `extender` extended a shared blob from `old_end_epoch` to `new_end_epoch`, paying `price`
+/// out of its funds (`shared_blob::extend`); `funds` is the balance left. The wrapped blob's
+/// `BlobExtended` is emitted too.
+public struct SharedBlobExtended has copy, drop {
+    shared_blob_id: ID,
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    old_end_epoch: u64,
+    new_end_epoch: u64,
+    price: u64,
+    funds: u64,
+    extender: address,
+}
+
+public(package) fun emit_shared_blob_extended(
+    shared_blob_id: ID,
+    blob_object_id: ID,
+    blob_id: u256,
+    epoch: u64,
+    old_end_epoch: u64,
+    new_end_epoch: u64,
+    price: u64,
+    funds: u64,
+    extender: address,
+) {
+    event::emit(SharedBlobExtended {
+        shared_blob_id,
+        blob_object_id,
+        blob_id,
+        epoch,
+        old_end_epoch,
+        new_end_epoch,
+        price,
+        funds,
+        extender,
+    });
+}
+
 // === Test-only ===
 
 /// The source of a `WalBurned` event (tests check which source a burn recorded).
