@@ -50,6 +50,8 @@ pub enum ProjectionError {
 /// `/v1/events`) keeps them, and nothing else reads them.
 /// `PackageMigrated` names a package version no table tracks yet; `KeyServerRegistered` and
 /// `KeyServerUrlUpdated` describe Seal key servers, which clients read from their objects.
+/// `SharedBlob*` events: the wrapped blob's life is projected from its own `Blob*` events
+/// (`BlobExtended` moves its end epoch); shared blobs' funds have no table yet.
 /// The `Compute*` events (compute jobs and providers) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
@@ -63,6 +65,9 @@ pub const RAW_ONLY: &[&str] = &[
     "KeyServerRegistered",
     "KeyServerUrlUpdated",
     "PackageMigrated",
+    "SharedBlobCreated",
+    "SharedBlobExtended",
+    "SharedBlobFunded",
 ];
 
 /// Folds one event of module `floe::events` into `rows`; events of other types are kept only
