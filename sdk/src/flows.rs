@@ -441,6 +441,33 @@ impl Floe {
         .await
     }
 
+    /// Stores a file already encoded into a spill ([`SpilledPairs::encode`]): what
+    /// [`Floe::store_file`] does once the file is encoded, for callers that act on the blob ID
+    /// before paying (a publisher answers `alreadyCertified` without storing again).
+    pub async fn store_spilled<D: NodeDirectory>(
+        &mut self,
+        nodes: &D,
+        metadata: &BlobMetadata,
+        pairs: &SpilledPairs,
+        epochs_ahead: u64,
+        deletable: bool,
+    ) -> Result<StoredBlob, FlowError> {
+        let system = self.system().await?;
+        let committee = Committee::from_system(&system);
+        if committee.members.is_empty() {
+            return Err(FlowError::NoCommittee);
+        }
+        self.store_encoded(
+            nodes,
+            (system, committee),
+            metadata,
+            pairs,
+            epochs_ahead,
+            deletable,
+        )
+        .await
+    }
+
     /// Registers (or resumes) an encoded blob, sends its pairs and certifies it, riding
     /// through epoch changes.
     async fn store_encoded<D: NodeDirectory, P: Pairs + ?Sized>(
