@@ -21,6 +21,7 @@
 //! recovery_round_mib = 64               # symbol bytes one round may bring in
 //! max_inflight_upload_bytes = 268435456 # upload bodies held in memory at once (256 MiB)
 //! upload_wait_ms = 10000                # how long an upload waits for that budget, then 503
+//! answer_challenges = true              # false: a dishonest operator's node (see below)
 //!
 //! [[licensed]]                          # blobs that belong to a model
 //! blob_id = "…"                         # base64url
@@ -85,6 +86,10 @@ fn default_committee_poll() -> u64 {
     60_000
 }
 
+fn default_answer_challenges() -> bool {
+    true
+}
+
 /// The node's configuration file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +134,12 @@ pub struct NodeConfig {
     /// How long an upload waits for its share of that budget before a 503 with Retry-After.
     #[serde(default = "default_upload_wait_ms")]
     pub upload_wait_ms: u64,
+    /// `false` runs the node as a dishonest operator would: it stores, serves, migrates and
+    /// signals sync like any other, but leaves the challenges issued to it unanswered, so
+    /// `challenge::slash_missed` can be called on them after their deadline. It exists to show
+    /// on a real network what slashing does (and that its operator gains nothing from it).
+    #[serde(default = "default_answer_challenges")]
+    pub answer_challenges: bool,
     #[serde(default)]
     pub licensed: Vec<Licensed>,
 }
@@ -206,6 +217,7 @@ mod tests {
         assert_eq!(config.max_request_skew_ms, 60_000);
         assert_eq!(config.max_inflight_upload_bytes, 256 << 20);
         assert_eq!(config.upload_wait_ms, 10_000);
+        assert!(config.answer_challenges);
         assert_eq!(config.licensed[0].model_id, Address::from_static("0x7"));
         let err = NodeConfig::parse("listen = 1", Path::new("."), Path::new("bad.toml"));
         assert!(matches!(err, Err(ConfigError::Parse { .. })));

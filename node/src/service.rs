@@ -253,6 +253,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             operator,
             store: store.clone(),
             gas_budget: floe_sdk::tx::DEFAULT_GAS_BUDGET,
+            answer_challenges: config.answer_challenges,
             lifecycle: follows.then(|| Lifecycle {
                 progress: progress.clone(),
                 wake: wake.clone(),

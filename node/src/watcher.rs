@@ -49,6 +49,9 @@ pub struct Responder {
     pub operator: Ed25519PrivateKey,
     pub store: Arc<Store>,
     pub gas_budget: u64,
+    /// `false`: this node's challenges are logged and left unanswered (the config's
+    /// `answer_challenges`, a dishonest operator's node); everything else is followed as usual.
+    pub answer_challenges: bool,
     /// Where blob lifecycle events are reported: recovery's progress (the epoch changes seen)
     /// and its wake-up. `None` when the node runs no recovery.
     pub lifecycle: Option<Lifecycle>,
@@ -380,6 +383,14 @@ impl Responder {
                 }
                 let id = challenge.challenge_id;
                 tracing::info!(challenge = id, blob = %challenge.blob_id, shard = challenge.shard, "challenged");
+                if !self.answer_challenges {
+                    tracing::warn!(
+                        challenge = id,
+                        deadline_ms = challenge.deadline_ms,
+                        "challenge left unanswered on purpose (answer_challenges = false): the node can be slashed after the deadline"
+                    );
+                    continue;
+                }
                 match self.respond_retrying(challenge).await {
                     Ok(digest) => tracing::info!(challenge = id, %digest, "challenge answered"),
                     Err(e) => {

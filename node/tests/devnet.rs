@@ -101,6 +101,7 @@ async fn start_nodes(
                 operator: operator_key(i),
                 store,
                 gas_budget: tx::DEFAULT_GAS_BUDGET,
+                answer_challenges: true,
                 lifecycle: None,
             };
             watchers.push(tokio::spawn(responder.run(Some(0))));
