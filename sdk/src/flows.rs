@@ -221,6 +221,20 @@ impl StoragePrice {
     }
 }
 
+/// `blob::extension_price`'s arithmetic: ⌈storage size / MiB⌉ × price per MiB-epoch ×
+/// `extra_epochs`, what `extend_blob_with_payment` and `shared_blob::extend` charge.
+pub fn extension_price(
+    storage_size: u64,
+    price_per_mib_epoch: u64,
+    extra_epochs: u64,
+) -> Result<u64, FlowError> {
+    storage_size
+        .div_ceil(MIB)
+        .checked_mul(price_per_mib_epoch)
+        .and_then(|v| v.checked_mul(extra_epochs))
+        .ok_or(FlowError::PriceOverflow)
+}
+
 /// A signer bound to a network: the client, Floe's objects and the key that pays and signs.
 pub struct Floe {
     pub client: FloeClient,
@@ -710,14 +724,11 @@ impl Floe {
     ) -> Result<ExtendedBlob, FlowError> {
         let system = self.system().await?;
         let blob = self.blob_object(blob_object).await?;
-        let price = blob
-            .blob
-            .storage
-            .storage_size
-            .div_ceil(MIB)
-            .checked_mul(system.storage_price_per_mib_epoch)
-            .and_then(|v| v.checked_mul(extra_epochs))
-            .ok_or(FlowError::PriceOverflow)?;
+        let price = extension_price(
+            blob.blob.storage.storage_size,
+            system.storage_price_per_mib_epoch,
+            extra_epochs,
+        )?;
         let mut builder = TransactionBuilder::new();
         let (source, payment) = self.exact_payment(&mut builder, price).await?;
         let blob = builder.object(owned(&blob.object));
@@ -1140,7 +1151,7 @@ fn pick_coins(coins: &[CoinRef], needed: u64) -> Result<Vec<CoinRef>, FlowError>
     Ok(chosen)
 }
 
-fn owned(reference: &ObjectReference) -> ObjectInput {
+pub(crate) fn owned(reference: &ObjectReference) -> ObjectInput {
     ObjectInput::owned(
         *reference.object_id(),
         reference.version(),

@@ -16,6 +16,7 @@
 //! - [`range_read`]: byte ranges of a blob from only the primary slivers that hold them,
 //!   as one read or as a stream of rows.
 //! - [`quilt`]: many small files in one blob, each read alone by identifier through ranges.
+//! - [`shared_blob`]: share a blob with funds anyone may add to and spend on its extension.
 //! - [`keeper`]: advance epochs, issue challenges and slash missed ones, as anyone may.
 //! - [`reconnect`]: when a long-lived stream's reconnects are worth a warning.
 
@@ -47,6 +48,7 @@ pub mod nodes;
 pub mod quilt;
 pub mod range_read;
 pub mod reconnect;
+pub mod shared_blob;
 pub mod slivers;
 pub mod stream;
 pub mod tx;
