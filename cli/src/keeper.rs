@@ -7,8 +7,9 @@ use floe_sdk::keeper::Keeper;
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
 use floe_sdk::{Floe, FlowError, NetworkConfig};
 
-/// Runs forever, checking the chain every `tick`.
-pub async fn run(network: NetworkConfig, key: Ed25519PrivateKey, tick: Duration) {
+/// Runs forever, checking the chain every `tick`; with `slashes` false it leaves missed
+/// challenges to be slashed by someone else (`Keeper::leaving_slashing`).
+pub async fn run(network: NetworkConfig, key: Ed25519PrivateKey, tick: Duration, slashes: bool) {
     let floe = loop {
         match connect(&network, &key).await {
             Ok(floe) => break floe,
@@ -18,7 +19,13 @@ pub async fn run(network: NetworkConfig, key: Ed25519PrivateKey, tick: Duration)
             }
         }
     };
-    Keeper::new(floe).run(tick).await;
+    let keeper = Keeper::new(floe);
+    let keeper = if slashes {
+        keeper
+    } else {
+        keeper.leaving_slashing()
+    };
+    keeper.run(tick).await;
 }
 
 async fn connect(network: &NetworkConfig, key: &Ed25519PrivateKey) -> Result<Floe, FlowError> {

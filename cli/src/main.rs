@@ -3,6 +3,7 @@
 
 mod amount;
 mod attributes;
+mod challenge;
 mod commands;
 mod compute;
 mod encrypted;
@@ -13,6 +14,7 @@ mod output;
 mod quilt;
 mod report;
 mod session;
+mod shared_blob;
 mod up;
 
 use std::net::SocketAddr;
@@ -98,13 +100,36 @@ enum Command {
         blob_object_id: Address,
     },
     /// Keep one of your blob objects for more epochs, paid in WAL; prints the new end epoch
-    /// and the price.
+    /// and the price. With --shared, anyone's shared blob, paid out of its funds.
     Extend {
+        /// A blob object of yours, or with --shared a shared blob (`floe share`).
         #[arg(value_parser = object_id::parse)]
         blob_object_id: Address,
         /// Epochs to add to its end epoch.
         #[arg(long)]
         epochs: u64,
+        /// The ID is a shared blob's: extend it out of its funds (anyone may).
+        #[arg(long)]
+        shared: bool,
+    },
+    /// Share one of your certified, permanent blob objects: anyone may then fund it and extend
+    /// it from its funds; nobody, you included, can delete it or take it back. Prints the
+    /// shared blob's ID.
+    Share {
+        #[arg(value_parser = object_id::parse)]
+        blob_object_id: Address,
+        /// WAL to put in its funds now, e.g. 10 or 0.5.
+        #[arg(long, value_parser = amount::parse_wal, default_value = "0")]
+        amount: u64,
+    },
+    /// Add WAL to a shared blob's funds, which pay for its extensions; anyone may, nothing is
+    /// paid back.
+    FundSharedBlob {
+        #[arg(value_parser = object_id::parse)]
+        shared_blob_id: Address,
+        /// WAL to add, e.g. 10 or 0.5.
+        #[arg(long, value_parser = amount::parse_wal)]
+        amount: u64,
     },
     /// Your blob objects: blob ID, object ID, size, certified or not, end epoch, deletable.
     ListBlobs {
@@ -164,6 +189,10 @@ enum Command {
     /// Compute jobs: providers run a model on an input; k matching results settle the job.
     #[command(subcommand)]
     Compute(compute::ComputeCommand),
+    /// Availability challenges: list the open ones, slash one left unanswered (anyone may;
+    /// the caller gets nothing).
+    #[command(subcommand)]
+    Challenge(challenge::ChallengeCommand),
     /// Serve blobs over HTTP with Walrus's routes: GET /v1/blobs/{blob_id}, byte ranges.
     Aggregator {
         /// Address to listen on.
@@ -238,6 +267,15 @@ struct UpArgs {
     /// The publisher's address (default 127.0.0.1:31416, or any free port if that is taken).
     #[arg(long)]
     publisher: Option<SocketAddr>,
+    /// Run node N (0-based, repeatable) as a dishonest operator's: it never answers its
+    /// challenges, so the keeper slashes it after each deadline. For tests and demos of
+    /// slashing (node/README.md, `answer_challenges`).
+    #[arg(long = "dishonest-node", value_name = "N", hide = true)]
+    dishonest_nodes: Vec<usize>,
+    /// The keeper advances epochs and issues challenges but slashes nothing, leaving missed
+    /// challenges to `floe challenge slash` (so a test can have a node's own operator slash it).
+    #[arg(long, hide = true)]
+    keeper_leaves_slashing: bool,
 }
 
 #[derive(Subcommand)]
@@ -412,6 +450,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 checkpoint_interval_ms: args.checkpoint_ms,
                 aggregator: args.aggregator,
                 publisher: args.publisher,
+                dishonest_nodes: args.dishonest_nodes,
+                keeper_slashes: !args.keeper_leaves_slashing,
             };
             up::run(&session.home, options).await
         }
@@ -438,7 +478,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Extend {
             blob_object_id,
             epochs,
+            shared: false,
         } => commands::extend(&session, blob_object_id, epochs).await,
+        Command::Extend {
+            blob_object_id,
+            epochs,
+            shared: true,
+        } => shared_blob::extend(&session, blob_object_id, epochs).await,
+        Command::Share {
+            blob_object_id,
+            amount,
+        } => shared_blob::share(&session, blob_object_id, amount).await,
+        Command::FundSharedBlob {
+            shared_blob_id,
+            amount,
+        } => shared_blob::fund(&session, shared_blob_id, amount).await,
         Command::ListBlobs { json } => commands::list_blobs(&session, json).await,
         Command::BlobStatus { blob_id, json } => {
             commands::blob_status(&session, &blob_id, json).await
@@ -515,6 +569,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             commands::license_show(&session, license_id).await
         }
         Command::Compute(command) => compute::dispatch(&session, command).await,
+        Command::Challenge(command) => challenge::run(&session, command).await,
         Command::Aggregator { bind } => {
             let options = floe_gateway::PublisherOptions::default();
             let role = floe_gateway::Role::Aggregator;

@@ -43,6 +43,12 @@ pub struct UpOptions {
     pub aggregator: Option<SocketAddr>,
     /// The publisher's address; `None`: 127.0.0.1:31416, or any free port if taken.
     pub publisher: Option<SocketAddr>,
+    /// Nodes (by index) run as a dishonest operator's: `answer_challenges = false`, so the
+    /// challenges issued to them go unanswered and can be slashed.
+    pub dishonest_nodes: Vec<usize>,
+    /// Whether the keeper slashes missed challenges (else it leaves them to anyone who calls
+    /// `floe challenge slash`).
+    pub keeper_slashes: bool,
 }
 
 /// A storage node's identity, kept in its directory so restarts keep it.
@@ -150,9 +156,10 @@ fn write_node_config(
     node_id: Address,
     node_cap: Address,
     poll_ms: u64,
+    answer_challenges: bool,
 ) -> anyhow::Result<NodeConfig> {
     let path = dir.join("node.toml");
-    let text = format!(
+    let mut text = format!(
         "# Written by `floe up`; `floe-node run --config {}` runs this node on its own.\n\
          listen = \"{}\"\n\
          data_dir = \"store\"\n\
@@ -166,6 +173,12 @@ fn write_node_config(
         identity.listen,
         toml::Value::String(network_file.display().to_string()),
     );
+    if !answer_challenges {
+        text.push_str(
+            "# `floe up --dishonest-node`: this node leaves its challenges unanswered.\n\
+             answer_challenges = false\n",
+        );
+    }
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(NodeConfig::load(&path)?)
 }
@@ -313,6 +326,17 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
             options.shards
         );
     }
+    if let Some(index) = options
+        .dishonest_nodes
+        .iter()
+        .find(|&&i| i >= options.nodes)
+    {
+        bail!(
+            "--dishonest-node {index} names no node: there are {} nodes\npass a node index from 0 to {}",
+            options.nodes,
+            options.nodes - 1
+        );
+    }
 
     std::fs::create_dir_all(home.root())
         .with_context(|| format!("creating {}", home.root().display()))?;
@@ -377,7 +401,14 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
             node_id,
             node_cap,
             poll_ms,
+            !options.dishonest_nodes.contains(&i),
         )?;
+        if !config.answer_challenges {
+            tracing::warn!(
+                node = i,
+                "node-{i} runs dishonest: it leaves its challenges unanswered"
+            );
+        }
         let node = floe_node::service::start(config)
             .await
             .with_context(|| format!("starting storage node {i}"))?;
@@ -413,6 +444,7 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
         network.clone(),
         keeper_key,
         Duration::from_millis((options.epoch_ms / 20).clamp(200, 5_000)),
+        options.keeper_slashes,
     ));
 
     let gateways = start_gateways(home, &network, &options)

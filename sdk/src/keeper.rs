@@ -17,7 +17,11 @@ use sui_sdk_types::{Address, Identifier, TypeTag};
 use sui_transaction_builder::{Function, TransactionBuilder};
 
 use crate::client::ClientError;
-use crate::move_types::{self, blob::BlobRegistry, challenge::ChallengeBoard};
+use crate::move_types::{
+    self,
+    blob::BlobRegistry,
+    challenge::{Challenge, ChallengeBoard},
+};
 use crate::{Floe, FlowError, calls};
 
 /// What one [`Keeper::step`] did.
@@ -36,6 +40,8 @@ pub struct Keeper {
     floe: Floe,
     /// Every challenge below this ID is known to be answered or slashed.
     lowest_open: u64,
+    /// Whether missed challenges are slashed by this keeper.
+    slashes: bool,
 }
 
 impl Keeper {
@@ -44,7 +50,17 @@ impl Keeper {
         Self {
             floe,
             lowest_open: 0,
+            slashes: true,
         }
+    }
+
+    /// This keeper advances epochs and issues challenges but slashes nothing: slashing is
+    /// left to whoever else calls `slash_missed` (anyone may). A network can run such a keeper
+    /// to see who would slash, and what they would gain; `floe up --keeper-leaves-slashing`
+    /// does, so a test can have a node's own operator slash it.
+    pub fn leaving_slashing(mut self) -> Self {
+        self.slashes = false;
+        self
     }
 
     /// One look at the chain: advance the epoch, issue challenges, slash missed ones —
@@ -98,6 +114,9 @@ impl Keeper {
             );
         }
 
+        if !self.slashes {
+            return Ok(report);
+        }
         // Challenges issued above are looked at from the next step on.
         let open_table = move_types::address_of(&board.open.id.id);
         let mut lowest_open = board.next_challenge_id;
@@ -106,13 +125,9 @@ impl Keeper {
                 continue; // answered or slashed
             };
             if now > deadline_ms {
-                let mut builder = TransactionBuilder::new();
-                let empty = calls::challenge::slash_missed(&mut builder, &self.floe.objects, id);
-                let wal = move_types::wal_type(self.floe.objects.original_package);
-                builder.move_call(coin_destroy_zero(wal), vec![empty]);
-                match self.floe.execute(builder).await {
-                    Ok(executed) => {
-                        tracing::warn!(challenge = id, digest = %executed.digest, "unanswered challenge slashed");
+                match slash_missed(&mut self.floe, id).await {
+                    Ok(slash) => {
+                        tracing::warn!(challenge = id, digest = %slash.digest, "unanswered challenge slashed");
                         report.slashed.push(id);
                         continue;
                     }
@@ -131,27 +146,8 @@ impl Keeper {
 
     /// The deadline of challenge `id` if it is still open (its entry in the board's table).
     async fn open_deadline(&mut self, table: Address, id: u64) -> Result<Option<u64>, FlowError> {
-        #[derive(serde::Deserialize)]
-        struct Field {
-            _id: move_types::UID,
-            _name: u64,
-            value: move_types::challenge::Challenge,
-        }
-        let field_id = table.derive_dynamic_child_id(
-            &TypeTag::U64,
-            &bcs::to_bytes(&id).expect("a u64 always serializes"),
-        );
-        match self
-            .floe
-            .read_object::<Field>(field_id, "dynamic_field::Field<u64, Challenge>")
-            .await
-        {
-            Ok(field) => Ok(Some(field.value.deadline_ms)),
-            Err(FlowError::Client(ClientError::ObjectNotFound(_) | ClientError::NotFound(_))) => {
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
+        let challenge = open_challenge_in(&mut self.floe, table, id).await?;
+        Ok(challenge.map(|c| c.deadline_ms))
     }
 
     /// Steps every `tick` forever, logging failures and carrying on.
@@ -163,6 +159,150 @@ impl Keeper {
             tokio::time::sleep(tick).await;
         }
     }
+}
+
+/// The entry of the board's `open` table for challenge `id`.
+#[derive(serde::Deserialize)]
+struct OpenField {
+    _id: move_types::UID,
+    _name: u64,
+    value: Challenge,
+}
+
+/// The object ID of challenge `id`'s entry in the board's `open` table (`table`).
+fn open_field_id(table: Address, id: u64) -> Address {
+    table.derive_dynamic_child_id(
+        &TypeTag::U64,
+        &bcs::to_bytes(&id).expect("a u64 always serializes"),
+    )
+}
+
+/// Challenge `id` if it is still open in the board's `open` table (`table`).
+async fn open_challenge_in(
+    floe: &mut Floe,
+    table: Address,
+    id: u64,
+) -> Result<Option<Challenge>, FlowError> {
+    match floe
+        .read_object::<OpenField>(
+            open_field_id(table, id),
+            "dynamic_field::Field<u64, Challenge>",
+        )
+        .await
+    {
+        Ok(field) => Ok(Some(field.value)),
+        Err(FlowError::Client(ClientError::ObjectNotFound(_) | ClientError::NotFound(_))) => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Every challenge still open on the board (neither answered nor slashed), by ID: the
+/// board's table entries, read in batches.
+pub async fn open_challenges(floe: &mut Floe) -> Result<Vec<(u64, Challenge)>, FlowError> {
+    const BATCH: u64 = 200;
+    let board: ChallengeBoard = floe
+        .read_object(floe.objects.challenge_board.id, "challenge::ChallengeBoard")
+        .await?;
+    let table = move_types::address_of(&board.open.id.id);
+    let mut open = Vec::new();
+    let mut start = 0;
+    while start < board.next_challenge_id {
+        let end = (start + BATCH).min(board.next_challenge_id);
+        let ids: Vec<Address> = (start..end).map(|id| open_field_id(table, id)).collect();
+        for (id, object) in (start..end).zip(floe.client.objects(&ids).await?) {
+            let Some(object) = object else { continue };
+            let contents = object.as_struct().map(|o| o.contents()).unwrap_or_default();
+            let field: OpenField = bcs::from_bytes(contents).map_err(|e| FlowError::BadObject {
+                id: object.object_id(),
+                expected: "dynamic_field::Field<u64, Challenge>",
+                message: e.to_string(),
+            })?;
+            open.push((id, field.value));
+        }
+        start = end;
+    }
+    Ok(open)
+}
+
+/// Open challenge `id`, or `None` once it was answered or slashed (or was never issued).
+pub async fn open_challenge(floe: &mut Floe, id: u64) -> Result<Option<Challenge>, FlowError> {
+    let board: ChallengeBoard = floe
+        .read_object(floe.objects.challenge_board.id, "challenge::ChallengeBoard")
+        .await?;
+    let table = move_types::address_of(&board.open.id.id);
+    open_challenge_in(floe, table, id).await
+}
+
+/// What one `challenge::slash_missed` did, read from its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slash {
+    pub digest: sui_sdk_types::Digest,
+    pub challenge_id: u64,
+    pub node_id: Address,
+    /// The epoch the challenge was issued in.
+    pub epoch: u64,
+    /// WAL taken from the node's pool.
+    pub slashed: u64,
+    /// WAL of it burned (the burn share and the rounding dust).
+    pub burned: u64,
+    /// WAL of it paid to each other committee member's pool (its commission included).
+    pub rewarded: Vec<(Address, u64)>,
+    /// WAL paid to the caller (`ChallengeSlashed.reward`; the rule makes it 0).
+    pub caller_reward: u64,
+    /// The slashed pool's active stake afterwards.
+    pub pool_stake_after: u64,
+}
+
+/// Slashes challenge `id`, missed past its deadline, as `floe`'s sender (anyone may); the
+/// always-empty coin `slash_missed` returns is destroyed in the same transaction.
+pub async fn slash_missed(floe: &mut Floe, id: u64) -> Result<Slash, FlowError> {
+    use move_types::events::{ChallengeSlashed, PoolRewarded, PoolSlashed};
+    let mut builder = TransactionBuilder::new();
+    let empty = calls::challenge::slash_missed(&mut builder, &floe.objects, id);
+    let wal = move_types::wal_type(floe.objects.original_package);
+    builder.move_call(coin_destroy_zero(wal), vec![empty]);
+    let executed = floe.execute(builder).await?;
+    let slashed: ChallengeSlashed = crate::flows::event(&executed, "ChallengeSlashed")?;
+    let package = floe.objects.original_package;
+    let mut rewarded = Vec::new();
+    let mut pool_stake_after = 0;
+    for event in &executed.events {
+        let tag = &event.type_;
+        if *tag.address() != package || tag.module().as_str() != "events" {
+            continue;
+        }
+        let bad = |event: &'static str, e: bcs::Error| FlowError::BadEvent {
+            event,
+            digest: executed.digest,
+            message: e.to_string(),
+        };
+        match tag.name().as_str() {
+            "PoolRewarded" => {
+                let reward: PoolRewarded =
+                    bcs::from_bytes(&event.contents).map_err(|e| bad("PoolRewarded", e))?;
+                rewarded.push((move_types::address_of(&reward.node_id), reward.reward));
+            }
+            "PoolSlashed" => {
+                let pool: PoolSlashed =
+                    bcs::from_bytes(&event.contents).map_err(|e| bad("PoolSlashed", e))?;
+                pool_stake_after = pool.pool_stake;
+            }
+            _ => {}
+        }
+    }
+    Ok(Slash {
+        digest: executed.digest,
+        challenge_id: slashed.challenge_id,
+        node_id: move_types::address_of(&slashed.node_id),
+        epoch: slashed.epoch,
+        slashed: slashed.slashed,
+        burned: slashed.burned,
+        rewarded,
+        caller_reward: slashed.reward,
+        pool_stake_after,
+    })
 }
 
 /// `0x2::coin::destroy_zero<coin_type>`: `slash_missed` returns an empty coin, which is
