@@ -14,10 +14,11 @@ mod package;
 use std::path::{Path, PathBuf};
 
 /// The modules whose handlers are typed functions registered by generated code.
-const TYPED_MODULES: [&str; 11] = [
+const TYPED_MODULES: [&str; 12] = [
     "blob",
     "challenge",
     "compute",
+    "dataset",
     "key_server",
     "license",
     "model",

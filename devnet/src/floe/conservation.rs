@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use floe_sdk::move_types::compute::{ComputeProvider, Job};
+use floe_sdk::move_types::dataset::Dataset;
 use floe_sdk::move_types::{events::WalBurned, model::Model, staking_pool::StakingPool};
 use sui_sdk_types::{Object, TypeTag};
 
@@ -47,7 +48,13 @@ pub fn wal_in(object: &Object) -> u64 {
         return objects::coin_value(contents).unwrap_or(0);
     }
     if *type_ == tag("model", "Model") {
-        return bcs::from_bytes::<Model>(contents).map_or(0, |m| m.revenue.value);
+        // The owner's revenue and what is set aside for the model's datasets.
+        return bcs::from_bytes::<Model>(contents).map_or(0, |m| {
+            m.revenue.value + m.dataset_shares.iter().map(|d| d.pending.value).sum::<u64>()
+        });
+    }
+    if *type_ == tag("dataset", "Dataset") {
+        return bcs::from_bytes::<Dataset>(contents).map_or(0, |d| d.pool.value);
     }
     if *type_ == tag("compute", "ComputeProvider") {
         return bcs::from_bytes::<ComputeProvider>(contents).map_or(0, |p| p.stake.value);

@@ -90,7 +90,7 @@ fn take_payment(
         .expect("bps <= BPS, so the fee is at most the price");
     let fee_burned = wal::burn_balance(ctx, treasury, fee, SOURCE_LICENSE_FEE)?;
     let seller_revenue = paid - fee;
-    model::add_revenue(model, seller_revenue)?;
+    model::add_revenue(ctx, model, seller_revenue)?;
     Ok((fee_burned, seller_revenue))
 }
 

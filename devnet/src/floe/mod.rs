@@ -17,6 +17,7 @@ pub mod blob;
 pub mod challenge;
 pub mod compute;
 pub mod conservation;
+pub mod dataset;
 pub mod genesis;
 pub mod key_server;
 pub mod license;
@@ -65,6 +66,7 @@ pub fn register(registry: &mut HandlerRegistry) {
     model::register(registry);
     license::register(registry);
     compute::register(registry);
+    dataset::register(registry);
     key_server::register(registry);
     version::register(registry);
     upgrade::register(registry);

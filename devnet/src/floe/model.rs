@@ -1,17 +1,17 @@
 //! `floe::model`: models for sale, their immutable versions (each a certified blob) and the
 //! license revenue they accrue.
 //!
-//! Mirrors `move/floe/sources/model.move` function by function. `authorize` and
-//! `add_revenue` (`public(package)` in Move) are plain functions here because
-//! `floe::license` calls them. `version` returns a reference and the `version_*` reads take a
+//! Mirrors `move/floe/sources/model.move` function by function. `authorize`,
+//! `add_revenue`, `set_dataset_share` and `take_dataset_share` (`public(package)` in Move) are
+//! plain functions here because `floe::license` and `floe::dataset` call them. `version` returns a reference and the `version_*` reads take a
 //! `&ModelVersion` that no transaction can obtain, so none of them has a handler.
 
 use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::events::{
-    ModelDescriptionUpdated, ModelOwnerChanged, ModelRegistered, ModelRevenueWithdrawn,
-    ModelVersionPublished,
+    DatasetRevenueAccrued, ModelDatasetShareSet, ModelDescriptionUpdated, ModelOwnerChanged,
+    ModelRegistered, ModelRevenueWithdrawn, ModelVersionPublished,
 };
-use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
+use floe_sdk::move_types::model::{DatasetShare, Model, ModelCap, ModelVersion};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::{self, Balance, MoveString};
 use moverox_sui::sui::vec_map::{Entry, VecMap};
@@ -38,6 +38,10 @@ pub const MAX_DESCRIPTION_LENGTH: usize = 4096;
 pub const MAX_ARCHITECTURE_LENGTH: usize = 128;
 pub const MAX_DATASET_HASH_LENGTH: usize = 64;
 pub const MAX_METRICS: usize = 32;
+/// Most datasets one model shares its revenue with.
+pub const MAX_DATASETS: usize = 16;
+/// Basis-point denominator.
+pub const BPS: u64 = 10_000;
 
 include!(concat!(env!("OUT_DIR"), "/floe_model.rs"));
 
@@ -130,19 +134,153 @@ pub fn authorize(
     Ok(())
 }
 
-/// `model::add_revenue`: credits the seller's share of a license sale.
-pub fn add_revenue(model: &mut Model, amount: u64) -> Result<(), ExecutionError> {
+/// The ID of a model (its UID's address).
+pub fn model_id_of(model: &Model) -> Address {
+    Address::new(model.id.id.bytes.into_inner())
+}
+
+/// `model::add_revenue`: credits revenue to the model; each dataset's share (`bps` of it,
+/// rounded down) is set aside for the dataset (`DatasetRevenueAccrued`), the rest accrues to
+/// the owner.
+pub fn add_revenue(
+    ctx: &mut CallContext<'_>,
+    model: &mut Model,
+    amount: u64,
+) -> Result<(), ExecutionError> {
     model.total_revenue = model
         .total_revenue
         .checked_add(amount)
         .ok_or_else(|| arithmetic_error(MODULE))?;
+    let model_id = model_id_of(model);
+    let mut rest = amount;
+    for share in &mut model.dataset_shares {
+        let part = u64::try_from(u128::from(amount) * u128::from(share.bps) / u128::from(BPS))
+            .expect("the shares add up to at most BPS, so a part is at most the amount");
+        if part > 0 {
+            // The parts add up to at most the amount, so `rest` never goes below 0.
+            rest -= part;
+            share.pending.value = share
+                .pending
+                .value
+                .checked_add(part)
+                .ok_or_else(|| arithmetic_error("balance"))?;
+            share.total = share
+                .total
+                .checked_add(part)
+                .ok_or_else(|| arithmetic_error(MODULE))?;
+            emit(
+                ctx,
+                "DatasetRevenueAccrued",
+                &DatasetRevenueAccrued {
+                    model_id: move_types::id(model_id),
+                    dataset_id: share.dataset_id.clone(),
+                    amount: part,
+                    pending: share.pending.value,
+                },
+            )?;
+        }
+    }
     // `balance::join` aborts on overflow too; the supply bounds every balance, so it holds.
     model.revenue.value = model
         .revenue
         .value
-        .checked_add(amount)
+        .checked_add(rest)
         .ok_or_else(|| arithmetic_error("balance"))?;
     Ok(())
+}
+
+/// `model::find_share`: the index of the share of `dataset_id`.
+fn find_share(model: &Model, dataset_id: Address) -> Option<usize> {
+    model
+        .dataset_shares
+        .iter()
+        .position(|s| move_types::address_of(&s.dataset_id) == dataset_id)
+}
+
+/// `model::shared_bps`: the sum of the datasets' shares.
+fn total_shared_bps(model: &Model) -> u64 {
+    model.dataset_shares.iter().map(|s| s.bps).sum()
+}
+
+/// `model::set_dataset_share(self, cap, version_number, dataset_id, bps, ctx)`, called by
+/// `dataset::train_on` with a dataset it has checked exists. Aborts `EWrongVersion`,
+/// `EWrongCap`, `EVersionNotFound`, `EZeroShare`, `EShareLowered`, `ESharesTooHigh`,
+/// `ETooManyDatasets`, located in `model::set_dataset_share` (`EWrongCap` in `authorize`).
+pub fn set_dataset_share(
+    ctx: &mut CallContext<'_>,
+    model: &mut Obj<Model>,
+    cap: &Obj<ModelCap>,
+    version_number: u64,
+    dataset_id: Address,
+    bps: u64,
+) -> Result<(), ExecutionError> {
+    const FUNCTION: &str = "set_dataset_share";
+    version::assert_current(model.version)?;
+    let model_id = model.id;
+    authorize(ctx, model_id, &mut model.value, cap.id, &cap.value)?;
+    if !table_contains(ctx, &model.versions, &versions_types(), &version_number)? {
+        return Err(abort_at(MODULE, FUNCTION, E_VERSION_NOT_FOUND));
+    }
+    if bps == 0 {
+        return Err(abort_at(MODULE, FUNCTION, E_ZERO_SHARE));
+    }
+    let found = find_share(model, dataset_id);
+    let old_bps = found.map_or(0, |i| model.dataset_shares[i].bps);
+    if bps < old_bps && model.total_revenue != 0 {
+        return Err(abort_at(MODULE, FUNCTION, E_SHARE_LOWERED));
+    }
+    let total_bps = total_shared_bps(model) - old_bps + bps;
+    if total_bps > BPS {
+        return Err(abort_at(MODULE, FUNCTION, E_SHARES_TOO_HIGH));
+    }
+    match found {
+        Some(i) => model.dataset_shares[i].bps = bps,
+        None => {
+            if model.dataset_shares.len() >= MAX_DATASETS {
+                return Err(abort_at(MODULE, FUNCTION, E_TOO_MANY_DATASETS));
+            }
+            model.dataset_shares.push(DatasetShare::new(
+                move_types::id(dataset_id),
+                bps,
+                Balance::new(0),
+                0,
+            ));
+        }
+    }
+    let owner = move_address(ctx.sender());
+    emit(
+        ctx,
+        "ModelDatasetShareSet",
+        &ModelDatasetShareSet {
+            model_id: move_types::id(model_id),
+            version: version_number,
+            dataset_id: move_types::id(dataset_id),
+            old_bps,
+            new_bps: bps,
+            total_bps,
+            owner,
+        },
+    )?;
+    Ok(())
+}
+
+/// `model::take_dataset_share`: takes everything set aside for `dataset_id` (0 if the model
+/// does not name it).
+pub fn take_dataset_share(model: &mut Model, dataset_id: Address) -> u64 {
+    match find_share(model, dataset_id) {
+        Some(i) => std::mem::take(&mut model.dataset_shares[i].pending.value),
+        None => 0,
+    }
+}
+
+/// `model::dataset_share_bps`: the share of `dataset_id`, 0 if not named.
+pub fn share_bps_of(model: &Model, dataset_id: Address) -> u64 {
+    find_share(model, dataset_id).map_or(0, |i| model.dataset_shares[i].bps)
+}
+
+/// `model::dataset_share_pending`: set aside for `dataset_id`, 0 if not named.
+pub fn share_pending_of(model: &Model, dataset_id: Address) -> u64 {
+    find_share(model, dataset_id).map_or(0, |i| model.dataset_shares[i].pending.value)
 }
 
 // === Handlers ===
@@ -178,6 +316,7 @@ fn register_model(
         table_new(ctx),
         Balance::new(0),
         0,
+        Vec::new(),
     );
     emit(
         ctx,
@@ -409,6 +548,32 @@ fn revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, Executi
 /// `total_revenue(self: &Model): u64`
 fn total_revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(model.value.total_revenue)
+}
+
+/// `shared_bps(self: &Model): u64`
+fn shared_bps(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
+    Ok(total_shared_bps(&model))
+}
+
+/// `dataset_share_bps(self: &Model, dataset_id: ID): u64`
+fn dataset_share_bps(
+    _ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
+    dataset_id: move_types::ID,
+) -> Result<u64, ExecutionError> {
+    Ok(share_bps_of(&model, move_types::address_of(&dataset_id)))
+}
+
+/// `dataset_share_pending(self: &Model, dataset_id: ID): u64`
+fn dataset_share_pending(
+    _ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
+    dataset_id: move_types::ID,
+) -> Result<u64, ExecutionError> {
+    Ok(share_pending_of(
+        &model,
+        move_types::address_of(&dataset_id),
+    ))
 }
 
 /// `cap_model_id(cap: &ModelCap): ID`

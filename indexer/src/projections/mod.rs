@@ -53,6 +53,8 @@ pub enum ProjectionError {
 /// `SharedBlob*` events: the wrapped blob's life is projected from its own `Blob*` events
 /// (`BlobExtended` moves its end epoch); shared blobs' funds have no table yet.
 /// The `Compute*` events (compute jobs and providers) have no table yet.
+/// The dataset events (`Contribution*`, `Dataset*`, `ModelDatasetShareSet`) have no table
+/// yet: contributor revenue share is read from the `Dataset` and `Model` objects.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
     "ComputeJobCreated",
@@ -62,8 +64,15 @@ pub const RAW_ONLY: &[&str] = &[
     "ComputeProviderSlashed",
     "ComputeProviderUpdated",
     "ComputeResultSubmitted",
+    "ContributionAdded",
+    "ContributionClaimed",
+    "ContributionWeightSet",
+    "DatasetCreated",
+    "DatasetRevenueAccrued",
+    "DatasetRevenueDistributed",
     "KeyServerRegistered",
     "KeyServerUrlUpdated",
+    "ModelDatasetShareSet",
     "PackageMigrated",
     "SharedBlobCreated",
     "SharedBlobExtended",

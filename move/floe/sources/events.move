@@ -1147,6 +1147,180 @@ public(package) fun emit_package_migrated(version: u64, system_id: ID) {
     event::emit(PackageMigrated { version, system_id });
 }
 
+// === dataset ===
+
+/// A dataset was created (`dataset::create_dataset`); the dataset is shared, its cap went to
+/// the transaction.
+public struct DatasetCreated has copy, drop {
+    dataset_id: ID,
+    cap_id: ID,
+    curator: address,
+    name: std::string::String,
+    description: std::string::String,
+}
+
+public(package) fun emit_dataset_created(
+    dataset_id: ID,
+    cap_id: ID,
+    curator: address,
+    name: std::string::String,
+    description: std::string::String,
+) {
+    event::emit(DatasetCreated { dataset_id, cap_id, curator, name, description });
+}
+
+/// `contributor` contributed its `Blob` object to a dataset (`dataset::contribute`) and got the
+/// `Contribution` NFT; its weight is 0 until the curator sets one.
+public struct ContributionAdded has copy, drop {
+    dataset_id: ID,
+    contribution_id: ID,
+    blob_id: u256,
+    blob_object_id: ID,
+    contributor: address,
+}
+
+public(package) fun emit_contribution_added(
+    dataset_id: ID,
+    contribution_id: ID,
+    blob_id: u256,
+    blob_object_id: ID,
+    contributor: address,
+) {
+    event::emit(ContributionAdded {
+        dataset_id,
+        contribution_id,
+        blob_id,
+        blob_object_id,
+        contributor,
+    });
+}
+
+/// The curator set a contribution's weight (`dataset::set_weight`), after settling what the
+/// old weight had earned; `total_weight` is the dataset's after the change.
+public struct ContributionWeightSet has copy, drop {
+    dataset_id: ID,
+    contribution_id: ID,
+    old_weight: u64,
+    new_weight: u64,
+    total_weight: u64,
+    curator: address,
+}
+
+public(package) fun emit_contribution_weight_set(
+    dataset_id: ID,
+    contribution_id: ID,
+    old_weight: u64,
+    new_weight: u64,
+    total_weight: u64,
+    curator: address,
+) {
+    event::emit(ContributionWeightSet {
+        dataset_id,
+        contribution_id,
+        old_weight,
+        new_weight,
+        total_weight,
+        curator,
+    });
+}
+
+/// A model's owner set the revenue share of a dataset the model was trained on
+/// (`dataset::train_on`), naming version `version`; `total_bps` is the sum of the model's
+/// dataset shares after the change.
+public struct ModelDatasetShareSet has copy, drop {
+    model_id: ID,
+    version: u64,
+    dataset_id: ID,
+    old_bps: u64,
+    new_bps: u64,
+    total_bps: u64,
+    owner: address,
+}
+
+public(package) fun emit_model_dataset_share_set(
+    model_id: ID,
+    version: u64,
+    dataset_id: ID,
+    old_bps: u64,
+    new_bps: u64,
+    total_bps: u64,
+    owner: address,
+) {
+    event::emit(ModelDatasetShareSet {
+        model_id,
+        version,
+        dataset_id,
+        old_bps,
+        new_bps,
+        total_bps,
+        owner,
+    });
+}
+
+/// Revenue credited to a model set `amount` aside for a dataset (`model::add_revenue`);
+/// `pending` is what the model holds for it, not yet distributed.
+public struct DatasetRevenueAccrued has copy, drop {
+    model_id: ID,
+    dataset_id: ID,
+    amount: u64,
+    pending: u64,
+}
+
+public(package) fun emit_dataset_revenue_accrued(
+    model_id: ID,
+    dataset_id: ID,
+    amount: u64,
+    pending: u64,
+) {
+    event::emit(DatasetRevenueAccrued { model_id, dataset_id, amount, pending });
+}
+
+/// `distributor` moved `amount` set aside by a model into a dataset (`dataset::distribute`),
+/// spread over `total_weight`; `reward_per_weight` is the dataset's accumulator after it.
+public struct DatasetRevenueDistributed has copy, drop {
+    dataset_id: ID,
+    model_id: ID,
+    amount: u64,
+    total_weight: u64,
+    reward_per_weight: u128,
+    distributor: address,
+}
+
+public(package) fun emit_dataset_revenue_distributed(
+    dataset_id: ID,
+    model_id: ID,
+    amount: u64,
+    total_weight: u64,
+    reward_per_weight: u128,
+    distributor: address,
+) {
+    event::emit(DatasetRevenueDistributed {
+        dataset_id,
+        model_id,
+        amount,
+        total_weight,
+        reward_per_weight,
+        distributor,
+    });
+}
+
+/// The holder of a `Contribution` claimed what it had earned (`dataset::claim`).
+public struct ContributionClaimed has copy, drop {
+    dataset_id: ID,
+    contribution_id: ID,
+    claimant: address,
+    amount: u64,
+}
+
+public(package) fun emit_contribution_claimed(
+    dataset_id: ID,
+    contribution_id: ID,
+    claimant: address,
+    amount: u64,
+) {
+    event::emit(ContributionClaimed { dataset_id, contribution_id, claimant, amount });
+}
+
 // === compute ===
 
 /// A compute provider registered (`compute::register_provider`) with `stake` WAL, the ed25519

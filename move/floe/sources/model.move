@@ -21,6 +21,16 @@
 ///
 /// License sales (`floe::license`) pay into the model: the protocol fee is burned there and the
 /// rest accrues here as a `Balance<WAL>` that the cap holder takes with `withdraw_revenue`.
+///
+/// Revenue share with the datasets a model was trained on (`floe::dataset::train_on`): the
+/// model records each dataset's share in basis points of its revenue (at most `MAX_DATASETS`
+/// datasets, at most 10 000 basis points in all). Every credit of revenue (`add_revenue`: each
+/// license purchase and extension, and any other payment to the model) sets each dataset's
+/// share aside in a per-dataset balance held here, rounded down (the dust stays with the
+/// model's owner, so the datasets never receive more than their share); anyone moves it into
+/// the dataset with `dataset::distribute`. A share can be raised at any time but lowered only
+/// while the model has earned nothing: once revenue arrived, contributors keep at least what
+/// they were promised.
 module floe::model;
 
 use floe::blob::Blob;
@@ -75,6 +85,18 @@ const EVersionNotFound: u64 = 11;
 /// The `Blob` of a new version has expired (its storage ended by the current epoch).
 /// The Blob's storage has ended: extend it or store the file again, then publish.
 const EBlobExpired: u64 = 12;
+/// A dataset's revenue share of 0 basis points.
+/// Give the dataset a share of at least 1 basis point (0.01 %).
+const EZeroShare: u64 = 13;
+/// The datasets' shares would add up to more than 10 000 basis points (all of the revenue).
+/// Lower the share: all the model's datasets together may take at most 10 000 basis points.
+const ESharesTooHigh: u64 = 14;
+/// The model already shares its revenue with `MAX_DATASETS` datasets.
+/// A model may share its revenue with at most 16 datasets.
+const ETooManyDatasets: u64 = 15;
+/// A dataset's share may not be lowered once the model has earned revenue.
+/// After the first sale a dataset's share can only be raised: its contributors were promised it.
+const EShareLowered: u64 = 16;
 
 // === Limits ===
 
@@ -83,6 +105,10 @@ const MAX_DESCRIPTION_LENGTH: u64 = 4096;
 const MAX_ARCHITECTURE_LENGTH: u64 = 128;
 const MAX_DATASET_HASH_LENGTH: u64 = 64;
 const MAX_METRICS: u64 = 32;
+/// Most datasets one model shares its revenue with (bounds the split done on every payment).
+const MAX_DATASETS: u64 = 16;
+/// Basis-point denominator.
+const BPS: u64 = 10_000;
 
 // === Objects ===
 
@@ -102,8 +128,22 @@ public struct Model has key {
     versions: Table<u64, ModelVersion>,
     /// License revenue not yet withdrawn.
     revenue: Balance<WAL>,
-    /// All revenue ever credited (withdrawn or not).
+    /// All revenue ever credited (withdrawn or not, the datasets' shares included).
     total_revenue: u64,
+    /// The datasets the model shares its revenue with, in the order they were named.
+    dataset_shares: vector<DatasetShare>,
+}
+
+/// A model's revenue share for one dataset it was trained on (`dataset::train_on`).
+public struct DatasetShare has store {
+    /// The `floe::dataset::Dataset`.
+    dataset_id: ID,
+    /// Basis points of every revenue credited to the model.
+    bps: u64,
+    /// Set aside for the dataset, not yet moved into it (`dataset::distribute`).
+    pending: Balance<WAL>,
+    /// All ever set aside for the dataset.
+    total: u64,
 }
 
 /// Control over one `Model`: publishing versions, editing the description, creating and
@@ -154,6 +194,7 @@ public fun register_model(name: String, description: String, ctx: &mut TxContext
         versions: table::new(ctx),
         revenue: balance::zero(),
         total_revenue: 0,
+        dataset_shares: vector[],
     };
     events::emit_model_registered(model_id, cap_id, owner, name, description);
     transfer::share_object(model);
@@ -285,10 +326,95 @@ public(package) fun authorize(self: &mut Model, cap: &ModelCap, ctx: &TxContext)
     }
 }
 
-/// Credits the seller's share of a license sale.
-public(package) fun add_revenue(self: &mut Model, revenue: Balance<WAL>) {
-    self.total_revenue = self.total_revenue + revenue.value();
+/// Credits revenue to the model (a license sale's seller part, or any other payment for the
+/// model): each dataset's share (`bps` of it, rounded down) is set aside for that dataset,
+/// the rest (with the rounding dust) accrues to the owner.
+/// Emits `DatasetRevenueAccrued` for each non-zero share.
+public(package) fun add_revenue(self: &mut Model, mut revenue: Balance<WAL>) {
+    let value = revenue.value();
+    self.total_revenue = self.total_revenue + value;
+    let model_id = object::id(self);
+    let mut i = 0;
+    while (i < self.dataset_shares.length()) {
+        let share = &mut self.dataset_shares[i];
+        let part = (((value as u128) * (share.bps as u128) / (BPS as u128)) as u64);
+        if (part > 0) {
+            share.pending.join(revenue.split(part));
+            share.total = share.total + part;
+            events::emit_dataset_revenue_accrued(
+                model_id,
+                share.dataset_id,
+                part,
+                share.pending.value(),
+            );
+        };
+        i = i + 1;
+    };
     self.revenue.join(revenue);
+}
+
+// === Package-internal (used by `floe::dataset`) ===
+
+/// Sets the share of `dataset_id` (a `Dataset` the caller has checked exists) in the model's
+/// revenue to `bps`, naming `version_number` as the version trained on it. A new dataset is
+/// added; an existing one's share may be raised, and lowered only while the model has earned
+/// nothing.
+/// Emits `ModelDatasetShareSet`. Aborts `EWrongVersion` (`floe::version`), `EWrongCap`,
+/// `EVersionNotFound`, `EZeroShare`, `EShareLowered`, `ESharesTooHigh`, `ETooManyDatasets`.
+public(package) fun set_dataset_share(
+    self: &mut Model,
+    cap: &ModelCap,
+    version_number: u64,
+    dataset_id: ID,
+    bps: u64,
+    ctx: &TxContext,
+) {
+    floe::version::assert_current(self.version);
+    self.authorize(cap, ctx);
+    assert!(self.versions.contains(version_number), EVersionNotFound);
+    assert!(bps > 0, EZeroShare);
+    let (found, index) = self.find_share(dataset_id);
+    let old_bps = if (found) self.dataset_shares[index].bps else 0;
+    assert!(bps >= old_bps || self.total_revenue == 0, EShareLowered);
+    let total_bps = self.shared_bps() - old_bps + bps;
+    assert!(total_bps <= BPS, ESharesTooHigh);
+    if (found) {
+        let share = &mut self.dataset_shares[index];
+        share.bps = bps;
+    } else {
+        assert!(self.dataset_shares.length() < MAX_DATASETS, ETooManyDatasets);
+        self
+            .dataset_shares
+            .push_back(DatasetShare { dataset_id, bps, pending: balance::zero(), total: 0 });
+    };
+    events::emit_model_dataset_share_set(
+        object::id(self),
+        version_number,
+        dataset_id,
+        old_bps,
+        bps,
+        total_bps,
+        ctx.sender(),
+    );
+}
+
+/// Takes everything set aside for `dataset_id` (nothing if the model does not name it), for
+/// `dataset::distribute` to move into the dataset.
+public(package) fun take_dataset_share(self: &mut Model, dataset_id: ID): Balance<WAL> {
+    let (found, index) = self.find_share(dataset_id);
+    if (!found) return balance::zero();
+    let share = &mut self.dataset_shares[index];
+    share.pending.withdraw_all()
+}
+
+/// Whether the model shares its revenue with `dataset_id`, and the share's index.
+fun find_share(self: &Model, dataset_id: ID): (bool, u64) {
+    let mut i = 0;
+    while (i < self.dataset_shares.length()) {
+        if (self.dataset_shares[i].dataset_id == dataset_id) return (true, i);
+        i = i + 1;
+    };
+    (false, 0)
 }
 
 // === Reads ===
@@ -331,6 +457,30 @@ public fun revenue(self: &Model): u64 {
 /// All revenue ever credited to the model.
 public fun total_revenue(self: &Model): u64 {
     self.total_revenue
+}
+
+/// The sum of the datasets' shares, basis points of the model's revenue.
+public fun shared_bps(self: &Model): u64 {
+    let mut total = 0;
+    let mut i = 0;
+    while (i < self.dataset_shares.length()) {
+        total = total + self.dataset_shares[i].bps;
+        i = i + 1;
+    };
+    total
+}
+
+/// The share of `dataset_id` in the model's revenue, basis points (0 if the model does not
+/// name it).
+public fun dataset_share_bps(self: &Model, dataset_id: ID): u64 {
+    let (found, index) = self.find_share(dataset_id);
+    if (found) self.dataset_shares[index].bps else 0
+}
+
+/// WAL set aside for `dataset_id` and not yet distributed (0 if the model does not name it).
+public fun dataset_share_pending(self: &Model, dataset_id: ID): u64 {
+    let (found, index) = self.find_share(dataset_id);
+    if (found) self.dataset_shares[index].pending.value() else 0
 }
 
 /// The model a cap controls.

@@ -1,0 +1,643 @@
+//! `floe::dataset` and the revenue-share rules of `floe::model` on the devnet: the scenarios
+//! of `move/floe/tests/dataset_tests.move` with the same expectations (a Move
+//! `expected_failure` is a transaction that aborts with the same module and code, read from
+//! the Move sources). The devnet checks after every transaction that WAL is conserved
+//! (`floe::conservation`, which counts the shares a `Model` sets aside and a `Dataset`'s pool).
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use floe_devnet::floe::genesis::NetworkGenesis;
+use floe_sdk::move_types::dataset::{Contribution, Dataset};
+use floe_sdk::move_types::events::{
+    ContributionAdded, ContributionClaimed, DatasetCreated, DatasetRevenueAccrued,
+    DatasetRevenueDistributed, ModelRegistered,
+};
+use floe_sdk::move_types::model::Model;
+use floe_sdk::move_types::{self, ID};
+use sui_sdk_types::Address;
+use support::{Arg, Chain, Failure, Outcome, clock, plant_blob};
+
+const HOUR_MS: u64 = 3_600_000;
+/// 1 WAL per window.
+const PRICE: u64 = 1_000_000_000;
+/// 5 % of PRICE, burned.
+const FEE: u64 = 50_000_000;
+/// 20 % of the seller's revenue.
+const SHARE_BPS: u64 = 2_000;
+/// SHARE_BPS of PRICE - FEE.
+const DATASET_PART: u64 = 190_000_000;
+
+fn addr(id: &ID) -> Address {
+    move_types::address_of(id)
+}
+
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
+    let code = support::move_constant(module, name);
+    match result {
+        Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+    }
+}
+
+struct World {
+    chain: Chain,
+    system: Address,
+    treasury: Address,
+    seller: Address,
+    curator: Address,
+    buyer: Address,
+    model: Address,
+    model_cap: Address,
+    offer: Address,
+    dataset: Address,
+    dataset_cap: Address,
+    /// (account, contribution) of C1, C2, C3.
+    c: Vec<(Address, Address)>,
+}
+
+/// `dataset_tests::setup`: a model with version 1 and a PRICE-per-hour offer by the seller, a
+/// dataset by the curator, three contributors each contributing a certified blob; weights 0,
+/// no dataset named yet.
+fn setup() -> World {
+    let network = NetworkGenesis {
+        n_shards: 4,
+        epoch_duration_ms: HOUR_MS,
+        nodes: vec![],
+    };
+    let (mut chain, started) = Chain::with_network(&network);
+    let seller = chain.new_account();
+    let curator = chain.new_account();
+    let buyer = chain.new_account();
+    let weights = plant_blob(&mut chain, seller, 0x77, true, 2, 0);
+    let registered: ModelRegistered = chain
+        .call_keep(
+            seller,
+            "model",
+            "register_model",
+            vec![Arg::pure(&"tiny-mlp"), Arg::pure(&"")],
+        )
+        .unwrap()
+        .event("ModelRegistered");
+    let model = addr(&registered.model_id);
+    let model_cap = addr(&registered.cap_id);
+    chain
+        .call(
+            seller,
+            "model",
+            "publish_version",
+            vec![
+                Arg::obj(model),
+                Arg::obj(model_cap),
+                Arg::ObjRead(started.system),
+                Arg::ObjRead(weights),
+                Arg::pure(&"onnx-mlp"),
+                Arg::pure(&Vec::<u8>::new()),
+                Arg::pure(&Vec::<String>::new()),
+                Arg::pure(&Vec::<u64>::new()),
+                clock(),
+            ],
+        )
+        .unwrap();
+    let offer = chain
+        .call(
+            seller,
+            "license",
+            "create_offer",
+            vec![
+                Arg::obj(model),
+                Arg::obj(model_cap),
+                Arg::pure(&PRICE),
+                Arg::pure(&HOUR_MS),
+                Arg::pure(&24u64),
+                Arg::pure(&0u64),
+            ],
+        )
+        .unwrap()
+        .ret::<ID>(0, 0);
+    let treasury = chain.genesis.treasury;
+    let (dataset, dataset_cap) = create(&mut chain, curator, "faces").unwrap();
+    let mut world = World {
+        chain,
+        system: started.system,
+        treasury,
+        seller,
+        curator,
+        buyer,
+        model,
+        model_cap,
+        offer: addr(&offer),
+        dataset,
+        dataset_cap,
+        c: Vec::new(),
+    };
+    for seq in 0..3 {
+        let account = world.chain.new_account();
+        let blob = plant_blob(&mut world.chain, account, 0xda7a, true, 2, seq);
+        let outcome = world.contribute(account, dataset, blob).unwrap();
+        let added: ContributionAdded = outcome.event("ContributionAdded");
+        world.c.push((account, addr(&added.contribution_id)));
+    }
+    world
+}
+
+/// `curator` creates a dataset named `name`; returns (dataset, cap).
+fn create(chain: &mut Chain, curator: Address, name: &str) -> Result<(Address, Address), Failure> {
+    let outcome = chain.call_keep(
+        curator,
+        "dataset",
+        "create_dataset",
+        vec![Arg::pure(&name), Arg::pure(&"labelled faces")],
+    )?;
+    let created: DatasetCreated = outcome.event("DatasetCreated");
+    Ok((addr(&created.dataset_id), addr(&created.cap_id)))
+}
+
+impl World {
+    fn contribute(
+        &mut self,
+        who: Address,
+        dataset: Address,
+        blob: Address,
+    ) -> Result<Outcome, Failure> {
+        self.chain.call_keep(
+            who,
+            "dataset",
+            "contribute",
+            vec![Arg::obj(dataset), Arg::ObjRead(blob)],
+        )
+    }
+
+    fn set_weight_with(
+        &mut self,
+        cap: Address,
+        contribution: Address,
+        weight: u64,
+    ) -> Result<Outcome, Failure> {
+        let curator = self.curator;
+        let dataset = self.dataset;
+        self.chain.call(
+            curator,
+            "dataset",
+            "set_weight",
+            vec![
+                Arg::obj(dataset),
+                Arg::ObjRead(cap),
+                Arg::pure(&move_types::id(contribution)),
+                Arg::pure(&weight),
+            ],
+        )
+    }
+
+    fn set_weight(&mut self, i: usize, weight: u64) {
+        let contribution = self.c[i].1;
+        self.set_weight_with(self.dataset_cap, contribution, weight)
+            .unwrap();
+    }
+
+    fn weigh_5_3_2(&mut self) {
+        self.set_weight(0, 5);
+        self.set_weight(1, 3);
+        self.set_weight(2, 2);
+    }
+
+    fn train_on_dataset(&mut self, dataset: Address, bps: u64) -> Result<Outcome, Failure> {
+        let seller = self.seller;
+        let (model, cap) = (self.model, self.model_cap);
+        self.chain.call(
+            seller,
+            "dataset",
+            "train_on",
+            vec![
+                Arg::ObjRead(dataset),
+                Arg::obj(model),
+                Arg::ObjRead(cap),
+                Arg::pure(&1u64),
+                Arg::pure(&bps),
+            ],
+        )
+    }
+
+    fn train_on(&mut self, bps: u64) -> Result<Outcome, Failure> {
+        self.train_on_dataset(self.dataset, bps)
+    }
+
+    fn buy(&mut self) -> Outcome {
+        let buyer = self.buyer;
+        let payment = self.chain.give_wal(buyer, PRICE);
+        self.chain
+            .ptb(
+                buyer,
+                vec![
+                    support::Cmd::call(
+                        "license",
+                        "purchase",
+                        vec![
+                            Arg::ObjRead(self.offer),
+                            Arg::obj(self.model),
+                            Arg::ObjRead(self.system),
+                            Arg::obj(self.treasury),
+                            Arg::obj(payment),
+                            Arg::pure(&1u64),
+                            Arg::pure(&u64::MAX),
+                            clock(),
+                        ],
+                    ),
+                    support::Cmd::Transfer(vec![Arg::Result(0)], buyer),
+                ],
+            )
+            .unwrap()
+    }
+
+    fn distribute(&mut self, who: Address) -> Result<u64, Failure> {
+        let (model, dataset) = (self.model, self.dataset);
+        let outcome = self.chain.call(
+            who,
+            "dataset",
+            "distribute",
+            vec![Arg::obj(model), Arg::obj(dataset)],
+        )?;
+        Ok(outcome.ret::<u64>(0, 0))
+    }
+
+    /// Contributor `i` claims into a coin it keeps; returns the amount.
+    fn claim_with(&mut self, i: usize, dataset: Address) -> Result<u64, Failure> {
+        let (account, contribution) = self.c[i];
+        let outcome = self.chain.call_keep(
+            account,
+            "dataset",
+            "claim",
+            vec![Arg::obj(dataset), Arg::ObjRead(contribution)],
+        )?;
+        let claimed: ContributionClaimed = outcome.event("ContributionClaimed");
+        Ok(claimed.amount)
+    }
+
+    fn claim(&mut self, i: usize) -> Result<u64, Failure> {
+        self.claim_with(i, self.dataset)
+    }
+
+    fn dataset(&self) -> Dataset {
+        self.chain.object(self.dataset)
+    }
+
+    fn model(&self) -> Model {
+        self.chain.object(self.model)
+    }
+}
+
+// === The story ===
+
+#[test]
+fn a_purchase_reaches_three_contributors_in_proportion() {
+    let mut w = setup();
+    let contribution: Contribution = w.chain.object(w.c[0].1);
+    assert_eq!(addr(&contribution.dataset_id), w.dataset);
+    w.weigh_5_3_2();
+    w.train_on(SHARE_BPS).unwrap();
+    let outcome = w.buy();
+    let accrued: DatasetRevenueAccrued = outcome.event("DatasetRevenueAccrued");
+    assert_eq!(accrued.amount, DATASET_PART);
+    let model = w.model();
+    assert_eq!(model.revenue.value, PRICE - FEE - DATASET_PART);
+    assert_eq!(model.total_revenue, PRICE - FEE);
+    assert_eq!(model.dataset_shares[0].pending.value, DATASET_PART);
+    let stranger = w.buyer;
+    assert_eq!(w.distribute(stranger).unwrap(), DATASET_PART);
+    let balance_before = w.chain.wal_balance(w.c[0].0);
+    assert_eq!(w.claim(0).unwrap(), 95_000_000);
+    assert_eq!(w.chain.wal_balance(w.c[0].0), balance_before + 95_000_000);
+    assert_eq!(w.claim(1).unwrap(), 57_000_000);
+    assert_eq!(w.claim(2).unwrap(), 38_000_000);
+    let dataset = w.dataset();
+    assert_eq!(dataset.total_distributed, DATASET_PART);
+    assert_eq!(dataset.total_claimed, DATASET_PART);
+    assert_eq!(dataset.pool.value, 0);
+    assert_eq!(dataset.total_weight, 10);
+    assert_eq!(w.distribute(stranger).unwrap(), 0);
+}
+
+#[test]
+fn distributing_emits_the_accumulator() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    w.train_on(SHARE_BPS).unwrap();
+    w.buy();
+    let (model, dataset, buyer) = (w.model, w.dataset, w.buyer);
+    let outcome = w
+        .chain
+        .call(
+            buyer,
+            "dataset",
+            "distribute",
+            vec![Arg::obj(model), Arg::obj(dataset)],
+        )
+        .unwrap();
+    let distributed: DatasetRevenueDistributed = outcome.event("DatasetRevenueDistributed");
+    assert_eq!(distributed.amount, DATASET_PART);
+    assert_eq!(distributed.total_weight, 10);
+    // 190 000 000 FROST over weight 10, times 1e12.
+    assert_eq!(distributed.reward_per_weight, 19_000_000_000_000_000_000);
+}
+
+// === Attacks ===
+
+#[test]
+fn claiming_twice_pays_nothing_the_second_time() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    w.train_on(SHARE_BPS).unwrap();
+    w.buy();
+    let buyer = w.buyer;
+    w.distribute(buyer).unwrap();
+    assert_eq!(w.claim(0).unwrap(), 95_000_000);
+    let balance = w.chain.wal_balance(w.c[0].0);
+    assert_abort(w.claim(0), "dataset", "ENothingToClaim");
+    assert_eq!(w.chain.wal_balance(w.c[0].0), balance);
+}
+
+#[test]
+fn claiming_with_another_datasets_contribution_aborts() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    w.train_on(SHARE_BPS).unwrap();
+    w.buy();
+    let buyer = w.buyer;
+    w.distribute(buyer).unwrap();
+    // C1 contributes to a dataset of its own and claims that NFT against the rich one.
+    let (c1, _) = w.c[0];
+    let (other, _) = create(&mut w.chain, c1, "mine").unwrap();
+    let blob = plant_blob(&mut w.chain, c1, 0xbad, true, 2, 9);
+    let outcome = w.contribute(c1, other, blob).unwrap();
+    let added: ContributionAdded = outcome.event("ContributionAdded");
+    let foreign = addr(&added.contribution_id);
+    let dataset = w.dataset;
+    let result = w.chain.call_keep(
+        c1,
+        "dataset",
+        "claim",
+        vec![Arg::obj(dataset), Arg::ObjRead(foreign)],
+    );
+    assert_abort(result, "dataset", "EWrongDataset");
+}
+
+#[test]
+fn a_curator_raising_a_weight_after_revenue_arrived_takes_none_of_it() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    w.train_on(SHARE_BPS).unwrap();
+    w.buy();
+    let buyer = w.buyer;
+    w.distribute(buyer).unwrap();
+    w.set_weight(2, 1_000_000);
+    assert_eq!(w.claim(0).unwrap(), 95_000_000);
+    assert_eq!(w.claim(1).unwrap(), 57_000_000);
+    assert_eq!(w.claim(2).unwrap(), 38_000_000);
+    w.buy();
+    w.distribute(buyer).unwrap();
+    assert_eq!(w.claim(0).unwrap(), 949);
+    assert_eq!(w.claim(1).unwrap(), 569);
+    assert_eq!(w.claim(2).unwrap(), 189_998_480);
+    assert_eq!(w.dataset().pool.value, 2);
+}
+
+#[test]
+fn the_owner_cannot_lower_a_share_after_sales() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    w.train_on(5_000).unwrap();
+    // Before any sale a share may be corrected downwards.
+    w.train_on(SHARE_BPS).unwrap();
+    w.buy();
+    assert_abort(w.train_on(1), "model", "EShareLowered");
+    w.train_on(10_000).unwrap();
+    assert_eq!(w.model().dataset_shares[0].bps, 10_000);
+}
+
+#[test]
+fn rounding_dust_stays_in_the_pool() {
+    let mut w = setup();
+    for i in 0..3 {
+        w.set_weight(i, 1);
+    }
+    w.train_on(10_000).unwrap();
+    let (seller, offer, cap) = (w.seller, w.offer, w.model_cap);
+    w.chain
+        .call(
+            seller,
+            "license",
+            "reprice_offer",
+            vec![Arg::obj(offer), Arg::ObjRead(cap), Arg::pure(&200u64)],
+        )
+        .unwrap();
+    let c1 = w.c[0].0;
+    w.buy();
+    assert_eq!(w.distribute(c1).unwrap(), 190);
+    assert_eq!(w.claim(0).unwrap(), 63);
+    w.buy();
+    assert_eq!(w.distribute(c1).unwrap(), 190);
+    assert_eq!(w.claim(0).unwrap(), 63);
+    assert_eq!(w.claim(1).unwrap(), 126);
+    assert_eq!(w.claim(2).unwrap(), 126);
+    let dataset = w.dataset();
+    assert_eq!(dataset.total_distributed, 380);
+    assert_eq!(dataset.total_claimed, 378);
+    assert_eq!(dataset.pool.value, 2);
+}
+
+#[test]
+fn distributing_to_a_dataset_without_weight_moves_nothing() {
+    let mut w = setup();
+    w.train_on(SHARE_BPS).unwrap();
+    w.buy();
+    let c1 = w.c[0].0;
+    assert_eq!(w.distribute(c1).unwrap(), 0);
+    assert_eq!(w.model().dataset_shares[0].pending.value, DATASET_PART);
+}
+
+// === Abort paths ===
+
+#[test]
+fn create_aborts_on_bad_names() {
+    let mut w = setup();
+    let curator = w.curator;
+    assert_abort(create(&mut w.chain, curator, ""), "dataset", "EEmptyName");
+    let long = "a".repeat(129);
+    assert_abort(
+        create(&mut w.chain, curator, &long),
+        "dataset",
+        "ENameTooLong",
+    );
+    let result = w.chain.call_keep(
+        curator,
+        "dataset",
+        "create_dataset",
+        vec![Arg::pure(&"faces"), Arg::pure(&"d".repeat(4097))],
+    );
+    assert_abort(result, "dataset", "EDescriptionTooLong");
+}
+
+#[test]
+fn contribute_aborts_on_uncertified_and_repeated_blobs() {
+    let mut w = setup();
+    let c1 = w.c[0].0;
+    let dataset = w.dataset;
+    let uncertified = plant_blob(&mut w.chain, c1, 0xda7a, false, 2, 5);
+    assert_abort(
+        w.contribute(c1, dataset, uncertified),
+        "dataset",
+        "EBlobNotCertified",
+    );
+    let contribution: Contribution = w.chain.object(w.c[0].1);
+    let already = addr(&contribution.blob_object_id);
+    assert_abort(
+        w.contribute(c1, dataset, already),
+        "dataset",
+        "EAlreadyContributed",
+    );
+}
+
+#[test]
+fn set_weight_aborts() {
+    let mut w = setup();
+    // A contributor curating another dataset uses that cap here.
+    let c1 = w.c[0].0;
+    let (_, other_cap) = create(&mut w.chain, c1, "mine").unwrap();
+    let contribution = w.c[0].1;
+    let dataset = w.dataset;
+    let result = w.chain.call(
+        c1,
+        "dataset",
+        "set_weight",
+        vec![
+            Arg::obj(dataset),
+            Arg::ObjRead(other_cap),
+            Arg::pure(&move_types::id(contribution)),
+            Arg::pure(&1_000_000u64),
+        ],
+    );
+    assert_abort(result, "dataset", "EWrongCap");
+    let cap = w.dataset_cap;
+    assert_abort(
+        w.set_weight_with(cap, contribution, 1_000_001),
+        "dataset",
+        "EWeightTooHigh",
+    );
+    let model = w.model;
+    assert_abort(
+        w.set_weight_with(cap, model, 1),
+        "dataset",
+        "EUnknownContribution",
+    );
+}
+
+#[test]
+fn reads_of_an_unknown_contribution_abort() {
+    let mut w = setup();
+    let (dataset, model, curator) = (w.dataset, w.model, w.curator);
+    for function in ["claimable", "weight"] {
+        let result = w.chain.call(
+            curator,
+            "dataset",
+            function,
+            vec![Arg::ObjRead(dataset), Arg::pure(&move_types::id(model))],
+        );
+        assert_abort(result, "dataset", "EUnknownContribution");
+    }
+}
+
+#[test]
+fn distributing_from_a_model_not_trained_on_the_dataset_aborts() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    let c1 = w.c[0].0;
+    assert_abort(w.distribute(c1), "dataset", "ENotTrainedOn");
+}
+
+#[test]
+fn train_on_aborts() {
+    let mut w = setup();
+    let (dataset, model, c1) = (w.dataset, w.model, w.c[0].0);
+    // Someone else's model cap.
+    let registered: ModelRegistered = w
+        .chain
+        .call_keep(
+            c1,
+            "model",
+            "register_model",
+            vec![Arg::pure(&"other"), Arg::pure(&"")],
+        )
+        .unwrap()
+        .event("ModelRegistered");
+    let result = w.chain.call(
+        c1,
+        "dataset",
+        "train_on",
+        vec![
+            Arg::ObjRead(dataset),
+            Arg::obj(model),
+            Arg::ObjRead(addr(&registered.cap_id)),
+            Arg::pure(&1u64),
+            Arg::pure(&SHARE_BPS),
+        ],
+    );
+    assert_abort(result, "model", "EWrongCap");
+    let (seller, cap) = (w.seller, w.model_cap);
+    let result = w.chain.call(
+        seller,
+        "dataset",
+        "train_on",
+        vec![
+            Arg::ObjRead(dataset),
+            Arg::obj(model),
+            Arg::ObjRead(cap),
+            Arg::pure(&2u64),
+            Arg::pure(&SHARE_BPS),
+        ],
+    );
+    assert_abort(result, "model", "EVersionNotFound");
+    assert_abort(w.train_on(0), "model", "EZeroShare");
+    w.train_on(6_000).unwrap();
+    let curator = w.curator;
+    let (second, _) = create(&mut w.chain, curator, "second").unwrap();
+    assert_abort(w.train_on_dataset(second, 5_000), "model", "ESharesTooHigh");
+    for n in 0..15 {
+        let (more, _) = create(&mut w.chain, curator, &format!("more-{n}")).unwrap();
+        w.train_on_dataset(more, 1).unwrap();
+    }
+    let (seventeenth, _) = create(&mut w.chain, curator, "seventeenth").unwrap();
+    assert_abort(
+        w.train_on_dataset(seventeenth, 1),
+        "model",
+        "ETooManyDatasets",
+    );
+}
+
+#[test]
+fn a_dataset_of_another_version_refuses_to_act() {
+    let mut w = setup();
+    let dataset = w.dataset;
+    w.chain
+        .edit_object(dataset, |d: &mut Dataset| d.version = 2);
+    let contribution = w.c[0].1;
+    let cap = w.dataset_cap;
+    assert_abort(
+        w.set_weight_with(cap, contribution, 1),
+        "version",
+        "EWrongVersion",
+    );
+    assert_abort(w.train_on(SHARE_BPS), "version", "EWrongVersion");
+    w.chain
+        .edit_object(dataset, |d: &mut Dataset| d.version = 0);
+    let curator = w.curator;
+    w.chain
+        .call(curator, "dataset", "migrate", vec![Arg::obj(dataset)])
+        .unwrap();
+    assert_abort(
+        w.chain
+            .call(curator, "dataset", "migrate", vec![Arg::obj(dataset)]),
+        "version",
+        "EAlreadyMigrated",
+    );
+    w.set_weight(0, 1);
+}
