@@ -1,16 +1,19 @@
-// Drives headless Chromium over the Chrome DevTools Protocol (no npm packages: Node's own
-// WebSocket and fetch) against a running floe-indexer, and checks the explorer shows what the
+// Drives headless Chromium (the shared driver, tests/support/chromium.mjs: the DevTools protocol
+// over Node's own WebSocket, no npm packages) against a running floe-indexer, and checks the explorer shows what the
 // REST API says. Usage: node --experimental-websocket check.mjs <base-url> <screenshot-dir>
 // Env: CHROMIUM (binary, default "chromium"), EXPECT_BLOB_ID, EXPECT_ADDRESS, EXPECT_MODEL_NAME,
 // EXPECT_ATTRIBUTE (JSON {key, value} the searched blob has, shown as text);
 // EXPECT_CHAIN: JSON of facts the caller read from the chain (see "8." below), checked against
-// what the pages show; README_SHOT: a path where the overview at 1280×800 is saved.
+// what the pages show; README_SHOT: a path where the overview at 1280×800 is saved;
+// EXPECT_SLASHED_NODE: the ID of a node that was slashed (see "9." below).
 // Prints one JSON line of measurements (and the searched blob's holders as the page shows them)
 // on success; exits non-zero with the reason otherwise.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { openPage } from '../../../tests/support/chromium.mjs';
 
 const [base, shots] = process.argv.slice(2);
 if (!base || !shots) throw new Error('usage: check.mjs <base-url> <screenshot-dir>');
@@ -32,62 +35,11 @@ async function api(path) {
     typeof v === 'string' && /^\d{16,}$/.test(v) ? String(BigInt(v)) : v);
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'floe-explorer-'));
-const browser = spawn(process.env.CHROMIUM || 'chromium', [
-  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-  '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-const cleanup = () => { browser.kill('SIGKILL'); try { rmSync(profile, { recursive: true, force: true }); } catch {} };
-process.on('exit', cleanup);
-
-const wsUrl = await new Promise((resolve, reject) => {
-  let err = '';
-  const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err}`)), 30000);
-  browser.stderr.on('data', (chunk) => {
-    err += chunk;
-    const m = err.match(/DevTools listening on (ws:\/\/\S+)/);
-    if (m) { clearTimeout(timer); resolve(m[1]); }
-  });
-  browser.on('exit', (code) => reject(new Error(`chromium exited ${code}: ${err}`)));
-});
-
-// A minimal CDP client: one browser connection, commands by id, events to listeners.
-const ws = new WebSocket(wsUrl);
-await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-let nextId = 1;
-const pending = new Map();
-const listeners = [];
-ws.onmessage = (event) => {
-  const msg = JSON.parse(event.data);
-  if (msg.id && pending.has(msg.id)) {
-    const { resolve, reject } = pending.get(msg.id);
-    pending.delete(msg.id);
-    if (msg.error) reject(new Error(JSON.stringify(msg.error))); else resolve(msg.result);
-  } else if (msg.method) listeners.forEach((l) => l(msg));
-};
-const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
-  const id = nextId++;
-  pending.set(id, { resolve, reject });
-  ws.send(JSON.stringify({ id, method, params, sessionId }));
-});
-
-const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
-const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
-const page = (method, params) => send(method, params, sessionId);
-const problems = [];
-listeners.push((msg) => {
-  if (msg.sessionId !== sessionId) return;
-  if (msg.method === 'Runtime.exceptionThrown') problems.push(`exception: ${JSON.stringify(msg.params.exceptionDetails)}`);
-  if (msg.method === 'Runtime.consoleAPICalled' && ['error', 'assert'].includes(msg.params.type)) problems.push(`console.${msg.params.type}: ${JSON.stringify(msg.params.args)}`);
-  if (msg.method === 'Log.entryAdded' && msg.params.entry.level === 'error') problems.push(`log: ${msg.params.entry.text} ${msg.params.entry.url || ''}`);
-});
-await page('Runtime.enable');
-await page('Log.enable');
-await page('Page.enable');
-
+const browser = await openPage({ profilePrefix: 'floe-explorer-' });
+const page = browser.send;
+const problems = browser.problems;
 async function evaluate(expression) {
-  const result = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
-  if (result.exceptionDetails) fail(`evaluate ${expression}: ${JSON.stringify(result.exceptionDetails)}`);
-  return result.result.value;
+  try { return await browser.evaluate(expression); } catch (e) { fail(e.message); }
 }
 // Waits until the page rendered `hash` (the app sets body[data-ready] after each render).
 async function ready(hash, what) {
@@ -107,15 +59,84 @@ async function click(selector, what) {
 }
 const currentHash = () => evaluate('location.hash || "#/"');
 async function screenshot(name, width, height) {
-  await page('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: width < 600 });
+  await browser.viewport(width, height);
   await new Promise((r) => setTimeout(r, 100));
-  const { data } = await page('Page.captureScreenshot', { format: 'png' });
-  writeFileSync(resolve(shots, name), Buffer.from(data, 'base64'));
+  await browser.screenshot(resolve(shots, name));
 }
 mkdirSync(shots, { recursive: true });
 
+// 0. The chart library the indexer serves is the vendored uPlot, byte for byte (SHA256SUMS).
+const vendor = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/explorer/assets/vendor/uplot');
+for (const line of readFileSync(resolve(vendor, 'SHA256SUMS'), 'utf8').trim().split('\n')) {
+  const [sum, file] = line.split(/\s+/);
+  const served = { 'uPlot.iife.min.js': '/explorer/vendor/uPlot.iife.min.js', 'uPlot.min.css': '/explorer/vendor/uPlot.min.css', LICENSE: '/explorer/vendor/uPlot.LICENSE' }[file] || fail(`SHA256SUMS names ${file}`);
+  const response = await fetch(base + served);
+  check(response.ok, `${served}: HTTP ${response.status}`);
+  const got = createHash('sha256').update(Buffer.from(await response.arrayBuffer())).digest('hex');
+  check(got === sum, `${served} has sha256 ${got}, SHA256SUMS says ${sum}`);
+}
+
+// How the page shows numbers (the explorer's display rules, written again here): integers with
+// thousands separators; WAL from base units with 9 decimals, trailing zeros dropped; bytes in
+// binary units with one decimal.
+const intText = (v) => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+function walText(v) {
+  const n = BigInt(v);
+  const frac = (n % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return intText((n / 1_000_000_000n).toString()) + (frac ? '.' + frac : '') + ' WAL';
+}
+function bytesText(v) {
+  let x = Number(v), i = 0;
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  while (x >= 1024 && i < units.length - 1) { x /= 1024; i++; }
+  return `${i ? x.toFixed(1) : x} ${units[i]}`;
+}
+const UNIT_TEXT = { wal: walText, bytes: bytesText, count: intText };
+const UNIT_SCALE = { wal: 1e9, bytes: 1, count: 1 };
+
+// A chart as the page drew it, against the API's series (`epochs`, and `series` as
+// [{name, values}] of exact integers or null, in the page's order): the exact values the chart
+// was given (its data-exact), the numbers the uPlot instance holds and draws (data-plotted:
+// values scaled to the unit, stacked bars as running sums), its legend (the latest epoch's
+// values as shown text), and a canvas drawn.
+async function checkChart(title, unit, epochs, series, what) {
+  const c = await evaluate(`(() => {
+    const el = document.querySelector('[data-chart=${JSON.stringify(JSON.stringify(title)).slice(1, -1)}]');
+    if (!el || !el.dataset.exact) return null;
+    return { unit: el.dataset.unit, stacked: el.dataset.stacked === 'true', points: el.dataset.points,
+      exact: JSON.parse(el.dataset.exact), plotted: JSON.parse(el.dataset.plotted),
+      canvas: [...el.querySelectorAll('canvas')].some((cv) => cv.width > 0 && cv.height > 0),
+      legend: [...el.querySelectorAll('.u-legend .u-series')].map((tr) => [tr.querySelector('.u-label').textContent, tr.querySelector('.u-value').textContent]) };
+  })()`);
+  check(c, `${what}: no chart "${title}" drawn`);
+  check(c.canvas, `${what}: chart "${title}" has no canvas`);
+  check(c.unit === unit, `${what}: chart "${title}" in ${c.unit}, expected ${unit}`);
+  const want = { epochs: epochs.map(String), series: series.map((s) => ({ name: s.name, values: s.values.map((v) => (v === null || v === undefined ? null : String(v))) })) };
+  check(JSON.stringify(c.exact) === JSON.stringify(want), `${what}: chart "${title}" was given ${JSON.stringify(c.exact)}, the API says ${JSON.stringify(want)}`);
+  check(c.points === String(epochs.length), `${what}: chart "${title}" has ${c.points} points, the API ${epochs.length}`);
+  check(JSON.stringify(c.plotted.data[0]) === JSON.stringify(epochs.map(Number)), `${what}: chart "${title}" x values ${JSON.stringify(c.plotted.data[0])}`);
+  const near = (a, b) => (a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)));
+  let sums = epochs.map(() => 0);
+  want.series.forEach((s, k) => {
+    const at = 1 + (c.stacked ? series.length - 1 - k : k);
+    check(c.plotted.series[at - 1] === s.name, `${what}: chart "${title}" plots ${c.plotted.series[at - 1]} where ${s.name} belongs`);
+    const scaled = s.values.map((v) => (v === null ? null : Number(v) / UNIT_SCALE[unit]));
+    sums = sums.map((a, i) => a + (scaled[i] ?? 0));
+    const expected = c.stacked ? sums : scaled;
+    const drawn = c.plotted.data[at];
+    check(drawn.length === expected.length && drawn.every((v, i) => near(v, expected[i])), `${what}: chart "${title}" draws ${s.name} as ${JSON.stringify(drawn)}, the API's values give ${JSON.stringify(expected)}`);
+    if (epochs.length) {
+      const last = s.values[s.values.length - 1];
+      const row = c.legend.find(([label]) => label === s.name) || fail(`${what}: chart "${title}" legend has no ${s.name}: ${JSON.stringify(c.legend)}`);
+      const shown = last === null ? '—' : UNIT_TEXT[unit](last);
+      check(row[1] === shown, `${what}: chart "${title}" legend shows ${s.name} ${row[1]}, the API's last value is ${shown}`);
+    }
+  });
+  return c;
+}
+
 // 1. The overview, cold: load figures from the browser's own timing.
-await page('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+await browser.viewport(1280, 800);
 const started = Date.now();
 await page('Page.navigate', { url: `${base}/` });
 await ready('#/', 'overview');
@@ -162,23 +183,28 @@ const { supplySeries } = await settled('#/', 'overview', async () => {
     check(shown === String(expected), `overview ${field}: shows ${shown}, API says ${expected}`);
   }
   const supplySeries = await api('/v1/stats/supply?bucket=epoch');
-  const chartPoints = await evaluate(`document.querySelector('[data-chart="Total supply by epoch"]').dataset.points`);
-  check(chartPoints === String(supplySeries.points.length), `supply chart has ${chartPoints} points, series ${supplySeries.points.length}`);
-  const circles = await evaluate(`document.querySelectorAll('[data-chart="Total supply by epoch"] circle').length`);
-  check(circles === supplySeries.points.length, `supply chart draws ${circles} points`);
+  const epochs = supplySeries.points.map((p) => p.epoch);
+  await checkChart('Total supply by epoch', 'wal', epochs, [{ name: 'total supply', values: supplySeries.points.map((p) => p.total_supply) }], 'overview');
+  const sources = supplySeries.points.length ? Object.keys(supplySeries.points[0].burned_by_source) : [];
+  await checkChart('Burned by source per epoch', 'wal', epochs, sources.map((src) => ({ name: src, values: supplySeries.points.map((p) => p.burned_by_source[src]) })), 'overview');
   const committee = await api(`/v1/epochs/${lastEpoch.epoch}/committee?limit=1000`);
   const rows = await evaluate(`document.querySelectorAll('#committee tbody tr').length`);
   check(rows === committee.items.length, `committee shows ${rows} rows, API ${committee.items.length}`);
   const stakeSeries = await api('/v1/stats/stake');
-  const stakePoints = await evaluate(`document.querySelectorAll('[data-chart="Committee stake by epoch"] circle').length`);
-  check(stakePoints === stakeSeries.points.length && stakePoints > 0, `stake chart draws ${stakePoints} points, series ${stakeSeries.points.length}`);
+  check(stakeSeries.points.length > 0, 'the stake series has points');
+  await checkChart('Committee stake by epoch', 'wal', stakeSeries.points.map((p) => p.epoch), [{ name: 'committee stake', values: stakeSeries.points.map((p) => p.committee_stake) }], 'overview');
+  await checkChart('Storage used and capacity', 'bytes', storage.points.map((p) => p.epoch), [
+    { name: 'used', values: storage.points.map((p) => p.used_capacity) },
+    { name: 'capacity', values: storage.points.map((p) => p.total_capacity) }], 'overview');
+  const challengeSeries = await api('/v1/stats/challenges');
+  await checkChart('Challenges per epoch', 'count', challengeSeries.points.map((p) => p.epoch), ['answered', 'missed', 'pending'].map((k) => ({ name: k, values: challengeSeries.points.map((p) => p[k]) })), 'overview');
   check(supplySeries.points.length > 1, `the supply chart has data: ${supplySeries.points.length} epochs`);
   return { supplySeries };
 });
 await screenshot('overview-1280x800.png', 1280, 800);
 if (process.env.README_SHOT) await screenshot(process.env.README_SHOT, 1280, 800);
 await screenshot('overview-390x844.png', 390, 844);
-await page('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+await browser.viewport(1280, 800);
 
 // 2. Nodes by clicking, then a node: its figures, shards in the committee and price votes.
 await click('nav a[href="#/nodes"]', 'nav');
@@ -201,6 +227,8 @@ await settled(nodeHash, 'node page', async () => {
   }
   const member = (await pageCommittee()).find((m) => m.node_id === first.node_id);
   check(await value('[data-field="shards"]') === String(member ? member.shard_count : 0), 'node shards');
+  const stake = await api(`/v1/stats/stake?node_id=${first.node_id}`);
+  await checkChart('Pool stake by epoch', 'wal', stake.points.map((p) => p.epoch), [{ name: 'pool stake', values: stake.points.map((p) => (p.nodes[0] ? p.nodes[0].pool_stake : null)) }], 'node page');
 });
 
 // 3. Blobs, then a blob by clicking: its holders per shard and the model versions using it.
@@ -276,6 +304,10 @@ if (challenges.items.length) {
 // 5. Models → model → license, by clicking.
 await click('nav a[href="#/models"]', 'nav');
 await ready('#/models', 'models');
+await settled('#/models', 'models', async () => {
+  const revenue = await api('/v1/stats/revenue?bucket=epoch');
+  await checkChart('License revenue per epoch', 'wal', revenue.points.map((p) => p.epoch), [{ name: 'revenue', values: revenue.points.map((p) => p.revenue) }], 'models');
+});
 const models = await api('/v1/models?limit=50');
 check(models.items.length > 0, 'the history has a model');
 await click('#models tbody tr a', 'first model');
@@ -287,8 +319,8 @@ await settled(modelHash, 'model page', async () => {
   check(await value('[data-field="total_revenue"]') === String(m.total_revenue), 'total revenue');
   check(await value('[data-field="revenue_withdrawn"]') === String(m.revenue_withdrawn), 'revenue withdrawn');
   const revenue = await api(`/v1/stats/revenue?bucket=epoch&model_id=${m.model_id}`);
-  const bars = await evaluate(`[...document.querySelectorAll('[data-chart="Revenue per epoch"] rect')].length`);
-  check(bars === revenue.points.filter((p) => BigInt(p.revenue) > 0n).length, `revenue chart: ${bars} bars, series ${JSON.stringify(revenue.points.map((p) => p.revenue))}`);
+  await checkChart('Revenue per epoch', 'wal', revenue.points.map((p) => p.epoch), [{ name: 'revenue', values: revenue.points.map((p) => p.revenue) }], 'model page');
+  check(revenue.points.reduce((a, p) => a + BigInt(p.revenue), 0n) > 0n || BigInt(m.total_revenue) === 0n, 'the revenue chart has the model\'s revenue');
 });
 const licenses = await api(`/v1/licenses?model_id=${models.items[0].model_id}`);
 if (licenses.items.length) {
@@ -366,6 +398,68 @@ if (modelName) {
 await searchFor('no-such-thing-anywhere', `#/search/${encodeURIComponent('no-such-thing-anywhere')}`, 'search with no hit');
 check(await evaluate(`document.querySelector('#hits tbody td.muted') !== null`), 'no-hit search says none');
 
+// 9. A slashed node (EXPECT_SLASHED_NODE: its node ID). The overview's slashes equal the API's
+// and name the node; clicking it there opens its page, whose total slashed, challenge record,
+// challenges and slashes equal the API's. What the pages showed, with the checkpoint each list
+// or figure is current to, goes into the report, for the caller to compare with the chain.
+const slashRows = (selector) => evaluate(`[...document.querySelectorAll('${selector} tbody tr')].filter((tr) => tr.querySelector('.n')).map((tr) => {
+  const n = [...tr.querySelectorAll('.n')].map((e) => e.dataset.value);
+  return { checkpoint: n[0], epoch: n[1], node_id: tr.querySelector('a').title, amount: n[2], pool_stake: n[3] };
+})`);
+const apiSlashRows = (items) => items.map((x) => ({ checkpoint: String(x.checkpoint), epoch: String(x.epoch), node_id: x.node_id, amount: String(x.amount), pool_stake: String(x.pool_stake) }));
+let slashed = null;
+if (process.env.EXPECT_SLASHED_NODE) {
+  const nodeId = process.env.EXPECT_SLASHED_NODE;
+  await click('nav a[href="#/"]', 'nav');
+  await ready('#/', 'overview');
+  const overview = await settled('#/', 'overview (slashes)', async () => {
+    const slashes = await api('/v1/slashes?limit=20');
+    const rows = await slashRows('#slashes');
+    check(JSON.stringify(rows) === JSON.stringify(apiSlashRows(slashes.items)), `overview slashes ${JSON.stringify(rows)}, API ${JSON.stringify(slashes.items)}`);
+    check(rows.some((r) => r.node_id === nodeId), `the overview's slashes do not name ${nodeId}: ${JSON.stringify(rows)}`);
+    const slashesCheckpoint = await evaluate(`document.querySelector('h2[data-checkpoint]').dataset.checkpoint`);
+    check(slashesCheckpoint === String(slashes.checkpoint), `overview slashes at checkpoint ${slashesCheckpoint}, API ${slashes.checkpoint}`);
+    const supplySeries = await api('/v1/stats/supply?bucket=epoch');
+    const sources = Object.keys(supplySeries.points[0].burned_by_source);
+    const burn = await checkChart('Burned by source per epoch', 'wal', supplySeries.points.map((p) => p.epoch), sources.map((src) => ({ name: src, values: supplySeries.points.map((p) => p.burned_by_source[src]) })), 'overview');
+    const burnCheckpoint = await evaluate(`document.querySelector('[data-chart="Burned by source per epoch"]').dataset.checkpoint`);
+    check(burnCheckpoint === String(supplySeries.checkpoint), `burn chart at checkpoint ${burnCheckpoint}, API ${supplySeries.checkpoint}`);
+    const supply = await api('/v1/supply');
+    const burned = await evaluate(`(() => { const e = document.querySelector('[data-field="total_burned"]'); return [e.querySelector('.n').dataset.value, e.dataset.checkpoint]; })()`);
+    check(burned[0] === String(supply.item.total_burned) && burned[1] === String(supply.checkpoint), `total burned ${burned}, API ${supply.item.total_burned} at ${supply.checkpoint}`);
+    return { slashes_checkpoint: Number(slashesCheckpoint), slashes: rows,
+      burn_chart: { checkpoint: Number(burnCheckpoint), epochs: burn.exact.epochs, series: burn.exact.series },
+      total_burned: { checkpoint: Number(burned[1]), value: burned[0] } };
+  });
+  await click(`#slashes a[href="#/node/${nodeId}"]`, 'the slashed node among the slashes');
+  await ready(`#/node/${nodeId}`, 'slashed node page');
+  const node = await settled(`#/node/${nodeId}`, 'slashed node page', async () => {
+    const item = await api(`/v1/nodes/${nodeId}`);
+    const at = await evaluate(`(() => { const h = document.querySelector('h1').dataset; return [h.nodeCheckpoint, h.challengesCheckpoint, h.slashesCheckpoint]; })()`);
+    check(at[0] === String(item.checkpoint), `node page at checkpoint ${at[0]}, API ${item.checkpoint}`);
+    const totalSlashed = await value('[data-field="total_slashed"]');
+    check(totalSlashed === String(item.item.total_slashed), `node total_slashed ${totalSlashed}, API ${item.item.total_slashed}`);
+    check(BigInt(totalSlashed) > 0n, `the slashed node shows total slashed ${totalSlashed}`);
+    const slashes = await api(`/v1/slashes?node_id=${nodeId}&limit=50`);
+    check(at[2] === String(slashes.checkpoint), `node slashes at checkpoint ${at[2]}, API ${slashes.checkpoint}`);
+    const rows = await slashRows('#slashes');
+    check(JSON.stringify(rows) === JSON.stringify(apiSlashRows(slashes.items)), `node slashes ${JSON.stringify(rows)}, API ${JSON.stringify(slashes.items)}`);
+    const challenges = await api(`/v1/challenges?node_id=${nodeId}&limit=50`);
+    check(at[1] === String(challenges.checkpoint), `node challenges at checkpoint ${at[1]}, API ${challenges.checkpoint}`);
+    const shown = await evaluate(`[...document.querySelectorAll('#challenges tbody tr')].filter((tr) => tr.querySelector('a')).map((tr) => [tr.querySelector('a').textContent, tr.querySelector('.badge').textContent])`);
+    check(JSON.stringify(shown) === JSON.stringify(challenges.items.map((c) => [String(c.challenge_id), c.status])), `node challenges ${JSON.stringify(shown)}, API ${JSON.stringify(challenges.items.map((c) => [c.challenge_id, c.status]))}`);
+    const record = JSON.parse(await evaluate(`document.querySelector('[data-record]').dataset.record`));
+    for (const st of ['answered', 'slashed', 'issued']) {
+      const want = challenges.items.filter((c) => c.status === st).length;
+      check(record[st] === want, `node challenge record: ${record[st]} ${st}, API ${want}`);
+    }
+    check(record.slashed > 0, `the slashed node's record has no slashed challenge: ${JSON.stringify(record)}`);
+    return { node_checkpoint: Number(at[0]), total_slashed: totalSlashed, slashes_checkpoint: Number(at[2]), slashes: rows,
+      challenges_checkpoint: Number(at[1]), challenges: shown.map(([id, status]) => ({ challenge_id: id, status })), record };
+  });
+  slashed = { overview, node };
+}
+
 // 7. Pagination: a one-row page links to the next page, which holds the second node.
 if (nodes.items.length > 1) {
   const one = await api('/v1/nodes?limit=1');
@@ -376,8 +470,7 @@ if (nodes.items.length > 1) {
 }
 
 check(problems.length === 0, `console errors: ${problems.join('\n')}`);
-console.log(JSON.stringify({ ...timing, overview_ready_ms: readyMs, hash: await currentHash(),
+console.log(JSON.stringify({ ...timing, overview_ready_ms: readyMs, hash: await currentHash(), slashed,
   holders: searched.rows.map((h) => ({ node_id: h.node, address: h.address, shards: h.shards, pairs: h.pairs })) }));
-ws.close();
-cleanup();
+browser.close();
 process.exit(0);

@@ -64,8 +64,10 @@ const badge = (s) => (s ? `<span class="badge ${esc(s)}">${esc(s)}</span>` : '�
 // A number cell: data-value holds the API's exact value so what is shown can be checked.
 const num = (v, shown = int(v)) => `<span class="n" data-value="${esc(v ?? '')}">${esc(shown)}</span>`;
 
-function card(label, field, value, shown) {
-  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-field="${esc(field)}">${num(value, shown)}</div></div>`;
+// `checkpoint`: the one the figure is current to (kept on the element, for checks).
+function card(label, field, value, shown, checkpoint = null) {
+  const at = checkpoint === null || checkpoint === undefined ? '' : ` data-checkpoint="${esc(checkpoint)}"`;
+  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-field="${esc(field)}"${at}>${num(value, shown)}</div></div>`;
 }
 
 function fields(rows) {
@@ -88,46 +90,114 @@ function pager(base, page, cursor) {
   return parts.length ? `<div class="pager">${parts.join('')}</div>` : '';
 }
 
-// ---- Charts: hand-written SVG (lines and stacked bars), no external assets.
-const COLORS = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)'];
+// ---- Charts: uPlot (vendored from npm, /explorer/vendor/), drawn after the page's HTML is in.
+// chart() returns a placeholder and keeps what to plot; mountCharts() draws every placeholder of
+// the page just shown. Each chart writes the exact values it was given (data-exact) and the
+// numbers uPlot holds and draws (data-plotted, from the instance) on its element, and its legend
+// shows the latest epoch's values, so what is drawn can be checked against the API.
+const COLORS = ['#1565c0', '#e65100', '#2e7d32', '#6a1b9a', '#c62828'];
+// How a series' values are shown (legend), scaled for plotting and labelled on the axis.
+const UNITS = {
+  wal: { format: wal, scale: 1e9, axis: (ticks) => ticksText(ticks, 1000, ['', 'k', 'M', 'G', 'T', 'P'], ' WAL') },
+  bytes: { format: bytes, scale: 1, axis: (ticks) => ticksText(ticks, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], '', ' ') },
+  count: { format: int, scale: 1, axis: (ticks) => ticksText(ticks, 1000, ['', 'k', 'M', 'G', 'T', 'P'], '') },
+};
+// Axis labels in one unit for all ticks (the largest's), with as many decimals as the step
+// between ticks needs, so close ticks (a supply that burns shrink slowly) stay distinct.
+function ticksText(ticks, base, prefixes, suffix, gap = '') {
+  const top = Math.max(...ticks.map(Math.abs));
+  let i = 0;
+  while (top >= base ** (i + 1) && i < prefixes.length - 1) i++;
+  const d = base ** i;
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) / d : 1;
+  const decimals = step > 0 ? Math.min(9, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9))) : 0;
+  return ticks.map((t) => (t === 0 ? `0${prefixes[0] ? gap + prefixes[0] : ''}${suffix}` : `${(t / d).toFixed(decimals)}${prefixes[i] ? gap + prefixes[i] : ''}${suffix}`));
+}
+const chartSpecs = new Map();
+let chartSeq = 0;
+let plots = [];
 
-function chart(title, labels, series, { stacked = false, format = int } = {}) {
-  const W = 520, H = 200, L = 64, R = 8, T = 8, B = 26;
-  const n = labels.length;
-  const values = series.map((s) => s.values.map((v) => Number(v ?? 0)));
-  const totals = labels.map((_, i) => (stacked ? values.reduce((a, s) => a + s[i], 0) : Math.max(...values.map((s) => s[i]))));
-  const max = Math.max(1, ...totals);
-  const x = (i) => L + (n <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
-  const y = (v) => T + (H - T - B) * (1 - v / max);
-  let marks = '';
-  if (stacked) {
-    const w = Math.max(2, ((W - L - R) / Math.max(n, 1)) * 0.7);
-    const base = new Array(n).fill(0);
-    values.forEach((s, k) => {
-      s.forEach((v, i) => {
-        if (!v) return;
-        const bx = n <= 1 ? x(i) - w / 2 : L + (i + 0.15) * ((W - L - R) / n);
-        marks += `<rect data-series="${esc(series[k].name)}" x="${bx.toFixed(1)}" y="${y(base[i] + v).toFixed(1)}" width="${w.toFixed(1)}" height="${(y(base[i]) - y(base[i] + v)).toFixed(1)}" fill="${COLORS[k % COLORS.length]}"><title>${esc(labels[i])}: ${esc(series[k].name)} ${esc(format(series[k].values[i]))}</title></rect>`;
-        base[i] += v;
-      });
-    });
-  } else {
-    values.forEach((s, k) => {
-      const pts = s.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-      marks += `<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="2" points="${pts}"/>`;
-      marks += s.map((v, i) => `<circle data-series="${esc(series[k].name)}" cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${COLORS[k % COLORS.length]}"><title>${esc(labels[i])}: ${esc(series[k].name)} ${esc(format(series[k].values[i]))}</title></circle>`).join('');
-    });
+// A chart of `series` ([{name, values}], one value per epoch of `epochs`, exact integers or
+// null) as lines, or as stacked bars (`bars`: each series on top of the ones before);
+// `checkpoint`: the one the series is current to (kept on the element, for checks).
+function chart(title, epochs, series, { bars = false, unit = 'count', checkpoint = null } = {}) {
+  const id = `chart-${++chartSeq}`;
+  chartSpecs.set(id, { epochs, series, bars, unit });
+  return `<div class="chart" id="${id}" data-chart="${esc(title)}" data-checkpoint="${esc(checkpoint ?? '')}"><h3>${esc(title)}</h3><div class="plot" role="img" aria-label="${esc(title)}"></div></div>`;
+}
+
+function plot(el, { epochs, series, bars, unit }) {
+  const { format, scale, axis } = UNITS[unit];
+  const n = epochs.length;
+  const exact = series.map((s) => s.values.map((v) => (v === null || v === undefined ? null : String(v))));
+  const scaled = exact.map((values) => values.map((v) => (v === null ? null : Number(v) / scale)));
+  // Stacked bars are cumulative sums; uPlot paints series in order, so the tallest goes first.
+  let order = series.map((_, k) => k);
+  let ys = scaled;
+  if (bars) {
+    let acc = new Array(n).fill(0);
+    const sums = scaled.map((values) => (acc = acc.map((a, i) => a + (values[i] ?? 0))));
+    order = order.reverse();
+    ys = order.map((k) => sums[k]);
   }
-  const ticks = [0, 0.5, 1].map((f) => `<text x="${L - 4}" y="${(y(max * f) + 4).toFixed(1)}" text-anchor="end" font-size="10" fill="#66717f">${esc(compact(max * f))}</text><line x1="${L}" x2="${W - R}" y1="${y(max * f).toFixed(1)}" y2="${y(max * f).toFixed(1)}" stroke="#eef2f6"/>`).join('');
-  const xl = n ? `<text x="${L}" y="${H - 8}" font-size="10" fill="#66717f">${esc(labels[0])}</text><text x="${W - R}" y="${H - 8}" text-anchor="end" font-size="10" fill="#66717f">${esc(labels[n - 1])}</text>` : '';
-  const legend = series.map((s, k) => `<span><i style="background:${COLORS[k % COLORS.length]}"></i>${esc(s.name)}</span>`).join('');
-  return `<div class="chart" data-chart="${esc(title)}" data-points="${n}"><h3>${esc(title)}</h3><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${ticks}${marks}${xl}</svg><div class="legend">${legend}</div></div>`;
+  const holder = el.querySelector('.plot');
+  const opts = {
+    width: Math.max(160, holder.clientWidth),
+    height: 180,
+    scales: {
+      x: { time: false, range: (u, min, max) => (bars || min === max ? [min - 0.5, max + 0.5] : [min, max]) },
+      // From zero, so a slowly shrinking supply is not drawn as a fall.
+      y: { range: (u, min, max) => [0, max > 0 ? max * 1.05 : 1] },
+    },
+    axes: [
+      { size: 28, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000], values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? `${t}` : '')) },
+      { size: 84, values: (u, ticks) => axis(ticks) },
+    ],
+    series: [
+      { label: 'epoch', value: (u, v) => (v === null || v === undefined ? '—' : `${v}`) },
+      ...order.map((k) => ({
+        label: series[k].name,
+        stroke: COLORS[k % COLORS.length],
+        width: bars ? 0 : 2,
+        fill: bars ? COLORS[k % COLORS.length] : undefined,
+        paths: bars ? uPlot.paths.bars({ size: [0.7, 48] }) : undefined,
+        points: { show: !bars && n <= 60, size: 5 },
+        value: (u, v, si, idx) => (idx === null || idx === undefined || exact[k][idx] === null ? '—' : format(exact[k][idx])),
+      })),
+    ],
+    cursor: { drag: { x: false, y: false } },
+    // The legend shows the latest epoch's values until the pointer picks another.
+    hooks: { ready: [(u) => { if (n) u.setLegend({ idx: n - 1 }); }] },
+  };
+  const u = new uPlot(opts, [epochs.map(Number), ...ys], holder);
+  el.dataset.points = String(n);
+  el.dataset.unit = unit;
+  el.dataset.stacked = String(bars);
+  el.dataset.exact = JSON.stringify({ epochs: epochs.map(String), series: series.map((s, k) => ({ name: s.name, values: exact[k] })) });
+  el.dataset.plotted = JSON.stringify({ series: u.series.slice(1).map((s) => s.label), data: u.data });
+  return u;
 }
-function compact(v) {
-  const a = Math.abs(v);
-  for (const [d, s] of [[1e18, 'E'], [1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) if (a >= d) return (v / d).toFixed(1) + s;
-  return String(Math.round(v));
+
+function mountCharts() {
+  for (const el of main.querySelectorAll('.chart[id]')) {
+    const spec = chartSpecs.get(el.id);
+    if (spec) plots.push(plot(el, spec));
+  }
+  chartSpecs.clear();
 }
+function unmountCharts() {
+  plots.forEach((u) => u.destroy());
+  plots = [];
+}
+let resizing = false;
+window.addEventListener('resize', () => {
+  if (resizing) return;
+  resizing = true;
+  requestAnimationFrame(() => {
+    resizing = false;
+    plots.forEach((u) => u.setSize({ width: Math.max(160, u.root.parentElement.clientWidth), height: 180 }));
+  });
+});
 
 // ---- Network facts several pages share.
 // The current epoch: the last point of the storage series (the chain's epochs up to now).
@@ -177,7 +247,7 @@ async function dashboard() {
     api('/v1/slashes?limit=20'),
   ]);
   const s = supply ? supply.item : {};
-  const labels = supplySeries.points.map((p) => `epoch ${p.epoch}`);
+  const epochs = supplySeries.points.map((p) => p.epoch);
   const sources = supplySeries.points.length ? Object.keys(supplySeries.points[0].burned_by_source) : [];
   const nodes = await nodeNames(committee.items.map((m) => m.node_id));
   return `<h1>Network overview</h1>
@@ -186,24 +256,24 @@ async function dashboard() {
     ${card('Epoch', 'epoch', epochNo)}
     ${card('Committee size', 'committee_size', epoch ? epoch.committee_size : null)}
     ${card('Committee stake', 'committee_stake', epoch ? epoch.committee_stake : null, epoch ? wal(epoch.committee_stake) : '—')}
-    ${card('Total supply', 'total_supply', s.total_supply, wal(s.total_supply))}
-    ${card('Total burned', 'total_burned', s.total_burned, wal(s.total_burned))}
-    ${card('Burns', 'burns', s.burns)}
+    ${card('Total supply', 'total_supply', s.total_supply, wal(s.total_supply), supply && supply.checkpoint)}
+    ${card('Total burned', 'total_burned', s.total_burned, wal(s.total_burned), supply && supply.checkpoint)}
+    ${card('Burns', 'burns', s.burns, undefined, supply && supply.checkpoint)}
     ${card('Storage used', 'used_capacity', last ? last.used_capacity : null, last ? bytes(last.used_capacity) : '—')}
     ${card('Storage capacity', 'total_capacity', last ? last.total_capacity : null, last ? bytes(last.total_capacity) : '—')}
   </div>
   <div class="charts">
-    ${chart('Total supply by epoch', labels, [{ name: 'total supply', values: supplySeries.points.map((p) => p.total_supply) }], { format: wal })}
-    ${chart('Burned by source per epoch', labels, sources.map((src) => ({ name: src, values: supplySeries.points.map((p) => p.burned_by_source[src]) })), { stacked: true, format: wal })}
-    ${chart('Committee stake by epoch', stakeSeries.points.map((p) => `epoch ${p.epoch}`), [
-      { name: 'committee stake', values: stakeSeries.points.map((p) => p.committee_stake) }], { format: wal })}
-    ${chart('Storage used and capacity', storage.points.map((p) => `epoch ${p.epoch}`), [
+    ${chart('Total supply by epoch', epochs, [{ name: 'total supply', values: supplySeries.points.map((p) => p.total_supply) }], { unit: 'wal', checkpoint: supplySeries.checkpoint })}
+    ${chart('Burned by source per epoch', epochs, sources.map((src) => ({ name: src, values: supplySeries.points.map((p) => p.burned_by_source[src]) })), { bars: true, unit: 'wal', checkpoint: supplySeries.checkpoint })}
+    ${chart('Committee stake by epoch', stakeSeries.points.map((p) => p.epoch), [
+      { name: 'committee stake', values: stakeSeries.points.map((p) => p.committee_stake) }], { unit: 'wal' })}
+    ${chart('Storage used and capacity', storage.points.map((p) => p.epoch), [
       { name: 'used', values: storage.points.map((p) => p.used_capacity) },
-      { name: 'capacity', values: storage.points.map((p) => p.total_capacity) }], { format: bytes })}
-    ${chart('Challenges per epoch', challengeSeries.points.map((p) => `epoch ${p.epoch}`), [
+      { name: 'capacity', values: storage.points.map((p) => p.total_capacity) }], { unit: 'bytes' })}
+    ${chart('Challenges per epoch', challengeSeries.points.map((p) => p.epoch), [
       { name: 'answered', values: challengeSeries.points.map((p) => p.answered) },
       { name: 'missed', values: challengeSeries.points.map((p) => p.missed) },
-      { name: 'pending', values: challengeSeries.points.map((p) => p.pending) }], { stacked: true })}
+      { name: 'pending', values: challengeSeries.points.map((p) => p.pending) }], { bars: true })}
   </div>
   <h2>Committee of epoch ${esc(epochNo ?? '—')}</h2>
   ${table([
@@ -213,7 +283,7 @@ async function dashboard() {
     { title: 'first shard', num: true, cell: (m) => num(m.shard_start) }], committee.items, 'committee')}
   <h2>Challenges of epoch ${esc(epochNo ?? '—')}</h2>
   ${challengeTable(challenges.items)}
-  <h2>Slashes</h2>
+  <h2 data-checkpoint="${esc(slashes.checkpoint ?? '')}">Slashes</h2>
   ${slashTable(slashes.items)}`;
 }
 
@@ -276,7 +346,7 @@ async function nodes(cursor) {
 }
 
 async function node(id) {
-  const [{ item: n }, sync, challenges, slashes, epochNo] = await Promise.all([
+  const [{ item: n, checkpoint: nodeCheckpoint }, sync, challenges, slashes, epochNo] = await Promise.all([
     api(`/v1/nodes/${id}`), api(`/v1/nodes/${id}/sync?limit=100`),
     api(`/v1/challenges?node_id=${id}&limit=50`), api(`/v1/slashes?node_id=${id}&limit=50`), currentEpoch()]);
   const [epoch, committee, stake] = epochNo === null ? [null, { items: [] }, { points: [] }] : await Promise.all([
@@ -285,12 +355,16 @@ async function node(id) {
     api(`/v1/stats/stake?node_id=${id}`)]);
   const member = committee.items.find((m) => m.node_id === n.node_id);
   const shards = member ? `${int(member.shard_count)} (shards ${int(member.shard_start)}–${int(Number(member.shard_start) + Number(member.shard_count) - 1)})` : '0 (not in the committee)';
-  const record = ['answered', 'slashed', 'issued'].map((st) => `${challenges.items.filter((c) => c.status === st).length} ${st}`).join(', ');
+  // The challenge record over the latest challenges: how many were answered, slashed, still open.
+  const counts = Object.fromEntries(['answered', 'slashed', 'issued'].map((st) => [st, challenges.items.filter((c) => c.status === st).length]));
+  const record = Object.entries(counts).map(([st, k]) => `${k} ${st}`).join(', ');
   const votes = [
     ['storage price (per MiB and epoch)', 'storage_price_vote', n.storage_price_vote, epoch && epoch.storage_price_per_mib_epoch, wal],
     ['write price (per MiB)', 'write_price_vote', n.write_price_vote, epoch && epoch.write_price_per_mib, wal],
     ['capacity', 'capacity_vote', n.capacity_vote, epoch && epoch.total_capacity, bytes]];
-  return `<h1 data-epoch="${esc(epochNo ?? '')}">Node ${esc(n.name || n.node_id)}</h1>
+  // The checkpoints the node's figures, its challenges and its slashes are current to.
+  const at = `data-node-checkpoint="${esc(nodeCheckpoint ?? '')}" data-challenges-checkpoint="${esc(challenges.checkpoint ?? '')}" data-slashes-checkpoint="${esc(slashes.checkpoint ?? '')}"`;
+  return `<h1 data-epoch="${esc(epochNo ?? '')}" ${at}>Node ${esc(n.name || n.node_id)}</h1>
   ${fields([
     ['node_id', `<span class="id">${esc(n.node_id)}</span>`],
     ['operator', idLink('address', n.operator)],
@@ -304,15 +378,15 @@ async function node(id) {
     ['total_slashed', num(n.total_slashed, wal(n.total_slashed))],
     ['registered_epoch', num(n.registered_epoch)],
     ['shards', member ? num(member.shard_count, shards) : num(0, shards)],
-    ['challenge_record', `${esc(record)} (latest ${esc(challenges.items.length)})`]])}
+    ['challenge_record', `<span data-record="${esc(JSON.stringify(counts))}">${esc(record)}</span> (latest ${esc(challenges.items.length)})`]])}
   <h2>Price votes</h2>
   <p class="muted">What the node votes for the next epochs, beside what the chain set for epoch ${esc(epochNo ?? '—')} from the committee's votes.</p>
   ${table([
     { title: 'vote', cell: (v) => esc(v[0]) },
     { title: 'node votes', num: true, cell: (v) => `<span data-vote="${esc(v[1])}">${num(v[2], v[4](v[2]))}</span>` },
     { title: `epoch ${epochNo ?? '—'}`, num: true, cell: (v) => num(v[3], v[4](v[3])) }], votes, 'votes')}
-  <div class="charts">${chart('Pool stake by epoch', stake.points.map((p) => `epoch ${p.epoch}`), [
-    { name: 'pool stake', values: stake.points.map((p) => (p.nodes[0] ? p.nodes[0].pool_stake : null)) }], { format: wal })}</div>
+  <div class="charts">${chart('Pool stake by epoch', stake.points.map((p) => p.epoch), [
+    { name: 'pool stake', values: stake.points.map((p) => (p.nodes[0] ? p.nodes[0].pool_stake : null)) }], { unit: 'wal' })}</div>
   <h2>Shard sync</h2>
   ${table([
     { title: 'epoch', num: true, cell: (s) => num(s.epoch) },
@@ -407,7 +481,6 @@ async function models(cursor) {
   const [page, revenue] = await Promise.all([
     api(`/v1/models?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
     api('/v1/stats/revenue?bucket=epoch')]);
-  const labels = revenue.points.map((p) => `epoch ${p.epoch}`);
   return `<h1>Models</h1>
   ${table([
     { title: 'name', cell: (m) => link(`#/model/${m.model_id}`, m.name || short(m.model_id)) },
@@ -416,7 +489,7 @@ async function models(cursor) {
     { title: 'licenses sold', num: true, cell: (m) => num(m.licenses_sold) },
     { title: 'revenue', num: true, cell: (m) => num(m.total_revenue, wal(m.total_revenue)) }], page.items, 'models')}
   ${pager('#/models', page, cursor)}
-  <div class="charts">${chart('License revenue per epoch', labels, [{ name: 'revenue', values: revenue.points.map((p) => p.revenue) }], { stacked: true, format: wal })}</div>`;
+  <div class="charts">${chart('License revenue per epoch', revenue.points.map((p) => p.epoch), [{ name: 'revenue', values: revenue.points.map((p) => p.revenue) }], { bars: true, unit: 'wal' })}</div>`;
 }
 
 async function model(id) {
@@ -431,8 +504,8 @@ async function model(id) {
     ['licenses_sold', num(m.licenses_sold)], ['total_revenue', num(m.total_revenue, wal(m.total_revenue))],
     ['revenue_withdrawn', num(m.revenue_withdrawn, wal(m.revenue_withdrawn))],
     ['revenue_accrued', num(m.revenue_accrued, wal(m.revenue_accrued))]])}
-  <div class="charts">${chart('Revenue per epoch', revenue.points.map((p) => `epoch ${p.epoch}`), [
-    { name: 'revenue', values: revenue.points.map((p) => p.revenue) }], { stacked: true, format: wal })}</div>
+  <div class="charts">${chart('Revenue per epoch', revenue.points.map((p) => p.epoch), [
+    { name: 'revenue', values: revenue.points.map((p) => p.revenue) }], { bars: true, unit: 'wal' })}</div>
   <h2>Versions</h2>${table([
     { title: 'version', num: true, cell: (v) => num(v.version) },
     { title: 'blob', cell: (v) => idLink('blob', v.blob_id) },
@@ -527,7 +600,9 @@ async function route() {
     html = `<p class="error" data-error="${esc(e.status || '')}">${esc(e.status === 404 ? 'Not found: ' : 'Could not load: ')}${esc(e.message)}</p>`;
   }
   if (mine !== generation || html === null) return;
+  unmountCharts();
   main.innerHTML = html;
+  mountCharts();
   document.body.dataset.ready = hash;
 }
 
