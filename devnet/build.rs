@@ -14,7 +14,7 @@ mod package;
 use std::path::{Path, PathBuf};
 
 /// The modules whose handlers are typed functions registered by generated code.
-const TYPED_MODULES: [&str; 12] = [
+const TYPED_MODULES: [&str; 13] = [
     "blob",
     "challenge",
     "compute",
@@ -22,6 +22,7 @@ const TYPED_MODULES: [&str; 12] = [
     "key_server",
     "license",
     "model",
+    "shared_blob",
     "staking",
     "system",
     "upgrade",

@@ -746,6 +746,30 @@ fn extend_blob_with_payment(
     payment: WalCoin,
 ) -> Result<(), ExecutionError> {
     assert_current(&system, &registry)?;
+    let price = extension_price(&system, &blob, extra_epochs)?;
+    let fees = take_payment(ctx, payment.0, price)?;
+    extend_paid(
+        ctx,
+        &mut system,
+        &registry,
+        &mut blob.value,
+        extra_epochs,
+        fees,
+    )?;
+    system.save(ctx)?;
+    registry.save(ctx)?;
+    blob.save(ctx)?;
+    Ok(())
+}
+
+/// `extension_price(system, blob, extra_epochs)`: the price of extending `blob` by
+/// `extra_epochs` at the current storage price. Aborts `EBlobExpired`,
+/// `EInvalidEpochsAhead`, `EPriceOverflow`.
+pub fn extension_price(
+    system: &System,
+    blob: &Blob,
+    extra_epochs: u64,
+) -> Result<u64, ExecutionError> {
     let epoch = system.epoch;
     let old_end = blob.storage.end_epoch;
     if epoch >= old_end {
@@ -761,37 +785,43 @@ fn extend_blob_with_payment(
     if new_end - epoch > max_ahead {
         return Err(abort_in(MODULE, E_INVALID_EPOCHS_AHEAD));
     }
-    let price = price_of(
+    price_of(
         blob.storage.storage_size,
         system.storage_price_per_mib_epoch,
         extra_epochs,
-    )?;
-    let fees = take_payment(ctx, payment.0, price)?;
-    add_storage_fees(ctx, &mut system, fees, old_end, new_end)?;
-    reserve_capacity(
-        ctx,
-        &mut system,
-        blob.storage.storage_size,
-        old_end,
-        new_end,
-    )?;
+    )
+}
+
+/// The rest of `extend_blob_with_payment` once `fees` (the price, checked by
+/// `extension_price`) are taken: pays them to the added epochs' committees, reserves the
+/// blob's size in those epochs, moves the end and emits `BlobExtended`. The caller saves the
+/// `System`, the registry and whatever holds the blob.
+pub fn extend_paid(
+    ctx: &mut CallContext<'_>,
+    system: &mut System,
+    registry: &BlobRegistry,
+    blob: &mut Blob,
+    extra_epochs: u64,
+    fees: u64,
+) -> Result<(), ExecutionError> {
+    let epoch = system.epoch;
+    let old_end = blob.storage.end_epoch;
+    let new_end = old_end + extra_epochs;
+    add_storage_fees(ctx, system, fees, old_end, new_end)?;
+    reserve_capacity(ctx, system, blob.storage.storage_size, old_end, new_end)?;
     blob.storage.end_epoch = new_end;
     if blob.certified_epoch.is_some() {
-        replace_end(ctx, &registry, blob.blob_id, old_end, new_end)?;
+        replace_end(ctx, registry, blob.blob_id, old_end, new_end)?;
     }
     let event = BlobExtended {
-        blob_object_id: blob.value.id.id.clone(),
+        blob_object_id: blob.id.id.clone(),
         blob_id: blob.blob_id,
         epoch,
         old_end_epoch: old_end,
         new_end_epoch: new_end,
-        price,
+        price: fees,
     };
-    emit(ctx, "BlobExtended", &event)?;
-    system.save(ctx)?;
-    registry.save(ctx)?;
-    blob.save(ctx)?;
-    Ok(())
+    emit(ctx, "BlobExtended", &event)
 }
 
 /// `delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage`: deletes

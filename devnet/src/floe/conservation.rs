@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use floe_sdk::move_types::compute::{ComputeProvider, Job};
 use floe_sdk::move_types::dataset::Dataset;
+use floe_sdk::move_types::shared_blob::SharedBlob;
 use floe_sdk::move_types::{events::WalBurned, model::Model, staking_pool::StakingPool};
 use sui_sdk_types::{Object, TypeTag};
 
@@ -38,8 +39,9 @@ fn wal_conserved(executed: &Executed<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// The WAL an object holds: a `Coin<WAL>`, a `Model`'s revenue, a table entry holding a
-/// `Balance<WAL>` (`System.fees`) or a `StakingPool` (`System.pools`); 0 for anything else.
+/// The WAL an object holds: a `Coin<WAL>`, a `Model`'s revenue, a `SharedBlob`'s funds, a
+/// table entry holding a `Balance<WAL>` (`System.fees`) or a `StakingPool` (`System.pools`);
+/// 0 for anything else.
 pub fn wal_in(object: &Object) -> u64 {
     let Some((type_, contents, _)) = objects::struct_parts(object) else {
         return 0;
@@ -50,7 +52,11 @@ pub fn wal_in(object: &Object) -> u64 {
     if *type_ == tag("model", "Model") {
         // The owner's revenue and what is set aside for the model's datasets.
         return bcs::from_bytes::<Model>(contents).map_or(0, |m| {
-            m.revenue.value + m.dataset_shares.iter().map(|d| d.pending.value).sum::<u64>()
+            m.revenue.value
+                + m.dataset_shares
+                    .iter()
+                    .map(|d| d.pending.value)
+                    .sum::<u64>()
         });
     }
     if *type_ == tag("dataset", "Dataset") {
@@ -58,6 +64,9 @@ pub fn wal_in(object: &Object) -> u64 {
     }
     if *type_ == tag("compute", "ComputeProvider") {
         return bcs::from_bytes::<ComputeProvider>(contents).map_or(0, |p| p.stake.value);
+    }
+    if *type_ == tag("shared_blob", "SharedBlob") {
+        return bcs::from_bytes::<SharedBlob>(contents).map_or(0, |s| s.funds.value);
     }
     if *type_ == tag("compute", "Job") {
         return bcs::from_bytes::<Job>(contents).map_or(0, |j| j.payment.value + j.bonds.value);

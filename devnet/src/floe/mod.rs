@@ -23,6 +23,7 @@ pub mod key_server;
 pub mod license;
 pub mod model;
 pub mod rules;
+pub mod shared_blob;
 pub mod staking;
 pub mod staking_pool;
 pub mod system;
@@ -68,6 +69,7 @@ pub fn register(registry: &mut HandlerRegistry) {
     compute::register(registry);
     dataset::register(registry);
     key_server::register(registry);
+    shared_blob::register(registry);
     version::register(registry);
     upgrade::register(registry);
     conservation::register(registry);
