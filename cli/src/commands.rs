@@ -715,7 +715,7 @@ pub struct Publish {
 }
 
 /// The sender's `ModelCap` for `model_id`.
-async fn model_cap(floe: &mut Floe, model_id: Address) -> anyhow::Result<Address> {
+pub(crate) async fn model_cap(floe: &mut Floe, model_id: Address) -> anyhow::Result<Address> {
     let cap_type =
         move_types::struct_tag(floe.objects.original_package, "model", "ModelCap", vec![]);
     let caps = floe

@@ -6,6 +6,7 @@ mod attributes;
 mod challenge;
 mod commands;
 mod compute;
+mod dataset;
 mod encrypted;
 mod home;
 mod keeper;
@@ -165,6 +166,10 @@ enum Command {
     /// Compute jobs: providers run a model on an input; k matching results settle the job.
     #[command(subcommand)]
     Compute(compute::ComputeCommand),
+    /// Datasets: contributions a curator weighs share the revenue of the models trained on
+    /// them; contributors claim their part at any time.
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
     /// Availability challenges: list the open ones, slash one left unanswered (anyone may;
     /// the caller gets nothing).
     #[command(subcommand)]
@@ -531,6 +536,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             commands::license_show(&session, license_id).await
         }
         Command::Compute(command) => compute::dispatch(&session, command).await,
+        Command::Dataset(command) => dataset::dispatch(&session, command).await,
         Command::Challenge(command) => challenge::run(&session, command).await,
         Command::Aggregator { bind } => {
             let options = floe_gateway::PublisherOptions::default();

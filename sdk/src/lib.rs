@@ -30,6 +30,7 @@ pub mod client;
 pub mod committee;
 pub mod compute;
 pub mod config;
+pub mod dataset;
 pub mod faucet;
 pub mod flows;
 pub mod keeper;
