@@ -635,7 +635,7 @@ async fn fetch_license(
 
 /// The object `id` as the floe type `module::name`, or an error that says what `id` is instead
 /// (another type, or nothing): `kind` names it for people, `where_from` says where to get one.
-async fn typed_object<T: serde::de::DeserializeOwned>(
+pub(crate) async fn typed_object<T: serde::de::DeserializeOwned>(
     floe: &mut Floe,
     id: Address,
     (module, name): (&str, &str),

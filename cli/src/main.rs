@@ -15,6 +15,7 @@ mod output;
 mod quilt;
 mod report;
 mod session;
+mod shared_blob;
 mod up;
 
 use std::net::SocketAddr;
@@ -100,13 +101,36 @@ enum Command {
         blob_object_id: Address,
     },
     /// Keep one of your blob objects for more epochs, paid in WAL; prints the new end epoch
-    /// and the price.
+    /// and the price. With --shared, anyone's shared blob, paid out of its funds.
     Extend {
+        /// A blob object of yours, or with --shared a shared blob (`floe share`).
         #[arg(value_parser = object_id::parse)]
         blob_object_id: Address,
         /// Epochs to add to its end epoch.
         #[arg(long)]
         epochs: u64,
+        /// The ID is a shared blob's: extend it out of its funds (anyone may).
+        #[arg(long)]
+        shared: bool,
+    },
+    /// Share one of your certified, permanent blob objects: anyone may then fund it and extend
+    /// it from its funds; nobody, you included, can delete it or take it back. Prints the
+    /// shared blob's ID.
+    Share {
+        #[arg(value_parser = object_id::parse)]
+        blob_object_id: Address,
+        /// WAL to put in its funds now, e.g. 10 or 0.5.
+        #[arg(long, value_parser = amount::parse_wal, default_value = "0")]
+        amount: u64,
+    },
+    /// Add WAL to a shared blob's funds, which pay for its extensions; anyone may, nothing is
+    /// paid back.
+    FundSharedBlob {
+        #[arg(value_parser = object_id::parse)]
+        shared_blob_id: Address,
+        /// WAL to add, e.g. 10 or 0.5.
+        #[arg(long, value_parser = amount::parse_wal)]
+        amount: u64,
     },
     /// Your blob objects: blob ID, object ID, size, certified or not, end epoch, deletable.
     ListBlobs {
@@ -459,7 +483,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Extend {
             blob_object_id,
             epochs,
+            shared: false,
         } => commands::extend(&session, blob_object_id, epochs).await,
+        Command::Extend {
+            blob_object_id,
+            epochs,
+            shared: true,
+        } => shared_blob::extend(&session, blob_object_id, epochs).await,
+        Command::Share {
+            blob_object_id,
+            amount,
+        } => shared_blob::share(&session, blob_object_id, amount).await,
+        Command::FundSharedBlob {
+            shared_blob_id,
+            amount,
+        } => shared_blob::fund(&session, shared_blob_id, amount).await,
         Command::ListBlobs { json } => commands::list_blobs(&session, json).await,
         Command::BlobStatus { blob_id, json } => {
             commands::blob_status(&session, &blob_id, json).await

@@ -1,5 +1,6 @@
 //! Managing blobs from the `floe` command as a user does: store deletable and permanent blobs,
-//! list them, extend, check their status on-chain, delete; a store that failed after paying is
+//! list them, extend, check their status on-chain, delete; share a blob that other accounts
+//! fund and extend from its funds; a store that failed after paying is
 //! finished by the next `floe store` without paying again; a file too big for the network is
 //! refused before it is read. Real `floe` processes on 127.0.0.1 (one `floe up`, no indexer).
 
@@ -36,6 +37,17 @@ fn sdk(home: &Path, runtime: &tokio::runtime::Runtime) -> Floe {
     runtime.block_on(Floe::connect(&network, key)).unwrap()
 }
 
+/// `base_units` as the CLI's `--amount` takes them (9 decimals).
+fn wal(base_units: u64) -> String {
+    let text = format!(
+        "{}.{:09}",
+        base_units / 1_000_000_000,
+        base_units % 1_000_000_000
+    );
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
+}
+
 fn wal_balance(floe: &mut Floe, runtime: &tokio::runtime::Runtime) -> u64 {
     let wal = floe_sdk::move_types::wal_type(floe.objects.original_package).to_string();
     let me = floe.sender();
@@ -43,7 +55,7 @@ fn wal_balance(floe: &mut Floe, runtime: &tokio::runtime::Runtime) -> u64 {
 }
 
 #[test]
-fn blobs_are_listed_extended_deleted_and_a_failed_store_is_resumed_without_paying_twice() {
+fn blobs_are_listed_extended_deleted_shared_and_a_failed_store_is_resumed_without_paying_twice() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let home = home.as_path();
@@ -176,6 +188,115 @@ fn blobs_are_listed_extended_deleted_and_a_failed_store_is_resumed_without_payin
         "{stderr}"
     );
     assert!(wal_balance(&mut sdk, &runtime) < before);
+
+    // Shared blobs: a permanent blob shared with funds for 2 epochs; a second account adds 1
+    // epoch's worth; a third, a stranger with no WAL, extends it by 2 epochs out of the funds.
+    // The funds drop by exactly the price, the end epoch moves, the blob stays readable.
+    let file = write_file(dir.path(), "shared.bin", 20_000, 4);
+    let data = std::fs::read(&file).unwrap();
+    let shared_blob = ok(home, &["store", &p(&file), "--epochs", "3"]);
+    let rows = list(home);
+    let object = rows_of(&rows, &shared_blob)[0]["object_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let system = runtime.block_on(sdk.system()).unwrap();
+    let blob = runtime
+        .block_on(sdk.blob_object(object.parse().unwrap()))
+        .unwrap();
+    let per_epoch = floe_sdk::flows::extension_price(
+        blob.blob.storage.storage_size,
+        system.storage_price_per_mib_epoch,
+        1,
+    )
+    .unwrap();
+    let shared = ok(home, &["share", &object, "--amount", &wal(2 * per_epoch)]);
+    assert!(
+        rows_of(&list(home), &shared_blob).is_empty(),
+        "still listed"
+    );
+    let funder = ok(home, &["account", "new", "--wal", "1"]);
+    let funded = ok(
+        home,
+        &[
+            "--as",
+            &funder,
+            "fund-shared-blob",
+            &shared,
+            "--amount",
+            &wal(per_epoch),
+        ],
+    );
+    assert!(
+        funded.starts_with(&format!("funds {} WAL", wal(3 * per_epoch))),
+        "{funded}"
+    );
+    let stranger = ok(home, &["account", "new", "--wal", "0"]);
+    let extended = ok(
+        home,
+        &[
+            "--as", &stranger, "extend", "--shared", &shared, "--epochs", "2",
+        ],
+    );
+    let end = system.epoch + 3;
+    assert_eq!(
+        extended,
+        format!(
+            "end epoch {} (was {end}), paid {} WAL from the shared blob's funds, {} WAL left",
+            end + 2,
+            wal(2 * per_epoch),
+            wal(per_epoch)
+        )
+    );
+    let view = runtime
+        .block_on(sdk.shared_blob(shared.parse().unwrap()))
+        .unwrap();
+    assert_eq!((view.funds(), view.end_epoch()), (per_epoch, end + 2));
+    let status: Value =
+        serde_json::from_str(&ok(home, &["blob-status", &shared_blob, "--json"])).unwrap();
+    assert_eq!(status["end_epoch"], end + 2, "{status}");
+    let stranger_wal = |sdk: &mut Floe| {
+        let wal_type = floe_sdk::move_types::wal_type(sdk.objects.original_package).to_string();
+        let address = stranger.parse().unwrap();
+        runtime
+            .block_on(sdk.client.balance(address, &wal_type))
+            .unwrap()
+    };
+    assert_eq!(stranger_wal(&mut sdk), 0, "the stranger gained WAL");
+    let copy = dir.path().join("shared-copy.bin");
+    ok(home, &["read", &shared_blob, "--out", &p(&copy)]);
+    assert_eq!(std::fs::read(&copy).unwrap(), data);
+    // The stranger cannot over-extend: the funds pay 1 epoch, not 2. The chain refuses with the
+    // named abort, in two lines, amounts in WAL; nothing moved.
+    let message = fails(
+        home,
+        &[
+            "--as", &stranger, "extend", "--shared", &shared, "--epochs", "2",
+        ],
+    );
+    assert!(message.contains("EInsufficientFunds"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "costs {} WAL; its funds hold {} WAL",
+            wal(2 * per_epoch),
+            wal(per_epoch)
+        )),
+        "{message}"
+    );
+    assert!(message.contains("floe fund-shared-blob"), "{message}");
+    assert_eq!(message.lines().count(), 2, "{message}");
+    // Nor take the blob or the funds out: the blob object is gone (wrapped), and the shared
+    // blob is not a blob object anyone could delete.
+    let message = fails(home, &["--as", &stranger, "delete", &object]);
+    assert!(message.contains("no object"), "{message}");
+    assert_eq!(message.lines().count(), 2, "{message}");
+    let message = fails(home, &["--as", &stranger, "delete", &shared]);
+    assert!(message.contains("SharedBlob"), "{message}");
+    assert_eq!(message.lines().count(), 2, "{message}");
+    let view = runtime
+        .block_on(sdk.shared_blob(shared.parse().unwrap()))
+        .unwrap();
+    assert_eq!((view.funds(), view.end_epoch()), (per_epoch, end + 2));
 
     // A file bigger than the network's blobs is refused before it is read (a sparse file).
     let big = dir.path().join("big.bin");
