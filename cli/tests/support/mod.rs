@@ -205,3 +205,28 @@ pub fn write_file(dir: &Path, name: &str, len: usize, seed: u32) -> PathBuf {
     std::fs::write(&path, data).unwrap();
     path
 }
+
+/// A GET over plain HTTP/1.1 to `base` (`http://host:port`): (status, body). The REST API
+/// and the nodes answer with fixed-length bodies, so the body is read to the end.
+pub fn get(base: &str, path: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response head");
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+/// A GET that must answer 200 with JSON.
+pub fn get_json(base: &str, path: &str) -> serde_json::Value {
+    let (status, body) = get(base, path);
+    assert_eq!(status, 200, "GET {base}{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
