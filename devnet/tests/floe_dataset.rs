@@ -641,3 +641,64 @@ fn a_dataset_of_another_version_refuses_to_act() {
     );
     w.set_weight(0, 1);
 }
+
+// === Scale ===
+
+/// No call loops over contributions: with 1 000 weighted contributions, distributing writes
+/// the model and the dataset, and a claim writes the dataset, the claimant's record (one table
+/// entry) and the new coin (with gas), exactly as with three.
+#[test]
+fn distribute_and_claim_touch_the_same_objects_whatever_the_number_of_contributions() {
+    fn written_by_distribute_and_claim(w: &mut World) -> (usize, usize) {
+        w.train_on(SHARE_BPS).unwrap();
+        w.buy();
+        let (model, dataset, buyer) = (w.model, w.dataset, w.buyer);
+        let distributed = w
+            .chain
+            .call(
+                buyer,
+                "dataset",
+                "distribute",
+                vec![Arg::obj(model), Arg::obj(dataset)],
+            )
+            .unwrap();
+        let (account, contribution) = w.c[0];
+        let claimed = w
+            .chain
+            .call_keep(
+                account,
+                "dataset",
+                "claim",
+                vec![Arg::obj(dataset), Arg::ObjRead(contribution)],
+            )
+            .unwrap();
+        (
+            distributed.record.written.len(),
+            claimed.record.written.len(),
+        )
+    }
+
+    let mut small = setup();
+    small.weigh_5_3_2();
+    let few = written_by_distribute_and_claim(&mut small);
+
+    let mut large = setup();
+    large.weigh_5_3_2();
+    let contributor = large.chain.new_account();
+    let dataset = large.dataset;
+    for i in 0..997u64 {
+        let blob = plant_blob(&mut large.chain, contributor, 0x1_0000 + i, true, 2, 0);
+        let outcome = large.contribute(contributor, dataset, blob).unwrap();
+        let added: ContributionAdded = outcome.event("ContributionAdded");
+        let cap = large.dataset_cap;
+        large
+            .set_weight_with(cap, addr(&added.contribution_id), 1 + i % 7)
+            .unwrap();
+    }
+    assert_eq!(large.dataset().contributions.size, 1_000);
+    let many = written_by_distribute_and_claim(&mut large);
+    assert_eq!(few, many);
+    // The first contributor's weight 5 of 5 + 3 + 2 + 2 989 (997 weights of 1 to 7).
+    let total: u64 = 10 + (0..997u64).map(|i| 1 + i % 7).sum::<u64>();
+    assert_eq!(large.dataset().total_weight, total);
+}
