@@ -382,6 +382,49 @@ table! {
         updated_checkpoint: Int Set,
     }
 
+    /// Compute providers (`floe::compute`): who registered, where, the stake not bonded in
+    /// jobs (each `ComputeProviderUpdated` says it), results submitted and bonds slashed.
+    COMPUTE_PROVIDERS = compute_providers: ComputeProviderRow, key 1, merge {
+        provider_id: Text Keep,
+        cap_id: Text Keep,
+        operator: Text Keep,
+        public_key: Text Keep,
+        network_address: Text Set,
+        stake: Num Set,
+        results_submitted: Int Add,
+        slashes: Int Add,
+        slashed: Num Add,
+        registered_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Compute jobs (`floe::compute`): what runs where, the escrow, and how the job closed
+    /// (settled: the agreed output and what was paid, burned and slashed; refunded: how much).
+    COMPUTE_JOBS = compute_jobs: ComputeJobRow, key 1, merge {
+        job_id: Text Keep,
+        owner: Text Keep,
+        model_id: Text Keep,
+        model_version: Int Keep,
+        model_blob_id: Text Keep,
+        input_blob_id: Text Keep,
+        providers: Json Keep,
+        k: Int Keep,
+        deadline_ms: Int Keep,
+        price: Num Keep,
+        status: Text Set,
+        results: Int Add,
+        output_blob_id: Text Set,
+        output_hash: Text Set,
+        paid_each: Num Set,
+        providers_paid: Int Set,
+        fee_burned: Num Set,
+        slashed: Num Set,
+        refunded: Num Set,
+        closed_at_ms: Int Set,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
     /// Challenges per epoch they were issued in, counted at ingest by what became of them, and
     /// the latest deadline among them (so the series knows when none can still be pending).
     CHALLENGE_EPOCHS = challenge_epochs: ChallengeEpochRow, key 1, merge {
@@ -421,6 +464,8 @@ pub static ALL: &[&Table] = &[
     &REVENUE_ROLLUPS,
     &CHALLENGE_EPOCHS,
     &BLOB_ATTRIBUTES,
+    &COMPUTE_PROVIDERS,
+    &COMPUTE_JOBS,
 ];
 
 /// The aligned spans the time rollups are kept at, longest first: a day, an hour, a minute.

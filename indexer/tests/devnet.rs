@@ -1947,3 +1947,268 @@ async fn attributes_match(
     }
     chain
 }
+
+/// Compute providers and jobs (`/v1/compute/…`) against the chain: three providers register;
+/// a 2-of-3 job where two agree and the third submits other bytes settles (two paid, the
+/// third's bond burned); a 1-of-1 job nobody answers is refunded after its deadline. Every
+/// field of both routes is checked against the chain's objects and events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compute_jobs_and_providers_follow_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DevnetConfig {
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: dir.path().to_owned(),
+        checkpoint_interval_ms: 20,
+        ..DevnetConfig::default()
+    };
+    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
+    let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
+    let checkpoints = config.checkpoint_dir();
+    let devnet = Devnet::start_floe(config).await.unwrap();
+    let network_file = devnet.network_config_path();
+    let network = NetworkConfig::from_file(&network_file).unwrap();
+    let db = TestDb::new("compute").await;
+    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
+    let faucet = network.faucet_url.clone().unwrap();
+    let mut keys = Keystore::default();
+    let accounts: Vec<Address> = (0..4).map(|_| keys.generate()).collect();
+    let mut clients = Vec::new();
+    for &account in &accounts {
+        floe_sdk::faucet::request_gas(&faucet, account)
+            .await
+            .unwrap();
+        request_wal(&faucet, account, 100 * WAL).await;
+        clients.push(
+            Floe::connect(&network, keys.key(&account).unwrap().clone())
+                .await
+                .unwrap(),
+        );
+    }
+    let epoch = clients[0].system().await.unwrap().epoch;
+    let (nodes, _) = memory_nodes(&mut clients[0], &operators, epoch).await;
+
+    // The owner's model and input; three providers.
+    let weights: Vec<u8> = (0..3_000u32).map(|i| (i * 5 + 2) as u8).collect();
+    let stored = clients[0]
+        .store_blob(&nodes, &weights, 2, false)
+        .await
+        .unwrap();
+    let model = clients[0]
+        .register_model("computed", "run by providers")
+        .await
+        .unwrap();
+    clients[0]
+        .publish_version(
+            model.model,
+            model.cap,
+            stored.blob_object,
+            "onnx-mlp",
+            &[1; 32],
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut providers = Vec::new();
+    for (i, client) in clients.iter_mut().enumerate().skip(1) {
+        let key = keys.key(&accounts[i]).unwrap().public_key();
+        let address = format!("http://127.0.0.1:94{i:02}");
+        providers.push(
+            client
+                .register_provider(key.as_bytes(), &address, 20 * WAL)
+                .await
+                .unwrap(),
+        );
+    }
+    let provider_ids: Vec<Address> = providers.iter().map(|p| p.provider).collect();
+
+    // A 2-of-3 job: two agree, the third submits other bytes.
+    let now = clients[0].chain_now_ms().await.unwrap();
+    let settled = clients[0]
+        .create_job(
+            model.model.id,
+            1,
+            stored.blob_id.0,
+            &provider_ids,
+            2,
+            now + 600_000,
+            6 * WAL,
+        )
+        .await
+        .unwrap()
+        .id;
+    // The chain takes the provider's word for the hash (its bond is what makes it honest).
+    for (i, output, hash) in [
+        (1, &b"agreed output"[..], [7u8; 32]),
+        (2, b"agreed output", [7; 32]),
+        (3, b"other", [8; 32]),
+    ] {
+        let out = clients[i]
+            .store_blob(&nodes, output, 2, false)
+            .await
+            .unwrap();
+        let p = providers[i - 1];
+        clients[i]
+            .submit_result(settled, p.provider, p.cap, out.blob_object, &hash)
+            .await
+            .unwrap();
+    }
+    let settlement = clients[0].settle_job(settled).await.unwrap();
+    assert_eq!(settlement.providers_paid, 2);
+
+    // A 1-of-1 job no one answers: refunded once its deadline passed.
+    let now = clients[0].chain_now_ms().await.unwrap();
+    let deadline = now + 1_500;
+    let refunded = clients[0]
+        .create_job(
+            model.model.id,
+            1,
+            stored.blob_id.0,
+            &provider_ids[..1],
+            1,
+            deadline,
+            WAL,
+        )
+        .await
+        .unwrap()
+        .id;
+    let amount = loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        match clients[0].refund_job(refunded).await {
+            Ok(amount) => break amount,
+            Err(e) if e.to_string().contains("EDeadlineNotPassed") => {}
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(amount, WAL);
+
+    let height = clients[0]
+        .client
+        .service_info()
+        .await
+        .unwrap()
+        .checkpoint_height();
+    wait_for_checkpoint(indexer.addr, height, Duration::from_secs(60)).await;
+    let package = network.original_package_id.unwrap();
+    let events = chain_events(&checkpoints, last_checkpoint(&checkpoints), package);
+
+    // Providers: every field against the chain.
+    let listed = get_json(indexer.addr, "/v1/compute/providers?limit=2").await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let cursor = listed["next_cursor"].as_str().unwrap().to_owned();
+    let rest = get_json(
+        indexer.addr,
+        &format!("/v1/compute/providers?cursor={cursor}"),
+    )
+    .await;
+    let mut items: Vec<Value> = listed["items"].as_array().unwrap().clone();
+    items.extend(rest["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(items.len(), 3);
+    for (i, p) in providers.iter().enumerate() {
+        let chain = clients[0].compute_provider(p.provider).await.unwrap();
+        let item = items
+            .iter()
+            .find(|item| item["provider_id"] == p.provider.to_string())
+            .unwrap();
+        let one = get_json(
+            indexer.addr,
+            &format!("/v1/compute/providers/{}", p.provider),
+        )
+        .await;
+        assert_eq!(&one["item"], item);
+        let (registered, _) =
+            events_named::<ev::ComputeProviderRegistered>(&events, "ComputeProviderRegistered")
+                .into_iter()
+                .find(|(_, r)| move_types::address_of(&r.provider_id) == p.provider)
+                .unwrap();
+        let slashed = i == 2;
+        assert_eq!(
+            item,
+            &json!({
+                "provider_id": p.provider.to_string(),
+                "cap_id": p.cap.to_string(),
+                "operator": accounts[i + 1].to_string(),
+                "public_key": hex::encode(chain.public_key),
+                "network_address": text(&chain.network_address),
+                "stake": chain.stake.value,
+                "results_submitted": 1,
+                "slashes": u64::from(slashed),
+                "slashed": if slashed { 2 * WAL } else { 0 },
+                "registered_checkpoint": registered.checkpoint,
+                "updated_checkpoint": item["updated_checkpoint"],
+            })
+        );
+        nulls_only("compute provider", item, &[]);
+    }
+    let by_operator = get_json(
+        indexer.addr,
+        &format!("/v1/compute/providers?operator={}", accounts[2]),
+    )
+    .await;
+    assert_eq!(
+        by_operator["items"][0]["provider_id"],
+        providers[1].provider.to_string()
+    );
+
+    // Jobs: the settled one and the refunded one, against the chain and its events.
+    let (_, settled_event) =
+        events_named::<ev::ComputeJobSettled>(&events, "ComputeJobSettled").remove(0);
+    for (job_id, status) in [(settled, "settled"), (refunded, "refunded")] {
+        let chain = clients[0].job(job_id).await.unwrap();
+        let item =
+            get_json(indexer.addr, &format!("/v1/compute/jobs/{job_id}")).await["item"].clone();
+        let by_status = get_json(indexer.addr, &format!("/v1/compute/jobs?status={status}")).await;
+        assert_eq!(by_status["items"].as_array().unwrap(), &vec![item.clone()]);
+        let (created, _) = events_named::<ev::ComputeJobCreated>(&events, "ComputeJobCreated")
+            .into_iter()
+            .find(|(_, c)| move_types::address_of(&c.job_id) == job_id)
+            .unwrap();
+        let is_settled = status == "settled";
+        let closed_at: u64 = if is_settled {
+            settled_event.timestamp_ms
+        } else {
+            events_named::<ev::ComputeJobRefunded>(&events, "ComputeJobRefunded")[0]
+                .1
+                .timestamp_ms
+        };
+        assert_eq!(
+            item,
+            json!({
+                "job_id": job_id.to_string(),
+                "owner": accounts[0].to_string(),
+                "model_id": model.model.id.to_string(),
+                "model_version": 1,
+                "model_blob_id": b64(chain.model_blob_id.to_le_bytes()),
+                "input_blob_id": b64(chain.input_blob_id.to_le_bytes()),
+                "providers": chain.providers.iter().map(id).collect::<Vec<_>>(),
+                "k": chain.k,
+                "deadline_ms": chain.deadline_ms,
+                "price": chain.price,
+                "status": status,
+                "results": chain.submissions.len(),
+                "output_blob_id": is_settled.then(|| b64(chain.output_blob_id.to_le_bytes())),
+                "output_hash": is_settled.then(|| hex::encode(&chain.output_hash)),
+                "paid_each": is_settled.then_some(settlement.paid_each),
+                "providers_paid": is_settled.then_some(2),
+                "fee_burned": is_settled.then_some(settlement.fee_burned),
+                "slashed": is_settled.then_some(2 * WAL),
+                "refunded": (!is_settled).then_some(WAL),
+                "closed_at_ms": closed_at,
+                "created_checkpoint": created.checkpoint,
+                "updated_checkpoint": item["updated_checkpoint"],
+            })
+        );
+    }
+    let open = get_json(indexer.addr, "/v1/compute/jobs?status=open").await;
+    assert!(open["items"].as_array().unwrap().is_empty());
+    let (status, kind, body) = get(indexer.addr, "/v1/compute/jobs?status=running").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        kind.contains("problem+json") && body.contains("settled"),
+        "{body}"
+    );
+    let (status, _, body) = get(indexer.addr, &format!("/v1/compute/jobs/{}", accounts[0])).await;
+    assert_eq!(status, 404, "{body}");
+    drop(indexer);
+    devnet.shutdown().await;
+}

@@ -115,6 +115,23 @@ const EXTRA_ROWS: &[&str] = &[
      FROM (SELECT * FROM blobs ORDER BY blob_object_id LIMIT 5) b, (VALUES \
      (1, 'content-type', '<script>alert(1)</script>'), (2, '名前', ''), (3, 'gone', 'x')) \
      AS k(i, key, value)",
+    // Compute providers (one slashed, a markup address) and jobs in every status, owned by
+    // blob owners and naming real models.
+    "INSERT INTO compute_providers SELECT '0x' || lpad('c' || to_hex(i), 64, '0'), \
+     '0x' || lpad('d' || to_hex(i), 64, '0'), '0x' || lpad('e' || to_hex(i), 64, '0'), \
+     repeat(to_hex(i), 32), CASE WHEN i = 2 THEN '<b>x</b>' ELSE 'http://127.0.0.1:94' || i END, \
+     18000000000, i, (i = 3)::int, CASE WHEN i = 3 THEN 2000000000 ELSE 0 END, i, i + 1 \
+     FROM generate_series(1, 4) i",
+    "INSERT INTO compute_jobs SELECT '0x' || lpad('a' || to_hex(i), 64, '0'), b.owner, m.model_id, 1, \
+     b.blob_id, b.blob_id, jsonb_build_array('0x' || lpad('c1', 64, '0')), 1, \
+     1700000600000 + i, 5000000000, (ARRAY['open', 'settled', 'refunded'])[i % 3 + 1], i % 2, \
+     CASE WHEN i % 3 = 1 THEN b.blob_id END, CASE WHEN i % 3 = 1 THEN repeat('ab', 32) END, \
+     CASE WHEN i % 3 = 1 THEN 4750000000 END, CASE WHEN i % 3 = 1 THEN 1 END, \
+     CASE WHEN i % 3 = 1 THEN 250000000 END, CASE WHEN i % 3 = 1 THEN 0 END, \
+     CASE WHEN i % 3 = 2 THEN 5000000000 END, CASE WHEN i % 3 > 0 THEN 1700000700000 END, i, i \
+     FROM generate_series(1, 9) i, \
+     LATERAL (SELECT owner, blob_id FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b, \
+     LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
 ];
 
 /// A TOML array of the first values `sql` returns (as text), for a dictionary.
@@ -152,6 +169,14 @@ async fn config(db: &TestDb) -> String {
         "SELECT blob_object_id FROM blobs ORDER BY blob_object_id LIMIT 5",
     )
     .await;
+    let providers = values(db, "SELECT provider_id FROM compute_providers ORDER BY 1").await;
+    let jobs = values(db, "SELECT job_id FROM compute_jobs ORDER BY 1").await;
+    let operators = values(
+        db,
+        "(SELECT operator FROM compute_providers ORDER BY 1) UNION ALL \
+         (SELECT DISTINCT operator FROM nodes ORDER BY 1 LIMIT 3)",
+    )
+    .await;
     let epochs = integers(db, "SELECT epoch FROM epochs ORDER BY epoch DESC LIMIT 5").await;
     let challenges = integers(
         db,
@@ -182,6 +207,9 @@ offers = {{ values = {offers} }}
 epochs = {{ values = {epochs} }}
 challenges = {{ values = {challenges} }}
 searches = {{ values = {searches} }}
+providers = {{ values = {providers} }}
+jobs = {{ values = {jobs} }}
+operators = {{ values = {operators} }}
 
 [parameters]
 "query.owner" = {{ dictionary = "addresses", probability = 0.5 }}
@@ -192,6 +220,7 @@ searches = {{ values = {searches} }}
 "query.offer_id" = {{ dictionary = "offers", probability = 0.5 }}
 "query.blob_id" = {{ dictionary = "blob_ids", probability = 0.5 }}
 "query.q" = {{ dictionary = "searches", probability = 0.5 }}
+"query.operator" = {{ dictionary = "operators", probability = 0.5 }}
 
 [[operations]]
 include-path-regex = "^/v1/addresses/"
@@ -220,6 +249,14 @@ parameters = {{ "path.id" = {{ dictionary = "licenses", probability = 0.5 }} }}
 [[operations]]
 include-path-regex = "^/v1/epochs/"
 parameters = {{ "path.id" = {{ dictionary = "epochs", probability = 0.5 }} }}
+
+[[operations]]
+include-path = "/v1/compute/providers/{{id}}"
+parameters = {{ "path.id" = {{ dictionary = "providers", probability = 0.5 }} }}
+
+[[operations]]
+include-path = "/v1/compute/jobs/{{id}}"
+parameters = {{ "path.id" = {{ dictionary = "jobs", probability = 0.5 }} }}
 
 [[operations]]
 include-path = "/v1/challenges/{{id}}"

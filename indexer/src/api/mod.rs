@@ -71,6 +71,7 @@ const STAKE_STATUSES: &[&str] = &["staked", "withdrawing", "withdrawn"];
 const CHALLENGE_STATUSES: &[&str] = &["issued", "answered", "slashed"];
 const LICENSE_STATUSES: &[&str] = &["active", "destroyed"];
 const SYNC_STATUSES: &[&str] = &["pending", "synced"];
+const JOB_STATUSES: &[&str] = &["open", "settled", "refunded"];
 
 static BLOBS: ListSpec = ListSpec {
     resource: &<Blob as Resource>::INFO,
@@ -212,6 +213,24 @@ static LICENSES: ListSpec = ListSpec {
         Filter::new("model_id", Param::Id, "model ID"),
         Filter::new("offer_id", Param::Id, "offer ID"),
         Filter::new("status", Param::OneOf(LICENSE_STATUSES), "status"),
+    ],
+};
+static COMPUTE_PROVIDERS: ListSpec = ListSpec {
+    resource: &<ComputeProvider as Resource>::INFO,
+    key: &[("provider_id", Param::Id)],
+    filters: &[Filter::new(
+        "operator",
+        Param::Id,
+        "the provider's account address",
+    )],
+};
+static COMPUTE_JOBS: ListSpec = ListSpec {
+    resource: &<ComputeJob as Resource>::INFO,
+    key: &[("job_id", Param::Id)],
+    filters: &[
+        Filter::new("status", Param::OneOf(JOB_STATUSES), "status"),
+        Filter::new("owner", Param::Id, "who opened the job"),
+        Filter::new("model_id", Param::Id, "model ID"),
     ],
 };
 
@@ -405,6 +424,34 @@ static ROUTE_PARAMS: &[RouteParams] = &[
     RouteParams {
         path: "/v1/licenses/{id}",
         id: Some((Param::Id, "license ID")),
+        list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/compute/providers",
+        id: None,
+        list: Some(&COMPUTE_PROVIDERS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/compute/providers/{id}",
+        id: Some((Param::Id, "provider ID")),
+        list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/compute/jobs",
+        id: None,
+        list: Some(&COMPUTE_JOBS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/compute/jobs/{id}",
+        id: Some((Param::Id, "job ID")),
         list: None,
         series: None,
         required: &[],
@@ -701,6 +748,20 @@ list_route!(
     License,
     "Licenses by license ID."
 );
+list_route!(
+    compute_providers,
+    "/v1/compute/providers",
+    COMPUTE_PROVIDERS,
+    ComputeProvider,
+    "Compute providers by provider ID."
+);
+list_route!(
+    compute_jobs,
+    "/v1/compute/jobs",
+    COMPUTE_JOBS,
+    ComputeJob,
+    "Compute jobs by job ID."
+);
 
 /// Declares a single-resource handler: the resource whose key column equals the path's
 /// `{id}`.
@@ -765,6 +826,24 @@ one_route!(
     Param::Id,
     "license",
     "One license."
+);
+one_route!(
+    compute_provider,
+    "/v1/compute/providers/{id}",
+    ComputeProvider,
+    "provider_id",
+    Param::Id,
+    "compute provider",
+    "One compute provider."
+);
+one_route!(
+    compute_job,
+    "/v1/compute/jobs/{id}",
+    ComputeJob,
+    "job_id",
+    Param::Id,
+    "compute job",
+    "One compute job."
 );
 
 /// A blob ID: size, root hash, live references, every Blob object registered for it and every
@@ -1131,6 +1210,10 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(offers))
         .routes(routes!(licenses))
         .routes(routes!(license))
+        .routes(routes!(compute_providers))
+        .routes(routes!(compute_provider))
+        .routes(routes!(compute_jobs))
+        .routes(routes!(compute_job))
         .routes(routes!(stats::supply))
         .routes(routes!(stats::revenue))
         .routes(routes!(stats::challenges))
@@ -1226,7 +1309,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 21);
+        assert_eq!(lists, 23);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()

@@ -359,6 +359,69 @@ resource! {
         synced_tx_digest: Option<String>,
     }
 
+    /// A compute provider (`floe::compute`).
+    ComputeProvider from "compute_providers" {
+        provider_id: String,
+        /// Its `ProviderCap`.
+        cap_id: Option<String>,
+        /// The account that acts as the provider (the Sui address of its key).
+        operator: Option<String>,
+        /// ed25519 public key, hex.
+        public_key: Option<String>,
+        /// Where its worker can be reached (as registered: informational).
+        network_address: Option<String>,
+        /// Stake not bonded in jobs.
+        stake: Option<Amount>,
+        results_submitted: Option<i64>,
+        /// Jobs whose settlement burned its bond (its output differed from the agreed one).
+        slashes: Option<i64>,
+        /// Bonds burned in those jobs.
+        slashed: Option<Amount>,
+        registered_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A compute job (`floe::compute`).
+    ComputeJob from "compute_jobs" {
+        job_id: String,
+        /// Who opened and paid for it.
+        owner: Option<String>,
+        model_id: Option<String>,
+        model_version: Option<i64>,
+        /// The model version's weights blob, base64url.
+        model_blob_id: Option<String>,
+        /// The input blob, base64url.
+        input_blob_id: Option<String>,
+        /// The chosen providers' IDs (JSON array).
+        providers: Option<Json>,
+        /// Matching results needed to settle.
+        k: Option<i64>,
+        deadline_ms: Option<i64>,
+        /// WAL paid into escrow.
+        price: Option<Amount>,
+        /// open, settled or refunded.
+        status: Option<String>,
+        /// Results submitted.
+        results: Option<i64>,
+        /// The agreed output blob (settled jobs), base64url.
+        output_blob_id: Option<String>,
+        /// Blake2b-256 of the agreed output, hex (settled jobs).
+        output_hash: Option<String>,
+        /// Paid to each provider whose output matched.
+        paid_each: Option<Amount>,
+        providers_paid: Option<i64>,
+        /// Protocol fee (and rounding dust) burned.
+        fee_burned: Option<Amount>,
+        /// Bonds burned of providers whose output differed.
+        slashed: Option<Amount>,
+        /// Returned to the owner (refunded jobs).
+        refunded: Option<Amount>,
+        /// When it was settled or refunded (ms).
+        closed_at_ms: Option<i64>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
     /// A raw floe event.
     Event from "events" {
         tx_digest: String,
@@ -442,5 +505,7 @@ pub fn all() -> Vec<&'static ResourceInfo> {
         &<NodeSync as R>::INFO,
         &<Event as R>::INFO,
         &<BlobAttribute as R>::INFO,
+        &<ComputeProvider as R>::INFO,
+        &<ComputeJob as R>::INFO,
     ]
 }

@@ -7,6 +7,7 @@
 //! [`Rows::create`], the others with [`Rows::put`]: created rows are COPYed, the rest merged.
 
 mod blobs;
+mod compute;
 mod economy;
 mod market;
 mod rollups;
@@ -52,18 +53,10 @@ pub enum ProjectionError {
 /// `KeyServerUrlUpdated` describe Seal key servers, which clients read from their objects.
 /// `SharedBlob*` events: the wrapped blob's life is projected from its own `Blob*` events
 /// (`BlobExtended` moves its end epoch); shared blobs' funds have no table yet.
-/// The `Compute*` events (compute jobs and providers) have no table yet.
 /// The dataset events (`Contribution*`, `Dataset*`, `ModelDatasetShareSet`) have no table
 /// yet: contributor revenue share is read from the `Dataset` and `Model` objects.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
-    "ComputeJobCreated",
-    "ComputeJobRefunded",
-    "ComputeJobSettled",
-    "ComputeProviderRegistered",
-    "ComputeProviderSlashed",
-    "ComputeProviderUpdated",
-    "ComputeResultSubmitted",
     "ContributionAdded",
     "ContributionClaimed",
     "ContributionWeightSet",
@@ -96,6 +89,7 @@ pub fn apply(
         || staking::apply(ctx, name, contents, rows, &decode_error)?
         || blobs::apply(ctx, name, contents, rows, &decode_error)?
         || market::apply(ctx, name, contents, rows, &decode_error)?
+        || compute::apply(ctx, name, contents, rows, &decode_error)?
     {
         return Ok(true);
     }
