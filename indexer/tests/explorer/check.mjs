@@ -417,6 +417,8 @@ if (process.env.EXPECT_SLASHED_NODE) {
     const rows = await slashRows('#slashes');
     check(JSON.stringify(rows) === JSON.stringify(apiSlashRows(slashes.items)), `overview slashes ${JSON.stringify(rows)}, API ${JSON.stringify(slashes.items)}`);
     check(rows.some((r) => r.node_id === nodeId), `the overview's slashes do not name ${nodeId}: ${JSON.stringify(rows)}`);
+    const more = await evaluate(`document.querySelector('#slashes').closest('.table-wrap').nextElementSibling?.matches('[data-more]') ?? false`);
+    check(more === (slashes.next_cursor !== null), `overview: "there are more" shown ${more}, the API's next_cursor ${slashes.next_cursor}`);
     const slashesCheckpoint = await evaluate(`document.querySelector('h2[data-checkpoint]').dataset.checkpoint`);
     check(slashesCheckpoint === String(slashes.checkpoint), `overview slashes at checkpoint ${slashesCheckpoint}, API ${slashes.checkpoint}`);
     const supplySeries = await api('/v1/stats/supply?bucket=epoch');

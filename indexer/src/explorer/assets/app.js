@@ -82,6 +82,11 @@ function table(columns, items, id = '') {
   return `<div class="table-wrap"><table ${id ? `id="${esc(id)}"` : ''}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
+// Lists come oldest first: say so when a page shows only the start of one.
+function firstOnly(page) {
+  return page.next_cursor ? `<p class="muted" data-more>The first ${esc(page.items.length)}, oldest first; there are more.</p>` : '';
+}
+
 // Next/first links of a keyset-paginated list shown at `base` (a hash route).
 function pager(base, page, cursor) {
   const parts = [];
@@ -284,7 +289,7 @@ async function dashboard() {
   <h2>Challenges of epoch ${esc(epochNo ?? '—')}</h2>
   ${challengeTable(challenges.items)}
   <h2 data-checkpoint="${esc(slashes.checkpoint ?? '')}">Slashes</h2>
-  ${slashTable(slashes.items)}`;
+  ${slashTable(slashes.items)}${firstOnly(slashes)}`;
 }
 
 async function nodeDetails(ids) {
@@ -393,8 +398,8 @@ async function node(id) {
     { title: 'shards gained', num: true, cell: (s) => num(s.shard_count) },
     { title: 'status', cell: (s) => badge(s.status) },
     { title: 'synced at', cell: (s) => esc(time(s.synced_at_ms)) }], sync.items, 'sync')}
-  <h2>Challenges</h2>${challengeTable(challenges.items)}
-  <h2>Slashes</h2>${slashTable(slashes.items)}`;
+  <h2>Challenges</h2>${challengeTable(challenges.items)}${firstOnly(challenges)}
+  <h2>Slashes</h2>${slashTable(slashes.items)}${firstOnly(slashes)}`;
 }
 
 function blobTable(items) {
@@ -464,7 +469,7 @@ async function challenges(cursor) {
     api(`/v1/challenges?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
     api('/v1/slashes?limit=50')]);
   return `<h1>Challenges</h1>${challengeTable(page.items)}${pager('#/challenges', page, cursor)}
-  <h2>Slashes</h2>${slashTable(slashes.items)}`;
+  <h2>Slashes</h2>${slashTable(slashes.items)}${firstOnly(slashes)}`;
 }
 
 async function challenge(id) {
