@@ -3,25 +3,31 @@
 //! one quilt ([`crate::quilt`]).
 //!
 //! The body limit is checked against `Content-Length` before any of the body is read, and
-//! enforced while reading a body sent without one, so an oversized upload costs the publisher
-//! neither memory nor WAL. One store runs at a time per publisher: every store spends the same
-//! wallet's coins.
+//! counted while the body streams to a temporary file, so an oversized upload costs the
+//! publisher neither memory nor WAL. The file is stored with the sdk's streaming store (an
+//! encoding spilled to disk, sliver pairs read back as they are sent), so the publisher's
+//! memory is bounded by a few slivers whatever the body's size or the number of uploads. One
+//! store runs at a time per publisher (uploads wait on disk for their turn): every store
+//! spends the same wallet's coins, and each needs a spill of about 2.5 × its blob.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use floe_encoder::{BlobId, EncodingConfig};
+use floe_sdk::FlowError;
 use floe_sdk::flows::StoragePrice;
 use floe_sdk::move_types::{self, blob::Blob};
-use floe_sdk::{FlowError, slivers};
-use http_body_util::BodyExt as _;
+use floe_sdk::stream::Progress;
+use floe_sdk::stream::SpilledPairs;
+use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 use sui_transaction_builder::{ObjectInput, TransactionBuilder};
+use tokio::io::AsyncWriteExt as _;
 
 use crate::auth::TokenCheck;
 use crate::chain::{self, Chain};
@@ -36,6 +42,8 @@ pub struct Publisher {
     chain: Arc<Chain>,
     max_body: u64,
     auth: Option<TokenCheck>,
+    /// Held for a whole store, from encoding to certification: one wallet, one spill at a time.
+    stores: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Publisher {
@@ -46,6 +54,7 @@ impl Publisher {
             chain,
             max_body,
             auth: jwt_secret.map(TokenCheck::hs256),
+            stores: Arc::default(),
         }
     }
 }
@@ -118,6 +127,9 @@ pub enum ResourceOperation {
         encoded_length: u64,
         epochs_ahead: u64,
     },
+    /// An earlier store of the same blob failed after paying: its registration was finished
+    /// instead of paying again (the cost is then 0).
+    ReuseRegistration { encoded_length: u64 },
 }
 
 /// Stores the body as a blob.
@@ -159,10 +171,94 @@ pub(crate) struct Accepted {
     pub epochs: u64,
     pub deletable: bool,
     pub send_to: Option<Address>,
-    pub data: Bytes,
+    pub body: Spooled,
 }
 
-/// Checks a store request (token, limits, query) and collects its body.
+/// A request body (or a blob made of it) in a temporary file, removed when dropped: also when
+/// the request fails or its client goes away.
+pub(crate) struct Spooled {
+    file: tempfile::NamedTempFile,
+    len: u64,
+}
+
+impl Spooled {
+    /// An empty file in the system's temporary directory (`TMPDIR`).
+    pub(crate) fn new() -> Result<Self, Problem> {
+        let file = tempfile::Builder::new()
+            .prefix("floe-publisher-")
+            .tempfile()
+            .map_err(|e| spool_problem(&e))?;
+        Ok(Self { file, len: 0 })
+    }
+
+    /// A file holding `data`.
+    pub(crate) async fn of(data: &[u8]) -> Result<Self, Problem> {
+        let mut spooled = Self::new()?;
+        let mut out = spooled.writer()?;
+        out.write_all(data).await.map_err(|e| spool_problem(&e))?;
+        out.flush().await.map_err(|e| spool_problem(&e))?;
+        spooled.len = data.len() as u64;
+        Ok(spooled)
+    }
+
+    fn writer(&self) -> Result<tokio::fs::File, Problem> {
+        let file = self
+            .file
+            .as_file()
+            .try_clone()
+            .map_err(|e| spool_problem(&e))?;
+        Ok(tokio::fs::File::from_std(file))
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        self.file.path()
+    }
+
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// The whole file in memory (a quilt's form is parsed from memory; bounded by the limit).
+    pub(crate) async fn read(&self) -> Result<Vec<u8>, Problem> {
+        tokio::fs::read(self.path())
+            .await
+            .map_err(|e| spool_problem(&e))
+    }
+}
+
+fn spool_problem(e: &std::io::Error) -> Problem {
+    tracing::warn!(error = %e, "cannot spool a body");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal error",
+        format!("the publisher cannot write the body to its temporary directory: {e}; retry later"),
+    )
+}
+
+/// Streams `body` into a [`Spooled`] file, refusing it with `too_large` as soon as more than
+/// `limit` bytes have come: memory holds one frame at a time.
+async fn spool(
+    body: Body,
+    limit: u64,
+    too_large: impl Fn() -> Problem,
+) -> Result<Spooled, Problem> {
+    let mut spooled = Spooled::new()?;
+    let mut out = spooled.writer()?;
+    let mut frames = body.into_data_stream();
+    while let Some(frame) = frames.next().await {
+        let frame =
+            frame.map_err(|e| Problem::bad_request(format!("the body could not be read: {e}")))?;
+        spooled.len += frame.len() as u64;
+        if spooled.len > limit {
+            return Err(too_large());
+        }
+        out.write_all(&frame).await.map_err(|e| spool_problem(&e))?;
+    }
+    out.flush().await.map_err(|e| spool_problem(&e))?;
+    Ok(spooled)
+}
+
+/// Checks a store request (token, limits, query) and spools its body to a temporary file.
 pub(crate) async fn accept(
     publisher: &Publisher,
     query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
@@ -227,30 +323,18 @@ pub(crate) async fn accept(
         })?),
         None => None,
     };
-    let limited = http_body_util::Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
-    let data = match limited.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return Err(too_large(None));
-        }
-        Err(e) => {
-            return Err(Problem::bad_request(format!(
-                "the body could not be read: {e}"
-            )));
-        }
-    };
+    let body = spool(body, limit, || too_large(None)).await?;
     Ok(Accepted {
         epochs,
         deletable,
         send_to,
-        data,
+        body,
     })
 }
 
-/// Stores an accepted request's data (already transformed, e.g. into a quilt) as one blob.
+/// Stores an accepted request's body (or a blob made of it, e.g. a quilt) as one blob, with
+/// the sdk's streaming store: the blob is encoded into a spill on disk and its sliver pairs are
+/// read back as they are sent. A store that failed after paying is finished, not paid again.
 pub(crate) async fn store_data(
     publisher: &Publisher,
     accepted: Accepted,
@@ -259,10 +343,18 @@ pub(crate) async fn store_data(
         epochs,
         deletable,
         send_to,
-        data,
+        body,
     } = accepted;
-    let mut floe = publisher.chain.floe().await;
-    let system = floe.system().await.map_err(|e| flow_problem(&e))?;
+    let _turn = publisher.stores.lock().await;
+    // The view before the chain client: renewing the view takes the client itself.
+    let view = publisher.chain.view().await.map_err(|e| flow_problem(&e))?;
+    let system = publisher
+        .chain
+        .floe()
+        .await
+        .system()
+        .await
+        .map_err(|e| flow_problem(&e))?;
     if epochs == 0 || epochs > system.max_epochs_ahead {
         return Err(Problem::bad_request(format!(
             "epochs={epochs} is out of range: this network stores blobs for 1 to {} epochs ahead",
@@ -271,7 +363,7 @@ pub(crate) async fn store_data(
     }
     let config = EncodingConfig::new(usize::from(system.n_shards))
         .map_err(|e| Problem::new(StatusCode::BAD_GATEWAY, "Bad network", e.to_string()))?;
-    if data.len() as u64 > config.max_blob_size() {
+    if body.len() > config.max_blob_size() {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Blob too large",
@@ -283,18 +375,10 @@ pub(crate) async fn store_data(
         ));
     }
     let (metadata, pairs) =
-        tokio::task::spawn_blocking(move || floe_encoder::encode(&config, &data))
+        SpilledPairs::encode(config, body.path(), Arc::new(()) as Arc<dyn Progress>)
             .await
-            .map_err(|e| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal error",
-                    e.to_string(),
-                )
-            })?
-            .map_err(|e| Problem::bad_request(format!("cannot encode the body: {e}")))?;
+            .map_err(|e| flow_problem(&e.into()))?;
     let blob_id = metadata.blob_id();
-    drop(floe);
     if !deletable
         && let Some(entry) = publisher
             .chain
@@ -309,55 +393,57 @@ pub(crate) async fn store_data(
             end_epoch: end,
         }));
     }
-    let view = publisher.chain.view().await.map_err(|e| flow_problem(&e))?;
-    let mut floe = publisher.chain.floe().await;
     let price = StoragePrice::compute(&system, metadata.unencoded_length, epochs)
         .map_err(|e| flow_problem(&e))?;
-    let registered = floe
-        .register_blob(&system, &metadata, epochs, deletable)
+    let mut floe = publisher.chain.floe().await;
+    let stored = floe
+        .store_spilled(view.nodes.as_ref(), &metadata, &pairs, epochs, deletable)
         .await
         .map_err(|e| flow_problem(&e))?;
-    let object_id = *registered.blob_object.object_id();
-    let certificate = slivers::store_slivers(
-        view.nodes.as_ref(),
-        &view.committee,
-        &metadata,
-        &pairs,
-        object_id,
-    )
-    .await
-    .map_err(|e| flow_problem(&e.into()))?;
-    let mut builder = TransactionBuilder::new();
-    let reference = &registered.blob_object;
-    let blob = builder.object(ObjectInput::owned(
-        *reference.object_id(),
-        reference.version(),
-        *reference.digest(),
-    ));
-    floe_sdk::calls::blob::certify_blob(
-        &mut builder,
-        &floe.objects,
-        blob,
-        &certificate.signers,
-        &certificate.signature,
-    );
+    drop(pairs);
+    let object_id = stored.blob_object;
     if let Some(owner) = send_to {
+        let object = floe
+            .client
+            .object(object_id)
+            .await
+            .map_err(|e| flow_problem(&e.into()))?;
+        let mut builder = TransactionBuilder::new();
+        let blob = builder.object(ObjectInput::owned(
+            object_id,
+            object.version(),
+            object.digest(),
+        ));
         let owner = builder.pure(&owner);
         builder.transfer_objects(vec![blob], owner);
+        floe.execute(builder).await.map_err(|e| flow_problem(&e))?;
     }
-    floe.execute(builder).await.map_err(|e| flow_problem(&e))?;
-    let stored: Blob = floe
+    let blob: Blob = floe
         .read_object(object_id, "blob::Blob")
         .await
         .map_err(|e| flow_problem(&e))?;
-    tracing::info!(%blob_id, object = %object_id, size = stored.size, epochs, deletable, "stored");
+    tracing::info!(%blob_id, object = %object_id, size = blob.size, epochs, deletable,
+        resumed = stored.resumed, "stored");
+    let (resource_operation, cost) = if stored.resumed {
+        (
+            ResourceOperation::ReuseRegistration {
+                encoded_length: price.encoded_size,
+            },
+            0,
+        )
+    } else {
+        (
+            ResourceOperation::RegisterFromScratch {
+                encoded_length: price.encoded_size,
+                epochs_ahead: epochs,
+            },
+            price.total().map_err(|e| flow_problem(&e))?,
+        )
+    };
     Ok(StoreResult::NewlyCreated(NewlyCreated {
-        blob_object: blob_object(&stored, blob_id),
-        resource_operation: ResourceOperation::RegisterFromScratch {
-            encoded_length: price.encoded_size,
-            epochs_ahead: epochs,
-        },
-        cost: price.total().map_err(|e| flow_problem(&e))?,
+        blob_object: blob_object(&blob, blob_id),
+        resource_operation,
+        cost,
     }))
 }
 

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -273,7 +273,8 @@ async fn store(
         .ok_or_else(unsupported)
         .and_then(|t| multipart::boundary(t).map_err(|_| unsupported()))?;
     let mut accepted = publisher::accept(publisher, query, headers, body).await?;
-    let parts = multipart::parse(&accepted.data, &boundary).map_err(|e| match e {
+    let form = accepted.body.read().await?;
+    let parts = multipart::parse(&form, &boundary).map_err(|e| match e {
         MultipartError::NotMultipart => unsupported(),
         e @ MultipartError::Malformed(_) => Problem::bad_request(e.to_string()),
     })?;
@@ -288,7 +289,9 @@ async fn store(
         })
         .collect();
     drop(entries);
-    accepted.data = Bytes::from(blob);
+    drop(form);
+    accepted.body = publisher::Spooled::of(&blob).await?;
+    drop(blob);
     let result = publisher::store_data(publisher, accepted).await?;
     let quilt_id = match &result {
         StoreResult::NewlyCreated(created) => created.blob_object.blob_id.clone(),
