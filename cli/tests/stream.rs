@@ -2,7 +2,7 @@
 //! runs them: `--json` gives one object on stdout, stderr carries no progress bar when it is
 //! not a terminal, the spill in `TMPDIR` is gone afterwards, the copy is byte-identical, and a
 //! failed read leaves no partial file. Real `floe` processes on 127.0.0.1 (one `floe up`, no
-//! indexer). The 2 GiB measurement is `scripts/bench-large-file.sh` (see `sdk/README.md`).
+//! indexer). The 2 GiB case is `cli/tests/large_file.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
