@@ -4,7 +4,7 @@
 /// A published Sui package is upgraded, not redeployed: an upgrade publishes a new package
 /// next to the old one, and the old package's functions stay callable on the same shared
 /// objects. So each shared object (`System`, `Treasury`, `BlobRegistry`, `ChallengeBoard`,
-/// `Model`, `LicenseOffer`) records in its `version` field the version of the package that
+/// `Model`, `LicenseOffer`, `SharedBlob`, …) records in its `version` field the version of the package that
 /// last migrated it, and every function that changes state, or acts on what it reads, first
 /// checks that this is `VERSION`, the version of the package being called (`assert_current`).
 /// Reads that only return a field (e.g. `system::epoch`) answer for any version.
@@ -15,8 +15,9 @@
 /// 2. the admin calls `upgrade::migrate` with the `AdminCap` that created the `System`: it
 ///    brings the `System`, `Treasury`, `BlobRegistry` and `ChallengeBoard` to the new version
 ///    in one transaction (`PackageMigrated`);
-/// 3. anyone calls `model::migrate` on each `Model` and `license::migrate_offer` on each
-///    `LicenseOffer` (migrating applies only the new package's rules, so it needs no cap).
+/// 3. anyone calls `model::migrate` on each `Model`, `license::migrate_offer` on each
+///    `LicenseOffer` and `shared_blob::migrate` on each `SharedBlob` (migrating applies only
+///    the new package's rules, so it needs no cap).
 ///
 /// From then on the old package's functions abort `EWrongVersion` on those objects, and the
 /// new package's functions abort `EWrongVersion` on objects not migrated yet.
