@@ -65,13 +65,20 @@ pub enum ComputeCommand {
         #[arg(long, value_parser = crate::amount::parse_wal)]
         price: u64,
     },
-    /// Run jobs that name this account's provider: key, model, input, output, result.
+    /// Run jobs that choose this account's provider: key, model, input, output, result.
+    /// Without job IDs, discovers them from the chain's events, from where the last run
+    /// stopped (a cursor kept in the home) up to now, or for ever with --watch.
     Run {
-        #[arg(value_parser = crate::object_id::parse, required = true)]
+        /// Jobs to run (default: discover the jobs that choose this provider).
+        #[arg(value_parser = crate::object_id::parse)]
         jobs: Vec<Address>,
-        /// Keep polling until every job has this provider's result or is closed.
+        /// Keep going: poll the jobs named until each has this provider's result or is
+        /// closed; without job IDs, follow the chain for new jobs until stopped.
         #[arg(long)]
         watch: bool,
+        /// Without job IDs and without a cursor yet: the first checkpoint to look at.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
     },
     /// Settle a job whose results agree: pay the providers, burn the fee, slash the others.
     Settle {
@@ -119,7 +126,10 @@ pub async fn dispatch(session: &Session, command: ComputeCommand) -> anyhow::Res
             };
             job(session, args).await
         }
-        ComputeCommand::Run { jobs, watch } => run(session, &jobs, watch).await,
+        ComputeCommand::Run { jobs, watch, from } if jobs.is_empty() => {
+            discover(session, watch, from).await
+        }
+        ComputeCommand::Run { jobs, watch, .. } => run(session, &jobs, watch).await,
         ComputeCommand::Settle { job_id } => settle(session, job_id).await,
         ComputeCommand::Refund { job_id } => refund(session, job_id).await,
         ComputeCommand::Show { job_id, out } => show(session, job_id, out.as_deref()).await,
@@ -210,12 +220,7 @@ pub async fn job(session: &Session, args: NewJob) -> anyhow::Result<()> {
 pub async fn run(session: &Session, jobs: &[Address], watch: bool) -> anyhow::Result<()> {
     let key = session.key()?;
     let mut floe = session.floe().await?;
-    let caps = floe.provider_caps().await?;
-    let Some(&(cap, provider)) = caps.first() else {
-        bail!(
-            "this account is not a compute provider\nregister first: floe compute register --stake 100 --address http://HOST:PORT"
-        );
-    };
+    let (cap, provider) = provider_of(&mut floe).await?;
     let servers = key_servers(session)?;
     let mut pending: Vec<Address> = jobs.to_vec();
     loop {
@@ -241,6 +246,122 @@ pub async fn run(session: &Session, jobs: &[Address], watch: bool) -> anyhow::Re
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// `floe compute run` without job IDs: reads the chain checkpoint by checkpoint from the
+/// cursor (`compute/PROVIDER.cursor` in the home: the next checkpoint to read; `from` when
+/// there is none) and runs every open job that chooses this provider and has no result from it
+/// yet. The cursor moves past a checkpoint only once each of its jobs ran, so a worker stopped
+/// at any point resumes where it stopped: a job whose result went in just before the stop is
+/// seen again and passed over (its result is on-chain), none is missed. A job that fails stops
+/// the run with the cursor on its checkpoint: the next run tries it again. Without `watch`,
+/// stops at the chain's height when it started.
+pub async fn discover(session: &Session, watch: bool, from: u64) -> anyhow::Result<()> {
+    use futures::StreamExt as _;
+    let key = session.key()?;
+    let mut floe = session.floe().await?;
+    let (cap, provider) = provider_of(&mut floe).await?;
+    let servers = key_servers(session)?;
+    let cursor = Cursor::of(session, provider);
+    let start = cursor.load()?.unwrap_or(from);
+    let height = floe.client.service_info().await?.checkpoint_height();
+    if !watch && start > height {
+        eprintln!("no new checkpoints since {}", start.saturating_sub(1));
+        return Ok(());
+    }
+    let package = floe.objects.original_package;
+    let checkpoints = floe.client.stream_checkpoints(Some(start), None);
+    futures::pin_mut!(checkpoints);
+    let mut ran = 0usize;
+    while let Some(checkpoint) = checkpoints.next().await {
+        let checkpoint = checkpoint.context("following the chain's checkpoints")?;
+        let seq = checkpoint.sequence_number();
+        for created in floe_sdk::compute::jobs_choosing(&checkpoint, package, provider)? {
+            let job_id = move_types::address_of(&created.job_id);
+            let job = floe.job(job_id).await?;
+            let mine = move_types::id(provider);
+            if job.state != STATE_OPEN || job.submissions.iter().any(|s| s.provider_id == mine) {
+                tracing::info!(%job_id, "already closed or answered: passed over");
+                continue;
+            }
+            if job.deadline_ms <= floe.chain_now_ms().await? {
+                eprintln!("job {job_id}: its deadline passed; passed over");
+                continue;
+            }
+            let hash = run_one(&mut floe, &key, &servers, job_id, provider, cap, &job)
+                .await
+                .with_context(|| {
+                    format!(
+                        "job {job_id} (checkpoint {seq}) failed; the next `floe compute run` tries it again"
+                    )
+                })?;
+            out!("{job_id} {}", hex::encode(hash));
+            ran += 1;
+        }
+        cursor.save(seq + 1)?;
+        if !watch && seq >= height {
+            break;
+        }
+    }
+    eprintln!(
+        "ran {ran} job(s) choosing provider {provider}; next time from checkpoint {}",
+        cursor.load()?.unwrap_or(start)
+    );
+    Ok(())
+}
+
+/// The next checkpoint a provider's discovery reads, kept in the home.
+struct Cursor {
+    path: PathBuf,
+}
+
+impl Cursor {
+    fn of(session: &Session, provider: Address) -> Self {
+        let path = session
+            .home
+            .root()
+            .join("compute")
+            .join(format!("{provider}.cursor"));
+        Self { path }
+    }
+
+    fn load(&self) -> anyhow::Result<Option<u64>> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => text.trim().parse().map(Some).with_context(|| {
+                format!(
+                    "{} is not a checkpoint number\ndelete it to start again from --from",
+                    self.path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", self.path.display())),
+        }
+    }
+
+    /// Written to a temporary file and renamed: a stop mid-write leaves the old cursor.
+    fn save(&self, next: u64) -> anyhow::Result<()> {
+        let dir = self
+            .path
+            .parent()
+            .expect("the cursor lives in the home's compute/");
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let partial = self.path.with_extension("cursor.partial");
+        std::fs::write(&partial, format!("{next}\n"))
+            .with_context(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, &self.path)
+            .with_context(|| format!("writing {}", self.path.display()))
+    }
+}
+
+/// This account's provider and its cap.
+async fn provider_of(floe: &mut Floe) -> anyhow::Result<(Address, Address)> {
+    let caps = floe.provider_caps().await?;
+    let Some(&(cap, provider)) = caps.first() else {
+        bail!(
+            "this account is not a compute provider\nregister first: floe compute register --stake 100 --address http://HOST:PORT"
+        );
+    };
+    Ok((cap, provider))
 }
 
 /// One job: key, model, input, inference, output, result. Returns the output hash.

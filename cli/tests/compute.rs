@@ -1,7 +1,8 @@
 //! Compute jobs through `floe` as a user runs it, on one `floe up` (storage nodes, key
 //! servers, devnet): a seller publishes a real ONNX model encrypted; a provider registers;
 //! a job owner stores an input and opens a 1-of-1 job naming that provider; the provider's
-//! `floe compute run` obtains the model key from the key servers through
+//! `floe compute run` (discovering the job from the chain's events, resuming from its cursor
+//! when run again) obtains the model key from the key servers through
 //! `compute::seal_approve_job`, decrypts the model, runs it with tract, stores the output and
 //! submits its hash; `floe compute settle` pays it; `floe compute show --out` reads the output
 //! back, and it is the model's real output on the input. A registered provider the job did
@@ -176,9 +177,15 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
         "{said}"
     );
 
-    // The chosen provider runs it.
-    let ran = ok(home, &["--as", &provider, "compute", "run", &job]);
+    // The chosen provider's worker discovers it from the chain's events (no job ID given) and
+    // runs it; run again, it resumes from its cursor and runs nothing twice. The unchosen
+    // provider's worker finds nothing to run.
+    let ran = ok(home, &["--as", &provider, "compute", "run"]);
+    assert_eq!(ran.lines().count(), 1, "{ran}");
+    assert_eq!(ran.split_whitespace().next(), Some(job.as_str()), "{ran}");
     let hash = ran.split_whitespace().nth(1).expect("JOB HASH").to_owned();
+    assert_eq!(ok(home, &["--as", &provider, "compute", "run"]), "");
+    assert_eq!(ok(home, &["--as", &stranger, "compute", "run"]), "");
 
     // Anyone settles; the output reads back as the model's real output.
     let settled = ok(home, &["compute", "settle", &job]);
@@ -241,7 +248,10 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
         ));
     let early = fails(home, &["compute", "settle", &job]);
     assert!(early.contains("ENoQuorum"), "{early}");
-    ok(home, &["--as", &provider, "compute", "run", &job]);
+    // The first provider's worker resumes from its cursor and finds exactly the new job; the
+    // third runs it by ID.
+    let ran = ok(home, &["--as", &provider, "compute", "run"]);
+    assert_eq!(ran, format!("{job} {hash}"));
     ok(home, &["--as", &third, "compute", "run", &job]);
     let settle = floe(home, &["compute", "settle", &job]);
     let said = String::from_utf8_lossy(&settle.stderr).into_owned();

@@ -6,10 +6,12 @@
 //! registers the signing key. The model key a chosen provider needs comes from the Seal key
 //! servers through `compute::seal_approve_job` ([`seal_approve_job_call`] builds that call).
 
+use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_sdk_types::Address;
 use sui_transaction_builder::TransactionBuilder;
 
 use crate::calls::{self, FloeObjects, SharedObject};
+use crate::client::events_of;
 use crate::flows::{Floe, FlowError, event, shared_created};
 use crate::move_types::{
     self,
@@ -64,6 +66,36 @@ pub fn seal_approve_job_call(
     let job = builder.object(job.input(false));
     let provider = builder.object(provider.input(false));
     calls::compute::seal_approve_job(builder, objects, model.as_bytes(), job, provider);
+}
+
+/// The jobs opened in `checkpoint` (by `package`, its original ID) that choose `provider`, in
+/// chain order: what a provider's worker discovers checkpoint by checkpoint. A worker that
+/// records the last checkpoint it finished resumes after it, so it neither misses a job nor
+/// sees one twice.
+pub fn jobs_choosing(
+    checkpoint: &proto::Checkpoint,
+    package: Address,
+    provider: Address,
+) -> Result<Vec<events::ComputeJobCreated>, FlowError> {
+    let wanted = move_types::id(provider);
+    let mut jobs = Vec::new();
+    for envelope in events_of(checkpoint, Some(package)) {
+        let envelope = envelope?;
+        let type_ = &envelope.event.type_;
+        if type_.module().as_str() != "events" || type_.name().as_str() != "ComputeJobCreated" {
+            continue;
+        }
+        let created: events::ComputeJobCreated = bcs::from_bytes(&envelope.event.contents)
+            .map_err(|e| FlowError::BadEvent {
+                event: "ComputeJobCreated",
+                digest: envelope.transaction,
+                message: e.to_string(),
+            })?;
+        if created.providers.contains(&wanted) {
+            jobs.push(created);
+        }
+    }
+    Ok(jobs)
 }
 
 impl Floe {
