@@ -14,7 +14,8 @@
 //! - **Issue 13 on `floe up`**: stake changes move shards at epoch changes; the honest nodes
 //!   that gain shards fetch their pairs and signal sync on their own; every challenge issued
 //!   to an honest node is answered, only the dishonest node is slashed, and the blob stored at
-//!   the start reads back byte for byte at the end.
+//!   the start reads back byte for byte at the end, while a blob deleted at the start is gone
+//!   from every node, which answers 404 "Blob deleted".
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -166,6 +167,22 @@ fn an_operator_gains_nothing_by_slashing_its_own_node_and_the_network_heals_itse
     let file = write_file(dir.path(), "data.bin", 300_000, 7);
     let blob = ok(home, &["store", &p(&file), "--epochs", "30"]);
     let stored_in = epoch(home);
+    // And a deletable one, deleted at once: the nodes must collect it on their own.
+    let doomed = write_file(dir.path(), "doomed.bin", 50_000, 8);
+    let doomed: serde_json::Value = serde_json::from_str(&ok(
+        home,
+        &[
+            "store",
+            &p(&doomed),
+            "--epochs",
+            "30",
+            "--deletable",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let doomed_blob = doomed["blob_id"].as_str().unwrap().to_owned();
+    ok(home, &["delete", doomed["blob_object"].as_str().unwrap()]);
 
     // The operator, with its node's own key, stakes in its node too.
     let operator = Operator {
@@ -212,8 +229,9 @@ fn an_operator_gains_nothing_by_slashing_its_own_node_and_the_network_heals_itse
     eventually(20, "the late stake to become active", || {
         epoch(home) > missed_in
     });
+    let mut pool = 0;
     eventually(20, "the indexer to see the late stake", || {
-        let pool = get_json(&api, &format!("/v1/nodes/{node}"))["item"]["pool_stake"]
+        pool = get_json(&api, &format!("/v1/nodes/{node}"))["item"]["pool_stake"]
             .as_u64()
             .unwrap_or(0);
         pool >= at_risk + late
@@ -247,6 +265,16 @@ fn an_operator_gains_nothing_by_slashing_its_own_node_and_the_network_heals_itse
     let slashed = recorded["slashed"].as_u64().unwrap();
     assert_eq!(slashed, at_risk * SLASH_BPS / 10_000, "{recorded}");
     assert!(slashed < (at_risk + late) * SLASH_BPS / 10_000);
+    // Not yet true (move/floe/README.md, "Who can move whose WAL"): the late stake still
+    // shares the smaller loss pro rata. Printed, not asserted.
+    let late_loss = u128::from(late) * u128::from(slashed) / u128::from(pool);
+    eprintln!(
+        "attacks: the late {} WAL lost {:.3} WAL of the {:.3} WAL slash (pool {:.3} WAL)",
+        late / WAL,
+        late_loss as f64 / WAL as f64,
+        slashed as f64 / WAL as f64,
+        pool as f64 / WAL as f64
+    );
     assert_eq!(recorded["reward"].as_u64(), Some(0), "{recorded}");
     assert_eq!(
         recorded["slashed_by"].as_str(),
@@ -395,6 +423,12 @@ fn an_operator_gains_nothing_by_slashing_its_own_node_and_the_network_heals_itse
     assert!(slashes.iter().all(|s| s["node_id"] == node.as_str()));
     let copy = dir.path().join("copy.bin");
     ok(home, &["read", &blob, "--out", &p(&copy)]);
+    // The deleted blob's slivers are gone from every node, which says why.
+    for (name, url) in up.lines.iter().filter(|(k, _)| k.starts_with("node-")) {
+        let (code, body) = get(url, &format!("/v1/blobs/{doomed_blob}/metadata"));
+        assert_eq!(code, 404, "{name}: {body}");
+        assert!(body.contains("Blob deleted"), "{name}: {body}");
+    }
     assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&file).unwrap());
     eprintln!(
         "attacks: self-slash gained the operator nothing; node {gainer} synced {shards} gained shards in epoch {gained_in}; {answered} honest challenges answered; {:.0} s",
