@@ -14,7 +14,7 @@ mod package;
 use std::path::{Path, PathBuf};
 
 /// The modules whose handlers are typed functions registered by generated code.
-const TYPED_MODULES: [&str; 13] = [
+const TYPED_MODULES: [&str; 14] = [
     "blob",
     "challenge",
     "compute",
@@ -22,6 +22,7 @@ const TYPED_MODULES: [&str; 13] = [
     "key_server",
     "license",
     "model",
+    "service",
     "shared_blob",
     "staking",
     "system",

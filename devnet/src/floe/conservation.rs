@@ -71,6 +71,10 @@ pub fn wal_in(object: &Object) -> u64 {
     if *type_ == tag("compute", "Job") {
         return bcs::from_bytes::<Job>(contents).map_or(0, |j| j.payment.value + j.bonds.value);
     }
+    if *type_ == tag("service", "ModelService") {
+        return bcs::from_bytes::<floe_sdk::move_types::service::ModelService>(contents)
+            .map_or(0, |s| s.revenue.value);
+    }
     let is_field = *type_.address() == objects::FRAMEWORK
         && type_.module().as_str() == "dynamic_field"
         && type_.name().as_str() == "Field";

@@ -23,6 +23,7 @@ pub mod key_server;
 pub mod license;
 pub mod model;
 pub mod rules;
+pub mod service;
 pub mod shared_blob;
 pub mod staking;
 pub mod staking_pool;
@@ -70,6 +71,7 @@ pub fn register(registry: &mut HandlerRegistry) {
     dataset::register(registry);
     key_server::register(registry);
     shared_blob::register(registry);
+    service::register(registry);
     version::register(registry);
     upgrade::register(registry);
     conservation::register(registry);

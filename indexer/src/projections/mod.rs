@@ -55,6 +55,7 @@ pub enum ProjectionError {
 /// (`BlobExtended` moves its end epoch); shared blobs' funds have no table yet.
 /// The dataset events (`Contribution*`, `Dataset*`, `ModelDatasetShareSet`) have no table
 /// yet: contributor revenue share is read from the `Dataset` and `Model` objects.
+/// The `Service*` events (paid model calls) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
     "ContributionAdded",
@@ -67,6 +68,11 @@ pub const RAW_ONLY: &[&str] = &[
     "KeyServerUrlUpdated",
     "ModelDatasetShareSet",
     "PackageMigrated",
+    "ServiceCalled",
+    "ServiceCreated",
+    "ServiceResponded",
+    "ServiceRevenueWithdrawn",
+    "ServiceUpdated",
     "SharedBlobCreated",
     "SharedBlobExtended",
     "SharedBlobFunded",

@@ -1642,6 +1642,140 @@ public(package) fun emit_shared_blob_extended(
     });
 }
 
+// === service ===
+
+/// A model service was created (`service::create_service`): calls of `model_version` of
+/// `model_id` sold at `price_per_call`, served by `provider`.
+public struct ServiceCreated has copy, drop {
+    service_id: ID,
+    cap_id: ID,
+    model_id: ID,
+    model_version: u64,
+    owner: address,
+    provider: address,
+    price_per_call: u64,
+}
+
+public(package) fun emit_service_created(
+    service_id: ID,
+    cap_id: ID,
+    model_id: ID,
+    model_version: u64,
+    owner: address,
+    provider: address,
+    price_per_call: u64,
+) {
+    event::emit(ServiceCreated {
+        service_id,
+        cap_id,
+        model_id,
+        model_version,
+        owner,
+        provider,
+        price_per_call,
+    });
+}
+
+/// A service's price, pause or provider changed (`service::set_price`, `set_paused`,
+/// `set_provider`): its terms after the change.
+public struct ServiceUpdated has copy, drop {
+    service_id: ID,
+    price_per_call: u64,
+    paused: bool,
+    provider: address,
+}
+
+public(package) fun emit_service_updated(
+    service_id: ID,
+    price_per_call: u64,
+    paused: bool,
+    provider: address,
+) {
+    event::emit(ServiceUpdated { service_id, price_per_call, paused, provider });
+}
+
+/// A paid call (`service::call`, `call_next`): call `call_number` of the service, at
+/// `position` in its chain (0 first; later calls run on `prev_service_id`'s call
+/// `prev_call_number`'s output), with the first call's `input`; `price` paid, `fee_burned` of
+/// it burned.
+public struct ServiceCalled has copy, drop {
+    service_id: ID,
+    call_number: u64,
+    caller: address,
+    position: u64,
+    prev_service_id: Option<ID>,
+    prev_call_number: Option<u64>,
+    input: vector<u8>,
+    price: u64,
+    fee_burned: u64,
+    timestamp_ms: u64,
+}
+
+public(package) fun emit_service_called(
+    service_id: ID,
+    call_number: u64,
+    caller: address,
+    position: u64,
+    prev_service_id: Option<ID>,
+    prev_call_number: Option<u64>,
+    input: vector<u8>,
+    price: u64,
+    fee_burned: u64,
+    timestamp_ms: u64,
+) {
+    event::emit(ServiceCalled {
+        service_id,
+        call_number,
+        caller,
+        position,
+        prev_service_id,
+        prev_call_number,
+        input,
+        price,
+        fee_burned,
+        timestamp_ms,
+    });
+}
+
+/// The service's provider answered a call (`service::respond`): the output's blob and hash.
+public struct ServiceResponded has copy, drop {
+    service_id: ID,
+    call_number: u64,
+    provider: address,
+    output_blob_id: u256,
+    output_hash: vector<u8>,
+    timestamp_ms: u64,
+}
+
+public(package) fun emit_service_responded(
+    service_id: ID,
+    call_number: u64,
+    provider: address,
+    output_blob_id: u256,
+    output_hash: vector<u8>,
+    timestamp_ms: u64,
+) {
+    event::emit(ServiceResponded {
+        service_id,
+        call_number,
+        provider,
+        output_blob_id,
+        output_hash,
+        timestamp_ms,
+    });
+}
+
+/// A service's owner took its revenue (`service::withdraw_revenue`).
+public struct ServiceRevenueWithdrawn has copy, drop {
+    service_id: ID,
+    amount: u64,
+    recipient: address,
+}
+
+public(package) fun emit_service_revenue_withdrawn(service_id: ID, amount: u64, recipient: address) {
+    event::emit(ServiceRevenueWithdrawn { service_id, amount, recipient });
+}
+
 // === Test-only ===
 
 /// The source of a `WalBurned` event (tests check which source a burn recorded).

@@ -1,0 +1,518 @@
+//! `floe::service`: paid, composable model calls.
+//!
+//! Mirrors `move/floe/sources/service.move` function by function: services created with the
+//! model's cap, calls that take exactly the price from the caller's coin (fee burned as source
+//! license fee, the rest kept in the service), `Call` receipts passed from one call to the next
+//! within a transaction (pure values: only `drop` in Move), answers recorded once per call in
+//! the service's `responses` table, and the owner's withdrawal.
+
+use floe_sdk::move_types::events::{
+    ServiceCalled, ServiceCreated, ServiceResponded, ServiceRevenueWithdrawn, ServiceUpdated,
+};
+use floe_sdk::move_types::model::{Model, ModelCap};
+use floe_sdk::move_types::service::{Call, ModelService, Response, ServiceCap};
+use floe_sdk::move_types::system::System;
+use floe_sdk::move_types::wal::Treasury;
+use floe_sdk::move_types::{self, Balance, ID, U256};
+use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
+
+use super::args::{Clock, Obj, Returned, WalCoin};
+use super::model::{abort_at, arithmetic_error, move_address, versions_types};
+use super::version;
+use super::wal::{self, SOURCE_LICENSE_FEE};
+use super::{
+    TableTypes, coin_value, emit, new_wal_coin, table_add, table_contains, table_get, table_new,
+    tag, take_from_coin, type_tag,
+};
+use crate::runtime::CallContext;
+
+const MODULE: &str = "service";
+
+/// The abort codes of `floe::service`, generated from the Move source.
+pub use floe_sdk::move_aborts::service::*;
+
+include!(concat!(env!("OUT_DIR"), "/floe_service.rs"));
+
+// === Constants (as in service.move) ===
+
+/// Basis-point denominator.
+pub const BPS: u64 = 10_000;
+/// Longest input a first call carries, bytes.
+pub const MAX_INPUT_LENGTH: usize = 4096;
+/// Most calls one chain links.
+pub const MAX_CHAIN_LENGTH: u64 = 16;
+
+// === Types ===
+
+/// `floe::service::ModelService`.
+pub fn service_tag() -> StructTag {
+    tag(MODULE, "ModelService")
+}
+
+/// `floe::service::ServiceCap`.
+pub fn cap_tag() -> StructTag {
+    tag(MODULE, "ServiceCap")
+}
+
+/// The key and value types of `ModelService.responses`.
+pub fn responses_types() -> TableTypes {
+    TableTypes {
+        key: TypeTag::U64,
+        value: type_tag(MODULE, "Response"),
+    }
+}
+
+fn assert_cap(
+    ctx: &CallContext<'_>,
+    service: &Obj<ModelService>,
+    cap: &ServiceCap,
+) -> Result<(), ExecutionError> {
+    if move_types::address_of(&cap.service_id) != service.id {
+        return Err(ctx.abort(E_WRONG_CAP));
+    }
+    Ok(())
+}
+
+fn emit_updated(
+    ctx: &mut CallContext<'_>,
+    service: &Obj<ModelService>,
+) -> Result<(), ExecutionError> {
+    emit(
+        ctx,
+        "ServiceUpdated",
+        &ServiceUpdated {
+            service_id: move_types::id(service.id),
+            price_per_call: service.price_per_call,
+            paused: service.paused,
+            provider: service.provider,
+        },
+    )
+}
+
+// === Services ===
+
+/// `create_service(model: &Model, model_cap: &ModelCap, model_version: u64, provider:
+/// address, price_per_call: u64, ctx): ServiceCap`
+fn create_service(
+    ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
+    model_cap: Obj<ModelCap>,
+    model_version: u64,
+    provider: Address,
+    price_per_call: u64,
+) -> Result<Returned<ServiceCap>, ExecutionError> {
+    version::assert_current(model.version)?;
+    if move_types::address_of(&model_cap.model_id) != model.id {
+        return Err(ctx.abort(E_WRONG_MODEL_CAP));
+    }
+    if !table_contains(ctx, &model.versions, &versions_types(), &model_version)? {
+        return Err(ctx.abort(E_VERSION_NOT_FOUND));
+    }
+    if price_per_call == 0 {
+        return Err(ctx.abort(E_ZERO_PRICE));
+    }
+    let service_id = ctx.fresh_id();
+    let cap_id = ctx.fresh_id();
+    let cap = ServiceCap::new(move_types::uid(cap_id), move_types::id(service_id));
+    let provider = move_address(provider);
+    let service = ModelService::new(
+        move_types::uid(service_id),
+        version::VERSION,
+        move_types::id(cap_id),
+        move_types::id(model.id),
+        model_version,
+        provider,
+        price_per_call,
+        false,
+        Balance::new(0),
+        0,
+        table_new(ctx),
+    );
+    emit(
+        ctx,
+        "ServiceCreated",
+        &ServiceCreated {
+            service_id: move_types::id(service_id),
+            cap_id: move_types::id(cap_id),
+            model_id: move_types::id(model.id),
+            model_version,
+            owner: move_address(ctx.sender()),
+            provider,
+            price_per_call,
+        },
+    )?;
+    ctx.create_object(service_tag(), false, &service)?;
+    ctx.share(service_id)?;
+    ctx.create_object(cap_tag(), true, &cap)?;
+    Ok(Returned::new(cap_id))
+}
+
+/// `set_price(service: &mut ModelService, cap: &ServiceCap, price_per_call: u64)`
+fn set_price(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    cap: Obj<ServiceCap>,
+    price_per_call: u64,
+) -> Result<(), ExecutionError> {
+    version::assert_current(service.version)?;
+    assert_cap(ctx, &service, &cap)?;
+    if price_per_call == 0 {
+        return Err(ctx.abort(E_ZERO_PRICE));
+    }
+    service.price_per_call = price_per_call;
+    emit_updated(ctx, &service)?;
+    service.save(ctx)
+}
+
+/// `set_paused(service: &mut ModelService, cap: &ServiceCap, paused: bool)`
+fn set_paused(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    cap: Obj<ServiceCap>,
+    paused: bool,
+) -> Result<(), ExecutionError> {
+    version::assert_current(service.version)?;
+    assert_cap(ctx, &service, &cap)?;
+    service.paused = paused;
+    emit_updated(ctx, &service)?;
+    service.save(ctx)
+}
+
+/// `set_provider(service: &mut ModelService, cap: &ServiceCap, provider: address)`
+fn set_provider(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    cap: Obj<ServiceCap>,
+    provider: Address,
+) -> Result<(), ExecutionError> {
+    version::assert_current(service.version)?;
+    assert_cap(ctx, &service, &cap)?;
+    service.provider = move_address(provider);
+    emit_updated(ctx, &service)?;
+    service.save(ctx)
+}
+
+/// `withdraw_revenue(service: &mut ModelService, cap: &ServiceCap, ctx): Coin<WAL>`
+fn withdraw_revenue(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    cap: Obj<ServiceCap>,
+) -> Result<WalCoin, ExecutionError> {
+    version::assert_current(service.version)?;
+    assert_cap(ctx, &service, &cap)?;
+    let amount = service.revenue.value;
+    if amount == 0 {
+        return Err(ctx.abort(E_NO_REVENUE));
+    }
+    service.revenue.value = 0;
+    emit(
+        ctx,
+        "ServiceRevenueWithdrawn",
+        &ServiceRevenueWithdrawn {
+            service_id: move_types::id(service.id),
+            amount,
+            recipient: move_address(ctx.sender()),
+        },
+    )?;
+    let coin = new_wal_coin(ctx, amount)?;
+    service.save(ctx)?;
+    Ok(WalCoin(coin))
+}
+
+// === Calls ===
+
+/// `call(service: &mut ModelService, system: &System, treasury: &mut Treasury, payment: &mut
+/// Coin<WAL>, max_price: u64, input: vector<u8>, clock: &Clock, ctx): Call`
+#[allow(clippy::too_many_arguments)]
+fn call(
+    ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+    system: Obj<System>,
+    treasury: Obj<Treasury>,
+    payment: WalCoin,
+    max_price: u64,
+    input: Vec<u8>,
+    _clock: Clock,
+) -> Result<Call, ExecutionError> {
+    version::assert_current(service.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
+    if input.is_empty() || input.len() > MAX_INPUT_LENGTH {
+        return Err(ctx.abort(E_BAD_INPUT));
+    }
+    charge(
+        ctx, service, &system, treasury, payment, max_price, None, input,
+    )
+}
+
+/// `call_next(service: &mut ModelService, system: &System, treasury: &mut Treasury, payment:
+/// &mut Coin<WAL>, max_price: u64, prev: Call, clock: &Clock, ctx): Call`
+#[allow(clippy::too_many_arguments)]
+fn call_next(
+    ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+    system: Obj<System>,
+    treasury: Obj<Treasury>,
+    payment: WalCoin,
+    max_price: u64,
+    prev: Call,
+    _clock: Clock,
+) -> Result<Call, ExecutionError> {
+    version::assert_current(service.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
+    if prev.position.saturating_add(1) >= MAX_CHAIN_LENGTH {
+        return Err(ctx.abort(E_CHAIN_TOO_LONG));
+    }
+    charge(
+        ctx,
+        service,
+        &system,
+        treasury,
+        payment,
+        max_price,
+        Some(prev),
+        Vec::new(),
+    )
+}
+
+/// `respond(service: &mut ModelService, number: u64, output_blob_id: u256, output_hash:
+/// vector<u8>, clock: &Clock, ctx)`
+fn respond(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    number: u64,
+    output_blob_id: U256,
+    output_hash: Vec<u8>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(service.version)?;
+    if move_address(ctx.sender()) != service.provider {
+        return Err(ctx.abort(E_NOT_PROVIDER));
+    }
+    if number >= service.calls {
+        return Err(ctx.abort(E_NO_SUCH_CALL));
+    }
+    if table_contains(ctx, &service.responses, &responses_types(), &number)? {
+        return Err(ctx.abort(E_ALREADY_SERVED));
+    }
+    if output_hash.len() != 32 {
+        return Err(ctx.abort(E_BAD_OUTPUT_HASH));
+    }
+    let now = ctx.timestamp_ms();
+    let response = Response::new(output_blob_id, output_hash.clone(), now);
+    table_add(
+        ctx,
+        &mut service.responses,
+        &responses_types(),
+        &number,
+        &response,
+    )?;
+    emit(
+        ctx,
+        "ServiceResponded",
+        &ServiceResponded {
+            service_id: move_types::id(service.id),
+            call_number: number,
+            provider: service.provider,
+            output_blob_id,
+            output_hash,
+            timestamp_ms: now,
+        },
+    )?;
+    service.save(ctx)
+}
+
+// === Reads ===
+
+/// `service_model_id(service: &ModelService): ID`
+fn service_model_id(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<ID, ExecutionError> {
+    Ok(service.model_id.clone())
+}
+
+/// `service_model_version(service: &ModelService): u64`
+fn service_model_version(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<u64, ExecutionError> {
+    Ok(service.model_version)
+}
+
+/// `service_provider(service: &ModelService): address`
+fn service_provider(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<Address, ExecutionError> {
+    Ok(Address::new(service.provider.into_inner()))
+}
+
+/// `service_price(service: &ModelService): u64`
+fn service_price(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<u64, ExecutionError> {
+    Ok(service.price_per_call)
+}
+
+/// `service_paused(service: &ModelService): bool`
+fn service_paused(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<bool, ExecutionError> {
+    Ok(service.paused)
+}
+
+/// `service_calls(service: &ModelService): u64`
+fn service_calls(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<u64, ExecutionError> {
+    Ok(service.calls)
+}
+
+/// `service_revenue(service: &ModelService): u64`
+fn service_revenue(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<u64, ExecutionError> {
+    Ok(service.revenue.value)
+}
+
+/// `is_served(service: &ModelService, number: u64): bool`
+fn is_served(
+    ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+    number: u64,
+) -> Result<bool, ExecutionError> {
+    table_contains(ctx, &service.responses, &responses_types(), &number)
+}
+
+/// The answer to call `number`, or `ENotServed`.
+fn served(
+    ctx: &mut CallContext<'_>,
+    service: &ModelService,
+    number: u64,
+) -> Result<Response, ExecutionError> {
+    if !table_contains(ctx, &service.responses, &responses_types(), &number)? {
+        return Err(ctx.abort(E_NOT_SERVED));
+    }
+    table_get(ctx, &service.responses, &responses_types(), &number)
+}
+
+/// `response_output_hash(service: &ModelService, number: u64): vector<u8>`
+fn response_output_hash(
+    ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+    number: u64,
+) -> Result<Vec<u8>, ExecutionError> {
+    Ok(served(ctx, &service, number)?.output_hash)
+}
+
+/// `response_output_blob_id(service: &ModelService, number: u64): u256`
+fn response_output_blob_id(
+    ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+    number: u64,
+) -> Result<U256, ExecutionError> {
+    Ok(served(ctx, &service, number)?.output_blob_id)
+}
+
+/// `cap_service_id(cap: &ServiceCap): ID`
+fn cap_service_id(_ctx: &mut CallContext<'_>, cap: Obj<ServiceCap>) -> Result<ID, ExecutionError> {
+    Ok(cap.service_id.clone())
+}
+
+/// `call_service_id(call: &Call): ID`
+fn call_service_id(_ctx: &mut CallContext<'_>, call: Call) -> Result<ID, ExecutionError> {
+    Ok(call.service_id)
+}
+
+/// `call_number(call: &Call): u64`
+fn call_number(_ctx: &mut CallContext<'_>, call: Call) -> Result<u64, ExecutionError> {
+    Ok(call.number)
+}
+
+/// `call_position(call: &Call): u64`
+fn call_position(_ctx: &mut CallContext<'_>, call: Call) -> Result<u64, ExecutionError> {
+    Ok(call.position)
+}
+
+// === Internal ===
+
+/// `charge`: takes exactly the price from `payment`, burns the fee, keeps the rest, numbers
+/// the call and announces it.
+#[allow(clippy::too_many_arguments)]
+fn charge(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    system: &System,
+    mut treasury: Obj<Treasury>,
+    payment: WalCoin,
+    max_price: u64,
+    prev: Option<Call>,
+    input: Vec<u8>,
+) -> Result<Call, ExecutionError> {
+    if service.paused {
+        return Err(abort_at(MODULE, "charge", E_SERVICE_PAUSED));
+    }
+    let price = service.price_per_call;
+    if price > max_price {
+        return Err(abort_at(MODULE, "charge", E_PRICE_ABOVE_MAX));
+    }
+    if coin_value(ctx, payment.0)? < price {
+        return Err(abort_at(MODULE, "charge", E_INSUFFICIENT_PAYMENT));
+    }
+    let paid = take_from_coin(ctx, payment.0, price)?;
+    let bps = system.license_fee_bps.min(BPS);
+    let fee = u64::try_from(u128::from(paid) * u128::from(bps) / u128::from(BPS))
+        .expect("bps <= BPS, so the fee is at most the price");
+    let fee_burned = wal::burn_balance(ctx, &mut treasury, fee, SOURCE_LICENSE_FEE)?;
+    service.revenue.value = service
+        .revenue
+        .value
+        .checked_add(paid - fee)
+        .ok_or_else(|| arithmetic_error("balance"))?;
+
+    let number = service.calls;
+    service.calls = number
+        .checked_add(1)
+        .ok_or_else(|| arithmetic_error(MODULE))?;
+    let (position, prev_service_id, prev_call_number) = match prev {
+        Some(p) => (p.position + 1, Some(p.service_id), Some(p.number)),
+        None => (0, None, None),
+    };
+    let service_id = move_types::id(service.id);
+    emit(
+        ctx,
+        "ServiceCalled",
+        &ServiceCalled {
+            service_id: service_id.clone(),
+            call_number: number,
+            caller: move_address(ctx.sender()),
+            position,
+            prev_service_id,
+            prev_call_number,
+            input,
+            price,
+            fee_burned,
+            timestamp_ms: ctx.timestamp_ms(),
+        },
+    )?;
+    service.save(ctx)?;
+    treasury.save(ctx)?;
+    Ok(Call::new(service_id, number, position))
+}
+
+// === Versions ===
+
+/// `migrate_service(service: &mut ModelService)`
+fn migrate_service(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+) -> Result<(), ExecutionError> {
+    service.version = version::migrated(service.version)?;
+    service.save(ctx)
+}
