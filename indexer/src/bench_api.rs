@@ -227,13 +227,37 @@ pub async fn page_calls(
     .fetch_optional(pool)
     .await?
     .unwrap_or_default();
-    let deep = crate::api::pagination::encode_cursor(&[sqlx::query_scalar::<_, String>(
+    use crate::api::pagination::{Order, encode_cursor};
+    let deep_id: String = sqlx::query_scalar(
         "SELECT blob_object_id FROM blobs ORDER BY blob_object_id OFFSET $1 LIMIT 1",
     )
     .bind(blobs * 9 / 10)
     .fetch_optional(pool)
     .await?
-    .unwrap_or_default()]);
+    .unwrap_or_default();
+    let deep = encode_cursor(Order::Asc, std::slice::from_ref(&deep_id));
+    // The same row read newest first: 900 000 rows from the top at 1 M blobs, like `deep`.
+    let deep_desc = encode_cursor(
+        Order::Desc,
+        &[sqlx::query_scalar::<_, String>(
+            "SELECT blob_object_id FROM blobs ORDER BY blob_object_id DESC OFFSET $1 LIMIT 1",
+        )
+        .bind(blobs * 9 / 10)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or_default()],
+    );
+    // A challenge half-way down, for a newest-first page that starts deep in the list.
+    let challenge_desc = encode_cursor(
+        Order::Desc,
+        &[sqlx::query_scalar::<_, String>(
+            "SELECT challenge_id::text FROM challenges ORDER BY challenge_id DESC \
+             OFFSET (SELECT count(*) / 2 FROM challenges) LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or_default()],
+    );
     let model: String = sqlx::query_scalar("SELECT model_id FROM models ORDER BY model_id LIMIT 1")
         .fetch_one(pool)
         .await?;
@@ -254,9 +278,9 @@ pub async fn page_calls(
         ),
         (
             "overview",
-            format!("/v1/challenges?epoch={current}&limit=20"),
+            format!("/v1/challenges?epoch={current}&order=desc&limit=20"),
         ),
-        ("overview", "/v1/slashes?limit=20".to_owned()),
+        ("overview", "/v1/slashes?order=desc&limit=20".to_owned()),
         ("overview", format!("/v1/nodes/{node}")),
         ("overview", "/v1/stats/stake".to_owned()),
         ("nodes", "/v1/nodes?limit=50".to_owned()),
@@ -265,14 +289,42 @@ pub async fn page_calls(
             format!("/v1/nodes/{node}/sync?status=pending&limit=1"),
         ),
         ("node", format!("/v1/nodes/{node}/sync?limit=100")),
-        ("node", format!("/v1/challenges?node_id={node}&limit=50")),
-        ("node", format!("/v1/slashes?node_id={node}&limit=50")),
+        (
+            "node",
+            format!("/v1/challenges?node_id={node}&order=desc&limit=50"),
+        ),
+        (
+            "node",
+            format!("/v1/slashes?node_id={node}&order=desc&limit=50"),
+        ),
         ("node", format!("/v1/stats/stake?node_id={node}")),
         ("blobs", "/v1/blobs?limit=50".to_owned()),
         ("blobs", format!("/v1/blobs?limit=50&cursor={deep}")),
+        ("lists", "/v1/blobs?order=desc&limit=50".to_owned()),
+        (
+            "lists",
+            format!("/v1/blobs?order=desc&limit=50&cursor={deep_desc}"),
+        ),
+        (
+            "lists",
+            format!("/v1/challenges?order=desc&limit=50&cursor={challenge_desc}"),
+        ),
+        ("lists", "/v1/burns?order=desc&limit=50".to_owned()),
+        (
+            "lists",
+            format!("/v1/addresses/{owner}/blobs?order=desc&limit=50"),
+        ),
+        (
+            "lists",
+            format!("/v1/licenses?model_id={model}&order=desc&limit=100"),
+        ),
         ("blob", format!("/v1/blobs/{blob}")),
         ("blob", "/v1/parameters?limit=1000".to_owned()),
-        ("challenges", "/v1/challenges?limit=50".to_owned()),
+        (
+            "challenges",
+            "/v1/challenges?order=desc&limit=50".to_owned(),
+        ),
+        ("challenges", "/v1/slashes?order=desc&limit=50".to_owned()),
         ("models", "/v1/models?limit=50".to_owned()),
         ("models", "/v1/stats/revenue?bucket=epoch".to_owned()),
         ("model", format!("/v1/models/{model}")),

@@ -1,9 +1,10 @@
 //! The REST API over the projections (axum; OpenAPI generated with utoipa).
 //!
-//! Lists are keyset-paginated (`limit`, opaque `cursor`) in ascending key order and say the
-//! checkpoint they are current to; single resources come as `{"checkpoint", "item"}`. IDs are
-//! `0x`-hex, blob IDs base64url (Walrus's form; paths also take the decimal `u256`), amounts
-//! exact JSON numbers. Errors are `application/problem+json`.
+//! Lists are keyset-paginated (`limit`, opaque `cursor`) in ascending key order, or descending
+//! with `order=desc` (newest first), and say the checkpoint they are current to; single
+//! resources come as `{"checkpoint", "item"}`. IDs are `0x`-hex, blob IDs base64url (Walrus's
+//! form; paths also take the decimal `u256`), amounts exact JSON numbers. Errors are
+//! `application/problem+json`.
 
 pub mod ids;
 pub mod pagination;
@@ -590,7 +591,12 @@ fn declare_params(api: &mut utoipa::openapi::OpenApi) {
             parameters.push(query(
                 "cursor",
                 cursor.into(),
-                "next_cursor of the previous page of this list (opaque)",
+                "next_cursor of the previous page of this list, read in the same order (opaque)",
+            ));
+            parameters.push(query(
+                "order",
+                pagination::Order::schema(),
+                "asc: ascending key (the default); desc: descending, newest first for lists keyed by chain position, epoch or sequence",
             ));
             for filter in spec.filters {
                 parameters.push(query(
@@ -1285,6 +1291,16 @@ mod tests {
             }
             let Some(spec) = route.list else { continue };
             lists += 1;
+            let order = &find("order").unwrap()["schema"];
+            assert_eq!(
+                (&order["enum"], &order["default"]),
+                (
+                    &serde_json::json!(pagination::ORDERS),
+                    &serde_json::json!("asc")
+                ),
+                "{}",
+                route.path
+            );
             let limit = &find("limit").unwrap()["schema"];
             assert_eq!(
                 (&limit["minimum"], &limit["maximum"], &limit["default"]),
@@ -1512,8 +1528,10 @@ mod tests {
     /// Refusals that need no database: all problem+json, with the kind and what is allowed.
     #[tokio::test]
     async fn refusals_are_problem_json_before_any_query() {
-        let nul_cursor = pagination::encode_cursor(&["a\0".to_owned()]);
+        let nul_cursor = pagination::encode_cursor(pagination::Order::Asc, &["a\0".to_owned()]);
         let nul_cursor = format!("/v1/parameters?cursor={nul_cursor}");
+        let desc_cursor = pagination::encode_cursor(pagination::Order::Desc, &["7".to_owned()]);
+        let mixed_cursor = format!("/v1/challenges?cursor={desc_cursor}");
         for (method, path, status, kind, says) in [
             (
                 "GET",
@@ -1579,6 +1597,21 @@ mod tests {
                 "event_index",
             ),
             ("GET", &nul_cursor, 400, "invalid-cursor", "name"),
+            ("GET", &mixed_cursor, 400, "invalid-cursor", "order=desc"),
+            (
+                "GET",
+                "/v1/challenges?cursor=WyI3Il0&order=desc",
+                400,
+                "invalid-cursor",
+                "order=asc",
+            ),
+            (
+                "GET",
+                "/v1/slashes?order=newest",
+                400,
+                "invalid-parameter",
+                "asc, desc",
+            ),
             (
                 "GET",
                 "/v1/challenges?limit=1001",

@@ -13,7 +13,7 @@ use sqlx::{PgPool, Row as _};
 use utoipa::ToSchema;
 
 use super::ids;
-use super::pagination::{decode_cursor, encode_cursor, parse_limit};
+use super::pagination::{Order, decode_cursor, encode_cursor, parse_limit};
 use super::problem::Problem;
 use super::resource::{Resource, ResourceInfo};
 
@@ -130,7 +130,9 @@ impl Filter {
 }
 
 /// A list resource: its key (sort order) and the filters its query string accepts; the
-/// table and the fields come from the resource it answers.
+/// table and the fields come from the resource it answers. Every list is read in either
+/// [`Order`] of its key (`order=asc|desc`); each index that serves the ascending order serves
+/// the descending one scanned backwards.
 pub struct ListSpec {
     /// The resource the list answers (its table is the one read).
     pub resource: &'static ResourceInfo,
@@ -239,12 +241,14 @@ pub async fn list<R: Resource>(
         "a list answers its own resource"
     );
     for name in query.keys() {
-        if name != "limit" && name != "cursor" && !spec.filters.iter().any(|f| f.name == name) {
+        if !["limit", "cursor", "order"].contains(&name.as_str())
+            && !spec.filters.iter().any(|f| f.name == name)
+        {
             let known: Vec<&str> = spec.filters.iter().map(|f| f.name).collect();
             return Err(Problem::bad_request(
                 "unknown-parameter",
                 format!(
-                    "unknown query parameter {name:?}; this list takes limit, cursor{}{}",
+                    "unknown query parameter {name:?}; this list takes limit, cursor, order{}{}",
                     if known.is_empty() { "" } else { ", " },
                     known.join(", ")
                 ),
@@ -252,6 +256,7 @@ pub async fn list<R: Resource>(
         }
     }
     let limit = parse_limit(query.get("limit").map(String::as_str))?;
+    let order = Order::parse(query.get("order").map(String::as_str))?;
     let mut conditions = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     for (column, value, param) in fixed {
@@ -270,7 +275,7 @@ pub async fn list<R: Resource>(
         }
     }
     if let Some(cursor) = query.get("cursor") {
-        let key = decode_cursor(cursor, spec.key)?;
+        let key = decode_cursor(cursor, order, spec.key)?;
         let mut placeholders = Vec::new();
         for ((_, param), value) in spec.key.iter().zip(key) {
             binds.push(value);
@@ -278,12 +283,17 @@ pub async fn list<R: Resource>(
         }
         let columns: Vec<String> = spec.key.iter().map(|(c, _)| format!("t.{c}")).collect();
         conditions.push(format!(
-            "({}) > ({})",
+            "({}) {} ({})",
             columns.join(", "),
+            order.after(),
             placeholders.join(", ")
         ));
     }
-    let order: Vec<String> = spec.key.iter().map(|(c, _)| format!("t.{c}")).collect();
+    let order_by: Vec<String> = spec
+        .key
+        .iter()
+        .map(|(c, _)| format!("t.{c} {}", order.sql()))
+        .collect();
     let key_text: Vec<String> = spec
         .key
         .iter()
@@ -299,12 +309,12 @@ pub async fn list<R: Resource>(
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         },
-        order = order.join(", "),
+        order = order_by.join(", "),
         fetch = limit + 1,
     );
     let Snapshot { checkpoint, rows } = snapshot(pool, &[branch], binds).await?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let next_cursor = (rows.len() > limit).then(|| encode_cursor(&rows[limit - 1].2));
+    let next_cursor = (rows.len() > limit).then(|| encode_cursor(order, &rows[limit - 1].2));
     let items = rows
         .iter()
         .take(limit)
