@@ -425,6 +425,52 @@ table! {
         updated_checkpoint: Int Set,
     }
 
+    /// Datasets (`floe::dataset`): who curates them, how many contributions and how much
+    /// weight they hold, WAL distributed to them and claimed from them.
+    DATASETS = datasets: DatasetRow, key 1, merge {
+        dataset_id: Text Keep,
+        cap_id: Text Keep,
+        curator: Text Keep,
+        name: Text Keep,
+        description: Text Keep,
+        contributions: Int Add,
+        total_weight: Num Set,
+        distributed: Num Add,
+        claimed: Num Add,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// Contributions to datasets (`floe::dataset`): the blob and Blob object contributed, who
+    /// contributed it, its weight now and what its holders claimed.
+    CONTRIBUTIONS = contributions: ContributionRow, key 1, merge {
+        contribution_id: Text Keep,
+        dataset_id: Text Keep,
+        blob_id: Text Keep,
+        blob_object_id: Text Keep,
+        contributor: Text Keep,
+        weight: Num Set,
+        claimed: Num Add,
+        claims: Int Add,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// A model's revenue share with a dataset it was trained on (`ModelDatasetShareSet`): the
+    /// basis points, what sales set aside for the dataset, what waits in the model and what
+    /// was distributed into the dataset.
+    DATASET_SHARES = dataset_shares: DatasetShareRow, key 2, merge {
+        dataset_id: Text Keep,
+        model_id: Text Keep,
+        version: Int Set,
+        bps: Int Set,
+        accrued: Num Add,
+        pending: Num Set,
+        distributed: Num Add,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
     /// Challenges per epoch they were issued in, counted at ingest by what became of them, and
     /// the latest deadline among them (so the series knows when none can still be pending).
     CHALLENGE_EPOCHS = challenge_epochs: ChallengeEpochRow, key 1, merge {
@@ -466,6 +512,9 @@ pub static ALL: &[&Table] = &[
     &BLOB_ATTRIBUTES,
     &COMPUTE_PROVIDERS,
     &COMPUTE_JOBS,
+    &DATASETS,
+    &CONTRIBUTIONS,
+    &DATASET_SHARES,
 ];
 
 /// The aligned spans the time rollups are kept at, longest first: a day, an hour, a minute.

@@ -2212,3 +2212,228 @@ async fn compute_jobs_and_providers_follow_the_chain() {
     drop(indexer);
     devnet.shutdown().await;
 }
+
+/// Datasets, contributions and revenue shares (`/v1/datasets…`, `/v1/contributions…`)
+/// against the chain: a curator's dataset, three contributions weighted 5 : 3 : 2, a model
+/// giving it 20 % of its revenue, one license sale, a distribution and two claims. Every
+/// field of the routes is checked against the chain's `Dataset` and `Model` objects and the
+/// amounts the chain paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datasets_and_contributions_follow_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DevnetConfig {
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: dir.path().to_owned(),
+        checkpoint_interval_ms: 20,
+        ..DevnetConfig::default()
+    };
+    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
+    let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
+    let checkpoints = config.checkpoint_dir();
+    let devnet = Devnet::start_floe(config).await.unwrap();
+    let network_file = devnet.network_config_path();
+    let network = NetworkConfig::from_file(&network_file).unwrap();
+    let db = TestDb::new("datasets").await;
+    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
+    let faucet = network.faucet_url.clone().unwrap();
+    // 0 the model's owner, 1 the curator, 2..=4 contributors, 5 the buyer.
+    let mut keys = Keystore::default();
+    let accounts: Vec<Address> = (0..6).map(|_| keys.generate()).collect();
+    let mut clients = Vec::new();
+    for &account in &accounts {
+        floe_sdk::faucet::request_gas(&faucet, account)
+            .await
+            .unwrap();
+        request_wal(&faucet, account, 50 * WAL).await;
+        clients.push(
+            Floe::connect(&network, keys.key(&account).unwrap().clone())
+                .await
+                .unwrap(),
+        );
+    }
+    let epoch = clients[0].system().await.unwrap().epoch;
+    let (nodes, _) = memory_nodes(&mut clients[0], &operators, epoch).await;
+
+    let weights: Vec<u8> = (0..2_000u32).map(|i| (i * 3 + 1) as u8).collect();
+    let stored = clients[0]
+        .store_blob(&nodes, &weights, 2, false)
+        .await
+        .unwrap();
+    let model = clients[0]
+        .register_model("trained", "on faces")
+        .await
+        .unwrap();
+    clients[0]
+        .publish_version(model.model, model.cap, stored.blob_object, "mlp", &[], &[])
+        .await
+        .unwrap();
+    let offer = clients[0]
+        .create_offer(model.model, model.cap, 10 * WAL, 3_600_000, 4, 0)
+        .await
+        .unwrap();
+    let dataset = clients[1]
+        .create_dataset("faces", "<b>labelled</b> faces")
+        .await
+        .unwrap();
+    let mut contributions = Vec::new();
+    for (i, client) in clients.iter_mut().enumerate().take(5).skip(2) {
+        let part: Vec<u8> = (0..1_000u32).map(|j| (j * 7) as u8 ^ i as u8).collect();
+        let blob = client.store_blob(&nodes, &part, 2, false).await.unwrap();
+        let contribution = client
+            .contribute(dataset.dataset, blob.blob_object)
+            .await
+            .unwrap();
+        contributions.push((contribution, blob));
+    }
+    for ((contribution, _), weight) in contributions.iter().zip([5, 3, 2]) {
+        clients[1]
+            .set_contribution_weight(dataset.dataset, dataset.cap, *contribution, weight)
+            .await
+            .unwrap();
+    }
+    clients[0]
+        .train_on(model.model.id, model.cap, 1, dataset.dataset, 2_000)
+        .await
+        .unwrap();
+    clients[5].purchase_license(offer.id, 1).await.unwrap();
+    // 20 % of 9.5 WAL (10 WAL less the 5 % fee) is set aside, then 5 : 3 : 2.
+    let claimed = clients[2]
+        .claim_contribution(contributions[0].0, &[model.model.id])
+        .await
+        .unwrap();
+    assert_eq!(claimed.distributed, vec![(model.model.id, 1_900_000_000)]);
+    assert_eq!(claimed.amount, 950_000_000);
+    let claimed = clients[3]
+        .claim_contribution(contributions[1].0, &[])
+        .await
+        .unwrap();
+    assert_eq!(claimed.amount, 570_000_000);
+
+    let height = clients[0]
+        .client
+        .service_info()
+        .await
+        .unwrap()
+        .checkpoint_height();
+    wait_for_checkpoint(indexer.addr, height, Duration::from_secs(60)).await;
+    let package = network.original_package_id.unwrap();
+    let events = chain_events(&checkpoints, last_checkpoint(&checkpoints), package);
+    let checkpoint_of =
+        |name: &str| -> u64 { events.iter().find(|e| e.name == name).unwrap().checkpoint };
+
+    // The dataset, against its object.
+    let chain = clients[0].dataset(dataset.dataset).await.unwrap();
+    let item =
+        get_json(indexer.addr, &format!("/v1/datasets/{}", dataset.dataset)).await["item"].clone();
+    assert_eq!(
+        item,
+        json!({
+            "dataset_id": dataset.dataset.to_string(),
+            "cap_id": dataset.cap.to_string(),
+            "curator": accounts[1].to_string(),
+            "name": "faces",
+            "description": "<b>labelled</b> faces",
+            "contributions": chain.contributions.size,
+            "total_weight": chain.total_weight,
+            "distributed": chain.total_distributed,
+            "claimed": chain.total_claimed,
+            "created_checkpoint": checkpoint_of("DatasetCreated"),
+            "updated_checkpoint": item["updated_checkpoint"],
+        })
+    );
+    assert_eq!(chain.total_claimed, 1_520_000_000);
+    let by_curator = get_json(
+        indexer.addr,
+        &format!("/v1/datasets?curator={}", accounts[1]),
+    )
+    .await;
+    assert_eq!(by_curator["items"].as_array().unwrap(), &vec![item]);
+
+    // Contributions, paged by two, against each contribution's record.
+    let first = get_json(
+        indexer.addr,
+        &format!("/v1/contributions?dataset_id={}&limit=2", dataset.dataset),
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let rest = get_json(
+        indexer.addr,
+        &format!(
+            "/v1/contributions?dataset_id={}&cursor={cursor}",
+            dataset.dataset
+        ),
+    )
+    .await;
+    let mut items: Vec<Value> = first["items"].as_array().unwrap().clone();
+    items.extend(rest["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(items.len(), 3);
+    for (i, (contribution, blob)) in contributions.iter().enumerate() {
+        let state = clients[0]
+            .contribution_state(dataset.dataset, *contribution)
+            .await
+            .unwrap();
+        let item = items
+            .iter()
+            .find(|c| c["contribution_id"] == contribution.to_string())
+            .unwrap();
+        let one = get_json(indexer.addr, &format!("/v1/contributions/{contribution}")).await;
+        assert_eq!(&one["item"], item);
+        assert_eq!(
+            item,
+            &json!({
+                "contribution_id": contribution.to_string(),
+                "dataset_id": dataset.dataset.to_string(),
+                "blob_id": blob.blob_id.to_string(),
+                "blob_object_id": blob.blob_object.to_string(),
+                "contributor": accounts[i + 2].to_string(),
+                "weight": state.weight,
+                "claimed": state.claimed,
+                "claims": u64::from(state.claimed > 0),
+                "created_checkpoint": item["created_checkpoint"],
+                "updated_checkpoint": item["updated_checkpoint"],
+            })
+        );
+    }
+    let by_contributor = get_json(
+        indexer.addr,
+        &format!("/v1/contributions?contributor={}", accounts[4]),
+    )
+    .await;
+    assert_eq!(
+        by_contributor["items"][0]["contribution_id"],
+        contributions[2].0.to_string()
+    );
+
+    // The model's share with the dataset, against the model.
+    let (pending, bps) = clients[0]
+        .pending_share(model.model.id, dataset.dataset)
+        .await
+        .unwrap();
+    let shares = get_json(
+        indexer.addr,
+        &format!("/v1/datasets/{}/shares", dataset.dataset),
+    )
+    .await;
+    let share = shares["items"][0].clone();
+    assert_eq!(
+        share,
+        json!({
+            "dataset_id": dataset.dataset.to_string(),
+            "model_id": model.model.id.to_string(),
+            "version": 1,
+            "bps": bps,
+            "accrued": 1_900_000_000u64,
+            "pending": pending,
+            "distributed": 1_900_000_000u64,
+            "created_checkpoint": checkpoint_of("ModelDatasetShareSet"),
+            "updated_checkpoint": share["updated_checkpoint"],
+        })
+    );
+    let (status, kind, body) =
+        get(indexer.addr, &format!("/v1/contributions/{}", accounts[0])).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(kind.contains("problem+json"), "{kind}");
+    drop(indexer);
+    devnet.shutdown().await;
+}

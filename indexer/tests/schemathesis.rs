@@ -132,6 +132,24 @@ const EXTRA_ROWS: &[&str] = &[
      FROM generate_series(1, 9) i, \
      LATERAL (SELECT owner, blob_id FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b, \
      LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
+    // Datasets (one with a markup name) curated by blob owners, contributions of their blobs,
+    // and models' shares with the datasets.
+    "INSERT INTO datasets SELECT '0x' || lpad('da' || to_hex(i), 64, '0'), \
+     '0x' || lpad('dc' || to_hex(i), 64, '0'), b.owner, \
+     CASE WHEN i = 2 THEN '<i>faces</i>' ELSE 'set-' || i END, '', i, 10 * i, 1900000000, \
+     950000000, i, i + 1 \
+     FROM generate_series(1, 3) i, \
+     LATERAL (SELECT owner FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b",
+    "INSERT INTO contributions SELECT '0x' || lpad('cb' || to_hex(i), 64, '0'), \
+     '0x' || lpad('da' || to_hex(i % 3 + 1), 64, '0'), b.blob_id, b.blob_object_id, b.owner, i, \
+     (i % 2) * 1000, i % 2, i, i \
+     FROM generate_series(1, 6) i, \
+     LATERAL (SELECT blob_id, blob_object_id, owner FROM blobs ORDER BY blob_object_id \
+     OFFSET i % 3 LIMIT 1) b",
+    "INSERT INTO dataset_shares SELECT '0x' || lpad('da' || to_hex(i), 64, '0'), m.model_id, 1, \
+     1000 * i, 5000, 1000, 4000, i, i \
+     FROM generate_series(1, 3) i, \
+     LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
 ];
 
 /// A TOML array of the first values `sql` returns (as text), for a dictionary.
@@ -177,6 +195,8 @@ async fn config(db: &TestDb) -> String {
          (SELECT DISTINCT operator FROM nodes ORDER BY 1 LIMIT 3)",
     )
     .await;
+    let datasets = values(db, "SELECT dataset_id FROM datasets ORDER BY 1").await;
+    let contributions = values(db, "SELECT contribution_id FROM contributions ORDER BY 1").await;
     let epochs = integers(db, "SELECT epoch FROM epochs ORDER BY epoch DESC LIMIT 5").await;
     let challenges = integers(
         db,
@@ -210,6 +230,8 @@ searches = {{ values = {searches} }}
 providers = {{ values = {providers} }}
 jobs = {{ values = {jobs} }}
 operators = {{ values = {operators} }}
+datasets = {{ values = {datasets} }}
+contributions = {{ values = {contributions} }}
 
 [parameters]
 "query.owner" = {{ dictionary = "addresses", probability = 0.5 }}
@@ -221,6 +243,9 @@ operators = {{ values = {operators} }}
 "query.blob_id" = {{ dictionary = "blob_ids", probability = 0.5 }}
 "query.q" = {{ dictionary = "searches", probability = 0.5 }}
 "query.operator" = {{ dictionary = "operators", probability = 0.5 }}
+"query.curator" = {{ dictionary = "addresses", probability = 0.5 }}
+"query.contributor" = {{ dictionary = "addresses", probability = 0.5 }}
+"query.dataset_id" = {{ dictionary = "datasets", probability = 0.5 }}
 
 [[operations]]
 include-path-regex = "^/v1/addresses/"
@@ -257,6 +282,14 @@ parameters = {{ "path.id" = {{ dictionary = "providers", probability = 0.5 }} }}
 [[operations]]
 include-path = "/v1/compute/jobs/{{id}}"
 parameters = {{ "path.id" = {{ dictionary = "jobs", probability = 0.5 }} }}
+
+[[operations]]
+include-path-regex = "^/v1/datasets/"
+parameters = {{ "path.id" = {{ dictionary = "datasets", probability = 0.5 }} }}
+
+[[operations]]
+include-path = "/v1/contributions/{{id}}"
+parameters = {{ "path.id" = {{ dictionary = "contributions", probability = 0.5 }} }}
 
 [[operations]]
 include-path = "/v1/challenges/{{id}}"

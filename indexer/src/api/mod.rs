@@ -216,6 +216,24 @@ static LICENSES: ListSpec = ListSpec {
         Filter::new("status", Param::OneOf(LICENSE_STATUSES), "status"),
     ],
 };
+static DATASETS: ListSpec = ListSpec {
+    resource: &<Dataset as Resource>::INFO,
+    key: &[("dataset_id", Param::Id)],
+    filters: &[Filter::new("curator", Param::Id, "who created the dataset")],
+};
+static CONTRIBUTIONS: ListSpec = ListSpec {
+    resource: &<Contribution as Resource>::INFO,
+    key: &[("contribution_id", Param::Id)],
+    filters: &[
+        Filter::new("dataset_id", Param::Id, "dataset ID"),
+        Filter::new("contributor", Param::Id, "who contributed"),
+    ],
+};
+static DATASET_SHARES: ListSpec = ListSpec {
+    resource: &<DatasetShare as Resource>::INFO,
+    key: &[("model_id", Param::Id)],
+    filters: &[],
+};
 static COMPUTE_PROVIDERS: ListSpec = ListSpec {
     resource: &<ComputeProvider as Resource>::INFO,
     key: &[("provider_id", Param::Id)],
@@ -425,6 +443,41 @@ static ROUTE_PARAMS: &[RouteParams] = &[
     RouteParams {
         path: "/v1/licenses/{id}",
         id: Some((Param::Id, "license ID")),
+        list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/datasets",
+        id: None,
+        list: Some(&DATASETS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/datasets/{id}",
+        id: Some((Param::Id, "dataset ID")),
+        list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/datasets/{id}/shares",
+        id: Some((Param::Id, "dataset ID")),
+        list: Some(&DATASET_SHARES),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/contributions",
+        id: None,
+        list: Some(&CONTRIBUTIONS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/contributions/{id}",
+        id: Some((Param::Id, "contribution ID")),
         list: None,
         series: None,
         required: &[],
@@ -755,6 +808,20 @@ list_route!(
     "Licenses by license ID."
 );
 list_route!(
+    datasets,
+    "/v1/datasets",
+    DATASETS,
+    Dataset,
+    "Datasets by dataset ID."
+);
+list_route!(
+    contributions,
+    "/v1/contributions",
+    CONTRIBUTIONS,
+    Contribution,
+    "Contributions to datasets by contribution ID."
+);
+list_route!(
     compute_providers,
     "/v1/compute/providers",
     COMPUTE_PROVIDERS,
@@ -832,6 +899,24 @@ one_route!(
     Param::Id,
     "license",
     "One license."
+);
+one_route!(
+    dataset,
+    "/v1/datasets/{id}",
+    Dataset,
+    "dataset_id",
+    Param::Id,
+    "dataset",
+    "One dataset."
+);
+one_route!(
+    contribution,
+    "/v1/contributions/{id}",
+    Contribution,
+    "contribution_id",
+    Param::Id,
+    "contribution",
+    "One contribution."
 );
 one_route!(
     compute_provider,
@@ -975,6 +1060,25 @@ async fn node_sync(
 ) -> Answer<Page<NodeSync>> {
     let node = Param::Id.parse("node ID", &id)?;
     list(&s.pool, &NODE_SYNC, &q, &[("node_id", node, Param::Id)]).await
+}
+
+/// The models sharing their revenue with a dataset, by model ID.
+#[utoipa::path(get, path = "/v1/datasets/{id}/shares",
+    responses((status = 200, body = Page<DatasetShare>), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn dataset_shares(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<DatasetShare>> {
+    let dataset = Param::Id.parse("dataset ID", &id)?;
+    list(
+        &s.pool,
+        &DATASET_SHARES,
+        &q,
+        &[("dataset_id", dataset, Param::Id)],
+    )
+    .await
 }
 
 /// The versions of a model, oldest first.
@@ -1216,6 +1320,11 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(offers))
         .routes(routes!(licenses))
         .routes(routes!(license))
+        .routes(routes!(datasets))
+        .routes(routes!(dataset))
+        .routes(routes!(dataset_shares))
+        .routes(routes!(contributions))
+        .routes(routes!(contribution))
         .routes(routes!(compute_providers))
         .routes(routes!(compute_provider))
         .routes(routes!(compute_jobs))
@@ -1325,7 +1434,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 23);
+        assert_eq!(lists, 26);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()

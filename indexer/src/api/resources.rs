@@ -359,6 +359,65 @@ resource! {
         synced_tx_digest: Option<String>,
     }
 
+    /// A dataset (`floe::dataset`): contributions weighted by its curator share the revenue of
+    /// the models trained on it.
+    Dataset from "datasets" {
+        dataset_id: String,
+        /// Its `DatasetCap`.
+        cap_id: Option<String>,
+        /// Who created it (the cap may have moved since).
+        curator: Option<String>,
+        name: Option<String>,
+        description: Option<String>,
+        /// Contributions made to it (weighted or not).
+        contributions: Option<i64>,
+        /// Sum of the contributions' weights.
+        total_weight: Option<Amount>,
+        /// WAL distributed into it from models.
+        distributed: Option<Amount>,
+        /// WAL its contributions' holders claimed.
+        claimed: Option<Amount>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A contribution to a dataset (`floe::dataset`; its holder owns a `Contribution` NFT).
+    Contribution from "contributions" {
+        contribution_id: String,
+        dataset_id: Option<String>,
+        /// The contributed blob, base64url.
+        blob_id: Option<String>,
+        /// The Blob object contributed (what proves control of the data).
+        blob_object_id: Option<String>,
+        /// Who contributed it (the NFT may have moved since).
+        contributor: Option<String>,
+        /// Its weight now (0: not weighted yet, or retired).
+        weight: Option<Amount>,
+        /// WAL claimed with it.
+        claimed: Option<Amount>,
+        claims: Option<i64>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// A model's revenue share with a dataset it was trained on (`dataset::train_on`).
+    DatasetShare from "dataset_shares" {
+        dataset_id: String,
+        model_id: String,
+        /// The model version the owner named as trained on the dataset (the latest naming).
+        version: Option<i64>,
+        /// Basis points of the model's revenue.
+        bps: Option<i64>,
+        /// WAL sales set aside for the dataset.
+        accrued: Option<Amount>,
+        /// WAL waiting in the model, not yet distributed.
+        pending: Option<Amount>,
+        /// WAL distributed into the dataset.
+        distributed: Option<Amount>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
     /// A compute provider (`floe::compute`).
     ComputeProvider from "compute_providers" {
         provider_id: String,

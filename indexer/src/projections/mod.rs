@@ -8,6 +8,7 @@
 
 mod blobs;
 mod compute;
+mod dataset;
 mod economy;
 mod market;
 mod rollups;
@@ -53,20 +54,11 @@ pub enum ProjectionError {
 /// `KeyServerUrlUpdated` describe Seal key servers, which clients read from their objects.
 /// `SharedBlob*` events: the wrapped blob's life is projected from its own `Blob*` events
 /// (`BlobExtended` moves its end epoch); shared blobs' funds have no table yet.
-/// The dataset events (`Contribution*`, `Dataset*`, `ModelDatasetShareSet`) have no table
-/// yet: contributor revenue share is read from the `Dataset` and `Model` objects.
 /// The `Service*` events (paid model calls) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
-    "ContributionAdded",
-    "ContributionClaimed",
-    "ContributionWeightSet",
-    "DatasetCreated",
-    "DatasetRevenueAccrued",
-    "DatasetRevenueDistributed",
     "KeyServerRegistered",
     "KeyServerUrlUpdated",
-    "ModelDatasetShareSet",
     "PackageMigrated",
     "ServiceCalled",
     "ServiceCreated",
@@ -96,6 +88,7 @@ pub fn apply(
         || blobs::apply(ctx, name, contents, rows, &decode_error)?
         || market::apply(ctx, name, contents, rows, &decode_error)?
         || compute::apply(ctx, name, contents, rows, &decode_error)?
+        || dataset::apply(ctx, name, contents, rows, &decode_error)?
     {
         return Ok(true);
     }
