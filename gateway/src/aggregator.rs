@@ -22,7 +22,7 @@ use sui_sdk_types::Address;
 
 use crate::byte_range::{self, Requested};
 use crate::chain::{self, Chain, ObjectError};
-use crate::problem::Problem;
+use floe_problem::Problem;
 
 /// What the aggregator's handlers share.
 #[derive(Clone)]

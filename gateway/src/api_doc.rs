@@ -5,7 +5,9 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::{aggregator, problem, publisher, quilt};
+use floe_problem::Problem;
+
+use crate::{aggregator, publisher, quilt};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,7 +21,7 @@ use crate::{aggregator, problem, publisher, quilt};
         quilt::get_quilt_file,
         quilt::get_quilt_patches
     ),
-    components(schemas(problem::Problem))
+    components(schemas(Problem))
 )]
 struct AggregatorApi;
 
@@ -30,7 +32,7 @@ struct AggregatorApi;
         description = "Store blobs over HTTP PUT, paid from the publisher's wallet, with Walrus's routes and answers."
     ),
     paths(publisher::put_blob, quilt::put_quilt),
-    components(schemas(problem::Problem, publisher::StoreResult, quilt::QuiltStoreResult))
+    components(schemas(Problem, publisher::StoreResult, quilt::QuiltStoreResult))
 )]
 struct PublisherApi;
 

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
-use crate::problem::Problem;
+use floe_problem::Problem;
 
 /// The claims a token carries; `exp` is required.
 #[derive(Debug, Clone, Deserialize)]

@@ -10,7 +10,7 @@
 //!   `GET /v1/quilts/{quilt_id}/patches`, a store by `PUT /v1/quilts` (multipart/form-data).
 //! - [`api_doc`]: the OpenAPI document at `/v1/api`.
 //!
-//! Errors are `application/problem+json` ([`problem`]). The `floe aggregator`, `floe publisher`
+//! Errors are `application/problem+json` ([`floe_problem`]). The `floe aggregator`, `floe publisher`
 //! and `floe daemon` commands and `floe up` serve these routers.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -21,7 +21,6 @@ pub mod auth;
 pub mod byte_range;
 pub mod chain;
 pub mod multipart;
-pub mod problem;
 pub mod publisher;
 pub mod quilt;
 
@@ -72,7 +71,7 @@ pub fn app(aggregator: Option<Aggregator>, publisher: Option<Publisher>, role: R
         );
     }
     router.fallback(|| async {
-        problem::Problem::new(
+        floe_problem::Problem::new(
             StatusCode::NOT_FOUND,
             "Not found",
             "no such route: see /v1/api for this server's routes",

@@ -31,7 +31,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use crate::auth::TokenCheck;
 use crate::chain::{self, Chain};
-use crate::problem::Problem;
+use floe_problem::Problem;
 
 /// Walrus's public publishers take 10 MiB by default; so does Floe's.
 pub const DEFAULT_MAX_BODY: u64 = 10 << 20;

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::aggregator::{self, Aggregator};
 use crate::chain::Directory;
 use crate::multipart::{self, MultipartError};
-use crate::problem::Problem;
 use crate::publisher::{self, Publisher, StoreQuery, StoreResult};
+use floe_problem::Problem;
 
 /// Header prefix of a file's tags: tag `k` is header `x-floe-tag-k` (tag keys are lower-case
 /// header-name characters by construction, so the mapping is one to one).
