@@ -3,7 +3,8 @@
 //! - `GET|HEAD /v1/blobs/{blob_id}` — the blob's bytes, streamed row by row as the nodes serve
 //!   them (see [`floe_sdk::range_read`]), never held whole by the HTTP layer; `Range` gives 206
 //!   with `Content-Range`, fetching only the primary slivers the range touches.
-//! - `GET|HEAD /v1/blobs/by-object-id/{object_id}` — the same for the blob a `Blob` object holds.
+//! - `GET|HEAD /v1/blobs/by-object-id/{object_id}` — the same for the blob a `Blob` object holds,
+//!   or a `SharedBlob` wraps, with the blob's attributes as headers.
 //!
 //! Blob IDs name content, so a blob ID is a strong validator: the `ETag` is the blob ID and a
 //! matching `If-None-Match` gets 304 without asking any node.
@@ -68,14 +69,16 @@ pub async fn get_blob(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-/// The bytes of the blob a `floe::blob::Blob` object holds (or the range asked for).
+/// The bytes of the blob a `floe::blob::Blob` object holds, or the one a
+/// `floe::shared_blob::SharedBlob` wraps (or the range asked for), with the blob's attributes
+/// as headers.
 #[utoipa::path(get, path = "/v1/blobs/by-object-id/{object_id}",
-    params(("object_id" = String, Path, description = "the Blob object's ID, 0x and 64 hex digits"),
+    params(("object_id" = String, Path, description = "the ID of a Blob or SharedBlob object, 0x and 64 hex digits"),
         ("Range" = Option<String>, Header, description = "one range, as for /v1/blobs/{blob_id}")),
     responses(
         (status = 200, description = "the whole blob", content_type = "application/octet-stream"),
         (status = 206, description = "the range asked for", content_type = "application/octet-stream"),
-        (status = 400, description = "not an object ID, or not a Blob object", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "not an object ID, or neither a Blob nor a SharedBlob", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such object, or its blob is not stored", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_blob_by_object(
     State(aggregator): State<Aggregator>,
@@ -85,7 +88,8 @@ pub async fn get_blob_by_object(
 ) -> Response {
     let Ok(id) = object_id.parse::<Address>() else {
         return Problem::bad_request(format!(
-            "{object_id:?} is not an object ID: pass the Blob object's ID, 0x and 64 hex digits"
+            "{object_id:?} is not an object ID: pass a Blob's or a SharedBlob's object ID, 0x and \
+             64 hex digits"
         ))
         .into_response();
     };
@@ -103,13 +107,18 @@ pub async fn get_blob_by_object(
         }
         Err(ObjectError::Flow(e)) => return chain_problem(&e).into_response(),
     };
-    let attributes = match aggregator.chain.blob_attributes(id).await {
+    let attributes = match aggregator.chain.blob_attributes(blob.blob_object_id).await {
         Ok(attributes) => attributes,
         Err(e) => return chain_problem(&e).into_response(),
     };
-    let mut response = serve(&aggregator, &method, chain::blob_id_of(&blob), &headers)
-        .await
-        .unwrap_or_else(IntoResponse::into_response);
+    let mut response = serve(
+        &aggregator,
+        &method,
+        chain::blob_id_of(&blob.blob),
+        &headers,
+    )
+    .await
+    .unwrap_or_else(IntoResponse::into_response);
     if response.status().is_success() {
         apply_attribute_headers(response.headers_mut(), &attributes);
     }

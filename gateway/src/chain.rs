@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use floe_encoder::BlobId;
 use floe_node::http_client::HttpNodeClient;
 use floe_sdk::committee::Committee;
-use floe_sdk::move_types::{self, blob::Blob, blob::CertifiedEntry};
+use floe_sdk::move_types::{self, blob::Blob, blob::CertifiedEntry, shared_blob::SharedBlob};
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
 use floe_sdk::{ClientError, Floe, FlowError, NetworkConfig};
 use sui_sdk_types::{Address, TypeTag};
@@ -28,6 +28,13 @@ pub struct View {
     pub nodes: Arc<Directory>,
 }
 
+/// The `Blob` an object ID leads to.
+pub struct BlobObject {
+    /// The `Blob`'s own ID (its attributes hang off it), the wrapped one for a shared blob.
+    pub blob_object_id: Address,
+    pub blob: Blob,
+}
+
 /// A connection to the chain shared by a gateway's handlers.
 pub struct Chain {
     floe: Mutex<Floe>,
@@ -39,7 +46,7 @@ pub struct Chain {
 pub enum ObjectError {
     #[error("no object {0} exists on this network")]
     NotFound(Address),
-    #[error("object {id} is not a floe Blob (it is a {found})")]
+    #[error("object {id} is not a floe Blob or SharedBlob (it is a {found})")]
     NotABlob { id: Address, found: String },
     #[error(transparent)]
     Flow(#[from] FlowError),
@@ -113,8 +120,10 @@ impl Chain {
         self.floe.lock().await.blob_attributes(id).await
     }
 
-    /// The `floe::blob::Blob` object `id`.
-    pub async fn blob_object(&self, id: Address) -> Result<Blob, ObjectError> {
+    /// The blob object `id` leads to: a `floe::blob::Blob`, or the `Blob` a
+    /// `floe::shared_blob::SharedBlob` wraps (a shared blob is read by the shared object's ID:
+    /// the wrapped `Blob` is no longer an object of its own).
+    pub async fn blob_object(&self, id: Address) -> Result<BlobObject, ObjectError> {
         let mut floe = self.floe.lock().await;
         let object = match floe.client.object(id).await {
             Ok(object) => object,
@@ -124,27 +133,46 @@ impl Chain {
             Err(e) => return Err(FlowError::from(e).into()),
         };
         let package = floe.objects.original_package;
-        let found = match object.as_struct() {
-            Some(data) => {
-                let tag = data.object_type();
-                if *tag.address() == package
-                    && tag.module().as_str() == "blob"
-                    && tag.name().as_str() == "Blob"
-                {
-                    return bcs::from_bytes(data.contents()).map_err(|e| {
-                        FlowError::BadObject {
-                            id,
-                            expected: "blob::Blob",
-                            message: e.to_string(),
-                        }
-                        .into()
+        let Some(data) = object.as_struct() else {
+            return Err(ObjectError::NotABlob {
+                id,
+                found: "package".to_owned(),
+            });
+        };
+        let tag = data.object_type();
+        let bad = |expected: &'static str, e: bcs::Error| -> ObjectError {
+            FlowError::BadObject {
+                id,
+                expected,
+                message: e.to_string(),
+            }
+            .into()
+        };
+        if *tag.address() == package {
+            match (tag.module().as_str(), tag.name().as_str()) {
+                ("blob", "Blob") => {
+                    let blob: Blob =
+                        bcs::from_bytes(data.contents()).map_err(|e| bad("blob::Blob", e))?;
+                    return Ok(BlobObject {
+                        blob_object_id: id,
+                        blob,
                     });
                 }
-                tag.to_string()
+                ("shared_blob", "SharedBlob") => {
+                    let shared: SharedBlob = bcs::from_bytes(data.contents())
+                        .map_err(|e| bad("shared_blob::SharedBlob", e))?;
+                    return Ok(BlobObject {
+                        blob_object_id: move_types::address_of(&shared.blob.id.id),
+                        blob: shared.blob,
+                    });
+                }
+                _ => {}
             }
-            None => "package".to_owned(),
-        };
-        Err(ObjectError::NotABlob { id, found })
+        }
+        Err(ObjectError::NotABlob {
+            id,
+            found: tag.to_string(),
+        })
     }
 
     /// The registry's entry for `blob_id` if a live certified blob has that ID: its latest end

@@ -516,7 +516,56 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
     assert!(!stranger.status.success());
     let message = String::from_utf8_lossy(&stranger.stderr);
     assert!(message.contains("is not owned by"), "{message}");
-    eprintln!("attributes done at {:?}", started.elapsed());
+    // A shared blob (`floe share`, permanent blobs only) is read by the SharedBlob's ID: the
+    // wrapped blob's bytes, its attributes as headers (set before sharing), ranges as for a Blob.
+    let card = b"<p>shared</p>".repeat(12);
+    let put = http(
+        "PUT",
+        &publisher,
+        &format!("/v1/blobs?epochs=2&deletable=false&send_object_to={user}"),
+        &[],
+        &card,
+    );
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let card_object = put.json()["newlyCreated"]["blobObject"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let card_etag = format!(
+        "\"{}\"",
+        put.json()["newlyCreated"]["blobObject"]["blobId"]
+            .as_str()
+            .unwrap()
+    );
+    floe_as_user(&[
+        "--as",
+        &user,
+        "set-attribute",
+        &card_object,
+        "content-type=text/plain",
+    ]);
+    let shared = floe_as_user(&["--as", &user, "share", &card_object]);
+    let shared_path = format!("/v1/blobs/by-object-id/{}", shared.trim());
+    let served = get(&aggregator, &shared_path, &[]);
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, card);
+    assert_eq!(served.header("content-type"), Some("text/plain"));
+    assert_eq!(served.header("etag"), Some(card_etag.as_str()));
+    let part = get(&aggregator, &shared_path, &[("Range", "bytes=4-13")]);
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body, card[4..14]);
+    assert_eq!(part.header("content-type"), Some("text/plain"));
+    let head = http("HEAD", &aggregator, &shared_path, &[], &[]);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-type"), Some("text/plain"));
+    // The wrapped Blob is no object of its own any more.
+    get(
+        &aggregator,
+        &format!("/v1/blobs/by-object-id/{card_object}"),
+        &[],
+    )
+    .problem(404);
+    eprintln!("attributes and shared blob done at {:?}", started.elapsed());
 
     // Over the limit (10 MiB): refused from Content-Length alone, before any of the body.
     let (mut stream, host) = connect(&publisher);
