@@ -72,7 +72,7 @@ const EWeightTooHigh: u64 = 7;
 const EWrongDataset: u64 = 8;
 /// Nothing is owed to this contribution now (it was claimed, or nothing was distributed to
 /// its weight since).
-/// Claim again after more revenue has been distributed to the dataset (floe dataset claim distributes first).
+/// Claim again after more revenue reached the dataset: floe dataset claim --model MODEL distributes a model's share first.
 const ENothingToClaim: u64 = 9;
 /// The model does not share its revenue with this dataset.
 /// Distribute from a model trained on the dataset (floe model train-on names one).
