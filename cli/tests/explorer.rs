@@ -151,20 +151,24 @@ fn u(v: &Value) -> u64 {
 
 /// What the pages showed about the slashed node (check.mjs's report `slashed`), against the
 /// chain's events at the checkpoint each list or figure was current to: the overview's slashes
-/// are the chain's `PoolSlashed` events (all of them, fewer than a page), its total burned the
+/// are the chain's `PoolSlashed` events newest first (all of them, fewer than a page; the page
+/// asks for `order=desc`), its total burned the
 /// last `WalBurned`'s total, the burn chart's `slashing` bar of each epoch the slashing burns
 /// whose checkpoint time falls in that epoch (`EpochAdvanced`'s start times); the node page's
-/// total slashed the sum of its `PoolSlashed` amounts, its slashes its `PoolSlashed` events, its
-/// challenges its `ChallengeIssued` events, each answered, slashed or still issued as the
+/// total slashed the sum of its `PoolSlashed` amounts, its slashes its `PoolSlashed` events newest
+/// first, its challenges its `ChallengeIssued` events (newest, highest ID, first), each answered,
+/// slashed or still issued as the
 /// chain's `ChallengeAnswered`/`ChallengeSlashed` say.
 fn slashes_match_the_chain(home: &Path, node_id: &str, shown: &Value) {
     let events = chain_events(home);
     let overview = &shown["overview"];
     let node = &shown["node"];
 
+    // Newest first, as the explorer lists them.
     let slash_rows = |last: u64, only: Option<&str>| -> Vec<Value> {
         named::<ev::PoolSlashed>(&events, "PoolSlashed", last)
             .into_iter()
+            .rev()
             .filter(|(_, s)| only.is_none_or(|n| id(&s.node_id) == n))
             .map(|(e, s)| {
                 serde_json::json!({
@@ -291,14 +295,13 @@ fn slashes_match_the_chain(home: &Path, node_id: &str, shown: &Value) {
         issued.len() < 50,
         "more challenges than the node page lists"
     );
-    let mut shown_challenges = node["challenges"].as_array().unwrap().clone();
+    let shown_challenges = node["challenges"].as_array().unwrap().clone();
     let mut chain_challenges = issued.clone();
-    let key = |v: &Value| u(&v["challenge_id"]);
-    shown_challenges.sort_by_key(key);
+    let key = |v: &Value| std::cmp::Reverse(u(&v["challenge_id"]));
     chain_challenges.sort_by_key(key);
     assert_eq!(
         shown_challenges, chain_challenges,
-        "the node page's challenges at checkpoint {at}"
+        "the node page's challenges at checkpoint {at}, newest first"
     );
     let count = |st: &str| issued.iter().filter(|c| c["status"] == st).count() as u64;
     for st in ["answered", "slashed", "issued"] {

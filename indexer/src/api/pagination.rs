@@ -17,8 +17,8 @@ pub const DEFAULT_LIMIT: i64 = 50;
 /// The largest `limit` accepted.
 pub const MAX_LIMIT: i64 = 1000;
 
-/// The values of `order`, the default first. Walrus's aggregator and crates.io name the
-/// same choice `order`/`asc`/`desc`, hence these words (see the README's API section).
+/// The values of `order`, the default first: SQL's words, as WorkOS's cursor-paginated API
+/// spells the same choice (the README's API section says why not another name).
 pub const ORDERS: &[&str] = &["asc", "desc"];
 /// How `order` is checked and declared: one of [`ORDERS`].
 pub const ORDER_PARAM: Param = Param::OneOf(ORDERS);

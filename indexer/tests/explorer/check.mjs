@@ -58,6 +58,36 @@ async function click(selector, what) {
   check(ok, `${what}: nothing to click at ${selector}`);
 }
 const currentHash = () => evaluate('location.hash || "#/"');
+const withQuery = (path, query) => `${path}${path.includes('?') ? '&' : '?'}${query}`;
+// Every item of a list in the API's default (ascending) order, following next_cursor.
+async function allAscending(path) {
+  const items = [];
+  for (let cursor = null; ;) {
+    const page = await api(withQuery(path, `limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
+    items.push(...page.items);
+    if (!page.next_cursor) return items;
+    cursor = page.next_cursor;
+  }
+}
+// A "recent" section: the page asked for `path` newest first (order=desc&limit=`limit`). What
+// it shows (`shown`, one key per row via `keyOf` on API items) must be the API's newest-first
+// page and the last `limit` rows of the whole list read oldest first, reversed: the newest.
+async function checkNewest(path, limit, shown, keyOf, what) {
+  const desc = await api(withQuery(path, `order=desc&limit=${limit}`));
+  const want = desc.items.map(keyOf);
+  check(JSON.stringify(shown) === JSON.stringify(want), `${what}: shows ${JSON.stringify(shown)}, the API newest first ${JSON.stringify(want)}`);
+  const newest = (await allAscending(path)).slice(-limit).reverse().map(keyOf);
+  check(JSON.stringify(want) === JSON.stringify(newest), `${what}: the API's order=desc page ${JSON.stringify(want)} is not the newest rows of its ascending list reversed ${JSON.stringify(newest)}`);
+  return desc;
+}
+const challengeKey = (c) => String(c.challenge_id);
+// A slash row as the page shows it (its numbers' exact values and the node), and an API item so.
+const slashRows = (selector) => evaluate(`[...document.querySelectorAll('${selector} tbody tr')].filter((tr) => tr.querySelector('.n')).map((tr) => {
+  const n = [...tr.querySelectorAll('.n')].map((e) => e.dataset.value);
+  return { checkpoint: n[0], epoch: n[1], node_id: tr.querySelector('a').title, amount: n[2], pool_stake: n[3] };
+})`);
+const slashKey = (x) => ({ checkpoint: String(x.checkpoint), epoch: String(x.epoch), node_id: x.node_id, amount: String(x.amount), pool_stake: String(x.pool_stake) });
+const shownChallenges = () => evaluate(`[...document.querySelectorAll('#challenges tbody tr a[href^="#/challenge/"]')].map((a) => a.textContent)`);
 async function screenshot(name, width, height) {
   await browser.viewport(width, height);
   await new Promise((r) => setTimeout(r, 100));
@@ -197,6 +227,9 @@ const { supplySeries } = await settled('#/', 'overview', async () => {
     { name: 'used', values: storage.points.map((p) => p.used_capacity) },
     { name: 'capacity', values: storage.points.map((p) => p.total_capacity) }], 'overview');
   const challengeSeries = await api('/v1/stats/challenges');
+  const recent = await checkNewest(`/v1/challenges?epoch=${lastEpoch.epoch}`, 20, await shownChallenges(), challengeKey, 'overview: recent challenges of the epoch');
+  const recentMore = await evaluate(`document.querySelector('#challenges').closest('.table-wrap').nextElementSibling?.matches('[data-more]') ?? false`);
+  check(recentMore === (recent.next_cursor !== null), `overview: "older ones" under the challenges shown ${recentMore}, the API's next_cursor ${recent.next_cursor}`);
   await checkChart('Challenges per epoch', 'count', challengeSeries.points.map((p) => p.epoch), ['answered', 'missed', 'pending'].map((k) => ({ name: k, values: challengeSeries.points.map((p) => p[k]) })), 'overview');
   check(supplySeries.points.length > 1, `the supply chart has data: ${supplySeries.points.length} epochs`);
   return { supplySeries };
@@ -285,10 +318,10 @@ await checkHolders(firstBlob.blob_id);
 await click('nav a[href="#/challenges"]', 'nav');
 await ready('#/challenges', 'challenges');
 const challenges = await settled('#/challenges', 'challenges', async () => {
-  const challenges = await api('/v1/challenges?limit=50');
+  const challenges = await checkNewest('/v1/challenges', 50, await shownChallenges(), challengeKey, 'challenges page');
   check(await evaluate(`document.querySelectorAll('#challenges tbody tr').length`) === Math.max(1, challenges.items.length), 'challenge rows');
-  const slashes = await api('/v1/slashes?limit=50');
-  check(await evaluate(`document.querySelectorAll('#slashes tbody tr').length`) === Math.max(1, slashes.items.length), 'slash rows');
+  await checkNewest('/v1/slashes', 50, await slashRows('#slashes'), slashKey, 'challenges page: recent slashes');
+  check(await evaluate(`document.querySelectorAll('#slashes tbody tr').length`) === Math.max(1, (await api('/v1/slashes?order=desc&limit=50')).items.length), 'slash rows');
   return challenges;
 });
 if (challenges.items.length) {
@@ -402,20 +435,14 @@ check(await evaluate(`document.querySelector('#hits tbody td.muted') !== null`),
 // and name the node; clicking it there opens its page, whose total slashed, challenge record,
 // challenges and slashes equal the API's. What the pages showed, with the checkpoint each list
 // or figure is current to, goes into the report, for the caller to compare with the chain.
-const slashRows = (selector) => evaluate(`[...document.querySelectorAll('${selector} tbody tr')].filter((tr) => tr.querySelector('.n')).map((tr) => {
-  const n = [...tr.querySelectorAll('.n')].map((e) => e.dataset.value);
-  return { checkpoint: n[0], epoch: n[1], node_id: tr.querySelector('a').title, amount: n[2], pool_stake: n[3] };
-})`);
-const apiSlashRows = (items) => items.map((x) => ({ checkpoint: String(x.checkpoint), epoch: String(x.epoch), node_id: x.node_id, amount: String(x.amount), pool_stake: String(x.pool_stake) }));
 let slashed = null;
 if (process.env.EXPECT_SLASHED_NODE) {
   const nodeId = process.env.EXPECT_SLASHED_NODE;
   await click('nav a[href="#/"]', 'nav');
   await ready('#/', 'overview');
   const overview = await settled('#/', 'overview (slashes)', async () => {
-    const slashes = await api('/v1/slashes?limit=20');
     const rows = await slashRows('#slashes');
-    check(JSON.stringify(rows) === JSON.stringify(apiSlashRows(slashes.items)), `overview slashes ${JSON.stringify(rows)}, API ${JSON.stringify(slashes.items)}`);
+    const slashes = await checkNewest('/v1/slashes', 20, rows, slashKey, 'overview: recent slashes');
     check(rows.some((r) => r.node_id === nodeId), `the overview's slashes do not name ${nodeId}: ${JSON.stringify(rows)}`);
     const more = await evaluate(`document.querySelector('#slashes').closest('.table-wrap').nextElementSibling?.matches('[data-more]') ?? false`);
     check(more === (slashes.next_cursor !== null), `overview: "there are more" shown ${more}, the API's next_cursor ${slashes.next_cursor}`);
@@ -442,11 +469,10 @@ if (process.env.EXPECT_SLASHED_NODE) {
     const totalSlashed = await value('[data-field="total_slashed"]');
     check(totalSlashed === String(item.item.total_slashed), `node total_slashed ${totalSlashed}, API ${item.item.total_slashed}`);
     check(BigInt(totalSlashed) > 0n, `the slashed node shows total slashed ${totalSlashed}`);
-    const slashes = await api(`/v1/slashes?node_id=${nodeId}&limit=50`);
-    check(at[2] === String(slashes.checkpoint), `node slashes at checkpoint ${at[2]}, API ${slashes.checkpoint}`);
     const rows = await slashRows('#slashes');
-    check(JSON.stringify(rows) === JSON.stringify(apiSlashRows(slashes.items)), `node slashes ${JSON.stringify(rows)}, API ${JSON.stringify(slashes.items)}`);
-    const challenges = await api(`/v1/challenges?node_id=${nodeId}&limit=50`);
+    const slashes = await checkNewest(`/v1/slashes?node_id=${nodeId}`, 50, rows, slashKey, 'node page: recent slashes');
+    check(at[2] === String(slashes.checkpoint), `node slashes at checkpoint ${at[2]}, API ${slashes.checkpoint}`);
+    const challenges = await checkNewest(`/v1/challenges?node_id=${nodeId}`, 50, await shownChallenges(), challengeKey, 'node page: recent challenges');
     check(at[1] === String(challenges.checkpoint), `node challenges at checkpoint ${at[1]}, API ${challenges.checkpoint}`);
     const shown = await evaluate(`[...document.querySelectorAll('#challenges tbody tr')].filter((tr) => tr.querySelector('a')).map((tr) => [tr.querySelector('a').textContent, tr.querySelector('.badge').textContent])`);
     check(JSON.stringify(shown) === JSON.stringify(challenges.items.map((c) => [String(c.challenge_id), c.status])), `node challenges ${JSON.stringify(shown)}, API ${JSON.stringify(challenges.items.map((c) => [c.challenge_id, c.status]))}`);

@@ -82,9 +82,10 @@ function table(columns, items, id = '') {
   return `<div class="table-wrap"><table ${id ? `id="${esc(id)}"` : ''}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
-// Lists come oldest first: say so when a page shows only the start of one.
-function firstOnly(page) {
-  return page.next_cursor ? `<p class="muted" data-more>The first ${esc(page.items.length)}, oldest first; there are more.</p>` : '';
+// Event-like lists (challenges, slashes) are asked for newest first (order=desc): say so when
+// a page shows only the latest of them.
+function latestOnly(page) {
+  return page.next_cursor ? `<p class="muted" data-more>The latest ${esc(page.items.length)}; there are older ones.</p>` : '';
 }
 
 // Next/first links of a keyset-paginated list shown at `base` (a hash route).
@@ -248,8 +249,8 @@ async function dashboard() {
   const [epoch, committee, challenges, slashes] = await Promise.all([
     epochNo === null ? null : api(`/v1/epochs/${epochNo}`).then((r) => r.item).catch(() => null),
     epochNo === null ? { items: [] } : api(`/v1/epochs/${epochNo}/committee?limit=1000`),
-    epochNo === null ? { items: [] } : api(`/v1/challenges?epoch=${epochNo}&limit=20`),
-    api('/v1/slashes?limit=20'),
+    epochNo === null ? { items: [], next_cursor: null } : api(`/v1/challenges?epoch=${epochNo}&order=desc&limit=20`),
+    api('/v1/slashes?order=desc&limit=20'),
   ]);
   const s = supply ? supply.item : {};
   const epochs = supplySeries.points.map((p) => p.epoch);
@@ -286,10 +287,10 @@ async function dashboard() {
     { title: 'node', cell: (m) => link(`#/node/${m.node_id}`, nodes[m.node_id] || short(m.node_id)) },
     { title: 'shards', num: true, cell: (m) => num(m.shard_count) },
     { title: 'first shard', num: true, cell: (m) => num(m.shard_start) }], committee.items, 'committee')}
-  <h2>Challenges of epoch ${esc(epochNo ?? '—')}</h2>
-  ${challengeTable(challenges.items)}
-  <h2 data-checkpoint="${esc(slashes.checkpoint ?? '')}">Slashes</h2>
-  ${slashTable(slashes.items)}${firstOnly(slashes)}`;
+  <h2>Recent challenges of epoch ${esc(epochNo ?? '—')}</h2>
+  ${challengeTable(challenges.items)}${latestOnly(challenges)}
+  <h2 data-checkpoint="${esc(slashes.checkpoint ?? '')}">Recent slashes</h2>
+  ${slashTable(slashes.items)}${latestOnly(slashes)}`;
 }
 
 async function nodeDetails(ids) {
@@ -353,14 +354,14 @@ async function nodes(cursor) {
 async function node(id) {
   const [{ item: n, checkpoint: nodeCheckpoint }, sync, challenges, slashes, epochNo] = await Promise.all([
     api(`/v1/nodes/${id}`), api(`/v1/nodes/${id}/sync?limit=100`),
-    api(`/v1/challenges?node_id=${id}&limit=50`), api(`/v1/slashes?node_id=${id}&limit=50`), currentEpoch()]);
+    api(`/v1/challenges?node_id=${id}&order=desc&limit=50`), api(`/v1/slashes?node_id=${id}&order=desc&limit=50`), currentEpoch()]);
   const [epoch, committee, stake] = epochNo === null ? [null, { items: [] }, { points: [] }] : await Promise.all([
     api(`/v1/epochs/${epochNo}`).then((r) => r.item),
     api(`/v1/epochs/${epochNo}/committee?limit=1000`),
     api(`/v1/stats/stake?node_id=${id}`)]);
   const member = committee.items.find((m) => m.node_id === n.node_id);
   const shards = member ? `${int(member.shard_count)} (shards ${int(member.shard_start)}–${int(Number(member.shard_start) + Number(member.shard_count) - 1)})` : '0 (not in the committee)';
-  // The challenge record over the latest challenges: how many were answered, slashed, still open.
+  // The challenge record over the latest 50 challenges: how many were answered, slashed, still open.
   const counts = Object.fromEntries(['answered', 'slashed', 'issued'].map((st) => [st, challenges.items.filter((c) => c.status === st).length]));
   const record = Object.entries(counts).map(([st, k]) => `${k} ${st}`).join(', ');
   const votes = [
@@ -398,8 +399,8 @@ async function node(id) {
     { title: 'shards gained', num: true, cell: (s) => num(s.shard_count) },
     { title: 'status', cell: (s) => badge(s.status) },
     { title: 'synced at', cell: (s) => esc(time(s.synced_at_ms)) }], sync.items, 'sync')}
-  <h2>Challenges</h2>${challengeTable(challenges.items)}${firstOnly(challenges)}
-  <h2>Slashes</h2>${slashTable(slashes.items)}${firstOnly(slashes)}`;
+  <h2>Recent challenges</h2>${challengeTable(challenges.items)}${latestOnly(challenges)}
+  <h2>Recent slashes</h2>${slashTable(slashes.items)}${latestOnly(slashes)}`;
 }
 
 function blobTable(items) {
@@ -464,12 +465,13 @@ async function blob(id) {
   holders, 'holders')}`;
 }
 
+// Newest first; the pager's cursors continue in that order.
 async function challenges(cursor) {
   const [page, slashes] = await Promise.all([
-    api(`/v1/challenges?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
-    api('/v1/slashes?limit=50')]);
-  return `<h1>Challenges</h1>${challengeTable(page.items)}${pager('#/challenges', page, cursor)}
-  <h2>Slashes</h2>${slashTable(slashes.items)}${firstOnly(slashes)}`;
+    api(`/v1/challenges?order=desc&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+    api('/v1/slashes?order=desc&limit=50')]);
+  return `<h1>Challenges</h1><p class="muted">Newest first.</p>${challengeTable(page.items)}${pager('#/challenges', page, cursor)}
+  <h2>Recent slashes</h2>${slashTable(slashes.items)}${latestOnly(slashes)}`;
 }
 
 async function challenge(id) {
