@@ -40,12 +40,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Extension, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{BoxError, Router};
 use floe_encoder::{Axis, BlobId, BlobMetadata, SliverPair};
+use floe_problem::{Problem, Refusal};
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -57,7 +58,6 @@ use crate::license_gate::{
     self, Denied, LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use crate::peers::{self, NodeAuth};
-use crate::problem::Problem;
 use crate::recovery::{self, ServeError};
 use crate::registration::{self, BLOB_OBJECT_HEADER, LookupError, Refused};
 pub use crate::state::NodeState;
@@ -147,7 +147,7 @@ impl UploadBudget {
             )),
             Err(_elapsed) => {
                 tracing::info!(bytes, budget = self.total, "upload refused: budget busy");
-                let mut problem = Problem::new(
+                let problem = Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Node busy",
                     format!(
@@ -158,8 +158,7 @@ impl UploadBudget {
                         self.wait.as_secs()
                     ),
                 );
-                problem.retry_after = Some(self.wait.as_secs().clamp(1, 60));
-                Err(problem)
+                Err(problem.with_retry_after(self.wait.as_secs().clamp(1, 60)))
             }
         }
     }
@@ -387,43 +386,26 @@ pub fn router_with_limits(state: Arc<NodeState>, limits: UploadLimits) -> Router
         .layer(middleware::from_fn_with_state(max_body, problem_responses))
 }
 
-/// How much of a framework refusal's plain-text body is read to become a problem's detail.
-const PLAIN_REFUSAL_LIMIT: usize = 16 << 10;
-
-/// Turns every error response that is not problem+json yet (axum's own refusals: text/plain
-/// 400 and 413 from extractors, an empty 405) into one, keeping its status and headers
-/// (`Allow` on a 405). Handler problems and successful answers pass through untouched.
+/// Gives axum's own refusals (text/plain 400 and 413 from extractors, an empty 405) a problem
+/// body, keeping their status and headers (`Allow` on a 405); a 413 names the node's limit.
 async fn problem_responses(
     State(max_body): State<usize>,
     request: Request,
     next: Next,
 ) -> Response {
-    let method = request.method().clone();
-    let response = next.run(request).await;
-    let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == crate::problem::CONTENT_TYPE.as_bytes());
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, PLAIN_REFUSAL_LIMIT)
-        .await
-        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
-        .unwrap_or_default();
-    let detail = refusal_detail(status, &method, &parts.headers, &text, max_body);
-    if status.is_server_error() {
-        tracing::error!(%status, %detail, "internal error outside a handler");
-    }
-    let mut answer = Problem::new(status, Problem::title_for(status), detail).into_response();
-    for (name, value) in &parts.headers {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            answer.headers_mut().append(name.clone(), value.clone());
-        }
-    }
-    answer
+    floe_problem::problem_bodies(request, next, |refusal: &Refusal| match refusal.status {
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            refusal.status,
+            Problem::title_for(refusal.status),
+            format!(
+                "the request body is larger than this node accepts ({}); \
+                 send one sliver pair or one metadata per request",
+                byte_size(max_body)
+            ),
+        ),
+        _ => refusal.problem(),
+    })
+    .await
 }
 
 /// `bytes` for people: whole MiB or KiB when it is one, else bytes.
@@ -432,38 +414,6 @@ fn byte_size(bytes: usize) -> String {
         b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
         b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
         b => format!("{b} bytes"),
-    }
-}
-
-/// The detail of a framework refusal: what was wrong and what the node accepts instead.
-fn refusal_detail(
-    status: StatusCode,
-    method: &Method,
-    headers: &HeaderMap,
-    text: &str,
-    max_body: usize,
-) -> String {
-    match status {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            let allowed = headers
-                .get(header::ALLOW)
-                .and_then(|v| v.to_str().ok())
-                .filter(|v| !v.is_empty());
-            match allowed {
-                Some(allowed) => format!(
-                    "{method} is not allowed on this endpoint; it accepts {}",
-                    allowed.replace(',', ", ")
-                ),
-                None => format!("{method} is not allowed on this endpoint"),
-            }
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => format!(
-            "the request body is larger than this node accepts ({}); \
-             send one sliver pair or one metadata per request",
-            byte_size(max_body)
-        ),
-        _ if text.is_empty() => format!("the request was refused ({status})"),
-        _ => text.to_owned(),
     }
 }
 
@@ -845,13 +795,12 @@ async fn post_confirmation(
     let signature = blocking(move || {
         confirm::confirm(&state.store, &state.key, epoch, &blob_id).map_err(|e| match e {
             ConfirmError::Incomplete { missing, .. } => {
-                let mut problem = Problem::new(
+                Problem::new(
                     StatusCode::CONFLICT,
                     "Blob incomplete",
                     format!("the pairs of shards {missing:?} of blob {blob_id} are not stored yet; send them, then ask again"),
-                );
-                problem.missing_shards = Some(missing);
-                problem
+                )
+                .with_extension("missing_shards", missing)
             }
             ConfirmError::NoShards => Problem::new(StatusCode::CONFLICT, "No shards", e.to_string()),
             ConfirmError::Store(e) => store_problem(e),

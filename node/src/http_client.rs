@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode, header};
 use floe_encoder::{Axis, BlobId, BlobMetadata, RecoverySymbol, Sliver, SliverPair};
+use floe_problem::Problem;
 use floe_sdk::nodes::{NodeError, StorageConfirmation, StorageNodeClient};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
@@ -14,7 +15,6 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::license_gate::{LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::peers::NodeAuth;
-use crate::problem::Problem;
 use crate::registration::BLOB_OBJECT_HEADER;
 use crate::store;
 use crate::wire::RecoveryStatus;

@@ -21,7 +21,6 @@ pub mod http_client;
 pub mod license_gate;
 pub mod migration;
 pub mod peers;
-pub mod problem;
 pub mod recovery;
 pub mod registration;
 pub mod service;

@@ -15,9 +15,9 @@ use floe_encoder::{Axis, BlobMetadata, EncodingConfig, SliverPair};
 use floe_node::api::{self, NodeState};
 use floe_node::http_client::HttpNodeClient;
 use floe_node::license_gate::{self, LicenseLookup, LicenseRecord, ReplayGuard};
-use floe_node::problem::Problem;
 use floe_node::registration::{BLOB_OBJECT_HEADER, BlobRecord, LookupError, RegistrationLookup};
 use floe_node::store::Store;
+use floe_problem::Problem;
 use floe_sdk::bls::{self, BlsKeyPair};
 use floe_sdk::committee::{Committee, Member};
 use floe_sdk::nodes::{NodeError, StorageNodeClient};
@@ -225,7 +225,13 @@ async fn store_and_read_through_the_api_and_refuse_bad_input() {
         .await
         .unwrap();
     assert_eq!(early.status, StatusCode::CONFLICT);
-    assert_eq!(problem(&early).missing_shards.unwrap().len(), 10);
+    assert_eq!(
+        problem(&early)
+            .extension::<Vec<u16>>("missing_shards")
+            .unwrap()
+            .len(),
+        10
+    );
     // Through the sdk trait, the same refusal is an error, never an unsigned confirmation.
     let refused = client.confirm_storage(&id).await.unwrap_err();
     assert!(matches!(refused, NodeError::Rejected(_)), "{refused}");

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use axum::http::{Method, StatusCode};
 use floe_encoder::{BlobId, EncodingConfig, SliverPair};
 use floe_node::http_client::HttpNodeClient;
-use floe_node::problem::Problem;
+use floe_problem::Problem;
 use floe_sdk::committee::Committee;
 use floe_sdk::move_types::events::{ChallengeAnswered, ChallengeIssued};
 use floe_sdk::sui_transaction_builder::TransactionBuilder;
