@@ -49,6 +49,7 @@ pub mod nodes;
 pub mod quilt;
 pub mod range_read;
 pub mod reconnect;
+pub mod service;
 pub mod shared_blob;
 pub mod slivers;
 pub mod stream;

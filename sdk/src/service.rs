@@ -1,0 +1,208 @@
+//! Paid, composable model calls (`floe::service`): create a service, build a chain of calls
+//! (summarize → classify → render) paid and settled in one transaction, answer a call as its
+//! provider, take the revenue, read a service.
+//!
+//! A chain is a [`ServiceChain`]: the services in order, each with the most the caller pays
+//! for it. [`Floe::call_chain`] splits exactly the sum of those maxima off the sender's WAL
+//! into one payment coin, calls the first service on the input and each next one on the
+//! previous call's `Call` receipt, and merges what is left back: each call takes exactly its
+//! service's price, and a service repriced above its maximum aborts the whole transaction
+//! (`service::EPriceAboveMax`), so nothing is paid.
+
+use std::collections::HashMap;
+
+use sui_sdk_types::Address;
+use sui_transaction_builder::{Argument, TransactionBuilder};
+
+use crate::calls::{self, SharedObject};
+use crate::flows::{Floe, FlowError, event, shared_created};
+use crate::move_types::{self, events, service::ModelService};
+
+/// A service created by [`Floe::create_service`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreatedService {
+    /// The shared `ModelService`.
+    pub service: Address,
+    /// Its `ServiceCap`, owned by the sender.
+    pub cap: Address,
+}
+
+/// The calls of one chain, in order: each service with the most the caller pays for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceChain {
+    pub steps: Vec<(Address, u64)>,
+}
+
+impl ServiceChain {
+    /// A chain starting with `service`, paying at most `max_price` for it.
+    pub fn first(service: Address, max_price: u64) -> Self {
+        Self {
+            steps: vec![(service, max_price)],
+        }
+    }
+
+    /// Adds `service` on the previous call's output, paying at most `max_price` for it.
+    pub fn then(mut self, service: Address, max_price: u64) -> Self {
+        self.steps.push((service, max_price));
+        self
+    }
+
+    /// The most the whole chain can cost.
+    pub fn max_total(&self) -> Option<u64> {
+        self.steps
+            .iter()
+            .try_fold(0u64, |sum, (_, max)| sum.checked_add(*max))
+    }
+}
+
+impl Floe {
+    /// Creates a service selling calls of `version` of `model` (whose `ModelCap`, `model_cap`,
+    /// the sender owns) at `price_per_call` WAL base units, served by `provider`.
+    pub async fn create_service(
+        &mut self,
+        model: Address,
+        model_cap: Address,
+        version: u64,
+        provider: Address,
+        price_per_call: u64,
+    ) -> Result<CreatedService, FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let model_cap = self.owned_input(model_cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let model_cap = builder.object(model_cap);
+        let cap = calls::service::create_service(
+            &mut builder,
+            &self.objects,
+            model,
+            model_cap,
+            version,
+            provider,
+            price_per_call,
+        );
+        self.keep(&mut builder, vec![cap]);
+        let executed = self.execute(builder).await?;
+        let created: events::ServiceCreated = event(&executed, "ServiceCreated")?;
+        let service = shared_created(&executed, move_types::address_of(&created.service_id))?;
+        Ok(CreatedService {
+            service: service.id,
+            cap: move_types::address_of(&created.cap_id),
+        })
+    }
+
+    /// Calls every service of `chain` in one transaction, the first on `input`, each next on
+    /// the previous call's output; returns the `ServiceCalled` events in chain order.
+    pub async fn call_chain(
+        &mut self,
+        chain: &ServiceChain,
+        input: &[u8],
+    ) -> Result<Vec<events::ServiceCalled>, FlowError> {
+        let total = chain.max_total().ok_or(FlowError::PriceOverflow)?;
+        let mut shared: HashMap<Address, SharedObject> = HashMap::new();
+        for (service, _) in &chain.steps {
+            if !shared.contains_key(service) {
+                let object = SharedObject::resolve(&mut self.client, *service).await?;
+                shared.insert(*service, object);
+            }
+        }
+        let mut builder = TransactionBuilder::new();
+        let (source, payment) = self.exact_payment(&mut builder, total).await?;
+        let mut inputs: HashMap<Address, Argument> = HashMap::new();
+        let mut prev: Option<Argument> = None;
+        for (service, max_price) in &chain.steps {
+            let argument = *inputs
+                .entry(*service)
+                .or_insert_with(|| builder.object(shared[service].input(true)));
+            let call = match prev {
+                None => calls::service::call(
+                    &mut builder,
+                    &self.objects,
+                    argument,
+                    payment,
+                    *max_price,
+                    input,
+                ),
+                Some(prev) => calls::service::call_next(
+                    &mut builder,
+                    &self.objects,
+                    argument,
+                    payment,
+                    *max_price,
+                    prev,
+                ),
+            };
+            prev = Some(call);
+        }
+        builder.merge_coins(source, vec![payment]);
+        let executed = self.execute(builder).await?;
+        let called: Vec<events::ServiceCalled> = executed
+            .events
+            .iter()
+            .filter(|e| {
+                e.type_.module().as_str() == "events" && e.type_.name().as_str() == "ServiceCalled"
+            })
+            .map(|e| {
+                bcs::from_bytes(&e.contents).map_err(|error| FlowError::BadEvent {
+                    event: "ServiceCalled",
+                    digest: executed.digest,
+                    message: error.to_string(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        if called.len() != chain.steps.len() {
+            return Err(FlowError::MissingEvent {
+                event: "ServiceCalled",
+                digest: executed.digest,
+            });
+        }
+        Ok(called)
+    }
+
+    /// Answers call `number` of `service` as its provider: the output's blob ID and
+    /// Blake2b-256 hash.
+    pub async fn respond_call(
+        &mut self,
+        service: Address,
+        number: u64,
+        output_blob_id: [u8; 32],
+        output_hash: &[u8; 32],
+    ) -> Result<(), FlowError> {
+        let service = SharedObject::resolve(&mut self.client, service).await?;
+        let mut builder = TransactionBuilder::new();
+        let service = builder.object(service.input(true));
+        calls::service::respond(
+            &mut builder,
+            &self.objects,
+            service,
+            number,
+            output_blob_id,
+            output_hash,
+        );
+        let executed = self.execute(builder).await?;
+        let _: events::ServiceResponded = event(&executed, "ServiceResponded")?;
+        Ok(())
+    }
+
+    /// Takes `service`'s revenue with its `cap`; returns the amount (WAL base units).
+    pub async fn withdraw_service_revenue(
+        &mut self,
+        service: Address,
+        cap: Address,
+    ) -> Result<u64, FlowError> {
+        let service = SharedObject::resolve(&mut self.client, service).await?;
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let service = builder.object(service.input(true));
+        let cap = builder.object(cap);
+        let coin = calls::service::withdraw_revenue(&mut builder, &self.objects, service, cap);
+        self.keep(&mut builder, vec![coin]);
+        let executed = self.execute(builder).await?;
+        let withdrawn: events::ServiceRevenueWithdrawn =
+            event(&executed, "ServiceRevenueWithdrawn")?;
+        Ok(withdrawn.amount)
+    }
+
+    /// A service's contents.
+    pub async fn model_service(&mut self, id: Address) -> Result<ModelService, FlowError> {
+        self.read_object(id, "service::ModelService").await
+    }
+}
