@@ -382,6 +382,35 @@ table! {
         updated_checkpoint: Int Set,
     }
 
+    /// Shared blobs (`floe::shared_blob`): the wrapped Blob object and blob ID, who shared it,
+    /// its end epoch, the WAL in its funds now (each event says the balance after), all WAL
+    /// ever added (the creator's initial funds included) and all spent on extensions.
+    SHARED_BLOBS = shared_blobs: SharedBlobRow, key 1, merge {
+        shared_blob_id: Text Keep,
+        blob_object_id: Text Keep,
+        blob_id: Text Keep,
+        creator: Text Keep,
+        end_epoch: Int Max,
+        funds: Num Set,
+        funded: Num Add,
+        fundings: Int Add,
+        spent: Num Add,
+        extensions: Int Add,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// What each account gave a shared blob's funds (`SharedBlobFunded`, and the creator's
+    /// initial funds from `SharedBlobCreated` when not zero).
+    SHARED_BLOB_FUNDERS = shared_blob_funders: SharedBlobFunderRow, key 2, merge {
+        shared_blob_id: Text Keep,
+        funder: Text Keep,
+        amount: Num Add,
+        fundings: Int Add,
+        first_checkpoint: Int Keep,
+        last_checkpoint: Int Set,
+    }
+
     /// Compute providers (`floe::compute`): who registered, where, the stake not bonded in
     /// jobs (each `ComputeProviderUpdated` says it), results submitted and bonds slashed.
     COMPUTE_PROVIDERS = compute_providers: ComputeProviderRow, key 1, merge {
@@ -510,6 +539,8 @@ pub static ALL: &[&Table] = &[
     &REVENUE_ROLLUPS,
     &CHALLENGE_EPOCHS,
     &BLOB_ATTRIBUTES,
+    &SHARED_BLOBS,
+    &SHARED_BLOB_FUNDERS,
     &COMPUTE_PROVIDERS,
     &COMPUTE_JOBS,
     &DATASETS,

@@ -115,6 +115,19 @@ const EXTRA_ROWS: &[&str] = &[
      FROM (SELECT * FROM blobs ORDER BY blob_object_id LIMIT 5) b, (VALUES \
      (1, 'content-type', '<script>alert(1)</script>'), (2, '名前', ''), (3, 'gone', 'x')) \
      AS k(i, key, value)",
+    // Shared blobs wrapping the first blob objects (one never funded, one extended), and
+    // their funders (the creator's initial funds, a second account).
+    "INSERT INTO shared_blobs SELECT '0x' || lpad('5b' || to_hex(i), 64, '0'), b.blob_object_id, \
+     b.blob_id, b.owner, 5 + i, CASE WHEN i = 1 THEN 0 ELSE 3000000000 END, \
+     CASE WHEN i = 1 THEN 0 ELSE 4000000000 END, (i > 1)::int, \
+     CASE WHEN i = 3 THEN 1000000000 ELSE 0 END, (i = 3)::int, i, i + 1 \
+     FROM generate_series(1, 3) i, \
+     LATERAL (SELECT * FROM blobs ORDER BY blob_object_id OFFSET i - 1 LIMIT 1) b",
+    "INSERT INTO shared_blob_funders SELECT s.shared_blob_id, f.funder, f.amount, 1, \
+     s.created_checkpoint, s.updated_checkpoint \
+     FROM shared_blobs s, LATERAL (VALUES (s.creator, 2000000000::numeric), \
+     ('0x' || lpad('f0', 64, '0'), 2000000000::numeric)) AS f(funder, amount) \
+     WHERE s.funded > 0",
     // Compute providers (one slashed, a markup address) and jobs in every status, owned by
     // blob owners and naming real models.
     "INSERT INTO compute_providers SELECT '0x' || lpad('c' || to_hex(i), 64, '0'), \
@@ -187,6 +200,7 @@ async fn config(db: &TestDb) -> String {
         "SELECT blob_object_id FROM blobs ORDER BY blob_object_id LIMIT 5",
     )
     .await;
+    let shared_blobs = values(db, "SELECT shared_blob_id FROM shared_blobs ORDER BY 1").await;
     let providers = values(db, "SELECT provider_id FROM compute_providers ORDER BY 1").await;
     let jobs = values(db, "SELECT job_id FROM compute_jobs ORDER BY 1").await;
     let operators = values(
@@ -227,6 +241,7 @@ offers = {{ values = {offers} }}
 epochs = {{ values = {epochs} }}
 challenges = {{ values = {challenges} }}
 searches = {{ values = {searches} }}
+shared_blobs = {{ values = {shared_blobs} }}
 providers = {{ values = {providers} }}
 jobs = {{ values = {jobs} }}
 operators = {{ values = {operators} }}
@@ -246,6 +261,7 @@ contributions = {{ values = {contributions} }}
 "query.curator" = {{ dictionary = "addresses", probability = 0.5 }}
 "query.contributor" = {{ dictionary = "addresses", probability = 0.5 }}
 "query.dataset_id" = {{ dictionary = "datasets", probability = 0.5 }}
+"query.creator" = {{ dictionary = "addresses", probability = 0.5 }}
 
 [[operations]]
 include-path-regex = "^/v1/addresses/"
@@ -274,6 +290,10 @@ parameters = {{ "path.id" = {{ dictionary = "licenses", probability = 0.5 }} }}
 [[operations]]
 include-path-regex = "^/v1/epochs/"
 parameters = {{ "path.id" = {{ dictionary = "epochs", probability = 0.5 }} }}
+
+[[operations]]
+include-path-regex = "^/v1/shared-blobs/"
+parameters = {{ "path.id" = {{ dictionary = "shared_blobs", probability = 0.5 }} }}
 
 [[operations]]
 include-path = "/v1/compute/providers/{{id}}"

@@ -234,6 +234,23 @@ static DATASET_SHARES: ListSpec = ListSpec {
     key: &[("model_id", Param::Id)],
     filters: &[],
 };
+static SHARED_BLOBS: ListSpec = ListSpec {
+    resource: &<SharedBlob as Resource>::INFO,
+    key: &[("shared_blob_id", Param::Id)],
+    filters: &[
+        Filter::new(
+            "blob_id",
+            Param::BlobId,
+            "the wrapped blob's ID (base64url or decimal u256)",
+        ),
+        Filter::new("creator", Param::Id, "who shared it"),
+    ],
+};
+static SHARED_BLOB_FUNDERS: ListSpec = ListSpec {
+    resource: &<SharedBlobFunder as Resource>::INFO,
+    key: &[("funder", Param::Id)],
+    filters: &[],
+};
 static COMPUTE_PROVIDERS: ListSpec = ListSpec {
     resource: &<ComputeProvider as Resource>::INFO,
     key: &[("provider_id", Param::Id)],
@@ -479,6 +496,27 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         path: "/v1/contributions/{id}",
         id: Some((Param::Id, "contribution ID")),
         list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/shared-blobs",
+        id: None,
+        list: Some(&SHARED_BLOBS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/shared-blobs/{id}",
+        id: Some((Param::Id, "shared blob ID")),
+        list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/shared-blobs/{id}/funders",
+        id: Some((Param::Id, "shared blob ID")),
+        list: Some(&SHARED_BLOB_FUNDERS),
         series: None,
         required: &[],
     },
@@ -822,6 +860,13 @@ list_route!(
     "Contributions to datasets by contribution ID."
 );
 list_route!(
+    shared_blobs,
+    "/v1/shared-blobs",
+    SHARED_BLOBS,
+    SharedBlob,
+    "Shared blobs by shared blob ID."
+);
+list_route!(
     compute_providers,
     "/v1/compute/providers",
     COMPUTE_PROVIDERS,
@@ -919,6 +964,15 @@ one_route!(
     "One contribution."
 );
 one_route!(
+    shared_blob,
+    "/v1/shared-blobs/{id}",
+    SharedBlob,
+    "shared_blob_id",
+    Param::Id,
+    "shared blob",
+    "One shared blob: the wrapped Blob object and blob ID, end epoch, funds now, all funded and spent."
+);
+one_route!(
     compute_provider,
     "/v1/compute/providers/{id}",
     ComputeProvider,
@@ -937,8 +991,8 @@ one_route!(
     "One compute job."
 );
 
-/// A blob ID: size, root hash, live references, every Blob object registered for it and every
-/// model version published with it. The ID is base64url (43 characters, as Walrus prints it)
+/// A blob ID: size, root hash, live references, every Blob object registered for it, every
+/// model version published with it and every shared blob wrapping one of its objects. The ID is base64url (43 characters, as Walrus prints it)
 /// or the on-chain u256 in decimal.
 #[utoipa::path(get, path = "/v1/blobs/{id}",
     responses(
@@ -968,18 +1022,25 @@ async fn blob(State(s): State<AppState>, Path(id): Path<String>) -> Answer<Item<
              ORDER BY t.blob_object_id, t.checkpoint, t.tx_index, t.event_index",
             BlobAttribute::INFO.select()
         ),
+        format!(
+            "SELECT 5, {}, NULL::text[] FROM shared_blobs t WHERE t.blob_id = $1 \
+             ORDER BY t.shared_blob_id",
+            SharedBlob::INFO.select()
+        ),
     ];
     let snap = query::snapshot(&s.pool, &branches, vec![blob_id.clone()]).await?;
     let mut identity = None;
     let mut objects = Vec::new();
     let mut model_versions = Vec::new();
     let mut attributes = Vec::new();
+    let mut shared_blobs = Vec::new();
     for (part, cells, _) in &snap.rows {
         match part {
             1 => identity = Some(query::build::<BlobIdentity>(cells)?),
             2 => objects.push(query::build::<Blob>(cells)?),
             3 => model_versions.push(query::build::<ModelVersion>(cells)?),
-            _ => attributes.push(query::build::<BlobAttribute>(cells)?),
+            4 => attributes.push(query::build::<BlobAttribute>(cells)?),
+            _ => shared_blobs.push(query::build::<SharedBlob>(cells)?),
         }
     }
     let blob = identity.ok_or_else(|| Problem::not_found(format!("no blob {blob_id}")))?;
@@ -989,6 +1050,7 @@ async fn blob(State(s): State<AppState>, Path(id): Path<String>) -> Answer<Item<
             blob,
             objects: with_attributes(objects, attributes),
             model_versions,
+            shared_blobs,
         },
     }))
 }
@@ -1077,6 +1139,25 @@ async fn dataset_shares(
         &DATASET_SHARES,
         &q,
         &[("dataset_id", dataset, Param::Id)],
+    )
+    .await
+}
+
+/// What each account gave a shared blob's funds, by funder address.
+#[utoipa::path(get, path = "/v1/shared-blobs/{id}/funders",
+    responses((status = 200, body = Page<SharedBlobFunder>), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn shared_blob_funders(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<SharedBlobFunder>> {
+    let shared = Param::Id.parse("shared blob ID", &id)?;
+    list(
+        &s.pool,
+        &SHARED_BLOB_FUNDERS,
+        &q,
+        &[("shared_blob_id", shared, Param::Id)],
     )
     .await
 }
@@ -1325,6 +1406,9 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(dataset_shares))
         .routes(routes!(contributions))
         .routes(routes!(contribution))
+        .routes(routes!(shared_blobs))
+        .routes(routes!(shared_blob))
+        .routes(routes!(shared_blob_funders))
         .routes(routes!(compute_providers))
         .routes(routes!(compute_provider))
         .routes(routes!(compute_jobs))
@@ -1434,7 +1518,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 26);
+        assert_eq!(lists, 28);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()

@@ -418,6 +418,43 @@ resource! {
         updated_checkpoint: Option<i64>,
     }
 
+    /// A shared blob (`floe::shared_blob`): a certified, permanent Blob wrapped for good in a
+    /// shared object whose WAL anyone may add to and anyone may spend, only on extending it.
+    SharedBlob from "shared_blobs" {
+        shared_blob_id: String,
+        /// The wrapped Blob object (no longer an object of its own: read it through this one).
+        blob_object_id: Option<String>,
+        /// The wrapped blob's ID, base64url.
+        blob_id: Option<String>,
+        /// Who shared it.
+        creator: Option<String>,
+        /// The wrapped blob's end epoch (the first epoch it is no longer stored).
+        end_epoch: Option<i64>,
+        /// WAL in its funds now, for extensions.
+        funds: Option<Amount>,
+        /// All WAL ever added to its funds (the creator's initial funds included).
+        funded: Option<Amount>,
+        /// `fund` calls (the creation not counted).
+        fundings: Option<i64>,
+        /// All WAL its extensions paid out of the funds.
+        spent: Option<Amount>,
+        extensions: Option<i64>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// What one account gave a shared blob's funds (nothing is ever paid back).
+    SharedBlobFunder from "shared_blob_funders" {
+        shared_blob_id: String,
+        funder: String,
+        /// WAL given in all (initial funds included, for the creator).
+        amount: Option<Amount>,
+        /// `fund` calls (sharing with initial funds counts as one).
+        fundings: Option<i64>,
+        first_checkpoint: Option<i64>,
+        last_checkpoint: Option<i64>,
+    }
+
     /// A compute provider (`floe::compute`).
     ComputeProvider from "compute_providers" {
         provider_id: String,
@@ -538,6 +575,8 @@ pub struct BlobDetail {
     pub objects: Vec<BlobObjectDetail>,
     /// Every model version published with it (none for a plain blob).
     pub model_versions: Vec<ModelVersion>,
+    /// Every shared blob wrapping one of its Blob objects, by shared blob ID.
+    pub shared_blobs: Vec<SharedBlob>,
 }
 
 /// Every declared resource, for the schema test.
@@ -564,6 +603,8 @@ pub fn all() -> Vec<&'static ResourceInfo> {
         &<NodeSync as R>::INFO,
         &<Event as R>::INFO,
         &<BlobAttribute as R>::INFO,
+        &<SharedBlob as R>::INFO,
+        &<SharedBlobFunder as R>::INFO,
         &<ComputeProvider as R>::INFO,
         &<ComputeJob as R>::INFO,
     ]

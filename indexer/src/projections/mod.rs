@@ -12,6 +12,7 @@ mod dataset;
 mod economy;
 mod market;
 mod rollups;
+mod shared_blob;
 mod staking;
 
 use base64::Engine as _;
@@ -52,8 +53,6 @@ pub enum ProjectionError {
 /// `/v1/events`) keeps them, and nothing else reads them.
 /// `PackageMigrated` names a package version no table tracks yet; `KeyServerRegistered` and
 /// `KeyServerUrlUpdated` describe Seal key servers, which clients read from their objects.
-/// `SharedBlob*` events: the wrapped blob's life is projected from its own `Blob*` events
-/// (`BlobExtended` moves its end epoch); shared blobs' funds have no table yet.
 /// The `Service*` events (paid model calls) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
@@ -65,9 +64,6 @@ pub const RAW_ONLY: &[&str] = &[
     "ServiceResponded",
     "ServiceRevenueWithdrawn",
     "ServiceUpdated",
-    "SharedBlobCreated",
-    "SharedBlobExtended",
-    "SharedBlobFunded",
 ];
 
 /// Folds one event of module `floe::events` into `rows`; events of other types are kept only
@@ -87,6 +83,7 @@ pub fn apply(
         || staking::apply(ctx, name, contents, rows, &decode_error)?
         || blobs::apply(ctx, name, contents, rows, &decode_error)?
         || market::apply(ctx, name, contents, rows, &decode_error)?
+        || shared_blob::apply(ctx, name, contents, rows, &decode_error)?
         || compute::apply(ctx, name, contents, rows, &decode_error)?
         || dataset::apply(ctx, name, contents, rows, &decode_error)?
     {
