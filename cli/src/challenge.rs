@@ -4,7 +4,7 @@
 //! committee members' pools), and the output says so: it is how an operator who skips its own
 //! node's challenge finds that slashing itself gains it nothing.
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Subcommand;
 use floe_sdk::keeper;
 use floe_sdk::move_types;
@@ -133,10 +133,7 @@ async fn slash(session: &Session, id: u64, json: bool) -> anyhow::Result<()> {
         );
     }
     let system = floe.system().await.map_err(explain)?;
-    let slash = keeper::slash_missed(&mut floe, id)
-        .await
-        .map_err(explain)
-        .with_context(|| format!("slashing challenge {id}"))?;
+    let slash = keeper::slash_missed(&mut floe, id).await.map_err(explain)?;
     let to_pools: u64 = slash.rewarded.iter().map(|(_, wal)| wal).sum();
     if json {
         out!(

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 mod support;
 
-use support::{TestDb, eventually, floe, get, get_json, ok, write_file};
+use support::{TestDb, eventually, fails, floe, get, get_json, ok, write_file};
 
 const WAL: u64 = 1_000_000_000;
 /// The node run dishonest, by `floe up`'s index.
@@ -417,6 +417,18 @@ fn an_operator_gains_nothing_by_slashing_its_own_node_and_the_network_heals_itse
         }
     }
     assert!(answered >= 3, "{listed}");
+    // Slashing an answered challenge is refused before any transaction, in two lines.
+    let answered_id = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "answered")
+        .and_then(|c| c["challenge_id"].as_u64())
+        .unwrap()
+        .to_string();
+    let refused = fails(home, &["challenge", "slash", &answered_id]);
+    assert!(refused.contains("is not open"), "{refused}");
+    assert_eq!(refused.trim_end().lines().count(), 2, "{refused}");
     let slashes = get_json(&api, "/v1/slashes?limit=1000");
     let slashes = slashes["items"].as_array().unwrap();
     assert_eq!(slashes.len(), 2, "{slashes:?}");
