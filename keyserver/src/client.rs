@@ -5,12 +5,13 @@
 
 use floe_crypto::elgamal::{ElGamalCiphertext, ElGamalSecretKey};
 use floe_crypto::{ObjectId, PublicKey, UserSecretKey};
+use floe_problem::Problem;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::error::Problem;
+use crate::error::seal_error;
 use crate::protocol::{FetchKeyRequest, FetchKeyResponse, ServiceResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +19,7 @@ pub enum ClientError {
     #[error("key server {url}: {message}")]
     Http { url: String, message: String },
     /// The server refused; `problem` is its problem+json body when it sent one.
-    #[error("key server {url} refused ({status}): {}", problem.as_ref().map(|p| format!("{}: {}", p.error, p.detail)).unwrap_or_default())]
+    #[error("key server {url} refused ({status}): {}", problem.as_ref().map(|p| format!("{}: {}", seal_error(p).unwrap_or(&p.title), p.detail)).unwrap_or_default())]
     Refused {
         url: String,
         status: u16,
@@ -37,7 +38,7 @@ impl ClientError {
             Self::Refused {
                 problem: Some(problem),
                 ..
-            } => Some(&problem.error),
+            } => seal_error(problem),
             _ => None,
         }
     }

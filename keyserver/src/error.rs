@@ -5,11 +5,9 @@
 //! `message`), with Seal's status codes: 403 for requests the policy or the signatures refuse,
 //! 400 for malformed ones, 503 when the chain could not be asked.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-
-pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+use floe_problem::Problem;
 
 /// Why a key server refused a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -113,47 +111,31 @@ impl KeyServerError {
     }
 }
 
-/// The JSON body of a refusal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Seal's error name.
-    pub error: String,
-    /// Seal's message field (the same text as `detail`).
-    pub message: String,
-}
-
+/// The refusal's body: the house fields plus Seal's `error` and `message` members, and
+/// `Retry-After` when rate-limited.
 impl From<&KeyServerError> for Problem {
     fn from(error: &KeyServerError) -> Self {
         let detail = error.to_string();
-        Self {
-            kind: "about:blank".to_owned(),
-            title: error.title().to_owned(),
-            status: error.status().as_u16(),
-            detail: detail.clone(),
-            error: error.name().to_owned(),
-            message: detail,
+        let problem = Problem::new(error.status(), error.title(), detail.clone())
+            .with_extension("error", error.name())
+            .with_extension("message", detail);
+        match error {
+            KeyServerError::TooManyRequests(seconds) => problem.with_retry_after(*seconds),
+            _ => problem,
         }
     }
 }
 
+/// Seal's name of the refusal in a problem body (`NoAccess`, …), when it carries one.
+pub fn seal_error(problem: &Problem) -> Option<&str> {
+    problem
+        .extensions
+        .get("error")
+        .and_then(serde_json::Value::as_str)
+}
+
 impl IntoResponse for KeyServerError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&Problem::from(&self)).expect("a problem always serializes");
-        let mut response = (self.status(), body).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
-        );
-        if let Self::TooManyRequests(seconds) = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
+        Problem::from(&self).into_response()
     }
 }

@@ -49,7 +49,13 @@ async fn refusal(server: &Server, request: &FetchKeyRequest) -> (u16, String, St
             status,
             problem: Some(problem),
             ..
-        }) => (status, problem.error.clone(), problem.detail.clone()),
+        }) => (
+            status,
+            floe_keyserver::error::seal_error(&problem)
+                .expect("a refusal names Seal's error")
+                .to_owned(),
+            problem.detail.clone(),
+        ),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -349,7 +355,7 @@ async fn raw_post(url: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
     assert_eq!(
         response.headers()["content-type"],
-        floe_keyserver::error::PROBLEM_CONTENT_TYPE
+        floe_problem::CONTENT_TYPE
     );
     assert_eq!(
         response.headers()[floe_keyserver::protocol::VERSION_HEADER],
