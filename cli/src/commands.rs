@@ -1347,8 +1347,21 @@ pub async fn blob_status(session: &Session, blob_id: &str, json: bool) -> anyhow
     let mut floe = session.reader().await?;
     let status = floe.blob_status(&blob_id).await.map_err(explain)?;
     let certified = status.is_certified();
+    let shared = crate::shared_blob::shared_copies(session, &mut floe, &blob_id).await?;
     if json {
         let entry = status.entry;
+        let shared = shared.as_ref().map(|copies| {
+            copies
+                .iter()
+                .map(|copy| {
+                    serde_json::json!({
+                        "shared_blob_id": copy.shared_blob.to_string(),
+                        "funds": copy.funds,
+                        "end_epoch": copy.end_epoch,
+                    })
+                })
+                .collect::<Vec<_>>()
+        });
         out!(
             "{}",
             serde_json::json!({
@@ -1358,6 +1371,7 @@ pub async fn blob_status(session: &Session, blob_id: &str, json: bool) -> anyhow
                 "end_epoch": entry.map(|e| e.end_epoch),
                 "size": entry.map(|e| e.size),
                 "references": entry.map_or(0, |e| e.references),
+                "shared_blobs": shared,
             })
         );
         return Ok(());
@@ -1378,6 +1392,22 @@ pub async fn blob_status(session: &Session, blob_id: &str, json: bool) -> anyhow
         None => out!(
             "{blob_id}: not certified (now epoch {}): no live Blob object holds it",
             status.epoch
+        ),
+    }
+    match shared {
+        Some(copies) => {
+            for copy in copies {
+                out!(
+                    "shared as {}, funds {} WAL, ends at epoch {}",
+                    copy.shared_blob,
+                    format_wal(copy.funds),
+                    copy.end_epoch
+                );
+            }
+        }
+        None => eprintln!(
+            "shared copies not looked up: no indexer is known (up.toml has no api); `floe up` \
+             with its indexer lists them"
         ),
     }
     Ok(())

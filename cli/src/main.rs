@@ -138,7 +138,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Whether a blob ID is certified on-chain (the BlobRegistry) and until which epoch.
+    /// Whether a blob ID is certified on-chain (the BlobRegistry) and until which epoch, and
+    /// the shared blobs wrapping its objects with their funds (named by `floe up`'s indexer).
     BlobStatus {
         /// Base64url; it may start with `-`, which is read as the ID, not a flag.
         #[arg(allow_hyphen_values = true)]

@@ -10,6 +10,7 @@ use sui_sdk_types::Address;
 
 use crate::amount::format_wal;
 use crate::commands::{explain, my_blob, typed_object};
+use crate::home::UpFile;
 use crate::output::out;
 use crate::session::Session;
 
@@ -149,4 +150,87 @@ async fn check_shared_blob(floe: &mut floe_sdk::Floe, id: Address) -> anyhow::Re
     )
     .await?;
     Ok(())
+}
+
+/// A shared blob wrapping a Blob object of some blob ID, as the chain holds it now.
+pub struct SharedCopy {
+    pub shared_blob: Address,
+    /// WAL base units in its funds.
+    pub funds: u64,
+    pub end_epoch: u64,
+}
+
+/// The shared blobs wrapping Blob objects of `blob_id`, or `None` when no indexer is known.
+///
+/// The chain keeps no index from a blob ID to the `SharedBlob` wrapping it (the `Blob` is
+/// inside the shared object, where no owner query finds it), so the indexer `floe up` runs
+/// (up.toml's `api`) names them; their funds and end epoch are then read from the chain, so
+/// an indexer a little behind can miss a new shared blob but never misstates one.
+pub async fn shared_copies(
+    session: &Session,
+    floe: &mut floe_sdk::Floe,
+    blob_id: &floe_encoder::BlobId,
+) -> anyhow::Result<Option<Vec<SharedCopy>>> {
+    let Some(api) = UpFile::load(&session.home.up_file())?.and_then(|up| up.api) else {
+        return Ok(None);
+    };
+    let url = format!("{}/v1/blobs/{blob_id}", api.trim_end_matches('/'));
+    let (status, body) = http_get(&url)
+        .await
+        .with_context(|| format!("asking the indexer at {api} for shared copies"))?;
+    if status == 404 {
+        // The indexer has no such blob ID (yet): nothing of it is shared that it knows of.
+        return Ok(Some(Vec::new()));
+    }
+    if status != 200 {
+        bail!(
+            "the indexer at {api} answered {status} for {url}: {}\n\
+             check that `floe up` is running (its indexer lists shared blobs)",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let page: serde_json::Value = serde_json::from_slice(&body)
+        .with_context(|| format!("the indexer at {api} answered {url} with no JSON"))?;
+    let mut copies = Vec::new();
+    for item in page["item"]["shared_blobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Some(id) = item["shared_blob_id"]
+            .as_str()
+            .and_then(|id| id.parse::<Address>().ok())
+        else {
+            bail!("the indexer at {api} named a shared blob without an ID: {item}");
+        };
+        let view = floe.shared_blob(id).await.map_err(explain)?;
+        copies.push(SharedCopy {
+            shared_blob: id,
+            funds: view.funds(),
+            end_epoch: view.end_epoch(),
+        });
+    }
+    Ok(Some(copies))
+}
+
+/// `GET url` (plain HTTP, as `floe up` serves its indexer): status and body.
+async fn http_get(url: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+    use http_body_util::{BodyExt as _, Empty};
+    use hyper::body::Bytes;
+    let client: hyper_util::client::legacy::Client<_, Empty<Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    let uri: hyper::Uri = url.parse().with_context(|| format!("{url} is not a URL"))?;
+    let response = client
+        .get(uri)
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .with_context(|| format!("reading the answer to GET {url}"))?
+        .to_bytes();
+    Ok((status, body.to_vec()))
 }

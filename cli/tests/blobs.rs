@@ -2,7 +2,8 @@
 //! list them, extend, check their status on-chain, delete; share a blob that other accounts
 //! fund and extend from its funds; a store that failed after paying is
 //! finished by the next `floe store` without paying again; a file too big for the network is
-//! refused before it is read. Real `floe` processes on 127.0.0.1 (one `floe up`, no indexer).
+//! refused before it is read; `floe blob-status` names a blob's shared copies (through the
+//! indexer). Real `floe` processes on 127.0.0.1 (one `floe up` with its indexer).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +13,7 @@ mod support;
 
 use floe_sdk::{Floe, Keystore, NetworkConfig};
 use serde_json::Value;
-use support::{fails, floe, ok, write_file};
+use support::{TestDb, eventually, fails, floe, ok, write_file};
 /// `floe list-blobs --json`: the caller's blob objects.
 fn list(home: &Path) -> Vec<Value> {
     let text = ok(home, &["list-blobs", "--json"]);
@@ -61,7 +62,9 @@ fn blobs_are_listed_extended_deleted_shared_and_a_failed_store_is_resumed_withou
     let home = home.as_path();
     let p = |path: &Path| path.to_str().unwrap().to_owned();
     // Default epochs (5 minutes): no epoch change during the test.
-    let _up = support::start_up(home, &["--no-indexer"]);
+    let db = TestDb::new("blobs");
+    let url = db.url();
+    let _up = support::start_up(home, &["--api", "127.0.0.1:0", "--database-url", &url]);
     ok(home, &["account", "new", "--wal", "500"]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut sdk = sdk(home, &runtime);
@@ -255,6 +258,29 @@ fn blobs_are_listed_extended_deleted_shared_and_a_failed_store_is_resumed_withou
     let status: Value =
         serde_json::from_str(&ok(home, &["blob-status", &shared_blob, "--json"])).unwrap();
     assert_eq!(status["end_epoch"], end + 2, "{status}");
+    // `blob-status` names the shared copy (the indexer finds it, the chain gives its funds and
+    // end epoch); a blob nobody shared names none.
+    let line = format!(
+        "shared as {shared}, funds {} WAL, ends at epoch {}",
+        wal(per_epoch),
+        end + 2
+    );
+    eventually(30, "blob-status names the shared copy", || {
+        ok(home, &["blob-status", &shared_blob])
+            .lines()
+            .any(|l| l == line)
+    });
+    let status: Value =
+        serde_json::from_str(&ok(home, &["blob-status", &shared_blob, "--json"])).unwrap();
+    assert_eq!(
+        status["shared_blobs"],
+        serde_json::json!([{ "shared_blob_id": shared, "funds": per_epoch, "end_epoch": end + 2 }]),
+        "{status}"
+    );
+    let status: Value =
+        serde_json::from_str(&ok(home, &["blob-status", &permanent, "--json"])).unwrap();
+    assert_eq!(status["shared_blobs"], serde_json::json!([]), "{status}");
+    assert!(!ok(home, &["blob-status", &permanent]).contains("shared as"));
     let stranger_wal = |sdk: &mut Floe| {
         let wal_type = floe_sdk::move_types::wal_type(sdk.objects.original_package).to_string();
         let address = stranger.parse().unwrap();
