@@ -14,6 +14,7 @@ mod object_id;
 mod output;
 mod quilt;
 mod report;
+mod service;
 mod session;
 mod shared_blob;
 mod up;
@@ -191,6 +192,10 @@ enum Command {
     /// Compute jobs: providers run a model on an input; k matching results settle the job.
     #[command(subcommand)]
     Compute(compute::ComputeCommand),
+    /// Paid model calls: sell calls of a model version, chain several services in one
+    /// transaction (each call paid on-chain there), answer them as their provider.
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
     /// Datasets: contributions a curator weighs share the revenue of the models trained on
     /// them; contributors claim their part at any time.
     #[command(subcommand)]
@@ -575,6 +580,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             commands::license_show(&session, license_id).await
         }
         Command::Compute(command) => compute::dispatch(&session, command).await,
+        Command::Service(command) => service::dispatch(&session, command).await,
         Command::Dataset(command) => dataset::dispatch(&session, command).await,
         Command::Challenge(command) => challenge::run(&session, command).await,
         Command::Aggregator { bind } => {
