@@ -175,9 +175,12 @@ pub async fn shared_copies(
         return Ok(None);
     };
     let url = format!("{}/v1/blobs/{blob_id}", api.trim_end_matches('/'));
-    let (status, body) = http_get(&url)
-        .await
-        .with_context(|| format!("asking the indexer at {api} for shared copies"))?;
+    let (status, body) = http_get(&url).await.map_err(|e| {
+        anyhow::anyhow!(
+            "the indexer at {api} (up.toml), which names a blob's shared copies, did not answer: \
+             {e:#}\ncheck that `floe up` is running with its indexer"
+        )
+    })?;
     if status == 404 {
         // The indexer has no such blob ID (yet): nothing of it is shared that it knows of.
         return Ok(Some(Vec::new()));
