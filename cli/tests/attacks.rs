@@ -364,12 +364,18 @@ fn an_operator_gains_nothing_by_slashing_its_own_node_and_the_network_heals_itse
                 let synced = row["status"] == "synced";
                 let epoch = row["epoch"].as_u64().unwrap();
                 let shards = row["shards_gained"].as_array().map_or(0, Vec::len);
-                (synced && epoch > stored_in && shards > 0).then(|| (n.clone(), epoch, shards))
+                // From the epoch change to the chain's record of the sync signal.
+                let took = row["synced_at_ms"]
+                    .as_u64()
+                    .unwrap_or(0)
+                    .saturating_sub(row["gained_at_ms"].as_u64().unwrap_or(0));
+                (synced && epoch > stored_in && shards > 0)
+                    .then(|| (n.clone(), epoch, shards, took))
             })
         });
         gained.is_some()
     });
-    let (gainer, gained_in, shards) = gained.unwrap();
+    let (gainer, gained_in, shards, sync_ms) = gained.unwrap();
     let gainer_url = up
         .lines
         .iter()
@@ -443,7 +449,7 @@ fn an_operator_gains_nothing_by_slashing_its_own_node_and_the_network_heals_itse
     }
     assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&file).unwrap());
     eprintln!(
-        "attacks: self-slash gained the operator nothing; node {gainer} synced {shards} gained shards in epoch {gained_in}; {answered} honest challenges answered; {:.0} s",
+        "attacks: self-slash gained the operator nothing; node {gainer} synced {shards} gained shards in epoch {gained_in}, {sync_ms} ms after the epoch change; {answered} honest challenges answered; {:.0} s",
         started.elapsed().as_secs_f64()
     );
 }
