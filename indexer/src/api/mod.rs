@@ -1303,64 +1303,7 @@ async fn not_found(uri: axum::http::Uri) -> Problem {
 /// plain-text body, which clients that parse `application/problem+json` cannot read. Responses
 /// that already are problems pass through untouched; headers such as `Allow` are kept.
 async fn problem_bodies(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem || !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, 4096)
-        .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
-        .unwrap_or_default();
-    let reason = status.canonical_reason().unwrap_or("Error");
-    let problem = match status {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            let allowed = parts
-                .headers
-                .get(header::ALLOW)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("GET, HEAD");
-            Problem::new(
-                status,
-                "method-not-allowed",
-                reason,
-                format!("{method} is not allowed on {path}; it answers {allowed}"),
-            )
-        }
-        StatusCode::NOT_FOUND => Problem::not_found(format!("no route {path}; see /openapi.json")),
-        StatusCode::BAD_REQUEST => Problem::bad_request(
-            "invalid-parameter",
-            if text.is_empty() {
-                reason.to_owned()
-            } else {
-                text
-            },
-        ),
-        _ => Problem::new(
-            status,
-            &reason.to_ascii_lowercase().replace(' ', "-"),
-            reason,
-            if text.is_empty() {
-                reason.to_owned()
-            } else {
-                text
-            },
-        ),
-    };
-    let mut out = problem.into_response();
-    for (name, value) in &parts.headers {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            out.headers_mut().insert(name.clone(), value.clone());
-        }
-    }
-    out
+    floe_problem::problem_bodies(request, next, problem::refusal).await
 }
 
 /// The OpenAPI document of every route.

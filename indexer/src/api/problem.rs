@@ -1,33 +1,21 @@
-//! Errors as RFC 9457 problem details (`application/problem+json`), so clients get a stable
-//! machine-readable `type` plus a human `detail` for every refusal.
+//! The indexer's problems: [`floe_problem::Problem`] (RFC 9457, `application/problem+json`)
+//! with the API's vocabulary. Every refusal has a stable machine-readable `type`
+//! (`/problems/<kind>`) plus a human `detail`, and database failures are reported without
+//! internals. The shape, the response and the framework-refusal middleware are floe-problem's.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use std::ops::Deref;
+
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
+use floe_problem::Refusal;
 
-/// A problem details object.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI reference naming the kind of problem (`/problems/<kind>`).
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// A short summary of the kind of problem.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// What exactly was wrong with this request.
-    pub detail: String,
-}
+/// A problem of the REST API: always of a named kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem(floe_problem::Problem);
 
 impl Problem {
     pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Self {
-        Self {
-            type_: format!("/problems/{kind}"),
-            title: title.to_owned(),
-            status: status.as_u16(),
-            detail: detail.into(),
-        }
+        Self(floe_problem::Problem::of_kind(status, kind, title, detail))
     }
 
     /// 400 for input the client can fix.
@@ -59,6 +47,52 @@ impl Problem {
     }
 }
 
+/// The API's words for a refusal axum made itself (405 naming what the route answers, 404 for
+/// a path no route has, 400 with the framework's text), for [`floe_problem::problem_bodies`].
+pub fn refusal(refusal: &Refusal) -> floe_problem::Problem {
+    let Refusal {
+        status,
+        method,
+        path,
+        allow,
+        text,
+    } = refusal;
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let text_or_reason = if text.is_empty() {
+        reason.to_owned()
+    } else {
+        text.clone()
+    };
+    let problem = match *status {
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            *status,
+            "method-not-allowed",
+            reason,
+            format!(
+                "{method} is not allowed on {path}; it answers {}",
+                allow.as_deref().unwrap_or("GET, HEAD")
+            ),
+        ),
+        StatusCode::NOT_FOUND => Problem::not_found(format!("no route {path}; see /openapi.json")),
+        StatusCode::BAD_REQUEST => Problem::bad_request("invalid-parameter", text_or_reason),
+        _ => Problem::new(
+            *status,
+            &reason.to_ascii_lowercase().replace(' ', "-"),
+            reason,
+            text_or_reason,
+        ),
+    };
+    problem.0
+}
+
+impl Deref for Problem {
+    type Target = floe_problem::Problem;
+
+    fn deref(&self) -> &floe_problem::Problem {
+        &self.0
+    }
+}
+
 impl From<sqlx::Error> for Problem {
     /// Database failures are logged in full and reported without internals.
     fn from(e: sqlx::Error) -> Self {
@@ -74,13 +108,15 @@ impl From<sqlx::Error> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_string(&self).unwrap_or_default();
-        let mut response = (status, body).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        self.0.into_response()
     }
 }
+
+/// The OpenAPI schema is floe-problem's, under the same name.
+impl utoipa::PartialSchema for Problem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <floe_problem::Problem as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Problem {}
