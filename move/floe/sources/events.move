@@ -1224,6 +1224,24 @@ public(package) fun emit_contribution_weight_set(
     });
 }
 
+/// The curator sealed a dataset (`dataset::seal`): its contributions and their weights are
+/// final from now on, so every model trained on it splits revenue by these weights.
+public struct DatasetSealed has copy, drop {
+    dataset_id: ID,
+    contribution_count: u64,
+    total_weight: u64,
+    curator: address,
+}
+
+public(package) fun emit_dataset_sealed(
+    dataset_id: ID,
+    contribution_count: u64,
+    total_weight: u64,
+    curator: address,
+) {
+    event::emit(DatasetSealed { dataset_id, contribution_count, total_weight, curator });
+}
+
 /// A model's owner set the revenue share of a dataset the model was trained on
 /// (`dataset::train_on`), naming version `version`; `total_bps` is the sum of the model's
 /// dataset shares after the change.
