@@ -11,7 +11,7 @@ use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_sdk::move_types::dataset::{Contribution, Dataset};
 use floe_sdk::move_types::events::{
     ContributionAdded, ContributionClaimed, DatasetCreated, DatasetRevenueAccrued,
-    DatasetRevenueDistributed, ModelRegistered,
+    DatasetRevenueDistributed, DatasetSealed, ModelRegistered,
 };
 use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::{self, ID};
@@ -201,6 +201,53 @@ impl World {
         self.set_weight(2, 2);
     }
 
+    fn seal_with(&mut self, cap: Address) -> Result<Outcome, Failure> {
+        let (curator, dataset) = (self.curator, self.dataset);
+        self.chain.call(
+            curator,
+            "dataset",
+            "seal",
+            vec![Arg::obj(dataset), Arg::ObjRead(cap)],
+        )
+    }
+
+    fn seal(&mut self) -> Result<Outcome, Failure> {
+        self.seal_with(self.dataset_cap)
+    }
+
+    /// A second dataset of the curator's with one weighted contribution (by C1), sealed.
+    fn sealed_dataset(&mut self, name: &str, seq: u8) -> Address {
+        let (curator, c1) = (self.curator, self.c[0].0);
+        let (dataset, cap) = create(&mut self.chain, curator, name).unwrap();
+        let blob = plant_blob(&mut self.chain, c1, 0x5ea1, true, 2, seq);
+        let added: ContributionAdded = self
+            .contribute(c1, dataset, blob)
+            .unwrap()
+            .event("ContributionAdded");
+        self.chain
+            .call(
+                curator,
+                "dataset",
+                "set_weight",
+                vec![
+                    Arg::obj(dataset),
+                    Arg::ObjRead(cap),
+                    Arg::pure(&added.contribution_id),
+                    Arg::pure(&1u64),
+                ],
+            )
+            .unwrap();
+        self.chain
+            .call(
+                curator,
+                "dataset",
+                "seal",
+                vec![Arg::obj(dataset), Arg::ObjRead(cap)],
+            )
+            .unwrap();
+        dataset
+    }
+
     fn train_on_dataset(&mut self, dataset: Address, bps: u64) -> Result<Outcome, Failure> {
         let seller = self.seller;
         let (model, cap) = (self.model, self.model_cap);
@@ -294,6 +341,7 @@ fn a_purchase_reaches_three_contributors_in_proportion() {
     let contribution: Contribution = w.chain.object(w.c[0].1);
     assert_eq!(addr(&contribution.dataset_id), w.dataset);
     w.weigh_5_3_2();
+    w.seal().unwrap();
     w.train_on(SHARE_BPS).unwrap();
     let outcome = w.buy();
     let accrued: DatasetRevenueAccrued = outcome.event("DatasetRevenueAccrued");
@@ -321,6 +369,7 @@ fn a_purchase_reaches_three_contributors_in_proportion() {
 fn distributing_emits_the_accumulator() {
     let mut w = setup();
     w.weigh_5_3_2();
+    w.seal().unwrap();
     w.train_on(SHARE_BPS).unwrap();
     w.buy();
     let (model, dataset, buyer) = (w.model, w.dataset, w.buyer);
@@ -346,6 +395,7 @@ fn distributing_emits_the_accumulator() {
 fn claiming_twice_pays_nothing_the_second_time() {
     let mut w = setup();
     w.weigh_5_3_2();
+    w.seal().unwrap();
     w.train_on(SHARE_BPS).unwrap();
     w.buy();
     let buyer = w.buyer;
@@ -360,6 +410,7 @@ fn claiming_twice_pays_nothing_the_second_time() {
 fn claiming_with_another_datasets_contribution_aborts() {
     let mut w = setup();
     w.weigh_5_3_2();
+    w.seal().unwrap();
     w.train_on(SHARE_BPS).unwrap();
     w.buy();
     let buyer = w.buyer;
@@ -381,30 +432,60 @@ fn claiming_with_another_datasets_contribution_aborts() {
     assert_abort(result, "dataset", "EWrongDataset");
 }
 
+/// The front-run: after a sale and before anyone distributes it, the curator (holding C3,
+/// weight 2 of 10) raises C3's weight and distributes in one transaction, to take most of the
+/// sale. The seal refuses the raise, the whole transaction fails, and the sale is split 5:3:2
+/// as when it was made.
 #[test]
-fn a_curator_raising_a_weight_after_revenue_arrived_takes_none_of_it() {
+fn a_curator_raising_a_weight_after_a_sale_before_distribution_is_refused() {
     let mut w = setup();
     w.weigh_5_3_2();
+    w.seal().unwrap();
     w.train_on(SHARE_BPS).unwrap();
     w.buy();
-    let buyer = w.buyer;
-    w.distribute(buyer).unwrap();
-    w.set_weight(2, 1_000_000);
+    let (curator, cap, model, dataset) = (w.curator, w.dataset_cap, w.model, w.dataset);
+    let c3 = w.c[2].1;
+    let result = w.chain.ptb(
+        curator,
+        vec![
+            support::Cmd::call(
+                "dataset",
+                "set_weight",
+                vec![
+                    Arg::obj(dataset),
+                    Arg::ObjRead(cap),
+                    Arg::pure(&move_types::id(c3)),
+                    Arg::pure(&1_000_000u64),
+                ],
+            ),
+            support::Cmd::call(
+                "dataset",
+                "distribute",
+                vec![Arg::obj(model), Arg::obj(dataset)],
+            ),
+        ],
+    );
+    assert_abort(result, "dataset", "EDatasetSealed");
+    // Alone, too.
+    assert_abort(
+        w.set_weight_with(cap, c3, 1_000_000),
+        "dataset",
+        "EDatasetSealed",
+    );
+    assert_eq!(w.dataset().total_weight, 10);
+    assert_eq!(w.model().dataset_shares[0].pending.value, DATASET_PART);
+    assert_eq!(w.distribute(curator).unwrap(), DATASET_PART);
     assert_eq!(w.claim(0).unwrap(), 95_000_000);
     assert_eq!(w.claim(1).unwrap(), 57_000_000);
     assert_eq!(w.claim(2).unwrap(), 38_000_000);
-    w.buy();
-    w.distribute(buyer).unwrap();
-    assert_eq!(w.claim(0).unwrap(), 949);
-    assert_eq!(w.claim(1).unwrap(), 569);
-    assert_eq!(w.claim(2).unwrap(), 189_998_480);
-    assert_eq!(w.dataset().pool.value, 2);
+    assert_eq!(w.dataset().pool.value, 0);
 }
 
 #[test]
 fn the_owner_cannot_lower_a_share_after_sales() {
     let mut w = setup();
     w.weigh_5_3_2();
+    w.seal().unwrap();
     w.train_on(5_000).unwrap();
     // Before any sale a share may be corrected downwards.
     w.train_on(SHARE_BPS).unwrap();
@@ -420,6 +501,7 @@ fn rounding_dust_stays_in_the_pool() {
     for i in 0..3 {
         w.set_weight(i, 1);
     }
+    w.seal().unwrap();
     w.train_on(10_000).unwrap();
     let (seller, offer, cap) = (w.seller, w.offer, w.model_cap);
     w.chain
@@ -446,13 +528,19 @@ fn rounding_dust_stays_in_the_pool() {
 }
 
 #[test]
-fn distributing_to_a_dataset_without_weight_moves_nothing() {
+fn sealing_emits_the_final_weights() {
     let mut w = setup();
-    w.train_on(SHARE_BPS).unwrap();
-    w.buy();
-    let c1 = w.c[0].0;
-    assert_eq!(w.distribute(c1).unwrap(), 0);
-    assert_eq!(w.model().dataset_shares[0].pending.value, DATASET_PART);
+    w.weigh_5_3_2();
+    let outcome = w.seal().unwrap();
+    let sealed: DatasetSealed = outcome.event("DatasetSealed");
+    assert_eq!(addr(&sealed.dataset_id), w.dataset);
+    assert_eq!(sealed.contribution_count, 3);
+    assert_eq!(sealed.total_weight, 10);
+    assert_eq!(
+        sealed.curator,
+        floe_devnet::floe::model::move_address(w.curator)
+    );
+    assert!(w.dataset().sealed);
 }
 
 // === Abort paths ===
@@ -532,6 +620,48 @@ fn set_weight_aborts() {
 }
 
 #[test]
+fn seal_aborts() {
+    let mut w = setup();
+    // Nothing weighted: revenue paid to it could never be claimed.
+    assert_abort(w.seal(), "dataset", "ENoWeight");
+    w.weigh_5_3_2();
+    let c1 = w.c[0].0;
+    let (_, other_cap) = create(&mut w.chain, c1, "mine").unwrap();
+    let dataset = w.dataset;
+    let result = w.chain.call(
+        c1,
+        "dataset",
+        "seal",
+        vec![Arg::obj(dataset), Arg::ObjRead(other_cap)],
+    );
+    assert_abort(result, "dataset", "EWrongCap");
+    w.seal().unwrap();
+    assert_abort(w.seal(), "dataset", "EDatasetSealed");
+}
+
+#[test]
+fn a_sealed_dataset_takes_no_contribution_and_no_weight() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    w.seal().unwrap();
+    let c1 = w.c[0].0;
+    let dataset = w.dataset;
+    let blob = plant_blob(&mut w.chain, c1, 0x1a7e, true, 2, 0);
+    assert_abort(w.contribute(c1, dataset, blob), "dataset", "EDatasetSealed");
+    let (cap, c2) = (w.dataset_cap, w.c[1].1);
+    assert_abort(w.set_weight_with(cap, c2, 0), "dataset", "EDatasetSealed");
+    assert_eq!(w.dataset().contributions.size, 3);
+}
+
+#[test]
+fn training_on_an_unsealed_dataset_aborts() {
+    let mut w = setup();
+    w.weigh_5_3_2();
+    assert_abort(w.train_on(SHARE_BPS), "dataset", "EDatasetNotSealed");
+    assert!(w.model().dataset_shares.is_empty());
+}
+
+#[test]
 fn reads_of_an_unknown_contribution_abort() {
     let mut w = setup();
     let (dataset, model, curator) = (w.dataset, w.model, w.curator);
@@ -557,6 +687,8 @@ fn distributing_from_a_model_not_trained_on_the_dataset_aborts() {
 #[test]
 fn train_on_aborts() {
     let mut w = setup();
+    w.weigh_5_3_2();
+    w.seal().unwrap();
     let (dataset, model, c1) = (w.dataset, w.model, w.c[0].0);
     // Someone else's model cap.
     let registered: ModelRegistered = w
@@ -598,14 +730,13 @@ fn train_on_aborts() {
     assert_abort(result, "model", "EVersionNotFound");
     assert_abort(w.train_on(0), "model", "EZeroShare");
     w.train_on(6_000).unwrap();
-    let curator = w.curator;
-    let (second, _) = create(&mut w.chain, curator, "second").unwrap();
+    let second = w.sealed_dataset("second", 0);
     assert_abort(w.train_on_dataset(second, 5_000), "model", "ESharesTooHigh");
     for n in 0..15 {
-        let (more, _) = create(&mut w.chain, curator, &format!("more-{n}")).unwrap();
+        let more = w.sealed_dataset(&format!("more-{n}"), 1 + n);
         w.train_on_dataset(more, 1).unwrap();
     }
-    let (seventeenth, _) = create(&mut w.chain, curator, "seventeenth").unwrap();
+    let seventeenth = w.sealed_dataset("seventeenth", 16);
     assert_abort(
         w.train_on_dataset(seventeenth, 1),
         "model",
@@ -627,6 +758,7 @@ fn a_dataset_of_another_version_refuses_to_act() {
         "EWrongVersion",
     );
     assert_abort(w.train_on(SHARE_BPS), "version", "EWrongVersion");
+    assert_abort(w.seal(), "version", "EWrongVersion");
     w.chain
         .edit_object(dataset, |d: &mut Dataset| d.version = 0);
     let curator = w.curator;
@@ -650,6 +782,7 @@ fn a_dataset_of_another_version_refuses_to_act() {
 #[test]
 fn distribute_and_claim_touch_the_same_objects_whatever_the_number_of_contributions() {
     fn written_by_distribute_and_claim(w: &mut World) -> (usize, usize) {
+        w.seal().unwrap();
         w.train_on(SHARE_BPS).unwrap();
         w.buy();
         let (model, dataset, buyer) = (w.model, w.dataset, w.buyer);

@@ -4,13 +4,14 @@
 //! Mirrors `move/floe/sources/dataset.move` function by function: the reward-per-weight
 //! accumulator (u128, scale 1e12, the scaled remainder carried between distributions), the
 //! settlement before every weight change and claim, and the same rounding (down, dust left in
-//! the pool). `set_version_for_testing` is `#[test_only]` and has no handler.
+//! the pool), and the seal (no contribution or weight change after it, no `train_on` before
+//! it). `set_version_for_testing` is `#[test_only]` and has no handler.
 
 use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::dataset::{Contribution, ContributionRecord, Dataset, DatasetCap};
 use floe_sdk::move_types::events::{
     ContributionAdded, ContributionClaimed, ContributionWeightSet, DatasetCreated,
-    DatasetRevenueDistributed,
+    DatasetRevenueDistributed, DatasetSealed,
 };
 use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::{self, Balance, ID, MoveString, U256};
@@ -174,6 +175,7 @@ fn create_dataset(
         contributions,
         blobs,
         0,
+        false,
         0,
         0,
         Balance::new(0),
@@ -210,6 +212,9 @@ fn set_weight(
     if move_types::address_of(&cap.dataset_id) != dataset.id {
         return Err(ctx.abort(E_WRONG_CAP));
     }
+    if dataset.sealed {
+        return Err(ctx.abort(E_DATASET_SEALED));
+    }
     if weight > MAX_WEIGHT {
         return Err(ctx.abort(E_WEIGHT_TOO_HIGH));
     }
@@ -239,6 +244,37 @@ fn set_weight(
     Ok(())
 }
 
+/// `seal(dataset: &mut Dataset, cap: &DatasetCap, ctx)`
+fn seal(
+    ctx: &mut CallContext<'_>,
+    mut dataset: Obj<Dataset>,
+    cap: Obj<DatasetCap>,
+) -> Result<(), ExecutionError> {
+    version::assert_current(dataset.version)?;
+    if move_types::address_of(&cap.dataset_id) != dataset.id {
+        return Err(ctx.abort(E_WRONG_CAP));
+    }
+    if dataset.sealed {
+        return Err(ctx.abort(E_DATASET_SEALED));
+    }
+    if dataset.total_weight == 0 {
+        return Err(ctx.abort(E_NO_WEIGHT));
+    }
+    dataset.sealed = true;
+    emit(
+        ctx,
+        "DatasetSealed",
+        &DatasetSealed {
+            dataset_id: move_types::id(dataset.id),
+            contribution_count: dataset.contributions.size,
+            total_weight: dataset.total_weight,
+            curator: move_address(ctx.sender()),
+        },
+    )?;
+    dataset.save(ctx)?;
+    Ok(())
+}
+
 // === Contributors ===
 
 /// `contribute(dataset: &mut Dataset, blob: &Blob, ctx): Contribution`
@@ -251,6 +287,9 @@ fn contribute(
     blob: Obj<Blob>,
 ) -> Result<Returned<Contribution>, ExecutionError> {
     version::assert_current(dataset.version)?;
+    if dataset.sealed {
+        return Err(ctx.abort(E_DATASET_SEALED));
+    }
     if blob.certified_epoch.is_none() {
         return Err(ctx.abort(E_BLOB_NOT_CERTIFIED));
     }
@@ -355,6 +394,9 @@ fn train_on(
     bps: u64,
 ) -> Result<(), ExecutionError> {
     version::assert_current(dataset.version)?;
+    if !dataset.sealed {
+        return Err(ctx.abort(E_DATASET_NOT_SEALED));
+    }
     model_rules::set_dataset_share(ctx, &mut model, &cap, version_number, dataset.id, bps)?;
     model.save(ctx)?;
     Ok(())
@@ -440,6 +482,11 @@ fn weight(
 /// `total_weight(dataset: &Dataset): u64`
 fn total_weight(_ctx: &mut CallContext<'_>, dataset: Obj<Dataset>) -> Result<u64, ExecutionError> {
     Ok(dataset.value.total_weight)
+}
+
+/// `is_sealed(dataset: &Dataset): bool`
+fn is_sealed(_ctx: &mut CallContext<'_>, dataset: Obj<Dataset>) -> Result<bool, ExecutionError> {
+    Ok(dataset.value.sealed)
 }
 
 /// `contribution_count(dataset: &Dataset): u64`

@@ -9,8 +9,19 @@
 /// nothing until the curator, holder of the `DatasetCap`, sets its weight (`set_weight`): only
 /// the curator decides what counts and how much.
 ///
-/// The owner of a model names the datasets a version was trained on and gives each a share of
-/// the model's revenue in basis points (`train_on`, kept in the `Model`: see `floe::model`).
+/// Then the curator seals the dataset (`seal`): from then on no contribution is added and no
+/// weight changes, and only a sealed dataset can be trained on. A model version is trained on a
+/// fixed snapshot of data, and a sealed dataset is that snapshot; new data goes in a new
+/// dataset. Sealing is what makes revenue safe from the curator: a model's payments wait in the
+/// model until someone distributes them, and they are split by the weights at distribution
+/// time, so weights that could still change after a sale would let the curator raise its own
+/// contribution's weight and distribute in one transaction, taking most of every sale since the
+/// last distribution. With the weights final before any model can pay the dataset, every sale
+/// is split by the weights it was sold under, whoever distributes it and whenever.
+///
+/// The owner of a model names the sealed datasets a version was trained on and gives each a
+/// share of the model's revenue in basis points (`train_on`, kept in the `Model`: see
+/// `floe::model`).
 /// Every payment credited to the model then sets those shares aside in the model, and anyone
 /// moves a dataset's share into the dataset (`distribute`, permissionless: a purchase cannot
 /// take a variable number of shared datasets, and any contributor wanting its money calls it).
@@ -20,11 +31,10 @@
 /// `amount * SCALE / total_weight` to `reward_per_weight` (the scaled remainder is carried into
 /// the next distribution, so no FROST is lost to the accumulator), and each contribution's
 /// record keeps the accumulator value it was last settled at. A contribution has earned
-/// `weight * (reward_per_weight - snapshot) / SCALE` since then, rounded down. Every weight
-/// change settles the contribution first (the old weight earns everything distributed until
-/// then), so a new or raised weight earns only from later distributions: no one, the curator
-/// included, can reach revenue that arrived before. `claim` settles and pays the NFT holder
-/// everything owed; a second claim finds nothing owed and aborts `ENothingToClaim`.
+/// `weight * (reward_per_weight - snapshot) / SCALE` since then, rounded down. Weights change
+/// only before the seal, when nothing can have been distributed yet (`distribute` needs a model
+/// trained on the dataset, and `train_on` needs it sealed). `claim` settles and pays the NFT
+/// holder everything owed; a second claim finds nothing owed and aborts `ENothingToClaim`.
 ///
 /// Rounding: each settlement rounds down, so contributors together never take more than was
 /// distributed; the dust (less than 1 FROST per contribution per settlement) stays in the
@@ -53,7 +63,7 @@ const ENameTooLong: u64 = 1;
 /// The description may be at most 4096 bytes.
 const EDescriptionTooLong: u64 = 2;
 /// The `DatasetCap` belongs to another dataset.
-/// Only the dataset's curator sets weights: use the DatasetCap of this dataset.
+/// Only the dataset's curator sets weights and seals it: use the DatasetCap of this dataset.
 const EWrongCap: u64 = 3;
 /// The contributed `Blob` is not certified.
 /// Store the file first (floe store) and contribute its certified Blob object.
@@ -75,8 +85,17 @@ const EWrongDataset: u64 = 8;
 /// Claim again after more revenue reached the dataset: floe dataset claim --model MODEL distributes a model's share first.
 const ENothingToClaim: u64 = 9;
 /// The model does not share its revenue with this dataset.
-/// Distribute from a model trained on the dataset (floe model train-on names one).
+/// Distribute from a model trained on the dataset (floe dataset train-on names one).
 const ENotTrainedOn: u64 = 10;
+/// The dataset is sealed: its contributions and weights are final.
+/// Put new data or other weights in a new dataset (floe dataset create) and seal that one.
+const EDatasetSealed: u64 = 11;
+/// The dataset is not sealed yet, so its weights could still change after a sale.
+/// Ask its curator to set the weights and seal it (floe dataset seal), then train on it.
+const EDatasetNotSealed: u64 = 12;
+/// No contribution of the dataset has a weight, so revenue paid to it could never be claimed.
+/// Set at least one contribution's weight (floe dataset weight), then seal.
+const ENoWeight: u64 = 13;
 
 // === Constants ===
 
@@ -93,7 +112,7 @@ const SCALE: u128 = 1_000_000_000_000;
 // === Objects ===
 
 /// A dataset: its contributions' weights and the revenue distributed to them. Shared;
-/// weights change only with its `DatasetCap`.
+/// weights change only with its `DatasetCap`, and only until it is sealed.
 public struct Dataset has key {
     id: UID,
     /// Version of the package that last migrated this object (`floe::version`).
@@ -108,6 +127,8 @@ public struct Dataset has key {
     blobs: Table<ID, ID>,
     /// Sum of all contributions' weights.
     total_weight: u64,
+    /// Set once by `seal`: no contribution or weight changes after, and models may train on it.
+    sealed: bool,
     /// WAL (FROST) distributed per unit of weight since creation, times `SCALE`.
     reward_per_weight: u128,
     /// Scaled remainder of the last distribution (below `total_weight` then), carried into the
@@ -176,6 +197,7 @@ public fun create_dataset(name: String, description: String, ctx: &mut TxContext
         contributions,
         blobs,
         total_weight: 0,
+        sealed: false,
         reward_per_weight: 0,
         carry: 0,
         pool: balance::zero(),
@@ -187,10 +209,11 @@ public fun create_dataset(name: String, description: String, ctx: &mut TxContext
     cap
 }
 
-/// Sets the weight of contribution `contribution_id` (0 to `MAX_WEIGHT`; 0 retires it). What
-/// the old weight earned is settled first, so the new weight counts only for revenue
-/// distributed from now on.
-/// Emits `ContributionWeightSet`. Aborts `EWrongCap`, `EWeightTooHigh`, `EUnknownContribution`.
+/// Sets the weight of contribution `contribution_id` (0 to `MAX_WEIGHT`; 0 retires it) while
+/// the dataset is not sealed. What the old weight earned is settled first (nothing, as no
+/// model can pay an unsealed dataset; the settlement keeps the accounting exact regardless).
+/// Emits `ContributionWeightSet`. Aborts `EWrongCap`, `EDatasetSealed`, `EWeightTooHigh`,
+/// `EUnknownContribution`.
 public fun set_weight(
     dataset: &mut Dataset,
     cap: &DatasetCap,
@@ -200,6 +223,7 @@ public fun set_weight(
 ) {
     version::assert_current(dataset.version);
     assert!(cap.dataset_id == object::id(dataset), EWrongCap);
+    assert!(!dataset.sealed, EDatasetSealed);
     assert!(weight <= MAX_WEIGHT, EWeightTooHigh);
     assert!(dataset.contributions.contains(contribution_id), EUnknownContribution);
     let reward_per_weight = dataset.reward_per_weight;
@@ -218,14 +242,34 @@ public fun set_weight(
     );
 }
 
+/// Seals the dataset: its contributions and their weights are final from now on, and models
+/// may name it as trained on (`train_on`). Sealing cannot be undone; new data goes in a new
+/// dataset.
+/// Emits `DatasetSealed`. Aborts `EWrongCap`, `EDatasetSealed` (sealed already), `ENoWeight`.
+public fun seal(dataset: &mut Dataset, cap: &DatasetCap, ctx: &TxContext) {
+    version::assert_current(dataset.version);
+    assert!(cap.dataset_id == object::id(dataset), EWrongCap);
+    assert!(!dataset.sealed, EDatasetSealed);
+    assert!(dataset.total_weight > 0, ENoWeight);
+    dataset.sealed = true;
+    events::emit_dataset_sealed(
+        object::id(dataset),
+        dataset.contributions.length(),
+        dataset.total_weight,
+        ctx.sender(),
+    );
+}
+
 // === Contributors ===
 
-/// Contributes `blob`, a certified `Blob` object the sender owns, to the dataset. Returns the
-/// `Contribution` NFT for the transaction to place; its weight is 0 until the curator sets
-/// one.
-/// Emits `ContributionAdded`. Aborts `EBlobNotCertified`, `EAlreadyContributed`.
+/// Contributes `blob`, a certified `Blob` object the sender owns, to the dataset while it is
+/// not sealed. Returns the `Contribution` NFT for the transaction to place; its weight is 0
+/// until the curator sets one.
+/// Emits `ContributionAdded`. Aborts `EDatasetSealed`, `EBlobNotCertified`,
+/// `EAlreadyContributed`.
 public fun contribute(dataset: &mut Dataset, blob: &Blob, ctx: &mut TxContext): Contribution {
     version::assert_current(dataset.version);
+    assert!(!dataset.sealed, EDatasetSealed);
     assert!(blob.is_blob_certified(), EBlobNotCertified);
     let blob_object_id = object::id(blob);
     assert!(!dataset.blobs.contains(blob_object_id), EAlreadyContributed);
@@ -281,12 +325,14 @@ public fun claim(
 
 // === Models ===
 
-/// The owner of `model` (holder of its cap) names `dataset` as trained on by version
-/// `version_number`, with `bps` basis points of the model's revenue. Naming it again changes
-/// the share: up at any time, down only while the model has earned nothing (see
+/// The owner of `model` (holder of its cap) names `dataset`, which must be sealed, as trained
+/// on by version `version_number`, with `bps` basis points of the model's revenue. Naming it
+/// again changes the share: up at any time, down only while the model has earned nothing (see
 /// `floe::model`). Taking the `Dataset` proves it exists, so no share is set aside for an
-/// object no one could distribute to.
-/// Emits `ModelDatasetShareSet`. Aborts `model::EWrongCap`, `model::EVersionNotFound`,
+/// object no one could distribute to; requiring the seal makes its weights final before the
+/// model's first payment reaches it.
+/// Emits `ModelDatasetShareSet`. Aborts `EDatasetNotSealed`, `model::EWrongCap`,
+/// `model::EVersionNotFound`,
 /// `model::EZeroShare`, `model::EShareLowered`, `model::ESharesTooHigh`,
 /// `model::ETooManyDatasets`.
 public fun train_on(
@@ -298,12 +344,13 @@ public fun train_on(
     ctx: &TxContext,
 ) {
     version::assert_current(dataset.version);
+    assert!(dataset.sealed, EDatasetNotSealed);
     model.set_dataset_share(cap, version_number, object::id(dataset), bps, ctx);
 }
 
 /// Moves what `model` set aside for the dataset into it, spread over the contributions by
-/// weight. Anyone may call it. While the dataset's total weight is 0 nothing moves (the share
-/// waits in the model). Returns the amount distributed.
+/// weight. Anyone may call it. A sealed dataset's total weight is never 0 (`seal` requires a
+/// weight), so whatever the model set aside moves. Returns the amount distributed.
 /// Emits `DatasetRevenueDistributed` when something moves. Aborts `ENotTrainedOn`.
 public fun distribute(model: &mut Model, dataset: &mut Dataset, ctx: &TxContext): u64 {
     version::assert_current(model.object_version());
@@ -349,6 +396,9 @@ public fun weight(dataset: &Dataset, contribution_id: ID): u64 {
 
 /// The sum of the contributions' weights.
 public fun total_weight(dataset: &Dataset): u64 { dataset.total_weight }
+
+/// Whether the curator sealed the dataset (contributions and weights final).
+public fun is_sealed(dataset: &Dataset): bool { dataset.sealed }
 
 /// How many contributions the dataset has (weighted or not).
 public fun contribution_count(dataset: &Dataset): u64 { dataset.contributions.length() }
