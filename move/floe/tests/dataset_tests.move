@@ -1,13 +1,18 @@
 /// Datasets and contributor revenue share (`floe::dataset`, the share rules of `floe::model`):
 /// one test per abort path, and an attacker's test per rule that moves value (claiming twice,
-/// claiming with another dataset's NFT, a curator inflating a weight after revenue arrived, a
-/// model owner lowering a share after sales, rounding dust).
+/// claiming with another dataset's NFT, a curator raising a weight after a sale and before its
+/// distribution, a model owner lowering a share after sales, rounding dust).
 #[test_only]
 module floe::dataset_tests;
 
 use floe::blob::{Blob, BlobRegistry};
 use floe::dataset::{Self, Contribution, Dataset, DatasetCap};
-use floe::events::{ContributionClaimed, DatasetRevenueAccrued, DatasetRevenueDistributed};
+use floe::events::{
+    ContributionClaimed,
+    DatasetRevenueAccrued,
+    DatasetRevenueDistributed,
+    DatasetSealed
+};
 use floe::floe_test_utils as tu;
 use floe::license::{Self, License, LicenseOffer};
 use floe::model::{Self, Model, ModelCap};
@@ -146,6 +151,31 @@ fun weigh_5_3_2(scenario: &mut Scenario, w: &World) {
     set_weight(scenario, w.dataset_id, w.k3, 2);
 }
 
+/// CURATOR seals the dataset.
+fun seal(scenario: &mut Scenario, dataset_id: ID) {
+    scenario.next_tx(CURATOR);
+    let mut d = scenario.take_shared_by_id<Dataset>(dataset_id);
+    let cap = scenario.take_from_sender<DatasetCap>();
+    d.seal(&cap, scenario.ctx());
+    scenario.return_to_sender(cap);
+    ts::return_shared(d);
+}
+
+/// Weights 5, 3, 2 for C1, C2, C3, then the seal.
+fun weigh_5_3_2_and_seal(scenario: &mut Scenario, w: &World) {
+    weigh_5_3_2(scenario, w);
+    seal(scenario, w.dataset_id);
+}
+
+/// Another dataset of CURATOR's with one contribution by C1 at weight 1, sealed.
+fun sealed_dataset(scenario: &mut Scenario): ID {
+    let id = create(scenario, CURATOR);
+    let k = contribute(scenario, id, C1);
+    set_weight(scenario, id, k, 1);
+    seal(scenario, id);
+    id
+}
+
 /// SELLER names the dataset with `bps` for version 1.
 fun train_on(scenario: &mut Scenario, w: &World, dataset_id: ID, bps: u64) {
     scenario.next_tx(SELLER);
@@ -236,7 +266,7 @@ fun finish(scenario: Scenario, clock: Clock) {
 #[test]
 fun a_purchase_reaches_three_contributors_in_proportion() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     let accrued = event::events_by_type<DatasetRevenueAccrued>();
@@ -279,7 +309,7 @@ fun a_purchase_reaches_three_contributors_in_proportion() {
 #[test]
 fun revenue_keeps_accruing_and_claims_collect_it_later() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     buy(&mut scenario, &clock, &w);
@@ -296,7 +326,7 @@ fun revenue_keeps_accruing_and_claims_collect_it_later() {
 #[test, expected_failure(abort_code = floe::dataset::ENothingToClaim)]
 fun claiming_twice_pays_nothing_the_second_time() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     let _ = distribute(&mut scenario, &w, w.dataset_id, C1);
@@ -311,7 +341,7 @@ fun claiming_twice_pays_nothing_the_second_time() {
 #[test, expected_failure(abort_code = floe::dataset::EWrongDataset)]
 fun claiming_with_another_datasets_contribution_aborts() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     let _ = distribute(&mut scenario, &w, w.dataset_id, C1);
@@ -327,51 +357,41 @@ fun claiming_with_another_datasets_contribution_aborts() {
     finish(scenario, clock);
 }
 
-/// The curator (here also C3) raises C3's weight after revenue was distributed: the old
-/// weight is settled first, so C3 gets only what its weight 2 earned, C1 and C2 lose nothing,
-/// and the raised weight counts only for the next sale.
-#[test]
-fun a_curator_raising_a_weight_after_revenue_arrived_takes_none_of_it() {
+/// The front-run: the curator (here also C3, weight 2 of 10) waits for a sale and, before
+/// anyone distributes it, raises C3's weight to take most of it at distribution. The dataset
+/// was sealed before the model could pay it: refused (in one transaction with `distribute`, the
+/// whole transaction fails).
+#[test, expected_failure(abort_code = floe::dataset::EDatasetSealed)]
+fun a_curator_raising_a_weight_after_a_sale_before_distribution_aborts() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
-    let _ = distribute(&mut scenario, &w, w.dataset_id, BUYER);
     set_weight(&mut scenario, w.dataset_id, w.k3, 1_000_000);
-    assert_eq!(claimable(&mut scenario, w.dataset_id, w.k3), 38_000_000);
-    assert_eq!(claim(&mut scenario, w.dataset_id, C1, w.k1), 95_000_000);
-    assert_eq!(claim(&mut scenario, w.dataset_id, C2, w.k2), 57_000_000);
-    assert_eq!(claim(&mut scenario, w.dataset_id, C3, w.k3), 38_000_000);
-    // The next sale splits 5 : 3 : 1 000 000.
-    buy(&mut scenario, &clock, &w);
-    let _ = distribute(&mut scenario, &w, w.dataset_id, BUYER);
-    // 190 000 000 * 5 / 1 000 008 = 949.99..., * 3 = 569.99..., * 1 000 000 = 189 998 480.01...
-    assert_eq!(claim(&mut scenario, w.dataset_id, C1, w.k1), 949);
-    assert_eq!(claim(&mut scenario, w.dataset_id, C2, w.k2), 569);
-    assert_eq!(claim(&mut scenario, w.dataset_id, C3, w.k3), 189_998_480);
-    scenario.next_tx(CURATOR);
-    let d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
-    // Dust left in the pool: 190 000 000 - 949 - 569 - 189 998 480.
-    assert_eq!(d.pool_value(), 2);
-    ts::return_shared(d);
+    let _ = distribute(&mut scenario, &w, w.dataset_id, CURATOR);
     finish(scenario, clock);
 }
 
-/// A weight set to 0 retires a contribution: it keeps what it earned, earns nothing later.
+/// What the front-run was after: sales made before a distribution are split by the weights
+/// they were sold under (the sealed 5 : 3 : 2), whoever distributes them and whenever.
 #[test]
-fun a_retired_contribution_keeps_what_it_earned() {
+fun sales_are_split_by_the_weights_they_were_sold_under() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
-    let _ = distribute(&mut scenario, &w, w.dataset_id, BUYER);
-    set_weight(&mut scenario, w.dataset_id, w.k1, 0);
     buy(&mut scenario, &clock, &w);
-    let _ = distribute(&mut scenario, &w, w.dataset_id, BUYER);
-    assert_eq!(claim(&mut scenario, w.dataset_id, C1, w.k1), 95_000_000);
-    // The second sale splits 3 : 2.
-    assert_eq!(claim(&mut scenario, w.dataset_id, C2, w.k2), 57_000_000 + 114_000_000);
-    assert_eq!(claim(&mut scenario, w.dataset_id, C3, w.k3), 38_000_000 + 76_000_000);
+    // The curator distributes: nothing it can do first changes the split.
+    assert_eq!(distribute(&mut scenario, &w, w.dataset_id, CURATOR), 2 * DATASET_PART);
+    assert_eq!(claim(&mut scenario, w.dataset_id, C1, w.k1), 2 * 95_000_000);
+    assert_eq!(claim(&mut scenario, w.dataset_id, C2, w.k2), 2 * 57_000_000);
+    assert_eq!(claim(&mut scenario, w.dataset_id, C3, w.k3), 2 * 38_000_000);
+    scenario.next_tx(CURATOR);
+    let d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
+    assert_eq!(d.weight(w.k3), 2);
+    assert_eq!(d.total_weight(), 10);
+    assert_eq!(d.pool_value(), 0);
+    ts::return_shared(d);
     finish(scenario, clock);
 }
 
@@ -379,7 +399,7 @@ fun a_retired_contribution_keeps_what_it_earned() {
 #[test, expected_failure(abort_code = floe::model::EShareLowered)]
 fun the_owner_cannot_lower_a_share_after_sales() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     train_on(&mut scenario, &w, w.dataset_id, 1);
@@ -390,7 +410,7 @@ fun the_owner_cannot_lower_a_share_after_sales() {
 #[test]
 fun a_share_is_lowered_before_sales_and_raised_after() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, 5_000);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
@@ -409,6 +429,7 @@ fun rounding_dust_stays_in_the_pool() {
     set_weight(&mut scenario, w.dataset_id, w.k1, 1);
     set_weight(&mut scenario, w.dataset_id, w.k2, 1);
     set_weight(&mut scenario, w.dataset_id, w.k3, 1);
+    seal(&mut scenario, w.dataset_id);
     train_on(&mut scenario, &w, w.dataset_id, 10_000);
     // Reprice to 200 FROST: fee 10, the dataset gets 190.
     scenario.next_tx(SELLER);
@@ -437,17 +458,19 @@ fun rounding_dust_stays_in_the_pool() {
     finish(scenario, clock);
 }
 
-/// While no contribution has weight, distributing moves nothing: the share waits in the model.
+/// Sealing fixes the contributions and weights and emits `DatasetSealed`.
 #[test]
-fun distributing_to_a_dataset_without_weight_moves_nothing() {
+fun sealing_fixes_the_weights() {
     let (mut scenario, clock, w) = setup();
-    train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
-    buy(&mut scenario, &clock, &w);
-    assert_eq!(distribute(&mut scenario, &w, w.dataset_id, C1), 0);
-    scenario.next_tx(SELLER);
-    let m = scenario.take_shared_by_id<Model>(w.model_id);
-    assert_eq!(m.dataset_share_pending(w.dataset_id), DATASET_PART);
-    ts::return_shared(m);
+    weigh_5_3_2(&mut scenario, &w);
+    seal(&mut scenario, w.dataset_id);
+    assert_eq!(event::events_by_type<DatasetSealed>().length(), 1);
+    scenario.next_tx(CURATOR);
+    let d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
+    assert!(d.is_sealed());
+    assert_eq!(d.total_weight(), 10);
+    assert_eq!(d.contribution_count(), 3);
+    ts::return_shared(d);
     finish(scenario, clock);
 }
 
@@ -560,6 +583,55 @@ fun weight_of_an_unknown_contribution_aborts() {
     finish(scenario, clock);
 }
 
+/// Nothing weighted: revenue paid to the dataset could never be claimed.
+#[test, expected_failure(abort_code = floe::dataset::ENoWeight)]
+fun sealing_an_unweighted_dataset_aborts() {
+    let (mut scenario, clock, w) = setup();
+    seal(&mut scenario, w.dataset_id);
+    finish(scenario, clock);
+}
+
+/// C1 seals the dataset with the cap of a dataset it curates: refused.
+#[test, expected_failure(abort_code = floe::dataset::EWrongCap)]
+fun sealing_with_another_datasets_cap_aborts() {
+    let (mut scenario, clock, w) = setup();
+    weigh_5_3_2(&mut scenario, &w);
+    let _ = create(&mut scenario, C1);
+    scenario.next_tx(C1);
+    let mut d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
+    let cap = scenario.take_from_sender<DatasetCap>();
+    d.seal(&cap, scenario.ctx());
+    scenario.return_to_sender(cap);
+    ts::return_shared(d);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = floe::dataset::EDatasetSealed)]
+fun sealing_twice_aborts() {
+    let (mut scenario, clock, w) = setup();
+    weigh_5_3_2_and_seal(&mut scenario, &w);
+    seal(&mut scenario, w.dataset_id);
+    finish(scenario, clock);
+}
+
+/// New data after the seal goes in a new dataset.
+#[test, expected_failure(abort_code = floe::dataset::EDatasetSealed)]
+fun contributing_to_a_sealed_dataset_aborts() {
+    let (mut scenario, clock, w) = setup();
+    weigh_5_3_2_and_seal(&mut scenario, &w);
+    let _ = contribute(&mut scenario, w.dataset_id, BUYER);
+    finish(scenario, clock);
+}
+
+/// Weights could still change, so a model may not pay the dataset yet.
+#[test, expected_failure(abort_code = floe::dataset::EDatasetNotSealed)]
+fun training_on_an_unsealed_dataset_aborts() {
+    let (mut scenario, clock, w) = setup();
+    weigh_5_3_2(&mut scenario, &w);
+    train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
+    finish(scenario, clock);
+}
+
 #[test, expected_failure(abort_code = floe::dataset::ENotTrainedOn)]
 fun distributing_from_a_model_not_trained_on_the_dataset_aborts() {
     let (mut scenario, clock, w) = setup();
@@ -572,6 +644,7 @@ fun distributing_from_a_model_not_trained_on_the_dataset_aborts() {
 #[test, expected_failure(abort_code = floe::model::EWrongCap)]
 fun training_on_with_another_models_cap_aborts() {
     let (mut scenario, clock, w) = setup();
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     scenario.next_tx(C1);
     let other = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
     let d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
@@ -586,6 +659,7 @@ fun training_on_with_another_models_cap_aborts() {
 #[test, expected_failure(abort_code = floe::model::EVersionNotFound)]
 fun training_on_with_an_unknown_version_aborts() {
     let (mut scenario, clock, w) = setup();
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     scenario.next_tx(SELLER);
     let d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
     let mut m = scenario.take_shared_by_id<Model>(w.model_id);
@@ -600,6 +674,7 @@ fun training_on_with_an_unknown_version_aborts() {
 #[test, expected_failure(abort_code = floe::model::EZeroShare)]
 fun a_share_of_zero_aborts() {
     let (mut scenario, clock, w) = setup();
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, 0);
     finish(scenario, clock);
 }
@@ -608,7 +683,8 @@ fun a_share_of_zero_aborts() {
 #[test, expected_failure(abort_code = floe::model::ESharesTooHigh)]
 fun shares_above_all_the_revenue_abort() {
     let (mut scenario, clock, w) = setup();
-    let other = create(&mut scenario, CURATOR);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
+    let other = sealed_dataset(&mut scenario);
     train_on(&mut scenario, &w, w.dataset_id, 6_000);
     train_on(&mut scenario, &w, other, 5_000);
     finish(scenario, clock);
@@ -619,7 +695,7 @@ fun a_seventeenth_dataset_aborts() {
     let (mut scenario, clock, w) = setup();
     let mut i = 0;
     while (i < 17) {
-        let id = create(&mut scenario, CURATOR);
+        let id = sealed_dataset(&mut scenario);
         train_on(&mut scenario, &w, id, 1);
         i = i + 1;
     };
@@ -659,7 +735,7 @@ fun weighting_in_a_dataset_of_another_version_aborts() {
 #[test, expected_failure(abort_code = floe::version::EWrongVersion)]
 fun claiming_from_a_dataset_of_another_version_aborts() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     let _ = distribute(&mut scenario, &w, w.dataset_id, C1);
@@ -688,7 +764,7 @@ fun training_on_a_dataset_of_another_version_aborts() {
 #[test, expected_failure(abort_code = floe::version::EWrongVersion)]
 fun distributing_from_a_model_of_another_version_aborts() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     scenario.next_tx(SELLER);
@@ -704,7 +780,7 @@ fun distributing_from_a_model_of_another_version_aborts() {
 #[test, expected_failure(abort_code = floe::version::EWrongVersion)]
 fun distributing_to_a_dataset_of_another_version_aborts() {
     let (mut scenario, clock, w) = setup();
-    weigh_5_3_2(&mut scenario, &w);
+    weigh_5_3_2_and_seal(&mut scenario, &w);
     train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
     buy(&mut scenario, &clock, &w);
     scenario.next_tx(C1);
@@ -714,6 +790,19 @@ fun distributing_to_a_dataset_of_another_version_aborts() {
         ts::return_shared(d);
     };
     let _ = distribute(&mut scenario, &w, w.dataset_id, C1);
+    finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun sealing_a_dataset_of_another_version_aborts() {
+    let (mut scenario, clock, w) = setup();
+    weigh_5_3_2(&mut scenario, &w);
+    {
+        let mut d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
+        d.set_version_for_testing(2);
+        ts::return_shared(d);
+    };
+    seal(&mut scenario, w.dataset_id);
     finish(scenario, clock);
 }
 
