@@ -500,6 +500,27 @@ table! {
         updated_checkpoint: Int Set,
     }
 
+    /// Model services (`floe::service`): terms as last set, calls taken and answered, what the
+    /// calls paid (`paid`, fee included), burned and the owner withdrew. The revenue held is
+    /// `paid - fee_burned - withdrawn`.
+    SERVICES = services: ServiceRow, key 1, merge {
+        service_id: Text Keep,
+        cap_id: Text Keep,
+        model_id: Text Keep,
+        model_version: Int Keep,
+        owner: Text Keep,
+        provider: Text Set,
+        price_per_call: Num Set,
+        paused: Bool Set,
+        calls: Int Add,
+        responses: Int Add,
+        paid: Num Add,
+        fee_burned: Num Add,
+        withdrawn: Num Add,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
     /// Challenges per epoch they were issued in, counted at ingest by what became of them, and
     /// the latest deadline among them (so the series knows when none can still be pending).
     CHALLENGE_EPOCHS = challenge_epochs: ChallengeEpochRow, key 1, merge {
@@ -543,6 +564,7 @@ pub static ALL: &[&Table] = &[
     &SHARED_BLOB_FUNDERS,
     &COMPUTE_PROVIDERS,
     &COMPUTE_JOBS,
+    &SERVICES,
     &DATASETS,
     &CONTRIBUTIONS,
     &DATASET_SHARES,

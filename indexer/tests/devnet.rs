@@ -2437,3 +2437,141 @@ async fn datasets_and_contributions_follow_the_chain() {
     drop(indexer);
     devnet.shutdown().await;
 }
+
+/// Model services (`/v1/services`) against the chain: a seller's two services of one model, a
+/// caller's two-call chain in one transaction, one call answered, one service's revenue
+/// withdrawn. Every field equals the `ModelService` objects and the events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_follow_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DevnetConfig {
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: dir.path().to_owned(),
+        checkpoint_interval_ms: 20,
+        ..DevnetConfig::default()
+    };
+    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
+    let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
+    let devnet = Devnet::start_floe(config).await.unwrap();
+    let network_file = devnet.network_config_path();
+    let network = NetworkConfig::from_file(&network_file).unwrap();
+    let db = TestDb::new("services").await;
+    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
+    let faucet = network.faucet_url.clone().unwrap();
+    let mut keys = Keystore::default();
+    let accounts: Vec<Address> = (0..3).map(|_| keys.generate()).collect();
+    let mut clients = Vec::new();
+    for &account in &accounts {
+        floe_sdk::faucet::request_gas(&faucet, account)
+            .await
+            .unwrap();
+        request_wal(&faucet, account, 100 * WAL).await;
+        clients.push(
+            Floe::connect(&network, keys.key(&account).unwrap().clone())
+                .await
+                .unwrap(),
+        );
+    }
+    let (seller, caller, provider) = (accounts[0], accounts[1], accounts[2]);
+    let epoch = clients[0].system().await.unwrap().epoch;
+    let (nodes, _) = memory_nodes(&mut clients[0], &operators, epoch).await;
+    let weights: Vec<u8> = (0..2_000u32).map(|i| (i * 3 + 1) as u8).collect();
+    let stored = clients[0]
+        .store_blob(&nodes, &weights, 2, false)
+        .await
+        .unwrap();
+    let model = clients[0].register_model("served", "").await.unwrap();
+    clients[0]
+        .publish_version(
+            model.model,
+            model.cap,
+            stored.blob_object,
+            "onnx-mlp",
+            &[1; 32],
+            &[],
+        )
+        .await
+        .unwrap();
+    let prices = [3 * WAL, 5 * WAL];
+    let mut services = Vec::new();
+    for price in prices {
+        services.push(
+            clients[0]
+                .create_service(model.model.id, model.cap, 1, provider, price)
+                .await
+                .unwrap(),
+        );
+    }
+    let chain = floe_sdk::service::ServiceChain::first(services[0].service, prices[0])
+        .then(services[1].service, prices[1]);
+    let called = clients[1].call_chain(&chain, b"input").await.unwrap();
+    assert_eq!(called.len(), 2);
+    clients[2]
+        .respond_call(services[0].service, 0, [5; 32], &[6; 32])
+        .await
+        .unwrap();
+    let withdrawn = clients[0]
+        .withdraw_service_revenue(services[0].service, services[0].cap)
+        .await
+        .unwrap();
+
+    let height = clients[0]
+        .client
+        .service_info()
+        .await
+        .unwrap()
+        .checkpoint_height();
+    wait_for_checkpoint(indexer.addr, height, Duration::from_secs(60)).await;
+    let listed = get_json(indexer.addr, "/v1/services?limit=1").await;
+    let cursor = listed["next_cursor"].as_str().unwrap().to_owned();
+    let rest = get_json(indexer.addr, &format!("/v1/services?cursor={cursor}")).await;
+    let mut items: Vec<Value> = listed["items"].as_array().unwrap().clone();
+    items.extend(rest["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(items.len(), 2);
+    for (i, s) in services.iter().enumerate() {
+        let chain = clients[0].model_service(s.service).await.unwrap();
+        let item = items
+            .iter()
+            .find(|item| item["service_id"] == s.service.to_string())
+            .unwrap();
+        let one = get_json(indexer.addr, &format!("/v1/services/{}", s.service)).await;
+        assert_eq!(&one["item"], item);
+        let fee = prices[i] * 500 / 10_000;
+        let taken = if i == 0 { withdrawn } else { 0 };
+        assert_eq!(chain.revenue.value, prices[i] - fee - taken);
+        assert_eq!(
+            item,
+            &json!({
+                "service_id": s.service.to_string(),
+                "cap_id": s.cap.to_string(),
+                "model_id": model.model.id.to_string(),
+                "model_version": 1,
+                "owner": seller.to_string(),
+                "provider": provider.to_string(),
+                "price_per_call": chain.price_per_call,
+                "paused": chain.paused,
+                "calls": chain.calls,
+                "responses": u64::from(i == 0),
+                "paid": prices[i],
+                "fee_burned": fee,
+                "withdrawn": taken,
+                "revenue": chain.revenue.value,
+                "created_checkpoint": item["created_checkpoint"],
+                "updated_checkpoint": item["updated_checkpoint"],
+            })
+        );
+        nulls_only("service", item, &[]);
+    }
+    let by_provider = get_json(indexer.addr, &format!("/v1/services?provider={provider}")).await;
+    assert_eq!(by_provider["items"].as_array().unwrap().len(), 2);
+    let by_other = get_json(indexer.addr, &format!("/v1/services?provider={caller}")).await;
+    assert!(by_other["items"].as_array().unwrap().is_empty());
+    let (status, _, body) = get(indexer.addr, &format!("/v1/services/{caller}")).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, kind, body) = get(indexer.addr, "/v1/services/not-an-id").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(kind.contains("problem+json"), "{kind}");
+    drop(indexer);
+    devnet.shutdown().await;
+}

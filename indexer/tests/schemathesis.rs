@@ -163,6 +163,14 @@ const EXTRA_ROWS: &[&str] = &[
      1000 * i, 5000, 1000, 4000, i, i \
      FROM generate_series(1, 3) i, \
      LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
+    // Model services of real models, served by compute providers' operators, one paused.
+    "INSERT INTO services SELECT '0x' || lpad('5e' || to_hex(i), 64, '0'), \
+     '0x' || lpad('5c' || to_hex(i), 64, '0'), m.model_id, 1, b.owner, \
+     '0x' || lpad('e' || to_hex(i), 64, '0'), 1000000000 * i, i = 2, 3 * i, 2 * i, \
+     3000000000 * i * i, 150000000 * i * i, 1000000 * i, i, i + 1 \
+     FROM generate_series(1::bigint, 4) i, \
+     LATERAL (SELECT owner FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b, \
+     LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
 ];
 
 /// A TOML array of the first values `sql` returns (as text), for a dictionary.
@@ -203,6 +211,7 @@ async fn config(db: &TestDb) -> String {
     let shared_blobs = values(db, "SELECT shared_blob_id FROM shared_blobs ORDER BY 1").await;
     let providers = values(db, "SELECT provider_id FROM compute_providers ORDER BY 1").await;
     let jobs = values(db, "SELECT job_id FROM compute_jobs ORDER BY 1").await;
+    let services = values(db, "SELECT service_id FROM services ORDER BY 1").await;
     let operators = values(
         db,
         "(SELECT operator FROM compute_providers ORDER BY 1) UNION ALL \
@@ -244,6 +253,7 @@ searches = {{ values = {searches} }}
 shared_blobs = {{ values = {shared_blobs} }}
 providers = {{ values = {providers} }}
 jobs = {{ values = {jobs} }}
+services = {{ values = {services} }}
 operators = {{ values = {operators} }}
 datasets = {{ values = {datasets} }}
 contributions = {{ values = {contributions} }}
@@ -258,6 +268,7 @@ contributions = {{ values = {contributions} }}
 "query.blob_id" = {{ dictionary = "blob_ids", probability = 0.5 }}
 "query.q" = {{ dictionary = "searches", probability = 0.5 }}
 "query.operator" = {{ dictionary = "operators", probability = 0.5 }}
+"query.provider" = {{ dictionary = "operators", probability = 0.5 }}
 "query.curator" = {{ dictionary = "addresses", probability = 0.5 }}
 "query.contributor" = {{ dictionary = "addresses", probability = 0.5 }}
 "query.dataset_id" = {{ dictionary = "datasets", probability = 0.5 }}
@@ -298,6 +309,10 @@ parameters = {{ "path.id" = {{ dictionary = "shared_blobs", probability = 0.5 }}
 [[operations]]
 include-path = "/v1/compute/providers/{{id}}"
 parameters = {{ "path.id" = {{ dictionary = "providers", probability = 0.5 }} }}
+
+[[operations]]
+include-path = "/v1/services/{{id}}"
+parameters = {{ "path.id" = {{ dictionary = "services", probability = 0.5 }} }}
 
 [[operations]]
 include-path = "/v1/compute/jobs/{{id}}"

@@ -269,6 +269,15 @@ static COMPUTE_JOBS: ListSpec = ListSpec {
         Filter::new("model_id", Param::Id, "model ID"),
     ],
 };
+static SERVICES: ListSpec = ListSpec {
+    resource: &<Service as Resource>::INFO,
+    key: &[("service_id", Param::Id)],
+    filters: &[
+        Filter::new("model_id", Param::Id, "model ID"),
+        Filter::new("provider", Param::Id, "the provider's account address"),
+        Filter::new("owner", Param::Id, "who created the service"),
+    ],
+};
 
 /// Builds a parameter's schema (a function: schemas are built at run time, not in statics).
 type SchemaFn = fn() -> utoipa::openapi::Schema;
@@ -538,6 +547,20 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         path: "/v1/compute/jobs",
         id: None,
         list: Some(&COMPUTE_JOBS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/services",
+        id: None,
+        list: Some(&SERVICES),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/services/{id}",
+        id: Some((Param::Id, "service ID")),
+        list: None,
         series: None,
         required: &[],
     },
@@ -874,6 +897,13 @@ list_route!(
     "Compute providers by provider ID."
 );
 list_route!(
+    services,
+    "/v1/services",
+    SERVICES,
+    Service,
+    "Model services (paid calls) by service ID."
+);
+list_route!(
     compute_jobs,
     "/v1/compute/jobs",
     COMPUTE_JOBS,
@@ -980,6 +1010,15 @@ one_route!(
     Param::Id,
     "compute provider",
     "One compute provider."
+);
+one_route!(
+    service,
+    "/v1/services/{id}",
+    Service,
+    "service_id",
+    Param::Id,
+    "service",
+    "One model service."
 );
 one_route!(
     compute_job,
@@ -1356,6 +1395,8 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(compute_provider))
         .routes(routes!(compute_jobs))
         .routes(routes!(compute_job))
+        .routes(routes!(services))
+        .routes(routes!(service))
         .routes(routes!(stats::supply))
         .routes(routes!(stats::revenue))
         .routes(routes!(stats::challenges))
@@ -1461,7 +1502,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 28);
+        assert_eq!(lists, 29);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()

@@ -518,6 +518,36 @@ resource! {
         updated_checkpoint: Option<i64>,
     }
 
+    /// A model service (`floe::service`): calls of a model version sold at a price per call.
+    Service from "services" {
+        service_id: String,
+        /// Its `ServiceCap`.
+        cap_id: Option<String>,
+        model_id: Option<String>,
+        model_version: Option<i64>,
+        /// Who created it (the model's owner then).
+        owner: Option<String>,
+        /// The account that serves and alone answers its calls.
+        provider: Option<String>,
+        /// WAL each call pays.
+        price_per_call: Option<Amount>,
+        paused: Option<bool>,
+        /// Calls taken.
+        calls: Option<i64>,
+        /// Calls answered.
+        responses: Option<i64>,
+        /// What the calls paid, fees included.
+        paid: Option<Amount>,
+        /// Protocol fees burned from them.
+        fee_burned: Option<Amount>,
+        /// Revenue the owner withdrew.
+        withdrawn: Option<Amount>,
+        /// Revenue held now: paid − fee_burned − withdrawn.
+        revenue: Option<Amount> = "t.paid - t.fee_burned - t.withdrawn",
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
     /// A raw floe event.
     Event from "events" {
         tx_digest: String,
@@ -607,5 +637,6 @@ pub fn all() -> Vec<&'static ResourceInfo> {
         &<SharedBlobFunder as R>::INFO,
         &<ComputeProvider as R>::INFO,
         &<ComputeJob as R>::INFO,
+        &<Service as R>::INFO,
     ]
 }

@@ -12,6 +12,7 @@ mod dataset;
 mod economy;
 mod market;
 mod rollups;
+mod service;
 mod shared_blob;
 mod staking;
 
@@ -53,17 +54,11 @@ pub enum ProjectionError {
 /// `/v1/events`) keeps them, and nothing else reads them.
 /// `PackageMigrated` names a package version no table tracks yet; `KeyServerRegistered` and
 /// `KeyServerUrlUpdated` describe Seal key servers, which clients read from their objects.
-/// The `Service*` events (paid model calls) have no table yet.
 /// Sorted, as the event names are.
 pub const RAW_ONLY: &[&str] = &[
     "KeyServerRegistered",
     "KeyServerUrlUpdated",
     "PackageMigrated",
-    "ServiceCalled",
-    "ServiceCreated",
-    "ServiceResponded",
-    "ServiceRevenueWithdrawn",
-    "ServiceUpdated",
 ];
 
 /// Folds one event of module `floe::events` into `rows`; events of other types are kept only
@@ -85,6 +80,7 @@ pub fn apply(
         || market::apply(ctx, name, contents, rows, &decode_error)?
         || shared_blob::apply(ctx, name, contents, rows, &decode_error)?
         || compute::apply(ctx, name, contents, rows, &decode_error)?
+        || service::apply(ctx, name, contents, rows, &decode_error)?
         || dataset::apply(ctx, name, contents, rows, &decode_error)?
     {
         return Ok(true);
