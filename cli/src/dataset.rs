@@ -4,7 +4,9 @@
 //! - `contribute`: a certified blob of this account (stored first from a file, or a `Blob`
 //!   object already held) becomes a contribution; prints the `Contribution` NFT's ID.
 //! - `weight`: as the curator, set a contribution's weight.
-//! - `train-on`: as a model's owner, give a dataset a share of the model's revenue.
+//! - `seal`: as the curator, make the contributions and weights final; only then can a model
+//!   train on the dataset (so no one can change the split of revenue already paid).
+//! - `train-on`: as a model's owner, give a sealed dataset a share of the model's revenue.
 //! - `distribute`: move what a model set aside for a dataset into it (anyone may).
 //! - `claim`: as a contribution's holder, distribute from the models named and claim.
 //! - `show`: a dataset's totals (JSON), with a contribution's weight and what it can claim.
@@ -44,8 +46,8 @@ pub enum DatasetCommand {
         #[arg(long, value_parser = crate::object_id::parse)]
         blob_object: Option<Address>,
     },
-    /// As the dataset's curator, set a contribution's weight (0 to 1000000; 0 retires it).
-    /// What the old weight earned is kept; the new one counts for revenue distributed later.
+    /// As the dataset's curator, set a contribution's weight (0 to 1000000; 0 leaves it out),
+    /// before sealing the dataset.
     Weight {
         #[arg(value_parser = crate::object_id::parse)]
         dataset_id: Address,
@@ -53,8 +55,14 @@ pub enum DatasetCommand {
         contribution_id: Address,
         weight: u64,
     },
-    /// As a model's owner, give a dataset its version was trained on a share of the model's
-    /// revenue, in basis points (100 = 1 %). Shares can be raised at any time, lowered only
+    /// As the dataset's curator, seal it: no contribution or weight changes after this, and
+    /// models may then train on it. New data goes in a new dataset.
+    Seal {
+        #[arg(value_parser = crate::object_id::parse)]
+        dataset_id: Address,
+    },
+    /// As a model's owner, give a sealed dataset its version was trained on a share of the
+    /// model's revenue, in basis points (100 = 1 %). Shares can be raised at any time, lowered only
     /// before the model's first sale.
     TrainOn {
         #[arg(value_parser = crate::object_id::parse)]
@@ -160,6 +168,18 @@ pub async fn dispatch(session: &Session, command: DatasetCommand) -> anyhow::Res
                 set.old_weight, set.total_weight
             );
         }
+        DatasetCommand::Seal { dataset_id } => {
+            let cap = dataset_cap(&mut floe, dataset_id).await?;
+            let sealed = floe
+                .seal_dataset(dataset_id, cap)
+                .await
+                .map_err(crate::commands::explain)?;
+            out!("{}", sealed.total_weight);
+            eprintln!(
+                "dataset {dataset_id} sealed: {} contributions, total weight {}, final; models may train on it now",
+                sealed.contribution_count, sealed.total_weight
+            );
+        }
         DatasetCommand::TrainOn {
             dataset_id,
             model,
@@ -231,6 +251,7 @@ async fn show(
         "cap": move_types::address_of(&dataset.cap_id).to_string(),
         "contributions": dataset.contributions.size,
         "total_weight": dataset.total_weight,
+        "sealed": dataset.sealed,
         "pool": dataset.pool.value,
         "total_distributed": dataset.total_distributed,
         "total_claimed": dataset.total_claimed,
@@ -272,7 +293,7 @@ async fn dataset_cap(floe: &mut Floe, dataset_id: Address) -> anyhow::Result<Add
     match caps.into_iter().find(|(_, dataset)| *dataset == dataset_id) {
         Some((cap, _)) => Ok(cap),
         None => bail!(
-            "account {} holds no DatasetCap for dataset {dataset_id}: only its curator sets weights\n\
+            "account {} holds no DatasetCap for dataset {dataset_id}: only its curator sets weights and seals it\n\
              sign as the curator with --as ADDRESS (`floe account list` shows your accounts)",
             floe.sender()
         ),

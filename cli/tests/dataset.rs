@@ -1,9 +1,11 @@
 //! Contributor revenue share through `floe` as users run it, on one `floe up` (storage nodes,
 //! key servers, devnet): a curator creates a dataset, three contributors store a file each and
-//! contribute it, the curator weighs them 5 : 3 : 2, the model's owner gives the dataset 20 %
-//! of the model's revenue, a buyer buys a license, and each contributor claims exactly its
-//! share to the FROST; a second claim pays nothing (`ENothingToClaim`), and the owner can no
-//! longer lower the share (`EShareLowered`). Compute jobs pay their providers, not the model's
+//! contribute it, the curator weighs them 5 : 3 : 2 and seals the dataset (the model's owner
+//! cannot train on it before: `EDatasetNotSealed`), the model's owner gives the dataset 20 %
+//! of the model's revenue, a buyer buys a license, the curator's attempt to raise a weight
+//! before the sale is distributed is refused (`EDatasetSealed`), and each contributor claims
+//! exactly its share to the FROST; a second claim pays nothing (`ENothingToClaim`), and the
+//! owner can no longer lower the share (`EShareLowered`). Compute jobs pay their providers, not the model's
 //! owner, so there is no job payment to split (see `move/floe/README.md`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -123,6 +125,18 @@ fn a_license_purchase_reaches_three_contributors_in_proportion() {
             ],
         );
     }
+    // Weights could still change: no model may pay the dataset yet.
+    let unsealed = fails(
+        home,
+        &[
+            "dataset", "train-on", &dataset, "--model", &model, "--bps", "2000",
+        ],
+    );
+    assert!(unsealed.contains("EDatasetNotSealed"), "{unsealed}");
+    assert_eq!(
+        ok(home, &["--as", &curator, "dataset", "seal", &dataset]),
+        "10"
+    );
     assert_eq!(
         ok(
             home,
@@ -140,6 +154,29 @@ fn a_license_purchase_reaches_three_contributors_in_proportion() {
     assert_eq!(shown["model"]["bps"], 2000);
     assert_eq!(shown["total_weight"], 10);
     assert_eq!(shown["contributions"], 3);
+    assert_eq!(shown["sealed"], true);
+
+    // The curator (who could hold the third contribution) raises its weight before anyone
+    // distributes the sale, to take most of it: refused, in the two lines of a Move abort.
+    let raised = fails(
+        home,
+        &[
+            "--as",
+            &curator,
+            "dataset",
+            "weight",
+            &dataset,
+            &contributions[2],
+            "1000000",
+        ],
+    );
+    let lines: Vec<&str> = raised.lines().collect();
+    assert_eq!(lines.len(), 2, "{raised}");
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains("EDatasetSealed"),
+        "{raised}"
+    );
+    assert!(lines[1].contains("new dataset"), "{raised}");
 
     // The first contributor distributes and claims in one transaction; the others claim.
     let expected = [950_000_000u64, 570_000_000, 380_000_000];

@@ -1,9 +1,10 @@
 //! Datasets and contributor revenue share (`floe::dataset`): create a dataset, contribute a
-//! stored blob, weigh contributions, name the datasets a model was trained on, move a model's
+//! stored blob, weigh contributions, seal the dataset (its weights final, so models may train
+//! on it), name the datasets a model was trained on, move a model's
 //! set-aside share into a dataset, claim, and read what a contribution is owed.
 //!
 //! A claim is one transaction that first distributes from the models the caller names (so
-//! revenue still waiting in a model reaches the dataset under the current weights) and then
+//! revenue still waiting in a model reaches the dataset under its sealed weights) and then
 //! claims; [`Floe::claim_contribution`] builds it. What a contribution is owed is computed from
 //! its record in the dataset's table exactly as `dataset::claimable` does, without a
 //! transaction.
@@ -126,8 +127,25 @@ impl Floe {
         event(&executed, "ContributionWeightSet")
     }
 
-    /// Names `dataset` as trained on by version `version` of `model` (the sender holds the
-    /// model's `cap`), with `bps` basis points of the model's revenue.
+    /// Seals `dataset`, as the curator holding `cap`: no contribution or weight changes after
+    /// this, and models may name it as trained on.
+    pub async fn seal_dataset(
+        &mut self,
+        dataset: Address,
+        cap: Address,
+    ) -> Result<events::DatasetSealed, FlowError> {
+        let dataset = SharedObject::resolve(&mut self.client, dataset).await?;
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let dataset = builder.object(dataset.input(true));
+        let cap = builder.object(cap);
+        calls::dataset::seal(&mut builder, &self.objects, dataset, cap);
+        let executed = self.execute(builder).await?;
+        event(&executed, "DatasetSealed")
+    }
+
+    /// Names the sealed `dataset` as trained on by version `version` of `model` (the sender
+    /// holds the model's `cap`), with `bps` basis points of the model's revenue.
     pub async fn train_on(
         &mut self,
         model: Address,
@@ -156,7 +174,7 @@ impl Floe {
     }
 
     /// Moves what `model` set aside for `dataset` into it (anyone may); returns the amount
-    /// moved (0 when nothing was waiting or the dataset has no weight yet).
+    /// moved (0 when nothing was waiting).
     pub async fn distribute(&mut self, model: Address, dataset: Address) -> Result<u64, FlowError> {
         let claimed = self.distribute_and_claim(dataset, &[model], None).await?;
         Ok(claimed.distributed.first().map_or(0, |(_, amount)| *amount))
