@@ -310,22 +310,24 @@ pub async fn discover(session: &Session, watch: bool, from: u64) -> anyhow::Resu
     Ok(())
 }
 
-/// The next checkpoint a provider's discovery reads, kept in the home.
-struct Cursor {
+/// The next checkpoint a worker's discovery reads, kept in the home (`compute/` for compute
+/// providers, `service/` for service providers).
+pub(crate) struct Cursor {
     path: PathBuf,
 }
 
 impl Cursor {
     fn of(session: &Session, provider: Address) -> Self {
-        let path = session
-            .home
-            .root()
-            .join("compute")
-            .join(format!("{provider}.cursor"));
+        Self::in_home(session, "compute", provider)
+    }
+
+    /// The cursor of worker `who` in the home's directory `dir`.
+    pub(crate) fn in_home(session: &Session, dir: &str, who: Address) -> Self {
+        let path = session.home.root().join(dir).join(format!("{who}.cursor"));
         Self { path }
     }
 
-    fn load(&self) -> anyhow::Result<Option<u64>> {
+    pub(crate) fn load(&self) -> anyhow::Result<Option<u64>> {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => text.trim().parse().map(Some).with_context(|| {
                 format!(
@@ -339,7 +341,7 @@ impl Cursor {
     }
 
     /// Written to a temporary file and renamed: a stop mid-write leaves the old cursor.
-    fn save(&self, next: u64) -> anyhow::Result<()> {
+    pub(crate) fn save(&self, next: u64) -> anyhow::Result<()> {
         let dir = self
             .path
             .parent()

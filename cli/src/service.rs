@@ -67,6 +67,18 @@ pub enum ServiceCommand {
         #[arg(value_parser = crate::object_id::parse)]
         service_id: Address,
     },
+    /// Serve the calls of the services this account is the provider of: run the service's
+    /// model (an ONNX graph, with floe-compute) on the call's input (the first call's bytes, or
+    /// the previous call's answered output), store the output and answer. Discovers calls from
+    /// the chain's events from a cursor in the home, up to now, or for ever with --watch.
+    /// Prints SERVICE CALL OUTPUT_BLOB per call answered.
+    Serve {
+        #[arg(long)]
+        watch: bool,
+        /// Without a cursor yet: the first checkpoint to look at.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+    },
     /// Show a service as JSON.
     Show {
         #[arg(value_parser = crate::object_id::parse)]
@@ -106,6 +118,7 @@ pub async fn dispatch(session: &Session, command: ServiceCommand) -> anyhow::Res
             output_hash,
         } => respond(session, service_id, call, &output_blob, &output_hash).await,
         ServiceCommand::Withdraw { service_id } => withdraw(session, service_id).await,
+        ServiceCommand::Serve { watch, from } => serve(session, watch, from).await,
         ServiceCommand::Show { service_id } => show(session, service_id).await,
     }
 }
@@ -241,6 +254,107 @@ pub async fn withdraw(session: &Session, service: Address) -> anyhow::Result<()>
         "took {} WAL of service {service}'s revenue",
         format_wal(amount)
     );
+    Ok(())
+}
+
+/// Epochs an answer's output blob is stored for.
+const OUTPUT_EPOCHS: u64 = 2;
+
+/// `floe service serve`: reads the chain checkpoint by checkpoint from the cursor
+/// (`service/ACCOUNT.cursor` in the home) and answers every call of a service this account
+/// provides that has no answer yet. The cursor moves past a checkpoint only once each of its
+/// calls is answered; a call whose previous call has no answer yet stops the run there
+/// (with `watch`, it waits), so a later run resumes with it; a call already answered is passed
+/// over, so none is answered twice.
+pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<()> {
+    use futures::StreamExt as _;
+    let mut floe = session.floe().await?;
+    let me = floe.sender();
+    let cursor = crate::compute::Cursor::in_home(session, "service", me);
+    let start = cursor.load()?.unwrap_or(from);
+    let height = floe.client.service_info().await?.checkpoint_height();
+    if !watch && start > height {
+        eprintln!("no new checkpoints since {}", start.saturating_sub(1));
+        return Ok(());
+    }
+    let nodes = crate::session::node_directory(&mut floe, None).await?;
+    let package = floe.objects.original_package;
+    let checkpoints = floe.client.stream_checkpoints(Some(start), None);
+    futures::pin_mut!(checkpoints);
+    let mut answered = 0usize;
+    while let Some(checkpoint) = checkpoints.next().await {
+        let checkpoint = checkpoint.context("following the chain's checkpoints")?;
+        let seq = checkpoint.sequence_number();
+        for envelope in floe_sdk::client::events_of(&checkpoint, Some(package)) {
+            let envelope = envelope?;
+            let type_ = &envelope.event.type_;
+            if type_.module().as_str() != "events" || type_.name().as_str() != "ServiceCalled" {
+                continue;
+            }
+            let called: move_types::events::ServiceCalled =
+                bcs::from_bytes(&envelope.event.contents)
+                    .context("a ServiceCalled event that does not decode")?;
+            let service_id = move_types::address_of(&called.service_id);
+            let number = called.call_number;
+            let service = floe.model_service(service_id).await?;
+            if Address::new(service.provider.into_inner()) != me
+                || floe.service_response(service_id, number).await?.is_some()
+            {
+                continue;
+            }
+            let input = match (&called.prev_service_id, called.prev_call_number) {
+                (Some(prev), Some(prev_number)) => {
+                    let prev = move_types::address_of(prev);
+                    let answer = loop {
+                        match floe.service_response(prev, prev_number).await? {
+                            Some(answer) => break answer,
+                            None if watch => {
+                                tokio::time::sleep(std::time::Duration::from_secs(1)).await
+                            }
+                            None => {
+                                eprintln!(
+                                    "call {number} of service {service_id} waits for call {prev_number} of service {prev} to be answered; answered {answered}, next time from checkpoint {seq}"
+                                );
+                                return Ok(());
+                            }
+                        }
+                    };
+                    let blob = floe_encoder::BlobId(answer.output_blob_id.to_le_bytes());
+                    floe.read_blob(&nodes, &blob)
+                        .await
+                        .with_context(|| format!("reading the previous call's output {blob}"))?
+                }
+                _ => called.input.clone(),
+            };
+            let model_id = move_types::address_of(&service.model_id);
+            let model_blob = floe_encoder::BlobId(
+                floe.model_version_blob(model_id, service.model_version)
+                    .await?,
+            );
+            let model = floe
+                .read_blob(&nodes, &model_blob)
+                .await
+                .with_context(|| format!("reading the model blob {model_blob}"))?;
+            let output = floe_compute::run_model(&model, &input).with_context(|| {
+                format!("running service {service_id}'s model on call {number}")
+            })?;
+            let hash = floe_compute::output_hash(&output);
+            let stored = floe
+                .store_blob(&nodes, &output, OUTPUT_EPOCHS, false)
+                .await
+                .map_err(crate::commands::explain)?;
+            floe.respond_call(service_id, number, *stored.blob_id.as_bytes(), &hash)
+                .await
+                .map_err(crate::commands::explain)?;
+            out!("{service_id} {number} {}", stored.blob_id);
+            answered += 1;
+        }
+        cursor.save(seq + 1)?;
+        if !watch && seq >= height {
+            break;
+        }
+    }
+    eprintln!("answered {answered} call(s)");
     Ok(())
 }
 

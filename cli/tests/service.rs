@@ -2,8 +2,10 @@
 //! model version as three services (summarize 3 WAL, classify 5 WAL, render 7 WAL), each
 //! served by its own provider; a caller chains the three in ONE transaction with
 //! `floe service chain`; each call is settled there (the caller's WAL drops by exactly 15,
-//! each service keeps its price less the 5 % fee); each provider answers its call with a
-//! stored output (`floe service respond`); the seller takes the revenue. A chain quoting less
+//! each service keeps its price less the 5 % fee); each provider's worker (`floe service
+//! serve`) runs its service's ONNX model with floe-compute on the previous call's answered
+//! output, stores it and answers, and the last answer is the three models composed; the
+//! seller takes the revenue. A chain quoting less
 //! than a service's price is refused by name and costs nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,6 +14,8 @@ use std::path::Path;
 
 mod support;
 
+use floe_compute::mlp::Mlp;
+use floe_compute::tensor;
 use floe_sdk::{Floe, Keystore, NetworkConfig};
 use sui_sdk_types::Address;
 use support::{fails, ok};
@@ -58,47 +62,60 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
         .map(|_| ok(home, &["account", "new", "--wal", "10"]))
         .collect();
 
-    // The seller's model, one version, three services of it.
-    let weights = dir.path().join("model.bin");
-    std::fs::write(&weights, vec![7u8; 2_000]).unwrap();
-    let model = ok(home, &["--as", &seller, "model", "create", "pipeline"]);
-    ok(
-        home,
-        &[
-            "--as",
-            &seller,
-            "model",
-            "publish",
-            &model,
-            weights.to_str().unwrap(),
-            "--architecture",
-            "onnx-mlp",
-        ],
-    );
+    // Three models whose shapes chain (8 → 4 → 4 → 2 floats), one version each, published
+    // in the clear (a copy of each stored as a plain blob too: the nodes then serve it to the
+    // providers), and a service of each.
+    let mlps = [
+        Mlp::from_seed(11, 8, 16, 4),
+        Mlp::from_seed(12, 4, 8, 4),
+        Mlp::from_seed(13, 4, 8, 2),
+    ];
     let prices = ["3", "5", "7"];
-    let services: Vec<String> = prices
-        .iter()
-        .zip(&providers)
-        .map(|(price, provider)| {
-            ok(
-                home,
-                &[
-                    "--as",
-                    &seller,
-                    "service",
-                    "create",
-                    &model,
-                    "--price",
-                    price,
-                    "--provider",
-                    provider,
-                ],
-            )
-        })
-        .collect();
+    let mut services = Vec::new();
+    for (i, mlp) in mlps.iter().enumerate() {
+        let weights = dir.path().join(format!("step-{i}.onnx"));
+        std::fs::write(&weights, mlp.onnx_bytes()).unwrap();
+        let weights = weights.to_str().unwrap();
+        let model = ok(
+            home,
+            &["--as", &seller, "model", "create", &format!("step-{i}")],
+        );
+        ok(
+            home,
+            &[
+                "--as",
+                &seller,
+                "model",
+                "publish",
+                &model,
+                weights,
+                "--architecture",
+                "onnx-mlp",
+            ],
+        );
+        ok(home, &["--as", &seller, "store", weights]);
+        services.push(ok(
+            home,
+            &[
+                "--as",
+                &seller,
+                "service",
+                "create",
+                &model,
+                "--price",
+                prices[i],
+                "--provider",
+                &providers[i],
+            ],
+        ));
+    }
     let chain = services.join(",");
 
     // Quoting less than classify's price: refused by name, nothing paid.
+    let x: Vec<f32> = (0..8).map(|i| (i as f32 - 3.5) / 2.0).collect();
+    let input = dir.path().join("x.f32");
+    std::fs::write(&input, tensor::to_bytes(&x)).unwrap();
+    let input = input.to_str().unwrap();
     let before = wal(home, &caller);
     let said = fails(
         home,
@@ -108,8 +125,8 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
             "service",
             "chain",
             &chain,
-            "--input",
-            "an article",
+            "--input-file",
+            input,
             "--max",
             "3,4,7",
         ],
@@ -126,8 +143,8 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
             "service",
             "chain",
             &chain,
-            "--input",
-            "an article",
+            "--input-file",
+            input,
         ],
     );
     let lines: Vec<Vec<&str>> = called.lines().map(|l| l.split(' ').collect()).collect();
@@ -143,30 +160,48 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
     }
     assert_eq!(before - wal(home, &caller), 15 * WAL);
 
-    // Each provider serves its call: stores the output and answers with its hash. A second
-    // answer, or one by someone else, is refused.
+    // The providers' workers serve the chain: the third cannot start before the second has
+    // answered (it waits and answers nothing); each runs its model on the previous output,
+    // stores it and answers; run again, a worker answers nothing twice.
+    assert_eq!(ok(home, &["--as", &providers[2], "service", "serve"]), "");
+    let mut outputs = Vec::new();
     for (i, provider) in providers.iter().enumerate() {
-        let output = dir.path().join(format!("out-{i}"));
-        let bytes = format!("output of step {i}").into_bytes();
-        std::fs::write(&output, &bytes).unwrap();
-        let blob = ok(home, &["--as", provider, "store", output.to_str().unwrap()]);
-        let hash = hex::encode(floe_compute::output_hash(&bytes));
-        let answer = [
+        let served = ok(home, &["--as", provider, "service", "serve"]);
+        let fields: Vec<&str> = served.split(' ').collect();
+        assert_eq!(fields.len(), 3, "{served}");
+        assert_eq!((fields[0], fields[1]), (services[i].as_str(), "0"));
+        outputs.push(fields[2].to_owned());
+        assert_eq!(ok(home, &["--as", provider, "service", "serve"]), "");
+    }
+    // The last answer is the three models composed, computed here in plain Rust.
+    let out = dir.path().join("y.f32");
+    ok(home, &["read", &outputs[2], "--out", out.to_str().unwrap()]);
+    let y = tensor::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    let want = mlps[2].reference(&mlps[1].reference(&mlps[0].reference(&x)));
+    assert_eq!(y.len(), want.len());
+    for (got, want) in y.iter().zip(&want) {
+        assert!(
+            (got - want).abs() <= 1e-4 * want.abs().max(1.0),
+            "{got} vs {want}"
+        );
+    }
+    // A second answer by hand is refused; so is a stranger's.
+    let again = fails(
+        home,
+        &[
             "--as",
-            provider,
+            &providers[0],
             "service",
             "respond",
-            &services[i],
+            &services[0],
             "0",
             "--output-blob",
-            &blob,
+            &outputs[0],
             "--output-hash",
-            &hash,
-        ];
-        ok(home, &answer);
-        let again = fails(home, &answer);
-        assert!(again.contains("EAlreadyServed"), "{again}");
-    }
+            &"ab".repeat(32),
+        ],
+    );
+    assert!(again.contains("EAlreadyServed"), "{again}");
     let stranger = fails(
         home,
         &[

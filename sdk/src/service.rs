@@ -16,7 +16,10 @@ use sui_transaction_builder::{Argument, TransactionBuilder};
 
 use crate::calls::{self, SharedObject};
 use crate::flows::{Floe, FlowError, event, shared_created};
-use crate::move_types::{self, events, service::ModelService};
+use crate::move_types::{
+    self, events,
+    service::{ModelService, Response},
+};
 
 /// A service created by [`Floe::create_service`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,5 +207,56 @@ impl Floe {
     /// A service's contents.
     pub async fn model_service(&mut self, id: Address) -> Result<ModelService, FlowError> {
         self.read_object(id, "service::ModelService").await
+    }
+
+    /// The provider's answer to call `number` of `service`, if it was answered (an entry of the
+    /// service's `responses` table).
+    pub async fn service_response(
+        &mut self,
+        service: Address,
+        number: u64,
+    ) -> Result<Option<Response>, FlowError> {
+        #[derive(serde::Deserialize)]
+        struct Field {
+            _id: move_types::UID,
+            _name: u64,
+            value: Response,
+        }
+        let state = self.model_service(service).await?;
+        let table = move_types::address_of(&state.responses.id.id);
+        let key = bcs::to_bytes(&number).expect("a u64 always serializes");
+        let field = table.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U64, &key);
+        match self
+            .read_object::<Field>(field, "dynamic_field::Field<u64, Response>")
+            .await
+        {
+            Ok(field) => Ok(Some(field.value)),
+            Err(FlowError::Client(
+                crate::ClientError::ObjectNotFound(_) | crate::ClientError::NotFound(_),
+            )) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The blob ID (32 little-endian bytes) of version `version` of `model`.
+    pub async fn model_version_blob(
+        &mut self,
+        model: Address,
+        version: u64,
+    ) -> Result<[u8; 32], FlowError> {
+        #[derive(serde::Deserialize)]
+        struct Field {
+            _id: move_types::UID,
+            _name: u64,
+            value: move_types::model::ModelVersion,
+        }
+        let state: move_types::model::Model = self.read_object(model, "model::Model").await?;
+        let table = move_types::address_of(&state.versions.id.id);
+        let key = bcs::to_bytes(&version).expect("a u64 always serializes");
+        let field = table.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U64, &key);
+        let field: Field = self
+            .read_object(field, "dynamic_field::Field<u64, ModelVersion>")
+            .await?;
+        Ok(field.value.blob_id.to_le_bytes())
     }
 }
