@@ -464,6 +464,7 @@ table! {
         description: Text Keep,
         contributions: Int Add,
         total_weight: Num Set,
+        sealed: Bool Set,
         distributed: Num Add,
         claimed: Num Add,
         created_checkpoint: Int Keep,

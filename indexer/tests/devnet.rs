@@ -2292,6 +2292,10 @@ async fn datasets_and_contributions_follow_the_chain() {
             .await
             .unwrap();
     }
+    clients[1]
+        .seal_dataset(dataset.dataset, dataset.cap)
+        .await
+        .unwrap();
     clients[0]
         .train_on(model.model.id, model.cap, 1, dataset.dataset, 2_000)
         .await
@@ -2336,6 +2340,7 @@ async fn datasets_and_contributions_follow_the_chain() {
             "description": "<b>labelled</b> faces",
             "contributions": chain.contributions.size,
             "total_weight": chain.total_weight,
+            "sealed": chain.sealed,
             "distributed": chain.total_distributed,
             "claimed": chain.total_claimed,
             "created_checkpoint": checkpoint_of("DatasetCreated"),

@@ -373,6 +373,8 @@ resource! {
         contributions: Option<i64>,
         /// Sum of the contributions' weights.
         total_weight: Option<Amount>,
+        /// Sealed by its curator: contributions and weights final, models may train on it.
+        sealed: Option<bool>,
         /// WAL distributed into it from models.
         distributed: Option<Amount>,
         /// WAL its contributions' holders claimed.

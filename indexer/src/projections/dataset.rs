@@ -3,7 +3,7 @@
 use floe_sdk::move_types::events as ev;
 
 use super::{EventCtx, ProjectionError, address_text, blob_id_text, decode, id_text};
-use crate::rows::{Rows, int, num, text};
+use crate::rows::{Rows, boolean, int, num, text};
 use crate::schema::{ContributionRow, DatasetRow, DatasetShareRow};
 
 pub(super) fn apply(
@@ -25,6 +25,7 @@ pub(super) fn apply(
                 description: super::move_text(&e.description),
                 contributions: int(0),
                 total_weight: num(0u64),
+                sealed: boolean(false),
                 distributed: num(0u64),
                 claimed: num(0u64),
                 created_checkpoint: cp,
@@ -63,6 +64,16 @@ pub(super) fn apply(
             rows.put(DatasetRow {
                 dataset_id: id_text(&e.dataset_id),
                 total_weight: num(e.total_weight),
+                updated_checkpoint: cp,
+                ..DatasetRow::default()
+            })?;
+        }
+        "DatasetSealed" => {
+            let e: ev::DatasetSealed = decode(contents, err)?;
+            rows.put(DatasetRow {
+                dataset_id: id_text(&e.dataset_id),
+                total_weight: num(e.total_weight),
+                sealed: boolean(true),
                 updated_checkpoint: cp,
                 ..DatasetRow::default()
             })?;
