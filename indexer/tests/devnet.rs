@@ -944,6 +944,8 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
                 "first_checkpoint": registered_at.checkpoint,
                 "updated_checkpoint": certified_at.checkpoint,
                 "objects": [object],
+                // The scripted history shares no blob (tests/shared_blobs.rs does).
+                "shared_blobs": [],
             })
         );
     }
