@@ -797,6 +797,8 @@ fun distributing_to_a_dataset_of_another_version_aborts() {
 fun sealing_a_dataset_of_another_version_aborts() {
     let (mut scenario, clock, w) = setup();
     weigh_5_3_2(&mut scenario, &w);
+    // A new transaction: the last set_weight took and returned the Dataset in this one.
+    scenario.next_tx(CURATOR);
     {
         let mut d = scenario.take_shared_by_id<Dataset>(w.dataset_id);
         d.set_version_for_testing(2);
