@@ -426,3 +426,12 @@ fun emit_updated(service: &ModelService) {
 public fun migrate_service(service: &mut ModelService) {
     service.version = version::migrated(service.version);
 }
+
+// === Test-only ===
+
+/// Sets the `version` field, to simulate a `ModelService` migrated by another version of the
+/// package (newer or older).
+#[test_only]
+public fun set_version_for_testing(service: &mut ModelService, value: u64) {
+    service.version = value;
+}

@@ -4,7 +4,8 @@
 /// A published Sui package is upgraded, not redeployed: an upgrade publishes a new package
 /// next to the old one, and the old package's functions stay callable on the same shared
 /// objects. So each shared object (`System`, `Treasury`, `BlobRegistry`, `ChallengeBoard`,
-/// `Model`, `LicenseOffer`, `SharedBlob`, …) records in its `version` field the version of the package that
+/// `Model`, `LicenseOffer`, `SharedBlob`, `Dataset`, `ModelService`, `ComputeProvider`, `Job`)
+/// records in its `version` field the version of the package that
 /// last migrated it, and every function that changes state, or acts on what it reads, first
 /// checks that this is `VERSION`, the version of the package being called (`assert_current`).
 /// Reads that only return a field (e.g. `system::epoch`) answer for any version.
@@ -16,8 +17,10 @@
 ///    brings the `System`, `Treasury`, `BlobRegistry` and `ChallengeBoard` to the new version
 ///    in one transaction (`PackageMigrated`);
 /// 3. anyone calls `model::migrate` on each `Model`, `license::migrate_offer` on each
-///    `LicenseOffer` and `shared_blob::migrate` on each `SharedBlob` (migrating applies only
-///    the new package's rules, so it needs no cap).
+///    `LicenseOffer`, `shared_blob::migrate` on each `SharedBlob`, `dataset::migrate` on each
+///    `Dataset`, `service::migrate_service` on each `ModelService`, and
+///    `compute::migrate_provider` / `compute::migrate_job` on each `ComputeProvider` and open
+///    `Job` (migrating applies only the new package's rules, so it needs no cap).
 ///
 /// From then on the old package's functions abort `EWrongVersion` on those objects, and the
 /// new package's functions abort `EWrongVersion` on objects not migrated yet.
@@ -28,8 +31,8 @@ module floe::version;
 const VERSION: u64 = 1;
 
 /// The object was last migrated by another version of the floe package.
-/// Call the current package's functions, after `upgrade::migrate` (or `model::migrate` /
-/// `license::migrate_offer`) if an upgrade just landed.
+/// Call the current package's functions, after `upgrade::migrate` (or the object's own
+/// migrate function: model, license offer, shared blob, dataset, service, compute) if an upgrade just landed.
 const EWrongVersion: u64 = 0;
 /// The object is already at this package's version: there is nothing to migrate.
 const EAlreadyMigrated: u64 = 1;

@@ -513,3 +513,46 @@ fun migrating_a_current_service_aborts() {
     ts::return_shared(s);
     finish(scenario, clock);
 }
+
+/// Attack: a stranger pauses someone else's service with the cap of its own service.
+#[test, expected_failure(abort_code = floe::service::EWrongCap)]
+fun pausing_with_another_services_cap_aborts() {
+    let (mut scenario, clock, w) = setup();
+    let own_model = model_with_version(&mut scenario, &clock, STRANGER, tu::blob_id_b());
+    let _ = create(&mut scenario, STRANGER, own_model, 1, 1);
+    scenario.next_tx(STRANGER);
+    let cap = scenario.take_from_sender<ServiceCap>();
+    let mut s = scenario.take_shared_by_id<ModelService>(w.s1);
+    service::set_paused(&mut s, &cap, true);
+    ts::return_shared(s);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+/// Attack: a stranger reprices someone else's service with the cap of its own service.
+#[test, expected_failure(abort_code = floe::service::EWrongCap)]
+fun repricing_with_another_services_cap_aborts() {
+    let (mut scenario, clock, w) = setup();
+    let own_model = model_with_version(&mut scenario, &clock, STRANGER, tu::blob_id_b());
+    let _ = create(&mut scenario, STRANGER, own_model, 1, 1);
+    scenario.next_tx(STRANGER);
+    let cap = scenario.take_from_sender<ServiceCap>();
+    let mut s = scenario.take_shared_by_id<ModelService>(w.s1);
+    service::set_price(&mut s, &cap, 1);
+    ts::return_shared(s);
+    scenario.return_to_sender(cap);
+    finish(scenario, clock);
+}
+
+/// A service left at another package version takes no calls until migrated.
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun calling_a_service_of_another_version_aborts() {
+    let (mut scenario, clock, w) = setup();
+    {
+        let mut s = scenario.take_shared_by_id<ModelService>(w.s1);
+        service::set_version_for_testing(&mut s, 2);
+        ts::return_shared(s);
+    };
+    let _ = call_once(&mut scenario, &clock, w.s1, FUNDS, PRICE_1, b"x");
+    finish(scenario, clock);
+}
