@@ -28,8 +28,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::response::IntoResponse as _;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, put};
 use floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey;
 use floe_sdk::{FlowError, NetworkConfig};
@@ -70,14 +72,25 @@ pub fn app(aggregator: Option<Aggregator>, publisher: Option<Publisher>, role: R
                 .with_state(publisher),
         );
     }
-    router.fallback(|| async {
+    let routes = router.fallback(|| async {
         floe_problem::Problem::new(
             StatusCode::NOT_FOUND,
             "Not found",
             "no such route: see /v1/api for this server's routes",
         )
         .into_response()
-    })
+    });
+    // Around the whole router rather than each route: axum answers a wrong method (405, empty
+    // body) and adds its `Allow` header outside a route's own layers.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn(problem_bodies))
+}
+
+/// Gives axum's own refusals (an empty 405, an extractor's plain-text 400) a problem+json
+/// body like every other answer of the gateway, keeping their status and `Allow` header.
+async fn problem_bodies(request: Request, next: Next) -> Response {
+    floe_problem::problem_bodies(request, next, floe_problem::Refusal::problem).await
 }
 
 /// Why a gateway could not start.

@@ -294,7 +294,7 @@ pub(crate) async fn accept(
     if declared.is_some_and(|len| len > limit) {
         return Err(too_large(declared));
     }
-    let Query(query) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let Query(query) = query.map_err(Problem::from)?;
     let epochs = query.epochs.unwrap_or(1);
     if let Some(max) = claims.as_ref().and_then(|c| c.max_epochs)
         && epochs > max

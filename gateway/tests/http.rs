@@ -413,6 +413,15 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
     get(&aggregator, "/v1/blobs/by-object-id/not-an-object", &[]).problem(400);
     let missing = format!("/v1/blobs/by-object-id/0x{}", "ab".repeat(32));
     get(&aggregator, &missing, &[]).problem(404);
+    // A wrong method: 405 naming what the route accepts, in `Allow` and as problem+json.
+    let wrong = http("DELETE", &aggregator, &path, &[], &[]);
+    let detail = wrong.problem(405);
+    assert_eq!(wrong.header("allow"), Some("GET,HEAD"));
+    assert!(detail.contains("DELETE is not allowed"), "{detail}");
+    let wrong = http("POST", &publisher, "/v1/blobs", &[], b"x");
+    let detail = wrong.problem(405);
+    assert_eq!(wrong.header("allow"), Some("PUT"));
+    assert!(detail.contains("it accepts PUT"), "{detail}");
     // The OpenAPI documents.
     let api = get(&aggregator, "/v1/api", &[]).json();
     assert!(api["paths"]["/v1/blobs/{blob_id}"]["get"].is_object());
