@@ -9,8 +9,8 @@
 //! The API runs in-process over `bench_api::fill`'s small history (300 blobs, 40 epochs) with
 //! the big lists trimmed (licenses, stakes) and rows added where the generator writes too few
 //! for a walk (storage, events, parameters, attributes, versions, shard sync, compute
-//! providers and jobs, shared blobs and their funders, services). Datasets are not seeded
-//! (their table was changing when this was written).
+//! providers and jobs, shared blobs and their funders, services, datasets with their
+//! contributions and revenue shares).
 //! A list route this test cannot seed (no rows, or an `{id}` it has no query for) is named on
 //! stdout as NOT COVERED; the routes listed in [`MUST_COVER`] must all be covered.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -85,6 +85,24 @@ const SEED: &[&str] = &[
      FROM generate_series(1::bigint, 7) i, \
      LATERAL (SELECT owner FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b, \
      LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
+    // Datasets (two curators, some sealed), contributions of stored blobs to the first three,
+    // and the revenue shares of the models trained on the first.
+    "INSERT INTO datasets (dataset_id, cap_id, curator, name, description, contributions, \
+     total_weight, distributed, claimed, created_checkpoint, updated_checkpoint, sealed) \
+     SELECT '0x' || lpad('da' || to_hex(i), 64, '0'), '0x' || lpad('dc' || to_hex(i), 64, '0'), \
+     '0x' || lpad('e' || to_hex(i % 2), 64, '0'), 'dataset ' || i, 'rows for the order test', \
+     4, 40, 0, 0, i, i + 1, i % 2 = 0 FROM generate_series(1, 7) i",
+    "INSERT INTO contributions (contribution_id, dataset_id, blob_id, blob_object_id, \
+     contributor, weight, claimed, claims, created_checkpoint, updated_checkpoint) \
+     SELECT '0x' || lpad('c0' || to_hex(i), 64, '0'), \
+     '0x' || lpad('da' || to_hex(i % 3 + 1), 64, '0'), b.blob_id, b.blob_object_id, b.owner, \
+     10, 0, 0, i, i + 1 \
+     FROM generate_series(1, 12) i, \
+     LATERAL (SELECT * FROM blobs ORDER BY blob_object_id OFFSET i LIMIT 1) b",
+    "INSERT INTO dataset_shares (dataset_id, model_id, version, bps, accrued, pending, \
+     distributed, created_checkpoint, updated_checkpoint) \
+     SELECT '0x' || lpad('da1', 64, '0'), '0x' || lpad('3d' || to_hex(i), 64, '0'), 1, \
+     500 * i, 1000000 * i, 1000000 * i, 0, i, i + 1 FROM generate_series(1, 6) i",
 ];
 
 /// The `{id}` of each list route that has one: the value with the most rows.
@@ -111,6 +129,10 @@ const PATH_IDS: &[(&str, &str)] = &[
          LIMIT 1",
     ),
     (
+        "/v1/datasets/{id}/shares",
+        "SELECT dataset_id FROM dataset_shares GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    ),
+    (
         "/v1/addresses/{id}/blobs",
         "SELECT owner FROM blobs GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
     ),
@@ -125,7 +147,8 @@ const PATH_IDS: &[(&str, &str)] = &[
 ];
 
 /// Filtered lists walked too (a filter's equality plus the cursor's row comparison, both
-/// orders): `{node}`, `{epoch}` and `{model}` are replaced by IDs with rows.
+/// orders): `{node}`, `{epoch}`, `{model}`, `{curator}` and `{dataset}` are replaced by IDs
+/// with rows.
 const FILTERED: &[&str] = &[
     "/v1/challenges?node_id={node}",
     "/v1/challenges?epoch={epoch}",
@@ -136,6 +159,8 @@ const FILTERED: &[&str] = &[
     "/v1/licenses?model_id={model}",
     "/v1/stakes?node_id={node}",
     "/v1/events?event_type=WalBurned",
+    "/v1/datasets?curator={curator}",
+    "/v1/contributions?dataset_id={dataset}",
 ];
 
 /// List routes this test must walk with at least [`MIN_ROWS`] rows.
@@ -163,6 +188,9 @@ const MUST_COVER: &[&str] = &[
     "/v1/shared-blobs",
     "/v1/shared-blobs/{id}/funders",
     "/v1/services",
+    "/v1/datasets",
+    "/v1/contributions",
+    "/v1/datasets/{id}/shares",
     "/v1/addresses/{id}/blobs",
     "/v1/addresses/{id}/stakes",
     "/v1/addresses/{id}/licenses",
@@ -360,11 +388,25 @@ async fn newest_first_pages_cover_every_row_once_in_reverse() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
+    let curator: String = sqlx::query_scalar(
+        "SELECT curator FROM datasets GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let dataset: String = sqlx::query_scalar(
+        "SELECT dataset_id FROM contributions GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     for filtered in FILTERED {
         let path = filtered
             .replace("{node}", &node)
             .replace("{epoch}", &epoch)
-            .replace("{model}", &model);
+            .replace("{model}", &model)
+            .replace("{curator}", &curator)
+            .replace("{dataset}", &dataset);
         let rows = check_list(addr, &path).await;
         println!("{path}: {rows} rows");
         assert!(rows >= MIN_ROWS, "{path}: only {rows} rows");
