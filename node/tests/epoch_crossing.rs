@@ -11,6 +11,11 @@
 //! 3. A store whose confirmations are all refused fails after paying; the same store retried
 //!    finishes the Blob it registered (`resumed`) without paying WAL again.
 //!
+//! 4. The store's steps driven by hand with the sdk's own functions as the store ran before
+//!    9312f33 (register, upload and collect confirmations, the epoch changes, certify): the
+//!    certificate is refused on-chain with `EInvalidSignature`, the Blob stays paid for and
+//!    uncertified; `store_blob` retried for the same end epoch resumes it and pays nothing.
+//!
 //! Each crossing is checked to have happened (a second round of confirmations, the first
 //! round's epoch, the certificate's epoch): a store that certified in one round would fail
 //! the test, as would a store that failed on the crossing (the sdk before 9312f33).
@@ -481,5 +486,62 @@ async fn a_store_rides_through_an_epoch_change_and_a_retry_pays_once() {
         "[{:?}] 3: retry resumed blob object {}, {price} WAL base units paid once",
         started.elapsed(),
         retried.blob_object
+    );
+
+    // 4. Without the store's epoch handling: the old-epoch certificate is refused on-chain.
+    let bytes = blob_bytes(40_000, 4);
+    let system = floe.system().await.unwrap();
+    let committee = floe_sdk::committee::Committee::from_system(&system);
+    let config = floe_encoder::EncodingConfig::new(usize::from(N_SHARDS)).unwrap();
+    let (metadata, pairs) = floe_encoder::encode(&config, &bytes).unwrap();
+    let registered = floe
+        .register_blob(&system, &metadata, EPOCHS_AHEAD, false)
+        .await
+        .unwrap();
+    let certificate = floe_sdk::slivers::store_slivers(
+        &net.directory,
+        &committee,
+        &metadata,
+        &pairs,
+        *registered.blob_object.object_id(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(certificate.epoch, system.epoch);
+    shared.arm(Trap::Off);
+    let new_epoch = shared.advance_once().await;
+    assert_eq!(new_epoch, system.epoch + 1);
+    let refused = floe
+        .certify_blob(&registered.blob_object, &certificate)
+        .await
+        .expect_err("an old epoch's certificate is refused");
+    assert!(
+        refused.to_string().contains("EInvalidSignature"),
+        "refused naming EInvalidSignature: {refused}"
+    );
+    let paid = wal_balance(&mut floe).await;
+    let retried = floe
+        .store_blob(
+            &net.directory,
+            &bytes,
+            registered.end_epoch - new_epoch,
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(retried.resumed, "the retry resumes the Blob paid for");
+    assert_eq!(retried.blob_object, *registered.blob_object.object_id());
+    assert_eq!(retried.certificate.epoch, new_epoch);
+    assert_eq!(wal_balance(&mut floe).await, paid, "the retry paid no WAL");
+    assert_eq!(
+        floe.read_blob(&net.directory, &retried.blob_id)
+            .await
+            .unwrap(),
+        bytes,
+        "read back byte-identical"
+    );
+    eprintln!(
+        "[{:?}] 4: old-epoch certificate refused ({refused}); retry resumed in epoch {new_epoch}",
+        started.elapsed()
     );
 }
