@@ -19,7 +19,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -29,35 +28,10 @@ use serde_json::Value;
 
 mod support;
 
-use support::{TestDb, eventually, ok, write_file};
+use support::{TestDb, eventually, get, get_json, ok, write_file};
 
 const WAL: u64 = 1_000_000_000;
 
-/// A GET over plain HTTP/1.1: (status, body).
-fn get(base: &str, path: &str) -> (u16, Vec<u8>) {
-    let host = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("an HTTP response head");
-    let head = String::from_utf8_lossy(&raw[..split]);
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, raw[split + 4..].to_vec())
-}
-
-fn get_json(base: &str, path: &str) -> serde_json::Value {
-    let (status, body) = get(base, path);
-    assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
-    serde_json::from_slice(&body).unwrap()
-}
 /// Whether `program --version` runs.
 fn found(program: &str) -> bool {
     Command::new(program)
@@ -440,15 +414,12 @@ fn the_explorer_shows_what_the_cli_did_on_floe_up() {
                 .unwrap();
             let (s, stakes) = get(&api, &format!("/v1/addresses/{me}/stakes"));
             let (l, _) = get(&api, &format!("/v1/licenses/{license}"));
-            epoch >= 3
-                && s == 200
-                && String::from_utf8_lossy(&stakes).contains(&nodes[1].0)
-                && l == 200
+            epoch >= 3 && s == 200 && stakes.contains(&nodes[1].0) && l == 200
         },
     );
     eventually(30, "an answered challenge", || {
         let (status, body) = get(&api, "/v1/challenges?status=answered");
-        status == 200 && String::from_utf8_lossy(&body).contains("challenge_id")
+        status == 200 && body.contains("challenge_id")
     });
     // The dishonest node (named node-3 by `floe up`) misses its challenges; the keeper slashes
     // each after its deadline.
@@ -463,7 +434,7 @@ fn the_explorer_shows_what_the_cli_did_on_floe_up() {
         .to_owned();
     eventually(60, "a slash of the dishonest node in the REST API", || {
         let (status, body) = get(&api, &format!("/v1/slashes?node_id={dishonest}"));
-        status == 200 && String::from_utf8_lossy(&body).contains("pool_stake")
+        status == 200 && body.contains("pool_stake")
     });
     let history_secs = started.elapsed().as_secs_f64();
 
@@ -525,12 +496,7 @@ fn the_explorer_shows_what_the_cli_did_on_floe_up() {
         for shard in holder["shards"].as_array().unwrap() {
             let path = format!("/v1/blobs/{blob}/shards/{shard}/primary");
             let (status, body) = get(&format!("http://{address}"), &path);
-            assert_eq!(
-                status,
-                200,
-                "{address}{path}: {}",
-                String::from_utf8_lossy(&body)
-            );
+            assert_eq!(status, 200, "{address}{path}: {body}");
             let (status, _) = get(&format!("http://{other}"), &path);
             assert_ne!(status, 200, "{other} also served shard {shard}");
         }

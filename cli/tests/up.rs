@@ -5,12 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 mod support;
 
-use support::{Running, TestDb, eventually, fails, floe, ok, write_file};
+use support::{Running, TestDb, eventually, fails, floe, get, ok, write_file};
 
 /// `floe up` on free ports, with short epochs and the REST API, for one test.
 fn start_up(home: &Path, db: &TestDb) -> Running {
@@ -28,22 +27,6 @@ fn start_up(home: &Path, db: &TestDb) -> Running {
     )
 }
 
-/// A GET against the REST API: (status, body).
-fn get(base: &str, path: &str) -> (u16, String) {
-    let host = base.strip_prefix("http://").unwrap();
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    // The API answers with fixed-length bodies; chunked ones would need decoding.
-    (status, body.to_owned())
-}
 #[test]
 fn a_local_network_stores_reads_challenges_and_sells_licenses_across_a_crash() {
     let dir = tempfile::tempdir().unwrap();

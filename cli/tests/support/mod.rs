@@ -207,7 +207,8 @@ pub fn write_file(dir: &Path, name: &str, len: usize, seed: u32) -> PathBuf {
 }
 
 /// A GET over plain HTTP/1.1 to `base` (`http://host:port`): (status, body). The REST API
-/// and the nodes answer with fixed-length bodies, so the body is read to the end.
+/// and the nodes answer with fixed-length bodies, so the body is read to the end. A binary
+/// body (a node's sliver) comes back lossily as text: callers read only its status.
 pub fn get(base: &str, path: &str) -> (u16, String) {
     use std::io::{Read as _, Write as _};
     let host = base.trim_start_matches("http://");
@@ -217,8 +218,9 @@ pub fn get(base: &str, path: &str) -> (u16, String) {
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw);
     let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response head");
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     (status, body.to_owned())
