@@ -12,15 +12,17 @@ use serde::{Deserialize, Serialize};
 use sui_crypto::SuiVerifier as _;
 use sui_crypto::ed25519::Ed25519Verifier;
 use sui_sdk_types::{
-    Address, Argument, ChangedObject, Command, CommandArgumentError, Digest, ExecutionError,
-    ExecutionStatus, GasCostSummary, IdOperation, Identifier, Input, Object, ObjectIn, ObjectOut,
-    Owner, SimpleSignature, StructTag, Transaction, TransactionEffects, TransactionEffectsV2,
+    Address, ChangedObject, Command, CommandArgumentError, Digest, ExecutionError, ExecutionStatus,
+    GasCostSummary, IdOperation, Identifier, Input, Object, ObjectIn, ObjectOut, Owner,
+    SimpleSignature, StructTag, Transaction, TransactionEffects, TransactionEffectsV2,
     TransactionEvents, TransactionKind, TypeTag, UnchangedConsensusKind, UnchangedConsensusObject,
     UserSignature,
 };
 
+use crate::arguments::Arguments;
 use crate::conservation;
 use crate::handlers::{self, HandlerRegistry};
+use crate::move_model::{MoveModel, Reference};
 use crate::objects::{self, ObjectSource};
 use crate::runtime::{CallContext, Runtime, Value, bad_arg};
 
@@ -466,54 +468,58 @@ fn run_commands(
     gas_id: Address,
     mut capture: Option<&mut Vec<Vec<CommandOutput>>>,
 ) -> Result<(), Failure> {
-    let mut results: Vec<Vec<Value>> = Vec::with_capacity(commands.len());
+    let mut args = Arguments::new(inputs, gas_id);
     for (index, command) in commands.iter().enumerate() {
-        let values = run_command(runtime, source, registry, command, inputs, &results, gas_id)
+        args.begin_command();
+        let values = run_command(runtime, source, registry, command, &mut args)
             .map_err(|e| Box::new((e, Some(index as u64))))?;
         if let Some(outputs) = capture.as_deref_mut() {
             outputs.push(values.iter().map(|v| output_of(runtime, v)).collect());
         }
-        results.push(values);
+        let copyable = results_copyable(command, &args, &values);
+        args.push_results(values.into_iter().zip(copyable).collect());
     }
     Ok(())
 }
 
-fn resolve(
-    argument: &Argument,
-    position: u16,
-    inputs: &[Value],
-    results: &[Vec<Value>],
-    gas_id: Address,
-) -> Result<Value, ExecutionError> {
-    let arg_error = |kind| ExecutionError::CommandArgumentError {
-        argument: position,
-        kind,
-    };
-    match *argument {
-        Argument::Gas => Ok(Value::Object(gas_id)),
-        Argument::Input(i) => inputs
-            .get(i as usize)
-            .cloned()
-            .ok_or_else(|| arg_error(CommandArgumentError::IndexOutOfBounds { index: i })),
-        Argument::Result(i) => match results.get(i as usize) {
-            Some(values) if values.len() == 1 => Ok(values[0].clone()),
-            Some(_) => Err(arg_error(CommandArgumentError::InvalidResultArity {
-                result: i,
-            })),
-            None => Err(arg_error(CommandArgumentError::IndexOutOfBounds {
-                index: i,
-            })),
-        },
-        Argument::NestedResult(i, j) => results
-            .get(i as usize)
-            .and_then(|values| values.get(j as usize))
-            .cloned()
-            .ok_or_else(|| {
-                arg_error(CommandArgumentError::SecondaryIndexOutOfBounds {
-                    result: i,
-                    subresult: j,
+/// Whether each value a command returned has `copy`: coins never; a Move call's values by
+/// its signature's return types (a function the model does not know: objects not, pure
+/// values yes); a vector by its element type.
+fn results_copyable(command: &Command, args: &Arguments, values: &[Value]) -> Vec<bool> {
+    let by_kind = |value: &Value| matches!(value, Value::Pure(_));
+    match command {
+        Command::MoveCall(call) => {
+            let model = MoveModel::get();
+            let returns = model
+                .function(&call.package, call.module.as_str(), call.function.as_str())
+                .map(|f| &f.returns)
+                .filter(|returns| returns.len() == values.len());
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, value)| {
+                    returns
+                        .and_then(|returns| {
+                            let ret = &returns[i];
+                            if ret.reference != Reference::Value {
+                                return Some(true);
+                            }
+                            model.has_copy(&ret.ty.instantiate(&call.type_arguments)?)
+                        })
+                        .unwrap_or_else(|| by_kind(value))
                 })
-            }),
+                .collect()
+        }
+        Command::MakeMoveVector(make) => {
+            let copyable = match &make.type_ {
+                Some(element) => MoveModel::get()
+                    .has_copy(element)
+                    .unwrap_or_else(|| make.elements.iter().all(|e| args.copyable(e))),
+                None => make.elements.iter().all(|e| args.copyable(e)),
+            };
+            vec![copyable; values.len()]
+        }
+        _ => vec![false; values.len()],
     }
 }
 
@@ -558,15 +564,11 @@ fn run_command(
     source: &dyn ObjectSource,
     registry: &HandlerRegistry,
     command: &Command,
-    inputs: &[Value],
-    results: &[Vec<Value>],
-    gas_id: Address,
+    args: &mut Arguments,
 ) -> Result<Vec<Value>, ExecutionError> {
-    let resolve =
-        |argument: &Argument, position: u16| resolve(argument, position, inputs, results, gas_id);
     match command {
         Command::SplitCoins(split) => {
-            let coin = resolve(&split.coin, 0)?;
+            let coin = args.borrow(&split.coin, 0)?;
             let mut ctx = context(runtime, source, objects::FRAMEWORK, "coin", "split");
             let coin = ctx.object_id(&coin, 0)?;
             let working = ctx.runtime.get(&coin)?;
@@ -578,7 +580,7 @@ fn run_command(
             let mut created = Vec::with_capacity(split.amounts.len());
             for (i, amount) in split.amounts.iter().enumerate() {
                 let position = i as u16 + 1;
-                let amount: u64 = ctx.pure(&resolve(amount, position)?, position)?;
+                let amount: u64 = ctx.pure(&args.take(amount, position)?, position)?;
                 balance = balance
                     .checked_sub(amount)
                     .ok_or(ExecutionError::InsufficientCoinBalance)?;
@@ -588,7 +590,7 @@ fn run_command(
             Ok(created)
         }
         Command::MergeCoins(merge) => {
-            let target = resolve(&merge.coin, 0)?;
+            let target = args.borrow(&merge.coin, 0)?;
             let mut ctx = context(runtime, source, objects::FRAMEWORK, "coin", "join");
             let target = ctx.object_id(&target, 0)?;
             let coin_type = ctx.runtime.get(&target)?.type_.clone();
@@ -599,8 +601,8 @@ fn run_command(
                 .ok_or(ExecutionError::InvariantViolation)?;
             for (i, source) in merge.coins_to_merge.iter().enumerate() {
                 let position = i as u16 + 1;
-                let source = ctx.object_id(&resolve(source, position)?, position)?;
-                if source == gas_id {
+                let source = ctx.object_id(&args.take(source, position)?, position)?;
+                if source == args.gas_id() {
                     return Err(ExecutionError::CommandArgumentError {
                         argument: position,
                         kind: CommandArgumentError::InvalidGasCoinUsage,
@@ -628,7 +630,7 @@ fn run_command(
         }
         Command::TransferObjects(transfer) => {
             let position = transfer.objects.len() as u16;
-            let recipient = resolve(&transfer.address, position)?;
+            let recipient = args.take(&transfer.address, position)?;
             let ctx = context(
                 runtime,
                 source,
@@ -639,7 +641,7 @@ fn run_command(
             let recipient: Address = ctx.pure(&recipient, position)?;
             for (i, object) in transfer.objects.iter().enumerate() {
                 let position = i as u16;
-                let id = ctx.object_id(&resolve(object, position)?, position)?;
+                let id = ctx.object_id(&args.take(object, position)?, position)?;
                 let working = ctx.runtime.get(&id)?;
                 if !working.has_public_transfer {
                     return Err(ExecutionError::InvalidTransferObject);
@@ -658,12 +660,23 @@ fn run_command(
             let handler = registry
                 .get(&call.package, call.module.as_str(), call.function.as_str())
                 .ok_or(ExecutionError::FunctionNotFound)?;
-            let args = call
-                .arguments
-                .iter()
-                .enumerate()
-                .map(|(i, a)| resolve(a, i as u16))
-                .collect::<Result<Vec<_>, _>>()?;
+            // How the function takes each argument, from its Move signature; a function the
+            // model does not know borrows them (nothing is moved).
+            let parameters = MoveModel::get()
+                .function(&call.package, call.module.as_str(), call.function.as_str())
+                .map(|f| f.call_parameters());
+            let mut values = Vec::with_capacity(call.arguments.len());
+            for (i, argument) in call.arguments.iter().enumerate() {
+                let position = i as u16;
+                let by_value = parameters
+                    .and_then(|p| p.get(i))
+                    .is_some_and(|p| p.reference == Reference::Value);
+                values.push(if by_value {
+                    args.take(argument, position)?
+                } else {
+                    args.borrow(argument, position)?
+                });
+            }
             let mut ctx = CallContext {
                 runtime,
                 source,
@@ -671,7 +684,7 @@ fn run_command(
                 module: call.module.clone(),
                 function: call.function.clone(),
             };
-            handler(&mut ctx, &call.type_arguments, args)
+            handler(&mut ctx, &call.type_arguments, values)
         }
         Command::MakeMoveVector(make) => {
             // A vector of pure values is their BCS concatenation after a ULEB128 length.
@@ -688,7 +701,7 @@ fn run_command(
                 bytes.push(byte | 0x80);
             }
             for (i, element) in make.elements.iter().enumerate() {
-                match resolve(element, i as u16)? {
+                match args.take(element, i as u16)? {
                     Value::Pure(element) => bytes.extend_from_slice(&element),
                     Value::Object(_) => return Err(ExecutionError::FeatureNotYetSupported),
                 }

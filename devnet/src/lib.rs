@@ -17,6 +17,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod arguments;
 pub mod bench;
 pub mod chain_info;
 pub mod checkpoint_files;

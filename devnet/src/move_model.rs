@@ -223,6 +223,35 @@ impl MoveModel {
             .map(|(field, ty)| Some((field.clone(), ty.instantiate(tag.type_params())?)))
             .collect()
     }
+
+    /// Whether values of `ty` have `copy` (`None` for a datatype the model does not know).
+    /// A transaction's executor needs it: a value without `copy` is moved by its first use
+    /// by value, as Sui's PTB executor moves it.
+    pub fn has_copy(&self, ty: &TypeTag) -> Option<bool> {
+        match ty {
+            TypeTag::Vector(inner) => self.has_copy(inner),
+            TypeTag::Struct(tag) => {
+                let name = DatatypeName {
+                    address: *tag.address(),
+                    module: tag.module().to_string(),
+                    name: tag.name().to_string(),
+                };
+                let datatype = self.datatype(&name)?;
+                if !datatype.abilities.contains(&Ability::Copy) {
+                    return Some(false);
+                }
+                // A generic datatype has `copy` only if its non-phantom arguments have it.
+                for (parameter, argument) in datatype.type_parameters.iter().zip(tag.type_params())
+                {
+                    if !parameter.phantom && !self.has_copy(argument)? {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            _ => Some(true),
+        }
+    }
 }
 
 impl MoveType {
@@ -286,8 +315,20 @@ const FLOE_SOURCES: &[(&str, &str)] = &[
         include_str!("../../move/floe/sources/challenge.move"),
     ),
     (
+        "compute.move",
+        include_str!("../../move/floe/sources/compute.move"),
+    ),
+    (
+        "dataset.move",
+        include_str!("../../move/floe/sources/dataset.move"),
+    ),
+    (
         "events.move",
         include_str!("../../move/floe/sources/events.move"),
+    ),
+    (
+        "key_server.move",
+        include_str!("../../move/floe/sources/key_server.move"),
     ),
     (
         "license.move",
@@ -296,6 +337,14 @@ const FLOE_SOURCES: &[(&str, &str)] = &[
     (
         "model.move",
         include_str!("../../move/floe/sources/model.move"),
+    ),
+    (
+        "service.move",
+        include_str!("../../move/floe/sources/service.move"),
+    ),
+    (
+        "shared_blob.move",
+        include_str!("../../move/floe/sources/shared_blob.move"),
     ),
     (
         "staking.move",
