@@ -14,7 +14,9 @@
 //! 4. The store's steps driven by hand with the sdk's own functions as the store ran before
 //!    9312f33 (register, upload and collect confirmations, the epoch changes, certify): the
 //!    certificate is refused on-chain with `EInvalidSignature`, the Blob stays paid for and
-//!    uncertified; `store_blob` retried for the same end epoch resumes it and pays nothing.
+//!    uncertified; `store_blob` retried with the same `epochs` from the new epoch resumes it,
+//!    extending it by the epoch that passed (paying only that epoch's storage, not a second
+//!    registration), and certifies it.
 //!
 //! Each crossing is checked to have happened (a second round of confirmations, the first
 //! round's epoch, the certificate's epoch): a store that certified in one round would fail
@@ -519,20 +521,37 @@ async fn a_store_rides_through_an_epoch_change_and_a_retry_pays_once() {
         refused.to_string().contains("EInvalidSignature"),
         "refused naming EInvalidSignature: {refused}"
     );
+    // The retry asks for the same EPOCHS_AHEAD, now from a later epoch: the registered Blob
+    // ends one epoch short of that, so the store extends it by that epoch (paying only its
+    // storage) instead of registering and paying a second time.
     let paid = wal_balance(&mut floe).await;
+    let now = floe.system().await.unwrap();
+    let missing = new_epoch + EPOCHS_AHEAD - registered.end_epoch;
+    assert_eq!(missing, 1, "one epoch passed since the registration");
+    let storage_size = floe
+        .blob_object(*registered.blob_object.object_id())
+        .await
+        .unwrap()
+        .blob
+        .storage
+        .storage_size;
+    let extension =
+        floe_sdk::flows::extension_price(storage_size, now.storage_price_per_mib_epoch, missing)
+            .unwrap();
     let retried = floe
-        .store_blob(
-            &net.directory,
-            &bytes,
-            registered.end_epoch - new_epoch,
-            false,
-        )
+        .store_blob(&net.directory, &bytes, EPOCHS_AHEAD, false)
         .await
         .unwrap();
     assert!(retried.resumed, "the retry resumes the Blob paid for");
     assert_eq!(retried.blob_object, *registered.blob_object.object_id());
     assert_eq!(retried.certificate.epoch, new_epoch);
-    assert_eq!(wal_balance(&mut floe).await, paid, "the retry paid no WAL");
+    assert_eq!(
+        paid - wal_balance(&mut floe).await,
+        extension,
+        "the retry paid only the missing epoch's storage"
+    );
+    let resumed = floe.blob_object(retried.blob_object).await.unwrap();
+    assert_eq!(resumed.blob.storage.end_epoch, new_epoch + EPOCHS_AHEAD);
     assert_eq!(
         floe.read_blob(&net.directory, &retried.blob_id)
             .await

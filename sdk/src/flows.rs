@@ -669,8 +669,10 @@ impl Floe {
     }
 
     /// A `Blob` the sender owns that an earlier store of `blob_id` registered and paid for but
-    /// never certified, with storage reaching at least `epochs_ahead` epochs past the current
-    /// one and the same deletability; the one ending first if several.
+    /// never certified, live, with the same deletability, reaching `epochs_ahead` epochs past
+    /// the current one. A retry in a later epoch finds the earlier Blob ending too soon for the
+    /// same `epochs_ahead`: it is extended by the missing epochs (paying only for those), not
+    /// left stuck while a second registration pays the write fee and the storage again.
     async fn resumable_blob(
         &mut self,
         system: &System,
@@ -680,19 +682,39 @@ impl Floe {
     ) -> Result<Option<RegisteredBlob>, FlowError> {
         let wanted_end = system.epoch.saturating_add(epochs_ahead);
         let owned = self.owned_blobs().await?;
-        let found = pick_resumable(owned, blob_id, wanted_end, deletable);
-        Ok(found.map(|b| {
+        let Some(found) = pick_resumable(owned, blob_id, system.epoch, wanted_end, deletable)
+        else {
+            return Ok(None);
+        };
+        let mut end_epoch = found.end_epoch();
+        let mut object = found.object;
+        let mut digest = found.last_transaction;
+        if end_epoch < wanted_end {
+            let extended = self
+                .extend_blob(*object.object_id(), wanted_end - end_epoch)
+                .await?;
             tracing::info!(
-                blob_object = %b.object.object_id(),
-                end_epoch = b.end_epoch(),
-                "resuming the store of a blob registered earlier"
+                blob_object = %object.object_id(),
+                from = end_epoch,
+                to = extended.new_end_epoch,
+                price = extended.price,
+                "extending a blob registered earlier so the retried store keeps its epochs"
             );
-            RegisteredBlob {
-                blob_id: *blob_id,
-                end_epoch: b.end_epoch(),
-                blob_object: b.object,
-                digest: b.last_transaction,
-            }
+            end_epoch = extended.new_end_epoch;
+            let fresh = self.blob_object(*object.object_id()).await?;
+            object = fresh.object;
+            digest = extended.digest;
+        }
+        tracing::info!(
+            blob_object = %object.object_id(),
+            end_epoch,
+            "resuming the store of a blob registered earlier"
+        );
+        Ok(Some(RegisteredBlob {
+            blob_id: *blob_id,
+            end_epoch,
+            blob_object: object,
+            digest,
         }))
     }
 
@@ -1160,22 +1182,28 @@ pub(crate) fn owned(reference: &ObjectReference) -> ObjectInput {
 }
 
 /// Of `owned`, the `Blob` a retried store of `blob_id` can finish: not certified, the same
-/// deletability, storage reaching `wanted_end` at least; the one ending first if several.
+/// deletability, still live in `epoch`. Of those reaching `wanted_end`, the one ending first
+/// (nothing to pay); else the one ending last (the fewest epochs to add).
 fn pick_resumable(
     owned: Vec<OwnedBlob>,
     blob_id: &BlobId,
+    epoch: u64,
     wanted_end: u64,
     deletable: bool,
 ) -> Option<OwnedBlob> {
-    owned
+    let (long_enough, short): (Vec<_>, Vec<_>) = owned
         .into_iter()
         .filter(|b| {
             b.blob_id() == *blob_id
                 && !b.is_certified()
                 && b.blob.deletable == deletable
-                && b.end_epoch() >= wanted_end
+                && b.end_epoch() > epoch
         })
-        .min_by_key(OwnedBlob::end_epoch)
+        .partition(|b| b.end_epoch() >= wanted_end);
+    match long_enough.into_iter().min_by_key(OwnedBlob::end_epoch) {
+        Some(b) => Some(b),
+        None => short.into_iter().max_by_key(OwnedBlob::end_epoch),
+    }
 }
 
 /// A `Blob` object with its reference.
@@ -1375,25 +1403,34 @@ mod tests {
     }
 
     #[test]
-    fn a_retried_store_resumes_only_an_uncertified_blob_of_the_same_id_lasting_long_enough() {
+    fn a_retried_store_resumes_only_an_uncertified_live_blob_of_the_same_id() {
         let wanted = BlobId([7; 32]);
+        // The current epoch is 3; the store wants storage to epoch 5.
         let pick = |owned: Vec<OwnedBlob>, end: u64, deletable: bool| {
-            pick_resumable(owned, &wanted, end, deletable)
+            pick_resumable(owned, &wanted, 3, end, deletable)
                 .map(|b| b.object.object_id().as_bytes()[0])
         };
-        // Another blob ID, a certified copy, the other deletability, too short: none.
+        // Another blob ID, a certified copy, the other deletability, expired: none.
         assert_eq!(pick(vec![owned(1, 8, false, 9, false)], 5, false), None);
         assert_eq!(pick(vec![owned(1, 7, true, 9, false)], 5, false), None);
         assert_eq!(pick(vec![owned(1, 7, false, 9, true)], 5, false), None);
-        assert_eq!(pick(vec![owned(1, 7, false, 4, false)], 5, false), None);
+        assert_eq!(pick(vec![owned(1, 7, false, 3, false)], 5, false), None);
+        // Live but too short (a retry in a later epoch): resumed, to be extended.
+        assert_eq!(pick(vec![owned(1, 7, false, 4, false)], 5, false), Some(1));
         // Exactly long enough, or longer: the one ending first.
         assert_eq!(pick(vec![owned(1, 7, false, 5, false)], 5, false), Some(1));
         let several = vec![
             owned(1, 7, false, 9, true),
             owned(2, 7, false, 6, true),
             owned(3, 7, true, 5, true),
+            owned(4, 7, false, 4, true),
         ];
         assert_eq!(pick(several, 5, true), Some(2));
+        // Only short ones: the one ending last (the fewest epochs to pay for).
+        let short = vec![owned(1, 7, false, 4, true), owned(2, 7, false, 4, true)];
+        assert!(pick(short, 6, true).is_some());
+        let short = vec![owned(1, 7, false, 4, true), owned(5, 7, false, 5, true)];
+        assert_eq!(pick(short, 6, true), Some(5));
     }
 
     fn license(expires_at_ms: u64, use_limited: bool, uses_left: u64) -> License {
