@@ -6,10 +6,8 @@
 //! else), a stranger taking a service's revenue or creating a service of a model it does not
 //! own. Abort codes are read from the Move source.
 //!
-//! Not covered here: passing one `Call` receipt to two calls of a transaction. On Sui a
-//! receipt (no `copy`) is moved by its first use and the second is rejected; the devnet's
-//! executor does not track abilities of pure values and runs both (a devnet gap, noted in
-//! the devnet README).
+//! Passing one `Call` receipt to two calls of a transaction is refused as on Sui (the receipt
+//! has no `copy`, so its first use moves it): `tests/moved_values.rs`.
 #![allow(clippy::unwrap_used, clippy::needless_range_loop)]
 
 mod support;
