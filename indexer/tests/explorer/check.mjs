@@ -309,6 +309,11 @@ async function checkHolders(id) {
     check(JSON.stringify(shown) === JSON.stringify(expected), `attributes shown ${JSON.stringify(shown)}, API ${JSON.stringify(expected)}`);
     const injected = await evaluate(`document.querySelectorAll('#attributes *:not(table, thead, tbody, tr, th, td, span, div)').length`);
     check(injected === 0, `attribute values made ${injected} elements`);
+    // Shared blobs: one line each, in the API's order, worded exactly so.
+    const sharedExpected = (detail.shared_blobs || []).map((x) =>
+      `shared as ${x.shared_blob_id}, funds ${x.funds == null ? '—' : walText(x.funds)}, ends at epoch ${x.end_epoch ?? '—'}`);
+    const sharedShown = await evaluate(`[...document.querySelectorAll('#shared_blobs li')].map((li) => li.textContent)`);
+    check(JSON.stringify(sharedShown) === JSON.stringify(sharedExpected), `shared blobs shown ${JSON.stringify(sharedShown)}, API ${JSON.stringify(sharedExpected)}`);
     return { detail, rows };
   });
 }
@@ -497,8 +502,22 @@ if (nodes.items.length > 1) {
   check(firstShown === `#/node/${nodes.items[1].node_id}`, `next page starts at ${firstShown}`);
 }
 
+// 9. A shared blob's page lists it (checkHolders compares the lines with the API). A history
+// that shares no blob cannot show one: the report says SKIPPED (stdout stays one JSON line).
+let sharedBlobCheck;
+const sharedBlob = (await api('/v1/shared-blobs?limit=1')).items[0];
+if (sharedBlob) {
+  await searchFor(sharedBlob.blob_id, `#/blob/${encodeURIComponent(sharedBlob.blob_id)}`, 'search a shared blob');
+  const { detail } = await checkHolders(sharedBlob.blob_id);
+  check(detail.shared_blobs.some((x) => x.shared_blob_id === sharedBlob.shared_blob_id), `${sharedBlob.shared_blob_id} not on its blob's page`);
+  sharedBlobCheck = `checked on the page of ${sharedBlob.blob_id}`;
+} else {
+  sharedBlobCheck = 'SKIPPED: this history shares no blob, so no shared-blob line could be checked';
+  console.error(`NOTE: ${sharedBlobCheck}`);
+}
+
 check(problems.length === 0, `console errors: ${problems.join('\n')}`);
-console.log(JSON.stringify({ ...timing, overview_ready_ms: readyMs, hash: await currentHash(), slashed,
+console.log(JSON.stringify({ ...timing, overview_ready_ms: readyMs, hash: await currentHash(), slashed, shared_blob: sharedBlobCheck,
   holders: searched.rows.map((h) => ({ node_id: h.node, address: h.address, shards: h.shards, pairs: h.pairs })) }));
 browser.close();
 process.exit(0);

@@ -418,6 +418,14 @@ async function blobs(cursor) {
   return `<h1>Blobs</h1>${blobTable(page.items)}${pager('#/blobs', page, cursor)}`;
 }
 
+// The shared blobs wrapping this blob's objects (anyone may fund their extensions), one line
+// each; every value is escaped (the IDs come from the API, not from this page).
+function sharedBlobs(shared) {
+  if (!shared.length) return '';
+  const line = (s) => `<li data-shared-blob="${esc(s.shared_blob_id)}">shared as <span class="id">${esc(s.shared_blob_id)}</span>, funds ${num(s.funds, wal(s.funds))}, ends at epoch ${num(s.end_epoch, s.end_epoch ?? '—')}</li>`;
+  return `<h2>Shared</h2><ul id="shared_blobs">${shared.map(line).join('')}</ul>`;
+}
+
 async function blob(id) {
   const [{ item: b }, epochNo, shardCount] = await Promise.all([
     api(`/v1/blobs/${encodeURIComponent(id)}`), currentEpoch(), parameter('n_shards')]);
@@ -443,6 +451,7 @@ async function blob(id) {
     ['certified', stored.length ? `yes, in epoch ${esc(Math.min(...stored.map((o) => Number(o.certified_epoch))))}` : 'no'],
     ['stored_until', stored.length ? num(Math.max(...ends), `epoch ${Math.max(...ends)} (exclusive)`) : '—']])}
   <h2>Blob objects</h2>${blobTable(b.objects)}
+  ${sharedBlobs(b.shared_blobs || [])}
   <h2>Attributes</h2>
   <p class="muted">Set by each object's holder, in the order the chain keeps them; untrusted text, shown as text.</p>
   ${table([
