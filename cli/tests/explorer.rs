@@ -380,6 +380,21 @@ fn the_explorer_shows_what_the_cli_did_on_floe_up() {
     let nodes = committee(home);
     assert_eq!(nodes.len(), 4, "{nodes:?}");
     ok(home, &["stake", &nodes[1].0, "100"]);
+    // A permanent blob shared with 1 WAL of funds, for the blob page's shared-blob line.
+    let shared_file = write_file(dir.path(), "shared.bin", 20_000, 9);
+    let shared_data = ok(home, &["store", &p(&shared_file), "--epochs", "20"]);
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(home, &["list-blobs", "--json"])).unwrap();
+    let shared_object = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["blob_id"] == shared_data.as_str())
+        .expect("list-blobs lists the blob to share")["object_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shared = ok(home, &["share", &shared_object, "--amount", "1"]);
 
     // What the chain says, read with the CLI.
     let status: serde_json::Value =
@@ -406,7 +421,7 @@ fn the_explorer_shows_what_the_cli_did_on_floe_up() {
     // Epochs pass (the keeper issues challenges, the nodes answer), and the indexer has it all.
     eventually(
         60,
-        "epoch 3, the stake and the license in the REST API",
+        "epoch 3, the stake, the license and the shared blob in the REST API",
         || {
             let storage = get_json(&api, "/v1/stats/storage");
             let epoch = storage["points"].as_array().unwrap().last().unwrap()["epoch"]
@@ -414,7 +429,8 @@ fn the_explorer_shows_what_the_cli_did_on_floe_up() {
                 .unwrap();
             let (s, stakes) = get(&api, &format!("/v1/addresses/{me}/stakes"));
             let (l, _) = get(&api, &format!("/v1/licenses/{license}"));
-            epoch >= 3 && s == 200 && stakes.contains(&nodes[1].0) && l == 200
+            let (sh, _) = get(&api, &format!("/v1/shared-blobs/{shared}"));
+            epoch >= 3 && s == 200 && stakes.contains(&nodes[1].0) && l == 200 && sh == 200
         },
     );
     eventually(30, "an answered challenge", || {
@@ -477,6 +493,12 @@ fn the_explorer_shows_what_the_cli_did_on_floe_up() {
     );
     let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     slashes_match_the_chain(home, &dishonest, &report["slashed"]);
+    // The one shared blob's page showed its line (check.mjs compared it with the API).
+    assert_eq!(
+        report["shared_blob"],
+        format!("checked on the page of {shared_data}"),
+        "{report}"
+    );
 
     // The holders the blob page names are the committee `floe status` reads from the chain,
     // and each serves the slivers of its shards; a node asked for a shard it lacks does not.
