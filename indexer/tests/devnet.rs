@@ -183,6 +183,73 @@ async fn memory_nodes(
     (nodes, cap_of)
 }
 
+/// What the chain-following tests of the newer modules start from: an in-process devnet with
+/// four genesis storage nodes (in memory), an indexer process on its own database, and
+/// `accounts` fresh accounts, each with gas, `wal_each` WAL and a client.
+struct World {
+    dir: tempfile::TempDir,
+    devnet: Devnet,
+    network: NetworkConfig,
+    checkpoints: std::path::PathBuf,
+    db: TestDb,
+    indexer: IndexerProcess,
+    keys: Keystore,
+    accounts: Vec<Address>,
+    clients: Vec<Floe>,
+    nodes: HashMap<Address, Node>,
+}
+
+impl World {
+    async fn start(tag: &str, accounts: usize, wal_each: u64) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = DevnetConfig {
+            grpc_addr: "127.0.0.1:0".parse().unwrap(),
+            faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
+            data_dir: dir.path().to_owned(),
+            checkpoint_interval_ms: 20,
+            ..DevnetConfig::default()
+        };
+        let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
+        let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
+        let checkpoints = config.checkpoint_dir();
+        let devnet = Devnet::start_floe(config).await.unwrap();
+        let network_file = devnet.network_config_path();
+        let network = NetworkConfig::from_file(&network_file).unwrap();
+        let db = TestDb::new(tag).await;
+        let indexer =
+            IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
+        let faucet = network.faucet_url.clone().unwrap();
+        let mut keys = Keystore::default();
+        let accounts: Vec<Address> = (0..accounts).map(|_| keys.generate()).collect();
+        let mut clients = Vec::new();
+        for &account in &accounts {
+            floe_sdk::faucet::request_gas(&faucet, account)
+                .await
+                .unwrap();
+            request_wal(&faucet, account, wal_each).await;
+            clients.push(
+                Floe::connect(&network, keys.key(&account).unwrap().clone())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let epoch = clients[0].system().await.unwrap().epoch;
+        let (nodes, _) = memory_nodes(&mut clients[0], &operators, epoch).await;
+        World {
+            dir,
+            devnet,
+            network,
+            checkpoints,
+            db,
+            indexer,
+            keys,
+            accounts,
+            clients,
+            nodes,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     // --- A devnet with four genesis storage nodes whose operators hold keys (one answers a
@@ -1956,39 +2023,18 @@ async fn attributes_match(
 /// field of both routes is checked against the chain's objects and events.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compute_jobs_and_providers_follow_the_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = DevnetConfig {
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
-        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: dir.path().to_owned(),
-        checkpoint_interval_ms: 20,
-        ..DevnetConfig::default()
-    };
-    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
-    let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
-    let checkpoints = config.checkpoint_dir();
-    let devnet = Devnet::start_floe(config).await.unwrap();
-    let network_file = devnet.network_config_path();
-    let network = NetworkConfig::from_file(&network_file).unwrap();
-    let db = TestDb::new("compute").await;
-    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
-    let faucet = network.faucet_url.clone().unwrap();
-    let mut keys = Keystore::default();
-    let accounts: Vec<Address> = (0..4).map(|_| keys.generate()).collect();
-    let mut clients = Vec::new();
-    for &account in &accounts {
-        floe_sdk::faucet::request_gas(&faucet, account)
-            .await
-            .unwrap();
-        request_wal(&faucet, account, 100 * WAL).await;
-        clients.push(
-            Floe::connect(&network, keys.key(&account).unwrap().clone())
-                .await
-                .unwrap(),
-        );
-    }
-    let epoch = clients[0].system().await.unwrap().epoch;
-    let (nodes, _) = memory_nodes(&mut clients[0], &operators, epoch).await;
+    let World {
+        dir: _dir,
+        devnet,
+        network,
+        checkpoints,
+        db: _db,
+        indexer,
+        keys,
+        accounts,
+        mut clients,
+        nodes,
+    } = World::start("compute", 4, 100 * WAL).await;
 
     // The owner's model and input; three providers.
     let weights: Vec<u8> = (0..3_000u32).map(|i| (i * 5 + 2) as u8).collect();
@@ -2222,40 +2268,19 @@ async fn compute_jobs_and_providers_follow_the_chain() {
 /// amounts the chain paid.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn datasets_and_contributions_follow_the_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = DevnetConfig {
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
-        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: dir.path().to_owned(),
-        checkpoint_interval_ms: 20,
-        ..DevnetConfig::default()
-    };
-    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
-    let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
-    let checkpoints = config.checkpoint_dir();
-    let devnet = Devnet::start_floe(config).await.unwrap();
-    let network_file = devnet.network_config_path();
-    let network = NetworkConfig::from_file(&network_file).unwrap();
-    let db = TestDb::new("datasets").await;
-    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
-    let faucet = network.faucet_url.clone().unwrap();
     // 0 the model's owner, 1 the curator, 2..=4 contributors, 5 the buyer.
-    let mut keys = Keystore::default();
-    let accounts: Vec<Address> = (0..6).map(|_| keys.generate()).collect();
-    let mut clients = Vec::new();
-    for &account in &accounts {
-        floe_sdk::faucet::request_gas(&faucet, account)
-            .await
-            .unwrap();
-        request_wal(&faucet, account, 50 * WAL).await;
-        clients.push(
-            Floe::connect(&network, keys.key(&account).unwrap().clone())
-                .await
-                .unwrap(),
-        );
-    }
-    let epoch = clients[0].system().await.unwrap().epoch;
-    let (nodes, _) = memory_nodes(&mut clients[0], &operators, epoch).await;
+    let World {
+        dir: _dir,
+        devnet,
+        network,
+        checkpoints,
+        db: _db,
+        indexer,
+        accounts,
+        mut clients,
+        nodes,
+        ..
+    } = World::start("datasets", 6, 50 * WAL).await;
 
     let weights: Vec<u8> = (0..2_000u32).map(|i| (i * 3 + 1) as u8).collect();
     let stored = clients[0]
@@ -2450,39 +2475,17 @@ async fn datasets_and_contributions_follow_the_chain() {
 /// withdrawn. Every field equals the `ModelService` objects and the events.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_follow_the_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = DevnetConfig {
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
-        faucet_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: dir.path().to_owned(),
-        checkpoint_interval_ms: 20,
-        ..DevnetConfig::default()
-    };
-    let faucet_keys = Keystore::load_or_create(config.faucet_keystore_path(), 1).unwrap();
-    let (_, operators) = four_genesis_nodes(&mut config, faucet_keys.addresses()[0]);
-    let devnet = Devnet::start_floe(config).await.unwrap();
-    let network_file = devnet.network_config_path();
-    let network = NetworkConfig::from_file(&network_file).unwrap();
-    let db = TestDb::new("services").await;
-    let indexer = IndexerProcess::spawn(&db.url, &["--network", network_file.to_str().unwrap()]);
-    let faucet = network.faucet_url.clone().unwrap();
-    let mut keys = Keystore::default();
-    let accounts: Vec<Address> = (0..3).map(|_| keys.generate()).collect();
-    let mut clients = Vec::new();
-    for &account in &accounts {
-        floe_sdk::faucet::request_gas(&faucet, account)
-            .await
-            .unwrap();
-        request_wal(&faucet, account, 100 * WAL).await;
-        clients.push(
-            Floe::connect(&network, keys.key(&account).unwrap().clone())
-                .await
-                .unwrap(),
-        );
-    }
+    let World {
+        dir: _dir,
+        devnet,
+        db: _db,
+        indexer,
+        accounts,
+        mut clients,
+        nodes,
+        ..
+    } = World::start("services", 3, 100 * WAL).await;
     let (seller, caller, provider) = (accounts[0], accounts[1], accounts[2]);
-    let epoch = clients[0].system().await.unwrap().epoch;
-    let (nodes, _) = memory_nodes(&mut clients[0], &operators, epoch).await;
     let weights: Vec<u8> = (0..2_000u32).map(|i| (i * 3 + 1) as u8).collect();
     let stored = clients[0]
         .store_blob(&nodes, &weights, 2, false)
