@@ -749,6 +749,21 @@ fun claiming_from_a_dataset_of_another_version_aborts() {
     finish(scenario, clock);
 }
 
+/// A model left at another package version names no dataset until it is migrated.
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun training_a_model_of_another_version_aborts() {
+    let (mut scenario, clock, w) = setup();
+    weigh_5_3_2_and_seal(&mut scenario, &w);
+    scenario.next_tx(SELLER);
+    {
+        let mut m = scenario.take_shared_by_id<Model>(w.model_id);
+        m.set_version_for_testing(2);
+        ts::return_shared(m);
+    };
+    train_on(&mut scenario, &w, w.dataset_id, SHARE_BPS);
+    finish(scenario, clock);
+}
+
 #[test, expected_failure(abort_code = floe::version::EWrongVersion)]
 fun training_on_a_dataset_of_another_version_aborts() {
     let (mut scenario, clock, w) = setup();

@@ -368,6 +368,18 @@ fun a_shared_blob_of_an_older_package_refuses_extension() {
 }
 
 #[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun extending_with_a_system_of_another_version_aborts() {
+    let (mut scenario, clock, caps) = start();
+    let id = shared_a(&mut scenario, 1_000_000_000);
+    scenario.next_tx(OWNER);
+    let mut system = scenario.take_shared<System>();
+    system::set_version_for_testing(&mut system, version::current() + 1);
+    ts::return_shared(system);
+    extend_as(&mut scenario, STRANGER, id, 1);
+    stop(scenario, clock, caps);
+}
+
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
 fun extending_with_a_registry_of_another_version_aborts() {
     let (mut scenario, clock, caps) = start();
     let id = shared_a(&mut scenario, 1_000_000_000);
