@@ -640,5 +640,28 @@ pub fn all() -> Vec<&'static ResourceInfo> {
         &<ComputeProvider as R>::INFO,
         &<ComputeJob as R>::INFO,
         &<Service as R>::INFO,
+        &<Dataset as R>::INFO,
+        &<Contribution as R>::INFO,
+        &<DatasetShare as R>::INFO,
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checks that iterate `all()` skip what it omits; read the route table's source so a
+    /// resource served without being listed fails here rather than going unchecked.
+    #[test]
+    fn every_served_resource_is_in_all() {
+        let routes = include_str!("mod.rs");
+        let listed: Vec<&str> = super::all().iter().map(|info| info.name).collect();
+        let served: Vec<&str> = routes
+            .split("resource: &<")
+            .skip(1)
+            .filter_map(|rest| rest.split(" as Resource>").next())
+            .collect();
+        assert!(served.len() >= 20, "route table not found: {served:?}");
+        for name in served {
+            assert!(listed.contains(&name), "{name} is served but not in all()");
+        }
+    }
 }
