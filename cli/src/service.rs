@@ -335,9 +335,15 @@ pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<
                 .read_blob(&nodes, &model_blob)
                 .await
                 .with_context(|| format!("reading the model blob {model_blob}"))?;
-            let output = floe_compute::run_model(&model, &input).with_context(|| {
-                format!("running service {service_id}'s model on call {number}")
-            })?;
+            // A call whose input the model rejects is that call's outcome, not the worker's:
+            // stopping here would leave the cursor before it and block every later call.
+            let output = match floe_compute::run_model(&model, &input) {
+                Ok(output) => output,
+                Err(e) => {
+                    tracing::warn!(%service_id, call = number, error = %e, "the model rejects this call's input: left unanswered");
+                    continue;
+                }
+            };
             let hash = floe_compute::output_hash(&output);
             let stored = floe
                 .store_blob(&nodes, &output, OUTPUT_EPOCHS, false)

@@ -236,4 +236,48 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
         taken += amount;
     }
     assert_eq!(wal(home, &seller) - seller_before, taken);
+
+    // A paid call whose input is not a tensor of the model's shape (text `hello`) followed by a
+    // good one: the worker logs the bad call at WARN, answers the good one, and its next run
+    // does not stop at the bad call.
+    let bad = ok(
+        home,
+        &[
+            "--as",
+            &caller,
+            "service",
+            "chain",
+            &services[0],
+            "--input",
+            "hello",
+        ],
+    );
+    assert!(bad.starts_with(&format!("{} 1 ", services[0])), "{bad}");
+    ok(
+        home,
+        &[
+            "--as",
+            &caller,
+            "service",
+            "chain",
+            &services[0],
+            "--input-file",
+            input,
+        ],
+    );
+    let served = support::floe(home, &["--as", &providers[0], "service", "serve"]);
+    let stderr = String::from_utf8_lossy(&served.stderr);
+    assert!(served.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("call=1"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(served.stdout).unwrap();
+    let fields: Vec<&str> = stdout.trim().split(' ').collect();
+    assert_eq!(
+        (fields[0], fields[1]),
+        (services[0].as_str(), "2"),
+        "{stdout}"
+    );
+    assert_eq!(ok(home, &["--as", &providers[0], "service", "serve"]), "");
 }
