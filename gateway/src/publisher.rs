@@ -23,6 +23,7 @@ use floe_sdk::flows::StoragePrice;
 use floe_sdk::move_types::{self, blob::Blob};
 use floe_sdk::stream::Progress;
 use floe_sdk::stream::SpilledPairs;
+use floe_sdk::stream::StreamError;
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
@@ -377,7 +378,7 @@ pub(crate) async fn store_data(
     let (metadata, pairs) =
         SpilledPairs::encode(config, body.path(), Arc::new(()) as Arc<dyn Progress>)
             .await
-            .map_err(|e| flow_problem(&e.into()))?;
+            .map_err(|e| spill_problem(&e))?;
     let blob_id = metadata.blob_id();
     if !deletable
         && let Some(entry) = publisher
@@ -466,6 +467,34 @@ fn blob_object(blob: &Blob, blob_id: BlobId) -> BlobObject {
     }
 }
 
+/// A failed encoding into the spill: it happens before anything is sent, on the publisher's own
+/// disk and CPU, so it is never a bad gateway; a full `TMPDIR` is 507 so operators see why.
+fn spill_problem(e: &StreamError) -> Problem {
+    tracing::warn!(error = %e, "cannot encode a body into the spill");
+    match e {
+        StreamError::Io { source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            ) =>
+        {
+            Problem::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "Insufficient storage",
+                format!(
+                    "the publisher's temporary directory is full ({e}); retry later or ask its \
+                     operator to free space in TMPDIR"
+                ),
+            )
+        }
+        other => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            format!("the publisher could not encode the body: {other}; retry later"),
+        ),
+    }
+}
+
 /// A failed flow: the wallet cannot pay (503), anything else upstream (502).
 pub(crate) fn flow_problem(e: &FlowError) -> Problem {
     tracing::warn!(error = %e, "store failed");
@@ -483,5 +512,37 @@ pub(crate) fn flow_problem(e: &FlowError) -> Problem {
             "Store failed",
             format!("the store did not complete: {other}; retry in a moment"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io(kind: std::io::ErrorKind) -> StreamError {
+        StreamError::Io {
+            what: "cannot write",
+            path: "/tmp/spill/pairs".into(),
+            source: std::io::Error::from(kind),
+        }
+    }
+
+    #[test]
+    fn a_full_spill_is_507_and_other_spill_failures_500_never_502() {
+        let full = spill_problem(&io(std::io::ErrorKind::StorageFull));
+        assert_eq!(full.status, 507);
+        assert!(full.detail.contains("TMPDIR"), "{}", full.detail);
+        assert_eq!(
+            spill_problem(&io(std::io::ErrorKind::QuotaExceeded)).status,
+            507
+        );
+        assert_eq!(
+            spill_problem(&io(std::io::ErrorKind::PermissionDenied)).status,
+            500
+        );
+        assert_eq!(
+            spill_problem(&StreamError::Task("panicked".into())).status,
+            500
+        );
     }
 }
