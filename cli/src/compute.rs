@@ -236,7 +236,13 @@ pub async fn run(session: &Session, jobs: &[Address], watch: bool) -> anyhow::Re
                 // refusal is what the user should see.
                 tracing::warn!(%job_id, %provider, "the job does not name this provider");
             }
-            let hash = run_one(&mut floe, &key, &servers, job_id, provider, cap, &job).await?;
+            let Some(hash) =
+                run_one(&mut floe, &key, &servers, job_id, provider, cap, &job).await?
+            else {
+                anyhow::bail!(
+                    "job {job_id}: the model rejects its input\n  nothing was submitted; the owner is refunded after the deadline"
+                );
+            };
             out!("{job_id} {}", hex::encode(hash));
             left.push(job_id);
         }
@@ -251,7 +257,8 @@ pub async fn run(session: &Session, jobs: &[Address], watch: bool) -> anyhow::Re
 /// `floe compute run` without job IDs: reads the chain checkpoint by checkpoint from the
 /// cursor (`compute/PROVIDER.cursor` in the home: the next checkpoint to read; `from` when
 /// there is none) and runs every open job that chooses this provider and has no result from it
-/// yet. The cursor moves past a checkpoint only once each of its jobs ran, so a worker stopped
+/// yet. A job whose input the model rejects is passed over with a WARN (its owner is refunded
+/// after the deadline). The cursor moves past a checkpoint only once each of its jobs ran, so a worker stopped
 /// at any point resumes where it stopped: a job whose result went in just before the stop is
 /// seen again and passed over (its result is on-chain), none is missed. A job that fails stops
 /// the run with the cursor on its checkpoint: the next run tries it again. Without `watch`,
@@ -295,6 +302,7 @@ pub async fn discover(session: &Session, watch: bool, from: u64) -> anyhow::Resu
                         "job {job_id} (checkpoint {seq}) failed; the next `floe compute run` tries it again"
                     )
                 })?;
+            let Some(hash) = hash else { continue };
             out!("{job_id} {}", hex::encode(hash));
             ran += 1;
         }
@@ -366,7 +374,9 @@ async fn provider_of(floe: &mut Floe) -> anyhow::Result<(Address, Address)> {
     Ok((cap, provider))
 }
 
-/// One job: key, model, input, inference, output, result. Returns the output hash.
+/// One job: key, model, input, inference, output, result. Returns the output hash, or `None`
+/// (logged at WARN) when the model rejects the job's input: that is the job's outcome, not
+/// the worker's, and its owner is refunded after the deadline.
 async fn run_one(
     floe: &mut Floe,
     key: &Ed25519PrivateKey,
@@ -375,7 +385,7 @@ async fn run_one(
     provider: Address,
     cap: Address,
     job: &move_types::compute::Job,
-) -> anyhow::Result<[u8; 32]> {
+) -> anyhow::Result<Option<[u8; 32]>> {
     let nodes = node_directory(floe, None).await?;
     let model_blob = BlobId(job.model_blob_id.to_le_bytes());
     let input_blob = BlobId(job.input_blob_id.to_le_bytes());
@@ -414,8 +424,13 @@ async fn run_one(
         .read_blob(&nodes, &input_blob)
         .await
         .with_context(|| format!("reading the input blob {input_blob}"))?;
-    let output = floe_compute::run_model(&model, &input)
-        .with_context(|| format!("running job {job_id}'s model"))?;
+    let output = match floe_compute::run_model(&model, &input) {
+        Ok(output) => output,
+        Err(e) => {
+            tracing::warn!(%job_id, error = %e, "the model rejects this job's input: passed over");
+            return Ok(None);
+        }
+    };
     let hash = floe_compute::output_hash(&output);
     let stored = floe
         .store_blob(&nodes, &output, OUTPUT_EPOCHS, false)
@@ -431,7 +446,7 @@ async fn run_one(
         stored.blob_id,
         hex::encode(hash)
     );
-    Ok(hash)
+    Ok(Some(hash))
 }
 
 /// `floe compute settle JOB`.
