@@ -160,7 +160,9 @@ pub struct SharedCopy {
     pub end_epoch: u64,
 }
 
-/// The shared blobs wrapping Blob objects of `blob_id`, or `None` when no indexer is known.
+/// The shared blobs wrapping Blob objects of `blob_id`, or `None` when no indexer is known or
+/// the one known does not answer (a warning on stderr says so: the rest of `blob-status` is
+/// chain state, which must not depend on a stopped `floe up`).
 ///
 /// The chain keeps no index from a blob ID to the `SharedBlob` wrapping it (the `Blob` is
 /// inside the shared object, where no owner query finds it), so the indexer `floe up` runs
@@ -174,38 +176,18 @@ pub async fn shared_copies(
     let Some(api) = UpFile::load(&session.home.up_file())?.and_then(|up| up.api) else {
         return Ok(None);
     };
-    let url = format!("{}/v1/blobs/{blob_id}", api.trim_end_matches('/'));
-    let (status, body) = http_get(&url).await.map_err(|e| {
-        anyhow::anyhow!(
-            "the indexer at {api} (up.toml), which names a blob's shared copies, did not answer: \
-             {e:#}\ncheck that `floe up` is running with its indexer"
-        )
-    })?;
-    if status == 404 {
-        // The indexer has no such blob ID (yet): nothing of it is shared that it knows of.
-        return Ok(Some(Vec::new()));
-    }
-    if status != 200 {
-        bail!(
-            "the indexer at {api} answered {status} for {url}: {}\n\
-             check that `floe up` is running (its indexer lists shared blobs)",
-            String::from_utf8_lossy(&body)
-        );
-    }
-    let page: serde_json::Value = serde_json::from_slice(&body)
-        .with_context(|| format!("the indexer at {api} answered {url} with no JSON"))?;
+    let ids = match indexed_shared_blobs(&api, blob_id).await {
+        Ok(ids) => ids,
+        Err(cause) => {
+            eprintln!(
+                "warning: shared copies unknown: the indexer at {api} (up.toml) did not answer \
+                 ({cause:#})"
+            );
+            return Ok(None);
+        }
+    };
     let mut copies = Vec::new();
-    for item in page["item"]["shared_blobs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let Some(id) = item["shared_blob_id"]
-            .as_str()
-            .and_then(|id| id.parse::<Address>().ok())
-        else {
-            bail!("the indexer at {api} named a shared blob without an ID: {item}");
-        };
+    for id in ids {
         let view = floe.shared_blob(id).await.map_err(explain)?;
         copies.push(SharedCopy {
             shared_blob: id,
@@ -214,6 +196,43 @@ pub async fn shared_copies(
         });
     }
     Ok(Some(copies))
+}
+
+/// How long `blob-status` waits for the indexer before going on without it.
+const INDEXER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The IDs of the shared blobs the indexer at `api` names for `blob_id`.
+async fn indexed_shared_blobs(
+    api: &str,
+    blob_id: &floe_encoder::BlobId,
+) -> anyhow::Result<Vec<Address>> {
+    let url = format!("{}/v1/blobs/{blob_id}", api.trim_end_matches('/'));
+    let (status, body) = tokio::time::timeout(INDEXER_TIMEOUT, http_get(&url))
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer to GET {url} in {INDEXER_TIMEOUT:?}"))??;
+    if status == 404 {
+        // The indexer has no such blob ID (yet): nothing of it is shared that it knows of.
+        return Ok(Vec::new());
+    }
+    if status != 200 {
+        bail!(
+            "it answered {status} for {url}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let page: serde_json::Value =
+        serde_json::from_slice(&body).with_context(|| format!("it answered {url} with no JSON"))?;
+    page["item"]["shared_blobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            item["shared_blob_id"]
+                .as_str()
+                .and_then(|id| id.parse::<Address>().ok())
+                .with_context(|| format!("it named a shared blob without an ID: {item}"))
+        })
+        .collect()
 }
 
 /// `GET url` (plain HTTP, as `floe up` serves its indexer): status and body.

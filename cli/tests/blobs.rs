@@ -281,6 +281,35 @@ fn blobs_are_listed_extended_deleted_shared_and_a_failed_store_is_resumed_withou
         serde_json::from_str(&ok(home, &["blob-status", &permanent, "--json"])).unwrap();
     assert_eq!(status["shared_blobs"], serde_json::json!([]), "{status}");
     assert!(!ok(home, &["blob-status", &permanent]).contains("shared as"));
+    // An indexer that does not answer (here up.toml names a closed port, as after a stopped
+    // `floe up`) leaves the shared copies unknown, with a warning; the chain state still prints.
+    let up_toml = home.join("up.toml");
+    let saved = std::fs::read_to_string(&up_toml).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let api_line = saved
+        .lines()
+        .find(|l| l.starts_with("api = "))
+        .expect("up.toml names its api");
+    std::fs::write(
+        &up_toml,
+        saved.replace(api_line, &format!("api = \"http://{closed}\"")),
+    )
+    .unwrap();
+    let out = support::floe(home, &["blob-status", &shared_blob, "--json"]);
+    std::fs::write(&up_toml, &saved).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["shared_blobs"], Value::Null, "{status}");
+    assert_eq!(status["certified"], true, "{status}");
+    assert!(
+        stderr.contains("warning: shared copies unknown: the indexer at http://")
+            && stderr.contains("did not answer"),
+        "{stderr}"
+    );
     let stranger_wal = |sdk: &mut Floe| {
         let wal_type = floe_sdk::move_types::wal_type(sdk.objects.original_package).to_string();
         let address = stranger.parse().unwrap();
