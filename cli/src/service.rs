@@ -349,9 +349,20 @@ pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<
                 .store_blob(&nodes, &output, OUTPUT_EPOCHS, false)
                 .await
                 .map_err(crate::commands::explain)?;
-            floe.respond_call(service_id, number, *stored.blob_id.as_bytes(), &hash)
+            match floe
+                .respond_call(service_id, number, *stored.blob_id.as_bytes(), &hash)
                 .await
-                .map_err(crate::commands::explain)?;
+            {
+                Ok(()) => {}
+                // Another worker of this provider answered it first: the call is served.
+                Err(floe_sdk::FlowError::Client(floe_sdk::ClientError::ExecutionFailed(f)))
+                    if f.floe_abort().is_some_and(|a| a.name == "EAlreadyServed") =>
+                {
+                    tracing::warn!(%service_id, call = number, "answered by someone else meanwhile (EAlreadyServed): passed over");
+                    continue;
+                }
+                Err(e) => return Err(crate::commands::explain(e)),
+            }
             out!("{service_id} {number} {}", stored.blob_id);
             answered += 1;
         }
