@@ -270,6 +270,7 @@ pub async fn discover(session: &Session, watch: bool, from: u64) -> anyhow::Resu
     let (cap, provider) = provider_of(&mut floe).await?;
     let servers = key_servers(session)?;
     let cursor = Cursor::of(session, provider);
+    let _lock = cursor.lock("floe compute run", provider)?;
     let start = cursor.load()?.unwrap_or(from);
     let height = floe.client.service_info().await?.checkpoint_height();
     if !watch && start > height {
@@ -324,9 +325,43 @@ pub(crate) struct Cursor {
     path: PathBuf,
 }
 
+/// A worker's lock file; removing it on drop frees the cursor for the next worker.
+pub(crate) struct WorkerLock {
+    path: std::path::PathBuf,
+}
+
+impl Drop for WorkerLock {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            tracing::warn!(path = %self.path.display(), error = %e, "cannot remove the worker's lock");
+        }
+    }
+}
+
 impl Cursor {
     fn of(session: &Session, provider: Address) -> Self {
         Self::in_home(session, "compute", provider)
+    }
+
+    /// Takes the worker's lock, a file beside the cursor created only if absent (holding the
+    /// PID), so two workers of one provider never race on one cursor; removed when dropped.
+    pub(crate) fn lock(&self, command: &str, who: Address) -> anyhow::Result<WorkerLock> {
+        use std::io::Write as _;
+        let path = self.path.with_extension("lock");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let mut file = match std::fs::File::create_new(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
+                "another `{command}` for {who} is running (lock {})\n  stop it, or remove the file if it crashed",
+                path.display()
+            ),
+            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+        };
+        writeln!(file, "{}", std::process::id())
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(WorkerLock { path })
     }
 
     /// The cursor of worker `who` in the home's directory `dir`.

@@ -271,6 +271,7 @@ pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<
     let mut floe = session.floe().await?;
     let me = floe.sender();
     let cursor = crate::compute::Cursor::in_home(session, "service", me);
+    let _lock = cursor.lock("floe service serve", me)?;
     let start = cursor.load()?.unwrap_or(from);
     let height = floe.client.service_info().await?.checkpoint_height();
     if !watch && start > height {

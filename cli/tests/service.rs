@@ -280,4 +280,15 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
         "{stdout}"
     );
     assert_eq!(ok(home, &["--as", &providers[0], "service", "serve"]), "");
+
+    // A second worker of the same provider is refused while the first holds the lock.
+    let lock = home.join(format!("service/{}.lock", providers[0]));
+    std::fs::write(&lock, "1\n").unwrap();
+    let refused = fails(home, &["--as", &providers[0], "service", "serve"]);
+    assert!(
+        refused.contains("another `floe service serve`"),
+        "{refused}"
+    );
+    std::fs::remove_file(&lock).unwrap();
+    assert_eq!(ok(home, &["--as", &providers[0], "service", "serve"]), "");
 }
