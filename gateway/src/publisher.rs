@@ -430,7 +430,8 @@ pub(crate) async fn store_data(
             ResourceOperation::ReuseRegistration {
                 encoded_length: price.encoded_size,
             },
-            0,
+            // Only the extension a retry in a later epoch paid: the registration was paid before.
+            stored.extension_price,
         )
     } else {
         (

@@ -470,6 +470,11 @@ async fn a_store_rides_through_an_epoch_change_and_a_retry_pays_once() {
         paid,
         "the retry paid no WAL (gas is SUI)"
     );
+    assert_eq!(
+        retried.extension_price, 0,
+        "nothing extended in the same epoch"
+    );
+    assert!(retried.extension_digest.is_none());
     let mine: Vec<_> = floe
         .owned_blobs()
         .await
@@ -550,6 +555,11 @@ async fn a_store_rides_through_an_epoch_change_and_a_retry_pays_once() {
         extension,
         "the retry paid only the missing epoch's storage"
     );
+    assert_eq!(
+        retried.extension_price, extension,
+        "the store result carries the extension it paid"
+    );
+    assert!(retried.extension_digest.is_some());
     let resumed = floe.blob_object(retried.blob_object).await.unwrap();
     assert_eq!(resumed.blob.storage.end_epoch, new_epoch + EPOCHS_AHEAD);
     assert_eq!(

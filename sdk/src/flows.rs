@@ -83,12 +83,25 @@ pub struct StoredBlob {
     /// The `Blob` object, owned by the sender.
     pub blob_object: Address,
     pub certificate: Certificate,
-    /// The transaction that registered the blob (an earlier one when `resumed`).
+    /// The transaction that registered the blob; when `resumed`, the last transaction of
+    /// the earlier Blob as the retry found it (before any extension: see `extension_digest`).
     pub register_digest: Digest,
     pub certify_digest: Digest,
     /// Whether the store finished a Blob an earlier, failed store had registered and paid
     /// for, instead of registering (and paying) again.
     pub resumed: bool,
+    /// WAL base units a resumed store paid to extend the earlier Blob to the epochs asked
+    /// for (0 when not resumed or when it already reached them): what this store cost.
+    pub extension_price: u64,
+    /// The transaction that extended the resumed Blob, when it was extended.
+    pub extension_digest: Option<Digest>,
+}
+
+/// A Blob a retried store finishes, and what extending it cost.
+struct Resumable {
+    registered: RegisteredBlob,
+    extension_price: u64,
+    extension_digest: Option<Digest>,
 }
 
 /// A blob registered on-chain (paid for), not yet certified.
@@ -499,12 +512,18 @@ impl Floe {
             .resumable_blob(&system, &metadata.blob_id(), epochs_ahead, deletable)
             .await?;
         let resumed = resumable.is_some();
-        let registered = match resumable {
-            Some(registered) => registered,
-            None => {
+        let (registered, extension_price, extension_digest) = match resumable {
+            Some(found) => (
+                found.registered,
+                found.extension_price,
+                found.extension_digest,
+            ),
+            None => (
                 self.register_blob(&system, metadata, epochs_ahead, deletable)
-                    .await?
-            }
+                    .await?,
+                0,
+                None,
+            ),
         };
         let blob_object = *registered.blob_object.object_id();
         let mut blob_reference = registered.blob_object.clone();
@@ -522,6 +541,8 @@ impl Floe {
                         register_digest: registered.digest,
                         certify_digest: certified.digest,
                         resumed,
+                        extension_price,
+                        extension_digest,
                     });
                 }
                 Err(failure) => failure,
@@ -679,7 +700,7 @@ impl Floe {
         blob_id: &BlobId,
         epochs_ahead: u64,
         deletable: bool,
-    ) -> Result<Option<RegisteredBlob>, FlowError> {
+    ) -> Result<Option<Resumable>, FlowError> {
         let wanted_end = system.epoch.saturating_add(epochs_ahead);
         let owned = self.owned_blobs().await?;
         let Some(found) = pick_resumable(owned, blob_id, system.epoch, wanted_end, deletable)
@@ -688,7 +709,9 @@ impl Floe {
         };
         let mut end_epoch = found.end_epoch();
         let mut object = found.object;
-        let mut digest = found.last_transaction;
+        let digest = found.last_transaction;
+        let mut extension_price = 0;
+        let mut extension_digest = None;
         if end_epoch < wanted_end {
             let extended = self
                 .extend_blob(*object.object_id(), wanted_end - end_epoch)
@@ -703,18 +726,23 @@ impl Floe {
             end_epoch = extended.new_end_epoch;
             let fresh = self.blob_object(*object.object_id()).await?;
             object = fresh.object;
-            digest = extended.digest;
+            extension_price = extended.price;
+            extension_digest = Some(extended.digest);
         }
         tracing::info!(
             blob_object = %object.object_id(),
             end_epoch,
             "resuming the store of a blob registered earlier"
         );
-        Ok(Some(RegisteredBlob {
-            blob_id: *blob_id,
-            end_epoch,
-            blob_object: object,
-            digest,
+        Ok(Some(Resumable {
+            registered: RegisteredBlob {
+                blob_id: *blob_id,
+                end_epoch,
+                blob_object: object,
+                digest,
+            },
+            extension_price,
+            extension_digest,
         }))
     }
 
