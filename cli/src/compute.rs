@@ -351,13 +351,35 @@ impl Cursor {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let mut file = match std::fs::File::create_new(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
-                "another `{command}` for {who} is running (lock {})\n  stop it, or remove the file if it crashed",
-                path.display()
-            ),
-            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+        // A worker stopped by Ctrl-C or a crash leaves its lock behind: a lock whose PID is no
+        // longer running is removed once, so only a live worker keeps others out.
+        let mut stale_removed = false;
+        let mut file = loop {
+            match std::fs::File::create_new(&path) {
+                Ok(file) => break file,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|text| text.trim().parse::<u32>().ok());
+                    let running = holder
+                        .is_none_or(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+                    if running || stale_removed {
+                        anyhow::bail!(
+                            "another `{command}` for {who} is running (lock {})\n  stop it, or remove the file if it crashed",
+                            path.display()
+                        );
+                    }
+                    tracing::info!(
+                        path = %path.display(),
+                        pid = holder,
+                        "removing a lock left by a worker that is no longer running"
+                    );
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("removing the stale lock {}", path.display()))?;
+                    stale_removed = true;
+                }
+                Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+            }
         };
         writeln!(file, "{}", std::process::id())
             .with_context(|| format!("writing {}", path.display()))?;

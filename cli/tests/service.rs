@@ -291,4 +291,9 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
     );
     std::fs::remove_file(&lock).unwrap();
     assert_eq!(ok(home, &["--as", &providers[0], "service", "serve"]), "");
+    // A lock left by a worker stopped with Ctrl-C (its PID no longer runs) does not block the
+    // next run, and is gone after it.
+    std::fs::write(&lock, "999999999\n").unwrap();
+    assert_eq!(ok(home, &["--as", &providers[0], "service", "serve"]), "");
+    assert!(!lock.exists(), "the stale lock was removed");
 }
