@@ -1794,6 +1794,78 @@ public(package) fun emit_service_revenue_withdrawn(service_id: ID, amount: u64, 
     event::emit(ServiceRevenueWithdrawn { service_id, amount, recipient });
 }
 
+// === memory ===
+
+/// `owner` created a `Memory` (`memory::create`), at generation 0 with no delegates.
+public struct MemoryCreated has copy, drop {
+    memory_id: ID,
+    owner: address,
+}
+
+public(package) fun emit_memory_created(memory_id: ID, owner: address) {
+    event::emit(MemoryCreated { memory_id, owner });
+}
+
+/// Entry number `index` was appended to a memory (`memory::append`) by its owner or a delegate
+/// with write: the certified `Blob` object `blob_object_id` holding `blob_id`, encrypted under
+/// the memory's identity of `generation`.
+public struct MemoryEntryAppended has copy, drop {
+    memory_id: ID,
+    index: u64,
+    blob_id: u256,
+    blob_object_id: ID,
+    generation: u64,
+    appended_by: address,
+}
+
+public(package) fun emit_memory_entry_appended(
+    memory_id: ID,
+    index: u64,
+    blob_id: u256,
+    blob_object_id: ID,
+    generation: u64,
+    appended_by: address,
+) {
+    event::emit(MemoryEntryAppended {
+        memory_id,
+        index,
+        blob_id,
+        blob_object_id,
+        generation,
+        appended_by,
+    });
+}
+
+/// The owner delegated to `agent` (`memory::grant`) at `generation`: it may obtain the
+/// memory's keys and, with `can_write`, append.
+public struct MemoryDelegateGranted has copy, drop {
+    memory_id: ID,
+    agent: address,
+    can_write: bool,
+    generation: u64,
+}
+
+public(package) fun emit_memory_delegate_granted(
+    memory_id: ID,
+    agent: address,
+    can_write: bool,
+    generation: u64,
+) {
+    event::emit(MemoryDelegateGranted { memory_id, agent, can_write, generation });
+}
+
+/// The owner revoked `agent` (`memory::revoke`); `generation` is the memory's new generation,
+/// which entries appended from now on use.
+public struct MemoryDelegateRevoked has copy, drop {
+    memory_id: ID,
+    agent: address,
+    generation: u64,
+}
+
+public(package) fun emit_memory_delegate_revoked(memory_id: ID, agent: address, generation: u64) {
+    event::emit(MemoryDelegateRevoked { memory_id, agent, generation });
+}
+
 // === Test-only ===
 
 /// The source of a `WalBurned` event (tests check which source a burn recorded).
