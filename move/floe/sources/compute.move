@@ -31,6 +31,17 @@
 /// `settled_output_blob_id`). After the deadline, a job without k matching results refunds
 /// its payment to its owner and every bond to its provider (`refund`): disagreement without a
 /// quorum proves no one's fault.
+///
+/// Tuning jobs (self-funding model iteration, see `floe::model`): `open_tuning_job` lets
+/// anyone open a job on a model whose tuning reserve reached its owner's threshold; the job's
+/// terms (providers, k, input, duration, price) are the owner's, and its escrow comes out of
+/// the reserve, so the caller chooses nothing and is paid nothing. A tuning job takes each
+/// result's output `Blob` object itself (`submit_tuning_result`), so at settlement
+/// (`settle_tuning_job`) the agreed output's Blob goes to the model (published, or proposed for
+/// the owner's approval) and the others back to their providers; a refund after the deadline
+/// (`refund_tuning_job`) returns the escrow to the model's reserve, never to the caller, and
+/// every Blob to its provider. The plain `submit_result`, `settle` and `refund` refuse tuning
+/// jobs (`ETuningJob`) and the tuning ones refuse other jobs (`ENotTuningJob`).
 module floe::compute;
 
 use floe::blob::Blob;
@@ -122,6 +133,15 @@ const EQuorumReached: u64 = 23;
 /// A settled job's output was asked of a job that is not settled.
 /// Wait until the job is settled.
 const ENotSettled: u64 = 24;
+/// A tuning job passed to `submit_result`, `settle` or `refund`.
+/// Use submit_tuning_result, settle_tuning_job or refund_tuning_job (floe does).
+const ETuningJob: u64 = 25;
+/// A job that is not a tuning job passed to a tuning function.
+/// Use submit_result, settle or refund.
+const ENotTuningJob: u64 = 26;
+/// The model passed is not the tuning job's model.
+/// Pass the Model the job was opened for.
+const EWrongModel: u64 = 27;
 
 // === Constants ===
 
@@ -217,6 +237,10 @@ public struct Job has key {
     /// The agreed output (empty and 0 until settled).
     output_hash: vector<u8>,
     output_blob_id: u256,
+    /// A tuning job: paid from its model's tuning reserve (`open_tuning_job`).
+    tuning: bool,
+    /// A tuning job's output `Blob`s, in the order of `submissions`, until it closes.
+    outputs: vector<Blob>,
 }
 
 // === Providers ===
@@ -326,6 +350,65 @@ public fun create_job(
     ctx: &mut TxContext,
 ): ID {
     version::assert_current(model.object_version());
+    let job = new_job(
+        model,
+        model_version,
+        input_blob_id,
+        providers,
+        k,
+        deadline_ms,
+        coin::into_balance(payment),
+        false,
+        clock,
+        ctx,
+    );
+    let job_id = object::id(&job);
+    transfer::share_object(job);
+    job_id
+}
+
+/// Opens `model`'s tuning job: anyone may, once its tuning reserve holds the owner's
+/// threshold. The job runs the model's latest version with the owner's terms (providers, k,
+/// input blob, open for the plan's duration from now) and its escrow is the plan's price,
+/// taken from the reserve. Shares the job and returns its ID.
+/// Emits `ComputeJobCreated`, `TuningJobOpened`. Aborts `model::ENoTuning`,
+/// `model::ETuningJobOpen`, `model::EProposalPending`, `model::ENoVersionToTune`,
+/// `model::EReserveBelowThreshold`.
+public fun open_tuning_job(model: &mut Model, clock: &Clock, ctx: &mut TxContext): ID {
+    version::assert_current(model.object_version());
+    let (terms, base_version, payment) = model.take_tuning_payment();
+    let price = payment.value();
+    let job = new_job(
+        model,
+        base_version,
+        terms.terms_input_blob_id(),
+        terms.terms_providers(),
+        terms.terms_k(),
+        clock.timestamp_ms() + terms.terms_duration_ms(),
+        payment,
+        true,
+        clock,
+        ctx,
+    );
+    let job_id = object::id(&job);
+    model.tuning_job_opened(job_id, base_version, price, ctx.sender());
+    transfer::share_object(job);
+    job_id
+}
+
+/// A new open job, checked. Emits `ComputeJobCreated`. Aborts as `create_job`.
+fun new_job(
+    model: &Model,
+    model_version: u64,
+    input_blob_id: u256,
+    providers: vector<ID>,
+    k: u64,
+    deadline_ms: u64,
+    payment: Balance<WAL>,
+    tuning: bool,
+    clock: &Clock,
+    ctx: &mut TxContext,
+): Job {
     assert!(model.has_version(model_version), EVersionNotFound);
     let m = providers.length();
     assert!(m > 0 && m <= MAX_PROVIDERS, EBadProviderCount);
@@ -358,17 +441,18 @@ public fun create_job(
         providers,
         k,
         deadline_ms,
-        payment: coin::into_balance(payment),
+        payment,
         price,
         submissions: vector[],
         bonds: balance::zero(),
         state: STATE_OPEN,
         output_hash: vector[],
         output_blob_id: 0,
+        tuning,
+        outputs: vector[],
     };
-    let job_id = object::id(&job);
     events::emit_compute_job_created(
-        job_id,
+        object::id(&job),
         owner,
         model_id,
         model_version,
@@ -379,8 +463,7 @@ public fun create_job(
         deadline_ms,
         price,
     );
-    transfer::share_object(job);
-    job_id
+    job
 }
 
 /// Seal access policy of a job, dry-run by key servers: approves `id` only if it is the job's
@@ -404,7 +487,7 @@ entry fun seal_approve_job(
 /// A chosen provider submits its result before the deadline: `output`, the certified and
 /// unexpired `Blob` holding the output, and `output_hash`, the Blake2b-256 of the output
 /// bytes. Bonds `BOND_BPS` of the provider's stake in the job.
-/// Emits `ComputeResultSubmitted`. Aborts `EWrongCap`, `EJobClosed`, `EDeadlinePassed`,
+/// Emits `ComputeResultSubmitted`. Aborts `ETuningJob`, `EWrongCap`, `EJobClosed`, `EDeadlinePassed`,
 /// `ENotChosen`, `EAlreadySubmitted`, `EBadOutputHash`, `EOutputNotCertified`,
 /// `EOutputExpired`, `EStakeTooLow`.
 public fun submit_result(
@@ -417,6 +500,40 @@ public fun submit_result(
     clock: &Clock,
 ) {
     version::assert_current(job.version);
+    assert!(!job.tuning, ETuningJob);
+    record_submission(job, provider, cap, system, output, output_hash, clock);
+}
+
+/// A chosen provider submits its result to a tuning job: as `submit_result`, but the job
+/// takes the output `Blob` itself, so whoever settles hands the model the certified object,
+/// not a blob ID. The Blob goes to the model if this output wins, else back to the provider
+/// when the job settles or is refunded.
+/// Emits `ComputeResultSubmitted`. Aborts `ENotTuningJob` and as `submit_result`.
+public fun submit_tuning_result(
+    job: &mut Job,
+    provider: &mut ComputeProvider,
+    cap: &ProviderCap,
+    system: &System,
+    output: Blob,
+    output_hash: vector<u8>,
+    clock: &Clock,
+) {
+    version::assert_current(job.version);
+    assert!(job.tuning, ENotTuningJob);
+    record_submission(job, provider, cap, system, &output, output_hash, clock);
+    job.outputs.push_back(output);
+}
+
+/// The checks and bond of a result. Emits `ComputeResultSubmitted`.
+fun record_submission(
+    job: &mut Job,
+    provider: &mut ComputeProvider,
+    cap: &ProviderCap,
+    system: &System,
+    output: &Blob,
+    output_hash: vector<u8>,
+    clock: &Clock,
+) {
     version::assert_current(provider.version);
     version::assert_current(system.object_version());
     let provider_id = object::id(provider);
@@ -467,7 +584,7 @@ public fun submit_result(
 /// providers whose hash matched; the bonds of the others are burned (slashed). Records the
 /// output hash and blob for other contracts to read.
 /// Emits `ComputeJobSettled`, `ComputeProviderSlashed` for each slashed provider, `WalBurned`.
-/// Aborts `EJobClosed`, `ENoQuorum`.
+/// Aborts `ETuningJob` (settle it with `settle_tuning_job`), `EJobClosed`, `ENoQuorum`.
 public fun settle(
     job: &mut Job,
     system: &System,
@@ -476,6 +593,57 @@ public fun settle(
     ctx: &mut TxContext,
 ) {
     version::assert_current(job.version);
+    assert!(!job.tuning, ETuningJob);
+    pay_out(job, system, treasury, clock, ctx);
+}
+
+/// Settles a tuning job whose results agree, as `settle` (same payments, fee and slashes),
+/// and hands the agreed output's `Blob` to `model`: published as its next version when the
+/// owner opted in, else kept for the owner's approval. The other outputs' Blobs go back to
+/// their providers. Anyone may call it.
+/// Emits as `settle`, and `ModelVersionPublished` with `TunedVersionPublished`, or
+/// `TunedVersionProposed`. Aborts `ENotTuningJob`, `EWrongModel`, `EJobClosed`, `ENoQuorum`.
+public fun settle_tuning_job(
+    job: &mut Job,
+    model: &mut Model,
+    system: &System,
+    treasury: &mut Treasury,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    version::assert_current(job.version);
+    version::assert_current(model.object_version());
+    assert!(job.tuning, ENotTuningJob);
+    assert!(object::id(model) == job.model_id, EWrongModel);
+    let winner = pay_out(job, system, treasury, clock, ctx);
+    let mut agreed = option::none<Blob>();
+    let mut i = job.outputs.length();
+    while (i > 0) {
+        i = i - 1;
+        let output = job.outputs.pop_back();
+        if (i == winner) agreed.fill(output)
+        else transfer::public_transfer(output, job.submissions[i].operator);
+    };
+    let output_hash = job.output_hash;
+    model.tuning_job_settled(
+        object::id(job),
+        job.model_version,
+        agreed.destroy_some(),
+        output_hash,
+        system,
+        clock,
+    );
+}
+
+/// The settlement of `settle`: checks, pays, slashes, records the output; returns the index
+/// of the first agreeing submission.
+fun pay_out(
+    job: &mut Job,
+    system: &System,
+    treasury: &mut Treasury,
+    clock: &Clock,
+    ctx: &mut TxContext,
+): u64 {
     version::assert_current(system.object_version());
     version::assert_current(treasury.object_version());
     assert!(job.state == STATE_OPEN, EJobClosed);
@@ -527,13 +695,53 @@ public fun settle(
         slashed_total,
         clock.timestamp_ms(),
     );
+    winner
 }
 
 /// After the deadline, a job without `k` matching results returns its payment to its owner
 /// and every bond to its provider. Anyone may call it.
-/// Emits `ComputeJobRefunded`. Aborts `EJobClosed`, `EDeadlineNotPassed`, `EQuorumReached`.
+/// Emits `ComputeJobRefunded`. Aborts `ETuningJob`, `EJobClosed`, `EDeadlineNotPassed`,
+/// `EQuorumReached`.
 public fun refund(job: &mut Job, clock: &Clock, ctx: &mut TxContext) {
     version::assert_current(job.version);
+    assert!(!job.tuning, ETuningJob);
+    let payment = close_unsettled(job, clock, ctx);
+    let refunded = payment.value();
+    transfer::public_transfer(coin::from_balance(payment, ctx), job.owner);
+    events::emit_compute_job_refunded(object::id(job), job.owner, refunded, clock.timestamp_ms());
+}
+
+/// After the deadline, a tuning job without `k` matching results returns its escrow to its
+/// model's tuning reserve (not to whoever opened or refunds it), every bond and output Blob to
+/// its provider; the model may then open another tuning job. Anyone may call it.
+/// Emits `ComputeJobRefunded` (naming the model's address as the one refunded),
+/// `TuningJobRefunded`. Aborts `ENotTuningJob`, `EWrongModel`, `EJobClosed`,
+/// `EDeadlineNotPassed`, `EQuorumReached`.
+public fun refund_tuning_job(job: &mut Job, model: &mut Model, clock: &Clock, ctx: &mut TxContext) {
+    version::assert_current(job.version);
+    version::assert_current(model.object_version());
+    assert!(job.tuning, ENotTuningJob);
+    assert!(object::id(model) == job.model_id, EWrongModel);
+    let payment = close_unsettled(job, clock, ctx);
+    let refunded = payment.value();
+    let job_id = object::id(job);
+    while (!job.outputs.is_empty()) {
+        let i = job.outputs.length() - 1;
+        let output = job.outputs.pop_back();
+        transfer::public_transfer(output, job.submissions[i].operator);
+    };
+    events::emit_compute_job_refunded(
+        job_id,
+        object::id_to_address(&job.model_id),
+        refunded,
+        clock.timestamp_ms(),
+    );
+    model.tuning_job_refunded(job_id, payment);
+}
+
+/// The checks of a refund; returns every bond to its provider, marks the job refunded and
+/// returns its escrow.
+fun close_unsettled(job: &mut Job, clock: &Clock, ctx: &mut TxContext): Balance<WAL> {
     assert!(job.state == STATE_OPEN, EJobClosed);
     let now = clock.timestamp_ms();
     assert!(now >= job.deadline_ms, EDeadlineNotPassed);
@@ -547,11 +755,8 @@ public fun refund(job: &mut Job, clock: &Clock, ctx: &mut TxContext) {
         transfer::public_transfer(coin::from_balance(bond, ctx), s.operator);
         i = i + 1;
     };
-    let refunded = job.payment.value();
-    let payment = job.payment.withdraw_all();
-    transfer::public_transfer(coin::from_balance(payment, ctx), job.owner);
     job.state = STATE_REFUNDED;
-    events::emit_compute_job_refunded(object::id(job), job.owner, refunded, now);
+    job.payment.withdraw_all()
 }
 
 // === Reads ===
@@ -568,6 +773,9 @@ public fun settled_output_blob_id(job: &Job): u256 {
     assert!(job.state == STATE_SETTLED, ENotSettled);
     job.output_blob_id
 }
+
+/// Whether the job is a tuning job (paid from its model's tuning reserve).
+public fun job_is_tuning(job: &Job): bool { job.tuning }
 
 /// The job's state: 0 open, 1 settled, 2 refunded.
 public fun job_state(job: &Job): u8 { job.state }

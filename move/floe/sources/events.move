@@ -1536,6 +1536,177 @@ public(package) fun emit_compute_job_refunded(
     event::emit(ComputeJobRefunded { job_id, owner, amount, timestamp_ms });
 }
 
+// === tuning (model + compute: self-funding model iteration) ===
+
+/// A model's owner set its fine-tuning plan (`model::set_tuning`): `bps` of every revenue
+/// credit goes into the tuning reserve; once it holds `threshold`, anyone opens a job paying
+/// `price` to `providers` (`k` must agree) on `input_blob_id`, open for `duration_ms`.
+public struct ModelTuningSet has copy, drop {
+    model_id: ID,
+    bps: u64,
+    threshold: u64,
+    price: u64,
+    input_blob_id: u256,
+    providers: vector<ID>,
+    k: u64,
+    duration_ms: u64,
+    auto_publish: bool,
+    owner: address,
+}
+
+public(package) fun emit_model_tuning_set(
+    model_id: ID,
+    bps: u64,
+    threshold: u64,
+    price: u64,
+    input_blob_id: u256,
+    providers: vector<ID>,
+    k: u64,
+    duration_ms: u64,
+    auto_publish: bool,
+    owner: address,
+) {
+    event::emit(ModelTuningSet {
+        model_id,
+        bps,
+        threshold,
+        price,
+        input_blob_id,
+        providers,
+        k,
+        duration_ms,
+        auto_publish,
+        owner,
+    });
+}
+
+/// `amount` of a revenue credit went into the model's tuning reserve, which now holds
+/// `reserve` (`model::add_revenue`).
+public struct TuningReserveAccrued has copy, drop {
+    model_id: ID,
+    amount: u64,
+    reserve: u64,
+}
+
+public(package) fun emit_tuning_reserve_accrued(model_id: ID, amount: u64, reserve: u64) {
+    event::emit(TuningReserveAccrued { model_id, amount, reserve });
+}
+
+/// A tuning job was opened by `opener`, paid `price` from the model's reserve (`reserve`
+/// left), running version `base_version` (`compute::open_tuning_job`).
+public struct TuningJobOpened has copy, drop {
+    model_id: ID,
+    job_id: ID,
+    base_version: u64,
+    price: u64,
+    reserve: u64,
+    opener: address,
+}
+
+public(package) fun emit_tuning_job_opened(
+    model_id: ID,
+    job_id: ID,
+    base_version: u64,
+    price: u64,
+    reserve: u64,
+    opener: address,
+) {
+    event::emit(TuningJobOpened { model_id, job_id, base_version, price, reserve, opener });
+}
+
+/// A tuning job was refunded after its deadline: `amount` went back into the model's reserve,
+/// which now holds `reserve` (`compute::refund_tuning_job`).
+public struct TuningJobRefunded has copy, drop {
+    model_id: ID,
+    job_id: ID,
+    amount: u64,
+    reserve: u64,
+}
+
+public(package) fun emit_tuning_job_refunded(model_id: ID, job_id: ID, amount: u64, reserve: u64) {
+    event::emit(TuningJobRefunded { model_id, job_id, amount, reserve });
+}
+
+/// A settled tuning job's output (its certified `Blob`, now held by the model) awaits the
+/// owner's approval (`compute::settle_tuning_job`).
+public struct TunedVersionProposed has copy, drop {
+    model_id: ID,
+    job_id: ID,
+    base_version: u64,
+    blob_id: u256,
+    blob_object_id: ID,
+    output_hash: vector<u8>,
+}
+
+public(package) fun emit_tuned_version_proposed(
+    model_id: ID,
+    job_id: ID,
+    base_version: u64,
+    blob_id: u256,
+    blob_object_id: ID,
+    output_hash: vector<u8>,
+) {
+    event::emit(TunedVersionProposed {
+        model_id,
+        job_id,
+        base_version,
+        blob_id,
+        blob_object_id,
+        output_hash,
+    });
+}
+
+/// A tuning job's output was published as version `version`, by the owner's approval
+/// (`model::approve_tuned_version`) or at settlement (`automatic`, the owner opted in).
+public struct TunedVersionPublished has copy, drop {
+    model_id: ID,
+    job_id: ID,
+    version: u64,
+    blob_id: u256,
+    blob_object_id: ID,
+    automatic: bool,
+    publisher: address,
+}
+
+public(package) fun emit_tuned_version_published(
+    model_id: ID,
+    job_id: ID,
+    version: u64,
+    blob_id: u256,
+    blob_object_id: ID,
+    automatic: bool,
+    publisher: address,
+) {
+    event::emit(TunedVersionPublished {
+        model_id,
+        job_id,
+        version,
+        blob_id,
+        blob_object_id,
+        automatic,
+        publisher,
+    });
+}
+
+/// The owner rejected a tuned version; its `Blob` went to them (`model::reject_tuned_version`).
+public struct TunedVersionRejected has copy, drop {
+    model_id: ID,
+    job_id: ID,
+    blob_id: u256,
+    blob_object_id: ID,
+    owner: address,
+}
+
+public(package) fun emit_tuned_version_rejected(
+    model_id: ID,
+    job_id: ID,
+    blob_id: u256,
+    blob_object_id: ID,
+    owner: address,
+) {
+    event::emit(TunedVersionRejected { model_id, job_id, blob_id, blob_object_id, owner });
+}
+
 // === Blob attributes ===
 
 /// An attribute of a `Blob` object was set (added, or its value replaced).

@@ -31,6 +31,26 @@
 /// the dataset with `dataset::distribute`. A share can be raised at any time but lowered only
 /// while the model has earned nothing: once revenue arrived, contributors keep at least what
 /// they were promised.
+///
+/// Self-funding iteration (issue 19, capability 5): the owner may set a fine-tuning plan
+/// (`set_tuning`): `bps` of every revenue credit goes into a tuning reserve held here, beside
+/// the datasets' shares (both are taken from the same credited amount, after the protocol fee
+/// that `floe::license` burns first; the datasets' parts are set aside first, then the
+/// reserve's, each rounded down, and the datasets' and the reserve's basis points together
+/// are at most 10 000, so neither can eat into the other). The plan also fixes a threshold and
+/// the job's terms: providers, k, input blob, how long the job stays open, and a price of at
+/// most the threshold. Once the reserve holds the threshold, anyone opens the job
+/// (`compute::open_tuning_job`): it runs on the model's latest version with the owner's
+/// terms and is paid from the reserve, so the caller chooses nothing and gains nothing. One
+/// tuning job at a time. The reserve leaves only as a tuning job's escrow: a refund after the
+/// deadline puts the escrow back into the reserve. At settlement the job hands the winning
+/// output's certified `Blob` object (which the providers gave to the job with their results)
+/// to the model: it is published as the next version at once when the owner opted in
+/// (`auto_publish`) and the Blob is still live, and otherwise waits as a proposal the owner
+/// approves (`approve_tuned_version`) or rejects (`reject_tuned_version`); either way the
+/// owner receives the Blob, as a publisher owns a version's Blob after `publish_version`.
+/// Like `dataset_shares`, the tuning fields are plain fields of `Model`, added before the
+/// package's first publication at `version::VERSION` 1 (see `floe::version`).
 module floe::model;
 
 use floe::blob::Blob;
@@ -88,8 +108,8 @@ const EBlobExpired: u64 = 12;
 /// A dataset's revenue share of 0 basis points.
 /// Give the dataset a share of at least 1 basis point (0.01 %).
 const EZeroShare: u64 = 13;
-/// The datasets' shares would add up to more than 10 000 basis points (all of the revenue).
-/// Lower the share: all the model's datasets together may take at most 10 000 basis points.
+/// The datasets' shares (with the tuning share) would add up to more than 10 000 basis points.
+/// Lower the share: the datasets and the tuning reserve together may take at most 10 000 bps.
 const ESharesTooHigh: u64 = 14;
 /// The model already shares its revenue with `MAX_DATASETS` datasets.
 /// A model may share its revenue with at most 16 datasets.
@@ -97,6 +117,39 @@ const ETooManyDatasets: u64 = 15;
 /// A dataset's share may not be lowered once the model has earned revenue.
 /// After the first sale a dataset's share can only be raised: its contributors were promised it.
 const EShareLowered: u64 = 16;
+/// The tuning share and the datasets' shares would add up to more than 10 000 basis points.
+/// Lower the tuning share: it and the datasets' shares together may take at most 10 000 bps.
+const ETuningShareTooHigh: u64 = 17;
+/// The tuning job's price is 0 or above the threshold.
+/// Set a price of at least 1 FROST and at most the threshold the reserve must reach.
+const ETuningPrice: u64 = 18;
+/// The tuning job names no providers, more than 16, or the same provider twice.
+/// Name 1 to 16 distinct compute providers.
+const ETuningProviders: u64 = 19;
+/// The tuning job's k is 0, above the number of providers, or not more than half of them.
+/// Choose k with m/2 < k <= m.
+const ETuningQuorum: u64 = 20;
+/// The tuning job's duration is 0 or longer than 30 days.
+/// Give a duration between 1 ms and 30 days.
+const ETuningDuration: u64 = 21;
+/// The model has no fine-tuning plan.
+/// Its owner sets one first (floe model tuning set).
+const ENoTuning: u64 = 22;
+/// The model's tuning job is still open.
+/// One tuning job at a time: wait until it is settled or refunded.
+const ETuningJobOpen: u64 = 23;
+/// A tuned version awaits the owner's approval.
+/// The owner approves or rejects it first (floe model tuning approve|reject).
+const EProposalPending: u64 = 24;
+/// The tuning reserve holds less than the threshold.
+/// Wait for more revenue (license sales) to fill the reserve.
+const EReserveBelowThreshold: u64 = 25;
+/// No tuned version awaits approval.
+/// Wait until a tuning job settles.
+const ENoProposal: u64 = 26;
+/// The model has no version to fine-tune.
+/// Publish a first version (floe model publish) before opening a tuning job.
+const ENoVersionToTune: u64 = 27;
 
 // === Limits ===
 
@@ -109,6 +162,10 @@ const MAX_METRICS: u64 = 32;
 const MAX_DATASETS: u64 = 16;
 /// Basis-point denominator.
 const BPS: u64 = 10_000;
+/// Most providers a tuning job may name (as `compute::MAX_PROVIDERS`).
+const MAX_TUNING_PROVIDERS: u64 = 16;
+/// Longest a tuning job may stay open: 30 days, in ms (as `compute::MAX_JOB_MS`).
+const MAX_TUNING_MS: u64 = 2_592_000_000;
 
 // === Objects ===
 
@@ -132,6 +189,48 @@ public struct Model has key {
     total_revenue: u64,
     /// The datasets the model shares its revenue with, in the order they were named.
     dataset_shares: vector<DatasetShare>,
+    /// The owner's fine-tuning plan (`set_tuning`); none until set.
+    tuning: Option<TuningTerms>,
+    /// Revenue set aside for fine-tuning: leaves only as a tuning job's escrow and comes back
+    /// when that job is refunded.
+    tuning_reserve: Balance<WAL>,
+    /// All ever set aside into the tuning reserve.
+    tuning_total: u64,
+    /// The model's open tuning job (at most one).
+    tuning_job: Option<ID>,
+    /// A settled tuning job's output awaiting the owner's approval.
+    proposal: Option<TunedProposal>,
+}
+
+/// A model's fine-tuning plan, set by its owner (`set_tuning`).
+public struct TuningTerms has copy, drop, store {
+    /// Basis points of every revenue credit set aside into the tuning reserve.
+    bps: u64,
+    /// The reserve needed to open a tuning job.
+    threshold: u64,
+    /// What the job pays its providers (at most `threshold`).
+    price: u64,
+    /// The blob the job runs the model on (its training input).
+    input_blob_id: u256,
+    /// The `ComputeProvider`s the job names.
+    providers: vector<ID>,
+    /// Matching results needed to settle.
+    k: u64,
+    /// How long the job stays open, ms.
+    duration_ms: u64,
+    /// Publish the settled output without waiting for approval.
+    auto_publish: bool,
+}
+
+/// A settled tuning job's output, held until the owner approves or rejects it.
+public struct TunedProposal has store {
+    job_id: ID,
+    /// The version the job ran.
+    base_version: u64,
+    /// The certified output the providers gave to the job.
+    output: Blob,
+    /// Blake2b-256 of the output bytes, agreed by k providers.
+    output_hash: vector<u8>,
 }
 
 /// A model's revenue share for one dataset it was trained on (`dataset::train_on`).
@@ -195,6 +294,11 @@ public fun register_model(name: String, description: String, ctx: &mut TxContext
         revenue: balance::zero(),
         total_revenue: 0,
         dataset_shares: vector[],
+        tuning: option::none(),
+        tuning_reserve: balance::zero(),
+        tuning_total: 0,
+        tuning_job: option::none(),
+        proposal: option::none(),
     };
     events::emit_model_registered(model_id, cap_id, owner, name, description);
     transfer::share_object(model);
@@ -242,10 +346,34 @@ public fun publish_version(
         metrics.insert(metric, metric_values[i]);
         i = i + 1;
     };
+    self.record_version(
+        blob_id,
+        blob_object_id,
+        architecture,
+        dataset_hash,
+        metrics,
+        metric_names,
+        metric_values,
+        clock.timestamp_ms(),
+        ctx.sender(),
+    )
+}
 
+/// Adds the next version (its fields already checked) and emits `ModelVersionPublished`;
+/// returns its number. `metric_names`/`metric_values` are `metrics` as the event lists them.
+fun record_version(
+    self: &mut Model,
+    blob_id: u256,
+    blob_object_id: ID,
+    architecture: String,
+    dataset_hash: vector<u8>,
+    metrics: VecMap<String, u64>,
+    metric_names: vector<String>,
+    metric_values: vector<u64>,
+    published_at_ms: u64,
+    publisher: address,
+): u64 {
     let number = self.versions.length() + 1;
-    let published_at_ms = clock.timestamp_ms();
-    let publisher = ctx.sender();
     self
         .versions
         .add(
@@ -311,6 +439,227 @@ public fun refresh_owner(self: &mut Model, cap: &ModelCap, ctx: &TxContext) {
     self.authorize(cap, ctx);
 }
 
+// === Fine-tuning (self-funding iteration) ===
+
+/// Sets the model's fine-tuning plan (replacing any earlier one): `bps` of every later revenue
+/// credit goes into the tuning reserve; once the reserve holds `threshold`, anyone may open a
+/// job paying `price` (at most `threshold`) to `providers` (1 to 16 distinct
+/// `ComputeProvider` IDs, `k` of them must agree), running the model's latest version on
+/// `input_blob_id` for `duration_ms`; `auto_publish` publishes its settled output without
+/// waiting for approval. A job already open keeps the terms it was opened with.
+/// Emits `ModelTuningSet`. Aborts `EWrongCap`, `ETuningShareTooHigh`, `ETuningPrice`,
+/// `ETuningProviders`, `ETuningQuorum`, `ETuningDuration`.
+public fun set_tuning(
+    self: &mut Model,
+    cap: &ModelCap,
+    bps: u64,
+    threshold: u64,
+    price: u64,
+    input_blob_id: u256,
+    providers: vector<ID>,
+    k: u64,
+    duration_ms: u64,
+    auto_publish: bool,
+    ctx: &TxContext,
+) {
+    floe::version::assert_current(self.version);
+    self.authorize(cap, ctx);
+    assert!(bps + self.shared_bps() <= BPS, ETuningShareTooHigh);
+    assert!(price > 0 && price <= threshold, ETuningPrice);
+    let m = providers.length();
+    assert!(m > 0 && m <= MAX_TUNING_PROVIDERS, ETuningProviders);
+    let mut i = 0;
+    while (i < m) {
+        let mut j = i + 1;
+        while (j < m) {
+            assert!(providers[i] != providers[j], ETuningProviders);
+            j = j + 1;
+        };
+        i = i + 1;
+    };
+    assert!(k > 0 && k <= m && 2 * k > m, ETuningQuorum);
+    assert!(duration_ms > 0 && duration_ms <= MAX_TUNING_MS, ETuningDuration);
+    let terms = TuningTerms {
+        bps,
+        threshold,
+        price,
+        input_blob_id,
+        providers,
+        k,
+        duration_ms,
+        auto_publish,
+    };
+    self.tuning = option::some(terms);
+    events::emit_model_tuning_set(
+        object::id(self),
+        bps,
+        threshold,
+        price,
+        input_blob_id,
+        providers,
+        k,
+        duration_ms,
+        auto_publish,
+        ctx.sender(),
+    );
+}
+
+/// Publishes the tuned version awaiting approval as the model's next version (architecture of
+/// the version it was tuned from, no metrics) and returns its `Blob` for the caller to keep,
+/// as a publisher keeps a version's Blob.
+/// Emits `ModelVersionPublished`, `TunedVersionPublished`. Aborts `EWrongCap`, `ENoProposal`,
+/// `EBlobExpired` (reject it instead).
+public fun approve_tuned_version(
+    self: &mut Model,
+    cap: &ModelCap,
+    system: &System,
+    clock: &Clock,
+    ctx: &TxContext,
+): Blob {
+    floe::version::assert_current(self.version);
+    floe::version::assert_current(system.object_version());
+    self.authorize(cap, ctx);
+    assert!(self.proposal.is_some(), ENoProposal);
+    assert!(
+        system.epoch() < self.proposal.borrow().output.storage().end_epoch(),
+        EBlobExpired,
+    );
+    let TunedProposal { job_id, base_version, output, output_hash: _ } = self.proposal.extract();
+    self.publish_tuned(job_id, base_version, &output, false, clock.timestamp_ms(), ctx.sender());
+    output
+}
+
+/// Drops the tuned version awaiting approval: its `Blob` is returned for the caller to keep
+/// or delete, and a new tuning job may be opened.
+/// Emits `TunedVersionRejected`. Aborts `EWrongCap`, `ENoProposal`.
+public fun reject_tuned_version(self: &mut Model, cap: &ModelCap, ctx: &TxContext): Blob {
+    floe::version::assert_current(self.version);
+    self.authorize(cap, ctx);
+    assert!(self.proposal.is_some(), ENoProposal);
+    let TunedProposal { job_id, base_version: _, output, output_hash: _ } = self
+        .proposal
+        .extract();
+    events::emit_tuned_version_rejected(
+        object::id(self),
+        job_id,
+        output.blob_id(),
+        object::id(&output),
+        ctx.sender(),
+    );
+    output
+}
+
+/// Records the tuned `output` of `job_id` as the next version.
+fun publish_tuned(
+    self: &mut Model,
+    job_id: ID,
+    base_version: u64,
+    output: &Blob,
+    automatic: bool,
+    now: u64,
+    publisher: address,
+) {
+    let architecture = self.versions.borrow(base_version).architecture;
+    let number = self.record_version(
+        output.blob_id(),
+        object::id(output),
+        architecture,
+        vector[],
+        vec_map::empty(),
+        vector[],
+        vector[],
+        now,
+        publisher,
+    );
+    events::emit_tuned_version_published(
+        object::id(self),
+        job_id,
+        number,
+        output.blob_id(),
+        object::id(output),
+        automatic,
+        publisher,
+    );
+}
+
+// === Package-internal (used by `floe::compute` for tuning jobs) ===
+
+/// Takes the tuning job's payment (`price`) out of the reserve for `compute::open_tuning_job`
+/// and returns it with the terms and the version to run (the latest). Aborts `ENoTuning`,
+/// `ETuningJobOpen`, `EProposalPending`, `ENoVersionToTune`, `EReserveBelowThreshold`.
+public(package) fun take_tuning_payment(self: &mut Model): (TuningTerms, u64, Balance<WAL>) {
+    assert!(self.tuning.is_some(), ENoTuning);
+    assert!(self.tuning_job.is_none(), ETuningJobOpen);
+    assert!(self.proposal.is_none(), EProposalPending);
+    let base_version = self.versions.length();
+    assert!(base_version > 0, ENoVersionToTune);
+    let terms = *self.tuning.borrow();
+    assert!(self.tuning_reserve.value() >= terms.threshold, EReserveBelowThreshold);
+    let payment = self.tuning_reserve.split(terms.price);
+    (terms, base_version, payment)
+}
+
+/// Records `job_id` as the model's open tuning job.
+/// Emits `TuningJobOpened`.
+public(package) fun tuning_job_opened(
+    self: &mut Model,
+    job_id: ID,
+    base_version: u64,
+    price: u64,
+    opener: address,
+) {
+    self.tuning_job = option::some(job_id);
+    events::emit_tuning_job_opened(
+        object::id(self),
+        job_id,
+        base_version,
+        price,
+        self.tuning_reserve.value(),
+        opener,
+    );
+}
+
+/// A refunded tuning job's escrow goes back into the reserve, and another job may open.
+/// Emits `TuningJobRefunded`.
+public(package) fun tuning_job_refunded(self: &mut Model, job_id: ID, escrow: Balance<WAL>) {
+    let amount = escrow.value();
+    self.tuning_reserve.join(escrow);
+    self.tuning_job = option::none();
+    events::emit_tuning_job_refunded(object::id(self), job_id, amount, self.tuning_reserve.value());
+}
+
+/// A settled tuning job hands over its agreed `output`: published at once (the Blob sent to
+/// the model's owner) when the plan says `auto_publish` and the Blob is live this epoch,
+/// otherwise kept as the proposal awaiting the owner's approval.
+/// Emits `ModelVersionPublished` and `TunedVersionPublished`, or `TunedVersionProposed`.
+public(package) fun tuning_job_settled(
+    self: &mut Model,
+    job_id: ID,
+    base_version: u64,
+    output: Blob,
+    output_hash: vector<u8>,
+    system: &System,
+    clock: &Clock,
+) {
+    self.tuning_job = option::none();
+    let auto = self.tuning.is_some() && self.tuning.borrow().auto_publish;
+    if (auto && system.epoch() < output.storage().end_epoch()) {
+        let owner = self.owner;
+        self.publish_tuned(job_id, base_version, &output, true, clock.timestamp_ms(), owner);
+        transfer::public_transfer(output, owner);
+    } else {
+        events::emit_tuned_version_proposed(
+            object::id(self),
+            job_id,
+            base_version,
+            output.blob_id(),
+            object::id(&output),
+            output_hash,
+        );
+        self.proposal.fill(TunedProposal { job_id, base_version, output, output_hash });
+    }
+}
+
 // === Package-internal (used by `floe::license`) ===
 
 /// Checks that `cap` controls this model and records the sender as owner (with an event when
@@ -328,8 +677,9 @@ public(package) fun authorize(self: &mut Model, cap: &ModelCap, ctx: &TxContext)
 
 /// Credits revenue to the model (a license sale's seller part, or any other payment for the
 /// model): each dataset's share (`bps` of it, rounded down) is set aside for that dataset,
-/// the rest (with the rounding dust) accrues to the owner.
-/// Emits `DatasetRevenueAccrued` for each non-zero share.
+/// then the tuning share (`tuning.bps` of the same amount, rounded down) goes into the
+/// tuning reserve, and the rest (with the rounding dust) accrues to the owner.
+/// Emits `DatasetRevenueAccrued` for each non-zero share, `TuningReserveAccrued`.
 public(package) fun add_revenue(self: &mut Model, mut revenue: Balance<WAL>) {
     let value = revenue.value();
     self.total_revenue = self.total_revenue + value;
@@ -349,6 +699,13 @@ public(package) fun add_revenue(self: &mut Model, mut revenue: Balance<WAL>) {
             );
         };
         i = i + 1;
+    };
+    let bps = self.tuning_bps();
+    let part = (((value as u128) * (bps as u128) / (BPS as u128)) as u64);
+    if (part > 0) {
+        self.tuning_reserve.join(revenue.split(part));
+        self.tuning_total = self.tuning_total + part;
+        events::emit_tuning_reserve_accrued(model_id, part, self.tuning_reserve.value());
     };
     self.revenue.join(revenue);
 }
@@ -377,7 +734,7 @@ public(package) fun set_dataset_share(
     let old_bps = if (found) self.dataset_shares[index].bps else 0;
     assert!(bps >= old_bps || self.total_revenue == 0, EShareLowered);
     let total_bps = self.shared_bps() - old_bps + bps;
-    assert!(total_bps <= BPS, ESharesTooHigh);
+    assert!(total_bps + self.tuning_bps() <= BPS, ESharesTooHigh);
     if (found) {
         let share = &mut self.dataset_shares[index];
         share.bps = bps;
@@ -482,6 +839,44 @@ public fun dataset_share_pending(self: &Model, dataset_id: ID): u64 {
     let (found, index) = self.find_share(dataset_id);
     if (found) self.dataset_shares[index].pending.value() else 0
 }
+
+/// The tuning share, basis points of every revenue credit (0 without a plan).
+public fun tuning_bps(self: &Model): u64 {
+    if (self.tuning.is_some()) self.tuning.borrow().bps else 0
+}
+
+/// Whether the model has a fine-tuning plan.
+public fun has_tuning(self: &Model): bool { self.tuning.is_some() }
+
+/// WAL in the tuning reserve.
+public fun tuning_reserve(self: &Model): u64 { self.tuning_reserve.value() }
+
+/// All WAL ever set aside into the tuning reserve.
+public fun tuning_total(self: &Model): u64 { self.tuning_total }
+
+/// Whether a tuning job of the model is open.
+public fun has_tuning_job(self: &Model): bool { self.tuning_job.is_some() }
+
+/// Whether a tuned version awaits the owner's approval.
+public fun has_proposal(self: &Model): bool { self.proposal.is_some() }
+
+/// A plan's threshold.
+public fun terms_threshold(terms: &TuningTerms): u64 { terms.threshold }
+
+/// A plan's price.
+public fun terms_price(terms: &TuningTerms): u64 { terms.price }
+
+/// A plan's input blob.
+public fun terms_input_blob_id(terms: &TuningTerms): u256 { terms.input_blob_id }
+
+/// A plan's providers.
+public fun terms_providers(terms: &TuningTerms): vector<ID> { terms.providers }
+
+/// A plan's k.
+public fun terms_k(terms: &TuningTerms): u64 { terms.k }
+
+/// A plan's job duration, ms.
+public fun terms_duration_ms(terms: &TuningTerms): u64 { terms.duration_ms }
 
 /// The model a cap controls.
 public fun cap_model_id(cap: &ModelCap): ID {
