@@ -14,7 +14,7 @@ use crate::verify::{check_shape, verify_slivers};
 /// Columns decoded per Reed–Solomon call, aiming at ~2 KiB packed shards: the work space of a
 /// batch (`2·p` rounded up to a power of two, times a shard) then stays in the core's caches;
 /// at 64 MiB and n = 1000, 1–4 KiB measured alike and 8 KiB and above clearly slower.
-fn columns_per_batch(symbol_size: usize) -> usize {
+pub(crate) fn columns_per_batch(symbol_size: usize) -> usize {
     (2 * 1024 / symbol_size).clamp(1, 64)
 }
 

@@ -8,9 +8,12 @@
 //!   the caller provides, and [`spilled_pair`] reads each pair back.
 //! - [`decode`] rebuilds the blob from any `p` primary slivers, checking each against the
 //!   metadata and the metadata against the blob ID.
+//! - [`band`] restores the source rows a reader lacks one band of columns at a time, so a
+//!   reader can keep its slivers on disk instead of in memory.
 //! - [`recovery`] rebuilds one lost sliver from symbols other nodes derive from theirs.
 //! - [`challenge`] builds and checks the availability-challenge answer the Move package
 //!   verifies on-chain; its module docs give the byte format.
+pub mod band;
 mod blake2b_x4;
 mod blake2b_x8;
 pub mod blob_id;
@@ -34,6 +37,7 @@ mod uleb;
 pub mod verify;
 mod xor;
 
+pub use band::{missing_rows, restore_band};
 pub use blob_id::BlobId;
 pub use challenge::{ChallengeAnswer, answer_challenge, verify_challenge_answer};
 pub use config::EncodingConfig;

@@ -28,13 +28,17 @@
 //! one); tag values are at most 4096 bytes of UTF-8 without control characters (so that they
 //! are valid header values).
 //!
-//! [`build_quilt`] and [`QuiltIndex::parse`] are pure; [`QuiltReader`] does the reads.
+//! [`build_quilt`] and [`QuiltIndex::parse`] are pure; [`QuiltLayout`] lays out files on disk
+//! from their lengths and reads their bytes only when the encoder asks, so a quilt of any
+//! number of files is stored with the memory of the streaming store ([`crate::stream`]);
+//! [`QuiltReader`] does the reads.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use floe_encoder::BlobId;
+use floe_encoder::{BlobId, BlobSource, EncodeError};
 use serde::Serialize;
 
 use crate::committee::Committee;
@@ -166,48 +170,204 @@ fn check_tags(identifier: &str, tags: &BTreeMap<String, String>) -> Result<(), Q
     Ok(())
 }
 
-/// The quilt blob holding `entries`, in their order. Pure: checks identifiers and tags, writes
-/// header, index and data.
-pub fn build_quilt(entries: &[QuiltEntry]) -> Result<Vec<u8>, QuiltError> {
-    if entries.is_empty() {
+/// What the index needs of one file: its identifier, tags and length (not its bytes).
+struct IndexEntry<'a> {
+    identifier: &'a str,
+    tags: &'a BTreeMap<String, String>,
+    length: u64,
+}
+
+/// Header and index of a quilt of `entries`, in their order: every byte of the quilt before
+/// the files' data. Checks identifiers and tags. Shared by [`build_quilt`] (in memory) and
+/// [`QuiltLayout`] (files read as the quilt is encoded), so both write the same bytes.
+fn header_and_index<'a>(
+    entries: impl ExactSizeIterator<Item = IndexEntry<'a>>,
+) -> Result<(Vec<u8>, u64), QuiltError> {
+    let count = entries.len();
+    if count == 0 {
         return Err(QuiltError::Empty);
     }
-    let count = u32::try_from(entries.len()).map_err(|_| QuiltError::TooManyFiles {
-        count: entries.len(),
-    })?;
-    let mut seen = HashSet::with_capacity(entries.len());
+    let count = u32::try_from(count).map_err(|_| QuiltError::TooManyFiles { count })?;
+    let mut seen = HashSet::with_capacity(count as usize);
     let mut index = Vec::new();
     index.extend_from_slice(&count.to_le_bytes());
     let mut offset = 0u64;
     for entry in entries {
-        check_identifier(&entry.identifier)?;
-        check_tags(&entry.identifier, &entry.tags)?;
-        if !seen.insert(entry.identifier.as_str()) {
-            return Err(QuiltError::DuplicateIdentifier(entry.identifier.clone()));
+        check_identifier(entry.identifier)?;
+        check_tags(entry.identifier, entry.tags)?;
+        if !seen.insert(entry.identifier) {
+            return Err(QuiltError::DuplicateIdentifier(entry.identifier.to_owned()));
         }
         // Lengths fit their fields: checked above.
         index.push(entry.identifier.len() as u8);
         index.extend_from_slice(entry.identifier.as_bytes());
         index.extend_from_slice(&(entry.tags.len() as u16).to_le_bytes());
-        for (key, value) in &entry.tags {
+        for (key, value) in entry.tags {
             index.push(key.len() as u8);
             index.extend_from_slice(key.as_bytes());
             index.extend_from_slice(&(value.len() as u16).to_le_bytes());
             index.extend_from_slice(value.as_bytes());
         }
-        let length = entry.data.len() as u64;
         index.extend_from_slice(&offset.to_le_bytes());
-        index.extend_from_slice(&length.to_le_bytes());
-        offset += length;
+        index.extend_from_slice(&entry.length.to_le_bytes());
+        offset = offset
+            .checked_add(entry.length)
+            .ok_or_else(|| QuiltError::Corrupt("the files' sizes overflow".into()))?;
     }
-    let total = HEADER_LEN as usize + index.len() + offset as usize;
-    let mut quilt = Vec::with_capacity(total);
-    quilt.extend_from_slice(&header(index.len() as u64));
-    quilt.extend_from_slice(&index);
+    let mut prefix = Vec::with_capacity(HEADER_LEN as usize + index.len());
+    prefix.extend_from_slice(&header(index.len() as u64));
+    prefix.extend_from_slice(&index);
+    Ok((prefix, offset))
+}
+
+/// The quilt blob holding `entries`, in their order. Pure: checks identifiers and tags, writes
+/// header, index and data. For files on disk, [`QuiltLayout`] gives the same bytes without
+/// holding them.
+pub fn build_quilt(entries: &[QuiltEntry]) -> Result<Vec<u8>, QuiltError> {
+    let (mut quilt, data_len) = header_and_index(entries.iter().map(|entry| IndexEntry {
+        identifier: &entry.identifier,
+        tags: &entry.tags,
+        length: entry.data.len() as u64,
+    }))?;
+    quilt.reserve(usize::try_from(data_len).expect("the files are in memory"));
     for entry in entries {
         quilt.extend_from_slice(&entry.data);
     }
     Ok(quilt)
+}
+
+/// One file on disk to put into a quilt: its bytes are read only while the quilt is encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuiltFile {
+    pub identifier: String,
+    pub tags: BTreeMap<String, String>,
+    pub path: PathBuf,
+    /// The file's length when the quilt was laid out; a file found at another length while
+    /// the quilt is read fails the store instead of shifting every later file.
+    pub length: u64,
+}
+
+impl QuiltFile {
+    /// `path` as a file of a quilt, its current length taken from the file system.
+    pub fn at(
+        identifier: String,
+        tags: BTreeMap<String, String>,
+        path: PathBuf,
+    ) -> std::io::Result<Self> {
+        let length = std::fs::metadata(&path)?.len();
+        Ok(Self {
+            identifier,
+            tags,
+            path,
+            length,
+        })
+    }
+}
+
+/// A quilt of files on disk, laid out from their lengths: header and index in memory (about
+/// 30 bytes per file plus identifiers and tags), the files' bytes read from disk whenever the
+/// encoder asks for them. As a [`BlobSource`] it is byte for byte the blob [`build_quilt`]
+/// gives for the same files, so a store of thousands of files holds no more of them than the
+/// streaming store holds of one large file ([`crate::stream::SpilledPairs::encode_source`]).
+#[derive(Debug)]
+pub struct QuiltLayout {
+    /// Header and index: blob bytes `0..prefix.len()`.
+    prefix: Vec<u8>,
+    files: Vec<QuiltFile>,
+    /// Blob offset of each file's first byte, ascending.
+    starts: Vec<u64>,
+    len: u64,
+}
+
+impl QuiltLayout {
+    /// Lays out `files` in their order. Checks identifiers and tags as [`build_quilt`] does.
+    pub fn new(files: Vec<QuiltFile>) -> Result<Self, QuiltError> {
+        let (prefix, data_len) = header_and_index(files.iter().map(|file| IndexEntry {
+            identifier: &file.identifier,
+            tags: &file.tags,
+            length: file.length,
+        }))?;
+        let mut starts = Vec::with_capacity(files.len());
+        let mut at = prefix.len() as u64;
+        for file in &files {
+            starts.push(at);
+            at += file.length;
+        }
+        let len = prefix.len() as u64 + data_len;
+        Ok(Self {
+            prefix,
+            files,
+            starts,
+            len,
+        })
+    }
+
+    /// The files, in the quilt's order.
+    pub fn files(&self) -> &[QuiltFile] {
+        &self.files
+    }
+
+    /// Bytes of header and index.
+    pub fn prefix_len(&self) -> u64 {
+        self.prefix.len() as u64
+    }
+
+    /// Reads `buf.len()` bytes of file `k` from its byte `from`, after checking that the file
+    /// still has the length it was laid out with.
+    fn read_file(&self, k: usize, from: u64, buf: &mut [u8]) -> Result<(), EncodeError> {
+        use std::os::unix::fs::FileExt as _;
+        let file = &self.files[k];
+        let fail = |what: String| EncodeError::Source(format!("{}: {what}", file.path.display()));
+        let handle = std::fs::File::open(&file.path).map_err(|e| fail(e.to_string()))?;
+        let now = handle.metadata().map_err(|e| fail(e.to_string()))?.len();
+        if now != file.length {
+            return Err(fail(format!(
+                "changed from {} to {now} bytes while the quilt was stored",
+                file.length
+            )));
+        }
+        handle
+            .read_exact_at(buf, from)
+            .map_err(|e| fail(e.to_string()))
+    }
+}
+
+impl BlobSource for QuiltLayout {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), EncodeError> {
+        let end = offset.saturating_add(buf.len() as u64);
+        let mut at = offset;
+        // Header and index, from memory.
+        let prefix_len = self.prefix.len() as u64;
+        if at < prefix_len {
+            let upto = end.min(prefix_len);
+            let (from, to) = (at as usize, upto as usize);
+            buf[..to - from].copy_from_slice(&self.prefix[from..to]);
+            at = upto;
+        }
+        // Files, from the first one ending after `at`, one positional read each.
+        let mut k = self
+            .starts
+            .partition_point(|&start| start <= at)
+            .saturating_sub(1);
+        while at < end.min(self.len) && k < self.files.len() {
+            let start = self.starts[k];
+            let file_end = start + self.files[k].length;
+            if file_end > at {
+                let upto = end.min(file_end);
+                let into = &mut buf[(at - offset) as usize..(upto - offset) as usize];
+                self.read_file(k, at - start, into)?;
+                at = upto;
+            }
+            k += 1;
+        }
+        // Past the blob's end: the zero padding of the source grid.
+        buf[(at.max(offset) - offset) as usize..].fill(0);
+        Ok(())
+    }
 }
 
 fn header(index_len: u64) -> [u8; HEADER_LEN as usize] {
@@ -613,6 +773,106 @@ mod tests {
             QuiltIndex::of_quilt(&huge),
             Err(QuiltError::Corrupt(_))
         ));
+    }
+
+    /// The files of `entries` written to `dir`, as a quilt laid out from their lengths.
+    fn on_disk(dir: &std::path::Path, entries: &[QuiltEntry]) -> QuiltLayout {
+        let files = entries
+            .iter()
+            .enumerate()
+            .map(|(k, entry)| {
+                let path = dir.join(format!("{k}"));
+                std::fs::write(&path, &entry.data).unwrap();
+                QuiltFile::at(entry.identifier.clone(), entry.tags.clone(), path).unwrap()
+            })
+            .collect();
+        QuiltLayout::new(files).unwrap()
+    }
+
+    #[test]
+    fn a_quilt_laid_out_from_files_reads_as_the_built_quilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut entries = files(300);
+        // Empty files between, and at the end, take no bytes and shift nothing.
+        entries.insert(7, entry("empty-a", &[], b""));
+        entries.insert(8, entry("empty-b", &[("k", "v")], b""));
+        entries.push(entry("empty-last", &[], b""));
+        let built = build_quilt(&entries).unwrap();
+        let layout = on_disk(dir.path(), &entries);
+        assert_eq!(layout.len(), built.len() as u64);
+        let whole = {
+            let mut buf = vec![0xaa; built.len() + 100];
+            layout.read_at(0, &mut buf).unwrap();
+            buf
+        };
+        assert_eq!(whole[..built.len()], built[..]);
+        assert!(whole[built.len()..].iter().all(|&b| b == 0), "zero padding");
+        // Reads starting anywhere, of any length: within the index, across the index's end,
+        // across file boundaries, over many files, past the end.
+        let prefix = layout.prefix_len() as usize;
+        let mut state = 7u64;
+        let mut cases = vec![
+            (0, 1),
+            (prefix - 3, 10),
+            (prefix, 5000),
+            (built.len() - 1, 1),
+            (built.len() - 10, 50),
+            (built.len() + 5, 20),
+        ];
+        for _ in 0..300 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let at = (state >> 33) as usize % built.len();
+            let len = (state >> 13) as usize % 40_000;
+            cases.push((at, len));
+        }
+        for (at, len) in cases {
+            let mut buf = vec![0xaa; len];
+            layout.read_at(at as u64, &mut buf).unwrap();
+            let mut expected = vec![0u8; len];
+            let have = built.len().saturating_sub(at).min(len);
+            if have > 0 {
+                expected[..have].copy_from_slice(&built[at..at + have]);
+            }
+            assert!(buf == expected, "read of {len} bytes at {at}");
+        }
+        // Encoded as a source, it is the same blob.
+        let config = EncodingConfig::new(40).unwrap();
+        assert_eq!(
+            floe_encoder::blob_id(&config, &built).unwrap(),
+            floe_encoder::compute_metadata(&config, &layout)
+                .unwrap()
+                .blob_id()
+        );
+    }
+
+    #[test]
+    fn a_file_changed_after_the_layout_fails_the_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let entries = files(3);
+        let layout = on_disk(dir.path(), &entries);
+        let second = layout.files()[1].clone();
+        std::fs::write(&second.path, b"shorter").unwrap();
+        let mut buf = vec![0; layout.len() as usize];
+        let err = layout.read_at(0, &mut buf).unwrap_err().to_string();
+        assert!(err.contains("changed from"), "{err}");
+        // A file that is gone names its path.
+        std::fs::remove_file(&second.path).unwrap();
+        let err = layout.read_at(0, &mut buf).unwrap_err().to_string();
+        assert!(err.contains(&second.path.display().to_string()), "{err}");
+        // The first file alone is still readable.
+        let start = layout.prefix_len();
+        let mut first = vec![0; entries[0].data.len()];
+        layout.read_at(start, &mut first).unwrap();
+        assert_eq!(first, entries[0].data);
+        // Bad identifiers are refused when laying out, as when building.
+        let twice = vec![second.clone(), second];
+        assert!(matches!(
+            QuiltLayout::new(twice),
+            Err(QuiltError::DuplicateIdentifier(_))
+        ));
+        assert_eq!(QuiltLayout::new(Vec::new()).unwrap_err(), QuiltError::Empty);
     }
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {

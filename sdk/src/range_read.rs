@@ -5,8 +5,11 @@
 //! `[i·row, (i+1)·row)` of the blob, with `row = s · symbol_size`, are exactly the data of
 //! primary sliver `i`: a range needs only the slivers of the rows it touches, each checked
 //! against the sliver hash the metadata commits to, and no decoding at all. When a needed
-//! sliver cannot be had (its node is down or lost it), the reader falls back to the full read
-//! (any `p` primary slivers, decoded and checked against the blob ID) and cuts the range out.
+//! sliver cannot be had (its node is down or lost it), the reader falls back to the streaming
+//! full read ([`crate::stream::read_to_file`]: the missing rows restored band by band from
+//! other primary slivers, the blob checked against its ID) into a temporary file, and cuts the
+//! range out of it: memory stays bounded by a band of slivers on that path too, and the disk
+//! holds the blob until the read ends.
 //!
 //! [`BlobReader::stream`] yields a range row by row with a few rows in flight, so a server can
 //! send a blob of any size while holding only a few slivers of it.
@@ -23,6 +26,7 @@ use sui_sdk_types::Address;
 use crate::committee::Committee;
 use crate::nodes::{NodeDirectory, NodeError, StorageNodeClient};
 use crate::slivers::{self, SliverError};
+use crate::stream::StreamError;
 
 /// Rows fetched ahead of the one being sent by [`BlobReader::stream`]: enough to hide one
 /// node round trip behind sending, few enough that memory stays a few slivers.
@@ -96,6 +100,21 @@ pub enum RangeError {
     /// The full read the reader fell back to failed too.
     #[error(transparent)]
     Slivers(#[from] SliverError),
+    /// The full read's temporary file could not be written or read, or the blob read does
+    /// not reproduce its ID.
+    #[error(transparent)]
+    Spool(StreamError),
+}
+
+impl From<StreamError> for RangeError {
+    /// Nodes' failures stay [`RangeError::Slivers`], which callers tell apart (a blob nobody
+    /// stores, a licensed one); the rest is [`RangeError::Spool`].
+    fn from(e: StreamError) -> Self {
+        match e {
+            StreamError::Slivers(e) => Self::Slivers(e),
+            other => Self::Spool(other),
+        }
+    }
 }
 
 /// What a reader fetched from nodes, so that tests and operators can see what a range cost.
@@ -117,7 +136,7 @@ impl FetchStats {
         self.sliver_bytes.load(Ordering::Relaxed)
     }
 
-    /// Times a range read fell back to reading and decoding the whole blob.
+    /// Times a range read fell back to reading (and restoring) the whole blob.
     pub fn full_reads(&self) -> u64 {
         self.full_reads.load(Ordering::Relaxed)
     }
@@ -236,11 +255,29 @@ where
         Ok(data)
     }
 
-    /// The whole blob, through the sdk's full read (any `p` primary slivers, decoded, the
-    /// blob ID re-checked): what a range falls back to when a row's sliver cannot be had.
-    pub async fn read_all(&self) -> Result<Vec<u8>, RangeError> {
+    /// The whole blob in a temporary file (removed when dropped), through the streaming full
+    /// read: what a range falls back to when a row's sliver cannot be had. Memory stays a band
+    /// of slivers ([`crate::stream::read_to_file`]); the file is the blob's size.
+    pub async fn spool(&self) -> Result<tempfile::NamedTempFile, RangeError> {
         self.stats.full_reads.fetch_add(1, Ordering::Relaxed);
-        Ok(slivers::read_slivers(self.nodes.as_ref(), &self.committee, &self.blob_id).await?)
+        let file = tempfile::Builder::new()
+            .prefix("floe-read-")
+            .tempfile()
+            .map_err(|source| StreamError::Io {
+                what: "cannot make a temporary file in",
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        crate::stream::read_to_file(
+            self.nodes.as_ref(),
+            &self.committee,
+            &self.blob_id,
+            file.as_file(),
+            file.path(),
+            Arc::new(()),
+        )
+        .await?;
+        Ok(file)
     }
 
     /// Bytes `range` of the blob, fetching only the slivers of the rows it touches (all at
@@ -259,8 +296,8 @@ where
                 Err((node, why)) => {
                     tracing::warn!(blob_id = %self.blob_id, row, %node, %why,
                         "a sliver of the range is unavailable; reading the whole blob");
-                    let whole = self.read_all().await?;
-                    return Ok(whole[to_usize(range.start)..to_usize(range.end)].to_vec());
+                    let whole = self.spool().await?;
+                    return Ok(read_spooled(&whole, range)?);
                 }
             }
         }
@@ -269,7 +306,8 @@ where
 
     /// Bytes `range` of the blob as a stream of pieces, one per row, fetched
     /// [`ROWS_IN_FLIGHT`] ahead; after a row that cannot be had, the rest comes from one full
-    /// read. Nothing is fetched until the stream is polled.
+    /// read into a temporary file ([`BlobReader::spool`]), a row's worth at a time. Nothing is
+    /// fetched until the stream is polled.
     pub fn stream(self: Arc<Self>, range: Range<u64>) -> Result<ByteStream, RangeError> {
         self.check_range(&range)?;
         let rows = self.layout.rows_of(&range);
@@ -284,6 +322,7 @@ where
         let cursor = Cursor {
             reader: self,
             fetches,
+            spooled: None,
             next: range.start,
             range,
         };
@@ -295,6 +334,8 @@ where
 struct Cursor<D> {
     reader: Arc<BlobReader<D>>,
     fetches: RowStream,
+    /// The whole blob, once a row could not be had: the rest is read from it.
+    spooled: Option<tempfile::NamedTempFile>,
     range: Range<u64>,
     next: u64,
 }
@@ -310,28 +351,53 @@ where
         if cursor.next >= cursor.range.end {
             return None;
         }
-        match cursor.fetches.next().await? {
-            (row, Ok(data)) => {
-                let span = cursor.reader.layout.span_of(row);
-                let piece = cut(&data, span.start, &cursor.range).to_vec();
-                cursor.next = span.end.min(cursor.range.end);
-                Some((Ok(piece), Some(cursor)))
-            }
-            (row, Err((node, why))) => {
-                let blob_id = cursor.reader.blob_id;
-                tracing::warn!(%blob_id, row, %node, %why,
-                    "a sliver of the range is unavailable; reading the whole blob");
-                match cursor.reader.read_all().await {
-                    Ok(whole) => {
-                        let rest =
-                            whole[to_usize(cursor.next)..to_usize(cursor.range.end)].to_vec();
-                        Some((Ok(rest), None))
+        if cursor.spooled.is_none() {
+            match cursor.fetches.next().await? {
+                (row, Ok(data)) => {
+                    let span = cursor.reader.layout.span_of(row);
+                    let piece = cut(&data, span.start, &cursor.range).to_vec();
+                    cursor.next = span.end.min(cursor.range.end);
+                    return Some((Ok(piece), Some(cursor)));
+                }
+                (row, Err((node, why))) => {
+                    let blob_id = cursor.reader.blob_id;
+                    tracing::warn!(%blob_id, row, %node, %why,
+                        "a sliver of the range is unavailable; reading the whole blob");
+                    cursor.fetches = futures::stream::empty().boxed();
+                    match cursor.reader.spool().await {
+                        Ok(file) => cursor.spooled = Some(file),
+                        Err(e) => return Some((Err(e), None)),
                     }
-                    Err(e) => Some((Err(e), None)),
                 }
             }
         }
+        let file = cursor.spooled.as_ref()?;
+        let end = cursor
+            .range
+            .end
+            .min(cursor.next + cursor.reader.layout.row_bytes);
+        match read_spooled(file, cursor.next..end) {
+            Ok(piece) => {
+                cursor.next = end;
+                Some((Ok(piece), Some(cursor)))
+            }
+            Err(e) => Some((Err(e.into()), None)),
+        }
     }
+}
+
+/// Bytes `range` of a blob spooled by [`BlobReader::spool`].
+fn read_spooled(file: &tempfile::NamedTempFile, range: Range<u64>) -> Result<Vec<u8>, StreamError> {
+    use std::os::unix::fs::FileExt as _;
+    let mut piece = vec![0; to_usize(range.end - range.start)];
+    file.as_file()
+        .read_exact_at(&mut piece, range.start)
+        .map_err(|source| StreamError::Io {
+            what: "cannot read",
+            path: file.path().to_owned(),
+            source,
+        })?;
+    Ok(piece)
 }
 
 /// The part of `data` (blob bytes from offset `data_start`) that lies within `range`.

@@ -17,13 +17,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use floe_encoder::{
-    BlobId, BlobSource, EncodeError, EncodingConfig, SliverPair, Spill, SpillPart, Workspace,
+    BlobId, BlobMetadata, BlobSource, EncodeError, EncodingConfig, SliverPair, Spill, SpillPart,
+    Workspace,
 };
 use futures::StreamExt as _;
 use sui_sdk_types::Address;
 
 use crate::committee::Committee;
-use crate::nodes::{NodeDirectory, StorageNodeClient};
+use crate::nodes::{NodeDirectory, StorageNodeClient as _};
 use crate::slivers::{self, Pairs, SliverError};
 
 /// Primary slivers fetched at once while a blob is read in order.
@@ -212,11 +213,15 @@ impl Spill for FileSpill {
     }
 }
 
-/// A file encoded into a [`FileSpill`]: its metadata, and its sliver pairs one at a time.
+/// A blob source a store can share with its encoding thread.
+pub type SharedSource = Arc<dyn BlobSource + Send + Sync>;
+
+/// A file (or any [`BlobSource`]) encoded into a [`FileSpill`]: its metadata, and its sliver
+/// pairs one at a time.
 pub struct SpilledPairs {
     dir: tempfile::TempDir,
     config: EncodingConfig,
-    source: Arc<FileSource>,
+    source: SharedSource,
     spill: Arc<FileSpill>,
     progress: Arc<dyn Progress>,
 }
@@ -230,7 +235,20 @@ impl SpilledPairs {
         progress: Arc<dyn Progress>,
     ) -> Result<(floe_encoder::BlobMetadata, Self), StreamError> {
         let source = Arc::new(FileSource::open(path, progress.clone())?);
-        // Refuse a file too large for the code before making a spill.
+        Self::encode_source(config, source, progress).await
+    }
+
+    /// Encodes `source` like [`SpilledPairs::encode`] does a file: a blob assembled from many
+    /// files ([`crate::quilt::QuiltLayout`]) is stored without ever being held whole. The
+    /// source is read again for each pair's source part while the pairs are sent, so it must
+    /// give the same bytes until the store ends. `progress` hears only of the phases (the
+    /// source reports its own reads, if it wants to).
+    pub async fn encode_source(
+        config: EncodingConfig,
+        source: SharedSource,
+        progress: Arc<dyn Progress>,
+    ) -> Result<(floe_encoder::BlobMetadata, Self), StreamError> {
+        // Refuse a blob too large for the code before making a spill.
         config.symbol_size(source.len())?;
         let dir = spill_dir()?;
         let spill = Arc::new(FileSpill::create(dir.path(), true)?);
@@ -240,7 +258,7 @@ impl SpilledPairs {
             tokio::task::spawn_blocking(move || {
                 floe_encoder::encode_spilled(
                     &config,
-                    source.as_ref(),
+                    &*source,
                     &mut Workspace::default(),
                     spill.as_ref(),
                 )
@@ -281,13 +299,9 @@ impl Pairs for SpilledPairs {
 
     fn pair(&self, index: usize) -> Result<std::borrow::Cow<'_, SliverPair>, String> {
         // Reads from the page cache or the disk, a few MB: short enough to do in place.
-        let pair = floe_encoder::spilled_pair(
-            &self.config,
-            self.source.as_ref(),
-            self.spill.as_ref(),
-            index,
-        )
-        .map_err(|e| e.to_string())?;
+        let pair =
+            floe_encoder::spilled_pair(&self.config, &*self.source, self.spill.as_ref(), index)
+                .map_err(|e| e.to_string())?;
         // The source's reads already counted the pair's source part; count the rest here.
         let total = (pair.primary.data.len() + pair.secondary.data.len()) as u64;
         self.progress
@@ -308,11 +322,52 @@ fn source_part(config: &EncodingConfig, pair: &SliverPair) -> u64 {
     bytes
 }
 
+/// Bytes of the slivers' parts held at once while missing rows are restored: one band of
+/// columns of `p` slivers. 16 MiB keeps a band of a blob near the codec's maximum at least
+/// a column wide while the rest of a read stays within a few slivers.
+pub const RESTORE_BAND_BYTES: usize = 16 << 20;
+
+/// Primary sliver `index` of `blob_id` from the node holding its pair, checked against the
+/// metadata; a failure names the node and why.
+async fn fetch_primary<D: NodeDirectory>(
+    nodes: &D,
+    committee: &Committee,
+    metadata: &floe_encoder::BlobMetadata,
+    blob_id: &BlobId,
+    index: usize,
+) -> Result<floe_encoder::Sliver, (Address, String)> {
+    let shard = committee.shard_for_pair(blob_id, index);
+    let member = committee.holder_of(shard).map(|k| &committee.members[k]);
+    let node_id = member.map_or(Address::ZERO, |m| m.node_id);
+    let Some(client) = member.and_then(|m| nodes.client(m.node_id)) else {
+        return Err((node_id, format!("no client for shard {shard}")));
+    };
+    let sliver = client
+        .read_primary_sliver(shard, blob_id)
+        .await
+        .map_err(|e| (node_id, format!("shard {shard}: {e}")))?;
+    if usize::from(sliver.index) != index {
+        return Err((
+            node_id,
+            format!("shard {shard} sent sliver {}", sliver.index),
+        ));
+    }
+    floe_encoder::verify_sliver(metadata, &sliver)
+        .map_err(|e| (node_id, format!("shard {shard}: {e}")))?;
+    Ok(sliver)
+}
+
 /// Reads blob `blob_id` into `out` (truncated to the blob's length) with bounded memory: the
 /// source rows in order, [`ROWS_IN_FLIGHT`] at a time, each checked against the metadata; then
-/// the bytes written are encoded again and must give `blob_id`. When a source row cannot be
-/// read from its holder, the blob is read and decoded in memory from any `p` primary slivers
-/// instead (memory then grows with the blob). Returns the blob's length.
+/// the bytes written are encoded again and must give `blob_id`.
+///
+/// Source rows that cannot be had (their node is down, say) are restored without holding the
+/// blob: as many other primary slivers (`p..n`) are fetched, checked and kept in a temporary
+/// file, and the missing rows are rebuilt one band of columns at a time
+/// ([`floe_encoder::restore_band`], [`RESTORE_BAND_BYTES`] of slivers at once), reading the
+/// rows already written back from `out`. Disk then holds the blob and the stand-in slivers;
+/// memory stays a band. The final check covers the restored rows too. Returns the blob's
+/// length.
 pub async fn read_to_file<D: NodeDirectory>(
     nodes: &D,
     committee: &Committee,
@@ -346,33 +401,15 @@ pub async fn read_to_file<D: NodeDirectory>(
         .map(|row| {
             let metadata = &metadata;
             async move {
-                let shard = committee.shard_for_pair(blob_id, row);
-                let member = committee.holder_of(shard).map(|k| &committee.members[k]);
-                let node_id = member.map_or(Address::ZERO, |m| m.node_id);
-                let Some(client) = member.and_then(|m| nodes.client(m.node_id)) else {
-                    return (row, Err((node_id, format!("no client for shard {shard}"))));
-                };
-                let sliver = match client.read_primary_sliver(shard, blob_id).await {
-                    Ok(sliver) => sliver,
-                    Err(e) => return (row, Err((node_id, format!("shard {shard}: {e}")))),
-                };
-                if usize::from(sliver.index) != row {
-                    return (
-                        row,
-                        Err((
-                            node_id,
-                            format!("shard {shard} sent sliver {}", sliver.index),
-                        )),
-                    );
-                }
-                match floe_encoder::verify_sliver(metadata, &sliver) {
-                    Ok(()) => (row, Ok(sliver)),
-                    Err(e) => (row, Err((node_id, format!("shard {shard}: {e}")))),
-                }
+                (
+                    row,
+                    fetch_primary(nodes, committee, metadata, blob_id, row).await,
+                )
             }
         })
         .buffered(ROWS_IN_FLIGHT);
     let mut fetches = Box::pin(fetches);
+    let mut missing = Vec::new();
     let mut failures = Vec::new();
     while let Some((row, fetched)) = fetches.next().await {
         match fetched {
@@ -384,20 +421,35 @@ pub async fn read_to_file<D: NodeDirectory>(
                 progress.advance(take as u64);
             }
             Err(failure) => {
+                missing.push(row);
                 failures.push(failure);
-                break;
             }
         }
     }
     drop(fetches);
-    if let Some((node, message)) = failures.first() {
-        tracing::info!(%node, message, "a source row is missing; decoding the blob in memory");
-        let blob = slivers::read_slivers(nodes, committee, blob_id).await?;
-        out.write_all_at(&blob, 0).map_err(write_err)?;
-        out.set_len(len).map_err(write_err)?;
-        return Ok(len);
-    }
     out.set_len(len).map_err(write_err)?;
+    if !missing.is_empty() {
+        let (node, message) = &failures[0];
+        tracing::info!(missing = missing.len(), %node, message,
+            "source rows are missing; restoring them band by band from other primary slivers");
+        let blob = BlobAt {
+            blob_id,
+            metadata: &metadata,
+            config,
+            sym,
+            rows,
+        };
+        restore_rows(
+            nodes,
+            committee,
+            &blob,
+            &missing,
+            failures,
+            (out, out_path),
+            &progress,
+        )
+        .await?;
+    }
     out.sync_data().map_err(write_err)?;
 
     // The rows match the metadata; the metadata must also be what these bytes encode to, or a
@@ -423,4 +475,152 @@ pub async fn read_to_file<D: NodeDirectory>(
         });
     }
     Ok(len)
+}
+
+/// A blob being read: what [`restore_rows`] needs of it.
+struct BlobAt<'a> {
+    blob_id: &'a BlobId,
+    metadata: &'a BlobMetadata,
+    config: EncodingConfig,
+    sym: usize,
+    /// Source rows holding blob bytes; rows `rows..p` are zero padding.
+    rows: usize,
+}
+
+/// Fills `buf` from `offset` of `file`, whose content is `len` bytes long: zeros past it.
+fn read_padded(file: &File, offset: u64, buf: &mut [u8], len: u64) -> std::io::Result<()> {
+    let have = len.saturating_sub(offset).min(buf.len() as u64) as usize;
+    file.read_exact_at(&mut buf[..have], offset)?;
+    buf[have..].fill(0);
+    Ok(())
+}
+
+/// Rebuilds source rows `missing` of `blob` into `out` (which holds the other rows and is the
+/// blob's length) with memory bounded by a band of columns; see [`read_to_file`].
+async fn restore_rows<D: NodeDirectory>(
+    nodes: &D,
+    committee: &Committee,
+    blob: &BlobAt<'_>,
+    missing: &[usize],
+    mut failures: Vec<(Address, String)>,
+    (out, out_path): (&File, &Path),
+    progress: &Arc<dyn Progress>,
+) -> Result<(), StreamError> {
+    let BlobAt {
+        blob_id,
+        metadata,
+        config,
+        sym,
+        rows,
+    } = *blob;
+    let (n, p) = (config.n_shards(), config.n_primary_source());
+    let row_bytes = config.n_secondary_source() * sym;
+    let len = metadata.unencoded_length;
+
+    // One stand-in sliver from `p..n` per missing row, each checked, kept on disk.
+    let dir = spill_dir()?;
+    let stand_in_path = dir.path().join("stand-ins");
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_owned();
+        move |source| StreamError::Io { what, path, source }
+    };
+    let stand_in_file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&stand_in_path)
+        .map_err(io("cannot create", &stand_in_path))?;
+    let mut stand_ins = Vec::with_capacity(missing.len());
+    let mut fetches = Box::pin(
+        futures::stream::iter(p..n)
+            .map(|index| async move {
+                (
+                    index,
+                    fetch_primary(nodes, committee, metadata, blob_id, index).await,
+                )
+            })
+            .buffered(ROWS_IN_FLIGHT),
+    );
+    while stand_ins.len() < missing.len() {
+        match fetches.next().await {
+            None => break,
+            Some((index, Ok(sliver))) => {
+                let at = (stand_ins.len() * row_bytes) as u64;
+                stand_in_file
+                    .write_all_at(&sliver.data, at)
+                    .map_err(io("cannot write", &stand_in_path))?;
+                stand_ins.push(index);
+            }
+            Some((_, Err(failure))) => failures.push(failure),
+        }
+    }
+    drop(fetches);
+    if stand_ins.len() < missing.len() {
+        return Err(SliverError::NotEnoughSlivers {
+            blob_id: *blob_id,
+            got: p - missing.len() + stand_ins.len(),
+            needed: p,
+            failures,
+        }
+        .into());
+    }
+
+    // The given slivers: the source rows present (padding rows are known zeros) and the
+    // stand-ins. Band by band, their parts in the band's columns restore the missing rows'.
+    let mut given: Vec<usize> = (0..p)
+        .filter(|row| missing.binary_search(row).is_err())
+        .collect();
+    given.extend_from_slice(&stand_ins);
+    let s = config.n_secondary_source();
+    let width = (RESTORE_BAND_BYTES / (p * sym)).clamp(1, s);
+    let out = out.try_clone().map_err(io("cannot reopen", out_path))?;
+    let out_path = out_path.to_owned();
+    let progress = progress.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut parts_buf = Vec::new();
+        let mut start = 0;
+        while start < s {
+            let columns = width.min(s - start);
+            let band_bytes = columns * sym;
+            parts_buf.resize(p * band_bytes, 0);
+            for (k, (&index, part)) in given
+                .iter()
+                .zip(parts_buf.chunks_exact_mut(band_bytes))
+                .enumerate()
+            {
+                let column_offset = (start * sym) as u64;
+                if index < rows {
+                    let at = (index * row_bytes) as u64 + column_offset;
+                    read_padded(&out, at, part, len).map_err(io("cannot read", &out_path))?;
+                } else if index < p {
+                    part.fill(0);
+                } else {
+                    let slot = k - (p - stand_ins.len());
+                    let at = (slot * row_bytes) as u64 + column_offset;
+                    stand_in_file
+                        .read_exact_at(part, at)
+                        .map_err(io("cannot read", &stand_in_path))?;
+                }
+            }
+            let parts: Vec<&[u8]> = parts_buf.chunks_exact(band_bytes).collect();
+            let (restored_rows, restored) =
+                floe_encoder::restore_band(&config, sym, &given, columns, &parts)
+                    .map_err(SliverError::Decode)?;
+            for (&row, piece) in restored_rows.iter().zip(restored.chunks_exact(band_bytes)) {
+                let at = (row * row_bytes + start * sym) as u64;
+                let take = len.saturating_sub(at).min(band_bytes as u64) as usize;
+                if take > 0 {
+                    out.write_all_at(&piece[..take], at)
+                        .map_err(io("cannot write", &out_path))?;
+                    progress.advance(take as u64);
+                }
+            }
+            start += columns;
+        }
+        Ok::<_, StreamError>(())
+    })
+    .await
+    .map_err(|e| StreamError::Task(e.to_string()))??;
+    drop(dir);
+    Ok(())
 }
