@@ -14,13 +14,14 @@ mod package;
 use std::path::{Path, PathBuf};
 
 /// The modules whose handlers are typed functions registered by generated code.
-const TYPED_MODULES: [&str; 14] = [
+const TYPED_MODULES: [&str; 15] = [
     "blob",
     "challenge",
     "compute",
     "dataset",
     "key_server",
     "license",
+    "memory",
     "model",
     "service",
     "shared_blob",

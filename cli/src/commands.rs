@@ -459,7 +459,7 @@ async fn read_model(
 }
 
 /// The key servers of this home (`floe up` lists them in `up.toml`).
-fn key_servers(session: &Session) -> anyhow::Result<Vec<encrypted::KeyServerInfo>> {
+pub(crate) fn key_servers(session: &Session) -> anyhow::Result<Vec<encrypted::KeyServerInfo>> {
     let up = crate::home::UpFile::load(&session.home.up_file())?.with_context(|| {
         format!(
             "{} lists no key servers: start the network with `floe up`",

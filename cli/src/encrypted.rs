@@ -120,6 +120,27 @@ pub fn encrypt_model_file(
     plaintext: &Path,
     encrypted: &Path,
 ) -> anyhow::Result<()> {
+    encrypt_file(
+        package,
+        model_id.as_bytes(),
+        servers,
+        threshold,
+        plaintext,
+        encrypted,
+    )
+}
+
+/// Encrypts the file `plaintext` to `encrypted` under the identity `[package][id]` (a model's
+/// ID bytes, or an agent memory's `memory::identity`), in bounded memory (1 MiB chunks),
+/// AES-256-GCM, to `servers` with `threshold`.
+pub fn encrypt_file(
+    package: Address,
+    id: &[u8],
+    servers: &[KeyServerInfo],
+    threshold: usize,
+    plaintext: &Path,
+    encrypted: &Path,
+) -> anyhow::Result<()> {
     let (services, threshold) = services_and_threshold(servers, threshold)?;
     let input =
         File::open(plaintext).with_context(|| format!("cannot read {}", plaintext.display()))?;
@@ -133,7 +154,7 @@ pub fn encrypt_model_file(
     floe_crypto::encrypt_stream(
         Dem::Aes256Gcm,
         &package.into_inner(),
-        model_id.as_bytes(),
+        id,
         &services,
         threshold,
         len,
@@ -248,6 +269,8 @@ pub enum Approval {
     Owner(Address),
     /// A compute job's chosen provider: `compute::seal_approve_job(job, provider)`.
     Job { job: Address, provider: Address },
+    /// An agent memory's owner or current delegate: `memory::seal_approve_memory(memory)`.
+    Memory(Address),
 }
 
 impl Approval {
@@ -276,6 +299,15 @@ impl Approval {
                     _ => ("license", "seal_approve_owner", vec![credential]),
                 }
             }
+            Approval::Memory(memory) => {
+                let memory = floe_sdk::SharedObject::resolve(&mut floe.client, memory).await?;
+                let memory = Input::Shared(SharedInput::new(
+                    memory.id,
+                    memory.initial_shared_version,
+                    false,
+                ));
+                ("memory", "seal_approve_memory", vec![memory])
+            }
             Approval::Job { job, provider } => {
                 let job = floe_sdk::SharedObject::resolve(&mut floe.client, job).await?;
                 let provider = floe_sdk::SharedObject::resolve(&mut floe.client, provider).await?;
@@ -302,11 +334,22 @@ impl Approval {
         )?)
     }
 
+    /// Whose key servers the refusal names.
+    fn whose(self) -> &'static str {
+        match self {
+            Approval::Memory(_) => "the memory entry's",
+            _ => "the model's",
+        }
+    }
+
     /// What to do when too few key servers released a key.
     fn hint(self) -> &'static str {
         match self {
             Approval::Job { .. } => {
                 "only the job's chosen providers get the key, while the job is open and before its deadline"
+            }
+            Approval::Memory(_) => {
+                "only the memory's owner and the agents it currently delegates to get its keys (memory::seal_approve_memory): ask the owner to grant you (floe memory grant), or retry when more key servers are up"
             }
             _ => {
                 "check the license with `floe license show`, or retry when more key servers are up"
@@ -372,8 +415,9 @@ pub async fn fetch_keys(
     }
     if keys.len() < threshold {
         bail!(
-            "{} of the model's {} key servers released a key, {threshold} are needed: {}\n{}",
+            "{} of {} {} key servers released a key, {threshold} are needed: {}\n{}",
             keys.len(),
+            approval.whose(),
             services.len(),
             failures.join("; "),
             approval.hint()

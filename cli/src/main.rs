@@ -10,6 +10,7 @@ mod dataset;
 mod encrypted;
 mod home;
 mod keeper;
+mod memory;
 mod object_id;
 mod output;
 mod quilt;
@@ -200,6 +201,10 @@ enum Command {
     /// them; contributors claim their part at any time.
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
+    /// Agent memory: an append-only list of encrypted entries that only its owner and the
+    /// agents it delegates to (revocably) can decrypt.
+    #[command(subcommand)]
+    Memory(memory::MemoryCommand),
     /// Availability challenges: list the open ones, slash one left unanswered (anyone may;
     /// the caller gets nothing).
     #[command(subcommand)]
@@ -582,6 +587,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Compute(command) => compute::dispatch(&session, command).await,
         Command::Service(command) => service::dispatch(&session, command).await,
         Command::Dataset(command) => dataset::dispatch(&session, command).await,
+        Command::Memory(command) => memory::dispatch(&session, command).await,
         Command::Challenge(command) => challenge::run(&session, command).await,
         Command::Aggregator { bind } => {
             let options = floe_gateway::PublisherOptions::default();

@@ -335,6 +335,10 @@ const FLOE_SOURCES: &[(&str, &str)] = &[
         include_str!("../../move/floe/sources/license.move"),
     ),
     (
+        "memory.move",
+        include_str!("../../move/floe/sources/memory.move"),
+    ),
+    (
         "model.move",
         include_str!("../../move/floe/sources/model.move"),
     ),

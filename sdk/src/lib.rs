@@ -23,6 +23,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod aborts;
+pub mod agent_memory;
 pub mod attributes;
 pub mod bls;
 pub mod calls;

@@ -21,6 +21,7 @@ pub mod dataset;
 pub mod genesis;
 pub mod key_server;
 pub mod license;
+pub mod memory;
 pub mod model;
 pub mod rules;
 pub mod service;
@@ -67,6 +68,7 @@ pub fn register(registry: &mut HandlerRegistry) {
     challenge::register(registry);
     model::register(registry);
     license::register(registry);
+    memory::register(registry);
     compute::register(registry);
     dataset::register(registry);
     key_server::register(registry);

@@ -1,0 +1,327 @@
+//! `floe memory`: agent memory (`floe::memory`), a user's append-only list of encrypted
+//! entries that only the user and the agents it delegates to (revocably) can decrypt.
+//!
+//! - `create`: a memory owned by this account; prints its ID.
+//! - `append`: encrypts a file to the key servers under the memory's current identity
+//!   (`[package][memory ID][generation]`, Seal's scheme, the code encrypted models use), stores
+//!   the ciphertext and appends the certified blob; prints the entry's number. The owner and
+//!   delegates granted write may append.
+//! - `read`: reads entries, asks the key servers for the key of each entry's identity (they
+//!   release it only if `memory::seal_approve_memory` passes for this account: the owner or a
+//!   current delegate) and decrypts into `--out`.
+//! - `grant` / `revoke`: as the owner, delegate to an agent's address or take it back; a revoke
+//!   moves the memory to a new generation, so entries appended after it use an identity the
+//!   revoked agent never obtained a key for.
+//! - `show`: the memory, its delegates and entries (JSON).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use floe_encoder::BlobId;
+use floe_sdk::Floe;
+use floe_sdk::agent_memory::{self, identity};
+use floe_sdk::move_types::{self, memory::Entry};
+use sui_sdk_types::Address;
+
+use crate::commands::{explain, key_servers};
+use crate::encrypted;
+use crate::output::{Bar, out};
+use crate::session::{Session, node_directory};
+
+/// `floe memory …`.
+#[derive(clap::Subcommand)]
+pub enum MemoryCommand {
+    /// Create a memory owned by this account; prints its ID.
+    Create,
+    /// Encrypt a file under the memory's current key generation, store it and append it;
+    /// prints the entry's number. The owner and agents granted --write may append.
+    Append {
+        #[arg(value_parser = crate::object_id::parse)]
+        memory_id: Address,
+        file: PathBuf,
+        /// Epochs to store the entry for.
+        #[arg(long, default_value_t = 2)]
+        epochs: u64,
+        /// Key servers needed to decrypt (default: two thirds of them, rounded up).
+        #[arg(long)]
+        threshold: Option<usize>,
+    },
+    /// Decrypt entries into --out: with --entry N that entry into the file --out, else every
+    /// entry into the directory --out (one file per entry, named by its number).
+    Read {
+        #[arg(value_parser = crate::object_id::parse)]
+        memory_id: Address,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        entry: Option<u64>,
+    },
+    /// As the memory's owner, delegate to an agent's address: it may decrypt the memory and,
+    /// with --write, append to it.
+    Grant {
+        #[arg(value_parser = crate::object_id::parse)]
+        memory_id: Address,
+        #[arg(value_parser = crate::object_id::parse)]
+        agent: Address,
+        #[arg(long)]
+        write: bool,
+    },
+    /// As the memory's owner, take a delegation back: the agent gets no key from now on, and
+    /// entries appended from now on use a new key generation.
+    Revoke {
+        #[arg(value_parser = crate::object_id::parse)]
+        memory_id: Address,
+        #[arg(value_parser = crate::object_id::parse)]
+        agent: Address,
+    },
+    /// Show a memory: owner, generation, delegates and entries (JSON).
+    Show {
+        #[arg(value_parser = crate::object_id::parse)]
+        memory_id: Address,
+    },
+}
+
+/// Runs a `floe memory` command.
+pub async fn dispatch(session: &Session, command: MemoryCommand) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    match command {
+        MemoryCommand::Create => {
+            let memory = floe.create_memory().await.map_err(explain)?;
+            out!("{memory}");
+            eprintln!(
+                "memory {memory} created; {} owns it (grant agents with `floe memory grant {memory} AGENT`)",
+                floe.sender()
+            );
+        }
+        MemoryCommand::Append {
+            memory_id,
+            file,
+            epochs,
+            threshold,
+        } => append(session, &mut floe, memory_id, &file, epochs, threshold).await?,
+        MemoryCommand::Read {
+            memory_id,
+            out,
+            entry,
+        } => read(session, &mut floe, memory_id, &out, entry).await?,
+        MemoryCommand::Grant {
+            memory_id,
+            agent,
+            write,
+        } => {
+            let granted = floe
+                .grant_memory(memory_id, agent, write)
+                .await
+                .map_err(explain)?;
+            out!("{}", granted.generation);
+            eprintln!(
+                "{agent} may now decrypt memory {memory_id}{}",
+                if write { " and append to it" } else { "" }
+            );
+        }
+        MemoryCommand::Revoke { memory_id, agent } => {
+            let revoked = floe
+                .revoke_memory(memory_id, agent)
+                .await
+                .map_err(explain)?;
+            out!("{}", revoked.generation);
+            eprintln!(
+                "{agent} no longer gets keys of memory {memory_id}; entries appended from now on use key generation {}",
+                revoked.generation
+            );
+        }
+        MemoryCommand::Show { memory_id } => show(&mut floe, memory_id).await?,
+    }
+    Ok(())
+}
+
+/// Encrypts `file` under the memory's current identity, stores the ciphertext and appends it.
+async fn append(
+    session: &Session,
+    floe: &mut Floe,
+    memory_id: Address,
+    file: &Path,
+    epochs: u64,
+    threshold: Option<usize>,
+) -> anyhow::Result<()> {
+    let memory = floe
+        .memory(memory_id)
+        .await
+        .map_err(explain)
+        .with_context(|| format!("{memory_id} is not a memory"))?;
+    // Say so before storing anything: the chain would refuse the append (ENotWriter).
+    let me = floe.sender();
+    if !agent_memory::may_append(&memory, me) {
+        bail!(
+            "account {me} may not append to memory {memory_id}: only its owner and agents granted write append (memory::ENotWriter)\n\
+             ask the owner to run `floe memory grant {memory_id} {me} --write`, or sign as the owner with --as"
+        );
+    }
+    let servers = key_servers(session)?;
+    let threshold = threshold.unwrap_or_else(|| encrypted::default_threshold(servers.len()));
+    let generation = memory.generation;
+    let id = identity(memory_id, generation);
+    let sealed = floe_sdk::stream::spill_dir()
+        .context("cannot make a temporary directory for the ciphertext")?;
+    let path = sealed.path().join("entry.sealed");
+    let package = floe.objects.original_package;
+    {
+        let (file, path) = (file.to_owned(), path.clone());
+        tokio::task::spawn_blocking(move || {
+            encrypted::encrypt_file(package, &id, &servers, threshold, &file, &path)
+        })
+        .await
+        .context("the encryption task failed")??;
+    }
+    let nodes = node_directory(floe, None).await?;
+    let bar = Bar::new();
+    let stored = floe
+        .store_file(&nodes, &path, epochs, false, bar.clone())
+        .await;
+    bar.finish();
+    let stored = stored.map_err(explain)?;
+    drop(sealed);
+    let appended = floe
+        .append_memory(memory_id, stored.blob_object)
+        .await
+        .map_err(explain)?;
+    out!("{}", appended.index);
+    eprintln!(
+        "{} encrypted (key generation {generation}, {threshold} key servers needed), stored as blob {} and appended to memory {memory_id} as entry {}",
+        file.display(),
+        stored.blob_id,
+        appended.index
+    );
+    Ok(())
+}
+
+/// Reads and decrypts entry `entry`, or every entry, into `out`.
+async fn read(
+    session: &Session,
+    floe: &mut Floe,
+    memory_id: Address,
+    out: &Path,
+    entry: Option<u64>,
+) -> anyhow::Result<()> {
+    let memory = floe
+        .memory(memory_id)
+        .await
+        .map_err(explain)
+        .with_context(|| format!("{memory_id} is not a memory"))?;
+    let wanted: Vec<(u64, PathBuf)> = match entry {
+        Some(index) => {
+            if index >= memory.entry_count {
+                bail!(
+                    "memory {memory_id} has {} entries, numbered from 0: there is no entry {index}\n\
+                     `floe memory show {memory_id}` lists them",
+                    memory.entry_count
+                );
+            }
+            vec![(index, out.to_owned())]
+        }
+        None => {
+            std::fs::create_dir_all(out)
+                .with_context(|| format!("cannot make the directory {}", out.display()))?;
+            (0..memory.entry_count)
+                .map(|i| (i, out.join(i.to_string())))
+                .collect()
+        }
+    };
+    let servers = key_servers(session)?;
+    let key = session.key()?;
+    let nodes = node_directory(floe, None).await?;
+    let spill = floe_sdk::stream::spill_dir()
+        .context("cannot make a temporary directory for the ciphertext")?;
+    for (index, target) in wanted {
+        let entry: Entry = floe.memory_entry(&memory, index).await.map_err(explain)?;
+        let blob_id = BlobId(entry.blob_id.to_le_bytes());
+        let ciphertext = floe
+            .read_blob(&nodes, &blob_id)
+            .await
+            .map_err(explain)
+            .with_context(|| format!("cannot read entry {index} (blob {blob_id})"))?;
+        let sealed = spill.path().join(format!("entry-{index}.sealed"));
+        std::fs::write(&sealed, &ciphertext)
+            .with_context(|| format!("cannot write {}", sealed.display()))?;
+        let expected = identity(memory_id, entry.generation);
+        let header = encrypted::encrypted_file_header(&sealed, floe.objects.original_package)
+            .filter(|header| header.id() == expected.as_slice())
+            .with_context(|| {
+                format!(
+                    "entry {index} of memory {memory_id} (blob {blob_id}) is not encrypted under the memory's identity of generation {}\n\
+                     whoever appended it did not use `floe memory append`; ask the memory's owner",
+                    entry.generation
+                )
+            })?;
+        let written = encrypted::decrypt_model_file(
+            floe,
+            &key,
+            &header,
+            &sealed,
+            &target,
+            &servers,
+            encrypted::Approval::Memory(memory_id),
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "cannot decrypt entry {index} of memory {memory_id} (key generation {}) as {}",
+                entry.generation,
+                floe.sender()
+            )
+        })?;
+        let _ = std::fs::remove_file(&sealed);
+        out!("{}", target.display());
+        eprintln!(
+            "entry {index} (key generation {}): {written} bytes to {}",
+            entry.generation,
+            target.display()
+        );
+    }
+    Ok(())
+}
+
+/// The memory, its delegates and entries, as JSON.
+async fn show(floe: &mut Floe, memory_id: Address) -> anyhow::Result<()> {
+    let memory = floe
+        .memory(memory_id)
+        .await
+        .map_err(explain)
+        .with_context(|| format!("{memory_id} is not a memory"))?;
+    let entries = floe.memory_entries(&memory).await.map_err(explain)?;
+    let delegates: Vec<serde_json::Value> = agent_memory::delegates(&memory)
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "agent": d.agent.to_string(),
+                "can_write": d.can_write,
+                "granted_generation": d.granted_generation,
+            })
+        })
+        .collect();
+    let entries: Vec<serde_json::Value> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, e)| {
+            serde_json::json!({
+                "index": index,
+                "blob_id": BlobId(e.blob_id.to_le_bytes()).to_string(),
+                "blob_object_id": move_types::address_of(&e.blob_object_id).to_string(),
+                "generation": e.generation,
+                "appended_by": agent_memory::appended_by(e).to_string(),
+            })
+        })
+        .collect();
+    out!(
+        "{}",
+        serde_json::json!({
+            "memory": memory_id.to_string(),
+            "owner": agent_memory::owner(&memory).to_string(),
+            "generation": memory.generation,
+            "entry_count": memory.entry_count,
+            "delegates": delegates,
+            "entries": entries,
+        })
+    );
+    Ok(())
+}
