@@ -348,7 +348,8 @@ fn storage_tag() -> sui_sdk_types::StructTag {
     tag(MODULE, "Storage")
 }
 
-fn blob_tag() -> sui_sdk_types::StructTag {
+/// `floe::blob::Blob`.
+pub fn blob_tag() -> sui_sdk_types::StructTag {
     tag(MODULE, "Blob")
 }
 

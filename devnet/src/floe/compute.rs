@@ -5,7 +5,13 @@
 //! `seal_approve_job`, results bonding 10 % of a provider's stake, settlement on k matching
 //! output hashes (fee and dust burned as source license fee, mismatching bonds burned as
 //! source slashing, pay and bonds sent as new coins to the providers' accounts) and refunds
-//! after the deadline. The `*_for_testing` functions are `#[test_only]` and have no handler.
+//! after the deadline. Tuning jobs (`open_tuning_job`, `submit_tuning_result`,
+//! `settle_tuning_job`, `refund_tuning_job`) are paid from a model's tuning reserve and hold
+//! their results' output `Blob`s wrapped inside the job until it closes; the agreed one moves
+//! into the model (`model::tuning_job_settled`), the others are unwrapped back to their
+//! providers. Aborts raised in Move's internal helpers (`new_job`, `record_submission`,
+//! `pay_out`, `close_unsettled`) are located there, as Sui locates them. The `*_for_testing`
+//! functions are `#[test_only]` and have no handler.
 
 use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::compute::{ComputeProvider, Job, ProviderCap, Submission};
@@ -267,31 +273,98 @@ fn create_job(
     _clock: Clock,
 ) -> Result<ID, ExecutionError> {
     version::assert_current(model.version)?;
+    let price = super::coin_value(ctx, payment.0)?;
+    let job = new_job(
+        ctx,
+        &model,
+        model_version,
+        input_blob_id,
+        providers,
+        k,
+        deadline_ms,
+        price,
+        false,
+    )?;
+    // `coin::into_balance(payment)` ran before `new_job` in Move; it creates no object.
+    coin_into_balance(ctx, payment.0)?;
+    share_job(ctx, job)
+}
+
+/// Creates and shares `job` (`transfer::share_object`); returns its ID.
+fn share_job(ctx: &mut CallContext<'_>, job: Job) -> Result<ID, ExecutionError> {
+    let job_id = move_types::address_of(&job.id.id);
+    ctx.create_object(job_tag(), false, &job)?;
+    ctx.share(job_id)?;
+    Ok(move_types::id(job_id))
+}
+
+/// `open_tuning_job(model: &mut Model, clock: &Clock, ctx): ID`: anyone opens the model's
+/// tuning job with the owner's terms, paid from the tuning reserve.
+fn open_tuning_job(
+    ctx: &mut CallContext<'_>,
+    mut model: Obj<Model>,
+    _clock: Clock,
+) -> Result<ID, ExecutionError> {
+    version::assert_current(model.version)?;
+    let (terms, base_version, price) = super::model::take_tuning_payment(&mut model)?;
+    let deadline_ms = plus(ctx.timestamp_ms(), terms.duration_ms)?;
+    let job = new_job(
+        ctx,
+        &model,
+        base_version,
+        terms.input_blob_id,
+        terms.providers,
+        terms.k,
+        deadline_ms,
+        price,
+        true,
+    )?;
+    let job_id = move_types::address_of(&job.id.id);
+    let opener = ctx.sender();
+    super::model::tuning_job_opened(ctx, &mut model, job_id, base_version, price, opener)?;
+    let id = share_job(ctx, job)?;
+    model.save(ctx)?;
+    Ok(id)
+}
+
+/// `compute::new_job`: a new open job, checked (aborts located in `new_job`); emits
+/// `ComputeJobCreated`.
+#[allow(clippy::too_many_arguments)]
+fn new_job(
+    ctx: &mut CallContext<'_>,
+    model: &Obj<Model>,
+    model_version: u64,
+    input_blob_id: U256,
+    providers: Vec<ID>,
+    k: u64,
+    deadline_ms: u64,
+    price: u64,
+    tuning: bool,
+) -> Result<Job, ExecutionError> {
+    const FUNCTION: &str = "new_job";
     if !table_contains(ctx, &model.versions, &versions_types(), &model_version)? {
-        return Err(ctx.abort(E_VERSION_NOT_FOUND));
+        return Err(abort_at(MODULE, FUNCTION, E_VERSION_NOT_FOUND));
     }
     let m = providers.len();
     if m == 0 || m > MAX_PROVIDERS {
-        return Err(ctx.abort(E_BAD_PROVIDER_COUNT));
+        return Err(abort_at(MODULE, FUNCTION, E_BAD_PROVIDER_COUNT));
     }
     for (i, a) in providers.iter().enumerate() {
         if providers[i + 1..].contains(a) {
-            return Err(ctx.abort(E_DUPLICATE_PROVIDER));
+            return Err(abort_at(MODULE, FUNCTION, E_DUPLICATE_PROVIDER));
         }
     }
     let m = m as u64;
     if k == 0 || k > m || 2 * k <= m {
-        return Err(ctx.abort(E_BAD_QUORUM));
+        return Err(abort_at(MODULE, FUNCTION, E_BAD_QUORUM));
     }
     let now = ctx.timestamp_ms();
     if deadline_ms <= now || deadline_ms - now > MAX_JOB_MS {
-        return Err(ctx.abort(E_BAD_DEADLINE));
+        return Err(abort_at(MODULE, FUNCTION, E_BAD_DEADLINE));
     }
-    let price = super::coin_value(ctx, payment.0)?;
     if price == 0 {
-        return Err(ctx.abort(E_ZERO_PAYMENT));
+        return Err(abort_at(MODULE, FUNCTION, E_ZERO_PAYMENT));
     }
-    coin_into_balance(ctx, payment.0)?;
 
     let version: floe_sdk::move_types::model::ModelVersion =
         table_get(ctx, &model.versions, &versions_types(), &model_version)?;
@@ -315,6 +388,8 @@ fn create_job(
         STATE_OPEN,
         Vec::new(),
         move_types::u256_from_le([0; 32]),
+        tuning,
+        Vec::new(),
     );
     emit(
         ctx,
@@ -332,9 +407,7 @@ fn create_job(
             price,
         },
     )?;
-    ctx.create_object(job_tag(), false, &job)?;
-    ctx.share(job_id)?;
-    Ok(move_types::id(job_id))
+    Ok(job)
 }
 
 /// `entry fun seal_approve_job(id: vector<u8>, job: &Job, provider: &ComputeProvider, clock:
@@ -379,35 +452,104 @@ fn submit_result(
     _clock: Clock,
 ) -> Result<(), ExecutionError> {
     version::assert_current(job.version)?;
+    if job.tuning {
+        return Err(ctx.abort(E_TUNING_JOB));
+    }
+    record_submission(
+        ctx,
+        &mut job,
+        &mut provider,
+        &cap,
+        &system,
+        &output,
+        output_hash,
+    )?;
+    job.save(ctx)?;
+    provider.save(ctx)?;
+    Ok(())
+}
+
+/// `submit_tuning_result(job: &mut Job, provider: &mut ComputeProvider, cap: &ProviderCap,
+/// system: &System, output: Blob, output_hash: vector<u8>, clock: &Clock)`: as
+/// `submit_result`, and the job takes the output `Blob` (wrapped in it).
+#[allow(clippy::too_many_arguments)]
+fn submit_tuning_result(
+    ctx: &mut CallContext<'_>,
+    mut job: Obj<Job>,
+    mut provider: Obj<ComputeProvider>,
+    cap: Obj<ProviderCap>,
+    system: Obj<System>,
+    output: Obj<Blob>,
+    output_hash: Vec<u8>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(job.version)?;
+    if !job.tuning {
+        return Err(ctx.abort(E_NOT_TUNING_JOB));
+    }
+    record_submission(
+        ctx,
+        &mut job,
+        &mut provider,
+        &cap,
+        &system,
+        &output,
+        output_hash,
+    )?;
+    let Obj {
+        id: output_object,
+        value: output,
+    } = output;
+    ctx.wrap(output_object)?;
+    job.outputs.push(output);
+    job.save(ctx)?;
+    provider.save(ctx)?;
+    Ok(())
+}
+
+/// `compute::record_submission`: the checks and bond of a result (aborts located there);
+/// emits `ComputeResultSubmitted`.
+fn record_submission(
+    ctx: &mut CallContext<'_>,
+    job: &mut Obj<Job>,
+    provider: &mut Obj<ComputeProvider>,
+    cap: &Obj<ProviderCap>,
+    system: &Obj<System>,
+    output: &Obj<Blob>,
+    output_hash: Vec<u8>,
+) -> Result<(), ExecutionError> {
+    const FUNCTION: &str = "record_submission";
     version::assert_current(provider.version)?;
     version::assert_current(system.version)?;
-    assert_cap(ctx, &provider, &cap)?;
+    if move_types::address_of(&cap.provider_id) != provider.id {
+        return Err(abort_at(MODULE, FUNCTION, E_WRONG_CAP));
+    }
     let provider_id = move_types::id(provider.id);
     if job.state != STATE_OPEN {
-        return Err(ctx.abort(E_JOB_CLOSED));
+        return Err(abort_at(MODULE, FUNCTION, E_JOB_CLOSED));
     }
     let now = ctx.timestamp_ms();
     if now >= job.deadline_ms {
-        return Err(ctx.abort(E_DEADLINE_PASSED));
+        return Err(abort_at(MODULE, FUNCTION, E_DEADLINE_PASSED));
     }
     if !job.providers.contains(&provider_id) {
-        return Err(ctx.abort(E_NOT_CHOSEN));
+        return Err(abort_at(MODULE, FUNCTION, E_NOT_CHOSEN));
     }
     if job.submissions.iter().any(|s| s.provider_id == provider_id) {
-        return Err(ctx.abort(E_ALREADY_SUBMITTED));
+        return Err(abort_at(MODULE, FUNCTION, E_ALREADY_SUBMITTED));
     }
     if output_hash.len() != 32 {
-        return Err(ctx.abort(E_BAD_OUTPUT_HASH));
+        return Err(abort_at(MODULE, FUNCTION, E_BAD_OUTPUT_HASH));
     }
     if output.certified_epoch.is_none() {
-        return Err(ctx.abort(E_OUTPUT_NOT_CERTIFIED));
+        return Err(abort_at(MODULE, FUNCTION, E_OUTPUT_NOT_CERTIFIED));
     }
     if system.epoch >= output.storage.end_epoch {
-        return Err(ctx.abort(E_OUTPUT_EXPIRED));
+        return Err(abort_at(MODULE, FUNCTION, E_OUTPUT_EXPIRED));
     }
     let stake = provider.stake.value;
     if stake < MIN_STAKE {
-        return Err(ctx.abort(E_STAKE_TOO_LOW));
+        return Err(abort_at(MODULE, FUNCTION, E_STAKE_TOO_LOW));
     }
 
     let bond = u64::try_from(u128::from(stake) * u128::from(BOND_BPS) / u128::from(BPS))
@@ -438,9 +580,7 @@ fn submit_result(
             timestamp_ms: now,
         },
     )?;
-    emit_updated(ctx, &provider)?;
-    job.save(ctx)?;
-    provider.save(ctx)?;
+    emit_updated(ctx, provider)?;
     Ok(())
 }
 
@@ -464,17 +604,86 @@ fn settle(
     _clock: Clock,
 ) -> Result<(), ExecutionError> {
     version::assert_current(job.version)?;
+    if job.tuning {
+        return Err(ctx.abort(E_TUNING_JOB));
+    }
+    pay_out(ctx, &mut job, &system, &mut treasury)?;
+    job.save(ctx)?;
+    treasury.save(ctx)?;
+    Ok(())
+}
+
+/// `settle_tuning_job(job: &mut Job, model: &mut Model, system: &System, treasury: &mut
+/// Treasury, clock: &Clock, ctx)`: settles as `settle`; the agreed output's Blob goes to the
+/// model, the others back to their providers.
+fn settle_tuning_job(
+    ctx: &mut CallContext<'_>,
+    mut job: Obj<Job>,
+    mut model: Obj<Model>,
+    system: Obj<System>,
+    mut treasury: Obj<Treasury>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(job.version)?;
+    version::assert_current(model.version)?;
+    if !job.tuning {
+        return Err(ctx.abort(E_NOT_TUNING_JOB));
+    }
+    if move_types::address_of(&job.model_id) != model.id {
+        return Err(ctx.abort(E_WRONG_MODEL));
+    }
+    let winner = pay_out(ctx, &mut job, &system, &mut treasury)?;
+    let mut agreed = None;
+    // Move pops the outputs from the back.
+    while let Some(output) = job.outputs.pop() {
+        let i = job.outputs.len();
+        if i == winner {
+            agreed = Some(output);
+        } else {
+            let operator = account(&job.submissions[i].operator);
+            let id = ctx.unwrap_object(super::blob::blob_tag(), true, &output)?;
+            ctx.transfer(id, operator)?;
+        }
+    }
+    let output = agreed.ok_or(ExecutionError::InvariantViolation)?;
+    let job_id = job.id;
+    let base_version = job.model_version;
+    let output_hash = job.output_hash.clone();
+    super::model::tuning_job_settled(
+        ctx,
+        &mut model,
+        job_id,
+        base_version,
+        output,
+        output_hash,
+        system.epoch,
+    )?;
+    job.save(ctx)?;
+    model.save(ctx)?;
+    treasury.save(ctx)?;
+    Ok(())
+}
+
+/// `compute::pay_out`: settlement (aborts located there); returns the index of the first
+/// agreeing submission.
+fn pay_out(
+    ctx: &mut CallContext<'_>,
+    job: &mut Obj<Job>,
+    system: &Obj<System>,
+    treasury: &mut Obj<Treasury>,
+) -> Result<usize, ExecutionError> {
+    const FUNCTION: &str = "pay_out";
     version::assert_current(system.version)?;
     version::assert_current(treasury.version)?;
     if job.state != STATE_OPEN {
-        return Err(ctx.abort(E_JOB_CLOSED));
+        return Err(abort_at(MODULE, FUNCTION, E_JOB_CLOSED));
     }
-    let Some(winner) = quorum(&job) else {
-        return Err(ctx.abort(E_NO_QUORUM));
+    let Some(winner) = quorum(job) else {
+        return Err(abort_at(MODULE, FUNCTION, E_NO_QUORUM));
     };
     let agreed = job.submissions[winner].clone();
     let job_id = move_types::id(job.id);
-    let matching = count_hash(&job, &agreed.output_hash);
+    let matching = count_hash(job, &agreed.output_hash);
     let price = job.price;
     let bps = system.license_fee_bps.min(BPS);
     let fee = u64::try_from(u128::from(price) * u128::from(bps) / u128::from(BPS))
@@ -482,7 +691,7 @@ fn settle(
     let paid_each = (price - fee) / matching;
     let dust = price - fee - paid_each * matching;
     job.payment.value -= fee + dust;
-    let fee_burned = wal::burn_balance(ctx, &mut treasury, fee + dust, SOURCE_LICENSE_FEE)?;
+    let fee_burned = wal::burn_balance(ctx, treasury, fee + dust, SOURCE_LICENSE_FEE)?;
 
     let mut slashed = 0u64;
     for s in job.submissions.clone() {
@@ -504,7 +713,7 @@ fn settle(
             slashed = plus(slashed, s.bond)?;
         }
     }
-    let slashed_total = wal::burn_balance(ctx, &mut treasury, slashed, SOURCE_SLASHING)?;
+    let slashed_total = wal::burn_balance(ctx, treasury, slashed, SOURCE_SLASHING)?;
 
     job.state = STATE_SETTLED;
     job.output_hash = agreed.output_hash.clone();
@@ -524,9 +733,7 @@ fn settle(
             timestamp_ms: ctx.timestamp_ms(),
         },
     )?;
-    job.save(ctx)?;
-    treasury.save(ctx)?;
-    Ok(())
+    Ok(winner)
 }
 
 /// `refund(job: &mut Job, clock: &Clock, ctx)`
@@ -536,24 +743,11 @@ fn refund(
     _clock: Clock,
 ) -> Result<(), ExecutionError> {
     version::assert_current(job.version)?;
-    if job.state != STATE_OPEN {
-        return Err(ctx.abort(E_JOB_CLOSED));
+    if job.tuning {
+        return Err(ctx.abort(E_TUNING_JOB));
     }
-    let now = ctx.timestamp_ms();
-    if now < job.deadline_ms {
-        return Err(ctx.abort(E_DEADLINE_NOT_PASSED));
-    }
-    if quorum(&job).is_some() {
-        return Err(ctx.abort(E_QUORUM_REACHED));
-    }
-    for s in job.submissions.clone() {
-        job.bonds.value -= s.bond;
-        pay(ctx, s.bond, account(&s.operator))?;
-    }
-    let refunded = job.payment.value;
-    job.payment.value = 0;
+    let refunded = close_unsettled(ctx, &mut job)?;
     pay(ctx, refunded, account(&job.owner))?;
-    job.state = STATE_REFUNDED;
     emit(
         ctx,
         "ComputeJobRefunded",
@@ -561,11 +755,70 @@ fn refund(
             job_id: move_types::id(job.id),
             owner: job.owner,
             amount: refunded,
-            timestamp_ms: now,
+            timestamp_ms: ctx.timestamp_ms(),
         },
     )?;
     job.save(ctx)?;
     Ok(())
+}
+
+/// `refund_tuning_job(job: &mut Job, model: &mut Model, clock: &Clock, ctx)`: the escrow goes
+/// back into the model's tuning reserve, bonds and output Blobs to their providers.
+fn refund_tuning_job(
+    ctx: &mut CallContext<'_>,
+    mut job: Obj<Job>,
+    mut model: Obj<Model>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(job.version)?;
+    version::assert_current(model.version)?;
+    if !job.tuning {
+        return Err(ctx.abort(E_NOT_TUNING_JOB));
+    }
+    if move_types::address_of(&job.model_id) != model.id {
+        return Err(ctx.abort(E_WRONG_MODEL));
+    }
+    let refunded = close_unsettled(ctx, &mut job)?;
+    while let Some(output) = job.outputs.pop() {
+        let operator = account(&job.submissions[job.outputs.len()].operator);
+        let id = ctx.unwrap_object(super::blob::blob_tag(), true, &output)?;
+        ctx.transfer(id, operator)?;
+    }
+    emit(
+        ctx,
+        "ComputeJobRefunded",
+        &ComputeJobRefunded {
+            job_id: move_types::id(job.id),
+            owner: move_address(model.id),
+            amount: refunded,
+            timestamp_ms: ctx.timestamp_ms(),
+        },
+    )?;
+    super::model::tuning_job_refunded(ctx, &mut model, job.id, refunded)?;
+    job.save(ctx)?;
+    model.save(ctx)?;
+    Ok(())
+}
+
+/// `compute::close_unsettled`: the checks of a refund (aborts located there); pays every bond
+/// back, marks the job refunded and returns its escrow.
+fn close_unsettled(ctx: &mut CallContext<'_>, job: &mut Obj<Job>) -> Result<u64, ExecutionError> {
+    const FUNCTION: &str = "close_unsettled";
+    if job.state != STATE_OPEN {
+        return Err(abort_at(MODULE, FUNCTION, E_JOB_CLOSED));
+    }
+    if ctx.timestamp_ms() < job.deadline_ms {
+        return Err(abort_at(MODULE, FUNCTION, E_DEADLINE_NOT_PASSED));
+    }
+    if quorum(job).is_some() {
+        return Err(abort_at(MODULE, FUNCTION, E_QUORUM_REACHED));
+    }
+    for s in job.submissions.clone() {
+        job.bonds.value -= s.bond;
+        pay(ctx, s.bond, account(&s.operator))?;
+    }
+    job.state = STATE_REFUNDED;
+    Ok(std::mem::take(&mut job.payment.value))
 }
 
 // === Reads ===
@@ -590,6 +843,10 @@ fn settled_output_blob_id(
         return Err(ctx.abort(E_NOT_SETTLED));
     }
     Ok(job.value.output_blob_id)
+}
+
+fn job_is_tuning(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<bool, ExecutionError> {
+    Ok(job.tuning)
 }
 
 fn job_state(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u8, ExecutionError> {

@@ -50,9 +50,11 @@ pub fn wal_in(object: &Object) -> u64 {
         return objects::coin_value(contents).unwrap_or(0);
     }
     if *type_ == tag("model", "Model") {
-        // The owner's revenue and what is set aside for the model's datasets.
+        // The owner's revenue, what is set aside for the model's datasets and its tuning
+        // reserve.
         return bcs::from_bytes::<Model>(contents).map_or(0, |m| {
             m.revenue.value
+                + m.tuning_reserve.value
                 + m.dataset_shares
                     .iter()
                     .map(|d| d.pending.value)
@@ -73,7 +75,7 @@ pub fn wal_in(object: &Object) -> u64 {
     }
     if *type_ == tag("service", "ModelService") {
         return bcs::from_bytes::<floe_sdk::move_types::service::ModelService>(contents)
-            .map_or(0, |s| s.revenue.value);
+            .map_or(0, |s| s.escrow.value);
     }
     let is_field = *type_.address() == objects::FRAMEWORK
         && type_.module().as_str() == "dynamic_field"

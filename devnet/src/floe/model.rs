@@ -2,16 +2,23 @@
 //! license revenue they accrue.
 //!
 //! Mirrors `move/floe/sources/model.move` function by function. `authorize`,
-//! `add_revenue`, `set_dataset_share` and `take_dataset_share` (`public(package)` in Move) are
-//! plain functions here because `floe::license` and `floe::dataset` call them. `version` returns a reference and the `version_*` reads take a
+//! `add_revenue`, `set_dataset_share`, `take_dataset_share` and the tuning job hooks
+//! (`take_tuning_payment`, `tuning_job_opened`, `tuning_job_refunded`, `tuning_job_settled`;
+//! `public(package)` in Move) are plain functions here because `floe::license`,
+//! `floe::dataset` and `floe::compute` call them. A tuned version's `Blob` wrapped in the
+//! `Model` (the proposal) comes back out with `CallContext::unwrap_object`. `version` returns a reference and the `version_*` reads take a
 //! `&ModelVersion` that no transaction can obtain, so none of them has a handler.
 
 use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::events::{
     DatasetRevenueAccrued, ModelDatasetShareSet, ModelDescriptionUpdated, ModelOwnerChanged,
-    ModelRegistered, ModelRevenueWithdrawn, ModelVersionPublished,
+    ModelRegistered, ModelRevenueWithdrawn, ModelTuningSet, ModelVersionPublished,
+    TunedVersionProposed, TunedVersionPublished, TunedVersionRejected, TuningJobOpened,
+    TuningJobRefunded, TuningReserveAccrued,
 };
-use floe_sdk::move_types::model::{DatasetShare, Model, ModelCap, ModelVersion};
+use floe_sdk::move_types::model::{
+    DatasetShare, Model, ModelCap, ModelVersion, TunedProposal, TuningTerms,
+};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::{self, Balance, MoveString};
 use moverox_sui::sui::vec_map::{Entry, VecMap};
@@ -20,7 +27,8 @@ use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag
 use super::args::{Clock, Obj, Returned, WalCoin};
 use super::version;
 use super::{
-    PACKAGE_ID, TableTypes, emit, new_wal_coin, table_add, table_contains, table_new, tag, type_tag,
+    PACKAGE_ID, TableTypes, emit, new_wal_coin, table_add, table_contains, table_get, table_new,
+    tag, type_tag,
 };
 use crate::runtime::CallContext;
 
@@ -42,6 +50,10 @@ pub const MAX_METRICS: usize = 32;
 pub const MAX_DATASETS: usize = 16;
 /// Basis-point denominator.
 pub const BPS: u64 = 10_000;
+/// Most providers a tuning job may name.
+pub const MAX_TUNING_PROVIDERS: usize = 16;
+/// Longest a tuning job may stay open, ms.
+pub const MAX_TUNING_MS: u64 = 2_592_000_000;
 
 include!(concat!(env!("OUT_DIR"), "/floe_model.rs"));
 
@@ -180,6 +192,30 @@ pub fn add_revenue(
             )?;
         }
     }
+    let part = u64::try_from(u128::from(amount) * u128::from(tuning_bps_of(model)) / u128::from(BPS))
+        .expect("the tuning share is at most BPS, so its part is at most the amount");
+    if part > 0 {
+        // The shares and the tuning share add up to at most BPS: `rest` stays >= 0.
+        rest -= part;
+        model.tuning_reserve.value = model
+            .tuning_reserve
+            .value
+            .checked_add(part)
+            .ok_or_else(|| arithmetic_error("balance"))?;
+        model.tuning_total = model
+            .tuning_total
+            .checked_add(part)
+            .ok_or_else(|| arithmetic_error(MODULE))?;
+        emit(
+            ctx,
+            "TuningReserveAccrued",
+            &TuningReserveAccrued {
+                model_id: move_types::id(model_id),
+                amount: part,
+                reserve: model.tuning_reserve.value,
+            },
+        )?;
+    }
     // `balance::join` aborts on overflow too; the supply bounds every balance, so it holds.
     model.revenue.value = model
         .revenue
@@ -230,7 +266,7 @@ pub fn set_dataset_share(
         return Err(abort_at(MODULE, FUNCTION, E_SHARE_LOWERED));
     }
     let total_bps = total_shared_bps(model) - old_bps + bps;
-    if total_bps > BPS {
+    if total_bps + tuning_bps_of(model) > BPS {
         return Err(abort_at(MODULE, FUNCTION, E_SHARES_TOO_HIGH));
     }
     match found {
@@ -283,6 +319,352 @@ pub fn share_pending_of(model: &Model, dataset_id: Address) -> u64 {
     find_share(model, dataset_id).map_or(0, |i| model.dataset_shares[i].pending.value)
 }
 
+// === Fine-tuning (self-funding iteration) ===
+
+/// `model::tuning_bps`: the tuning share, 0 without a plan.
+pub fn tuning_bps_of(model: &Model) -> u64 {
+    model.tuning.as_ref().map_or(0, |t| t.bps)
+}
+
+/// `set_tuning(self: &mut Model, cap: &ModelCap, bps: u64, threshold: u64, price: u64,
+/// input_blob_id: u256, providers: vector<ID>, k: u64, duration_ms: u64, auto_publish: bool,
+/// ctx)`
+#[allow(clippy::too_many_arguments)]
+fn set_tuning(
+    ctx: &mut CallContext<'_>,
+    mut model: Obj<Model>,
+    cap: Obj<ModelCap>,
+    bps: u64,
+    threshold: u64,
+    price: u64,
+    input_blob_id: move_types::U256,
+    providers: Vec<move_types::ID>,
+    k: u64,
+    duration_ms: u64,
+    auto_publish: bool,
+) -> Result<(), ExecutionError> {
+    version::assert_current(model.version)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
+    if bps.saturating_add(total_shared_bps(&model)) > BPS {
+        return Err(ctx.abort(E_TUNING_SHARE_TOO_HIGH));
+    }
+    if price == 0 || price > threshold {
+        return Err(ctx.abort(E_TUNING_PRICE));
+    }
+    let m = providers.len();
+    if m == 0 || m > MAX_TUNING_PROVIDERS {
+        return Err(ctx.abort(E_TUNING_PROVIDERS));
+    }
+    for (i, a) in providers.iter().enumerate() {
+        if providers[i + 1..].contains(a) {
+            return Err(ctx.abort(E_TUNING_PROVIDERS));
+        }
+    }
+    let m = m as u64;
+    if k == 0 || k > m || 2 * k <= m {
+        return Err(ctx.abort(E_TUNING_QUORUM));
+    }
+    if duration_ms == 0 || duration_ms > MAX_TUNING_MS {
+        return Err(ctx.abort(E_TUNING_DURATION));
+    }
+    model.tuning = Some(TuningTerms::new(
+        bps,
+        threshold,
+        price,
+        input_blob_id,
+        providers.clone(),
+        k,
+        duration_ms,
+        auto_publish,
+    ));
+    let owner = move_address(ctx.sender());
+    emit(
+        ctx,
+        "ModelTuningSet",
+        &ModelTuningSet {
+            model_id: move_types::id(model.id),
+            bps,
+            threshold,
+            price,
+            input_blob_id,
+            providers,
+            k,
+            duration_ms,
+            auto_publish,
+            owner,
+        },
+    )?;
+    model.save(ctx)
+}
+
+/// `approve_tuned_version(self: &mut Model, cap: &ModelCap, system: &System, clock: &Clock,
+/// ctx): Blob`: publishes the proposal and hands its Blob back to the caller.
+fn approve_tuned_version(
+    ctx: &mut CallContext<'_>,
+    mut model: Obj<Model>,
+    cap: Obj<ModelCap>,
+    system: Obj<System>,
+    _clock: Clock,
+) -> Result<Returned<Blob>, ExecutionError> {
+    version::assert_current(model.version)?;
+    version::assert_current(system.version)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
+    let Some(proposal) = model.proposal.as_ref() else {
+        return Err(ctx.abort(E_NO_PROPOSAL));
+    };
+    if system.epoch >= proposal.output.storage.end_epoch {
+        return Err(ctx.abort(E_BLOB_EXPIRED));
+    }
+    let proposal = model
+        .proposal
+        .take()
+        .expect("checked just above that a proposal waits");
+    let now = ctx.timestamp_ms();
+    let publisher = move_address(ctx.sender());
+    publish_tuned(
+        ctx,
+        &mut model,
+        proposal.job_id,
+        proposal.base_version,
+        &proposal.output,
+        false,
+        now,
+        publisher,
+    )?;
+    let id = ctx.unwrap_object(super::blob::blob_tag(), true, &proposal.output)?;
+    model.save(ctx)?;
+    Ok(Returned::new(id))
+}
+
+/// `reject_tuned_version(self: &mut Model, cap: &ModelCap, ctx): Blob`
+fn reject_tuned_version(
+    ctx: &mut CallContext<'_>,
+    mut model: Obj<Model>,
+    cap: Obj<ModelCap>,
+) -> Result<Returned<Blob>, ExecutionError> {
+    version::assert_current(model.version)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
+    let Some(proposal) = model.proposal.take() else {
+        return Err(ctx.abort(E_NO_PROPOSAL));
+    };
+    let owner = move_address(ctx.sender());
+    emit(
+        ctx,
+        "TunedVersionRejected",
+        &TunedVersionRejected {
+            model_id: move_types::id(model.id),
+            job_id: proposal.job_id,
+            blob_id: proposal.output.blob_id,
+            blob_object_id: proposal.output.id.id.clone(),
+            owner,
+        },
+    )?;
+    let id = ctx.unwrap_object(super::blob::blob_tag(), true, &proposal.output)?;
+    model.save(ctx)?;
+    Ok(Returned::new(id))
+}
+
+/// `model::publish_tuned`: records the tuned `output` as the next version, with the base
+/// version's architecture and no metrics.
+#[allow(clippy::too_many_arguments)]
+fn publish_tuned(
+    ctx: &mut CallContext<'_>,
+    model: &mut Obj<Model>,
+    job_id: move_types::ID,
+    base_version: u64,
+    output: &Blob,
+    automatic: bool,
+    now: u64,
+    publisher: moverox::types::Address,
+) -> Result<(), ExecutionError> {
+    let base: ModelVersion = table_get(ctx, &model.versions, &versions_types(), &base_version)?;
+    let number = record_version(
+        ctx,
+        model,
+        output.blob_id,
+        output.id.id.clone(),
+        base.architecture,
+        Vec::new(),
+        VecMap::new(Vec::new()),
+        Vec::new(),
+        Vec::new(),
+        now,
+        publisher,
+    )?;
+    emit(
+        ctx,
+        "TunedVersionPublished",
+        &TunedVersionPublished {
+            model_id: move_types::id(model.id),
+            job_id,
+            version: number,
+            blob_id: output.blob_id,
+            blob_object_id: output.id.id.clone(),
+            automatic,
+            publisher,
+        },
+    )
+}
+
+/// `model::take_tuning_payment`: the plan, the version to run (the latest) and the price taken
+/// out of the reserve. Aborts `ENoTuning`, `ETuningJobOpen`, `EProposalPending`,
+/// `ENoVersionToTune`, `EReserveBelowThreshold`, located in `model::take_tuning_payment`.
+pub fn take_tuning_payment(model: &mut Model) -> Result<(TuningTerms, u64, u64), ExecutionError> {
+    const FUNCTION: &str = "take_tuning_payment";
+    let Some(terms) = model.tuning.clone() else {
+        return Err(abort_at(MODULE, FUNCTION, E_NO_TUNING));
+    };
+    if model.tuning_job.is_some() {
+        return Err(abort_at(MODULE, FUNCTION, E_TUNING_JOB_OPEN));
+    }
+    if model.proposal.is_some() {
+        return Err(abort_at(MODULE, FUNCTION, E_PROPOSAL_PENDING));
+    }
+    let base_version = model.versions.size;
+    if base_version == 0 {
+        return Err(abort_at(MODULE, FUNCTION, E_NO_VERSION_TO_TUNE));
+    }
+    if model.tuning_reserve.value < terms.threshold {
+        return Err(abort_at(MODULE, FUNCTION, E_RESERVE_BELOW_THRESHOLD));
+    }
+    // price <= threshold <= reserve (set_tuning checked the first).
+    model.tuning_reserve.value -= terms.price;
+    let price = terms.price;
+    Ok((terms, base_version, price))
+}
+
+/// `model::tuning_job_opened`: records the open job (`TuningJobOpened`).
+pub fn tuning_job_opened(
+    ctx: &mut CallContext<'_>,
+    model: &mut Model,
+    job_id: Address,
+    base_version: u64,
+    price: u64,
+    opener: Address,
+) -> Result<(), ExecutionError> {
+    model.tuning_job = Some(move_types::id(job_id));
+    emit(
+        ctx,
+        "TuningJobOpened",
+        &TuningJobOpened {
+            model_id: move_types::id(model_id_of(model)),
+            job_id: move_types::id(job_id),
+            base_version,
+            price,
+            reserve: model.tuning_reserve.value,
+            opener: move_address(opener),
+        },
+    )
+}
+
+/// `model::tuning_job_refunded`: the escrow goes back into the reserve (`TuningJobRefunded`).
+pub fn tuning_job_refunded(
+    ctx: &mut CallContext<'_>,
+    model: &mut Model,
+    job_id: Address,
+    escrow: u64,
+) -> Result<(), ExecutionError> {
+    model.tuning_reserve.value = model
+        .tuning_reserve
+        .value
+        .checked_add(escrow)
+        .ok_or_else(|| arithmetic_error("balance"))?;
+    model.tuning_job = None;
+    emit(
+        ctx,
+        "TuningJobRefunded",
+        &TuningJobRefunded {
+            model_id: move_types::id(model_id_of(model)),
+            job_id: move_types::id(job_id),
+            amount: escrow,
+            reserve: model.tuning_reserve.value,
+        },
+    )
+}
+
+/// `model::tuning_job_settled`: publishes the agreed `output` at once (the Blob, unwrapped, to
+/// the owner) when the plan auto-publishes and the Blob is live, else keeps it as the proposal
+/// (still wrapped, now in the model).
+#[allow(clippy::too_many_arguments)]
+pub fn tuning_job_settled(
+    ctx: &mut CallContext<'_>,
+    model: &mut Obj<Model>,
+    job_id: Address,
+    base_version: u64,
+    output: Blob,
+    output_hash: Vec<u8>,
+    epoch: u64,
+) -> Result<(), ExecutionError> {
+    model.tuning_job = None;
+    let auto = model.tuning.as_ref().is_some_and(|t| t.auto_publish);
+    if auto && epoch < output.storage.end_epoch {
+        let owner = model.owner;
+        let now = ctx.timestamp_ms();
+        publish_tuned(
+            ctx,
+            model,
+            move_types::id(job_id),
+            base_version,
+            &output,
+            true,
+            now,
+            owner,
+        )?;
+        let id = ctx.unwrap_object(super::blob::blob_tag(), true, &output)?;
+        ctx.transfer(id, Address::new(owner.into_inner()))?;
+    } else {
+        emit(
+            ctx,
+            "TunedVersionProposed",
+            &TunedVersionProposed {
+                model_id: move_types::id(model.id),
+                job_id: move_types::id(job_id),
+                base_version,
+                blob_id: output.blob_id,
+                blob_object_id: output.id.id.clone(),
+                output_hash: output_hash.clone(),
+            },
+        )?;
+        model.proposal = Some(TunedProposal::new(
+            move_types::id(job_id),
+            base_version,
+            output,
+            output_hash,
+        ));
+    }
+    Ok(())
+}
+
+/// `tuning_bps(self: &Model): u64`
+fn tuning_bps(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
+    Ok(tuning_bps_of(&model))
+}
+
+/// `has_tuning(self: &Model): bool`
+fn has_tuning(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, ExecutionError> {
+    Ok(model.tuning.is_some())
+}
+
+/// `tuning_reserve(self: &Model): u64`
+fn tuning_reserve(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
+    Ok(model.tuning_reserve.value)
+}
+
+/// `tuning_total(self: &Model): u64`
+fn tuning_total(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
+    Ok(model.tuning_total)
+}
+
+/// `has_tuning_job(self: &Model): bool`
+fn has_tuning_job(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, ExecutionError> {
+    Ok(model.tuning_job.is_some())
+}
+
+/// `has_proposal(self: &Model): bool`
+fn has_proposal(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, ExecutionError> {
+    Ok(model.proposal.is_some())
+}
+
 // === Handlers ===
 
 /// `register_model(name: String, description: String, ctx): ModelCap`
@@ -317,6 +699,11 @@ fn register_model(
         Balance::new(0),
         0,
         Vec::new(),
+        None,
+        Balance::new(0),
+        0,
+        None,
+        None,
     );
     emit(
         ctx,
@@ -388,16 +775,49 @@ fn publish_version(
         entries.push(Entry::new(name.clone(), *value));
     }
 
-    let number = model.versions.size + 1;
     let published_at_ms = ctx.timestamp_ms();
     let publisher = move_address(ctx.sender());
+    let blob_object_id = move_types::id(blob.id);
+    let number = record_version(
+        ctx,
+        &mut model,
+        blob_id,
+        blob_object_id,
+        architecture,
+        dataset_hash,
+        VecMap::new(entries),
+        metric_names,
+        metric_values,
+        published_at_ms,
+        publisher,
+    )?;
+    model.save(ctx)?;
+    Ok(number)
+}
+
+/// `model::record_version`: adds the next version and emits `ModelVersionPublished`.
+#[allow(clippy::too_many_arguments)]
+fn record_version(
+    ctx: &mut CallContext<'_>,
+    model: &mut Obj<Model>,
+    blob_id: move_types::U256,
+    blob_object_id: move_types::ID,
+    architecture: MoveString,
+    dataset_hash: Vec<u8>,
+    metrics: VecMap<MoveString, u64>,
+    metric_names: Vec<MoveString>,
+    metric_values: Vec<u64>,
+    published_at_ms: u64,
+    publisher: moverox::types::Address,
+) -> Result<u64, ExecutionError> {
+    let number = model.versions.size + 1;
     let version = ModelVersion::new(
         number,
         blob_id,
-        move_types::id(blob.id),
+        blob_object_id.clone(),
         architecture.clone(),
         dataset_hash.clone(),
-        VecMap::new(entries),
+        metrics,
         published_at_ms,
         publisher,
     );
@@ -421,10 +841,9 @@ fn publish_version(
             metric_values,
             publisher,
             published_at_ms,
-            blob_object_id: move_types::id(blob.id),
+            blob_object_id,
         },
     )?;
-    model.save(ctx)?;
     Ok(number)
 }
 

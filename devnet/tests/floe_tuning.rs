@@ -1,0 +1,676 @@
+//! Self-funding model iteration on the devnet: the scenarios of
+//! `move/floe/tests/tuning_tests.move` with the same expectations (a Move `expected_failure`
+//! is a transaction that aborts with the same module and code here). The reserve fills from
+//! real license purchases; providers' output `Blob`s are planted in the ledger certified, as
+//! `floe_compute.rs` plants them, and the tuning job takes them by value.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use floe_devnet::floe::compute::ed25519_address;
+use floe_devnet::floe::genesis::NetworkGenesis;
+use floe_devnet::objects;
+use floe_sdk::move_types::compute::Job;
+use floe_sdk::move_types::events::{
+    ComputeJobCreated, ComputeProviderRegistered, ModelRegistered, ModelVersionPublished,
+    TunedVersionProposed, TunedVersionPublished, TuningJobOpened, TuningJobRefunded,
+};
+use floe_sdk::move_types::model::Model;
+use floe_sdk::move_types::{self, ID};
+use sui_sdk_types::{Address, Owner};
+use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, clock, plant_blob, u256};
+
+const NOW_MS: u64 = GENESIS_MS;
+const HOUR_MS: u64 = 3_600_000;
+/// 100 WAL.
+const STAKE: u64 = 100_000_000_000;
+/// 10 % of STAKE.
+const BOND: u64 = 10_000_000_000;
+/// A license window: 100 WAL, of which the model is credited 95 (5 % fee burned).
+const LICENSE_PRICE: u64 = 100_000_000_000;
+const CREDIT: u64 = 95_000_000_000;
+/// 20 %: 19 WAL of every purchase goes to the reserve.
+const TUNING_BPS: u64 = 2_000;
+const PART: u64 = 19_000_000_000;
+/// 30 WAL: two purchases fill it.
+const THRESHOLD: u64 = 30_000_000_000;
+/// 20 WAL, 5 % of it burned at settlement.
+const PRICE: u64 = 20_000_000_000;
+const FEE: u64 = 1_000_000_000;
+const HASH_A: [u8; 32] = [0xaa; 32];
+const HASH_B: [u8; 32] = [0xbb; 32];
+const BLOB_A: u64 = 0xa;
+const BLOB_B: u64 = 0xb;
+const INPUT: u64 = 42;
+
+fn addr(id: &ID) -> Address {
+    move_types::address_of(id)
+}
+
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
+    let code = support::move_constant(module, name);
+    match result {
+        Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+    }
+}
+
+struct Provider {
+    account: Address,
+    provider: Address,
+    cap: Address,
+    /// Its output blob (A for the honest ones, B for P3).
+    output: Address,
+}
+
+struct World {
+    chain: Chain,
+    system: Address,
+    treasury: Address,
+    seller: Address,
+    buyer: Address,
+    stranger: Address,
+    model: Address,
+    model_cap: Address,
+    offer: Address,
+    p: Vec<Provider>,
+}
+
+/// A model with one version and a 100 WAL license offer, four providers (keys 0x11..0x44)
+/// with STAKE; P1, P2 and P4 own certified blob A, P3 blob B.
+fn setup() -> World {
+    let network = NetworkGenesis {
+        n_shards: 4,
+        epoch_duration_ms: HOUR_MS,
+        nodes: vec![],
+    };
+    let (mut chain, started) = Chain::with_network(&network);
+    let seller = chain.new_account();
+    let buyer = chain.new_account();
+    let stranger = chain.new_account();
+    let weights = plant_blob(&mut chain, seller, 0x77, true, 2, 0);
+    let registered: ModelRegistered = chain
+        .call_keep(
+            seller,
+            "model",
+            "register_model",
+            vec![Arg::pure(&"tiny-mlp"), Arg::pure(&"")],
+        )
+        .unwrap()
+        .event("ModelRegistered");
+    let model = addr(&registered.model_id);
+    let model_cap = addr(&registered.cap_id);
+    chain
+        .call(
+            seller,
+            "model",
+            "publish_version",
+            vec![
+                Arg::obj(model),
+                Arg::obj(model_cap),
+                Arg::ObjRead(started.system),
+                Arg::ObjRead(weights),
+                Arg::pure(&"onnx-mlp"),
+                Arg::pure(&Vec::<u8>::new()),
+                Arg::pure(&Vec::<String>::new()),
+                Arg::pure(&Vec::<u64>::new()),
+                clock(),
+            ],
+        )
+        .unwrap();
+    let offer = chain
+        .call(
+            seller,
+            "license",
+            "create_offer",
+            vec![
+                Arg::obj(model),
+                Arg::obj(model_cap),
+                Arg::pure(&LICENSE_PRICE),
+                Arg::pure(&HOUR_MS),
+                Arg::pure(&24u64),
+                Arg::pure(&0u64),
+            ],
+        )
+        .unwrap()
+        .ret::<ID>(0, 0);
+    let mut p = Vec::new();
+    for (byte, blob) in [
+        (0x11u8, BLOB_A),
+        (0x22, BLOB_A),
+        (0x33, BLOB_B),
+        (0x44, BLOB_A),
+    ] {
+        let key = [byte; 32];
+        let account = ed25519_address(&key);
+        let mut id = [0x6b; 32];
+        id[1..].copy_from_slice(&account.as_bytes()[..31]);
+        chain.ledger.apply_genesis(&[objects::gas_coin(
+            Address::new(id),
+            1_000_000_000_000,
+            account,
+            1,
+        )]);
+        let coin = chain.give_wal(account, STAKE);
+        let registered: ComputeProviderRegistered = chain
+            .call(
+                account,
+                "compute",
+                "register_provider",
+                vec![
+                    Arg::pure(&key.to_vec()),
+                    Arg::pure(&"http://127.0.0.1:9000"),
+                    Arg::obj(coin),
+                ],
+            )
+            .unwrap()
+            .event("ComputeProviderRegistered");
+        let output = plant_blob(&mut chain, account, blob, true, 2, 0);
+        p.push(Provider {
+            account,
+            provider: addr(&registered.provider_id),
+            cap: addr(&registered.cap_id),
+            output,
+        });
+    }
+    let treasury = chain.genesis.treasury;
+    World {
+        chain,
+        system: started.system,
+        treasury,
+        seller,
+        buyer,
+        stranger,
+        model,
+        model_cap,
+        offer: addr(&offer),
+        p,
+    }
+}
+
+impl World {
+    #[allow(clippy::too_many_arguments)]
+    fn set_plan_as(
+        &mut self,
+        who: Address,
+        cap: Address,
+        bps: u64,
+        threshold: u64,
+        price: u64,
+        providers: &[usize],
+        k: u64,
+        duration_ms: u64,
+        auto_publish: bool,
+    ) -> Result<Outcome, Failure> {
+        let ids: Vec<Address> = providers.iter().map(|&i| self.p[i].provider).collect();
+        self.chain.call(
+            who,
+            "model",
+            "set_tuning",
+            vec![
+                Arg::obj(self.model),
+                Arg::ObjRead(cap),
+                Arg::pure(&bps),
+                Arg::pure(&threshold),
+                Arg::pure(&price),
+                Arg::pure(&u256(INPUT)),
+                Arg::pure(&ids),
+                Arg::pure(&k),
+                Arg::pure(&duration_ms),
+                Arg::pure(&auto_publish),
+            ],
+        )
+    }
+
+    /// The seller's plan: TUNING_BPS, THRESHOLD, PRICE, an hour.
+    fn plan(&mut self, providers: &[usize], k: u64, auto_publish: bool) {
+        let (seller, cap) = (self.seller, self.model_cap);
+        self.set_plan_as(
+            seller,
+            cap,
+            TUNING_BPS,
+            THRESHOLD,
+            PRICE,
+            providers,
+            k,
+            HOUR_MS,
+            auto_publish,
+        )
+        .unwrap();
+    }
+
+    /// The buyer buys one window (the model is credited CREDIT).
+    fn buy(&mut self) {
+        let buyer = self.buyer;
+        let payment = self.chain.give_wal(buyer, LICENSE_PRICE);
+        self.chain
+            .ptb(
+                buyer,
+                vec![
+                    Cmd::call(
+                        "license",
+                        "purchase",
+                        vec![
+                            Arg::ObjRead(self.offer),
+                            Arg::obj(self.model),
+                            Arg::ObjRead(self.system),
+                            Arg::obj(self.treasury),
+                            Arg::obj(payment),
+                            Arg::pure(&1u64),
+                            Arg::pure(&u64::MAX),
+                            clock(),
+                        ],
+                    ),
+                    Cmd::Transfer(vec![Arg::Result(0)], buyer),
+                ],
+            )
+            .unwrap();
+    }
+
+    fn open(&mut self, who: Address) -> Result<Outcome, Failure> {
+        self.chain.call(
+            who,
+            "compute",
+            "open_tuning_job",
+            vec![Arg::obj(self.model), clock()],
+        )
+    }
+
+    /// The stranger opens the job; returns it.
+    fn opened(&mut self) -> Address {
+        let stranger = self.stranger;
+        let outcome = self.open(stranger).unwrap();
+        let created: ComputeJobCreated = outcome.event("ComputeJobCreated");
+        let opened: TuningJobOpened = outcome.event("TuningJobOpened");
+        assert_eq!(opened.job_id, created.job_id);
+        addr(&created.job_id)
+    }
+
+    fn submit(&mut self, who: usize, job: Address, hash: &[u8]) -> Result<Outcome, Failure> {
+        let (account, provider, cap, output) = (
+            self.p[who].account,
+            self.p[who].provider,
+            self.p[who].cap,
+            self.p[who].output,
+        );
+        self.chain.call(
+            account,
+            "compute",
+            "submit_tuning_result",
+            vec![
+                Arg::obj(job),
+                Arg::obj(provider),
+                Arg::ObjRead(cap),
+                Arg::ObjRead(self.system),
+                Arg::obj(output),
+                Arg::pure(&hash.to_vec()),
+                clock(),
+            ],
+        )
+    }
+
+    fn settle_with(&mut self, job: Address, model: Address) -> Result<Outcome, Failure> {
+        let stranger = self.stranger;
+        self.chain.call(
+            stranger,
+            "compute",
+            "settle_tuning_job",
+            vec![
+                Arg::obj(job),
+                Arg::obj(model),
+                Arg::ObjRead(self.system),
+                Arg::obj(self.treasury),
+                clock(),
+            ],
+        )
+    }
+
+    fn settle(&mut self, job: Address) -> Result<Outcome, Failure> {
+        let model = self.model;
+        self.settle_with(job, model)
+    }
+
+    fn refund(&mut self, job: Address) -> Result<Outcome, Failure> {
+        let (stranger, model) = (self.stranger, self.model);
+        self.chain.call(
+            stranger,
+            "compute",
+            "refund_tuning_job",
+            vec![Arg::obj(job), Arg::obj(model), clock()],
+        )
+    }
+
+    fn approve_as(&mut self, who: Address, cap: Address) -> Result<Outcome, Failure> {
+        self.chain.call_keep(
+            who,
+            "model",
+            "approve_tuned_version",
+            vec![
+                Arg::obj(self.model),
+                Arg::ObjRead(cap),
+                Arg::ObjRead(self.system),
+                clock(),
+            ],
+        )
+    }
+
+    fn model(&self) -> Model {
+        self.chain.object(self.model)
+    }
+
+    /// A model of the stranger's own, with its cap.
+    fn strangers_model(&mut self) -> (Address, Address) {
+        let stranger = self.stranger;
+        let registered: ModelRegistered = self
+            .chain
+            .call_keep(
+                stranger,
+                "model",
+                "register_model",
+                vec![Arg::pure(&"mine"), Arg::pure(&"")],
+            )
+            .unwrap()
+            .event("ModelRegistered");
+        (addr(&registered.model_id), addr(&registered.cap_id))
+    }
+}
+
+/// The reserve filled to 38 WAL by two purchases, a plan naming P1 alone, the job opened by
+/// the stranger.
+fn opened(auto_publish: bool) -> (World, Address) {
+    let mut w = setup();
+    w.plan(&[0], 1, auto_publish);
+    w.buy();
+    w.buy();
+    let job = w.opened();
+    (w, job)
+}
+
+// === The plan and the reserve ===
+
+#[test]
+fn purchases_fill_the_reserve_by_the_tuning_share() {
+    let mut w = setup();
+    w.plan(&[0], 1, false);
+    w.buy();
+    let m = w.model();
+    assert_eq!(m.tuning_reserve.value, PART);
+    assert_eq!(m.tuning_total, PART);
+    assert_eq!(m.revenue.value, CREDIT - PART);
+    assert_eq!(m.total_revenue, CREDIT);
+}
+
+/// Attack: a stranger cannot change the plan, even with a cap of its own.
+#[test]
+fn a_stranger_cannot_set_the_plan() {
+    let mut w = setup();
+    let (_, cap) = w.strangers_model();
+    let stranger = w.stranger;
+    let result = w.set_plan_as(stranger, cap, TUNING_BPS, 1, 1, &[3], 1, HOUR_MS, true);
+    assert_abort(result, "model", "EWrongCap");
+}
+
+#[test]
+fn plans_outside_the_bounds_abort() {
+    let mut w = setup();
+    let (seller, cap) = (w.seller, w.model_cap);
+    let cases: [(u64, u64, u64, &[usize], u64, u64, &str); 7] = [
+        (10_001, THRESHOLD, PRICE, &[0], 1, HOUR_MS, "ETuningShareTooHigh"),
+        (TUNING_BPS, THRESHOLD, THRESHOLD + 1, &[0], 1, HOUR_MS, "ETuningPrice"),
+        (TUNING_BPS, THRESHOLD, 0, &[0], 1, HOUR_MS, "ETuningPrice"),
+        (TUNING_BPS, THRESHOLD, PRICE, &[], 1, HOUR_MS, "ETuningProviders"),
+        (TUNING_BPS, THRESHOLD, PRICE, &[0, 0], 2, HOUR_MS, "ETuningProviders"),
+        (TUNING_BPS, THRESHOLD, PRICE, &[0, 1], 1, HOUR_MS, "ETuningQuorum"),
+        (TUNING_BPS, THRESHOLD, PRICE, &[0], 1, 2_592_000_001, "ETuningDuration"),
+    ];
+    for (bps, threshold, price, providers, k, duration, name) in cases {
+        let result = w.set_plan_as(seller, cap, bps, threshold, price, providers, k, duration, false);
+        assert_abort(result, "model", name);
+    }
+}
+
+// === Opening ===
+
+/// Attack: a stranger opens the job, and it carries the owner's terms and is paid from the
+/// reserve; the stranger pays nothing.
+#[test]
+fn anyone_opens_the_job_with_the_owners_terms_from_the_reserve() {
+    let (mut w, job_id) = opened(false);
+    let job: Job = w.chain.object(job_id);
+    assert_eq!(job.providers, vec![move_types::id(w.p[0].provider)]);
+    assert_eq!(job.price, PRICE);
+    assert_eq!(job.k, 1);
+    assert_eq!(job.deadline_ms, NOW_MS + HOUR_MS);
+    assert!(job.tuning);
+    assert_eq!(w.model().tuning_reserve.value, 2 * PART - PRICE);
+    assert!(w.model().tuning_job.is_some());
+    // The stranger's own provider is not chosen.
+    assert_abort(w.submit(3, job_id, &HASH_A), "compute", "ENotChosen");
+}
+
+/// Attack: a stranger cannot open before the reserve reaches the threshold.
+#[test]
+fn opening_below_the_threshold_aborts() {
+    let mut w = setup();
+    w.plan(&[0], 1, false);
+    w.buy();
+    let stranger = w.stranger;
+    assert_abort(w.open(stranger), "model", "EReserveBelowThreshold");
+}
+
+#[test]
+fn opening_without_a_plan_aborts() {
+    let mut w = setup();
+    w.buy();
+    let stranger = w.stranger;
+    assert_abort(w.open(stranger), "model", "ENoTuning");
+}
+
+/// Attack: one tuning job at a time, even with the reserve full again.
+#[test]
+fn a_second_job_while_one_is_open_aborts() {
+    let (mut w, _) = opened(false);
+    w.buy();
+    w.buy();
+    let stranger = w.stranger;
+    assert_abort(w.open(stranger), "model", "ETuningJobOpen");
+}
+
+// === Settlement, approval ===
+
+#[test]
+fn a_settled_job_proposes_and_the_owner_approves_the_next_version() {
+    let (mut w, job) = opened(false);
+    let output = w.p[0].output;
+    let account = w.p[0].account;
+    w.submit(0, job, &HASH_A).unwrap();
+    // The job holds the output Blob: it left the provider's account.
+    assert!(!w.chain.exists(output));
+    let before = w.chain.wal_balance(account);
+    let outcome = w.settle(job).unwrap();
+    let proposed: TunedVersionProposed = outcome.event("TunedVersionProposed");
+    assert_eq!(addr(&proposed.blob_object_id), output);
+    assert_eq!(w.chain.wal_balance(account) - before, PRICE - FEE + BOND);
+    assert!(w.model().proposal.is_some());
+    assert!(w.model().tuning_job.is_none());
+    // Another job waits for the approval.
+    w.buy();
+    let stranger = w.stranger;
+    assert_abort(w.open(stranger), "model", "EProposalPending");
+
+    let (seller, cap) = (w.seller, w.model_cap);
+    let outcome = w.approve_as(seller, cap).unwrap();
+    let published: ModelVersionPublished = outcome.event("ModelVersionPublished");
+    assert_eq!(published.version, 2);
+    assert_eq!(addr(&published.blob_object_id), output);
+    let tuned: TunedVersionPublished = outcome.event("TunedVersionPublished");
+    assert!(!tuned.automatic);
+    // The owner holds the version's Blob, as after publish_version.
+    assert_eq!(w.chain.owner(output), Owner::Address(seller));
+    assert_eq!(w.model().versions.size, 2);
+    assert_abort(w.approve_as(seller, cap), "model", "ENoProposal");
+}
+
+#[test]
+fn with_auto_publish_settlement_publishes_the_next_version() {
+    let (mut w, job) = opened(true);
+    let output = w.p[0].output;
+    w.submit(0, job, &HASH_A).unwrap();
+    let outcome = w.settle(job).unwrap();
+    let tuned: TunedVersionPublished = outcome.event("TunedVersionPublished");
+    assert!(tuned.automatic);
+    assert_eq!(tuned.version, 2);
+    assert_eq!(w.chain.owner(output), Owner::Address(w.seller));
+    assert!(w.model().proposal.is_none());
+}
+
+/// 2 of 3 with a dishonest provider: the model gets the first agreeing output's Blob, the
+/// others go back to their providers.
+#[test]
+fn the_other_outputs_go_back_to_their_providers() {
+    let mut w = setup();
+    w.plan(&[0, 1, 2], 2, false);
+    w.buy();
+    w.buy();
+    let job = w.opened();
+    w.submit(2, job, &HASH_B).unwrap();
+    w.submit(0, job, &HASH_A).unwrap();
+    w.submit(1, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    assert_eq!(w.chain.owner(w.p[1].output), Owner::Address(w.p[1].account));
+    assert_eq!(w.chain.owner(w.p[2].output), Owner::Address(w.p[2].account));
+    assert!(!w.chain.exists(w.p[0].output));
+    let (seller, cap) = (w.seller, w.model_cap);
+    w.approve_as(seller, cap).unwrap();
+    assert_eq!(w.chain.owner(w.p[0].output), Owner::Address(seller));
+}
+
+/// Attack: a stranger cannot approve, even with a cap of its own.
+#[test]
+fn a_stranger_cannot_approve() {
+    let (mut w, job) = opened(false);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    let (_, cap) = w.strangers_model();
+    let stranger = w.stranger;
+    assert_abort(w.approve_as(stranger, cap), "model", "EWrongCap");
+}
+
+#[test]
+fn a_rejected_version_returns_the_blob() {
+    let (mut w, job) = opened(false);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    let (seller, cap, model) = (w.seller, w.model_cap, w.model);
+    w.chain
+        .call_keep(
+            seller,
+            "model",
+            "reject_tuned_version",
+            vec![Arg::obj(model), Arg::ObjRead(cap)],
+        )
+        .unwrap();
+    assert_eq!(w.chain.owner(w.p[0].output), Owner::Address(seller));
+    assert_eq!(w.model().versions.size, 1);
+    let result = w.chain.call_keep(
+        seller,
+        "model",
+        "reject_tuned_version",
+        vec![Arg::obj(model), Arg::ObjRead(cap)],
+    );
+    assert_abort(result, "model", "ENoProposal");
+}
+
+/// Attack: settling or refunding with another model is refused.
+#[test]
+fn another_model_is_refused() {
+    let (mut w, job) = opened(false);
+    w.submit(0, job, &HASH_A).unwrap();
+    let (other, _) = w.strangers_model();
+    assert_abort(w.settle_with(job, other), "compute", "EWrongModel");
+}
+
+// === Refund ===
+
+/// Attack: after the deadline the escrow goes back into the reserve, not to the stranger who
+/// opened and refunds; bonds and Blobs go back to their providers; the plain `refund` (which
+/// would pay the opener) refuses a tuning job.
+#[test]
+fn a_refund_goes_back_into_the_reserve() {
+    let mut w = setup();
+    w.plan(&[0, 1, 2], 2, false);
+    w.buy();
+    w.buy();
+    let job = w.opened();
+    w.submit(0, job, &HASH_A).unwrap();
+    w.chain.advance_clock(HOUR_MS);
+    let stranger = w.stranger;
+    let plain = w
+        .chain
+        .call(stranger, "compute", "refund", vec![Arg::obj(job), clock()]);
+    assert_abort(plain, "compute", "ETuningJob");
+    let stranger_before = w.chain.wal_balance(stranger);
+    let p1_before = w.chain.wal_balance(w.p[0].account);
+    let outcome = w.refund(job).unwrap();
+    let refunded: TuningJobRefunded = outcome.event("TuningJobRefunded");
+    assert_eq!(refunded.amount, PRICE);
+    assert_eq!(w.model().tuning_reserve.value, 2 * PART);
+    assert_eq!(w.chain.wal_balance(stranger), stranger_before);
+    assert_eq!(w.chain.wal_balance(w.p[0].account) - p1_before, BOND);
+    assert_eq!(w.chain.owner(w.p[0].output), Owner::Address(w.p[0].account));
+    // Another job may open.
+    w.opened();
+}
+
+#[test]
+fn the_tuning_functions_refuse_a_plain_job_and_the_plain_ones_a_tuning_job() {
+    let (mut w, tuning_job) = opened(false);
+    // A plain job on the same model, paid by the buyer.
+    let buyer = w.buyer;
+    let payment = w.chain.give_wal(buyer, PRICE);
+    let ids = vec![w.p[0].provider];
+    let created: ComputeJobCreated = w
+        .chain
+        .call(
+            buyer,
+            "compute",
+            "create_job",
+            vec![
+                Arg::ObjRead(w.model),
+                Arg::pure(&1u64),
+                Arg::pure(&u256(INPUT)),
+                Arg::pure(&ids),
+                Arg::pure(&1u64),
+                Arg::pure(&(NOW_MS + HOUR_MS)),
+                Arg::obj(payment),
+                clock(),
+            ],
+        )
+        .unwrap()
+        .event("ComputeJobCreated");
+    let plain = addr(&created.job_id);
+    assert_abort(w.submit(0, plain, &HASH_A), "compute", "ENotTuningJob");
+    assert_abort(w.settle(plain), "compute", "ENotTuningJob");
+    // The plain submit (by reference) refuses the tuning job.
+    let (account, provider, cap, output) = (
+        w.p[0].account,
+        w.p[0].provider,
+        w.p[0].cap,
+        w.p[0].output,
+    );
+    let result = w.chain.call(
+        account,
+        "compute",
+        "submit_result",
+        vec![
+            Arg::obj(tuning_job),
+            Arg::obj(provider),
+            Arg::ObjRead(cap),
+            Arg::ObjRead(w.system),
+            Arg::ObjRead(output),
+            Arg::pure(&HASH_A.to_vec()),
+            clock(),
+        ],
+    );
+    assert_abort(result, "compute", "ETuningJob");
+}
