@@ -35,6 +35,11 @@ const TYPED_MODULES: [&str; 15] = [
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
     let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../move/floe");
     println!("cargo:rerun-if-changed=../sdk/build");
+    // A folder: cargo reruns the script when any file in it changes, or one is added.
+    println!(
+        "cargo:rerun-if-changed={}",
+        package.join("sources").display()
+    );
     let modules = package::read(&package)?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     for module in TYPED_MODULES {

@@ -23,6 +23,11 @@ fn main() -> Result<(), BuildError> {
         .build()?;
 
     println!("cargo:rerun-if-changed=build");
+    // A folder: cargo reruns the script when any file in it changes, or one is added.
+    println!(
+        "cargo:rerun-if-changed={}",
+        package.join("sources").display()
+    );
     let modules = package::read(&package)?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     let constants = constants::constants(&modules, false);

@@ -72,7 +72,9 @@ impl Function {
     }
 }
 
-/// Reads and parses every `sources/*.move` file of the package, sorted by file name.
+/// Reads and parses every `sources/*.move` file of the package, sorted by file name. Prints
+/// nothing: a build script reading it says `cargo:rerun-if-changed` of the `sources` folder
+/// itself, and the Move checks (`move/check`) read it in tests.
 pub fn read(package: &Path) -> Result<Vec<Module>, String> {
     let dir = package.join("sources");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
@@ -83,7 +85,6 @@ pub fn read(package: &Path) -> Result<Vec<Module>, String> {
     paths.sort();
     let mut modules = Vec::new();
     for path in paths {
-        println!("cargo:rerun-if-changed={}", path.display());
         let text =
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let tokens: TokenStream = move_syn::sanitize_for_tokenizer(&text)
