@@ -137,17 +137,18 @@ impl World {
             .ret(0, 0)
     }
 
-    /// One epoch later (the clock moves and anyone calls `advance_epoch`).
+    /// One epoch later (the clock moves and anyone calls `challenge::advance_epoch`).
     fn next_epoch(&mut self) {
         self.chain.advance_clock(EPOCH_MS);
         let args = vec![
+            Arg::obj(self.chain.genesis.challenge_board),
             Arg::obj(self.system),
             Arg::obj(self.chain.genesis.treasury),
             clock(),
         ];
         let stranger = self.stranger;
         self.chain
-            .call(stranger, "system", "advance_epoch", args)
+            .call(stranger, "challenge", "advance_epoch", args)
             .unwrap();
     }
 }

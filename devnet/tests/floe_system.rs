@@ -273,13 +273,20 @@ impl Env {
         self.chain.wal_balance(staker) - before
     }
 
+    /// `challenge::advance_epoch` (the only way to `system::advance_epoch`).
     fn try_advance(&mut self) -> Result<Outcome, Failure> {
         let (system, treasury, admin) = (self.system, self.treasury(), self.admin);
+        let board = self.chain.genesis.challenge_board;
         self.chain.call(
             admin,
-            "system",
+            "challenge",
             "advance_epoch",
-            vec![Arg::obj(system), Arg::obj(treasury), clock()],
+            vec![
+                Arg::obj(board),
+                Arg::obj(system),
+                Arg::obj(treasury),
+                clock(),
+            ],
         )
     }
 
@@ -471,7 +478,7 @@ fn create_system_sets_defaults() {
         1_000,
         500,
         1_000,
-        5_000,
+        10_000,
         EPOCH_MS / 2,
         2,
         500,
@@ -578,7 +585,7 @@ fn admin_sets_every_parameter() {
         ("set_fee_burn_bps", 5_000u64),
         ("set_license_fee_bps", 0),
         ("set_slash_bps", 1),
-        ("set_slash_burn_bps", 10_000),
+        ("set_slash_burn_bps", 0),
         ("set_challenge_window_ms", EPOCH_MS),
         ("set_min_stake_epochs", 52),
         ("set_early_unstake_fee_bps", 5_000),
@@ -600,7 +607,7 @@ fn admin_sets_every_parameter() {
     assert_eq!(s.fee_burn_bps, 5_000);
     assert_eq!(s.license_fee_bps, 0);
     assert_eq!(s.slash_bps, 1);
-    assert_eq!(s.slash_burn_bps, 10_000);
+    assert_eq!(s.slash_burn_bps, 0);
     assert_eq!(s.challenge_window_ms, EPOCH_MS);
     assert_eq!(s.min_stake_epochs, 52);
     assert_eq!(s.early_unstake_fee_bps, 5_000);

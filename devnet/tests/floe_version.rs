@@ -175,14 +175,21 @@ impl World {
         self.set_board_version(version);
     }
 
+    /// `challenge::advance_epoch`, the only way to `system::advance_epoch`.
     fn advance_epoch(&mut self) -> Result<Outcome, Failure> {
         self.chain.advance_clock(EPOCH_MS);
         let (system, treasury, publisher) = (self.system, self.treasury, self.chain.publisher);
+        let board = self.chain.genesis.challenge_board;
         self.chain.call(
             publisher,
-            "system",
+            "challenge",
             "advance_epoch",
-            vec![Arg::obj(system), Arg::obj(treasury), clock()],
+            vec![
+                Arg::obj(board),
+                Arg::obj(system),
+                Arg::obj(treasury),
+                clock(),
+            ],
         )
     }
 
@@ -421,6 +428,7 @@ fn a_registry_or_board_of_another_version_refuses_calls() {
         assert!(w.slash_missed().is_err());
         w.set_board_version(version);
         assert_wrong_version(w.slash_missed());
+        assert_wrong_version(w.advance_epoch());
     }
 }
 

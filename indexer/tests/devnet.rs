@@ -423,7 +423,7 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let mut builder = TransactionBuilder::new();
-    calls::system::advance_epoch(&mut builder, &floe.objects);
+    calls::challenge::advance_epoch(&mut builder, &floe.objects);
     floe.execute(builder).await.unwrap();
     let withdrawn = floe.withdraw(staked).await.unwrap();
 

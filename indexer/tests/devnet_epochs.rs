@@ -121,7 +121,7 @@ async fn capacity_and_shard_sync_match_the_chain() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let mut builder = TransactionBuilder::new();
-    calls::system::advance_epoch(&mut builder, &floe.objects);
+    calls::challenge::advance_epoch(&mut builder, &floe.objects);
     let advanced = floe.execute(builder).await.unwrap();
     let gained: Vec<ev::ShardsGained> = advanced
         .events

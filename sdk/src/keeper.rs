@@ -1,10 +1,17 @@
 //! The keeper: the upkeep anyone on a real network may do, as a library. It advances the
 //! epoch when it has run its length, issues each epoch's availability challenges once a
 //! certified blob exists, and slashes every challenge left unanswered past its deadline.
-//! Slashing pays the caller nothing (`slash_missed` burns part of the slashed stake and gives
-//! the rest to the other committee members' pools, so nobody profits from a slash they can
-//! cause); the always-empty coin it returns is destroyed in the same transaction. All of it
-//! goes through public functions anyone may call; `floe up` runs one for the local network.
+//! Slashing pays the caller nothing (`slash_missed` burns the slashed stake — all of it by
+//! default — and gives any rest to the other committee members' pools, so nobody profits
+//! from a slash they can cause); the always-empty coin it returns is destroyed in the same
+//! transaction. All of it goes through public functions anyone may call; `floe up` runs one
+//! for the local network.
+//!
+//! The epoch changes through `challenge::advance_epoch`, which refuses
+//! (`EChallengeWindowOpen`) while a challenge of the ending epoch is still inside its answer
+//! window and slashes the missed ones itself. So the keeper waits, once the epoch's time is
+//! up, until the last open challenge of the epoch is past its deadline (logging it once),
+//! then advances; whatever it did not slash before is slashed by that transaction.
 //!
 //! The keeper keeps no state the chain does not hold: challenge IDs are sequential and the
 //! board removes a challenge once it is answered or slashed, so each step looks at the board
@@ -20,7 +27,7 @@ use crate::client::ClientError;
 use crate::move_types::{
     self,
     blob::BlobRegistry,
-    challenge::{Challenge, ChallengeBoard},
+    challenge::{Challenge, ChallengeBoard, LastIssueStartKey},
 };
 use crate::{Floe, FlowError, calls};
 
@@ -29,9 +36,12 @@ use crate::{Floe, FlowError, calls};
 pub struct StepReport {
     /// The epoch the step advanced to (a step that advances does nothing else).
     pub advanced_to: Option<u64>,
+    /// The epoch's time is up but the change waits for this challenge deadline (chain
+    /// milliseconds) to pass: a challenge of the ending epoch may still be answered.
+    pub waiting_for_deadline_ms: Option<u64>,
     /// Challenges issued by this step.
     pub issued: Vec<u64>,
-    /// Challenges this step slashed.
+    /// Challenges this step slashed (by `slash_missed`, or by the epoch change it made).
     pub slashed: Vec<u64>,
 }
 
@@ -42,6 +52,8 @@ pub struct Keeper {
     lowest_open: u64,
     /// Whether missed challenges are slashed by this keeper.
     slashes: bool,
+    /// The epoch whose end the keeper last logged waiting for (logged once per epoch).
+    waiting_logged: Option<u64>,
 }
 
 impl Keeper {
@@ -51,13 +63,16 @@ impl Keeper {
             floe,
             lowest_open: 0,
             slashes: true,
+            waiting_logged: None,
         }
     }
 
-    /// This keeper advances epochs and issues challenges but slashes nothing: slashing is
-    /// left to whoever else calls `slash_missed` (anyone may). A network can run such a keeper
-    /// to see who would slash, and what they would gain; `floe up --keeper-leaves-slashing`
-    /// does, so a test can have a node's own operator slash it.
+    /// This keeper advances epochs and issues challenges but slashes nothing itself: slashing
+    /// is left to whoever else calls `slash_missed` (anyone may). A network can run such a
+    /// keeper to see who would slash, and what they would gain; `floe up
+    /// --keeper-leaves-slashing` does, so a test can have a node's own operator slash it.
+    /// Since the epoch change slashes what is left, this keeper gives the others one epoch
+    /// length after the last missed deadline of the epoch before it advances.
     pub fn leaving_slashing(mut self) -> Self {
         self.slashes = false;
         self
@@ -69,24 +84,64 @@ impl Keeper {
         let mut report = StepReport::default();
         let now = self.floe.chain_now_ms().await?;
         let system = self.floe.system().await?;
-        if now
-            >= system
-                .epoch_start_ms
-                .saturating_add(system.epoch_duration_ms)
-        {
-            let mut builder = TransactionBuilder::new();
-            calls::system::advance_epoch(&mut builder, &self.floe.objects);
-            let executed = self.floe.execute(builder).await?;
-            tracing::info!(epoch = system.epoch + 1, digest = %executed.digest, "epoch advanced");
-            report.advanced_to = Some(system.epoch + 1);
-            return Ok(report);
-        }
-
         let board_id = self.floe.objects.challenge_board.id;
         let board: ChallengeBoard = self
             .floe
             .read_object(board_id, "challenge::ChallengeBoard")
             .await?;
+        let open_table = move_types::address_of(&board.open.id.id);
+        if now
+            >= system
+                .epoch_start_ms
+                .saturating_add(system.epoch_duration_ms)
+        {
+            // `challenge::advance_epoch` refuses while a challenge of this epoch may still be
+            // answered; a keeper leaving slashing to others also gives them an epoch length
+            // after the last missed deadline.
+            let grace = if self.slashes {
+                0
+            } else {
+                system.epoch_duration_ms
+            };
+            if let Some(deadline_ms) = self
+                .last_open_deadline(&board, open_table, system.epoch)
+                .await?
+                && now <= deadline_ms.saturating_add(grace)
+            {
+                if self.waiting_logged != Some(system.epoch) {
+                    self.waiting_logged = Some(system.epoch);
+                    tracing::info!(
+                        epoch = system.epoch,
+                        deadline_ms,
+                        grace_ms = grace,
+                        "epoch over; the change waits for the epoch's last challenge deadline"
+                    );
+                }
+                report.waiting_for_deadline_ms = Some(deadline_ms);
+                return Ok(report);
+            }
+            let mut builder = TransactionBuilder::new();
+            calls::challenge::advance_epoch(&mut builder, &self.floe.objects);
+            let executed = self.floe.execute(builder).await?;
+            report.slashed = executed
+                .events
+                .iter()
+                .filter(|event| event.type_.name().as_str() == "ChallengeSlashed")
+                .filter_map(|event| {
+                    bcs::from_bytes::<move_types::events::ChallengeSlashed>(&event.contents).ok()
+                })
+                .map(|slashed| slashed.challenge_id)
+                .collect();
+            tracing::info!(
+                epoch = system.epoch + 1,
+                slashed = report.slashed.len(),
+                digest = %executed.digest,
+                "epoch advanced"
+            );
+            report.advanced_to = Some(system.epoch + 1);
+            return Ok(report);
+        }
+
         let registry_id = self.floe.objects.blob_registry.id;
         let registry: BlobRegistry = self
             .floe
@@ -118,7 +173,6 @@ impl Keeper {
             return Ok(report);
         }
         // Challenges issued above are looked at from the next step on.
-        let open_table = move_types::address_of(&board.open.id.id);
         let mut lowest_open = board.next_challenge_id;
         for id in self.lowest_open..board.next_challenge_id {
             let Some(deadline_ms) = self.open_deadline(open_table, id).await? else {
@@ -142,6 +196,28 @@ impl Keeper {
         }
         self.lowest_open = lowest_open;
         Ok(report)
+    }
+
+    /// The latest deadline among the challenges of `epoch` still open on the board, if
+    /// challenges were issued in `epoch` (they are `[first_id_of_last_issue,
+    /// next_challenge_id)`: at most one per committee member).
+    async fn last_open_deadline(
+        &mut self,
+        board: &ChallengeBoard,
+        open_table: Address,
+        epoch: u64,
+    ) -> Result<Option<u64>, FlowError> {
+        if board.last_issued_epoch != Some(epoch) {
+            return Ok(None);
+        }
+        let first = first_id_of_last_issue(&mut self.floe, board).await?;
+        let mut latest = None;
+        for id in first..board.next_challenge_id {
+            if let Some(deadline_ms) = self.open_deadline(open_table, id).await? {
+                latest = latest.max(Some(deadline_ms));
+            }
+        }
+        Ok(latest)
     }
 
     /// The deadline of challenge `id` if it is still open (its entry in the board's table).
@@ -193,6 +269,41 @@ async fn open_challenge_in(
         Ok(field) => Ok(Some(field.value)),
         Err(FlowError::Client(ClientError::ObjectNotFound(_) | ClientError::NotFound(_))) => {
             Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The board's `LastIssueStartKey` field: the value of a `Field<LastIssueStartKey, u64>`.
+#[derive(serde::Deserialize)]
+struct LastIssueField {
+    _id: move_types::UID,
+    _name: LastIssueStartKey,
+    value: u64,
+}
+
+/// `challenge::first_id_of_last_issue`: the first challenge ID of the board's last issue, read
+/// from its `LastIssueStartKey` dynamic field (`next_challenge_id` when it has none).
+pub async fn first_id_of_last_issue(
+    floe: &mut Floe,
+    board: &ChallengeBoard,
+) -> Result<u64, FlowError> {
+    let key_type = TypeTag::Struct(Box::new(move_types::struct_tag(
+        floe.objects.original_package,
+        "challenge",
+        "LastIssueStartKey",
+        vec![],
+    )));
+    let key = bcs::to_bytes(&LastIssueStartKey::new()).expect("an empty struct serializes");
+    let board_id = move_types::address_of(&board.id.id);
+    let field_id = board_id.derive_dynamic_child_id(&key_type, &key);
+    match floe
+        .read_object::<LastIssueField>(field_id, "dynamic_field::Field<LastIssueStartKey, u64>")
+        .await
+    {
+        Ok(field) => Ok(field.value),
+        Err(FlowError::Client(ClientError::ObjectNotFound(_) | ClientError::NotFound(_))) => {
+            Ok(board.next_challenge_id)
         }
         Err(e) => Err(e),
     }

@@ -1,4 +1,5 @@
-//! `floe::challenge`: random availability challenges and slashing.
+//! `floe::challenge`: random availability challenges and slashing, and the epoch change that
+//! settles them first (`advance_epoch`).
 //!
 //! Mirrors `move/floe/sources/challenge.move` function by function.
 //!
@@ -11,7 +12,7 @@
 use floe_sdk::move_types::{
     self, U256,
     blob::BlobRegistry,
-    challenge::{Challenge, ChallengeBoard},
+    challenge::{Challenge, ChallengeBoard, LastIssueStartKey},
     events::{ChallengeAnswered, ChallengeIssued, ChallengeSlashed, ChallengesIssued},
     staking::NodeCap,
     system::System,
@@ -61,6 +62,31 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
 }
 
 // === Plumbing ===
+
+/// The board's object ID (the parent of its `LastIssueStartKey` field).
+fn board_uid(board: &ChallengeBoard) -> Address {
+    move_types::address_of(&board.id.id)
+}
+
+/// The Move type of the `LastIssueStartKey` dynamic field's name.
+fn last_issue_key_type() -> TypeTag {
+    type_tag(MODULE, "LastIssueStartKey")
+}
+
+/// `first_id_of_last_issue`: the first challenge ID of the last issue, from the board's
+/// `LastIssueStartKey` field (`next_challenge_id` when it has none).
+pub fn last_issue_start(
+    ctx: &mut CallContext<'_>,
+    board: &ChallengeBoard,
+) -> Result<u64, ExecutionError> {
+    let key_type = last_issue_key_type();
+    let parent = board_uid(board);
+    if ctx.field_exists(parent, &key_type, &LastIssueStartKey::new())? {
+        ctx.field_borrow(parent, &key_type, &LastIssueStartKey::new())
+    } else {
+        Ok(board.next_challenge_id)
+    }
+}
 
 /// `Table<u64, Challenge>`.
 fn open_types() -> TableTypes {
@@ -142,6 +168,21 @@ pub fn issue_all(
         return Err(abort_in(MODULE, E_NO_CERTIFIED_BLOB));
     }
     board.last_issued_epoch = Some(epoch);
+    // Where this issue's IDs start, in the board's `LastIssueStartKey` field.
+    let first_id = board.next_challenge_id;
+    let key_type = last_issue_key_type();
+    let parent = board_uid(board);
+    if ctx.field_exists(parent, &key_type, &LastIssueStartKey::new())? {
+        ctx.field_set(parent, &key_type, &LastIssueStartKey::new(), &first_id)?;
+    } else {
+        ctx.field_add(
+            parent,
+            &key_type,
+            &LastIssueStartKey::new(),
+            &TypeTag::U64,
+            &first_id,
+        )?;
+    }
     let n_shards = system.n_shards;
     let deadline_ms = now_ms
         .checked_add(system.challenge_window_ms)
@@ -315,31 +356,94 @@ fn slash_missed(
     if now <= challenge.deadline_ms {
         return Err(abort_in(MODULE, E_DEADLINE_NOT_PASSED));
     }
-    let _: Challenge = table_remove(ctx, &mut board.open, &open_types(), &challenge_id)?;
-    let node_id = move_types::address_of(&challenge.node_id);
-    let total = slash_node(ctx, &mut system, node_id, challenge.stake_at_risk)?;
-    // At most `total` (slash_burn_bps ≤ 10 000): fits in a u64.
-    let burn_amount = (u128::from(total) * u128::from(system.slash_burn_bps) / BPS) as u64;
-    let to_pay = total - burn_amount;
-    let dust = system::reward_other_members(ctx, &mut system, to_pay, node_id)?;
-    let burned = wal::burn_balance(ctx, &mut treasury, burn_amount + dust, wal::SOURCE_SLASHING)?;
-    let reward = 0;
-    let event = ChallengeSlashed {
+    slash_open(
+        ctx,
+        &mut board,
+        &mut system,
+        &mut treasury,
         challenge_id,
-        epoch: challenge.epoch,
-        node_id: challenge.node_id,
-        blob_id: challenge.blob_id,
-        slashed: total,
-        burned,
-        reward,
-        caller: move_address(ctx.sender()),
-    };
-    emit(ctx, "ChallengeSlashed", &event)?;
+        &challenge,
+    )?;
     board.save(ctx)?;
     system.save(ctx)?;
     treasury.save(ctx)?;
-    let coin = new_wal_coin(ctx, reward)?;
+    let coin = new_wal_coin(ctx, 0)?;
     Ok(WalCoin(coin))
+}
+
+/// `advance_epoch(board: &mut ChallengeBoard, system: &mut System, treasury: &mut Treasury,
+/// clock: &Clock)`: settles the ending epoch's challenges (aborts `EChallengeWindowOpen` on
+/// one still in its window, slashes each one past its deadline), then
+/// `system::advance_epoch`.
+fn advance_epoch(
+    ctx: &mut CallContext<'_>,
+    mut board: Obj<ChallengeBoard>,
+    mut system: Obj<System>,
+    mut treasury: Obj<Treasury>,
+    _clock: Clock,
+) -> Result<(), ExecutionError> {
+    version::assert_current(board.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
+    if board.last_issued_epoch == Some(system.epoch) {
+        let now = ctx.timestamp_ms();
+        let first = last_issue_start(ctx, &board)?;
+        for challenge_id in first..board.next_challenge_id {
+            if !table_contains(ctx, &board.open, &open_types(), &challenge_id)? {
+                continue;
+            }
+            let challenge: Challenge = table_get(ctx, &board.open, &open_types(), &challenge_id)?;
+            if now <= challenge.deadline_ms {
+                return Err(abort_in(MODULE, E_CHALLENGE_WINDOW_OPEN));
+            }
+            slash_open(
+                ctx,
+                &mut board,
+                &mut system,
+                &mut treasury,
+                challenge_id,
+                &challenge,
+            )?;
+        }
+    }
+    system::next_epoch(ctx, &mut system, &mut treasury)?;
+    board.save(ctx)?;
+    treasury.save(ctx)?;
+    system.save(ctx)?;
+    Ok(())
+}
+
+/// `slash_open`: removes open challenge `challenge_id` (= `challenge`, past its deadline),
+/// takes `slash_bps` of its stake at risk from the node's pool, burns `slash_burn_bps` of that
+/// and the dust, pays the rest to the other members' pools and emits `ChallengeSlashed` with
+/// the sender as `caller` and `reward` 0. The caller writes the objects back.
+fn slash_open(
+    ctx: &mut CallContext<'_>,
+    board: &mut ChallengeBoard,
+    system: &mut System,
+    treasury: &mut Treasury,
+    challenge_id: u64,
+    challenge: &Challenge,
+) -> Result<(), ExecutionError> {
+    let _: Challenge = table_remove(ctx, &mut board.open, &open_types(), &challenge_id)?;
+    let node_id = move_types::address_of(&challenge.node_id);
+    let total = slash_node(ctx, system, node_id, challenge.stake_at_risk)?;
+    // At most `total` (slash_burn_bps ≤ 10 000): fits in a u64.
+    let burn_amount = (u128::from(total) * u128::from(system.slash_burn_bps) / BPS) as u64;
+    let to_pay = total - burn_amount;
+    let dust = system::reward_other_members(ctx, system, to_pay, node_id)?;
+    let burned = wal::burn_balance(ctx, treasury, burn_amount + dust, wal::SOURCE_SLASHING)?;
+    let event = ChallengeSlashed {
+        challenge_id,
+        epoch: challenge.epoch,
+        node_id: challenge.node_id.clone(),
+        blob_id: challenge.blob_id,
+        slashed: total,
+        burned,
+        reward: 0,
+        caller: move_address(ctx.sender()),
+    };
+    emit(ctx, "ChallengeSlashed", &event)
 }
 
 /// `open_challenge`: the open challenge `challenge_id`, distinguishing never-issued from
@@ -537,6 +641,14 @@ fn last_issued_epoch(
     board: Obj<ChallengeBoard>,
 ) -> Result<Option<u64>, ExecutionError> {
     Ok(board.value.last_issued_epoch)
+}
+
+/// `first_id_of_last_issue(board: &ChallengeBoard): u64`
+fn first_id_of_last_issue(
+    ctx: &mut CallContext<'_>,
+    board: Obj<ChallengeBoard>,
+) -> Result<u64, ExecutionError> {
+    last_issue_start(ctx, &board.value)
 }
 
 /// `next_challenge_id(board: &ChallengeBoard): u64`

@@ -139,6 +139,7 @@ fn build(
             network,
             admin_cap,
             treasury,
+            challenge_board,
             supply_coin,
             timestamp_ms,
         )?),
@@ -221,13 +222,15 @@ fn single_object(values: Vec<Value>) -> Result<Address, ExecutionError> {
 }
 
 /// `create_system`, then per node `register_node` and `stake` (a coin split off the
-/// publisher's supply), then `advance_epoch` once the first epoch is over.
+/// publisher's supply), then `challenge::advance_epoch` once the first epoch is over.
+#[allow(clippy::too_many_arguments)]
 fn start_network(
     runtime: &mut Runtime,
     source: &HashMap<Address, Object>,
     network: &NetworkGenesis,
     admin_cap: Address,
     treasury: Address,
+    challenge_board: Address,
     supply_coin: Address,
     timestamp_ms: u64,
 ) -> Result<NetworkObjects, ExecutionError> {
@@ -319,9 +322,14 @@ fn start_network(
             runtime,
             source,
             &registry,
-            "system",
+            "challenge",
             "advance_epoch",
-            vec![Value::Object(system), Value::Object(treasury), clock],
+            vec![
+                Value::Object(challenge_board),
+                Value::Object(system),
+                Value::Object(treasury),
+                clock,
+            ],
         )?;
     }
     // The Clock is the devnet's own genesis object, not the package's.

@@ -44,7 +44,9 @@ pub const INITIAL_TOTAL_CAPACITY: u64 = 1_099_511_627_776;
 pub const DEFAULT_FEE_BURN_BPS: u64 = 1_000;
 pub const DEFAULT_LICENSE_FEE_BPS: u64 = 500;
 pub const DEFAULT_SLASH_BPS: u64 = 1_000;
-pub const DEFAULT_SLASH_BURN_BPS: u64 = 5_000;
+/// All of a slash burned: a share paid to the other pools lets an operator of several nodes
+/// gain from one node's slash (`system.move`, `set_slash_burn_bps`).
+pub const DEFAULT_SLASH_BURN_BPS: u64 = 10_000;
 pub const DEFAULT_MIN_STAKE_EPOCHS: u64 = 2;
 pub const DEFAULT_EARLY_UNSTAKE_FEE_BPS: u64 = 500;
 pub const DEFAULT_MAX_EPOCHS_AHEAD: u64 = 52;
@@ -391,32 +393,20 @@ fn set_parameter(
 
 // ----- epoch change -----
 
-/// `advance_epoch(self: &mut System, treasury: &mut Treasury, clock: &Clock)`
-fn advance_epoch(
-    ctx: &mut CallContext<'_>,
-    mut system: Obj<System>,
-    mut treasury: Obj<Treasury>,
-    _clock: Clock,
-) -> Result<(), ExecutionError> {
-    version::assert_current(system.version)?;
-    version::assert_current(treasury.version)?;
-    next_epoch(ctx, &mut system, &mut treasury)?;
-    treasury.save(ctx)?;
-    system.save(ctx)?;
-    Ok(())
-}
-
-/// The body of `advance_epoch`: settle the ending epoch's fees, move every pool into the next epoch,
-/// select the committee, assign shards and take the quorum votes (see the Move module doc).
-/// Aborts `EEpochNotOver`.
-fn next_epoch(
+/// `advance_epoch(self: &mut System, treasury: &mut Treasury, clock: &Clock)`, which is
+/// `public(package)`: `challenge::advance_epoch` calls it after settling the ending epoch's
+/// challenges. Settles the ending epoch's fees, moves every pool into the next epoch, selects
+/// the committee, assigns shards and takes the quorum votes (see the Move module doc). The
+/// caller checks the versions and writes both objects back. Aborts `EEpochNotOver` (in
+/// `system`, where Move raises it).
+pub fn next_epoch(
     ctx: &mut CallContext<'_>,
     system: &mut System,
     treasury: &mut Treasury,
 ) -> Result<(), ExecutionError> {
     let now = ctx.timestamp_ms();
     if now < system.epoch_start_ms + system.epoch_duration_ms {
-        return Err(ctx.abort(E_EPOCH_NOT_OVER));
+        return Err(abort(E_EPOCH_NOT_OVER));
     }
     let ending = system.epoch;
     settle_fees(ctx, system, treasury, ending)?;

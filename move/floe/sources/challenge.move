@@ -1,4 +1,4 @@
-/// Random availability challenges and slashing.
+/// Random availability challenges and slashing, and the epoch change that settles them.
 ///
 /// Once per epoch anyone calls `issue_challenges`: `sui::random` picks, for every committee
 /// node, a live certified blob from the `BlobRegistry`, one of the node's shards and a symbol
@@ -11,10 +11,20 @@
 /// "The challenge answer"). After the deadline anyone may call `slash_missed` on an
 /// unanswered challenge: the node's pool loses `slash_bps` of the stake it had at risk when
 /// challenged (its active stake in the challenge's epoch, at most what it has now),
-/// `slash_burn_bps` of that is burned and the rest goes to the pools of the other committee
-/// members by shards. The caller, who may be the node's own operator or one of its stakers,
-/// gets nothing: nobody profits from a slash they can cause. A challenge is resolved once:
-/// answered or slashed, never both.
+/// `slash_burn_bps` of that is burned (all of it by default) and the rest goes to the pools of
+/// the other committee members by shards. The caller, who may be the node's own operator or
+/// one of its stakers, gets nothing: nobody profits from a slash they can cause. A challenge
+/// is resolved once: answered or slashed, never both.
+///
+/// The epoch changes only through `advance_epoch` here (`system::advance_epoch` is
+/// package-internal): it settles every challenge issued in the ending epoch first, refusing
+/// (`EChallengeWindowOpen`) while one is still inside its answer window and slashing, as
+/// `slash_missed` does, each one whose deadline passed unanswered. So a slash always lands
+/// in the epoch of the miss, before the stake requested in that epoch joins the pool: stake
+/// that becomes active at the change never shares a loss it was not at risk for, and
+/// stake leaving at the change does not escape one it was. The loop is bounded by the
+/// committee size: issuing records where its IDs start (a dynamic field of the board, so
+/// the board's layout is unchanged across upgrades) and only those IDs are looked at.
 module floe::challenge;
 
 use floe::blob::{Self, BlobRegistry};
@@ -27,6 +37,7 @@ use sui::bcs;
 use sui::clock::Clock;
 use sui::coin::{Self, Coin};
 use sui::hash;
+use sui::dynamic_field as df;
 use sui::random::{Self, Random, RandomGenerator};
 use sui::table::{Self, Table};
 
@@ -77,6 +88,9 @@ const EWrongHashLength: u64 = 9;
 /// The answer does not hash up to the blob's root hash.
 /// Check the stored sliver and retry before the deadline.
 const EInvalidProof: u64 = 10;
+/// A challenge issued in the ending epoch is still within its answer window.
+/// Wait until its deadline has passed, then advance the epoch.
+const EChallengeWindowOpen: u64 = 11;
 
 // === Objects ===
 
@@ -106,6 +120,12 @@ public struct ChallengeBoard has key {
     next_challenge_id: u64,
     open: Table<u64, Challenge>,
 }
+
+/// Dynamic field of the `ChallengeBoard` holding the first challenge ID of the last issue
+/// (`u64`): the IDs `[first, next_challenge_id)` are the challenges of `last_issued_epoch`.
+/// A dynamic field rather than a struct field so that boards keep their layout across
+/// package upgrades.
+public struct LastIssueStartKey has copy, drop, store {}
 
 fun init(ctx: &mut TxContext) {
     transfer::share_object(ChallengeBoard {
@@ -141,6 +161,13 @@ entry fun issue_challenges(
     let count = registry.certified_count();
     assert!(count > 0, ENoCertifiedBlob);
     board.last_issued_epoch = option::some(epoch);
+    let first_id = board.next_challenge_id;
+    if (df::exists(&board.id, LastIssueStartKey {})) {
+        let start: &mut u64 = df::borrow_mut(&mut board.id, LastIssueStartKey {});
+        *start = first_id;
+    } else {
+        df::add(&mut board.id, LastIssueStartKey {}, first_id);
+    };
     let mut generator = random::new_generator(random, ctx);
     let n_shards = system.n_shards();
     let deadline_ms = clock.timestamp_ms() + system.challenge_window_ms();
@@ -267,7 +294,8 @@ public fun respond(
 /// is paid to the pools of the other current committee members in proportion to their
 /// shards (`system::reward_other_members`; rounding dust, or everything when there is no
 /// other member, is burned too). The caller gets nothing: the returned coin is always empty
-/// (it is kept in the signature for the transactions that place it).
+/// (it is kept in the signature for the transactions that place it). A challenge left
+/// unslashed is slashed by `advance_epoch` at the latest, in the same way.
 public fun slash_missed(
     board: &mut ChallengeBoard,
     system: &mut System,
@@ -281,6 +309,56 @@ public fun slash_missed(
     version::assert_current(treasury.object_version());
     let challenge = *board.open_challenge(challenge_id);
     assert!(clock.timestamp_ms() > challenge.deadline_ms, EDeadlineNotPassed);
+    slash_open(board, system, treasury, challenge_id, challenge, ctx);
+    coin::zero(ctx)
+}
+
+/// Ends the current epoch and starts the next (`system::advance_epoch`, every step of which
+/// is in `floe::system`'s module doc), after settling this epoch's challenges: each challenge
+/// issued in the ending epoch that is still open is slashed exactly as `slash_missed` does
+/// (`ChallengeSlashed` with the advancer as `caller`, who gets nothing) if its deadline has
+/// passed. Anyone may call it once `epoch_duration_ms` has passed and every challenge of the
+/// epoch is past its deadline. Aborts `EChallengeWindowOpen` (a challenge of this epoch may
+/// still be answered: wait for its deadline), `system::EEpochNotOver`.
+public fun advance_epoch(
+    board: &mut ChallengeBoard,
+    system: &mut System,
+    treasury: &mut Treasury,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    version::assert_current(board.version);
+    version::assert_current(system.object_version());
+    version::assert_current(treasury.object_version());
+    if (board.last_issued_epoch == option::some(system.epoch())) {
+        let now = clock.timestamp_ms();
+        let mut challenge_id = board.first_id_of_last_issue();
+        let end = board.next_challenge_id;
+        while (challenge_id < end) {
+            if (board.open.contains(challenge_id)) {
+                let challenge = *board.open.borrow(challenge_id);
+                assert!(now > challenge.deadline_ms, EChallengeWindowOpen);
+                slash_open(board, system, treasury, challenge_id, challenge, ctx);
+            };
+            challenge_id = challenge_id + 1;
+        };
+    };
+    system.advance_epoch(treasury, clock, ctx);
+}
+
+/// Slashes open challenge `challenge_id` (= `challenge`), whose deadline passed: removes it,
+/// takes `slash_bps` of its stake at risk from the node's pool, burns `slash_burn_bps` of
+/// that and the dust, pays the rest to the other members' pools and emits
+/// `ChallengeSlashed` naming the sender as `caller` with `reward` 0. The one slashing rule
+/// of `slash_missed` and `advance_epoch`.
+fun slash_open(
+    board: &mut ChallengeBoard,
+    system: &mut System,
+    treasury: &mut Treasury,
+    challenge_id: u64,
+    challenge: Challenge,
+    ctx: &TxContext,
+) {
     let _ = board.open.remove(challenge_id);
     let mut slashed = system.slash_node(challenge.node_id, challenge.stake_at_risk);
     let total = slashed.value();
@@ -299,7 +377,6 @@ public fun slash_missed(
         0,
         ctx.sender(),
     );
-    coin::zero(ctx)
 }
 
 /// The open challenge `challenge_id`, distinguishing never-issued from already-resolved.
@@ -405,6 +482,17 @@ public fun last_issued_epoch(board: &ChallengeBoard): Option<u64> { board.last_i
 
 /// ID the next challenge will get (= number of challenges ever issued).
 public fun next_challenge_id(board: &ChallengeBoard): u64 { board.next_challenge_id }
+
+/// ID of the first challenge of the last issue: the challenges of `last_issued_epoch` are
+/// `[first_id_of_last_issue, next_challenge_id)`. `next_challenge_id` when nothing was issued
+/// yet (by this version of the package).
+public fun first_id_of_last_issue(board: &ChallengeBoard): u64 {
+    if (df::exists(&board.id, LastIssueStartKey {})) {
+        *df::borrow<LastIssueStartKey, u64>(&board.id, LastIssueStartKey {})
+    } else {
+        board.next_challenge_id
+    }
+}
 
 /// Whether challenge `challenge_id` is issued and not yet answered or slashed.
 public fun is_open(board: &ChallengeBoard, challenge_id: u64): bool {

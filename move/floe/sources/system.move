@@ -2,7 +2,11 @@
 /// prices, capacity, the fees owed to each epoch's committee, the staking pools, and the
 /// protocol parameters an `AdminCap` may tune within fixed bounds.
 ///
-/// `advance_epoch` is permissionless once the epoch's time is up. It
+/// The epoch changes through `challenge::advance_epoch`, permissionless once the epoch's
+/// time is up and every challenge of the ending epoch is answered or past its deadline (it
+/// slashes the missed ones first, so a slash never reaches stake that joins at the change);
+/// it then calls `advance_epoch` here, which is package-internal for that reason
+/// (`challenge` depends on `system`, never the reverse). `advance_epoch`
 /// 1. settles the ending epoch's fees: the fee burn share is burned, the rest paid to the
 ///    ending committee's pools in proportion to their shards (rounding dust, or everything
 ///    when there was no committee, carries over to the next epoch);
@@ -59,7 +63,9 @@ const INITIAL_TOTAL_CAPACITY: u64 = 1_099_511_627_776;
 const DEFAULT_FEE_BURN_BPS: u64 = 1_000;
 const DEFAULT_LICENSE_FEE_BPS: u64 = 500;
 const DEFAULT_SLASH_BPS: u64 = 1_000;
-const DEFAULT_SLASH_BURN_BPS: u64 = 5_000;
+/// All of a slash is burned by default: any part paid to the other committee pools would let
+/// an operator of several nodes gain from one of its nodes' slash (see `set_slash_burn_bps`).
+const DEFAULT_SLASH_BURN_BPS: u64 = 10_000;
 const DEFAULT_MIN_STAKE_EPOCHS: u64 = 2;
 const DEFAULT_EARLY_UNSTAKE_FEE_BPS: u64 = 500;
 const DEFAULT_MAX_EPOCHS_AHEAD: u64 = 52;
@@ -368,8 +374,8 @@ public fun license_fee_bps(self: &System): u64 { self.license_fee_bps }
 /// Share of a pool's active stake a missed challenge costs, in basis points (1..=5000).
 public fun slash_bps(self: &System): u64 { self.slash_bps }
 
-/// Share of slashed stake burned, in basis points (0..=10000); the rest goes to the other
-/// committee members' pools.
+/// Share of slashed stake burned, in basis points (0..=10000, default 10000); the rest goes to
+/// the other committee members' pools.
 public fun slash_burn_bps(self: &System): u64 { self.slash_burn_bps }
 
 /// Time a node has to answer a challenge, in ms (1000..=epoch_duration_ms).
@@ -430,8 +436,12 @@ public fun set_slash_bps(self: &mut System, cap: &AdminCap, value: u64) {
     events::emit_parameter_changed(b"slash_bps", old, value, self.epoch);
 }
 
-/// Sets the burned share of slashed stake (0..=10000 bps). Emits `ParameterChanged`.
-/// Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
+/// Sets the burned share of slashed stake (0..=10000 bps; the default burns all of it).
+/// Below 10000 the rest of every slash is paid to the other committee members' pools, so an
+/// operator running several nodes gains from one of its nodes missing a challenge: the
+/// delegators of the slashed node lose, its other nodes' pools (and commission) gain. Keep
+/// it at 10000 unless the committee's operators are known to be distinct.
+/// Emits `ParameterChanged`. Aborts `EWrongAdminCap`, `EParameterOutOfBounds`.
 public fun set_slash_burn_bps(self: &mut System, cap: &AdminCap, value: u64) {
     version::assert_current(self.version);
     assert_admin(self, cap);
@@ -507,11 +517,13 @@ public fun set_max_committee_size(self: &mut System, cap: &AdminCap, value: u64)
 // === Epoch change ===
 
 /// Ends the current epoch and starts the next (see the module doc for every step).
-/// Anyone may call it once `epoch_duration_ms` has passed since the epoch started.
+/// Package-internal: anyone reaches it through `challenge::advance_epoch`, which first
+/// settles the ending epoch's challenges; it may run once `epoch_duration_ms` has passed
+/// since the epoch started.
 /// Emits `EpochFeesSettled` (when fees were owed), `WalBurned`, `PoolRewarded`,
 /// `PoolAdvanced` and `EpochAdvanced` (whose `used_capacity` is the new epoch's: what the
 /// ended epoch alone held is free again). Aborts `EEpochNotOver`.
-public fun advance_epoch(
+public(package) fun advance_epoch(
     self: &mut System,
     treasury: &mut Treasury,
     clock: &Clock,

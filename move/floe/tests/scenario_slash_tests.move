@@ -11,7 +11,7 @@ use floe::challenge::{Self, ChallengeBoard};
 use floe::floe_test_utils as tu;
 use floe::staking::NodeCap;
 use floe::staking_pool;
-use floe::system::System;
+use floe::system::{AdminCap, System};
 use floe::wal::{Treasury, WAL};
 use std::unit_test::{assert_eq, destroy};
 use sui::balance;
@@ -28,6 +28,16 @@ const OPERATOR: address = @0x0B1;
 fun missed_challenge_is_slashed_and_answered_one_is_not() {
     let (mut scenario, mut clock, caps) = tu::setup();
     tu::setup_random(&mut scenario);
+    // Half burned, half to the other pools (the default burns it all, leaving nothing to
+    // split: `challenge_epoch_tests`), so the split by shards is checked here.
+    scenario.next_tx(tu::admin());
+    {
+        let mut system = scenario.take_shared<System>();
+        let cap = scenario.take_from_sender<AdminCap>();
+        system.set_slash_burn_bps(&cap, 5_000);
+        scenario.return_to_sender(cap);
+        ts::return_shared(system);
+    };
 
     // A user stores and certifies blob A for 10 epochs.
     scenario.next_tx(tu::user());

@@ -28,7 +28,7 @@ fun create_system_sets_defaults() {
     assert_eq!(system.fee_burn_bps(), 1_000);
     assert_eq!(system.license_fee_bps(), 500);
     assert_eq!(system.slash_bps(), 1_000);
-    assert_eq!(system.slash_burn_bps(), 5_000);
+    assert_eq!(system.slash_burn_bps(), 10_000);
     assert_eq!(system.challenge_window_ms(), env::epoch_ms() / 2);
     assert_eq!(system.min_stake_epochs(), 2);
     assert_eq!(system.early_unstake_fee_bps(), 500);
@@ -125,7 +125,7 @@ fun admin_sets_every_parameter() {
     system.set_fee_burn_bps(&cap, 5_000);
     system.set_license_fee_bps(&cap, 0);
     system.set_slash_bps(&cap, 1);
-    system.set_slash_burn_bps(&cap, 10_000);
+    system.set_slash_burn_bps(&cap, 0);
     system.set_challenge_window_ms(&cap, env::epoch_ms());
     system.set_min_stake_epochs(&cap, 52);
     system.set_early_unstake_fee_bps(&cap, 5_000);
@@ -134,7 +134,7 @@ fun admin_sets_every_parameter() {
     assert_eq!(system.fee_burn_bps(), 5_000);
     assert_eq!(system.license_fee_bps(), 0);
     assert_eq!(system.slash_bps(), 1);
-    assert_eq!(system.slash_burn_bps(), 10_000);
+    assert_eq!(system.slash_burn_bps(), 0);
     assert_eq!(system.challenge_window_ms(), env::epoch_ms());
     assert_eq!(system.min_stake_epochs(), 52);
     assert_eq!(system.early_unstake_fee_bps(), 5_000);

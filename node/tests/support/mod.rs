@@ -48,7 +48,7 @@ pub async fn start_devnet(
 
 /// A devnet whose genesis node `i` is registered at `addresses[i]` (where its API must listen
 /// for peers to find it), with epochs of `epoch_duration_ms`. Epochs advance only when a test
-/// calls `advance_epoch`.
+/// calls `challenge::advance_epoch`.
 pub async fn start_devnet_at(
     dir: &std::path::Path,
     n_shards: u16,

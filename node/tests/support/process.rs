@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use floe_node::http_client::HttpNodeClient;
 use floe_sdk::sui_transaction_builder::TransactionBuilder;
-use floe_sdk::{Floe, FloeClient, Keystore, calls};
+use floe_sdk::{ClientError, Floe, FloeClient, FlowError, Keystore, calls};
 use sui_sdk_types::Address;
 
 use crate::support::{bls_key, bls_seed, node_of, operator_key};
@@ -47,7 +47,10 @@ pub async fn launch_node(
     (node, node_id, checked)
 }
 
-/// Waits out the epoch, then advances it; the new epoch.
+/// Waits out the epoch, then advances it with `challenge::advance_epoch` (which slashes the
+/// epoch's missed challenges); the new epoch. While a challenge of the epoch is still inside
+/// its answer window the change is refused (`EChallengeWindowOpen`): it is tried again until
+/// the deadline has passed.
 pub async fn advance_epoch(floe: &mut Floe) -> u64 {
     let system = floe.system().await.unwrap();
     loop {
@@ -57,10 +60,21 @@ pub async fn advance_epoch(floe: &mut Floe) -> u64 {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut builder = TransactionBuilder::new();
-    calls::system::advance_epoch(&mut builder, &floe.objects);
-    floe.execute(builder).await.unwrap();
-    system.epoch + 1
+    loop {
+        let mut builder = TransactionBuilder::new();
+        calls::challenge::advance_epoch(&mut builder, &floe.objects);
+        match floe.execute(builder).await {
+            Ok(_) => return system.epoch + 1,
+            Err(FlowError::Client(ClientError::ExecutionFailed(failure)))
+                if failure
+                    .floe_abort()
+                    .is_some_and(|a| a.name == "EChallengeWindowOpen") =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("challenge::advance_epoch failed: {e}"),
+        }
+    }
 }
 
 /// `len` deterministic bytes that differ with `seed`.
