@@ -26,55 +26,9 @@ pub fn parse_metric(text: &str) -> Result<(String, u64), String> {
     Ok((name.to_owned(), value))
 }
 
-/// Explains flow errors in the user's terms: Move aborts by name with a hint, amounts in WAL.
-/// The message's second line says what to do (see `report`).
-pub(crate) fn explain(error: FlowError) -> anyhow::Error {
-    match &error {
-        FlowError::Client(client) => {
-            if let floe_sdk::ClientError::ExecutionFailed(failure) = client
-                && let Some(abort) = failure.floe_abort()
-            {
-                let function = failure
-                    .abort
-                    .as_ref()
-                    .and_then(|a| a.function.as_deref())
-                    .map(|f| format!("::{f}"))
-                    .unwrap_or_default();
-                return anyhow::anyhow!(
-                    "transaction {} aborted in floe::{}{function} with {} (code {}); gas was charged, nothing else changed\n{}",
-                    failure.digest,
-                    abort.module,
-                    abort.name,
-                    abort.code,
-                    abort.hint
-                );
-            }
-            if matches!(
-                client,
-                floe_sdk::ClientError::ObjectNotFound(_) | floe_sdk::ClientError::NotFound(_)
-            ) {
-                return anyhow::anyhow!(
-                    "{error}\ncheck the ID: it names no object on this network"
-                );
-            }
-            anyhow::anyhow!("{error}\nis the network running? (`floe up`, or pass --network FILE)")
-        }
-        FlowError::InsufficientWal { needed, available } => anyhow::anyhow!(
-            "not enough WAL: this needs {} WAL and the account holds {} WAL\n\
-             get more with `floe account fund --wal {}` (or sign as another account with --as)",
-            format_wal(*needed),
-            format_wal(*available),
-            format_wal(
-                needed
-                    .saturating_sub(*available)
-                    .max(1_000_000_000)
-                    .div_ceil(1_000_000_000)
-                    * 1_000_000_000
-            ),
-        ),
-        _ => anyhow::Error::new(error),
-    }
-}
+/// Kept here for the many callers that name it `commands::explain`; it lives in `report`,
+/// below every command module, so a module this one uses can explain errors too.
+pub(crate) use crate::report::explain;
 
 fn faucet_url(session: &Session) -> anyhow::Result<String> {
     session.network()?.faucet_url.context(
@@ -1347,7 +1301,7 @@ pub async fn blob_status(session: &Session, blob_id: &str, json: bool) -> anyhow
     let mut floe = session.reader().await?;
     let status = floe.blob_status(&blob_id).await.map_err(explain)?;
     let certified = status.is_certified();
-    let shared = crate::shared_blob::shared_copies(session, &mut floe, &blob_id).await?;
+    let shared = crate::shared_copies::shared_copies(session, &mut floe, &blob_id).await?;
     if json {
         let entry = status.entry;
         let shared = shared.as_ref().map(|copies| {

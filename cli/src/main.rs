@@ -18,6 +18,7 @@ mod report;
 mod service;
 mod session;
 mod shared_blob;
+mod shared_copies;
 mod up;
 
 use std::net::SocketAddr;

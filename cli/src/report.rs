@@ -5,6 +5,60 @@
 //! The CLI writes "what to do" as a second line of an error's message (`"cause\nwhat to do"`);
 //! the outermost such line wins.
 
+use floe_sdk::FlowError;
+
+use crate::amount::format_wal;
+
+/// Explains flow errors in the user's terms: Move aborts by name with a hint, amounts in WAL.
+/// The message's second line says what to do (see `report`).
+pub fn explain(error: FlowError) -> anyhow::Error {
+    match &error {
+        FlowError::Client(client) => {
+            if let floe_sdk::ClientError::ExecutionFailed(failure) = client
+                && let Some(abort) = failure.floe_abort()
+            {
+                let function = failure
+                    .abort
+                    .as_ref()
+                    .and_then(|a| a.function.as_deref())
+                    .map(|f| format!("::{f}"))
+                    .unwrap_or_default();
+                return anyhow::anyhow!(
+                    "transaction {} aborted in floe::{}{function} with {} (code {}); gas was charged, nothing else changed\n{}",
+                    failure.digest,
+                    abort.module,
+                    abort.name,
+                    abort.code,
+                    abort.hint
+                );
+            }
+            if matches!(
+                client,
+                floe_sdk::ClientError::ObjectNotFound(_) | floe_sdk::ClientError::NotFound(_)
+            ) {
+                return anyhow::anyhow!(
+                    "{error}\ncheck the ID: it names no object on this network"
+                );
+            }
+            anyhow::anyhow!("{error}\nis the network running? (`floe up`, or pass --network FILE)")
+        }
+        FlowError::InsufficientWal { needed, available } => anyhow::anyhow!(
+            "not enough WAL: this needs {} WAL and the account holds {} WAL\n\
+             get more with `floe account fund --wal {}` (or sign as another account with --as)",
+            format_wal(*needed),
+            format_wal(*available),
+            format_wal(
+                needed
+                    .saturating_sub(*available)
+                    .max(1_000_000_000)
+                    .div_ceil(1_000_000_000)
+                    * 1_000_000_000
+            ),
+        ),
+        _ => anyhow::Error::new(error),
+    }
+}
+
 /// The cause line and the what-to-do line of `error`.
 pub fn render(error: &anyhow::Error) -> (String, Option<String>) {
     let mut cause = String::new();

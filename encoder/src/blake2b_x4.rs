@@ -20,8 +20,7 @@
 //! pointers. Each use carries a SAFETY note.
 #![allow(unsafe_code)]
 
-use crate::merkle::Digest;
-
+use crate::blake2b_x8::Digest;
 #[cfg(target_arch = "x86_64")]
 use crate::blake2b_x8::{BLOCK, IV, PARAM0};
 #[cfg(target_arch = "x86_64")]

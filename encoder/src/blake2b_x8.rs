@@ -17,7 +17,9 @@
 //! pointers. Each use carries a SAFETY note.
 #![allow(unsafe_code)]
 
-use crate::merkle::Digest;
+/// A Blake2b-256 digest: the same type as `merkle::Digest`, declared here so the kernels sit
+/// below the Merkle tree that uses them instead of importing it back.
+pub(crate) type Digest = [u8; 32];
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;

@@ -522,6 +522,44 @@ table! {
         updated_checkpoint: Int Set,
     }
 
+    /// Agent memories (`floe::memory`): the owner, the key generation (+1 at every revoke),
+    /// entries appended, grants and revokes.
+    MEMORIES = memories: MemoryRow, key 1, merge {
+        memory_id: Text Keep,
+        owner: Text Keep,
+        generation: Int Set,
+        entries: Int Add,
+        grants: Int Add,
+        revokes: Int Add,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
+    /// The entries of agent memories, append-only: the certified blob (ciphertext) and `Blob`
+    /// object appended, the key generation it is encrypted under and who appended it.
+    MEMORY_ENTRIES = memory_entries: MemoryEntryRow, key 2, merge {
+        memory_id: Text Keep,
+        entry_index: Int Keep,
+        blob_id: Text Keep,
+        blob_object_id: Text Keep,
+        generation: Int Keep,
+        appended_by: Text Keep,
+        checkpoint: Int Keep,
+    }
+
+    /// Agents an agent memory's owner delegated to: active until revoked (a new grant makes
+    /// the row active again, with its new rights).
+    MEMORY_DELEGATES = memory_delegates: MemoryDelegateRow, key 2, merge {
+        memory_id: Text Keep,
+        agent: Text Keep,
+        active: Bool Set,
+        can_write: Bool Set,
+        granted_generation: Int Set,
+        revoked_generation: Int Set,
+        created_checkpoint: Int Keep,
+        updated_checkpoint: Int Set,
+    }
+
     /// Challenges per epoch they were issued in, counted at ingest by what became of them, and
     /// the latest deadline among them (so the series knows when none can still be pending).
     CHALLENGE_EPOCHS = challenge_epochs: ChallengeEpochRow, key 1, merge {
@@ -569,6 +607,9 @@ pub static ALL: &[&Table] = &[
     &DATASETS,
     &CONTRIBUTIONS,
     &DATASET_SHARES,
+    &MEMORIES,
+    &MEMORY_ENTRIES,
+    &MEMORY_DELEGATES,
 ];
 
 /// The aligned spans the time rollups are kept at, longest first: a day, an hour, a minute.

@@ -8,6 +8,7 @@
 
 pub mod ids;
 pub mod pagination;
+pub mod param;
 pub mod problem;
 pub mod query;
 pub mod resource;

@@ -9,8 +9,8 @@
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use super::param::Param;
 use super::problem::Problem;
-use super::query::Param;
 
 /// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;

@@ -11,6 +11,7 @@ mod compute;
 mod dataset;
 mod economy;
 mod market;
+mod memory;
 mod rollups;
 mod service;
 mod shared_blob;
@@ -82,6 +83,7 @@ pub fn apply(
         || compute::apply(ctx, name, contents, rows, &decode_error)?
         || service::apply(ctx, name, contents, rows, &decode_error)?
         || dataset::apply(ctx, name, contents, rows, &decode_error)?
+        || memory::apply(ctx, name, contents, rows, &decode_error)?
     {
         return Ok(true);
     }
