@@ -247,6 +247,16 @@ static SHARED_BLOBS: ListSpec = ListSpec {
         Filter::new("creator", Param::Id, "who shared it"),
     ],
 };
+static MEMORY_ENTRIES: ListSpec = ListSpec {
+    resource: &<MemoryEntry as Resource>::INFO,
+    key: &[("entry_index", Param::Int)],
+    filters: &[],
+};
+static MEMORY_DELEGATES: ListSpec = ListSpec {
+    resource: &<MemoryDelegate as Resource>::INFO,
+    key: &[("agent", Param::Id)],
+    filters: &[],
+};
 static SHARED_BLOB_FUNDERS: ListSpec = ListSpec {
     resource: &<SharedBlobFunder as Resource>::INFO,
     key: &[("funder", Param::Id)],
@@ -513,6 +523,27 @@ static ROUTE_PARAMS: &[RouteParams] = &[
         path: "/v1/shared-blobs",
         id: None,
         list: Some(&SHARED_BLOBS),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/memories/{id}",
+        id: Some((Param::Id, "memory ID")),
+        list: None,
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/memories/{id}/entries",
+        id: Some((Param::Id, "memory ID")),
+        list: Some(&MEMORY_ENTRIES),
+        series: None,
+        required: &[],
+    },
+    RouteParams {
+        path: "/v1/memories/{id}/delegates",
+        id: Some((Param::Id, "memory ID")),
+        list: Some(&MEMORY_DELEGATES),
         series: None,
         required: &[],
     },
@@ -995,6 +1026,15 @@ one_route!(
     "One contribution."
 );
 one_route!(
+    memory,
+    "/v1/memories/{id}",
+    Memory,
+    "memory_id",
+    Param::Id,
+    "memory",
+    "One agent memory: its owner, key generation, entries appended, grants and revokes."
+);
+one_route!(
     shared_blob,
     "/v1/shared-blobs/{id}",
     SharedBlob,
@@ -1179,6 +1219,45 @@ async fn dataset_shares(
         &DATASET_SHARES,
         &q,
         &[("dataset_id", dataset, Param::Id)],
+    )
+    .await
+}
+
+/// An agent memory's entries, by number (oldest first): the ciphertext blob, its `Blob`
+/// object, the key generation it is encrypted under and who appended it.
+#[utoipa::path(get, path = "/v1/memories/{id}/entries",
+    responses((status = 200, body = Page<MemoryEntry>), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn memory_entries(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<MemoryEntry>> {
+    let memory = Param::Id.parse("memory ID", &id)?;
+    list(
+        &s.pool,
+        &MEMORY_ENTRIES,
+        &q,
+        &[("memory_id", memory, Param::Id)],
+    )
+    .await
+}
+
+/// The agents an agent memory's owner delegated to (active or revoked), by address.
+#[utoipa::path(get, path = "/v1/memories/{id}/delegates",
+    responses((status = 200, body = Page<MemoryDelegate>), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn memory_delegates(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Answer<Page<MemoryDelegate>> {
+    let memory = Param::Id.parse("memory ID", &id)?;
+    list(
+        &s.pool,
+        &MEMORY_DELEGATES,
+        &q,
+        &[("memory_id", memory, Param::Id)],
     )
     .await
 }
@@ -1392,6 +1471,9 @@ fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(shared_blobs))
         .routes(routes!(shared_blob))
         .routes(routes!(shared_blob_funders))
+        .routes(routes!(memory))
+        .routes(routes!(memory_entries))
+        .routes(routes!(memory_delegates))
         .routes(routes!(compute_providers))
         .routes(routes!(compute_provider))
         .routes(routes!(compute_jobs))
@@ -1503,7 +1585,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lists, 29);
+        assert_eq!(lists, 31);
         let statuses = &doc["paths"]["/v1/challenges"]["get"]["parameters"];
         let status = statuses
             .as_array()

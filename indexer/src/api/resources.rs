@@ -550,6 +550,55 @@ resource! {
         updated_checkpoint: Option<i64>,
     }
 
+    /// An agent memory (`floe::memory`): a user's append-only list of encrypted entries.
+    Memory from "memories" {
+        memory_id: String,
+        /// The account that created it: it always reads, appends, grants and revokes.
+        owner: Option<String>,
+        /// The key generation entries appended now use (+1 at every revoke).
+        generation: Option<i64>,
+        /// Entries appended.
+        entries: Option<i64>,
+        /// Delegations granted (a re-grant counts again).
+        grants: Option<i64>,
+        /// Delegations revoked.
+        revokes: Option<i64>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
+    /// One entry of an agent memory (append-only).
+    MemoryEntry from "memory_entries" {
+        memory_id: String,
+        /// Its number in the memory, from 0.
+        entry_index: i64,
+        /// The blob holding the ciphertext (base64url).
+        blob_id: Option<String>,
+        /// The `Blob` object appended.
+        blob_object_id: Option<String>,
+        /// The key generation it is encrypted under.
+        generation: Option<i64>,
+        /// The owner, or a delegate granted write.
+        appended_by: Option<String>,
+        checkpoint: Option<i64>,
+    }
+
+    /// An agent an agent memory's owner delegated to.
+    MemoryDelegate from "memory_delegates" {
+        memory_id: String,
+        agent: String,
+        /// Whether it is a delegate now (false once revoked, until granted again).
+        active: Option<bool>,
+        /// Whether it may append.
+        can_write: Option<bool>,
+        /// The memory's generation when it was last granted.
+        granted_generation: Option<i64>,
+        /// The generation its last revoke moved the memory to.
+        revoked_generation: Option<i64>,
+        created_checkpoint: Option<i64>,
+        updated_checkpoint: Option<i64>,
+    }
+
     /// A raw floe event.
     Event from "events" {
         tx_digest: String,
@@ -637,6 +686,9 @@ pub fn all() -> Vec<&'static ResourceInfo> {
         &<BlobAttribute as R>::INFO,
         &<SharedBlob as R>::INFO,
         &<SharedBlobFunder as R>::INFO,
+        &<Memory as R>::INFO,
+        &<MemoryEntry as R>::INFO,
+        &<MemoryDelegate as R>::INFO,
         &<ComputeProvider as R>::INFO,
         &<ComputeJob as R>::INFO,
         &<Service as R>::INFO,
