@@ -752,35 +752,92 @@ impl Scope<'_> {
 mod tests {
     use super::*;
 
+    /// How a Move function may take a parameter the sdk's builders (generated from the Move
+    /// sources by `sdk/build/calls.rs`) pass as `kind`: shared objects by the reference the
+    /// builder asks for, pure values by value or `&` (the same BCS bytes), owned objects and
+    /// earlier results in any way.
+    fn references(kind: floe_sdk::calls::ParamKind) -> &'static [Reference] {
+        use floe_sdk::calls::ParamKind;
+        let by = |mutable: bool| -> &'static [Reference] {
+            if mutable {
+                &[Reference::Mutable]
+            } else {
+                &[Reference::Immutable]
+            }
+        };
+        match kind {
+            ParamKind::System(m)
+            | ParamKind::Treasury(m)
+            | ParamKind::BlobRegistry(m)
+            | ParamKind::ChallengeBoard(m)
+            | ParamKind::Shared(m) => by(m),
+            ParamKind::Clock | ParamKind::Random => &[Reference::Immutable],
+            ParamKind::Pure(_) => &[Reference::Value, Reference::Immutable],
+            ParamKind::Object => &[Reference::Value, Reference::Immutable, Reference::Mutable],
+        }
+    }
+
+    /// Every function a transaction can call, as this model reads it, has the parameters the
+    /// sdk's call table (the other reading of `move/floe/sources`) gives it: the same count
+    /// after `TxContext`, each taken by the same reference. Derived from the Move source, so
+    /// a signature change needs no edit here.
+    #[test]
+    fn floe_signatures_match_the_sdk_call_table() {
+        let model = MoveModel::get();
+        let pkg = crate::floe::PACKAGE_ID;
+        let specs = floe_sdk::calls::all();
+        assert!(specs.len() > 100, "the sdk's table lists the package");
+        let mut problems = Vec::new();
+        for spec in specs {
+            let Some(function) = model.function(&pkg, spec.module, spec.function) else {
+                problems.push(format!("{spec:?}: not in the model"));
+                continue;
+            };
+            let params = function.call_parameters();
+            if params.len() != spec.params.len() {
+                problems.push(format!(
+                    "{spec:?}: {} parameters in the model, {} in the sdk",
+                    params.len(),
+                    spec.params.len()
+                ));
+                continue;
+            }
+            for (param, sdk) in params.iter().zip(spec.params) {
+                if !references(sdk.kind).contains(&param.reference) {
+                    problems.push(format!(
+                        "{spec:?}({}): {:?} in the model, {:?} in the sdk",
+                        sdk.name, param.reference, sdk.kind
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
     #[test]
     fn floe_and_framework_signatures() {
         let model = MoveModel::get();
         let pkg = crate::floe::PACKAGE_ID;
+        // `purchase` takes its payment as a `&mut Coin<WAL>` and ends with the `TxContext`.
         let purchase = model.function(&pkg, "license", "purchase").unwrap();
-        let refs: Vec<Reference> = purchase.parameters.iter().map(|p| p.reference).collect();
-        assert_eq!(
-            refs,
-            [
-                Reference::Immutable,
-                Reference::Mutable,
-                Reference::Immutable,
-                Reference::Mutable,
-                Reference::Mutable,
-                Reference::Value,
-                Reference::Value,
-                Reference::Immutable,
-                Reference::Mutable,
-            ]
-        );
-        assert_eq!(purchase.call_parameters().len(), 8);
-        let MoveType::Datatype(coin, args) = &purchase.parameters[4].ty else {
+        let spec = floe_sdk::calls::license::CALLS
+            .iter()
+            .find(|s| s.function == "purchase")
+            .unwrap();
+        let payment = spec
+            .params
+            .iter()
+            .position(|p| p.name == "payment")
+            .unwrap();
+        assert_eq!(purchase.parameters[payment].reference, Reference::Mutable);
+        let MoveType::Datatype(coin, args) = &purchase.parameters[payment].ty else {
             panic!("payment is a Coin<WAL>");
         };
         assert_eq!(coin.to_string(), format!("{}::coin::Coin", Address::TWO));
         assert!(
             matches!(&args[0], MoveType::Datatype(wal, _) if wal.address == pkg && wal.name == "WAL")
         );
-        assert!(purchase.parameters[8].ty.is_tx_context());
+        assert!(purchase.parameters.last().unwrap().ty.is_tx_context());
         let seal = model.function(&pkg, "license", "seal_approve").unwrap();
         assert!(seal.is_entry);
         assert_eq!(

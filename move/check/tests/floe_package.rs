@@ -149,7 +149,7 @@ fn emit_sites_pass_arguments_in_the_emitters_order() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    assert!(checked >= 100, "only {checked} emit sites found");
+    assert!(checked >= 90, "only {checked} emit sites found");
     eprintln!("{checked} events::emit_* calls checked");
 }
 
