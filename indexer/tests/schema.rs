@@ -187,3 +187,148 @@ async fn every_resource_reads_its_table() {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
+
+/// Tables whose rows no projection writes through its row type, and why.
+const WRITTEN_ELSEWHERE: &[(&str, &str)] = &[(
+    "events",
+    "the ingest COPYs every event itself (floe_indexer::ingest::events_copy_data)",
+)];
+
+/// `table → row type` as `schema.rs` declares them (`LICENSES = licenses: LicenseRow, …`).
+fn row_types(schema: &str) -> BTreeMap<String, String> {
+    schema
+        .lines()
+        .filter_map(|line| {
+            let (_, rest) = line.trim().split_once(" = ")?;
+            let (table, rest) = rest.split_once(": ")?;
+            let (row, rest) = rest.split_once(", ")?;
+            rest.starts_with("key ")
+                .then(|| (table.to_owned(), row.to_owned()))
+        })
+        .collect()
+}
+
+/// The fields set in every `Row { … }` literal of `text`, and every `x.field =` /
+/// `&mut x.field` written anywhere in it.
+fn written_fields(text: &str, row: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let literal = format!("{row} {{");
+    for (at, _) in text.match_indices(&literal) {
+        let body = &text[at + literal.len()..];
+        let mut depth = 1;
+        let mut end = body.len();
+        for (i, c) in body.char_indices() {
+            match c {
+                '{' | '(' | '[' => depth += 1,
+                '}' | ')' | ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Top-level `name: value` or shorthand `name,` items.
+        let (mut depth, mut start) = (0, 0);
+        let body = &body[..end];
+        let mut items = Vec::new();
+        for (i, c) in body.char_indices() {
+            match c {
+                '{' | '(' | '[' => depth += 1,
+                '}' | ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    items.push(&body[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        items.push(&body[start..]);
+        for item in items {
+            let name: String = item
+                .trim()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+fn indexer_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+/// Every column of every table is written by some projection: named in a literal of the
+/// table's row type (`LicenseRow { note: …, .. }`) or assigned (`row.note = …`). A column
+/// added to a migration and to `schema.rs` but filled by no projection (the row types take
+/// `..Default::default()`, so the compiler cannot tell) would stay NULL for ever; it fails
+/// here instead.
+#[test]
+fn every_column_is_written_by_a_projection() {
+    let sources = indexer_sources();
+    let schema = sources
+        .iter()
+        .find(|(p, _)| p.ends_with("src/schema.rs"))
+        .map(|(_, t)| t.clone())
+        .expect("src/schema.rs");
+    let code: String = sources
+        .iter()
+        .filter(|(p, _)| !p.ends_with("src/schema.rs"))
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let rows = row_types(&schema);
+    let mut problems = Vec::new();
+    for table in ALL {
+        if WRITTEN_ELSEWHERE.iter().any(|(t, _)| *t == table.name) {
+            continue;
+        }
+        let row = rows
+            .get(table.name)
+            .unwrap_or_else(|| panic!("schema.rs declares no row type for {}", table.name));
+        let literal = written_fields(&code, row);
+        for col in table.cols {
+            let assigned = [format!(".{} =", col.name), format!("&mut row.{}", col.name)]
+                .iter()
+                .any(|p| code.contains(p.as_str()));
+            if !literal.contains(col.name) && !assigned {
+                problems.push(format!(
+                    "{}.{}: no projection sets it ({row} {{ {}: … }})",
+                    table.name, col.name, col.name
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_column_scan_reads_literals() {
+    let text = "rows.put(LicenseRow { license_id: id(&e), uses_left: num(f(a, b)), note, ..LicenseRow::default() })";
+    let fields = written_fields(text, "LicenseRow");
+    assert_eq!(
+        fields,
+        BTreeSet::from(["license_id", "uses_left", "note"].map(str::to_owned))
+    );
+    let rows = row_types("    LICENSES = licenses: LicenseRow, key 1, merge {\n");
+    assert_eq!(rows["licenses"], "LicenseRow");
+}
