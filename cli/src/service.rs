@@ -1,12 +1,17 @@
 //! `floe service`: paid, composable model calls (`floe::service`).
 //!
 //! - `create`: sell calls of a model version (you hold its `ModelCap`) at a price per call,
-//!   served by a provider's account.
+//!   served by a provider's account within a response window.
 //! - `chain`: call one or more services in ONE transaction, the first on an input, each next on
-//!   the previous call's output; each call pays exactly its service's price, at most the price
-//!   quoted now (or `--max`), else nothing is paid.
-//! - `respond`: as a service's provider, answer a call with its output blob and hash.
-//! - `withdraw`, `show`: take a service's revenue; show a service as JSON.
+//!   the previous call's output; each call pays exactly its service's price into the service's
+//!   escrow, at most the price quoted now (or `--max`), else nothing is paid.
+//! - `respond`: as a service's provider, answer a call with its output blob and hash; this
+//!   settles it (the fee burned, the rest to the model and the datasets it was trained on: the
+//!   model's owner takes it with `floe model withdraw`).
+//! - `refund`: take back the payment of a call of yours not answered by its deadline.
+//! - `take-over`, `pause`: as the model's owner, take a service of it over (a new ServiceCap,
+//!   the old one void); pause or resume a service you hold the cap of.
+//! - `show`: show a service as JSON.
 
 use anyhow::Context as _;
 use floe_sdk::move_types;
@@ -33,6 +38,10 @@ pub enum ServiceCommand {
         /// The account that serves (and alone answers) the calls; default this account.
         #[arg(long, value_parser = crate::object_id::parse)]
         provider: Option<Address>,
+        /// Seconds the provider has to answer a call before its caller may take the payment
+        /// back (5 to 604800).
+        #[arg(long, default_value_t = 600)]
+        window: u64,
     },
     /// Call services in one transaction: the first on the input, each next on the previous
     /// call's output. Prints one line per call: SERVICE CALL_NUMBER PRICE.
@@ -62,10 +71,26 @@ pub enum ServiceCommand {
         #[arg(long)]
         output_hash: String,
     },
-    /// Take a service's revenue (you hold its ServiceCap).
-    Withdraw {
+    /// Take back the payment of a call you made that was not answered by its deadline.
+    /// Prints the WAL base units returned.
+    Refund {
         #[arg(value_parser = crate::object_id::parse)]
         service_id: Address,
+        call: u64,
+    },
+    /// Take a service of your model over (you hold the model's ModelCap, e.g. after buying
+    /// it): a new ServiceCap for you, the previous holder's void. Prints the new cap's ID.
+    TakeOver {
+        #[arg(value_parser = crate::object_id::parse)]
+        service_id: Address,
+    },
+    /// Pause a service (it takes no calls), or resume it with --resume (you hold its current
+    /// ServiceCap).
+    Pause {
+        #[arg(value_parser = crate::object_id::parse)]
+        service_id: Address,
+        #[arg(long)]
+        resume: bool,
     },
     /// Serve the calls of the services this account is the provider of: run the service's
     /// model (an ONNX graph, with floe-compute) on the call's input (the first call's bytes, or
@@ -94,7 +119,8 @@ pub async fn dispatch(session: &Session, command: ServiceCommand) -> anyhow::Res
             version,
             price,
             provider,
-        } => create(session, model_id, version, price, provider).await,
+            window,
+        } => create(session, model_id, version, price, provider, window).await,
         ServiceCommand::Chain {
             services,
             input,
@@ -117,7 +143,9 @@ pub async fn dispatch(session: &Session, command: ServiceCommand) -> anyhow::Res
             output_blob,
             output_hash,
         } => respond(session, service_id, call, &output_blob, &output_hash).await,
-        ServiceCommand::Withdraw { service_id } => withdraw(session, service_id).await,
+        ServiceCommand::Refund { service_id, call } => refund(session, service_id, call).await,
+        ServiceCommand::TakeOver { service_id } => take_over(session, service_id).await,
+        ServiceCommand::Pause { service_id, resume } => pause(session, service_id, !resume).await,
         ServiceCommand::Serve { watch, from } => serve(session, watch, from).await,
         ServiceCommand::Show { service_id } => show(session, service_id).await,
     }
@@ -130,17 +158,24 @@ pub async fn create(
     version: u64,
     price: u64,
     provider: Option<Address>,
+    window_secs: u64,
 ) -> anyhow::Result<()> {
+    let window_ms = window_secs.checked_mul(1_000).with_context(|| {
+        format!(
+            "--window {window_secs} is too long
+give 5 to 604800 seconds"
+        )
+    })?;
     let mut floe = session.floe().await?;
     let provider = provider.unwrap_or(floe.sender());
     let cap = crate::commands::model_cap(&mut floe, model_id).await?;
     let created = floe
-        .create_service(model_id, cap, version, provider, price)
+        .create_service(model_id, cap, version, provider, price, window_ms)
         .await
         .map_err(crate::commands::explain)?;
     out!("{}", created.service);
     eprintln!(
-        "service {} sells calls of model {model_id} version {version} at {} WAL, served by {provider}; its ServiceCap {} is yours",
+        "service {} sells calls of model {model_id} version {version} at {} WAL, served by {provider} within {window_secs} s; its ServiceCap {} is yours",
         created.service,
         format_wal(price),
         created.cap
@@ -187,7 +222,7 @@ pub async fn chain(
         total += c.price;
     }
     eprintln!(
-        "{} calls in one transaction, {} WAL paid in all",
+        "{} calls in one transaction, {} WAL paid in all into escrow: each call's payment goes to its model when answered, or back to you with `floe service refund SERVICE CALL` if it is not answered by its deadline",
         called.len(),
         format_wal(total)
     );
@@ -216,16 +251,52 @@ pub async fn respond(
             )
         })?;
     let mut floe = session.floe().await?;
-    floe.respond_call(service, call, *blob.as_bytes(), &hash)
+    let responded = floe
+        .respond_call(service, call, *blob.as_bytes(), &hash)
         .await
         .map_err(crate::commands::explain)?;
-    eprintln!("answered call {call} of service {service} with blob {blob}");
+    eprintln!(
+        "answered call {call} of service {service} with blob {blob}: {} WAL to model {}, {} WAL fee burned",
+        format_wal(responded.revenue),
+        move_types::address_of(&responded.model_id),
+        format_wal(responded.fee_burned)
+    );
     Ok(())
 }
 
-/// `floe service withdraw`.
-pub async fn withdraw(session: &Session, service: Address) -> anyhow::Result<()> {
+/// `floe service refund`.
+pub async fn refund(session: &Session, service: Address, call: u64) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
+    let amount = floe
+        .refund_call(service, call)
+        .await
+        .map_err(crate::commands::explain)?;
+    out!("{amount}");
+    eprintln!(
+        "took back {} WAL paid for call {call} of service {service}",
+        format_wal(amount)
+    );
+    Ok(())
+}
+
+/// `floe service take-over`.
+pub async fn take_over(session: &Session, service: Address) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let model = move_types::address_of(&floe.model_service(service).await?.model_id);
+    let model_cap = crate::commands::model_cap(&mut floe, model).await?;
+    let cap = floe
+        .take_over_service(service, model_cap)
+        .await
+        .map_err(crate::commands::explain)?;
+    out!("{cap}");
+    eprintln!("service {service} is yours: its ServiceCap is now {cap}, the previous one is void");
+    Ok(())
+}
+
+/// `floe service pause`.
+pub async fn pause(session: &Session, service: Address, paused: bool) -> anyhow::Result<()> {
+    let mut floe = session.floe().await?;
+    let current = move_types::address_of(&floe.model_service(service).await?.cap_id);
     let tag = move_types::struct_tag(
         floe.objects.original_package,
         "service",
@@ -233,27 +304,23 @@ pub async fn withdraw(session: &Session, service: Address) -> anyhow::Result<()>
         vec![],
     );
     let sender = floe.sender();
-    let mut cap = None;
-    for object in floe.client.owned_objects(sender, Some(&tag)).await? {
-        let id = object.object_id();
-        let read: move_types::service::ServiceCap =
-            floe.read_object(id, "service::ServiceCap").await?;
-        if move_types::address_of(&read.service_id) == service {
-            cap = Some(id);
-        }
+    let held = floe
+        .client
+        .owned_objects(sender, Some(&tag))
+        .await?
+        .iter()
+        .any(|object| object.object_id() == current);
+    if !held {
+        anyhow::bail!(
+            "this account does not hold service {service}'s ServiceCap {current}
+act as its holder (--as), or take the service over as the model's owner (floe service take-over)"
+        );
     }
-    let cap = cap.with_context(|| {
-        format!("this account holds no ServiceCap of service {service}\nwithdraw as the account that created it (--as)")
-    })?;
-    let amount = floe
-        .withdraw_service_revenue(service, cap)
+    floe.set_service_paused(service, current, paused)
         .await
         .map_err(crate::commands::explain)?;
-    out!("{amount}");
-    eprintln!(
-        "took {} WAL of service {service}'s revenue",
-        format_wal(amount)
-    );
+    let state = if paused { "paused" } else { "resumed" };
+    eprintln!("service {service} {state}");
     Ok(())
 }
 
@@ -262,10 +329,14 @@ const OUTPUT_EPOCHS: u64 = 2;
 
 /// `floe service serve`: reads the chain checkpoint by checkpoint from the cursor
 /// (`service/ACCOUNT.cursor` in the home) and answers every call of a service this account
-/// provides that has no answer yet. The cursor moves past a checkpoint only once each of its
-/// calls is answered; a call whose previous call has no answer yet stops the run there
-/// (with `watch`, it waits), so a later run resumes with it; a call already answered is passed
-/// over, so none is answered twice.
+/// provides that is still in escrow (neither answered nor refunded) and before its deadline.
+/// The cursor moves past a checkpoint only once each of its calls is answered or passed over;
+/// a call whose previous call (another provider's, maybe) has no answer yet stops the run
+/// there (with `watch`, it waits), so a later run resumes with it. The wait is bounded by the
+/// chain's deadlines: once the previous call's deadline has passed unanswered (it can then
+/// never be answered) or this call's own has, the call is passed over with a WARN (its caller
+/// takes the payment back with `floe service refund`), so no provider blocks another for
+/// longer than its response window.
 pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<()> {
     use futures::StreamExt as _;
     let mut floe = session.floe().await?;
@@ -298,27 +369,45 @@ pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<
             let service_id = move_types::address_of(&called.service_id);
             let number = called.call_number;
             let service = floe.model_service(service_id).await?;
-            if Address::new(service.provider.into_inner()) != me
-                || floe.service_response(service_id, number).await?.is_some()
-            {
+            if Address::new(service.provider.into_inner()) != me {
+                continue;
+            }
+            // Answered (by another worker) or refunded: nothing to do; past its deadline: the
+            // chain refuses an answer.
+            let Some(own) = floe.service_pending(service_id, number).await? else {
+                continue;
+            };
+            if now_ms() >= own.deadline_ms {
+                tracing::warn!(%service_id, call = number, "the call's deadline has passed unanswered: passed over (its caller may take the payment back)");
                 continue;
             }
             let input = match (&called.prev_service_id, called.prev_call_number) {
                 (Some(prev), Some(prev_number)) => {
                     let prev = move_types::address_of(prev);
                     let answer = loop {
-                        match floe.service_response(prev, prev_number).await? {
-                            Some(answer) => break answer,
-                            None if watch => {
-                                tokio::time::sleep(std::time::Duration::from_secs(1)).await
-                            }
-                            None => {
-                                eprintln!(
-                                    "call {number} of service {service_id} waits for call {prev_number} of service {prev} to be answered; answered {answered}, next time from checkpoint {seq}"
-                                );
-                                return Ok(());
-                            }
+                        if let Some(answer) = floe.service_response(prev, prev_number).await? {
+                            break Some(answer);
                         }
+                        // Not answered: answerable only while in escrow and before its
+                        // deadline, and only worth waiting for before this call's deadline.
+                        let open = floe
+                            .service_pending(prev, prev_number)
+                            .await?
+                            .is_some_and(|p| now_ms() < p.deadline_ms);
+                        if !open || now_ms() >= own.deadline_ms {
+                            break None;
+                        }
+                        if !watch {
+                            eprintln!(
+                                "call {number} of service {service_id} waits for call {prev_number} of service {prev} to be answered; answered {answered}, next time from checkpoint {seq}"
+                            );
+                            return Ok(());
+                        }
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    };
+                    let Some(answer) = answer else {
+                        tracing::warn!(%service_id, call = number, %prev, prev_call = prev_number, "the previous call was not answered in time and never will be: passed over (its caller may take the payment back)");
+                        continue;
                     };
                     let blob = floe_encoder::BlobId(answer.output_blob_id.to_le_bytes());
                     floe.read_blob(&nodes, &blob)
@@ -354,12 +443,16 @@ pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<
                 .respond_call(service_id, number, *stored.blob_id.as_bytes(), &hash)
                 .await
             {
-                Ok(()) => {}
-                // Another worker of this provider answered it first: the call is served.
+                Ok(_) => {}
+                // Another worker of this provider answered it first, its caller took it back,
+                // or its deadline passed while the model ran: nothing more to do for this call.
                 Err(floe_sdk::FlowError::Client(floe_sdk::ClientError::ExecutionFailed(f)))
-                    if f.floe_abort().is_some_and(|a| a.name == "EAlreadyServed") =>
+                    if f.floe_abort().is_some_and(|a| {
+                        ["EAlreadyServed", "ERefunded", "EResponseTooLate"].contains(&a.name)
+                    }) =>
                 {
-                    tracing::warn!(%service_id, call = number, "answered by someone else meanwhile (EAlreadyServed): passed over");
+                    let abort = f.floe_abort().map(|a| a.name).unwrap_or_default();
+                    tracing::warn!(%service_id, call = number, %abort, "the call can no longer be answered: passed over");
                     continue;
                 }
                 Err(e) => return Err(crate::commands::explain(e)),
@@ -376,6 +469,14 @@ pub async fn serve(session: &Session, watch: bool, from: u64) -> anyhow::Result<
     Ok(())
 }
 
+/// Wall-clock time in ms, to compare with on-chain deadlines (the chain's Clock follows the
+/// wall clock; a skew of a few seconds only moves when a worker gives up on a call).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// `floe service show`.
 pub async fn show(session: &Session, service_id: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
@@ -388,8 +489,10 @@ pub async fn show(session: &Session, service_id: Address) -> anyhow::Result<()> 
             "model_version": s.model_version,
             "provider": Address::new(s.provider.into_inner()).to_string(),
             "price_per_call": s.price_per_call,
+            "response_window_ms": s.response_window_ms,
             "paused": s.paused,
-            "revenue": s.revenue.value,
+            "cap": move_types::address_of(&s.cap_id).to_string(),
+            "escrow": s.escrow.value,
             "calls": s.calls,
         })
     );

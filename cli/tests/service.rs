@@ -1,12 +1,16 @@
-//! Paid, composable model calls through `floe` on one `floe up`: a seller sells calls of a
-//! model version as three services (summarize 3 WAL, classify 5 WAL, render 7 WAL), each
-//! served by its own provider; a caller chains the three in ONE transaction with
-//! `floe service chain`; each call is settled there (the caller's WAL drops by exactly 15,
-//! each service keeps its price less the 5 % fee); each provider's worker (`floe service
-//! serve`) runs its service's ONNX model with floe-compute on the previous call's answered
-//! output, stores it and answers, and the last answer is the three models composed; the
-//! seller takes the revenue. A chain quoting less
-//! than a service's price is refused by name and costs nothing.
+//! Paid, composable model calls through `floe` on one `floe up`: a seller sells calls of three
+//! models as three services (summarize 3 WAL, classify 5 WAL, render 7 WAL), each served by its
+//! own provider; the first model was trained on a dataset with a 20 % share. A caller chains
+//! the three in ONE transaction with `floe service chain`; each call is paid there into its
+//! service's escrow (the caller's WAL drops by exactly 15); each provider's worker (`floe
+//! service serve`) runs its service's ONNX model with floe-compute on the previous call's
+//! answered output, stores it and answers, which settles the call (the 5 % fee burned, the rest
+//! to the model), and the last answer is the three models composed. The dataset's contributor
+//! claims its 20 % of the first call's revenue; the seller withdraws the rest from each model.
+//! A chain quoting less than a service's price is refused by name and costs nothing. A call
+//! whose provider never answers (a 5 s window) is refunded to its caller after the deadline
+//! (not before, not to a stranger, not twice), and the next provider's worker passes over the
+//! call that depends on it instead of waiting for ever.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -46,6 +50,16 @@ fn wal(home: &Path, account: &str) -> u64 {
         .block_on(wal_of(home, account))
 }
 
+/// FROST in a WAL amount as the CLI prints it (`2.28`).
+fn wal_text(text: &str) -> u64 {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let mut digits = fraction.to_owned();
+    while digits.len() < 9 {
+        digits.push('0');
+    }
+    whole.parse::<u64>().unwrap() * WAL + digits.parse::<u64>().unwrap()
+}
+
 fn show(home: &Path, service: &str) -> serde_json::Value {
     serde_json::from_str(&ok(home, &["service", "show", service])).unwrap()
 }
@@ -58,6 +72,7 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
 
     let seller = ok(home, &["account", "new", "--wal", "100"]);
     let caller = ok(home, &["account", "new", "--wal", "40"]);
+    let contributor = ok(home, &["account", "new", "--wal", "5"]);
     let providers: Vec<String> = (0..3)
         .map(|_| ok(home, &["account", "new", "--wal", "10"]))
         .collect();
@@ -72,6 +87,7 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
     ];
     let prices = ["3", "5", "7"];
     let mut services = Vec::new();
+    let mut models = Vec::new();
     for (i, mlp) in mlps.iter().enumerate() {
         let weights = dir.path().join(format!("step-{i}.onnx"));
         std::fs::write(&weights, mlp.onnx_bytes()).unwrap();
@@ -94,6 +110,7 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
             ],
         );
         ok(home, &["--as", &seller, "store", weights]);
+        models.push(model.clone());
         services.push(ok(
             home,
             &[
@@ -110,6 +127,44 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
         ));
     }
     let chain = services.join(",");
+
+    // The first model was trained on the seller's sealed dataset of one contribution: 20 % of
+    // its revenue, call revenue included, is the contributor's.
+    let dataset = ok(home, &["--as", &seller, "dataset", "create", "corpus"]);
+    let part = dir.path().join("part.bin");
+    std::fs::write(&part, vec![7u8; 2048]).unwrap();
+    let contribution = ok(
+        home,
+        &[
+            "--as",
+            &contributor,
+            "dataset",
+            "contribute",
+            &dataset,
+            "--file",
+            part.to_str().unwrap(),
+        ],
+    );
+    ok(
+        home,
+        &[
+            "--as",
+            &seller,
+            "dataset",
+            "weight",
+            &dataset,
+            &contribution,
+            "1",
+        ],
+    );
+    ok(home, &["--as", &seller, "dataset", "seal", &dataset]);
+    ok(
+        home,
+        &[
+            "--as", &seller, "dataset", "train-on", &dataset, "--model", &models[0], "--bps",
+            "2000",
+        ],
+    );
 
     // Quoting less than classify's price: refused by name, nothing paid.
     let x: Vec<f32> = (0..8).map(|i| (i as f32 - 3.5) / 2.0).collect();
@@ -156,7 +211,8 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
         assert_eq!(line[2], price.to_string());
         let shown = show(home, &services[i]);
         assert_eq!(shown["calls"], 1);
-        assert_eq!(shown["revenue"], price - price * 500 / 10_000);
+        // Held until the answer.
+        assert_eq!(shown["escrow"], price);
     }
     assert_eq!(before - wal(home, &caller), 15 * WAL);
 
@@ -219,23 +275,35 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
     );
     assert!(stranger.contains("ENotProvider"), "{stranger}");
 
-    // The seller takes each service's revenue, exactly; the caller cannot.
-    let refused = fails(
-        home,
-        &["--as", &caller, "service", "withdraw", &services[0]],
-    );
-    assert!(refused.contains("holds no ServiceCap"), "{refused}");
-    let seller_before = wal(home, &seller);
-    let mut taken = 0;
-    for (i, service) in services.iter().enumerate() {
-        let amount: u64 = ok(home, &["--as", &seller, "service", "withdraw", service])
-            .parse()
-            .unwrap();
-        let price: u64 = prices[i].parse::<u64>().unwrap() * WAL;
-        assert_eq!(amount, price - price * 500 / 10_000);
-        taken += amount;
+    // Each answer settled its call: nothing left in escrow. The contributor claims 20 % of the
+    // first call's 2.85 WAL; the seller withdraws the rest from each model, exactly.
+    for service in &services {
+        assert_eq!(show(home, service)["escrow"], 0);
     }
-    assert_eq!(wal(home, &seller) - seller_before, taken);
+    let claimed = ok(
+        home,
+        &[
+            "--as",
+            &contributor,
+            "dataset",
+            "claim",
+            &contribution,
+            "--model",
+            &models[0],
+        ],
+    );
+    assert_eq!(wal_text(&claimed), 570_000_000, "{claimed}");
+    for (i, model) in models.iter().enumerate() {
+        let price: u64 = prices[i].parse::<u64>().unwrap() * WAL;
+        let revenue = price - price * 500 / 10_000;
+        let expected = if i == 0 {
+            revenue - revenue / 5
+        } else {
+            revenue
+        };
+        let taken = ok(home, &["--as", &seller, "model", "withdraw", model]);
+        assert_eq!(wal_text(&taken), expected, "{taken}");
+    }
 
     // A paid call whose input is not a tensor of the model's shape (text `hello`) followed by a
     // good one: the worker logs the bad call at WARN, answers the good one, and its next run
@@ -296,4 +364,83 @@ fn a_three_call_chain_settles_in_one_transaction_and_is_served() {
     std::fs::write(&lock, "999999999\n").unwrap();
     assert_eq!(ok(home, &["--as", &providers[0], "service", "serve"]), "");
     assert!(!lock.exists(), "the stale lock was removed");
+
+    // A service whose provider never answers, with a 5 s window, chained before classify: the
+    // classify worker waits (and answers nothing) before the deadline and passes the call over
+    // after it; the caller takes the first call's payment back, only after the deadline, once.
+    let silent = ok(
+        home,
+        &[
+            "--as",
+            &seller,
+            "service",
+            "create",
+            &models[0],
+            "--price",
+            "2",
+            "--provider",
+            &providers[0],
+            "--window",
+            "5",
+        ],
+    );
+    let before = wal(home, &caller);
+    let called = ok(
+        home,
+        &[
+            "--as",
+            &caller,
+            "service",
+            "chain",
+            &format!("{silent},{}", services[1]),
+            "--input-file",
+            input,
+        ],
+    );
+    assert!(called.starts_with(&format!("{silent} 0 ")), "{called}");
+    let called_at = std::time::Instant::now();
+    assert_eq!(before - wal(home, &caller), 7 * WAL);
+    let waiting = support::floe(home, &["--as", &providers[1], "service", "serve"]);
+    assert!(waiting.status.success());
+    assert!(waiting.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&waiting.stderr).contains("waits for call 0"),
+        "{}",
+        String::from_utf8_lossy(&waiting.stderr)
+    );
+    let early = fails(home, &["--as", &caller, "service", "refund", &silent, "0"]);
+    assert!(early.contains("EDeadlineNotPassed"), "{early}");
+    std::thread::sleep(std::time::Duration::from_secs(6).saturating_sub(called_at.elapsed()));
+    let passed = support::floe(home, &["--as", &providers[1], "service", "serve"]);
+    let stderr = String::from_utf8_lossy(&passed.stderr);
+    assert!(passed.status.success(), "{stderr}");
+    assert!(passed.stdout.is_empty(), "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("never will be"),
+        "{stderr}"
+    );
+    assert_eq!(ok(home, &["--as", &providers[1], "service", "serve"]), "");
+    let stranger = fails(home, &["--as", &seller, "service", "refund", &silent, "0"]);
+    assert!(stranger.contains("ENotPayer"), "{stranger}");
+    let refunded = ok(home, &["--as", &caller, "service", "refund", &silent, "0"]);
+    assert_eq!(refunded, (2 * WAL).to_string());
+    assert_eq!(before - wal(home, &caller), 5 * WAL);
+    let twice = fails(home, &["--as", &caller, "service", "refund", &silent, "0"]);
+    assert!(twice.contains("ERefunded"), "{twice}");
+    let late = fails(
+        home,
+        &[
+            "--as",
+            &providers[0],
+            "service",
+            "respond",
+            &silent,
+            "0",
+            "--output-blob",
+            &outputs[0],
+            "--output-hash",
+            &"ab".repeat(32),
+        ],
+    );
+    assert!(late.contains("ERefunded"), "{late}");
 }

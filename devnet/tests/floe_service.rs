@@ -1,10 +1,13 @@
 //! `floe::service` on the devnet: paid, composable model calls. A three-service chain
 //! (summarize → classify → render) in one programmable transaction, each call paid exactly
-//! (fee burned, the rest in its service) and linked to the previous one; answers by the
-//! services' providers; and the attacks: paying less, a service repriced above the caller's
-//! `max_price`, a paused service, answering a call twice (or one never made, or as someone
-//! else), a stranger taking a service's revenue or creating a service of a model it does not
-//! own. Abort codes are read from the Move source.
+//! into its service's escrow and linked to the previous one; answers by the services'
+//! providers that settle each call (fee burned, the rest to the model, whose dataset share a
+//! contributor claims); refunds of unanswered calls to their payer after the deadline; the
+//! model's buyer taking a service over. And the attacks: paying less, a service repriced above
+//! the caller's `max_price`, a paused service, answering a call twice (or one never made, as
+//! someone else, with another model, late, after a refund), refunding as a stranger, early or
+//! twice, a stranger's cap, the seller's voided cap, creating or taking over a service of a
+//! model one does not own. Abort codes are read from the Move source.
 //!
 //! Passing one `Call` receipt to two calls of a transaction is refused as on Sui (the receipt
 //! has no `copy`, so its first use moves it): `tests/moved_values.rs`.
@@ -14,9 +17,10 @@ mod support;
 
 use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_sdk::move_types::events::{
-    ModelRegistered, ServiceCalled, ServiceCreated, ServiceResponded, ServiceRevenueWithdrawn,
-    WalBurned,
+    ContributionAdded, ContributionClaimed, DatasetCreated, ModelRegistered, ServiceCallRefunded,
+    ServiceCalled, ServiceCapReplaced, ServiceCreated, ServiceResponded, WalBurned,
 };
+use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::service::{Call, ModelService};
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID};
@@ -27,6 +31,8 @@ const HOUR_MS: u64 = 3_600_000;
 const WAL: u64 = 1_000_000_000;
 /// The three services' prices: summarize, classify, render.
 const PRICES: [u64; 3] = [3 * WAL, 5 * WAL, 7 * WAL];
+/// The providers' response window: one minute.
+const WINDOW_MS: u64 = 60_000;
 /// The default license fee, basis points.
 const FEE_BPS: u64 = 500;
 const HASH: [u8; 32] = [0xcc; 32];
@@ -95,6 +101,7 @@ fn setup() -> World {
             .unwrap();
         let created: ServiceCreated = outcome.event("ServiceCreated");
         assert_eq!(created.price_per_call, PRICES[i]);
+        assert_eq!(created.response_window_ms, WINDOW_MS);
         world
             .services
             .push((addr(&created.service_id), addr(&created.cap_id)));
@@ -151,6 +158,20 @@ impl World {
         price: u64,
         provider: usize,
     ) -> Result<Outcome, Failure> {
+        self.create_with_window(who, model, model_cap, version, price, provider, WINDOW_MS)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create_with_window(
+        &mut self,
+        who: Address,
+        model: Address,
+        model_cap: Address,
+        version: u64,
+        price: u64,
+        provider: usize,
+        window_ms: u64,
+    ) -> Result<Outcome, Failure> {
         let provider = self.providers[provider];
         self.chain.call_keep(
             who,
@@ -162,17 +183,15 @@ impl World {
                 Arg::pure(&version),
                 Arg::pure(&provider),
                 Arg::pure(&price),
+                Arg::pure(&window_ms),
             ],
         )
     }
 
-    /// The arguments every call takes before its own: service, system, treasury, payment,
-    /// max_price.
+    /// The arguments every call takes before its own: service, payment, max_price.
     fn call_args(&self, service: usize, coin: Address, max_price: u64) -> Vec<Arg> {
         vec![
             Arg::obj(self.services[service].0),
-            Arg::ObjRead(self.system),
-            Arg::obj(self.treasury),
             Arg::obj(coin),
             Arg::pure(&max_price),
         ]
@@ -212,10 +231,12 @@ impl World {
         commands
     }
 
-    fn respond(
+    /// `who` answers call `number` of service `service`, paying the model `model`.
+    fn respond_for(
         &mut self,
         who: Address,
         service: usize,
+        model: Address,
         number: u64,
         hash: &[u8],
     ) -> Result<Outcome, Failure> {
@@ -225,12 +246,42 @@ impl World {
             "respond",
             vec![
                 Arg::obj(self.services[service].0),
+                Arg::obj(model),
+                Arg::ObjRead(self.system),
+                Arg::obj(self.treasury),
                 Arg::pure(&number),
                 Arg::pure(&u256(0xb0 + number)),
                 Arg::pure(&hash.to_vec()),
                 clock(),
             ],
         )
+    }
+
+    fn respond(
+        &mut self,
+        who: Address,
+        service: usize,
+        number: u64,
+        hash: &[u8],
+    ) -> Result<Outcome, Failure> {
+        let model = self.model;
+        self.respond_for(who, service, model, number, hash)
+    }
+
+    /// `who` takes call `number` of service `service`'s payment back; returns the amount.
+    fn refund(&mut self, who: Address, service: usize, number: u64) -> Result<u64, Failure> {
+        let outcome = self.chain.call_keep(
+            who,
+            "service",
+            "refund",
+            vec![
+                Arg::obj(self.services[service].0),
+                Arg::pure(&number),
+                clock(),
+            ],
+        )?;
+        let refunded: ServiceCallRefunded = outcome.event("ServiceCallRefunded");
+        Ok(refunded.amount)
     }
 
     fn cap_call(
@@ -243,20 +294,15 @@ impl World {
     ) -> Result<Outcome, Failure> {
         let mut args = vec![Arg::obj(self.services[service].0), Arg::obj(cap)];
         args.extend(extra);
-        if function == "withdraw_revenue" {
-            return self.chain.ptb(
-                who,
-                vec![
-                    Cmd::call("service", function, args),
-                    Cmd::Transfer(vec![Arg::Result(0)], who),
-                ],
-            );
-        }
         self.chain.call(who, "service", function, args)
     }
 
     fn service(&self, i: usize) -> ModelService {
         self.chain.object(self.services[i].0)
+    }
+
+    fn model(&self) -> Model {
+        self.chain.object(self.model)
     }
 
     fn burned(&self) -> u64 {
@@ -265,7 +311,7 @@ impl World {
 }
 
 #[test]
-fn a_three_call_chain_settles_every_call_in_one_transaction() {
+fn a_three_call_chain_is_paid_in_one_transaction_and_each_answer_pays_the_model() {
     let mut w = setup();
     let coin = w.chain.give_wal(w.caller, 20 * WAL);
     let burned = w.burned();
@@ -273,20 +319,19 @@ fn a_three_call_chain_settles_every_call_in_one_transaction() {
     let caller = w.caller;
     let outcome = w.chain.ptb(caller, commands).unwrap();
 
-    // Each call took exactly its price from the one coin: 20 − (3 + 5 + 7) = 5 WAL left.
+    // Each call took exactly its price from the one coin: 20 − (3 + 5 + 7) = 5 WAL left, all
+    // of it in the services' escrows: nothing burned or paid before an answer.
     assert_eq!(w.chain.wal_balance(caller), 5 * WAL);
-    let fees: u64 = PRICES.iter().map(|&p| fee(p)).sum();
-    assert_eq!(w.burned() - burned, fees);
-    let burns: Vec<WalBurned> = outcome.events_named("WalBurned");
-    assert_eq!(burns.len(), 3);
+    assert_eq!(w.burned(), burned);
+    assert!(outcome.events_named::<WalBurned>("WalBurned").is_empty());
     for (i, price) in PRICES.iter().enumerate() {
         let service = w.service(i);
-        assert_eq!(service.revenue.value, price - fee(*price), "service {i}");
+        assert_eq!(service.escrow.value, *price, "service {i}");
         assert_eq!(service.calls, 1);
     }
 
     // Linked in order: positions 0, 1, 2, each naming the previous call; the input on the
-    // first only.
+    // first only; each with its deadline.
     let calls: Vec<ServiceCalled> = outcome.events_named("ServiceCalled");
     assert_eq!(calls.len(), 3);
     for (i, called) in calls.iter().enumerate() {
@@ -294,7 +339,7 @@ fn a_three_call_chain_settles_every_call_in_one_transaction() {
         assert_eq!(called.call_number, 0);
         assert_eq!(called.position, i as u64);
         assert_eq!(called.price, PRICES[i]);
-        assert_eq!(called.fee_burned, fee(PRICES[i]));
+        assert_eq!(called.deadline_ms, called.timestamp_ms + WINDOW_MS);
         assert_eq!(Address::new(called.caller.into_inner()), caller);
         if i == 0 {
             assert_eq!(called.input, b"a long article");
@@ -314,14 +359,22 @@ fn a_three_call_chain_settles_every_call_in_one_transaction() {
         (w.services[2].0, 0, 2)
     );
 
-    // Each provider answers its call once; the answer is readable.
+    // Each provider answers its call once: the escrow goes to the model, less the fee.
     for i in 0..3 {
         let provider = w.providers[i];
         let answered = w.respond(provider, i, 0, &HASH).unwrap();
         let responded: ServiceResponded = answered.event("ServiceResponded");
         assert_eq!(responded.call_number, 0);
         assert_eq!(responded.output_hash, HASH);
+        assert_eq!(addr(&responded.model_id), w.model);
+        assert_eq!(responded.fee_burned, fee(PRICES[i]));
+        assert_eq!(responded.revenue, PRICES[i] - fee(PRICES[i]));
+        assert_eq!(w.service(i).escrow.value, 0);
     }
+    let fees: u64 = PRICES.iter().map(|&p| fee(p)).sum();
+    assert_eq!(w.burned() - burned, fees);
+    let paid: u64 = PRICES.iter().map(|&p| p - fee(p)).sum();
+    assert_eq!(w.model().revenue.value, paid);
     let service = w.services[2].0;
     let hash = w.chain.call(
         caller,
@@ -331,26 +384,116 @@ fn a_three_call_chain_settles_every_call_in_one_transaction() {
     );
     assert_eq!(hash.unwrap().ret::<Vec<u8>>(0, 0), HASH);
 
-    // The owner takes each service's revenue, exactly; nothing is left to take twice.
-    let seller = w.seller;
+    // The model's owner takes it as any model revenue.
+    let (seller, model, model_cap) = (w.seller, w.model, w.model_cap);
     let before = w.chain.wal_balance(seller);
-    for i in 0..3 {
-        let cap = w.services[i].1;
-        let taken = w
-            .cap_call(seller, "withdraw_revenue", i, cap, None)
-            .unwrap();
-        let withdrawn: ServiceRevenueWithdrawn = taken.event("ServiceRevenueWithdrawn");
-        assert_eq!(withdrawn.amount, PRICES[i] - fee(PRICES[i]));
-    }
-    assert_eq!(
-        w.chain.wal_balance(seller) - before,
-        PRICES.iter().map(|&p| p - fee(p)).sum::<u64>()
-    );
-    let cap = w.services[0].1;
-    assert_abort(
-        w.cap_call(seller, "withdraw_revenue", 0, cap, None),
-        "ENoRevenue",
-    );
+    w.chain
+        .call_keep(
+            seller,
+            "model",
+            "withdraw_revenue",
+            vec![Arg::obj(model), Arg::ObjRead(model_cap)],
+        )
+        .unwrap();
+    assert_eq!(w.chain.wal_balance(seller) - before, paid);
+}
+
+/// The model was trained on a sealed dataset with a 20 % share: an answered call sets 20 % of
+/// its revenue aside for it, and the dataset's one contributor claims exactly that.
+#[test]
+fn an_answered_call_pays_the_datasets_the_model_was_trained_on() {
+    let mut w = setup();
+    let curator = w.chain.new_account();
+    let contributor = w.chain.new_account();
+    let created = w
+        .chain
+        .call_keep(
+            curator,
+            "dataset",
+            "create_dataset",
+            vec![Arg::pure(&"text"), Arg::pure(&"")],
+        )
+        .unwrap();
+    let created: DatasetCreated = created.event("DatasetCreated");
+    let (dataset, dataset_cap) = (addr(&created.dataset_id), addr(&created.cap_id));
+    let blob = plant_blob(&mut w.chain, contributor, 0xda7a, true, 2, 0);
+    let added: ContributionAdded = w
+        .chain
+        .call_keep(
+            contributor,
+            "dataset",
+            "contribute",
+            vec![Arg::obj(dataset), Arg::ObjRead(blob)],
+        )
+        .unwrap()
+        .event("ContributionAdded");
+    let contribution = addr(&added.contribution_id);
+    w.chain
+        .call(
+            curator,
+            "dataset",
+            "set_weight",
+            vec![
+                Arg::obj(dataset),
+                Arg::ObjRead(dataset_cap),
+                Arg::pure(&added.contribution_id),
+                Arg::pure(&1u64),
+            ],
+        )
+        .unwrap();
+    w.chain
+        .call(
+            curator,
+            "dataset",
+            "seal",
+            vec![Arg::obj(dataset), Arg::ObjRead(dataset_cap)],
+        )
+        .unwrap();
+    let (seller, model, model_cap) = (w.seller, w.model, w.model_cap);
+    w.chain
+        .call(
+            seller,
+            "dataset",
+            "train_on",
+            vec![
+                Arg::ObjRead(dataset),
+                Arg::obj(model),
+                Arg::ObjRead(model_cap),
+                Arg::pure(&1u64),
+                Arg::pure(&2_000u64),
+            ],
+        )
+        .unwrap();
+
+    let coin = w.chain.give_wal(w.caller, 20 * WAL);
+    w.call_one(1, coin, PRICES[1], b"x").unwrap();
+    let provider = w.providers[1];
+    w.respond(provider, 1, 0, &HASH).unwrap();
+    let revenue = PRICES[1] - fee(PRICES[1]);
+    let share = revenue * 2_000 / 10_000;
+    assert_eq!(w.model().revenue.value, revenue - share);
+    let stranger = w.stranger;
+    let moved = w
+        .chain
+        .call(
+            stranger,
+            "dataset",
+            "distribute",
+            vec![Arg::obj(model), Arg::obj(dataset)],
+        )
+        .unwrap();
+    assert_eq!(moved.ret::<u64>(0, 0), share);
+    let claimed: ContributionClaimed = w
+        .chain
+        .call_keep(
+            contributor,
+            "dataset",
+            "claim",
+            vec![Arg::obj(dataset), Arg::ObjRead(contribution)],
+        )
+        .unwrap()
+        .event("ContributionClaimed");
+    assert_eq!(claimed.amount, share);
 }
 
 #[test]
@@ -364,7 +507,7 @@ fn paying_less_is_refused_and_costs_nothing() {
     );
     assert_eq!(w.chain.wal_balance(w.caller), PRICES[0] - 1);
     assert_eq!(w.burned(), burned);
-    assert_eq!(w.service(0).revenue.value, 0);
+    assert_eq!(w.service(0).escrow.value, 0);
     assert_eq!(w.service(0).calls, 0);
 }
 
@@ -411,7 +554,7 @@ fn a_paused_service_takes_no_calls() {
 }
 
 #[test]
-fn each_call_is_answered_once_by_its_provider() {
+fn each_call_is_answered_once_by_its_provider_into_its_model_before_its_deadline() {
     let mut w = setup();
     let coin = w.chain.give_wal(w.caller, 20 * WAL);
     w.call_one(0, coin, PRICES[0], b"x").unwrap();
@@ -419,6 +562,13 @@ fn each_call_is_answered_once_by_its_provider() {
     // Another service's provider, or anyone else, cannot answer it.
     assert_abort(w.respond(other, 0, 0, &HASH), "ENotProvider");
     assert_abort(w.respond(stranger, 0, 0, &HASH), "ENotProvider");
+    // Attack: the provider credits the payment to a model of its own.
+    let system = w.system;
+    let (own_model, _) = model_with_version(&mut w.chain, provider, system, 0x79);
+    assert_abort(
+        w.respond_for(provider, 0, own_model, 0, &HASH),
+        "EWrongModel",
+    );
     // No answer to a call never made; a hash must be 32 bytes.
     assert_abort(w.respond(provider, 0, 1, &HASH), "ENoSuchCall");
     assert_abort(w.respond(provider, 0, 0, &HASH[..31]), "EBadOutputHash");
@@ -442,10 +592,138 @@ fn each_call_is_answered_once_by_its_provider() {
     w.call_one(0, coin, PRICES[0], b"y").unwrap();
     assert_abort(w.respond(provider, 0, 1, &HASH), "ENotProvider");
     w.respond(other, 0, 1, &HASH).unwrap();
+    // Attack: a late answer, once the caller may take its payment back.
+    w.call_one(0, coin, PRICES[0], b"z").unwrap();
+    w.chain.advance_clock(WINDOW_MS);
+    assert_abort(w.respond(other, 0, 2, &HASH), "EResponseTooLate");
 }
 
 #[test]
-fn strangers_cannot_take_revenue_or_sell_a_model_they_do_not_own() {
+fn an_unanswered_call_is_refunded_to_its_payer_once_after_its_deadline() {
+    let mut w = setup();
+    let coin = w.chain.give_wal(w.caller, 20 * WAL);
+    w.call_one(0, coin, PRICES[0], b"x").unwrap();
+    w.call_one(0, coin, PRICES[0], b"y").unwrap();
+    let (caller, stranger, provider) = (w.caller, w.stranger, w.providers[0]);
+    let burned = w.burned();
+    // Attack: the caller takes the payment back while the provider may still answer.
+    w.chain.advance_clock(WINDOW_MS - 1);
+    assert_abort(w.refund(caller, 0, 0), "EDeadlineNotPassed");
+    // Call 1 is answered in time; its caller cannot take it back.
+    w.respond(provider, 0, 1, &HASH).unwrap();
+    w.chain.advance_clock(1);
+    assert_abort(w.refund(caller, 0, 1), "EAlreadyServed");
+    // Attack: a stranger takes the unanswered call's payment.
+    assert_abort(w.refund(stranger, 0, 0), "ENotPayer");
+    assert_abort(w.refund(caller, 0, 7), "ENoSuchCall");
+    // The payer gets the whole price back, nothing burned.
+    let before = w.chain.wal_balance(caller);
+    assert_eq!(w.refund(caller, 0, 0).unwrap(), PRICES[0]);
+    assert_eq!(w.chain.wal_balance(caller) - before, PRICES[0]);
+    assert_eq!(w.burned() - burned, fee(PRICES[0]));
+    assert_eq!(w.service(0).escrow.value, 0);
+    // Once: neither a second refund nor a late answer.
+    assert_abort(w.refund(caller, 0, 0), "ERefunded");
+    assert_abort(w.respond(provider, 0, 0, &HASH), "ERefunded");
+    assert_eq!(w.model().revenue.value, PRICES[0] - fee(PRICES[0]));
+}
+
+#[test]
+fn response_windows_are_bounded_and_apply_to_later_calls() {
+    let mut w = setup();
+    let (seller, model, model_cap) = (w.seller, w.model, w.model_cap);
+    assert_abort(
+        w.create_with_window(seller, model, model_cap, 1, WAL, 0, 4_999),
+        "EBadResponseWindow",
+    );
+    assert_abort(
+        w.create_with_window(seller, model, model_cap, 1, WAL, 0, 604_800_001),
+        "EBadResponseWindow",
+    );
+    let coin = w.chain.give_wal(w.caller, 20 * WAL);
+    w.call_one(0, coin, PRICES[0], b"x").unwrap();
+    let cap = w.services[0].1;
+    assert_abort(
+        w.cap_call(
+            seller,
+            "set_response_window",
+            0,
+            cap,
+            Some(Arg::pure(&1u64)),
+        ),
+        "EBadResponseWindow",
+    );
+    w.cap_call(
+        seller,
+        "set_response_window",
+        0,
+        cap,
+        Some(Arg::pure(&(2 * WINDOW_MS))),
+    )
+    .unwrap();
+    assert_eq!(w.service(0).response_window_ms, 2 * WINDOW_MS);
+    w.call_one(0, coin, PRICES[0], b"y").unwrap();
+    w.chain.advance_clock(WINDOW_MS);
+    let caller = w.caller;
+    // Call 0 kept its one-minute deadline; call 1 has two minutes.
+    assert_eq!(w.refund(caller, 0, 0).unwrap(), PRICES[0]);
+    assert_abort(w.refund(caller, 0, 1), "EDeadlineNotPassed");
+}
+
+#[test]
+fn the_buyer_of_the_model_takes_its_services_over_and_voids_the_sellers_cap() {
+    let mut w = setup();
+    let (seller, model_cap, old_cap) = (w.seller, w.model_cap, w.services[0].1);
+    let buyer = w.chain.new_account();
+    w.chain
+        .ptb(
+            seller,
+            vec![Cmd::Transfer(vec![Arg::obj(model_cap)], buyer)],
+        )
+        .unwrap();
+    // Attack: a stranger takes over with the ModelCap of its own model.
+    let (stranger, system) = (w.stranger, w.system);
+    let (_, own_cap) = model_with_version(&mut w.chain, stranger, system, 0x78);
+    let service = w.services[0].0;
+    assert_abort(
+        w.chain.call_keep(
+            stranger,
+            "service",
+            "take_over",
+            vec![Arg::obj(service), Arg::ObjRead(own_cap)],
+        ),
+        "EWrongModelCap",
+    );
+    let replaced: ServiceCapReplaced = w
+        .chain
+        .call_keep(
+            buyer,
+            "service",
+            "take_over",
+            vec![Arg::obj(service), Arg::ObjRead(model_cap)],
+        )
+        .unwrap()
+        .event("ServiceCapReplaced");
+    assert_eq!(addr(&replaced.old_cap_id), old_cap);
+    let new_cap = addr(&replaced.new_cap_id);
+    assert_eq!(addr(&w.service(0).cap_id), new_cap);
+    w.cap_call(buyer, "set_paused", 0, new_cap, Some(Arg::pure(&true)))
+        .unwrap();
+    // Attack: the seller resumes (or reprices, or redirects) with its old cap.
+    assert_abort(
+        w.cap_call(seller, "set_paused", 0, old_cap, Some(Arg::pure(&false))),
+        "EWrongCap",
+    );
+    assert_abort(
+        w.cap_call(seller, "set_provider", 0, old_cap, Some(Arg::pure(&seller))),
+        "EWrongCap",
+    );
+    let coin = w.chain.give_wal(w.caller, 20 * WAL);
+    assert_abort(w.call_one(0, coin, PRICES[0], b"x"), "EServicePaused");
+}
+
+#[test]
+fn strangers_cannot_steer_a_service_or_sell_a_model_they_do_not_own() {
     let mut w = setup();
     let coin = w.chain.give_wal(w.caller, 20 * WAL);
     w.call_one(0, coin, PRICES[0], b"x").unwrap();
@@ -456,21 +734,18 @@ fn strangers_cannot_take_revenue_or_sell_a_model_they_do_not_own() {
     let created = w.create(stranger, own_model, own_cap, 1, WAL, 0).unwrap();
     let created: ServiceCreated = created.event("ServiceCreated");
     let stranger_cap = addr(&created.cap_id);
-    assert_abort(
-        w.cap_call(stranger, "withdraw_revenue", 0, stranger_cap, None),
-        "EWrongCap",
-    );
-    assert_abort(
-        w.cap_call(
-            stranger,
-            "set_price",
-            0,
-            stranger_cap,
-            Some(Arg::pure(&1u64)),
-        ),
-        "EWrongCap",
-    );
-    assert_eq!(w.service(0).revenue.value, PRICES[0] - fee(PRICES[0]));
+    for (function, arg) in [
+        ("set_price", Arg::pure(&1u64)),
+        ("set_paused", Arg::pure(&true)),
+        ("set_provider", Arg::pure(&stranger)),
+        ("set_response_window", Arg::pure(&WINDOW_MS)),
+    ] {
+        assert_abort(
+            w.cap_call(stranger, function, 0, stranger_cap, Some(arg)),
+            "EWrongCap",
+        );
+    }
+    assert_eq!(w.service(0).escrow.value, PRICES[0]);
     // Selling calls of the seller's model with the stranger's own ModelCap.
     let model = w.model;
     assert_abort(

@@ -41,8 +41,6 @@ fn assert_moved<T: std::fmt::Debug>(result: Result<T, Failure>, command: u64, ar
 /// A chain with one service (of a model with one version), and a caller with 20 WAL.
 struct World {
     chain: Chain,
-    system: Address,
-    treasury: Address,
     service: Address,
     caller: Address,
     coin: Address,
@@ -99,15 +97,14 @@ fn setup() -> World {
                 Arg::pure(&1u64),
                 Arg::pure(&provider),
                 Arg::pure(&PRICE),
+                Arg::pure(&60_000u64),
             ],
         )
         .unwrap()
         .event("ServiceCreated");
     let coin = chain.give_wal(caller, 20 * WAL);
     World {
-        treasury: chain.genesis.treasury,
         chain,
-        system: started.system,
         service: move_types::address_of(&created.service_id),
         caller,
         coin,
@@ -122,8 +119,6 @@ impl World {
             "call",
             vec![
                 Arg::obj(self.service),
-                Arg::ObjRead(self.system),
-                Arg::obj(self.treasury),
                 Arg::obj(self.coin),
                 Arg::pure(&PRICE),
                 Arg::pure(&b"input".to_vec()),
@@ -132,15 +127,13 @@ impl World {
         )
     }
 
-    /// `service::call_next` taking the receipt `prev` by value (argument 5).
+    /// `service::call_next` taking the receipt `prev` by value (argument 3).
     fn call_next(&self, prev: Arg) -> Cmd {
         Cmd::call(
             "service",
             "call_next",
             vec![
                 Arg::obj(self.service),
-                Arg::ObjRead(self.system),
-                Arg::obj(self.treasury),
                 Arg::obj(self.coin),
                 Arg::pure(&PRICE),
                 prev,
@@ -184,7 +177,7 @@ fn a_call_receipt_is_moved_by_its_first_use() {
         w.call_next(Arg::Result(0)),
         w.call_next(Arg::Result(0)),
     ];
-    assert_moved(w.chain.ptb(caller, twice), 2, 5);
+    assert_moved(w.chain.ptb(caller, twice), 2, 3);
     // Nothing was paid: only gas.
     assert_eq!(w.chain.wal_balance(caller), 20 * WAL);
 

@@ -501,23 +501,27 @@ table! {
         updated_checkpoint: Int Set,
     }
 
-    /// Model services (`floe::service`): terms as last set, calls taken and answered, what the
-    /// calls paid (`paid`, fee included), burned and the owner withdrew. The revenue held is
-    /// `paid - fee_burned - withdrawn`.
+    /// Model services (`floe::service`): terms as last set (the cap changes on a take-over),
+    /// calls taken, answered and refunded, what the calls paid into escrow (`paid`), what the
+    /// answers burned and credited to the model (`revenue`) and what was refunded. The escrow
+    /// held is `paid - fee_burned - revenue - refunded`.
     SERVICES = services: ServiceRow, key 1, merge {
         service_id: Text Keep,
-        cap_id: Text Keep,
+        cap_id: Text Set,
         model_id: Text Keep,
         model_version: Int Keep,
         owner: Text Keep,
         provider: Text Set,
         price_per_call: Num Set,
+        response_window_ms: Int Set,
         paused: Bool Set,
         calls: Int Add,
         responses: Int Add,
+        refunds: Int Add,
         paid: Num Add,
         fee_burned: Num Add,
-        withdrawn: Num Add,
+        revenue: Num Add,
+        refunded: Num Add,
         created_checkpoint: Int Keep,
         updated_checkpoint: Int Set,
     }

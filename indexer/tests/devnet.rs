@@ -2585,3 +2585,120 @@ async fn services_follow_the_chain() {
     drop(indexer);
     devnet.shutdown().await;
 }
+
+/// A model's tuning plan, reserve and tuned version on `/v1/models/{id}`, and the tuning job on
+/// `/v1/compute/jobs/{id}`, against the chain: the owner sets a plan, two license sales fill
+/// the reserve, another account opens the tuning job, the chosen provider submits, anyone
+/// settles, the owner approves the output as version 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_models_tuning_reserve_and_job_follow_the_chain() {
+    let World {
+        dir: _dir,
+        devnet,
+        db: _db,
+        indexer,
+        keys,
+        accounts,
+        mut clients,
+        nodes,
+        ..
+    } = World::start("tuning", 3, 100 * WAL).await;
+    let weights: Vec<u8> = (0..2_000u32).map(|i| (i * 3 + 1) as u8).collect();
+    let stored = clients[0]
+        .store_blob(&nodes, &weights, 2, false)
+        .await
+        .unwrap();
+    let model = clients[0].register_model("tuned", "").await.unwrap();
+    clients[0]
+        .publish_version(
+            model.model,
+            model.cap,
+            stored.blob_object,
+            "onnx-mlp",
+            &[],
+            &[],
+        )
+        .await
+        .unwrap();
+    let key = keys.key(&accounts[2]).unwrap().public_key();
+    let provider = clients[2]
+        .register_provider(key.as_bytes(), "http://127.0.0.1:9402", 20 * WAL)
+        .await
+        .unwrap();
+    // Half of every sale to the reserve; 9 WAL opens a 9 WAL job.
+    let plan = floe_sdk::compute::TuningPlan {
+        bps: 5_000,
+        threshold: 9 * WAL,
+        price: 9 * WAL,
+        input_blob_id: stored.blob_id.0,
+        providers: vec![provider.provider],
+        k: 1,
+        duration_ms: 600_000,
+        auto_publish: false,
+    };
+    clients[0]
+        .set_tuning(model.model.id, model.cap, &plan)
+        .await
+        .unwrap();
+    let offer = clients[0]
+        .create_offer(model.model, model.cap, 10 * WAL, 3_600_000, 4, 0)
+        .await
+        .unwrap();
+    // Each sale credits 9.5 WAL (5 % fee), 4.75 of it to the reserve.
+    clients[1].purchase_license(offer.id, 1).await.unwrap();
+    clients[1].purchase_license(offer.id, 1).await.unwrap();
+    let job = clients[1].open_tuning_job(model.model.id).await.unwrap().id;
+    let output = clients[2]
+        .store_blob(&nodes, b"tuned weights", 2, false)
+        .await
+        .unwrap();
+    clients[2]
+        .submit_result(job, provider.provider, provider.cap, output.blob_object, &[9; 32])
+        .await
+        .unwrap();
+    let settled = clients[1].settle_job(job).await.unwrap();
+    assert!(settled.proposed);
+    assert_eq!(
+        clients[0]
+            .approve_tuned_version(model.model.id, model.cap)
+            .await
+            .unwrap(),
+        2
+    );
+
+    let height = clients[0]
+        .client
+        .service_info()
+        .await
+        .unwrap()
+        .checkpoint_height();
+    wait_for_checkpoint(indexer.addr, height, Duration::from_secs(60)).await;
+    let chain = clients[0].model(model.model.id).await.unwrap();
+    let item = get_json(indexer.addr, &format!("/v1/models/{}", model.model.id)).await["item"]
+        .clone();
+    assert_eq!(item["tuning_bps"], 5_000, "{item}");
+    assert_eq!(item["tuning_threshold"], 9 * WAL, "{item}");
+    assert_eq!(item["tuning_price"], 9 * WAL, "{item}");
+    assert_eq!(item["tuning_k"], 1, "{item}");
+    assert_eq!(item["tuning_auto_publish"], false, "{item}");
+    assert_eq!(
+        item["tuning_providers"],
+        json!([provider.provider.to_string()]),
+        "{item}"
+    );
+    assert_eq!(item["tuning_reserve"], chain.tuning_reserve.value, "{item}");
+    assert_eq!(chain.tuning_reserve.value, 9_500_000_000 - 9 * WAL);
+    assert_eq!(item["tuning_total"], chain.tuning_total, "{item}");
+    assert_eq!(item["tuning_job_id"], job.to_string(), "{item}");
+    assert_eq!(item["tuning_job_open"], false, "{item}");
+    assert_eq!(item["tuning_proposal_pending"], false, "{item}");
+    assert_eq!(item["tuned_versions"], 1, "{item}");
+    assert_eq!(item["latest_version"], 2, "{item}");
+    let tuning_job =
+        get_json(indexer.addr, &format!("/v1/compute/jobs/{job}")).await["item"].clone();
+    assert_eq!(tuning_job["tuning"], true, "{tuning_job}");
+    assert_eq!(tuning_job["status"], "settled", "{tuning_job}");
+    assert_eq!(tuning_job["owner"], accounts[1].to_string(), "{tuning_job}");
+    drop(indexer);
+    devnet.shutdown().await;
+}

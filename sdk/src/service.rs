@@ -1,6 +1,8 @@
 //! Paid, composable model calls (`floe::service`): create a service, build a chain of calls
-//! (summarize → classify → render) paid and settled in one transaction, answer a call as its
-//! provider, take the revenue, read a service.
+//! (summarize → classify → render) paid into escrow in one transaction, answer a call as its
+//! provider (which settles it: the fee burned, the rest to the model and its datasets), take
+//! an unanswered call's payment back after its deadline, take a service over as the model's
+//! owner, read a service.
 //!
 //! A chain is a [`ServiceChain`]: the services in order, each with the most the caller pays
 //! for it. [`Floe::call_chain`] splits exactly the sum of those maxima off the sender's WAL
@@ -18,7 +20,7 @@ use crate::calls::{self, SharedObject};
 use crate::flows::{Floe, FlowError, event, shared_created};
 use crate::move_types::{
     self, events,
-    service::{ModelService, Response},
+    service::{ModelService, Pending, Response},
 };
 
 /// A service created by [`Floe::create_service`].
@@ -60,7 +62,9 @@ impl ServiceChain {
 
 impl Floe {
     /// Creates a service selling calls of `version` of `model` (whose `ModelCap`, `model_cap`,
-    /// the sender owns) at `price_per_call` WAL base units, served by `provider`.
+    /// the sender owns) at `price_per_call` WAL base units, served by `provider`, who answers
+    /// each call within `response_window_ms` or the caller may take its payment back.
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_service(
         &mut self,
         model: Address,
@@ -68,6 +72,7 @@ impl Floe {
         version: u64,
         provider: Address,
         price_per_call: u64,
+        response_window_ms: u64,
     ) -> Result<CreatedService, FlowError> {
         let model = SharedObject::resolve(&mut self.client, model).await?;
         let model_cap = self.owned_input(model_cap).await?;
@@ -81,6 +86,7 @@ impl Floe {
             version,
             provider,
             price_per_call,
+            response_window_ms,
         );
         self.keep(&mut builder, vec![cap]);
         let executed = self.execute(builder).await?;
@@ -161,14 +167,17 @@ impl Floe {
     }
 
     /// Answers call `number` of `service` as its provider: the output's blob ID and
-    /// Blake2b-256 hash.
+    /// Blake2b-256 hash. Settles the call: its payment leaves the escrow, the fee is burned and
+    /// the rest is credited to the service's model. Returns the `ServiceResponded` event.
     pub async fn respond_call(
         &mut self,
         service: Address,
         number: u64,
         output_blob_id: [u8; 32],
         output_hash: &[u8; 32],
-    ) -> Result<(), FlowError> {
+    ) -> Result<events::ServiceResponded, FlowError> {
+        let model = move_types::address_of(&self.model_service(service).await?.model_id);
+        let model = SharedObject::resolve(&mut self.client, model).await?;
         let service = SharedObject::resolve(&mut self.client, service).await?;
         let mut builder = TransactionBuilder::new();
         let service = builder.object(service.input(true));
@@ -176,32 +185,64 @@ impl Floe {
             &mut builder,
             &self.objects,
             service,
+            model,
             number,
             output_blob_id,
             output_hash,
         );
         let executed = self.execute(builder).await?;
-        let _: events::ServiceResponded = event(&executed, "ServiceResponded")?;
-        Ok(())
+        event(&executed, "ServiceResponded")
     }
 
-    /// Takes `service`'s revenue with its `cap`; returns the amount (WAL base units).
-    pub async fn withdraw_service_revenue(
+    /// Takes back the payment of call `number` of `service`, made by the sender and not
+    /// answered by its deadline; returns the amount (WAL base units).
+    pub async fn refund_call(&mut self, service: Address, number: u64) -> Result<u64, FlowError> {
+        let service = SharedObject::resolve(&mut self.client, service).await?;
+        let mut builder = TransactionBuilder::new();
+        let service = builder.object(service.input(true));
+        let coin = calls::service::refund(&mut builder, &self.objects, service, number);
+        self.keep(&mut builder, vec![coin]);
+        let executed = self.execute(builder).await?;
+        let refunded: events::ServiceCallRefunded = event(&executed, "ServiceCallRefunded")?;
+        Ok(refunded.amount)
+    }
+
+    /// Takes `service` over with the `ModelCap` (`model_cap`, the sender's) of its model: a new
+    /// `ServiceCap` for the sender, the previous one void. Returns the new cap's ID.
+    pub async fn take_over_service(
+        &mut self,
+        service: Address,
+        model_cap: Address,
+    ) -> Result<Address, FlowError> {
+        let service = SharedObject::resolve(&mut self.client, service).await?;
+        let model_cap = self.owned_input(model_cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let service = builder.object(service.input(true));
+        let model_cap = builder.object(model_cap);
+        let cap = calls::service::take_over(&mut builder, &self.objects, service, model_cap);
+        self.keep(&mut builder, vec![cap]);
+        let executed = self.execute(builder).await?;
+        let replaced: events::ServiceCapReplaced = event(&executed, "ServiceCapReplaced")?;
+        Ok(move_types::address_of(&replaced.new_cap_id))
+    }
+
+    /// Pauses (`true`) or resumes `service` with its current `ServiceCap` (`cap`, the
+    /// sender's).
+    pub async fn set_service_paused(
         &mut self,
         service: Address,
         cap: Address,
-    ) -> Result<u64, FlowError> {
+        paused: bool,
+    ) -> Result<(), FlowError> {
         let service = SharedObject::resolve(&mut self.client, service).await?;
         let cap = self.owned_input(cap).await?;
         let mut builder = TransactionBuilder::new();
         let service = builder.object(service.input(true));
         let cap = builder.object(cap);
-        let coin = calls::service::withdraw_revenue(&mut builder, &self.objects, service, cap);
-        self.keep(&mut builder, vec![coin]);
+        calls::service::set_paused(&mut builder, &self.objects, service, cap, paused);
         let executed = self.execute(builder).await?;
-        let withdrawn: events::ServiceRevenueWithdrawn =
-            event(&executed, "ServiceRevenueWithdrawn")?;
-        Ok(withdrawn.amount)
+        let _: events::ServiceUpdated = event(&executed, "ServiceUpdated")?;
+        Ok(())
     }
 
     /// A service's contents.
@@ -228,6 +269,35 @@ impl Floe {
         let field = table.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U64, &key);
         match self
             .read_object::<Field>(field, "dynamic_field::Field<u64, Response>")
+            .await
+        {
+            Ok(field) => Ok(Some(field.value)),
+            Err(FlowError::Client(
+                crate::ClientError::ObjectNotFound(_) | crate::ClientError::NotFound(_),
+            )) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Call `number` of `service` while its payment is in escrow (made, neither answered nor
+    /// refunded): who paid how much, and its deadline; `None` otherwise.
+    pub async fn service_pending(
+        &mut self,
+        service: Address,
+        number: u64,
+    ) -> Result<Option<Pending>, FlowError> {
+        #[derive(serde::Deserialize)]
+        struct Field {
+            _id: move_types::UID,
+            _name: u64,
+            value: Pending,
+        }
+        let state = self.model_service(service).await?;
+        let table = move_types::address_of(&state.pending.id.id);
+        let key = bcs::to_bytes(&number).expect("a u64 always serializes");
+        let field = table.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U64, &key);
+        match self
+            .read_object::<Field>(field, "dynamic_field::Field<u64, Pending>")
             .await
         {
             Ok(field) => Ok(Some(field.value)),

@@ -1,28 +1,31 @@
 //! `floe::service`: paid, composable model calls.
 //!
 //! Mirrors `move/floe/sources/service.move` function by function: services created with the
-//! model's cap, calls that take exactly the price from the caller's coin (fee burned as source
-//! license fee, the rest kept in the service), `Call` receipts passed from one call to the next
-//! within a transaction (pure values: only `drop` in Move), answers recorded once per call in
-//! the service's `responses` table, and the owner's withdrawal.
+//! model's cap, calls that take exactly the price from the caller's coin into the service's
+//! escrow (one `pending` entry per call: payer, amount, deadline), `Call` receipts passed from
+//! one call to the next within a transaction (pure values: only `drop` in Move), answers
+//! recorded once per call in the service's `responses` table that settle the call (fee burned
+//! as source license fee, the rest credited through `model::add_revenue`), refunds to the payer
+//! after the deadline, and the model owner's take-over.
 
 use floe_sdk::move_types::events::{
-    ServiceCalled, ServiceCreated, ServiceResponded, ServiceRevenueWithdrawn, ServiceUpdated,
+    ServiceCallRefunded, ServiceCalled, ServiceCapReplaced, ServiceCreated, ServiceResponded,
+    ServiceUpdated,
 };
 use floe_sdk::move_types::model::{Model, ModelCap};
-use floe_sdk::move_types::service::{Call, ModelService, Response, ServiceCap};
+use floe_sdk::move_types::service::{Call, ModelService, Pending, Response, ServiceCap};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, Balance, ID, U256};
 use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
 
 use super::args::{Clock, Obj, Returned, WalCoin};
-use super::model::{abort_at, arithmetic_error, move_address, versions_types};
+use super::model::{self, abort_at, arithmetic_error, move_address, versions_types};
 use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE};
 use super::{
     TableTypes, coin_value, emit, new_wal_coin, table_add, table_contains, table_get, table_new,
-    tag, take_from_coin, type_tag,
+    table_remove, tag, take_from_coin, type_tag,
 };
 use crate::runtime::CallContext;
 
@@ -41,6 +44,10 @@ pub const BPS: u64 = 10_000;
 pub const MAX_INPUT_LENGTH: usize = 4096;
 /// Most calls one chain links.
 pub const MAX_CHAIN_LENGTH: u64 = 16;
+/// Shortest response window, ms.
+pub const MIN_RESPONSE_WINDOW_MS: u64 = 5_000;
+/// Longest response window, ms (7 days).
+pub const MAX_RESPONSE_WINDOW_MS: u64 = 604_800_000;
 
 // === Types ===
 
@@ -62,13 +69,45 @@ pub fn responses_types() -> TableTypes {
     }
 }
 
-fn assert_cap(
-    ctx: &CallContext<'_>,
-    service: &Obj<ModelService>,
-    cap: &ServiceCap,
+/// The key and value types of `ModelService.pending`.
+pub fn pending_types() -> TableTypes {
+    TableTypes {
+        key: TypeTag::U64,
+        value: type_tag(MODULE, "Pending"),
+    }
+}
+
+/// `assert_cap`: the cap is the service's current one (`cap_id`), else `EWrongCap`.
+fn assert_cap(service: &Obj<ModelService>, cap: &Obj<ServiceCap>) -> Result<(), ExecutionError> {
+    if move_types::address_of(&service.cap_id) != cap.id {
+        return Err(abort_at(MODULE, "assert_cap", E_WRONG_CAP));
+    }
+    Ok(())
+}
+
+/// `assert_window`: 5 s to 7 days, else `EBadResponseWindow`.
+fn assert_window(response_window_ms: u64) -> Result<(), ExecutionError> {
+    if !(MIN_RESPONSE_WINDOW_MS..=MAX_RESPONSE_WINDOW_MS).contains(&response_window_ms) {
+        return Err(abort_at(MODULE, "assert_window", E_BAD_RESPONSE_WINDOW));
+    }
+    Ok(())
+}
+
+/// `assert_pending`: call `number` is in escrow, else `ENoSuchCall` (never made),
+/// `EAlreadyServed` (answered) or `ERefunded`.
+fn assert_pending(
+    ctx: &mut CallContext<'_>,
+    service: &ModelService,
+    number: u64,
 ) -> Result<(), ExecutionError> {
-    if move_types::address_of(&cap.service_id) != service.id {
-        return Err(ctx.abort(E_WRONG_CAP));
+    if number >= service.calls {
+        return Err(abort_at(MODULE, "assert_pending", E_NO_SUCH_CALL));
+    }
+    if table_contains(ctx, &service.responses, &responses_types(), &number)? {
+        return Err(abort_at(MODULE, "assert_pending", E_ALREADY_SERVED));
+    }
+    if !table_contains(ctx, &service.pending, &pending_types(), &number)? {
+        return Err(abort_at(MODULE, "assert_pending", E_REFUNDED));
     }
     Ok(())
 }
@@ -85,6 +124,7 @@ fn emit_updated(
             price_per_call: service.price_per_call,
             paused: service.paused,
             provider: service.provider,
+            response_window_ms: service.response_window_ms,
         },
     )
 }
@@ -92,7 +132,8 @@ fn emit_updated(
 // === Services ===
 
 /// `create_service(model: &Model, model_cap: &ModelCap, model_version: u64, provider:
-/// address, price_per_call: u64, ctx): ServiceCap`
+/// address, price_per_call: u64, response_window_ms: u64, ctx): ServiceCap`
+#[allow(clippy::too_many_arguments)]
 fn create_service(
     ctx: &mut CallContext<'_>,
     model: Obj<Model>,
@@ -100,6 +141,7 @@ fn create_service(
     model_version: u64,
     provider: Address,
     price_per_call: u64,
+    response_window_ms: u64,
 ) -> Result<Returned<ServiceCap>, ExecutionError> {
     version::assert_current(model.version)?;
     if move_types::address_of(&model_cap.model_id) != model.id {
@@ -111,10 +153,13 @@ fn create_service(
     if price_per_call == 0 {
         return Err(ctx.abort(E_ZERO_PRICE));
     }
+    assert_window(response_window_ms)?;
     let service_id = ctx.fresh_id();
     let cap_id = ctx.fresh_id();
     let cap = ServiceCap::new(move_types::uid(cap_id), move_types::id(service_id));
     let provider = move_address(provider);
+    let pending = table_new(ctx);
+    let responses = table_new(ctx);
     let service = ModelService::new(
         move_types::uid(service_id),
         version::VERSION,
@@ -123,10 +168,12 @@ fn create_service(
         model_version,
         provider,
         price_per_call,
+        response_window_ms,
         false,
         Balance::new(0),
+        pending,
         0,
-        table_new(ctx),
+        responses,
     );
     emit(
         ctx,
@@ -139,6 +186,7 @@ fn create_service(
             owner: move_address(ctx.sender()),
             provider,
             price_per_call,
+            response_window_ms,
         },
     )?;
     ctx.create_object(service_tag(), false, &service)?;
@@ -155,11 +203,26 @@ fn set_price(
     price_per_call: u64,
 ) -> Result<(), ExecutionError> {
     version::assert_current(service.version)?;
-    assert_cap(ctx, &service, &cap)?;
+    assert_cap(&service, &cap)?;
     if price_per_call == 0 {
         return Err(ctx.abort(E_ZERO_PRICE));
     }
     service.price_per_call = price_per_call;
+    emit_updated(ctx, &service)?;
+    service.save(ctx)
+}
+
+/// `set_response_window(service: &mut ModelService, cap: &ServiceCap, response_window_ms: u64)`
+fn set_response_window(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    cap: Obj<ServiceCap>,
+    response_window_ms: u64,
+) -> Result<(), ExecutionError> {
+    version::assert_current(service.version)?;
+    assert_cap(&service, &cap)?;
+    assert_window(response_window_ms)?;
+    service.response_window_ms = response_window_ms;
     emit_updated(ctx, &service)?;
     service.save(ctx)
 }
@@ -172,7 +235,7 @@ fn set_paused(
     paused: bool,
 ) -> Result<(), ExecutionError> {
     version::assert_current(service.version)?;
-    assert_cap(ctx, &service, &cap)?;
+    assert_cap(&service, &cap)?;
     service.paused = paused;
     emit_updated(ctx, &service)?;
     service.save(ctx)
@@ -186,120 +249,118 @@ fn set_provider(
     provider: Address,
 ) -> Result<(), ExecutionError> {
     version::assert_current(service.version)?;
-    assert_cap(ctx, &service, &cap)?;
+    assert_cap(&service, &cap)?;
     service.provider = move_address(provider);
     emit_updated(ctx, &service)?;
     service.save(ctx)
 }
 
-/// `withdraw_revenue(service: &mut ModelService, cap: &ServiceCap, ctx): Coin<WAL>`
-fn withdraw_revenue(
+/// `take_over(service: &mut ModelService, model_cap: &ModelCap, ctx): ServiceCap`
+fn take_over(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
-    cap: Obj<ServiceCap>,
-) -> Result<WalCoin, ExecutionError> {
+    model_cap: Obj<ModelCap>,
+) -> Result<Returned<ServiceCap>, ExecutionError> {
     version::assert_current(service.version)?;
-    assert_cap(ctx, &service, &cap)?;
-    let amount = service.revenue.value;
-    if amount == 0 {
-        return Err(ctx.abort(E_NO_REVENUE));
+    if model_cap.model_id != service.model_id {
+        return Err(ctx.abort(E_WRONG_MODEL_CAP));
     }
-    service.revenue.value = 0;
+    let cap_id = ctx.fresh_id();
+    let cap = ServiceCap::new(move_types::uid(cap_id), move_types::id(service.id));
+    let old_cap_id = std::mem::replace(&mut service.cap_id, move_types::id(cap_id));
     emit(
         ctx,
-        "ServiceRevenueWithdrawn",
-        &ServiceRevenueWithdrawn {
+        "ServiceCapReplaced",
+        &ServiceCapReplaced {
             service_id: move_types::id(service.id),
-            amount,
-            recipient: move_address(ctx.sender()),
+            old_cap_id,
+            new_cap_id: move_types::id(cap_id),
+            owner: move_address(ctx.sender()),
         },
     )?;
-    let coin = new_wal_coin(ctx, amount)?;
     service.save(ctx)?;
-    Ok(WalCoin(coin))
+    ctx.create_object(cap_tag(), true, &cap)?;
+    Ok(Returned::new(cap_id))
 }
 
 // === Calls ===
 
-/// `call(service: &mut ModelService, system: &System, treasury: &mut Treasury, payment: &mut
-/// Coin<WAL>, max_price: u64, input: vector<u8>, clock: &Clock, ctx): Call`
-#[allow(clippy::too_many_arguments)]
+/// `call(service: &mut ModelService, payment: &mut Coin<WAL>, max_price: u64, input:
+/// vector<u8>, clock: &Clock, ctx): Call`
 fn call(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
-    system: Obj<System>,
-    treasury: Obj<Treasury>,
     payment: WalCoin,
     max_price: u64,
     input: Vec<u8>,
     _clock: Clock,
 ) -> Result<Call, ExecutionError> {
     version::assert_current(service.version)?;
-    version::assert_current(system.version)?;
-    version::assert_current(treasury.version)?;
     if input.is_empty() || input.len() > MAX_INPUT_LENGTH {
         return Err(ctx.abort(E_BAD_INPUT));
     }
-    charge(
-        ctx, service, &system, treasury, payment, max_price, None, input,
-    )
+    charge(ctx, service, payment, max_price, None, input)
 }
 
-/// `call_next(service: &mut ModelService, system: &System, treasury: &mut Treasury, payment:
-/// &mut Coin<WAL>, max_price: u64, prev: Call, clock: &Clock, ctx): Call`
-#[allow(clippy::too_many_arguments)]
+/// `call_next(service: &mut ModelService, payment: &mut Coin<WAL>, max_price: u64, prev:
+/// Call, clock: &Clock, ctx): Call`
 fn call_next(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
-    system: Obj<System>,
-    treasury: Obj<Treasury>,
     payment: WalCoin,
     max_price: u64,
     prev: Call,
     _clock: Clock,
 ) -> Result<Call, ExecutionError> {
     version::assert_current(service.version)?;
-    version::assert_current(system.version)?;
-    version::assert_current(treasury.version)?;
     if prev.position.saturating_add(1) >= MAX_CHAIN_LENGTH {
         return Err(ctx.abort(E_CHAIN_TOO_LONG));
     }
-    charge(
-        ctx,
-        service,
-        &system,
-        treasury,
-        payment,
-        max_price,
-        Some(prev),
-        Vec::new(),
-    )
+    charge(ctx, service, payment, max_price, Some(prev), Vec::new())
 }
 
-/// `respond(service: &mut ModelService, number: u64, output_blob_id: u256, output_hash:
-/// vector<u8>, clock: &Clock, ctx)`
+/// `respond(service: &mut ModelService, model: &mut Model, system: &System, treasury: &mut
+/// Treasury, number: u64, output_blob_id: u256, output_hash: vector<u8>, clock: &Clock, ctx)`
+#[allow(clippy::too_many_arguments)]
 fn respond(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
+    mut model: Obj<Model>,
+    system: Obj<System>,
+    mut treasury: Obj<Treasury>,
     number: u64,
     output_blob_id: U256,
     output_hash: Vec<u8>,
     _clock: Clock,
 ) -> Result<(), ExecutionError> {
     version::assert_current(service.version)?;
+    version::assert_current(model.version)?;
+    version::assert_current(system.version)?;
+    version::assert_current(treasury.version)?;
     if move_address(ctx.sender()) != service.provider {
         return Err(ctx.abort(E_NOT_PROVIDER));
     }
-    if number >= service.calls {
-        return Err(ctx.abort(E_NO_SUCH_CALL));
+    if model.id != move_types::address_of(&service.model_id) {
+        return Err(ctx.abort(E_WRONG_MODEL));
     }
-    if table_contains(ctx, &service.responses, &responses_types(), &number)? {
-        return Err(ctx.abort(E_ALREADY_SERVED));
+    assert_pending(ctx, &service, number)?;
+    let now = ctx.timestamp_ms();
+    let pending: Pending = table_remove(ctx, &mut service.pending, &pending_types(), &number)?;
+    if now >= pending.deadline_ms {
+        return Err(ctx.abort(E_RESPONSE_TOO_LATE));
     }
     if output_hash.len() != 32 {
         return Err(ctx.abort(E_BAD_OUTPUT_HASH));
     }
-    let now = ctx.timestamp_ms();
+
+    // `balance::split` of the escrow: it holds every pending amount.
+    service.escrow.value -= pending.amount;
+    let bps = system.license_fee_bps.min(BPS);
+    let fee = u64::try_from(u128::from(pending.amount) * u128::from(bps) / u128::from(BPS))
+        .expect("bps <= BPS, so the fee is at most the price");
+    let fee_burned = wal::burn_balance(ctx, &mut treasury, fee, SOURCE_LICENSE_FEE)?;
+    let revenue = pending.amount - fee;
+    model::add_revenue(ctx, &mut model, revenue)?;
     let response = Response::new(output_blob_id, output_hash.clone(), now);
     table_add(
         ctx,
@@ -317,10 +378,49 @@ fn respond(
             provider: service.provider,
             output_blob_id,
             output_hash,
+            model_id: service.model_id.clone(),
+            revenue,
+            fee_burned,
             timestamp_ms: now,
         },
     )?;
-    service.save(ctx)
+    service.save(ctx)?;
+    model.save(ctx)?;
+    treasury.save(ctx)
+}
+
+/// `refund(service: &mut ModelService, number: u64, clock: &Clock, ctx): Coin<WAL>`
+fn refund(
+    ctx: &mut CallContext<'_>,
+    mut service: Obj<ModelService>,
+    number: u64,
+    _clock: Clock,
+) -> Result<WalCoin, ExecutionError> {
+    version::assert_current(service.version)?;
+    assert_pending(ctx, &service, number)?;
+    let pending: Pending = table_remove(ctx, &mut service.pending, &pending_types(), &number)?;
+    if move_address(ctx.sender()) != pending.payer {
+        return Err(ctx.abort(E_NOT_PAYER));
+    }
+    let now = ctx.timestamp_ms();
+    if now < pending.deadline_ms {
+        return Err(ctx.abort(E_DEADLINE_NOT_PASSED));
+    }
+    service.escrow.value -= pending.amount;
+    emit(
+        ctx,
+        "ServiceCallRefunded",
+        &ServiceCallRefunded {
+            service_id: move_types::id(service.id),
+            call_number: number,
+            payer: pending.payer,
+            amount: pending.amount,
+            timestamp_ms: now,
+        },
+    )?;
+    let coin = new_wal_coin(ctx, pending.amount)?;
+    service.save(ctx)?;
+    Ok(WalCoin(coin))
 }
 
 // === Reads ===
@@ -373,12 +473,37 @@ fn service_calls(
     Ok(service.calls)
 }
 
-/// `service_revenue(service: &ModelService): u64`
-fn service_revenue(
+/// `service_response_window_ms(service: &ModelService): u64`
+fn service_response_window_ms(
     _ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
 ) -> Result<u64, ExecutionError> {
-    Ok(service.revenue.value)
+    Ok(service.response_window_ms)
+}
+
+/// `service_escrow(service: &ModelService): u64`
+fn service_escrow(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<u64, ExecutionError> {
+    Ok(service.escrow.value)
+}
+
+/// `service_cap_id(service: &ModelService): ID`
+fn service_cap_id(
+    _ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+) -> Result<ID, ExecutionError> {
+    Ok(service.cap_id.clone())
+}
+
+/// `is_pending(service: &ModelService, number: u64): bool`
+fn is_pending(
+    ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+    number: u64,
+) -> Result<bool, ExecutionError> {
+    table_contains(ctx, &service.pending, &pending_types(), &number)
 }
 
 /// `is_served(service: &ModelService, number: u64): bool`
@@ -442,14 +567,11 @@ fn call_position(_ctx: &mut CallContext<'_>, call: Call) -> Result<u64, Executio
 
 // === Internal ===
 
-/// `charge`: takes exactly the price from `payment`, burns the fee, keeps the rest, numbers
-/// the call and announces it.
-#[allow(clippy::too_many_arguments)]
+/// `charge`: takes exactly the price from `payment` into the escrow, numbers the call, records
+/// its payer and deadline, and announces it.
 fn charge(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
-    system: &System,
-    mut treasury: Obj<Treasury>,
     payment: WalCoin,
     max_price: u64,
     prev: Option<Call>,
@@ -466,20 +588,29 @@ fn charge(
         return Err(abort_at(MODULE, "charge", E_INSUFFICIENT_PAYMENT));
     }
     let paid = take_from_coin(ctx, payment.0, price)?;
-    let bps = system.license_fee_bps.min(BPS);
-    let fee = u64::try_from(u128::from(paid) * u128::from(bps) / u128::from(BPS))
-        .expect("bps <= BPS, so the fee is at most the price");
-    let fee_burned = wal::burn_balance(ctx, &mut treasury, fee, SOURCE_LICENSE_FEE)?;
-    service.revenue.value = service
-        .revenue
+    service.escrow.value = service
+        .escrow
         .value
-        .checked_add(paid - fee)
+        .checked_add(paid)
         .ok_or_else(|| arithmetic_error("balance"))?;
+    let now = ctx.timestamp_ms();
+    let deadline_ms = now
+        .checked_add(service.response_window_ms)
+        .ok_or_else(|| arithmetic_error(MODULE))?;
 
     let number = service.calls;
     service.calls = number
         .checked_add(1)
         .ok_or_else(|| arithmetic_error(MODULE))?;
+    let payer = move_address(ctx.sender());
+    let pending = Pending::new(payer, price, deadline_ms);
+    table_add(
+        ctx,
+        &mut service.pending,
+        &pending_types(),
+        &number,
+        &pending,
+    )?;
     let (position, prev_service_id, prev_call_number) = match prev {
         Some(p) => (p.position + 1, Some(p.service_id), Some(p.number)),
         None => (0, None, None),
@@ -491,18 +622,17 @@ fn charge(
         &ServiceCalled {
             service_id: service_id.clone(),
             call_number: number,
-            caller: move_address(ctx.sender()),
+            caller: payer,
             position,
             prev_service_id,
             prev_call_number,
             input,
             price,
-            fee_burned,
-            timestamp_ms: ctx.timestamp_ms(),
+            deadline_ms,
+            timestamp_ms: now,
         },
     )?;
     service.save(ctx)?;
-    treasury.save(ctx)?;
     Ok(Call::new(service_id, number, position))
 }
 

@@ -520,10 +520,11 @@ resource! {
         updated_checkpoint: Option<i64>,
     }
 
-    /// A model service (`floe::service`): calls of a model version sold at a price per call.
+    /// A model service (`floe::service`): calls of a model version sold at a price per call,
+    /// paid into escrow, settled to the model by the answer or refunded after the deadline.
     Service from "services" {
         service_id: String,
-        /// Its `ServiceCap`.
+        /// Its current `ServiceCap` (a new one after the model's owner takes it over).
         cap_id: Option<String>,
         model_id: Option<String>,
         model_version: Option<i64>,
@@ -533,19 +534,25 @@ resource! {
         provider: Option<String>,
         /// WAL each call pays.
         price_per_call: Option<Amount>,
+        /// How long the provider has to answer a call, ms.
+        response_window_ms: Option<i64>,
         paused: Option<bool>,
         /// Calls taken.
         calls: Option<i64>,
-        /// Calls answered.
+        /// Calls answered (and so settled).
         responses: Option<i64>,
-        /// What the calls paid, fees included.
+        /// Calls refunded to their payer after their deadline.
+        refunds: Option<i64>,
+        /// What the calls paid into escrow, fees included.
         paid: Option<Amount>,
-        /// Protocol fees burned from them.
+        /// Protocol fees burned from the answered calls.
         fee_burned: Option<Amount>,
-        /// Revenue the owner withdrew.
-        withdrawn: Option<Amount>,
-        /// Revenue held now: paid − fee_burned − withdrawn.
-        revenue: Option<Amount> = "t.paid - t.fee_burned - t.withdrawn",
+        /// Credited to the model by the answered calls (the datasets' shares included).
+        revenue: Option<Amount>,
+        /// Returned to payers of unanswered calls.
+        refunded: Option<Amount>,
+        /// Held in escrow now: paid − fee_burned − revenue − refunded.
+        escrow: Option<Amount> = "t.paid - t.fee_burned - t.revenue - t.refunded",
         created_checkpoint: Option<i64>,
         updated_checkpoint: Option<i64>,
     }

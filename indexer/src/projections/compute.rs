@@ -3,7 +3,7 @@
 use floe_sdk::move_types::events as ev;
 
 use super::{EventCtx, ProjectionError, address_text, blob_id_text, decode, hex_text, id_text};
-use crate::rows::{Rows, int, json, num, text};
+use crate::rows::{Rows, boolean, int, json, num, text};
 use crate::schema::{ComputeJobRow, ComputeProviderRow};
 
 pub(super) fn apply(
@@ -62,6 +62,8 @@ pub(super) fn apply(
                 price: num(e.price),
                 status: text("open"),
                 results: int(0),
+                // `TuningJobOpened` (same transaction) marks a tuning job.
+                tuning: boolean(false),
                 created_checkpoint: cp,
                 updated_checkpoint: cp,
                 ..ComputeJobRow::default()

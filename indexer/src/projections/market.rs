@@ -1,4 +1,5 @@
-//! Models, their versions, license offers and licenses.
+//! Models, their versions (and their tuning plans, reserves and tuned versions), license
+//! offers and licenses.
 
 use floe_sdk::move_types::events as ev;
 
@@ -7,7 +8,7 @@ use super::{
     EventCtx, ProjectionError, address_text, blob_id_text, decode, hex_text, id_text, move_text,
 };
 use crate::rows::{Rows, boolean, int, json, num, text};
-use crate::schema::{LicenseRow, ModelRow, ModelVersionRow, OfferRow};
+use crate::schema::{ComputeJobRow, LicenseRow, ModelRow, ModelVersionRow, OfferRow};
 
 pub(super) fn apply(
     ctx: &EventCtx,
@@ -32,6 +33,12 @@ pub(super) fn apply(
                 licenses_sold: int(0),
                 registered_checkpoint: cp,
                 updated_checkpoint: cp,
+                tuning_reserve: num(0u64),
+                tuning_total: num(0u64),
+                tuning_job_open: boolean(false),
+                tuning_proposal_pending: boolean(false),
+                tuned_versions: int(0),
+                ..ModelRow::default()
             })?;
         }
         "ModelVersionPublished" => {
@@ -76,6 +83,97 @@ pub(super) fn apply(
             rows.put(ModelRow {
                 model_id: id_text(&e.model_id),
                 revenue_withdrawn: num(e.amount),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+        }
+        "ModelTuningSet" => {
+            let e: ev::ModelTuningSet = decode(contents, err)?;
+            let providers: Vec<serde_json::Value> = e
+                .providers
+                .iter()
+                .filter_map(id_text)
+                .map(serde_json::Value::String)
+                .collect();
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                tuning_bps: int(e.bps),
+                tuning_threshold: num(e.threshold),
+                tuning_price: num(e.price),
+                tuning_providers: json(&serde_json::Value::Array(providers)),
+                tuning_k: int(e.k),
+                tuning_duration_ms: int(e.duration_ms),
+                tuning_auto_publish: boolean(e.auto_publish),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+        }
+        "TuningReserveAccrued" => {
+            let e: ev::TuningReserveAccrued = decode(contents, err)?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                tuning_reserve: num(e.reserve),
+                tuning_total: num(e.amount),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+        }
+        "TuningJobOpened" => {
+            let e: ev::TuningJobOpened = decode(contents, err)?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                tuning_reserve: num(e.reserve),
+                tuning_job_id: id_text(&e.job_id),
+                tuning_job_open: boolean(true),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+            // `ComputeJobCreated` (same transaction, before) created the job's row.
+            rows.put(ComputeJobRow {
+                job_id: id_text(&e.job_id),
+                tuning: boolean(true),
+                updated_checkpoint: cp,
+                ..ComputeJobRow::default()
+            })?;
+        }
+        "TuningJobRefunded" => {
+            let e: ev::TuningJobRefunded = decode(contents, err)?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                tuning_reserve: num(e.reserve),
+                tuning_job_open: boolean(false),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+        }
+        "TunedVersionProposed" => {
+            let e: ev::TunedVersionProposed = decode(contents, err)?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                tuning_job_open: boolean(false),
+                tuning_proposal_blob_id: text(blob_id_text(&e.blob_id)),
+                tuning_proposal_pending: boolean(true),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+        }
+        "TunedVersionPublished" => {
+            // `ModelVersionPublished` (same transaction) records the version itself.
+            let e: ev::TunedVersionPublished = decode(contents, err)?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                tuning_job_open: boolean(false),
+                tuning_proposal_pending: boolean(false),
+                tuned_versions: int(1),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+        }
+        "TunedVersionRejected" => {
+            let e: ev::TunedVersionRejected = decode(contents, err)?;
+            rows.put(ModelRow {
+                model_id: id_text(&e.model_id),
+                tuning_proposal_pending: boolean(false),
                 updated_checkpoint: cp,
                 ..ModelRow::default()
             })?;

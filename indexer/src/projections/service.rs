@@ -1,4 +1,5 @@
-//! Model services (`floe::service`): paid, composable calls.
+//! Model services (`floe::service`): paid, composable calls, their escrow, settlements and
+//! refunds.
 
 use floe_sdk::move_types::events as ev;
 
@@ -25,12 +26,15 @@ pub(super) fn apply(
                 owner: address_text(&e.owner),
                 provider: address_text(&e.provider),
                 price_per_call: num(e.price_per_call),
+                response_window_ms: int(e.response_window_ms),
                 paused: boolean(false),
                 calls: int(0),
                 responses: int(0),
+                refunds: int(0),
                 paid: num(0u64),
                 fee_burned: num(0u64),
-                withdrawn: num(0u64),
+                revenue: num(0u64),
+                refunded: num(0u64),
                 created_checkpoint: cp,
                 updated_checkpoint: cp,
             })?;
@@ -41,7 +45,17 @@ pub(super) fn apply(
                 service_id: id_text(&e.service_id),
                 provider: address_text(&e.provider),
                 price_per_call: num(e.price_per_call),
+                response_window_ms: int(e.response_window_ms),
                 paused: boolean(e.paused),
+                updated_checkpoint: cp,
+                ..ServiceRow::default()
+            })?;
+        }
+        "ServiceCapReplaced" => {
+            let e: ev::ServiceCapReplaced = decode(contents, err)?;
+            rows.put(ServiceRow {
+                service_id: id_text(&e.service_id),
+                cap_id: id_text(&e.new_cap_id),
                 updated_checkpoint: cp,
                 ..ServiceRow::default()
             })?;
@@ -52,7 +66,6 @@ pub(super) fn apply(
                 service_id: id_text(&e.service_id),
                 calls: int(1),
                 paid: num(e.price),
-                fee_burned: num(e.fee_burned),
                 updated_checkpoint: cp,
                 ..ServiceRow::default()
             })?;
@@ -62,15 +75,18 @@ pub(super) fn apply(
             rows.put(ServiceRow {
                 service_id: id_text(&e.service_id),
                 responses: int(1),
+                fee_burned: num(e.fee_burned),
+                revenue: num(e.revenue),
                 updated_checkpoint: cp,
                 ..ServiceRow::default()
             })?;
         }
-        "ServiceRevenueWithdrawn" => {
-            let e: ev::ServiceRevenueWithdrawn = decode(contents, err)?;
+        "ServiceCallRefunded" => {
+            let e: ev::ServiceCallRefunded = decode(contents, err)?;
             rows.put(ServiceRow {
                 service_id: id_text(&e.service_id),
-                withdrawn: num(e.amount),
+                refunds: int(1),
+                refunded: num(e.amount),
                 updated_checkpoint: cp,
                 ..ServiceRow::default()
             })?;

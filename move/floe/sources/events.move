@@ -1834,7 +1834,8 @@ public(package) fun emit_shared_blob_extended(
 // === service ===
 
 /// A model service was created (`service::create_service`): calls of `model_version` of
-/// `model_id` sold at `price_per_call`, served by `provider`.
+/// `model_id` sold at `price_per_call`, served by `provider`, each answered within
+/// `response_window_ms` or refundable.
 public struct ServiceCreated has copy, drop {
     service_id: ID,
     cap_id: ID,
@@ -1843,6 +1844,7 @@ public struct ServiceCreated has copy, drop {
     owner: address,
     provider: address,
     price_per_call: u64,
+    response_window_ms: u64,
 }
 
 public(package) fun emit_service_created(
@@ -1853,6 +1855,7 @@ public(package) fun emit_service_created(
     owner: address,
     provider: address,
     price_per_call: u64,
+    response_window_ms: u64,
 ) {
     event::emit(ServiceCreated {
         service_id,
@@ -1862,16 +1865,18 @@ public(package) fun emit_service_created(
         owner,
         provider,
         price_per_call,
+        response_window_ms,
     });
 }
 
-/// A service's price, pause or provider changed (`service::set_price`, `set_paused`,
-/// `set_provider`): its terms after the change.
+/// A service's price, pause, provider or response window changed (`service::set_price`,
+/// `set_paused`, `set_provider`, `set_response_window`): its terms after the change.
 public struct ServiceUpdated has copy, drop {
     service_id: ID,
     price_per_call: u64,
     paused: bool,
     provider: address,
+    response_window_ms: u64,
 }
 
 public(package) fun emit_service_updated(
@@ -1879,14 +1884,39 @@ public(package) fun emit_service_updated(
     price_per_call: u64,
     paused: bool,
     provider: address,
+    response_window_ms: u64,
 ) {
-    event::emit(ServiceUpdated { service_id, price_per_call, paused, provider });
+    event::emit(ServiceUpdated {
+        service_id,
+        price_per_call,
+        paused,
+        provider,
+        response_window_ms,
+    });
+}
+
+/// The holder of the model's `ModelCap` took a service over (`service::take_over`): `new_cap_id`
+/// is its cap now, `old_cap_id` is void.
+public struct ServiceCapReplaced has copy, drop {
+    service_id: ID,
+    old_cap_id: ID,
+    new_cap_id: ID,
+    owner: address,
+}
+
+public(package) fun emit_service_cap_replaced(
+    service_id: ID,
+    old_cap_id: ID,
+    new_cap_id: ID,
+    owner: address,
+) {
+    event::emit(ServiceCapReplaced { service_id, old_cap_id, new_cap_id, owner });
 }
 
 /// A paid call (`service::call`, `call_next`): call `call_number` of the service, at
 /// `position` in its chain (0 first; later calls run on `prev_service_id`'s call
-/// `prev_call_number`'s output), with the first call's `input`; `price` paid, `fee_burned` of
-/// it burned.
+/// `prev_call_number`'s output), with the first call's `input`; `price` held in escrow until
+/// the call is answered (before `deadline_ms`) or refunded (from `deadline_ms`).
 public struct ServiceCalled has copy, drop {
     service_id: ID,
     call_number: u64,
@@ -1896,7 +1926,7 @@ public struct ServiceCalled has copy, drop {
     prev_call_number: Option<u64>,
     input: vector<u8>,
     price: u64,
-    fee_burned: u64,
+    deadline_ms: u64,
     timestamp_ms: u64,
 }
 
@@ -1909,7 +1939,7 @@ public(package) fun emit_service_called(
     prev_call_number: Option<u64>,
     input: vector<u8>,
     price: u64,
-    fee_burned: u64,
+    deadline_ms: u64,
     timestamp_ms: u64,
 ) {
     event::emit(ServiceCalled {
@@ -1921,18 +1951,22 @@ public(package) fun emit_service_called(
         prev_call_number,
         input,
         price,
-        fee_burned,
+        deadline_ms,
         timestamp_ms,
     });
 }
 
 /// The service's provider answered a call (`service::respond`): the output's blob and hash.
+/// The call's payment was settled: `fee_burned` burned, `revenue` credited to `model_id`.
 public struct ServiceResponded has copy, drop {
     service_id: ID,
     call_number: u64,
     provider: address,
     output_blob_id: u256,
     output_hash: vector<u8>,
+    model_id: ID,
+    revenue: u64,
+    fee_burned: u64,
     timestamp_ms: u64,
 }
 
@@ -1942,6 +1976,9 @@ public(package) fun emit_service_responded(
     provider: address,
     output_blob_id: u256,
     output_hash: vector<u8>,
+    model_id: ID,
+    revenue: u64,
+    fee_burned: u64,
     timestamp_ms: u64,
 ) {
     event::emit(ServiceResponded {
@@ -1950,19 +1987,31 @@ public(package) fun emit_service_responded(
         provider,
         output_blob_id,
         output_hash,
+        model_id,
+        revenue,
+        fee_burned,
         timestamp_ms,
     });
 }
 
-/// A service's owner took its revenue (`service::withdraw_revenue`).
-public struct ServiceRevenueWithdrawn has copy, drop {
+/// An unanswered call's payment went back to its payer after its deadline
+/// (`service::refund`).
+public struct ServiceCallRefunded has copy, drop {
     service_id: ID,
+    call_number: u64,
+    payer: address,
     amount: u64,
-    recipient: address,
+    timestamp_ms: u64,
 }
 
-public(package) fun emit_service_revenue_withdrawn(service_id: ID, amount: u64, recipient: address) {
-    event::emit(ServiceRevenueWithdrawn { service_id, amount, recipient });
+public(package) fun emit_service_call_refunded(
+    service_id: ID,
+    call_number: u64,
+    payer: address,
+    amount: u64,
+    timestamp_ms: u64,
+) {
+    event::emit(ServiceCallRefunded { service_id, call_number, payer, amount, timestamp_ms });
 }
 
 // === memory ===
