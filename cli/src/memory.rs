@@ -262,14 +262,27 @@ async fn read(
             &servers,
             encrypted::Approval::Memory(memory_id),
         )
-        .await
-        .with_context(|| {
-            format!(
-                "cannot decrypt entry {index} of memory {memory_id} (key generation {}) as {}",
-                entry.generation,
-                floe.sender()
-            )
-        })?;
+        .await;
+        let written = match written {
+            Ok(written) => written,
+            // The key servers ran the policy and it refused this account: say that in one
+            // line, with what to do, instead of every server's refusal.
+            Err(e) if format!("{e:#}").contains("memory::ENoAccess") => {
+                let me = floe.sender();
+                bail!(
+                    "cannot decrypt entry {index} of memory {memory_id} (key generation {}): the key servers refused {me} (memory::ENoAccess: only the memory's owner and its current delegates get keys; {me} was never granted or was revoked)\n\
+                     ask the owner to run `floe memory grant {memory_id} {me}`, or sign as the owner with --as",
+                    entry.generation
+                );
+            }
+            Err(e) => {
+                return Err(e.context(format!(
+                    "cannot decrypt entry {index} of memory {memory_id} (key generation {}) as {}",
+                    entry.generation,
+                    floe.sender()
+                )));
+            }
+        };
         let _ = std::fs::remove_file(&sealed);
         out!("{}", target.display());
         eprintln!(
