@@ -232,6 +232,20 @@ table! {
         licenses_sold: Int Add,
         registered_checkpoint: Int Keep,
         updated_checkpoint: Int Set,
+        tuning_bps: Int Set,
+        tuning_threshold: Num Set,
+        tuning_price: Num Set,
+        tuning_providers: Json Set,
+        tuning_k: Int Set,
+        tuning_duration_ms: Int Set,
+        tuning_auto_publish: Bool Set,
+        tuning_reserve: Num Set,
+        tuning_total: Num Add,
+        tuning_job_id: Text Set,
+        tuning_job_open: Bool Set,
+        tuning_proposal_blob_id: Text Set,
+        tuning_proposal_pending: Bool Set,
+        tuned_versions: Int Add,
     }
 
     /// Every published model version.
@@ -452,6 +466,7 @@ table! {
         closed_at_ms: Int Set,
         created_checkpoint: Int Keep,
         updated_checkpoint: Int Set,
+        tuning: Bool Set,
     }
 
     /// Datasets (`floe::dataset`): who curates them, how many contributions and how much

@@ -268,6 +268,34 @@ resource! {
         licenses_sold: Option<i64>,
         registered_checkpoint: Option<i64>,
         updated_checkpoint: Option<i64>,
+        /// Tuning plan: basis points of every revenue credit set aside for fine-tuning.
+        tuning_bps: Option<i64>,
+        /// Tuning plan: the reserve at which anyone may open a tuning job.
+        tuning_threshold: Option<Amount>,
+        /// Tuning plan: what a tuning job pays its providers.
+        tuning_price: Option<Amount>,
+        /// Tuning plan: the providers a tuning job names (JSON array).
+        tuning_providers: Option<Json>,
+        /// Tuning plan: matching results a tuning job needs.
+        tuning_k: Option<i64>,
+        /// Tuning plan: how long a tuning job stays open (ms).
+        tuning_duration_ms: Option<i64>,
+        /// Tuning plan: settled outputs are published without the owner's approval.
+        tuning_auto_publish: Option<bool>,
+        /// WAL in the tuning reserve now.
+        tuning_reserve: Option<Amount>,
+        /// WAL ever set aside into the tuning reserve.
+        tuning_total: Option<Amount>,
+        /// The model's latest tuning job (see `tuning_job_open`).
+        tuning_job_id: Option<String>,
+        /// Whether `tuning_job_id` is still open.
+        tuning_job_open: Option<bool>,
+        /// The blob of the latest tuned output proposed for approval, base64url.
+        tuning_proposal_blob_id: Option<String>,
+        /// Whether that output still awaits the owner's approval.
+        tuning_proposal_pending: Option<bool>,
+        /// Versions published from tuning jobs.
+        tuned_versions: Option<i64>,
     }
 
     /// A published model version.
@@ -518,6 +546,8 @@ resource! {
         closed_at_ms: Option<i64>,
         created_checkpoint: Option<i64>,
         updated_checkpoint: Option<i64>,
+        /// A tuning job: paid from its model's tuning reserve, refunded into it.
+        tuning: Option<bool>,
     }
 
     /// A model service (`floe::service`): calls of a model version sold at a price per call,
