@@ -2470,9 +2470,11 @@ async fn datasets_and_contributions_follow_the_chain() {
     devnet.shutdown().await;
 }
 
-/// Model services (`/v1/services`) against the chain: a seller's two services of one model, a
-/// caller's two-call chain in one transaction, one call answered, one service's revenue
-/// withdrawn. Every field equals the `ModelService` objects and the events.
+/// Model services (`/v1/services`) against the chain: a seller's two services of one model (the
+/// second with a 5 s response window), a caller's two-call chain in one transaction, the first
+/// call answered (settled to the model), the second refunded after its deadline, the first
+/// service taken over by the model's owner (a new cap). Every field equals the `ModelService`
+/// objects and the events.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_follow_the_chain() {
     let World {
@@ -2504,11 +2506,12 @@ async fn services_follow_the_chain() {
         .await
         .unwrap();
     let prices = [3 * WAL, 5 * WAL];
+    let windows = [600_000, 5_000];
     let mut services = Vec::new();
-    for price in prices {
+    for (price, window) in prices.into_iter().zip(windows) {
         services.push(
             clients[0]
-                .create_service(model.model.id, model.cap, 1, provider, price)
+                .create_service(model.model.id, model.cap, 1, provider, price, window)
                 .await
                 .unwrap(),
         );
@@ -2521,8 +2524,22 @@ async fn services_follow_the_chain() {
         .respond_call(services[0].service, 0, [5; 32], &[6; 32])
         .await
         .unwrap();
-    let withdrawn = clients[0]
-        .withdraw_service_revenue(services[0].service, services[0].cap)
+    let deadline = called[1].deadline_ms;
+    while std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        <= u128::from(deadline) + 500
+    {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let refunded = clients[1]
+        .refund_call(services[1].service, 0)
+        .await
+        .unwrap();
+    assert_eq!(refunded, prices[1]);
+    let new_cap = clients[0]
+        .take_over_service(services[0].service, model.cap)
         .await
         .unwrap();
 
@@ -2547,26 +2564,37 @@ async fn services_follow_the_chain() {
             .unwrap();
         let one = get_json(indexer.addr, &format!("/v1/services/{}", s.service)).await;
         assert_eq!(&one["item"], item);
-        let fee = prices[i] * 500 / 10_000;
-        let taken = if i == 0 { withdrawn } else { 0 };
-        assert_eq!(chain.revenue.value, prices[i] - fee - taken);
+        let answered = i == 0;
+        let fee = if answered {
+            prices[i] * 500 / 10_000
+        } else {
+            0
+        };
+        let revenue = if answered { prices[i] - fee } else { 0 };
+        let refunded = if answered { 0 } else { prices[i] };
+        assert_eq!(chain.escrow.value, 0);
+        let cap = if i == 0 { new_cap } else { s.cap };
+        assert_eq!(floe_sdk::move_types::address_of(&chain.cap_id), cap);
         assert_eq!(
             item,
             &json!({
                 "service_id": s.service.to_string(),
-                "cap_id": s.cap.to_string(),
+                "cap_id": cap.to_string(),
                 "model_id": model.model.id.to_string(),
                 "model_version": 1,
                 "owner": seller.to_string(),
                 "provider": provider.to_string(),
                 "price_per_call": chain.price_per_call,
+                "response_window_ms": windows[i],
                 "paused": chain.paused,
                 "calls": chain.calls,
-                "responses": u64::from(i == 0),
+                "responses": u64::from(answered),
+                "refunds": u64::from(!answered),
                 "paid": prices[i],
                 "fee_burned": fee,
-                "withdrawn": taken,
-                "revenue": chain.revenue.value,
+                "revenue": revenue,
+                "refunded": refunded,
+                "escrow": chain.escrow.value,
                 "created_checkpoint": item["created_checkpoint"],
                 "updated_checkpoint": item["updated_checkpoint"],
             })
