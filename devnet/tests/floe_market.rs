@@ -14,6 +14,7 @@ mod support;
 use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_devnet::floe::{self, license, model};
 use floe_devnet::runtime::dynamic_field_id;
+use floe_sdk::calls;
 use floe_sdk::move_types::events::{
     LicenseConsumed, LicenseDestroyed, LicenseExtended, LicenseOfferCreated, LicenseOfferRepriced,
     LicenseOfferStatusChanged, LicensePurchased, ModelDescriptionUpdated, ModelOwnerChanged,
@@ -1018,22 +1019,21 @@ impl Market {
         max_price: u64,
     ) -> Result<Outcome, Failure> {
         let payment = self.payment(sender);
-        let (system, treasury) = (self.system, self.chain.genesis.treasury);
-        self.chain.call_keep(
-            sender,
-            "license",
-            "purchase",
-            vec![
-                Arg::ObjRead(offer),
-                Arg::obj(model),
-                Arg::ObjRead(system),
-                Arg::obj(treasury),
-                Arg::obj(payment),
-                Arg::pure(&windows),
-                Arg::pure(&max_price),
-                clock(),
-            ],
-        )
+        // The sdk's typed builder: a change to `purchase`'s Move signature fails to compile here.
+        self.chain.tx(sender, |tx| {
+            let (offer, model) = (tx.shared(offer), tx.shared(model));
+            let payment = tx.owned(payment);
+            let license = calls::license::purchase(
+                &mut tx.builder,
+                &tx.floe,
+                offer,
+                model,
+                payment,
+                windows,
+                max_price,
+            );
+            tx.transfer(vec![license], sender);
+        })
     }
 
     /// Buys and returns the new license's ID.
@@ -1064,23 +1064,20 @@ impl Market {
         max_price: u64,
     ) -> Result<Outcome, Failure> {
         let payment = self.payment(sender);
-        let (system, treasury) = (self.system, self.chain.genesis.treasury);
-        self.chain.call(
-            sender,
-            "license",
-            "extend",
-            vec![
-                Arg::obj(license),
-                Arg::ObjRead(offer),
-                Arg::obj(model),
-                Arg::ObjRead(system),
-                Arg::obj(treasury),
-                Arg::obj(payment),
-                Arg::pure(&windows),
-                Arg::pure(&max_price),
-                clock(),
-            ],
-        )
+        self.chain.tx(sender, |tx| {
+            let (offer, model) = (tx.shared(offer), tx.shared(model));
+            let (license, payment) = (tx.owned(license), tx.owned(payment));
+            calls::license::extend(
+                &mut tx.builder,
+                &tx.floe,
+                license,
+                offer,
+                model,
+                payment,
+                windows,
+                max_price,
+            );
+        })
     }
 
     fn offer_call(
@@ -1110,12 +1107,11 @@ impl Market {
     /// `sender` consumes one use of `license`; the receipt goes to the sender, as the PTB
     /// `floe read` sends does.
     fn consume(&mut self, sender: Address, license: Address) -> Result<Outcome, Failure> {
-        self.chain.call_keep(
-            sender,
-            "license",
-            "consume",
-            vec![Arg::obj(license), clock()],
-        )
+        self.chain.tx(sender, |tx| {
+            let license = tx.owned(license);
+            let receipt = calls::license::consume(&mut tx.builder, &tx.floe, license);
+            tx.transfer(vec![receipt], sender);
+        })
     }
 
     /// Consumes one use and returns the new receipt's ID.
@@ -2020,12 +2016,10 @@ fn an_unplaced_receipt_fails_the_transaction() {
     let license = m.bought(buyer, 1);
     let failure = m
         .chain
-        .call(
-            buyer,
-            "license",
-            "consume",
-            vec![Arg::obj(license), clock()],
-        )
+        .tx(buyer, |tx| {
+            let license = tx.owned(license);
+            calls::license::consume(&mut tx.builder, &tx.floe, license);
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -2407,21 +2401,20 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
     );
     let coin = chain.wal_coins(buyer)[0].0;
     let bought = chain
-        .call_keep(
-            buyer,
-            "license",
-            "purchase",
-            vec![
-                Arg::ObjRead(offer),
-                Arg::obj(model_id),
-                Arg::ObjRead(started.system),
-                Arg::obj(chain.genesis.treasury),
-                Arg::obj(coin),
-                Arg::pure(&2u64),
-                Arg::pure(&(2 * PRICE)),
-                clock(),
-            ],
-        )
+        .tx(buyer, |tx| {
+            let (offer, model) = (tx.shared(offer), tx.shared(model_id));
+            let coin = tx.owned(coin);
+            let license = calls::license::purchase(
+                &mut tx.builder,
+                &tx.floe,
+                offer,
+                model,
+                coin,
+                2,
+                2 * PRICE,
+            );
+            tx.transfer(vec![license], buyer);
+        })
         .unwrap();
     let license = license_of(&bought);
     let fee = fee_at(2 * PRICE, system.license_fee_bps);

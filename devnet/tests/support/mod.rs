@@ -449,6 +449,12 @@ impl Chain {
     /// writes are applied; on failure only the gas (and versions) change, as on Sui.
     pub fn ptb(&mut self, sender: Address, commands: Vec<Cmd>) -> Result<Outcome, Failure> {
         let tx = self.build(sender, commands);
+        self.run(tx)
+    }
+
+    /// Executes `tx` at the current clock: on success its writes are applied; on failure only
+    /// the gas (and versions) change, as on Sui.
+    fn run(&mut self, tx: Transaction) -> Result<Outcome, Failure> {
         let simulation = execute::simulate(&self.ledger, &self.registry, &tx, self.now_ms)
             .unwrap_or_else(|rejection| panic!("transaction rejected: {rejection}"));
         let record = simulation.record;
@@ -628,4 +634,99 @@ pub fn plant_blob(
     );
     chain.ledger.apply_genesis(&[object]);
     id
+}
+
+// === Typed calls: the sdk's builders, generated from the Move sources ===
+
+/// A transaction under construction for [`Chain::tx`]: the sdk's builder, the package's
+/// objects as its typed call builders (`floe_sdk::calls::<module>::<function>`) take them, and
+/// the chain to look up the objects a call passes. A Move signature change changes those
+/// builders, so every test calling through them stops compiling until it is updated.
+pub struct Tx<'a> {
+    pub builder: sui_transaction_builder::TransactionBuilder,
+    pub floe: floe_sdk::calls::FloeObjects,
+    chain: &'a Chain,
+}
+
+impl Tx<'_> {
+    /// An owned (or immutable) object of the ledger as an input, at its current version.
+    pub fn owned(&mut self, id: Address) -> sui_transaction_builder::Argument {
+        let object = self.chain.object_raw(id);
+        self.builder
+            .object(sui_transaction_builder::ObjectInput::owned(
+                id,
+                object.version(),
+                object.digest(),
+            ))
+    }
+
+    /// A shared object (`Model`, `LicenseOffer`, …) as the builders take it.
+    pub fn shared(&self, id: Address) -> floe_sdk::calls::SharedObject {
+        self.chain.shared(id)
+    }
+
+    /// Sends `objects` (results of earlier calls) to `to`.
+    pub fn transfer(&mut self, objects: Vec<sui_transaction_builder::Argument>, to: Address) {
+        let to = self.builder.pure(&to);
+        self.builder.transfer_objects(objects, to);
+    }
+}
+
+impl Chain {
+    /// `id` as a shared-object input: its ID and the version it was shared at.
+    pub fn shared(&self, id: Address) -> floe_sdk::calls::SharedObject {
+        match self.object_raw(id).owner() {
+            Owner::Shared(initial) => floe_sdk::calls::SharedObject::new(id, *initial),
+            other => panic!("{id} is not shared (owner {other:?})"),
+        }
+    }
+
+    /// The package's objects for the sdk's builders. `System` is the one `create_system`
+    /// shared, if any (a placeholder before, which no call can use).
+    pub fn floe_objects(&self) -> floe_sdk::calls::FloeObjects {
+        let system_tag = floe::tag("system", "System");
+        let system = self
+            .ledger
+            .objects()
+            .find(|o| objects::struct_parts(o).is_some_and(|(t, _, _)| *t == system_tag))
+            .map(|o| self.shared(o.object_id()))
+            .unwrap_or(floe_sdk::calls::SharedObject::new(Address::ZERO, 0));
+        floe_sdk::calls::FloeObjects {
+            package: PACKAGE_ID,
+            original_package: PACKAGE_ID,
+            system,
+            treasury: self.shared(self.genesis.treasury),
+            blob_registry: self.shared(self.genesis.blob_registry),
+            challenge_board: self.shared(self.genesis.challenge_board),
+        }
+    }
+
+    /// Builds a transaction with the sdk's typed call builders (`build` adds the calls) and
+    /// runs it as `sender`, like [`Self::ptb`].
+    pub fn tx(
+        &mut self,
+        sender: Address,
+        build: impl FnOnce(&mut Tx<'_>),
+    ) -> Result<Outcome, Failure> {
+        let mut tx = Tx {
+            builder: sui_transaction_builder::TransactionBuilder::new(),
+            floe: self.floe_objects(),
+            chain: self,
+        };
+        build(&mut tx);
+        let builder = tx.builder;
+        let gas = self
+            .ledger
+            .owned_objects(&sender, None)
+            .find(|o| objects::struct_parts(o).is_some_and(|(t, _, _)| *t == StructTag::gas_coin()))
+            .unwrap_or_else(|| panic!("{sender} has no gas coin (use chain.new_account())"));
+        let gas = floe_sdk::tx::CoinRef {
+            object_id: gas.object_id(),
+            version: gas.version(),
+            digest: gas.digest(),
+            balance: 0,
+        };
+        let transaction = floe_sdk::tx::finish(builder, sender, &[gas], BUDGET).unwrap();
+        self.run(transaction)
+    }
 }
