@@ -42,8 +42,6 @@ fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
 
 struct World {
     chain: Chain,
-    system: Address,
-    treasury: Address,
     seller: Address,
     curator: Address,
     buyer: Address,
@@ -115,12 +113,9 @@ fn setup() -> World {
         )
         .unwrap()
         .ret::<ID>(0, 0);
-    let treasury = chain.genesis.treasury;
     let (dataset, dataset_cap) = create(&mut chain, curator, "faces").unwrap();
     let mut world = World {
         chain,
-        system: started.system,
-        treasury,
         seller,
         curator,
         buyer,
@@ -272,27 +267,23 @@ impl World {
     fn buy(&mut self) -> Outcome {
         let buyer = self.buyer;
         let payment = self.chain.give_wal(buyer, PRICE);
+        let (offer, model) = (self.offer, self.model);
+        // The sdk's typed builder: a change to `purchase`'s Move signature fails to compile here.
         self.chain
-            .ptb(
-                buyer,
-                vec![
-                    support::Cmd::call(
-                        "license",
-                        "purchase",
-                        vec![
-                            Arg::ObjRead(self.offer),
-                            Arg::obj(self.model),
-                            Arg::ObjRead(self.system),
-                            Arg::obj(self.treasury),
-                            Arg::obj(payment),
-                            Arg::pure(&1u64),
-                            Arg::pure(&u64::MAX),
-                            clock(),
-                        ],
-                    ),
-                    support::Cmd::Transfer(vec![Arg::Result(0)], buyer),
-                ],
-            )
+            .tx(buyer, |tx| {
+                let (offer, model) = (tx.shared(offer), tx.shared(model));
+                let payment = tx.owned(payment);
+                let license = floe_sdk::calls::license::purchase(
+                    &mut tx.builder,
+                    &tx.floe,
+                    offer,
+                    model,
+                    payment,
+                    1,
+                    u64::MAX,
+                );
+                tx.transfer(vec![license], buyer);
+            })
             .unwrap()
     }
 

@@ -291,22 +291,22 @@ impl World {
     fn purchase(&mut self) -> Result<Outcome, Failure> {
         let buyer = self.buyer;
         let payment = self.chain.wal_coin(buyer, PRICE, buyer);
-        let (offer, model, system, treasury) = (self.offer, self.model, self.system, self.treasury);
-        self.chain.call_keep(
-            buyer,
-            "license",
-            "purchase",
-            vec![
-                Arg::ObjRead(offer),
-                Arg::obj(model),
-                Arg::ObjRead(system),
-                Arg::obj(treasury),
-                Arg::obj(payment),
-                Arg::pure(&1u64),
-                Arg::pure(&PRICE),
-                clock(),
-            ],
-        )
+        let (offer, model) = (self.offer, self.model);
+        // The sdk's typed builder (System and Treasury are the chain's only ones).
+        self.chain.tx(buyer, |tx| {
+            let (offer, model) = (tx.shared(offer), tx.shared(model));
+            let payment = tx.owned(payment);
+            let license = floe_sdk::calls::license::purchase(
+                &mut tx.builder,
+                &tx.floe,
+                offer,
+                model,
+                payment,
+                1,
+                PRICE,
+            );
+            tx.transfer(vec![license], buyer);
+        })
     }
 
     fn reprice(&mut self, price: u64) -> Result<Outcome, Failure> {
