@@ -1,5 +1,7 @@
-//! Runs `floe_sdk::keeper` for the local network: the keeper advances epochs, issues each
-//! epoch's challenges and slashes unanswered ones, with gas from the devnet's faucet.
+//! Runs `floe_sdk::keeper` for the local network: the keeper advances epochs (through
+//! `challenge::advance_epoch`, waiting for the epoch's last challenge deadline, which slashes
+//! what is still unanswered), issues each epoch's challenges and slashes unanswered ones, with
+//! gas from the devnet's faucet.
 
 use std::time::Duration;
 
