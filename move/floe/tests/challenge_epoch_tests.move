@@ -87,13 +87,25 @@ fun advance(scenario: &mut Scenario, clock: &Clock) {
     ts::return_shared(treasury);
 }
 
-/// Active stake of committee member `k` of the current committee.
-fun member_stake(scenario: &Scenario, k: u64): u64 {
+/// Active stake of committee member `k` of the current committee, read in a transaction of
+/// its own (an object can be taken only once per transaction).
+fun member_stake(scenario: &mut Scenario, k: u64): u64 {
+    scenario.next_tx(ADVANCER);
     let system = scenario.take_shared<System>();
     let committee = system.committee_node_ids();
     let stake = system.node_stake(committee[k]);
     ts::return_shared(system);
     stake
+}
+
+/// Active stakes of the four committee members, in committee order (a transaction of its own).
+fun member_stakes(scenario: &mut Scenario): vector<u64> {
+    scenario.next_tx(ADVANCER);
+    let system = scenario.take_shared<System>();
+    let committee = system.committee_node_ids();
+    let stakes = committee.map_ref!(|id| system.node_stake(*id));
+    ts::return_shared(system);
+    stakes
 }
 
 fun finish(scenario: Scenario, clock: Clock, caps: vector<NodeCap>, blob: Blob) {
@@ -170,6 +182,7 @@ fun advancing_after_the_deadline_slashes_before_the_late_stake_joins() {
     answer(&mut scenario, &clock, caps.borrow(0), 0);
     answer(&mut scenario, &clock, caps.borrow(2), 2);
     answer(&mut scenario, &clock, caps.borrow(3), 3);
+    scenario.next_tx(tu::user());
     let deadline = {
         let board = scenario.take_shared<ChallengeBoard>();
         let missed = board.challenge(1);
@@ -241,6 +254,7 @@ fun a_slashed_challenge_is_not_slashed_again_at_the_change() {
     answer(&mut scenario, &clock, caps.borrow(0), 0);
     answer(&mut scenario, &clock, caps.borrow(2), 2);
     answer(&mut scenario, &clock, caps.borrow(3), 3);
+    scenario.next_tx(tu::user());
     let deadline = {
         let board = scenario.take_shared<ChallengeBoard>();
         let deadline = board.challenge(1).deadline_ms();
@@ -259,7 +273,7 @@ fun a_slashed_challenge_is_not_slashed_again_at_the_change() {
         ts::return_shared(system);
         ts::return_shared(treasury);
     };
-    let after_slash = member_stake(&scenario, 1);
+    let after_slash = member_stake(&mut scenario, 1);
     assert_eq!(after_slash, tu::node_stake() - tu::node_stake() / 10);
     clock.set_for_testing(start + EPOCH_MS);
     advance(&mut scenario, &clock);
@@ -304,7 +318,7 @@ fun an_operator_of_two_nodes_gains_nothing_from_one_nodes_slash() {
         deadline
     };
     clock.set_for_testing(deadline + 1);
-    let stakes = vector[0u64, 1, 2, 3].map!(|k| member_stake(&scenario, k));
+    let stakes = member_stakes(&mut scenario);
     scenario.next_tx(tu::admin());
     {
         let mut board = scenario.take_shared<ChallengeBoard>();
@@ -352,7 +366,7 @@ fun a_lower_slash_burn_pays_the_other_pools() {
         deadline
     };
     clock.set_for_testing(deadline + 1);
-    let before = member_stake(&scenario, 0);
+    let before = member_stake(&mut scenario, 0);
     scenario.next_tx(tu::admin());
     {
         let mut board = scenario.take_shared<ChallengeBoard>();
@@ -364,7 +378,7 @@ fun a_lower_slash_burn_pays_the_other_pools() {
         ts::return_shared(system);
         ts::return_shared(treasury);
     };
-    assert!(member_stake(&scenario, 0) > before);
+    assert!(member_stake(&mut scenario, 0) > before);
     finish(scenario, clock, caps, blob);
 }
 
