@@ -521,20 +521,30 @@ pub async fn settle(session: &Session, job: Address) -> anyhow::Result<()> {
         format_wal(settled.fee_burned),
         format_wal(settled.slashed)
     );
+    if let Some(version) = settled.published_version {
+        eprintln!("its output is the model's version {version} (the owner opted in)");
+    } else if settled.proposed {
+        eprintln!(
+            "its output awaits the model owner's approval: floe model tuning approve MODEL"
+        );
+    }
     Ok(())
 }
 
 /// `floe compute refund JOB`.
 pub async fn refund(session: &Session, job: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
+    let tuning = floe.job(job).await.map_err(crate::commands::explain)?.tuning;
     let amount = floe
         .refund_job(job)
         .await
         .map_err(crate::commands::explain)?;
-    eprintln!(
-        "job {job} refunded: {} WAL back to its owner",
-        format_wal(amount)
-    );
+    let to = if tuning {
+        "back into its model's tuning reserve"
+    } else {
+        "back to its owner"
+    };
+    eprintln!("job {job} refunded: {} WAL {to}", format_wal(amount));
     Ok(())
 }
 

@@ -19,6 +19,7 @@ mod service;
 mod session;
 mod shared_blob;
 mod shared_copies;
+mod tuning;
 mod up;
 
 use std::net::SocketAddr;
@@ -349,6 +350,16 @@ enum ModelCommand {
         #[arg(value_parser = object_id::parse)]
         model_id: Address,
     },
+    /// Show a model (JSON): its versions, revenue, tuning plan, reserve, open tuning job and
+    /// the tuned version awaiting approval.
+    Show {
+        #[arg(value_parser = object_id::parse)]
+        model_id: Address,
+    },
+    /// Self-funding iteration: a share of revenue fills a reserve that pays fine-tuning jobs
+    /// (set the plan, open a job, approve or reject its output as the next version).
+    #[command(subcommand)]
+    Tuning(tuning::TuningCommand),
 }
 
 #[derive(Subcommand)]
@@ -527,6 +538,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Model(ModelCommand::Withdraw { model_id }) => {
             commands::model_withdraw(&session, model_id).await
         }
+        Command::Model(ModelCommand::Show { model_id }) => tuning::show(&session, model_id).await,
+        Command::Model(ModelCommand::Tuning(command)) => tuning::dispatch(&session, command).await,
         Command::Model(ModelCommand::Create { name, description }) => {
             commands::model_create(&session, &name, &description).await
         }

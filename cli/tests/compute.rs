@@ -8,6 +8,12 @@
 //! back, and it is the model's real output on the input. A registered provider the job did
 //! not choose is refused by the key servers (`seal_approve_job` aborts `ENotChosen`, so no
 //! key server releases a key) and cannot run the job.
+//!
+//! Then the model's self-funding iteration: the seller sets a tuning plan, two license sales
+//! fill the reserve (a stranger opening before is refused `EReserveBelowThreshold`, a second
+//! open `ETuningJobOpen`), the stranger opens the job, the provider's `floe compute run`
+//! runs it, anyone settles, a stranger cannot approve, the owner approves, and `floe model
+//! show` lists version 2 whose blob reads back as the model's output.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -259,4 +265,69 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
     assert_eq!(String::from_utf8(settle.stdout).unwrap().trim(), hash);
     assert!(said.contains("2 providers paid"), "{said}");
     assert!(said.contains("2 WAL slashed"), "{said}");
+
+    // Self-funding iteration: the seller sets a plan (half of every sale into the tuning
+    // reserve; at 4 WAL anyone may open a 4 WAL job on the chosen provider, on the input).
+    ok(
+        home,
+        &[
+            "model",
+            "tuning",
+            "set",
+            &model,
+            "--bps",
+            "5000",
+            "--threshold",
+            "4",
+            "--input",
+            &p(&input_file),
+            "--providers",
+            &chosen,
+        ],
+    );
+    let offer = ok(
+        home,
+        &["license", "offer", &model, "--price", "5", "--window-secs", "3600"],
+    );
+    let buyer = ok(home, &["account", "new", "--wal", "100"]);
+    // One 5 WAL sale credits 4.75 WAL, 2.375 of it to the reserve: below the threshold.
+    ok(home, &["--as", &buyer, "license", "buy", &offer]);
+    let early = fails(home, &["--as", &stranger, "model", "tuning", "open", &model]);
+    assert!(early.contains("EReserveBelowThreshold"), "{early}");
+    ok(home, &["--as", &buyer, "license", "buy", &offer]);
+    // A stranger opens the job: the owner's provider and price, paid from the reserve.
+    let tuning_job = ok(home, &["--as", &stranger, "model", "tuning", "open", &model]);
+    let again = fails(home, &["--as", &stranger, "model", "tuning", "open", &model]);
+    assert!(again.contains("ETuningJobOpen"), "{again}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(home, &["model", "show", &model])).unwrap();
+    assert_eq!(shown["tuning"]["open_job"], tuning_job.as_str());
+    assert_eq!(shown["tuning"]["reserve"], "0.75");
+    // The chosen provider's worker finds it like any job, runs the model, gives the job its
+    // output Blob; anyone settles; the output awaits the owner's approval.
+    let ran = ok(home, &["--as", &provider, "compute", "run"]);
+    assert_eq!(ran, format!("{tuning_job} {hash}"));
+    let settle = floe(home, &["compute", "settle", &tuning_job]);
+    let said = String::from_utf8_lossy(&settle.stderr).into_owned();
+    assert!(settle.status.success(), "{said}");
+    assert!(said.contains("awaits the model owner's approval"), "{said}");
+    // A stranger cannot approve; the owner does, and the output is version 2.
+    let refused = fails(home, &["--as", &stranger, "model", "tuning", "approve", &model]);
+    assert!(refused.contains("holds no ModelCap"), "{refused}");
+    assert_eq!(ok(home, &["model", "tuning", "approve", &model]), "2");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(home, &["model", "show", &model])).unwrap();
+    let versions = shown["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{shown}");
+    assert_eq!(versions[1]["architecture"], "onnx-mlp");
+    assert!(shown["tuning"]["proposal"].is_null(), "{shown}");
+    assert!(shown["tuning"]["open_job"].is_null(), "{shown}");
+    // Version 2's blob reads back (the owner reads its own model's blobs) as the model's
+    // real output on the input.
+    let v2 = versions[1]["blob_id"].as_str().unwrap().to_owned();
+    let v2_file = dir.path().join("v2.bin");
+    ok(home, &["read", &v2, "--out", &p(&v2_file)]);
+    let y = tensor::from_bytes(&std::fs::read(&v2_file).unwrap()).unwrap();
+    assert_eq!(floe_compute::output_hash(&std::fs::read(&v2_file).unwrap()).to_vec(), hex::decode(&hash).unwrap());
+    assert_eq!(y.len(), want.len());
 }

@@ -5,6 +5,14 @@
 //! address is that of the ed25519 key it registers, so [`Floe::register_provider`] always
 //! registers the signing key. The model key a chosen provider needs comes from the Seal key
 //! servers through `compute::seal_approve_job` ([`seal_approve_job_call`] builds that call).
+//!
+//! Tuning jobs (a model's self-funding iteration): the owner sets a plan
+//! ([`Floe::set_tuning`]), anyone opens the job from the model's reserve
+//! ([`Floe::open_tuning_job`]), and the owner approves the settled output as the next version
+//! ([`Floe::approve_tuned_version`]). [`Floe::submit_result`], [`Floe::settle_job`] and
+//! [`Floe::refund_job`] read the job and call the tuning variants for a tuning job (the job
+//! takes the output `Blob` itself; settlement and refunds need its model), so a provider's
+//! worker runs both kinds the same way.
 
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_sdk_types::Address;
@@ -17,6 +25,7 @@ use crate::move_types::{
     self,
     compute::{ComputeProvider, Job},
     events,
+    model::Model,
 };
 
 /// Job states (`Job.state`).
@@ -42,6 +51,32 @@ pub struct Settlement {
     pub providers_paid: u64,
     pub fee_burned: u64,
     pub slashed: u64,
+    /// A tuning job's output: the version it was published as (auto-publish), or `None`
+    /// (a plain job, or a tuned version awaiting the owner's approval, see `proposed`).
+    pub published_version: Option<u64>,
+    /// A tuning job's output awaits the owner's approval.
+    pub proposed: bool,
+}
+
+/// A model's fine-tuning plan, as `model::set_tuning` takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TuningPlan {
+    /// Basis points of every revenue credit set aside into the reserve.
+    pub bps: u64,
+    /// The reserve (FROST) that lets anyone open a job.
+    pub threshold: u64,
+    /// What the job pays (FROST), at most `threshold`.
+    pub price: u64,
+    /// The blob the job runs the model on.
+    pub input_blob_id: [u8; 32],
+    /// The `ComputeProvider`s the job names.
+    pub providers: Vec<Address>,
+    /// Matching results needed.
+    pub k: u64,
+    /// How long the job stays open, ms.
+    pub duration_ms: u64,
+    /// Publish the settled output without waiting for approval.
+    pub auto_publish: bool,
 }
 
 /// A job's state in words.
@@ -170,6 +205,7 @@ impl Floe {
         output_blob: Address,
         output_hash: &[u8; 32],
     ) -> Result<(), FlowError> {
+        let tuning = self.job(job).await?.tuning;
         let job = SharedObject::resolve(&mut self.client, job).await?;
         let provider = SharedObject::resolve(&mut self.client, provider).await?;
         let cap = self.owned_input(cap).await?;
@@ -179,29 +215,62 @@ impl Floe {
         let provider = builder.object(provider.input(true));
         let cap = builder.object(cap);
         let output = builder.object(output);
-        calls::compute::submit_result(
-            &mut builder,
-            &self.objects,
-            job,
-            provider,
-            cap,
-            output,
-            output_hash,
-        );
+        if tuning {
+            // A tuning job takes the output Blob itself: the model it is published to then
+            // holds the object, not a blob ID.
+            calls::compute::submit_tuning_result(
+                &mut builder,
+                &self.objects,
+                job,
+                provider,
+                cap,
+                output,
+                output_hash,
+            );
+        } else {
+            calls::compute::submit_result(
+                &mut builder,
+                &self.objects,
+                job,
+                provider,
+                cap,
+                output,
+                output_hash,
+            );
+        }
         let executed = self.execute(builder).await?;
         let _: events::ComputeResultSubmitted = event(&executed, "ComputeResultSubmitted")?;
         Ok(())
     }
 
-    /// Settles `job` (anyone may, once k results agree).
+    /// Settles `job` (anyone may, once k results agree); a tuning job with its model
+    /// (`settle_tuning_job`).
     pub async fn settle_job(&mut self, job: Address) -> Result<Settlement, FlowError> {
+        let contents = self.job(job).await?;
         let job = SharedObject::resolve(&mut self.client, job).await?;
+        let model = if contents.tuning {
+            let model = move_types::address_of(&contents.model_id);
+            Some(SharedObject::resolve(&mut self.client, model).await?)
+        } else {
+            None
+        };
         let mut builder = TransactionBuilder::new();
         let job = builder.object(job.input(true));
-        calls::compute::settle(&mut builder, &self.objects, job);
+        match model {
+            Some(model) => {
+                calls::compute::settle_tuning_job(&mut builder, &self.objects, job, model);
+            }
+            None => calls::compute::settle(&mut builder, &self.objects, job),
+        }
         let executed = self.execute(builder).await?;
         let settled: events::ComputeJobSettled = event(&executed, "ComputeJobSettled")?;
+        let published: Option<events::TunedVersionPublished> =
+            event(&executed, "TunedVersionPublished").ok();
+        let proposed = event::<events::TunedVersionProposed>(&executed, "TunedVersionProposed")
+            .is_ok();
         Ok(Settlement {
+            published_version: published.map(|p| p.version),
+            proposed,
             output_blob_id: settled.output_blob_id.to_le_bytes(),
             output_hash: settled.output_hash,
             paid_each: settled.paid_each,
@@ -212,15 +281,137 @@ impl Floe {
     }
 
     /// Refunds `job` after its deadline when its results do not agree (anyone may); returns
-    /// the WAL returned to its owner.
+    /// the WAL returned to its owner, or for a tuning job into its model's reserve.
     pub async fn refund_job(&mut self, job: Address) -> Result<u64, FlowError> {
+        let contents = self.job(job).await?;
         let job = SharedObject::resolve(&mut self.client, job).await?;
+        let model = if contents.tuning {
+            let model = move_types::address_of(&contents.model_id);
+            Some(SharedObject::resolve(&mut self.client, model).await?)
+        } else {
+            None
+        };
         let mut builder = TransactionBuilder::new();
         let job = builder.object(job.input(true));
-        calls::compute::refund(&mut builder, &self.objects, job);
+        match model {
+            Some(model) => {
+                calls::compute::refund_tuning_job(&mut builder, &self.objects, job, model);
+            }
+            None => calls::compute::refund(&mut builder, &self.objects, job),
+        }
         let executed = self.execute(builder).await?;
         let refunded: events::ComputeJobRefunded = event(&executed, "ComputeJobRefunded")?;
         Ok(refunded.amount)
+    }
+
+    /// Sets `model`'s fine-tuning plan with its `cap` (owned by the sender).
+    pub async fn set_tuning(
+        &mut self,
+        model: Address,
+        cap: Address,
+        plan: &TuningPlan,
+    ) -> Result<(), FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
+        calls::model::set_tuning(
+            &mut builder,
+            &self.objects,
+            model,
+            cap,
+            plan.bps,
+            plan.threshold,
+            plan.price,
+            plan.input_blob_id,
+            &plan.providers,
+            plan.k,
+            plan.duration_ms,
+            plan.auto_publish,
+        );
+        let executed = self.execute(builder).await?;
+        let _: events::ModelTuningSet = event(&executed, "ModelTuningSet")?;
+        Ok(())
+    }
+
+    /// Opens `model`'s tuning job (anyone may, once its reserve holds the threshold): the
+    /// owner's terms, paid from the reserve. Returns the shared `Job`.
+    pub async fn open_tuning_job(&mut self, model: Address) -> Result<SharedObject, FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let mut builder = TransactionBuilder::new();
+        calls::compute::open_tuning_job(&mut builder, &self.objects, model);
+        let executed = self.execute(builder).await?;
+        let opened: events::TuningJobOpened = event(&executed, "TuningJobOpened")?;
+        shared_created(&executed, move_types::address_of(&opened.job_id))
+    }
+
+    /// Publishes the tuned version awaiting approval with the model's `cap`; the version's
+    /// `Blob` goes to the sender. Returns the new version number.
+    pub async fn approve_tuned_version(
+        &mut self,
+        model: Address,
+        cap: Address,
+    ) -> Result<u64, FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
+        let blob = calls::model::approve_tuned_version(&mut builder, &self.objects, model, cap);
+        let me = builder.pure(&self.sender());
+        builder.transfer_objects(vec![blob], me);
+        let executed = self.execute(builder).await?;
+        let published: events::TunedVersionPublished =
+            event(&executed, "TunedVersionPublished")?;
+        Ok(published.version)
+    }
+
+    /// Drops the tuned version awaiting approval with the model's `cap`; its `Blob` goes to
+    /// the sender. Returns the Blob's object ID.
+    pub async fn reject_tuned_version(
+        &mut self,
+        model: Address,
+        cap: Address,
+    ) -> Result<Address, FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
+        let blob = calls::model::reject_tuned_version(&mut builder, &self.objects, model, cap);
+        let me = builder.pure(&self.sender());
+        builder.transfer_objects(vec![blob], me);
+        let executed = self.execute(builder).await?;
+        let rejected: events::TunedVersionRejected = event(&executed, "TunedVersionRejected")?;
+        Ok(move_types::address_of(&rejected.blob_object_id))
+    }
+
+    /// A model's contents (its tuning plan, reserve, open job and proposal among them).
+    pub async fn model(&mut self, id: Address) -> Result<Model, FlowError> {
+        self.read_object(id, "model::Model").await
+    }
+
+    /// Every published version of `model`, from 1 (read from its `versions` table).
+    pub async fn model_versions(
+        &mut self,
+        model: Address,
+    ) -> Result<Vec<move_types::model::ModelVersion>, FlowError> {
+        #[derive(serde::Deserialize)]
+        struct Field {
+            _id: move_types::UID,
+            _name: u64,
+            value: move_types::model::ModelVersion,
+        }
+        let state = self.model(model).await?;
+        let table = move_types::address_of(&state.versions.id.id);
+        let mut versions = Vec::new();
+        for number in 1..=state.versions.size {
+            let key = bcs::to_bytes(&number).expect("a u64 always serializes");
+            let field = table.derive_dynamic_child_id(&sui_sdk_types::TypeTag::U64, &key);
+            let field: Field = self
+                .read_object(field, "dynamic_field::Field<u64, ModelVersion>")
+                .await?;
+            versions.push(field.value);
+        }
+        Ok(versions)
     }
 
     /// A job's contents.
