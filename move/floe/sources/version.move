@@ -4,7 +4,8 @@
 /// A published Sui package is upgraded, not redeployed: an upgrade publishes a new package
 /// next to the old one, and the old package's functions stay callable on the same shared
 /// objects. So each shared object (`System`, `Treasury`, `BlobRegistry`, `ChallengeBoard`,
-/// `Model`, `LicenseOffer`, `SharedBlob`, `Dataset`, `ModelService`, `ComputeProvider`, `Job`)
+/// `Model`, `LicenseOffer`, `SharedBlob`, `Dataset`, `ModelService`, `ComputeProvider`, `Job`,
+/// `Memory`)
 /// records in its `version` field the version of the package that
 /// last migrated it, and every function that changes state, or acts on what it reads, first
 /// checks that this is `VERSION`, the version of the package being called (`assert_current`).
@@ -20,7 +21,7 @@
 ///    `LicenseOffer`, `shared_blob::migrate` on each `SharedBlob`, `dataset::migrate` on each
 ///    `Dataset`, `service::migrate_service` on each `ModelService`, and
 ///    `compute::migrate_provider` / `compute::migrate_job` on each `ComputeProvider` and open
-///    `Job` (migrating applies only the new package's rules, so it needs no cap).
+///    `Job`, `memory::migrate` on each `Memory` (migrating applies only the new package's rules, so it needs no cap).
 ///
 /// From then on the old package's functions abort `EWrongVersion` on those objects, and the
 /// new package's functions abort `EWrongVersion` on objects not migrated yet.
