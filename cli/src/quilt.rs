@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use floe_encoder::BlobId;
+use floe_encoder::{BlobId, BlobSource as _, EncodingConfig};
 use floe_node::http_client::HttpNodeClient;
-use floe_sdk::quilt::{self, QuiltEntry, QuiltReader};
+use floe_sdk::quilt::{self, QuiltFile, QuiltLayout, QuiltReader};
+use floe_sdk::stream::SpilledPairs;
 
 use crate::output::out;
 
@@ -99,9 +100,13 @@ fn paths(args: &StoreQuiltArgs) -> anyhow::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// Stores the files as one quilt with memory bounded like `floe store`'s: the quilt is laid
+/// out from the files' lengths, then encoded into a spill on disk reading the files as the
+/// encoder asks ([`quilt::QuiltLayout`]), and each sliver pair is read back as it is sent.
+/// Only the index (tens of bytes per file) is held, whatever the files weigh together.
 pub async fn store(session: &Session, args: StoreQuiltArgs) -> anyhow::Result<()> {
     let tags: BTreeMap<String, String> = args.tags.iter().cloned().collect();
-    let mut entries = Vec::new();
+    let mut files = Vec::new();
     for path in paths(&args)? {
         let identifier = path
             .file_name()
@@ -113,14 +118,13 @@ pub async fn store(session: &Session, args: StoreQuiltArgs) -> anyhow::Result<()
                 )
             })?
             .to_owned();
-        let data = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        entries.push(QuiltEntry {
-            identifier,
-            tags: tags.clone(),
-            data,
-        });
+        let file = QuiltFile::at(identifier, tags.clone(), path.clone())
+            .with_context(|| format!("reading {}", path.display()))?;
+        files.push(file);
     }
-    let blob = quilt::build_quilt(&entries).context("building the quilt")?;
+    let layout = QuiltLayout::new(files).context("building the quilt")?;
+    let count = layout.files().len();
+    let size = layout.len();
     let mut floe = session.floe().await?;
     let system = floe.system().await.context("reading the system object")?;
     if args.epochs == 0 || args.epochs > system.max_epochs_ahead {
@@ -130,18 +134,27 @@ pub async fn store(session: &Session, args: StoreQuiltArgs) -> anyhow::Result<()
             system.max_epochs_ahead
         );
     }
+    let config =
+        EncodingConfig::new(usize::from(system.n_shards)).context("the network's shard count")?;
+    if size > config.max_blob_size() {
+        bail!(
+            "the quilt of {count} files is {size} bytes; this network stores blobs of at most {} bytes\n\
+             store the files as several quilts",
+            config.max_blob_size()
+        );
+    }
     let nodes = node_directory(&mut floe, None).await?;
+    let (metadata, pairs) = SpilledPairs::encode_source(config, Arc::new(layout), Arc::new(()))
+        .await
+        .context("encoding the quilt")?;
     let stored = floe
-        .store_blob(&nodes, &blob, args.epochs, args.deletable)
+        .store_spilled(&nodes, &metadata, &pairs, args.epochs, args.deletable)
         .await
         .context("storing the quilt")?;
     out!("{}", stored.blob_id);
     eprintln!(
-        "stored a quilt of {} files ({} bytes) for {} epochs; blob object {}",
-        entries.len(),
-        blob.len(),
-        args.epochs,
-        stored.blob_object
+        "stored a quilt of {count} files ({size} bytes) for {} epochs; blob object {}",
+        args.epochs, stored.blob_object
     );
     Ok(())
 }

@@ -16,8 +16,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use floe_encoder::EncodingConfig;
 
-/// Shards of the test network: p = 14 rows of s = 27 symbols, so a few MiB span many slivers.
-const SHARDS: u16 = 40;
+/// Shards of the test network: p = 34 rows of s = 67 symbols, so a few MiB span many slivers,
+/// and blobs up to about 149 MB fit (the quilt of 10 000 files of 1–10 KiB is about 57 MB).
+const SHARDS: u16 = 100;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -688,7 +689,15 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     };
     floe_ok(&["account", "new"]);
-    quilts(&floe, &home, &aggregator, &publisher, dir.path(), &blob_id);
+    quilts(
+        &floe,
+        &home,
+        network.child.id(),
+        &aggregator,
+        &publisher,
+        dir.path(),
+        &blob_id,
+    );
     eprintln!("quilt checks done at {:?}", started.elapsed());
 
     let model = floe_ok(&["model", "create", "gated"]);
@@ -835,13 +844,30 @@ fn concurrent_puts(floe: &Path, home: &Path, aggregator: &str, dir: &Path) {
     assert!(left.is_empty(), "left in the publisher's TMPDIR: {left:?}");
 }
 
-/// Files of a quilt through real processes: 2 000 files of 1–10 KiB stored with
-/// `floe store-quilt` (a 40-shard network holds blobs up to about 24 MiB, so not the sdk test's
-/// 10 000), one read back with `floe read-quilt` fetching a few slivers, listed, and served by
-/// the aggregator; a form stored with `PUT /v1/quilts`.
+/// Bytes the process `pid` has written with `write`-like system calls so far (`wchar` of
+/// `/proc/PID/io`): for `floe up`, mostly what its storage nodes send (slivers) and what its
+/// aggregator answers.
+fn written_bytes(pid: u32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap();
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar: "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Files of a quilt through real processes: 10 000 files of 1–10 KiB (seeded sizes, about
+/// 57 MB) stored as one blob with `floe store-quilt`; single files read back byte-identical
+/// with `floe read-quilt` (the first, the last, one in the middle and one straddling a row,
+/// i.e. a primary sliver, boundary), each fetching exactly the first row (header and index)
+/// and the file's rows, as the command reports; the same files served by the aggregator's
+/// `GET /v1/blobs/by-quilt-id/…` while `floe up` (nodes and aggregator) writes a small
+/// fraction of the quilt; listed; a form stored with `PUT /v1/quilts`.
 fn quilts(
     floe: &Path,
     home: &Path,
+    network_pid: u32,
     aggregator: &str,
     publisher: &str,
     dir: &Path,
@@ -866,7 +892,7 @@ fn quilts(
         )
     };
     let floe_ok = |args: &[&str]| run(args).0;
-    const FILES: usize = 2_000;
+    const FILES: usize = 10_000;
     let started = Instant::now();
     let files = dir.join("quilt");
     std::fs::create_dir(&files).unwrap();
@@ -882,6 +908,8 @@ fn quilts(
         contents.push(data);
     }
     let total: usize = contents.iter().map(Vec::len).sum();
+    eprintln!("{FILES} files written in {:?}", started.elapsed());
+    let storing = Instant::now();
     let quilt_id = floe_ok(&[
         "store-quilt",
         "--dir",
@@ -893,7 +921,7 @@ fn quilts(
     ]);
     eprintln!(
         "store-quilt of {FILES} files ({total} bytes) took {:?}",
-        started.elapsed()
+        storing.elapsed()
     );
 
     // Listed: every file, its size and its tag.
@@ -907,40 +935,96 @@ fn quilts(
         serde_json::from_str(&floe_ok(&["list-quilt", &quilt_id, "--json"])).unwrap();
     let patches = json["patches"].as_array().unwrap();
     assert_eq!(patches.len(), FILES);
-    let last = &patches[FILES - 1];
-    let quilt_size = last["offset"].as_u64().unwrap() + last["length"].as_u64().unwrap();
-
-    // One file read back byte-identical, fetching only the first row (header and index) and
-    // the row(s) holding the file: at most 3 of the 14 rows.
-    let out = dir.join("quilt-out");
-    let (written, report) = run(&[
-        "read-quilt",
-        &quilt_id,
-        "file-01234.bin",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(written.ends_with("file-01234.bin"), "{written}");
-    assert_eq!(
-        std::fs::read(out.join("file-01234.bin")).unwrap(),
-        contents[1234]
-    );
+    let span = |k: usize| {
+        let offset = patches[k]["offset"].as_u64().unwrap();
+        offset..offset + patches[k]["length"].as_u64().unwrap()
+    };
+    let quilt_size = span(FILES - 1).end;
+    assert!(quilt_size > total as u64);
     let config = EncodingConfig::new(usize::from(SHARDS)).unwrap();
+    assert_eq!(config.n_primary_source(), 34);
     let row = (config.n_secondary_source() * config.symbol_size(quilt_size).unwrap()) as u64;
-    assert_eq!(config.n_primary_source(), 14);
-    let fetched: u64 = report
-        .lines()
-        .find_map(|l| l.split(": ").nth(1)?.strip_suffix(" sliver bytes fetched"))
-        .unwrap_or_else(|| panic!("no fetch count in {report}"))
-        .parse()
-        .unwrap();
-    assert!(
-        fetched <= 3 * row,
-        "read-quilt fetched {fetched} bytes; rows are {row}"
-    );
+    let rows_of = |k: usize| {
+        let range = span(k);
+        range.start / row..=(range.end - 1) / row
+    };
+    // The index lies in the first row, which every read fetches to open the quilt.
+    assert!(span(0).start < row, "the index is longer than a row");
+    let straddling = (1..FILES)
+        .find(|&k| rows_of(k).start() != rows_of(k).end())
+        .expect("some file crosses a row boundary");
+    let picked = [0, FILES / 2, straddling, FILES - 1];
+
+    // Each read back alone, byte-identical, fetching the first row and the file's rows only.
+    let out = dir.join("quilt-out");
+    for &k in &picked {
+        let identifier = format!("file-{k:05}.bin");
+        let (written, report) = run(&[
+            "read-quilt",
+            &quilt_id,
+            &identifier,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(written.ends_with(&identifier), "{written}");
+        assert!(
+            std::fs::read(out.join(&identifier)).unwrap() == contents[k],
+            "{identifier} differs"
+        );
+        let fetched: u64 = report
+            .lines()
+            .find_map(|l| l.split(": ").nth(1)?.strip_suffix(" sliver bytes fetched"))
+            .unwrap_or_else(|| panic!("no fetch count in {report}"))
+            .parse()
+            .unwrap();
+        let rows = rows_of(k);
+        let file_rows = rows.end() - rows.start() + 1;
+        assert_eq!(
+            fetched,
+            (1 + file_rows) * row,
+            "{identifier} (rows {rows:?} of {row} bytes)"
+        );
+        assert!(fetched * 10 < quilt_size, "{identifier}: fetched {fetched}");
+        eprintln!(
+            "read-quilt {identifier} (rows {rows:?}) fetched {fetched} of {quilt_size} bytes ({:.1}%)",
+            100.0 * fetched as f64 / quilt_size as f64
+        );
+    }
+    // The aggregator serves the same files while the whole network writes (slivers sent by
+    // its nodes, the answer) a small fraction of the quilt.
+    for &k in &picked {
+        let before = written_bytes(network_pid);
+        let file = get(
+            aggregator,
+            &format!("/v1/blobs/by-quilt-id/{quilt_id}/file-{k:05}.bin"),
+            &[],
+        );
+        let written = written_bytes(network_pid) - before;
+        assert_eq!(file.status, 200, "{}", String::from_utf8_lossy(&file.body));
+        assert!(
+            file.body == contents[k],
+            "file {k} from the aggregator differs"
+        );
+        let rows = rows_of(k);
+        let most = (2 + rows.end() - rows.start()) * row + (1 << 20);
+        // At least the answer itself: the count does see socket writes.
+        assert!(
+            written >= contents[k].len() as u64,
+            "wchar moved by {written}"
+        );
+        assert!(
+            written <= most,
+            "the aggregator's answer for file {k} cost {written} bytes written by floe up, \
+             more than {most} (the first row and the file's rows, plus 1 MiB)"
+        );
+        eprintln!(
+            "aggregator file {k}: floe up wrote {written} bytes ({:.1}% of the quilt)",
+            100.0 * written as f64 / quilt_size as f64
+        );
+    }
     eprintln!(
-        "read-quilt of one file fetched {fetched} of {quilt_size} bytes ({:.1}%)",
-        100.0 * fetched as f64 / quilt_size as f64
+        "quilt reads done {:?} after the files were written",
+        started.elapsed()
     );
 
     // The aggregator: the file with its tags as headers, the index, and problems.
