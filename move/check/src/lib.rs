@@ -470,3 +470,101 @@ pub fn check_emit_sites(files: &[MoveFile], modules: &[Module]) -> (Vec<Mismatch
     }
     (out, checked)
 }
+
+// === Calls: argument counts ===
+
+/// Every `module::function(…)` call of `tokens` (recursively, `module::function<T>(…)` too):
+/// the module, the function and its arguments.
+type Call = (String, String, Vec<Vec<proc_macro2::TokenTree>>);
+
+fn module_calls(tokens: proc_macro2::TokenStream, out: &mut Vec<Call>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        if let TokenTree::Group(g) = token {
+            module_calls(g.stream(), out);
+        }
+        let [
+            TokenTree::Ident(module),
+            TokenTree::Punct(c1),
+            TokenTree::Punct(c2),
+            TokenTree::Ident(function),
+            rest @ ..,
+        ] = &tokens[i..]
+        else {
+            continue;
+        };
+        if c1.as_char() != ':' || c2.as_char() != ':' {
+            continue;
+        }
+        // Skip `<…>` type arguments, nested ones included.
+        let mut at = 0;
+        if matches!(rest.first(), Some(TokenTree::Punct(p)) if p.as_char() == '<') {
+            let mut depth = 0;
+            for (k, t) in rest.iter().enumerate() {
+                match t {
+                    TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+                    TokenTree::Punct(p) if p.as_char() == '>' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            at = k + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(TokenTree::Group(args)) = rest.get(at)
+            && args.delimiter() == Delimiter::Parenthesis
+        {
+            out.push((
+                module.to_string(),
+                function.to_string(),
+                split_arguments(args.stream()),
+            ));
+        }
+    }
+}
+
+/// Checks every call `module::function(…)` of a function of the package, in `files` (sources
+/// and tests), against the function's parameters: as many arguments as it takes (`ctx`
+/// included, as Move passes it). No Move compiler runs where CI does, so without this a
+/// changed signature leaves its callers (Move tests especially) broken until someone builds
+/// the package elsewhere. Method calls (`offer.purchase(…)`) are not checked: their receiver's
+/// type is not known here. Returns the mismatches and the number of calls checked.
+pub fn check_call_arity(files: &[MoveFile], modules: &[Module]) -> (Vec<Mismatch>, usize) {
+    let mut out = Vec::new();
+    let mut checked = 0;
+    for file in files {
+        let Ok(tokens) = sanitize_for_tokenizer(&file.text).parse::<proc_macro2::TokenStream>()
+        else {
+            continue; // `parse` reports it.
+        };
+        let mut calls = Vec::new();
+        module_calls(tokens, &mut calls);
+        for (module, name, arguments) in calls {
+            let Some(function) = modules
+                .iter()
+                .find(|m| m.name == module)
+                .and_then(|m| m.functions.iter().find(|f| f.name == name))
+            else {
+                continue;
+            };
+            checked += 1;
+            if arguments.len() != function.params.len() {
+                let names: Vec<&str> = function.params.iter().map(|(n, _)| n.as_str()).collect();
+                out.push(Mismatch {
+                    at: file.path.display().to_string(),
+                    problem: format!(
+                        "floe::{module}::{name} takes {} arguments ({}), a call passes {}",
+                        names.len(),
+                        names.join(", "),
+                        arguments.len()
+                    ),
+                });
+            }
+        }
+    }
+    (out, checked)
+}

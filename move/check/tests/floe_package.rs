@@ -186,3 +186,46 @@ fn a_swapped_emit_argument_is_caught() {
         ]
     );
 }
+
+/// Every `module::function(…)` call of a package function, in the sources and the Move tests,
+/// passes as many arguments as the function takes.
+#[test]
+fn every_call_passes_as_many_arguments_as_the_function_takes() {
+    let modules = floe_move_check::package::read(&floe_package()).expect("the package parses");
+    let files = floe_move_check::read_move_files(&floe_package()).expect("sources and tests");
+    let (problems, checked) = floe_move_check::check_call_arity(&files, &modules);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(checked >= 800, "only {checked} calls found");
+    eprintln!("{checked} module::function calls checked");
+}
+
+#[test]
+fn a_call_with_a_missing_argument_is_caught() {
+    let dir = std::env::temp_dir().join(format!("floe-move-check-arity-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sources")).expect("temp dir");
+    std::fs::write(
+        dir.join("sources/m.move"),
+        "module floe::m;\npublic fun f<T>(a: u64, b: vector<T>, ctx: &mut TxContext) {}\n\
+         fun ok(ctx: &mut TxContext) { m::f<u8>(1, vector[g(1, 2)], ctx); floe::m::f(1, vector[], ctx) }\n\
+         fun short(ctx: &mut TxContext) { let x = m::f<vector<u8>>(1, ctx); coin::f(1) }\n",
+    )
+    .expect("write");
+    let modules = floe_move_check::package::read(&dir).expect("parses");
+    let files = floe_move_check::read_move_files(&dir).expect("sources");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    let (problems, checked) = floe_move_check::check_call_arity(&files, &modules);
+    assert_eq!(checked, 3);
+    let problems: Vec<String> = problems.into_iter().map(|m| m.problem).collect();
+    assert_eq!(
+        problems,
+        ["floe::m::f takes 3 arguments (a, b, ctx), a call passes 2"]
+    );
+}
