@@ -38,10 +38,20 @@ fn an_agent_reads_its_memory_after_a_restart_and_a_revoked_agent_cannot_decrypt_
 
     let memory = ok(home, &["memory", "create"]);
     let notes: Vec<_> = (0..2)
-        .map(|i| write_file(dir.path(), &format!("note-{i}.txt"), 3000 + i, 40 + i as u32))
+        .map(|i| {
+            write_file(
+                dir.path(),
+                &format!("note-{i}.txt"),
+                3000 + i,
+                40 + i as u32,
+            )
+        })
         .collect();
     for (i, note) in notes.iter().enumerate() {
-        assert_eq!(ok(home, &["memory", "append", &memory, &p(note)]), i.to_string());
+        assert_eq!(
+            ok(home, &["memory", "append", &memory, &p(note)]),
+            i.to_string()
+        );
     }
     let state = show(home, &memory);
     assert_eq!(state["owner"], owner.as_str());
@@ -71,7 +81,14 @@ fn an_agent_reads_its_memory_after_a_restart_and_a_revoked_agent_cannot_decrypt_
     assert!(refused.contains("ENoAccess"), "{refused}");
     let refused = fails(
         home,
-        &["--as", &stranger, "memory", "append", &memory, &p(&notes[0])],
+        &[
+            "--as",
+            &stranger,
+            "memory",
+            "append",
+            &memory,
+            &p(&notes[0]),
+        ],
     );
     assert!(refused.contains("ENotWriter"), "{refused}");
 
@@ -84,7 +101,15 @@ fn an_agent_reads_its_memory_after_a_restart_and_a_revoked_agent_cannot_decrypt_
     let agent_dir = dir.path().join("agent");
     let read = ok(
         home,
-        &["--as", &agent, "memory", "read", &memory, "--out", &p(&agent_dir)],
+        &[
+            "--as",
+            &agent,
+            "memory",
+            "read",
+            &memory,
+            "--out",
+            &p(&agent_dir),
+        ],
     );
     assert_eq!(read.lines().count(), 2, "{read}");
     for (i, note) in notes.iter().enumerate() {

@@ -95,12 +95,7 @@ impl World {
         Ok(self.append_blob(who, blob)?.ret::<u64>(0, 0))
     }
 
-    fn grant(
-        &mut self,
-        who: Address,
-        agent: Address,
-        can_write: bool,
-    ) -> Result<Outcome, Failure> {
+    fn grant(&mut self, who: Address, agent: Address, can_write: bool) -> Result<Outcome, Failure> {
         let memory = self.memory;
         self.chain.call(
             who,
@@ -180,7 +175,10 @@ fn owner_and_delegate_append_and_read_and_revoke_bumps_the_generation() {
     w.approve(agent, 0).unwrap();
     w.approve(owner, 0).unwrap();
 
-    let revoked: MemoryDelegateRevoked = w.revoke(owner, agent).unwrap().event("MemoryDelegateRevoked");
+    let revoked: MemoryDelegateRevoked = w
+        .revoke(owner, agent)
+        .unwrap()
+        .event("MemoryDelegateRevoked");
     assert_eq!(revoked.generation, 1);
     assert_eq!(w.append(owner).unwrap(), 3);
     w.approve(owner, 1).unwrap();
@@ -315,7 +313,11 @@ fn other_abort_paths() {
         w.grant(owner, Address::new(bytes), false).unwrap();
     }
     assert_eq!(w.memory().delegates.len(), 32);
-    assert_abort(w.grant(owner, stranger, false), "memory", "ETooManyDelegates");
+    assert_abort(
+        w.grant(owner, stranger, false),
+        "memory",
+        "ETooManyDelegates",
+    );
     assert_abort(w.entry(0), "memory", "ENoSuchEntry");
     // A revoke of a non-delegate bumped nothing.
     assert_eq!(w.memory().generation, 0);
