@@ -2730,3 +2730,140 @@ async fn a_models_tuning_reserve_and_job_follow_the_chain() {
     drop(indexer);
     devnet.shutdown().await;
 }
+
+/// Agent memories (issue 19, capability 4): an owner appends two blobs, grants an agent write,
+/// the agent appends one, the owner revokes it (generation 1) and appends another. The memory,
+/// its entries (paged by entry number) and its delegate equal the `Memory` object and events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memories_follow_the_chain() {
+    let World {
+        dir: _dir,
+        devnet,
+        db: _db,
+        indexer,
+        accounts,
+        mut clients,
+        nodes,
+        ..
+    } = World::start("memories", 2, 10 * WAL).await;
+    let (owner, agent) = (accounts[0], accounts[1]);
+    let memory = clients[0].create_memory().await.unwrap();
+    let mut blob_objects = Vec::new();
+    for (who, seed) in [(0usize, 1u8), (0, 2)] {
+        let data: Vec<u8> = (0..1_500u32)
+            .map(|i| (i as u8).wrapping_mul(seed))
+            .collect();
+        let stored = clients[who]
+            .store_blob(&nodes, &data, 2, false)
+            .await
+            .unwrap();
+        clients[who]
+            .append_memory(memory, stored.blob_object)
+            .await
+            .unwrap();
+        blob_objects.push(stored.blob_object);
+    }
+    clients[0].grant_memory(memory, agent, true).await.unwrap();
+    let data: Vec<u8> = (0..1_200u32).map(|i| (i % 7) as u8).collect();
+    let stored = clients[1]
+        .store_blob(&nodes, &data, 2, false)
+        .await
+        .unwrap();
+    clients[1]
+        .append_memory(memory, stored.blob_object)
+        .await
+        .unwrap();
+    blob_objects.push(stored.blob_object);
+    let revoked = clients[0].revoke_memory(memory, agent).await.unwrap();
+    assert_eq!(revoked.generation, 1);
+    let data: Vec<u8> = (0..900u32).map(|i| (i % 11) as u8).collect();
+    let stored = clients[0]
+        .store_blob(&nodes, &data, 2, false)
+        .await
+        .unwrap();
+    let last = clients[0]
+        .append_memory(memory, stored.blob_object)
+        .await
+        .unwrap();
+    assert_eq!((last.index, last.generation), (3, 1));
+    blob_objects.push(stored.blob_object);
+
+    let height = clients[0]
+        .client
+        .service_info()
+        .await
+        .unwrap()
+        .checkpoint_height();
+    wait_for_checkpoint(indexer.addr, height, Duration::from_secs(60)).await;
+    let object = clients[0].memory(memory).await.unwrap();
+    let one = get_json(indexer.addr, &format!("/v1/memories/{memory}")).await;
+    let item = &one["item"];
+    assert_eq!(
+        item,
+        &json!({
+            "memory_id": memory.to_string(),
+            "owner": owner.to_string(),
+            "generation": object.generation,
+            "entries": object.entry_count,
+            "grants": 1,
+            "revokes": 1,
+            "created_checkpoint": item["created_checkpoint"],
+            "updated_checkpoint": item["updated_checkpoint"],
+        })
+    );
+    assert_eq!(object.generation, 1);
+
+    let entries = clients[0].memory_entries(&object).await.unwrap();
+    let first = get_json(
+        indexer.addr,
+        &format!("/v1/memories/{memory}/entries?limit=3"),
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let rest = get_json(
+        indexer.addr,
+        &format!("/v1/memories/{memory}/entries?cursor={cursor}"),
+    )
+    .await;
+    assert!(rest["next_cursor"].is_null(), "{rest}");
+    let mut items: Vec<Value> = first["items"].as_array().unwrap().clone();
+    items.extend(rest["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(items.len(), 4);
+    for (i, (item, entry)) in items.iter().zip(&entries).enumerate() {
+        assert_eq!(
+            item,
+            &json!({
+                "memory_id": memory.to_string(),
+                "entry_index": i,
+                "blob_id": BlobId(entry.blob_id.to_le_bytes()).to_string(),
+                "blob_object_id": blob_objects[i].to_string(),
+                "generation": entry.generation,
+                "appended_by": floe_sdk::agent_memory::appended_by(entry).to_string(),
+                "checkpoint": item["checkpoint"],
+            })
+        );
+    }
+    assert_eq!(items[2]["appended_by"], agent.to_string());
+
+    let delegates = get_json(indexer.addr, &format!("/v1/memories/{memory}/delegates")).await;
+    let delegate = &delegates["items"][0];
+    assert_eq!(
+        delegate,
+        &json!({
+            "memory_id": memory.to_string(),
+            "agent": agent.to_string(),
+            "active": false,
+            "can_write": true,
+            "granted_generation": 0,
+            "revoked_generation": 1,
+            "created_checkpoint": delegate["created_checkpoint"],
+            "updated_checkpoint": delegate["updated_checkpoint"],
+        })
+    );
+    let (status, kind, _) = get(indexer.addr, &format!("/v1/memories/{}", Address::ZERO)).await;
+    assert_eq!((status, kind.as_str()), (404, "application/problem+json"));
+    let (status, _, _) = get(indexer.addr, "/v1/memories/not-an-id/entries").await;
+    assert_eq!(status, 400);
+    drop(indexer);
+    devnet.shutdown().await;
+}
