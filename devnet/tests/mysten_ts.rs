@@ -540,8 +540,8 @@ fn every_js_move_call_matches_the_move_signature() {
     for (path, why) in DYNAMIC_MOVE_CALLS {
         eprintln!("not checked: {path}: {why}");
     }
-    // suite.mjs and examples/dapp make 10 calls today; the scan must keep finding them.
-    assert!(checked >= 10, "only {checked} moveCalls found");
+    // suite.mjs (4) and examples/dapp (5) make 9 calls today; the scan must keep finding them.
+    assert!(checked >= 9, "only {checked} moveCalls found");
     eprintln!("{checked} JavaScript moveCalls match their Move signatures");
 }
 
