@@ -393,6 +393,54 @@ fn no_import_circles_between_files() {
     eprintln!("{edges} file dependencies, no circle");
 }
 
+/// Files of the devnet's chain core that name its Floe layer (`crate::floe`), and why. The
+/// layers run one way: `devnet/src/floe/*` uses the core; the core does not use Floe.
+const DEVNET_CORE_NAMING_FLOE: &[(&str, &str)] = &[
+    (
+        "config",
+        "composes a run: Floe's genesis settings are part of it",
+    ),
+    (
+        "move_model",
+        "loads move/floe/sources as the package at floe::PACKAGE_ID",
+    ),
+];
+
+/// The devnet in two layers: the chain core (every module outside `floe`) does not depend on
+/// the Floe rules (`floe::…`), but for the files listed in [`DEVNET_CORE_NAMING_FLOE`].
+#[test]
+fn the_devnet_core_does_not_use_its_floe_layer() {
+    let graph = file_graph(&workspace_root().join("devnet/src"));
+    let floe = |m: &Vec<String>| m.first().is_some_and(|f| f == "floe");
+    let mut problems = Vec::new();
+    for (module, targets) in &graph {
+        if floe(module) || module.is_empty() {
+            continue;
+        }
+        let name = module_name(module);
+        let allowed = DEVNET_CORE_NAMING_FLOE.iter().any(|(m, _)| *m == name);
+        let uses: Vec<String> = targets
+            .iter()
+            .filter(|t| floe(t))
+            .map(|t| module_name(t))
+            .collect();
+        if !uses.is_empty() && !allowed {
+            problems.push(format!(
+                "devnet core {name} uses the Floe layer: {}",
+                uses.join(", ")
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The Floe layer does use the core (its handlers run on `runtime`).
+    assert!(
+        graph
+            .iter()
+            .any(|(m, t)| floe(m) && t.iter().any(|t| t.first().is_some_and(|f| f == "runtime"))),
+        "the scan sees devnet/src/floe"
+    );
+}
+
 #[test]
 fn the_scan_resolves_paths_and_finds_a_circle() {
     let module = vec!["floe".to_owned(), "license".to_owned()];
