@@ -524,9 +524,7 @@ pub async fn settle(session: &Session, job: Address) -> anyhow::Result<()> {
     if let Some(version) = settled.published_version {
         eprintln!("its output is the model's version {version} (the owner opted in)");
     } else if settled.proposed {
-        eprintln!(
-            "its output awaits the model owner's approval: floe model tuning approve MODEL"
-        );
+        eprintln!("its output awaits the model owner's approval: floe model tuning approve MODEL");
     }
     Ok(())
 }
@@ -534,7 +532,11 @@ pub async fn settle(session: &Session, job: Address) -> anyhow::Result<()> {
 /// `floe compute refund JOB`.
 pub async fn refund(session: &Session, job: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    let tuning = floe.job(job).await.map_err(crate::commands::explain)?.tuning;
+    let tuning = floe
+        .job(job)
+        .await
+        .map_err(crate::commands::explain)?
+        .tuning;
     let amount = floe
         .refund_job(job)
         .await

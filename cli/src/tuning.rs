@@ -172,9 +172,7 @@ pub async fn dispatch(session: &Session, command: TuningCommand) -> anyhow::Resu
                 .await
                 .map_err(explain)?;
             out!("{version}");
-            eprintln!(
-                "model {model_id}: the tuned output is version {version}; its Blob is yours"
-            );
+            eprintln!("model {model_id}: the tuned output is version {version}; its Blob is yours");
             Ok(())
         }
         TuningCommand::Reject { model_id } => {
@@ -245,6 +243,9 @@ pub async fn show(session: &Session, model_id: Address) -> anyhow::Result<()> {
             "proposal": proposal,
         },
     });
-    out!("{}", serde_json::to_string_pretty(&shown).context("encoding the model")?);
+    out!(
+        "{}",
+        serde_json::to_string_pretty(&shown).context("encoding the model")?
+    );
     Ok(())
 }

@@ -287,17 +287,34 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
     );
     let offer = ok(
         home,
-        &["license", "offer", &model, "--price", "5", "--window-secs", "3600"],
+        &[
+            "license",
+            "offer",
+            &model,
+            "--price",
+            "5",
+            "--window-secs",
+            "3600",
+        ],
     );
     let buyer = ok(home, &["account", "new", "--wal", "100"]);
     // One 5 WAL sale credits 4.75 WAL, 2.375 of it to the reserve: below the threshold.
     ok(home, &["--as", &buyer, "license", "buy", &offer]);
-    let early = fails(home, &["--as", &stranger, "model", "tuning", "open", &model]);
+    let early = fails(
+        home,
+        &["--as", &stranger, "model", "tuning", "open", &model],
+    );
     assert!(early.contains("EReserveBelowThreshold"), "{early}");
     ok(home, &["--as", &buyer, "license", "buy", &offer]);
     // A stranger opens the job: the owner's provider and price, paid from the reserve.
-    let tuning_job = ok(home, &["--as", &stranger, "model", "tuning", "open", &model]);
-    let again = fails(home, &["--as", &stranger, "model", "tuning", "open", &model]);
+    let tuning_job = ok(
+        home,
+        &["--as", &stranger, "model", "tuning", "open", &model],
+    );
+    let again = fails(
+        home,
+        &["--as", &stranger, "model", "tuning", "open", &model],
+    );
     assert!(again.contains("ETuningJobOpen"), "{again}");
     let shown: serde_json::Value =
         serde_json::from_str(&ok(home, &["model", "show", &model])).unwrap();
@@ -312,7 +329,10 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
     assert!(settle.status.success(), "{said}");
     assert!(said.contains("awaits the model owner's approval"), "{said}");
     // A stranger cannot approve; the owner does, and the output is version 2.
-    let refused = fails(home, &["--as", &stranger, "model", "tuning", "approve", &model]);
+    let refused = fails(
+        home,
+        &["--as", &stranger, "model", "tuning", "approve", &model],
+    );
     assert!(refused.contains("holds no ModelCap"), "{refused}");
     assert_eq!(ok(home, &["model", "tuning", "approve", &model]), "2");
     let shown: serde_json::Value =
@@ -328,6 +348,9 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
     let v2_file = dir.path().join("v2.bin");
     ok(home, &["read", &v2, "--out", &p(&v2_file)]);
     let y = tensor::from_bytes(&std::fs::read(&v2_file).unwrap()).unwrap();
-    assert_eq!(floe_compute::output_hash(&std::fs::read(&v2_file).unwrap()).to_vec(), hex::decode(&hash).unwrap());
+    assert_eq!(
+        floe_compute::output_hash(&std::fs::read(&v2_file).unwrap()).to_vec(),
+        hex::decode(&hash).unwrap()
+    );
     assert_eq!(y.len(), want.len());
 }

@@ -410,21 +410,74 @@ fn a_stranger_cannot_set_the_plan() {
     assert_abort(result, "model", "EWrongCap");
 }
 
+/// bps, threshold, price, providers, k, duration, the abort.
+type Case = (u64, u64, u64, &'static [usize], u64, u64, &'static str);
+
 #[test]
 fn plans_outside_the_bounds_abort() {
     let mut w = setup();
     let (seller, cap) = (w.seller, w.model_cap);
-    let cases: [(u64, u64, u64, &[usize], u64, u64, &str); 7] = [
-        (10_001, THRESHOLD, PRICE, &[0], 1, HOUR_MS, "ETuningShareTooHigh"),
-        (TUNING_BPS, THRESHOLD, THRESHOLD + 1, &[0], 1, HOUR_MS, "ETuningPrice"),
+    let cases: [Case; 7] = [
+        (
+            10_001,
+            THRESHOLD,
+            PRICE,
+            &[0],
+            1,
+            HOUR_MS,
+            "ETuningShareTooHigh",
+        ),
+        (
+            TUNING_BPS,
+            THRESHOLD,
+            THRESHOLD + 1,
+            &[0],
+            1,
+            HOUR_MS,
+            "ETuningPrice",
+        ),
         (TUNING_BPS, THRESHOLD, 0, &[0], 1, HOUR_MS, "ETuningPrice"),
-        (TUNING_BPS, THRESHOLD, PRICE, &[], 1, HOUR_MS, "ETuningProviders"),
-        (TUNING_BPS, THRESHOLD, PRICE, &[0, 0], 2, HOUR_MS, "ETuningProviders"),
-        (TUNING_BPS, THRESHOLD, PRICE, &[0, 1], 1, HOUR_MS, "ETuningQuorum"),
-        (TUNING_BPS, THRESHOLD, PRICE, &[0], 1, 2_592_000_001, "ETuningDuration"),
+        (
+            TUNING_BPS,
+            THRESHOLD,
+            PRICE,
+            &[],
+            1,
+            HOUR_MS,
+            "ETuningProviders",
+        ),
+        (
+            TUNING_BPS,
+            THRESHOLD,
+            PRICE,
+            &[0, 0],
+            2,
+            HOUR_MS,
+            "ETuningProviders",
+        ),
+        (
+            TUNING_BPS,
+            THRESHOLD,
+            PRICE,
+            &[0, 1],
+            1,
+            HOUR_MS,
+            "ETuningQuorum",
+        ),
+        (
+            TUNING_BPS,
+            THRESHOLD,
+            PRICE,
+            &[0],
+            1,
+            2_592_000_001,
+            "ETuningDuration",
+        ),
     ];
     for (bps, threshold, price, providers, k, duration, name) in cases {
-        let result = w.set_plan_as(seller, cap, bps, threshold, price, providers, k, duration, false);
+        let result = w.set_plan_as(
+            seller, cap, bps, threshold, price, providers, k, duration, false,
+        );
         assert_abort(result, "model", name);
     }
 }
@@ -652,12 +705,8 @@ fn the_tuning_functions_refuse_a_plain_job_and_the_plain_ones_a_tuning_job() {
     assert_abort(w.submit(0, plain, &HASH_A), "compute", "ENotTuningJob");
     assert_abort(w.settle(plain), "compute", "ENotTuningJob");
     // The plain submit (by reference) refuses the tuning job.
-    let (account, provider, cap, output) = (
-        w.p[0].account,
-        w.p[0].provider,
-        w.p[0].cap,
-        w.p[0].output,
-    );
+    let (account, provider, cap, output) =
+        (w.p[0].account, w.p[0].provider, w.p[0].cap, w.p[0].output);
     let result = w.chain.call(
         account,
         "compute",

@@ -2681,7 +2681,13 @@ async fn a_models_tuning_reserve_and_job_follow_the_chain() {
         .await
         .unwrap();
     clients[2]
-        .submit_result(job, provider.provider, provider.cap, output.blob_object, &[9; 32])
+        .submit_result(
+            job,
+            provider.provider,
+            provider.cap,
+            output.blob_object,
+            &[9; 32],
+        )
         .await
         .unwrap();
     let settled = clients[1].settle_job(job).await.unwrap();
@@ -2702,8 +2708,8 @@ async fn a_models_tuning_reserve_and_job_follow_the_chain() {
         .checkpoint_height();
     wait_for_checkpoint(indexer.addr, height, Duration::from_secs(60)).await;
     let chain = clients[0].model(model.model.id).await.unwrap();
-    let item = get_json(indexer.addr, &format!("/v1/models/{}", model.model.id)).await["item"]
-        .clone();
+    let item =
+        get_json(indexer.addr, &format!("/v1/models/{}", model.model.id)).await["item"].clone();
     assert_eq!(item["tuning_bps"], 5_000, "{item}");
     assert_eq!(item["tuning_threshold"], 9 * WAL, "{item}");
     assert_eq!(item["tuning_price"], 9 * WAL, "{item}");

@@ -266,8 +266,8 @@ impl Floe {
         let settled: events::ComputeJobSettled = event(&executed, "ComputeJobSettled")?;
         let published: Option<events::TunedVersionPublished> =
             event(&executed, "TunedVersionPublished").ok();
-        let proposed = event::<events::TunedVersionProposed>(&executed, "TunedVersionProposed")
-            .is_ok();
+        let proposed =
+            event::<events::TunedVersionProposed>(&executed, "TunedVersionProposed").is_ok();
         Ok(Settlement {
             published_version: published.map(|p| p.version),
             proposed,
@@ -360,8 +360,7 @@ impl Floe {
         let me = builder.pure(&self.sender());
         builder.transfer_objects(vec![blob], me);
         let executed = self.execute(builder).await?;
-        let published: events::TunedVersionPublished =
-            event(&executed, "TunedVersionPublished")?;
+        let published: events::TunedVersionPublished = event(&executed, "TunedVersionPublished")?;
         Ok(published.version)
     }
 

@@ -192,8 +192,9 @@ pub fn add_revenue(
             )?;
         }
     }
-    let part = u64::try_from(u128::from(amount) * u128::from(tuning_bps_of(model)) / u128::from(BPS))
-        .expect("the tuning share is at most BPS, so its part is at most the amount");
+    let part =
+        u64::try_from(u128::from(amount) * u128::from(tuning_bps_of(model)) / u128::from(BPS))
+            .expect("the tuning share is at most BPS, so its part is at most the amount");
     if part > 0 {
         // The shares and the tuning share add up to at most BPS: `rest` stays >= 0.
         rest -= part;
