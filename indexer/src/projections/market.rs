@@ -223,37 +223,52 @@ pub(super) fn apply(
             })?;
         }
         "LicensePurchased" => {
-            let e: ev::LicensePurchased = decode(contents, err)?;
+            // Every field named: a field added to the event stops this compiling until the
+            // projection says where it goes (or `field: _`).
+            let ev::LicensePurchased {
+                license_id,
+                offer_id,
+                model_id,
+                buyer,
+                windows,
+                price,
+                fee_burned,
+                seller_revenue,
+                expires_at_ms,
+                use_limited,
+                uses_left,
+                timestamp_ms,
+            } = decode(contents, err)?;
             rows.create(LicenseRow {
-                license_id: id_text(&e.license_id),
-                offer_id: id_text(&e.offer_id),
-                model_id: id_text(&e.model_id),
-                holder: address_text(&e.buyer),
-                windows: num(e.windows),
-                price_paid: num(e.price),
-                fee_burned: num(e.fee_burned),
-                expires_at_ms: int(e.expires_at_ms),
-                use_limited: boolean(e.use_limited),
-                uses_left: num(e.uses_left),
+                license_id: id_text(&license_id),
+                offer_id: id_text(&offer_id),
+                model_id: id_text(&model_id),
+                holder: address_text(&buyer),
+                windows: num(windows),
+                price_paid: num(price),
+                fee_burned: num(fee_burned),
+                expires_at_ms: int(expires_at_ms),
+                use_limited: boolean(use_limited),
+                uses_left: num(uses_left),
                 uses_consumed: int(0),
                 extensions: int(0),
                 status: text("active"),
-                purchased_at_ms: int(e.timestamp_ms),
+                purchased_at_ms: int(timestamp_ms),
                 purchased_checkpoint: cp,
                 updated_checkpoint: cp,
                 ..LicenseRow::default()
             })?;
-            sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, true, cp)?;
+            sale(rows, &offer_id, &model_id, seller_revenue, true, cp)?;
             rollups::payment(
                 rows,
                 Payment {
                     position: (cp, ctx.tx_index, ctx.event_index),
-                    timestamp_ms: e.timestamp_ms,
-                    license_id: id_text(&e.license_id),
-                    model_id: id_text(&e.model_id),
+                    timestamp_ms,
+                    license_id: id_text(&license_id),
+                    model_id: id_text(&model_id),
                     purchase: true,
-                    price: e.price,
-                    fee_burned: e.fee_burned,
+                    price,
+                    fee_burned,
                 },
             )?;
         }
