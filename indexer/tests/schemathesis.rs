@@ -171,6 +171,22 @@ const EXTRA_ROWS: &[&str] = &[
      FROM generate_series(1::bigint, 4) i, \
      LATERAL (SELECT owner FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b, \
      LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
+    // Agent memories of blob owners, two entries each (real blobs), one delegate each, revoked
+    // in all but the first.
+    "INSERT INTO memories (memory_id, owner, generation, entries, grants, revokes, \
+     created_checkpoint, updated_checkpoint) \
+     SELECT '0x' || lpad('3e' || to_hex(i), 64, '0'), b.owner, i - 1, 2, 1, i - 1, i, i + 1 \
+     FROM generate_series(1::bigint, 3) i, \
+     LATERAL (SELECT owner FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b",
+    "INSERT INTO memory_entries (memory_id, entry_index, blob_id, blob_object_id, generation, \
+     appended_by, checkpoint) \
+     SELECT m.memory_id, e, b.blob_id, b.blob_object_id, 0, m.owner, e + 1 \
+     FROM memories m, generate_series(0::bigint, 1) e, \
+     LATERAL (SELECT blob_id, blob_object_id FROM blobs ORDER BY blob_object_id OFFSET e LIMIT 1) b",
+    "INSERT INTO memory_delegates (memory_id, agent, active, can_write, granted_generation, \
+     revoked_generation, created_checkpoint, updated_checkpoint) \
+     SELECT memory_id, '0x' || lpad('a6' || to_hex(generation), 64, '0'), revokes = 0, \
+     generation = 1, 0, CASE WHEN revokes > 0 THEN generation END, 1, 2 FROM memories",
 ];
 
 /// A TOML array of the first values `sql` returns (as text), for a dictionary.
@@ -212,6 +228,7 @@ async fn config(db: &TestDb) -> String {
     let providers = values(db, "SELECT provider_id FROM compute_providers ORDER BY 1").await;
     let jobs = values(db, "SELECT job_id FROM compute_jobs ORDER BY 1").await;
     let services = values(db, "SELECT service_id FROM services ORDER BY 1").await;
+    let memories = values(db, "SELECT memory_id FROM memories ORDER BY 1").await;
     let operators = values(
         db,
         "(SELECT operator FROM compute_providers ORDER BY 1) UNION ALL \
@@ -254,6 +271,7 @@ shared_blobs = {{ values = {shared_blobs} }}
 providers = {{ values = {providers} }}
 jobs = {{ values = {jobs} }}
 services = {{ values = {services} }}
+memories = {{ values = {memories} }}
 operators = {{ values = {operators} }}
 datasets = {{ values = {datasets} }}
 contributions = {{ values = {contributions} }}
@@ -313,6 +331,10 @@ parameters = {{ "path.id" = {{ dictionary = "providers", probability = 0.5 }} }}
 [[operations]]
 include-path = "/v1/services/{{id}}"
 parameters = {{ "path.id" = {{ dictionary = "services", probability = 0.5 }} }}
+
+[[operations]]
+include-path-regex = "^/v1/memories/"
+parameters = {{ "path.id" = {{ dictionary = "memories", probability = 0.5 }} }}
 
 [[operations]]
 include-path = "/v1/compute/jobs/{{id}}"
