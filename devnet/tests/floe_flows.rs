@@ -525,7 +525,10 @@ fn every_move_abort_is_raised_by_the_devnet() {
         })
     };
     let aborts = floe_sdk::aborts::ABORTS;
-    assert!(aborts.len() > 100, "the sdk's abort table lists the package");
+    assert!(
+        aborts.len() > 100,
+        "the sdk's abort table lists the package"
+    );
     let missing: Vec<String> = aborts
         .iter()
         .filter(|a| {
