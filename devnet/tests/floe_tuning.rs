@@ -723,3 +723,75 @@ fn the_tuning_functions_refuse_a_plain_job_and_the_plain_ones_a_tuning_job() {
     );
     assert_abort(result, "compute", "ETuningJob");
 }
+
+/// Moves the system past the outputs' storage (planted to end at epoch 2).
+fn expire_outputs(w: &mut World) {
+    let system = w.system;
+    w.chain
+        .edit_object(system, |s: &mut floe_sdk::move_types::system::System| {
+            s.epoch = 5;
+        });
+}
+
+#[test]
+fn approving_an_expired_output_aborts() {
+    let (mut w, job) = opened(false);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    expire_outputs(&mut w);
+    let (seller, cap) = (w.seller, w.model_cap);
+    assert_abort(w.approve_as(seller, cap), "model", "EBlobExpired");
+}
+
+#[test]
+fn with_auto_publish_an_expired_output_is_only_proposed() {
+    let (mut w, job) = opened(true);
+    w.submit(0, job, &HASH_A).unwrap();
+    expire_outputs(&mut w);
+    let outcome = w.settle(job).unwrap();
+    let _: TunedVersionProposed = outcome.event("TunedVersionProposed");
+    assert!(
+        outcome
+            .events_named::<TunedVersionPublished>("TunedVersionPublished")
+            .is_empty()
+    );
+    assert_eq!(w.model().versions.size, 1);
+    assert!(w.model().proposal.is_some());
+}
+
+/// Attack: refunding into another model's reserve is refused.
+#[test]
+fn refunding_into_another_model_aborts() {
+    let (mut w, job) = opened(false);
+    let (other, _) = w.strangers_model();
+    w.chain.advance_clock(HOUR_MS);
+    let stranger = w.stranger;
+    let result = w.chain.call(
+        stranger,
+        "compute",
+        "refund_tuning_job",
+        vec![Arg::obj(job), Arg::obj(other), clock()],
+    );
+    assert_abort(result, "compute", "EWrongModel");
+}
+
+#[test]
+fn opening_for_a_model_without_versions_aborts() {
+    let mut w = setup();
+    let (other, cap) = w.strangers_model();
+    let stranger = w.stranger;
+    w.model = other;
+    w.set_plan_as(
+        stranger,
+        cap,
+        TUNING_BPS,
+        THRESHOLD,
+        PRICE,
+        &[0],
+        1,
+        HOUR_MS,
+        false,
+    )
+    .unwrap();
+    assert_abort(w.open(stranger), "model", "ENoVersionToTune");
+}

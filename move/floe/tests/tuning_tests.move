@@ -790,3 +790,45 @@ fun refunding_into_another_model_aborts() {
     refund(&mut scenario, &clock, &other, job_id);
     abort 0
 }
+
+/// The proposal's Blob expired before the owner approved it: approving aborts (the owner
+/// rejects it instead and takes the Blob back).
+#[test, expected_failure(abort_code = floe::model::EBlobExpired)]
+fun approving_an_expired_output_aborts() {
+    let (mut scenario, clock, w, job_id) = opened(false);
+    submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    scenario.next_tx(SELLER);
+    {
+        let mut system = scenario.take_shared<System>();
+        let epoch = system.epoch();
+        system.set_epoch_for_testing(epoch + 10);
+        ts::return_shared(system);
+    };
+    approve(&mut scenario, &clock, &w);
+    abort 0
+}
+
+/// With auto-publish, an output whose Blob expired by settlement is not published: it waits
+/// as a proposal the owner can only reject.
+#[test]
+fun with_auto_publish_an_expired_output_is_only_proposed() {
+    let (mut scenario, clock, w, job_id) = opened(true);
+    submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    scenario.next_tx(SELLER);
+    {
+        let mut system = scenario.take_shared<System>();
+        let epoch = system.epoch();
+        system.set_epoch_for_testing(epoch + 10);
+        ts::return_shared(system);
+    };
+    settle(&mut scenario, &clock, &w, job_id);
+    assert_eq!(event::events_by_type<TunedVersionProposed>().length(), 1);
+    assert_eq!(event::events_by_type<TunedVersionPublished>().length(), 0);
+    scenario.next_tx(SELLER);
+    let m = scenario.take_shared_by_id<Model>(w.model_id);
+    assert_eq!(m.version_count(), 1);
+    assert!(m.has_proposal());
+    ts::return_shared(m);
+    finish(scenario, clock);
+}
