@@ -338,3 +338,65 @@ async fn show(floe: &mut Floe, memory_id: Address) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::io::BufReader;
+
+    use floe_crypto::{MasterSecret, StreamHeader, UserSecretKey, derive_user_key, full_id};
+
+    use super::*;
+    use crate::encrypted::KeyServerInfo;
+
+    /// A revoked agent that kept the keys it was given (generation 0) cannot open an entry the
+    /// owner appended after the revoke (generation 1): the identities differ, so the keys do,
+    /// and decryption fails; the keys of generation 1 open it (so the check can fail).
+    #[test]
+    fn keys_of_an_earlier_generation_do_not_open_a_later_entry() {
+        let mut rng = rand::rngs::OsRng;
+        let package = Address::new([0xf1; 32]);
+        let memory = Address::new([0x3e; 32]);
+        let masters: Vec<MasterSecret> = (0..3).map(|_| MasterSecret::generate(&mut rng)).collect();
+        let servers: Vec<KeyServerInfo> = masters
+            .iter()
+            .enumerate()
+            .map(|(i, master)| KeyServerInfo {
+                service_id: [i as u8 + 1; 32],
+                node_id: None,
+                url: format!("http://key-server-{i}"),
+                public_key: master.public_key(),
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("secret.txt");
+        std::fs::write(&plain, b"appended after the revoke").unwrap();
+        let sealed = dir.path().join("secret.sealed");
+        encrypted::encrypt_file(package, &identity(memory, 1), &servers, 2, &plain, &sealed)
+            .unwrap();
+        let header = StreamHeader::read(&mut BufReader::new(File::open(&sealed).unwrap())).unwrap();
+        assert_eq!(header.id(), identity(memory, 1).as_slice());
+
+        let keys = |generation: u64| -> Vec<([u8; 32], UserSecretKey)> {
+            let id = full_id(&package.into_inner(), &identity(memory, generation));
+            servers
+                .iter()
+                .zip(&masters)
+                .map(|(server, master)| (server.service_id, derive_user_key(master, &id)))
+                .collect()
+        };
+        let open = |keys: &[([u8; 32], UserSecretKey)]| {
+            let mut out = Vec::new();
+            floe_crypto::decrypt_stream(
+                &header,
+                &mut BufReader::new(File::open(&sealed).unwrap()),
+                &mut out,
+                keys,
+                None,
+            )
+            .map(|_| out)
+        };
+        assert!(open(&keys(0)).is_err(), "generation 0's keys opened it");
+        assert_eq!(open(&keys(1)).unwrap(), b"appended after the revoke");
+    }
+}
