@@ -340,6 +340,7 @@ async fn show(floe: &mut Floe, memory_id: Address) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::fs::File;
     use std::io::BufReader;
