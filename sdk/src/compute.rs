@@ -79,6 +79,19 @@ pub struct TuningPlan {
     pub auto_publish: bool,
 }
 
+/// Event `name` decoded if the transaction emitted one, `None` if it did not (a plain job's
+/// settlement emits no tuning event); a malformed one is still an error.
+fn optional_event<T: serde::de::DeserializeOwned>(
+    executed: &crate::client::ExecutedTransaction,
+    name: &'static str,
+) -> Result<Option<T>, FlowError> {
+    match event(executed, name) {
+        Ok(found) => Ok(Some(found)),
+        Err(FlowError::MissingEvent { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// A job's state in words.
 pub fn state_name(state: u8) -> &'static str {
     match state {
@@ -265,9 +278,10 @@ impl Floe {
         let executed = self.execute(builder).await?;
         let settled: events::ComputeJobSettled = event(&executed, "ComputeJobSettled")?;
         let published: Option<events::TunedVersionPublished> =
-            event(&executed, "TunedVersionPublished").ok();
+            optional_event(&executed, "TunedVersionPublished")?;
         let proposed =
-            event::<events::TunedVersionProposed>(&executed, "TunedVersionProposed").is_ok();
+            optional_event::<events::TunedVersionProposed>(&executed, "TunedVersionProposed")?
+                .is_some();
         Ok(Settlement {
             published_version: published.map(|p| p.version),
             proposed,
