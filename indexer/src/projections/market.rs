@@ -273,47 +273,67 @@ pub(super) fn apply(
             )?;
         }
         "LicenseExtended" => {
-            let e: ev::LicenseExtended = decode(contents, err)?;
+            let ev::LicenseExtended {
+                license_id,
+                offer_id,
+                model_id,
+                payer: _,
+                windows,
+                price,
+                fee_burned,
+                seller_revenue,
+                expires_at_ms,
+                uses_left,
+                timestamp_ms,
+            } = decode(contents, err)?;
             rows.put(LicenseRow {
-                license_id: id_text(&e.license_id),
-                windows: num(e.windows),
-                price_paid: num(e.price),
-                fee_burned: num(e.fee_burned),
-                expires_at_ms: int(e.expires_at_ms),
-                uses_left: num(e.uses_left),
+                license_id: id_text(&license_id),
+                windows: num(windows),
+                price_paid: num(price),
+                fee_burned: num(fee_burned),
+                expires_at_ms: int(expires_at_ms),
+                uses_left: num(uses_left),
                 extensions: int(1),
                 updated_checkpoint: cp,
                 ..LicenseRow::default()
             })?;
-            sale(rows, &e.offer_id, &e.model_id, e.seller_revenue, false, cp)?;
+            sale(rows, &offer_id, &model_id, seller_revenue, false, cp)?;
             rollups::payment(
                 rows,
                 Payment {
                     position: (cp, ctx.tx_index, ctx.event_index),
-                    timestamp_ms: e.timestamp_ms,
-                    license_id: id_text(&e.license_id),
-                    model_id: id_text(&e.model_id),
+                    timestamp_ms,
+                    license_id: id_text(&license_id),
+                    model_id: id_text(&model_id),
                     purchase: false,
-                    price: e.price,
-                    fee_burned: e.fee_burned,
+                    price,
+                    fee_burned,
                 },
             )?;
         }
         "LicenseConsumed" => {
-            let e: ev::LicenseConsumed = decode(contents, err)?;
+            let ev::LicenseConsumed {
+                license_id,
+                model_id: _,
+                uses_left,
+                timestamp_ms,
+            } = decode(contents, err)?;
             rows.put(LicenseRow {
-                license_id: id_text(&e.license_id),
-                uses_left: num(e.uses_left),
+                license_id: id_text(&license_id),
+                uses_left: num(uses_left),
                 uses_consumed: int(1),
-                last_used_ms: int(e.timestamp_ms),
+                last_used_ms: int(timestamp_ms),
                 updated_checkpoint: cp,
                 ..LicenseRow::default()
             })?;
         }
         "LicenseDestroyed" => {
-            let e: ev::LicenseDestroyed = decode(contents, err)?;
+            let ev::LicenseDestroyed {
+                license_id,
+                model_id: _,
+            } = decode(contents, err)?;
             rows.put(LicenseRow {
-                license_id: id_text(&e.license_id),
+                license_id: id_text(&license_id),
                 status: text("destroyed"),
                 updated_checkpoint: cp,
                 ..LicenseRow::default()
