@@ -832,3 +832,47 @@ fun with_auto_publish_an_expired_output_is_only_proposed() {
     ts::return_shared(m);
     finish(scenario, clock);
 }
+
+/// `model` is made to look migrated by another package version.
+fun age_model(scenario: &mut Scenario, w: &World) {
+    scenario.next_tx(STRANGER);
+    let mut m = scenario.take_shared_by_id<Model>(w.model_id);
+    m.set_version_for_testing(2);
+    ts::return_shared(m);
+}
+
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun setting_a_plan_on_a_model_of_another_version_aborts() {
+    let (mut scenario, _clock, w) = setup();
+    age_model(&mut scenario, &w);
+    plan(&mut scenario, &w, vector[w.p1], 1, false);
+    abort 0
+}
+
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun settling_into_a_model_of_another_version_aborts() {
+    let (mut scenario, clock, w, job_id) = opened(false);
+    submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    age_model(&mut scenario, &w);
+    settle(&mut scenario, &clock, &w, job_id);
+    abort 0
+}
+
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun refunding_into_a_model_of_another_version_aborts() {
+    let (mut scenario, mut clock, w, job_id) = opened(false);
+    age_model(&mut scenario, &w);
+    clock.increment_for_testing(HOUR_MS);
+    refund(&mut scenario, &clock, &w, job_id);
+    abort 0
+}
+
+#[test, expected_failure(abort_code = floe::version::EWrongVersion)]
+fun approving_on_a_model_of_another_version_aborts() {
+    let (mut scenario, clock, w, job_id) = opened(false);
+    submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    age_model(&mut scenario, &w);
+    approve(&mut scenario, &clock, &w);
+    abort 0
+}
