@@ -12,12 +12,13 @@
 #
 #   scripts/bench-client.sh               # all of it, about 10 minutes and ~25 GB of disk
 #   SIZES="64" scripts/bench-client.sh    # only the 64 MiB row (no range or 1 GiB figures)
+#   SIZES="" scripts/bench-client.sh      # only the quilt
 #   FLOE=target/debug/floe NO_BUILD=1 scripts/bench-client.sh   # the dev build, nothing built
 #
 # Other engineers' builds may share the machine: the CPU-time column is the steadier figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=${SIZES:-"64 1024"}
+sizes=${SIZES-"64 1024"}
 shards=1000
 [ -x /usr/bin/time ] || { echo "install GNU time: apt-get install time" >&2; exit 1; }
 # FLOE=target/debug/floe measures another build of `floe`; NO_BUILD=1 uses the binaries as built.
