@@ -795,3 +795,34 @@ fn opening_for_a_model_without_versions_aborts() {
     .unwrap();
     assert_abort(w.open(stranger), "model", "ENoVersionToTune");
 }
+
+/// The model made to look migrated by another package version.
+fn age_model(w: &mut World) {
+    let model = w.model;
+    w.chain.edit_object(model, |m: &mut Model| m.version = 2);
+}
+
+#[test]
+fn a_model_of_another_version_refuses_the_tuning_calls() {
+    let (mut w, job) = opened(false);
+    w.submit(0, job, &HASH_A).unwrap();
+    age_model(&mut w);
+    assert_abort(w.settle(job), "version", "EWrongVersion");
+    let (seller, cap) = (w.seller, w.model_cap);
+    let result = w.set_plan_as(
+        seller,
+        cap,
+        TUNING_BPS,
+        THRESHOLD,
+        PRICE,
+        &[0],
+        1,
+        HOUR_MS,
+        false,
+    );
+    assert_abort(result, "version", "EWrongVersion");
+    let stranger = w.stranger;
+    assert_abort(w.open(stranger), "version", "EWrongVersion");
+    w.chain.advance_clock(HOUR_MS);
+    assert_abort(w.refund(job), "version", "EWrongVersion");
+}
