@@ -4,8 +4,9 @@
 //! - `create`: a memory owned by this account; prints its ID.
 //! - `append`: encrypts a file to the key servers under the memory's current identity
 //!   (`[package][memory ID][generation]`, Seal's scheme, the code encrypted models use), stores
-//!   the ciphertext and appends the certified blob; prints the entry's number. The owner and
-//!   delegates granted write may append.
+//!   the ciphertext and appends the certified blob naming that generation; prints the entry's
+//!   number. The owner and delegates granted write may append. If a revoke moved the
+//!   generation meanwhile (`EStaleGeneration`) it encrypts, stores and appends once more.
 //! - `read`: reads entries, asks the key servers for the key of each entry's identity (they
 //!   release it only if `memory::seal_approve_memory` passes for this account: the owner or a
 //!   current delegate) and decrypts into `--out`.
@@ -135,7 +136,11 @@ pub async fn dispatch(session: &Session, command: MemoryCommand) -> anyhow::Resu
     Ok(())
 }
 
-/// Encrypts `file` under the memory's current identity, stores the ciphertext and appends it.
+/// Encrypts `file` under the memory's current identity, stores the ciphertext and appends it,
+/// naming the generation it encrypted under. A revoke landing between the read of the
+/// generation and the append makes the chain refuse it (`memory::EStaleGeneration`): the
+/// ciphertext's key is one the revoked agent may hold. Then it reads the generation again,
+/// encrypts and stores again and appends once more; a second refusal is reported.
 async fn append(
     session: &Session,
     floe: &mut Floe,
@@ -144,12 +149,72 @@ async fn append(
     epochs: u64,
     threshold: Option<usize>,
 ) -> anyhow::Result<()> {
+    let servers = key_servers(session)?;
+    let threshold = threshold.unwrap_or_else(|| encrypted::default_threshold(servers.len()));
+    let nodes = node_directory(floe, None).await?;
+    let mut retried = false;
+    loop {
+        let generation = current_writable_generation(floe, memory_id).await?;
+        let sealed = floe_sdk::stream::spill_dir()
+            .context("cannot make a temporary directory for the ciphertext")?;
+        let path = sealed.path().join("entry.sealed");
+        let package = floe.objects.original_package;
+        {
+            let id = identity(memory_id, generation);
+            let (servers, file, path) = (servers.clone(), file.to_owned(), path.clone());
+            tokio::task::spawn_blocking(move || {
+                encrypted::encrypt_file(package, &id, &servers, threshold, &file, &path)
+            })
+            .await
+            .context("the encryption task failed")??;
+        }
+        let bar = Bar::new();
+        let stored = floe
+            .store_file(&nodes, &path, epochs, false, bar.clone())
+            .await;
+        bar.finish();
+        let stored = stored.map_err(explain)?;
+        drop(sealed);
+        match floe
+            .append_memory(memory_id, stored.blob_object, generation)
+            .await
+        {
+            Ok(appended) => {
+                out!("{}", appended.index);
+                eprintln!(
+                    "{} encrypted (key generation {generation}, {threshold} key servers needed), stored as blob {} and appended to memory {memory_id} as entry {}",
+                    file.display(),
+                    stored.blob_id,
+                    appended.index
+                );
+                return Ok(());
+            }
+            Err(floe_sdk::FlowError::Client(floe_sdk::ClientError::ExecutionFailed(f)))
+                if !retried
+                    && f.floe_abort()
+                        .is_some_and(|a| a.module == "memory" && a.name == "EStaleGeneration") =>
+            {
+                eprintln!(
+                    "memory {memory_id} moved past key generation {generation} (a delegate was revoked) while {} was being stored as blob {}: encrypting it again under the current generation and appending again (blob {} is left unused until it expires)",
+                    file.display(),
+                    stored.blob_id,
+                    stored.blob_id
+                );
+                retried = true;
+            }
+            Err(e) => return Err(explain(e)),
+        }
+    }
+}
+
+/// The memory's current key generation, after checking that this account may append (so
+/// nothing is encrypted and stored for an append the chain would refuse with `ENotWriter`).
+async fn current_writable_generation(floe: &mut Floe, memory_id: Address) -> anyhow::Result<u64> {
     let memory = floe
         .memory(memory_id)
         .await
         .map_err(explain)
         .with_context(|| format!("{memory_id} is not a memory"))?;
-    // Say so before storing anything: the chain would refuse the append (ENotWriter).
     let me = floe.sender();
     if !agent_memory::may_append(&memory, me) {
         bail!(
@@ -157,42 +222,7 @@ async fn append(
              ask the owner to run `floe memory grant {memory_id} {me} --write`, or sign as the owner with --as"
         );
     }
-    let servers = key_servers(session)?;
-    let threshold = threshold.unwrap_or_else(|| encrypted::default_threshold(servers.len()));
-    let generation = memory.generation;
-    let id = identity(memory_id, generation);
-    let sealed = floe_sdk::stream::spill_dir()
-        .context("cannot make a temporary directory for the ciphertext")?;
-    let path = sealed.path().join("entry.sealed");
-    let package = floe.objects.original_package;
-    {
-        let (file, path) = (file.to_owned(), path.clone());
-        tokio::task::spawn_blocking(move || {
-            encrypted::encrypt_file(package, &id, &servers, threshold, &file, &path)
-        })
-        .await
-        .context("the encryption task failed")??;
-    }
-    let nodes = node_directory(floe, None).await?;
-    let bar = Bar::new();
-    let stored = floe
-        .store_file(&nodes, &path, epochs, false, bar.clone())
-        .await;
-    bar.finish();
-    let stored = stored.map_err(explain)?;
-    drop(sealed);
-    let appended = floe
-        .append_memory(memory_id, stored.blob_object)
-        .await
-        .map_err(explain)?;
-    out!("{}", appended.index);
-    eprintln!(
-        "{} encrypted (key generation {generation}, {threshold} key servers needed), stored as blob {} and appended to memory {memory_id} as entry {}",
-        file.display(),
-        stored.blob_id,
-        appended.index
-    );
-    Ok(())
+    Ok(memory.generation)
 }
 
 /// Reads and decrypts entry `entry`, or every entry, into `out`.

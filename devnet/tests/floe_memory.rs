@@ -79,14 +79,44 @@ impl World {
         plant_blob(&mut self.chain, who, 0x3e3, certified, 5, self.planted)
     }
 
+    /// `who` appends `blob`, encrypted under the memory's current generation.
     fn append_blob(&mut self, who: Address, blob: Address) -> Result<Outcome, Failure> {
+        let generation = self.memory().generation;
+        self.append_blob_at(who, blob, generation)
+    }
+
+    /// `who` appends `blob`, naming `generation` as the one it was encrypted under.
+    fn append_blob_at(
+        &mut self,
+        who: Address,
+        blob: Address,
+        generation: u64,
+    ) -> Result<Outcome, Failure> {
         let memory = self.memory;
         self.chain.call(
             who,
             "memory",
             "append",
-            vec![Arg::obj(memory), Arg::ObjRead(blob)],
+            vec![
+                Arg::obj(memory),
+                Arg::ObjRead(blob),
+                Arg::pure(&generation),
+            ],
         )
+    }
+
+    /// `granted_generation(memory, agent)`, as the owner.
+    fn granted_generation(&mut self, agent: Address) -> Result<u64, Failure> {
+        let (memory, owner) = (self.memory, self.owner);
+        Ok(self
+            .chain
+            .call(
+                owner,
+                "memory",
+                "granted_generation",
+                vec![Arg::ObjRead(memory), Arg::pure(&agent)],
+            )?
+            .ret::<u64>(0, 0))
     }
 
     /// `who` appends a fresh certified blob of its own; returns the entry's number.
@@ -264,6 +294,56 @@ fn a_revoked_agent_gets_no_key_and_cannot_append() {
     // Granted again, it reads again.
     w.grant(owner, agent, false).unwrap();
     w.approve(agent, 1).unwrap();
+}
+
+/// `memory_tests::an_append_encrypted_before_a_revoke_aborts` and
+/// `an_append_after_a_revoke_names_the_new_generation`: a writer reads generation 0 and
+/// encrypts under it, the owner revokes a reader, and the append naming 0 aborts; encrypted
+/// again under 1, the same blob appends and is recorded under 1. Naming a generation ahead
+/// of the current one aborts too.
+#[test]
+fn an_append_encrypted_before_a_revoke_aborts() {
+    let mut w = setup();
+    let (owner, agent, reader) = (w.owner, w.agent, w.stranger);
+    w.grant(owner, agent, true).unwrap();
+    w.grant(owner, reader, false).unwrap();
+    let read = w.memory().generation;
+    assert_eq!(read, 0);
+    let blob = w.blob(agent, true);
+    w.revoke(owner, reader).unwrap();
+    assert_abort(
+        w.append_blob_at(agent, blob, read),
+        "memory",
+        "EStaleGeneration",
+    );
+    assert_abort(
+        w.append_blob_at(agent, blob, 2),
+        "memory",
+        "EStaleGeneration",
+    );
+    assert_eq!(w.memory().entry_count, 0);
+    let appended: MemoryEntryAppended = w
+        .append_blob_at(agent, blob, 1)
+        .unwrap()
+        .event("MemoryEntryAppended");
+    assert_eq!(appended.generation, 1);
+    assert_eq!(w.entry(0).unwrap().generation, 1);
+}
+
+/// `granted_generation` reports the generation at an agent's latest grant; a non-delegate
+/// aborts `ENotDelegate`.
+#[test]
+fn granted_generation_is_the_latest_grants() {
+    let mut w = setup();
+    let (owner, agent, other) = (w.owner, w.agent, w.stranger);
+    w.grant(owner, agent, false).unwrap();
+    w.grant(owner, other, false).unwrap();
+    assert_eq!(w.granted_generation(agent).unwrap(), 0);
+    w.revoke(owner, agent).unwrap();
+    assert_abort(w.granted_generation(agent), "memory", "ENotDelegate");
+    w.grant(owner, agent, true).unwrap();
+    assert_eq!(w.granted_generation(agent).unwrap(), 1);
+    assert_eq!(w.granted_generation(other).unwrap(), 0);
 }
 
 #[test]

@@ -2764,7 +2764,7 @@ async fn memories_follow_the_chain() {
             .await
             .unwrap();
         clients[who]
-            .append_memory(memory, stored.blob_object)
+            .append_memory(memory, stored.blob_object, 0)
             .await
             .unwrap();
         blob_objects.push(stored.blob_object);
@@ -2776,7 +2776,7 @@ async fn memories_follow_the_chain() {
         .await
         .unwrap();
     clients[1]
-        .append_memory(memory, stored.blob_object)
+        .append_memory(memory, stored.blob_object, 0)
         .await
         .unwrap();
     blob_objects.push(stored.blob_object);
@@ -2788,7 +2788,7 @@ async fn memories_follow_the_chain() {
         .await
         .unwrap();
     let last = clients[0]
-        .append_memory(memory, stored.blob_object)
+        .append_memory(memory, stored.blob_object, 1)
         .await
         .unwrap();
     assert_eq!((last.index, last.generation), (3, 1));

@@ -88,19 +88,22 @@ impl Floe {
     }
 
     /// Appends `blob_object`, a certified `Blob` the sender owns holding an entry encrypted
-    /// under the memory's current generation, to `memory` (as its owner or a delegate granted
-    /// write).
+    /// under `identity(memory, generation)`, to `memory` (as its owner or a delegate granted
+    /// write). `generation` is the one the entry was encrypted under, read before encrypting:
+    /// if a revoke changed it since, the chain aborts `memory::EStaleGeneration` rather than
+    /// record the entry under a generation its ciphertext does not use.
     pub async fn append_memory(
         &mut self,
         memory: Address,
         blob_object: Address,
+        generation: u64,
     ) -> Result<events::MemoryEntryAppended, FlowError> {
         let memory = SharedObject::resolve(&mut self.client, memory).await?;
         let blob = self.owned_input(blob_object).await?;
         let mut builder = TransactionBuilder::new();
         let memory = builder.object(memory.input(true));
         let blob = builder.object(blob);
-        calls::memory::append(&mut builder, &self.objects, memory, blob);
+        calls::memory::append(&mut builder, &self.objects, memory, blob, generation);
         let executed = self.execute(builder).await?;
         event(&executed, "MemoryEntryAppended")
     }

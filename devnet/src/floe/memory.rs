@@ -3,7 +3,8 @@
 //!
 //! Mirrors `move/floe/sources/memory.move` function by function: the shared `Memory` with its
 //! owner, key generation, delegate list (at most 32) and entries table; `append` of a
-//! certified `Blob` the sender owns by the owner or a delegate granted write; `revoke`
+//! certified `Blob` the sender owns by the owner or a delegate granted write, naming the
+//! current generation it was encrypted under (`EStaleGeneration` otherwise); `revoke`
 //! bumping the generation; and `seal_approve_memory`, the key servers' policy, approving the
 //! identity `[memory ID][generation, 8 bytes LE]` for the owner and current delegates only,
 //! never for a generation beyond the current one. `set_version_for_testing` is `#[test_only]`
@@ -176,18 +177,24 @@ fn revoke(
 
 // === Writers ===
 
-/// `append(memory: &mut Memory, blob: &Blob, ctx): u64`
+/// `append(memory: &mut Memory, blob: &Blob, generation: u64, ctx): u64`
 ///
 /// The `Blob` is an object input: the executor admits an owned object only from its owner, so
-/// an entry records data its appender controls, never a bare blob ID.
+/// an entry records data its appender controls, never a bare blob ID. `generation` is the one
+/// the entry was encrypted under: a revoke since the writer read it aborts the append instead
+/// of recording old-identity ciphertext as a new-generation entry.
 fn append(
     ctx: &mut CallContext<'_>,
     mut memory: Obj<Memory>,
     blob: Obj<Blob>,
+    generation: u64,
 ) -> Result<u64, ExecutionError> {
     version::assert_current(memory.version)?;
     if !may_append(&memory, ctx.sender()) {
         return Err(ctx.abort(E_NOT_WRITER));
+    }
+    if generation != memory.generation {
+        return Err(ctx.abort(E_STALE_GENERATION));
     }
     if blob.certified_epoch.is_none() {
         return Err(ctx.abort(E_BLOB_NOT_CERTIFIED));
@@ -195,12 +202,7 @@ fn append(
     let index = memory.entry_count;
     let appended_by = move_address(ctx.sender());
     let blob_id: U256 = blob.blob_id;
-    let entry = Entry::new(
-        blob_id,
-        move_types::id(blob.id),
-        memory.generation,
-        appended_by,
-    );
+    let entry = Entry::new(blob_id, move_types::id(blob.id), generation, appended_by);
     let memory_value = &mut memory.value;
     table_add(
         ctx,
@@ -218,7 +220,7 @@ fn append(
             index,
             blob_id,
             blob_object_id: move_types::id(blob.id),
-            generation: memory.generation,
+            generation,
             appended_by,
         },
     )?;
@@ -315,6 +317,19 @@ fn can_append(
 /// `delegate_count(memory: &Memory): u64`
 fn delegate_count(_ctx: &mut CallContext<'_>, memory: Obj<Memory>) -> Result<u64, ExecutionError> {
     Ok(memory.value.delegates.len() as u64)
+}
+
+/// `granted_generation(memory: &Memory, agent: address): u64`: the generation at `agent`'s
+/// latest grant. Aborts `ENotDelegate`.
+fn granted_generation(
+    ctx: &mut CallContext<'_>,
+    memory: Obj<Memory>,
+    agent: Address,
+) -> Result<u64, ExecutionError> {
+    let Some(index) = delegate_index(&memory, agent) else {
+        return Err(ctx.abort(E_NOT_DELEGATE));
+    };
+    Ok(memory.delegates[index].granted_generation)
 }
 
 /// `entry_blob_id(entry: &Entry): u256`

@@ -31,7 +31,10 @@
 /// only the entries appended before it, which it could read then anyway.
 ///
 /// Who may append: the owner, and delegates granted with `can_write`. A read-only delegate
-/// and strangers abort `ENotWriter`. Only the owner grants and revokes (`ENotOwner`).
+/// and strangers abort `ENotWriter`. An append names the generation its entry was encrypted
+/// under, and aborts `EStaleGeneration` unless it is the current one: a revoke landing between
+/// the writer's read of the generation and its append must not record an entry encrypted
+/// under the old identity (whose key the revoked agent holds) as the new generation's. Only the owner grants and revokes (`ENotOwner`).
 module floe::memory;
 
 use floe::blob::Blob;
@@ -53,7 +56,7 @@ const EBlobNotCertified: u64 = 2;
 /// `grant` to an agent that is already a delegate.
 /// Revoke the agent first to change its rights.
 const EAlreadyDelegate: u64 = 3;
-/// `revoke` of an address that is not a delegate.
+/// `revoke` (or `granted_generation`) of an address that is not a delegate.
 /// Name a current delegate (floe memory show lists them).
 const ENotDelegate: u64 = 4;
 /// `grant` to the owner itself.
@@ -75,6 +78,9 @@ const ENoAccess: u64 = 9;
 /// `entry_at` with an index at or beyond the number of entries.
 /// Entries are numbered from 0 to entry_count - 1.
 const ENoSuchEntry: u64 = 10;
+/// `append`: the memory's key generation changed (a delegate was revoked) since this entry was encrypted.
+/// Encrypt the entry again under the current generation and append again.
+const EStaleGeneration: u64 = 11;
 
 // === Constants ===
 
@@ -111,7 +117,7 @@ public struct Delegate has copy, drop, store {
     agent: address,
     /// Whether the agent may append.
     can_write: bool,
-    /// The memory's generation when it was granted.
+    /// The memory's generation when it was granted (`granted_generation`).
     granted_generation: u64,
 }
 
@@ -177,19 +183,22 @@ public fun revoke(memory: &mut Memory, agent: address, ctx: &TxContext) {
 
 // === Writers ===
 
-/// Appends `blob`, a certified `Blob` the sender owns holding an entry encrypted under the
-/// current generation's identity, as the next entry; returns its number. The owner and
+/// Appends `blob`, a certified `Blob` the sender owns holding an entry encrypted under
+/// `identity(memory, generation)`, as the next entry; returns its number. `generation` must be
+/// the current one: the writer read it before encrypting, and a revoke since then means the
+/// ciphertext is under an identity the revoked agent may hold a key for. The owner and
 /// delegates granted write may append.
-/// Emits `MemoryEntryAppended`. Aborts `ENotWriter`, `EBlobNotCertified`.
-public fun append(memory: &mut Memory, blob: &Blob, ctx: &TxContext): u64 {
+/// Emits `MemoryEntryAppended`. Aborts `ENotWriter`, `EStaleGeneration`, `EBlobNotCertified`.
+public fun append(memory: &mut Memory, blob: &Blob, generation: u64, ctx: &TxContext): u64 {
     version::assert_current(memory.version);
     assert!(memory.can_append(ctx.sender()), ENotWriter);
+    assert!(generation == memory.generation, EStaleGeneration);
     assert!(blob.is_blob_certified(), EBlobNotCertified);
     let index = memory.entry_count;
     let entry = Entry {
         blob_id: blob.blob_id(),
         blob_object_id: object::id(blob),
-        generation: memory.generation,
+        generation,
         appended_by: ctx.sender(),
     };
     memory.entries.add(index, entry);
@@ -266,6 +275,14 @@ public fun can_append(memory: &Memory, who: address): bool {
 
 /// Number of current delegates.
 public fun delegate_count(memory: &Memory): u64 { memory.delegates.length() }
+
+/// The memory's generation when `agent`, a current delegate, was granted (a regranted agent
+/// counts from its latest grant). Aborts `ENotDelegate`.
+public fun granted_generation(memory: &Memory, agent: address): u64 {
+    let index = memory.delegate_index(agent);
+    assert!(index.is_some(), ENotDelegate);
+    memory.delegates[index.destroy_some()].granted_generation
+}
 
 /// An entry's blob ID.
 public fun entry_blob_id(entry: &Entry): u256 { entry.blob_id }

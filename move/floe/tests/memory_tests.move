@@ -55,12 +55,25 @@ fun append(scenario: &mut Scenario, memory_id: ID, who: address): u64 {
     append_held(scenario, memory_id, who)
 }
 
-/// `who` appends the most recent `Blob` it holds.
+/// `who` appends the most recent `Blob` it holds, encrypted under the current generation.
 fun append_held(scenario: &mut Scenario, memory_id: ID, who: address): u64 {
+    let generation = {
+        scenario.next_tx(who);
+        let m = scenario.take_shared_by_id<Memory>(memory_id);
+        let generation = m.generation();
+        ts::return_shared(m);
+        generation
+    };
+    append_at(scenario, memory_id, who, generation)
+}
+
+/// `who` appends the most recent `Blob` it holds, naming `generation` as the one it was
+/// encrypted under.
+fun append_at(scenario: &mut Scenario, memory_id: ID, who: address, generation: u64): u64 {
     scenario.next_tx(who);
     let mut m = scenario.take_shared_by_id<Memory>(memory_id);
     let blob = scenario.take_from_sender<Blob>();
-    let index = m.append(&blob, scenario.ctx());
+    let index = m.append(&blob, generation, scenario.ctx());
     scenario.return_to_sender(blob);
     ts::return_shared(m);
     index
@@ -164,21 +177,49 @@ fun a_read_only_delegate_reads_but_cannot_append() {
     finish(scenario, clock);
 }
 
-/// A revoked agent granted again reads again (the owner's choice), at the new generation.
+/// A revoked agent granted again reads again (the owner's choice), at the new generation;
+/// `granted_generation` reports its latest grant.
 #[test]
 fun a_regranted_agent_reads_again() {
     let (mut scenario, clock, memory_id) = setup();
     grant(&mut scenario, memory_id, OWNER, AGENT, false);
+    grant(&mut scenario, memory_id, OWNER, READER, false);
     revoke(&mut scenario, memory_id, OWNER, AGENT);
     grant(&mut scenario, memory_id, OWNER, AGENT, false);
     approve(&mut scenario, memory_id, AGENT, 1);
+    scenario.next_tx(OWNER);
+    {
+        let m = scenario.take_shared_by_id<Memory>(memory_id);
+        assert_eq!(m.granted_generation(READER), 0);
+        assert_eq!(m.granted_generation(AGENT), 1);
+        ts::return_shared(m);
+    };
+    finish(scenario, clock);
+}
+
+/// A writer whose append lost the race to a revoke encrypts again under the new generation
+/// and appends: the entry is recorded under the generation it names.
+#[test]
+fun an_append_after_a_revoke_names_the_new_generation() {
+    let (mut scenario, clock, memory_id) = setup();
+    grant(&mut scenario, memory_id, OWNER, AGENT, true);
+    grant(&mut scenario, memory_id, OWNER, READER, false);
+    store_blob(&mut scenario, AGENT, true);
+    revoke(&mut scenario, memory_id, OWNER, READER);
+    assert_eq!(append_at(&mut scenario, memory_id, AGENT, 1), 0);
+    scenario.next_tx(OWNER);
+    {
+        let m = scenario.take_shared_by_id<Memory>(memory_id);
+        assert_eq!(m.entry_at(0).entry_generation(), 1);
+        ts::return_shared(m);
+    };
     finish(scenario, clock);
 }
 
 /// Anyone may migrate a memory left at an older version; one at this version aborts.
 #[test, expected_failure(abort_code = floe::version::EAlreadyMigrated)]
 fun migrating_a_current_memory_aborts() {
-    let (mut scenario, clock, memory_id) = setup();
+    let (scenario, clock, memory_id) = setup();
     {
         let mut m = scenario.take_shared_by_id<Memory>(memory_id);
         memory::set_version_for_testing(&mut m, 0);
@@ -252,6 +293,37 @@ fun a_stranger_cannot_decrypt() {
     let (mut scenario, clock, memory_id) = setup();
     let _ = append(&mut scenario, memory_id, OWNER);
     approve(&mut scenario, memory_id, STRANGER, 0);
+    finish(scenario, clock);
+}
+
+/// The revoke-between-read-and-append race: a writer reads generation 0 and encrypts under
+/// it, the owner revokes a reader (generation 1), and the append naming generation 0 aborts
+/// instead of recording ciphertext the revoked reader can open as a generation-1 entry.
+#[test, expected_failure(abort_code = memory::EStaleGeneration)]
+fun an_append_encrypted_before_a_revoke_aborts() {
+    let (mut scenario, clock, memory_id) = setup();
+    grant(&mut scenario, memory_id, OWNER, AGENT, true);
+    grant(&mut scenario, memory_id, OWNER, READER, false);
+    let read = {
+        scenario.next_tx(AGENT);
+        let m = scenario.take_shared_by_id<Memory>(memory_id);
+        let generation = m.generation();
+        ts::return_shared(m);
+        generation
+    };
+    assert_eq!(read, 0);
+    store_blob(&mut scenario, AGENT, true);
+    revoke(&mut scenario, memory_id, OWNER, READER);
+    let _ = append_at(&mut scenario, memory_id, AGENT, read);
+    finish(scenario, clock);
+}
+
+/// A writer cannot name a generation ahead of the current one either.
+#[test, expected_failure(abort_code = memory::EStaleGeneration)]
+fun an_append_naming_a_future_generation_aborts() {
+    let (mut scenario, clock, memory_id) = setup();
+    store_blob(&mut scenario, OWNER, true);
+    let _ = append_at(&mut scenario, memory_id, OWNER, 1);
     finish(scenario, clock);
 }
 
@@ -339,6 +411,16 @@ fun granting_twice_aborts() {
 fun revoking_a_non_delegate_aborts() {
     let (mut scenario, clock, memory_id) = setup();
     revoke(&mut scenario, memory_id, OWNER, STRANGER);
+    finish(scenario, clock);
+}
+
+/// `granted_generation` of an address that is not a delegate aborts.
+#[test, expected_failure(abort_code = memory::ENotDelegate)]
+fun granted_generation_of_a_non_delegate_aborts() {
+    let (scenario, clock, memory_id) = setup();
+    let m = scenario.take_shared_by_id<Memory>(memory_id);
+    let _ = m.granted_generation(STRANGER);
+    ts::return_shared(m);
     finish(scenario, clock);
 }
 
