@@ -9,7 +9,10 @@
 //! ([`SpilledPairs`]). Read: the source rows are the primary slivers `0..p`, so they are fetched
 //! in order, a few at a time, each verified against the metadata, and written where they go;
 //! then the written file is encoded again (only `beyond` spilled, 0.5 × the file) and must give
-//! the blob ID, as the in-memory read checks. Chain-free: tested with in-memory nodes.
+//! the blob ID, as the in-memory read checks. Source rows that cannot be had are restored band
+//! by band from as many other primary slivers, kept in a temporary file (see
+//! [`read_to_file`]), so a read with a node down is bounded too. Chain-free: tested with
+//! in-memory nodes; `node/tests/degraded_read.rs` reads with a real node killed.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
