@@ -46,6 +46,10 @@ pub enum MemoryCommand {
         /// Key servers needed to decrypt (default: two thirds of them, rounded up).
         #[arg(long)]
         threshold: Option<usize>,
+        /// For tests: encrypt the first attempt under this generation instead of the current
+        /// one, as a writer that read it before a revoke landed does (exercises the retry).
+        #[arg(long, hide = true)]
+        read_generation: Option<u64>,
     },
     /// Decrypt entries into --out: with --entry N that entry into the file --out, else every
     /// entry into the directory --out (one file per entry, named by its number).
@@ -99,7 +103,18 @@ pub async fn dispatch(session: &Session, command: MemoryCommand) -> anyhow::Resu
             file,
             epochs,
             threshold,
-        } => append(session, &mut floe, memory_id, &file, epochs, threshold).await?,
+            read_generation,
+        } => {
+            append(
+                session,
+                &mut floe,
+                memory_id,
+                &file,
+                (epochs, threshold),
+                read_generation,
+            )
+            .await?
+        }
         MemoryCommand::Read {
             memory_id,
             out,
@@ -141,20 +156,22 @@ pub async fn dispatch(session: &Session, command: MemoryCommand) -> anyhow::Resu
 /// generation and the append makes the chain refuse it (`memory::EStaleGeneration`): the
 /// ciphertext's key is one the revoked agent may hold. Then it reads the generation again,
 /// encrypts and stores again and appends once more; a second refusal is reported.
+/// `read_generation` (tests only) replaces the first read of the generation.
 async fn append(
     session: &Session,
     floe: &mut Floe,
     memory_id: Address,
     file: &Path,
-    epochs: u64,
-    threshold: Option<usize>,
+    (epochs, threshold): (u64, Option<usize>),
+    mut read_generation: Option<u64>,
 ) -> anyhow::Result<()> {
     let servers = key_servers(session)?;
     let threshold = threshold.unwrap_or_else(|| encrypted::default_threshold(servers.len()));
     let nodes = node_directory(floe, None).await?;
     let mut retried = false;
     loop {
-        let generation = current_writable_generation(floe, memory_id).await?;
+        let current = current_writable_generation(floe, memory_id).await?;
+        let generation = read_generation.take().unwrap_or(current);
         let sealed = floe_sdk::stream::spill_dir()
             .context("cannot make a temporary directory for the ciphertext")?;
         let path = sealed.path().join("entry.sealed");

@@ -5,7 +5,8 @@
 //! (`ENotWriter`). The owner grants an agent read and write; `floe up` is stopped and started
 //! again, and the agent reads both entries and appends one of its own, which the owner reads.
 //! The owner revokes the agent: the memory moves to generation 1 and the owner's next entry is
-//! encrypted under it; the revoked agent can decrypt neither that entry nor the old ones
+//! encrypted under it (its first attempt, under generation 0 as read before the revoke, is
+//! refused with `EStaleGeneration` and retried under 1); the revoked agent can decrypt neither that entry nor the old ones
 //! (`ENoAccess`, the rule named), and can no longer append; the owner still reads everything.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -137,10 +138,30 @@ fn an_agent_reads_its_memory_after_a_restart_and_a_revoked_agent_cannot_decrypt_
         std::fs::read(&own_note).unwrap()
     );
 
-    // Revoked: a new generation, and the owner's next entry is encrypted under it.
+    // Revoked: a new generation, and the owner's next entry is encrypted under it. The owner
+    // read generation 0 before the revoke landed (the hidden --read-generation stands in for
+    // that race): the chain refuses the append (EStaleGeneration), and `floe` encrypts again
+    // under generation 1 and appends that.
     assert_eq!(ok(home, &["memory", "revoke", &memory, &agent]), "1");
     let secret = write_file(dir.path(), "after-revoke.txt", 2048, 99);
-    assert_eq!(ok(home, &["memory", "append", &memory, &p(&secret)]), "3");
+    let raced = support::floe(
+        home,
+        &[
+            "memory",
+            "append",
+            &memory,
+            &p(&secret),
+            "--read-generation",
+            "0",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&raced.stderr);
+    assert!(raced.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&raced.stdout).trim(), "3");
+    assert!(
+        stderr.contains("moved past key generation 0") && stderr.contains("key generation 1, "),
+        "{stderr}"
+    );
     let state = show(home, &memory);
     assert_eq!(state["generation"], 1);
     assert_eq!(state["delegates"].as_array().unwrap().len(), 0);

@@ -97,11 +97,7 @@ impl World {
             who,
             "memory",
             "append",
-            vec![
-                Arg::obj(memory),
-                Arg::ObjRead(blob),
-                Arg::pure(&generation),
-            ],
+            vec![Arg::obj(memory), Arg::ObjRead(blob), Arg::pure(&generation)],
         )
     }
 
