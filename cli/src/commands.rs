@@ -670,25 +670,37 @@ pub struct Publish {
 
 /// The sender's `ModelCap` for `model_id`.
 pub(crate) async fn model_cap(floe: &mut Floe, model_id: Address) -> anyhow::Result<Address> {
-    let cap_type =
-        move_types::struct_tag(floe.objects.original_package, "model", "ModelCap", vec![]);
-    let caps = floe
-        .client
-        .owned_objects(floe.sender(), Some(&cap_type))
-        .await?;
-    for cap in caps {
-        if let Some(object) = cap.as_struct()
-            && let Ok(contents) = bcs::from_bytes::<ModelCap>(object.contents())
-            && move_types::address_of(&contents.model_id) == model_id
-        {
-            return Ok(cap.object_id());
-        }
+    if let Some(cap) = find_model_cap(floe, model_id).await? {
+        return Ok(cap);
     }
     bail!(
         "account {} holds no ModelCap for model {model_id}: only the model's owner can do this\n\
          sign as the owner with --as ADDRESS (`floe account list` shows your accounts)",
         floe.sender()
     )
+}
+
+/// The sender's `ModelCap` of `model_id`, if it holds one.
+pub(crate) async fn find_model_cap(
+    floe: &mut Floe,
+    model_id: Address,
+) -> anyhow::Result<Option<Address>> {
+    let cap_type =
+        move_types::struct_tag(floe.objects.original_package, "model", "ModelCap", vec![]);
+    let caps = floe
+        .client
+        .owned_objects(floe.sender(), Some(&cap_type))
+        .await
+        .context("listing the account's ModelCaps")?;
+    for cap in caps {
+        if let Some(object) = cap.as_struct()
+            && let Ok(contents) = bcs::from_bytes::<ModelCap>(object.contents())
+            && move_types::address_of(&contents.model_id) == model_id
+        {
+            return Ok(Some(cap.object_id()));
+        }
+    }
+    Ok(None)
 }
 
 pub async fn model_publish(session: &Session, args: Publish) -> anyhow::Result<()> {

@@ -171,6 +171,8 @@ pub struct NewJob {
 pub async fn job(session: &Session, args: NewJob) -> anyhow::Result<()> {
     let price = args.price;
     let mut floe = session.floe().await?;
+    // Before storing the input: a stranger's job would be refused on chain anyway.
+    let cap = job_model_cap(&mut floe, args.model_id).await?;
     let input_blob = match (&args.input, &args.input_blob) {
         (Some(file), None) => {
             let bytes = std::fs::read(file)
@@ -194,6 +196,7 @@ pub async fn job(session: &Session, args: NewJob) -> anyhow::Result<()> {
     let job = floe
         .create_job(
             args.model_id,
+            cap,
             args.version,
             *input_blob.as_bytes(),
             &args.providers,
@@ -213,6 +216,21 @@ pub async fn job(session: &Session, args: NewJob) -> anyhow::Result<()> {
         format_wal(price)
     );
     Ok(())
+}
+
+/// The sender's `ModelCap` of `model_id`: only the model's owner opens jobs on it, since a job
+/// releases the model's key to the providers it names (`compute::EWrongModelCap`).
+async fn job_model_cap(floe: &mut Floe, model_id: Address) -> anyhow::Result<Address> {
+    match crate::commands::find_model_cap(floe, model_id).await? {
+        Some(cap) => Ok(cap),
+        None => bail!(
+            "account {} holds no ModelCap for model {model_id}: only the model's owner opens \
+             compute jobs on it (a job gives the model's key to the providers it names)\n\
+             sign as the model's owner with --as ADDRESS, or buy a license (floe license buy) \
+             and run the model yourself",
+            floe.sender()
+        ),
+    }
 }
 
 /// `floe compute run JOB…`: runs each job as this account's provider; with `watch`, keeps

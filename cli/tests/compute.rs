@@ -173,6 +173,31 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
         ],
     );
 
+    // Attack (free license): the stranger, a registered provider, opens a 1-of-1 job on the
+    // model naming itself to get the key. Only the model's owner (its ModelCap) opens jobs.
+    let refused = fails(
+        home,
+        &[
+            "--as",
+            &stranger,
+            "compute",
+            "job",
+            &model,
+            "--input",
+            &p(&input_file),
+            "--providers",
+            &unchosen,
+            "--price",
+            "1",
+        ],
+    );
+    assert!(
+        refused.contains("holds no ModelCap for model")
+            && refused.contains("only the model's owner opens compute jobs on it")
+            && refused.contains("sign as the model's owner with --as ADDRESS"),
+        "{refused}"
+    );
+
     // The unchosen provider cannot run it: every key server refuses its key request (they
     // dry-run `seal_approve_job`, which aborts), so it never sees the model.
     let said = fails(home, &["--as", &stranger, "compute", "run", &job]);

@@ -73,6 +73,8 @@ struct World {
     owner: Address,
     stranger: Address,
     model: Address,
+    /// The model's `ModelCap`, held by `owner` (only its holder opens jobs).
+    model_cap: Address,
     p: Vec<Provider>,
 }
 
@@ -95,7 +97,8 @@ fn register(
     )
 }
 
-/// `compute_tests::setup`: a model with one version, four providers (keys 0x11..0x44) with
+/// `compute_tests::setup`: a model with one version (its ModelCap then sent to `owner`, who
+/// opens the jobs), four providers (keys 0x11..0x44) with
 /// STAKE each; P1, P2 and P4 own certified blob A, P3 certified blob B (storage to epoch 2).
 fn setup() -> World {
     let network = NetworkGenesis {
@@ -137,6 +140,12 @@ fn setup() -> World {
             ],
         )
         .unwrap();
+    chain
+        .ptb(
+            seller,
+            vec![support::Cmd::Transfer(vec![Arg::obj(cap)], owner)],
+        )
+        .unwrap();
     let mut p = Vec::new();
     for (byte, blob) in [
         (0x11, BLOB_A),
@@ -163,6 +172,7 @@ fn setup() -> World {
         owner,
         stranger,
         model,
+        model_cap: cap,
         p,
     }
 }
@@ -185,6 +195,7 @@ impl World {
             "create_job",
             vec![
                 Arg::ObjRead(self.model),
+                Arg::ObjRead(self.model_cap),
                 Arg::pure(&version),
                 Arg::pure(&u256(INPUT)),
                 Arg::pure(&ids),
@@ -504,6 +515,56 @@ fn create_job_without_payment_aborts() {
     assert_abort(
         w.create_with(1, &[0], 1, NOW_MS + HOUR_MS, 0),
         "EZeroPayment",
+    );
+}
+
+/// Attack (free license): a stranger opens a 1-of-1 job on someone else's model naming a
+/// provider of its choice, paying 1 base unit, so `seal_approve_job` would release the
+/// model's key. With the cap of a model of its own the call aborts; the owner's cap is not
+/// the stranger's to pass.
+#[test]
+fn a_stranger_cannot_open_a_job_on_another_model() {
+    let mut w = setup();
+    let stranger = w.stranger;
+    let registered: ModelRegistered = w
+        .chain
+        .call_keep(
+            stranger,
+            "model",
+            "register_model",
+            vec![Arg::pure(&"mine"), Arg::pure(&"")],
+        )
+        .unwrap()
+        .event("ModelRegistered");
+    let own_cap = addr(&registered.cap_id);
+    let ids = vec![w.p[3].provider];
+    let args = |chain: &mut Chain, cap: Address| {
+        let payment = chain.give_wal(stranger, 1);
+        vec![
+            Arg::ObjRead(w.model),
+            Arg::ObjRead(cap),
+            Arg::pure(&1u64),
+            Arg::pure(&u256(INPUT)),
+            Arg::pure(&ids),
+            Arg::pure(&1u64),
+            Arg::pure(&(NOW_MS + HOUR_MS)),
+            Arg::obj(payment),
+            clock(),
+        ]
+    };
+    let with_own = args(&mut w.chain, own_cap);
+    assert_abort(
+        w.chain.call(stranger, "compute", "create_job", with_own),
+        "EWrongModelCap",
+    );
+    let with_owners = args(&mut w.chain, w.model_cap);
+    let refused = w.chain.rejection(
+        stranger,
+        vec![support::Cmd::call("compute", "create_job", with_owners)],
+    );
+    assert!(
+        refused.is_some(),
+        "the owner's ModelCap is not the stranger's to pass"
     );
 }
 

@@ -678,18 +678,19 @@ fn a_refund_goes_back_into_the_reserve() {
 #[test]
 fn the_tuning_functions_refuse_a_plain_job_and_the_plain_ones_a_tuning_job() {
     let (mut w, tuning_job) = opened(false);
-    // A plain job on the same model, paid by the buyer.
-    let buyer = w.buyer;
-    let payment = w.chain.give_wal(buyer, PRICE);
+    // A plain job on the same model, opened and paid by its owner.
+    let (seller, model_cap) = (w.seller, w.model_cap);
+    let payment = w.chain.give_wal(seller, PRICE);
     let ids = vec![w.p[0].provider];
     let created: ComputeJobCreated = w
         .chain
         .call(
-            buyer,
+            seller,
             "compute",
             "create_job",
             vec![
                 Arg::ObjRead(w.model),
+                Arg::ObjRead(model_cap),
                 Arg::pure(&1u64),
                 Arg::pure(&u256(INPUT)),
                 Arg::pure(&ids),

@@ -2075,6 +2075,7 @@ async fn compute_jobs_and_providers_follow_the_chain() {
     let settled = clients[0]
         .create_job(
             model.model.id,
+            model.cap,
             1,
             stored.blob_id.0,
             &provider_ids,
@@ -2110,6 +2111,7 @@ async fn compute_jobs_and_providers_follow_the_chain() {
     let refunded = clients[0]
         .create_job(
             model.model.id,
+            model.cap,
             1,
             stored.blob_id.0,
             &provider_ids[..1],

@@ -177,11 +177,14 @@ impl Floe {
 
     /// Opens a job running version `version` of `model` on the blob `input_blob_id` by
     /// `providers` (k of them must agree) until `deadline_ms`, paying `price` WAL (base units)
-    /// into escrow; returns the shared `Job`.
+    /// into escrow; returns the shared `Job`. `cap` is the sender's `ModelCap` of `model`:
+    /// only the model's owner opens jobs, since a job releases the model's key to the
+    /// providers it names (`compute::EWrongModelCap` with another model's cap).
     #[allow(clippy::too_many_arguments)]
     pub async fn create_job(
         &mut self,
         model: Address,
+        cap: Address,
         version: u64,
         input_blob_id: [u8; 32],
         providers: &[Address],
@@ -190,12 +193,15 @@ impl Floe {
         price: u64,
     ) -> Result<SharedObject, FlowError> {
         let model = SharedObject::resolve(&mut self.client, model).await?;
+        let cap = self.owned_input(cap).await?;
         let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
         let (_source, payment) = self.exact_payment(&mut builder, price).await?;
         calls::compute::create_job(
             &mut builder,
             &self.objects,
             model,
+            cap,
             version,
             input_blob_id,
             providers,

@@ -19,7 +19,7 @@ use floe_sdk::move_types::events::{
     ComputeJobCreated, ComputeJobRefunded, ComputeJobSettled, ComputeProviderRegistered,
     ComputeProviderSlashed, ComputeProviderUpdated, ComputeResultSubmitted,
 };
-use floe_sdk::move_types::model::Model;
+use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, Balance, ID, MoveString, U256};
@@ -258,12 +258,15 @@ fn set_network_address(
 
 // === Jobs ===
 
-/// `create_job(model: &Model, model_version: u64, input_blob_id: u256, providers:
-/// vector<ID>, k: u64, deadline_ms: u64, payment: Coin<WAL>, clock: &Clock, ctx): ID`
+/// `create_job(model: &Model, cap: &ModelCap, model_version: u64, input_blob_id: u256,
+/// providers: vector<ID>, k: u64, deadline_ms: u64, payment: Coin<WAL>, clock: &Clock, ctx):
+/// ID`: only the holder of the model's cap opens jobs, since a job releases the model's key to
+/// the providers it names (`EWrongModelCap` with another model's cap).
 #[allow(clippy::too_many_arguments)]
 fn create_job(
     ctx: &mut CallContext<'_>,
     model: Obj<Model>,
+    cap: Obj<ModelCap>,
     model_version: u64,
     input_blob_id: U256,
     providers: Vec<ID>,
@@ -273,6 +276,9 @@ fn create_job(
     _clock: Clock,
 ) -> Result<ID, ExecutionError> {
     version::assert_current(model.version)?;
+    if move_types::address_of(&cap.model_id) != model.id {
+        return Err(ctx.abort(E_WRONG_MODEL_CAP));
+    }
     let price = super::coin_value(ctx, payment.0)?;
     let job = new_job(
         ctx,

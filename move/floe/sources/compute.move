@@ -6,7 +6,8 @@
 /// the registered key. Registration shares a `ComputeProvider` and gives the account a
 /// `ProviderCap` (not transferable: the cap stays with the key's account).
 ///
-/// A job (`create_job`, shared) names a model version (its weights blob, normally encrypted
+/// A job (`create_job`, shared, opened only by the holder of the model's `ModelCap`: the job
+/// decides who gets the model's key) names a model version (its weights blob, normally encrypted
 /// under the model's Seal identity), an input blob, the providers chosen to run it (m of them)
 /// and how many must agree (k, more than half of m, so two different outputs can never both
 /// reach k), a deadline and a WAL payment held in escrow. While the job is open and before
@@ -46,7 +47,7 @@ module floe::compute;
 
 use floe::blob::Blob;
 use floe::events;
-use floe::model::Model;
+use floe::model::{Model, ModelCap};
 use floe::system::System;
 use floe::version;
 use floe::wal::{Self, Treasury, WAL};
@@ -142,6 +143,9 @@ const ENotTuningJob: u64 = 26;
 /// The model passed is not the tuning job's model.
 /// Pass the Model the job was opened for.
 const EWrongModel: u64 = 27;
+/// `create_job`: the `ModelCap` controls another model.
+/// Only the model's owner starts jobs on it: pass the ModelCap of the job's model.
+const EWrongModelCap: u64 = 28;
 
 // === Constants ===
 
@@ -336,10 +340,15 @@ public fun set_network_address(
 /// `providers` (1 to `MAX_PROVIDERS` distinct `ComputeProvider` IDs), settled when `k` of
 /// them (more than half) agree, open until `deadline_ms`; `payment` is held in escrow. Shares
 /// the job and returns its ID.
-/// Emits `ComputeJobCreated`. Aborts `EVersionNotFound`, `EBadProviderCount`,
-/// `EDuplicateProvider`, `EBadQuorum`, `EBadDeadline`, `EZeroPayment`.
+/// Only the holder of the model's `cap` opens jobs: a job makes `seal_approve_job` release
+/// the model's key (the identity `license::seal_approve` protects) to the providers it
+/// names, so a job anyone could open would hand any encrypted model's key to any provider,
+/// a free license. Licensees cannot open jobs.
+/// Emits `ComputeJobCreated`. Aborts `EWrongModelCap`, `EVersionNotFound`,
+/// `EBadProviderCount`, `EDuplicateProvider`, `EBadQuorum`, `EBadDeadline`, `EZeroPayment`.
 public fun create_job(
     model: &Model,
+    cap: &ModelCap,
     model_version: u64,
     input_blob_id: u256,
     providers: vector<ID>,
@@ -350,6 +359,7 @@ public fun create_job(
     ctx: &mut TxContext,
 ): ID {
     version::assert_current(model.object_version());
+    assert!(cap.cap_model_id() == object::id(model), EWrongModelCap);
     let job = new_job(
         model,
         model_version,

@@ -59,7 +59,7 @@ public struct World has drop {
 }
 
 /// A 7-shard system (`floe_test_utils::setup`), the clock at NOW_MS, a model with one version
-/// (blob A) by SELLER, four registered providers with STAKE each; P1 and P2 own certified
+/// (blob A) by SELLER whose ModelCap then goes to OWNER, four registered providers with STAKE each; P1 and P2 own certified
 /// copies of blob A (the honest output), P3 of blob B (a different output), each stored for 2
 /// epochs. The next transaction is OWNER's.
 fun setup(): (Scenario, Clock, World) {
@@ -91,7 +91,8 @@ fun setup(): (Scenario, Clock, World) {
         ts::return_shared(m);
         ts::return_shared(system);
         scenario.return_to_sender(weights);
-        scenario.return_to_sender(cap);
+        // OWNER runs the model's jobs: only the ModelCap's holder opens them.
+        transfer::public_transfer(cap, OWNER);
     };
     let p1 = register(&mut scenario, P1, KEY_1, STAKE);
     let p2 = register(&mut scenario, P2, KEY_2, STAKE);
@@ -142,9 +143,11 @@ fun store_blob(scenario: &mut Scenario, owner: address, blob_id: u256, epochs: u
 fun create(scenario: &mut Scenario, clock: &Clock, w: &World, providers: vector<ID>, k: u64): ID {
     scenario.next_tx(OWNER);
     let m = scenario.take_shared_by_id<Model>(w.model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
     let payment = tu::wal_coin(scenario, PRICE);
     let id = compute::create_job(
         &m,
+        &cap,
         1,
         INPUT,
         providers,
@@ -155,6 +158,7 @@ fun create(scenario: &mut Scenario, clock: &Clock, w: &World, providers: vector<
         scenario.ctx(),
     );
     ts::return_shared(m);
+    scenario.return_to_sender(cap);
     scenario.next_tx(OWNER);
     id
 }
@@ -368,9 +372,37 @@ fun create_with(
 ) {
     scenario.next_tx(OWNER);
     let m = scenario.take_shared_by_id<Model>(w.model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
     let payment = tu::wal_coin(scenario, price);
-    let _ = compute::create_job(&m, version, INPUT, providers, k, deadline_ms, payment, clock, scenario.ctx());
+    let _ = compute::create_job(&m, &cap, version, INPUT, providers, k, deadline_ms, payment, clock, scenario.ctx());
     ts::return_shared(m);
+    scenario.return_to_sender(cap);
+}
+
+/// Attack (free license): a stranger opens a job on someone else's model naming only its own
+/// provider, so `seal_approve_job` would release the model's key to it. Without a ModelCap
+/// the call cannot be written; with the cap of a model of its own it aborts.
+#[test, expected_failure(abort_code = floe::compute::EWrongModelCap)]
+fun a_stranger_cannot_open_a_job_on_another_model() {
+    let (mut scenario, clock, w) = setup();
+    scenario.next_tx(STRANGER);
+    let other_cap = model::register_model(utf8(b"mine"), utf8(b""), scenario.ctx());
+    scenario.next_tx(STRANGER);
+    let m = scenario.take_shared_by_id<Model>(w.model_id);
+    let payment = tu::wal_coin(&mut scenario, 1);
+    let _ = compute::create_job(
+        &m,
+        &other_cap,
+        1,
+        INPUT,
+        vector[w.p4],
+        1,
+        NOW_MS + HOUR_MS,
+        payment,
+        &clock,
+        scenario.ctx(),
+    );
+    abort 0
 }
 
 #[test, expected_failure(abort_code = floe::compute::EVersionNotFound)]

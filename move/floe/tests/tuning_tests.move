@@ -718,13 +718,15 @@ fun the_plain_submit_refuses_a_tuning_job() {
     abort 0
 }
 
-/// A plain job (paid by its owner) for the `ENotTuningJob` tests.
+/// A plain job (paid by the model's owner, SELLER) for the `ENotTuningJob` tests.
 fun plain_job(scenario: &mut Scenario, clock: &Clock, w: &World): ID {
-    scenario.next_tx(STRANGER);
+    scenario.next_tx(SELLER);
     let m = scenario.take_shared_by_id<Model>(w.model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
     let payment = tu::wal_coin(scenario, PRICE);
     let id = compute::create_job(
         &m,
+        &cap,
         1,
         INPUT,
         vector[w.p1],
@@ -735,6 +737,7 @@ fun plain_job(scenario: &mut Scenario, clock: &Clock, w: &World): ID {
         scenario.ctx(),
     );
     ts::return_shared(m);
+    scenario.return_to_sender(cap);
     id
 }
 
