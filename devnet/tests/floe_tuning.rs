@@ -417,9 +417,19 @@ type Case = (u64, u64, u64, &'static [usize], u64, u64, &'static str);
 fn plans_outside_the_bounds_abort() {
     let mut w = setup();
     let (seller, cap) = (w.seller, w.model_cap);
-    let cases: [Case; 7] = [
+    let cases: [Case; 8] = [
         (
             10_001,
+            THRESHOLD,
+            PRICE,
+            &[0],
+            1,
+            HOUR_MS,
+            "ETuningShareTooHigh",
+        ),
+        // Named, not an overflow (model.move checks bps <= 10 000 before adding).
+        (
+            u64::MAX,
             THRESHOLD,
             PRICE,
             &[0],

@@ -464,7 +464,8 @@ public fun set_tuning(
 ) {
     floe::version::assert_current(self.version);
     self.authorize(cap, ctx);
-    assert!(bps + self.shared_bps() <= BPS, ETuningShareTooHigh);
+    // `bps <= BPS` first: the sum of a huge `bps` would overflow before the named abort.
+    assert!(bps <= BPS && bps + self.shared_bps() <= BPS, ETuningShareTooHigh);
     assert!(price > 0 && price <= threshold, ETuningPrice);
     let m = providers.length();
     assert!(m > 0 && m <= MAX_TUNING_PROVIDERS, ETuningProviders);

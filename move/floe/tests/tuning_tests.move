@@ -382,6 +382,32 @@ fun a_tuning_share_above_what_the_datasets_leave_aborts() {
     abort 0
 }
 
+/// A share near u64::MAX aborts by name, not by the overflow of adding the datasets' shares.
+#[test, expected_failure(abort_code = floe::model::ETuningShareTooHigh)]
+fun a_tuning_share_that_would_overflow_aborts_by_name() {
+    let (mut scenario, _clock, w) = setup();
+    scenario.next_tx(SELLER);
+    {
+        let mut m = scenario.take_shared_by_id<Model>(w.model_id);
+        let cap = scenario.take_from_sender<ModelCap>();
+        m.set_dataset_share(&cap, 1, object::id_from_address(@0xDA7A), 9_000, scenario.ctx());
+        ts::return_shared(m);
+        scenario.return_to_sender(cap);
+    };
+    set_plan(
+        &mut scenario,
+        &w,
+        18_446_744_073_709_551_615,
+        THRESHOLD,
+        PRICE,
+        vector[w.p1],
+        1,
+        HOUR_MS,
+        false,
+    );
+    abort 0
+}
+
 #[test, expected_failure(abort_code = floe::model::ESharesTooHigh)]
 fun a_dataset_share_above_what_the_tuning_share_leaves_aborts() {
     let (mut scenario, _clock, w) = setup();
