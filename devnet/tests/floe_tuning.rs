@@ -587,6 +587,32 @@ fn with_auto_publish_settlement_publishes_the_next_version() {
     assert!(w.model().proposal.is_none());
 }
 
+/// A job keeps the terms it was opened with: auto-publish turned on while the job is open
+/// does not publish its output unreviewed, and turned off does not stop a job opened with it.
+#[test]
+fn settlement_follows_the_auto_publish_the_job_was_opened_with() {
+    let (mut w, job) = opened(false);
+    w.plan(&[0], 1, true);
+    w.submit(0, job, &HASH_A).unwrap();
+    let outcome = w.settle(job).unwrap();
+    assert!(
+        outcome
+            .events_named::<TunedVersionPublished>("TunedVersionPublished")
+            .is_empty()
+    );
+    let _: TunedVersionProposed = outcome.event("TunedVersionProposed");
+    assert!(w.model().proposal.is_some());
+
+    let (mut w, job) = opened(true);
+    w.plan(&[0], 1, false);
+    w.submit(0, job, &HASH_A).unwrap();
+    let outcome = w.settle(job).unwrap();
+    let tuned: TunedVersionPublished = outcome.event("TunedVersionPublished");
+    assert!(tuned.automatic);
+    assert!(w.model().proposal.is_none());
+    assert!(!w.model().tuning_job_auto_publish);
+}
+
 /// 2 of 3 with a dishonest provider: the model gets the first agreeing output's Blob, the
 /// others go back to their providers.
 #[test]

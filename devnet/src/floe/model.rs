@@ -544,6 +544,8 @@ pub fn tuning_job_opened(
     opener: Address,
 ) -> Result<(), ExecutionError> {
     model.tuning_job = Some(move_types::id(job_id));
+    // `take_tuning_payment` ran in this transaction: the plan is the job's.
+    model.tuning_job_auto_publish = model.tuning.as_ref().is_some_and(|t| t.auto_publish);
     emit(
         ctx,
         "TuningJobOpened",
@@ -571,6 +573,7 @@ pub fn tuning_job_refunded(
         .checked_add(escrow)
         .ok_or_else(|| arithmetic_error("balance"))?;
     model.tuning_job = None;
+    model.tuning_job_auto_publish = false;
     emit(
         ctx,
         "TuningJobRefunded",
@@ -597,7 +600,9 @@ pub fn tuning_job_settled(
     epoch: u64,
 ) -> Result<(), ExecutionError> {
     model.tuning_job = None;
-    let auto = model.tuning.as_ref().is_some_and(|t| t.auto_publish);
+    // The terms the job was opened with, not the current plan's.
+    let auto = model.tuning_job_auto_publish;
+    model.tuning_job_auto_publish = false;
     if auto && epoch < output.storage.end_epoch {
         let owner = model.owner;
         let now = ctx.timestamp_ms();
@@ -704,6 +709,7 @@ fn register_model(
         Balance::new(0),
         0,
         None,
+        false,
         None,
     );
     emit(

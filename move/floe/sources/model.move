@@ -198,6 +198,9 @@ public struct Model has key {
     tuning_total: u64,
     /// The model's open tuning job (at most one).
     tuning_job: Option<ID>,
+    /// The open tuning job's `auto_publish`, as the plan said when the job opened: a job
+    /// keeps the terms it was opened with, whatever `set_tuning` says later.
+    tuning_job_auto_publish: bool,
     /// A settled tuning job's output awaiting the owner's approval.
     proposal: Option<TunedProposal>,
 }
@@ -298,6 +301,7 @@ public fun register_model(name: String, description: String, ctx: &mut TxContext
         tuning_reserve: balance::zero(),
         tuning_total: 0,
         tuning_job: option::none(),
+        tuning_job_auto_publish: false,
         proposal: option::none(),
     };
     events::emit_model_registered(model_id, cap_id, owner, name, description);
@@ -610,6 +614,8 @@ public(package) fun tuning_job_opened(
     opener: address,
 ) {
     self.tuning_job = option::some(job_id);
+    // `take_tuning_payment` ran in this transaction: the plan is the job's.
+    self.tuning_job_auto_publish = self.tuning.borrow().auto_publish;
     events::emit_tuning_job_opened(
         object::id(self),
         job_id,
@@ -626,11 +632,13 @@ public(package) fun tuning_job_refunded(self: &mut Model, job_id: ID, escrow: Ba
     let amount = escrow.value();
     self.tuning_reserve.join(escrow);
     self.tuning_job = option::none();
+    self.tuning_job_auto_publish = false;
     events::emit_tuning_job_refunded(object::id(self), job_id, amount, self.tuning_reserve.value());
 }
 
 /// A settled tuning job hands over its agreed `output`: published at once (the Blob sent to
-/// the model's owner) when the plan says `auto_publish` and the Blob is live this epoch,
+/// the model's owner) when the plan said `auto_publish` when the job opened (a later
+/// `set_tuning` does not change it) and the Blob is live this epoch,
 /// otherwise kept as the proposal awaiting the owner's approval.
 /// Emits `ModelVersionPublished` and `TunedVersionPublished`, or `TunedVersionProposed`.
 public(package) fun tuning_job_settled(
@@ -643,7 +651,8 @@ public(package) fun tuning_job_settled(
     clock: &Clock,
 ) {
     self.tuning_job = option::none();
-    let auto = self.tuning.is_some() && self.tuning.borrow().auto_publish;
+    let auto = self.tuning_job_auto_publish;
+    self.tuning_job_auto_publish = false;
     if (auto && system.epoch() < output.storage().end_epoch()) {
         let owner = self.owner;
         self.publish_tuned(job_id, base_version, &output, true, clock.timestamp_ms(), owner);

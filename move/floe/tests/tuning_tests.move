@@ -609,6 +609,39 @@ fun with_auto_publish_settlement_publishes_the_next_version() {
     finish(scenario, clock);
 }
 
+/// A job keeps the terms it was opened with: the owner turning auto-publish on while the job
+/// is open does not publish its output unreviewed.
+#[test]
+fun auto_publish_turned_on_after_opening_only_proposes() {
+    let (mut scenario, clock, w, job_id) = opened(false);
+    plan(&mut scenario, &w, vector[w.p1], 1, true);
+    let _ = submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    assert_eq!(event::events_by_type<TunedVersionPublished>().length(), 0);
+    scenario.next_tx(SELLER);
+    let m = scenario.take_shared_by_id<Model>(w.model_id);
+    assert!(m.has_proposal());
+    assert_eq!(m.version_count(), 1);
+    ts::return_shared(m);
+    finish(scenario, clock);
+}
+
+/// Turning auto-publish off does not stop a job opened with it.
+#[test]
+fun auto_publish_turned_off_after_opening_still_publishes() {
+    let (mut scenario, clock, w, job_id) = opened(true);
+    plan(&mut scenario, &w, vector[w.p1], 1, false);
+    let _ = submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    assert_eq!(event::events_by_type<TunedVersionPublished>().length(), 1);
+    scenario.next_tx(SELLER);
+    let m = scenario.take_shared_by_id<Model>(w.model_id);
+    assert!(!m.has_proposal());
+    assert_eq!(m.version_count(), 2);
+    ts::return_shared(m);
+    finish(scenario, clock);
+}
+
 /// 2 of 3 with a dishonest provider: the model gets the first agreeing output's Blob, the
 /// other agreeing provider and the slashed one get theirs back.
 #[test]
