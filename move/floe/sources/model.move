@@ -450,7 +450,10 @@ public fun refresh_owner(self: &mut Model, cap: &ModelCap, ctx: &TxContext) {
 /// job paying `price` (at most `threshold`) to `providers` (1 to 16 distinct
 /// `ComputeProvider` IDs, `k` of them must agree), running the model's latest version on
 /// `input_blob_id` for `duration_ms`; `auto_publish` publishes its settled output without
-/// waiting for approval. A job already open keeps the terms it was opened with.
+/// waiting for approval and sends its `Blob` to `owner` (the last address that acted with the
+/// cap): whoever receives the cap should call `refresh_owner` (or any cap call) before a job
+/// settles, or the Blob goes to the previous holder. A job already open keeps the terms it
+/// was opened with.
 /// Emits `ModelTuningSet`. Aborts `EWrongCap`, `ETuningShareTooHigh`, `ETuningPrice`,
 /// `ETuningProviders`, `ETuningQuorum`, `ETuningDuration`.
 public fun set_tuning(
