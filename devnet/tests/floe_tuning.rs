@@ -14,6 +14,7 @@ use floe_sdk::move_types::compute::Job;
 use floe_sdk::move_types::events::{
     ComputeJobCreated, ComputeProviderRegistered, ModelRegistered, ModelVersionPublished,
     TunedVersionProposed, TunedVersionPublished, TuningJobOpened, TuningJobRefunded,
+    TuningReserveCleared,
 };
 use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::{self, ID};
@@ -358,6 +359,17 @@ impl World {
         self.chain.object(self.model)
     }
 
+    /// `clear_tuning_reserve` by `who` with `cap`.
+    fn clear_as(&mut self, who: Address, cap: Address) -> Result<Outcome, Failure> {
+        let model = self.model;
+        self.chain.call(
+            who,
+            "model",
+            "clear_tuning_reserve",
+            vec![Arg::obj(model), Arg::ObjRead(cap)],
+        )
+    }
+
     /// A model of the stranger's own, with its cap.
     fn strangers_model(&mut self) -> (Address, Address) {
         let stranger = self.stranger;
@@ -387,6 +399,36 @@ fn opened(auto_publish: bool) -> (World, Address) {
 }
 
 // === The plan and the reserve ===
+
+/// The owner moves a reserve no job uses into the revenue; a stranger cannot, and no one can
+/// while a job is open (its escrow comes back on refund) or a proposal is pending.
+#[test]
+fn clearing_the_reserve_moves_it_into_the_revenue_for_the_owner_only() {
+    let (mut w, job) = opened(false);
+    let (seller, cap) = (w.seller, w.model_cap);
+    assert_abort(w.clear_as(seller, cap), "model", "ETuningJobOpen");
+    w.submit(0, job, &HASH_A).unwrap();
+    w.settle(job).unwrap();
+    assert_abort(w.clear_as(seller, cap), "model", "EProposalPending");
+    w.approve_as(seller, cap).unwrap();
+
+    let stranger = w.stranger;
+    let (_, own_cap) = w.strangers_model();
+    assert_abort(w.clear_as(stranger, own_cap), "model", "EWrongCap");
+
+    let before = w.model();
+    let reserve = before.tuning_reserve.value;
+    assert_eq!(reserve, 2 * PART - PRICE);
+    let cleared: TuningReserveCleared = w
+        .clear_as(seller, cap)
+        .unwrap()
+        .event("TuningReserveCleared");
+    assert_eq!(cleared.amount, reserve);
+    let after = w.model();
+    assert_eq!(after.tuning_reserve.value, 0);
+    assert_eq!(after.revenue.value, before.revenue.value + reserve);
+    assert!(after.tuning.is_some());
+}
 
 #[test]
 fn purchases_fill_the_reserve_by_the_tuning_share() {

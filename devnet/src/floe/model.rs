@@ -14,7 +14,7 @@ use floe_sdk::move_types::events::{
     DatasetRevenueAccrued, ModelDatasetShareSet, ModelDescriptionUpdated, ModelOwnerChanged,
     ModelRegistered, ModelRevenueWithdrawn, ModelTuningSet, ModelVersionPublished,
     TunedVersionProposed, TunedVersionPublished, TunedVersionRejected, TuningJobOpened,
-    TuningJobRefunded, TuningReserveAccrued,
+    TuningJobRefunded, TuningReserveAccrued, TuningReserveCleared,
 };
 use floe_sdk::move_types::model::{
     DatasetShare, Model, ModelCap, ModelVersion, TunedProposal, TuningTerms,
@@ -435,6 +435,42 @@ fn approve_tuned_version(
     let id = ctx.unwrap_object(super::blob::blob_tag(), true, &proposal.output)?;
     model.save(ctx)?;
     Ok(Returned::new(id))
+}
+
+/// `clear_tuning_reserve(self: &mut Model, cap: &ModelCap, ctx)`: the whole reserve moves into
+/// the revenue, while no tuning job is open and no proposal is pending.
+fn clear_tuning_reserve(
+    ctx: &mut CallContext<'_>,
+    mut model: Obj<Model>,
+    cap: Obj<ModelCap>,
+) -> Result<(), ExecutionError> {
+    version::assert_current(model.version)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
+    if model.tuning_job.is_some() {
+        return Err(ctx.abort(E_TUNING_JOB_OPEN));
+    }
+    if model.proposal.is_some() {
+        return Err(ctx.abort(E_PROPOSAL_PENDING));
+    }
+    let amount = model.tuning_reserve.value;
+    model.revenue.value = model
+        .revenue
+        .value
+        .checked_add(amount)
+        .ok_or_else(|| arithmetic_error("balance"))?;
+    model.tuning_reserve.value = 0;
+    let owner = move_address(ctx.sender());
+    emit(
+        ctx,
+        "TuningReserveCleared",
+        &TuningReserveCleared {
+            model_id: move_types::id(model.id),
+            amount,
+            owner,
+        },
+    )?;
+    model.save(ctx)?;
+    Ok(())
 }
 
 /// `reject_tuned_version(self: &mut Model, cap: &ModelCap, ctx): Blob`

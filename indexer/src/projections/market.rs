@@ -136,6 +136,20 @@ pub(super) fn apply(
                 ..ComputeJobRow::default()
             })?;
         }
+        "TuningReserveCleared" => {
+            // The reserve moved into the revenue: `total_revenue` counted it already.
+            let ev::TuningReserveCleared {
+                model_id,
+                amount: _,
+                owner: _,
+            } = decode(contents, err)?;
+            rows.put(ModelRow {
+                model_id: id_text(&model_id),
+                tuning_reserve: num(0u64),
+                updated_checkpoint: cp,
+                ..ModelRow::default()
+            })?;
+        }
         "TuningJobRefunded" => {
             let e: ev::TuningJobRefunded = decode(contents, err)?;
             rows.put(ModelRow {

@@ -1707,6 +1707,18 @@ public(package) fun emit_tuned_version_rejected(
     event::emit(TunedVersionRejected { model_id, job_id, blob_id, blob_object_id, owner });
 }
 
+/// The owner moved the model's whole tuning reserve, `amount`, into its revenue
+/// (`model::clear_tuning_reserve`); the reserve now holds 0.
+public struct TuningReserveCleared has copy, drop {
+    model_id: ID,
+    amount: u64,
+    owner: address,
+}
+
+public(package) fun emit_tuning_reserve_cleared(model_id: ID, amount: u64, owner: address) {
+    event::emit(TuningReserveCleared { model_id, amount, owner });
+}
+
 // === Blob attributes ===
 
 /// An attribute of a `Blob` object was set (added, or its value replaced).

@@ -512,6 +512,22 @@ public fun set_tuning(
     );
 }
 
+/// Moves the whole tuning reserve into the model's revenue (then `withdraw_revenue`): a reserve
+/// that no job can use (the plan's threshold out of reach, or the owner gave up tuning) is not
+/// stuck. Only while no tuning job is open (its escrow comes back into the reserve on refund)
+/// and no tuned version awaits approval. The plan stays: set its share to 0 (`set_tuning`) so
+/// the reserve does not fill again.
+/// Emits `TuningReserveCleared`. Aborts `EWrongCap`, `ETuningJobOpen`, `EProposalPending`.
+public fun clear_tuning_reserve(self: &mut Model, cap: &ModelCap, ctx: &TxContext) {
+    floe::version::assert_current(self.version);
+    self.authorize(cap, ctx);
+    assert!(self.tuning_job.is_none(), ETuningJobOpen);
+    assert!(self.proposal.is_none(), EProposalPending);
+    let amount = self.tuning_reserve.value();
+    self.revenue.join(self.tuning_reserve.withdraw_all());
+    events::emit_tuning_reserve_cleared(object::id(self), amount, ctx.sender());
+}
+
 /// Publishes the tuned version awaiting approval as the model's next version (architecture of
 /// the version it was tuned from, no metrics) and returns its `Blob` for the caller to keep,
 /// as a publisher keeps a version's Blob.

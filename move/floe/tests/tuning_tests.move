@@ -642,6 +642,73 @@ fun auto_publish_turned_off_after_opening_still_publishes() {
     finish(scenario, clock);
 }
 
+// === clear_tuning_reserve ===
+
+/// SELLER (the cap holder) clears the reserve with its cap.
+fun clear_reserve(scenario: &mut Scenario, w: &World) {
+    scenario.next_tx(SELLER);
+    let mut m = scenario.take_shared_by_id<Model>(w.model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    m.clear_tuning_reserve(&cap, scenario.ctx());
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+}
+
+#[test]
+fun clearing_the_reserve_moves_it_into_the_revenue() {
+    let (mut scenario, clock, w) = setup();
+    plan(&mut scenario, &w, vector[w.p1], 1, false);
+    earn(&mut scenario, &w, FILLING);
+    let reserve = FILLING * TUNING_BPS / 10_000;
+    scenario.next_tx(SELLER);
+    {
+        let m = scenario.take_shared_by_id<Model>(w.model_id);
+        assert_eq!(m.tuning_reserve(), reserve);
+        assert_eq!(m.revenue(), FILLING - reserve);
+        ts::return_shared(m);
+    };
+    clear_reserve(&mut scenario, &w);
+    scenario.next_tx(SELLER);
+    let m = scenario.take_shared_by_id<Model>(w.model_id);
+    assert_eq!(m.tuning_reserve(), 0);
+    assert_eq!(m.revenue(), FILLING);
+    assert_eq!(m.tuning_total(), reserve);
+    assert!(m.has_tuning());
+    ts::return_shared(m);
+    finish(scenario, clock);
+}
+
+/// Attack: a stranger moving a model's reserve (here with the cap of a model of its own).
+#[test, expected_failure(abort_code = floe::model::EWrongCap)]
+fun a_stranger_cannot_clear_the_reserve() {
+    let (mut scenario, _clock, w) = setup();
+    plan(&mut scenario, &w, vector[w.p1], 1, false);
+    earn(&mut scenario, &w, FILLING);
+    scenario.next_tx(STRANGER);
+    let other_cap = model::register_model(utf8(b"mine"), utf8(b""), scenario.ctx());
+    scenario.next_tx(STRANGER);
+    let mut m = scenario.take_shared_by_id<Model>(w.model_id);
+    m.clear_tuning_reserve(&other_cap, scenario.ctx());
+    abort 0
+}
+
+/// The open job's escrow comes back into the reserve on refund: no clearing meanwhile.
+#[test, expected_failure(abort_code = floe::model::ETuningJobOpen)]
+fun clearing_the_reserve_while_a_job_is_open_aborts() {
+    let (mut scenario, _clock, w, _job_id) = opened(false);
+    clear_reserve(&mut scenario, &w);
+    abort 0
+}
+
+#[test, expected_failure(abort_code = floe::model::EProposalPending)]
+fun clearing_the_reserve_while_a_proposal_is_pending_aborts() {
+    let (mut scenario, clock, w, job_id) = opened(false);
+    let _ = submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    clear_reserve(&mut scenario, &w);
+    abort 0
+}
+
 /// 2 of 3 with a dishonest provider: the model gets the first agreeing output's Blob, the
 /// other agreeing provider and the slashed one get theirs back.
 #[test]
