@@ -8,6 +8,8 @@
 //!   settles it.
 //! - `tuning approve MODEL` / `tuning reject MODEL`: the owner publishes the settled output as
 //!   the next version, or drops it (either way the output's Blob becomes theirs).
+//! - `tuning clear MODEL`: the owner moves a reserve no job uses into the model's revenue
+//!   (`floe model withdraw` then takes it); the plan stays.
 //! - `show MODEL`: the model as JSON: versions, revenue, the plan, the reserve, the open job
 //!   and the proposal.
 
@@ -77,6 +79,12 @@ pub enum TuningCommand {
     },
     /// Drop the settled tuning output awaiting your approval (its Blob becomes yours).
     Reject {
+        #[arg(value_parser = crate::object_id::parse)]
+        model_id: Address,
+    },
+    /// Move the whole tuning reserve into the model's revenue (no job open, no proposal
+    /// pending); the plan stays: set --bps 0 to stop refilling it.
+    Clear {
         #[arg(value_parser = crate::object_id::parse)]
         model_id: Address,
     },
@@ -184,6 +192,20 @@ pub async fn dispatch(session: &Session, command: TuningCommand) -> anyhow::Resu
                 .map_err(explain)?;
             out!("{blob}");
             eprintln!("model {model_id}: the tuned output was dropped; its Blob {blob} is yours");
+            Ok(())
+        }
+        TuningCommand::Clear { model_id } => {
+            let mut floe = session.floe().await?;
+            let cap = model_cap(&mut floe, model_id).await?;
+            let amount = floe
+                .clear_tuning_reserve(model_id, cap)
+                .await
+                .map_err(explain)?;
+            out!("{}", format_wal(amount));
+            eprintln!(
+                "model {model_id}: {} WAL moved from the tuning reserve into the revenue; withdraw it with floe model withdraw",
+                format_wal(amount)
+            );
             Ok(())
         }
     }

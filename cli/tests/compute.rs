@@ -378,4 +378,16 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
         hex::decode(&hash).unwrap()
     );
     assert_eq!(y.len(), want.len());
+
+    // The 0.75 WAL left in the reserve is not stuck: the owner (only) moves it into the
+    // model's revenue.
+    let refused = fails(
+        home,
+        &["--as", &stranger, "model", "tuning", "clear", &model],
+    );
+    assert!(refused.contains("holds no ModelCap"), "{refused}");
+    assert_eq!(ok(home, &["model", "tuning", "clear", &model]), "0.75");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(home, &["model", "show", &model])).unwrap();
+    assert_eq!(shown["tuning"]["reserve"], "0", "{shown}");
 }

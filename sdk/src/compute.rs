@@ -403,6 +403,23 @@ impl Floe {
         Ok(move_types::address_of(&rejected.blob_object_id))
     }
 
+    /// Moves `model`'s whole tuning reserve into its revenue (the sender holds its `cap`), while
+    /// no tuning job is open and no proposal is pending; returns the amount (base units).
+    pub async fn clear_tuning_reserve(
+        &mut self,
+        model: Address,
+        cap: Address,
+    ) -> Result<u64, FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
+        calls::model::clear_tuning_reserve(&mut builder, &self.objects, model, cap);
+        let executed = self.execute(builder).await?;
+        let cleared: events::TuningReserveCleared = event(&executed, "TuningReserveCleared")?;
+        Ok(cleared.amount)
+    }
+
     /// A model's contents (its tuning plan, reserve, open job and proposal among them).
     pub async fn model(&mut self, id: Address) -> Result<Model, FlowError> {
         self.read_object(id, "model::Model").await
