@@ -815,6 +815,32 @@ fn settle_without_k_matching_results_aborts() {
     assert_abort(w.settle(job), "ENoQuorum");
 }
 
+/// Attack: a provider claims the agreed hash for another blob (P3 holds blob B): the results
+/// do not agree, so the job does not settle on a blob k providers did not submit.
+#[test]
+fn the_same_hash_with_another_blob_does_not_agree() {
+    let mut w = setup();
+    let job = w.create(&[0, 2], 2);
+    w.submit(0, job, &HASH_A).unwrap();
+    w.submit(2, job, &HASH_A).unwrap();
+    assert_abort(w.settle(job), "ENoQuorum");
+}
+
+/// 2 of 3: P3 claims the agreed hash for blob B; the two on blob A settle, P3's bond burns.
+#[test]
+fn the_same_hash_with_another_blob_is_slashed() {
+    let mut w = setup();
+    let job = w.create(&[0, 1, 2], 2);
+    w.submit(2, job, &HASH_A).unwrap();
+    w.submit(0, job, &HASH_A).unwrap();
+    w.submit(1, job, &HASH_A).unwrap();
+    let outcome = w.settle(job).unwrap();
+    let slashed: Vec<ComputeProviderSlashed> = outcome.events_named("ComputeProviderSlashed");
+    assert_eq!(slashed.len(), 1);
+    assert_eq!(addr(&slashed[0].provider_id), w.p[2].provider);
+    assert_eq!(w.job(job).output_blob_id, u256(BLOB_A));
+}
+
 /// Attack: settling twice to be paid twice.
 #[test]
 fn settle_twice_aborts() {

@@ -113,19 +113,22 @@ fn emit_updated(
     )
 }
 
-/// How many submissions carry `output_hash`.
-fn count_hash(job: &Job, output_hash: &[u8]) -> u64 {
-    job.submissions
-        .iter()
-        .filter(|s| s.output_hash == output_hash)
-        .count() as u64
+/// Whether `a` and `b` are the same result: the same output hash and output blob ID (a blob
+/// ID commits to the content, so the settled blob is the one k providers vouched for).
+fn agrees(a: &Submission, b: &Submission) -> bool {
+    a.output_hash == b.output_hash && a.output_blob_id == b.output_blob_id
 }
 
-/// The index of the first submission whose hash has at least k submissions, if any.
+/// How many submissions agree with `result` (`compute::count_agreeing`).
+fn count_agreeing(job: &Job, result: &Submission) -> u64 {
+    job.submissions.iter().filter(|s| agrees(s, result)).count() as u64
+}
+
+/// The index of the first submission whose result has at least k submissions, if any.
 fn quorum(job: &Job) -> Option<usize> {
     job.submissions
         .iter()
-        .position(|s| count_hash(job, &s.output_hash) >= job.k)
+        .position(|s| count_agreeing(job, s) >= job.k)
 }
 
 fn plus(a: u64, b: u64) -> Result<u64, ExecutionError> {
@@ -689,7 +692,7 @@ fn pay_out(
     };
     let agreed = job.submissions[winner].clone();
     let job_id = move_types::id(job.id);
-    let matching = count_hash(job, &agreed.output_hash);
+    let matching = count_agreeing(job, &agreed);
     let price = job.price;
     let bps = system.license_fee_bps.min(BPS);
     let fee = u64::try_from(u128::from(price) * u128::from(bps) / u128::from(BPS))
@@ -702,7 +705,7 @@ fn pay_out(
     let mut slashed = 0u64;
     for s in job.submissions.clone() {
         job.bonds.value -= s.bond;
-        if s.output_hash == agreed.output_hash {
+        if agrees(&s, &agreed) {
             job.payment.value -= paid_each;
             pay(ctx, plus(paid_each, s.bond)?, account(&s.operator))?;
         } else {

@@ -22,7 +22,9 @@
 /// second signature over the same fields inside the transaction would prove nothing more.
 /// Submitting bonds `BOND_BPS` of the provider's stake in the job.
 ///
-/// Once k submissions carry the same output hash, anyone settles the job (`settle`): the
+/// Once k submissions carry the same output hash and the same output blob ID (a blob ID
+/// commits to the content; the worker stores outputs unencrypted, so equal outputs have equal
+/// blob IDs), anyone settles the job (`settle`): the
 /// protocol fee (`system::license_fee_bps` of the payment, the model market's fee) is burned,
 /// the rest is paid in equal shares to the providers whose hash matched (the rounding dust is
 /// burned with the fee) with their bonds back, and the bond of every provider that submitted
@@ -122,7 +124,7 @@ const EOutputNotCertified: u64 = 19;
 /// The output `Blob`'s storage has ended.
 /// Store the output again, then submit.
 const EOutputExpired: u64 = 20;
-/// `settle`: fewer than k submissions carry the same output hash.
+/// `settle`: fewer than k submissions carry the same output hash and output blob ID.
 /// Wait for more results, or refund after the deadline.
 const ENoQuorum: u64 = 21;
 /// `refund` before the job's deadline.
@@ -588,8 +590,8 @@ fun record_submission(
     emit_updated(provider);
 }
 
-/// Settles a job whose results agree: at least `k` submissions with the same output hash
-/// (any time, also after the deadline, since they came before it). The protocol fee and the
+/// Settles a job whose results agree: at least `k` submissions with the same output hash and
+/// output blob ID (any time, also after the deadline, since they came before it). The protocol fee and the
 /// rounding dust are burned, the rest is paid in equal shares with their bonds to the
 /// providers whose hash matched; the bonds of the others are burned (slashed). Records the
 /// output hash and blob for other contracts to read.
@@ -662,7 +664,7 @@ fun pay_out(
     let agreed = job.submissions[winner];
     let job_id = object::id(job);
 
-    let matching = count_hash(job, &agreed.output_hash);
+    let matching = count_agreeing(job, &agreed);
     let price = job.price;
     let bps = std::u64::min(system.license_fee_bps(), BPS);
     let fee = (((price as u128) * (bps as u128) / (BPS as u128)) as u64);
@@ -679,7 +681,7 @@ fun pay_out(
     while (i < job.submissions.length()) {
         let s = job.submissions[i];
         let bond = job.bonds.split(s.bond);
-        if (s.output_hash == agreed.output_hash) {
+        if (s.output_hash == agreed.output_hash && s.output_blob_id == agreed.output_blob_id) {
             let mut pay = job.payment.split(paid_each);
             pay.join(bond);
             transfer::public_transfer(coin::from_balance(pay, ctx), s.operator);
@@ -835,24 +837,28 @@ fun assert_network_address(network_address: &String) {
     assert!(length > 0 && length <= MAX_NETWORK_ADDRESS_LENGTH, EBadNetworkAddress);
 }
 
-/// Whether some output hash has at least `k` submissions, and the index of the first
-/// submission carrying it. (2k > m, so at most one hash can.)
+/// Whether some result (output hash and output blob ID) has at least `k` submissions, and the
+/// index of the first submission carrying it. (2k > m, so at most one result can.)
 fun quorum(job: &Job): (bool, u64) {
     let n = job.submissions.length();
     let mut i = 0;
     while (i < n) {
-        if (count_hash(job, &job.submissions[i].output_hash) >= job.k) return (true, i);
+        if (count_agreeing(job, &job.submissions[i]) >= job.k) return (true, i);
         i = i + 1;
     };
     (false, 0)
 }
 
-/// How many submissions carry `output_hash`.
-fun count_hash(job: &Job, output_hash: &vector<u8>): u64 {
+/// How many submissions agree with `result`: the same output hash AND the same output blob
+/// ID. A blob ID commits to the blob's content, so the settled blob (the one a tuning job
+/// hands to the model) is the one k providers vouched for, not only its hash.
+fun count_agreeing(job: &Job, result: &Submission): u64 {
     let mut count = 0;
     let mut i = 0;
     while (i < job.submissions.length()) {
-        if (&job.submissions[i].output_hash == output_hash) count = count + 1;
+        let s = &job.submissions[i];
+        if (s.output_hash == result.output_hash && s.output_blob_id == result.output_blob_id)
+            count = count + 1;
         i = i + 1;
     };
     count

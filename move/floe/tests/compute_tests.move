@@ -698,6 +698,35 @@ fun settle_without_k_matching_results_aborts() {
     finish(scenario, clock);
 }
 
+/// Attack: a provider claims the agreed hash for another blob (P3 holds blob B); the blob a
+/// job settles on must be the one k providers submitted, so the results do not agree.
+#[test, expected_failure(abort_code = floe::compute::ENoQuorum)]
+fun the_same_hash_with_another_blob_does_not_agree() {
+    let (mut scenario, clock, w) = setup();
+    let job_id = create(&mut scenario, &clock, &w, vector[w.p1, w.p3], 2);
+    submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    submit(&mut scenario, &clock, P3, job_id, w.p3, HASH_A);
+    settle(&mut scenario, &clock, job_id);
+    finish(scenario, clock);
+}
+
+/// 2 of 3: P3 claims the agreed hash for blob B; the two on blob A settle, P3's bond burns.
+#[test]
+fun the_same_hash_with_another_blob_is_slashed() {
+    let (mut scenario, clock, w) = setup();
+    let job_id = create(&mut scenario, &clock, &w, vector[w.p1, w.p2, w.p3], 2);
+    submit(&mut scenario, &clock, P3, job_id, w.p3, HASH_A);
+    submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    submit(&mut scenario, &clock, P2, job_id, w.p2, HASH_A);
+    settle(&mut scenario, &clock, job_id);
+    assert_eq!(event::events_by_type<ComputeProviderSlashed>().length(), 1);
+    scenario.next_tx(OWNER);
+    let job = scenario.take_shared_by_id<Job>(job_id);
+    assert_eq!(compute::settled_output_blob_id(&job), tu::blob_id_a());
+    ts::return_shared(job);
+    finish(scenario, clock);
+}
+
 /// Attack: settling twice to be paid twice.
 #[test, expected_failure(abort_code = floe::compute::EJobClosed)]
 fun settle_twice_aborts() {
