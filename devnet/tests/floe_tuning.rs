@@ -400,6 +400,23 @@ fn opened(auto_publish: bool) -> (World, Address) {
 
 // === The plan and the reserve ===
 
+/// A settlement or refund goes only into the model whose open tuning job it is (a state no
+/// call reaches otherwise: the model is edited to forget its job).
+#[test]
+fn a_job_the_model_does_not_name_neither_settles_nor_refunds_into_it() {
+    let (mut w, job) = opened(false);
+    w.submit(0, job, &HASH_A).unwrap();
+    let model = w.model;
+    w.chain.edit_object::<Model>(model, |m| m.tuning_job = None);
+    assert_abort(w.settle(job), "model", "ENotOpenTuningJob");
+
+    let (mut w, job) = opened(false);
+    let model = w.model;
+    w.chain.edit_object::<Model>(model, |m| m.tuning_job = None);
+    w.chain.advance_clock(HOUR_MS);
+    assert_abort(w.refund(job), "model", "ENotOpenTuningJob");
+}
+
 /// The owner moves a reserve no job uses into the revenue; a stranger cannot, and no one can
 /// while a job is open (its escrow comes back on refund) or a proposal is pending.
 #[test]

@@ -603,6 +603,13 @@ pub fn tuning_job_refunded(
     job_id: Address,
     escrow: u64,
 ) -> Result<(), ExecutionError> {
+    if model.tuning_job != Some(move_types::id(job_id)) {
+        return Err(abort_at(
+            MODULE,
+            "tuning_job_refunded",
+            E_NOT_OPEN_TUNING_JOB,
+        ));
+    }
     model.tuning_reserve.value = model
         .tuning_reserve
         .value
@@ -635,6 +642,13 @@ pub fn tuning_job_settled(
     output_hash: Vec<u8>,
     epoch: u64,
 ) -> Result<(), ExecutionError> {
+    if model.tuning_job != Some(move_types::id(job_id)) {
+        return Err(abort_at(
+            MODULE,
+            "tuning_job_settled",
+            E_NOT_OPEN_TUNING_JOB,
+        ));
+    }
     model.tuning_job = None;
     // The terms the job was opened with, not the current plan's.
     let auto = model.tuning_job_auto_publish;

@@ -150,6 +150,9 @@ const ENoProposal: u64 = 26;
 /// The model has no version to fine-tune.
 /// Publish a first version (floe model publish) before opening a tuning job.
 const ENoVersionToTune: u64 = 27;
+/// The job settled or refunded into the model is not its open tuning job.
+/// Settle or refund the model's open tuning job (`floe model show` names it).
+const ENotOpenTuningJob: u64 = 28;
 
 // === Limits ===
 
@@ -647,7 +650,9 @@ public(package) fun tuning_job_opened(
 
 /// A refunded tuning job's escrow goes back into the reserve, and another job may open.
 /// Emits `TuningJobRefunded`.
+/// Aborts `ENotOpenTuningJob`.
 public(package) fun tuning_job_refunded(self: &mut Model, job_id: ID, escrow: Balance<WAL>) {
+    assert!(self.tuning_job == option::some(job_id), ENotOpenTuningJob);
     let amount = escrow.value();
     self.tuning_reserve.join(escrow);
     self.tuning_job = option::none();
@@ -660,6 +665,7 @@ public(package) fun tuning_job_refunded(self: &mut Model, job_id: ID, escrow: Ba
 /// `set_tuning` does not change it) and the Blob is live this epoch,
 /// otherwise kept as the proposal awaiting the owner's approval.
 /// Emits `ModelVersionPublished` and `TunedVersionPublished`, or `TunedVersionProposed`.
+/// Aborts `ENotOpenTuningJob`.
 public(package) fun tuning_job_settled(
     self: &mut Model,
     job_id: ID,
@@ -669,6 +675,7 @@ public(package) fun tuning_job_settled(
     system: &System,
     clock: &Clock,
 ) {
+    assert!(self.tuning_job == option::some(job_id), ENotOpenTuningJob);
     self.tuning_job = option::none();
     let auto = self.tuning_job_auto_publish;
     self.tuning_job_auto_publish = false;
@@ -967,6 +974,13 @@ public fun migrate(self: &mut Model) {
 }
 
 // === Test-only ===
+
+/// Forgets the open tuning job (a state no public call reaches: only `compute`'s tuning
+/// functions close it), to test the `ENotOpenTuningJob` guard.
+#[test_only]
+public fun forget_tuning_job_for_testing(self: &mut Model) {
+    self.tuning_job = option::none();
+}
 
 /// Sets the `version` field, to simulate a `Model` migrated by another version of the
 /// package (newer or older).

@@ -642,6 +642,36 @@ fun auto_publish_turned_off_after_opening_still_publishes() {
     finish(scenario, clock);
 }
 
+// === The model's open tuning job ===
+
+/// The model no longer names the job as its open tuning job.
+fun forget_job(scenario: &mut Scenario, w: &World) {
+    scenario.next_tx(SELLER);
+    let mut m = scenario.take_shared_by_id<Model>(w.model_id);
+    m.forget_tuning_job_for_testing();
+    ts::return_shared(m);
+}
+
+/// A settlement hands its output only to the model whose open tuning job it is.
+#[test, expected_failure(abort_code = floe::model::ENotOpenTuningJob)]
+fun settling_a_job_the_model_does_not_name_aborts() {
+    let (mut scenario, clock, w, job_id) = opened(false);
+    let _ = submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    forget_job(&mut scenario, &w);
+    settle(&mut scenario, &clock, &w, job_id);
+    abort 0
+}
+
+/// A refund returns escrow only into the model whose open tuning job it is.
+#[test, expected_failure(abort_code = floe::model::ENotOpenTuningJob)]
+fun refunding_a_job_the_model_does_not_name_aborts() {
+    let (mut scenario, mut clock, w, job_id) = opened(false);
+    forget_job(&mut scenario, &w);
+    clock.increment_for_testing(HOUR_MS);
+    refund(&mut scenario, &clock, &w, job_id);
+    abort 0
+}
+
 // === clear_tuning_reserve ===
 
 /// SELLER (the cap holder) clears the reserve with its cap.
