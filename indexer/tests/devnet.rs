@@ -1139,7 +1139,20 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
     let (sold_at, sale) = &events_named::<ev::LicensePurchased>(&events, "LicensePurchased")[0];
     let models = all(addr, "/v1/models", last, 3).await;
     assert_eq!(models.len(), 1);
-    nulls_only("model", &models[0], &[]);
+    // No tuning plan was set: the plan's fields and the (never opened) job and proposal are
+    // null, the reserve and the counts are 0.
+    const NO_PLAN: [&str; 9] = [
+        "tuning_auto_publish",
+        "tuning_bps",
+        "tuning_duration_ms",
+        "tuning_job_id",
+        "tuning_k",
+        "tuning_price",
+        "tuning_proposal_blob_id",
+        "tuning_providers",
+        "tuning_threshold",
+    ];
+    nulls_only("model", &models[0], &NO_PLAN);
     assert_eq!(
         models[0],
         json!({
@@ -1155,6 +1168,20 @@ async fn every_route_matches_the_chain_after_a_scripted_history_from_genesis() {
             "registered_checkpoint": model_at.checkpoint,
             "updated_checkpoint": sold_at.checkpoint,
             "revenue_accrued": model_object.revenue.value,
+            "tuned_versions": 0,
+            "tuning_job_open": false,
+            "tuning_proposal_pending": false,
+            "tuning_reserve": 0,
+            "tuning_total": 0,
+            "tuning_auto_publish": null,
+            "tuning_bps": null,
+            "tuning_duration_ms": null,
+            "tuning_job_id": null,
+            "tuning_k": null,
+            "tuning_price": null,
+            "tuning_proposal_blob_id": null,
+            "tuning_providers": null,
+            "tuning_threshold": null,
         })
     );
     assert_eq!(model_object.versions.size, version);
@@ -2235,6 +2262,7 @@ async fn compute_jobs_and_providers_follow_the_chain() {
                 "deadline_ms": chain.deadline_ms,
                 "price": chain.price,
                 "status": status,
+                "tuning": false,
                 "results": chain.submissions.len(),
                 "output_blob_id": is_settled.then(|| b64(chain.output_blob_id.to_le_bytes())),
                 "output_hash": is_settled.then(|| hex::encode(&chain.output_hash)),
