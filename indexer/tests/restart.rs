@@ -109,8 +109,15 @@ async fn a_killed_indexer_process_resumes_at_its_watermark() {
         assert!(Instant::now() < deadline, "the indexer made no progress");
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
+    // The watermark and the events are read in one snapshot: a COMMIT the killed process sent
+    // just before it died still completes on the server afterwards, and it moves both at once.
+    let mut snapshot = db.pool.begin().await.unwrap();
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        .execute(&mut *snapshot)
+        .await
+        .unwrap();
     let after_kill: i64 = sqlx::query_scalar("SELECT checkpoint FROM watermark")
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *snapshot)
         .await
         .unwrap();
     assert!(
@@ -120,10 +127,11 @@ async fn a_killed_indexer_process_resumes_at_its_watermark() {
     // Every committed checkpoint's events are there, none beyond the watermark.
     let beyond: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE checkpoint > $1")
         .bind(after_kill)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *snapshot)
         .await
         .unwrap();
-    assert_eq!(beyond, 0);
+    assert_eq!(beyond, 0, "events beyond watermark {after_kill}");
+    snapshot.commit().await.unwrap();
 
     let second = IndexerProcess::spawn(&db.url, &args);
     wait_for_checkpoint(second.addr, 399, Duration::from_secs(120)).await;

@@ -168,9 +168,19 @@ impl Cell for Json {
 }
 
 impl PartialSchema for Json {
+    /// Every JSON type but null: a field without a document is the field's own null
+    /// (`Option<Json>` renders `oneOf: [null, Json]`), and an any-value schema would make that
+    /// `oneOf` ambiguous for null, which validators reject.
     fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::schema::{SchemaType, Type};
         ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .schema_type(SchemaType::from_iter([
+                Type::Object,
+                Type::Array,
+                Type::String,
+                Type::Number,
+                Type::Boolean,
+            ]))
             .description(Some("a JSON value, as recorded"))
             .build()
             .into()
