@@ -372,16 +372,34 @@ impl Floe {
         model: Address,
         cap: Address,
     ) -> Result<u64, FlowError> {
+        let executed = self
+            .decide_tuned_version(model, cap, calls::model::approve_tuned_version)
+            .await?;
+        let published: events::TunedVersionPublished = event(&executed, "TunedVersionPublished")?;
+        Ok(published.version)
+    }
+
+    /// Approves or rejects (`decide`) the model's pending tuned version with its `cap`; either
+    /// way the call returns the version's `Blob`, which goes to the sender.
+    async fn decide_tuned_version(
+        &mut self,
+        model: Address,
+        cap: Address,
+        decide: fn(
+            &mut TransactionBuilder,
+            &FloeObjects,
+            SharedObject,
+            sui_transaction_builder::Argument,
+        ) -> sui_transaction_builder::Argument,
+    ) -> Result<crate::client::ExecutedTransaction, FlowError> {
         let model = SharedObject::resolve(&mut self.client, model).await?;
         let cap = self.owned_input(cap).await?;
         let mut builder = TransactionBuilder::new();
         let cap = builder.object(cap);
-        let blob = calls::model::approve_tuned_version(&mut builder, &self.objects, model, cap);
+        let blob = decide(&mut builder, &self.objects, model, cap);
         let me = builder.pure(&self.sender());
         builder.transfer_objects(vec![blob], me);
-        let executed = self.execute(builder).await?;
-        let published: events::TunedVersionPublished = event(&executed, "TunedVersionPublished")?;
-        Ok(published.version)
+        self.execute(builder).await
     }
 
     /// Drops the tuned version awaiting approval with the model's `cap`; its `Blob` goes to
@@ -391,14 +409,9 @@ impl Floe {
         model: Address,
         cap: Address,
     ) -> Result<Address, FlowError> {
-        let model = SharedObject::resolve(&mut self.client, model).await?;
-        let cap = self.owned_input(cap).await?;
-        let mut builder = TransactionBuilder::new();
-        let cap = builder.object(cap);
-        let blob = calls::model::reject_tuned_version(&mut builder, &self.objects, model, cap);
-        let me = builder.pure(&self.sender());
-        builder.transfer_objects(vec![blob], me);
-        let executed = self.execute(builder).await?;
+        let executed = self
+            .decide_tuned_version(model, cap, calls::model::reject_tuned_version)
+            .await?;
         let rejected: events::TunedVersionRejected = event(&executed, "TunedVersionRejected")?;
         Ok(move_types::address_of(&rejected.blob_object_id))
     }
