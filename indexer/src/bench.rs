@@ -272,13 +272,19 @@ pub enum CopyFormat {
 }
 
 /// Ingests `checkpoints` in batches of `batch` through the pipeline, then COPYs the same raw
-/// rows into a copy of the events table. The database must be freshly migrated.
+/// rows into `events_copy`, a table shaped like `events` (created here if missing, with the
+/// same indexes). The database must be migrated and hold nothing beyond the checkpoints'
+/// start (a freshly migrated one, or one [`prefill`]ed up to just before them).
+///
+/// `copy_first` runs the baseline first: repeated rounds on one database alternate it, so
+/// neither side always runs right after the other's writes (checkpoints, dirty pages).
 pub async fn ingest(
     pool: &sqlx::PgPool,
     package: Address,
     checkpoints: Vec<proto::Checkpoint>,
     batch: usize,
     baseline: CopyFormat,
+    copy_first: bool,
 ) -> Result<IngestFigures, IngestError> {
     let rows: Vec<Vec<RawEvent>> = checkpoints
         .chunks(batch)
@@ -290,8 +296,33 @@ pub async fn ingest(
                 .map(|v| v.concat())
         })
         .collect::<Result<_, _>>()?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS events_copy (LIKE events INCLUDING ALL)")
+        .execute(pool)
+        .await?;
+    let (events, pipeline, copy) = if copy_first {
+        let copy = copy_baseline(pool, &rows, baseline).await?;
+        let (events, pipeline) = pipeline(pool, package, checkpoints, batch).await?;
+        (events, pipeline, copy)
+    } else {
+        let (events, pipeline) = pipeline(pool, package, checkpoints, batch).await?;
+        let copy = copy_baseline(pool, &rows, baseline).await?;
+        (events, pipeline, copy)
+    };
+    Ok(IngestFigures {
+        events,
+        pipeline,
+        copy,
+    })
+}
 
-    // The pipeline exactly as the binary runs it: a channel of checkpoints into `run`.
+/// The pipeline exactly as the binary runs it: a channel of checkpoints into `run`.
+/// Returns the events it ingested and the time it took.
+async fn pipeline(
+    pool: &sqlx::PgPool,
+    package: Address,
+    checkpoints: Vec<proto::Checkpoint>,
+    batch: usize,
+) -> Result<(u64, Duration), IngestError> {
     let metrics = Arc::new(Metrics::new());
     let ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
     let (tx, rx) = tokio::sync::mpsc::channel(batch * 2);
@@ -305,36 +336,200 @@ pub async fn ingest(
     });
     ingestor.run(rx, batch).await?;
     let _ = feeder.await;
-    let pipeline = started.elapsed();
-    let events = metrics.events_ingested();
+    Ok((metrics.events_ingested(), started.elapsed()))
+}
 
-    sqlx::query("CREATE TABLE IF NOT EXISTS events_copy (LIKE events INCLUDING ALL)")
-        .execute(pool)
-        .await?;
+/// COPYs `rows` (one batch each) into `events_copy`, one durable transaction per batch.
+async fn copy_baseline(
+    pool: &sqlx::PgPool,
+    rows: &[Vec<RawEvent>],
+    baseline: CopyFormat,
+) -> Result<Duration, IngestError> {
     let statement = match baseline {
         CopyFormat::Binary => crate::ingest::copy_events_statement("events_copy"),
         CopyFormat::Text => "COPY events_copy (tx_digest, event_index, checkpoint, tx_index, \
                              timestamp_ms, sender, module, event_type, contents) FROM STDIN"
             .to_owned(),
     };
+    // One connection, as the pipeline's `run` holds one.
+    let mut conn = pool.acquire().await?;
     let started = Instant::now();
-    for chunk in &rows {
+    for chunk in rows {
         // Encoded inside the timing, as the pipeline encodes (and decodes, and folds) inside
         // its own; by default the same binary format, and always the same durable commit.
         let data = match baseline {
             CopyFormat::Binary => crate::ingest::events_copy_data(chunk),
             CopyFormat::Text => copy_text(chunk).into_bytes(),
         };
-        let mut tx = pool.begin().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         crate::ingest::copy_in(&mut tx, &statement, &data).await?;
         tx.commit().await?;
     }
-    let copy = started.elapsed();
-    Ok(IngestFigures {
-        events,
-        pipeline,
-        copy,
-    })
+    Ok(started.elapsed())
+}
+
+/// Raw events per blob in the synthetic mix: every four transactions register one blob and
+/// emit 4 + 1 + 2 + 2 events.
+pub const EVENTS_PER_BLOB: i64 = 9;
+
+/// Fills a freshly migrated database with `blobs` blobs and what comes with them, as if
+/// that history had been indexed, so ingest is measured against tables of that size;
+/// returns the first checkpoint after that history (where the bench's checkpoints start).
+///
+/// [`crate::bench_api::fill`] writes the projections (blobs and blob IDs, `blobs / 100`
+/// epochs with their committees, burns, challenges, 100 000 licenses…); this adds a Storage
+/// row per blob, licenses and challenges up to one per blob (the bench's mix has one of each
+/// per blob), and the raw events of the bench's mix, [`EVENTS_PER_BLOB`] per blob with
+/// random transaction digests like real ones, into `events` and into the baseline's
+/// `events_copy` alike, so both sides insert into indexes of the same depth. Bulk rows are
+/// inserted with the table's indexes dropped and rebuilt after (minutes faster; a rebuilt
+/// B-tree is packed denser than one grown by random inserts, which if anything makes later
+/// inserts split more pages, not fewer). Ends with `VACUUM ANALYZE`, as autovacuum would.
+pub async fn prefill(pool: &sqlx::PgPool, blobs: i64) -> Result<u64, sqlx::Error> {
+    let epochs = (blobs / 100).max(10);
+    crate::bench_api::fill(pool, blobs, epochs).await?;
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SET maintenance_work_mem = '512MB'")
+        .execute(&mut *conn)
+        .await?;
+    let hex_id = |kind: char, n: &str| format!("'0x' || lpad('{kind}' || to_hex({n}), 64, '0')");
+    sqlx::query(&format!(
+        "INSERT INTO storage (storage_id, owner, reserved_epoch, start_epoch, end_epoch, \
+         unencoded_size, storage_size, price, status, blob_object_id, created_checkpoint, \
+         updated_checkpoint) \
+         SELECT {}, {}, i * {epochs} / {blobs}, i * {epochs} / {blobs}, \
+         i * {epochs} / {blobs} + 5, 1000 + i % 100000, 5 * (1000 + i % 100000), 5000000, \
+         'attached', {}, i, i FROM generate_series(1::bigint, {blobs}) i",
+        hex_id('f', "i"),
+        hex_id('e', &format!("i % {}", crate::bench_api::OWNERS)),
+        hex_id('d', "i"),
+    ))
+    .execute(&mut *conn)
+    .await?;
+    let licenses = crate::bench_api::LICENSES;
+    if blobs > licenses {
+        let models = crate::bench_api::MODELS;
+        sqlx::query(&format!(
+            "INSERT INTO licenses (license_id, offer_id, model_id, holder, windows, price_paid, \
+             fee_burned, expires_at_ms, use_limited, uses_left, uses_consumed, extensions, \
+             status, purchased_at_ms, purchased_checkpoint, updated_checkpoint) \
+             SELECT {}, {}, {}, {}, 1, 1000, 10, {t0} + i * 1000 + 3600000, false, 0, 0, 0, \
+             'active', {t0} + i * 1000, i, i FROM generate_series({}, {blobs}) i",
+            hex_id('5', "i"),
+            hex_id('6', &format!("i % {models} + 1")),
+            hex_id('7', &format!("i % {models} + 1")),
+            hex_id('e', &format!("i % {}", crate::bench_api::OWNERS)),
+            licenses + 1,
+            t0 = crate::bench_api::T0,
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    let stored_challenges = epochs * crate::bench_api::NODES;
+    if blobs > stored_challenges {
+        // Numbers above every challenge `fill` wrote and below the bench's (its transaction
+        // numbers, which start past the prefilled history's).
+        sqlx::query(&format!(
+            "INSERT INTO challenges (challenge_id, epoch, node_id, blob_id, root_hash, shard, \
+             pair_index, symbol_index, symbol_size, deadline_ms, status, answered_at_ms, \
+             issued_checkpoint, resolved_checkpoint) \
+             SELECT i, i * {epochs} / {blobs}, {}, 'b' || i, 'r' || i, i % 1000, 1, 1, 2048, \
+             {t0} + i, 'answered', {t0} + i, i, i FROM generate_series({}, {blobs}) i",
+            hex_id('a', &format!("i % {} + 1", crate::bench_api::NODES)),
+            stored_challenges + 1,
+            t0 = crate::bench_api::T0,
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    // The bench mix's transactions 0 .. 4 × blobs, 20 to a checkpoint, with their 4, 1, 2, 2
+    // events; digests are base64 of a SHA-256 (as long and as random as base58 ones).
+    let txs = blobs * 4;
+    let events = format!(
+        "SELECT rtrim(encode(sha256(int8send(t)), 'base64'), '='), k, t / 20, t % 20, \
+         {t0} + t / 20 * 250, {}, 'events', \
+         (CASE t % 4 WHEN 0 THEN ARRAY['StorageReserved', 'CapacityChanged', \
+         'BlobRegistered', 'WriteFeesAdded'] WHEN 1 THEN ARRAY['BlobCertified'] \
+         WHEN 2 THEN ARRAY['LicensePurchased', 'WalBurned'] \
+         ELSE ARRAY['ChallengeIssued', 'ChallengeAnswered'] END)[k + 1], \
+         sha512(int8send(t)) || sha512(int8send(-t)) \
+         FROM generate_series(0::bigint, {txs} - 1) t, \
+         generate_series(0::bigint, CASE t % 4 WHEN 0 THEN 3 WHEN 1 THEN 0 ELSE 1 END) k",
+        hex_id('a', &format!("t % {}", crate::bench_api::OWNERS)),
+        t0 = crate::bench_api::T0,
+    );
+    sqlx::query("CREATE TABLE IF NOT EXISTS events_copy (LIKE events INCLUDING ALL)")
+        .execute(&mut *conn)
+        .await?;
+    bulk_insert(&mut conn, "events", &events).await?;
+    bulk_insert(&mut conn, "events_copy", "SELECT * FROM events").await?;
+    let last = (txs - 1).max(0) / 20;
+    sqlx::query("UPDATE watermark SET checkpoint = GREATEST(checkpoint, $1)")
+        .bind(last)
+        .execute(&mut *conn)
+        .await?;
+    let watermark: i64 = sqlx::query_scalar("SELECT checkpoint FROM watermark")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await?;
+    Ok(u64::try_from(watermark + 1).unwrap_or(0))
+}
+
+/// Inserts `select`'s rows into `table` with its indexes dropped, then rebuilds them under
+/// the same names and definitions.
+async fn bulk_insert(
+    conn: &mut sqlx::PgConnection,
+    table: &str,
+    select: &str,
+) -> Result<(), sqlx::Error> {
+    let constraints: Vec<(String, String)> = sqlx::query_as(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = $1::regclass AND contype IN ('p', 'u')",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &constraints {
+        sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    // What is left are plain indexes (the constraints' own went with them).
+    let indexes: Vec<(String, String)> =
+        sqlx::query_as("SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = $1")
+            .bind(table)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(&format!("INSERT INTO {table} {select}"))
+        .execute(&mut *conn)
+        .await?;
+    for (name, definition) in &constraints {
+        sqlx::query(&format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (_, definition) in &indexes {
+        sqlx::query(definition).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The machine's 1-minute load average (`/proc/loadavg`), printed with every run: the
+/// machine is shared, and figures mean little without it.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The rows of `events` in COPY's text format.

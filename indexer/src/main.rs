@@ -112,6 +112,15 @@ struct BenchIngestArgs {
     /// Format of the baseline's raw COPY.
     #[arg(long, value_enum, default_value_t = bench::CopyFormat::Binary)]
     baseline: bench::CopyFormat,
+    /// Start from a database already holding this many blobs and what comes with them
+    /// (storage, licenses, challenges, 9 raw events each in `events` and in the baseline's
+    /// table), filled and vacuumed before any timing.
+    #[arg(long, default_value_t = 0)]
+    existing_blobs: i64,
+    /// Rounds of (pipeline, raw COPY) on the same database, each on the next checkpoints,
+    /// the order alternating; then the medians.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
 }
 
 #[derive(Args)]
@@ -267,20 +276,66 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     let pool = db::connect(&url, 4).await?;
     db::migrate(&pool).await?;
     let package = Address::new([0xf1; 32]);
-    let checkpoints =
-        bench::synthetic_checkpoints(package, 0, args.checkpoints, args.txs_per_checkpoint);
-    let figures = bench::ingest(&pool, package, checkpoints, args.batch, args.baseline).await?;
-    println!(
-        "events: {}  batch: {} checkpoints  baseline: {:?} COPY\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {:.0} %",
-        figures.events,
-        args.batch,
-        args.baseline,
-        figures.pipeline.as_secs_f64(),
-        figures.pipeline_rate(),
-        figures.copy.as_secs_f64(),
-        figures.copy_rate(),
-        100.0 * figures.pipeline_rate() / figures.copy_rate()
-    );
+    let mut first = 0;
+    if args.existing_blobs > 0 {
+        let started = std::time::Instant::now();
+        first = bench::prefill(&pool, args.existing_blobs)
+            .await
+            .context("filling the existing history")?;
+        let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&pool)
+            .await?;
+        println!(
+            "prefilled {} blobs, {events} raw events in {:.0} s (not timed); starting at checkpoint {first}",
+            args.existing_blobs,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let mut ratios = Vec::new();
+    let mut pipeline_rates = Vec::new();
+    let mut copy_rates = Vec::new();
+    for run in 0..args.runs {
+        let checkpoints =
+            bench::synthetic_checkpoints(package, first, args.checkpoints, args.txs_per_checkpoint);
+        first += args.checkpoints;
+        let copy_first = run % 2 == 1;
+        let load = bench::load_average().unwrap_or(f64::NAN);
+        let figures = bench::ingest(
+            &pool,
+            package,
+            checkpoints,
+            args.batch,
+            args.baseline,
+            copy_first,
+        )
+        .await?;
+        let ratio = 100.0 * figures.pipeline_rate() / figures.copy_rate();
+        println!(
+            "run {}: load {load:.2}  events: {}  batch: {} checkpoints  baseline: {:?} COPY{}\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {ratio:.0} %",
+            run + 1,
+            figures.events,
+            args.batch,
+            args.baseline,
+            if copy_first { " (ran first)" } else { "" },
+            figures.pipeline.as_secs_f64(),
+            figures.pipeline_rate(),
+            figures.copy.as_secs_f64(),
+            figures.copy_rate(),
+        );
+        ratios.push(ratio);
+        pipeline_rates.push(figures.pipeline_rate());
+        copy_rates.push(figures.copy_rate());
+    }
+    if args.runs > 1 {
+        println!(
+            "medians of {} runs ({} existing blobs): pipeline {:.0} events/s, raw COPY {:.0} events/s, pipeline / COPY {:.1} %",
+            args.runs,
+            args.existing_blobs,
+            median(&mut pipeline_rates),
+            median(&mut copy_rates),
+            median(&mut ratios)
+        );
+    }
     pool.close().await;
     if args.keep {
         println!("kept database: {url}");
@@ -291,6 +346,16 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 /// `url` pointing at database `name` instead.
