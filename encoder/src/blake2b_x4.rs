@@ -26,8 +26,14 @@ use crate::blake2b_x8::{BLOCK, IV, PARAM0};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-/// True when the four-lane kernel can run on this CPU.
+/// True when the four-lane kernel runs: the CPU has AVX2 and the kernel override (see
+/// [`kernels`](crate::kernels)) leaves AVX2 on.
 pub(crate) fn available() -> bool {
+    cpu_has() && crate::kernels::allowed(crate::kernels::Tier::Avx2)
+}
+
+/// True when this CPU has AVX2.
+pub(crate) fn cpu_has() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx2")

@@ -40,8 +40,14 @@ pub(crate) const PARAM0: u64 = 0x0101_0000 ^ 32;
 
 pub(crate) const BLOCK: usize = 128;
 
-/// True when the eight-lane kernel can run on this CPU.
+/// True when the eight-lane kernel runs: the CPU has AVX-512F and BW, and the kernel override
+/// (see [`kernels`](crate::kernels)) leaves AVX-512 on.
 pub(crate) fn available() -> bool {
+    cpu_has() && crate::kernels::allowed(crate::kernels::Tier::Avx512)
+}
+
+/// True when this CPU has what the eight-lane kernel needs.
+pub(crate) fn cpu_has() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")

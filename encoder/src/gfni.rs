@@ -77,8 +77,14 @@ static MATRICES: LazyLock<Box<[Matrix]>> = LazyLock::new(|| {
 /// transforms' zero), for [`Engine::mul`] callers that pass it.
 static MUL_MODULUS: LazyLock<Matrix> = LazyLock::new(|| Matrix::of_log(GF_MODULUS));
 
-/// True when this engine can run here: AVX-512F for the registers, GFNI for the affine steps.
+/// True when this engine runs: the CPU has AVX-512F for the registers and GFNI for the affine
+/// steps, and the kernel override (see [`kernels`](crate::kernels)) leaves AVX-512 on.
 pub(crate) fn available() -> bool {
+    cpu_has() && crate::kernels::allowed(crate::kernels::Tier::Avx512)
+}
+
+/// True when this CPU has AVX-512F and GFNI.
+pub(crate) fn cpu_has() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("gfni")

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use floe_encoder::kernels::{self, OVERRIDE_VAR};
 use floe_encoder::{
     Axis, BlobMetadata, BlobSource, EncodeError, EncodingConfig, Sliver, Workspace,
     compute_metadata, decode, decode_and_verify, decode_into, encode, encode_into,
@@ -53,6 +54,9 @@ enum Cmd {
         no_consistency_check: bool,
     },
     /// Which CPU-specific kernels this machine runs (the others fall back to portable code).
+    ///
+    /// FLOE_ENCODER_KERNELS=avx2 switches the AVX-512 and GFNI kernels off in every command,
+    /// =portable the AVX2 ones too (the paths of older CPUs, to test and benchmark).
     Kernels,
     /// Time blob ID, encode and decode on a random blob, beside the walrus-wasm reference.
     Bench {
@@ -254,8 +258,9 @@ fn bench_cmd(shards: usize, size: u64, runs: usize, oracle: Option<PathBuf>) -> 
     let mut blob = vec![0u8; len];
     StdRng::seed_from_u64(1).fill_bytes(&mut blob);
     println!(
-        "floe-encoder bench: n = {shards}, {size} bytes, best of {runs}, {} threads",
-        rayon::current_num_threads()
+        "floe-encoder bench: n = {shards}, {size} bytes, best of {runs}, {} threads, kernels: {}",
+        rayon::current_num_threads(),
+        kernels::selection().ceiling.name()
     );
     // Each run reuses the work space and the slivers of the run before, as a client encoding
     // blob after blob would; the first run of each row pays for fresh memory.
@@ -345,6 +350,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(command: Cmd) -> Result<()> {
+    // A mistyped override would otherwise run, and benchmark, every kernel the CPU has.
+    if let Some(error) = &kernels::selection().error {
+        bail!("{error}");
+    }
     match command {
         Cmd::BlobId { shards, file } => blob_id_cmd(shards, &file),
         Cmd::Encode { shards, file, out } => encode_cmd(shards, &file, &out),
@@ -354,10 +363,19 @@ fn run(command: Cmd) -> Result<()> {
             no_consistency_check,
         } => decode_cmd(&dir, &out, no_consistency_check),
         Cmd::Kernels => {
-            for kernel in floe_encoder::kernels::kernels() {
-                let state = if kernel.available { "yes" } else { "no" };
+            println!("{}", kernels::selection().describe());
+            for kernel in kernels::kernels() {
+                let state = match (kernel.cpu, kernel.available) {
+                    (_, true) => "yes",
+                    (true, false) => "off",
+                    (false, false) => "no",
+                };
                 println!("{state:<4} {} (needs {})", kernel.name, kernel.needs);
             }
+            println!(
+                "(yes: in use where no faster kernel of the same job is; off: the CPU has it, \
+                 {OVERRIDE_VAR} switched it off; no: the CPU lacks it)"
+            );
             Ok(())
         }
         Cmd::Bench {

@@ -1,29 +1,52 @@
 //! Batched Reed–Solomon coding over packed shards (see `layout`).
 
 use reed_solomon_simd::engine::{
-    DefaultEngine, Engine, GF_MODULUS, GF_ORDER, GfElement, ShardsRefMut, tables,
+    DefaultEngine, Engine, GF_MODULUS, GF_ORDER, GfElement, NoSimd, ShardsRefMut, tables,
 };
 use reed_solomon_simd::rate::{DefaultRateDecoder, DefaultRateEncoder, RateDecoder, RateEncoder};
 
 use crate::gfni::Gfni;
+use crate::kernels::{self, Tier};
 
 use crate::layout;
 use crate::xor;
 
 /// The transform engine: AVX-512 with GFNI where the CPU has them (see `gfni`), otherwise
-/// `reed-solomon-simd`'s own pick. Both compute identical shards; the choice is made once
+/// `reed-solomon-simd`'s own pick (AVX2, else SSSE3), or its scalar engine when the kernel
+/// override asks for the portable path. All compute identical shards; the choice is made once
 /// per engine, so the transforms' inner loops never branch on it.
 pub enum Transforms {
     Gfni(Gfni),
-    Portable(DefaultEngine),
+    Simd(DefaultEngine),
+    Scalar(NoSimd),
 }
 
 impl Transforms {
     pub fn new() -> Self {
-        match Gfni::new() {
-            Some(gfni) => Self::Gfni(gfni),
-            None => Self::Portable(DefaultEngine::new()),
+        if let Some(gfni) = Gfni::new() {
+            Self::Gfni(gfni)
+        } else if kernels::allowed(Tier::Avx2) {
+            Self::Simd(DefaultEngine::new())
+        } else {
+            Self::Scalar(NoSimd::new())
         }
+    }
+}
+
+/// True when this CPU has an instruction set `reed-solomon-simd` picks over its scalar engine
+/// (AVX2 or SSSE3 on x86, Neon on Arm).
+pub(crate) fn simd_engine_cpu() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2") || std::is_x86_feature_detected!("ssse3")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("neon")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
     }
 }
 
@@ -44,7 +67,8 @@ impl Engine for Transforms {
     ) {
         match self {
             Self::Gfni(e) => e.fft(data, pos, size, truncated_size, skew_delta),
-            Self::Portable(e) => e.fft(data, pos, size, truncated_size, skew_delta),
+            Self::Simd(e) => e.fft(data, pos, size, truncated_size, skew_delta),
+            Self::Scalar(e) => e.fft(data, pos, size, truncated_size, skew_delta),
         }
     }
 
@@ -58,14 +82,16 @@ impl Engine for Transforms {
     ) {
         match self {
             Self::Gfni(e) => e.ifft(data, pos, size, truncated_size, skew_delta),
-            Self::Portable(e) => e.ifft(data, pos, size, truncated_size, skew_delta),
+            Self::Simd(e) => e.ifft(data, pos, size, truncated_size, skew_delta),
+            Self::Scalar(e) => e.ifft(data, pos, size, truncated_size, skew_delta),
         }
     }
 
     fn mul(&self, x: &mut [[u8; 64]], log_m: GfElement) {
         match self {
             Self::Gfni(e) => e.mul(x, log_m),
-            Self::Portable(e) => e.mul(x, log_m),
+            Self::Simd(e) => e.mul(x, log_m),
+            Self::Scalar(e) => e.mul(x, log_m),
         }
     }
 }
@@ -494,9 +520,10 @@ mod tests {
             let given: Vec<usize> = (0..source).collect();
             assert!(Restorer::new(source, total, &given).is_none());
         }
-        // Both engines; (5, 27) reaches a work space of all four blocks.
+        // Every engine; (5, 27) reaches a work space of all four blocks.
         let engines = [
-            Some(Transforms::Portable(DefaultEngine::new())),
+            Some(Transforms::Simd(DefaultEngine::new())),
+            Some(Transforms::Scalar(NoSimd::new())),
             Gfni::new().map(Transforms::Gfni),
         ];
         for engine in engines.iter().flatten() {

@@ -13,17 +13,44 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::{Tier, allowed};
+
+/// True when this CPU has AVX-512F (the override may still keep the 512-bit kernel off).
+pub(crate) fn cpu_has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// True when this CPU has AVX2 (the override may still keep the 256-bit kernel off).
+pub(crate) fn cpu_has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// `dst[i] ^= src[i]` for every chunk.
 pub(crate) fn xor_into(dst: &mut [[u8; 64]], src: &[[u8; 64]]) {
     assert_eq!(dst.len(), src.len(), "XOR of equal-length shard runs");
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
+        if cpu_has_avx512() && allowed(Tier::Avx512) {
             // SAFETY: AVX-512F support was just checked at run time.
             unsafe { xor_avx512(dst, src) };
             return;
         }
-        if std::is_x86_feature_detected!("avx2") {
+        if cpu_has_avx2() && allowed(Tier::Avx2) {
             // SAFETY: AVX2 support was just checked at run time.
             unsafe { xor_avx2(dst, src) };
             return;
