@@ -4,11 +4,15 @@
 //! same name with them and turns its typed result into the transaction's result values. A
 //! missing handler, or one whose parameters or results differ from the Move signature, is a
 //! compile error.
+//!
+//! A function whose Move body is only a field path of a parameter (`{ registry.total_registered }`)
+//! gets its handler generated here too: the Move source says all it does, so a hand-written copy
+//! could only drift from it.
 
 use std::fmt::Write as _;
 
 use crate::calls::callable;
-use crate::package::{Module, ParamType};
+use crate::package::{FieldRead, Function, Module, ParamType};
 
 /// How the devnet decodes one Move parameter: the Rust type and the decoding expression.
 fn decode(
@@ -125,9 +129,21 @@ fn pure_type(move_ty: &str) -> Option<String> {
     })
 }
 
-/// The `register` function of `module`.
+/// One decoded parameter of a handler.
+struct Param {
+    /// The Move name (`self` too).
+    source: String,
+    /// The Rust name.
+    name: String,
+    rust: String,
+    /// Decoded as an [`Obj`](crate::floe::args::Obj), whose `value` holds the struct.
+    object: bool,
+}
+
+/// The `register` function of `module`, followed by the handlers it generates (field reads).
 pub fn register(modules: &[Module], module: &str) -> Result<String, String> {
     let mut out = String::new();
+    let mut generated = String::new();
     let _ = writeln!(
         out,
         "/// Registers a handler for every function of `floe::{module}` a transaction can call,\n\
@@ -140,31 +156,35 @@ pub fn register(modules: &[Module], module: &str) -> Result<String, String> {
         .filter(|(m, _)| m.name == module)
     {
         let mut lets = String::new();
-        let mut names = Vec::new();
-        let mut index = 0;
-        for (name, ty) in &f.params {
+        let mut params: Vec<Param> = Vec::new();
+        for (source, ty) in &f.params {
+            let index = params.len();
             let Some((rust, how)) = decode(modules, ty, index)
-                .map_err(|e| format!("floe::{module}::{}({name}): {e}", f.name))?
+                .map_err(|e| format!("floe::{module}::{}({source}): {e}", f.name))?
             else {
                 continue;
             };
             // Rust reserves `self`: the receiver is named for its type (`model`, `license_offer`).
-            let name = if name == "self" {
+            let name = if source == "self" {
                 crate::calls::snake_case(ty.base())
             } else {
-                name.clone()
+                source.clone()
             };
-            if names.contains(&name) {
+            if params.iter().any(|p| p.name == name) {
                 return Err(format!(
                     "floe::{module}::{}: two parameters named `{name}`",
                     f.name
                 ));
             }
             let _ = writeln!(lets, "        let {name}: {rust} = {how};");
-            names.push(name);
-            index += 1;
+            params.push(Param {
+                source: source.clone(),
+                name,
+                object: rust.starts_with(OBJ),
+                rust,
+            });
         }
-        let arity = index;
+        let arity = params.len();
         let mut types = Vec::new();
         let mut values = Vec::new();
         for (k, ty) in f.returns.iter().enumerate() {
@@ -187,14 +207,77 @@ pub fn register(modules: &[Module], module: &str) -> Result<String, String> {
             [one] => one.clone(),
             many => format!("({})", many.join(", ")),
         };
+        if let Some(read) = &f.field_read
+            && let Some(handler) = field_read_handler(module, f, read, &params, &ty)
+        {
+            generated.push_str(&handler);
+        }
         let _ = writeln!(
             out,
             "    crate::floe::add(registry, {module:?}, {fname:?}, |ctx, _types, args| {{\n        crate::floe::arity(&args, {arity})?;\n{lets}        #[allow(clippy::let_unit_value, unused_parens)]\n        let {pattern}: {ty} = {fname}(ctx{call})?;\n        Ok(vec![{values}])\n    }});",
             fname = f.name,
-            call = names.iter().map(|n| format!(", {n}")).collect::<String>(),
+            call = params
+                .iter()
+                .map(|p| format!(", {}", p.name))
+                .collect::<String>(),
             values = values.join(", "),
         );
     }
     out.push_str("}\n");
+    out.push_str(&generated);
     Ok(out)
+}
+
+const OBJ: &str = "crate::floe::args::Obj<";
+
+/// The handler of a function whose Move body is `read`: it returns that field of the decoded
+/// argument, moved out of it (the argument is the handler's own copy). `None` where the Rust
+/// value cannot be had that way (an object or coin result, a field named by a Rust keyword), so
+/// the handler stays hand-written.
+fn field_read_handler(
+    module: &str,
+    f: &Function,
+    read: &FieldRead,
+    params: &[Param],
+    ty: &str,
+) -> Option<String> {
+    let [returned] = f.returns.as_slice() else {
+        return None;
+    };
+    let keyword = |field: &String| {
+        [
+            "type", "ref", "fn", "impl", "struct", "enum", "match", "mod", "loop", "where",
+            "trait", "crate", "self", "move", "use",
+        ]
+        .contains(&field.as_str())
+    };
+    if ty.starts_with("crate::floe::args::") || read.path.iter().any(keyword) {
+        return None;
+    }
+    let param = params.iter().find(|p| p.source == read.param)?;
+    let mut value = param.name.clone();
+    if param.object {
+        value.push_str(".value");
+    }
+    for field in &read.path {
+        let _ = write!(value, ".{field}");
+    }
+    // The generated structs keep Move's `address` as moverox's; handlers return the Sui type.
+    if returned.ty == "address" {
+        value = format!("sui_sdk_types::Address::new({value}.into_inner())");
+    }
+    let args: String = params
+        .iter()
+        .map(|p| {
+            let unused = if p.source == read.param { "" } else { "_" };
+            format!(", {unused}{}: {}", p.name, p.rust)
+        })
+        .collect();
+    Some(format!(
+        "\n/// `floe::{module}::{name}`, whose Move body is `{source}.{path}`.\n\
+         fn {name}(\n    _ctx: &mut crate::runtime::CallContext<'_>{args}\n) -> Result<{ty}, sui_sdk_types::ExecutionError> {{\n    Ok({value})\n}}\n",
+        name = f.name,
+        source = read.param,
+        path = read.path.join("."),
+    ))
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use move_syn::unsynn::{IParse as _, ToTokens as _};
 use move_syn::{File, ItemKind, MaybeRefType, Type};
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 /// One `module floe::<name>;` source file.
 pub struct Module {
@@ -35,6 +35,19 @@ pub struct Function {
     pub generic: bool,
     pub params: Vec<(String, ParamType)>,
     pub returns: Vec<ParamType>,
+    /// Set when the whole body is a field path of a parameter (`{ registry.total_registered }`):
+    /// such a function needs no hand-written mirror, the devnet generates it.
+    #[allow(dead_code, reason = "read by the devnet's generator only")]
+    pub field_read: Option<FieldRead>,
+}
+
+/// A body `{ <param>.<field>(.<field>)* }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(dead_code, reason = "read by the devnet's generator only")]
+pub struct FieldRead {
+    pub param: String,
+    /// The fields from the parameter inwards: `["storage", "end_epoch"]` of `b.storage.end_epoch`.
+    pub path: Vec<String>,
 }
 
 /// A parameter or result type: the type and how it is referenced.
@@ -87,18 +100,21 @@ pub fn read(package: &Path) -> Result<Vec<Module>, String> {
     for path in paths {
         let text =
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let tokens: TokenStream = move_syn::sanitize_for_tokenizer(&text)
-            .parse()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let file: File = tokens
-            .to_token_iter()
-            .parse_all()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        for module in file.into_modules() {
-            modules.push(read_module(&module));
-        }
+        modules.extend(parse(&text).map_err(|e| format!("{}: {e}", path.display()))?);
     }
     Ok(modules)
+}
+
+/// The modules of one Move source text.
+fn parse(text: &str) -> Result<Vec<Module>, String> {
+    let tokens: TokenStream = move_syn::sanitize_for_tokenizer(text)
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    let file: File = tokens
+        .to_token_iter()
+        .parse_all()
+        .map_err(|e| format!("{e}"))?;
+    Ok(file.into_modules().map(|m| read_module(&m)).collect())
 }
 
 fn read_module(module: &move_syn::Module) -> Module {
@@ -129,19 +145,24 @@ fn read_module(module: &move_syn::Module) -> Module {
                     out.constants.push(c);
                 }
             }
-            ItemKind::Function(function) => out.functions.push(Function {
-                name: function.ident().to_string(),
-                doc,
-                public: item.visibility().is_public(),
-                entry: function.is_entry(),
-                test_only,
-                generic: function.generics().is_some(),
-                params: function
+            ItemKind::Function(function) => {
+                let params: Vec<(String, ParamType)> = function
                     .arguments()
                     .map(|a| (a.ident().to_string(), param_type(a.type_())))
-                    .collect(),
-                returns: function.returns().map(param_type).collect(),
-            }),
+                    .collect();
+                let field_read = field_read(function.to_token_stream(), &params);
+                out.functions.push(Function {
+                    name: function.ident().to_string(),
+                    doc,
+                    public: item.visibility().is_public(),
+                    entry: function.is_entry(),
+                    test_only,
+                    generic: function.generics().is_some(),
+                    params,
+                    returns: function.returns().map(param_type).collect(),
+                    field_read,
+                });
+            }
             ItemKind::Struct(s) => out.structs.push(Struct {
                 name: s.ident.to_string(),
                 key: s
@@ -152,6 +173,33 @@ fn read_module(module: &move_syn::Module) -> Module {
         }
     }
     out
+}
+
+/// The body of a function (the brace group its tokens end with), if it is only a field path
+/// of one of `params`. Anything else (a call, `*&`, `.length()`, a literal) is `None`.
+fn field_read(function: TokenStream, params: &[(String, ParamType)]) -> Option<FieldRead> {
+    let body = match function.into_iter().last()? {
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g.stream(),
+        _ => return None,
+    };
+    let mut tokens = body.into_iter();
+    let param = match tokens.next()? {
+        TokenTree::Ident(i) => i.to_string(),
+        _ => return None,
+    };
+    if !params.iter().any(|(name, _)| *name == param) {
+        return None;
+    }
+    let mut path = Vec::new();
+    while let Some(dot) = tokens.next() {
+        match (dot, tokens.next()?) {
+            (TokenTree::Punct(p), TokenTree::Ident(field)) if p.as_char() == '.' => {
+                path.push(field.to_string());
+            }
+            _ => return None,
+        }
+    }
+    (!path.is_empty()).then_some(FieldRead { param, path })
 }
 
 /// The text of a `doc = "…"` attribute, one entry per `///` line, leading space removed.
@@ -244,5 +292,58 @@ fn type_text(t: &Type) -> String {
             format!("{name}<{}>", args.join(", "))
         }
         None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FieldRead, parse};
+
+    /// Only a body that is exactly a field path of a parameter is a field read: the devnet
+    /// generates those handlers, so a body doing anything more must stay out.
+    #[test]
+    fn a_field_read_is_a_bare_field_path_of_a_parameter() {
+        let source = "module floe::m;
+            public struct S has key { id: UID, n: u64, inner: Inner, v: vector<u8> }
+            public struct Inner has store { end: u64 }
+            public fun n(s: &S): u64 { s.n }
+            public fun end(s: &S): u64 { s.inner.end }
+            public fun own(self: &S): u64 { self.n }
+            public fun len(s: &S): u64 { s.v.length() }
+            public fun deref(s: &S): u64 { *&s.n }
+            public fun borrowed(s: &S): &vector<u8> { &s.v }
+            public fun other(s: &S, t: &S): u64 { t.n }
+            public fun not_a_param(s: &S): u64 { x.n }
+            public fun constant(_s: &S): u64 { N }
+            public fun twice(s: &S): u64 { s.n; s.n }
+            public fun add(s: &S): u64 { s.n + 1 }";
+        let modules = parse(source).expect("the test module parses");
+        let reads: Vec<(&str, Option<FieldRead>)> = modules[0]
+            .functions
+            .iter()
+            .map(|f| (f.name.as_str(), f.field_read.clone()))
+            .collect();
+        let read = |param: &str, path: &[&str]| {
+            Some(FieldRead {
+                param: param.to_owned(),
+                path: path.iter().map(|f| (*f).to_owned()).collect(),
+            })
+        };
+        assert_eq!(
+            reads,
+            vec![
+                ("n", read("s", &["n"])),
+                ("end", read("s", &["inner", "end"])),
+                ("own", read("self", &["n"])),
+                ("len", None),
+                ("deref", None),
+                ("borrowed", None),
+                ("other", read("t", &["n"])),
+                ("not_a_param", None),
+                ("constant", None),
+                ("twice", None),
+                ("add", None),
+            ]
+        );
     }
 }

@@ -1228,72 +1228,11 @@ fn reference_count(
     live_references(ctx, &registry, &blob_id)
 }
 
-/// `total_registered(registry: &BlobRegistry): u64`
-fn total_registered(
-    _ctx: &mut CallContext<'_>,
-    registry: Obj<BlobRegistry>,
-) -> Result<u64, ExecutionError> {
-    Ok(registry.total_registered)
-}
-
 // === Storage and blob reads ===
-
-/// `start_epoch(storage: &Storage): u64`
-fn start_epoch(_ctx: &mut CallContext<'_>, storage: Obj<Storage>) -> Result<u64, ExecutionError> {
-    Ok(storage.start_epoch)
-}
-
-/// `end_epoch(storage: &Storage): u64`
-fn end_epoch(_ctx: &mut CallContext<'_>, storage: Obj<Storage>) -> Result<u64, ExecutionError> {
-    Ok(storage.end_epoch)
-}
-
-/// `storage_size(storage: &Storage): u64`
-fn storage_size(_ctx: &mut CallContext<'_>, storage: Obj<Storage>) -> Result<u64, ExecutionError> {
-    Ok(storage.storage_size)
-}
-
-/// `blob_id(blob: &Blob): u256`
-fn blob_id(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<U256, ExecutionError> {
-    Ok(blob.blob_id)
-}
-
-/// `root_hash(blob: &Blob): u256`
-fn root_hash(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<U256, ExecutionError> {
-    Ok(blob.root_hash)
-}
-
-/// `size(blob: &Blob): u64`
-fn size(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<u64, ExecutionError> {
-    Ok(blob.size)
-}
-
-/// `encoding_type(blob: &Blob): u8`
-fn encoding_type(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<u8, ExecutionError> {
-    Ok(blob.encoding_type)
-}
-
-/// `registered_epoch(blob: &Blob): u64`
-fn registered_epoch(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<u64, ExecutionError> {
-    Ok(blob.registered_epoch)
-}
-
-/// `certified_epoch(blob: &Blob): Option<u64>`
-fn certified_epoch(
-    _ctx: &mut CallContext<'_>,
-    blob: Obj<Blob>,
-) -> Result<Option<u64>, ExecutionError> {
-    Ok(blob.certified_epoch)
-}
 
 /// `is_blob_certified(blob: &Blob): bool`
 fn is_blob_certified(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<bool, ExecutionError> {
     Ok(blob.certified_epoch.is_some())
-}
-
-/// `is_deletable(blob: &Blob): bool`
-fn is_deletable(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<bool, ExecutionError> {
-    Ok(blob.deletable)
 }
 
 // === RS2 sizes ===

@@ -635,28 +635,12 @@ fn pair_index_of(
 
 // === Reads ===
 
-/// `last_issued_epoch(board: &ChallengeBoard): u64`
-fn last_issued_epoch(
-    _ctx: &mut CallContext<'_>,
-    board: Obj<ChallengeBoard>,
-) -> Result<Option<u64>, ExecutionError> {
-    Ok(board.value.last_issued_epoch)
-}
-
 /// `first_id_of_last_issue(board: &ChallengeBoard): u64`
 fn first_id_of_last_issue(
     ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,
 ) -> Result<u64, ExecutionError> {
     last_issue_start(ctx, &board.value)
-}
-
-/// `next_challenge_id(board: &ChallengeBoard): u64`
-fn next_challenge_id(
-    _ctx: &mut CallContext<'_>,
-    board: Obj<ChallengeBoard>,
-) -> Result<u64, ExecutionError> {
-    Ok(board.value.next_challenge_id)
 }
 
 /// `is_open(board: &ChallengeBoard, challenge_id: u64): bool`
@@ -681,61 +665,3 @@ fn challenge(
 
 // The accessors of a `Challenge` value (a pure value: `Challenge` has `copy, drop, store`
 // and no UID).
-
-/// `node_id(challenge: &Challenge)`
-fn node_id(
-    _ctx: &mut CallContext<'_>,
-    challenge: Challenge,
-) -> Result<move_types::ID, ExecutionError> {
-    Ok(challenge.node_id)
-}
-
-/// `blob_id(challenge: &Challenge)`
-fn blob_id(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<U256, ExecutionError> {
-    Ok(challenge.blob_id)
-}
-
-/// `root_hash(challenge: &Challenge)`
-fn root_hash(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<U256, ExecutionError> {
-    Ok(challenge.root_hash)
-}
-
-/// `n_shards(challenge: &Challenge)`
-fn n_shards(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
-    Ok(challenge.n_shards)
-}
-
-/// `shard(challenge: &Challenge)`
-fn shard(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
-    Ok(challenge.shard)
-}
-
-/// `pair_index(challenge: &Challenge)`
-fn pair_index(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
-    Ok(challenge.pair_index)
-}
-
-/// `symbol_index(challenge: &Challenge)`
-fn symbol_index(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u16, ExecutionError> {
-    Ok(challenge.symbol_index)
-}
-
-/// `symbol_size(challenge: &Challenge)`
-fn symbol_size(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
-    Ok(challenge.symbol_size)
-}
-
-/// `epoch(challenge: &Challenge)`
-fn epoch(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
-    Ok(challenge.epoch)
-}
-
-/// `deadline_ms(challenge: &Challenge)`
-fn deadline_ms(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
-    Ok(challenge.deadline_ms)
-}
-
-/// `stake_at_risk(challenge: &Challenge)`
-fn stake_at_risk(_ctx: &mut CallContext<'_>, challenge: Challenge) -> Result<u64, ExecutionError> {
-    Ok(challenge.stake_at_risk)
-}

@@ -854,61 +854,8 @@ fn settled_output_blob_id(
     Ok(job.value.output_blob_id)
 }
 
-fn job_is_tuning(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<bool, ExecutionError> {
-    Ok(job.tuning)
-}
-
-fn job_state(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u8, ExecutionError> {
-    Ok(job.state)
-}
-
-fn job_owner(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<Address, ExecutionError> {
-    Ok(account(&job.owner))
-}
-
-fn job_model_id(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<ID, ExecutionError> {
-    Ok(job.value.model_id)
-}
-
-fn job_providers(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<Vec<ID>, ExecutionError> {
-    Ok(job.value.providers)
-}
-
-fn job_k(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
-    Ok(job.k)
-}
-
-fn job_deadline_ms(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
-    Ok(job.deadline_ms)
-}
-
-fn job_price(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
-    Ok(job.price)
-}
-
 fn job_submission_count(_ctx: &mut CallContext<'_>, job: Obj<Job>) -> Result<u64, ExecutionError> {
     Ok(job.submissions.len() as u64)
-}
-
-fn provider_operator(
-    _ctx: &mut CallContext<'_>,
-    provider: Obj<ComputeProvider>,
-) -> Result<Address, ExecutionError> {
-    Ok(account(&provider.operator))
-}
-
-fn provider_public_key(
-    _ctx: &mut CallContext<'_>,
-    provider: Obj<ComputeProvider>,
-) -> Result<Vec<u8>, ExecutionError> {
-    Ok(provider.value.public_key)
-}
-
-fn provider_network_address(
-    _ctx: &mut CallContext<'_>,
-    provider: Obj<ComputeProvider>,
-) -> Result<MoveString, ExecutionError> {
-    Ok(provider.value.network_address)
 }
 
 fn provider_stake(
@@ -916,13 +863,6 @@ fn provider_stake(
     provider: Obj<ComputeProvider>,
 ) -> Result<u64, ExecutionError> {
     Ok(provider.stake.value)
-}
-
-fn cap_provider_id(
-    _ctx: &mut CallContext<'_>,
-    cap: Obj<ProviderCap>,
-) -> Result<ID, ExecutionError> {
-    Ok(cap.value.provider_id)
 }
 
 // === Versions ===

@@ -479,16 +479,6 @@ fn weight(
     Ok(record(ctx, &dataset, contribution)?.weight)
 }
 
-/// `total_weight(dataset: &Dataset): u64`
-fn total_weight(_ctx: &mut CallContext<'_>, dataset: Obj<Dataset>) -> Result<u64, ExecutionError> {
-    Ok(dataset.value.total_weight)
-}
-
-/// `is_sealed(dataset: &Dataset): bool`
-fn is_sealed(_ctx: &mut CallContext<'_>, dataset: Obj<Dataset>) -> Result<bool, ExecutionError> {
-    Ok(dataset.value.sealed)
-}
-
 /// `contribution_count(dataset: &Dataset): u64`
 fn contribution_count(
     _ctx: &mut CallContext<'_>,
@@ -500,40 +490,6 @@ fn contribution_count(
 /// `pool_value(dataset: &Dataset): u64`
 fn pool_value(_ctx: &mut CallContext<'_>, dataset: Obj<Dataset>) -> Result<u64, ExecutionError> {
     Ok(dataset.value.pool.value)
-}
-
-/// `total_distributed(dataset: &Dataset): u64`
-fn total_distributed(
-    _ctx: &mut CallContext<'_>,
-    dataset: Obj<Dataset>,
-) -> Result<u64, ExecutionError> {
-    Ok(dataset.value.total_distributed)
-}
-
-/// `total_claimed(dataset: &Dataset): u64`
-fn total_claimed(_ctx: &mut CallContext<'_>, dataset: Obj<Dataset>) -> Result<u64, ExecutionError> {
-    Ok(dataset.value.total_claimed)
-}
-
-/// `cap_dataset_id(cap: &DatasetCap): ID`
-fn cap_dataset_id(_ctx: &mut CallContext<'_>, cap: Obj<DatasetCap>) -> Result<ID, ExecutionError> {
-    Ok(cap.value.dataset_id)
-}
-
-/// `contribution_dataset_id(contribution: &Contribution): ID`
-fn contribution_dataset_id(
-    _ctx: &mut CallContext<'_>,
-    contribution: Obj<Contribution>,
-) -> Result<ID, ExecutionError> {
-    Ok(contribution.value.dataset_id)
-}
-
-/// `contribution_blob_id(contribution: &Contribution): u256`
-fn contribution_blob_id(
-    _ctx: &mut CallContext<'_>,
-    contribution: Obj<Contribution>,
-) -> Result<U256, ExecutionError> {
-    Ok(contribution.value.blob_id)
 }
 
 // === Versions ===

@@ -216,22 +216,6 @@ fn pk(ctx: &mut CallContext<'_>, key_server: Obj<KeyServer>) -> Result<Vec<u8>, 
     Ok(record(ctx, &key_server)?.pk)
 }
 
-/// `first_version(self: &KeyServer): u64`
-fn first_version(
-    _ctx: &mut CallContext<'_>,
-    key_server: Obj<KeyServer>,
-) -> Result<u64, ExecutionError> {
-    Ok(key_server.first_version)
-}
-
-/// `last_version(self: &KeyServer): u64`
-fn last_version(
-    _ctx: &mut CallContext<'_>,
-    key_server: Obj<KeyServer>,
-) -> Result<u64, ExecutionError> {
-    Ok(key_server.last_version)
-}
-
 /// `has_node(self: &KeyServer): bool`
 fn has_node(ctx: &mut CallContext<'_>, key_server: Obj<KeyServer>) -> Result<bool, ExecutionError> {
     ctx.field_exists(key_server.id, &node_key_type(), &node_key())

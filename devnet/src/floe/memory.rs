@@ -269,21 +269,6 @@ fn identity(
 
 // === Reads ===
 
-/// `owner(memory: &Memory): address`
-fn owner(_ctx: &mut CallContext<'_>, memory: Obj<Memory>) -> Result<Address, ExecutionError> {
-    Ok(Address::new(memory.value.owner.into_inner()))
-}
-
-/// `generation(memory: &Memory): u64`
-fn generation(_ctx: &mut CallContext<'_>, memory: Obj<Memory>) -> Result<u64, ExecutionError> {
-    Ok(memory.value.generation)
-}
-
-/// `entry_count(memory: &Memory): u64`
-fn entry_count(_ctx: &mut CallContext<'_>, memory: Obj<Memory>) -> Result<u64, ExecutionError> {
-    Ok(memory.value.entry_count)
-}
-
 /// `entry_at(memory: &Memory, index: u64): Entry`
 fn entry_at(
     ctx: &mut CallContext<'_>,
@@ -330,26 +315,6 @@ fn granted_generation(
         return Err(ctx.abort(E_NOT_DELEGATE));
     };
     Ok(memory.delegates[index].granted_generation)
-}
-
-/// `entry_blob_id(entry: &Entry): u256`
-fn entry_blob_id(_ctx: &mut CallContext<'_>, entry: Entry) -> Result<U256, ExecutionError> {
-    Ok(entry.blob_id)
-}
-
-/// `entry_blob_object_id(entry: &Entry): ID`
-fn entry_blob_object_id(_ctx: &mut CallContext<'_>, entry: Entry) -> Result<ID, ExecutionError> {
-    Ok(entry.blob_object_id)
-}
-
-/// `entry_generation(entry: &Entry): u64`
-fn entry_generation(_ctx: &mut CallContext<'_>, entry: Entry) -> Result<u64, ExecutionError> {
-    Ok(entry.generation)
-}
-
-/// `entry_appended_by(entry: &Entry): address`
-fn entry_appended_by(_ctx: &mut CallContext<'_>, entry: Entry) -> Result<Address, ExecutionError> {
-    Ok(Address::new(entry.appended_by.into_inner()))
 }
 
 // === Versions ===

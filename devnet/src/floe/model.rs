@@ -706,11 +706,6 @@ fn tuning_reserve(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, 
     Ok(model.tuning_reserve.value)
 }
 
-/// `tuning_total(self: &Model): u64`
-fn tuning_total(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
-    Ok(model.tuning_total)
-}
-
 /// `has_tuning_job(self: &Model): bool`
 fn has_tuning_job(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, ExecutionError> {
     Ok(model.tuning_job.is_some())
@@ -988,42 +983,14 @@ fn id_bytes(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<u8>, Ex
     Ok(model.id.as_bytes().to_vec())
 }
 
-/// `owner(self: &Model): address`
-fn owner(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Address, ExecutionError> {
-    Ok(Address::new(model.value.owner.into_inner()))
-}
-
 /// `version_count(self: &Model): u64`
 fn version_count(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(model.value.versions.size)
 }
 
-/// `name(self: &Model): String`
-fn name(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<MoveString, ExecutionError> {
-    Ok(model.value.name)
-}
-
-/// `description(self: &Model): String`
-fn description(
-    _ctx: &mut CallContext<'_>,
-    model: Obj<Model>,
-) -> Result<MoveString, ExecutionError> {
-    Ok(model.value.description)
-}
-
-/// `cap_id(self: &Model): ID`
-fn cap_id(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<move_types::ID, ExecutionError> {
-    Ok(model.value.cap_id)
-}
-
 /// `revenue(self: &Model): u64`
 fn revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(model.value.revenue.value)
-}
-
-/// `total_revenue(self: &Model): u64`
-fn total_revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
-    Ok(model.value.total_revenue)
 }
 
 /// `shared_bps(self: &Model): u64`
@@ -1050,14 +1017,6 @@ fn dataset_share_pending(
         &model,
         move_types::address_of(&dataset_id),
     ))
-}
-
-/// `cap_model_id(cap: &ModelCap): ID`
-fn cap_model_id(
-    _ctx: &mut CallContext<'_>,
-    cap: Obj<ModelCap>,
-) -> Result<move_types::ID, ExecutionError> {
-    Ok(cap.value.model_id)
 }
 
 /// `has_version(self: &Model, number: u64): bool`

@@ -16,7 +16,7 @@ use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::service::{Call, ModelService, Pending, Response, ServiceCap};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
-use floe_sdk::move_types::{self, Balance, ID, U256};
+use floe_sdk::move_types::{self, Balance, U256};
 use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
 
 use super::args::{Clock, Obj, Returned, WalCoin};
@@ -425,76 +425,12 @@ fn refund(
 
 // === Reads ===
 
-/// `service_model_id(service: &ModelService): ID`
-fn service_model_id(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<ID, ExecutionError> {
-    Ok(service.model_id.clone())
-}
-
-/// `service_model_version(service: &ModelService): u64`
-fn service_model_version(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<u64, ExecutionError> {
-    Ok(service.model_version)
-}
-
-/// `service_provider(service: &ModelService): address`
-fn service_provider(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<Address, ExecutionError> {
-    Ok(Address::new(service.provider.into_inner()))
-}
-
-/// `service_price(service: &ModelService): u64`
-fn service_price(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<u64, ExecutionError> {
-    Ok(service.price_per_call)
-}
-
-/// `service_paused(service: &ModelService): bool`
-fn service_paused(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<bool, ExecutionError> {
-    Ok(service.paused)
-}
-
-/// `service_calls(service: &ModelService): u64`
-fn service_calls(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<u64, ExecutionError> {
-    Ok(service.calls)
-}
-
-/// `service_response_window_ms(service: &ModelService): u64`
-fn service_response_window_ms(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<u64, ExecutionError> {
-    Ok(service.response_window_ms)
-}
-
 /// `service_escrow(service: &ModelService): u64`
 fn service_escrow(
     _ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
 ) -> Result<u64, ExecutionError> {
     Ok(service.escrow.value)
-}
-
-/// `service_cap_id(service: &ModelService): ID`
-fn service_cap_id(
-    _ctx: &mut CallContext<'_>,
-    service: Obj<ModelService>,
-) -> Result<ID, ExecutionError> {
-    Ok(service.cap_id.clone())
 }
 
 /// `is_pending(service: &ModelService, number: u64): bool`
@@ -543,26 +479,6 @@ fn response_output_blob_id(
     number: u64,
 ) -> Result<U256, ExecutionError> {
     Ok(served(ctx, &service, number)?.output_blob_id)
-}
-
-/// `cap_service_id(cap: &ServiceCap): ID`
-fn cap_service_id(_ctx: &mut CallContext<'_>, cap: Obj<ServiceCap>) -> Result<ID, ExecutionError> {
-    Ok(cap.service_id.clone())
-}
-
-/// `call_service_id(call: &Call): ID`
-fn call_service_id(_ctx: &mut CallContext<'_>, call: Call) -> Result<ID, ExecutionError> {
-    Ok(call.service_id)
-}
-
-/// `call_number(call: &Call): u64`
-fn call_number(_ctx: &mut CallContext<'_>, call: Call) -> Result<u64, ExecutionError> {
-    Ok(call.number)
-}
-
-/// `call_position(call: &Call): u64`
-fn call_position(_ctx: &mut CallContext<'_>, call: Call) -> Result<u64, ExecutionError> {
-    Ok(call.position)
 }
 
 // === Internal ===

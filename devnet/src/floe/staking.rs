@@ -203,14 +203,6 @@ fn set_capacity_vote(
     vote(ctx, system, cap, VOTE_CAPACITY, capacity)
 }
 
-/// `node_id(cap: &NodeCap): ID`
-fn node_id(
-    _ctx: &mut CallContext<'_>,
-    cap: Obj<NodeCap>,
-) -> Result<move_types::ID, ExecutionError> {
-    Ok(cap.value.node_id)
-}
-
 /// `set_storage_price_vote` / `set_write_price_vote` / `set_capacity_vote`.
 fn set_vote(
     ctx: &mut CallContext<'_>,
@@ -488,35 +480,6 @@ fn withdraw(
 }
 
 // ----- reads -----
-
-/// `staked_node_id(staked: &StakedWal): ID`
-fn staked_node_id(
-    _ctx: &mut CallContext<'_>,
-    staked: Obj<StakedWal>,
-) -> Result<move_types::ID, ExecutionError> {
-    Ok(staked.value.node_id)
-}
-
-/// `principal(staked: &StakedWal): u64`
-fn principal(_ctx: &mut CallContext<'_>, staked: Obj<StakedWal>) -> Result<u64, ExecutionError> {
-    Ok(staked.value.principal)
-}
-
-/// `activation_epoch(staked: &StakedWal): u64`
-fn activation_epoch(
-    _ctx: &mut CallContext<'_>,
-    staked: Obj<StakedWal>,
-) -> Result<u64, ExecutionError> {
-    Ok(staked.value.activation_epoch)
-}
-
-/// `withdraw_epoch(staked: &StakedWal): u64`
-fn withdraw_epoch(
-    _ctx: &mut CallContext<'_>,
-    staked: Obj<StakedWal>,
-) -> Result<u64, ExecutionError> {
-    Ok(staked.value.withdraw_epoch)
-}
 
 /// `is_withdrawing(staked: &StakedWal): bool`
 fn is_withdrawing(

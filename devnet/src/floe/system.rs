@@ -1061,115 +1061,6 @@ pub fn add_pool(
 
 // ----- reads -----
 
-/// `epoch(self: &System): u64`
-fn epoch(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.epoch)
-}
-
-/// `epoch_start_ms(self: &System): u64`
-fn epoch_start_ms(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.epoch_start_ms)
-}
-
-/// `epoch_duration_ms(self: &System): u64`
-fn epoch_duration_ms(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.epoch_duration_ms)
-}
-
-/// `n_shards(self: &System): u16`
-fn n_shards(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u16, ExecutionError> {
-    Ok(system.n_shards)
-}
-
-/// `storage_price_per_mib_epoch(self: &System): u64`
-fn storage_price_per_mib_epoch(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.storage_price_per_mib_epoch)
-}
-
-/// `write_price_per_mib(self: &System): u64`
-fn write_price_per_mib(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.write_price_per_mib)
-}
-
-/// `used_capacity(self: &System): u64`
-fn used_capacity(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.used_capacity)
-}
-
-/// `total_capacity(self: &System): u64`
-fn total_capacity(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.total_capacity)
-}
-
-/// `fee_burn_bps(self: &System): u64`
-fn fee_burn_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.fee_burn_bps)
-}
-
-/// `license_fee_bps(self: &System): u64`
-fn license_fee_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.license_fee_bps)
-}
-
-/// `slash_bps(self: &System): u64`
-fn slash_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.slash_bps)
-}
-
-/// `slash_burn_bps(self: &System): u64`
-fn slash_burn_bps(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
-    Ok(system.slash_burn_bps)
-}
-
-/// `challenge_window_ms(self: &System): u64`
-fn challenge_window_ms(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.challenge_window_ms)
-}
-
-/// `min_stake_epochs(self: &System): u64`
-fn min_stake_epochs(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.min_stake_epochs)
-}
-
-/// `early_unstake_fee_bps(self: &System): u64`
-fn early_unstake_fee_bps(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.early_unstake_fee_bps)
-}
-
-/// `max_epochs_ahead(self: &System): u64`
-fn max_epochs_ahead(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.max_epochs_ahead)
-}
-
-/// `max_committee_size(self: &System): u64`
-fn max_committee_size(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<u64, ExecutionError> {
-    Ok(system.max_committee_size)
-}
-
 /// `used_capacity_at(self: &System, epoch: u64): u64`
 fn used_capacity_at(
     _ctx: &mut CallContext<'_>,
@@ -1177,14 +1068,6 @@ fn used_capacity_at(
     epoch: u64,
 ) -> Result<u64, ExecutionError> {
     Ok(capacity_used_at(&system, epoch))
-}
-
-/// `committee_node_ids(self: &System): vector<ID>`
-fn committee_node_ids(
-    _ctx: &mut CallContext<'_>,
-    system: Obj<System>,
-) -> Result<Vec<ID>, ExecutionError> {
-    Ok(system.value.committee)
 }
 
 /// `committee_shard_counts(self: &System): vector<u16>`
@@ -1246,11 +1129,6 @@ fn is_registered(
 /// `node_count(self: &System): u64`
 fn node_count(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
     Ok(system.pool_ids.len() as u64)
-}
-
-/// `node_ids(self: &System): vector<ID>`
-fn node_ids(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<Vec<ID>, ExecutionError> {
-    Ok(system.value.pool_ids)
 }
 
 /// `node_bls_public_key(self: &System, node_id: ID): vector<u8>`

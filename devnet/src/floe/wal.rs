@@ -131,14 +131,6 @@ fn burn(
     Ok(burned)
 }
 
-/// `total_burned(treasury: &Treasury): u64`
-fn total_burned(
-    _ctx: &mut CallContext<'_>,
-    treasury: Obj<Treasury>,
-) -> Result<u64, ExecutionError> {
-    Ok(treasury.value.total_burned)
-}
-
 /// `total_supply(treasury: &Treasury): u64`
 fn total_supply(
     _ctx: &mut CallContext<'_>,
