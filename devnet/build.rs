@@ -1,6 +1,7 @@
 //! Generates the devnet's handler registration from the `floe` Move sources, with the sdk's
 //! generator (`sdk/build/`, one `move-syn` reading of the package): each converted module gets
-//! a `register` that decodes arguments by their Move types and calls the typed handler.
+//! a `register` that decodes arguments by their Move types and calls the typed handler; and,
+//! from the same reading, the tests' typed call constructors (`build/test_calls.rs`).
 
 #[path = "../sdk/build/calls.rs"]
 #[allow(dead_code)]
@@ -10,6 +11,8 @@ mod dispatch;
 #[path = "../sdk/build/package.rs"]
 #[allow(dead_code)]
 mod package;
+#[path = "build/test_calls.rs"]
+mod test_calls;
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +38,7 @@ const TYPED_MODULES: [&str; 15] = [
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
     let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../move/floe");
     println!("cargo:rerun-if-changed=../sdk/build");
+    println!("cargo:rerun-if-changed=build");
     // A folder: cargo reruns the script when any file in it changes, or one is added.
     println!(
         "cargo:rerun-if-changed={}",
@@ -46,5 +50,6 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
         let code = dispatch::register(&modules, module)?;
         std::fs::write(out.join(format!("floe_{module}.rs")), code)?;
     }
+    std::fs::write(out.join("test_calls.rs"), test_calls::test_calls(&modules)?)?;
     Ok(())
 }
