@@ -21,6 +21,7 @@ mod support;
 
 use floe_devnet::floe::{blob as blob_rs, challenge as challenge_rs, system as system_rs};
 use floe_devnet::runtime::dynamic_field_id;
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::{
     self, ID, U256, UID,
     blob::{Blob, BlobRegistry, CertifiedEntry, Storage},
@@ -37,7 +38,7 @@ use floe_sdk::move_types::{
     wal::Treasury,
 };
 use sui_sdk_types::{Address, TypeTag};
-use support::{Arg, Chain, Cmd, Failure, Outcome, clock, random};
+use support::{Arg, Chain, Cmd, Failure, Outcome, Pure, call};
 
 const N: u16 = 7;
 const EPOCH_MS: u64 = 3_600_000;
@@ -121,17 +122,7 @@ fn setup() -> Env {
     let admin = chain.publisher;
     let admin_cap = chain.genesis.admin_cap;
     let created = chain
-        .call(
-            admin,
-            "system",
-            "create_system",
-            vec![
-                Arg::obj(admin_cap),
-                Arg::pure(&N),
-                Arg::pure(&EPOCH_MS),
-                clock(),
-            ],
-        )
+        .call(admin, call::system::create_system(admin_cap, N, EPOCH_MS))
         .unwrap();
     let system = created.created("system", "System")[0];
     let mut nodes = Vec::new();
@@ -145,16 +136,14 @@ fn setup() -> Env {
         let registered = chain
             .call_keep(
                 operator,
-                "staking",
-                "register_node",
-                vec![
-                    Arg::obj(system),
-                    Arg::pure(&format!("node-{key}")),
-                    Arg::pure(&"127.0.0.1:0".to_owned()),
-                    Arg::pure(&pk),
-                    Arg::pure(&pop),
-                    Arg::pure(&0u64),
-                ],
+                call::staking::register_node(
+                    system,
+                    format!("node-{key}"),
+                    "127.0.0.1:0".to_owned(),
+                    &pk,
+                    &pop,
+                    0u64,
+                ),
             )
             .unwrap();
         let cap = registered.created("staking", "NodeCap")[0];
@@ -163,13 +152,7 @@ fn setup() -> Env {
         chain
             .call_keep(
                 operator,
-                "staking",
-                "stake",
-                vec![
-                    Arg::obj(system),
-                    Arg::pure(&move_id(node_id)),
-                    Arg::obj(coin),
-                ],
+                call::staking::stake(system, move_id(node_id), coin),
             )
             .unwrap();
         nodes.push(Node {
@@ -209,13 +192,10 @@ fn next_epoch(env: &mut Env) {
 
 /// `challenge::advance_epoch` as `caller`, at the chain's current time.
 fn advance(env: &mut Env, caller: Address) -> Result<Outcome, Failure> {
-    let args = vec![
-        Arg::obj(env.board),
-        Arg::obj(env.system),
-        Arg::obj(env.treasury),
-        clock(),
-    ];
-    env.chain.call(caller, "challenge", "advance_epoch", args)
+    env.chain.call(
+        caller,
+        call::challenge::advance_epoch(env.board, env.system, env.treasury),
+    )
 }
 
 impl Env {
@@ -245,29 +225,19 @@ impl Env {
         self.chain.give_wal(user, amount)
     }
 
-    fn call(&mut self, module: &str, function: &str, args: Vec<Arg>) -> Result<Outcome, Failure> {
+    fn call(&mut self, command: Cmd) -> Result<Outcome, Failure> {
         let user = self.user;
-        self.chain.call(user, module, function, args)
+        self.chain.call(user, command)
     }
 
-    fn call_keep(
-        &mut self,
-        module: &str,
-        function: &str,
-        args: Vec<Arg>,
-    ) -> Result<Outcome, Failure> {
+    fn call_keep(&mut self, command: Cmd) -> Result<Outcome, Failure> {
         let user = self.user;
-        self.chain.call_keep(user, module, function, args)
+        self.chain.call_keep(user, command)
     }
 
     /// A read-only call returning one pure value.
-    fn read<T: serde::de::DeserializeOwned>(
-        &mut self,
-        module: &str,
-        function: &str,
-        args: Vec<Arg>,
-    ) -> T {
-        self.call(module, function, args).unwrap().ret(0, 0)
+    fn read<T: serde::de::DeserializeOwned>(&mut self, command: Cmd) -> T {
+        self.call(command).unwrap().ret(0, 0)
     }
 
     /// `blob::reserve_space` paid from a fresh coin of `paid` WAL; the Storage is the user's.
@@ -278,13 +248,7 @@ impl Env {
         paid: u64,
     ) -> Result<(Address, Address), Failure> {
         let coin = self.coin(paid);
-        let args = vec![
-            Arg::obj(self.system),
-            Arg::pure(&size),
-            Arg::pure(&epochs),
-            Arg::obj(coin),
-        ];
-        let outcome = self.call_keep("blob", "reserve_space", args)?;
+        let outcome = self.call_keep(call::blob::reserve_space(self.system, size, epochs, coin))?;
         Ok((outcome.created("blob", "Storage")[0], coin))
     }
 
@@ -293,7 +257,8 @@ impl Env {
         self.reserve_paid(size, epochs, BIG).unwrap().0
     }
 
-    fn register_args(
+    #[allow(clippy::too_many_arguments)]
+    fn register_blob(
         &self,
         storage: Arg,
         blob_id: U256,
@@ -302,18 +267,18 @@ impl Env {
         encoding: u8,
         deletable: bool,
         coin: Address,
-    ) -> Vec<Arg> {
-        vec![
-            Arg::obj(self.system),
-            Arg::obj(self.registry),
+    ) -> Cmd {
+        call::blob::register_blob(
+            self.system,
+            self.registry,
             storage,
-            Arg::pure(&blob_id),
-            Arg::pure(&root),
-            Arg::pure(&size),
-            Arg::pure(&encoding),
-            Arg::pure(&deletable),
-            Arg::obj(coin),
-        ]
+            blob_id,
+            root,
+            size,
+            encoding,
+            deletable,
+            coin,
+        )
     }
 
     /// `register_blob` on an existing storage, write fee from a fresh coin of `paid`.
@@ -329,7 +294,7 @@ impl Env {
         paid: u64,
     ) -> Result<Outcome, Failure> {
         let coin = self.coin(paid);
-        let args = self.register_args(
+        let register = self.register_blob(
             Arg::obj(storage),
             blob_id,
             root,
@@ -338,7 +303,7 @@ impl Env {
             deletable,
             coin,
         );
-        self.call_keep("blob", "register_blob", args)
+        self.call_keep(register)
     }
 
     /// `floe_test_utils::register`: reserve and register in one transaction.
@@ -351,21 +316,8 @@ impl Env {
         deletable: bool,
     ) -> Address {
         let coin = self.coin(BIG);
-        let reserve = Cmd::call(
-            "blob",
-            "reserve_space",
-            vec![
-                Arg::obj(self.system),
-                Arg::pure(&size),
-                Arg::pure(&epochs),
-                Arg::obj(coin),
-            ],
-        );
-        let register = Cmd::call(
-            "blob",
-            "register_blob",
-            self.register_args(Arg::Result(0), blob_id, root, size, 1, deletable, coin),
-        );
+        let reserve = call::blob::reserve_space(self.system, size, epochs, coin);
+        let register = self.register_blob(Arg::Result(0), blob_id, root, size, 1, deletable, coin);
         let user = self.user;
         let outcome = self
             .chain
@@ -436,14 +388,13 @@ impl Env {
         signers: &[u16],
         signature: Vec<u8>,
     ) -> Result<Outcome, Failure> {
-        let args = vec![
+        self.call(call::blob::certify_blob(
             Arg::ObjRead(self.system),
-            Arg::obj(self.registry),
-            Arg::obj(blob),
-            Arg::pure(&signers.to_vec()),
-            Arg::pure(&signature),
-        ];
-        self.call("blob", "certify_blob", args)
+            self.registry,
+            blob,
+            signers.to_vec(),
+            &signature,
+        ))
     }
 
     /// `floe_test_utils::certify_a` for any blob: a quorum signs in the current epoch.
@@ -456,67 +407,63 @@ impl Env {
     }
 
     fn destroy_storage(&mut self, storage: Address) -> Outcome {
-        let args = vec![Arg::obj(self.system), Arg::obj(storage)];
-        self.call("blob", "destroy_storage", args).unwrap()
+        self.call(call::blob::destroy_storage(self.system, storage))
+            .unwrap()
     }
 
     /// `delete_blob`; the storage goes back to the user.
     fn delete_blob(&mut self, blob: Address) -> Result<Outcome, Failure> {
-        let args = vec![
+        self.call_keep(call::blob::delete_blob(
             Arg::ObjRead(self.system),
-            Arg::obj(self.registry),
-            Arg::obj(blob),
-        ];
-        self.call_keep("blob", "delete_blob", args)
+            self.registry,
+            blob,
+        ))
     }
 
     fn destroy_expired(&mut self, blob: Address) -> Result<Outcome, Failure> {
-        let args = vec![
-            Arg::obj(self.system),
-            Arg::obj(self.registry),
-            Arg::obj(blob),
-        ];
-        self.call("blob", "destroy_expired", args)
+        self.call(call::blob::destroy_expired(
+            self.system,
+            self.registry,
+            blob,
+        ))
     }
 
     fn prune(&mut self, blob_id: U256) -> Result<Outcome, Failure> {
-        let args = vec![
+        self.call(call::blob::prune_expired(
             Arg::ObjRead(self.system),
-            Arg::obj(self.registry),
-            Arg::pure(&blob_id),
-        ];
-        self.call("blob", "prune_expired", args)
+            self.registry,
+            blob_id,
+        ))
     }
 
+    /// A `blob::<read>(registry, blob_id)` call's value.
     fn registry_read<T: serde::de::DeserializeOwned>(
         &mut self,
-        function: &str,
+        read: fn(Arg, Pure<U256>) -> Cmd,
         blob_id: U256,
     ) -> T {
-        let args = vec![Arg::ObjRead(self.registry), Arg::pure(&blob_id)];
-        self.read("blob", function, args)
+        let command = read(Arg::ObjRead(self.registry), blob_id.into());
+        self.read(command)
     }
 
     fn is_certified(&mut self, blob_id: U256) -> bool {
-        self.registry_read("is_certified", blob_id)
+        self.registry_read(call::blob::is_certified, blob_id)
     }
 
     fn reference_count(&mut self, blob_id: U256) -> u64 {
-        self.registry_read("reference_count", blob_id)
+        self.registry_read(call::blob::reference_count, blob_id)
     }
 
     fn end_epoch_of(&mut self, blob_id: U256) -> u64 {
-        self.registry_read("end_epoch_of", blob_id)
+        self.registry_read(call::blob::end_epoch_of, blob_id)
     }
 
     fn certified_count(&mut self) -> u64 {
-        let args = vec![Arg::ObjRead(self.registry)];
-        self.read("blob", "certified_count", args)
+        self.read(call::blob::certified_count(Arg::ObjRead(self.registry)))
     }
 
     fn certified_at(&mut self, i: u64) -> Result<(U256, U256, u64), Failure> {
-        let args = vec![Arg::ObjRead(self.registry), Arg::pure(&i)];
-        let outcome = self.call("blob", "certified_at", args)?;
+        let outcome = self.call(call::blob::certified_at(Arg::ObjRead(self.registry), i))?;
         Ok((outcome.ret(0, 0), outcome.ret(0, 1), outcome.ret(0, 2)))
     }
 
@@ -543,7 +490,7 @@ fn assert_abort(result: Result<Outcome, Failure>, module: &str, code: u64) {
 fn sizes_follow_rs2_rules() {
     let mut env = setup();
     let mut symbol = |size: u64, n: u16| -> Result<Outcome, Failure> {
-        env.call("blob", "symbol_size", vec![Arg::pure(&size), Arg::pure(&n)])
+        env.call(call::blob::symbol_size(size, n))
     };
     for (size, n, expected) in [
         (0u64, 7u16, 2u64),
@@ -562,18 +509,10 @@ fn sizes_follow_rs2_rules() {
         (100, 4, 1_384),
         (1_048_576, 1000, 70_006_000),
     ] {
-        let got: u64 = env.read(
-            "blob",
-            "encoded_size",
-            vec![Arg::pure(&size), Arg::pure(&n)],
-        );
+        let got: u64 = env.read(call::blob::encoded_size(size, n));
         assert_eq!(got, expected);
     }
-    let zero = env.call(
-        "blob",
-        "encoded_size",
-        vec![Arg::pure(&1u64), Arg::pure(&0u16)],
-    );
+    let zero = env.call(call::blob::encoded_size(1u64, 0u16));
     assert_abort(zero, "blob", blob_rs::E_INVALID_SHARD_COUNT);
 }
 
@@ -584,17 +523,12 @@ fn blob_ids_and_certification_message() {
         (SIZE_A, root_a(), blob_id_a()),
         (SIZE_B, root_b(), blob_id_b()),
     ] {
-        let args = vec![Arg::pure(&1u8), Arg::pure(&size), Arg::pure(&root)];
-        let got: U256 = env.read("blob", "compute_blob_id", args);
+        let got: U256 = env.read(call::blob::compute_blob_id(1u8, size, root));
         assert_eq!(got, id);
     }
     // The synthetic trees rebuilt here give the generator's roots.
     assert_eq!(synthetic_root(SEED_A, 8), root_a().to_le_bytes());
-    let message: Vec<u8> = env.read(
-        "blob",
-        "certification_message",
-        vec![Arg::pure(&1u64), Arg::pure(&blob_id_a())],
-    );
+    let message: Vec<u8> = env.read(call::blob::certification_message(1u64, blob_id_a()));
     let mut expected = vec![1u8, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0];
     expected.extend_from_slice(&blob_id_a().to_le_bytes());
     assert_eq!(message, expected);
@@ -606,9 +540,11 @@ fn blob_ids_and_certification_message() {
 fn vote_capacity(env: &mut Env, capacity: u64) {
     for k in 0..env.nodes.len() {
         let (operator, cap) = (env.nodes[k].operator, env.nodes[k].cap);
-        let args = vec![Arg::obj(env.system), Arg::obj(cap), Arg::pure(&capacity)];
         env.chain
-            .call(operator, "staking", "set_capacity_vote", args)
+            .call(
+                operator,
+                call::staking::set_capacity_vote(env.system, cap, capacity),
+            )
             .unwrap();
     }
 }
@@ -628,7 +564,7 @@ fn capacity_of_expired_storage_frees_itself() {
     assert_abort(
         env.reserve_paid(SIZE_A, 1, BIG).map(|_| unreachable!()),
         "system",
-        support::move_constant("system", "ECapacityExceeded"),
+        move_aborts::system::E_CAPACITY_EXCEEDED,
     );
     // Nobody destroys anything; the epoch ends.
     next_epoch(&mut env);
@@ -641,7 +577,7 @@ fn capacity_of_expired_storage_frees_itself() {
     assert_abort(
         env.reserve_paid(SIZE_A, 1, BIG).map(|_| unreachable!()),
         "system",
-        support::move_constant("system", "ECapacityExceeded"),
+        move_aborts::system::E_CAPACITY_EXCEEDED,
     );
     // Destroying the expired storage now releases nothing: no double free.
     env.destroy_storage(first);
@@ -667,7 +603,7 @@ fn reserving_over_a_full_later_epoch_aborts() {
     assert_abort(
         env.reserve_paid(SIZE_A, 4, BIG).map(|_| unreachable!()),
         "system",
-        support::move_constant("system", "ECapacityExceeded"),
+        move_aborts::system::E_CAPACITY_EXCEEDED,
     );
     // Up to the full epoch is fine.
     env.reserve(SIZE_A, 3);
@@ -787,7 +723,7 @@ fn extend_with_payment_into_full_epochs_aborts() {
     assert_abort(
         extend_paid(&mut env, blob, 1, coin),
         "system",
-        support::move_constant("system", "ECapacityExceeded"),
+        move_aborts::system::E_CAPACITY_EXCEEDED,
     );
 }
 
@@ -819,13 +755,9 @@ fn reserve_space_emits_storage_reserved() {
     let mut env = setup();
     let price = env.system().storage_price_per_mib_epoch;
     let coin = env.coin(BIG);
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::pure(&SIZE_A),
-        Arg::pure(&2u64),
-        Arg::obj(coin),
-    ];
-    let outcome = env.call_keep("blob", "reserve_space", args).unwrap();
+    let outcome = env
+        .call_keep(call::blob::reserve_space(env.system, SIZE_A, 2u64, coin))
+        .unwrap();
     let event: StorageReserved = outcome.event("StorageReserved");
     let storage = outcome.created("blob", "Storage")[0];
     assert_eq!(move_types::address_of(&event.storage_id), storage);
@@ -867,23 +799,15 @@ fn reserve_space_aborts() {
 }
 
 fn split_epoch(env: &mut Env, storage: Address, epoch: u64) -> Result<Outcome, Failure> {
-    env.call_keep(
-        "blob",
-        "split_by_epoch",
-        vec![Arg::obj(storage), Arg::pure(&epoch)],
-    )
+    env.call_keep(call::blob::split_by_epoch(storage, epoch))
 }
 
 fn split_size(env: &mut Env, storage: Address, size: u64) -> Result<Outcome, Failure> {
-    env.call_keep(
-        "blob",
-        "split_by_size",
-        vec![Arg::obj(storage), Arg::pure(&size)],
-    )
+    env.call_keep(call::blob::split_by_size(storage, size))
 }
 
 fn fuse(env: &mut Env, first: Address, second: Address) -> Result<Outcome, Failure> {
-    env.call("blob", "fuse", vec![Arg::obj(first), Arg::obj(second)])
+    env.call(call::blob::fuse(first, second))
 }
 
 #[test]
@@ -972,7 +896,7 @@ fn register_blob_records_the_blob() {
     let write_price = env.system().write_price_per_mib;
     let storage = env.reserve(SIZE_A, 5);
     let coin = env.coin(10 * write_price);
-    let args = env.register_args(
+    let register = env.register_blob(
         Arg::obj(storage),
         blob_id_a(),
         root_a(),
@@ -981,7 +905,7 @@ fn register_blob_records_the_blob() {
         true,
         coin,
     );
-    let outcome = env.call_keep("blob", "register_blob", args).unwrap();
+    let outcome = env.call_keep(register).unwrap();
     assert_eq!(env.wal_value(coin), 9 * write_price);
     let id = outcome.created("blob", "Blob")[0];
     // The storage is wrapped in the blob.
@@ -1004,15 +928,11 @@ fn register_blob_records_the_blob() {
         .ptb(
             env.user,
             vec![
-                Cmd::call("blob", "is_blob_certified", vec![Arg::obj(id)]),
-                Cmd::call("blob", "is_deletable", vec![Arg::obj(id)]),
-                Cmd::call("blob", "certified_epoch", vec![Arg::obj(id)]),
-                Cmd::call("blob", "total_registered", vec![Arg::ObjRead(env.registry)]),
-                Cmd::call(
-                    "blob",
-                    "is_certified",
-                    vec![Arg::ObjRead(env.registry), Arg::pure(&blob_id_a())],
-                ),
+                call::blob::is_blob_certified(id),
+                call::blob::is_deletable(id),
+                call::blob::certified_epoch(id),
+                call::blob::total_registered(Arg::ObjRead(env.registry)),
+                call::blob::is_certified(Arg::ObjRead(env.registry), blob_id_a()),
             ],
         )
         .unwrap();
@@ -1064,9 +984,9 @@ fn certify_blob_makes_it_live() {
     assert!(env.is_certified(blob_id_a()));
     assert_eq!(env.certified_count(), 1);
     assert_eq!(env.certified_at(0).unwrap(), (blob_id_a(), root_a(), s + 5));
-    let root: U256 = env.registry_read("root_hash_of", blob_id_a());
+    let root: U256 = env.registry_read(call::blob::root_hash_of, blob_id_a());
     assert_eq!(root, root_a());
-    let size: u64 = env.registry_read("size_of", blob_id_a());
+    let size: u64 = env.registry_read(call::blob::size_of, blob_id_a());
     assert_eq!(size, SIZE_A);
     assert_eq!(env.end_epoch_of(blob_id_a()), s + 5);
     assert_eq!(env.reference_count(blob_id_a()), 1);
@@ -1201,13 +1121,13 @@ fn registry_swap_removes() {
     assert_eq!(env.certified_count(), 1);
     let (moved, root, _) = env.certified_at(0).unwrap();
     assert_eq!((moved, root), (blob_id_b(), root_b()));
-    let root: U256 = env.registry_read("root_hash_of", blob_id_b());
+    let root: U256 = env.registry_read(call::blob::root_hash_of, blob_id_b());
     assert_eq!(root, root_b());
-    let size: u64 = env.registry_read("size_of", blob_id_b());
+    let size: u64 = env.registry_read(call::blob::size_of, blob_id_b());
     assert_eq!(size, SIZE_B);
     env.delete_blob(b).unwrap();
     assert_eq!(env.certified_count(), 0);
-    let total: u64 = env.read("blob", "total_registered", vec![Arg::ObjRead(env.registry)]);
+    let total: u64 = env.read(call::blob::total_registered(Arg::ObjRead(env.registry)));
     assert_eq!(total, 3);
 }
 
@@ -1219,9 +1139,11 @@ fn registry_read_aborts() {
         "blob",
         blob_rs::E_INDEX_OUT_OF_RANGE,
     );
-    let args = vec![Arg::ObjRead(env.registry), Arg::pure(&blob_id_a())];
     assert_abort(
-        env.call("blob", "root_hash_of", args),
+        env.call(call::blob::root_hash_of(
+            Arg::ObjRead(env.registry),
+            blob_id_a(),
+        )),
         "blob",
         blob_rs::E_NOT_CERTIFIED,
     );
@@ -1230,13 +1152,12 @@ fn registry_read_aborts() {
 // === Extension ===
 
 fn extend(env: &mut Env, blob: Address, extension: Address) -> Result<Outcome, Failure> {
-    let args = vec![
+    env.call(call::blob::extend_blob(
         Arg::ObjRead(env.system),
-        Arg::obj(env.registry),
-        Arg::obj(blob),
-        Arg::obj(extension),
-    ];
-    env.call("blob", "extend_blob", args)
+        env.registry,
+        blob,
+        extension,
+    ))
 }
 
 fn extend_paid(
@@ -1245,14 +1166,13 @@ fn extend_paid(
     epochs: u64,
     coin: Address,
 ) -> Result<Outcome, Failure> {
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::obj(env.registry),
-        Arg::obj(blob),
-        Arg::pure(&epochs),
-        Arg::obj(coin),
-    ];
-    env.call("blob", "extend_blob_with_payment", args)
+    env.call(call::blob::extend_blob_with_payment(
+        env.system,
+        env.registry,
+        blob,
+        epochs,
+        coin,
+    ))
 }
 
 #[test]
@@ -1303,26 +1223,22 @@ fn extend_blob_aborts() {
         .unwrap()
         .created("blob", "Storage")[0];
     // max_epochs_ahead = 5: the new end s + 10 is 10 epochs ahead.
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::obj(env.admin_cap),
-        Arg::pure(&5u64),
-    ];
     env.chain
-        .call(env.admin, "system", "set_max_epochs_ahead", args)
+        .call(
+            env.admin,
+            call::system::set_max_epochs_ahead(env.system, env.admin_cap, 5u64),
+        )
         .unwrap();
     assert_abort(
         extend(&mut env, blob, tail),
         "blob",
         blob_rs::E_INVALID_EPOCHS_AHEAD,
     );
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::obj(env.admin_cap),
-        Arg::pure(&52u64),
-    ];
     env.chain
-        .call(env.admin, "system", "set_max_epochs_ahead", args)
+        .call(
+            env.admin,
+            call::system::set_max_epochs_ahead(env.system, env.admin_cap, 52u64),
+        )
         .unwrap();
     for _ in 0..5 {
         next_epoch(&mut env);
@@ -1423,28 +1339,16 @@ fn wrap_and_unwrap_in_one_transaction() {
     let mut env = setup();
     let storage = env.reserve(SIZE_A, 5);
     let coin = env.coin(BIG);
-    let register = Cmd::call(
-        "blob",
-        "register_blob",
-        env.register_args(
-            Arg::obj(storage),
-            blob_id_a(),
-            root_a(),
-            SIZE_A,
-            1,
-            true,
-            coin,
-        ),
+    let register = env.register_blob(
+        Arg::obj(storage),
+        blob_id_a(),
+        root_a(),
+        SIZE_A,
+        1,
+        true,
+        coin,
     );
-    let delete = Cmd::call(
-        "blob",
-        "delete_blob",
-        vec![
-            Arg::ObjRead(env.system),
-            Arg::obj(env.registry),
-            Arg::Result(0),
-        ],
-    );
+    let delete = call::blob::delete_blob(Arg::ObjRead(env.system), env.registry, Arg::Result(0));
     let user = env.user;
     env.chain
         .ptb(
@@ -1453,7 +1357,7 @@ fn wrap_and_unwrap_in_one_transaction() {
         )
         .unwrap();
     assert_eq!(env.storage(storage).storage_size, ENCODED_A);
-    let total: u64 = env.read("blob", "total_registered", vec![Arg::ObjRead(env.registry)]);
+    let total: u64 = env.read(call::blob::total_registered(Arg::ObjRead(env.registry)));
     assert_eq!(total, 1);
 }
 
@@ -1630,18 +1534,17 @@ fn verify(
     symbol_size: u64,
     a: &Answer,
 ) -> Result<Outcome, Failure> {
-    let args = vec![
-        Arg::pure(&root),
-        Arg::pure(&n),
-        Arg::pure(&pair),
-        Arg::pure(&symbol),
-        Arg::pure(&symbol_size),
-        Arg::pure(&a.symbol),
-        Arg::pure(&a.sliver_path),
-        Arg::pure(&a.secondary),
-        Arg::pure(&a.pair_path),
-    ];
-    env.call("challenge", "verify_answer", args)
+    env.call(call::challenge::verify_answer(
+        root,
+        n,
+        pair,
+        symbol,
+        symbol_size,
+        &a.symbol,
+        &a.sliver_path,
+        &a.secondary,
+        &a.pair_path,
+    ))
 }
 
 #[test]
@@ -1689,18 +1592,13 @@ fn verify_answer_aborts() {
 fn shard_and_depth_arithmetic() {
     let mut env = setup();
     for (n, depth) in [(1u16, 0u64), (2, 1), (4, 2), (7, 3), (8, 3), (1000, 10)] {
-        let got: u64 = env.read("challenge", "tree_depth", vec![Arg::pure(&n)]);
+        let got: u64 = env.read(call::challenge::tree_depth(n));
         assert_eq!(got, depth);
     }
-    let r: u64 = env.read(
-        "challenge",
-        "blob_rotation",
-        vec![Arg::pure(&blob_id_a()), Arg::pure(&7u16)],
-    );
+    let r: u64 = env.read(call::challenge::blob_rotation(blob_id_a(), 7u16));
     assert_eq!(r, 6);
     for (shard, pair) in [(6u16, 0u16), (0, 1), (5, 6)] {
-        let args = vec![Arg::pure(&blob_id_a()), Arg::pure(&shard), Arg::pure(&7u16)];
-        let got: u16 = env.read("challenge", "pair_index_of", args);
+        let got: u16 = env.read(call::challenge::pair_index_of(blob_id_a(), shard, 7u16));
         assert_eq!(got, pair);
     }
 }
@@ -1708,42 +1606,37 @@ fn shard_and_depth_arithmetic() {
 // === Challenges: issuing, answering, slashing ===
 
 fn issue(env: &mut Env) -> Result<Outcome, Failure> {
-    let args = vec![
-        Arg::obj(env.board),
+    env.call(call::challenge::issue_challenges(
+        env.board,
         Arg::ObjRead(env.system),
         Arg::ObjRead(env.registry),
-        random(),
-        clock(),
-    ];
-    env.call("challenge", "issue_challenges", args)
+    ))
 }
 
 fn challenge(env: &mut Env, id: u64) -> Result<Challenge, Failure> {
-    let args = vec![Arg::ObjRead(env.board), Arg::pure(&id)];
-    Ok(env.call("challenge", "challenge", args)?.ret(0, 0))
+    Ok(env
+        .call(call::challenge::challenge(Arg::ObjRead(env.board), id))?
+        .ret(0, 0))
 }
 
 fn is_open(env: &mut Env, id: u64) -> bool {
-    env.read(
-        "challenge",
-        "is_open",
-        vec![Arg::ObjRead(env.board), Arg::pure(&id)],
-    )
+    env.read(call::challenge::is_open(Arg::ObjRead(env.board), id))
 }
 
 fn respond(env: &mut Env, node: usize, id: u64, a: &Answer) -> Result<Outcome, Failure> {
     let (operator, cap) = (env.nodes[node].operator, env.nodes[node].cap);
-    let args = vec![
-        Arg::obj(env.board),
-        Arg::obj(cap),
-        Arg::pure(&id),
-        Arg::pure(&a.symbol),
-        Arg::pure(&a.sliver_path),
-        Arg::pure(&a.secondary),
-        Arg::pure(&a.pair_path),
-        clock(),
-    ];
-    env.chain.call(operator, "challenge", "respond", args)
+    env.chain.call(
+        operator,
+        call::challenge::respond(
+            env.board,
+            cap,
+            id,
+            &a.symbol,
+            &a.sliver_path,
+            &a.secondary,
+            &a.pair_path,
+        ),
+    )
 }
 
 /// The correct synthetic answer to challenge `id` (blob A).
@@ -1765,17 +1658,10 @@ fn node_of(env: &mut Env, id: u64) -> usize {
 }
 
 fn slash(env: &mut Env, caller: Address, id: u64) -> Result<Outcome, Failure> {
-    let args = vec![
-        Arg::obj(env.board),
-        Arg::obj(env.system),
-        Arg::obj(env.treasury),
-        Arg::pure(&id),
-        clock(),
-    ];
     env.chain.ptb(
         caller,
         vec![
-            Cmd::call("challenge", "slash_missed", args),
+            call::challenge::slash_missed(env.board, env.system, env.treasury, id),
             Cmd::Transfer(vec![Arg::Result(0)], caller),
         ],
     )
@@ -1926,13 +1812,7 @@ fn slash_then_destroy_the_empty_coin() {
     let caller = env.user;
     env.chain.now_ms = challenge(&mut env, 1).unwrap().deadline_ms + 1;
     let coins_before = env.chain.wal_coins(caller).len();
-    let args = vec![
-        Arg::obj(env.board),
-        Arg::obj(env.system),
-        Arg::obj(env.treasury),
-        Arg::pure(&1u64),
-        clock(),
-    ];
+    let slash = call::challenge::slash_missed(env.board, env.system, env.treasury, 1u64);
     let destroy_zero = Cmd::CallAt {
         package: Address::TWO,
         module: "coin".to_owned(),
@@ -1940,13 +1820,7 @@ fn slash_then_destroy_the_empty_coin() {
         type_args: vec![floe_devnet::floe::wal_type()],
         args: vec![Arg::Result(0)],
     };
-    let outcome = env
-        .chain
-        .ptb(
-            caller,
-            vec![Cmd::call("challenge", "slash_missed", args), destroy_zero],
-        )
-        .unwrap();
+    let outcome = env.chain.ptb(caller, vec![slash, destroy_zero]).unwrap();
     let slashed: ChallengeSlashed = outcome.event("ChallengeSlashed");
     assert_eq!(slashed.reward, 0);
     assert_eq!(env.chain.wal_coins(caller).len(), coins_before);
@@ -1993,11 +1867,7 @@ fn slash_aborts() {
 /// `system::node_stake` of `env.nodes[node]`.
 fn node_stake(env: &mut Env, node: usize) -> u64 {
     let id = move_id(env.nodes[node].node_id);
-    env.read(
-        "system",
-        "node_stake",
-        vec![Arg::ObjRead(env.system), Arg::pure(&id)],
-    )
+    env.read(call::system::node_stake(Arg::ObjRead(env.system), &id))
 }
 
 /// `scenario_slash_tests::missed_challenge_is_slashed_and_answered_one_is_not`.
@@ -2077,13 +1947,11 @@ fn missed_challenge_is_slashed_and_answered_one_is_not() {
 
 /// `system::set_slash_burn_bps` with the admin's cap.
 fn set_slash_burn_bps(env: &mut Env, value: u64) {
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::obj(env.admin_cap),
-        Arg::pure(&value),
-    ];
     env.chain
-        .call(env.admin, "system", "set_slash_burn_bps", args)
+        .call(
+            env.admin,
+            call::system::set_slash_burn_bps(env.system, env.admin_cap, value),
+        )
         .unwrap();
 }
 
@@ -2098,13 +1966,11 @@ fn operator_slashing_its_own_node_gains_nothing() {
     let delegator = env.chain.new_account();
     let coin = env.chain.give_wal(delegator, 9 * NODE_STAKE);
     let target = env.nodes[0].node_id;
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::pure(&move_id(target)),
-        Arg::obj(coin),
-    ];
     env.chain
-        .call_keep(delegator, "staking", "stake", args)
+        .call_keep(
+            delegator,
+            call::staking::stake(env.system, move_id(target), coin),
+        )
         .unwrap();
     next_epoch(&mut env);
     let blob = env.register_a(10, false);
@@ -2219,14 +2085,12 @@ fn slash_takes_only_the_stake_at_risk() {
     let delegator = env.chain.new_account();
     let late = 9 * NODE_STAKE;
     let coin = env.chain.give_wal(delegator, late);
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::pure(&move_id(env.nodes[silent].node_id)),
-        Arg::obj(coin),
-    ];
     let staked = env
         .chain
-        .call_keep(delegator, "staking", "stake", args)
+        .call_keep(
+            delegator,
+            call::staking::stake(env.system, move_id(env.nodes[silent].node_id), coin),
+        )
         .unwrap()
         .created("staking", "StakedWal")[0];
     let staked: StakedWal = env.chain.object(staked);
@@ -2301,19 +2165,15 @@ fn the_epoch_waits_for_the_challenge_window() {
     assert_eq!(slashed.len(), 1);
     assert_eq!(slashed[0].challenge_id, 3);
     assert_eq!(env.epoch(), 2);
-    let first: u64 = env.read(
-        "challenge",
-        "first_id_of_last_issue",
-        vec![Arg::ObjRead(env.board)],
-    );
+    let first: u64 = env.read(call::challenge::first_id_of_last_issue(Arg::ObjRead(
+        env.board,
+    )));
     assert_eq!(first, 0);
     // The next epoch's issue starts at 4.
     issue(&mut env).unwrap();
-    let first: u64 = env.read(
-        "challenge",
-        "first_id_of_last_issue",
-        vec![Arg::ObjRead(env.board)],
-    );
+    let first: u64 = env.read(call::challenge::first_id_of_last_issue(Arg::ObjRead(
+        env.board,
+    )));
     assert_eq!(first, 4);
 }
 
@@ -2325,7 +2185,7 @@ fn advancing_too_early_aborts_in_system() {
     assert_abort(
         advance(&mut env, caller),
         "system",
-        support::move_constant("system", "EEpochNotOver"),
+        move_aborts::system::E_EPOCH_NOT_OVER,
     );
 }
 
@@ -2368,22 +2228,14 @@ fn challenge_accessors() {
     let c = challenge(&mut env, 0).unwrap();
     let value = bcs::to_bytes(&c).unwrap();
     let outcome = env
-        .call("challenge", "deadline_ms", vec![Arg::Pure(value.clone())])
+        .call(call::challenge::deadline_ms(Arg::Pure(value.clone())))
         .unwrap();
     assert_eq!(outcome.ret::<u64>(0, 0), c.deadline_ms);
-    let pair: u16 = env.read("challenge", "pair_index", vec![Arg::Pure(value)]);
+    let pair: u16 = env.read(call::challenge::pair_index(Arg::Pure(value)));
     assert_eq!(pair, c.pair_index);
-    let next: u64 = env.read(
-        "challenge",
-        "next_challenge_id",
-        vec![Arg::ObjRead(env.board)],
-    );
+    let next: u64 = env.read(call::challenge::next_challenge_id(Arg::ObjRead(env.board)));
     assert_eq!(next, 4);
-    let last: Option<u64> = env.read(
-        "challenge",
-        "last_issued_epoch",
-        vec![Arg::ObjRead(env.board)],
-    );
+    let last: Option<u64> = env.read(call::challenge::last_issued_epoch(Arg::ObjRead(env.board)));
     assert_eq!(last, Some(1));
 }
 
@@ -2412,20 +2264,17 @@ fn storage_and_blob_reads() {
         .chain
         .ptb(
             user,
-            ["start_epoch", "end_epoch", "storage_size"]
-                .iter()
-                .map(|f| Cmd::call("blob", f, vec![Arg::obj(storage)]))
-                .chain(
-                    ["size", "registered_epoch"]
-                        .iter()
-                        .map(|f| Cmd::call("blob", f, vec![Arg::obj(blob)])),
-                )
-                .chain(
-                    ["blob_id", "root_hash", "encoding_type", "is_deletable"]
-                        .iter()
-                        .map(|f| Cmd::call("blob", f, vec![Arg::obj(blob)])),
-                )
-                .collect(),
+            vec![
+                call::blob::start_epoch(storage),
+                call::blob::end_epoch(storage),
+                call::blob::storage_size(storage),
+                call::blob::size(blob),
+                call::blob::registered_epoch(blob),
+                call::blob::blob_id(blob),
+                call::blob::root_hash(blob),
+                call::blob::encoding_type(blob),
+                call::blob::is_deletable(blob),
+            ],
         )
         .unwrap();
     let u64s: Vec<u64> = (0..5).map(|i| reads.ret(i, 0)).collect();
@@ -2475,28 +2324,19 @@ fn challenge_accessors_chain_in_one_transaction() {
     let c = challenge(&mut env, 3).unwrap();
     let user = env.user;
     let board = env.board;
-    let accessors = [
-        "node_id",
-        "blob_id",
-        "root_hash",
-        "n_shards",
-        "shard",
-        "pair_index",
-        "symbol_index",
-        "symbol_size",
-        "epoch",
-        "deadline_ms",
+    let commands = vec![
+        call::challenge::challenge(Arg::ObjRead(board), 3u64),
+        call::challenge::node_id(Arg::Result(0)),
+        call::challenge::blob_id(Arg::Result(0)),
+        call::challenge::root_hash(Arg::Result(0)),
+        call::challenge::n_shards(Arg::Result(0)),
+        call::challenge::shard(Arg::Result(0)),
+        call::challenge::pair_index(Arg::Result(0)),
+        call::challenge::symbol_index(Arg::Result(0)),
+        call::challenge::symbol_size(Arg::Result(0)),
+        call::challenge::epoch(Arg::Result(0)),
+        call::challenge::deadline_ms(Arg::Result(0)),
     ];
-    let mut commands = vec![Cmd::call(
-        "challenge",
-        "challenge",
-        vec![Arg::ObjRead(board), Arg::pure(&3u64)],
-    )];
-    commands.extend(
-        accessors
-            .iter()
-            .map(|f| Cmd::call("challenge", f, vec![Arg::Result(0)])),
-    );
     let reads = env.chain.ptb(user, commands).unwrap();
     assert_eq!(reads.ret::<ID>(1, 0), c.node_id);
     assert_eq!(reads.ret::<U256>(2, 0), c.blob_id);
@@ -2515,13 +2355,9 @@ fn payments_must_be_wal_coins() {
     let mut env = setup();
     // A Storage where the Coin<WAL> goes: a type mismatch, as on Sui.
     let storage = env.reserve(SIZE_A, 5);
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::pure(&SIZE_A),
-        Arg::pure(&1u64),
-        Arg::obj(storage),
-    ];
-    let failure = env.call_keep("blob", "reserve_space", args).unwrap_err();
+    let failure = env
+        .call_keep(call::blob::reserve_space(env.system, SIZE_A, 1u64, storage))
+        .unwrap_err();
     assert!(matches!(
         failure.error,
         sui_sdk_types::ExecutionError::CommandArgumentError { .. }
@@ -2533,8 +2369,10 @@ fn payments_must_be_wal_coins() {
 /// `epoch_sync_done` signed by the operator of `env.nodes[node]`.
 fn sync(env: &mut Env, node: usize, epoch: u64) -> Result<Outcome, Failure> {
     let (operator, cap) = (env.nodes[node].operator, env.nodes[node].cap);
-    let args = vec![Arg::obj(env.system), Arg::obj(cap), Arg::pure(&epoch)];
-    env.chain.call(operator, "staking", "epoch_sync_done", args)
+    env.chain.call(
+        operator,
+        call::staking::epoch_sync_done(env.system, cap, epoch),
+    )
 }
 
 /// The attack this rule answers is a challenge on a shard its new holder had no time to
@@ -2559,13 +2397,7 @@ fn moved_shards_are_challenged_only_after_their_holder_signals_sync() {
     env.chain
         .call_keep(
             whale,
-            "staking",
-            "stake",
-            vec![
-                Arg::obj(env.system),
-                Arg::pure(&move_id(node0)),
-                Arg::obj(coin),
-            ],
+            call::staking::stake(env.system, move_id(node0), coin),
         )
         .unwrap();
     env.chain.advance_clock(EPOCH_MS);
@@ -2640,8 +2472,11 @@ fn moved_shards_are_challenged_only_after_their_holder_signals_sync() {
     }
 
     // The signal: wrong epoch, then right, then twice; a node outside the committee.
-    let code = |name| support::move_constant("system", name);
-    assert_abort(sync(&mut env, 0, 3), "system", code("EWrongSyncEpoch"));
+    assert_abort(
+        sync(&mut env, 0, 3),
+        "system",
+        move_aborts::system::E_WRONG_SYNC_EPOCH,
+    );
     let outcome = sync(&mut env, 0, 2).unwrap();
     let done: EpochSyncDone = outcome.event("EpochSyncDone");
     assert_eq!((done.epoch, done.shards.clone()), (2, pending0));
@@ -2652,18 +2487,20 @@ fn moved_shards_are_challenged_only_after_their_holder_signals_sync() {
         system_rs::challengeable_shards_of(&after, node0),
         after.committee_shards[k0]
     );
-    assert_abort(sync(&mut env, 0, 2), "system", code("ENoPendingShards"));
+    assert_abort(
+        sync(&mut env, 0, 2),
+        "system",
+        move_aborts::system::E_NO_PENDING_SHARDS,
+    );
     let outsider = env.chain.new_account();
     let cap_of_outsider = register_unstaked(&mut env, outsider);
-    let args = vec![
-        Arg::obj(env.system),
-        Arg::obj(cap_of_outsider),
-        Arg::pure(&2u64),
-    ];
     assert_abort(
-        env.chain.call(outsider, "staking", "epoch_sync_done", args),
+        env.chain.call(
+            outsider,
+            call::staking::epoch_sync_done(env.system, cap_of_outsider, 2u64),
+        ),
         "system",
-        code("ENotCommitteeMember"),
+        move_aborts::system::E_NOT_COMMITTEE_MEMBER,
     );
 }
 
@@ -2677,16 +2514,14 @@ fn register_unstaked(env: &mut Env, operator: Address) -> Address {
     env.chain
         .call_keep(
             operator,
-            "staking",
-            "register_node",
-            vec![
-                Arg::obj(env.system),
-                Arg::pure(&"outsider".to_owned()),
-                Arg::pure(&"127.0.0.1:0".to_owned()),
-                Arg::pure(&pk),
-                Arg::pure(&pop),
-                Arg::pure(&0u64),
-            ],
+            call::staking::register_node(
+                env.system,
+                "outsider".to_owned(),
+                "127.0.0.1:0".to_owned(),
+                &pk,
+                &pop,
+                0u64,
+            ),
         )
         .unwrap()
         .created("staking", "NodeCap")[0]
@@ -2699,19 +2534,15 @@ fn text(value: &str) -> Arg {
 }
 
 fn set_attribute(env: &mut Env, blob: Address, key: &str, value: &str) -> Result<Outcome, Failure> {
-    env.call(
-        "blob",
-        "set_attribute",
-        vec![Arg::obj(blob), text(key), text(value)],
-    )
+    env.call(call::blob::set_attribute(blob, text(key), text(value)))
 }
 
 fn attribute(env: &mut Env, blob: Address, key: &str) -> Option<String> {
-    env.read("blob", "attribute", vec![Arg::obj(blob), text(key)])
+    env.read(call::blob::attribute(blob, text(key)))
 }
 
 fn attribute_keys(env: &mut Env, blob: Address) -> Vec<String> {
-    env.read("blob", "attribute_keys", vec![Arg::obj(blob)])
+    env.read(call::blob::attribute_keys(blob))
 }
 
 /// Whether blob object `blob` has its attributes field.
@@ -2760,50 +2591,38 @@ fn attributes_set_replace_remove_clear_and_abort() {
         );
     }
     let outcome = env
-        .call(
-            "blob",
-            "remove_attribute",
-            vec![Arg::obj(blob), text("filename")],
-        )
+        .call(call::blob::remove_attribute(blob, text("filename")))
         .unwrap();
     let removed: Vec<BlobAttributeRemoved> = outcome.events_named("BlobAttributeRemoved");
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0].key.bytes, b"filename");
     assert_eq!(attribute(&mut env, blob, "filename"), None);
     assert_abort(
-        env.call(
-            "blob",
-            "remove_attribute",
-            vec![Arg::obj(blob), text("filename")],
-        ),
+        env.call(call::blob::remove_attribute(blob, text("filename"))),
         "blob",
         blob_rs::E_ATTRIBUTE_NOT_FOUND,
     );
-    let outcome = env
-        .call("blob", "clear_attributes", vec![Arg::obj(blob)])
-        .unwrap();
+    let outcome = env.call(call::blob::clear_attributes(blob)).unwrap();
     let removed: Vec<BlobAttributeRemoved> = outcome.events_named("BlobAttributeRemoved");
     assert_eq!(removed.len(), 2);
     assert_eq!(attribute_keys(&mut env, blob), Vec::<String>::new());
     assert!(!has_attributes_field(&env, blob));
     // Nothing to clear: no events, no abort; nothing to remove: aborts.
-    let outcome = env
-        .call("blob", "clear_attributes", vec![Arg::obj(blob)])
-        .unwrap();
+    let outcome = env.call(call::blob::clear_attributes(blob)).unwrap();
     assert!(
         outcome
             .events_named::<BlobAttributeRemoved>("BlobAttributeRemoved")
             .is_empty()
     );
     assert_abort(
-        env.call("blob", "remove_attribute", vec![Arg::obj(blob), text("k")]),
+        env.call(call::blob::remove_attribute(blob, text("k"))),
         "blob",
         blob_rs::E_ATTRIBUTE_NOT_FOUND,
     );
     // Removing the last attribute removes the field.
     set_attribute(&mut env, blob, "k", "").unwrap();
     assert!(has_attributes_field(&env, blob));
-    env.call("blob", "remove_attribute", vec![Arg::obj(blob), text("k")])
+    env.call(call::blob::remove_attribute(blob, text("k")))
         .unwrap();
     assert!(!has_attributes_field(&env, blob));
     // 64 attributes fit, a replacement still does, a 65th aborts.

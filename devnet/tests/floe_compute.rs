@@ -10,6 +10,7 @@ mod support;
 use floe_devnet::floe::compute::ed25519_address;
 use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_devnet::objects;
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::compute::{ComputeProvider, Job};
 use floe_sdk::move_types::events::{
     ComputeJobCreated, ComputeJobRefunded, ComputeJobSettled, ComputeProviderRegistered,
@@ -18,7 +19,7 @@ use floe_sdk::move_types::events::{
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID};
 use sui_sdk_types::{Address, Owner};
-use support::{Arg, Chain, Failure, GENESIS_MS, Outcome, clock, plant_blob, u256};
+use support::{Arg, Chain, Failure, GENESIS_MS, Outcome, call, plant_blob, u256};
 
 const NOW_MS: u64 = GENESIS_MS;
 const HOUR_MS: u64 = 3_600_000;
@@ -39,8 +40,8 @@ fn addr(id: &ID) -> Address {
     move_types::address_of(id)
 }
 
-fn assert_abort<T>(result: Result<T, Failure>, name: &str) {
-    let code = support::move_constant("compute", name);
+fn assert_abort<T>(result: Result<T, Failure>, code: u64) {
+    let name = support::abort_name("compute", code);
     match result {
         Ok(_) => panic!("expected compute::{name}, the transaction succeeded"),
         Err(failure) => assert_eq!(failure.abort(), ("compute".to_owned(), code)),
@@ -87,13 +88,7 @@ fn register(
     let coin = chain.give_wal(account, stake);
     chain.call(
         account,
-        "compute",
-        "register_provider",
-        vec![
-            Arg::pure(&key.to_vec()),
-            Arg::pure(&"http://127.0.0.1:9000"),
-            Arg::obj(coin),
-        ],
+        call::compute::register_provider(key.to_vec(), "http://127.0.0.1:9000", coin),
     )
 }
 
@@ -112,12 +107,7 @@ fn setup() -> World {
     let stranger = chain.new_account();
     let weights = plant_blob(&mut chain, seller, 0x77, true, 2, 0);
     let outcome = chain
-        .call_keep(
-            seller,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"tiny-mlp"), Arg::pure(&"")],
-        )
+        .call_keep(seller, call::model::register_model("tiny-mlp", ""))
         .unwrap();
     let registered: ModelRegistered = outcome.event("ModelRegistered");
     let model = addr(&registered.model_id);
@@ -125,19 +115,16 @@ fn setup() -> World {
     chain
         .call(
             seller,
-            "model",
-            "publish_version",
-            vec![
-                Arg::obj(model),
-                Arg::obj(cap),
+            call::model::publish_version(
+                model,
+                cap,
                 Arg::ObjRead(started.system),
                 Arg::ObjRead(weights),
-                Arg::pure(&"onnx-mlp"),
-                Arg::pure(&Vec::<u8>::new()),
-                Arg::pure(&Vec::<String>::new()),
-                Arg::pure(&Vec::<u64>::new()),
-                clock(),
-            ],
+                "onnx-mlp",
+                Vec::<u8>::new(),
+                Vec::<String>::new(),
+                Vec::<u64>::new(),
+            ),
         )
         .unwrap();
     chain
@@ -191,19 +178,16 @@ impl World {
         let payment = self.chain.give_wal(owner, price);
         self.chain.call(
             owner,
-            "compute",
-            "create_job",
-            vec![
+            call::compute::create_job(
                 Arg::ObjRead(self.model),
                 Arg::ObjRead(self.model_cap),
-                Arg::pure(&version),
-                Arg::pure(&u256(INPUT)),
-                Arg::pure(&ids),
-                Arg::pure(&k),
-                Arg::pure(&deadline_ms),
-                Arg::obj(payment),
-                clock(),
-            ],
+                version,
+                u256(INPUT),
+                &ids,
+                k,
+                deadline_ms,
+                payment,
+            ),
         )
     }
 
@@ -232,17 +216,14 @@ impl World {
         let provider = self.p[as_provider].provider;
         self.chain.call(
             account,
-            "compute",
-            "submit_result",
-            vec![
-                Arg::obj(job),
-                Arg::obj(provider),
+            call::compute::submit_result(
+                job,
+                provider,
                 Arg::ObjRead(cap),
                 Arg::ObjRead(self.system),
                 Arg::ObjRead(output),
-                Arg::pure(&hash.to_vec()),
-                clock(),
-            ],
+                hash.to_vec(),
+            ),
         )
     }
 
@@ -255,21 +236,13 @@ impl World {
         let stranger = self.stranger;
         self.chain.call(
             stranger,
-            "compute",
-            "settle",
-            vec![
-                Arg::obj(job),
-                Arg::ObjRead(self.system),
-                Arg::obj(self.treasury),
-                clock(),
-            ],
+            call::compute::settle(job, Arg::ObjRead(self.system), self.treasury),
         )
     }
 
     fn refund(&mut self, job: Address) -> Result<Outcome, Failure> {
         let stranger = self.stranger;
-        self.chain
-            .call(stranger, "compute", "refund", vec![Arg::obj(job), clock()])
+        self.chain.call(stranger, call::compute::refund(job))
     }
 
     /// `sender` asks for the model key of `job` as provider `provider` (index).
@@ -283,14 +256,11 @@ impl World {
         let provider = self.p[provider].provider;
         self.chain.call(
             sender,
-            "compute",
-            "seal_approve_job",
-            vec![
-                Arg::pure(&id.as_bytes().to_vec()),
+            call::compute::seal_approve_job(
+                id.as_bytes().to_vec(),
                 Arg::ObjRead(job),
                 Arg::ObjRead(provider),
-                clock(),
-            ],
+            ),
         )
     }
 
@@ -333,7 +303,7 @@ fn register_provider_short_key_aborts() {
     let account = w.p[0].account;
     assert_abort(
         register(&mut w.chain, account, &[0x11], STAKE),
-        "EBadPublicKey",
+        move_aborts::compute::E_BAD_PUBLIC_KEY,
     );
 }
 
@@ -344,7 +314,7 @@ fn register_provider_with_another_accounts_key_aborts() {
     let stranger = w.stranger;
     assert_abort(
         register(&mut w.chain, stranger, &[0x11; 32], STAKE),
-        "EKeyNotSender",
+        move_aborts::compute::E_KEY_NOT_SENDER,
     );
 }
 
@@ -355,11 +325,9 @@ fn register_provider_empty_network_address_aborts() {
     let coin = w.chain.give_wal(account, STAKE);
     let result = w.chain.call(
         account,
-        "compute",
-        "register_provider",
-        vec![Arg::pure(&vec![0x11u8; 32]), Arg::pure(&""), Arg::obj(coin)],
+        call::compute::register_provider(vec![0x11u8; 32], "", coin),
     );
-    assert_abort(result, "EBadNetworkAddress");
+    assert_abort(result, move_aborts::compute::E_BAD_NETWORK_ADDRESS);
 }
 
 #[test]
@@ -368,7 +336,7 @@ fn register_provider_below_min_stake_aborts() {
     let account = w.p[0].account;
     assert_abort(
         register(&mut w.chain, account, &[0x11; 32], 9_999_999_999),
-        "EStakeTooLow",
+        move_aborts::compute::E_STAKE_TOO_LOW,
     );
 }
 
@@ -380,9 +348,7 @@ fn add_and_withdraw_stake() {
     w.chain
         .call(
             account,
-            "compute",
-            "add_stake",
-            vec![Arg::obj(provider), Arg::ObjRead(cap), Arg::obj(coin)],
+            call::compute::add_stake(provider, Arg::ObjRead(cap), coin),
         )
         .unwrap();
     assert_eq!(w.stake(0), STAKE + 5);
@@ -390,9 +356,7 @@ fn add_and_withdraw_stake() {
     w.chain
         .call_keep(
             account,
-            "compute",
-            "withdraw_stake",
-            vec![Arg::obj(provider), Arg::ObjRead(cap), Arg::pure(&STAKE)],
+            call::compute::withdraw_stake(provider, Arg::ObjRead(cap), STAKE),
         )
         .unwrap();
     assert_eq!(w.stake(0), 5);
@@ -400,13 +364,7 @@ fn add_and_withdraw_stake() {
     w.chain
         .call(
             account,
-            "compute",
-            "set_network_address",
-            vec![
-                Arg::obj(provider),
-                Arg::ObjRead(cap),
-                Arg::pure(&"http://10.0.0.1:1"),
-            ],
+            call::compute::set_network_address(provider, Arg::ObjRead(cap), "http://10.0.0.1:1"),
         )
         .unwrap();
     let p: ComputeProvider = w.chain.object(provider);
@@ -423,11 +381,9 @@ fn withdraw_stake_with_another_providers_cap_aborts() {
     let (attacker, cap, victim) = (w.p[3].account, w.p[3].cap, w.p[0].provider);
     let result = w.chain.call_keep(
         attacker,
-        "compute",
-        "withdraw_stake",
-        vec![Arg::obj(victim), Arg::ObjRead(cap), Arg::pure(&STAKE)],
+        call::compute::withdraw_stake(victim, Arg::ObjRead(cap), STAKE),
     );
-    assert_abort(result, "EWrongCap");
+    assert_abort(result, move_aborts::compute::E_WRONG_CAP);
 }
 
 #[test]
@@ -436,15 +392,9 @@ fn withdraw_more_than_the_stake_aborts() {
     let (account, provider, cap) = (w.p[0].account, w.p[0].provider, w.p[0].cap);
     let result = w.chain.call_keep(
         account,
-        "compute",
-        "withdraw_stake",
-        vec![
-            Arg::obj(provider),
-            Arg::ObjRead(cap),
-            Arg::pure(&(STAKE + 1)),
-        ],
+        call::compute::withdraw_stake(provider, Arg::ObjRead(cap), STAKE + 1),
     );
-    assert_abort(result, "ENotEnoughStake");
+    assert_abort(result, move_aborts::compute::E_NOT_ENOUGH_STAKE);
 }
 
 // === create_job ===
@@ -471,7 +421,7 @@ fn create_job_unknown_version_aborts() {
     let mut w = setup();
     assert_abort(
         w.create_with(2, &[0], 1, NOW_MS + HOUR_MS, PRICE),
-        "EVersionNotFound",
+        move_aborts::compute::E_VERSION_NOT_FOUND,
     );
 }
 
@@ -480,7 +430,7 @@ fn create_job_without_providers_aborts() {
     let mut w = setup();
     assert_abort(
         w.create_with(1, &[], 1, NOW_MS + HOUR_MS, PRICE),
-        "EBadProviderCount",
+        move_aborts::compute::E_BAD_PROVIDER_COUNT,
     );
 }
 
@@ -490,7 +440,7 @@ fn create_job_naming_a_provider_twice_aborts() {
     let mut w = setup();
     assert_abort(
         w.create_with(1, &[0, 0], 2, NOW_MS + HOUR_MS, PRICE),
-        "EDuplicateProvider",
+        move_aborts::compute::E_DUPLICATE_PROVIDER,
     );
 }
 
@@ -499,14 +449,17 @@ fn create_job_with_k_not_above_half_aborts() {
     let mut w = setup();
     assert_abort(
         w.create_with(1, &[0, 1], 1, NOW_MS + HOUR_MS, PRICE),
-        "EBadQuorum",
+        move_aborts::compute::E_BAD_QUORUM,
     );
 }
 
 #[test]
 fn create_job_with_a_past_deadline_aborts() {
     let mut w = setup();
-    assert_abort(w.create_with(1, &[0], 1, NOW_MS, PRICE), "EBadDeadline");
+    assert_abort(
+        w.create_with(1, &[0], 1, NOW_MS, PRICE),
+        move_aborts::compute::E_BAD_DEADLINE,
+    );
 }
 
 #[test]
@@ -514,7 +467,7 @@ fn create_job_without_payment_aborts() {
     let mut w = setup();
     assert_abort(
         w.create_with(1, &[0], 1, NOW_MS + HOUR_MS, 0),
-        "EZeroPayment",
+        move_aborts::compute::E_ZERO_PAYMENT,
     );
 }
 
@@ -528,40 +481,31 @@ fn a_stranger_cannot_open_a_job_on_another_model() {
     let stranger = w.stranger;
     let registered: ModelRegistered = w
         .chain
-        .call_keep(
-            stranger,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"mine"), Arg::pure(&"")],
-        )
+        .call_keep(stranger, call::model::register_model("mine", ""))
         .unwrap()
         .event("ModelRegistered");
     let own_cap = addr(&registered.cap_id);
     let ids = vec![w.p[3].provider];
-    let args = |chain: &mut Chain, cap: Address| {
+    let create_job = |chain: &mut Chain, cap: Address| {
         let payment = chain.give_wal(stranger, 1);
-        vec![
+        call::compute::create_job(
             Arg::ObjRead(w.model),
             Arg::ObjRead(cap),
-            Arg::pure(&1u64),
-            Arg::pure(&u256(INPUT)),
-            Arg::pure(&ids),
-            Arg::pure(&1u64),
-            Arg::pure(&(NOW_MS + HOUR_MS)),
-            Arg::obj(payment),
-            clock(),
-        ]
+            1u64,
+            u256(INPUT),
+            &ids,
+            1u64,
+            NOW_MS + HOUR_MS,
+            payment,
+        )
     };
-    let with_own = args(&mut w.chain, own_cap);
+    let with_own = create_job(&mut w.chain, own_cap);
     assert_abort(
-        w.chain.call(stranger, "compute", "create_job", with_own),
-        "EWrongModelCap",
+        w.chain.call(stranger, with_own),
+        move_aborts::compute::E_WRONG_MODEL_CAP,
     );
-    let with_owners = args(&mut w.chain, w.model_cap);
-    let refused = w.chain.rejection(
-        stranger,
-        vec![support::Cmd::call("compute", "create_job", with_owners)],
-    );
+    let with_owners = create_job(&mut w.chain, w.model_cap);
+    let refused = w.chain.rejection(stranger, vec![with_owners]);
     assert!(
         refused.is_some(),
         "the owner's ModelCap is not the stranger's to pass"
@@ -584,7 +528,10 @@ fn an_unchosen_provider_cannot_get_the_key() {
     let mut w = setup();
     let job = w.create(&[0], 1);
     let (attacker, model) = (w.p[3].account, w.model);
-    assert_abort(w.approve(attacker, job, 3, model), "ENotChosen");
+    assert_abort(
+        w.approve(attacker, job, 3, model),
+        move_aborts::compute::E_NOT_CHOSEN,
+    );
 }
 
 /// Attack: a stranger passes the chosen provider's (shared) object as its own.
@@ -593,7 +540,10 @@ fn a_stranger_passing_a_chosen_provider_cannot_get_the_key() {
     let mut w = setup();
     let job = w.create(&[0], 1);
     let (stranger, model) = (w.stranger, w.model);
-    assert_abort(w.approve(stranger, job, 0, model), "ENotProvider");
+    assert_abort(
+        w.approve(stranger, job, 0, model),
+        move_aborts::compute::E_NOT_PROVIDER,
+    );
 }
 
 /// Attack: a chosen provider asks for another identity through this job.
@@ -602,7 +552,10 @@ fn a_job_does_not_open_another_model() {
     let mut w = setup();
     let job = w.create(&[0], 1);
     let (account, other) = (w.p[0].account, w.p[1].provider);
-    assert_abort(w.approve(account, job, 0, other), "EWrongId");
+    assert_abort(
+        w.approve(account, job, 0, other),
+        move_aborts::compute::E_WRONG_ID,
+    );
 }
 
 #[test]
@@ -611,7 +564,10 @@ fn no_key_after_the_deadline() {
     let job = w.create(&[0], 1);
     w.chain.advance_clock(HOUR_MS);
     let (account, model) = (w.p[0].account, w.model);
-    assert_abort(w.approve(account, job, 0, model), "EDeadlinePassed");
+    assert_abort(
+        w.approve(account, job, 0, model),
+        move_aborts::compute::E_DEADLINE_PASSED,
+    );
 }
 
 #[test]
@@ -621,7 +577,10 @@ fn no_key_after_settlement() {
     w.submit(0, job, &HASH_A).unwrap();
     w.settle(job).unwrap();
     let (account, model) = (w.p[0].account, w.model);
-    assert_abort(w.approve(account, job, 0, model), "EJobClosed");
+    assert_abort(
+        w.approve(account, job, 0, model),
+        move_aborts::compute::E_JOB_CLOSED,
+    );
 }
 
 // === submit_result ===
@@ -643,7 +602,10 @@ fn submit_with_another_providers_cap_aborts() {
     let mut w = setup();
     let job = w.create(&[0], 1);
     let output = w.p[3].output;
-    assert_abort(w.submit_as(3, 0, job, output, &HASH_A), "EWrongCap");
+    assert_abort(
+        w.submit_as(3, 0, job, output, &HASH_A),
+        move_aborts::compute::E_WRONG_CAP,
+    );
 }
 
 /// Attack: an unchosen provider submits a result to be paid.
@@ -651,7 +613,10 @@ fn submit_with_another_providers_cap_aborts() {
 fn an_unchosen_provider_cannot_submit() {
     let mut w = setup();
     let job = w.create(&[0], 1);
-    assert_abort(w.submit(3, job, &HASH_A), "ENotChosen");
+    assert_abort(
+        w.submit(3, job, &HASH_A),
+        move_aborts::compute::E_NOT_CHOSEN,
+    );
 }
 
 /// Attack: one provider submits twice to make up a quorum alone.
@@ -660,15 +625,21 @@ fn a_provider_cannot_submit_twice() {
     let mut w = setup();
     let job = w.create(&[0, 1, 2], 2);
     w.submit(0, job, &HASH_A).unwrap();
-    assert_abort(w.submit(0, job, &HASH_A), "EAlreadySubmitted");
-    assert_abort(w.settle(job), "ENoQuorum");
+    assert_abort(
+        w.submit(0, job, &HASH_A),
+        move_aborts::compute::E_ALREADY_SUBMITTED,
+    );
+    assert_abort(w.settle(job), move_aborts::compute::E_NO_QUORUM);
 }
 
 #[test]
 fn submit_with_a_short_hash_aborts() {
     let mut w = setup();
     let job = w.create(&[0], 1);
-    assert_abort(w.submit(0, job, &[0xaa]), "EBadOutputHash");
+    assert_abort(
+        w.submit(0, job, &[0xaa]),
+        move_aborts::compute::E_BAD_OUTPUT_HASH,
+    );
 }
 
 #[test]
@@ -679,7 +650,7 @@ fn submit_with_an_uncertified_output_aborts() {
     let uncertified = plant_blob(&mut w.chain, account, BLOB_B, false, 2, 1);
     assert_abort(
         w.submit_as(0, 0, job, uncertified, &HASH_A),
-        "EOutputNotCertified",
+        move_aborts::compute::E_OUTPUT_NOT_CERTIFIED,
     );
 }
 
@@ -693,7 +664,10 @@ fn submit_with_an_expired_output_aborts() {
         .object::<floe_sdk::move_types::system::System>(w.system)
         .epoch;
     let expired = plant_blob(&mut w.chain, account, BLOB_A, true, epoch, 2);
-    assert_abort(w.submit_as(0, 0, job, expired, &HASH_A), "EOutputExpired");
+    assert_abort(
+        w.submit_as(0, 0, job, expired, &HASH_A),
+        move_aborts::compute::E_OUTPUT_EXPIRED,
+    );
 }
 
 #[test]
@@ -704,16 +678,13 @@ fn submit_below_min_stake_aborts() {
     w.chain
         .call_keep(
             account,
-            "compute",
-            "withdraw_stake",
-            vec![
-                Arg::obj(provider),
-                Arg::ObjRead(cap),
-                Arg::pure(&(STAKE - 1)),
-            ],
+            call::compute::withdraw_stake(provider, Arg::ObjRead(cap), STAKE - 1),
         )
         .unwrap();
-    assert_abort(w.submit(0, job, &HASH_A), "EStakeTooLow");
+    assert_abort(
+        w.submit(0, job, &HASH_A),
+        move_aborts::compute::E_STAKE_TOO_LOW,
+    );
 }
 
 /// Attack: a result after the deadline, to be paid for late work.
@@ -722,7 +693,10 @@ fn a_late_result_is_refused() {
     let mut w = setup();
     let job = w.create(&[0], 1);
     w.chain.advance_clock(HOUR_MS);
-    assert_abort(w.submit(0, job, &HASH_A), "EDeadlinePassed");
+    assert_abort(
+        w.submit(0, job, &HASH_A),
+        move_aborts::compute::E_DEADLINE_PASSED,
+    );
 }
 
 #[test]
@@ -732,7 +706,10 @@ fn a_result_after_settlement_is_refused() {
     w.submit(0, job, &HASH_A).unwrap();
     w.submit(1, job, &HASH_A).unwrap();
     w.settle(job).unwrap();
-    assert_abort(w.submit(2, job, &HASH_B), "EJobClosed");
+    assert_abort(
+        w.submit(2, job, &HASH_B),
+        move_aborts::compute::E_JOB_CLOSED,
+    );
 }
 
 // === settle ===
@@ -762,9 +739,7 @@ fn one_of_one_settles_pays_the_provider_and_burns_the_fee() {
         .chain
         .call(
             stranger,
-            "compute",
-            "settled_output_hash",
-            vec![Arg::ObjRead(job)],
+            call::compute::settled_output_hash(Arg::ObjRead(job)),
         )
         .unwrap();
     assert_eq!(read.ret::<Vec<u8>>(0, 0), HASH_A.to_vec());
@@ -812,7 +787,7 @@ fn settle_without_k_matching_results_aborts() {
     let job = w.create(&[0, 1, 2], 2);
     w.submit(0, job, &HASH_A).unwrap();
     w.submit(2, job, &HASH_B).unwrap();
-    assert_abort(w.settle(job), "ENoQuorum");
+    assert_abort(w.settle(job), move_aborts::compute::E_NO_QUORUM);
 }
 
 /// Attack: a provider claims the agreed hash for another blob (P3 holds blob B): the results
@@ -823,7 +798,7 @@ fn the_same_hash_with_another_blob_does_not_agree() {
     let job = w.create(&[0, 2], 2);
     w.submit(0, job, &HASH_A).unwrap();
     w.submit(2, job, &HASH_A).unwrap();
-    assert_abort(w.settle(job), "ENoQuorum");
+    assert_abort(w.settle(job), move_aborts::compute::E_NO_QUORUM);
 }
 
 /// 2 of 3: P3 claims the agreed hash for blob B; the two on blob A settle, P3's bond burns.
@@ -848,7 +823,7 @@ fn settle_twice_aborts() {
     let job = w.create(&[0], 1);
     w.submit(0, job, &HASH_A).unwrap();
     w.settle(job).unwrap();
-    assert_abort(w.settle(job), "EJobClosed");
+    assert_abort(w.settle(job), move_aborts::compute::E_JOB_CLOSED);
 }
 
 #[test]
@@ -858,11 +833,9 @@ fn the_output_of_an_open_job_aborts() {
     let stranger = w.stranger;
     let result = w.chain.call(
         stranger,
-        "compute",
-        "settled_output_hash",
-        vec![Arg::ObjRead(job)],
+        call::compute::settled_output_hash(Arg::ObjRead(job)),
     );
-    assert_abort(result, "ENotSettled");
+    assert_abort(result, move_aborts::compute::E_NOT_SETTLED);
 }
 
 // === refund ===
@@ -891,7 +864,7 @@ fn refund_after_the_deadline_returns_payment_and_bonds() {
 fn refund_before_the_deadline_aborts() {
     let mut w = setup();
     let job = w.create(&[0], 1);
-    assert_abort(w.refund(job), "EDeadlineNotPassed");
+    assert_abort(w.refund(job), move_aborts::compute::E_DEADLINE_NOT_PASSED);
 }
 
 /// Attack: the owner takes the payment back after the providers were paid from it.
@@ -902,7 +875,7 @@ fn refund_after_settlement_aborts() {
     w.submit(0, job, &HASH_A).unwrap();
     w.settle(job).unwrap();
     w.chain.advance_clock(HOUR_MS);
-    assert_abort(w.refund(job), "EJobClosed");
+    assert_abort(w.refund(job), move_aborts::compute::E_JOB_CLOSED);
 }
 
 /// Attack: the owner lets the deadline pass without settling to take back the payment for
@@ -913,7 +886,7 @@ fn refund_of_an_agreed_job_aborts() {
     let job = w.create(&[0], 1);
     w.submit(0, job, &HASH_A).unwrap();
     w.chain.advance_clock(HOUR_MS);
-    assert_abort(w.refund(job), "EQuorumReached");
+    assert_abort(w.refund(job), move_aborts::compute::E_QUORUM_REACHED);
 }
 
 #[test]

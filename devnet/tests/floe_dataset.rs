@@ -8,6 +8,7 @@
 mod support;
 
 use floe_devnet::floe::genesis::NetworkGenesis;
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::dataset::{Contribution, Dataset};
 use floe_sdk::move_types::events::{
     ContributionAdded, ContributionClaimed, DatasetCreated, DatasetRevenueAccrued,
@@ -16,7 +17,7 @@ use floe_sdk::move_types::events::{
 use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::{self, ID};
 use sui_sdk_types::Address;
-use support::{Arg, Chain, Failure, Outcome, clock, plant_blob};
+use support::{Arg, Chain, Failure, Outcome, call, plant_blob};
 
 const HOUR_MS: u64 = 3_600_000;
 /// 1 WAL per window.
@@ -32,11 +33,11 @@ fn addr(id: &ID) -> Address {
     move_types::address_of(id)
 }
 
-fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    let code = support::move_constant(module, name);
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
+    let name = support::abort_name(module, code);
     match result {
         Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
-        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code), "{name}"),
     }
 }
 
@@ -69,12 +70,7 @@ fn setup() -> World {
     let buyer = chain.new_account();
     let weights = plant_blob(&mut chain, seller, 0x77, true, 2, 0);
     let registered: ModelRegistered = chain
-        .call_keep(
-            seller,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"tiny-mlp"), Arg::pure(&"")],
-        )
+        .call_keep(seller, call::model::register_model("tiny-mlp", ""))
         .unwrap()
         .event("ModelRegistered");
     let model = addr(&registered.model_id);
@@ -82,34 +78,22 @@ fn setup() -> World {
     chain
         .call(
             seller,
-            "model",
-            "publish_version",
-            vec![
-                Arg::obj(model),
-                Arg::obj(model_cap),
+            call::model::publish_version(
+                model,
+                model_cap,
                 Arg::ObjRead(started.system),
                 Arg::ObjRead(weights),
-                Arg::pure(&"onnx-mlp"),
-                Arg::pure(&Vec::<u8>::new()),
-                Arg::pure(&Vec::<String>::new()),
-                Arg::pure(&Vec::<u64>::new()),
-                clock(),
-            ],
+                "onnx-mlp",
+                Vec::<u8>::new(),
+                Vec::<String>::new(),
+                Vec::<u64>::new(),
+            ),
         )
         .unwrap();
     let offer = chain
         .call(
             seller,
-            "license",
-            "create_offer",
-            vec![
-                Arg::obj(model),
-                Arg::obj(model_cap),
-                Arg::pure(&PRICE),
-                Arg::pure(&HOUR_MS),
-                Arg::pure(&24u64),
-                Arg::pure(&0u64),
-            ],
+            call::license::create_offer(model, model_cap, PRICE, HOUR_MS, 24u64, 0u64),
         )
         .unwrap()
         .ret::<ID>(0, 0);
@@ -140,9 +124,7 @@ fn setup() -> World {
 fn create(chain: &mut Chain, curator: Address, name: &str) -> Result<(Address, Address), Failure> {
     let outcome = chain.call_keep(
         curator,
-        "dataset",
-        "create_dataset",
-        vec![Arg::pure(&name), Arg::pure(&"labelled faces")],
+        call::dataset::create_dataset(name, "labelled faces"),
     )?;
     let created: DatasetCreated = outcome.event("DatasetCreated");
     Ok((addr(&created.dataset_id), addr(&created.cap_id)))
@@ -155,12 +137,8 @@ impl World {
         dataset: Address,
         blob: Address,
     ) -> Result<Outcome, Failure> {
-        self.chain.call_keep(
-            who,
-            "dataset",
-            "contribute",
-            vec![Arg::obj(dataset), Arg::ObjRead(blob)],
-        )
+        self.chain
+            .call_keep(who, call::dataset::contribute(dataset, Arg::ObjRead(blob)))
     }
 
     fn set_weight_with(
@@ -173,14 +151,12 @@ impl World {
         let dataset = self.dataset;
         self.chain.call(
             curator,
-            "dataset",
-            "set_weight",
-            vec![
-                Arg::obj(dataset),
+            call::dataset::set_weight(
+                dataset,
                 Arg::ObjRead(cap),
-                Arg::pure(&move_types::id(contribution)),
-                Arg::pure(&weight),
-            ],
+                move_types::id(contribution),
+                weight,
+            ),
         )
     }
 
@@ -198,12 +174,8 @@ impl World {
 
     fn seal_with(&mut self, cap: Address) -> Result<Outcome, Failure> {
         let (curator, dataset) = (self.curator, self.dataset);
-        self.chain.call(
-            curator,
-            "dataset",
-            "seal",
-            vec![Arg::obj(dataset), Arg::ObjRead(cap)],
-        )
+        self.chain
+            .call(curator, call::dataset::seal(dataset, Arg::ObjRead(cap)))
     }
 
     fn seal(&mut self) -> Result<Outcome, Failure> {
@@ -222,23 +194,11 @@ impl World {
         self.chain
             .call(
                 curator,
-                "dataset",
-                "set_weight",
-                vec![
-                    Arg::obj(dataset),
-                    Arg::ObjRead(cap),
-                    Arg::pure(&added.contribution_id),
-                    Arg::pure(&1u64),
-                ],
+                call::dataset::set_weight(dataset, Arg::ObjRead(cap), &added.contribution_id, 1u64),
             )
             .unwrap();
         self.chain
-            .call(
-                curator,
-                "dataset",
-                "seal",
-                vec![Arg::obj(dataset), Arg::ObjRead(cap)],
-            )
+            .call(curator, call::dataset::seal(dataset, Arg::ObjRead(cap)))
             .unwrap();
         dataset
     }
@@ -248,15 +208,7 @@ impl World {
         let (model, cap) = (self.model, self.model_cap);
         self.chain.call(
             seller,
-            "dataset",
-            "train_on",
-            vec![
-                Arg::ObjRead(dataset),
-                Arg::obj(model),
-                Arg::ObjRead(cap),
-                Arg::pure(&1u64),
-                Arg::pure(&bps),
-            ],
+            call::dataset::train_on(Arg::ObjRead(dataset), model, Arg::ObjRead(cap), 1u64, bps),
         )
     }
 
@@ -289,12 +241,9 @@ impl World {
 
     fn distribute(&mut self, who: Address) -> Result<u64, Failure> {
         let (model, dataset) = (self.model, self.dataset);
-        let outcome = self.chain.call(
-            who,
-            "dataset",
-            "distribute",
-            vec![Arg::obj(model), Arg::obj(dataset)],
-        )?;
+        let outcome = self
+            .chain
+            .call(who, call::dataset::distribute(model, dataset))?;
         Ok(outcome.ret::<u64>(0, 0))
     }
 
@@ -303,9 +252,7 @@ impl World {
         let (account, contribution) = self.c[i];
         let outcome = self.chain.call_keep(
             account,
-            "dataset",
-            "claim",
-            vec![Arg::obj(dataset), Arg::ObjRead(contribution)],
+            call::dataset::claim(dataset, Arg::ObjRead(contribution)),
         )?;
         let claimed: ContributionClaimed = outcome.event("ContributionClaimed");
         Ok(claimed.amount)
@@ -366,12 +313,7 @@ fn distributing_emits_the_accumulator() {
     let (model, dataset, buyer) = (w.model, w.dataset, w.buyer);
     let outcome = w
         .chain
-        .call(
-            buyer,
-            "dataset",
-            "distribute",
-            vec![Arg::obj(model), Arg::obj(dataset)],
-        )
+        .call(buyer, call::dataset::distribute(model, dataset))
         .unwrap();
     let distributed: DatasetRevenueDistributed = outcome.event("DatasetRevenueDistributed");
     assert_eq!(distributed.amount, DATASET_PART);
@@ -393,7 +335,11 @@ fn claiming_twice_pays_nothing_the_second_time() {
     w.distribute(buyer).unwrap();
     assert_eq!(w.claim(0).unwrap(), 95_000_000);
     let balance = w.chain.wal_balance(w.c[0].0);
-    assert_abort(w.claim(0), "dataset", "ENothingToClaim");
+    assert_abort(
+        w.claim(0),
+        "dataset",
+        move_aborts::dataset::E_NOTHING_TO_CLAIM,
+    );
     assert_eq!(w.chain.wal_balance(w.c[0].0), balance);
 }
 
@@ -414,13 +360,10 @@ fn claiming_with_another_datasets_contribution_aborts() {
     let added: ContributionAdded = outcome.event("ContributionAdded");
     let foreign = addr(&added.contribution_id);
     let dataset = w.dataset;
-    let result = w.chain.call_keep(
-        c1,
-        "dataset",
-        "claim",
-        vec![Arg::obj(dataset), Arg::ObjRead(foreign)],
-    );
-    assert_abort(result, "dataset", "EWrongDataset");
+    let result = w
+        .chain
+        .call_keep(c1, call::dataset::claim(dataset, Arg::ObjRead(foreign)));
+    assert_abort(result, "dataset", move_aborts::dataset::E_WRONG_DATASET);
 }
 
 /// The front-run: after a sale and before anyone distributes it, the curator (holding C3,
@@ -439,29 +382,21 @@ fn a_curator_raising_a_weight_after_a_sale_before_distribution_is_refused() {
     let result = w.chain.ptb(
         curator,
         vec![
-            support::Cmd::call(
-                "dataset",
-                "set_weight",
-                vec![
-                    Arg::obj(dataset),
-                    Arg::ObjRead(cap),
-                    Arg::pure(&move_types::id(c3)),
-                    Arg::pure(&1_000_000u64),
-                ],
+            support::call::dataset::set_weight(
+                dataset,
+                Arg::ObjRead(cap),
+                move_types::id(c3),
+                1_000_000u64,
             ),
-            support::Cmd::call(
-                "dataset",
-                "distribute",
-                vec![Arg::obj(model), Arg::obj(dataset)],
-            ),
+            support::call::dataset::distribute(model, dataset),
         ],
     );
-    assert_abort(result, "dataset", "EDatasetSealed");
+    assert_abort(result, "dataset", move_aborts::dataset::E_DATASET_SEALED);
     // Alone, too.
     assert_abort(
         w.set_weight_with(cap, c3, 1_000_000),
         "dataset",
-        "EDatasetSealed",
+        move_aborts::dataset::E_DATASET_SEALED,
     );
     assert_eq!(w.dataset().total_weight, 10);
     assert_eq!(w.model().dataset_shares[0].pending.value, DATASET_PART);
@@ -481,7 +416,7 @@ fn the_owner_cannot_lower_a_share_after_sales() {
     // Before any sale a share may be corrected downwards.
     w.train_on(SHARE_BPS).unwrap();
     w.buy();
-    assert_abort(w.train_on(1), "model", "EShareLowered");
+    assert_abort(w.train_on(1), "model", move_aborts::model::E_SHARE_LOWERED);
     w.train_on(10_000).unwrap();
     assert_eq!(w.model().dataset_shares[0].bps, 10_000);
 }
@@ -498,9 +433,7 @@ fn rounding_dust_stays_in_the_pool() {
     w.chain
         .call(
             seller,
-            "license",
-            "reprice_offer",
-            vec![Arg::obj(offer), Arg::ObjRead(cap), Arg::pure(&200u64)],
+            call::license::reprice_offer(offer, Arg::ObjRead(cap), 200u64),
         )
         .unwrap();
     let c1 = w.c[0].0;
@@ -540,20 +473,26 @@ fn sealing_emits_the_final_weights() {
 fn create_aborts_on_bad_names() {
     let mut w = setup();
     let curator = w.curator;
-    assert_abort(create(&mut w.chain, curator, ""), "dataset", "EEmptyName");
+    assert_abort(
+        create(&mut w.chain, curator, ""),
+        "dataset",
+        move_aborts::dataset::E_EMPTY_NAME,
+    );
     let long = "a".repeat(129);
     assert_abort(
         create(&mut w.chain, curator, &long),
         "dataset",
-        "ENameTooLong",
+        move_aborts::dataset::E_NAME_TOO_LONG,
     );
     let result = w.chain.call_keep(
         curator,
-        "dataset",
-        "create_dataset",
-        vec![Arg::pure(&"faces"), Arg::pure(&"d".repeat(4097))],
+        call::dataset::create_dataset("faces", "d".repeat(4097)),
     );
-    assert_abort(result, "dataset", "EDescriptionTooLong");
+    assert_abort(
+        result,
+        "dataset",
+        move_aborts::dataset::E_DESCRIPTION_TOO_LONG,
+    );
 }
 
 #[test]
@@ -565,14 +504,14 @@ fn contribute_aborts_on_uncertified_and_repeated_blobs() {
     assert_abort(
         w.contribute(c1, dataset, uncertified),
         "dataset",
-        "EBlobNotCertified",
+        move_aborts::dataset::E_BLOB_NOT_CERTIFIED,
     );
     let contribution: Contribution = w.chain.object(w.c[0].1);
     let already = addr(&contribution.blob_object_id);
     assert_abort(
         w.contribute(c1, dataset, already),
         "dataset",
-        "EAlreadyContributed",
+        move_aborts::dataset::E_ALREADY_CONTRIBUTED,
     );
 }
 
@@ -586,27 +525,25 @@ fn set_weight_aborts() {
     let dataset = w.dataset;
     let result = w.chain.call(
         c1,
-        "dataset",
-        "set_weight",
-        vec![
-            Arg::obj(dataset),
+        call::dataset::set_weight(
+            dataset,
             Arg::ObjRead(other_cap),
-            Arg::pure(&move_types::id(contribution)),
-            Arg::pure(&1_000_000u64),
-        ],
+            move_types::id(contribution),
+            1_000_000u64,
+        ),
     );
-    assert_abort(result, "dataset", "EWrongCap");
+    assert_abort(result, "dataset", move_aborts::dataset::E_WRONG_CAP);
     let cap = w.dataset_cap;
     assert_abort(
         w.set_weight_with(cap, contribution, 1_000_001),
         "dataset",
-        "EWeightTooHigh",
+        move_aborts::dataset::E_WEIGHT_TOO_HIGH,
     );
     let model = w.model;
     assert_abort(
         w.set_weight_with(cap, model, 1),
         "dataset",
-        "EUnknownContribution",
+        move_aborts::dataset::E_UNKNOWN_CONTRIBUTION,
     );
 }
 
@@ -614,20 +551,17 @@ fn set_weight_aborts() {
 fn seal_aborts() {
     let mut w = setup();
     // Nothing weighted: revenue paid to it could never be claimed.
-    assert_abort(w.seal(), "dataset", "ENoWeight");
+    assert_abort(w.seal(), "dataset", move_aborts::dataset::E_NO_WEIGHT);
     w.weigh_5_3_2();
     let c1 = w.c[0].0;
     let (_, other_cap) = create(&mut w.chain, c1, "mine").unwrap();
     let dataset = w.dataset;
-    let result = w.chain.call(
-        c1,
-        "dataset",
-        "seal",
-        vec![Arg::obj(dataset), Arg::ObjRead(other_cap)],
-    );
-    assert_abort(result, "dataset", "EWrongCap");
+    let result = w
+        .chain
+        .call(c1, call::dataset::seal(dataset, Arg::ObjRead(other_cap)));
+    assert_abort(result, "dataset", move_aborts::dataset::E_WRONG_CAP);
     w.seal().unwrap();
-    assert_abort(w.seal(), "dataset", "EDatasetSealed");
+    assert_abort(w.seal(), "dataset", move_aborts::dataset::E_DATASET_SEALED);
 }
 
 #[test]
@@ -638,9 +572,17 @@ fn a_sealed_dataset_takes_no_contribution_and_no_weight() {
     let c1 = w.c[0].0;
     let dataset = w.dataset;
     let blob = plant_blob(&mut w.chain, c1, 0x1a7e, true, 2, 0);
-    assert_abort(w.contribute(c1, dataset, blob), "dataset", "EDatasetSealed");
+    assert_abort(
+        w.contribute(c1, dataset, blob),
+        "dataset",
+        move_aborts::dataset::E_DATASET_SEALED,
+    );
     let (cap, c2) = (w.dataset_cap, w.c[1].1);
-    assert_abort(w.set_weight_with(cap, c2, 0), "dataset", "EDatasetSealed");
+    assert_abort(
+        w.set_weight_with(cap, c2, 0),
+        "dataset",
+        move_aborts::dataset::E_DATASET_SEALED,
+    );
     assert_eq!(w.dataset().contributions.size, 3);
 }
 
@@ -648,7 +590,11 @@ fn a_sealed_dataset_takes_no_contribution_and_no_weight() {
 fn training_on_an_unsealed_dataset_aborts() {
     let mut w = setup();
     w.weigh_5_3_2();
-    assert_abort(w.train_on(SHARE_BPS), "dataset", "EDatasetNotSealed");
+    assert_abort(
+        w.train_on(SHARE_BPS),
+        "dataset",
+        move_aborts::dataset::E_DATASET_NOT_SEALED,
+    );
     assert!(w.model().dataset_shares.is_empty());
 }
 
@@ -656,14 +602,16 @@ fn training_on_an_unsealed_dataset_aborts() {
 fn reads_of_an_unknown_contribution_abort() {
     let mut w = setup();
     let (dataset, model, curator) = (w.dataset, w.model, w.curator);
-    for function in ["claimable", "weight"] {
-        let result = w.chain.call(
-            curator,
+    for read in [
+        call::dataset::claimable(Arg::ObjRead(dataset), model),
+        call::dataset::weight(Arg::ObjRead(dataset), model),
+    ] {
+        let result = w.chain.call(curator, read);
+        assert_abort(
+            result,
             "dataset",
-            function,
-            vec![Arg::ObjRead(dataset), Arg::pure(&move_types::id(model))],
+            move_aborts::dataset::E_UNKNOWN_CONTRIBUTION,
         );
-        assert_abort(result, "dataset", "EUnknownContribution");
     }
 }
 
@@ -672,7 +620,11 @@ fn distributing_from_a_model_not_trained_on_the_dataset_aborts() {
     let mut w = setup();
     w.weigh_5_3_2();
     let c1 = w.c[0].0;
-    assert_abort(w.distribute(c1), "dataset", "ENotTrainedOn");
+    assert_abort(
+        w.distribute(c1),
+        "dataset",
+        move_aborts::dataset::E_NOT_TRAINED_ON,
+    );
 }
 
 #[test]
@@ -684,45 +636,40 @@ fn train_on_aborts() {
     // Someone else's model cap.
     let registered: ModelRegistered = w
         .chain
-        .call_keep(
-            c1,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"other"), Arg::pure(&"")],
-        )
+        .call_keep(c1, call::model::register_model("other", ""))
         .unwrap()
         .event("ModelRegistered");
     let result = w.chain.call(
         c1,
-        "dataset",
-        "train_on",
-        vec![
+        call::dataset::train_on(
             Arg::ObjRead(dataset),
-            Arg::obj(model),
+            model,
             Arg::ObjRead(addr(&registered.cap_id)),
-            Arg::pure(&1u64),
-            Arg::pure(&SHARE_BPS),
-        ],
+            1u64,
+            SHARE_BPS,
+        ),
     );
-    assert_abort(result, "model", "EWrongCap");
+    assert_abort(result, "model", move_aborts::model::E_WRONG_CAP);
     let (seller, cap) = (w.seller, w.model_cap);
     let result = w.chain.call(
         seller,
-        "dataset",
-        "train_on",
-        vec![
+        call::dataset::train_on(
             Arg::ObjRead(dataset),
-            Arg::obj(model),
+            model,
             Arg::ObjRead(cap),
-            Arg::pure(&2u64),
-            Arg::pure(&SHARE_BPS),
-        ],
+            2u64,
+            SHARE_BPS,
+        ),
     );
-    assert_abort(result, "model", "EVersionNotFound");
-    assert_abort(w.train_on(0), "model", "EZeroShare");
+    assert_abort(result, "model", move_aborts::model::E_VERSION_NOT_FOUND);
+    assert_abort(w.train_on(0), "model", move_aborts::model::E_ZERO_SHARE);
     w.train_on(6_000).unwrap();
     let second = w.sealed_dataset("second", 0);
-    assert_abort(w.train_on_dataset(second, 5_000), "model", "ESharesTooHigh");
+    assert_abort(
+        w.train_on_dataset(second, 5_000),
+        "model",
+        move_aborts::model::E_SHARES_TOO_HIGH,
+    );
     for n in 0..15 {
         let more = w.sealed_dataset(&format!("more-{n}"), 1 + n);
         w.train_on_dataset(more, 1).unwrap();
@@ -731,7 +678,7 @@ fn train_on_aborts() {
     assert_abort(
         w.train_on_dataset(seventeenth, 1),
         "model",
-        "ETooManyDatasets",
+        move_aborts::model::E_TOO_MANY_DATASETS,
     );
 }
 
@@ -746,21 +693,24 @@ fn a_dataset_of_another_version_refuses_to_act() {
     assert_abort(
         w.set_weight_with(cap, contribution, 1),
         "version",
-        "EWrongVersion",
+        move_aborts::version::E_WRONG_VERSION,
     );
-    assert_abort(w.train_on(SHARE_BPS), "version", "EWrongVersion");
-    assert_abort(w.seal(), "version", "EWrongVersion");
+    assert_abort(
+        w.train_on(SHARE_BPS),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
+    assert_abort(w.seal(), "version", move_aborts::version::E_WRONG_VERSION);
     w.chain
         .edit_object(dataset, |d: &mut Dataset| d.version = 0);
     let curator = w.curator;
     w.chain
-        .call(curator, "dataset", "migrate", vec![Arg::obj(dataset)])
+        .call(curator, call::dataset::migrate(dataset))
         .unwrap();
     assert_abort(
-        w.chain
-            .call(curator, "dataset", "migrate", vec![Arg::obj(dataset)]),
+        w.chain.call(curator, call::dataset::migrate(dataset)),
         "version",
-        "EAlreadyMigrated",
+        move_aborts::version::E_ALREADY_MIGRATED,
     );
     w.set_weight(0, 1);
 }
@@ -779,21 +729,14 @@ fn distribute_and_claim_touch_the_same_objects_whatever_the_number_of_contributi
         let (model, dataset, buyer) = (w.model, w.dataset, w.buyer);
         let distributed = w
             .chain
-            .call(
-                buyer,
-                "dataset",
-                "distribute",
-                vec![Arg::obj(model), Arg::obj(dataset)],
-            )
+            .call(buyer, call::dataset::distribute(model, dataset))
             .unwrap();
         let (account, contribution) = w.c[0];
         let claimed = w
             .chain
             .call_keep(
                 account,
-                "dataset",
-                "claim",
-                vec![Arg::obj(dataset), Arg::ObjRead(contribution)],
+                call::dataset::claim(dataset, Arg::ObjRead(contribution)),
             )
             .unwrap();
         (

@@ -14,7 +14,7 @@ use floe_sdk::move_types::events::BlobCertified;
 use floe_sdk::move_types::staking::{NodeCap, StakedWal};
 use floe_sdk::move_types::system::System;
 use sui_sdk_types::{Address, IdOperation, ObjectIn, ObjectOut, Owner, TransactionEffects};
-use support::{Arg, Chain};
+use support::{Arg, Chain, call};
 
 const WAL: u64 = 1_000_000_000;
 const N_SHARDS: u16 = 10;
@@ -98,33 +98,24 @@ fn a_blob_stored_at_genesis_committee_is_certified_with_real_signatures() {
     let reserved = chain
         .call_keep(
             user,
-            "blob",
-            "reserve_space",
-            vec![
-                Arg::obj(started.system),
-                Arg::pure(&(blob.len() as u64)),
-                Arg::pure(&2u64),
-                Arg::obj(payment),
-            ],
+            call::blob::reserve_space(started.system, blob.len() as u64, 2u64, payment),
         )
         .unwrap();
     let storage = reserved.created("blob", "Storage")[0];
     let registered = chain
         .call_keep(
             user,
-            "blob",
-            "register_blob",
-            vec![
-                Arg::obj(started.system),
-                Arg::obj(chain.genesis.blob_registry),
-                Arg::obj(storage),
+            call::blob::register_blob(
+                started.system,
+                chain.genesis.blob_registry,
+                storage,
                 Arg::Pure(blob_id.to_vec()),
                 Arg::Pure(root.to_vec()),
-                Arg::pure(&(blob.len() as u64)),
-                Arg::pure(&1u8),
-                Arg::pure(&false),
-                Arg::obj(payment),
-            ],
+                blob.len() as u64,
+                1u8,
+                false,
+                payment,
+            ),
         )
         .unwrap();
     let blob_object = registered.created("blob", "Blob")[0];
@@ -162,15 +153,13 @@ fn a_blob_stored_at_genesis_committee_is_certified_with_real_signatures() {
     let certified = chain
         .call(
             user,
-            "blob",
-            "certify_blob",
-            vec![
-                Arg::obj(started.system),
-                Arg::obj(chain.genesis.blob_registry),
-                Arg::obj(blob_object),
-                Arg::pure(&signers),
-                Arg::pure(&signature.to_vec()),
-            ],
+            call::blob::certify_blob(
+                started.system,
+                chain.genesis.blob_registry,
+                blob_object,
+                &signers,
+                signature.to_vec(),
+            ),
         )
         .unwrap();
     let event: BlobCertified = certified.event("BlobCertified");
@@ -183,12 +172,10 @@ fn a_blob_stored_at_genesis_committee_is_certified_with_real_signatures() {
     let check = chain
         .call(
             user,
-            "blob",
-            "is_certified",
-            vec![
+            call::blob::is_certified(
                 Arg::ObjRead(chain.genesis.blob_registry),
                 Arg::Pure(blob_id.to_vec()),
-            ],
+            ),
         )
         .unwrap();
     assert!(check.ret::<bool>(0, 0));

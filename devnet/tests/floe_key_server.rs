@@ -11,12 +11,13 @@ use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
 use floe_devnet::floe::{key_server, license};
 use floe_devnet::runtime::dynamic_field_id;
 use floe_sdk::bls::BlsKeyPair;
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::events::{KeyServerRegistered, KeyServerUrlUpdated, ModelRegistered};
 use floe_sdk::move_types::key_server::{KeyServer, KeyServerV1};
 use floe_sdk::move_types::{self, MoveString, UID};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, Owner, TypeTag};
-use support::{Arg, Chain, Failure, Outcome};
+use support::{Arg, Chain, Failure, Outcome, call};
 
 /// A dynamic field `Field<K, V>` as stored.
 #[derive(Serialize, Deserialize)]
@@ -39,11 +40,11 @@ fn text(s: &str) -> MoveString {
     move_types::move_string(s)
 }
 
-fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    let code = support::move_constant(module, name);
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
+    let name = support::abort_name(module, code);
     match result {
         Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
-        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code), "{name}"),
     }
 }
 
@@ -57,14 +58,7 @@ fn create(
 ) -> Result<Outcome, Failure> {
     chain.call(
         sender,
-        "key_server",
-        "create_and_transfer_v1",
-        vec![
-            Arg::pure(&name),
-            Arg::pure(&url),
-            Arg::pure(&key_type),
-            Arg::pure(&pk.to_vec()),
-        ],
+        call::key_server::create_and_transfer_v1(name, url, key_type, pk.to_vec()),
     )
 }
 
@@ -138,11 +132,11 @@ fn create_and_transfer_v1_has_seals_layout() {
     assert_eq!(event.pk, pk());
     // No node: `has_node` is false, `node_id` none.
     let read = chain
-        .call(anyone, "key_server", "has_node", vec![Arg::ObjRead(id)])
+        .call(anyone, call::key_server::has_node(Arg::ObjRead(id)))
         .unwrap();
     assert!(!read.ret::<bool>(0, 0));
     let read = chain
-        .call(anyone, "key_server", "node_id", vec![Arg::ObjRead(id)])
+        .call(anyone, call::key_server::node_id(Arg::ObjRead(id)))
         .unwrap();
     assert_eq!(read.ret::<Option<move_types::ID>>(0, 0), None);
 }
@@ -154,7 +148,7 @@ fn create_with_other_key_type_aborts() {
     assert_abort(
         create(&mut chain, anyone, "ks", "http://ks", 1, &pk()),
         "key_server",
-        "EInvalidKeyType",
+        move_aborts::key_server::E_INVALID_KEY_TYPE,
     );
 }
 
@@ -165,7 +159,7 @@ fn create_with_short_public_key_aborts() {
     assert_abort(
         create(&mut chain, anyone, "ks", "http://ks", 0, &[7; 95]),
         "key_server",
-        "EInvalidPublicKey",
+        move_aborts::key_server::E_INVALID_PUBLIC_KEY,
     );
 }
 
@@ -191,7 +185,7 @@ fn create_with_empty_name_aborts() {
     assert_abort(
         create(&mut chain, anyone, "", "http://ks", 0, &pk()),
         "key_server",
-        "EInvalidName",
+        move_aborts::key_server::E_INVALID_NAME,
     );
 }
 
@@ -202,7 +196,7 @@ fn create_with_empty_url_aborts() {
     assert_abort(
         create(&mut chain, anyone, "ks", "", 0, &pk()),
         "key_server",
-        "EInvalidUrl",
+        move_aborts::key_server::E_INVALID_URL,
     );
 }
 
@@ -216,15 +210,13 @@ fn create_for_node(
 ) -> Result<Outcome, Failure> {
     chain.call(
         sender,
-        "key_server",
-        "create_for_node",
-        vec![
+        call::key_server::create_for_node(
             Arg::ObjRead(cap),
-            Arg::pure(&"node-0 key server"),
-            Arg::pure(&"http://127.0.0.1:2025"),
-            Arg::pure(&0u8),
-            Arg::pure(&pk.to_vec()),
-        ],
+            "node-0 key server",
+            "http://127.0.0.1:2025",
+            0u8,
+            pk.to_vec(),
+        ),
     )
 }
 
@@ -238,7 +230,7 @@ fn create_for_node_records_the_node() {
     assert_eq!(event.node_id, Some(move_types::id(node)));
     assert_eq!(record(&chain, id).url, text("http://127.0.0.1:2025"));
     let read = chain
-        .call(operator, "key_server", "node_id", vec![Arg::ObjRead(id)])
+        .call(operator, call::key_server::node_id(Arg::ObjRead(id)))
         .unwrap();
     assert_eq!(
         read.ret::<Option<move_types::ID>>(0, 0),
@@ -254,16 +246,12 @@ fn create_for_node_with_someone_elses_cap_is_refused() {
     let intruder = chain.new_account();
     let rejection = chain.rejection(
         intruder,
-        vec![support::Cmd::call(
-            "key_server",
-            "create_for_node",
-            vec![
-                Arg::ObjRead(cap),
-                Arg::pure(&"mine"),
-                Arg::pure(&"http://evil"),
-                Arg::pure(&0u8),
-                Arg::pure(&pk()),
-            ],
+        vec![support::call::key_server::create_for_node(
+            Arg::ObjRead(cap),
+            "mine",
+            "http://evil",
+            0u8,
+            pk(),
         )],
     );
     assert!(rejection.is_some(), "the chain ran it");
@@ -275,7 +263,7 @@ fn create_for_node_with_bad_public_key_aborts() {
     assert_abort(
         create_for_node(&mut chain, operator, cap, &[]),
         "key_server",
-        "EInvalidPublicKey",
+        move_aborts::key_server::E_INVALID_PUBLIC_KEY,
     );
 }
 
@@ -287,12 +275,7 @@ fn update_changes_the_url() {
     let owner = chain.new_account();
     let id = registered(&create(&mut chain, owner, "ks", "http://a", 0, &pk()).unwrap());
     let outcome = chain
-        .call(
-            owner,
-            "key_server",
-            "update",
-            vec![Arg::obj(id), Arg::pure(&"http://b")],
-        )
+        .call(owner, call::key_server::update(id, "http://b"))
         .unwrap();
     let event: KeyServerUrlUpdated = outcome.event("KeyServerUrlUpdated");
     assert_eq!(event.url, text("http://b"));
@@ -309,14 +292,9 @@ fn update_with_overlong_url_aborts() {
     let owner = chain.new_account();
     let id = registered(&create(&mut chain, owner, "ks", "http://a", 0, &pk()).unwrap());
     assert_abort(
-        chain.call(
-            owner,
-            "key_server",
-            "update",
-            vec![Arg::obj(id), Arg::pure(&"a".repeat(257))],
-        ),
+        chain.call(owner, call::key_server::update(id, "a".repeat(257))),
         "key_server",
-        "EInvalidUrl",
+        move_aborts::key_server::E_INVALID_URL,
     );
 }
 
@@ -329,11 +307,7 @@ fn update_by_someone_else_is_refused() {
     let id = registered(&create(&mut chain, owner, "ks", "http://a", 0, &pk()).unwrap());
     let rejection = chain.rejection(
         intruder,
-        vec![support::Cmd::call(
-            "key_server",
-            "update",
-            vec![Arg::obj(id), Arg::pure(&"http://evil")],
-        )],
+        vec![support::call::key_server::update(id, "http://evil")],
     );
     assert!(rejection.is_some(), "the chain ran it");
     assert_eq!(record(&chain, id).url, text("http://a"));
@@ -344,12 +318,7 @@ fn update_by_someone_else_is_refused() {
 /// `sender` registers a model; returns (model ID, cap ID).
 fn model(chain: &mut Chain, sender: Address, name: &str) -> (Address, Address) {
     let outcome = chain
-        .call_keep(
-            sender,
-            "model",
-            "register_model",
-            vec![Arg::pure(&name), Arg::pure(&"")],
-        )
+        .call_keep(sender, call::model::register_model(name, ""))
         .unwrap();
     let event: ModelRegistered = outcome.event("ModelRegistered");
     (
@@ -366,9 +335,7 @@ fn approve_owner(
 ) -> Result<Outcome, Failure> {
     chain.call(
         sender,
-        "license",
-        "seal_approve_owner",
-        vec![Arg::pure(&id.as_bytes().to_vec()), Arg::ObjRead(cap)],
+        call::license::seal_approve_owner(id.as_bytes().to_vec(), Arg::ObjRead(cap)),
     )
 }
 
@@ -405,10 +372,9 @@ fn seal_approve_owner_with_someone_elses_cap_is_refused() {
     let (model_id, cap) = model(&mut chain, seller, "m");
     let rejection = chain.rejection(
         intruder,
-        vec![support::Cmd::call(
-            "license",
-            "seal_approve_owner",
-            vec![Arg::pure(&model_id.as_bytes().to_vec()), Arg::ObjRead(cap)],
+        vec![support::call::license::seal_approve_owner(
+            model_id.as_bytes().to_vec(),
+            Arg::ObjRead(cap),
         )],
     );
     assert!(rejection.is_some(), "the chain ran it");
@@ -432,10 +398,9 @@ fn seal_approve_owner_follows_the_cap() {
         chain
             .rejection(
                 seller,
-                vec![support::Cmd::call(
-                    "license",
-                    "seal_approve_owner",
-                    vec![Arg::pure(&model_id.as_bytes().to_vec()), Arg::ObjRead(cap)],
+                vec![support::call::license::seal_approve_owner(
+                    model_id.as_bytes().to_vec(),
+                    Arg::ObjRead(cap)
                 )],
             )
             .is_some()

@@ -25,9 +25,10 @@ use floe_sdk::move_types::model::{Model, ModelCap, ModelVersion};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID, MoveString, UID};
+use floe_sdk::{move_aborts, move_constants};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, Owner, TypeTag};
-use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, clock, plant_blob, u256};
+use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, call, clock, plant_blob, u256};
 
 // === model_tests constants ===
 
@@ -68,11 +69,6 @@ fn long_string(n: usize) -> String {
     "a".repeat(n)
 }
 
-/// Asserts an abort with the code of `name` in `move/floe/sources/<module>.move`.
-fn assert_move_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    assert_abort(result, module, support::move_constant(module, name));
-}
-
 fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
     match result {
         Ok(_) => panic!("expected {module} abort {code}, the transaction succeeded"),
@@ -95,12 +91,7 @@ fn register_as(
     name: &str,
     description: &str,
 ) -> Result<(Address, Address), Failure> {
-    let outcome = chain.call_keep(
-        sender,
-        "model",
-        "register_model",
-        vec![Arg::pure(&name), Arg::pure(&description)],
-    )?;
+    let outcome = chain.call_keep(sender, call::model::register_model(name, description))?;
     let event: ModelRegistered = outcome.event("ModelRegistered");
     Ok((addr(&event.model_id), addr(&event.cap_id)))
 }
@@ -192,19 +183,16 @@ impl ModelWorld {
         let system = self.system;
         self.chain.call(
             sender,
-            "model",
-            "publish_version",
-            vec![
-                Arg::obj(self.model),
-                Arg::obj(cap),
+            call::model::publish_version(
+                self.model,
+                cap,
                 Arg::ObjRead(system),
                 Arg::ObjRead(blob),
-                Arg::pure(&architecture),
-                Arg::pure(&dataset_hash),
-                Arg::pure(&metric_names),
-                Arg::pure(&metric_values),
-                clock(),
-            ],
+                architecture,
+                &dataset_hash,
+                &metric_names,
+                &metric_values,
+            ),
         )
     }
 
@@ -221,19 +209,13 @@ impl ModelWorld {
     ) -> Result<Outcome, Failure> {
         self.chain.call(
             sender,
-            "model",
-            "update_description",
-            vec![Arg::obj(self.model), Arg::obj(cap), Arg::pure(&description)],
+            call::model::update_description(self.model, cap, description),
         )
     }
 
     fn refresh_owner(&mut self, sender: Address, cap: Address) -> Result<Outcome, Failure> {
-        self.chain.call(
-            sender,
-            "model",
-            "refresh_owner",
-            vec![Arg::obj(self.model), Arg::obj(cap)],
-        )
+        self.chain
+            .call(sender, call::model::refresh_owner(self.model, cap))
     }
 
     fn transfer_cap(&mut self, to: Address) {
@@ -255,9 +237,7 @@ fn register_model_shares_model_and_returns_cap() {
     let outcome = chain
         .call_keep(
             seller,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"floe-llm"), Arg::pure(&"a small model")],
+            call::model::register_model("floe-llm", "a small model"),
         )
         .unwrap();
     let events: Vec<ModelRegistered> = outcome.events_named("ModelRegistered");
@@ -290,16 +270,16 @@ fn register_model_shares_model_and_returns_cap() {
         .ptb(
             seller,
             vec![
-                Cmd::call("model", "cap_model_id", vec![Arg::obj(cap_id)]),
-                Cmd::call("model", "cap_id", vec![model_arg()]),
-                Cmd::call("model", "owner", vec![model_arg()]),
-                Cmd::call("model", "name", vec![model_arg()]),
-                Cmd::call("model", "description", vec![model_arg()]),
-                Cmd::call("model", "version_count", vec![model_arg()]),
-                Cmd::call("model", "revenue", vec![model_arg()]),
-                Cmd::call("model", "total_revenue", vec![model_arg()]),
-                Cmd::call("model", "id_bytes", vec![model_arg()]),
-                Cmd::call("model", "has_version", vec![model_arg(), Arg::pure(&1u64)]),
+                call::model::cap_model_id(cap_id),
+                call::model::cap_id(model_arg()),
+                call::model::owner(model_arg()),
+                call::model::name(model_arg()),
+                call::model::description(model_arg()),
+                call::model::version_count(model_arg()),
+                call::model::revenue(model_arg()),
+                call::model::total_revenue(model_arg()),
+                call::model::id_bytes(model_arg()),
+                call::model::has_version(model_arg(), 1u64),
             ],
         )
         .unwrap();
@@ -363,9 +343,7 @@ fn register_model_rejects_non_utf8_name() {
     let failure = chain
         .call_keep(
             seller,
-            "model",
-            "register_model",
-            vec![Arg::pure(&vec![0xffu8, 0xfe]), Arg::pure(&"d")],
+            call::model::register_model(Arg::pure(&vec![0xffu8, 0xfe]), "d"),
         )
         .unwrap_err();
     assert!(
@@ -413,22 +391,10 @@ fn publish_version_numbers_from_one_and_keeps_versions() {
         .ptb(
             other,
             vec![
-                Cmd::call("model", "version_count", vec![Arg::ObjRead(model_id)]),
-                Cmd::call(
-                    "model",
-                    "has_version",
-                    vec![Arg::ObjRead(model_id), Arg::pure(&1u64)],
-                ),
-                Cmd::call(
-                    "model",
-                    "has_version",
-                    vec![Arg::ObjRead(model_id), Arg::pure(&2u64)],
-                ),
-                Cmd::call(
-                    "model",
-                    "has_version",
-                    vec![Arg::ObjRead(model_id), Arg::pure(&3u64)],
-                ),
+                call::model::version_count(Arg::ObjRead(model_id)),
+                call::model::has_version(Arg::ObjRead(model_id), 1u64),
+                call::model::has_version(Arg::ObjRead(model_id), 2u64),
+                call::model::has_version(Arg::ObjRead(model_id), 3u64),
             ],
         )
         .unwrap();
@@ -482,11 +448,11 @@ fn publish_version_uncertified_blob_aborts() {
     assert_abort(
         w.publish(seller, cap, uncertified),
         "model",
-        support::move_constant("model", "EBlobNotCertified"),
+        move_aborts::model::E_BLOB_NOT_CERTIFIED,
     );
     assert_eq!(
         model::E_BLOB_NOT_CERTIFIED,
-        support::move_constant("model", "EBlobNotCertified")
+        move_aborts::model::E_BLOB_NOT_CERTIFIED
     );
 }
 
@@ -499,12 +465,9 @@ fn publish_version_expired_blob_aborts() {
     assert_abort(
         w.publish(seller, cap, expired),
         "model",
-        support::move_constant("model", "EBlobExpired"),
+        move_aborts::model::E_BLOB_EXPIRED,
     );
-    assert_eq!(
-        model::E_BLOB_EXPIRED,
-        support::move_constant("model", "EBlobExpired")
-    );
+    assert_eq!(model::E_BLOB_EXPIRED, move_aborts::model::E_BLOB_EXPIRED);
     // Live until its end epoch: a blob ending at epoch 1 is publishable in epoch 0.
     let last = plant_blob(&mut w.chain, seller, BLOB_ID, true, 1, 2);
     assert_eq!(w.publish(seller, cap, last).unwrap().ret::<u64>(0, 0), 1);
@@ -521,35 +484,28 @@ fn publish_version_claims_only_the_publishers_own_blob_object() {
 
     let (copycat_model, copycat_cap) = register_as(&mut w.chain, other, "copycat", "").unwrap();
     let system = w.system;
-    let args = |blob: Address| {
-        vec![
-            Arg::obj(copycat_model),
-            Arg::obj(copycat_cap),
+    let publish = |blob: Address| {
+        call::model::publish_version(
+            copycat_model,
+            copycat_cap,
             Arg::ObjRead(system),
             Arg::ObjRead(blob),
-            Arg::pure(&"stolen"),
-            Arg::pure(&Vec::<u8>::new()),
-            Arg::pure(&Vec::<String>::new()),
-            Arg::pure(&Vec::<u64>::new()),
-            clock(),
-        ]
+            "stolen",
+            Vec::new(),
+            Vec::<String>::new(),
+            Vec::new(),
+        )
     };
     let rejection = w
         .chain
-        .rejection(
-            other,
-            vec![Cmd::call("model", "publish_version", args(w.blob))],
-        )
+        .rejection(other, vec![publish(w.blob)])
         .expect("the seller's Blob is not the stranger's input");
     assert!(rejection.contains("not by the sender"), "{rejection}");
 
     // The stranger's own copy of the same bytes: its own object, its own claim.
     let own = plant_blob(&mut w.chain, other, BLOB_ID, true, 2, 3);
     assert_ne!(own, w.blob);
-    let copycat = w
-        .chain
-        .call(other, "model", "publish_version", args(own))
-        .unwrap();
+    let copycat = w.chain.call(other, publish(own)).unwrap();
     let event: ModelVersionPublished = copycat.event("ModelVersionPublished");
     assert_eq!(event.blob_id, u256(BLOB_ID));
     assert_eq!(addr(&event.blob_object_id), own);
@@ -649,9 +605,7 @@ fn version_missing_aborts() {
         .chain
         .call(
             other,
-            "model",
-            "has_version",
-            vec![Arg::ObjRead(model_id), Arg::pure(&1u64)],
+            call::model::has_version(Arg::ObjRead(model_id), 1u64),
         )
         .unwrap();
     assert!(!reads.ret::<bool>(0, 0));
@@ -729,12 +683,8 @@ fn withdraw_revenue_nothing_aborts() {
     let mut w = model_setup();
     let (seller, cap, model_id) = (w.seller, w.cap, w.model);
     assert_abort(
-        w.chain.call_keep(
-            seller,
-            "model",
-            "withdraw_revenue",
-            vec![Arg::obj(model_id), Arg::obj(cap)],
-        ),
+        w.chain
+            .call_keep(seller, call::model::withdraw_revenue(model_id, cap)),
         "model",
         model::E_NO_REVENUE,
     );
@@ -749,12 +699,8 @@ fn withdraw_revenue_wrong_cap_aborts() {
     let (_, other_cap) = register_as(&mut m.chain, other, "other", "").unwrap();
     let model_id = m.model;
     assert_abort(
-        m.chain.call_keep(
-            other,
-            "model",
-            "withdraw_revenue",
-            vec![Arg::obj(model_id), Arg::obj(other_cap)],
-        ),
+        m.chain
+            .call_keep(other, call::model::withdraw_revenue(model_id, other_cap)),
         "model",
         model::E_WRONG_CAP,
     );
@@ -850,14 +796,7 @@ fn create_system(chain: &mut Chain) -> Address {
     let outcome = chain
         .call(
             publisher,
-            "system",
-            "create_system",
-            vec![
-                Arg::obj(admin),
-                Arg::pure(&10u16),
-                Arg::pure(&86_400_000u64),
-                clock(),
-            ],
+            call::system::create_system(admin, 10u16, 86_400_000u64),
         )
         .unwrap();
     let created = outcome.created("system", "System");
@@ -909,9 +848,7 @@ fn set_license_fee_bps(m: &mut Market, bps: u64) {
     m.chain
         .call(
             publisher,
-            "system",
-            "set_license_fee_bps",
-            vec![Arg::obj(system), Arg::obj(admin), Arg::pure(&bps)],
+            call::system::set_license_fee_bps(system, admin, bps),
         )
         .unwrap();
 }
@@ -959,16 +896,14 @@ impl Market {
     ) -> Result<Address, Failure> {
         let outcome = self.chain.call(
             sender,
-            "license",
-            "create_offer",
-            vec![
-                Arg::obj(model),
-                Arg::obj(cap),
-                Arg::pure(&price_per_window),
-                Arg::pure(&window_ms),
-                Arg::pure(&max_windows),
-                Arg::pure(&uses_per_window),
-            ],
+            call::license::create_offer(
+                model,
+                cap,
+                price_per_window,
+                window_ms,
+                max_windows,
+                uses_per_window,
+            ),
         )?;
         let id = addr(&outcome.ret::<ID>(0, 0));
         assert_eq!(outcome.created("license", "LicenseOffer"), vec![id]);
@@ -1080,28 +1015,19 @@ impl Market {
         })
     }
 
-    fn offer_call(
-        &mut self,
-        sender: Address,
-        function: &str,
-        cap: Address,
-        extra: Vec<Arg>,
-    ) -> Result<Outcome, Failure> {
-        let mut args = vec![Arg::obj(self.offer), Arg::obj(cap)];
-        args.extend(extra);
-        self.chain.call(sender, "license", function, args)
-    }
-
     fn pause(&mut self, sender: Address, cap: Address) -> Result<Outcome, Failure> {
-        self.offer_call(sender, "pause_offer", cap, vec![])
+        let pause = call::license::pause_offer(self.offer, cap);
+        self.chain.call(sender, pause)
     }
 
     fn resume(&mut self, sender: Address, cap: Address) -> Result<Outcome, Failure> {
-        self.offer_call(sender, "resume_offer", cap, vec![])
+        let resume = call::license::resume_offer(self.offer, cap);
+        self.chain.call(sender, resume)
     }
 
     fn reprice(&mut self, sender: Address, cap: Address, price: u64) -> Result<Outcome, Failure> {
-        self.offer_call(sender, "reprice_offer", cap, vec![Arg::pure(&price)])
+        let reprice = call::license::reprice_offer(self.offer, cap, price);
+        self.chain.call(sender, reprice)
     }
 
     /// `sender` consumes one use of `license`; the receipt goes to the sender, as the PTB
@@ -1133,22 +1059,13 @@ impl Market {
         id: Vec<u8>,
         receipt: Address,
     ) -> Result<Outcome, Failure> {
-        self.chain.call(
-            sender,
-            "license",
-            "seal_approve_receipt",
-            vec![Arg::pure(&id), Arg::obj(receipt), clock()],
-        )
+        self.chain
+            .call(sender, call::license::seal_approve_receipt(&id, receipt))
     }
 
     fn is_valid(&mut self, sender: Address, license: Address) -> bool {
         self.chain
-            .call(
-                sender,
-                "license",
-                "is_valid",
-                vec![Arg::obj(license), clock()],
-            )
+            .call(sender, call::license::is_valid(license))
             .unwrap()
             .ret(0, 0)
     }
@@ -1159,22 +1076,14 @@ impl Market {
         id: Vec<u8>,
         license: Address,
     ) -> Result<Outcome, Failure> {
-        self.chain.call(
-            sender,
-            "license",
-            "seal_approve",
-            vec![Arg::pure(&id), Arg::obj(license), clock()],
-        )
+        self.chain
+            .call(sender, call::license::seal_approve(&id, license))
     }
 
     fn withdraw(&mut self, sender: Address) -> Result<Outcome, Failure> {
         let (model, cap) = (self.model, self.cap);
-        self.chain.call_keep(
-            sender,
-            "model",
-            "withdraw_revenue",
-            vec![Arg::obj(model), Arg::obj(cap)],
-        )
+        self.chain
+            .call_keep(sender, call::model::withdraw_revenue(model, cap))
     }
 
     /// A second model, registered by OTHER_SELLER; returns (model ID, cap ID).
@@ -1200,16 +1109,7 @@ fn create_offer_shares_offer() {
     let outcome = chain
         .call(
             seller,
-            "license",
-            "create_offer",
-            vec![
-                Arg::obj(model_id),
-                Arg::obj(cap),
-                Arg::pure(&PRICE),
-                Arg::pure(&WINDOW_MS),
-                Arg::pure(&MAX_WINDOWS),
-                Arg::pure(&USES),
-            ],
+            call::license::create_offer(model_id, cap, PRICE, WINDOW_MS, MAX_WINDOWS, USES),
         )
         .unwrap();
     let offer_id = addr(&outcome.ret::<ID>(0, 0));
@@ -1230,13 +1130,13 @@ fn create_offer_shares_offer() {
         .ptb(
             buyer,
             vec![
-                Cmd::call("license", "offer_model_id", vec![offer()]),
-                Cmd::call("license", "offer_price_per_window", vec![offer()]),
-                Cmd::call("license", "offer_window_ms", vec![offer()]),
-                Cmd::call("license", "offer_max_windows", vec![offer()]),
-                Cmd::call("license", "offer_uses_per_window", vec![offer()]),
-                Cmd::call("license", "offer_is_paused", vec![offer()]),
-                Cmd::call("license", "quote", vec![offer(), Arg::pure(&5u64)]),
+                call::license::offer_model_id(offer()),
+                call::license::offer_price_per_window(offer()),
+                call::license::offer_window_ms(offer()),
+                call::license::offer_max_windows(offer()),
+                call::license::offer_uses_per_window(offer()),
+                call::license::offer_is_paused(offer()),
+                call::license::quote(offer(), 5u64),
             ],
         )
         .unwrap();
@@ -1268,16 +1168,7 @@ fn create_offer(
     let [price, window_ms, max_windows, uses] = terms;
     chain.call(
         sender,
-        "license",
-        "create_offer",
-        vec![
-            Arg::obj(model),
-            Arg::obj(cap),
-            Arg::pure(&price),
-            Arg::pure(&window_ms),
-            Arg::pure(&max_windows),
-            Arg::pure(&uses),
-        ],
+        call::license::create_offer(model, cap, price, window_ms, max_windows, uses),
     )
 }
 
@@ -1295,12 +1186,7 @@ fn create_offer_accepts_limits() {
     .unwrap();
     let offer = addr(&outcome.ret::<ID>(0, 0));
     let quote = chain
-        .call(
-            seller,
-            "license",
-            "quote",
-            vec![Arg::ObjRead(offer), Arg::pure(&2u64)],
-        )
+        .call(seller, call::license::quote(Arg::ObjRead(offer), 2u64))
         .unwrap();
     assert_eq!(quote.ret::<u64>(0, 0), MAX_U64 - 1);
 }
@@ -1320,7 +1206,7 @@ fn create_offer_wrong_cap_aborts() {
             [PRICE, WINDOW_MS, MAX_WINDOWS, 0],
         ),
         "license",
-        support::move_constant("license", "EWrongCap"),
+        move_aborts::license::E_WRONG_CAP,
     );
 }
 
@@ -1408,12 +1294,7 @@ fn pause_and_resume_offer() {
     let offer = m.offer;
     let read = m
         .chain
-        .call(
-            seller,
-            "license",
-            "offer_is_paused",
-            vec![Arg::ObjRead(offer)],
-        )
+        .call(seller, call::license::offer_is_paused(Arg::ObjRead(offer)))
         .unwrap();
     assert!(read.ret::<bool>(0, 0));
 
@@ -1560,12 +1441,12 @@ fn purchase_splits_payment_burns_fee_and_credits_seller() {
         .ptb(
             buyer,
             vec![
-                Cmd::call("license", "model_id", vec![l()]),
-                Cmd::call("license", "offer_id", vec![l()]),
-                Cmd::call("license", "holder", vec![l()]),
-                Cmd::call("license", "expires_at_ms", vec![l()]),
-                Cmd::call("license", "is_use_limited", vec![l()]),
-                Cmd::call("license", "uses_left", vec![l()]),
+                call::license::model_id(l()),
+                call::license::offer_id(l()),
+                call::license::holder(l()),
+                call::license::expires_at_ms(l()),
+                call::license::is_use_limited(l()),
+                call::license::uses_left(l()),
             ],
         )
         .unwrap();
@@ -1656,24 +1537,19 @@ fn purchase_after_a_reprice_above_the_quote_aborts() {
     let (seller, cap, buyer, offer, model) = (m.seller, m.cap, m.buyer, m.offer, m.model);
     let quoted: u64 = m
         .chain
-        .call(
-            buyer,
-            "license",
-            "quote",
-            vec![Arg::ObjRead(offer), Arg::pure(&3u64)],
-        )
+        .call(buyer, call::license::quote(Arg::ObjRead(offer), 3u64))
         .unwrap()
         .ret(0, 0);
     assert_eq!(quoted, 3 * PRICE);
     m.reprice(seller, cap, 10 * PRICE).unwrap();
-    assert_move_abort(
+    assert_abort(
         m.buy_at_most(buyer, offer, model, 3, quoted),
         "license",
-        "EPriceAboveMax",
+        move_aborts::license::E_PRICE_ABOVE_MAX,
     );
     assert_eq!(
         license::E_PRICE_ABOVE_MAX,
-        support::move_constant("license", "EPriceAboveMax")
+        move_aborts::license::E_PRICE_ABOVE_MAX
     );
     assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS);
 }
@@ -1697,10 +1573,10 @@ fn extend_after_a_reprice_above_the_quote_aborts() {
     let (seller, cap, buyer, offer, model) = (m.seller, m.cap, m.buyer, m.offer, m.model);
     let license = m.bought(buyer, 1);
     m.reprice(seller, cap, 2 * PRICE).unwrap();
-    assert_move_abort(
+    assert_abort(
         m.extend_at_most(buyer, license, offer, model, 1, PRICE),
         "license",
-        "EPriceAboveMax",
+        move_aborts::license::E_PRICE_ABOVE_MAX,
     );
     assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS - PRICE);
 }
@@ -1916,12 +1792,8 @@ fn seal_approve_accepts_model_id_bytes() {
         .ptb(
             buyer,
             vec![
-                Cmd::call("model", "id_bytes", vec![Arg::ObjRead(model)]),
-                Cmd::call(
-                    "license",
-                    "seal_approve",
-                    vec![Arg::Result(0), Arg::obj(license), clock()],
-                ),
+                call::model::id_bytes(Arg::ObjRead(model)),
+                call::license::seal_approve(Arg::Result(0), license),
             ],
         )
         .unwrap();
@@ -1946,10 +1818,10 @@ fn seal_approve_use_limited_aborts() {
     let mut m = market(USES);
     let (buyer, model) = (m.buyer, m.model);
     let license = m.bought(buyer, 1);
-    assert_move_abort(
+    assert_abort(
         m.seal_approve(buyer, model.as_bytes().to_vec(), license),
         "license",
-        "EUseLimitedNeedsReceipt",
+        move_aborts::license::E_USE_LIMITED_NEEDS_RECEIPT,
     );
 }
 
@@ -1959,10 +1831,10 @@ fn seal_approve_expired_aborts() {
     let (buyer, model) = (m.buyer, m.model);
     let license = m.bought(buyer, 1);
     m.chain.advance_clock(WINDOW_MS);
-    assert_move_abort(
+    assert_abort(
         m.seal_approve(buyer, model.as_bytes().to_vec(), license),
         "license",
-        "ELicenseExpired",
+        move_aborts::license::E_LICENSE_EXPIRED,
     );
 }
 
@@ -1970,7 +1842,7 @@ fn seal_approve_expired_aborts() {
 
 /// `license::RECEIPT_TTL_MS`, from the Move source.
 fn receipt_ttl_ms() -> u64 {
-    support::move_constant("license", "RECEIPT_TTL_MS")
+    move_constants::license::RECEIPT_TTL_MS
 }
 
 #[test]
@@ -1997,12 +1869,7 @@ fn consume_returns_a_receipt_for_the_sender() {
     // The reads return the fields.
     let consumer: moverox::types::Address = m
         .chain
-        .call(
-            buyer,
-            "license",
-            "receipt_consumer",
-            vec![Arg::obj(created[0])],
-        )
+        .call(buyer, call::license::receipt_consumer(created[0]))
         .unwrap()
         .ret(0, 0);
     assert_eq!(consumer, maddr(buyer));
@@ -2061,10 +1928,10 @@ fn seal_approve_receipt_wrong_id_aborts() {
     let (buyer, offer) = (m.buyer, m.offer);
     let license = m.bought(buyer, 1);
     let receipt = m.receipt(buyer, license);
-    assert_move_abort(
+    assert_abort(
         m.seal_approve_receipt(buyer, offer.as_bytes().to_vec(), receipt),
         "license",
-        "EWrongId",
+        move_aborts::license::E_WRONG_ID,
     );
 }
 
@@ -2075,10 +1942,10 @@ fn seal_approve_receipt_expired_aborts() {
     let license = m.bought(buyer, 1);
     let receipt = m.receipt(buyer, license);
     m.chain.now_ms = m.use_receipt(receipt).expires_at_ms;
-    assert_move_abort(
+    assert_abort(
         m.seal_approve_receipt(buyer, model.as_bytes().to_vec(), receipt),
         "license",
-        "EReceiptExpired",
+        move_aborts::license::E_RECEIPT_EXPIRED,
     );
 }
 
@@ -2090,7 +1957,7 @@ fn destroy_receipt_deletes_it() {
     let receipt = m.receipt(buyer, license);
     let outcome = m
         .chain
-        .call(buyer, "license", "destroy_receipt", vec![Arg::obj(receipt)])
+        .call(buyer, call::license::destroy_receipt(receipt))
         .unwrap();
     assert!(!m.chain.exists(receipt));
     assert!(outcome.record.deleted.contains(&receipt));
@@ -2105,7 +1972,7 @@ fn destroy_deletes_license() {
     let license = m.bought(buyer, 1);
     let outcome = m
         .chain
-        .call(buyer, "license", "destroy", vec![Arg::obj(license)])
+        .call(buyer, call::license::destroy(license))
         .unwrap();
     let event: LicenseDestroyed = outcome.event("LicenseDestroyed");
     assert_eq!(addr(&event.license_id), license);
@@ -2121,9 +1988,7 @@ fn quote_too_many_windows_aborts() {
     assert_abort(
         m.chain.call(
             buyer,
-            "license",
-            "quote",
-            vec![Arg::ObjRead(offer), Arg::pure(&(MAX_WINDOWS + 1))],
+            call::license::quote(Arg::ObjRead(offer), MAX_WINDOWS + 1),
         ),
         "license",
         license::E_TOO_MANY_WINDOWS,
@@ -2207,7 +2072,7 @@ fn license_fees_burn_from_total_supply() {
 
     for license in m.chain.owned(buyer, "license", "License") {
         m.chain
-            .call(buyer, "license", "destroy", vec![Arg::obj(license)])
+            .call(buyer, call::license::destroy(license))
             .unwrap();
     }
     assert!(m.chain.owned(buyer, "license", "License").is_empty());
@@ -2242,7 +2107,10 @@ fn reference_package_and_test_only_functions_are_not_callable() {
         ("license", "take_payment", vec![]),
     ];
     for (module, function, args) in calls {
-        let failure = m.chain.call(buyer, module, function, args).unwrap_err();
+        // By name on purpose: `support::call` has no constructor for a function no transaction
+        // may call, and that refusal is what this test checks.
+        let by_name = Cmd::call(module, function, args);
+        let failure = m.chain.call(buyer, by_name).unwrap_err();
         assert_eq!(
             failure.error,
             sui_sdk_types::ExecutionError::FunctionNotFound,
@@ -2299,30 +2167,17 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
         .ptb(
             seller,
             vec![
-                Cmd::call(
-                    "blob",
-                    "reserve_space",
-                    vec![
-                        Arg::obj(started.system),
-                        Arg::pure(&(weights.len() as u64)),
-                        Arg::pure(&2u64),
-                        Arg::obj(payment),
-                    ],
-                ),
-                Cmd::call(
-                    "blob",
-                    "register_blob",
-                    vec![
-                        Arg::obj(started.system),
-                        Arg::obj(registry),
-                        Arg::Result(0),
-                        Arg::Pure(blob_id.to_vec()),
-                        Arg::Pure(metadata.root().to_vec()),
-                        Arg::pure(&(weights.len() as u64)),
-                        Arg::pure(&1u8),
-                        Arg::pure(&false),
-                        Arg::obj(payment),
-                    ],
+                call::blob::reserve_space(started.system, weights.len() as u64, 2u64, payment),
+                call::blob::register_blob(
+                    started.system,
+                    registry,
+                    Arg::Result(0),
+                    Arg::Pure(blob_id.to_vec()),
+                    Arg::Pure(metadata.root().to_vec()),
+                    weights.len() as u64,
+                    1u8,
+                    false,
+                    payment,
                 ),
                 Cmd::Transfer(vec![Arg::Result(1)], seller),
             ],
@@ -2334,19 +2189,16 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
     let publish = |chain: &mut Chain| {
         chain.call(
             seller,
-            "model",
-            "publish_version",
-            vec![
-                Arg::obj(model_id),
-                Arg::obj(cap),
+            call::model::publish_version(
+                model_id,
+                cap,
                 Arg::ObjRead(started.system),
                 Arg::ObjRead(blob_object),
-                Arg::pure(&"transformer-7b"),
-                Arg::pure(&vec![0xabu8; 32]),
-                Arg::pure(&vec!["accuracy_bps"]),
-                Arg::pure(&vec![9_100u64]),
-                clock(),
-            ],
+                "transformer-7b",
+                vec![0xabu8; 32],
+                vec!["accuracy_bps"],
+                vec![9_100u64],
+            ),
         )
     };
     // Registered but not certified yet: not a version.
@@ -2370,15 +2222,13 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
     chain
         .call(
             seller,
-            "blob",
-            "certify_blob",
-            vec![
-                Arg::obj(started.system),
-                Arg::obj(registry),
-                Arg::obj(blob_object),
-                Arg::pure(&signers),
-                Arg::pure(&signature.to_vec()),
-            ],
+            call::blob::certify_blob(
+                started.system,
+                registry,
+                blob_object,
+                &signers,
+                signature.to_vec(),
+            ),
         )
         .unwrap();
 
@@ -2428,12 +2278,8 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
         .ptb(
             buyer,
             vec![
-                Cmd::call("model", "id_bytes", vec![Arg::ObjRead(model_id)]),
-                Cmd::call(
-                    "license",
-                    "seal_approve",
-                    vec![Arg::Result(0), Arg::obj(license), clock()],
-                ),
+                call::model::id_bytes(Arg::ObjRead(model_id)),
+                call::license::seal_approve(Arg::Result(0), license),
             ],
         )
         .unwrap();
@@ -2472,12 +2318,7 @@ fn arguments_of_the_wrong_type_are_refused() {
     // The offer where the model goes.
     let failure = m
         .chain
-        .call(
-            seller,
-            "model",
-            "refresh_owner",
-            vec![Arg::obj(offer), Arg::obj(cap)],
-        )
+        .call(seller, call::model::refresh_owner(offer, cap))
         .unwrap_err();
     assert!(
         matches!(
@@ -2490,12 +2331,7 @@ fn arguments_of_the_wrong_type_are_refused() {
     // The model where the cap goes.
     let failure = m
         .chain
-        .call(
-            seller,
-            "license",
-            "pause_offer",
-            vec![Arg::obj(offer), Arg::obj(model)],
-        )
+        .call(seller, call::license::pause_offer(offer, model))
         .unwrap_err();
     assert!(
         matches!(
@@ -2541,11 +2377,15 @@ fn a_one_use_license_reads_once() {
     assert_eq!(m.license(license).uses_left, 0);
     assert!(!m.is_valid(buyer, license));
     for _ in 0..2 {
-        assert_move_abort(m.consume(buyer, license), "license", "ENoUsesLeft");
-        assert_move_abort(
+        assert_abort(
+            m.consume(buyer, license),
+            "license",
+            move_aborts::license::E_NO_USES_LEFT,
+        );
+        assert_abort(
             m.seal_approve(buyer, id.clone(), license),
             "license",
-            "EUseLimitedNeedsReceipt",
+            move_aborts::license::E_USE_LIMITED_NEEDS_RECEIPT,
         );
     }
     assert_eq!(m.chain.owned(buyer, "license", "UseReceipt"), vec![receipt]);
@@ -2559,10 +2399,10 @@ fn a_receipt_for_one_model_does_not_open_another() {
     let license = m.bought(buyer, 1);
     let (other_model, _) = m.second_model();
     let receipt = m.receipt(buyer, license);
-    assert_move_abort(
+    assert_abort(
         m.seal_approve_receipt(buyer, other_model.as_bytes().to_vec(), receipt),
         "license",
-        "EWrongId",
+        move_aborts::license::E_WRONG_ID,
     );
 }
 
@@ -2578,10 +2418,10 @@ fn an_expired_receipt_is_refused() {
     m.chain.now_ms = expiry - 1;
     m.seal_approve_receipt(buyer, id.clone(), receipt).unwrap();
     m.chain.now_ms = expiry;
-    assert_move_abort(
+    assert_abort(
         m.seal_approve_receipt(buyer, id, receipt),
         "license",
-        "EReceiptExpired",
+        move_aborts::license::E_RECEIPT_EXPIRED,
     );
 }
 
@@ -2597,9 +2437,9 @@ fn a_receipt_serves_only_its_consumer() {
         .ptb(buyer, vec![Cmd::Transfer(vec![Arg::obj(receipt)], friend)])
         .unwrap();
     assert_eq!(m.use_receipt(receipt).consumer, maddr(buyer));
-    assert_move_abort(
+    assert_abort(
         m.seal_approve_receipt(friend, model.as_bytes().to_vec(), receipt),
         "license",
-        "ENotConsumer",
+        move_aborts::license::E_NOT_CONSUMER,
     );
 }

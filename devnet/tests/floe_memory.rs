@@ -7,21 +7,22 @@
 mod support;
 
 use floe_devnet::floe::genesis::NetworkGenesis;
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::events::{
     MemoryCreated, MemoryDelegateGranted, MemoryDelegateRevoked, MemoryEntryAppended,
 };
 use floe_sdk::move_types::memory::{Entry, Memory};
 use floe_sdk::move_types::{self, ID};
 use sui_sdk_types::Address;
-use support::{Arg, Chain, Failure, Outcome, plant_blob};
+use support::{Arg, Chain, Failure, Outcome, call, plant_blob};
 
 const HOUR_MS: u64 = 3_600_000;
 
-fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    let code = support::move_constant(module, name);
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
+    let name = support::abort_name(module, code);
     match result {
         Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
-        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code), "{name}"),
     }
 }
 
@@ -46,7 +47,7 @@ fn setup() -> World {
     let owner = chain.new_account();
     let agent = chain.new_account();
     let stranger = chain.new_account();
-    let outcome = chain.call(owner, "memory", "create", vec![]).unwrap();
+    let outcome = chain.call(owner, call::memory::create()).unwrap();
     let created: MemoryCreated = outcome.event("MemoryCreated");
     assert_eq!(created.owner, move_address(owner));
     let memory = move_types::address_of(&created.memory_id);
@@ -95,9 +96,7 @@ impl World {
         let memory = self.memory;
         self.chain.call(
             who,
-            "memory",
-            "append",
-            vec![Arg::obj(memory), Arg::ObjRead(blob), Arg::pure(&generation)],
+            call::memory::append(memory, Arg::ObjRead(blob), generation),
         )
     }
 
@@ -108,9 +107,7 @@ impl World {
             .chain
             .call(
                 owner,
-                "memory",
-                "granted_generation",
-                vec![Arg::ObjRead(memory), Arg::pure(&agent)],
+                call::memory::granted_generation(Arg::ObjRead(memory), agent),
             )?
             .ret::<u64>(0, 0))
     }
@@ -123,22 +120,13 @@ impl World {
 
     fn grant(&mut self, who: Address, agent: Address, can_write: bool) -> Result<Outcome, Failure> {
         let memory = self.memory;
-        self.chain.call(
-            who,
-            "memory",
-            "grant",
-            vec![Arg::obj(memory), Arg::pure(&agent), Arg::pure(&can_write)],
-        )
+        self.chain
+            .call(who, call::memory::grant(memory, agent, can_write))
     }
 
     fn revoke(&mut self, who: Address, agent: Address) -> Result<Outcome, Failure> {
         let memory = self.memory;
-        self.chain.call(
-            who,
-            "memory",
-            "revoke",
-            vec![Arg::obj(memory), Arg::pure(&agent)],
-        )
+        self.chain.call(who, call::memory::revoke(memory, agent))
     }
 
     /// The key servers' check: `seal_approve_memory(id, memory)` as `who`.
@@ -146,9 +134,7 @@ impl World {
         let memory = self.memory;
         self.chain.call(
             who,
-            "memory",
-            "seal_approve_memory",
-            vec![Arg::pure(&id), Arg::ObjRead(memory)],
+            call::memory::seal_approve_memory(&id, Arg::ObjRead(memory)),
         )
     }
 
@@ -167,12 +153,7 @@ impl World {
         let owner = self.owner;
         Ok(self
             .chain
-            .call(
-                owner,
-                "memory",
-                "entry_at",
-                vec![Arg::ObjRead(memory), Arg::pure(&index)],
-            )?
+            .call(owner, call::memory::entry_at(Arg::ObjRead(memory), index))?
             .ret::<Entry>(0, 0))
     }
 }
@@ -224,12 +205,7 @@ fn owner_and_delegate_append_and_read_and_revoke_bumps_the_generation() {
     let memory_id = w.memory;
     let identity_ret: Vec<u8> = w
         .chain
-        .call(
-            owner,
-            "memory",
-            "identity",
-            vec![Arg::ObjRead(memory_id), Arg::pure(&1u64)],
-        )
+        .call(owner, call::memory::identity(Arg::ObjRead(memory_id), 1u64))
         .unwrap()
         .ret(0, 0);
     assert_eq!(identity_ret, identity(memory_id, 1));
@@ -242,16 +218,14 @@ fn a_read_only_delegate_reads_but_cannot_append() {
     w.append(owner).unwrap();
     w.grant(owner, agent, false).unwrap();
     w.approve(agent, 0).unwrap();
-    assert_abort(w.append(agent), "memory", "ENotWriter");
+    assert_abort(w.append(agent), "memory", move_aborts::memory::E_NOT_WRITER);
     let memory_id = w.memory;
     for (who, expected) in [(owner, true), (agent, false), (stranger, false)] {
         let can: bool = w
             .chain
             .call(
                 owner,
-                "memory",
-                "can_append",
-                vec![Arg::ObjRead(memory_id), Arg::pure(&who)],
+                call::memory::can_append(Arg::ObjRead(memory_id), who),
             )
             .unwrap()
             .ret(0, 0);
@@ -264,14 +238,38 @@ fn strangers_cannot_append_grant_revoke_or_decrypt() {
     let mut w = setup();
     let (owner, agent, stranger) = (w.owner, w.agent, w.stranger);
     w.append(owner).unwrap();
-    assert_abort(w.append(stranger), "memory", "ENotWriter");
-    assert_abort(w.grant(stranger, stranger, true), "memory", "ENotOwner");
-    assert_abort(w.approve(stranger, 0), "memory", "ENoAccess");
+    assert_abort(
+        w.append(stranger),
+        "memory",
+        move_aborts::memory::E_NOT_WRITER,
+    );
+    assert_abort(
+        w.grant(stranger, stranger, true),
+        "memory",
+        move_aborts::memory::E_NOT_OWNER,
+    );
+    assert_abort(
+        w.approve(stranger, 0),
+        "memory",
+        move_aborts::memory::E_NO_ACCESS,
+    );
     w.grant(owner, agent, true).unwrap();
     // A delegate, even with write, neither grants nor revokes.
-    assert_abort(w.grant(agent, stranger, false), "memory", "ENotOwner");
-    assert_abort(w.revoke(agent, agent), "memory", "ENotOwner");
-    assert_abort(w.revoke(stranger, agent), "memory", "ENotOwner");
+    assert_abort(
+        w.grant(agent, stranger, false),
+        "memory",
+        move_aborts::memory::E_NOT_OWNER,
+    );
+    assert_abort(
+        w.revoke(agent, agent),
+        "memory",
+        move_aborts::memory::E_NOT_OWNER,
+    );
+    assert_abort(
+        w.revoke(stranger, agent),
+        "memory",
+        move_aborts::memory::E_NOT_OWNER,
+    );
 }
 
 #[test]
@@ -284,9 +282,21 @@ fn a_revoked_agent_gets_no_key_and_cannot_append() {
     w.revoke(owner, agent).unwrap();
     w.append(owner).unwrap();
     // Not the new generation's key, nor the old one's.
-    assert_abort(w.approve(agent, 1), "memory", "ENoAccess");
-    assert_abort(w.approve(agent, 0), "memory", "ENoAccess");
-    assert_abort(w.append_blob(agent, held), "memory", "ENotWriter");
+    assert_abort(
+        w.approve(agent, 1),
+        "memory",
+        move_aborts::memory::E_NO_ACCESS,
+    );
+    assert_abort(
+        w.approve(agent, 0),
+        "memory",
+        move_aborts::memory::E_NO_ACCESS,
+    );
+    assert_abort(
+        w.append_blob(agent, held),
+        "memory",
+        move_aborts::memory::E_NOT_WRITER,
+    );
     // Granted again, it reads again.
     w.grant(owner, agent, false).unwrap();
     w.approve(agent, 1).unwrap();
@@ -310,12 +320,12 @@ fn an_append_encrypted_before_a_revoke_aborts() {
     assert_abort(
         w.append_blob_at(agent, blob, read),
         "memory",
-        "EStaleGeneration",
+        move_aborts::memory::E_STALE_GENERATION,
     );
     assert_abort(
         w.append_blob_at(agent, blob, 2),
         "memory",
-        "EStaleGeneration",
+        move_aborts::memory::E_STALE_GENERATION,
     );
     assert_eq!(w.memory().entry_count, 0);
     let appended: MemoryEntryAppended = w
@@ -336,7 +346,11 @@ fn granted_generation_is_the_latest_grants() {
     w.grant(owner, other, false).unwrap();
     assert_eq!(w.granted_generation(agent).unwrap(), 0);
     w.revoke(owner, agent).unwrap();
-    assert_abort(w.granted_generation(agent), "memory", "ENotDelegate");
+    assert_abort(
+        w.granted_generation(agent),
+        "memory",
+        move_aborts::memory::E_NOT_DELEGATE,
+    );
     w.grant(owner, agent, true).unwrap();
     assert_eq!(w.granted_generation(agent).unwrap(), 1);
     assert_eq!(w.granted_generation(other).unwrap(), 0);
@@ -347,25 +361,37 @@ fn no_key_of_a_future_generation_or_another_identity() {
     let mut w = setup();
     let (owner, agent, stranger) = (w.owner, w.agent, w.stranger);
     w.grant(owner, agent, false).unwrap();
-    assert_abort(w.approve(agent, 1), "memory", "EFutureGeneration");
-    assert_abort(w.approve(owner, 1), "memory", "EFutureGeneration");
-    let other = w.chain.call(stranger, "memory", "create", vec![]).unwrap();
+    assert_abort(
+        w.approve(agent, 1),
+        "memory",
+        move_aborts::memory::E_FUTURE_GENERATION,
+    );
+    assert_abort(
+        w.approve(owner, 1),
+        "memory",
+        move_aborts::memory::E_FUTURE_GENERATION,
+    );
+    let other = w.chain.call(stranger, call::memory::create()).unwrap();
     let other: MemoryCreated = other.event("MemoryCreated");
     let other = move_types::address_of(&other.memory_id);
     assert_abort(
         w.approve_id(agent, identity(other, 0)),
         "memory",
-        "EWrongIdentity",
+        move_aborts::memory::E_WRONG_IDENTITY,
     );
     let memory_id = w.memory;
     assert_abort(
         w.approve_id(owner, memory_id.as_bytes().to_vec()),
         "memory",
-        "EWrongIdentity",
+        move_aborts::memory::E_WRONG_IDENTITY,
     );
     let mut long = identity(memory_id, 0);
     long.push(0);
-    assert_abort(w.approve_id(owner, long), "memory", "EWrongIdentity");
+    assert_abort(
+        w.approve_id(owner, long),
+        "memory",
+        move_aborts::memory::E_WRONG_IDENTITY,
+    );
 }
 
 #[test]
@@ -376,12 +402,24 @@ fn other_abort_paths() {
     assert_abort(
         w.append_blob(owner, uncertified),
         "memory",
-        "EBlobNotCertified",
+        move_aborts::memory::E_BLOB_NOT_CERTIFIED,
     );
     w.grant(owner, agent, false).unwrap();
-    assert_abort(w.grant(owner, agent, true), "memory", "EAlreadyDelegate");
-    assert_abort(w.revoke(owner, stranger), "memory", "ENotDelegate");
-    assert_abort(w.grant(owner, owner, true), "memory", "EGrantToOwner");
+    assert_abort(
+        w.grant(owner, agent, true),
+        "memory",
+        move_aborts::memory::E_ALREADY_DELEGATE,
+    );
+    assert_abort(
+        w.revoke(owner, stranger),
+        "memory",
+        move_aborts::memory::E_NOT_DELEGATE,
+    );
+    assert_abort(
+        w.grant(owner, owner, true),
+        "memory",
+        move_aborts::memory::E_GRANT_TO_OWNER,
+    );
     for k in 1..32u8 {
         let mut bytes = [0u8; 32];
         bytes[0] = 0xde;
@@ -392,9 +430,9 @@ fn other_abort_paths() {
     assert_abort(
         w.grant(owner, stranger, false),
         "memory",
-        "ETooManyDelegates",
+        move_aborts::memory::E_TOO_MANY_DELEGATES,
     );
-    assert_abort(w.entry(0), "memory", "ENoSuchEntry");
+    assert_abort(w.entry(0), "memory", move_aborts::memory::E_NO_SUCH_ENTRY);
     // A revoke of a non-delegate bumped nothing.
     assert_eq!(w.memory().generation, 0);
 }
@@ -405,19 +443,32 @@ fn a_memory_of_another_version_is_refused_until_migrated() {
     let (owner, agent) = (w.owner, w.agent);
     let memory = w.memory;
     w.chain.edit_object(memory, |m: &mut Memory| m.version = 2);
-    assert_abort(w.append(owner), "version", "EWrongVersion");
-    assert_abort(w.grant(owner, agent, false), "version", "EWrongVersion");
-    assert_abort(w.revoke(owner, agent), "version", "EWrongVersion");
-    assert_abort(w.approve(owner, 0), "version", "EWrongVersion");
-    w.chain.edit_object(memory, |m: &mut Memory| m.version = 0);
-    w.chain
-        .call(owner, "memory", "migrate", vec![Arg::obj(memory)])
-        .unwrap();
     assert_abort(
-        w.chain
-            .call(owner, "memory", "migrate", vec![Arg::obj(memory)]),
+        w.append(owner),
         "version",
-        "EAlreadyMigrated",
+        move_aborts::version::E_WRONG_VERSION,
+    );
+    assert_abort(
+        w.grant(owner, agent, false),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
+    assert_abort(
+        w.revoke(owner, agent),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
+    assert_abort(
+        w.approve(owner, 0),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
+    w.chain.edit_object(memory, |m: &mut Memory| m.version = 0);
+    w.chain.call(owner, call::memory::migrate(memory)).unwrap();
+    assert_abort(
+        w.chain.call(owner, call::memory::migrate(memory)),
+        "version",
+        move_aborts::version::E_ALREADY_MIGRATED,
     );
     w.append(owner).unwrap();
 }

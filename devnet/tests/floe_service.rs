@@ -16,6 +16,7 @@
 mod support;
 
 use floe_devnet::floe::genesis::NetworkGenesis;
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::events::{
     ContributionAdded, ContributionClaimed, DatasetCreated, ModelRegistered, ServiceCallRefunded,
     ServiceCalled, ServiceCapReplaced, ServiceCreated, ServiceResponded, WalBurned,
@@ -25,7 +26,7 @@ use floe_sdk::move_types::service::{Call, ModelService};
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID};
 use sui_sdk_types::Address;
-use support::{Arg, Chain, Cmd, Failure, Outcome, clock, plant_blob, u256};
+use support::{Arg, Chain, Cmd, Failure, Outcome, call, plant_blob, u256};
 
 const HOUR_MS: u64 = 3_600_000;
 const WAL: u64 = 1_000_000_000;
@@ -45,8 +46,8 @@ fn fee(price: u64) -> u64 {
     price * FEE_BPS / 10_000
 }
 
-fn assert_abort<T: std::fmt::Debug>(result: Result<T, Failure>, name: &str) {
-    let code = support::move_constant("service", name);
+fn assert_abort<T: std::fmt::Debug>(result: Result<T, Failure>, code: u64) {
+    let name = support::abort_name("service", code);
     match result {
         Ok(ok) => panic!("expected service::{name}, the transaction succeeded: {ok:?}"),
         Err(failure) => assert_eq!(failure.abort(), ("service".to_owned(), code), "{name}"),
@@ -118,31 +119,23 @@ fn model_with_version(
 ) -> (Address, Address) {
     let weights = plant_blob(chain, owner, blob, true, 2, 0);
     let outcome = chain
-        .call_keep(
-            owner,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"summarizer"), Arg::pure(&"")],
-        )
+        .call_keep(owner, call::model::register_model("summarizer", ""))
         .unwrap();
     let registered: ModelRegistered = outcome.event("ModelRegistered");
     let (model, cap) = (addr(&registered.model_id), addr(&registered.cap_id));
     chain
         .call(
             owner,
-            "model",
-            "publish_version",
-            vec![
-                Arg::obj(model),
-                Arg::obj(cap),
+            call::model::publish_version(
+                model,
+                cap,
                 Arg::ObjRead(system),
                 Arg::ObjRead(weights),
-                Arg::pure(&"onnx-mlp"),
-                Arg::pure(&Vec::<u8>::new()),
-                Arg::pure(&Vec::<String>::new()),
-                Arg::pure(&Vec::<u64>::new()),
-                clock(),
-            ],
+                "onnx-mlp",
+                Vec::<u8>::new(),
+                Vec::<String>::new(),
+                Vec::<u64>::new(),
+            ),
         )
         .unwrap();
     (model, cap)
@@ -175,28 +168,18 @@ impl World {
         let provider = self.providers[provider];
         self.chain.call_keep(
             who,
-            "service",
-            "create_service",
-            vec![
+            call::service::create_service(
                 Arg::ObjRead(model),
-                Arg::obj(model_cap),
-                Arg::pure(&version),
-                Arg::pure(&provider),
-                Arg::pure(&price),
-                Arg::pure(&window_ms),
-            ],
+                model_cap,
+                version,
+                provider,
+                price,
+                window_ms,
+            ),
         )
     }
 
     /// The arguments every call takes before its own: service, payment, max_price.
-    fn call_args(&self, service: usize, coin: Address, max_price: u64) -> Vec<Arg> {
-        vec![
-            Arg::obj(self.services[service].0),
-            Arg::obj(coin),
-            Arg::pure(&max_price),
-        ]
-    }
-
     /// `caller` calls service `service` on `input` alone.
     fn call_one(
         &mut self,
@@ -205,28 +188,22 @@ impl World {
         max_price: u64,
         input: &[u8],
     ) -> Result<Outcome, Failure> {
-        let mut args = self.call_args(service, coin, max_price);
-        args.push(Arg::pure(&input.to_vec()));
-        args.push(clock());
+        let call = call::service::call(self.services[service].0, coin, max_price, input);
         let caller = self.caller;
-        self.chain
-            .ptb(caller, vec![Cmd::call("service", "call", args)])
+        self.chain.ptb(caller, vec![call])
     }
 
     /// The commands of a chain over `services` (one call, then `call_next` on each result).
     fn chain_commands(&self, services: &[usize], coin: Address, input: &[u8]) -> Vec<Cmd> {
         let mut commands = Vec::new();
         for (position, &s) in services.iter().enumerate() {
-            let mut args = self.call_args(s, coin, PRICES[s]);
-            if position == 0 {
-                args.push(Arg::pure(&input.to_vec()));
-                args.push(clock());
-                commands.push(Cmd::call("service", "call", args));
+            let service = self.services[s].0;
+            commands.push(if position == 0 {
+                call::service::call(service, coin, PRICES[s], input)
             } else {
-                args.push(Arg::Result(position as u16 - 1));
-                args.push(clock());
-                commands.push(Cmd::call("service", "call_next", args));
-            }
+                let previous = Arg::Result(position as u16 - 1);
+                call::service::call_next(service, coin, PRICES[s], previous)
+            });
         }
         commands
     }
@@ -242,18 +219,15 @@ impl World {
     ) -> Result<Outcome, Failure> {
         self.chain.call(
             who,
-            "service",
-            "respond",
-            vec![
-                Arg::obj(self.services[service].0),
-                Arg::obj(model),
+            call::service::respond(
+                self.services[service].0,
+                model,
                 Arg::ObjRead(self.system),
-                Arg::obj(self.treasury),
-                Arg::pure(&number),
-                Arg::pure(&u256(0xb0 + number)),
-                Arg::pure(&hash.to_vec()),
-                clock(),
-            ],
+                self.treasury,
+                number,
+                u256(0xb0 + number),
+                hash.to_vec(),
+            ),
         )
     }
 
@@ -270,31 +244,11 @@ impl World {
 
     /// `who` takes call `number` of service `service`'s payment back; returns the amount.
     fn refund(&mut self, who: Address, service: usize, number: u64) -> Result<u64, Failure> {
-        let outcome = self.chain.call_keep(
-            who,
-            "service",
-            "refund",
-            vec![
-                Arg::obj(self.services[service].0),
-                Arg::pure(&number),
-                clock(),
-            ],
-        )?;
+        let outcome = self
+            .chain
+            .call_keep(who, call::service::refund(self.services[service].0, number))?;
         let refunded: ServiceCallRefunded = outcome.event("ServiceCallRefunded");
         Ok(refunded.amount)
-    }
-
-    fn cap_call(
-        &mut self,
-        who: Address,
-        function: &str,
-        service: usize,
-        cap: Address,
-        extra: Option<Arg>,
-    ) -> Result<Outcome, Failure> {
-        let mut args = vec![Arg::obj(self.services[service].0), Arg::obj(cap)];
-        args.extend(extra);
-        self.chain.call(who, "service", function, args)
     }
 
     fn service(&self, i: usize) -> ModelService {
@@ -378,9 +332,7 @@ fn a_three_call_chain_is_paid_in_one_transaction_and_each_answer_pays_the_model(
     let service = w.services[2].0;
     let hash = w.chain.call(
         caller,
-        "service",
-        "response_output_hash",
-        vec![Arg::ObjRead(service), Arg::pure(&0u64)],
+        call::service::response_output_hash(Arg::ObjRead(service), 0u64),
     );
     assert_eq!(hash.unwrap().ret::<Vec<u8>>(0, 0), HASH);
 
@@ -390,9 +342,7 @@ fn a_three_call_chain_is_paid_in_one_transaction_and_each_answer_pays_the_model(
     w.chain
         .call_keep(
             seller,
-            "model",
-            "withdraw_revenue",
-            vec![Arg::obj(model), Arg::ObjRead(model_cap)],
+            call::model::withdraw_revenue(model, Arg::ObjRead(model_cap)),
         )
         .unwrap();
     assert_eq!(w.chain.wal_balance(seller) - before, paid);
@@ -407,12 +357,7 @@ fn an_answered_call_pays_the_datasets_the_model_was_trained_on() {
     let contributor = w.chain.new_account();
     let created = w
         .chain
-        .call_keep(
-            curator,
-            "dataset",
-            "create_dataset",
-            vec![Arg::pure(&"text"), Arg::pure(&"")],
-        )
+        .call_keep(curator, call::dataset::create_dataset("text", ""))
         .unwrap();
     let created: DatasetCreated = created.event("DatasetCreated");
     let (dataset, dataset_cap) = (addr(&created.dataset_id), addr(&created.cap_id));
@@ -421,9 +366,7 @@ fn an_answered_call_pays_the_datasets_the_model_was_trained_on() {
         .chain
         .call_keep(
             contributor,
-            "dataset",
-            "contribute",
-            vec![Arg::obj(dataset), Arg::ObjRead(blob)],
+            call::dataset::contribute(dataset, Arg::ObjRead(blob)),
         )
         .unwrap()
         .event("ContributionAdded");
@@ -431,37 +374,31 @@ fn an_answered_call_pays_the_datasets_the_model_was_trained_on() {
     w.chain
         .call(
             curator,
-            "dataset",
-            "set_weight",
-            vec![
-                Arg::obj(dataset),
+            call::dataset::set_weight(
+                dataset,
                 Arg::ObjRead(dataset_cap),
-                Arg::pure(&added.contribution_id),
-                Arg::pure(&1u64),
-            ],
+                &added.contribution_id,
+                1u64,
+            ),
         )
         .unwrap();
     w.chain
         .call(
             curator,
-            "dataset",
-            "seal",
-            vec![Arg::obj(dataset), Arg::ObjRead(dataset_cap)],
+            call::dataset::seal(dataset, Arg::ObjRead(dataset_cap)),
         )
         .unwrap();
     let (seller, model, model_cap) = (w.seller, w.model, w.model_cap);
     w.chain
         .call(
             seller,
-            "dataset",
-            "train_on",
-            vec![
+            call::dataset::train_on(
                 Arg::ObjRead(dataset),
-                Arg::obj(model),
+                model,
                 Arg::ObjRead(model_cap),
-                Arg::pure(&1u64),
-                Arg::pure(&2_000u64),
-            ],
+                1u64,
+                2_000u64,
+            ),
         )
         .unwrap();
 
@@ -475,21 +412,14 @@ fn an_answered_call_pays_the_datasets_the_model_was_trained_on() {
     let stranger = w.stranger;
     let moved = w
         .chain
-        .call(
-            stranger,
-            "dataset",
-            "distribute",
-            vec![Arg::obj(model), Arg::obj(dataset)],
-        )
+        .call(stranger, call::dataset::distribute(model, dataset))
         .unwrap();
     assert_eq!(moved.ret::<u64>(0, 0), share);
     let claimed: ContributionClaimed = w
         .chain
         .call_keep(
             contributor,
-            "dataset",
-            "claim",
-            vec![Arg::obj(dataset), Arg::ObjRead(contribution)],
+            call::dataset::claim(dataset, Arg::ObjRead(contribution)),
         )
         .unwrap()
         .event("ContributionClaimed");
@@ -503,7 +433,7 @@ fn paying_less_is_refused_and_costs_nothing() {
     let burned = w.burned();
     assert_abort(
         w.call_one(0, short, PRICES[0], b"x"),
-        "EInsufficientPayment",
+        move_aborts::service::E_INSUFFICIENT_PAYMENT,
     );
     assert_eq!(w.chain.wal_balance(w.caller), PRICES[0] - 1);
     assert_eq!(w.burned(), burned);
@@ -515,24 +445,35 @@ fn paying_less_is_refused_and_costs_nothing() {
 fn a_service_repriced_above_max_price_takes_nothing() {
     let mut w = setup();
     let (seller, cap) = (w.seller, w.services[0].1);
-    w.cap_call(seller, "set_price", 0, cap, Some(Arg::pure(&(10 * WAL))))
+    w.chain
+        .call(
+            seller,
+            call::service::set_price(w.services[0].0, cap, 10 * WAL),
+        )
         .unwrap();
     let coin = w.chain.give_wal(w.caller, 20 * WAL);
     // The caller quoted the old price.
-    assert_abort(w.call_one(0, coin, PRICES[0], b"x"), "EPriceAboveMax");
+    assert_abort(
+        w.call_one(0, coin, PRICES[0], b"x"),
+        move_aborts::service::E_PRICE_ABOVE_MAX,
+    );
     assert_eq!(w.chain.wal_balance(w.caller), 20 * WAL);
     // A chain fails whole: the first call's payment is not taken either.
     let commands = w.chain_commands(&[1, 0], coin, b"x");
     let caller = w.caller;
-    assert_abort(w.chain.ptb(caller, commands), "EPriceAboveMax");
+    assert_abort(
+        w.chain.ptb(caller, commands),
+        move_aborts::service::E_PRICE_ABOVE_MAX,
+    );
     assert_eq!(w.chain.wal_balance(caller), 20 * WAL);
     assert_eq!(w.service(1).calls, 0);
     // At the new price it is paid exactly.
     w.call_one(0, coin, 10 * WAL, b"x").unwrap();
     assert_eq!(w.chain.wal_balance(caller), 10 * WAL);
     assert_abort(
-        w.cap_call(seller, "set_price", 0, cap, Some(Arg::pure(&0u64))),
-        "EZeroPrice",
+        w.chain
+            .call(seller, call::service::set_price(w.services[0].0, cap, 0u64)),
+        move_aborts::service::E_ZERO_PRICE,
     );
 }
 
@@ -540,15 +481,29 @@ fn a_service_repriced_above_max_price_takes_nothing() {
 fn a_paused_service_takes_no_calls() {
     let mut w = setup();
     let (seller, cap) = (w.seller, w.services[1].1);
-    w.cap_call(seller, "set_paused", 1, cap, Some(Arg::pure(&true)))
+    w.chain
+        .call(
+            seller,
+            call::service::set_paused(w.services[1].0, cap, true),
+        )
         .unwrap();
     let coin = w.chain.give_wal(w.caller, 20 * WAL);
-    assert_abort(w.call_one(1, coin, PRICES[1], b"x"), "EServicePaused");
+    assert_abort(
+        w.call_one(1, coin, PRICES[1], b"x"),
+        move_aborts::service::E_SERVICE_PAUSED,
+    );
     let commands = w.chain_commands(&[0, 1], coin, b"x");
     let caller = w.caller;
-    assert_abort(w.chain.ptb(caller, commands), "EServicePaused");
+    assert_abort(
+        w.chain.ptb(caller, commands),
+        move_aborts::service::E_SERVICE_PAUSED,
+    );
     assert_eq!(w.chain.wal_balance(caller), 20 * WAL);
-    w.cap_call(seller, "set_paused", 1, cap, Some(Arg::pure(&false)))
+    w.chain
+        .call(
+            seller,
+            call::service::set_paused(w.services[1].0, cap, false),
+        )
         .unwrap();
     w.call_one(1, coin, PRICES[1], b"x").unwrap();
 }
@@ -560,42 +515,65 @@ fn each_call_is_answered_once_by_its_provider_into_its_model_before_its_deadline
     w.call_one(0, coin, PRICES[0], b"x").unwrap();
     let (provider, other, stranger) = (w.providers[0], w.providers[1], w.stranger);
     // Another service's provider, or anyone else, cannot answer it.
-    assert_abort(w.respond(other, 0, 0, &HASH), "ENotProvider");
-    assert_abort(w.respond(stranger, 0, 0, &HASH), "ENotProvider");
+    assert_abort(
+        w.respond(other, 0, 0, &HASH),
+        move_aborts::service::E_NOT_PROVIDER,
+    );
+    assert_abort(
+        w.respond(stranger, 0, 0, &HASH),
+        move_aborts::service::E_NOT_PROVIDER,
+    );
     // Attack: the provider credits the payment to a model of its own.
     let system = w.system;
     let (own_model, _) = model_with_version(&mut w.chain, provider, system, 0x79);
     assert_abort(
         w.respond_for(provider, 0, own_model, 0, &HASH),
-        "EWrongModel",
+        move_aborts::service::E_WRONG_MODEL,
     );
     // No answer to a call never made; a hash must be 32 bytes.
-    assert_abort(w.respond(provider, 0, 1, &HASH), "ENoSuchCall");
-    assert_abort(w.respond(provider, 0, 0, &HASH[..31]), "EBadOutputHash");
+    assert_abort(
+        w.respond(provider, 0, 1, &HASH),
+        move_aborts::service::E_NO_SUCH_CALL,
+    );
+    assert_abort(
+        w.respond(provider, 0, 0, &HASH[..31]),
+        move_aborts::service::E_BAD_OUTPUT_HASH,
+    );
     let service = w.services[0].0;
     assert_abort(
         w.chain.call(
             provider,
-            "service",
-            "response_output_hash",
-            vec![Arg::ObjRead(service), Arg::pure(&0u64)],
+            call::service::response_output_hash(Arg::ObjRead(service), 0u64),
         ),
-        "ENotServed",
+        move_aborts::service::E_NOT_SERVED,
     );
     w.respond(provider, 0, 0, &HASH).unwrap();
     // Replayed: refused.
-    assert_abort(w.respond(provider, 0, 0, &[0xdd; 32]), "EAlreadyServed");
+    assert_abort(
+        w.respond(provider, 0, 0, &[0xdd; 32]),
+        move_aborts::service::E_ALREADY_SERVED,
+    );
     // The provider the owner names next answers the next calls.
     let (seller, cap) = (w.seller, w.services[0].1);
-    w.cap_call(seller, "set_provider", 0, cap, Some(Arg::pure(&other)))
+    w.chain
+        .call(
+            seller,
+            call::service::set_provider(w.services[0].0, cap, other),
+        )
         .unwrap();
     w.call_one(0, coin, PRICES[0], b"y").unwrap();
-    assert_abort(w.respond(provider, 0, 1, &HASH), "ENotProvider");
+    assert_abort(
+        w.respond(provider, 0, 1, &HASH),
+        move_aborts::service::E_NOT_PROVIDER,
+    );
     w.respond(other, 0, 1, &HASH).unwrap();
     // Attack: a late answer, once the caller may take its payment back.
     w.call_one(0, coin, PRICES[0], b"z").unwrap();
     w.chain.advance_clock(WINDOW_MS);
-    assert_abort(w.respond(other, 0, 2, &HASH), "EResponseTooLate");
+    assert_abort(
+        w.respond(other, 0, 2, &HASH),
+        move_aborts::service::E_RESPONSE_TOO_LATE,
+    );
 }
 
 #[test]
@@ -608,14 +586,20 @@ fn an_unanswered_call_is_refunded_to_its_payer_once_after_its_deadline() {
     let burned = w.burned();
     // Attack: the caller takes the payment back while the provider may still answer.
     w.chain.advance_clock(WINDOW_MS - 1);
-    assert_abort(w.refund(caller, 0, 0), "EDeadlineNotPassed");
+    assert_abort(
+        w.refund(caller, 0, 0),
+        move_aborts::service::E_DEADLINE_NOT_PASSED,
+    );
     // Call 1 is answered in time; its caller cannot take it back.
     w.respond(provider, 0, 1, &HASH).unwrap();
     w.chain.advance_clock(1);
-    assert_abort(w.refund(caller, 0, 1), "EAlreadyServed");
+    assert_abort(
+        w.refund(caller, 0, 1),
+        move_aborts::service::E_ALREADY_SERVED,
+    );
     // Attack: a stranger takes the unanswered call's payment.
-    assert_abort(w.refund(stranger, 0, 0), "ENotPayer");
-    assert_abort(w.refund(caller, 0, 7), "ENoSuchCall");
+    assert_abort(w.refund(stranger, 0, 0), move_aborts::service::E_NOT_PAYER);
+    assert_abort(w.refund(caller, 0, 7), move_aborts::service::E_NO_SUCH_CALL);
     // The payer gets the whole price back, nothing burned.
     let before = w.chain.wal_balance(caller);
     assert_eq!(w.refund(caller, 0, 0).unwrap(), PRICES[0]);
@@ -623,8 +607,11 @@ fn an_unanswered_call_is_refunded_to_its_payer_once_after_its_deadline() {
     assert_eq!(w.burned() - burned, fee(PRICES[0]));
     assert_eq!(w.service(0).escrow.value, 0);
     // Once: neither a second refund nor a late answer.
-    assert_abort(w.refund(caller, 0, 0), "ERefunded");
-    assert_abort(w.respond(provider, 0, 0, &HASH), "ERefunded");
+    assert_abort(w.refund(caller, 0, 0), move_aborts::service::E_REFUNDED);
+    assert_abort(
+        w.respond(provider, 0, 0, &HASH),
+        move_aborts::service::E_REFUNDED,
+    );
     assert_eq!(w.model().revenue.value, PRICES[0] - fee(PRICES[0]));
 }
 
@@ -634,40 +621,38 @@ fn response_windows_are_bounded_and_apply_to_later_calls() {
     let (seller, model, model_cap) = (w.seller, w.model, w.model_cap);
     assert_abort(
         w.create_with_window(seller, model, model_cap, 1, WAL, 0, 4_999),
-        "EBadResponseWindow",
+        move_aborts::service::E_BAD_RESPONSE_WINDOW,
     );
     assert_abort(
         w.create_with_window(seller, model, model_cap, 1, WAL, 0, 604_800_001),
-        "EBadResponseWindow",
+        move_aborts::service::E_BAD_RESPONSE_WINDOW,
     );
     let coin = w.chain.give_wal(w.caller, 20 * WAL);
     w.call_one(0, coin, PRICES[0], b"x").unwrap();
     let cap = w.services[0].1;
     assert_abort(
-        w.cap_call(
+        w.chain.call(
             seller,
-            "set_response_window",
-            0,
-            cap,
-            Some(Arg::pure(&1u64)),
+            call::service::set_response_window(w.services[0].0, cap, 1u64),
         ),
-        "EBadResponseWindow",
+        move_aborts::service::E_BAD_RESPONSE_WINDOW,
     );
-    w.cap_call(
-        seller,
-        "set_response_window",
-        0,
-        cap,
-        Some(Arg::pure(&(2 * WINDOW_MS))),
-    )
-    .unwrap();
+    w.chain
+        .call(
+            seller,
+            call::service::set_response_window(w.services[0].0, cap, 2 * WINDOW_MS),
+        )
+        .unwrap();
     assert_eq!(w.service(0).response_window_ms, 2 * WINDOW_MS);
     w.call_one(0, coin, PRICES[0], b"y").unwrap();
     w.chain.advance_clock(WINDOW_MS);
     let caller = w.caller;
     // Call 0 kept its one-minute deadline; call 1 has two minutes.
     assert_eq!(w.refund(caller, 0, 0).unwrap(), PRICES[0]);
-    assert_abort(w.refund(caller, 0, 1), "EDeadlineNotPassed");
+    assert_abort(
+        w.refund(caller, 0, 1),
+        move_aborts::service::E_DEADLINE_NOT_PASSED,
+    );
 }
 
 #[test]
@@ -688,38 +673,47 @@ fn the_buyer_of_the_model_takes_its_services_over_and_voids_the_sellers_cap() {
     assert_abort(
         w.chain.call_keep(
             stranger,
-            "service",
-            "take_over",
-            vec![Arg::obj(service), Arg::ObjRead(own_cap)],
+            call::service::take_over(service, Arg::ObjRead(own_cap)),
         ),
-        "EWrongModelCap",
+        move_aborts::service::E_WRONG_MODEL_CAP,
     );
     let replaced: ServiceCapReplaced = w
         .chain
         .call_keep(
             buyer,
-            "service",
-            "take_over",
-            vec![Arg::obj(service), Arg::ObjRead(model_cap)],
+            call::service::take_over(service, Arg::ObjRead(model_cap)),
         )
         .unwrap()
         .event("ServiceCapReplaced");
     assert_eq!(addr(&replaced.old_cap_id), old_cap);
     let new_cap = addr(&replaced.new_cap_id);
     assert_eq!(addr(&w.service(0).cap_id), new_cap);
-    w.cap_call(buyer, "set_paused", 0, new_cap, Some(Arg::pure(&true)))
+    w.chain
+        .call(
+            buyer,
+            call::service::set_paused(w.services[0].0, new_cap, true),
+        )
         .unwrap();
     // Attack: the seller resumes (or reprices, or redirects) with its old cap.
     assert_abort(
-        w.cap_call(seller, "set_paused", 0, old_cap, Some(Arg::pure(&false))),
-        "EWrongCap",
+        w.chain.call(
+            seller,
+            call::service::set_paused(w.services[0].0, old_cap, false),
+        ),
+        move_aborts::service::E_WRONG_CAP,
     );
     assert_abort(
-        w.cap_call(seller, "set_provider", 0, old_cap, Some(Arg::pure(&seller))),
-        "EWrongCap",
+        w.chain.call(
+            seller,
+            call::service::set_provider(w.services[0].0, old_cap, seller),
+        ),
+        move_aborts::service::E_WRONG_CAP,
     );
     let coin = w.chain.give_wal(w.caller, 20 * WAL);
-    assert_abort(w.call_one(0, coin, PRICES[0], b"x"), "EServicePaused");
+    assert_abort(
+        w.call_one(0, coin, PRICES[0], b"x"),
+        move_aborts::service::E_SERVICE_PAUSED,
+    );
 }
 
 #[test]
@@ -734,15 +728,16 @@ fn strangers_cannot_steer_a_service_or_sell_a_model_they_do_not_own() {
     let created = w.create(stranger, own_model, own_cap, 1, WAL, 0).unwrap();
     let created: ServiceCreated = created.event("ServiceCreated");
     let stranger_cap = addr(&created.cap_id);
-    for (function, arg) in [
-        ("set_price", Arg::pure(&1u64)),
-        ("set_paused", Arg::pure(&true)),
-        ("set_provider", Arg::pure(&stranger)),
-        ("set_response_window", Arg::pure(&WINDOW_MS)),
+    let service = w.services[0].0;
+    for steer in [
+        call::service::set_price(service, stranger_cap, 1u64),
+        call::service::set_paused(service, stranger_cap, true),
+        call::service::set_provider(service, stranger_cap, stranger),
+        call::service::set_response_window(service, stranger_cap, WINDOW_MS),
     ] {
         assert_abort(
-            w.cap_call(stranger, function, 0, stranger_cap, Some(arg)),
-            "EWrongCap",
+            w.chain.call(stranger, steer),
+            move_aborts::service::E_WRONG_CAP,
         );
     }
     assert_eq!(w.service(0).escrow.value, PRICES[0]);
@@ -750,24 +745,30 @@ fn strangers_cannot_steer_a_service_or_sell_a_model_they_do_not_own() {
     let model = w.model;
     assert_abort(
         w.create(stranger, model, own_cap, 1, WAL, 0),
-        "EWrongModelCap",
+        move_aborts::service::E_WRONG_MODEL_CAP,
     );
     let (seller, model_cap) = (w.seller, w.model_cap);
     assert_abort(
         w.create(seller, model, model_cap, 2, WAL, 0),
-        "EVersionNotFound",
+        move_aborts::service::E_VERSION_NOT_FOUND,
     );
-    assert_abort(w.create(seller, model, model_cap, 1, 0, 0), "EZeroPrice");
+    assert_abort(
+        w.create(seller, model, model_cap, 1, 0, 0),
+        move_aborts::service::E_ZERO_PRICE,
+    );
 }
 
 #[test]
 fn inputs_and_chains_are_bounded() {
     let mut w = setup();
     let coin = w.chain.give_wal(w.caller, 1_000 * WAL);
-    assert_abort(w.call_one(0, coin, PRICES[0], b""), "EBadInput");
+    assert_abort(
+        w.call_one(0, coin, PRICES[0], b""),
+        move_aborts::service::E_BAD_INPUT,
+    );
     assert_abort(
         w.call_one(0, coin, PRICES[0], &vec![1u8; 4097]),
-        "EBadInput",
+        move_aborts::service::E_BAD_INPUT,
     );
     w.call_one(0, coin, PRICES[0], &vec![1u8; 4096]).unwrap();
     // 16 calls chain; a 17th is refused.
@@ -775,5 +776,8 @@ fn inputs_and_chains_are_bounded() {
     let sixteen = w.chain_commands(&[0; 16], coin, b"x");
     w.chain.ptb(caller, sixteen).unwrap();
     let seventeen = w.chain_commands(&[0; 17], coin, b"x");
-    assert_abort(w.chain.ptb(caller, seventeen), "EChainTooLong");
+    assert_abort(
+        w.chain.ptb(caller, seventeen),
+        move_aborts::service::E_CHAIN_TOO_LONG,
+    );
 }

@@ -11,6 +11,7 @@
 
 mod support;
 
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::{
     blob::Blob,
     events::{BlobExtended, SharedBlobCreated, SharedBlobExtended, SharedBlobFunded},
@@ -18,7 +19,7 @@ use floe_sdk::move_types::{
     system::System,
 };
 use sui_sdk_types::{Address, ExecutionError};
-use support::{Arg, Chain, Cmd, Failure, Outcome, clock, plant_blob};
+use support::{Arg, Chain, Cmd, Failure, Outcome, call, plant_blob};
 
 const EPOCH_MS: u64 = 86_400_000;
 /// A planted blob's storage: 1 MiB, so one epoch costs the storage price per MiB-epoch.
@@ -38,11 +39,11 @@ fn maddr(address: Address) -> moverox::types::Address {
     moverox::types::Address::new(address.into_inner())
 }
 
-fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    let code = support::move_constant(module, name);
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
+    let name = support::abort_name(module, code);
     match result {
         Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
-        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code), "{name}"),
     }
 }
 
@@ -54,14 +55,7 @@ fn world() -> World {
     let outcome = chain
         .call(
             publisher,
-            "system",
-            "create_system",
-            vec![
-                Arg::obj(admin_cap),
-                Arg::pure(&7u16),
-                Arg::pure(&EPOCH_MS),
-                clock(),
-            ],
+            call::system::create_system(admin_cap, 7u16, EPOCH_MS),
         )
         .unwrap();
     let system = outcome.created("system", "System")[0];
@@ -90,12 +84,15 @@ impl World {
     fn share(&mut self, blob: Address, funds: u64) -> Result<Outcome, Failure> {
         let owner = self.owner;
         if funds == 0 {
-            let args = vec![Arg::obj(self.system), Arg::obj(blob)];
-            return self.chain.call(owner, "shared_blob", "new", args);
+            return self
+                .chain
+                .call(owner, call::shared_blob::new(self.system, blob));
         }
         let coin = self.chain.give_wal(owner, funds);
-        let args = vec![Arg::obj(self.system), Arg::obj(blob), Arg::obj(coin)];
-        self.chain.call(owner, "shared_blob", "new_funded", args)
+        self.chain.call(
+            owner,
+            call::shared_blob::new_funded(self.system, blob, coin),
+        )
     }
 
     /// A certified, permanent blob ending at epoch 5, shared with `funds`: the SharedBlob's ID.
@@ -108,18 +105,14 @@ impl World {
 
     fn fund(&mut self, who: Address, shared: Address, amount: u64) -> Result<Outcome, Failure> {
         let coin = self.chain.give_wal(who, amount);
-        let args = vec![Arg::obj(shared), Arg::obj(coin)];
-        self.chain.call(who, "shared_blob", "fund", args)
+        self.chain.call(who, call::shared_blob::fund(shared, coin))
     }
 
     fn extend(&mut self, who: Address, shared: Address, epochs: u64) -> Result<Outcome, Failure> {
-        let args = vec![
-            Arg::obj(shared),
-            Arg::obj(self.system),
-            Arg::obj(self.registry),
-            Arg::pure(&epochs),
-        ];
-        self.chain.call(who, "shared_blob", "extend", args)
+        self.chain.call(
+            who,
+            call::shared_blob::extend(shared, self.system, self.registry, epochs),
+        )
     }
 
     /// (funds, end epoch).
@@ -130,9 +123,11 @@ impl World {
 
     fn fees_for_epoch(&mut self, epoch: u64) -> u64 {
         let stranger = self.stranger;
-        let args = vec![Arg::ObjRead(self.system), Arg::pure(&epoch)];
         self.chain
-            .call(stranger, "system", "fees_for_epoch", args)
+            .call(
+                stranger,
+                call::system::fees_for_epoch(Arg::ObjRead(self.system), epoch),
+            )
             .unwrap()
             .ret(0, 0)
     }
@@ -140,15 +135,16 @@ impl World {
     /// One epoch later (the clock moves and anyone calls `challenge::advance_epoch`).
     fn next_epoch(&mut self) {
         self.chain.advance_clock(EPOCH_MS);
-        let args = vec![
-            Arg::obj(self.chain.genesis.challenge_board),
-            Arg::obj(self.system),
-            Arg::obj(self.chain.genesis.treasury),
-            clock(),
-        ];
         let stranger = self.stranger;
         self.chain
-            .call(stranger, "challenge", "advance_epoch", args)
+            .call(
+                stranger,
+                call::challenge::advance_epoch(
+                    self.chain.genesis.challenge_board,
+                    self.system,
+                    self.chain.genesis.treasury,
+                ),
+            )
             .unwrap();
     }
 }
@@ -199,7 +195,11 @@ fn sharing_a_deletable_blob_aborts() {
     let owner = w.owner;
     let blob = plant_blob(&mut w.chain, owner, BLOB_ID, true, 5, 0);
     w.chain.edit_object::<Blob>(blob, |b| b.deletable = true);
-    assert_abort(w.share(blob, 1_000), "shared_blob", "EBlobDeletable");
+    assert_abort(
+        w.share(blob, 1_000),
+        "shared_blob",
+        move_aborts::shared_blob::E_BLOB_DELETABLE,
+    );
     assert!(w.chain.exists(blob));
 }
 
@@ -208,7 +208,11 @@ fn sharing_an_uncertified_blob_aborts() {
     let mut w = world();
     let owner = w.owner;
     let blob = plant_blob(&mut w.chain, owner, BLOB_ID, false, 5, 0);
-    assert_abort(w.share(blob, 1_000), "shared_blob", "ENotCertified");
+    assert_abort(
+        w.share(blob, 1_000),
+        "shared_blob",
+        move_aborts::shared_blob::E_NOT_CERTIFIED,
+    );
 }
 
 #[test]
@@ -217,7 +221,11 @@ fn sharing_an_expired_blob_aborts() {
     let owner = w.owner;
     let blob = plant_blob(&mut w.chain, owner, BLOB_ID, true, 1, 0);
     w.next_epoch();
-    assert_abort(w.share(blob, 1_000), "shared_blob", "EBlobExpired");
+    assert_abort(
+        w.share(blob, 1_000),
+        "shared_blob",
+        move_aborts::shared_blob::E_BLOB_EXPIRED,
+    );
 }
 
 #[test]
@@ -227,7 +235,11 @@ fn sharing_with_a_system_of_another_version_aborts() {
     let blob = plant_blob(&mut w.chain, owner, BLOB_ID, true, 5, 0);
     let system = w.system;
     w.chain.edit_object::<System>(system, |s| s.version += 1);
-    assert_abort(w.share(blob, 0), "version", "EWrongVersion");
+    assert_abort(
+        w.share(blob, 0),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
 }
 
 // === Funding ===
@@ -254,7 +266,11 @@ fn a_shared_blob_of_a_newer_package_refuses_funding() {
     w.chain
         .edit_object::<SharedBlob>(shared, |s| s.version += 1);
     let funder = w.funder;
-    assert_abort(w.fund(funder, shared, 500), "version", "EWrongVersion");
+    assert_abort(
+        w.fund(funder, shared, 500),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
     // The funder keeps the coin.
     assert_eq!(w.chain.wal_balance(funder), 500);
 }
@@ -316,7 +332,7 @@ fn extending_beyond_what_the_funds_pay_aborts() {
     assert_abort(
         w.extend(stranger, shared, 5),
         "shared_blob",
-        "EInsufficientFunds",
+        move_aborts::shared_blob::E_INSUFFICIENT_FUNDS,
     );
     assert_eq!(w.state(shared), (5 * price - 1, 5));
     w.extend(stranger, shared, 4).unwrap();
@@ -331,7 +347,7 @@ fn extending_an_unfunded_shared_blob_aborts() {
     assert_abort(
         w.extend(stranger, shared, 1),
         "shared_blob",
-        "EInsufficientFunds",
+        move_aborts::shared_blob::E_INSUFFICIENT_FUNDS,
     );
 }
 
@@ -340,7 +356,11 @@ fn extending_by_zero_epochs_aborts() {
     let mut w = world();
     let shared = w.shared(1_000_000_000);
     let stranger = w.stranger;
-    assert_abort(w.extend(stranger, shared, 0), "blob", "EInvalidEpochsAhead");
+    assert_abort(
+        w.extend(stranger, shared, 0),
+        "blob",
+        move_aborts::blob::E_INVALID_EPOCHS_AHEAD,
+    );
 }
 
 /// The funds would pay, but the new end would be more than `max_epochs_ahead` (52) epochs
@@ -353,7 +373,11 @@ fn extending_past_max_epochs_ahead_aborts() {
     let stranger = w.stranger;
     w.extend(stranger, shared, 47).unwrap();
     assert_eq!(w.state(shared).1, 52);
-    assert_abort(w.extend(stranger, shared, 1), "blob", "EInvalidEpochsAhead");
+    assert_abort(
+        w.extend(stranger, shared, 1),
+        "blob",
+        move_aborts::blob::E_INVALID_EPOCHS_AHEAD,
+    );
     assert_eq!(w.state(shared), (53 * price, 52));
 }
 
@@ -369,7 +393,11 @@ fn extending_an_expired_shared_blob_aborts() {
         .created("shared_blob", "SharedBlob")[0];
     w.next_epoch();
     let stranger = w.stranger;
-    assert_abort(w.extend(stranger, shared, 1), "blob", "EBlobExpired");
+    assert_abort(
+        w.extend(stranger, shared, 1),
+        "blob",
+        move_aborts::blob::E_BLOB_EXPIRED,
+    );
 }
 
 #[test]
@@ -380,7 +408,11 @@ fn extending_into_full_epochs_aborts() {
     w.chain
         .edit_object::<System>(system, |s| s.total_capacity = STORAGE_SIZE - 1);
     let stranger = w.stranger;
-    assert_abort(w.extend(stranger, shared, 1), "system", "ECapacityExceeded");
+    assert_abort(
+        w.extend(stranger, shared, 1),
+        "system",
+        move_aborts::system::E_CAPACITY_EXCEEDED,
+    );
 }
 
 #[test]
@@ -390,7 +422,11 @@ fn a_shared_blob_of_an_older_package_refuses_extension() {
     w.chain
         .edit_object::<SharedBlob>(shared, |s| s.version -= 1);
     let stranger = w.stranger;
-    assert_abort(w.extend(stranger, shared, 1), "version", "EWrongVersion");
+    assert_abort(
+        w.extend(stranger, shared, 1),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
 }
 
 #[test]
@@ -401,7 +437,11 @@ fn extending_with_a_registry_of_another_version_aborts() {
     w.chain
         .edit_object::<floe_sdk::move_types::blob::BlobRegistry>(registry, |r| r.version += 1);
     let stranger = w.stranger;
-    assert_abort(w.extend(stranger, shared, 1), "version", "EWrongVersion");
+    assert_abort(
+        w.extend(stranger, shared, 1),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
 }
 
 // === What a stranger cannot do ===
@@ -433,12 +473,10 @@ fn a_shared_blob_is_not_a_blob() {
     let mut w = world();
     let shared = w.shared(1_000);
     let stranger = w.stranger;
-    let args = vec![
-        Arg::obj(shared),
-        Arg::pure(&"content-type".to_owned()),
-        Arg::pure(&"text/html".to_owned()),
-    ];
-    let result = w.chain.call(stranger, "blob", "set_attribute", args);
+    let result = w.chain.call(
+        stranger,
+        call::blob::set_attribute(shared, "content-type".to_owned(), "text/html".to_owned()),
+    );
     assert!(result.is_err());
     assert_eq!(w.state(shared), (1_000, 5));
 }
@@ -453,7 +491,7 @@ fn a_stranger_migrating_an_old_shared_blob_changes_only_its_version() {
         .edit_object::<SharedBlob>(shared, |s| s.version -= 1);
     let stranger = w.stranger;
     w.chain
-        .call(stranger, "shared_blob", "migrate", vec![Arg::obj(shared)])
+        .call(stranger, call::shared_blob::migrate(shared))
         .unwrap();
     assert_eq!(w.state(shared), (1_000, 5));
     w.fund(stranger, shared, 1).unwrap();
@@ -466,10 +504,9 @@ fn migrating_a_current_shared_blob_aborts() {
     let shared = w.shared(1_000);
     let stranger = w.stranger;
     assert_abort(
-        w.chain
-            .call(stranger, "shared_blob", "migrate", vec![Arg::obj(shared)]),
+        w.chain.call(stranger, call::shared_blob::migrate(shared)),
         "version",
-        "EAlreadyMigrated",
+        move_aborts::version::E_ALREADY_MIGRATED,
     );
 }
 
@@ -480,7 +517,7 @@ fn funds_reads_the_balance() {
     let stranger = w.stranger;
     let funds: u64 = w
         .chain
-        .call(stranger, "shared_blob", "funds", vec![Arg::ObjRead(shared)])
+        .call(stranger, call::shared_blob::funds(Arg::ObjRead(shared)))
         .unwrap()
         .ret(0, 0);
     assert_eq!(funds, 4_321);

@@ -16,6 +16,7 @@ mod support;
 use floe_devnet::floe::{self, PACKAGE_ID, staking as staking_rs, staking_pool, system, wal};
 use floe_devnet::objects;
 use floe_devnet::runtime::{CallContext, Runtime, dynamic_field_id};
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::events::{
     EpochAdvanced, EpochFeesSettled, NodeRegistered, ParameterChanged, PoolAdvanced, Staked,
     VoteSet, WalBurned, Withdrawn,
@@ -26,7 +27,7 @@ use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID};
 use sui_sdk_types::{Address, Digest, ExecutionError, Identifier, Owner, TypeTag};
-use support::{Arg, Chain, Cmd, Failure, Outcome, clock};
+use support::{Arg, Chain, Cmd, Failure, Outcome, call};
 
 const EPOCH_MS: u64 = 1_000_000;
 /// Commission every test node registers with: 10 %.
@@ -115,17 +116,7 @@ impl Env {
         let admin = chain.publisher;
         let cap = chain.genesis.admin_cap;
         let created = chain
-            .call(
-                admin,
-                "system",
-                "create_system",
-                vec![
-                    Arg::obj(cap),
-                    Arg::pure(&n_shards),
-                    Arg::pure(&EPOCH_MS),
-                    clock(),
-                ],
-            )
+            .call(admin, call::system::create_system(cap, n_shards, EPOCH_MS))
             .unwrap();
         let system = created.created("system", "System")[0];
         Self {
@@ -182,16 +173,14 @@ impl Env {
         let system = self.system;
         self.chain.call_keep(
             sender,
-            "staking",
-            "register_node",
-            vec![
-                Arg::obj(system),
-                Arg::pure(&name),
-                Arg::pure(&network_address),
-                Arg::pure(&key),
-                Arg::pure(&proof),
-                Arg::pure(&commission_bps),
-            ],
+            call::staking::register_node(
+                system,
+                name,
+                network_address,
+                &key,
+                &proof,
+                commission_bps,
+            ),
         )
     }
 
@@ -229,13 +218,7 @@ impl Env {
         let system = self.system;
         self.chain.call_keep(
             staker,
-            "staking",
-            "stake",
-            vec![
-                Arg::obj(system),
-                Arg::pure(&move_types::id(node)),
-                Arg::obj(coin),
-            ],
+            call::staking::stake(system, move_types::id(node), coin),
         )
     }
 
@@ -248,22 +231,14 @@ impl Env {
 
     fn request_withdraw(&mut self, staker: Address, staked: Address) -> Result<Outcome, Failure> {
         let system = self.system;
-        self.chain.call(
-            staker,
-            "staking",
-            "request_withdraw",
-            vec![Arg::obj(system), Arg::obj(staked)],
-        )
+        self.chain
+            .call(staker, call::staking::request_withdraw(system, staked))
     }
 
     fn try_withdraw(&mut self, staker: Address, staked: Address) -> Result<Outcome, Failure> {
         let (system, treasury) = (self.system, self.treasury());
-        self.chain.call_keep(
-            staker,
-            "staking",
-            "withdraw",
-            vec![Arg::obj(system), Arg::obj(treasury), Arg::obj(staked)],
-        )
+        self.chain
+            .call_keep(staker, call::staking::withdraw(system, treasury, staked))
     }
 
     /// Withdraws and returns the amount received (the coin goes to the staker).
@@ -279,14 +254,7 @@ impl Env {
         let board = self.chain.genesis.challenge_board;
         self.chain.call(
             admin,
-            "challenge",
-            "advance_epoch",
-            vec![
-                Arg::obj(board),
-                Arg::obj(system),
-                Arg::obj(treasury),
-                clock(),
-            ],
+            call::challenge::advance_epoch(board, system, treasury),
         )
     }
 
@@ -316,25 +284,19 @@ impl Env {
         })
     }
 
-    /// A read-only `system::<function>(system, extra…)` call; its first return value.
-    fn read<T: serde::de::DeserializeOwned>(&mut self, function: &str, extra: Vec<Arg>) -> T {
+    /// A read-only call made by `read` of the `System` (passed read-only); its first return value.
+    fn read<T: serde::de::DeserializeOwned>(&mut self, read: impl FnOnce(Arg) -> Cmd) -> T {
         let (system, admin) = (self.system, self.admin);
-        let mut args = vec![Arg::ObjRead(system)];
-        args.extend(extra);
         self.chain
-            .call(admin, "system", function, args)
+            .call(admin, read(Arg::ObjRead(system)))
             .unwrap()
             .ret(0, 0)
     }
 
-    fn set_parameter(&mut self, setter: &str, value: u64) -> Result<Outcome, Failure> {
+    fn set_parameter(&mut self, setter: Setter, value: u64) -> Result<Outcome, Failure> {
         let (system, admin, cap) = (self.system, self.admin, self.chain.genesis.admin_cap);
-        self.chain.call(
-            admin,
-            "system",
-            setter,
-            vec![Arg::obj(system), Arg::obj(cap), Arg::pure(&value)],
-        )
+        self.chain
+            .call(admin, setter(Arg::obj(system), Arg::obj(cap), value))
     }
 
     /// Runs `f` as package code (a `public(package)` function or a Move test's direct
@@ -427,6 +389,22 @@ impl Env {
     }
 }
 
+/// A `system::set_*(system, cap, value)` parameter setter.
+type Setter = fn(Arg, Arg, u64) -> Cmd;
+
+/// Every parameter setter of `system.move`.
+const SETTERS: [Setter; 9] = [
+    call::system::set_fee_burn_bps,
+    call::system::set_license_fee_bps,
+    call::system::set_slash_bps,
+    call::system::set_slash_burn_bps,
+    call::system::set_challenge_window_ms,
+    call::system::set_min_stake_epochs,
+    call::system::set_early_unstake_fee_bps,
+    call::system::set_max_epochs_ahead,
+    call::system::set_max_committee_size,
+];
+
 fn id(address: Address) -> ID {
     move_types::id(address)
 }
@@ -445,26 +423,27 @@ fn create_system_sets_defaults() {
     // Every read, as transactions.
     let (system, admin) = (env.system, env.admin);
     let nobody = id(short(0x12));
-    let reads: Vec<(&str, Vec<Arg>)> = vec![
-        ("epoch", vec![]),
-        ("epoch_start_ms", vec![]),
-        ("epoch_duration_ms", vec![]),
-        ("storage_price_per_mib_epoch", vec![]),
-        ("write_price_per_mib", vec![]),
-        ("used_capacity", vec![]),
-        ("used_capacity_at", vec![Arg::pure(&0u64)]),
-        ("total_capacity", vec![]),
-        ("fee_burn_bps", vec![]),
-        ("license_fee_bps", vec![]),
-        ("slash_bps", vec![]),
-        ("slash_burn_bps", vec![]),
-        ("challenge_window_ms", vec![]),
-        ("min_stake_epochs", vec![]),
-        ("early_unstake_fee_bps", vec![]),
-        ("max_epochs_ahead", vec![]),
-        ("max_committee_size", vec![]),
-        ("node_count", vec![]),
-        ("fees_for_epoch", vec![Arg::pure(&0u64)]),
+    let s = || Arg::ObjRead(system);
+    let commands = vec![
+        call::system::epoch(s()),
+        call::system::epoch_start_ms(s()),
+        call::system::epoch_duration_ms(s()),
+        call::system::storage_price_per_mib_epoch(s()),
+        call::system::write_price_per_mib(s()),
+        call::system::used_capacity(s()),
+        call::system::used_capacity_at(s(), 0u64),
+        call::system::total_capacity(s()),
+        call::system::fee_burn_bps(s()),
+        call::system::license_fee_bps(s()),
+        call::system::slash_bps(s()),
+        call::system::slash_burn_bps(s()),
+        call::system::challenge_window_ms(s()),
+        call::system::min_stake_epochs(s()),
+        call::system::early_unstake_fee_bps(s()),
+        call::system::max_epochs_ahead(s()),
+        call::system::max_committee_size(s()),
+        call::system::node_count(s()),
+        call::system::fees_for_epoch(s(), 0u64),
     ];
     let expected: Vec<u64> = vec![
         0,
@@ -487,34 +466,26 @@ fn create_system_sets_defaults() {
         0,
         0,
     ];
-    let commands = reads
-        .into_iter()
-        .map(|(f, extra)| {
-            let mut args = vec![Arg::ObjRead(system)];
-            args.extend(extra);
-            Cmd::call("system", f, args)
-        })
-        .collect();
     let outcome = env.chain.ptb(admin, commands).unwrap();
     for (k, value) in expected.iter().enumerate() {
         assert_eq!(outcome.ret::<u64>(k, 0), *value, "read {k}");
     }
-    assert_eq!(env.read::<u16>("n_shards", vec![]), 10);
-    assert!(env.read::<Vec<ID>>("committee_node_ids", vec![]).is_empty());
+    assert_eq!(env.read::<u16>(call::system::n_shards), 10);
     assert!(
-        env.read::<Vec<u16>>("committee_shard_counts", vec![])
+        env.read::<Vec<ID>>(call::system::committee_node_ids)
             .is_empty()
     );
-    assert!(env.read::<Vec<ID>>("node_ids", vec![]).is_empty());
-    let max_nodes = env
-        .chain
-        .call(admin, "system", "max_nodes", vec![])
-        .unwrap();
-    assert_eq!(max_nodes.ret::<u64>(0, 0), 256);
-    assert!(!env.read::<bool>("is_registered", vec![Arg::pure(&nobody)]));
-    assert!(!env.read::<bool>("is_committee_member", vec![Arg::pure(&nobody)]));
     assert!(
-        env.read::<Vec<u16>>("node_shards", vec![Arg::pure(&nobody)])
+        env.read::<Vec<u16>>(call::system::committee_shard_counts)
+            .is_empty()
+    );
+    assert!(env.read::<Vec<ID>>(call::system::node_ids).is_empty());
+    let max_nodes = env.chain.call(admin, call::system::max_nodes()).unwrap();
+    assert_eq!(max_nodes.ret::<u64>(0, 0), 256);
+    assert!(!env.read::<bool>(|s| call::system::is_registered(s, &nobody)));
+    assert!(!env.read::<bool>(|s| call::system::is_committee_member(s, &nobody)));
+    assert!(
+        env.read::<Vec<u16>>(|s| call::system::node_shards(s, &nobody))
             .is_empty()
     );
 }
@@ -523,17 +494,9 @@ fn create_system_sets_defaults() {
 fn create_system_twice_aborts() {
     let mut env = Env::setup(10);
     let (admin, cap) = (env.admin, env.chain.genesis.admin_cap);
-    let again = env.chain.call(
-        admin,
-        "system",
-        "create_system",
-        vec![
-            Arg::obj(cap),
-            Arg::pure(&10u16),
-            Arg::pure(&1_000u64),
-            clock(),
-        ],
-    );
+    let again = env
+        .chain
+        .call(admin, call::system::create_system(cap, 10u16, 1_000u64));
     assert_abort(again, "system", system::E_SYSTEM_ALREADY_CREATED);
 }
 
@@ -541,23 +504,14 @@ fn create_system_twice_aborts() {
 fn create_system_with_no_shards_or_zero_epoch_aborts() {
     let mut chain = Chain::new();
     let (admin, cap) = (chain.publisher, chain.genesis.admin_cap);
-    let invalid_shards = support::move_constant("system", "EInvalidShardCount");
+    let invalid_shards = move_aborts::system::E_INVALID_SHARD_COUNT;
     for (n, epoch, code) in [
         (0u16, 1_000u64, invalid_shards),
         // Fewer than the encoder supports (`create_system_with_three_shards_aborts`).
         (3, 1_000, invalid_shards),
-        (
-            10,
-            0,
-            support::move_constant("system", "EInvalidEpochDuration"),
-        ),
+        (10, 0, move_aborts::system::E_INVALID_EPOCH_DURATION),
     ] {
-        let result = chain.call(
-            admin,
-            "system",
-            "create_system",
-            vec![Arg::obj(cap), Arg::pure(&n), Arg::pure(&epoch), clock()],
-        );
+        let result = chain.call(admin, call::system::create_system(cap, n, epoch));
         assert_abort(result, "system", code);
     }
 }
@@ -568,9 +522,7 @@ fn bls_key_of_unknown_node_aborts() {
     let (system, admin) = (env.system, env.admin);
     let result = env.chain.call(
         admin,
-        "system",
-        "node_bls_public_key",
-        vec![Arg::ObjRead(system), Arg::pure(&id(short(0x12)))],
+        call::system::node_bls_public_key(Arg::ObjRead(system), id(short(0x12))),
     );
     assert_abort(result, "system", system::E_NODE_NOT_FOUND);
 }
@@ -581,26 +533,11 @@ fn bls_key_of_unknown_node_aborts() {
 fn admin_sets_every_parameter() {
     let mut env = Env::setup(10);
     let (system, admin, cap) = (env.system, env.admin, env.chain.genesis.admin_cap);
-    let settings = [
-        ("set_fee_burn_bps", 5_000u64),
-        ("set_license_fee_bps", 0),
-        ("set_slash_bps", 1),
-        ("set_slash_burn_bps", 0),
-        ("set_challenge_window_ms", EPOCH_MS),
-        ("set_min_stake_epochs", 52),
-        ("set_early_unstake_fee_bps", 5_000),
-        ("set_max_epochs_ahead", 1_000),
-        ("set_max_committee_size", 3),
-    ];
-    let commands = settings
+    let values = [5_000, 0, 1, 0, EPOCH_MS, 52, 5_000, 1_000, 3];
+    let commands = SETTERS
         .iter()
-        .map(|(f, v)| {
-            Cmd::call(
-                "system",
-                f,
-                vec![Arg::obj(system), Arg::ObjRead(cap), Arg::pure(v)],
-            )
-        })
+        .zip(values)
+        .map(|(set, value)| set(Arg::obj(system), Arg::ObjRead(cap), value))
         .collect();
     let outcome = env.chain.ptb(admin, commands).unwrap();
     let s = env.sys();
@@ -624,22 +561,26 @@ fn admin_sets_every_parameter() {
 #[test]
 fn parameters_out_of_bounds_abort() {
     let mut env = Env::setup(10);
-    for (setter, value) in [
-        ("set_fee_burn_bps", 5_001),
-        ("set_license_fee_bps", 5_001),
-        ("set_slash_bps", 0),
-        ("set_slash_bps", 5_001),
-        ("set_slash_burn_bps", 10_001),
-        ("set_challenge_window_ms", 999),
-        ("set_challenge_window_ms", EPOCH_MS + 1),
-        ("set_min_stake_epochs", 53),
-        ("set_early_unstake_fee_bps", 5_001),
-        ("set_max_epochs_ahead", 0),
-        ("set_max_epochs_ahead", 1_001),
-        ("set_max_committee_size", 0),
-        ("set_max_committee_size", 11),
-    ] {
-        let result = env.set_parameter(setter, value);
+    let (system, admin, cap) = (env.system, env.admin, env.chain.genesis.admin_cap);
+    let cases: [(Setter, u64); 13] = [
+        (call::system::set_fee_burn_bps, 5_001),
+        (call::system::set_license_fee_bps, 5_001),
+        (call::system::set_slash_bps, 0),
+        (call::system::set_slash_bps, 5_001),
+        (call::system::set_slash_burn_bps, 10_001),
+        (call::system::set_challenge_window_ms, 999),
+        (call::system::set_challenge_window_ms, EPOCH_MS + 1),
+        (call::system::set_min_stake_epochs, 53),
+        (call::system::set_early_unstake_fee_bps, 5_001),
+        (call::system::set_max_epochs_ahead, 0),
+        (call::system::set_max_epochs_ahead, 1_001),
+        (call::system::set_max_committee_size, 0),
+        (call::system::set_max_committee_size, 11),
+    ];
+    for (setter, value) in cases {
+        let command = setter(Arg::obj(system), Arg::obj(cap), value);
+        let setter = command.name();
+        let result = env.chain.call(admin, command);
         match result {
             Ok(_) => panic!("{setter}({value}) should abort"),
             Err(f) => assert_eq!(
@@ -666,31 +607,13 @@ fn a_cap_that_created_no_system_cannot_tune_it() {
     );
     let created: move_types::system::AdminCap = env.chain.object(env.chain.genesis.admin_cap);
     assert_eq!(created.system_id, Some(id(env.system)));
-    let wrong_cap = support::move_constant("system", "EWrongAdminCap");
-    for setter in [
-        "set_fee_burn_bps",
-        "set_license_fee_bps",
-        "set_slash_bps",
-        "set_slash_burn_bps",
-        "set_challenge_window_ms",
-        "set_min_stake_epochs",
-        "set_early_unstake_fee_bps",
-        "set_max_epochs_ahead",
-        "set_max_committee_size",
-    ] {
+    for setter in SETTERS {
         let result = env.chain.call(
             admin,
-            "system",
-            setter,
-            vec![
-                Arg::obj(env.system),
-                Arg::obj(stranger),
-                Arg::pure(&1_000u64),
-            ],
+            setter(Arg::obj(env.system), Arg::obj(stranger), 1_000),
         );
-        assert_abort(result, "system", wrong_cap);
+        assert_abort(result, "system", move_aborts::system::E_WRONG_ADMIN_CAP);
     }
-    assert_eq!(wrong_cap, system::E_WRONG_ADMIN_CAP);
 }
 
 // ===== Epoch change =====
@@ -742,21 +665,9 @@ fn committee_gets_shards_by_stake_and_prices_by_vote() {
             .ptb(
                 operator(i),
                 vec![
-                    Cmd::call(
-                        "staking",
-                        "set_storage_price_vote",
-                        vec![Arg::obj(system), Arg::obj(cap), Arg::pure(price)],
-                    ),
-                    Cmd::call(
-                        "staking",
-                        "set_write_price_vote",
-                        vec![Arg::obj(system), Arg::obj(cap), Arg::pure(&write)],
-                    ),
-                    Cmd::call(
-                        "staking",
-                        "set_capacity_vote",
-                        vec![Arg::obj(system), Arg::obj(cap), Arg::pure(&capacity)],
-                    ),
+                    call::staking::set_storage_price_vote(system, cap, Arg::pure(price)),
+                    call::staking::set_write_price_vote(system, cap, write),
+                    call::staking::set_capacity_vote(system, cap, capacity),
                 ],
             )
             .unwrap();
@@ -765,7 +676,7 @@ fn committee_gets_shards_by_stake_and_prices_by_vote() {
     // Staked in epoch 0: no committee yet.
     assert!(env.sys().committee.is_empty());
     assert_eq!(
-        env.read::<u64>("node_stake", vec![Arg::pure(&id(nodes[0]))]),
+        env.read::<u64>(|s| call::system::node_stake(s, id(nodes[0]))),
         0
     );
 
@@ -774,12 +685,12 @@ fn committee_gets_shards_by_stake_and_prices_by_vote() {
     assert_eq!(s.epoch, 1);
     let committee = env.committee();
     assert_eq!(committee.len(), 4);
-    assert!(env.read::<bool>("is_committee_member", vec![Arg::pure(&id(nodes[0]))]));
-    assert!(env.read::<bool>("is_committee_member", vec![Arg::pure(&id(nodes[3]))]));
+    assert!(env.read::<bool>(|s| call::system::is_committee_member(s, id(nodes[0]))));
+    assert!(env.read::<bool>(|s| call::system::is_committee_member(s, id(nodes[3]))));
     let counts: Vec<usize> = nodes.iter().map(|n| env.node_shards(*n).len()).collect();
     assert_eq!(counts, vec![4, 2, 2, 2]);
     assert_eq!(
-        env.read::<u64>("node_stake", vec![Arg::pure(&id(nodes[0]))]),
+        env.read::<u64>(|s| call::system::node_stake(s, id(nodes[0]))),
         wal_of(400)
     );
     // Members are ordered by node ID and hold consecutive shards from 0.
@@ -788,7 +699,7 @@ fn committee_gets_shards_by_stake_and_prices_by_vote() {
         if k > 0 {
             assert!(committee[k - 1].as_bytes() < member.as_bytes());
         }
-        for shard in env.read::<Vec<u16>>("node_shards", vec![Arg::pure(&id(*member))]) {
+        for shard in env.read::<Vec<u16>>(|s| call::system::node_shards(s, id(*member))) {
             assert_eq!(shard, next);
             next += 1;
         }
@@ -802,7 +713,7 @@ fn committee_gets_shards_by_stake_and_prices_by_vote() {
     assert_eq!(event.committee_stake, wal_of(700));
     assert_eq!(
         event.shard_counts,
-        env.read::<Vec<u16>>("committee_shard_counts", vec![])
+        env.read::<Vec<u16>>(call::system::committee_shard_counts)
     );
     assert_eq!(
         outcome.events_named::<PoolAdvanced>("PoolAdvanced").len(),
@@ -817,7 +728,8 @@ fn committee_is_capped_at_max_committee_size() {
     env.stake(short(0xC0), nodes[0], wal_of(100));
     env.stake(short(0xC1), nodes[1], wal_of(300));
     env.stake(short(0xC2), nodes[2], wal_of(200));
-    env.set_parameter("set_max_committee_size", 2).unwrap();
+    env.set_parameter(call::system::set_max_committee_size, 2)
+        .unwrap();
     env.advance();
     let committee = env.committee();
     assert_eq!(committee.len(), 2);
@@ -830,7 +742,8 @@ fn committee_is_capped_at_max_committee_size() {
 #[test]
 fn committee_never_exceeds_max_committee_size() {
     let mut env = Env::setup(4);
-    env.set_parameter("set_max_committee_size", 2).unwrap();
+    env.set_parameter(call::system::set_max_committee_size, 2)
+        .unwrap();
     let nodes: Vec<Address> = (0..3).map(|i| env.register(i)).collect();
     for (i, node) in nodes.iter().enumerate() {
         env.stake(short(0xC0 + i as u8), *node, wal_of(100));
@@ -879,7 +792,7 @@ fn quorum_value_needs_two_thirds_of_shards() {
 // ===== Fees =====
 
 fn fees_for(env: &mut Env, epoch: u64) -> u64 {
-    env.read("fees_for_epoch", vec![Arg::pure(&epoch)])
+    env.read(|system| call::system::fees_for_epoch(system, epoch))
 }
 
 #[test]
@@ -994,7 +907,7 @@ fn capacity_frees_at_the_epoch_change() {
     assert_eq!(s.used_capacity, 70);
     assert_eq!(system::capacity_used_at(&s, 0), 0);
     assert!(s.future_used_capacity.is_empty());
-    let read: u64 = env.read("used_capacity_at", vec![Arg::pure(&1u64)]);
+    let read: u64 = env.read(|system| call::system::used_capacity_at(system, 1u64));
     assert_eq!(read, 70);
     // Releasing ranges that have ended gives back nothing more.
     env.package(|ctx, s, _| {
@@ -1009,46 +922,65 @@ fn capacity_frees_at_the_epoch_change() {
 
 fn assert_capacity_abort(
     env: &mut Env,
-    name: &str,
+    code: u64,
     f: impl FnOnce(&mut CallContext<'_>, &mut System) -> Result<(), ExecutionError>,
 ) {
     let error = env.package(|ctx, s, _| f(ctx, s)).unwrap_err();
-    assert_eq!(
-        abort_of(&error),
-        ("system".to_owned(), support::move_constant("system", name))
-    );
+    assert_eq!(abort_of(&error), ("system".to_owned(), code));
 }
 
 #[test]
 fn capacity_aborts() {
     let mut env = Env::setup(10);
     // Over the total in the current epoch, in a later one, or larger than the total.
-    assert_capacity_abort(&mut env, "ECapacityExceeded", |ctx, s| {
-        s.total_capacity = 100;
-        system::reserve_capacity(ctx, s, 60, 0, 1)?;
-        system::reserve_capacity(ctx, s, 41, 0, 1)
-    });
-    assert_capacity_abort(&mut env, "ECapacityExceeded", |ctx, s| {
-        s.total_capacity = 100;
-        system::reserve_capacity(ctx, s, 60, 3, 5)?;
-        system::reserve_capacity(ctx, s, 41, 0, 4)
-    });
-    assert_capacity_abort(&mut env, "ECapacityExceeded", |ctx, s| {
-        s.total_capacity = 100;
-        system::reserve_capacity(ctx, s, 101, 0, 1)
-    });
+    assert_capacity_abort(
+        &mut env,
+        move_aborts::system::E_CAPACITY_EXCEEDED,
+        |ctx, s| {
+            s.total_capacity = 100;
+            system::reserve_capacity(ctx, s, 60, 0, 1)?;
+            system::reserve_capacity(ctx, s, 41, 0, 1)
+        },
+    );
+    assert_capacity_abort(
+        &mut env,
+        move_aborts::system::E_CAPACITY_EXCEEDED,
+        |ctx, s| {
+            s.total_capacity = 100;
+            system::reserve_capacity(ctx, s, 60, 3, 5)?;
+            system::reserve_capacity(ctx, s, 41, 0, 4)
+        },
+    );
+    assert_capacity_abort(
+        &mut env,
+        move_aborts::system::E_CAPACITY_EXCEEDED,
+        |ctx, s| {
+            s.total_capacity = 100;
+            system::reserve_capacity(ctx, s, 101, 0, 1)
+        },
+    );
     // Empty, in the past, or beyond `max_epochs_ahead`.
-    assert_capacity_abort(&mut env, "EInvalidEpochRange", |ctx, s| {
-        system::reserve_capacity(ctx, s, 1, 2, 2)
-    });
-    assert_capacity_abort(&mut env, "EInvalidEpochRange", |ctx, s| {
-        s.epoch = 5; // set_epoch_for_testing
-        system::reserve_capacity(ctx, s, 1, 4, 6)
-    });
-    assert_capacity_abort(&mut env, "EInvalidEpochRange", |ctx, s| {
-        let max = s.max_epochs_ahead;
-        system::reserve_capacity(ctx, s, 1, 0, max + 1)
-    });
+    assert_capacity_abort(
+        &mut env,
+        move_aborts::system::E_INVALID_EPOCH_RANGE,
+        |ctx, s| system::reserve_capacity(ctx, s, 1, 2, 2),
+    );
+    assert_capacity_abort(
+        &mut env,
+        move_aborts::system::E_INVALID_EPOCH_RANGE,
+        |ctx, s| {
+            s.epoch = 5; // set_epoch_for_testing
+            system::reserve_capacity(ctx, s, 1, 4, 6)
+        },
+    );
+    assert_capacity_abort(
+        &mut env,
+        move_aborts::system::E_INVALID_EPOCH_RANGE,
+        |ctx, s| {
+            let max = s.max_epochs_ahead;
+            system::reserve_capacity(ctx, s, 1, 0, max + 1)
+        },
+    );
     // Nothing was kept.
     assert_eq!(env.sys().used_capacity, 0);
     assert!(env.sys().future_used_capacity.is_empty());
@@ -1070,7 +1002,7 @@ fn quorum_of_all_members_verifies() {
     let mut env = Env::setup(10);
     env.four_node_committee();
     assert_eq!(
-        env.read::<Vec<u16>>("committee_shard_counts", vec![]),
+        env.read::<Vec<u16>>(call::system::committee_shard_counts),
         vec![3, 3, 2, 2]
     );
     verify(&mut env, &[0, 1, 2, 3], agg_all(), MESSAGE).unwrap();
@@ -1139,14 +1071,14 @@ fn register_node_creates_pool_and_cap() {
     assert_eq!(move_types::address_of(&cap.node_id), node);
     let node_id = env
         .chain
-        .call(operator(0), "staking", "node_id", vec![Arg::obj(cap_id)])
+        .call(operator(0), call::staking::node_id(cap_id))
         .unwrap();
     assert_eq!(node_id.ret::<ID>(0, 0), id(node));
-    assert!(env.read::<bool>("is_registered", vec![Arg::pure(&id(node))]));
-    assert_eq!(env.read::<u64>("node_count", vec![]), 1);
-    assert_eq!(env.read::<Vec<ID>>("node_ids", vec![]), vec![id(node)]);
+    assert!(env.read::<bool>(|s| call::system::is_registered(s, id(node))));
+    assert_eq!(env.read::<u64>(call::system::node_count), 1);
+    assert_eq!(env.read::<Vec<ID>>(call::system::node_ids), vec![id(node)]);
     assert_eq!(
-        env.read::<Vec<u8>>("node_bls_public_key", vec![Arg::pure(&id(node))]),
+        env.read::<Vec<u8>>(|s| call::system::node_bls_public_key(s, id(node))),
         pk(0)
     );
     let pool = env.pool(node);
@@ -1172,9 +1104,7 @@ fn proof_of_possession_message_is_sender_then_key() {
         .chain
         .call(
             admin,
-            "staking",
-            "proof_of_possession_message",
-            vec![Arg::pure(&operator(0)), Arg::pure(&pk(0))],
+            call::staking::proof_of_possession_message(operator(0), pk(0)),
         )
         .unwrap();
     let message: Vec<u8> = outcome.ret(0, 0);
@@ -1270,7 +1200,7 @@ fn register_aborts() {
     let long_name = "x".repeat(129);
     let result = env.register_as(operator(0), &long_name, "a", pk(0), pop(0), 0);
     assert_abort(result, "staking", staking_rs::E_INVALID_NAME);
-    assert_eq!(env.read::<u64>("node_count", vec![]), 0);
+    assert_eq!(env.read::<u64>(call::system::node_count), 0);
 }
 
 #[test]
@@ -1315,30 +1245,10 @@ fn operator_sets_votes_and_address() {
         .ptb(
             operator(0),
             vec![
-                Cmd::call(
-                    "staking",
-                    "set_storage_price_vote",
-                    vec![Arg::obj(system), Arg::obj(cap), Arg::pure(&7u64)],
-                ),
-                Cmd::call(
-                    "staking",
-                    "set_write_price_vote",
-                    vec![Arg::obj(system), Arg::obj(cap), Arg::pure(&8u64)],
-                ),
-                Cmd::call(
-                    "staking",
-                    "set_capacity_vote",
-                    vec![Arg::obj(system), Arg::obj(cap), Arg::pure(&0u64)],
-                ),
-                Cmd::call(
-                    "staking",
-                    "set_network_address",
-                    vec![
-                        Arg::obj(system),
-                        Arg::obj(cap),
-                        Arg::pure(&"node.example:443"),
-                    ],
-                ),
+                call::staking::set_storage_price_vote(system, cap, 7u64),
+                call::staking::set_write_price_vote(system, cap, 8u64),
+                call::staking::set_capacity_vote(system, cap, 0u64),
+                call::staking::set_network_address(system, cap, "node.example:443"),
             ],
         )
         .unwrap();
@@ -1361,34 +1271,25 @@ fn operator_call_aborts() {
     env.register(0);
     let cap = env.node_cap(0);
     let system = env.system;
-    for (function, arg, code) in [
+    for (vote, code) in [
         (
-            "set_storage_price_vote",
-            Arg::pure(&0u64),
+            call::staking::set_storage_price_vote(system, cap, 0u64),
             staking_rs::E_INVALID_VOTE,
         ),
         (
-            "set_write_price_vote",
-            Arg::pure(&0u64),
+            call::staking::set_write_price_vote(system, cap, 0u64),
             staking_rs::E_INVALID_VOTE,
         ),
         (
-            "set_network_address",
-            Arg::pure(&""),
+            call::staking::set_network_address(system, cap, ""),
             staking_rs::E_INVALID_NETWORK_ADDRESS,
         ),
         (
-            "set_network_address",
-            Arg::pure(&"x".repeat(257)),
+            call::staking::set_network_address(system, cap, "x".repeat(257)),
             staking_rs::E_INVALID_NETWORK_ADDRESS,
         ),
     ] {
-        let result = env.chain.call(
-            operator(0),
-            "staking",
-            function,
-            vec![Arg::obj(system), Arg::obj(cap), arg],
-        );
+        let result = env.chain.call(operator(0), vote);
         assert_abort(result, "staking", code);
     }
 }
@@ -1400,12 +1301,7 @@ fn collect_commission_without_rewards_is_zero() {
     let cap = env.node_cap(0);
     let system = env.system;
     env.chain
-        .call_keep(
-            operator(0),
-            "staking",
-            "collect_commission",
-            vec![Arg::obj(system), Arg::obj(cap)],
-        )
+        .call_keep(operator(0), call::staking::collect_commission(system, cap))
         .unwrap();
     assert_eq!(env.chain.wal_coins(operator(0)).len(), 1);
     assert_eq!(env.chain.wal_balance(operator(0)), 0);
@@ -1428,16 +1324,13 @@ fn stake_is_pending_until_next_epoch() {
         .chain
         .ptb(
             staker,
-            [
-                "staked_node_id",
-                "principal",
-                "activation_epoch",
-                "withdraw_epoch",
-                "is_withdrawing",
-            ]
-            .iter()
-            .map(|f| Cmd::call("staking", f, vec![Arg::obj(staked_id)]))
-            .collect(),
+            vec![
+                call::staking::staked_node_id(staked_id),
+                call::staking::principal(staked_id),
+                call::staking::activation_epoch(staked_id),
+                call::staking::withdraw_epoch(staked_id),
+                call::staking::is_withdrawing(staked_id),
+            ],
         )
         .unwrap();
     assert_eq!(reads.ret::<ID>(0, 0), id(node));
@@ -1446,7 +1339,10 @@ fn stake_is_pending_until_next_epoch() {
     assert_eq!(reads.ret::<u64>(3, 0), 0);
     assert!(!reads.ret::<bool>(4, 0));
     assert_eq!(env.pool(node).pending_stake.value, wal_of(100));
-    assert_eq!(env.read::<u64>("node_stake", vec![Arg::pure(&id(node))]), 0);
+    assert_eq!(
+        env.read::<u64>(|s| call::system::node_stake(s, id(node))),
+        0
+    );
     env.advance();
     let pool = env.pool(node);
     assert_eq!(pool.pending_stake.value, 0);
@@ -1567,14 +1463,15 @@ fn slash_reaches_every_staker_pro_rata() {
         .unwrap();
     assert_eq!(slashed, wal_of(40));
     assert_eq!(
-        env.read::<u64>("node_stake", vec![Arg::pure(&id(node))]),
+        env.read::<u64>(|s| call::system::node_stake(s, id(node))),
         wal_of(360)
     );
     env.request_withdraw(sa, a).unwrap();
     env.request_withdraw(sb, b).unwrap();
     env.advance();
     env.advance();
-    env.set_parameter("set_early_unstake_fee_bps", 0).unwrap();
+    env.set_parameter(call::system::set_early_unstake_fee_bps, 0)
+        .unwrap();
     assert_eq!(env.withdraw(sa, a), wal_of(90));
     assert_eq!(env.withdraw(sb, b), wal_of(270));
 }
@@ -1630,12 +1527,7 @@ fn full_epoch_cycle_pays_rewards_pro_rata() {
     // The operator collects the commission.
     let (system, cap) = (env.system, env.node_cap(0));
     env.chain
-        .call_keep(
-            operator(0),
-            "staking",
-            "collect_commission",
-            vec![Arg::obj(system), Arg::obj(cap)],
-        )
+        .call_keep(operator(0), call::staking::collect_commission(system, cap))
         .unwrap();
     assert_eq!(env.chain.wal_balance(operator(0)), wal_of(36));
     assert_eq!(env.pool(nodes[0]).commission.value, 0);
@@ -1689,7 +1581,7 @@ fn stake_joining_later_buys_shares_at_the_new_rate() {
     let bob_stake = env.stake(bob, node, wal_of(910));
     env.advance(); // epoch 2
     assert_eq!(
-        env.read::<u64>("node_stake", vec![Arg::pure(&id(node))]),
+        env.read::<u64>(|s| call::system::node_stake(s, id(node))),
         wal_of(1_820)
     );
     let pool = env.pool(node);

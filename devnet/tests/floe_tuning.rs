@@ -10,6 +10,7 @@ mod support;
 use floe_devnet::floe::compute::ed25519_address;
 use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_devnet::objects;
+use floe_sdk::move_aborts;
 use floe_sdk::move_types::compute::Job;
 use floe_sdk::move_types::events::{
     ComputeJobCreated, ComputeProviderRegistered, ModelRegistered, ModelVersionPublished,
@@ -19,7 +20,7 @@ use floe_sdk::move_types::events::{
 use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::{self, ID};
 use sui_sdk_types::{Address, Owner};
-use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, clock, plant_blob, u256};
+use support::{Arg, Chain, Cmd, Failure, GENESIS_MS, Outcome, call, plant_blob, u256};
 
 const NOW_MS: u64 = GENESIS_MS;
 const HOUR_MS: u64 = 3_600_000;
@@ -48,11 +49,11 @@ fn addr(id: &ID) -> Address {
     move_types::address_of(id)
 }
 
-fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    let code = support::move_constant(module, name);
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
+    let name = support::abort_name(module, code);
     match result {
         Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
-        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code), "{name}"),
     }
 }
 
@@ -91,12 +92,7 @@ fn setup() -> World {
     let stranger = chain.new_account();
     let weights = plant_blob(&mut chain, seller, 0x77, true, 2, 0);
     let registered: ModelRegistered = chain
-        .call_keep(
-            seller,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"tiny-mlp"), Arg::pure(&"")],
-        )
+        .call_keep(seller, call::model::register_model("tiny-mlp", ""))
         .unwrap()
         .event("ModelRegistered");
     let model = addr(&registered.model_id);
@@ -104,34 +100,22 @@ fn setup() -> World {
     chain
         .call(
             seller,
-            "model",
-            "publish_version",
-            vec![
-                Arg::obj(model),
-                Arg::obj(model_cap),
+            call::model::publish_version(
+                model,
+                model_cap,
                 Arg::ObjRead(started.system),
                 Arg::ObjRead(weights),
-                Arg::pure(&"onnx-mlp"),
-                Arg::pure(&Vec::<u8>::new()),
-                Arg::pure(&Vec::<String>::new()),
-                Arg::pure(&Vec::<u64>::new()),
-                clock(),
-            ],
+                "onnx-mlp",
+                Vec::<u8>::new(),
+                Vec::<String>::new(),
+                Vec::<u64>::new(),
+            ),
         )
         .unwrap();
     let offer = chain
         .call(
             seller,
-            "license",
-            "create_offer",
-            vec![
-                Arg::obj(model),
-                Arg::obj(model_cap),
-                Arg::pure(&LICENSE_PRICE),
-                Arg::pure(&HOUR_MS),
-                Arg::pure(&24u64),
-                Arg::pure(&0u64),
-            ],
+            call::license::create_offer(model, model_cap, LICENSE_PRICE, HOUR_MS, 24u64, 0u64),
         )
         .unwrap()
         .ret::<ID>(0, 0);
@@ -156,13 +140,7 @@ fn setup() -> World {
         let registered: ComputeProviderRegistered = chain
             .call(
                 account,
-                "compute",
-                "register_provider",
-                vec![
-                    Arg::pure(&key.to_vec()),
-                    Arg::pure(&"http://127.0.0.1:9000"),
-                    Arg::obj(coin),
-                ],
+                call::compute::register_provider(key.to_vec(), "http://127.0.0.1:9000", coin),
             )
             .unwrap()
             .event("ComputeProviderRegistered");
@@ -206,20 +184,18 @@ impl World {
         let ids: Vec<Address> = providers.iter().map(|&i| self.p[i].provider).collect();
         self.chain.call(
             who,
-            "model",
-            "set_tuning",
-            vec![
-                Arg::obj(self.model),
+            call::model::set_tuning(
+                self.model,
                 Arg::ObjRead(cap),
-                Arg::pure(&bps),
-                Arg::pure(&threshold),
-                Arg::pure(&price),
-                Arg::pure(&u256(INPUT)),
-                Arg::pure(&ids),
-                Arg::pure(&k),
-                Arg::pure(&duration_ms),
-                Arg::pure(&auto_publish),
-            ],
+                bps,
+                threshold,
+                price,
+                u256(INPUT),
+                &ids,
+                k,
+                duration_ms,
+                auto_publish,
+            ),
         )
     }
 
@@ -248,19 +224,14 @@ impl World {
             .ptb(
                 buyer,
                 vec![
-                    Cmd::call(
-                        "license",
-                        "purchase",
-                        vec![
-                            Arg::ObjRead(self.offer),
-                            Arg::obj(self.model),
-                            Arg::ObjRead(self.system),
-                            Arg::obj(self.treasury),
-                            Arg::obj(payment),
-                            Arg::pure(&1u64),
-                            Arg::pure(&u64::MAX),
-                            clock(),
-                        ],
+                    call::license::purchase(
+                        Arg::ObjRead(self.offer),
+                        self.model,
+                        Arg::ObjRead(self.system),
+                        self.treasury,
+                        payment,
+                        1u64,
+                        u64::MAX,
                     ),
                     Cmd::Transfer(vec![Arg::Result(0)], buyer),
                 ],
@@ -269,12 +240,8 @@ impl World {
     }
 
     fn open(&mut self, who: Address) -> Result<Outcome, Failure> {
-        self.chain.call(
-            who,
-            "compute",
-            "open_tuning_job",
-            vec![Arg::obj(self.model), clock()],
-        )
+        self.chain
+            .call(who, call::compute::open_tuning_job(self.model))
     }
 
     /// The stranger opens the job; returns it.
@@ -296,17 +263,14 @@ impl World {
         );
         self.chain.call(
             account,
-            "compute",
-            "submit_tuning_result",
-            vec![
-                Arg::obj(job),
-                Arg::obj(provider),
+            call::compute::submit_tuning_result(
+                job,
+                provider,
                 Arg::ObjRead(cap),
                 Arg::ObjRead(self.system),
-                Arg::obj(output),
-                Arg::pure(&hash.to_vec()),
-                clock(),
-            ],
+                output,
+                hash.to_vec(),
+            ),
         )
     }
 
@@ -314,15 +278,7 @@ impl World {
         let stranger = self.stranger;
         self.chain.call(
             stranger,
-            "compute",
-            "settle_tuning_job",
-            vec![
-                Arg::obj(job),
-                Arg::obj(model),
-                Arg::ObjRead(self.system),
-                Arg::obj(self.treasury),
-                clock(),
-            ],
+            call::compute::settle_tuning_job(job, model, Arg::ObjRead(self.system), self.treasury),
         )
     }
 
@@ -333,25 +289,18 @@ impl World {
 
     fn refund(&mut self, job: Address) -> Result<Outcome, Failure> {
         let (stranger, model) = (self.stranger, self.model);
-        self.chain.call(
-            stranger,
-            "compute",
-            "refund_tuning_job",
-            vec![Arg::obj(job), Arg::obj(model), clock()],
-        )
+        self.chain
+            .call(stranger, call::compute::refund_tuning_job(job, model))
     }
 
     fn approve_as(&mut self, who: Address, cap: Address) -> Result<Outcome, Failure> {
         self.chain.call_keep(
             who,
-            "model",
-            "approve_tuned_version",
-            vec![
-                Arg::obj(self.model),
+            call::model::approve_tuned_version(
+                self.model,
                 Arg::ObjRead(cap),
                 Arg::ObjRead(self.system),
-                clock(),
-            ],
+            ),
         )
     }
 
@@ -364,9 +313,7 @@ impl World {
         let model = self.model;
         self.chain.call(
             who,
-            "model",
-            "clear_tuning_reserve",
-            vec![Arg::obj(model), Arg::ObjRead(cap)],
+            call::model::clear_tuning_reserve(model, Arg::ObjRead(cap)),
         )
     }
 
@@ -375,12 +322,7 @@ impl World {
         let stranger = self.stranger;
         let registered: ModelRegistered = self
             .chain
-            .call_keep(
-                stranger,
-                "model",
-                "register_model",
-                vec![Arg::pure(&"mine"), Arg::pure(&"")],
-            )
+            .call_keep(stranger, call::model::register_model("mine", ""))
             .unwrap()
             .event("ModelRegistered");
         (addr(&registered.model_id), addr(&registered.cap_id))
@@ -408,13 +350,21 @@ fn a_job_the_model_does_not_name_neither_settles_nor_refunds_into_it() {
     w.submit(0, job, &HASH_A).unwrap();
     let model = w.model;
     w.chain.edit_object::<Model>(model, |m| m.tuning_job = None);
-    assert_abort(w.settle(job), "model", "ENotOpenTuningJob");
+    assert_abort(
+        w.settle(job),
+        "model",
+        move_aborts::model::E_NOT_OPEN_TUNING_JOB,
+    );
 
     let (mut w, job) = opened(false);
     let model = w.model;
     w.chain.edit_object::<Model>(model, |m| m.tuning_job = None);
     w.chain.advance_clock(HOUR_MS);
-    assert_abort(w.refund(job), "model", "ENotOpenTuningJob");
+    assert_abort(
+        w.refund(job),
+        "model",
+        move_aborts::model::E_NOT_OPEN_TUNING_JOB,
+    );
 }
 
 /// The owner moves a reserve no job uses into the revenue; a stranger cannot, and no one can
@@ -423,15 +373,27 @@ fn a_job_the_model_does_not_name_neither_settles_nor_refunds_into_it() {
 fn clearing_the_reserve_moves_it_into_the_revenue_for_the_owner_only() {
     let (mut w, job) = opened(false);
     let (seller, cap) = (w.seller, w.model_cap);
-    assert_abort(w.clear_as(seller, cap), "model", "ETuningJobOpen");
+    assert_abort(
+        w.clear_as(seller, cap),
+        "model",
+        move_aborts::model::E_TUNING_JOB_OPEN,
+    );
     w.submit(0, job, &HASH_A).unwrap();
     w.settle(job).unwrap();
-    assert_abort(w.clear_as(seller, cap), "model", "EProposalPending");
+    assert_abort(
+        w.clear_as(seller, cap),
+        "model",
+        move_aborts::model::E_PROPOSAL_PENDING,
+    );
     w.approve_as(seller, cap).unwrap();
 
     let stranger = w.stranger;
     let (_, own_cap) = w.strangers_model();
-    assert_abort(w.clear_as(stranger, own_cap), "model", "EWrongCap");
+    assert_abort(
+        w.clear_as(stranger, own_cap),
+        "model",
+        move_aborts::model::E_WRONG_CAP,
+    );
 
     let before = w.model();
     let reserve = before.tuning_reserve.value;
@@ -466,11 +428,11 @@ fn a_stranger_cannot_set_the_plan() {
     let (_, cap) = w.strangers_model();
     let stranger = w.stranger;
     let result = w.set_plan_as(stranger, cap, TUNING_BPS, 1, 1, &[3], 1, HOUR_MS, true);
-    assert_abort(result, "model", "EWrongCap");
+    assert_abort(result, "model", move_aborts::model::E_WRONG_CAP);
 }
 
 /// bps, threshold, price, providers, k, duration, the abort.
-type Case = (u64, u64, u64, &'static [usize], u64, u64, &'static str);
+type Case = (u64, u64, u64, &'static [usize], u64, u64, u64);
 
 #[test]
 fn plans_outside_the_bounds_abort() {
@@ -484,7 +446,7 @@ fn plans_outside_the_bounds_abort() {
             &[0],
             1,
             HOUR_MS,
-            "ETuningShareTooHigh",
+            move_aborts::model::E_TUNING_SHARE_TOO_HIGH,
         ),
         // Named, not an overflow (model.move checks bps <= 10 000 before adding).
         (
@@ -494,7 +456,7 @@ fn plans_outside_the_bounds_abort() {
             &[0],
             1,
             HOUR_MS,
-            "ETuningShareTooHigh",
+            move_aborts::model::E_TUNING_SHARE_TOO_HIGH,
         ),
         (
             TUNING_BPS,
@@ -503,9 +465,17 @@ fn plans_outside_the_bounds_abort() {
             &[0],
             1,
             HOUR_MS,
-            "ETuningPrice",
+            move_aborts::model::E_TUNING_PRICE,
         ),
-        (TUNING_BPS, THRESHOLD, 0, &[0], 1, HOUR_MS, "ETuningPrice"),
+        (
+            TUNING_BPS,
+            THRESHOLD,
+            0,
+            &[0],
+            1,
+            HOUR_MS,
+            move_aborts::model::E_TUNING_PRICE,
+        ),
         (
             TUNING_BPS,
             THRESHOLD,
@@ -513,7 +483,7 @@ fn plans_outside_the_bounds_abort() {
             &[],
             1,
             HOUR_MS,
-            "ETuningProviders",
+            move_aborts::model::E_TUNING_PROVIDERS,
         ),
         (
             TUNING_BPS,
@@ -522,7 +492,7 @@ fn plans_outside_the_bounds_abort() {
             &[0, 0],
             2,
             HOUR_MS,
-            "ETuningProviders",
+            move_aborts::model::E_TUNING_PROVIDERS,
         ),
         (
             TUNING_BPS,
@@ -531,7 +501,7 @@ fn plans_outside_the_bounds_abort() {
             &[0, 1],
             1,
             HOUR_MS,
-            "ETuningQuorum",
+            move_aborts::model::E_TUNING_QUORUM,
         ),
         (
             TUNING_BPS,
@@ -540,14 +510,14 @@ fn plans_outside_the_bounds_abort() {
             &[0],
             1,
             2_592_000_001,
-            "ETuningDuration",
+            move_aborts::model::E_TUNING_DURATION,
         ),
     ];
-    for (bps, threshold, price, providers, k, duration, name) in cases {
+    for (bps, threshold, price, providers, k, duration, code) in cases {
         let result = w.set_plan_as(
             seller, cap, bps, threshold, price, providers, k, duration, false,
         );
-        assert_abort(result, "model", name);
+        assert_abort(result, "model", code);
     }
 }
 
@@ -567,7 +537,11 @@ fn anyone_opens_the_job_with_the_owners_terms_from_the_reserve() {
     assert_eq!(w.model().tuning_reserve.value, 2 * PART - PRICE);
     assert!(w.model().tuning_job.is_some());
     // The stranger's own provider is not chosen.
-    assert_abort(w.submit(3, job_id, &HASH_A), "compute", "ENotChosen");
+    assert_abort(
+        w.submit(3, job_id, &HASH_A),
+        "compute",
+        move_aborts::compute::E_NOT_CHOSEN,
+    );
 }
 
 /// Attack: a stranger cannot open before the reserve reaches the threshold.
@@ -577,7 +551,11 @@ fn opening_below_the_threshold_aborts() {
     w.plan(&[0], 1, false);
     w.buy();
     let stranger = w.stranger;
-    assert_abort(w.open(stranger), "model", "EReserveBelowThreshold");
+    assert_abort(
+        w.open(stranger),
+        "model",
+        move_aborts::model::E_RESERVE_BELOW_THRESHOLD,
+    );
 }
 
 #[test]
@@ -585,7 +563,7 @@ fn opening_without_a_plan_aborts() {
     let mut w = setup();
     w.buy();
     let stranger = w.stranger;
-    assert_abort(w.open(stranger), "model", "ENoTuning");
+    assert_abort(w.open(stranger), "model", move_aborts::model::E_NO_TUNING);
 }
 
 /// Attack: one tuning job at a time, even with the reserve full again.
@@ -595,7 +573,11 @@ fn a_second_job_while_one_is_open_aborts() {
     w.buy();
     w.buy();
     let stranger = w.stranger;
-    assert_abort(w.open(stranger), "model", "ETuningJobOpen");
+    assert_abort(
+        w.open(stranger),
+        "model",
+        move_aborts::model::E_TUNING_JOB_OPEN,
+    );
 }
 
 // === Settlement, approval ===
@@ -618,7 +600,11 @@ fn a_settled_job_proposes_and_the_owner_approves_the_next_version() {
     // Another job waits for the approval.
     w.buy();
     let stranger = w.stranger;
-    assert_abort(w.open(stranger), "model", "EProposalPending");
+    assert_abort(
+        w.open(stranger),
+        "model",
+        move_aborts::model::E_PROPOSAL_PENDING,
+    );
 
     let (seller, cap) = (w.seller, w.model_cap);
     let outcome = w.approve_as(seller, cap).unwrap();
@@ -630,7 +616,11 @@ fn a_settled_job_proposes_and_the_owner_approves_the_next_version() {
     // The owner holds the version's Blob, as after publish_version.
     assert_eq!(w.chain.owner(output), Owner::Address(seller));
     assert_eq!(w.model().versions.size, 2);
-    assert_abort(w.approve_as(seller, cap), "model", "ENoProposal");
+    assert_abort(
+        w.approve_as(seller, cap),
+        "model",
+        move_aborts::model::E_NO_PROPOSAL,
+    );
 }
 
 #[test]
@@ -701,7 +691,11 @@ fn a_stranger_cannot_approve() {
     w.settle(job).unwrap();
     let (_, cap) = w.strangers_model();
     let stranger = w.stranger;
-    assert_abort(w.approve_as(stranger, cap), "model", "EWrongCap");
+    assert_abort(
+        w.approve_as(stranger, cap),
+        "model",
+        move_aborts::model::E_WRONG_CAP,
+    );
 }
 
 #[test]
@@ -713,20 +707,16 @@ fn a_rejected_version_returns_the_blob() {
     w.chain
         .call_keep(
             seller,
-            "model",
-            "reject_tuned_version",
-            vec![Arg::obj(model), Arg::ObjRead(cap)],
+            call::model::reject_tuned_version(model, Arg::ObjRead(cap)),
         )
         .unwrap();
     assert_eq!(w.chain.owner(w.p[0].output), Owner::Address(seller));
     assert_eq!(w.model().versions.size, 1);
     let result = w.chain.call_keep(
         seller,
-        "model",
-        "reject_tuned_version",
-        vec![Arg::obj(model), Arg::ObjRead(cap)],
+        call::model::reject_tuned_version(model, Arg::ObjRead(cap)),
     );
-    assert_abort(result, "model", "ENoProposal");
+    assert_abort(result, "model", move_aborts::model::E_NO_PROPOSAL);
 }
 
 /// Attack: settling or refunding with another model is refused.
@@ -735,7 +725,11 @@ fn another_model_is_refused() {
     let (mut w, job) = opened(false);
     w.submit(0, job, &HASH_A).unwrap();
     let (other, _) = w.strangers_model();
-    assert_abort(w.settle_with(job, other), "compute", "EWrongModel");
+    assert_abort(
+        w.settle_with(job, other),
+        "compute",
+        move_aborts::compute::E_WRONG_MODEL,
+    );
 }
 
 // === Refund ===
@@ -753,10 +747,8 @@ fn a_refund_goes_back_into_the_reserve() {
     w.submit(0, job, &HASH_A).unwrap();
     w.chain.advance_clock(HOUR_MS);
     let stranger = w.stranger;
-    let plain = w
-        .chain
-        .call(stranger, "compute", "refund", vec![Arg::obj(job), clock()]);
-    assert_abort(plain, "compute", "ETuningJob");
+    let plain = w.chain.call(stranger, call::compute::refund(job));
+    assert_abort(plain, "compute", move_aborts::compute::E_TUNING_JOB);
     let stranger_before = w.chain.wal_balance(stranger);
     let p1_before = w.chain.wal_balance(w.p[0].account);
     let outcome = w.refund(job).unwrap();
@@ -781,43 +773,45 @@ fn the_tuning_functions_refuse_a_plain_job_and_the_plain_ones_a_tuning_job() {
         .chain
         .call(
             seller,
-            "compute",
-            "create_job",
-            vec![
+            call::compute::create_job(
                 Arg::ObjRead(w.model),
                 Arg::ObjRead(model_cap),
-                Arg::pure(&1u64),
-                Arg::pure(&u256(INPUT)),
-                Arg::pure(&ids),
-                Arg::pure(&1u64),
-                Arg::pure(&(NOW_MS + HOUR_MS)),
-                Arg::obj(payment),
-                clock(),
-            ],
+                1u64,
+                u256(INPUT),
+                &ids,
+                1u64,
+                NOW_MS + HOUR_MS,
+                payment,
+            ),
         )
         .unwrap()
         .event("ComputeJobCreated");
     let plain = addr(&created.job_id);
-    assert_abort(w.submit(0, plain, &HASH_A), "compute", "ENotTuningJob");
-    assert_abort(w.settle(plain), "compute", "ENotTuningJob");
+    assert_abort(
+        w.submit(0, plain, &HASH_A),
+        "compute",
+        move_aborts::compute::E_NOT_TUNING_JOB,
+    );
+    assert_abort(
+        w.settle(plain),
+        "compute",
+        move_aborts::compute::E_NOT_TUNING_JOB,
+    );
     // The plain submit (by reference) refuses the tuning job.
     let (account, provider, cap, output) =
         (w.p[0].account, w.p[0].provider, w.p[0].cap, w.p[0].output);
     let result = w.chain.call(
         account,
-        "compute",
-        "submit_result",
-        vec![
-            Arg::obj(tuning_job),
-            Arg::obj(provider),
+        call::compute::submit_result(
+            tuning_job,
+            provider,
             Arg::ObjRead(cap),
             Arg::ObjRead(w.system),
             Arg::ObjRead(output),
-            Arg::pure(&HASH_A.to_vec()),
-            clock(),
-        ],
+            HASH_A.to_vec(),
+        ),
     );
-    assert_abort(result, "compute", "ETuningJob");
+    assert_abort(result, "compute", move_aborts::compute::E_TUNING_JOB);
 }
 
 /// Moves the system past the outputs' storage (planted to end at epoch 2).
@@ -836,7 +830,11 @@ fn approving_an_expired_output_aborts() {
     w.settle(job).unwrap();
     expire_outputs(&mut w);
     let (seller, cap) = (w.seller, w.model_cap);
-    assert_abort(w.approve_as(seller, cap), "model", "EBlobExpired");
+    assert_abort(
+        w.approve_as(seller, cap),
+        "model",
+        move_aborts::model::E_BLOB_EXPIRED,
+    );
 }
 
 #[test]
@@ -862,13 +860,10 @@ fn refunding_into_another_model_aborts() {
     let (other, _) = w.strangers_model();
     w.chain.advance_clock(HOUR_MS);
     let stranger = w.stranger;
-    let result = w.chain.call(
-        stranger,
-        "compute",
-        "refund_tuning_job",
-        vec![Arg::obj(job), Arg::obj(other), clock()],
-    );
-    assert_abort(result, "compute", "EWrongModel");
+    let result = w
+        .chain
+        .call(stranger, call::compute::refund_tuning_job(job, other));
+    assert_abort(result, "compute", move_aborts::compute::E_WRONG_MODEL);
 }
 
 #[test]
@@ -889,7 +884,11 @@ fn opening_for_a_model_without_versions_aborts() {
         false,
     )
     .unwrap();
-    assert_abort(w.open(stranger), "model", "ENoVersionToTune");
+    assert_abort(
+        w.open(stranger),
+        "model",
+        move_aborts::model::E_NO_VERSION_TO_TUNE,
+    );
 }
 
 /// The model made to look migrated by another package version.
@@ -903,7 +902,11 @@ fn a_model_of_another_version_refuses_the_tuning_calls() {
     let (mut w, job) = opened(false);
     w.submit(0, job, &HASH_A).unwrap();
     age_model(&mut w);
-    assert_abort(w.settle(job), "version", "EWrongVersion");
+    assert_abort(
+        w.settle(job),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
     let (seller, cap) = (w.seller, w.model_cap);
     let result = w.set_plan_as(
         seller,
@@ -916,9 +919,17 @@ fn a_model_of_another_version_refuses_the_tuning_calls() {
         HOUR_MS,
         false,
     );
-    assert_abort(result, "version", "EWrongVersion");
+    assert_abort(result, "version", move_aborts::version::E_WRONG_VERSION);
     let stranger = w.stranger;
-    assert_abort(w.open(stranger), "version", "EWrongVersion");
+    assert_abort(
+        w.open(stranger),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
     w.chain.advance_clock(HOUR_MS);
-    assert_abort(w.refund(job), "version", "EWrongVersion");
+    assert_abort(
+        w.refund(job),
+        "version",
+        move_aborts::version::E_WRONG_VERSION,
+    );
 }

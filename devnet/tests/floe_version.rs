@@ -3,7 +3,7 @@
 //! straight into the ledger (what an object migrated by a newer package, or left by an older
 //! one, looks like), then real transactions show the package refusing to act on it with
 //! `version::EWrongVersion`, located in module `version`, and the migrations bringing old
-//! objects back. Codes come from the Move sources (`support::move_constant`).
+//! objects back. Codes come from the Move sources (`floe_sdk::move_aborts`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::result_large_err)]
 
 mod support;
@@ -16,17 +16,18 @@ use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::system::{AdminCap, System};
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID};
+use floe_sdk::{move_aborts, move_constants};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sui_sdk_types::Address;
-use support::{Arg, Chain, Cmd, Failure, Outcome, clock};
+use support::{Arg, Chain, Cmd, Failure, Outcome, call};
 
 const EPOCH_MS: u64 = 86_400_000;
 const PRICE: u64 = 1_000_000_000;
 const WINDOW_MS: u64 = 3_600_000;
 
 fn current() -> u64 {
-    support::move_constant("version", "VERSION")
+    move_constants::version::VERSION
 }
 
 fn newer() -> u64 {
@@ -41,16 +42,16 @@ fn addr(id: &ID) -> Address {
     move_types::address_of(id)
 }
 
-fn assert_abort<T>(result: Result<T, Failure>, module: &str, name: &str) {
-    let code = support::move_constant(module, name);
+fn assert_abort<T>(result: Result<T, Failure>, module: &str, code: u64) {
+    let name = support::abort_name(module, code);
     match result {
         Ok(_) => panic!("expected {module}::{name}, the transaction succeeded"),
-        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code)),
+        Err(failure) => assert_eq!(failure.abort(), (module.to_owned(), code), "{name}"),
     }
 }
 
 fn assert_wrong_version<T>(result: Result<T, Failure>) {
-    assert_abort(result, "version", "EWrongVersion");
+    assert_abort(result, "version", move_aborts::version::E_WRONG_VERSION);
 }
 
 /// The package published, a System created by the publisher, a seller's model with an offer
@@ -76,14 +77,7 @@ fn world() -> World {
     let outcome = chain
         .call(
             publisher,
-            "system",
-            "create_system",
-            vec![
-                Arg::obj(admin),
-                Arg::pure(&10u16),
-                Arg::pure(&EPOCH_MS),
-                clock(),
-            ],
+            call::system::create_system(admin, 10u16, EPOCH_MS),
         )
         .unwrap();
     let system = outcome.created("system", "System")[0];
@@ -92,28 +86,14 @@ fn world() -> World {
     let stranger = chain.new_account();
     chain.give_wal(buyer, 100 * PRICE);
     let outcome = chain
-        .call_keep(
-            seller,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"floe-llm"), Arg::pure(&"weights")],
-        )
+        .call_keep(seller, call::model::register_model("floe-llm", "weights"))
         .unwrap();
     let registered: ModelRegistered = outcome.event("ModelRegistered");
     let (model, cap) = (addr(&registered.model_id), addr(&registered.cap_id));
     let outcome = chain
         .call(
             seller,
-            "license",
-            "create_offer",
-            vec![
-                Arg::obj(model),
-                Arg::obj(cap),
-                Arg::pure(&PRICE),
-                Arg::pure(&WINDOW_MS),
-                Arg::pure(&24u64),
-                Arg::pure(&0u64),
-            ],
+            call::license::create_offer(model, cap, PRICE, WINDOW_MS, 24u64, 0u64),
         )
         .unwrap();
     let offer = outcome.created("license", "LicenseOffer")[0];
@@ -182,14 +162,7 @@ impl World {
         let board = self.chain.genesis.challenge_board;
         self.chain.call(
             publisher,
-            "challenge",
-            "advance_epoch",
-            vec![
-                Arg::obj(board),
-                Arg::obj(system),
-                Arg::obj(treasury),
-                clock(),
-            ],
+            call::challenge::advance_epoch(board, system, treasury),
         )
     }
 
@@ -199,14 +172,7 @@ impl World {
         let system = self.system;
         self.chain.call_keep(
             buyer,
-            "blob",
-            "reserve_space",
-            vec![
-                Arg::obj(system),
-                Arg::pure(&1_000u64),
-                Arg::pure(&1u64),
-                Arg::obj(coin),
-            ],
+            call::blob::reserve_space(system, 1_000u64, 1u64, coin),
         )
     }
 
@@ -216,13 +182,7 @@ impl World {
         let system = self.system;
         self.chain.call_keep(
             buyer,
-            "staking",
-            "stake",
-            vec![
-                Arg::obj(system),
-                Arg::pure(&move_types::id(Address::new([0x77; 32]))),
-                Arg::obj(coin),
-            ],
+            call::staking::stake(system, move_types::id(Address::new([0x77; 32])), coin),
         )
     }
 
@@ -234,9 +194,7 @@ impl World {
         );
         self.chain.call(
             publisher,
-            "system",
-            "set_fee_burn_bps",
-            vec![Arg::obj(system), Arg::obj(admin), Arg::pure(&bps)],
+            call::system::set_fee_burn_bps(system, admin, bps),
         )
     }
 
@@ -244,25 +202,14 @@ impl World {
         let buyer = self.buyer;
         let coin = self.chain.wal_coin(buyer, 5, buyer);
         let treasury = self.treasury;
-        self.chain.call(
-            buyer,
-            "wal",
-            "burn",
-            vec![Arg::obj(treasury), Arg::obj(coin)],
-        )
+        self.chain.call(buyer, call::wal::burn(treasury, coin))
     }
 
     fn prune(&mut self) -> Result<Outcome, Failure> {
         let (system, registry, stranger) = (self.system, self.registry, self.stranger);
         self.chain.call(
             stranger,
-            "blob",
-            "prune_expired",
-            vec![
-                Arg::ObjRead(system),
-                Arg::obj(registry),
-                Arg::pure(&move_types::U256::from(7u64)),
-            ],
+            call::blob::prune_expired(Arg::ObjRead(system), registry, move_types::U256::from(7u64)),
         )
     }
 
@@ -272,17 +219,7 @@ impl World {
         self.chain.ptb(
             stranger,
             vec![
-                Cmd::call(
-                    "challenge",
-                    "slash_missed",
-                    vec![
-                        Arg::obj(board),
-                        Arg::obj(system),
-                        Arg::obj(treasury),
-                        Arg::pure(&0u64),
-                        clock(),
-                    ],
-                ),
+                call::challenge::slash_missed(board, system, treasury, 0u64),
                 Cmd::Transfer(vec![Arg::Result(0)], stranger),
             ],
         )
@@ -311,21 +248,15 @@ impl World {
 
     fn reprice(&mut self, price: u64) -> Result<Outcome, Failure> {
         let (offer, cap, seller) = (self.offer, self.cap, self.seller);
-        self.chain.call(
-            seller,
-            "license",
-            "reprice_offer",
-            vec![Arg::obj(offer), Arg::obj(cap), Arg::pure(&price)],
-        )
+        self.chain
+            .call(seller, call::license::reprice_offer(offer, cap, price))
     }
 
     fn update_description(&mut self) -> Result<Outcome, Failure> {
         let (model, cap, seller) = (self.model, self.cap, self.seller);
         self.chain.call(
             seller,
-            "model",
-            "update_description",
-            vec![Arg::obj(model), Arg::obj(cap), Arg::pure(&"migrated")],
+            call::model::update_description(model, cap, "migrated"),
         )
     }
 
@@ -335,15 +266,7 @@ impl World {
         let (admin, publisher) = (self.chain.genesis.admin_cap, self.chain.publisher);
         self.chain.call(
             publisher,
-            "upgrade",
-            "migrate",
-            vec![
-                Arg::obj(admin),
-                Arg::obj(system),
-                Arg::obj(treasury),
-                Arg::obj(registry),
-                Arg::obj(board),
-            ],
+            call::upgrade::migrate(admin, system, treasury, registry, board),
         )
     }
 
@@ -393,7 +316,7 @@ fn a_system_of_another_version_refuses_every_acting_call() {
         let system = w.system;
         let epoch: u64 = w
             .chain
-            .call(w.buyer, "system", "epoch", vec![Arg::ObjRead(system)])
+            .call(w.buyer, call::system::epoch(Arg::ObjRead(system)))
             .unwrap()
             .ret(0, 0);
         assert_eq!(epoch, 0);
@@ -419,7 +342,7 @@ fn a_registry_or_board_of_another_version_refuses_calls() {
     for version in [newer(), older()] {
         let mut w = world();
         // Blob 7 is not certified: the version check comes first.
-        assert_abort(w.prune(), "blob", "ENotCertified");
+        assert_abort(w.prune(), "blob", move_aborts::blob::E_NOT_CERTIFIED);
         w.set_registry_version(version);
         assert_wrong_version(w.prune());
 
@@ -462,18 +385,34 @@ fn admin_migrates_old_protocol_objects_then_calls_work_again() {
     w.reserve_space().unwrap();
     w.set_fee_burn_bps(100).unwrap();
     // Migrating twice aborts: the objects are current.
-    assert_abort(w.migrate(), "version", "EAlreadyMigrated");
+    assert_abort(
+        w.migrate(),
+        "version",
+        move_aborts::version::E_ALREADY_MIGRATED,
+    );
 }
 
 #[test]
 fn migrate_refuses_current_newer_and_partly_current_objects() {
     let mut w = world();
-    assert_abort(w.migrate(), "version", "EAlreadyMigrated");
+    assert_abort(
+        w.migrate(),
+        "version",
+        move_aborts::version::E_ALREADY_MIGRATED,
+    );
     w.set_protocol_versions(newer());
-    assert_abort(w.migrate(), "version", "EAlreadyMigrated");
+    assert_abort(
+        w.migrate(),
+        "version",
+        move_aborts::version::E_ALREADY_MIGRATED,
+    );
     w.set_protocol_versions(older());
     w.set_board_version(current());
-    assert_abort(w.migrate(), "version", "EAlreadyMigrated");
+    assert_abort(
+        w.migrate(),
+        "version",
+        move_aborts::version::E_ALREADY_MIGRATED,
+    );
     // Nothing was written by the aborted migrations.
     assert_eq!(w.versions(), [older(), older(), older(), current()]);
 }
@@ -486,7 +425,11 @@ fn migrate_with_a_cap_of_another_system_aborts() {
     w.chain.edit_object(admin, |cap: &mut AdminCap| {
         cap.system_id = Some(move_types::id(Address::new([0x55; 32])));
     });
-    assert_abort(w.migrate(), "system", "EWrongAdminCap");
+    assert_abort(
+        w.migrate(),
+        "system",
+        move_aborts::system::E_WRONG_ADMIN_CAP,
+    );
     assert_eq!(w.versions(), [older(); 4]);
 }
 
@@ -504,14 +447,11 @@ fn a_stranger_migrating_a_model_or_offer_changes_only_its_version() {
     });
     let (model, offer, stranger) = (w.model, w.offer, w.stranger);
 
-    let outcome = w
-        .chain
-        .call(stranger, "model", "migrate", vec![Arg::obj(model)])
-        .unwrap();
+    let outcome = w.chain.call(stranger, call::model::migrate(model)).unwrap();
     assert!(outcome.events().is_empty());
     let outcome = w
         .chain
-        .call(stranger, "license", "migrate_offer", vec![Arg::obj(offer)])
+        .call(stranger, call::license::migrate_offer(offer))
         .unwrap();
     assert!(outcome.events().is_empty());
 
@@ -530,15 +470,13 @@ fn a_stranger_migrating_a_model_or_offer_changes_only_its_version() {
 
     // Migrating a current model or offer aborts.
     assert_abort(
-        w.chain
-            .call(stranger, "model", "migrate", vec![Arg::obj(model)]),
+        w.chain.call(stranger, call::model::migrate(model)),
         "version",
-        "EAlreadyMigrated",
+        move_aborts::version::E_ALREADY_MIGRATED,
     );
     assert_abort(
-        w.chain
-            .call(stranger, "license", "migrate_offer", vec![Arg::obj(offer)]),
+        w.chain.call(stranger, call::license::migrate_offer(offer)),
         "version",
-        "EAlreadyMigrated",
+        move_aborts::version::E_ALREADY_MIGRATED,
     );
 }

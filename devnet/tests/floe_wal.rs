@@ -7,18 +7,11 @@ use floe_devnet::floe::{self, PACKAGE_ID, wal};
 use floe_devnet::runtime::{CallContext, Runtime};
 use floe_sdk::move_types::events::WalBurned;
 use floe_sdk::move_types::wal::Treasury;
+use floe_sdk::{move_aborts, move_constants};
 use sui_sdk_types::{Address, Digest, ExecutionError, Identifier, Owner};
-use support::{Arg, Chain, Cmd};
+use support::{Arg, Chain, Cmd, call};
 
 const SUPPLY: u64 = 5_000_000_000_000_000_000;
-
-fn move_abort(module: &str, name: &str) -> u64 {
-    support::move_constant(module, name)
-}
-
-fn move_constant_u8(module: &str, name: &str) -> u8 {
-    u8::try_from(support::move_constant(module, name)).unwrap()
-}
 
 /// Runs `f` as code of the package (`public(package)` functions such as
 /// `wal::burn_balance`) on the ledger's `Treasury`; nothing is stored.
@@ -66,10 +59,10 @@ fn publish_mints_the_whole_supply_to_the_publisher() {
         .ptb(
             publisher,
             vec![
-                Cmd::call("wal", "initial_supply", vec![]),
-                Cmd::call("wal", "decimals", vec![]),
-                Cmd::call("wal", "total_supply", vec![Arg::ObjRead(treasury_id)]),
-                Cmd::call("wal", "total_burned", vec![Arg::ObjRead(treasury_id)]),
+                call::wal::initial_supply(),
+                call::wal::decimals(),
+                call::wal::total_supply(Arg::ObjRead(treasury_id)),
+                call::wal::total_burned(Arg::ObjRead(treasury_id)),
             ],
         )
         .unwrap();
@@ -86,16 +79,13 @@ fn burn_sources_are_fixed() {
     let reads = chain
         .ptb(
             who,
-            [
-                "source_storage_fee",
-                "source_slashing",
-                "source_early_unstake",
-                "source_license_fee",
-                "source_user",
-            ]
-            .iter()
-            .map(|f| Cmd::call("wal", f, vec![]))
-            .collect(),
+            vec![
+                call::wal::source_storage_fee(),
+                call::wal::source_slashing(),
+                call::wal::source_early_unstake(),
+                call::wal::source_license_fee(),
+                call::wal::source_user(),
+            ],
         )
         .unwrap();
     let sources: Vec<u8> = (0..5).map(|i| reads.ret(i, 0)).collect();
@@ -110,12 +100,7 @@ fn burn_lowers_supply_and_counts() {
 
     let part = chain.wal_coin(publisher, 1_000, publisher);
     let burned = chain
-        .call(
-            publisher,
-            "wal",
-            "burn",
-            vec![Arg::obj(treasury), Arg::obj(part)],
-        )
+        .call(publisher, call::wal::burn(treasury, part))
         .unwrap();
     assert_eq!(burned.ret::<u64>(0, 0), 1_000);
     assert_eq!(
@@ -126,12 +111,7 @@ fn burn_lowers_supply_and_counts() {
 
     let part = chain.wal_coin(publisher, 500, publisher);
     let burned = chain
-        .call(
-            publisher,
-            "wal",
-            "burn",
-            vec![Arg::obj(treasury), Arg::obj(part)],
-        )
+        .call(publisher, call::wal::burn(treasury, part))
         .unwrap();
     assert_eq!(burned.ret::<u64>(0, 0), 500);
 
@@ -149,10 +129,7 @@ fn zero_burns_change_nothing_and_emit_nothing() {
     let outcome = chain
         .ptb(
             publisher,
-            vec![
-                zero_wal_coin(),
-                Cmd::call("wal", "burn", vec![Arg::obj(treasury), Arg::Result(0)]),
-            ],
+            vec![zero_wal_coin(), call::wal::burn(treasury, Arg::Result(0))],
         )
         .unwrap();
     assert_eq!(outcome.ret::<u64>(1, 0), 0);
@@ -171,16 +148,19 @@ fn a_user_burn_cannot_pose_as_a_protocol_burn() {
     let publisher = chain.publisher;
     let treasury = chain.genesis.treasury;
     let part = chain.wal_coin(publisher, 1, publisher);
+    // By name on purpose: a third argument (a burn source) that `wal::burn` does not take.
     let failure = chain
         .call(
             publisher,
-            "wal",
-            "burn",
-            vec![
-                Arg::obj(treasury),
-                Arg::obj(part),
-                Arg::pure(&wal::SOURCE_SLASHING),
-            ],
+            Cmd::call(
+                "wal",
+                "burn",
+                vec![
+                    Arg::obj(treasury),
+                    Arg::obj(part),
+                    Arg::pure(&wal::SOURCE_SLASHING),
+                ],
+            ),
         )
         .unwrap_err();
     assert!(
@@ -189,23 +169,18 @@ fn a_user_burn_cannot_pose_as_a_protocol_burn() {
     );
     assert!(chain.exists(part), "a failed burn loses no WAL");
     let burned = chain
-        .call(
-            publisher,
-            "wal",
-            "burn",
-            vec![Arg::obj(treasury), Arg::obj(part)],
-        )
+        .call(publisher, call::wal::burn(treasury, part))
         .unwrap();
     let event: WalBurned = burned.event("WalBurned");
     assert_eq!(event.source, wal::SOURCE_USER);
-    assert_eq!(event.source, move_constant_u8("wal", "SOURCE_USER"));
+    assert_eq!(event.source, move_constants::wal::SOURCE_USER);
     for protocol in [
-        "SOURCE_STORAGE_FEE",
-        "SOURCE_SLASHING",
-        "SOURCE_EARLY_UNSTAKE",
-        "SOURCE_LICENSE_FEE",
+        move_constants::wal::SOURCE_STORAGE_FEE,
+        move_constants::wal::SOURCE_SLASHING,
+        move_constants::wal::SOURCE_EARLY_UNSTAKE,
+        move_constants::wal::SOURCE_LICENSE_FEE,
     ] {
-        assert_ne!(event.source, move_constant_u8("wal", protocol));
+        assert_ne!(event.source, protocol);
     }
 }
 
@@ -222,6 +197,6 @@ fn burn_balance_with_unknown_source_aborts() {
         panic!("expected a Move abort, got {error:?}");
     };
     assert_eq!(location.module.as_str(), "wal");
-    assert_eq!(code, move_abort("wal", "EUnknownBurnSource"));
+    assert_eq!(code, move_aborts::wal::E_UNKNOWN_BURN_SOURCE);
     assert_eq!(code, wal::E_UNKNOWN_BURN_SOURCE);
 }

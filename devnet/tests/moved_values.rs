@@ -11,7 +11,7 @@ use floe_devnet::floe;
 use floe_devnet::floe::genesis::NetworkGenesis;
 use floe_sdk::move_types::{self, events::ModelRegistered, events::ServiceCreated};
 use sui_sdk_types::{Address, CommandArgumentError, ExecutionError};
-use support::{Arg, Chain, Cmd, Failure, clock, plant_blob};
+use support::{Arg, Chain, Cmd, Failure, call, plant_blob};
 
 const WAL: u64 = 1_000_000_000;
 const PRICE: u64 = 2 * WAL;
@@ -58,12 +58,7 @@ fn setup() -> World {
     let caller = chain.new_account();
     let weights = plant_blob(&mut chain, seller, 0x51, true, 2, 0);
     let registered: ModelRegistered = chain
-        .call_keep(
-            seller,
-            "model",
-            "register_model",
-            vec![Arg::pure(&"summarizer"), Arg::pure(&"")],
-        )
+        .call_keep(seller, call::model::register_model("summarizer", ""))
         .unwrap()
         .event("ModelRegistered");
     let model = move_types::address_of(&registered.model_id);
@@ -71,34 +66,29 @@ fn setup() -> World {
     chain
         .call(
             seller,
-            "model",
-            "publish_version",
-            vec![
-                Arg::obj(model),
-                Arg::obj(cap),
+            call::model::publish_version(
+                model,
+                cap,
                 Arg::ObjRead(started.system),
                 Arg::ObjRead(weights),
-                Arg::pure(&"onnx-mlp"),
-                Arg::pure(&Vec::<u8>::new()),
-                Arg::pure(&Vec::<String>::new()),
-                Arg::pure(&Vec::<u64>::new()),
-                clock(),
-            ],
+                "onnx-mlp",
+                Vec::<u8>::new(),
+                Vec::<String>::new(),
+                Vec::<u64>::new(),
+            ),
         )
         .unwrap();
     let created: ServiceCreated = chain
         .call_keep(
             seller,
-            "service",
-            "create_service",
-            vec![
+            call::service::create_service(
                 Arg::ObjRead(model),
-                Arg::obj(cap),
-                Arg::pure(&1u64),
-                Arg::pure(&provider),
-                Arg::pure(&PRICE),
-                Arg::pure(&60_000u64),
-            ],
+                cap,
+                1u64,
+                provider,
+                PRICE,
+                60_000u64,
+            ),
         )
         .unwrap()
         .event("ServiceCreated");
@@ -114,32 +104,12 @@ fn setup() -> World {
 impl World {
     /// `service::call` on the one service: its `Call` receipt is the command's result.
     fn call(&self) -> Cmd {
-        Cmd::call(
-            "service",
-            "call",
-            vec![
-                Arg::obj(self.service),
-                Arg::obj(self.coin),
-                Arg::pure(&PRICE),
-                Arg::pure(&b"input".to_vec()),
-                clock(),
-            ],
-        )
+        call::service::call(self.service, self.coin, PRICE, b"input")
     }
 
     /// `service::call_next` taking the receipt `prev` by value (argument 3).
     fn call_next(&self, prev: Arg) -> Cmd {
-        Cmd::call(
-            "service",
-            "call_next",
-            vec![
-                Arg::obj(self.service),
-                Arg::obj(self.coin),
-                Arg::pure(&PRICE),
-                prev,
-                clock(),
-            ],
-        )
+        call::service::call_next(self.service, self.coin, PRICE, prev)
     }
 }
 

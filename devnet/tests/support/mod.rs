@@ -67,6 +67,157 @@ impl Arg {
     }
 }
 
+/// An object of the ledger, owned by reference or shared as mutable: what [`Arg::obj`] makes.
+impl From<Address> for Arg {
+    fn from(id: Address) -> Self {
+        Arg::Obj(id)
+    }
+}
+
+impl From<&Address> for Arg {
+    fn from(id: &Address) -> Self {
+        Arg::Obj(*id)
+    }
+}
+
+// === Typed calls: constructors generated from the Move sources ===
+
+/// A Rust type that stands for one pure Move type in [`call`]'s signatures: `u64` for `u64`,
+/// `Address` for `address` and `ID`, `String` for `String`, `Vec<T>` for `vector<T>`. Only
+/// those implement it, so a Move parameter retyped is a type error at every call site.
+pub trait MovePure: Serialize {}
+
+macro_rules! move_pure {
+    ($($t:ty),*) => { $(impl MovePure for $t {})* };
+}
+move_pure!(
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    bool,
+    Address,
+    String,
+    floe_sdk::move_types::U256
+);
+impl<T: MovePure> MovePure for Vec<T> {}
+impl<T: MovePure> MovePure for Option<T> {}
+
+/// A pure argument of Move type `T` (as [`MovePure`] names it): a value of that type,
+/// borrowed or owned, or any [`Arg`], for an earlier command's result or bytes a test crafts
+/// on purpose (a `String` that is not UTF-8).
+pub struct Pure<T: ?Sized> {
+    arg: Arg,
+    ty: std::marker::PhantomData<T>,
+}
+
+impl<T: ?Sized> Pure<T> {
+    fn bcs<V: Serialize + ?Sized>(value: &V) -> Self {
+        Self::from(Arg::Pure(bcs::to_bytes(value).unwrap()))
+    }
+
+    pub fn arg(self) -> Arg {
+        self.arg
+    }
+}
+
+impl<T: ?Sized> From<Arg> for Pure<T> {
+    fn from(arg: Arg) -> Self {
+        Self {
+            arg,
+            ty: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: MovePure> From<T> for Pure<T> {
+    fn from(value: T) -> Self {
+        Self::bcs(&value)
+    }
+}
+
+impl<T: MovePure> From<&T> for Pure<T> {
+    fn from(value: &T) -> Self {
+        Self::bcs(value)
+    }
+}
+
+impl From<&str> for Pure<String> {
+    fn from(value: &str) -> Self {
+        Self::bcs(value)
+    }
+}
+
+impl From<&&str> for Pure<String> {
+    fn from(value: &&str) -> Self {
+        Self::bcs(*value)
+    }
+}
+
+impl<T: MovePure> From<&[T]> for Pure<Vec<T>> {
+    fn from(value: &[T]) -> Self {
+        Self::bcs(value)
+    }
+}
+
+impl<T: MovePure, const N: usize> From<[T; N]> for Pure<Vec<T>> {
+    fn from(value: [T; N]) -> Self {
+        Self::bcs(&value[..])
+    }
+}
+
+impl<T: MovePure, const N: usize> From<&[T; N]> for Pure<Vec<T>> {
+    fn from(value: &[T; N]) -> Self {
+        Self::bcs(&value[..])
+    }
+}
+
+impl From<&[&str]> for Pure<Vec<String>> {
+    fn from(value: &[&str]) -> Self {
+        Self::bcs(value)
+    }
+}
+
+impl From<Vec<&str>> for Pure<Vec<String>> {
+    fn from(value: Vec<&str>) -> Self {
+        Self::bcs(&value)
+    }
+}
+
+impl From<&Vec<&str>> for Pure<Vec<String>> {
+    fn from(value: &Vec<&str>) -> Self {
+        Self::bcs(value)
+    }
+}
+
+/// An `ID` is an address on the wire.
+impl From<floe_sdk::move_types::ID> for Pure<Address> {
+    fn from(value: floe_sdk::move_types::ID) -> Self {
+        Self::bcs(&value)
+    }
+}
+
+impl From<&floe_sdk::move_types::ID> for Pure<Address> {
+    fn from(value: &floe_sdk::move_types::ID) -> Self {
+        Self::bcs(value)
+    }
+}
+
+/// One constructor per Move function a transaction can call (`call::<module>::<function>`),
+/// generated from `move/floe/sources` by `devnet/build/test_calls.rs`: the Move parameter names
+/// in order, `TxContext` left out and the `Clock` and `Random` filled in; an object parameter
+/// takes an [`Arg`] (or an `Address`, as [`Arg::obj`]), a pure one a [`Pure`] of its Move type.
+/// A Move signature change is a compile error at every call site.
+#[allow(unused_imports)]
+pub mod call {
+    use super::{Arg, Cmd, Pure, clock, random};
+    use floe_sdk::move_types::U256;
+    use sui_sdk_types::{Address, TypeTag};
+
+    include!(concat!(env!("OUT_DIR"), "/test_calls.rs"));
+}
+
 /// One command of a programmable transaction.
 #[derive(Debug, Clone)]
 pub enum Cmd {
@@ -90,12 +241,28 @@ pub enum Cmd {
 }
 
 impl Cmd {
+    /// `floe::module::function(args)` named at run time. Tests call through [`call`], whose
+    /// typed constructors follow the Move signatures; this is for the few tests that call
+    /// something wrong on purpose (a function no transaction may call, a wrong argument count).
     pub fn call(module: &str, function: &str, args: Vec<Arg>) -> Self {
         Cmd::Call {
             module: module.to_owned(),
             function: function.to_owned(),
             type_args: vec![],
             args,
+        }
+    }
+
+    /// `module::function` of a Move call, for a table-driven test's messages.
+    pub fn name(&self) -> String {
+        match self {
+            Cmd::Call {
+                module, function, ..
+            }
+            | Cmd::CallAt {
+                module, function, ..
+            } => format!("{module}::{function}"),
+            Cmd::Transfer(..) => "TransferObjects".to_owned(),
         }
     }
 }
@@ -408,31 +575,16 @@ impl Chain {
         self.set_object(id, &value);
     }
 
-    /// One Move call into `floe::module::function`.
-    pub fn call(
-        &mut self,
-        sender: Address,
-        module: &str,
-        function: &str,
-        args: Vec<Arg>,
-    ) -> Result<Outcome, Failure> {
-        self.ptb(sender, vec![Cmd::call(module, function, args)])
+    /// One command, typically a Move call made with [`call`] (`call::model::register_model(…)`).
+    pub fn call(&mut self, sender: Address, command: Cmd) -> Result<Outcome, Failure> {
+        self.ptb(sender, vec![command])
     }
 
     /// A Move call whose single return value (an object) is transferred to the sender.
-    pub fn call_keep(
-        &mut self,
-        sender: Address,
-        module: &str,
-        function: &str,
-        args: Vec<Arg>,
-    ) -> Result<Outcome, Failure> {
+    pub fn call_keep(&mut self, sender: Address, command: Cmd) -> Result<Outcome, Failure> {
         self.ptb(
             sender,
-            vec![
-                Cmd::call(module, function, args),
-                Cmd::Transfer(vec![Arg::Result(0)], sender),
-            ],
+            vec![command, Cmd::Transfer(vec![Arg::Result(0)], sender)],
         )
     }
 
@@ -573,11 +725,10 @@ pub fn random() -> Arg {
     Arg::ObjRead(objects::RANDOM_ID)
 }
 
-/// The value of `const NAME: TYPE = value;` in `move/floe/sources/<module>.move`, from the sdk's
-/// table generated from the Move sources: tests compare codes and constants with the package.
-pub fn move_constant(module: &str, name: &str) -> u64 {
-    floe_sdk::move_constants::value(module, name)
-        .unwrap_or_else(|| panic!("{module}.move defines no integer constant {name}"))
+/// The Move name of abort `code` of `module` (from the table generated from the Move sources),
+/// for a failed assertion's message; tests compare codes with `floe_sdk::move_aborts`.
+pub fn abort_name(module: &str, code: u64) -> &'static str {
+    floe_sdk::aborts::lookup(module, code).map_or("an unknown abort", |a| a.name)
 }
 
 /// `value` as a Move `u256` (its low 8 bytes).
