@@ -412,7 +412,7 @@ fn reserve_space(
         storage_size,
         price,
     };
-    emit(ctx, "StorageReserved", &event)?;
+    emit(ctx, &event)?;
     system.save(ctx)?;
     let id = ctx.create_object(storage_tag(), true, &storage)?;
     Ok(Returned::new(id))
@@ -499,7 +499,7 @@ fn fuse_into(
         end_epoch: first.end_epoch,
         storage_size: first.storage_size,
     };
-    emit(ctx, "StorageFused", &event)
+    emit(ctx, &event)
 }
 
 /// `destroy_storage(system: &mut System, storage: Storage)`
@@ -541,7 +541,7 @@ fn destroy_storage_inner(
         epoch,
         capacity_released: released,
     };
-    emit(ctx, "StorageDestroyed", &event)
+    emit(ctx, &event)
 }
 
 fn emit_split(
@@ -559,7 +559,7 @@ fn emit_split(
         new_end_epoch: second.end_epoch,
         new_storage_size: second.storage_size,
     };
-    emit(ctx, "StorageSplit", &event)
+    emit(ctx, &event)
 }
 
 // === Blobs ===
@@ -632,7 +632,7 @@ fn register_blob(
         write_fee,
         owner: move_address(ctx.sender()),
     };
-    emit(ctx, "BlobRegistered", &event)?;
+    emit(ctx, &event)?;
     // The storage is wrapped in the blob: it leaves the object store.
     ctx.wrap(storage_id)?;
     system.save(ctx)?;
@@ -680,7 +680,7 @@ fn certify_blob(
         deletable: blob.deletable,
         live_references: refs,
     };
-    emit(ctx, "BlobCertified", &event)?;
+    emit(ctx, &event)?;
     registry.save(ctx)?;
     blob.save(ctx)?;
     Ok(())
@@ -728,7 +728,7 @@ fn extend_blob(
         new_end_epoch: new_end,
         price: 0,
     };
-    emit(ctx, "BlobExtended", &event)?;
+    emit(ctx, &event)?;
     ctx.delete_object(extension_id)?;
     registry.save(ctx)?;
     blob.save(ctx)?;
@@ -822,7 +822,7 @@ pub fn extend_paid(
         new_end_epoch: new_end,
         price: fees,
     };
-    emit(ctx, "BlobExtended", &event)
+    emit(ctx, &event)
 }
 
 /// `delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage`: deletes
@@ -858,7 +858,7 @@ fn delete_blob(
         was_certified,
         live_references,
     };
-    emit(ctx, "BlobDeleted", &event)?;
+    emit(ctx, &event)?;
     drop_attributes(ctx, blob_object)?;
     ctx.delete_object(blob_object)?;
     registry.save(ctx)?;
@@ -899,7 +899,7 @@ fn destroy_expired(
         was_certified,
         live_references,
     };
-    emit(ctx, "BlobExpired", &event)?;
+    emit(ctx, &event)?;
     destroy_storage_inner(ctx, &mut system, blob.storage, epoch)?;
     drop_attributes(ctx, blob_object)?;
     ctx.delete_object(blob_object)?;
@@ -940,7 +940,7 @@ fn prune_expired(
         removed,
         live_references: left,
     };
-    emit(ctx, "RegistryPruned", &event)?;
+    emit(ctx, &event)?;
     registry.save(ctx)?;
     Ok(())
 }
@@ -1024,7 +1024,7 @@ fn set_attribute(
         key,
         value,
     };
-    emit(ctx, "BlobAttributeSet", &event)
+    emit(ctx, &event)
 }
 
 /// `remove_attribute(blob: &mut Blob, key: String)`. Aborts `EAttributeNotFound`.
@@ -1056,7 +1056,7 @@ fn remove_attribute(
         blob_id: blob.blob_id,
         key,
     };
-    emit(ctx, "BlobAttributeRemoved", &event)
+    emit(ctx, &event)
 }
 
 /// `clear_attributes(blob: &mut Blob)`: removes them all, one `BlobAttributeRemoved` each.
@@ -1071,7 +1071,7 @@ fn clear_attributes(ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<(), Ex
             blob_id: blob.blob_id,
             key: entry.key,
         };
-        emit(ctx, "BlobAttributeRemoved", &event)?;
+        emit(ctx, &event)?;
     }
     Ok(())
 }

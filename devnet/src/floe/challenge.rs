@@ -232,7 +232,7 @@ pub fn issue_all(
         count: issued,
         issuer: move_address(ctx.sender()),
     };
-    emit(ctx, "ChallengesIssued", &event)
+    emit(ctx, &event)
 }
 
 /// `pick_live_blob`: up to `MAX_SAMPLE_TRIES` draws; the first whose storage has not ended.
@@ -279,7 +279,7 @@ fn record(
         symbol_size: challenge.symbol_size,
         deadline_ms: challenge.deadline_ms,
     };
-    emit(ctx, "ChallengeIssued", &event)
+    emit(ctx, &event)
 }
 
 // === Answering and slashing ===
@@ -333,7 +333,7 @@ fn respond(
         blob_id: challenge.blob_id,
         answered_at_ms: now,
     };
-    emit(ctx, "ChallengeAnswered", &event)?;
+    emit(ctx, &event)?;
     board.save(ctx)?;
     Ok(())
 }
@@ -443,7 +443,7 @@ fn slash_open(
         reward: 0,
         caller: move_address(ctx.sender()),
     };
-    emit(ctx, "ChallengeSlashed", &event)
+    emit(ctx, &event)
 }
 
 /// `open_challenge`: the open challenge `challenge_id`, distinguishing never-issued from

@@ -104,7 +104,6 @@ fn emit_updated(
 ) -> Result<(), ExecutionError> {
     emit(
         ctx,
-        "ComputeProviderUpdated",
         &ComputeProviderUpdated {
             provider_id: move_types::id(provider.id),
             stake: provider.stake.value,
@@ -173,7 +172,6 @@ fn register_provider(
     );
     emit(
         ctx,
-        "ComputeProviderRegistered",
         &ComputeProviderRegistered {
             provider_id: move_types::id(provider_id),
             cap_id: move_types::id(cap_id),
@@ -402,7 +400,6 @@ fn new_job(
     );
     emit(
         ctx,
-        "ComputeJobCreated",
         &ComputeJobCreated {
             job_id: move_types::id(job_id),
             owner,
@@ -577,7 +574,6 @@ fn record_submission(
     job.submissions.push(submission);
     emit(
         ctx,
-        "ComputeResultSubmitted",
         &ComputeResultSubmitted {
             job_id: move_types::id(job.id),
             provider_id,
@@ -711,7 +707,6 @@ fn pay_out(
         } else {
             emit(
                 ctx,
-                "ComputeProviderSlashed",
                 &ComputeProviderSlashed {
                     job_id: job_id.clone(),
                     provider_id: s.provider_id.clone(),
@@ -729,7 +724,6 @@ fn pay_out(
     job.output_blob_id = agreed.output_blob_id;
     emit(
         ctx,
-        "ComputeJobSettled",
         &ComputeJobSettled {
             job_id,
             model_id: job.model_id.clone(),
@@ -759,7 +753,6 @@ fn refund(
     pay(ctx, refunded, account(&job.owner))?;
     emit(
         ctx,
-        "ComputeJobRefunded",
         &ComputeJobRefunded {
             job_id: move_types::id(job.id),
             owner: job.owner,
@@ -795,7 +788,6 @@ fn refund_tuning_job(
     }
     emit(
         ctx,
-        "ComputeJobRefunded",
         &ComputeJobRefunded {
             job_id: move_types::id(job.id),
             owner: move_address(model.id),

@@ -10,7 +10,7 @@ use floe_sdk::move_types::shared_blob::SharedBlob;
 use floe_sdk::move_types::{events::WalBurned, model::Model, staking_pool::StakingPool};
 use sui_sdk_types::{Object, TypeTag};
 
-use super::{tag, type_tag, wal_balance_type, wal_coin_tag};
+use super::{tag, tag_of, type_tag, wal_balance_type, wal_coin_tag};
 use crate::conservation::{Executed, Invariant};
 use crate::handlers::HandlerRegistry;
 use crate::objects;
@@ -23,7 +23,7 @@ pub fn register(registry: &mut HandlerRegistry) {
 
 fn wal_conserved(executed: &Executed<'_>) -> Result<(), String> {
     let (before, after) = executed.totals(wal_in);
-    let burned_tag = tag("events", "WalBurned");
+    let burned_tag = tag_of::<WalBurned>();
     let mut burned = 0u128;
     for event in executed.events.iter().filter(|e| e.type_ == burned_tag) {
         let event: WalBurned = bcs::from_bytes(&event.contents)
@@ -164,7 +164,7 @@ mod tests {
             package_id: super::super::PACKAGE_ID,
             module: "wal".parse().unwrap(),
             sender: Address::TWO,
-            type_: tag("events", "WalBurned"),
+            type_: tag_of::<WalBurned>(),
             contents: bcs::to_bytes(&WalBurned {
                 amount: 3,
                 source: 4,

@@ -184,7 +184,6 @@ fn create_dataset(
     );
     emit(
         ctx,
-        "DatasetCreated",
         &DatasetCreated {
             dataset_id: move_types::id(dataset_id),
             cap_id: move_types::id(cap_id),
@@ -230,7 +229,6 @@ fn set_weight(
     dataset.total_weight = plus(dataset.total_weight - old_weight, weight)?;
     emit(
         ctx,
-        "ContributionWeightSet",
         &ContributionWeightSet {
             dataset_id: move_types::id(dataset.id),
             contribution_id,
@@ -263,7 +261,6 @@ fn seal(
     dataset.sealed = true;
     emit(
         ctx,
-        "DatasetSealed",
         &DatasetSealed {
             dataset_id: move_types::id(dataset.id),
             contribution_count: dataset.contributions.size,
@@ -325,7 +322,6 @@ fn contribute(
     )?;
     emit(
         ctx,
-        "ContributionAdded",
         &ContributionAdded {
             dataset_id: move_types::id(dataset.id),
             contribution_id: move_types::id(contribution_id),
@@ -360,7 +356,6 @@ fn claim(
     dataset.total_claimed = plus(dataset.total_claimed, amount)?;
     emit(
         ctx,
-        "ContributionClaimed",
         &ContributionClaimed {
             dataset_id: move_types::id(dataset.id),
             contribution_id: move_types::id(contribution.id),
@@ -435,7 +430,6 @@ fn distribute(
     dataset.total_distributed = plus(dataset.total_distributed, amount)?;
     emit(
         ctx,
-        "DatasetRevenueDistributed",
         &DatasetRevenueDistributed {
             dataset_id: move_types::id(dataset.id),
             model_id: move_types::id(model.id),

@@ -110,7 +110,6 @@ fn place(
     let owner = ctx.sender();
     emit(
         ctx,
-        "KeyServerRegistered",
         &KeyServerRegistered {
             key_server_id: move_types::id(id),
             owner: move_address(owner),
@@ -173,7 +172,6 @@ fn update(
     )?;
     emit(
         ctx,
-        "KeyServerUrlUpdated",
         &KeyServerUrlUpdated {
             key_server_id: move_types::id(key_server.id),
             url,

@@ -149,7 +149,6 @@ fn create_offer(
     );
     emit(
         ctx,
-        "LicenseOfferCreated",
         &LicenseOfferCreated {
             offer_id: move_types::id(offer_id),
             model_id: move_types::id(model.id),
@@ -217,7 +216,6 @@ fn set_paused(
     offer.paused = paused;
     emit(
         ctx,
-        "LicenseOfferStatusChanged",
         &LicenseOfferStatusChanged {
             offer_id: move_types::id(offer.id),
             model_id: offer.model_id.clone(),
@@ -245,7 +243,6 @@ fn reprice_offer(
     offer.price_per_window = price_per_window;
     emit(
         ctx,
-        "LicenseOfferRepriced",
         &LicenseOfferRepriced {
             offer_id: move_types::id(offer.id),
             model_id: offer.model_id.clone(),
@@ -317,7 +314,6 @@ fn purchase(
     );
     emit(
         ctx,
-        "LicensePurchased",
         &LicensePurchased {
             license_id: move_types::id(license_id),
             offer_id: move_types::id(offer.id),
@@ -403,7 +399,6 @@ fn extend(
 
     emit(
         ctx,
-        "LicenseExtended",
         &LicenseExtended {
             license_id: move_types::id(license.id),
             offer_id: license.offer_id.clone(),
@@ -444,7 +439,6 @@ fn consume(
     }
     emit(
         ctx,
-        "LicenseConsumed",
         &LicenseConsumed {
             license_id: move_types::id(license.id),
             model_id: license.model_id.clone(),
@@ -481,7 +475,6 @@ fn destroy_receipt(
 fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<(), ExecutionError> {
     emit(
         ctx,
-        "LicenseDestroyed",
         &LicenseDestroyed {
             license_id: move_types::id(license.id),
             model_id: license.model_id.clone(),

@@ -97,7 +97,6 @@ fn create(ctx: &mut CallContext<'_>) -> Result<ID, ExecutionError> {
     );
     emit(
         ctx,
-        "MemoryCreated",
         &MemoryCreated {
             memory_id: move_types::id(memory_id),
             owner,
@@ -134,7 +133,6 @@ fn grant(
         .push(Delegate::new(move_address(agent), can_write, generation));
     emit(
         ctx,
-        "MemoryDelegateGranted",
         &MemoryDelegateGranted {
             memory_id: move_types::id(memory.id),
             agent: move_address(agent),
@@ -165,7 +163,6 @@ fn revoke(
         .ok_or_else(|| super::model::arithmetic_error(MODULE))?;
     emit(
         ctx,
-        "MemoryDelegateRevoked",
         &MemoryDelegateRevoked {
             memory_id: move_types::id(memory.id),
             agent: move_address(agent),
@@ -214,7 +211,6 @@ fn append(
     memory.entry_count = index + 1;
     emit(
         ctx,
-        "MemoryEntryAppended",
         &MemoryEntryAppended {
             memory_id: move_types::id(memory.id),
             index,

@@ -36,6 +36,7 @@ pub mod wal;
 use std::sync::Arc;
 
 use floe_sdk::move_types::{self, Table, TableVec};
+use moverox::traits::{ConstModule, ConstName, MoveDatatype};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
@@ -125,13 +126,26 @@ pub fn id_type() -> TypeTag {
     )))
 }
 
-/// Emits `floe::events::<name>` with the generated event value.
-pub fn emit<T: Serialize>(
-    ctx: &mut CallContext<'_>,
-    name: &str,
-    event: &T,
-) -> Result<(), ExecutionError> {
-    ctx.emit_value(tag("events", name), event)
+/// The Move type of a generated datatype of the package, read from the type itself.
+pub fn tag_of<T>() -> StructTag
+where
+    T: MoveDatatype,
+    T::StructTag: ConstModule + ConstName,
+{
+    tag(
+        <T::StructTag as ConstModule>::MODULE.as_str(),
+        <T::StructTag as ConstName>::NAME.as_str(),
+    )
+}
+
+/// Emits a generated event value under its own Move type (`floe::events::<Name>`), so the
+/// event's tag and its contents cannot disagree.
+pub fn emit<T>(ctx: &mut CallContext<'_>, event: &T) -> Result<(), ExecutionError>
+where
+    T: Serialize + MoveDatatype,
+    T::StructTag: ConstModule + ConstName,
+{
+    ctx.emit_value(tag_of::<T>(), event)
 }
 
 /// An abort raised in another module of the package than the called one (e.g.

@@ -134,7 +134,6 @@ pub fn authorize(
         model.owner = sender;
         emit(
             ctx,
-            "ModelOwnerChanged",
             &ModelOwnerChanged {
                 model_id: move_types::id(model_id),
                 cap_id: move_types::id(cap_id),
@@ -182,7 +181,6 @@ pub fn add_revenue(
                 .ok_or_else(|| arithmetic_error(MODULE))?;
             emit(
                 ctx,
-                "DatasetRevenueAccrued",
                 &DatasetRevenueAccrued {
                     model_id: move_types::id(model_id),
                     dataset_id: share.dataset_id.clone(),
@@ -209,7 +207,6 @@ pub fn add_revenue(
             .ok_or_else(|| arithmetic_error(MODULE))?;
         emit(
             ctx,
-            "TuningReserveAccrued",
             &TuningReserveAccrued {
                 model_id: move_types::id(model_id),
                 amount: part,
@@ -287,7 +284,6 @@ pub fn set_dataset_share(
     let owner = move_address(ctx.sender());
     emit(
         ctx,
-        "ModelDatasetShareSet",
         &ModelDatasetShareSet {
             model_id: move_types::id(model_id),
             version: version_number,
@@ -381,7 +377,6 @@ fn set_tuning(
     let owner = move_address(ctx.sender());
     emit(
         ctx,
-        "ModelTuningSet",
         &ModelTuningSet {
             model_id: move_types::id(model.id),
             bps,
@@ -462,7 +457,6 @@ fn clear_tuning_reserve(
     let owner = move_address(ctx.sender());
     emit(
         ctx,
-        "TuningReserveCleared",
         &TuningReserveCleared {
             model_id: move_types::id(model.id),
             amount,
@@ -487,7 +481,6 @@ fn reject_tuned_version(
     let owner = move_address(ctx.sender());
     emit(
         ctx,
-        "TunedVersionRejected",
         &TunedVersionRejected {
             model_id: move_types::id(model.id),
             job_id: proposal.job_id,
@@ -530,7 +523,6 @@ fn publish_tuned(
     )?;
     emit(
         ctx,
-        "TunedVersionPublished",
         &TunedVersionPublished {
             model_id: move_types::id(model.id),
             job_id,
@@ -584,7 +576,6 @@ pub fn tuning_job_opened(
     model.tuning_job_auto_publish = model.tuning.as_ref().is_some_and(|t| t.auto_publish);
     emit(
         ctx,
-        "TuningJobOpened",
         &TuningJobOpened {
             model_id: move_types::id(model_id_of(model)),
             job_id: move_types::id(job_id),
@@ -619,7 +610,6 @@ pub fn tuning_job_refunded(
     model.tuning_job_auto_publish = false;
     emit(
         ctx,
-        "TuningJobRefunded",
         &TuningJobRefunded {
             model_id: move_types::id(model_id_of(model)),
             job_id: move_types::id(job_id),
@@ -671,7 +661,6 @@ pub fn tuning_job_settled(
     } else {
         emit(
             ctx,
-            "TunedVersionProposed",
             &TunedVersionProposed {
                 model_id: move_types::id(model.id),
                 job_id: move_types::id(job_id),
@@ -759,7 +748,6 @@ fn register_model(
     );
     emit(
         ctx,
-        "ModelRegistered",
         &ModelRegistered {
             model_id: move_types::id(model_id),
             cap_id: move_types::id(cap_id),
@@ -882,7 +870,6 @@ fn record_version(
     )?;
     emit(
         ctx,
-        "ModelVersionPublished",
         &ModelVersionPublished {
             model_id: move_types::id(model.id),
             version: number,
@@ -924,7 +911,6 @@ fn update_description(
     let updated_by = move_address(ctx.sender());
     emit(
         ctx,
-        "ModelDescriptionUpdated",
         &ModelDescriptionUpdated {
             model_id: move_types::id(model.id),
             description,
@@ -952,7 +938,6 @@ fn withdraw_revenue(
     let recipient = move_address(ctx.sender());
     emit(
         ctx,
-        "ModelRevenueWithdrawn",
         &ModelRevenueWithdrawn {
             model_id: move_types::id(model.id),
             amount,

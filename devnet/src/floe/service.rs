@@ -118,7 +118,6 @@ fn emit_updated(
 ) -> Result<(), ExecutionError> {
     emit(
         ctx,
-        "ServiceUpdated",
         &ServiceUpdated {
             service_id: move_types::id(service.id),
             price_per_call: service.price_per_call,
@@ -177,7 +176,6 @@ fn create_service(
     );
     emit(
         ctx,
-        "ServiceCreated",
         &ServiceCreated {
             service_id: move_types::id(service_id),
             cap_id: move_types::id(cap_id),
@@ -270,7 +268,6 @@ fn take_over(
     let old_cap_id = std::mem::replace(&mut service.cap_id, move_types::id(cap_id));
     emit(
         ctx,
-        "ServiceCapReplaced",
         &ServiceCapReplaced {
             service_id: move_types::id(service.id),
             old_cap_id,
@@ -371,7 +368,6 @@ fn respond(
     )?;
     emit(
         ctx,
-        "ServiceResponded",
         &ServiceResponded {
             service_id: move_types::id(service.id),
             call_number: number,
@@ -409,7 +405,6 @@ fn refund(
     service.escrow.value -= pending.amount;
     emit(
         ctx,
-        "ServiceCallRefunded",
         &ServiceCallRefunded {
             service_id: move_types::id(service.id),
             call_number: number,
@@ -534,7 +529,6 @@ fn charge(
     let service_id = move_types::id(service.id);
     emit(
         ctx,
-        "ServiceCalled",
         &ServiceCalled {
             service_id: service_id.clone(),
             call_number: number,

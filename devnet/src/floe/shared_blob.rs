@@ -93,7 +93,7 @@ fn share(
         blob,
         Balance::new(funds),
     );
-    emit(ctx, "SharedBlobCreated", &event)?;
+    emit(ctx, &event)?;
     // The blob is wrapped in the shared blob: it leaves the object store for good.
     ctx.wrap(blob_object)?;
     ctx.create_object(shared_blob_tag(), false, &shared)?;
@@ -121,7 +121,7 @@ fn fund(
         funds: shared_blob.funds.value,
         funder: move_address(ctx.sender()),
     };
-    emit(ctx, "SharedBlobFunded", &event)?;
+    emit(ctx, &event)?;
     shared_blob.save(ctx)
 }
 
@@ -162,7 +162,7 @@ fn extend(
         funds: shared_blob.funds.value,
         extender: move_address(ctx.sender()),
     };
-    emit(ctx, "SharedBlobExtended", &event)?;
+    emit(ctx, &event)?;
     shared_blob.save(ctx)?;
     system.save(ctx)?;
     registry.save(ctx)

@@ -128,7 +128,6 @@ fn new_node(
     let node_id = pool.id.id.clone();
     emit(
         ctx,
-        "NodeRegistered",
         &NodeRegistered {
             node_id: node_id.clone(),
             node_cap_id: move_types::id(cap_id),
@@ -225,7 +224,6 @@ fn set_vote(
     })?;
     emit(
         ctx,
-        "VoteSet",
         &VoteSet {
             node_id: move_types::id(node_id),
             kind,
@@ -256,7 +254,6 @@ fn set_network_address(
     })?;
     emit(
         ctx,
-        "NodeNetworkAddressChanged",
         &NodeNetworkAddressChanged {
             node_id: cap.node_id,
             network_address,
@@ -281,7 +278,6 @@ fn epoch_sync_done(
     let shards = system::mark_synced(&mut system, move_types::address_of(&cap.node_id), epoch)?;
     emit(
         ctx,
-        "EpochSyncDone",
         &EpochSyncDone {
             node_id: cap.node_id,
             epoch,
@@ -307,7 +303,6 @@ fn collect_commission(
     })?;
     emit(
         ctx,
-        "CommissionCollected",
         &CommissionCollected {
             node_id: cap.node_id,
             amount,
@@ -361,7 +356,6 @@ fn stake(
     ctx.create_object(tag(MODULE, "StakedWal"), true, &staked)?;
     emit(
         ctx,
-        "Staked",
         &Staked {
             staked_wal_id: move_types::id(id),
             node_id: node,
@@ -404,7 +398,6 @@ fn request_withdraw(
     staked.withdraw_epoch = epoch + 1;
     emit(
         ctx,
-        "WithdrawRequested",
         &WithdrawRequested {
             staked_wal_id: staked.value.id.id.clone(),
             node_id: staked.node_id.clone(),
@@ -463,7 +456,6 @@ fn withdraw(
     ctx.delete_object(staked.id)?;
     emit(
         ctx,
-        "Withdrawn",
         &Withdrawn {
             staked_wal_id: staked.value.id.id.clone(),
             node_id: staked.node_id.clone(),

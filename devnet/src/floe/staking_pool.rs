@@ -175,7 +175,6 @@ pub fn add_reward(
     pool.active.value += total - commission_amount;
     emit(
         ctx,
-        "PoolRewarded",
         &PoolRewarded {
             node_id: pool.id.id.clone(),
             epoch,
@@ -200,7 +199,6 @@ pub fn slash(
     let slashed = split(&mut pool.active, amount)?;
     emit(
         ctx,
-        "PoolSlashed",
         &PoolSlashed {
             node_id: pool.id.id.clone(),
             epoch,
@@ -244,7 +242,6 @@ pub fn advance(
     }
     emit(
         ctx,
-        "PoolAdvanced",
         &PoolAdvanced {
             node_id: pool.id.id.clone(),
             epoch: new_epoch,

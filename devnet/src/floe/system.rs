@@ -173,7 +173,6 @@ fn create_system(
     ctx.create_object(tag(MODULE, "System"), false, &system)?;
     emit(
         ctx,
-        "SystemCreated",
         &SystemCreated {
             system_id: move_types::id(id),
             n_shards,
@@ -380,7 +379,6 @@ fn set_parameter(
     system.save(ctx)?;
     emit(
         ctx,
-        "ParameterChanged",
         &ParameterChanged {
             name: name.as_bytes().to_vec(),
             old_value: old,
@@ -491,7 +489,6 @@ pub fn next_epoch(
         if !gained.is_empty() {
             emit(
                 ctx,
-                "ShardsGained",
                 &ShardsGained {
                     node_id: member.clone(),
                     epoch: next,
@@ -502,7 +499,6 @@ pub fn next_epoch(
     }
     emit(
         ctx,
-        "EpochAdvanced",
         &EpochAdvanced {
             epoch: next,
             epoch_start_ms: now,
@@ -537,7 +533,6 @@ fn settle_fees(
         add_fees_to_epoch(ctx, system, ending + 1, left)?;
         return emit(
             ctx,
-            "EpochFeesSettled",
             &EpochFeesSettled {
                 epoch: ending,
                 total,
@@ -570,7 +565,6 @@ fn settle_fees(
     add_fees_to_epoch(ctx, system, ending + 1, left)?;
     emit(
         ctx,
-        "EpochFeesSettled",
         &EpochFeesSettled {
             epoch: ending,
             total,
@@ -755,7 +749,6 @@ pub fn add_storage_fees(
     }
     emit(
         ctx,
-        "StorageFeesAdded",
         &StorageFeesAdded {
             start_epoch,
             end_epoch,
@@ -774,7 +767,6 @@ pub fn add_write_fees(
     add_fees_to_epoch(ctx, system, epoch, fees)?;
     emit(
         ctx,
-        "WriteFeesAdded",
         &WriteFeesAdded {
             epoch,
             amount: fees,
@@ -845,7 +837,6 @@ pub fn reserve_capacity(
     }
     emit(
         ctx,
-        "CapacityReserved",
         &CapacityReserved {
             epoch,
             start_epoch,
@@ -855,7 +846,6 @@ pub fn reserve_capacity(
     )?;
     emit(
         ctx,
-        "CapacityChanged",
         &CapacityChanged {
             epoch,
             used_capacity: system.used_capacity,
@@ -894,7 +884,6 @@ pub fn release_capacity(
     }
     emit(
         ctx,
-        "CapacityReleased",
         &CapacityReleased {
             epoch,
             start_epoch: released_from,
@@ -904,7 +893,6 @@ pub fn release_capacity(
     )?;
     emit(
         ctx,
-        "CapacityChanged",
         &CapacityChanged {
             epoch,
             used_capacity: system.used_capacity,

@@ -41,7 +41,6 @@ fn migrate(
     board.save(ctx)?;
     emit(
         ctx,
-        "PackageMigrated",
         &PackageMigrated {
             version: version::VERSION,
             system_id: move_types::id(system.id),

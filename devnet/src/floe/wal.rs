@@ -63,7 +63,6 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<(Address, Address), ExecutionEr
     ctx.create_object(tag(MODULE, "Treasury"), false, &treasury)?;
     emit(
         ctx,
-        "WalTreasuryCreated",
         &WalTreasuryCreated {
             treasury_id: floe_sdk::move_types::id(id),
             initial_supply: INITIAL_SUPPLY,
@@ -109,7 +108,7 @@ pub fn burn_balance(
         total_burned: treasury.total_burned,
         total_supply: *supply,
     };
-    emit(ctx, "WalBurned", &event)?;
+    emit(ctx, &event)?;
     Ok(amount)
 }
 
