@@ -501,7 +501,11 @@ fn sizes_follow_rs2_rules() {
     ] {
         assert_eq!(symbol(size, n).unwrap().ret::<u64>(0, 0), expected);
     }
-    assert_abort(symbol(983_011, 7), "blob", blob_rs::E_BLOB_TOO_LARGE);
+    assert_abort(
+        symbol(983_011, 7),
+        "blob",
+        move_aborts::blob::E_BLOB_TOO_LARGE,
+    );
     for (size, n, expected) in [
         (0u64, 7u16, 3_248u64),
         (100, 7, ENCODED_A),
@@ -513,7 +517,7 @@ fn sizes_follow_rs2_rules() {
         assert_eq!(got, expected);
     }
     let zero = env.call(call::blob::encoded_size(1u64, 0u16));
-    assert_abort(zero, "blob", blob_rs::E_INVALID_SHARD_COUNT);
+    assert_abort(zero, "blob", move_aborts::blob::E_INVALID_SHARD_COUNT);
 }
 
 #[test]
@@ -775,7 +779,7 @@ fn reserve_space_aborts() {
     assert_abort(
         env.reserve_paid(SIZE_A, 0, BIG).map(|_| unreachable!()),
         "blob",
-        blob_rs::E_INVALID_EPOCHS_AHEAD,
+        move_aborts::blob::E_INVALID_EPOCHS_AHEAD,
     );
     let too_far = env.system().max_epochs_ahead + 1;
     let price = env.system().storage_price_per_mib_epoch;
@@ -783,18 +787,18 @@ fn reserve_space_aborts() {
         env.reserve_paid(SIZE_A, too_far, BIG)
             .map(|_| unreachable!()),
         "blob",
-        blob_rs::E_INVALID_EPOCHS_AHEAD,
+        move_aborts::blob::E_INVALID_EPOCHS_AHEAD,
     );
     assert_abort(
         env.reserve_paid(SIZE_A, 1, price - 1)
             .map(|_| unreachable!()),
         "blob",
-        blob_rs::E_INSUFFICIENT_PAYMENT,
+        move_aborts::blob::E_INSUFFICIENT_PAYMENT,
     );
     assert_abort(
         env.reserve_paid(983_011, 1, BIG).map(|_| unreachable!()),
         "blob",
-        blob_rs::E_BLOB_TOO_LARGE,
+        move_aborts::blob::E_BLOB_TOO_LARGE,
     );
 }
 
@@ -863,28 +867,28 @@ fn split_and_fuse_aborts() {
     assert_abort(
         split_epoch(&mut env, storage, s),
         "blob",
-        blob_rs::E_INVALID_SPLIT_EPOCH,
+        move_aborts::blob::E_INVALID_SPLIT_EPOCH,
     );
     assert_abort(
         split_epoch(&mut env, storage, s + 10),
         "blob",
-        blob_rs::E_INVALID_SPLIT_EPOCH,
+        move_aborts::blob::E_INVALID_SPLIT_EPOCH,
     );
     assert_abort(
         split_size(&mut env, storage, 0),
         "blob",
-        blob_rs::E_INVALID_SPLIT_SIZE,
+        move_aborts::blob::E_INVALID_SPLIT_SIZE,
     );
     assert_abort(
         split_size(&mut env, storage, ENCODED_A),
         "blob",
-        blob_rs::E_INVALID_SPLIT_SIZE,
+        move_aborts::blob::E_INVALID_SPLIT_SIZE,
     );
     let second = env.reserve(0, 5);
     assert_abort(
         fuse(&mut env, storage, second),
         "blob",
-        blob_rs::E_INCOMPATIBLE_STORAGE,
+        move_aborts::blob::E_INCOMPATIBLE_STORAGE,
     );
 }
 
@@ -948,23 +952,23 @@ fn register_blob_aborts() {
     let mut env = setup();
     let storage = env.reserve(SIZE_A, 5);
     let r = env.register_on(storage, blob_id_a(), root_a(), SIZE_A, 2, true, BIG);
-    assert_abort(r, "blob", blob_rs::E_INVALID_ENCODING_TYPE);
+    assert_abort(r, "blob", move_aborts::blob::E_INVALID_ENCODING_TYPE);
     let r = env.register_on(storage, blob_id_b(), root_a(), SIZE_A, 1, true, BIG);
-    assert_abort(r, "blob", blob_rs::E_INVALID_BLOB_ID);
+    assert_abort(r, "blob", move_aborts::blob::E_INVALID_BLOB_ID);
     let small = env.reserve(0, 5);
     let r = env.register_on(small, blob_id_a(), root_a(), SIZE_A, 1, true, BIG);
-    assert_abort(r, "blob", blob_rs::E_STORAGE_TOO_SMALL);
+    assert_abort(r, "blob", move_aborts::blob::E_STORAGE_TOO_SMALL);
     let r = env.register_on(storage, blob_id_a(), root_a(), SIZE_A, 1, true, 0);
-    assert_abort(r, "blob", blob_rs::E_INSUFFICIENT_PAYMENT);
+    assert_abort(r, "blob", move_aborts::blob::E_INSUFFICIENT_PAYMENT);
     let huge_id = blob_rs::rs2::compute_blob_id(1, 983_011, &root_a());
     let r = env.register_on(storage, huge_id, root_a(), 983_011, 1, true, BIG);
-    assert_abort(r, "blob", blob_rs::E_BLOB_TOO_LARGE);
+    assert_abort(r, "blob", move_aborts::blob::E_BLOB_TOO_LARGE);
     // Storage for epochs [1, 3) is no longer current in epoch 3.
     let short = env.reserve(SIZE_A, 2);
     next_epoch(&mut env);
     next_epoch(&mut env);
     let r = env.register_on(short, blob_id_a(), root_a(), SIZE_A, 1, true, BIG);
-    assert_abort(r, "blob", blob_rs::E_STORAGE_NOT_CURRENT);
+    assert_abort(r, "blob", move_aborts::blob::E_STORAGE_NOT_CURRENT);
 }
 
 // === Certification and the registry ===
@@ -990,7 +994,11 @@ fn certify_blob_makes_it_live() {
     assert_eq!(size, SIZE_A);
     assert_eq!(env.end_epoch_of(blob_id_a()), s + 5);
     assert_eq!(env.reference_count(blob_id_a()), 1);
-    assert_abort(env.certify(blob), "blob", blob_rs::E_ALREADY_CERTIFIED);
+    assert_abort(
+        env.certify(blob),
+        "blob",
+        move_aborts::blob::E_ALREADY_CERTIFIED,
+    );
 }
 
 #[test]
@@ -1001,15 +1009,15 @@ fn certify_aborts() {
     // Signed by members 0, 1, 3 but claimed for 0, 1, 2.
     let signature = env.sign(&[0, 1, 3], &message);
     let r = env.certify_with(blob, &[0, 1, 2], signature.clone());
-    assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNATURE);
+    assert_abort(r, "system", move_aborts::system::E_INVALID_SIGNATURE);
     // A signature over another epoch's message.
     let old = blob_rs::rs2::certification_message(0, &blob_id_a());
     let all = [0, 1, 2, 3];
     let r = env.certify_with(blob, &all, env.sign(&all, &old));
-    assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNATURE);
+    assert_abort(r, "system", move_aborts::system::E_INVALID_SIGNATURE);
     // One member alone holds too few shards.
     let r = env.certify_with(blob, &[0], env.sign(&[0], &message));
-    assert_abort(r, "system", floe_devnet::floe::system::E_NOT_ENOUGH_SHARDS);
+    assert_abort(r, "system", move_aborts::system::E_NOT_ENOUGH_SHARDS);
     // The whole committee is a quorum too.
     env.certify_with(blob, &all, env.sign(&all, &message))
         .unwrap();
@@ -1017,7 +1025,11 @@ fn certify_aborts() {
     let short = env.register_a(2, true);
     next_epoch(&mut env);
     next_epoch(&mut env);
-    assert_abort(env.certify(short), "blob", blob_rs::E_BLOB_EXPIRED);
+    assert_abort(
+        env.certify(short),
+        "blob",
+        move_aborts::blob::E_BLOB_EXPIRED,
+    );
 }
 
 #[test]
@@ -1137,7 +1149,7 @@ fn registry_read_aborts() {
     assert_abort(
         env.certified_at(0).map(|_| unreachable!()),
         "blob",
-        blob_rs::E_INDEX_OUT_OF_RANGE,
+        move_aborts::blob::E_INDEX_OUT_OF_RANGE,
     );
     assert_abort(
         env.call(call::blob::root_hash_of(
@@ -1145,7 +1157,7 @@ fn registry_read_aborts() {
             blob_id_a(),
         )),
         "blob",
-        blob_rs::E_NOT_CERTIFIED,
+        move_aborts::blob::E_NOT_CERTIFIED,
     );
 }
 
@@ -1207,7 +1219,7 @@ fn extend_blob_aborts() {
     assert_abort(
         extend(&mut env, blob, overlapping),
         "blob",
-        blob_rs::E_EXTENSION_NOT_CONTIGUOUS,
+        move_aborts::blob::E_EXTENSION_NOT_CONTIGUOUS,
     );
     let small = env.reserve(0, 10);
     let small_tail = split_epoch(&mut env, small, s + 5)
@@ -1216,7 +1228,7 @@ fn extend_blob_aborts() {
     assert_abort(
         extend(&mut env, blob, small_tail),
         "blob",
-        blob_rs::E_EXTENSION_SIZE_MISMATCH,
+        move_aborts::blob::E_EXTENSION_SIZE_MISMATCH,
     );
     let head = env.reserve(SIZE_A, 10);
     let tail = split_epoch(&mut env, head, s + 5)
@@ -1232,7 +1244,7 @@ fn extend_blob_aborts() {
     assert_abort(
         extend(&mut env, blob, tail),
         "blob",
-        blob_rs::E_INVALID_EPOCHS_AHEAD,
+        move_aborts::blob::E_INVALID_EPOCHS_AHEAD,
     );
     env.chain
         .call(
@@ -1246,7 +1258,7 @@ fn extend_blob_aborts() {
     assert_abort(
         extend(&mut env, blob, tail),
         "blob",
-        blob_rs::E_BLOB_EXPIRED,
+        move_aborts::blob::E_BLOB_EXPIRED,
     );
 }
 
@@ -1276,19 +1288,19 @@ fn extend_blob_with_payment_aborts() {
     assert_abort(
         extend_paid(&mut env, blob, 0, coin),
         "blob",
-        blob_rs::E_INVALID_EPOCHS_AHEAD,
+        move_aborts::blob::E_INVALID_EPOCHS_AHEAD,
     );
     // 5 + 48 - 1 = 52 epochs ahead is the limit.
     assert_abort(
         extend_paid(&mut env, blob, 49, coin),
         "blob",
-        blob_rs::E_INVALID_EPOCHS_AHEAD,
+        move_aborts::blob::E_INVALID_EPOCHS_AHEAD,
     );
     let empty = env.coin(0);
     assert_abort(
         extend_paid(&mut env, blob, 1, empty),
         "blob",
-        blob_rs::E_INSUFFICIENT_PAYMENT,
+        move_aborts::blob::E_INSUFFICIENT_PAYMENT,
     );
     for _ in 0..5 {
         next_epoch(&mut env);
@@ -1296,7 +1308,7 @@ fn extend_blob_with_payment_aborts() {
     assert_abort(
         extend_paid(&mut env, blob, 1, coin),
         "blob",
-        blob_rs::E_BLOB_EXPIRED,
+        move_aborts::blob::E_BLOB_EXPIRED,
     );
 }
 
@@ -1365,12 +1377,20 @@ fn wrap_and_unwrap_in_one_transaction() {
 fn delete_blob_aborts() {
     let mut env = setup();
     let permanent = env.register_a(5, false);
-    assert_abort(env.delete_blob(permanent), "blob", blob_rs::E_NOT_DELETABLE);
+    assert_abort(
+        env.delete_blob(permanent),
+        "blob",
+        move_aborts::blob::E_NOT_DELETABLE,
+    );
     let deletable = env.register_a(5, true);
     for _ in 0..5 {
         next_epoch(&mut env);
     }
-    assert_abort(env.delete_blob(deletable), "blob", blob_rs::E_BLOB_EXPIRED);
+    assert_abort(
+        env.delete_blob(deletable),
+        "blob",
+        move_aborts::blob::E_BLOB_EXPIRED,
+    );
 }
 
 #[test]
@@ -1387,7 +1407,7 @@ fn destroy_expired_releases_everything() {
     assert_abort(
         env.destroy_expired(blob),
         "blob",
-        blob_rs::E_BLOB_NOT_EXPIRED,
+        move_aborts::blob::E_BLOB_NOT_EXPIRED,
     );
     next_epoch(&mut env);
     let outcome = env.destroy_expired(blob).unwrap();
@@ -1408,7 +1428,11 @@ fn prune_expired_then_destroy() {
     let long = env.register_a(6, false);
     env.certify(long).unwrap();
     // Nothing has ended yet.
-    assert_abort(env.prune(blob_id_a()), "blob", blob_rs::E_NOTHING_TO_PRUNE);
+    assert_abort(
+        env.prune(blob_id_a()),
+        "blob",
+        move_aborts::blob::E_NOTHING_TO_PRUNE,
+    );
     next_epoch(&mut env);
     next_epoch(&mut env);
     // Only the reference of `short` has ended.
@@ -1426,7 +1450,11 @@ fn prune_expired_then_destroy() {
     env.prune(blob_id_a()).unwrap();
     assert!(!env.is_certified(blob_id_a()));
     env.destroy_expired(long).unwrap();
-    assert_abort(env.prune(blob_id_a()), "blob", blob_rs::E_NOT_CERTIFIED);
+    assert_abort(
+        env.prune(blob_id_a()),
+        "blob",
+        move_aborts::blob::E_NOT_CERTIFIED,
+    );
 }
 
 // === Synthetic Red Stuff trees (floe_test_utils.move) ===
@@ -1574,18 +1602,22 @@ fn verify_answer_aborts() {
     let mut env = setup();
     let a = fixed_answer();
     let r = verify(&mut env, root_a(), 7, 6, 6, 9, &a);
-    assert_abort(r, "challenge", challenge_rs::E_WRONG_SYMBOL_LENGTH);
+    assert_abort(
+        r,
+        "challenge",
+        move_aborts::challenge::E_WRONG_SYMBOL_LENGTH,
+    );
     // depth(9) = 4, the paths have 3 entries.
     let r = verify(&mut env, root_a(), 9, 6, 6, 8, &a);
-    assert_abort(r, "challenge", challenge_rs::E_WRONG_PATH_LENGTH);
+    assert_abort(r, "challenge", move_aborts::challenge::E_WRONG_PATH_LENGTH);
     let mut short = a.clone();
     short.secondary.pop();
     let r = verify(&mut env, root_a(), 7, 6, 6, 8, &short);
-    assert_abort(r, "challenge", challenge_rs::E_WRONG_HASH_LENGTH);
+    assert_abort(r, "challenge", move_aborts::challenge::E_WRONG_HASH_LENGTH);
     let mut short = a.clone();
     short.sliver_path[1].pop();
     let r = verify(&mut env, root_a(), 7, 6, 6, 8, &short);
-    assert_abort(r, "challenge", challenge_rs::E_WRONG_HASH_LENGTH);
+    assert_abort(r, "challenge", move_aborts::challenge::E_WRONG_HASH_LENGTH);
 }
 
 #[test]
@@ -1714,7 +1746,11 @@ fn issue_challenges_one_per_node() {
     }
     assert!(!is_open(&mut env, 4));
     // Twice in an epoch aborts; the next epoch issues again.
-    assert_abort(issue(&mut env), "challenge", challenge_rs::E_ALREADY_ISSUED);
+    assert_abort(
+        issue(&mut env),
+        "challenge",
+        move_aborts::challenge::E_ALREADY_ISSUED,
+    );
     next_epoch(&mut env);
     issue(&mut env).unwrap();
     let board: move_types::challenge::ChallengeBoard = env.chain.object(env.board);
@@ -1731,7 +1767,7 @@ fn issue_without_blobs_aborts_and_expired_blobs_are_not_challenged() {
     assert_abort(
         issue(&mut env),
         "challenge",
-        challenge_rs::E_NO_CERTIFIED_BLOB,
+        move_aborts::challenge::E_NO_CERTIFIED_BLOB,
     );
     let blob = env.register_a(2, false);
     env.certify(blob).unwrap();
@@ -1767,7 +1803,7 @@ fn correct_answer_closes_the_challenge() {
     assert_abort(
         respond(&mut env, node, 2, &answer),
         "challenge",
-        challenge_rs::E_CHALLENGE_RESOLVED,
+        move_aborts::challenge::E_CHALLENGE_RESOLVED,
     );
 }
 
@@ -1779,20 +1815,20 @@ fn respond_aborts() {
     assert_abort(
         respond(&mut env, node, 99, &answer),
         "challenge",
-        challenge_rs::E_CHALLENGE_NOT_FOUND,
+        move_aborts::challenge::E_CHALLENGE_NOT_FOUND,
     );
     let other = (node + 1) % 4;
     assert_abort(
         respond(&mut env, other, 0, &answer),
         "challenge",
-        challenge_rs::E_NOT_CHALLENGED_NODE,
+        move_aborts::challenge::E_NOT_CHALLENGED_NODE,
     );
     let mut wrong = answer.clone();
     wrong.symbol[3] ^= 0xff;
     assert_abort(
         respond(&mut env, node, 0, &wrong),
         "challenge",
-        challenge_rs::E_INVALID_PROOF,
+        move_aborts::challenge::E_INVALID_PROOF,
     );
     // A wrong answer may be retried; after the deadline it is too late.
     let deadline = challenge(&mut env, 0).unwrap().deadline_ms;
@@ -1800,7 +1836,7 @@ fn respond_aborts() {
     assert_abort(
         respond(&mut env, node, 0, &answer),
         "challenge",
-        challenge_rs::E_DEADLINE_PASSED,
+        move_aborts::challenge::E_DEADLINE_PASSED,
     );
 }
 
@@ -1835,12 +1871,12 @@ fn slash_aborts() {
     assert_abort(
         slash(&mut env, caller, 1),
         "challenge",
-        challenge_rs::E_DEADLINE_NOT_PASSED,
+        move_aborts::challenge::E_DEADLINE_NOT_PASSED,
     );
     assert_abort(
         slash(&mut env, caller, 4),
         "challenge",
-        challenge_rs::E_CHALLENGE_NOT_FOUND,
+        move_aborts::challenge::E_CHALLENGE_NOT_FOUND,
     );
     // Answered, then past the deadline: cannot be slashed.
     let answer = synthetic_for(&mut env, 1);
@@ -1850,18 +1886,18 @@ fn slash_aborts() {
     assert_abort(
         slash(&mut env, caller, 1),
         "challenge",
-        challenge_rs::E_CHALLENGE_RESOLVED,
+        move_aborts::challenge::E_CHALLENGE_RESOLVED,
     );
     // Slashed once only, and then it cannot be answered.
     slash(&mut env, caller, 2).unwrap();
     assert_abort(
         slash(&mut env, caller, 2),
         "challenge",
-        challenge_rs::E_CHALLENGE_RESOLVED,
+        move_aborts::challenge::E_CHALLENGE_RESOLVED,
     );
     // Any answer: the challenge is checked first.
     let r = respond(&mut env, 0, 2, &fixed_answer());
-    assert_abort(r, "challenge", challenge_rs::E_CHALLENGE_RESOLVED);
+    assert_abort(r, "challenge", move_aborts::challenge::E_CHALLENGE_RESOLVED);
 }
 
 /// `system::node_stake` of `env.nodes[node]`.
@@ -2139,7 +2175,7 @@ fn the_epoch_waits_for_the_challenge_window() {
     assert_abort(
         advance(&mut env, caller),
         "challenge",
-        challenge_rs::E_CHALLENGE_WINDOW_OPEN,
+        move_aborts::challenge::E_CHALLENGE_WINDOW_OPEN,
     );
     for id in 0..3 {
         let answer = synthetic_for(&mut env, id);
@@ -2150,14 +2186,14 @@ fn the_epoch_waits_for_the_challenge_window() {
     assert_abort(
         advance(&mut env, caller),
         "challenge",
-        challenge_rs::E_CHALLENGE_WINDOW_OPEN,
+        move_aborts::challenge::E_CHALLENGE_WINDOW_OPEN,
     );
     let deadline = challenge(&mut env, 3).unwrap().deadline_ms;
     env.chain.now_ms = deadline;
     assert_abort(
         advance(&mut env, caller),
         "challenge",
-        challenge_rs::E_CHALLENGE_WINDOW_OPEN,
+        move_aborts::challenge::E_CHALLENGE_WINDOW_OPEN,
     );
     env.chain.now_ms = deadline + 1;
     let outcome = advance(&mut env, caller).unwrap();
@@ -2248,7 +2284,7 @@ fn price_rounds_up_to_mib_and_overflow_aborts() {
     match blob_rs::price_of(u64::MAX, u64::MAX, 2).unwrap_err() {
         sui_sdk_types::ExecutionError::MoveAbort { location, code } => {
             assert_eq!(location.module.as_str(), "blob");
-            assert_eq!(code, blob_rs::E_PRICE_OVERFLOW);
+            assert_eq!(code, move_aborts::blob::E_PRICE_OVERFLOW);
         }
         other => panic!("expected an abort, got {other:?}"),
     }
@@ -2313,7 +2349,7 @@ fn certify_with_other_quorum() {
     let mut reversed = other.clone();
     reversed.reverse();
     let r = env.certify_with(blob, &reversed, signature.clone());
-    assert_abort(r, "system", floe_devnet::floe::system::E_INVALID_SIGNERS);
+    assert_abort(r, "system", move_aborts::system::E_INVALID_SIGNERS);
     env.certify_with(blob, &other, signature).unwrap();
     assert!(env.is_certified(blob_id_a()));
 }
@@ -2587,7 +2623,7 @@ fn attributes_set_replace_remove_clear_and_abort() {
         assert_abort(
             set_attribute(&mut env, blob, &key, &value),
             "blob",
-            blob_rs::E_ATTRIBUTE_TOO_LARGE,
+            move_aborts::blob::E_ATTRIBUTE_TOO_LARGE,
         );
     }
     let outcome = env
@@ -2600,7 +2636,7 @@ fn attributes_set_replace_remove_clear_and_abort() {
     assert_abort(
         env.call(call::blob::remove_attribute(blob, text("filename"))),
         "blob",
-        blob_rs::E_ATTRIBUTE_NOT_FOUND,
+        move_aborts::blob::E_ATTRIBUTE_NOT_FOUND,
     );
     let outcome = env.call(call::blob::clear_attributes(blob)).unwrap();
     let removed: Vec<BlobAttributeRemoved> = outcome.events_named("BlobAttributeRemoved");
@@ -2617,7 +2653,7 @@ fn attributes_set_replace_remove_clear_and_abort() {
     assert_abort(
         env.call(call::blob::remove_attribute(blob, text("k"))),
         "blob",
-        blob_rs::E_ATTRIBUTE_NOT_FOUND,
+        move_aborts::blob::E_ATTRIBUTE_NOT_FOUND,
     );
     // Removing the last attribute removes the field.
     set_attribute(&mut env, blob, "k", "").unwrap();
@@ -2633,7 +2669,7 @@ fn attributes_set_replace_remove_clear_and_abort() {
     assert_abort(
         set_attribute(&mut env, blob, "key-65", "v"),
         "blob",
-        blob_rs::E_TOO_MANY_ATTRIBUTES,
+        move_aborts::blob::E_TOO_MANY_ATTRIBUTES,
     );
     assert_eq!(attribute_keys(&mut env, blob).len(), 64);
     // Deleting the blob takes its attributes with it.

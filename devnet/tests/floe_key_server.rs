@@ -8,10 +8,11 @@
 mod support;
 
 use floe_devnet::floe::genesis::{GenesisNode, NetworkGenesis};
-use floe_devnet::floe::{key_server, license};
+use floe_devnet::floe::key_server;
 use floe_devnet::runtime::dynamic_field_id;
 use floe_sdk::bls::BlsKeyPair;
 use floe_sdk::move_aborts;
+use floe_sdk::move_constants;
 use floe_sdk::move_types::events::{KeyServerRegistered, KeyServerUrlUpdated, ModelRegistered};
 use floe_sdk::move_types::key_server::{KeyServer, KeyServerV1};
 use floe_sdk::move_types::{self, MoveString, UID};
@@ -69,7 +70,8 @@ fn registered(outcome: &Outcome) -> Address {
 
 /// The version-1 record, read where Seal's clients read it.
 fn record(chain: &Chain, id: Address) -> KeyServerV1 {
-    let field = dynamic_field_id(id, &TypeTag::U64, &key_server::VERSION_V1).unwrap();
+    let field =
+        dynamic_field_id(id, &TypeTag::U64, &move_constants::key_server::VERSION_V1).unwrap();
     chain.object::<Field<u64, KeyServerV1>>(field).value
 }
 
@@ -358,7 +360,10 @@ fn seal_approve_owner_with_a_cap_of_another_model_aborts() {
     let failure = approve_owner(&mut chain, seller, model_id, other_cap).unwrap_err();
     assert_eq!(
         failure.abort(),
-        ("license".to_owned(), license::E_CAP_OF_OTHER_MODEL)
+        (
+            "license".to_owned(),
+            move_aborts::license::E_CAP_OF_OTHER_MODEL
+        )
     );
 }
 

@@ -12,7 +12,6 @@
 mod support;
 
 use floe_devnet::floe::genesis::NetworkGenesis;
-use floe_devnet::floe::{self, license, model};
 use floe_devnet::runtime::dynamic_field_id;
 use floe_sdk::calls;
 use floe_sdk::move_types::events::{
@@ -47,8 +46,8 @@ const MAX_WINDOWS: u64 = 24;
 const USES: u64 = 3;
 const BUYER_FUNDS: u64 = 100_000_000_000;
 const MAX_U64: u64 = u64::MAX;
-const MAX_LICENSE_MS: u64 = license::MAX_LICENSE_MS;
-/// `system::DEFAULT_LICENSE_FEE_BPS`.
+const MAX_LICENSE_MS: u64 = move_constants::license::MAX_LICENSE_MS;
+/// `move_constants::system::DEFAULT_LICENSE_FEE_BPS`.
 const DEFAULT_LICENSE_FEE_BPS: u64 = 500;
 
 // === Helpers ===
@@ -309,7 +308,7 @@ fn register_model_empty_name_aborts() {
     assert_abort(
         register_as(&mut chain, seller, "", "d"),
         "model",
-        model::E_EMPTY_NAME,
+        move_aborts::model::E_EMPTY_NAME,
     );
 }
 
@@ -320,7 +319,7 @@ fn register_model_name_too_long_aborts() {
     assert_abort(
         register_as(&mut chain, seller, &long_string(129), "d"),
         "model",
-        model::E_NAME_TOO_LONG,
+        move_aborts::model::E_NAME_TOO_LONG,
     );
 }
 
@@ -331,7 +330,7 @@ fn register_model_description_too_long_aborts() {
     assert_abort(
         register_as(&mut chain, seller, "n", &long_string(4097)),
         "model",
-        model::E_DESCRIPTION_TOO_LONG,
+        move_aborts::model::E_DESCRIPTION_TOO_LONG,
     );
 }
 
@@ -436,7 +435,7 @@ fn publish_version_wrong_cap_aborts() {
     assert_abort(
         w.publish_with(seller, other_cap, w.blob, "a", vec![], vec![], vec![]),
         "model",
-        model::E_WRONG_CAP,
+        move_aborts::model::E_WRONG_CAP,
     );
 }
 
@@ -451,7 +450,7 @@ fn publish_version_uncertified_blob_aborts() {
         move_aborts::model::E_BLOB_NOT_CERTIFIED,
     );
     assert_eq!(
-        model::E_BLOB_NOT_CERTIFIED,
+        move_aborts::model::E_BLOB_NOT_CERTIFIED,
         move_aborts::model::E_BLOB_NOT_CERTIFIED
     );
 }
@@ -467,7 +466,10 @@ fn publish_version_expired_blob_aborts() {
         "model",
         move_aborts::model::E_BLOB_EXPIRED,
     );
-    assert_eq!(model::E_BLOB_EXPIRED, move_aborts::model::E_BLOB_EXPIRED);
+    assert_eq!(
+        move_aborts::model::E_BLOB_EXPIRED,
+        move_aborts::model::E_BLOB_EXPIRED
+    );
     // Live until its end epoch: a blob ending at epoch 1 is publishable in epoch 0.
     let last = plant_blob(&mut w.chain, seller, BLOB_ID, true, 1, 2);
     assert_eq!(w.publish(seller, cap, last).unwrap().ret::<u64>(0, 0), 1);
@@ -529,7 +531,7 @@ fn publish_version_architecture_too_long_aborts() {
             vec![],
         ),
         "model",
-        model::E_ARCHITECTURE_TOO_LONG,
+        move_aborts::model::E_ARCHITECTURE_TOO_LONG,
     );
 }
 
@@ -540,7 +542,7 @@ fn publish_version_dataset_hash_too_long_aborts() {
     assert_abort(
         w.publish_with(seller, cap, w.blob, "a", vec![1; 65], vec![], vec![]),
         "model",
-        model::E_DATASET_HASH_TOO_LONG,
+        move_aborts::model::E_DATASET_HASH_TOO_LONG,
     );
 }
 
@@ -551,7 +553,7 @@ fn publish_version_metrics_length_mismatch_aborts() {
     assert_abort(
         w.publish_with(seller, cap, w.blob, "a", vec![], vec!["acc"], vec![1, 2]),
         "model",
-        model::E_METRICS_LENGTH_MISMATCH,
+        move_aborts::model::E_METRICS_LENGTH_MISMATCH,
     );
 }
 
@@ -572,7 +574,7 @@ fn publish_version_too_many_metrics_aborts() {
             values,
         ),
         "model",
-        model::E_TOO_MANY_METRICS,
+        move_aborts::model::E_TOO_MANY_METRICS,
     );
 }
 
@@ -591,7 +593,7 @@ fn publish_version_duplicate_metric_aborts() {
             vec![1, 2],
         ),
         "model",
-        model::E_DUPLICATE_METRIC,
+        move_aborts::model::E_DUPLICATE_METRIC,
     );
 }
 
@@ -635,7 +637,7 @@ fn update_description_wrong_cap_aborts() {
     assert_abort(
         w.update_description(seller, other_cap, "hijacked"),
         "model",
-        model::E_WRONG_CAP,
+        move_aborts::model::E_WRONG_CAP,
     );
 }
 
@@ -646,7 +648,7 @@ fn update_description_too_long_aborts() {
     assert_abort(
         w.update_description(seller, cap, &long_string(4097)),
         "model",
-        model::E_DESCRIPTION_TOO_LONG,
+        move_aborts::model::E_DESCRIPTION_TOO_LONG,
     );
 }
 
@@ -686,7 +688,7 @@ fn withdraw_revenue_nothing_aborts() {
         w.chain
             .call_keep(seller, call::model::withdraw_revenue(model_id, cap)),
         "model",
-        model::E_NO_REVENUE,
+        move_aborts::model::E_NO_REVENUE,
     );
 }
 
@@ -702,7 +704,7 @@ fn withdraw_revenue_wrong_cap_aborts() {
         m.chain
             .call_keep(other, call::model::withdraw_revenue(model_id, other_cap)),
         "model",
-        model::E_WRONG_CAP,
+        move_aborts::model::E_WRONG_CAP,
     );
 }
 
@@ -767,7 +769,7 @@ fn refresh_owner_wrong_cap_aborts() {
     assert_abort(
         w.refresh_owner(other, other_cap),
         "model",
-        model::E_WRONG_CAP,
+        move_aborts::model::E_WRONG_CAP,
     );
 }
 
@@ -1216,7 +1218,7 @@ fn create_offer_zero_window_aborts() {
     assert_abort(
         create_offer(&mut chain, seller, model, cap, [PRICE, 0, MAX_WINDOWS, 0]),
         "license",
-        license::E_ZERO_WINDOW_LENGTH,
+        move_aborts::license::E_ZERO_WINDOW_LENGTH,
     );
 }
 
@@ -1226,7 +1228,7 @@ fn create_offer_zero_max_windows_aborts() {
     assert_abort(
         create_offer(&mut chain, seller, model, cap, [PRICE, WINDOW_MS, 0, 0]),
         "license",
-        license::E_ZERO_MAX_WINDOWS,
+        move_aborts::license::E_ZERO_MAX_WINDOWS,
     );
 }
 
@@ -1242,7 +1244,7 @@ fn create_offer_too_long_aborts() {
             [PRICE, MAX_LICENSE_MS / 2 + 1, 2, 0],
         ),
         "license",
-        license::E_LICENSE_TOO_LONG,
+        move_aborts::license::E_LICENSE_TOO_LONG,
     );
 }
 
@@ -1258,7 +1260,7 @@ fn create_offer_price_overflow_aborts() {
             [MAX_U64 / 2 + 1, WINDOW_MS, 2, 0],
         ),
         "license",
-        license::E_PRICE_OVERFLOW,
+        move_aborts::license::E_PRICE_OVERFLOW,
     );
 }
 
@@ -1274,7 +1276,7 @@ fn create_offer_uses_overflow_aborts() {
             [PRICE, WINDOW_MS, 2, MAX_U64 / 2 + 1],
         ),
         "license",
-        license::E_USES_OVERFLOW,
+        move_aborts::license::E_USES_OVERFLOW,
     );
 }
 
@@ -1310,7 +1312,11 @@ fn pause_offer_wrong_cap_aborts() {
     let mut m = market(0);
     let (_, other_cap) = m.second_model();
     let other = m.other_seller;
-    assert_abort(m.pause(other, other_cap), "license", license::E_WRONG_CAP);
+    assert_abort(
+        m.pause(other, other_cap),
+        "license",
+        move_aborts::license::E_WRONG_CAP,
+    );
 }
 
 #[test]
@@ -1321,7 +1327,7 @@ fn pause_offer_twice_aborts() {
     assert_abort(
         m.pause(seller, cap),
         "license",
-        license::E_OFFER_ALREADY_PAUSED,
+        move_aborts::license::E_OFFER_ALREADY_PAUSED,
     );
 }
 
@@ -1332,7 +1338,11 @@ fn resume_offer_wrong_cap_aborts() {
     m.pause(seller, cap).unwrap();
     let (_, other_cap) = m.second_model();
     let other = m.other_seller;
-    assert_abort(m.resume(other, other_cap), "license", license::E_WRONG_CAP);
+    assert_abort(
+        m.resume(other, other_cap),
+        "license",
+        move_aborts::license::E_WRONG_CAP,
+    );
 }
 
 #[test]
@@ -1342,7 +1352,7 @@ fn resume_offer_not_paused_aborts() {
     assert_abort(
         m.resume(seller, cap),
         "license",
-        license::E_OFFER_NOT_PAUSED,
+        move_aborts::license::E_OFFER_NOT_PAUSED,
     );
 }
 
@@ -1368,7 +1378,7 @@ fn reprice_offer_wrong_cap_aborts() {
     assert_abort(
         m.reprice(other, other_cap, 1),
         "license",
-        license::E_WRONG_CAP,
+        move_aborts::license::E_WRONG_CAP,
     );
 }
 
@@ -1379,7 +1389,7 @@ fn reprice_offer_overflow_aborts() {
     assert_abort(
         m.reprice(seller, cap, MAX_U64 / MAX_WINDOWS + 1),
         "license",
-        license::E_PRICE_OVERFLOW,
+        move_aborts::license::E_PRICE_OVERFLOW,
     );
 }
 
@@ -1422,7 +1432,7 @@ fn purchase_splits_payment_burns_fee_and_credits_seller() {
     assert_eq!(event.timestamp_ms, START_MS);
     let burned: WalBurned = outcome.event("WalBurned");
     assert_eq!(burned.amount, fee);
-    assert_eq!(burned.source, floe::wal::SOURCE_LICENSE_FEE);
+    assert_eq!(burned.source, move_constants::wal::SOURCE_LICENSE_FEE);
 
     assert_eq!(m.chain.owner(license_id), Owner::Address(buyer));
     let license = m.license(license_id);
@@ -1488,7 +1498,7 @@ fn purchase_wrong_model_aborts() {
     assert_abort(
         m.buy_at(buyer, offer, other_model, 1),
         "license",
-        license::E_WRONG_MODEL,
+        move_aborts::license::E_WRONG_MODEL,
     );
 }
 
@@ -1497,14 +1507,22 @@ fn purchase_paused_offer_aborts() {
     let mut m = market(0);
     let (seller, cap, buyer) = (m.seller, m.cap, m.buyer);
     m.pause(seller, cap).unwrap();
-    assert_abort(m.buy(buyer, 1), "license", license::E_OFFER_PAUSED);
+    assert_abort(
+        m.buy(buyer, 1),
+        "license",
+        move_aborts::license::E_OFFER_PAUSED,
+    );
 }
 
 #[test]
 fn purchase_zero_windows_aborts() {
     let mut m = market(0);
     let buyer = m.buyer;
-    assert_abort(m.buy(buyer, 0), "license", license::E_ZERO_WINDOWS);
+    assert_abort(
+        m.buy(buyer, 0),
+        "license",
+        move_aborts::license::E_ZERO_WINDOWS,
+    );
 }
 
 #[test]
@@ -1514,7 +1532,7 @@ fn purchase_too_many_windows_aborts() {
     assert_abort(
         m.buy(buyer, MAX_WINDOWS + 1),
         "license",
-        license::E_TOO_MANY_WINDOWS,
+        move_aborts::license::E_TOO_MANY_WINDOWS,
     );
 }
 
@@ -1522,7 +1540,11 @@ fn purchase_too_many_windows_aborts() {
 fn purchase_insufficient_payment_aborts() {
     let mut m = market(0);
     let poor = m.poor;
-    assert_abort(m.buy(poor, 1), "license", license::E_INSUFFICIENT_PAYMENT);
+    assert_abort(
+        m.buy(poor, 1),
+        "license",
+        move_aborts::license::E_INSUFFICIENT_PAYMENT,
+    );
     // Nothing moved.
     assert_eq!(m.chain.wal_balance(poor), PRICE - 1);
     assert_eq!(m.model().revenue.value, 0);
@@ -1548,7 +1570,7 @@ fn purchase_after_a_reprice_above_the_quote_aborts() {
         move_aborts::license::E_PRICE_ABOVE_MAX,
     );
     assert_eq!(
-        license::E_PRICE_ABOVE_MAX,
+        move_aborts::license::E_PRICE_ABOVE_MAX,
         move_aborts::license::E_PRICE_ABOVE_MAX
     );
     assert_eq!(m.chain.wal_balance(buyer), BUYER_FUNDS);
@@ -1637,7 +1659,7 @@ fn extend_wrong_offer_aborts() {
     assert_abort(
         m.extend(buyer, license, other_offer, model, 1),
         "license",
-        license::E_WRONG_OFFER,
+        move_aborts::license::E_WRONG_OFFER,
     );
 }
 
@@ -1650,7 +1672,7 @@ fn extend_wrong_model_aborts() {
     assert_abort(
         m.extend(buyer, license, offer, other_model, 1),
         "license",
-        license::E_WRONG_MODEL,
+        move_aborts::license::E_WRONG_MODEL,
     );
 }
 
@@ -1663,7 +1685,7 @@ fn extend_paused_offer_aborts() {
     assert_abort(
         m.extend(buyer, license, offer, model, 1),
         "license",
-        license::E_OFFER_PAUSED,
+        move_aborts::license::E_OFFER_PAUSED,
     );
 }
 
@@ -1675,7 +1697,7 @@ fn extend_zero_windows_aborts() {
     assert_abort(
         m.extend(buyer, license, offer, model, 0),
         "license",
-        license::E_ZERO_WINDOWS,
+        move_aborts::license::E_ZERO_WINDOWS,
     );
 }
 
@@ -1687,7 +1709,7 @@ fn extend_too_many_windows_aborts() {
     assert_abort(
         m.extend(buyer, license, offer, model, MAX_WINDOWS + 1),
         "license",
-        license::E_TOO_MANY_WINDOWS,
+        move_aborts::license::E_TOO_MANY_WINDOWS,
     );
 }
 
@@ -1700,7 +1722,7 @@ fn extend_beyond_max_windows_ahead_aborts() {
     assert_abort(
         m.extend(buyer, license, offer, model, 1),
         "license",
-        license::E_TOO_MANY_WINDOWS,
+        move_aborts::license::E_TOO_MANY_WINDOWS,
     );
 }
 
@@ -1716,7 +1738,7 @@ fn extend_insufficient_payment_aborts() {
     assert_abort(
         m.extend(poor, license, offer, model, 1),
         "license",
-        license::E_INSUFFICIENT_PAYMENT,
+        move_aborts::license::E_INSUFFICIENT_PAYMENT,
     );
 }
 
@@ -1764,7 +1786,7 @@ fn consume_expired_aborts() {
     assert_abort(
         m.consume(buyer, license),
         "license",
-        license::E_LICENSE_EXPIRED,
+        move_aborts::license::E_LICENSE_EXPIRED,
     );
 }
 
@@ -1777,7 +1799,7 @@ fn consume_no_uses_left_aborts() {
     assert_abort(
         m.consume(buyer, license),
         "license",
-        license::E_NO_USES_LEFT,
+        move_aborts::license::E_NO_USES_LEFT,
     );
 }
 
@@ -1808,7 +1830,7 @@ fn seal_approve_wrong_id_aborts() {
     assert_abort(
         m.seal_approve(buyer, offer.as_bytes().to_vec(), license),
         "license",
-        license::E_WRONG_ID,
+        move_aborts::license::E_WRONG_ID,
     );
 }
 
@@ -1840,7 +1862,7 @@ fn seal_approve_expired_aborts() {
 
 // --- UseReceipt / seal_approve_receipt ---
 
-/// `license::RECEIPT_TTL_MS`, from the Move source.
+/// `move_constants::license::RECEIPT_TTL_MS`, from the Move source.
 fn receipt_ttl_ms() -> u64 {
     move_constants::license::RECEIPT_TTL_MS
 }
@@ -1991,7 +2013,7 @@ fn quote_too_many_windows_aborts() {
             call::license::quote(Arg::ObjRead(offer), MAX_WINDOWS + 1),
         ),
         "license",
-        license::E_TOO_MANY_WINDOWS,
+        move_aborts::license::E_TOO_MANY_WINDOWS,
     );
 }
 
@@ -2035,7 +2057,7 @@ fn a_license_expiring() {
     assert_abort(
         m.seal_approve(buyer, id, license),
         "license",
-        license::E_LICENSE_EXPIRED,
+        move_aborts::license::E_LICENSE_EXPIRED,
     );
 }
 
@@ -2202,7 +2224,11 @@ fn a_model_on_a_really_certified_blob_is_licensed_and_approved() {
         )
     };
     // Registered but not certified yet: not a version.
-    assert_abort(publish(&mut chain), "model", model::E_BLOB_NOT_CERTIFIED);
+    assert_abort(
+        publish(&mut chain),
+        "model",
+        move_aborts::model::E_BLOB_NOT_CERTIFIED,
+    );
 
     let system: System = chain.object(started.system);
     let committee = Committee::from_system(&system);

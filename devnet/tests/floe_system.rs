@@ -13,10 +13,11 @@
 
 mod support;
 
-use floe_devnet::floe::{self, PACKAGE_ID, staking as staking_rs, staking_pool, system, wal};
+use floe_devnet::floe::{self, PACKAGE_ID, staking_pool, system, wal};
 use floe_devnet::objects;
 use floe_devnet::runtime::{CallContext, Runtime, dynamic_field_id};
 use floe_sdk::move_aborts;
+use floe_sdk::move_constants;
 use floe_sdk::move_types::events::{
     EpochAdvanced, EpochFeesSettled, NodeRegistered, ParameterChanged, PoolAdvanced, Staked,
     VoteSet, WalBurned, Withdrawn,
@@ -497,7 +498,11 @@ fn create_system_twice_aborts() {
     let again = env
         .chain
         .call(admin, call::system::create_system(cap, 10u16, 1_000u64));
-    assert_abort(again, "system", system::E_SYSTEM_ALREADY_CREATED);
+    assert_abort(
+        again,
+        "system",
+        move_aborts::system::E_SYSTEM_ALREADY_CREATED,
+    );
 }
 
 #[test]
@@ -524,7 +529,7 @@ fn bls_key_of_unknown_node_aborts() {
         admin,
         call::system::node_bls_public_key(Arg::ObjRead(system), id(short(0x12))),
     );
-    assert_abort(result, "system", system::E_NODE_NOT_FOUND);
+    assert_abort(result, "system", move_aborts::system::E_NODE_NOT_FOUND);
 }
 
 // ===== Parameters =====
@@ -585,7 +590,10 @@ fn parameters_out_of_bounds_abort() {
             Ok(_) => panic!("{setter}({value}) should abort"),
             Err(f) => assert_eq!(
                 f.abort(),
-                ("system".to_owned(), system::E_PARAMETER_OUT_OF_BOUNDS),
+                (
+                    "system".to_owned(),
+                    move_aborts::system::E_PARAMETER_OUT_OF_BOUNDS
+                ),
                 "{setter}({value})"
             ),
         }
@@ -642,7 +650,11 @@ fn advance_epoch_without_nodes() {
 fn advance_epoch_too_early_aborts() {
     let mut env = Env::setup(10);
     env.chain.advance_clock(EPOCH_MS - 1);
-    assert_abort(env.try_advance(), "system", system::E_EPOCH_NOT_OVER);
+    assert_abort(
+        env.try_advance(),
+        "system",
+        move_aborts::system::E_EPOCH_NOT_OVER,
+    );
 }
 
 #[test]
@@ -775,7 +787,10 @@ fn more_members_than_shards_aborts() {
     let error = system::assign_shards(2, &[1, 1, 1]).unwrap_err();
     assert_eq!(
         abort_of(&error),
-        ("system".to_owned(), system::E_COMMITTEE_TOO_LARGE)
+        (
+            "system".to_owned(),
+            move_aborts::system::E_COMMITTEE_TOO_LARGE
+        )
     );
 }
 
@@ -821,7 +836,10 @@ fn storage_fees_for_empty_range_abort() {
         .unwrap_err();
     assert_eq!(
         abort_of(&error),
-        ("system".to_owned(), system::E_INVALID_EPOCH_RANGE)
+        (
+            "system".to_owned(),
+            move_aborts::system::E_INVALID_EPOCH_RANGE
+        )
     );
 }
 
@@ -836,7 +854,10 @@ fn storage_fees_for_past_epochs_abort() {
         .unwrap_err();
     assert_eq!(
         abort_of(&error),
-        ("system".to_owned(), system::E_INVALID_EPOCH_RANGE)
+        (
+            "system".to_owned(),
+            move_aborts::system::E_INVALID_EPOCH_RANGE
+        )
     );
 }
 
@@ -1025,20 +1046,40 @@ fn quorum_aborts() {
     type Case<'a> = (&'a [u16], Vec<u8>, &'a [u8], u64);
     let cases: Vec<Case<'_>> = vec![
         // Wrong signer set.
-        (&[0, 1, 2], agg_all(), MESSAGE, system::E_INVALID_SIGNATURE),
+        (
+            &[0, 1, 2],
+            agg_all(),
+            MESSAGE,
+            move_aborts::system::E_INVALID_SIGNATURE,
+        ),
         // Another message.
         (
             &[0, 1, 2, 3],
             agg_all(),
             b"another message",
-            system::E_INVALID_SIGNATURE,
+            move_aborts::system::E_INVALID_SIGNATURE,
         ),
         // 3 + 3 = 6 shards < 7.
-        (&[0, 1], agg_all(), MESSAGE, system::E_NOT_ENOUGH_SHARDS),
+        (
+            &[0, 1],
+            agg_all(),
+            MESSAGE,
+            move_aborts::system::E_NOT_ENOUGH_SHARDS,
+        ),
         // Unsorted.
-        (&[1, 0, 2, 3], agg_all(), MESSAGE, system::E_INVALID_SIGNERS),
+        (
+            &[1, 0, 2, 3],
+            agg_all(),
+            MESSAGE,
+            move_aborts::system::E_INVALID_SIGNERS,
+        ),
         // Out of range.
-        (&[0, 1, 2, 4], agg_all(), MESSAGE, system::E_INVALID_SIGNERS),
+        (
+            &[0, 1, 2, 4],
+            agg_all(),
+            MESSAGE,
+            move_aborts::system::E_INVALID_SIGNERS,
+        ),
     ];
     for (signers, signature, message, code) in cases {
         let error = verify(&mut env, signers, signature, message).unwrap_err();
@@ -1056,7 +1097,7 @@ fn slash_unknown_node_aborts() {
         .unwrap_err();
     assert_eq!(
         abort_of(&error),
-        ("system".to_owned(), system::E_NODE_NOT_FOUND)
+        ("system".to_owned(), move_aborts::system::E_NODE_NOT_FOUND)
     );
 }
 
@@ -1139,7 +1180,7 @@ fn register_aborts() {
             pop(0),
             10_001,
             "staking",
-            staking_rs::E_INVALID_COMMISSION,
+            move_aborts::staking::E_INVALID_COMMISSION,
         ),
         (
             operator(0),
@@ -1149,7 +1190,7 @@ fn register_aborts() {
             pop(0),
             0,
             "staking",
-            staking_rs::E_INVALID_NAME,
+            move_aborts::staking::E_INVALID_NAME,
         ),
         (
             operator(0),
@@ -1159,7 +1200,7 @@ fn register_aborts() {
             pop(0),
             0,
             "staking",
-            staking_rs::E_INVALID_NETWORK_ADDRESS,
+            move_aborts::staking::E_INVALID_NETWORK_ADDRESS,
         ),
         (
             operator(0),
@@ -1169,7 +1210,7 @@ fn register_aborts() {
             pop(0),
             0,
             "staking",
-            staking_rs::E_INVALID_BLS_KEY,
+            move_aborts::staking::E_INVALID_BLS_KEY,
         ),
         // Node 0's proof binds its key to operator 0, not operator 1.
         (
@@ -1180,7 +1221,7 @@ fn register_aborts() {
             pop(0),
             0,
             "staking",
-            staking_rs::E_INVALID_PROOF_OF_POSSESSION,
+            move_aborts::staking::E_INVALID_PROOF_OF_POSSESSION,
         ),
         (
             operator(0),
@@ -1190,7 +1231,7 @@ fn register_aborts() {
             pop(1),
             0,
             "staking",
-            staking_rs::E_INVALID_PROOF_OF_POSSESSION,
+            move_aborts::staking::E_INVALID_PROOF_OF_POSSESSION,
         ),
     ];
     for (sender, name, address, key, proof, commission, module, code) in cases {
@@ -1199,7 +1240,7 @@ fn register_aborts() {
     }
     let long_name = "x".repeat(129);
     let result = env.register_as(operator(0), &long_name, "a", pk(0), pop(0), 0);
-    assert_abort(result, "staking", staking_rs::E_INVALID_NAME);
+    assert_abort(result, "staking", move_aborts::staking::E_INVALID_NAME);
     assert_eq!(env.read::<u64>(call::system::node_count), 0);
 }
 
@@ -1209,7 +1250,7 @@ fn register_same_key_twice_aborts() {
     env.register_as(operator(0), "n", "a", pk(0), pop(0), 0)
         .unwrap();
     let again = env.register_as(operator(0), "n", "a", pk(0), pop(0), 0);
-    assert_abort(again, "system", system::E_DUPLICATE_BLS_KEY);
+    assert_abort(again, "system", move_aborts::system::E_DUPLICATE_BLS_KEY);
 }
 
 #[test]
@@ -1229,7 +1270,7 @@ fn register_beyond_max_nodes_aborts() {
     })
     .unwrap();
     let result = env.register_as(operator(0), "n", "a", pk(0), pop(0), 0);
-    assert_abort(result, "system", system::E_TOO_MANY_NODES);
+    assert_abort(result, "system", move_aborts::system::E_TOO_MANY_NODES);
 }
 
 // ===== Votes, network address, commission =====
@@ -1274,19 +1315,19 @@ fn operator_call_aborts() {
     for (vote, code) in [
         (
             call::staking::set_storage_price_vote(system, cap, 0u64),
-            staking_rs::E_INVALID_VOTE,
+            move_aborts::staking::E_INVALID_VOTE,
         ),
         (
             call::staking::set_write_price_vote(system, cap, 0u64),
-            staking_rs::E_INVALID_VOTE,
+            move_aborts::staking::E_INVALID_VOTE,
         ),
         (
             call::staking::set_network_address(system, cap, ""),
-            staking_rs::E_INVALID_NETWORK_ADDRESS,
+            move_aborts::staking::E_INVALID_NETWORK_ADDRESS,
         ),
         (
             call::staking::set_network_address(system, cap, "x".repeat(257)),
-            staking_rs::E_INVALID_NETWORK_ADDRESS,
+            move_aborts::staking::E_INVALID_NETWORK_ADDRESS,
         ),
     ] {
         let result = env.chain.call(operator(0), vote);
@@ -1357,9 +1398,9 @@ fn stake_aborts() {
     let mut env = Env::setup(10);
     let node = env.register(0);
     let result = env.try_stake(short(0xC0), node, wal_of(1) - 1);
-    assert_abort(result, "staking", staking_rs::E_STAKE_TOO_SMALL);
+    assert_abort(result, "staking", move_aborts::staking::E_STAKE_TOO_SMALL);
     let result = env.try_stake(short(0xC0), short(0x12), wal_of(1));
-    assert_abort(result, "system", system::E_NODE_NOT_FOUND);
+    assert_abort(result, "system", move_aborts::system::E_NODE_NOT_FOUND);
 }
 
 #[test]
@@ -1370,7 +1411,11 @@ fn request_withdraw_twice_aborts() {
     let staked = env.stake(staker, node, wal_of(100));
     env.request_withdraw(staker, staked).unwrap();
     let again = env.request_withdraw(staker, staked);
-    assert_abort(again, "staking", staking_rs::E_WITHDRAW_ALREADY_REQUESTED);
+    assert_abort(
+        again,
+        "staking",
+        move_aborts::staking::E_WITHDRAW_ALREADY_REQUESTED,
+    );
 }
 
 #[test]
@@ -1381,7 +1426,11 @@ fn withdraw_without_request_aborts() {
     let staked = env.stake(staker, node, wal_of(100));
     env.advance();
     let result = env.try_withdraw(staker, staked);
-    assert_abort(result, "staking", staking_rs::E_WITHDRAW_NOT_REQUESTED);
+    assert_abort(
+        result,
+        "staking",
+        move_aborts::staking::E_WITHDRAW_NOT_REQUESTED,
+    );
 }
 
 #[test]
@@ -1393,7 +1442,11 @@ fn withdraw_in_request_epoch_aborts() {
     env.advance();
     env.request_withdraw(staker, staked).unwrap();
     let result = env.try_withdraw(staker, staked);
-    assert_abort(result, "staking", staking_rs::E_WITHDRAW_TOO_EARLY);
+    assert_abort(
+        result,
+        "staking",
+        move_aborts::staking::E_WITHDRAW_TOO_EARLY,
+    );
 }
 
 #[test]
@@ -1421,7 +1474,7 @@ fn pending_stake_withdrawn_early_pays_the_fee() {
     let burned: WalBurned = outcome.event("WalBurned");
     assert_eq!(
         (burned.amount, burned.source),
-        (wal_of(5), wal::SOURCE_EARLY_UNSTAKE)
+        (wal_of(5), move_constants::wal::SOURCE_EARLY_UNSTAKE)
     );
     assert!(!env.chain.exists(staked));
 }
@@ -1457,7 +1510,7 @@ fn slash_reaches_every_staker_pro_rata() {
     let slashed = env
         .package(|ctx, s, treasury| {
             let slashed = system::slash_node(ctx, s, node, wal_of(400))?;
-            wal::burn_balance(ctx, treasury, slashed, wal::SOURCE_SLASHING)?;
+            wal::burn_balance(ctx, treasury, slashed, move_constants::wal::SOURCE_SLASHING)?;
             Ok(slashed)
         })
         .unwrap();
@@ -1515,7 +1568,7 @@ fn full_epoch_cycle_pays_rewards_pro_rata() {
         (wal_of(1_000), wal_of(100), wal_of(900), 0)
     );
     let burned: WalBurned = outcome.event("WalBurned");
-    assert_eq!(burned.source, wal::SOURCE_STORAGE_FEE);
+    assert_eq!(burned.source, move_constants::wal::SOURCE_STORAGE_FEE);
     assert_eq!(env.sys().epoch, 2);
     assert_eq!(fees_for(&mut env, 1), 0);
     assert_eq!(env.pool(nodes[0]).active.value, wal_of(724));

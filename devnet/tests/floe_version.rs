@@ -298,7 +298,7 @@ fn objects_start_at_the_package_version() {
     assert_eq!(w.versions(), [current(); 4]);
     assert_eq!(w.chain.object::<Model>(w.model).version, current());
     assert_eq!(w.chain.object::<LicenseOffer>(w.offer).version, current());
-    assert_eq!(floe_devnet::floe::version::VERSION, current());
+    assert_eq!(move_constants::version::VERSION, current());
 }
 
 #[test]

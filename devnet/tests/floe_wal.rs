@@ -105,7 +105,12 @@ fn burn_lowers_supply_and_counts() {
     assert_eq!(burned.ret::<u64>(0, 0), 1_000);
     assert_eq!(
         burned.event::<WalBurned>("WalBurned"),
-        WalBurned::new(1_000, wal::SOURCE_USER, 1_000, SUPPLY - 1_000)
+        WalBurned::new(
+            1_000,
+            move_constants::wal::SOURCE_USER,
+            1_000,
+            SUPPLY - 1_000
+        )
     );
     assert!(!chain.exists(part), "a burned coin is gone");
 
@@ -158,7 +163,7 @@ fn a_user_burn_cannot_pose_as_a_protocol_burn() {
                 vec![
                     Arg::obj(treasury),
                     Arg::obj(part),
-                    Arg::pure(&wal::SOURCE_SLASHING),
+                    Arg::pure(&move_constants::wal::SOURCE_SLASHING),
                 ],
             ),
         )
@@ -172,7 +177,7 @@ fn a_user_burn_cannot_pose_as_a_protocol_burn() {
         .call(publisher, call::wal::burn(treasury, part))
         .unwrap();
     let event: WalBurned = burned.event("WalBurned");
-    assert_eq!(event.source, wal::SOURCE_USER);
+    assert_eq!(event.source, move_constants::wal::SOURCE_USER);
     assert_eq!(event.source, move_constants::wal::SOURCE_USER);
     for protocol in [
         move_constants::wal::SOURCE_STORAGE_FEE,
@@ -198,5 +203,5 @@ fn burn_balance_with_unknown_source_aborts() {
     };
     assert_eq!(location.module.as_str(), "wal");
     assert_eq!(code, move_aborts::wal::E_UNKNOWN_BURN_SOURCE);
-    assert_eq!(code, wal::E_UNKNOWN_BURN_SOURCE);
+    assert_eq!(code, move_aborts::wal::E_UNKNOWN_BURN_SOURCE);
 }
