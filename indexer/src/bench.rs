@@ -250,6 +250,9 @@ pub struct IngestFigures {
     pub events: u64,
     pub pipeline: Duration,
     pub copy: Duration,
+    /// The pipeline with each batch in one transaction ([`Ingestor::one_transaction`]), on
+    /// as many checkpoints of the same mix, when compared.
+    pub one_transaction: Option<Duration>,
 }
 
 impl IngestFigures {
@@ -258,6 +261,10 @@ impl IngestFigures {
     }
     pub fn copy_rate(&self) -> f64 {
         self.events as f64 / self.copy.as_secs_f64()
+    }
+    pub fn one_transaction_rate(&self) -> Option<f64> {
+        self.one_transaction
+            .map(|d| self.events as f64 / d.as_secs_f64())
     }
 }
 
@@ -271,22 +278,36 @@ pub enum CopyFormat {
     Text,
 }
 
-/// Ingests `checkpoints` in batches of `batch` through the pipeline, then COPYs the same raw
-/// rows into `events_copy`, a table shaped like `events` (created here if missing, with the
-/// same indexes). The database must be migrated and hold nothing beyond the checkpoints'
-/// start (a freshly migrated one, or one [`prefill`]ed up to just before them).
+/// What one round of [`ingest`] times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Pipeline,
+    OneTransaction,
+    Copy,
+}
+
+/// One round: `count` checkpoints of `txs` transactions from `first` through the pipeline in
+/// batches of `batch`, and a raw COPY of the same raw-event rows into `events_copy`, a table
+/// shaped like `events` (created here if missing, with the same indexes). With `compare`, the
+/// next `count` checkpoints also go through the one-transaction pipeline. The database must
+/// be migrated and hold nothing from `first` on (a freshly migrated one, or one
+/// [`prefill`]ed up to just before it).
 ///
-/// `copy_first` runs the baseline first: repeated rounds on one database alternate it, so
-/// neither side always runs right after the other's writes (checkpoints, dirty pages).
+/// The sides run in turn, the order rotated by `rotation`: repeated rounds on one database
+/// then share out who runs right after whose writes (checkpoints, dirty pages, WAL).
+#[allow(clippy::too_many_arguments)]
 pub async fn ingest(
     pool: &sqlx::PgPool,
     package: Address,
-    checkpoints: Vec<proto::Checkpoint>,
+    first: u64,
+    count: u64,
+    txs: u64,
     batch: usize,
     baseline: CopyFormat,
-    copy_first: bool,
+    rotation: usize,
+    compare: bool,
 ) -> Result<IngestFigures, IngestError> {
-    let rows: Vec<Vec<RawEvent>> = checkpoints
+    let rows: Vec<Vec<RawEvent>> = synthetic_checkpoints(package, first, count, txs)
         .chunks(batch)
         .map(|chunk| {
             chunk
@@ -299,19 +320,38 @@ pub async fn ingest(
     sqlx::query("CREATE TABLE IF NOT EXISTS events_copy (LIKE events INCLUDING ALL)")
         .execute(pool)
         .await?;
-    let (events, pipeline, copy) = if copy_first {
-        let copy = copy_baseline(pool, &rows, baseline).await?;
-        let (events, pipeline) = pipeline(pool, package, checkpoints, batch).await?;
-        (events, pipeline, copy)
-    } else {
-        let (events, pipeline) = pipeline(pool, package, checkpoints, batch).await?;
-        let copy = copy_baseline(pool, &rows, baseline).await?;
-        (events, pipeline, copy)
-    };
+    let mut sides = vec![Side::Pipeline, Side::Copy];
+    if compare {
+        sides.insert(1, Side::OneTransaction);
+    }
+    let turn = rotation % sides.len();
+    sides.rotate_left(turn);
+    // Pipelines take checkpoint ranges in the order they run: the watermark only goes up.
+    let mut next = first;
+    let mut events = 0;
+    let (mut pipeline_time, mut one_time, mut copy_time) = (Duration::ZERO, None, Duration::ZERO);
+    for side in sides {
+        match side {
+            Side::Copy => copy_time = copy_baseline(pool, &rows, baseline).await?,
+            Side::Pipeline | Side::OneTransaction => {
+                let range = synthetic_checkpoints(package, next, count, txs);
+                next += count;
+                let one = side == Side::OneTransaction;
+                let (n, took) = pipeline(pool, package, range, batch, one).await?;
+                if one {
+                    one_time = Some(took);
+                } else {
+                    pipeline_time = took;
+                    events = n;
+                }
+            }
+        }
+    }
     Ok(IngestFigures {
         events,
-        pipeline,
-        copy,
+        pipeline: pipeline_time,
+        copy: copy_time,
+        one_transaction: one_time,
     })
 }
 
@@ -322,9 +362,13 @@ async fn pipeline(
     package: Address,
     checkpoints: Vec<proto::Checkpoint>,
     batch: usize,
+    one_transaction: bool,
 ) -> Result<(u64, Duration), IngestError> {
     let metrics = Arc::new(Metrics::new());
-    let ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
+    let mut ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
+    if one_transaction {
+        ingestor = ingestor.one_transaction();
+    }
     let (tx, rx) = tokio::sync::mpsc::channel(batch * 2);
     let started = Instant::now();
     let feeder = tokio::spawn(async move {
@@ -414,7 +458,7 @@ pub async fn prefill(pool: &sqlx::PgPool, blobs: i64) -> Result<u64, sqlx::Error
              fee_burned, expires_at_ms, use_limited, uses_left, uses_consumed, extensions, \
              status, purchased_at_ms, purchased_checkpoint, updated_checkpoint) \
              SELECT {}, {}, {}, {}, 1, 1000, 10, {t0} + i * 1000 + 3600000, false, 0, 0, 0, \
-             'active', {t0} + i * 1000, i, i FROM generate_series({}, {blobs}) i",
+             'active', {t0} + i * 1000, i, i FROM generate_series({}::bigint, {blobs}) i",
             hex_id('5', "i"),
             hex_id('6', &format!("i % {models} + 1")),
             hex_id('7', &format!("i % {models} + 1")),
@@ -434,7 +478,7 @@ pub async fn prefill(pool: &sqlx::PgPool, blobs: i64) -> Result<u64, sqlx::Error
              pair_index, symbol_index, symbol_size, deadline_ms, status, answered_at_ms, \
              issued_checkpoint, resolved_checkpoint) \
              SELECT i, i * {epochs} / {blobs}, {}, 'b' || i, 'r' || i, i % 1000, 1, 1, 2048, \
-             {t0} + i, 'answered', {t0} + i, i, i FROM generate_series({}, {blobs}) i",
+             {t0} + i, 'answered', {t0} + i, i, i FROM generate_series({}::bigint, {blobs}) i",
             hex_id('a', &format!("i % {} + 1", crate::bench_api::NODES)),
             stored_challenges + 1,
             t0 = crate::bench_api::T0,

@@ -1,11 +1,22 @@
-//! The ingestion pipeline: checkpoints in sequence → one database transaction per batch.
+//! The ingestion pipeline: checkpoints in sequence → database transactions per batch.
 //!
-//! Each batch writes the raw events, every projection and the watermark together, so the
-//! database is always exactly "everything up to the watermark": a crash anywhere loses the
-//! uncommitted batch whole, and a restart resumes at watermark + 1. A batch also re-reads the
-//! watermark under a transaction-scoped advisory lock and skips checkpoints it already covers,
-//! so replaying checkpoints (or two indexers on one database) duplicates nothing; raw events
-//! are additionally keyed by (transaction digest, event index).
+//! A batch's projections and the watermark commit in one transaction, so the projections are
+//! always exactly "everything up to the watermark": a crash anywhere loses the uncommitted
+//! batch whole, and a restart resumes at watermark + 1. A batch also re-reads the watermark
+//! under a transaction-scoped advisory lock and skips checkpoints it already covers, so
+//! replaying checkpoints (or two indexers on one database) duplicates nothing.
+//!
+//! The binary's loop ([`Ingestor::run`]) writes a batch's raw events on a second connection,
+//! in a transaction of their own, while the first writes the projections: PostgreSQL runs one
+//! backend (one core) per connection, and the raw events are the biggest single write. The
+//! order keeps exactly-once: the raw events commit first, and only then the projections with
+//! the watermark, both under the writer lock the projections' transaction holds. A crash
+//! between the two commits leaves raw events beyond the watermark and nothing else; the next
+//! batch's raw-event transaction deletes every raw event beyond the watermark before
+//! COPYing its own (an index range scan that finds nothing otherwise), and should a raw event
+//! be stored anyway (the watermark itself lost), its key (transaction digest, event index)
+//! makes the insert skip it. [`Ingestor::write_batch`] and [`Ingestor::write_in`] keep
+//! everything in one transaction.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -235,6 +246,9 @@ pub struct Ingestor {
     metrics: Arc<Metrics>,
     /// COPY the rows a batch creates (see [`crate::rows`]); off, every row is merged.
     copy_created_rows: bool,
+    /// [`Ingestor::run`] writes raw events on a second connection; off, in the batch's one
+    /// transaction.
+    split_events: bool,
 }
 
 impl Ingestor {
@@ -244,7 +258,16 @@ impl Ingestor {
             package,
             metrics,
             copy_created_rows: true,
+            split_events: true,
         }
+    }
+
+    /// [`Ingestor::run`] writes each batch in one transaction on one connection, raw events
+    /// included: the way it worked before the second connection, kept for the benchmark's
+    /// comparison and to rule the split out when diagnosing.
+    pub fn one_transaction(mut self) -> Self {
+        self.split_events = false;
+        self
     }
 
     /// Merges every projection row instead of COPYing created ones: the plain, slower
@@ -293,8 +316,9 @@ impl Ingestor {
         self.write_prepared_in(tx, &prepared).await
     }
 
-    /// Writes a [`Prepared`] batch inside `tx` (not committed). Checkpoints the watermark
-    /// already covers are dropped here, under the writer lock, so the check cannot race.
+    /// Writes a [`Prepared`] batch inside `tx` (not committed), raw events included.
+    /// Checkpoints the watermark already covers are dropped here, under the writer lock, so
+    /// the check cannot race.
     ///
     /// Statements: the lock, the watermark, a key lookup per table with rows that may be
     /// stored (blob IDs), then under one savepoint the COPY of raw events and of every new
@@ -304,41 +328,68 @@ impl Ingestor {
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         prepared: &Prepared,
     ) -> Result<(BatchStats, Option<u64>), IngestError> {
-        // Batches commit with the server's `synchronous_commit` (on by default): COMMIT returns
-        // once the batch is on disk, so a watermark the indexer (or a reader) saw never goes
-        // back after a server crash.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITER_LOCK)
-            .execute(&mut **tx)
-            .await?;
-        // A statement of its own, so its snapshot is taken after the lock is held.
-        let current: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
-            .fetch_optional(&mut **tx)
-            .await?;
-        let Some((first, last, _)) = prepared.range else {
-            return Ok((BatchStats::default(), None));
+        let (stats, batch) = match begin_batch(tx, prepared).await? {
+            Begun::Nothing(stats) => return Ok((stats, None)),
+            Begun::Batch { stats, batch, .. } => (stats, batch),
         };
-        let mut stats = BatchStats {
-            checkpoints: last - first + 1,
-            events: 0,
-            skipped: 0,
+        let batch = batch.as_deref().unwrap_or(prepared);
+        self.write_rows(tx, batch, true).await?;
+        Ok((stats, batch.range.map(|(_, last, _)| last)))
+    }
+
+    /// Writes a batch on two connections, as [`Ingestor::run`] does: its raw events on
+    /// `events`, in a transaction this **commits** (after the lock is held and the stale
+    /// raw events deleted), and everything else inside `tx`, **not** committed. Committing
+    /// `tx` finishes the batch; dropping it instead is the crash between the two commits,
+    /// which the next batch repairs (see the module's documentation).
+    pub async fn write_split_in(
+        &self,
+        events: &mut PgConnection,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        checkpoints: &[proto::Checkpoint],
+    ) -> Result<(BatchStats, Option<u64>), IngestError> {
+        let prepared = prepare(checkpoints, self.package)?;
+        self.write_prepared_split_in(events, tx, &prepared).await
+    }
+
+    async fn write_prepared_split_in(
+        &self,
+        events: &mut PgConnection,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        prepared: &Prepared,
+    ) -> Result<(BatchStats, Option<u64>), IngestError> {
+        let (stats, batch, watermark) = match begin_batch(tx, prepared).await? {
+            Begun::Nothing(stats) => return Ok((stats, None)),
+            Begun::Batch {
+                stats,
+                batch,
+                watermark,
+            } => (stats, batch, watermark),
         };
-        let replayed;
-        let mut batch = prepared;
-        if let Some(w) = current.and_then(|w| u64::try_from(w).ok())
-            && w >= first
-        {
-            // Rare (a replay): keep only the new checkpoints' events and fold them again.
-            let skipped = (w.min(last) - first) + 1;
-            stats.skipped = skipped;
-            stats.checkpoints -= skipped;
-            if stats.checkpoints == 0 {
-                return Ok((stats, None));
+        let batch = batch.as_deref().unwrap_or(prepared);
+        // Both run at once, each on its own server backend. The raw events commit as soon
+        // as they are written, before the caller can commit `tx` (it needs both done).
+        let raw = async {
+            if write_raw_events(events, batch, watermark).await? {
+                self.metrics.copy_fell_back();
             }
-            replayed = prepared.after(w)?;
-            batch = &replayed;
-        }
-        stats.events = batch.events.len() as u64;
+            Ok::<_, IngestError>(())
+        };
+        let (raw, rows) = tokio::join!(raw, self.write_rows(tx, batch, false));
+        raw?;
+        rows?;
+        Ok((stats, batch.range.map(|(_, last, _)| last)))
+    }
+
+    /// Everything but the lock and the watermark check: rows that may be stored looked up,
+    /// created rows (and the raw events, if `with_events`) COPYed, the other rows and the
+    /// watermark merged, and the fix-ups of split Storage and registered nodes.
+    async fn write_rows(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        batch: &Prepared,
+        with_events: bool,
+    ) -> Result<(), IngestError> {
         // Rows that may be stored: look their keys up, COPY the new ones, merge the others.
         let mut probed_copies = Vec::new();
         let mut probed_merges = Chain::after(&batch.plan.merges);
@@ -355,13 +406,15 @@ impl Ingestor {
             }
         }
         let copied = if self.copy_created_rows {
-            let copied = copy_created(tx, batch, &probed_copies).await?;
+            let copied = copy_created(tx, batch, &probed_copies, with_events).await?;
             if !copied {
                 self.metrics.copy_fell_back();
             }
             copied
         } else {
-            insert_raw_events(tx, &batch.events).await?;
+            if with_events {
+                insert_raw_events(tx, &batch.events).await?;
+            }
             false
         };
         if copied {
@@ -414,7 +467,7 @@ impl Ingestor {
             .execute(&mut **tx)
             .await?;
         }
-        Ok((stats, Some(last)))
+        Ok(())
     }
 
     /// Commits a prepared batch on a connection of the pool.
@@ -433,18 +486,40 @@ impl Ingestor {
         let mut tx = conn.begin().await?;
         let (stats, last) = self.write_prepared_in(&mut tx, prepared).await?;
         tx.commit().await?;
+        self.committed(stats, last, started);
+        Ok(stats)
+    }
+
+    /// Commits a prepared batch: projections on `conn`, raw events on `events`.
+    async fn write_prepared_split_on(
+        &self,
+        conn: &mut PgConnection,
+        events: &mut PgConnection,
+        prepared: &Prepared,
+    ) -> Result<BatchStats, IngestError> {
+        let started = Instant::now();
+        let mut tx = conn.begin().await?;
+        let (stats, last) = self
+            .write_prepared_split_in(events, &mut tx, prepared)
+            .await?;
+        tx.commit().await?;
+        self.committed(stats, last, started);
+        Ok(stats)
+    }
+
+    fn committed(&self, stats: BatchStats, last: Option<u64>, started: Instant) {
         if let Some(last) = last {
             self.metrics
                 .batch_committed(stats.checkpoints, stats.events, last, started.elapsed());
             tracing::debug!(last, events = stats.events, "batch committed");
         }
-        Ok(stats)
     }
 
     /// Consumes checkpoints from `input` until it closes, committing batches of at most
     /// `max_batch` checkpoints (fewer when the source has nothing more ready). Decoding and
     /// folding the next batch (CPU) runs on a blocking thread while the current one is being
-    /// written (database), so the two overlap.
+    /// written (database), so the two overlap; each batch's raw events and projections are
+    /// written on two connections at once.
     pub async fn run(
         &self,
         mut input: mpsc::Receiver<proto::Checkpoint>,
@@ -477,37 +552,41 @@ impl Ingestor {
                 }
             }
         });
-        // One connection for the whole run: no pool hand-over (and its liveness ping) per
-        // batch, and its prepared statements stay warm.
-        let mut conn = None;
+        // Two connections for the whole run: no pool hand-over (and its liveness ping) per
+        // batch, and their prepared statements stay warm.
+        let mut conns = None;
         while let Some(prepared) = prepared_rx.recv().await {
-            self.write_prepared_retrying(&mut conn, &prepared?).await?;
+            self.write_prepared_retrying(&mut conns, &prepared?).await?;
         }
         let _ = preparer.await;
         Ok(())
     }
 
-    /// Database outages are retried (the batch is rolled back whole, so retrying is safe);
-    /// data errors are not.
-    /// `conn` is the run's connection, (re)acquired here when missing.
+    /// Database outages are retried (the projections roll back whole, and the raw events a
+    /// failed batch may have committed are replaced by the retry, so retrying is safe); data
+    /// errors are not. `conns` are the run's (projections, raw events) connections,
+    /// (re)acquired here when missing.
     async fn write_prepared_retrying(
         &self,
-        conn: &mut Option<PoolConnection<Postgres>>,
+        conns: &mut Option<(PoolConnection<Postgres>, PoolConnection<Postgres>)>,
         prepared: &Prepared,
     ) -> Result<BatchStats, IngestError> {
         let mut delay = Duration::from_millis(100);
         loop {
-            let result = match conn {
-                Some(c) => self.write_prepared_on(c, prepared).await,
-                None => match self.pool.acquire().await {
-                    Ok(c) => self.write_prepared_on(conn.insert(c), prepared).await,
+            let result = match conns {
+                Some((c, e)) => self.write_prepared_on_pair(c, e, prepared).await,
+                None => match self.acquire_two().await {
+                    Ok(pair) => {
+                        let (c, e) = conns.insert(pair);
+                        self.write_prepared_on_pair(c, e, prepared).await
+                    }
                     Err(e) => Err(e.into()),
                 },
             };
             match result {
                 Err(IngestError::Db(e)) if is_transient(&e) => {
-                    // The connection may be the broken part: take a fresh one next time.
-                    *conn = None;
+                    // A connection may be the broken part: take fresh ones next time.
+                    *conns = None;
                     tracing::warn!(error = %e, "database unavailable; retrying the batch");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(10));
@@ -515,6 +594,125 @@ impl Ingestor {
                 other => return other,
             }
         }
+    }
+
+    async fn acquire_two(
+        &self,
+    ) -> Result<(PoolConnection<Postgres>, PoolConnection<Postgres>), sqlx::Error> {
+        Ok((self.pool.acquire().await?, self.pool.acquire().await?))
+    }
+
+    /// One batch on the run's connections, as configured.
+    async fn write_prepared_on_pair(
+        &self,
+        conn: &mut PgConnection,
+        events: &mut PgConnection,
+        prepared: &Prepared,
+    ) -> Result<BatchStats, IngestError> {
+        if self.split_events {
+            self.write_prepared_split_on(conn, events, prepared).await
+        } else {
+            self.write_prepared_on(conn, prepared).await
+        }
+    }
+}
+
+/// What [`begin_batch`] found.
+enum Begun {
+    /// Nothing to write: an empty batch, or one the watermark already covers.
+    Nothing(BatchStats),
+    /// Checkpoints to write: the batch cut to those after the watermark when it covered
+    /// some (`None`: the whole batch), and the watermark.
+    Batch {
+        stats: BatchStats,
+        batch: Option<Box<Prepared>>,
+        watermark: Option<u64>,
+    },
+}
+
+/// Takes the writer lock inside `tx`, reads the watermark and works out what of `prepared`
+/// is left to write.
+async fn begin_batch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    prepared: &Prepared,
+) -> Result<Begun, IngestError> {
+    // Batches commit with the server's `synchronous_commit` (on by default): COMMIT returns
+    // once the batch is on disk, so a watermark the indexer (or a reader) saw never goes
+    // back after a server crash.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITER_LOCK)
+        .execute(&mut **tx)
+        .await?;
+    // A statement of its own, so its snapshot is taken after the lock is held.
+    let current: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let watermark = current.and_then(|w| u64::try_from(w).ok());
+    let Some((first, last, _)) = prepared.range else {
+        return Ok(Begun::Nothing(BatchStats::default()));
+    };
+    let mut stats = BatchStats {
+        checkpoints: last - first + 1,
+        events: 0,
+        skipped: 0,
+    };
+    let mut batch = None;
+    if let Some(w) = watermark
+        && w >= first
+    {
+        // Rare (a replay): keep only the new checkpoints' events and fold them again.
+        let skipped = (w.min(last) - first) + 1;
+        stats.skipped = skipped;
+        stats.checkpoints -= skipped;
+        if stats.checkpoints == 0 {
+            return Ok(Begun::Nothing(stats));
+        }
+        batch = Some(Box::new(prepared.after(w)?));
+    }
+    stats.events = batch.as_deref().unwrap_or(prepared).events.len() as u64;
+    Ok(Begun::Batch {
+        stats,
+        batch,
+        watermark,
+    })
+}
+
+/// The raw events of `batch` in a transaction of their own on `conn`, committed. Raw
+/// events beyond `watermark` (left by a crash between the two commits of an earlier batch)
+/// are deleted first; with no watermark (a fresh database, or a lost watermark) nothing is
+/// deleted and stored keys are skipped instead. Returns whether the COPY fell back to that.
+async fn write_raw_events(
+    conn: &mut PgConnection,
+    batch: &Prepared,
+    watermark: Option<u64>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    delete_beyond(&mut tx, watermark).await?;
+    if batch.events.is_empty() {
+        tx.commit().await?;
+        return Ok(false);
+    }
+    match copy_in(
+        &mut tx,
+        &copy_events_statement("events"),
+        &batch.events_copy,
+    )
+    .await
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(false)
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            tracing::debug!(error = %e, "raw events already stored; skipping them");
+            tx.rollback().await?;
+            let mut tx = conn.begin().await?;
+            delete_beyond(&mut tx, watermark).await?;
+            insert_raw_events(&mut tx, &batch.events).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -640,8 +838,22 @@ pub async fn watermark(pool: &PgPool) -> Result<Option<u64>, IngestError> {
     Ok(w.and_then(|w| u64::try_from(w).ok()))
 }
 
-/// Writes raw events and the created rows with `COPY` (the fastest path into PostgreSQL),
-/// inside a savepoint; returns whether that worked. The watermark check means a batch never
+/// Deletes the raw events beyond `watermark` (none without one).
+async fn delete_beyond(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    watermark: Option<u64>,
+) -> Result<(), sqlx::Error> {
+    if let Some(w) = watermark {
+        sqlx::query("DELETE FROM events WHERE checkpoint > $1")
+            .bind(to_i64(w))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes the created rows, and the raw events when `with_events`, with `COPY` (the
+/// fastest path into PostgreSQL), inside a savepoint; returns whether that worked. The watermark check means a batch never
 /// holds events already stored, and created rows are new objects, but should a key exist
 /// anyway (a replay racing a manual repair, say), the unique key rejects the COPY: the
 /// savepoint is rolled back, the raw events are inserted with `INSERT … ON CONFLICT DO
@@ -650,14 +862,16 @@ async fn copy_created(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     batch: &Prepared,
     probed: &[(&'static Table, Vec<u8>)],
+    with_events: bool,
 ) -> Result<bool, sqlx::Error> {
-    if batch.events.is_empty() && batch.plan.copies.is_empty() && probed.is_empty() {
+    let events = with_events && !batch.events.is_empty();
+    if !events && batch.plan.copies.is_empty() && probed.is_empty() {
         return Ok(true);
     }
     sqlx::query("SAVEPOINT batch_copy")
         .execute(&mut **tx)
         .await?;
-    match copy_all(tx, batch, probed).await {
+    match copy_all(tx, batch, probed, events).await {
         Ok(()) => {
             sqlx::query("RELEASE SAVEPOINT batch_copy")
                 .execute(&mut **tx)
@@ -669,7 +883,9 @@ async fn copy_created(
             sqlx::query("ROLLBACK TO SAVEPOINT batch_copy")
                 .execute(&mut **tx)
                 .await?;
-            insert_raw_events(tx, &batch.events).await?;
+            if with_events {
+                insert_raw_events(tx, &batch.events).await?;
+            }
             Ok(false)
         }
         Err(e) => Err(e),
@@ -680,8 +896,9 @@ async fn copy_all(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     batch: &Prepared,
     probed: &[(&'static Table, Vec<u8>)],
+    events: bool,
 ) -> Result<(), sqlx::Error> {
-    if !batch.events.is_empty() {
+    if events {
         copy_in(tx, &copy_events_statement("events"), &batch.events_copy).await?;
     }
     for (table, data) in batch.plan.copies.iter().chain(probed) {

@@ -121,6 +121,10 @@ struct BenchIngestArgs {
     /// the order alternating; then the medians.
     #[arg(long, default_value_t = 1)]
     runs: usize,
+    /// Each round also times the pipeline writing each batch in one transaction (raw events
+    /// included, as before the second connection), on as many further checkpoints.
+    #[arg(long)]
+    compare_one_transaction: bool,
 }
 
 #[derive(Args)]
@@ -294,34 +298,41 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     let mut ratios = Vec::new();
     let mut pipeline_rates = Vec::new();
     let mut copy_rates = Vec::new();
+    let mut one_rates = Vec::new();
     for run in 0..args.runs {
-        let checkpoints =
-            bench::synthetic_checkpoints(package, first, args.checkpoints, args.txs_per_checkpoint);
-        first += args.checkpoints;
-        let copy_first = run % 2 == 1;
         let load = bench::load_average().unwrap_or(f64::NAN);
         let figures = bench::ingest(
             &pool,
             package,
-            checkpoints,
+            first,
+            args.checkpoints,
+            args.txs_per_checkpoint,
             args.batch,
             args.baseline,
-            copy_first,
+            run,
+            args.compare_one_transaction,
         )
         .await?;
+        first += args.checkpoints * if args.compare_one_transaction { 2 } else { 1 };
         let ratio = 100.0 * figures.pipeline_rate() / figures.copy_rate();
         println!(
-            "run {}: load {load:.2}  events: {}  batch: {} checkpoints  baseline: {:?} COPY{}\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {ratio:.0} %",
+            "run {}: load {load:.2}  events: {}  batch: {} checkpoints  baseline: {:?} COPY\npipeline: {:.2} s = {:.0} events/s\nraw COPY: {:.2} s = {:.0} events/s\npipeline / COPY = {ratio:.0} %",
             run + 1,
             figures.events,
             args.batch,
             args.baseline,
-            if copy_first { " (ran first)" } else { "" },
             figures.pipeline.as_secs_f64(),
             figures.pipeline_rate(),
             figures.copy.as_secs_f64(),
             figures.copy_rate(),
         );
+        if let Some(rate) = figures.one_transaction_rate() {
+            println!(
+                "one-transaction pipeline: {rate:.0} events/s = {:.0} % of COPY",
+                100.0 * rate / figures.copy_rate()
+            );
+            one_rates.push(100.0 * rate / figures.copy_rate());
+        }
         ratios.push(ratio);
         pipeline_rates.push(figures.pipeline_rate());
         copy_rates.push(figures.copy_rate());
@@ -335,6 +346,12 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
             median(&mut copy_rates),
             median(&mut ratios)
         );
+        if !one_rates.is_empty() {
+            println!(
+                "one-transaction pipeline / COPY, median: {:.1} %",
+                median(&mut one_rates)
+            );
+        }
     }
     pool.close().await;
     if args.keep {
