@@ -2565,16 +2565,12 @@ fn register_unstaked(env: &mut Env, operator: Address) -> Address {
 
 // === Attributes ===
 
-fn text(value: &str) -> Arg {
-    Arg::pure(&value.to_owned())
-}
-
 fn set_attribute(env: &mut Env, blob: Address, key: &str, value: &str) -> Result<Outcome, Failure> {
-    env.call(call::blob::set_attribute(blob, text(key), text(value)))
+    env.call(call::blob::set_attribute(blob, key, value))
 }
 
 fn attribute(env: &mut Env, blob: Address, key: &str) -> Option<String> {
-    env.read(call::blob::attribute(blob, text(key)))
+    env.read(call::blob::attribute(blob, key))
 }
 
 fn attribute_keys(env: &mut Env, blob: Address) -> Vec<String> {
@@ -2627,14 +2623,14 @@ fn attributes_set_replace_remove_clear_and_abort() {
         );
     }
     let outcome = env
-        .call(call::blob::remove_attribute(blob, text("filename")))
+        .call(call::blob::remove_attribute(blob, "filename"))
         .unwrap();
     let removed: Vec<BlobAttributeRemoved> = outcome.events_named("BlobAttributeRemoved");
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0].key.bytes, b"filename");
     assert_eq!(attribute(&mut env, blob, "filename"), None);
     assert_abort(
-        env.call(call::blob::remove_attribute(blob, text("filename"))),
+        env.call(call::blob::remove_attribute(blob, "filename")),
         "blob",
         move_aborts::blob::E_ATTRIBUTE_NOT_FOUND,
     );
@@ -2651,15 +2647,14 @@ fn attributes_set_replace_remove_clear_and_abort() {
             .is_empty()
     );
     assert_abort(
-        env.call(call::blob::remove_attribute(blob, text("k"))),
+        env.call(call::blob::remove_attribute(blob, "k")),
         "blob",
         move_aborts::blob::E_ATTRIBUTE_NOT_FOUND,
     );
     // Removing the last attribute removes the field.
     set_attribute(&mut env, blob, "k", "").unwrap();
     assert!(has_attributes_field(&env, blob));
-    env.call(call::blob::remove_attribute(blob, text("k")))
-        .unwrap();
+    env.call(call::blob::remove_attribute(blob, "k")).unwrap();
     assert!(!has_attributes_field(&env, blob));
     // 64 attributes fit, a replacement still does, a 65th aborts.
     for k in 1..=64 {

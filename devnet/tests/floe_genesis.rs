@@ -13,6 +13,7 @@ use floe_sdk::move_types::blob::Blob;
 use floe_sdk::move_types::events::BlobCertified;
 use floe_sdk::move_types::staking::{NodeCap, StakedWal};
 use floe_sdk::move_types::system::System;
+use floe_sdk::move_types::u256_from_le;
 use sui_sdk_types::{Address, IdOperation, ObjectIn, ObjectOut, Owner, TransactionEffects};
 use support::{Arg, Chain, call};
 
@@ -109,8 +110,8 @@ fn a_blob_stored_at_genesis_committee_is_certified_with_real_signatures() {
                 started.system,
                 chain.genesis.blob_registry,
                 storage,
-                Arg::Pure(blob_id.to_vec()),
-                Arg::Pure(root.to_vec()),
+                u256_from_le(blob_id),
+                u256_from_le(root),
                 blob.len() as u64,
                 1u8,
                 false,
@@ -174,7 +175,7 @@ fn a_blob_stored_at_genesis_committee_is_certified_with_real_signatures() {
             user,
             call::blob::is_certified(
                 Arg::ObjRead(chain.genesis.blob_registry),
-                Arg::Pure(blob_id.to_vec()),
+                u256_from_le(blob_id),
             ),
         )
         .unwrap();

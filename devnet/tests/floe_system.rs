@@ -677,7 +677,7 @@ fn committee_gets_shards_by_stake_and_prices_by_vote() {
             .ptb(
                 operator(i),
                 vec![
-                    call::staking::set_storage_price_vote(system, cap, Arg::pure(price)),
+                    call::staking::set_storage_price_vote(system, cap, *price),
                     call::staking::set_write_price_vote(system, cap, write),
                     call::staking::set_capacity_vote(system, cap, capacity),
                 ],
