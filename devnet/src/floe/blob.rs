@@ -375,8 +375,7 @@ fn assert_current(system: &System, registry: &BlobRegistry) -> Result<(), Execut
 
 // === Storage ===
 
-/// `reserve_space(system: &mut System, size: u64, epochs_ahead: u64, payment: &mut Coin<WAL>,
-/// ctx): Storage`: buys storage from the current epoch for `epochs_ahead` epochs.
+/// `reserve_space`: buys storage from the current epoch for `epochs_ahead` epochs.
 fn reserve_space(
     ctx: &mut CallContext<'_>,
     mut system: Obj<System>,
@@ -418,8 +417,8 @@ fn reserve_space(
     Ok(Returned::new(id))
 }
 
-/// `split_by_epoch(storage: &mut Storage, split_epoch: u64, ctx): Storage`: `storage` keeps
-/// `[start, split_epoch)`, the returned piece covers `[split_epoch, end)`.
+/// `split_by_epoch`: `storage` keeps `[start, split_epoch)`, the returned piece covers
+/// `[split_epoch, end)`.
 fn split_by_epoch(
     ctx: &mut CallContext<'_>,
     mut storage: Obj<Storage>,
@@ -436,8 +435,7 @@ fn split_by_epoch(
     Ok(Returned::new(later_id))
 }
 
-/// `split_by_size(storage: &mut Storage, split_size: u64, ctx): Storage`: `storage` keeps
-/// `split_size` bytes, the returned piece the rest.
+/// `split_by_size`: `storage` keeps `split_size` bytes, the returned piece the rest.
 fn split_by_size(
     ctx: &mut CallContext<'_>,
     mut storage: Obj<Storage>,
@@ -455,7 +453,6 @@ fn split_by_size(
     Ok(Returned::new(other_id))
 }
 
-/// `fuse(first: &mut Storage, second: Storage)`
 fn fuse(
     ctx: &mut CallContext<'_>,
     mut first: Obj<Storage>,
@@ -502,7 +499,6 @@ fn fuse_into(
     emit(ctx, &event)
 }
 
-/// `destroy_storage(system: &mut System, storage: Storage)`
 fn destroy_storage(
     ctx: &mut CallContext<'_>,
     mut system: Obj<System>,
@@ -564,9 +560,6 @@ fn emit_split(
 
 // === Blobs ===
 
-/// `register_blob(system: &mut System, registry: &mut BlobRegistry, storage: Storage,
-/// blob_id: u256, root_hash: u256, size: u64, encoding_type: u8, deletable: bool,
-/// write_payment: &mut Coin<WAL>, ctx): Blob`
 #[allow(clippy::too_many_arguments)]
 fn register_blob(
     ctx: &mut CallContext<'_>,
@@ -641,9 +634,8 @@ fn register_blob(
     Ok(Returned::new(id))
 }
 
-/// `certify_blob(system: &System, registry: &mut BlobRegistry, blob: &mut Blob,
-/// signers: vector<u16>, signature: vector<u8>)`: checks the committee's aggregate signature
-/// over `certification_message(epoch, blob_id)` and makes the blob ID live in the registry.
+/// `certify_blob`: checks the committee's aggregate signature over `certification_message(epoch,
+/// blob_id)` and makes the blob ID live in the registry.
 fn certify_blob(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -686,8 +678,7 @@ fn certify_blob(
     Ok(())
 }
 
-/// `extend_blob(system: &System, registry: &mut BlobRegistry, blob: &mut Blob,
-/// extension: Storage)`: fuses a same-size `Storage` starting at the blob's end into it.
+/// `extend_blob`: fuses a same-size `Storage` starting at the blob's end into it.
 fn extend_blob(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -735,9 +726,7 @@ fn extend_blob(
     Ok(())
 }
 
-/// `extend_blob_with_payment(system: &mut System, registry: &mut BlobRegistry, blob: &mut Blob,
-/// extra_epochs: u64, payment: &mut Coin<WAL>)`: pays for `extra_epochs` more epochs of the
-/// blob's storage.
+/// `extend_blob_with_payment`: pays for `extra_epochs` more epochs of the blob's storage.
 fn extend_blob_with_payment(
     ctx: &mut CallContext<'_>,
     mut system: Obj<System>,
@@ -825,8 +814,7 @@ pub fn extend_paid(
     emit(ctx, &event)
 }
 
-/// `delete_blob(system: &System, registry: &mut BlobRegistry, blob: Blob): Storage`: deletes
-/// a deletable, unexpired blob and gives back its storage.
+/// `delete_blob`: deletes a deletable, unexpired blob and gives back its storage.
 fn delete_blob(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -868,8 +856,7 @@ fn delete_blob(
     Ok(Returned::new(storage_id))
 }
 
-/// `destroy_expired(system: &mut System, registry: &mut BlobRegistry, blob: Blob)`: destroys
-/// a blob whose storage has ended, with its storage.
+/// `destroy_expired`: destroys a blob whose storage has ended, with its storage.
 fn destroy_expired(
     ctx: &mut CallContext<'_>,
     mut system: Obj<System>,
@@ -908,8 +895,7 @@ fn destroy_expired(
     Ok(())
 }
 
-/// `prune_expired(system: &System, registry: &mut BlobRegistry, blob_id: u256)`: removes the
-/// references to `blob_id` whose storage has ended.
+/// `prune_expired`: removes the references to `blob_id` whose storage has ended.
 fn prune_expired(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -973,9 +959,8 @@ fn drop_attributes(ctx: &mut CallContext<'_>, blob: Address) -> Result<(), Execu
     Ok(())
 }
 
-/// `set_attribute(blob: &mut Blob, key: String, value: String)`: adds or replaces; a replaced
-/// key moves to the end, as `vec_map::remove` then `insert` do.
-/// Aborts `EAttributeTooLarge`, `ETooManyAttributes`.
+/// `set_attribute`: adds or replaces; a replaced key moves to the end, as `vec_map::remove` then
+/// `insert` do. Aborts `EAttributeTooLarge`, `ETooManyAttributes`.
 fn set_attribute(
     ctx: &mut CallContext<'_>,
     blob: Obj<Blob>,
@@ -1027,7 +1012,7 @@ fn set_attribute(
     emit(ctx, &event)
 }
 
-/// `remove_attribute(blob: &mut Blob, key: String)`. Aborts `EAttributeNotFound`.
+/// Aborts `EAttributeNotFound`.
 fn remove_attribute(
     ctx: &mut CallContext<'_>,
     blob: Obj<Blob>,
@@ -1059,7 +1044,7 @@ fn remove_attribute(
     emit(ctx, &event)
 }
 
-/// `clear_attributes(blob: &mut Blob)`: removes them all, one `BlobAttributeRemoved` each.
+/// `clear_attributes`: removes them all, one `BlobAttributeRemoved` each.
 fn clear_attributes(ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<(), ExecutionError> {
     let Some(attributes) = read_attributes(ctx, blob.id)? else {
         return Ok(());
@@ -1076,7 +1061,6 @@ fn clear_attributes(ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<(), Ex
     Ok(())
 }
 
-/// `attribute(blob: &Blob, key: String): Option<String>`.
 fn attribute(
     ctx: &mut CallContext<'_>,
     blob: Obj<Blob>,
@@ -1092,7 +1076,7 @@ fn attribute(
     }))
 }
 
-/// `attribute_keys(blob: &Blob): vector<String>`, in the order they were set.
+/// `attribute_keys`, in the order they were set.
 fn attribute_keys(
     ctx: &mut CallContext<'_>,
     blob: Obj<Blob>,
@@ -1165,7 +1149,6 @@ fn max_end(ends: &[u64]) -> u64 {
 
 // === Registry reads ===
 
-/// `is_certified(registry: &BlobRegistry, blob_id: u256): bool`
 fn is_certified(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
@@ -1174,7 +1157,6 @@ fn is_certified(
     is_live(ctx, &registry, &blob_id)
 }
 
-/// `certified_count(registry: &BlobRegistry): u64`
 fn certified_count(
     _ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
@@ -1182,7 +1164,6 @@ fn certified_count(
     Ok(live_count(&registry))
 }
 
-/// `certified_at(registry: &BlobRegistry, i: u64): (u256, u256, u64)`
 fn certified_at(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
@@ -1192,7 +1173,6 @@ fn certified_at(
     Ok((blob_id, root_hash, end_epoch))
 }
 
-/// `root_hash_of(registry: &BlobRegistry, blob_id: u256): u256`
 fn root_hash_of(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
@@ -1201,7 +1181,6 @@ fn root_hash_of(
     Ok(entry_of(ctx, &registry, &blob_id)?.root_hash)
 }
 
-/// `size_of(registry: &BlobRegistry, blob_id: u256): u64`
 fn size_of(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
@@ -1210,7 +1189,6 @@ fn size_of(
     Ok(entry_of(ctx, &registry, &blob_id)?.size)
 }
 
-/// `end_epoch_of(registry: &BlobRegistry, blob_id: u256): u64`
 fn end_epoch_of(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
@@ -1219,7 +1197,6 @@ fn end_epoch_of(
     Ok(max_end(&entry_of(ctx, &registry, &blob_id)?.ends))
 }
 
-/// `reference_count(registry: &BlobRegistry, blob_id: u256): u64`
 fn reference_count(
     ctx: &mut CallContext<'_>,
     registry: Obj<BlobRegistry>,
@@ -1230,14 +1207,12 @@ fn reference_count(
 
 // === Storage and blob reads ===
 
-/// `is_blob_certified(blob: &Blob): bool`
 fn is_blob_certified(_ctx: &mut CallContext<'_>, blob: Obj<Blob>) -> Result<bool, ExecutionError> {
     Ok(blob.certified_epoch.is_some())
 }
 
 // === RS2 sizes ===
 
-/// `symbol_size(size: u64, n_shards: u16): u64`
 fn symbol_size(
     _ctx: &mut CallContext<'_>,
     size: u64,
@@ -1246,7 +1221,6 @@ fn symbol_size(
     rs2::symbol_size(size, n_shards)
 }
 
-/// `encoded_size(size: u64, n_shards: u16): u64`
 fn encoded_size(
     _ctx: &mut CallContext<'_>,
     size: u64,
@@ -1255,7 +1229,6 @@ fn encoded_size(
     rs2::encoded_size(size, n_shards)
 }
 
-/// `compute_blob_id(encoding_type: u8, size: u64, root_hash: u256): u256`
 fn compute_blob_id(
     _ctx: &mut CallContext<'_>,
     encoding_type: u8,
@@ -1265,7 +1238,6 @@ fn compute_blob_id(
     Ok(rs2::compute_blob_id(encoding_type, size, &root_hash))
 }
 
-/// `certification_message(epoch: u64, blob_id: u256): vector<u8>`
 fn certification_message(
     _ctx: &mut CallContext<'_>,
     epoch: u64,

@@ -131,8 +131,7 @@ fn in_range(ctx: &mut CallContext<'_>, min: u64, max: u64, width: usize) -> u64 
 
 // === Issuing ===
 
-/// `issue_all(board: &mut ChallengeBoard, system: &System, registry: &BlobRegistry,
-/// random: &Random, clock: &Clock)` (private `entry`).
+/// `issue_all` (private `entry`).
 fn issue_challenges(
     ctx: &mut CallContext<'_>,
     mut board: Obj<ChallengeBoard>,
@@ -284,9 +283,6 @@ fn record(
 
 // === Answering and slashing ===
 
-/// `respond(board: &mut ChallengeBoard, cap: &NodeCap, challenge_id: u64, symbol: vector<u8>,
-/// sliver_path: vector<vector<u8>>, secondary_hash: vector<u8>,
-/// pair_path: vector<vector<u8>>, clock: &Clock)`
 #[allow(clippy::too_many_arguments)]
 fn respond(
     ctx: &mut CallContext<'_>,
@@ -338,8 +334,6 @@ fn respond(
     Ok(())
 }
 
-/// `slash_missed(board: &mut ChallengeBoard, system: &mut System, treasury: &mut Treasury,
-/// challenge_id: u64, clock: &Clock): Coin<WAL>`
 fn slash_missed(
     ctx: &mut CallContext<'_>,
     mut board: Obj<ChallengeBoard>,
@@ -371,10 +365,8 @@ fn slash_missed(
     Ok(WalCoin(coin))
 }
 
-/// `advance_epoch(board: &mut ChallengeBoard, system: &mut System, treasury: &mut Treasury,
-/// clock: &Clock)`: settles the ending epoch's challenges (aborts `EChallengeWindowOpen` on
-/// one still in its window, slashes each one past its deadline), then
-/// `system::advance_epoch`.
+/// `advance_epoch`: settles the ending epoch's challenges (aborts `EChallengeWindowOpen` on one
+/// still in its window, slashes each one past its deadline), then `system::advance_epoch`.
 fn advance_epoch(
     ctx: &mut CallContext<'_>,
     mut board: Obj<ChallengeBoard>,
@@ -576,9 +568,6 @@ fn fold_path(
 
 // === Pure handlers ===
 
-/// `answer_verifies(root_hash: u256, n_shards: u16, pair_index: u16, symbol_index: u16,
-/// symbol_size: u64, symbol: &vector<u8>, sliver_path: &vector<vector<u8>>,
-/// secondary_hash: &vector<u8>, pair_path: &vector<vector<u8>>): bool`
 #[allow(clippy::too_many_arguments)]
 fn verify_answer(
     _ctx: &mut CallContext<'_>,
@@ -609,12 +598,10 @@ fn verify_answer(
     Ok(ok)
 }
 
-/// `depth_of(n_shards: u16): u64`
 fn tree_depth(_ctx: &mut CallContext<'_>, n_shards: u16) -> Result<u64, ExecutionError> {
     Ok(depth_of(n_shards))
 }
 
-/// `rotation_of(blob_id: u256, n_shards: u16): u64`
 fn blob_rotation(
     _ctx: &mut CallContext<'_>,
     blob_id: U256,
@@ -623,7 +610,6 @@ fn blob_rotation(
     rotation_of(&blob_id, n_shards)
 }
 
-/// `pair_index_for(blob_id: u256, shard: u16, n_shards: u16): u16`
 fn pair_index_of(
     _ctx: &mut CallContext<'_>,
     blob_id: U256,
@@ -635,7 +621,6 @@ fn pair_index_of(
 
 // === Reads ===
 
-/// `first_id_of_last_issue(board: &ChallengeBoard): u64`
 fn first_id_of_last_issue(
     ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,
@@ -643,7 +628,6 @@ fn first_id_of_last_issue(
     last_issue_start(ctx, &board.value)
 }
 
-/// `is_open(board: &ChallengeBoard, challenge_id: u64): bool`
 fn is_open(
     ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,
@@ -653,7 +637,6 @@ fn is_open(
     Ok(open)
 }
 
-/// `challenge(board: &ChallengeBoard, challenge_id: u64): Challenge`
 fn challenge(
     ctx: &mut CallContext<'_>,
     board: Obj<ChallengeBoard>,

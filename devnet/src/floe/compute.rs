@@ -136,8 +136,6 @@ fn plus(a: u64, b: u64) -> Result<u64, ExecutionError> {
 
 // === Providers ===
 
-/// `entry fun register_provider(public_key: vector<u8>, network_address: String, stake:
-/// Coin<WAL>, ctx)`
 fn register_provider(
     ctx: &mut CallContext<'_>,
     public_key: Vec<u8>,
@@ -200,7 +198,6 @@ fn assert_cap(
     Ok(())
 }
 
-/// `add_stake(provider: &mut ComputeProvider, cap: &ProviderCap, coin: Coin<WAL>)`
 fn add_stake(
     ctx: &mut CallContext<'_>,
     mut provider: Obj<ComputeProvider>,
@@ -220,8 +217,6 @@ fn add_stake(
     Ok(())
 }
 
-/// `withdraw_stake(provider: &mut ComputeProvider, cap: &ProviderCap, amount: u64, ctx):
-/// Coin<WAL>`
 fn withdraw_stake(
     ctx: &mut CallContext<'_>,
     mut provider: Obj<ComputeProvider>,
@@ -240,8 +235,6 @@ fn withdraw_stake(
     Ok(WalCoin(coin))
 }
 
-/// `set_network_address(provider: &mut ComputeProvider, cap: &ProviderCap, network_address:
-/// String)`
 fn set_network_address(
     ctx: &mut CallContext<'_>,
     mut provider: Obj<ComputeProvider>,
@@ -259,10 +252,8 @@ fn set_network_address(
 
 // === Jobs ===
 
-/// `create_job(model: &Model, cap: &ModelCap, model_version: u64, input_blob_id: u256,
-/// providers: vector<ID>, k: u64, deadline_ms: u64, payment: Coin<WAL>, clock: &Clock, ctx):
-/// ID`: only the holder of the model's cap opens jobs, since a job releases the model's key to
-/// the providers it names (`EWrongModelCap` with another model's cap).
+/// `create_job`: only the holder of the model's cap opens jobs, since a job releases the model's
+/// key to the providers it names (`EWrongModelCap` with another model's cap).
 #[allow(clippy::too_many_arguments)]
 fn create_job(
     ctx: &mut CallContext<'_>,
@@ -305,8 +296,8 @@ fn share_job(ctx: &mut CallContext<'_>, job: Job) -> Result<ID, ExecutionError> 
     Ok(move_types::id(job_id))
 }
 
-/// `open_tuning_job(model: &mut Model, clock: &Clock, ctx): ID`: anyone opens the model's
-/// tuning job with the owner's terms, paid from the tuning reserve.
+/// `open_tuning_job`: anyone opens the model's tuning job with the owner's terms, paid from the
+/// tuning reserve.
 fn open_tuning_job(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -416,8 +407,7 @@ fn new_job(
     Ok(job)
 }
 
-/// `entry fun seal_approve_job(id: vector<u8>, job: &Job, provider: &ComputeProvider, clock:
-/// &Clock, ctx: &TxContext)`: returns nothing when the sender is a chosen provider of the
+/// `seal_approve_job` (an `entry fun`): returns nothing when the sender is a chosen provider of the
 /// open job asking for its model's identity before the deadline.
 fn seal_approve_job(
     ctx: &mut CallContext<'_>,
@@ -444,8 +434,6 @@ fn seal_approve_job(
     Ok(())
 }
 
-/// `submit_result(job: &mut Job, provider: &mut ComputeProvider, cap: &ProviderCap, system:
-/// &System, output: &Blob, output_hash: vector<u8>, clock: &Clock)`
 #[allow(clippy::too_many_arguments)]
 fn submit_result(
     ctx: &mut CallContext<'_>,
@@ -475,9 +463,7 @@ fn submit_result(
     Ok(())
 }
 
-/// `submit_tuning_result(job: &mut Job, provider: &mut ComputeProvider, cap: &ProviderCap,
-/// system: &System, output: Blob, output_hash: vector<u8>, clock: &Clock)`: as
-/// `submit_result`, and the job takes the output `Blob` (wrapped in it).
+/// `submit_tuning_result`: as `submit_result`, and the job takes the output `Blob` (wrapped in it).
 #[allow(clippy::too_many_arguments)]
 fn submit_tuning_result(
     ctx: &mut CallContext<'_>,
@@ -600,7 +586,6 @@ fn account(address: &moverox::types::Address) -> Address {
     Address::new(address.into_inner())
 }
 
-/// `settle(job: &mut Job, system: &System, treasury: &mut Treasury, clock: &Clock, ctx)`
 fn settle(
     ctx: &mut CallContext<'_>,
     mut job: Obj<Job>,
@@ -618,9 +603,8 @@ fn settle(
     Ok(())
 }
 
-/// `settle_tuning_job(job: &mut Job, model: &mut Model, system: &System, treasury: &mut
-/// Treasury, clock: &Clock, ctx)`: settles as `settle`; the agreed output's Blob goes to the
-/// model, the others back to their providers.
+/// `settle_tuning_job`: settles as `settle`; the agreed output's Blob goes to the model, the others
+/// back to their providers.
 fn settle_tuning_job(
     ctx: &mut CallContext<'_>,
     mut job: Obj<Job>,
@@ -739,7 +723,6 @@ fn pay_out(
     Ok(winner)
 }
 
-/// `refund(job: &mut Job, clock: &Clock, ctx)`
 fn refund(
     ctx: &mut CallContext<'_>,
     mut job: Obj<Job>,
@@ -764,8 +747,8 @@ fn refund(
     Ok(())
 }
 
-/// `refund_tuning_job(job: &mut Job, model: &mut Model, clock: &Clock, ctx)`: the escrow goes
-/// back into the model's tuning reserve, bonds and output Blobs to their providers.
+/// `refund_tuning_job`: the escrow goes back into the model's tuning reserve, bonds and output
+/// Blobs to their providers.
 fn refund_tuning_job(
     ctx: &mut CallContext<'_>,
     mut job: Obj<Job>,
@@ -824,7 +807,6 @@ fn close_unsettled(ctx: &mut CallContext<'_>, job: &mut Obj<Job>) -> Result<u64,
 
 // === Reads ===
 
-/// `settled_output_hash(job: &Job): vector<u8>`
 fn settled_output_hash(
     ctx: &mut CallContext<'_>,
     job: Obj<Job>,
@@ -835,7 +817,6 @@ fn settled_output_hash(
     Ok(job.value.output_hash)
 }
 
-/// `settled_output_blob_id(job: &Job): u256`
 fn settled_output_blob_id(
     ctx: &mut CallContext<'_>,
     job: Obj<Job>,
@@ -859,7 +840,6 @@ fn provider_stake(
 
 // === Versions ===
 
-/// `migrate_provider(provider: &mut ComputeProvider)`
 fn migrate_provider(
     ctx: &mut CallContext<'_>,
     mut provider: Obj<ComputeProvider>,
@@ -869,7 +849,6 @@ fn migrate_provider(
     Ok(())
 }
 
-/// `migrate_job(job: &mut Job)`
 fn migrate_job(ctx: &mut CallContext<'_>, mut job: Obj<Job>) -> Result<(), ExecutionError> {
     job.version = version::migrated(job.version)?;
     job.save(ctx)?;

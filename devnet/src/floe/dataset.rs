@@ -145,7 +145,6 @@ fn has_record(
 
 // === Curator ===
 
-/// `create_dataset(name: String, description: String, ctx): DatasetCap`
 fn create_dataset(
     ctx: &mut CallContext<'_>,
     name: MoveString,
@@ -198,8 +197,6 @@ fn create_dataset(
     Ok(Returned::new(cap_id))
 }
 
-/// `set_weight(dataset: &mut Dataset, cap: &DatasetCap, contribution_id: ID, weight: u64,
-/// ctx)`
 fn set_weight(
     ctx: &mut CallContext<'_>,
     mut dataset: Obj<Dataset>,
@@ -242,7 +239,6 @@ fn set_weight(
     Ok(())
 }
 
-/// `seal(dataset: &mut Dataset, cap: &DatasetCap, ctx)`
 fn seal(
     ctx: &mut CallContext<'_>,
     mut dataset: Obj<Dataset>,
@@ -274,8 +270,6 @@ fn seal(
 
 // === Contributors ===
 
-/// `contribute(dataset: &mut Dataset, blob: &Blob, ctx): Contribution`
-///
 /// The `Blob` is an object input: the executor admits an owned object only from its owner, so
 /// a contribution claims a copy of the data its contributor controls, never a bare blob ID.
 fn contribute(
@@ -334,7 +328,6 @@ fn contribute(
     Returned::create(ctx, contribution_tag(), true, &contribution)
 }
 
-/// `claim(dataset: &mut Dataset, contribution: &Contribution, ctx): Coin<WAL>`
 fn claim(
     ctx: &mut CallContext<'_>,
     mut dataset: Obj<Dataset>,
@@ -378,8 +371,6 @@ fn claim(
 
 // === Models ===
 
-/// `train_on(dataset: &Dataset, model: &mut Model, cap: &ModelCap, version_number: u64, bps:
-/// u64, ctx)`
 fn train_on(
     ctx: &mut CallContext<'_>,
     dataset: Obj<Dataset>,
@@ -397,7 +388,6 @@ fn train_on(
     Ok(())
 }
 
-/// `distribute(model: &mut Model, dataset: &mut Dataset, ctx): u64`
 fn distribute(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -446,7 +436,6 @@ fn distribute(
 
 // === Reads ===
 
-/// `claimable(dataset: &Dataset, contribution_id: ID): u64`
 fn claimable(
     ctx: &mut CallContext<'_>,
     dataset: Obj<Dataset>,
@@ -460,7 +449,6 @@ fn claimable(
     plus(record.owed, earned(&record, dataset.reward_per_weight)?)
 }
 
-/// `weight(dataset: &Dataset, contribution_id: ID): u64`
 fn weight(
     ctx: &mut CallContext<'_>,
     dataset: Obj<Dataset>,
@@ -473,7 +461,6 @@ fn weight(
     Ok(record(ctx, &dataset, contribution)?.weight)
 }
 
-/// `contribution_count(dataset: &Dataset): u64`
 fn contribution_count(
     _ctx: &mut CallContext<'_>,
     dataset: Obj<Dataset>,
@@ -481,15 +468,14 @@ fn contribution_count(
     Ok(dataset.value.contributions.size)
 }
 
-/// `pool_value(dataset: &Dataset): u64`
 fn pool_value(_ctx: &mut CallContext<'_>, dataset: Obj<Dataset>) -> Result<u64, ExecutionError> {
     Ok(dataset.value.pool.value)
 }
 
 // === Versions ===
 
-/// `migrate(dataset: &mut Dataset)`: anyone brings a dataset of an older package version to
-/// this one. Aborts `version::EAlreadyMigrated`.
+/// `migrate`: anyone brings a dataset of an older package version to this one. Aborts
+/// `version::EAlreadyMigrated`.
 fn migrate(ctx: &mut CallContext<'_>, mut dataset: Obj<Dataset>) -> Result<(), ExecutionError> {
     dataset.version = version::migrated(dataset.version)?;
     dataset.save(ctx)?;

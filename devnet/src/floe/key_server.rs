@@ -122,9 +122,8 @@ fn place(
     ctx.transfer(id, owner)
 }
 
-/// `entry fun create_and_transfer_v1(name: String, url: String, key_type: u8,
-/// pk: vector<u8>, ctx)`: anyone; the `KeyServer` goes to the sender.
-/// Aborts `EInvalidKeyType`, `EInvalidPublicKey`, `group_ops::EInvalidInput`, `EInvalidName`,
+/// `create_and_transfer_v1` (an `entry fun`): anyone; the `KeyServer` goes to the sender. Aborts
+/// `EInvalidKeyType`, `EInvalidPublicKey`, `group_ops::EInvalidInput`, `EInvalidName`,
 /// `EInvalidUrl`.
 fn create_and_transfer_v1(
     ctx: &mut CallContext<'_>,
@@ -137,9 +136,8 @@ fn create_and_transfer_v1(
     place(ctx, id, None, name, url, pk)
 }
 
-/// `entry fun create_for_node(cap: &NodeCap, name: String, url: String, key_type: u8,
-/// pk: vector<u8>, ctx)`: the node's operator (who alone can pass its owned `NodeCap`)
-/// attaches a key server to the node: `NodeKey {}` → node ID. Aborts like
+/// `create_for_node` (an `entry fun`): the node's operator (who alone can pass its owned
+/// `NodeCap`) attaches a key server to the node: `NodeKey {}` → node ID. Aborts like
 /// `create_and_transfer_v1`.
 fn create_for_node(
     ctx: &mut CallContext<'_>,
@@ -155,8 +153,7 @@ fn create_for_node(
     place(ctx, id, Some(node_id), name, url, pk)
 }
 
-/// `update(self: &mut KeyServer, url: String)`: only its owner can pass it.
-/// Emits `KeyServerUrlUpdated`. Aborts `EInvalidUrl`.
+/// `update`: only its owner can pass it. Emits `KeyServerUrlUpdated`. Aborts `EInvalidUrl`.
 fn update(
     ctx: &mut CallContext<'_>,
     key_server: Obj<KeyServer>,
@@ -188,7 +185,6 @@ fn record(
     ctx.field_borrow(key_server.id, &TypeTag::U64, &VERSION_V1)
 }
 
-/// `name(self: &KeyServer): String`
 fn name(
     ctx: &mut CallContext<'_>,
     key_server: Obj<KeyServer>,
@@ -196,7 +192,6 @@ fn name(
     Ok(record(ctx, &key_server)?.name)
 }
 
-/// `url(self: &KeyServer): String`
 fn url(
     ctx: &mut CallContext<'_>,
     key_server: Obj<KeyServer>,
@@ -204,22 +199,18 @@ fn url(
     Ok(record(ctx, &key_server)?.url)
 }
 
-/// `key_type(self: &KeyServer): u8`
 fn key_type(ctx: &mut CallContext<'_>, key_server: Obj<KeyServer>) -> Result<u8, ExecutionError> {
     Ok(record(ctx, &key_server)?.key_type)
 }
 
-/// `pk(self: &KeyServer): vector<u8>`
 fn pk(ctx: &mut CallContext<'_>, key_server: Obj<KeyServer>) -> Result<Vec<u8>, ExecutionError> {
     Ok(record(ctx, &key_server)?.pk)
 }
 
-/// `has_node(self: &KeyServer): bool`
 fn has_node(ctx: &mut CallContext<'_>, key_server: Obj<KeyServer>) -> Result<bool, ExecutionError> {
     ctx.field_exists(key_server.id, &node_key_type(), &node_key())
 }
 
-/// `node_id(self: &KeyServer): Option<ID>`
 fn node_id(
     ctx: &mut CallContext<'_>,
     key_server: Obj<KeyServer>,

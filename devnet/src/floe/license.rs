@@ -104,8 +104,6 @@ fn plus(a: u64, b: u64) -> Result<u64, ExecutionError> {
 
 // === Offers ===
 
-/// `create_offer(model: &mut Model, cap: &ModelCap, price_per_window: u64, window_ms: u64,
-/// max_windows: u64, uses_per_window: u64, ctx): ID`
 fn create_offer(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -165,7 +163,6 @@ fn create_offer(
     Ok(move_types::id(offer_id))
 }
 
-/// `pause_offer(offer: &mut LicenseOffer, cap: &ModelCap)`
 fn pause_offer(
     ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
@@ -174,7 +171,6 @@ fn pause_offer(
     set_paused(ctx, offer, cap, true)
 }
 
-/// `resume_offer(offer: &mut LicenseOffer, cap: &ModelCap)`
 fn resume_offer(
     ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,
@@ -183,8 +179,8 @@ fn resume_offer(
     set_paused(ctx, offer, cap, false)
 }
 
-/// `migrate_offer(offer: &mut LicenseOffer)`: anyone brings an offer of an older package
-/// version to this one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
+/// `migrate_offer`: anyone brings an offer of an older package version to this one; nothing but the
+/// version changes. Aborts `version::EAlreadyMigrated`.
 fn migrate_offer(
     ctx: &mut CallContext<'_>,
     mut offer: Obj<LicenseOffer>,
@@ -226,7 +222,6 @@ fn set_paused(
     Ok(())
 }
 
-/// `reprice_offer(offer: &mut LicenseOffer, cap: &ModelCap, price_per_window: u64)`
 fn reprice_offer(
     ctx: &mut CallContext<'_>,
     mut offer: Obj<LicenseOffer>,
@@ -256,9 +251,6 @@ fn reprice_offer(
 
 // === Buying ===
 
-/// `purchase(offer: &LicenseOffer, model: &mut Model, system: &System, treasury: &mut
-/// Treasury, payment: &mut Coin<WAL>, windows: u64, max_price: u64, clock: &Clock, ctx):
-/// License`
 #[allow(clippy::too_many_arguments)]
 fn purchase(
     ctx: &mut CallContext<'_>,
@@ -335,9 +327,6 @@ fn purchase(
     Ok(Returned::new(license_id))
 }
 
-/// `extend(license: &mut License, offer: &LicenseOffer, model: &mut Model, system: &System,
-/// treasury: &mut Treasury, payment: &mut Coin<WAL>, windows: u64, max_price: u64,
-/// clock: &Clock, ctx)`
 #[allow(clippy::too_many_arguments)]
 fn extend(
     ctx: &mut CallContext<'_>,
@@ -421,7 +410,6 @@ fn extend(
 
 // === Using ===
 
-/// `consume(license: &mut License, clock: &Clock, ctx): UseReceipt`
 fn consume(
     ctx: &mut CallContext<'_>,
     mut license: Obj<License>,
@@ -462,7 +450,6 @@ fn consume(
     Ok(Returned::new(receipt_id))
 }
 
-/// `destroy_receipt(receipt: UseReceipt)`
 fn destroy_receipt(
     ctx: &mut CallContext<'_>,
     receipt: Obj<UseReceipt>,
@@ -471,7 +458,6 @@ fn destroy_receipt(
     Ok(())
 }
 
-/// `destroy(license: License)`
 fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<(), ExecutionError> {
     emit(
         ctx,
@@ -484,7 +470,6 @@ fn destroy(ctx: &mut CallContext<'_>, license: Obj<License>) -> Result<(), Execu
     Ok(())
 }
 
-/// `is_valid(license: &License, clock: &Clock): bool`
 fn is_valid(
     ctx: &mut CallContext<'_>,
     license: Obj<License>,
@@ -496,9 +481,8 @@ fn is_valid(
     Ok(valid)
 }
 
-/// `entry fun seal_approve(id: vector<u8>, license: &License, clock: &Clock)`: returns
-/// nothing when `id` is the license's model ID bytes and the license is unexpired and not
-/// use-limited.
+/// `seal_approve` (an `entry fun`): returns nothing when `id` is the license's model ID bytes and
+/// the license is unexpired and not use-limited.
 fn seal_approve(
     ctx: &mut CallContext<'_>,
     id: Vec<u8>,
@@ -518,9 +502,8 @@ fn seal_approve(
     Ok(())
 }
 
-/// `entry fun seal_approve_receipt(id: vector<u8>, receipt: &UseReceipt, clock: &Clock,
-/// ctx: &TxContext)`: returns nothing when `id` is the receipt's model ID bytes, the receipt
-/// is unexpired and the sender consumed it.
+/// `seal_approve_receipt` (an `entry fun`): returns nothing when `id` is the receipt's model ID
+/// bytes, the receipt is unexpired and the sender consumed it.
 fn seal_approve_receipt(
     ctx: &mut CallContext<'_>,
     id: Vec<u8>,
@@ -540,9 +523,9 @@ fn seal_approve_receipt(
     Ok(())
 }
 
-/// `entry fun seal_approve_owner(id: vector<u8>, cap: &ModelCap)`: returns nothing when `id`
-/// is the ID bytes of the model the cap controls. The cap being an owned object the sender
-/// may pass is the proof of ownership (the executor checks it before the call).
+/// `seal_approve_owner` (an `entry fun`): returns nothing when `id` is the ID bytes of the model
+/// the cap controls. The cap being an owned object the sender may pass is the proof of ownership
+/// (the executor checks it before the call).
 fn seal_approve_owner(
     ctx: &mut CallContext<'_>,
     id: Vec<u8>,
@@ -556,7 +539,6 @@ fn seal_approve_owner(
 
 // === Reads ===
 
-/// `quote(offer: &LicenseOffer, windows: u64): u64`
 fn quote(
     ctx: &mut CallContext<'_>,
     offer: Obj<LicenseOffer>,

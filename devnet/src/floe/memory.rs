@@ -80,7 +80,6 @@ fn may_append(memory: &Memory, who: Address) -> bool {
 
 // === Owner ===
 
-/// `create(ctx): ID`
 fn create(ctx: &mut CallContext<'_>) -> Result<ID, ExecutionError> {
     // Same order of `object::new` as the Move code: the memory, then its table.
     let memory_id = ctx.fresh_id();
@@ -107,7 +106,6 @@ fn create(ctx: &mut CallContext<'_>) -> Result<ID, ExecutionError> {
     Ok(move_types::id(memory_id))
 }
 
-/// `grant(memory: &mut Memory, agent: address, can_write: bool, ctx)`
 fn grant(
     ctx: &mut CallContext<'_>,
     mut memory: Obj<Memory>,
@@ -143,7 +141,6 @@ fn grant(
     memory.save(ctx)
 }
 
-/// `revoke(memory: &mut Memory, agent: address, ctx)`
 fn revoke(
     ctx: &mut CallContext<'_>,
     mut memory: Obj<Memory>,
@@ -174,8 +171,6 @@ fn revoke(
 
 // === Writers ===
 
-/// `append(memory: &mut Memory, blob: &Blob, generation: u64, ctx): u64`
-///
 /// The `Blob` is an object input: the executor admits an owned object only from its owner, so
 /// an entry records data its appender controls, never a bare blob ID. `generation` is the one
 /// the entry was encrypted under: a revoke since the writer read it aborts the append instead
@@ -226,9 +221,8 @@ fn append(
 
 // === Keys ===
 
-/// `entry fun seal_approve_memory(id: vector<u8>, memory: &Memory, ctx: &TxContext)`: returns
-/// nothing when `id` is this memory's identity of a generation no later than the current one
-/// and the sender is the owner or a current delegate.
+/// `seal_approve_memory` (an `entry fun`): returns nothing when `id` is this memory's identity of a
+/// generation no later than the current one and the sender is the owner or a current delegate.
 fn seal_approve_memory(
     ctx: &mut CallContext<'_>,
     id: Vec<u8>,
@@ -254,7 +248,6 @@ fn seal_approve_memory(
     Ok(())
 }
 
-/// `identity(memory: &Memory, generation: u64): vector<u8>`
 fn identity(
     _ctx: &mut CallContext<'_>,
     memory: Obj<Memory>,
@@ -265,7 +258,6 @@ fn identity(
 
 // === Reads ===
 
-/// `entry_at(memory: &Memory, index: u64): Entry`
 fn entry_at(
     ctx: &mut CallContext<'_>,
     memory: Obj<Memory>,
@@ -277,7 +269,6 @@ fn entry_at(
     table_get(ctx, &memory.entries, &entries_types(), &index)
 }
 
-/// `is_delegate(memory: &Memory, agent: address): bool`
 fn is_delegate(
     _ctx: &mut CallContext<'_>,
     memory: Obj<Memory>,
@@ -286,7 +277,6 @@ fn is_delegate(
     Ok(delegate_index(&memory, agent).is_some())
 }
 
-/// `can_append(memory: &Memory, who: address): bool`
 fn can_append(
     _ctx: &mut CallContext<'_>,
     memory: Obj<Memory>,
@@ -295,13 +285,11 @@ fn can_append(
     Ok(may_append(&memory, who))
 }
 
-/// `delegate_count(memory: &Memory): u64`
 fn delegate_count(_ctx: &mut CallContext<'_>, memory: Obj<Memory>) -> Result<u64, ExecutionError> {
     Ok(memory.value.delegates.len() as u64)
 }
 
-/// `granted_generation(memory: &Memory, agent: address): u64`: the generation at `agent`'s
-/// latest grant. Aborts `ENotDelegate`.
+/// `granted_generation`: the generation at `agent`'s latest grant. Aborts `ENotDelegate`.
 fn granted_generation(
     ctx: &mut CallContext<'_>,
     memory: Obj<Memory>,
@@ -315,8 +303,8 @@ fn granted_generation(
 
 // === Versions ===
 
-/// `migrate(memory: &mut Memory)`: anyone brings a memory of an older package version to this
-/// one. Aborts `version::EAlreadyMigrated`.
+/// `migrate`: anyone brings a memory of an older package version to this one. Aborts
+/// `version::EAlreadyMigrated`.
 fn migrate(ctx: &mut CallContext<'_>, mut memory: Obj<Memory>) -> Result<(), ExecutionError> {
     memory.version = version::migrated(memory.version)?;
     memory.save(ctx)

@@ -323,9 +323,6 @@ pub fn tuning_bps_of(model: &Model) -> u64 {
     model.tuning.as_ref().map_or(0, |t| t.bps)
 }
 
-/// `set_tuning(self: &mut Model, cap: &ModelCap, bps: u64, threshold: u64, price: u64,
-/// input_blob_id: u256, providers: vector<ID>, k: u64, duration_ms: u64, auto_publish: bool,
-/// ctx)`
 #[allow(clippy::too_many_arguments)]
 fn set_tuning(
     ctx: &mut CallContext<'_>,
@@ -393,8 +390,7 @@ fn set_tuning(
     model.save(ctx)
 }
 
-/// `approve_tuned_version(self: &mut Model, cap: &ModelCap, system: &System, clock: &Clock,
-/// ctx): Blob`: publishes the proposal and hands its Blob back to the caller.
+/// `approve_tuned_version`: publishes the proposal and hands its Blob back to the caller.
 fn approve_tuned_version(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -432,8 +428,8 @@ fn approve_tuned_version(
     Ok(Returned::new(id))
 }
 
-/// `clear_tuning_reserve(self: &mut Model, cap: &ModelCap, ctx)`: the whole reserve moves into
-/// the revenue, while no tuning job is open and no proposal is pending.
+/// `clear_tuning_reserve`: the whole reserve moves into the revenue, while no tuning job is open
+/// and no proposal is pending.
 fn clear_tuning_reserve(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -467,7 +463,6 @@ fn clear_tuning_reserve(
     Ok(())
 }
 
-/// `reject_tuned_version(self: &mut Model, cap: &ModelCap, ctx): Blob`
 fn reject_tuned_version(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -680,34 +675,28 @@ pub fn tuning_job_settled(
     Ok(())
 }
 
-/// `tuning_bps(self: &Model): u64`
 fn tuning_bps(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(tuning_bps_of(&model))
 }
 
-/// `has_tuning(self: &Model): bool`
 fn has_tuning(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, ExecutionError> {
     Ok(model.tuning.is_some())
 }
 
-/// `tuning_reserve(self: &Model): u64`
 fn tuning_reserve(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(model.tuning_reserve.value)
 }
 
-/// `has_tuning_job(self: &Model): bool`
 fn has_tuning_job(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, ExecutionError> {
     Ok(model.tuning_job.is_some())
 }
 
-/// `has_proposal(self: &Model): bool`
 fn has_proposal(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, ExecutionError> {
     Ok(model.proposal.is_some())
 }
 
 // === Handlers ===
 
-/// `register_model(name: String, description: String, ctx): ModelCap`
 fn register_model(
     ctx: &mut CallContext<'_>,
     name: MoveString,
@@ -762,10 +751,6 @@ fn register_model(
     Ok(Returned::new(cap_id))
 }
 
-/// `publish_version(self: &mut Model, cap: &ModelCap, system: &System, blob: &Blob,
-/// architecture: String, dataset_hash: vector<u8>, metric_names: vector<String>,
-/// metric_values: vector<u64>, clock: &Clock, ctx): u64`
-///
 /// The `Blob` is an object input: the executor admits an owned object only from its owner,
 /// so a version claims a copy of the data its publisher controls, never a bare blob ID.
 #[allow(clippy::too_many_arguments)]
@@ -886,15 +871,14 @@ fn record_version(
     Ok(number)
 }
 
-/// `migrate(self: &mut Model)`: anyone brings a model of an older package version to this
-/// one; nothing but the version changes. Aborts `version::EAlreadyMigrated`.
+/// `migrate`: anyone brings a model of an older package version to this one; nothing but the
+/// version changes. Aborts `version::EAlreadyMigrated`.
 fn migrate(ctx: &mut CallContext<'_>, mut model: Obj<Model>) -> Result<(), ExecutionError> {
     model.version = version::migrated(model.version)?;
     model.save(ctx)?;
     Ok(())
 }
 
-/// `update_description(self: &mut Model, cap: &ModelCap, description: String, ctx)`
 fn update_description(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -921,7 +905,6 @@ fn update_description(
     Ok(())
 }
 
-/// `withdraw_revenue(self: &mut Model, cap: &ModelCap, ctx): Coin<WAL>`
 fn withdraw_revenue(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -949,7 +932,6 @@ fn withdraw_revenue(
     Ok(WalCoin(coin))
 }
 
-/// `refresh_owner(self: &mut Model, cap: &ModelCap, ctx)`
 fn refresh_owner(
     ctx: &mut CallContext<'_>,
     mut model: Obj<Model>,
@@ -963,27 +945,22 @@ fn refresh_owner(
 
 // === Reads ===
 
-/// `id_bytes(self: &Model): vector<u8>`
 fn id_bytes(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<Vec<u8>, ExecutionError> {
     Ok(model.id.as_bytes().to_vec())
 }
 
-/// `version_count(self: &Model): u64`
 fn version_count(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(model.value.versions.size)
 }
 
-/// `revenue(self: &Model): u64`
 fn revenue(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(model.value.revenue.value)
 }
 
-/// `shared_bps(self: &Model): u64`
 fn shared_bps(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<u64, ExecutionError> {
     Ok(total_shared_bps(&model))
 }
 
-/// `dataset_share_bps(self: &Model, dataset_id: ID): u64`
 fn dataset_share_bps(
     _ctx: &mut CallContext<'_>,
     model: Obj<Model>,
@@ -992,7 +969,6 @@ fn dataset_share_bps(
     Ok(share_bps_of(&model, move_types::address_of(&dataset_id)))
 }
 
-/// `dataset_share_pending(self: &Model, dataset_id: ID): u64`
 fn dataset_share_pending(
     _ctx: &mut CallContext<'_>,
     model: Obj<Model>,
@@ -1004,7 +980,6 @@ fn dataset_share_pending(
     ))
 }
 
-/// `has_version(self: &Model, number: u64): bool`
 fn has_version(
     ctx: &mut CallContext<'_>,
     model: Obj<Model>,

@@ -130,8 +130,6 @@ fn emit_updated(
 
 // === Services ===
 
-/// `create_service(model: &Model, model_cap: &ModelCap, model_version: u64, provider:
-/// address, price_per_call: u64, response_window_ms: u64, ctx): ServiceCap`
 #[allow(clippy::too_many_arguments)]
 fn create_service(
     ctx: &mut CallContext<'_>,
@@ -193,7 +191,6 @@ fn create_service(
     Ok(Returned::new(cap_id))
 }
 
-/// `set_price(service: &mut ModelService, cap: &ServiceCap, price_per_call: u64)`
 fn set_price(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
@@ -210,7 +207,6 @@ fn set_price(
     service.save(ctx)
 }
 
-/// `set_response_window(service: &mut ModelService, cap: &ServiceCap, response_window_ms: u64)`
 fn set_response_window(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
@@ -225,7 +221,6 @@ fn set_response_window(
     service.save(ctx)
 }
 
-/// `set_paused(service: &mut ModelService, cap: &ServiceCap, paused: bool)`
 fn set_paused(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
@@ -239,7 +234,6 @@ fn set_paused(
     service.save(ctx)
 }
 
-/// `set_provider(service: &mut ModelService, cap: &ServiceCap, provider: address)`
 fn set_provider(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
@@ -253,7 +247,6 @@ fn set_provider(
     service.save(ctx)
 }
 
-/// `take_over(service: &mut ModelService, model_cap: &ModelCap, ctx): ServiceCap`
 fn take_over(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
@@ -282,8 +275,6 @@ fn take_over(
 
 // === Calls ===
 
-/// `call(service: &mut ModelService, payment: &mut Coin<WAL>, max_price: u64, input:
-/// vector<u8>, clock: &Clock, ctx): Call`
 fn call(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
@@ -299,8 +290,6 @@ fn call(
     charge(ctx, service, payment, max_price, None, input)
 }
 
-/// `call_next(service: &mut ModelService, payment: &mut Coin<WAL>, max_price: u64, prev:
-/// Call, clock: &Clock, ctx): Call`
 fn call_next(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
@@ -316,8 +305,6 @@ fn call_next(
     charge(ctx, service, payment, max_price, Some(prev), Vec::new())
 }
 
-/// `respond(service: &mut ModelService, model: &mut Model, system: &System, treasury: &mut
-/// Treasury, number: u64, output_blob_id: u256, output_hash: vector<u8>, clock: &Clock, ctx)`
 #[allow(clippy::too_many_arguments)]
 fn respond(
     ctx: &mut CallContext<'_>,
@@ -385,7 +372,6 @@ fn respond(
     treasury.save(ctx)
 }
 
-/// `refund(service: &mut ModelService, number: u64, clock: &Clock, ctx): Coin<WAL>`
 fn refund(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,
@@ -420,7 +406,6 @@ fn refund(
 
 // === Reads ===
 
-/// `service_escrow(service: &ModelService): u64`
 fn service_escrow(
     _ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
@@ -428,7 +413,6 @@ fn service_escrow(
     Ok(service.escrow.value)
 }
 
-/// `is_pending(service: &ModelService, number: u64): bool`
 fn is_pending(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
@@ -437,7 +421,6 @@ fn is_pending(
     table_contains(ctx, &service.pending, &pending_types(), &number)
 }
 
-/// `is_served(service: &ModelService, number: u64): bool`
 fn is_served(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
@@ -458,7 +441,6 @@ fn served(
     table_get(ctx, &service.responses, &responses_types(), &number)
 }
 
-/// `response_output_hash(service: &ModelService, number: u64): vector<u8>`
 fn response_output_hash(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
@@ -467,7 +449,6 @@ fn response_output_hash(
     Ok(served(ctx, &service, number)?.output_hash)
 }
 
-/// `response_output_blob_id(service: &ModelService, number: u64): u256`
 fn response_output_blob_id(
     ctx: &mut CallContext<'_>,
     service: Obj<ModelService>,
@@ -548,7 +529,6 @@ fn charge(
 
 // === Versions ===
 
-/// `migrate_service(service: &mut ModelService)`
 fn migrate_service(
     ctx: &mut CallContext<'_>,
     mut service: Obj<ModelService>,

@@ -34,7 +34,7 @@ pub fn shared_blob_tag() -> StructTag {
     tag(MODULE, "SharedBlob")
 }
 
-/// `new(system: &System, blob: Blob, ctx)`: shares `blob` with no funds.
+/// `new`: shares `blob` with no funds.
 fn new(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -43,8 +43,7 @@ fn new(
     share(ctx, &system, blob, 0)
 }
 
-/// `new_funded(system: &System, blob: Blob, funds: Coin<WAL>, ctx)`: shares `blob` holding
-/// `funds`.
+/// `new_funded`: shares `blob` holding `funds`.
 fn new_funded(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -100,7 +99,7 @@ fn share(
     ctx.share(id)
 }
 
-/// `fund(self: &mut SharedBlob, funds: Coin<WAL>, ctx)`: adds `funds`; anyone may.
+/// `fund`: adds `funds`; anyone may.
 fn fund(
     ctx: &mut CallContext<'_>,
     mut shared_blob: Obj<SharedBlob>,
@@ -125,8 +124,7 @@ fn fund(
     shared_blob.save(ctx)
 }
 
-/// `extend(self: &mut SharedBlob, system: &mut System, registry: &mut BlobRegistry,
-/// extra_epochs: u64, ctx)`: pays the extension's price out of the funds; anyone may.
+/// `extend`: pays the extension's price out of the funds; anyone may.
 fn extend(
     ctx: &mut CallContext<'_>,
     mut shared_blob: Obj<SharedBlob>,
@@ -168,12 +166,11 @@ fn extend(
     registry.save(ctx)
 }
 
-/// `funds(self: &SharedBlob): u64`.
 fn funds(_ctx: &mut CallContext<'_>, shared_blob: Obj<SharedBlob>) -> Result<u64, ExecutionError> {
     Ok(shared_blob.funds.value)
 }
 
-/// `migrate(self: &mut SharedBlob)`: brings an older shared blob to this version; anyone may.
+/// `migrate`: brings an older shared blob to this version; anyone may.
 fn migrate(
     ctx: &mut CallContext<'_>,
     mut shared_blob: Obj<SharedBlob>,

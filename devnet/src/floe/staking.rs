@@ -61,8 +61,6 @@ pub fn pop_message(sender: Address, bls_public_key: &[u8]) -> Vec<u8> {
     message
 }
 
-/// `register_node(system: &mut System, name: String, network_address: String,
-/// bls_public_key: vector<u8>, proof_of_possession: vector<u8>, commission_bps: u64): NodeCap`
 fn register_node(
     ctx: &mut CallContext<'_>,
     mut system: Obj<System>,
@@ -144,8 +142,6 @@ fn new_node(
     ctx.create_object(tag(MODULE, "NodeCap"), true, &cap)
 }
 
-/// `proof_of_possession_message(sender: address, bls_public_key: vector<u8>): vector<u8>`
-/// `proof_of_possession_message(sender: address, bls_public_key: vector<u8>): vector<u8>`
 fn proof_of_possession_message(
     _ctx: &mut CallContext<'_>,
     sender: Address,
@@ -172,7 +168,6 @@ fn vote(
     Ok(())
 }
 
-/// `set_storage_price_vote(system: &mut System, cap: &NodeCap, price: u64)`
 fn set_storage_price_vote(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -182,7 +177,6 @@ fn set_storage_price_vote(
     vote(ctx, system, cap, VOTE_STORAGE_PRICE, price)
 }
 
-/// `set_write_price_vote(system: &mut System, cap: &NodeCap, price: u64)`
 fn set_write_price_vote(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -192,7 +186,6 @@ fn set_write_price_vote(
     vote(ctx, system, cap, VOTE_WRITE_PRICE, price)
 }
 
-/// `set_capacity_vote(system: &mut System, cap: &NodeCap, capacity: u64)`
 fn set_capacity_vote(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -233,7 +226,6 @@ fn set_vote(
     )
 }
 
-/// `set_network_address(system: &mut System, cap: &NodeCap, network_address: String)`
 fn set_network_address(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -264,9 +256,8 @@ fn set_network_address(
     Ok(())
 }
 
-/// `epoch_sync_done(system: &mut System, cap: &NodeCap, epoch: u64)`: the node's gained
-/// shards become challengeable. Aborts (in `system`) `ENotCommitteeMember`,
-/// `EWrongSyncEpoch`, `ENoPendingShards`.
+/// `epoch_sync_done`: the node's gained shards become challengeable. Aborts (in `system`)
+/// `ENotCommitteeMember`, `EWrongSyncEpoch`, `ENoPendingShards`.
 fn epoch_sync_done(
     ctx: &mut CallContext<'_>,
     mut system: Obj<System>,
@@ -288,7 +279,6 @@ fn epoch_sync_done(
     Ok(())
 }
 
-/// `collect_commission(system: &mut System, cap: &NodeCap): Coin<WAL>`
 fn collect_commission(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -316,7 +306,6 @@ fn collect_commission(
 
 // ----- stakers -----
 
-/// `stake(system: &mut System, node_id: ID, coin: Coin<WAL>): StakedWal`
 fn stake(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -368,7 +357,6 @@ fn stake(
     Ok(Returned::new(id))
 }
 
-/// `request_withdraw(system: &mut System, staked: &mut StakedWal)`
 fn request_withdraw(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -413,7 +401,6 @@ fn request_withdraw(
     Ok(())
 }
 
-/// `withdraw(system: &mut System, treasury: &mut Treasury, staked: StakedWal): Coin<WAL>`
 fn withdraw(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -473,7 +460,6 @@ fn withdraw(
 
 // ----- reads -----
 
-/// `is_withdrawing(staked: &StakedWal): bool`
 fn is_withdrawing(
     _ctx: &mut CallContext<'_>,
     staked: Obj<StakedWal>,

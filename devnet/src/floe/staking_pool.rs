@@ -8,8 +8,8 @@
 //! through `borrow_mut`.
 //!
 //! The Move reads (`name`, `active_stake`, …) take `&StakingPool`, which no transaction can
-//! hold (the only way to reach a pool is `system::pool`, which returns a reference). Their
-//! handlers exist for completeness and accept only an object of type `StakingPool`.
+//! hold (the only way to reach a pool is `system::pool`, which returns a reference), so no
+//! transaction can call them and they have no handlers.
 
 use floe_sdk::move_types::{
     self, Balance, MoveString,

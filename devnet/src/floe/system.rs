@@ -108,8 +108,6 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     Ok(id)
 }
 
-/// `create_system(cap: &mut AdminCap, n_shards: u16, epoch_duration_ms: u64, clock: &Clock,
-/// ctx)`
 fn create_system(
     ctx: &mut CallContext<'_>,
     mut cap: Obj<AdminCap>,
@@ -391,11 +389,10 @@ fn set_parameter(
 
 // ----- epoch change -----
 
-/// `advance_epoch(self: &mut System, treasury: &mut Treasury, clock: &Clock)`, which is
-/// `public(package)`: `challenge::advance_epoch` calls it after settling the ending epoch's
-/// challenges. Settles the ending epoch's fees, moves every pool into the next epoch, selects
-/// the committee, assigns shards and takes the quorum votes (see the Move module doc). The
-/// caller checks the versions and writes both objects back. Aborts `EEpochNotOver` (in
+/// `advance_epoch`, which is `public(package)`: `challenge::advance_epoch` calls it after settling
+/// the ending epoch's challenges. Settles the ending epoch's fees, moves every pool into the next
+/// epoch, selects the committee, assigns shards and takes the quorum votes (see the Move module
+/// doc). The caller checks the versions and writes both objects back. Aborts `EEpochNotOver` (in
 /// `system`, where Move raises it).
 pub fn next_epoch(
     ctx: &mut CallContext<'_>,
@@ -1049,7 +1046,6 @@ pub fn add_pool(
 
 // ----- reads -----
 
-/// `used_capacity_at(self: &System, epoch: u64): u64`
 fn used_capacity_at(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1058,7 +1054,6 @@ fn used_capacity_at(
     Ok(capacity_used_at(&system, epoch))
 }
 
-/// `committee_shard_counts(self: &System): vector<u16>`
 fn committee_shard_counts(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1066,7 +1061,6 @@ fn committee_shard_counts(
     Ok(shard_counts(&system))
 }
 
-/// `node_pending_shards(self: &System, node_id: ID): vector<u16>`
 fn node_pending_shards(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1075,7 +1069,6 @@ fn node_pending_shards(
     Ok(pending_shards_of(&system, move_types::address_of(&node_id)))
 }
 
-/// `node_challengeable_shards(self: &System, node_id: ID): vector<u16>`
 fn node_challengeable_shards(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1087,7 +1080,6 @@ fn node_challengeable_shards(
     ))
 }
 
-/// `is_committee_member(self: &System, node_id: ID): bool`
 fn is_committee_member(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1096,7 +1088,6 @@ fn is_committee_member(
     Ok(in_committee(&system, move_types::address_of(&node_id)))
 }
 
-/// `node_shards(self: &System, node_id: ID): vector<u16>`
 fn node_shards(
     _ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1105,7 +1096,6 @@ fn node_shards(
     Ok(shards_of(&system, move_types::address_of(&node_id)))
 }
 
-/// `is_registered(self: &System, node_id: ID): bool`
 fn is_registered(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1114,12 +1104,10 @@ fn is_registered(
     has_pool(ctx, &system, move_types::address_of(&node_id))
 }
 
-/// `node_count(self: &System): u64`
 fn node_count(_ctx: &mut CallContext<'_>, system: Obj<System>) -> Result<u64, ExecutionError> {
     Ok(system.pool_ids.len() as u64)
 }
 
-/// `node_bls_public_key(self: &System, node_id: ID): vector<u8>`
 fn node_bls_public_key(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1128,7 +1116,6 @@ fn node_bls_public_key(
     Ok(pool(ctx, &system, move_types::address_of(&node_id))?.bls_public_key)
 }
 
-/// `node_stake(self: &System, node_id: ID): u64`
 fn node_stake(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1139,7 +1126,6 @@ fn node_stake(
         .value)
 }
 
-/// `fees_for_epoch(self: &System, epoch: u64): u64`
 fn fees_for_epoch(
     ctx: &mut CallContext<'_>,
     system: Obj<System>,
@@ -1148,7 +1134,6 @@ fn fees_for_epoch(
     epoch_fees(ctx, &system, epoch)
 }
 
-/// `max_nodes(): u64`
 fn max_nodes(_ctx: &mut CallContext<'_>) -> Result<u64, ExecutionError> {
     Ok(MAX_NODES)
 }

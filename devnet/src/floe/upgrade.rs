@@ -14,11 +14,9 @@ use crate::runtime::CallContext;
 
 include!(concat!(env!("OUT_DIR"), "/floe_upgrade.rs"));
 
-/// `migrate(cap: &AdminCap, system: &mut System, treasury: &mut Treasury,
-/// registry: &mut BlobRegistry, board: &mut ChallengeBoard)`: only the `AdminCap` that
-/// created the `System`; each of the four objects must be older than this version.
-/// Emits `PackageMigrated`. Aborts `system::EWrongAdminCap` (located in `system`, where
-/// `assert_admin` runs), `version::EAlreadyMigrated`.
+/// `migrate`: only the `AdminCap` that created the `System`; each of the four objects must be older
+/// than this version. Emits `PackageMigrated`. Aborts `system::EWrongAdminCap` (located in
+/// `system`, where `assert_admin` runs), `version::EAlreadyMigrated`.
 fn migrate(
     ctx: &mut CallContext<'_>,
     cap: Obj<AdminCap>,

@@ -16,7 +16,6 @@ pub use floe_sdk::move_aborts::version::*;
 
 include!(concat!(env!("OUT_DIR"), "/floe_version.rs"));
 
-/// `current(): u64`
 fn current(_ctx: &mut CallContext<'_>) -> Result<u64, ExecutionError> {
     Ok(VERSION)
 }

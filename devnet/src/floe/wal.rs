@@ -112,8 +112,7 @@ pub fn burn_balance(
     Ok(amount)
 }
 
-/// `burn(treasury: &mut Treasury, coin: Coin<WAL>): u64`: the owner's own burn, always
-/// recorded as `SOURCE_USER`.
+/// `burn`: the owner's own burn, always recorded as `SOURCE_USER`.
 fn burn(
     ctx: &mut CallContext<'_>,
     treasury: Obj<Treasury>,
@@ -130,7 +129,6 @@ fn burn(
     Ok(burned)
 }
 
-/// `total_supply(treasury: &Treasury): u64`
 fn total_supply(
     _ctx: &mut CallContext<'_>,
     treasury: Obj<Treasury>,
