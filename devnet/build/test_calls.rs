@@ -4,7 +4,9 @@
 //!
 //! The point is the compiler: a Move parameter added, removed or retyped, or a function renamed
 //! or removed, changes these signatures, so every test building that call stops compiling
-//! instead of failing at run time with an arity or decoding error.
+//! instead of failing at run time with an arity or decoding error. What it cannot see: two
+//! parameters of one kind swapped (two objects, two `u64`s), and a test passing a raw
+//! `support::Arg` where a pure value goes (the way to hand over an earlier result or crafted bytes).
 
 use std::fmt::Write as _;
 
