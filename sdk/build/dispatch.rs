@@ -228,7 +228,14 @@ pub fn register(modules: &[Module], module: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// How a decoded object argument's Rust type starts: its struct is then in `.value`.
 const OBJ: &str = "crate::floe::args::Obj<";
+
+/// Field names Rust would need as raw identifiers: a getter reading one stays hand-written.
+const RUST_KEYWORDS: [&str; 15] = [
+    "type", "ref", "fn", "impl", "struct", "enum", "match", "mod", "loop", "where", "trait",
+    "crate", "self", "move", "use",
+];
 
 /// The handler of a function whose Move body is `read`: it returns that field of the decoded
 /// argument, moved out of it (the argument is the handler's own copy). `None` where the Rust
@@ -244,13 +251,7 @@ fn field_read_handler(
     let [returned] = f.returns.as_slice() else {
         return None;
     };
-    let keyword = |field: &String| {
-        [
-            "type", "ref", "fn", "impl", "struct", "enum", "match", "mod", "loop", "where",
-            "trait", "crate", "self", "move", "use",
-        ]
-        .contains(&field.as_str())
-    };
+    let keyword = |field: &String| RUST_KEYWORDS.contains(&field.as_str());
     if ty.starts_with("crate::floe::args::") || read.path.iter().any(keyword) {
         return None;
     }
