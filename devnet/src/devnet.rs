@@ -627,7 +627,9 @@ pub async fn seal_checkpoint(shared: &Arc<Shared>) -> Result<Option<u64>, Devnet
             });
             journal.sync()?;
         }
-        let entry = worker.write().seal(&digests, timestamp_ms);
+        // Built between two short lock holds: execution and reads go on meanwhile.
+        let inputs = worker.read().seal_inputs(&digests, timestamp_ms);
+        let entry = worker.write().install(inputs.build());
         checkpoint_files::write(&worker.config.checkpoint_dir(), &entry.message)?;
         Ok(entry)
     })

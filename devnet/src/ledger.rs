@@ -34,6 +34,102 @@ pub struct CheckpointEntry {
     pub message: Arc<proto::Checkpoint>,
 }
 
+/// A checkpoint about to be sealed, as read from the ledger ([`Ledger::seal_inputs`]).
+#[derive(Debug)]
+pub struct SealInputs {
+    sequence_number: u64,
+    previous: Option<CheckpointSummary>,
+    rolling_gas: GasCostSummary,
+    timestamp_ms: u64,
+    transactions: Vec<(Digest, Arc<TxRecord>, Arc<proto::ExecutedTransaction>)>,
+}
+
+/// A built checkpoint, to be recorded with [`Ledger::install`].
+#[derive(Debug)]
+pub struct SealedCheckpoint {
+    entry: CheckpointEntry,
+    rolling_gas: GasCostSummary,
+    /// Each transaction's full message, now placed in the checkpoint.
+    executed: Vec<(Digest, Arc<proto::ExecutedTransaction>)>,
+}
+
+impl SealInputs {
+    /// Builds the checkpoint: summary, contents, and every transaction's message placed in
+    /// it. The messages and their output objects are copied from those built at execution
+    /// rather than converted from the records again.
+    pub fn build(self) -> SealedCheckpoint {
+        let SealInputs {
+            sequence_number: seq,
+            previous,
+            mut rolling_gas,
+            timestamp_ms,
+            transactions: sealed,
+        } = self;
+        let total = previous
+            .as_ref()
+            .map_or(0, |c| c.network_total_transactions)
+            + sealed.len() as u64;
+        let timestamp = sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms);
+        let mut infos = Vec::with_capacity(sealed.len());
+        let mut transactions = Vec::with_capacity(sealed.len());
+        let mut executed = Vec::with_capacity(sealed.len());
+        let mut objects = Vec::new();
+        for (index, (digest, record, full)) in sealed.into_iter().enumerate() {
+            let gas = record.effects.gas_summary();
+            rolling_gas.computation_cost += gas.computation_cost;
+            rolling_gas.storage_cost += gas.storage_cost;
+            rolling_gas.storage_rebate += gas.storage_rebate;
+            rolling_gas.non_refundable_storage_fee += gas.non_refundable_storage_fee;
+            infos.push(CheckpointTransactionInfo::new(
+                digest,
+                record.effects.digest(),
+                record.signatures.clone(),
+            ));
+            let mut message = full.as_ref().clone();
+            message.checkpoint = Some(seq);
+            message.timestamp = Some(timestamp);
+            message.transaction_index = Some(index as u64);
+            // In a checkpoint, objects live once in the checkpoint's own object set.
+            let written = message.objects.take();
+            transactions.push(message.clone());
+            if let Some(written) = &written {
+                objects.extend(written.objects.iter().cloned());
+            }
+            message.objects = written;
+            executed.push((digest, Arc::new(message)));
+        }
+        let contents = CheckpointContents::new_v1(infos);
+        let summary = CheckpointSummary {
+            epoch: 0,
+            sequence_number: seq,
+            network_total_transactions: total,
+            content_digest: contents.digest(),
+            previous_digest: previous.as_ref().map(CheckpointSummary::digest),
+            epoch_rolling_gas_cost_summary: rolling_gas.clone(),
+            timestamp_ms,
+            checkpoint_commitments: vec![],
+            end_of_epoch_data: None,
+            version_specific_data: vec![],
+        };
+        let wildcard = FieldMaskTree::new_wildcard();
+        let mut message = proto::Checkpoint::default();
+        message.merge(&summary, &wildcard);
+        message.merge(contents, &wildcard);
+        message.transactions = transactions;
+        let mut object_set = proto::ObjectSet::default();
+        object_set.objects = objects;
+        message.objects = Some(object_set);
+        SealedCheckpoint {
+            entry: CheckpointEntry {
+                summary,
+                message: Arc::new(message),
+            },
+            rolling_gas,
+            executed,
+        }
+    }
+}
+
 /// The devnet's state.
 #[derive(Debug, Default)]
 pub struct Ledger {
@@ -178,79 +274,56 @@ impl Ledger {
 
     /// Seals a checkpoint of `digests` (which must all be executed) at `timestamp_ms`.
     pub fn seal(&mut self, digests: &[Digest], timestamp_ms: u64) -> CheckpointEntry {
-        let seq = self.checkpoints.len() as u64;
-        let previous = self.checkpoints.last().map(|c| c.summary.digest());
-        let total = self
-            .checkpoints
-            .last()
-            .map(|c| c.summary.network_total_transactions)
-            .unwrap_or(0)
-            + digests.len() as u64;
-        let timestamp_ms = timestamp_ms.max(
-            self.checkpoints
-                .last()
-                .map(|c| c.summary.timestamp_ms)
-                .unwrap_or(0),
-        );
+        let sealed = self.seal_inputs(digests, timestamp_ms).build();
+        self.install(sealed)
+    }
 
-        let mut infos = Vec::with_capacity(digests.len());
-        let mut transactions = Vec::with_capacity(digests.len());
-        let mut objects = Vec::new();
-        for (index, digest) in digests.iter().enumerate() {
+    /// What sealing `digests` needs from the ledger: shared handles only, so that a caller
+    /// holding the ledger behind a lock can build the checkpoint (the bulk of the work)
+    /// after letting go of it, and block neither execution nor reads meanwhile.
+    pub fn seal_inputs(&self, digests: &[Digest], timestamp_ms: u64) -> SealInputs {
+        let last = self.checkpoints.last();
+        SealInputs {
+            sequence_number: self.checkpoints.len() as u64,
+            previous: last.map(|c| c.summary.clone()),
+            rolling_gas: self.rolling_gas.clone(),
+            timestamp_ms: timestamp_ms.max(last.map_or(0, |c| c.summary.timestamp_ms)),
+            transactions: digests
+                .iter()
+                .map(|digest| {
+                    let entry = self
+                        .transactions
+                        .get(digest)
+                        .expect("only executed transactions are sealed");
+                    (*digest, entry.record.clone(), entry.executed.clone())
+                })
+                .collect(),
+        }
+    }
+
+    /// Records a checkpoint built from [`Self::seal_inputs`]. If another checkpoint was
+    /// sealed in between (the inputs are stale), it is rebuilt from the current ledger.
+    pub fn install(&mut self, sealed: SealedCheckpoint) -> CheckpointEntry {
+        let stale = sealed.entry.summary.sequence_number != self.checkpoints.len() as u64
+            || sealed.entry.summary.previous_digest
+                != self.checkpoints.last().map(|c| c.summary.digest());
+        if stale {
+            let digests: Vec<Digest> = sealed.executed.iter().map(|(d, _)| *d).collect();
+            let timestamp_ms = sealed.entry.summary.timestamp_ms;
+            return self.seal(&digests, timestamp_ms);
+        }
+        let seq = sealed.entry.summary.sequence_number;
+        for (digest, executed) in sealed.executed {
             let entry = self
                 .transactions
-                .get_mut(digest)
+                .get_mut(&digest)
                 .expect("only executed transactions are sealed");
-            let record = entry.record.clone();
-            let gas = record.effects.gas_summary();
-            self.rolling_gas.computation_cost += gas.computation_cost;
-            self.rolling_gas.storage_cost += gas.storage_cost;
-            self.rolling_gas.storage_rebate += gas.storage_rebate;
-            self.rolling_gas.non_refundable_storage_fee += gas.non_refundable_storage_fee;
-            infos.push(CheckpointTransactionInfo::new(
-                *digest,
-                record.effects.digest(),
-                record.signatures.clone(),
-            ));
-            // Reuse the message built at execution; only the placement is new.
-            let mut message = entry.executed.as_ref().clone();
-            message.checkpoint = Some(seq);
-            message.timestamp = Some(sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms));
-            message.transaction_index = Some(index as u64);
-            entry.executed = Arc::new(message.clone());
+            entry.executed = executed;
             entry.checkpoint = Some(seq);
-            // In a checkpoint, objects live once in the checkpoint's own object set.
-            message.objects = None;
-            transactions.push(message);
-            objects.extend(record.written.iter().cloned().map(proto::Object::from));
         }
-        let contents = CheckpointContents::new_v1(infos);
-        let summary = CheckpointSummary {
-            epoch: 0,
-            sequence_number: seq,
-            network_total_transactions: total,
-            content_digest: contents.digest(),
-            previous_digest: previous,
-            epoch_rolling_gas_cost_summary: self.rolling_gas.clone(),
-            timestamp_ms,
-            checkpoint_commitments: vec![],
-            end_of_epoch_data: None,
-            version_specific_data: vec![],
-        };
-        let wildcard = FieldMaskTree::new_wildcard();
-        let mut message = proto::Checkpoint::default();
-        message.merge(&summary, &wildcard);
-        message.merge(contents, &wildcard);
-        message.transactions = transactions;
-        let mut object_set = proto::ObjectSet::default();
-        object_set.objects = objects;
-        message.objects = Some(object_set);
-        let entry = CheckpointEntry {
-            summary,
-            message: Arc::new(message),
-        };
-        self.checkpoints.push(entry.clone());
-        entry
+        self.rolling_gas = sealed.rolling_gas;
+        self.checkpoints.push(sealed.entry.clone());
+        sealed.entry
     }
 
     /// Total balance of `coin_type` held by `owner` in coins.

@@ -37,51 +37,83 @@ pub fn coin_balance(object: &Object) -> Option<u64> {
 /// An executed transaction as the API returns it, cut to `mask`. `known_types` names the types
 /// of objects the transaction deleted or wrapped (their last versions are gone from the ledger
 /// once it executed).
+///
+/// The derived fields (objects' `balance` and `json`, changed objects' `object_type`, events'
+/// `json`) cost a BCS decode and a Move layout walk each, so they are computed only when
+/// `mask` asks for them: a client reading back the effects' BCS after each transaction (the
+/// SDK does) pays neither for them nor for a copy of the whole message. Each top-level field
+/// is masked on its own, so recomputing only the fields that carry derived values gives the
+/// same message as enriching everything and masking afterwards.
 pub fn executed_transaction(
     full: &proto::ExecutedTransaction,
     known_types: &HashMap<Address, String>,
     mask: &FieldMaskTree,
 ) -> proto::ExecutedTransaction {
-    let mut full = full.clone();
-    let mut types: HashMap<String, String> = known_types
-        .iter()
-        .map(|(id, ty)| (id.to_string(), ty.clone()))
-        .collect();
-    if let Some(objects) = &mut full.objects {
-        for object in &mut objects.objects {
-            if let (Some(id), Some(ty)) = (&object.object_id, &object.object_type) {
-                types.insert(id.clone(), ty.clone());
+    let mut out = proto::ExecutedTransaction::merge_from(full, mask);
+    if mask.contains("objects.objects.balance") || mask.contains("objects.objects.json") {
+        out.objects = full.objects.as_ref().map(|objects| {
+            let mut objects = objects.clone();
+            for object in &mut objects.objects {
+                enrich_object(object);
             }
-            enrich_object(object);
-        }
+            let submask = mask
+                .subtree(proto::ExecutedTransaction::OBJECTS_FIELD.name)
+                .expect("the mask contains a path under `objects`");
+            proto::ObjectSet::merge_from(&objects, &submask)
+        });
     }
-    if let Some(effects) = &mut full.effects {
-        for changed in &mut effects.changed_objects {
-            if changed.object_type.is_none()
-                && let Some(id) = &changed.object_id
+    if mask.contains("effects.changed_objects.object_type")
+        || mask.contains("effects.gas_object.object_type")
+    {
+        out.effects = full.effects.as_ref().map(|effects| {
+            let mut types: HashMap<String, String> = known_types
+                .iter()
+                .map(|(id, ty)| (id.to_string(), ty.clone()))
+                .collect();
+            for object in full.objects.iter().flat_map(|o| &o.objects) {
+                if let (Some(id), Some(ty)) = (&object.object_id, &object.object_type) {
+                    types.insert(id.clone(), ty.clone());
+                }
+            }
+            let mut effects = effects.clone();
+            for changed in &mut effects.changed_objects {
+                if changed.object_type.is_none()
+                    && let Some(id) = &changed.object_id
+                {
+                    changed.object_type = types.get(id).cloned();
+                }
+            }
+            if let Some(gas) = &mut effects.gas_object
+                && gas.object_type.is_none()
+                && let Some(id) = &gas.object_id
             {
-                changed.object_type = types.get(id).cloned();
+                gas.object_type = types.get(id).cloned();
             }
-        }
-        if let Some(gas) = &mut effects.gas_object
-            && gas.object_type.is_none()
-            && let Some(id) = &gas.object_id
-        {
-            gas.object_type = types.get(id).cloned();
-        }
+            let submask = mask
+                .subtree(proto::ExecutedTransaction::EFFECTS_FIELD.name)
+                .expect("the mask contains a path under `effects`");
+            proto::TransactionEffects::merge_from(&effects, &submask)
+        });
     }
-    if let Some(events) = &mut full.events {
-        for event in &mut events.events {
-            if event.json.is_none()
-                && let (Some(ty), Some(contents)) = (&event.event_type, &event.contents)
-                && let Ok(tag) = ty.parse::<StructTag>()
-                && let Some(bytes) = &contents.value
-            {
-                event.json = struct_json(&tag, bytes).map(|v| Box::new(to_prost(&v)));
+    if mask.contains("events.events.json") {
+        out.events = full.events.as_ref().map(|events| {
+            let mut events = events.clone();
+            for event in &mut events.events {
+                if event.json.is_none()
+                    && let (Some(ty), Some(contents)) = (&event.event_type, &event.contents)
+                    && let Ok(tag) = ty.parse::<StructTag>()
+                    && let Some(bytes) = &contents.value
+                {
+                    event.json = struct_json(&tag, bytes).map(|v| Box::new(to_prost(&v)));
+                }
             }
-        }
+            let submask = mask
+                .subtree(proto::ExecutedTransaction::EVENTS_FIELD.name)
+                .expect("the mask contains a path under `events`");
+            proto::TransactionEvents::merge_from(&events, &submask)
+        });
     }
-    proto::ExecutedTransaction::merge_from(&full, mask)
+    out
 }
 
 /// Fills `balance` and `json` of a wildcard-rendered object from its BCS.
