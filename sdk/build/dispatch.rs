@@ -50,11 +50,9 @@ fn decode(
             let how = format!("crate::floe::pure_arg(ctx, &args, {index})?");
             return Ok(Some((rust, how)));
         }
+        // The object's Move type comes from the Rust type (`Obj<T>::decode`), not a string.
         let rust = format!("{args}::Obj<floe_sdk::move_types::{}::{base}>", module.name);
-        let how = format!(
-            "{args}::Obj::decode(ctx, &args, {index}, {:?}, {base:?})?",
-            module.name
-        );
+        let how = format!("{args}::Obj::decode(ctx, &args, {index})?");
         return Ok(Some((rust, how)));
     }
     if ty.ty == "String" {

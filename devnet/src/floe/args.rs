@@ -9,11 +9,11 @@ use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sui_sdk_types::{Address, ExecutionError, StructTag};
+use sui_sdk_types::{Address, ExecutionError};
 
 use floe_sdk::move_types::MoveString;
 
-use super::{object_arg, pure_arg, tag, wal_coin_tag};
+use super::{FloeType, create_object, object_arg, pure_arg, tag_of, wal_coin_tag};
 use crate::objects::{CLOCK_ID, RANDOM_ID};
 use crate::runtime::{CallContext, Value, bad_arg};
 
@@ -46,16 +46,14 @@ impl<T: Serialize> Obj<T> {
     }
 }
 
-impl<T: DeserializeOwned> Obj<T> {
-    /// Argument `index`, which must be an object of type `floe::module::name`.
+impl<T: DeserializeOwned + FloeType> Obj<T> {
+    /// Argument `index`, which must be an object of `T`'s Move type.
     pub fn decode(
         ctx: &CallContext<'_>,
         args: &[Value],
         index: usize,
-        module: &str,
-        name: &str,
     ) -> Result<Self, ExecutionError> {
-        let id = object_arg(ctx, args, index, &tag(module, name))?;
+        let id = object_arg(ctx, args, index, &tag_of::<T>())?;
         Ok(Self {
             id,
             value: ctx.read(id)?,
@@ -71,7 +69,7 @@ pub struct Returned<T> {
     _type: PhantomData<T>,
 }
 
-impl<T: Serialize> Returned<T> {
+impl<T: Serialize + FloeType> Returned<T> {
     /// The object `id`, already in the transaction's working set as a `T`.
     pub fn new(id: Address) -> Self {
         Self {
@@ -80,15 +78,13 @@ impl<T: Serialize> Returned<T> {
         }
     }
 
-    /// Creates `value` (whose UID is fresh) as a new object of Move type `type_`.
+    /// Creates `value` (whose UID is fresh) as a new object of its Move type.
     pub fn create(
         ctx: &mut CallContext<'_>,
-        type_: StructTag,
         has_public_transfer: bool,
         value: &T,
     ) -> Result<Self, ExecutionError> {
-        ctx.create_object(type_, has_public_transfer, value)
-            .map(Self::new)
+        create_object(ctx, has_public_transfer, value).map(Self::new)
     }
 }
 

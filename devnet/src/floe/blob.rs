@@ -23,9 +23,10 @@ use super::system::{
 };
 use super::version;
 use super::{
-    TableTypes, abort_in, coin_value, emit, table_add, table_contains, table_get, table_new,
-    table_remove, table_set, table_vec_get, table_vec_len, table_vec_push, table_vec_set,
-    table_vec_swap_remove, table_vec_types, tag, take_from_coin, type_tag,
+    TableTypes, abort_in, coin_value, create_object, emit, table_add, table_contains, table_get,
+    table_new, table_remove, table_set, table_vec_get, table_vec_len, table_vec_push,
+    table_vec_set, table_vec_swap_remove, table_vec_types, take_from_coin, type_tag_of,
+    unwrap_object,
 };
 use crate::runtime::CallContext;
 
@@ -69,7 +70,7 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
         index,
         0,
     );
-    ctx.create_object(tag(MODULE, "BlobRegistry"), false, &registry)?;
+    create_object(ctx, false, &registry)?;
     ctx.share(id)?;
     Ok(id)
 }
@@ -95,7 +96,7 @@ fn index_types() -> TableTypes {
 
 /// `TableVec<CertifiedEntry>`.
 fn entry_types() -> TableTypes {
-    table_vec_types(type_tag(MODULE, "CertifiedEntry"))
+    table_vec_types(type_tag_of::<CertifiedEntry>())
 }
 
 /// An arithmetic overflow (or underflow) in this module's Move code.
@@ -344,15 +345,6 @@ fn take_payment(
 
 // === Object plumbing ===
 
-fn storage_tag() -> sui_sdk_types::StructTag {
-    tag(MODULE, "Storage")
-}
-
-/// `floe::blob::Blob`.
-pub fn blob_tag() -> sui_sdk_types::StructTag {
-    tag(MODULE, "Blob")
-}
-
 fn new_storage(
     ctx: &mut CallContext<'_>,
     start_epoch: u64,
@@ -413,7 +405,7 @@ fn reserve_space(
     };
     emit(ctx, &event)?;
     system.save(ctx)?;
-    let id = ctx.create_object(storage_tag(), true, &storage)?;
+    let id = create_object(ctx, true, &storage)?;
     Ok(Returned::new(id))
 }
 
@@ -431,7 +423,7 @@ fn split_by_epoch(
     storage.end_epoch = split_epoch;
     emit_split(ctx, &storage, &later)?;
     storage.save(ctx)?;
-    let later_id = ctx.create_object(storage_tag(), true, &later)?;
+    let later_id = create_object(ctx, true, &later)?;
     Ok(Returned::new(later_id))
 }
 
@@ -449,7 +441,7 @@ fn split_by_size(
     storage.storage_size = split_size;
     emit_split(ctx, &storage, &other)?;
     storage.save(ctx)?;
-    let other_id = ctx.create_object(storage_tag(), true, &other)?;
+    let other_id = create_object(ctx, true, &other)?;
     Ok(Returned::new(other_id))
 }
 
@@ -630,7 +622,7 @@ fn register_blob(
     ctx.wrap(storage_id)?;
     system.save(ctx)?;
     registry.save(ctx)?;
-    let id = ctx.create_object(blob_tag(), true, &blob)?;
+    let id = create_object(ctx, true, &blob)?;
     Ok(Returned::new(id))
 }
 
@@ -852,7 +844,7 @@ fn delete_blob(
     registry.save(ctx)?;
     // The storage leaves the blob by value: an object again, under its own ID (wrapped and
     // unwrapped in one transaction, it is the same working object again).
-    let storage_id = ctx.unwrap_object(storage_tag(), true, &blob.storage)?;
+    let storage_id = unwrap_object(ctx, true, &blob.storage)?;
     Ok(Returned::new(storage_id))
 }
 
@@ -934,7 +926,7 @@ fn prune_expired(
 // === Attributes ===
 
 fn attributes_key_type() -> TypeTag {
-    type_tag(MODULE, "AttributesKey")
+    type_tag_of::<AttributesKey>()
 }
 
 /// The attributes of blob object `blob`, if it has the field.
@@ -980,7 +972,7 @@ fn set_attribute(
             blob.id,
             &key_type,
             &AttributesKey::new(),
-            &type_tag(MODULE, "Attributes"),
+            &type_tag_of::<Attributes>(),
             &empty,
         )?;
     }

@@ -25,8 +25,8 @@ use super::blob::{self, blake2b256};
 use super::system::{self, slash_node};
 use super::version;
 use super::{
-    TableTypes, abort_in, emit, new_wal_coin, table_add, table_contains, table_get, table_new,
-    table_remove, tag, type_tag, wal,
+    TableTypes, abort_in, create_object, emit, new_wal_coin, table_add, table_contains, table_get,
+    table_new, table_remove, type_tag_of, wal,
 };
 use crate::runtime::CallContext;
 
@@ -56,7 +56,7 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     let id = ctx.fresh_id();
     let open = table_new(ctx);
     let board = ChallengeBoard::new(move_types::uid(id), super::version::VERSION, None, 0, open);
-    ctx.create_object(tag(MODULE, "ChallengeBoard"), false, &board)?;
+    create_object(ctx, false, &board)?;
     ctx.share(id)?;
     Ok(id)
 }
@@ -70,7 +70,7 @@ fn board_uid(board: &ChallengeBoard) -> Address {
 
 /// The Move type of the `LastIssueStartKey` dynamic field's name.
 fn last_issue_key_type() -> TypeTag {
-    type_tag(MODULE, "LastIssueStartKey")
+    type_tag_of::<LastIssueStartKey>()
 }
 
 /// `first_id_of_last_issue`: the first challenge ID of the last issue, from the board's
@@ -92,7 +92,7 @@ pub fn last_issue_start(
 fn open_types() -> TableTypes {
     TableTypes {
         key: TypeTag::U64,
-        value: type_tag(MODULE, "Challenge"),
+        value: type_tag_of::<Challenge>(),
     }
 }
 

@@ -23,14 +23,16 @@ use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, Balance, ID, MoveString, U256};
-use sui_sdk_types::{Address, ExecutionError, StructTag};
+use sui_sdk_types::{Address, ExecutionError};
 
 use super::args::{Clock, Obj, WalCoin};
 use super::blob::blake2b256;
 use super::model::{abort_at, arithmetic_error, move_address, versions_types};
 use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE, SOURCE_SLASHING};
-use super::{coin_into_balance, emit, new_wal_coin, table_contains, table_get, tag};
+use super::{
+    coin_into_balance, create_object, emit, new_wal_coin, table_contains, table_get, unwrap_object,
+};
 use crate::runtime::CallContext;
 
 const MODULE: &str = "compute";
@@ -62,21 +64,6 @@ pub const STATE_SETTLED: u8 = 1;
 pub const STATE_REFUNDED: u8 = 2;
 
 // === Types ===
-
-/// `floe::compute::ComputeProvider`.
-pub fn provider_tag() -> StructTag {
-    tag(MODULE, "ComputeProvider")
-}
-
-/// `floe::compute::ProviderCap`.
-pub fn cap_tag() -> StructTag {
-    tag(MODULE, "ProviderCap")
-}
-
-/// `floe::compute::Job`.
-pub fn job_tag() -> StructTag {
-    tag(MODULE, "Job")
-}
 
 /// The Sui address of an ed25519 public key: blake2b256(flag ‖ key).
 pub fn ed25519_address(public_key: &[u8]) -> Address {
@@ -179,9 +166,9 @@ fn register_provider(
             stake: stake_value,
         },
     )?;
-    ctx.create_object(provider_tag(), false, &provider)?;
+    create_object(ctx, false, &provider)?;
     ctx.share(provider_id)?;
-    ctx.create_object(cap_tag(), false, &cap)?;
+    create_object(ctx, false, &cap)?;
     ctx.transfer(cap_id, operator)?;
     Ok(())
 }
@@ -291,7 +278,7 @@ fn create_job(
 /// Creates and shares `job` (`transfer::share_object`); returns its ID.
 fn share_job(ctx: &mut CallContext<'_>, job: Job) -> Result<ID, ExecutionError> {
     let job_id = move_types::address_of(&job.id.id);
-    ctx.create_object(job_tag(), false, &job)?;
+    create_object(ctx, false, &job)?;
     ctx.share(job_id)?;
     Ok(move_types::id(job_id))
 }
@@ -630,7 +617,7 @@ fn settle_tuning_job(
             agreed = Some(output);
         } else {
             let operator = account(&job.submissions[i].operator);
-            let id = ctx.unwrap_object(super::blob::blob_tag(), true, &output)?;
+            let id = unwrap_object(ctx, true, &output)?;
             ctx.transfer(id, operator)?;
         }
     }
@@ -766,7 +753,7 @@ fn refund_tuning_job(
     let refunded = close_unsettled(ctx, &mut job)?;
     while let Some(output) = job.outputs.pop() {
         let operator = account(&job.submissions[job.outputs.len()].operator);
-        let id = ctx.unwrap_object(super::blob::blob_tag(), true, &output)?;
+        let id = unwrap_object(ctx, true, &output)?;
         ctx.transfer(id, operator)?;
     }
     emit(

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use floe_sdk::move_types::compute::{ComputeProvider, Job};
 use floe_sdk::move_types::dataset::Dataset;
+use floe_sdk::move_types::service::ModelService;
 use floe_sdk::move_types::shared_blob::SharedBlob;
 use floe_sdk::move_types::{events::WalBurned, model::Model, staking_pool::StakingPool};
 use sui_sdk_types::{Object, TypeTag};
 
-use super::{tag, tag_of, type_tag, wal_balance_type, wal_coin_tag};
+use super::{tag_of, type_tag_of, wal_balance_type, wal_coin_tag};
 use crate::conservation::{Executed, Invariant};
 use crate::handlers::HandlerRegistry;
 use crate::objects;
@@ -49,7 +50,7 @@ pub fn wal_in(object: &Object) -> u64 {
     if *type_ == wal_coin_tag() {
         return objects::coin_value(contents).unwrap_or(0);
     }
-    if *type_ == tag("model", "Model") {
+    if *type_ == tag_of::<Model>() {
         // The owner's revenue, what is set aside for the model's datasets and its tuning
         // reserve.
         return bcs::from_bytes::<Model>(contents).map_or(0, |m| {
@@ -61,21 +62,20 @@ pub fn wal_in(object: &Object) -> u64 {
                     .sum::<u64>()
         });
     }
-    if *type_ == tag("dataset", "Dataset") {
+    if *type_ == tag_of::<Dataset>() {
         return bcs::from_bytes::<Dataset>(contents).map_or(0, |d| d.pool.value);
     }
-    if *type_ == tag("compute", "ComputeProvider") {
+    if *type_ == tag_of::<ComputeProvider>() {
         return bcs::from_bytes::<ComputeProvider>(contents).map_or(0, |p| p.stake.value);
     }
-    if *type_ == tag("shared_blob", "SharedBlob") {
+    if *type_ == tag_of::<SharedBlob>() {
         return bcs::from_bytes::<SharedBlob>(contents).map_or(0, |s| s.funds.value);
     }
-    if *type_ == tag("compute", "Job") {
+    if *type_ == tag_of::<Job>() {
         return bcs::from_bytes::<Job>(contents).map_or(0, |j| j.payment.value + j.bonds.value);
     }
-    if *type_ == tag("service", "ModelService") {
-        return bcs::from_bytes::<floe_sdk::move_types::service::ModelService>(contents)
-            .map_or(0, |s| s.escrow.value);
+    if *type_ == tag_of::<ModelService>() {
+        return bcs::from_bytes::<ModelService>(contents).map_or(0, |s| s.escrow.value);
     }
     let is_field = *type_.address() == objects::FRAMEWORK
         && type_.module().as_str() == "dynamic_field"
@@ -86,7 +86,7 @@ pub fn wal_in(object: &Object) -> u64 {
             .get(contents.len().saturating_sub(8)..)
             .and_then(|b| b.try_into().ok())
             .map_or(0, u64::from_le_bytes),
-        Some(v) if is_field && *v == type_tag("staking_pool", "StakingPool") => {
+        Some(v) if is_field && *v == type_tag_of::<StakingPool>() => {
             // `Field<ID, StakingPool>`: the field's UID and the ID key come first.
             contents
                 .get(64..)

@@ -15,14 +15,14 @@ use floe_sdk::move_types::events::{
 };
 use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::{self, Balance, ID, MoveString, U256};
-use sui_sdk_types::{Address, ExecutionError, StructTag};
+use sui_sdk_types::{Address, ExecutionError};
 
 use super::args::{Obj, Returned, WalCoin};
 use super::model::{self as model_rules, arithmetic_error, move_address};
 use super::version;
 use super::{
-    TableTypes, emit, id_type, new_wal_coin, table_add, table_contains, table_get, table_new,
-    table_set, tag, type_tag,
+    TableTypes, create_object, emit, id_type, new_wal_coin, table_add, table_contains, table_get,
+    table_new, table_set, type_tag_of,
 };
 use crate::runtime::CallContext;
 
@@ -44,26 +44,11 @@ pub const SCALE: u128 = 1_000_000_000_000;
 
 // === Types ===
 
-/// `floe::dataset::Dataset`.
-pub fn dataset_tag() -> StructTag {
-    tag(MODULE, "Dataset")
-}
-
-/// `floe::dataset::DatasetCap`.
-pub fn cap_tag() -> StructTag {
-    tag(MODULE, "DatasetCap")
-}
-
-/// `floe::dataset::Contribution`.
-pub fn contribution_tag() -> StructTag {
-    tag(MODULE, "Contribution")
-}
-
 /// The key and value types of `Dataset.contributions: Table<ID, ContributionRecord>`.
 pub fn contributions_types() -> TableTypes {
     TableTypes {
         key: id_type(),
-        value: type_tag(MODULE, "ContributionRecord"),
+        value: type_tag_of::<ContributionRecord>(),
     }
 }
 
@@ -191,9 +176,9 @@ fn create_dataset(
             description,
         },
     )?;
-    ctx.create_object(dataset_tag(), false, &dataset)?;
+    create_object(ctx, false, &dataset)?;
     ctx.share(dataset_id)?;
-    ctx.create_object(cap_tag(), true, &cap)?;
+    create_object(ctx, true, &cap)?;
     Ok(Returned::new(cap_id))
 }
 
@@ -325,7 +310,7 @@ fn contribute(
         },
     )?;
     dataset.save(ctx)?;
-    Returned::create(ctx, contribution_tag(), true, &contribution)
+    Returned::create(ctx, true, &contribution)
 }
 
 fn claim(

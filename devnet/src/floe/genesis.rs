@@ -253,7 +253,7 @@ fn start_network(
             clock.clone(),
         ],
     )?;
-    let system_tag = super::tag("system", "System");
+    let system_tag = super::tag_of::<move_types::system::System>();
     let system = runtime
         .objects
         .iter()

@@ -13,11 +13,11 @@ use floe_sdk::move_types::events::{KeyServerRegistered, KeyServerUrlUpdated};
 use floe_sdk::move_types::key_server::{KeyServer, KeyServerV1, NodeKey};
 use floe_sdk::move_types::staking::NodeCap;
 use floe_sdk::move_types::{self, ID, MoveString};
-use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
+use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
 use super::args::Obj;
 use super::model::{abort_at, move_address};
-use super::{emit, id_type, tag, type_tag};
+use super::{create_object, emit, id_type, type_tag_of};
 use crate::runtime::CallContext;
 
 const MODULE: &str = "key_server";
@@ -38,17 +38,12 @@ pub const E_GROUP_OPS_INVALID_INPUT: u64 = 1;
 
 include!(concat!(env!("OUT_DIR"), "/floe_key_server.rs"));
 
-/// `floe::key_server::KeyServer`.
-pub fn key_server_tag() -> StructTag {
-    tag(MODULE, "KeyServer")
-}
-
 fn record_type() -> TypeTag {
-    type_tag(MODULE, "KeyServerV1")
+    type_tag_of::<KeyServerV1>()
 }
 
 fn node_key_type() -> TypeTag {
-    type_tag(MODULE, "NodeKey")
+    type_tag_of::<NodeKey>()
 }
 
 fn node_key() -> NodeKey {
@@ -92,7 +87,7 @@ fn new_v1(
     assert_url(url)?;
     let id = ctx.fresh_id();
     let key_server = KeyServer::new(move_types::uid(id), VERSION_V1, VERSION_V1);
-    ctx.create_object(key_server_tag(), false, &key_server)?;
+    create_object(ctx, false, &key_server)?;
     let record = KeyServerV1::new(name.clone(), url.clone(), key_type, pk.to_vec());
     ctx.field_add(id, &TypeTag::U64, &VERSION_V1, &record_type(), &record)?;
     Ok(id)

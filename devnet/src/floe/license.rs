@@ -17,13 +17,13 @@ use floe_sdk::move_types::model::{Model, ModelCap};
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID};
-use sui_sdk_types::{Address, ExecutionError, StructTag};
+use sui_sdk_types::{Address, ExecutionError};
 
 use super::args::{Clock, Obj, Returned, WalCoin};
 use super::model::{self, abort_at, arithmetic_error, move_address};
 use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE};
-use super::{coin_value, emit, tag, take_from_coin};
+use super::{coin_value, create_object, emit, take_from_coin};
 use crate::runtime::CallContext;
 
 const MODULE: &str = "license";
@@ -45,21 +45,6 @@ pub const RECEIPT_TTL_MS: u64 = 600_000;
 include!(concat!(env!("OUT_DIR"), "/floe_license.rs"));
 
 // === Types and arguments ===
-
-/// `floe::license::LicenseOffer`.
-pub fn offer_tag() -> StructTag {
-    tag(MODULE, "LicenseOffer")
-}
-
-/// `floe::license::License`.
-pub fn license_tag() -> StructTag {
-    tag(MODULE, "License")
-}
-
-/// `floe::license::UseReceipt`.
-pub fn receipt_tag() -> StructTag {
-    tag(MODULE, "UseReceipt")
-}
 
 // === Internal ===
 
@@ -157,7 +142,7 @@ fn create_offer(
             created_by: move_address(ctx.sender()),
         },
     )?;
-    ctx.create_object(offer_tag(), false, &offer)?;
+    create_object(ctx, false, &offer)?;
     ctx.share(offer_id)?;
     model.save(ctx)?;
     Ok(move_types::id(offer_id))
@@ -321,7 +306,7 @@ fn purchase(
             timestamp_ms: now,
         },
     )?;
-    ctx.create_object(license_tag(), true, &license)?;
+    create_object(ctx, true, &license)?;
     model.save(ctx)?;
     treasury.save(ctx)?;
     Ok(Returned::new(license_id))
@@ -445,7 +430,7 @@ fn consume(
             .expires_at_ms
             .min(now.saturating_add(RECEIPT_TTL_MS)),
     );
-    ctx.create_object(receipt_tag(), true, &receipt)?;
+    create_object(ctx, true, &receipt)?;
     license.save(ctx)?;
     Ok(Returned::new(receipt_id))
 }

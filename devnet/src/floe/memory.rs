@@ -16,12 +16,12 @@ use floe_sdk::move_types::events::{
 };
 use floe_sdk::move_types::memory::{Delegate, Entry, Memory};
 use floe_sdk::move_types::{self, ID, U256};
-use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
+use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
 use super::args::Obj;
 use super::model::move_address;
 use super::version;
-use super::{TableTypes, emit, table_add, table_get, table_new, tag, type_tag};
+use super::{TableTypes, create_object, emit, table_add, table_get, table_new, type_tag_of};
 use crate::runtime::CallContext;
 
 const MODULE: &str = "memory";
@@ -42,16 +42,11 @@ const IDENTITY_LENGTH: usize = 40;
 
 // === Types ===
 
-/// `floe::memory::Memory`.
-pub fn memory_tag() -> StructTag {
-    tag(MODULE, "Memory")
-}
-
 /// The key and value types of `Memory.entries: Table<u64, Entry>`.
 pub fn entries_types() -> TableTypes {
     TableTypes {
         key: TypeTag::U64,
-        value: type_tag(MODULE, "Entry"),
+        value: type_tag_of::<Entry>(),
     }
 }
 
@@ -101,7 +96,7 @@ fn create(ctx: &mut CallContext<'_>) -> Result<ID, ExecutionError> {
             owner,
         },
     )?;
-    ctx.create_object(memory_tag(), false, &memory)?;
+    create_object(ctx, false, &memory)?;
     ctx.share(memory_id)?;
     Ok(move_types::id(memory_id))
 }

@@ -86,19 +86,21 @@ pub fn add(registry: &mut HandlerRegistry, module: &str, function: &str, handler
     registry.register(PACKAGE_ID, module, function, handler);
 }
 
-/// `floe::module::name`.
+/// `floe::module::name` by strings: for code outside the package's mirror (other crates'
+/// tests, a test naming an event by name). The mirror itself uses [`tag_of`], so a renamed
+/// Move struct stops it compiling.
 pub fn tag(module: &str, name: &str) -> StructTag {
     move_types::struct_tag(PACKAGE_ID, module, name, vec![])
 }
 
-/// `floe::module::name` as a type argument or field type.
+/// [`tag`] as a type argument or field type.
 pub fn type_tag(module: &str, name: &str) -> TypeTag {
     TypeTag::Struct(Box::new(tag(module, name)))
 }
 
 /// `floe::wal::WAL`.
 pub fn wal_type() -> TypeTag {
-    move_types::wal_type(PACKAGE_ID)
+    type_tag_of::<move_types::wal::WAL>()
 }
 
 /// `0x2::coin::Coin<floe::wal::WAL>`.
@@ -126,26 +128,51 @@ pub fn id_type() -> TypeTag {
     )))
 }
 
+/// A generated datatype of the package without type parameters: its Move module and name are
+/// constants of the Rust type (moverox `ConstModule`/`ConstName`), so no string names it.
+pub trait FloeType: MoveDatatype<StructTag: ConstModule + ConstName> {}
+
+impl<T: MoveDatatype<StructTag: ConstModule + ConstName>> FloeType for T {}
+
 /// The Move type of a generated datatype of the package, read from the type itself.
-pub fn tag_of<T>() -> StructTag
-where
-    T: MoveDatatype,
-    T::StructTag: ConstModule + ConstName,
-{
+pub fn tag_of<T: FloeType>() -> StructTag {
     tag(
         <T::StructTag as ConstModule>::MODULE.as_str(),
         <T::StructTag as ConstName>::NAME.as_str(),
     )
 }
 
+/// [`tag_of`] as a type argument, field type or dynamic-field key type.
+pub fn type_tag_of<T: FloeType>() -> TypeTag {
+    TypeTag::Struct(Box::new(tag_of::<T>()))
+}
+
 /// Emits a generated event value under its own Move type (`floe::events::<Name>`), so the
 /// event's tag and its contents cannot disagree.
-pub fn emit<T>(ctx: &mut CallContext<'_>, event: &T) -> Result<(), ExecutionError>
-where
-    T: Serialize + MoveDatatype,
-    T::StructTag: ConstModule + ConstName,
-{
+pub fn emit<T: Serialize + FloeType>(
+    ctx: &mut CallContext<'_>,
+    event: &T,
+) -> Result<(), ExecutionError> {
     ctx.emit_value(tag_of::<T>(), event)
+}
+
+/// `object::new` + sharing, freezing or transferring: creates `value` (whose UID is fresh) as
+/// an object of its own Move type, so the type and the contents cannot disagree.
+pub fn create_object<T: Serialize + FloeType>(
+    ctx: &mut CallContext<'_>,
+    has_public_transfer: bool,
+    value: &T,
+) -> Result<Address, ExecutionError> {
+    ctx.create_object(tag_of::<T>(), has_public_transfer, value)
+}
+
+/// An object taken out of another one (a `Storage` out of its `Blob`) under its own Move type.
+pub fn unwrap_object<T: Serialize + FloeType>(
+    ctx: &mut CallContext<'_>,
+    has_public_transfer: bool,
+    value: &T,
+) -> Result<Address, ExecutionError> {
+    ctx.unwrap_object(tag_of::<T>(), has_public_transfer, value)
 }
 
 /// An abort raised in another module of the package than the called one (e.g.

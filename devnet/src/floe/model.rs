@@ -22,13 +22,13 @@ use floe_sdk::move_types::model::{
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::{self, Balance, MoveString};
 use moverox_sui::sui::vec_map::{Entry, VecMap};
-use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, StructTag, TypeTag};
+use sui_sdk_types::{Address, ExecutionError, Identifier, MoveLocation, TypeTag};
 
 use super::args::{Clock, Obj, Returned, WalCoin};
 use super::version;
 use super::{
-    PACKAGE_ID, TableTypes, emit, new_wal_coin, table_add, table_contains, table_get, table_new,
-    tag, type_tag,
+    PACKAGE_ID, TableTypes, create_object, emit, new_wal_coin, table_add, table_contains,
+    table_get, table_new, type_tag_of, unwrap_object,
 };
 use crate::runtime::CallContext;
 
@@ -59,21 +59,11 @@ include!(concat!(env!("OUT_DIR"), "/floe_model.rs"));
 
 // === Types and arguments ===
 
-/// `floe::model::Model`.
-pub fn model_tag() -> StructTag {
-    tag(MODULE, "Model")
-}
-
-/// `floe::model::ModelCap`.
-pub fn cap_tag() -> StructTag {
-    tag(MODULE, "ModelCap")
-}
-
 /// The key and value types of `Model.versions: Table<u64, ModelVersion>`.
 pub fn versions_types() -> TableTypes {
     TableTypes {
         key: TypeTag::U64,
-        value: type_tag(MODULE, "ModelVersion"),
+        value: type_tag_of::<ModelVersion>(),
     }
 }
 
@@ -423,7 +413,7 @@ fn approve_tuned_version(
         now,
         publisher,
     )?;
-    let id = ctx.unwrap_object(super::blob::blob_tag(), true, &proposal.output)?;
+    let id = unwrap_object(ctx, true, &proposal.output)?;
     model.save(ctx)?;
     Ok(Returned::new(id))
 }
@@ -484,7 +474,7 @@ fn reject_tuned_version(
             owner,
         },
     )?;
-    let id = ctx.unwrap_object(super::blob::blob_tag(), true, &proposal.output)?;
+    let id = unwrap_object(ctx, true, &proposal.output)?;
     model.save(ctx)?;
     Ok(Returned::new(id))
 }
@@ -651,7 +641,7 @@ pub fn tuning_job_settled(
             now,
             owner,
         )?;
-        let id = ctx.unwrap_object(super::blob::blob_tag(), true, &output)?;
+        let id = unwrap_object(ctx, true, &output)?;
         ctx.transfer(id, Address::new(owner.into_inner()))?;
     } else {
         emit(
@@ -745,9 +735,9 @@ fn register_model(
             description,
         },
     )?;
-    ctx.create_object(model_tag(), false, &model)?;
+    create_object(ctx, false, &model)?;
     ctx.share(model_id)?;
-    ctx.create_object(cap_tag(), true, &cap)?;
+    create_object(ctx, true, &cap)?;
     Ok(Returned::new(cap_id))
 }
 

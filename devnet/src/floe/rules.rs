@@ -2,9 +2,12 @@
 //! package, the package and shared objects named in the network config, and WAL as the
 //! faucet's token.
 
-use sui_sdk_types::{Address, Object};
+use floe_sdk::move_types::{
+    blob::BlobRegistry, challenge::ChallengeBoard, system::System, wal::Treasury,
+};
+use sui_sdk_types::{Address, Object, StructTag};
 
-use super::{PACKAGE_ID, genesis, register, tag, wal_type};
+use super::{PACKAGE_ID, genesis, register, tag_of, wal_type};
 use crate::config::DevnetConfig;
 use crate::devnet::{Devnet, DevnetError, NetworkHook, Rules};
 use crate::handlers::HandlerRegistry;
@@ -38,8 +41,7 @@ impl Devnet {
 pub fn network_hook() -> NetworkHook {
     Box::new(
         |genesis: &[Object], live: &dyn Fn(Address) -> bool, network| {
-            let find = |module: &str, name: &str| {
-                let wanted = tag(module, name);
+            let find = |wanted: StructTag| {
                 genesis
                     .iter()
                     .find(|o| objects::struct_parts(o).is_some_and(|(t, _, _)| *t == wanted))
@@ -49,10 +51,10 @@ pub fn network_hook() -> NetworkHook {
             let package = live(PACKAGE_ID).then_some(PACKAGE_ID);
             network.package_id = package;
             network.original_package_id = package;
-            network.system_object_id = find("system", "System");
-            network.treasury_object_id = find("wal", "Treasury");
-            network.blob_registry_object_id = find("blob", "BlobRegistry");
-            network.challenge_board_object_id = find("challenge", "ChallengeBoard");
+            network.system_object_id = find(tag_of::<System>());
+            network.treasury_object_id = find(tag_of::<Treasury>());
+            network.blob_registry_object_id = find(tag_of::<BlobRegistry>());
+            network.challenge_board_object_id = find(tag_of::<ChallengeBoard>());
         },
     )
 }

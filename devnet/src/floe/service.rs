@@ -17,15 +17,15 @@ use floe_sdk::move_types::service::{Call, ModelService, Pending, Response, Servi
 use floe_sdk::move_types::system::System;
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, Balance, U256};
-use sui_sdk_types::{Address, ExecutionError, StructTag, TypeTag};
+use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
 use super::args::{Clock, Obj, Returned, WalCoin};
 use super::model::{self, abort_at, arithmetic_error, move_address, versions_types};
 use super::version;
 use super::wal::{self, SOURCE_LICENSE_FEE};
 use super::{
-    TableTypes, coin_value, emit, new_wal_coin, table_add, table_contains, table_get, table_new,
-    table_remove, tag, take_from_coin, type_tag,
+    TableTypes, coin_value, create_object, emit, new_wal_coin, table_add, table_contains,
+    table_get, table_new, table_remove, take_from_coin, type_tag_of,
 };
 use crate::runtime::CallContext;
 
@@ -51,21 +51,11 @@ pub const MAX_RESPONSE_WINDOW_MS: u64 = 604_800_000;
 
 // === Types ===
 
-/// `floe::service::ModelService`.
-pub fn service_tag() -> StructTag {
-    tag(MODULE, "ModelService")
-}
-
-/// `floe::service::ServiceCap`.
-pub fn cap_tag() -> StructTag {
-    tag(MODULE, "ServiceCap")
-}
-
 /// The key and value types of `ModelService.responses`.
 pub fn responses_types() -> TableTypes {
     TableTypes {
         key: TypeTag::U64,
-        value: type_tag(MODULE, "Response"),
+        value: type_tag_of::<Response>(),
     }
 }
 
@@ -73,7 +63,7 @@ pub fn responses_types() -> TableTypes {
 pub fn pending_types() -> TableTypes {
     TableTypes {
         key: TypeTag::U64,
-        value: type_tag(MODULE, "Pending"),
+        value: type_tag_of::<Pending>(),
     }
 }
 
@@ -185,9 +175,9 @@ fn create_service(
             response_window_ms,
         },
     )?;
-    ctx.create_object(service_tag(), false, &service)?;
+    create_object(ctx, false, &service)?;
     ctx.share(service_id)?;
-    ctx.create_object(cap_tag(), true, &cap)?;
+    create_object(ctx, true, &cap)?;
     Ok(Returned::new(cap_id))
 }
 
@@ -269,7 +259,7 @@ fn take_over(
         },
     )?;
     service.save(ctx)?;
-    ctx.create_object(cap_tag(), true, &cap)?;
+    create_object(ctx, true, &cap)?;
     Ok(Returned::new(cap_id))
 }
 

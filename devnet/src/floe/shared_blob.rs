@@ -14,12 +14,12 @@ use floe_sdk::move_types::{
     shared_blob::SharedBlob,
     system::System,
 };
-use sui_sdk_types::{ExecutionError, StructTag};
+use sui_sdk_types::ExecutionError;
 
 use super::args::{Obj, WalCoin};
 use super::blob::{extend_paid, extension_price};
 use super::model::move_address;
-use super::{abort_in, coin_into_balance, emit, tag, version};
+use super::{abort_in, coin_into_balance, create_object, emit, version};
 use crate::runtime::CallContext;
 
 const MODULE: &str = "shared_blob";
@@ -28,11 +28,6 @@ const MODULE: &str = "shared_blob";
 pub use floe_sdk::move_aborts::shared_blob::*;
 
 include!(concat!(env!("OUT_DIR"), "/floe_shared_blob.rs"));
-
-/// `floe::shared_blob::SharedBlob`.
-pub fn shared_blob_tag() -> StructTag {
-    tag(MODULE, "SharedBlob")
-}
 
 /// `new`: shares `blob` with no funds.
 fn new(
@@ -95,7 +90,7 @@ fn share(
     emit(ctx, &event)?;
     // The blob is wrapped in the shared blob: it leaves the object store for good.
     ctx.wrap(blob_object)?;
-    ctx.create_object(shared_blob_tag(), false, &shared)?;
+    create_object(ctx, false, &shared)?;
     ctx.share(id)
 }
 

@@ -18,10 +18,10 @@ use sui_sdk_types::{Address, ExecutionError};
 
 use super::args::{Obj, Returned, WalCoin};
 use super::version;
-use super::{coin_into_balance, coin_value, emit, new_wal_coin, staking_pool, system, tag, wal};
+use super::{
+    coin_into_balance, coin_value, create_object, emit, new_wal_coin, staking_pool, system, wal,
+};
 use crate::runtime::CallContext;
-
-const MODULE: &str = "staking";
 
 const BPS: u64 = 10_000;
 const MAX_COMMISSION_BPS: u64 = 10_000;
@@ -139,7 +139,7 @@ fn new_node(
     )?;
     system::add_pool(ctx, system, &pool)?;
     let cap = NodeCap::new(move_types::uid(cap_id), node_id);
-    ctx.create_object(tag(MODULE, "NodeCap"), true, &cap)
+    create_object(ctx, true, &cap)
 }
 
 fn proof_of_possession_message(
@@ -342,7 +342,7 @@ fn stake(
         0,
         false,
     );
-    ctx.create_object(tag(MODULE, "StakedWal"), true, &staked)?;
+    create_object(ctx, true, &staked)?;
     emit(
         ctx,
         &Staked {

@@ -19,11 +19,9 @@ use floe_sdk::move_types::{
 use sui_sdk_types::{Address, ExecutionError, TypeTag};
 
 use super::{
-    E_BALANCE_NOT_ENOUGH, TableTypes, emit, id_type, table_add, table_get, table_new, type_tag,
+    E_BALANCE_NOT_ENOUGH, TableTypes, emit, id_type, table_add, table_get, table_new, type_tag_of,
 };
 use crate::runtime::CallContext;
-
-const MODULE: &str = "staking_pool";
 
 const BPS: u64 = 10_000;
 
@@ -31,7 +29,7 @@ const BPS: u64 = 10_000;
 pub fn pools_types() -> TableTypes {
     TableTypes {
         key: id_type(),
-        value: type_tag(MODULE, "StakingPool"),
+        value: type_tag_of::<StakingPool>(),
     }
 }
 
@@ -39,7 +37,7 @@ pub fn pools_types() -> TableTypes {
 pub fn rates_types() -> TableTypes {
     TableTypes {
         key: TypeTag::U64,
-        value: type_tag(MODULE, "Rate"),
+        value: type_tag_of::<Rate>(),
     }
 }
 

@@ -24,8 +24,8 @@ use sui_sdk_types::{Address, ExecutionError, TypeTag};
 use super::args::{Clock, Obj};
 use super::version;
 use super::{
-    TableTypes, abort_in, emit, staking_pool, table_add, table_contains, table_get, table_new,
-    table_remove, table_update, tag, wal_balance_type,
+    TableTypes, abort_in, create_object, emit, staking_pool, table_add, table_contains, table_get,
+    table_new, table_remove, table_update, wal_balance_type,
 };
 use crate::runtime::CallContext;
 
@@ -102,7 +102,7 @@ fn bls_keys_types() -> TableTypes {
 pub fn init(ctx: &mut CallContext<'_>) -> Result<Address, ExecutionError> {
     let id = ctx.fresh_id();
     let cap = AdminCap::new(move_types::uid(id), None);
-    ctx.create_object(tag(MODULE, "AdminCap"), true, &cap)?;
+    create_object(ctx, true, &cap)?;
     let sender = ctx.sender();
     ctx.transfer(id, sender)?;
     Ok(id)
@@ -168,7 +168,7 @@ fn create_system(
         fees,
         vec![],
     );
-    ctx.create_object(tag(MODULE, "System"), false, &system)?;
+    create_object(ctx, false, &system)?;
     emit(
         ctx,
         &SystemCreated {

@@ -5,7 +5,7 @@ use sui_sdk_types::{Address, ExecutionError};
 
 use super::args::{Obj, WalCoin};
 use super::version;
-use super::{abort_in, coin_into_balance, emit, tag};
+use super::{abort_in, coin_into_balance, create_object, emit};
 use crate::runtime::CallContext;
 
 const MODULE: &str = "wal";
@@ -60,7 +60,7 @@ pub fn init(ctx: &mut CallContext<'_>) -> Result<(Address, Address), ExecutionEr
         treasury_cap(ctx, INITIAL_SUPPLY),
         0,
     );
-    ctx.create_object(tag(MODULE, "Treasury"), false, &treasury)?;
+    create_object(ctx, false, &treasury)?;
     emit(
         ctx,
         &WalTreasuryCreated {
