@@ -303,6 +303,114 @@ pub fn to_prost(value: &serde_json::Value) -> prost_types::Value {
 mod tests {
     use super::*;
 
+    /// The rendering before it became mask-aware: every derived field on a copy of the whole
+    /// message, then the mask.
+    fn enrich_everything_then_mask(
+        full: &proto::ExecutedTransaction,
+        known_types: &HashMap<Address, String>,
+        mask: &FieldMaskTree,
+    ) -> proto::ExecutedTransaction {
+        let mut full = full.clone();
+        let mut types: HashMap<String, String> = known_types
+            .iter()
+            .map(|(id, ty)| (id.to_string(), ty.clone()))
+            .collect();
+        if let Some(objects) = &mut full.objects {
+            for object in &mut objects.objects {
+                if let (Some(id), Some(ty)) = (&object.object_id, &object.object_type) {
+                    types.insert(id.clone(), ty.clone());
+                }
+                enrich_object(object);
+            }
+        }
+        if let Some(effects) = &mut full.effects {
+            for changed in &mut effects.changed_objects {
+                if changed.object_type.is_none()
+                    && let Some(id) = &changed.object_id
+                {
+                    changed.object_type = types.get(id).cloned();
+                }
+            }
+            if let Some(gas) = &mut effects.gas_object
+                && gas.object_type.is_none()
+                && let Some(id) = &gas.object_id
+            {
+                gas.object_type = types.get(id).cloned();
+            }
+        }
+        proto::ExecutedTransaction::merge_from(&full, mask)
+    }
+
+    #[test]
+    fn mask_aware_rendering_equals_enriching_everything() {
+        use sui_rpc::field::FieldMaskUtil as _;
+        let mut keys = floe_sdk::Keystore::default();
+        let sender = keys.generate();
+        let key = keys.keys()[0].clone();
+        let gas = crate::objects::gas_coin(crate::objects::short_id(3), 5_000_000_000, sender, 1);
+        let coin = floe_sdk::tx::CoinRef {
+            object_id: gas.object_id(),
+            version: gas.version(),
+            digest: gas.digest(),
+            balance: 5_000_000_000,
+        };
+        let mut objects = HashMap::new();
+        objects.insert(gas.object_id(), gas);
+        let transaction =
+            floe_sdk::tx::pay_sui(sender, &[coin], Address::TWO, 7, 10_000_000).unwrap();
+        let signature = floe_sdk::tx::sign(&transaction, &key).unwrap();
+        let registry = crate::handlers::HandlerRegistry::with_framework();
+        let record =
+            crate::execute::execute(&objects, &registry, &transaction, &[signature], 1).unwrap();
+        let full = crate::ledger::executed_message(&record);
+        // A deleted object's type, as the service passes it.
+        let known: HashMap<Address, String> = [(
+            crate::objects::short_id(99),
+            "0x2::coin::Coin<0x2::sui::SUI>".to_owned(),
+        )]
+        .into();
+        for paths in [
+            "digest,effects.bcs,events,checkpoint,timestamp,balance_changes",
+            "objects",
+            "objects.objects.json",
+            "objects.objects.object_id,objects.objects.balance",
+            "effects",
+            "effects.changed_objects.object_type",
+            "effects.gas_object",
+            "effects.status,checkpoint",
+            "events.events.json",
+            "digest,objects.objects.bcs,effects.changed_objects",
+        ] {
+            let mask = FieldMaskTree::from_field_mask(&sui_rpc::field::FieldMask::from_str(paths));
+            assert_eq!(
+                executed_transaction(&full, &known, &mask),
+                enrich_everything_then_mask(&full, &known, &mask),
+                "mask {paths}"
+            );
+        }
+        let wildcard = FieldMaskTree::new_wildcard();
+        let rendered = executed_transaction(&full, &known, &wildcard);
+        assert_eq!(
+            rendered,
+            enrich_everything_then_mask(&full, &known, &wildcard)
+        );
+        // The derived fields are there: coins' balance and JSON, changed objects' types.
+        let objects = &rendered.objects.as_ref().unwrap().objects;
+        assert_eq!(objects.len(), 2);
+        assert!(
+            objects
+                .iter()
+                .all(|o| o.balance.is_some() && o.json.is_some())
+        );
+        let effects = rendered.effects.as_ref().unwrap();
+        assert!(
+            effects
+                .changed_objects
+                .iter()
+                .all(|c| c.object_type.is_some())
+        );
+    }
+
     #[test]
     fn renders_coins_strings_options_and_ids() {
         let id = crate::objects::short_id(9);
