@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::calls::{callable, snake_case};
-use crate::package::{Function, Module, ParamType};
+use crate::package::{Function, Module, ParamType, PureType, RustNames};
 
 /// How a test supplies one Move parameter.
 enum Kind {
@@ -29,36 +29,21 @@ fn kind(param: &ParamType) -> Option<Kind> {
         "TxContext" => None,
         "Clock" => Some(Kind::Implicit("clock")),
         "Random" => Some(Kind::Implicit("random")),
-        _ => Some(pure_type(&param.ty).map_or(Kind::Object, Kind::Pure)),
+        // Not pure: a struct, which a transaction passes as an object or an earlier result.
+        _ => Some(
+            PureType::parse(&param.ty).map_or(Kind::Object, |pure| Kind::Pure(pure.rust(&NAMES))),
+        ),
     }
 }
 
-/// The Rust type of a pure Move type (`vector<ID>` → `Vec<Address>`), or `None` for a struct,
-/// which a transaction passes as an object or an earlier result.
-fn pure_type(move_type: &str) -> Option<String> {
-    let scalar = match move_type {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "bool" => move_type,
-        "u256" => "U256",
-        "ID" | "address" => "Address",
-        "String" => "String",
-        _ => "",
-    };
-    if !scalar.is_empty() {
-        return Some(scalar.to_owned());
-    }
-    let inner = |prefix: &str| {
-        move_type
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix('>'))
-    };
-    if let Some(element) = inner("vector<") {
-        return pure_type(element).map(|t| format!("Vec<{t}>"));
-    }
-    if let Some(element) = inner("Option<") {
-        return pure_type(element).map(|t| format!("Option<{t}>"));
-    }
-    None
-}
+/// How the tests spell the pure types (`vector<ID>` → `Vec<Address>`): owned values, the names
+/// `devnet/tests/support` imports.
+const NAMES: RustNames = RustNames {
+    u256: "U256",
+    address: "Address",
+    id: "Address",
+    string: "String",
+};
 
 const RUST_KEYWORDS: [&str; 14] = [
     "type", "ref", "fn", "impl", "struct", "enum", "match", "mod", "loop", "where", "trait",

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::package::{Function, Module, ParamType, Reference};
+use crate::package::{Function, Module, ParamType, PureType, Reference, RustNames};
 
 /// Floe's shared objects that [`FloeObjects`] supplies, by Move type: the builder's field.
 const IMPLICIT: [(&str, &str, &str); 4] = [
@@ -31,8 +31,17 @@ enum Kind {
     Random,
     Shared(bool),
     Object,
-    Pure(&'static str),
+    Pure(String),
 }
+
+/// How a builder spells the pure types: borrowed where it can (`&str`, `&[u8]`), a blob ID or
+/// root as its 32 bytes, an `ID` as the address it holds.
+const NAMES: RustNames = RustNames {
+    u256: "[u8; 32]",
+    address: "Address",
+    id: "Address",
+    string: "String",
+};
 
 fn kind(module: &str, function: &str, param: &ParamType) -> Result<Option<Kind>, String> {
     let mutable = param.reference == Reference::Mutable;
@@ -56,31 +65,17 @@ fn kind(module: &str, function: &str, param: &ParamType) -> Result<Option<Kind>,
     if SHARED.contains(&base) {
         return Ok(Some(Kind::Shared(mutable)));
     }
-    let pure = match param.ty.as_str() {
-        "u8" => "u8",
-        "u16" => "u16",
-        "u64" => "u64",
-        "u128" => "u128",
-        "bool" => "bool",
-        "u256" => "[u8; 32]",
-        "ID" | "address" => "Address",
-        "String" => "&str",
-        "vector<u8>" => "&[u8]",
-        "vector<u16>" => "&[u16]",
-        "vector<u64>" => "&[u64]",
-        "vector<String>" => "&[String]",
-        "vector<vector<u8>>" => "&[Vec<u8>]",
-        "vector<ID>" | "vector<address>" => "&[Address]",
-        _ if base.starts_with(|c: char| c.is_ascii_uppercase()) => return Ok(Some(Kind::Object)),
-        other => {
-            return Err(format!(
-                "floe::{module}::{function}: no Rust type for the pure Move type `{other}`; \
-                 add it to sdk/build/calls.rs"
-            ));
-        }
-    };
-    // A `&vector<u8>` parameter takes the same BCS bytes as a `vector<u8>` one.
-    Ok(Some(Kind::Pure(pure)))
+    if let Some(pure) = PureType::parse(&param.ty) {
+        // A `&vector<u8>` parameter takes the same BCS bytes as a `vector<u8>` one.
+        return Ok(Some(Kind::Pure(pure.rust_borrowed(&NAMES))));
+    }
+    if base.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return Ok(Some(Kind::Object));
+    }
+    Err(format!(
+        "floe::{module}::{function}: no Rust type for the pure Move type `{}`",
+        param.ty
+    ))
 }
 
 /// The functions a transaction can call: callable, not returning a reference (a transaction

@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use crate::calls::callable;
-use crate::package::{FieldRead, Function, Module, ParamType};
+use crate::package::{FieldRead, Function, Module, ParamType, PureType, RustNames};
 
 /// How the devnet decodes one Move parameter: the Rust type and the decoding expression.
 fn decode(
@@ -61,8 +61,11 @@ fn decode(
     if ty.ty == "vector<String>" {
         return Ok(simple("Vec<floe_sdk::move_types::MoveString>", "strings"));
     }
-    let rust =
-        pure_type(&ty.ty).ok_or_else(|| format!("the devnet cannot decode a `{}`", ty.ty))?;
+    // A `String` elsewhere (in an option, a nested vector) would skip the UTF-8 check above.
+    let rust = PureType::parse(&ty.ty)
+        .filter(|pure| !pure.has_string())
+        .ok_or_else(|| format!("the devnet cannot decode a `{}`", ty.ty))?
+        .rust(&NAMES);
     Ok(Some((
         rust,
         format!("crate::floe::pure_arg(ctx, &args, {index})?"),
@@ -91,41 +94,20 @@ fn result(modules: &[Module], ty: &ParamType, value: &str) -> Result<(String, St
         return pure(rust);
     }
     pure(
-        result_pure_type(&ty.ty)
-            .ok_or_else(|| format!("the devnet cannot return a `{}`", ty.ty))?,
+        PureType::parse(&ty.ty)
+            .ok_or_else(|| format!("the devnet cannot return a `{}`", ty.ty))?
+            .rust(&NAMES),
     )
 }
 
-/// The Rust type of a pure Move result.
-fn result_pure_type(move_ty: &str) -> Option<String> {
-    if move_ty == "String" {
-        return Some("floe_sdk::move_types::MoveString".to_owned());
-    }
-    if let Some(inner) = move_ty
-        .strip_prefix("Option<")
-        .and_then(|t| t.strip_suffix('>'))
-    {
-        return Some(format!("Option<{}>", result_pure_type(inner)?));
-    }
-    if move_ty == "vector<String>" {
-        return Some("Vec<floe_sdk::move_types::MoveString>".to_owned());
-    }
-    pure_type(move_ty)
-}
-
-/// The Rust type a pure Move value decodes to.
-fn pure_type(move_ty: &str) -> Option<String> {
-    Some(match move_ty {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "bool" => move_ty.to_owned(),
-        "u256" => "floe_sdk::move_types::U256".to_owned(),
-        "address" => "sui_sdk_types::Address".to_owned(),
-        "ID" => "floe_sdk::move_types::ID".to_owned(),
-        _ => {
-            let inner = move_ty.strip_prefix("vector<")?.strip_suffix('>')?;
-            format!("Vec<{}>", pure_type(inner)?)
-        }
-    })
-}
+/// How the devnet spells the pure types: the mirror's own (`ID` stays an `ID`, `String` a
+/// `MoveString`), an address as the Sui type the handlers use.
+const NAMES: RustNames = RustNames {
+    u256: "floe_sdk::move_types::U256",
+    address: "sui_sdk_types::Address",
+    id: "floe_sdk::move_types::ID",
+    string: "floe_sdk::move_types::MoveString",
+};
 
 /// One decoded parameter of a handler.
 struct Param {

@@ -72,6 +72,97 @@ impl ParamType {
     }
 }
 
+/// A Move type a transaction passes as BCS bytes (a pure value), as every generator reads it;
+/// each then spells it in Rust with its own [`RustNames`] (an sdk builder borrows, a devnet
+/// test owns, the devnet decodes into the mirror's types), so one reading decides what is
+/// pure and how it nests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PureType {
+    /// `u8`, `u16`, `u32`, `u64`, `u128` and `bool`: Rust has the same names.
+    Primitive(&'static str),
+    U256,
+    Address,
+    Id,
+    String,
+    Vector(Box<PureType>),
+    Option(Box<PureType>),
+}
+
+/// The Rust spellings of the pure Move types Rust has no name of its own for.
+pub struct RustNames {
+    pub u256: &'static str,
+    pub address: &'static str,
+    pub id: &'static str,
+    pub string: &'static str,
+}
+
+impl PureType {
+    /// The pure type a Move type text (`vector<ID>`, as [`ParamType::ty`] holds it) is, or
+    /// `None` for a struct (an object or a value an earlier command returned) and for a type
+    /// no transaction can pass.
+    pub fn parse(move_ty: &str) -> Option<Self> {
+        const PRIMITIVES: [&str; 6] = ["u8", "u16", "u32", "u64", "u128", "bool"];
+        if let Some(primitive) = PRIMITIVES.into_iter().find(|p| *p == move_ty) {
+            return Some(Self::Primitive(primitive));
+        }
+        let inner = |prefix: &str| {
+            move_ty
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix('>'))
+        };
+        Some(match move_ty {
+            "u256" => Self::U256,
+            "address" => Self::Address,
+            "ID" => Self::Id,
+            "String" => Self::String,
+            _ => {
+                if let Some(element) = inner("vector<") {
+                    Self::Vector(Box::new(Self::parse(element)?))
+                } else {
+                    Self::Option(Box::new(Self::parse(inner("Option<")?)?))
+                }
+            }
+        })
+    }
+
+    /// The owned Rust type: `Vec<…>` for a vector, `Option<…>` for an option.
+    pub fn rust(&self, names: &RustNames) -> String {
+        match self {
+            Self::Primitive(name) => (*name).to_owned(),
+            Self::U256 => names.u256.to_owned(),
+            Self::Address => names.address.to_owned(),
+            Self::Id => names.id.to_owned(),
+            Self::String => names.string.to_owned(),
+            Self::Vector(element) => format!("Vec<{}>", element.rust(names)),
+            Self::Option(element) => format!("Option<{}>", element.rust(names)),
+        }
+    }
+
+    /// The Rust type a caller lends: `&str` for a string, a slice of owned elements for a
+    /// vector, the owned type otherwise.
+    pub fn rust_borrowed(&self, names: &RustNames) -> String {
+        match self {
+            Self::String => "&str".to_owned(),
+            Self::Vector(element) => format!("&[{}]", element.rust(names)),
+            other => other.rust(names),
+        }
+    }
+
+    /// Whether a `String` is in it: Sui checks such a value is UTF-8, which a plain BCS
+    /// decoding does not.
+    #[allow(
+        dead_code,
+        reason = "the devnet's generator decodes strings on their own"
+    )]
+    pub fn has_string(&self) -> bool {
+        match self {
+            Self::String => true,
+            Self::Vector(element) | Self::Option(element) => element.has_string(),
+            _ => false,
+        }
+    }
+}
+
 /// A struct's name and whether it has `key` (is an object).
 pub struct Struct {
     pub name: String,
@@ -297,7 +388,44 @@ fn type_text(t: &Type) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{FieldRead, parse};
+    use super::{FieldRead, PureType, RustNames, parse};
+
+    /// What is pure and how it nests is read once for every generator; only the names differ.
+    #[test]
+    fn pure_types_nest_and_structs_are_not_pure() {
+        let names = RustNames {
+            u256: "U",
+            address: "A",
+            id: "I",
+            string: "S",
+        };
+        let owned = |ty: &str| PureType::parse(ty).map(|p| p.rust(&names));
+        let borrowed = |ty: &str| PureType::parse(ty).map(|p| p.rust_borrowed(&names));
+        assert_eq!(owned("u32").as_deref(), Some("u32"));
+        assert_eq!(owned("u256").as_deref(), Some("U"));
+        assert_eq!(owned("vector<ID>").as_deref(), Some("Vec<I>"));
+        assert_eq!(owned("Option<address>").as_deref(), Some("Option<A>"));
+        assert_eq!(owned("vector<vector<u8>>").as_deref(), Some("Vec<Vec<u8>>"));
+        assert_eq!(
+            borrowed("vector<vector<u8>>").as_deref(),
+            Some("&[Vec<u8>]")
+        );
+        assert_eq!(borrowed("vector<String>").as_deref(), Some("&[S]"));
+        assert_eq!(borrowed("String").as_deref(), Some("&str"));
+        assert_eq!(borrowed("Option<String>").as_deref(), Some("Option<S>"));
+        for not_pure in [
+            "Blob",
+            "Coin<WAL>",
+            "vector<Blob>",
+            "VecMap<String, String>",
+            "u512",
+        ] {
+            assert_eq!(PureType::parse(not_pure), None, "{not_pure}");
+        }
+        let has_string = |ty: &str| PureType::parse(ty).is_some_and(|p| p.has_string());
+        assert!(has_string("Option<vector<String>>"));
+        assert!(!has_string("vector<vector<u8>>"));
+    }
 
     /// Only a body that is exactly a field path of a parameter is a field read: the devnet
     /// generates those handlers, so a body doing anything more must stay out.
