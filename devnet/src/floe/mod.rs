@@ -108,23 +108,18 @@ pub fn wal_coin_tag() -> StructTag {
     StructTag::coin(wal_type())
 }
 
-/// `0x2::balance::Balance<floe::wal::WAL>` (a table value type).
+/// `0x2::balance::Balance<floe::wal::WAL>` (a table value type), from moverox's framework
+/// types like the package's own.
 pub fn wal_balance_type() -> TypeTag {
-    TypeTag::Struct(Box::new(StructTag::new(
-        objects::FRAMEWORK,
-        Identifier::from_static("balance"),
-        Identifier::from_static("Balance"),
-        vec![wal_type()],
-    )))
+    let wal = move_types::wal::WAL::type_tag(moverox::types::Address::new(PACKAGE_ID.into_inner()));
+    let balance = move_types::Balance::<move_types::wal::WAL>::type_tag(wal);
+    TypeTag::Struct(Box::new(move_types::sui_struct_tag(&balance)))
 }
 
 /// `0x2::object::ID` (a table key type).
 pub fn id_type() -> TypeTag {
-    TypeTag::Struct(Box::new(StructTag::new(
-        objects::FRAMEWORK,
-        Identifier::from_static("object"),
-        Identifier::from_static("ID"),
-        vec![],
+    TypeTag::Struct(Box::new(move_types::sui_struct_tag(
+        &move_types::ID::type_tag(),
     )))
 }
 
@@ -463,3 +458,27 @@ pub fn table_vec_swap_remove<T: Serialize + DeserializeOwned>(
 
 /// `sui::table_vec::EIndexOutOfBound` (also what `pop_back` on an empty vector aborts with).
 pub const E_TABLE_VEC_INDEX_OUT_OF_BOUND: u64 = 0;
+
+#[cfg(test)]
+mod tests {
+    use floe_sdk::move_types::blob::Blob;
+
+    use super::*;
+
+    /// The tags read from the generated types are the Move types Sui writes out: a wrong one
+    /// would still agree with itself inside the devnet (dynamic field IDs hash the key type)
+    /// and only a client deriving an ID would notice.
+    #[test]
+    fn tags_read_from_the_generated_types_are_the_move_types() {
+        let parse = |text: String| text.parse::<TypeTag>().expect("a type tag");
+        assert_eq!(
+            type_tag_of::<Blob>(),
+            parse(format!("{PACKAGE_ID}::blob::Blob"))
+        );
+        assert_eq!(id_type(), parse("0x2::object::ID".to_owned()));
+        assert_eq!(
+            wal_balance_type(),
+            parse(format!("0x2::balance::Balance<{PACKAGE_ID}::wal::WAL>"))
+        );
+    }
+}
