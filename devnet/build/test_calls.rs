@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use crate::calls::{callable, snake_case};
+use crate::calls::{callable, rust_ident, snake_case};
 use crate::package::{Function, Module, ParamType, PureType, RustNames};
 
 /// How a test supplies one Move parameter.
@@ -44,19 +44,6 @@ const NAMES: RustNames = RustNames {
     id: "Address",
     string: "String",
 };
-
-const RUST_KEYWORDS: [&str; 14] = [
-    "type", "ref", "fn", "impl", "struct", "enum", "match", "mod", "loop", "where", "trait",
-    "crate", "move", "use",
-];
-
-fn rust_ident(name: &str) -> String {
-    if RUST_KEYWORDS.contains(&name) {
-        format!("r#{name}")
-    } else {
-        name.to_owned()
-    }
-}
 
 /// One submodule per Move module with a callable function, one constructor per function.
 pub fn test_calls(modules: &[Module]) -> Result<String, String> {

@@ -107,12 +107,16 @@ pub fn callable(modules: &[Module]) -> Vec<(&Module, &Function)> {
         .collect()
 }
 
-const RUST_KEYWORDS: [&str; 12] = [
+/// Rust keywords a Move name may be, which generated Rust cannot use as they are (`self` is
+/// renamed for its type before it gets here; a field named by one keeps its getter
+/// hand-written, see `dispatch.rs`).
+pub const RUST_KEYWORDS: [&str; 15] = [
     "type", "ref", "fn", "impl", "struct", "enum", "match", "mod", "loop", "where", "trait",
-    "crate",
+    "crate", "self", "move", "use",
 ];
 
-fn rust_ident(name: &str) -> String {
+/// `name` as a Rust identifier: raw (`r#type`) where it is a keyword.
+pub fn rust_ident(name: &str) -> String {
     if RUST_KEYWORDS.contains(&name) {
         format!("r#{name}")
     } else {

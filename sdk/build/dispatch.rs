@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::calls::callable;
+use crate::calls::{RUST_KEYWORDS, callable};
 use crate::package::{FieldRead, Function, Module, ParamType, PureType, RustNames};
 
 /// How the devnet decodes one Move parameter: the Rust type and the decoding expression.
@@ -211,12 +211,6 @@ pub fn register(modules: &[Module], module: &str) -> Result<String, String> {
 /// How a decoded object argument's Rust type starts: its struct is then in `.value`.
 const OBJ: &str = "crate::floe::args::Obj<";
 
-/// Field names Rust would need as raw identifiers: a getter reading one stays hand-written.
-const RUST_KEYWORDS: [&str; 15] = [
-    "type", "ref", "fn", "impl", "struct", "enum", "match", "mod", "loop", "where", "trait",
-    "crate", "self", "move", "use",
-];
-
 /// The handler of a function whose Move body is `read`: it returns that field of the decoded
 /// argument, moved out of it (the argument is the handler's own copy). `None` where the Rust
 /// value cannot be had that way (an object or coin result, a field named by a Rust keyword), so
@@ -231,6 +225,7 @@ fn field_read_handler(
     let [returned] = f.returns.as_slice() else {
         return None;
     };
+    // Field names Rust would need as raw identifiers: a getter reading one stays hand-written.
     let keyword = |field: &String| RUST_KEYWORDS.contains(&field.as_str());
     if ty.starts_with("crate::floe::args::") || read.path.iter().any(keyword) {
         return None;
