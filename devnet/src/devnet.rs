@@ -520,14 +520,19 @@ fn executor_loop(shared: &std::sync::Weak<Shared>, mut requests: mpsc::Receiver<
         {
             let mut ledger = shared.write();
             for request in batch {
-                let digest = request.transaction.digest();
+                let digest = request.digest;
                 if ledger.transaction(&digest).is_some() {
                     // A resubmission: answer with the first execution.
                     waiting.push((request.reply, digest));
                     continue;
                 }
+                if let Err(rejection) = request.checked {
+                    tracing::debug!(%digest, %rejection, "rejected a transaction");
+                    let _ = request.reply.send(Err(rejection));
+                    continue;
+                }
                 let timestamp_ms = ledger.next_timestamp_ms(now);
-                match execute::execute(
+                match execute::execute_checked(
                     &*ledger,
                     &shared.registry,
                     &request.transaction,

@@ -180,12 +180,30 @@ pub fn execute(
     signatures: &[UserSignature],
     timestamp_ms: u64,
 ) -> Result<TxRecord, Rejection> {
+    precheck(tx, signatures)?;
+    execute_checked(source, registry, tx, signatures, timestamp_ms)
+}
+
+/// The checks of [`execute`] that need no chain state: the transaction's kind and its
+/// signature. Split out so that they run on the submitting task, in parallel, rather than on
+/// the executor thread that every transaction queues for.
+pub fn precheck(tx: &Transaction, signatures: &[UserSignature]) -> Result<(), Rejection> {
     if !matches!(tx.kind, TransactionKind::ProgrammableTransaction(_)) {
         return Err(Rejection::Invalid(
             "only programmable transactions can be submitted".to_owned(),
         ));
     }
-    verify_signatures(tx, signatures)?;
+    verify_signatures(tx, signatures)
+}
+
+/// [`execute`] for a transaction that passed [`precheck`].
+pub fn execute_checked(
+    source: &impl ObjectSource,
+    registry: &HandlerRegistry,
+    tx: &Transaction,
+    signatures: &[UserSignature],
+    timestamp_ms: u64,
+) -> Result<TxRecord, Rejection> {
     let record = run(source, registry, tx, signatures, timestamp_ms, false)?.record;
     if cfg!(debug_assertions) {
         check_conservation(source, registry, &record)?;

@@ -4,7 +4,7 @@
 //! never touches the disk.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sui_rpc::field::FieldMaskTree;
 use sui_rpc::merge::Merge as _;
@@ -22,9 +22,21 @@ use crate::objects::ObjectSource;
 #[derive(Debug, Clone)]
 pub struct TxEntry {
     pub record: Arc<TxRecord>,
-    /// The full `ExecutedTransaction` message (every field), masked on the way out.
-    pub executed: Arc<proto::ExecutedTransaction>,
+    /// The full `ExecutedTransaction` message, built on first use and shared by every clone
+    /// of the entry: converting a record to protobuf (hex and Base58 strings, object BCS and
+    /// digests) costs more than executing a payment, and the executor thread that every
+    /// transaction queues for should not pay it. The task answering `ExecuteTransaction`
+    /// usually builds it, in parallel with the executor; a checkpoint reuses it.
+    executed: Arc<OnceLock<Arc<proto::ExecutedTransaction>>>,
     pub checkpoint: Option<u64>,
+}
+
+impl TxEntry {
+    /// The full `ExecutedTransaction` message (every field), masked on the way out.
+    pub fn executed(&self) -> &Arc<proto::ExecutedTransaction> {
+        self.executed
+            .get_or_init(|| Arc::new(executed_message(&self.record)))
+    }
 }
 
 /// A sealed checkpoint: the full message, masked on the way out.
@@ -41,7 +53,7 @@ pub struct SealInputs {
     previous: Option<CheckpointSummary>,
     rolling_gas: GasCostSummary,
     timestamp_ms: u64,
-    transactions: Vec<(Digest, Arc<TxRecord>, Arc<proto::ExecutedTransaction>)>,
+    transactions: Vec<TxEntry>,
 }
 
 /// A built checkpoint, to be recorded with [`Ledger::install`].
@@ -74,7 +86,10 @@ impl SealInputs {
         let mut transactions = Vec::with_capacity(sealed.len());
         let mut executed = Vec::with_capacity(sealed.len());
         let mut objects = Vec::new();
-        for (index, (digest, record, full)) in sealed.into_iter().enumerate() {
+        for (index, entry) in sealed.into_iter().enumerate() {
+            let record = &entry.record;
+            let digest = record.digest();
+            let full = entry.executed();
             let gas = record.effects.gas_summary();
             rolling_gas.computation_cost += gas.computation_cost;
             rolling_gas.storage_cost += gas.storage_cost;
@@ -192,12 +207,11 @@ impl Ledger {
         }
         let digest = record.digest();
         self.last_timestamp_ms = self.last_timestamp_ms.max(record.timestamp_ms);
-        let executed = Arc::new(executed_message(&record));
         self.transactions.insert(
             digest,
             TxEntry {
                 record,
-                executed,
+                executed: Arc::default(),
                 checkpoint: None,
             },
         );
@@ -291,11 +305,10 @@ impl Ledger {
             transactions: digests
                 .iter()
                 .map(|digest| {
-                    let entry = self
-                        .transactions
+                    self.transactions
                         .get(digest)
-                        .expect("only executed transactions are sealed");
-                    (*digest, entry.record.clone(), entry.executed.clone())
+                        .expect("only executed transactions are sealed")
+                        .clone()
                 })
                 .collect(),
         }
@@ -318,7 +331,7 @@ impl Ledger {
                 .transactions
                 .get_mut(&digest)
                 .expect("only executed transactions are sealed");
-            entry.executed = executed;
+            entry.executed = Arc::new(OnceLock::from(executed));
             entry.checkpoint = Some(seq);
         }
         self.rolling_gas = sealed.rolling_gas;

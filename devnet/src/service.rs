@@ -236,7 +236,7 @@ impl LedgerService for Api {
             .transaction(&digest)
             .ok_or_else(|| Status::not_found(format!("transaction {digest} is not known")))?;
         let message = crate::render::executed_transaction(
-            entry.executed.as_ref(),
+            entry.executed().as_ref(),
             &std::collections::HashMap::new(),
             &tree,
         );
@@ -688,7 +688,7 @@ impl TransactionExecutionService for Api {
         let known_types = input_types(&self.shared.read(), &transaction);
         let entry = self.shared.submit(transaction, signatures).await?;
         let message =
-            crate::render::executed_transaction(entry.executed.as_ref(), &known_types, &tree);
+            crate::render::executed_transaction(entry.executed().as_ref(), &known_types, &tree);
         let mut response = proto::ExecuteTransactionResponse::default();
         response.transaction = Some(message);
         Ok(Response::new(response))

@@ -18,6 +18,11 @@ use crate::ledger::{Ledger, TxEntry};
 pub struct ExecRequest {
     pub transaction: Transaction,
     pub signatures: Vec<UserSignature>,
+    /// The transaction's digest, computed by the submitter.
+    pub digest: Digest,
+    /// [`crate::execute::precheck`]'s verdict, reached by the submitter. The executor answers
+    /// a resubmission of an executed transaction before it looks at this, as it always has.
+    pub checked: Result<(), Rejection>,
     pub reply: oneshot::Sender<Result<TxEntry, Rejection>>,
 }
 
@@ -53,11 +58,17 @@ impl Shared {
         transaction: Transaction,
         signatures: Vec<UserSignature>,
     ) -> Result<TxEntry, Rejection> {
+        // The stateless checks (the signature above all) run here, on the caller's task, so
+        // that they use every core instead of queueing on the executor thread.
+        let checked = crate::execute::precheck(&transaction, &signatures);
+        let digest = transaction.digest();
         let (reply, answer) = oneshot::channel();
         self.executor
             .send(ExecRequest {
                 transaction,
                 signatures,
+                digest,
+                checked,
                 reply,
             })
             .await
