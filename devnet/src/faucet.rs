@@ -68,6 +68,13 @@ pub async fn serve(
             get(|| async { "floe-devnet faucet: POST /v2/gas (SUI), POST /v2/wal (WAL)" }),
         )
         .with_state(state);
+    // As on the gRPC port (`service::incoming`): without TCP_NODELAY a small write queued
+    // behind an unacknowledged one waits for the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a faucet connection");
+        }
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = shutdown.changed().await;
