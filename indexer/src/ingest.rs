@@ -393,6 +393,7 @@ impl Ingestor {
         // Rows that may be stored: look their keys up, COPY the new ones, merge the others.
         let mut probed_copies = Vec::new();
         let mut probed_merges = Chain::after(&batch.plan.merges);
+        let started = Instant::now();
         if self.copy_created_rows {
             for probe in &batch.plan.probes {
                 let stored: Vec<String> = sqlx::query_scalar(&probe.lookup_statement())
@@ -405,6 +406,7 @@ impl Ingestor {
                 }
             }
         }
+        timed("lookup", "", batch.plan.probes.len() as u64, started);
         let copied = if self.copy_created_rows {
             let copied = copy_created(tx, batch, &probed_copies, with_events).await?;
             if !copied {
@@ -417,12 +419,14 @@ impl Ingestor {
             }
             false
         };
+        let started = Instant::now();
         if copied {
             batch
                 .plan
                 .merges
                 .execute_with(tx, Some(&probed_merges))
                 .await?;
+            timed("merge", "", 0, started);
         } else {
             // A created key (or a raw event) was already stored, or COPY is off: merge every
             // row, which gives what the COPY would have on an empty key and the right merge
@@ -502,7 +506,9 @@ impl Ingestor {
         let (stats, last) = self
             .write_prepared_split_in(events, &mut tx, prepared)
             .await?;
+        let committing = Instant::now();
         tx.commit().await?;
+        timed("commit", "", 0, committing);
         self.committed(stats, last, started);
         Ok(stats)
     }
@@ -537,15 +543,20 @@ impl Ingestor {
                         Err(_) => break,
                     }
                 }
-                let prepared = tokio::task::spawn_blocking(move || prepare(&batch, package))
-                    .await
-                    .unwrap_or_else(|e| {
-                        Err(IngestError::Malformed {
-                            checkpoint: 0,
-                            what: "batch",
-                            message: format!("preparing panicked: {e}"),
-                        })
-                    });
+                let prepared = tokio::task::spawn_blocking(move || {
+                    let started = Instant::now();
+                    let prepared = prepare(&batch, package);
+                    timed("prepare", "", batch.len() as u64, started);
+                    prepared
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    Err(IngestError::Malformed {
+                        checkpoint: 0,
+                        what: "batch",
+                        message: format!("preparing panicked: {e}"),
+                    })
+                });
                 let failed = prepared.is_err();
                 if prepared_tx.send(prepared).await.is_err() || failed {
                     return;
@@ -555,8 +566,12 @@ impl Ingestor {
         // Two connections for the whole run: no pool hand-over (and its liveness ping) per
         // batch, and their prepared statements stay warm.
         let mut conns = None;
+        let mut waiting = Instant::now();
         while let Some(prepared) = prepared_rx.recv().await {
+            // Time the writer waited for the preparer: above zero, the CPU side is the limit.
+            timed("wait", "", 0, waiting);
             self.write_prepared_retrying(&mut conns, &prepared?).await?;
+            waiting = Instant::now();
         }
         let _ = preparer.await;
         Ok(())
@@ -692,6 +707,7 @@ async fn write_raw_events(
         tx.commit().await?;
         return Ok(false);
     }
+    let started = Instant::now();
     match copy_in(
         &mut tx,
         &copy_events_statement("events"),
@@ -699,8 +715,11 @@ async fn write_raw_events(
     )
     .await
     {
-        Ok(_) => {
+        Ok(rows) => {
+            timed("copy", "events", rows, started);
+            let started = Instant::now();
             tx.commit().await?;
+            timed("commit", "events", 0, started);
             Ok(false)
         }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -902,9 +921,23 @@ async fn copy_all(
         copy_in(tx, &copy_events_statement("events"), &batch.events_copy).await?;
     }
     for (table, data) in batch.plan.copies.iter().chain(probed) {
-        copy_in(tx, &table.copy_statement(), data).await?;
+        let started = Instant::now();
+        let rows = copy_in(tx, &table.copy_statement(), data).await?;
+        timed("copy", table.name, rows, started);
     }
     Ok(())
+}
+
+/// Statement timings at `trace` level (`RUST_LOG=floe_indexer::ingest=trace`): how a batch's
+/// time splits between tables and statements, for profiling the ingest.
+fn timed(what: &'static str, table: &'static str, rows: u64, started: Instant) {
+    tracing::trace!(
+        what,
+        table,
+        rows,
+        us = started.elapsed().as_micros() as u64,
+        "timed"
+    );
 }
 
 /// Runs `statement` (a `COPY … FROM STDIN`) with `data`.
