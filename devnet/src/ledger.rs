@@ -29,6 +29,10 @@ pub struct TxEntry {
     /// usually builds it, in parallel with the executor; a checkpoint reuses it.
     executed: Arc<OnceLock<Arc<proto::ExecutedTransaction>>>,
     pub checkpoint: Option<u64>,
+    /// Once sealed: the transaction's index in its checkpoint and the checkpoint's timestamp.
+    /// Kept beside the message rather than in a placed copy of it, which would cost a copy
+    /// of every message (objects included) at each checkpoint.
+    placement: Option<(u64, u64)>,
 }
 
 impl TxEntry {
@@ -36,6 +40,24 @@ impl TxEntry {
     pub fn executed(&self) -> &Arc<proto::ExecutedTransaction> {
         self.executed
             .get_or_init(|| Arc::new(executed_message(&self.record)))
+    }
+
+    /// Fills in `message` (rendered from [`Self::executed`]) where the transaction sits, once
+    /// it is in a checkpoint: `checkpoint`, `timestamp` and `transaction_index`, as `mask`
+    /// shows them.
+    pub fn place(&self, message: &mut proto::ExecutedTransaction, mask: &FieldMaskTree) {
+        let (Some(seq), Some((index, timestamp_ms))) = (self.checkpoint, self.placement) else {
+            return;
+        };
+        if mask.contains(proto::ExecutedTransaction::CHECKPOINT_FIELD.name) {
+            message.checkpoint = Some(seq);
+        }
+        if mask.contains(proto::ExecutedTransaction::TIMESTAMP_FIELD.name) {
+            message.timestamp = Some(sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms));
+        }
+        if mask.contains(proto::ExecutedTransaction::TRANSACTION_INDEX_FIELD.name) {
+            message.transaction_index = Some(index);
+        }
     }
 }
 
@@ -61,8 +83,8 @@ pub struct SealInputs {
 pub struct SealedCheckpoint {
     entry: CheckpointEntry,
     rolling_gas: GasCostSummary,
-    /// Each transaction's full message, now placed in the checkpoint.
-    executed: Vec<(Digest, Arc<proto::ExecutedTransaction>)>,
+    /// The sealed transactions, in checkpoint order.
+    sealed: Vec<Digest>,
 }
 
 impl SealInputs {
@@ -84,7 +106,7 @@ impl SealInputs {
         let timestamp = sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms);
         let mut infos = Vec::with_capacity(sealed.len());
         let mut transactions = Vec::with_capacity(sealed.len());
-        let mut executed = Vec::with_capacity(sealed.len());
+        let mut digests = Vec::with_capacity(sealed.len());
         let mut objects = Vec::new();
         for (index, entry) in sealed.into_iter().enumerate() {
             let record = &entry.record;
@@ -100,18 +122,24 @@ impl SealInputs {
                 record.effects.digest(),
                 record.signatures.clone(),
             ));
-            let mut message = full.as_ref().clone();
+            // Every field but `objects`: in a checkpoint, objects live once in the
+            // checkpoint's own object set. (`placed_without_objects` has the test that this
+            // copies every other field.)
+            let mut message = proto::ExecutedTransaction::default();
+            message.digest = full.digest.clone();
+            message.transaction = full.transaction.clone();
+            message.signatures = full.signatures.clone();
+            message.effects = full.effects.clone();
+            message.events = full.events.clone();
+            message.balance_changes = full.balance_changes.clone();
             message.checkpoint = Some(seq);
             message.timestamp = Some(timestamp);
             message.transaction_index = Some(index as u64);
-            // In a checkpoint, objects live once in the checkpoint's own object set.
-            let written = message.objects.take();
-            transactions.push(message.clone());
-            if let Some(written) = &written {
+            transactions.push(message);
+            if let Some(written) = &full.objects {
                 objects.extend(written.objects.iter().cloned());
             }
-            message.objects = written;
-            executed.push((digest, Arc::new(message)));
+            digests.push(digest);
         }
         let contents = CheckpointContents::new_v1(infos);
         let summary = CheckpointSummary {
@@ -140,7 +168,7 @@ impl SealInputs {
                 message: Arc::new(message),
             },
             rolling_gas,
-            executed,
+            sealed: digests,
         }
     }
 }
@@ -213,6 +241,7 @@ impl Ledger {
                 record,
                 executed: Arc::default(),
                 checkpoint: None,
+                placement: None,
             },
         );
     }
@@ -321,18 +350,18 @@ impl Ledger {
             || sealed.entry.summary.previous_digest
                 != self.checkpoints.last().map(|c| c.summary.digest());
         if stale {
-            let digests: Vec<Digest> = sealed.executed.iter().map(|(d, _)| *d).collect();
             let timestamp_ms = sealed.entry.summary.timestamp_ms;
-            return self.seal(&digests, timestamp_ms);
+            return self.seal(&sealed.sealed, timestamp_ms);
         }
         let seq = sealed.entry.summary.sequence_number;
-        for (digest, executed) in sealed.executed {
+        let timestamp_ms = sealed.entry.summary.timestamp_ms;
+        for (index, digest) in sealed.sealed.iter().enumerate() {
             let entry = self
                 .transactions
-                .get_mut(&digest)
+                .get_mut(digest)
                 .expect("only executed transactions are sealed");
-            entry.executed = Arc::new(OnceLock::from(executed));
             entry.checkpoint = Some(seq);
+            entry.placement = Some((index as u64, timestamp_ms));
         }
         self.rolling_gas = sealed.rolling_gas;
         self.checkpoints.push(sealed.entry.clone());
@@ -419,4 +448,102 @@ pub fn executed_message(record: &TxRecord) -> proto::ExecutedTransaction {
         .collect();
     message.objects = Some(object_set);
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ledger with one executed, durable payment, and its record.
+    fn ledger_with_a_payment() -> (Ledger, Arc<TxRecord>) {
+        let mut keys = floe_sdk::Keystore::default();
+        let sender = keys.generate();
+        let key = keys.keys()[0].clone();
+        let gas = objects::gas_coin(objects::short_id(3), 5_000_000_000, sender, 1);
+        let coin = floe_sdk::tx::CoinRef {
+            object_id: gas.object_id(),
+            version: gas.version(),
+            digest: gas.digest(),
+            balance: 5_000_000_000,
+        };
+        let mut ledger = Ledger::default();
+        ledger.apply_genesis(&[gas]);
+        let transaction =
+            floe_sdk::tx::pay_sui(sender, &[coin], Address::TWO, 7, 10_000_000).unwrap();
+        let signature = floe_sdk::tx::sign(&transaction, &key).unwrap();
+        let registry = crate::handlers::HandlerRegistry::with_framework();
+        let record = Arc::new(
+            crate::execute::execute(&ledger, &registry, &transaction, &[signature], 5).unwrap(),
+        );
+        ledger.apply(record.clone());
+        ledger.mark_durable([record.digest()]);
+        (ledger, record)
+    }
+
+    /// What a sealed transaction's message was when sealing copied the whole message and
+    /// placed the copy.
+    fn placed(
+        record: &TxRecord,
+        seq: u64,
+        index: u64,
+        timestamp_ms: u64,
+    ) -> proto::ExecutedTransaction {
+        let mut message = executed_message(record);
+        message.checkpoint = Some(seq);
+        message.timestamp = Some(sui_rpc::proto::timestamp_ms_to_proto(timestamp_ms));
+        message.transaction_index = Some(index);
+        message
+    }
+
+    #[test]
+    fn placed_without_objects() {
+        let (mut ledger, record) = ledger_with_a_payment();
+        let digests = ledger.take_pending();
+        let entry = ledger.seal(&digests, 9);
+        let expected = placed(&record, 0, 0, 9);
+        // The checkpoint's copy: every field but the objects, which are in its object set.
+        let mut without_objects = expected.clone();
+        let objects = without_objects.objects.take().unwrap().objects;
+        assert_eq!(entry.message.transactions, vec![without_objects]);
+        assert_eq!(entry.message.objects.as_ref().unwrap().objects, objects);
+        assert_eq!(objects.len(), 2);
+        // The ledger's entry shows its place under any mask that asks for it.
+        let tx = ledger.transaction(&record.digest()).unwrap();
+        assert_eq!(tx.checkpoint, Some(0));
+        let wildcard = FieldMaskTree::new_wildcard();
+        let mut shown = proto::ExecutedTransaction::merge_from(tx.executed().as_ref(), &wildcard);
+        tx.place(&mut shown, &wildcard);
+        assert_eq!(shown, expected);
+        let digest_only = FieldMaskTree::from_field_mask(&sui_rpc::field::FieldMask {
+            paths: vec!["digest".to_owned()],
+        });
+        let mut shown =
+            proto::ExecutedTransaction::merge_from(tx.executed().as_ref(), &digest_only);
+        tx.place(&mut shown, &digest_only);
+        assert_eq!(shown.checkpoint, None);
+        assert_eq!(shown.digest, expected.digest);
+    }
+
+    #[test]
+    fn stale_seal_inputs_are_rebuilt() {
+        let (mut ledger, record) = ledger_with_a_payment();
+        let digests = ledger.take_pending();
+        // Inputs read before another checkpoint (empty) was sealed.
+        let inputs = ledger.seal_inputs(&digests, 9);
+        ledger.seal(&[], 8);
+        let entry = ledger.install(inputs.build());
+        assert_eq!(entry.summary.sequence_number, 1);
+        assert_eq!(
+            entry.summary.previous_digest,
+            Some(ledger.checkpoint(0).unwrap().summary.digest())
+        );
+        assert_eq!(
+            entry.message.transactions,
+            vec![{
+                let mut m = placed(&record, 1, 0, 9);
+                m.objects = None;
+                m
+            }]
+        );
+    }
 }

@@ -62,9 +62,7 @@ pub fn executed_transaction(
             proto::ObjectSet::merge_from(&objects, &submask)
         });
     }
-    if mask.contains("effects.changed_objects.object_type")
-        || mask.contains("effects.gas_object.object_type")
-    {
+    if shows_object_types(mask) {
         out.effects = full.effects.as_ref().map(|effects| {
             let mut types: HashMap<String, String> = known_types
                 .iter()
@@ -114,6 +112,13 @@ pub fn executed_transaction(
         });
     }
     out
+}
+
+/// Whether `mask` shows the `object_type` of changed objects (the only use of the types of
+/// deleted objects that [`executed_transaction`] takes).
+pub fn shows_object_types(mask: &FieldMaskTree) -> bool {
+    mask.contains("effects.changed_objects.object_type")
+        || mask.contains("effects.gas_object.object_type")
 }
 
 /// Fills `balance` and `json` of a wildcard-rendered object from its BCS.

@@ -235,11 +235,12 @@ impl LedgerService for Api {
         let entry = ledger
             .transaction(&digest)
             .ok_or_else(|| Status::not_found(format!("transaction {digest} is not known")))?;
-        let message = crate::render::executed_transaction(
+        let mut message = crate::render::executed_transaction(
             entry.executed().as_ref(),
             &std::collections::HashMap::new(),
             &tree,
         );
+        entry.place(&mut message, &tree);
         Ok(Response::new(proto::GetTransactionResponse::new(message)))
     }
 
@@ -684,11 +685,18 @@ impl TransactionExecutionService for Api {
             .map(sui_sdk_types::UserSignature::try_from)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Status::invalid_argument(format!("a signature does not decode: {e}")))?;
-        // The types of the objects it may delete, read before they are gone.
-        let known_types = input_types(&self.shared.read(), &transaction);
+        // The types of the objects it may delete, read before they are gone (if the mask
+        // shows changed objects' types at all).
+        let known_types = if crate::render::shows_object_types(&tree) {
+            input_types(&self.shared.read(), &transaction)
+        } else {
+            std::collections::HashMap::new()
+        };
         let entry = self.shared.submit(transaction, signatures).await?;
-        let message =
+        let mut message =
             crate::render::executed_transaction(entry.executed().as_ref(), &known_types, &tree);
+        // A resubmission of a sealed transaction answers with its place in the checkpoint.
+        entry.place(&mut message, &tree);
         let mut response = proto::ExecuteTransactionResponse::default();
         response.transaction = Some(message);
         Ok(Response::new(response))
