@@ -90,7 +90,7 @@ struct RunArgs {
     /// /ready answers 503 beyond this many checkpoints of lag.
     #[arg(long, default_value_t = 10)]
     ready_max_lag: u64,
-    /// Database connections in the pool.
+    /// Database connections in the pool (at least 3 when ingesting: 2 for ingestion).
     #[arg(long, default_value_t = 16)]
     connections: u32,
 }
@@ -187,6 +187,14 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         && !dir.is_dir()
     {
         bail!("--checkpoints-dir {} is not a directory", dir.display());
+    }
+    // Ingestion holds two connections for the whole run (projections, raw events); with
+    // fewer it would wait for the second one forever, and the API needs one more.
+    if !args.serve_only && args.connections < 3 {
+        bail!(
+            "--connections {} is too few: ingestion holds 2 and the API needs at least 1",
+            args.connections
+        );
     }
     let pool = db::connect(&url, args.connections)
         .await
