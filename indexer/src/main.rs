@@ -285,7 +285,22 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
         .await
         .context("creating the bench database")?;
     let url = with_database(&args.database_url, &name);
-    let pool = db::connect(&url, 4).await?;
+    // Dropped on failure too: a prefilled scratch database holds gigabytes.
+    let result = bench_ingest_on(&args, &url).await;
+    if args.keep && result.is_ok() {
+        println!("kept database: {url}");
+    } else {
+        // FORCE: the pool's connections may still be closing on the server side.
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await?;
+    }
+    result
+}
+
+/// `bench-ingest`'s work on the scratch database at `url`.
+async fn bench_ingest_on(args: &BenchIngestArgs, url: &str) -> anyhow::Result<()> {
+    let pool = db::connect(url, 4).await?;
     db::migrate(&pool).await?;
     let package = Address::new([0xf1; 32]);
     let mut first = 0;
@@ -362,14 +377,6 @@ async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
         }
     }
     pool.close().await;
-    if args.keep {
-        println!("kept database: {url}");
-    } else {
-        // FORCE: the pool's connections may still be closing on the server side.
-        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&admin)
-            .await?;
-    }
     Ok(())
 }
 
