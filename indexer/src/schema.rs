@@ -670,5 +670,23 @@ pub static BLOB_ATTRIBUTES_CURRENT: View = View {
     ],
 };
 
+/// The raw events of checkpoints up to the watermark, what `/v1/events` lists: the ingest
+/// commits a batch's raw events just before its projections and watermark (on a second
+/// connection), so `events` may briefly hold rows beyond the watermark.
+pub static EVENTS_INDEXED: View = View {
+    name: "events_indexed",
+    cols: &[
+        ("tx_digest", Kind::Text),
+        ("event_index", Kind::Int),
+        ("checkpoint", Kind::Int),
+        ("tx_index", Kind::Int),
+        ("timestamp_ms", Kind::Int),
+        ("sender", Kind::Text),
+        ("module", Kind::Text),
+        ("event_type", Kind::Text),
+        ("contents", Kind::Bytes),
+    ],
+};
+
 /// Every declared view.
-pub static VIEWS: &[&View] = &[&CAPACITY, &BLOB_ATTRIBUTES_CURRENT];
+pub static VIEWS: &[&View] = &[&CAPACITY, &BLOB_ATTRIBUTES_CURRENT, &EVENTS_INDEXED];

@@ -126,6 +126,33 @@ async fn a_crash_between_the_raw_events_and_the_projections_commits_is_repaired(
         .await
         .unwrap();
     assert_eq!(beyond, 200 / 4 * 9);
+    // A reader never sees them: `/v1/events` lists exactly the events up to the watermark
+    // its pages name, walked to the end.
+    let within: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE checkpoint <= 24")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let api = IndexerProcess::spawn(&db.url, &["--serve-only"]);
+    wait_for_checkpoint(api.addr, 24, Duration::from_secs(30)).await;
+    let (mut listed, mut cursor) = (0i64, None::<String>);
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/events?limit=100&cursor={c}"),
+            None => "/v1/events?limit=100".to_owned(),
+        };
+        let page = get_json(api.addr, &path).await;
+        assert_eq!(page["checkpoint"], 24, "{path}");
+        for event in page["items"].as_array().unwrap() {
+            assert!(event["checkpoint"].as_i64().unwrap() <= 24, "{event}");
+            listed += 1;
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(listed, within);
+    drop(api);
 
     // Restart: a new pool; the binary's loop from the watermark on, in batches of 7: the
     // first batch (25..=31) must clear the whole stale range (to 44), not trip over it.

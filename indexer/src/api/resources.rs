@@ -636,8 +636,9 @@ resource! {
         updated_checkpoint: Option<i64>,
     }
 
-    /// A raw floe event.
-    Event from "events" {
+    /// A raw floe event of a checkpoint up to the watermark (raw events commit just before
+    /// their batch's projections, and are listed only once those have).
+    Event from "events_indexed" {
         tx_digest: String,
         event_index: i64,
         checkpoint: i64,
