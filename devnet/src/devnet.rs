@@ -632,9 +632,12 @@ pub async fn seal_checkpoint(shared: &Arc<Shared>) -> Result<Option<u64>, Devnet
             });
             journal.sync()?;
         }
-        // Built between two short lock holds: execution and reads go on meanwhile.
+        // Built between two short lock holds: execution and reads go on meanwhile. (Not
+        // `worker.write().install(inputs.build())`: the receiver's guard would be taken first
+        // and held while building.)
         let inputs = worker.read().seal_inputs(&digests, timestamp_ms);
-        let entry = worker.write().install(inputs.build());
+        let sealed = inputs.build();
+        let entry = worker.write().install(sealed);
         checkpoint_files::write(&worker.config.checkpoint_dir(), &entry.message)?;
         Ok(entry)
     })
