@@ -37,9 +37,9 @@ use crate::blake2b_x8::{BLOCK, IV, PARAM0};
 use std::arch::x86_64::*;
 
 /// True when the four-lane kernel runs: the CPU has AVX2 and the kernel override (see
-/// [`kernels`](crate::kernels)) leaves AVX2 on.
+/// [`kernel_cap`](crate::kernel_cap)) leaves AVX2 on.
 pub(crate) fn available() -> bool {
-    cpu_has() && crate::kernels::allowed(crate::kernels::Tier::Avx2)
+    cpu_has() && crate::kernel_cap::allowed(crate::kernel_cap::Tier::Avx2)
 }
 
 /// True when this CPU has AVX2.

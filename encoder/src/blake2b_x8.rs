@@ -41,9 +41,9 @@ pub(crate) const PARAM0: u64 = 0x0101_0000 ^ 32;
 pub(crate) const BLOCK: usize = 128;
 
 /// True when the eight-lane kernel runs: the CPU has AVX-512F and BW, and the kernel override
-/// (see [`kernels`](crate::kernels)) leaves AVX-512 on.
+/// (see [`kernel_cap`](crate::kernel_cap)) leaves AVX-512 on.
 pub(crate) fn available() -> bool {
-    cpu_has() && crate::kernels::allowed(crate::kernels::Tier::Avx512)
+    cpu_has() && crate::kernel_cap::allowed(crate::kernel_cap::Tier::Avx512)
 }
 
 /// True when this CPU has what the eight-lane kernel needs.

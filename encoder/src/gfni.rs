@@ -78,9 +78,9 @@ static MATRICES: LazyLock<Box<[Matrix]>> = LazyLock::new(|| {
 static MUL_MODULUS: LazyLock<Matrix> = LazyLock::new(|| Matrix::of_log(GF_MODULUS));
 
 /// True when this engine runs: the CPU has AVX-512F for the registers and GFNI for the affine
-/// steps, and the kernel override (see [`kernels`](crate::kernels)) leaves AVX-512 on.
+/// steps, and the kernel override (see [`kernel_cap`](crate::kernel_cap)) leaves AVX-512 on.
 pub(crate) fn available() -> bool {
-    cpu_has() && crate::kernels::allowed(crate::kernels::Tier::Avx512)
+    cpu_has() && crate::kernel_cap::allowed(crate::kernel_cap::Tier::Avx512)
 }
 
 /// True when this CPU has AVX-512F and GFNI.

@@ -23,6 +23,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 mod gfni;
+pub mod kernel_cap;
 pub mod kernels;
 mod layout;
 pub mod merkle;

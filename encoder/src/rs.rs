@@ -6,7 +6,7 @@ use reed_solomon_simd::engine::{
 use reed_solomon_simd::rate::{DefaultRateDecoder, DefaultRateEncoder, RateDecoder, RateEncoder};
 
 use crate::gfni::Gfni;
-use crate::kernels::{self, Tier};
+use crate::kernel_cap::{self, Tier};
 
 use crate::layout;
 use crate::xor;
@@ -25,7 +25,7 @@ impl Transforms {
     pub fn new() -> Self {
         if let Some(gfni) = Gfni::new() {
             Self::Gfni(gfni)
-        } else if kernels::allowed(Tier::Avx2) {
+        } else if kernel_cap::allowed(Tier::Avx2) {
             Self::Simd(DefaultEngine::new())
         } else {
             Self::Scalar(NoSimd::new())

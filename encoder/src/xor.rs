@@ -14,7 +14,7 @@
 use std::arch::x86_64::*;
 
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::{Tier, allowed};
+use crate::kernel_cap::{Tier, allowed};
 
 /// True when this CPU has AVX-512F (the override may still keep the 512-bit kernel off).
 pub(crate) fn cpu_has_avx512() -> bool {
