@@ -92,9 +92,7 @@ pub async fn problem_bodies(
         text,
     };
     let problem = describe(&refusal);
-    if status.is_server_error() {
-        tracing::error!(%status, detail = %problem.detail, "internal error outside a handler");
-    }
+    log_server_refusal(&refusal, &problem);
     let mut answer = problem.into_response();
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
@@ -102,6 +100,28 @@ pub async fn problem_bodies(
         }
     }
     answer
+}
+
+/// Logs a 5xx that left the router without a problem body. A 503 is a state the service
+/// expects to be in at times and says so on purpose (the indexer's `/ready` while it catches
+/// up, a node that is busy): logging it at ERROR would page an operator for every readiness
+/// probe of a healthy service that is still starting, so it is INFO. Any other 5xx means
+/// something failed that nothing turned into a problem, which is an error.
+fn log_server_refusal(refusal: &Refusal, problem: &Problem) {
+    let Refusal {
+        status,
+        method,
+        path,
+        ..
+    } = refusal;
+    if *status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::info!(%status, %method, %path, detail = %problem.detail, "service unavailable");
+    } else if status.is_server_error() {
+        tracing::error!(
+            %status, %method, %path, detail = %problem.detail,
+            "internal error outside a handler"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +147,21 @@ mod tests {
             .route(
                 "/mine",
                 put(|| async { Problem::bad_request("the handler's own") }),
+            )
+            // A deliberate 503 without a problem body, as the indexer's `/ready` while it
+            // catches up, and a bare 500.
+            .route(
+                "/ready",
+                get(|| async {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        axum::Json(serde_json::json!({"ready": false})),
+                    )
+                }),
+            )
+            .route(
+                "/broken",
+                get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "it broke") }),
             )
             .fallback(|| async { Problem::not_found("no such route") })
             .layer(DefaultBodyLimit::max(16));
@@ -224,5 +259,79 @@ mod tests {
         let (status, headers, body) = call(address, "PUT", "/thing", b"small").await;
         assert_eq!((status, body.as_slice()), (200, b"kept".as_slice()));
         assert_ne!(header(&headers, "content-type"), Some(CONTENT_TYPE));
+    }
+
+    /// Every event logged while it is the default subscriber: level and message.
+    #[derive(Clone, Default)]
+    struct Logged(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Logged {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(
+                    &mut self,
+                    field: &tracing::field::Field,
+                    value: &dyn std::fmt::Debug,
+                ) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            self.0
+                .lock()
+                .unwrap()
+                .push((*event.metadata().level(), message.0));
+        }
+    }
+
+    /// A readiness 503 is an expected state, logged at INFO; only a real 500 is an ERROR.
+    /// (Before: both were ERROR "internal error outside a handler".)
+    #[tokio::test]
+    async fn only_real_server_errors_are_logged_as_errors() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let logged = Logged::default();
+        let _guard =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(logged.clone()));
+        let address = serve().await;
+
+        let (status, headers, body) = call(address, "GET", "/ready", b"").await;
+        assert_eq!(status, 503);
+        assert_eq!(header(&headers, "content-type"), Some(CONTENT_TYPE));
+        let problem: Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem.status, 503);
+        let events = std::mem::take(&mut *logged.0.lock().unwrap());
+        assert!(
+            events
+                .iter()
+                .all(|(level, _)| *level > tracing::Level::WARN),
+            "a readiness 503 was logged as a failure: {events:?}"
+        );
+        assert!(
+            events
+                .iter()
+                .any(|(level, m)| *level == tracing::Level::INFO && m == "service unavailable"),
+            "{events:?}"
+        );
+
+        let (status, _, body) = call(address, "GET", "/broken", b"").await;
+        assert_eq!(status, 500);
+        let problem: Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem.detail, "it broke");
+        let events = std::mem::take(&mut *logged.0.lock().unwrap());
+        assert!(
+            events
+                .iter()
+                .any(|(level, m)| *level == tracing::Level::ERROR
+                    && m == "internal error outside a handler"),
+            "{events:?}"
+        );
     }
 }
