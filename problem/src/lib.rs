@@ -6,10 +6,14 @@
 //!   extension members (the node's `missing_shards`, Seal's `error` and `message`);
 //! - [`rejection`]: axum's extractor refusals (path, query, JSON, body) as problems;
 //! - [`refusal`]: a middleware step that gives the framework's own refusals (405 with `Allow`,
-//!   unknown routes, body limits) a problem body, each service choosing the words.
+//!   unknown routes, body limits) a problem body, each service choosing the words;
+//! - [`serve`]: serving a router with a deadline for request heads, so that slow or silent
+//!   connections (slowloris) cannot pile up. It lives here because this is the one HTTP crate
+//!   every service already shares.
 
 pub mod refusal;
 pub mod rejection;
+pub mod serve;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
