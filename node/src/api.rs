@@ -75,6 +75,14 @@ pub const DEFAULT_INFLIGHT_UPLOAD_BYTES: usize = 256 << 20;
 /// Default time an upload waits for its share of the budget before the node answers 503.
 pub const DEFAULT_UPLOAD_WAIT: Duration = Duration::from_secs(10);
 
+/// Default head start of an upload body before it must keep up with [`DEFAULT_UPLOAD_MIN_RATE`].
+pub const DEFAULT_UPLOAD_GRACE: Duration = Duration::from_secs(10);
+
+/// Default slowest rate (bytes per second) an upload body may arrive at once past its grace.
+/// The sdk gives a whole request 60 s, so its largest pair (≈ 63 MiB) already needs ≈ 1 MiB/s:
+/// a quarter of that refuses no upload the sdk would finish.
+pub const DEFAULT_UPLOAD_MIN_RATE: usize = 256 << 10;
+
 /// Largest metadata body: its 45-byte header and two hashes for each of at most 65 535 shards.
 pub const MAX_METADATA_BODY: usize = 45 + 64 * floe_encoder::config::MAX_SHARDS;
 
@@ -170,12 +178,19 @@ impl Default for UploadBudget {
     }
 }
 
-/// How large a request body may be and how much of them the node holds at once.
+/// How large a request body may be, how much of them the node holds at once, and how slowly
+/// one may arrive.
 #[derive(Clone)]
 pub struct UploadLimits {
     /// Largest body of any request (413 above it).
     pub max_body: usize,
     pub budget: UploadBudget,
+    /// How slowly a body may arrive ([`BodyPace`]): a stalled upload must not keep its share
+    /// of the budget.
+    pub pace: BodyPace,
+    /// How long a request head may take to arrive, and a connection may sit idle
+    /// ([`floe_problem::serve`]): slow or silent connections must not pile up.
+    pub head_timeout: Duration,
 }
 
 impl Default for UploadLimits {
@@ -183,7 +198,47 @@ impl Default for UploadLimits {
         Self {
             max_body: MAX_BODY,
             budget: UploadBudget::default(),
+            pace: BodyPace::default(),
+            head_timeout: floe_problem::serve::HEADER_READ_TIMEOUT,
         }
+    }
+}
+
+/// The slowest an upload body may arrive: by `grace + received / min_rate` after its share of
+/// the [`UploadBudget`] was reserved, the next bytes must be there, else 408.
+///
+/// The budget is reserved for the whole declared body before it is read, so without a pace a
+/// client that declares a large body and then sends nothing (or a byte now and then) would hold
+/// its share for as long as it keeps the connection open: a few dozen such connections, which
+/// cost their sender nothing, would make every real upload wait and get 503. With a pace,
+/// holding a reservation costs a sender the bandwidth to fill it at `min_rate`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyPace {
+    pub grace: Duration,
+    /// Bytes per second (at least 1).
+    pub min_rate: usize,
+}
+
+impl Default for BodyPace {
+    fn default() -> Self {
+        Self {
+            grace: DEFAULT_UPLOAD_GRACE,
+            min_rate: DEFAULT_UPLOAD_MIN_RATE,
+        }
+    }
+}
+
+impl BodyPace {
+    /// When the bytes after the first `received` must have come, for a body started at `start`.
+    fn deadline(&self, start: tokio::time::Instant, received: usize) -> tokio::time::Instant {
+        // A year stands for "no deadline": a configured grace that large must not overflow.
+        const FAR: Duration = Duration::from_secs(365 * 86_400);
+        let behind = received as f64 / self.min_rate.max(1) as f64;
+        let allowed = self
+            .grace
+            .saturating_add(Duration::from_secs_f64(behind.min(1e9)))
+            .min(FAR);
+        start + allowed
     }
 }
 
@@ -228,7 +283,7 @@ fn too_large(detail: String) -> Problem {
 /// node's [`UploadBudget`] that the caller keeps until the body is stored. A body that streams
 /// past `limit` is refused as soon as it does, so at most `limit` bytes are ever held.
 async fn read_upload(
-    budget: &UploadBudget,
+    guard: &UploadGuard,
     headers: &HeaderMap,
     body: Body,
     limit: usize,
@@ -242,10 +297,18 @@ async fn read_upload(
             byte_size(limit)
         )));
     }
-    let permit = budget.reserve(declared.unwrap_or(limit)).await?;
+    let permit = guard.budget.reserve(declared.unwrap_or(limit)).await?;
     let mut buffer = Vec::with_capacity(declared.unwrap_or(0));
     let mut body = body;
-    while let Some(frame) = body.frame().await {
+    let start = tokio::time::Instant::now();
+    loop {
+        let deadline = guard.pace.deadline(start, buffer.len());
+        let Ok(frame) = tokio::time::timeout_at(deadline, body.frame()).await else {
+            return Err(too_slow(&guard.pace, buffer.len(), declared, start, what));
+        };
+        let Some(frame) = frame else {
+            break;
+        };
         let frame = frame.map_err(|e| body_failed(&e.into()))?;
         let Ok(data) = frame.into_data() else {
             continue;
@@ -260,6 +323,30 @@ async fn read_upload(
         buffer.extend_from_slice(&data);
     }
     Ok((Bytes::from(buffer), permit))
+}
+
+/// 408 for a body that fell behind `pace`: its reservation of the budget is given back.
+fn too_slow(
+    pace: &BodyPace,
+    received: usize,
+    declared: Option<usize>,
+    start: tokio::time::Instant,
+    what: &str,
+) -> Problem {
+    let of = declared.map_or_else(String::new, |d| format!(" of {}", byte_size(d)));
+    tracing::info!(received, ?declared, what, "upload refused: body too slow");
+    Problem::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "Upload too slow",
+        format!(
+            "{what} arrived too slowly: {}{of} in {:.1} s, but after {} s a body must keep up \
+             with {}/s; send it again without pausing",
+            byte_size(received),
+            start.elapsed().as_secs_f64(),
+            pace.grace.as_secs(),
+            byte_size(pace.min_rate)
+        ),
+    )
 }
 
 /// A body that could not be read (the client went away or broke the framing).
@@ -345,7 +432,12 @@ pub fn router_with_body_limit(state: Arc<NodeState>, max_body: usize) -> Router 
 
 /// The router over `state` with `limits` on request bodies and on the upload bytes held at once.
 pub fn router_with_limits(state: Arc<NodeState>, limits: UploadLimits) -> Router {
-    let UploadLimits { max_body, budget } = limits;
+    let UploadLimits {
+        max_body,
+        budget,
+        pace,
+        head_timeout: _,
+    } = limits;
     let routes = Router::new()
         .route(
             "/health",
@@ -377,7 +469,11 @@ pub fn router_with_limits(state: Arc<NodeState>, limits: UploadLimits) -> Router
             )
         })
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(Extension(UploadGuard { max_body, budget }))
+        .layer(Extension(UploadGuard {
+            max_body,
+            budget,
+            pace,
+        }))
         .with_state(state);
     // Around the whole router rather than each route, so that it sees answers as they leave:
     // axum adds a 405's `Allow` header outside a route's own layers.
@@ -422,6 +518,7 @@ fn byte_size(bytes: usize) -> String {
 struct UploadGuard {
     max_body: usize,
     budget: UploadBudget,
+    pace: BodyPace,
 }
 
 fn parse_blob_id(text: &str) -> Result<BlobId, Problem> {
@@ -510,6 +607,10 @@ async fn info(State(state): State<Arc<NodeState>>) -> axum::Json<NodeInfo> {
 /// register it (see [`crate::registration`]). The registration is kept with the metadata and
 /// doubles as a cache: metadata sent again naming the same, still live, object costs no chain
 /// read.
+///
+/// The object is read from the chain, and checked to register this blob ID and to cover the
+/// current epoch, before any of the body is: the body is read under a share of the node's
+/// [`UploadBudget`], and a stranger naming a made-up object must not get one.
 async fn put_metadata(
     State(state): State<Arc<NodeState>>,
     Extension(guard): Extension<UploadGuard>,
@@ -519,14 +620,39 @@ async fn put_metadata(
 ) -> Result<StatusCode, Problem> {
     refuse_oversized(&headers, guard.max_body)?;
     let blob_id = parse_blob_id(&blob_id)?;
-    // Refused before anything is read, parsed or hashed: an unregistered upload costs nothing.
     let object = registration::blob_object(
         &blob_id,
         headers.get(BLOB_OBJECT_HEADER).map(|v| v.as_bytes()),
     )
     .map_err(refused)?;
+    let epoch = state.epoch.load(Ordering::Relaxed);
+    let recorded = {
+        let store = state.store.clone();
+        blocking(move || store.registration(&blob_id).map_err(store_problem)).await?
+    };
+    // A recorded registration that names this object and is live needs no chain read.
+    let known = match recorded {
+        Some(recorded) if recorded.blob_object == object && recorded.end_epoch > epoch => {
+            Known::Recorded(recorded)
+        }
+        _ => {
+            let lookup = state
+                .registrations
+                .as_deref()
+                .ok_or_else(|| refused(Refused::NoChain))?;
+            let record = lookup
+                .blob(object)
+                .await
+                .map_err(|e| refused(Refused::Lookup(e)))?;
+            registration::check_object(&record, &blob_id, epoch).map_err(|e| {
+                tracing::info!(%blob_id, %object, reason = %e, "unregistered upload refused");
+                refused(e)
+            })?;
+            Known::Read(record)
+        }
+    };
     let limit = MAX_METADATA_BODY.min(guard.max_body);
-    let (body, _permit) = read_upload(&guard.budget, &headers, body, limit, "metadata").await?;
+    let (body, _permit) = read_upload(&guard, &headers, body, limit, "metadata").await?;
     let (embedded, metadata) = BlobMetadata::from_bytes(&body).map_err(|e| {
         Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -541,22 +667,8 @@ async fn put_metadata(
             format!("the metadata is for blob {embedded}, not {blob_id}"),
         ));
     }
-    let epoch = state.epoch.load(Ordering::Relaxed);
-    let recorded = {
-        let store = state.store.clone();
-        blocking(move || store.registration(&blob_id).map_err(store_problem)).await?
-    };
-    let registration = match recorded {
-        Some(recorded) if recorded.blob_object == object && recorded.end_epoch > epoch => recorded,
-        _ => {
-            let lookup = state
-                .registrations
-                .as_deref()
-                .ok_or_else(|| refused(Refused::NoChain))?;
-            let record = lookup
-                .blob(object)
-                .await
-                .map_err(|e| refused(Refused::Lookup(e)))?;
+    let registration = match known {
+        Known::Read(record) => {
             registration::check(&record, &blob_id, &metadata, epoch).map_err(|e| {
                 tracing::info!(%blob_id, %object, reason = %e, "unregistered upload refused");
                 refused(e)
@@ -566,6 +678,7 @@ async fn put_metadata(
                 end_epoch: record.end_epoch,
             }
         }
+        Known::Recorded(recorded) => recorded,
     };
     blocking(move || {
         state
@@ -575,6 +688,14 @@ async fn put_metadata(
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a metadata upload's registration is known from, before its body is read.
+enum Known {
+    /// The registration kept with the metadata: this object, still live.
+    Recorded(Registration),
+    /// The `Blob` object as read from the chain, checked but for the metadata's shape.
+    Read(registration::BlobRecord),
 }
 
 async fn get_metadata(
@@ -623,7 +744,7 @@ async fn put_pair(
     };
     let limit = pair_body_limit(&metadata)?.min(guard.max_body);
     let what = format!("a sliver pair of blob {blob_id}");
-    let (body, permit) = read_upload(&guard.budget, &headers, body, limit, &what).await?;
+    let (body, permit) = read_upload(&guard, &headers, body, limit, &what).await?;
     let epoch = state.epoch.load(Ordering::Relaxed);
     let missing = blocking(move || {
         let pair = store::decode_pair(&body)
@@ -851,8 +972,7 @@ async fn put_model(
     check_admin(&state, &headers)?;
     let blob_id = parse_blob_id(&blob_id)?;
     let limit = MAX_MODEL_BODY.min(guard.max_body);
-    let (body, _permit) =
-        read_upload(&guard.budget, &headers, body, limit, "a model marking").await?;
+    let (body, _permit) = read_upload(&guard, &headers, body, limit, "a model marking").await?;
     let ModelBody { model_id } = serde_json::from_slice(&body)
         .map_err(|e| Problem::bad_request(format!("expected {{\"model_id\":\"0x…\"}}: {e}")))?;
     blocking(move || {
@@ -1010,11 +1130,19 @@ pub async fn serve(
     serve_with_limits(listener, state, UploadLimits::default()).await
 }
 
-/// [`serve`] with `limits` on request bodies and on the upload bytes held at once.
+/// [`serve`] with `limits` on request bodies, on the upload bytes held at once and on how long
+/// a request head may take.
 pub async fn serve_with_limits(
     listener: tokio::net::TcpListener,
     state: Arc<NodeState>,
     limits: UploadLimits,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router_with_limits(state, limits)).await
+    let head_timeout = limits.head_timeout;
+    floe_problem::serve::serve(
+        listener,
+        router_with_limits(state, limits),
+        head_timeout,
+        std::future::pending(),
+    )
+    .await
 }

@@ -21,6 +21,9 @@
 //! recovery_round_mib = 64               # symbol bytes one round may bring in
 //! max_inflight_upload_bytes = 268435456 # upload bodies held in memory at once (256 MiB)
 //! upload_wait_ms = 10000                # how long an upload waits for that budget, then 503
+//! upload_grace_ms = 10000               # an upload body's head start, then it must keep up with
+//! upload_min_rate = 262144              # bytes/s, or 408 and its budget share is given back
+//! header_read_timeout_ms = 30000        # a request head (or an idle connection) gets this long
 //! answer_challenges = true              # false: a dishonest operator's node (see below)
 //!
 //! [[licensed]]                          # blobs that belong to a model
@@ -82,6 +85,18 @@ fn default_upload_wait_ms() -> u64 {
     u64::try_from(crate::api::DEFAULT_UPLOAD_WAIT.as_millis()).unwrap_or(u64::MAX)
 }
 
+fn default_upload_grace_ms() -> u64 {
+    u64::try_from(crate::api::DEFAULT_UPLOAD_GRACE.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn default_upload_min_rate() -> usize {
+    crate::api::DEFAULT_UPLOAD_MIN_RATE
+}
+
+fn default_header_read_timeout_ms() -> u64 {
+    u64::try_from(floe_problem::serve::HEADER_READ_TIMEOUT.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn default_committee_poll() -> u64 {
     60_000
 }
@@ -134,6 +149,18 @@ pub struct NodeConfig {
     /// How long an upload waits for its share of that budget before a 503 with Retry-After.
     #[serde(default = "default_upload_wait_ms")]
     pub upload_wait_ms: u64,
+    /// An upload body's head start before it must keep up with `upload_min_rate`
+    /// ([`crate::api::BodyPace`]).
+    #[serde(default = "default_upload_grace_ms")]
+    pub upload_grace_ms: u64,
+    /// Slowest rate, in bytes per second, an upload body may arrive at past its head start;
+    /// slower, it is refused (408) and its share of the budget given back.
+    #[serde(default = "default_upload_min_rate")]
+    pub upload_min_rate: usize,
+    /// How long a request head may take to arrive, and a connection may sit idle between
+    /// requests, before the node closes it (slow or silent connections must not pile up).
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
     /// `false` runs the node as a dishonest operator would: it stores, serves, migrates and
     /// signals sync like any other, but leaves the challenges issued to it unanswered, so
     /// `challenge::slash_missed` can be called on them after their deadline. It exists to show
@@ -217,6 +244,9 @@ mod tests {
         assert_eq!(config.max_request_skew_ms, 60_000);
         assert_eq!(config.max_inflight_upload_bytes, 256 << 20);
         assert_eq!(config.upload_wait_ms, 10_000);
+        assert_eq!(config.upload_grace_ms, 10_000);
+        assert_eq!(config.upload_min_rate, 256 << 10);
+        assert_eq!(config.header_read_timeout_ms, 30_000);
         assert!(config.answer_challenges);
         assert_eq!(config.licensed[0].model_id, Address::from_static("0x7"));
         let err = NodeConfig::parse("listen = 1", Path::new("."), Path::new("bad.toml"));

@@ -128,6 +128,31 @@ pub fn blob_object(blob_id: &BlobId, header: Option<&[u8]>) -> Result<Address, R
         .map_err(|e| Refused::Malformed(format!("{text:?}: {e}")))
 }
 
+/// What of [`check`] needs no metadata: that `record` registers `blob_id` and covers `epoch`.
+/// Checked before a metadata body is read, so that naming someone else's or an expired `Blob`
+/// object gets the uploader no share of the node's upload budget.
+pub fn check_object(record: &BlobRecord, blob_id: &BlobId, epoch: u64) -> Result<(), Refused> {
+    let object = record.object_id;
+    if record.blob_id != *blob_id {
+        return Err(Refused::WrongBlob {
+            object,
+            registered: record.blob_id,
+            blob_id: *blob_id,
+        });
+    }
+    let current = epoch
+        .max(record.registered_epoch)
+        .max(record.certified_epoch.unwrap_or(0));
+    if record.end_epoch <= current {
+        return Err(Refused::Expired {
+            object,
+            end_epoch: record.end_epoch,
+            epoch: current,
+        });
+    }
+    Ok(())
+}
+
 /// Checks that `record` (the `Blob` object read from the chain) registers the blob `metadata`
 /// describes and covers `epoch`, the node's current epoch.
 ///
@@ -140,14 +165,8 @@ pub fn check(
     metadata: &BlobMetadata,
     epoch: u64,
 ) -> Result<(), Refused> {
+    check_object(record, blob_id, epoch)?;
     let object = record.object_id;
-    if record.blob_id != *blob_id {
-        return Err(Refused::WrongBlob {
-            object,
-            registered: record.blob_id,
-            blob_id: *blob_id,
-        });
-    }
     // Implied by the blob ID (it hashes both) once the metadata verifies against it; checked
     // anyway so that a mismatch says what differs.
     if record.size != metadata.unencoded_length || record.encoding_type != metadata.encoding_type {
@@ -172,16 +191,6 @@ pub fn check(
             object,
             storage_size: record.storage_size,
             needed,
-        });
-    }
-    let current = epoch
-        .max(record.registered_epoch)
-        .max(record.certified_epoch.unwrap_or(0));
-    if record.end_epoch <= current {
-        return Err(Refused::Expired {
-            object,
-            end_epoch: record.end_epoch,
-            epoch: current,
         });
     }
     Ok(())

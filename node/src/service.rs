@@ -292,6 +292,14 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
                     config.max_inflight_upload_bytes,
                     Duration::from_millis(config.upload_wait_ms),
                 ),
+                pace: api::BodyPace {
+                    grace: Duration::from_millis(config.upload_grace_ms),
+                    min_rate: config.upload_min_rate.max(1),
+                },
+                // At most a day: hyper adds it to the clock, which must not overflow.
+                head_timeout: Duration::from_millis(
+                    config.header_read_timeout_ms.clamp(1, 86_400_000),
+                ),
             },
         )),
         background,
