@@ -17,15 +17,14 @@ if [ -z "${FLOE_BIN:-}" ]; then
   (cd "$repo" && cargo build --release --locked -p floe)
   FLOE_BIN="$repo/target/release/floe"
 fi
-floe="$FLOE_BIN"
-case "$PWD/" in
-  "$repo/"*) floe="${FLOE_BIN#"$PWD/"}" ;;
-esac
+bin_dir="$(cd "$(dirname "$FLOE_BIN")" && pwd)"
 cat <<EOT
 == starting; state lives in ${FLOE_HOME:-$PWD/.floe} (delete it to start from genesis)
-   in another terminal, from $PWD:
-     $floe account new
-     $floe store FILE
-     $floe read BLOB_ID --out COPY
+   in another terminal, once it prints \`ready\`:
+     cd "$PWD"
+     export PATH="$bin_dir:\$PATH"
+     floe account new
+     floe store FILE
+     floe read BLOB_ID --out COPY
 EOT
 exec "$FLOE_BIN" up "$@"
