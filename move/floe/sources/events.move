@@ -1593,7 +1593,11 @@ public(package) fun emit_tuning_reserve_accrued(model_id: ID, amount: u64, reser
 }
 
 /// A tuning job was opened by `opener`, paid `price` from the model's reserve (`reserve`
-/// left), running version `base_version` (`compute::open_tuning_job`).
+/// left), running version `base_version` (`compute::open_tuning_job`). `auto_publish` is the
+/// plan's flag when the job opened, which the job keeps whatever `set_tuning` says later: its
+/// settled output is published as the next version at once (`TunedVersionPublished`) when it
+/// is set and the output is still live, and otherwise awaits the owner's approval
+/// (`TunedVersionProposed`), so indexers and dapps know which before the job settles.
 public struct TuningJobOpened has copy, drop {
     model_id: ID,
     job_id: ID,
@@ -1601,6 +1605,7 @@ public struct TuningJobOpened has copy, drop {
     price: u64,
     reserve: u64,
     opener: address,
+    auto_publish: bool,
 }
 
 public(package) fun emit_tuning_job_opened(
@@ -1610,8 +1615,17 @@ public(package) fun emit_tuning_job_opened(
     price: u64,
     reserve: u64,
     opener: address,
+    auto_publish: bool,
 ) {
-    event::emit(TuningJobOpened { model_id, job_id, base_version, price, reserve, opener });
+    event::emit(TuningJobOpened {
+        model_id,
+        job_id,
+        base_version,
+        price,
+        reserve,
+        opener,
+        auto_publish,
+    });
 }
 
 /// A tuning job was refunded after its deadline: `amount` went back into the model's reserve,

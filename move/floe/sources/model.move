@@ -48,7 +48,13 @@
 /// to the model: it is published as the next version at once when the owner opted in
 /// (`auto_publish`) and the Blob is still live, and otherwise waits as a proposal the owner
 /// approves (`approve_tuned_version`) or rejects (`reject_tuned_version`); either way the
-/// owner receives the Blob, as a publisher owns a version's Blob after `publish_version`.
+/// holder of the `ModelCap` receives the Blob, as a publisher owns a version's Blob after
+/// `publish_version`: an approved or rejected one is returned to the cap holder who approves
+/// or rejects it, and an automatically published one stays in the model (`tuned_blobs`) until
+/// the cap holder takes it (`take_tuned_blob`). It is not sent to `owner`: a settlement is
+/// anyone's transaction, so `owner` there is only the last address that acted with the cap,
+/// which after a sale of the cap is the seller until the buyer acts, and the seller must not
+/// receive the buyer's tuned weights.
 /// Like `dataset_shares`, the tuning fields are plain fields of `Model`, added before the
 /// package's first publication at `version::VERSION` 1 (see `floe::version`).
 module floe::model;
@@ -153,6 +159,10 @@ const ENoVersionToTune: u64 = 27;
 /// The job settled or refunded into the model is not its open tuning job.
 /// Settle or refund the model's open tuning job (`floe model show` names it).
 const ENotOpenTuningJob: u64 = 28;
+/// The model holds no automatically published tuned `Blob` for this version number (never
+/// published automatically, or taken already).
+/// Name a version announced by TunedVersionPublished with automatic = true, not taken yet.
+const ENoTunedBlob: u64 = 29;
 
 // === Limits ===
 
@@ -206,6 +216,10 @@ public struct Model has key {
     tuning_job_auto_publish: bool,
     /// A settled tuning job's output awaiting the owner's approval.
     proposal: Option<TunedProposal>,
+    /// The `Blob`s of automatically published tuned versions, by version number, until the
+    /// holder of the `ModelCap` takes them (`take_tuned_blob`): kept here rather than sent to
+    /// `owner`, which is stale after the cap changed hands until the new holder acts.
+    tuned_blobs: Table<u64, Blob>,
 }
 
 /// A model's fine-tuning plan, set by its owner (`set_tuning`).
@@ -306,6 +320,7 @@ public fun register_model(name: String, description: String, ctx: &mut TxContext
         tuning_job: option::none(),
         tuning_job_auto_publish: false,
         proposal: option::none(),
+        tuned_blobs: table::new(ctx),
     };
     events::emit_model_registered(model_id, cap_id, owner, name, description);
     transfer::share_object(model);
@@ -453,10 +468,9 @@ public fun refresh_owner(self: &mut Model, cap: &ModelCap, ctx: &TxContext) {
 /// job paying `price` (at most `threshold`) to `providers` (1 to 16 distinct
 /// `ComputeProvider` IDs, `k` of them must agree), running the model's latest version on
 /// `input_blob_id` for `duration_ms`; `auto_publish` publishes its settled output without
-/// waiting for approval and sends its `Blob` to `owner` (the last address that acted with the
-/// cap): whoever receives the cap should call `refresh_owner` (or any cap call) before a job
-/// settles, or the Blob goes to the previous holder. A job already open keeps the terms it
-/// was opened with.
+/// waiting for approval and keeps its `Blob` in the model for the holder of the cap to take
+/// (`take_tuned_blob`), whoever holds it by then. A job already open keeps the terms it was
+/// opened with.
 /// Emits `ModelTuningSet`. Aborts `EWrongCap`, `ETuningShareTooHigh`, `ETuningPrice`,
 /// `ETuningProviders`, `ETuningQuorum`, `ETuningDuration`.
 public fun set_tuning(
@@ -552,7 +566,14 @@ public fun approve_tuned_version(
         EBlobExpired,
     );
     let TunedProposal { job_id, base_version, output, output_hash: _ } = self.proposal.extract();
-    self.publish_tuned(job_id, base_version, &output, false, clock.timestamp_ms(), ctx.sender());
+    let _ = self.publish_tuned(
+        job_id,
+        base_version,
+        &output,
+        false,
+        clock.timestamp_ms(),
+        ctx.sender(),
+    );
     output
 }
 
@@ -576,7 +597,20 @@ public fun reject_tuned_version(self: &mut Model, cap: &ModelCap, ctx: &TxContex
     output
 }
 
-/// Records the tuned `output` of `job_id` as the next version.
+/// Takes the `Blob` of version `number`, published automatically by a tuning job
+/// (`TunedVersionPublished` with `automatic`), out of the model for the caller to keep, as a
+/// publisher keeps a version's Blob. Only the holder of the `ModelCap` takes it (and is
+/// recorded as owner), so after a sale of the cap the buyer, not the seller, receives the
+/// tuned weights of the jobs settled since, whether or not it acted with the cap before.
+/// Emits `ModelOwnerChanged` when the owner changes. Aborts `EWrongCap`, `ENoTunedBlob`.
+public fun take_tuned_blob(self: &mut Model, cap: &ModelCap, number: u64, ctx: &TxContext): Blob {
+    floe::version::assert_current(self.version);
+    self.authorize(cap, ctx);
+    assert!(self.tuned_blobs.contains(number), ENoTunedBlob);
+    self.tuned_blobs.remove(number)
+}
+
+/// Records the tuned `output` of `job_id` as the next version; returns its number.
 fun publish_tuned(
     self: &mut Model,
     job_id: ID,
@@ -585,7 +619,7 @@ fun publish_tuned(
     automatic: bool,
     now: u64,
     publisher: address,
-) {
+): u64 {
     let architecture = self.versions.borrow(base_version).architecture;
     let number = self.record_version(
         output.blob_id(),
@@ -607,6 +641,7 @@ fun publish_tuned(
         automatic,
         publisher,
     );
+    number
 }
 
 // === Package-internal (used by `floe::compute` for tuning jobs) ===
@@ -645,6 +680,7 @@ public(package) fun tuning_job_opened(
         price,
         self.tuning_reserve.value(),
         opener,
+        self.tuning_job_auto_publish,
     );
 }
 
@@ -660,10 +696,13 @@ public(package) fun tuning_job_refunded(self: &mut Model, job_id: ID, escrow: Ba
     events::emit_tuning_job_refunded(object::id(self), job_id, amount, self.tuning_reserve.value());
 }
 
-/// A settled tuning job hands over its agreed `output`: published at once (the Blob sent to
-/// the model's owner) when the plan said `auto_publish` when the job opened (a later
-/// `set_tuning` does not change it) and the Blob is live this epoch,
-/// otherwise kept as the proposal awaiting the owner's approval.
+/// A settled tuning job hands over its agreed `output`: published at once (the Blob kept in
+/// `tuned_blobs` under the new version's number for the cap holder's `take_tuned_blob`, not
+/// sent to `owner`, which may be a former holder of the cap) when the plan said
+/// `auto_publish` when the job opened (a later `set_tuning` does not change it) and the Blob
+/// is live this epoch, otherwise kept as the proposal awaiting the owner's approval. An
+/// automatic version's `publisher` is `owner` (the last address that acted with the cap):
+/// nobody signed the publication; it moves nothing.
 /// Emits `ModelVersionPublished` and `TunedVersionPublished`, or `TunedVersionProposed`.
 /// Aborts `ENotOpenTuningJob`.
 public(package) fun tuning_job_settled(
@@ -681,8 +720,15 @@ public(package) fun tuning_job_settled(
     self.tuning_job_auto_publish = false;
     if (auto && system.epoch() < output.storage().end_epoch()) {
         let owner = self.owner;
-        self.publish_tuned(job_id, base_version, &output, true, clock.timestamp_ms(), owner);
-        transfer::public_transfer(output, owner);
+        let number = self.publish_tuned(
+            job_id,
+            base_version,
+            &output,
+            true,
+            clock.timestamp_ms(),
+            owner,
+        );
+        self.tuned_blobs.add(number, output);
     } else {
         events::emit_tuned_version_proposed(
             object::id(self),
@@ -895,6 +941,10 @@ public fun has_tuning_job(self: &Model): bool { self.tuning_job.is_some() }
 
 /// Whether a tuned version awaits the owner's approval.
 public fun has_proposal(self: &Model): bool { self.proposal.is_some() }
+
+/// Whether the model holds the automatically published `Blob` of version `number`
+/// (`take_tuned_blob` takes it).
+public fun has_tuned_blob(self: &Model, number: u64): bool { self.tuned_blobs.contains(number) }
 
 /// A plan's threshold.
 public fun terms_threshold(terms: &TuningTerms): u64 { terms.threshold }

@@ -41,7 +41,8 @@
 /// A service belongs to its model: the holder of the model's `ModelCap` (e.g. the buyer of the
 /// model) takes over any service of it with `take_over`, which issues a new `ServiceCap` and
 /// voids the old one (`EWrongCap`), so a seller's cap does not outlive the sale of the model;
-/// and revenue always goes to the model, never to the `ServiceCap`'s holder.
+/// and revenue always goes to the model, never to the `ServiceCap`'s holder. A void cap's
+/// holder deletes it with `destroy_voided_cap` (a live cap cannot be destroyed that way).
 module floe::service;
 
 use floe::events;
@@ -117,6 +118,12 @@ const ENotPayer: u64 = 18;
 /// `refund` before the call's deadline: the provider may still answer.
 /// Wait until the deadline (ServiceCalled's deadline_ms) has passed.
 const EDeadlineNotPassed: u64 = 19;
+/// `destroy_voided_cap` with the service's current cap: it still controls the service.
+/// Only a cap voided by take_over can be destroyed; this one is live, keep it.
+const ECapNotVoided: u64 = 20;
+/// `destroy_voided_cap` with a service other than the one the cap was issued for.
+/// Pass the service the cap names (cap_service_id).
+const ECapOfAnotherService: u64 = 21;
 
 // === Constants ===
 
@@ -310,6 +317,23 @@ public fun take_over(
     service.cap_id = object::id(&cap);
     events::emit_service_cap_replaced(service_id, old_cap_id, service.cap_id, ctx.sender());
     cap
+}
+
+/// Deletes `cap`, a `ServiceCap` that `take_over` voided: it controls nothing any more, and
+/// deleting it gives its holder the object's storage rebate. Only a void cap: `service` must
+/// be the service the cap was issued for (`ECapOfAnotherService`: judging a cap against
+/// another service would find every cap of this one "not current" there and let a live cap
+/// be destroyed), and the cap must no longer be that service's current one
+/// (`ECapNotVoided`), so a live cap, which alone reprices, pauses and redirects its service,
+/// is never lost this way. Nothing else changes: no event (`ServiceCapReplaced` already
+/// announced the cap void).
+/// Aborts `ECapOfAnotherService`, `ECapNotVoided`.
+public fun destroy_voided_cap(service: &ModelService, cap: ServiceCap) {
+    version::assert_current(service.version);
+    assert!(cap.service_id == object::id(service), ECapOfAnotherService);
+    assert!(object::id(&cap) != service.cap_id, ECapNotVoided);
+    let ServiceCap { id, service_id: _ } = cap;
+    id.delete();
 }
 
 // === Calls ===

@@ -3,12 +3,14 @@
 /// missed ones before any stake joins or leaves, so stake that becomes active at the change
 /// loses nothing to a miss it was not at risk for; and with the default `slash_burn_bps` all
 /// of a slash is burned, so an operator of two nodes gains nothing in one from the other's
-/// slash. Also the version rule of the new entry point.
+/// slash. Also the version rule of the new entry point, and two consecutive epoch changes,
+/// each settling its own epoch's challenges and none of the other's.
 #[test_only]
 module floe::challenge_epoch_tests;
 
 use floe::blob::{Blob, BlobRegistry};
 use floe::challenge::{Self, ChallengeBoard};
+use floe::events::ChallengeSlashed;
 use floe::floe_test_utils as tu;
 use floe::staking::{Self, NodeCap, StakedWal};
 use floe::system::{AdminCap, System};
@@ -16,6 +18,7 @@ use floe::version;
 use floe::wal::Treasury;
 use std::unit_test::{assert_eq, destroy};
 use sui::clock::Clock;
+use sui::event;
 use sui::random::Random;
 use sui::test_scenario::{Self as ts, Scenario};
 
@@ -428,4 +431,185 @@ fun advancing_without_challenges_works() {
     assert_eq!(system.epoch(), tu::start_epoch() + 1);
     ts::return_shared(system);
     tu::finish(scenario, clock, caps);
+}
+
+// === Two consecutive epoch changes ===
+
+/// Issues this epoch's challenges (as USER).
+fun issue(scenario: &mut Scenario, clock: &Clock) {
+    scenario.next_tx(tu::user());
+    let mut board = scenario.take_shared<ChallengeBoard>();
+    let system = scenario.take_shared<System>();
+    let registry = scenario.take_shared<BlobRegistry>();
+    let random = scenario.take_shared<Random>();
+    challenge::issue_challenges_for_testing(&mut board, &system, &registry, &random, clock, scenario.ctx());
+    ts::return_shared(board);
+    ts::return_shared(system);
+    ts::return_shared(registry);
+    ts::return_shared(random);
+}
+
+/// Every committee member that gained shards at the last change signals holding them, so
+/// each of its shards is challengeable this epoch.
+fun sync_all(scenario: &mut Scenario, caps: &vector<NodeCap>) {
+    scenario.next_tx(ADVANCER);
+    let mut system = scenario.take_shared<System>();
+    let epoch = system.epoch();
+    let mut k = 0;
+    while (k < caps.length()) {
+        let cap = caps.borrow(k);
+        let id = staking::node_id(cap);
+        if (!system.node_pending_shards(id).is_empty()) {
+            staking::epoch_sync_done(&mut system, cap, epoch);
+        };
+        k = k + 1;
+    };
+    ts::return_shared(system);
+}
+
+/// The index in `caps` of node `node_id`'s cap.
+fun cap_index(caps: &vector<NodeCap>, node_id: ID): u64 {
+    let mut k = 0;
+    while (k < caps.length()) {
+        if (staking::node_id(caps.borrow(k)) == node_id) return k;
+        k = k + 1;
+    };
+    abort 0
+}
+
+/// Active stake of the node of `cap` (a transaction of its own).
+fun stake_of(scenario: &mut Scenario, cap: &NodeCap): u64 {
+    scenario.next_tx(ADVANCER);
+    let system = scenario.take_shared<System>();
+    let stake = system.node_stake(staking::node_id(cap));
+    ts::return_shared(system);
+    stake
+}
+
+/// Epoch s: node 1 misses its challenge (ID 1); the change to s + 1 slashes it, once. Epoch
+/// s + 1: the challenges are issued again (IDs 4 to 7, the board's last issue now starts at
+/// 4), node 2 misses its own; the change to s + 2 slashes that one only: node 1's old miss is
+/// not slashed a second time and node 1, which answered, loses nothing. An epoch s + 2
+/// without an issue then ends without looking at s + 1's challenges again.
+#[test]
+fun challenges_are_settled_across_two_consecutive_epoch_changes() {
+    let start = tu::start_ms();
+    let (mut scenario, mut clock, caps, blob) = issued_at(start);
+    let node_1 = staking::node_id(caps.borrow(1));
+    let node_2 = staking::node_id(caps.borrow(2));
+    scenario.next_tx(tu::user());
+    {
+        let board = scenario.take_shared<ChallengeBoard>();
+        assert_eq!(board.challenge(1).node_id(), node_1);
+        ts::return_shared(board);
+    };
+    answer(&mut scenario, &clock, caps.borrow(0), 0);
+    answer(&mut scenario, &clock, caps.borrow(2), 2);
+    answer(&mut scenario, &clock, caps.borrow(3), 3);
+
+    // The first change: s -> s + 1, node 1's miss slashed.
+    clock.set_for_testing(start + EPOCH_MS);
+    advance(&mut scenario, &clock);
+    assert_eq!(event::events_by_type<ChallengeSlashed>().length(), 1);
+    let node_1_slashed = stake_of(&mut scenario, caps.borrow(1));
+    assert!(node_1_slashed < tu::node_stake());
+    scenario.next_tx(ADVANCER);
+    {
+        let board = scenario.take_shared<ChallengeBoard>();
+        let system = scenario.take_shared<System>();
+        assert_eq!(system.epoch(), tu::start_epoch() + 1);
+        let mut id = 0;
+        while (id < 4) {
+            assert!(!board.is_open(id));
+            id = id + 1;
+        };
+        assert_eq!(board.last_issued_epoch(), option::some(tu::start_epoch()));
+        assert_eq!(board.first_id_of_last_issue(), 0);
+        assert_eq!(system.committee_node_ids().length(), 4);
+        ts::return_shared(board);
+        ts::return_shared(system);
+    };
+
+    // Epoch s + 1: every member challengeable, the challenges issued again.
+    sync_all(&mut scenario, &caps);
+    issue(&mut scenario, &clock);
+    scenario.next_tx(tu::user());
+    let (missed, risk_2) = {
+        let board = scenario.take_shared<ChallengeBoard>();
+        assert_eq!(board.next_challenge_id(), 8);
+        assert_eq!(board.first_id_of_last_issue(), 4);
+        assert_eq!(board.last_issued_epoch(), option::some(tu::start_epoch() + 1));
+        let mut missed = 8;
+        let mut risk_2 = 0;
+        let mut id = 4;
+        while (id < 8) {
+            let c = board.challenge(id);
+            assert_eq!(c.epoch(), tu::start_epoch() + 1);
+            // Past by the end of the epoch: the change to s + 2 may slash it.
+            assert!(c.deadline_ms() < start + 2 * EPOCH_MS);
+            if (c.node_id() == node_1) assert_eq!(c.stake_at_risk(), node_1_slashed);
+            if (c.node_id() == node_2) {
+                missed = id;
+                risk_2 = c.stake_at_risk();
+            };
+            id = id + 1;
+        };
+        ts::return_shared(board);
+        (missed, risk_2)
+    };
+    assert!(missed < 8);
+    let mut id = 4;
+    while (id < 8) {
+        if (id != missed) {
+            scenario.next_tx(tu::user());
+            let board = scenario.take_shared<ChallengeBoard>();
+            let k = cap_index(&caps, board.challenge(id).node_id());
+            ts::return_shared(board);
+            answer(&mut scenario, &clock, caps.borrow(k), id);
+        };
+        id = id + 1;
+    };
+
+    // The second change: s + 1 -> s + 2, node 2's miss slashed, nothing of epoch s again.
+    clock.set_for_testing(start + 2 * EPOCH_MS);
+    advance(&mut scenario, &clock);
+    assert_eq!(event::events_by_type<ChallengeSlashed>().length(), 1);
+    let node_2_after = stake_of(&mut scenario, caps.borrow(2));
+    let node_1_after = stake_of(&mut scenario, caps.borrow(1));
+    scenario.next_tx(ADVANCER);
+    {
+        let board = scenario.take_shared<ChallengeBoard>();
+        let system = scenario.take_shared<System>();
+        assert_eq!(system.epoch(), tu::start_epoch() + 2);
+        let slash = risk_2 * system.slash_bps() / 10_000;
+        // Slashed by its stake at risk (the epoch's fees only add a little).
+        assert!(node_2_after < risk_2);
+        assert!(node_2_after >= risk_2 - slash);
+        // Node 1 answered this time: not slashed again for its old miss.
+        assert!(node_1_after >= node_1_slashed);
+        let mut id = 0;
+        while (id < 8) {
+            assert!(!board.is_open(id));
+            id = id + 1;
+        };
+        assert_eq!(board.first_id_of_last_issue(), 4);
+        ts::return_shared(board);
+        ts::return_shared(system);
+    };
+
+    // Epoch s + 2 issues nothing: its end slashes nothing and settles nothing of s + 1.
+    clock.set_for_testing(start + 3 * EPOCH_MS);
+    advance(&mut scenario, &clock);
+    assert_eq!(event::events_by_type<ChallengeSlashed>().length(), 0);
+    scenario.next_tx(ADVANCER);
+    {
+        let board = scenario.take_shared<ChallengeBoard>();
+        let system = scenario.take_shared<System>();
+        assert_eq!(system.epoch(), tu::start_epoch() + 3);
+        assert_eq!(board.last_issued_epoch(), option::some(tu::start_epoch() + 1));
+        assert_eq!(board.next_challenge_id(), 8);
+        ts::return_shared(board);
+        ts::return_shared(system);
+    };
+    finish(scenario, clock, caps, blob);
 }

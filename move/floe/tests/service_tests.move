@@ -742,6 +742,68 @@ fun the_sellers_old_service_cap_is_void_after_a_take_over() {
     finish(scenario, clock);
 }
 
+/// The buyer takes a service over; the seller deletes its void ServiceCap (for the storage
+/// rebate) and the buyer's new cap still controls the service.
+#[test]
+fun a_voided_service_cap_is_destroyed() {
+    let (mut scenario, clock, w) = setup();
+    scenario.next_tx(SELLER);
+    let model_cap = scenario.take_from_sender<ModelCap>();
+    transfer::public_transfer(model_cap, BUYER);
+    scenario.next_tx(BUYER);
+    {
+        let model_cap = scenario.take_from_sender<ModelCap>();
+        let mut s = scenario.take_shared_by_id<ModelService>(w.s1);
+        let new_cap = service::take_over(&mut s, &model_cap, scenario.ctx());
+        ts::return_shared(s);
+        transfer::public_transfer(new_cap, BUYER);
+        scenario.return_to_sender(model_cap);
+    };
+    let old_cap = seller_cap(&mut scenario, w.s1);
+    let old_cap_id = object::id(&old_cap);
+    let s = scenario.take_shared_by_id<ModelService>(w.s1);
+    service::destroy_voided_cap(&s, old_cap);
+    ts::return_shared(s);
+    let effects = scenario.next_tx(BUYER);
+    let deleted = ts::deleted(&effects);
+    assert!(deleted.contains(&old_cap_id));
+    let sellers_caps = ts::ids_for_address<ServiceCap>(SELLER);
+    assert!(!sellers_caps.contains(&old_cap_id));
+    // The SELLER keeps the caps of the services not taken over.
+    assert_eq!(sellers_caps.length(), 2);
+    let new_cap = scenario.take_from_sender<ServiceCap>();
+    let mut s = scenario.take_shared_by_id<ModelService>(w.s1);
+    service::set_paused(&mut s, &new_cap, true);
+    assert!(service::service_paused(&s));
+    ts::return_shared(s);
+    scenario.return_to_sender(new_cap);
+    finish(scenario, clock);
+}
+
+/// Attack on the holder's control: the service's current cap cannot be destroyed (it alone
+/// reprices, pauses and redirects the service).
+#[test, expected_failure(abort_code = floe::service::ECapNotVoided)]
+fun destroying_a_live_cap_aborts() {
+    let (mut scenario, clock, w) = setup();
+    let cap = seller_cap(&mut scenario, w.s1);
+    let s = scenario.take_shared_by_id<ModelService>(w.s1);
+    service::destroy_voided_cap(&s, cap);
+    ts::return_shared(s);
+    finish(scenario, clock);
+}
+
+/// Attack: a live cap of one service is passed with another service, where it is not the
+/// current cap; judged there it would look void and be destroyed.
+#[test, expected_failure(abort_code = floe::service::ECapOfAnotherService)]
+fun destroying_a_cap_with_another_service_aborts() {
+    let (mut scenario, clock, w) = setup();
+    let cap = seller_cap(&mut scenario, w.s1);
+    let s = scenario.take_shared_by_id<ModelService>(w.s2);
+    service::destroy_voided_cap(&s, cap);
+    ts::return_shared(s);
+    finish(scenario, clock);
+}
+
 /// Attack: a stranger takes over a service with the ModelCap of its own model.
 #[test, expected_failure(abort_code = floe::service::EWrongModelCap)]
 fun taking_over_with_another_models_cap_aborts() {

@@ -25,6 +25,8 @@ use sui::test_scenario::{Self as ts, Scenario};
 
 const SELLER: address = @0xA11CE;
 const STRANGER: address = @0x5157;
+/// Buys the model (its ModelCap) from SELLER.
+const BUYER: address = @0xB0B;
 
 const KEY_1: vector<u8> = x"1111111111111111111111111111111111111111111111111111111111111111";
 const P1: address = @0x0a0cb64ee9932145bb2398a0964c964dc89f917b6b8d5809f3b1487c80cf827d;
@@ -277,6 +279,28 @@ fun received(scenario: &mut Scenario, who: address): u64 {
         i = i + 1;
     };
     total
+}
+
+/// `who` takes the automatically published Blob of version `number` with the ModelCap it
+/// owns and keeps it; returns the Blob's ID.
+fun take_tuned_blob(scenario: &mut Scenario, w: &World, who: address, number: u64): ID {
+    scenario.next_tx(who);
+    let mut m = scenario.take_shared_by_id<Model>(w.model_id);
+    let cap = scenario.take_from_sender<ModelCap>();
+    let blob = m.take_tuned_blob(&cap, number, scenario.ctx());
+    let id = object::id(&blob);
+    transfer::public_transfer(blob, who);
+    ts::return_shared(m);
+    scenario.return_to_sender(cap);
+    id
+}
+
+/// SELLER sells the model: its ModelCap goes to BUYER, who does not act with it yet (the
+/// model's `owner` still says SELLER).
+fun sell_to_buyer(scenario: &mut Scenario) {
+    scenario.next_tx(SELLER);
+    let cap = scenario.take_from_sender<ModelCap>();
+    transfer::public_transfer(cap, BUYER);
 }
 
 /// Whether `who` owns the Blob `id`.
@@ -601,11 +625,78 @@ fun with_auto_publish_settlement_publishes_the_next_version() {
     assert_eq!(m.version_count(), 2);
     assert_eq!(m.version(2).version_blob_object_id(), output);
     assert!(!m.has_proposal());
+    // The Blob waits in the model for the cap holder.
+    assert!(m.has_tuned_blob(2));
     ts::return_shared(m);
+    assert!(!owns_blob(&mut scenario, SELLER, output));
+    assert_eq!(take_tuned_blob(&mut scenario, &w, SELLER, 2), output);
     assert!(owns_blob(&mut scenario, SELLER, output));
     // The next job may open once the reserve is full again.
     earn(&mut scenario, &w, FILLING);
     let _ = open(&mut scenario, &clock, &w, STRANGER);
+    finish(scenario, clock);
+}
+
+/// Attack: the model is sold (its ModelCap to BUYER) while an auto-publishing job is open,
+/// and BUYER has not acted with the cap when a stranger settles the job, so the model's
+/// `owner` still names SELLER. The tuned Blob goes to neither account; it waits in the
+/// model, and BUYER, the cap's holder, takes it (and becomes the recorded owner).
+#[test]
+fun the_old_owner_does_not_receive_the_new_owners_tuned_blob() {
+    let (mut scenario, clock, w, job_id) = opened(true);
+    sell_to_buyer(&mut scenario);
+    let output = submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    scenario.next_tx(STRANGER);
+    let m = scenario.take_shared_by_id<Model>(w.model_id);
+    assert_eq!(m.owner(), SELLER);
+    assert_eq!(m.version_count(), 2);
+    assert!(m.has_tuned_blob(2));
+    ts::return_shared(m);
+    assert!(!owns_blob(&mut scenario, SELLER, output));
+    assert!(!owns_blob(&mut scenario, BUYER, output));
+    assert_eq!(take_tuned_blob(&mut scenario, &w, BUYER, 2), output);
+    assert!(owns_blob(&mut scenario, BUYER, output));
+    assert!(!owns_blob(&mut scenario, SELLER, output));
+    scenario.next_tx(STRANGER);
+    let m = scenario.take_shared_by_id<Model>(w.model_id);
+    assert_eq!(m.owner(), BUYER);
+    assert!(!m.has_tuned_blob(2));
+    ts::return_shared(m);
+    finish(scenario, clock);
+}
+
+/// Attack: after the sale, SELLER tries to take the tuned Blob with the ModelCap of another
+/// model of its own.
+#[test, expected_failure(abort_code = floe::model::EWrongCap)]
+fun the_old_owner_cannot_take_the_tuned_blob_with_another_cap() {
+    let (mut scenario, clock, w, job_id) = opened(true);
+    sell_to_buyer(&mut scenario);
+    let _ = submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    scenario.next_tx(SELLER);
+    let other = model::register_model(utf8(b"other"), utf8(b""), scenario.ctx());
+    transfer::public_transfer(other, SELLER);
+    let _ = take_tuned_blob(&mut scenario, &w, SELLER, 2);
+    finish(scenario, clock);
+}
+
+/// A tuned Blob is taken once; a version published by hand (1) or never published has none.
+#[test, expected_failure(abort_code = floe::model::ENoTunedBlob)]
+fun taking_a_tuned_blob_twice_aborts() {
+    let (mut scenario, clock, w, job_id) = opened(true);
+    let _ = submit(&mut scenario, &clock, P1, job_id, w.p1, HASH_A);
+    settle(&mut scenario, &clock, &w, job_id);
+    let _ = take_tuned_blob(&mut scenario, &w, SELLER, 2);
+    let _ = take_tuned_blob(&mut scenario, &w, SELLER, 2);
+    finish(scenario, clock);
+}
+
+/// A version published with `publish_version` leaves no Blob in the model.
+#[test, expected_failure(abort_code = floe::model::ENoTunedBlob)]
+fun taking_the_blob_of_a_version_published_by_hand_aborts() {
+    let (mut scenario, clock, w) = setup();
+    let _ = take_tuned_blob(&mut scenario, &w, SELLER, 1);
     finish(scenario, clock);
 }
 
