@@ -148,15 +148,21 @@ pub async fn connect(
     Ok(app(aggregator, publisher, role))
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` on `listener` until `shutdown` completes. A request head must arrive within
+/// [`floe_problem::serve::HEADER_READ_TIMEOUT`] (an idle connection is closed after as long),
+/// so slow or silent connections cannot pile up (slowloris).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    floe_problem::serve::serve(
+        listener,
+        app,
+        floe_problem::serve::HEADER_READ_TIMEOUT,
+        shutdown,
+    )
+    .await
 }
 
 /// Parses a size such as `10MiB`, `512KiB`, `1GiB` or a plain number of bytes.

@@ -239,16 +239,20 @@ pub fn router(server: Arc<KeyServer>) -> Router {
         .with_state(server)
 }
 
-/// Serves `server` on `listener` until `shutdown` resolves.
+/// Serves `server` on `listener` until `shutdown` resolves; requests carry their peer's
+/// address (the rate limit is per client IP). A request head must arrive within
+/// [`floe_problem::serve::HEADER_READ_TIMEOUT`] (an idle connection is closed after as long),
+/// so slow or silent connections cannot pile up (slowloris).
 pub async fn serve(
     listener: TcpListener,
     server: Arc<KeyServer>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    floe_problem::serve::serve(
         listener,
-        router(server).into_make_service_with_connect_info::<SocketAddr>(),
+        router(server),
+        floe_problem::serve::HEADER_READ_TIMEOUT,
+        shutdown,
     )
-    .with_graceful_shutdown(shutdown)
     .await
 }

@@ -27,7 +27,10 @@
 //!
 //! Upload bodies are bounded before they are read: a pair by the size its blob's metadata
 //! implies, every body by the node's limit (413), and all bodies at once by the node's
-//! [`UploadBudget`] (503 with `Retry-After` when it stays busy).
+//! [`UploadBudget`] (503 with `Retry-After` when it stays busy). A body that stalls or trickles
+//! in is refused with 408 and gives its share back ([`BodyPace`]), metadata's registration is
+//! checked before its body is read, and a request head must arrive within the head timeout
+//! ([`floe_problem::serve`]), so a stranger can hold neither the budget nor connections.
 //!
 //! Every error is `application/problem+json`, the framework's own refusals included: a path
 //! parameter that does not parse (400), a body over the limit (413), a method the route does
