@@ -2213,6 +2213,110 @@ fn the_epoch_waits_for_the_challenge_window() {
     assert_eq!(first, 4);
 }
 
+/// `challenge_epoch_tests::challenges_are_settled_across_two_consecutive_epoch_changes`:
+/// epoch 1's missed challenge is slashed at the change to 2, once; epoch 2 issues again
+/// (IDs 4..8), another node misses, and the change to 3 slashes that one only (the first
+/// miss is not slashed again, the node that answered this time loses nothing); epoch 3
+/// issues nothing and its end settles nothing of epoch 2.
+#[test]
+fn challenges_are_settled_across_two_consecutive_epoch_changes() {
+    let (mut env, _) = issued();
+    let caller = env.user;
+    // Epoch 1: the node of challenge 1 misses it, the others answer.
+    let first_silent = node_of(&mut env, 1);
+    for id in [0, 2, 3] {
+        let answer = synthetic_for(&mut env, id);
+        let node = node_of(&mut env, id);
+        respond(&mut env, node, id, &answer).unwrap();
+    }
+    let risk_1 = challenge(&mut env, 1).unwrap().stake_at_risk;
+    env.chain.now_ms = env.system().epoch_start_ms + EPOCH_MS;
+    let outcome = advance(&mut env, caller).unwrap();
+    let slashed: Vec<ChallengeSlashed> = outcome.events_named("ChallengeSlashed");
+    assert_eq!(slashed.len(), 1);
+    assert_eq!((slashed[0].challenge_id, slashed[0].epoch), (1, 1));
+    assert_eq!(slashed[0].slashed, risk_1 * env.system().slash_bps / 10_000);
+    assert_eq!(env.epoch(), 2);
+    for id in 0..4 {
+        assert!(!is_open(&mut env, id));
+    }
+    let first_slashed_stake = node_stake(&mut env, first_silent);
+    assert!(first_slashed_stake < risk_1);
+
+    // Epoch 2: every member holds its shards in sync, the challenges are issued again.
+    for node in 0..4 {
+        let id = move_id(env.nodes[node].node_id);
+        let pending: Vec<u16> = env.read(call::system::node_pending_shards(
+            Arg::ObjRead(env.system),
+            &id,
+        ));
+        if !pending.is_empty() {
+            sync(&mut env, node, 2).unwrap();
+        }
+    }
+    issue(&mut env).unwrap();
+    let first: u64 = env.read(call::challenge::first_id_of_last_issue(Arg::ObjRead(
+        env.board,
+    )));
+    assert_eq!(first, 4);
+    let next: u64 = env.read(call::challenge::next_challenge_id(Arg::ObjRead(env.board)));
+    assert_eq!(next, 8);
+    let second_silent = (0..4).find(|n| *n != first_silent).unwrap();
+    let mut missed = None;
+    for id in 4..8 {
+        let c = challenge(&mut env, id).unwrap();
+        assert_eq!(c.epoch, 2);
+        let node = node_of(&mut env, id);
+        if node == first_silent {
+            assert_eq!(c.stake_at_risk, first_slashed_stake);
+        }
+        if node == second_silent {
+            missed = Some((id, c.stake_at_risk, c.deadline_ms));
+        } else {
+            let answer = synthetic_for(&mut env, id);
+            respond(&mut env, node, id, &answer).unwrap();
+        }
+    }
+    let (missed, risk_2, deadline) = missed.unwrap();
+    // Not before the missed challenge's deadline, even with the epoch over.
+    env.chain.now_ms = env.system().epoch_start_ms + EPOCH_MS;
+    if env.chain.now_ms <= deadline {
+        env.chain.now_ms = deadline;
+        assert_abort(
+            advance(&mut env, caller),
+            "challenge",
+            move_aborts::challenge::E_CHALLENGE_WINDOW_OPEN,
+        );
+        env.chain.now_ms = deadline + 1;
+    }
+    let outcome = advance(&mut env, caller).unwrap();
+    let slashed: Vec<ChallengeSlashed> = outcome.events_named("ChallengeSlashed");
+    assert_eq!(slashed.len(), 1);
+    assert_eq!((slashed[0].challenge_id, slashed[0].epoch), (missed, 2));
+    assert_eq!(slashed[0].slashed, risk_2 * env.system().slash_bps / 10_000);
+    assert_eq!(env.epoch(), 3);
+    for id in 0..8 {
+        assert!(!is_open(&mut env, id));
+    }
+    // The first node answered in epoch 2: its old miss is not slashed again.
+    assert!(node_stake(&mut env, first_silent) >= first_slashed_stake);
+    assert!(node_stake(&mut env, second_silent) < risk_2);
+
+    // Epoch 3 issues nothing: its end slashes and settles nothing of epoch 2.
+    env.chain.now_ms = env.system().epoch_start_ms + EPOCH_MS;
+    let outcome = advance(&mut env, caller).unwrap();
+    assert!(
+        outcome
+            .events_named::<ChallengeSlashed>("ChallengeSlashed")
+            .is_empty()
+    );
+    assert_eq!(env.epoch(), 4);
+    let first: u64 = env.read(call::challenge::first_id_of_last_issue(Arg::ObjRead(
+        env.board,
+    )));
+    assert_eq!(first, 4);
+}
+
 /// Through `challenge::advance_epoch` the epoch's length still counts, in `system`.
 #[test]
 fn advancing_too_early_aborts_in_system() {

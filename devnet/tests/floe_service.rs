@@ -25,7 +25,7 @@ use floe_sdk::move_types::model::Model;
 use floe_sdk::move_types::service::{Call, ModelService};
 use floe_sdk::move_types::wal::Treasury;
 use floe_sdk::move_types::{self, ID};
-use sui_sdk_types::Address;
+use sui_sdk_types::{Address, Owner};
 use support::{Arg, Chain, Cmd, Failure, Outcome, call, plant_blob, u256};
 
 const HOUR_MS: u64 = 3_600_000;
@@ -714,6 +714,78 @@ fn the_buyer_of_the_model_takes_its_services_over_and_voids_the_sellers_cap() {
         w.call_one(0, coin, PRICES[0], b"x"),
         move_aborts::service::E_SERVICE_PAUSED,
     );
+}
+
+/// The seller deletes the `ServiceCap` the buyer's take-over voided; a live cap is refused,
+/// whether passed with its own service or judged against another one (where it would look
+/// void), and stays with its holder, still in control.
+#[test]
+fn a_voided_service_cap_is_destroyed_and_a_live_one_is_not() {
+    let mut w = setup();
+    let (seller, model_cap) = (w.seller, w.model_cap);
+    let (service, old_cap) = w.services[0];
+    let (other_service, other_cap) = w.services[1];
+    // Attack on the holder's control: its live cap, with its own service or another one.
+    assert_abort(
+        w.chain
+            .call(seller, call::service::destroy_voided_cap(service, old_cap)),
+        move_aborts::service::E_CAP_NOT_VOIDED,
+    );
+    assert_abort(
+        w.chain.call(
+            seller,
+            call::service::destroy_voided_cap(other_service, old_cap),
+        ),
+        move_aborts::service::E_CAP_OF_ANOTHER_SERVICE,
+    );
+    assert!(w.chain.exists(old_cap));
+    assert_eq!(w.chain.owner(old_cap), Owner::Address(seller));
+
+    let buyer = w.chain.new_account();
+    w.chain
+        .ptb(
+            seller,
+            vec![Cmd::Transfer(vec![Arg::obj(model_cap)], buyer)],
+        )
+        .unwrap();
+    let replaced: ServiceCapReplaced = w
+        .chain
+        .call_keep(
+            buyer,
+            call::service::take_over(service, Arg::ObjRead(model_cap)),
+        )
+        .unwrap()
+        .event("ServiceCapReplaced");
+    let new_cap = addr(&replaced.new_cap_id);
+    // The void cap judged against another service is still refused: it names its own.
+    assert_abort(
+        w.chain.call(
+            seller,
+            call::service::destroy_voided_cap(other_service, old_cap),
+        ),
+        move_aborts::service::E_CAP_OF_ANOTHER_SERVICE,
+    );
+    w.chain
+        .call(seller, call::service::destroy_voided_cap(service, old_cap))
+        .unwrap();
+    assert!(!w.chain.exists(old_cap));
+    assert!(
+        !w.chain
+            .owned(seller, "service", "ServiceCap")
+            .contains(&old_cap)
+    );
+    // The buyer's new cap and the seller's cap of another service still work.
+    w.chain
+        .call(buyer, call::service::set_paused(service, new_cap, true))
+        .unwrap();
+    assert!(w.service(0).paused);
+    w.chain
+        .call(
+            seller,
+            call::service::set_paused(other_service, other_cap, true),
+        )
+        .unwrap();
+    assert!(w.service(1).paused);
 }
 
 #[test]

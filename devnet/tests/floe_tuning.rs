@@ -9,6 +9,7 @@ mod support;
 
 use floe_devnet::floe::compute::ed25519_address;
 use floe_devnet::floe::genesis::NetworkGenesis;
+use floe_devnet::floe::model::move_address;
 use floe_devnet::objects;
 use floe_sdk::move_aborts;
 use floe_sdk::move_types::compute::Job;
@@ -308,6 +309,31 @@ impl World {
         self.chain.object(self.model)
     }
 
+    /// `take_tuned_blob` of version `number` by `who` with `cap`, keeping the Blob.
+    fn take_tuned_as(
+        &mut self,
+        who: Address,
+        cap: Address,
+        number: u64,
+    ) -> Result<Outcome, Failure> {
+        let model = self.model;
+        self.chain.call_keep(
+            who,
+            call::model::take_tuned_blob(model, Arg::ObjRead(cap), number),
+        )
+    }
+
+    /// The seller sells the model: its cap goes to a new account, which does not act with it
+    /// yet (the model's `owner` still names the seller); returns the new owner.
+    fn sell_model(&mut self) -> Address {
+        let (seller, cap) = (self.seller, self.model_cap);
+        let new_owner = self.chain.new_account();
+        self.chain
+            .ptb(seller, vec![Cmd::Transfer(vec![Arg::obj(cap)], new_owner)])
+            .unwrap();
+        new_owner
+    }
+
     /// `clear_tuning_reserve` by `who` with `cap`.
     fn clear_as(&mut self, who: Address, cap: Address) -> Result<Outcome, Failure> {
         let model = self.model;
@@ -544,6 +570,25 @@ fn anyone_opens_the_job_with_the_owners_terms_from_the_reserve() {
     );
 }
 
+/// `TuningJobOpened` says whether the job will publish its output unreviewed: the plan's
+/// `auto_publish` when the job opens, which the job keeps (the model's field agrees).
+#[test]
+fn the_opened_event_says_whether_the_job_will_auto_publish() {
+    for auto_publish in [false, true] {
+        let mut w = setup();
+        // The plan said the opposite first: the flag is read when the job opens.
+        w.plan(&[0], 1, !auto_publish);
+        w.plan(&[0], 1, auto_publish);
+        w.buy();
+        w.buy();
+        let stranger = w.stranger;
+        let outcome = w.open(stranger).unwrap();
+        let opened: TuningJobOpened = outcome.event("TuningJobOpened");
+        assert_eq!(opened.auto_publish, auto_publish);
+        assert_eq!(w.model().tuning_job_auto_publish, auto_publish);
+    }
+}
+
 /// Attack: a stranger cannot open before the reserve reaches the threshold.
 #[test]
 fn opening_below_the_threshold_aborts() {
@@ -632,8 +677,68 @@ fn with_auto_publish_settlement_publishes_the_next_version() {
     let tuned: TunedVersionPublished = outcome.event("TunedVersionPublished");
     assert!(tuned.automatic);
     assert_eq!(tuned.version, 2);
-    assert_eq!(w.chain.owner(output), Owner::Address(w.seller));
     assert!(w.model().proposal.is_none());
+    // The Blob waits in the model for the cap holder.
+    assert!(!w.chain.owned(w.seller, "blob", "Blob").contains(&output));
+    assert_eq!(w.model().tuned_blobs.size, 1);
+    let (seller, cap) = (w.seller, w.model_cap);
+    w.take_tuned_as(seller, cap, 2).unwrap();
+    assert_eq!(w.chain.owner(output), Owner::Address(w.seller));
+    assert_eq!(w.model().tuned_blobs.size, 0);
+    // Once only; version 1 (published by hand) never had one.
+    assert_abort(
+        w.take_tuned_as(seller, cap, 2),
+        "model",
+        move_aborts::model::E_NO_TUNED_BLOB,
+    );
+    assert_abort(
+        w.take_tuned_as(seller, cap, 1),
+        "model",
+        move_aborts::model::E_NO_TUNED_BLOB,
+    );
+}
+
+/// Attack: the model is sold (its cap to a new owner) while an auto-publishing job is open,
+/// and the new owner has not acted with the cap when a stranger settles, so the model's
+/// `owner` still names the seller. The tuned Blob goes to neither account; the seller cannot
+/// take it (its own other model's cap is refused, and it holds no other), the new owner can.
+#[test]
+fn the_old_owner_does_not_receive_the_new_owners_tuned_blob() {
+    let (mut w, job) = opened(true);
+    let new_owner = w.sell_model();
+    let output = w.p[0].output;
+    w.submit(0, job, &HASH_A).unwrap();
+    let tuned: TunedVersionPublished = w.settle(job).unwrap().event("TunedVersionPublished");
+    assert!(tuned.automatic);
+    assert_eq!(w.model().owner, move_address(w.seller));
+    assert!(!w.chain.owned(w.seller, "blob", "Blob").contains(&output));
+    assert!(!w.chain.owned(new_owner, "blob", "Blob").contains(&output));
+
+    let seller = w.seller;
+    let registered: ModelRegistered = w
+        .chain
+        .call_keep(seller, call::model::register_model("other", ""))
+        .unwrap()
+        .event("ModelRegistered");
+    let other_cap = addr(&registered.cap_id);
+    assert_abort(
+        w.take_tuned_as(seller, other_cap, 2),
+        "model",
+        move_aborts::model::E_WRONG_CAP,
+    );
+    // The sold cap is not the seller's any more: Sui refuses it as an input.
+    let cap = w.model_cap;
+    let model = w.model;
+    let refused = w.chain.rejection(
+        seller,
+        vec![call::model::take_tuned_blob(model, Arg::ObjRead(cap), 2u64)],
+    );
+    assert!(refused.is_some_and(|why| why.contains("not by the sender")));
+    assert!(!w.chain.owned(seller, "blob", "Blob").contains(&output));
+
+    w.take_tuned_as(new_owner, cap, 2).unwrap();
+    assert_eq!(w.chain.owner(output), Owner::Address(new_owner));
+    assert_eq!(w.model().owner, move_address(new_owner));
 }
 
 /// A job keeps the terms it was opened with: auto-publish turned on while the job is open

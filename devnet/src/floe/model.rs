@@ -28,7 +28,7 @@ use super::args::{Clock, Obj, Returned, WalCoin};
 use super::version;
 use super::{
     PACKAGE_ID, TableTypes, create_object, emit, new_wal_coin, table_add, table_contains,
-    table_get, table_new, type_tag_of, unwrap_object,
+    table_get, table_new, table_remove, type_tag_of, unwrap_object,
 };
 use crate::runtime::CallContext;
 
@@ -58,6 +58,14 @@ pub const MAX_TUNING_MS: u64 = 2_592_000_000;
 include!(concat!(env!("OUT_DIR"), "/floe_model.rs"));
 
 // === Types and arguments ===
+
+/// The key and value types of `Model.tuned_blobs: Table<u64, Blob>`.
+pub fn tuned_blobs_types() -> TableTypes {
+    TableTypes {
+        key: TypeTag::U64,
+        value: type_tag_of::<Blob>(),
+    }
+}
 
 /// The key and value types of `Model.versions: Table<u64, ModelVersion>`.
 pub fn versions_types() -> TableTypes {
@@ -479,8 +487,27 @@ fn reject_tuned_version(
     Ok(Returned::new(id))
 }
 
+/// `take_tuned_blob`: the cap holder takes the `Blob` of an automatically published tuned
+/// version out of the model (`ENoTunedBlob` if it holds none for `number`).
+fn take_tuned_blob(
+    ctx: &mut CallContext<'_>,
+    mut model: Obj<Model>,
+    cap: Obj<ModelCap>,
+    number: u64,
+) -> Result<Returned<Blob>, ExecutionError> {
+    version::assert_current(model.version)?;
+    authorize(ctx, model.id, &mut model, cap.id, &cap)?;
+    if !table_contains(ctx, &model.tuned_blobs, &tuned_blobs_types(), &number)? {
+        return Err(ctx.abort(E_NO_TUNED_BLOB));
+    }
+    let blob: Blob = table_remove(ctx, &mut model.tuned_blobs, &tuned_blobs_types(), &number)?;
+    let id = unwrap_object(ctx, true, &blob)?;
+    model.save(ctx)?;
+    Ok(Returned::new(id))
+}
+
 /// `model::publish_tuned`: records the tuned `output` as the next version, with the base
-/// version's architecture and no metrics.
+/// version's architecture and no metrics; returns its number.
 #[allow(clippy::too_many_arguments)]
 fn publish_tuned(
     ctx: &mut CallContext<'_>,
@@ -491,7 +518,7 @@ fn publish_tuned(
     automatic: bool,
     now: u64,
     publisher: moverox::types::Address,
-) -> Result<(), ExecutionError> {
+) -> Result<u64, ExecutionError> {
     let base: ModelVersion = table_get(ctx, &model.versions, &versions_types(), &base_version)?;
     let number = record_version(
         ctx,
@@ -517,7 +544,8 @@ fn publish_tuned(
             automatic,
             publisher,
         },
-    )
+    )?;
+    Ok(number)
 }
 
 /// `model::take_tuning_payment`: the plan, the version to run (the latest) and the price taken
@@ -568,6 +596,7 @@ pub fn tuning_job_opened(
             price,
             reserve: model.tuning_reserve.value,
             opener: move_address(opener),
+            auto_publish: model.tuning_job_auto_publish,
         },
     )
 }
@@ -631,7 +660,7 @@ pub fn tuning_job_settled(
     if auto && epoch < output.storage.end_epoch {
         let owner = model.owner;
         let now = ctx.timestamp_ms();
-        publish_tuned(
+        let number = publish_tuned(
             ctx,
             model,
             move_types::id(job_id),
@@ -641,8 +670,15 @@ pub fn tuning_job_settled(
             now,
             owner,
         )?;
-        let id = unwrap_object(ctx, true, &output)?;
-        ctx.transfer(id, Address::new(owner.into_inner()))?;
+        // Kept for the cap holder's `take_tuned_blob`, not sent to `owner` (maybe a former
+        // holder of the cap).
+        table_add(
+            ctx,
+            &mut model.tuned_blobs,
+            &tuned_blobs_types(),
+            &number,
+            &output,
+        )?;
     } else {
         emit(
             ctx,
@@ -685,6 +721,14 @@ fn has_proposal(_ctx: &mut CallContext<'_>, model: Obj<Model>) -> Result<bool, E
     Ok(model.proposal.is_some())
 }
 
+fn has_tuned_blob(
+    ctx: &mut CallContext<'_>,
+    model: Obj<Model>,
+    number: u64,
+) -> Result<bool, ExecutionError> {
+    table_contains(ctx, &model.tuned_blobs, &tuned_blobs_types(), &number)
+}
+
 // === Handlers ===
 
 fn register_model(
@@ -702,7 +746,8 @@ fn register_model(
         return Err(ctx.abort(E_DESCRIPTION_TOO_LONG));
     }
 
-    // Same order of `object::new` as the Move code: model, cap, then the versions table.
+    // Same order of `object::new` as the Move code: model, cap, then the versions table and
+    // the tuned blobs' table.
     let model_id = ctx.fresh_id();
     let cap_id = ctx.fresh_id();
     let cap = ModelCap::new(move_types::uid(cap_id), move_types::id(model_id));
@@ -724,6 +769,7 @@ fn register_model(
         None,
         false,
         None,
+        table_new(ctx),
     );
     emit(
         ctx,

@@ -263,6 +263,24 @@ fn take_over(
     Ok(Returned::new(cap_id))
 }
 
+/// `destroy_voided_cap`: deletes a `ServiceCap` that `take_over` voided; a cap judged against
+/// another service (`ECapOfAnotherService`) or the service's current cap (`ECapNotVoided`)
+/// is refused, so no live cap is lost this way.
+fn destroy_voided_cap(
+    ctx: &mut CallContext<'_>,
+    service: Obj<ModelService>,
+    cap: Obj<ServiceCap>,
+) -> Result<(), ExecutionError> {
+    version::assert_current(service.version)?;
+    if move_types::address_of(&cap.service_id) != service.id {
+        return Err(ctx.abort(E_CAP_OF_ANOTHER_SERVICE));
+    }
+    if move_types::address_of(&service.cap_id) == cap.id {
+        return Err(ctx.abort(E_CAP_NOT_VOIDED));
+    }
+    ctx.delete_object(cap.id)
+}
+
 // === Calls ===
 
 fn call(
