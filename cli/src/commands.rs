@@ -49,19 +49,33 @@ async fn fund(session: &Session, address: Address, wal: u64) -> anyhow::Result<(
     Ok(())
 }
 
+/// Creates an account and funds it. The key is saved only once funded: an account the faucet
+/// never paid (no network yet, or it was down) would otherwise stay in the keystore and, as the
+/// first one, sign every later command with no gas and no WAL.
 pub async fn account_new(session: &Session, wal: u64) -> anyhow::Result<()> {
     let path = session.home.keystore();
+    // Before anything is made: without a network file there is no faucet to ask.
+    faucet_url(session)?;
+    let mut fresh = Keystore::default();
+    let address = fresh.generate();
+    let key = fresh.first()?.clone();
+    fund(session, address, wal).await.with_context(|| {
+        format!(
+            "cannot fund a new account, so none was kept\n\
+             is `floe up` running for {}? start it (or wait for `ready`), then run this again",
+            session.home.root().display()
+        )
+    })?;
     std::fs::create_dir_all(session.home.root())?;
     let mut keystore = if path.exists() {
         Keystore::load(&path)?
     } else {
         Keystore::default()
     };
-    let address = keystore.generate();
+    keystore.add(key);
     keystore
         .save(&path)
         .with_context(|| format!("saving {}", path.display()))?;
-    fund(session, address, wal).await?;
     out!("{address}");
     eprintln!(
         "account {address} created in {} and funded with gas and {} WAL",
@@ -101,7 +115,7 @@ pub async fn status(session: &Session) -> anyhow::Result<()> {
     let key = floe_sdk::sui_crypto::ed25519::Ed25519PrivateKey::new([7; 32]);
     let mut floe = Floe::connect(&network, key)
         .await
-        .with_context(|| format!("connecting to {}", network.rpc_url))?;
+        .with_context(|| session.unreachable(&network))?;
     let system = floe.system().await.map_err(explain)?;
     let now = floe.chain_now_ms().await.map_err(explain)?;
     let ends = system.epoch_start_ms + system.epoch_duration_ms;
@@ -328,7 +342,13 @@ async fn read_to_partial(
         .create(true)
         .truncate(true)
         .open(partial)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot write {} (written first as {})\ncheck that its directory exists and is writable",
+                out.display(),
+                partial.display()
+            )
+        })?;
     let bar = Bar::new();
     let result = tokio::select! {
         read = floe.read_blob_to_file(nodes, blob_id, &file, partial, bar.clone()) => read,
@@ -952,6 +972,18 @@ pub async fn license_show(session: &Session, license_id: Address) -> anyhow::Res
 /// `floe unstake`: asks to withdraw a stake; it stops working at the next epoch change.
 pub async fn unstake(session: &Session, staked_wal: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
+    if let StakeState::Leaving {
+        from,
+        now,
+        ends_in_s,
+    } = stake_state(&mut floe, staked_wal).await?
+    {
+        bail!(
+            "the withdrawal of {staked_wal} was already requested: it is withdrawable from epoch {from} \
+             (now epoch {now}, ending in {ends_in_s} s)\n\
+             run `floe withdraw {staked_wal}` then"
+        );
+    }
     let epoch = floe.request_withdraw(staked_wal).await.map_err(explain)?;
     out!("{staked_wal}");
     eprintln!(
@@ -963,10 +995,60 @@ pub async fn unstake(session: &Session, staked_wal: Address) -> anyhow::Result<(
 /// `floe withdraw`: pays out a stake whose withdrawal was requested.
 pub async fn withdraw(session: &Session, staked_wal: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
+    // Said before any transaction: the chain would abort, charge gas and not say when.
+    match stake_state(&mut floe, staked_wal).await? {
+        StakeState::Active => bail!(
+            "stake {staked_wal} is still active: its withdrawal was not requested\n\
+             run `floe unstake {staked_wal}` first; it is withdrawable from the next epoch"
+        ),
+        StakeState::Leaving {
+            from,
+            now,
+            ends_in_s,
+        } => bail!(
+            "stake {staked_wal} is withdrawable from epoch {from}; it is epoch {now}, which ends in {ends_in_s} s\n\
+             run this again then (`floe stakes` says `withdrawable now`)"
+        ),
+        StakeState::Withdrawable => {}
+    }
     let amount = floe.withdraw(staked_wal).await.map_err(explain)?;
     out!("{}", format_wal(amount));
     eprintln!("withdrew {} WAL from {staked_wal}", format_wal(amount));
     Ok(())
+}
+
+/// Where a `StakedWal` stands for `floe unstake` and `floe withdraw`.
+enum StakeState {
+    /// No withdrawal requested.
+    Active,
+    /// Withdrawal requested; withdrawable from epoch `from` (now `now`, ending in `ends_in_s`).
+    Leaving {
+        from: u64,
+        now: u64,
+        ends_in_s: u64,
+    },
+    Withdrawable,
+}
+
+/// Reads the `StakedWal` `id` (an error says what `id` is if it is none) and the epoch.
+async fn stake_state(floe: &mut Floe, id: Address) -> anyhow::Result<StakeState> {
+    let where_from = "`floe stakes` lists your stakes";
+    let staked: move_types::staking::StakedWal =
+        typed_object(floe, id, ("staking", "StakedWal"), "stake", where_from).await?;
+    let system = floe.system().await.map_err(explain)?;
+    Ok(match staked.withdraw_epoch {
+        0 => StakeState::Active,
+        from if from > system.epoch => {
+            let now_ms = floe.chain_now_ms().await.map_err(explain)?;
+            let ends = system.epoch_start_ms + system.epoch_duration_ms;
+            StakeState::Leaving {
+                from,
+                now: system.epoch,
+                ends_in_s: ends.saturating_sub(now_ms) / 1000,
+            }
+        }
+        _ => StakeState::Withdrawable,
+    })
 }
 
 /// `floe stakes`: the account's `StakedWal` objects and where each stands.

@@ -9,7 +9,10 @@
 //!                        and its key server: keyserver.key, keyserver.listen, keyserver.object
 //!   keeper.keystore      the key that advances epochs and issues challenges
 //!   keystore             your accounts (`floe account new`)
+//!   publisher.keystore   the account `floe up`'s publisher pays stores from
 //!   up.toml              what `floe up` is serving: URLs of the chain, faucet, API and nodes
+//!   up.lock              held by the running `floe up` (its process ID), so a second one
+//!                        on the same home refuses to start
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -97,9 +100,13 @@ impl UpFile {
     pub fn load(path: &Path) -> anyhow::Result<Option<Self>> {
         use anyhow::Context as _;
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map(Some)
-                .with_context(|| format!("{} is not a valid up.toml", path.display())),
+            Ok(text) => toml::from_str(&text).map(Some).with_context(|| {
+                format!(
+                    "{} is not a valid up.toml (written by another version of floe?)\n\
+                         delete it: the next `floe up` writes it again",
+                    path.display()
+                )
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }

@@ -288,7 +288,8 @@ struct UpArgs {
     /// Run node N (0-based, repeatable) as a dishonest operator's: it never answers its
     /// challenges, so the keeper slashes it after each deadline. For tests and demos of
     /// slashing (node/README.md, `answer_challenges`).
-    #[arg(long = "dishonest-node", value_name = "N", hide = true)]
+    // Shown in `--help`: the README's slashing demo names it.
+    #[arg(long = "dishonest-node", value_name = "N")]
     dishonest_nodes: Vec<usize>,
     /// The keeper advances epochs and issues challenges but slashes nothing, leaving missed
     /// challenges to `floe challenge slash` (so a test can have a node's own operator slash it).
@@ -327,6 +328,7 @@ enum ModelCommand {
         #[arg(value_parser = object_id::parse)]
         model_id: Address,
         file: PathBuf,
+        /// What the model is, free text recorded on-chain with the version (e.g. transformer).
         #[arg(long)]
         architecture: String,
         /// Hex hash of the training data (optional).
@@ -335,6 +337,7 @@ enum ModelCommand {
         /// `name=value` metrics (repeatable).
         #[arg(long = "metric", value_parser = commands::parse_metric)]
         metrics: Vec<(String, u64)>,
+        /// Epochs to store the version for, from the current one.
         #[arg(long, default_value_t = 5)]
         epochs: u64,
         /// Encrypt the weights (Seal's scheme) to the key servers `floe up` runs, so that

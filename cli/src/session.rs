@@ -29,7 +29,8 @@ impl Session {
             .unwrap_or_else(|| self.home.network_file());
         if !path.exists() {
             bail!(
-                "no network file at {}: start a local network with `floe up` (or pass --network FILE)",
+                "no network file at {}: no `floe up` has run with this home\n\
+                 start one with `floe up` in this directory (and keep it running), or pass --home DIR or --network FILE",
                 path.display()
             );
         }
@@ -40,7 +41,7 @@ impl Session {
         let path = self.home.keystore();
         if !path.exists() {
             bail!(
-                "no accounts yet ({} is missing): create one with `floe account new`",
+                "no accounts yet ({} is missing)\ncreate one with `floe account new`",
                 path.display()
             );
         }
@@ -55,13 +56,24 @@ impl Session {
         })
     }
 
+    /// The error of a network that does not answer: most often `floe up` is not running (it
+    /// was stopped, or runs from another directory).
+    pub fn unreachable(&self, network: &NetworkConfig) -> String {
+        format!(
+            "cannot reach the network at {}\n\
+             is `floe up` running for {}? start it (`floe up` again resumes the network), or pass --home DIR or --network FILE",
+            network.rpc_url,
+            self.home.root().display()
+        )
+    }
+
     /// A `Floe` acting as the chosen account.
     pub async fn floe(&self) -> anyhow::Result<Floe> {
         let network = self.network()?;
         let key = self.key()?;
         Floe::connect(&network, key)
             .await
-            .with_context(|| format!("connecting to {}", network.rpc_url))
+            .with_context(|| self.unreachable(&network))
     }
 
     /// A `Floe` for reads that need no account: it signs nothing, so a throwaway key serves.
@@ -70,7 +82,7 @@ impl Session {
         let key = Ed25519PrivateKey::new([7; 32]);
         Floe::connect(&network, key)
             .await
-            .with_context(|| format!("connecting to {}", network.rpc_url))
+            .with_context(|| self.unreachable(&network))
     }
 }
 

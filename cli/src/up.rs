@@ -101,6 +101,66 @@ fn node_identity(home: &Home, index: usize, options: &UpOptions) -> anyhow::Resu
     })
 }
 
+/// Takes the home's `up.lock` (an exclusive lock the OS drops when the process ends, even on
+/// a crash) and writes this process's ID in it; refuses, naming the running one, when another
+/// `floe up` holds it.
+fn lock_home(home: &Home) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read as _, Seek as _, Write as _};
+    let path = home.root().join("up.lock");
+    let mut file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = match pid.trim() {
+                "" => String::new(),
+                pid => format!(" (process {pid})"),
+            };
+            bail!(
+                "another `floe up`{pid} is already running on {}\n\
+                 use that network (its URLs are in {}), stop it with Ctrl-C first, or pass --home DIR for a second network",
+                home.root().display(),
+                home.up_file().display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| writeln!(file, "{}", std::process::id()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(file)
+}
+
+/// Why the devnet did not start, with what to do: a port another process holds, or a chain
+/// this `floe` cannot read back (written by another version of it, or damaged).
+fn devnet_failure(home: &Home, error: floe_devnet::DevnetError) -> anyhow::Error {
+    use floe_devnet::DevnetError;
+    let todo = match &error {
+        DevnetError::Bind { addr, .. } => format!(
+            "another program (another `floe up`?) holds {addr}: stop it, or pick free ports with --grpc and --faucet"
+        ),
+        DevnetError::Replay(_)
+        | DevnetError::Journal(floe_devnet::journal::JournalError::Corrupt { .. }) => format!(
+            "the chain in {} was written by another version of floe, or is damaged: \
+             delete {} to start a new network (or run the floe that made it)",
+            home.devnet_dir().display(),
+            home.root().display()
+        ),
+        _ => return anyhow::Error::new(error).context("starting the devnet"),
+    };
+    anyhow::anyhow!("cannot start the devnet: {error}\n{todo}")
+}
+
 /// Checks that an existing home was created with the network shape asked for now.
 fn check_shape(home: &Home, shape: &GenesisShape) -> anyhow::Result<()> {
     if let Some(previous) = UpFile::load(&home.up_file())?
@@ -340,6 +400,10 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
 
     std::fs::create_dir_all(home.root())
         .with_context(|| format!("creating {}", home.root().display()))?;
+    // Held until this function returns: a second `floe up` on the same home must not open the
+    // chain's write-ahead log (opening cuts off what looks like a torn tail, which may be a
+    // frame the running one is writing) nor rewrite the nodes' files.
+    let _lock = lock_home(home)?;
     let shape = GenesisShape {
         nodes: options.nodes,
         shards: options.shards,
@@ -377,7 +441,7 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
     });
     let devnet = Devnet::start_floe(config)
         .await
-        .context("starting the devnet")?;
+        .map_err(|e| devnet_failure(home, e))?;
     let network = NetworkConfig::from_file(devnet.network_config_path())?;
     let mut client = FloeClient::connect(&network.rpc_url)?;
     let objects = FloeObjects::resolve(&mut client, &network)

@@ -189,6 +189,10 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
         "floe up keeps its state in the default relative home"
     );
 
+    // A second `floe up` in the same directory, as a user who forgot the first terminal: it
+    // refuses before touching the running network's files, naming the running process.
+    assert_clear_error("floe up", &shell(dir, "floe up"), "is already running on");
+
     let mut values: HashMap<&'static str, String> = HashMap::new();
     let mut accounts_made = 0;
     let lines = walkthrough();
@@ -248,6 +252,15 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
         let command = substitute(line, &values);
         assert_clear_error(&command, &shell(dir, &command), expected);
     };
+    // A path mistyped.
+    error("floe store no-such-file.bin", "check the path");
+    // The last line run too early (as printed, right after `floe unstake`): refused before any
+    // transaction, saying from which epoch and how long until then. Checked only while
+    // `floe stakes` still shows the stake leaving, so an epoch change during the walkthrough
+    // does not fail it.
+    if ok(dir, "floe stakes").contains("withdrawal requested; withdrawable from epoch") {
+        error(last, "which ends in");
+    }
 
     // The error paths, on the same network, while the stake waits for the next epoch.
     error(
@@ -385,5 +398,107 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
     let paid: f64 = ok(dir, &substitute(last, &values)).trim().parse().unwrap();
     // Stake withdrawn before it worked its minimum epochs pays the early-unstake fee.
     assert!(paid > 0.0 && paid <= 50.0, "withdrew {paid} WAL of 50");
+    // Run twice: the stake is gone, and the error says where stakes are listed.
+    error(last, "`floe stakes` lists your stakes");
     assert!(up.terminate().success(), "floe up exits cleanly on SIGTERM");
+}
+
+/// What a new user gets wrong around `floe up`, checked without a network (about a second):
+/// commands run before any `floe up`, a home another `floe up` holds, and a home this `floe`
+/// cannot read (an older version's `up.toml` or chain). Each is refused with its cause and
+/// what to do; `floe account new` before `floe up` leaves no unfunded account behind (it would
+/// be the first account, the one every later command signs with).
+#[test]
+fn commands_before_floe_up_and_a_busy_or_stale_home_say_what_to_do() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("model.bin"), b"some bytes").unwrap();
+    let run = |line: &str| shell(dir, line);
+    // `up` flags that need no free default port and no PostgreSQL.
+    let up = "floe up --no-indexer --grpc 127.0.0.1:0 --faucet 127.0.0.1:0 --node-port 0";
+
+    assert_clear_error("floe account new", &run("floe account new"), "`floe up`");
+    assert!(
+        !dir.join(".floe").exists(),
+        "a refused `floe account new` creates no home"
+    );
+    assert_clear_error("floe store", &run("floe store model.bin"), "`floe up`");
+    assert_clear_error("floe status", &run("floe status"), "`floe up`");
+    assert_clear_error(
+        "floe account list",
+        &run("floe account list"),
+        "floe account new",
+    );
+
+    // A home whose `floe up` was stopped: its network file names a port nothing listens on.
+    let stopped = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    std::fs::create_dir_all(stopped.path().join(".floe/devnet")).unwrap();
+    std::fs::write(
+        stopped.path().join(".floe/devnet/network.toml"),
+        std::fs::read_to_string(repo().join("cli/tests/readme_stopped_network.toml"))
+            .unwrap()
+            .replace("PORT", &port.to_string()),
+    )
+    .unwrap();
+    for line in ["floe status", "floe account new"] {
+        assert_clear_error(
+            line,
+            &shell(stopped.path(), line),
+            "is `floe up` running for",
+        );
+    }
+    assert!(
+        !stopped.path().join(".floe/keystore").exists(),
+        "an account the faucet never funded was kept"
+    );
+
+    // A home held by a running `floe up` (this test holds its lock, as that process would).
+    std::fs::create_dir_all(dir.join(".floe")).unwrap();
+    let mut lock = std::fs::File::create(dir.join(".floe/up.lock")).unwrap();
+    lock.try_lock().unwrap();
+    writeln!(lock, "4242").unwrap();
+    let out = run(up);
+    assert_clear_error(
+        up,
+        &out,
+        "another `floe up` (process 4242) is already running",
+    );
+    assert!(
+        !dir.join(".floe/devnet").exists() && !dir.join(".floe/nodes").exists(),
+        "the refused `floe up` touched the running one's home"
+    );
+    drop(lock);
+
+    // An `up.toml` this version cannot read.
+    std::fs::write(dir.join(".floe/up.toml"), "grpc = 1\n").unwrap();
+    assert_clear_error(
+        up,
+        &run(up),
+        "delete it: the next `floe up` writes it again",
+    );
+    std::fs::remove_file(dir.join(".floe/up.toml")).unwrap();
+
+    // A chain log whose first record this version cannot decode: a whole frame (its
+    // checksum right) holding no record.
+    let payload = [0xffu8; 4];
+    let mut frame = (payload.len() as u32).to_le_bytes().to_vec();
+    frame.extend_from_slice(
+        blake2b_simd::Params::new()
+            .hash_length(8)
+            .hash(&payload)
+            .as_bytes(),
+    );
+    frame.extend_from_slice(&payload);
+    std::fs::create_dir_all(dir.join(".floe/devnet")).unwrap();
+    std::fs::write(dir.join(".floe/devnet/wal.log"), &frame).unwrap();
+    assert_clear_error(up, &run(up), "another version of floe");
+    assert_eq!(
+        std::fs::read(dir.join(".floe/devnet/wal.log")).unwrap(),
+        frame,
+        "the refused start changed the chain log"
+    );
 }
