@@ -59,6 +59,12 @@ impl TxEntry {
             message.transaction_index = Some(index);
         }
     }
+
+    /// Once sealed: the checkpoint's sequence number and timestamp (JSON-RPC's `checkpoint`
+    /// and `timestampMs`).
+    pub fn sealed_at(&self) -> Option<(u64, u64)> {
+        Some((self.checkpoint?, self.placement?.1))
+    }
 }
 
 /// A sealed checkpoint: the full message, masked on the way out.
@@ -179,6 +185,9 @@ pub struct Ledger {
     objects: HashMap<Address, Object>,
     owned: HashMap<Address, BTreeSet<Address>>,
     transactions: HashMap<Digest, TxEntry>,
+    /// Every executed transaction's digest in execution order: the order JSON-RPC's
+    /// `suix_queryEvents` and `suix_queryTransactionBlocks` page through.
+    order: Vec<Digest>,
     /// Durable transactions not yet in a checkpoint, in execution order.
     pending: Vec<Digest>,
     checkpoints: Vec<CheckpointEntry>,
@@ -235,7 +244,7 @@ impl Ledger {
         }
         let digest = record.digest();
         self.last_timestamp_ms = self.last_timestamp_ms.max(record.timestamp_ms);
-        self.transactions.insert(
+        let previous = self.transactions.insert(
             digest,
             TxEntry {
                 record,
@@ -244,6 +253,9 @@ impl Ledger {
                 placement: None,
             },
         );
+        if previous.is_none() {
+            self.order.push(digest);
+        }
     }
 
     /// Queues durable transactions for the next checkpoint.
@@ -271,6 +283,16 @@ impl Ledger {
 
     pub fn transaction(&self, digest: &Digest) -> Option<&TxEntry> {
         self.transactions.get(digest)
+    }
+
+    /// Every executed transaction in execution order.
+    pub fn transactions_in_order(&self) -> impl DoubleEndedIterator<Item = &TxEntry> + '_ {
+        self.order.iter().filter_map(|d| self.transactions.get(d))
+    }
+
+    /// Where `digest` sits in [`Self::transactions_in_order`].
+    pub fn transaction_position(&self, digest: &Digest) -> Option<usize> {
+        self.order.iter().position(|d| d == digest)
     }
 
     /// Objects owned by `owner`, ordered by ID, starting after `after`.

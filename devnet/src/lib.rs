@@ -30,6 +30,7 @@ pub mod floe;
 pub mod genesis;
 pub mod handlers;
 pub mod journal;
+pub mod json_rpc;
 pub mod ledger;
 pub mod move_model;
 pub mod objects;

@@ -47,11 +47,13 @@ pub async fn serve(
     // Native gRPC (HTTP/2) and gRPC-Web (binary and text, over HTTP/1.1 or HTTP/2) on the same
     // port, with CORS so that browser dapps can call it from any origin: the devnet is a local
     // development chain, not a service to lock down.
-    let result = tonic::transport::Server::builder()
-        .accept_http1(true)
-        .layer(cors())
-        .layer(tonic_web::GrpcWebLayer::new())
-        .add_service(LedgerServiceServer::new(api.clone()))
+    //
+    // Sui's JSON-RPC (`POST /` with a JSON body) is served on the same port, as full nodes do,
+    // so a dapp given `rpc_url` works with `SuiJsonRpcClient` too. It is routed beside the
+    // gRPC services rather than behind the gRPC-Web layer, which answers 400 to any other
+    // HTTP/1.1 request.
+    let json_rpc = crate::json_rpc::router(api.shared.clone());
+    let grpc = tonic::service::Routes::new(LedgerServiceServer::new(api.clone()))
         .add_service(StateServiceServer::new(api.clone()))
         .add_service(SubscriptionServiceServer::new(api.clone()))
         .add_service(MovePackageServiceServer::new(
@@ -60,6 +62,14 @@ pub async fn serve(
             },
         ))
         .add_service(TransactionExecutionServiceServer::new(api))
+        .prepare()
+        .into_axum_router()
+        .layer(tonic_web::GrpcWebLayer::new())
+        .merge(json_rpc);
+    let result = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .layer(cors())
+        .add_routes(tonic::service::Routes::from(grpc))
         .serve_with_incoming_shutdown(incoming(listener), async move {
             let _ = shutdown.changed().await;
         })

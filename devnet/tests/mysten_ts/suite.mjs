@@ -1,10 +1,14 @@
 // The calls a dapp makes with Mysten's TypeScript SDK, against a running floe-devnet, with the
 // SDK's default client and transport (SuiGrpcClient over gRPC-Web `fetch`), no hand-filled gas
-// or object references. Usage: node suite.mjs <grpc-url> <faucet-url> <network.toml>
+// or object references; then the same kind of calls with SuiJsonRpcClient (Sui's JSON-RPC, on
+// the same URL, as full nodes serve it). Usage: node suite.mjs <grpc-url> <faucet-url> <network.toml>
 // Prints one line per step and `suite: N passed, M failed`; exits non-zero if a step failed.
 import { readFileSync } from 'node:fs';
 
 import { SuiGrpcClient } from '@mysten/sui/grpc';
+import { JsonRpcError, SuiJsonRpcClient } from '@mysten/sui/jsonRpc';
+import { bcs } from '@mysten/sui/bcs';
+import { Inputs } from '@mysten/sui/transactions';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction, coinWithBalance } from '@mysten/sui/transactions';
@@ -290,6 +294,277 @@ await step("dynamic fields of the System tables (the genesis nodes' pools and ke
   }
   check(found > 0, 'the genesis nodes left no dynamic field');
   return `${tables.length} tables of System, ${found} fields`;
+});
+
+// === The same dapp through SuiJsonRpcClient (Sui's JSON-RPC on the same URL) ===
+
+const rpc = new SuiJsonRpcClient({ url: rpcUrl, network: 'localnet' });
+const everyObjectOption = {
+  showType: true, showOwner: true, showContent: true, showBcs: true, showDisplay: true,
+  showPreviousTransaction: true, showStorageRebate: true,
+};
+const everyTxOption = {
+  showInput: true, showRawInput: true, showEffects: true, showRawEffects: true, showEvents: true,
+  showObjectChanges: true, showBalanceChanges: true,
+};
+async function rpcError(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+await step('JSON-RPC: chain identifier, gas price, checkpoints, system state, protocol config', async () => {
+  const { chainIdentifier } = await rpc.core.getChainIdentifier();
+  const genesis = await rpc.getCheckpoint({ id: '0' });
+  check(chainIdentifier === genesis.digest && genesis.sequenceNumber === '0', JSON.stringify(genesis));
+  const raw = await rpc.call('sui_getChainIdentifier', []);
+  check(/^[0-9a-f]{8}$/.test(raw), `sui_getChainIdentifier ${raw}`);
+  check((await rpc.getReferenceGasPrice()) === 1000n, 'reference gas price');
+  const latest = await rpc.getLatestCheckpointSequenceNumber();
+  check(BigInt(latest) > 0n, `latest checkpoint ${latest}`);
+  const state = await rpc.getLatestSuiSystemState();
+  check(state.epoch === '0' && state.referenceGasPrice === '1000', JSON.stringify(state).slice(0, 200));
+  const { protocolConfig } = await rpc.core.getProtocolConfig();
+  check(protocolConfig.attributes.max_tx_gas === '50000000000', JSON.stringify(protocolConfig));
+  return `chain ${raw}, checkpoint ${latest}`;
+});
+
+await step('JSON-RPC: getObject with every show option, multiGetObjects, a missing object', async () => {
+  const { data, error } = await rpc.getObject({ id: floe.license, options: everyObjectOption });
+  check(!error && data.type === `${PKG}::license::License`, JSON.stringify({ data, error }));
+  check(data.owner?.AddressOwner === B, JSON.stringify(data.owner));
+  check(data.content?.dataType === 'moveObject' && data.content.fields.holder === B, JSON.stringify(data.content));
+  const decoded = bcs.Address.parse(Buffer.from(data.bcs.bcsBytes, 'base64').subarray(0, 32));
+  check(decoded === floe.license && data.bcs.version === Number(data.version), JSON.stringify(data.bcs));
+  check(data.previousTransaction && data.storageRebate !== undefined && 'display' in data, JSON.stringify(data));
+  const missing = `0x${'ab'.repeat(32)}`;
+  const many = await rpc.multiGetObjects({ ids: [network.system_object_id, floe.license, missing], options: { showOwner: true } });
+  check(many[0].data?.owner?.Shared?.initial_shared_version !== undefined, JSON.stringify(many[0]));
+  check(many[2].error?.code === 'notExists', JSON.stringify(many[2]));
+  const { objects } = await rpc.core.getObjects({ objectIds: [floe.license, missing], include: { json: true, content: true } });
+  check(objects[0].json?.holder === B && objects[1] instanceof Error, JSON.stringify(objects));
+  return `${data.type} v${data.version}`;
+});
+
+await step('JSON-RPC: getOwnedObjects with filters and cursors', async () => {
+  const all = [];
+  let cursor = null;
+  for (;;) {
+    const page = await rpc.getOwnedObjects({ owner: B, cursor, limit: 2, options: { showType: true } });
+    all.push(...page.data.map((o) => o.data));
+    if (!page.hasNextPage) break;
+    check(page.nextCursor && page.data.length === 2, JSON.stringify(page));
+    cursor = page.nextCursor;
+  }
+  const ids = all.map((o) => o.objectId);
+  check(ids.length >= 3 && new Set(ids).size === ids.length, `paged ${JSON.stringify(ids)}`);
+  const { data: everything } = await rpc.getOwnedObjects({ owner: B });
+  check(everything.length === ids.length, `one page ${everything.length}, pages ${ids.length}`);
+  const licenses = await rpc.getOwnedObjects({ owner: B, filter: { StructType: `${PKG}::license::License` }, options: { showContent: true } });
+  check(licenses.data.length === 1 && licenses.data[0].data.objectId === floe.license, JSON.stringify(licenses));
+  const byModule = await rpc.getOwnedObjects({ owner: B, filter: { MoveModule: { package: PKG, module: 'license' } } });
+  check(byModule.data.length === 1, JSON.stringify(byModule));
+  const coins = await rpc.getOwnedObjects({ owner: B, filter: { MatchAny: [{ StructType: '0x2::coin::Coin' }, { ObjectId: floe.license }] } });
+  check(coins.data.length === ids.length, `MatchAny ${coins.data.length} of ${ids.length}`);
+  const none = await rpc.getOwnedObjects({ owner: B, filter: { MatchNone: [{ StructType: '0x2::coin::Coin' }] } });
+  check(none.data.length === 1, JSON.stringify(none));
+  return `${ids.length} objects in pages of 2`;
+});
+
+await step('JSON-RPC: getCoins, getAllCoins, getBalance, getAllBalances', async () => {
+  const sui = await rpc.getCoins({ owner: B });
+  const total = sui.data.reduce((sum, c) => sum + BigInt(c.balance), 0n);
+  const balance = await rpc.getBalance({ owner: B });
+  check(BigInt(balance.totalBalance) === total && balance.coinObjectCount === sui.data.length, JSON.stringify({ balance, sui }));
+  const wal = await rpc.getCoins({ owner: B, coinType: `${PKG}::wal::WAL` });
+  check(wal.data.length >= 1 && wal.data.every((c) => c.coinType === `${PKG}::wal::WAL`), JSON.stringify(wal));
+  const balances = await rpc.getAllBalances({ owner: B });
+  check(balances.length === 2, JSON.stringify(balances));
+  const pages = [];
+  let cursor = null;
+  do {
+    const page = await rpc.getAllCoins({ owner: B, cursor, limit: 1 });
+    pages.push(...page.data);
+    cursor = page.hasNextPage ? page.nextCursor : null;
+  } while (cursor);
+  check(pages.length === sui.data.length + wal.data.length, `getAllCoins paged ${pages.length}`);
+  return `${total} MIST in ${sui.data.length} coins, ${wal.data.length} WAL coins`;
+});
+
+const viaRpc = {};
+await step('JSON-RPC: signAndExecuteTransaction (splitCoins of tx.gas) with every option, waitForTransaction', async () => {
+  const tx = new Transaction();
+  const [coin] = tx.splitCoins(tx.gas, [tx.pure.u64(1000)]);
+  tx.transferObjects([coin], A);
+  const result = await rpc.signAndExecuteTransaction({ transaction: tx, signer: bob, options: everyTxOption });
+  check(result.effects?.status.status === 'success', JSON.stringify(result.effects?.status));
+  check(result.transaction?.data.sender === B && result.transaction.txSignatures.length === 1, JSON.stringify(result.transaction));
+  check(typeof result.rawTransaction === 'string' && Array.isArray(result.rawEffects), 'raw input and effects');
+  const createdCoin = result.objectChanges.find((c) => c.type === 'created');
+  check(createdCoin?.objectType === '0x2::coin::Coin<0x2::sui::SUI>' && createdCoin.owner.AddressOwner === A, JSON.stringify(result.objectChanges));
+  check(result.objectChanges.some((c) => c.type === 'mutated' && c.previousVersion), JSON.stringify(result.objectChanges));
+  const toA = result.balanceChanges.find((c) => c.owner.AddressOwner === A);
+  check(toA?.amount === '1000', JSON.stringify(result.balanceChanges));
+  check(result.effects.created?.[0]?.reference.objectId === createdCoin.objectId, JSON.stringify(result.effects));
+  const waited = await rpc.waitForTransaction({ digest: result.digest, options: { showEffects: true } });
+  check(waited.effects.status.status === 'success', JSON.stringify(waited));
+  const read = await rpc.getTransactionBlock({ digest: result.digest, options: everyTxOption });
+  check(read.digest === result.digest && read.rawTransaction === result.rawTransaction, 'read back');
+  const core = await rpc.core.getTransaction({ digest: result.digest, include: { effects: true, transaction: true, balanceChanges: true, objectTypes: true } });
+  check(core.Transaction?.effects?.changedObjects.length >= 2 && core.Transaction.transaction.sender === B, JSON.stringify(core).slice(0, 300));
+  viaRpc.splitDigest = result.digest;
+  return `${result.digest}, gas ${JSON.stringify(result.effects.gasUsed)}`;
+});
+
+await step('JSON-RPC: Move call with shared objects by ID and by Inputs.SharedObjectRef, Transaction.build({client})', async () => {
+  const { data: walCoins } = await rpc.getCoins({ owner: B, coinType: `${PKG}::wal::WAL` });
+  const coin = walCoins.find((c) => BigInt(c.balance) >= 2n * SUI);
+  const { data: system } = await rpc.getObject({ id: network.system_object_id, options: { showOwner: true } });
+  const tx = new Transaction();
+  const license = tx.moveCall({
+    target: `${PKG}::license::purchase`,
+    arguments: [
+      tx.object(floe.offer),
+      tx.object(floe.model),
+      tx.object(Inputs.SharedObjectRef({ objectId: network.system_object_id, initialSharedVersion: system.owner.Shared.initial_shared_version, mutable: false })),
+      tx.object(network.treasury_object_id),
+      tx.object(coin.coinObjectId),
+      tx.pure.u64(1),
+      tx.pure.u64(2n * SUI),
+      tx.object.clock(),
+    ],
+  });
+  tx.transferObjects([license], B);
+  tx.setSender(B);
+  const bytes = await tx.build({ client: rpc });
+  const { signature } = await bob.signTransaction(bytes);
+  const result = await rpc.executeTransactionBlock({ transactionBlock: bytes, signature, options: { showEffects: true, showEvents: true, showObjectChanges: true } });
+  check(result.effects.status.status === 'success', JSON.stringify(result.effects.status));
+  check(result.effects.sharedObjects?.length >= 3, JSON.stringify(result.effects.sharedObjects));
+  const bought = result.events.find((e) => e.type === `${PKG}::events::LicensePurchased` || e.type.endsWith('::LicensePurchased'));
+  check(bought?.parsedJson && bought.id.txDigest === result.digest, JSON.stringify(result.events));
+  viaRpc.license = result.objectChanges.find((c) => c.type === 'created' && c.objectType === `${PKG}::license::License`)?.objectId;
+  check(viaRpc.license, JSON.stringify(result.objectChanges));
+  viaRpc.purchaseDigest = result.digest;
+  return `license ${viaRpc.license}`;
+});
+
+await step('JSON-RPC: devInspect (return values, an abort) and dryRun', async () => {
+  const quote = new Transaction();
+  quote.moveCall({ target: `${PKG}::license::quote`, arguments: [quote.object(floe.offer), quote.pure.u64(3)] });
+  const inspected = await rpc.devInspectTransactionBlock({ sender: A, transactionBlock: quote });
+  check(inspected.effects.status.status === 'success', JSON.stringify(inspected.effects.status));
+  const [[bytes, type]] = inspected.results[0].returnValues;
+  check(bcs.u64().parse(Uint8Array.from(bytes)) === String(6n * SUI) && type === 'u64', JSON.stringify(inspected.results));
+  const refuse = new Transaction();
+  refuse.moveCall({
+    target: `${PKG}::license::seal_approve`,
+    arguments: [refuse.pure.vector('u8', [1, 2, 3]), refuse.object(floe.license), refuse.object.clock()],
+  });
+  const refused = await rpc.devInspectTransactionBlock({ sender: B, transactionBlock: refuse });
+  check(refused.effects.status.status === 'failure' && /MoveAbort/.test(refused.error), JSON.stringify(refused.effects.status));
+  const simulated = await rpc.core.simulateTransaction({ transaction: refuse, include: { effects: true } });
+  check(simulated.$kind === 'FailedTransaction' && simulated.FailedTransaction.status.error.$kind === 'MoveAbort', JSON.stringify(simulated.FailedTransaction?.status));
+  const pay = new Transaction();
+  pay.setSender(A);
+  pay.transferObjects([pay.splitCoins(pay.gas, [pay.pure.u64(77)])], B);
+  const dry = await rpc.dryRunTransactionBlock({ transactionBlock: await pay.build({ client: rpc }) });
+  check(dry.effects.status.status === 'success' && dry.balanceChanges.some((c) => c.owner.AddressOwner === B && c.amount === '77'), JSON.stringify(dry.balanceChanges));
+  return `quote ${bcs.u64().parse(Uint8Array.from(bytes))}; refused: ${refused.error}`;
+});
+
+await step('JSON-RPC: queryEvents by MoveEventType, Sender, Transaction, MoveModule; cursors; descending', async () => {
+  const registered = await rpc.queryEvents({ query: { MoveEventType: `${PKG}::events::ModelRegistered` } });
+  check(registered.data.length >= 1 && registered.data.every((e) => e.type === `${PKG}::events::ModelRegistered`), JSON.stringify(registered.data.map((e) => e.type)));
+  check(registered.data.some((e) => e.parsedJson.model_id === floe.model), JSON.stringify(registered.data.map((e) => e.parsedJson)));
+  const bySender = await rpc.queryEvents({ query: { Sender: B }, order: 'ascending' });
+  check(bySender.data.length >= 2 && bySender.data.every((e) => e.sender === B), JSON.stringify(bySender.data.map((e) => e.sender)));
+  const byTx = await rpc.queryEvents({ query: { Transaction: viaRpc.purchaseDigest } });
+  check(byTx.data.length >= 1 && byTx.data.every((e) => e.id.txDigest === viaRpc.purchaseDigest), JSON.stringify(byTx));
+  const byModule = await rpc.queryEvents({ query: { MoveModule: { package: PKG, module: 'license' } }, order: 'ascending' });
+  check(byModule.data.length >= 3 && byModule.data.every((e) => e.transactionModule === 'license'), JSON.stringify(byModule.data.map((e) => e.transactionModule)));
+  // Pages of one, both ways, give the same events in opposite orders.
+  const walk = async (order) => {
+    const out = [];
+    let cursor = null;
+    do {
+      const page = await rpc.queryEvents({ query: { MoveModule: { package: PKG, module: 'license' } }, cursor, limit: 1, order });
+      out.push(...page.data.map((e) => JSON.stringify(e.id)));
+      cursor = page.hasNextPage ? page.nextCursor : null;
+    } while (cursor);
+    return out;
+  };
+  const up = await walk('ascending');
+  const down = await walk('descending');
+  check(up.length === byModule.data.length && JSON.stringify(up) === JSON.stringify([...down].reverse()), JSON.stringify({ up, down }));
+  const { events } = await rpc.core.listEvents({ filter: { eventType: `${PKG}::events::ModelRegistered` } });
+  check(events.length === registered.data.length, JSON.stringify(events));
+  return `${up.length} license events, paged both ways`;
+});
+
+await step('JSON-RPC: queryTransactionBlocks by FromAddress and MoveFunction, cursors, descending', async () => {
+  const fromB = await rpc.queryTransactionBlocks({ filter: { FromAddress: B }, options: { showInput: true }, order: 'ascending' });
+  check(fromB.data.length >= 4 && fromB.data.every((t) => t.transaction.data.sender === B), JSON.stringify(fromB.data.map((t) => t.digest)));
+  const purchases = await rpc.queryTransactionBlocks({ filter: { MoveFunction: { package: PKG, module: 'license', function: 'purchase' } } });
+  check(purchases.data.length === 2 && purchases.data[0].digest === viaRpc.purchaseDigest, JSON.stringify(purchases.data.map((t) => t.digest)));
+  const first = await rpc.queryTransactionBlocks({ filter: { FromAddress: B }, limit: 1, order: 'ascending' });
+  const second = await rpc.queryTransactionBlocks({ filter: { FromAddress: B }, limit: 1, order: 'ascending', cursor: first.nextCursor });
+  check(first.hasNextPage && first.data[0].digest === fromB.data[0].digest && second.data[0].digest === fromB.data[1].digest, JSON.stringify({ first, second }));
+  const { transactions } = await rpc.core.listTransactions({ filter: { sender: B }, include: { effects: true } });
+  check(transactions.length === fromB.data.length, `${transactions.length} vs ${fromB.data.length}`);
+  return `${fromB.data.length} from B, ${purchases.data.length} purchases`;
+});
+
+await step('JSON-RPC: getDynamicFields and getDynamicFieldObject of the System tables', async () => {
+  const { data } = await rpc.getObject({ id: network.system_object_id, options: { showContent: true } });
+  const tables = Object.values(data.content.fields).filter((v) => v && typeof v === 'object' && 'size' in v && 'id' in v);
+  let found = 0;
+  for (const table of tables) {
+    const fields = await rpc.getDynamicFields({ parentId: table.id });
+    check(fields.data.length === Number(table.size), `${fields.data.length} fields, size ${table.size}`);
+    for (const field of fields.data) {
+      const object = await rpc.getDynamicFieldObject({ parentId: table.id, name: field.name });
+      check(object.data?.objectId === field.objectId, JSON.stringify({ field, object }));
+      found++;
+    }
+  }
+  const { dynamicFields } = await rpc.core.listDynamicFields({ parentId: tables[0].id });
+  check(dynamicFields.length === Number(tables[0].size), JSON.stringify(dynamicFields));
+  check(found > 0, 'no dynamic field');
+  return `${found} fields`;
+});
+
+await step('JSON-RPC: normalized Move function, module and argument types', async () => {
+  const purchase = await rpc.getNormalizedMoveFunction({ package: PKG, module: 'license', function: 'purchase' });
+  check(purchase.isEntry === false || purchase.isEntry === true, JSON.stringify(purchase));
+  check(purchase.parameters[1].MutableReference?.Struct?.name === 'Model' && purchase.parameters[5] === 'U64', JSON.stringify(purchase.parameters));
+  check(purchase.return[0].Struct?.name === 'License', JSON.stringify(purchase.return));
+  const module = await rpc.getNormalizedMoveModule({ package: PKG, module: 'license' });
+  check(module.exposedFunctions.purchase && module.structs.License?.fields.some((f) => f.name === 'holder'), Object.keys(module.structs).join(','));
+  const args = await rpc.getMoveFunctionArgTypes({ package: PKG, module: 'license', function: 'purchase' });
+  check(args[0].Object === 'ByImmutableReference' && args[5] === 'Pure', JSON.stringify(args));
+  return `${Object.keys(module.exposedFunctions).length} functions in license`;
+});
+
+await step('JSON-RPC: errors the SDK reports (unknown transaction, unknown method, refused transaction)', async () => {
+  const digest = viaRpc.splitDigest.slice(0, -2) + (viaRpc.splitDigest.endsWith('11') ? '22' : '11');
+  const unknown = await rpcError(rpc.getTransactionBlock({ digest }));
+  check(unknown instanceof JsonRpcError && unknown.code === -32602, String(unknown));
+  const notFound = await rpcError(rpc.core.getTransaction({ digest }));
+  check(notFound.name === 'TransactionError' || /notFound|not found/i.test(String(notFound)), String(notFound));
+  const method = await rpcError(rpc.call('suix_noSuchMethod', []));
+  check(method instanceof JsonRpcError && method.type === 'MethodNotFound', String(method));
+  const tx = new Transaction();
+  tx.transferObjects([tx.splitCoins(tx.gas, [tx.pure.u64(1)])], B);
+  tx.setSender(A);
+  const bytes = await tx.build({ client: rpc });
+  const { signature } = await bob.signTransaction(bytes);
+  const refused = await rpcError(rpc.executeTransactionBlock({ transactionBlock: bytes, signature }));
+  check(refused instanceof JsonRpcError && refused.code === -32002, String(refused));
+  return refused.message.slice(0, 120);
 });
 
 console.log(`suite: ${passed} passed, ${failed} failed`);
