@@ -211,11 +211,17 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(listen = %args.listen, "REST API serving");
     let server = tokio::spawn(async move {
-        axum::serve(listener, api::router(state))
-            .with_graceful_shutdown(async {
+        // A request head must arrive within the deadline, so slow or silent connections
+        // (slowloris) do not pile up.
+        floe_problem::serve::serve(
+            listener,
+            api::router(state),
+            floe_problem::serve::HEADER_READ_TIMEOUT,
+            async {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+            },
+        )
+        .await
     });
     if args.serve_only {
         server.await.context("server task")?.context("serving")?;

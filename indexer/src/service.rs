@@ -83,7 +83,12 @@ pub async fn start(options: IndexerOptions) -> Result<RunningIndexer, StartError
         .await
         .map_err(bind)?;
     let addr = listener.local_addr().map_err(bind)?;
-    let server = tokio::spawn(async move { axum::serve(listener, api::router(state)).await });
+    let server = tokio::spawn(floe_problem::serve::serve(
+        listener,
+        api::router(state),
+        floe_problem::serve::HEADER_READ_TIMEOUT,
+        std::future::pending(),
+    ));
     let ingestor = Ingestor::new(pool, options.package, metrics.clone());
     let from = ingestor
         .watermark()
