@@ -82,6 +82,14 @@ pub enum TuningCommand {
         #[arg(value_parser = crate::object_id::parse)]
         model_id: Address,
     },
+    /// Take the Blob of a version a tuning job published without approval (--auto-publish):
+    /// the model keeps it for whoever holds its cap.
+    Take {
+        #[arg(value_parser = crate::object_id::parse)]
+        model_id: Address,
+        /// The version number the job published.
+        version: u64,
+    },
     /// Move the whole tuning reserve into the model's revenue (no job open, no proposal
     /// pending); the plan stays: set --bps 0 to stop refilling it.
     Clear {
@@ -152,7 +160,7 @@ pub async fn dispatch(session: &Session, command: TuningCommand) -> anyhow::Resu
                 plan.providers.len(),
                 plan.k,
                 if auto_publish {
-                    "its output is published without approval"
+                    "its output is published without approval; take its Blob with floe model tuning take"
                 } else {
                     "its output waits for your approval (floe model tuning approve)"
                 }
@@ -192,6 +200,15 @@ pub async fn dispatch(session: &Session, command: TuningCommand) -> anyhow::Resu
                 .map_err(explain)?;
             out!("{blob}");
             eprintln!("model {model_id}: the tuned output was dropped; its Blob {blob} is yours");
+            Ok(())
+        }
+        TuningCommand::Take { model_id, version } => {
+            let mut floe = session.floe().await?;
+            let cap = model_cap(&mut floe, model_id).await?;
+            floe.take_tuned_blob(model_id, cap, version)
+                .await
+                .map_err(explain)?;
+            eprintln!("model {model_id}: the Blob of tuned version {version} is yours");
             Ok(())
         }
         TuningCommand::Clear { model_id } => {

@@ -416,6 +416,25 @@ impl Floe {
         Ok(move_types::address_of(&rejected.blob_object_id))
     }
 
+    /// Takes the `Blob` of tuned version `number`, which a tuning job published without
+    /// approval (`--auto-publish`) and the model keeps for whoever holds its `cap` (the
+    /// sender); the Blob goes to the sender.
+    pub async fn take_tuned_blob(
+        &mut self,
+        model: Address,
+        cap: Address,
+        number: u64,
+    ) -> Result<(), FlowError> {
+        let model = SharedObject::resolve(&mut self.client, model).await?;
+        let cap = self.owned_input(cap).await?;
+        let mut builder = TransactionBuilder::new();
+        let cap = builder.object(cap);
+        let blob = calls::model::take_tuned_blob(&mut builder, &self.objects, model, cap, number);
+        self.keep(&mut builder, vec![blob]);
+        self.execute(builder).await?;
+        Ok(())
+    }
+
     /// Moves `model`'s whole tuning reserve into its revenue (the sender holds its `cap`), while
     /// no tuning job is open and no proposal is pending; returns the amount (base units).
     pub async fn clear_tuning_reserve(
