@@ -7,15 +7,15 @@
 //! replaying checkpoints (or two indexers on one database) duplicates nothing.
 //!
 //! The binary's loop ([`Ingestor::run`]) writes a batch's raw events on a second connection,
-//! in a transaction of their own, while the first writes the projections: PostgreSQL runs one
-//! backend (one core) per connection, and the raw events are the biggest single write. The
-//! order keeps exactly-once: the raw events commit first, and only then the projections with
-//! the watermark, both under the writer lock the projections' transaction holds. A crash
-//! between the two commits leaves raw events beyond the watermark and nothing else; the next
-//! batch's raw-event transaction deletes every raw event beyond the watermark before
-//! COPYing its own (an index range scan that finds nothing otherwise), and should a raw event
-//! be stored anyway (the watermark itself lost), its key (transaction digest, event index)
-//! makes the insert skip it. [`Ingestor::write_batch`] and [`Ingestor::write_in`] keep
+//! in a transaction of their own and up to two batches ahead of the projections
+//! (`ingest/pipelined.rs` says why that stays exactly-once): PostgreSQL runs one backend (one
+//! core) per connection, and the raw events are the biggest single write. A batch's raw
+//! events always commit before its projections and watermark. A crash leaves raw events
+//! beyond the watermark and nothing else; they are deleted when the next run starts, under
+//! the writer lock, and should a raw event be stored anyway (the watermark itself lost), its
+//! key (transaction digest, event index) makes the insert skip it. [`Ingestor::write_split_in`]
+//! is one batch of that split, without the run-ahead: its raw-event transaction deletes what
+//! lies beyond the watermark itself. [`Ingestor::write_batch`] and [`Ingestor::write_in`] keep
 //! everything in one transaction.
 
 use std::sync::Arc;
@@ -32,6 +32,8 @@ use crate::metrics::Metrics;
 use crate::projections::{self, EventCtx, ProjectionError};
 use crate::rows::{Chain, Param, Plan, Rows, RowsError, Table};
 use crate::schema::EVENTS;
+
+mod pipelined;
 
 /// Advisory lock key serialising batch writers on one database ("floe" in ASCII).
 const WRITER_LOCK: i64 = 0x666c_6f65;
@@ -54,6 +56,11 @@ pub enum IngestError {
     OutOfOrder { previous: u64, got: u64 },
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
+    #[error(
+        "the raw-event writer's connection lost its lock (the server dropped it); \
+         starting again from the watermark"
+    )]
+    RawWriterLost,
 }
 
 /// One floe event, flattened out of its checkpoint.
@@ -328,7 +335,7 @@ impl Ingestor {
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         prepared: &Prepared,
     ) -> Result<(BatchStats, Option<u64>), IngestError> {
-        let (stats, batch) = match begin_batch(tx, prepared).await? {
+        let (stats, batch) = match begin_batch(tx, prepared, None).await? {
             Begun::Nothing(stats) => return Ok((stats, None)),
             Begun::Batch { stats, batch, .. } => (stats, batch),
         };
@@ -358,7 +365,7 @@ impl Ingestor {
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         prepared: &Prepared,
     ) -> Result<(BatchStats, Option<u64>), IngestError> {
-        let (stats, batch, watermark) = match begin_batch(tx, prepared).await? {
+        let (stats, batch, watermark) = match begin_batch(tx, prepared, None).await? {
             Begun::Nothing(stats) => return Ok((stats, None)),
             Begun::Batch {
                 stats,
@@ -494,25 +501,6 @@ impl Ingestor {
         Ok(stats)
     }
 
-    /// Commits a prepared batch: projections on `conn`, raw events on `events`.
-    async fn write_prepared_split_on(
-        &self,
-        conn: &mut PgConnection,
-        events: &mut PgConnection,
-        prepared: &Prepared,
-    ) -> Result<BatchStats, IngestError> {
-        let started = Instant::now();
-        let mut tx = conn.begin().await?;
-        let (stats, last) = self
-            .write_prepared_split_in(events, &mut tx, prepared)
-            .await?;
-        let committing = Instant::now();
-        tx.commit().await?;
-        timed("commit", "", 0, committing);
-        self.committed(stats, last, started);
-        Ok(stats)
-    }
-
     fn committed(&self, stats: BatchStats, last: Option<u64>, started: Instant) {
         if let Some(last) = last {
             self.metrics
@@ -524,8 +512,8 @@ impl Ingestor {
     /// Consumes checkpoints from `input` until it closes, committing batches of at most
     /// `max_batch` checkpoints (fewer when the source has nothing more ready). Decoding and
     /// folding the next batch (CPU) runs on a blocking thread while the current one is being
-    /// written (database), so the two overlap; each batch's raw events and projections are
-    /// written on two connections at once.
+    /// written (database), so the two overlap; a batch's raw events are written on a second
+    /// connection, up to two batches ahead of its projections (see `pipelined.rs`).
     pub async fn run(
         &self,
         mut input: mpsc::Receiver<proto::Checkpoint>,
@@ -563,71 +551,64 @@ impl Ingestor {
                 }
             }
         });
-        // Two connections for the whole run: no pool hand-over (and its liveness ping) per
-        // batch, and their prepared statements stay warm.
-        let mut conns = None;
+        let result = if self.split_events {
+            self.run_pipelined(&mut prepared_rx).await
+        } else {
+            self.run_one_transaction(&mut prepared_rx).await
+        };
+        if result.is_err() {
+            // It may be waiting for a checkpoint that is never coming.
+            preparer.abort();
+        }
+        let _ = preparer.await;
+        result
+    }
+
+    /// The loop of [`Ingestor::one_transaction`]: each batch in one transaction on one
+    /// connection, kept for the whole run (no pool hand-over, and its liveness ping, per
+    /// batch; its prepared statements stay warm).
+    async fn run_one_transaction(
+        &self,
+        prepared_rx: &mut mpsc::Receiver<Result<Prepared, IngestError>>,
+    ) -> Result<(), IngestError> {
+        let mut conn = None;
         let mut waiting = Instant::now();
         while let Some(prepared) = prepared_rx.recv().await {
             // Time the writer waited for the preparer: above zero, the CPU side is the limit.
             timed("wait", "", 0, waiting);
-            self.write_prepared_retrying(&mut conns, &prepared?).await?;
+            self.write_prepared_retrying(&mut conn, &prepared?).await?;
             waiting = Instant::now();
         }
-        let _ = preparer.await;
         Ok(())
     }
 
-    /// Database outages are retried (the projections roll back whole, and the raw events a
-    /// failed batch may have committed are replaced by the retry, so retrying is safe); data
-    /// errors are not. `conns` are the run's (projections, raw events) connections,
-    /// (re)acquired here when missing.
+    /// Database outages are retried (the batch's transaction rolls back whole, so retrying
+    /// is safe); data errors are not. `conn` is the run's connection, (re)acquired here when
+    /// missing.
     async fn write_prepared_retrying(
         &self,
-        conns: &mut Option<(PoolConnection<Postgres>, PoolConnection<Postgres>)>,
+        conn: &mut Option<PoolConnection<Postgres>>,
         prepared: &Prepared,
     ) -> Result<BatchStats, IngestError> {
         let mut delay = Duration::from_millis(100);
         loop {
-            let result = match conns {
-                Some((c, e)) => self.write_prepared_on_pair(c, e, prepared).await,
-                None => match self.acquire_two().await {
-                    Ok(pair) => {
-                        let (c, e) = conns.insert(pair);
-                        self.write_prepared_on_pair(c, e, prepared).await
-                    }
+            let result = match conn {
+                Some(c) => self.write_prepared_on(c, prepared).await,
+                None => match self.pool.acquire().await {
+                    Ok(c) => self.write_prepared_on(conn.insert(c), prepared).await,
                     Err(e) => Err(e.into()),
                 },
             };
             match result {
                 Err(IngestError::Db(e)) if is_transient(&e) => {
-                    // A connection may be the broken part: take fresh ones next time.
-                    *conns = None;
+                    // The connection may be the broken part: take a fresh one next time.
+                    *conn = None;
                     tracing::warn!(error = %e, "database unavailable; retrying the batch");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(10));
                 }
                 other => return other,
             }
-        }
-    }
-
-    async fn acquire_two(
-        &self,
-    ) -> Result<(PoolConnection<Postgres>, PoolConnection<Postgres>), sqlx::Error> {
-        Ok((self.pool.acquire().await?, self.pool.acquire().await?))
-    }
-
-    /// One batch on the run's connections, as configured.
-    async fn write_prepared_on_pair(
-        &self,
-        conn: &mut PgConnection,
-        events: &mut PgConnection,
-        prepared: &Prepared,
-    ) -> Result<BatchStats, IngestError> {
-        if self.split_events {
-            self.write_prepared_split_on(conn, events, prepared).await
-        } else {
-            self.write_prepared_on(conn, prepared).await
         }
     }
 }
@@ -650,6 +631,7 @@ enum Begun {
 async fn begin_batch(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     prepared: &Prepared,
+    raw_writer: Option<i32>,
 ) -> Result<Begun, IngestError> {
     // Batches commit with the server's `synchronous_commit` (on by default): COMMIT returns
     // once the batch is on disk, so a watermark the indexer (or a reader) saw never goes
@@ -659,9 +641,27 @@ async fn begin_batch(
         .execute(&mut **tx)
         .await?;
     // A statement of its own, so its snapshot is taken after the lock is held.
-    let current: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
-        .fetch_optional(&mut **tx)
-        .await?;
+    let current: Option<i64> = match raw_writer {
+        None => {
+            sqlx::query_scalar("SELECT checkpoint FROM watermark WHERE id")
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+        Some(pid) => {
+            let (classid, objid) = pipelined::raw_writer_lock_ids();
+            let (current, held): (Option<i64>, bool) =
+                sqlx::query_as(pipelined::WATERMARK_AND_RAW_WRITER)
+                    .bind(pid)
+                    .bind(classid)
+                    .bind(objid)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            if !held {
+                return Err(IngestError::RawWriterLost);
+            }
+            current
+        }
+    };
     let watermark = current.and_then(|w| u64::try_from(w).ok());
     let Some((first, last, _)) = prepared.range else {
         return Ok(Begun::Nothing(BatchStats::default()));
@@ -837,11 +837,17 @@ fn push_watermark(chain: &mut Chain, range: Option<(u64, u64, Option<u64>)>) {
     );
 }
 
+/// An outage rather than bad data: the connection or the server went away (including a
+/// backend the server shut down or an administrator terminated, SQLSTATE class 57P, and
+/// connection exceptions, class 08), so the same batch may succeed on a new connection.
 fn is_transient(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
-    )
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
+    }
 }
 
 /// Checkpoint numbers and timestamps fit an i64 on any real chain.

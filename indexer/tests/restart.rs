@@ -186,6 +186,91 @@ async fn a_crash_between_the_raw_events_and_the_projections_commits_is_repaired(
     assert!(metrics.copy_fallbacks() > 0);
 }
 
+/// Terminates every other backend connected to `db` (the run's raw writer and projections,
+/// idle pool connections), as a server restart or an administrator would; returns how many.
+async fn terminate_other_backends(db: &TestDb) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backends_terminated_mid_run_lose_and_duplicate_nothing() {
+    // The binary's loop writes raw events up to two batches ahead of the projections; a
+    // connection lost then must leave neither a watermark over missing raw events nor raw
+    // events written twice.
+    let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 300, 10);
+    let reference = TestDb::new("termref").await;
+    ingest_all(&reference, &checkpoints, 10).await;
+
+    let db = TestDb::new("term").await;
+    let ingestor = Ingestor::new(db.pool.clone(), PACKAGE, Arc::new(Metrics::new()));
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let run = tokio::spawn(async move { ingestor.run(rx, 5).await });
+    let mut terminated = 0;
+    for (i, checkpoint) in checkpoints.iter().enumerate() {
+        tx.send(checkpoint.clone()).await.unwrap();
+        if i % 50 == 49 {
+            terminated += terminate_other_backends(&db).await;
+        }
+    }
+    drop(tx);
+    tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the run finishes")
+        .unwrap()
+        .unwrap();
+    assert!(terminated >= 6, "{terminated} backends terminated");
+    let watermark: i64 = sqlx::query_scalar("SELECT checkpoint FROM watermark")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(watermark, 299);
+    assert_eq!(db.fingerprint().await, reference.fingerprint().await);
+    // 3000 transactions of 4, 1, 2 and 2 events.
+    assert_eq!(db.count("events").await, 3000 / 4 * 9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_on_one_database_write_everything_once() {
+    // A second indexer started on the same database (a restart overlapping the old process,
+    // a misconfiguration) waits for the first one's raw-event writer instead of deleting the
+    // raw events it wrote ahead of its projections.
+    let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 200, 10);
+    let reference = TestDb::new("tworef").await;
+    ingest_all(&reference, &checkpoints, 10).await;
+
+    let db = TestDb::new("two").await;
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let ingestor = Ingestor::new(db.pool.clone(), PACKAGE, Arc::new(Metrics::new()));
+            let checkpoints = checkpoints.clone();
+            tokio::spawn(async move {
+                let (tx, rx) = tokio::sync::mpsc::channel(4);
+                let feed = tokio::spawn(async move {
+                    for checkpoint in checkpoints {
+                        tx.send(checkpoint).await.unwrap();
+                    }
+                });
+                ingestor.run(rx, 7).await.unwrap();
+                feed.await.unwrap();
+            })
+        })
+        .collect();
+    for run in runs {
+        tokio::time::timeout(Duration::from_secs(120), run)
+            .await
+            .expect("both runs finish")
+            .unwrap();
+    }
+    assert_eq!(db.fingerprint().await, reference.fingerprint().await);
+    assert_eq!(db.count("events").await, 2000 / 4 * 9);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_indexer_process_resumes_at_its_watermark() {
     let dir = tempfile::tempdir().unwrap();
@@ -235,9 +320,10 @@ async fn a_killed_indexer_process_resumes_at_its_watermark() {
         after_kill < 399,
         "killed before the end (watermark {after_kill}, seen {at_kill})"
     );
-    // Raw events commit on their own connection just before the projections and the
-    // watermark: a kill between the two commits leaves at most the next batch's (3
-    // checkpoints) beyond the watermark, which the restart replaces.
+    // Raw events commit on their own connection, up to two batches handed over ahead of the
+    // projections and the watermark: a kill leaves at most four batches' raw events (the one
+    // being projected, two handed over, one being written; 3 checkpoints each) beyond the
+    // watermark, which the restart deletes and writes again.
     let beyond: Option<i64> =
         sqlx::query_scalar("SELECT max(checkpoint) FROM events WHERE checkpoint > $1")
             .bind(after_kill)
@@ -245,7 +331,7 @@ async fn a_killed_indexer_process_resumes_at_its_watermark() {
             .await
             .unwrap();
     assert!(
-        beyond.is_none_or(|b| b <= after_kill + 3),
+        beyond.is_none_or(|b| b <= after_kill + 4 * 3),
         "events up to {beyond:?} beyond watermark {after_kill}"
     );
     snapshot.commit().await.unwrap();
