@@ -185,32 +185,9 @@ impl Ingestor {
         if batch.events.is_empty() {
             return Ok(false);
         }
-        let started = Instant::now();
-        let mut tx = conn.begin().await?;
-        match copy_in(
-            &mut tx,
-            &copy_events_statement("events"),
-            &batch.events_copy,
-        )
-        .await
-        {
-            Ok(rows) => {
-                timed("copy", "events", rows, started);
-                let committing = Instant::now();
-                tx.commit().await?;
-                timed("commit", "events", 0, committing);
-                Ok(false)
-            }
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                tracing::debug!(error = %e, "raw events already stored; skipping them");
-                tx.rollback().await?;
-                let mut tx = conn.begin().await?;
-                insert_raw_events(&mut tx, &batch.events).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-            Err(e) => Err(e.into()),
-        }
+        // No watermark: nothing is deleted here (beyond it lie this writer's own batches
+        // ahead; the session's start cleared the rest).
+        Ok(write_raw_events(conn, batch, None).await?)
     }
 
     /// Commits the projections and watermark of `batch`, whose raw events are committed,
