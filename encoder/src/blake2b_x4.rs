@@ -9,14 +9,20 @@
 //! `blake2b_simd::many`. Callers must check [`available`] and otherwise fall back to
 //! `blake2b_simd`.
 //!
-//! AVX2 has no 64-bit rotate: rotations by 32, 24 and 16 bits are byte shuffles, by 63 an add,
-//! a shift and an xor. The sixteen state vectors fill the sixteen registers and the message
-//! words are read from memory operands. Interleaving two four-lane groups (eight messages in
-//! flight) was measured about 25 % slower on Zen 2: the 32 state vectors spill to the stack, and
-//! the four independent G functions of each half round already keep the vector units busy. On
-//! an AVX-512 Xeon running this path (2026-12-07) an interleaved variant cut the CPU time of a
-//! 1 MiB blob ID by about 6 % and did nothing at 64 MiB; with the Zen 2 figure against it and
-//! no AVX2-only AMD CPU to check on, it was not kept.
+//! AVX2 has no 64-bit rotate: rotations by 32 bits are a dword shuffle with an immediate, by
+//! 24 and 16 bits byte shuffles whose masks are read from memory at each use (inline
+//! assembly, so the compiler can neither keep the masks in registers nor rewrite the
+//! shuffles), by 63 an add, a shift and an xor. The sixteen state vectors then have the
+//! sixteen registers nearly to themselves, and the message words are memory operands. On a
+//! Zen 3 EPYC (2026-12-07) this cut 3 % off each compression against masks held in three
+//! registers, which pushed state vectors out to the stack (`examples/hashspeed.rs`).
+//!
+//! Interleaving two four-lane groups (eight messages in flight) was measured slower on every
+//! AMD core tried: about 25 % on Zen 2, 25–50 % on Zen 3 (CPU time of a 1 MiB blob ID, the
+//! same day): the 32 state vectors spill to the stack, and the four independent G functions
+//! of each half round already keep the vector units busy. On an AVX-512 Xeon running this
+//! path an interleaved variant cut the CPU time of a 1 MiB blob ID by about 6 % and did
+//! nothing at 64 MiB, so it was not kept.
 //!
 //! The kernel is bound by the vector units' throughput, not by latency: on an AVX-512 Xeon
 //! running this path, neither adding the message word before the other operand (a shorter
@@ -83,22 +89,21 @@ pub(crate) fn hash_strided(
 
 #[cfg(target_arch = "x86_64")]
 macro_rules! g {
-    ($v:ident, $m:ident, $live:ident, $r:ident, $a:expr, $b:expr, $c:expr, $d:expr, $x:expr, $y:expr) => {
-        let (r32, r24, r16) = $r;
+    ($v:ident, $m:ident, $live:ident, $a:expr, $b:expr, $c:expr, $d:expr, $x:expr, $y:expr) => {
         // Message words at or past `live` are zero in this block and are not added at all (a
         // constant, so the branch is resolved at compile time).
         $v[$a] = _mm256_add_epi64($v[$a], $v[$b]);
         if $x < $live {
             $v[$a] = _mm256_add_epi64($v[$a], $m[$x]);
         }
-        $v[$d] = _mm256_shuffle_epi8(_mm256_xor_si256($v[$d], $v[$a]), r32);
+        $v[$d] = _mm256_shuffle_epi32::<0b10_11_00_01>(_mm256_xor_si256($v[$d], $v[$a]));
         $v[$c] = _mm256_add_epi64($v[$c], $v[$d]);
-        $v[$b] = _mm256_shuffle_epi8(_mm256_xor_si256($v[$b], $v[$c]), r24);
+        $v[$b] = shuffle_mem(_mm256_xor_si256($v[$b], $v[$c]), &ROT24);
         $v[$a] = _mm256_add_epi64($v[$a], $v[$b]);
         if $y < $live {
             $v[$a] = _mm256_add_epi64($v[$a], $m[$y]);
         }
-        $v[$d] = _mm256_shuffle_epi8(_mm256_xor_si256($v[$d], $v[$a]), r16);
+        $v[$d] = shuffle_mem(_mm256_xor_si256($v[$d], $v[$a]), &ROT16);
         $v[$c] = _mm256_add_epi64($v[$c], $v[$d]);
         // Rotate right by 63 is left by 1: x + x, plus the top bit moved to the bottom.
         let x = _mm256_xor_si256($v[$b], $v[$c]);
@@ -108,18 +113,54 @@ macro_rules! g {
 
 #[cfg(target_arch = "x86_64")]
 macro_rules! round {
-    ($v:ident, $m:ident, $live:ident, $r:ident,
+    ($v:ident, $m:ident, $live:ident,
      [$s0:expr, $s1:expr, $s2:expr, $s3:expr, $s4:expr, $s5:expr, $s6:expr, $s7:expr,
       $s8:expr, $s9:expr, $s10:expr, $s11:expr, $s12:expr, $s13:expr, $s14:expr, $s15:expr]) => {
-        g!($v, $m, $live, $r, 0, 4, 8, 12, $s0, $s1);
-        g!($v, $m, $live, $r, 1, 5, 9, 13, $s2, $s3);
-        g!($v, $m, $live, $r, 2, 6, 10, 14, $s4, $s5);
-        g!($v, $m, $live, $r, 3, 7, 11, 15, $s6, $s7);
-        g!($v, $m, $live, $r, 0, 5, 10, 15, $s8, $s9);
-        g!($v, $m, $live, $r, 1, 6, 11, 12, $s10, $s11);
-        g!($v, $m, $live, $r, 2, 7, 8, 13, $s12, $s13);
-        g!($v, $m, $live, $r, 3, 4, 9, 14, $s14, $s15);
+        g!($v, $m, $live, 0, 4, 8, 12, $s0, $s1);
+        g!($v, $m, $live, 1, 5, 9, 13, $s2, $s3);
+        g!($v, $m, $live, 2, 6, 10, 14, $s4, $s5);
+        g!($v, $m, $live, 3, 7, 11, 15, $s6, $s7);
+        g!($v, $m, $live, 0, 5, 10, 15, $s8, $s9);
+        g!($v, $m, $live, 1, 6, 11, 12, $s10, $s11);
+        g!($v, $m, $live, 2, 7, 8, 13, $s12, $s13);
+        g!($v, $m, $live, 3, 4, 9, 14, $s14, $s15);
     };
+}
+
+/// A 32-byte shuffle mask, aligned for a 256-bit memory operand.
+#[cfg(target_arch = "x86_64")]
+#[repr(align(32))]
+struct Mask([u8; 32]);
+
+/// Byte shuffles rotating each 64-bit word right by 24 and 16 bits: result byte i is byte
+/// (i + 3) or (i + 2) mod 8 of the same word.
+#[cfg(target_arch = "x86_64")]
+static ROT24: Mask = Mask([
+    3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10, //
+    3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10,
+]);
+#[cfg(target_arch = "x86_64")]
+static ROT16: Mask = Mask([
+    2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9, //
+    2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9,
+]);
+
+/// `vpshufb` with its mask read from memory at each use.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn shuffle_mem(x: __m256i, mask: &'static Mask) -> __m256i {
+    let mut y = x;
+    // SAFETY: `mask` is 32 readable, 32-byte aligned bytes; the instruction reads only them.
+    unsafe {
+        std::arch::asm!(
+            "vpshufb {y}, {y}, ymmword ptr [{m}]",
+            y = inout(ymm_reg) y,
+            m = in(reg) mask.0.as_ptr(),
+            options(pure, readonly, nostack, preserves_flags),
+        );
+    }
+    y
 }
 
 /// One Blake2b compression of four lanes. `t` is the byte count so far, `last` the final flag;
@@ -127,23 +168,6 @@ macro_rules! round {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn compress4<const LIVE: usize>(h: &mut [__m256i; 8], m: &[__m256i; 16], t: u64, last: bool) {
-    // Byte shuffles rotating each 64-bit word right by 32, 24 and 16 bits: result byte i is
-    // byte (i + 4), (i + 3) or (i + 2) mod 8 of the same word.
-    let r32 = _mm256_setr_epi8(
-        4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11, //
-        4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11,
-    );
-    let r24 = _mm256_setr_epi8(
-        3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10, //
-        3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10,
-    );
-    let r16 = _mm256_setr_epi8(
-        2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9, //
-        2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9,
-    );
-    // Opaque to the optimiser, which otherwise turns each rotation by 16 into two word shuffles
-    // and moves rotations by 32 across the xor before them (two shuffles instead of one).
-    let r = std::hint::black_box((r32, r24, r16));
     let mut v = [_mm256_setzero_si256(); 16];
     v[..8].copy_from_slice(h);
     for i in 0..8 {
@@ -157,84 +181,72 @@ fn compress4<const LIVE: usize>(h: &mut [__m256i; 8], m: &[__m256i; 16], t: u64,
         v,
         m,
         LIVE,
-        r,
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
     round!(
         v,
         m,
         LIVE,
-        r,
         [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3]
     );
     for i in 0..8 {

@@ -53,3 +53,10 @@ pub use sliver::{Axis, Sliver, SliverPair};
 pub use source::{BlobSource, ReaderSource};
 pub use spill::{MemorySpill, Spill, SpillPart, encode_spilled, spill_sizes, spilled_pair};
 pub use verify::verify_sliver;
+
+/// The leaf hashes of `symbols` (`symbol_size` bytes each) on the fastest kernel the CPU has;
+/// public only so that `examples/hashspeed.rs` can time the hashing kernels alone.
+#[doc(hidden)]
+pub fn leaf_hashes_for_bench(symbols: &[u8], symbol_size: usize, out: &mut [[u8; 32]]) {
+    merkle::leaf_hashes_into(symbols, symbol_size, out, &mut Vec::new());
+}
