@@ -7,10 +7,13 @@
 //! - [`rejection`]: axum's extractor refusals (path, query, JSON, body) as problems;
 //! - [`refusal`]: a middleware step that gives the framework's own refusals (405 with `Allow`,
 //!   unknown routes, body limits) a problem body, each service choosing the words;
-//! - [`serve`]: serving a router with a deadline for request heads, so that slow or silent
-//!   connections (slowloris) cannot pile up. It lives here because this is the one HTTP crate
-//!   every service already shares.
+//! - [`serve`]: serving a router with a deadline for request heads and a cap on open
+//!   connections, so that slow, silent or merely many connections (slowloris) cannot pile up;
+//! - [`pace`]: how slowly a request body may arrive before the upload is refused (408).
+//!
+//! The last two live here because this is the one HTTP crate every service already shares.
 
+pub mod pace;
 pub mod refusal;
 pub mod rejection;
 pub mod serve;

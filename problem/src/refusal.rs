@@ -23,7 +23,8 @@ pub struct Refusal {
     pub path: String,
     /// The `Allow` header of a 405 as axum writes it (`GET,HEAD`), when present and not empty.
     pub allow: Option<String>,
-    /// The refusal's plain-text body, trimmed; empty when it had none.
+    /// The refusal's plain-text body, trimmed; empty when it had none. A JSON object body is
+    /// given as `name: value, …` (its members also become the problem's extension members).
     pub text: String,
 }
 
@@ -74,10 +75,14 @@ pub async fn problem_bodies(
         return response;
     }
     let (parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, PLAIN_TEXT_LIMIT)
+    let bytes = axum::body::to_bytes(body, PLAIN_TEXT_LIMIT)
         .await
-        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
         .unwrap_or_default();
+    let members = json_members(&parts.headers, &bytes);
+    let text = match &members {
+        Some(members) => summary(members),
+        None => String::from_utf8_lossy(&bytes).trim().to_owned(),
+    };
     let allow = parts
         .headers
         .get(header::ALLOW)
@@ -91,7 +96,12 @@ pub async fn problem_bodies(
         allow,
         text,
     };
-    let problem = describe(&refusal);
+    let mut problem = describe(&refusal);
+    for (name, value) in members.into_iter().flatten() {
+        if !STANDARD_MEMBERS.contains(&name.as_str()) && !problem.extensions.contains_key(&name) {
+            problem.extensions.insert(name, value);
+        }
+    }
     log_server_refusal(&refusal, &problem);
     let mut answer = problem.into_response();
     for (name, value) in &parts.headers {
@@ -100,6 +110,43 @@ pub async fn problem_bodies(
         }
     }
     answer
+}
+
+/// The members a problem object defines itself; a refusal's own members of these names are
+/// left out rather than overwrite them.
+const STANDARD_MEMBERS: [&str; 4] = ["type", "title", "status", "detail"];
+
+/// The members of a refusal's JSON object body (the indexer's `/ready` 503 says why it is not
+/// ready in figures: `watermark`, `lag`, …): they become the problem's extension members, so a
+/// program reads them as numbers instead of parsing the detail.
+fn json_members(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return None;
+    }
+    match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Object(members)) => Some(members),
+        _ => None,
+    }
+}
+
+/// A JSON object's members as the detail's words: `ready: false, lag: 12`.
+fn summary(members: &serde_json::Map<String, serde_json::Value>) -> String {
+    members
+        .iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => format!("{name}: {text}"),
+            other => format!("{name}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Logs a 5xx that left the router without a problem body. A 503 is a state the service
@@ -155,7 +202,10 @@ mod tests {
                 get(|| async {
                     (
                         StatusCode::SERVICE_UNAVAILABLE,
-                        axum::Json(serde_json::json!({"ready": false})),
+                        axum::Json(serde_json::json!({
+                            "ready": false, "watermark": 5, "lag": 12, "max_lag": 10,
+                            "detail": "not mine to set",
+                        })),
                     )
                 }),
             )
@@ -307,6 +357,18 @@ mod tests {
         assert_eq!(header(&headers, "content-type"), Some(CONTENT_TYPE));
         let problem: Problem = serde_json::from_slice(&body).unwrap();
         assert_eq!(problem.status, 503);
+        // The readiness figures are members a program reads, not only words in the detail;
+        // a member named like a standard one does not replace it.
+        assert_eq!(problem.extension::<bool>("ready"), Some(false));
+        assert_eq!(problem.extension::<u64>("watermark"), Some(5));
+        assert_eq!(problem.extension::<u64>("lag"), Some(12));
+        assert_eq!(problem.extension::<u64>("max_lag"), Some(10));
+        assert!(!problem.extensions.contains_key("detail"));
+        assert!(
+            problem.detail.contains("watermark: 5") && problem.detail.contains("lag: 12"),
+            "{}",
+            problem.detail
+        );
         let events = std::mem::take(&mut *logged.0.lock().unwrap());
         assert!(
             events

@@ -1,4 +1,5 @@
-//! Serving a router on a TCP listener with a deadline for each request's head.
+//! Serving a router on a TCP listener with a deadline for each request's head and a cap on
+//! open connections.
 //!
 //! `axum::serve` sets hyper no timer, so hyper's header read timeout is off: a client may send
 //! a request head a byte at a time, or open a connection and send nothing, for as long as it
@@ -8,8 +9,17 @@
 //! but closes a connection whose request head has not fully arrived within
 //! [`HEADER_READ_TIMEOUT`]; hyper counts an idle keep-alive connection as waiting for its next
 //! head, so idle connections are closed after the same time.
+//!
+//! The deadline alone still lets a client open thousands of sockets at once and hold them for
+//! the deadline, again and again. So at most [`ServeOptions::max_connections`] connections are
+//! open at a time: once that many are, the next is not accepted until one closes. It waits in
+//! the kernel's listen backlog, where it costs the service no descriptor, and is served as soon
+//! as a slot frees (within the head deadline at the latest, for idle ones). Accepting and
+//! closing instead would spend a descriptor and a syscall pair per attempt and tell a real
+//! client no more than the wait does.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -18,6 +28,7 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tower_service::Service as _;
 
 /// How long a request head may take to arrive, counted from when the connection is ready for
@@ -26,20 +37,114 @@ use tower_service::Service as _;
 /// a client pool's 90 s would.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The connection cap where the descriptor limit cannot be read (not Linux).
+pub const FALLBACK_MAX_CONNECTIONS: usize = 512;
+
+/// How a service is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// How long a request head may take to arrive ([`HEADER_READ_TIMEOUT`] by default).
+    pub header_timeout: Duration,
+    /// Most connections open at once ([`default_max_connections`] by default; 0 counts as 1).
+    pub max_connections: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            header_timeout: HEADER_READ_TIMEOUT,
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+/// Half the process's soft limit of open files, between 64 and 16 384: the other half stays
+/// for what the service itself opens (its store, temporary files, connections to the chain,
+/// to nodes and to the database), so a flood of connections cannot make those fail.
+/// [`FALLBACK_MAX_CONNECTIONS`] when the limit cannot be read.
+pub fn default_max_connections() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| soft_open_files(&limits))
+        .map_or(FALLBACK_MAX_CONNECTIONS, |soft| {
+            usize::try_from(soft / 2)
+                .unwrap_or(usize::MAX)
+                .clamp(64, 16_384)
+        })
+}
+
+/// The soft "Max open files" of a `/proc/<pid>/limits` text ("unlimited" as `u64::MAX`).
+fn soft_open_files(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line
+        .trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?;
+    if soft == "unlimited" {
+        Some(u64::MAX)
+    } else {
+        soft.parse().ok()
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets the requests in progress
 /// finish. Requests carry [`ConnectInfo<SocketAddr>`] of their peer. A request head must
-/// arrive within `header_timeout` ([`HEADER_READ_TIMEOUT`] in the services).
+/// arrive within `header_timeout` ([`HEADER_READ_TIMEOUT`] in the services); connections are
+/// capped at [`default_max_connections`] (see [`serve_with`] to choose).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     header_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let options = ServeOptions {
+        header_timeout,
+        ..ServeOptions::default()
+    };
+    serve_with(listener, app, options, shutdown).await
+}
+
+/// [`serve`] with every option chosen.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let ServeOptions {
+        header_timeout,
+        max_connections,
+    } = options;
+    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
     // Each connection task holds a receiver: once shutdown is signalled (the sender dropped),
     // the tasks finish their requests, and `closed` resolves when the last one has.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
+    // Whether the cap was reached since a slot was last free at once: logged once per episode,
+    // not once per waiting connection.
+    let mut full = false;
     loop {
+        let slot = match Arc::clone(&slots).try_acquire_owned() {
+            Ok(slot) => {
+                full = false;
+                slot
+            }
+            Err(_) => {
+                if !full {
+                    full = true;
+                    tracing::warn!(
+                        max_connections,
+                        "connection cap reached: new connections wait until one closes"
+                    );
+                }
+                tokio::select! {
+                    slot = Arc::clone(&slots).acquire_owned() => {
+                        slot.expect("the semaphore is never closed")
+                    }
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
@@ -58,6 +163,8 @@ pub async fn serve(
         let app = app.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
+            // Given back when the connection ends, however it ends.
+            let _slot = slot;
             let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
                 let mut app = app.clone();
@@ -116,6 +223,20 @@ mod tests {
         tokio::sync::oneshot::Sender<()>,
         tokio::task::JoinHandle<std::io::Result<()>>,
     ) {
+        start_with(ServeOptions {
+            header_timeout: TIMEOUT,
+            ..ServeOptions::default()
+        })
+        .await
+    }
+
+    async fn start_with(
+        options: ServeOptions,
+    ) -> (
+        SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ) {
         let app = Router::new()
             .route(
                 "/peer",
@@ -131,7 +252,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, app, TIMEOUT, async {
+        let server = tokio::spawn(serve_with(listener, app, options, async {
             let _ = stopped.await;
         }));
         (address, stop, server)
@@ -240,5 +361,63 @@ mod tests {
             TcpStream::connect(address).await.is_err(),
             "still listening"
         );
+    }
+
+    /// Sends `GET /peer` on `stream` and reads its answer, if it comes within `within`.
+    async fn peer_within(stream: &mut TcpStream, within: Duration) -> Option<String> {
+        stream
+            .write_all(b"GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = tokio::time::timeout(within, stream.read(&mut answer))
+            .await
+            .ok()?
+            .unwrap();
+        Some(String::from_utf8_lossy(&answer[..n]).into_owned())
+    }
+
+    /// Descriptor exhaustion: with a cap of 3, three silent connections hold every slot, so a
+    /// fourth is not served (it waits in the backlog, holding no descriptor of the service)
+    /// until one of the three closes; then it is. (Without a cap it was served at once.)
+    #[tokio::test]
+    async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+        let (address, _stop, _server) = start_with(ServeOptions {
+            header_timeout: Duration::from_secs(20),
+            max_connections: 3,
+        })
+        .await;
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            held.push(TcpStream::connect(address).await.unwrap());
+        }
+        // The three are accepted (the server's slots are taken) before the fourth comes.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut fourth = TcpStream::connect(address).await.unwrap();
+        let early = peer_within(&mut fourth, Duration::from_millis(500)).await;
+        assert_eq!(early, None, "a connection beyond the cap of 3 was served");
+        drop(held.pop());
+        let mut answer = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(3), fourth.read(&mut answer))
+            .await
+            .expect("the waiting connection was not served once a slot was free")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
+    #[test]
+    fn the_default_cap_is_half_the_soft_descriptor_limit() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63704                63704                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(soft_open_files(limits), Some(1024));
+        assert_eq!(
+            soft_open_files("Max open files            unlimited            unlimited  files"),
+            Some(u64::MAX)
+        );
+        assert_eq!(soft_open_files("Max processes 5 5"), None);
+        let cap = default_max_connections();
+        assert!((64..=16_384).contains(&cap), "{cap}");
     }
 }
