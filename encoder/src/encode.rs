@@ -63,6 +63,8 @@ pub(crate) struct Scratch {
     trees: Vec<Digest>,
     /// Fallback buffer for hashing without AVX-512.
     hash: Vec<u8>,
+    /// The inner levels of a column batch's trees.
+    levels: merkle::LevelBuffers,
     /// Plane streams for packing, and for unpacking.
     planes: Vec<u8>,
     unplanes: Vec<u8>,
@@ -160,7 +162,7 @@ pub(crate) struct ColumnBatch {
     first: usize,
     width: usize,
     /// Leaf hashes of rows `p..n` at these columns, row-major.
-    leaves: Vec<Digest>,
+    pub(crate) leaves: Vec<Digest>,
     /// Merkle roots of the batch's columns, in column order.
     roots: Vec<Digest>,
 }
@@ -188,6 +190,9 @@ pub(crate) struct Band<'a> {
 /// bands so that their blobs span several.
 pub(crate) const BAND_BYTES: usize = if cfg!(test) { 4 << 10 } else { 16 << 20 };
 
+/// Pass 2 for columns `first..first + width`. `leaves` is a buffer for the batch's leaves of
+/// rows `p..n` (any length: it is resized), handed back in the [`ColumnBatch`] so that the
+/// caller can reuse it for a later blob.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn expand_columns(
     grid: Grid,
@@ -198,6 +203,7 @@ pub(crate) fn expand_columns(
     first: usize,
     width: usize,
     mut out: Option<SliverOut<'_>>,
+    mut leaves: Vec<Digest>,
     scratch: &mut Scratch,
 ) -> Result<ColumnBatch, EncodeError> {
     let Grid { n, p, s, sym } = grid;
@@ -208,6 +214,7 @@ pub(crate) fn expand_columns(
         recovered,
         trees,
         hash,
+        levels,
         planes,
         unplanes,
         ..
@@ -248,7 +255,8 @@ pub(crate) fn expand_columns(
     )?;
     let recovered = &recovered[..(n - p) * rec_row];
 
-    let mut leaves = vec![EMPTY_NODE; (n - p) * width];
+    // Every leaf is written by the hashing.
+    resize_for_overwrite(&mut leaves, (n - p) * width, EMPTY_NODE);
     merkle::leaf_hashes_into(recovered, sym, &mut leaves, hash);
     if let Some(out) = out.as_mut() {
         for (r, part) in out.primaries.iter_mut().enumerate() {
@@ -268,7 +276,7 @@ pub(crate) fn expand_columns(
             *leaf = leaves[r * width + c];
         }
     }
-    let roots = merkle::roots_of_chunk(trees, width, n);
+    let roots = merkle::roots_of_chunk_with(trees, width, n, levels);
     Ok(ColumnBatch {
         first,
         width,
@@ -287,6 +295,7 @@ fn columns_in_bands(
     leaves: &[Digest],
     spans: &[(usize, usize)],
     pool: &Pool<Scratch>,
+    column_leaves: &Pool<Vec<Digest>>,
 ) -> Result<Vec<ColumnBatch>, EncodeError> {
     let Grid { p, s, sym, .. } = grid;
     let batch = spans.first().map_or(1, |&(_, width)| width);
@@ -298,8 +307,9 @@ fn columns_in_bands(
             .par_iter()
             .map(|&(first, width)| {
                 pool.with(|scratch| {
+                    let buffer = column_leaves.take();
                     expand_columns(
-                        grid, source, band, beyond, leaves, first, width, None, scratch,
+                        grid, source, band, beyond, leaves, first, width, None, buffer, scratch,
                     )
                 })
             })
@@ -359,6 +369,8 @@ pub struct Workspace {
     pub(crate) leaves: Vec<Digest>,
     beyond: Vec<u8>,
     pub(crate) pool: Pool<Scratch>,
+    /// The column batches' leaf buffers of the previous blob.
+    pub(crate) column_leaves: Pool<Vec<Digest>>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -439,6 +451,7 @@ fn run(
         leaves,
         beyond,
         pool,
+        column_leaves,
     } = workspace;
 
     // Pass 1: source rows, straight into the leaf matrix and `beyond`; both are overwritten
@@ -495,16 +508,20 @@ fn run(
             .zip(outs)
             .map(|((first, width), out)| {
                 pool.with(|scratch| {
+                    let buffer = column_leaves.take();
                     expand_columns(
-                        grid, source, None, beyond, leaves, first, width, out, scratch,
+                        grid, source, None, beyond, leaves, first, width, out, buffer, scratch,
                     )
                 })
             })
             .collect::<Result<_, _>>()?
     } else {
-        columns_in_bands(grid, source, beyond, leaves, &spans, pool)?
+        columns_in_bands(grid, source, beyond, leaves, &spans, pool, column_leaves)?
     };
     let metadata = metadata_of(grid, len, leaves, &column_batches);
+    for batch in column_batches {
+        column_leaves.put(batch.leaves);
+    }
     let Some(pairs) = slivers else {
         return Ok(metadata);
     };

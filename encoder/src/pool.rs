@@ -18,12 +18,22 @@ impl<T: Default> Pool<T> {
     ///
     /// A poisoned lock only costs reuse: a fresh value is made and not put back.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let taken = self.0.lock().ok().and_then(|mut pool| pool.pop());
-        let mut scratch = taken.unwrap_or_default();
+        let mut scratch = self.take();
         let result = f(&mut scratch);
-        if let Ok(mut pool) = self.0.lock() {
-            pool.push(scratch);
-        }
+        self.put(scratch);
         result
+    }
+
+    /// A value from the pool, or a fresh one when it is empty.
+    pub(crate) fn take(&self) -> T {
+        let taken = self.0.lock().ok().and_then(|mut pool| pool.pop());
+        taken.unwrap_or_default()
+    }
+
+    /// Puts a value back for a later [`take`](Self::take); a poisoned lock drops it.
+    pub(crate) fn put(&self, value: T) {
+        if let Ok(mut pool) = self.0.lock() {
+            pool.push(value);
+        }
     }
 }

@@ -119,7 +119,12 @@ pub fn encode_spilled(
     let grid = grid(config, len)?;
     let Grid { n, p, s, sym } = grid;
     let batch = encode::batch_size(sym);
-    let Workspace { leaves, pool, .. } = workspace;
+    let Workspace {
+        leaves,
+        pool,
+        column_leaves,
+        ..
+    } = workspace;
 
     // Pass 1: source rows into the leaf matrix; their part beyond `s` into the spill.
     encode::resize_for_overwrite(leaves, n * n, EMPTY_NODE);
@@ -206,6 +211,7 @@ pub fn encode_spilled(
                             first,
                             width,
                             out,
+                            column_leaves.take(),
                             scratch,
                         )
                     })
@@ -223,7 +229,11 @@ pub fn encode_spilled(
             }
         }
     }
-    Ok(encode::metadata_of(grid, len, leaves, &batches))
+    let metadata = encode::metadata_of(grid, len, leaves, &batches);
+    for batch in batches {
+        column_leaves.put(batch.leaves);
+    }
+    Ok(metadata)
 }
 
 /// Sliver pair `pair` of a blob encoded by [`encode_spilled`] into `spill`: primary sliver
