@@ -7,6 +7,7 @@
 //! or an array of them). Answers and errors have the shapes Sui full nodes send ([`shapes`]),
 //! so the SDK's parsers and its error classes (`JsonRpcError` with the code's type) work.
 
+pub mod move_value;
 pub mod shapes;
 
 use std::collections::HashMap;
@@ -15,7 +16,9 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use sui_sdk_types::{Address, Digest, Object, StructTag, Transaction, TypeTag, UserSignature};
+use sui_sdk_types::{
+    Address, Digest, Object, StructTag, Transaction, TransactionEffects, TypeTag, UserSignature,
+};
 
 use crate::execute::{REFERENCE_GAS_PRICE, Rejection, TxRecord};
 use crate::ledger::{Ledger, TxEntry};
@@ -266,31 +269,7 @@ async fn dispatch(shared: &Arc<Shared>, method: &str, p: Params) -> RpcResult {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
-        "sui_tryGetPastObject" => {
-            let id = p.address(0, "object_id")?;
-            let version = p
-                .get(1)
-                .and_then(|v| {
-                    v.as_u64()
-                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                })
-                .ok_or_else(|| RpcError::invalid_params("Invalid params: `version` is required"))?;
-            let options = ObjectOptions::from_json(p.get(2));
-            let ledger = shared.read();
-            Ok(match ledger.get_object(&id) {
-                Some(o) if o.version() == version => {
-                    json!({ "status": "VersionFound", "details": shapes::object_data(o, options) })
-                }
-                Some(o) if o.version() < version => {
-                    json!({ "status": "VersionTooHigh", "details": { "object_id": id.to_string(), "asked_version": version.to_string(), "latest_version": o.version().to_string() } })
-                }
-                // The devnet keeps only each object's latest version.
-                Some(_) => {
-                    json!({ "status": "VersionNotFound", "details": [id.to_string(), version.to_string()] })
-                }
-                None => json!({ "status": "ObjectNotExists", "details": id.to_string() }),
-            })
-        }
+        "sui_tryGetPastObject" => try_get_past_object(shared, &p),
         "suix_getOwnedObjects" => get_owned_objects(shared, &p),
         "suix_getCoins" => {
             let owner = p.address(0, "owner")?;
@@ -352,6 +331,30 @@ async fn dispatch(shared: &Arc<Shared>, method: &str, p: Params) -> RpcResult {
                 },
             )
         }
+        "suix_getTotalSupply" => {
+            let tag = parse_struct(p.str(0, "coin_type")?, "coin_type")?;
+            total_supply(&shared.read(), &tag).map(|value| json!({ "value": value.to_string() }))
+        }
+        // The devnet runs no Sui validators: nobody can stake SUI, so nobody has stakes.
+        "suix_getStakes" => {
+            p.address(0, "owner")?;
+            Ok(json!([]))
+        }
+        "suix_getStakesByIds" => {
+            let ids = p.get(0).and_then(Value::as_array).ok_or_else(|| {
+                RpcError::invalid_params("Invalid params: `staked_sui_ids` (an array) is required")
+            })?;
+            match ids.first() {
+                None => Ok(json!([])),
+                Some(id) => {
+                    let id = parse_address(id.as_str().unwrap_or_default(), "staked_sui_ids")?;
+                    Err(RpcError::invalid_params(format!(
+                        "Invalid params: {id} is not a StakedSui object: floe-devnet runs no Sui \
+                         validators, so no SUI can be staked (getStakes lists none)"
+                    )))
+                }
+            }
+        }
         "sui_getTransactionBlock" => {
             let digest = parse_digest(p.str(0, "digest")?)?;
             let options = TxOptions::from_json(p.get(1));
@@ -359,7 +362,7 @@ async fn dispatch(shared: &Arc<Shared>, method: &str, p: Params) -> RpcResult {
             let entry = ledger
                 .transaction(&digest)
                 .ok_or_else(|| not_found_transaction(&digest))?;
-            Ok(entry_response(entry, &HashMap::new(), options))
+            Ok(entry_response(&ledger, entry, &HashMap::new(), options))
         }
         "sui_multiGetTransactionBlocks" => {
             let digests = p.get(0).and_then(Value::as_array).ok_or_else(|| {
@@ -374,7 +377,7 @@ async fn dispatch(shared: &Arc<Shared>, method: &str, p: Params) -> RpcResult {
                     let entry = ledger
                         .transaction(&digest)
                         .ok_or_else(|| not_found_transaction(&digest))?;
-                    Ok(entry_response(entry, &HashMap::new(), options))
+                    Ok(entry_response(&ledger, entry, &HashMap::new(), options))
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
@@ -513,6 +516,9 @@ const METHODS: &[&str] = &[
     "suix_getBalance",
     "suix_getAllBalances",
     "suix_getCoinMetadata",
+    "suix_getTotalSupply",
+    "suix_getStakes",
+    "suix_getStakesByIds",
     "sui_getTransactionBlock",
     "sui_multiGetTransactionBlocks",
     "sui_executeTransactionBlock",
@@ -549,12 +555,140 @@ fn placement(entry: &TxEntry) -> Placement {
     }
 }
 
+/// `SuiTransactionBlockResponse` of a recorded transaction. `known_types` names objects it
+/// removed whose types the caller learnt before they went (a transaction being executed); the
+/// others are looked up in the history (see [`removed_types`]).
 fn entry_response(
+    ledger: &Ledger,
     entry: &TxEntry,
     known_types: &HashMap<Address, String>,
     options: TxOptions,
 ) -> Value {
-    shapes::transaction_response(&entry.record, known_types, placement(entry), options)
+    let mut types = if options.show_object_changes {
+        removed_types(ledger, &entry.record)
+    } else {
+        HashMap::new()
+    };
+    types.extend(known_types.iter().map(|(id, ty)| (*id, ty.clone())));
+    shapes::transaction_response(&entry.record, &types, placement(entry), options)
+}
+
+/// The types of the objects `record` deleted or wrapped, which the ledger no longer holds
+/// live: each one's last version is the input version its effects name, written by an
+/// earlier transaction (or, for a simulation, still live). Without them Sui's `objectChanges`
+/// could not list those objects (the SDK requires a type on each change). Objects installed
+/// at genesis and never written since have no record: they stay out.
+fn removed_types(ledger: &Ledger, record: &TxRecord) -> HashMap<Address, String> {
+    let TransactionEffects::V2(fx) = &record.effects else {
+        return HashMap::new();
+    };
+    // A simulated transaction is not in the ledger: then every recorded one came before it.
+    let digest = record.digest();
+    let before = ledger.transaction(&digest).map(|_| digest);
+    fx.changed_objects
+        .iter()
+        .filter(|c| matches!(c.output_state, sui_sdk_types::ObjectOut::NotExist))
+        .filter_map(|c| match c.input_state {
+            sui_sdk_types::ObjectIn::Exist { version, .. } => Some((c.object_id, version)),
+            _ => None,
+        })
+        .filter_map(|(id, version)| {
+            let object = object_at(ledger, id, version, before)?;
+            Some((id, shapes::object_type(object)))
+        })
+        .collect()
+}
+
+/// Object `id` at `version`: live, or as the transaction that wrote that version left it,
+/// looking only at transactions before `before` when given (a recorded transaction). The
+/// devnet keeps every transaction's written objects, so every version since genesis is found.
+fn object_at(
+    ledger: &Ledger,
+    id: Address,
+    version: u64,
+    before: Option<Digest>,
+) -> Option<&Object> {
+    if let Some(live) = ledger.get_object(&id)
+        && live.version() == version
+    {
+        return Some(live);
+    }
+    let mut newest_first = ledger.transactions_in_order().rev();
+    if let Some(before) = before {
+        for entry in newest_first.by_ref() {
+            if entry.record.digest() == before {
+                break;
+            }
+        }
+    }
+    newest_first.find_map(|entry| {
+        entry
+            .record
+            .written
+            .iter()
+            .find(|o| o.object_id() == id && o.version() == version)
+    })
+}
+
+/// The last transaction that removed object `id` (deleted or wrapped it), and the reference
+/// Sui gives the removal: `(id, lamport version, the deleted or wrapped digest)`.
+fn removal(ledger: &Ledger, id: Address) -> Option<(u64, Digest)> {
+    ledger.transactions_in_order().rev().find_map(|entry| {
+        let TransactionEffects::V2(fx) = &entry.record.effects else {
+            return None;
+        };
+        let change = fx.changed_objects.iter().find(|c| c.object_id == id)?;
+        match change.output_state {
+            sui_sdk_types::ObjectOut::NotExist => Some((
+                fx.lamport_version,
+                if change.id_operation == sui_sdk_types::IdOperation::Deleted {
+                    shapes::deleted_digest()
+                } else {
+                    shapes::wrapped_digest()
+                },
+            )),
+            // Written after its last removal (unwrapped): live again, or removed later.
+            _ => None,
+        }
+    })
+}
+
+/// `sui_tryGetPastObject`: a version the devnet has (live, or written by a recorded
+/// transaction), `ObjectDeleted` at the version that removed it, `VersionTooHigh` above the
+/// latest, `VersionNotFound` for a version it never had, `ObjectNotExists` for an unknown ID.
+fn try_get_past_object(shared: &Shared, p: &Params) -> RpcResult {
+    let id = p.address(0, "object_id")?;
+    let version = p
+        .get(1)
+        .and_then(|v| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+        .ok_or_else(|| {
+            RpcError::invalid_params("Invalid params: `version` (a number) is required")
+        })?;
+    let options = ObjectOptions::from_json(p.get(2));
+    let ledger = shared.read();
+    let latest = match ledger.get_object(&id) {
+        Some(live) => Some((live.version(), None)),
+        None => removal(&ledger, id).map(|(v, digest)| (v, Some(digest))),
+    };
+    let Some((latest, removed)) = latest else {
+        return Ok(json!({ "status": "ObjectNotExists", "details": id.to_string() }));
+    };
+    Ok(if version > latest {
+        json!({ "status": "VersionTooHigh", "details": {
+            "object_id": id.to_string(), "asked_version": version, "latest_version": latest,
+        }})
+    } else if let (true, Some(digest)) = (version == latest, removed) {
+        json!({ "status": "ObjectDeleted", "details": {
+            "objectId": id.to_string(), "version": version, "digest": digest.to_string(),
+        }})
+    } else if let Some(object) = object_at(&ledger, id, version, None) {
+        json!({ "status": "VersionFound", "details": shapes::object_data(object, options) })
+    } else {
+        json!({ "status": "VersionNotFound", "details": [id.to_string(), version] })
+    })
 }
 
 fn balance_json(coin_type: &TypeTag, total: u64, count: usize) -> Value {
@@ -653,6 +787,59 @@ fn get_checkpoints(shared: &Shared, p: &Params) -> RpcResult {
         .last()
         .and_then(|c| c["sequenceNumber"].as_str().map(str::to_owned));
     Ok(json!({ "data": page, "nextCursor": next, "hasNextPage": more }))
+}
+
+/// `suix_getTotalSupply`: the `total_supply` of the `TreasuryCap<T>` of the coin, as Sui
+/// reads it, found among the coin package's objects (the cap on its own, or wrapped in one of
+/// them — Floe's WAL cap sits in the shared `Treasury`). SUI answers 0, as Sui does.
+fn total_supply(ledger: &Ledger, coin: &StructTag) -> Result<u64, RpcError> {
+    if *coin.address() == Address::TWO && coin.module().as_str() == "sui" && coin.name() == "SUI" {
+        return Ok(0);
+    }
+    let cap = StructTag::new(
+        Address::TWO,
+        sui_sdk_types::Identifier::from_static("coin"),
+        sui_sdk_types::Identifier::from_static("TreasuryCap"),
+        vec![TypeTag::Struct(Box::new(coin.clone()))],
+    );
+    let found = ledger.objects().find_map(|object| {
+        let (tag, contents, _) = crate::objects::struct_parts(object)?;
+        if *tag != cap && tag.address() != coin.address() {
+            return None;
+        }
+        let value = move_value::decode(&TypeTag::Struct(Box::new(tag.clone())), contents)?;
+        find_supply(&value, &cap)
+    });
+    found.ok_or_else(|| {
+        RpcError::invalid_params(format!(
+            "Invalid params: no TreasuryCap<{}> found: {} is not a coin type published on \
+             this devnet",
+            shapes::type_name(coin),
+            shapes::type_name(coin),
+        ))
+    })
+}
+
+/// The `total_supply` of a `TreasuryCap` of type `cap` inside `value`.
+fn find_supply(value: &move_value::MoveValue, cap: &StructTag) -> Option<u64> {
+    use move_value::MoveValue as V;
+    match value {
+        V::Struct { tag, fields } if tag == cap => fields.iter().find_map(|(name, v)| match v {
+            V::Struct { fields, .. } if name == "total_supply" => {
+                fields.iter().find_map(|(name, v)| match v {
+                    V::String(n) if name == "value" => n.parse().ok(),
+                    _ => None,
+                })
+            }
+            _ => None,
+        }),
+        V::Struct { fields, .. } | V::Variant { fields, .. } => {
+            fields.iter().find_map(|(_, v)| find_supply(v, cap))
+        }
+        V::Vector(items) => items.iter().find_map(|v| find_supply(v, cap)),
+        V::Option(Some(v)) => find_supply(v, cap),
+        _ => None,
+    }
 }
 
 /// A `SuiObjectDataFilter` (`StructType`, `MoveModule`, `Package`, `ObjectId`, `ObjectIds`,
@@ -841,7 +1028,7 @@ async fn execute_transaction(shared: &Arc<Shared>, p: &Params) -> RpcResult {
         .submit(transaction, signatures)
         .await
         .map_err(RpcError::rejected)?;
-    let mut response = entry_response(&entry, &known_types, options);
+    let mut response = entry_response(&shared.read(), &entry, &known_types, options);
     // Executed transactions are durable and readable when this answers: local execution is
     // confirmed whatever `request_type` asked.
     response["confirmedLocalExecution"] = json!(true);
@@ -894,8 +1081,10 @@ fn simulate(
 }
 
 fn dry_run(shared: &Shared, transaction: &Transaction) -> RpcResult {
-    let (simulation, known_types) = simulate(shared, transaction)?;
+    let (simulation, mut known_types) = simulate(shared, transaction)?;
     let record: &TxRecord = &simulation.record;
+    // Dynamic fields it removes are no inputs: their versions are still live.
+    known_types.extend(removed_types(&shared.read(), record));
     Ok(json!({
         "effects": shapes::effects(&record.effects),
         "events": shapes::events(record, None),
@@ -1306,7 +1495,7 @@ fn query_transactions(shared: &Shared, p: &Params) -> RpcResult {
             more = true;
             break;
         }
-        data.push(entry_response(entry, &HashMap::new(), options));
+        data.push(entry_response(&ledger, entry, &HashMap::new(), options));
     }
     let next = data.last().map(|t| t["digest"].clone());
     Ok(json!({ "data": data, "nextCursor": next, "hasNextPage": more }))
@@ -1325,15 +1514,22 @@ fn get_dynamic_fields(shared: &Shared, p: &Params) -> RpcResult {
     for field in fields {
         let name = field.name.clone().unwrap_or_default();
         let name_type = name.name.clone().unwrap_or_default();
-        let name_bcs = name.value.clone().unwrap_or_default();
-        // Sui writes a `vector<u8>` name as its bytes (the devnet's JSON, as gRPC's, Base64).
-        let value = match TypeTag::from_str(&name_type) {
-            Ok(TypeTag::Vector(inner)) if *inner == TypeTag::U8 => {
-                bcs::from_bytes::<Vec<u8>>(&name_bcs).map_or(Value::Null, |b| json!(b))
-            }
-            Ok(t) => crate::render::value_json(&t, &name_bcs).unwrap_or(Value::Null),
-            Err(_) => Value::Null,
-        };
+        // The name's bytes as the field object holds them (`Field<Name, V>`: a UID, then the
+        // name), which the gRPC listing gets wrong for a struct without fields (it counts no
+        // bytes for the compiler's `dummy_field`).
+        let name_bcs = field
+            .field_id
+            .as_deref()
+            .and_then(|s| Address::from_str(s).ok())
+            .and_then(|id| ledger.get_object(&id))
+            .and_then(field_name_bytes)
+            .or_else(|| name.value.clone().map(|b| b.to_vec()))
+            .unwrap_or_default();
+        // Sui's untyped rendering, as events' `parsedJson` (a `vector<u8>` name is its bytes).
+        let value = TypeTag::from_str(&name_type)
+            .ok()
+            .and_then(|t| move_value::decode(&t, &name_bcs))
+            .map_or(Value::Null, |v| v.to_untyped_json());
         let is_object = field.kind
             == Some(sui_rpc::proto::sui::rpc::v2::dynamic_field::DynamicFieldKind::Object as i32);
         let field_id = field
@@ -1365,6 +1561,16 @@ fn get_dynamic_fields(shared: &Shared, p: &Params) -> RpcResult {
     Ok(
         json!({ "data": data, "nextCursor": next.map(|id| id.to_string()), "hasNextPage": next.is_some() }),
     )
+}
+
+/// The BCS of a dynamic field object's name: what follows its UID, as long as one value of
+/// the `Field`'s first type argument.
+fn field_name_bytes(object: &Object) -> Option<Vec<u8>> {
+    let (tag, contents, _) = crate::objects::struct_parts(object)?;
+    let name_type = tag.type_params().first()?;
+    let rest = contents.get(32..)?;
+    let len = move_value::value_len(name_type, rest)?;
+    Some(rest.get(..len)?.to_vec())
 }
 
 /// BCS of a JSON value of Move type `ty`, for dynamic field names given as `{type, value}`.
@@ -1407,8 +1613,15 @@ fn json_to_bcs(ty: &TypeTag, value: &Value) -> Option<Vec<u8>> {
                     bcs::to_bytes(value.as_str()?).ok()?
                 }
                 _ => {
-                    // Any other struct: its fields in order, from a JSON object.
+                    // Any other struct: its fields in order, from a JSON object. A struct
+                    // declared without fields holds the compiler's `dummy_field: bool`.
                     let fields = MoveModel::get().struct_fields(tag)?;
+                    if fields.is_empty() {
+                        let dummy = value
+                            .get("dummy_field")
+                            .map_or(Some(false), Value::as_bool)?;
+                        return bcs::to_bytes(&dummy).ok();
+                    }
                     let mut out = vec![];
                     for (field, field_ty) in fields {
                         out.extend(json_to_bcs(&field_ty, value.get(&field)?)?);

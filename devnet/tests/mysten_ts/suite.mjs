@@ -337,6 +337,12 @@ await step('JSON-RPC: getObject with every show option, multiGetObjects, a missi
   check(!error && data.type === `${PKG}::license::License`, JSON.stringify({ data, error }));
   check(data.owner?.AddressOwner === B, JSON.stringify(data.owner));
   check(data.content?.dataType === 'moveObject' && data.content.fields.holder === B, JSON.stringify(data.content));
+  // Sui's shapes: UID `{id}`, ID a hex string, u64 a decimal string, bool a bool.
+  const license = data.content.fields;
+  check(license.id?.id === floe.license && license.model_id === floe.model && license.offer_id === floe.offer, JSON.stringify(license));
+  check(/^[0-9]+$/.test(license.expires_at_ms) && typeof license.use_limited === 'boolean' && /^[0-9]+$/.test(license.uses_left), JSON.stringify(license));
+  check(data.content.type === `${PKG}::license::License` && data.content.hasPublicTransfer === true, JSON.stringify(data.content));
+  check(data.display?.data === null && data.display.error === null, JSON.stringify(data.display));
   const decoded = bcs.Address.parse(Buffer.from(data.bcs.bcsBytes, 'base64').subarray(0, 32));
   check(decoded === floe.license && data.bcs.version === Number(data.version), JSON.stringify(data.bcs));
   check(data.previousTransaction && data.storageRebate !== undefined && 'display' in data, JSON.stringify(data));
@@ -345,7 +351,7 @@ await step('JSON-RPC: getObject with every show option, multiGetObjects, a missi
   check(many[0].data?.owner?.Shared?.initial_shared_version !== undefined, JSON.stringify(many[0]));
   check(many[2].error?.code === 'notExists', JSON.stringify(many[2]));
   const { objects } = await rpc.core.getObjects({ objectIds: [floe.license, missing], include: { json: true, content: true } });
-  check(objects[0].json?.holder === B && objects[1] instanceof Error, JSON.stringify(objects));
+  check(objects[0].json?.holder === B && objects[0].json.id?.id === floe.license && objects[1] instanceof Error, JSON.stringify(objects));
   return `${data.type} v${data.version}`;
 });
 
@@ -520,7 +526,11 @@ await step('JSON-RPC: queryTransactionBlocks by FromAddress and MoveFunction, cu
 
 await step('JSON-RPC: getDynamicFields and getDynamicFieldObject of the System tables', async () => {
   const { data } = await rpc.getObject({ id: network.system_object_id, options: { showContent: true } });
-  const tables = Object.values(data.content.fields).filter((v) => v && typeof v === 'object' && 'size' in v && 'id' in v);
+  // Nested structs are `{type, fields}`: a Table is `{type: '0x2::table::Table<…>', fields: {id: {id}, size}}`.
+  const tables = Object.values(data.content.fields)
+    .filter((v) => v?.type?.startsWith('0x2::table::Table<'))
+    .map((v) => ({ id: v.fields.id.id, size: v.fields.size }));
+  check(tables.length > 0 && tables.every((t) => /^0x[0-9a-f]{64}$/.test(t.id) && /^[0-9]+$/.test(t.size)), JSON.stringify(data.content.fields));
   let found = 0;
   for (const table of tables) {
     const fields = await rpc.getDynamicFields({ parentId: table.id });
@@ -535,6 +545,139 @@ await step('JSON-RPC: getDynamicFields and getDynamicFieldObject of the System t
   check(dynamicFields.length === Number(tables[0].size), JSON.stringify(dynamicFields));
   check(found > 0, 'no dynamic field');
   return `${found} fields`;
+});
+
+await step("JSON-RPC: a Blob's content in Sui's shapes (nested Storage, Option, u256, u8), its attributes' VecMap, events' parsedJson", async () => {
+  const size = 1000n;
+  const root = 0x1234_5678_9abc_def0_1122_3344_5566_7788n;
+  const { data: walCoins } = await rpc.getCoins({ owner: B, coinType: `${PKG}::wal::WAL` });
+  const payment = walCoins.reduce((a, c) => (BigInt(c.balance) > BigInt(a.balance) ? c : a));
+  const tx = new Transaction();
+  const storage = tx.moveCall({
+    target: `${PKG}::blob::reserve_space`,
+    arguments: [tx.object(network.system_object_id), tx.pure.u64(size), tx.pure.u64(1), tx.object(payment.coinObjectId)],
+  });
+  const blobId = tx.moveCall({ target: `${PKG}::blob::compute_blob_id`, arguments: [tx.pure.u8(1), tx.pure.u64(size), tx.pure.u256(root)] });
+  const blob = tx.moveCall({
+    target: `${PKG}::blob::register_blob`,
+    arguments: [
+      tx.object(network.system_object_id),
+      tx.object(network.blob_registry_object_id),
+      storage,
+      blobId,
+      tx.pure.u256(root),
+      tx.pure.u64(size),
+      tx.pure.u8(1),
+      tx.pure.bool(true),
+      tx.object(payment.coinObjectId),
+    ],
+  });
+  tx.moveCall({ target: `${PKG}::blob::set_attribute`, arguments: [blob, tx.pure.string('content-type'), tx.pure.string('text/plain')] });
+  tx.transferObjects([blob], B);
+  const result = await rpc.signAndExecuteTransaction({ transaction: tx, signer: bob, options: { showEffects: true, showEvents: true, showObjectChanges: true } });
+  check(result.effects.status.status === 'success', JSON.stringify(result.effects.status));
+  await rpc.waitForTransaction({ digest: result.digest });
+  viaRpc.blob = result.objectChanges.find((c) => c.type === 'created' && c.objectType === `${PKG}::blob::Blob`)?.objectId;
+  check(viaRpc.blob, JSON.stringify(result.objectChanges));
+
+  const { data } = await rpc.getObject({ id: viaRpc.blob, options: { showContent: true } });
+  const fields = data.content.fields;
+  check(data.content.dataType === 'moveObject' && data.content.type === `${PKG}::blob::Blob` && data.content.hasPublicTransfer === true, JSON.stringify(data.content));
+  check(fields.id?.id === viaRpc.blob, `id ${JSON.stringify(fields.id)}`);
+  check(fields.size === '1000' && fields.root_hash === root.toString() && /^[0-9]+$/.test(fields.blob_id), JSON.stringify(fields));
+  check(fields.encoding_type === 1 && fields.deletable === true && fields.certified_epoch === null && /^[0-9]+$/.test(fields.registered_epoch), JSON.stringify(fields));
+  const st = fields.storage;
+  check(st?.type === `${PKG}::blob::Storage` && /^0x[0-9a-f]{64}$/.test(st.fields.id.id), JSON.stringify(st));
+  check(st.fields.start_epoch === fields.registered_epoch && st.fields.end_epoch === String(Number(st.fields.start_epoch) + 1), JSON.stringify(st));
+  check(/^[1-9][0-9]*$/.test(st.fields.storage_size), JSON.stringify(st));
+
+  const registered = result.events.find((e) => e.type === `${PKG}::events::BlobRegistered`);
+  const ev = registered?.parsedJson;
+  check(ev?.blob_object_id === viaRpc.blob && ev.blob_id === fields.blob_id && ev.root_hash === root.toString() && ev.size === '1000', JSON.stringify(ev));
+  check(ev.encoding_type === 1 && ev.deletable === true && ev.owner === B && ev.storage_id === st.fields.id.id && ev.storage_size === st.fields.storage_size, JSON.stringify(ev));
+  const attributeSet = result.events.find((e) => e.type === `${PKG}::events::BlobAttributeSet`)?.parsedJson;
+  check(attributeSet?.key === 'content-type' && attributeSet.value === 'text/plain' && attributeSet.blob_object_id === viaRpc.blob, JSON.stringify(attributeSet));
+
+  // The attributes: a dynamic field named by an empty struct (`dummy_field`), holding a VecMap.
+  const dynamic = await rpc.getDynamicFields({ parentId: viaRpc.blob });
+  check(dynamic.data.length === 1, JSON.stringify(dynamic));
+  const [attributes] = dynamic.data;
+  check(attributes.name.type === `${PKG}::blob::AttributesKey` && JSON.stringify(attributes.name.value) === '{"dummy_field":false}', JSON.stringify(attributes.name));
+  const field = await rpc.getDynamicFieldObject({ parentId: viaRpc.blob, name: attributes.name });
+  check(field.data?.objectId === attributes.objectId, JSON.stringify(field));
+  const value = field.data.content.fields.value;
+  const stringType = '0x1::string::String';
+  check(value.type === `${PKG}::blob::Attributes` && value.fields.pairs.type === `0x2::vec_map::VecMap<${stringType}, ${stringType}>`, JSON.stringify(value));
+  const entries = value.fields.pairs.fields.contents;
+  check(entries.length === 1 && entries[0].type === `0x2::vec_map::Entry<${stringType}, ${stringType}>`, JSON.stringify(entries));
+  check(entries[0].fields.key === 'content-type' && entries[0].fields.value === 'text/plain', JSON.stringify(entries));
+
+  // Removing the attribute deletes the field, which was no input: objectChanges still names it.
+  const remove = new Transaction();
+  remove.moveCall({ target: `${PKG}::blob::remove_attribute`, arguments: [remove.object(viaRpc.blob), remove.pure.string('content-type')] });
+  const removed = await rpc.signAndExecuteTransaction({ transaction: remove, signer: bob, options: { showEffects: true, showObjectChanges: true } });
+  check(removed.effects.status.status === 'success', JSON.stringify(removed.effects.status));
+  const deleted = removed.objectChanges.find((c) => c.type === 'deleted');
+  check(deleted?.objectId === attributes.objectId && deleted.objectType === `0x2::dynamic_field::Field<${PKG}::blob::AttributesKey, ${PKG}::blob::Attributes>`, JSON.stringify(removed.objectChanges));
+
+  const { data: coin } = await rpc.getObject({ id: payment.coinObjectId, options: { showContent: true } });
+  check(coin.content.type === `0x2::coin::Coin<${PKG}::wal::WAL>` && coin.content.fields.id.id === payment.coinObjectId && /^[0-9]+$/.test(coin.content.fields.balance), JSON.stringify(coin.content));
+  return `blob ${viaRpc.blob}: size ${fields.size}, storage ${st.fields.storage_size} bytes to epoch ${st.fields.end_epoch}`;
+});
+
+await step('JSON-RPC: tryGetPastObject (found, deleted, not found, too high) and a deleted coin in objectChanges read back', async () => {
+  // A coin for B, then merged into B's gas: deleted, its type known only from history.
+  const split = new Transaction();
+  split.transferObjects([split.splitCoins(split.gas, [split.pure.u64(4321)])], B);
+  const made = await rpc.signAndExecuteTransaction({ transaction: split, signer: bob, options: { showObjectChanges: true } });
+  const coin = made.objectChanges.find((c) => c.type === 'created');
+  const gasBefore = made.objectChanges.find((c) => c.type === 'mutated');
+  check(coin && gasBefore?.previousVersion, JSON.stringify(made.objectChanges));
+  await rpc.waitForTransaction({ digest: made.digest });
+  const merge = new Transaction();
+  merge.mergeCoins(merge.gas, [merge.object(coin.objectId)]);
+  const merged = await rpc.signAndExecuteTransaction({ transaction: merge, signer: bob });
+  await rpc.waitForTransaction({ digest: merged.digest });
+  const read = await rpc.getTransactionBlock({ digest: merged.digest, options: { showObjectChanges: true, showEffects: true } });
+  const deleted = read.objectChanges.find((c) => c.type === 'deleted');
+  check(deleted?.objectId === coin.objectId && deleted.objectType === '0x2::coin::Coin<0x2::sui::SUI>', JSON.stringify(read.objectChanges));
+  const deletedAt = read.effects.deleted?.[0]?.version;
+  check(read.effects.deleted?.[0]?.objectId === coin.objectId, JSON.stringify(read.effects));
+
+  const past = await rpc.tryGetPastObject({ id: coin.objectId, version: Number(coin.version), options: { showContent: true, showType: true } });
+  check(past.status === 'VersionFound' && past.details.version === coin.version && past.details.content.fields.balance === '4321', JSON.stringify(past));
+  const gone = await rpc.tryGetPastObject({ id: coin.objectId, version: deletedAt });
+  check(gone.status === 'ObjectDeleted' && gone.details.objectId === coin.objectId && gone.details.version === deletedAt, JSON.stringify(gone));
+  const high = await rpc.tryGetPastObject({ id: coin.objectId, version: deletedAt + 5 });
+  check(high.status === 'VersionTooHigh' && high.details.latest_version === deletedAt && high.details.asked_version === deletedAt + 5, JSON.stringify(high));
+  const never = await rpc.tryGetPastObject({ id: coin.objectId, version: 0 });
+  check(never.status === 'VersionNotFound' && never.details[0] === coin.objectId && never.details[1] === 0, JSON.stringify(never));
+  // The gas coin before the split, with its balance then.
+  const older = await rpc.tryGetPastObject({ id: gasBefore.objectId, version: Number(gasBefore.previousVersion), options: { showContent: true } });
+  check(older.status === 'VersionFound' && older.details.version === gasBefore.previousVersion && /^[0-9]+$/.test(older.details.content.fields.balance), JSON.stringify(older));
+  const missing = await rpc.tryGetPastObject({ id: `0x${'cd'.repeat(32)}`, version: 1 });
+  check(missing.status === 'ObjectNotExists', JSON.stringify(missing));
+  return `coin ${coin.objectId} v${coin.version} deleted at v${deletedAt}`;
+});
+
+await step('JSON-RPC: getTotalSupply (WAL: initial supply less burns; SUI 0 as Sui answers), getStakes, getStakesByIds', async () => {
+  const { data: treasury } = await rpc.getObject({ id: network.treasury_object_id, options: { showContent: true } });
+  const burned = BigInt(treasury.content.fields.total_burned);
+  check(treasury.content.fields.cap.type === `0x2::coin::TreasuryCap<${PKG}::wal::WAL>`, JSON.stringify(treasury.content.fields));
+  const wal = await rpc.getTotalSupply({ coinType: `${PKG}::wal::WAL` });
+  check(wal.value === String(5_000_000_000n * SUI - burned), `${wal.value}, burned ${burned}`);
+  check(treasury.content.fields.cap.fields.total_supply.fields.value === wal.value, JSON.stringify(treasury.content.fields.cap));
+  const sui = await rpc.getTotalSupply({ coinType: '0x2::sui::SUI' });
+  check(sui.value === '0', JSON.stringify(sui));
+  const notCoin = await rpcError(rpc.getTotalSupply({ coinType: `${PKG}::model::Model` }));
+  check(notCoin instanceof JsonRpcError && notCoin.code === -32602, String(notCoin));
+  const stakes = await rpc.getStakes({ owner: A });
+  check(Array.isArray(stakes) && stakes.length === 0, JSON.stringify(stakes));
+  const none = await rpc.getStakesByIds({ stakedSuiIds: [] });
+  check(Array.isArray(none) && none.length === 0, JSON.stringify(none));
+  const unknown = await rpcError(rpc.getStakesByIds({ stakedSuiIds: [floe.license] }));
+  check(unknown instanceof JsonRpcError && unknown.code === -32602, String(unknown));
+  return `WAL supply ${wal.value} (${burned} burned)`;
 });
 
 await step('JSON-RPC: normalized Move function, module and argument types', async () => {
