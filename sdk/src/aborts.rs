@@ -75,6 +75,234 @@ impl MoveAbortInfo {
 mod tests {
     use super::*;
 
+    /// Verbs a hint's advice may start with (or a clause of it, after `: ` or `; `): the hint
+    /// is the line under a failed command, so it must say what to do, not restate the cause.
+    /// A new constant whose advice starts with another imperative verb adds it here.
+    const IMPERATIVES: &[&str] = &[
+        "answer",
+        "approve",
+        "ask",
+        "buy",
+        "call",
+        "chain",
+        "check",
+        "choose",
+        "claim",
+        "collect",
+        "consume",
+        "contribute",
+        "create",
+        "distribute",
+        "encode",
+        "encrypt",
+        "extend",
+        "finish",
+        "fund",
+        "fuse",
+        "generate",
+        "give",
+        "grant",
+        "keep",
+        "list",
+        "lower",
+        "name",
+        "pass",
+        "pay",
+        "publish",
+        "put",
+        "read",
+        "rebuild",
+        "refund",
+        "register",
+        "remove",
+        "report",
+        "request",
+        "reserve",
+        "revoke",
+        "run",
+        "set",
+        "settle",
+        "shorten",
+        "sign",
+        "split",
+        "stake",
+        "start",
+        "store",
+        "train",
+        "try",
+        "use",
+        "vote",
+        "wait",
+        "withdraw",
+    ];
+
+    /// Constants whose Move doc still ends by describing the state instead of what to do
+    /// next, or names an amount in FROST. Their text lives in `move/floe/sources` (the hint
+    /// is the constant's `///` doc), not here; each one fixed there must leave this list,
+    /// which `hints_still_awaiting_their_move_docs_fail_the_form` enforces.
+    const AWAITING_MOVE_DOCS: &[(&str, &str)] = &[
+        ("blob", "ENotDeletable"),
+        ("blob", "EIncompatibleStorage"),
+        ("blob", "EExtensionNotContiguous"),
+        ("blob", "EExtensionSizeMismatch"),
+        ("blob", "EInvalidShardCount"),
+        ("blob", "ENothingToPrune"),
+        ("challenge", "ENoCertifiedBlob"),
+        ("challenge", "EDeadlinePassed"),
+        ("compute", "EWrongId"),
+        ("compute", "EJobClosed"),
+        ("compute", "EDeadlinePassed"),
+        ("compute", "ENotChosen"),
+        ("compute", "EAlreadySubmitted"),
+        ("dataset", "ENameTooLong"),
+        ("dataset", "EDescriptionTooLong"),
+        ("dataset", "EAlreadyContributed"),
+        ("dataset", "EWeightTooHigh"),
+        ("key_server", "EInvalidName"),
+        ("key_server", "EInvalidUrl"),
+        ("license", "EZeroWindowLength"),
+        ("license", "EZeroMaxWindows"),
+        ("license", "EOfferNotPaused"),
+        ("license", "EOfferAlreadyPaused"),
+        ("license", "EWrongId"),
+        ("memory", "EWrongIdentity"),
+        ("memory", "EFutureGeneration"),
+        ("memory", "ENoSuchEntry"),
+        ("model", "ENameTooLong"),
+        ("model", "EDescriptionTooLong"),
+        ("model", "EArchitectureTooLong"),
+        ("model", "EDatasetHashTooLong"),
+        ("model", "ETooManyMetrics"),
+        ("model", "EDuplicateMetric"),
+        ("model", "ENoRevenue"),
+        ("model", "ETooManyDatasets"),
+        ("model", "EShareLowered"),
+        ("model", "ETuningPrice"),
+        ("model", "ENoTuning"),
+        ("model", "EProposalPending"),
+        ("service", "EZeroPrice"),
+        ("service", "ENotProvider"),
+        ("service", "EAlreadyServed"),
+        ("service", "ERefunded"),
+        ("service", "EResponseTooLate"),
+        ("service", "ENotPayer"),
+        ("service", "ECapNotVoided"),
+        ("staking", "EInvalidCommission"),
+        ("staking", "EInvalidBlsKey"),
+        ("staking", "EInvalidName"),
+        ("staking", "EInvalidNetworkAddress"),
+        ("staking", "EInvalidVote"),
+        ("system", "EInvalidEpochDuration"),
+        ("system", "EParameterOutOfBounds"),
+        ("system", "ECapacityExceeded"),
+        ("system", "EInvalidEpochRange"),
+        ("system", "EInvalidSigners"),
+        ("system", "ECommitteeTooLarge"),
+        ("system", "ETooManyNodes"),
+        ("version", "EAlreadyMigrated"),
+    ];
+
+    /// The hint's last sentence: Move docs give the cause first, then what to do.
+    fn advice(hint: &str) -> &str {
+        let mut start = 0;
+        for (at, _) in hint.match_indices(". ") {
+            if hint[at + 2..].starts_with(|c: char| c.is_ascii_uppercase() || c == '`') {
+                start = at + 2;
+            }
+        }
+        &hint[start..]
+    }
+
+    /// Whether `hint` ends by saying what to do (an imperative, or "Nothing to do") and gives
+    /// amounts in WAL, not in base units.
+    fn says_what_to_do(hint: &str) -> bool {
+        if ["FROST", "MIST", "base unit"]
+            .iter()
+            .any(|unit| hint.contains(unit))
+        {
+            return false;
+        }
+        let advice = advice(hint);
+        advice.starts_with("Nothing to do")
+            || advice
+                .split(": ")
+                .flat_map(|clause| clause.split("; "))
+                .any(|clause| {
+                    let word = clause
+                        .trim_start()
+                        .trim_start_matches(['(', '`'])
+                        .split(' ')
+                        .next()
+                        .unwrap_or_default()
+                        .trim_matches(['`', ',', '.'])
+                        .to_ascii_lowercase();
+                    IMPERATIVES.contains(&word.as_str())
+                })
+    }
+
+    #[test]
+    fn the_form_check_tells_advice_from_a_restated_cause() {
+        assert!(says_what_to_do(
+            "The payment coin holds less than the price. Use a coin with more WAL."
+        ));
+        assert!(says_what_to_do(
+            "The blob is certified already. Nothing to do."
+        ));
+        assert!(says_what_to_do(
+            "The model's tuning job is still open. One tuning job at a time: wait until it is settled."
+        ));
+        assert!(says_what_to_do(
+            "The key is not 96 bytes. Pass the 96-byte key (`floe-keyserver` prints it)."
+        ));
+        assert!(!says_what_to_do(
+            "`withdraw_revenue` with nothing to withdraw. The model has no revenue to withdraw yet."
+        ));
+        assert!(!says_what_to_do(
+            "The name is too long. The model name may be at most 128 bytes."
+        ));
+        assert!(!says_what_to_do(
+            "Not enough free capacity for the reservation."
+        ));
+        assert!(!says_what_to_do(
+            "The price is 0. Set a price of at least 1 FROST."
+        ));
+        // A verb in the cause does not count: the advice is the last sentence.
+        assert!(!says_what_to_do(
+            "Use of a paused offer. The offer is already paused."
+        ));
+    }
+
+    #[test]
+    fn every_abort_hint_says_what_to_do_next() {
+        let offenders: Vec<String> = ABORTS
+            .iter()
+            .filter(|e| !AWAITING_MOVE_DOCS.contains(&(e.module, e.name)))
+            .filter(|e| !says_what_to_do(e.hint))
+            .map(|e| format!("{}::{}: {:?}", e.module, e.name, e.hint))
+            .collect();
+        assert!(
+            offenders.is_empty(),
+            "these hints do not end by saying what to do (an imperative sentence, or \
+             \"Nothing to do: …\"; amounts in WAL): end each constant's `///` doc in \
+             move/floe/sources/<module>.move with one\n{}",
+            offenders.join("\n")
+        );
+    }
+
+    #[test]
+    fn hints_still_awaiting_their_move_docs_fail_the_form() {
+        for &(module, name) in AWAITING_MOVE_DOCS {
+            let found = ABORTS
+                .iter()
+                .find(|e| e.module == module && e.name == name)
+                .unwrap_or_else(|| panic!("{module}::{name} is no abort constant"));
+            assert!(
+                !says_what_to_do(found.hint),
+                "{module}::{name}'s doc says what to do now: remove it from AWAITING_MOVE_DOCS"
+            );
+        }
+    }
+
     #[test]
     fn every_abort_constant_is_in_the_table_with_a_hint() {
         assert!(ABORTS.len() > 80, "only {} aborts", ABORTS.len());
