@@ -540,7 +540,15 @@ pub async fn settle(session: &Session, job: Address) -> anyhow::Result<()> {
         format_wal(settled.slashed)
     );
     if let Some(version) = settled.published_version {
-        eprintln!("its output is the model's version {version} (the owner opted in)");
+        // Only for the hint: a job that cannot be read now is named as MODEL.
+        let model = match floe.job(job).await {
+            Ok(contents) => move_types::address_of(&contents.model_id).to_string(),
+            Err(_) => "MODEL".to_owned(),
+        };
+        eprintln!(
+            "its output is the model's version {version} (the owner opted in); its Blob waits in \
+             the model for the ModelCap holder: floe model tuning take {model} {version}"
+        );
     } else if settled.proposed {
         eprintln!("its output awaits the model owner's approval: floe model tuning approve MODEL");
     }

@@ -8,6 +8,8 @@
 //!   settles it.
 //! - `tuning approve MODEL` / `tuning reject MODEL`: the owner publishes the settled output as
 //!   the next version, or drops it (either way the output's Blob becomes theirs).
+//! - `tuning take MODEL VERSION`: the cap holder takes the Blob of a version a job published
+//!   without approval (`--auto-publish`), which the model keeps until then.
 //! - `tuning clear MODEL`: the owner moves a reserve no job uses into the model's revenue
 //!   (`floe model withdraw` then takes it); the plan stays.
 //! - `show MODEL`: the model as JSON: versions, revenue, the plan, the reserve, the open job
@@ -205,10 +207,14 @@ pub async fn dispatch(session: &Session, command: TuningCommand) -> anyhow::Resu
         TuningCommand::Take { model_id, version } => {
             let mut floe = session.floe().await?;
             let cap = model_cap(&mut floe, model_id).await?;
+            let blob_object = waiting_tuned_blob(&mut floe, model_id, version).await?;
             floe.take_tuned_blob(model_id, cap, version)
                 .await
                 .map_err(explain)?;
-            eprintln!("model {model_id}: the Blob of tuned version {version} is yours");
+            out!("{blob_object}");
+            eprintln!(
+                "model {model_id}: the Blob of tuned version {version} is yours: blob object {blob_object} (floe list-blobs lists it)"
+            );
             Ok(())
         }
         TuningCommand::Clear { model_id } => {
@@ -225,6 +231,55 @@ pub async fn dispatch(session: &Session, command: TuningCommand) -> anyhow::Resu
             );
             Ok(())
         }
+    }
+}
+
+/// The Blob object of `model_id`'s version `version`, refused before any gas when it is
+/// plainly not waiting in the model: the version does not exist, or its Blob is an object of
+/// its own (an approved or hand-published version's Blob went to its publisher, and a taken
+/// one to its taker). A Blob the model keeps is wrapped in its `tuned_blobs` table, where no
+/// object lookup finds it; one deleted since is left to the chain's `ENoTunedBlob`.
+async fn waiting_tuned_blob(
+    floe: &mut floe_sdk::Floe,
+    model_id: Address,
+    version: u64,
+) -> anyhow::Result<Address> {
+    let versions = floe.model_versions(model_id).await.map_err(explain)?;
+    let Some(found) = versions.iter().find(|v| v.number == version) else {
+        bail!(
+            "model {model_id} has no version {version} (it has {})\n\
+             name a version a tuning job published (`floe model show {model_id}` lists them)",
+            match versions.len() {
+                0 => "none".to_owned(),
+                n => format!("1 to {n}"),
+            }
+        );
+    };
+    let blob_object = move_types::address_of(&found.blob_object_id);
+    match floe.client.object(blob_object).await {
+        Ok(object) => {
+            let holder = match object.owner() {
+                sui_sdk_types::Owner::Address(owner) => owner.to_string(),
+                other => format!("{other:?}"),
+            };
+            let todo = if holder == floe.sender().to_string() {
+                "it is yours already: `floe list-blobs` lists it".to_owned()
+            } else {
+                format!(
+                    "only a Blob a tuning job published without approval waits in the model, and \
+                     only until taken; sign as {holder} with --as ADDRESS to use this one"
+                )
+            };
+            bail!(
+                "the Blob of model {model_id}'s version {version} is not waiting in the model: \
+                 it is blob object {blob_object}, held by {holder} (taken already, or never \
+                 kept: approved and hand-published versions' Blobs go to their publisher)\n{todo}"
+            );
+        }
+        Err(floe_sdk::ClientError::ObjectNotFound(_) | floe_sdk::ClientError::NotFound(_)) => {
+            Ok(blob_object)
+        }
+        Err(e) => Err(explain(e.into())),
     }
 }
 

@@ -13,7 +13,10 @@
 //! fill the reserve (a stranger opening before is refused `EReserveBelowThreshold`, a second
 //! open `ETuningJobOpen`), the stranger opens the job, the provider's `floe compute run`
 //! runs it, anyone settles, a stranger cannot approve, the owner approves, and `floe model
-//! show` lists version 2 whose blob reads back as the model's output.
+//! show` lists version 2 whose blob reads back as the model's output. With the plan set to
+//! auto-publish, the next settled job is version 4 at once; its Blob waits in the model until
+//! the cap holder's `floe model tuning take` makes it theirs (a stranger, a second take, a
+//! version that is not waiting and one that does not exist are refused in two lines).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -390,4 +393,132 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
     let shown: serde_json::Value =
         serde_json::from_str(&ok(home, &["model", "show", &model])).unwrap();
     assert_eq!(shown["tuning"]["reserve"], "0", "{shown}");
+
+    // Auto-publish: the latest version is what a tuning job runs, and version 2 is an output,
+    // not a model, so the seller first publishes the model again (plain this time; the stored
+    // copy, as above, lets the provider read it). Two more sales refill the reserve; the
+    // settled output is version 4 at once, and its Blob waits in the model for the cap holder.
+    let v3 = ok(
+        home,
+        &[
+            "model",
+            "publish",
+            &model,
+            &p(&model_file),
+            "--architecture",
+            "onnx-mlp",
+        ],
+    );
+    assert_eq!(ok(home, &["store", &p(&model_file)]), v3);
+    let input_blob = shown["tuning"]["plan"]["input_blob_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let set = floe(
+        home,
+        &[
+            "model",
+            "tuning",
+            "set",
+            &model,
+            "--bps",
+            "5000",
+            "--threshold",
+            "4",
+            "--input-blob",
+            &input_blob,
+            "--providers",
+            &chosen,
+            "--auto-publish",
+        ],
+    );
+    let said = String::from_utf8_lossy(&set.stderr).into_owned();
+    assert!(set.status.success(), "{said}");
+    assert!(said.contains("floe model tuning take"), "{said}");
+    ok(home, &["--as", &buyer, "license", "buy", &offer]);
+    ok(home, &["--as", &buyer, "license", "buy", &offer]);
+    let tuning_job = ok(
+        home,
+        &["--as", &stranger, "model", "tuning", "open", &model],
+    );
+    let ran = ok(home, &["--as", &provider, "compute", "run"]);
+    assert_eq!(ran, format!("{tuning_job} {hash}"));
+    let settle = floe(home, &["--as", &stranger, "compute", "settle", &tuning_job]);
+    let said = String::from_utf8_lossy(&settle.stderr).into_owned();
+    assert!(settle.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("floe model tuning take {model} 4")),
+        "{said}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(home, &["model", "show", &model])).unwrap();
+    let versions = shown["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 4, "{shown}");
+    assert!(shown["tuning"]["proposal"].is_null(), "{shown}");
+    let v4_object = versions[3]["blob_object_id"].as_str().unwrap().to_owned();
+    let owner = shown["owner"].as_str().unwrap().to_owned();
+    let owns_v4 = || {
+        let listed: serde_json::Value =
+            serde_json::from_str(&ok(home, &["list-blobs", "--json"])).unwrap();
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["object_id"] == v4_object.as_str())
+    };
+    assert!(
+        !owns_v4(),
+        "the owner holds version 4's Blob before taking it"
+    );
+    // Only the cap holder takes it: a stranger is refused before any gas.
+    let refused = fails(
+        home,
+        &["--as", &stranger, "model", "tuning", "take", &model, "4"],
+    );
+    assert!(refused.contains("holds no ModelCap"), "{refused}");
+    assert_eq!(refused.lines().count(), 2, "{refused}");
+    // The owner takes it: the Blob object becomes theirs on the chain.
+    assert_eq!(
+        ok(home, &["model", "tuning", "take", &model, "4"]),
+        v4_object
+    );
+    assert!(owns_v4(), "version 4's Blob is not listed as the owner's");
+    let network = NetworkConfig::from_file(home.join("devnet/network.toml")).unwrap();
+    let object = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let key = Keystore::load(home.join("keystore"))
+            .unwrap()
+            .first()
+            .unwrap()
+            .clone();
+        let mut floe = Floe::connect(&network, key).await.unwrap();
+        floe.client
+            .object(v4_object.parse().unwrap())
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        *object.owner(),
+        sui_sdk_types::Owner::Address(owner.parse().unwrap())
+    );
+    // Taken once: a second take, a version whose Blob went to its publisher, and a version
+    // that does not exist are refused in two lines: the cause, then what to do.
+    let again = fails(home, &["model", "tuning", "take", &model, "4"]);
+    assert!(
+        again.contains("is not waiting in the model")
+            && again.contains(&v4_object)
+            && again.contains("it is yours already"),
+        "{again}"
+    );
+    assert_eq!(again.lines().count(), 2, "{again}");
+    let approved = fails(home, &["model", "tuning", "take", &model, "2"]);
+    assert!(
+        approved.contains("is not waiting in the model"),
+        "{approved}"
+    );
+    let missing = fails(home, &["model", "tuning", "take", &model, "9"]);
+    assert!(
+        missing.contains("has no version 9 (it has 1 to 4)") && missing.contains("floe model show"),
+        "{missing}"
+    );
+    assert_eq!(missing.lines().count(), 2, "{missing}");
 }
