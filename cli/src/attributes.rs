@@ -72,7 +72,7 @@ pub async fn set(session: &Session, args: SetArgs) -> anyhow::Result<()> {
         );
     }
     let mut floe = session.floe().await?;
-    my_blob(&mut floe, args.blob_object_id).await?;
+    my_blob(session, &mut floe, args.blob_object_id).await?;
     let changes: Vec<AttributeChange> = args
         .pairs
         .into_iter()
@@ -92,7 +92,7 @@ pub async fn set(session: &Session, args: SetArgs) -> anyhow::Result<()> {
 
 pub async fn remove(session: &Session, args: RemoveArgs) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    my_blob(&mut floe, args.blob_object_id).await?;
+    my_blob(session, &mut floe, args.blob_object_id).await?;
     let changes: Vec<AttributeChange> = if args.all {
         vec![AttributeChange::Clear]
     } else {

@@ -1251,12 +1251,51 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// The `Blob` object `id`, checked to be one and to be the signing account's.
+/// The `Blob` object `id`, checked to be one and to be the signing account's. A blob object
+/// shared already (`floe share` wrapped it in a `SharedBlob`, so the chain finds no object of
+/// its ID) and a shared blob's own ID are named as such, with what can still be done to them.
 pub(crate) async fn my_blob(
+    session: &Session,
     floe: &mut Floe,
     id: Address,
 ) -> anyhow::Result<floe_sdk::flows::OwnedBlob> {
     let where_from = "`floe list-blobs` lists your blob objects";
+    match floe.client.object(id).await {
+        Err(floe_sdk::ClientError::ObjectNotFound(_) | floe_sdk::ClientError::NotFound(_)) => {
+            let me = floe.sender();
+            if let Some(shared) = crate::shared_copies::shared_blob_wrapping(session, me, id).await
+            {
+                bail!(
+                    "blob object {id} is shared: `floe share` wrapped it for good in shared blob \
+                     {shared}, which nobody (you included) can delete, share again or take back\n\
+                     keep it stored from its funds instead: floe fund-shared-blob {shared} \
+                     --amount WAL, then floe extend --shared {shared} --epochs N"
+                );
+            }
+            bail!(
+                "no object {id} exists on this network: it was deleted, or never existed, or it \
+                 is a blob object shared with `floe share` (wrapped in its shared blob)\n\
+                 check the ID ({where_from}); a shared one is kept with floe fund-shared-blob \
+                 SHARED_BLOB_ID --amount WAL and floe extend --shared SHARED_BLOB_ID --epochs N"
+            );
+        }
+        Ok(object)
+            if object.as_struct().is_some_and(|data| {
+                let tag = data.object_type();
+                *tag.address() == floe.objects.original_package
+                    && tag.module().as_str() == "shared_blob"
+                    && tag.name().as_str() == "SharedBlob"
+            }) =>
+        {
+            bail!(
+                "{id} is a shared blob (floe::shared_blob::SharedBlob), not a blob object: nobody \
+                 can delete it, share it again or take it back\n\
+                 keep it stored from its funds: floe fund-shared-blob {id} --amount WAL, then \
+                 floe extend --shared {id} --epochs N"
+            );
+        }
+        _ => {}
+    }
     let _: move_types::blob::Blob =
         typed_object(floe, id, ("blob", "Blob"), "blob object", where_from).await?;
     let object = floe
@@ -1277,7 +1316,7 @@ pub(crate) async fn my_blob(
 
 pub async fn delete(session: &Session, blob_object: Address) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    my_blob(&mut floe, blob_object).await?;
+    my_blob(session, &mut floe, blob_object).await?;
     let deleted = floe.delete_blob(blob_object).await.map_err(explain)?;
     out!("{blob_object}");
     eprintln!(
@@ -1295,7 +1334,7 @@ pub async fn delete(session: &Session, blob_object: Address) -> anyhow::Result<(
 
 pub async fn extend(session: &Session, blob_object: Address, epochs: u64) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    let blob = my_blob(&mut floe, blob_object).await?;
+    let blob = my_blob(session, &mut floe, blob_object).await?;
     let system = floe.system().await.map_err(explain)?;
     let end = blob.end_epoch();
     if end <= system.epoch {

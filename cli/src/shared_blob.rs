@@ -18,7 +18,7 @@ const WHERE_FROM: &str = "`floe share` prints the shared blob's ID";
 /// `floe share BLOB_OBJECT_ID [--amount WAL]`: prints the `SharedBlob`'s ID on stdout.
 pub async fn share(session: &Session, blob_object: Address, amount: u64) -> anyhow::Result<()> {
     let mut floe = session.floe().await?;
-    let blob = my_blob(&mut floe, blob_object).await?;
+    let blob = my_blob(session, &mut floe, blob_object).await?;
     let epoch = floe.system().await.map_err(explain)?.epoch;
     if blob.blob.deletable {
         bail!(

@@ -340,13 +340,34 @@ fn blobs_are_listed_extended_deleted_shared_and_a_failed_store_is_resumed_withou
     );
     assert!(message.contains("floe fund-shared-blob"), "{message}");
     assert_eq!(message.lines().count(), 2, "{message}");
-    // Nor take the blob or the funds out: the blob object is gone (wrapped), and the shared
-    // blob is not a blob object anyone could delete.
+    // Nor take the blob or the funds out: the blob object is wrapped, so the chain finds no
+    // object of its ID. Its former owner, trying to delete or share it again, is told it is
+    // shared, in which shared blob (the indexer names it), and how to keep it stored instead;
+    // the stranger, whose shared blobs the lookup does not search, is told both possibilities.
+    for command in ["delete", "share"] {
+        let message = fails(home, &[command, &object]);
+        assert!(
+            message.contains(&format!(
+                "blob object {object} is shared: `floe share` wrapped it for good in shared blob {shared}"
+            )) && message.contains(&format!("floe fund-shared-blob {shared} --amount WAL"))
+                && message.contains(&format!("floe extend --shared {shared} --epochs N")),
+            "{message}"
+        );
+        assert_eq!(message.lines().count(), 2, "{message}");
+    }
     let message = fails(home, &["--as", &stranger, "delete", &object]);
-    assert!(message.contains("no object"), "{message}");
+    assert!(
+        message.contains("no object") && message.contains("shared with `floe share`"),
+        "{message}"
+    );
+    assert!(message.contains("floe extend --shared"), "{message}");
     assert_eq!(message.lines().count(), 2, "{message}");
     let message = fails(home, &["--as", &stranger, "delete", &shared]);
-    assert!(message.contains("SharedBlob"), "{message}");
+    assert!(
+        message.contains(&format!("{shared} is a shared blob"))
+            && message.contains(&format!("floe fund-shared-blob {shared}")),
+        "{message}"
+    );
     assert_eq!(message.lines().count(), 2, "{message}");
     let view = runtime
         .block_on(sdk.shared_blob(shared.parse().unwrap()))
