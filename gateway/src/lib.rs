@@ -23,6 +23,8 @@ pub mod chain;
 pub mod multipart;
 pub mod publisher;
 pub mod quilt;
+#[cfg(test)]
+mod upload_attacks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -39,7 +41,9 @@ use floe_sdk::{FlowError, NetworkConfig};
 pub use aggregator::Aggregator;
 pub use api_doc::Role;
 pub use chain::Chain;
-pub use publisher::Publisher;
+pub use floe_problem::pace::BodyPace;
+pub use floe_problem::serve::ServeOptions;
+pub use publisher::{Publisher, PublisherLimits};
 
 /// The whole app for `role`: its routes, `/v1/api`, and problem+json for unknown routes. Every
 /// route is named here, in one place, so the handler modules need not know each other.
@@ -120,12 +124,24 @@ impl Default for PublisherOptions {
     }
 }
 
-/// Connects to `network` and builds `role`'s app; the publisher pays with `wallet`.
+/// Connects to `network` and builds `role`'s app; the publisher pays with `wallet` and has the
+/// default [`PublisherLimits`].
 pub async fn connect(
     role: Role,
     network: &NetworkConfig,
     wallet: Option<Ed25519PrivateKey>,
     options: &PublisherOptions,
+) -> Result<Router, GatewayError> {
+    connect_with(role, network, wallet, options, PublisherLimits::default()).await
+}
+
+/// [`connect`] with the publisher's queue, body pace and spool directory chosen.
+pub async fn connect_with(
+    role: Role,
+    network: &NetworkConfig,
+    wallet: Option<Ed25519PrivateKey>,
+    options: &PublisherOptions,
+    limits: PublisherLimits,
 ) -> Result<Router, GatewayError> {
     let aggregator = match role {
         Role::Aggregator | Role::Daemon => {
@@ -137,11 +153,14 @@ pub async fn connect(
         Role::Publisher | Role::Daemon => {
             let key = wallet.ok_or(GatewayError::NoWallet)?;
             let chain = Arc::new(Chain::connect(network, key).await?);
-            Some(Publisher::new(
-                chain,
-                options.max_body,
-                options.jwt_secret.as_deref().map(str::as_bytes),
-            ))
+            Some(
+                Publisher::new(
+                    chain,
+                    options.max_body,
+                    options.jwt_secret.as_deref().map(str::as_bytes),
+                )
+                .with_limits(limits),
+            )
         }
         Role::Aggregator => None,
     };
@@ -150,19 +169,24 @@ pub async fn connect(
 
 /// Serves `app` on `listener` until `shutdown` completes. A request head must arrive within
 /// [`floe_problem::serve::HEADER_READ_TIMEOUT`] (an idle connection is closed after as long),
-/// so slow or silent connections cannot pile up (slowloris).
+/// and at most [`floe_problem::serve::default_max_connections`] connections are open at once
+/// (half the descriptor limit), so slow, silent or merely many connections cannot pile up.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    floe_problem::serve::serve(
-        listener,
-        app,
-        floe_problem::serve::HEADER_READ_TIMEOUT,
-        shutdown,
-    )
-    .await
+    serve_with(listener, app, ServeOptions::default(), shutdown).await
+}
+
+/// [`serve`] with the head deadline and the connection cap chosen.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    floe_problem::serve::serve_with(listener, app, options, shutdown).await
 }
 
 /// Parses a size such as `10MiB`, `512KiB`, `1GiB` or a plain number of bytes.

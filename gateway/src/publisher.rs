@@ -9,7 +9,17 @@
 //! memory is bounded by a few slivers whatever the body's size or the number of uploads. One
 //! store runs at a time per publisher (uploads wait on disk for their turn): every store
 //! spends the same wallet's coins, and each needs a spill of about 2.5 × its blob.
+//!
+//! Waiting on disk is what a stranger could abuse: with no JWT configured anyone may upload, and
+//! each waiting upload holds a file of up to the body limit. So an upload takes one of
+//! [`PublisherLimits::queue`] slots before a byte of its body is read, and keeps it until its
+//! store ends; with every slot taken the answer is 503 with `Retry-After`, and the disk the
+//! publisher's uploads can hold is `queue × max_body` plus one spill. A body must also keep a
+//! pace ([`floe_problem::pace::BodyPace`], as the storage nodes' uploads): a client that
+//! stalls its body gets 408 and gives its slot back instead of holding it for as long as it
+//! keeps the connection open. A refused or abandoned upload's file is removed.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Json;
@@ -18,6 +28,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use floe_encoder::{BlobId, EncodingConfig};
+use floe_problem::pace::BodyPace;
 use floe_sdk::FlowError;
 use floe_sdk::flows::StoragePrice;
 use floe_sdk::move_types::{self, blob::Blob};
@@ -29,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 use sui_transaction_builder::{ObjectInput, TransactionBuilder};
 use tokio::io::AsyncWriteExt as _;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::TokenCheck;
 use crate::chain::{self, Chain};
@@ -36,6 +48,38 @@ use floe_problem::Problem;
 
 /// Walrus's public publishers take 10 MiB by default; so does Floe's.
 pub const DEFAULT_MAX_BODY: u64 = 10 << 20;
+
+/// Default number of uploads a publisher takes at once (receiving, waiting or storing): enough
+/// to keep its one store busy while the next bodies arrive, few enough that `8 × max_body`
+/// (80 MiB by default) of waiting bodies is nothing to a disk.
+pub const DEFAULT_QUEUE: usize = 8;
+
+/// Seconds a client refused for a full queue is told to wait: about one small store.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 5;
+
+/// How many uploads a publisher takes at once, how slowly their bodies may come, and where they
+/// wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublisherLimits {
+    /// Uploads taken at once: each takes a slot before its body is read and keeps it until its
+    /// store ends; beyond, 503 with `Retry-After` (0 counts as 1).
+    pub queue: usize,
+    /// How slowly a body may arrive before the upload is refused with 408.
+    pub pace: BodyPace,
+    /// Where bodies wait for their store; the system's temporary directory (`TMPDIR`) when
+    /// `None`.
+    pub spool_dir: Option<PathBuf>,
+}
+
+impl Default for PublisherLimits {
+    fn default() -> Self {
+        Self {
+            queue: DEFAULT_QUEUE,
+            pace: BodyPace::default(),
+            spool_dir: None,
+        }
+    }
+}
 
 /// What the publisher's handlers share.
 #[derive(Clone)]
@@ -45,18 +89,55 @@ pub struct Publisher {
     auth: Option<TokenCheck>,
     /// Held for a whole store, from encoding to certification: one wallet, one spill at a time.
     stores: Arc<tokio::sync::Mutex<()>>,
+    /// One permit per upload taken ([`PublisherLimits::queue`]).
+    slots: Arc<Semaphore>,
+    limits: Arc<PublisherLimits>,
 }
 
 impl Publisher {
     /// A publisher paying with `chain`'s key, taking bodies up to `max_body` bytes, requiring
-    /// a bearer token signed with `jwt_secret` when given.
+    /// a bearer token signed with `jwt_secret` when given, with the default limits.
     pub fn new(chain: Arc<Chain>, max_body: u64, jwt_secret: Option<&[u8]>) -> Self {
         Self {
             chain,
             max_body,
             auth: jwt_secret.map(TokenCheck::hs256),
             stores: Arc::default(),
+            slots: Arc::new(Semaphore::new(DEFAULT_QUEUE)),
+            limits: Arc::default(),
         }
+    }
+
+    /// The same publisher with `limits`.
+    #[must_use]
+    pub fn with_limits(mut self, limits: PublisherLimits) -> Self {
+        self.slots = Arc::new(Semaphore::new(limits.queue.max(1)));
+        self.limits = Arc::new(limits);
+        self
+    }
+
+    pub(crate) fn spool_dir(&self) -> Option<&std::path::Path> {
+        self.limits.spool_dir.as_deref()
+    }
+
+    /// A slot for one upload, or 503 when every slot is taken.
+    fn admit(&self) -> Result<OwnedSemaphorePermit, Problem> {
+        Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
+            tracing::info!(
+                queue = self.limits.queue,
+                "upload refused: the publisher's queue is full"
+            );
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Publisher busy",
+                format!(
+                    "this publisher is already taking {} uploads, as many as it takes at once; \
+                     retry in {BUSY_RETRY_AFTER_SECS} s",
+                    self.limits.queue.max(1)
+                ),
+            )
+            .with_retry_after(BUSY_RETRY_AFTER_SECS)
+        })
     }
 }
 
@@ -140,9 +221,10 @@ pub enum ResourceOperation {
         (status = 200, description = "stored and certified, or already certified for long enough", body = StoreResult),
         (status = 400, description = "bad query parameters", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "auth is on and the bearer token is missing or invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "the body arrived too slowly (stalled or trickled)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "the body is over the publisher's limit", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "the chain or the storage nodes failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "the publisher's wallet cannot pay", body = Problem, content_type = "application/problem+json")),
+        (status = 503, description = "the publisher's wallet cannot pay, or it is taking as many uploads as it takes at once (with Retry-After)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_blob(
     State(publisher): State<Publisher>,
@@ -173,6 +255,8 @@ pub(crate) struct Accepted {
     pub deletable: bool,
     pub send_to: Option<Address>,
     pub body: Spooled,
+    /// The upload's place in the queue, given back when its store ends.
+    pub slot: OwnedSemaphorePermit,
 }
 
 /// A request body (or a blob made of it) in a temporary file, removed when dropped: also when
@@ -183,18 +267,21 @@ pub(crate) struct Spooled {
 }
 
 impl Spooled {
-    /// An empty file in the system's temporary directory (`TMPDIR`).
-    pub(crate) fn new() -> Result<Self, Problem> {
-        let file = tempfile::Builder::new()
-            .prefix("floe-publisher-")
-            .tempfile()
-            .map_err(|e| spool_problem(&e))?;
+    /// An empty file in `dir`, or in the system's temporary directory (`TMPDIR`).
+    pub(crate) fn new(dir: Option<&std::path::Path>) -> Result<Self, Problem> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("floe-publisher-");
+        let file = match dir {
+            Some(dir) => builder.tempfile_in(dir),
+            None => builder.tempfile(),
+        }
+        .map_err(|e| spool_problem(&e))?;
         Ok(Self { file, len: 0 })
     }
 
-    /// A file holding `data`.
-    pub(crate) async fn of(data: &[u8]) -> Result<Self, Problem> {
-        let mut spooled = Self::new()?;
+    /// A file in `dir` (or `TMPDIR`) holding `data`.
+    pub(crate) async fn of(dir: Option<&std::path::Path>, data: &[u8]) -> Result<Self, Problem> {
+        let mut spooled = Self::new(dir)?;
         let mut out = spooled.writer()?;
         out.write_all(data).await.map_err(|e| spool_problem(&e))?;
         out.flush().await.map_err(|e| spool_problem(&e))?;
@@ -236,17 +323,29 @@ fn spool_problem(e: &std::io::Error) -> Problem {
     )
 }
 
-/// Streams `body` into a [`Spooled`] file, refusing it with `too_large` as soon as more than
-/// `limit` bytes have come: memory holds one frame at a time.
+/// Streams `body` into a [`Spooled`] file in `dir`, refusing it with `too_large` as soon as
+/// more than `limit` bytes have come, and with 408 as soon as it falls behind `pace`: memory
+/// holds one frame at a time. On any refusal the file is removed (dropped).
 async fn spool(
     body: Body,
+    dir: Option<&std::path::Path>,
     limit: u64,
+    pace: &BodyPace,
+    declared: Option<u64>,
     too_large: impl Fn() -> Problem,
 ) -> Result<Spooled, Problem> {
-    let mut spooled = Spooled::new()?;
+    let mut spooled = Spooled::new(dir)?;
     let mut out = spooled.writer()?;
     let mut frames = body.into_data_stream();
-    while let Some(frame) = frames.next().await {
+    let start = tokio::time::Instant::now();
+    loop {
+        let deadline = pace.deadline(start, spooled.len);
+        let Ok(frame) = tokio::time::timeout_at(deadline, frames.next()).await else {
+            return Err(pace.too_slow(spooled.len, declared, start.elapsed(), "the body"));
+        };
+        let Some(frame) = frame else {
+            break;
+        };
         let frame =
             frame.map_err(|e| Problem::bad_request(format!("the body could not be read: {e}")))?;
         spooled.len += frame.len() as u64;
@@ -324,12 +423,23 @@ pub(crate) async fn accept(
         })?),
         None => None,
     };
-    let body = spool(body, limit, || too_large(None)).await?;
+    // Last of the checks, which cost nothing, and before the body, which costs disk.
+    let slot = publisher.admit()?;
+    let body = spool(
+        body,
+        publisher.spool_dir(),
+        limit,
+        &publisher.limits.pace,
+        declared,
+        || too_large(None),
+    )
+    .await?;
     Ok(Accepted {
         epochs,
         deletable,
         send_to,
         body,
+        slot,
     })
 }
 
@@ -345,6 +455,7 @@ pub(crate) async fn store_data(
         deletable,
         send_to,
         body,
+        slot: _slot,
     } = accepted;
     let _turn = publisher.stores.lock().await;
     // The view before the chain client: renewing the view takes the client itself.

@@ -238,9 +238,11 @@ pub fn entries_of_form(parts: Vec<multipart::Part>) -> Result<Vec<QuiltEntry>, P
         (status = 200, description = "stored: the quilt ID, the blob's store result and the files", body = QuiltStoreResult),
         (status = 400, description = "bad query, form, identifiers or tags", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "auth is on and the bearer token is missing or invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "the body arrived too slowly (stalled or trickled)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "the body is over the publisher's limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "the body is not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "the chain or the storage nodes failed", body = Problem, content_type = "application/problem+json")),
+        (status = 502, description = "the chain or the storage nodes failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "the publisher's wallet cannot pay, or it is taking as many uploads as it takes at once (with Retry-After)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_quilt(
     State(publisher): State<Publisher>,
@@ -290,7 +292,7 @@ async fn store(
         .collect();
     drop(entries);
     drop(form);
-    accepted.body = publisher::Spooled::of(&blob).await?;
+    accepted.body = publisher::Spooled::of(publisher.spool_dir(), &blob).await?;
     drop(blob);
     let result = publisher::store_data(publisher, accepted).await?;
     let quilt_id = match &result {
