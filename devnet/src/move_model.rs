@@ -544,7 +544,7 @@ fn convert_module(
             ItemKind::Struct(s) => {
                 let generics = generics(s.generics.as_ref());
                 let names: Vec<String> = generics.iter().map(|(n, _)| n.clone()).collect();
-                let fields = match &s.kind {
+                let mut fields: Vec<(String, MoveType)> = match &s.kind {
                     move_syn::StructKind::Braced(braced) => braced
                         .fields
                         .fields()
@@ -557,6 +557,12 @@ fn convert_module(
                         .map(|(i, f)| (format!("pos{i}"), scope.ty(&f.ty, &names)))
                         .collect(),
                 };
+                // The compiler gives a struct declared without fields one `bool` so that its
+                // values have a size (`0x2::sui::SUI`, one-time witnesses): BCS, layouts and
+                // Sui's normalized modules all show it under this name.
+                if fields.is_empty() {
+                    fields.push(("dummy_field".to_owned(), MoveType::Bool));
+                }
                 out.datatypes.push(Datatype {
                     name: DatatypeName {
                         address,
@@ -775,6 +781,23 @@ mod tests {
             ParamKind::Pure(_) => &[Reference::Value, Reference::Immutable],
             ParamKind::Object => &[Reference::Value, Reference::Immutable, Reference::Mutable],
         }
+    }
+
+    /// A struct declared without fields has the compiler's one `bool`, so its values decode
+    /// from one byte; counting none put every later field of a dynamic field holding such a
+    /// name one byte off.
+    #[test]
+    fn structs_declared_without_fields_hold_a_dummy_bool() {
+        let model = MoveModel::get();
+        let sui: StructTag = "0x2::sui::SUI".parse().expect("a struct tag");
+        assert_eq!(
+            model.struct_fields(&sui),
+            Some(vec![("dummy_field".to_owned(), TypeTag::Bool)])
+        );
+        // A struct with fields gets none added.
+        let string: StructTag = "0x1::string::String".parse().expect("a struct tag");
+        let fields = model.struct_fields(&string).expect("a known struct");
+        assert!(fields.iter().all(|(name, _)| name != "dummy_field"), "{fields:?}");
     }
 
     /// Every function a transaction can call, as this model reads it, has the parameters the
