@@ -72,11 +72,11 @@ pub async fn fill(pool: &PgPool, blobs: i64, epochs: i64) -> Result<(), sqlx::Er
              FROM generate_series(0::bigint, {e} - 1) e, generate_series(1::bigint, {NODES}) n"
         ),
         format!(
-            "INSERT INTO blobs (blob_object_id, blob_id, blob_id_u256, root_hash, size, \
+            "INSERT INTO blobs (blob_object_id, blob_id, root_hash, size, \
              encoding_type, deletable, owner, storage_id, storage_size, write_fee, \
              extension_fees, status, registered_epoch, certified_epoch, end_epoch, \
              registered_checkpoint, updated_checkpoint) \
-             SELECT {}, {}, i::text, {}, 1000 + i % 100000, 1, true, {}, {}, \
+             SELECT {}, {}, {}, 1000 + i % 100000, 1, true, {}, {}, \
              5 * (1000 + i % 100000), 10, 0, 'certified', i * {e} / {blobs}, \
              i * {e} / {blobs}, i * {e} / {blobs} + 5, i, i \
              FROM generate_series(1::bigint, {blobs}) i",
@@ -87,9 +87,9 @@ pub async fn fill(pool: &PgPool, blobs: i64, epochs: i64) -> Result<(), sqlx::Er
             id('f', "i")
         ),
         format!(
-            "INSERT INTO blob_ids (blob_id, blob_id_u256, root_hash, size, live_references, \
+            "INSERT INTO blob_ids (blob_id, root_hash, size, live_references, \
              first_checkpoint, updated_checkpoint) \
-             SELECT {}, i::text, {}, 1000 + i % 100000, 1, i, i FROM generate_series(1::bigint, {blobs}) i",
+             SELECT {}, {}, 1000 + i % 100000, 1, i, i FROM generate_series(1::bigint, {blobs}) i",
             blob_id("i"),
             blob_id("-i")
         ),

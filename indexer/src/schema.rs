@@ -26,7 +26,6 @@ table! {
     BLOBS = blobs: BlobRow, key 1, merge {
         blob_object_id: Text Keep,
         blob_id: Text Keep,
-        blob_id_u256: Text Keep,
         root_hash: Text Keep,
         size: Num Keep,
         encoding_type: Int Keep,
@@ -49,7 +48,6 @@ table! {
     /// One row per blob ID: how many certified Blob objects keep it live.
     BLOB_IDS = blob_ids: BlobIdRow, key 1, merge {
         blob_id: Text Keep,
-        blob_id_u256: Text Keep,
         root_hash: Text Keep,
         size: Num Keep,
         live_references: Num Set,
@@ -467,6 +465,7 @@ table! {
         created_checkpoint: Int Keep,
         updated_checkpoint: Int Set,
         tuning: Bool Set,
+        tuning_auto_publish: Bool Set,
     }
 
     /// Datasets (`floe::dataset`): who curates them, how many contributions and how much

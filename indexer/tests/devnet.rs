@@ -2263,6 +2263,7 @@ async fn compute_jobs_and_providers_follow_the_chain() {
                 "price": chain.price,
                 "status": status,
                 "tuning": false,
+                "tuning_auto_publish": null,
                 "results": chain.submissions.len(),
                 "output_blob_id": is_settled.then(|| b64(chain.output_blob_id.to_le_bytes())),
                 "output_hash": is_settled.then(|| hex::encode(&chain.output_hash)),
@@ -2647,7 +2648,8 @@ async fn services_follow_the_chain() {
 /// A model's tuning plan, reserve and tuned version on `/v1/models/{id}`, and the tuning job on
 /// `/v1/compute/jobs/{id}`, against the chain: the owner sets a plan, two license sales fill
 /// the reserve, another account opens the tuning job, the chosen provider submits, anyone
-/// settles, the owner approves the output as version 2.
+/// settles, the owner approves the output as version 2, then switches the plan to
+/// auto-publish: the model shows the new flag, the settled job the one it opened with.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_models_tuning_reserve_and_job_follow_the_chain() {
     let World {
@@ -2729,6 +2731,18 @@ async fn a_models_tuning_reserve_and_job_follow_the_chain() {
             .unwrap(),
         2
     );
+    // The plan now publishes at once; the settled job keeps the flag it opened with.
+    clients[0]
+        .set_tuning(
+            model.model.id,
+            model.cap,
+            &floe_sdk::compute::TuningPlan {
+                auto_publish: true,
+                ..plan
+            },
+        )
+        .await
+        .unwrap();
 
     let height = clients[0]
         .client
@@ -2744,7 +2758,7 @@ async fn a_models_tuning_reserve_and_job_follow_the_chain() {
     assert_eq!(item["tuning_threshold"], 9 * WAL, "{item}");
     assert_eq!(item["tuning_price"], 9 * WAL, "{item}");
     assert_eq!(item["tuning_k"], 1, "{item}");
-    assert_eq!(item["tuning_auto_publish"], false, "{item}");
+    assert_eq!(item["tuning_auto_publish"], true, "{item}");
     assert_eq!(
         item["tuning_providers"],
         json!([provider.provider.to_string()]),
@@ -2761,6 +2775,7 @@ async fn a_models_tuning_reserve_and_job_follow_the_chain() {
     let tuning_job =
         get_json(indexer.addr, &format!("/v1/compute/jobs/{job}")).await["item"].clone();
     assert_eq!(tuning_job["tuning"], true, "{tuning_job}");
+    assert_eq!(tuning_job["tuning_auto_publish"], false, "{tuning_job}");
     assert_eq!(tuning_job["status"], "settled", "{tuning_job}");
     assert_eq!(tuning_job["owner"], accounts[1].to_string(), "{tuning_job}");
     drop(indexer);

@@ -188,6 +188,33 @@ async fn every_resource_reads_its_table() {
     }
 }
 
+/// `blob_id_u256` (the function the API renders a blob ID's decimal with since the column
+/// was dropped) gives what the chain's `u256` prints for the blob ID's base64url, at both
+/// ends of the range, across limb boundaries and for an arbitrary value.
+#[tokio::test]
+async fn the_decimal_blob_id_is_the_u256_of_the_base64url() {
+    use base64::Engine as _;
+    let db = TestDb::new("blob_id_u256").await;
+    let mut limb = [0u8; 32];
+    limb[8] = 1; // 2^64
+    let mut top = [0u8; 32];
+    top[31] = 0x80; // 2^255
+    let arbitrary: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
+    for le in [[0u8; 32], [0xff; 32], [1; 32], limb, top, arbitrary] {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(le);
+        let (decimal,): (String,) = sqlx::query_as("SELECT blob_id_u256($1)")
+            .bind(&b64)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            decimal,
+            floe_sdk::move_types::u256_from_le(le).to_string(),
+            "{b64}"
+        );
+    }
+}
+
 /// Tables whose rows no projection writes through its row type, and why.
 const WRITTEN_ELSEWHERE: &[(&str, &str)] = &[(
     "events",

@@ -16,7 +16,7 @@ resource! {
         /// Blob ID, base64url as Walrus prints it.
         blob_id: Option<String>,
         /// The blob ID as the on-chain u256, in decimal.
-        blob_id_u256: Option<String>,
+        blob_id_u256: Option<String> = "blob_id_u256(t.blob_id)",
         /// Merkle root over the sliver pairs, base64url.
         root_hash: Option<String>,
         /// Unencoded size in bytes.
@@ -52,7 +52,7 @@ resource! {
         /// Blob ID, base64url.
         blob_id: String,
         /// The blob ID as the on-chain u256, in decimal.
-        blob_id_u256: Option<String>,
+        blob_id_u256: Option<String> = "blob_id_u256(t.blob_id)",
         /// Merkle root over the sliver pairs, base64url.
         root_hash: Option<String>,
         /// Unencoded size in bytes.
@@ -548,6 +548,10 @@ resource! {
         updated_checkpoint: Option<i64>,
         /// A tuning job: paid from its model's tuning reserve, refunded into it.
         tuning: Option<bool>,
+        /// A tuning job only: whether its settled output is published as the model's next
+        /// version at once (the plan's flag when the job opened, kept whatever the plan says
+        /// later) or awaits the owner's approval; null for other jobs.
+        tuning_auto_publish: Option<bool>,
     }
 
     /// A model service (`floe::service`): calls of a model version sold at a price per call,

@@ -3,9 +3,7 @@
 use floe_sdk::move_types::events as ev;
 
 use super::rollups::{self, ChallengeFate};
-use super::{
-    EventCtx, ProjectionError, address_text, blob_id_text, decode, id_text, move_text, u256_decimal,
-};
+use super::{EventCtx, ProjectionError, address_text, blob_id_text, decode, id_text, move_text};
 use crate::rows::{Rows, boolean, int, num, text};
 use crate::schema::{BlobAttributeRow, BlobIdRow, BlobRow, ChallengeRow, EpochRow, StorageRow};
 
@@ -90,12 +88,10 @@ pub(super) fn apply(
         "BlobRegistered" => {
             let e: ev::BlobRegistered = decode(contents, err)?;
             let blob_id = blob_id_text(&e.blob_id);
-            let decimal = u256_decimal(&e.blob_id);
             let root_hash = blob_id_text(&e.root_hash);
             rows.create(BlobRow {
                 blob_object_id: id_text(&e.blob_object_id),
                 blob_id: text(blob_id.clone()),
-                blob_id_u256: decimal.clone(),
                 root_hash: text(root_hash.clone()),
                 size: num(e.size),
                 encoding_type: int(u64::from(e.encoding_type)),
@@ -114,7 +110,6 @@ pub(super) fn apply(
             })?;
             rows.create_unless_stored(BlobIdRow {
                 blob_id: text(blob_id),
-                blob_id_u256: decimal,
                 root_hash: text(root_hash),
                 size: num(e.size),
                 first_checkpoint: cp,
@@ -284,7 +279,6 @@ fn live(
 ) -> Result<(), ProjectionError> {
     rows.put(BlobIdRow {
         blob_id: text(blob_id_text(blob_id)),
-        blob_id_u256: u256_decimal(blob_id),
         live_references: num(live_references),
         first_checkpoint: cp,
         updated_checkpoint: cp,

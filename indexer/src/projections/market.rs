@@ -132,6 +132,7 @@ pub(super) fn apply(
             rows.put(ComputeJobRow {
                 job_id: id_text(&e.job_id),
                 tuning: boolean(true),
+                tuning_auto_publish: boolean(e.auto_publish),
                 updated_checkpoint: cp,
                 ..ComputeJobRow::default()
             })?;

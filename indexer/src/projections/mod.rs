@@ -127,46 +127,6 @@ pub fn blob_id_text(value: &U256) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_le_bytes())
 }
 
-/// The on-chain `u256` in decimal (text: JSON numbers that large lose precision in most
-/// clients).
-pub fn u256_decimal(value: &U256) -> Option<String> {
-    Some(decimal_le(&value.to_le_bytes()))
-}
-
-/// A 256-bit little-endian unsigned integer in decimal. Divides by 10^19 per step on 64-bit
-/// limbs (about five steps for a blob ID), where `U256`'s `Display` works digit by digit:
-/// blob IDs are converted for every registration and certification.
-pub fn decimal_le(bytes: &[u8; 32]) -> String {
-    const CHUNK: u64 = 10_000_000_000_000_000_000; // 10^19, the largest power of 10 in a u64
-    let mut limbs = [0u64; 4]; // most significant first
-    for (i, limb) in limbs.iter_mut().enumerate() {
-        let at = (3 - i) * 8;
-        let mut le = [0u8; 8];
-        le.copy_from_slice(&bytes[at..at + 8]);
-        *limb = u64::from_le_bytes(le);
-    }
-    let mut chunks = Vec::with_capacity(5); // least significant first
-    while limbs.iter().any(|&l| l != 0) {
-        let mut rem: u128 = 0;
-        for limb in &mut limbs {
-            let cur = (rem << 64) | u128::from(*limb);
-            // cur < CHUNK * 2^64, so the quotient fits a u64.
-            *limb = (cur / u128::from(CHUNK)) as u64;
-            rem = cur % u128::from(CHUNK);
-        }
-        chunks.push(rem as u64);
-    }
-    let Some((top, rest)) = chunks.split_last() else {
-        return "0".to_owned();
-    };
-    let mut out = top.to_string();
-    for chunk in rest.iter().rev() {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{chunk:019}");
-    }
-    out
-}
-
 /// Bytes as lowercase hex.
 pub fn hex_text(bytes: &[u8]) -> Option<String> {
     let mut hex = hex_0x(bytes);
@@ -221,23 +181,5 @@ mod tests {
         let bytes: Vec<u8> = (0..32u8).map(|b| b.wrapping_mul(37)).collect();
         assert_eq!(hex_0x(&bytes), format!("0x{}", hex::encode(&bytes)));
         assert_eq!(hex_text(&bytes), crate::rows::text(hex::encode(&bytes)));
-        for le in [
-            [0u8; 32],
-            [0xff; 32],
-            {
-                let mut b = [0u8; 32];
-                b[0] = 1;
-                b
-            },
-            {
-                let mut b = [0u8; 32];
-                b[8] = 1; // 2^64
-                b
-            },
-            <[u8; 32]>::try_from(bytes.as_slice()).expect("32 bytes"),
-        ] {
-            let value = U256::from_le_bytes(&le);
-            assert_eq!(decimal_le(&le), value.to_string(), "{le:?}");
-        }
     }
 }
