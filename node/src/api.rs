@@ -950,7 +950,7 @@ fn check_admin(state: &NodeState, headers: &HeaderMap) -> Result<(), Problem> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if sent != Some(token.as_str()) {
+    if !sent.is_some_and(|sent| admin_token_matches(sent, token)) {
         return Err(Problem::new(
             StatusCode::UNAUTHORIZED,
             "Operator token required",
@@ -958,6 +958,25 @@ fn check_admin(state: &NodeState, headers: &HeaderMap) -> Result<(), Problem> {
         ));
     }
     Ok(())
+}
+
+/// Whether `sent` is the operator's `token`, in a time that tells nothing about the token.
+///
+/// `==` on strings stops at the first byte that differs (and at once on a length mismatch), so
+/// how long a refusal takes tells a caller how much of a guess was right, and the token can be
+/// found a byte at a time. Both are hashed to fixed-length Blake2b-256 digests first and the
+/// digests compared with no early exit: the time then depends on the length of what was sent
+/// (the caller's own input), not on the token's bytes or length, and a digest that matches in
+/// its first bytes says nothing about the token's.
+fn admin_token_matches(sent: &str, token: &str) -> bool {
+    let sent = sui_sdk_types::hash::Hasher::digest(sent.as_bytes());
+    let token = sui_sdk_types::hash::Hasher::digest(token.as_bytes());
+    let differences = sent
+        .inner()
+        .iter()
+        .zip(token.inner())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(differences) == 0
 }
 
 /// Largest body of `PUT …/model`: `{"model_id":"0x…"}` with room for whitespace.
@@ -1148,4 +1167,27 @@ pub async fn serve_with_limits(
         std::future::pending(),
     )
     .await
+}
+
+#[cfg(test)]
+mod admin_token_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_admin_token_matches() {
+        let token = "s3cret-operator-token";
+        assert!(admin_token_matches(token, token));
+        for guess in [
+            "",
+            "s",
+            "s3cret-operator-toke",
+            "s3cret-operator-tokenX",
+            "s3cret-operator-tokeN",
+            "S3cret-operator-token",
+            " s3cret-operator-token",
+        ] {
+            assert!(!admin_token_matches(guess, token), "{guess:?} matched");
+        }
+        assert!(admin_token_matches("", ""));
+    }
 }
