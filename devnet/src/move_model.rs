@@ -797,7 +797,10 @@ mod tests {
         // A struct with fields gets none added.
         let string: StructTag = "0x1::string::String".parse().expect("a struct tag");
         let fields = model.struct_fields(&string).expect("a known struct");
-        assert!(fields.iter().all(|(name, _)| name != "dummy_field"), "{fields:?}");
+        assert!(
+            fields.iter().all(|(name, _)| name != "dummy_field"),
+            "{fields:?}"
+        );
     }
 
     /// Every function a transaction can call, as this model reads it, has the parameters the
