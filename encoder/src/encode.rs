@@ -16,7 +16,7 @@ use crate::error::EncodeError;
 use crate::layout;
 use crate::merkle::{self, Digest, EMPTY_NODE};
 use crate::metadata::{BlobMetadata, SliverPairHashes};
-use crate::pool::Pool;
+use crate::pool::{Pool, resize_for_overwrite};
 use crate::rs;
 use crate::sliver::{Axis, Sliver, SliverPair};
 use crate::source::BlobSource;
@@ -379,19 +379,6 @@ impl std::fmt::Debug for Workspace {
             .field("leaves", &self.leaves.len())
             .field("beyond", &self.beyond.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// Gives `buf` length `len` for content that will be overwritten in full. A buffer too small
-/// is replaced by a fresh zeroed allocation, which the allocator maps lazily (the pages are
-/// faulted in by the threads that first write them), rather than grown with an explicit
-/// zeroing pass on the calling thread.
-pub(crate) fn resize_for_overwrite<T: Copy>(buf: &mut Vec<T>, len: usize, zero: T) {
-    if buf.capacity() < len {
-        *buf = Vec::new();
-        *buf = vec![zero; len];
-    } else {
-        buf.resize(len, zero);
     }
 }
 

@@ -210,7 +210,7 @@ pub(crate) fn roots_of_chunk_with(
         let parent_width = level_width.div_ceil(2);
         let source: &[Digest] = if from_padded { padded } else { leaves };
         // Every parent is written by the hashing below.
-        crate::encode::resize_for_overwrite(parents, trees * parent_width, EMPTY_NODE);
+        crate::pool::resize_for_overwrite(parents, trees * parent_width, EMPTY_NODE);
         hash_prefixed(as_bytes(source), 64, 64, INNER_PREFIX, parents, scratch);
         level_width = parent_width;
         if level_width == 1 {

@@ -1,4 +1,5 @@
-//! A pool of per-task scratch buffers shared by the Rayon tasks of one call.
+//! Reusing buffers: a pool of per-task scratch values shared by the Rayon tasks of one call,
+//! and resizing a reused buffer without zeroing what will be overwritten.
 
 use std::sync::Mutex;
 
@@ -35,5 +36,18 @@ impl<T: Default> Pool<T> {
         if let Ok(mut pool) = self.0.lock() {
             pool.push(value);
         }
+    }
+}
+
+/// Gives `buf` length `len` for content that will be overwritten in full. A buffer too small
+/// is replaced by a fresh zeroed allocation, which the allocator maps lazily (the pages are
+/// faulted in by the threads that first write them), rather than grown with an explicit
+/// zeroing pass on the calling thread.
+pub(crate) fn resize_for_overwrite<T: Copy>(buf: &mut Vec<T>, len: usize, zero: T) {
+    if buf.capacity() < len {
+        *buf = Vec::new();
+        *buf = vec![zero; len];
+    } else {
+        buf.resize(len, zero);
     }
 }

@@ -127,7 +127,7 @@ pub fn encode_spilled(
     } = workspace;
 
     // Pass 1: source rows into the leaf matrix; their part beyond `s` into the spill.
-    encode::resize_for_overwrite(leaves, n * n, EMPTY_NODE);
+    crate::pool::resize_for_overwrite(leaves, n * n, EMPTY_NODE);
     leaves[..p * n]
         .par_chunks_mut(batch * n)
         .enumerate()

@@ -9,6 +9,7 @@
 
 pub mod move_value;
 pub mod shapes;
+pub mod type_name;
 
 use std::collections::HashMap;
 use std::str::FromStr as _;
@@ -693,7 +694,7 @@ fn try_get_past_object(shared: &Shared, p: &Params) -> RpcResult {
 
 fn balance_json(coin_type: &TypeTag, total: u64, count: usize) -> Value {
     json!({
-        "coinType": shapes::type_name(coin_type),
+        "coinType": type_name::type_name(coin_type),
         "coinObjectCount": count,
         "totalBalance": total.to_string(),
         "lockedBalance": {},
@@ -814,8 +815,8 @@ fn total_supply(ledger: &Ledger, coin: &StructTag) -> Result<u64, RpcError> {
         RpcError::invalid_params(format!(
             "Invalid params: no TreasuryCap<{}> found: {} is not a coin type published on \
              this devnet",
-            shapes::type_name(coin),
-            shapes::type_name(coin),
+            type_name::type_name(coin),
+            type_name::type_name(coin),
         ))
     })
 }
@@ -985,7 +986,7 @@ fn coins(
             break;
         }
         data.push(json!({
-            "coinType": shapes::type_name(inner),
+            "coinType": type_name::type_name(inner),
             "coinObjectId": object.object_id().to_string(),
             "version": object.version().to_string(),
             "digest": object.digest().to_string(),
@@ -1158,8 +1159,8 @@ fn dev_inspect(shared: &Shared, p: &Params) -> RpcResult {
                         .get(j)
                         .cloned()
                         .flatten()
-                        .map(shapes::type_name)
-                        .or_else(|| o.object_type.as_ref().map(shapes::type_name))
+                        .map(type_name::type_name)
+                        .or_else(|| o.object_type.as_ref().map(type_name::type_name))
                         .unwrap_or_default();
                     json!([o.bcs, ty])
                 })
@@ -1546,10 +1547,10 @@ fn get_dynamic_fields(shared: &Shared, p: &Params) -> RpcResult {
         let object_type = if is_object {
             shapes::object_type(object)
         } else {
-            shapes::type_name(field.value_type.clone().unwrap_or_default())
+            type_name::type_name(field.value_type.clone().unwrap_or_default())
         };
         data.push(json!({
-            "name": { "type": shapes::type_name(&name_type), "value": value },
+            "name": { "type": type_name::type_name(&name_type), "value": value },
             "bcsName": base64::engine::general_purpose::STANDARD.encode(&name_bcs),
             "type": if is_object { "DynamicObject" } else { "DynamicField" },
             "objectType": object_type,

@@ -105,7 +105,7 @@ impl MoveValue {
             MoveValue::String(s) => json!(s),
             MoveValue::Uid(id) => json!({ "id": id.to_string() }),
             MoveValue::Struct { tag, fields } => {
-                json!({ "type": super::shapes::type_name(tag), "fields": typed_map(fields) })
+                json!({ "type": super::type_name::type_name(tag), "fields": typed_map(fields) })
             }
             MoveValue::Option(inner) => inner.as_ref().map_or(Value::Null, |v| v.to_json()),
             MoveValue::Variant {
@@ -113,7 +113,7 @@ impl MoveValue {
                 variant,
                 fields,
             } => json!({
-                "type": super::shapes::type_name(tag),
+                "type": super::type_name::type_name(tag),
                 "variant": variant,
                 "fields": typed_map(fields),
             }),
