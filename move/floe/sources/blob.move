@@ -83,7 +83,7 @@ const EAlreadyCertified: u64 = 7;
 /// Register the blob again with new storage.
 const EBlobExpired: u64 = 8;
 /// The blob was registered as not deletable.
-/// It stays until its storage ends.
+/// Wait for its end epoch (floe blob-status shows it): only blobs stored with --deletable can be deleted early.
 const ENotDeletable: u64 = 9;
 /// The blob's storage has not ended yet.
 /// Wait for its end epoch.
@@ -95,13 +95,13 @@ const EInvalidSplitEpoch: u64 = 11;
 /// Split at a size strictly between 0 and the storage's size.
 const EInvalidSplitSize: u64 = 12;
 /// The two storages neither share their epochs nor have equal sizes and adjacent epochs.
-/// Only storage with the same epochs, or the same size and adjacent epochs, can be fused.
+/// Fuse only storage with the same epochs, or with the same size and adjacent epochs.
 const EIncompatibleStorage: u64 = 13;
 /// The extension does not start at the blob's end epoch.
-/// The extension must start at the blob's end epoch.
+/// Start the extension at the blob's end epoch.
 const EExtensionNotContiguous: u64 = 14;
 /// The extension's size differs from the blob's storage size.
-/// The extension must have exactly the blob's storage size.
+/// Give the extension exactly the blob's storage size.
 const EExtensionSizeMismatch: u64 = 15;
 /// The price does not fit in a `u64`.
 /// Reserve less size or fewer epochs.
@@ -113,10 +113,10 @@ const ENotCertified: u64 = 17;
 /// Read certified_count first.
 const EIndexOutOfRange: u64 = 18;
 /// The shard count is zero.
-/// The shard count must be at least 1.
+/// Give a shard count of at least 1.
 const EInvalidShardCount: u64 = 19;
 /// None of the blob ID's references in the registry has expired.
-/// Nothing to prune.
+/// Nothing to do: prune again once one of its references has expired.
 const ENothingToPrune: u64 = 20;
 /// The attribute key is empty or longer than 128 bytes, or the value is longer than 1024 bytes.
 /// Use a key of 1 to 128 bytes and a value of at most 1 KiB.

@@ -59,7 +59,7 @@ const INNER_PREFIX: u8 = 1;
 /// Try again next epoch.
 const EAlreadyIssued: u64 = 0;
 /// The registry holds no certified blob to challenge.
-/// There is no certified blob to challenge yet.
+/// Wait until a blob is certified, then issue challenges.
 const ENoCertifiedBlob: u64 = 1;
 /// No challenge with this ID was ever issued.
 /// Check the ID from the ChallengeIssued event.
@@ -71,7 +71,7 @@ const EChallengeResolved: u64 = 3;
 /// Answer with the NodeCap of the challenged node.
 const ENotChallengedNode: u64 = 4;
 /// The answer came after the deadline.
-/// The challenge can now only be slashed.
+/// Answer the node's next challenges before their deadlines: this one can now only be slashed.
 const EDeadlinePassed: u64 = 5;
 /// The deadline has not passed yet: the node may still answer.
 /// Call slash after the deadline.

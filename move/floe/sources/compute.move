@@ -98,22 +98,22 @@ const EBadDeadline: u64 = 10;
 /// Pay the providers something.
 const EZeroPayment: u64 = 11;
 /// `seal_approve_job`: the identity is not the job's model ID bytes.
-/// The identity must be the job's model's 32 ID bytes.
+/// Use the job's model's 32 ID bytes as the identity.
 const EWrongId: u64 = 12;
 /// The job is settled or refunded.
-/// Nothing more can happen to this job.
+/// Nothing to do for this job: open a new one (floe compute job) to run the model again.
 const EJobClosed: u64 = 13;
 /// The job's deadline has passed.
-/// Results and keys are accepted only before the deadline.
+/// Refund the job (floe compute refund): results and keys are accepted only before the deadline.
 const EDeadlinePassed: u64 = 14;
 /// The provider is not one of the job's chosen providers.
-/// Only the providers the job names may obtain its model's key and submit results.
+/// Run only jobs that name your provider (floe compute run finds them): only those providers obtain the model's key and submit results.
 const ENotChosen: u64 = 15;
 /// `seal_approve_job`: the sender is not the provider's account.
 /// Sign as the provider's account.
 const ENotProvider: u64 = 16;
 /// The provider already submitted a result for this job.
-/// One result per provider and job.
+/// Nothing to do: one result per provider and job; wait for the job to settle.
 const EAlreadySubmitted: u64 = 17;
 /// The output hash is not 32 bytes.
 /// Give the 32-byte Blake2b-256 hash of the output.
@@ -146,7 +146,7 @@ const ENotTuningJob: u64 = 26;
 /// Pass the Model the job was opened for.
 const EWrongModel: u64 = 27;
 /// `create_job`: the `ModelCap` controls another model.
-/// Only the model's owner starts jobs on it: pass the ModelCap of the job's model.
+/// Pass the ModelCap of the job's model: only the model's owner starts jobs on it.
 const EWrongModelCap: u64 = 28;
 
 // === Constants ===

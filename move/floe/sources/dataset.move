@@ -57,25 +57,25 @@ use sui::table::{Self, Table};
 /// Give the dataset a name.
 const EEmptyName: u64 = 0;
 /// The dataset name is longer than `MAX_NAME_LENGTH` bytes.
-/// The dataset name may be at most 128 bytes.
+/// Give a dataset name of at most 128 bytes.
 const ENameTooLong: u64 = 1;
 /// The description is longer than `MAX_DESCRIPTION_LENGTH` bytes.
-/// The description may be at most 4096 bytes.
+/// Shorten the description to at most 4096 bytes.
 const EDescriptionTooLong: u64 = 2;
 /// The `DatasetCap` belongs to another dataset.
-/// Only the dataset's curator sets weights and seals it: use the DatasetCap of this dataset.
+/// Use the DatasetCap of this dataset: only its curator sets weights and seals it.
 const EWrongCap: u64 = 3;
 /// The contributed `Blob` is not certified.
 /// Store the file first (floe store) and contribute its certified Blob object.
 const EBlobNotCertified: u64 = 4;
 /// This `Blob` object is already a contribution to the dataset.
-/// Each Blob object can be contributed to a dataset once.
+/// Contribute another Blob object: each one can be contributed to a dataset once.
 const EAlreadyContributed: u64 = 5;
 /// The dataset has no contribution with this ID.
 /// Name a Contribution of this dataset (floe dataset show lists them).
 const EUnknownContribution: u64 = 6;
 /// The weight is above `MAX_WEIGHT`.
-/// A contribution's weight may be at most 1000000.
+/// Give a weight of at most 1000000.
 const EWeightTooHigh: u64 = 7;
 /// The `Contribution` belongs to another dataset.
 /// Claim from the dataset the contribution was made to.

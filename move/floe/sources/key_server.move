@@ -42,10 +42,10 @@ const EInvalidKeyType: u64 = 0;
 /// Pass the key server's 96-byte G2 public key (`floe-keyserver` prints it).
 const EInvalidPublicKey: u64 = 1;
 /// The name is empty or longer than 128 bytes.
-/// The key server name must be 1 to 128 bytes.
+/// Give a key server name of 1 to 128 bytes.
 const EInvalidName: u64 = 2;
 /// The URL is empty or longer than 256 bytes.
-/// The key server URL must be 1 to 256 bytes.
+/// Give a key server URL of 1 to 256 bytes.
 const EInvalidUrl: u64 = 3;
 
 // === Constants ===

@@ -37,10 +37,10 @@ use sui::coin::Coin;
 /// Use the ModelCap of the offer's model.
 const EWrongCap: u64 = 0;
 /// `window_ms` is 0.
-/// The window length must be more than 0 ms.
+/// Give a window length of more than 0 ms.
 const EZeroWindowLength: u64 = 1;
 /// `max_windows` is 0.
-/// Max_windows must be at least 1.
+/// Set max_windows to at least 1.
 const EZeroMaxWindows: u64 = 2;
 /// `max_windows * window_ms` exceeds `MAX_LICENSE_MS` (100 years).
 /// Lower one of them.
@@ -55,10 +55,10 @@ const EUsesOverflow: u64 = 5;
 /// Wait until the seller resumes it.
 const EOfferPaused: u64 = 6;
 /// `resume_offer` on an offer that is not paused.
-/// Nothing to resume.
+/// Nothing to do: the offer is open for purchases already.
 const EOfferNotPaused: u64 = 7;
 /// `pause_offer` on an offer that is already paused.
-/// The offer is already paused.
+/// Nothing to do: the offer is paused already (floe license resume opens it again).
 const EOfferAlreadyPaused: u64 = 8;
 /// The `Model` passed is not the offer's model.
 /// Pass the Model the offer sells.
@@ -82,7 +82,7 @@ const ELicenseExpired: u64 = 14;
 /// Extend it or buy a new one.
 const ENoUsesLeft: u64 = 15;
 /// `seal_approve`: the identity is not the license's model ID bytes.
-/// The identity must be the licensed model's 32 ID bytes.
+/// Use the licensed model's 32 ID bytes as the identity.
 const EWrongId: u64 = 16;
 /// The price now (`windows * price_per_window`) is above the `max_price` the buyer agreed to:
 /// the offer was repriced after the buyer's quote.

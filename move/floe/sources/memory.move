@@ -66,17 +66,17 @@ const EGrantToOwner: u64 = 5;
 /// Revoke a delegate before granting another (at most 32).
 const ETooManyDelegates: u64 = 6;
 /// `seal_approve_memory`: the identity is not this memory's ID followed by an 8-byte generation.
-/// The identity must be the memory's 32 ID bytes and a generation (memory::identity).
+/// Use the memory's 32 ID bytes and a generation as the identity (memory::identity).
 const EWrongIdentity: u64 = 7;
 /// `seal_approve_memory`: the identity's generation is beyond the memory's current generation.
-/// Keys are released only for generations entries can have been encrypted under.
+/// Ask for keys of the memory's current generation or earlier: no entry can be encrypted under a later one.
 const EFutureGeneration: u64 = 8;
 /// `seal_approve_memory`: the sender is neither the owner nor a current delegate (never
 /// granted, or revoked).
 /// Only the memory's owner and the agents it currently delegates to get its keys: ask the owner to grant you.
 const ENoAccess: u64 = 9;
 /// `entry_at` with an index at or beyond the number of entries.
-/// Entries are numbered from 0 to entry_count - 1.
+/// Read an index from 0 to entry_count - 1.
 const ENoSuchEntry: u64 = 10;
 /// `append`: the memory's key generation changed (a delegate was revoked) since this entry was encrypted.
 /// Encrypt the entry again under the current generation and append again.

@@ -76,10 +76,10 @@ use sui::vec_map::{Self, VecMap};
 /// Give the model a name.
 const EEmptyName: u64 = 0;
 /// The model name is longer than `MAX_NAME_LENGTH` bytes.
-/// The model name may be at most 128 bytes.
+/// Give a model name of at most 128 bytes.
 const ENameTooLong: u64 = 1;
 /// The description is longer than `MAX_DESCRIPTION_LENGTH` bytes.
-/// The description may be at most 4096 bytes.
+/// Shorten the description to at most 4096 bytes.
 const EDescriptionTooLong: u64 = 2;
 /// The `ModelCap` belongs to another model.
 /// Use the ModelCap of this model.
@@ -88,22 +88,22 @@ const EWrongCap: u64 = 3;
 /// Pass a Blob object you own that is certified: store the file first (floe store).
 const EBlobNotCertified: u64 = 4;
 /// The architecture string is longer than `MAX_ARCHITECTURE_LENGTH` bytes.
-/// The architecture may be at most 128 bytes.
+/// Give an architecture of at most 128 bytes.
 const EArchitectureTooLong: u64 = 5;
 /// The data set hash is longer than `MAX_DATASET_HASH_LENGTH` bytes.
-/// The data set hash may be at most 64 bytes.
+/// Give a data set hash of at most 64 bytes.
 const EDatasetHashTooLong: u64 = 6;
 /// `metric_names` and `metric_values` differ in length.
 /// Pass one value per metric name.
 const EMetricsLengthMismatch: u64 = 7;
 /// More than `MAX_METRICS` metrics.
-/// A version may have at most 32 metrics.
+/// Give a version at most 32 metrics.
 const ETooManyMetrics: u64 = 8;
 /// The same metric name appears twice.
-/// Each metric name may appear only once.
+/// Name each metric once.
 const EDuplicateMetric: u64 = 9;
 /// `withdraw_revenue` with nothing to withdraw.
-/// The model has no revenue to withdraw yet.
+/// Wait for license sales to credit revenue (floe model show shows it), then withdraw.
 const ENoRevenue: u64 = 10;
 /// No version with this number.
 /// Read version_count first.
@@ -118,16 +118,16 @@ const EZeroShare: u64 = 13;
 /// Lower the share: the datasets and the tuning reserve together may take at most 10 000 bps.
 const ESharesTooHigh: u64 = 14;
 /// The model already shares its revenue with `MAX_DATASETS` datasets.
-/// A model may share its revenue with at most 16 datasets.
+/// Train the model on at most 16 datasets.
 const ETooManyDatasets: u64 = 15;
 /// A dataset's share may not be lowered once the model has earned revenue.
-/// After the first sale a dataset's share can only be raised: its contributors were promised it.
+/// Keep the dataset's share or raise it: after the first sale its contributors were promised it.
 const EShareLowered: u64 = 16;
 /// The tuning share and the datasets' shares would add up to more than 10 000 basis points.
 /// Lower the tuning share: it and the datasets' shares together may take at most 10 000 bps.
 const ETuningShareTooHigh: u64 = 17;
 /// The tuning job's price is 0 or above the threshold.
-/// Set a price of at least 1 FROST and at most the threshold the reserve must reach.
+/// Set a price of at least 0.000000001 WAL and at most the threshold the reserve must reach.
 const ETuningPrice: u64 = 18;
 /// The tuning job names no providers, more than 16, or the same provider twice.
 /// Name 1 to 16 distinct compute providers.
@@ -139,13 +139,13 @@ const ETuningQuorum: u64 = 20;
 /// Give a duration between 1 ms and 30 days.
 const ETuningDuration: u64 = 21;
 /// The model has no fine-tuning plan.
-/// Its owner sets one first (floe model tuning set).
+/// Set one first (floe model tuning set; only the model's owner can).
 const ENoTuning: u64 = 22;
 /// The model's tuning job is still open.
 /// One tuning job at a time: wait until it is settled or refunded.
 const ETuningJobOpen: u64 = 23;
 /// A tuned version awaits the owner's approval.
-/// The owner approves or rejects it first (floe model tuning approve|reject).
+/// Approve or reject it first (floe model tuning approve|reject; only the model's owner can).
 const EProposalPending: u64 = 24;
 /// The tuning reserve holds less than the threshold.
 /// Wait for more revenue (license sales) to fill the reserve.

@@ -64,7 +64,7 @@ const EWrongModelCap: u64 = 0;
 /// Name a published version of the model.
 const EVersionNotFound: u64 = 1;
 /// A price per call of 0 WAL.
-/// Set a price of at least one base unit of WAL.
+/// Set a price of at least 0.000000001 WAL per call.
 const EZeroPrice: u64 = 2;
 /// The `ServiceCap` is not this service's current cap (another service's, or one voided by
 /// `take_over`).
@@ -83,13 +83,13 @@ const EInsufficientPayment: u64 = 6;
 /// Give 1 to 4096 bytes of input (store larger inputs as a blob and pass its ID).
 const EBadInput: u64 = 7;
 /// `respond` by an account other than the service's provider.
-/// Only the service's provider answers its calls.
+/// Sign as the service's provider: only it answers the service's calls.
 const ENotProvider: u64 = 8;
 /// A call number the service never took.
 /// Name a call announced by a ServiceCalled event.
 const ENoSuchCall: u64 = 9;
 /// The call was answered already.
-/// Each call is answered once; an answered call is paid and cannot be refunded.
+/// Nothing to do: each call is answered once, and an answered call is paid and cannot be refunded.
 const EAlreadyServed: u64 = 10;
 /// The output hash is not 32 bytes.
 /// Give the 32-byte Blake2b-256 hash of the output.
@@ -107,19 +107,19 @@ const ENotServed: u64 = 14;
 /// Pass the model the service sells (service_model_id).
 const EWrongModel: u64 = 15;
 /// The call's payment was refunded to its caller: it can be neither answered nor refunded again.
-/// Nothing is left to do for this call.
+/// Nothing to do: the call is closed.
 const ERefunded: u64 = 16;
 /// `respond` at or after the call's deadline.
-/// The call is no longer answerable; its caller may take its payment back with refund.
+/// Answer calls before their deadlines: this one's caller may now take its payment back with refund.
 const EResponseTooLate: u64 = 17;
 /// `refund` by an account other than the one that paid the call.
-/// Only the call's payer takes its payment back.
+/// Sign as the account that paid the call: only it takes the payment back.
 const ENotPayer: u64 = 18;
 /// `refund` before the call's deadline: the provider may still answer.
 /// Wait until the deadline (ServiceCalled's deadline_ms) has passed.
 const EDeadlineNotPassed: u64 = 19;
 /// `destroy_voided_cap` with the service's current cap: it still controls the service.
-/// Only a cap voided by take_over can be destroyed; this one is live, keep it.
+/// Keep this cap: it is live, and only a cap voided by take_over can be destroyed.
 const ECapNotVoided: u64 = 20;
 /// `destroy_voided_cap` with a service other than the one the cap was issued for.
 /// Pass the service the cap names (cap_service_id).

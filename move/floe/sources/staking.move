@@ -38,19 +38,19 @@ const VOTE_WRITE_PRICE: u8 = 1;
 const VOTE_CAPACITY: u8 = 2;
 
 /// Commission above 10 000 bps.
-/// The commission may be at most 10 000 bps (100 %).
+/// Set a commission of at most 10 000 bps (100 %).
 const EInvalidCommission: u64 = 0;
 /// The BLS public key is not 48 bytes.
-/// The BLS public key must be 48 bytes (compressed G1, min_pk).
+/// Give a 48-byte BLS public key (compressed G1, min_pk).
 const EInvalidBlsKey: u64 = 1;
 /// The proof of possession does not verify.
 /// Sign bcs(sender) ‖ public key with the node's BLS key, as the registering sender.
 const EInvalidProofOfPossession: u64 = 2;
 /// The name is empty or longer than 128 bytes.
-/// The node name must be 1 to 128 bytes.
+/// Give a node name of 1 to 128 bytes.
 const EInvalidName: u64 = 3;
 /// The network address is empty or longer than 256 bytes.
-/// The network address must be 1 to 256 bytes.
+/// Give a network address of 1 to 256 bytes.
 const EInvalidNetworkAddress: u64 = 4;
 /// Less than `MIN_STAKE`.
 /// Stake at least 1 WAL.
@@ -65,7 +65,7 @@ const EWithdrawNotRequested: u64 = 7;
 /// Wait until the epoch after the withdrawal request.
 const EWithdrawTooEarly: u64 = 8;
 /// A price vote of zero.
-/// Price votes must be more than 0.
+/// Vote a price of more than 0.
 const EInvalidVote: u64 = 9;
 
 /// Controls a registered node: votes, network address, commission. Owned by the operator.

@@ -93,24 +93,26 @@ const ESystemAlreadyCreated: u64 = 0;
 /// Create the system with 4 shards or more.
 const EInvalidShardCount: u64 = 1;
 /// `epoch_duration_ms` must be at least 1.
-/// The epoch duration must be at least 1 ms.
+/// Give an epoch duration of at least 1 ms.
 const EInvalidEpochDuration: u64 = 2;
 /// The current epoch has not lasted `epoch_duration_ms` yet.
 /// Try again later.
 const EEpochNotOver: u64 = 3;
 /// A parameter value outside its documented bounds.
-/// The value is outside the parameter's documented bounds.
+/// Give a value within the parameter's documented bounds.
 const EParameterOutOfBounds: u64 = 4;
 /// No node is registered with this ID.
 /// Check the node ID.
 const ENodeNotFound: u64 = 5;
 /// Not enough free capacity for the reservation.
+/// Reserve less space or fewer epochs, or wait until storage ends and frees capacity.
 const ECapacityExceeded: u64 = 6;
 /// Fees or capacity for an epoch range that is empty or starts in the past, or capacity for
 /// a range ending more than `max_epochs_ahead` epochs after the current one.
+/// Start the range at the current epoch or later and end it at most max_epochs_ahead epochs ahead.
 const EInvalidEpochRange: u64 = 7;
 /// Signer indices are out of range or not strictly increasing.
-/// Signers must be committee indices in strictly increasing order.
+/// Give committee indices in strictly increasing order.
 const EInvalidSigners: u64 = 8;
 /// The signers hold fewer than 2f + 1 shards.
 /// Collect confirmations from nodes holding at least 2f+1 shards.
@@ -119,13 +121,13 @@ const ENotEnoughShards: u64 = 9;
 /// Collect confirmations for the current epoch again.
 const EInvalidSignature: u64 = 10;
 /// More committee members than shards.
-/// The committee may not have more members than shards.
+/// Give the committee at most as many members as shards.
 const ECommitteeTooLarge: u64 = 11;
 /// A node with this BLS public key is already registered.
 /// Generate a new key for the node.
 const EDuplicateBlsKey: u64 = 12;
 /// `MAX_NODES` nodes are registered already.
-/// The network has the maximum number of nodes.
+/// Stake with a node already registered instead (floe stake).
 const ETooManyNodes: u64 = 13;
 /// The `AdminCap` did not create this `System`.
 /// Use the AdminCap that created this System.

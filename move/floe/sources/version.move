@@ -35,7 +35,7 @@ const VERSION: u64 = 1;
 /// Call the current package's functions, after `upgrade::migrate` (or the object's own
 /// migrate function: model, license offer, shared blob, dataset, service, compute) if an upgrade just landed.
 const EWrongVersion: u64 = 0;
-/// The object is already at this package's version: there is nothing to migrate.
+/// Nothing to do: the object is already at this package's version.
 const EAlreadyMigrated: u64 = 1;
 
 /// The version of this package; shared objects created by it start at this version.
