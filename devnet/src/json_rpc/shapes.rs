@@ -7,13 +7,12 @@
 //! strings, owners are `{"AddressOwner": …}` or `"Immutable"`.
 
 use std::collections::HashMap;
-use std::str::FromStr as _;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 use sui_sdk_types::{
     Address, Argument, Command, Digest, Event, ExecutionStatus, Input, Object, ObjectData, Owner,
-    StructTag, Transaction, TransactionEffects, TransactionKind, TypeTag, UserSignature,
+    Transaction, TransactionEffects, TransactionKind, UserSignature,
 };
 
 use super::type_name::type_name;
