@@ -79,12 +79,12 @@ pub const DEFAULT_INFLIGHT_UPLOAD_BYTES: usize = 256 << 20;
 pub const DEFAULT_UPLOAD_WAIT: Duration = Duration::from_secs(10);
 
 /// Default head start of an upload body before it must keep up with [`DEFAULT_UPLOAD_MIN_RATE`].
-pub const DEFAULT_UPLOAD_GRACE: Duration = Duration::from_secs(10);
+pub const DEFAULT_UPLOAD_GRACE: Duration = floe_problem::pace::DEFAULT_GRACE;
 
 /// Default slowest rate (bytes per second) an upload body may arrive at once past its grace.
 /// The sdk gives a whole request 60 s, so its largest pair (≈ 63 MiB) already needs ≈ 1 MiB/s:
 /// a quarter of that refuses no upload the sdk would finish.
-pub const DEFAULT_UPLOAD_MIN_RATE: usize = 256 << 10;
+pub const DEFAULT_UPLOAD_MIN_RATE: usize = floe_problem::pace::DEFAULT_MIN_RATE as usize;
 
 /// Largest metadata body: its 45-byte header and two hashes for each of at most 65 535 shards.
 pub const MAX_METADATA_BODY: usize = 45 + 64 * floe_encoder::config::MAX_SHARDS;
@@ -207,43 +207,11 @@ impl Default for UploadLimits {
     }
 }
 
-/// The slowest an upload body may arrive: by `grace + received / min_rate` after its share of
-/// the [`UploadBudget`] was reserved, the next bytes must be there, else 408.
-///
-/// The budget is reserved for the whole declared body before it is read, so without a pace a
-/// client that declares a large body and then sends nothing (or a byte now and then) would hold
-/// its share for as long as it keeps the connection open: a few dozen such connections, which
-/// cost their sender nothing, would make every real upload wait and get 503. With a pace,
-/// holding a reservation costs a sender the bandwidth to fill it at `min_rate`.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyPace {
-    pub grace: Duration,
-    /// Bytes per second (at least 1).
-    pub min_rate: usize,
-}
-
-impl Default for BodyPace {
-    fn default() -> Self {
-        Self {
-            grace: DEFAULT_UPLOAD_GRACE,
-            min_rate: DEFAULT_UPLOAD_MIN_RATE,
-        }
-    }
-}
-
-impl BodyPace {
-    /// When the bytes after the first `received` must have come, for a body started at `start`.
-    fn deadline(&self, start: tokio::time::Instant, received: usize) -> tokio::time::Instant {
-        // A year stands for "no deadline": a configured grace that large must not overflow.
-        const FAR: Duration = Duration::from_secs(365 * 86_400);
-        let behind = received as f64 / self.min_rate.max(1) as f64;
-        let allowed = self
-            .grace
-            .saturating_add(Duration::from_secs_f64(behind.min(1e9)))
-            .min(FAR);
-        start + allowed
-    }
-}
+/// The slowest an upload body may arrive, counted from when its share of the
+/// [`UploadBudget`] was reserved: the budget is reserved for the whole declared body before it
+/// is read, so without a pace a client that declares a large body and then sends nothing would
+/// hold its share for as long as it keeps the connection open.
+pub use floe_problem::pace::BodyPace;
 
 /// The `Content-Length` a request declares, if any.
 fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, Problem> {
@@ -305,9 +273,15 @@ async fn read_upload(
     let mut body = body;
     let start = tokio::time::Instant::now();
     loop {
-        let deadline = guard.pace.deadline(start, buffer.len());
+        let deadline = guard.pace.deadline(start, buffer.len() as u64);
         let Ok(frame) = tokio::time::timeout_at(deadline, body.frame()).await else {
-            return Err(too_slow(&guard.pace, buffer.len(), declared, start, what));
+            // Its reservation of the budget is given back when `permit` drops.
+            return Err(guard.pace.too_slow(
+                buffer.len() as u64,
+                declared.map(|d| d as u64),
+                start.elapsed(),
+                what,
+            ));
         };
         let Some(frame) = frame else {
             break;
@@ -326,30 +300,6 @@ async fn read_upload(
         buffer.extend_from_slice(&data);
     }
     Ok((Bytes::from(buffer), permit))
-}
-
-/// 408 for a body that fell behind `pace`: its reservation of the budget is given back.
-fn too_slow(
-    pace: &BodyPace,
-    received: usize,
-    declared: Option<usize>,
-    start: tokio::time::Instant,
-    what: &str,
-) -> Problem {
-    let of = declared.map_or_else(String::new, |d| format!(" of {}", byte_size(d)));
-    tracing::info!(received, ?declared, what, "upload refused: body too slow");
-    Problem::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "Upload too slow",
-        format!(
-            "{what} arrived too slowly: {}{of} in {:.1} s, but after {} s a body must keep up \
-             with {}/s; send it again without pausing",
-            byte_size(received),
-            start.elapsed().as_secs_f64(),
-            pace.grace.as_secs(),
-            byte_size(pace.min_rate)
-        ),
-    )
 }
 
 /// A body that could not be read (the client went away or broke the framing).
@@ -507,13 +457,9 @@ async fn problem_responses(
     .await
 }
 
-/// `bytes` for people: whole MiB or KiB when it is one, else bytes.
+/// `bytes` for people, as every service's problems write sizes.
 fn byte_size(bytes: usize) -> String {
-    match bytes {
-        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
-        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
-        b => format!("{b} bytes"),
-    }
+    floe_problem::pace::byte_size(bytes as u64)
 }
 
 /// What the upload handlers read bodies under.

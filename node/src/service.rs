@@ -294,7 +294,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
                 ),
                 pace: api::BodyPace {
                     grace: Duration::from_millis(config.upload_grace_ms),
-                    min_rate: config.upload_min_rate.max(1),
+                    min_rate: config.upload_min_rate.max(1) as u64,
                 },
                 // At most a day: hyper adds it to the clock, which must not overflow.
                 head_timeout: Duration::from_millis(
