@@ -266,7 +266,7 @@ impl Reader<'_> {
 }
 
 /// A little-endian u256 in decimal.
-fn u256_decimal(le: &[u8; 32]) -> String {
+pub(crate) fn u256_decimal(le: &[u8; 32]) -> String {
     let mut digits = Vec::new();
     let mut n: Vec<u8> = le.iter().rev().copied().collect(); // big-endian
     while n.iter().any(|b| *b != 0) {

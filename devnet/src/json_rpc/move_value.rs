@@ -184,7 +184,7 @@ impl Reader<'_> {
             TypeTag::U32 => MoveValue::Number(u32::from_le_bytes(self.le()?)),
             TypeTag::U64 => MoveValue::String(u64::from_le_bytes(self.le()?).to_string()),
             TypeTag::U128 => MoveValue::String(u128::from_le_bytes(self.le()?).to_string()),
-            TypeTag::U256 => MoveValue::String(u256_decimal(&self.le::<32>()?)),
+            TypeTag::U256 => MoveValue::String(crate::render::u256_decimal(&self.le::<32>()?)),
             TypeTag::Address | TypeTag::Signer => MoveValue::Address(Address::new(self.le()?)),
             TypeTag::Vector(inner) => {
                 let len = self.uleb()?;
@@ -295,26 +295,6 @@ fn convert(tag: StructTag, fields: Vec<(String, MoveValue)>) -> MoveValue {
         None
     };
     converted.unwrap_or(MoveValue::Struct { tag, fields })
-}
-
-/// A little-endian u256 in decimal.
-fn u256_decimal(le: &[u8; 32]) -> String {
-    let mut digits = Vec::new();
-    let mut n: Vec<u8> = le.iter().rev().copied().collect();
-    while n.iter().any(|b| *b != 0) {
-        let mut remainder: u32 = 0;
-        for byte in &mut n {
-            let v = (remainder << 8) | u32::from(*byte);
-            *byte = (v / 10) as u8;
-            remainder = v % 10;
-        }
-        digits.push(b'0' + remainder as u8);
-    }
-    if digits.is_empty() {
-        return "0".to_owned();
-    }
-    digits.reverse();
-    String::from_utf8(digits).expect("ASCII digits")
 }
 
 #[cfg(test)]
