@@ -135,7 +135,7 @@ fn blobs_are_listed_extended_deleted_shared_and_a_failed_store_is_resumed_withou
     let message = fails(home, &["delete", row["object_id"].as_str().unwrap()]);
     assert!(message.contains("ENotDeletable"), "{message}");
     assert!(
-        message.contains("stays until its storage ends"),
+        message.contains("Wait for its end epoch"),
         "{message}"
     );
     assert!(message.lines().count() <= 2, "{message}");
