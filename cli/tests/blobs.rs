@@ -134,10 +134,7 @@ fn blobs_are_listed_extended_deleted_shared_and_a_failed_store_is_resumed_withou
     assert_eq!(row["deletable"], false, "{row}");
     let message = fails(home, &["delete", row["object_id"].as_str().unwrap()]);
     assert!(message.contains("ENotDeletable"), "{message}");
-    assert!(
-        message.contains("Wait for its end epoch"),
-        "{message}"
-    );
+    assert!(message.contains("Wait for its end epoch"), "{message}");
     assert!(message.lines().count() <= 2, "{message}");
     assert_eq!(rows_of(&list(home), &permanent).len(), 1);
 
