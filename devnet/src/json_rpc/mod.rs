@@ -1570,7 +1570,7 @@ fn field_name_bytes(object: &Object) -> Option<Vec<u8>> {
     let (tag, contents, _) = crate::objects::struct_parts(object)?;
     let name_type = tag.type_params().first()?;
     let rest = contents.get(32..)?;
-    let len = move_value::value_len(name_type, rest)?;
+    let len = crate::render::value_len(name_type, rest)?;
     Some(rest.get(..len)?.to_vec())
 }
 

@@ -55,13 +55,6 @@ pub fn decode(ty: &TypeTag, bytes: &[u8]) -> Option<MoveValue> {
     (reader.pos == bytes.len()).then_some(value)
 }
 
-/// How many bytes at the start of `bytes` are one value of type `ty`.
-pub fn value_len(ty: &TypeTag, bytes: &[u8]) -> Option<usize> {
-    let mut reader = Reader { bytes, pos: 0 };
-    reader.value(ty, 0)?;
-    Some(reader.pos)
-}
-
 /// `content.fields` of a Move object (Sui's `SuiParsedMoveObject`): the top-level struct's
 /// fields as a map, each value in the typed rendering.
 pub fn object_fields(tag: &StructTag, contents: &[u8]) -> Option<Value> {
