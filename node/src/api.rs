@@ -616,6 +616,7 @@ async fn put_metadata(
             format!("the metadata is for blob {embedded}, not {blob_id}"),
         ));
     }
+    check_shard_count(&state, &metadata)?;
     let registration = match known {
         Known::Read(record) => {
             registration::check(&record, &blob_id, &metadata, epoch).map_err(|e| {
@@ -637,6 +638,36 @@ async fn put_metadata(
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// That `metadata` encodes its blob for the `System`'s shard count ([`NodeState::n_shards`]):
+/// 422 for another count, 503 while the count is not known.
+///
+/// The blob ID does not commit to a shard count, so the chain registers an encoding for any
+/// count. Accepted, metadata for 4 shards on a 10-shard network would have every node holding
+/// only shards 4–9 confirm the blob with nothing stored, and the certified blob's challenges
+/// (drawn for 10 shards) would be unanswerable: honest nodes slashed for a stranger's blob.
+fn check_shard_count(state: &NodeState, metadata: &BlobMetadata) -> Result<(), Problem> {
+    let Some(n_shards) = state.n_shards else {
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Shard count unknown",
+            "this node has not read the network's shard count, so it cannot check the \
+             encoding; send again once it follows the chain",
+        ));
+    };
+    if metadata.n_shards() != usize::from(n_shards) {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Wrong shard count",
+            format!(
+                "the metadata encodes the blob for {} shards, but this network has {n_shards}; \
+                 encode it with the System's n_shards",
+                metadata.n_shards()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What a metadata upload's registration is known from, before its body is read.
@@ -863,6 +894,11 @@ async fn post_confirmation(
     let blob_id = parse_blob_id(&blob_id)?;
     let epoch = state.epoch.load(Ordering::Relaxed);
     let signature = blocking(move || {
+        // Metadata stored before the shard count was checked on upload is checked here: a
+        // confirmation for another count would be vacuous for the shards past it.
+        if let Ok(metadata) = state.store.metadata(&blob_id) {
+            check_shard_count(&state, &metadata)?;
+        }
         confirm::confirm(&state.store, &state.key, epoch, &blob_id).map_err(|e| match e {
             ConfirmError::Incomplete { missing, .. } => {
                 Problem::new(
@@ -884,8 +920,15 @@ async fn post_confirmation(
     }))
 }
 
+/// The operator token that enables the operator endpoints: a configured one that is not
+/// empty. An empty `admin_token` would otherwise be matched by an empty bearer token, which
+/// anyone can send, so it disables the endpoints like an absent one.
+fn operator_token(configured: Option<&str>) -> Option<&str> {
+    configured.filter(|token| !token.trim().is_empty())
+}
+
 fn check_admin(state: &NodeState, headers: &HeaderMap) -> Result<(), Problem> {
-    let Some(token) = &state.admin_token else {
+    let Some(token) = operator_token(state.admin_token.as_deref()) else {
         return Err(Problem::new(
             StatusCode::FORBIDDEN,
             "Operator API disabled",
@@ -964,12 +1007,27 @@ async fn delete_model(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What a request for a gated blob's pairs or recovery symbols asks for, so it can be checked
+/// against the shards of the node asking.
+enum Wanted<'a> {
+    /// The pair of one shard (`GET …/shards/{shard}/pair`).
+    Shard(u16),
+    /// Recovery symbols for these target pair indices.
+    Pairs(&'a [usize]),
+}
+
 /// For a gated blob, that the request comes from a committee storage node (see
-/// [`crate::peers::check_node_read`]): a gated model's slivers never reach a non-node.
+/// [`crate::peers::check_node_read`]) and asks only for its own shards: a gated model's slivers
+/// never reach a non-node, and a node gets no more of them than it holds.
+///
+/// Any one member may not fetch every shard's pair (or the symbols rebuilding them) and decode
+/// the model without a license: a node only ever needs the pairs of shards it holds, now or in
+/// the previous epoch (migration, recovery and reads of pending shards ask for nothing else).
 async fn require_node_if_gated(
     state: &Arc<NodeState>,
     blob_id: BlobId,
     headers: &HeaderMap,
+    wanted: Wanted<'_>,
 ) -> Result<(), Problem> {
     let gated = {
         let store = state.store.clone();
@@ -995,6 +1053,37 @@ async fn require_node_if_gated(
     let epoch = state.epoch.load(Ordering::Relaxed);
     let node =
         peers::check_node_read(&state.peers, auth.as_ref(), &blob_id, epoch).map_err(forbidden)?;
+    let held = peers::shards_of(&state.peers, node);
+    let not_held: Vec<u16> = match wanted {
+        Wanted::Shard(shard) => [shard].into_iter().filter(|s| !held.contains(s)).collect(),
+        Wanted::Pairs(targets) => {
+            let store = state.store.clone();
+            let n = blocking(move || store.metadata(&blob_id).map_err(store_problem))
+                .await?
+                .n_shards();
+            // Out-of-range targets are refused by the symbol server itself (400).
+            let mut not_held: Vec<u16> = targets
+                .iter()
+                .filter(|&&t| t < n)
+                .filter_map(|&t| u16::try_from(blob_id.shard_for_pair(t, n)).ok())
+                .filter(|k| !held.contains(k))
+                .collect();
+            not_held.sort_unstable();
+            not_held.dedup();
+            not_held
+        }
+    };
+    if !not_held.is_empty() {
+        tracing::info!(%blob_id, %node, ?not_held, "gated pairs of another node's shards refused");
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "Shard not held by the requester",
+            format!(
+                "blob {blob_id} is gated: node {node} holds shards {held:?}, and gets the pairs \
+                 (or recovery symbols) of those only, not of shards {not_held:?}"
+            ),
+        ));
+    }
     tracing::debug!(%blob_id, %node, "gated blob served to a committee node");
     Ok(())
 }
@@ -1005,7 +1094,7 @@ async fn get_pair(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let blob_id = parse_blob_id(&blob_id)?;
-    require_node_if_gated(&state, blob_id, &headers).await?;
+    require_node_if_gated(&state, blob_id, &headers, Wanted::Shard(shard)).await?;
     let store = state.store.clone();
     let pair = blocking(move || store.pair(&blob_id, shard).map_err(store_problem)).await?;
     Ok(octets(store::encode_pair(&pair)))
@@ -1064,7 +1153,7 @@ async fn serve_recovery(
             pairs.len()
         )));
     }
-    require_node_if_gated(&state, blob_id, headers).await?;
+    require_node_if_gated(&state, blob_id, headers, Wanted::Pairs(&pairs)).await?;
     let store = state.store.clone();
     let symbols = blocking(move || {
         recovery::symbols_for(&store, &blob_id, &pairs).map_err(|e| match e {
@@ -1135,5 +1224,15 @@ mod admin_token_tests {
             assert!(!admin_token_matches(guess, token), "{guess:?} matched");
         }
         assert!(admin_token_matches("", ""));
+    }
+
+    /// An empty (or blank) configured token would be matched by `Authorization: Bearer `:
+    /// it disables the operator endpoints instead.
+    #[test]
+    fn an_empty_admin_token_enables_nothing() {
+        assert_eq!(operator_token(None), None);
+        assert_eq!(operator_token(Some("")), None);
+        assert_eq!(operator_token(Some("  ")), None);
+        assert_eq!(operator_token(Some("s3cret")), Some("s3cret"));
     }
 }

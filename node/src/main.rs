@@ -224,6 +224,8 @@ fn bench_state(
         store: Arc::new(Store::open(dir, shards)?),
         key: floe_sdk::bls::BlsKeyPair::from_seed(&seed)?,
         epoch: AtomicU64::new(1),
+        // The benchmark stores through the store directly, never through an upload.
+        n_shards: None,
         node_id: Some(Address::new([i as u8; 32])),
         licenses: None,
         registrations: None,

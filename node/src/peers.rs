@@ -350,6 +350,17 @@ pub fn check_node_read(
     Ok(auth.node_id)
 }
 
+/// The shards `node` holds in the current committee or held in the previous one: the pairs a
+/// member may need from others (gained shards it is fetching, lost ones it still serves).
+pub fn shards_of(peers: &Peers, node: Address) -> std::collections::BTreeSet<u16> {
+    [peers.current(), peers.previous()]
+        .into_iter()
+        .flatten()
+        .filter_map(|view| view.member(node).map(|m| m.shards.clone()))
+        .flatten()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

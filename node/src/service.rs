@@ -131,6 +131,20 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
         }
         _ => return Err(StartError::NoShards),
     };
+    // Metadata is accepted only for the System's shard count (see `NodeState::n_shards`).
+    let n_shards = match &chain {
+        Some(chain) => {
+            let mut client = chain.client.clone();
+            let system = chain::read_system(
+                &mut client,
+                chain.objects.system.id,
+                chain.objects.original_package,
+            )
+            .await?;
+            Some(system.n_shards)
+        }
+        None => None,
+    };
     let store = Arc::new(
         Store::open(&config.data_dir, shards.iter().copied()).map_err(|source| {
             StartError::Store {
@@ -182,6 +196,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
         store: store.clone(),
         key,
         epoch: AtomicU64::new(epoch),
+        n_shards,
         node_id: config.node_id,
         licenses,
         registrations,

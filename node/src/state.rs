@@ -18,6 +18,15 @@ pub struct NodeState {
     pub key: BlsKeyPair,
     /// The epoch confirmations are signed for (refreshed from the chain by the binary).
     pub epoch: AtomicU64,
+    /// The `System`'s shard count, fixed at genesis; `None` when the node has no chain.
+    ///
+    /// A blob ID does not commit to a shard count (the chain cannot tell an encoding for 4
+    /// shards from one for 10), so a client could register a blob whose metadata encodes it
+    /// for another count: every node holding only shards past that count would confirm it
+    /// with nothing stored, and once certified the chain's challenges (drawn for the system's
+    /// count) could not be answered by any node, which would be slashed. Metadata is therefore
+    /// accepted, and confirmations signed, only for this count; while it is unknown, neither.
+    pub n_shards: Option<u16>,
     pub node_id: Option<Address>,
     /// Reads `License` objects for licensed blobs; without it licensed reads are refused.
     pub licenses: Option<Arc<dyn LicenseLookup>>,

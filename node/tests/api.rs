@@ -102,6 +102,7 @@ impl RegistrationLookup for ChainView {
 /// `chain`; its base URL and state.
 async fn start(
     dir: &Path,
+    n_shards: u16,
     shards: Vec<u16>,
     seed: u8,
     licenses: Option<Arc<dyn LicenseLookup>>,
@@ -111,6 +112,7 @@ async fn start(
         store: Arc::new(Store::open(dir, shards).unwrap()),
         key: BlsKeyPair::from_seed(&[seed; 32]).unwrap(),
         epoch: AtomicU64::new(EPOCH),
+        n_shards: Some(n_shards),
         node_id: Some(Address::new([seed; 32])),
         licenses,
         registrations: Some(Arc::new(ChainView(chain.clone()))),
@@ -146,6 +148,7 @@ async fn store_and_read_through_the_api_and_refuse_bad_input() {
     let chain = Arc::new(Chain::default());
     let (url, _state) = start(
         dir.path(),
+        10,
         vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
         1,
         None,
@@ -273,7 +276,7 @@ async fn the_sdk_flows_store_certify_and_read_across_four_nodes() {
     let mut members = Vec::new();
     let chain = Arc::new(Chain::default());
     for (k, shards) in shard_sets.iter().enumerate() {
-        let (url, _) = start(dirs[k].path(), shards.clone(), k as u8 + 1, None, &chain).await;
+        let (url, _) = start(dirs[k].path(), n, shards.clone(), k as u8 + 1, None, &chain).await;
         let node_id = Address::new([k as u8 + 1; 32]);
         directory.insert(node_id, HttpNodeClient::connect(&url).await.unwrap());
         members.push(Member {
@@ -340,6 +343,7 @@ async fn a_new_committee_serves_reads_before_its_migration_ran() {
         let seed = k as u8 + 1;
         let (url, state) = start(
             dirs[k].path(),
+            n,
             shard_sets[k % 4].clone(),
             seed,
             None,
@@ -445,7 +449,7 @@ async fn a_new_committee_serves_reads_before_its_migration_ran() {
 async fn only_blobs_registered_on_chain_are_stored_and_confirmed() {
     let dir = tempfile::tempdir().unwrap();
     let chain = Arc::new(Chain::default());
-    let (url, state) = start(dir.path(), (0..7).collect(), 3, None, &chain).await;
+    let (url, state) = start(dir.path(), 7, (0..7).collect(), 3, None, &chain).await;
     let client = HttpNodeClient::connect(&url).await.unwrap();
     let (metadata, pairs, _) = blob(7, 4000);
     let id = metadata.blob_id();
@@ -682,6 +686,7 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
     let chain = Arc::new(Chain::default());
     let (url, _) = start(
         dir.path(),
+        7,
         (0..7).collect(),
         9,
         Some(Arc::new(lookup)),
@@ -816,6 +821,7 @@ async fn every_refusal_is_problem_json() {
         store: Arc::new(Store::open(dir.path(), vec![0, 1]).unwrap()),
         key: BlsKeyPair::from_seed(&[9; 32]).unwrap(),
         epoch: AtomicU64::new(EPOCH),
+        n_shards: None,
         node_id: None,
         licenses: None,
         registrations: None,
@@ -935,7 +941,7 @@ async fn recovery_symbols_are_served_checked_and_gated() {
     let dir = tempfile::tempdir().unwrap();
     let chain = Arc::new(Chain::default());
     let shards: Vec<u16> = (0..9).collect();
-    let (url, state) = start(dir.path(), shards.clone(), 7, None, &chain).await;
+    let (url, state) = start(dir.path(), 10, shards.clone(), 7, None, &chain).await;
     let client = HttpNodeClient::connect(&url).await.unwrap();
     let (metadata, pairs, _) = blob(10, 6000);
     let id = metadata.blob_id();
@@ -1052,8 +1058,241 @@ async fn recovery_symbols_are_served_checked_and_gated() {
             .unwrap(),
         symbols
     );
+    // A member gets the pairs of its own shards only, not shard 0's nor the symbols that
+    // rebuild it: with every shard's it would decode the model without a license.
+    let pair_0 = id.pair_for_shard(0, 10);
+    let refused = |paths: Vec<String>, auth: NodeAuth, not_held: &'static str| {
+        let client = &client;
+        async move {
+            for path in paths {
+                let answer = client
+                    .request(Method::GET, &path, vec![], &auth.headers())
+                    .await
+                    .unwrap();
+                assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
+                let p = problem(&answer);
+                assert_eq!(p.title, "Shard not held by the requester", "{path}");
+                assert!(p.detail.contains(not_held), "{path}: {}", p.detail);
+            }
+        }
+    };
+    refused(
+        vec![
+            format!("/v1/blobs/{id}/shards/0/pair"),
+            format!("/v1/blobs/{id}/recovery/{pair_0}"),
+            format!("/v1/blobs/{id}/recovery?pairs={target},{pair_0}"),
+        ],
+        auth.clone(),
+        "not of shards [0]",
+    )
+    .await;
+    // Shard 0 moved to it at an epoch change (shard 9 was its shard the epoch before): it
+    // gets both, and still nobody else's.
+    state.peers.update(CommitteeView {
+        epoch: EPOCH + 1,
+        n_shards: 10,
+        members: vec![Peer {
+            node_id: member,
+            url: "http://127.0.0.1:1".into(),
+            public_key: member_key.public_key().to_vec(),
+            shards: vec![0],
+            pending: vec![0],
+        }],
+    });
     assert_eq!(
         client.read_pair(&id, 0, Some(&auth)).await.unwrap(),
-        pairs[id.pair_for_shard(0, 10)]
+        pairs[pair_0]
     );
+    assert_eq!(
+        client
+            .recovery_symbols(&id, &[target, pair_0], Some(&auth))
+            .await
+            .unwrap()
+            .len(),
+        36
+    );
+    refused(
+        vec![format!("/v1/blobs/{id}/shards/5/pair")],
+        auth,
+        "not of shards [5]",
+    )
+    .await;
+}
+
+/// Attack: a blob ID does not commit to a shard count, so a client registers (and pays for) a
+/// blob whose metadata encodes it for 4 shards on a 10-shard network. A node holding only
+/// shards 4–9 would store nothing and sign a confirmation at once (its held shards are all
+/// past the encoding), and once certified the chain's challenges, drawn for 10 shards, could
+/// not be answered: honest nodes slashed for a stranger's blob. Refused: metadata for another
+/// count (fewer or more shards) is 422, and metadata stored before the check confirms nothing.
+/// Metadata that does not hash to its blob ID is refused too (422).
+#[tokio::test]
+async fn metadata_for_another_shard_count_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Arc::new(Chain::default());
+    let (url, state) = start(dir.path(), 10, (4..10).collect(), 11, None, &chain).await;
+    let client = HttpNodeClient::connect(&url).await.unwrap();
+    // `register_blob` charges the encoded size for the system's 10 shards; pay for both.
+    let paid_for = |metadata: &BlobMetadata| {
+        let size = |n: usize| {
+            EncodingConfig::new(n)
+                .unwrap()
+                .encoded_size(metadata.unencoded_length)
+                .unwrap()
+        };
+        size(10).max(size(metadata.n_shards()))
+    };
+    let put = |object: Address, metadata: &BlobMetadata| {
+        let path = format!("/v1/blobs/{}/metadata", metadata.blob_id());
+        let body = metadata.to_bytes();
+        let client = &client;
+        async move {
+            client
+                .request(
+                    Method::PUT,
+                    &path,
+                    body,
+                    &[(BLOB_OBJECT_HEADER, object.to_string())],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let confirm = |id: floe_encoder::BlobId| {
+        let client = &client;
+        async move {
+            client
+                .request(
+                    Method::POST,
+                    &format!("/v1/blobs/{id}/confirmation"),
+                    vec![],
+                    &[],
+                )
+                .await
+                .unwrap()
+        }
+    };
+
+    for n in [4, 20] {
+        let (metadata, _, _) = blob(n, 3000);
+        let id = metadata.blob_id();
+        let object = chain.register_sized(&metadata, EPOCH + 2, paid_for(&metadata));
+        let answer = put(object, &metadata).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "n = {n}");
+        let p = problem(&answer);
+        assert_eq!(p.title, "Wrong shard count");
+        assert!(
+            p.detail.contains(&format!("for {n} shards")) && p.detail.contains("has 10"),
+            "{}",
+            p.detail
+        );
+        // Nothing stored, so nothing to confirm.
+        assert_eq!(client.read_metadata(&id).await, Err(NodeError::NotFound));
+        let answer = confirm(id).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "n = {n}");
+        assert_eq!(problem(&answer).title, "Registration required");
+    }
+
+    // Metadata for 4 shards kept from before the check: still no confirmation, although
+    // none of this node's shards has a pair of it to wait for.
+    let (metadata, _, _) = blob(4, 3500);
+    let id = metadata.blob_id();
+    let registration = floe_node::store::Registration {
+        blob_object: Address::new([0x44; 32]),
+        end_epoch: EPOCH + 2,
+    };
+    state
+        .store
+        .put_metadata(&id, &metadata, registration)
+        .unwrap();
+    assert!(state.store.missing_shards(&id).unwrap().is_empty());
+    let answer = confirm(id).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(&answer).title, "Wrong shard count");
+
+    // Metadata of the right count whose hashes were tampered with: it does not hash to the
+    // blob ID (the registration's size and encoding agree, so only the hash catches it).
+    let (metadata, _, _) = blob(10, 3000);
+    let id = metadata.blob_id();
+    let object = chain.register(&metadata, EPOCH + 2);
+    let mut forged = metadata.clone();
+    forged.hashes[3].primary[0] ^= 1;
+    // As encoded (it names the blob ID its hashes give), and claiming the real blob ID.
+    let mut claiming = forged.to_bytes();
+    claiming[..32].copy_from_slice(id.as_bytes());
+    for (body, title) in [
+        (forged.to_bytes(), "Metadata mismatch"),
+        (claiming, "Malformed metadata"),
+    ] {
+        let answer = client
+            .request(
+                Method::PUT,
+                &format!("/v1/blobs/{id}/metadata"),
+                body,
+                &[(BLOB_OBJECT_HEADER, object.to_string())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{title}");
+        assert_eq!(problem(&answer).title, title);
+    }
+    assert_eq!(client.read_metadata(&id).await, Err(NodeError::NotFound));
+    // The honest encoding for the network's count is stored.
+    client
+        .store_registered_metadata(object, &id, &metadata)
+        .await
+        .unwrap();
+    assert_eq!(client.read_metadata(&id).await.unwrap(), metadata);
+}
+
+/// An operator who leaves `admin_token` empty gets no operator endpoints, rather than ones
+/// that answer to an empty bearer token: a stranger's `Authorization: Bearer ` marks nothing.
+#[tokio::test]
+async fn an_empty_admin_token_opens_no_operator_endpoint() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(NodeState {
+        store: Arc::new(Store::open(dir.path(), vec![0, 1]).unwrap()),
+        key: BlsKeyPair::from_seed(&[12; 32]).unwrap(),
+        epoch: AtomicU64::new(EPOCH),
+        n_shards: None,
+        node_id: None,
+        licenses: None,
+        registrations: None,
+        replay: ReplayGuard::default(),
+        max_skew_ms: 60_000,
+        admin_token: Some(String::new()),
+        peers: Default::default(),
+        progress: Default::default(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(api::serve(listener, state.clone()));
+    let (metadata, _, _) = blob(10, 3000);
+    let id = metadata.blob_id();
+    let body = format!("{{\"model_id\":\"{}\"}}", Address::new([0x66; 32]));
+    // Raw, so the header is sent byte for byte as written.
+    for (method, authorization) in [
+        ("PUT", "Bearer "),
+        ("PUT", "Bearer \t"),
+        ("DELETE", "Bearer "),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!(
+            "{method} /v1/blobs/{id}/model HTTP/1.1\r\nhost: {addr}\r\nauthorization: {authorization}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 403") && answer.contains("Operator API disabled"),
+            "{method} {authorization:?}: {answer}"
+        );
+    }
+    assert_eq!(state.store.model_of(&id).unwrap(), None);
+    assert_eq!(state.store.gate(&id).unwrap(), None);
 }

@@ -79,6 +79,7 @@ async fn start_nodes(
             store: store.clone(),
             key: bls_key(i),
             epoch: AtomicU64::new(epoch),
+            n_shards: Some(N_SHARDS),
             node_id: Some(node_id),
             licenses: Some(lookup.clone()),
             registrations: Some(registrations.clone()),

@@ -27,6 +27,7 @@ fn state(dir: &std::path::Path, shards: &[u16], i: u8) -> Arc<NodeState> {
         store: Arc::new(Store::open(dir, shards.iter().copied()).unwrap()),
         key: BlsKeyPair::from_seed(&[i + 1; 32]).unwrap(),
         epoch: AtomicU64::new(EPOCH),
+        n_shards: Some(N as u16),
         node_id: Some(Address::new([i; 32])),
         licenses: None,
         registrations: None,

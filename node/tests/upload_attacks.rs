@@ -385,6 +385,7 @@ async fn made_up_registrations_get_no_share_of_the_budget() {
         store: Arc::new(Store::open(dir.path(), (0..N as u16).collect::<Vec<_>>()).unwrap()),
         key: BlsKeyPair::from_seed(&[5; 32]).unwrap(),
         epoch: AtomicU64::new(EPOCH),
+        n_shards: Some(N as u16),
         node_id: None,
         licenses: None,
         registrations: Some(chain.clone()),
