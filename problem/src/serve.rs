@@ -11,15 +11,34 @@
 //! head, so idle connections are closed after the same time.
 //!
 //! The deadline alone still lets a client open thousands of sockets at once and hold them for
-//! the deadline, again and again. So at most [`ServeOptions::max_connections`] connections are
-//! open at a time: once that many are, the next is not accepted until one closes. It waits in
-//! the kernel's listen backlog, where it costs the service no descriptor, and is served as soon
-//! as a slot frees (within the head deadline at the latest, for idle ones). Accepting and
-//! closing instead would spend a descriptor and a syscall pair per attempt and tell a real
-//! client no more than the wait does.
+//! the deadline, again and again. So connections are capped: once the cap is reached, the next
+//! is not accepted until one closes. It waits in the kernel's listen backlog, where it costs the
+//! process no descriptor, and is served as soon as a slot frees (within the head deadline at the
+//! latest, for idle ones). Accepting and closing instead would spend a descriptor and a syscall
+//! pair per attempt and tell a real client no more than the wait does.
+//!
+//! The cap is a budget of the whole process, not of each service: `floe up` serves a dozen
+//! services in one process (storage nodes, key servers, the indexer's API, the aggregator, the
+//! publisher), and the descriptors they exhaust are the process's. Were each service capped at
+//! half the open-file limit on its own, two flooded services together would reach the limit,
+//! `accept` would fail with `EMFILE`, and so would every file the process opens. Every service
+//! therefore draws its connections from one [`ConnectionBudget`] ([`ConnectionBudget::process`]
+//! unless told otherwise), sized at half the soft open-file limit. A fixed split among the
+//! services was the other way: it would need the number of services up front (they start one by
+//! one, and how many depends on the command) and would leave a flooded service with a small
+//! share while the idle ones' shares sit unused. What a split gives, that one flooded port
+//! cannot starve the others, a share keeps: one service holds at most
+//! [`ServeOptions::max_connections`] of the budget, three quarters of it by default
+//! ([`ConnectionBudget::default_share`]), so a quarter stays for the rest of the process (in
+//! `floe up`, the publisher's own uploads to its nodes need their connections while its port is
+//! flooded).
+//!
+//! A service takes its slots before it accepts, so a connection never holds a descriptor while
+//! it waits for a slot; a service waiting in `accept` therefore holds one slot of the budget for
+//! the connection it is about to take.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -28,7 +47,7 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_service::Service as _;
 
 /// How long a request head may take to arrive, counted from when the connection is ready for
@@ -37,40 +56,131 @@ use tower_service::Service as _;
 /// a client pool's 90 s would.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The connection cap where the descriptor limit cannot be read (not Linux).
+/// The connection budget where the descriptor limit cannot be read (not Linux).
 pub const FALLBACK_MAX_CONNECTIONS: usize = 512;
 
+/// How long `serve` waits after a failed `accept` (out of descriptors, most likely) before it
+/// tries again: long enough not to spin while nothing can change, short enough that a
+/// connection waiting in the backlog is served soon after a descriptor frees.
+pub const ACCEPT_RETRY: Duration = Duration::from_millis(50);
+
+/// Connections the services of one process may hold open at once, together. Cloning gives
+/// another handle on the same budget.
+#[derive(Debug, Clone)]
+pub struct ConnectionBudget {
+    slots: Arc<Semaphore>,
+    size: usize,
+}
+
+/// Why the process's budget could not be set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the process's connection budget is already {current} (a service started before it was set to {wanted})"
+)]
+pub struct BudgetAlreadySet {
+    pub current: usize,
+    pub wanted: usize,
+}
+
+static PROCESS_BUDGET: OnceLock<ConnectionBudget> = OnceLock::new();
+
+impl ConnectionBudget {
+    /// A budget of `size` connections (0 counts as 1), of its own: for a test, or for a
+    /// service that must not share.
+    pub fn new(size: usize) -> Self {
+        let size = size.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            slots: Arc::new(Semaphore::new(size)),
+            size,
+        }
+    }
+
+    /// The process's budget, which every service served with default options draws from:
+    /// [`default_max_connections`], unless [`ConnectionBudget::set_process`] chose another size
+    /// before the first service started.
+    pub fn process() -> Self {
+        PROCESS_BUDGET
+            .get_or_init(|| Self::new(default_max_connections()))
+            .clone()
+    }
+
+    /// Sizes the process's budget at `size` (0 counts as 1). It must be called before any
+    /// service takes the budget (before [`ServeOptions::default`]); a budget already in use
+    /// cannot shrink under the connections holding it. Setting the size it already has is
+    /// fine.
+    pub fn set_process(size: usize) -> Result<Self, BudgetAlreadySet> {
+        let wanted = Self::new(size);
+        let current = PROCESS_BUDGET.get_or_init(|| wanted.clone());
+        if current.size == wanted.size {
+            Ok(current.clone())
+        } else {
+            Err(BudgetAlreadySet {
+                current: current.size,
+                wanted: wanted.size,
+            })
+        }
+    }
+
+    /// How many connections the budget allows.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// How many connections hold a share of it now.
+    pub fn in_use(&self) -> usize {
+        self.size.saturating_sub(self.slots.available_permits())
+    }
+
+    /// The most one service takes of it by default: three quarters, so that a flood at one
+    /// port leaves a quarter of the budget to the process's other services.
+    pub fn default_share(&self) -> usize {
+        (self.size - self.size / 4).max(1)
+    }
+}
+
 /// How a service is served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// How long a request head may take to arrive ([`HEADER_READ_TIMEOUT`] by default).
     pub header_timeout: Duration,
-    /// Most connections open at once ([`default_max_connections`] by default; 0 counts as 1).
+    /// Most connections this service holds open at once, out of `budget`
+    /// ([`ConnectionBudget::default_share`] of the process's by default; 0 counts as 1).
     pub max_connections: usize,
+    /// What the service's connections count against, with the process's other services
+    /// ([`ConnectionBudget::process`] by default).
+    pub budget: ConnectionBudget,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
+        let budget = ConnectionBudget::process();
         Self {
             header_timeout: HEADER_READ_TIMEOUT,
-            max_connections: default_max_connections(),
+            max_connections: budget.default_share(),
+            budget,
         }
     }
 }
 
 /// Half the process's soft limit of open files, between 64 and 16 384: the other half stays
-/// for what the service itself opens (its store, temporary files, connections to the chain,
+/// for what the process itself opens (its stores, temporary files, connections to the chain,
 /// to nodes and to the database), so a flood of connections cannot make those fail.
-/// [`FALLBACK_MAX_CONNECTIONS`] when the limit cannot be read.
+/// [`FALLBACK_MAX_CONNECTIONS`] when the limit cannot be read. This sizes the process's
+/// [`ConnectionBudget`], shared by all its services.
 pub fn default_max_connections() -> usize {
+    soft_open_file_limit().map_or(FALLBACK_MAX_CONNECTIONS, |soft| {
+        usize::try_from(soft / 2)
+            .unwrap_or(usize::MAX)
+            .clamp(64, 16_384)
+    })
+}
+
+/// The process's soft limit of open files (`ulimit -n`; `u64::MAX` for "unlimited"), where
+/// it can be read (Linux).
+pub fn soft_open_file_limit() -> Option<u64> {
     std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|limits| soft_open_files(&limits))
-        .map_or(FALLBACK_MAX_CONNECTIONS, |soft| {
-            usize::try_from(soft / 2)
-                .unwrap_or(usize::MAX)
-                .clamp(64, 16_384)
-        })
 }
 
 /// The soft "Max open files" of a `/proc/<pid>/limits` text ("unlimited" as `u64::MAX`).
@@ -89,8 +199,9 @@ fn soft_open_files(limits: &str) -> Option<u64> {
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the requests in progress
 /// finish. Requests carry [`ConnectInfo<SocketAddr>`] of their peer. A request head must
-/// arrive within `header_timeout` ([`HEADER_READ_TIMEOUT`] in the services); connections are
-/// capped at [`default_max_connections`] (see [`serve_with`] to choose).
+/// arrive within `header_timeout` ([`HEADER_READ_TIMEOUT`] in the services); connections
+/// count against the process's [`ConnectionBudget`], of which this service takes at most its
+/// default share (see [`serve_with`] to choose).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -104,6 +215,30 @@ pub async fn serve(
     serve_with(listener, app, options, shutdown).await
 }
 
+/// Waits for one of `slots`, saying once per episode (`full` remembers it) that `what` ran out.
+async fn slot(
+    slots: &Arc<Semaphore>,
+    full: &mut bool,
+    what: &str,
+    size: usize,
+) -> OwnedSemaphorePermit {
+    if let Ok(slot) = Arc::clone(slots).try_acquire_owned() {
+        *full = false;
+        return slot;
+    }
+    if !*full {
+        *full = true;
+        tracing::warn!(
+            size,
+            "{what} reached: new connections wait in the backlog until one closes"
+        );
+    }
+    Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed")
+}
+
 /// [`serve`] with every option chosen.
 pub async fn serve_with(
     listener: TcpListener,
@@ -114,49 +249,74 @@ pub async fn serve_with(
     let ServeOptions {
         header_timeout,
         max_connections,
+        budget,
     } = options;
-    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+    let max_connections = max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let own = Arc::new(Semaphore::new(max_connections));
     // Each connection task holds a receiver: once shutdown is signalled (the sender dropped),
     // the tasks finish their requests, and `closed` resolves when the last one has.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
-    // Whether the cap was reached since a slot was last free at once: logged once per episode,
-    // not once per waiting connection.
-    let mut full = false;
+    // Whether the service's cap, or the process's budget, ran out since a slot was last free
+    // at once: logged once per episode, not once per waiting connection.
+    let (mut own_full, mut budget_full) = (false, false);
+    // Whether `accept` has been failing since it last worked: logged once per episode too (out
+    // of descriptors, it fails every `ACCEPT_RETRY` until one frees).
+    let mut failing = false;
     loop {
-        let slot = match Arc::clone(&slots).try_acquire_owned() {
-            Ok(slot) => {
-                full = false;
-                slot
-            }
-            Err(_) => {
-                if !full {
-                    full = true;
-                    tracing::warn!(
-                        max_connections,
-                        "connection cap reached: new connections wait until one closes"
-                    );
-                }
-                tokio::select! {
-                    slot = Arc::clone(&slots).acquire_owned() => {
-                        slot.expect("the semaphore is never closed")
-                    }
-                    () = &mut shutdown => break,
-                }
-            }
+        let slots = async {
+            let own = slot(
+                &own,
+                &mut own_full,
+                "the service's connection cap",
+                max_connections,
+            )
+            .await;
+            let shared = slot(
+                &budget.slots,
+                &mut budget_full,
+                "the process's connection budget",
+                budget.size,
+            )
+            .await;
+            (own, shared)
+        };
+        let slots = tokio::select! {
+            slots = slots => slots,
+            () = &mut shutdown => break,
         };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
         let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
+            Ok(accepted) => {
+                if failing {
+                    failing = false;
+                    tracing::warn!("accepting connections again");
+                }
+                accepted
+            }
             Err(e) => {
-                // Out of descriptors or a connection reset before it was accepted: the listener
-                // is still good, so wait a moment and go on rather than stop serving.
-                tracing::warn!(error = %e, "cannot accept a connection");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
+                // Out of descriptors (EMFILE/ENFILE) or a connection reset before it was
+                // accepted: the listener is still good and the connection waits in the backlog,
+                // so wait a moment (not spinning, still listening for shutdown) and go on
+                // rather than stop serving. The slots are given back meanwhile.
+                drop(slots);
+                if !failing {
+                    failing = true;
+                    tracing::warn!(
+                        error = %e,
+                        "cannot accept a connection; retrying every {} ms until it works",
+                        ACCEPT_RETRY.as_millis()
+                    );
+                } else {
+                    tracing::debug!(error = %e, "cannot accept a connection");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(ACCEPT_RETRY) => continue,
+                    () = &mut shutdown => break,
+                }
             }
         };
         let _ = stream.set_nodelay(true);
@@ -164,7 +324,7 @@ pub async fn serve_with(
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             // Given back when the connection ends, however it ends.
-            let _slot = slot;
+            let _slots = slots;
             let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
                 let mut app = app.clone();
@@ -385,6 +545,7 @@ mod tests {
         let (address, _stop, _server) = start_with(ServeOptions {
             header_timeout: Duration::from_secs(20),
             max_connections: 3,
+            ..ServeOptions::default()
         })
         .await;
         let mut held = Vec::new();
@@ -404,6 +565,78 @@ mod tests {
             .unwrap();
         let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
+    /// Two services drawing on one budget of 4, each taking at most 3 of it: three silent
+    /// connections fill the first service's share, the second service still serves one, and
+    /// its next connection waits because the budget is spent, not because its own share is,
+    /// until a connection of the first service closes. (With a budget per service, the second
+    /// service served both at once: 5 connections open in a process allowed 4.)
+    #[tokio::test]
+    async fn services_sharing_a_budget_never_hold_more_than_it_together() {
+        let budget = ConnectionBudget::new(4);
+        assert_eq!(budget.default_share(), 3);
+        let options = ServeOptions {
+            header_timeout: Duration::from_secs(20),
+            max_connections: budget.default_share(),
+            budget: budget.clone(),
+        };
+        let (first, _stop_first, _first) = start_with(options.clone()).await;
+        let (second, _stop_second, _second) = start_with(options).await;
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(TcpStream::connect(first).await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The first service's three, and the one the second holds for the connection it is
+        // about to accept (a service takes its slots before `accept`, so a connection never
+        // waits for one holding a descriptor).
+        assert_eq!(
+            budget.in_use(),
+            4,
+            "the first service took more than its share"
+        );
+        let mut served = TcpStream::connect(second).await.unwrap();
+        let answer = peer_within(&mut served, Duration::from_secs(2)).await;
+        assert!(
+            answer.is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+            "a flood at the first service starved the second"
+        );
+        let mut waiting = TcpStream::connect(second).await.unwrap();
+        let early = peer_within(&mut waiting, Duration::from_millis(500)).await;
+        assert_eq!(
+            early, None,
+            "a fifth connection was served on a budget of 4"
+        );
+        // The first service's share is given back; its fourth connection, waiting for its share,
+        // may take the slot first, so two of the first's close.
+        drop(held.drain(..2));
+        let mut answer = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(3), waiting.read(&mut answer))
+            .await
+            .expect("the waiting connection was not served once the budget had room")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
+    #[test]
+    fn the_process_budget_is_set_once_before_use() {
+        let budget = ConnectionBudget::process();
+        assert_eq!(
+            ConnectionBudget::set_process(budget.size()).unwrap().size(),
+            budget.size()
+        );
+        assert_eq!(
+            ConnectionBudget::set_process(budget.size() + 1).unwrap_err(),
+            BudgetAlreadySet {
+                current: budget.size(),
+                wanted: budget.size() + 1
+            }
+        );
+        assert_eq!(ConnectionBudget::new(0).size(), 1);
+        assert_eq!(ConnectionBudget::new(1).default_share(), 1);
+        assert_eq!(ServeOptions::default().budget.size(), budget.size());
     }
 
     #[test]
