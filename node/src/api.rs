@@ -895,8 +895,12 @@ async fn post_confirmation(
     let epoch = state.epoch.load(Ordering::Relaxed);
     let signature = blocking(move || {
         // Metadata stored before the shard count was checked on upload is checked here: a
-        // confirmation for another count would be vacuous for the shards past it.
-        if let Ok(metadata) = state.store.metadata(&blob_id) {
+        // confirmation for another count would be vacuous for the shards past it. A node that
+        // does not know the count has no chain, so it took no upload: what it confirms, its
+        // operator stored.
+        if state.n_shards.is_some()
+            && let Ok(metadata) = state.store.metadata(&blob_id)
+        {
             check_shard_count(&state, &metadata)?;
         }
         confirm::confirm(&state.store, &state.key, epoch, &blob_id).map_err(|e| match e {

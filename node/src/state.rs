@@ -25,7 +25,8 @@ pub struct NodeState {
     /// for another count: every node holding only shards past that count would confirm it
     /// with nothing stored, and once certified the chain's challenges (drawn for the system's
     /// count) could not be answered by any node, which would be slashed. Metadata is therefore
-    /// accepted, and confirmations signed, only for this count; while it is unknown, neither.
+    /// accepted, and confirmations signed, only for this count. While it is unknown no metadata
+    /// is accepted (503), and a node without a chain confirms what its operator stored.
     pub n_shards: Option<u16>,
     pub node_id: Option<Address>,
     /// Reads `License` objects for licensed blobs; without it licensed reads are refused.
