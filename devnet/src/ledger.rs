@@ -11,7 +11,7 @@ use sui_rpc::merge::Merge as _;
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_sdk_types::{
     Address, CheckpointContents, CheckpointSummary, CheckpointTransactionInfo, Digest,
-    GasCostSummary, Object, Owner,
+    GasCostSummary, IdOperation, Object, ObjectIn, ObjectOut, Owner, TransactionEffects,
 };
 
 use crate::execute::TxRecord;
@@ -64,6 +64,12 @@ impl TxEntry {
     /// and `timestampMs`).
     pub fn sealed_at(&self) -> Option<(u64, u64)> {
         Some((self.checkpoint?, self.placement?.1))
+    }
+
+    /// Once sealed: the transaction's index in its checkpoint (an event's `transaction_index`).
+    pub fn index_in_checkpoint(&self) -> Option<u64> {
+        self.checkpoint?;
+        Some(self.placement?.0)
     }
 }
 
@@ -427,6 +433,84 @@ impl Ledger {
     /// The owner kind of a live object, for diagnostics.
     pub fn owner_of(&self, id: &Address) -> Option<Owner> {
         self.objects.get(id).map(|o| *o.owner())
+    }
+
+    /// Object `id` at `version`: live, or as the transaction that wrote that version left it,
+    /// looking only at transactions before `before` when given (a recorded transaction). The
+    /// devnet keeps every transaction's written objects, so every version written since
+    /// genesis is found; a genesis object's first version only while it is live.
+    pub fn object_at(&self, id: Address, version: u64, before: Option<Digest>) -> Option<&Object> {
+        if let Some(live) = self.objects.get(&id)
+            && live.version() == version
+        {
+            return Some(live);
+        }
+        let mut newest_first = self.transactions_in_order().rev();
+        if let Some(before) = before {
+            for entry in newest_first.by_ref() {
+                if entry.record.digest() == before {
+                    break;
+                }
+            }
+        }
+        newest_first.find_map(|entry| {
+            entry
+                .record
+                .written
+                .iter()
+                .find(|o| o.object_id() == id && o.version() == version)
+        })
+    }
+
+    /// The objects `record` deleted or wrapped, each at its last version (the input version
+    /// its effects name), which the ledger no longer holds live once the transaction ran: it
+    /// was written by an earlier transaction, or, for a simulated transaction (not in the
+    /// ledger), is still live. Both APIs name these objects' types in a transaction's changes
+    /// (gRPC's `object_type` of changed objects, JSON-RPC's `objectChanges`), which the
+    /// effects alone cannot. Genesis objects never written since have no record once removed:
+    /// they are left out (a caller executing the transaction knows its inputs' types). Only
+    /// the IDs `wanted` accepts are looked up: each costs a walk back through the history.
+    pub fn removed_objects(
+        &self,
+        record: &TxRecord,
+        wanted: impl Fn(&Address) -> bool,
+    ) -> Vec<(Address, &Object)> {
+        let TransactionEffects::V2(fx) = &record.effects else {
+            return Vec::new();
+        };
+        // A simulated transaction is not in the ledger: then every recorded one came before it.
+        let digest = record.digest();
+        let before = self.transaction(&digest).map(|_| digest);
+        fx.changed_objects
+            .iter()
+            .filter(|c| matches!(c.output_state, ObjectOut::NotExist))
+            .filter(|c| wanted(&c.object_id))
+            .filter_map(|c| match c.input_state {
+                ObjectIn::Exist { version, .. } => Some((c.object_id, version)),
+                _ => None,
+            })
+            .filter_map(|(id, version)| Some((id, self.object_at(id, version, before)?)))
+            .collect()
+    }
+
+    /// The last removal of object `id` (deleted or wrapped, not written again since): the
+    /// lamport version of the transaction that removed it, and whether it was deleted (else
+    /// wrapped). `None` if the object is live or was never removed.
+    pub fn removal(&self, id: Address) -> Option<(u64, bool)> {
+        self.transactions_in_order().rev().find_map(|entry| {
+            let TransactionEffects::V2(fx) = &entry.record.effects else {
+                return None;
+            };
+            let change = fx.changed_objects.iter().find(|c| c.object_id == id)?;
+            match change.output_state {
+                ObjectOut::NotExist => Some((
+                    fx.lamport_version,
+                    change.id_operation == IdOperation::Deleted,
+                )),
+                // Written after its last removal (unwrapped): live again, or removed later.
+                _ => None,
+            }
+        })
     }
 }
 

@@ -35,6 +35,7 @@ pub mod ledger;
 pub mod move_model;
 pub mod objects;
 pub mod package_service;
+pub mod query;
 pub mod render;
 pub mod resolve;
 pub mod runtime;

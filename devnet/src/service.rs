@@ -11,6 +11,10 @@ use sui_rpc::merge::Merge as _;
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_rpc::proto::sui::rpc::v2::ledger_service_server::{LedgerService, LedgerServiceServer};
 use sui_rpc::proto::sui::rpc::v2::move_package_service_server::MovePackageServiceServer;
+use sui_rpc::proto::sui::rpc::v2::name_service_server::{NameService, NameServiceServer};
+use sui_rpc::proto::sui::rpc::v2::signature_verification_service_server::{
+    SignatureVerificationService, SignatureVerificationServiceServer,
+};
 use sui_rpc::proto::sui::rpc::v2::state_service_server::{StateService, StateServiceServer};
 use sui_rpc::proto::sui::rpc::v2::subscription_service_server::{
     SubscriptionService, SubscriptionServiceServer,
@@ -61,6 +65,8 @@ pub async fn serve(
                 shared: api.shared.clone(),
             },
         ))
+        .add_service(NameServiceServer::new(Unserved))
+        .add_service(SignatureVerificationServiceServer::new(Unserved))
         .add_service(TransactionExecutionServiceServer::new(api))
         .prepare()
         .into_axum_router()
@@ -239,19 +245,34 @@ impl LedgerService for Api {
         request: Request<proto::GetTransactionRequest>,
     ) -> Result<Response<proto::GetTransactionResponse>, Status> {
         let request = request.into_inner();
-        let digest = parse_digest(request.digest.as_deref(), "digest")?;
+        let tree = mask(request.read_mask.as_ref(), "digest");
+        let message = transaction(&self.shared.read(), request.digest.as_deref(), &tree)?;
+        Ok(Response::new(proto::GetTransactionResponse::new(message)))
+    }
+
+    async fn batch_get_transactions(
+        &self,
+        request: Request<proto::BatchGetTransactionsRequest>,
+    ) -> Result<Response<proto::BatchGetTransactionsResponse>, Status> {
+        let request = request.into_inner();
         let tree = mask(request.read_mask.as_ref(), "digest");
         let ledger = self.shared.read();
-        let entry = ledger
-            .transaction(&digest)
-            .ok_or_else(|| Status::not_found(format!("transaction {digest} is not known")))?;
-        let mut message = crate::render::executed_transaction(
-            entry.executed().as_ref(),
-            &std::collections::HashMap::new(),
-            &tree,
-        );
-        entry.place(&mut message, &tree);
-        Ok(Response::new(proto::GetTransactionResponse::new(message)))
+        let mut response = proto::BatchGetTransactionsResponse::default();
+        response.transactions = request
+            .digests
+            .iter()
+            .map(|digest| match transaction(&ledger, Some(digest), &tree) {
+                Ok(message) => proto::GetTransactionResult::new_transaction(message),
+                Err(status) => {
+                    proto::GetTransactionResult::new_error(sui_rpc::proto::google::rpc::Status {
+                        code: status.code() as i32,
+                        message: status.message().to_owned(),
+                        details: vec![],
+                    })
+                }
+            })
+            .collect();
+        Ok(Response::new(response))
     }
 
     async fn get_checkpoint(
@@ -306,6 +327,43 @@ impl LedgerService for Api {
         Ok(Response::new(Box::pin(stream)))
     }
 
+    async fn list_transactions(
+        &self,
+        request: Request<proto::ListTransactionsRequest>,
+    ) -> Result<Response<BoxStream<proto::ListTransactionsResponse>>, Status> {
+        let request = request.into_inner();
+        let tree = mask(request.read_mask.as_ref(), "digest");
+        let shows_types = crate::render::shows_object_types(&tree);
+        let ledger = self.shared.read();
+        let frames = crate::query::list_transactions(&ledger, &request, &tree, |entry| {
+            let known_types = if shows_types {
+                removed_types(&ledger, &entry.record)
+            } else {
+                std::collections::HashMap::new()
+            };
+            crate::render::executed_transaction(entry.executed().as_ref(), &known_types, &tree)
+        })?;
+        drop(ledger);
+        Ok(Response::new(Box::pin(tokio_stream::iter(
+            frames.into_iter().map(Ok),
+        ))))
+    }
+
+    async fn list_events(
+        &self,
+        request: Request<proto::ListEventsRequest>,
+    ) -> Result<Response<BoxStream<proto::ListEventsResponse>>, Status> {
+        let request = request.into_inner();
+        let tree = mask(
+            request.read_mask.as_ref(),
+            "package_id,module,sender,event_type,checkpoint,transaction_digest,event_index",
+        );
+        let frames = crate::query::list_events(&self.shared.read(), &request, &tree)?;
+        Ok(Response::new(Box::pin(tokio_stream::iter(
+            frames.into_iter().map(Ok),
+        ))))
+    }
+
     async fn get_epoch(
         &self,
         request: Request<proto::GetEpochRequest>,
@@ -329,6 +387,52 @@ impl LedgerService for Api {
         let mut response = proto::GetEpochResponse::default();
         response.epoch = Some(proto::Epoch::merge_from(&epoch, &tree));
         Ok(Response::new(response))
+    }
+}
+
+/// The services of `sui.rpc.v2` that a devnet cannot answer truthfully. They are served so
+/// that a call gets an error naming the method and the reason (the SDK shows it), not the
+/// bare `UNIMPLEMENTED` of an unknown path.
+#[derive(Clone, Copy)]
+struct Unserved;
+
+/// No SuiNS: the devnet has no name registry, so it can resolve no name either way.
+fn no_name_service(method: &str) -> Status {
+    Status::unimplemented(format!(
+        "{method}: floe-devnet has no SuiNS name service (no names are registered on it); \
+         use addresses"
+    ))
+}
+
+#[tonic::async_trait]
+impl NameService for Unserved {
+    async fn lookup_name(
+        &self,
+        _request: Request<proto::LookupNameRequest>,
+    ) -> Result<Response<proto::LookupNameResponse>, Status> {
+        Err(no_name_service("sui.rpc.v2.NameService/LookupName"))
+    }
+
+    async fn reverse_lookup_name(
+        &self,
+        _request: Request<proto::ReverseLookupNameRequest>,
+    ) -> Result<Response<proto::ReverseLookupNameResponse>, Status> {
+        Err(no_name_service("sui.rpc.v2.NameService/ReverseLookupName"))
+    }
+}
+
+#[tonic::async_trait]
+impl SignatureVerificationService for Unserved {
+    async fn verify_signature(
+        &self,
+        _request: Request<proto::VerifySignatureRequest>,
+    ) -> Result<Response<proto::VerifySignatureResponse>, Status> {
+        Err(Status::unimplemented(
+            "sui.rpc.v2.SignatureVerificationService/VerifySignature: floe-devnet does not \
+             verify signatures for clients (zkLogin needs the OAuth providers' JWKs, which it \
+             does not fetch); verify Ed25519 signatures locally with the SDK's \
+             verifyPersonalMessageSignature / verifyTransactionSignature",
+        ))
     }
 }
 
@@ -697,12 +801,19 @@ impl TransactionExecutionService for Api {
             .map_err(|e| Status::invalid_argument(format!("a signature does not decode: {e}")))?;
         // The types of the objects it may delete, read before they are gone (if the mask
         // shows changed objects' types at all).
-        let known_types = if crate::render::shows_object_types(&tree) {
+        let shows_types = crate::render::shows_object_types(&tree);
+        let mut known_types = if shows_types {
             input_types(&self.shared.read(), &transaction)
         } else {
             std::collections::HashMap::new()
         };
         let entry = self.shared.submit(transaction, signatures).await?;
+        // Objects removed without being inputs (dynamic fields) were written by earlier
+        // transactions.
+        if shows_types {
+            let removed = removed_types_but(&self.shared.read(), &entry.record, &known_types);
+            known_types.extend(removed);
+        }
         let mut message =
             crate::render::executed_transaction(entry.executed().as_ref(), &known_types, &tree);
         // A resubmission of a sealed transaction answers with its place in the checkpoint.
@@ -785,7 +896,11 @@ impl TransactionExecutionService for Api {
             Err(_) if !checks_enabled => None,
             Err(rejection) => return Err(rejection.into()),
         };
-        let known_types = input_types(&ledger, &transaction);
+        let mut known_types = input_types(&ledger, &transaction);
+        if let Some(simulation) = &simulation {
+            let removed = removed_types_but(&ledger, &simulation.record, &known_types);
+            known_types.extend(removed);
+        }
         drop(ledger);
         let mut response = proto::SimulateTransactionResponse::default();
         if let Some(subtree) = tree.subtree("transaction") {
@@ -836,6 +951,59 @@ impl TransactionExecutionService for Api {
         }
         Ok(Response::new(response))
     }
+}
+
+/// A recorded transaction as `GetTransaction` returns it, cut to `tree`: placed in its
+/// checkpoint once sealed, with the types of the objects it removed when the mask shows
+/// changed objects' types.
+fn transaction(
+    ledger: &crate::ledger::Ledger,
+    digest: Option<&str>,
+    tree: &FieldMaskTree,
+) -> Result<proto::ExecutedTransaction, Status> {
+    let digest = parse_digest(digest, "digest")?;
+    let entry = ledger
+        .transaction(&digest)
+        .ok_or_else(|| Status::not_found(format!("transaction {digest} is not known")))?;
+    let known_types = if crate::render::shows_object_types(tree) {
+        removed_types(ledger, &entry.record)
+    } else {
+        std::collections::HashMap::new()
+    };
+    let mut message =
+        crate::render::executed_transaction(entry.executed().as_ref(), &known_types, tree);
+    entry.place(&mut message, tree);
+    Ok(message)
+}
+
+/// The types of the objects `record` deleted or wrapped, as gRPC writes an object's type
+/// (the struct tag, or `package`), from their last versions in the ledger's history
+/// ([`crate::ledger::Ledger::removed_objects`]): the effects name no type for them, and the
+/// ledger no longer holds them live.
+fn removed_types(
+    ledger: &crate::ledger::Ledger,
+    record: &crate::execute::TxRecord,
+) -> std::collections::HashMap<Address, String> {
+    removed_types_but(ledger, record, &std::collections::HashMap::new())
+}
+
+/// [`removed_types`] of the objects `known` does not name already.
+fn removed_types_but(
+    ledger: &crate::ledger::Ledger,
+    record: &crate::execute::TxRecord,
+    known: &std::collections::HashMap<Address, String>,
+) -> std::collections::HashMap<Address, String> {
+    ledger
+        .removed_objects(record, |id| !known.contains_key(id))
+        .into_iter()
+        .map(|(id, object)| {
+            let ty = match crate::objects::struct_parts(object) {
+                Some((tag, _, _)) => tag.to_string(),
+                None => "package".to_owned(),
+            };
+            (id, ty)
+        })
+        .collect()
 }
 
 /// The types of a transaction's input objects and gas coins, by ID.

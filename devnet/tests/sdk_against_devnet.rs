@@ -156,6 +156,34 @@ async fn transfers_splits_merges_and_checkpoints() {
     .unwrap();
     let merged = client.sign_and_execute(&merge, key_a).await.unwrap();
     assert_eq!(merged.deleted().len(), 2);
+    // Read back, the deleted parts are named with their type (from the history: the ledger no
+    // longer holds them), as they were when executed.
+    {
+        use sui_rpc::field::{FieldMask, FieldMaskUtil as _};
+        use sui_rpc::proto::sui::rpc::v2 as proto;
+        let mut request = proto::GetTransactionRequest::default();
+        request.digest = Some(merged.digest.to_string());
+        request.read_mask = Some(FieldMask::from_paths(["effects.changed_objects"]));
+        let read = client
+            .raw()
+            .ledger_client()
+            .get_transaction(request)
+            .await
+            .unwrap()
+            .into_inner();
+        let changed = read.transaction.unwrap().effects.unwrap().changed_objects;
+        for part in &parts {
+            let change = changed
+                .iter()
+                .find(|c| c.object_id.as_deref() == Some(part.to_string().as_str()))
+                .unwrap();
+            assert_eq!(
+                change.object_type.as_deref(),
+                Some(StructTag::gas_coin().to_string().as_str()),
+                "the deleted part {part} has its type"
+            );
+        }
+    }
     let coins = client.sui_coins(a).await.unwrap();
     assert_eq!(coins.len(), 2);
     assert_eq!(

@@ -17,9 +17,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use sui_sdk_types::{
-    Address, Digest, Object, StructTag, Transaction, TransactionEffects, TypeTag, UserSignature,
-};
+use sui_sdk_types::{Address, Digest, Object, StructTag, Transaction, TypeTag, UserSignature};
 
 use crate::execute::{REFERENCE_GAS_PRICE, Rejection, TxRecord};
 use crate::ledger::{Ledger, TxEntry};
@@ -46,9 +44,15 @@ impl RpcError {
     }
 
     fn method_not_found(method: &str) -> Self {
+        let message = match unserved_reason(method) {
+            Some(reason) => {
+                format!("Method not found: {method} is not served by floe-devnet: {reason}")
+            }
+            None => format!("Method not found: {method} is not served by floe-devnet"),
+        };
         Self {
             code: -32601,
-            message: format!("Method not found: {method} is not served by floe-devnet"),
+            message,
         }
     }
 
@@ -65,6 +69,39 @@ impl RpcError {
 }
 
 type RpcResult = Result<Value, RpcError>;
+
+/// Why a method of Sui's JSON-RPC API that `@mysten/sui`'s client calls has no truthful answer
+/// on the devnet: the error says so instead of a bare "method not found".
+fn unserved_reason(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "suix_resolveNameServiceAddress" | "suix_resolveNameServiceNames" => {
+            "it has no SuiNS name service (no names are registered on it); use addresses"
+        }
+        "sui_verifyZkLoginSignature" => {
+            "it cannot verify zkLogin signatures (it does not fetch the OAuth providers' JWKs)"
+        }
+        "suix_getValidatorsApy" | "suix_getCommitteeInfo" => {
+            "it runs no Sui validators (no committee, no stake, no APY; suix_getCurrentEpoch \
+             lists none)"
+        }
+        "suix_getNetworkMetrics"
+        | "suix_getLatestAddressMetrics"
+        | "suix_getEpochMetrics"
+        | "suix_getAllEpochAddressMetrics"
+        | "suix_getMoveCallMetrics" => {
+            "metrics come from Sui's indexer, which it does not run; count with \
+             suix_queryTransactionBlocks / suix_queryEvents"
+        }
+        m if m.starts_with("suix_subscribe") || m.starts_with("suix_unsubscribe") => {
+            "it has no WebSocket subscriptions; poll suix_queryEvents / \
+             suix_queryTransactionBlocks with cursors, or use gRPC SubscribeCheckpoints"
+        }
+        m if m.starts_with("unsafe_") => {
+            "it builds no transactions for clients; build them with the SDK's Transaction"
+        }
+        _ => return None,
+    })
+}
 
 /// The axum router answering `POST /`, mounted beside the gRPC services (see
 /// [`crate::service::serve`]).
@@ -399,18 +436,41 @@ async fn dispatch(shared: &Arc<Shared>, method: &str, p: Params) -> RpcResult {
         "suix_getDynamicFields" => get_dynamic_fields(shared, &p),
         "suix_getDynamicFieldObject" => get_dynamic_field_object(shared, &p),
         "suix_getLatestSuiSystemState" => Ok(system_state(shared)),
-        "suix_getCurrentEpoch" => {
-            let start_ms = genesis_ms(shared);
-            let latest = shared
-                .read()
-                .latest_checkpoint()
-                .map_or(0, |c| c.summary.sequence_number);
-            Ok(json!({
-                "epoch": "0", "validators": [], "epochTotalTransactions": "0",
-                "firstCheckpointId": "0", "epochStartTimestamp": start_ms.to_string(),
-                "endOfEpochInfo": null, "referenceGasPrice": REFERENCE_GAS_PRICE,
-                "lastCheckpointId": latest.to_string(),
-            }))
+        "suix_getCurrentEpoch" => Ok(current_epoch(shared)),
+        "suix_getEpochs" => {
+            // One Sui epoch, 0, in progress: a page holds it unless the cursor is past it.
+            let cursor = p
+                .opt_str(0)
+                .map(|s| s.parse::<u64>())
+                .transpose()
+                .map_err(|_| {
+                    RpcError::invalid_params("Invalid params: `cursor` is not an epoch number")
+                })?;
+            p.limit(1)?;
+            let data = if cursor.is_some() {
+                vec![]
+            } else {
+                vec![current_epoch(shared)]
+            };
+            let next = data.last().map(|_| json!("0")).unwrap_or(Value::Null);
+            Ok(json!({ "data": data, "nextCursor": next, "hasNextPage": false }))
+        }
+        "sui_getEvents" => {
+            let digest = parse_digest(p.str(0, "transaction_digest")?)?;
+            let ledger = shared.read();
+            let entry = ledger
+                .transaction(&digest)
+                .ok_or_else(|| not_found_transaction(&digest))?;
+            let timestamp_ms = entry.sealed_at().map(|(_, t)| t);
+            Ok(Value::Array(
+                entry
+                    .record
+                    .events
+                    .iter()
+                    .flat_map(|events| events.0.iter().enumerate())
+                    .map(|(seq, event)| shapes::event(event, &digest, seq, timestamp_ms))
+                    .collect(),
+            ))
         }
         "sui_getProtocolConfig" => Ok(protocol_config(shared)),
         "sui_getNormalizedMoveFunction" => {
@@ -531,6 +591,8 @@ const METHODS: &[&str] = &[
     "suix_getDynamicFieldObject",
     "suix_getLatestSuiSystemState",
     "suix_getCurrentEpoch",
+    "suix_getEpochs",
+    "sui_getEvents",
     "sui_getProtocolConfig",
     "sui_getNormalizedMoveFunction",
     "sui_getMoveFunctionArgTypes",
@@ -544,6 +606,23 @@ fn genesis_ms(shared: &Shared) -> u64 {
         .read()
         .checkpoint(0)
         .map_or(0, |c| c.summary.timestamp_ms)
+}
+
+/// `EpochInfo` of the devnet's only Sui epoch, 0, still in progress (Floe's storage epochs
+/// are in its `System` object): no validators, no end-of-epoch data.
+fn current_epoch(shared: &Shared) -> Value {
+    let start_ms = genesis_ms(shared);
+    let ledger = shared.read();
+    let latest = ledger
+        .latest_checkpoint()
+        .map_or(0, |c| c.summary.sequence_number);
+    json!({
+        "epoch": "0", "validators": [],
+        "epochTotalTransactions": ledger.transactions_in_order().count().to_string(),
+        "firstCheckpointId": "0", "epochStartTimestamp": start_ms.to_string(),
+        "endOfEpochInfo": null, "referenceGasPrice": REFERENCE_GAS_PRICE,
+        "lastCheckpointId": latest.to_string(),
+    })
 }
 
 fn placement(entry: &TxEntry) -> Placement {
@@ -566,7 +645,7 @@ fn entry_response(
     options: TxOptions,
 ) -> Value {
     let mut types = if options.show_object_changes {
-        removed_types(ledger, &entry.record)
+        removed_types(ledger, &entry.record, known_types)
     } else {
         HashMap::new()
     };
@@ -574,84 +653,19 @@ fn entry_response(
     shapes::transaction_response(&entry.record, &types, placement(entry), options)
 }
 
-/// The types of the objects `record` deleted or wrapped, which the ledger no longer holds
-/// live: each one's last version is the input version its effects name, written by an
-/// earlier transaction (or, for a simulation, still live). Without them Sui's `objectChanges`
-/// could not list those objects (the SDK requires a type on each change). Objects installed
-/// at genesis and never written since have no record: they stay out.
-fn removed_types(ledger: &Ledger, record: &TxRecord) -> HashMap<Address, String> {
-    let TransactionEffects::V2(fx) = &record.effects else {
-        return HashMap::new();
-    };
-    // A simulated transaction is not in the ledger: then every recorded one came before it.
-    let digest = record.digest();
-    let before = ledger.transaction(&digest).map(|_| digest);
-    fx.changed_objects
-        .iter()
-        .filter(|c| matches!(c.output_state, sui_sdk_types::ObjectOut::NotExist))
-        .filter_map(|c| match c.input_state {
-            sui_sdk_types::ObjectIn::Exist { version, .. } => Some((c.object_id, version)),
-            _ => None,
-        })
-        .filter_map(|(id, version)| {
-            let object = object_at(ledger, id, version, before)?;
-            Some((id, shapes::object_type(object)))
-        })
-        .collect()
-}
-
-/// Object `id` at `version`: live, or as the transaction that wrote that version left it,
-/// looking only at transactions before `before` when given (a recorded transaction). The
-/// devnet keeps every transaction's written objects, so every version since genesis is found.
-fn object_at(
+/// The types of the objects `record` deleted or wrapped that `known` does not name, as
+/// `objectChanges` names them (the SDK requires a type on each change), from their last
+/// versions ([`Ledger::removed_objects`]).
+fn removed_types(
     ledger: &Ledger,
-    id: Address,
-    version: u64,
-    before: Option<Digest>,
-) -> Option<&Object> {
-    if let Some(live) = ledger.get_object(&id)
-        && live.version() == version
-    {
-        return Some(live);
-    }
-    let mut newest_first = ledger.transactions_in_order().rev();
-    if let Some(before) = before {
-        for entry in newest_first.by_ref() {
-            if entry.record.digest() == before {
-                break;
-            }
-        }
-    }
-    newest_first.find_map(|entry| {
-        entry
-            .record
-            .written
-            .iter()
-            .find(|o| o.object_id() == id && o.version() == version)
-    })
-}
-
-/// The last transaction that removed object `id` (deleted or wrapped it), and the reference
-/// Sui gives the removal: `(id, lamport version, the deleted or wrapped digest)`.
-fn removal(ledger: &Ledger, id: Address) -> Option<(u64, Digest)> {
-    ledger.transactions_in_order().rev().find_map(|entry| {
-        let TransactionEffects::V2(fx) = &entry.record.effects else {
-            return None;
-        };
-        let change = fx.changed_objects.iter().find(|c| c.object_id == id)?;
-        match change.output_state {
-            sui_sdk_types::ObjectOut::NotExist => Some((
-                fx.lamport_version,
-                if change.id_operation == sui_sdk_types::IdOperation::Deleted {
-                    shapes::deleted_digest()
-                } else {
-                    shapes::wrapped_digest()
-                },
-            )),
-            // Written after its last removal (unwrapped): live again, or removed later.
-            _ => None,
-        }
-    })
+    record: &TxRecord,
+    known: &HashMap<Address, String>,
+) -> HashMap<Address, String> {
+    ledger
+        .removed_objects(record, |id| !known.contains_key(id))
+        .into_iter()
+        .map(|(id, object)| (id, shapes::object_type(object)))
+        .collect()
 }
 
 /// `sui_tryGetPastObject`: a version the devnet has (live, or written by a recorded
@@ -672,7 +686,14 @@ fn try_get_past_object(shared: &Shared, p: &Params) -> RpcResult {
     let ledger = shared.read();
     let latest = match ledger.get_object(&id) {
         Some(live) => Some((live.version(), None)),
-        None => removal(&ledger, id).map(|(v, digest)| (v, Some(digest))),
+        None => ledger.removal(id).map(|(v, deleted)| {
+            let digest = if deleted {
+                shapes::deleted_digest()
+            } else {
+                shapes::wrapped_digest()
+            };
+            (v, Some(digest))
+        }),
     };
     let Some((latest, removed)) = latest else {
         return Ok(json!({ "status": "ObjectNotExists", "details": id.to_string() }));
@@ -685,7 +706,7 @@ fn try_get_past_object(shared: &Shared, p: &Params) -> RpcResult {
         json!({ "status": "ObjectDeleted", "details": {
             "objectId": id.to_string(), "version": version, "digest": digest.to_string(),
         }})
-    } else if let Some(object) = object_at(&ledger, id, version, None) {
+    } else if let Some(object) = ledger.object_at(id, version, None) {
         json!({ "status": "VersionFound", "details": shapes::object_data(object, options) })
     } else {
         json!({ "status": "VersionNotFound", "details": [id.to_string(), version] })
@@ -1085,7 +1106,8 @@ fn dry_run(shared: &Shared, transaction: &Transaction) -> RpcResult {
     let (simulation, mut known_types) = simulate(shared, transaction)?;
     let record: &TxRecord = &simulation.record;
     // Dynamic fields it removes are no inputs: their versions are still live.
-    known_types.extend(removed_types(&shared.read(), record));
+    let removed = removed_types(&shared.read(), record, &known_types);
+    known_types.extend(removed);
     Ok(json!({
         "effects": shapes::effects(&record.effects),
         "events": shapes::events(record, None),

@@ -12,6 +12,7 @@ import { Inputs } from '@mysten/sui/transactions';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction, coinWithBalance } from '@mysten/sui/transactions';
+import { normalizeStructTag, toBase58 } from '@mysten/sui/utils';
 
 const [rpcUrl, faucetUrl, networkPath] = process.argv.slice(2);
 if (!networkPath) throw new Error('usage: suite.mjs <grpc-url> <faucet-url> <network.toml>');
@@ -42,6 +43,15 @@ async function step(name, body) {
 }
 function check(ok, message) {
   if (!ok) throw new Error(message);
+}
+// The error `promise` rejects with; fails if it resolves.
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
 }
 
 const alice = new Ed25519Keypair();
@@ -294,6 +304,99 @@ await step("dynamic fields of the System tables (the genesis nodes' pools and ke
   }
   check(found > 0, 'the genesis nodes left no dynamic field');
   return `${tables.length} tables of System, ${found} fields`;
+});
+
+await step('listEvents (gRPC): by event type, module, sender; pages of one both ways resume from their cursors', async () => {
+  const registered = await client.listEvents({ filter: { eventType: `${PKG}::events::ModelRegistered` } });
+  check(registered.events.length >= 1 && !registered.hasNextPage, JSON.stringify(registered));
+  const mine = registered.events.find((e) => e.json?.model_id === floe.model);
+  check(mine && mine.packageId === PKG && mine.module === 'model' && mine.sender === A && mine.bcs.length > 0, JSON.stringify(registered.events));
+  check(/^[0-9]+$/.test(mine.checkpoint ?? '') && typeof mine.eventIndex === 'number' && mine.transactionDigest, JSON.stringify(mine));
+  const { Transaction: tx } = await client.getTransaction({ digest: mine.transactionDigest, include: { events: true } });
+  check(tx.events[mine.eventIndex].eventType === mine.eventType, JSON.stringify(tx.events));
+  const byModule = await client.listEvents({ filter: { emitModule: `${PKG}::license` } });
+  check(byModule.events.length >= 2 && byModule.events.every((e) => e.module === 'license' && e.packageId === PKG), JSON.stringify(byModule.events.map((e) => e.module)));
+  const byTypeModule = await client.listEvents({ filter: { eventType: `${PKG}::events` } });
+  check(byTypeModule.events.length >= byModule.events.length && byTypeModule.events.every((e) => e.eventType.startsWith(`${PKG}::events::`)), `${byTypeModule.events.length}`);
+  const bySender = await client.listEvents({ filter: { sender: B } });
+  check(bySender.events.length >= 1 && bySender.events.every((e) => e.sender === B), JSON.stringify(bySender.events.map((e) => e.sender)));
+  const walk = async (order) => {
+    const seen = [];
+    let cursor = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const bound = cursor === null ? {} : order === 'ascending' ? { after: cursor } : { before: cursor };
+      const page = await client.listEvents({ filter: { emitModule: `${PKG}::license` }, limit: 1, order, ...bound });
+      seen.push(...page.events.map((e) => `${e.transactionDigest}#${e.eventIndex}`));
+      if (!page.hasNextPage) return seen;
+      check(page.events.length === 1 && page.endCursor, JSON.stringify(page));
+      cursor = page.endCursor;
+    }
+    throw new Error('more than 100 pages');
+  };
+  const up = await walk('ascending');
+  const down = await walk('descending');
+  const all = byModule.events.map((e) => `${e.transactionDigest}#${e.eventIndex}`);
+  check(JSON.stringify(up) === JSON.stringify(all) && JSON.stringify(down) === JSON.stringify([...all].reverse()), JSON.stringify({ up, down, all }));
+  return `${all.length} license events, paged both ways`;
+});
+
+await step('listTransactions (gRPC): by sender and Move function, pages resume from their cursors, effects included', async () => {
+  // Each listed transaction is `{$kind, Transaction | FailedTransaction}`, as getTransaction answers.
+  const data = (t) => t.Transaction ?? t.FailedTransaction;
+  const fromB = await client.listTransactions({ filter: { sender: B }, include: { effects: true, transaction: true } });
+  check(fromB.transactions.length >= 2 && fromB.transactions.every((t) => data(t).transaction.sender === B && data(t).effects.status.success), JSON.stringify(fromB).slice(0, 400));
+  const purchases = await client.listTransactions({ filter: { function: `${PKG}::license::purchase` }, include: { events: true } });
+  check(purchases.transactions.length === 1 && data(purchases.transactions[0]).events.some((e) => e.eventType.endsWith('::LicensePurchased')), JSON.stringify(purchases).slice(0, 400));
+  const inModule = await client.listTransactions({ filter: { function: `${PKG}::license` } });
+  check(inModule.transactions.length === 2, `${inModule.transactions.length} license calls`);
+  const pages = [];
+  let after;
+  for (;;) {
+    const page = await client.listTransactions({ filter: { sender: B }, limit: 1, after });
+    pages.push(...page.transactions.map((t) => data(t).digest));
+    if (!page.hasNextPage) break;
+    after = page.endCursor;
+  }
+  const all = fromB.transactions.map((t) => data(t).digest);
+  check(JSON.stringify(pages) === JSON.stringify(all), JSON.stringify({ pages, all }));
+  const newest = await client.listTransactions({ limit: 1, order: 'descending' });
+  check(newest.transactions.length === 1 && newest.hasNextPage, JSON.stringify(newest));
+  const unknown = toBase58(new Uint8Array(32).fill(7));
+  const { response: batch } = await client.ledgerService.batchGetTransactions({ digests: [pages[0], unknown], readMask: { paths: ['digest', 'checkpoint'] } });
+  const show = (v) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
+  check(batch.transactions[0].result.oneofKind === 'transaction' && batch.transactions[0].result.transaction.digest === pages[0], show(batch.transactions[0]));
+  check(batch.transactions[1].result.oneofKind === 'error' && batch.transactions[1].result.error.code === 5, show(batch.transactions[1]));
+  return `${fromB.transactions.length} from B in pages of one`;
+});
+
+await step("getTransaction (gRPC) names a deleted coin's type in objectTypes", async () => {
+  const split = new Transaction();
+  split.transferObjects([split.splitCoins(split.gas, [split.pure.u64(777)])], A);
+  const made = await execute(split, alice);
+  const [coin] = made.Transaction.effects.changedObjects.filter((o) => o.idOperation === 'Created').map((o) => o.objectId);
+  const merge = new Transaction();
+  merge.mergeCoins(merge.gas, [merge.object(coin)]);
+  const merged = await execute(merge, alice);
+  const read = await client.getTransaction({ digest: merged.Transaction.digest, include: { effects: true, objectTypes: true } });
+  const deleted = read.Transaction.effects.changedObjects.find((o) => o.objectId === coin);
+  check(deleted?.idOperation === 'Deleted', JSON.stringify(read.Transaction.effects.changedObjects));
+  const sui = normalizeStructTag('0x2::coin::Coin<0x2::sui::SUI>');
+  check(read.Transaction.objectTypes[coin] && normalizeStructTag(read.Transaction.objectTypes[coin]) === sui, JSON.stringify(read.Transaction.objectTypes));
+  const listed = await client.listTransactions({ filter: { sender: A }, order: 'descending', limit: 1, include: { objectTypes: true } });
+  const newest = listed.transactions[0]?.Transaction;
+  check(newest?.digest === merged.Transaction.digest && normalizeStructTag(newest.objectTypes[coin] ?? '0x0::x::X') === sui, JSON.stringify(listed.transactions));
+  return `coin ${coin} deleted`;
+});
+
+await step('gRPC calls a devnet cannot answer say so, naming the method: name service, zkLogin verification', async () => {
+  const message = (error) => decodeURIComponent(String(error?.message ?? error));
+  const lookup = await rejection(client.core.resolveNameServiceAddress({ name: 'example.sui' }));
+  check(/LookupName/.test(message(lookup)) && /SuiNS/.test(message(lookup)), message(lookup));
+  const reverse = await rejection(client.core.defaultNameServiceName({ address: A }));
+  check(/ReverseLookupName/.test(message(reverse)) && /SuiNS/.test(message(reverse)), message(reverse));
+  const zk = await rejection(client.core.verifyZkLoginSignature({ bytes: 'AAAA', signature: 'AAAA', intentScope: 'PersonalMessage', address: A }));
+  check(/VerifySignature/.test(message(zk)) && /zkLogin/.test(message(zk)), message(zk));
+  return message(lookup).slice(0, 120);
 });
 
 // === The same dapp through SuiJsonRpcClient (Sui's JSON-RPC on the same URL) ===
@@ -708,6 +811,42 @@ await step('JSON-RPC: errors the SDK reports (unknown transaction, unknown metho
   const refused = await rpcError(rpc.executeTransactionBlock({ transactionBlock: bytes, signature }));
   check(refused instanceof JsonRpcError && refused.code === -32002, String(refused));
   return refused.message.slice(0, 120);
+});
+
+await step('JSON-RPC: sui_getEvents of a transaction, suix_getEpochs', async () => {
+  const events = await rpc.call('sui_getEvents', [viaRpc.purchaseDigest]);
+  const { data } = await rpc.queryEvents({ query: { Transaction: viaRpc.purchaseDigest }, order: 'ascending' });
+  check(events.length >= 1 && JSON.stringify(events) === JSON.stringify(data), JSON.stringify({ events, data }));
+  check(events.some((e) => e.type.endsWith('::LicensePurchased') && e.parsedJson && e.id.txDigest === viaRpc.purchaseDigest), JSON.stringify(events));
+  const none = await rpc.call('sui_getEvents', [viaRpc.splitDigest]);
+  check(Array.isArray(none) && none.length === 0, JSON.stringify(none));
+  const epochs = await rpc.getEpochs();
+  const current = await rpc.getCurrentEpoch();
+  check(epochs.data.length === 1 && epochs.data[0].epoch === '0' && epochs.data[0].epochStartTimestamp === current.epochStartTimestamp && !epochs.hasNextPage, JSON.stringify(epochs));
+  check(BigInt(current.epochTotalTransactions) > 0n, JSON.stringify(current));
+  const after = await rpc.getEpochs({ cursor: '0' });
+  check(after.data.length === 0, JSON.stringify(after));
+  return `${events.length} events, epoch ${epochs.data[0].epoch}`;
+});
+
+await step('JSON-RPC: methods a devnet cannot answer fail at once, naming the method and why', async () => {
+  // Each call made in its turn: a rejection nobody awaits yet would end the process.
+  const cases = [
+    ['suix_resolveNameServiceAddress', /SuiNS/, () => rpc.resolveNameServiceAddress({ name: 'example.sui' })],
+    ['suix_resolveNameServiceNames', /SuiNS/, () => rpc.resolveNameServiceNames({ address: A })],
+    ['sui_verifyZkLoginSignature', /zkLogin/, () => rpc.verifyZkLoginSignature({ bytes: 'AAAA', signature: 'AAAA', intentScope: 'PersonalMessage', author: A })],
+    ['suix_getValidatorsApy', /no Sui validators/, () => rpc.getValidatorsApy()],
+    ['suix_getCommitteeInfo', /no Sui validators/, () => rpc.getCommitteeInfo()],
+    ['suix_getNetworkMetrics', /indexer/, () => rpc.getNetworkMetrics()],
+    ['suix_getMoveCallMetrics', /indexer/, () => rpc.getMoveCallMetrics()],
+    ['suix_subscribeEvent', /subscriptions/, () => rpc.call('suix_subscribeEvent', [{ All: [] }])],
+    ['unsafe_paySui', /SDK's Transaction/, () => rpc.call('unsafe_paySui', [])],
+  ];
+  for (const [method, why, call] of cases) {
+    const error = await rejection(call());
+    check(error instanceof JsonRpcError && error.code === -32601 && error.message.includes(method) && why.test(error.message), `${method}: ${error}`);
+  }
+  return `${cases.length} methods`;
 });
 
 console.log(`suite: ${passed} passed, ${failed} failed`);
