@@ -1172,13 +1172,16 @@ pub async fn own_model_cap(floe: &mut Floe, blob_id: &BlobId) -> anyhow::Result<
 
 /// `floe aggregator|publisher|daemon`: serves the gateway's routes on `bind` until Ctrl-C or
 /// SIGTERM. `wallet` is `Some` for roles that pay (`Some(None)`: the home's keystore). Prints
-/// `aggregator URL` / `publisher URL` lines once listening, for scripts and tests.
+/// `aggregator URL` / `publisher URL` lines once listening, for scripts and tests. The
+/// publisher takes uploads within `limits`; connections count against the process's budget
+/// (`--max-connections`, sized before this is called).
 pub async fn gateway(
     session: &Session,
     role: floe_gateway::Role,
     bind: std::net::SocketAddr,
     wallet: Option<Option<PathBuf>>,
     options: floe_gateway::PublisherOptions,
+    limits: floe_gateway::PublisherLimits,
 ) -> anyhow::Result<()> {
     use floe_gateway::Role;
     let network = session.network()?;
@@ -1198,7 +1201,7 @@ pub async fn gateway(
             })
         }
     };
-    let app = floe_gateway::connect(role, &network, key, &options)
+    let app = floe_gateway::connect_with(role, &network, key, &options, limits)
         .await
         .with_context(|| {
             format!(

@@ -10,6 +10,7 @@ mod dataset;
 mod encrypted;
 mod home;
 mod keeper;
+mod limits;
 mod memory;
 mod object_id;
 mod output;
@@ -216,6 +217,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, alias = "bind-address", default_value = "127.0.0.1:31415")]
         bind: SocketAddr,
+        #[command(flatten)]
+        connections: limits::ConnectionArgs,
     },
     /// Store blobs sent over HTTP (PUT /v1/blobs), paid from this account's WAL.
     Publisher(PublisherArgs),
@@ -243,6 +246,10 @@ struct PublisherArgs {
         hide_env_values = true
     )]
     jwt_secret: Option<String>,
+    #[command(flatten)]
+    uploads: limits::UploadArgs,
+    #[command(flatten)]
+    connections: limits::ConnectionArgs,
 }
 
 #[derive(clap::Args)]
@@ -295,6 +302,10 @@ struct UpArgs {
     /// challenges to `floe challenge slash` (so a test can have a node's own operator slash it).
     #[arg(long, hide = true)]
     keeper_leaves_slashing: bool,
+    #[command(flatten)]
+    uploads: limits::UploadArgs,
+    #[command(flatten)]
+    connections: limits::ConnectionArgs,
 }
 
 #[derive(Subcommand)]
@@ -469,6 +480,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Up(args) => {
+            // Checked before anything starts; the budget must be sized before any service.
+            let publisher_limits = args.uploads.limits()?;
+            args.connections.apply()?;
             let options = up::UpOptions {
                 nodes: args.nodes,
                 shards: args.shards,
@@ -483,6 +497,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 publisher: args.publisher,
                 dishonest_nodes: args.dishonest_nodes,
                 keeper_slashes: !args.keeper_leaves_slashing,
+                publisher_limits,
             };
             up::run(&session.home, options).await
         }
@@ -606,32 +621,40 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Dataset(command) => dataset::dispatch(&session, command).await,
         Command::Memory(command) => memory::dispatch(&session, command).await,
         Command::Challenge(command) => challenge::run(&session, command).await,
-        Command::Aggregator { bind } => {
+        Command::Aggregator { bind, connections } => {
+            connections.apply()?;
             let options = floe_gateway::PublisherOptions::default();
             let role = floe_gateway::Role::Aggregator;
-            commands::gateway(&session, role, bind, None, options).await
+            let limits = floe_gateway::PublisherLimits::default();
+            commands::gateway(&session, role, bind, None, options, limits).await
         }
         Command::Publisher(args) => {
             let bind = args
                 .bind
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 31416)));
-            let options = floe_gateway::PublisherOptions {
-                max_body: args.max_body_size,
-                jwt_secret: args.jwt_secret,
-            };
-            let role = floe_gateway::Role::Publisher;
-            commands::gateway(&session, role, bind, Some(args.wallet), options).await
+            publisher_or_daemon(&session, floe_gateway::Role::Publisher, bind, args).await
         }
         Command::Daemon(args) => {
             let bind = args
                 .bind
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 31415)));
-            let options = floe_gateway::PublisherOptions {
-                max_body: args.max_body_size,
-                jwt_secret: args.jwt_secret,
-            };
-            let role = floe_gateway::Role::Daemon;
-            commands::gateway(&session, role, bind, Some(args.wallet), options).await
+            publisher_or_daemon(&session, floe_gateway::Role::Daemon, bind, args).await
         }
     }
+}
+
+/// `floe publisher` or `floe daemon` on `bind`, its limits checked before anything starts.
+async fn publisher_or_daemon(
+    session: &Session,
+    role: floe_gateway::Role,
+    bind: SocketAddr,
+    args: PublisherArgs,
+) -> anyhow::Result<()> {
+    let limits = args.uploads.limits()?;
+    args.connections.apply()?;
+    let options = floe_gateway::PublisherOptions {
+        max_body: args.max_body_size,
+        jwt_secret: args.jwt_secret,
+    };
+    commands::gateway(session, role, bind, Some(args.wallet), options, limits).await
 }

@@ -49,6 +49,9 @@ pub struct UpOptions {
     /// Whether the keeper slashes missed challenges (else it leaves them to anyone who calls
     /// `floe challenge slash`).
     pub keeper_slashes: bool,
+    /// The publisher's upload queue and body pace; the pace is the storage nodes' too (written
+    /// to their `node.toml` when it is not the default).
+    pub publisher_limits: floe_gateway::PublisherLimits,
 }
 
 /// A storage node's identity, kept in its directory so restarts keep it.
@@ -209,15 +212,26 @@ async fn node_on_chain(
     ))
 }
 
+/// What `floe up`'s flags set in a node's `node.toml`.
+struct NodeSettings {
+    poll_ms: u64,
+    answer_challenges: bool,
+    pace: floe_gateway::BodyPace,
+}
+
 fn write_node_config(
     dir: &Path,
     identity: &NodeIdentity,
     network_file: &Path,
     node_id: Address,
     node_cap: Address,
-    poll_ms: u64,
-    answer_challenges: bool,
+    settings: &NodeSettings,
 ) -> anyhow::Result<NodeConfig> {
+    let NodeSettings {
+        poll_ms,
+        answer_challenges,
+        pace,
+    } = settings;
     let path = dir.join("node.toml");
     let mut text = format!(
         "# Written by `floe up`; `floe-node run --config {}` runs this node on its own.\n\
@@ -233,11 +247,20 @@ fn write_node_config(
         identity.listen,
         toml::Value::String(network_file.display().to_string()),
     );
-    if !answer_challenges {
+    if !*answer_challenges {
         text.push_str(
             "# `floe up --dishonest-node`: this node leaves its challenges unanswered.\n\
              answer_challenges = false\n",
         );
+    }
+    if *pace != floe_gateway::BodyPace::default() {
+        text.push_str(&format!(
+            "# `floe up --upload-grace-secs/--upload-min-rate`: how slowly an upload body may come.\n\
+             upload_grace_ms = {}\n\
+             upload_min_rate = {}\n",
+            pace.grace.as_millis(),
+            pace.min_rate
+        ));
     }
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(NodeConfig::load(&path)?)
@@ -464,8 +487,11 @@ pub async fn run(home: &Home, options: UpOptions) -> anyhow::Result<()> {
             &home.network_file(),
             node_id,
             node_cap,
-            poll_ms,
-            !options.dishonest_nodes.contains(&i),
+            &NodeSettings {
+                poll_ms,
+                answer_challenges: !options.dishonest_nodes.contains(&i),
+                pace: options.publisher_limits.pace,
+            },
         )?;
         if !config.answer_challenges {
             tracing::warn!(
@@ -573,7 +599,8 @@ async fn listen(
 }
 
 /// Starts one aggregator and one publisher; the publisher pays from its own account (the
-/// home's `publisher.keystore`), funded from the faucet.
+/// home's `publisher.keystore`), funded from the faucet, and takes uploads within
+/// `options.publisher_limits`.
 async fn start_gateways(
     home: &Home,
     network: &NetworkConfig,
@@ -602,7 +629,14 @@ async fn start_gateways(
         } else {
             "publisher"
         };
-        let app = floe_gateway::connect(role, network, key, &PublisherOptions::default()).await?;
+        let app = floe_gateway::connect_with(
+            role,
+            network,
+            key,
+            &PublisherOptions::default(),
+            options.publisher_limits.clone(),
+        )
+        .await?;
         let listener = listen(wanted, port, name).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

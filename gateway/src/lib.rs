@@ -169,8 +169,10 @@ pub async fn connect_with(
 
 /// Serves `app` on `listener` until `shutdown` completes. A request head must arrive within
 /// [`floe_problem::serve::HEADER_READ_TIMEOUT`] (an idle connection is closed after as long),
-/// and at most [`floe_problem::serve::default_max_connections`] connections are open at once
-/// (half the descriptor limit), so slow, silent or merely many connections cannot pile up.
+/// and connections count against the process's budget
+/// ([`floe_problem::serve::ConnectionBudget::process`], half the descriptor limit unless the
+/// process sized it, shared with the process's other services), of which the gateway takes at
+/// most three quarters, so slow, silent or merely many connections cannot pile up.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -179,7 +181,7 @@ pub async fn serve(
     serve_with(listener, app, ServeOptions::default(), shutdown).await
 }
 
-/// [`serve`] with the head deadline and the connection cap chosen.
+/// [`serve`] with the head deadline, the connection cap and the budget chosen.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     app: Router,

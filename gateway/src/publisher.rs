@@ -111,7 +111,10 @@ impl Publisher {
     /// The same publisher with `limits`.
     #[must_use]
     pub fn with_limits(mut self, limits: PublisherLimits) -> Self {
-        self.slots = Arc::new(Semaphore::new(limits.queue.max(1)));
+        // Clamped as the semaphore requires: a queue that large is no limit anyway.
+        self.slots = Arc::new(Semaphore::new(
+            limits.queue.clamp(1, Semaphore::MAX_PERMITS),
+        ));
         self.limits = Arc::new(limits);
         self
     }
@@ -131,9 +134,12 @@ impl Publisher {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Publisher busy",
                 format!(
-                    "this publisher is already taking {} uploads, as many as it takes at once; \
+                    "this publisher is already taking {}, as many as it takes at once; \
                      retry in {BUSY_RETRY_AFTER_SECS} s",
-                    self.limits.queue.max(1)
+                    match self.limits.queue.max(1) {
+                        1 => "1 upload".to_owned(),
+                        n => format!("{n} uploads"),
+                    }
                 ),
             )
             .with_retry_after(BUSY_RETRY_AFTER_SECS)
