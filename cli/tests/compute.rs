@@ -33,6 +33,32 @@ use floe_sdk::{Floe, Keystore, NetworkConfig, move_types};
 use sui_sdk_types::Address;
 use support::{fails, floe, ok};
 
+/// `floe model tuning set MODEL` with the plan both rounds of the test use (half of every
+/// sale into the reserve, a job at 4 WAL, on the `chosen` provider), the job's `input`
+/// (`["--input", FILE]` or `["--input-blob", BLOB_ID]`) and `extra` flags; it must succeed.
+/// Returns what it said on stderr.
+fn tuning_set(home: &Path, model: &str, input: [&str; 2], chosen: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "model",
+        "tuning",
+        "set",
+        model,
+        "--bps",
+        "5000",
+        "--threshold",
+        "4",
+        input[0],
+        input[1],
+        "--providers",
+        chosen,
+    ];
+    args.extend_from_slice(extra);
+    let set = floe(home, &args);
+    let said = String::from_utf8_lossy(&set.stderr).into_owned();
+    assert!(set.status.success(), "floe {args:?} failed: {said}");
+    said
+}
+
 /// The stored ciphertext of `blob`, read from the nodes by the model's owner (the home's first
 /// account) with its `ModelCap`.
 async fn ciphertext(home: &Path, blob: &str) -> Vec<u8> {
@@ -296,23 +322,7 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
 
     // Self-funding iteration: the seller sets a plan (half of every sale into the tuning
     // reserve; at 4 WAL anyone may open a 4 WAL job on the chosen provider, on the input).
-    ok(
-        home,
-        &[
-            "model",
-            "tuning",
-            "set",
-            &model,
-            "--bps",
-            "5000",
-            "--threshold",
-            "4",
-            "--input",
-            &p(&input_file),
-            "--providers",
-            &chosen,
-        ],
-    );
+    tuning_set(home, &model, ["--input", &p(&input_file)], &chosen, &[]);
     let offer = ok(
         home,
         &[
@@ -414,26 +424,13 @@ fn a_job_runs_a_real_model_on_its_chosen_provider_and_settles() {
         .as_str()
         .unwrap()
         .to_owned();
-    let set = floe(
+    let said = tuning_set(
         home,
-        &[
-            "model",
-            "tuning",
-            "set",
-            &model,
-            "--bps",
-            "5000",
-            "--threshold",
-            "4",
-            "--input-blob",
-            &input_blob,
-            "--providers",
-            &chosen,
-            "--auto-publish",
-        ],
+        &model,
+        ["--input-blob", &input_blob],
+        &chosen,
+        &["--auto-publish"],
     );
-    let said = String::from_utf8_lossy(&set.stderr).into_owned();
-    assert!(set.status.success(), "{said}");
     assert!(said.contains("floe model tuning take"), "{said}");
     ok(home, &["--as", &buyer, "license", "buy", &offer]);
     ok(home, &["--as", &buyer, "license", "buy", &offer]);
