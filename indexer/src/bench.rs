@@ -437,6 +437,8 @@ pub async fn prefill(pool: &sqlx::PgPool, blobs: i64) -> Result<u64, sqlx::Error
         .execute(&mut *conn)
         .await?;
     let hex_id = |kind: char, n: &str| format!("'0x' || lpad('{kind}' || to_hex({n}), 64, '0')");
+    // Storage, license and challenged node IDs are `Kind::Id` columns: their 32 bytes.
+    let id = |kind: char, n: &str| format!("id_bytes({})", hex_id(kind, n));
     sqlx::query(&format!(
         "INSERT INTO storage (storage_id, owner, reserved_epoch, start_epoch, end_epoch, \
          unencoded_size, storage_size, price, status, blob_object_id, created_checkpoint, \
@@ -444,9 +446,9 @@ pub async fn prefill(pool: &sqlx::PgPool, blobs: i64) -> Result<u64, sqlx::Error
          SELECT {}, {}, i * {epochs} / {blobs}, i * {epochs} / {blobs}, \
          i * {epochs} / {blobs} + 5, 1000 + i % 100000, 5 * (1000 + i % 100000), 5000000, \
          'attached', {}, i, i FROM generate_series(1::bigint, {blobs}) i",
-        hex_id('f', "i"),
-        hex_id('e', &format!("i % {}", crate::bench_api::OWNERS)),
-        hex_id('d', "i"),
+        id('f', "i"),
+        id('e', &format!("i % {}", crate::bench_api::OWNERS)),
+        id('d', "i"),
     ))
     .execute(&mut *conn)
     .await?;
@@ -459,10 +461,10 @@ pub async fn prefill(pool: &sqlx::PgPool, blobs: i64) -> Result<u64, sqlx::Error
              status, purchased_at_ms, purchased_checkpoint, updated_checkpoint) \
              SELECT {}, {}, {}, {}, 1, 1000, 10, {t0} + i * 1000 + 3600000, false, 0, 0, 0, \
              'active', {t0} + i * 1000, i, i FROM generate_series({}::bigint, {blobs}) i",
-            hex_id('5', "i"),
-            hex_id('6', &format!("i % {models} + 1")),
-            hex_id('7', &format!("i % {models} + 1")),
-            hex_id('e', &format!("i % {}", crate::bench_api::OWNERS)),
+            id('5', "i"),
+            id('6', &format!("i % {models} + 1")),
+            id('7', &format!("i % {models} + 1")),
+            id('e', &format!("i % {}", crate::bench_api::OWNERS)),
             licenses + 1,
             t0 = crate::bench_api::T0,
         ))
@@ -479,7 +481,7 @@ pub async fn prefill(pool: &sqlx::PgPool, blobs: i64) -> Result<u64, sqlx::Error
              issued_checkpoint, resolved_checkpoint) \
              SELECT i, i * {epochs} / {blobs}, {}, 'b' || i, 'r' || i, i % 1000, 1, 1, 2048, \
              {t0} + i, 'answered', {t0} + i, i, i FROM generate_series({}::bigint, {blobs}) i",
-            hex_id('a', &format!("i % {} + 1", crate::bench_api::NODES)),
+            id('a', &format!("i % {} + 1", crate::bench_api::NODES)),
             stored_challenges + 1,
             t0 = crate::bench_api::T0,
         ))

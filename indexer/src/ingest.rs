@@ -217,7 +217,7 @@ fn registered_nodes(batch: &Prepared) -> Result<Vec<String>, IngestError> {
 }
 
 /// The IDs of the Storage parts the batch's `StorageSplit` events created, as stored.
-fn split_parts(batch: &Prepared) -> Result<Vec<String>, IngestError> {
+fn split_parts(batch: &Prepared) -> Result<Vec<Vec<u8>>, IngestError> {
     batch
         .events
         .iter()
@@ -229,9 +229,7 @@ fn split_parts(batch: &Prepared) -> Result<Vec<String>, IngestError> {
                     checkpoint: e.ctx.checkpoint,
                     message: err.to_string(),
                 })?;
-            Ok(projections::hex_0x(
-                &split.new_storage_id.bytes.into_inner(),
-            ))
+            Ok(split.new_storage_id.bytes.into_inner().to_vec())
         })
         .collect()
 }

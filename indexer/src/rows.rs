@@ -39,6 +39,11 @@ pub enum Kind {
     Json,
     /// `bytea` (raw event contents).
     Bytes,
+    /// `bytea` of exactly 32 bytes: an object ID or address. Half the bytes of its 66-character
+    /// `0x`-hex text in the heap, every index and the WAL, which is what ingest pays for per
+    /// row; the API still reads and writes `0x`-hex (the SQL functions `id_text` and
+    /// `id_bytes`, see [`Kind::render`] and [`Kind::bind`]).
+    Id,
 }
 
 impl Kind {
@@ -51,7 +56,25 @@ impl Kind {
             Kind::Text => "text",
             Kind::Bool => "boolean",
             Kind::Json => "jsonb",
-            Kind::Bytes => "bytea",
+            Kind::Bytes | Kind::Id => "bytea",
+        }
+    }
+
+    /// The SQL rendering of a column (or expression) `sql` of this kind as the API reads it:
+    /// IDs as `0x` and 64 lowercase hex digits, everything else as stored.
+    pub fn render(self, sql: &str) -> String {
+        match self {
+            Kind::Id => format!("id_text({sql})"),
+            _ => sql.to_owned(),
+        }
+    }
+
+    /// The SQL of bound text parameter `$n` (already checked and normalised, e.g. a full
+    /// `0x`-hex ID) compared with a column of this kind, cast to `cast` unless it is an ID.
+    pub fn bind(self, n: usize, cast: &str) -> String {
+        match self {
+            Kind::Id => format!("id_bytes(${n}::text)"),
+            _ => format!("${n}::{cast}"),
         }
     }
 
@@ -63,7 +86,7 @@ impl Kind {
             Kind::Text => "text[]",
             Kind::Bool => "boolean[]",
             Kind::Json => "text[]::jsonb[]",
-            Kind::Bytes => "bytea[]",
+            Kind::Bytes | Kind::Id => "bytea[]",
         }
     }
 }
@@ -91,6 +114,7 @@ pub enum Value {
     Bool(bool),
     Json(String),
     Bytes(Vec<u8>),
+    Id([u8; 32]),
 }
 
 /// A column of a [`Table`].
@@ -129,6 +153,7 @@ macro_rules! cell_type {
     (Bool) => { bool };
     (Json) => { String };
     (Bytes) => { Vec<u8> };
+    (Id) => { [u8; 32] };
 }
 
 /// Declares tables: for each, the [`Table`] the writer builds its `COPY` and merge
@@ -435,6 +460,7 @@ fn copy_row(data: &mut CopyData, table: &Table, row: &Row) {
             Some(Value::Bool(v)) => data.bool(*v),
             Some(Value::Json(v)) => data.jsonb(v),
             Some(Value::Bytes(v)) => data.bytea(v),
+            Some(Value::Id(v)) => data.bytea(v),
         }
     }
 }
@@ -578,10 +604,11 @@ impl Chain {
                         })
                         .collect(),
                 ),
-                Kind::Bytes => Param::Bytes(
+                Kind::Bytes | Kind::Id => Param::Bytes(
                     cells
                         .map(|v| match v {
                             Some(Value::Bytes(x)) => Some(x.clone()),
+                            Some(Value::Id(x)) => Some(x.to_vec()),
                             _ => None,
                         })
                         .collect(),
@@ -716,6 +743,10 @@ pub fn boolean(v: bool) -> Option<bool> {
 }
 pub fn json(v: &serde_json::Value) -> Option<String> {
     Some(v.to_string())
+}
+/// An object ID or address (a [`Kind::Id`] column) from its 32 bytes.
+pub fn id(bytes: [u8; 32]) -> Option<[u8; 32]> {
+    Some(bytes)
 }
 
 #[cfg(test)]

@@ -24,14 +24,14 @@ table! {
 
     /// One row per Blob object (the same blob ID may be registered by several objects).
     BLOBS = blobs: BlobRow, key 1, merge {
-        blob_object_id: Text Keep,
+        blob_object_id: Id Keep,
         blob_id: Text Keep,
         root_hash: Text Keep,
         size: Num Keep,
         encoding_type: Int Keep,
         deletable: Bool Keep,
-        owner: Text Keep,
-        storage_id: Text Keep,
+        owner: Id Keep,
+        storage_id: Id Keep,
         storage_size: Num Keep,
         write_fee: Num Keep,
         extension_fees: Num Add,
@@ -57,9 +57,9 @@ table! {
 
     /// Storage reservations (Storage objects).
     STORAGE = storage: StorageRow, key 1, merge {
-        storage_id: Text Keep,
-        owner: Text Keep,
-        parent_storage_id: Text Keep,
+        storage_id: Id Keep,
+        owner: Id Keep,
+        parent_storage_id: Id Keep,
         reserved_epoch: Int Keep,
         start_epoch: Int Set,
         end_epoch: Int Set,
@@ -67,8 +67,8 @@ table! {
         storage_size: Num Set,
         price: Num Keep,
         status: Text Set,
-        blob_object_id: Text Set,
-        absorbed_into: Text Set,
+        blob_object_id: Id Set,
+        absorbed_into: Id Set,
         destroyed_epoch: Int Set,
         capacity_released: Num Set,
         created_checkpoint: Int Keep,
@@ -199,7 +199,7 @@ table! {
     CHALLENGES = challenges: ChallengeRow, key 1, merge {
         challenge_id: Int Keep,
         epoch: Int Keep,
-        node_id: Text Keep,
+        node_id: Id Keep,
         blob_id: Text Keep,
         root_hash: Text Keep,
         shard: Int Keep,
@@ -212,7 +212,7 @@ table! {
         slashed: Num Set,
         burned: Num Set,
         reward: Num Set,
-        slashed_by: Text Set,
+        slashed_by: Id Set,
         issued_checkpoint: Int Keep,
         resolved_checkpoint: Int Set,
     }
@@ -279,10 +279,10 @@ table! {
 
     /// Licenses; `holder` is the buyer (a later transfer of the object shows in no event).
     LICENSES = licenses: LicenseRow, key 1, merge {
-        license_id: Text Keep,
-        offer_id: Text Keep,
-        model_id: Text Keep,
-        holder: Text Keep,
+        license_id: Id Keep,
+        offer_id: Id Keep,
+        model_id: Id Keep,
+        holder: Id Keep,
         windows: Num Add,
         price_paid: Num Add,
         fee_burned: Num Add,
@@ -345,7 +345,7 @@ table! {
         tx_index: Int Keep,
         event_index: Int Keep,
         timestamp_ms: Int Keep,
-        license_id: Text Keep,
+        license_id: Id Keep,
         model_id: Text Keep,
         purchase: Bool Keep,
         price: Num Keep,
@@ -381,7 +381,7 @@ table! {
     /// position of the latest set (`checkpoint`, `tx_index`, `event_index`) orders them: the
     /// chain moves a replaced key last, and so does a later position.
     BLOB_ATTRIBUTES = blob_attributes: BlobAttributeRow, key 2, merge {
-        blob_object_id: Text Keep,
+        blob_object_id: Id Keep,
         key: Text Keep,
         blob_id: Text Keep,
         value: Text Set,
@@ -657,7 +657,7 @@ pub static CAPACITY: View = View {
 pub static BLOB_ATTRIBUTES_CURRENT: View = View {
     name: "blob_attributes_current",
     cols: &[
-        ("blob_object_id", Kind::Text),
+        ("blob_object_id", Kind::Id),
         ("key", Kind::Text),
         ("blob_id", Kind::Text),
         ("value", Kind::Text),
@@ -689,3 +689,17 @@ pub static EVENTS_INDEXED: View = View {
 
 /// Every declared view.
 pub static VIEWS: &[&View] = &[&CAPACITY, &BLOB_ATTRIBUTES_CURRENT, &EVENTS_INDEXED];
+
+/// The kind of `table.column` (a declared table or view), if declared: the API renders and
+/// binds by it, so a column turned into [`Kind::Id`] here is read and filtered as `0x`-hex
+/// without touching the resources that serve it.
+pub fn column_kind(table: &str, column: &str) -> Option<Kind> {
+    if let Some(t) = ALL.iter().find(|t| t.name == table) {
+        return t.cols.iter().find(|c| c.name == column).map(|c| c.kind);
+    }
+    VIEWS
+        .iter()
+        .find(|v| v.name == table)
+        .and_then(|v| v.cols.iter().find(|(name, _)| *name == column))
+        .map(|(_, kind)| *kind)
+}

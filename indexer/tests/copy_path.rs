@@ -68,14 +68,15 @@ async fn created_rows_already_stored_fall_back_to_the_merge() {
     for pool in [&db.pool, &reference.pool] {
         sqlx::query(
             "INSERT INTO blobs (blob_object_id, owner, status, write_fee, extension_fees) \
-             VALUES ($1, '0xstored', 'stored', 7, 5)",
+             VALUES (id_bytes($1), id_bytes('0x5702ed'), 'stored', 7, 5)",
         )
         .bind(&blob_id)
         .execute(pool)
         .await
         .unwrap();
         sqlx::query(
-            "INSERT INTO licenses (license_id, holder, windows) VALUES ($1, '0xstored', 2)",
+            "INSERT INTO licenses (license_id, holder, windows) \
+             VALUES (id_bytes($1), id_bytes('0x5702ed'), 2)",
         )
         .bind(&license_id)
         .execute(pool)
@@ -91,18 +92,18 @@ async fn created_rows_already_stored_fall_back_to_the_merge() {
     // columns take the event's, added columns add up.
     let (owner, status, write_fee, extension_fees): (String, String, String, String) =
         sqlx::query_as(
-            "SELECT owner, status, write_fee::text, extension_fees::text FROM blobs \
-             WHERE blob_object_id = $1",
+            "SELECT id_text(owner), status, write_fee::text, extension_fees::text FROM blobs \
+             WHERE blob_object_id = id_bytes($1)",
         )
         .bind(&blob_id)
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    assert_eq!(owner, "0xstored");
+    assert_eq!(owner, format!("0x{:0>64}", "5702ed"));
     assert_eq!(status, "certified");
     assert_eq!((write_fee.as_str(), extension_fees.as_str()), ("7", "5"));
     let windows: String =
-        sqlx::query_scalar("SELECT windows::text FROM licenses WHERE license_id = $1")
+        sqlx::query_scalar("SELECT windows::text FROM licenses WHERE license_id = id_bytes($1)")
             .bind(&license_id)
             .fetch_one(&db.pool)
             .await

@@ -1959,7 +1959,15 @@ async fn blob_attributes_follow_the_chain() {
         .await
         .unwrap();
     let migration = include_str!("../../migrations/0009_blob_attributes_backfill.sql");
-    sqlx::raw_sql(migration).execute(&db.pool).await.unwrap();
+    // Since 0022 the object ID column holds the ID's bytes: the backfill's hex rows go in
+    // through `id_bytes`, as 0022 converts the rows an older database's 0009 wrote.
+    let hex_rows = "       d.object_id, d.key, d.blob_id,";
+    assert!(
+        migration.contains(hex_rows),
+        "the backfill's INSERT changed"
+    );
+    let migration = migration.replace(hex_rows, "       id_bytes(d.object_id), d.key, d.blob_id,");
+    sqlx::raw_sql(&migration).execute(&db.pool).await.unwrap();
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM blob_attributes")
         .fetch_one(&db.pool)
         .await

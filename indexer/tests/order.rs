@@ -33,14 +33,14 @@ const SEED: &[&str] = &[
     "DELETE FROM stakes WHERE staked_wal_id NOT IN \
      (SELECT staked_wal_id FROM stakes ORDER BY staked_wal_id LIMIT 200)",
     // An address with several blobs, stakes and licenses (the generator spreads them thin).
-    "UPDATE blobs SET owner = '0x' || lpad('e7', 64, '0') WHERE blob_object_id IN \
+    "UPDATE blobs SET owner = id_bytes('0x' || lpad('e7', 64, '0')) WHERE blob_object_id IN \
      (SELECT blob_object_id FROM blobs ORDER BY blob_object_id LIMIT 20)",
     "UPDATE stakes SET staker = '0x' || lpad('e7', 64, '0') WHERE staked_wal_id IN \
      (SELECT staked_wal_id FROM stakes ORDER BY staked_wal_id DESC LIMIT 15)",
-    "UPDATE licenses SET holder = '0x' || lpad('e7', 64, '0') WHERE license_id IN \
+    "UPDATE licenses SET holder = id_bytes('0x' || lpad('e7', 64, '0')) WHERE license_id IN \
      (SELECT license_id FROM licenses ORDER BY license_id LIMIT 12)",
-    "INSERT INTO storage SELECT '0x' || lpad('9' || to_hex(i), 64, '0'), \
-     '0x' || lpad('e' || to_hex(i % 3), 64, '0'), NULL, 1, 1, 6, 1048576, 5242880, 5000, \
+    "INSERT INTO storage SELECT id_bytes('0x' || lpad('9' || to_hex(i), 64, '0')), \
+     id_bytes('0x' || lpad('e' || to_hex(i % 3), 64, '0')), NULL, 1, 1, 6, 1048576, 5242880, 5000, \
      'available', NULL, NULL, NULL, NULL, i, i FROM generate_series(1, 30) i",
     "INSERT INTO events SELECT 'digest' || i, i % 3, i / 4, i % 4, 1700000000000 + i * 1000, \
      '0x' || lpad('e', 64, '0'), 'events', \
@@ -64,7 +64,7 @@ const SEED: &[&str] = &[
      '0x' || lpad('d' || to_hex(i), 64, '0'), '0x' || lpad('e' || to_hex(i % 2), 64, '0'), \
      repeat(to_hex(i), 32), 'http://127.0.0.1:94' || i, 18000000000, i, 0, 0, i, i + 1 \
      FROM generate_series(1, 7) i",
-    "INSERT INTO compute_jobs SELECT '0x' || lpad('a' || to_hex(i), 64, '0'), b.owner, \
+    "INSERT INTO compute_jobs SELECT '0x' || lpad('a' || to_hex(i), 64, '0'), id_text(b.owner), \
      m.model_id, 1, b.blob_id, b.blob_id, jsonb_build_array('0x' || lpad('c1', 64, '0')), 1, \
      1700000600000 + i, 5000000000, 'open', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
      i, i \
@@ -72,14 +72,15 @@ const SEED: &[&str] = &[
      LATERAL (SELECT owner, blob_id FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b, \
      LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
     "INSERT INTO shared_blobs SELECT '0x' || lpad('5b' || to_hex(i), 64, '0'), \
-     b.blob_object_id, b.blob_id, b.owner, 5 + i, 3000000000, 4000000000, 1, 0, 0, i, i + 1 \
+     id_text(b.blob_object_id), b.blob_id, id_text(b.owner), 5 + i, 3000000000, 4000000000, 1, \
+     0, 0, i, i + 1 \
      FROM generate_series(1, 6) i, \
      LATERAL (SELECT * FROM blobs ORDER BY blob_object_id OFFSET i - 1 LIMIT 1) b",
     "INSERT INTO shared_blob_funders SELECT s.shared_blob_id, \
      '0x' || lpad('f' || to_hex(k), 64, '0'), 1000000000, 1, s.created_checkpoint, \
      s.updated_checkpoint FROM shared_blobs s, generate_series(1, 5) k",
     "INSERT INTO services SELECT '0x' || lpad('5e' || to_hex(i), 64, '0'), \
-     '0x' || lpad('5c' || to_hex(i), 64, '0'), m.model_id, 1, b.owner, \
+     '0x' || lpad('5c' || to_hex(i), 64, '0'), m.model_id, 1, id_text(b.owner), \
      '0x' || lpad('e' || to_hex(i), 64, '0'), 1000000000 * i, false, 3 * i, 2 * i, \
      3000000000 * i * i, 150000000 * i * i, 1000000 * i, i, i + 1 \
      FROM generate_series(1::bigint, 7) i, \
@@ -95,7 +96,8 @@ const SEED: &[&str] = &[
     "INSERT INTO contributions (contribution_id, dataset_id, blob_id, blob_object_id, \
      contributor, weight, claimed, claims, created_checkpoint, updated_checkpoint) \
      SELECT '0x' || lpad('c0' || to_hex(i), 64, '0'), \
-     '0x' || lpad('da' || to_hex(i % 3 + 1), 64, '0'), b.blob_id, b.blob_object_id, b.owner, \
+     '0x' || lpad('da' || to_hex(i % 3 + 1), 64, '0'), b.blob_id, id_text(b.blob_object_id), \
+     id_text(b.owner), \
      10, 0, 0, i, i + 1 \
      FROM generate_series(1, 12) i, \
      LATERAL (SELECT * FROM blobs ORDER BY blob_object_id OFFSET i LIMIT 1) b",
@@ -113,7 +115,8 @@ const PATH_IDS: &[(&str, &str)] = &[
     ),
     (
         "/v1/blob-objects/{id}/attributes",
-        "SELECT blob_object_id FROM blob_attributes GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        "SELECT id_text(blob_object_id) FROM blob_attributes GROUP BY 1 \
+         ORDER BY count(*) DESC, 1 LIMIT 1",
     ),
     (
         "/v1/epochs/{id}/committee",
@@ -134,7 +137,7 @@ const PATH_IDS: &[(&str, &str)] = &[
     ),
     (
         "/v1/addresses/{id}/blobs",
-        "SELECT owner FROM blobs GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        "SELECT id_text(owner) FROM blobs GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
     ),
     (
         "/v1/addresses/{id}/stakes",
@@ -142,7 +145,7 @@ const PATH_IDS: &[(&str, &str)] = &[
     ),
     (
         "/v1/addresses/{id}/licenses",
-        "SELECT holder FROM licenses GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        "SELECT id_text(holder) FROM licenses GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
     ),
 ];
 
@@ -373,7 +376,7 @@ async fn newest_first_pages_cover_every_row_once_in_reverse() {
     }
 
     let node: String = sqlx::query_scalar(
-        "SELECT node_id FROM challenges GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        "SELECT id_text(node_id) FROM challenges GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
     )
     .fetch_one(&db.pool)
     .await
@@ -383,7 +386,7 @@ async fn newest_first_pages_cover_every_row_once_in_reverse() {
         .await
         .unwrap();
     let model: String = sqlx::query_scalar(
-        "SELECT model_id FROM licenses GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        "SELECT id_text(model_id) FROM licenses GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
     )
     .fetch_one(&db.pool)
     .await

@@ -411,11 +411,12 @@ async fn cursors_walk_every_row_once_and_bad_input_is_problem_json() {
     let holder = &get_json(addr, "/v1/licenses?limit=1").await["items"][0]["holder"];
     let holder = holder.as_str().unwrap().to_owned();
     let (held, _) = walk(addr, &format!("/v1/licenses?holder={holder}&limit=1")).await;
-    let expected: i64 = sqlx::query_scalar("SELECT count(*) FROM licenses WHERE holder = $1")
-        .bind(&holder)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let expected: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM licenses WHERE holder = id_bytes($1)")
+            .bind(&holder)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(held.len() as i64, expected);
     assert!(held.iter().all(|l| l["holder"] == holder.as_str()));
 

@@ -130,7 +130,7 @@ async fn every_tables_statements_run() {
             query = match col.kind {
                 Kind::Int => query.bind(Vec::<i64>::new()),
                 Kind::Bool => query.bind(Vec::<bool>::new()),
-                Kind::Bytes => query.bind(Vec::<Vec<u8>>::new()),
+                Kind::Bytes | Kind::Id => query.bind(Vec::<Vec<u8>>::new()),
                 Kind::Num | Kind::Text | Kind::Json => query.bind(Vec::<String>::new()),
             };
         }
@@ -213,6 +213,79 @@ async fn the_decimal_blob_id_is_the_u256_of_the_base64url() {
             "{b64}"
         );
     }
+}
+
+/// Object IDs and addresses in `Kind::Id` columns are their 32 bytes: written by the batch
+/// writer's COPY as bytes, read by the API as the same `0x`-hex the chain prints, found by a
+/// filter given in any case or without leading zeros, and kept in the same order as the hex
+/// text they replaced (so cursors and `ORDER BY` see no difference).
+#[tokio::test]
+async fn ids_are_stored_as_bytes_and_read_as_hex() {
+    use floe_indexer::api::resource::Resource as _;
+    use floe_indexer::api::resources::Blob;
+    let db = TestDb::new("ids_as_bytes").await;
+    let mut owner = [0u8; 32];
+    owner[31] = 0xab;
+    let objects: Vec<[u8; 32]> = [0x00u8, 0x0f, 0xf0, 0xff]
+        .iter()
+        .map(|&b| std::array::from_fn(|i| if i == 0 { b } else { i as u8 }))
+        .collect();
+    let mut data = CopyData::new();
+    for object in &objects {
+        data.row(2);
+        data.bytea(object);
+        data.bytea(&owner);
+    }
+    let mut conn = db.pool.acquire().await.unwrap();
+    let copied = floe_indexer::ingest::copy_in(
+        &mut conn,
+        "COPY blobs (blob_object_id, owner) FROM STDIN (FORMAT binary)",
+        &data.finish(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(copied, 4);
+    let (size,): (i32,) = sqlx::query_as("SELECT max(octet_length(owner)) FROM blobs")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(size, 32, "32 bytes, not 66 characters");
+    let hex = |b: &[u8; 32]| format!("0x{}", hex::encode(b));
+    let sql = format!(
+        "SELECT {} FROM blobs t WHERE {} ORDER BY t.blob_object_id",
+        Blob::INFO.select(),
+        Blob::INFO.equals("owner", 1, "text")
+    );
+    let rows: Vec<Vec<Option<String>>> = sqlx::query_scalar(&sql)
+        .bind(hex(&owner))
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let read: Vec<Blob> = rows.iter().map(|r| Blob::from_cells(r).unwrap()).collect();
+    let expected: Vec<String> = objects.iter().map(hex).collect();
+    let mut sorted = expected.clone();
+    sorted.sort();
+    assert_eq!(expected, sorted, "byte order is hex order");
+    assert_eq!(
+        read.iter()
+            .map(|b| b.blob_object_id.clone())
+            .collect::<Vec<_>>(),
+        expected
+    );
+    assert!(
+        read.iter()
+            .all(|b| b.owner.as_deref() == Some(hex(&owner).as_str()))
+    );
+    // `id_bytes` pads short IDs (`0xab` is the owner above) and reads either case.
+    let (short, upper): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM blobs WHERE owner = id_bytes('0xab')), \
+                (SELECT count(*) FROM blobs WHERE owner = id_bytes($1))",
+    )
+    .bind(hex(&owner).to_uppercase().replacen("0X", "0x", 1))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!((short, upper), (4, 4));
 }
 
 /// Tables whose rows no projection writes through its row type, and why.

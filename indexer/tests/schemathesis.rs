@@ -96,8 +96,8 @@ const EXTRA_ROWS: &[&str] = &[
     "INSERT INTO storage SELECT storage_id, owner, NULL, registered_epoch, registered_epoch, \
      end_epoch, size, storage_size, 5000, 'in_blob', blob_object_id, NULL, NULL, NULL, \
      registered_checkpoint, updated_checkpoint FROM blobs",
-    "INSERT INTO storage SELECT '0x' || lpad('9' || to_hex(i), 64, '0'), \
-     '0x' || lpad('e' || to_hex(i), 64, '0'), NULL, 1, 1, 6, 1048576, 5242880, 5000, \
+    "INSERT INTO storage SELECT id_bytes('0x' || lpad('9' || to_hex(i), 64, '0')), \
+     id_bytes('0x' || lpad('e' || to_hex(i), 64, '0')), NULL, 1, 1, 6, 1048576, 5242880, 5000, \
      CASE WHEN i % 2 = 0 THEN 'available' ELSE 'destroyed' END, NULL, NULL, \
      CASE WHEN i % 2 = 1 THEN 3 END, CASE WHEN i % 2 = 1 THEN 5242880 END, i, i \
      FROM generate_series(1, 20) i",
@@ -117,8 +117,8 @@ const EXTRA_ROWS: &[&str] = &[
      AS k(i, key, value)",
     // Shared blobs wrapping the first blob objects (one never funded, one extended), and
     // their funders (the creator's initial funds, a second account).
-    "INSERT INTO shared_blobs SELECT '0x' || lpad('5b' || to_hex(i), 64, '0'), b.blob_object_id, \
-     b.blob_id, b.owner, 5 + i, CASE WHEN i = 1 THEN 0 ELSE 3000000000 END, \
+    "INSERT INTO shared_blobs SELECT '0x' || lpad('5b' || to_hex(i), 64, '0'), id_text(b.blob_object_id), \
+     b.blob_id, id_text(b.owner), 5 + i, CASE WHEN i = 1 THEN 0 ELSE 3000000000 END, \
      CASE WHEN i = 1 THEN 0 ELSE 4000000000 END, (i > 1)::int, \
      CASE WHEN i = 3 THEN 1000000000 ELSE 0 END, (i = 3)::int, i, i + 1 \
      FROM generate_series(1, 3) i, \
@@ -135,7 +135,7 @@ const EXTRA_ROWS: &[&str] = &[
      repeat(to_hex(i), 32), CASE WHEN i = 2 THEN '<b>x</b>' ELSE 'http://127.0.0.1:94' || i END, \
      18000000000, i, (i = 3)::int, CASE WHEN i = 3 THEN 2000000000 ELSE 0 END, i, i + 1 \
      FROM generate_series(1, 4) i",
-    "INSERT INTO compute_jobs SELECT '0x' || lpad('a' || to_hex(i), 64, '0'), b.owner, m.model_id, 1, \
+    "INSERT INTO compute_jobs SELECT '0x' || lpad('a' || to_hex(i), 64, '0'), id_text(b.owner), m.model_id, 1, \
      b.blob_id, b.blob_id, jsonb_build_array('0x' || lpad('c1', 64, '0')), 1, \
      1700000600000 + i, 5000000000, (ARRAY['open', 'settled', 'refunded'])[i % 3 + 1], i % 2, \
      CASE WHEN i % 3 = 1 THEN b.blob_id END, CASE WHEN i % 3 = 1 THEN repeat('ab', 32) END, \
@@ -148,13 +148,13 @@ const EXTRA_ROWS: &[&str] = &[
     // Datasets (one with a markup name) curated by blob owners, contributions of their blobs,
     // and models' shares with the datasets.
     "INSERT INTO datasets SELECT '0x' || lpad('da' || to_hex(i), 64, '0'), \
-     '0x' || lpad('dc' || to_hex(i), 64, '0'), b.owner, \
+     '0x' || lpad('dc' || to_hex(i), 64, '0'), id_text(b.owner), \
      CASE WHEN i = 2 THEN '<i>faces</i>' ELSE 'set-' || i END, '', i, 10 * i, 1900000000, \
      950000000, i, i + 1 \
      FROM generate_series(1, 3) i, \
      LATERAL (SELECT owner FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b",
     "INSERT INTO contributions SELECT '0x' || lpad('cb' || to_hex(i), 64, '0'), \
-     '0x' || lpad('da' || to_hex(i % 3 + 1), 64, '0'), b.blob_id, b.blob_object_id, b.owner, i, \
+     '0x' || lpad('da' || to_hex(i % 3 + 1), 64, '0'), b.blob_id, id_text(b.blob_object_id), id_text(b.owner), i, \
      (i % 2) * 1000, i % 2, i, i \
      FROM generate_series(1, 6) i, \
      LATERAL (SELECT blob_id, blob_object_id, owner FROM blobs ORDER BY blob_object_id \
@@ -165,7 +165,7 @@ const EXTRA_ROWS: &[&str] = &[
      LATERAL (SELECT model_id FROM models ORDER BY model_id OFFSET i % 2 LIMIT 1) m",
     // Model services of real models, served by compute providers' operators, one paused.
     "INSERT INTO services SELECT '0x' || lpad('5e' || to_hex(i), 64, '0'), \
-     '0x' || lpad('5c' || to_hex(i), 64, '0'), m.model_id, 1, b.owner, \
+     '0x' || lpad('5c' || to_hex(i), 64, '0'), m.model_id, 1, id_text(b.owner), \
      '0x' || lpad('e' || to_hex(i), 64, '0'), 1000000000 * i, i = 2, 3 * i, 2 * i, \
      3000000000 * i * i, 150000000 * i * i, 1000000 * i, i, i + 1 \
      FROM generate_series(1::bigint, 4) i, \
@@ -175,12 +175,12 @@ const EXTRA_ROWS: &[&str] = &[
     // in all but the first.
     "INSERT INTO memories (memory_id, owner, generation, entries, grants, revokes, \
      created_checkpoint, updated_checkpoint) \
-     SELECT '0x' || lpad('3e' || to_hex(i), 64, '0'), b.owner, i - 1, 2, 1, i - 1, i, i + 1 \
+     SELECT '0x' || lpad('3e' || to_hex(i), 64, '0'), id_text(b.owner), i - 1, 2, 1, i - 1, i, i + 1 \
      FROM generate_series(1::bigint, 3) i, \
      LATERAL (SELECT owner FROM blobs ORDER BY blob_object_id OFFSET i % 3 LIMIT 1) b",
     "INSERT INTO memory_entries (memory_id, entry_index, blob_id, blob_object_id, generation, \
      appended_by, checkpoint) \
-     SELECT m.memory_id, e, b.blob_id, b.blob_object_id, 0, m.owner, e + 1 \
+     SELECT m.memory_id, e, b.blob_id, id_text(b.blob_object_id), 0, m.owner, e + 1 \
      FROM memories m, generate_series(0::bigint, 1) e, \
      LATERAL (SELECT blob_id, blob_object_id FROM blobs ORDER BY blob_object_id OFFSET e LIMIT 1) b",
     "INSERT INTO memory_delegates (memory_id, agent, active, can_write, granted_generation, \
@@ -210,18 +210,22 @@ async fn integers(db: &TestDb, sql: &str) -> String {
 async fn config(db: &TestDb) -> String {
     let addresses = values(
         db,
-        "(SELECT DISTINCT owner FROM blobs ORDER BY 1 LIMIT 4) UNION ALL \
-         (SELECT DISTINCT holder FROM licenses ORDER BY 1 LIMIT 2)",
+        "(SELECT DISTINCT id_text(owner) FROM blobs ORDER BY 1 LIMIT 4) UNION ALL \
+         (SELECT DISTINCT id_text(holder) FROM licenses ORDER BY 1 LIMIT 2)",
     )
     .await;
     let blob_ids = values(db, "SELECT blob_id FROM blob_ids ORDER BY 1 LIMIT 5").await;
     let nodes = values(db, "SELECT node_id FROM nodes ORDER BY 1 LIMIT 5").await;
     let models = values(db, "SELECT model_id FROM models ORDER BY 1 LIMIT 5").await;
-    let licenses = values(db, "SELECT license_id FROM licenses ORDER BY 1 LIMIT 5").await;
+    let licenses = values(
+        db,
+        "SELECT id_text(license_id) FROM licenses ORDER BY 1 LIMIT 5",
+    )
+    .await;
     let offers = values(db, "SELECT offer_id FROM offers ORDER BY 1 LIMIT 5").await;
     let blob_objects = values(
         db,
-        "SELECT blob_object_id FROM blobs ORDER BY blob_object_id LIMIT 5",
+        "SELECT id_text(blob_object_id) FROM blobs ORDER BY blob_object_id LIMIT 5",
     )
     .await;
     let shared_blobs = values(db, "SELECT shared_blob_id FROM shared_blobs ORDER BY 1").await;
@@ -246,8 +250,8 @@ async fn config(db: &TestDb) -> String {
     let searches = values(
         db,
         "(SELECT blob_id FROM blob_ids ORDER BY 1 LIMIT 2) UNION ALL \
-         (SELECT owner FROM blobs ORDER BY 1 LIMIT 1) UNION ALL \
-         (SELECT license_id FROM licenses ORDER BY 1 LIMIT 1) UNION ALL \
+         (SELECT id_text(owner) FROM blobs ORDER BY 1 LIMIT 1) UNION ALL \
+         (SELECT id_text(license_id) FROM licenses ORDER BY 1 LIMIT 1) UNION ALL \
          (SELECT node_id FROM nodes ORDER BY 1 LIMIT 1) UNION ALL \
          SELECT unnest(ARRAY['model-1', 'NODE-', '3', 'model-'])",
     )
@@ -291,6 +295,7 @@ contributions = {{ values = {contributions} }}
 "query.contributor" = {{ dictionary = "addresses", probability = 0.5 }}
 "query.dataset_id" = {{ dictionary = "datasets", probability = 0.5 }}
 "query.creator" = {{ dictionary = "addresses", probability = 0.5 }}
+"query.blob_object_id" = {{ dictionary = "blob_objects", probability = 0.5 }}
 
 [[operations]]
 include-path-regex = "^/v1/addresses/"

@@ -276,6 +276,27 @@ async fn shared_blobs_follow_the_chain() {
     assert_eq!(ids(&by_blob), [shared.to_string()]);
     let by_creator = get_json(indexer.addr, &format!("/v1/shared-blobs?creator={friend}")).await;
     assert_eq!(ids(&by_creator), Vec::<String>::new());
+    // The wrapped Blob's object ID names its shared blob (what the CLI asks when an object
+    // it was given is no longer an object of its own); any other object ID names none.
+    let wrapped = stored.blob_object.to_string();
+    let by_object = get_json(
+        indexer.addr,
+        &format!("/v1/shared-blobs?blob_object_id={wrapped}"),
+    )
+    .await;
+    assert_eq!(ids(&by_object), [shared.to_string()]);
+    assert_eq!(by_object["items"][0]["blob_object_id"], wrapped.as_str());
+    let by_other = get_json(
+        indexer.addr,
+        &format!("/v1/shared-blobs?blob_object_id={unfunded}"),
+    )
+    .await;
+    assert_eq!(ids(&by_other), Vec::<String>::new());
+    let (status, content_type, _) = get(indexer.addr, "/v1/shared-blobs?blob_object_id=0xzz").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (400, "application/problem+json")
+    );
     let page = get_json(indexer.addr, &format!("/v1/blobs/{blob_id}")).await;
     let copies = page["item"]["shared_blobs"].as_array().unwrap();
     assert_eq!(copies.len(), 1);

@@ -170,27 +170,23 @@ pub async fn list<R: Resource>(
     let order = Order::parse(query.get("order").map(String::as_str))?;
     let mut conditions = Vec::new();
     let mut binds: Vec<String> = Vec::new();
+    let info = spec.resource;
     for (column, value, param) in fixed {
         binds.push(value.clone());
-        conditions.push(format!("t.{column} = ${}::{}", binds.len(), param.cast()));
+        conditions.push(info.equals(column, binds.len(), param.cast()));
     }
     for filter in spec.filters {
         if let Some(value) = query.get(filter.name) {
             binds.push(filter.param.parse(filter.name, value)?);
-            conditions.push(format!(
-                "t.{} = ${}::{}",
-                filter.column,
-                binds.len(),
-                filter.param.cast()
-            ));
+            conditions.push(info.equals(filter.column, binds.len(), filter.param.cast()));
         }
     }
     if let Some(cursor) = query.get("cursor") {
         let key = decode_cursor(cursor, order, spec.key)?;
         let mut placeholders = Vec::new();
-        for ((_, param), value) in spec.key.iter().zip(key) {
+        for ((column, param), value) in spec.key.iter().zip(key) {
             binds.push(value);
-            placeholders.push(format!("${}::{}", binds.len(), param.cast()));
+            placeholders.push(info.bound(column, binds.len(), param.cast()));
         }
         let columns: Vec<String> = spec.key.iter().map(|(c, _)| format!("t.{c}")).collect();
         conditions.push(format!(
@@ -205,11 +201,7 @@ pub async fn list<R: Resource>(
         .iter()
         .map(|(c, _)| format!("t.{c} {}", order.sql()))
         .collect();
-    let key_text: Vec<String> = spec
-        .key
-        .iter()
-        .map(|(c, _)| format!("t.{c}::text"))
-        .collect();
+    let key_text: Vec<String> = spec.key.iter().map(|(c, _)| info.text_of(c)).collect();
     let branch = format!(
         "SELECT 1, {select}, ARRAY[{keys}] FROM {table} t {where_} ORDER BY {order} LIMIT {fetch}",
         select = R::INFO.select(),
@@ -247,10 +239,10 @@ pub async fn one<R: Resource>(
     what: &str,
 ) -> Result<Json<Item<R>>, Problem> {
     let branch = format!(
-        "SELECT 1, {}, NULL::text[] FROM {} t WHERE t.{column} = $1::{} LIMIT 1",
+        "SELECT 1, {}, NULL::text[] FROM {} t WHERE {} LIMIT 1",
         R::INFO.select(),
         R::INFO.table,
-        param.cast()
+        R::INFO.equals(column, 1, param.cast())
     );
     let Snapshot { checkpoint, rows } = snapshot(pool, &[branch], vec![value.clone()]).await?;
     match rows.first() {

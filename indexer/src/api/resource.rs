@@ -214,9 +214,43 @@ impl ResourceInfo {
         let cells: Vec<String> = self
             .fields
             .iter()
-            .map(|f| format!("({})::text", f.sql))
+            .map(|f| format!("({})::text", self.render(f)))
             .collect();
         format!("ARRAY[{}]", cells.join(", "))
+    }
+
+    /// The SQL of one field as the API reads it: a plain field over a [`Kind::Id`] column as
+    /// `0x`-hex (the column holds 32 bytes), any other as declared.
+    fn render(&self, field: &Field) -> String {
+        match self.column_kind(field.name) {
+            Some(kind) if field.plain => kind.render(field.sql),
+            _ => field.sql.to_owned(),
+        }
+    }
+
+    /// The kind of this resource's table column `column`, as [`crate::schema`] declares it.
+    pub fn column_kind(&self, column: &str) -> Option<Kind> {
+        crate::schema::column_kind(self.table, column)
+    }
+
+    /// `t.<column> = <bound $n>`: `$n` (checked text) converted to the column's kind.
+    pub fn equals(&self, column: &str, n: usize, cast: &str) -> String {
+        let kind = self.column_kind(column).unwrap_or(Kind::Text);
+        format!("t.{column} = {}", kind.bind(n, cast))
+    }
+
+    /// The SQL of bound `$n` (checked text) as a value of `column`, for row comparisons.
+    pub fn bound(&self, column: &str, n: usize, cast: &str) -> String {
+        self.column_kind(column).unwrap_or(Kind::Text).bind(n, cast)
+    }
+
+    /// `t.<column>` as text the way the API shows it (a cursor's key cell).
+    pub fn text_of(&self, column: &str) -> String {
+        let sql = format!("t.{column}");
+        match self.column_kind(column) {
+            Some(kind) => format!("({})::text", kind.render(&sql)),
+            None => format!("{sql}::text"),
+        }
     }
 }
 

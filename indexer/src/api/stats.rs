@@ -25,6 +25,7 @@ use super::AppState;
 use super::problem::Problem;
 use super::query::Param;
 use super::resource::Amount;
+use crate::rows::Kind;
 
 /// The most buckets one series answers.
 pub const MAX_BUCKETS: i64 = 1000;
@@ -919,15 +920,15 @@ pub async fn address(
     let address = Param::Id.parse("address", &id)?;
     let row = sqlx::query(
         "SELECT (SELECT checkpoint FROM watermark WHERE id) AS checkpoint, \
-           (SELECT count(*) FROM blobs WHERE owner = $1) AS blobs, \
-           (SELECT COALESCE(SUM(size), 0)::text FROM blobs WHERE owner = $1 \
+           (SELECT count(*) FROM blobs WHERE owner = id_bytes($1)) AS blobs, \
+           (SELECT COALESCE(SUM(size), 0)::text FROM blobs WHERE owner = id_bytes($1) \
                 AND status = 'certified') AS certified_bytes, \
-           (SELECT count(*) FROM storage WHERE owner = $1) AS storage, \
+           (SELECT count(*) FROM storage WHERE owner = id_bytes($1)) AS storage, \
            (SELECT count(*) FROM stakes WHERE staker = $1) AS stakes, \
            (SELECT COALESCE(SUM(amount), 0)::text FROM stakes WHERE staker = $1 \
                 AND status <> 'withdrawn') AS staked, \
-           (SELECT count(*) FROM licenses WHERE holder = $1) AS licenses, \
-           (SELECT count(*) FROM licenses WHERE holder = $1 AND status = 'active') \
+           (SELECT count(*) FROM licenses WHERE holder = id_bytes($1)) AS licenses, \
+           (SELECT count(*) FROM licenses WHERE holder = id_bytes($1) AND status = 'active') \
                 AS active_licenses, \
            (SELECT count(*) FROM models WHERE owner = $1) AS models, \
            (SELECT count(*) FROM nodes WHERE operator = $1) AS nodes",
@@ -1049,7 +1050,7 @@ pub async fn search(
     if let Ok(number) = super::ids::integer("q", q) {
         let p = bind(number);
         branches.push(format!(
-            "SELECT 'challenge', challenge_id::text, 'challenge of node ' || node_id \
+            "SELECT 'challenge', challenge_id::text, 'challenge of node ' || id_text(node_id) \
              FROM challenges WHERE challenge_id = {p}::bigint"
         ));
         branches.push(format!(
@@ -1071,24 +1072,37 @@ pub async fn search(
                 "license",
                 "licenses",
                 "license_id",
-                "'license of ' || model_id",
+                "'license of ' || id_text(model_id)",
             ),
             ("offer", "offers", "offer_id", "'offer of ' || model_id"),
             ("stake", "stakes", "staked_wal_id", "'stake in ' || node_id"),
-            ("storage", "storage", "storage_id", "'storage of ' || owner"),
+            (
+                "storage",
+                "storage",
+                "storage_id",
+                "'storage of ' || id_text(owner)",
+            ),
         ] {
+            // Tables holding IDs as bytes compare and show them through the ID functions.
+            let kind_of = crate::schema::column_kind(table, column).unwrap_or(Kind::Text);
             branches.push(format!(
-                "SELECT '{kind}', {column}, {label} FROM {table} WHERE {column} = {p}"
+                "SELECT '{kind}', {shown}, {label} FROM {table} WHERE {column} = {bound}",
+                shown = kind_of.render(column),
+                bound = if kind_of == Kind::Id {
+                    format!("id_bytes({p})")
+                } else {
+                    p.clone()
+                },
             ));
         }
         branches.push(format!(
             "SELECT 'address', {p}, 'address' WHERE \
-             EXISTS (SELECT 1 FROM blobs WHERE owner = {p}) \
+             EXISTS (SELECT 1 FROM blobs WHERE owner = id_bytes({p})) \
              OR EXISTS (SELECT 1 FROM stakes WHERE staker = {p}) \
-             OR EXISTS (SELECT 1 FROM licenses WHERE holder = {p}) \
+             OR EXISTS (SELECT 1 FROM licenses WHERE holder = id_bytes({p})) \
              OR EXISTS (SELECT 1 FROM models WHERE owner = {p}) \
              OR EXISTS (SELECT 1 FROM nodes WHERE operator = {p}) \
-             OR EXISTS (SELECT 1 FROM storage WHERE owner = {p})"
+             OR EXISTS (SELECT 1 FROM storage WHERE owner = id_bytes({p}))"
         ));
     }
     let escaped = q

@@ -3,7 +3,10 @@
 use floe_sdk::move_types::events as ev;
 
 use super::rollups::{self, ChallengeFate};
-use super::{EventCtx, ProjectionError, address_text, blob_id_text, decode, id_text, move_text};
+use super::{
+    EventCtx, ProjectionError, address_bytes, address_text, blob_id_text, decode, id_bytes,
+    move_text,
+};
 use crate::rows::{Rows, boolean, int, num, text};
 use crate::schema::{BlobAttributeRow, BlobIdRow, BlobRow, ChallengeRow, EpochRow, StorageRow};
 
@@ -19,8 +22,8 @@ pub(super) fn apply(
         "StorageReserved" => {
             let e: ev::StorageReserved = decode(contents, err)?;
             rows.create(StorageRow {
-                storage_id: id_text(&e.storage_id),
-                owner: address_text(&e.owner),
+                storage_id: id_bytes(&e.storage_id),
+                owner: address_bytes(&e.owner),
                 reserved_epoch: int(e.epoch),
                 start_epoch: int(e.start_epoch),
                 end_epoch: int(e.end_epoch),
@@ -36,7 +39,7 @@ pub(super) fn apply(
         "StorageSplit" => {
             let e: ev::StorageSplit = decode(contents, err)?;
             rows.put(StorageRow {
-                storage_id: id_text(&e.storage_id),
+                storage_id: id_bytes(&e.storage_id),
                 start_epoch: int(e.start_epoch),
                 end_epoch: int(e.end_epoch),
                 storage_size: num(e.storage_size),
@@ -45,8 +48,8 @@ pub(super) fn apply(
             })?;
             // The new part's owner is the parent's: filled in from `parent_storage_id` on write.
             rows.create(StorageRow {
-                storage_id: id_text(&e.new_storage_id),
-                parent_storage_id: id_text(&e.storage_id),
+                storage_id: id_bytes(&e.new_storage_id),
+                parent_storage_id: id_bytes(&e.storage_id),
                 start_epoch: int(e.new_start_epoch),
                 end_epoch: int(e.new_end_epoch),
                 storage_size: num(e.new_storage_size),
@@ -59,7 +62,7 @@ pub(super) fn apply(
         "StorageFused" => {
             let e: ev::StorageFused = decode(contents, err)?;
             rows.put(StorageRow {
-                storage_id: id_text(&e.storage_id),
+                storage_id: id_bytes(&e.storage_id),
                 start_epoch: int(e.start_epoch),
                 end_epoch: int(e.end_epoch),
                 storage_size: num(e.storage_size),
@@ -67,9 +70,9 @@ pub(super) fn apply(
                 ..StorageRow::default()
             })?;
             rows.put(StorageRow {
-                storage_id: id_text(&e.absorbed_storage_id),
+                storage_id: id_bytes(&e.absorbed_storage_id),
                 status: text("fused"),
-                absorbed_into: id_text(&e.storage_id),
+                absorbed_into: id_bytes(&e.storage_id),
                 updated_checkpoint: cp,
                 ..StorageRow::default()
             })?;
@@ -77,7 +80,7 @@ pub(super) fn apply(
         "StorageDestroyed" => {
             let e: ev::StorageDestroyed = decode(contents, err)?;
             rows.put(StorageRow {
-                storage_id: id_text(&e.storage_id),
+                storage_id: id_bytes(&e.storage_id),
                 status: text("destroyed"),
                 destroyed_epoch: int(e.epoch),
                 capacity_released: num(e.capacity_released),
@@ -90,14 +93,14 @@ pub(super) fn apply(
             let blob_id = blob_id_text(&e.blob_id);
             let root_hash = blob_id_text(&e.root_hash);
             rows.create(BlobRow {
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 blob_id: text(blob_id.clone()),
                 root_hash: text(root_hash.clone()),
                 size: num(e.size),
                 encoding_type: int(u64::from(e.encoding_type)),
                 deletable: boolean(e.deletable),
-                owner: address_text(&e.owner),
-                storage_id: id_text(&e.storage_id),
+                owner: address_bytes(&e.owner),
+                storage_id: id_bytes(&e.storage_id),
                 storage_size: num(e.storage_size),
                 write_fee: num(e.write_fee),
                 extension_fees: num(0u64),
@@ -117,9 +120,9 @@ pub(super) fn apply(
                 ..BlobIdRow::default()
             })?;
             rows.put(StorageRow {
-                storage_id: id_text(&e.storage_id),
+                storage_id: id_bytes(&e.storage_id),
                 status: text("in_blob"),
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 updated_checkpoint: cp,
                 ..StorageRow::default()
             })?;
@@ -127,7 +130,7 @@ pub(super) fn apply(
         "BlobCertified" => {
             let e: ev::BlobCertified = decode(contents, err)?;
             rows.put(BlobRow {
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 status: text("certified"),
                 certified_epoch: int(e.epoch),
                 end_epoch: int(e.end_epoch),
@@ -139,7 +142,7 @@ pub(super) fn apply(
         "BlobExtended" => {
             let e: ev::BlobExtended = decode(contents, err)?;
             rows.put(BlobRow {
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 end_epoch: int(e.new_end_epoch),
                 extension_fees: num(e.price),
                 updated_checkpoint: cp,
@@ -149,7 +152,7 @@ pub(super) fn apply(
         "BlobDeleted" => {
             let e: ev::BlobDeleted = decode(contents, err)?;
             rows.put(BlobRow {
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 status: text("deleted"),
                 deleted_epoch: int(e.epoch),
                 updated_checkpoint: cp,
@@ -157,7 +160,7 @@ pub(super) fn apply(
             })?;
             // The blob's storage comes back to its owner as a free reservation.
             rows.put(StorageRow {
-                storage_id: id_text(&e.storage_id),
+                storage_id: id_bytes(&e.storage_id),
                 status: text("available"),
                 updated_checkpoint: cp,
                 ..StorageRow::default()
@@ -167,7 +170,7 @@ pub(super) fn apply(
         "BlobExpired" => {
             let e: ev::BlobExpired = decode(contents, err)?;
             rows.put(BlobRow {
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 status: text("expired"),
                 expired_epoch: int(e.epoch),
                 updated_checkpoint: cp,
@@ -180,7 +183,7 @@ pub(super) fn apply(
             // A set (new key or replaced value) takes this event's position: the chain moves a
             // replaced key last, and the view orders by position.
             rows.put(BlobAttributeRow {
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 key: move_text(&e.key),
                 blob_id: text(blob_id_text(&e.blob_id)),
                 value: move_text(&e.value),
@@ -197,7 +200,7 @@ pub(super) fn apply(
             let e: ev::BlobAttributeRemoved = decode(contents, err)?;
             // The value goes with the key: a removed attribute keeps no user text.
             rows.put(BlobAttributeRow {
-                blob_object_id: id_text(&e.blob_object_id),
+                blob_object_id: id_bytes(&e.blob_object_id),
                 key: move_text(&e.key),
                 blob_id: text(blob_id_text(&e.blob_id)),
                 value: text(String::new()),
@@ -215,7 +218,7 @@ pub(super) fn apply(
             rows.create(ChallengeRow {
                 challenge_id: int(e.challenge_id),
                 epoch: int(e.epoch),
-                node_id: id_text(&e.node_id),
+                node_id: id_bytes(&e.node_id),
                 blob_id: text(blob_id_text(&e.blob_id)),
                 root_hash: text(blob_id_text(&e.root_hash)),
                 shard: int(u64::from(e.shard)),
@@ -259,7 +262,7 @@ pub(super) fn apply(
                 slashed: num(e.slashed),
                 burned: num(e.burned),
                 reward: num(e.reward),
-                slashed_by: address_text(&e.caller),
+                slashed_by: address_bytes(&e.caller),
                 resolved_checkpoint: cp,
                 ..ChallengeRow::default()
             })?;

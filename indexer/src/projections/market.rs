@@ -5,7 +5,8 @@ use floe_sdk::move_types::events as ev;
 
 use super::rollups::{self, Payment};
 use super::{
-    EventCtx, ProjectionError, address_text, blob_id_text, decode, hex_text, id_text, move_text,
+    EventCtx, ProjectionError, address_bytes, address_text, blob_id_text, decode, hex_text,
+    id_bytes, id_text, move_text,
 };
 use crate::rows::{Rows, boolean, int, json, num, text};
 use crate::schema::{ComputeJobRow, LicenseRow, ModelRow, ModelVersionRow, OfferRow};
@@ -255,10 +256,10 @@ pub(super) fn apply(
                 timestamp_ms,
             } = decode(contents, err)?;
             rows.create(LicenseRow {
-                license_id: id_text(&license_id),
-                offer_id: id_text(&offer_id),
-                model_id: id_text(&model_id),
-                holder: address_text(&buyer),
+                license_id: id_bytes(&license_id),
+                offer_id: id_bytes(&offer_id),
+                model_id: id_bytes(&model_id),
+                holder: address_bytes(&buyer),
                 windows: num(windows),
                 price_paid: num(price),
                 fee_burned: num(fee_burned),
@@ -279,7 +280,7 @@ pub(super) fn apply(
                 Payment {
                     position: (cp, ctx.tx_index, ctx.event_index),
                     timestamp_ms,
-                    license_id: id_text(&license_id),
+                    license_id: id_bytes(&license_id),
                     model_id: id_text(&model_id),
                     purchase: true,
                     price,
@@ -302,7 +303,7 @@ pub(super) fn apply(
                 timestamp_ms,
             } = decode(contents, err)?;
             rows.put(LicenseRow {
-                license_id: id_text(&license_id),
+                license_id: id_bytes(&license_id),
                 windows: num(windows),
                 price_paid: num(price),
                 fee_burned: num(fee_burned),
@@ -318,7 +319,7 @@ pub(super) fn apply(
                 Payment {
                     position: (cp, ctx.tx_index, ctx.event_index),
                     timestamp_ms,
-                    license_id: id_text(&license_id),
+                    license_id: id_bytes(&license_id),
                     model_id: id_text(&model_id),
                     purchase: false,
                     price,
@@ -334,7 +335,7 @@ pub(super) fn apply(
                 timestamp_ms,
             } = decode(contents, err)?;
             rows.put(LicenseRow {
-                license_id: id_text(&license_id),
+                license_id: id_bytes(&license_id),
                 uses_left: num(uses_left),
                 uses_consumed: int(1),
                 last_used_ms: int(timestamp_ms),
@@ -348,7 +349,7 @@ pub(super) fn apply(
                 model_id: _,
             } = decode(contents, err)?;
             rows.put(LicenseRow {
-                license_id: id_text(&license_id),
+                license_id: id_bytes(&license_id),
                 status: text("destroyed"),
                 updated_checkpoint: cp,
                 ..LicenseRow::default()

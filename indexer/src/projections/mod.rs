@@ -108,6 +108,16 @@ pub fn address_text(address: &moverox::types::Address) -> Option<String> {
     crate::rows::text(hex_0x(&address.into_inner()))
 }
 
+/// An object ID for a [`crate::rows::Kind::Id`] column: its 32 bytes, no text.
+pub fn id_bytes(id: &ID) -> Option<[u8; 32]> {
+    crate::rows::id(id.bytes.into_inner())
+}
+
+/// An address for a [`crate::rows::Kind::Id`] column.
+pub fn address_bytes(address: &moverox::types::Address) -> Option<[u8; 32]> {
+    crate::rows::id(address.into_inner())
+}
+
 /// `0x` and lowercase hex: written directly into one allocation, since object IDs are the
 /// most frequent cells of a batch (`hex::encode` plus `format!` was a visible share of folding).
 pub fn hex_0x(bytes: &[u8]) -> String {

@@ -39,7 +39,7 @@ pub(super) fn burn(
 pub(super) struct Payment {
     pub position: (Option<i64>, u64, u64),
     pub timestamp_ms: u64,
-    pub license_id: Option<String>,
+    pub license_id: Option<[u8; 32]>,
     pub model_id: Option<String>,
     pub purchase: bool,
     pub price: u64,
