@@ -33,6 +33,7 @@ pub mod journal;
 pub mod json_rpc;
 pub mod ledger;
 pub mod move_model;
+pub mod move_value;
 pub mod objects;
 pub mod package_service;
 pub mod query;

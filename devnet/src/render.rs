@@ -10,7 +10,7 @@ use sui_rpc::merge::Merge as _;
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_sdk_types::{Address, Object, StructTag, TypeTag};
 
-use crate::move_model::MoveModel;
+use crate::move_value::MoveValue;
 
 /// `object` as the API returns it, cut to `mask`: what `sui_rpc` fills, `balance` for coins and
 /// `json` for Move objects whose type the devnet knows.
@@ -136,153 +136,69 @@ fn enrich_object(object: &mut proto::Object) {
 /// Sui's JSON rendering of a Move struct value (BCS `bytes` of type `tag`), if the devnet knows
 /// the layout of every type inside it.
 pub fn struct_json(tag: &StructTag, bytes: &[u8]) -> Option<serde_json::Value> {
-    let mut reader = Reader { bytes, pos: 0 };
-    let value = reader.value(&TypeTag::Struct(Box::new(tag.clone())), 0)?;
-    (reader.pos == bytes.len()).then_some(value)
+    value_json(&TypeTag::Struct(Box::new(tag.clone())), bytes)
 }
 
 /// Sui's JSON rendering of any Move value.
 pub fn value_json(ty: &TypeTag, bytes: &[u8]) -> Option<serde_json::Value> {
-    let mut reader = Reader { bytes, pos: 0 };
-    let value = reader.value(ty, 0)?;
-    (reader.pos == bytes.len()).then_some(value)
+    grpc_json(&crate::move_value::decode(ty, bytes)?)
 }
 
 /// How many bytes at the start of `bytes` are one BCS value of type `ty`.
 pub fn value_len(ty: &TypeTag, bytes: &[u8]) -> Option<usize> {
-    let mut reader = Reader { bytes, pos: 0 };
-    reader.value(ty, 0)?;
-    Some(reader.pos)
+    crate::move_value::decode_prefix(ty, bytes).map(|(_, len)| len)
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-/// How deep values may nest before rendering gives up.
-const MAX_DEPTH: usize = 64;
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let slice = self.bytes.get(self.pos..self.pos.checked_add(n)?)?;
-        self.pos += n;
-        Some(slice)
-    }
-
-    fn uleb(&mut self) -> Option<usize> {
-        let mut value: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.take(1)?.first()?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return usize::try_from(value).ok();
+/// gRPC's `json` of a decoded value: `u8`–`u32` numbers, wider integers strings, addresses,
+/// IDs and UIDs hex strings, `vector<u8>` Base64, Move strings and `TypeName` plain strings,
+/// an option `null` or its value, any other struct a map of its fields. Enums, and framework
+/// structs whose content does not fit their conversion (a `String` that is not UTF-8), have
+/// no rendering.
+fn grpc_json(value: &MoveValue) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match value {
+        MoveValue::Number(n) => J::from(*n),
+        MoveValue::Bool(b) => J::Bool(*b),
+        MoveValue::Address(a) | MoveValue::Uid(a) => J::String(a.to_string()),
+        MoveValue::Bytes(bytes) => {
+            use base64::Engine as _;
+            J::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+        }
+        MoveValue::Vector(items) => J::Array(items.iter().map(grpc_json).collect::<Option<_>>()?),
+        MoveValue::String(s) => J::String(s.clone()),
+        MoveValue::Option(inner) => match inner {
+            None => J::Null,
+            Some(v) => grpc_json(v)?,
+        },
+        MoveValue::Struct { tag, fields } => {
+            let one = crate::objects::short_id(1);
+            let (address, module, name) =
+                (*tag.address(), tag.module().as_str(), tag.name().as_str());
+            let is = |a: Address, m: &str, n: &str| address == a && module == m && name == n;
+            if is(one, "type_name", "TypeName") {
+                return match fields.as_slice() {
+                    [(_, MoveValue::String(s))] => Some(J::String(s.clone())),
+                    _ => None,
+                };
             }
-        }
-        None
-    }
-
-    fn le<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
-    fn address(&mut self) -> Option<Address> {
-        Some(Address::new(self.le::<32>()?))
-    }
-
-    fn string(&mut self) -> Option<String> {
-        let len = self.uleb()?;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
-    }
-
-    fn value(&mut self, ty: &TypeTag, depth: usize) -> Option<serde_json::Value> {
-        use serde_json::Value as J;
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        Some(match ty {
-            TypeTag::Bool => J::Bool(match self.take(1)?[0] {
-                0 => false,
-                1 => true,
-                _ => return None,
-            }),
-            TypeTag::U8 => J::from(self.take(1)?[0]),
-            TypeTag::U16 => J::from(u16::from_le_bytes(self.le()?)),
-            TypeTag::U32 => J::from(u32::from_le_bytes(self.le()?)),
-            TypeTag::U64 => J::String(u64::from_le_bytes(self.le()?).to_string()),
-            TypeTag::U128 => J::String(u128::from_le_bytes(self.le()?).to_string()),
-            TypeTag::U256 => J::String(u256_decimal(&self.le::<32>()?)),
-            TypeTag::Address | TypeTag::Signer => J::String(self.address()?.to_string()),
-            TypeTag::Vector(inner) => {
-                let len = self.uleb()?;
-                if **inner == TypeTag::U8 {
-                    use base64::Engine as _;
-                    J::String(base64::engine::general_purpose::STANDARD.encode(self.take(len)?))
-                } else {
-                    let mut items = Vec::with_capacity(len.min(1024));
-                    for _ in 0..len {
-                        items.push(self.value(inner, depth + 1)?);
-                    }
-                    J::Array(items)
-                }
+            let unconverted = is(one, "string", "String")
+                || is(one, "ascii", "String")
+                || is(one, "option", "Option")
+                || is(Address::TWO, "url", "Url")
+                || is(Address::TWO, "object", "UID")
+                || is(Address::TWO, "object", "ID")
+                || is(Address::TWO, "balance", "Balance");
+            if unconverted {
+                return None;
             }
-            TypeTag::Struct(tag) => self.struct_value(tag, depth)?,
-        })
-    }
-
-    fn struct_value(&mut self, tag: &StructTag, depth: usize) -> Option<serde_json::Value> {
-        use serde_json::Value as J;
-        let one = crate::objects::short_id(1);
-        let (address, module, name) = (*tag.address(), tag.module().as_str(), tag.name().as_str());
-        let is = |a: Address, m: &str, n: &str| address == a && module == m && name == n;
-        if is(one, "string", "String")
-            || is(one, "ascii", "String")
-            || is(Address::TWO, "url", "Url")
-            || is(one, "type_name", "TypeName")
-        {
-            return self.string().map(J::String);
+            let mut map = serde_json::Map::new();
+            for (field, value) in fields {
+                map.insert(field.clone(), grpc_json(value)?);
+            }
+            J::Object(map)
         }
-        if is(Address::TWO, "object", "UID") || is(Address::TWO, "object", "ID") {
-            return self.address().map(|a| J::String(a.to_string()));
-        }
-        if is(Address::TWO, "balance", "Balance") {
-            return Some(J::String(u64::from_le_bytes(self.le()?).to_string()));
-        }
-        if is(one, "option", "Option") {
-            let inner = tag.type_params().first()?;
-            return match self.uleb()? {
-                0 => Some(J::Null),
-                1 => self.value(inner, depth + 1),
-                _ => None,
-            };
-        }
-        let fields = MoveModel::get().struct_fields(tag)?;
-        let mut map = serde_json::Map::new();
-        for (field, ty) in fields {
-            map.insert(field, self.value(&ty, depth + 1)?);
-        }
-        Some(J::Object(map))
-    }
-}
-
-/// A little-endian u256 in decimal.
-pub(crate) fn u256_decimal(le: &[u8; 32]) -> String {
-    let mut digits = Vec::new();
-    let mut n: Vec<u8> = le.iter().rev().copied().collect(); // big-endian
-    while n.iter().any(|b| *b != 0) {
-        let mut remainder: u32 = 0;
-        for byte in &mut n {
-            let v = (remainder << 8) | u32::from(*byte);
-            *byte = (v / 10) as u8;
-            remainder = v % 10;
-        }
-        digits.push(b'0' + remainder as u8);
-    }
-    if digits.is_empty() {
-        return "0".to_owned();
-    }
-    digits.reverse();
-    String::from_utf8(digits).expect("ASCII digits")
+        MoveValue::Variant { .. } => return None,
+    })
 }
 
 /// A JSON value as a protobuf `Value`.
@@ -438,7 +354,44 @@ mod tests {
         let mut le = [0u8; 32];
         le[0] = 1;
         le[1] = 1;
-        assert_eq!(u256_decimal(&le), "257");
+        assert_eq!(crate::move_value::u256_decimal(&le), "257");
         assert!(value_json(&TypeTag::U64, &[1, 2]).is_none());
+    }
+
+    /// The two renderings share one reader; what tells them apart stays apart: a `vector<u8>`
+    /// (empty or not, also inside an `Option`) is Base64 for gRPC and numbers for JSON-RPC, a
+    /// `UID` a string for gRPC and `{id}` for JSON-RPC, a `TypeName` a string for gRPC.
+    #[test]
+    fn one_reader_two_renderings() {
+        let bytes_ty = TypeTag::Vector(Box::new(TypeTag::U8));
+        assert_eq!(value_json(&bytes_ty, &[0]).unwrap(), serde_json::json!(""));
+        let decoded = crate::move_value::decode(&bytes_ty, &[0]).unwrap();
+        assert_eq!(decoded.to_json(), serde_json::json!([]));
+        let option: TypeTag = "0x1::option::Option<u8>".parse().unwrap();
+        assert_eq!(value_json(&option, &[1, 7]).unwrap(), serde_json::json!(7));
+        assert_eq!(value_json(&option, &[0]).unwrap(), serde_json::Value::Null);
+        assert!(
+            value_json(&option, &[2, 7, 8]).is_none(),
+            "an option holds one value at most"
+        );
+        let uid: TypeTag = "0x2::object::UID".parse().unwrap();
+        let id = crate::objects::short_id(5);
+        assert_eq!(
+            value_json(&uid, id.as_bytes()).unwrap(),
+            serde_json::json!(id.to_string())
+        );
+        let decoded = crate::move_value::decode(&uid, id.as_bytes()).unwrap();
+        assert_eq!(
+            decoded.to_json(),
+            serde_json::json!({ "id": id.to_string() })
+        );
+        let type_name: TypeTag = "0x1::type_name::TypeName".parse().unwrap();
+        let name = bcs::to_bytes("0x2::sui::SUI").unwrap();
+        assert_eq!(
+            value_json(&type_name, &name).unwrap(),
+            serde_json::json!("0x2::sui::SUI")
+        );
+        // The length of a value at the start of longer bytes (dynamic field names).
+        assert_eq!(value_len(&bytes_ty, &[2, 1, 2, 9, 9]), Some(3));
     }
 }

@@ -1,5 +1,5 @@
-//! Move values as Sui's JSON-RPC writes them (`SuiMoveValue`, `SuiMoveStruct`), decoded from
-//! BCS with the layouts of [`MoveModel`].
+//! Move values as Sui's JSON-RPC writes them (`SuiMoveValue`, `SuiMoveStruct`), from the values
+//! [`crate::move_value`] decodes (the reader gRPC's `json` uses too).
 //!
 //! Two renderings exist because Sui has two, and dapps read both:
 //! - [`MoveValue::to_json`], objects' `content.fields`: every nested struct is
@@ -17,43 +17,9 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use sui_sdk_types::{Address, StructTag, TypeTag};
+use sui_sdk_types::{StructTag, TypeTag};
 
-use crate::move_model::{DatatypeKind, DatatypeName, MoveModel};
-
-/// How deep values may nest before decoding gives up (as the gRPC rendering).
-const MAX_DEPTH: usize = 64;
-
-/// A decoded Move value, shaped as Sui's `SuiMoveValue` after its framework conversions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MoveValue {
-    /// `u8`, `u16`, `u32`.
-    Number(u32),
-    Bool(bool),
-    Address(Address),
-    Vector(Vec<MoveValue>),
-    /// `u64`–`u256` in decimal, and Move strings.
-    String(String),
-    Uid(Address),
-    Struct {
-        tag: StructTag,
-        fields: Vec<(String, MoveValue)>,
-    },
-    Option(Option<Box<MoveValue>>),
-    Variant {
-        tag: StructTag,
-        variant: String,
-        fields: Vec<(String, MoveValue)>,
-    },
-}
-
-/// The value of `bytes` as type `ty`, if the model knows every layout inside it and the bytes
-/// are exactly one such value.
-pub fn decode(ty: &TypeTag, bytes: &[u8]) -> Option<MoveValue> {
-    let mut reader = Reader { bytes, pos: 0 };
-    let value = reader.value(ty, 0)?;
-    (reader.pos == bytes.len()).then_some(value)
-}
+pub use crate::move_value::{MoveValue, decode};
 
 /// `content.fields` of a Move object (Sui's `SuiParsedMoveObject`): the top-level struct's
 /// fields as a map, each value in the typed rendering.
@@ -94,6 +60,7 @@ impl MoveValue {
             MoveValue::Number(n) => json!(n),
             MoveValue::Bool(b) => json!(b),
             MoveValue::Address(a) => json!(a.to_string()),
+            MoveValue::Bytes(bytes) => json!(bytes),
             MoveValue::Vector(items) => Value::Array(items.iter().map(Self::to_json).collect()),
             MoveValue::String(s) => json!(s),
             MoveValue::Uid(id) => json!({ "id": id.to_string() }),
@@ -126,168 +93,13 @@ impl MoveValue {
             // Sui serializes an option's content as is, so a struct inside keeps its type.
             MoveValue::Option(_) => self.to_json(),
             MoveValue::Number(_)
+            | MoveValue::Bytes(_)
             | MoveValue::Bool(_)
             | MoveValue::Address(_)
             | MoveValue::String(_)
             | MoveValue::Uid(_) => self.to_json(),
         }
     }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let slice = self.bytes.get(self.pos..self.pos.checked_add(n)?)?;
-        self.pos += n;
-        Some(slice)
-    }
-
-    fn le<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
-    fn uleb(&mut self) -> Option<usize> {
-        let mut value: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.take(1)?.first()?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return usize::try_from(value).ok();
-            }
-        }
-        None
-    }
-
-    fn value(&mut self, ty: &TypeTag, depth: usize) -> Option<MoveValue> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        Some(match ty {
-            TypeTag::Bool => MoveValue::Bool(match self.take(1)?[0] {
-                0 => false,
-                1 => true,
-                _ => return None,
-            }),
-            TypeTag::U8 => MoveValue::Number(u32::from(self.take(1)?[0])),
-            TypeTag::U16 => MoveValue::Number(u32::from(u16::from_le_bytes(self.le()?))),
-            TypeTag::U32 => MoveValue::Number(u32::from_le_bytes(self.le()?)),
-            TypeTag::U64 => MoveValue::String(u64::from_le_bytes(self.le()?).to_string()),
-            TypeTag::U128 => MoveValue::String(u128::from_le_bytes(self.le()?).to_string()),
-            TypeTag::U256 => MoveValue::String(crate::render::u256_decimal(&self.le::<32>()?)),
-            TypeTag::Address | TypeTag::Signer => MoveValue::Address(Address::new(self.le()?)),
-            TypeTag::Vector(inner) => {
-                let len = self.uleb()?;
-                // Each element takes at least one byte: a longer claim is corrupt.
-                if len > self.bytes.len() - self.pos {
-                    return None;
-                }
-                let mut items = Vec::with_capacity(len);
-                for _ in 0..len {
-                    items.push(self.value(inner, depth + 1)?);
-                }
-                MoveValue::Vector(items)
-            }
-            TypeTag::Struct(tag) => self.datatype(tag, depth)?,
-        })
-    }
-
-    fn datatype(&mut self, tag: &StructTag, depth: usize) -> Option<MoveValue> {
-        let name = DatatypeName {
-            address: *tag.address(),
-            module: tag.module().to_string(),
-            name: tag.name().to_string(),
-        };
-        let model = MoveModel::get();
-        let datatype = model.datatype(&name)?;
-        match &datatype.kind {
-            DatatypeKind::Struct(_) => {
-                let declared = model.struct_fields(tag)?;
-                let mut fields = Vec::with_capacity(declared.len().max(1));
-                if declared.is_empty() {
-                    // The compiler gives a struct without fields one `bool` so that it has a
-                    // size; Sui's layouts show it under this name.
-                    fields.push(("dummy_field".to_owned(), self.value(&TypeTag::Bool, depth)?));
-                }
-                for (field, ty) in declared {
-                    let value = self.value(&ty, depth + 1)?;
-                    fields.push((field, value));
-                }
-                Some(convert(tag.clone(), fields))
-            }
-            DatatypeKind::Enum(variants) => {
-                let index = self.uleb()?;
-                let (variant, declared) = variants.get(index)?;
-                let mut fields = Vec::with_capacity(declared.len());
-                for (field, ty) in declared {
-                    let ty = ty.instantiate(tag.type_params())?;
-                    fields.push((field.clone(), self.value(&ty, depth + 1)?));
-                }
-                Some(MoveValue::Variant {
-                    tag: tag.clone(),
-                    variant: variant.clone(),
-                    fields,
-                })
-            }
-        }
-    }
-}
-
-/// Sui's conversions of framework structs (`try_convert_type`), applied to a decoded struct;
-/// any other struct, or one whose content does not fit (a `String` that is not UTF-8), stays
-/// a struct.
-fn convert(tag: StructTag, fields: Vec<(String, MoveValue)>) -> MoveValue {
-    let address = *tag.address();
-    let is = |a: Address, module: &str, name: &str| {
-        address == a && tag.module().as_str() == module && tag.name().as_str() == name
-    };
-    let stdlib = crate::objects::short_id(1);
-    let sui = Address::TWO;
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    let converted = if is(stdlib, "string", "String") || is(stdlib, "ascii", "String") {
-        match field("bytes") {
-            Some(MoveValue::Vector(bytes)) => bytes
-                .iter()
-                .map(|b| match b {
-                    MoveValue::Number(n) => u8::try_from(*n).ok(),
-                    _ => None,
-                })
-                .collect::<Option<Vec<u8>>>()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .map(MoveValue::String),
-            _ => None,
-        }
-    } else if is(sui, "url", "Url") {
-        field("url")
-    } else if is(sui, "object", "ID") {
-        field("bytes")
-    } else if is(sui, "object", "UID") {
-        match field("id") {
-            Some(MoveValue::Address(id)) => Some(MoveValue::Uid(id)),
-            _ => None,
-        }
-    } else if is(sui, "balance", "Balance") {
-        field("value")
-    } else if is(stdlib, "option", "Option") {
-        match field("vec") {
-            // Move models an option as a vector of at most one element.
-            Some(MoveValue::Vector(items)) => {
-                Some(MoveValue::Option(items.into_iter().next().map(Box::new)))
-            }
-            _ => None,
-        }
-    } else {
-        None
-    };
-    converted.unwrap_or(MoveValue::Struct { tag, fields })
 }
 
 #[cfg(test)]
@@ -297,6 +109,7 @@ mod tests {
     use std::str::FromStr as _;
 
     use super::*;
+    use sui_sdk_types::Address;
 
     fn tag(text: &str) -> StructTag {
         StructTag::from_str(text).unwrap()
