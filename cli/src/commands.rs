@@ -1265,9 +1265,7 @@ pub(crate) async fn my_blob(
     let where_from = "`floe list-blobs` lists your blob objects";
     match floe.client.object(id).await {
         Err(floe_sdk::ClientError::ObjectNotFound(_) | floe_sdk::ClientError::NotFound(_)) => {
-            let me = floe.sender();
-            if let Some(shared) = crate::shared_copies::shared_blob_wrapping(session, me, id).await
-            {
+            if let Some(shared) = crate::shared_copies::shared_blob_wrapping(session, id).await {
                 bail!(
                     "blob object {id} is shared: `floe share` wrapped it for good in shared blob \
                      {shared}, which nobody (you included) can delete, share again or take back\n\

@@ -57,53 +57,34 @@ pub async fn shared_copies(
     Ok(Some(copies))
 }
 
-/// The shared blob `creator` wrapped `blob_object` in, if the indexer `floe up` runs names
-/// one. A wrapped object is simply missing to the chain's object lookup, like a deleted one;
-/// this tells the two apart for the person who shared it. Only `creator`'s shared blobs are
-/// searched (the API filters by creator, not by wrapped object), at most [`CREATOR_PAGES`]
-/// pages; no indexer, or one that does not answer, is `None`: the caller's message then says
-/// both possibilities.
-pub async fn shared_blob_wrapping(
-    session: &Session,
-    creator: Address,
-    blob_object: Address,
-) -> Option<Address> {
+/// The shared blob wrapping `blob_object`, if the indexer `floe up` runs names one. A wrapped
+/// object is simply missing to the chain's object lookup, like a deleted one; this tells the
+/// two apart, for whoever asks (the API filters shared blobs by the Blob object they wrap,
+/// `/v1/shared-blobs?blob_object_id=`). No indexer, or one that does not answer, is `None`:
+/// the caller's message then says both possibilities.
+pub async fn shared_blob_wrapping(session: &Session, blob_object: Address) -> Option<Address> {
     let api = UpFile::load(&session.home.up_file()).ok()??.api?;
-    let base = format!(
-        "{}/v1/shared-blobs?creator={creator}&limit=1000",
+    let url = format!(
+        "{}/v1/shared-blobs?blob_object_id={blob_object}",
         api.trim_end_matches('/')
     );
-    let mut cursor: Option<String> = None;
-    for _ in 0..CREATOR_PAGES {
-        let url = match &cursor {
-            Some(cursor) => format!("{base}&cursor={cursor}"),
-            None => base.clone(),
-        };
-        let (status, body) = tokio::time::timeout(INDEXER_TIMEOUT, http_get(&url))
-            .await
-            .ok()?
-            .ok()?;
-        if status != 200 {
-            return None;
-        }
-        let page: serde_json::Value = serde_json::from_slice(&body).ok()?;
-        let found = page["items"].as_array()?.iter().find(|item| {
-            item["blob_object_id"]
-                .as_str()
-                .and_then(|id| id.parse::<Address>().ok())
-                == Some(blob_object)
-        });
-        if let Some(item) = found {
-            return item["shared_blob_id"].as_str()?.parse().ok();
-        }
-        cursor = Some(page["next_cursor"].as_str()?.to_owned());
+    let (status, body) = tokio::time::timeout(INDEXER_TIMEOUT, http_get(&url))
+        .await
+        .ok()?
+        .ok()?;
+    if status != 200 {
+        return None;
     }
-    None
+    let page: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    // Checked rather than trusted: an indexer that ignored the filter would list others.
+    let item = page["items"].as_array()?.iter().find(|item| {
+        item["blob_object_id"]
+            .as_str()
+            .and_then(|id| id.parse::<Address>().ok())
+            == Some(blob_object)
+    })?;
+    item["shared_blob_id"].as_str()?.parse().ok()
 }
-
-/// Pages of 1 000 shared blobs [`shared_blob_wrapping`] reads before giving up: it only
-/// improves an error message, which must not wait on a long walk.
-const CREATOR_PAGES: usize = 5;
 
 /// How long `blob-status` waits for the indexer before going on without it.
 const INDEXER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
