@@ -427,6 +427,7 @@ pub fn router_with_limits(state: Arc<NodeState>, limits: UploadLimits) -> Router
             budget,
             pace,
         }))
+        .layer(Extension(RecoveryAnswers::new()))
         .with_state(state);
     // Around the whole router rather than each route, so that it sees answers as they leave:
     // axum adds a 405's `Allow` header outside a route's own layers.
@@ -1117,14 +1118,16 @@ struct PairsQuery {
 
 async fn get_recovery_one(
     State(state): State<Arc<NodeState>>,
+    Extension(answers): Extension<RecoveryAnswers>,
     ApiPath(RecoveryPath { blob_id, pair }): ApiPath<RecoveryPath>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    serve_recovery(state, &blob_id, vec![usize::from(pair)], &headers).await
+    serve_recovery(state, answers, &blob_id, vec![usize::from(pair)], &headers).await
 }
 
 async fn get_recovery_batch(
     State(state): State<Arc<NodeState>>,
+    Extension(answers): Extension<RecoveryAnswers>,
     ApiPath(blob_id): ApiPath<String>,
     axum::extract::Query(query): axum::extract::Query<PairsQuery>,
     headers: HeaderMap,
@@ -1140,11 +1143,54 @@ async fn get_recovery_batch(
                 "pairs={text:?}: expected comma-separated pair indices, e.g. pairs=3,17"
             ))
         })?;
-    serve_recovery(state, &blob_id, pairs, &headers).await
+    serve_recovery(state, answers, &blob_id, pairs, &headers).await
+}
+
+/// How many recovery answers the node builds at once, and how long a request waits for a turn.
+///
+/// An answer is built whole in memory (a symbol and its proof per stored sliver per target
+/// pair, up to about [`recovery::max_targets`]' byte budget each), and anyone may ask for one
+/// of a public blob: without a bound, parallel requests would grow the node without limit.
+/// Peers rebuilding pairs retry a busy node in their next pass.
+#[derive(Clone)]
+struct RecoveryAnswers {
+    slots: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl RecoveryAnswers {
+    const AT_ONCE: usize = 4;
+    const WAIT: Duration = Duration::from_secs(5);
+
+    fn new() -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(Self::AT_ONCE)),
+            wait: Self::WAIT,
+        }
+    }
+
+    /// A turn to build one answer: 503 with `Retry-After` when none came free within the wait.
+    async fn turn(&self) -> Result<OwnedSemaphorePermit, Problem> {
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) | Err(_) => Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Node busy",
+                format!(
+                    "this node builds {} recovery answers at once and none came free within {} s; \
+                     ask again after Retry-After",
+                    Self::AT_ONCE,
+                    self.wait.as_secs()
+                ),
+            )
+            .with_retry_after(self.wait.as_secs().clamp(1, 60))),
+        }
+    }
 }
 
 async fn serve_recovery(
     state: Arc<NodeState>,
+    answers: RecoveryAnswers,
     blob_id: &str,
     pairs: Vec<usize>,
     headers: &HeaderMap,
@@ -1158,6 +1204,7 @@ async fn serve_recovery(
         )));
     }
     require_node_if_gated(&state, blob_id, headers, Wanted::Pairs(&pairs)).await?;
+    let turn = answers.turn().await?;
     let store = state.store.clone();
     let symbols = blocking(move || {
         recovery::symbols_for(&store, &blob_id, &pairs).map_err(|e| match e {
@@ -1165,6 +1212,14 @@ async fn serve_recovery(
             ServeError::OutOfRange { .. } => {
                 Problem::new(StatusCode::BAD_REQUEST, "Pair out of range", e.to_string())
             }
+            ServeError::DuplicateTarget { .. } => {
+                Problem::new(StatusCode::BAD_REQUEST, "Pair named twice", e.to_string())
+            }
+            ServeError::TooManyTargets { .. } => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "Too many target pairs",
+                e.to_string(),
+            ),
             ServeError::Codec { .. } => {
                 tracing::error!(error = %e, "stored sliver unusable for recovery");
                 Problem::new(
@@ -1176,7 +1231,35 @@ async fn serve_recovery(
         })
     })
     .await?;
-    Ok(octets(recovery::encode_symbols(&symbols)))
+    let bytes = recovery::encode_symbols(&symbols);
+    drop(symbols);
+    Ok(octets_holding(bytes, turn))
+}
+
+/// `bytes` as an octet-stream body that keeps `turn` until its last chunk is taken for
+/// sending: a reader that drains the answer slowly keeps its turn, so slow readers cannot make
+/// the node build more answers than it holds turns for. Hyper asks for the next chunk only
+/// when the connection has taken the last one.
+fn octets_holding(bytes: Vec<u8>, turn: OwnedSemaphorePermit) -> Response {
+    const CHUNK: usize = 256 << 10;
+    let bytes = Bytes::from(bytes);
+    let length = bytes.len();
+    let chunks = futures::stream::unfold((bytes, Some(turn)), |(mut rest, mut turn)| async move {
+        if rest.is_empty() {
+            turn.take();
+            return None;
+        }
+        let chunk = rest.split_to(rest.len().min(CHUNK));
+        Some((Ok::<_, std::convert::Infallible>(chunk), (rest, turn)))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, length.to_string()),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response()
 }
 
 async fn recovery_status(State(state): State<Arc<NodeState>>) -> axum::Json<RecoveryStatus> {

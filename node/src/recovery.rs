@@ -56,6 +56,27 @@ pub enum ServeError {
     },
     #[error("pair index {index} is out of range for a blob of {n_shards} shards")]
     OutOfRange { index: usize, n_shards: usize },
+    #[error("pair {index} is named more than once; name each target pair once")]
+    DuplicateTarget { index: usize },
+    #[error(
+        "a blob of {n_shards} shards with {symbol_size}-byte symbols takes at most {most} target \
+         pairs per request (got {asked}); ask in rounds of {most} pairs"
+    )]
+    TooManyTargets {
+        asked: usize,
+        most: usize,
+        n_shards: usize,
+        symbol_size: usize,
+    },
+}
+
+/// The most target pairs one request for `blob_id`'s recovery symbols may name: as many as
+/// this node's own recovery asks for in a round ([`Limits::pairs_per_round`] with the default
+/// byte budget, which no setting raises), so honest peers never exceed it. The answer holds a
+/// symbol per stored sliver per target, so without this bound one request for a large blob
+/// could make the node build gigabytes in memory.
+pub fn max_targets(n_shards: usize, symbol_size: usize) -> usize {
+    Limits::default().pairs_per_round(n_shards, symbol_size)
 }
 
 /// The symbols of every pair stored here that help rebuild the pairs `targets` of `blob_id`.
@@ -68,6 +89,24 @@ pub fn symbols_for(
     let n = metadata.n_shards();
     if let Some(&index) = targets.iter().find(|&&t| t >= n) {
         return Err(ServeError::OutOfRange { index, n_shards: n });
+    }
+    let mut seen = vec![false; n];
+    for &index in targets {
+        if std::mem::replace(&mut seen[index], true) {
+            return Err(ServeError::DuplicateTarget { index });
+        }
+    }
+    let symbol_size = metadata
+        .checked_config()
+        .map_or(1, |(_, symbol_size)| symbol_size);
+    let most = max_targets(n, symbol_size);
+    if targets.len() > most {
+        return Err(ServeError::TooManyTargets {
+            asked: targets.len(),
+            most,
+            n_shards: n,
+            symbol_size,
+        });
     }
     // A target pair t is primary sliver t (rebuilt from secondary slivers' symbols t) and
     // secondary sliver n−1−t (from primary slivers' symbols n−1−t).
@@ -782,6 +821,28 @@ mod tests {
     use floe_encoder::EncodingConfig;
 
     use super::*;
+
+    #[test]
+    fn a_request_names_at_most_what_a_round_of_recovery_asks_for() {
+        // Small symbols: the per-request cap of 256 targets.
+        assert_eq!(max_targets(1000, 6), MAX_TARGETS);
+        // 10 shards and 1 MiB symbols (a 28 MiB blob): the answer for one target is already
+        // 20 MiB from a node holding every shard, so three fit the 64 MiB round.
+        assert_eq!(max_targets(10, 1 << 20), 3);
+        // Symbols so large that one target exceeds the round: still one, or nothing could
+        // ever be recovered.
+        assert_eq!(max_targets(10, 64 << 20), 1);
+        // What the recovery worker asks for with any configured batch never exceeds it.
+        for batch in [1, 16, 256, 10_000] {
+            let limits = Limits {
+                batch,
+                ..Limits::default()
+            };
+            for (n, size) in [(10, 6), (10, 1 << 20), (1000, 4800), (1000, 2)] {
+                assert!(limits.pairs_per_round(n, size) <= max_targets(n, size));
+            }
+        }
+    }
 
     const REGISTERED: Registration = Registration {
         blob_object: Address::new([0xb0; 32]),

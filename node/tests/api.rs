@@ -986,6 +986,12 @@ async fn recovery_symbols_are_served_checked_and_gated() {
             "Bad request",
         ),
         (format!("/v1/blobs/{id}/recovery"), 400, "Bad request"),
+        // A target named again would repeat the whole answer: a cheap request, a large reply.
+        (
+            format!("/v1/blobs/{id}/recovery?pairs=1,2,1"),
+            400,
+            "Pair named twice",
+        ),
         (
             format!("/v1/blobs/{id}/recovery/10"),
             400,
