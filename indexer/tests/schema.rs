@@ -188,9 +188,9 @@ async fn every_resource_reads_its_table() {
     }
 }
 
-/// `blob_id_u256` (the function the API renders a blob ID's decimal with since the column
-/// was dropped) gives what the chain's `u256` prints for the blob ID's base64url, at both
-/// ends of the range, across limb boundaries and for an arbitrary value.
+/// `blob_id_u256` (the SQL function migration 0020 left for queries by hand; the API renders
+/// the decimal in Rust) gives what the chain's `u256` prints for the blob ID's base64url, at
+/// both ends of the range, across limb boundaries and for an arbitrary value.
 #[tokio::test]
 async fn the_decimal_blob_id_is_the_u256_of_the_base64url() {
     use base64::Engine as _;

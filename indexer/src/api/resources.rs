@@ -6,7 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::resource::{Amount, Json, ResourceInfo, SignedAmount, resource};
+use super::resource::{Amount, BlobIdDecimal, Json, ResourceInfo, SignedAmount, resource};
 
 resource! {
     /// A Blob object (one per registration; several may share a blob ID).
@@ -16,7 +16,7 @@ resource! {
         /// Blob ID, base64url as Walrus prints it.
         blob_id: Option<String>,
         /// The blob ID as the on-chain u256, in decimal.
-        blob_id_u256: Option<String> = "blob_id_u256(t.blob_id)",
+        blob_id_u256: Option<BlobIdDecimal> = "t.blob_id",
         /// Merkle root over the sliver pairs, base64url.
         root_hash: Option<String>,
         /// Unencoded size in bytes.
@@ -52,7 +52,7 @@ resource! {
         /// Blob ID, base64url.
         blob_id: String,
         /// The blob ID as the on-chain u256, in decimal.
-        blob_id_u256: Option<String> = "blob_id_u256(t.blob_id)",
+        blob_id_u256: Option<BlobIdDecimal> = "t.blob_id",
         /// Merkle root over the sliver pairs, base64url.
         root_hash: Option<String>,
         /// Unencoded size in bytes.
