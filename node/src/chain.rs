@@ -10,7 +10,9 @@ use floe_sdk::move_types::{self, blob::Blob, model::ModelCap, system::System};
 use futures::future::BoxFuture;
 use sui_sdk_types::{Address, Object, Owner};
 
-use crate::license_gate::{Credential, LicenseLookup, LicenseRecord, ReceiptRecord};
+use crate::license_gate::{
+    Credential, CredentialError, LicenseLookup, LicenseRecord, ReceiptRecord,
+};
 use crate::registration::{BlobRecord, LookupError, RegistrationLookup};
 
 /// Why a chain read failed.
@@ -160,20 +162,38 @@ pub struct ChainLicenses {
 }
 
 impl LicenseLookup for ChainLicenses {
-    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, String>> {
+    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>> {
         let mut client = self.client.clone();
         Box::pin(async move {
-            let object = client.object(id).await.map_err(|e| e.to_string())?;
-            license_record(&object, self.package).map_err(|e| e.to_string())
+            let object = client.object(id).await.map_err(credential_read)?;
+            license_record(&object, self.package).map_err(credential_decode)
         })
     }
 
-    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, String>> {
+    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, CredentialError>> {
         let mut client = self.client.clone();
         Box::pin(async move {
-            let object = client.object(id).await.map_err(|e| e.to_string())?;
-            credential_record(&object, self.package).map_err(|e| e.to_string())
+            let object = client.object(id).await.map_err(credential_read)?;
+            credential_record(&object, self.package).map_err(credential_decode)
         })
+    }
+}
+
+/// A failed read of a credential: missing objects are the reader's doing, the rest the chain's.
+fn credential_read(e: floe_sdk::ClientError) -> CredentialError {
+    match e {
+        floe_sdk::ClientError::ObjectNotFound(id) => CredentialError::NotFound(id),
+        e => CredentialError::Unavailable(e.to_string()),
+    }
+}
+
+/// A credential that does not decode: an object of another type is the reader's doing.
+fn credential_decode(e: ChainError) -> CredentialError {
+    match e {
+        ChainError::WrongObject { id, reason, .. } => {
+            CredentialError::NotACredential { id, reason }
+        }
+        e => CredentialError::Unavailable(e.to_string()),
     }
 }
 

@@ -154,6 +154,8 @@ pub enum Denied {
         expires_at_ms: u64,
         now_ms: u64,
     },
+    #[error("{0}; name a license (or model cap, or use receipt) the signer holds")]
+    NoCredential(CredentialError),
     #[error("license {license} could not be read from the chain: {message}")]
     Lookup { license: Address, message: String },
 }
@@ -326,14 +328,26 @@ pub fn check_credential(
     }
 }
 
+/// Why a credential could not be read. The first two are the reader's doing (a made-up,
+/// destroyed or wrong object: 403), the last the node's (its chain connection: 502, retry).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error("object {0} does not exist on-chain (never created, destroyed, or wrapped)")]
+    NotFound(Address),
+    #[error("object {id} is not a License, ModelCap or UseReceipt of this package: {reason}")]
+    NotACredential { id: Address, reason: String },
+    #[error("the chain could not be read: {0}")]
+    Unavailable(String),
+}
+
 /// Reads credentials from the chain; a trait so the gate is testable without one.
 pub trait LicenseLookup: Send + Sync {
     /// A `License` (or `ModelCap`) object.
-    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, String>>;
+    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>>;
 
     /// Any credential: a `License`, `ModelCap` or `UseReceipt`. Lookups that know only
     /// licenses keep this default.
-    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, String>> {
+    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, CredentialError>> {
         let license = self.license(id);
         Box::pin(async move { license.await.map(Credential::License) })
     }
@@ -395,9 +409,12 @@ pub async fn authorize(
     let credential = lookup
         .credential(auth.license_id)
         .await
-        .map_err(|message| Denied::Lookup {
-            license: auth.license_id,
-            message,
+        .map_err(|e| match e {
+            CredentialError::Unavailable(message) => Denied::Lookup {
+                license: auth.license_id,
+                message,
+            },
+            e => Denied::NoCredential(e),
         })?;
     let credential_model = match &credential {
         Credential::License(record) => record.model_id,
@@ -594,17 +611,17 @@ mod tests {
     struct Credentials(LicenseRecord, Option<ReceiptRecord>);
 
     impl LicenseLookup for Credentials {
-        fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, String>> {
+        fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>> {
             let found = (id == LICENSE).then(|| self.0.clone());
-            Box::pin(async move { found.ok_or_else(|| "object not found".to_owned()) })
+            Box::pin(async move { found.ok_or(CredentialError::NotFound(id)) })
         }
 
-        fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, String>> {
+        fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, CredentialError>> {
             let found = match &self.1 {
                 Some(receipt) if id == RECEIPT => Some(Credential::Receipt(receipt.clone())),
                 _ => (id == LICENSE).then(|| Credential::License(self.0.clone())),
             };
-            Box::pin(async move { found.ok_or_else(|| "object not found".to_owned()) })
+            Box::pin(async move { found.ok_or(CredentialError::NotFound(id)) })
         }
     }
 
@@ -699,7 +716,7 @@ mod tests {
                 60_000
             )
             .await,
-            Err(Denied::Lookup { .. })
+            Err(Denied::NoCredential(CredentialError::NotFound(_)))
         ));
     }
 }

@@ -14,7 +14,7 @@ use axum::http::{Method, StatusCode};
 use floe_encoder::{Axis, BlobMetadata, EncodingConfig, SliverPair};
 use floe_node::api::{self, NodeState};
 use floe_node::http_client::HttpNodeClient;
-use floe_node::license_gate::{self, LicenseLookup, LicenseRecord, ReplayGuard};
+use floe_node::license_gate::{self, CredentialError, LicenseLookup, LicenseRecord, ReplayGuard};
 use floe_node::registration::{BLOB_OBJECT_HEADER, BlobRecord, LookupError, RegistrationLookup};
 use floe_node::store::Store;
 use floe_problem::Problem;
@@ -645,9 +645,9 @@ async fn only_blobs_registered_on_chain_are_stored_and_confirmed() {
 struct Licenses(HashMap<Address, LicenseRecord>);
 
 impl LicenseLookup for Licenses {
-    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, String>> {
+    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>> {
         let found = self.0.get(&id).cloned();
-        Box::pin(async move { found.ok_or_else(|| format!("object {id} not found")) })
+        Box::pin(async move { found.ok_or(CredentialError::NotFound(id)) })
     }
 }
 
@@ -740,6 +740,8 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
         (&stranger, good, "is owned by"),
         (&reader, expired, "expired"),
         (&reader, other_model, "is for model"),
+        // A made-up or destroyed license is the reader's mistake (403), not the node's (502).
+        (&reader, Address::new([9; 32]), "does not exist on-chain"),
     ] {
         let err = client
             .read_sliver(shard, &id, Axis::Primary, Some(&sign(key, license)))
