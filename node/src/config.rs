@@ -18,7 +18,7 @@
 //! admin_token = "…"                     # enables PUT/DELETE /v1/blobs/{id}/model
 //! recovery_concurrency = 4              # blobs recovered at once
 //! recovery_batch = 256                  # most pairs of one blob rebuilt per round of requests
-//! recovery_round_mib = 64               # symbol bytes one round may bring in
+//! recovery_round_mib = 64               # symbol bytes one round may bring in (at most 256)
 //! max_inflight_upload_bytes = 268435456 # upload bodies held in memory at once (256 MiB)
 //! upload_wait_ms = 10000                # how long an upload waits for that budget, then 503
 //! upload_grace_ms = 10000               # an upload body's head start, then it must keep up with

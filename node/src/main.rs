@@ -108,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
                 nodes,
                 concurrency,
                 batch,
-                round_bytes: round_mib << 20,
+                round_bytes: round_mib.clamp(1, floe_node::recovery::MAX_ANSWER_BYTES >> 20) << 20,
                 migrate,
             })
             .await

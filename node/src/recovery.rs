@@ -59,24 +59,30 @@ pub enum ServeError {
     #[error("pair {index} is named more than once; name each target pair once")]
     DuplicateTarget { index: usize },
     #[error(
-        "a blob of {n_shards} shards with {symbol_size}-byte symbols takes at most {most} target \
-         pairs per request (got {asked}); ask in rounds of {most} pairs"
+        "this node holds {stored} sliver pairs of a blob with {symbol_size}-byte symbols, so a \
+         request names at most {most} target pairs (got {asked}); ask in rounds of {most} pairs"
     )]
     TooManyTargets {
         asked: usize,
         most: usize,
-        n_shards: usize,
+        stored: usize,
         symbol_size: usize,
     },
 }
 
-/// The most target pairs one request for `blob_id`'s recovery symbols may name: as many as
-/// this node's own recovery asks for in a round ([`Limits::pairs_per_round`] with the default
-/// byte budget, which no setting raises), so honest peers never exceed it. The answer holds a
-/// symbol per stored sliver per target, so without this bound one request for a large blob
-/// could make the node build gigabytes in memory.
-pub fn max_targets(n_shards: usize, symbol_size: usize) -> usize {
-    Limits::default().pairs_per_round(n_shards, symbol_size)
+/// The most symbol bytes one recovery answer may carry. A node's own recovery rounds are
+/// bounded by the same figure (`recovery_round_mib` is clamped to it), so an honest peer's
+/// request always fits: a round of R bytes asks for R / (2·n·symbol size) targets, and a
+/// node holding `stored` of the n shards answers R·stored/n bytes of them.
+pub const MAX_ANSWER_BYTES: usize = 256 << 20;
+
+/// The most target pairs one request for a blob's recovery symbols may name, for a node holding
+/// `stored` of its shards: as many as keep the answer (a symbol per stored sliver per target,
+/// on each axis) within [`MAX_ANSWER_BYTES`], at least 1 and at most [`MAX_TARGETS`]. Without
+/// it one request for a large blob could make the node build gigabytes in memory.
+pub fn max_targets(stored: usize, symbol_size: usize) -> usize {
+    let per_target = 2 * stored.max(1) * symbol_size.max(1);
+    (MAX_ANSWER_BYTES / per_target).clamp(1, MAX_TARGETS)
 }
 
 /// The symbols of every pair stored here that help rebuild the pairs `targets` of `blob_id`.
@@ -99,12 +105,13 @@ pub fn symbols_for(
     let symbol_size = metadata
         .checked_config()
         .map_or(1, |(_, symbol_size)| symbol_size);
-    let most = max_targets(n, symbol_size);
+    let stored = store.stored_shards(blob_id)?;
+    let most = max_targets(stored.len(), symbol_size);
     if targets.len() > most {
         return Err(ServeError::TooManyTargets {
             asked: targets.len(),
             most,
-            n_shards: n,
+            stored: stored.len(),
             symbol_size,
         });
     }
@@ -116,7 +123,7 @@ pub fn symbols_for(
         source,
     };
     let mut out = Vec::new();
-    for shard in store.stored_shards(blob_id)? {
+    for shard in stored {
         let pair = match store.pair(blob_id, shard) {
             Ok(pair) => pair,
             // Dropped by garbage collection meanwhile.
@@ -823,23 +830,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_request_names_at_most_what_a_round_of_recovery_asks_for() {
+    fn a_request_names_at_most_what_fits_an_answer_and_every_round_fits() {
         // Small symbols: the per-request cap of 256 targets.
         assert_eq!(max_targets(1000, 6), MAX_TARGETS);
-        // 10 shards and 1 MiB symbols (a 28 MiB blob): the answer for one target is already
-        // 20 MiB from a node holding every shard, so three fit the 64 MiB round.
-        assert_eq!(max_targets(10, 1 << 20), 3);
-        // Symbols so large that one target exceeds the round: still one, or nothing could
+        // 10 stored pairs of 1 MiB symbols: 20 MiB an answer per target, 12 fit 256 MiB.
+        assert_eq!(max_targets(10, 1 << 20), 12);
+        // Symbols so large that one target exceeds the budget: still one, or nothing could
         // ever be recovered.
-        assert_eq!(max_targets(10, 64 << 20), 1);
-        // What the recovery worker asks for with any configured batch never exceeds it.
+        assert_eq!(max_targets(10, 256 << 20), 1);
+        // What any node's recovery asks for in a round (any batch, any round size it may be
+        // configured with) is served by a peer holding any number of the shards.
         for batch in [1, 16, 256, 10_000] {
-            let limits = Limits {
-                batch,
-                ..Limits::default()
-            };
-            for (n, size) in [(10, 6), (10, 1 << 20), (1000, 4800), (1000, 2)] {
-                assert!(limits.pairs_per_round(n, size) <= max_targets(n, size));
+            for round_mib in [1, 64, 256] {
+                let limits = Limits {
+                    batch,
+                    round_bytes: round_mib << 20,
+                    ..Limits::default()
+                };
+                for (n, size) in [
+                    (10, 6),
+                    (10, 1 << 20),
+                    (10, 40 << 20),
+                    (1000, 4800),
+                    (1000, 2),
+                ] {
+                    for stored in [1, n / 3, n] {
+                        assert!(
+                            limits.pairs_per_round(n, size) <= max_targets(stored, size),
+                            "batch {batch} round {round_mib} MiB n {n} size {size} stored {stored}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -249,7 +249,12 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             limits: Limits {
                 concurrency: config.recovery_concurrency.max(1),
                 batch: config.recovery_batch.max(1),
-                round_bytes: config.recovery_round_mib.max(1) << 20,
+                // Peers answer at most MAX_ANSWER_BYTES of symbols: a larger round would be
+                // refused by every peer holding all the shards.
+                round_bytes: config
+                    .recovery_round_mib
+                    .clamp(1, crate::recovery::MAX_ANSWER_BYTES >> 20)
+                    << 20,
                 ..Limits::default()
             },
             wake: wake.clone(),
