@@ -123,16 +123,29 @@ impl Chain {
         Ok(view)
     }
 
+    /// A client for one read, made under the lock and used without it. Object reads are
+    /// requests of strangers (`/v1/blobs/by-object-id/…`): held under the lock, each kept the
+    /// client from flows and from the committee view every read renews, so a flood of them (or
+    /// one slow chain answer) stalled every read of the aggregator behind it.
+    async fn reader(&self) -> Floe {
+        let floe = self.floe.lock().await;
+        Floe::new(
+            floe.client.clone(),
+            floe.objects,
+            Ed25519PrivateKey::new([7; 32]),
+        )
+    }
+
     /// The attributes of blob object `id` (`floe set-attribute`), in the order they were set.
     pub async fn blob_attributes(&self, id: Address) -> Result<Vec<(String, String)>, FlowError> {
-        self.floe.lock().await.blob_attributes(id).await
+        self.reader().await.blob_attributes(id).await
     }
 
     /// The blob object `id` leads to: a `floe::blob::Blob`, or the `Blob` a
     /// `floe::shared_blob::SharedBlob` wraps (a shared blob is read by the shared object's ID:
     /// the wrapped `Blob` is no longer an object of its own).
     pub async fn blob_object(&self, id: Address) -> Result<BlobObject, ObjectError> {
-        let mut floe = self.floe.lock().await;
+        let mut floe = self.reader().await;
         let object = match floe.client.object(id).await {
             Ok(object) => object,
             Err(ClientError::ObjectNotFound(_) | ClientError::NotFound(_)) => {
@@ -195,7 +208,7 @@ impl Chain {
             _name: K,
             value: V,
         }
-        let mut floe = self.floe.lock().await;
+        let mut floe = self.reader().await;
         let registry_id = floe.objects.blob_registry.id;
         let registry: move_types::blob::BlobRegistry =
             floe.read_object(registry_id, "blob::BlobRegistry").await?;
@@ -224,4 +237,64 @@ impl Chain {
 /// The blob ID a `Blob` object holds (a `u256` read little-endian).
 pub fn blob_id_of(blob: &Blob) -> BlobId {
     BlobId(blob.blob_id.to_le_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use floe_sdk::{FloeClient, FloeObjects, SharedObject};
+
+    use super::*;
+
+    /// A chain whose endpoint takes connections and never answers.
+    fn silent_chain() -> (Chain, std::net::TcpListener) {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", silent.local_addr().unwrap());
+        let shared = SharedObject::new(Address::ZERO, 1);
+        let objects = FloeObjects {
+            package: Address::ZERO,
+            original_package: Address::ZERO,
+            system: shared,
+            treasury: shared,
+            blob_registry: shared,
+            challenge_board: shared,
+        };
+        let floe = Floe::new(
+            FloeClient::connect(&url).unwrap(),
+            objects,
+            Ed25519PrivateKey::new([7; 32]),
+        );
+        (Chain::from_floe(floe), silent)
+    }
+
+    /// A stranger's object lookup that the chain is slow to answer used to hold the client,
+    /// and with it the committee view every read renews: reads stalled behind lookups. Now a
+    /// lookup in flight leaves the client free.
+    #[tokio::test]
+    async fn an_object_lookup_in_flight_does_not_hold_the_client() {
+        let (chain, _silent) = silent_chain();
+        let chain = Arc::new(chain);
+        let mut lookups = Vec::new();
+        for _ in 0..3 {
+            let object = chain.clone();
+            lookups.push(tokio::spawn(async move {
+                let _ = object.blob_object(Address::from([1; 32])).await;
+            }));
+            let attributes = chain.clone();
+            lookups.push(tokio::spawn(async move {
+                let _ = attributes.blob_attributes(Address::from([1; 32])).await;
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            lookups.iter().all(|l| !l.is_finished()),
+            "the silent chain answered"
+        );
+        let free = tokio::time::timeout(Duration::from_millis(500), chain.floe()).await;
+        assert!(free.is_ok(), "an object lookup in flight holds the client");
+        for lookup in lookups {
+            lookup.abort();
+        }
+    }
 }
