@@ -8,10 +8,13 @@
 //!
 //! Blob IDs name content, so a blob ID is a strong validator: the `ETag` is the blob ID and a
 //! matching `If-None-Match` gets 304 without asking any node.
+//!
+//! What the reads hold at once is bounded by a budget, and a reader that stops taking bytes is
+//! cut off ([`crate::read_budget`]).
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,17 +26,30 @@ use sui_sdk_types::Address;
 
 use crate::byte_range::{self, Requested};
 use crate::chain::{self, Chain, ObjectError};
+use crate::read_budget::{ReadBudget, ReadLimits};
 use floe_problem::Problem;
 
 /// What the aggregator's handlers share.
 #[derive(Clone)]
 pub struct Aggregator {
     pub(crate) chain: Arc<Chain>,
+    pub(crate) budget: ReadBudget,
 }
 
 impl Aggregator {
+    /// An aggregator reading through `chain`'s committee, with the default [`ReadLimits`].
     pub fn new(chain: Arc<Chain>) -> Self {
-        Self { chain }
+        Self {
+            chain,
+            budget: ReadBudget::default(),
+        }
+    }
+
+    /// The same aggregator with `limits` on what its reads hold and how long a reader may stall.
+    #[must_use]
+    pub fn with_read_limits(mut self, limits: ReadLimits) -> Self {
+        self.budget = ReadBudget::new(limits);
+        self
     }
 }
 
@@ -50,7 +66,8 @@ impl Aggregator {
         (status = 403, description = "a licensed model: nodes serve it to license holders only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no node stores this blob", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "the range lies past the end; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "too few nodes served valid slivers", body = Problem, content_type = "application/problem+json")))]
+        (status = 502, description = "too few nodes served valid slivers", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "the aggregator's read budget is spent (with Retry-After)", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_blob(
     State(aggregator): State<Aggregator>,
     method: Method,
@@ -79,7 +96,8 @@ pub async fn get_blob(
         (status = 200, description = "the whole blob", content_type = "application/octet-stream"),
         (status = 206, description = "the range asked for", content_type = "application/octet-stream"),
         (status = 400, description = "not an object ID, or neither a Blob nor a SharedBlob", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such object, or its blob is not stored", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "no such object, or its blob is not stored", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "the aggregator's read budget is spent (with Retry-After)", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_blob_by_object(
     State(aggregator): State<Aggregator>,
     method: Method,
@@ -136,10 +154,8 @@ const ATTRIBUTE_HEADERS: [header::HeaderName; 5] = [
 ];
 
 /// Sets the headers of [`ATTRIBUTE_HEADERS`] the blob has attributes for (keys compared
-/// without case; a value that is not a valid header value is skipped). The owner of a blob
-/// object chooses its content type, so an HTML blob would render on the aggregator's origin:
-/// `nosniff` keeps browsers to the declared type, and operators should serve the aggregator
-/// from a domain of its own.
+/// without case; a value that is not a valid header value is skipped), then
+/// [`confine_owner_content`].
 fn apply_attribute_headers(headers: &mut HeaderMap, attributes: &[(String, String)]) {
     for name in &ATTRIBUTE_HEADERS {
         let value = attributes
@@ -150,10 +166,54 @@ fn apply_attribute_headers(headers: &mut HeaderMap, attributes: &[(String, Strin
             headers.insert(name.clone(), value);
         }
     }
+    confine_owner_content(headers);
+}
+
+/// Keeps content whose type its uploader chose (a blob's attributes, a quilt file's
+/// `content-type` tag: anyone may set them) from acting on the aggregator's origin. `nosniff`
+/// keeps browsers to the declared type; a type that can run script (HTML, SVG, XML, anything
+/// not known to be passive) also gets `Content-Security-Policy: sandbox`, so the page renders
+/// in an opaque origin with scripts, forms and plugins off. Without it, anyone could store a
+/// page whose script runs as the aggregator's origin: it could read every other response of
+/// that origin, and in `floe daemon` (aggregator and publisher on one port) spend the
+/// publisher's WAL from a visitor's browser, or from inside a network the publisher trusts.
+/// Images, audio, video, fonts, PDF, plain text and JSON are left as they are (a sandboxed PDF
+/// is blocked by Chrome's viewer).
+pub(crate) fn confine_owner_content(headers: &mut HeaderMap) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    let passive = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_passive_type);
+    if !passive {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox"),
+        );
+    }
+}
+
+/// Whether a browser shows `content_type` without running anything of it on the origin.
+fn is_passive_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    match kind {
+        "image" => !subtype.contains("svg"),
+        "audio" | "video" | "font" => true,
+        "text" => matches!(subtype, "plain" | "csv"),
+        "application" => matches!(subtype, "octet-stream" | "pdf" | "json" | "zip" | "gzip"),
+        _ => false,
+    }
 }
 
 /// Whether `If-None-Match` names `etag` (or is `*`).
@@ -231,6 +291,11 @@ async fn serve(
     if *method == Method::HEAD {
         return Ok(builder.body(Body::empty()).expect("the headers are valid"));
     }
+    let len = range.end - range.start;
+    let share = aggregator
+        .budget
+        .reserve(ReadBudget::share_of(len, reader.layout().row_bytes))
+        .await?;
     let mut stream = Arc::new(reader)
         .stream(range)
         .map_err(|e| read_problem(&blob_id, &e))?;
@@ -241,11 +306,9 @@ async fn serve(
         Some(Err(e)) => return Err(read_problem(&blob_id, &e)),
         None => None,
     };
-    let body = futures::stream::iter(first.map(Ok))
-        .chain(stream)
-        .map(|piece| piece.map(Bytes::from));
+    let pieces = futures::stream::iter(first.map(Ok)).chain(stream);
     Ok(builder
-        .body(Body::from_stream(body))
+        .body(aggregator.budget.body(share, pieces, len))
         .expect("the headers are valid"))
 }
 
@@ -291,4 +354,72 @@ pub(crate) fn read_problem(blob_id: &BlobId, e: &RangeError) -> Problem {
         "Storage nodes unavailable",
         format!("cannot read blob {blob_id}: {e}; retry in a moment"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served_with(attributes: &[(&str, &str)]) -> HeaderMap {
+        let attributes: Vec<(String, String)> = attributes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        apply_attribute_headers(&mut headers, &attributes);
+        headers
+    }
+
+    /// Anyone may store a page and set its `content-type` attribute to `text/html` (or
+    /// `image/svg+xml`): the aggregator served it as the type asked for, with only `nosniff`,
+    /// so its script ran as the aggregator's origin. Such types are now sandboxed.
+    #[test]
+    fn an_owner_chosen_active_type_is_sandboxed() {
+        for active in [
+            "text/html; charset=utf-8",
+            "TEXT/HTML",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml",
+            "application/javascript",
+            "nonsense",
+        ] {
+            let headers = served_with(&[("Content-Type", active)]);
+            assert_eq!(headers[header::CONTENT_TYPE], active);
+            assert_eq!(
+                headers
+                    .get(header::CONTENT_SECURITY_POLICY)
+                    .map(|v| v.to_str().unwrap()),
+                Some("sandbox"),
+                "{active}"
+            );
+            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        }
+        for passive in [
+            "image/png",
+            "video/mp4",
+            "text/plain; charset=utf-8",
+            "application/pdf",
+            "application/json",
+        ] {
+            let headers = served_with(&[("content-type", passive)]);
+            assert_eq!(headers[header::CONTENT_TYPE], passive);
+            assert!(
+                headers.get(header::CONTENT_SECURITY_POLICY).is_none(),
+                "{passive}"
+            );
+        }
+        // Without an attribute the type stays octet-stream, which browsers download.
+        let headers = served_with(&[("note", "x")]);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream");
+        assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_none());
+        // A value that is not a header value (a line break: response splitting) is skipped.
+        let headers = served_with(&[("content-disposition", "a\r\nSet-Cookie: x=1")]);
+        assert!(headers.get(header::CONTENT_DISPOSITION).is_none());
+        assert!(headers.get(header::SET_COOKIE).is_none());
+    }
 }

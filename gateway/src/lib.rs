@@ -23,6 +23,7 @@ pub mod chain;
 pub mod multipart;
 pub mod publisher;
 pub mod quilt;
+pub mod read_budget;
 #[cfg(test)]
 mod upload_attacks;
 
@@ -44,6 +45,7 @@ pub use chain::Chain;
 pub use floe_problem::pace::BodyPace;
 pub use floe_problem::serve::ServeOptions;
 pub use publisher::{Publisher, PublisherLimits};
+pub use read_budget::ReadLimits;
 
 /// The whole app for `role`: its routes, `/v1/api`, and problem+json for unknown routes. Every
 /// route is named here, in one place, so the handler modules need not know each other.

@@ -9,6 +9,7 @@
 //!   the part's name, stored as one quilt blob with `PUT /v1/blobs`'s query, limits and auth.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
@@ -17,12 +18,15 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::response::{IntoResponse, Response};
 use floe_encoder::BlobId;
 use floe_sdk::quilt::{self, QuiltEntry, QuiltReadError, QuiltReader};
+use floe_sdk::range_read::BlobReader;
+use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregator::{self, Aggregator};
 use crate::chain::Directory;
 use crate::multipart::{self, MultipartError};
 use crate::publisher::{self, Publisher, StoreQuery, StoreResult};
+use crate::read_budget::ReadBudget;
 use floe_problem::Problem;
 
 /// Header prefix of a file's tags: tag `k` is header `x-floe-tag-k` (tag keys are lower-case
@@ -80,7 +84,8 @@ async fn open(
         (status = 200, description = "the file; tag `k` as header `x-floe-tag-k`, tag `content-type` as Content-Type", content_type = "application/octet-stream"),
         (status = 400, description = "not a quilt ID, or the blob is not a quilt", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such quilt, or no such file in it", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "too few nodes served valid slivers", body = Problem, content_type = "application/problem+json")))]
+        (status = 502, description = "too few nodes served valid slivers", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "the aggregator's read budget is spent (with Retry-After)", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_quilt_file(
     State(aggregator): State<Aggregator>,
     method: Method,
@@ -108,15 +113,42 @@ async fn file(
             },
         )
     })?;
-    let data = if *method == Method::HEAD {
-        Vec::new()
-    } else {
-        reader
-            .read(identifier)
-            .await
-            .map_err(|e| quilt_problem(&quilt_id, &e))?
-            .1
+    let headers = file_headers(&quilt_id, &patch);
+    if *method == Method::HEAD {
+        return Ok((StatusCode::OK, headers).into_response());
+    }
+    // Streamed under the read budget like a blob, not read whole into memory: a quilt file
+    // may be as large as a blob, and every concurrent request held all of it.
+    let view = aggregator
+        .chain
+        .view()
+        .await
+        .map_err(|e| aggregator::chain_problem(&e))?;
+    let blob = BlobReader::open(view.nodes.clone(), view.committee.clone(), quilt_id)
+        .await
+        .map_err(|e| aggregator::read_problem(&quilt_id, &e))?;
+    let range = patch.range();
+    let share = aggregator
+        .budget
+        .reserve(ReadBudget::share_of(patch.length, blob.layout().row_bytes))
+        .await?;
+    let mut stream = Arc::new(blob)
+        .stream(range)
+        .map_err(|e| aggregator::read_problem(&quilt_id, &e))?;
+    let first = match stream.next().await {
+        Some(Ok(piece)) => Some(piece),
+        Some(Err(e)) => return Err(aggregator::read_problem(&quilt_id, &e)),
+        None => None,
     };
+    let pieces = futures::stream::iter(first.map(Ok)).chain(stream);
+    let body = aggregator.budget.body(share, pieces, patch.length);
+    Ok((StatusCode::OK, headers, body).into_response())
+}
+
+/// The headers of a quilt file: its `content-type` tag (or octet-stream), its length, an
+/// `ETag`, its tags as `x-floe-tag-*`, and the confinement of content whose type its uploader
+/// chose ([`aggregator::confine_owner_content`]).
+fn file_headers(quilt_id: &BlobId, patch: &quilt::Patch) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let content_type = patch
         .tags
@@ -126,7 +158,7 @@ async fn file(
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(patch.length));
     // A file of a quilt never changes: the quilt ID names its content.
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{quilt_id}/{identifier}\"")) {
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{quilt_id}/{}\"", patch.identifier)) {
         headers.insert(header::ETAG, etag);
     }
     for (key, value) in &patch.tags {
@@ -138,7 +170,8 @@ async fn file(
             headers.insert(name, value);
         }
     }
-    Ok((StatusCode::OK, headers, Body::from(data)).into_response())
+    aggregator::confine_owner_content(&mut headers);
+    headers
 }
 
 /// The quilt's index.
@@ -317,6 +350,33 @@ mod tests {
             content_type: content_type.map(str::to_owned),
             data: data.to_vec(),
         }
+    }
+
+    /// Anyone may store a quilt through the publisher with a part typed `text/html`: its file
+    /// was served as HTML without even `nosniff`, so its script ran as the aggregator's origin.
+    #[test]
+    fn a_quilt_file_of_an_active_type_is_sandboxed() {
+        let quilt_id = BlobId([1; 32]);
+        let patch = |tags: &[(&str, &str)]| quilt::Patch {
+            identifier: "index.html".to_owned(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            offset: 100,
+            length: 7,
+        };
+        let headers = file_headers(&quilt_id, &patch(&[("content-type", "text/html")]));
+        assert_eq!(headers[header::CONTENT_TYPE], "text/html");
+        assert_eq!(headers[header::CONTENT_SECURITY_POLICY], "sandbox");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(headers[header::CONTENT_LENGTH], "7");
+        assert_eq!(headers["x-floe-tag-content-type"], "text/html");
+        let headers = file_headers(&quilt_id, &patch(&[("content-type", "image/png")]));
+        assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_none());
+        let headers = file_headers(&quilt_id, &patch(&[]));
+        assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     }
 
     #[test]

@@ -489,6 +489,8 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
         Some("attachment; filename=\"hello.html\"")
     );
     assert_eq!(served.header("x-content-type-options"), Some("nosniff"));
+    // An owner-chosen HTML type renders sandboxed: its script never runs as the aggregator.
+    assert_eq!(served.header("content-security-policy"), Some("sandbox"));
     assert_eq!(served.header("note"), None, "only the listed headers");
     let head = http("HEAD", &aggregator, &page_path, &[], &[]);
     assert_eq!(
@@ -560,6 +562,11 @@ fn the_aggregator_serves_ranges_and_the_publisher_stores_with_limits_and_auth() 
     assert_eq!(served.status, 200);
     assert_eq!(served.body, card);
     assert_eq!(served.header("content-type"), Some("text/plain"));
+    assert_eq!(
+        served.header("content-security-policy"),
+        None,
+        "plain text is passive"
+    );
     assert_eq!(served.header("etag"), Some(card_etag.as_str()));
     let part = get(&aggregator, &shared_path, &[("Range", "bytes=4-13")]);
     assert_eq!(part.status, 206);
@@ -1127,6 +1134,9 @@ fn quilts(
     assert_eq!(html.status, 200);
     assert_eq!(html.body, page);
     assert_eq!(html.header("content-type"), Some("text/html"));
+    // Anyone's form part typed text/html: rendered sandboxed, never as the aggregator's origin.
+    assert_eq!(html.header("content-security-policy"), Some("sandbox"));
+    assert_eq!(html.header("x-content-type-options"), Some("nosniff"));
     let data = get(
         aggregator,
         &format!("/v1/blobs/by-quilt-id/{form_quilt}/data.bin"),
