@@ -17,14 +17,19 @@
 //! publisher's uploads can hold is `queue × max_body` plus one spill. A body must also keep a
 //! pace ([`floe_problem::pace::BodyPace`], as the storage nodes' uploads): a client that
 //! stalls its body gets 408 and gives its slot back instead of holding it for as long as it
-//! keeps the connection open. A refused or abandoned upload's file is removed.
+//! keeps the connection open. A refused or abandoned upload's file is removed. One client (an
+//! IPv4 address, an IPv6 /64) holds at most [`PublisherLimits::per_client`] of the slots, so a
+//! single client cannot take the whole queue and keep everyone else at 503.
 
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use floe_encoder::{BlobId, EncodingConfig};
@@ -64,6 +69,9 @@ pub struct PublisherLimits {
     /// Uploads taken at once: each takes a slot before its body is read and keeps it until its
     /// store ends; beyond, 503 with `Retry-After` (0 counts as 1).
     pub queue: usize,
+    /// Slots one client (an IPv4 address, an IPv6 /64) takes at once; beyond, 429 with
+    /// `Retry-After`. `None`: half the queue, rounded up (4 of the default 8).
+    pub per_client: Option<usize>,
     /// How slowly a body may arrive before the upload is refused with 408.
     pub pace: BodyPace,
     /// Where bodies wait for their store; the system's temporary directory (`TMPDIR`) when
@@ -75,6 +83,7 @@ impl Default for PublisherLimits {
     fn default() -> Self {
         Self {
             queue: DEFAULT_QUEUE,
+            per_client: None,
             pace: BodyPace::default(),
             spool_dir: None,
         }
@@ -91,6 +100,8 @@ pub struct Publisher {
     stores: Arc<tokio::sync::Mutex<()>>,
     /// One permit per upload taken ([`PublisherLimits::queue`]).
     slots: Arc<Semaphore>,
+    /// Slots taken per client ([`PublisherLimits::per_client`]).
+    clients: Arc<Mutex<HashMap<IpAddr, usize>>>,
     limits: Arc<PublisherLimits>,
 }
 
@@ -104,6 +115,7 @@ impl Publisher {
             auth: jwt_secret.map(TokenCheck::hs256),
             stores: Arc::default(),
             slots: Arc::new(Semaphore::new(DEFAULT_QUEUE)),
+            clients: Arc::default(),
             limits: Arc::default(),
         }
     }
@@ -123,9 +135,18 @@ impl Publisher {
         self.limits.spool_dir.as_deref()
     }
 
-    /// A slot for one upload, or 503 when every slot is taken.
-    fn admit(&self) -> Result<OwnedSemaphorePermit, Problem> {
-        Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
+    /// Slots one client takes at once.
+    fn per_client(&self) -> usize {
+        self.limits
+            .per_client
+            .unwrap_or_else(|| self.limits.queue.max(1).div_ceil(2))
+            .max(1)
+    }
+
+    /// A slot for one upload of `client`: 503 when every slot is taken, 429 when the client
+    /// already holds its share of them.
+    fn admit(&self, client: Option<IpAddr>) -> Result<Slot, Problem> {
+        let queue = Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
             tracing::info!(
                 queue = self.limits.queue,
                 "upload refused: the publisher's queue is full"
@@ -136,14 +157,80 @@ impl Publisher {
                 format!(
                     "this publisher is already taking {}, as many as it takes at once; \
                      retry in {BUSY_RETRY_AFTER_SECS} s",
-                    match self.limits.queue.max(1) {
-                        1 => "1 upload".to_owned(),
-                        n => format!("{n} uploads"),
-                    }
+                    uploads(self.limits.queue.max(1))
                 ),
             )
             .with_retry_after(BUSY_RETRY_AFTER_SECS)
+        })?;
+        let Some(client) = client.map(client_key) else {
+            return Ok(Slot {
+                _queue: queue,
+                client: None,
+            });
+        };
+        let share = self.per_client();
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = clients.entry(client).or_insert(0);
+        if *taken >= share {
+            tracing::info!(%client, share, "upload refused: the client holds its share of the queue");
+            return Err(Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many uploads at once",
+                format!(
+                    "this publisher is already taking {} from your address, as many as it \
+                     takes from one client at once; send the next when one has been answered \
+                     (retry in {BUSY_RETRY_AFTER_SECS} s)",
+                    uploads(share)
+                ),
+            )
+            .with_retry_after(BUSY_RETRY_AFTER_SECS));
+        }
+        *taken += 1;
+        Ok(Slot {
+            _queue: queue,
+            client: Some((client, Arc::clone(&self.clients))),
         })
+    }
+}
+
+/// `1 upload`, `4 uploads`.
+fn uploads(n: usize) -> String {
+    match n {
+        1 => "1 upload".to_owned(),
+        n => format!("{n} uploads"),
+    }
+}
+
+/// The client an upload counts against: an IPv4 address itself, an IPv6 address's /64 (every
+/// address of which is one host's for the asking); an IPv4-mapped address is the IPv4 one.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+    }
+}
+
+/// An upload's place: a slot of the queue and one of its client's share, given back when the
+/// upload ends, however it ends.
+pub(crate) struct Slot {
+    _queue: OwnedSemaphorePermit,
+    client: Option<(IpAddr, Arc<Mutex<HashMap<IpAddr, usize>>>)>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some((client, clients)) = &self.client {
+            let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(taken) = clients.get_mut(client) {
+                *taken = taken.saturating_sub(1);
+                if *taken == 0 {
+                    clients.remove(client);
+                }
+            }
+        }
     }
 }
 
@@ -230,15 +317,18 @@ pub enum ResourceOperation {
         (status = 408, description = "the body arrived too slowly (stalled or trickled)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "the body is over the publisher's limit", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "the chain or the storage nodes failed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "this client already has as many uploads in progress as one client may (with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "the publisher's wallet cannot pay, or it is taking as many uploads as it takes at once (with Retry-After)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_blob(
     State(publisher): State<Publisher>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    store(&publisher, query, &headers, body)
+    let client = peer.map(|Extension(ConnectInfo(peer))| peer.ip());
+    store(&publisher, client, query, &headers, body)
         .await
         .map_or_else(IntoResponse::into_response, |result| {
             Json(result).into_response()
@@ -247,11 +337,12 @@ pub async fn put_blob(
 
 async fn store(
     publisher: &Publisher,
+    client: Option<IpAddr>,
     query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<StoreResult, Problem> {
-    let accepted = accept(publisher, query, headers, body).await?;
+    let accepted = accept(publisher, client, query, headers, body).await?;
     store_data(publisher, accepted).await
 }
 
@@ -262,7 +353,7 @@ pub(crate) struct Accepted {
     pub send_to: Option<Address>,
     pub body: Spooled,
     /// The upload's place in the queue, given back when its store ends.
-    pub slot: OwnedSemaphorePermit,
+    pub slot: Slot,
 }
 
 /// A request body (or a blob made of it) in a temporary file, removed when dropped: also when
@@ -364,9 +455,11 @@ async fn spool(
     Ok(spooled)
 }
 
-/// Checks a store request (token, limits, query) and spools its body to a temporary file.
+/// Checks a store request (token, limits, query) of `client` (its peer address, when the
+/// server gives it) and spools its body to a temporary file.
 pub(crate) async fn accept(
     publisher: &Publisher,
+    client: Option<IpAddr>,
     query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
     headers: &HeaderMap,
     body: Body,
@@ -430,7 +523,7 @@ pub(crate) async fn accept(
         None => None,
     };
     // Last of the checks, which cost nothing, and before the body, which costs disk.
-    let slot = publisher.admit()?;
+    let slot = publisher.admit(client)?;
     let body = spool(
         body,
         publisher.spool_dir(),

@@ -9,13 +9,14 @@
 //!   the part's name, stored as one quilt blob with `PUT /v1/blobs`'s query, limits and auth.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use floe_encoder::BlobId;
 use floe_sdk::quilt::{self, QuiltEntry, QuiltReadError, QuiltReader};
 use floe_sdk::range_read::BlobReader;
@@ -275,21 +276,25 @@ pub fn entries_of_form(parts: Vec<multipart::Part>) -> Result<Vec<QuiltEntry>, P
         (status = 413, description = "the body is over the publisher's limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "the body is not multipart/form-data", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "the chain or the storage nodes failed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "this client already has as many uploads in progress as one client may (with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "the publisher's wallet cannot pay, or it is taking as many uploads as it takes at once (with Retry-After)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_quilt(
     State(publisher): State<Publisher>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    store(&publisher, query, &headers, body)
+    let client = peer.map(|Extension(ConnectInfo(peer))| peer.ip());
+    store(&publisher, client, query, &headers, body)
         .await
         .map_or_else(IntoResponse::into_response, |r| Json(r).into_response())
 }
 
 async fn store(
     publisher: &Publisher,
+    client: Option<IpAddr>,
     query: Result<Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
     headers: &HeaderMap,
     body: Body,
@@ -307,7 +312,7 @@ async fn store(
         .and_then(|v| v.to_str().ok())
         .ok_or_else(unsupported)
         .and_then(|t| multipart::boundary(t).map_err(|_| unsupported()))?;
-    let mut accepted = publisher::accept(publisher, query, headers, body).await?;
+    let mut accepted = publisher::accept(publisher, client, query, headers, body).await?;
     let form = accepted.body.read().await?;
     let parts = multipart::parse(&form, &boundary).map_err(|e| match e {
         MultipartError::NotMultipart => unsupported(),

@@ -48,7 +48,19 @@ async fn publisher(limits: PublisherLimits) -> SocketAddr {
 
 /// A `PUT /v1/blobs` declaring `declared` bytes, of which `sent` are sent at once.
 async fn upload(address: SocketAddr, declared: usize, sent: usize) -> TcpStream {
-    let mut stream = TcpStream::connect(address).await.unwrap();
+    upload_from([127, 0, 0, 1], address, declared, sent).await
+}
+
+/// [`upload`] from loopback address `source` (another client than 127.0.0.1).
+async fn upload_from(
+    source: [u8; 4],
+    address: SocketAddr,
+    declared: usize,
+    sent: usize,
+) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    let mut stream = socket.connect(address).await.unwrap();
     let head =
         format!("PUT /v1/blobs?epochs=1 HTTP/1.1\r\nHost: t\r\nContent-Length: {declared}\r\n\r\n");
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -132,6 +144,8 @@ async fn a_full_queue_refuses_before_spooling_and_stalled_bodies_are_cut_off() {
     let spool = tempfile::tempdir().unwrap();
     let address = publisher(PublisherLimits {
         queue: 2,
+        // Every upload here comes from 127.0.0.1: let one client take the whole queue.
+        per_client: Some(2),
         pace: BodyPace {
             grace: Duration::from_millis(1500),
             min_rate: 1 << 20,
@@ -202,4 +216,47 @@ async fn an_abandoned_upload_leaves_no_file_and_frees_its_slot() {
     let mut next = upload(address, 1000, 1000).await;
     let (status, _, problem) = answer(&mut next, Duration::from_secs(30)).await.unwrap();
     assert_eq!(status, 502, "the slot was not given back: {problem:?}");
+}
+
+/// One client used to be able to take every slot of the queue (uploads that trickle at the
+/// pace, again and again) and keep everyone else at 503. A client now holds at most half the
+/// queue: its next upload is refused with 429 and `Retry-After` before any of its body is
+/// written, while another client's upload is still taken.
+#[tokio::test]
+async fn one_client_takes_at_most_its_share_of_the_queue() {
+    let spool = tempfile::tempdir().unwrap();
+    let address = publisher(PublisherLimits {
+        queue: 4,
+        spool_dir: Some(spool.path().to_owned()),
+        ..PublisherLimits::default()
+    })
+    .await;
+    let mut mine = Vec::new();
+    for _ in 0..2 {
+        mine.push(upload(address, 100_000, 10).await);
+    }
+    assert_eq!(settle(spool.path(), 2, Duration::from_secs(1)).await, 2);
+    let mut third = upload(address, 1000, 1000).await;
+    let (status, retry_after, problem) = answer(&mut third, Duration::from_secs(1))
+        .await
+        .expect("a third upload of one client was not refused at once");
+    assert_eq!(
+        (status, problem.title.as_str()),
+        (429, "Too many uploads at once")
+    );
+    assert_eq!(retry_after.as_deref(), Some("5"));
+    assert!(
+        problem.detail.contains("2 uploads from your address"),
+        "{}",
+        problem.detail
+    );
+    assert_eq!(files_in(spool.path()), 2, "the refused body was spooled");
+    // Another client still gets in.
+    let _other = upload_from([127, 0, 0, 2], address, 100_000, 10).await;
+    assert_eq!(settle(spool.path(), 3, Duration::from_secs(1)).await, 3);
+    // When one of the first client's uploads ends, its share has room again.
+    drop(mine.pop());
+    assert_eq!(settle(spool.path(), 2, Duration::from_secs(2)).await, 2);
+    let _again = upload(address, 100_000, 10).await;
+    assert_eq!(settle(spool.path(), 3, Duration::from_secs(1)).await, 3);
 }
