@@ -156,6 +156,10 @@ pub enum RecoverError {
     },
     #[error("the store task failed: {0}")]
     Task(String),
+    #[error("this node has not read the committee yet")]
+    NoCommittee,
+    #[error("blob {blob_id} is not certified and live at epoch {epoch} here")]
+    NotLive { blob_id: BlobId, epoch: u64 },
 }
 
 /// Tuning of the recovery worker.
@@ -193,7 +197,9 @@ impl Limits {
     }
 }
 
-/// The background recovery worker of one node.
+/// The background recovery worker of one node. A clone shares its state: the challenge
+/// watcher keeps one to recover a challenged pair at once ([`Recovery::recover_now`]).
+#[derive(Clone)]
 pub struct Recovery {
     pub state: Arc<NodeState>,
     pub limits: Limits,
@@ -413,6 +419,67 @@ impl Recovery {
             }
         }
         failed.map_or(Ok(()), Err)
+    }
+
+    /// Makes sure the pair of `shard` of `blob_id` is stored now, ahead of the background
+    /// passes: what the challenge watcher calls when a challenge names a pair this node lacks.
+    ///
+    /// A node that was down across two epoch changes comes back holding shards it gained while
+    /// down: the chain counts them synced from the second change on (only shards gained at
+    /// the latest change are pending), so they can be challenged at once, while their previous
+    /// holders, with nothing pending any more, drop them. A background pass goes through every
+    /// blob in turn and may reach the challenged one only after the answer window (half an
+    /// epoch at most) closed; this recovers the one pair first: the metadata from a peer if
+    /// missing, the pair whole from the shard's previous holder, else rebuilt from every
+    /// member's recovery symbols, each checked as in a pass.
+    pub async fn recover_now(&self, blob_id: &BlobId, shard: u16) -> Result<(), RecoverError> {
+        let state = &self.state;
+        let view = state.peers.current().ok_or(RecoverError::NoCommittee)?;
+        let epoch = state.epoch.load(Ordering::Relaxed);
+        let store = state.store.clone();
+        let id = *blob_id;
+        if store.has_pair(&id, shard) {
+            return Ok(());
+        }
+        let registration = blocking(move || live_certificate(&store, &id, epoch))
+            .await?
+            .ok_or(RecoverError::NotLive { blob_id: id, epoch })?;
+        let store = state.store.clone();
+        let metadata = match blocking(move || match store.metadata(&id) {
+            Ok(metadata) => {
+                // Kept without a registration (an old store): the certificate's covers it.
+                if store.registration(&id)?.is_none() {
+                    store.put_metadata(&id, &metadata, registration)?;
+                }
+                Ok(Some(metadata))
+            }
+            Err(StoreError::UnknownBlob(_)) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?
+        {
+            Some(metadata) => metadata,
+            None => {
+                let metadata = self.fetch_metadata(&view, &id).await?;
+                let store = state.store.clone();
+                let stored = metadata.clone();
+                blocking(move || store.put_metadata(&id, &stored, registration)).await?;
+                Arc::new(metadata)
+            }
+        };
+        let holder = state
+            .peers
+            .previous()
+            .and_then(|previous| previous.holder_of(shard).cloned())
+            .filter(|holder| Some(holder.node_id) != state.node_id);
+        if let Some(holder) = holder
+            && self.transfer(&holder, &id, shard, epoch).await
+        {
+            return Ok(());
+        }
+        let pair = id.pair_for_shard(usize::from(shard), metadata.n_shards());
+        self.rebuild(&view, &metadata, &id, &[(shard, pair)], epoch)
+            .await
     }
 
     /// Fetches `shard`'s pair whole from `holder`; whether it was stored.

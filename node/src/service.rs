@@ -214,6 +214,8 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
         (&chain, config.node_id, &config.shards),
         (Some(_), Some(_), None)
     );
+    // A clone of the recovery worker, for the watcher to recover challenged pairs at once.
+    let mut healer = None;
     if let (Some(chain), Some(node_id), None) = (&chain, config.node_id, &config.shards) {
         // Reads need no signature: any key will do when the node has no operator.
         let reader_key = operator
@@ -260,6 +262,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             wake: wake.clone(),
             sync,
         };
+        healer = Some(recovery.clone());
         background.push(tokio::spawn(recovery.run()));
     }
     if let (Some(chain), Some(node_id), Some(node_cap), Some(operator)) =
@@ -277,6 +280,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
             lifecycle: follows.then(|| Lifecycle {
                 progress: progress.clone(),
                 wake: wake.clone(),
+                recovery: healer,
             }),
         };
         let cursor = config.data_dir.join("watcher.cursor");

@@ -62,6 +62,10 @@ pub struct Responder {
 pub struct Lifecycle {
     pub progress: Arc<crate::recovery::Progress>,
     pub wake: Arc<tokio::sync::Notify>,
+    /// Recovers a challenged pair this node lacks before the answer is built
+    /// ([`crate::recovery::Recovery::recover_now`]); `None`: the answer waits for the
+    /// background passes.
+    pub recovery: Option<crate::recovery::Recovery>,
 }
 
 /// A blob lifecycle event of the floe package, in the store's terms.
@@ -249,6 +253,7 @@ impl Responder {
     async fn respond_retrying(&mut self, challenge: Challenge) -> Result<Digest, WatchError> {
         const ATTEMPTS: u32 = 5;
         let mut attempt = 1;
+        self.recover_challenged(&challenge).await;
         loop {
             match self.respond(challenge.clone()).await {
                 Ok(digest) => return Ok(digest),
@@ -265,6 +270,42 @@ impl Responder {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
+            }
+        }
+    }
+
+    /// Before answering: a challenged pair this node does not store (a shard gained while it
+    /// was down, which the chain already counts as synced) is recovered at once rather than
+    /// when a background pass reaches its blob, which may be after the answer window.
+    async fn recover_challenged(&self, challenge: &Challenge) {
+        let Some(recovery) = self.lifecycle.as_ref().and_then(|l| l.recovery.as_ref()) else {
+            return;
+        };
+        // A challenge replayed after a restart may be long closed, or name a shard held then
+        // but lost since: recovering its pair would only hold up the events behind it.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        if now_ms >= challenge.deadline_ms
+            || !self.store.shards().contains(&challenge.shard)
+            || self.store.has_pair(&challenge.blob_id, challenge.shard)
+        {
+            return;
+        }
+        let id = challenge.challenge_id;
+        tracing::warn!(
+            challenge = id,
+            blob = %challenge.blob_id,
+            shard = challenge.shard,
+            "challenged for a pair not stored here; recovering it first"
+        );
+        match recovery
+            .recover_now(&challenge.blob_id, challenge.shard)
+            .await
+        {
+            Ok(()) => tracing::info!(challenge = id, "challenged pair recovered"),
+            Err(e) => {
+                tracing::warn!(challenge = id, error = %e, "challenged pair not recovered")
             }
         }
     }

@@ -9,7 +9,11 @@
 //!    process stopped) and the challenge issued to it, necessarily on a gained shard, is
 //!    slashed; restarted, it recovers them;
 //! 3. node 5's operator withdraws its stake: it leaves the committee, the others take its
-//!    shards from it.
+//!    shards from it;
+//! 4. node 5, stopped, is staked again: it rejoins with every shard gained while it is down,
+//!    keeps them through one more change (so the chain counts them synced and their previous
+//!    holders drop them), and, restarted, answers the challenge issued to it at once on a
+//!    pair it never had (recovered on demand).
 //!
 //! Blobs stored in every epoch are read back through the sdk's read flow with every byte
 //! checked after every change; every challenge of every epoch is answered on-chain but the
@@ -535,6 +539,78 @@ async fn churn_keeps_every_blob_and_slashes_only_the_liar() {
         async move { left == 0 }
     })
     .await;
+
+    eprintln!("[{:?}] epoch 4 done", started.elapsed());
+
+    // Changes 4 and 5 (→ epochs 5, 6) with node 5 down: staked again, it rejoins at 5 with
+    // every shard it holds gained (pending) but is not there to fetch them; at 6 it keeps
+    // them, so they are no longer pending: the chain counts them synced, and their previous
+    // holders drop them. Back up at 6, it is challenged at once on a pair it never had: it must
+    // recover that pair before the answer window closes, not when its background passes
+    // reach the blob.
+    net.nodes[leaver].kill();
+    floe.stake(net.node_ids[leaver], 2_000 * WAL).await.unwrap();
+    let epoch = advance_epoch(&mut floe).await;
+    let committee5 = Committee::from_system(&floe.system().await.unwrap());
+    let rejoined = shards_of(&committee5, net.node_ids[leaver]);
+    assert!(!rejoined.is_empty(), "node 5 rejoined: {committee5:?}");
+    assert_eq!(
+        floe.system().await.unwrap().pending_shards
+            [committee5.index_of(net.node_ids[leaver]).unwrap()],
+        rejoined,
+        "all its shards are gained"
+    );
+    net.wait_nodes_at(epoch, &[leaver]).await;
+    net.read_all(&mut floe, &blobs, "epoch 5, node 5 down")
+        .await;
+    let epoch = advance_epoch(&mut floe).await;
+    let committee6 = Committee::from_system(&floe.system().await.unwrap());
+    // Stake is unchanged, so it keeps (nearly all of) them: those are not gained at 6, so
+    // not pending, so challengeable, though node 5 never fetched them.
+    let k6 = committee6.index_of(net.node_ids[leaver]).unwrap();
+    let pending6 = floe.system().await.unwrap().pending_shards[k6].clone();
+    let kept: Vec<u16> = shards_of(&committee6, net.node_ids[leaver])
+        .into_iter()
+        .filter(|s| rejoined.contains(s) && !pending6.contains(s))
+        .collect();
+    assert!(!kept.is_empty(), "{committee5:?} → {committee6:?}");
+    net.wait_nodes_at(epoch, &[leaver]).await;
+    // Their epoch-4 holders (node 5 held none then), with nothing pending, drop them.
+    for &shard in &kept {
+        let holder = committee4.members[committee4.holder_of(shard).unwrap()].node_id;
+        let i = net.node_ids.iter().position(|&id| id == holder).unwrap();
+        wait_for(&format!("node {i} to drop shard {shard}"), || {
+            let left: usize = blobs
+                .iter()
+                .map(|b| pair_files(&net.nodes[i], &b.id, &[shard]))
+                .sum();
+            async move { left == 0 }
+        })
+        .await;
+    }
+    let on_disk: usize = blobs
+        .iter()
+        .map(|b| pair_files(&net.nodes[leaver], &b.id, &rejoined))
+        .sum();
+    assert_eq!(on_disk, 0, "node 5 has none of its pairs");
+    net.nodes[leaver].start().await;
+    let round = issue_challenges(&mut floe).await;
+    let returned = round
+        .iter()
+        .find(|c| floe_sdk::move_types::address_of(&c.node_id) == net.node_ids[leaver])
+        .expect("node 5 is challenged")
+        .clone();
+    assert!(kept.contains(&returned.shard), "{returned:?}");
+    wait_answered(
+        &floe.client,
+        package,
+        &round.iter().map(|c| c.challenge_id).collect(),
+    )
+    .await;
+    issued.extend(round);
+    net.check_holders(&mut floe, &blobs, &[]).await;
+    net.read_all(&mut floe, &blobs, "epoch 6").await;
+    eprintln!("[{:?}] epoch 6 done", started.elapsed());
 
     // Over all epochs: every challenge but the liar's answered, the liar's the only slash.
     let ids: HashSet<u64> = issued
