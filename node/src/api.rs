@@ -58,7 +58,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::confirm::{self, ConfirmError};
 use crate::license_gate::{
-    self, Denied, LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    self, Denied, LICENSE_HEADER, READ_NODE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use crate::peers::{self, NodeAuth};
 use crate::recovery::{self, ServeError};
@@ -512,7 +512,7 @@ fn refused(e: Refused) -> Problem {
         Refused::Lookup(LookupError::NotFound(_)) => {
             (StatusCode::FORBIDDEN, "Blob object not found")
         }
-        Refused::Lookup(LookupError::NotABlob { .. }) => {
+        Refused::Lookup(LookupError::WrongType { .. }) => {
             (StatusCode::FORBIDDEN, "Not a Blob object")
         }
         Refused::Lookup(LookupError::Unavailable(_)) => {
@@ -771,7 +771,16 @@ fn read_auth(headers: &HeaderMap) -> Result<Option<ReadAuth>, Denied> {
     ) else {
         return Ok(None);
     };
+    let node = text(READ_NODE_HEADER)?.ok_or_else(|| {
+        Denied::Malformed(format!(
+            "{READ_NODE_HEADER} is missing: sign the read for the node it is sent to (its ID, \
+             `node_id` of GET /v1/info) and send that ID in {READ_NODE_HEADER}"
+        ))
+    })?;
     Ok(Some(ReadAuth {
+        node_id: node
+            .parse()
+            .map_err(|e| Denied::Malformed(format!("{READ_NODE_HEADER}: {e}")))?,
         license_id: license
             .parse()
             .map_err(|e| Denied::Malformed(format!("{LICENSE_HEADER}: {e}")))?,
@@ -788,8 +797,9 @@ fn denied(e: Denied) -> Problem {
         Denied::Lookup { .. } => StatusCode::BAD_GATEWAY,
         _ => StatusCode::FORBIDDEN,
     };
-    let title = match status {
-        StatusCode::FORBIDDEN => "License required",
+    let title = match (&e, status) {
+        (Denied::WrongNode { .. }, _) => "Read signed for another node",
+        (_, StatusCode::FORBIDDEN) => "License required",
         _ => "License lookup failed",
     };
     Problem::new(status, title, e.to_string())
@@ -838,11 +848,19 @@ async fn get_sliver(
                 ),
             ));
         };
+        // A signed read names the node it is for: without an ID of its own this node cannot
+        // tell a request meant for it from one captured on its way to another.
+        let node_id = state.node_id.ok_or_else(|| denied(Denied::NoNodeId))?;
         let signer = license_gate::authorize(
             lookup,
             &state.replay,
             auth.as_ref(),
-            (&blob_id, shard, axis),
+            license_gate::SliverRead {
+                node_id,
+                blob_id: &blob_id,
+                shard,
+                axis,
+            },
             &models,
             now_ms(),
             state.max_skew_ms,

@@ -10,10 +10,8 @@ use floe_sdk::move_types::{self, blob::Blob, model::ModelCap, system::System};
 use futures::future::BoxFuture;
 use sui_sdk_types::{Address, Object, Owner};
 
-use crate::license_gate::{
-    Credential, CredentialError, LicenseLookup, LicenseRecord, ReceiptRecord,
-};
-use crate::registration::{BlobRecord, LookupError, RegistrationLookup};
+use crate::license_gate::{Credential, LicenseLookup, LicenseRecord, ReceiptRecord};
+use crate::registration::{BlobRecord, RegistrationLookup};
 
 /// Why a chain read failed.
 #[derive(Debug, thiserror::Error)]
@@ -141,14 +139,9 @@ impl RegistrationLookup for ChainRegistrations {
     fn blob(&self, id: Address) -> BoxFuture<'_, Result<BlobRecord, LookupError>> {
         let mut client = self.client.clone();
         Box::pin(async move {
-            let object = client.object(id).await.map_err(|e| match e {
-                floe_sdk::ClientError::ObjectNotFound(id) => LookupError::NotFound(id),
-                e => LookupError::Unavailable(e.to_string()),
-            })?;
-            blob_record(&object, self.package).map_err(|e| match e {
-                ChainError::WrongObject { id, reason, .. } => LookupError::NotABlob { id, reason },
-                e => LookupError::Unavailable(e.to_string()),
-            })
+            let object = client.object(id).await.map_err(LookupError::read)?;
+            blob_record(&object, self.package)
+                .map_err(|e| LookupError::decode(e, "a floe::blob::Blob"))
         })
     }
 }
@@ -162,38 +155,68 @@ pub struct ChainLicenses {
 }
 
 impl LicenseLookup for ChainLicenses {
-    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>> {
+    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, LookupError>> {
         let mut client = self.client.clone();
         Box::pin(async move {
-            let object = client.object(id).await.map_err(credential_read)?;
+            let object = client.object(id).await.map_err(LookupError::read)?;
             license_record(&object, self.package).map_err(credential_decode)
         })
     }
 
-    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, CredentialError>> {
+    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, LookupError>> {
         let mut client = self.client.clone();
         Box::pin(async move {
-            let object = client.object(id).await.map_err(credential_read)?;
+            let object = client.object(id).await.map_err(LookupError::read)?;
             credential_record(&object, self.package).map_err(credential_decode)
         })
     }
 }
 
-/// A failed read of a credential: missing objects are the reader's doing, the rest the chain's.
-fn credential_read(e: floe_sdk::ClientError) -> CredentialError {
-    match e {
-        floe_sdk::ClientError::ObjectNotFound(id) => CredentialError::NotFound(id),
-        e => CredentialError::Unavailable(e.to_string()),
-    }
+/// A credential that does not decode: an object of another type is the reader's doing.
+fn credential_decode(e: ChainError) -> LookupError {
+    LookupError::decode(e, "a License, ModelCap or UseReceipt of this package")
 }
 
-/// A credential that does not decode: an object of another type is the reader's doing.
-fn credential_decode(e: ChainError) -> CredentialError {
-    match e {
-        ChainError::WrongObject { id, reason, .. } => {
-            CredentialError::NotACredential { id, reason }
+/// Why an object a request names (a registering `Blob`, a license credential) could not be
+/// read. `NotFound` and `WrongType` are the requester's doing (403), `Unavailable` the node's
+/// chain connection (502, retry).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    #[error(
+        "object {0} does not exist on-chain (never created, deleted or destroyed, or wrapped in \
+         another object)"
+    )]
+    NotFound(Address),
+    #[error("object {id} is not {expected}: {reason}")]
+    WrongType {
+        id: Address,
+        /// What the request needed it to be ("a floe::blob::Blob", …).
+        expected: &'static str,
+        reason: String,
+    },
+    #[error("the chain could not be read: {0}")]
+    Unavailable(String),
+}
+
+impl LookupError {
+    /// A failed object read: a missing object is the requester's doing, the rest the chain's.
+    pub fn read(e: floe_sdk::ClientError) -> Self {
+        match e {
+            floe_sdk::ClientError::ObjectNotFound(id) => Self::NotFound(id),
+            e => Self::Unavailable(e.to_string()),
         }
-        e => CredentialError::Unavailable(e.to_string()),
+    }
+
+    /// An object that does not decode as `expected`: another type is the requester's doing.
+    pub fn decode(e: ChainError, expected: &'static str) -> Self {
+        match e {
+            ChainError::WrongObject { id, reason, .. } => Self::WrongType {
+                id,
+                expected,
+                reason,
+            },
+            e => Self::Unavailable(e.to_string()),
+        }
     }
 }
 

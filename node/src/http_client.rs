@@ -13,7 +13,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::license_gate::{LICENSE_HEADER, ReadAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::license_gate::{
+    LICENSE_HEADER, READ_NODE_HEADER, ReadAuth, SIGNATURE_HEADER, SliverRead, TIMESTAMP_HEADER,
+};
 use crate::peers::NodeAuth;
 use crate::registration::BLOB_OBJECT_HEADER;
 use crate::store;
@@ -35,6 +37,9 @@ pub struct HttpNodeClient {
     http: Client<HttpConnector, Full<Bytes>>,
     public_key: Option<[u8; 48]>,
     license: Option<LicensedReader>,
+    /// The committee member this client reaches, as the reader knows it (from the chain):
+    /// licensed reads are signed for it.
+    node_id: Option<sui_sdk_types::Address>,
 }
 
 /// Who reads licensed slivers: the license holder's key and the license it holds.
@@ -103,7 +108,16 @@ impl HttpNodeClient {
             http: Client::builder(TokioExecutor::new()).build_http(),
             public_key: None,
             license: None,
+            node_id: None,
         }
+    }
+
+    /// Names the committee member this client reaches (its node ID as the chain lists it), for
+    /// [`StorageNodeClient::read_primary_sliver`] to sign licensed reads for. The sdk's read
+    /// flows name the member themselves ([`StorageNodeClient::read_primary_sliver_from`]).
+    pub fn with_node_id(mut self, node_id: sui_sdk_types::Address) -> Self {
+        self.node_id = Some(node_id);
+        self
     }
 
     /// Reads primary slivers as the holder of `license` (signing each request with `key`),
@@ -314,6 +328,7 @@ impl HttpNodeClient {
         let headers: Vec<(&str, String)> = auth
             .map(|a| {
                 vec![
+                    (READ_NODE_HEADER, a.node_id.to_string()),
                     (LICENSE_HEADER, a.license_id.to_string()),
                     (TIMESTAMP_HEADER, a.timestamp_ms.to_string()),
                     (SIGNATURE_HEADER, a.signature.to_base64()),
@@ -385,6 +400,47 @@ impl HttpNodeClient {
     }
 }
 
+impl HttpNodeClient {
+    /// A primary sliver; with a license, the read is signed for `node_id`, the member this
+    /// client reaches (a node refuses a read signed for another, so a captured request is
+    /// good nowhere else).
+    async fn read_primary_for(
+        &self,
+        node_id: Option<sui_sdk_types::Address>,
+        shard: u16,
+        blob_id: &BlobId,
+    ) -> Result<Sliver, NodeError> {
+        let auth = match &self.license {
+            Some(reader) => {
+                let node_id = node_id.ok_or_else(|| {
+                    NodeError::Rejected(format!(
+                        "cannot sign a licensed read for {}: its node ID is not known (name it \
+                         with HttpNodeClient::with_node_id, or read through the sdk's flows, \
+                         which name the committee member)",
+                        self.base_url
+                    ))
+                })?;
+                let now_ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+                let read = SliverRead {
+                    node_id,
+                    blob_id,
+                    shard,
+                    axis: Axis::Primary,
+                };
+                Some(
+                    crate::license_gate::sign_read(&reader.key, read, reader.license, now_ms)
+                        .map_err(|e| NodeError::Rejected(format!("cannot sign the read: {e}")))?,
+                )
+            }
+            None => None,
+        };
+        self.read_sliver(shard, blob_id, Axis::Primary, auth.as_ref())
+            .await
+    }
+}
+
 impl StorageNodeClient for HttpNodeClient {
     async fn store_metadata(
         &self,
@@ -438,27 +494,16 @@ impl StorageNodeClient for HttpNodeClient {
     }
 
     async fn read_primary_sliver(&self, shard: u16, blob_id: &BlobId) -> Result<Sliver, NodeError> {
-        let auth = match &self.license {
-            Some(reader) => {
-                let now_ms = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-                Some(
-                    crate::license_gate::sign_read(
-                        &reader.key,
-                        blob_id,
-                        shard,
-                        Axis::Primary,
-                        reader.license,
-                        now_ms,
-                    )
-                    .map_err(|e| NodeError::Rejected(format!("cannot sign the read: {e}")))?,
-                )
-            }
-            None => None,
-        };
-        self.read_sliver(shard, blob_id, Axis::Primary, auth.as_ref())
-            .await
+        self.read_primary_for(self.node_id, shard, blob_id).await
+    }
+
+    async fn read_primary_sliver_from(
+        &self,
+        node_id: sui_sdk_types::Address,
+        shard: u16,
+        blob_id: &BlobId,
+    ) -> Result<Sliver, NodeError> {
+        self.read_primary_for(Some(node_id), shard, blob_id).await
     }
 
     fn bls_public_key(&self) -> Option<[u8; 48]> {

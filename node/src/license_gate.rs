@@ -11,10 +11,11 @@
 //!
 //! # Request signature
 //!
-//! A reader sends three headers with each sliver request:
+//! A reader sends four headers with each sliver request:
 //!
 //! | header | value |
 //! |---|---|
+//! | `x-floe-read-node` | the ID of the node the request is for (its staking pool, `0x…`) |
 //! | `x-floe-license` | the `License` object ID (`0x…`) |
 //! | `x-floe-timestamp` | the reader's clock, ms since the Unix epoch |
 //! | `x-floe-signature` | base64 Sui `UserSignature` (ed25519) of the personal message below |
@@ -23,7 +24,8 @@
 //! sign) is the UTF-8 text
 //!
 //! ```text
-//! floe-licensed-read:v1
+//! floe-licensed-read:v2
+//! node:<node ID>
 //! blob:<blob ID base64url>
 //! shard:<shard>
 //! axis:<primary|secondary>
@@ -36,7 +38,11 @@
 //! object, the credential is for the blob's model, and it is valid now: an unexpired, unlimited
 //! license (`now < expires_at_ms`), or a receipt the signer consumed whose session is not over
 //! (`now < expires_at_ms`, as `license::seal_approve_receipt`). Binding blob, shard and axis
-//! means one signature reads one sliver. (`license:` names whichever credential is sent.)
+//! means one signature reads one sliver; binding the node means it reads it from that node only:
+//! a captured request replayed to another node (another holder of the shard, or its next
+//! holder after an epoch change) is refused with 403 "Read signed for another node", before
+//! any chain lookup. A node without a node ID (`node_id` unset) serves no licensed read.
+//! (`license:` names whichever credential is sent.)
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -50,10 +56,14 @@ use sui_sdk_types::{Address, PersonalMessage, SimpleSignature, UserSignature};
 pub const LICENSE_HEADER: &str = "x-floe-license";
 pub const TIMESTAMP_HEADER: &str = "x-floe-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-floe-signature";
+/// The node a licensed read is signed for.
+pub const READ_NODE_HEADER: &str = "x-floe-read-node";
 
-/// A reader's proof that it may read one sliver.
+/// A reader's proof that it may read one sliver, from one node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadAuth {
+    /// The node the request is signed for.
+    pub node_id: Address,
     pub license_id: Address,
     pub timestamp_ms: u64,
     pub signature: UserSignature,
@@ -95,9 +105,20 @@ pub enum Credential {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
     #[error(
-        "blob {0} belongs to a model: send x-floe-license, x-floe-timestamp and x-floe-signature"
+        "blob {0} belongs to a model: send x-floe-read-node, x-floe-license, x-floe-timestamp and x-floe-signature"
     )]
     MissingAuth(BlobId),
+    #[error(
+        "this read is signed for node {signed_for}, and this is node {this}: a signed read is \
+         good at the node it names only (a captured request cannot be replayed elsewhere); \
+         sign each read for the node it is sent to"
+    )]
+    WrongNode { signed_for: Address, this: Address },
+    #[error(
+        "this node has no node ID (`node_id` in its config), so no licensed read can be bound \
+         to it; read from a committee node"
+    )]
+    NoNodeId,
     #[error("malformed license headers: {0}")]
     Malformed(String),
     #[error(
@@ -155,7 +176,7 @@ pub enum Denied {
         now_ms: u64,
     },
     #[error("{0}; name a license (or model cap, or use receipt) the signer holds")]
-    NoCredential(CredentialError),
+    NoCredential(LookupError),
     #[error("license {license} could not be read from the chain: {message}")]
     Lookup { license: Address, message: String },
 }
@@ -168,34 +189,43 @@ fn owner_text(owner: &Option<Address>) -> String {
     }
 }
 
+/// One sliver read from one node: what a signature covers besides the license and the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SliverRead<'a> {
+    /// The node the request is for.
+    pub node_id: Address,
+    pub blob_id: &'a BlobId,
+    pub shard: u16,
+    pub axis: Axis,
+}
+
 /// The personal message a reader signs (see the module docs).
-pub fn read_message(
-    blob_id: &BlobId,
-    shard: u16,
-    axis: Axis,
-    license_id: &Address,
-    timestamp_ms: u64,
-) -> Vec<u8> {
+pub fn read_message(read: SliverRead<'_>, license_id: &Address, timestamp_ms: u64) -> Vec<u8> {
+    let SliverRead {
+        node_id,
+        blob_id,
+        shard,
+        axis,
+    } = read;
     format!(
-        "floe-licensed-read:v1\nblob:{blob_id}\nshard:{shard}\naxis:{}\nlicense:{license_id}\ntimestamp_ms:{timestamp_ms}",
+        "floe-licensed-read:v2\nnode:{node_id}\nblob:{blob_id}\nshard:{shard}\naxis:{}\nlicense:{license_id}\ntimestamp_ms:{timestamp_ms}",
         axis.name()
     )
     .into_bytes()
 }
 
-/// Signs a read request: what a licensed reader's client does.
+/// Signs a read request for the node `read` names: what a licensed reader's client does.
 pub fn sign_read(
     key: &sui_crypto::ed25519::Ed25519PrivateKey,
-    blob_id: &BlobId,
-    shard: u16,
-    axis: Axis,
+    read: SliverRead<'_>,
     license_id: Address,
     timestamp_ms: u64,
 ) -> Result<ReadAuth, sui_crypto::SignatureError> {
     use sui_crypto::SuiSigner as _;
-    let message = read_message(blob_id, shard, axis, &license_id, timestamp_ms);
+    let message = read_message(read, &license_id, timestamp_ms);
     let signature = key.sign_personal_message(&PersonalMessage(message.into()))?;
     Ok(ReadAuth {
+        node_id: read.node_id,
         license_id,
         timestamp_ms,
         signature,
@@ -215,15 +245,20 @@ pub fn signer_of(message: &[u8], signature: &UserSignature) -> Result<Address, D
     Ok(public_key.derive_address())
 }
 
-/// The checks before any chain lookup: freshness and the signature. Returns the signer.
+/// The checks before any chain lookup: the request is for this node (`read.node_id`),
+/// fresh, and signed. Returns the signer.
 pub fn check_request(
     auth: &ReadAuth,
-    blob_id: &BlobId,
-    shard: u16,
-    axis: Axis,
+    read: SliverRead<'_>,
     now_ms: u64,
     max_skew_ms: u64,
 ) -> Result<Address, Denied> {
+    if auth.node_id != read.node_id {
+        return Err(Denied::WrongNode {
+            signed_for: auth.node_id,
+            this: read.node_id,
+        });
+    }
     if auth.timestamp_ms.abs_diff(now_ms) > max_skew_ms {
         return Err(Denied::Stale {
             timestamp_ms: auth.timestamp_ms,
@@ -231,7 +266,7 @@ pub fn check_request(
             max_skew_ms,
         });
     }
-    let message = read_message(blob_id, shard, axis, &auth.license_id, auth.timestamp_ms);
+    let message = read_message(read, &auth.license_id, auth.timestamp_ms);
     signer_of(&message, &auth.signature)
 }
 
@@ -328,26 +363,20 @@ pub fn check_credential(
     }
 }
 
-/// Why a credential could not be read. The first two are the reader's doing (a made-up,
-/// destroyed or wrong object: 403), the last the node's (its chain connection: 502, retry).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CredentialError {
-    #[error("object {0} does not exist on-chain (never created, destroyed, or wrapped)")]
-    NotFound(Address),
-    #[error("object {id} is not a License, ModelCap or UseReceipt of this package: {reason}")]
-    NotACredential { id: Address, reason: String },
-    #[error("the chain could not be read: {0}")]
-    Unavailable(String),
-}
+/// Why a credential could not be read: the lookup error `Blob` objects share
+/// ([`crate::chain::LookupError`]). `NotFound` and `WrongType` are the reader's doing (a
+/// made-up, destroyed or wrong object: 403), `Unavailable` the node's (its chain connection:
+/// 502, retry).
+pub use crate::chain::LookupError;
 
 /// Reads credentials from the chain; a trait so the gate is testable without one.
 pub trait LicenseLookup: Send + Sync {
     /// A `License` (or `ModelCap`) object.
-    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>>;
+    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, LookupError>>;
 
     /// Any credential: a `License`, `ModelCap` or `UseReceipt`. Lookups that know only
     /// licenses keep this default.
-    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, CredentialError>> {
+    fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, LookupError>> {
         let license = self.license(id);
         Box::pin(async move { license.await.map(Credential::License) })
     }
@@ -393,24 +422,24 @@ impl ReplayGuard {
 
 /// The whole gate: request checks, then the license from the chain, which must be for one of
 /// `models` (the models whose published copy of the blob the node gates; see
-/// [`crate::store::Store::gate`]).
+/// [`crate::store::Store::gate`]). `read.node_id` is this node's ID.
 pub async fn authorize(
     lookup: &dyn LicenseLookup,
     replay: &ReplayGuard,
     auth: Option<&ReadAuth>,
-    read: (&BlobId, u16, Axis),
+    read: SliverRead<'_>,
     models: &[Address],
     now_ms: u64,
     max_skew_ms: u64,
 ) -> Result<Address, Denied> {
-    let (blob_id, shard, axis) = read;
+    let blob_id = read.blob_id;
     let auth = auth.ok_or(Denied::MissingAuth(*blob_id))?;
-    let signer = check_request(auth, blob_id, shard, axis, now_ms, max_skew_ms)?;
+    let signer = check_request(auth, read, now_ms, max_skew_ms)?;
     let credential = lookup
         .credential(auth.license_id)
         .await
         .map_err(|e| match e {
-            CredentialError::Unavailable(message) => Denied::Lookup {
+            LookupError::Unavailable(message) => Denied::Lookup {
                 license: auth.license_id,
                 message,
             },
@@ -450,6 +479,17 @@ mod tests {
     const NOW: u64 = 1_800_000_000_000;
 
     const RECEIPT: Address = Address::new([9; 32]);
+    /// The node the tests' reads are for.
+    const NODE: Address = Address::new([0x0d; 32]);
+
+    fn at(blob_id: &BlobId, shard: u16, axis: Axis) -> SliverRead<'_> {
+        SliverRead {
+            node_id: NODE,
+            blob_id,
+            shard,
+            axis,
+        }
+    }
 
     fn record(owner: Address) -> LicenseRecord {
         LicenseRecord {
@@ -476,9 +516,9 @@ mod tests {
         let blob = BlobId([3; 32]);
         let reader = key(1);
         let address = floe_sdk::keystore::address_of(&reader);
-        let auth = sign_read(&reader, &blob, 4, Axis::Primary, LICENSE, NOW).unwrap();
+        let auth = sign_read(&reader, at(&blob, 4, Axis::Primary), LICENSE, NOW).unwrap();
         assert_eq!(
-            check_request(&auth, &blob, 4, Axis::Primary, NOW + 500, 60_000),
+            check_request(&auth, at(&blob, 4, Axis::Primary), NOW + 500, 60_000),
             Ok(address)
         );
         // Another sliver, another blob or another license: the signature does not cover it.
@@ -488,20 +528,54 @@ mod tests {
             (BlobId([4; 32]), 4, Axis::Primary),
         ] {
             assert!(matches!(
-                check_request(&auth, &b, s, a, NOW, 60_000),
+                check_request(&auth, at(&b, s, a), NOW, 60_000),
                 Err(Denied::BadSignature(_))
             ));
         }
         let mut other_license = auth.clone();
         other_license.license_id = MODEL;
         assert!(matches!(
-            check_request(&other_license, &blob, 4, Axis::Primary, NOW, 60_000),
+            check_request(&other_license, at(&blob, 4, Axis::Primary), NOW, 60_000),
             Err(Denied::BadSignature(_))
         ));
         assert!(matches!(
-            check_request(&auth, &blob, 4, Axis::Primary, NOW + 60_001, 60_000),
+            check_request(&auth, at(&blob, 4, Axis::Primary), NOW + 60_001, 60_000),
             Err(Denied::Stale { .. })
         ));
+    }
+
+    #[test]
+    fn a_read_signed_for_one_node_is_refused_by_every_other() {
+        let blob = BlobId([3; 32]);
+        let reader = key(1);
+        let other = Address::new([0x0e; 32]);
+        // Captured on its way to NODE, replayed to another node (say the shard's next
+        // holder): refused for naming another node, before any chain lookup.
+        let captured = sign_read(&reader, at(&blob, 4, Axis::Primary), LICENSE, NOW).unwrap();
+        let elsewhere = SliverRead {
+            node_id: other,
+            ..at(&blob, 4, Axis::Primary)
+        };
+        let refused = check_request(&captured, elsewhere, NOW, 60_000).unwrap_err();
+        assert_eq!(
+            refused,
+            Denied::WrongNode {
+                signed_for: NODE,
+                this: other
+            }
+        );
+        assert!(refused.to_string().contains("signed for node"), "{refused}");
+        // Renaming the node in the header does not help: the signature covers it.
+        let renamed = ReadAuth {
+            node_id: other,
+            ..captured.clone()
+        };
+        assert!(matches!(
+            check_request(&renamed, elsewhere, NOW, 60_000),
+            Err(Denied::BadSignature(_))
+        ));
+        // At the node it names it reads.
+        assert!(check_request(&captured, at(&blob, 4, Axis::Primary), NOW, 60_000).is_ok());
     }
 
     #[test]
@@ -611,17 +685,17 @@ mod tests {
     struct Credentials(LicenseRecord, Option<ReceiptRecord>);
 
     impl LicenseLookup for Credentials {
-        fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>> {
+        fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, LookupError>> {
             let found = (id == LICENSE).then(|| self.0.clone());
-            Box::pin(async move { found.ok_or(CredentialError::NotFound(id)) })
+            Box::pin(async move { found.ok_or(LookupError::NotFound(id)) })
         }
 
-        fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, CredentialError>> {
+        fn credential(&self, id: Address) -> BoxFuture<'_, Result<Credential, LookupError>> {
             let found = match &self.1 {
                 Some(receipt) if id == RECEIPT => Some(Credential::Receipt(receipt.clone())),
                 _ => (id == LICENSE).then(|| Credential::License(self.0.clone())),
             };
-            Box::pin(async move { found.ok_or(CredentialError::NotFound(id)) })
+            Box::pin(async move { found.ok_or(LookupError::NotFound(id)) })
         }
     }
 
@@ -637,8 +711,8 @@ mod tests {
         };
         let lookup = Credentials(limited, Some(receipt(owner)));
         let replay = ReplayGuard::default();
-        let read = (&blob, 0, Axis::Primary);
-        let by_license = sign_read(&reader, &blob, 0, Axis::Primary, LICENSE, NOW).unwrap();
+        let read = at(&blob, 0, Axis::Primary);
+        let by_license = sign_read(&reader, at(&blob, 0, Axis::Primary), LICENSE, NOW).unwrap();
         assert_eq!(
             authorize(
                 &lookup,
@@ -652,7 +726,7 @@ mod tests {
             .await,
             Err(Denied::UseLimitedNeedsReceipt(LICENSE))
         );
-        let by_receipt = sign_read(&reader, &blob, 0, Axis::Primary, RECEIPT, NOW).unwrap();
+        let by_receipt = sign_read(&reader, at(&blob, 0, Axis::Primary), RECEIPT, NOW).unwrap();
         assert_eq!(
             authorize(
                 &lookup,
@@ -667,13 +741,13 @@ mod tests {
             Ok(owner)
         );
         // Once the session is over, the receipt reads nothing more.
-        let late = sign_read(&reader, &blob, 1, Axis::Primary, RECEIPT, NOW + 1000).unwrap();
+        let late = sign_read(&reader, at(&blob, 1, Axis::Primary), RECEIPT, NOW + 1000).unwrap();
         assert!(matches!(
             authorize(
                 &lookup,
                 &replay,
                 Some(&late),
-                (&blob, 1, Axis::Primary),
+                at(&blob, 1, Axis::Primary),
                 &[MODEL],
                 NOW + 1000,
                 60_000
@@ -690,12 +764,12 @@ mod tests {
         let owner = floe_sdk::keystore::address_of(&reader);
         let lookup = Credentials(record(owner), None);
         let replay = ReplayGuard::default();
-        let read = (&blob, 0, Axis::Primary);
+        let read = at(&blob, 0, Axis::Primary);
         assert_eq!(
             authorize(&lookup, &replay, None, read, &[MODEL], NOW, 60_000).await,
             Err(Denied::MissingAuth(blob))
         );
-        let auth = sign_read(&reader, &blob, 0, Axis::Primary, LICENSE, NOW).unwrap();
+        let auth = sign_read(&reader, at(&blob, 0, Axis::Primary), LICENSE, NOW).unwrap();
         assert_eq!(
             authorize(&lookup, &replay, Some(&auth), read, &[MODEL], NOW, 60_000).await,
             Ok(owner)
@@ -704,7 +778,7 @@ mod tests {
             authorize(&lookup, &replay, Some(&auth), read, &[MODEL], NOW, 60_000).await,
             Err(Denied::Replayed)
         );
-        let unknown = sign_read(&reader, &blob, 0, Axis::Primary, MODEL, NOW).unwrap();
+        let unknown = sign_read(&reader, at(&blob, 0, Axis::Primary), MODEL, NOW).unwrap();
         assert!(matches!(
             authorize(
                 &lookup,
@@ -716,7 +790,7 @@ mod tests {
                 60_000
             )
             .await,
-            Err(Denied::NoCredential(CredentialError::NotFound(_)))
+            Err(Denied::NoCredential(LookupError::NotFound(_)))
         ));
     }
 }

@@ -14,7 +14,7 @@
 //! | no `Blob` object named | [`Refused::Missing`]: nothing was paid |
 //! | someone else's `Blob` object, other bytes | its blob ID differs ([`Refused::WrongBlob`]); the blob ID commits to the bytes |
 //! | an expired `Blob` (or a replayed request naming one) | its storage ended ([`Refused::Expired`]) |
-//! | a look-alike `Blob` of another package | its type is not the floe package's, by original ID ([`LookupError::NotABlob`]) |
+//! | a look-alike `Blob` of another package | its type is not the floe package's, by original ID ([`LookupError::WrongType`]) |
 //! | a deleted (or never created) object | the chain does not have it ([`LookupError::NotFound`]) |
 //! | a `Blob` with too little storage for the encoding sent | [`Refused::StorageTooSmall`] |
 //!
@@ -44,18 +44,8 @@ pub struct BlobRecord {
     pub storage_size: u64,
 }
 
-/// Why a `Blob` object could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LookupError {
-    #[error(
-        "object {0} does not exist on-chain (never created, deleted, or wrapped in another object)"
-    )]
-    NotFound(Address),
-    #[error("object {id} is not a floe::blob::Blob: {reason}")]
-    NotABlob { id: Address, reason: String },
-    #[error("the chain could not be read: {0}")]
-    Unavailable(String),
-}
+/// Why a `Blob` object could not be read (the same error as a credential's lookup).
+pub use crate::chain::LookupError;
 
 /// Reads `Blob` objects (from the chain; tests answer from a map).
 pub trait RegistrationLookup: Send + Sync {

@@ -14,7 +14,7 @@ use axum::http::{Method, StatusCode};
 use floe_encoder::{Axis, BlobMetadata, EncodingConfig, SliverPair};
 use floe_node::api::{self, NodeState};
 use floe_node::http_client::HttpNodeClient;
-use floe_node::license_gate::{self, CredentialError, LicenseLookup, LicenseRecord, ReplayGuard};
+use floe_node::license_gate::{self, LicenseLookup, LicenseRecord, ReplayGuard};
 use floe_node::registration::{BLOB_OBJECT_HEADER, BlobRecord, LookupError, RegistrationLookup};
 use floe_node::store::Store;
 use floe_problem::Problem;
@@ -536,8 +536,9 @@ async fn only_blobs_registered_on_chain_are_stored_and_confirmed() {
     let look_alike = Address::new([0x1a; 32]);
     chain.set(
         look_alike,
-        Err(LookupError::NotABlob {
+        Err(LookupError::WrongType {
             id: look_alike,
+            expected: "a floe::blob::Blob",
             reason: "its type is 0x66::blob::Blob".into(),
         }),
     );
@@ -645,9 +646,9 @@ async fn only_blobs_registered_on_chain_are_stored_and_confirmed() {
 struct Licenses(HashMap<Address, LicenseRecord>);
 
 impl LicenseLookup for Licenses {
-    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, CredentialError>> {
+    fn license(&self, id: Address) -> BoxFuture<'_, Result<LicenseRecord, LookupError>> {
         let found = self.0.get(&id).cloned();
-        Box::pin(async move { found.ok_or(CredentialError::NotFound(id)) })
+        Box::pin(async move { found.ok_or(LookupError::NotFound(id)) })
     }
 }
 
@@ -733,8 +734,16 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
     assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
     assert_eq!(problem(&unsigned).title, "License required");
 
+    // The node started with seed 9 is node 0x0909…09.
+    let this_node = Address::new([9; 32]);
+    let read_at = |node_id| license_gate::SliverRead {
+        node_id,
+        blob_id: &id,
+        shard,
+        axis: Axis::Primary,
+    };
     let sign = |key: &Ed25519PrivateKey, license| {
-        license_gate::sign_read(key, &id, shard, Axis::Primary, license, now_ms()).unwrap()
+        license_gate::sign_read(key, read_at(this_node), license, now_ms()).unwrap()
     };
     for (key, license, why) in [
         (&stranger, good, "is owned by"),
@@ -752,12 +761,78 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
             "{why}: {err}"
         );
     }
+    // Attack: a valid read captured on its way to another node (another holder of the
+    // shard, or its next holder) and replayed here is refused, naming why.
+    let captured =
+        license_gate::sign_read(&reader, read_at(Address::new([8; 32])), good, now_ms()).unwrap();
+    let replayed = client
+        .read_sliver(shard, &id, Axis::Primary, Some(&captured))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&replayed, NodeError::Rejected(m) if m.contains("Read signed for another node (403)")
+            && m.contains(&format!("this is node {this_node}"))),
+        "{replayed}"
+    );
+    // Renaming the node in the header breaks the signature.
+    let renamed = license_gate::ReadAuth {
+        node_id: this_node,
+        ..captured
+    };
+    let refused = client
+        .read_sliver(shard, &id, Axis::Primary, Some(&renamed))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, NodeError::Rejected(m) if m.contains("does not verify")),
+        "{refused}"
+    );
+    // Without the node header a signed read is refused, saying what to send.
+    let headerless = client
+        .request(
+            Method::GET,
+            &sliver_path,
+            vec![],
+            &[
+                ("x-floe-license", good.to_string()),
+                ("x-floe-timestamp", now_ms().to_string()),
+                (
+                    "x-floe-signature",
+                    sign(&reader, good).signature.to_base64(),
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(headerless.status, StatusCode::FORBIDDEN);
+    assert!(
+        problem(&headerless)
+            .detail
+            .contains("x-floe-read-node is missing")
+    );
     let auth = sign(&reader, good);
     let sliver = client
         .read_sliver(shard, &id, Axis::Primary, Some(&auth))
         .await
         .unwrap();
     assert_eq!(sliver, pair.primary);
+    // The sdk's client signs for the member it is asked to read from.
+    let licensed = HttpNodeClient::new(&url).with_license(reader.clone(), good);
+    assert_eq!(
+        licensed
+            .read_primary_sliver_from(this_node, shard, &id)
+            .await
+            .unwrap(),
+        pair.primary
+    );
+    let elsewhere = licensed
+        .read_primary_sliver_from(Address::new([8; 32]), shard, &id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&elsewhere, NodeError::Rejected(m) if m.contains("signed for node")),
+        "{elsewhere}"
+    );
     // The same signed request again is a replay.
     let replay = client
         .read_sliver(shard, &id, Axis::Primary, Some(&auth))

@@ -228,9 +228,12 @@ async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
     let stranger = Ed25519PrivateKey::new([0x99; 32]);
     let auth = license_gate::sign_read(
         &stranger,
-        &stored.blob_id,
-        shard,
-        Axis::Primary,
+        license_gate::SliverRead {
+            node_id: *node_id,
+            blob_id: &stored.blob_id,
+            shard,
+            axis: Axis::Primary,
+        },
         license,
         now_ms(),
     )
@@ -245,9 +248,12 @@ async fn nodes_store_answer_challenges_and_gate_reads_on_the_devnet() {
     );
     let auth = license_gate::sign_read(
         &user_key,
-        &stored.blob_id,
-        shard,
-        Axis::Primary,
+        license_gate::SliverRead {
+            node_id: *node_id,
+            blob_id: &stored.blob_id,
+            shard,
+            axis: Axis::Primary,
+        },
         license,
         now_ms(),
     )

@@ -90,6 +90,21 @@ pub trait StorageNodeClient: Sync {
         blob_id: &BlobId,
     ) -> impl Future<Output = Result<Sliver, NodeError>> + Send;
 
+    /// The primary sliver of the pair `shard` holds, read from committee member `node_id`
+    /// (the node this client reaches, as the chain lists it). The sdk's read flows call this:
+    /// a client that signs licensed reads binds each signature to `node_id`, so a request
+    /// captured on its way to one node is refused by every other (another holder, or the
+    /// shard's next holder after an epoch change). The default ignores `node_id`.
+    fn read_primary_sliver_from(
+        &self,
+        node_id: Address,
+        shard: u16,
+        blob_id: &BlobId,
+    ) -> impl Future<Output = Result<Sliver, NodeError>> + Send {
+        let _ = node_id;
+        self.read_primary_sliver(shard, blob_id)
+    }
+
     /// The node's BLS public key when known, to check confirmations before aggregating them;
     /// without it a bad confirmation is only caught by `certify_blob` on-chain.
     fn bls_public_key(&self) -> Option<[u8; 48]> {

@@ -286,13 +286,6 @@ pub async fn read_slivers<D: NodeDirectory>(
 ) -> Result<Vec<u8>, SliverError> {
     let metadata = read_metadata(nodes, committee, blob_id).await?;
     let (config, _) = metadata.checked_config()?;
-    let n = usize::from(committee.n_shards);
-    if config.n_shards() != n {
-        return Err(SliverError::ShardCountMismatch {
-            encoded: config.n_shards(),
-            committee: n,
-        });
-    }
     let needed = config.n_primary_source();
     let mut candidates = holders(committee, blob_id).into_iter();
     let mut slivers: Vec<Sliver> = Vec::with_capacity(needed);
@@ -311,7 +304,7 @@ pub async fn read_slivers<D: NodeDirectory>(
                     return Err((node_id, format!("no client for shard {shard}")));
                 };
                 let sliver = client
-                    .read_primary_sliver(shard, blob_id)
+                    .read_primary_sliver_from(node_id, shard, blob_id)
                     .await
                     .map_err(|e: NodeError| (node_id, format!("shard {shard}: {e}")))?;
                 if usize::from(sliver.index) != pair {
@@ -345,7 +338,11 @@ pub async fn read_slivers<D: NodeDirectory>(
     )?)
 }
 
-/// The blob's metadata from the first member whose copy verifies against `blob_id`.
+/// The blob's metadata from the first member whose copy verifies against `blob_id`, refused
+/// (before any sliver is asked for) when it encodes the blob for another shard count than the
+/// committee's: a blob ID does not commit to a shard count, so the chain registers any, and
+/// such a blob's slivers map onto no shard this committee holds. A copy that verifies is the
+/// only one there is, so no other node is asked.
 pub(crate) async fn read_metadata<D: NodeDirectory>(
     nodes: &D,
     committee: &Committee,
@@ -359,6 +356,12 @@ pub(crate) async fn read_metadata<D: NodeDirectory>(
         };
         match client.read_metadata(blob_id).await {
             Ok(metadata) => match metadata.verify(blob_id) {
+                Ok(()) if metadata.n_shards() != usize::from(committee.n_shards) => {
+                    return Err(SliverError::ShardCountMismatch {
+                        encoded: metadata.n_shards(),
+                        committee: usize::from(committee.n_shards),
+                    });
+                }
                 Ok(()) => return Ok(metadata),
                 Err(e) => failures.push((member.node_id, e.to_string())),
             },
@@ -599,5 +602,40 @@ pub(crate) mod tests {
         // A blob nobody stored has no metadata.
         let err = block_on(read_slivers(&nodes, &c, &BlobId([1; 32]))).unwrap_err();
         assert!(matches!(err, SliverError::NoMetadata { .. }), "{err}");
+    }
+
+    #[test]
+    fn metadata_for_another_shard_count_is_refused_before_any_sliver() {
+        let (c, nodes) = network(10, 4);
+        // Encoded for 4 shards, on a 10-shard committee: the metadata verifies against its
+        // blob ID (which commits to no shard count), and every node serves it.
+        let blob = vec![7u8; 2000];
+        let (metadata, pairs) =
+            floe_encoder::encode(&EncodingConfig::new(4).unwrap(), &blob).unwrap();
+        let blob_id = metadata.blob_id();
+        for node in nodes.values() {
+            block_on(node.store_registered_metadata(BLOB_OBJECT, &blob_id, &metadata)).unwrap();
+            // Pairs under shards 0..4 a reader could otherwise decode from.
+            for (k, pair) in pairs.iter().enumerate() {
+                block_on(node.store_sliver_pair(k as u16, &blob_id, pair)).unwrap();
+            }
+        }
+        let err = block_on(read_slivers(&nodes, &c, &blob_id)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SliverError::ShardCountMismatch {
+                    encoded: 4,
+                    committee: 10
+                }
+            ),
+            "{err}"
+        );
+        let err = block_on(read_metadata(&nodes, &c, &blob_id)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("encoded for 4 shards but the committee has 10"),
+            "{err}"
+        );
     }
 }

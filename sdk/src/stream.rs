@@ -346,7 +346,7 @@ async fn fetch_primary<D: NodeDirectory>(
         return Err((node_id, format!("no client for shard {shard}")));
     };
     let sliver = client
-        .read_primary_sliver(shard, blob_id)
+        .read_primary_sliver_from(node_id, shard, blob_id)
         .await
         .map_err(|e| (node_id, format!("shard {shard}: {e}")))?;
     if usize::from(sliver.index) != index {
@@ -380,15 +380,8 @@ pub async fn read_to_file<D: NodeDirectory>(
     progress: Arc<dyn Progress>,
 ) -> Result<u64, StreamError> {
     let metadata = slivers::read_metadata(nodes, committee, blob_id).await?;
+    // (read_metadata refused another shard count than the committee's.)
     let (config, sym) = metadata.checked_config().map_err(SliverError::Decode)?;
-    let n = usize::from(committee.n_shards);
-    if config.n_shards() != n {
-        return Err(SliverError::ShardCountMismatch {
-            encoded: config.n_shards(),
-            committee: n,
-        }
-        .into());
-    }
     let len = metadata.unencoded_length;
     let row_bytes = (config.n_secondary_source() * sym) as u64;
     let rows = len.div_ceil(row_bytes) as usize;
