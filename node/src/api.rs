@@ -194,6 +194,9 @@ pub struct UploadLimits {
     /// How long a request head may take to arrive, and a connection may sit idle
     /// ([`floe_problem::serve`]): slow or silent connections must not pile up.
     pub head_timeout: Duration,
+    /// Most connections the API holds open at once, out of the process's
+    /// [`floe_problem::serve::ConnectionBudget`]; `None`: the default share of it.
+    pub max_connections: Option<usize>,
 }
 
 impl Default for UploadLimits {
@@ -203,6 +206,7 @@ impl Default for UploadLimits {
             budget: UploadBudget::default(),
             pace: BodyPace::default(),
             head_timeout: floe_problem::serve::HEADER_READ_TIMEOUT,
+            max_connections: None,
         }
     }
 }
@@ -390,6 +394,7 @@ pub fn router_with_limits(state: Arc<NodeState>, limits: UploadLimits) -> Router
         budget,
         pace,
         head_timeout: _,
+        max_connections: _,
     } = limits;
     let routes = Router::new()
         .route(
@@ -1299,11 +1304,17 @@ pub async fn serve_with_limits(
     state: Arc<NodeState>,
     limits: UploadLimits,
 ) -> std::io::Result<()> {
-    let head_timeout = limits.head_timeout;
-    floe_problem::serve::serve(
+    let mut options = floe_problem::serve::ServeOptions {
+        header_timeout: limits.head_timeout,
+        ..floe_problem::serve::ServeOptions::default()
+    };
+    if let Some(max_connections) = limits.max_connections {
+        options.max_connections = max_connections;
+    }
+    floe_problem::serve::serve_with(
         listener,
         router_with_limits(state, limits),
-        head_timeout,
+        options,
         std::future::pending(),
     )
     .await

@@ -51,6 +51,48 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("BLS key file {path}: {message}")]
     BlsKey { path: PathBuf, message: String },
+    #[error("max_connections {wanted}: {problem}\n{remedy}")]
+    MaxConnections {
+        wanted: usize,
+        problem: String,
+        remedy: String,
+    },
+}
+
+/// Checks a connection budget (`max_connections`, `floe-node run --max-connections`) against
+/// the process's soft open-file limit `soft`: 0 never accepts a connection, and more than
+/// three quarters of the limit leaves too few descriptors for the store's files and the
+/// node's own connections (to the chain, to peers), which would then fail instead of a
+/// connection waiting in the backlog.
+pub fn check_max_connections(wanted: usize, soft: Option<u64>) -> Result<(), ConfigError> {
+    if wanted == 0 {
+        return Err(ConfigError::MaxConnections {
+            wanted,
+            problem: "the node would never accept a connection".to_owned(),
+            remedy: format!(
+                "set max_connections (or --max-connections) to 1 or more, or leave it out for the \
+                 default ({}: half the open-file limit)",
+                floe_problem::serve::default_max_connections()
+            ),
+        });
+    }
+    if let Some(soft) = soft.filter(|&soft| soft != u64::MAX) {
+        let most = soft - soft / 4;
+        if u64::try_from(wanted).unwrap_or(u64::MAX) > most {
+            return Err(ConfigError::MaxConnections {
+                wanted,
+                problem: format!(
+                    "more than three quarters of this process's {soft} open files, leaving too \
+                     few for the store's files and the node's connections to the chain and peers"
+                ),
+                remedy: format!(
+                    "set max_connections (or --max-connections) to {most} or less, or raise the \
+                     limit first (`ulimit -n`)"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A blob marked as a model's, so its slivers need a license.
@@ -167,6 +209,15 @@ pub struct NodeConfig {
     /// on a real network what slashing does (and that its operator gains nothing from it).
     #[serde(default = "default_answer_challenges")]
     pub answer_challenges: bool,
+    /// Connections the node's API holds open at once; beyond, new connections wait in the
+    /// listen backlog until one closes (so a flood of idle connections cannot exhaust the
+    /// process's file descriptors). `floe-node run` sizes its process's connection budget
+    /// with it (checked by [`check_max_connections`]; `--max-connections` overrides it); unset,
+    /// the budget is half the soft open-file limit and the API takes up to three quarters of
+    /// it. A node run inside another process (`floe up`) draws from that process's budget,
+    /// capped at this.
+    #[serde(default)]
+    pub max_connections: Option<usize>,
     #[serde(default)]
     pub licensed: Vec<Licensed>,
 }
@@ -251,5 +302,24 @@ mod tests {
         assert_eq!(config.licensed[0].model_id, Address::from_static("0x7"));
         let err = NodeConfig::parse("listen = 1", Path::new("."), Path::new("bad.toml"));
         assert!(matches!(err, Err(ConfigError::Parse { .. })));
+        assert_eq!(config.max_connections, None);
+    }
+
+    #[test]
+    fn a_connection_budget_must_accept_and_leave_descriptors() {
+        assert!(check_max_connections(768, Some(1024)).is_ok());
+        assert!(check_max_connections(1, None).is_ok());
+        assert!(check_max_connections(1 << 40, Some(u64::MAX)).is_ok());
+        let zero = check_max_connections(0, Some(1024))
+            .unwrap_err()
+            .to_string();
+        assert!(zero.contains("never accept"), "{zero}");
+        assert_eq!(zero.lines().count(), 2, "{zero}");
+        let over = check_max_connections(769, Some(1024))
+            .unwrap_err()
+            .to_string();
+        assert!(over.contains("1024 open files"), "{over}");
+        assert!(over.contains("to 768 or less"), "{over}");
+        assert_eq!(over.lines().count(), 2, "{over}");
     }
 }

@@ -35,6 +35,11 @@ enum Command {
     Run {
         #[arg(long)]
         config: PathBuf,
+        /// Connections the node holds open at once (overrides `max_connections` in the
+        /// config); beyond, new ones wait in the listen backlog until one closes. At most
+        /// three quarters of the soft open-file limit (`ulimit -n`); default: half of it.
+        #[arg(long, value_name = "N")]
+        max_connections: Option<usize>,
     },
     /// Writes a fresh BLS key file (hex seed) and prints its public key.
     Keygen {
@@ -88,7 +93,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Run { config } => run(config).await,
+        Command::Run {
+            config,
+            max_connections,
+        } => run(config, max_connections).await,
         Command::Keygen { out } => keygen(&out),
         Command::BenchChallenge { shards, size, runs } => bench_challenge(shards, size, runs),
         Command::BenchRecovery {
@@ -128,8 +136,18 @@ fn keygen(out: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(path: PathBuf) -> anyhow::Result<()> {
-    let config = NodeConfig::load(&path)?;
+async fn run(path: PathBuf, max_connections: Option<usize>) -> anyhow::Result<()> {
+    let mut config = NodeConfig::load(&path)?;
+    if max_connections.is_some() {
+        config.max_connections = max_connections;
+    }
+    // The process's connection budget is sized before anything serves: the API is its only
+    // service, and takes all of it.
+    if let Some(wanted) = config.max_connections {
+        config::check_max_connections(wanted, floe_problem::serve::soft_open_file_limit())?;
+        floe_problem::serve::ConnectionBudget::set_process(wanted)
+            .context("sizing the connection budget")?;
+    }
     let node = floe_node::service::start(config)
         .await
         .context("starting the node")?;

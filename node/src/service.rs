@@ -115,6 +115,11 @@ async fn connect(config: &NodeConfig) -> Result<Option<Chain>, StartError> {
 
 /// Opens the store, binds the API and starts the node's tasks; returns once it is serving.
 pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
+    // 0 would never accept a connection; the open-file limit is the process's to check
+    // (`floe-node run` does, sizing its budget), as the node may share it with others.
+    if let Some(wanted) = config.max_connections {
+        config::check_max_connections(wanted, None)?;
+    }
     let key = config::load_bls_key(&config.bls_key_file)?;
     let chain = connect(&config).await?;
     let (epoch, shards) = match (&config.shards, &chain, config.node_id) {
@@ -324,6 +329,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode, StartError> {
                 head_timeout: Duration::from_millis(
                     config.header_read_timeout_ms.clamp(1, 86_400_000),
                 ),
+                max_connections: config.max_connections,
             },
         )),
         background,

@@ -99,6 +99,17 @@ fn small_blob() -> (BlobMetadata, Vec<SliverPair>) {
 /// Writes the blobs' metadata and registrations into `dir/data`, then starts a node on it with
 /// `budget` bytes of upload budget and `wait_ms` of wait.
 async fn start_node(dir: &Path, blobs: &[&BlobMetadata], budget: usize, wait_ms: u64) -> Node {
+    start_node_with(dir, blobs, budget, wait_ms, "").await
+}
+
+/// [`start_node`] with `extra` lines of `node.toml`.
+async fn start_node_with(
+    dir: &Path,
+    blobs: &[&BlobMetadata],
+    budget: usize,
+    wait_ms: u64,
+    extra: &str,
+) -> Node {
     let shards: Vec<u16> = (0..SMALL_N as u16).collect();
     {
         let store = Store::open(&dir.join("data"), shards.clone()).unwrap();
@@ -126,7 +137,7 @@ async fn start_node(dir: &Path, blobs: &[&BlobMetadata], budget: usize, wait_ms:
             "listen = \"{addr}\"\ndata_dir = \"data\"\nbls_key_file = \"bls.key\"\n\
              shards = {shards:?}\nepoch = {EPOCH}\n\
              max_inflight_upload_bytes = {budget}\nupload_wait_ms = {wait_ms}\n\
-             admin_token = \"operator-secret\"\n"
+             admin_token = \"operator-secret\"\n{extra}"
         ),
     )
     .unwrap();
@@ -555,4 +566,83 @@ async fn a_busy_budget_answers_503_with_retry_after() {
             "the budget was not given back"
         );
     }
+}
+
+/// `max_connections` bounds the connections the node holds open: silent connections that take
+/// them all make the next one wait in the backlog (no answer) until one closes; a budget of 0,
+/// or one past three quarters of the open-file limit, is refused before the node starts, in two
+/// lines naming the value to use.
+#[tokio::test]
+async fn max_connections_holds_a_flood_of_idle_connections_off() {
+    let refused = |flag: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("node.toml");
+        std::fs::write(dir.path().join("bls.key"), hex::encode([7u8; 32])).unwrap();
+        std::fs::write(
+            &config,
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"data\"\nbls_key_file = \"bls.key\"\n\
+             shards = [0]\nepoch = 1\n",
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_floe-node"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .args(["--max-connections", flag])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(!dir.path().join("data").exists(), "nothing started");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let zero = refused("0");
+    assert!(
+        zero.contains("never accept a connection") && zero.contains("to 1 or more"),
+        "{zero}"
+    );
+    let soft = floe_problem::serve::soft_open_file_limit().unwrap();
+    if soft < u64::MAX / 2 {
+        let over = refused(&soft.to_string());
+        assert!(
+            over.contains("open files") && over.contains("or less"),
+            "{over}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    // A head timeout of 4 s: longer than the checks below, short enough that a connection
+    // left open by another client (the start-up probe's pool) could not hold a slot for long.
+    let node = start_node_with(
+        dir.path(),
+        &[],
+        16 * MIB,
+        1000,
+        "max_connections = 3\nheader_read_timeout_ms = 4000\n",
+    )
+    .await;
+    let health = |mut stream: TcpStream| async move {
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(TcpStream::connect(&node.addr).await.unwrap());
+    }
+    // Let the node accept them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting = tokio::spawn(health(TcpStream::connect(&node.addr).await.unwrap()));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!waiting.is_finished(), "a fourth connection was served");
+    // The first one was accepted for sure: closing it frees its slot.
+    drop(silent.remove(0));
+    let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("served once a connection closed")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(node);
 }
