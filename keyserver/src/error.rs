@@ -46,6 +46,9 @@ pub enum KeyServerError {
     /// The body is larger than the server reads.
     #[error("the request body is larger than {0} bytes")]
     RequestTooLarge(usize),
+    /// The body came too slowly (stalled or trickled): what came, in how long, and the pace.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// The client has sent more requests than its rate allows.
     #[error("too many requests; retry in {0} s")]
     TooManyRequests(u64),
@@ -69,6 +72,7 @@ impl KeyServerError {
             Self::InvalidServiceId { .. } => "InvalidServiceId",
             Self::InvalidRequest(_) => "InvalidRequest",
             Self::RequestTooLarge(_) => "RequestTooLarge",
+            Self::RequestTimeout(_) => "RequestTimeout",
             Self::TooManyRequests(_) => "TooManyRequests",
             Self::Failure(_) => "Failure",
         }
@@ -87,6 +91,7 @@ impl KeyServerError {
             | Self::InvalidServiceId { .. }
             | Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Failure(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -105,6 +110,7 @@ impl KeyServerError {
             Self::InvalidServiceId { .. } => "Unknown service",
             Self::InvalidRequest(_) => "Bad request",
             Self::RequestTooLarge(_) => "Request body too large",
+            Self::RequestTimeout(_) => "Request too slow",
             Self::TooManyRequests(_) => "Too many requests",
             Self::Failure(_) => "Internal error",
         }

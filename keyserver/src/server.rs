@@ -1,5 +1,14 @@
 //! The HTTP service: `GET /v1/service` and `POST /v1/fetch_key` as Seal's key servers serve
 //! them, with per-client rate limits and a request size limit.
+//!
+//! A fetch-key request is charged to its client's rate before any of its body is read, and
+//! its body must then arrive at a pace ([`BodyPace`], as the publisher's and the storage
+//! nodes' uploads): the connection cap of [`floe_problem::serve`] bounds how many connections
+//! a client holds, and the head deadline how long a head may take, but hyper waits for a body
+//! as long as the connection stays open. Without the pace a few hundred connections that
+//! declare a body and send nothing would hold every connection slot of the key server (and of
+//! its process's budget) for as long as they liked, unmetered by the rate limit, which only
+//! ran once the body was in.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -7,13 +16,14 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use floe_crypto::{MasterSecret, elgamal, full_id};
+use floe_problem::pace::BodyPace;
+use http_body_util::BodyExt as _;
 use sui_sdk_types::Address;
 use tokio::net::TcpListener;
 
@@ -44,6 +54,8 @@ pub struct KeyServer {
     pop: [u8; 48],
     policy: PolicyChecker,
     limiter: RateLimiter,
+    /// How slowly a request body may arrive before it is refused with 408.
+    body_pace: BodyPace,
 }
 
 impl std::fmt::Debug for KeyServer {
@@ -72,7 +84,16 @@ impl KeyServer {
             pop,
             policy,
             limiter: RateLimiter::new(rate),
+            body_pace: BodyPace::default(),
         }
+    }
+
+    /// The same server refusing request bodies that arrive slower than `pace` (the default,
+    /// [`BodyPace::default`], gives a body 10 s, far more than 180 KiB takes on any network).
+    #[must_use]
+    pub fn with_body_pace(mut self, pace: BodyPace) -> Self {
+        self.body_pace = pace;
+        self
     }
 
     /// Also accepts requests calling `upgrades` (later versions of the package); their
@@ -190,19 +211,20 @@ async fn get_service(
 async fn post_fetch_key(
     State(server): State<Arc<KeyServer>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    if let Err(seconds) = server.limiter.take(peer.ip(), Instant::now()) {
+    // Charged when the request arrives, answered once its body is in (at the pace, at most
+    // MAX_REQUEST_SIZE): a refusal sent over a body still coming could be lost to the reset
+    // that closing a socket with unread data sends.
+    let allowed = server.limiter.take(peer.ip(), Instant::now());
+    let body = read_body(body, &headers, &server.body_pace).await;
+    if let Err(seconds) = allowed {
         return KeyServerError::TooManyRequests(seconds).into_response();
     }
     let body = match body {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return KeyServerError::RequestTooLarge(MAX_REQUEST_SIZE).into_response();
-        }
-        Err(rejection) => {
-            return KeyServerError::InvalidRequest(rejection.body_text()).into_response();
-        }
+        Err(e) => return e.into_response(),
     };
     let request: FetchKeyRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -213,6 +235,44 @@ async fn post_fetch_key(
         Err(e) => {
             tracing::debug!(error = %e, user = %request.certificate.user, "refused a key request");
             e.into_response()
+        }
+    }
+}
+
+/// The request body, at most [`MAX_REQUEST_SIZE`] bytes, arriving no slower than `pace`.
+async fn read_body(
+    mut body: Body,
+    headers: &HeaderMap,
+    pace: &BodyPace,
+) -> Result<Vec<u8>, KeyServerError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let start = tokio::time::Instant::now();
+    let mut data =
+        Vec::with_capacity(declared.map_or(0, |len| len.min(MAX_REQUEST_SIZE as u64) as usize));
+    loop {
+        let deadline = pace.deadline(start, data.len() as u64);
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                let problem =
+                    pace.too_slow(data.len() as u64, declared, start.elapsed(), "the request");
+                return Err(KeyServerError::RequestTimeout(problem.detail));
+            }
+            Ok(None) => return Ok(data),
+            Ok(Some(Err(e))) => {
+                return Err(KeyServerError::InvalidRequest(format!(
+                    "the body could not be read: {e}"
+                )));
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(chunk) = frame.into_data() {
+            if data.len() + chunk.len() > MAX_REQUEST_SIZE {
+                return Err(KeyServerError::RequestTooLarge(MAX_REQUEST_SIZE));
+            }
+            data.extend_from_slice(&chunk);
         }
     }
 }
@@ -255,4 +315,144 @@ pub async fn serve(
         shutdown,
     )
     .await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    use super::*;
+    use crate::rate_limit::RateLimit;
+
+    /// A key server on 127.0.0.1 whose chain endpoint is a closed port (nothing here gets as
+    /// far as the policy), with `rate` and `pace`.
+    async fn start(rate: RateLimit, pace: BodyPace) -> SocketAddr {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let chain = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let policy = PolicyChecker::new(floe_sdk::FloeClient::connect(&chain).unwrap());
+        let master = MasterSecret::from_bytes(&[1; 32]).unwrap();
+        let server = KeyServer::new(master, Address::from([3; 32]), Address::ZERO, policy, rate)
+            .with_body_pace(pace);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, Arc::new(server), std::future::pending()));
+        address
+    }
+
+    /// Sends a fetch-key head declaring `declared` bytes and then `sent` of them.
+    async fn post(address: SocketAddr, declared: usize, sent: &[u8]) -> TcpStream {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "POST /v1/fetch_key HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\n\
+             Content-Length: {declared}\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(sent).await.unwrap();
+        stream
+    }
+
+    /// The status and problem body answered on `stream` within `within`, or `None`.
+    async fn answer(stream: &mut TcpStream, within: Duration) -> Option<(u16, serde_json::Value)> {
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        let read = tokio::time::timeout(within, async {
+            loop {
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                raw.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&raw);
+                if n == 0 || text.ends_with('}') {
+                    return;
+                }
+            }
+        })
+        .await;
+        read.ok()?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n")?;
+        let status = head.split(' ').nth(1)?.parse().ok()?;
+        Some((status, serde_json::from_str(body).ok()?))
+    }
+
+    /// A client that declares a body and sends none of it held its connection (a slot of the
+    /// server's connection cap) for as long as it liked: hyper's head deadline does not cover
+    /// bodies. Now it is answered 408 once behind the pace.
+    #[tokio::test]
+    async fn a_stalled_body_is_cut_off_with_408() {
+        let pace = BodyPace {
+            grace: Duration::from_millis(500),
+            min_rate: 1 << 20,
+        };
+        let address = start(RateLimit::default(), pace).await;
+        let started = std::time::Instant::now();
+        let mut stalled = post(address, 1000, b"{\"ptb\":").await;
+        let (status, problem) = answer(&mut stalled, Duration::from_secs(5))
+            .await
+            .expect("a stalled body was never answered");
+        assert_eq!(
+            (status, problem["error"].as_str()),
+            (408, Some("RequestTimeout"))
+        );
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("7 bytes of 1000 bytes") && detail.contains("1 MiB/s"),
+            "{detail}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    /// A request over its client's rate used to be charged only once its body was in, so a
+    /// stalled body was waited for, unmetered, for ever. Now it is charged on arrival and
+    /// answered 429 once its body is in or behind the pace, whichever comes first.
+    #[tokio::test]
+    async fn a_request_over_the_rate_is_charged_on_arrival() {
+        let rate = RateLimit {
+            per_second: 0.01,
+            burst: 2.0,
+        };
+        let pace = BodyPace {
+            grace: Duration::from_millis(500),
+            min_rate: 1 << 20,
+        };
+        let address = start(rate, pace).await;
+        // The first two pass the rate (and are malformed).
+        for _ in 0..2 {
+            let mut malformed = post(address, 2, b"{}").await;
+            let (status, problem) = answer(&mut malformed, Duration::from_secs(2))
+                .await
+                .unwrap();
+            assert_eq!(
+                (status, problem["error"].as_str()),
+                (400, Some("InvalidRequest"))
+            );
+        }
+        let started = std::time::Instant::now();
+        let mut over = post(address, 1000, b"").await;
+        let (status, problem) = answer(&mut over, Duration::from_secs(5))
+            .await
+            .expect("a stalled request over the rate was never answered");
+        assert_eq!(
+            (status, problem["error"].as_str()),
+            (429, Some("TooManyRequests"))
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+        // A body over the limit is refused once the limit is passed.
+        let rate = RateLimit::default();
+        let address = start(rate, BodyPace::default()).await;
+        let mut big = post(
+            address,
+            MAX_REQUEST_SIZE + 1,
+            &vec![b' '; MAX_REQUEST_SIZE + 1],
+        )
+        .await;
+        let (status, problem) = answer(&mut big, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(
+            (status, problem["error"].as_str()),
+            (413, Some("RequestTooLarge"))
+        );
+    }
 }
