@@ -31,12 +31,35 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:2024")]
     listen: SocketAddr,
-    /// Requests per second per client IP (sustained).
-    #[arg(long, default_value_t = 10.0)]
+    /// Requests per second per client IP (sustained; an IPv6 client is its /64), more than 0.
+    #[arg(long, default_value_t = 10.0, value_parser = rate)]
     rate: f64,
-    /// Requests per client IP at once.
-    #[arg(long, default_value_t = 40.0)]
+    /// Requests per client IP at once, at least 1.
+    #[arg(long, default_value_t = 40.0, value_parser = burst)]
     burst: f64,
+}
+
+/// `--rate`: a number of requests per second above 0 (0 would refuse every client for ever
+/// and tell it to retry in 2⁶⁴ seconds).
+fn rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate: pass requests per second above 0, e.g. --rate 10"
+        )),
+    }
+}
+
+/// `--burst`: how many requests a client may send at once, at least 1 (below 1 no request
+/// would ever pass).
+fn burst(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(burst) if burst.is_finite() && burst >= 1.0 => Ok(burst),
+        _ => Err(format!(
+            "{text:?} is not a burst: pass how many requests a client may send at once, 1 or \
+             more, e.g. --burst 40"
+        )),
+    }
 }
 
 #[tokio::main]

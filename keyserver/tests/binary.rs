@@ -134,3 +134,36 @@ async fn keeps_its_master_key_across_restarts_and_never_logs_it() {
         );
     }
 }
+
+/// `--rate 0` used to start a server that refused every request for ever and told clients to
+/// retry in 2⁶⁴ − 1 seconds; `--burst 0.5` one that never let a request through. Both are now
+/// refused at start, naming the flag and what to pass.
+#[test]
+fn a_rate_or_burst_that_would_refuse_everyone_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, expected) in [
+        ("--rate", "0", "pass requests per second above 0"),
+        ("--rate", "-3", "pass requests per second above 0"),
+        ("--rate", "NaN", "pass requests per second above 0"),
+        ("--burst", "0.5", "1 or more"),
+    ] {
+        let output = Command::new(BIN)
+            .arg("--master-key-file")
+            .arg(dir.path().join("master.key"))
+            .args(["--service-id", &Address::from([3; 32]).to_string()])
+            .args(["--package", &Address::from([4; 32]).to_string()])
+            .args(["--listen", "127.0.0.1:0", &format!("{flag}={value}")])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{flag} {value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains(expected),
+            "{flag} {value}: {stderr}"
+        );
+        assert!(
+            !dir.path().join("master.key").exists(),
+            "a master key was made before the flags were checked"
+        );
+    }
+}
