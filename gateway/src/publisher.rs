@@ -101,7 +101,7 @@ pub struct Publisher {
     /// One permit per upload taken ([`PublisherLimits::queue`]).
     slots: Arc<Semaphore>,
     /// Slots taken per client ([`PublisherLimits::per_client`]).
-    clients: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    clients: ClientSlots,
     limits: Arc<PublisherLimits>,
 }
 
@@ -213,11 +213,14 @@ fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Slots taken per client, shared by a publisher's uploads.
+type ClientSlots = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
 /// An upload's place: a slot of the queue and one of its client's share, given back when the
 /// upload ends, however it ends.
 pub(crate) struct Slot {
     _queue: OwnedSemaphorePermit,
-    client: Option<(IpAddr, Arc<Mutex<HashMap<IpAddr, usize>>>)>,
+    client: Option<(IpAddr, ClientSlots)>,
 }
 
 impl Drop for Slot {
