@@ -423,9 +423,14 @@ fn status(status: &ExecutionStatus) -> (Value, Option<Value>) {
                         .as_ref()
                         .map(|f| format!("Some(\"{f}\")"))
                         .unwrap_or_else(|| "None".to_owned());
+                    // Sui writes the module's address as Move's `AccountAddress` debugs it:
+                    // 64 hex digits without `0x` (dapps' abort parsers match exactly that).
                     let message = format!(
                         "MoveAbort(MoveLocation {{ module: ModuleId {{ address: {}, name: Identifier(\"{}\") }}, function: {}, instruction: {}, function_name: {function} }}, {code}){suffix}",
-                        location.package, location.module, location.function, location.instruction,
+                        hex::encode(location.package.as_bytes()),
+                        location.module,
+                        location.function,
+                        location.instruction,
                     );
                     let abort = json!({
                         "module_id": format!("{}::{}", location.package, location.module),
