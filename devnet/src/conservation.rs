@@ -11,11 +11,13 @@ use sui_sdk_types::{Address, Event, Object, Owner, StructTag, TransactionEffects
 
 use crate::objects::{self, ObjectSource};
 
-/// An executed transaction as the checks see it: the objects before, its sender, effects and
-/// the objects it wrote and deleted.
+/// An executed transaction as the checks see it: the objects before, its sender and gas
+/// owner, effects and the objects it wrote and deleted.
 pub struct Executed<'a> {
     pub before: &'a dyn ObjectSource,
     pub sender: Address,
+    /// Who pays the gas: the sender, or the sponsor of a sponsored transaction.
+    pub gas_owner: Address,
     pub effects: &'a TransactionEffects,
     pub events: &'a [Event],
     pub written: &'a [Object],
@@ -97,9 +99,14 @@ fn sui_conserved(executed: &Executed<'_>) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `object` is a `Coin<SUI>` (what a gas payment holds).
+fn is_sui_coin(object: &Object) -> bool {
+    objects::struct_parts(object).is_some_and(|(tag, _, _)| *tag == StructTag::gas_coin())
+}
+
 /// Every written object carries the transaction's version; immutable objects never change;
 /// a shared object stays shared at its initial version; an address-owned object changes only
-/// if the sender owned it.
+/// if the sender owned it, or, for a sponsor's gas coins, the gas owner.
 fn owners_and_versions(executed: &Executed<'_>) -> Result<(), String> {
     let TransactionEffects::V2(effects) = executed.effects else {
         return Err("the devnet writes only V2 effects".to_owned());
@@ -126,7 +133,9 @@ fn owners_and_versions(executed: &Executed<'_>) -> Result<(), String> {
                     "shared object {id} (initial version {initial}) became {after:?}"
                 ));
             }
-            (Owner::Address(owner), _) if *owner != sender => {
+            (Owner::Address(owner), _)
+                if *owner != sender && !(*owner == executed.gas_owner && is_sui_coin(before)) =>
+            {
                 return Err(format!(
                     "object {id} of {owner} changed by a transaction of {sender}"
                 ));

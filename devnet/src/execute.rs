@@ -10,13 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use sui_crypto::SuiVerifier as _;
-use sui_crypto::ed25519::Ed25519Verifier;
+use sui_crypto::UserSignatureVerifier;
 use sui_sdk_types::{
     Address, ChangedObject, Command, CommandArgumentError, Digest, ExecutionError, ExecutionStatus,
-    GasCostSummary, IdOperation, Identifier, Input, Object, ObjectIn, ObjectOut, Owner,
-    SimpleSignature, StructTag, Transaction, TransactionEffects, TransactionEffectsV2,
-    TransactionEvents, TransactionKind, TypeTag, UnchangedConsensusKind, UnchangedConsensusObject,
-    UserSignature,
+    GasCostSummary, IdOperation, Identifier, Input, MultisigMemberPublicKey, Object, ObjectIn,
+    ObjectOut, Owner, SimpleSignature, StructTag, Transaction, TransactionEffects,
+    TransactionEffectsV2, TransactionEvents, TransactionKind, TypeTag, UnchangedConsensusKind,
+    UnchangedConsensusObject, UserSignature,
 };
 
 use crate::arguments::Arguments;
@@ -82,47 +82,89 @@ impl TxRecord {
     }
 }
 
-/// Checks that `signatures` are valid ed25519 signatures of the sender over `tx`.
+/// Checks that `signatures` are exactly those the transaction needs, as Sui requires: one by
+/// the sender and, when someone else pays the gas (a sponsored transaction), one by the gas
+/// owner, in any order, nothing else. A signature is an ed25519 one or a multisig whose
+/// members sign with ed25519 (the address is the committee's); each must verify over `tx`.
 pub fn verify_signatures(tx: &Transaction, signatures: &[UserSignature]) -> Result<(), Rejection> {
     if signatures.is_empty() {
         return Err(Rejection::BadSignature(
             "the transaction carries no signature".to_owned(),
         ));
     }
-    if tx.gas_payment.owner != tx.sender {
-        return Err(Rejection::Invalid(
-            "sponsored transactions (gas owner ≠ sender) are not supported by floe-devnet"
-                .to_owned(),
-        ));
-    }
-    if signatures.len() != 1 {
+    let gas_owner = tx.gas_payment.owner;
+    let sponsored = gas_owner != tx.sender;
+    let required = if sponsored {
+        format!(
+            "the sender's ({}) and the gas owner's ({gas_owner})",
+            tx.sender
+        )
+    } else {
+        format!("the sender's ({})", tx.sender)
+    };
+    let expected = if sponsored { 2 } else { 1 };
+    if signatures.len() != expected {
         return Err(Rejection::BadSignature(format!(
-            "expected exactly one signature (the sender's), got {}",
+            "expected {expected} signature(s), {required}, got {}",
             signatures.len()
         )));
     }
-    let signature = &signatures[0];
-    let UserSignature::Simple(SimpleSignature::Ed25519 { public_key, .. }) = signature else {
-        return Err(Rejection::BadSignature(format!(
-            "only ed25519 signatures are supported, got {:?}",
-            signature.scheme()
-        )));
-    };
-    let signer = public_key.derive_address();
-    if signer != tx.sender {
-        return Err(Rejection::BadSignature(format!(
-            "the signature is by {signer}, but the transaction's sender is {}",
-            tx.sender
-        )));
-    }
-    Ed25519Verifier::new()
-        .verify_transaction(tx, signature)
-        .map_err(|e| {
-            Rejection::BadSignature(format!(
-                "the signature does not verify for this transaction and sender {}: {e}",
+    let mut signed = BTreeSet::new();
+    for signature in signatures {
+        let signer = signer(signature)?;
+        if signer != tx.sender && signer != gas_owner {
+            return Err(Rejection::BadSignature(format!(
+                "a signature is by {signer}, who is neither the sender {} nor the gas owner {gas_owner}; the transaction needs {required}",
                 tx.sender
-            ))
-        })
+            )));
+        }
+        if !signed.insert(signer) {
+            return Err(Rejection::BadSignature(format!(
+                "two signatures by {signer}; the transaction needs {required}"
+            )));
+        }
+        UserSignatureVerifier::new()
+            .verify_transaction(tx, signature)
+            .map_err(|e| {
+                Rejection::BadSignature(format!(
+                    "the signature by {signer} does not verify for this transaction: {e}"
+                ))
+            })?;
+    }
+    Ok(())
+}
+
+/// The address a signature speaks for: an ed25519 key's, or a multisig committee's.
+fn signer(signature: &UserSignature) -> Result<Address, Rejection> {
+    let unsupported = |what: &str| {
+        Rejection::BadSignature(format!(
+            "{what} signatures are not supported by floe-devnet (ed25519 and multisig of ed25519 keys are)"
+        ))
+    };
+    match signature {
+        UserSignature::Simple(SimpleSignature::Ed25519 { public_key, .. }) => {
+            Ok(public_key.derive_address())
+        }
+        UserSignature::Multisig(multisig) => {
+            let committee = multisig.committee();
+            for member in committee.members() {
+                let scheme = match member.public_key() {
+                    MultisigMemberPublicKey::Ed25519(_) => continue,
+                    MultisigMemberPublicKey::Secp256k1(_) => "secp256k1",
+                    MultisigMemberPublicKey::Secp256r1(_) => "secp256r1",
+                    MultisigMemberPublicKey::ZkLogin(_) => "zkLogin",
+                    MultisigMemberPublicKey::Passkey(_) => "passkey",
+                    _ => "unknown-scheme",
+                };
+                return Err(unsupported(&format!("multisig with a {scheme} member")));
+            }
+            Ok(committee.derive_address())
+        }
+        UserSignature::ZkLogin(_) => Err(unsupported(
+            "zkLogin (verifying one needs the OAuth providers' JWKs, which the devnet does not fetch)",
+        )),
+        other => Err(unsupported(&format!("{:?}", other.scheme()))),
+    }
 }
 
 /// A validated input object.
@@ -221,6 +263,7 @@ fn check_conservation(
     let executed = conservation::Executed {
         before: source,
         sender: record.transaction.sender,
+        gas_owner: record.transaction.gas_payment.owner,
         effects: &record.effects,
         events: record.events.as_ref().map_or(&[], |e| e.0.as_slice()),
         written: &record.written,
@@ -243,12 +286,6 @@ pub fn simulate(
     tx: &Transaction,
     timestamp_ms: u64,
 ) -> Result<Simulation, Rejection> {
-    if tx.gas_payment.owner != tx.sender {
-        return Err(Rejection::Invalid(
-            "sponsored transactions (gas owner ≠ sender) are not supported by floe-devnet"
-                .to_owned(),
-        ));
-    }
     run(source, registry, tx, &[], timestamp_ms, true)
 }
 
@@ -295,9 +332,14 @@ fn run(
             return Err(Rejection::Invalid(format!("gas coin {id} is listed twice")));
         }
         let object = load_checked(source, id, version, &digest, "gas coin")?;
-        if objects::address_owner(&object) != Some(sender) {
+        if objects::address_owner(&object) != Some(gas.owner) {
+            let payer = if gas.owner == sender {
+                format!("the sender {sender}")
+            } else {
+                format!("the gas owner {}", gas.owner)
+            };
             return Err(Rejection::Invalid(format!(
-                "gas coin {id} is not owned by the sender {sender}"
+                "gas coin {id} is not owned by {payer}"
             )));
         }
         let (type_, contents, _) = objects::struct_parts(&object).expect("checked above");

@@ -151,6 +151,7 @@ mod tests {
         let executed = Executed {
             before: &before,
             sender: Address::TWO,
+            gas_owner: Address::TWO,
             effects: &effects,
             events: &[],
             written: &printed,
