@@ -11,6 +11,8 @@ import { bcs } from '@mysten/sui/bcs';
 import { Inputs } from '@mysten/sui/transactions';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { MultiSigPublicKey } from '@mysten/sui/multisig';
+import { verifyTransactionSignature } from '@mysten/sui/verify';
 import { Transaction, coinWithBalance } from '@mysten/sui/transactions';
 import { normalizeStructTag, toBase58 } from '@mysten/sui/utils';
 
@@ -399,6 +401,146 @@ await step('gRPC calls a devnet cannot answer say so, naming the method: name se
   return message(lookup).slice(0, 120);
 });
 
+// The base64 signatures of `bytes` by each signer, in order.
+async function signaturesOf(bytes, ...signers) {
+  return Promise.all(signers.map(async (signer) => (await signer.signTransaction(bytes)).signature));
+}
+const errorText = (error) => decodeURIComponent(String(error?.message ?? error));
+const balanceOf = async (owner) => BigInt((await client.getBalance({ owner })).balance.balance);
+const gasCharged = (effects) => {
+  const g = effects.gasUsed;
+  return BigInt(g.computationCost) + BigInt(g.storageCost) - BigInt(g.storageRebate);
+};
+
+await step('sponsored transaction (gRPC): the gas owner pays, sender and sponsor both sign; the sender alone or with a stranger is refused', async () => {
+  const tx = new Transaction();
+  tx.setSender(A);
+  tx.setGasOwner(B);
+  // The sender's own SUI (not the sponsor's gas coin), found by the SDK among A's coins.
+  tx.transferObjects([coinWithBalance({ balance: 5000n, useGasCoin: false })], B);
+  // The devnet resolves the budget and picks the sponsor's coins.
+  const bytes = await tx.build({ client });
+  const data = Transaction.from(bytes).getData();
+  check(data.sender === A && data.gasData.owner === B && data.gasData.payment.length >= 1 && BigInt(data.gasData.budget) > 0n, JSON.stringify(data.gasData));
+  const [beforeA, beforeB] = [await balanceOf(A), await balanceOf(B)];
+  // The attacks: spending the sponsor's gas without the sponsor's signature.
+  const alone = await rejection(client.executeTransaction({ transaction: bytes, signatures: await signaturesOf(bytes, alice) }));
+  check(/expected 2 signature/.test(errorText(alone)), errorText(alone));
+  const carol = new Ed25519Keypair();
+  const stranger = await rejection(client.executeTransaction({ transaction: bytes, signatures: await signaturesOf(bytes, alice, carol) }));
+  check(/neither the sender/.test(errorText(stranger)), errorText(stranger));
+  const twice = await rejection(client.executeTransaction({ transaction: bytes, signatures: await signaturesOf(bytes, alice, alice) }));
+  check(/two signatures by/.test(errorText(twice)), errorText(twice));
+  check((await balanceOf(A)) === beforeA && (await balanceOf(B)) === beforeB, 'a refused transaction changed a balance');
+  // Signatures in either order.
+  const result = await client.executeTransaction({
+    transaction: bytes,
+    signatures: await signaturesOf(bytes, bob, alice),
+    include: { effects: true, balanceChanges: true },
+  });
+  check(result.$kind === 'Transaction' && result.Transaction.effects.status.success, JSON.stringify(result.FailedTransaction?.status));
+  await client.waitForTransaction({ result });
+  const fee = gasCharged(result.Transaction.effects);
+  const [afterA, afterB] = [await balanceOf(A), await balanceOf(B)];
+  check(afterA === beforeA - 5000n, `A: ${beforeA} -> ${afterA}`);
+  check(afterB === beforeB + 5000n - fee, `B: ${beforeB} -> ${afterB}, fee ${fee}`);
+  return `sponsor paid ${fee} MIST`;
+});
+
+await step('multisig (2 of 3 ed25519 keys): funded, sends with two signatures and with MultiSigSigner; one signature is refused', async () => {
+  const keys = [new Ed25519Keypair(), new Ed25519Keypair(), new Ed25519Keypair()];
+  const multisig = MultiSigPublicKey.fromPublicKeys({
+    threshold: 2,
+    publicKeys: keys.map((k) => ({ publicKey: k.getPublicKey(), weight: 1 })),
+  });
+  const M = multisig.toSuiAddress();
+  const answer = await requestSuiFromFaucetV2({ host: faucetUrl, recipient: M });
+  check(answer.status === 'Success', JSON.stringify(answer));
+  const tx = new Transaction();
+  tx.setSender(M);
+  tx.transferObjects([tx.splitCoins(tx.gas, [tx.pure.u64(2222)])], A);
+  const bytes = await tx.build({ client });
+  const partial = await signaturesOf(bytes, keys[0], keys[2]);
+  // The attack: one member's signature is below the threshold.
+  const one = multisig.combinePartialSignatures([partial[0]]);
+  const refused = await rejection(client.executeTransaction({ transaction: bytes, signatures: [one] }));
+  check(/threshold/.test(errorText(refused)), errorText(refused));
+  const both = multisig.combinePartialSignatures(partial);
+  const signer = await verifyTransactionSignature(bytes, both, { address: M });
+  check(signer.toSuiAddress() === M, 'the SDK does not verify the combined signature');
+  const beforeA = await balanceOf(A);
+  const result = await client.executeTransaction({ transaction: bytes, signatures: [both], include: { effects: true } });
+  check(result.$kind === 'Transaction' && result.Transaction.effects.status.success, JSON.stringify(result.FailedTransaction?.status));
+  await client.waitForTransaction({ result });
+  check((await balanceOf(A)) === beforeA + 2222n, 'A did not receive 2222 MIST');
+  // The SDK's MultiSigSigner signs with the other two keys and executes in one call.
+  const again = new Transaction();
+  again.transferObjects([again.splitCoins(again.gas, [again.pure.u64(3333)])], A);
+  const sent = await client.signAndExecuteTransaction({ transaction: again, signer: multisig.getSigner(keys[1], keys[2]), include: { effects: true } });
+  check(sent.$kind === 'Transaction' && sent.Transaction.effects.status.success, JSON.stringify(sent.FailedTransaction?.status));
+  await client.waitForTransaction({ result: sent });
+  return `multisig ${M}`;
+});
+
+await step('gas selection with several small coins: the budget needs more than one, the devnet merges them', async () => {
+  const poor = new Ed25519Keypair();
+  const P = poor.toSuiAddress();
+  const fund = new Transaction();
+  const amounts = [1, 2, 3, 4, 5].map(() => fund.pure.u64(1_000_000));
+  const split = fund.splitCoins(fund.gas, amounts);
+  fund.transferObjects(amounts.map((_, i) => split[i]), P);
+  await execute(fund, alice);
+  const tx = new Transaction();
+  tx.transferObjects([tx.splitCoins(tx.gas, [tx.pure.u64(10)])], A);
+  const result = await client.signAndExecuteTransaction({ transaction: tx, signer: poor, include: { effects: true, transaction: true } });
+  check(result.$kind === 'Transaction' && result.Transaction.effects.status.success, JSON.stringify(result.FailedTransaction?.status));
+  const { payment, budget } = result.Transaction.transaction.gasData;
+  check(payment.length > 1 && BigInt(budget) > 1_000_000n, JSON.stringify({ payment: payment.length, budget }));
+  await client.waitForTransaction({ result });
+  const { objects } = await client.listCoins({ owner: P });
+  check(objects.length === 1, `${objects.length} coins left`);
+  return `${payment.length} coins paid a budget of ${budget}`;
+});
+
+// A Move call that aborts with license::EWrongId (16): seal_approve of an ID the license does
+// not cover.
+function approveWrongId(bytes) {
+  const tx = new Transaction();
+  tx.moveCall({
+    target: `${PKG}::license::seal_approve`,
+    arguments: [tx.pure.vector('u8', bytes), tx.object(floe.license), tx.object.clock()],
+  });
+  return tx;
+}
+// A transaction whose gas is fully given, so building it needs no dry run: it is executed, and
+// fails, on chain.
+async function withGivenGas(tx, sender) {
+  const kind = await tx.build({ client, onlyTransactionKind: true });
+  const given = Transaction.fromKind(kind);
+  given.setSender(sender);
+  const { objects } = await client.listCoins({ owner: sender });
+  const coin = objects.reduce((a, c) => (BigInt(c.balance) > BigInt(a.balance) ? c : a));
+  given.setGasPayment([{ objectId: coin.objectId, version: coin.version, digest: coin.digest }]);
+  given.setGasPrice(1000);
+  given.setGasBudget(10_000_000);
+  return given;
+}
+
+await step('an aborting Move call (gRPC): the build refuses it as MoveAbort naming module, function and code; with its gas given it fails on chain the same way', async () => {
+  const built = await rejection(client.signAndExecuteTransaction({ transaction: approveWrongId([1, 2, 3]), signer: bob }));
+  const early = built.executionError;
+  check(built.constructor.name === 'SimulationError' && early?.$kind === 'MoveAbort', `${built.constructor.name}: ${errorText(built)}`);
+  check(early.MoveAbort.abortCode === '16' && early.MoveAbort.location?.module === 'license' && early.MoveAbort.location.functionName === 'seal_approve', JSON.stringify(early));
+  check(errorText(built).includes(`abort code: 16, in '${PKG}::license::seal_approve'`), errorText(built));
+  const result = await client.signAndExecuteTransaction({ transaction: await withGivenGas(approveWrongId([1, 2, 3]), B), signer: bob, include: { effects: true } });
+  check(result.$kind === 'FailedTransaction', JSON.stringify(result));
+  const { error } = result.FailedTransaction.status;
+  check(error?.$kind === 'MoveAbort' && error.command === 0 && error.MoveAbort.abortCode === '16', JSON.stringify(error));
+  check(error.MoveAbort.location?.module === 'license' && error.MoveAbort.location.functionName === 'seal_approve', JSON.stringify(error.MoveAbort));
+  await client.waitForTransaction({ result });
+  return error.message;
+});
+
 // === The same dapp through SuiJsonRpcClient (Sui's JSON-RPC on the same URL) ===
 
 const rpc = new SuiJsonRpcClient({ url: rpcUrl, network: 'localnet' });
@@ -583,6 +725,29 @@ await step('JSON-RPC: devInspect (return values, an abort) and dryRun', async ()
   const dry = await rpc.dryRunTransactionBlock({ transactionBlock: await pay.build({ client: rpc }) });
   check(dry.effects.status.status === 'success' && dry.balanceChanges.some((c) => c.owner.AddressOwner === B && c.amount === '77'), JSON.stringify(dry.balanceChanges));
   return `quote ${bcs.u64().parse(Uint8Array.from(bytes))}; refused: ${refused.error}`;
+});
+
+await step('JSON-RPC: an aborting Move call: effects.status.error as Sui writes it, so a dapp parses module, function and code', async () => {
+  // The expression dapps match Sui's abort text with.
+  const moveAbort = /MoveAbort\(MoveLocation \{ module: ModuleId \{ address: ([0-9a-f]{64}), name: Identifier\("([A-Za-z_]+)"\) \}, function: ([0-9]+), instruction: ([0-9]+), function_name: Some\("([A-Za-z_]+)"\) \}, ([0-9]+)\) in command ([0-9]+)/;
+  // Without a budget the SDK's dry run refuses it, with the abort parsed.
+  const unbudgeted = approveWrongId([9, 9]);
+  unbudgeted.setSender(B);
+  const dryRun = await rejection(unbudgeted.build({ client: rpc }));
+  const early = dryRun.executionError;
+  check(early?.$kind === 'MoveAbort' && early.MoveAbort.abortCode === '16' && early.MoveAbort.location?.module === 'license' && early.MoveAbort.location.functionName === 'seal_approve', `${dryRun}: ${JSON.stringify(early)}`);
+  // With a budget it executes and fails on chain.
+  const tx = approveWrongId([9, 9]);
+  tx.setGasBudget(10_000_000);
+  const result = await rpc.signAndExecuteTransaction({ transaction: tx, signer: bob, options: { showEffects: true } });
+  check(result.effects.status.status === 'failure', JSON.stringify(result.effects.status));
+  const m = result.effects.status.error.match(moveAbort);
+  check(m && `0x${m[1]}` === PKG && m[2] === 'license' && m[5] === 'seal_approve' && m[6] === '16' && m[7] === '0', result.effects.status.error);
+  await rpc.waitForTransaction({ digest: result.digest });
+  const read = await rpc.core.getTransaction({ digest: result.digest, include: { effects: true } });
+  const error = read.FailedTransaction?.status.error;
+  check(error?.$kind === 'MoveAbort' && error.MoveAbort.abortCode === '16', JSON.stringify(read).slice(0, 300));
+  return result.effects.status.error.slice(0, 100);
 });
 
 await step('JSON-RPC: queryEvents by MoveEventType, Sender, Transaction, MoveModule; cursors; descending', async () => {
