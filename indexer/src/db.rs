@@ -1,6 +1,7 @@
 //! Connecting to PostgreSQL and bringing the schema up to date.
 
 use std::str::FromStr as _;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -23,6 +24,42 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError>
     let options = PgConnectOptions::from_str(url).map_err(DbError::Url)?;
     PgPoolOptions::new()
         .max_connections(max_connections)
+        .connect_with(options)
+        .await
+        .map_err(DbError::Connect)
+}
+
+/// How long an API request waits for one of the API's connections before it is refused
+/// (503 with `Retry-After`): under a flood, a request is told to come back instead of queueing
+/// behind sqlx's 30 s default while its client times out anyway.
+pub const API_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The longest one API statement may run by default (PostgreSQL's `statement_timeout` on the
+/// API's connections). The slowest route measured at 1 M blobs (`bench-api`) takes tens of
+/// milliseconds; a statement still running after this long is a request to refuse, not to
+/// wait for while it holds a connection others need.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections ingestion holds for its whole run (the raw events' writer and the
+/// projections'), in a pool of their own.
+pub const INGEST_CONNECTIONS: u32 = 2;
+
+/// The pool the REST API reads through: `max_connections` connections of its own, apart
+/// from ingestion's, so that however many requests arrive, ingestion never waits behind
+/// them; each statement is cut off after `query_timeout` by the server, and a request that
+/// finds every connection busy for [`API_ACQUIRE_TIMEOUT`] is refused.
+pub async fn connect_api(
+    url: &str,
+    max_connections: u32,
+    query_timeout: Duration,
+) -> Result<PgPool, DbError> {
+    let millis = query_timeout.as_millis().clamp(1, i32::MAX as u128);
+    let options = PgConnectOptions::from_str(url)
+        .map_err(DbError::Url)?
+        .options([("statement_timeout", millis.to_string())]);
+    PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(API_ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
         .map_err(DbError::Connect)

@@ -90,9 +90,19 @@ struct RunArgs {
     /// /ready answers 503 beyond this many checkpoints of lag.
     #[arg(long, default_value_t = 10)]
     ready_max_lag: u64,
-    /// Database connections in the pool (at least 3 when ingesting: 2 for ingestion).
+    /// Database connections in all (at least 3 when ingesting): ingestion holds 2 of its own,
+    /// the REST API reads through the rest, so a flood of requests never delays ingestion.
     #[arg(long, default_value_t = 16)]
     connections: u32,
+    /// The longest one REST API query may run; a query still running then is stopped and its
+    /// request answered 503 `query-timeout`.
+    #[arg(long, default_value_t = db::DEFAULT_QUERY_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    query_timeout_secs: u64,
+    /// HTTP connections the REST API holds open at once; beyond, new ones wait in the listen
+    /// backlog until one closes. Default: half the soft open-file limit (`ulimit -n`), between
+    /// 64 and 16384.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
 }
 
 #[derive(Args)]
@@ -196,13 +206,49 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             args.connections
         );
     }
-    let pool = db::connect(&url, args.connections)
+    // Sized before anything serves: the API is the process's only service, and may take
+    // all of it.
+    let serve_options = match args.max_connections {
+        Some(wanted) => {
+            floe_problem::serve::check_budget(wanted, floe_problem::serve::soft_open_file_limit())?;
+            let budget = floe_problem::serve::ConnectionBudget::set_process(wanted)
+                .context("sizing the connection budget")?;
+            floe_problem::serve::ServeOptions {
+                max_connections: budget.size(),
+                budget,
+                ..Default::default()
+            }
+        }
+        None => floe_problem::serve::ServeOptions::default(),
+    };
+    let ingest_connections = if args.serve_only {
+        1
+    } else {
+        db::INGEST_CONNECTIONS
+    };
+    let pool = db::connect(&url, ingest_connections)
         .await
         .with_context(|| format!("connecting to {}", db::redact(&url)))?;
     db::migrate(&pool).await.context("running migrations")?;
+    let api_connections = if args.serve_only {
+        args.connections
+    } else {
+        args.connections - db::INGEST_CONNECTIONS
+    };
+    let api_pool = db::connect_api(
+        &url,
+        api_connections,
+        Duration::from_secs(args.query_timeout_secs),
+    )
+    .await
+    .with_context(|| format!("connecting the API to {}", db::redact(&url)))?;
+    if args.serve_only {
+        // Only the migrations used it.
+        pool.close().await;
+    }
     let metrics = Arc::new(Metrics::new());
     let state = AppState {
-        pool: pool.clone(),
+        pool: api_pool,
         metrics: metrics.clone(),
         ready_max_lag: args.ready_max_lag,
     };
@@ -213,14 +259,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(async move {
         // A request head must arrive within the deadline, so slow or silent connections
         // (slowloris) do not pile up.
-        floe_problem::serve::serve(
-            listener,
-            api::router(state),
-            floe_problem::serve::HEADER_READ_TIMEOUT,
-            async {
-                let _ = tokio::signal::ctrl_c().await;
-            },
-        )
+        floe_problem::serve::serve_with(listener, api::router(state), serve_options, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
         .await
     });
     if args.serve_only {
@@ -228,7 +269,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let ingestor = Ingestor::new(pool.clone(), package, metrics.clone());
+    let ingestor = Ingestor::new(pool, package, metrics.clone());
     let from = match ingestor
         .watermark()
         .await

@@ -24,6 +24,7 @@ pub struct IndexerOptions {
     pub listen: SocketAddr,
     /// Most checkpoints per database transaction.
     pub batch: usize,
+    /// Database connections in all: ingestion's 2 and the REST API's (the rest, at least 1).
     pub connections: u32,
     /// `/ready` fails beyond this many checkpoints of lag.
     pub ready_max_lag: u64,
@@ -67,11 +68,20 @@ impl RunningIndexer {
 /// checkpoint after the watermark; returns once the API is listening.
 pub async fn start(options: IndexerOptions) -> Result<RunningIndexer, StartError> {
     db::ensure_database(&options.database_url).await?;
-    let pool = db::connect(&options.database_url, options.connections).await?;
+    let pool = db::connect(&options.database_url, db::INGEST_CONNECTIONS).await?;
     db::migrate(&pool).await?;
+    let api_pool = db::connect_api(
+        &options.database_url,
+        options
+            .connections
+            .saturating_sub(db::INGEST_CONNECTIONS)
+            .max(1),
+        db::DEFAULT_QUERY_TIMEOUT,
+    )
+    .await?;
     let metrics = Arc::new(Metrics::new());
     let state = AppState {
-        pool: pool.clone(),
+        pool: api_pool,
         metrics: metrics.clone(),
         ready_max_lag: options.ready_max_lag,
     };

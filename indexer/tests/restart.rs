@@ -540,3 +540,140 @@ async fn raw_events_already_stored_are_ignored_not_duplicated() {
         .unwrap();
     assert_eq!(w, 9);
 }
+
+/// `GET path` on `addr`: status, the `Retry-After` header if any, and the body.
+async fn get_with_retry_after(
+    addr: std::net::SocketAddr,
+    path: &str,
+) -> (u16, Option<String>, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let retry_after = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("retry-after: ")
+            .map(str::to_owned)
+    });
+    (status, retry_after, body.to_owned())
+}
+
+/// An attacker who keeps the API's connections busy (here: a query stuck behind a lock, as a
+/// pathological request would be) gets its requests cut off at the time limit, the requests
+/// behind it are refused within seconds with `Retry-After` instead of queueing, and ingestion,
+/// on connections of its own, goes on indexing meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_api_connections_refuse_requests_and_never_stop_ingestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = bench::synthetic_checkpoints(PACKAGE, 0, 120, 5);
+    for c in &checkpoints[..40] {
+        floe_devnet::checkpoint_files::write(dir.path(), c).unwrap();
+    }
+    let db = TestDb::new("busy").await;
+    // 3 connections: ingestion's 2 and one for the API; statements stop after 6 s.
+    let indexer = IndexerProcess::spawn(
+        &db.url,
+        &[
+            "--checkpoints-dir",
+            dir.path().to_str().unwrap(),
+            "--package",
+            &PACKAGE.to_string(),
+            "--batch",
+            "5",
+            "--connections",
+            "3",
+            "--query-timeout-secs",
+            "6",
+        ],
+    );
+    let addr = indexer.addr;
+    wait_for_checkpoint(addr, 39, Duration::from_secs(60)).await;
+
+    // The attacker's stuck query: datasets (which this mix never writes) locked, so the
+    // API's read of it waits on the lock while holding the API's only connection.
+    let mut lock = db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE datasets IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let stuck = tokio::spawn(async move { get_with_retry_after(addr, "/v1/datasets").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Another user's request finds no free connection: refused after a few seconds.
+    let (status, retry_after, body) = get_with_retry_after(addr, "/v1/blobs?limit=1").await;
+    let refused_after = started.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("/problems/busy"), "{body}");
+    assert_eq!(retry_after.as_deref(), Some("1"), "{body}");
+    assert!(
+        refused_after < Duration::from_secs(6),
+        "refused after {refused_after:?}, not queued"
+    );
+
+    // Ingestion goes on meanwhile: new checkpoints are indexed while the API is stuck.
+    for c in &checkpoints[40..80] {
+        floe_devnet::checkpoint_files::write(dir.path(), c).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let w: Option<i64> = sqlx::query_scalar("SELECT checkpoint FROM watermark")
+            .fetch_optional(&db.pool)
+            .await
+            .unwrap();
+        if w == Some(79) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "ingestion stopped at {w:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The stuck query is stopped at the time limit, with a cause and what to do.
+    let (status, _, body) = stuck.await.unwrap();
+    let stopped_after = started.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("/problems/query-timeout"), "{body}");
+    assert!(body.contains("ask for less"), "{body}");
+    assert!(
+        (Duration::from_secs(5)..Duration::from_secs(30)).contains(&stopped_after),
+        "stopped after {stopped_after:?}"
+    );
+
+    // Once the lock is gone the same request is answered, and the connection serves again.
+    lock.rollback().await.unwrap();
+    assert_eq!(get(addr, "/v1/datasets").await.0, 200);
+    assert_eq!(get(addr, "/v1/blobs?limit=1").await.0, 200);
+}
+
+/// A connection budget the process could not honour is refused before anything starts, with
+/// the cause and the value to pass.
+#[test]
+fn a_bad_max_connections_is_refused_with_what_to_pass() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_floe-indexer"))
+        .args([
+            "--database-url",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            "--serve-only",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--max-connections 0 would never accept a connection"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pass --max-connections 1 or more"),
+        "{stderr}"
+    );
+}

@@ -162,6 +162,53 @@ impl Default for ServeOptions {
     }
 }
 
+/// Why a process's connection budget asked for (`--max-connections`) is refused before
+/// anything starts: each message is the cause, then what to pass instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BudgetRefused {
+    #[error(
+        "--max-connections 0 would never accept a connection\n\
+         pass --max-connections 1 or more (the default here is {default}: half the open-file limit)"
+    )]
+    Zero { default: usize },
+    #[error(
+        "--max-connections {wanted} leaves too few of this process's {soft} open files for its \
+         stores, temporary files and outgoing connections (at least a quarter must stay)\n\
+         pass --max-connections {most} or less, or raise the limit first (e.g. `ulimit -n {raise}`)"
+    )]
+    TooMany {
+        wanted: usize,
+        soft: u64,
+        most: u64,
+        raise: u64,
+    },
+}
+
+/// Checks a budget of `wanted` connections against the process's `soft` open-file limit
+/// ([`soft_open_file_limit`]): refuses 0, and a budget that leaves the process less than a
+/// quarter of its descriptors for what it opens itself. Every binary's `--max-connections`
+/// goes through this before [`ConnectionBudget::set_process`].
+pub fn check_budget(wanted: usize, soft: Option<u64>) -> Result<(), BudgetRefused> {
+    if wanted == 0 {
+        return Err(BudgetRefused::Zero {
+            default: default_max_connections(),
+        });
+    }
+    if let Some(soft) = soft.filter(|&soft| soft != u64::MAX) {
+        let most = soft - soft / 4;
+        let wanted_u64 = u64::try_from(wanted).unwrap_or(u64::MAX);
+        if wanted_u64 > most {
+            return Err(BudgetRefused::TooMany {
+                wanted,
+                soft,
+                most,
+                raise: wanted_u64.saturating_mul(2).max(soft),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Half the process's soft limit of open files, between 64 and 16 384: the other half stays
 /// for what the process itself opens (its stores, temporary files, connections to the chain,
 /// to nodes and to the database), so a flood of connections cannot make those fail.
@@ -375,6 +422,40 @@ mod tests {
     use super::*;
 
     const TIMEOUT: Duration = Duration::from_millis(600);
+
+    #[test]
+    fn budgets_refused_name_the_cause_and_the_value_to_pass() {
+        assert!(check_budget(1, Some(1024)).is_ok());
+        assert!(check_budget(768, Some(1024)).is_ok());
+        assert!(check_budget(1 << 40, None).is_ok());
+        assert!(check_budget(1 << 40, Some(u64::MAX)).is_ok());
+        let zero = check_budget(0, Some(1024)).unwrap_err().to_string();
+        assert!(
+            zero.starts_with("--max-connections 0 would never accept"),
+            "{zero}"
+        );
+        assert!(
+            zero.contains("\npass --max-connections 1 or more"),
+            "{zero}"
+        );
+        let many = check_budget(769, Some(1024)).unwrap_err();
+        assert_eq!(
+            many,
+            BudgetRefused::TooMany {
+                wanted: 769,
+                soft: 1024,
+                most: 768,
+                raise: 1538
+            }
+        );
+        let many = many.to_string();
+        assert!(many.contains("of this process's 1024 open files"), "{many}");
+        assert!(
+            many.contains("\npass --max-connections 768 or less"),
+            "{many}"
+        );
+        assert!(many.contains("`ulimit -n 1538`"), "{many}");
+    }
 
     /// A router answering its caller's address at `/peer` and, after 400 ms, at `/slow`, served
     /// with [`TIMEOUT`]; the address and the sender that shuts it down.

@@ -93,16 +93,49 @@ impl Deref for Problem {
     }
 }
 
+/// PostgreSQL's `query_canceled`: what a statement cut off by `statement_timeout` fails with.
+const QUERY_CANCELED: &str = "57014";
+
 impl From<sqlx::Error> for Problem {
-    /// Database failures are logged in full and reported without internals.
+    /// Database failures are logged in full and reported without internals. Two are the
+    /// API's own limits, not faults, and say so: every connection busy (come back in a
+    /// second) and a statement that ran past the time limit (ask for less).
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database query failed");
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database",
-            "Database unavailable",
-            "the database could not answer; try again",
-        )
+        match &e {
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("every API database connection stayed busy; refusing a request");
+                Self(
+                    floe_problem::Problem::of_kind(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "busy",
+                        "Service busy",
+                        "every database connection of the API is busy with other requests; \
+                         retry after the time in Retry-After",
+                    )
+                    .with_retry_after(1),
+                )
+            }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some(QUERY_CANCELED) => {
+                tracing::warn!(error = %e, "an API statement ran past the time limit");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "query-timeout",
+                    "Query too slow",
+                    "the query ran past the API's time limit (floe-indexer --query-timeout-secs) \
+                     and was stopped; ask for less: a narrower range, fewer buckets, a smaller \
+                     limit or a filter",
+                )
+            }
+            _ => {
+                tracing::error!(error = %e, "database query failed");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database",
+                    "Database unavailable",
+                    "the database could not answer; try again",
+                )
+            }
+        }
     }
 }
 
