@@ -28,9 +28,21 @@ impl Session {
             .clone()
             .unwrap_or_else(|| self.home.network_file());
         if !path.exists() {
+            if self.network.is_none()
+                && let Some(found) = self.home_above()
+            {
+                bail!(
+                    "no network file at {}: this directory is not where `floe up` runs\n\
+                     `floe up` keeps its network in {}: run this in {}, or pass --home {}",
+                    path.display(),
+                    found.display(),
+                    found.parent().unwrap_or(&found).display(),
+                    found.display()
+                );
+            }
             bail!(
                 "no network file at {}: no `floe up` has run with this home\n\
-                 start one with `floe up` in this directory (and keep it running), or pass --home DIR or --network FILE",
+                 if `floe up` runs in another directory, run this there (or pass --home DIR/.floe); else start one here with `floe up` and keep it running",
                 path.display()
             );
         }
@@ -40,12 +52,37 @@ impl Session {
     pub fn keystore(&self) -> anyhow::Result<Keystore> {
         let path = self.home.keystore();
         if !path.exists() {
+            if !self.home.root().exists()
+                && let Some(found) = self.home_above()
+            {
+                bail!(
+                    "no accounts at {}: this directory is not where `floe up` runs\n\
+                     `floe up` keeps its network in {}: run this in {}, or pass --home {}",
+                    self.home.root().display(),
+                    found.display(),
+                    found.parent().unwrap_or(&found).display(),
+                    found.display()
+                );
+            }
             bail!(
                 "no accounts yet ({} is missing)\ncreate one with `floe account new`",
                 path.display()
             );
         }
         Keystore::load(&path).with_context(|| format!("loading {}", path.display()))
+    }
+
+    /// For a user in a subdirectory of where `floe up` runs: the nearest home of the same name
+    /// in a directory above that holds a network file, so the error can name it instead of
+    /// suggesting a second `floe up`.
+    fn home_above(&self) -> Option<PathBuf> {
+        let root = self.home.root();
+        let name = root.file_name()?;
+        root.parent()?
+            .ancestors()
+            .skip(1)
+            .map(|dir| dir.join(name))
+            .find(|home| home.join("devnet").join("network.toml").is_file())
     }
 
     pub fn key(&self) -> anyhow::Result<Ed25519PrivateKey> {

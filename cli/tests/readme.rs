@@ -192,6 +192,21 @@ fn the_readme_walkthrough_runs_as_printed_from_a_fresh_directory() {
     // A second `floe up` in the same directory, as a user who forgot the first terminal: it
     // refuses before touching the running network's files, naming the running process.
     assert_clear_error("floe up", &shell(dir, "floe up"), "is already running on");
+    // A second terminal opened in a subdirectory: the error names the running network's home
+    // instead of suggesting another `floe up` there.
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    for line in ["floe status", "floe account list"] {
+        let expected = format!(
+            "keeps its network in {}: run this in {}",
+            dir.join(".floe").display(),
+            dir.display()
+        );
+        assert_clear_error(line, &shell(&dir.join("sub"), line), &expected);
+    }
+    assert!(
+        !dir.join("sub/.floe").exists(),
+        "a command run from a subdirectory made a home there"
+    );
 
     let mut values: HashMap<&'static str, String> = HashMap::new();
     let mut accounts_made = 0;
