@@ -94,7 +94,11 @@ fn paths(args: &StoreQuiltArgs) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     if paths.is_empty() {
-        bail!("{} holds no regular files to store", dir.display());
+        bail!(
+            "{} holds no regular files to store\n\
+             put the files directly in it (subdirectories are not read), or name the files instead of --dir",
+            dir.display()
+        );
     }
     paths.sort();
     Ok(paths)
@@ -129,8 +133,10 @@ pub async fn store(session: &Session, args: StoreQuiltArgs) -> anyhow::Result<()
     let system = floe.system().await.context("reading the system object")?;
     if args.epochs == 0 || args.epochs > system.max_epochs_ahead {
         bail!(
-            "--epochs {} is out of range: this network stores blobs for 1 to {} epochs ahead",
+            "--epochs {} is out of range: this network stores blobs for 1 to {} epochs ahead\n\
+             pass --epochs between 1 and {}",
             args.epochs,
+            system.max_epochs_ahead,
             system.max_epochs_ahead
         );
     }
@@ -181,7 +187,7 @@ pub async fn read(session: &Session, args: ReadQuiltArgs) -> anyhow::Result<()> 
     for identifier in &args.identifiers {
         if file_name_of(identifier).is_none() {
             bail!(
-                "{identifier:?} is not a plain file name, so it cannot be written under {}; \
+                "{identifier:?} is not a plain file name, so it cannot be written under {}\n\
                  read it through the aggregator (GET /v1/blobs/by-quilt-id/QUILT_ID/IDENTIFIER)",
                 args.out.display()
             );
