@@ -355,7 +355,11 @@ async fn read_to_partial(
         _ = tokio::signal::ctrl_c() => {
             bar.finish();
             let _ = std::fs::remove_file(partial);
-            bail!("interrupted: {} was not written", out.display());
+            bail!(
+                "interrupted: {} was not written\n\
+                 run the same `floe read` again: it reads the blob from the start",
+                out.display()
+            );
         }
     };
     bar.finish();

@@ -721,8 +721,19 @@ async fn wait(nodes: &mut [RunningNode], indexer: Option<&RunningIndexer>) -> an
             Ok(())
         }
         (result, index, _) = node_failed => {
-            bail!("storage node {index} stopped: {result:?}")
+            let why = match result {
+                Ok(Ok(())) => "its server ended".to_owned(),
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => e.to_string(),
+            };
+            bail!(
+                "storage node {index} stopped: {why}\n\
+                 see the log above, then run `floe up` again: it resumes the network, nothing acknowledged is lost"
+            )
         }
-        () = indexer_failed => bail!("the indexer stopped; see the log above"),
+        () = indexer_failed => bail!(
+            "the indexer stopped\n\
+             see the log above, then run `floe up` again: it resumes the network, nothing acknowledged is lost"
+        ),
     }
 }
