@@ -171,12 +171,12 @@ fn check_shape(home: &Home, shape: &GenesisShape) -> anyhow::Result<()> {
         && home.devnet_dir().exists()
     {
         bail!(
-            "{} holds a network started with {} nodes, {} shards and {} ms epochs\n\
+            "{} holds a network started with {} nodes, {} shards and {} s epochs\n\
              run `floe up` with those, or delete the directory to start a new network",
             home.root().display(),
             previous.genesis.nodes,
             previous.genesis.shards,
-            previous.genesis.epoch_ms
+            previous.genesis.epoch_ms / 1000
         );
     }
     Ok(())
@@ -681,12 +681,12 @@ fn print_ready(home: &Home, up: &UpFile, gateways: &[RunningGateway]) {
     let _ = writeln!(out, "ready");
     let _ = writeln!(
         out,
-        "\nFloe is up ({} storage nodes, {} shards, {} ms epochs); state in {}.\n\
+        "\nFloe is up ({} storage nodes, {} shards, {} s epochs); state in {}.\n\
          Try: floe account new && floe store FILE && floe read BLOB_ID --out COPY\n\
          Stop with Ctrl-C; `floe up` again resumes where it stopped.",
         up.genesis.nodes,
         up.genesis.shards,
-        up.genesis.epoch_ms,
+        up.genesis.epoch_ms / 1000,
         home.root().display()
     );
     let _ = out.flush();
