@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 use sui_sdk_types::{Address, Object, Owner};
 
 use crate::license_gate::{Credential, LicenseLookup, LicenseRecord, ReceiptRecord};
+use crate::lookup::LookupError;
 use crate::registration::{BlobRecord, RegistrationLookup};
 
 /// Why a chain read failed.
@@ -140,8 +141,7 @@ impl RegistrationLookup for ChainRegistrations {
         let mut client = self.client.clone();
         Box::pin(async move {
             let object = client.object(id).await.map_err(LookupError::read)?;
-            blob_record(&object, self.package)
-                .map_err(|e| LookupError::decode(e, "a floe::blob::Blob"))
+            blob_record(&object, self.package).map_err(|e| lookup_decode(e, "a floe::blob::Blob"))
         })
     }
 }
@@ -174,49 +174,19 @@ impl LicenseLookup for ChainLicenses {
 
 /// A credential that does not decode: an object of another type is the reader's doing.
 fn credential_decode(e: ChainError) -> LookupError {
-    LookupError::decode(e, "a License, ModelCap or UseReceipt of this package")
+    lookup_decode(e, "a License, ModelCap or UseReceipt of this package")
 }
 
-/// Why an object a request names (a registering `Blob`, a license credential) could not be
-/// read. `NotFound` and `WrongType` are the requester's doing (403), `Unavailable` the node's
-/// chain connection (502, retry).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LookupError {
-    #[error(
-        "object {0} does not exist on-chain (never created, deleted or destroyed, or wrapped in \
-         another object)"
-    )]
-    NotFound(Address),
-    #[error("object {id} is not {expected}: {reason}")]
-    WrongType {
-        id: Address,
-        /// What the request needed it to be ("a floe::blob::Blob", …).
-        expected: &'static str,
-        reason: String,
-    },
-    #[error("the chain could not be read: {0}")]
-    Unavailable(String),
-}
-
-impl LookupError {
-    /// A failed object read: a missing object is the requester's doing, the rest the chain's.
-    pub fn read(e: floe_sdk::ClientError) -> Self {
-        match e {
-            floe_sdk::ClientError::ObjectNotFound(id) => Self::NotFound(id),
-            e => Self::Unavailable(e.to_string()),
-        }
-    }
-
-    /// An object that does not decode as `expected`: another type is the requester's doing.
-    pub fn decode(e: ChainError, expected: &'static str) -> Self {
-        match e {
-            ChainError::WrongObject { id, reason, .. } => Self::WrongType {
-                id,
-                expected,
-                reason,
-            },
-            e => Self::Unavailable(e.to_string()),
-        }
+/// An object that does not decode as `expected`: another type is the requester's doing, the
+/// rest the chain's.
+fn lookup_decode(e: ChainError, expected: &'static str) -> LookupError {
+    match e {
+        ChainError::WrongObject { id, reason, .. } => LookupError::WrongType {
+            id,
+            expected,
+            reason,
+        },
+        e => LookupError::Unavailable(e.to_string()),
     }
 }
 

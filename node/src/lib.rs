@@ -19,6 +19,7 @@ pub mod confirm;
 pub mod gc;
 pub mod http_client;
 pub mod license_gate;
+pub mod lookup;
 pub mod migration;
 pub mod peers;
 pub mod recovery;

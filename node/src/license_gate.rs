@@ -364,10 +364,10 @@ pub fn check_credential(
 }
 
 /// Why a credential could not be read: the lookup error `Blob` objects share
-/// ([`crate::chain::LookupError`]). `NotFound` and `WrongType` are the reader's doing (a
+/// ([`crate::lookup::LookupError`]). `NotFound` and `WrongType` are the reader's doing (a
 /// made-up, destroyed or wrong object: 403), `Unavailable` the node's (its chain connection:
 /// 502, retry).
-pub use crate::chain::LookupError;
+pub use crate::lookup::LookupError;
 
 /// Reads credentials from the chain; a trait so the gate is testable without one.
 pub trait LicenseLookup: Send + Sync {

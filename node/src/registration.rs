@@ -45,7 +45,7 @@ pub struct BlobRecord {
 }
 
 /// Why a `Blob` object could not be read (the same error as a credential's lookup).
-pub use crate::chain::LookupError;
+pub use crate::lookup::LookupError;
 
 /// Reads `Blob` objects (from the chain; tests answer from a map).
 pub trait RegistrationLookup: Send + Sync {
