@@ -34,30 +34,10 @@ impl ConnectionArgs {
 }
 
 /// Refuses 0 and a budget that leaves the process less than a quarter of its `soft` limit of
-/// open files (its stores, temporary files, database and outgoing connections need them).
+/// open files: the one check every binary's `--max-connections` goes through
+/// ([`serve::check_budget`]), whose two lines are the cause and what to pass.
 fn check_max_connections(wanted: usize, soft: Option<u64>) -> anyhow::Result<()> {
-    let default = serve::default_max_connections();
-    if wanted == 0 {
-        bail!(
-            "--max-connections 0 would never accept a connection\n\
-             pass --max-connections 1 or more (the default here is {default}: half the open-file limit)"
-        );
-    }
-    if let Some(soft) = soft
-        && soft != u64::MAX
-    {
-        let most = soft - soft / 4;
-        if u64::try_from(wanted).unwrap_or(u64::MAX) > most {
-            bail!(
-                "--max-connections {wanted} leaves too few of this process's {soft} open files for its stores, temporary files and outgoing connections (at least a quarter must stay)\n\
-                 pass --max-connections {most} or less, or raise the limit first (e.g. `ulimit -n {}`)",
-                u64::try_from(wanted)
-                    .unwrap_or(u64::MAX)
-                    .saturating_mul(2)
-                    .max(soft)
-            );
-        }
-    }
+    serve::check_budget(wanted, soft)?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ pub mod pace;
 pub mod refusal;
 pub mod rejection;
 pub mod serve;
+pub mod write_stall;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

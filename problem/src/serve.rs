@@ -50,6 +50,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_service::Service as _;
 
+use crate::write_stall::{WRITE_STALL_TIMEOUT, WriteStall};
+
 /// How long a request head may take to arrive, counted from when the connection is ready for
 /// it (accepted, or idle after an answer): hyper's own default, which no client of the project
 /// comes near (a head is one write), and which closes idle keep-alive connections well before
@@ -149,6 +151,9 @@ pub struct ServeOptions {
     /// What the service's connections count against, with the process's other services
     /// ([`ConnectionBudget::process`] by default).
     pub budget: ConnectionBudget,
+    /// How long a response write may take no byte before the connection is closed
+    /// ([`WRITE_STALL_TIMEOUT`] by default; see [`crate::write_stall`]).
+    pub write_stall_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -158,6 +163,7 @@ impl Default for ServeOptions {
             header_timeout: HEADER_READ_TIMEOUT,
             max_connections: budget.default_share(),
             budget,
+            write_stall_timeout: WRITE_STALL_TIMEOUT,
         }
     }
 }
@@ -297,6 +303,7 @@ pub async fn serve_with(
         header_timeout,
         max_connections,
         budget,
+        write_stall_timeout,
     } = options;
     let max_connections = max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let own = Arc::new(Semaphore::new(max_connections));
@@ -382,6 +389,7 @@ pub async fn serve_with(
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout);
+            let stream = WriteStall::new(stream, write_stall_timeout);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
@@ -489,7 +497,8 @@ mod tests {
                     tokio::time::sleep(Duration::from_millis(400)).await;
                     "done"
                 }),
-            );
+            )
+            .route("/big", get(|| async { vec![7u8; 32 << 20] }));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -618,6 +627,41 @@ mod tests {
         Some(String::from_utf8_lossy(&answer[..n]).into_owned())
     }
 
+    /// A client that asks for a large body and reads none of it held its connection, and
+    /// with a cap of 1 every other client, for ever: its response write stalls, and after the
+    /// stall timeout the connection is closed and the next client served.
+    #[tokio::test]
+    async fn a_client_that_stops_reading_loses_its_connection_and_slot() {
+        let (address, _stop, _server) = start_with(ServeOptions {
+            header_timeout: Duration::from_secs(20),
+            max_connections: 1,
+            budget: ConnectionBudget::new(8),
+            write_stall_timeout: Duration::from_millis(500),
+        })
+        .await;
+        let mut stalled = TcpStream::connect(address).await.unwrap();
+        stalled
+            .write_all(b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        let mut next = TcpStream::connect(address).await.unwrap();
+        let answer = peer_within(&mut next, Duration::from_secs(10))
+            .await
+            .expect("the next client was not served once the stalled one was cut off");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(
+            started.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            started.elapsed()
+        );
+        // The stalled client's response ends short of its 32 MiB.
+        let mut got = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), stalled.read_to_end(&mut got)).await;
+        assert!(got.len() < 32 << 20, "{} bytes", got.len());
+    }
+
     /// Descriptor exhaustion: with a cap of 3, three silent connections hold every slot, so a
     /// fourth is not served (it waits in the backlog, holding no descriptor of the service)
     /// until one of the three closes; then it is. (Without a cap it was served at once.)
@@ -661,6 +705,7 @@ mod tests {
             header_timeout: Duration::from_secs(20),
             max_connections: budget.default_share(),
             budget: budget.clone(),
+            write_stall_timeout: WRITE_STALL_TIMEOUT,
         };
         let (first, _stop_first, _first) = start_with(options.clone()).await;
         let (second, _stop_second, _second) = start_with(options).await;

@@ -66,6 +66,7 @@ fn child(mode: &str) {
                     header_timeout,
                     max_connections: 100_000,
                     budget: ConnectionBudget::new(100_000),
+                    write_stall_timeout: floe_problem::write_stall::WRITE_STALL_TIMEOUT,
                 };
                 tokio::spawn(floe_problem::serve::serve_with(
                     listener, app, options, shutdown,
