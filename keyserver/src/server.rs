@@ -148,21 +148,19 @@ impl KeyServer {
         self.policy.check(user, &ptb).await?;
 
         let package = self.package.into_inner();
-        let mut rng = rand::rngs::OsRng;
-        let decryption_keys = ptb
+        let ids: Vec<Vec<u8>> = ptb
             .inner_ids
             .iter()
-            .map(|inner| {
-                let id = full_id(&package, inner);
-                let key = floe_crypto::derive_user_key(&self.master, &id);
-                let encrypted = elgamal::encrypt(&mut rng, &key, &enc_key)
-                    .map_err(|e| KeyServerError::InvalidParameter(format!("enc_key: {e}")))?;
-                Ok(DecryptionKey {
-                    id,
-                    encrypted_key: [Base64(encrypted.c0.to_vec()), Base64(encrypted.c1.to_vec())],
-                })
-            })
-            .collect::<Result<Vec<_>, KeyServerError>>()?;
+            .map(|inner| full_id(&package, inner))
+            .collect();
+        // The pairing-group work (a hash to G1 and scalar multiplications per key) runs off
+        // the async workers, so a request for many keys cannot stall the server's other
+        // requests; an identity asked for again in the same request is derived once.
+        let master = self.master.clone();
+        let decryption_keys =
+            tokio::task::spawn_blocking(move || derive_keys(&master, ids, &enc_key))
+                .await
+                .map_err(|e| KeyServerError::Failure(format!("deriving keys: {e}")))??;
         tracing::info!(
             %user,
             keys = decryption_keys.len(),
@@ -189,6 +187,33 @@ impl KeyServer {
             pop: Base64(self.pop.to_vec()),
         })
     }
+}
+
+/// One [`DecryptionKey`] per identity in `ids`, in order, each encrypted to `enc_key`; an
+/// identity repeated in `ids` is derived and encrypted once and its answer repeated.
+fn derive_keys(
+    master: &MasterSecret,
+    ids: Vec<Vec<u8>>,
+    enc_key: &[u8; 48],
+) -> Result<Vec<DecryptionKey>, KeyServerError> {
+    let mut rng = rand::rngs::OsRng;
+    let mut done: HashMap<Vec<u8>, [Base64; 2]> = HashMap::new();
+    ids.into_iter()
+        .map(|id| {
+            let encrypted_key = match done.get(&id) {
+                Some(answer) => answer.clone(),
+                None => {
+                    let key = floe_crypto::derive_user_key(master, &id);
+                    let encrypted = elgamal::encrypt(&mut rng, &key, enc_key)
+                        .map_err(|e| KeyServerError::InvalidParameter(format!("enc_key: {e}")))?;
+                    let answer = [Base64(encrypted.c0.to_vec()), Base64(encrypted.c1.to_vec())];
+                    done.insert(id.clone(), answer.clone());
+                    answer
+                }
+            };
+            Ok(DecryptionKey { id, encrypted_key })
+        })
+        .collect()
 }
 
 fn now_ms() -> u64 {
@@ -327,6 +352,37 @@ mod tests {
 
     use super::*;
     use crate::rate_limit::RateLimit;
+
+    #[test]
+    fn a_repeated_identity_is_derived_once_and_answered_in_place() {
+        let master = MasterSecret::from_bytes(&[1; 32]).unwrap();
+        let recipient = elgamal::ElGamalSecretKey::generate(&mut rand::rngs::OsRng);
+        let (a, b) = (b"identity a".to_vec(), b"identity b".to_vec());
+        let keys = derive_keys(
+            &master,
+            vec![a.clone(), b.clone(), a.clone()],
+            &recipient.public_key(),
+        )
+        .unwrap();
+        assert_eq!(
+            keys.iter().map(|k| k.id.clone()).collect::<Vec<_>>(),
+            [a.clone(), b.clone(), a.clone()]
+        );
+        // Encrypted once: the repeat carries the same ciphertext (a second encryption would
+        // draw fresh randomness), and every answer decrypts to its identity's key.
+        assert!(keys[0].encrypted_key == keys[2].encrypted_key);
+        assert!(keys[0].encrypted_key != keys[1].encrypted_key);
+        for key in &keys {
+            let ciphertext = elgamal::ElGamalCiphertext {
+                c0: key.encrypted_key[0].0.clone().try_into().unwrap(),
+                c1: key.encrypted_key[1].0.clone().try_into().unwrap(),
+            };
+            assert_eq!(
+                recipient.decrypt(&ciphertext).unwrap(),
+                floe_crypto::derive_user_key(&master, &key.id)
+            );
+        }
+    }
 
     /// A key server on 127.0.0.1 whose chain endpoint is a closed port (nothing here gets as
     /// far as the policy), with `rate` and `pace`.
