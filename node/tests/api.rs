@@ -816,7 +816,10 @@ async fn licensed_reads_need_a_valid_license_of_the_signer() {
         .await
         .unwrap();
     assert_eq!(sliver, pair.primary);
-    // The sdk's client signs for the member it is asked to read from.
+    // The sdk's client signs for the member it is asked to read from. Its signature covers
+    // the millisecond it is made: one made in the same millisecond as `auth` above, for the
+    // same sliver, would be that very signature, which the replay guard refuses.
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     let licensed = HttpNodeClient::new(&url).with_license(reader.clone(), good);
     assert_eq!(
         licensed
