@@ -541,28 +541,6 @@ async fn raw_events_already_stored_are_ignored_not_duplicated() {
     assert_eq!(w, 9);
 }
 
-/// `GET path` on `addr`: status, the `Retry-After` header if any, and the body.
-async fn get_with_retry_after(
-    addr: std::net::SocketAddr,
-    path: &str,
-) -> (u16, Option<String>, String) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let retry_after = head.lines().find_map(|l| {
-        l.to_ascii_lowercase()
-            .strip_prefix("retry-after: ")
-            .map(str::to_owned)
-    });
-    (status, retry_after, body.to_owned())
-}
-
 /// An attacker who keeps the API's connections busy (here: a query stuck behind a lock, as a
 /// pathological request would be) gets its requests cut off at the time limit, the requests
 /// behind it are refused within seconds with `Retry-After` instead of queueing, and ingestion,
@@ -602,11 +580,13 @@ async fn busy_api_connections_refuse_requests_and_never_stop_ingestion() {
         .await
         .unwrap();
     let started = Instant::now();
-    let stuck = tokio::spawn(async move { get_with_retry_after(addr, "/v1/datasets").await });
+    let stuck =
+        tokio::spawn(async move { support::get_header(addr, "/v1/datasets", "retry-after").await });
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // Another user's request finds no free connection: refused after a few seconds.
-    let (status, retry_after, body) = get_with_retry_after(addr, "/v1/blobs?limit=1").await;
+    let (status, retry_after, body) =
+        support::get_header(addr, "/v1/blobs?limit=1", "retry-after").await;
     let refused_after = started.elapsed();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("/problems/busy"), "{body}");

@@ -180,6 +180,12 @@ impl Drop for IndexerProcess {
 
 /// `GET path` on `addr`: status, content type and body.
 pub async fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
+    let (status, content_type, body) = get_header(addr, path, "content-type").await;
+    (status, content_type.unwrap_or_default(), body)
+}
+
+/// `GET path` on `addr`: status, the response header `name` (lowercase) if sent, and body.
+pub async fn get_header(addr: SocketAddr, path: &str, name: &str) -> (u16, Option<String>, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
@@ -188,15 +194,13 @@ pub async fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
     let text = String::from_utf8(raw).unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let content_type = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-type: ")
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    (status, content_type, body.to_owned())
+    let prefix = format!("{name}: ");
+    let value = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix(prefix.as_str())
+            .map(str::to_owned)
+    });
+    (status, value, body.to_owned())
 }
 
 /// `GET path` expecting 200 and JSON.
